@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import {
+  barsGetSchema,
+  emptySchema,
+  jobIdSchema,
+  jobRequestSchema,
+  symbolSchema,
+  timeframeArg,
+  BACKFILL_SOURCES,
+} from './schemas';
+import type { AppInfo, Bars, JobInfo, JobProgress, LakePartition, LakeSeries } from './types';
+import type { ContractSpec } from './instruments';
+import type { MenuCommand } from './menu';
+
+/** Zod schema of each method's argument; the dispatcher validates with it before calling a handler. */
+export const apiSchemas = {
+  'app.info': emptySchema,
+  'instruments.list': emptySchema,
+  'sources.list': emptySchema,
+  'bars.get': barsGetSchema,
+  'lake.summary': emptySchema,
+  'lake.partitions': z.object({ symbol: symbolSchema.optional(), timeframe: timeframeArg.optional() }).strict(),
+  'jobs.start': jobRequestSchema,
+  'jobs.list': z.object({ all: z.boolean().optional() }).strict(),
+  'jobs.get': jobIdSchema,
+  'jobs.cancel': jobIdSchema,
+  'jobs.resume': jobIdSchema,
+} as const;
+
+/** Every method name. */
+export type Method = keyof typeof apiSchemas;
+/** What a caller passes to a method. */
+export type ArgOf<M extends Method> = z.input<(typeof apiSchemas)[M]>;
+/** What a handler receives after validation. */
+export type ParsedArgOf<M extends Method> = z.output<(typeof apiSchemas)[M]>;
+
+/** A data source a backfill can use. */
+export interface SourceInfo {
+  /** Source id, as `backfill --source` takes it. */
+  id: (typeof BACKFILL_SOURCES)[number];
+  /** Human name. */
+  name: string;
+  /** Symbols the source offers. */
+  symbols: string[];
+  /** Earliest date it can deliver, `YYYY-MM-DD`. */
+  earliest: string;
+}
+
+/** The one API every host serves. */
+export interface QuantApi {
+  /** Versions, home folder and host kind. */
+  'app.info': (a: ArgOf<'app.info'>) => Promise<AppInfo>;
+  /** Contract specs of the known instruments. */
+  'instruments.list': (a: ArgOf<'instruments.list'>) => Promise<ContractSpec[]>;
+  /** Sources a backfill can draw from. */
+  'sources.list': (a: ArgOf<'sources.list'>) => Promise<SourceInfo[]>;
+  /** Bars for one symbol and timeframe, oldest first; with `limit`, the last `limit` bars up to `to`. */
+  'bars.get': (a: ArgOf<'bars.get'>) => Promise<Bars>;
+  /** Per symbol and timeframe: rows, partitions, bytes, first and last bar. */
+  'lake.summary': (a: ArgOf<'lake.summary'>) => Promise<LakeSeries[]>;
+  /** Month partitions, optionally for one symbol or timeframe. */
+  'lake.partitions': (a: ArgOf<'lake.partitions'>) => Promise<LakePartition[]>;
+  /** Starts a job on the worker pool. */
+  'jobs.start': (a: ArgOf<'jobs.start'>) => Promise<{ jobId: string }>;
+  /** Jobs, newest first: active and recent ones, or all with `all`. */
+  'jobs.list': (a: ArgOf<'jobs.list'>) => Promise<JobInfo[]>;
+  /** One job. */
+  'jobs.get': (a: ArgOf<'jobs.get'>) => Promise<JobInfo>;
+  /** Cancels a queued or running job. */
+  'jobs.cancel': (a: ArgOf<'jobs.cancel'>) => Promise<JobInfo>;
+  /** Re-runs an interrupted, failed or cancelled job's request as a new job; data already written is not duplicated. */
+  'jobs.resume': (a: ArgOf<'jobs.resume'>) => Promise<{ jobId: string }>;
+}
+
+/** Events the services publish to every connected client. */
+export interface QuantEvents {
+  /** Progress of a running job. */
+  'job.progress': JobProgress;
+  /** A job changed status. */
+  'job.state': JobInfo;
+  /** The lake gained data. */
+  'lake.changed': { symbols: string[] };
+  /** A native menu item was chosen (Electron sends it; the browser host raises it in the page). */
+  'menu.command': { command: MenuCommand };
+}
+
+/** Every event name. */
+export type EventName = keyof QuantEvents;
+
+/** What a method resolves to. */
+export type ResultOf<M extends Method> = Awaited<ReturnType<QuantApi[M]>>;
+
+/** Handler map the services implement: arguments arrive validated. */
+export type Handlers = { [M in Method]: (a: ParsedArgOf<M>) => Promise<ResultOf<M>> };
+
+/** All method names, for transports that route by name. */
+export const METHODS = Object.keys(apiSchemas) as Method[];
+
+/** True when a string names a method. */
+export function isMethod(s: string): s is Method {
+  return Object.prototype.hasOwnProperty.call(apiSchemas, s);
+}

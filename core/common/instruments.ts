@@ -1,0 +1,80 @@
+/** A trading session calendar: sessions open on the evening before their trading date. */
+export interface SessionCalendar {
+  /** IANA time zone the session times are given in. */
+  tz: string;
+  /** Local time the session opens on the previous calendar day, `HH:MM`. */
+  open: string;
+  /** Local time the session closes on the trading date, `HH:MM`. */
+  close: string;
+  /** Local regular-trading-hours window on the trading date, `HH:MM`. */
+  rth: { start: string; end: string };
+  /** Month-day pairs (`MM-DD`) on which no session trades. */
+  holidays: readonly string[];
+}
+
+/** Contract specification of an instrument. */
+export interface ContractSpec {
+  /** Root symbol, e.g. `ES`. */
+  symbol: string;
+  /** Human name. */
+  name: string;
+  /** Minimum price increment. */
+  tickSize: number;
+  /** Currency per point of price. */
+  multiplier: number;
+  /** Settlement currency. */
+  currency: string;
+  /** Session calendar. */
+  calendar: SessionCalendar;
+}
+
+/** Parameters of the synthetic demo market for one symbol. */
+export interface DemoParams {
+  /** Price level around 2000-01-01. */
+  priceStart: number;
+  /** Price level around 2026-01-01. */
+  priceEnd: number;
+  /** Annualised volatility of daily returns. */
+  annualVol: number;
+  /** Typical contracts traded per session. */
+  sessionVolume: number;
+  /** Loading on the equity-index factor. */
+  equityLoading: number;
+  /** Loading on the commodity factor. */
+  commodityLoading: number;
+}
+
+/** CME Globex: Sunday–Friday 18:00–17:00 New York time with a one-hour maintenance break. */
+export const CME_GLOBEX: SessionCalendar = {
+  tz: 'America/New_York',
+  open: '18:00',
+  close: '17:00',
+  rth: { start: '09:30', end: '16:00' },
+  holidays: ['01-01', '12-25'],
+};
+
+const CME_ENERGY_METALS: SessionCalendar = { ...CME_GLOBEX, rth: { start: '08:30', end: '13:30' } };
+
+/** The demo instruments with their contract specs and the demo market's parameters. */
+export const DEMO_INSTRUMENTS: readonly (ContractSpec & { demo: DemoParams })[] = [
+  { symbol: 'ES', name: 'E-mini S&P 500', tickSize: 0.25, multiplier: 50, currency: 'USD', calendar: CME_GLOBEX,
+    demo: { priceStart: 1450, priceEnd: 5900, annualVol: 0.18, sessionVolume: 1_500_000, equityLoading: 0.97, commodityLoading: 0.1 } },
+  { symbol: 'NQ', name: 'E-mini Nasdaq-100', tickSize: 0.25, multiplier: 20, currency: 'USD', calendar: CME_GLOBEX,
+    demo: { priceStart: 3700, priceEnd: 21000, annualVol: 0.24, sessionVolume: 600_000, equityLoading: 0.92, commodityLoading: 0.05 } },
+  { symbol: 'YM', name: 'E-mini Dow', tickSize: 1, multiplier: 5, currency: 'USD', calendar: CME_GLOBEX,
+    demo: { priceStart: 11400, priceEnd: 42500, annualVol: 0.16, sessionVolume: 150_000, equityLoading: 0.94, commodityLoading: 0.1 } },
+  { symbol: 'RTY', name: 'E-mini Russell 2000', tickSize: 0.1, multiplier: 50, currency: 'USD', calendar: CME_GLOBEX,
+    demo: { priceStart: 500, priceEnd: 2250, annualVol: 0.23, sessionVolume: 200_000, equityLoading: 0.85, commodityLoading: 0.12 } },
+  { symbol: 'CL', name: 'Crude Oil', tickSize: 0.01, multiplier: 1000, currency: 'USD', calendar: CME_ENERGY_METALS,
+    demo: { priceStart: 25, priceEnd: 72, annualVol: 0.35, sessionVolume: 350_000, equityLoading: 0.25, commodityLoading: 0.8 } },
+  { symbol: 'GC', name: 'Gold', tickSize: 0.1, multiplier: 100, currency: 'USD', calendar: CME_ENERGY_METALS,
+    demo: { priceStart: 285, priceEnd: 2650, annualVol: 0.16, sessionVolume: 200_000, equityLoading: 0.05, commodityLoading: 0.45 } },
+];
+
+/** Symbols of the demo market. */
+export const DEMO_SYMBOLS: readonly string[] = DEMO_INSTRUMENTS.map((i) => i.symbol);
+
+/** Contract spec of a known symbol, or undefined. */
+export function findInstrument(symbol: string): (ContractSpec & { demo: DemoParams }) | undefined {
+  return DEMO_INSTRUMENTS.find((i) => i.symbol === symbol);
+}

@@ -1,0 +1,130 @@
+import type { Timeframe } from './timeframes';
+
+/** Bars in columnar form, oldest first; every array has the same length. */
+export interface Bars {
+  /** Instrument symbol, e.g. `ES`. */
+  symbol: string;
+  /** Timeframe of every bar. */
+  timeframe: Timeframe;
+  /** Bar open time, epoch milliseconds UTC; for `1d`, the trading date at 00:00 UTC (one bar per session). */
+  t: Float64Array;
+  /** Open prices. */
+  o: Float64Array;
+  /** High prices. */
+  h: Float64Array;
+  /** Low prices. */
+  l: Float64Array;
+  /** Close prices. */
+  c: Float64Array;
+  /** Volumes (contracts). */
+  v: Float64Array;
+}
+
+/** One row of the lake summary: what is stored for a symbol and timeframe. */
+export interface LakeSeries {
+  /** Instrument symbol. */
+  symbol: string;
+  /** Stored timeframe. */
+  timeframe: Timeframe;
+  /** Number of bars. */
+  rows: number;
+  /** Number of Parquet part files. */
+  partitions: number;
+  /** Bytes on disk. */
+  bytes: number;
+  /** First bar open time, epoch ms UTC. */
+  first: number;
+  /** Last bar open time, epoch ms UTC. */
+  last: number;
+}
+
+/** One month partition of a series. */
+export interface LakePartition {
+  /** Instrument symbol. */
+  symbol: string;
+  /** Stored timeframe. */
+  timeframe: Timeframe;
+  /** Partition month, `YYYY-MM`. */
+  month: string;
+  /** Part files in the month. */
+  files: number;
+  /** Bars in the month. */
+  rows: number;
+  /** Bytes on disk. */
+  bytes: number;
+  /** First bar, epoch ms UTC. */
+  first: number;
+  /** Last bar, epoch ms UTC. */
+  last: number;
+}
+
+/** Lifecycle of a job. `interrupted` means the process died while it ran; it can be resumed. */
+export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
+
+/** Progress of a running job. */
+export interface JobProgress {
+  /** Job id. */
+  jobId: string;
+  /** Fraction done, 0–1. */
+  fraction: number;
+  /** Rows processed so far. */
+  rows: number;
+  /** Rows per second over the job so far. */
+  rate: number;
+  /** Seconds left at the current rate, or null when unknown. */
+  etaSeconds: number | null;
+  /** What the job is doing now, for humans. */
+  message: string;
+}
+
+/** A job as the catalog records it. */
+export interface JobInfo {
+  /** Job id. */
+  id: string;
+  /** Kind of job, e.g. `backfill`. */
+  kind: string;
+  /** The request that started it (what `jobs.resume` re-runs). */
+  request: unknown;
+  /** Current status. */
+  status: JobStatus;
+  /** When it was created, epoch ms. */
+  createdAt: number;
+  /** When it started running, epoch ms, or null. */
+  startedAt: number | null;
+  /** When it ended, epoch ms, or null. */
+  endedAt: number | null;
+  /** Last progress reported. */
+  progress: JobProgress | null;
+  /** Summary of the outcome for humans, e.g. "0 new bars, 1,234 already present". */
+  summary: string | null;
+  /** Error message when it failed. */
+  error: string | null;
+  /** Structured result when it succeeded. */
+  result: unknown;
+}
+
+/** Outcome of a backfill. */
+export interface BackfillResult {
+  /** Bars written. */
+  newBars: number;
+  /** Bars in the range that the lake already had. */
+  alreadyPresent: number;
+  /** Part files published. */
+  filesWritten: number;
+  /** Symbols covered. */
+  symbols: string[];
+}
+
+/** Facts about the running host, for the status bar and About. */
+export interface AppInfo {
+  /** App version. */
+  version: string;
+  /** Home folder in use. */
+  home: string;
+  /** Which host serves the API. */
+  host: 'electron' | 'headless' | 'cli';
+  /** Versions of the main runtime components. */
+  versions: Record<string, string>;
+  /** Whether the demo lake has been seeded. */
+  demoSeeded: boolean;
+}

@@ -1,0 +1,216 @@
+import { randomUUID } from 'node:crypto';
+import { MessageChannel } from 'node:worker_threads';
+import { pathToFileURL } from 'node:url';
+import os from 'node:os';
+import { Piscina } from 'piscina';
+import type { z } from 'zod';
+import { ApiError } from '../../common/errors';
+import { jobRequestSchema } from '../../common/schemas';
+import type { BackfillResult, JobInfo, JobProgress } from '../../common/types';
+import type { Catalog } from '../catalog';
+import type { EventBus } from '../events';
+import type { BackfillSymbolResult, BackfillTick } from './backfill';
+
+/** A validated job request. */
+export type JobRequest = z.output<typeof jobRequestSchema>;
+
+/** What the pool receives for one symbol of a backfill. */
+export interface BackfillTask {
+  homeDir: string;
+  migrations: string;
+  cancel: SharedArrayBuffer;
+  req: { source: 'demo'; symbol: string; from: string; to: string; seed?: number; ingestRun: string };
+}
+
+interface Running {
+  id: string;
+  cancel: Int32Array;
+}
+
+const fmt = (n: number): string => n.toLocaleString('en-US');
+
+/** Human summary of a backfill outcome. */
+export function backfillSummary(r: BackfillResult): string {
+  return `${fmt(r.newBars)} new bars, ${fmt(r.alreadyPresent)} already present`;
+}
+
+/**
+ * Runs jobs on a piscina pool, one job at a time (jobs write the lake) with each job's symbols in
+ * parallel, records every state in the catalog and publishes progress on the event bus.
+ */
+export class JobService {
+  private readonly pool: Piscina;
+  private readonly queue: string[] = [];
+  private running: Running | undefined;
+  private draining: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  constructor(
+    private readonly o: { catalog: Catalog; bus: EventBus; homeDir: string; migrations: string; workerFile: string; threads?: number },
+  ) {
+    const threads = o.threads ?? Math.max(1, Math.min(4, os.availableParallelism()));
+    this.pool = new Piscina({ filename: pathToFileURL(o.workerFile).href, minThreads: 0, maxThreads: threads, idleTimeout: 30_000 });
+  }
+
+  /** Queues a job and returns its id at once. */
+  start(req: JobRequest, resumedFrom?: string): { jobId: string } {
+    if (this.closed) throw new ApiError('conflict', 'the job service is shutting down');
+    const id = randomUUID();
+    this.o.catalog.insertJob({ id, kind: req.kind, request: req, createdAt: Date.now(), resumedFrom });
+    this.emitState(id);
+    this.queue.push(id);
+    this.draining = this.draining.then(() => this.drain());
+    return { jobId: id };
+  }
+
+  /** Jobs, newest first. */
+  list(all = false): JobInfo[] {
+    return this.o.catalog.listJobs({ all });
+  }
+
+  /** One job, or a not_found error naming it. */
+  get(id: string): JobInfo {
+    const j = this.o.catalog.getJob(id);
+    if (j === undefined) throw new ApiError('not_found', `no job ${id}; list jobs with \`quantdesk jobs --all\``, 'jobId');
+    return j;
+  }
+
+  /** Cancels a queued or running job. */
+  cancel(id: string): JobInfo {
+    const j = this.get(id);
+    if (j.status === 'queued') {
+      this.queue.splice(this.queue.indexOf(id), 1);
+      this.finish(id, { status: 'cancelled', summary: 'cancelled before it started' });
+    } else if (j.status === 'running' && this.running?.id === id) {
+      Atomics.store(this.running.cancel, 0, 1);
+    } else {
+      throw new ApiError('conflict', `job ${id} is ${j.status}; only queued or running jobs can be cancelled`, 'jobId');
+    }
+    return this.get(id);
+  }
+
+  /** Starts a new job with the request of an interrupted, failed or cancelled one. */
+  resume(id: string): { jobId: string } {
+    const j = this.get(id);
+    if (!['interrupted', 'failed', 'cancelled'].includes(j.status)) {
+      throw new ApiError('conflict', `job ${id} is ${j.status}; only interrupted, failed or cancelled jobs can be resumed`, 'jobId');
+    }
+    return this.start(jobRequestSchema.parse(j.request), id);
+  }
+
+  /** Resolves when every queued job has finished. */
+  async idle(): Promise<void> {
+    let d: Promise<void>;
+    do {
+      d = this.draining;
+      await d;
+    } while (d !== this.draining);
+  }
+
+  /** Cancels what runs, waits for it, and stops the pool. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const id of this.queue.splice(0)) this.finish(id, { status: 'cancelled', summary: 'the app shut down before it started' });
+    if (this.running) Atomics.store(this.running.cancel, 0, 1);
+    await this.idle();
+    await this.pool.destroy();
+  }
+
+  private async drain(): Promise<void> {
+    const id = this.queue.shift();
+    if (id === undefined) return;
+    const job = this.o.catalog.getJob(id);
+    if (job === undefined || job.status !== 'queued') return;
+    const cancel = new Int32Array(new SharedArrayBuffer(4));
+    this.running = { id, cancel };
+    const startedAt = Date.now();
+    this.o.catalog.updateJob(id, { status: 'running', startedAt });
+    this.emitState(id);
+    try {
+      await this.runBackfill(id, jobRequestSchema.parse(job.request), cancel, startedAt);
+    } catch (e) {
+      this.finish(id, { status: 'failed', error: e instanceof Error ? e.message : String(e) });
+    } finally {
+      this.running = undefined;
+    }
+  }
+
+  private async runBackfill(id: string, req: JobRequest, cancel: Int32Array, startedAt: number): Promise<void> {
+    const ingestRun = randomUUID();
+    this.o.catalog.db
+      .prepare('INSERT INTO ingest_runs (id, job_id, source, request, started_at, status) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(ingestRun, id, req.source, JSON.stringify(req), startedAt, 'running');
+    const ticks = new Map<string, BackfillTick>();
+    let lastEmit = 0;
+    let lastSave = 0;
+    const onTick = (t: BackfillTick): void => {
+      ticks.set(t.symbol, t);
+      const now = Date.now();
+      if (now - lastEmit < 100) return;
+      lastEmit = now;
+      const p = this.progress(id, req.symbols.length, ticks, startedAt);
+      this.o.bus.emit('job.progress', p);
+      if (now - lastSave > 1000) {
+        lastSave = now;
+        this.o.catalog.updateJob(id, { progress: p });
+      }
+    };
+    const results = await Promise.all(
+      req.symbols.map((symbol) => {
+        const { port1, port2 } = new MessageChannel();
+        port1.on('message', onTick);
+        const task: BackfillTask & { port: typeof port2 } = {
+          homeDir: this.o.homeDir,
+          migrations: this.o.migrations,
+          cancel: cancel.buffer as SharedArrayBuffer,
+          req: { source: req.source, symbol, from: req.from, to: req.to, ingestRun },
+          port: port2,
+        };
+        return (this.pool.run(task, { transferList: [port2] }) as Promise<BackfillSymbolResult>).finally(() => port1.close());
+      }),
+    );
+    const total: BackfillResult = {
+      newBars: results.reduce((s, r) => s + r.newBars, 0),
+      alreadyPresent: results.reduce((s, r) => s + r.alreadyPresent, 0),
+      filesWritten: results.reduce((s, r) => s + r.filesWritten, 0),
+      symbols: req.symbols,
+    };
+    const wasCancelled = results.some((r) => r.cancelled);
+    this.o.catalog.db
+      .prepare('UPDATE ingest_runs SET ended_at = ?, new_rows = ?, dup_rows = ?, status = ? WHERE id = ?')
+      .run(Date.now(), total.newBars, total.alreadyPresent, wasCancelled ? 'cancelled' : 'succeeded', ingestRun);
+    const final = this.progress(id, req.symbols.length, ticks, startedAt);
+    this.o.catalog.updateJob(id, { progress: wasCancelled ? final : { ...final, fraction: 1, etaSeconds: 0 } });
+    if (total.newBars > 0) this.o.bus.emit('lake.changed', { symbols: req.symbols });
+    this.finish(id, {
+      status: wasCancelled ? 'cancelled' : 'succeeded',
+      summary: `${wasCancelled ? 'cancelled: ' : ''}${backfillSummary(total)}`,
+      result: total,
+    });
+  }
+
+  private progress(id: string, symbols: number, ticks: Map<string, BackfillTick>, startedAt: number): JobProgress {
+    let done = 0;
+    let rows = 0;
+    for (const t of ticks.values()) {
+      done += t.monthsDone / t.monthsTotal;
+      rows += t.newBars + t.alreadyPresent;
+    }
+    const fraction = Math.min(1, done / symbols);
+    const secs = Math.max(0.001, (Date.now() - startedAt) / 1000);
+    const rate = rows / secs;
+    const eta = fraction > 0 ? (secs * (1 - fraction)) / fraction : null;
+    const newBars = [...ticks.values()].reduce((s, t) => s + t.newBars, 0);
+    return { jobId: id, fraction, rows, rate, etaSeconds: eta, message: `${fmt(newBars)} new bars written` };
+  }
+
+  private finish(id: string, patch: Partial<Pick<JobInfo, 'status' | 'summary' | 'error' | 'result'>>): void {
+    this.o.catalog.updateJob(id, { ...patch, endedAt: Date.now() });
+    this.emitState(id);
+  }
+
+  private emitState(id: string): void {
+    const j = this.o.catalog.getJob(id);
+    if (j) this.o.bus.emit('job.state', j);
+  }
+}

@@ -1,0 +1,71 @@
+import path from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { findInstrument } from '../../common/instruments';
+import { parseUtc } from '../../common/schemas';
+import { INTRADAY_MS, type Timeframe } from '../../common/timeframes';
+import type { Bars } from '../../common/types';
+import type { Catalog } from '../catalog';
+import { minutesOf } from '../calendar';
+import { readFloat64Columns, sqlString } from './duck-columns';
+
+const DAY_MS = 86_400_000;
+
+/** A `to` given as a bare date includes that whole day. */
+function endExclusive(to: string): number {
+  return to.length === 10 ? parseUtc(to) + DAY_MS : parseUtc(to) + 1;
+}
+
+/**
+ * SQL for the trading date of a minute: shift local time so the session open lands on midnight.
+ * Symbols without a known calendar fall back to UTC calendar days.
+ */
+function sessionDateSql(symbol: string): string {
+  const cal = findInstrument(symbol)?.calendar;
+  if (cal === undefined) return 'CAST(ts AS DATE)';
+  const shift = (1440 - minutesOf(cal.open)) % 1440;
+  return `CAST(((ts AT TIME ZONE 'UTC') AT TIME ZONE ${sqlString(cal.tz)}) + INTERVAL ${shift} MINUTE AS DATE)`;
+}
+
+/** Reads bars of one series from the lake, aggregating stored 1m bars to the asked timeframe. */
+export async function readBars(
+  con: DuckDBConnection,
+  catalog: Catalog,
+  lakeRoot: string,
+  a: { symbol: string; timeframe: Timeframe; from?: string; to?: string; limit?: number },
+): Promise<Bars> {
+  const empty: Bars = { symbol: a.symbol, timeframe: a.timeframe, t: new Float64Array(0), o: new Float64Array(0), h: new Float64Array(0), l: new Float64Array(0), c: new Float64Array(0), v: new Float64Array(0) };
+  const fromMs = a.from !== undefined ? parseUtc(a.from) : undefined;
+  const toMs = a.to !== undefined ? endExclusive(a.to) : undefined;
+  // Daily bars are keyed by trading date; widen the minute scan by a day so whole sessions are read.
+  const daily = a.timeframe === '1d';
+  const scanFrom = fromMs !== undefined && daily ? fromMs - DAY_MS : fromMs;
+  const scanTo = toMs !== undefined && daily ? toMs + DAY_MS : toMs;
+  const files = catalog.barFiles({ timeframe: '1m', symbol: a.symbol, fromTs: scanFrom, toTs: scanTo === undefined ? undefined : scanTo - 1 });
+  if (files.length === 0) return empty;
+  const list = files.map((f) => sqlString(path.join(lakeRoot, f.path))).join(', ');
+  const where: string[] = [];
+  if (scanFrom !== undefined) where.push(`ts >= epoch_ms(${scanFrom}::BIGINT)`);
+  if (scanTo !== undefined) where.push(`ts < epoch_ms(${scanTo}::BIGINT)`);
+  const src = `read_parquet([${list}])${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
+  let sql: string;
+  if (a.timeframe === '1m') {
+    sql = `SELECT epoch_ms(ts)::DOUBLE AS t, open, high, low, close, volume FROM ${src}`;
+  } else if (a.timeframe === '1d') {
+    sql = `SELECT epoch_ms(CAST(d AS TIMESTAMP))::DOUBLE AS t, arg_min(open, ts), max(high), min(low), arg_max(close, ts), sum(volume)
+           FROM (SELECT ${sessionDateSql(a.symbol)} AS d, * FROM ${src}) GROUP BY d`;
+  } else {
+    const minutes = INTRADAY_MS[a.timeframe] / 60_000;
+    sql = `SELECT epoch_ms(time_bucket(INTERVAL ${minutes} MINUTE, ts))::DOUBLE AS t, arg_min(open, ts), max(high), min(low), arg_max(close, ts), sum(volume)
+           FROM ${src} GROUP BY 1`;
+  }
+  const outer: string[] = [];
+  if (daily && fromMs !== undefined) outer.push(`t >= ${Math.floor(fromMs / DAY_MS) * DAY_MS}`);
+  if (daily && toMs !== undefined) outer.push(`t < ${toMs}`);
+  const filtered = `SELECT * FROM (${sql}) q${outer.length ? ` WHERE ${outer.join(' AND ')}` : ''}`;
+  const ordered =
+    a.limit !== undefined
+      ? `SELECT * FROM (${filtered} ORDER BY t DESC LIMIT ${a.limit}) ORDER BY t`
+      : `${filtered} ORDER BY t`;
+  const [t, o, h, l, c, v] = await readFloat64Columns(con, ordered);
+  return { symbol: a.symbol, timeframe: a.timeframe, t: t!, o: o!, h: h!, l: l!, c: c!, v: v! };
+}

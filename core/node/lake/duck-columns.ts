@@ -1,0 +1,65 @@
+import { DuckDBDataChunk, DOUBLE, type DuckDBAppender, type DuckDBConnection, type DuckDBVector } from '@duckdb/node-api';
+
+const CHUNK = 2048;
+
+/** Appends equal-length Float64 columns to an appender whose columns are all DOUBLE, a data chunk at a time. */
+export function appendFloat64Columns(appender: DuckDBAppender, columns: readonly Float64Array[], from = 0, to = columns[0]?.length ?? 0): void {
+  const types = columns.map(() => DOUBLE);
+  for (let s = from; s < to; s += CHUNK) {
+    const n = Math.min(CHUNK, to - s);
+    const chunk = DuckDBDataChunk.create(types, n);
+    for (let c = 0; c < columns.length; c++) {
+      const col = columns[c]!;
+      const vec = chunk.getColumnVector(c);
+      for (let i = 0; i < n; i++) vec.setItem(i, col[s + i]!);
+      vec.flush();
+    }
+    appender.appendDataChunk(chunk);
+  }
+}
+
+function copyVector(vec: DuckDBVector, out: Float64Array, at: number, n: number): void {
+  // DOUBLE vectors hold their items in a Float64Array; a bulk copy avoids a call per value.
+  const items = (vec as unknown as { items?: unknown }).items;
+  if (items instanceof Float64Array && items.length === n) {
+    out.set(items, at);
+    return;
+  }
+  for (let i = 0; i < n; i++) {
+    const v = vec.getItem(i);
+    out[at + i] = v === null ? Number.NaN : Number(v);
+  }
+}
+
+/** Runs a query whose columns are all numeric and returns them as Float64Arrays (NULL becomes NaN). */
+export async function readFloat64Columns(con: DuckDBConnection, sql: string): Promise<Float64Array[]> {
+  const result = await con.stream(sql);
+  const width = result.columnCount;
+  const parts: Float64Array[][] = Array.from({ length: width }, () => []);
+  let total = 0;
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) break;
+    const n = chunk.rowCount;
+    for (let c = 0; c < width; c++) {
+      const buf = new Float64Array(n);
+      copyVector(chunk.getColumnVector(c), buf, 0, n);
+      parts[c]!.push(buf);
+    }
+    total += n;
+  }
+  return parts.map((ps) => {
+    const out = new Float64Array(total);
+    let at = 0;
+    for (const p of ps) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
+  });
+}
+
+/** Quotes a string as an SQL literal. */
+export function sqlString(s: string): string {
+  return `'${s.replaceAll("'", "''")}'`;
+}

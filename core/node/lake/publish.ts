@@ -1,0 +1,49 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+function fsyncPath(p: string, flags: string): void {
+  const fd = fs.openSync(p, flags);
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Moves a finished file from the staging folder into place so that it appears whole or not at all:
+ * fsync the file, rename it, then fsync the destination folder so the rename survives a power cut.
+ */
+export function publishFile(staged: string, final: string): number {
+  fsyncPath(staged, 'r');
+  const dir = path.dirname(final);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.renameSync(staged, final);
+  fsyncPath(dir, 'r');
+  return fs.statSync(final).size;
+}
+
+/** Empties the staging folder: whatever is there was left by a process that died mid-write. */
+export function cleanStaging(tmpDir: string): number {
+  let removed = 0;
+  for (const name of fs.existsSync(tmpDir) ? fs.readdirSync(tmpDir) : []) {
+    fs.rmSync(path.join(tmpDir, name), { recursive: true, force: true });
+    removed++;
+  }
+  fs.mkdirSync(tmpDir, { recursive: true });
+  return removed;
+}
+
+/** Every file under a folder, as paths relative to `root`. */
+export function listFiles(root: string, under: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string): void => {
+    for (const e of fs.existsSync(dir) ? fs.readdirSync(dir, { withFileTypes: true }) : []) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else out.push(path.relative(root, p).split(path.sep).join('/'));
+    }
+  };
+  walk(path.join(root, under));
+  return out;
+}

@@ -1,0 +1,164 @@
+import path from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { ApiError } from '../common/errors';
+import { DEMO_INSTRUMENTS, DEMO_SYMBOLS } from '../common/instruments';
+import type { Handlers } from '../common/api';
+import type { LakePartition, LakeSeries } from '../common/types';
+import { Catalog } from './catalog';
+import { DEMO_EARLIEST } from './demo/demo-market';
+import { EventBus } from './events';
+import { openHome, type HomeLayout } from './home';
+import { JobService } from './jobs/job-service';
+import { readBars } from './lake/bar-reader';
+import { recoverLake } from './lake/bar-store';
+import { acquireLock } from './lock';
+import { runtimeVersions } from './versions';
+
+/** What a host passes to build the services. */
+export interface ServiceOptions {
+  /** Home folder (the host decides: userData, --home, QUANTDESK_HOME, or a test's temp folder). */
+  home: string;
+  /** The app's resources folder (migrations, default configs). */
+  resources: string;
+  /** Which host runs the services. */
+  host: 'electron' | 'headless' | 'cli';
+  /** Built worker entry for the job pool; not needed read-only. */
+  workerFile?: string;
+  /** Open without the write lock, for read-only commands; jobs are then refused. */
+  readonly?: boolean;
+  /** Worker threads for jobs. */
+  threads?: number;
+  /** App version to report. */
+  version: string;
+}
+
+/** The running services of one home. */
+export interface Services {
+  /** Every API method, arguments already validated by the dispatcher. */
+  handlers: Handlers;
+  /** Events for the transports to forward. */
+  bus: EventBus;
+  /** Paths of the home. */
+  home: HomeLayout;
+  /** Starts the demo backfill on a home that has never been seeded, or resumes an interrupted seed; returns its job id. */
+  seedDemoIfNeeded(opts?: { days?: number; today?: Date }): string | undefined;
+  /** Resolves when no job is queued or running. */
+  idle(): Promise<void>;
+  /** Stops jobs, closes databases and releases the lock. */
+  close(): Promise<void>;
+}
+
+const DAY_MS = 86_400_000;
+
+/** The composition root: opens a home and wires catalog, lake, jobs and handlers. */
+export async function createServices(o: ServiceOptions): Promise<Services> {
+  const home = openHome(o.home, { create: !o.readonly });
+  const lock = o.readonly ? undefined : acquireLock(home.lock, `quantdesk ${o.host}`);
+  let catalog: Catalog | undefined;
+  let db: DuckDBInstance | undefined;
+  try {
+    const migrations = path.join(o.resources, 'migrations');
+    catalog = new Catalog(home.catalog, migrations);
+    const bus = new EventBus();
+    let jobs: JobService | undefined;
+    if (!o.readonly) {
+      recoverLake(home, catalog);
+      catalog.markInterrupted(Date.now());
+      if (o.workerFile === undefined) throw new Error('createServices needs workerFile unless readonly');
+      jobs = new JobService({ catalog, bus, homeDir: home.root, migrations, workerFile: o.workerFile, threads: o.threads });
+    }
+    db = await DuckDBInstance.create(':memory:');
+    const con: DuckDBConnection = await db.connect();
+    const versions = await runtimeVersions(con);
+    const cat = catalog;
+    const needJobs = (): JobService => {
+      if (jobs === undefined) throw new ApiError('conflict', 'this process opened the home read-only; run jobs from the app or a CLI command that writes');
+      return jobs;
+    };
+
+    const handlers: Handlers = {
+      'app.info': async () => ({ version: o.version, home: home.root, host: o.host, versions, demoSeeded: cat.getSetting('demo.seeded') !== undefined }),
+      'instruments.list': async () => DEMO_INSTRUMENTS.map(({ demo: _demo, ...spec }) => spec),
+      'sources.list': async () => [{ id: 'demo', name: 'Demo market (synthetic, deterministic)', symbols: [...DEMO_SYMBOLS], earliest: DEMO_EARLIEST }],
+      'bars.get': async (a) => readBars(con, cat, home.lake, a),
+      'lake.summary': async () => lakeSummary(cat),
+      'lake.partitions': async (a) => lakePartitions(cat, a),
+      'jobs.start': async (a) => {
+        const unknown = a.symbols.filter((s) => !DEMO_SYMBOLS.includes(s));
+        if (unknown.length) {
+          throw new ApiError('invalid_argument', `the demo source has no symbol ${unknown.join(', ')}; it offers ${DEMO_SYMBOLS.join(', ')}`, `symbols.${a.symbols.indexOf(unknown[0]!)}`);
+        }
+        return needJobs().start(a);
+      },
+      'jobs.list': async (a) => (jobs ?? { list: (all: boolean) => cat.listJobs({ all }) }).list(a.all ?? false),
+      'jobs.get': async (a) => {
+        const j = cat.getJob(a.jobId);
+        if (!j) throw new ApiError('not_found', `no job ${a.jobId}`, 'jobId');
+        return j;
+      },
+      'jobs.cancel': async (a) => needJobs().cancel(a.jobId),
+      'jobs.resume': async (a) => needJobs().resume(a.jobId),
+    };
+
+    return {
+      handlers,
+      bus,
+      home,
+      seedDemoIfNeeded(opts = {}) {
+        if (!jobs) return undefined;
+        const seeded = cat.getSetting('demo.seeded');
+        if (seeded !== undefined) {
+          const j = cat.getJob(seeded);
+          if (j && (j.status === 'interrupted' || j.status === 'failed')) {
+            const { jobId } = jobs.resume(seeded);
+            cat.setSetting('demo.seeded', jobId);
+            return jobId;
+          }
+          return undefined;
+        }
+        if (cat.barFiles().length > 0) return undefined;
+        const today = opts.today ?? new Date();
+        const days = opts.days ?? 730;
+        const to = new Date(Math.floor(today.getTime() / DAY_MS) * DAY_MS - DAY_MS).toISOString().slice(0, 10);
+        const from = new Date(Date.parse(to) - (days - 1) * DAY_MS).toISOString().slice(0, 10);
+        const { jobId } = jobs.start({ kind: 'backfill', source: 'demo', symbols: [...DEMO_SYMBOLS], timeframe: '1m', from, to });
+        cat.setSetting('demo.seeded', jobId);
+        return jobId;
+      },
+      idle: async () => jobs?.idle(),
+      async close() {
+        await jobs?.close();
+        con.closeSync();
+        db?.closeSync();
+        cat.close();
+        lock?.release();
+      },
+    };
+  } catch (e) {
+    catalog?.close();
+    db?.closeSync();
+    lock?.release();
+    throw e;
+  }
+}
+
+function lakeSummary(cat: Catalog): LakeSeries[] {
+  return cat.db
+    .prepare(
+      `SELECT symbol, timeframe, SUM(rows) AS rows, COUNT(DISTINCT month) AS partitions, SUM(bytes) AS bytes,
+              MIN(first_ts) AS first, MAX(last_ts) AS last FROM bar_files GROUP BY symbol, timeframe ORDER BY symbol, timeframe`,
+    )
+    .all() as LakeSeries[];
+}
+
+function lakePartitions(cat: Catalog, a: { symbol?: string; timeframe?: string }): LakePartition[] {
+  const where: string[] = [];
+  if (a.symbol) where.push('symbol = @symbol');
+  if (a.timeframe) where.push('timeframe = @timeframe');
+  return cat.db
+    .prepare(
+      `SELECT symbol, timeframe, month, COUNT(*) AS files, SUM(rows) AS rows, SUM(bytes) AS bytes, MIN(first_ts) AS first, MAX(last_ts) AS last
+       FROM bar_files ${where.length ? `WHERE ${where.join(' AND ')}` : ''} GROUP BY symbol, timeframe, month ORDER BY symbol, timeframe, month`,
+    )
+    .all(a) as LakePartition[];
+}

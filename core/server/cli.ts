@@ -1,0 +1,252 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import { apiSchemas, type ArgOf, type Method, type ResultOf } from '../common/api';
+import { ApiError } from '../common/errors';
+import { BACKFILL_SOURCES } from '../common/schemas';
+import { DEMO_SYMBOLS } from '../common/instruments';
+import type { Bars, JobInfo } from '../common/types';
+import { createServices, type Services } from '../node/services';
+import { appPaths } from './app-paths';
+import { dispatch } from './dispatcher';
+import { startServer } from './http-server';
+
+/** Where CLI output goes; tests pass their own. */
+export interface CliIo {
+  out(s: string): void;
+  err(s: string): void;
+  env: Record<string, string | undefined>;
+}
+
+const USAGE = `usage: quantdesk [--home DIR] [--json] <command> [options]
+
+commands:
+  backfill --source demo [--symbols ES,NQ] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--timeframe 1m]
+                              fetch bars the lake lacks (default: all demo symbols, the last 30 days)
+  lake ls                     per symbol and timeframe: rows, partitions, bytes, first, last
+  bars --symbol ES --timeframe 1d [--from D] [--to D] [--limit N]
+                              bars as CSV, or JSON with --json
+  jobs [--all]                recent jobs, or every job
+  serve [--port N] [--host 127.0.0.1] [--demo-days N] [--no-seed]
+                              serve the app to a browser; seeds the demo lake on first start
+
+global options:
+  --home DIR   home folder (default: $QUANTDESK_HOME, else data/home in the app folder)
+  --json       print one JSON document on stdout and nothing else
+  --help       this text
+
+exit codes: 0 success, 2 bad usage, 1 failure`;
+
+class UsageError extends Error {}
+
+const DAY_MS = 86_400_000;
+const iso = (ms: number): string => new Date(ms).toISOString();
+const fmtBytes = (n: number): string => (n >= 1 << 30 ? `${(n / (1 << 30)).toFixed(2)} GiB` : n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`);
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).join('\n');
+}
+
+function parse(args: string[], options: ParseArgsConfig['options']): ReturnType<typeof parseArgs> {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: true });
+  } catch (e) {
+    throw new UsageError((e as Error).message.replace(/^TypeError \[[A-Z_]+\]: /, ''));
+  }
+}
+
+/** Validates a command's API argument up front so usage errors name the CLI option. */
+function validate<M extends Method>(method: M, arg: ArgOf<M>, optionOf: Record<string, string> = {}): void {
+  const r = apiSchemas[method].safeParse(arg);
+  if (r.success) return;
+  const issue = r.error.issues[0]!;
+  const field = String(issue.path[0] ?? '');
+  throw new UsageError(`--${optionOf[field] ?? field}: ${issue.message}`);
+}
+
+async function call<M extends Method>(s: Services, method: M, arg: ArgOf<M>): Promise<ResultOf<M>> {
+  const out = await dispatch(s.handlers, method, arg);
+  if (!out.ok) throw ApiError.fromData(out.error);
+  return out.value as ResultOf<M>;
+}
+
+/** Runs the CLI; returns the exit code. */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  let json = false;
+  try {
+    // Global options may stand anywhere; the command and its options are what remains.
+    json = argv.includes('--json');
+    const globalsOnly = new Set(['--json', '--help', '-h']);
+    const rest: string[] = [];
+    let home: string | undefined;
+    for (let i = 0; i < argv.length; i++) {
+      const a = argv[i]!;
+      if (a === '--home') home = argv[++i];
+      else if (a.startsWith('--home=')) home = a.slice(7);
+      else if (!globalsOnly.has(a)) rest.push(a);
+    }
+    if (argv.includes('--help') || argv.includes('-h') || rest.length === 0) {
+      io.out(USAGE);
+      return rest.length === 0 && !argv.includes('--help') && !argv.includes('-h') ? 2 : 0;
+    }
+    if (home === '') throw new UsageError('--home: expected a folder path');
+    const paths = appPaths();
+    const homeDir = home ?? io.env.QUANTDESK_HOME ?? paths.defaultHome;
+    const [command, ...opts] = rest;
+    const open = (readonly: boolean, host: 'cli' | 'headless' = 'cli'): Promise<Services> =>
+      createServices({ home: homeDir, resources: paths.resources, host, workerFile: paths.workerFile, readonly, version: paths.version });
+
+    switch (command) {
+      case 'backfill': {
+        const p = parse(opts, { source: { type: 'string' }, symbols: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, timeframe: { type: 'string' } });
+        if (p.positionals.length) throw new UsageError(`backfill: unexpected argument ${p.positionals[0]}`);
+        const v = p.values as Record<string, string | undefined>;
+        if (v.source === undefined) throw new UsageError(`--source: required (one of ${BACKFILL_SOURCES.join(', ')})`);
+        const yesterday = Math.floor(Date.now() / DAY_MS) * DAY_MS - DAY_MS;
+        const arg = {
+          kind: 'backfill' as const,
+          source: v.source as 'demo',
+          symbols: v.symbols !== undefined ? v.symbols.split(',').map((s) => s.trim()).filter(Boolean) : [...DEMO_SYMBOLS],
+          timeframe: (v.timeframe ?? '1m') as '1m',
+          from: v.from ?? iso(yesterday - 29 * DAY_MS).slice(0, 10),
+          to: v.to ?? iso(yesterday).slice(0, 10),
+        };
+        validate('jobs.start', arg);
+        const s = await open(false);
+        try {
+          const { jobId } = await call(s, 'jobs.start', arg);
+          let last = -1;
+          const off = s.bus.onAny((name, payload) => {
+            if (name !== 'job.progress' || json) return;
+            const pr = payload as { fraction: number; message: string };
+            const pct = Math.floor(pr.fraction * 100);
+            if (pct !== last) {
+              last = pct;
+              io.err(`backfill ${pct}%  ${pr.message}`);
+            }
+          });
+          await s.idle();
+          off();
+          const job = await call(s, 'jobs.get', { jobId });
+          if (json) io.out(JSON.stringify({ job: job.id, status: job.status, ...(job.result as object), summary: job.summary, error: job.error }));
+          else io.out(job.status === 'succeeded' ? job.summary ?? '' : `backfill ${job.status}: ${job.error ?? job.summary ?? ''}`);
+          return job.status === 'succeeded' ? 0 : 1;
+        } finally {
+          await s.close();
+        }
+      }
+      case 'lake': {
+        const p = parse(opts, {});
+        if (p.positionals[0] !== 'ls' || p.positionals.length > 1) throw new UsageError(`lake: expected \`lake ls\`, got \`lake ${p.positionals.join(' ')}\``);
+        const s = await open(true);
+        try {
+          const series = await call(s, 'lake.summary', {});
+          if (json) io.out(JSON.stringify({ home: s.home.root, series: series.map((r) => ({ ...r, first: iso(r.first), last: iso(r.last) })) }));
+          else if (series.length === 0) io.out(`the lake at ${s.home.root} is empty; run \`quantdesk backfill --source demo\``);
+          else
+            io.out(
+              table([
+                ['symbol', 'tf', 'rows', 'partitions', 'bytes', 'first', 'last'],
+                ...series.map((r) => [r.symbol, r.timeframe, r.rows.toLocaleString('en-US'), String(r.partitions), fmtBytes(r.bytes), iso(r.first).slice(0, 16), iso(r.last).slice(0, 16)]),
+              ]),
+            );
+          return 0;
+        } finally {
+          await s.close();
+        }
+      }
+      case 'bars': {
+        const p = parse(opts, { symbol: { type: 'string' }, timeframe: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, limit: { type: 'string' } });
+        if (p.positionals.length) throw new UsageError(`bars: unexpected argument ${p.positionals[0]}`);
+        const v = p.values as Record<string, string | undefined>;
+        if (v.symbol === undefined) throw new UsageError('--symbol: required, e.g. --symbol ES');
+        if (v.limit !== undefined && !/^\d+$/.test(v.limit)) throw new UsageError(`--limit: expected a positive whole number, got ${v.limit}`);
+        const arg = { symbol: v.symbol, timeframe: (v.timeframe ?? '1d') as '1d', from: v.from, to: v.to, limit: v.limit === undefined ? undefined : Number(v.limit) };
+        for (const k of Object.keys(arg) as (keyof typeof arg)[]) if (arg[k] === undefined) delete arg[k];
+        validate('bars.get', arg);
+        const s = await open(true);
+        try {
+          printBars(await call(s, 'bars.get', arg), json, io);
+          return 0;
+        } finally {
+          await s.close();
+        }
+      }
+      case 'jobs': {
+        const p = parse(opts, { all: { type: 'boolean' } });
+        if (p.positionals.length) throw new UsageError(`jobs: unexpected argument ${p.positionals[0]}`);
+        const s = await open(true);
+        try {
+          const jobs = await call(s, 'jobs.list', { all: Boolean(p.values.all) });
+          if (json) io.out(JSON.stringify({ jobs }));
+          else io.out(jobs.length === 0 ? 'no jobs' : table([['id', 'kind', 'status', 'created', 'summary'], ...jobs.map(jobRow)]));
+          return 0;
+        } finally {
+          await s.close();
+        }
+      }
+      case 'serve': {
+        const p = parse(opts, { port: { type: 'string' }, host: { type: 'string' }, 'demo-days': { type: 'string' }, 'no-seed': { type: 'boolean' } });
+        if (p.positionals.length) throw new UsageError(`serve: unexpected argument ${p.positionals[0]}`);
+        const v = p.values as Record<string, string | boolean | undefined>;
+        const port = v.port === undefined ? 4747 : Number(v.port);
+        if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: expected 0–65535, got ${String(v.port)}`);
+        const demoDays = v['demo-days'] === undefined ? undefined : Number(v['demo-days']);
+        if (demoDays !== undefined && (!Number.isInteger(demoDays) || demoDays < 1 || demoDays > 10_000)) throw new UsageError(`--demo-days: expected a whole number of days 1–10000, got ${String(v['demo-days'])}`);
+        const s = await open(false, 'headless');
+        const server = await startServer({ services: s, port, host: typeof v.host === 'string' ? v.host : '127.0.0.1', staticDir: paths.renderer }).catch(async (e: NodeJS.ErrnoException) => {
+          await s.close();
+          throw e.code === 'EADDRINUSE' ? new UsageError(`--port: ${port} is already in use; pick another port or --port 0 for any free one`) : e;
+        });
+        if (json) io.out(JSON.stringify({ url: server.url, home: s.home.root }));
+        else io.out(`listening on ${server.url}`);
+        if (!v['no-seed']) s.seedDemoIfNeeded({ days: demoDays });
+        await new Promise<void>((resolve) => {
+          const stop = (): void => resolve();
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+        });
+        await server.close();
+        await s.close();
+        return 0;
+      }
+      default:
+        throw new UsageError(`unknown command ${command}; run quantdesk --help`);
+    }
+  } catch (e) {
+    const usage = e instanceof UsageError || (e instanceof ApiError && e.code === 'invalid_argument' && e.path !== 'home');
+    const message = e instanceof Error ? e.message : String(e);
+    if (json) io.out(JSON.stringify({ error: { code: usage ? 'usage' : e instanceof ApiError ? e.code : 'failure', message } }));
+    io.err(`quantdesk: ${message}`);
+    return usage ? 2 : 1;
+  }
+}
+
+function jobRow(j: JobInfo): string[] {
+  return [j.id.slice(0, 8), j.kind, j.status, iso(j.createdAt).slice(0, 19).replace('T', ' '), j.summary ?? j.error ?? ''];
+}
+
+function printBars(b: Bars, json: boolean, io: CliIo): void {
+  const daily = b.timeframe === '1d';
+  const time = (i: number): string => (daily ? iso(b.t[i]!).slice(0, 10) : iso(b.t[i]!));
+  if (json) {
+    const bars = Array.from({ length: b.t.length }, (_, i) => ({ time: time(i), open: b.o[i], high: b.h[i], low: b.l[i], close: b.c[i], volume: b.v[i] }));
+    io.out(JSON.stringify({ symbol: b.symbol, timeframe: b.timeframe, count: bars.length, bars }));
+    return;
+  }
+  const lines = ['time,open,high,low,close,volume'];
+  for (let i = 0; i < b.t.length; i++) lines.push(`${time(i)},${b.o[i]},${b.h[i]},${b.l[i]},${b.c[i]},${b.v[i]}`);
+  io.out(lines.join('\n'));
+}
+
+/** Entry point when run as a program. */
+export async function main(): Promise<void> {
+  const code = await runCli(process.argv.slice(2), {
+    out: (s) => process.stdout.write(`${s}\n`),
+    err: (s) => process.stderr.write(`${s}\n`),
+    env: process.env,
+  });
+  process.exitCode = code;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) void main();

@@ -1,0 +1,164 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { decodeFrame, encodeFrame, toPlainJson } from '../common/codec';
+import type { WsMessage } from '../common/client';
+import type { ApiErrorCode } from '../common/errors';
+import type { Services } from '../node/services';
+import { dispatch } from './dispatcher';
+
+/** Content type of binary API frames (see core/common/codec.ts). */
+export const FRAME_TYPE = 'application/x-quantdesk-frame';
+
+const STATUS: Record<ApiErrorCode, number> = { invalid_argument: 400, not_found: 404, unknown_method: 404, conflict: 409, locked: 409, internal: 500 };
+const MIME: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json', '.woff2': 'font/woff2' };
+const MAX_BODY = 1 << 20;
+
+/** The Content-Security-Policy of the served renderer. */
+export function contentSecurityPolicy(): string {
+  return ["default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "font-src 'self'", "connect-src 'self'", "object-src 'none'", "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'"].join('; ');
+}
+
+/** A running headless host. */
+export interface RunningServer {
+  /** Base URL, e.g. http://127.0.0.1:4747 */
+  url: string;
+  /** Port actually bound. */
+  port: number;
+  /** Stops accepting, closes sockets. */
+  close(): Promise<void>;
+}
+
+function readBody(req: http.IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        reject(new Error('request body over 1 MiB'));
+        req.destroy();
+      } else parts.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(parts)));
+    req.on('error', reject);
+  });
+}
+
+/**
+ * Serves the API (`POST /rpc/:method`, and calls plus events over the WebSocket at `/ws`) and the
+ * built renderer. Requests from other origins are refused, so a web page cannot drive the app.
+ */
+export async function startServer(o: { services: Services; port?: number; host?: string; staticDir?: string }): Promise<RunningServer> {
+  const host = o.host ?? '127.0.0.1';
+  const { services } = o;
+  let allowedHosts = new Set<string>();
+  const sameOrigin = (req: http.IncomingMessage): boolean => {
+    const origin = req.headers.origin;
+    if (!allowedHosts.has(String(req.headers.host))) return false;
+    return origin === undefined || allowedHosts.has(origin.replace(/^https?:\/\//, ''));
+  };
+
+  const server = http.createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url ?? '/', 'http://x');
+      if (!sameOrigin(req)) {
+        res.writeHead(403, { 'content-type': 'text/plain' }).end('cross-origin requests are refused');
+        return;
+      }
+      if (url.pathname.startsWith('/rpc/')) {
+        if (req.method !== 'POST') {
+          res.writeHead(405, { allow: 'POST', 'content-type': 'application/json' }).end(JSON.stringify({ code: 'invalid_argument', message: 'use POST' }));
+          return;
+        }
+        const method = decodeURIComponent(url.pathname.slice(5));
+        const raw = await readBody(req);
+        let arg: unknown = {};
+        try {
+          if (raw.length) arg = req.headers['content-type'] === FRAME_TYPE ? decodeFrame(new Uint8Array(raw)) : JSON.parse(raw.toString('utf8'));
+        } catch (e) {
+          res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 'invalid_argument', message: `request body is not valid JSON: ${(e as Error).message}` }));
+          return;
+        }
+        const out = await dispatch(services.handlers, method, arg);
+        const status = out.ok ? 200 : STATUS[out.error.code];
+        const body = out.ok ? out.value : out.error;
+        if (String(req.headers.accept).includes(FRAME_TYPE)) res.writeHead(status, { 'content-type': FRAME_TYPE }).end(encodeFrame(body));
+        else res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(toPlainJson(body)));
+        return;
+      }
+      serveStatic(o.staticDir, url.pathname, res);
+    } catch (e) {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end(`internal error: ${(e as Error).message}`);
+    }
+  });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_BODY });
+  server.on('upgrade', (req, socket, head) => {
+    if (new URL(req.url ?? '/', 'http://x').pathname !== '/ws' || !sameOrigin(req)) {
+      socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  });
+  const unsubscribe = services.bus.onAny((name, payload) => {
+    const frame = encodeFrame({ t: 'event', name, payload } satisfies WsMessage);
+    for (const c of wss.clients) if (c.readyState === c.OPEN) c.send(frame);
+  });
+  wss.on('connection', (ws: WebSocket) => {
+    ws.on('message', async (data: Buffer, isBinary: boolean) => {
+      let msg: WsMessage;
+      try {
+        msg = (isBinary ? decodeFrame(new Uint8Array(data)) : JSON.parse(data.toString('utf8'))) as WsMessage;
+      } catch {
+        ws.close(1003, 'malformed frame');
+        return;
+      }
+      if (msg.t !== 'call') return;
+      const out = await dispatch(services.handlers, msg.method, msg.arg);
+      const reply: WsMessage = out.ok ? { t: 'result', id: msg.id, ok: true, value: out.value } : { t: 'result', id: msg.id, ok: false, error: out.error };
+      if (ws.readyState === ws.OPEN) ws.send(encodeFrame(reply));
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port ?? 0, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const shown = host.includes(':') ? `[${host}]` : host;
+  allowedHosts = new Set([`${shown}:${port}`, `localhost:${port}`, `127.0.0.1:${port}`]);
+  return {
+    url: `http://${shown}:${port}`,
+    port,
+    async close() {
+      unsubscribe();
+      for (const c of wss.clients) c.terminate();
+      wss.close();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+function serveStatic(dir: string | undefined, pathname: string, res: http.ServerResponse): void {
+  if (dir === undefined || !fs.existsSync(path.join(dir, 'index.html'))) {
+    res.writeHead(503, { 'content-type': 'text/plain' }).end('the renderer is not built; run `npm run build`');
+    return;
+  }
+  const rel = pathname === '/' ? 'index.html' : decodeURIComponent(pathname).replace(/^\/+/, '');
+  const file = path.resolve(dir, rel);
+  const inside = file.startsWith(path.resolve(dir) + path.sep);
+  const target = inside && fs.existsSync(file) && fs.statSync(file).isFile() ? file : path.join(dir, 'index.html');
+  res.writeHead(200, {
+    'content-type': MIME[path.extname(target)] ?? 'application/octet-stream',
+    'content-security-policy': contentSecurityPolicy(),
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'cache-control': 'no-cache',
+  });
+  fs.createReadStream(target).pipe(res);
+}

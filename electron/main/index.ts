@@ -1,0 +1,105 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { app, BrowserWindow, Menu, ipcMain, session, shell, type MenuItemConstructorOptions } from 'electron';
+import { buildMenu, type MenuModel } from '../../core/common/menu';
+import { createServices, type Services } from '../../core/node/services';
+import { dispatch } from '../../core/server/dispatcher';
+import { contentSecurityPolicy } from '../../core/server/http-server';
+import { isAppUrl, secureWebPreferences } from './security';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const appRoot = app.getAppPath();
+const rendererUrl = process.env.ELECTRON_RENDERER_URL;
+const appOrigin = rendererUrl ? new URL(rendererUrl).origin : 'file://';
+
+let services: Services | undefined;
+let win: BrowserWindow | undefined;
+
+function nativeMenu(model: MenuModel[]): Menu {
+  const template: MenuItemConstructorOptions[] = model.map((m) => ({
+    label: m.label,
+    submenu: m.items.map((it): MenuItemConstructorOptions => {
+      if (it.kind === 'separator') return { type: 'separator' };
+      if (it.kind === 'role') return { label: it.label, role: it.role, accelerator: it.accelerator };
+      return { label: it.label, accelerator: it.accelerator, click: () => win?.webContents.send('quantdesk:event', 'menu.command', { command: it.command }) };
+    }),
+  }));
+  return Menu.buildFromTemplate(template);
+}
+
+function createWindow(): void {
+  win = new BrowserWindow({
+    width: 1400,
+    height: 900,
+    title: 'Quantdesk',
+    show: false,
+    webPreferences: secureWebPreferences(path.join(here, '../preload/index.cjs')),
+  });
+  win.once('ready-to-show', () => win?.show());
+  win.webContents.setWindowOpenHandler(({ url }) => {
+    if (/^https?:\/\//.test(url)) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+  win.webContents.on('will-navigate', (e, url) => {
+    if (!isAppUrl(url, appOrigin)) e.preventDefault();
+  });
+  if (rendererUrl) void win.loadURL(rendererUrl);
+  else void win.loadFile(path.join(here, '../renderer/index.html'));
+}
+
+async function start(): Promise<void> {
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return;
+  }
+  app.on('second-instance', () => {
+    if (win?.isMinimized()) win.restore();
+    win?.focus();
+  });
+  await app.whenReady();
+  session.defaultSession.webRequest.onHeadersReceived((details, cb) => {
+    cb({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [contentSecurityPolicy()] } });
+  });
+  session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
+  services = await createServices({
+    home: path.join(app.getPath('userData'), 'home'),
+    resources: path.join(appRoot, 'resources'),
+    host: 'electron',
+    workerFile: path.join(here, 'job-worker.js'),
+    version: app.getVersion(),
+  });
+  const svc = services;
+  ipcMain.handle('quantdesk:invoke', async (event, method: unknown, arg: unknown) => {
+    const frameUrl = event.senderFrame?.url ?? '';
+    if (!win || event.sender !== win.webContents || !isAppUrl(frameUrl, appOrigin)) {
+      return { ok: false, error: { code: 'invalid_argument', message: 'calls are accepted only from the app window' } };
+    }
+    return dispatch(svc.handlers, String(method), arg);
+  });
+  svc.bus.onAny((name, payload) => win?.webContents.send('quantdesk:event', name, payload));
+  Menu.setApplicationMenu(nativeMenu(buildMenu({ platform: process.platform, appName: app.name, devTools: !app.isPackaged })));
+  createWindow();
+  svc.seedDemoIfNeeded();
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) createWindow();
+  });
+}
+
+app.on('web-contents-created', (_e, contents) => {
+  contents.on('will-attach-webview', (e) => e.preventDefault());
+});
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit();
+});
+let quitting = false;
+app.on('before-quit', (e) => {
+  if (quitting || !services) return;
+  e.preventDefault();
+  quitting = true;
+  void services.close().finally(() => app.quit());
+});
+
+void start().catch((e: unknown) => {
+  console.error(e);
+  app.exit(1);
+});

@@ -1,0 +1,105 @@
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { buildMenu, commandForKey, type MenuCommand } from '../../core/common/menu';
+import type { AppInfo } from '../../core/common/types';
+import { client, inElectron } from './api';
+import { BackfillDialog } from './BackfillDialog';
+import { fmtEta } from './format';
+import { useJobs, useLakeVersion } from './hooks';
+import { MenuBar } from './MenuBar';
+import { ChartView } from './views/ChartView';
+import { DataView } from './views/DataView';
+import { JobsView } from './views/JobsView';
+
+type View = 'chart' | 'data' | 'jobs';
+
+export function App() {
+  const [view, setView] = useState<View>('chart');
+  const [backfillOpen, setBackfillOpen] = useState(false);
+  const [aboutOpen, setAboutOpen] = useState(false);
+  const [info, setInfo] = useState<AppInfo | null>(null);
+  const lakeVersion = useLakeVersion();
+  const [refresh, setRefresh] = useState(0);
+  const { jobs, progress } = useJobs();
+  const menus = useMemo(() => buildMenu({ platform: 'web', appName: 'Quantdesk', devTools: false }), []);
+
+  useEffect(() => {
+    void client.call('app.info', {}).then(setInfo);
+  }, []);
+
+  const run = useCallback((cmd: MenuCommand) => {
+    if (cmd === 'data.backfill') setBackfillOpen(true);
+    else if (cmd === 'data.refresh') setRefresh((x) => x + 1);
+    else if (cmd === 'view.chart') setView('chart');
+    else if (cmd === 'view.data') setView('data');
+    else if (cmd === 'view.jobs') setView('jobs');
+    else if (cmd === 'help.about') setAboutOpen(true);
+  }, []);
+
+  useEffect(() => client.on('menu.command', (e) => run(e.command)), [run]);
+  useEffect(() => {
+    if (inElectron) return;
+    const onKey = (e: KeyboardEvent): void => {
+      const cmd = commandForKey(menus, e);
+      if (cmd) {
+        e.preventDefault();
+        run(cmd);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [menus, run]);
+
+  const active = jobs.find((j) => j.status === 'running');
+  const activeProgress = active ? progress[active.id] : undefined;
+  const dataVersion = lakeVersion + refresh;
+
+  return (
+    <div className="app">
+      {!inElectron && <MenuBar menus={menus} onCommand={run} />}
+      <div className="body">
+        <nav className="nav" aria-label="Views">
+          {(['chart', 'data', 'jobs'] as const).map((v) => (
+            <button key={v} className={view === v ? 'active' : ''} onClick={() => setView(v)} data-testid={`nav-${v}`}>
+              {v === 'chart' ? 'Chart' : v === 'data' ? 'Data' : 'Jobs'}
+            </button>
+          ))}
+        </nav>
+        <main className="main">
+          {view === 'chart' && <ChartView dataVersion={dataVersion} seeding={active !== undefined ? activeProgress?.fraction ?? 0 : null} />}
+          {view === 'data' && <DataView dataVersion={dataVersion} onBackfill={() => setBackfillOpen(true)} />}
+          {view === 'jobs' && <JobsView jobs={jobs} progress={progress} />}
+        </main>
+      </div>
+      <footer className="status" data-testid="status-bar">
+        <span>{info ? `${info.host} · ${info.home}` : 'connecting…'}</span>
+        {active && (
+          <span className="status-job" data-testid="status-job">
+            {active.kind} {Math.round((activeProgress?.fraction ?? 0) * 100)}% · ETA {fmtEta(activeProgress?.etaSeconds ?? null)}
+            <progress max={1} value={activeProgress?.fraction ?? 0} />
+          </span>
+        )}
+      </footer>
+      {backfillOpen && <BackfillDialog onClose={() => setBackfillOpen(false)} jobs={jobs} progress={progress} />}
+      {aboutOpen && info && (
+        <div className="modal-backdrop" onClick={() => setAboutOpen(false)}>
+          <div className="modal" role="dialog" aria-label="About Quantdesk" onClick={(e) => e.stopPropagation()}>
+            <h2>Quantdesk {info.version}</h2>
+            <table className="grid">
+              <tbody>
+                {Object.entries(info.versions).map(([k, v]) => (
+                  <tr key={k}>
+                    <td>{k}</td>
+                    <td>{v}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            <div className="actions">
+              <button onClick={() => setAboutOpen(false)}>Close</button>
+            </div>
+          </div>
+        </div>
+      )}
+    </div>
+  );
+}

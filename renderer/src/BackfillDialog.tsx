@@ -1,0 +1,138 @@
+import { useEffect, useState } from 'react';
+import type { SourceInfo } from '../../core/common/api';
+import type { ApiError } from '../../core/common/errors';
+import type { JobInfo, JobProgress } from '../../core/common/types';
+import { client } from './api';
+import { fmtEta, fmtInt } from './format';
+
+const DAY_MS = 86_400_000;
+const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+
+/** Data → Backfill…: choose source, symbols, timeframe and dates; then follow the job to its end. */
+export function BackfillDialog({ onClose, jobs, progress }: { onClose: () => void; jobs: JobInfo[]; progress: Record<string, JobProgress> }) {
+  const [sources, setSources] = useState<SourceInfo[]>([]);
+  const [source, setSource] = useState('demo');
+  const [symbols, setSymbols] = useState<string[]>(['ES']);
+  const yesterday = Math.floor(Date.now() / DAY_MS) * DAY_MS - DAY_MS;
+  const [from, setFrom] = useState(day(yesterday - 29 * DAY_MS));
+  const [to, setTo] = useState(day(yesterday));
+  const [error, setError] = useState<{ message: string; path?: string } | null>(null);
+  const [jobId, setJobId] = useState<string | null>(null);
+
+  useEffect(() => {
+    void client.call('sources.list', {}).then(setSources);
+  }, []);
+
+  const job = jobs.find((j) => j.id === jobId);
+  const p = jobId ? progress[jobId] : undefined;
+  const done = job && !['queued', 'running'].includes(job.status);
+  const src = sources.find((s) => s.id === source);
+  const fieldError = (field: string): string | null => (error && (error.path ?? '').split('.')[0] === field ? error.message : null);
+
+  const start = async (): Promise<void> => {
+    setError(null);
+    try {
+      const r = await client.call('jobs.start', { kind: 'backfill', source: source as 'demo', symbols, timeframe: '1m', from, to });
+      setJobId(r.jobId);
+    } catch (e) {
+      setError({ message: (e as ApiError).message, path: (e as ApiError).path });
+    }
+  };
+
+  return (
+    <div className="modal-backdrop">
+      <div className="modal" role="dialog" aria-label="Backfill" data-testid="backfill-dialog">
+        <h2>Backfill</h2>
+        {!jobId && (
+          <form
+            onSubmit={(e) => {
+              e.preventDefault();
+              void start();
+            }}
+          >
+            <label>
+              Source
+              <select value={source} onChange={(e) => setSource(e.target.value)} data-testid="bf-source">
+                {sources.map((s) => (
+                  <option key={s.id} value={s.id}>
+                    {s.name}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <fieldset>
+              <legend>Symbols</legend>
+              <div className="checks">
+                {(src?.symbols ?? []).map((s) => (
+                  <label key={s} className="check">
+                    <input
+                      type="checkbox"
+                      checked={symbols.includes(s)}
+                      onChange={(e) => setSymbols(e.target.checked ? [...symbols, s] : symbols.filter((x) => x !== s))}
+                      data-testid={`bf-symbol-${s}`}
+                    />
+                    {s}
+                  </label>
+                ))}
+              </div>
+              {fieldError('symbols') && <div className="field-error">{fieldError('symbols')}</div>}
+            </fieldset>
+            <label>
+              Timeframe
+              <select value="1m" disabled>
+                <option value="1m">1 minute (other timeframes are built from it)</option>
+              </select>
+            </label>
+            <div className="row">
+              <label>
+                From
+                <input type="date" value={from} min={src?.earliest} onChange={(e) => setFrom(e.target.value)} data-testid="bf-from" />
+                {fieldError('from') && <div className="field-error">{fieldError('from')}</div>}
+              </label>
+              <label>
+                To
+                <input type="date" value={to} onChange={(e) => setTo(e.target.value)} data-testid="bf-to" />
+                {fieldError('to') && <div className="field-error">{fieldError('to')}</div>}
+              </label>
+            </div>
+            {error && !error.path && <div className="field-error">{error.message}</div>}
+            <div className="actions">
+              <button type="button" onClick={onClose}>
+                Cancel
+              </button>
+              <button type="submit" className="primary" data-testid="bf-start">
+                Start backfill
+              </button>
+            </div>
+          </form>
+        )}
+        {jobId && (
+          <div data-testid="bf-progress">
+            <progress max={1} value={job?.status === 'succeeded' ? 1 : p?.fraction ?? 0} data-testid="bf-progress-bar" />
+            <p>
+              {done ? (
+                <span data-testid="bf-summary" className={job?.status}>
+                  {job?.status === 'succeeded' ? `Done: ${job.summary}` : `${job?.status}: ${job?.error ?? job?.summary ?? ''}`}
+                </span>
+              ) : (
+                <span>
+                  {job?.status ?? 'queued'} · {Math.round((p?.fraction ?? 0) * 100)}% · {fmtInt(p?.rate ?? 0)} bars/s · ETA {fmtEta(p?.etaSeconds ?? null)}
+                </span>
+              )}
+            </p>
+            <div className="actions">
+              {!done && (
+                <button type="button" onClick={() => void client.call('jobs.cancel', { jobId })}>
+                  Cancel job
+                </button>
+              )}
+              <button type="button" className="primary" onClick={onClose} data-testid="bf-close">
+                {done ? 'Close' : 'Run in background'}
+              </button>
+            </div>
+          </div>
+        )}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,25 @@
+/** `1,234,567` */
+export const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+/** Human byte size. */
+export function fmtBytes(n: number): string {
+  if (n >= 1 << 30) return `${(n / (1 << 30)).toFixed(2)} GiB`;
+  if (n >= 1 << 20) return `${(n / (1 << 20)).toFixed(1)} MiB`;
+  if (n >= 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${n} B`;
+}
+
+/** `2024-03-01 14:30` in UTC. */
+export const fmtTime = (ms: number): string => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+
+/** Seconds as `1m 05s`. */
+export function fmtEta(s: number | null): string {
+  if (s === null || !Number.isFinite(s)) return '—';
+  const m = Math.floor(s / 60);
+  return m > 0 ? `${m}m ${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`;
+}
+
+/** Price with the decimals its tick needs. */
+export function fmtPrice(p: number): string {
+  return Number.isInteger(p) ? p.toFixed(0) : p.toFixed(Math.min(4, Math.max(2, (String(p).split('.')[1] ?? '').length)));
+}

@@ -1,0 +1,149 @@
+import { useEffect, useRef, useState } from 'react';
+import { CandlestickSeries, ColorType, createChart, HistogramSeries, type IChartApi, type ISeriesApi, type UTCTimestamp } from 'lightweight-charts';
+import { TIMEFRAMES, type Timeframe } from '../../../core/common/timeframes';
+import type { Bars, LakeSeries } from '../../../core/common/types';
+import { client } from '../api';
+import { fmtInt, fmtPrice } from '../format';
+import { prependBars, toChartPoints } from './bar-window';
+
+/** Bars fetched per page; older pages load as the user scrolls left. */
+const PAGE = 3000;
+/** The most bars kept in the chart at once, so a million-bar series never becomes a million objects. */
+const MAX_LOADED = 150_000;
+
+interface Legend {
+  time: string;
+  o: number;
+  h: number;
+  l: number;
+  c: number;
+  v: number;
+}
+
+export function ChartView({ dataVersion, seeding }: { dataVersion: number; seeding: number | null }) {
+  const box = useRef<HTMLDivElement>(null);
+  const chart = useRef<{ api: IChartApi; candles: ISeriesApi<'Candlestick'>; volume: ISeriesApi<'Histogram'> } | null>(null);
+  const [series, setSeries] = useState<LakeSeries[] | null>(null);
+  const [symbol, setSymbol] = useState<string>('');
+  const [timeframe, setTimeframe] = useState<Timeframe>('1h');
+  const [legend, setLegend] = useState<Legend | null>(null);
+  const [loaded, setLoaded] = useState(0);
+  const [error, setError] = useState<string | null>(null);
+  const bars = useRef<Bars | null>(null);
+
+  useEffect(() => {
+    void client.call('lake.summary', {}).then((s) => {
+      setSeries(s);
+      setSymbol((cur) => (cur && s.some((x) => x.symbol === cur) ? cur : s[0]?.symbol ?? ''));
+    });
+  }, [dataVersion]);
+
+  useEffect(() => {
+    if (!box.current) return;
+    const api = createChart(box.current, {
+      autoSize: true,
+      layout: { background: { type: ColorType.Solid, color: '#131722' }, textColor: '#d1d4dc', panes: { separatorColor: '#2a2e39' } },
+      grid: { vertLines: { color: '#1e222d' }, horzLines: { color: '#1e222d' } },
+      timeScale: { timeVisible: true, secondsVisible: false, borderColor: '#2a2e39' },
+      rightPriceScale: { borderColor: '#2a2e39' },
+      crosshair: { mode: 0 },
+    });
+    const candles = api.addSeries(CandlestickSeries, { upColor: '#26a69a', downColor: '#ef5350', borderVisible: false, wickUpColor: '#26a69a', wickDownColor: '#ef5350' });
+    const volume = api.addSeries(HistogramSeries, { priceFormat: { type: 'volume' } }, 1);
+    api.panes()[0]?.setStretchFactor(3);
+    api.panes()[1]?.setStretchFactor(1);
+    api.subscribeCrosshairMove((p) => {
+      const c = p.seriesData.get(candles) as { open: number; high: number; low: number; close: number } | undefined;
+      const v = p.seriesData.get(volume) as { value: number } | undefined;
+      if (!c || p.time === undefined) return setLegend(null);
+      setLegend({ time: new Date((p.time as number) * 1000).toISOString().slice(0, 16).replace('T', ' '), o: c.open, h: c.high, l: c.low, c: c.close, v: v?.value ?? 0 });
+    });
+    chart.current = { api, candles, volume };
+    return () => {
+      chart.current = null;
+      api.remove();
+    };
+  }, []);
+
+  useEffect(() => {
+    const ch = chart.current;
+    if (!ch || !symbol) return;
+    let live = true;
+    let loadingOlder = false;
+    let exhausted = false;
+    setError(null);
+    const show = (b: Bars, keepView: boolean): void => {
+      const range = ch.api.timeScale().getVisibleLogicalRange();
+      const added = b.t.length - (bars.current?.t.length ?? 0);
+      bars.current = b;
+      const pts = toChartPoints(b);
+      ch.candles.setData(pts.candles.map((x) => ({ ...x, time: x.time as UTCTimestamp })));
+      ch.volume.setData(pts.volumes.map((x) => ({ ...x, time: x.time as UTCTimestamp })));
+      if (keepView && range) ch.api.timeScale().setVisibleLogicalRange({ from: range.from + added, to: range.to + added });
+      setLoaded(b.t.length);
+    };
+    bars.current = null;
+    client
+      .call('bars.get', { symbol, timeframe, limit: PAGE })
+      .then((b) => {
+        if (!live) return;
+        show(b, false);
+        ch.api.timeScale().setVisibleLogicalRange({ from: Math.max(0, b.t.length - 200), to: b.t.length + 5 });
+      })
+      .catch((e: Error) => live && setError(e.message));
+    const onRange = (r: { from: number } | null): void => {
+      const cur = bars.current;
+      if (!r || !cur || loadingOlder || exhausted || r.from > 50 || cur.t.length >= MAX_LOADED || cur.t.length === 0) return;
+      loadingOlder = true;
+      void client
+        .call('bars.get', { symbol, timeframe, to: new Date(cur.t[0]! - 1).toISOString(), limit: PAGE })
+        .then((older) => {
+          if (!live) return;
+          if (older.t.length === 0) exhausted = true;
+          else show(prependBars(older, cur), true);
+        })
+        .finally(() => (loadingOlder = false));
+    };
+    ch.api.timeScale().subscribeVisibleLogicalRangeChange(onRange);
+    return () => {
+      live = false;
+      ch.api.timeScale().unsubscribeVisibleLogicalRangeChange(onRange);
+    };
+  }, [symbol, timeframe, dataVersion]);
+
+  const empty = series !== null && series.length === 0;
+  return (
+    <div className="chart-view">
+      <div className="toolbar">
+        <label>
+          Symbol{' '}
+          <select value={symbol} onChange={(e) => setSymbol(e.target.value)} data-testid="symbol-picker">
+            {(series ?? []).map((s) => (
+              <option key={s.symbol} value={s.symbol}>
+                {s.symbol}
+              </option>
+            ))}
+          </select>
+        </label>
+        <div className="segmented" role="group" aria-label="Timeframe">
+          {TIMEFRAMES.map((tf) => (
+            <button key={tf} className={tf === timeframe ? 'active' : ''} onClick={() => setTimeframe(tf)} data-testid={`tf-${tf}`}>
+              {tf}
+            </button>
+          ))}
+        </div>
+        <span className="legend" data-testid="legend">
+          {legend ? `${legend.time}  O ${fmtPrice(legend.o)}  H ${fmtPrice(legend.h)}  L ${fmtPrice(legend.l)}  C ${fmtPrice(legend.c)}  V ${fmtInt(legend.v)}` : `${fmtInt(loaded)} bars loaded`}
+        </span>
+      </div>
+      {error && <div className="error">{error}</div>}
+      {empty && (
+        <div className="empty" data-testid="chart-empty">
+          {seeding !== null ? `Seeding the demo lake… ${Math.round(seeding * 100)}%` : 'The lake is empty. Use Data → Backfill… to fetch bars.'}
+          {seeding !== null && <progress max={1} value={seeding} />}
+        </div>
+      )}
+      <div className="chart" ref={box} data-testid="chart" />
+    </div>
+  );
+}

@@ -1,0 +1,82 @@
+import { Fragment, useEffect, useState } from 'react';
+import type { LakePartition, LakeSeries } from '../../../core/common/types';
+import { client } from '../api';
+import { fmtBytes, fmtInt, fmtTime } from '../format';
+
+export function DataView({ dataVersion, onBackfill }: { dataVersion: number; onBackfill: () => void }) {
+  const [series, setSeries] = useState<LakeSeries[] | null>(null);
+  const [open, setOpen] = useState<string | null>(null);
+  const [parts, setParts] = useState<LakePartition[]>([]);
+
+  useEffect(() => {
+    void client.call('lake.summary', {}).then(setSeries);
+  }, [dataVersion]);
+
+  useEffect(() => {
+    if (open === null) return;
+    const [symbol, timeframe] = open.split('|') as [string, '1m'];
+    void client.call('lake.partitions', { symbol, timeframe }).then(setParts);
+  }, [open, dataVersion]);
+
+  const total = (series ?? []).reduce((s, r) => s + r.rows, 0);
+  return (
+    <div className="data-view">
+      <div className="toolbar">
+        <h2>Lake</h2>
+        <span className="muted" data-testid="lake-total">
+          {fmtInt(total)} bars in {series?.length ?? 0} series
+        </span>
+        <button className="primary" onClick={onBackfill} data-testid="open-backfill">
+          Backfill…
+        </button>
+      </div>
+      <table className="grid" data-testid="lake-table">
+        <thead>
+          <tr>
+            <th>Symbol</th>
+            <th>Timeframe</th>
+            <th className="num">Rows</th>
+            <th className="num">Partitions</th>
+            <th className="num">Bytes</th>
+            <th>First bar (UTC)</th>
+            <th>Last bar (UTC)</th>
+          </tr>
+        </thead>
+        <tbody>
+          {(series ?? []).map((r) => {
+            const key = `${r.symbol}|${r.timeframe}`;
+            return (
+              <Fragment key={key}>
+                <tr className="clickable" onClick={() => setOpen(open === key ? null : key)} data-testid={`series-${r.symbol}`}>
+                  <td>
+                    {open === key ? '▾' : '▸'} {r.symbol}
+                  </td>
+                  <td>{r.timeframe}</td>
+                  <td className="num" data-testid={`rows-${r.symbol}`}>
+                    {fmtInt(r.rows)}
+                  </td>
+                  <td className="num">{r.partitions}</td>
+                  <td className="num">{fmtBytes(r.bytes)}</td>
+                  <td>{fmtTime(r.first)}</td>
+                  <td>{fmtTime(r.last)}</td>
+                </tr>
+                {open === key &&
+                  parts.map((p) => (
+                    <tr key={`${key}|${p.month}`} className="sub">
+                      <td colSpan={2}>month={p.month}</td>
+                      <td className="num">{fmtInt(p.rows)}</td>
+                      <td className="num">{p.files} files</td>
+                      <td className="num">{fmtBytes(p.bytes)}</td>
+                      <td>{fmtTime(p.first)}</td>
+                      <td>{fmtTime(p.last)}</td>
+                    </tr>
+                  ))}
+              </Fragment>
+            );
+          })}
+        </tbody>
+      </table>
+      {series !== null && series.length === 0 && <p className="muted">The lake is empty. Backfill some bars to begin.</p>}
+    </div>
+  );
+}

@@ -1,0 +1,58 @@
+import type { JobInfo, JobProgress } from '../../../core/common/types';
+import { client } from '../api';
+import { fmtEta, fmtInt, fmtTime } from '../format';
+
+function describe(j: JobInfo): string {
+  const r = j.request as { kind?: string; source?: string; symbols?: string[]; from?: string; to?: string };
+  return r.kind === 'backfill' ? `${r.source} ${r.symbols?.join(',')} ${r.from} → ${r.to}` : j.kind;
+}
+
+export function JobsView({ jobs, progress }: { jobs: JobInfo[]; progress: Record<string, JobProgress> }) {
+  return (
+    <div className="jobs-view">
+      <div className="toolbar">
+        <h2>Jobs</h2>
+      </div>
+      <table className="grid" data-testid="jobs-table">
+        <thead>
+          <tr>
+            <th>Started</th>
+            <th>Job</th>
+            <th>Status</th>
+            <th>Progress</th>
+            <th className="num">Rate</th>
+            <th>ETA</th>
+            <th>Outcome</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {jobs.map((j) => {
+            const p = progress[j.id] ?? j.progress;
+            const frac = j.status === 'succeeded' ? 1 : p?.fraction ?? 0;
+            return (
+              <tr key={j.id} data-testid={`job-${j.id}`}>
+                <td>{fmtTime(j.startedAt ?? j.createdAt)}</td>
+                <td>{describe(j)}</td>
+                <td className={`job-status ${j.status}`}>{j.status}</td>
+                <td>
+                  <progress max={1} value={frac} /> {Math.round(frac * 100)}%
+                </td>
+                <td className="num">{p && j.status === 'running' ? `${fmtInt(p.rate)}/s` : ''}</td>
+                <td>{j.status === 'running' ? fmtEta(p?.etaSeconds ?? null) : ''}</td>
+                <td>{j.summary ?? j.error ?? ''}</td>
+                <td>
+                  {(j.status === 'running' || j.status === 'queued') && <button onClick={() => void client.call('jobs.cancel', { jobId: j.id })}>Cancel</button>}
+                  {(j.status === 'interrupted' || j.status === 'failed' || j.status === 'cancelled') && (
+                    <button onClick={() => void client.call('jobs.resume', { jobId: j.id })}>Resume</button>
+                  )}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      {jobs.length === 0 && <p className="muted">No jobs yet.</p>}
+    </div>
+  );
+}

@@ -98,11 +98,26 @@ export class Catalog {
   barFiles(q: { timeframe?: string; symbol?: string; fromTs?: number; toTs?: number; month?: string } = {}): BarFileRow[] {
     const where: string[] = [];
     const args: Record<string, unknown> = {};
-    if (q.timeframe !== undefined) (where.push('timeframe = @timeframe'), (args.timeframe = q.timeframe));
-    if (q.symbol !== undefined) (where.push('symbol = @symbol'), (args.symbol = q.symbol));
-    if (q.month !== undefined) (where.push('month = @month'), (args.month = q.month));
-    if (q.fromTs !== undefined) (where.push('last_ts >= @fromTs'), (args.fromTs = q.fromTs));
-    if (q.toTs !== undefined) (where.push('first_ts <= @toTs'), (args.toTs = q.toTs));
+    if (q.timeframe !== undefined) {
+      where.push('timeframe = @timeframe');
+      args.timeframe = q.timeframe;
+    }
+    if (q.symbol !== undefined) {
+      where.push('symbol = @symbol');
+      args.symbol = q.symbol;
+    }
+    if (q.month !== undefined) {
+      where.push('month = @month');
+      args.month = q.month;
+    }
+    if (q.fromTs !== undefined) {
+      where.push('last_ts >= @fromTs');
+      args.fromTs = q.fromTs;
+    }
+    if (q.toTs !== undefined) {
+      where.push('first_ts <= @toTs');
+      args.toTs = q.toTs;
+    }
     const sql = `SELECT id, timeframe, symbol, month, path, rows, bytes, first_ts AS firstTs, last_ts AS lastTs, source,
                  ingest_run AS ingestRun, created_at AS createdAt FROM bar_files
                  ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY symbol, timeframe, month, first_ts`;

@@ -16,9 +16,12 @@ const STATUS: Record<ApiErrorCode, number> = { invalid_argument: 400, not_found:
 const MIME: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json', '.woff2': 'font/woff2' };
 const MAX_BODY = 1 << 20;
 
-/** The Content-Security-Policy of the served renderer. */
+/**
+ * The Content-Security-Policy of the renderer. Scripts only from the app itself; inline styles are
+ * allowed because the chart library sizes its canvases through style attributes.
+ */
 export function contentSecurityPolicy(): string {
-  return ["default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "font-src 'self'", "connect-src 'self'", "object-src 'none'", "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'"].join('; ');
+  return ["default-src 'self'", "script-src 'self'", "style-src 'self' 'unsafe-inline'", "img-src 'self' data:", "font-src 'self'", "connect-src 'self'", "object-src 'none'", "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'"].join('; ');
 }
 
 /** A running headless host. */

@@ -34,18 +34,20 @@ export function ChartView({ dataVersion, seeding }: { dataVersion: number; seedi
   useEffect(() => {
     void client.call('lake.summary', {}).then((s) => {
       setSeries(s);
-      setSymbol((cur) => (cur && s.some((x) => x.symbol === cur) ? cur : s[0]?.symbol ?? ''));
+      setSymbol((cur) => (cur && s.some((x) => x.symbol === cur) ? cur : (s.find((x) => x.symbol === 'ES') ?? s[0])?.symbol ?? ''));
     });
   }, [dataVersion]);
 
   useEffect(() => {
     if (!box.current) return;
+    const css = getComputedStyle(document.documentElement);
+    const color = (name: string): string => css.getPropertyValue(name).trim();
     const api = createChart(box.current, {
       autoSize: true,
-      layout: { background: { type: ColorType.Solid, color: '#131722' }, textColor: '#d1d4dc', panes: { separatorColor: '#2a2e39' } },
-      grid: { vertLines: { color: '#1e222d' }, horzLines: { color: '#1e222d' } },
-      timeScale: { timeVisible: true, secondsVisible: false, borderColor: '#2a2e39' },
-      rightPriceScale: { borderColor: '#2a2e39' },
+      layout: { background: { type: ColorType.Solid, color: color('--bg') }, textColor: color('--text'), panes: { separatorColor: color('--line') } },
+      grid: { vertLines: { color: color('--panel') }, horzLines: { color: color('--panel') } },
+      timeScale: { timeVisible: true, secondsVisible: false, borderColor: color('--line') },
+      rightPriceScale: { borderColor: color('--line') },
       crosshair: { mode: 0 },
     });
     const candles = api.addSeries(CandlestickSeries, { upColor: '#26a69a', downColor: '#ef5350', borderVisible: false, wickUpColor: '#26a69a', wickDownColor: '#ef5350' });

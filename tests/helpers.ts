@@ -1,0 +1,36 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createServices, type Services } from '../core/node/services';
+import { appPaths } from '../core/server/app-paths';
+import type { ArgOf, Method, ResultOf } from '../core/common/api';
+import { dispatch } from '../core/server/dispatcher';
+import { ApiError } from '../core/common/errors';
+
+export const paths = appPaths();
+
+/** A fresh, empty temporary folder; removed when the process exits. */
+export function tempDir(prefix = 'qd-test-'): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  process.on('exit', () => fs.rmSync(d, { recursive: true, force: true }));
+  return d;
+}
+
+/** Services on a home, as the headless host builds them. */
+export function openServices(home: string, opts: { readonly?: boolean; threads?: number } = {}): Promise<Services> {
+  return createServices({ home, resources: paths.resources, host: 'headless', workerFile: paths.workerFile, version: paths.version, threads: opts.threads ?? 2, readonly: opts.readonly });
+}
+
+/** Calls a method through the dispatcher, as a transport would; throws the ApiError on failure. */
+export async function call<M extends Method>(s: Services, method: M, arg: ArgOf<M>): Promise<ResultOf<M>> {
+  const out = await dispatch(s.handlers, method, arg);
+  if (!out.ok) throw ApiError.fromData(out.error);
+  return out.value as ResultOf<M>;
+}
+
+/** Runs a backfill to its end and returns the finished job. */
+export async function backfill(s: Services, symbols: string[], from: string, to: string) {
+  const { jobId } = await call(s, 'jobs.start', { kind: 'backfill', source: 'demo', symbols, timeframe: '1m', from, to });
+  await s.idle();
+  return call(s, 'jobs.get', { jobId });
+}

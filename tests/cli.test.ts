@@ -1,0 +1,80 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { paths, tempDir } from './helpers';
+
+const BIN = path.join(paths.root, 'bin', 'quantdesk.mjs');
+
+function qd(args: string[], env: Record<string, string> = {}): { code: number; out: string; err: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', maxBuffer: 1 << 28, env: { ...process.env, QUANTDESK_HOME: '', ...env }, timeout: 120_000 });
+  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+}
+
+describe('quantdesk CLI', () => {
+  const home = tempDir();
+
+  it('backfills, then lists the lake and returns consistent 1m and 1d bars as JSON', () => {
+    const bf = qd(['--home', home, 'backfill', '--source', 'demo', '--symbols', 'ES', '--from', '2024-01-01', '--to', '2024-03-31', '--json']);
+    expect(bf.code).toBe(0);
+    const result = JSON.parse(bf.out) as { status: string; newBars: number };
+    expect(result.status).toBe('succeeded');
+    expect(result.newBars).toBeGreaterThan(80_000);
+
+    const again = qd(['--home', home, 'backfill', '--source', 'demo', '--symbols', 'ES', '--from', '2024-01-01', '--to', '2024-03-31']);
+    expect(again.code).toBe(0);
+    expect(again.out.trim()).toBe(`0 new bars, ${result.newBars.toLocaleString('en-US')} already present`);
+
+    const ls = JSON.parse(qd(['--home', home, 'lake', 'ls', '--json']).out) as { series: { symbol: string; rows: number; partitions: number }[] };
+    expect(ls.series).toEqual([expect.objectContaining({ symbol: 'ES', timeframe: '1m', rows: result.newBars, partitions: 3 })]);
+
+    const daily = qd(['--home', home, 'bars', '--symbol', 'ES', '--timeframe', '1d', '--json']);
+    expect(daily.code).toBe(0);
+    const d = JSON.parse(daily.out) as { bars: { time: string; open: number; high: number; low: number; close: number; volume: number }[] };
+    const minutes = JSON.parse(qd(['--home', home, 'bars', '--symbol', 'ES', '--timeframe', '1m', '--json']).out) as { bars: { volume: number; high: number }[] };
+    expect(d.bars.reduce((a, b) => a + b.volume, 0)).toBe(minutes.bars.reduce((a, b) => a + b.volume, 0));
+    expect(Math.max(...d.bars.map((b) => b.high))).toBe(Math.max(...minutes.bars.map((b) => b.high)));
+    expect(d.bars[0]!.time).toBe('2024-01-02');
+
+    const csv = qd(['--home', home, 'bars', '--symbol', 'ES', '--timeframe', '1h', '--from', '2024-02-01', '--to', '2024-02-01']);
+    expect(csv.out.split('\n')[0]).toBe('time,open,high,low,close,volume');
+    expect(csv.out.trim().split('\n').length).toBe(1 + 24 - 1);
+
+    const jobs = JSON.parse(qd(['--home', home, 'jobs', '--all', '--json']).out) as { jobs: { status: string }[] };
+    expect(jobs.jobs.map((j) => j.status)).toEqual(['succeeded', 'succeeded']);
+  });
+
+  it('exits 2 on bad usage, naming the argument, with one JSON document under --json', () => {
+    const cases: [string[], RegExp][] = [
+      [['bars', '--symbol', 'ES', '--timeframe', '7m'], /--timeframe: expected one of 1m, 5m, 15m, 1h, 1d/],
+      [['bars', '--timeframe', '1d'], /--symbol: required/],
+      [['bars', '--symbol', 'ES', '--from', '2024-13-01'], /--from: /],
+      [['backfill', '--source', 'yahoo'], /--source: unknown source; available: demo/],
+      [['backfill', '--source', 'demo', '--from', '2024-03-01', '--to', '2024-01-01'], /--from: `from` is after `to`/],
+      [['backfill', '--source', 'demo', '--bogus'], /Unknown option '--bogus'/],
+      [['serve', '--port', 'abc'], /--port: expected 0–65535/],
+      [['frobnicate'], /unknown command frobnicate/],
+    ];
+    for (const [args, re] of cases) {
+      const r = qd(['--home', home, ...args]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.err).toMatch(re);
+      const j = qd(['--home', home, '--json', ...args]);
+      expect(JSON.parse(j.out)).toMatchObject({ error: { code: 'usage' } });
+    }
+    expect(qd([]).code).toBe(2);
+    const help = qd(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.out).toContain('quantdesk [--home DIR]');
+  });
+
+  it('exits 1 with a clear message on a foreign home, and takes QUANTDESK_HOME', () => {
+    const foreign = tempDir();
+    fs.writeFileSync(path.join(foreign, 'notes.txt'), 'x');
+    const r = qd(['--home', foreign, 'lake', 'ls']);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/is not a Quantdesk home/);
+    const viaEnv = qd(['lake', 'ls', '--json'], { QUANTDESK_HOME: home });
+    expect(JSON.parse(viaEnv.out).home).toBe(home);
+  });
+});

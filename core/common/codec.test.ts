@@ -1,0 +1,40 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { decodeFrame, encodeFrame, toPlainJson } from './codec';
+
+describe('binary frames', () => {
+  it('round-trips JSON with typed arrays anywhere inside', () => {
+    fc.assert(
+      fc.property(fc.array(fc.double(), { maxLength: 50 }), fc.array(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), { maxLength: 20 }), fc.string(), (ds, is, s) => {
+        const value = { s, nested: { a: Float64Array.from(ds), list: [Int32Array.from(is), 1, null] }, b: new Uint8Array([1, 2, 3]) };
+        const back = decodeFrame(encodeFrame(value)) as typeof value;
+        expect(back.s).toBe(s);
+        expect(back.nested.a).toBeInstanceOf(Float64Array);
+        expect(Array.from(back.nested.a)).toEqual(ds);
+        expect(Array.from(back.nested.list[0] as Int32Array)).toEqual(is);
+        expect(back.nested.list.slice(1)).toEqual([1, null]);
+        expect(Array.from(back.b)).toEqual([1, 2, 3]);
+      }),
+    );
+  });
+
+  it('views aligned payloads without copying and still decodes an unaligned frame', () => {
+    const frame = encodeFrame({ t: new Float64Array([1, 2, 3]) });
+    const viewed = decodeFrame(frame) as { t: Float64Array };
+    expect(viewed.t.buffer).toBe(frame.buffer);
+    const shifted = new Uint8Array(frame.length + 3);
+    shifted.set(frame, 3);
+    const odd = decodeFrame(shifted.subarray(3)) as { t: Float64Array };
+    expect(Array.from(odd.t)).toEqual([1, 2, 3]);
+  });
+
+  it('rejects truncated frames instead of reading past them', () => {
+    const frame = encodeFrame({ t: new Float64Array(100) });
+    expect(() => decodeFrame(frame.subarray(0, frame.length - 8))).toThrow(/overruns/);
+    expect(() => decodeFrame(new Uint8Array(2))).toThrow(/too short/);
+  });
+
+  it('turns typed arrays into plain arrays for JSON output', () => {
+    expect(toPlainJson({ a: new Float64Array([1.5]) })).toEqual({ a: [1.5] });
+  });
+});

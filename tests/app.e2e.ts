@@ -1,0 +1,110 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, startServe } from './browser';
+import { paths, tempDir } from './helpers';
+
+const ARTIFACTS = path.join(paths.root, 'test-artifacts');
+
+/** Counts canvas pixels of the candle colours inside the chart: proof that candles were drawn. */
+function candlePixels(page: Page): Promise<{ up: number; down: number }> {
+  return page.evaluate(() => {
+    let up = 0;
+    let down = 0;
+    for (const c of document.querySelectorAll<HTMLCanvasElement>('[data-testid="chart"] canvas')) {
+      const ctx = c.getContext('2d');
+      if (!ctx || c.width === 0 || c.height === 0) continue;
+      const d = ctx.getImageData(0, 0, c.width, c.height).data;
+      for (let i = 0; i < d.length; i += 4) {
+        if (d[i] === 0x26 && d[i + 1] === 0xa6 && d[i + 2] === 0x9a) up++;
+        else if (d[i] === 0xef && d[i + 1] === 0x53 && d[i + 2] === 0x50) down++;
+      }
+    }
+    return { up, down };
+  });
+}
+
+describe('the app in headless Chromium against quantdesk serve', () => {
+  let browser: Browser;
+  let serve: Awaited<ReturnType<typeof startServe>>;
+  let page: Page;
+  const errors: string[] = [];
+
+  beforeAll(async () => {
+    serve = await startServe(tempDir(), ['--demo-days', '20']);
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await serve?.stop();
+  });
+
+  it('seeds the demo lake by itself on a fresh home and draws candles on the chart', async () => {
+    await page.goto(serve.url);
+    await page.getByTestId('status-bar').getByText('headless').waitFor();
+    // The seed runs as a job: the empty chart shows its progress, then candles appear.
+    await page.getByTestId('symbol-picker').locator('option').first().waitFor({ state: 'attached', timeout: 90_000 });
+    await expect.poll(async () => (await candlePixels(page)).up + (await candlePixels(page)).down, { timeout: 30_000 }).toBeGreaterThan(500);
+    const px = await candlePixels(page);
+    expect(px.up).toBeGreaterThan(100);
+    expect(px.down).toBeGreaterThan(100);
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'chart.png') });
+    expect(fs.statSync(path.join(ARTIFACTS, 'chart.png')).size).toBeGreaterThan(10_000);
+  });
+
+  it('switches timeframe and shows OHLCV in the crosshair legend', async () => {
+    await page.getByTestId('tf-1d').click();
+    await expect.poll(() => page.getByTestId('legend').textContent()).toMatch(/^\d+ bars loaded$/);
+    await page.getByTestId('tf-15m').click();
+    const box = (await page.getByTestId('chart').boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.4);
+    await expect.poll(() => page.getByTestId('legend').textContent()).toMatch(/O [\d.]+ {2}H [\d.]+ {2}L [\d.]+ {2}C [\d.]+ {2}V [\d,]+/);
+  });
+
+  it('runs a backfill from Data → Backfill…, shows its progress, and the Data view shows the new rows', async () => {
+    await page.getByRole('menuitem', { name: 'Data' }).click();
+    await page.getByRole('menuitem', { name: /Backfill/ }).click();
+    const dialog = page.getByTestId('backfill-dialog');
+    await dialog.waitFor();
+    await page.getByTestId('bf-symbol-ES').uncheck();
+    await page.getByTestId('bf-symbol-RTY').check();
+    await page.getByTestId('bf-from').fill('2023-01-01');
+    await page.getByTestId('bf-to').fill('2023-06-30');
+    await page.getByTestId('bf-start').click();
+    await page.getByTestId('bf-progress-bar').waitFor();
+    const summary = page.getByTestId('bf-summary');
+    await summary.waitFor({ timeout: 60_000 });
+    const text = (await summary.textContent()) ?? '';
+    expect(text).toMatch(/^Done: [\d,]+ new bars, 0 already present$/);
+    const newBars = Number(/Done: ([\d,]+)/.exec(text)![1]!.replaceAll(',', ''));
+    expect(newBars).toBeGreaterThan(100_000);
+    expect(await page.getByTestId('bf-progress-bar').getAttribute('value')).toBe('1');
+    await page.getByTestId('bf-close').click();
+
+    await page.getByTestId('nav-data').click();
+    const rtyRows = page.getByTestId('rows-RTY');
+    await expect.poll(() => rtyRows.textContent(), { timeout: 10_000 }).not.toBeNull();
+    const shown = Number(((await rtyRows.textContent()) ?? '').replaceAll(',', ''));
+    const res = await fetch(`${serve.url}/rpc/lake.summary`, { method: 'POST', body: '{}' });
+    const rty = ((await res.json()) as { symbol: string; rows: number }[]).find((r) => r.symbol === 'RTY')!;
+    expect(shown).toBe(rty.rows);
+    expect(shown).toBeGreaterThanOrEqual(newBars);
+  });
+
+  it('names the bad field in the dialog instead of failing silently', async () => {
+    await page.keyboard.press('Control+b');
+    await page.getByTestId('backfill-dialog').waitFor();
+    await page.getByTestId('bf-symbol-ES').uncheck();
+    await page.getByTestId('bf-start').click();
+    await expect.poll(() => page.getByTestId('backfill-dialog').textContent()).toContain('name at least one symbol');
+  });
+
+  it('logged no page errors', () => {
+    expect(errors).toEqual([]);
+  });
+});

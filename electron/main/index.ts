@@ -62,7 +62,8 @@ async function start(): Promise<void> {
   });
   session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
   services = await createServices({
-    home: path.join(app.getPath('userData'), 'home'),
+    // Tests and power users may point the app at another home; otherwise it lives in userData.
+    home: process.env.QUANTDESK_HOME || path.join(app.getPath('userData'), 'home'),
     resources: path.join(appRoot, 'resources'),
     host: 'electron',
     workerFile: path.join(here, 'job-worker.js'),

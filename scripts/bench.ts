@@ -1,1 +1,112 @@
-console.log("bench placeholder")
+// `npm run bench`: the foundation's performance targets, measured on this machine, printed as one
+// JSON document. Not part of the tests.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import WebSocket from 'ws';
+import { createClient } from '../core/common/client';
+import { wsTransport, type WebSocketLike } from '../core/common/ws-transport';
+import { Catalog } from '../core/node/catalog';
+import { openHome } from '../core/node/home';
+import { appendFloat64Columns } from '../core/node/lake/duck-columns';
+import { BarWriter, monthBounds, monthsBetween, type PartToWrite } from '../core/node/lake/bar-store';
+import { createServices } from '../core/node/services';
+import { appPaths } from '../core/server/app-paths';
+import { startServer } from '../core/server/http-server';
+
+interface Result {
+  name: string;
+  value: number;
+  unit: string;
+  target: string;
+  pass: boolean;
+  detail?: Record<string, number | string>;
+}
+
+const paths = appPaths();
+const tmp = (p: string): string => fs.mkdtempSync(path.join(os.tmpdir(), p));
+const log = (s: string): boolean => process.stderr.write(`${s}\n`);
+
+async function main(): Promise<void> {
+  const results: Result[] = [];
+  const home = tmp('qd-bench-');
+  const services = await createServices({ home, resources: paths.resources, host: 'cli', workerFile: paths.workerFile, version: paths.version });
+  try {
+    log('bench: seeding the default demo lake (6 symbols, 2 years of 1-minute bars)…');
+    let t0 = performance.now();
+    services.seedDemoIfNeeded({ days: 730 });
+    await services.idle();
+    const seedMs = performance.now() - t0;
+    const seeded = (await services.handlers['lake.summary']({})).reduce((a, r) => a + r.rows, 0);
+    results.push({ name: 'demo_seed_total', value: seedMs / 1000, unit: 's', target: '<= 30 s', pass: seedMs <= 30_000, detail: { bars: seeded, bars_per_s: Math.round(seeded / (seedMs / 1000)), threads: Math.min(4, os.availableParallelism()) } });
+
+    log('bench: lake write throughput vs a raw DuckDB COPY of the same rows…');
+    const year = await services.handlers['bars.get']({ symbol: 'ES', timeframe: '1m', limit: 365 * 1380 });
+    const n = year.t.length;
+    const months = monthsBetween(year.t[0]!, year.t[n - 1]! + 1);
+    const writeHome = openHome(tmp('qd-bench-write-'));
+    const catalog = new Catalog(writeHome.catalog, path.join(paths.resources, 'migrations'));
+    const db = await DuckDBInstance.create(':memory:');
+    const con = await db.connect();
+    const writer = new BarWriter(writeHome, catalog, con, [await db.connect()]);
+    t0 = performance.now();
+    const parts: PartToWrite[] = [];
+    let at = 0;
+    for (const month of months) {
+      const end = monthBounds(month)[1];
+      let stop = at;
+      while (stop < n && year.t[stop]! < end) stop++;
+      const slice = (a: Float64Array): Float64Array => a.subarray(at, stop);
+      if (stop > at) parts.push({ timeframe: '1m', symbol: 'ES', month, bars: { t: slice(year.t), o: slice(year.o), h: slice(year.h), l: slice(year.l), c: slice(year.c), v: slice(year.v) }, source: 'bench', ingestRun: null });
+      at = stop;
+    }
+    await writer.writeParts(parts);
+    const oursMs = performance.now() - t0;
+    const refFile = path.join(tmp('qd-bench-ref-'), 'ref.parquet');
+    t0 = performance.now();
+    await con.run('CREATE TABLE ref (t DOUBLE, open DOUBLE, high DOUBLE, low DOUBLE, close DOUBLE, volume DOUBLE)');
+    const app = await con.createAppender('ref');
+    appendFloat64Columns(app, [year.t, year.o, year.h, year.l, year.c, year.v]);
+    app.closeSync();
+    await con.run(`COPY (SELECT epoch_ms(t::BIGINT) AS ts, open, high, low, close, volume FROM ref) TO '${refFile}' (FORMAT parquet, COMPRESSION zstd)`);
+    const refMs = performance.now() - t0;
+    con.closeSync();
+    catalog.close();
+    const ratio = refMs / oursMs;
+    results.push({ name: 'lake_write_vs_raw_copy', value: Number(ratio.toFixed(3)), unit: 'x of raw COPY throughput', target: '>= 0.8', pass: ratio >= 0.8, detail: { rows: n, partitions: months.length, lake_rows_per_s: Math.round(n / (oursMs / 1000)), raw_copy_rows_per_s: Math.round(n / (refMs / 1000)) } });
+
+    log('bench: bars.get of 1M one-minute bars over WebSocket…');
+    const first = (await services.handlers['lake.summary']({})).find((r) => r.symbol === 'ES')!.first;
+    const extraTo = new Date(first - 86_400_000).toISOString().slice(0, 10);
+    const extraFrom = new Date(first - 400 * 86_400_000).toISOString().slice(0, 10);
+    await services.handlers['jobs.start']({ kind: 'backfill', source: 'demo', symbols: ['ES'], timeframe: '1m', from: extraFrom, to: extraTo });
+    await services.idle();
+    const server = await startServer({ services, port: 0 });
+    const transport = wsTransport(`${server.url.replace('http', 'ws')}/ws`, (u) => new WebSocket(u, { maxPayload: 1 << 30 }) as unknown as WebSocketLike);
+    const client = createClient(transport);
+    await client.call('bars.get', { symbol: 'ES', timeframe: '1m', limit: 1_000_000 });
+    const times: number[] = [];
+    let rows = 0;
+    for (let i = 0; i < 5; i++) {
+      t0 = performance.now();
+      const b = await client.call('bars.get', { symbol: 'ES', timeframe: '1m', limit: 1_000_000 });
+      times.push(performance.now() - t0);
+      rows = b.t.length;
+      if (!(b.c instanceof Float64Array)) throw new Error('bars did not arrive as typed arrays');
+    }
+    transport.close();
+    await server.close();
+    times.sort((a, b) => a - b);
+    const median = times[2]!;
+    results.push({ name: 'bars_get_1m_over_ws', value: Math.round(median), unit: 'ms (median of 5)', target: '<= 500 ms', pass: median <= 500 && rows === 1_000_000, detail: { rows, min_ms: Math.round(times[0]!), max_ms: Math.round(times[4]!) } });
+  } finally {
+    await services.close();
+  }
+  process.stdout.write(`${JSON.stringify({ machine: { cpus: os.availableParallelism(), memory_gib: Math.round(os.totalmem() / 2 ** 30), node: process.versions.node }, results }, null, 2)}\n`);
+}
+
+void main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});

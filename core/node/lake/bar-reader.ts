@@ -46,7 +46,7 @@ export async function readBars(
   const where: string[] = [];
   if (scanFrom !== undefined) where.push(`ts >= epoch_ms(${scanFrom}::BIGINT)`);
   if (scanTo !== undefined) where.push(`ts < epoch_ms(${scanTo}::BIGINT)`);
-  const src = `read_parquet([${list}])${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
+  const src = `read_parquet([${list}], hive_partitioning = false)${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
   let sql: string;
   if (a.timeframe === '1m') {
     sql = `SELECT epoch_ms(ts)::DOUBLE AS t, open, high, low, close, volume FROM ${src}`;

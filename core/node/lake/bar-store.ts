@@ -52,13 +52,30 @@ export function recoverLake(home: HomeLayout, catalog: Catalog): { staged: numbe
   return { staged, orphans };
 }
 
+/** One month of bars to publish as a part file. */
+export interface PartToWrite {
+  timeframe: string;
+  symbol: string;
+  month: string;
+  /** Sorted bars, all inside `month`. */
+  bars: BarColumns;
+  source: string;
+  ingestRun: string | null;
+}
+
 /** Writes bronze bar partitions: Parquet (zstd) through DuckDB, published atomically, then cataloged. */
 export class BarWriter {
+  private readonly cons: DuckDBConnection[];
+
+  /** Extra connections (of the same DuckDB instance) let several parts be encoded at once. */
   constructor(
     private readonly home: HomeLayout,
     private readonly catalog: Catalog,
-    private readonly con: DuckDBConnection,
-  ) {}
+    con: DuckDBConnection,
+    extra: DuckDBConnection[] = [],
+  ) {
+    this.cons = [con, ...extra];
+  }
 
   /** Open times already stored for a series within [fromMs, toMs), ascending. */
   async existingTimes(timeframe: string, symbol: string, fromMs: number, toMs: number): Promise<Float64Array> {
@@ -66,44 +83,63 @@ export class BarWriter {
     if (files.length === 0) return new Float64Array(0);
     const list = files.map((f) => sqlString(path.join(this.home.lake, f.path))).join(', ');
     const [t] = await readFloat64Columns(
-      this.con,
-      `SELECT epoch_ms(ts)::DOUBLE FROM read_parquet([${list}]) WHERE ts >= epoch_ms(${fromMs}::BIGINT) AND ts < epoch_ms(${toMs}::BIGINT) ORDER BY ts`,
+      this.cons[0]!,
+      `SELECT epoch_ms(ts)::DOUBLE FROM read_parquet([${list}], hive_partitioning = false) WHERE ts >= epoch_ms(${fromMs}::BIGINT) AND ts < epoch_ms(${toMs}::BIGINT) ORDER BY ts`,
     );
     return t!;
   }
 
-  /** Writes one month of bars (sorted, all inside `month`) as a new part file; returns its catalog row. */
-  async writePart(p: { timeframe: string; symbol: string; month: string; bars: BarColumns; source: string; ingestRun: string | null }): Promise<BarFileRow> {
-    const n = p.bars.t.length;
-    if (n === 0) throw new Error('refusing to write an empty part');
-    const id = randomUUID();
-    const staged = path.join(this.home.tmp, `${id}.parquet`);
-    const rel = `${partitionDir(p.timeframe, p.symbol, p.month)}/part-${id}.parquet`;
-    await this.con.run('CREATE OR REPLACE TEMP TABLE staging (t DOUBLE, open DOUBLE, high DOUBLE, low DOUBLE, close DOUBLE, volume DOUBLE)');
-    const appender = await this.con.createAppender('staging');
-    appendFloat64Columns(appender, [p.bars.t, p.bars.o, p.bars.h, p.bars.l, p.bars.c, p.bars.v]);
-    appender.closeSync();
-    await this.con.run(
-      `COPY (SELECT epoch_ms(t::BIGINT) AS ts, open, high, low, close, volume FROM staging ORDER BY t)
-       TO ${sqlString(staged)} (FORMAT parquet, COMPRESSION zstd)`,
+  /** Writes one month of bars as a new part file; returns its catalog row. */
+  async writePart(p: PartToWrite): Promise<BarFileRow> {
+    return (await this.writeParts([p]))[0]!;
+  }
+
+  /**
+   * Writes several parts: encoded concurrently on the writer's connections into the staging folder,
+   * then published and cataloged one by one in the order given.
+   */
+  async writeParts(parts: PartToWrite[]): Promise<BarFileRow[]> {
+    for (const p of parts) if (p.bars.t.length === 0) throw new Error(`refusing to write an empty part for ${p.symbol} ${p.month}`);
+    const staged = parts.map(() => path.join(this.home.tmp, `${randomUUID()}.parquet`));
+    let next = 0;
+    await Promise.all(
+      this.cons.map(async (con) => {
+        for (let i = next++; i < parts.length; i = next++) await this.encode(con, parts[i]!.bars, staged[i]!);
+      }),
     );
-    await this.con.run('DROP TABLE staging');
-    const bytes = publishFile(staged, path.join(this.home.lake, rel));
-    const row: BarFileRow = {
-      id,
-      timeframe: p.timeframe as BarFileRow['timeframe'],
-      symbol: p.symbol,
-      month: p.month,
-      path: rel,
-      rows: n,
-      bytes,
-      firstTs: p.bars.t[0]!,
-      lastTs: p.bars.t[n - 1]!,
-      source: p.source,
-      ingestRun: p.ingestRun,
-      createdAt: Date.now(),
-    };
-    this.catalog.insertBarFile(row);
-    return row;
+    // Files become visible to readers only when their rows commit, all together in one transaction.
+    const publish = this.catalog.db.transaction(() => parts.map((p, i) => {
+      const id = path.basename(staged[i]!, '.parquet');
+      const rel = `${partitionDir(p.timeframe, p.symbol, p.month)}/part-${id}.parquet`;
+      const bytes = publishFile(staged[i]!, path.join(this.home.lake, rel));
+      const n = p.bars.t.length;
+      const row: BarFileRow = {
+        id,
+        timeframe: p.timeframe as BarFileRow['timeframe'],
+        symbol: p.symbol,
+        month: p.month,
+        path: rel,
+        rows: n,
+        bytes,
+        firstTs: p.bars.t[0]!,
+        lastTs: p.bars.t[n - 1]!,
+        source: p.source,
+        ingestRun: p.ingestRun,
+        createdAt: Date.now(),
+      };
+      this.catalog.insertBarFile(row);
+      return row;
+    }));
+    return publish();
+  }
+
+  private async encode(con: DuckDBConnection, bars: BarColumns, file: string): Promise<void> {
+    await con.run('CREATE OR REPLACE TEMP TABLE staging (t DOUBLE, open DOUBLE, high DOUBLE, low DOUBLE, close DOUBLE, volume DOUBLE)');
+    const appender = await con.createAppender('staging');
+    appendFloat64Columns(appender, [bars.t, bars.o, bars.h, bars.l, bars.c, bars.v]);
+    appender.closeSync();
+    // Rows arrive sorted and DuckDB keeps insertion order, so no ORDER BY is needed.
+    await con.run(`COPY (SELECT epoch_ms(t::BIGINT) AS ts, open, high, low, close, volume FROM staging) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd)`);
+    await con.run('DROP TABLE staging');
   }
 }

@@ -10,19 +10,17 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 ensureBuilt();
 
 let electron;
-let why = '';
 try {
   electron = createRequire(import.meta.url)('electron');
-  if (!fs.existsSync(electron)) throw new Error(`${electron} is missing`);
-} catch (e) {
+  if (!fs.existsSync(electron)) electron = undefined;
+} catch {
   electron = undefined;
-  why = String(e.message).split('\n')[0];
 }
 
 const args = process.argv.slice(2);
 const child = electron
   ? spawn(electron, [root, ...args], { stdio: 'inherit' })
-  : (console.log(`Electron is not installed here (${why}); starting the headless host instead — open the URL below in a browser.`),
+  : (console.log('Electron binary not found (it could not be downloaded on this machine): starting the headless host instead; open the URL below in a browser.'),
     spawn(process.execPath, [path.join(root, 'bin', 'quantdesk.mjs'), 'serve', ...args], { stdio: 'inherit' }));
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
 child.on('exit', (code) => process.exit(code ?? 0));

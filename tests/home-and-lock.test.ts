@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { openServices, paths, tempDir } from './helpers';
+import { call, openServices, paths, tempDir } from './helpers';
 
 describe('home folder and single-writer lock', () => {
   it('refuses a foreign folder, naming it and saying what to do', async () => {
@@ -40,5 +40,29 @@ describe('home folder and single-writer lock', () => {
     const s = await openServices(home);
     await s.close();
     expect(fs.existsSync(path.join(home, 'quantdesk.lock'))).toBe(false);
+  });
+});
+
+describe('shutdown while a job runs', () => {
+  it('records the job as interrupted, and the next start resumes an interrupted demo seed by itself', async () => {
+    const home = tempDir();
+    const s = await openServices(home, { threads: 1 });
+    const seedJob = s.seedDemoIfNeeded({ days: 400 })!;
+    await new Promise((r) => setTimeout(r, 300));
+    await s.close();
+    const again = await openServices(home, { threads: 1 });
+    try {
+      const first = await call(again, 'jobs.get', { jobId: seedJob });
+      expect(first.status).toBe('interrupted');
+      const resumed = again.seedDemoIfNeeded({ days: 400 });
+      expect(resumed).toBeDefined();
+      expect(resumed).not.toBe(seedJob);
+      await again.idle();
+      expect((await call(again, 'jobs.get', { jobId: resumed! })).status).toBe('succeeded');
+      expect(again.seedDemoIfNeeded({ days: 400 })).toBeUndefined();
+      expect((await call(again, 'app.info', {})).demoSeeded).toBe(true);
+    } finally {
+      await again.close();
+    }
   });
 });

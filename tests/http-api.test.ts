@@ -7,7 +7,7 @@ import { wsTransport, type WebSocketLike } from '../core/common/ws-transport';
 import type { JobProgress } from '../core/common/types';
 import type { Services } from '../core/node/services';
 import { FRAME_TYPE, startServer, type RunningServer } from '../core/server/http-server';
-import { openServices, tempDir } from './helpers';
+import { openServices, paths, tempDir } from './helpers';
 
 describe('headless host: HTTP + WebSocket transport with the typed client', () => {
   let s: Services;
@@ -93,7 +93,7 @@ describe('headless host: HTTP + WebSocket transport with the typed client', () =
   it('serves the renderer with a strict CSP', async () => {
     const res = await fetch(`${server.url}/`);
     expect(res.status).toBe(503);
-    const withUi = await startServer({ services: s, port: 0, staticDir: (await import('./helpers')).paths.renderer });
+    const withUi = await startServer({ services: s, port: 0, staticDir: paths.renderer });
     try {
       const page = await fetch(`${withUi.url}/`);
       expect(page.status).toBe(200);

@@ -182,6 +182,11 @@ export class JobService {
     const final = this.progress(id, req.symbols.length, ticks, startedAt);
     this.o.catalog.updateJob(id, { progress: wasCancelled ? final : { ...final, fraction: 1, etaSeconds: 0 } });
     if (total.newBars > 0) this.o.bus.emit('lake.changed', { symbols: req.symbols });
+    if (wasCancelled && this.closed) {
+      // Stopped by a shutdown, not by the user: show it as interrupted so it can be resumed.
+      this.finish(id, { status: 'interrupted', summary: `stopped at shutdown after ${backfillSummary(total)}`, error: 'the app stopped while this job ran; resume it to finish', result: total });
+      return;
+    }
     this.finish(id, {
       status: wasCancelled ? 'cancelled' : 'succeeded',
       summary: `${wasCancelled ? 'cancelled: ' : ''}${backfillSummary(total)}`,

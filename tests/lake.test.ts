@@ -132,4 +132,43 @@ describe('lake v0 with the demo backfill (real DuckDB, SQLite and worker pool)',
       await s2.close();
     }
   });
+
+  it('holds the same bars whatever order ranges are filled in', async () => {
+    const a = await openServices(tempDir(), { threads: 1 });
+    const b = await openServices(tempDir(), { threads: 1 });
+    try {
+      await backfill(a, ['YM'], '2024-05-10', '2024-05-20');
+      await backfill(a, ['YM'], '2024-05-01', '2024-05-12');
+      await backfill(b, ['YM'], '2024-05-01', '2024-05-20');
+      const x = await call(a, 'bars.get', { symbol: 'YM', timeframe: '1m' });
+      const y = await call(b, 'bars.get', { symbol: 'YM', timeframe: '1m' });
+      expect(x.t.length).toBe(y.t.length);
+      for (const k of ['t', 'o', 'h', 'l', 'c', 'v'] as const) expect(Buffer.from(x[k].buffer).equals(Buffer.from(y[k].buffer))).toBe(true);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('cancels a running backfill between partitions, keeping what it published', async () => {
+    const { jobId } = await call(s, 'jobs.start', { kind: 'backfill', source: 'demo', symbols: ['RTY'], timeframe: '1m', from: '2010-01-01', to: '2019-12-31' });
+    await new Promise<void>((resolve) => {
+      const off = s.bus.onAny((name, p) => {
+        if (name === 'job.progress' && (p as { jobId: string }).jobId === jobId) {
+          off();
+          resolve();
+        }
+      });
+    });
+    const during = await call(s, 'jobs.cancel', { jobId });
+    expect(['running', 'cancelled']).toContain(during.status);
+    await s.idle();
+    const job = await call(s, 'jobs.get', { jobId });
+    expect(job.status).toBe('cancelled');
+    expect(job.summary).toMatch(/^cancelled: [\d,]+ new bars/);
+    const rows = (await call(s, 'lake.summary', {})).find((r) => r.symbol === 'RTY')?.rows ?? 0;
+    expect(rows).toBe((job.result as { newBars: number }).newBars);
+    expect(rows).toBeLessThan(2_500_000);
+    await expect(call(s, 'jobs.cancel', { jobId })).rejects.toMatchObject({ code: 'conflict' });
+  });
 });

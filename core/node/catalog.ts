@@ -96,27 +96,19 @@ export class Catalog {
 
   /** Part files of a series, optionally only the months that overlap [fromTs, toTs]. */
   barFiles(q: { timeframe?: string; symbol?: string; fromTs?: number; toTs?: number; month?: string } = {}): BarFileRow[] {
+    const conditions: [keyof typeof q, string][] = [
+      ['timeframe', 'timeframe = @timeframe'],
+      ['symbol', 'symbol = @symbol'],
+      ['month', 'month = @month'],
+      ['fromTs', 'last_ts >= @fromTs'],
+      ['toTs', 'first_ts <= @toTs'],
+    ];
     const where: string[] = [];
     const args: Record<string, unknown> = {};
-    if (q.timeframe !== undefined) {
-      where.push('timeframe = @timeframe');
-      args.timeframe = q.timeframe;
-    }
-    if (q.symbol !== undefined) {
-      where.push('symbol = @symbol');
-      args.symbol = q.symbol;
-    }
-    if (q.month !== undefined) {
-      where.push('month = @month');
-      args.month = q.month;
-    }
-    if (q.fromTs !== undefined) {
-      where.push('last_ts >= @fromTs');
-      args.fromTs = q.fromTs;
-    }
-    if (q.toTs !== undefined) {
-      where.push('first_ts <= @toTs');
-      args.toTs = q.toTs;
+    for (const [key, sql] of conditions) {
+      if (q[key] === undefined) continue;
+      where.push(sql);
+      args[key] = q[key];
     }
     const sql = `SELECT id, timeframe, symbol, month, path, rows, bytes, first_ts AS firstTs, last_ts AS lastTs, source,
                  ingest_run AS ingestRun, created_at AS createdAt FROM bar_files

@@ -1,4 +1,5 @@
 import { DEMO_INSTRUMENTS, type ContractSpec, type DemoParams } from '../../common/instruments';
+import type { Bars } from '../../common/types';
 import { dayNumber, isTradingDay, localMinuteOfDay, minutesOf, sessionOf, sessionsOverlapping, type Session } from '../calendar';
 import { hashInts, Rng } from './rng';
 
@@ -10,14 +11,7 @@ import { hashInts, Rng } from './rng';
  */
 
 /** Equal-length bar columns, oldest first. */
-export interface BarColumns {
-  t: Float64Array;
-  o: Float64Array;
-  h: Float64Array;
-  l: Float64Array;
-  c: Float64Array;
-  v: Float64Array;
-}
+export type BarColumns = Pick<Bars, 't' | 'o' | 'h' | 'l' | 'c' | 'v'>;
 
 const FIRST_DAY = dayNumber('1999-12-01');
 const LAST_DAY = dayNumber('2040-12-31');

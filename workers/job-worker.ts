@@ -5,7 +5,7 @@ import { workerContext } from '../core/node/jobs/worker-context';
 
 /** Pool entry point: runs one backfill task, streaming progress to `port`, stopping when `cancel[0]` is set. */
 export default async function run(task: BackfillTask & { port: MessagePort }): Promise<BackfillSymbolResult> {
-  const ctx = await workerContext(task.homeDir, task.migrations);
+  const ctx = await workerContext(task.homeDir, task.migrations, task.sqliteBinding);
   const flag = new Int32Array(task.cancel);
   try {
     return await backfillSymbol(ctx, task.req, (tick) => task.port.postMessage(tick), () => Atomics.load(flag, 0) === 1);

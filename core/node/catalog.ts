@@ -62,8 +62,9 @@ function rowToJob(r: Record<string, unknown>): JobInfo {
 export class Catalog {
   readonly db: Database.Database;
 
-  constructor(file: string, migrations: string, opts: { readonly?: boolean } = {}) {
-    this.db = new Database(file, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
+  /** `nativeBinding` points at a better-sqlite3 addon built for another runtime's ABI (Electron's). */
+  constructor(file: string, migrations: string, opts: { readonly?: boolean; nativeBinding?: string } = {}) {
+    this.db = new Database(file, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false, nativeBinding: opts.nativeBinding });
     this.db.pragma('busy_timeout = 10000');
     if (!opts.readonly) {
       this.db.pragma('journal_mode = WAL');

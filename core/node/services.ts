@@ -30,6 +30,8 @@ export interface ServiceOptions {
   threads?: number;
   /** App version to report. */
   version: string;
+  /** better-sqlite3 addon built for this runtime when it is not Node's (Electron). */
+  sqliteBinding?: string;
 }
 
 /** The running services of one home. */
@@ -58,14 +60,14 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
   let db: DuckDBInstance | undefined;
   try {
     const migrations = path.join(o.resources, 'migrations');
-    catalog = new Catalog(home.catalog, migrations);
+    catalog = new Catalog(home.catalog, migrations, { nativeBinding: o.sqliteBinding });
     const bus = new EventBus();
     let jobs: JobService | undefined;
     if (!o.readonly) {
       recoverLake(home, catalog);
       catalog.markInterrupted(Date.now());
       if (o.workerFile === undefined) throw new Error('createServices needs workerFile unless readonly');
-      jobs = new JobService({ catalog, bus, homeDir: home.root, migrations, workerFile: o.workerFile, threads: o.threads });
+      jobs = new JobService({ catalog, bus, homeDir: home.root, migrations, workerFile: o.workerFile, threads: o.threads, sqliteBinding: o.sqliteBinding });
     }
     db = await DuckDBInstance.create(':memory:');
     const con: DuckDBConnection = await db.connect();

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, Menu, ipcMain, session, shell, type MenuItemConstructorOptions } from 'electron';
@@ -13,6 +14,12 @@ const rendererUrl = process.env.ELECTRON_RENDERER_URL;
 const appOrigin = rendererUrl ? new URL(rendererUrl).origin : 'file://';
 
 let services: Services | undefined;
+
+/** better-sqlite3 is not N-API: Electron needs an addon built for its own ABI (see scripts/electron-native.mjs). */
+function electronSqliteBinding(): string | undefined {
+  const file = process.env.QUANTDESK_SQLITE_BINDING || path.join(appRoot, 'out', 'native', `electron-${process.versions.electron}`, 'better_sqlite3.node');
+  return fs.existsSync(file) ? file : undefined;
+}
 let win: BrowserWindow | undefined;
 
 function nativeMenu(model: MenuModel[]): Menu {
@@ -68,6 +75,7 @@ async function start(): Promise<void> {
     host: 'electron',
     workerFile: path.join(here, 'job-worker.js'),
     version: app.getVersion(),
+    sqliteBinding: electronSqliteBinding(),
   });
   const svc = services;
   ipcMain.handle('quantdesk:invoke', async (event, method: unknown, arg: unknown) => {

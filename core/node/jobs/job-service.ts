@@ -18,6 +18,7 @@ export type JobRequest = z.output<typeof jobRequestSchema>;
 export interface BackfillTask {
   homeDir: string;
   migrations: string;
+  sqliteBinding?: string;
   cancel: SharedArrayBuffer;
   req: { source: 'demo'; symbol: string; from: string; to: string; seed?: number; ingestRun: string };
 }
@@ -46,7 +47,7 @@ export class JobService {
   private closed = false;
 
   constructor(
-    private readonly o: { catalog: Catalog; bus: EventBus; homeDir: string; migrations: string; workerFile: string; threads?: number },
+    private readonly o: { catalog: Catalog; bus: EventBus; homeDir: string; migrations: string; workerFile: string; threads?: number; sqliteBinding?: string },
   ) {
     const threads = o.threads ?? Math.max(1, Math.min(4, os.availableParallelism()));
     this.pool = new Piscina({ filename: pathToFileURL(o.workerFile).href, minThreads: 0, maxThreads: threads, idleTimeout: 30_000 });
@@ -162,6 +163,7 @@ export class JobService {
         const task: BackfillTask & { port: typeof port2 } = {
           homeDir: this.o.homeDir,
           migrations: this.o.migrations,
+          sqliteBinding: this.o.sqliteBinding,
           cancel: cancel.buffer as SharedArrayBuffer,
           req: { source: req.source, symbol, from: req.from, to: req.to, ingestRun },
           port: port2,

@@ -12,12 +12,12 @@ export interface WorkerContext {
 const contexts = new Map<string, Promise<WorkerContext>>();
 
 /** Opens (once per thread and home) the connections a job uses; later tasks reuse them. */
-export function workerContext(homeDir: string, migrations: string): Promise<WorkerContext> {
+export function workerContext(homeDir: string, migrations: string, sqliteBinding?: string): Promise<WorkerContext> {
   let ctx = contexts.get(homeDir);
   if (ctx === undefined) {
     ctx = (async () => {
       const home = openHome(homeDir, { create: false });
-      const catalog = new Catalog(home.catalog, migrations);
+      const catalog = new Catalog(home.catalog, migrations, { nativeBinding: sqliteBinding });
       const db = await DuckDBInstance.create(':memory:', { threads: '1' });
       return { home, catalog, con: await db.connect() };
     })();

@@ -63,6 +63,7 @@ describe('quantdesk CLI', () => {
       expect(JSON.parse(j.out)).toMatchObject({ error: { code: 'usage' } });
     }
     expect(qd([]).code).toBe(2);
+    expect(qd(['lake', 'ls', '--home']).err).toMatch(/--home: expected a folder path/);
     const help = qd(['--help']);
     expect(help.code).toBe(0);
     expect(help.out).toContain('quantdesk [--home DIR]');

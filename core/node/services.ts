@@ -92,7 +92,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
         }
         return needJobs().start(a);
       },
-      'jobs.list': async (a) => (jobs ?? { list: (all: boolean) => cat.listJobs({ all }) }).list(a.all ?? false),
+      'jobs.list': async (a) => (jobs ? jobs.list(a.all ?? false) : cat.listJobs({ all: a.all })),
       'jobs.get': async (a) => {
         const j = cat.getJob(a.jobId);
         if (!j) throw new ApiError('not_found', `no job ${a.jobId}`, 'jobId');

@@ -81,7 +81,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     let home: string | undefined;
     for (let i = 0; i < argv.length; i++) {
       const a = argv[i]!;
-      if (a === '--home') home = argv[++i];
+      if (a === '--home') {
+        home = argv[++i];
+        if (home === undefined || home.startsWith('--')) throw new UsageError('--home: expected a folder path');
+      }
       else if (a.startsWith('--home=')) home = a.slice(7);
       else if (!globalsOnly.has(a)) rest.push(a);
     }

@@ -97,6 +97,19 @@ describe('lake v0 with the demo backfill (real DuckDB, SQLite and worker pool)',
     const all = await call(s, 'bars.get', { symbol: 'ES', timeframe: '1h' });
     const last = await call(s, 'bars.get', { symbol: 'ES', timeframe: '1h', limit: 10 });
     expect(Array.from(last.t)).toEqual(Array.from(all.t.subarray(all.t.length - 10)));
+    const minutes = await call(s, 'bars.get', { symbol: 'ES', timeframe: '1m' });
+    const n = minutes.t.length;
+    const k = Math.floor(n * 0.6);
+    const lastMinutes = await call(s, 'bars.get', { symbol: 'ES', timeframe: '1m', limit: k });
+    expect(Array.from(lastMinutes.t)).toEqual(Array.from(minutes.t.subarray(n - k)));
+    expect(Array.from(lastMinutes.c)).toEqual(Array.from(minutes.c.subarray(n - k)));
+    // A page that ends inside a month, as the chart asks when scrolling back: the minutes before `to`.
+    const end = n - Math.floor(n * 0.2);
+    const size = Math.floor(n * 0.5);
+    const page = await call(s, 'bars.get', { symbol: 'ES', timeframe: '1m', to: new Date(minutes.t[end]! - 1).toISOString(), limit: size });
+    expect(Array.from(page.t)).toEqual(Array.from(minutes.t.subarray(end - size, end)));
+    const more = await call(s, 'bars.get', { symbol: 'ES', timeframe: '1m', limit: 5_000_000 });
+    expect(more.t.length).toBe(n);
     const empty = await call(s, 'bars.get', { symbol: 'NQ', timeframe: '1d' });
     expect(empty.t.length).toBe(0);
   });

@@ -4,7 +4,7 @@ import { findInstrument } from '../../common/instruments';
 import { parseUtc } from '../../common/schemas';
 import { INTRADAY_MS, type Timeframe } from '../../common/timeframes';
 import type { Bars } from '../../common/types';
-import type { Catalog } from '../catalog';
+import type { BarFileRow, Catalog } from '../catalog';
 import { minutesOf } from '../calendar';
 import { readFloat64Columns, sqlString } from './duck-columns';
 
@@ -26,6 +26,21 @@ function sessionDateSql(symbol: string): string {
   return `CAST(((ts AT TIME ZONE 'UTC') AT TIME ZONE ${sqlString(cal.tz)}) + INTERVAL ${shift} MINUTE AS DATE)`;
 }
 
+/**
+ * The files of the newest months that surely hold at least `limit` minutes before `toMs`: months
+ * partition time, so every minute outside them is older than every minute inside.
+ */
+function newestMonthsCovering(files: BarFileRow[], limit: number, toMs: number | undefined): BarFileRow[] {
+  let rows = 0;
+  let oldest: string | undefined;
+  for (let i = files.length - 1; i >= 0 && rows < limit; i--) {
+    const f = files[i]!;
+    if (toMs === undefined || f.lastTs < toMs) rows += f.rows;
+    oldest = f.month;
+  }
+  return files.filter((f) => oldest === undefined || f.month >= oldest);
+}
+
 /** Reads bars of one series from the lake, aggregating stored 1m bars to the asked timeframe. */
 export async function readBars(
   con: DuckDBConnection,
@@ -40,7 +55,9 @@ export async function readBars(
   const daily = a.timeframe === '1d';
   const scanFrom = fromMs !== undefined && daily ? fromMs - DAY_MS : fromMs;
   const scanTo = toMs !== undefined && daily ? toMs + DAY_MS : toMs;
-  const files = catalog.barFiles({ timeframe: '1m', symbol: a.symbol, fromTs: scanFrom, toTs: scanTo === undefined ? undefined : scanTo - 1 });
+  const overlapping = catalog.barFiles({ timeframe: '1m', symbol: a.symbol, fromTs: scanFrom, toTs: scanTo === undefined ? undefined : scanTo - 1 });
+  const lastMinutes = a.timeframe === '1m' && a.limit !== undefined;
+  const files = lastMinutes ? newestMonthsCovering(overlapping, a.limit!, scanTo) : overlapping;
   if (files.length === 0) return empty;
   const list = files.map((f) => sqlString(path.join(lakeRoot, f.path))).join(', ');
   const where: string[] = [];
@@ -62,10 +79,16 @@ export async function readBars(
   if (daily && fromMs !== undefined) outer.push(`t >= ${Math.floor(fromMs / DAY_MS) * DAY_MS}`);
   if (daily && toMs !== undefined) outer.push(`t < ${toMs}`);
   const filtered = `SELECT * FROM (${sql}) q${outer.length ? ` WHERE ${outer.join(' AND ')}` : ''}`;
-  const ordered =
-    a.limit !== undefined
-      ? `SELECT * FROM (${filtered} ORDER BY t DESC LIMIT ${a.limit}) ORDER BY t`
-      : `${filtered} ORDER BY t`;
+  let ordered: string;
+  if (lastMinutes) {
+    // Minutes are unique, so the last N are the sorted rows after skipping (count - N): one sort, not two.
+    const [count] = await readFloat64Columns(con, `SELECT count(*)::DOUBLE FROM ${src}`);
+    ordered = `${filtered} ORDER BY t OFFSET ${Math.max(0, count![0]! - a.limit!)}`;
+  } else if (a.limit !== undefined) {
+    ordered = `SELECT * FROM (${filtered} ORDER BY t DESC LIMIT ${a.limit}) ORDER BY t`;
+  } else {
+    ordered = `${filtered} ORDER BY t`;
+  }
   const [t, o, h, l, c, v] = await readFloat64Columns(con, ordered);
   return { symbol: a.symbol, timeframe: a.timeframe, t: t!, o: o!, h: h!, l: l!, c: c!, v: v! };
 }

@@ -34,3 +34,10 @@ export async function backfill(s: Services, symbols: string[], from: string, to:
   await s.idle();
   return call(s, 'jobs.get', { jobId });
 }
+
+/** The shared data folder that sits beside the checkout (`../shared/data`), or QUANTDESK_SHARED_DATA. */
+export function sharedData(...parts: string[]): string {
+  const dir = process.env.QUANTDESK_SHARED_DATA ?? path.resolve(paths.root, '..', 'shared', 'data');
+  if (!fs.existsSync(dir)) throw new Error(`shared test data not found at ${dir}; check out ../shared beside the repo or set QUANTDESK_SHARED_DATA`);
+  return path.join(dir, ...parts);
+}

@@ -8,7 +8,7 @@ import {
   timeframeArg,
   BACKFILL_SOURCES,
 } from './schemas';
-import type { AppInfo, Bars, JobInfo, JobProgress, LakePartition, LakeSeries } from './types';
+import type { AppInfo, Bars, JobInfo, JobProgress, LakePartition, LakeSeries, RejectRow } from './types';
 import type { ContractSpec } from './instruments';
 import type { MenuCommand } from './menu';
 
@@ -25,6 +25,7 @@ export const apiSchemas = {
   'jobs.get': jobIdSchema,
   'jobs.cancel': jobIdSchema,
   'jobs.resume': jobIdSchema,
+  'rejects.list': z.object({ runId: z.string().min(1).optional(), limit: z.number().int().positive().max(100_000).optional() }).strict(),
 } as const;
 
 /** Every method name. */
@@ -70,6 +71,8 @@ export interface QuantApi {
   'jobs.cancel': (a: ArgOf<'jobs.cancel'>) => Promise<JobInfo>;
   /** Re-runs an interrupted, failed or cancelled job's request as a new job; data already written is not duplicated. */
   'jobs.resume': (a: ArgOf<'jobs.resume'>) => Promise<{ jobId: string }>;
+  /** Rejected rows of imports, newest run first: file, line, raw text and reason. */
+  'rejects.list': (a: ArgOf<'rejects.list'>) => Promise<RejectRow[]>;
 }
 
 /** Events the services publish to every connected client. */

@@ -61,8 +61,26 @@ export const backfillRequestSchema = z
   .strict()
   .refine((a) => a.from <= a.to, { message: '`from` is after `to`', path: ['from'] });
 
+/** File formats an import understands; `auto` detects from the content and header. */
+export const IMPORT_FORMATS = ['auto', 'generic', 'backtrader', 'polygon', 'databento-csv', 'dbn', 'yahoo', 'stooq', 'parquet'] as const;
+
+/** A field of a bar that a CSV column can be mapped to. */
+export const MAP_FIELDS = ['time', 'open', 'high', 'low', 'close', 'volume', 'symbol'] as const;
+
+/** An import of files from the local disk into bronze. */
+export const importRequestSchema = z
+  .object({
+    kind: z.literal('import'),
+    paths: z.array(z.string().min(1, 'empty path')).min(1, 'name at least one file').max(1000),
+    format: z.enum(IMPORT_FORMATS, { error: `expected one of ${IMPORT_FORMATS.join(', ')}` }).optional(),
+    symbol: symbolSchema.optional(),
+    tz: z.string().min(1).max(64).optional(),
+    map: z.partialRecord(z.enum(MAP_FIELDS, { error: `map fields are ${MAP_FIELDS.join(', ')}` }), z.string().min(1)).optional(),
+  })
+  .strict();
+
 /** Any job request. */
-export const jobRequestSchema = z.discriminatedUnion('kind', [backfillRequestSchema]);
+export const jobRequestSchema = z.discriminatedUnion('kind', [backfillRequestSchema, importRequestSchema]);
 
 export const jobIdSchema = z.object({ jobId: z.string().min(1).max(64) }).strict();
 export const emptySchema = z.object({}).strict();

@@ -24,8 +24,8 @@ export interface Bars {
 export interface LakeSeries {
   /** Instrument symbol. */
   symbol: string;
-  /** Stored timeframe. */
-  timeframe: Timeframe;
+  /** Stored timeframe (`1m`, or what an import brought: `1s`, `30m`, `1d`, …). */
+  timeframe: string;
   /** Number of bars. */
   rows: number;
   /** Number of Parquet part files. */
@@ -42,8 +42,8 @@ export interface LakeSeries {
 export interface LakePartition {
   /** Instrument symbol. */
   symbol: string;
-  /** Stored timeframe. */
-  timeframe: Timeframe;
+  /** Stored timeframe (`1m`, or what an import brought: `1s`, `30m`, `1d`, …). */
+  timeframe: string;
   /** Partition month, `YYYY-MM`. */
   month: string;
   /** Part files in the month. */
@@ -101,6 +101,31 @@ export interface JobInfo {
   error: string | null;
   /** Structured result when it succeeded. */
   result: unknown;
+}
+
+/** A row an import rejected. */
+export interface RejectRow {
+  /** Ingest run (import job) that saw it. */
+  runId: string;
+  /** File it came from. */
+  file: string;
+  /** 1-based line number in the file (record number for binary files). */
+  line: number;
+  /** The line as it was. */
+  raw: string;
+  /** Why it was rejected. */
+  reason: string;
+}
+
+/** Outcome of an import: accepted + rejected + duplicates = the input's data rows. */
+export interface ImportResult {
+  runId: string;
+  accepted: number;
+  rejected: number;
+  duplicates: number;
+  inputRows: number;
+  symbols: string[];
+  files: { file: string; format: string; inputRows: number; accepted: number; rejected: number; duplicates: number; series: { symbol: string; timeframe: string; accepted: number }[] }[];
 }
 
 /** Outcome of a backfill. */

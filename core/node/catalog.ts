@@ -117,6 +117,11 @@ export class Catalog {
     return this.db.prepare(sql).all(args) as BarFileRow[];
   }
 
+  /** Timeframes stored for a symbol. */
+  storedTimeframes(symbol: string): string[] {
+    return (this.db.prepare('SELECT DISTINCT timeframe FROM bar_files WHERE symbol = ?').all(symbol) as { timeframe: string }[]).map((r) => r.timeframe);
+  }
+
   /** Every cataloged lake path, relative to the lake root. */
   allPaths(): Set<string> {
     return new Set((this.db.prepare('SELECT path FROM bar_files').all() as { path: string }[]).map((r) => r.path));

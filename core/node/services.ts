@@ -3,7 +3,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { ApiError } from '../common/errors';
 import { DEMO_INSTRUMENTS, DEMO_SYMBOLS } from '../common/instruments';
 import type { Handlers } from '../common/api';
-import type { LakePartition, LakeSeries } from '../common/types';
+import type { LakePartition, LakeSeries, RejectRow } from '../common/types';
 import { Catalog } from './catalog';
 import { DEMO_EARLIEST } from './demo/demo-market';
 import { EventBus } from './events';
@@ -86,8 +86,8 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
       'lake.summary': async () => lakeSummary(cat),
       'lake.partitions': async (a) => lakePartitions(cat, a),
       'jobs.start': async (a) => {
-        const unknown = a.symbols.filter((s) => !DEMO_SYMBOLS.includes(s));
-        if (unknown.length) {
+        const unknown = a.kind === 'backfill' ? a.symbols.filter((s) => !DEMO_SYMBOLS.includes(s)) : [];
+        if (a.kind === 'backfill' && unknown.length) {
           throw new ApiError('invalid_argument', `the demo source has no symbol ${unknown.join(', ')}; it offers ${DEMO_SYMBOLS.join(', ')}`, `symbols.${a.symbols.indexOf(unknown[0]!)}`);
         }
         return needJobs().start(a);
@@ -100,6 +100,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
       },
       'jobs.cancel': async (a) => needJobs().cancel(a.jobId),
       'jobs.resume': async (a) => needJobs().resume(a.jobId),
+      'rejects.list': async (a) => listRejects(cat, a),
     };
 
     return {
@@ -142,6 +143,12 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
     lock?.release();
     throw e;
   }
+}
+
+function listRejects(cat: Catalog, a: { runId?: string; limit?: number }): RejectRow[] {
+  const sql = `SELECT r.run_id AS runId, r.file, r.line, r.raw, r.reason FROM rejects r JOIN ingest_runs i ON i.id = r.run_id
+               ${a.runId ? 'WHERE r.run_id = @runId' : ''} ORDER BY i.started_at DESC, r.file, r.line LIMIT @limit`;
+  return cat.db.prepare(sql).all({ runId: a.runId, limit: a.limit ?? 10_000 }) as RejectRow[];
 }
 
 function lakeSummary(cat: Catalog): LakeSeries[] {

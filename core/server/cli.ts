@@ -1,10 +1,12 @@
+import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { DateTime } from 'luxon';
 import { pathToFileURL } from 'node:url';
 import { apiSchemas, type ArgOf, type Method, type ResultOf } from '../common/api';
 import { ApiError } from '../common/errors';
 import { BACKFILL_SOURCES } from '../common/schemas';
 import { DEMO_SYMBOLS } from '../common/instruments';
-import type { Bars, JobInfo } from '../common/types';
+import type { Bars, ImportResult, JobInfo } from '../common/types';
 import { createServices, type Services } from '../node/services';
 import { appPaths } from './app-paths';
 import { dispatch } from './dispatcher';
@@ -22,6 +24,10 @@ const USAGE = `usage: quantdesk [--home DIR] [--json] <command> [options]
 commands:
   backfill --source demo [--symbols ES,NQ] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--timeframe 1m]
                               fetch bars the lake lacks (default: all demo symbols, the last 30 days)
+  import <path>... [--format auto|generic|backtrader|polygon|databento-csv|dbn|yahoo|stooq|parquet]
+         [--symbol S] [--tz ZONE] [--map time=Date,open=Open,...]
+                              import bar files into the lake; rejected rows are kept with file and line
+  rejects [--run ID]          rows imports rejected: file, line, reason
   lake ls                     per symbol and timeframe: rows, partitions, bytes, first, last
   bars --symbol ES --timeframe 1d [--from D] [--to D] [--limit N]
                               bars as CSV, or JSON with --json
@@ -37,6 +43,8 @@ global options:
 exit codes: 0 success, 2 bad usage, 1 failure`;
 
 class UsageError extends Error {}
+
+const isValidZone = (zone: string): boolean => DateTime.now().setZone(zone).isValid;
 
 const DAY_MS = 86_400_000;
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -134,6 +142,54 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           if (json) io.out(JSON.stringify({ job: job.id, status: job.status, ...(job.result as object), summary: job.summary, error: job.error }));
           else io.out(job.status === 'succeeded' ? job.summary ?? '' : `backfill ${job.status}: ${job.error ?? job.summary ?? ''}`);
           return job.status === 'succeeded' ? 0 : 1;
+        } finally {
+          await s.close();
+        }
+      }
+      case 'import': {
+        const p = parse(opts, { format: { type: 'string' }, symbol: { type: 'string' }, tz: { type: 'string' }, map: { type: 'string' } });
+        const v = p.values as Record<string, string | undefined>;
+        if (p.positionals.length === 0) throw new UsageError('import: name at least one file, e.g. quantdesk import data/ES_bt.csv');
+        let map: Record<string, string> | undefined;
+        if (v.map !== undefined) {
+          map = {};
+          for (const pair of v.map.split(',')) {
+            const [field, column] = pair.split('=').map((x) => x.trim());
+            if (!field || !column) throw new UsageError(`--map: expected field=Column pairs separated by commas, got "${pair}"`);
+            map[field] = column;
+          }
+        }
+        const arg = { kind: 'import' as const, paths: p.positionals.map((x) => path.resolve(x)), format: v.format as 'auto' | undefined, symbol: v.symbol, tz: v.tz, map };
+        for (const k of ['format', 'symbol', 'tz', 'map'] as const) if (arg[k] === undefined) delete arg[k];
+        validate('jobs.start', arg);
+        if (arg.tz !== undefined && !isValidZone(arg.tz)) throw new UsageError(`--tz: unknown time zone ${arg.tz}; use an IANA name such as Europe/Zurich`);
+        const s = await open(false);
+        try {
+          const { jobId } = await call(s, 'jobs.start', arg);
+          await s.idle();
+          const job = await call(s, 'jobs.get', { jobId });
+          if (job.status !== 'succeeded') {
+            if (json) io.out(JSON.stringify({ error: { code: 'failure', message: job.error ?? job.status } }));
+            io.err(`quantdesk: import ${job.status}: ${job.error ?? ''}`);
+            return 1;
+          }
+          const r = job.result as ImportResult;
+          if (json) io.out(JSON.stringify({ accepted: r.accepted, rejected: r.rejected, duplicates: r.duplicates, inputRows: r.inputRows, symbols: r.symbols, runId: r.runId, files: r.files }));
+          else io.out(`${job.summary}\nrun ${r.runId}${r.rejected ? ` — see \`quantdesk rejects --run ${r.runId}\`` : ''}`);
+          return 0;
+        } finally {
+          await s.close();
+        }
+      }
+      case 'rejects': {
+        const p = parse(opts, { run: { type: 'string' } });
+        if (p.positionals.length) throw new UsageError(`rejects: unexpected argument ${p.positionals[0]}`);
+        const s = await open(true);
+        try {
+          const rows = await call(s, 'rejects.list', p.values.run ? { runId: String(p.values.run) } : {});
+          if (json) io.out(JSON.stringify({ rejects: rows }));
+          else io.out(rows.length === 0 ? 'no rejected rows' : rows.map((r) => `${r.file}:${r.line}: ${r.reason}\n    ${r.raw}`).join('\n'));
+          return 0;
         } finally {
           await s.close();
         }

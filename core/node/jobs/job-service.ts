@@ -6,21 +6,43 @@ import { Piscina } from 'piscina';
 import type { z } from 'zod';
 import { ApiError } from '../../common/errors';
 import { jobRequestSchema } from '../../common/schemas';
-import type { BackfillResult, JobInfo, JobProgress } from '../../common/types';
+import type { BackfillResult, ImportResult, JobInfo, JobProgress } from '../../common/types';
 import type { Catalog } from '../catalog';
 import type { EventBus } from '../events';
 import type { BackfillSymbolResult, BackfillTick } from './backfill';
 
 /** A validated job request. */
 export type JobRequest = z.output<typeof jobRequestSchema>;
+type BackfillRequest = Extract<JobRequest, { kind: 'backfill' }>;
+/** A validated import request. */
+export type ImportRequest = Extract<JobRequest, { kind: 'import' }>;
 
-/** What the pool receives for one symbol of a backfill. */
-export interface BackfillTask {
+interface TaskBase {
   homeDir: string;
   migrations: string;
   sqliteBinding?: string;
   cancel: SharedArrayBuffer;
+}
+
+/** What the pool receives for one symbol of a backfill. */
+export interface BackfillTask extends TaskBase {
+  type: 'backfill';
   req: { source: 'demo'; symbol: string; from: string; to: string; seed?: number; ingestRun: string };
+}
+
+/** What the pool receives for an import: its files, run one after another. */
+export interface ImportTask extends TaskBase {
+  type: 'import';
+  req: ImportRequest;
+  runId: string;
+}
+
+/** Progress of an import task. */
+export interface ImportTick {
+  filesDone: number;
+  filesTotal: number;
+  rows: number;
+  accepted: number;
 }
 
 interface Running {
@@ -29,6 +51,11 @@ interface Running {
 }
 
 const fmt = (n: number): string => n.toLocaleString('en-US');
+
+/** Human summary of an import outcome. */
+export function importSummary(r: ImportResult): string {
+  return `${fmt(r.accepted)} accepted, ${fmt(r.rejected)} rejected, ${fmt(r.duplicates)} duplicates of ${fmt(r.inputRows)} rows`;
+}
 
 /** Human summary of a backfill outcome. */
 export function backfillSummary(r: BackfillResult): string {
@@ -128,7 +155,9 @@ export class JobService {
     this.o.catalog.updateJob(id, { status: 'running', startedAt });
     this.emitState(id);
     try {
-      await this.runBackfill(id, jobRequestSchema.parse(job.request), cancel, startedAt);
+      const req = jobRequestSchema.parse(job.request);
+      if (req.kind === 'backfill') await this.runBackfill(id, req, cancel, startedAt);
+      else await this.runImport(id, req, cancel, startedAt);
     } catch (e) {
       this.finish(id, { status: 'failed', error: e instanceof Error ? e.message : String(e) });
     } finally {
@@ -136,7 +165,39 @@ export class JobService {
     }
   }
 
-  private async runBackfill(id: string, req: JobRequest, cancel: Int32Array, startedAt: number): Promise<void> {
+  private async runImport(id: string, req: ImportRequest, cancel: Int32Array, startedAt: number): Promise<void> {
+    const runId = randomUUID();
+    this.o.catalog.db
+      .prepare('INSERT INTO ingest_runs (id, job_id, source, request, started_at, status, files) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(runId, id, 'import', JSON.stringify(req), startedAt, 'running', JSON.stringify(req.paths));
+    const { port1, port2 } = new MessageChannel();
+    port1.on('message', (t: ImportTick) => {
+      const secs = Math.max(0.001, (Date.now() - startedAt) / 1000);
+      const fraction = t.filesDone / t.filesTotal;
+      this.o.bus.emit('job.progress', { jobId: id, fraction, rows: t.rows, rate: t.rows / secs, etaSeconds: fraction > 0 ? (secs * (1 - fraction)) / fraction : null, message: `${t.filesDone} of ${t.filesTotal} files, ${fmt(t.accepted)} bars accepted` });
+    });
+    const task: ImportTask & { port: typeof port2 } = { ...this.taskBase(cancel), type: 'import', req, runId, port: port2 };
+    let result: ImportResult;
+    try {
+      result = (await this.pool.run(task, { transferList: [port2] })) as ImportResult;
+    } catch (e) {
+      this.o.catalog.db.prepare("UPDATE ingest_runs SET ended_at = ?, status = 'failed' WHERE id = ?").run(Date.now(), runId);
+      throw e;
+    } finally {
+      port1.close();
+    }
+    this.o.catalog.db
+      .prepare("UPDATE ingest_runs SET ended_at = ?, new_rows = ?, dup_rows = ?, rejected_rows = ?, input_rows = ?, status = 'succeeded' WHERE id = ?")
+      .run(Date.now(), result.accepted, result.duplicates, result.rejected, result.inputRows, runId);
+    if (result.accepted > 0) this.o.bus.emit('lake.changed', { symbols: result.symbols });
+    this.finish(id, { status: 'succeeded', summary: importSummary(result), result });
+  }
+
+  private taskBase(cancel: Int32Array): Omit<TaskBase, never> {
+    return { homeDir: this.o.homeDir, migrations: this.o.migrations, sqliteBinding: this.o.sqliteBinding, cancel: cancel.buffer as SharedArrayBuffer };
+  }
+
+  private async runBackfill(id: string, req: BackfillRequest, cancel: Int32Array, startedAt: number): Promise<void> {
     const ingestRun = randomUUID();
     this.o.catalog.db
       .prepare('INSERT INTO ingest_runs (id, job_id, source, request, started_at, status) VALUES (?, ?, ?, ?, ?, ?)')
@@ -161,10 +222,8 @@ export class JobService {
         const { port1, port2 } = new MessageChannel();
         port1.on('message', onTick);
         const task: BackfillTask & { port: typeof port2 } = {
-          homeDir: this.o.homeDir,
-          migrations: this.o.migrations,
-          sqliteBinding: this.o.sqliteBinding,
-          cancel: cancel.buffer as SharedArrayBuffer,
+          ...this.taskBase(cancel),
+          type: 'backfill',
           req: { source: req.source, symbol, from: req.from, to: req.to, ingestRun },
           port: port2,
         };

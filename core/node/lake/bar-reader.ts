@@ -2,7 +2,8 @@ import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { findInstrument } from '../../common/instruments';
 import { parseUtc } from '../../common/schemas';
-import { INTRADAY_MS, type Timeframe } from '../../common/timeframes';
+import { INTRADAY_MS, STORED_TIMEFRAME_MS, type Timeframe } from '../../common/timeframes';
+import { ApiError } from '../../common/errors';
 import type { Bars } from '../../common/types';
 import type { BarFileRow, Catalog } from '../catalog';
 import { minutesOf } from '../calendar';
@@ -41,7 +42,20 @@ function newestMonthsCovering(files: BarFileRow[], limit: number, toMs: number |
   return files.filter((f) => oldest === undefined || f.month >= oldest);
 }
 
-/** Reads bars of one series from the lake, aggregating stored 1m bars to the asked timeframe. */
+/** Picks the stored timeframe to read for a request: the same one, or the coarsest that builds it. */
+function sourceTimeframe(symbol: string, want: Timeframe, stored: string[]): string {
+  if (stored.includes(want)) return want;
+  const wantMs = want === '1d' ? Number.POSITIVE_INFINITY : INTRADAY_MS[want];
+  const builds = stored
+    .filter((tf) => tf !== '1d' && STORED_TIMEFRAME_MS[tf] !== undefined && STORED_TIMEFRAME_MS[tf]! < wantMs && (want === '1d' || wantMs % STORED_TIMEFRAME_MS[tf]! === 0))
+    .sort((x, y) => STORED_TIMEFRAME_MS[y]! - STORED_TIMEFRAME_MS[x]!);
+  if (builds[0] === undefined) {
+    throw new ApiError('not_found', `${symbol} has ${stored.join(', ')} bars, from which ${want} bars cannot be built; ask for ${stored.join(' or ')} or a coarser timeframe`, 'timeframe');
+  }
+  return builds[0];
+}
+
+/** Reads bars of one series from the lake, aggregating a finer stored timeframe to the asked one where needed. */
 export async function readBars(
   con: DuckDBConnection,
   catalog: Catalog,
@@ -49,15 +63,19 @@ export async function readBars(
   a: { symbol: string; timeframe: Timeframe; from?: string; to?: string; limit?: number },
 ): Promise<Bars> {
   const empty: Bars = { symbol: a.symbol, timeframe: a.timeframe, t: new Float64Array(0), o: new Float64Array(0), h: new Float64Array(0), l: new Float64Array(0), c: new Float64Array(0), v: new Float64Array(0) };
+  const stored = catalog.storedTimeframes(a.symbol);
+  if (stored.length === 0) return empty;
+  const source = sourceTimeframe(a.symbol, a.timeframe, stored);
+  const direct = source === a.timeframe;
   const fromMs = a.from !== undefined ? parseUtc(a.from) : undefined;
   const toMs = a.to !== undefined ? endExclusive(a.to) : undefined;
-  // Daily bars are keyed by trading date; widen the minute scan by a day so whole sessions are read.
-  const daily = a.timeframe === '1d';
-  const scanFrom = fromMs !== undefined && daily ? fromMs - DAY_MS : fromMs;
-  const scanTo = toMs !== undefined && daily ? toMs + DAY_MS : toMs;
-  const overlapping = catalog.barFiles({ timeframe: '1m', symbol: a.symbol, fromTs: scanFrom, toTs: scanTo === undefined ? undefined : scanTo - 1 });
-  const lastMinutes = a.timeframe === '1m' && a.limit !== undefined;
-  const files = lastMinutes ? newestMonthsCovering(overlapping, a.limit!, scanTo) : overlapping;
+  // Daily bars built from intraday ones are keyed by trading date; widen the scan so whole sessions are read.
+  const sessions = a.timeframe === '1d' && !direct;
+  const scanFrom = fromMs !== undefined && sessions ? fromMs - DAY_MS : fromMs;
+  const scanTo = toMs !== undefined && sessions ? toMs + DAY_MS : toMs;
+  const overlapping = catalog.barFiles({ timeframe: source, symbol: a.symbol, fromTs: scanFrom, toTs: scanTo === undefined ? undefined : scanTo - 1 });
+  const lastRows = direct && a.limit !== undefined;
+  const files = lastRows ? newestMonthsCovering(overlapping, a.limit!, scanTo) : overlapping;
   if (files.length === 0) return empty;
   const list = files.map((f) => sqlString(path.join(lakeRoot, f.path))).join(', ');
   const where: string[] = [];
@@ -65,7 +83,7 @@ export async function readBars(
   if (scanTo !== undefined) where.push(`ts < epoch_ms(${scanTo}::BIGINT)`);
   const src = `read_parquet([${list}], hive_partitioning = false)${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
   let sql: string;
-  if (a.timeframe === '1m') {
+  if (direct) {
     sql = `SELECT epoch_ms(ts)::DOUBLE AS t, open, high, low, close, volume FROM ${src}`;
   } else if (a.timeframe === '1d') {
     sql = `SELECT epoch_ms(CAST(d AS TIMESTAMP))::DOUBLE AS t, arg_min(open, ts), max(high), min(low), arg_max(close, ts), sum(volume)
@@ -76,12 +94,12 @@ export async function readBars(
            FROM ${src} GROUP BY 1`;
   }
   const outer: string[] = [];
-  if (daily && fromMs !== undefined) outer.push(`t >= ${Math.floor(fromMs / DAY_MS) * DAY_MS}`);
-  if (daily && toMs !== undefined) outer.push(`t < ${toMs}`);
+  if (sessions && fromMs !== undefined) outer.push(`t >= ${Math.floor(fromMs / DAY_MS) * DAY_MS}`);
+  if (sessions && toMs !== undefined) outer.push(`t < ${toMs}`);
   const filtered = `SELECT * FROM (${sql}) q${outer.length ? ` WHERE ${outer.join(' AND ')}` : ''}`;
   let ordered: string;
-  if (lastMinutes) {
-    // Minutes are unique, so the last N are the sorted rows after skipping (count - N): one sort, not two.
+  if (lastRows) {
+    // Stored bars are unique per time, so the last N are the sorted rows after skipping (count - N): one sort, not two.
     const [count] = await readFloat64Columns(con, `SELECT count(*)::DOUBLE FROM ${src}`);
     ordered = `${filtered} ORDER BY t OFFSET ${Math.max(0, count![0]! - a.limit!)}`;
   } else if (a.limit !== undefined) {

@@ -1,0 +1,197 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { Catalog } from '../catalog';
+import type { HomeLayout } from '../home';
+import { BarWriter, monthBounds, monthOf, type PartToWrite } from '../lake/bar-store';
+import { readFloat64Columns, sqlString } from '../lake/duck-columns';
+import { parseCsvBars, ImportError, type CsvOptions, type ParsedBars, type Reject } from './csv-import';
+import { decodeDbn } from './dbn';
+import { STORED_TIMEFRAME_MS } from '../../common/timeframes';
+import type { IMPORT_FORMATS } from '../../common/schemas';
+
+type ImportFormat = (typeof IMPORT_FORMATS)[number];
+const STORED_TIMEFRAMES = STORED_TIMEFRAME_MS;
+
+/** Outcome of importing one file. accepted + rejected + duplicates = inputRows, always. */
+export interface ImportFileResult {
+  file: string;
+  format: string;
+  inputRows: number;
+  accepted: number;
+  rejected: number;
+  duplicates: number;
+  /** Stored timeframe per symbol. */
+  series: { symbol: string; timeframe: string; accepted: number }[];
+}
+
+/**
+ * The timeframe of bars from their spacing: the largest stored timeframe that divides every gap
+ * between consecutive bars (gaps of a day or more mean daily bars), so missing bars do not mislead.
+ */
+export function inferTimeframe(sortedTimes: Float64Array, file: string, symbol: string): string {
+  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+  let g = 0;
+  for (let i = 1; i < sortedTimes.length; i++) {
+    const d = sortedTimes[i]! - sortedTimes[i - 1]!;
+    if (d > 0) g = gcd(d, g);
+  }
+  if (g === 0) throw new ImportError(`${file}: ${symbol} has a single bar time; its timeframe cannot be inferred`);
+  if (g >= 20 * 3_600_000) return '1d';
+  const fits = Object.entries(STORED_TIMEFRAMES)
+    .filter(([tf, ms]) => tf !== '1d' && g % ms === 0)
+    .sort((a, b) => b[1] - a[1]);
+  if (fits[0] === undefined) throw new ImportError(`${file}: ${symbol} bars are ${g / 1000} s apart, finer than any timeframe the lake stores (${Object.keys(STORED_TIMEFRAMES).join(', ')})`);
+  return fits[0][0];
+}
+
+function readInput(file: string): Uint8Array {
+  let bytes: Uint8Array;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ImportError(`${file}: cannot read it (${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (e as Error).message})`);
+  }
+  const gzip = bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+  if (/\.gz$/i.test(file) && !gzip) throw new ImportError(`${file}: named .gz but it is not gzip data`);
+  if (gzip) {
+    try {
+      bytes = zlib.gunzipSync(bytes);
+    } catch (e) {
+      throw new ImportError(`${file}: gzip data is corrupt or truncated (${(e as Error).message})`);
+    }
+  }
+  return bytes;
+}
+
+const isDbn = (b: Uint8Array): boolean => (b[0] === 0x44 && b[1] === 0x42 && b[2] === 0x4e) || (b[0] === 0x28 && b[1] === 0xb5 && b[2] === 0x2f && b[3] === 0xfd);
+const isParquet = (b: Uint8Array): boolean => b.length >= 8 && String.fromCharCode(...b.subarray(0, 4)) === 'PAR1';
+
+function fromDbn(bytes: Uint8Array, file: string): ParsedBars {
+  const f = decodeDbn(bytes, file);
+  if (f.ohlcv === null) throw new ImportError(`${file}: holds ${f.metadata.schema ?? 'mixed'} records; Quantdesk imports DBN OHLCV bars (trades go to bronze trades in a later version)`);
+  const o = f.ohlcv;
+  const n = o.open.length;
+  const symbols: string[] = [];
+  const sym = new Uint32Array(n);
+  const rejects: Reject[] = [];
+  const keep: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const d = new Date(o.tsMs[i]!);
+    const ymd = d.getUTCFullYear() * 10000 + (d.getUTCMonth() + 1) * 100 + d.getUTCDate();
+    const name = f.symbolFor(o.instrumentId[i]!, ymd) ?? `ID${o.instrumentId[i]}`;
+    let si = symbols.indexOf(name);
+    if (si < 0) si = symbols.push(name) - 1;
+    sym[i] = si;
+    if ([o.open[i], o.high[i], o.low[i], o.close[i]].some((x) => Number.isNaN(x))) rejects.push({ line: i + 1, raw: `record ${i + 1}`, reason: 'undefined price in record' });
+    else keep.push(i);
+  }
+  const pick = <T extends Float64Array | Uint32Array | Int32Array>(a: T, C: new (n: number) => T): T => {
+    const out = new C(keep.length);
+    keep.forEach((k, j) => (out[j] = a[k]!));
+    return out;
+  };
+  const line = new Int32Array(n).map((_, i) => i + 1);
+  return {
+    format: 'dbn',
+    timeframe: o.interval,
+    symbols,
+    sym: pick(sym, Uint32Array),
+    line: pick(line, Int32Array),
+    t: o.interval === '1d' ? pick(o.tsMs, Float64Array).map((x) => Math.floor(x / 86_400_000) * 86_400_000) : pick(o.tsMs, Float64Array),
+    o: pick(o.open, Float64Array),
+    h: pick(o.high, Float64Array),
+    l: pick(o.low, Float64Array),
+    c: pick(o.close, Float64Array),
+    v: pick(o.volume, Float64Array),
+    inputRows: n,
+    rejects,
+  };
+}
+
+async function fromParquet(con: DuckDBConnection, file: string, symbol: string): Promise<ParsedBars> {
+  let cols: string[];
+  try {
+    cols = (await con.runAndReadAll(`SELECT name FROM parquet_schema(${sqlString(file)}) WHERE num_children IS NULL`)).getRowsJS().map((r) => String(r[0]).toLowerCase());
+  } catch (e) {
+    throw new ImportError(`${file}: not a readable Parquet file (${(e as Error).message.split('\n')[0]})`);
+  }
+  const pick = (...names: string[]): string | undefined => names.find((n) => cols.includes(n));
+  const ts = pick('ts', 'time', 'timestamp', 'datetime', 'date', 'ts_event');
+  const close = pick('close', 'price');
+  if (!ts || !close) throw new ImportError(`${file}: needs a time column (ts, time, timestamp, date) and close; it has ${cols.join(', ')}`);
+  const col = (n: string | undefined, fallback: string): string => (n ? `"${n}"::DOUBLE` : fallback);
+  const [t, o, h, l, c, v] = await readFloat64Columns(
+    con,
+    `SELECT epoch_ms("${ts}"::TIMESTAMP)::DOUBLE, ${col(pick('open'), `"${close}"::DOUBLE`)}, ${col(pick('high'), `"${close}"::DOUBLE`)}, ${col(pick('low'), `"${close}"::DOUBLE`)}, "${close}"::DOUBLE, ${col(pick('volume'), '0')} FROM read_parquet(${sqlString(file)}, hive_partitioning = false)`,
+  );
+  const n = t!.length;
+  return { format: 'parquet', timeframe: null, symbols: [symbol], sym: new Uint32Array(n), line: new Int32Array(n).map((_, i) => i + 1), t: t!, o: o!, h: h!, l: l!, c: c!, v: v!, inputRows: n, rejects: [] };
+}
+
+/**
+ * Imports one file into bronze: parses it completely (so a broken file writes nothing), sorts each
+ * symbol's bars, counts duplicates within the file and against the lake, and publishes the rest as
+ * month partitions of the file's native timeframe.
+ */
+export async function importFile(
+  ctx: { home: HomeLayout; catalog: Catalog; con: DuckDBConnection },
+  file: string,
+  opts: Omit<CsvOptions, 'format'> & { format?: ImportFormat },
+  runId: string,
+): Promise<ImportFileResult & { rejects: Reject[] }> {
+  const abs = path.resolve(file);
+  const bytes = readInput(abs);
+  if (bytes.length === 0) throw new ImportError(`${file}: the file is empty`);
+  const symbolFromName = opts.symbol ?? path.basename(abs).replace(/\..*$/, '').toUpperCase();
+  let parsed: ParsedBars;
+  if (opts.format === 'dbn' || ((opts.format ?? 'auto') === 'auto' && isDbn(bytes))) parsed = fromDbn(bytes, file);
+  else if (opts.format === 'parquet' || ((opts.format ?? 'auto') === 'auto' && isParquet(bytes))) parsed = await fromParquet(ctx.con, abs, symbolFromName);
+  else parsed = parseCsvBars(new TextDecoder('utf-8').decode(bytes), file, { ...opts, format: opts.format === 'auto' ? undefined : (opts.format as CsvOptions['format']) });
+
+  const writer = new BarWriter(ctx.home, ctx.catalog, ctx.con);
+  const parts: PartToWrite[] = [];
+  const series: ImportFileResult['series'] = [];
+  let duplicates = 0;
+  let accepted = 0;
+  for (let s = 0; s < parsed.symbols.length; s++) {
+    const idx: number[] = [];
+    for (let i = 0; i < parsed.t.length; i++) if (parsed.sym[i] === s) idx.push(i);
+    if (idx.length === 0) continue;
+    // Stable sort by time: the first of equal timestamps (in file order) wins, the rest are duplicates.
+    idx.sort((a, b) => parsed.t[a]! - parsed.t[b]! || a - b);
+    const symbol = parsed.symbols[s]!;
+    const times = Float64Array.from(idx, (i) => parsed.t[i]!);
+    const timeframe = parsed.timeframe ?? inferTimeframe(times, file, symbol);
+    const have = await writer.existingTimes(timeframe, symbol, times[0]!, times[times.length - 1]! + 1);
+    const keep: number[] = [];
+    let j = 0;
+    for (let k = 0; k < idx.length; k++) {
+      const t = times[k]!;
+      while (j < have.length && have[j]! < t) j++;
+      if ((k > 0 && times[k - 1] === t) || (j < have.length && have[j] === t)) duplicates++;
+      else keep.push(idx[k]!);
+    }
+    accepted += keep.length;
+    series.push({ symbol, timeframe, accepted: keep.length });
+    let start = 0;
+    while (start < keep.length) {
+      const month = monthOf(parsed.t[keep[start]!]!);
+      const end = monthBounds(month)[1];
+      let stop = start;
+      while (stop < keep.length && parsed.t[keep[stop]!]! < end) stop++;
+      const slice = keep.slice(start, stop);
+      const col = (a: Float64Array): Float64Array => Float64Array.from(slice, (i) => a[i]!);
+      parts.push({ timeframe, symbol, month, bars: { t: col(parsed.t), o: col(parsed.o), h: col(parsed.h), l: col(parsed.l), c: col(parsed.c), v: col(parsed.v) }, source: `import:${parsed.format}`, ingestRun: runId });
+      start = stop;
+    }
+  }
+  if (parts.length) await writer.writeParts(parts);
+  const rejected = parsed.rejects.length;
+  if (accepted + rejected + duplicates !== parsed.inputRows) {
+    throw new Error(`${file}: accounting does not add up (${accepted} + ${rejected} + ${duplicates} ≠ ${parsed.inputRows}); this is a bug`);
+  }
+  return { file: abs, format: parsed.format, inputRows: parsed.inputRows, accepted, rejected, duplicates, series, rejects: parsed.rejects };
+}

@@ -1,0 +1,31 @@
+import type { ImportResult } from '../../common/types';
+import type { ImportRequest, ImportTick } from '../jobs/job-service';
+import type { WorkerContext } from '../jobs/worker-context';
+import { importFile } from './import-file';
+
+const MAX_RAW = 2000;
+
+/**
+ * Imports the files of one request in order, storing every reject in the catalog as it goes.
+ * A file that cannot be read at all stops the run with an error naming it; files before it stay.
+ */
+export async function runImport(ctx: WorkerContext, req: ImportRequest, runId: string, report: (t: ImportTick) => void, cancelled: () => boolean): Promise<ImportResult> {
+  const out: ImportResult = { runId, accepted: 0, rejected: 0, duplicates: 0, inputRows: 0, symbols: [], files: [] };
+  const insert = ctx.catalog.db.prepare('INSERT INTO rejects (run_id, file, line, raw, reason) VALUES (?, ?, ?, ?, ?)');
+  for (const [i, file] of req.paths.entries()) {
+    if (cancelled()) break;
+    const r = await importFile(ctx, file, { format: req.format, symbol: req.symbol, tz: req.tz, map: req.map }, runId);
+    ctx.catalog.db.transaction(() => {
+      for (const x of r.rejects) insert.run(runId, r.file, x.line, x.raw.length > MAX_RAW ? `${x.raw.slice(0, MAX_RAW)}…` : x.raw, x.reason);
+    })();
+    const { rejects: _rejects, ...summary } = r;
+    out.files.push(summary);
+    out.accepted += r.accepted;
+    out.rejected += r.rejected;
+    out.duplicates += r.duplicates;
+    out.inputRows += r.inputRows;
+    for (const s of r.series) if (!out.symbols.includes(s.symbol)) out.symbols.push(s.symbol);
+    report({ filesDone: i + 1, filesTotal: req.paths.length, rows: out.inputRows, accepted: out.accepted });
+  }
+  return out;
+}

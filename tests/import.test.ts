@@ -1,0 +1,182 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ImportResult } from '../core/common/types';
+import type { Services } from '../core/node/services';
+import { call, openServices, sharedData, tempDir } from './helpers';
+
+describe('importing vendor files into bronze', () => {
+  let s: Services;
+  const dir = tempDir('qd-import-files-');
+  const write = (name: string, content: string | Uint8Array): string => {
+    const p = path.join(dir, name);
+    fs.writeFileSync(p, content);
+    return p;
+  };
+  const importFiles = async (paths: string[], extra: Record<string, unknown> = {}): Promise<ImportResult> => {
+    const { jobId } = await call(s, 'jobs.start', { kind: 'import', paths, ...extra });
+    await s.idle();
+    const job = await call(s, 'jobs.get', { jobId });
+    if (job.status !== 'succeeded') throw new Error(job.error ?? job.status);
+    return job.result as ImportResult;
+  };
+  const fileCount = async (): Promise<number> => (await call(s, 'lake.partitions', {})).reduce((a, p) => a + p.files, 0);
+
+  beforeAll(async () => {
+    s = await openServices(tempDir(), { threads: 1 });
+  });
+  afterAll(async () => s?.close());
+
+  it('imports msft.csv (daily, prices in 1/16ths) exactly, and a re-import changes nothing', async () => {
+    const r = await importFiles([sharedData('real', 'msft.csv')]);
+    expect(r).toMatchObject({ accepted: 249, rejected: 0, duplicates: 0, inputRows: 249, symbols: ['MSFT'] });
+    expect(r.files[0]!.series).toEqual([{ symbol: 'MSFT', timeframe: '1d', accepted: 249 }]);
+    const b = await call(s, 'bars.get', { symbol: 'MSFT', timeframe: '1d' });
+    expect(b.t.length).toBe(249);
+    expect(new Date(b.t[0]!).toISOString()).toBe('2000-09-27T00:00:00.000Z');
+    expect([b.o[0], b.h[0], b.l[0], b.c[0], b.v[0]]).toEqual([63.4375, 63.5625, 59.8125, 60.625, 53077800]);
+    const files = await fileCount();
+    const again = await importFiles([sharedData('real', 'msft.csv')]);
+    expect(again).toMatchObject({ accepted: 0, rejected: 0, duplicates: 249, inputRows: 249 });
+    expect(await fileCount()).toBe(files);
+    await expect(call(s, 'bars.get', { symbol: 'MSFT', timeframe: '1h' })).rejects.toMatchObject({ code: 'not_found', path: 'timeframe' });
+  });
+
+  it('imports usdchf_30m.csv in Zurich local time to the right UTC instants across DST changes', async () => {
+    const r = await importFiles([sharedData('real', 'usdchf_30m.csv')], { tz: 'Europe/Zurich', symbol: 'USDCHF' });
+    expect(r).toMatchObject({ accepted: 62496, rejected: 0, duplicates: 0 });
+    expect(r.files[0]!.series).toEqual([{ symbol: 'USDCHF', timeframe: '30m', accepted: 62496 }]);
+    const at = async (from: string, to: string) => call(s, 'bars.get', { symbol: 'USDCHF', timeframe: '30m', from, to });
+    // Summer (UTC+2): Monday 1996-07-01 00:00 Zurich is Sunday 22:00 UTC.
+    const summer = await at('1996-06-30T21:00:00Z', '1996-06-30T23:00:00Z');
+    expect(Array.from(summer.t, (t) => new Date(t).toISOString())).toEqual(['1996-06-30T22:00:00.000Z', '1996-06-30T22:30:00.000Z', '1996-06-30T23:00:00.000Z']);
+    // Winter (UTC+1): Monday 1996-12-02 00:00 Zurich is Sunday 23:00 UTC.
+    const winter = await at('1996-12-01T22:00:00Z', '1996-12-01T23:30:00Z');
+    expect(new Date(winter.t[0]!).toISOString()).toBe('1996-12-01T23:00:00.000Z');
+    // Across the October switch: Friday 23:30 CEST then Monday 00:00 CET.
+    const around = await at('1996-10-25T20:00:00Z', '1996-10-28T00:00:00Z');
+    const iso = Array.from(around.t, (t) => new Date(t).toISOString());
+    expect(iso).toContain('1996-10-25T21:30:00.000Z');
+    expect(iso).toContain('1996-10-27T23:00:00.000Z');
+    expect(iso).not.toContain('1996-10-25T22:00:00.000Z');
+    const hourly = await call(s, 'bars.get', { symbol: 'USDCHF', timeframe: '1h', from: '1996-12-02', to: '1996-12-02' });
+    expect(hourly.t.length).toBe(24);
+  });
+
+  it('rejects bad rows with line and reason, counts duplicates, sorts out-of-order input', async () => {
+    const csv = [
+      'Date,Time,Open,High,Low,Close,Volume',
+      '2024-03-01,14:32:00,5100.25,5101,5099.75,5100.5,120',
+      '2024-03-01,14:30:00,5100,5100.5,5099.5,5100.25,100',
+      '2024-03-01,14:31:00,5100.25,5100.75,5100,5100.5,80',
+      '2024-03-01,14:31:00,5100.25,5100.75,5100,5100.5,80',
+      '2024-03-01,14:33:00,abc,5101,5099.75,5100.5,120',
+      '2024-03-01,14:34:00,5100,5099,5099.5,5100.25,100',
+      '2024-03-01,25:99:00,5100,5100.5,5099.5,5100.25,100',
+      '2024-03-01,14:36:00,5100,5100.5',
+      '',
+      '2024-03-01,14:37:00,5100,5100.5,5099.5,,100',
+    ].join('\n');
+    const r = await importFiles([write('ES_bt.csv', csv)]);
+    expect(r.files[0]!.format).toBe('backtrader');
+    expect(r).toMatchObject({ inputRows: 9, accepted: 3, duplicates: 1, rejected: 5, symbols: ['ES'] });
+    const rejects = await call(s, 'rejects.list', { runId: r.runId });
+    expect(rejects.map((x) => [x.line, x.reason])).toEqual([
+      [6, 'bad number in open: "abc"'],
+      [7, 'OHLC inconsistent: open 5100 high 5099 low 5099.5 close 5100.25'],
+      [8, 'timestamp unparseable: "2024-03-01 25:99:00"'],
+      [9, "missing columns: 4 of 7"],
+      [11, 'missing close'],
+    ]);
+    expect(rejects[0]!.raw).toBe('2024-03-01,14:33:00,abc,5101,5099.75,5100.5,120');
+    const b = await call(s, 'bars.get', { symbol: 'ES', timeframe: '1m' });
+    expect(Array.from(b.t, (t) => new Date(t).toISOString().slice(11, 16))).toEqual(['14:30', '14:31', '14:32']);
+  });
+
+  it('keeps accepted + rejected + duplicates = input rows for generated files with faults, duplicates and shuffled rows', async () => {
+    const row = fc.record({
+      minute: fc.integer({ min: 0, max: 400 }),
+      price: fc.integer({ min: 1000, max: 2000 }),
+      fault: fc.constantFrom('none', 'none', 'none', 'number', 'ohlc', 'time', 'short'),
+    });
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(row, { minLength: 1, maxLength: 60 }), async (rows) => {
+        const sym = `PX${run++}`;
+        const lines = rows.map(({ minute, price, fault }) => {
+          const t = new Date(Date.UTC(2024, 0, 2) + minute * 60_000).toISOString().replace('.000Z', 'Z');
+          const p = price / 4;
+          if (fault === 'number') return `${t},${p},x,${p},${p},1`;
+          if (fault === 'ohlc') return `${t},${p},${p - 1},${p},${p},1`;
+          if (fault === 'time') return `not-a-time,${p},${p},${p},${p},1`;
+          if (fault === 'short') return `${t},${p}`;
+          return `${t},${p},${p + 0.25},${p - 0.25},${p},1`;
+        });
+        const file = write(`${sym}.csv`, ['timestamp,open,high,low,close,volume', ...lines].join('\n'));
+        const good = new Set(rows.filter((r) => r.fault === 'none').map((r) => r.minute));
+        let r: ImportResult;
+        try {
+          r = await importFiles([file]);
+        } catch (e) {
+          // A file whose only good bar cannot tell its timeframe is refused whole, and names itself.
+          expect(good.size).toBeLessThan(2);
+          expect(String(e)).toContain(`${sym}.csv`);
+          return;
+        }
+        expect(r.accepted + r.rejected + r.duplicates).toBe(rows.length);
+        expect(r.accepted).toBe(good.size);
+        const rejects = await call(s, 'rejects.list', { runId: r.runId });
+        for (const x of rejects) expect(lines[x.line - 2]).toBe(x.raw);
+        const again = await importFiles([file]);
+        expect(again.accepted).toBe(0);
+        expect(again.duplicates).toBe(good.size);
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it('reads Polygon flat files (minute and day aggregates, gzip) and Databento OHLCV CSV', async () => {
+    const ns = (iso: string): string => `${BigInt(Date.parse(iso)) * 1_000_000n}`;
+    const minute = ['ticker,volume,open,close,high,low,window_start,transactions', `AAPL,100,190.5,190.75,190.8,190.4,${ns('2024-03-01T14:30:00Z')},12`, `MSFT,50,410,410.5,410.6,409.9,${ns('2024-03-01T14:30:00Z')},7`, `AAPL,120,190.75,190.6,190.9,190.5,${ns('2024-03-01T14:31:00Z')},15`, `MSFT,60,410.5,410.2,410.7,410.1,${ns('2024-03-01T14:31:00Z')},9`].join('\n');
+    const r = await importFiles([write('2024-03-01.csv.gz', zlib.gzipSync(minute))]);
+    expect(r.files[0]!.format).toBe('polygon');
+    expect(r.files[0]!.series).toEqual([
+      { symbol: 'AAPL', timeframe: '1m', accepted: 2 },
+      { symbol: 'MSFT', timeframe: '1m', accepted: 2 },
+    ]);
+    // Day aggregates start at midnight New York time and are stored by trading date.
+    const day = ['ticker,volume,open,close,high,low,window_start,transactions', `QQQ,1000,440,442,443,439,${ns('2024-03-01T05:00:00Z')},99`, `QQQ,1100,442,441,444,440,${ns('2024-03-04T05:00:00Z')},98`].join('\n');
+    const d = await importFiles([write('day_aggs.csv.gz', zlib.gzipSync(day))]);
+    expect(d.files[0]!.series).toEqual([{ symbol: 'QQQ', timeframe: '1d', accepted: 2 }]);
+    const q = await call(s, 'bars.get', { symbol: 'QQQ', timeframe: '1d' });
+    expect(Array.from(q.t, (t) => new Date(t).toISOString().slice(0, 10))).toEqual(['2024-03-01', '2024-03-04']);
+    const dbn = ['ts_event,rtype,publisher_id,instrument_id,open,high,low,close,volume,symbol', `${ns('2024-03-01T14:30:00Z')},33,1,5482,5100.25,5101.00,5100.00,5100.75,310,ESH4`, `${ns('2024-03-01T14:31:00Z')},33,1,5482,5100.75,5101.25,5100.50,5101.00,205,ESH4`].join('\n');
+    const db = await importFiles([write('glbx-ohlcv-1m.csv', dbn)]);
+    expect(db.files[0]).toMatchObject({ format: 'databento-csv', series: [{ symbol: 'ESH4', timeframe: '1m', accepted: 2 }] });
+  });
+
+  it('imports Databento DBN OHLCV files with symbols from the metadata', async () => {
+    const r = await importFiles([sharedData('dbn', 'test_data.ohlcv-1m.v3.dbn.zst')]);
+    expect(r).toMatchObject({ accepted: 2, rejected: 0, symbols: ['ESH1'] });
+    const b = await call(s, 'bars.get', { symbol: 'ESH1', timeframe: '1m' });
+    expect(Array.from(b.c)).toEqual([372100, 372150]);
+  });
+
+  it('refuses unreadable files with the file named, writing nothing', async () => {
+    const before = await fileCount();
+    const zst = fs.readFileSync(sharedData('dbn', 'test_data.ohlcv-1m.v3.dbn.zst'));
+    const cases: [string, string | Uint8Array, RegExp][] = [
+      ['empty.csv', '', /empty\.csv: the file is empty/],
+      ['fake.csv.gz', 'Date,Open\n2024-01-01,1\n', /fake\.csv\.gz: named \.gz but it is not gzip data/],
+      ['cut.dbn.zst', zst.subarray(0, zst.length - 20), /cut\.dbn\.zst: /],
+      ['utf16.csv', Buffer.from('\ufeffDate,Close\n2024-01-01,1\n', 'utf16le'), /utf16\.csv: the file holds NUL bytes/],
+      ['latin1.csv', Buffer.from('Datum,Schluss\n2024-01-01,1\xe9\n', 'latin1'), /latin1\.csv: the file is not valid UTF-8/],
+      ['nohead.csv', 'foo,bar\n1,2\n', /nohead\.csv: no time column found/],
+    ];
+    for (const [name, content, re] of cases) await expect(importFiles([write(name, content)]), name).rejects.toThrow(re);
+    await expect(importFiles([path.join(dir, 'missing.csv')])).rejects.toThrow(/missing\.csv: cannot read it \(no such file\)/);
+    expect(await fileCount()).toBe(before);
+  });
+});

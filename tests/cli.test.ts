@@ -78,4 +78,25 @@ describe('quantdesk CLI', () => {
     const viaEnv = qd(['lake', 'ls', '--json'], { QUANTDESK_HOME: home });
     expect(JSON.parse(viaEnv.out).home).toBe(home);
   });
+
+  it('imports files and lists what was rejected, with one JSON document each', () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'NQ_bt.csv');
+    fs.writeFileSync(file, ['Date,Time,Open,High,Low,Close,Volume', '2024-03-01,14:30:00,18000,18001,17999,18000.5,10', '2024-03-01,14:31:00,oops,18001,17999,18000.5,10', '2024-03-01,14:32:00,18000,18001,17999,18000.5,10'].join('\n'));
+    const r = qd(['--home', home, 'import', file, '--json']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.out) as { accepted: number; rejected: number; duplicates: number; symbols: string[]; runId: string };
+    expect(out).toMatchObject({ accepted: 2, rejected: 1, duplicates: 0, symbols: ['NQ'] });
+    const rejects = JSON.parse(qd(['--home', home, 'rejects', '--run', out.runId, '--json']).out) as { rejects: { file: string; line: number; reason: string }[] };
+    expect(rejects.rejects).toEqual([expect.objectContaining({ file, line: 3, reason: 'bad number in open: "oops"' })]);
+    const human = qd(['--home', home, 'rejects']);
+    expect(human.out).toContain(`${file}:3: bad number in open: "oops"`);
+    expect(qd(['--home', home, 'import']).err).toMatch(/name at least one file/);
+    expect(qd(['--home', home, 'import', file, '--format', 'xls']).err).toMatch(/--format: expected one of auto, generic/);
+    expect(qd(['--home', home, 'import', file, '--tz', 'Mars/Olympus']).err).toMatch(/--tz: unknown time zone Mars\/Olympus/);
+    expect(qd(['--home', home, 'import', file, '--map', 'time']).err).toMatch(/--map: expected field=Column pairs/);
+    const missing = qd(['--home', home, 'import', path.join(dir, 'nope.csv'), '--json']);
+    expect(missing.code).toBe(1);
+    expect(JSON.parse(missing.out).error.message).toMatch(/nope\.csv: cannot read it/);
+  });
 });

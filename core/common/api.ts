@@ -8,7 +8,7 @@ import {
   timeframeArg,
   BACKFILL_SOURCES,
 } from './schemas';
-import type { AppInfo, Bars, JobInfo, JobProgress, LakePartition, LakeSeries, RejectRow } from './types';
+import type { AppInfo, Bars, JobInfo, JobProgress, LakePartition, LakeSeries, QaReport, RejectRow, SqlResult } from './types';
 import type { ContractSpec } from './instruments';
 import type { MenuCommand } from './menu';
 
@@ -26,6 +26,8 @@ export const apiSchemas = {
   'jobs.cancel': jobIdSchema,
   'jobs.resume': jobIdSchema,
   'rejects.list': z.object({ runId: z.string().min(1).optional(), limit: z.number().int().positive().max(100_000).optional() }).strict(),
+  'lake.sql': z.object({ query: z.string().min(1, 'write a query').max(100_000), limit: z.number().int().positive().max(1_000_000).optional() }).strict(),
+  'lake.qa': z.object({ symbol: symbolSchema, timeframe: z.enum(['1s', '1m', '5m', '15m', '30m', '1h', '1d']).optional() }).strict(),
 } as const;
 
 /** Every method name. */
@@ -73,6 +75,10 @@ export interface QuantApi {
   'jobs.resume': (a: ArgOf<'jobs.resume'>) => Promise<{ jobId: string }>;
   /** Rejected rows of imports, newest run first: file, line, raw text and reason. */
   'rejects.list': (a: ArgOf<'rejects.list'>) => Promise<RejectRow[]>;
+  /** One read-only SQL query over the lake's views `bars`, `trades` and `rejects`. */
+  'lake.sql': (a: ArgOf<'lake.sql'>) => Promise<SqlResult>;
+  /** Data-quality report of a stored series (finest stored timeframe unless named); also saved as validation.json. */
+  'lake.qa': (a: ArgOf<'lake.qa'>) => Promise<QaReport>;
 }
 
 /** Events the services publish to every connected client. */

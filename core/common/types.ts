@@ -128,6 +128,38 @@ export interface ImportResult {
   files: { file: string; format: string; inputRows: number; accepted: number; rejected: number; duplicates: number; series: { symbol: string; timeframe: string; accepted: number }[] }[];
 }
 
+/** Result of a read-only SQL query over the lake. */
+export interface SqlResult {
+  /** Column names and DuckDB types. */
+  columns: { name: string; type: string }[];
+  /** Rows as JSON values (timestamps as ISO strings). */
+  rows: unknown[][];
+  /** Whether more rows existed than the limit. */
+  truncated: boolean;
+  /** Time the query took. */
+  elapsedMs: number;
+}
+
+/** Data-quality report of one stored series (also written as validation.json). */
+export interface QaReport {
+  symbol: string;
+  timeframe: string;
+  rows: number;
+  first: string | null;
+  last: string | null;
+  /** Bars sharing a timestamp with the previous one. */
+  duplicates: number;
+  /** Holes inside trading hours. */
+  gaps: { count: number; missingBars: number; examples: { after: string; before: string; missing: number }[] };
+  ohlcInconsistent: { count: number; examples: string[] };
+  nonPositivePrices: { count: number; examples: string[] };
+  /** Returns larger than `threshold` local standard deviations. */
+  spikes: { count: number; threshold: number; examples: { at: string; logReturn: number }[] };
+  /** Runs of unchanged close at least `minBars` long. */
+  staleRuns: { count: number; minBars: number; longest: number; examples: { from: string; bars: number }[] };
+  volume: { zeroBars: number; anomalies: number; examples: { at: string; volume: number }[] };
+}
+
 /** Outcome of a backfill. */
 export interface BackfillResult {
   /** Bars written. */

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { ApiError } from '../common/errors';
-import { DEMO_INSTRUMENTS, DEMO_SYMBOLS } from '../common/instruments';
+import { DEMO_INSTRUMENTS, DEMO_SYMBOLS, findInstrument } from '../common/instruments';
 import type { Handlers } from '../common/api';
 import type { LakePartition, LakeSeries, RejectRow } from '../common/types';
 import { Catalog } from './catalog';
@@ -9,7 +9,11 @@ import { DEMO_EARLIEST } from './demo/demo-market';
 import { EventBus } from './events';
 import { openHome, type HomeLayout } from './home';
 import { JobService } from './jobs/job-service';
-import { readBars } from './lake/bar-reader';
+import { readBars, readStoredSeries } from './lake/bar-reader';
+import { qaReport } from './lake/qa';
+import { runLakeSql } from './lake/sql-console';
+import { writeJsonAtomically } from './lake/publish';
+import { STORED_TIMEFRAME_MS } from '../common/timeframes';
 import { recoverLake } from './lake/bar-store';
 import { acquireLock } from './lock';
 import { runtimeVersions } from './versions';
@@ -71,6 +75,8 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
     }
     db = await DuckDBInstance.create(':memory:');
     const con: DuckDBConnection = await db.connect();
+    // The SQL console gets its own connection: its temp views never meet the app's queries.
+    const sqlCon: DuckDBConnection = await db.connect();
     const versions = await runtimeVersions(con);
     const cat = catalog;
     const needJobs = (): JobService => {
@@ -101,6 +107,16 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
       'jobs.cancel': async (a) => needJobs().cancel(a.jobId),
       'jobs.resume': async (a) => needJobs().resume(a.jobId),
       'rejects.list': async (a) => listRejects(cat, a),
+      'lake.sql': async (a) => runLakeSql(sqlCon, cat, home.lake, a.query, a.limit ?? 10_000),
+      'lake.qa': async (a) => {
+        const stored = cat.storedTimeframes(a.symbol).sort((x, y) => (STORED_TIMEFRAME_MS[x] ?? 0) - (STORED_TIMEFRAME_MS[y] ?? 0));
+        if (stored.length === 0) throw new ApiError('not_found', `the lake has no bars for ${a.symbol}`, 'symbol');
+        const tf = a.timeframe ?? stored[0]!;
+        if (!stored.includes(tf)) throw new ApiError('not_found', `${a.symbol} is stored as ${stored.join(', ')}, not ${tf}`, 'timeframe');
+        const report = qaReport(await readStoredSeries(con, cat, home.lake, a.symbol, tf), tf, findInstrument(a.symbol)?.calendar);
+        writeJsonAtomically(path.join(home.lake, 'qa', a.symbol, `tf=${tf}`, 'validation.json'), report, home.tmp);
+        return report;
+      },
     };
 
     return {
@@ -132,6 +148,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
       async close() {
         await jobs?.close();
         con.closeSync();
+        sqlCon.closeSync();
         db?.closeSync();
         cat.close();
         lock?.release();

@@ -28,6 +28,9 @@ commands:
          [--symbol S] [--tz ZONE] [--map time=Date,open=Open,...]
                               import bar files into the lake; rejected rows are kept with file and line
   rejects [--run ID]          rows imports rejected: file, line, reason
+  qa --symbol S [--timeframe 1m]
+                              data-quality report: duplicates, gaps, OHLC, prices, spikes, stale runs, volume
+  sql "<query>" [--limit N]   read-only SQL over the lake (views bars, trades, rejects)
   lake ls                     per symbol and timeframe: rows, partitions, bytes, first, last
   bars --symbol ES --timeframe 1d [--from D] [--to D] [--limit N]
                               bars as CSV, or JSON with --json
@@ -189,6 +192,47 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           const rows = await call(s, 'rejects.list', p.values.run ? { runId: String(p.values.run) } : {});
           if (json) io.out(JSON.stringify({ rejects: rows }));
           else io.out(rows.length === 0 ? 'no rejected rows' : rows.map((r) => `${r.file}:${r.line}: ${r.reason}\n    ${r.raw}`).join('\n'));
+          return 0;
+        } finally {
+          await s.close();
+        }
+      }
+      case 'qa': {
+        const p = parse(opts, { symbol: { type: 'string' }, timeframe: { type: 'string' } });
+        if (p.positionals.length) throw new UsageError(`qa: unexpected argument ${p.positionals[0]}`);
+        const v = p.values as Record<string, string | undefined>;
+        if (v.symbol === undefined) throw new UsageError('--symbol: required, e.g. --symbol ES');
+        const arg = v.timeframe === undefined ? { symbol: v.symbol } : { symbol: v.symbol, timeframe: v.timeframe as '1m' };
+        validate('lake.qa', arg);
+        const s = await open(true);
+        try {
+          const r = await call(s, 'lake.qa', arg);
+          if (json) io.out(JSON.stringify(r));
+          else
+            io.out(
+              [
+                `${r.symbol} ${r.timeframe}: ${r.rows.toLocaleString('en-US')} bars, ${r.first ?? '—'} → ${r.last ?? '—'}`,
+                `duplicates ${r.duplicates} · gaps ${r.gaps.count} (${r.gaps.missingBars} bars missing) · OHLC inconsistent ${r.ohlcInconsistent.count} · non-positive prices ${r.nonPositivePrices.count}`,
+                `spikes ${r.spikes.count} (> ${r.spikes.threshold} local σ) · stale runs ${r.staleRuns.count} (≥ ${r.staleRuns.minBars} bars, longest ${r.staleRuns.longest}) · zero-volume bars ${r.volume.zeroBars} · volume anomalies ${r.volume.anomalies}`,
+              ].join('\n'),
+            );
+          return 0;
+        } finally {
+          await s.close();
+        }
+      }
+      case 'sql': {
+        const p = parse(opts, { limit: { type: 'string' } });
+        if (p.positionals.length !== 1) throw new UsageError('sql: give the query as one quoted argument, e.g. quantdesk sql "SELECT symbol, count(*) FROM bars GROUP BY 1"');
+        const v = p.values as Record<string, string | undefined>;
+        if (v.limit !== undefined && !/^\d+$/.test(v.limit)) throw new UsageError(`--limit: expected a positive whole number, got ${v.limit}`);
+        const arg = { query: p.positionals[0]!, ...(v.limit === undefined ? {} : { limit: Number(v.limit) }) };
+        validate('lake.sql', arg);
+        const s = await open(true);
+        try {
+          const r = await call(s, 'lake.sql', arg);
+          if (json) io.out(JSON.stringify(r));
+          else io.out(r.rows.length === 0 ? `(no rows) ${r.columns.map((c) => c.name).join(', ')}` : table([r.columns.map((c) => c.name), ...r.rows.map((row) => row.map((x) => (x === null ? 'NULL' : String(x))))]) + (r.truncated ? `\n… more rows; raise --limit` : ''));
           return 0;
         } finally {
           await s.close();

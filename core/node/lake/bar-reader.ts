@@ -42,6 +42,15 @@ function newestMonthsCovering(files: BarFileRow[], limit: number, toMs: number |
   return files.filter((f) => oldest === undefined || f.month >= oldest);
 }
 
+/** Every bar of one stored series (its own timeframe, no aggregation), oldest first. */
+export async function readStoredSeries(con: DuckDBConnection, catalog: Catalog, lakeRoot: string, symbol: string, timeframe: string): Promise<Bars> {
+  const files = catalog.barFiles({ timeframe, symbol });
+  const bars = (cols: Float64Array[]): Bars => ({ symbol, timeframe: timeframe as Timeframe, t: cols[0]!, o: cols[1]!, h: cols[2]!, l: cols[3]!, c: cols[4]!, v: cols[5]! });
+  if (files.length === 0) return bars(Array.from({ length: 6 }, () => new Float64Array(0)));
+  const list = files.map((f) => sqlString(path.join(lakeRoot, f.path))).join(', ');
+  return bars(await readFloat64Columns(con, `SELECT epoch_ms(ts)::DOUBLE, open, high, low, close, volume FROM read_parquet([${list}], hive_partitioning = false) ORDER BY ts`));
+}
+
 /** Picks the stored timeframe to read for a request: the same one, or the coarsest that builds it. */
 function sourceTimeframe(symbol: string, want: Timeframe, stored: string[]): string {
   if (stored.includes(want)) return want;

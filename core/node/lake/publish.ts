@@ -23,6 +23,13 @@ export function publishFile(staged: string, final: string): number {
   return fs.statSync(final).size;
 }
 
+/** Writes a JSON document so that readers see the old one or the new one, never half of either. */
+export function writeJsonAtomically(file: string, value: unknown, tmpDir: string): void {
+  const staged = path.join(tmpDir, `${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
+  fs.writeFileSync(staged, `${JSON.stringify(value, null, 2)}\n`);
+  publishFile(staged, file);
+}
+
 /** Empties the staging folder: whatever is there was left by a process that died mid-write. */
 export function cleanStaging(tmpDir: string): number {
   let removed = 0;

@@ -102,6 +102,39 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     await page.getByTestId('bf-symbol-ES').uncheck();
     await page.getByTestId('bf-start').click();
     await expect.poll(() => page.getByTestId('backfill-dialog').textContent()).toContain('name at least one symbol');
+    await page.getByTestId('backfill-dialog').getByRole('button', { name: 'Cancel' }).click();
+    await page.getByTestId('backfill-dialog').waitFor({ state: 'detached' });
+  });
+
+  it('imports a file chosen in File → Import…, then shows its rejects, a QA report and SQL results in the Data view', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'CLX_bt.csv');
+    fs.writeFileSync(file, ['Date,Time,Open,High,Low,Close,Volume', '2024-03-01,14:30:00,78.1,78.2,78.0,78.15,10', '2024-03-01,14:31:00,78.15,78.3,78.1,bad,10', '2024-03-01,14:32:00,78.2,78.25,78.1,78.2,12'].join('\n'));
+    await page.getByRole('menuitem', { name: 'File' }).click();
+    await page.getByRole('menuitem', { name: /Import/ }).click();
+    await page.getByTestId('import-dialog').waitFor();
+    await page.getByTestId('im-files').setInputFiles(file);
+    await page.getByTestId('im-start').click();
+    await expect.poll(() => page.getByTestId('im-summary').textContent(), { timeout: 30_000 }).toBe('Done: 2 accepted, 1 rejected, 0 duplicates of 3 rows');
+    await page.getByTestId('im-close').click();
+
+    await page.getByTestId('nav-data').click();
+    await page.getByTestId('data-tab-rejects').click();
+    const rejects = page.getByTestId('rejects-table');
+    await expect.poll(() => rejects.textContent()).toContain('CLX_bt.csv');
+    expect(await rejects.textContent()).toContain('bad number in close: "bad"');
+
+    await page.getByTestId('data-tab-series').click();
+    await page.getByTestId('qa-CLX').click();
+    await expect.poll(() => page.getByTestId('qa-panel').textContent()).toContain('2 bars');
+
+    await page.getByTestId('data-tab-sql').click();
+    await page.getByTestId('sql-input').fill("SELECT symbol, count(*) AS n FROM bars WHERE symbol = 'CLX' GROUP BY 1");
+    await page.getByTestId('sql-run').click();
+    await expect.poll(() => page.getByTestId('sql-table').textContent()).toContain('CLX2');
+    await page.getByTestId('sql-input').fill('DROP TABLE bars');
+    await page.getByTestId('sql-run').click();
+    await expect.poll(() => page.getByTestId('sql-error').textContent()).toMatch(/read-only/);
   });
 
   it('logged no page errors', () => {

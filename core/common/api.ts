@@ -27,6 +27,15 @@ export const apiSchemas = {
   'jobs.resume': jobIdSchema,
   'rejects.list': z.object({ runId: z.string().min(1).optional(), limit: z.number().int().positive().max(100_000).optional() }).strict(),
   'lake.sql': z.object({ query: z.string().min(1, 'write a query').max(100_000), limit: z.number().int().positive().max(1_000_000).optional() }).strict(),
+  'files.upload': z
+    .object({
+      uploadId: z.string().regex(/^[0-9a-f-]{36}$/, 'expected the uploadId the first chunk returned').optional(),
+      name: z.string().min(1).max(255).regex(/^[^/\\\0]+$/, 'a file name without folders'),
+      offset: z.number().int().min(0),
+      data: z.instanceof(Uint8Array, { message: 'expected the chunk as bytes (binary frame or IPC)' }),
+      done: z.boolean(),
+    })
+    .strict(),
   'lake.qa': z.object({ symbol: symbolSchema, timeframe: z.enum(['1s', '1m', '5m', '15m', '30m', '1h', '1d']).optional() }).strict(),
 } as const;
 
@@ -75,6 +84,8 @@ export interface QuantApi {
   'jobs.resume': (a: ArgOf<'jobs.resume'>) => Promise<{ jobId: string }>;
   /** Rejected rows of imports, newest run first: file, line, raw text and reason. */
   'rejects.list': (a: ArgOf<'rejects.list'>) => Promise<RejectRow[]>;
+  /** Receives a file in chunks (from a drop or a file picker) into the home's inbox; the last chunk returns its path for an import. */
+  'files.upload': (a: ArgOf<'files.upload'>) => Promise<{ uploadId: string; path: string | null; bytes: number }>;
   /** One read-only SQL query over the lake's views `bars`, `trades` and `rejects`. */
   'lake.sql': (a: ArgOf<'lake.sql'>) => Promise<SqlResult>;
   /** Data-quality report of a stored series (finest stored timeframe unless named); also saved as validation.json. */

@@ -1,5 +1,5 @@
 /** Commands the menu can send to the renderer. */
-export const MENU_COMMANDS = ['data.backfill', 'data.refresh', 'view.chart', 'view.data', 'view.jobs', 'help.about'] as const;
+export const MENU_COMMANDS = ['file.import', 'data.backfill', 'data.refresh', 'view.chart', 'view.data', 'view.jobs', 'help.about'] as const;
 export type MenuCommand = (typeof MENU_COMMANDS)[number];
 
 /** Native behaviours a host implements itself (Electron roles). */
@@ -45,7 +45,7 @@ export function buildMenu(o: MenuOptions): MenuModel[] {
       items: [{ kind: 'command', label: `About ${o.appName}`, command: 'help.about' }, sep, { kind: 'role', label: `Quit ${o.appName}`, role: 'quit', accelerator: 'CmdOrCtrl+Q' }],
     });
   }
-  const file: MenuItemModel[] = [];
+  const file: MenuItemModel[] = [{ kind: 'command', label: 'Import…', command: 'file.import', accelerator: 'CmdOrCtrl+O' }, sep];
   if (native) {
     file.push({ kind: 'role', label: 'Close Window', role: 'close', accelerator: 'CmdOrCtrl+W' });
     if (!mac) file.push(sep, { kind: 'role', label: 'Quit', role: 'quit', accelerator: 'CmdOrCtrl+Q' });

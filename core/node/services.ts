@@ -17,6 +17,7 @@ import { STORED_TIMEFRAME_MS } from '../common/timeframes';
 import { recoverLake } from './lake/bar-store';
 import { acquireLock } from './lock';
 import { runtimeVersions } from './versions';
+import { receiveUpload } from './uploads';
 
 /** What a host passes to build the services. */
 export interface ServiceOptions {
@@ -107,6 +108,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
       'jobs.cancel': async (a) => needJobs().cancel(a.jobId),
       'jobs.resume': async (a) => needJobs().resume(a.jobId),
       'rejects.list': async (a) => listRejects(cat, a),
+      'files.upload': async (a) => receiveUpload(home, a),
       'lake.sql': async (a) => runLakeSql(sqlCon, cat, home.lake, a.query, a.limit ?? 10_000),
       'lake.qa': async (a) => {
         const stored = cat.storedTimeframes(a.symbol).sort((x, y) => (STORED_TIMEFRAME_MS[x] ?? 0) - (STORED_TIMEFRAME_MS[y] ?? 0));

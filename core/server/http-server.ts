@@ -99,7 +99,8 @@ export async function startServer(o: { services: Services; port?: number; host?:
     }
   });
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_BODY });
+  // Upload chunks travel over the socket too, so frames may be larger than RPC bodies.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 << 20 });
   server.on('upgrade', (req, socket, head) => {
     if (new URL(req.url ?? '/', 'http://x').pathname !== '/ws' || !sameOrigin(req)) {
       socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');

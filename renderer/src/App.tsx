@@ -3,6 +3,7 @@ import { buildMenu, commandForKey, type MenuCommand } from '../../core/common/me
 import type { AppInfo } from '../../core/common/types';
 import { client, inElectron } from './api';
 import { BackfillDialog } from './BackfillDialog';
+import { ImportDialog } from './ImportDialog';
 import { fmtEta } from './format';
 import { useJobs, useLakeVersion } from './hooks';
 import { MenuBar } from './MenuBar';
@@ -15,6 +16,7 @@ type View = 'chart' | 'data' | 'jobs';
 export function App() {
   const [view, setView] = useState<View>('chart');
   const [backfillOpen, setBackfillOpen] = useState(false);
+  const [importFiles, setImportFiles] = useState<File[] | null>(null);
   const [aboutOpen, setAboutOpen] = useState(false);
   const [info, setInfo] = useState<AppInfo | null>(null);
   const lakeVersion = useLakeVersion();
@@ -28,6 +30,7 @@ export function App() {
 
   const run = useCallback((cmd: MenuCommand) => {
     if (cmd === 'data.backfill') setBackfillOpen(true);
+    else if (cmd === 'file.import') setImportFiles([]);
     else if (cmd === 'data.refresh') setRefresh((x) => x + 1);
     else if (cmd === 'view.chart') setView('chart');
     else if (cmd === 'view.data') setView('data');
@@ -49,6 +52,22 @@ export function App() {
     return () => window.removeEventListener('keydown', onKey);
   }, [menus, run]);
 
+  // Files dropped anywhere on the window open the import dialog (and never navigate away).
+  useEffect(() => {
+    const over = (e: DragEvent): void => e.preventDefault();
+    const drop = (e: DragEvent): void => {
+      e.preventDefault();
+      const dropped = Array.from(e.dataTransfer?.files ?? []);
+      if (dropped.length) setImportFiles(dropped);
+    };
+    window.addEventListener('dragover', over);
+    window.addEventListener('drop', drop);
+    return () => {
+      window.removeEventListener('dragover', over);
+      window.removeEventListener('drop', drop);
+    };
+  }, []);
+
   const active = jobs.find((j) => j.status === 'running');
   const activeProgress = active ? progress[active.id] : undefined;
   const dataVersion = lakeVersion + refresh;
@@ -66,7 +85,7 @@ export function App() {
         </nav>
         <main className="main">
           {view === 'chart' && <ChartView dataVersion={dataVersion} seeding={active !== undefined ? activeProgress?.fraction ?? 0 : null} />}
-          {view === 'data' && <DataView dataVersion={dataVersion} onBackfill={() => setBackfillOpen(true)} />}
+          {view === 'data' && <DataView dataVersion={dataVersion} onBackfill={() => setBackfillOpen(true)} onImport={() => setImportFiles([])} />}
           {view === 'jobs' && <JobsView jobs={jobs} progress={progress} />}
         </main>
       </div>
@@ -79,6 +98,7 @@ export function App() {
           </span>
         )}
       </footer>
+      {importFiles !== null && <ImportDialog initialFiles={importFiles} onClose={() => setImportFiles(null)} jobs={jobs} progress={progress} />}
       {backfillOpen && <BackfillDialog onClose={() => setBackfillOpen(false)} jobs={jobs} progress={progress} />}
       {aboutOpen && info && (
         <div className="modal-backdrop" onClick={() => setAboutOpen(false)}>

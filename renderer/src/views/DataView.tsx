@@ -2,8 +2,15 @@ import { Fragment, useEffect, useState } from 'react';
 import type { LakePartition, LakeSeries } from '../../../core/common/types';
 import { client } from '../api';
 import { fmtBytes, fmtInt, fmtTime } from '../format';
+import { QaPanel } from './QaPanel';
+import { RejectsPanel } from './RejectsPanel';
+import { SqlConsole } from './SqlConsole';
 
-export function DataView({ dataVersion, onBackfill }: { dataVersion: number; onBackfill: () => void }) {
+type Tab = 'series' | 'rejects' | 'sql';
+
+export function DataView({ dataVersion, onBackfill, onImport }: { dataVersion: number; onBackfill: () => void; onImport: () => void }) {
+  const [tab, setTab] = useState<Tab>('series');
+  const [qa, setQa] = useState<{ symbol: string; timeframe: string } | null>(null);
   const [series, setSeries] = useState<LakeSeries[] | null>(null);
   const [open, setOpen] = useState<string | null>(null);
   const [parts, setParts] = useState<LakePartition[]>([]);
@@ -29,7 +36,21 @@ export function DataView({ dataVersion, onBackfill }: { dataVersion: number; onB
         <button className="primary" onClick={onBackfill} data-testid="open-backfill">
           Backfill…
         </button>
+        <button onClick={onImport} data-testid="open-import">
+          Import…
+        </button>
+        <div className="segmented" role="tablist">
+          {(['series', 'rejects', 'sql'] as const).map((t) => (
+            <button key={t} role="tab" aria-selected={tab === t} className={tab === t ? 'active' : ''} onClick={() => setTab(t)} data-testid={`data-tab-${t}`}>
+              {t === 'series' ? 'Series' : t === 'rejects' ? 'Rejects' : 'SQL'}
+            </button>
+          ))}
+        </div>
       </div>
+      {tab === 'rejects' && <RejectsPanel dataVersion={dataVersion} />}
+      {tab === 'sql' && <SqlConsole />}
+      {tab === 'series' && qa && <QaPanel symbol={qa.symbol} timeframe={qa.timeframe} onClose={() => setQa(null)} />}
+      {tab === 'series' && (
       <table className="grid" data-testid="lake-table">
         <thead>
           <tr>
@@ -40,6 +61,7 @@ export function DataView({ dataVersion, onBackfill }: { dataVersion: number; onB
             <th className="num">Bytes</th>
             <th>First bar (UTC)</th>
             <th>Last bar (UTC)</th>
+            <th />
           </tr>
         </thead>
         <tbody>
@@ -59,6 +81,17 @@ export function DataView({ dataVersion, onBackfill }: { dataVersion: number; onB
                   <td className="num">{fmtBytes(r.bytes)}</td>
                   <td>{fmtTime(r.first)}</td>
                   <td>{fmtTime(r.last)}</td>
+                  <td>
+                    <button
+                      onClick={(e) => {
+                        e.stopPropagation();
+                        setQa({ symbol: r.symbol, timeframe: r.timeframe });
+                      }}
+                      data-testid={`qa-${r.symbol}`}
+                    >
+                      QA
+                    </button>
+                  </td>
                 </tr>
                 {open === key &&
                   parts.map((p) => (
@@ -69,6 +102,7 @@ export function DataView({ dataVersion, onBackfill }: { dataVersion: number; onB
                       <td className="num">{fmtBytes(p.bytes)}</td>
                       <td>{fmtTime(p.first)}</td>
                       <td>{fmtTime(p.last)}</td>
+                      <td />
                     </tr>
                   ))}
               </Fragment>
@@ -76,7 +110,8 @@ export function DataView({ dataVersion, onBackfill }: { dataVersion: number; onB
           })}
         </tbody>
       </table>
-      {series !== null && series.length === 0 && <p className="muted">The lake is empty. Backfill some bars to begin.</p>}
+      )}
+      {tab === 'series' && series !== null && series.length === 0 && <p className="muted">The lake is empty. Backfill some bars to begin.</p>}
     </div>
   );
 }

@@ -4,6 +4,7 @@ import { fmtEta, fmtInt, fmtTime } from '../format';
 
 function describe(j: JobInfo): string {
   const r = j.request as { kind?: string; source?: string; symbols?: string[]; from?: string; to?: string };
+  if (r.kind === 'import') return `import ${((j.request as { paths?: string[] }).paths ?? []).map((p) => p.split(/[\\/]/).pop()).join(', ')}`;
   return r.kind === 'backfill' ? `${r.source} ${r.symbols?.join(',')} ${r.from} → ${r.to}` : j.kind;
 }
 

@@ -1,0 +1,104 @@
+import { useRef, useState } from 'react';
+import type { SqlResult } from '../../../core/common/types';
+import { client } from '../api';
+
+const ROW_HEIGHT = 24;
+const VIEW_ROWS = 18;
+
+function toCsv(r: SqlResult): string {
+  const cell = (x: unknown): string => {
+    const s = x === null || x === undefined ? '' : String(x);
+    return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+  };
+  return [r.columns.map((c) => cell(c.name)).join(','), ...r.rows.map((row) => row.map(cell).join(','))].join('\n');
+}
+
+/** Read-only SQL over the lake with a virtually scrolled result table and CSV export. */
+export function SqlConsole() {
+  const [query, setQuery] = useState('SELECT symbol, tf, count(*) AS bars, min(ts) AS first, max(ts) AS last\nFROM bars GROUP BY ALL ORDER BY symbol');
+  const [result, setResult] = useState<SqlResult | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [top, setTop] = useState(0);
+  const scroller = useRef<HTMLDivElement>(null);
+
+  const run = async (): Promise<void> => {
+    setBusy(true);
+    setError(null);
+    try {
+      setResult(await client.call('lake.sql', { query, limit: 100_000 }));
+      setTop(0);
+      if (scroller.current) scroller.current.scrollTop = 0;
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const exportCsv = (): void => {
+    if (!result) return;
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(new Blob([toCsv(result)], { type: 'text/csv' }));
+    a.download = 'query.csv';
+    a.click();
+    URL.revokeObjectURL(a.href);
+  };
+
+  const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - 5);
+  const rows = result?.rows.slice(first, first + VIEW_ROWS + 10) ?? [];
+  return (
+    <div className="sql-console">
+      <textarea
+        value={query}
+        onChange={(e) => setQuery(e.target.value)}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+            e.preventDefault();
+            void run();
+          }
+        }}
+        rows={5}
+        spellCheck={false}
+        data-testid="sql-input"
+      />
+      <div className="toolbar">
+        <button className="primary" onClick={() => void run()} disabled={busy} data-testid="sql-run">
+          Run (Ctrl+Enter)
+        </button>
+        <button onClick={exportCsv} disabled={!result}>
+          Export CSV
+        </button>
+        <span className="muted" data-testid="sql-status">
+          {result ? `${result.rows.length.toLocaleString('en-US')} rows${result.truncated ? ' (first 100,000)' : ''} in ${result.elapsedMs} ms` : 'Views: bars, trades, rejects — read-only'}
+        </span>
+      </div>
+      {error && <div className="error" data-testid="sql-error">{error}</div>}
+      {result && (
+        <div className="sql-results" ref={scroller} style={{ height: ROW_HEIGHT * (VIEW_ROWS + 1) }} onScroll={(e) => setTop(e.currentTarget.scrollTop)}>
+          <table className="grid" data-testid="sql-table">
+            <thead>
+              <tr>
+                {result.columns.map((c) => (
+                  <th key={c.name} title={c.type}>
+                    {c.name}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              <tr style={{ height: first * ROW_HEIGHT }} />
+              {rows.map((row, i) => (
+                <tr key={first + i} style={{ height: ROW_HEIGHT }}>
+                  {row.map((x, j) => (
+                    <td key={j}>{x === null ? 'NULL' : String(x)}</td>
+                  ))}
+                </tr>
+              ))}
+              <tr style={{ height: Math.max(0, (result.rows.length - first - rows.length) * ROW_HEIGHT) }} />
+            </tbody>
+          </table>
+        </div>
+      )}
+    </div>
+  );
+}

@@ -14,6 +14,7 @@ import { BarWriter, monthBounds, monthsBetween, type PartToWrite } from '../core
 import { createServices } from '../core/node/services';
 import { appPaths } from '../core/server/app-paths';
 import { startServer } from '../core/server/http-server';
+import { decodeDbn } from '../core/node/ingest/dbn';
 
 interface Result {
   name: string;
@@ -122,10 +123,114 @@ async function main(): Promise<void> {
     times.sort((a, b) => a - b);
     const medianMs = times[2]!;
     results.push({ name: 'bars_get_1m_over_ws', value: Math.round(medianMs), unit: 'ms (median of 5)', target: '<= 500 ms', pass: medianMs <= 500 && rows === 1_000_000, detail: { rows, min_ms: Math.round(times[0]!), max_ms: Math.round(times[4]!) } });
+    results.push(...(await importBenchmarks(services)));
+    results.push(dbnDecodeBenchmark());
   } finally {
     await services.close();
   }
   process.stdout.write(`${JSON.stringify({ machine: { cpus: os.availableParallelism(), memory_gib: Math.round(os.totalmem() / 2 ** 30), node: process.versions.node }, results }, null, 2)}\n`);
+}
+
+/** A DBN (version 2) file of `n` OHLCV-1m records, built here so the benchmark needs no fixture. */
+function syntheticDbn(n: number): Uint8Array {
+  const meta = new Uint8Array(8 + 100 + 4 * 5);
+  const mv = new DataView(meta.buffer);
+  meta.set([0x44, 0x42, 0x4e, 2]);
+  mv.setUint32(4, meta.length - 8, true);
+  meta.set(new TextEncoder().encode('GLBX.MDP3'), 8);
+  mv.setUint16(24, 6, true);
+  mv.setUint16(53, 71, true);
+  const body = new Uint8Array(n * 56);
+  const bv = new DataView(body.buffer);
+  for (let i = 0; i < n; i++) {
+    const at = i * 56;
+    body[at] = 14;
+    body[at + 1] = 0x21;
+    bv.setUint32(at + 4, 5482, true);
+    bv.setBigUint64(at + 8, 1_609_160_400_000_000_000n + BigInt(i) * 60_000_000_000n, true);
+    const p = BigInt(3_720_000 + (i % 500)) * 1_000_000n;
+    for (let k = 0; k < 4; k++) bv.setBigInt64(at + 16 + k * 8, p, true);
+    bv.setBigUint64(at + 48, BigInt(i % 1000), true);
+  }
+  const out = new Uint8Array(meta.length + body.length);
+  out.set(meta);
+  out.set(body, meta.length);
+  return out;
+}
+
+function dbnDecodeBenchmark(): Result {
+  log('bench: DBN decode throughput…');
+  const n = 5_000_000;
+  const file = syntheticDbn(n);
+  decodeDbn(file, 'warmup.dbn');
+  const times: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    const t0 = performance.now();
+    const d = decodeDbn(file, 'bench.dbn');
+    times.push(performance.now() - t0);
+    if (d.ohlcv!.open.length !== n) throw new Error('DBN decode lost records');
+  }
+  const best = Math.min(...times);
+  const perSec = n / (best / 1000);
+  return { name: 'dbn_decode_ohlcv', value: Math.round(perSec), unit: 'records/s (one core)', target: '>= 10,000,000', pass: perSec >= 10_000_000, detail: { records: n, best_ms: Math.round(best) } };
+}
+
+/** CSV → bronze against DuckDB's own read_csv + COPY of the same file; a 10M-row import; a 10M-bar resample. */
+async function importBenchmarks(services: Awaited<ReturnType<typeof createServices>>): Promise<Result[]> {
+  const out: Result[] = [];
+  const dir = tmp('qd-bench-csv-');
+  const write = (file: string, rows: number, from: number): void => {
+    log(`bench: writing a ${rows.toLocaleString('en-US')}-row minute-bar CSV…`);
+    const fd = fs.openSync(file, 'w');
+    fs.writeSync(fd, 'timestamp,open,high,low,close,volume\n');
+    const batch: string[] = [];
+    for (let i = 0; i < rows; i++) {
+      const p = (4000 + (i % 4000) * 0.25).toFixed(2);
+      const h = (4000.25 + (i % 4000) * 0.25).toFixed(2);
+      batch.push(`${new Date(from + i * 60_000).toISOString().slice(0, 19).replace('T', ' ')},${p},${h},${p},${p},${i % 997}`);
+      if (batch.length === 100_000) {
+        fs.writeSync(fd, `${batch.join('\n')}\n`);
+        batch.length = 0;
+      }
+    }
+    if (batch.length) fs.writeSync(fd, `${batch.join('\n')}\n`);
+    fs.closeSync(fd);
+  };
+  const importOne = async (file: string): Promise<{ ms: number; accepted: number }> => {
+    const t0 = performance.now();
+    const { jobId } = await services.handlers['jobs.start']({ kind: 'import', paths: [file] });
+    await services.idle();
+    const job = await services.handlers['jobs.get']({ jobId });
+    if (job.status !== 'succeeded') throw new Error(`bench import failed: ${job.error}`);
+    return { ms: performance.now() - t0, accepted: (job.result as { accepted: number }).accepted };
+  };
+
+  const small = path.join(dir, 'CSVA.csv');
+  write(small, 2_000_000, Date.UTC(2005, 0, 1));
+  const ours = await importOne(small);
+  const db = await DuckDBInstance.create(':memory:');
+  const con = await db.connect();
+  let t0 = performance.now();
+  await con.run(`COPY (SELECT * FROM read_csv('${small}', header = true)) TO '${path.join(dir, 'ref.parquet')}' (FORMAT parquet, COMPRESSION zstd)`);
+  const refMs = performance.now() - t0;
+  con.closeSync();
+  const ratio = refMs / ours.ms;
+  out.push({ name: 'csv_import_vs_duckdb_read_csv_copy', value: Number(ratio.toFixed(3)), unit: 'x of DuckDB read_csv + COPY throughput', target: '>= 0.8', pass: ratio >= 0.8, detail: { rows: ours.accepted, import_ms: Math.round(ours.ms), duckdb_ms: Math.round(refMs) } });
+
+  const big = path.join(dir, 'CSVB.csv');
+  write(big, 10_000_000, Date.UTC(1995, 0, 1));
+  log('bench: importing 10M rows…');
+  const ten = await importOne(big);
+  fs.rmSync(big);
+  out.push({ name: 'csv_import_10m_rows', value: Number((ten.ms / 1000).toFixed(2)), unit: 's', target: '<= 20 s', pass: ten.ms <= 20_000 && ten.accepted === 10_000_000, detail: { rows: ten.accepted, rows_per_s: Math.round(ten.accepted / (ten.ms / 1000)) } });
+
+  log('bench: resampling 10M one-minute bars to 5 minutes…');
+  await services.handlers['bars.get']({ symbol: 'CSVB', timeframe: '5m', limit: 10 });
+  t0 = performance.now();
+  const five = await services.handlers['bars.get']({ symbol: 'CSVB', timeframe: '5m' });
+  const resampleMs = performance.now() - t0;
+  out.push({ name: 'resample_10m_1m_to_5m', value: Math.round(resampleMs), unit: 'ms', target: '<= 2000 ms', pass: resampleMs <= 2000 && five.t.length === 2_000_000, detail: { bars_out: five.t.length } });
+  return out;
 }
 
 void main().catch((e: unknown) => {

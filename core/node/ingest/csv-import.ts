@@ -85,6 +85,42 @@ function splitLine(line: string, delim: string): string[] {
   return out;
 }
 
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+
+/**
+ * Reads a plain decimal (`-12.5`, `0.0625`) from s[a, b) without allocating. The digits form an exact
+ * integer below 2^53 divided by an exact power of ten, so the result is the correctly rounded value,
+ * the same as Number(). Returns undefined for anything else (exponents, long mantissas, junk), which
+ * the caller hands to Number().
+ */
+function parseDecimal(s: string, a: number, b: number): number | undefined {
+  while (a < b && s.charCodeAt(a) === 32) a++;
+  while (b > a && s.charCodeAt(b - 1) === 32) b--;
+  if (a === b) return undefined;
+  let neg = false;
+  const first = s.charCodeAt(a);
+  if (first === 45 || first === 43) {
+    neg = first === 45;
+    a++;
+  }
+  let m = 0;
+  let digits = 0;
+  let scale = -1;
+  for (let i = a; i < b; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      m = m * 10 + (c - 48);
+      if (m > 0 || scale >= 0) digits++;
+      if (scale >= 0) scale++;
+    } else if (c === 46 && scale < 0) scale = 0;
+    else return undefined;
+  }
+  // A lone sign or dot is not a number.
+  if (digits > 15 || b === a || (scale === 0 && b - a === 1)) return undefined;
+  const x = scale > 0 ? m / POW10[scale]! : m;
+  return neg ? -x : x;
+}
+
 function detectFormat(cols: string[]): CsvFormat {
   const has = (n: string): boolean => cols.includes(n);
   if (has('ticker') && has('window_start')) return 'polygon';
@@ -104,16 +140,25 @@ function stem(file: string): string {
  * Parses a CSV/TSV export of bars into columns, rejecting (never dropping) rows it cannot read:
  * every reject keeps its line number, raw text and reason.
  */
-export function parseCsvBars(text: string, file: string, opts: CsvOptions = {}): ParsedBars {
-  if (text.length === 0) throw new ImportError(`${file}: the file is empty`);
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  if (text.includes('\u0000')) throw new ImportError(`${file}: the file holds NUL bytes; it is binary or UTF-16 text. Save it as UTF-8 CSV`);
-  if (text.includes('\ufffd')) throw new ImportError(`${file}: the file is not valid UTF-8 text; save it as UTF-8 CSV`);
-  const lines = text.split(/\r?\n/);
+export function parseCsvBars(bytes: Uint8Array, file: string, opts: CsvOptions = {}): ParsedBars {
+  if (bytes.length === 0) throw new ImportError(`${file}: the file is empty`);
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (buf.indexOf(0) >= 0) throw new ImportError(`${file}: the file holds NUL bytes; it is binary or UTF-16 text. Save it as UTF-8 CSV`);
+  let lineCount = 1;
+  for (let at = buf.indexOf(10); at >= 0; at = buf.indexOf(10, at + 1)) lineCount++;
+  const lines = chunkedLines(buf, file);
   let headerLine = 0;
-  while (headerLine < lines.length && lines[headerLine]!.trim() === '') headerLine++;
-  const header = lines[headerLine];
+  let header: string | undefined;
+  // Pulled by hand: a for-of with break would close the generator.
+  for (let r = lines.next(); !r.done; r = lines.next()) {
+    headerLine++;
+    if (r.value.trim() !== '') {
+      header = r.value.charCodeAt(0) === 0xfeff ? r.value.slice(1) : r.value;
+      break;
+    }
+  }
   if (header === undefined) throw new ImportError(`${file}: the file has no header row`);
+  headerLine--;
   const delim = header.includes('\t') ? '\t' : header.includes(';') && !header.includes(',') ? ';' : ',';
   const names = splitLine(header, delim).map((c) => c.trim().replace(/^<|>$/g, '').toLowerCase());
   if (names.some((n) => n === '')) throw new ImportError(`${file}: line ${headerLine + 1}: the header has an empty column name`);
@@ -155,7 +200,7 @@ export function parseCsvBars(text: string, file: string, opts: CsvOptions = {}):
   const toUtc = zoneConverter(opts.tz ?? 'UTC');
   const fixedSymbol = opts.symbol ?? stem(file);
 
-  const n = lines.length;
+  const n = lineCount;
   const out = {
     sym: new Uint32Array(n),
     line: new Int32Array(n),
@@ -174,45 +219,80 @@ export function parseCsvBars(text: string, file: string, opts: CsvOptions = {}):
   let anyTime = false;
   let rtypeTf: string | null = null;
   const width = names.length;
-  const num = (cells: string[], i: number, what: string): number | string => {
-    const s = cells[i]!.trim();
-    const x = Number(s);
-    return s === '' ? `missing ${what}` : Number.isFinite(x) ? x : `bad number in ${what}: "${s}"`;
+  // Field bounds of the current line: plain lines are scanned in place, quoted ones split.
+  const starts = new Int32Array(width + 1);
+  const ends = new Int32Array(width + 1);
+  let text = '';
+  const field = (i: number): string => text.slice(starts[i]!, ends[i]!);
+  // Numbers are read without allocating: NaN marks a bad cell, and the reason is built only then.
+  const num = (i: number): number => {
+    const fast = parseDecimal(text, starts[i]!, ends[i]!);
+    if (fast !== undefined) return fast;
+    const raw = field(i);
+    const x = +raw;
+    return x === 0 && raw.trim() === '' ? Number.NaN : x;
   };
+  const whyBad = (i: number): string => (field(i).trim() === '' ? `missing ${names[i]}` : `bad number in ${names[i]}: "${field(i).trim()}"`);
 
-  for (let li = headerLine + 1; li < n; li++) {
-    const raw = lines[li]!;
-    if (raw.trim() === '') continue;
+  let li = headerLine;
+  for (let next = lines.next(); !next.done; next = lines.next()) {
+    const raw = next.value;
+    li++;
+    if (raw.length === 0 || (raw.length < 3 && raw.trim() === '')) continue;
     inputRows++;
     const lineNo = li + 1;
-    const cells = splitLine(raw, delim);
-    if (cells.length < width) {
-      rejects.push({ line: lineNo, raw, reason: `missing columns: ${cells.length} of ${width}` });
+    let count = 0;
+    if (raw.includes('"')) {
+      const cells = splitLine(raw, delim);
+      text = cells.join(delim);
+      let at = 0;
+      for (const c of cells) {
+        if (count <= width) {
+          starts[count] = at;
+          ends[count] = at + c.length;
+        }
+        count++;
+        at += c.length + 1;
+      }
+    } else {
+      text = raw;
+      let at = 0;
+      for (;;) {
+        const next = raw.indexOf(delim, at);
+        if (count <= width) {
+          starts[count] = at;
+          ends[count] = next < 0 ? raw.length : next;
+        }
+        count++;
+        if (next < 0 || count > width) break;
+        at = next + 1;
+      }
+    }
+    if (count < width) {
+      rejects.push({ line: lineNo, raw, reason: `missing columns: ${count} of ${width}` });
       continue;
     }
-    let tsText = iTime >= 0 ? cells[iTime]! : `${cells[iDate]!.trim()} ${cells[iClock]!.trim()}`;
-    tsText = tsText.trim();
+    const tsText = iTime >= 0 ? field(iTime) : `${field(iDate).trim()} ${field(iClock).trim()}`;
     const pt = parseTimestamp(tsText);
     if (pt === undefined) {
-      rejects.push({ line: lineNo, raw, reason: `timestamp unparseable: "${tsText}"` });
+      rejects.push({ line: lineNo, raw, reason: `timestamp unparseable: "${tsText.trim()}"` });
       continue;
     }
-    const close = num(cells, iClose, names[iClose]!);
-    const open = iOpen >= 0 ? num(cells, iOpen, names[iOpen]!) : close;
-    const high = iHigh >= 0 ? num(cells, iHigh, names[iHigh]!) : close;
-    const low = iLow >= 0 ? num(cells, iLow, names[iLow]!) : close;
-    const vol = iVol >= 0 ? num(cells, iVol, names[iVol]!) : 0;
-    const bad = [open, high, low, close, vol].find((x) => typeof x === 'string');
-    if (bad !== undefined) {
-      rejects.push({ line: lineNo, raw, reason: bad as string });
+    const c = num(iClose);
+    const o = iOpen >= 0 ? num(iOpen) : c;
+    const h = iHigh >= 0 ? num(iHigh) : c;
+    const l = iLow >= 0 ? num(iLow) : c;
+    const v = iVol >= 0 ? num(iVol) : 0;
+    if (!Number.isFinite(o + h + l + c + v)) {
+      const bad = [iOpen, iHigh, iLow, iClose, iVol].find((i) => i >= 0 && !Number.isFinite(num(i)))!;
+      rejects.push({ line: lineNo, raw, reason: whyBad(bad) });
       continue;
     }
-    const [o, h, l, c, v] = [open, high, low, close, vol] as number[];
-    if (h! < Math.max(o!, c!, l!) || l! > Math.min(o!, c!)) {
+    if (h < o || h < c || h < l || l > o || l > c) {
       rejects.push({ line: lineNo, raw, reason: `OHLC inconsistent: open ${o} high ${h} low ${l} close ${c}` });
       continue;
     }
-    if (v! < 0) {
+    if (v < 0) {
       rejects.push({ line: lineNo, raw, reason: `negative volume ${v}` });
       continue;
     }
@@ -220,7 +300,7 @@ export function parseCsvBars(text: string, file: string, opts: CsvOptions = {}):
     if (pt.hasTime && !pt.zoned) ms = toUtc(ms);
     if (format === 'polygon' && iTime >= 0 && !pt.hasTime) ms = pt.ms;
     anyTime ||= pt.hasTime;
-    const symName = iSym >= 0 ? cells[iSym]!.trim() : fixedSymbol;
+    const symName = iSym >= 0 ? field(iSym).trim() : fixedSymbol;
     if (symName === '') {
       rejects.push({ line: lineNo, raw, reason: 'missing symbol' });
       continue;
@@ -231,15 +311,15 @@ export function parseCsvBars(text: string, file: string, opts: CsvOptions = {}):
       symbols.push(symName);
       symbolIndex.set(symName, si);
     }
-    if (iRtype >= 0) rtypeTf = DATABENTO_RTYPE_TF[cells[iRtype]!.trim()] ?? rtypeTf;
+    if (iRtype >= 0) rtypeTf = DATABENTO_RTYPE_TF[field(iRtype).trim()] ?? rtypeTf;
     out.sym[rows] = si;
     out.line[rows] = lineNo;
     out.t[rows] = ms;
-    out.o[rows] = o!;
-    out.h[rows] = h!;
-    out.l[rows] = l!;
-    out.c[rows] = c!;
-    out.v[rows] = v!;
+    out.o[rows] = o;
+    out.h[rows] = h;
+    out.l[rows] = l;
+    out.c[rows] = c;
+    out.v[rows] = v;
     rows++;
   }
   const cut = <T extends Float64Array | Int32Array | Uint32Array>(a: T): T => a.subarray(0, rows) as T;
@@ -250,6 +330,32 @@ export function parseCsvBars(text: string, file: string, opts: CsvOptions = {}):
 }
 
 const DATABENTO_RTYPE_TF: Record<string, string> = { '32': '1s', '33': '1m', '34': '1h', '35': '1d' };
+
+/**
+ * The lines of a byte buffer, decoded a few MiB at a time (split at newlines, which never fall inside
+ * a UTF-8 sequence), so files larger than the longest possible string still import.
+ */
+function* chunkedLines(buf: Buffer, file: string): Generator<string> {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const CHUNK = 4 << 20;
+  for (let start = 0; start < buf.length; ) {
+    let end = Math.min(buf.length, start + CHUNK);
+    if (end < buf.length) {
+      const nl = buf.indexOf(10, end);
+      end = nl < 0 ? buf.length : nl + 1;
+    }
+    let text: string;
+    try {
+      text = decoder.decode(buf.subarray(start, end));
+    } catch {
+      throw new ImportError(`${file}: the file is not valid UTF-8 text (near byte ${start}); save it as UTF-8 CSV`);
+    }
+    const parts = text.split('\n');
+    if (end < buf.length || parts[parts.length - 1] === '') parts.pop();
+    for (const p of parts) yield p.endsWith('\r') ? p.slice(0, -1) : p;
+    start = end;
+  }
+}
 
 /** Polygon day aggregates start at midnight New York time; minute aggregates at any minute. */
 function polygonDaily(t: Float64Array): boolean {

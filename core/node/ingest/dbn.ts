@@ -232,6 +232,9 @@ export function decodeDbn(input: Uint8Array, file: string): DbnFile {
     } else throw new DbnError(file, end + at, `unsupported record type 0x${rtype.toString(16)}; Quantdesk imports the OHLCV and trades schemas`);
     at += len;
   }
+  // Exact nanosecond times cost a BigInt per record: keep the two 32-bit halves and build them on first use.
+  const ohlcvLo = new Uint32Array(nOhlcv);
+  const ohlcvHi = new Uint32Array(nOhlcv);
   const ohlcv: DbnOhlcv | null =
     interval === undefined
       ? metadata.schema?.startsWith('ohlcv-') && OHLCV_INTERVALS.has(metadata.schema.slice(6))
@@ -240,7 +243,9 @@ export function decodeDbn(input: Uint8Array, file: string): DbnFile {
       : {
           interval,
           instrumentId: new Uint32Array(nOhlcv),
-          tsNs: new BigInt64Array(nOhlcv),
+          get tsNs() {
+            return joinNanos(ohlcvLo, ohlcvHi);
+          },
           tsMs: new Float64Array(nOhlcv),
           open: new Float64Array(nOhlcv),
           high: new Float64Array(nOhlcv),
@@ -270,7 +275,8 @@ export function decodeDbn(input: Uint8Array, file: string): DbnFile {
       t++;
     } else if (ohlcv) {
       ohlcv.instrumentId[o] = words[w + 1]!;
-      ohlcv.tsNs[o] = (BigInt(tsHi) << 32n) | BigInt(tsLo);
+      ohlcvLo[o] = tsLo;
+      ohlcvHi[o] = tsHi;
       ohlcv.tsMs[o] = nsToMs(tsLo, tsHi);
       ohlcv.open[o] = price(words[w + 4]!, signed[w + 5]!);
       ohlcv.high[o] = price(words[w + 6]!, signed[w + 7]!);
@@ -301,6 +307,12 @@ export function decodeDbn(input: Uint8Array, file: string): DbnFile {
 }
 
 const OHLCV_INTERVALS = new Set(['1s', '1m', '1h', '1d']);
+
+function joinNanos(lo: Uint32Array, hi: Uint32Array): BigInt64Array {
+  const out = new BigInt64Array(lo.length);
+  for (let i = 0; i < lo.length; i++) out[i] = (BigInt(hi[i]!) << 32n) | BigInt(lo[i]!);
+  return out;
+}
 
 function emptyOhlcv(interval: DbnOhlcv['interval']): DbnOhlcv {
   const f = (): Float64Array => new Float64Array(0);

@@ -149,41 +149,54 @@ export async function importFile(
   let parsed: ParsedBars;
   if (opts.format === 'dbn' || ((opts.format ?? 'auto') === 'auto' && isDbn(bytes))) parsed = fromDbn(bytes, file);
   else if (opts.format === 'parquet' || ((opts.format ?? 'auto') === 'auto' && isParquet(bytes))) parsed = await fromParquet(ctx.con, abs, symbolFromName);
-  else parsed = parseCsvBars(new TextDecoder('utf-8').decode(bytes), file, { ...opts, format: opts.format === 'auto' ? undefined : (opts.format as CsvOptions['format']) });
+  else parsed = parseCsvBars(bytes, file, { ...opts, format: opts.format === 'auto' ? undefined : (opts.format as CsvOptions['format']) });
 
   const writer = new BarWriter(ctx.home, ctx.catalog, ctx.con);
   const parts: PartToWrite[] = [];
   const series: ImportFileResult['series'] = [];
   let duplicates = 0;
   let accepted = 0;
+  const n = parsed.t.length;
   for (let s = 0; s < parsed.symbols.length; s++) {
-    const idx: number[] = [];
-    for (let i = 0; i < parsed.t.length; i++) if (parsed.sym[i] === s) idx.push(i);
+    // Row indices of this symbol, in file order; a file of one symbol needs no filtering.
+    let idx: Uint32Array;
+    if (parsed.symbols.length === 1) idx = Uint32Array.from({ length: n }, (_, i) => i);
+    else {
+      let m = 0;
+      for (let i = 0; i < n; i++) if (parsed.sym[i] === s) m++;
+      idx = new Uint32Array(m);
+      for (let i = 0, k = 0; i < n; i++) if (parsed.sym[i] === s) idx[k++] = i;
+    }
     if (idx.length === 0) continue;
-    // Stable sort by time: the first of equal timestamps (in file order) wins, the rest are duplicates.
-    idx.sort((a, b) => parsed.t[a]! - parsed.t[b]! || a - b);
+    let sorted = true;
+    for (let k = 1; k < idx.length && sorted; k++) sorted = parsed.t[idx[k]!]! >= parsed.t[idx[k - 1]!]!;
+    // Stable by time: the first of equal timestamps (in file order) wins, the rest are duplicates.
+    if (!sorted) idx.sort((a, b) => parsed.t[a]! - parsed.t[b]! || a - b);
     const symbol = parsed.symbols[s]!;
-    const times = Float64Array.from(idx, (i) => parsed.t[i]!);
+    const times = new Float64Array(idx.length);
+    for (let k = 0; k < idx.length; k++) times[k] = parsed.t[idx[k]!]!;
     const timeframe = parsed.timeframe ?? inferTimeframe(times, file, symbol);
     const have = await writer.existingTimes(timeframe, symbol, times[0]!, times[times.length - 1]! + 1);
-    const keep: number[] = [];
-    let j = 0;
-    for (let k = 0; k < idx.length; k++) {
+    const keep = new Uint32Array(idx.length);
+    let kept = 0;
+    for (let k = 0, j = 0; k < idx.length; k++) {
       const t = times[k]!;
       while (j < have.length && have[j]! < t) j++;
       if ((k > 0 && times[k - 1] === t) || (j < have.length && have[j] === t)) duplicates++;
-      else keep.push(idx[k]!);
+      else keep[kept++] = idx[k]!;
     }
-    accepted += keep.length;
-    series.push({ symbol, timeframe, accepted: keep.length });
-    let start = 0;
-    while (start < keep.length) {
+    accepted += kept;
+    series.push({ symbol, timeframe, accepted: kept });
+    for (let start = 0; start < kept; ) {
       const month = monthOf(parsed.t[keep[start]!]!);
       const end = monthBounds(month)[1];
       let stop = start;
-      while (stop < keep.length && parsed.t[keep[stop]!]! < end) stop++;
-      const slice = keep.slice(start, stop);
-      const col = (a: Float64Array): Float64Array => Float64Array.from(slice, (i) => a[i]!);
+      while (stop < kept && parsed.t[keep[stop]!]! < end) stop++;
+      const col = (a: Float64Array): Float64Array => {
+        const out = new Float64Array(stop - start);
+        for (let k = start; k < stop; k++) out[k - start] = a[keep[k]!]!;
+        return out;
+      };
       parts.push({ timeframe, symbol, month, bars: { t: col(parsed.t), o: col(parsed.o), h: col(parsed.h), l: col(parsed.l), c: col(parsed.c), v: col(parsed.v) }, source: `import:${parsed.format}`, ingestRun: runId });
       start = stop;
     }

@@ -49,7 +49,7 @@ describe('quantdesk CLI', () => {
       [['bars', '--symbol', 'ES', '--timeframe', '7m'], /--timeframe: expected one of 1m, 5m, 15m, 30m, 1h, 1d/],
       [['bars', '--timeframe', '1d'], /--symbol: required/],
       [['bars', '--symbol', 'ES', '--from', '2024-13-01'], /--from: /],
-      [['backfill', '--source', 'yahoo'], /--source: unknown source; available: demo/],
+      [['backfill', '--source', 'yahoo'], /--source: unknown source; available: demo, databento, polygon/],
       [['backfill', '--source', 'demo', '--from', '2024-03-01', '--to', '2024-01-01'], /--from: `from` is after `to`/],
       [['backfill', '--source', 'demo', '--bogus'], /Unknown option '--bogus'/],
       [['serve', '--port', 'abc'], /--port: expected 0–65535/],

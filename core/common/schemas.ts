@@ -46,7 +46,10 @@ export const barsGetSchema = z
   });
 
 /** The sources a backfill can draw from. */
-export const BACKFILL_SOURCES = ['demo'] as const;
+export const BACKFILL_SOURCES = ['demo', 'databento', 'polygon'] as const;
+
+/** Timeframes a backfill can ask a source for. */
+export const BACKFILL_TIMEFRAMES = ['1m', '1h', '1d'] as const;
 
 /** A backfill job request. Dates are inclusive UTC calendar dates. */
 export const backfillRequestSchema = z
@@ -54,12 +57,15 @@ export const backfillRequestSchema = z
     kind: z.literal('backfill'),
     source: z.enum(BACKFILL_SOURCES, { error: `unknown source; available: ${BACKFILL_SOURCES.join(', ')}` }),
     symbols: z.array(symbolSchema).min(1, 'name at least one symbol').max(64),
-    timeframe: z.literal('1m', { error: 'only 1m bars are stored; other timeframes are aggregated on read' }),
+    timeframe: z.enum(BACKFILL_TIMEFRAMES, { error: `expected one of ${BACKFILL_TIMEFRAMES.join(', ')}` }),
     from: dateSchema.refine((s) => s >= '2000-01-01', 'backfills start on 2000-01-01 at the earliest'),
     to: dateSchema,
+    /** Databento dataset code. */
+    dataset: z.string().regex(/^[A-Z0-9.]{3,32}$/, 'expected a dataset code such as GLBX.MDP3').optional(),
   })
   .strict()
-  .refine((a) => a.from <= a.to, { message: '`from` is after `to`', path: ['from'] });
+  .refine((a) => a.from <= a.to, { message: '`from` is after `to`', path: ['from'] })
+  .refine((a) => a.source !== 'demo' || a.timeframe === '1m', { message: 'the demo source stores 1m bars; coarser timeframes are built on read', path: ['timeframe'] });
 
 /** File formats an import understands; `auto` detects from the content and header. */
 export const IMPORT_FORMATS = ['auto', 'generic', 'backtrader', 'polygon', 'databento-csv', 'dbn', 'yahoo', 'stooq', 'parquet'] as const;

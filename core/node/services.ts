@@ -9,6 +9,7 @@ import { DEMO_EARLIEST } from './demo/demo-market';
 import { EventBus } from './events';
 import { openHome, type HomeLayout } from './home';
 import { JobService } from './jobs/job-service';
+import { missingVendorKey, vendorConfigFromEnv } from './jobs/backfill';
 import { readBars, readStoredSeries } from './lake/bar-reader';
 import { qaReport } from './lake/qa';
 import { runLakeSql } from './lake/sql-console';
@@ -88,12 +89,18 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
     const handlers: Handlers = {
       'app.info': async () => ({ version: o.version, home: home.root, host: o.host, versions, demoSeeded: cat.getSetting('demo.seeded') !== undefined }),
       'instruments.list': async () => DEMO_INSTRUMENTS.map(({ demo: _demo, ...spec }) => spec),
-      'sources.list': async () => [{ id: 'demo', name: 'Demo market (synthetic, deterministic)', symbols: [...DEMO_SYMBOLS], earliest: DEMO_EARLIEST }],
+      'sources.list': async () => [
+        { id: 'demo', name: 'Demo market (synthetic, deterministic)', symbols: [...DEMO_SYMBOLS], earliest: DEMO_EARLIEST },
+        { id: 'databento', name: 'Databento historical (OHLCV, needs DATABENTO_API_KEY)', symbols: [], earliest: '2010-06-06' },
+        { id: 'polygon', name: 'Polygon aggregates (needs POLYGON_API_KEY)', symbols: [], earliest: '2003-09-10' },
+      ],
       'bars.get': async (a) => readBars(con, cat, home.lake, a),
       'lake.summary': async () => lakeSummary(cat),
       'lake.partitions': async (a) => lakePartitions(cat, a),
       'jobs.start': async (a) => {
-        const unknown = a.kind === 'backfill' ? a.symbols.filter((s) => !DEMO_SYMBOLS.includes(s)) : [];
+        const noKey = a.kind === 'backfill' ? missingVendorKey(a.source, vendorConfigFromEnv()) : undefined;
+        if (noKey) throw new ApiError('invalid_argument', noKey, 'source');
+        const unknown = a.kind === 'backfill' && a.source === 'demo' ? a.symbols.filter((s) => !DEMO_SYMBOLS.includes(s)) : [];
         if (a.kind === 'backfill' && unknown.length) {
           throw new ApiError('invalid_argument', `the demo source has no symbol ${unknown.join(', ')}; it offers ${DEMO_SYMBOLS.join(', ')}`, `symbols.${a.symbols.indexOf(unknown[0]!)}`);
         }

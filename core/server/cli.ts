@@ -22,8 +22,10 @@ export interface CliIo {
 const USAGE = `usage: quantdesk [--home DIR] [--json] <command> [options]
 
 commands:
-  backfill --source demo [--symbols ES,NQ] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--timeframe 1m]
-                              fetch bars the lake lacks (default: all demo symbols, the last 30 days)
+  backfill --source demo|databento|polygon [--symbols ES,NQ] [--from YYYY-MM-DD] [--to YYYY-MM-DD]
+           [--timeframe 1m|1h|1d] [--dataset GLBX.MDP3]
+                              fetch bars the lake lacks (default: all demo symbols, the last 30 days);
+                              vendors read DATABENTO_API_KEY / POLYGON_API_KEY from the environment
   import <path>... [--format auto|generic|backtrader|polygon|databento-csv|dbn|yahoo|stooq|parquet]
          [--symbol S] [--tz ZONE] [--map time=Date,open=Open,...]
                               import bar files into the lake; rejected rows are kept with file and line
@@ -112,11 +114,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 
     switch (command) {
       case 'backfill': {
-        const p = parse(opts, { source: { type: 'string' }, symbols: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, timeframe: { type: 'string' } });
+        const p = parse(opts, { source: { type: 'string' }, symbols: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, timeframe: { type: 'string' }, dataset: { type: 'string' } });
         if (p.positionals.length) throw new UsageError(`backfill: unexpected argument ${p.positionals[0]}`);
         const v = p.values as Record<string, string | undefined>;
         if (v.source === undefined) throw new UsageError(`--source: required (one of ${BACKFILL_SOURCES.join(', ')})`);
         const yesterday = Math.floor(Date.now() / DAY_MS) * DAY_MS - DAY_MS;
+        if (!(BACKFILL_SOURCES as readonly string[]).includes(v.source)) throw new UsageError(`--source: unknown source; available: ${BACKFILL_SOURCES.join(', ')}`);
+        if (v.source !== 'demo' && v.symbols === undefined) throw new UsageError(`--symbols: required for ${v.source}, e.g. --symbols ESM4,NQM4`);
         const arg = {
           kind: 'backfill' as const,
           source: v.source as 'demo',
@@ -124,6 +128,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           timeframe: (v.timeframe ?? '1m') as '1m',
           from: v.from ?? iso(yesterday - 29 * DAY_MS).slice(0, 10),
           to: v.to ?? iso(yesterday).slice(0, 10),
+          ...(v.dataset === undefined ? {} : { dataset: v.dataset }),
         };
         validate('jobs.start', arg);
         const s = await open(false);

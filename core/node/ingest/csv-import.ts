@@ -366,11 +366,13 @@ function polygonDaily(t: Float64Array): boolean {
   return true;
 }
 
+/** Polygon daily bars start at midnight New York time: their trading date, at 00:00 UTC. */
+export function polygonTradingDate(ms: number): number {
+  const ny = DateTime.fromMillis(ms, { zone: 'America/New_York' });
+  return Date.UTC(ny.year, ny.month - 1, ny.day);
+}
+
 /** Daily bars are keyed by their trading date at 00:00 UTC. */
 function tradingDate(ms: number, format: CsvFormat): number {
-  if (format === 'polygon') {
-    const ny = DateTime.fromMillis(ms, { zone: 'America/New_York' });
-    return Date.UTC(ny.year, ny.month - 1, ny.day);
-  }
-  return Math.floor(ms / 86_400_000) * 86_400_000;
+  return format === 'polygon' ? polygonTradingDate(ms) : Math.floor(ms / 86_400_000) * 86_400_000;
 }

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { parseUtc } from '../../common/schemas';
 import type { Catalog } from '../catalog';
-import { filterColumns, generateRange } from '../demo/demo-market';
+import { filterColumns, generateRange, type BarColumns } from '../demo/demo-market';
+import { fetchDatabentoBars } from '../vendors/databento';
+import { fetchPolygonAggs } from '../vendors/polygon';
 import type { HomeLayout } from '../home';
 import { BarWriter, monthBounds, monthsBetween } from '../lake/bar-store';
 
@@ -41,20 +43,77 @@ function missingMask(gen: Float64Array, have: Float64Array): Uint8Array {
   return keep;
 }
 
+/** One symbol's share of a backfill request. */
+export interface BackfillSymbolRequest {
+  source: 'demo' | 'databento' | 'polygon';
+  symbol: string;
+  from: string;
+  to: string;
+  timeframe: '1m' | '1h' | '1d';
+  dataset?: string;
+  seed?: number;
+  ingestRun: string;
+}
+
+/** Where vendors live and which keys open them; the headless host reads them from the environment. */
+export interface VendorConfig {
+  databentoUrl: string;
+  databentoKey?: string;
+  polygonUrl: string;
+  polygonKey?: string;
+}
+
+/** Vendor settings from environment variables (DATABENTO_API_KEY, POLYGON_API_KEY; URLs overridable for tests). */
+export function vendorConfigFromEnv(env: Record<string, string | undefined> = process.env): VendorConfig {
+  return {
+    databentoUrl: env.QUANTDESK_DATABENTO_URL ?? 'https://hist.databento.com',
+    databentoKey: env.DATABENTO_API_KEY || undefined,
+    polygonUrl: env.QUANTDESK_POLYGON_URL ?? 'https://api.polygon.io',
+    polygonKey: env.POLYGON_API_KEY || undefined,
+  };
+}
+
+/** The reason a vendor backfill cannot start (no key), or undefined. */
+export function missingVendorKey(source: string, cfg: VendorConfig): string | undefined {
+  if (source === 'databento' && !cfg.databentoKey) return 'Databento needs an API key: set DATABENTO_API_KEY for the headless host (or enter it in the app settings)';
+  if (source === 'polygon' && !cfg.polygonKey) return 'Polygon needs an API key: set POLYGON_API_KEY for the headless host (or enter it in the app settings)';
+  return undefined;
+}
+
+async function fetchMonth(req: BackfillSymbolRequest, lo: number, hi: number, cfg: VendorConfig): Promise<BarColumns> {
+  if (req.source === 'demo') return generateRange(req.symbol, req.seed ?? DEFAULT_DEMO_SEED, lo, hi);
+  const why = missingVendorKey(req.source, cfg);
+  if (why) throw new Error(why);
+  if (req.source === 'databento') {
+    return fetchDatabentoBars({ baseUrl: cfg.databentoUrl, apiKey: cfg.databentoKey!, dataset: req.dataset ?? 'GLBX.MDP3', symbol: req.symbol, timeframe: req.timeframe, startMs: lo, endMs: hi });
+  }
+  const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+  const bars = await fetchPolygonAggs({ baseUrl: cfg.polygonUrl, apiKey: cfg.polygonKey!, ticker: req.symbol, timeframe: req.timeframe, from: day(lo), to: day(hi - 1) });
+  return filterColumns(bars, (i) => bars.t[i]! >= lo && bars.t[i]! < hi);
+}
+
 /**
  * Backfills one symbol month by month. Each month writes only the bars the lake lacks, so re-running
- * a range adds nothing and a resumed job never duplicates what an interrupted one published.
+ * a range adds nothing and a resumed job never duplicates what an interrupted one published. Vendor
+ * months fetched in full are recorded, and a later run does not ask for them again.
  */
 export async function backfillSymbol(
   deps: { home: HomeLayout; catalog: Catalog; con: DuckDBConnection },
-  req: { source: 'demo'; symbol: string; from: string; to: string; seed?: number; ingestRun: string },
+  req: BackfillSymbolRequest,
   report: (t: BackfillTick) => void,
   cancelled: () => boolean,
+  cfg: VendorConfig = vendorConfigFromEnv(),
 ): Promise<BackfillSymbolResult> {
   const writer = new BarWriter(deps.home, deps.catalog, deps.con);
   const fromMs = parseUtc(req.from);
   const toMs = parseUtc(req.to) + DAY_MS;
   const months = monthsBetween(fromMs, toMs);
+  const dataset = req.source === 'databento' ? (req.dataset ?? 'GLBX.MDP3') : '';
+  const covered = deps.catalog.db.prepare('SELECT from_ts AS f, to_ts AS t FROM backfill_coverage WHERE source = ? AND dataset = ? AND symbol = ? AND timeframe = ? AND month = ?');
+  const cover = deps.catalog.db.prepare(
+    `INSERT INTO backfill_coverage (source, dataset, symbol, timeframe, month, from_ts, to_ts, fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT DO UPDATE SET from_ts = min(from_ts, excluded.from_ts), to_ts = max(to_ts, excluded.to_ts), fetched_at = excluded.fetched_at`,
+  );
   const res: BackfillSymbolResult = { symbol: req.symbol, newBars: 0, alreadyPresent: 0, filesWritten: 0, cancelled: false };
   for (let m = 0; m < months.length; m++) {
     if (cancelled()) return { ...res, cancelled: true };
@@ -62,15 +121,22 @@ export async function backfillSymbol(
     const [ms, me] = monthBounds(month);
     const lo = Math.max(ms, fromMs);
     const hi = Math.min(me, toMs);
-    const bars = generateRange(req.symbol, req.seed ?? DEFAULT_DEMO_SEED, lo, hi);
-    const have = await writer.existingTimes('1m', req.symbol, lo, hi);
-    const keep = missingMask(bars.t, have);
-    const fresh = have.length === 0 ? bars : filterColumns(bars, (i) => keep[i] === 1);
-    res.alreadyPresent += bars.t.length - fresh.t.length;
-    if (fresh.t.length > 0) {
-      await writer.writePart({ timeframe: '1m', symbol: req.symbol, month, bars: fresh, source: req.source, ingestRun: req.ingestRun });
-      res.newBars += fresh.t.length;
-      res.filesWritten++;
+    const have = await writer.existingTimes(req.timeframe, req.symbol, lo, hi);
+    const done = req.source !== 'demo' ? (covered.get(req.source, dataset, req.symbol, req.timeframe, month) as { f: number; t: number } | undefined) : undefined;
+    if (done && done.f <= lo && done.t >= hi) {
+      res.alreadyPresent += have.length;
+    } else {
+      const bars = await fetchMonth(req, lo, hi, cfg);
+      const keep = missingMask(bars.t, have);
+      const fresh = have.length === 0 ? bars : filterColumns(bars, (i) => keep[i] === 1);
+      res.alreadyPresent += bars.t.length - fresh.t.length;
+      if (fresh.t.length > 0) {
+        await writer.writePart({ timeframe: req.timeframe, symbol: req.symbol, month, bars: fresh, source: req.source === 'databento' ? `databento:${dataset}` : req.source, ingestRun: req.ingestRun });
+        res.newBars += fresh.t.length;
+        res.filesWritten++;
+      }
+      // Only ranges wholly in the past are final; today's bars may still grow.
+      if (req.source !== 'demo' && hi <= Date.now() - DAY_MS) cover.run(req.source, dataset, req.symbol, req.timeframe, month, lo, hi, Date.now());
     }
     report({ symbol: req.symbol, monthsDone: m + 1, monthsTotal: months.length, newBars: res.newBars, alreadyPresent: res.alreadyPresent });
   }

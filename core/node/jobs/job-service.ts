@@ -9,7 +9,7 @@ import { jobRequestSchema } from '../../common/schemas';
 import type { BackfillResult, ImportResult, JobInfo, JobProgress } from '../../common/types';
 import type { Catalog } from '../catalog';
 import type { EventBus } from '../events';
-import type { BackfillSymbolResult, BackfillTick } from './backfill';
+import type { BackfillSymbolRequest, BackfillSymbolResult, BackfillTick } from './backfill';
 
 /** A validated job request. */
 export type JobRequest = z.output<typeof jobRequestSchema>;
@@ -27,7 +27,7 @@ interface TaskBase {
 /** What the pool receives for one symbol of a backfill. */
 export interface BackfillTask extends TaskBase {
   type: 'backfill';
-  req: { source: 'demo'; symbol: string; from: string; to: string; seed?: number; ingestRun: string };
+  req: BackfillSymbolRequest;
 }
 
 /** What the pool receives for an import: its files, run one after another. */
@@ -224,7 +224,7 @@ export class JobService {
         const task: BackfillTask & { port: typeof port2 } = {
           ...this.taskBase(cancel),
           type: 'backfill',
-          req: { source: req.source, symbol, from: req.from, to: req.to, ingestRun },
+          req: { source: req.source, symbol, from: req.from, to: req.to, timeframe: req.timeframe, dataset: req.dataset, ingestRun },
           port: port2,
         };
         return (this.pool.run(task, { transferList: [port2] }) as Promise<BackfillSymbolResult>).finally(() => port1.close());

@@ -1,0 +1,36 @@
+import type { BarColumns } from '../demo/demo-market';
+import { decodeDbn } from '../ingest/dbn';
+import { VendorError, VendorHttp, type RetryPolicy } from './http';
+
+const SCHEMA: Record<string, string> = { '1s': 'ohlcv-1s', '1m': 'ohlcv-1m', '1h': 'ohlcv-1h', '1d': 'ohlcv-1d' };
+
+/**
+ * OHLCV bars of one symbol from Databento's historical `timeseries.get_range` (HTTP, basic auth with
+ * the key as user name), requested as zstd-compressed DBN and decoded here.
+ */
+export async function fetchDatabentoBars(o: { baseUrl: string; apiKey: string; dataset: string; symbol: string; timeframe: string; startMs: number; endMs: number; policy?: RetryPolicy }): Promise<BarColumns> {
+  const schema = SCHEMA[o.timeframe];
+  if (!schema) throw new VendorError(`Databento backfills support ${Object.keys(SCHEMA).join(', ')}, not ${o.timeframe}`);
+  const http = new VendorHttp('Databento', [o.apiKey], o.policy);
+  const form = new URLSearchParams({
+    dataset: o.dataset,
+    symbols: o.symbol,
+    schema,
+    start: new Date(o.startMs).toISOString(),
+    end: new Date(o.endMs).toISOString(),
+    stype_in: 'raw_symbol',
+    encoding: 'dbn',
+    compression: 'zstd',
+  });
+  const res = await http.request(`${o.baseUrl}/v0/timeseries.get_range`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from(`${o.apiKey}:`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: form.toString(),
+  });
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  if (bytes.length === 0) return { t: new Float64Array(0), o: new Float64Array(0), h: new Float64Array(0), l: new Float64Array(0), c: new Float64Array(0), v: new Float64Array(0) };
+  const f = decodeDbn(bytes, `Databento ${o.dataset} ${o.symbol} ${schema}`);
+  const b = f.ohlcv!;
+  const day = o.timeframe === '1d';
+  return { t: day ? b.tsMs.map((x) => Math.floor(x / 86_400_000) * 86_400_000) : b.tsMs, o: b.open, h: b.high, l: b.low, c: b.close, v: b.volume };
+}

@@ -1,0 +1,153 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Services } from '../core/node/services';
+import { call, openServices, tempDir } from './helpers';
+
+const DB_KEY = 'db-TESTKEY0123456789abcdefghijklm';
+const PG_KEY = 'pg-secret-key-xyz';
+
+/** DBN v2 bytes of OHLCV-1m records, as Databento's encoder lays them out (uncompressed). */
+function dbnOhlcv1m(rows: { ms: number; o: number; h: number; l: number; c: number; v: number }[]): Uint8Array {
+  const meta = new Uint8Array(8 + 100 + 4 * 5);
+  const mv = new DataView(meta.buffer);
+  meta.set([0x44, 0x42, 0x4e, 2]);
+  mv.setUint32(4, meta.length - 8, true);
+  meta.set(new TextEncoder().encode('GLBX.MDP3'), 8);
+  mv.setUint16(24, 6, true);
+  mv.setUint16(53, 71, true);
+  const body = new Uint8Array(rows.length * 56);
+  const bv = new DataView(body.buffer);
+  rows.forEach((r, i) => {
+    const at = i * 56;
+    body[at] = 14;
+    body[at + 1] = 0x21;
+    bv.setUint32(at + 4, 42, true);
+    bv.setBigUint64(at + 8, BigInt(r.ms) * 1_000_000n, true);
+    [r.o, r.h, r.l, r.c].forEach((p, k) => bv.setBigInt64(at + 16 + k * 8, BigInt(Math.round(p * 4)) * 250_000_000n, true));
+    bv.setBigUint64(at + 48, BigInt(r.v), true);
+  });
+  const out = new Uint8Array(meta.length + body.length);
+  out.set(meta);
+  out.set(body, meta.length);
+  return out;
+}
+
+/** A bar every 30 minutes of a UTC range, deterministic, at ES-like prices. */
+function bars(fromMs: number, toMs: number, stepMs: number) {
+  const out: { ms: number; o: number; h: number; l: number; c: number; v: number }[] = [];
+  for (let t = Math.ceil(fromMs / stepMs) * stepMs; t < toMs; t += stepMs) {
+    const p = 5000 + ((t / stepMs) % 40) * 0.25;
+    out.push({ ms: t, o: p, h: p + 0.5, l: p - 0.25, c: p + 0.25, v: 100 + ((t / stepMs) % 7) });
+  }
+  return out;
+}
+
+describe('vendor backfills against local servers speaking Databento and Polygon', () => {
+  let s: Services;
+  let server: http.Server;
+  const seen: string[] = [];
+  let failNext429 = true;
+  let refuseWith403 = false;
+
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        if (url.pathname === '/v0/timeseries.get_range') {
+          const auth = Buffer.from(String(req.headers.authorization).replace('Basic ', ''), 'base64').toString();
+          if (auth !== `${DB_KEY}:`) return res.writeHead(401).end('{"detail":"Authentication failed."}');
+          const p = new URLSearchParams(body);
+          seen.push(`db ${p.get('symbols')} ${p.get('schema')} ${p.get('start')}`);
+          if (failNext429) {
+            failNext429 = false;
+            return res.writeHead(429, { 'retry-after': '0' }).end('{"detail":"Too many requests"}');
+          }
+          expect([p.get('dataset'), p.get('encoding'), p.get('stype_in')]).toEqual(['GLBX.MDP3', 'dbn', 'raw_symbol']);
+          const rows = bars(Date.parse(p.get('start')!), Date.parse(p.get('end')!), 1_800_000);
+          return res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(dbnOhlcv1m(rows));
+        }
+        const m = /^\/v2\/aggs\/ticker\/([^/]+)\/range\/1\/(minute|day)\/(\d{4}-\d{2}-\d{2})\/(\d{4}-\d{2}-\d{2})$/.exec(url.pathname);
+        if (m) {
+          if (refuseWith403) return res.writeHead(403, { 'content-type': 'application/json' }).end(`{"status":"ERROR","error":"Unknown API Key ${PG_KEY}"}`);
+          if (req.headers.authorization !== `Bearer ${PG_KEY}`) return res.writeHead(401).end('{"status":"ERROR","error":"no key"}');
+          seen.push(`pg ${m[1]} ${m[2]} ${m[3]} ${m[4]}${url.searchParams.get('cursor') ? ' page2' : ''}`);
+          const from = Date.parse(m[3]!);
+          const to = Date.parse(m[4]!) + 86_400_000;
+          const step = m[2] === 'day' ? 86_400_000 : 60_000;
+          // Day aggregates open at midnight New York time (05:00 UTC in winter); minutes from 14:00 UTC.
+          const rows = m[2] === 'day' ? bars(from, to, step).map((b) => ({ ...b, ms: b.ms + 5 * 3_600_000 })) : bars(from + 14 * 3_600_000, from + 14 * 3_600_000 + 10 * 60_000, step);
+          const all = rows.map((b) => ({ t: b.ms, o: b.o, h: b.h, l: b.l, c: b.c, v: b.v, vw: b.c, n: 3 }));
+          const second = url.searchParams.get('cursor') === '2';
+          const half = Math.ceil(all.length / 2);
+          const next = second ? undefined : `http://${req.headers.host}${url.pathname}?cursor=2`;
+          return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'OK', ticker: m[1], results: second ? all.slice(half) : all.slice(0, half), resultsCount: half, ...(next ? { next_url: next } : {}) }));
+        }
+        res.writeHead(404).end('not found');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    Object.assign(process.env, { QUANTDESK_DATABENTO_URL: base, QUANTDESK_POLYGON_URL: base, DATABENTO_API_KEY: DB_KEY, POLYGON_API_KEY: PG_KEY });
+    s = await openServices(tempDir(), { threads: 1 });
+  });
+  afterAll(async () => {
+    await s?.close();
+    server?.close();
+    for (const k of ['QUANTDESK_DATABENTO_URL', 'QUANTDESK_POLYGON_URL', 'DATABENTO_API_KEY', 'POLYGON_API_KEY']) delete process.env[k];
+  });
+
+  const run = async (arg: Record<string, unknown>) => {
+    const { jobId } = await call(s, 'jobs.start', { kind: 'backfill', timeframe: '1m', ...arg } as never);
+    await s.idle();
+    return call(s, 'jobs.get', { jobId });
+  };
+
+  it('backfills from Databento month by month, retrying a 429, and asks only for what the lake lacks next time', async () => {
+    const job = await run({ source: 'databento', symbols: ['ESM4'], from: '2024-05-01', to: '2024-06-30' });
+    expect(job.status).toBe('succeeded');
+    expect(seen.filter((x) => x.startsWith('db'))).toEqual(['db ESM4 ohlcv-1m 2024-05-01T00:00:00.000Z', 'db ESM4 ohlcv-1m 2024-05-01T00:00:00.000Z', 'db ESM4 ohlcv-1m 2024-06-01T00:00:00.000Z']);
+    const r = job.result as { newBars: number; alreadyPresent: number };
+    expect(r.newBars).toBe(61 * 48);
+    const b = await call(s, 'bars.get', { symbol: 'ESM4', timeframe: '1h', from: '2024-05-02', to: '2024-05-02' });
+    expect(b.t.length).toBe(24);
+    seen.length = 0;
+    const again = await run({ source: 'databento', symbols: ['ESM4'], from: '2024-05-01', to: '2024-07-10' });
+    expect(again.summary).toBe(`${(10 * 48).toLocaleString('en-US')} new bars, ${(61 * 48).toLocaleString('en-US')} already present`);
+    expect(seen).toEqual(['db ESM4 ohlcv-1m 2024-07-01T00:00:00.000Z']);
+  });
+
+  it('backfills Polygon aggregates, following next_url pages, for minutes and days', async () => {
+    seen.length = 0;
+    const minute = await run({ source: 'polygon', symbols: ['AAPL'], from: '2024-03-04', to: '2024-03-04' });
+    expect(minute.status).toBe('succeeded');
+    expect(seen).toEqual(['pg AAPL minute 2024-03-04 2024-03-04', 'pg AAPL minute 2024-03-04 2024-03-04 page2']);
+    expect((await call(s, 'bars.get', { symbol: 'AAPL', timeframe: '1m' })).t.length).toBe(10);
+    const daily = await run({ source: 'polygon', symbols: ['SPY'], timeframe: '1d', from: '2024-03-01', to: '2024-03-05' });
+    expect(daily.status).toBe('succeeded');
+    const d = await call(s, 'bars.get', { symbol: 'SPY', timeframe: '1d' });
+    expect(Array.from(d.t, (t) => new Date(t).toISOString().slice(0, 10))).toEqual(['2024-03-01', '2024-03-02', '2024-03-03', '2024-03-04', '2024-03-05']);
+  });
+
+  it('never shows the API key, even when the vendor echoes it', async () => {
+    refuseWith403 = true;
+    const job = await run({ source: 'polygon', symbols: ['MSFT'], from: '2024-03-04', to: '2024-03-04' });
+    refuseWith403 = false;
+    expect(job.status).toBe('failed');
+    expect(job.error).toMatch(/Polygon refused .*HTTP 403.*check the API key/);
+    expect(job.error).not.toContain(PG_KEY);
+    expect(JSON.stringify(await call(s, 'jobs.list', { all: true }))).not.toContain(PG_KEY);
+  });
+
+  it('says which variable to set when a key is missing', async () => {
+    delete process.env.POLYGON_API_KEY;
+    await expect(call(s, 'jobs.start', { kind: 'backfill', source: 'polygon', symbols: ['MSFT'], timeframe: '1d', from: '2024-01-01', to: '2024-01-31' })).rejects.toMatchObject({
+      code: 'invalid_argument',
+      path: 'source',
+      message: expect.stringMatching(/POLYGON_API_KEY/),
+    });
+    process.env.POLYGON_API_KEY = PG_KEY;
+  });
+});

@@ -165,6 +165,23 @@ describe('importing vendor files into bronze', () => {
     expect(Array.from(b.c)).toEqual([372100, 372150]);
   });
 
+  it('uses the exchange calendar chosen on import for daily bars and the expected-bar count', async () => {
+    // Two NYSE sessions in the US-only DST weeks (09:30–16:00 New York = 13:30–20:00 UTC), one bar missing.
+    const lines = ['timestamp,open,high,low,close,volume'];
+    for (const day of ['2024-03-12', '2024-03-13']) {
+      const start = Date.parse(`${day}T13:30:00Z`);
+      for (let i = 0; i < 390; i++) if (!(day === '2024-03-13' && i === 100)) lines.push(`${new Date(start + i * 60_000).toISOString()},10,10.5,9.5,10.25,100`);
+    }
+    const r = await importFiles([write('NYX.csv', lines.join('\n'))], { calendar: 'nyse' });
+    expect(r.accepted).toBe(779);
+    const d = await call(s, 'bars.get', { symbol: 'NYX', timeframe: '1d' });
+    expect(Array.from(d.t, (t) => new Date(t).toISOString().slice(0, 10))).toEqual(['2024-03-12', '2024-03-13']);
+    expect(Array.from(d.v)).toEqual([39000, 38900]);
+    const qa = await call(s, 'lake.qa', { symbol: 'NYX' });
+    expect(qa.gaps).toMatchObject({ count: 1, missingBars: 1, expectedBars: 780 });
+    expect(qa.rows).toBe(779);
+  });
+
   it('refuses unreadable files with the file named, writing nothing', async () => {
     const before = await fileCount();
     const zst = fs.readFileSync(sharedData('dbn', 'test_data.ohlcv-1m.v3.dbn.zst'));

@@ -1,15 +1,33 @@
-/** A trading session calendar: sessions open on the evening before their trading date. */
+/** Holiday rules of an exchange, from which each year's closed dates are computed. */
+export interface HolidayRules {
+  /** Month-day pairs (`MM-DD`) closed every year. */
+  fixed: readonly string[];
+  /** Whether a fixed holiday on a Saturday moves to Friday and on a Sunday to Monday. */
+  observed?: boolean;
+  /** Days relative to Easter Sunday (-2 Good Friday, +1 Easter Monday). */
+  easter?: readonly number[];
+  /** Nth weekday of a month (weekday 0 = Sunday; n = -1 for the last), e.g. Thanksgiving. */
+  nth?: readonly { month: number; weekday: number; n: number; since?: number }[];
+  /** Fixed holidays that start in a given year (e.g. Juneteenth from 2022). */
+  fixedSince?: readonly { date: string; since: number }[];
+}
+
+/** A trading session calendar. Sessions whose open is later than their close open the evening before. */
 export interface SessionCalendar {
+  /** Short id, as `--calendar` takes it. */
+  id: string;
+  /** Human name. */
+  name: string;
   /** IANA time zone the session times are given in. */
   tz: string;
-  /** Local time the session opens on the previous calendar day, `HH:MM`. */
+  /** Local time the session opens (on the previous calendar day when later than `close`), `HH:MM`. */
   open: string;
   /** Local time the session closes on the trading date, `HH:MM`. */
   close: string;
   /** Local regular-trading-hours window on the trading date, `HH:MM`. */
   rth: { start: string; end: string };
-  /** Month-day pairs (`MM-DD`) on which no session trades. */
-  holidays: readonly string[];
+  /** Dates on which no session trades. */
+  holidays: HolidayRules;
 }
 
 /** Contract specification of an instrument. */
@@ -46,12 +64,51 @@ export interface DemoParams {
 
 /** CME Globex: Sunday–Friday 18:00–17:00 New York time with a one-hour maintenance break. */
 export const CME_GLOBEX: SessionCalendar = {
+  id: 'cme',
+  name: 'CME Globex',
   tz: 'America/New_York',
   open: '18:00',
   close: '17:00',
   rth: { start: '09:30', end: '16:00' },
-  holidays: ['01-01', '12-25'],
+  holidays: { fixed: ['01-01', '12-25'] },
 };
+
+/** NYSE and Nasdaq: 09:30–16:00 New York time, US market holidays. */
+export const NYSE: SessionCalendar = {
+  id: 'nyse',
+  name: 'NYSE / Nasdaq',
+  tz: 'America/New_York',
+  open: '09:30',
+  close: '16:00',
+  rth: { start: '09:30', end: '16:00' },
+  holidays: {
+    fixed: ['01-01', '07-04', '12-25'],
+    observed: true,
+    easter: [-2],
+    nth: [
+      { month: 1, weekday: 1, n: 3, since: 1998 },
+      { month: 2, weekday: 1, n: 3 },
+      { month: 5, weekday: 1, n: -1 },
+      { month: 9, weekday: 1, n: 1 },
+      { month: 11, weekday: 4, n: 4 },
+    ],
+    fixedSince: [{ date: '06-19', since: 2022 }],
+  },
+};
+
+/** Deutsche Börse Xetra: 09:00–17:30 Frankfurt time. */
+export const XETRA: SessionCalendar = {
+  id: 'xetra',
+  name: 'Xetra',
+  tz: 'Europe/Berlin',
+  open: '09:00',
+  close: '17:30',
+  rth: { start: '09:00', end: '17:30' },
+  holidays: { fixed: ['01-01', '05-01', '12-24', '12-25', '12-26', '12-31'], easter: [-2, 1] },
+};
+
+/** Every calendar by id. */
+export const CALENDARS: Readonly<Record<string, SessionCalendar>> = { cme: CME_GLOBEX, nyse: NYSE, xetra: XETRA };
 
 const CME_ENERGY_METALS: SessionCalendar = { ...CME_GLOBEX, rth: { start: '08:30', end: '13:30' } };
 

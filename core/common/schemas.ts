@@ -67,6 +67,9 @@ export const backfillRequestSchema = z
   .refine((a) => a.from <= a.to, { message: '`from` is after `to`', path: ['from'] })
   .refine((a) => a.source !== 'demo' || a.timeframe === '1m', { message: 'the demo source stores 1m bars; coarser timeframes are built on read', path: ['timeframe'] });
 
+/** Exchange calendars symbols can be assigned. */
+export const CALENDAR_IDS = ['cme', 'nyse', 'xetra'] as const;
+
 /** File formats an import understands; `auto` detects from the content and header. */
 export const IMPORT_FORMATS = ['auto', 'generic', 'backtrader', 'polygon', 'databento-csv', 'dbn', 'yahoo', 'stooq', 'parquet'] as const;
 
@@ -82,6 +85,8 @@ export const importRequestSchema = z
     symbol: symbolSchema.optional(),
     tz: z.string().min(1).max(64).optional(),
     map: z.partialRecord(z.enum(MAP_FIELDS, { error: `map fields are ${MAP_FIELDS.join(', ')}` }), z.string().min(1)).optional(),
+    /** Exchange calendar of the imported symbols (sessions, holidays, DST). */
+    calendar: z.enum(CALENDAR_IDS, { error: `expected one of ${CALENDAR_IDS.join(', ')}` }).optional(),
   })
   .strict();
 

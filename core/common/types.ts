@@ -150,7 +150,8 @@ export interface QaReport {
   /** Bars sharing a timestamp with the previous one. */
   duplicates: number;
   /** Holes inside trading hours. */
-  gaps: { count: number; missingBars: number; examples: { after: string; before: string; missing: number }[] };
+  /** Holes inside sessions, and the bars the calendar expects over the series' span (null without a calendar). */
+  gaps: { count: number; missingBars: number; expectedBars: number | null; examples: { after: string; before: string; missing: number }[] };
   ohlcInconsistent: { count: number; examples: string[] };
   nonPositivePrices: { count: number; examples: string[] };
   /** Returns larger than `threshold` local standard deviations. */

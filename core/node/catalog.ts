@@ -117,6 +117,16 @@ export class Catalog {
     return this.db.prepare(sql).all(args) as BarFileRow[];
   }
 
+  /** Calendar id chosen for a symbol, if any. */
+  symbolCalendar(symbol: string): string | undefined {
+    return (this.db.prepare('SELECT calendar FROM symbols WHERE symbol = ?').get(symbol) as { calendar: string } | undefined)?.calendar;
+  }
+
+  /** Chooses the calendar of a symbol. */
+  setSymbolCalendar(symbol: string, calendar: string): void {
+    this.db.prepare('INSERT INTO symbols (symbol, calendar) VALUES (?, ?) ON CONFLICT(symbol) DO UPDATE SET calendar = excluded.calendar').run(symbol, calendar);
+  }
+
   /** Timeframes stored for a symbol. */
   storedTimeframes(symbol: string): string[] {
     return (this.db.prepare('SELECT DISTINCT timeframe FROM bar_files WHERE symbol = ?').all(symbol) as { timeframe: string }[]).map((r) => r.timeframe);

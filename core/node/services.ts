@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { ApiError } from '../common/errors';
-import { DEMO_INSTRUMENTS, DEMO_SYMBOLS, findInstrument } from '../common/instruments';
+import { DEMO_INSTRUMENTS, DEMO_SYMBOLS } from '../common/instruments';
+import { calendarFor } from './calendar';
 import type { Handlers } from '../common/api';
 import type { LakePartition, LakeSeries, RejectRow } from '../common/types';
 import { Catalog } from './catalog';
@@ -122,7 +123,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
         if (stored.length === 0) throw new ApiError('not_found', `the lake has no bars for ${a.symbol}`, 'symbol');
         const tf = a.timeframe ?? stored[0]!;
         if (!stored.includes(tf)) throw new ApiError('not_found', `${a.symbol} is stored as ${stored.join(', ')}, not ${tf}`, 'timeframe');
-        const report = qaReport(await readStoredSeries(con, cat, home.lake, a.symbol, tf), tf, findInstrument(a.symbol)?.calendar);
+        const report = qaReport(await readStoredSeries(con, cat, home.lake, a.symbol, tf), tf, calendarFor(cat, a.symbol));
         writeJsonAtomically(path.join(home.lake, 'qa', a.symbol, `tf=${tf}`, 'validation.json'), report, home.tmp);
         return report;
       },

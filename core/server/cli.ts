@@ -27,7 +27,7 @@ commands:
                               fetch bars the lake lacks (default: all demo symbols, the last 30 days);
                               vendors read DATABENTO_API_KEY / POLYGON_API_KEY from the environment
   import <path>... [--format auto|generic|backtrader|polygon|databento-csv|dbn|yahoo|stooq|parquet]
-         [--symbol S] [--tz ZONE] [--map time=Date,open=Open,...]
+         [--symbol S] [--tz ZONE] [--map time=Date,open=Open,...] [--calendar cme|nyse|xetra]
                               import bar files into the lake; rejected rows are kept with file and line
   rejects [--run ID]          rows imports rejected: file, line, reason
   qa --symbol S [--timeframe 1m]
@@ -155,7 +155,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         }
       }
       case 'import': {
-        const p = parse(opts, { format: { type: 'string' }, symbol: { type: 'string' }, tz: { type: 'string' }, map: { type: 'string' } });
+        const p = parse(opts, { format: { type: 'string' }, symbol: { type: 'string' }, tz: { type: 'string' }, map: { type: 'string' }, calendar: { type: 'string' } });
         const v = p.values as Record<string, string | undefined>;
         if (p.positionals.length === 0) throw new UsageError('import: name at least one file, e.g. quantdesk import data/ES_bt.csv');
         let map: Record<string, string> | undefined;
@@ -167,8 +167,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
             map[field] = column;
           }
         }
-        const arg = { kind: 'import' as const, paths: p.positionals.map((x) => path.resolve(x)), format: v.format as 'auto' | undefined, symbol: v.symbol, tz: v.tz, map };
-        for (const k of ['format', 'symbol', 'tz', 'map'] as const) if (arg[k] === undefined) delete arg[k];
+        const arg = { kind: 'import' as const, paths: p.positionals.map((x) => path.resolve(x)), format: v.format as 'auto' | undefined, symbol: v.symbol, tz: v.tz, map, calendar: v.calendar as 'nyse' | undefined };
+        for (const k of ['format', 'symbol', 'tz', 'map', 'calendar'] as const) if (arg[k] === undefined) delete arg[k];
         validate('jobs.start', arg);
         if (arg.tz !== undefined && !isValidZone(arg.tz)) throw new UsageError(`--tz: unknown time zone ${arg.tz}; use an IANA name such as Europe/Zurich`);
         const s = await open(false);

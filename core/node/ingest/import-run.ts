@@ -24,7 +24,10 @@ export async function runImport(ctx: WorkerContext, req: ImportRequest, runId: s
     out.rejected += r.rejected;
     out.duplicates += r.duplicates;
     out.inputRows += r.inputRows;
-    for (const s of r.series) if (!out.symbols.includes(s.symbol)) out.symbols.push(s.symbol);
+    for (const s of r.series) {
+      if (!out.symbols.includes(s.symbol)) out.symbols.push(s.symbol);
+      if (req.calendar) ctx.catalog.setSymbolCalendar(s.symbol, req.calendar);
+    }
     report({ filesDone: i + 1, filesTotal: req.paths.length, rows: out.inputRows, accepted: out.accepted });
   }
   return out;

@@ -1,12 +1,12 @@
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { findInstrument } from '../../common/instruments';
 import { parseUtc } from '../../common/schemas';
 import { INTRADAY_MS, STORED_TIMEFRAME_MS, type Timeframe } from '../../common/timeframes';
 import { ApiError } from '../../common/errors';
 import type { Bars } from '../../common/types';
 import type { BarFileRow, Catalog } from '../catalog';
-import { minutesOf } from '../calendar';
+import { calendarFor, minutesOf, opensOvernight } from '../calendar';
+import type { SessionCalendar } from '../../common/instruments';
 import { readFloat64Columns, sqlString } from './duck-columns';
 
 const DAY_MS = 86_400_000;
@@ -20,10 +20,9 @@ function endExclusive(to: string): number {
  * SQL for the trading date of a minute: shift local time so the session open lands on midnight.
  * Symbols without a known calendar fall back to UTC calendar days.
  */
-function sessionDateSql(symbol: string): string {
-  const cal = findInstrument(symbol)?.calendar;
+function sessionDateSql(cal: SessionCalendar | undefined): string {
   if (cal === undefined) return 'CAST(ts AS DATE)';
-  const shift = (1440 - minutesOf(cal.open)) % 1440;
+  const shift = opensOvernight(cal) ? 1440 - minutesOf(cal.open) : 0;
   return `CAST(((ts AT TIME ZONE 'UTC') AT TIME ZONE ${sqlString(cal.tz)}) + INTERVAL ${shift} MINUTE AS DATE)`;
 }
 
@@ -96,7 +95,7 @@ export async function readBars(
     sql = `SELECT epoch_ms(ts)::DOUBLE AS t, open, high, low, close, volume FROM ${src}`;
   } else if (a.timeframe === '1d') {
     sql = `SELECT epoch_ms(CAST(d AS TIMESTAMP))::DOUBLE AS t, arg_min(open, ts), max(high), min(low), arg_max(close, ts), sum(volume)
-           FROM (SELECT ${sessionDateSql(a.symbol)} AS d, * FROM ${src}) GROUP BY d`;
+           FROM (SELECT ${sessionDateSql(calendarFor(catalog, a.symbol))} AS d, * FROM ${src}) GROUP BY d`;
   } else {
     const minutes = INTRADAY_MS[a.timeframe] / 60_000;
     sql = `SELECT epoch_ms(time_bucket(INTERVAL ${minutes} MINUTE, ts))::DOUBLE AS t, arg_min(open, ts), max(high), min(low), arg_max(close, ts), sum(volume)

@@ -41,6 +41,20 @@ function returnSpikes(r: Float64Array, limit: number, half = 30): number[] {
   return out;
 }
 
+/** Bars the calendar's sessions hold between the first and last bar, or null without a calendar. */
+function expectedBars(b: Bars, sessions: { start: number; end: number }[], step: number, timeframe: string): number | null {
+  if (sessions.length === 0 || timeframe === '1d' || b.t.length === 0) return timeframe === '1d' && sessions.length ? sessions.filter((s) => s.end > b.t[0]! && s.start <= b.t[b.t.length - 1]! + 86_400_000).length : null;
+  const first = b.t[0]!;
+  const last = b.t[b.t.length - 1]! + step;
+  let n = 0;
+  for (const s of sessions) {
+    const lo = Math.max(s.start, first);
+    const hi = Math.min(s.end, last);
+    if (hi > lo) n += Math.ceil((hi - lo) / step);
+  }
+  return n;
+}
+
 /** Thresholds of the QA checks. */
 export interface QaOptions {
   /** Local standard deviations above which a return is a spike. */
@@ -140,7 +154,7 @@ export function qaReport(b: Bars, storedTimeframe: string, calendar?: SessionCal
     first: n ? iso(b.t[0]!) : null,
     last: n ? iso(b.t[n - 1]!) : null,
     duplicates,
-    gaps: { count: gapCount, missingBars, examples: gaps },
+    gaps: { count: gapCount, missingBars, expectedBars: expectedBars(b, sessions, step, storedTimeframe), examples: gaps },
     ohlcInconsistent: { count: ohlcCount, examples: ohlc },
     nonPositivePrices: { count: nonPositiveCount, examples: nonPositive },
     spikes: { count: spikes.length, threshold: opts.spikeZ, examples: spikes.slice(0, examples).map((i) => ({ at: iso(b.t[i + 1]!), logReturn: returns[i]! })) },

@@ -90,8 +90,17 @@ export const importRequestSchema = z
   })
   .strict();
 
+/** Builds a root's continuous futures series from its stored contracts. */
+export const continuousRequestSchema = z
+  .object({
+    kind: z.literal('continuous'),
+    root: z.string().regex(/^[A-Z0-9]{1,5}$/, 'expected a futures root such as ES'),
+    threshold: z.number().gt(0.5, 'the roll threshold is a volume share above 0.5').lt(1).optional(),
+  })
+  .strict();
+
 /** Any job request. */
-export const jobRequestSchema = z.discriminatedUnion('kind', [backfillRequestSchema, importRequestSchema]);
+export const jobRequestSchema = z.discriminatedUnion('kind', [backfillRequestSchema, importRequestSchema, continuousRequestSchema]);
 
 export const jobIdSchema = z.object({ jobId: z.string().min(1).max(64) }).strict();
 export const emptySchema = z.object({}).strict();

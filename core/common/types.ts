@@ -161,6 +161,23 @@ export interface QaReport {
   volume: { zeroBars: number; anomalies: number; examples: { at: string; volume: number }[] };
 }
 
+/** A continuous futures series built from a root's contracts. */
+export interface ContinuousResult {
+  root: string;
+  /** Stored timeframe the series were built at. */
+  timeframe: string;
+  /** Volume share above which the next contract becomes front. */
+  threshold: number;
+  /** `<ROOT>.C` (unadjusted) and `<ROOT>.CBA` (back-adjusted). */
+  symbols: string[];
+  /** Contracts used, nearest expiry first. */
+  contracts: string[];
+  /** Roll table: from which session each new front contract trades, and the close gap adjusted away. */
+  rolls: { date: string; from: string; to: string; gap: number }[];
+  /** Bars in each series. */
+  bars: number;
+}
+
 /** Outcome of a backfill. */
 export interface BackfillResult {
   /** Bars written. */

@@ -86,13 +86,13 @@ export class Catalog {
     this.db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
   }
 
-  insertBarFile(f: BarFileRow): void {
+  insertBarFile(f: BarFileRow, dataset: 'bars' | 'continuous' = 'bars'): void {
     this.db
       .prepare(
-        `INSERT INTO bar_files (id, timeframe, symbol, month, path, rows, bytes, first_ts, last_ts, source, ingest_run, created_at)
-         VALUES (@id, @timeframe, @symbol, @month, @path, @rows, @bytes, @firstTs, @lastTs, @source, @ingestRun, @createdAt)`,
+        `INSERT INTO bar_files (id, dataset, timeframe, symbol, month, path, rows, bytes, first_ts, last_ts, source, ingest_run, created_at)
+         VALUES (@id, @dataset, @timeframe, @symbol, @month, @path, @rows, @bytes, @firstTs, @lastTs, @source, @ingestRun, @createdAt)`,
       )
-      .run(f);
+      .run({ ...f, dataset });
   }
 
   /** Part files of a series, optionally only the months that overlap [fromTs, toTs]. */

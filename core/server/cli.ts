@@ -6,7 +6,7 @@ import { apiSchemas, type ArgOf, type Method, type ResultOf } from '../common/ap
 import { ApiError } from '../common/errors';
 import { BACKFILL_SOURCES } from '../common/schemas';
 import { DEMO_SYMBOLS } from '../common/instruments';
-import type { Bars, ImportResult, JobInfo } from '../common/types';
+import type { Bars, ContinuousResult, ImportResult, JobInfo } from '../common/types';
 import { createServices, type Services } from '../node/services';
 import { appPaths } from './app-paths';
 import { dispatch } from './dispatcher';
@@ -30,6 +30,8 @@ commands:
          [--symbol S] [--tz ZONE] [--map time=Date,open=Open,...] [--calendar cme|nyse|xetra]
                               import bar files into the lake; rejected rows are kept with file and line
   rejects [--run ID]          rows imports rejected: file, line, reason
+  continuous --root ES [--threshold 0.6]
+                              build ES.C (unadjusted) and ES.CBA (back-adjusted) from the stored contracts
   qa --symbol S [--timeframe 1m]
                               data-quality report: duplicates, gaps, OHLC, prices, spikes, stale runs, volume
   sql "<query>" [--limit N]   read-only SQL over the lake (views bars, trades, rejects)
@@ -197,6 +199,31 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           const rows = await call(s, 'rejects.list', p.values.run ? { runId: String(p.values.run) } : {});
           if (json) io.out(JSON.stringify({ rejects: rows }));
           else io.out(rows.length === 0 ? 'no rejected rows' : rows.map((r) => `${r.file}:${r.line}: ${r.reason}\n    ${r.raw}`).join('\n'));
+          return 0;
+        } finally {
+          await s.close();
+        }
+      }
+      case 'continuous': {
+        const p = parse(opts, { root: { type: 'string' }, threshold: { type: 'string' } });
+        if (p.positionals.length) throw new UsageError(`continuous: unexpected argument ${p.positionals[0]}`);
+        const v = p.values as Record<string, string | undefined>;
+        if (v.root === undefined) throw new UsageError('--root: required, e.g. --root ES');
+        const arg = { kind: 'continuous' as const, root: v.root, ...(v.threshold === undefined ? {} : { threshold: Number(v.threshold) }) };
+        validate('jobs.start', arg);
+        const s = await open(false);
+        try {
+          const { jobId } = await call(s, 'jobs.start', arg);
+          await s.idle();
+          const job = await call(s, 'jobs.get', { jobId });
+          if (job.status !== 'succeeded') {
+            if (json) io.out(JSON.stringify({ error: { code: 'failure', message: job.error ?? job.status } }));
+            io.err(`quantdesk: continuous ${job.status}: ${job.error ?? ''}`);
+            return 1;
+          }
+          const r = job.result as ContinuousResult;
+          if (json) io.out(JSON.stringify(r));
+          else io.out([job.summary ?? '', ...r.rolls.map((x) => `roll ${x.date}: ${x.from} → ${x.to} (gap ${x.gap})`)].join('\n'));
           return 0;
         } finally {
           await s.close();

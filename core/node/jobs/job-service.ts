@@ -6,7 +6,7 @@ import { Piscina } from 'piscina';
 import type { z } from 'zod';
 import { ApiError } from '../../common/errors';
 import { jobRequestSchema } from '../../common/schemas';
-import type { BackfillResult, ImportResult, JobInfo, JobProgress } from '../../common/types';
+import type { BackfillResult, ContinuousResult, ImportResult, JobInfo, JobProgress } from '../../common/types';
 import type { Catalog } from '../catalog';
 import type { EventBus } from '../events';
 import type { BackfillSymbolRequest, BackfillSymbolResult, BackfillTick } from './backfill';
@@ -28,6 +28,15 @@ interface TaskBase {
 export interface BackfillTask extends TaskBase {
   type: 'backfill';
   req: BackfillSymbolRequest;
+}
+
+/** A validated continuous-futures request. */
+export type ContinuousRequest = Extract<JobRequest, { kind: 'continuous' }>;
+
+/** What the pool receives to build a continuous series. */
+export interface ContinuousTask extends TaskBase {
+  type: 'continuous';
+  req: ContinuousRequest;
 }
 
 /** What the pool receives for an import: its files, run one after another. */
@@ -157,7 +166,8 @@ export class JobService {
     try {
       const req = jobRequestSchema.parse(job.request);
       if (req.kind === 'backfill') await this.runBackfill(id, req, cancel, startedAt);
-      else await this.runImport(id, req, cancel, startedAt);
+      else if (req.kind === 'import') await this.runImport(id, req, cancel, startedAt);
+      else await this.runContinuous(id, req, cancel);
     } catch (e) {
       this.finish(id, { status: 'failed', error: e instanceof Error ? e.message : String(e) });
     } finally {
@@ -191,6 +201,18 @@ export class JobService {
       .run(Date.now(), result.accepted, result.duplicates, result.rejected, result.inputRows, runId);
     if (result.accepted > 0) this.o.bus.emit('lake.changed', { symbols: result.symbols });
     this.finish(id, { status: 'succeeded', summary: importSummary(result), result });
+  }
+
+  private async runContinuous(id: string, req: ContinuousRequest, cancel: Int32Array): Promise<void> {
+    const { port1, port2 } = new MessageChannel();
+    const task: ContinuousTask & { port: typeof port2 } = { ...this.taskBase(cancel), type: 'continuous', req, port: port2 };
+    try {
+      const r = (await this.pool.run(task, { transferList: [port2] })) as ContinuousResult;
+      this.o.bus.emit('lake.changed', { symbols: r.symbols });
+      this.finish(id, { status: 'succeeded', summary: `${r.symbols.join(' and ')}: ${fmt(r.bars)} bars each from ${r.contracts.length} contracts, ${r.rolls.length} rolls`, result: r });
+    } finally {
+      port1.close();
+    }
   }
 
   private taskBase(cancel: Int32Array): Omit<TaskBase, never> {

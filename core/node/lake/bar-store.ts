@@ -31,8 +31,8 @@ export function monthsBetween(fromMs: number, toMs: number): string[] {
 }
 
 /** Lake-relative folder of a bronze bar partition (hive layout). */
-export function partitionDir(timeframe: string, symbol: string, month: string): string {
-  return `bronze/bars/tf=${timeframe}/symbol=${symbol}/month=${month}`;
+export function partitionDir(timeframe: string, symbol: string, month: string, derived = false): string {
+  return `${derived ? 'silver/continuous' : 'bronze/bars'}/tf=${timeframe}/symbol=${symbol}/month=${month}`;
 }
 
 /**
@@ -43,7 +43,7 @@ export function recoverLake(home: HomeLayout, catalog: Catalog): { staged: numbe
   const staged = cleanStaging(home.tmp);
   const known = catalog.allPaths();
   let orphans = 0;
-  for (const rel of listFiles(home.lake, 'bronze')) {
+  for (const rel of [...listFiles(home.lake, 'bronze'), ...listFiles(home.lake, 'silver/continuous')]) {
     if (!known.has(rel)) {
       fs.rmSync(path.join(home.lake, rel), { force: true });
       orphans++;
@@ -61,6 +61,8 @@ export interface PartToWrite {
   bars: BarColumns;
   source: string;
   ingestRun: string | null;
+  /** Derived series (continuous futures) live in silver and may be rebuilt. */
+  derived?: boolean;
 }
 
 /** Writes bronze bar partitions: Parquet (zstd) through DuckDB, published atomically, then cataloged. */
@@ -98,7 +100,7 @@ export class BarWriter {
    * Writes several parts: encoded concurrently on the writer's connections into the staging folder,
    * then published and cataloged one by one in the order given.
    */
-  async writeParts(parts: PartToWrite[]): Promise<BarFileRow[]> {
+  async writeParts(parts: PartToWrite[], alsoInTransaction?: () => void): Promise<BarFileRow[]> {
     for (const p of parts) if (p.bars.t.length === 0) throw new Error(`refusing to write an empty part for ${p.symbol} ${p.month}`);
     const staged = parts.map(() => path.join(this.home.tmp, `${randomUUID()}.parquet`));
     let next = 0;
@@ -108,28 +110,32 @@ export class BarWriter {
       }),
     );
     // Files become visible to readers only when their rows commit, all together in one transaction.
-    const publish = this.catalog.db.transaction(() => parts.map((p, i) => {
-      const id = path.basename(staged[i]!, '.parquet');
-      const rel = `${partitionDir(p.timeframe, p.symbol, p.month)}/part-${id}.parquet`;
-      const bytes = publishFile(staged[i]!, path.join(this.home.lake, rel));
-      const n = p.bars.t.length;
-      const row: BarFileRow = {
-        id,
-        timeframe: p.timeframe as BarFileRow['timeframe'],
-        symbol: p.symbol,
-        month: p.month,
-        path: rel,
-        rows: n,
-        bytes,
-        firstTs: p.bars.t[0]!,
-        lastTs: p.bars.t[n - 1]!,
-        source: p.source,
-        ingestRun: p.ingestRun,
-        createdAt: Date.now(),
-      };
-      this.catalog.insertBarFile(row);
-      return row;
-    }));
+    const publish = this.catalog.db.transaction(() => {
+      const rows = parts.map((p, i) => {
+        const id = path.basename(staged[i]!, '.parquet');
+        const rel = `${partitionDir(p.timeframe, p.symbol, p.month, p.derived)}/part-${id}.parquet`;
+        const bytes = publishFile(staged[i]!, path.join(this.home.lake, rel));
+        const n = p.bars.t.length;
+        const row: BarFileRow = {
+          id,
+          timeframe: p.timeframe as BarFileRow['timeframe'],
+          symbol: p.symbol,
+          month: p.month,
+          path: rel,
+          rows: n,
+          bytes,
+          firstTs: p.bars.t[0]!,
+          lastTs: p.bars.t[n - 1]!,
+          source: p.source,
+          ingestRun: p.ingestRun,
+          createdAt: Date.now(),
+        };
+        this.catalog.insertBarFile(row, p.derived ? 'continuous' : 'bars');
+        return row;
+      });
+      alsoInTransaction?.();
+      return rows;
+    });
     return publish();
   }
 

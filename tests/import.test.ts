@@ -42,6 +42,9 @@ describe('importing vendor files into bronze', () => {
     expect(again).toMatchObject({ accepted: 0, rejected: 0, duplicates: 249, inputRows: 249 });
     expect(await fileCount()).toBe(files);
     await expect(call(s, 'bars.get', { symbol: 'MSFT', timeframe: '1h' })).rejects.toMatchObject({ code: 'not_found', path: 'timeframe' });
+    const weeks = await call(s, 'bars.get', { symbol: 'MSFT', timeframe: '1w', from: '2000-10-02', to: '2000-10-08' });
+    expect(Array.from(weeks.t, (t) => new Date(t).toISOString().slice(0, 10))).toEqual(['2000-10-02']);
+    expect(weeks.o[0]).toBe(60.5);
   });
 
   it('imports usdchf_30m.csv in Zurich local time to the right UTC instants across DST changes', async () => {

@@ -89,6 +89,11 @@ describe('lake v0 with the demo backfill (real DuckDB, SQLite and worker pool)',
     expect(d.h[0]).toBe(Math.max(...session.h));
     expect(d.l[0]).toBe(Math.min(...session.l));
     expect(d.v[0]).toBe(session.v.reduce((a, x) => a + x, 0));
+    const weekly = await call(s, 'bars.get', { symbol: 'ES', timeframe: '1w', from: '2024-03-04', to: '2024-03-10' });
+    const days = await call(s, 'bars.get', { symbol: 'ES', timeframe: '1d', from: '2024-03-04', to: '2024-03-08' });
+    expect(Array.from(weekly.t, (t) => new Date(t).toISOString().slice(0, 10))).toEqual(['2024-03-04']);
+    expect(weekly.v[0]).toBe(days.v.reduce((a, x) => a + x, 0));
+    expect([weekly.o[0], weekly.c[0], weekly.h[0]]).toEqual([days.o[0], days.c[4], Math.max(...days.h)]);
     const week = await call(s, 'bars.get', { symbol: 'ES', timeframe: '1d', from: '2024-03-04', to: '2024-03-10' });
     expect(Array.from(week.t, (t) => new Date(t).toISOString().slice(0, 10))).toEqual(['2024-03-04', '2024-03-05', '2024-03-06', '2024-03-07', '2024-03-08']);
   });

@@ -53,9 +53,11 @@ export async function readStoredSeries(con: DuckDBConnection, catalog: Catalog, 
 /** Picks the stored timeframe to read for a request: the same one, or the coarsest that builds it. */
 function sourceTimeframe(symbol: string, want: Timeframe, stored: string[]): string {
   if (stored.includes(want)) return want;
-  const wantMs = want === '1d' ? Number.POSITIVE_INFINITY : INTRADAY_MS[want];
+  // Weeks are built from daily bars where stored, else from sessions of intraday bars.
+  if (want === '1w' && stored.includes('1d')) return '1d';
+  const wantMs = want === '1d' || want === '1w' ? Number.POSITIVE_INFINITY : INTRADAY_MS[want];
   const builds = stored
-    .filter((tf) => tf !== '1d' && STORED_TIMEFRAME_MS[tf] !== undefined && STORED_TIMEFRAME_MS[tf]! < wantMs && (want === '1d' || wantMs % STORED_TIMEFRAME_MS[tf]! === 0))
+    .filter((tf) => tf !== '1d' && STORED_TIMEFRAME_MS[tf] !== undefined && STORED_TIMEFRAME_MS[tf]! < wantMs && (wantMs === Number.POSITIVE_INFINITY || wantMs % STORED_TIMEFRAME_MS[tf]! === 0))
     .sort((x, y) => STORED_TIMEFRAME_MS[y]! - STORED_TIMEFRAME_MS[x]!);
   if (builds[0] === undefined) {
     throw new ApiError('not_found', `${symbol} has ${stored.join(', ')} bars, from which ${want} bars cannot be built; ask for ${stored.join(' or ')} or a coarser timeframe`, 'timeframe');
@@ -78,7 +80,7 @@ export async function readBars(
   const fromMs = a.from !== undefined ? parseUtc(a.from) : undefined;
   const toMs = a.to !== undefined ? endExclusive(a.to) : undefined;
   // Daily bars built from intraday ones are keyed by trading date; widen the scan so whole sessions are read.
-  const sessions = a.timeframe === '1d' && !direct;
+  const sessions = (a.timeframe === '1d' || a.timeframe === '1w') && !direct;
   const scanFrom = fromMs !== undefined && sessions ? fromMs - DAY_MS : fromMs;
   const scanTo = toMs !== undefined && sessions ? toMs + DAY_MS : toMs;
   const overlapping = catalog.barFiles({ timeframe: source, symbol: a.symbol, fromTs: scanFrom, toTs: scanTo === undefined ? undefined : scanTo - 1 });
@@ -93,6 +95,11 @@ export async function readBars(
   let sql: string;
   if (direct) {
     sql = `SELECT epoch_ms(ts)::DOUBLE AS t, open, high, low, close, volume FROM ${src}`;
+  } else if (a.timeframe === '1w') {
+    // Trading dates (stored daily bars, or session dates of intraday ones) grouped into ISO weeks.
+    const day = source === '1d' ? 'CAST(ts AS DATE)' : sessionDateSql(calendarFor(catalog, a.symbol));
+    sql = `SELECT epoch_ms(CAST(date_trunc('week', d) AS TIMESTAMP))::DOUBLE AS t, arg_min(open, ts), max(high), min(low), arg_max(close, ts), sum(volume)
+           FROM (SELECT ${day} AS d, * FROM ${src}) GROUP BY 1`;
   } else if (a.timeframe === '1d') {
     sql = `SELECT epoch_ms(CAST(d AS TIMESTAMP))::DOUBLE AS t, arg_min(open, ts), max(high), min(low), arg_max(close, ts), sum(volume)
            FROM (SELECT ${sessionDateSql(calendarFor(catalog, a.symbol))} AS d, * FROM ${src}) GROUP BY d`;

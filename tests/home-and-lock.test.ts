@@ -66,3 +66,28 @@ describe('shutdown while a job runs', () => {
     }
   });
 });
+
+describe('disk guard', () => {
+  it('pauses a backfill with a clear message when free space is below the minimum, and the job resumes later', async () => {
+    process.env.QUANTDESK_MIN_FREE_BYTES = String(2 ** 60);
+    const home = tempDir();
+    const s = await openServices(home, { threads: 1 });
+    try {
+      const { jobId } = await call(s, 'jobs.start', { kind: 'backfill', source: 'demo', symbols: ['ES'], timeframe: '1m', from: '2024-01-02', to: '2024-01-05' });
+      await s.idle();
+      const paused = await call(s, 'jobs.get', { jobId });
+      expect(paused.status).toBe('interrupted');
+      expect(paused.error).toMatch(/^paused by the disk guard: [\d.]+ GiB free on the disk of .+, below the [\d.]+ GiB minimum; free some space, then resume the job$/);
+      expect((await call(s, 'lake.summary', {})).length).toBe(0);
+      delete process.env.QUANTDESK_MIN_FREE_BYTES;
+      await s.close();
+      const again = await openServices(home, { threads: 1 });
+      const { jobId: resumed } = await call(again, 'jobs.resume', { jobId });
+      await again.idle();
+      expect((await call(again, 'jobs.get', { jobId: resumed })).status).toBe('succeeded');
+      await again.close();
+    } finally {
+      delete process.env.QUANTDESK_MIN_FREE_BYTES;
+    }
+  });
+});

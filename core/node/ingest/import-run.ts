@@ -2,6 +2,7 @@ import type { ImportResult } from '../../common/types';
 import type { ImportRequest, ImportTick } from '../jobs/job-service';
 import type { WorkerContext } from '../jobs/worker-context';
 import { importFile } from './import-file';
+import { checkDiskSpace } from '../lake/publish';
 
 const MAX_RAW = 2000;
 
@@ -14,6 +15,7 @@ export async function runImport(ctx: WorkerContext, req: ImportRequest, runId: s
   const insert = ctx.catalog.db.prepare('INSERT INTO rejects (run_id, file, line, raw, reason) VALUES (?, ?, ?, ?, ?)');
   for (const [i, file] of req.paths.entries()) {
     if (cancelled()) break;
+    checkDiskSpace(ctx.home.root);
     const r = await importFile(ctx, file, { format: req.format, symbol: req.symbol, tz: req.tz, map: req.map }, runId);
     ctx.catalog.db.transaction(() => {
       for (const x of r.rejects) insert.run(runId, r.file, x.line, x.raw.length > MAX_RAW ? `${x.raw.slice(0, MAX_RAW)}…` : x.raw, x.reason);

@@ -7,6 +7,7 @@ import { fetchDatabentoBars } from '../vendors/databento';
 import { fetchPolygonAggs } from '../vendors/polygon';
 import type { HomeLayout } from '../home';
 import { BarWriter, monthBounds, monthsBetween } from '../lake/bar-store';
+import { checkDiskSpace } from '../lake/publish';
 
 const DAY_MS = 86_400_000;
 
@@ -117,6 +118,7 @@ export async function backfillSymbol(
   const res: BackfillSymbolResult = { symbol: req.symbol, newBars: 0, alreadyPresent: 0, filesWritten: 0, cancelled: false };
   for (let m = 0; m < months.length; m++) {
     if (cancelled()) return { ...res, cancelled: true };
+    checkDiskSpace(deps.home.root);
     const month = months[m]!;
     const [ms, me] = monthBounds(month);
     const lo = Math.max(ms, fromMs);

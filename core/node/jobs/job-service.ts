@@ -10,6 +10,7 @@ import type { BackfillResult, ContinuousResult, ImportResult, JobInfo, JobProgre
 import type { Catalog } from '../catalog';
 import type { EventBus } from '../events';
 import type { BackfillSymbolRequest, BackfillSymbolResult, BackfillTick } from './backfill';
+import { DISK_GUARD } from '../lake/publish';
 
 /** A validated job request. */
 export type JobRequest = z.output<typeof jobRequestSchema>;
@@ -169,7 +170,9 @@ export class JobService {
       else if (req.kind === 'import') await this.runImport(id, req, cancel, startedAt);
       else await this.runContinuous(id, req, cancel);
     } catch (e) {
-      this.finish(id, { status: 'failed', error: e instanceof Error ? e.message : String(e) });
+      const message = e instanceof Error ? e.message : String(e);
+      // A tripped disk guard pauses the job: it can be resumed once space is freed.
+      this.finish(id, { status: message.startsWith(DISK_GUARD) ? 'interrupted' : 'failed', error: message });
     } finally {
       this.running = undefined;
     }

@@ -30,6 +30,25 @@ export function writeJsonAtomically(file: string, value: unknown, tmpDir: string
   publishFile(staged, file);
 }
 
+/** Free space under which writes pause (QUANTDESK_MIN_FREE_BYTES, default 1 GiB). */
+export function minFreeBytes(env: Record<string, string | undefined> = process.env): number {
+  const v = Number(env.QUANTDESK_MIN_FREE_BYTES);
+  return Number.isFinite(v) && v >= 0 && env.QUANTDESK_MIN_FREE_BYTES !== undefined ? v : 1 << 30;
+}
+
+/** Prefix of the error a job stops with when the disk guard trips; the job can be resumed later. */
+export const DISK_GUARD = 'paused by the disk guard';
+
+/** Throws when the disk holding `dir` has less free space than the guard allows. */
+export function checkDiskSpace(dir: string, min = minFreeBytes()): void {
+  const st = fs.statfsSync(dir);
+  const free = st.bavail * st.bsize;
+  if (free < min) {
+    const gib = (n: number): string => `${(n / 2 ** 30).toFixed(2)} GiB`;
+    throw new Error(`${DISK_GUARD}: ${gib(free)} free on the disk of ${dir}, below the ${gib(min)} minimum; free some space, then resume the job`);
+  }
+}
+
 /** Empties the staging folder: whatever is there was left by a process that died mid-write. */
 export function cleanStaging(tmpDir: string): number {
   let removed = 0;

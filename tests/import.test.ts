@@ -185,6 +185,21 @@ describe('importing vendor files into bronze', () => {
     expect(qa.rows).toBe(779);
   });
 
+  it('imports DBN trades into bronze trades with exact nanosecond times, queryable from SQL; a re-import adds nothing', async () => {
+    const r = await importFiles([sharedData('dbn', 'test_data.trades.v3.dbn.zst')]);
+    expect(r).toMatchObject({ accepted: 2, rejected: 0, duplicates: 0, symbols: ['ESH1'] });
+    expect(r.files[0]!.series).toEqual([{ symbol: 'ESH1', timeframe: 'tick', accepted: 2 }]);
+    const q = await call(s, 'lake.sql', { query: "SELECT epoch_ns(ts)::VARCHAR AS ns, price, size, side FROM trades WHERE symbol = 'ESH1' ORDER BY ts" });
+    expect(q.rows).toEqual([
+      ['1609160400098821953', 3720.25, 5, 'A'],
+      ['1609160400107665963', 3720.25, 21, 'A'],
+    ]);
+    const again = await importFiles([sharedData('dbn', 'test_data.trades.dbn')]);
+    expect(again).toMatchObject({ accepted: 0, duplicates: 2 });
+    const bars = await call(s, 'lake.sql', { query: "SELECT count(*) FROM bars WHERE symbol = 'ESH1'" });
+    expect(bars.rows).toEqual([[2]]);
+  });
+
   it('refuses unreadable files with the file named, writing nothing', async () => {
     const before = await fileCount();
     const zst = fs.readFileSync(sharedData('dbn', 'test_data.ohlcv-1m.v3.dbn.zst'));

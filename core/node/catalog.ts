@@ -86,7 +86,7 @@ export class Catalog {
     this.db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
   }
 
-  insertBarFile(f: BarFileRow, dataset: 'bars' | 'continuous' = 'bars'): void {
+  insertBarFile(f: BarFileRow, dataset: 'bars' | 'continuous' | 'trades' = 'bars'): void {
     this.db
       .prepare(
         `INSERT INTO bar_files (id, dataset, timeframe, symbol, month, path, rows, bytes, first_ts, last_ts, source, ingest_run, created_at)
@@ -96,8 +96,9 @@ export class Catalog {
   }
 
   /** Part files of a series, optionally only the months that overlap [fromTs, toTs]. */
-  barFiles(q: { timeframe?: string; symbol?: string; fromTs?: number; toTs?: number; month?: string } = {}): BarFileRow[] {
+  barFiles(q: { timeframe?: string; symbol?: string; fromTs?: number; toTs?: number; month?: string; dataset?: string } = {}): BarFileRow[] {
     const conditions: [keyof typeof q, string][] = [
+      ['dataset', 'dataset = @dataset'],
       ['timeframe', 'timeframe = @timeframe'],
       ['symbol', 'symbol = @symbol'],
       ['month', 'month = @month'],

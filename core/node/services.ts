@@ -119,7 +119,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
       'files.upload': async (a) => receiveUpload(home, a),
       'lake.sql': async (a) => runLakeSql(sqlCon, cat, home.lake, a.query, a.limit ?? 10_000),
       'lake.qa': async (a) => {
-        const stored = cat.storedTimeframes(a.symbol).sort((x, y) => (STORED_TIMEFRAME_MS[x] ?? 0) - (STORED_TIMEFRAME_MS[y] ?? 0));
+        const stored = cat.storedTimeframes(a.symbol).filter((tf) => STORED_TIMEFRAME_MS[tf] !== undefined).sort((x, y) => (STORED_TIMEFRAME_MS[x] ?? 0) - (STORED_TIMEFRAME_MS[y] ?? 0));
         if (stored.length === 0) throw new ApiError('not_found', `the lake has no bars for ${a.symbol}`, 'symbol');
         const tf = a.timeframe ?? stored[0]!;
         if (!stored.includes(tf)) throw new ApiError('not_found', `${a.symbol} is stored as ${stored.join(', ')}, not ${tf}`, 'timeframe');

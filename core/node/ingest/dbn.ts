@@ -58,6 +58,8 @@ export interface DbnTrades {
   size: Float64Array;
   /** Aggressor side: `A` ask, `B` bid, `N` none. */
   side: string[];
+  /** Venue message sequence number. */
+  sequence: Float64Array;
 }
 
 /** A decoded DBN file. */
@@ -255,7 +257,7 @@ export function decodeDbn(input: Uint8Array, file: string): DbnFile {
         };
   const trades: DbnTrades | null =
     nTrades > 0 || metadata.schema === 'trades'
-      ? { instrumentId: new Uint32Array(nTrades), tsNs: new BigInt64Array(nTrades), tsMs: new Float64Array(nTrades), price: new Float64Array(nTrades), size: new Float64Array(nTrades), side: new Array<string>(nTrades) }
+      ? { instrumentId: new Uint32Array(nTrades), tsNs: new BigInt64Array(nTrades), tsMs: new Float64Array(nTrades), price: new Float64Array(nTrades), size: new Float64Array(nTrades), side: new Array<string>(nTrades), sequence: new Float64Array(nTrades) }
       : null;
   let o = 0;
   let t = 0;
@@ -272,6 +274,7 @@ export function decodeDbn(input: Uint8Array, file: string): DbnFile {
       trades.price[t] = price(words[w + 4]!, signed[w + 5]!);
       trades.size[t] = words[w + 6]!;
       trades.side[t] = String.fromCharCode(body[at + 29]!);
+      trades.sequence[t] = words[w + 11]!;
       t++;
     } else if (ohlcv) {
       ohlcv.instrumentId[o] = words[w + 1]!;

@@ -8,6 +8,7 @@ import { BarWriter, monthBounds, monthOf, type PartToWrite } from '../lake/bar-s
 import { readFloat64Columns, sqlString } from '../lake/duck-columns';
 import { parseCsvBars, ImportError, type CsvOptions, type ParsedBars, type Reject } from './csv-import';
 import { decodeDbn } from './dbn';
+import { existingTradeKeys, writeTrades } from '../lake/trade-store';
 import { STORED_TIMEFRAME_MS } from '../../common/timeframes';
 import type { IMPORT_FORMATS } from '../../common/schemas';
 
@@ -69,9 +70,53 @@ function readInput(file: string): Uint8Array {
 const isDbn = (b: Uint8Array): boolean => (b[0] === 0x44 && b[1] === 0x42 && b[2] === 0x4e) || (b[0] === 0x28 && b[1] === 0xb5 && b[2] === 0x2f && b[3] === 0xfd);
 const isParquet = (b: Uint8Array): boolean => b.length >= 8 && String.fromCharCode(...b.subarray(0, 4)) === 'PAR1';
 
-function fromDbn(bytes: Uint8Array, file: string): ParsedBars {
-  const f = decodeDbn(bytes, file);
-  if (f.ohlcv === null) throw new ImportError(`${file}: holds ${f.metadata.schema ?? 'mixed'} records; Quantdesk imports DBN OHLCV bars (trades go to bronze trades in a later version)`);
+/** Writes a DBN file's trades to bronze/trades by symbol and month; duplicates are (ns, sequence) pairs already seen. */
+async function importDbnTrades(ctx: { home: HomeLayout; catalog: Catalog; con: DuckDBConnection }, f: ReturnType<typeof decodeDbn>, file: string, runId: string): Promise<ImportFileResult & { rejects: Reject[] }> {
+  const tr = f.trades!;
+  const n = tr.tsMs.length;
+  const groups = new Map<string, number[]>();
+  const names = new Map<number, string>();
+  for (let i = 0; i < n; i++) {
+    const d = new Date(tr.tsMs[i]!);
+    const id = tr.instrumentId[i]!;
+    const ymd = d.getUTCFullYear() * 10000 + (d.getUTCMonth() + 1) * 100 + d.getUTCDate();
+    const symbol = f.symbolFor(id, ymd) ?? `ID${id}`;
+    names.set(id, symbol);
+    const key = `${symbol}|${monthOf(tr.tsMs[i]!)}`;
+    const list = groups.get(key) ?? [];
+    list.push(i);
+    groups.set(key, list);
+  }
+  let accepted = 0;
+  let duplicates = 0;
+  const perSymbol = new Map<string, number>();
+  for (const [key, rows] of groups) {
+    const [symbol, month] = key.split('|') as [string, string];
+    const seen = await existingTradeKeys(ctx.con, ctx.catalog, ctx.home.lake, symbol, month);
+    const keep = rows.filter((i) => {
+      const k = `${tr.tsNs[i]}:${tr.sequence[i]}`;
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    });
+    duplicates += rows.length - keep.length;
+    accepted += keep.length;
+    perSymbol.set(symbol, (perSymbol.get(symbol) ?? 0) + keep.length);
+    if (keep.length === 0) continue;
+    const pick = (a: Float64Array): Float64Array => Float64Array.from(keep, (i) => a[i]!);
+    await writeTrades(ctx.con, ctx.home, ctx.catalog, symbol, month, {
+      tsNs: BigInt64Array.from(keep, (i) => tr.tsNs[i]!),
+      price: pick(tr.price),
+      size: pick(tr.size),
+      side: Float64Array.from(keep, (i) => tr.side[i]!.charCodeAt(0)),
+      sequence: pick(tr.sequence),
+    }, 'import:dbn', runId);
+  }
+  return { file: path.resolve(file), format: 'dbn', inputRows: n, accepted, rejected: 0, duplicates, series: [...perSymbol].map(([symbol, k]) => ({ symbol, timeframe: 'tick', accepted: k })), rejects: [] };
+}
+
+function fromDbn(f: ReturnType<typeof decodeDbn>, file: string): ParsedBars {
+  if (f.ohlcv === null) throw new ImportError(`${file}: holds ${f.metadata.schema ?? 'mixed'} records; Quantdesk imports DBN OHLCV bars and trades`);
   const o = f.ohlcv;
   const n = o.open.length;
   const symbols: string[] = [];
@@ -147,7 +192,11 @@ export async function importFile(
   if (bytes.length === 0) throw new ImportError(`${file}: the file is empty`);
   const symbolFromName = opts.symbol ?? path.basename(abs).replace(/\..*$/, '').toUpperCase();
   let parsed: ParsedBars;
-  if (opts.format === 'dbn' || ((opts.format ?? 'auto') === 'auto' && isDbn(bytes))) parsed = fromDbn(bytes, file);
+  if (opts.format === 'dbn' || ((opts.format ?? 'auto') === 'auto' && isDbn(bytes))) {
+    const dbn = decodeDbn(bytes, file);
+    if (dbn.trades !== null && dbn.ohlcv === null) return importDbnTrades(ctx, dbn, file, runId);
+    parsed = fromDbn(dbn, file);
+  }
   else if (opts.format === 'parquet' || ((opts.format ?? 'auto') === 'auto' && isParquet(bytes))) parsed = await fromParquet(ctx.con, abs, symbolFromName);
   else parsed = parseCsvBars(bytes, file, { ...opts, format: opts.format === 'auto' ? undefined : (opts.format as CsvOptions['format']) });
 

@@ -7,7 +7,8 @@ import { sqlString } from './duck-columns';
 
 const EMPTY_BARS = `SELECT NULL::TIMESTAMP AS ts, NULL::DOUBLE AS open, NULL::DOUBLE AS high, NULL::DOUBLE AS low, NULL::DOUBLE AS close,
   NULL::DOUBLE AS volume, NULL::VARCHAR AS tf, NULL::VARCHAR AS symbol, NULL::VARCHAR AS month WHERE false`;
-const EMPTY_TRADES = `SELECT NULL::TIMESTAMP AS ts, NULL::DOUBLE AS price, NULL::DOUBLE AS size, NULL::VARCHAR AS symbol WHERE false`;
+const EMPTY_TRADES = `SELECT NULL::TIMESTAMP_NS AS ts, NULL::DOUBLE AS price, NULL::DOUBLE AS size, NULL::VARCHAR AS side, NULL::UINTEGER AS sequence,
+  NULL::VARCHAR AS symbol, NULL::VARCHAR AS month WHERE false`;
 
 function jsonValue(v: unknown): unknown {
   if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
@@ -26,9 +27,12 @@ export async function runLakeSql(con: DuckDBConnection, catalog: Catalog, lakeRo
     throw new ApiError('invalid_argument', `SQL error: ${e.message}`, 'query');
   });
   if (extracted.count !== 1) throw new ApiError('invalid_argument', `write exactly one statement (got ${extracted.count})`, 'query');
-  const files = catalog.barFiles().map((f) => sqlString(path.join(lakeRoot, f.path)));
+  const files = catalog.barFiles().filter((f) => f.timeframe !== ('tick' as never)).map((f) => sqlString(path.join(lakeRoot, f.path)));
+  const tradeFiles = catalog.barFiles({ dataset: 'trades' }).map((f) => sqlString(path.join(lakeRoot, f.path)));
   await con.run(`CREATE OR REPLACE TEMP VIEW bars AS ${files.length ? `SELECT ts, open, high, low, close, volume, tf, symbol, month FROM read_parquet([${files.join(', ')}], hive_partitioning = true)` : EMPTY_BARS}`);
-  await con.run(`CREATE OR REPLACE TEMP VIEW trades AS ${EMPTY_TRADES}`);
+  await con.run(
+    `CREATE OR REPLACE TEMP VIEW trades AS ${tradeFiles.length ? `SELECT ts, price, size, side, sequence, symbol, month FROM read_parquet([${tradeFiles.join(', ')}], hive_partitioning = true)` : EMPTY_TRADES}`,
+  );
   if (/\brejects\b/i.test(query)) {
     await con.run('CREATE OR REPLACE TEMP TABLE rejects (run_id VARCHAR, file VARCHAR, line INTEGER, raw VARCHAR, reason VARCHAR)');
     const appender = await con.createAppender('rejects');

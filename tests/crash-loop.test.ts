@@ -8,11 +8,28 @@ import { backfill, call, openServices, paths, tempDir } from './helpers';
 
 const BIN = path.join(paths.root, 'bin', 'quantdesk.mjs');
 
-/** Runs the CLI and SIGKILLs it after `ms` (or lets it finish first). */
-function runAndKill(args: string[], ms: number): Promise<void> {
+/**
+ * Runs the CLI and SIGKILLs it `ms` after start, or, with `afterNewFile`, `ms` after the lake gains
+ * a part file (so the kill lands mid-run however slow the machine is). It may finish first.
+ */
+function runAndKill(args: string[], ms: number, afterNewFile?: string): Promise<void> {
   const child = spawn(process.execPath, [BIN, ...args], { stdio: 'ignore' });
-  const timer = setTimeout(() => child.kill('SIGKILL'), ms);
-  return new Promise((resolve) => child.once('exit', () => (clearTimeout(timer), resolve())));
+  const count = (): number => (afterNewFile && fs.existsSync(afterNewFile) ? listFiles(afterNewFile, '.').length : 0);
+  const before = count();
+  let timer: NodeJS.Timeout | undefined;
+  const poll = setInterval(() => {
+    if (afterNewFile === undefined || count() > before) {
+      clearInterval(poll);
+      timer = setTimeout(() => child.kill('SIGKILL'), ms);
+    }
+  }, 10);
+  return new Promise((resolve) =>
+    child.once('exit', () => {
+      clearInterval(poll);
+      clearTimeout(timer);
+      resolve();
+    }),
+  );
 }
 
 /** After a crash and a restart: the files on disk are exactly the cataloged ones and staging is empty. */
@@ -38,10 +55,10 @@ describe('SIGKILL at random moments, again and again', () => {
     const seen: number[] = [];
     for (let i = 0; i < 6; i++) {
       seed = (seed * 48271) % 2147483647;
-      await runAndKill(args, 300 + (seed % 900));
+      await runAndKill(args, seed % 150, path.join(home, 'lake', 'bronze'));
       seen.push(await checkConsistent(home));
     }
-    await runAndKill(args, 120_000);
+    await runAndKill(args, 120_000, path.join(home, 'never'));
     const final = await checkConsistent(home);
     // The kills did land mid-run: some restarts found a partly filled lake.
     expect(seen.some((n) => n > 0 && n < final)).toBe(true);
@@ -75,11 +92,11 @@ describe('SIGKILL at random moments, again and again', () => {
     }
     const args = ['--home', home, 'import', ...files];
     const seen: number[] = [];
-    for (const ms of [400, 700, 1000, 1300, 1600]) {
-      await runAndKill(args, ms);
+    for (const ms of [0, 40, 80, 120, 160]) {
+      await runAndKill(args, ms, path.join(home, 'lake', 'bronze'));
       seen.push(await checkConsistent(home));
     }
-    await runAndKill(args, 120_000);
+    await runAndKill(args, 120_000, path.join(home, 'never'));
     expect(await checkConsistent(home)).toBe(450_000);
     expect(seen.some((n) => n > 0 && n < 450_000)).toBe(true);
     const s = await openServices(home, { threads: 1 });

@@ -161,6 +161,31 @@ describe('importing vendor files into bronze', () => {
     expect(db.files[0]).toMatchObject({ format: 'databento-csv', series: [{ symbol: 'ESH4', timeframe: '1m', accepted: 2 }] });
   });
 
+  it('selects a stock universe from flat-file data by price, volume, history and ticker class', async () => {
+    const ns = (iso: string): string => `${BigInt(Date.parse(iso)) * 1_000_000n}`;
+    const rows = ['ticker,volume,open,close,high,low,window_start,transactions'];
+    const days = ['2024-04-01', '2024-04-02', '2024-04-03'];
+    const add = (ticker: string, price: number, volume: number, n = 3): void => {
+      for (const d of days.slice(0, n)) rows.push(`${ticker},${volume},${price},${price},${price},${price},${ns(`${d}T04:00:00Z`)},10`);
+    };
+    add('UNVA', 190, 50_000_000);
+    add('UNVB', 0.5, 10_000_000);
+    add('UNVC', 40, 100);
+    add('UNVD', 25, 2_000_000, 1);
+    add('UNVEW', 2, 3_000_000);
+    add('UNVFpA', 24, 500_000);
+    add('UNVG.A', 600_000, 1_000);
+    const r = await importFiles([write('day_aggs_universe.csv.gz', zlib.gzipSync(rows.join('\n')))]);
+    expect(r.accepted).toBe(19);
+    const pick = async (f: Record<string, unknown>) => (await call(s, 'lake.universe', f)).map((m) => m.symbol).filter((x) => x.startsWith('UNV'));
+    expect(await pick({ minPrice: 1, maxPrice: 1000, minAvgVolume: 1000, minDays: 2, commonOnly: true })).toEqual(['UNVA']);
+    expect(await pick({ minPrice: 1, minAvgVolume: 1000, minDays: 2, commonOnly: true })).toEqual(['UNVA', 'UNVG.A']);
+    expect(await pick({ minDays: 2 })).toEqual(['UNVA', 'UNVB', 'UNVC', 'UNVEW', 'UNVFpA', 'UNVG.A']);
+    const a = (await call(s, 'lake.universe', {})).find((m) => m.symbol === 'UNVA')!;
+    expect(a).toMatchObject({ class: 'common', avgPrice: 190, avgVolume: 50_000_000, days: 3, first: '2024-04-01', last: '2024-04-03' });
+    await expect(call(s, 'lake.universe', { minPrice: 10, maxPrice: 5 })).rejects.toMatchObject({ path: 'minPrice' });
+  });
+
   it('imports Databento DBN OHLCV files with symbols from the metadata', async () => {
     const r = await importFiles([sharedData('dbn', 'test_data.ohlcv-1m.v3.dbn.zst')]);
     expect(r).toMatchObject({ accepted: 2, rejected: 0, symbols: ['ESH1'] });

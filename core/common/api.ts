@@ -8,7 +8,7 @@ import {
   timeframeArg,
   BACKFILL_SOURCES,
 } from './schemas';
-import type { AppInfo, Bars, JobInfo, JobProgress, LakePartition, LakeSeries, QaReport, RejectRow, SqlResult } from './types';
+import type { AppInfo, Bars, JobInfo, JobProgress, LakePartition, LakeSeries, QaReport, RejectRow, SqlResult, UniverseMember } from './types';
 import type { ContractSpec } from './instruments';
 import type { MenuCommand } from './menu';
 
@@ -36,6 +36,16 @@ export const apiSchemas = {
       done: z.boolean(),
     })
     .strict(),
+  'lake.universe': z
+    .object({
+      minPrice: z.number().min(0).optional(),
+      maxPrice: z.number().positive().optional(),
+      minAvgVolume: z.number().min(0).optional(),
+      minDays: z.number().int().min(0).optional(),
+      commonOnly: z.boolean().optional(),
+    })
+    .strict()
+    .refine((a) => a.minPrice === undefined || a.maxPrice === undefined || a.minPrice <= a.maxPrice, { message: 'minPrice is above maxPrice', path: ['minPrice'] }),
   'lake.qa': z.object({ symbol: symbolSchema, timeframe: z.enum(['1s', '1m', '5m', '15m', '30m', '1h', '1d']).optional() }).strict(),
 } as const;
 
@@ -88,6 +98,8 @@ export interface QuantApi {
   'files.upload': (a: ArgOf<'files.upload'>) => Promise<{ uploadId: string; path: string | null; bytes: number }>;
   /** One read-only SQL query over the lake's views `bars`, `trades` and `rejects`. */
   'lake.sql': (a: ArgOf<'lake.sql'>) => Promise<SqlResult>;
+  /** Symbols passing universe filters (price range, average volume, days listed, common stock only). */
+  'lake.universe': (a: ArgOf<'lake.universe'>) => Promise<UniverseMember[]>;
   /** Data-quality report of a stored series (finest stored timeframe unless named); also saved as validation.json. */
   'lake.qa': (a: ArgOf<'lake.qa'>) => Promise<QaReport>;
 }

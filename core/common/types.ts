@@ -178,6 +178,21 @@ export interface ContinuousResult {
   bars: number;
 }
 
+/** A symbol of a selected universe, with the statistics it was judged on. */
+export interface UniverseMember {
+  symbol: string;
+  class: 'common' | 'preferred' | 'warrant' | 'unit' | 'right';
+  /** Mean daily close. */
+  avgPrice: number;
+  /** Mean daily volume. */
+  avgVolume: number;
+  /** Trading days with bars. */
+  days: number;
+  first: string;
+  last: string;
+  lastClose: number;
+}
+
 /** Outcome of a backfill. */
 export interface BackfillResult {
   /** Bars written. */

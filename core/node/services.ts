@@ -14,6 +14,7 @@ import { missingVendorKey, vendorConfigFromEnv } from './jobs/backfill';
 import { readBars, readStoredSeries } from './lake/bar-reader';
 import { qaReport } from './lake/qa';
 import { runLakeSql } from './lake/sql-console';
+import { selectUniverse } from './lake/universe';
 import { writeJsonAtomically } from './lake/publish';
 import { STORED_TIMEFRAME_MS } from '../common/timeframes';
 import { recoverLake } from './lake/bar-store';
@@ -117,6 +118,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
       'jobs.resume': async (a) => needJobs().resume(a.jobId),
       'rejects.list': async (a) => listRejects(cat, a),
       'files.upload': async (a) => receiveUpload(home, a),
+      'lake.universe': async (a) => selectUniverse(sqlCon, cat, home.lake, a),
       'lake.sql': async (a) => runLakeSql(sqlCon, cat, home.lake, a.query, a.limit ?? 10_000),
       'lake.qa': async (a) => {
         const stored = cat.storedTimeframes(a.symbol).filter((tf) => STORED_TIMEFRAME_MS[tf] !== undefined).sort((x, y) => (STORED_TIMEFRAME_MS[x] ?? 0) - (STORED_TIMEFRAME_MS[y] ?? 0));

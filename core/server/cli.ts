@@ -30,6 +30,8 @@ commands:
          [--symbol S] [--tz ZONE] [--map time=Date,open=Open,...] [--calendar cme|nyse|xetra]
                               import bar files into the lake; rejected rows are kept with file and line
   rejects [--run ID]          rows imports rejected: file, line, reason
+  universe [--min-price N] [--max-price N] [--min-avg-volume N] [--min-days N] [--common-only]
+                              symbols whose daily bars pass the filters, with their statistics
   continuous --root ES [--threshold 0.6]
                               build ES.C (unadjusted) and ES.CBA (back-adjusted) from the stored contracts
   qa --symbol S [--timeframe 1m]
@@ -199,6 +201,29 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           const rows = await call(s, 'rejects.list', p.values.run ? { runId: String(p.values.run) } : {});
           if (json) io.out(JSON.stringify({ rejects: rows }));
           else io.out(rows.length === 0 ? 'no rejected rows' : rows.map((r) => `${r.file}:${r.line}: ${r.reason}\n    ${r.raw}`).join('\n'));
+          return 0;
+        } finally {
+          await s.close();
+        }
+      }
+      case 'universe': {
+        const p = parse(opts, { 'min-price': { type: 'string' }, 'max-price': { type: 'string' }, 'min-avg-volume': { type: 'string' }, 'min-days': { type: 'string' }, 'common-only': { type: 'boolean' } });
+        if (p.positionals.length) throw new UsageError(`universe: unexpected argument ${p.positionals[0]}`);
+        const v = p.values as Record<string, string | boolean | undefined>;
+        const numberOf = (name: string): number | undefined => {
+          if (v[name] === undefined) return undefined;
+          const x = Number(v[name]);
+          if (!Number.isFinite(x) || x < 0) throw new UsageError(`--${name}: expected a non-negative number, got ${String(v[name])}`);
+          return x;
+        };
+        const arg = { minPrice: numberOf('min-price'), maxPrice: numberOf('max-price'), minAvgVolume: numberOf('min-avg-volume'), minDays: numberOf('min-days'), commonOnly: v['common-only'] === true ? true : undefined };
+        for (const k of Object.keys(arg) as (keyof typeof arg)[]) if (arg[k] === undefined) delete arg[k];
+        validate('lake.universe', arg, { minPrice: 'min-price', maxPrice: 'max-price', minAvgVolume: 'min-avg-volume', minDays: 'min-days' });
+        const s = await open(true);
+        try {
+          const members = await call(s, 'lake.universe', arg);
+          if (json) io.out(JSON.stringify({ members }));
+          else io.out(members.length === 0 ? 'no symbol passes the filters' : table([['symbol', 'class', 'avg price', 'avg volume', 'days', 'first', 'last'], ...members.map((m) => [m.symbol, m.class, m.avgPrice.toFixed(2), Math.round(m.avgVolume).toLocaleString('en-US'), String(m.days), m.first, m.last])]));
           return 0;
         } finally {
           await s.close();

@@ -209,11 +209,9 @@ export function decodeDbn(input: Uint8Array, file: string): DbnFile {
   if (bytes.length === 0) throw new DbnError(file, 0, 'empty file');
   const r = new Reader(bytes, file);
   const { metadata, end } = readMetadata(r);
-  // Copy the records once into an aligned buffer so they can be read as 32-bit words.
-  const body = new Uint8Array(bytes.length - end);
-  body.set(bytes.subarray(end));
-  const words = new Uint32Array(body.buffer, 0, body.length >> 2);
-  const signed = new Int32Array(body.buffer, 0, body.length >> 2);
+  // Records are read in place through a DataView: no copy, and no alignment needed.
+  const body = bytes.subarray(end);
+  const dv = new DataView(body.buffer, body.byteOffset, body.byteLength);
 
   // First pass: count and validate records; second: fill columns.
   let nOhlcv = 0;
@@ -223,7 +221,7 @@ export function decodeDbn(input: Uint8Array, file: string): DbnFile {
   for (let at = 0; at < body.length; ) {
     const len = body[at]! * 4;
     const rtype = body[at + 1]!;
-    if (len < 16 || at + len > body.length || at % 4 !== 0) throw new DbnError(file, end + at, `truncated or malformed record of ${len} bytes`);
+    if (len < 16 || at + len > body.length) throw new DbnError(file, end + at, `truncated or malformed record of ${len} bytes`);
     if (rtype === RTYPE_TRADES) nTrades++;
     else if (OHLCV_RTYPES[rtype] !== undefined || rtype === RTYPE_OHLCV_DEPRECATED) {
       const iv = OHLCV_RTYPES[rtype] ?? deprecatedInterval;
@@ -261,31 +259,39 @@ export function decodeDbn(input: Uint8Array, file: string): DbnFile {
       : null;
   let o = 0;
   let t = 0;
+  // Columns in locals: the hot loop then indexes plain typed arrays, not object properties.
+  const empty = new Float64Array(0);
+  const oId = ohlcv?.instrumentId ?? new Uint32Array(0);
+  const oMs = ohlcv?.tsMs ?? empty;
+  const oOpen = ohlcv?.open ?? empty;
+  const oHigh = ohlcv?.high ?? empty;
+  const oLow = ohlcv?.low ?? empty;
+  const oClose = ohlcv?.close ?? empty;
+  const oVol = ohlcv?.volume ?? empty;
   for (let at = 0; at < body.length; ) {
-    const w = at >> 2;
     const len = body[at]! * 4;
     const rtype = body[at + 1]!;
-    const tsLo = words[w + 2]!;
-    const tsHi = words[w + 3]!;
+    const tsLo = dv.getUint32(at + 8, true);
+    const tsHi = dv.getUint32(at + 12, true);
     if (rtype === RTYPE_TRADES && trades) {
-      trades.instrumentId[t] = words[w + 1]!;
+      trades.instrumentId[t] = dv.getUint32(at + 4, true);
       trades.tsNs[t] = (BigInt(tsHi) << 32n) | BigInt(tsLo);
       trades.tsMs[t] = nsToMs(tsLo, tsHi);
-      trades.price[t] = price(words[w + 4]!, signed[w + 5]!);
-      trades.size[t] = words[w + 6]!;
+      trades.price[t] = price(dv.getUint32(at + 16, true), dv.getInt32(at + 20, true));
+      trades.size[t] = dv.getUint32(at + 24, true);
       trades.side[t] = String.fromCharCode(body[at + 29]!);
-      trades.sequence[t] = words[w + 11]!;
+      trades.sequence[t] = dv.getUint32(at + 44, true);
       t++;
     } else if (ohlcv) {
-      ohlcv.instrumentId[o] = words[w + 1]!;
+      oId[o] = dv.getUint32(at + 4, true);
       ohlcvLo[o] = tsLo;
       ohlcvHi[o] = tsHi;
-      ohlcv.tsMs[o] = nsToMs(tsLo, tsHi);
-      ohlcv.open[o] = price(words[w + 4]!, signed[w + 5]!);
-      ohlcv.high[o] = price(words[w + 6]!, signed[w + 7]!);
-      ohlcv.low[o] = price(words[w + 8]!, signed[w + 9]!);
-      ohlcv.close[o] = price(words[w + 10]!, signed[w + 11]!);
-      ohlcv.volume[o] = words[w + 13]! * 4294967296 + words[w + 12]!;
+      oMs[o] = nsToMs(tsLo, tsHi);
+      oOpen[o] = price(dv.getUint32(at + 16, true), dv.getInt32(at + 20, true));
+      oHigh[o] = price(dv.getUint32(at + 24, true), dv.getInt32(at + 28, true));
+      oLow[o] = price(dv.getUint32(at + 32, true), dv.getInt32(at + 36, true));
+      oClose[o] = price(dv.getUint32(at + 40, true), dv.getInt32(at + 44, true));
+      oVol[o] = dv.getUint32(at + 52, true) * 4294967296 + dv.getUint32(at + 48, true);
       o++;
     }
     at += len;

@@ -186,6 +186,16 @@ describe('importing vendor files into bronze', () => {
     await expect(call(s, 'lake.universe', { minPrice: 10, maxPrice: 5 })).rejects.toMatchObject({ path: 'minPrice' });
   });
 
+  it('detects Yahoo and Stooq daily exports', async () => {
+    const yahoo = ['Date,Open,High,Low,Close,Adj Close,Volume', '2024-01-02,187.15,188.44,183.89,185.64,184.94,82488700', '2024-01-03,184.22,185.88,183.43,184.25,183.55,58414500'].join('\n');
+    const y = await importFiles([write('YHO.csv', yahoo)]);
+    expect(y.files[0]).toMatchObject({ format: 'yahoo', series: [{ symbol: 'YHO', timeframe: '1d', accepted: 2 }] });
+    expect(Array.from((await call(s, 'bars.get', { symbol: 'YHO', timeframe: '1d' })).c)).toEqual([185.64, 184.25]);
+    const stooq = ['Date,Open,High,Low,Close,Volume', '2024-01-02,16700.1,16790.5,16650.2,16769.36,0', '2024-01-03,16720,16760,16520.5,16538.39,0'].join('\n');
+    const q = await importFiles([write('dax_d.csv', stooq)], { symbol: 'DAXS', calendar: 'xetra' });
+    expect(q.files[0]).toMatchObject({ format: 'stooq', series: [{ symbol: 'DAXS', timeframe: '1d', accepted: 2 }] });
+  });
+
   it('imports Databento DBN OHLCV files with symbols from the metadata', async () => {
     const r = await importFiles([sharedData('dbn', 'test_data.ohlcv-1m.v3.dbn.zst')]);
     expect(r).toMatchObject({ accepted: 2, rejected: 0, symbols: ['ESH1'] });
@@ -235,6 +245,7 @@ describe('importing vendor files into bronze', () => {
       ['utf16.csv', Buffer.from('\ufeffDate,Close\n2024-01-01,1\n', 'utf16le'), /utf16\.csv: the file holds NUL bytes/],
       ['latin1.csv', Buffer.from('Datum,Schluss\n2024-01-01,1\xe9\n', 'latin1'), /latin1\.csv: the file is not valid UTF-8/],
       ['nohead.csv', 'foo,bar\n1,2\n', /nohead\.csv: no time column found/],
+      ['blankcol.csv', 'time,,close\n2024-01-01,1,2\n', /blankcol\.csv: line 1: the header has an empty column name/],
     ];
     for (const [name, content, re] of cases) await expect(importFiles([write(name, content)]), name).rejects.toThrow(re);
     await expect(importFiles([path.join(dir, 'missing.csv')])).rejects.toThrow(/missing\.csv: cannot read it \(no such file\)/);

@@ -137,6 +137,32 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     await expect.poll(() => page.getByTestId('sql-error').textContent()).toMatch(/read-only/);
   });
 
+  it('maps the columns of an unfamiliar CSV in the import dialog and remembers them for its layout', async () => {
+    const dir = tempDir();
+    const first = path.join(dir, 'MAPA.csv');
+    fs.writeFileSync(first, ['Zeit,Kurs,Stueck', '2024-02-01 14:30:00,10,5', '2024-02-01 14:31:00,10.5,6'].join('\n'));
+    await page.keyboard.press('Control+o');
+    await page.getByTestId('import-dialog').waitFor();
+    await page.getByTestId('im-files').setInputFiles(first);
+    await page.getByTestId('im-mapping').waitFor();
+    expect(await page.getByTestId('im-mapping').textContent()).toContain('Zeit');
+    await page.getByTestId('im-map-time').selectOption('Zeit');
+    await page.getByTestId('im-map-close').selectOption('Kurs');
+    await page.getByTestId('im-map-volume').selectOption('Stueck');
+    await page.getByTestId('im-start').click();
+    await expect.poll(() => page.getByTestId('im-summary').textContent(), { timeout: 30_000 }).toBe('Done: 2 accepted, 0 rejected, 0 duplicates of 2 rows');
+    await page.getByTestId('im-close').click();
+    const second = path.join(dir, 'MAPB.csv');
+    fs.writeFileSync(second, ['Zeit,Kurs,Stueck', '2024-02-02 14:30:00,11,7'].join('\n'));
+    await page.keyboard.press('Control+o');
+    await page.getByTestId('im-files').setInputFiles(second);
+    await expect.poll(() => page.getByTestId('im-mapping').textContent()).toContain('remembered');
+    expect(await page.getByTestId('im-map-close').inputValue()).toBe('Kurs');
+    await page.getByTestId('im-start').click();
+    await expect.poll(() => page.getByTestId('im-summary').textContent(), { timeout: 30_000 }).toBe('Done: 1 accepted, 0 rejected, 0 duplicates of 1 rows');
+    await page.getByTestId('im-close').click();
+  });
+
   it('logged no page errors', () => {
     expect(errors).toEqual([]);
   });

@@ -186,6 +186,19 @@ describe('importing vendor files into bronze', () => {
     await expect(call(s, 'lake.universe', { minPrice: 10, maxPrice: 5 })).rejects.toMatchObject({ path: 'minPrice' });
   });
 
+  it('remembers the mapping and zone chosen for a file layout and reuses them for the next file of that layout', async () => {
+    const a = write('LAYA.csv', ['When;Px;Qty', '2024-02-01 09:30:00;10;5', '2024-02-01 09:31:00;10.5;6'].join('\n'));
+    await expect(importFiles([a])).rejects.toThrow(/no time column found in when, px, qty/);
+    const r = await importFiles([a], { map: { time: 'When', close: 'Px', volume: 'Qty' }, tz: 'America/New_York' });
+    expect(r.accepted).toBe(2);
+    expect(await call(s, 'imports.layout', { columns: ['When', 'Px', 'Qty'] })).toEqual({ map: { time: 'When', close: 'Px', volume: 'Qty' }, tz: 'America/New_York' });
+    const b = write('LAYB.csv', ['When;Px;Qty', '2024-02-02 09:30:00;11;7'].join('\n'));
+    const again = await importFiles([b]);
+    expect(again.accepted).toBe(1);
+    const bar = await call(s, 'bars.get', { symbol: 'LAYB', timeframe: '1m' });
+    expect(new Date(bar.t[0]!).toISOString()).toBe('2024-02-02T14:30:00.000Z');
+  });
+
   it('detects Yahoo and Stooq daily exports', async () => {
     const yahoo = ['Date,Open,High,Low,Close,Adj Close,Volume', '2024-01-02,187.15,188.44,183.89,185.64,184.94,82488700', '2024-01-03,184.22,185.88,183.43,184.25,183.55,58414500'].join('\n');
     const y = await importFiles([write('YHO.csv', yahoo)]);

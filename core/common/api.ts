@@ -46,6 +46,7 @@ export const apiSchemas = {
     })
     .strict()
     .refine((a) => a.minPrice === undefined || a.maxPrice === undefined || a.minPrice <= a.maxPrice, { message: 'minPrice is above maxPrice', path: ['minPrice'] }),
+  'imports.layout': z.object({ columns: z.array(z.string()).min(1).max(500) }).strict(),
   'lake.qa': z.object({ symbol: symbolSchema, timeframe: z.enum(['1s', '1m', '5m', '15m', '30m', '1h', '1d']).optional() }).strict(),
 } as const;
 
@@ -100,6 +101,8 @@ export interface QuantApi {
   'lake.sql': (a: ArgOf<'lake.sql'>) => Promise<SqlResult>;
   /** Symbols passing universe filters (price range, average volume, days listed, common stock only). */
   'lake.universe': (a: ArgOf<'lake.universe'>) => Promise<UniverseMember[]>;
+  /** The column mapping and time zone remembered for a CSV layout (its header), or null. */
+  'imports.layout': (a: ArgOf<'imports.layout'>) => Promise<{ map?: Record<string, string>; tz?: string } | null>;
   /** Data-quality report of a stored series (finest stored timeframe unless named); also saved as validation.json. */
   'lake.qa': (a: ArgOf<'lake.qa'>) => Promise<QaReport>;
 }

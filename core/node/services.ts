@@ -21,6 +21,7 @@ import { recoverLake } from './lake/bar-store';
 import { acquireLock } from './lock';
 import { runtimeVersions } from './versions';
 import { receiveUpload } from './uploads';
+import { layoutKey } from '../common/csv-preview';
 
 /** What a host passes to build the services. */
 export interface ServiceOptions {
@@ -118,6 +119,10 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
       'jobs.resume': async (a) => needJobs().resume(a.jobId),
       'rejects.list': async (a) => listRejects(cat, a),
       'files.upload': async (a) => receiveUpload(home, a),
+      'imports.layout': async (a) => {
+        const saved = JSON.parse(cat.getSetting(`layout:${layoutKey(a.columns)}`) ?? '{}') as { map?: Record<string, string>; tz?: string };
+        return saved.map || saved.tz ? { ...(saved.map ? { map: saved.map } : {}), ...(saved.tz ? { tz: saved.tz } : {}) } : null;
+      },
       'lake.universe': async (a) => selectUniverse(sqlCon, cat, home.lake, a),
       'lake.sql': async (a) => runLakeSql(sqlCon, cat, home.lake, a.query, a.limit ?? 10_000),
       'lake.qa': async (a) => {

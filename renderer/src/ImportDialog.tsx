@@ -3,6 +3,7 @@ import type { ApiError } from '../../core/common/errors';
 import type { ImportResult, JobInfo, JobProgress } from '../../core/common/types';
 import { client } from './api';
 import { fmtInt } from './format';
+import { BAR_FIELDS, previewCsv, suggestMapping, type BarField } from '../../core/common/csv-preview';
 
 const FORMATS = ['auto', 'generic', 'backtrader', 'polygon', 'databento-csv', 'dbn', 'yahoo', 'stooq', 'parquet'] as const;
 const CHUNK = 8 << 20;
@@ -27,11 +28,39 @@ export function ImportDialog({ initialFiles, onClose, jobs, progress }: { initia
   const [format, setFormat] = useState<(typeof FORMATS)[number]>('auto');
   const [symbol, setSymbol] = useState('');
   const [tz, setTz] = useState('');
-  const [map, setMap] = useState('');
+  const [preview, setPreview] = useState<{ columns: string[]; rows: string[][] } | null>(null);
+  const [mapping, setMapping] = useState<Partial<Record<BarField, string>>>({});
+  const [mappingNote, setMappingNote] = useState('');
+  const [dirty, setDirty] = useState(false);
   const [error, setError] = useState<{ message: string; path?: string } | null>(null);
   const [uploading, setUploading] = useState<string | null>(null);
   const [jobId, setJobId] = useState<string | null>(null);
   useEffect(() => setFiles(initialFiles), [initialFiles]);
+  // The mapping step: preview the first rows of the first text file and propose (or recall) a mapping.
+  useEffect(() => {
+    const f = files.find((x) => /\.(csv|tsv|txt)$/i.test(x.name));
+    if (!f) {
+      setPreview(null);
+      return;
+    }
+    let live = true;
+    void f
+      .slice(0, 64 * 1024)
+      .text()
+      .then(async (text) => {
+        const p = previewCsv(text, 8);
+        const remembered = await client.call('imports.layout', { columns: p.columns });
+        if (!live) return;
+        setPreview(p);
+        setMapping(remembered?.map ?? suggestMapping(p.columns));
+        if (remembered?.tz) setTz(remembered.tz);
+        setMappingNote(remembered ? 'Mapping remembered from an earlier import of this layout.' : 'Mapping proposed from the column names; change it where it is wrong.');
+        setDirty(remembered !== null);
+      });
+    return () => {
+      live = false;
+    };
+  }, [files]);
 
   const job = jobs.find((j) => j.id === jobId);
   const p = jobId ? progress[jobId] : undefined;
@@ -47,19 +76,14 @@ export function ImportDialog({ initialFiles, onClose, jobs, progress }: { initia
         all.push(await upload(f, (n) => setUploading(`Uploading ${f.name}: ${Math.round((100 * n) / Math.max(1, f.size))}%`)));
       }
       setUploading(null);
-      const mapping: Record<string, string> = {};
-      for (const pair of map.split(',').map((x) => x.trim()).filter(Boolean)) {
-        const [k, v] = pair.split('=').map((x) => x.trim());
-        if (!k || !v) throw Object.assign(new Error(`mapping: expected field=Column, got "${pair}"`), { path: 'map' });
-        mapping[k] = v;
-      }
+      const chosen = Object.fromEntries(Object.entries(mapping).filter(([, v]) => v));
       const r = await client.call('jobs.start', {
         kind: 'import',
         paths: all,
         format,
         ...(symbol ? { symbol } : {}),
         ...(tz ? { tz } : {}),
-        ...(Object.keys(mapping).length ? { map: mapping as Record<'time', string> } : {}),
+        ...(dirty && Object.keys(chosen).length ? { map: chosen } : {}),
       });
       setJobId(r.jobId);
     } catch (e) {
@@ -109,11 +133,52 @@ export function ImportDialog({ initialFiles, onClose, jobs, progress }: { initia
                 <input value={tz} onChange={(e) => setTz(e.target.value)} placeholder="UTC" data-testid="im-tz" />
               </label>
             </div>
-            <label>
-              Column mapping (field=Column, comma separated)
-              <input value={map} onChange={(e) => setMap(e.target.value)} placeholder="time=Date,close=Last" data-testid="im-map" />
-              {fieldError('map') && <div className="field-error">{fieldError('map')}</div>}
-            </label>
+            {preview && (
+              <div className="mapping" data-testid="im-mapping">
+                <div className="muted">{mappingNote}</div>
+                <div className="row">
+                  {BAR_FIELDS.map((f) => (
+                    <label key={f}>
+                      {f}
+                      <select
+                        value={mapping[f] ?? ''}
+                        onChange={(e) => {
+                          setMapping({ ...mapping, [f]: e.target.value || undefined });
+                          setDirty(true);
+                        }}
+                        data-testid={`im-map-${f}`}
+                      >
+                        <option value="">{f === 'symbol' ? '(file name)' : '—'}</option>
+                        {preview.columns.map((c) => (
+                          <option key={c}>{c}</option>
+                        ))}
+                      </select>
+                    </label>
+                  ))}
+                </div>
+                {fieldError('map') && <div className="field-error">{fieldError('map')}</div>}
+                <div className="preview">
+                  <table className="grid">
+                    <thead>
+                      <tr>
+                        {preview.columns.map((c) => (
+                          <th key={c}>{c}</th>
+                        ))}
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {preview.rows.map((r, i) => (
+                        <tr key={i}>
+                          {r.map((x, j) => (
+                            <td key={j}>{x}</td>
+                          ))}
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                </div>
+              </div>
+            )}
             {uploading && <div className="muted">{uploading}</div>}
             {error && !['paths', 'symbol', 'map'].includes((error.path ?? '').split('.')[0]!) && <div className="field-error" data-testid="im-error">{error.message}</div>}
             <div className="actions">

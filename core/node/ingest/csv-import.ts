@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import { parseTimestamp, zoneConverter } from './timestamps';
+import { detectDelimiter, FIELD_ALIASES, normaliseColumn, splitCsvLine } from '../../common/csv-preview';
 
 /** The CSV layouts Quantdesk reads; `auto` detects one from the header. */
 export const CSV_FORMATS = ['generic', 'backtrader', 'polygon', 'databento-csv', 'yahoo', 'stooq'] as const;
@@ -52,38 +53,8 @@ export class ImportError extends Error {
   }
 }
 
-const ALIASES: Record<Exclude<Field, 'date' | 'clock'>, string[]> = {
-  time: ['time', 'timestamp', 'datetime', 'date', 'ts', 'ts_event', 'window_start', 'date_time', 'dt'],
-  open: ['open', 'o', 'opening price'],
-  high: ['high', 'h', 'hi'],
-  low: ['low', 'l', 'lo'],
-  close: ['close', 'c', 'last', 'price', 'close price'],
-  volume: ['volume', 'vol', 'v', 'size'],
-  symbol: ['symbol', 'ticker', 'instrument', 'raw_symbol'],
-};
-
-function splitLine(line: string, delim: string): string[] {
-  if (!line.includes('"')) return line.split(delim);
-  const out: string[] = [];
-  let cur = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i]!;
-    if (quoted && ch === '"' && line[i + 1] === '"') {
-      cur += '"';
-      i++;
-    } else if (ch === '"') {
-      quoted = !quoted;
-    } else if (ch === delim && !quoted) {
-      out.push(cur);
-      cur = '';
-    } else {
-      cur += ch;
-    }
-  }
-  out.push(cur);
-  return out;
-}
+const ALIASES = FIELD_ALIASES;
+const splitLine = splitCsvLine;
 
 const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
 
@@ -159,8 +130,8 @@ export function parseCsvBars(bytes: Uint8Array, file: string, opts: CsvOptions =
   }
   if (header === undefined) throw new ImportError(`${file}: the file has no header row`);
   headerLine--;
-  const delim = header.includes('\t') ? '\t' : header.includes(';') && !header.includes(',') ? ';' : ',';
-  const names = splitLine(header, delim).map((c) => c.trim().replace(/^<|>$/g, '').toLowerCase());
+  const delim = detectDelimiter(header);
+  const names = splitLine(header, delim).map(normaliseColumn);
   if (names.some((n) => n === '')) throw new ImportError(`${file}: line ${headerLine + 1}: the header has an empty column name`);
   const format = opts.format === undefined || opts.format === 'auto' ? detectFormat(names) : opts.format;
 

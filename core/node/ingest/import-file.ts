@@ -8,6 +8,7 @@ import { BarWriter, monthBounds, monthOf, type PartToWrite } from '../lake/bar-s
 import { readFloat64Columns, sqlString } from '../lake/duck-columns';
 import { parseCsvBars, ImportError, type CsvOptions, type ParsedBars, type Reject } from './csv-import';
 import { decodeDbn } from './dbn';
+import { layoutKey, previewCsv } from '../../common/csv-preview';
 import { existingTradeKeys, writeTrades } from '../lake/trade-store';
 import { STORED_TIMEFRAME_MS } from '../../common/timeframes';
 import type { IMPORT_FORMATS } from '../../common/schemas';
@@ -192,13 +193,22 @@ export async function importFile(
   if (bytes.length === 0) throw new ImportError(`${file}: the file is empty`);
   const symbolFromName = opts.symbol ?? path.basename(abs).replace(/\..*$/, '').toUpperCase();
   let parsed: ParsedBars;
+  let layout: { key: string; saved: { map?: CsvOptions['map']; tz?: string; timeframe?: string } } | undefined;
   if (opts.format === 'dbn' || ((opts.format ?? 'auto') === 'auto' && isDbn(bytes))) {
     const dbn = decodeDbn(bytes, file);
     if (dbn.trades !== null && dbn.ohlcv === null) return importDbnTrades(ctx, dbn, file, runId);
     parsed = fromDbn(dbn, file);
   }
   else if (opts.format === 'parquet' || ((opts.format ?? 'auto') === 'auto' && isParquet(bytes))) parsed = await fromParquet(ctx.con, abs, symbolFromName);
-  else parsed = parseCsvBars(bytes, file, { ...opts, format: opts.format === 'auto' ? undefined : (opts.format as CsvOptions['format']) });
+  else {
+    // A generic layout seen before reuses the mapping and zone the user chose for it, unless new ones are given.
+    const key = `layout:${layoutKey(previewCsv(new TextDecoder().decode(bytes.subarray(0, 64 * 1024)), 0).columns)}`;
+    const saved = JSON.parse(ctx.catalog.getSetting(key) ?? '{}') as { map?: CsvOptions['map']; tz?: string; timeframe?: string };
+    const given = opts.map !== undefined || opts.tz !== undefined;
+    const effective = given ? opts : { ...opts, map: saved.map, tz: saved.tz };
+    parsed = parseCsvBars(bytes, file, { ...effective, format: opts.format === 'auto' ? undefined : (opts.format as CsvOptions['format']) });
+    layout = { key, saved: given ? { map: opts.map, tz: opts.tz, timeframe: saved.timeframe } : saved };
+  }
 
   const writer = new BarWriter(ctx.home, ctx.catalog, ctx.con);
   const parts: PartToWrite[] = [];
@@ -224,7 +234,10 @@ export async function importFile(
     const symbol = parsed.symbols[s]!;
     const times = new Float64Array(idx.length);
     for (let k = 0; k < idx.length; k++) times[k] = parsed.t[idx[k]!]!;
-    const timeframe = parsed.timeframe ?? inferTimeframe(times, file, symbol);
+    // One bar cannot show its spacing: fall back on what the lake or this layout already knows.
+    const known = ctx.catalog.storedTimeframes(symbol).filter((tf) => tf !== 'tick');
+    const timeframe = parsed.timeframe ?? (times.length > 1 || (known.length !== 1 && !layout?.saved.timeframe) ? inferTimeframe(times, file, symbol) : (known[0] ?? layout!.saved.timeframe!));
+    if (layout && parsed.timeframe === null) layout.saved.timeframe = timeframe;
     const have = await writer.existingTimes(timeframe, symbol, times[0]!, times[times.length - 1]! + 1);
     const keep = new Uint32Array(idx.length);
     let kept = 0;
@@ -251,6 +264,7 @@ export async function importFile(
     }
   }
   if (parts.length) await writer.writeParts(parts);
+  if (layout && (layout.saved.map || layout.saved.tz || layout.saved.timeframe)) ctx.catalog.setSetting(layout.key, JSON.stringify(layout.saved));
   const rejected = parsed.rejects.length;
   if (accepted + rejected + duplicates !== parsed.inputRows) {
     throw new Error(`${file}: accounting does not add up (${accepted} + ${rejected} + ${duplicates} ≠ ${parsed.inputRows}); this is a bug`);

@@ -48,7 +48,8 @@ describe('shutdown while a job runs', () => {
     const home = tempDir();
     const s = await openServices(home, { threads: 1 });
     const seedJob = s.seedDemoIfNeeded({ days: 400 })!;
-    await new Promise((r) => setTimeout(r, 300));
+    // Close once the seed has published something, so the shutdown lands mid-job.
+    for (let i = 0; i < 500 && (await call(s, 'lake.summary', {})).length === 0; i++) await new Promise((r) => setTimeout(r, 20));
     await s.close();
     const again = await openServices(home, { threads: 1 });
     try {

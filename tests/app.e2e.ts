@@ -102,6 +102,12 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     await page.getByTestId('bf-symbol-ES').uncheck();
     await page.getByTestId('bf-start').click();
     await expect.poll(() => page.getByTestId('backfill-dialog').textContent()).toContain('name at least one symbol');
+    // A vendor source asks for typed symbols and says which key it needs when none is set.
+    await page.getByTestId('bf-source').selectOption('polygon');
+    await page.getByTestId('bf-symbols-text').fill('AAPL');
+    await page.getByTestId('bf-timeframe').selectOption('1d');
+    await page.getByTestId('bf-start').click();
+    await expect.poll(() => page.getByTestId('backfill-dialog').textContent()).toContain('POLYGON_API_KEY');
     await page.getByTestId('backfill-dialog').getByRole('button', { name: 'Cancel' }).click();
     await page.getByTestId('backfill-dialog').waitFor({ state: 'detached' });
   });

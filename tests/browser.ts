@@ -18,7 +18,9 @@ export function launchChromium(): Promise<Browser> {
 
 /** Starts `quantdesk serve` as its own process and resolves with its URL once it listens. */
 export async function startServe(home: string, extra: string[] = []): Promise<{ url: string; proc: ChildProcess; stop(): Promise<void> }> {
-  const proc = spawn(process.execPath, [path.join(paths.root, 'bin', 'quantdesk.mjs'), '--home', home, 'serve', '--port', '0', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Vendor keys of the developer's shell stay out: the tests expect none to be set.
+  const env = { ...process.env, POLYGON_API_KEY: '', DATABENTO_API_KEY: '' };
+  const proc = spawn(process.execPath, [path.join(paths.root, 'bin', 'quantdesk.mjs'), '--home', home, 'serve', '--port', '0', ...extra], { stdio: ['ignore', 'pipe', 'pipe'], env });
   let stderr = '';
   proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const url = await new Promise<string>((resolve, reject) => {

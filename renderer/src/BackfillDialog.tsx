@@ -13,6 +13,9 @@ export function BackfillDialog({ onClose, jobs, progress }: { onClose: () => voi
   const [sources, setSources] = useState<SourceInfo[]>([]);
   const [source, setSource] = useState('demo');
   const [symbols, setSymbols] = useState<string[]>(['ES']);
+  const [typed, setTyped] = useState('');
+  const [timeframe, setTimeframe] = useState<'1m' | '1h' | '1d'>('1m');
+  const [dataset, setDataset] = useState('GLBX.MDP3');
   const yesterday = Math.floor(Date.now() / DAY_MS) * DAY_MS - DAY_MS;
   const [from, setFrom] = useState(day(yesterday - 29 * DAY_MS));
   const [to, setTo] = useState(day(yesterday));
@@ -32,7 +35,17 @@ export function BackfillDialog({ onClose, jobs, progress }: { onClose: () => voi
   const start = async (): Promise<void> => {
     setError(null);
     try {
-      const r = await client.call('jobs.start', { kind: 'backfill', source: source as 'demo', symbols, timeframe: '1m', from, to });
+      const vendor = source !== 'demo';
+      const chosen = vendor ? typed.split(/[\s,]+/).map((x) => x.trim().toUpperCase()).filter(Boolean) : symbols;
+      const r = await client.call('jobs.start', {
+        kind: 'backfill',
+        source: source as 'demo',
+        symbols: chosen,
+        timeframe: vendor ? timeframe : '1m',
+        from,
+        to,
+        ...(source === 'databento' ? { dataset } : {}),
+      });
       setJobId(r.jobId);
     } catch (e) {
       setError({ message: (e as ApiError).message, path: (e as ApiError).path });
@@ -62,8 +75,11 @@ export function BackfillDialog({ onClose, jobs, progress }: { onClose: () => voi
             </label>
             <fieldset>
               <legend>Symbols</legend>
+              {source !== 'demo' && (
+                <input value={typed} onChange={(e) => setTyped(e.target.value)} placeholder={source === 'databento' ? 'ESM4, NQM4' : 'AAPL, MSFT'} data-testid="bf-symbols-text" />
+              )}
               <div className="checks">
-                {(src?.symbols ?? []).map((s) => (
+                {(source === 'demo' ? (src?.symbols ?? []) : []).map((s) => (
                   <label key={s} className="check">
                     <input
                       type="checkbox"
@@ -77,12 +93,30 @@ export function BackfillDialog({ onClose, jobs, progress }: { onClose: () => voi
               </div>
               {fieldError('symbols') && <div className="field-error">{fieldError('symbols')}</div>}
             </fieldset>
-            <label>
-              Timeframe
-              <select value="1m" disabled>
-                <option value="1m">1 minute (other timeframes are built from it)</option>
-              </select>
-            </label>
+            <div className="row">
+              <label>
+                Timeframe
+                {source === 'demo' ? (
+                  <select value="1m" disabled>
+                    <option value="1m">1 minute (other timeframes are built from it)</option>
+                  </select>
+                ) : (
+                  <select value={timeframe} onChange={(e) => setTimeframe(e.target.value as typeof timeframe)} data-testid="bf-timeframe">
+                    <option value="1m">1 minute</option>
+                    <option value="1h">1 hour</option>
+                    <option value="1d">1 day</option>
+                  </select>
+                )}
+              </label>
+              {source === 'databento' && (
+                <label>
+                  Dataset
+                  <input value={dataset} onChange={(e) => setDataset(e.target.value.toUpperCase())} data-testid="bf-dataset" />
+                  {fieldError('dataset') && <div className="field-error">{fieldError('dataset')}</div>}
+                </label>
+              )}
+            </div>
+            {fieldError('source') && <div className="field-error">{fieldError('source')}</div>}
             <div className="row">
               <label>
                 From

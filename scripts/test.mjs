@@ -40,6 +40,10 @@ if (fs.existsSync(report)) {
   passed += r.numPassedTests;
   failed += r.numFailedTests + (r.numTotalTestSuites > 0 && r.testResults.some((t) => t.status === 'failed' && t.assertionResults.length === 0) ? 1 : 0);
   skipped += r.numPendingTests + r.numTodoTests;
+  for (const file of r.testResults) {
+    for (const t of file.assertionResults) if (t.status === 'failed') process.stdout.write(`FAILED: ${path.relative(root, file.name)} > ${t.fullName}\n`);
+    if (file.status === 'failed' && file.assertionResults.length === 0) process.stdout.write(`FAILED: ${path.relative(root, file.name)}: ${file.message}\n`);
+  }
   if (r.numTotalTests === 0) {
     process.stdout.write('vitest ran no test\n');
     failed++;

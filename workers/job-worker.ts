@@ -1,13 +1,14 @@
 import type { MessagePort } from 'node:worker_threads';
-import type { ContinuousResult, ImportResult } from '../core/common/types';
+import type { ContinuousResult, ImportResult, RetentionResult } from '../core/common/types';
 import { backfillSymbol, type BackfillSymbolResult } from '../core/node/jobs/backfill';
-import type { BackfillTask, ContinuousTask, ImportTask } from '../core/node/jobs/job-service';
+import type { BackfillTask, ContinuousTask, ImportTask, RetentionTask } from '../core/node/jobs/job-service';
+import { applyRetention } from '../core/node/lake/retention';
 import { buildContinuous } from '../core/node/lake/continuous';
 import { workerContext } from '../core/node/jobs/worker-context';
 import { runImport } from '../core/node/ingest/import-run';
 
 /** Pool entry point: runs one task, streaming progress to `port`, stopping when `cancel[0]` is set. */
-export default async function run(task: (BackfillTask | ImportTask | ContinuousTask) & { port: MessagePort }): Promise<BackfillSymbolResult | ImportResult | ContinuousResult> {
+export default async function run(task: (BackfillTask | ImportTask | ContinuousTask | RetentionTask) & { port: MessagePort }): Promise<BackfillSymbolResult | ImportResult | ContinuousResult | RetentionResult> {
   const ctx = await workerContext(task.homeDir, task.migrations, task.sqliteBinding);
   const flag = new Int32Array(task.cancel);
   const cancelled = (): boolean => Atomics.load(flag, 0) === 1;
@@ -15,6 +16,7 @@ export default async function run(task: (BackfillTask | ImportTask | ContinuousT
   try {
     if (task.type === 'import') return await runImport(ctx, task.req, task.runId, report, cancelled);
     if (task.type === 'continuous') return await buildContinuous(ctx, task.req.root, task.req.threshold);
+    if (task.type === 'retention') return await applyRetention(ctx, task.req.minuteDays ?? 90);
     return await backfillSymbol(ctx, task.req, report, cancelled);
   } finally {
     task.port.close();

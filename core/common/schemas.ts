@@ -99,8 +99,16 @@ export const continuousRequestSchema = z
   })
   .strict();
 
+/** Applies the retention policy: 1-minute bars older than `minuteDays` (whole months) become 5-minute bars. */
+export const retentionRequestSchema = z
+  .object({
+    kind: z.literal('retention'),
+    minuteDays: z.number().int().min(1, 'keep at least one day of 1-minute bars').max(36_500).optional(),
+  })
+  .strict();
+
 /** Any job request. */
-export const jobRequestSchema = z.discriminatedUnion('kind', [backfillRequestSchema, importRequestSchema, continuousRequestSchema]);
+export const jobRequestSchema = z.discriminatedUnion('kind', [backfillRequestSchema, importRequestSchema, continuousRequestSchema, retentionRequestSchema]);
 
 export const jobIdSchema = z.object({ jobId: z.string().min(1).max(64) }).strict();
 export const emptySchema = z.object({}).strict();

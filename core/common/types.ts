@@ -193,6 +193,19 @@ export interface UniverseMember {
   lastClose: number;
 }
 
+/** Outcome of applying the retention policy. */
+export interface RetentionResult {
+  /** Days of 1-minute bars kept. */
+  minuteDays: number;
+  /** First day of the oldest month still kept at 1 minute. */
+  keptFrom: string;
+  /** Symbol-months turned into 5-minute bars. */
+  months: number;
+  minuteBarsRemoved: number;
+  fiveMinuteBarsWritten: number;
+  symbols: string[];
+}
+
 /** Outcome of a backfill. */
 export interface BackfillResult {
   /** Bars written. */

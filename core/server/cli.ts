@@ -30,6 +30,8 @@ commands:
          [--symbol S] [--tz ZONE] [--map time=Date,open=Open,...] [--calendar cme|nyse|xetra]
                               import bar files into the lake; rejected rows are kept with file and line
   rejects [--run ID]          rows imports rejected: file, line, reason
+  retention [--minute-days 90]
+                              turn 1-minute bars older than N days (whole months) into 5-minute bars
   universe [--min-price N] [--max-price N] [--min-avg-volume N] [--min-days N] [--common-only]
                               symbols whose daily bars pass the filters, with their statistics
   continuous --root ES [--threshold 0.6]
@@ -202,6 +204,25 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           if (json) io.out(JSON.stringify({ rejects: rows }));
           else io.out(rows.length === 0 ? 'no rejected rows' : rows.map((r) => `${r.file}:${r.line}: ${r.reason}\n    ${r.raw}`).join('\n'));
           return 0;
+        } finally {
+          await s.close();
+        }
+      }
+      case 'retention': {
+        const p = parse(opts, { 'minute-days': { type: 'string' } });
+        if (p.positionals.length) throw new UsageError(`retention: unexpected argument ${p.positionals[0]}`);
+        const days = p.values['minute-days'];
+        if (days !== undefined && !/^\d+$/.test(String(days))) throw new UsageError(`--minute-days: expected a whole number of days, got ${String(days)}`);
+        const arg = { kind: 'retention' as const, ...(days === undefined ? {} : { minuteDays: Number(days) }) };
+        validate('jobs.start', arg, { minuteDays: 'minute-days' });
+        const s = await open(false);
+        try {
+          const { jobId } = await call(s, 'jobs.start', arg);
+          await s.idle();
+          const job = await call(s, 'jobs.get', { jobId });
+          if (json) io.out(JSON.stringify(job.status === 'succeeded' ? job.result : { error: { code: 'failure', message: job.error } }));
+          else io.out(job.status === 'succeeded' ? job.summary ?? '' : `retention ${job.status}: ${job.error ?? ''}`);
+          return job.status === 'succeeded' ? 0 : 1;
         } finally {
           await s.close();
         }

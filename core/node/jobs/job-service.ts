@@ -6,7 +6,7 @@ import { Piscina } from 'piscina';
 import type { z } from 'zod';
 import { ApiError } from '../../common/errors';
 import { jobRequestSchema } from '../../common/schemas';
-import type { BackfillResult, ContinuousResult, ImportResult, JobInfo, JobProgress } from '../../common/types';
+import type { BackfillResult, ContinuousResult, ImportResult, JobInfo, JobProgress, RetentionResult } from '../../common/types';
 import type { Catalog } from '../catalog';
 import type { EventBus } from '../events';
 import type { BackfillSymbolRequest, BackfillSymbolResult, BackfillTick } from './backfill';
@@ -38,6 +38,15 @@ export type ContinuousRequest = Extract<JobRequest, { kind: 'continuous' }>;
 export interface ContinuousTask extends TaskBase {
   type: 'continuous';
   req: ContinuousRequest;
+}
+
+/** A validated retention request. */
+export type RetentionRequest = Extract<JobRequest, { kind: 'retention' }>;
+
+/** What the pool receives to apply the retention policy. */
+export interface RetentionTask extends TaskBase {
+  type: 'retention';
+  req: RetentionRequest;
 }
 
 /** What the pool receives for an import: its files, run one after another. */
@@ -168,7 +177,8 @@ export class JobService {
       const req = jobRequestSchema.parse(job.request);
       if (req.kind === 'backfill') await this.runBackfill(id, req, cancel, startedAt);
       else if (req.kind === 'import') await this.runImport(id, req, cancel, startedAt);
-      else await this.runContinuous(id, req, cancel);
+      else if (req.kind === 'continuous') await this.runContinuous(id, req, cancel);
+      else await this.runRetention(id, req, cancel);
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       // A tripped disk guard pauses the job: it can be resumed once space is freed.
@@ -213,6 +223,18 @@ export class JobService {
       const r = (await this.pool.run(task, { transferList: [port2] })) as ContinuousResult;
       this.o.bus.emit('lake.changed', { symbols: r.symbols });
       this.finish(id, { status: 'succeeded', summary: `${r.symbols.join(' and ')}: ${fmt(r.bars)} bars each from ${r.contracts.length} contracts, ${r.rolls.length} rolls`, result: r });
+    } finally {
+      port1.close();
+    }
+  }
+
+  private async runRetention(id: string, req: RetentionRequest, cancel: Int32Array): Promise<void> {
+    const { port1, port2 } = new MessageChannel();
+    const task: RetentionTask & { port: typeof port2 } = { ...this.taskBase(cancel), type: 'retention', req, port: port2 };
+    try {
+      const r = (await this.pool.run(task, { transferList: [port2] })) as RetentionResult;
+      if (r.months > 0) this.o.bus.emit('lake.changed', { symbols: r.symbols });
+      this.finish(id, { status: 'succeeded', summary: `${r.months} symbol-months before ${r.keptFrom}: ${fmt(r.minuteBarsRemoved)} 1-minute bars became ${fmt(r.fiveMinuteBarsWritten)} 5-minute bars`, result: r });
     } finally {
       port1.close();
     }

@@ -50,19 +50,35 @@ export async function readStoredSeries(con: DuckDBConnection, catalog: Catalog, 
   return bars(await readFloat64Columns(con, `SELECT epoch_ms(ts)::DOUBLE, open, high, low, close, volume FROM read_parquet([${list}], hive_partitioning = false) ORDER BY ts`));
 }
 
-/** Picks the stored timeframe to read for a request: the same one, or the coarsest that builds it. */
-function sourceTimeframe(symbol: string, want: Timeframe, stored: string[]): string {
-  if (stored.includes(want)) return want;
-  // Weeks are built from daily bars where stored, else from sessions of intraday bars.
-  if (want === '1w' && stored.includes('1d')) return '1d';
+/**
+ * The stored timeframes a request is built from, finest first: the asked one where stored, and the
+ * finer ones that divide it. Stored daily bars alone serve daily and weekly requests.
+ */
+function sourceTimeframes(symbol: string, want: Timeframe, stored: string[]): string[] {
+  if ((want === '1d' || want === '1w') && stored.includes('1d')) return ['1d'];
   const wantMs = want === '1d' || want === '1w' ? Number.POSITIVE_INFINITY : INTRADAY_MS[want];
   const builds = stored
-    .filter((tf) => tf !== '1d' && STORED_TIMEFRAME_MS[tf] !== undefined && STORED_TIMEFRAME_MS[tf]! < wantMs && (wantMs === Number.POSITIVE_INFINITY || wantMs % STORED_TIMEFRAME_MS[tf]! === 0))
-    .sort((x, y) => STORED_TIMEFRAME_MS[y]! - STORED_TIMEFRAME_MS[x]!);
-  if (builds[0] === undefined) {
+    .filter((tf) => tf === want || (tf !== '1d' && STORED_TIMEFRAME_MS[tf] !== undefined && STORED_TIMEFRAME_MS[tf]! < wantMs && (wantMs === Number.POSITIVE_INFINITY || wantMs % STORED_TIMEFRAME_MS[tf]! === 0)))
+    .sort((x, y) => STORED_TIMEFRAME_MS[x]! - STORED_TIMEFRAME_MS[y]!);
+  if (builds.length === 0) {
     throw new ApiError('not_found', `${symbol} has ${stored.join(', ')} bars, from which ${want} bars cannot be built; ask for ${stored.join(' or ')} or a coarser timeframe`, 'timeframe');
   }
-  return builds[0];
+  return builds;
+}
+
+/**
+ * Files to read: for each month, those of the finest source timeframe that has it. After retention
+ * turns old 1-minute months into 5-minute ones, a request spans both without counting a minute twice.
+ */
+function sourceFiles(catalog: Catalog, symbol: string, tfs: string[], fromTs: number | undefined, toTs: number | undefined): BarFileRow[] {
+  const covered = new Set<string>();
+  const out: BarFileRow[] = [];
+  for (const tf of tfs) {
+    const files = catalog.barFiles({ timeframe: tf, symbol, fromTs, toTs }).filter((f) => !covered.has(f.month));
+    out.push(...files);
+    for (const f of files) covered.add(f.month);
+  }
+  return out.sort((x, y) => x.firstTs - y.firstTs);
 }
 
 /** Reads bars of one series from the lake, aggregating a finer stored timeframe to the asked one where needed. */
@@ -75,15 +91,16 @@ export async function readBars(
   const empty: Bars = { symbol: a.symbol, timeframe: a.timeframe, t: new Float64Array(0), o: new Float64Array(0), h: new Float64Array(0), l: new Float64Array(0), c: new Float64Array(0), v: new Float64Array(0) };
   const stored = catalog.storedTimeframes(a.symbol);
   if (stored.length === 0) return empty;
-  const source = sourceTimeframe(a.symbol, a.timeframe, stored);
-  const direct = source === a.timeframe;
+  const tfs = sourceTimeframes(a.symbol, a.timeframe, stored);
+  const source = tfs[0]!;
   const fromMs = a.from !== undefined ? parseUtc(a.from) : undefined;
   const toMs = a.to !== undefined ? endExclusive(a.to) : undefined;
   // Daily bars built from intraday ones are keyed by trading date; widen the scan so whole sessions are read.
-  const sessions = (a.timeframe === '1d' || a.timeframe === '1w') && !direct;
+  const sessions = (a.timeframe === '1d' || a.timeframe === '1w') && source !== a.timeframe;
   const scanFrom = fromMs !== undefined && sessions ? fromMs - DAY_MS : fromMs;
   const scanTo = toMs !== undefined && sessions ? toMs + DAY_MS : toMs;
-  const overlapping = catalog.barFiles({ timeframe: source, symbol: a.symbol, fromTs: scanFrom, toTs: scanTo === undefined ? undefined : scanTo - 1 });
+  const overlapping = sourceFiles(catalog, a.symbol, tfs, scanFrom, scanTo === undefined ? undefined : scanTo - 1);
+  const direct = source === a.timeframe && overlapping.every((f) => f.timeframe === source);
   const lastRows = direct && a.limit !== undefined;
   const files = lastRows ? newestMonthsCovering(overlapping, a.limit!, scanTo) : overlapping;
   if (files.length === 0) return empty;

@@ -99,4 +99,17 @@ describe('quantdesk CLI', () => {
     expect(missing.code).toBe(1);
     expect(JSON.parse(missing.out).error.message).toMatch(/nope\.csv: cannot read it/);
   });
+
+  it('runs retention, continuous and universe from the shell', () => {
+    const r = qd(['--home', home, 'retention', '--minute-days', '90', '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ minuteDays: 90, symbols: expect.arrayContaining(['ES']) });
+    expect(qd(['--home', home, 'retention', '--minute-days', 'soon']).err).toMatch(/--minute-days: expected a whole number of days/);
+    const c = qd(['--home', home, 'continuous', '--root', 'ZZ', '--json']);
+    expect(c.code).toBe(1);
+    expect(JSON.parse(c.out).error.message).toMatch(/no contracts of ZZ/);
+    const u = JSON.parse(qd(['--home', home, 'universe', '--min-days', '1', '--json']).out) as { members: { symbol: string }[] };
+    expect(u.members.map((m) => m.symbol)).toContain('ES');
+    expect(qd(['--home', home, 'universe', '--min-price=-3']).err).toMatch(/--min-price: expected a non-negative number/);
+  });
 });

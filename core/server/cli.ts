@@ -118,6 +118,26 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     const open = (readonly: boolean, host: 'cli' | 'headless' = 'cli'): Promise<Services> =>
       createServices({ home: homeDir, resources: paths.resources, host, workerFile: paths.workerFile, readonly, version: paths.version });
 
+    // Runs one job in this process to its end; a job that did not succeed exits 1 with its error.
+    const runJob = async (arg: ArgOf<'jobs.start'>, what: string, render: (job: JobInfo) => string | object): Promise<number> => {
+      const s = await open(false);
+      try {
+        const { jobId } = await call(s, 'jobs.start', arg);
+        await s.idle();
+        const job = await call(s, 'jobs.get', { jobId });
+        if (job.status !== 'succeeded') {
+          if (json) io.out(JSON.stringify({ error: { code: 'failure', message: job.error ?? job.status } }));
+          io.err(`quantdesk: ${what} ${job.status}: ${job.error ?? ''}`);
+          return 1;
+        }
+        const out = render(job);
+        io.out(typeof out === 'string' ? out : JSON.stringify(out));
+        return 0;
+      } finally {
+        await s.close();
+      }
+    };
+
     switch (command) {
       case 'backfill': {
         const p = parse(opts, { source: { type: 'string' }, symbols: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, timeframe: { type: 'string' }, dataset: { type: 'string' } });
@@ -177,23 +197,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         for (const k of ['format', 'symbol', 'tz', 'map', 'calendar'] as const) if (arg[k] === undefined) delete arg[k];
         validate('jobs.start', arg);
         if (arg.tz !== undefined && !isValidZone(arg.tz)) throw new UsageError(`--tz: unknown time zone ${arg.tz}; use an IANA name such as Europe/Zurich`);
-        const s = await open(false);
-        try {
-          const { jobId } = await call(s, 'jobs.start', arg);
-          await s.idle();
-          const job = await call(s, 'jobs.get', { jobId });
-          if (job.status !== 'succeeded') {
-            if (json) io.out(JSON.stringify({ error: { code: 'failure', message: job.error ?? job.status } }));
-            io.err(`quantdesk: import ${job.status}: ${job.error ?? ''}`);
-            return 1;
-          }
+        return runJob(arg, 'import', (job) => {
           const r = job.result as ImportResult;
-          if (json) io.out(JSON.stringify({ accepted: r.accepted, rejected: r.rejected, duplicates: r.duplicates, inputRows: r.inputRows, symbols: r.symbols, runId: r.runId, files: r.files }));
-          else io.out(`${job.summary}\nrun ${r.runId}${r.rejected ? ` — see \`quantdesk rejects --run ${r.runId}\`` : ''}`);
-          return 0;
-        } finally {
-          await s.close();
-        }
+          if (json) return { accepted: r.accepted, rejected: r.rejected, duplicates: r.duplicates, inputRows: r.inputRows, symbols: r.symbols, runId: r.runId, files: r.files };
+          return `${job.summary}\nrun ${r.runId}${r.rejected ? ` — see \`quantdesk rejects --run ${r.runId}\`` : ''}`;
+        });
       }
       case 'rejects': {
         const p = parse(opts, { run: { type: 'string' } });
@@ -215,17 +223,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         if (days !== undefined && !/^\d+$/.test(String(days))) throw new UsageError(`--minute-days: expected a whole number of days, got ${String(days)}`);
         const arg = { kind: 'retention' as const, ...(days === undefined ? {} : { minuteDays: Number(days) }) };
         validate('jobs.start', arg, { minuteDays: 'minute-days' });
-        const s = await open(false);
-        try {
-          const { jobId } = await call(s, 'jobs.start', arg);
-          await s.idle();
-          const job = await call(s, 'jobs.get', { jobId });
-          if (json) io.out(JSON.stringify(job.status === 'succeeded' ? job.result : { error: { code: 'failure', message: job.error } }));
-          else io.out(job.status === 'succeeded' ? job.summary ?? '' : `retention ${job.status}: ${job.error ?? ''}`);
-          return job.status === 'succeeded' ? 0 : 1;
-        } finally {
-          await s.close();
-        }
+        return runJob(arg, 'retention', (job) => (json ? (job.result as object) : job.summary ?? ''));
       }
       case 'universe': {
         const p = parse(opts, { 'min-price': { type: 'string' }, 'max-price': { type: 'string' }, 'min-avg-volume': { type: 'string' }, 'min-days': { type: 'string' }, 'common-only': { type: 'boolean' } });
@@ -257,23 +255,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         if (v.root === undefined) throw new UsageError('--root: required, e.g. --root ES');
         const arg = { kind: 'continuous' as const, root: v.root, ...(v.threshold === undefined ? {} : { threshold: Number(v.threshold) }) };
         validate('jobs.start', arg);
-        const s = await open(false);
-        try {
-          const { jobId } = await call(s, 'jobs.start', arg);
-          await s.idle();
-          const job = await call(s, 'jobs.get', { jobId });
-          if (job.status !== 'succeeded') {
-            if (json) io.out(JSON.stringify({ error: { code: 'failure', message: job.error ?? job.status } }));
-            io.err(`quantdesk: continuous ${job.status}: ${job.error ?? ''}`);
-            return 1;
-          }
+        return runJob(arg, 'continuous', (job) => {
           const r = job.result as ContinuousResult;
-          if (json) io.out(JSON.stringify(r));
-          else io.out([job.summary ?? '', ...r.rolls.map((x) => `roll ${x.date}: ${x.from} → ${x.to} (gap ${x.gap})`)].join('\n'));
-          return 0;
-        } finally {
-          await s.close();
-        }
+          return json ? r : [job.summary ?? '', ...r.rolls.map((x) => `roll ${x.date}: ${x.from} → ${x.to} (gap ${x.gap})`)].join('\n');
+        });
       }
       case 'qa': {
         const p = parse(opts, { symbol: { type: 'string' }, timeframe: { type: 'string' } });

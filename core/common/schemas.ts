@@ -107,8 +107,17 @@ export const retentionRequestSchema = z
   })
   .strict();
 
+/** Writes a resampled series to silver; reads use it while its sources are unchanged. */
+export const materializeRequestSchema = z
+  .object({
+    kind: z.literal('materialize'),
+    symbol: symbolSchema,
+    timeframe: z.enum(['5m', '15m', '30m', '1h', '1d', '1w'], { error: 'expected one of 5m, 15m, 30m, 1h, 1d, 1w' }),
+  })
+  .strict();
+
 /** Any job request. */
-export const jobRequestSchema = z.discriminatedUnion('kind', [backfillRequestSchema, importRequestSchema, continuousRequestSchema, retentionRequestSchema]);
+export const jobRequestSchema = z.discriminatedUnion('kind', [backfillRequestSchema, importRequestSchema, continuousRequestSchema, retentionRequestSchema, materializeRequestSchema]);
 
 export const jobIdSchema = z.object({ jobId: z.string().min(1).max(64) }).strict();
 export const emptySchema = z.object({}).strict();

@@ -30,6 +30,8 @@ commands:
          [--symbol S] [--tz ZONE] [--map time=Date,open=Open,...] [--calendar cme|nyse|xetra]
                               import bar files into the lake; rejected rows are kept with file and line
   rejects [--run ID]          rows imports rejected: file, line, reason
+  resample --symbol S --timeframe 5m|15m|30m|1h|1d|1w
+                              materialise a resampled series; reads use it until new bars arrive
   retention [--minute-days 90]
                               turn 1-minute bars older than N days (whole months) into 5-minute bars
   universe [--min-price N] [--max-price N] [--min-avg-volume N] [--min-days N] [--common-only]
@@ -215,6 +217,15 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         } finally {
           await s.close();
         }
+      }
+      case 'resample': {
+        const p = parse(opts, { symbol: { type: 'string' }, timeframe: { type: 'string' } });
+        if (p.positionals.length) throw new UsageError(`resample: unexpected argument ${p.positionals[0]}`);
+        const v = p.values as Record<string, string | undefined>;
+        if (v.symbol === undefined) throw new UsageError('--symbol: required, e.g. --symbol ES');
+        const arg = { kind: 'materialize' as const, symbol: v.symbol, timeframe: (v.timeframe ?? '') as '1h' };
+        validate('jobs.start', arg);
+        return runJob(arg, 'resample', (job) => (json ? (job.result as object) : job.summary ?? ''));
       }
       case 'retention': {
         const p = parse(opts, { 'minute-days': { type: 'string' } });

@@ -49,6 +49,15 @@ export interface RetentionTask extends TaskBase {
   req: RetentionRequest;
 }
 
+/** A validated materialise request. */
+export type MaterializeRequest = Extract<JobRequest, { kind: 'materialize' }>;
+
+/** What the pool receives to materialise a resampled series. */
+export interface MaterializeTask extends TaskBase {
+  type: 'materialize';
+  req: MaterializeRequest;
+}
+
 /** What the pool receives for an import: its files, run one after another. */
 export interface ImportTask extends TaskBase {
   type: 'import';
@@ -178,7 +187,8 @@ export class JobService {
       if (req.kind === 'backfill') await this.runBackfill(id, req, cancel, startedAt);
       else if (req.kind === 'import') await this.runImport(id, req, cancel, startedAt);
       else if (req.kind === 'continuous') await this.runContinuous(id, req, cancel);
-      else await this.runRetention(id, req, cancel);
+      else if (req.kind === 'retention') await this.runRetention(id, req, cancel);
+      else await this.runMaterialize(id, req, cancel);
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       // A tripped disk guard pauses the job: it can be resumed once space is freed.
@@ -235,6 +245,17 @@ export class JobService {
       const r = (await this.pool.run(task, { transferList: [port2] })) as RetentionResult;
       if (r.months > 0) this.o.bus.emit('lake.changed', { symbols: r.symbols });
       this.finish(id, { status: 'succeeded', summary: `${r.months} symbol-months before ${r.keptFrom}: ${fmt(r.minuteBarsRemoved)} 1-minute bars became ${fmt(r.fiveMinuteBarsWritten)} 5-minute bars`, result: r });
+    } finally {
+      port1.close();
+    }
+  }
+
+  private async runMaterialize(id: string, req: MaterializeRequest, cancel: Int32Array): Promise<void> {
+    const { port1, port2 } = new MessageChannel();
+    const task: MaterializeTask & { port: typeof port2 } = { ...this.taskBase(cancel), type: 'materialize', req, port: port2 };
+    try {
+      const r = (await this.pool.run(task, { transferList: [port2] })) as { path: string; rows: number };
+      this.finish(id, { status: 'succeeded', summary: `${req.symbol} ${req.timeframe}: ${fmt(r.rows)} bars materialised`, result: r });
     } finally {
       port1.close();
     }

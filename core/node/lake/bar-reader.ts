@@ -3,6 +3,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { parseUtc } from '../../common/schemas';
 import { INTRADAY_MS, STORED_TIMEFRAME_MS, type Timeframe } from '../../common/timeframes';
 import { ApiError } from '../../common/errors';
+import { currentMaterialized, materializable } from './materialize';
 import type { Bars } from '../../common/types';
 import type { BarFileRow, Catalog } from '../catalog';
 import { calendarFor, minutesOf, opensOvernight } from '../calendar';
@@ -87,6 +88,7 @@ export async function readBars(
   catalog: Catalog,
   lakeRoot: string,
   a: { symbol: string; timeframe: Timeframe; from?: string; to?: string; limit?: number },
+  useMaterialized = true,
 ): Promise<Bars> {
   const empty: Bars = { symbol: a.symbol, timeframe: a.timeframe, t: new Float64Array(0), o: new Float64Array(0), h: new Float64Array(0), l: new Float64Array(0), c: new Float64Array(0), v: new Float64Array(0) };
   const stored = catalog.storedTimeframes(a.symbol);
@@ -95,6 +97,16 @@ export async function readBars(
   const source = tfs[0]!;
   const fromMs = a.from !== undefined ? parseUtc(a.from) : undefined;
   const toMs = a.to !== undefined ? endExclusive(a.to) : undefined;
+  const materialized = useMaterialized && materializable(a.timeframe) ? currentMaterialized(catalog, lakeRoot, a.symbol, a.timeframe) : undefined;
+  if (materialized) {
+    const where: string[] = [];
+    if (fromMs !== undefined) where.push(`t >= ${a.timeframe === '1d' || a.timeframe === '1w' ? Math.floor(fromMs / DAY_MS) * DAY_MS : fromMs}`);
+    if (toMs !== undefined) where.push(`t < ${toMs}`);
+    const rows = `SELECT * FROM (SELECT epoch_ms(ts)::DOUBLE AS t, open, high, low, close, volume FROM read_parquet(${sqlString(materialized)})) q${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
+    const sql = a.limit !== undefined ? `SELECT * FROM (${rows} ORDER BY t DESC LIMIT ${a.limit}) ORDER BY t` : `${rows} ORDER BY t`;
+    const [t, o, h, l, c, v] = await readFloat64Columns(con, sql);
+    return { symbol: a.symbol, timeframe: a.timeframe, t: t!, o: o!, h: h!, l: l!, c: c!, v: v! };
+  }
   // Daily bars built from intraday ones are keyed by trading date; widen the scan so whole sessions are read.
   const sessions = (a.timeframe === '1d' || a.timeframe === '1w') && source !== a.timeframe;
   const scanFrom = fromMs !== undefined && sessions ? fromMs - DAY_MS : fromMs;

@@ -43,6 +43,13 @@ export function recoverLake(home: HomeLayout, catalog: Catalog): { staged: numbe
   const staged = cleanStaging(home.tmp);
   const known = catalog.allPaths();
   let orphans = 0;
+  const materialized = new Set((catalog.db.prepare('SELECT path FROM materialized').all() as { path: string }[]).map((r) => r.path));
+  for (const rel of listFiles(home.lake, 'silver/resampled')) {
+    if (!materialized.has(rel)) {
+      fs.rmSync(path.join(home.lake, rel), { force: true });
+      orphans++;
+    }
+  }
   for (const rel of [...listFiles(home.lake, 'bronze'), ...listFiles(home.lake, 'silver/continuous')]) {
     if (!known.has(rel)) {
       fs.rmSync(path.join(home.lake, rel), { force: true });

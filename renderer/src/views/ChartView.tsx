@@ -32,7 +32,9 @@ export function ChartView({ dataVersion, seeding }: { dataVersion: number; seedi
   const bars = useRef<Bars | null>(null);
 
   useEffect(() => {
-    void client.call('lake.summary', {}).then((s) => {
+    void client.call('lake.summary', {}).then((all) => {
+      // Tick-only symbols (trades) have no bars to draw.
+      const s = all.filter((x, i) => x.timeframe !== 'tick' && all.findIndex((y) => y.symbol === x.symbol && y.timeframe !== 'tick') === i);
       setSeries(s);
       setSymbol((cur) => (cur && s.some((x) => x.symbol === cur) ? cur : (s.find((x) => x.symbol === 'ES') ?? s[0])?.symbol ?? ''));
     });

@@ -15,6 +15,7 @@ import { createServices } from '../core/node/services';
 import { appPaths } from '../core/server/app-paths';
 import { startServer } from '../core/server/http-server';
 import { decodeDbn } from '../core/node/ingest/dbn';
+import { dbnOhlcv1m } from './dbn-fixture';
 
 interface Result {
   name: string;
@@ -131,37 +132,10 @@ async function main(): Promise<void> {
   process.stdout.write(`${JSON.stringify({ machine: { cpus: os.availableParallelism(), memory_gib: Math.round(os.totalmem() / 2 ** 30), node: process.versions.node }, results }, null, 2)}\n`);
 }
 
-/** A DBN (version 2) file of `n` OHLCV-1m records, built here so the benchmark needs no fixture. */
-function syntheticDbn(n: number): Uint8Array {
-  const meta = new Uint8Array(8 + 100 + 4 * 5);
-  const mv = new DataView(meta.buffer);
-  meta.set([0x44, 0x42, 0x4e, 2]);
-  mv.setUint32(4, meta.length - 8, true);
-  meta.set(new TextEncoder().encode('GLBX.MDP3'), 8);
-  mv.setUint16(24, 6, true);
-  mv.setUint16(53, 71, true);
-  const body = new Uint8Array(n * 56);
-  const bv = new DataView(body.buffer);
-  for (let i = 0; i < n; i++) {
-    const at = i * 56;
-    body[at] = 14;
-    body[at + 1] = 0x21;
-    bv.setUint32(at + 4, 5482, true);
-    bv.setBigUint64(at + 8, 1_609_160_400_000_000_000n + BigInt(i) * 60_000_000_000n, true);
-    const p = BigInt(3_720_000 + (i % 500)) * 1_000_000n;
-    for (let k = 0; k < 4; k++) bv.setBigInt64(at + 16 + k * 8, p, true);
-    bv.setBigUint64(at + 48, BigInt(i % 1000), true);
-  }
-  const out = new Uint8Array(meta.length + body.length);
-  out.set(meta);
-  out.set(body, meta.length);
-  return out;
-}
-
 function dbnDecodeBenchmark(): Result {
   log('bench: DBN decode throughput…');
   const n = 5_000_000;
-  const file = syntheticDbn(n);
+  const file = dbnOhlcv1m({ count: n });
   decodeDbn(file, 'warmup.dbn');
   const times: number[] = [];
   for (let r = 0; r < 3; r++) {

@@ -2,36 +2,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Services } from '../core/node/services';
+import { dbnOhlcv1m } from '../scripts/dbn-fixture';
 import { call, openServices, tempDir } from './helpers';
 
 const DB_KEY = 'db-TESTKEY0123456789abcdefghijklm';
 const PG_KEY = 'pg-secret-key-xyz';
-
-/** DBN v2 bytes of OHLCV-1m records, as Databento's encoder lays them out (uncompressed). */
-function dbnOhlcv1m(rows: { ms: number; o: number; h: number; l: number; c: number; v: number }[]): Uint8Array {
-  const meta = new Uint8Array(8 + 100 + 4 * 5);
-  const mv = new DataView(meta.buffer);
-  meta.set([0x44, 0x42, 0x4e, 2]);
-  mv.setUint32(4, meta.length - 8, true);
-  meta.set(new TextEncoder().encode('GLBX.MDP3'), 8);
-  mv.setUint16(24, 6, true);
-  mv.setUint16(53, 71, true);
-  const body = new Uint8Array(rows.length * 56);
-  const bv = new DataView(body.buffer);
-  rows.forEach((r, i) => {
-    const at = i * 56;
-    body[at] = 14;
-    body[at + 1] = 0x21;
-    bv.setUint32(at + 4, 42, true);
-    bv.setBigUint64(at + 8, BigInt(r.ms) * 1_000_000n, true);
-    [r.o, r.h, r.l, r.c].forEach((p, k) => bv.setBigInt64(at + 16 + k * 8, BigInt(Math.round(p * 4)) * 250_000_000n, true));
-    bv.setBigUint64(at + 48, BigInt(r.v), true);
-  });
-  const out = new Uint8Array(meta.length + body.length);
-  out.set(meta);
-  out.set(body, meta.length);
-  return out;
-}
 
 /** A bar every 30 minutes of a UTC range, deterministic, at ES-like prices. */
 function bars(fromMs: number, toMs: number, stepMs: number) {

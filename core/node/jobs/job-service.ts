@@ -226,39 +226,40 @@ export class JobService {
     this.finish(id, { status: 'succeeded', summary: importSummary(result), result });
   }
 
-  private async runContinuous(id: string, req: ContinuousRequest, cancel: Int32Array): Promise<void> {
+  /** Runs a job that is one pool task, then records its result with a summary (and, when it changed the lake, says so). */
+  private async runSingleTask<R>(
+    id: string,
+    cancel: Int32Array,
+    task: Pick<ContinuousTask | RetentionTask | MaterializeTask, 'type' | 'req'>,
+    done: (r: R) => { summary: string; changed?: string[] },
+  ): Promise<void> {
     const { port1, port2 } = new MessageChannel();
-    const task: ContinuousTask & { port: typeof port2 } = { ...this.taskBase(cancel), type: 'continuous', req, port: port2 };
     try {
-      const r = (await this.pool.run(task, { transferList: [port2] })) as ContinuousResult;
-      this.o.bus.emit('lake.changed', { symbols: r.symbols });
-      this.finish(id, { status: 'succeeded', summary: `${r.symbols.join(' and ')}: ${fmt(r.bars)} bars each from ${r.contracts.length} contracts, ${r.rolls.length} rolls`, result: r });
+      const r = (await this.pool.run({ ...this.taskBase(cancel), ...task, port: port2 }, { transferList: [port2] })) as R;
+      const { summary, changed } = done(r);
+      if (changed?.length) this.o.bus.emit('lake.changed', { symbols: changed });
+      this.finish(id, { status: 'succeeded', summary, result: r });
     } finally {
       port1.close();
     }
   }
 
-  private async runRetention(id: string, req: RetentionRequest, cancel: Int32Array): Promise<void> {
-    const { port1, port2 } = new MessageChannel();
-    const task: RetentionTask & { port: typeof port2 } = { ...this.taskBase(cancel), type: 'retention', req, port: port2 };
-    try {
-      const r = (await this.pool.run(task, { transferList: [port2] })) as RetentionResult;
-      if (r.months > 0) this.o.bus.emit('lake.changed', { symbols: r.symbols });
-      this.finish(id, { status: 'succeeded', summary: `${r.months} symbol-months before ${r.keptFrom}: ${fmt(r.minuteBarsRemoved)} 1-minute bars became ${fmt(r.fiveMinuteBarsWritten)} 5-minute bars`, result: r });
-    } finally {
-      port1.close();
-    }
+  private runContinuous(id: string, req: ContinuousRequest, cancel: Int32Array): Promise<void> {
+    return this.runSingleTask<ContinuousResult>(id, cancel, { type: 'continuous', req }, (r) => ({
+      summary: `${r.symbols.join(' and ')}: ${fmt(r.bars)} bars each from ${r.contracts.length} contracts, ${r.rolls.length} rolls`,
+      changed: r.symbols,
+    }));
   }
 
-  private async runMaterialize(id: string, req: MaterializeRequest, cancel: Int32Array): Promise<void> {
-    const { port1, port2 } = new MessageChannel();
-    const task: MaterializeTask & { port: typeof port2 } = { ...this.taskBase(cancel), type: 'materialize', req, port: port2 };
-    try {
-      const r = (await this.pool.run(task, { transferList: [port2] })) as { path: string; rows: number };
-      this.finish(id, { status: 'succeeded', summary: `${req.symbol} ${req.timeframe}: ${fmt(r.rows)} bars materialised`, result: r });
-    } finally {
-      port1.close();
-    }
+  private runRetention(id: string, req: RetentionRequest, cancel: Int32Array): Promise<void> {
+    return this.runSingleTask<RetentionResult>(id, cancel, { type: 'retention', req }, (r) => ({
+      summary: `${r.months} symbol-months before ${r.keptFrom}: ${fmt(r.minuteBarsRemoved)} 1-minute bars became ${fmt(r.fiveMinuteBarsWritten)} 5-minute bars`,
+      changed: r.months > 0 ? r.symbols : [],
+    }));
+  }
+
+  private runMaterialize(id: string, req: MaterializeRequest, cancel: Int32Array): Promise<void> {
+    return this.runSingleTask<{ path: string; rows: number }>(id, cancel, { type: 'materialize', req }, (r) => ({ summary: `${req.symbol} ${req.timeframe}: ${fmt(r.rows)} bars materialised` }));
   }
 
   private taskBase(cancel: Int32Array): Omit<TaskBase, never> {

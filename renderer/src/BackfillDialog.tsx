@@ -3,6 +3,7 @@ import type { SourceInfo } from '../../core/common/api';
 import type { ApiError } from '../../core/common/errors';
 import type { JobInfo, JobProgress } from '../../core/common/types';
 import { client } from './api';
+import { fieldErrorOf, JobFollower } from './JobFollower';
 import { fmtEta, fmtInt } from './format';
 
 const DAY_MS = 86_400_000;
@@ -26,11 +27,8 @@ export function BackfillDialog({ onClose, jobs, progress }: { onClose: () => voi
     void client.call('sources.list', {}).then(setSources);
   }, []);
 
-  const job = jobs.find((j) => j.id === jobId);
-  const p = jobId ? progress[jobId] : undefined;
-  const done = job && !['queued', 'running'].includes(job.status);
   const src = sources.find((s) => s.id === source);
-  const fieldError = (field: string): string | null => (error && (error.path ?? '').split('.')[0] === field ? error.message : null);
+  const fieldError = fieldErrorOf(error);
 
   const start = async (): Promise<void> => {
     setError(null);
@@ -141,30 +139,14 @@ export function BackfillDialog({ onClose, jobs, progress }: { onClose: () => voi
           </form>
         )}
         {jobId && (
-          <div data-testid="bf-progress">
-            <progress max={1} value={job?.status === 'succeeded' ? 1 : p?.fraction ?? 0} data-testid="bf-progress-bar" />
-            <p>
-              {done ? (
-                <span data-testid="bf-summary" className={job?.status}>
-                  {job?.status === 'succeeded' ? `Done: ${job.summary}` : `${job?.status}: ${job?.error ?? job?.summary ?? ''}`}
-                </span>
-              ) : (
-                <span>
-                  {job?.status ?? 'queued'} · {Math.round((p?.fraction ?? 0) * 100)}% · {fmtInt(p?.rate ?? 0)} bars/s · ETA {fmtEta(p?.etaSeconds ?? null)}
-                </span>
-              )}
-            </p>
-            <div className="actions">
-              {!done && (
-                <button type="button" onClick={() => void client.call('jobs.cancel', { jobId })}>
-                  Cancel job
-                </button>
-              )}
-              <button type="button" className="primary" onClick={onClose} data-testid="bf-close">
-                {done ? 'Close' : 'Run in background'}
-              </button>
-            </div>
-          </div>
+          <JobFollower
+            jobId={jobId}
+            jobs={jobs}
+            progress={progress}
+            running={(p) => `${Math.round((p?.fraction ?? 0) * 100)}% · ${fmtInt(p?.rate ?? 0)} bars/s · ETA ${fmtEta(p?.etaSeconds ?? null)}`}
+            ids={{ root: 'bf-progress', bar: 'bf-progress-bar', summary: 'bf-summary', close: 'bf-close' }}
+            onClose={onClose}
+          />
         )}
       </div>
     </div>

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { ApiError } from '../../core/common/errors';
 import type { ImportResult, JobInfo, JobProgress } from '../../core/common/types';
 import { client } from './api';
+import { fieldErrorOf, followJob, JobFollower } from './JobFollower';
 import { fmtInt } from './format';
 import { BAR_FIELDS, previewCsv, suggestMapping, type BarField } from '../../core/common/csv-preview';
 
@@ -62,10 +63,7 @@ export function ImportDialog({ initialFiles, onClose, jobs, progress }: { initia
     };
   }, [files]);
 
-  const job = jobs.find((j) => j.id === jobId);
-  const p = jobId ? progress[jobId] : undefined;
-  const done = job && !['queued', 'running'].includes(job.status);
-  const result = job?.result as ImportResult | undefined;
+  const result = followJob(jobId, jobs, progress).job?.result as ImportResult | undefined;
 
   const start = async (): Promise<void> => {
     setError(null);
@@ -91,7 +89,7 @@ export function ImportDialog({ initialFiles, onClose, jobs, progress }: { initia
       setError({ message: (e as ApiError).message, path: (e as ApiError).path });
     }
   };
-  const fieldError = (f: string): string | null => (error && (error.path ?? '').split('.')[0] === f ? error.message : null);
+  const fieldError = fieldErrorOf(error);
 
   return (
     <div className="modal-backdrop">
@@ -192,18 +190,9 @@ export function ImportDialog({ initialFiles, onClose, jobs, progress }: { initia
           </form>
         )}
         {jobId && (
-          <div>
-            <progress max={1} value={job?.status === 'succeeded' ? 1 : p?.fraction ?? 0} />
-            <p data-testid="im-summary">
-              {done ? (job?.status === 'succeeded' ? `Done: ${job.summary}` : `${job?.status}: ${job?.error ?? ''}`) : `${job?.status ?? 'queued'} · ${p?.message ?? ''}`}
-            </p>
+          <JobFollower jobId={jobId} jobs={jobs} progress={progress} running={(p) => p?.message ?? ''} ids={{ root: 'im-progress', bar: 'im-progress-bar', summary: 'im-summary', close: 'im-close' }} onClose={onClose}>
             {result && result.rejected > 0 && <p className="muted">Rejected rows are listed under Data → Rejects, with file and line.</p>}
-            <div className="actions">
-              <button type="button" className="primary" onClick={onClose} data-testid="im-close">
-                {done ? 'Close' : 'Run in background'}
-              </button>
-            </div>
-          </div>
+          </JobFollower>
         )}
       </div>
     </div>

@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import { parseTimestamp, zoneConverter } from './timestamps';
+import type { BarColumns } from '../demo/demo-market';
 import { detectDelimiter, FIELD_ALIASES, normaliseColumn, splitCsvLine } from '../../common/csv-preview';
 
 /** The CSV layouts Quantdesk reads; `auto` detects one from the header. */
@@ -14,19 +15,13 @@ export interface Reject {
 }
 
 /** Parsed bars of one file, columnar, in file order; `sym` indexes `symbols`. */
-export interface ParsedBars {
+export interface ParsedBars extends BarColumns {
   format: CsvFormat | 'dbn' | 'parquet';
   /** Native timeframe when the layout says it (`1d` for daily files), else null to infer from spacing. */
   timeframe: string | null;
   symbols: string[];
   sym: Uint32Array;
   line: Int32Array;
-  t: Float64Array;
-  o: Float64Array;
-  h: Float64Array;
-  l: Float64Array;
-  c: Float64Array;
-  v: Float64Array;
   /** Data rows read (header excluded, blank lines excluded). */
   inputRows: number;
   rejects: Reject[];
@@ -52,9 +47,6 @@ export class ImportError extends Error {
     this.name = 'ImportError';
   }
 }
-
-const ALIASES = FIELD_ALIASES;
-const splitLine = splitCsvLine;
 
 const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
 
@@ -131,7 +123,7 @@ export function parseCsvBars(bytes: Uint8Array, file: string, opts: CsvOptions =
   if (header === undefined) throw new ImportError(`${file}: the file has no header row`);
   headerLine--;
   const delim = detectDelimiter(header);
-  const names = splitLine(header, delim).map(normaliseColumn);
+  const names = splitCsvLine(header, delim).map(normaliseColumn);
   if (names.some((n) => n === '')) throw new ImportError(`${file}: line ${headerLine + 1}: the header has an empty column name`);
   const format = opts.format === undefined || opts.format === 'auto' ? detectFormat(names) : opts.format;
 
@@ -143,7 +135,7 @@ export function parseCsvBars(bytes: Uint8Array, file: string, opts: CsvOptions =
       return i;
     }
     if (field === 'date' || field === 'clock') return -1;
-    for (const a of ALIASES[field]) {
+    for (const a of FIELD_ALIASES[field]) {
       const i = names.indexOf(a);
       if (i >= 0) return i;
     }
@@ -214,7 +206,7 @@ export function parseCsvBars(bytes: Uint8Array, file: string, opts: CsvOptions =
     const lineNo = li + 1;
     let count = 0;
     if (raw.includes('"')) {
-      const cells = splitLine(raw, delim);
+      const cells = splitCsvLine(raw, delim);
       text = cells.join(delim);
       let at = 0;
       for (const c of cells) {
@@ -269,7 +261,6 @@ export function parseCsvBars(bytes: Uint8Array, file: string, opts: CsvOptions =
     }
     let ms = pt.ms;
     if (pt.hasTime && !pt.zoned) ms = toUtc(ms);
-    if (format === 'polygon' && iTime >= 0 && !pt.hasTime) ms = pt.ms;
     anyTime ||= pt.hasTime;
     const symName = iSym >= 0 ? field(iSym).trim() : fixedSymbol;
     if (symName === '') {

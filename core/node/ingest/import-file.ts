@@ -14,7 +14,6 @@ import { STORED_TIMEFRAME_MS } from '../../common/timeframes';
 import type { IMPORT_FORMATS } from '../../common/schemas';
 
 type ImportFormat = (typeof IMPORT_FORMATS)[number];
-const STORED_TIMEFRAMES = STORED_TIMEFRAME_MS;
 
 /** Outcome of importing one file. accepted + rejected + duplicates = inputRows, always. */
 export interface ImportFileResult {
@@ -41,10 +40,10 @@ export function inferTimeframe(sortedTimes: Float64Array, file: string, symbol: 
   }
   if (g === 0) throw new ImportError(`${file}: ${symbol} has a single bar time; its timeframe cannot be inferred`);
   if (g >= 20 * 3_600_000) return '1d';
-  const fits = Object.entries(STORED_TIMEFRAMES)
+  const fits = Object.entries(STORED_TIMEFRAME_MS)
     .filter(([tf, ms]) => tf !== '1d' && g % ms === 0)
     .sort((a, b) => b[1] - a[1]);
-  if (fits[0] === undefined) throw new ImportError(`${file}: ${symbol} bars are ${g / 1000} s apart, finer than any timeframe the lake stores (${Object.keys(STORED_TIMEFRAMES).join(', ')})`);
+  if (fits[0] === undefined) throw new ImportError(`${file}: ${symbol} bars are ${g / 1000} s apart, finer than any timeframe the lake stores (${Object.keys(STORED_TIMEFRAME_MS).join(', ')})`);
   return fits[0][0];
 }
 

@@ -125,7 +125,7 @@ export interface ImportResult {
   duplicates: number;
   inputRows: number;
   symbols: string[];
-  files: { file: string; format: string; inputRows: number; accepted: number; rejected: number; duplicates: number; series: { symbol: string; timeframe: string; accepted: number }[] }[];
+  files: { file: string; format: string; parser: 'duckdb' | 'builtin'; inputRows: number; accepted: number; rejected: number; duplicates: number; series: { symbol: string; timeframe: string; accepted: number }[] }[];
 }
 
 /** Result of a read-only SQL query over the lake. */

@@ -84,7 +84,7 @@ function parseDecimal(s: string, a: number, b: number): number | undefined {
   return neg ? -x : x;
 }
 
-function detectFormat(cols: string[]): CsvFormat {
+export function detectFormat(cols: string[]): CsvFormat {
   const has = (n: string): boolean => cols.includes(n);
   if (has('ticker') && has('window_start')) return 'polygon';
   if (has('ts_event') && (has('open') || has('close'))) return 'databento-csv';
@@ -94,39 +94,27 @@ function detectFormat(cols: string[]): CsvFormat {
   return 'generic';
 }
 
-function stem(file: string): string {
+export function stem(file: string): string {
   const base = file.split(/[\\/]/).pop() ?? file;
   return base.replace(/\.(csv|tsv|txt)(\.gz)?$/i, '').replace(/[_-](bt|d|daily|1d|1m|min)$/i, '').toUpperCase().replace(/[^A-Z0-9._-]/g, '');
 }
 
-/**
- * Parses a CSV/TSV export of bars into columns, rejecting (never dropping) rows it cannot read:
- * every reject keeps its line number, raw text and reason.
- */
-export function parseCsvBars(bytes: Uint8Array, file: string, opts: CsvOptions = {}): ParsedBars {
-  if (bytes.length === 0) throw new ImportError(`${file}: the file is empty`);
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (buf.indexOf(0) >= 0) throw new ImportError(`${file}: the file holds NUL bytes; it is binary or UTF-16 text. Save it as UTF-8 CSV`);
-  let lineCount = 1;
-  for (let at = buf.indexOf(10); at >= 0; at = buf.indexOf(10, at + 1)) lineCount++;
-  const lines = chunkedLines(buf, file);
-  let headerLine = 0;
-  let header: string | undefined;
-  // Pulled by hand: a for-of with break would close the generator.
-  for (let r = lines.next(); !r.done; r = lines.next()) {
-    headerLine++;
-    if (r.value.trim() !== '') {
-      header = r.value.charCodeAt(0) === 0xfeff ? r.value.slice(1) : r.value;
-      break;
-    }
-  }
-  if (header === undefined) throw new ImportError(`${file}: the file has no header row`);
-  headerLine--;
-  const delim = detectDelimiter(header);
-  const names = splitCsvLine(header, delim).map(normaliseColumn);
-  if (names.some((n) => n === '')) throw new ImportError(`${file}: line ${headerLine + 1}: the header has an empty column name`);
-  const format = opts.format === undefined || opts.format === 'auto' ? detectFormat(names) : opts.format;
+/** Column indices of each field in a CSV header (-1 where absent). */
+export interface CsvColumns {
+  iTime: number;
+  iDate: number;
+  iClock: number;
+  iOpen: number;
+  iHigh: number;
+  iLow: number;
+  iClose: number;
+  iVol: number;
+  iSym: number;
+  iRtype: number;
+}
 
+/** Finds each field's column from the layout, the user's mapping and known aliases; throws when time or close is missing. */
+export function csvColumns(names: string[], format: CsvFormat, opts: CsvOptions, file: string): CsvColumns {
   const index = (field: Field): number => {
     const mapped = opts.map?.[field];
     if (mapped !== undefined) {
@@ -160,6 +148,38 @@ export function parseCsvBars(bytes: Uint8Array, file: string, opts: CsvOptions =
   const iRtype = format === 'databento-csv' ? names.indexOf('rtype') : -1;
   if (iTime < 0 && iDate < 0) throw new ImportError(`${file}: no time column found in ${names.join(', ')}; name it with --map time=COLUMN`);
   if (iClose < 0) throw new ImportError(`${file}: no close (or price) column found in ${names.join(', ')}; name it with --map close=COLUMN`);
+  return { iTime, iDate, iClock, iOpen, iHigh, iLow, iClose, iVol, iSym, iRtype };
+}
+
+/**
+ * Parses a CSV/TSV export of bars into columns, rejecting (never dropping) rows it cannot read:
+ * every reject keeps its line number, raw text and reason.
+ */
+export function parseCsvBars(bytes: Uint8Array, file: string, opts: CsvOptions = {}): ParsedBars {
+  if (bytes.length === 0) throw new ImportError(`${file}: the file is empty`);
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (buf.indexOf(0) >= 0) throw new ImportError(`${file}: the file holds NUL bytes; it is binary or UTF-16 text. Save it as UTF-8 CSV`);
+  let lineCount = 1;
+  for (let at = buf.indexOf(10); at >= 0; at = buf.indexOf(10, at + 1)) lineCount++;
+  const lines = chunkedLines(buf, file);
+  let headerLine = 0;
+  let header: string | undefined;
+  // Pulled by hand: a for-of with break would close the generator.
+  for (let r = lines.next(); !r.done; r = lines.next()) {
+    headerLine++;
+    if (r.value.trim() !== '') {
+      header = r.value.charCodeAt(0) === 0xfeff ? r.value.slice(1) : r.value;
+      break;
+    }
+  }
+  if (header === undefined) throw new ImportError(`${file}: the file has no header row`);
+  headerLine--;
+  const delim = detectDelimiter(header);
+  const names = splitCsvLine(header, delim).map(normaliseColumn);
+  if (names.some((n) => n === '')) throw new ImportError(`${file}: line ${headerLine + 1}: the header has an empty column name`);
+  const format = opts.format === undefined || opts.format === 'auto' ? detectFormat(names) : opts.format;
+
+  const { iTime, iDate, iClock, iOpen, iHigh, iLow, iClose, iVol, iSym, iRtype } = csvColumns(names, format, opts, file);
   const toUtc = zoneConverter(opts.tz ?? 'UTC');
   const fixedSymbol = opts.symbol ?? stem(file);
 

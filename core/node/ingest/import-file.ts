@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { importCsvWithDuckDb } from './duck-csv';
 import type { Catalog } from '../catalog';
 import type { HomeLayout } from '../home';
 import { BarWriter, monthBounds, monthOf, type PartToWrite } from '../lake/bar-store';
@@ -19,6 +20,8 @@ type ImportFormat = (typeof IMPORT_FORMATS)[number];
 export interface ImportFileResult {
   file: string;
   format: string;
+  /** Which reader parsed the file: DuckDB's (clean CSV files) or Quantdesk's own (everything else). */
+  parser: 'duckdb' | 'builtin';
   inputRows: number;
   accepted: number;
   rejected: number;
@@ -112,7 +115,7 @@ async function importDbnTrades(ctx: { home: HomeLayout; catalog: Catalog; con: D
       sequence: pick(tr.sequence),
     }, 'import:dbn', runId);
   }
-  return { file: path.resolve(file), format: 'dbn', inputRows: n, accepted, rejected: 0, duplicates, series: [...perSymbol].map(([symbol, k]) => ({ symbol, timeframe: 'tick', accepted: k })), rejects: [] };
+  return { file: path.resolve(file), format: 'dbn', parser: 'builtin', inputRows: n, accepted, rejected: 0, duplicates, series: [...perSymbol].map(([symbol, k]) => ({ symbol, timeframe: 'tick', accepted: k })), rejects: [] };
 }
 
 function fromDbn(f: ReturnType<typeof decodeDbn>, file: string): ParsedBars {
@@ -182,9 +185,9 @@ async function fromParquet(con: DuckDBConnection, file: string, symbol: string):
  * month partitions of the file's native timeframe.
  */
 export async function importFile(
-  ctx: { home: HomeLayout; catalog: Catalog; con: DuckDBConnection },
+  ctx: { home: HomeLayout; catalog: Catalog; con: DuckDBConnection; db?: DuckDBInstance },
   file: string,
-  opts: Omit<CsvOptions, 'format'> & { format?: ImportFormat },
+  opts: Omit<CsvOptions, 'format'> & { format?: ImportFormat; parser?: 'auto' | 'builtin' },
   runId: string,
 ): Promise<ImportFileResult & { rejects: Reject[] }> {
   const abs = path.resolve(file);
@@ -205,8 +208,15 @@ export async function importFile(
     const saved = JSON.parse(ctx.catalog.getSetting(key) ?? '{}') as { map?: CsvOptions['map']; tz?: string; timeframe?: string };
     const given = opts.map !== undefined || opts.tz !== undefined;
     const effective = given ? opts : { ...opts, map: saved.map, tz: saved.tz };
-    parsed = parseCsvBars(bytes, file, { ...effective, format: opts.format === 'auto' ? undefined : (opts.format as CsvOptions['format']) });
+    const csvOpts: CsvOptions = { ...effective, format: opts.format === 'auto' ? undefined : (opts.format as CsvOptions['format']) };
     layout = { key, saved: given ? { map: opts.map, tz: opts.tz, timeframe: saved.timeframe } : saved };
+    const fast = opts.parser === 'builtin' ? null : await importCsvWithDuckDb(ctx, bytes, abs, csvOpts, runId);
+    if (fast !== null) {
+      ctx.catalog.setSetting(layout.key, JSON.stringify({ ...layout.saved, timeframe: fast.timeframe }));
+      const series = [{ symbol: fast.symbol, timeframe: fast.timeframe, accepted: fast.rows }];
+      return { file: abs, format: fast.format, parser: 'duckdb', inputRows: fast.rows, accepted: fast.rows, rejected: 0, duplicates: 0, series, rejects: [] };
+    }
+    parsed = parseCsvBars(bytes, file, csvOpts);
   }
 
   const writer = new BarWriter(ctx.home, ctx.catalog, ctx.con);
@@ -268,5 +278,5 @@ export async function importFile(
   if (accepted + rejected + duplicates !== parsed.inputRows) {
     throw new Error(`${file}: accounting does not add up (${accepted} + ${rejected} + ${duplicates} ≠ ${parsed.inputRows}); this is a bug`);
   }
-  return { file: abs, format: parsed.format, inputRows: parsed.inputRows, accepted, rejected, duplicates, series, rejects: parsed.rejects };
+  return { file: abs, format: parsed.format, parser: 'builtin', inputRows: parsed.inputRows, accepted, rejected, duplicates, series, rejects: parsed.rejects };
 }

@@ -7,6 +7,8 @@ export interface WorkerContext {
   home: HomeLayout;
   catalog: Catalog;
   con: DuckDBConnection;
+  /** The DuckDB instance behind `con`, for jobs that encode on several connections at once. */
+  db: DuckDBInstance;
 }
 
 const contexts = new Map<string, Promise<WorkerContext>>();
@@ -19,7 +21,7 @@ export function workerContext(homeDir: string, migrations: string, sqliteBinding
       const home = openHome(homeDir, { create: false });
       const catalog = new Catalog(home.catalog, migrations, { nativeBinding: sqliteBinding });
       const db = await DuckDBInstance.create(':memory:', { threads: '1' });
-      return { home, catalog, con: await db.connect() };
+      return { home, catalog, db, con: await db.connect() };
     })();
     contexts.set(homeDir, ctx);
   }

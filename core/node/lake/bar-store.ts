@@ -72,6 +72,15 @@ export interface PartToWrite {
   derived?: boolean;
 }
 
+/** A part file encoded in the staging folder, waiting to be published. */
+export interface StagedPart extends Omit<PartToWrite, 'bars'> {
+  /** Path of the encoded file in the staging folder; its name (a UUID) becomes the part's id. */
+  file: string;
+  rows: number;
+  firstTs: number;
+  lastTs: number;
+}
+
 /** Writes bronze bar partitions: Parquet (zstd) through DuckDB, published atomically, then cataloged. */
 export class BarWriter {
   private readonly cons: DuckDBConnection[];
@@ -116,23 +125,32 @@ export class BarWriter {
         for (let i = next++; i < parts.length; i = next++) await this.encode(con, parts[i]!.bars, staged[i]!);
       }),
     );
-    // Files become visible to readers only when their rows commit, all together in one transaction.
+    return this.publishStaged(
+      parts.map((p, i) => ({ ...p, file: staged[i]!, rows: p.bars.t.length, firstTs: p.bars.t[0]!, lastTs: p.bars.t[p.bars.t.length - 1]! })),
+      alsoInTransaction,
+    );
+  }
+
+  /**
+   * Publishes part files already encoded in the staging folder: moved into place and cataloged in one
+   * transaction, so readers see all of them or none.
+   */
+  publishStaged(parts: StagedPart[], alsoInTransaction?: () => void): BarFileRow[] {
     const publish = this.catalog.db.transaction(() => {
-      const rows = parts.map((p, i) => {
-        const id = path.basename(staged[i]!, '.parquet');
+      const rows = parts.map((p) => {
+        const id = path.basename(p.file, '.parquet');
         const rel = `${partitionDir(p.timeframe, p.symbol, p.month, p.derived)}/part-${id}.parquet`;
-        const bytes = publishFile(staged[i]!, path.join(this.home.lake, rel));
-        const n = p.bars.t.length;
+        const bytes = publishFile(p.file, path.join(this.home.lake, rel));
         const row: BarFileRow = {
           id,
           timeframe: p.timeframe as BarFileRow['timeframe'],
           symbol: p.symbol,
           month: p.month,
           path: rel,
-          rows: n,
+          rows: p.rows,
           bytes,
-          firstTs: p.bars.t[0]!,
-          lastTs: p.bars.t[n - 1]!,
+          firstTs: p.firstTs,
+          lastTs: p.lastTs,
           source: p.source,
           ingestRun: p.ingestRun,
           createdAt: Date.now(),

@@ -1,0 +1,173 @@
+import os from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { Catalog } from '../catalog';
+import type { HomeLayout } from '../home';
+import { BarWriter, monthBounds, type StagedPart } from '../lake/bar-store';
+import { sqlString } from '../lake/duck-columns';
+import { STORED_TIMEFRAME_MS } from '../../common/timeframes';
+import { detectDelimiter, normaliseColumn, splitCsvLine } from '../../common/csv-preview';
+import { csvColumns, detectFormat, stem, type CsvFormat, type CsvOptions } from './csv-import';
+
+const DAY_MS = 86_400_000;
+/** Spacing at or above which the built-in parser calls bars daily (see inferTimeframe). */
+const DAILY_GAP_MS = 20 * 3_600_000;
+const SAMPLE_LINES = 50;
+const DATETIME = /^\d{4}-\d{2}-\d{2}([ T])\d{2}:\d{2}:\d{2}$/;
+
+/** What the DuckDB reader imported: every row accepted, none rejected or duplicated. */
+export interface DuckCsvImport {
+  format: CsvFormat;
+  symbol: string;
+  timeframe: string;
+  rows: number;
+}
+
+interface Plan {
+  sql: string;
+  symbol: string;
+  format: CsvFormat;
+}
+
+/**
+ * Decides whether DuckDB's CSV reader can take a file, and how. It takes only the shape whose meaning
+ * is beyond doubt: a header on the first line, one symbol, one `YYYY-MM-DD HH:MM:SS` time column in
+ * UTC. Anything else goes to the built-in parser.
+ */
+function plan(bytes: Uint8Array, file: string, opts: CsvOptions): Plan | null {
+  if (opts.tz !== undefined && opts.tz !== 'UTC' && opts.tz !== 'Etc/UTC') return null;
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (buf.indexOf(0) >= 0) return null;
+  const head = new TextDecoder().decode(buf.subarray(0, 64 * 1024)).split('\n').slice(0, SAMPLE_LINES + 1).map((l) => l.replace(/\r$/, ''));
+  const header = head[0]!;
+  if (header.trim() === '' || header.charCodeAt(0) === 0xfeff) return null;
+  const delim = detectDelimiter(header);
+  const names = splitCsvLine(header, delim).map(normaliseColumn);
+  if (names.some((n) => n === '') || new Set(names).size !== names.length) return null;
+  const format = opts.format === undefined || opts.format === 'auto' ? detectFormat(names) : opts.format;
+  // Layouts whose only difference from generic is how daily files are dated (not this reader's business).
+  if (format !== 'generic' && format !== 'stooq' && format !== 'yahoo') return null;
+  let cols: ReturnType<typeof csvColumns>;
+  try {
+    cols = csvColumns(names, format, opts, file);
+  } catch {
+    // The built-in parser reports what is wrong with the file, in order: encoding first, then columns.
+    return null;
+  }
+  if (cols.iTime < 0 || cols.iSym >= 0) return null;
+  const sample = head.slice(1, -1).filter((l) => l.trim() !== '' && !l.includes('"'));
+  const separators = new Set(sample.map((l) => DATETIME.exec(l.split(delim)[cols.iTime] ?? '')?.[1]));
+  if (sample.length === 0 || separators.size !== 1) return null;
+  const sep = [...separators][0];
+  if (sep === undefined) return null;
+
+  const numeric = new Set([cols.iOpen, cols.iHigh, cols.iLow, cols.iClose, cols.iVol]);
+  const types = names.map((_, i) => `'c${i}': '${i === cols.iTime ? 'TIMESTAMP' : numeric.has(i) ? 'DOUBLE' : 'VARCHAR'}'`).join(', ');
+  const col = (i: number, fallback: string): string => (i >= 0 ? `c${i}` : fallback);
+  const close = `c${cols.iClose}`;
+  const sql =
+    `SELECT c${cols.iTime} AS ts, ${col(cols.iOpen, close)} AS open, ${col(cols.iHigh, close)} AS high, ${col(cols.iLow, close)} AS low, ${close} AS close, ${col(cols.iVol, '0::DOUBLE')} AS volume ` +
+    `FROM read_csv(${sqlString(path.resolve(file))}, header = true, auto_detect = false, delim = ${sqlString(delim)}, quote = '"', escape = '"', ` +
+    `columns = {${types}}, timestampformat = '%Y-%m-%d${sep}%H:%M:%S', compression = 'auto')`;
+  return { sql, symbol: opts.symbol ?? stem(file), format };
+}
+
+/**
+ * The timeframe of strictly increasing bar times from their offsets to the first bar modulo a day,
+ * or null when the spacing could be a day or more (the built-in parser decides those).
+ * Every stored timeframe below a day divides a day, so the largest one dividing gcd(offsets, day)
+ * is the largest dividing the spacing's gcd.
+ */
+function timeframeOf(residues: number[], rows: number, spanMs: number): string | null {
+  if (rows <= spanMs / DAILY_GAP_MS + 1) return null;
+  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+  const g = residues.reduce(gcd, DAY_MS);
+  const fits = Object.entries(STORED_TIMEFRAME_MS)
+    .filter(([tf, ms]) => tf !== '1d' && g % ms === 0)
+    .sort((a, b) => b[1] - a[1]);
+  return fits[0]?.[0] ?? null;
+}
+
+/**
+ * Imports a clean CSV with DuckDB's parallel reader straight into month partitions: the fast path for
+ * large, well-formed history files. It checks everything the built-in parser checks (numbers, OHLC
+ * consistency, volume sign, order, duplicates, overlap with the lake) and returns null, having written
+ * nothing, the moment the file needs per-line accounting; the caller then uses the built-in parser,
+ * which names every rejected line.
+ */
+export async function importCsvWithDuckDb(
+  ctx: { home: HomeLayout; catalog: Catalog; con: DuckDBConnection; db?: DuckDBInstance },
+  bytes: Uint8Array,
+  file: string,
+  opts: CsvOptions,
+  runId: string,
+): Promise<DuckCsvImport | null> {
+  const p = plan(bytes, file, opts);
+  if (p === null) return null;
+  const con = ctx.con;
+  const table = `csv_import_${randomUUID().replaceAll('-', '')}`;
+  const threads = Number((await con.runAndReadAll(`SELECT current_setting('threads')`)).getRowsJS()[0]![0]);
+  const extra = ctx.db ? [await ctx.db.connect()] : [];
+  await con.run(`SET threads = ${os.availableParallelism()}`);
+  try {
+    try {
+      await con.run(`CREATE TABLE ${table} AS ${p.sql}`);
+    } catch {
+      // A line DuckDB cannot read (bad number, missing column, another time shape): per-line accounting is needed.
+      return null;
+    }
+    const months = (
+      await con.runAndReadAll(
+        `SELECT strftime(date_trunc('month', ts), '%Y-%m') AS month, count(*)::DOUBLE, ` +
+          `count(*) FILTER (WHERE NOT coalesce(isfinite(open + high + low + close + volume) AND high >= open AND high >= close AND high >= low AND low <= open AND low <= close AND volume >= 0 AND ts IS NOT NULL, false))::DOUBLE, ` +
+          `epoch_ms(min(ts))::DOUBLE, epoch_ms(max(ts))::DOUBLE FROM ${table} GROUP BY date_trunc('month', ts) ORDER BY month`,
+      )
+    ).getRowsJS() as [string, number, number, number, number][];
+    if (months.length === 0 || months.some((m) => m[2] > 0)) return null;
+    // Each row against the next one in file order (a positional join is a scan, not a sort).
+    const disorder = (
+      await con.runAndReadAll(`SELECT count(*)::DOUBLE FROM ${table} AS a POSITIONAL JOIN (SELECT ts AS next FROM ${table} OFFSET 1) WHERE next IS NOT NULL AND next <= a.ts`)
+    ).getRowsJS()[0]![0] as number;
+    if (disorder > 0) return null;
+    const rows = months.reduce((a, m) => a + m[1], 0);
+    const first = months[0]![3];
+    const last = months[months.length - 1]![4];
+    // Times of day (mod a day) against the first bar's give the spacing: see timeframeOf.
+    const residues = (await con.runAndReadAll(`SELECT DISTINCT ((epoch_ms(ts) - ${first}) % ${DAY_MS})::DOUBLE FROM ${table}`)).getRowsJS().map((r) => r[0] as number);
+    const timeframe = timeframeOf(residues, rows, last - first);
+    if (timeframe === null) return null;
+    if (ctx.catalog.barFiles({ timeframe, symbol: p.symbol, fromTs: first, toTs: last }).length > 0) return null;
+
+    const staged: StagedPart[] = months.map(([month, n, , firstTs, lastTs]) => ({
+      timeframe,
+      symbol: p.symbol,
+      month,
+      source: `import:${p.format}`,
+      ingestRun: runId,
+      file: path.join(ctx.home.tmp, `${randomUUID()}.parquet`),
+      rows: n,
+      firstTs,
+      lastTs,
+    }));
+    let next = 0;
+    // Rows keep file order (which the check above proved is time order) through a filtered scan.
+    await Promise.all(
+      [con, ...extra].map(async (c) => {
+        for (let i = next++; i < staged.length; i = next++) {
+          const [from, to] = monthBounds(staged[i]!.month);
+          await c.run(
+            `COPY (SELECT ts, open, high, low, close, volume FROM ${table} WHERE ts >= epoch_ms(${from}::BIGINT) AND ts < epoch_ms(${to}::BIGINT)) ` +
+              `TO ${sqlString(staged[i]!.file)} (FORMAT parquet, COMPRESSION zstd)`,
+          );
+        }
+      }),
+    );
+    new BarWriter(ctx.home, ctx.catalog, con).publishStaged(staged);
+    return { format: p.format, symbol: p.symbol, timeframe, rows };
+  } finally {
+    await con.run(`DROP TABLE IF EXISTS ${table}`);
+    await con.run(`SET threads = ${threads}`);
+    for (const c of extra) c.closeSync();
+  }
+}

@@ -149,7 +149,6 @@ describe('feature registry', () => {
   it('computes textbook values by hand', () => {
     // StockCharts' RSI example closes; the first RSI(14) by hand: gains 3.34/14, losses 1.40/14.
     const closes = [44.34, 44.09, 44.15, 43.61, 44.33, 44.83, 45.1, 45.42, 45.84, 46.08, 45.89, 46.03, 45.61, 46.28, 46.28, 46.0];
-    const n = closes.length;
     const f64 = (a: number[]): Float64Array => Float64Array.from(a);
     const s = utcDaySeries({ t: f64(closes.map((_, i) => i * 86_400_000)), o: f64(closes), h: f64(closes.map((c) => c + 0.5)), l: f64(closes.map((c) => c - 0.5)), c: f64(closes), v: f64(closes.map((_, i) => 100 + i)) });
     const got = computeFeatures(s, parseFeatureList('rsi(14),sma(3),ema(3),ibs,roc(2),obv,tr,atr(3)'));

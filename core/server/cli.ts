@@ -9,6 +9,8 @@ import { DEMO_SYMBOLS } from '../common/instruments';
 import type { Bars, ContinuousResult, ImportResult, JobInfo } from '../common/types';
 import { createServices, type Services } from '../node/services';
 import { appPaths } from './app-paths';
+import { computeFeaturesCsv } from '../node/features/compute-csv';
+import { featureCatalog } from '../common/features/catalog';
 import { dispatch } from './dispatcher';
 import { startServer } from './http-server';
 
@@ -44,6 +46,9 @@ commands:
   lake ls                     per symbol and timeframe: rows, partitions, bytes, first, last
   bars --symbol ES --timeframe 1d [--from D] [--to D] [--limit N]
                               bars as CSV, or JSON with --json
+  features list               the feature registry: parameters, outputs, conventions
+  features compute --input FILE.csv --features "ibs,rsi(14),macd(12,26,9)" --out OUT.csv
+                              compute features on any OHLCV CSV with the app's own kernels
   jobs [--all]                recent jobs, or every job
   serve [--port N] [--host 127.0.0.1] [--demo-days N] [--no-seed]
                               serve the app to a browser; seeds the demo lake on first start
@@ -386,6 +391,25 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         await server.close();
         await s.close();
         return 0;
+      }
+      case 'features': {
+        const [sub, ...subOpts] = opts;
+        if (sub === 'list') {
+          parse(subOpts, {});
+          const entries = featureCatalog();
+          if (json) io.out(JSON.stringify({ features: entries }));
+          else io.out(table([['feature', 'parameters', 'outputs', 'description'], ...entries.map((f) => [f.spec, f.params.map((x) => `${x.name}=${x.default}`).join(' '), f.outputs.join(' '), f.description])]));
+          return 0;
+        }
+        if (sub === 'compute') {
+          const p = parse(subOpts, { input: { type: 'string' }, features: { type: 'string' }, out: { type: 'string' } });
+          const v = p.values as Record<string, string | undefined>;
+          for (const k of ['input', 'features', 'out']) if (!v[k]) throw new UsageError(`features compute: --${k} is required`);
+          const r = computeFeaturesCsv(v.input!, v.features!, v.out!);
+          io.out(json ? JSON.stringify(r) : `${r.rows} rows, ${r.columns.length} feature columns → ${r.out}`);
+          return 0;
+        }
+        throw new UsageError(`features: expected \`features list\` or \`features compute\`, got \`features ${sub ?? ''}\``);
       }
       default:
         throw new UsageError(`unknown command ${command}; run quantdesk --help`);

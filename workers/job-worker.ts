@@ -1,7 +1,10 @@
+import path from 'node:path';
 import type { MessagePort } from 'node:worker_threads';
 import type { ContinuousResult, ImportResult, RetentionResult } from '../core/common/types';
 import { backfillSymbol, type BackfillSymbolResult } from '../core/node/jobs/backfill';
-import type { BackfillTask, ContinuousTask, ImportTask, MaterializeTask, RetentionTask } from '../core/node/jobs/job-service';
+import type { BackfillTask, ContinuousTask, FeaturesTask, ImportTask, MaterializeTask, RetentionTask } from '../core/node/jobs/job-service';
+import { buildFeatureSet, type FeatureBuildResult } from '../core/node/features/silver-build';
+import { featureSetDirs, loadFeatureSet } from '../core/node/features/feature-sets';
 import { materializeSeries } from '../core/node/lake/materialize';
 import { applyRetention } from '../core/node/lake/retention';
 import { buildContinuous } from '../core/node/lake/continuous';
@@ -10,8 +13,8 @@ import { runImport } from '../core/node/ingest/import-run';
 
 /** Pool entry point: runs one task, streaming progress to `port`, stopping when `cancel[0]` is set. */
 export default async function run(
-  task: (BackfillTask | ImportTask | ContinuousTask | RetentionTask | MaterializeTask) & { port: MessagePort },
-): Promise<BackfillSymbolResult | ImportResult | ContinuousResult | RetentionResult | { path: string; rows: number }> {
+  task: (BackfillTask | ImportTask | ContinuousTask | RetentionTask | MaterializeTask | FeaturesTask) & { port: MessagePort },
+): Promise<BackfillSymbolResult | ImportResult | ContinuousResult | RetentionResult | FeatureBuildResult | { path: string; rows: number }> {
   const ctx = await workerContext(task.homeDir, task.migrations, task.sqliteBinding);
   const flag = new Int32Array(task.cancel);
   const cancelled = (): boolean => Atomics.load(flag, 0) === 1;
@@ -20,6 +23,10 @@ export default async function run(
     if (task.type === 'import') return await runImport(ctx, task.req, task.runId, report, cancelled);
     if (task.type === 'continuous') return await buildContinuous(ctx, task.req.root, task.req.threshold);
     if (task.type === 'retention') return await applyRetention(ctx, task.req.minuteDays ?? 90);
+    if (task.type === 'features') {
+      const set = loadFeatureSet(task.req.set, featureSetDirs(ctx.home.root, path.dirname(task.migrations)));
+      return await buildFeatureSet(ctx, set, task.req, cancelled, (done, total, symbol) => report({ done, total, symbol }));
+    }
     if (task.type === 'materialize') return await materializeSeries(ctx, task.req.symbol, task.req.timeframe);
     return await backfillSymbol(ctx, task.req, report, cancelled);
   } finally {

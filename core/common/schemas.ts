@@ -116,8 +116,18 @@ export const materializeRequestSchema = z
   })
   .strict();
 
+/** Builds a feature set's silver files (a set name, or a .yml path). */
+export const featuresRequestSchema = z
+  .object({
+    kind: z.literal('features'),
+    set: z.string().min(1, 'name a feature set or a .yml file').max(1000),
+    symbols: z.array(symbolSchema).max(1000).optional(),
+    force: z.boolean().optional(),
+  })
+  .strict();
+
 /** Any job request. */
-export const jobRequestSchema = z.discriminatedUnion('kind', [backfillRequestSchema, importRequestSchema, continuousRequestSchema, retentionRequestSchema, materializeRequestSchema]);
+export const jobRequestSchema = z.discriminatedUnion('kind', [backfillRequestSchema, importRequestSchema, continuousRequestSchema, retentionRequestSchema, materializeRequestSchema, featuresRequestSchema]);
 
 export const jobIdSchema = z.object({ jobId: z.string().min(1).max(64) }).strict();
 export const emptySchema = z.object({}).strict();

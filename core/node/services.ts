@@ -22,6 +22,7 @@ import { acquireLock } from './lock';
 import { runtimeVersions } from './versions';
 import { receiveUpload } from './uploads';
 import { layoutKey } from '../common/csv-preview';
+import { featureSetDirs, loadFeatureSet } from './features/feature-sets';
 
 /** What a host passes to build the services. */
 export interface ServiceOptions {
@@ -106,6 +107,12 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
         const unknown = a.kind === 'backfill' && a.source === 'demo' ? a.symbols.filter((s) => !DEMO_SYMBOLS.includes(s)) : [];
         if (a.kind === 'backfill' && unknown.length) {
           throw new ApiError('invalid_argument', `the demo source has no symbol ${unknown.join(', ')}; it offers ${DEMO_SYMBOLS.join(', ')}`, `symbols.${a.symbols.indexOf(unknown[0]!)}`);
+        }
+        // A feature set is checked before its job starts, so a bad set or an unknown symbol is a usage error.
+        if (a.kind === 'features') {
+          const set = loadFeatureSet(a.set, featureSetDirs(home.root, o.resources));
+          const missing = [...(a.symbols?.length ? a.symbols : set.symbols), ...set.features.flatMap((f) => (f.params.symbol ? [f.params.symbol] : []))].find((s) => cat.storedTimeframes(s).length === 0);
+          if (missing) throw new ApiError('invalid_argument', `feature set ${set.name} (${set.file}) refers to symbol ${missing}, which the lake lacks; import or backfill it first`, 'symbols');
         }
         return needJobs().start(a);
       },

@@ -10,6 +10,7 @@ import type { Bars, ContinuousResult, ImportResult, JobInfo } from '../common/ty
 import { createServices, type Services } from '../node/services';
 import { appPaths } from './app-paths';
 import { computeFeaturesCsv } from '../node/features/compute-csv';
+import type { FeatureBuildResult } from '../node/features/silver-build';
 import { featureCatalog } from '../common/features/catalog';
 import { dispatch } from './dispatcher';
 import { startServer } from './http-server';
@@ -49,6 +50,8 @@ commands:
   features list               the feature registry: parameters, outputs, conventions
   features compute --input FILE.csv --features "ibs,rsi(14),macd(12,26,9)" --out OUT.csv
                               compute features on any OHLCV CSV with the app's own kernels
+  features build --set NAME|FILE.yml [--symbols ES,NQ] [--force]
+                              build a feature set's silver files (skips symbols whose bars are unchanged)
   jobs [--all]                recent jobs, or every job
   serve [--port N] [--host 127.0.0.1] [--demo-days N] [--no-seed]
                               serve the app to a browser; seeds the demo lake on first start
@@ -204,7 +207,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         for (const k of ['format', 'symbol', 'tz', 'map', 'calendar'] as const) if (arg[k] === undefined) delete arg[k];
         validate('jobs.start', arg);
         if (arg.tz !== undefined && !isValidZone(arg.tz)) throw new UsageError(`--tz: unknown time zone ${arg.tz}; use an IANA name such as Europe/Zurich`);
-        return runJob(arg, 'import', (job) => {
+        return await runJob(arg, 'import', (job) => {
           const r = job.result as ImportResult;
           if (json) return { accepted: r.accepted, rejected: r.rejected, duplicates: r.duplicates, inputRows: r.inputRows, symbols: r.symbols, runId: r.runId, files: r.files };
           return `${job.summary}\nrun ${r.runId}${r.rejected ? ` — see \`quantdesk rejects --run ${r.runId}\`` : ''}`;
@@ -230,7 +233,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         if (v.symbol === undefined) throw new UsageError('--symbol: required, e.g. --symbol ES');
         const arg = { kind: 'materialize' as const, symbol: v.symbol, timeframe: (v.timeframe ?? '') as '1h' };
         validate('jobs.start', arg);
-        return runJob(arg, 'resample', (job) => (json ? (job.result as object) : job.summary ?? ''));
+        return await runJob(arg, 'resample', (job) => (json ? (job.result as object) : job.summary ?? ''));
       }
       case 'retention': {
         const p = parse(opts, { 'minute-days': { type: 'string' } });
@@ -239,7 +242,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         if (days !== undefined && !/^\d+$/.test(String(days))) throw new UsageError(`--minute-days: expected a whole number of days, got ${String(days)}`);
         const arg = { kind: 'retention' as const, ...(days === undefined ? {} : { minuteDays: Number(days) }) };
         validate('jobs.start', arg, { minuteDays: 'minute-days' });
-        return runJob(arg, 'retention', (job) => (json ? (job.result as object) : job.summary ?? ''));
+        return await runJob(arg, 'retention', (job) => (json ? (job.result as object) : job.summary ?? ''));
       }
       case 'universe': {
         const p = parse(opts, { 'min-price': { type: 'string' }, 'max-price': { type: 'string' }, 'min-avg-volume': { type: 'string' }, 'min-days': { type: 'string' }, 'common-only': { type: 'boolean' } });
@@ -271,7 +274,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         if (v.root === undefined) throw new UsageError('--root: required, e.g. --root ES');
         const arg = { kind: 'continuous' as const, root: v.root, ...(v.threshold === undefined ? {} : { threshold: Number(v.threshold) }) };
         validate('jobs.start', arg);
-        return runJob(arg, 'continuous', (job) => {
+        return await runJob(arg, 'continuous', (job) => {
           const r = job.result as ContinuousResult;
           return json ? r : [job.summary ?? '', ...r.rolls.map((x) => `roll ${x.date}: ${x.from} → ${x.to} (gap ${x.gap})`)].join('\n');
         });
@@ -409,7 +412,18 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           io.out(json ? JSON.stringify(r) : `${r.rows} rows, ${r.columns.length} feature columns → ${r.out}`);
           return 0;
         }
-        throw new UsageError(`features: expected \`features list\` or \`features compute\`, got \`features ${sub ?? ''}\``);
+        if (sub === 'build') {
+          const p = parse(subOpts, { set: { type: 'string' }, symbols: { type: 'string' }, force: { type: 'boolean' } });
+          const v = p.values as { set?: string; symbols?: string; force?: boolean };
+          if (!v.set) throw new UsageError('features build: --set NAME or --set FILE.yml is required');
+          const arg: ArgOf<'jobs.start'> = { kind: 'features', set: v.set, ...(v.symbols ? { symbols: v.symbols.split(',').map((x) => x.trim().toUpperCase()) } : {}), ...(v.force ? { force: true } : {}) };
+          validate('jobs.start', arg);
+          return await runJob(arg, 'feature build', (job) => {
+            const r = job.result as FeatureBuildResult;
+            return json ? r : `${job.summary}\n${r.symbols.map((x) => `${x.symbol}: ${x.status}, ${x.rows.toLocaleString('en-US')} rows`).join('\n')}\n→ lake/${r.dir}`;
+          });
+        }
+        throw new UsageError(`features: expected \`features list\`, \`features compute\` or \`features build\`, got \`features ${sub ?? ''}\``);
       }
       default:
         throw new UsageError(`unknown command ${command}; run quantdesk --help`);

@@ -7,6 +7,9 @@ export const FEATURES: ReadonlyMap<string, FeatureDef> = new Map(
   [ibs, rsi, atr, tr, sma, ema, macd, bbands, adx, roc, stoch, obv, vwap, volpct, hvol, ret, logret, kin, levels, calendar, pair, window, macdday].map((f) => [f.name, f]),
 );
 
+/** Version of the kernels' arithmetic, part of every spec hash: bump it when a kernel's output changes. */
+export const FEATURE_CODE_VERSION = 'features-1';
+
 const KIN_DEFAULT = [1, 3, 5, 10, 20];
 
 /** A spec that cannot be used; the message names the spec and what to change. */

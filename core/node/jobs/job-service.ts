@@ -1,3 +1,4 @@
+import type { FeatureBuildResult } from '../features/silver-build';
 import { randomUUID } from 'node:crypto';
 import { MessageChannel } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
@@ -56,6 +57,14 @@ export type MaterializeRequest = Extract<JobRequest, { kind: 'materialize' }>;
 export interface MaterializeTask extends TaskBase {
   type: 'materialize';
   req: MaterializeRequest;
+}
+
+export type FeaturesRequest = Extract<JobRequest, { kind: 'features' }>;
+
+/** Builds a feature set's silver files. */
+export interface FeaturesTask extends TaskBase {
+  type: 'features';
+  req: FeaturesRequest;
 }
 
 /** What the pool receives for an import: its files, run one after another. */
@@ -188,6 +197,7 @@ export class JobService {
       else if (req.kind === 'import') await this.runImport(id, req, cancel, startedAt);
       else if (req.kind === 'continuous') await this.runContinuous(id, req, cancel);
       else if (req.kind === 'retention') await this.runRetention(id, req, cancel);
+      else if (req.kind === 'features') await this.runFeatures(id, req, cancel);
       else await this.runMaterialize(id, req, cancel);
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
@@ -230,7 +240,7 @@ export class JobService {
   private async runSingleTask<R>(
     id: string,
     cancel: Int32Array,
-    task: Pick<ContinuousTask | RetentionTask | MaterializeTask, 'type' | 'req'>,
+    task: Pick<ContinuousTask | RetentionTask | MaterializeTask | FeaturesTask, 'type' | 'req'>,
     done: (r: R) => { summary: string; changed?: string[] },
   ): Promise<void> {
     const { port1, port2 } = new MessageChannel();
@@ -260,6 +270,13 @@ export class JobService {
 
   private runMaterialize(id: string, req: MaterializeRequest, cancel: Int32Array): Promise<void> {
     return this.runSingleTask<{ path: string; rows: number }>(id, cancel, { type: 'materialize', req }, (r) => ({ summary: `${req.symbol} ${req.timeframe}: ${fmt(r.rows)} bars materialised` }));
+  }
+
+  private runFeatures(id: string, req: FeaturesRequest, cancel: Int32Array): Promise<void> {
+    return this.runSingleTask<FeatureBuildResult>(id, cancel, { type: 'features', req }, (r) => {
+      const built = r.symbols.filter((s) => s.status === 'built');
+      return { summary: `${r.buildId}: ${built.length} built (${fmt(built.reduce((a, s) => a + s.rows, 0))} rows), ${r.symbols.length - built.length} up to date` };
+    });
   }
 
   private taskBase(cancel: Int32Array): Omit<TaskBase, never> {

@@ -1,0 +1,106 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ApiError } from '../../common/errors';
+import { FEATURE_CODE_VERSION, FeatureSpecError, parseFeatureList, splitSpecs, type FeatureInstance } from '../../common/features/registry';
+import { parseLabelList, type LabelInstance } from '../../common/features/labels';
+import { TIMEFRAMES, type Timeframe } from '../../common/timeframes';
+
+const SPEC_ITEM = "expected a spec such as rsi(14); inside [a, b] lists quote specs that hold commas ('macd(12,26,9)') or write one '- spec' per line";
+
+/** Specs as a YAML list, or as one comma-separated string. */
+const specList = z.union([z.string().transform((s) => splitSpecs(s)), z.array(z.string({ error: SPEC_ITEM }))], { error: SPEC_ITEM });
+
+const setSchema = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, 'expected a name of letters, digits, - and _'),
+    description: z.string().optional(),
+    timeframe: z.enum(TIMEFRAMES, { error: `expected one of ${TIMEFRAMES.join(', ')}` }),
+    session: z.enum(['all', 'rth'], { error: 'expected all or rth' }).default('all'),
+    symbols: z.array(z.string().regex(/^[A-Z0-9][A-Z0-9._-]{0,11}$/, 'expected a symbol such as ES')).min(1, 'list at least one symbol'),
+    features: specList.refine((l) => l.length > 0, 'list at least one feature'),
+    labels: specList.default([]),
+  })
+  .strict();
+
+/** A feature set, validated and resolved against the registry. */
+export interface FeatureSet {
+  name: string;
+  description?: string;
+  timeframe: Timeframe;
+  session: 'all' | 'rth';
+  symbols: string[];
+  features: FeatureInstance[];
+  labels: LabelInstance[];
+  /** Where it was read from. */
+  file: string;
+  /** Hash of the definitions, parameters, bar settings and code version: the silver folder name. */
+  hash: string;
+}
+
+/** Folders feature sets are looked up in: the user's (in the home) first, then the app's defaults. */
+export function featureSetDirs(homeRoot: string, resources: string): string[] {
+  return [path.join(homeRoot, 'feature-sets'), path.join(resources, 'feature-sets')];
+}
+
+/** Names of the feature sets available, user sets shadowing defaults of the same name. */
+export function listFeatureSets(dirs: string[]): { name: string; file: string }[] {
+  const seen = new Map<string, string>();
+  for (const d of dirs) {
+    for (const f of fs.existsSync(d) ? fs.readdirSync(d).sort() : []) {
+      const m = /^(.*)\.ya?ml$/.exec(f);
+      if (m && !seen.has(m[1]!)) seen.set(m[1]!, path.join(d, f));
+    }
+  }
+  return [...seen].map(([name, file]) => ({ name, file }));
+}
+
+/** Validates YAML text as a feature set; errors name the file, the field and what to write. */
+export function parseFeatureSet(text: string, file: string): FeatureSet {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (e) {
+    throw new ApiError('invalid_argument', `${file}: not valid YAML (${(e as Error).message.split('\n')[0]})`, 'set');
+  }
+  const r = setSchema.safeParse(doc);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    throw new ApiError('invalid_argument', `${file}: ${issue.path.join('.') || 'document'}: ${issue.message}`, 'set');
+  }
+  const d = r.data;
+  let features: FeatureInstance[];
+  let labels: LabelInstance[];
+  try {
+    features = parseFeatureList(d.features);
+    labels = parseLabelList(d.labels);
+  } catch (e) {
+    if (e instanceof FeatureSpecError) throw new ApiError('invalid_argument', `${file}: ${e.message}`, 'set');
+    throw e;
+  }
+  const spec = {
+    features: features.map((f) => ({ spec: f.spec, outputs: f.outputs, definition: { conventions: f.def.conventions, params: f.def.params, unit: f.def.unit } })),
+    labels: labels.map((l) => ({ spec: l.spec, params: l.params, outputs: l.outputs })),
+    timeframe: d.timeframe,
+    session: d.session,
+    code: FEATURE_CODE_VERSION,
+  };
+  const hash = createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 16);
+  return { name: d.name, description: d.description, timeframe: d.timeframe, session: d.session, symbols: d.symbols, features, labels, file, hash };
+}
+
+/** Loads a set by name (user sets first, then defaults) or from a .yml path. */
+export function loadFeatureSet(nameOrFile: string, dirs: string[]): FeatureSet {
+  const isFile = /\.ya?ml$/i.test(nameOrFile) || nameOrFile.includes('/') || nameOrFile.includes('\\');
+  const file = isFile ? path.resolve(nameOrFile) : listFeatureSets(dirs).find((s) => s.name === nameOrFile)?.file;
+  if (file === undefined) throw new ApiError('invalid_argument', `no feature set named ${nameOrFile}; available: ${listFeatureSets(dirs).map((s) => s.name).join(', ') || 'none'} (or pass a .yml path)`, 'set');
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ApiError('invalid_argument', `${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 'set');
+  }
+  return parseFeatureSet(text, file);
+}

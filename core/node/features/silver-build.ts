@@ -1,0 +1,222 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { createHash, randomUUID } from 'node:crypto';
+import { DateTime } from 'luxon';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { ApiError } from '../../common/errors';
+import { computeFeatures, FEATURE_CODE_VERSION } from '../../common/features/registry';
+import type { FeatureSeries } from '../../common/features/types';
+import type { SessionCalendar } from '../../common/instruments';
+import type { Bars } from '../../common/types';
+import type { Catalog } from '../catalog';
+import type { HomeLayout } from '../home';
+import { calendarFor, isTradingDay, sessionsOverlapping } from '../calendar';
+import { readBars } from '../lake/bar-reader';
+import { appendFloat64Columns, sqlString } from '../lake/duck-columns';
+import { publishFile, writeJsonAtomically } from '../lake/publish';
+import type { FeatureSet } from './feature-sets';
+
+const DAY_MS = 86_400_000;
+
+/** What one symbol's build did. */
+export interface SymbolBuild {
+  symbol: string;
+  status: 'built' | 'up to date';
+  rows: number;
+}
+
+/** Outcome of a feature-set build. */
+export interface FeatureBuildResult {
+  set: string;
+  hash: string;
+  /** Build id, `<set>@<hash>`, as `dataset promote --build` takes it. */
+  buildId: string;
+  /** Lake-relative folder of the build. */
+  dir: string;
+  symbols: SymbolBuild[];
+}
+
+interface InputFile {
+  path: string;
+  rows: number;
+  sha256: string;
+}
+
+interface SymbolManifest {
+  rows: number;
+  file: string;
+  sha256: string;
+  inputs: InputFile[];
+}
+
+interface ColumnStats {
+  nullRate: number;
+  min: number | null;
+  max: number | null;
+  mean: number | null;
+  warmupRows: number;
+}
+
+const sha256 = (file: string): string => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+
+/** The bronze and derived bar files a symbol's series are read from, with checksums. */
+function inputsOf(catalog: Catalog, lakeRoot: string, symbol: string): InputFile[] {
+  return [...catalog.barFiles({ symbol, dataset: 'bars' }), ...catalog.barFiles({ symbol, dataset: 'continuous' })]
+    .map((f) => ({ path: f.path, rows: f.rows, sha256: sha256(path.join(lakeRoot, f.path)) }))
+    .sort((a, b) => a.path.localeCompare(b.path));
+}
+
+/**
+ * Puts each bar in its exchange session (trading date, session open, month-end flag); bars outside
+ * every session, and symbols without a calendar, fall back to UTC days.
+ */
+export function sessionSeries(b: Bars, cal: SessionCalendar | undefined): FeatureSeries & { rthStart: Float64Array; rthEnd: Float64Array } {
+  const n = b.t.length;
+  const day = new Int32Array(n);
+  const sessionStart = new Float64Array(n);
+  const monthEnd = new Uint8Array(n);
+  const rthStart = new Float64Array(n).fill(Number.NEGATIVE_INFINITY);
+  const rthEnd = new Float64Array(n).fill(Number.POSITIVE_INFINITY);
+  const sessions = cal && n > 0 ? sessionsOverlapping(cal, b.t[0]!, b.t[n - 1]! + 1) : [];
+  const lastOfMonth = (d: number): boolean => {
+    let next = d + 1;
+    while (cal ? !isTradingDay(cal, next) : [0, 6].includes(new Date(next * DAY_MS).getUTCDay())) next++;
+    return new Date(next * DAY_MS).getUTCMonth() !== new Date(d * DAY_MS).getUTCMonth();
+  };
+  const monthEndCache = new Map<number, boolean>();
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const t = b.t[i]!;
+    while (k < sessions.length && sessions[k]!.end <= t) k++;
+    const s = sessions[k];
+    if (s && s.start <= t) {
+      day[i] = s.day;
+      sessionStart[i] = s.start;
+      const zone = { zone: cal!.tz };
+      rthStart[i] = DateTime.fromISO(`${s.date}T${cal!.rth.start}`, zone).toMillis();
+      rthEnd[i] = DateTime.fromISO(`${s.date}T${cal!.rth.end}`, zone).toMillis();
+    } else {
+      day[i] = Math.floor(t / DAY_MS);
+      sessionStart[i] = day[i]! * DAY_MS;
+    }
+    let me = monthEndCache.get(day[i]!);
+    if (me === undefined) monthEndCache.set(day[i]!, (me = lastOfMonth(day[i]!)));
+    monthEnd[i] = me ? 1 : 0;
+  }
+  return { t: b.t, o: b.o, h: b.h, l: b.l, c: b.c, v: b.v, day, sessionStart, monthEnd, rthStart, rthEnd };
+}
+
+/**
+ * Keeps the bars inside regular trading hours (daily and weekly bars are kept whole); the session
+ * then opens at the regular open, which anchors VWAP, opening ranges and the session clock.
+ */
+function regularHoursOnly(s: ReturnType<typeof sessionSeries>, timeframe: string): FeatureSeries {
+  if (timeframe === '1d' || timeframe === '1w') return s;
+  const keep: number[] = [];
+  for (let i = 0; i < s.t.length; i++) if (s.t[i]! >= s.rthStart[i]! && s.t[i]! < s.rthEnd[i]!) keep.push(i);
+  const f64 = (a: Float64Array): Float64Array => Float64Array.from(keep, (i) => a[i]!);
+  return { t: f64(s.t), o: f64(s.o), h: f64(s.h), l: f64(s.l), c: f64(s.c), v: f64(s.v), day: Int32Array.from(keep, (i) => s.day[i]!), sessionStart: f64(s.rthStart), monthEnd: Uint8Array.from(keep, (i) => s.monthEnd[i]!) };
+}
+
+/** The partner's last close at or before each bar time (NaN before its first bar). */
+function alignPartner(t: Float64Array, p: Bars): Float64Array {
+  const out = new Float64Array(t.length).fill(Number.NaN);
+  let j = -1;
+  for (let i = 0; i < t.length; i++) {
+    while (j + 1 < p.t.length && p.t[j + 1]! <= t[i]!) j++;
+    if (j >= 0) out[i] = p.c[j]!;
+  }
+  return out;
+}
+
+function columnStats(x: Float64Array): ColumnStats {
+  let nulls = 0;
+  let warmup = 0;
+  let sum = 0;
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  while (warmup < x.length && Number.isNaN(x[warmup]!)) warmup++;
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i]!;
+    if (Number.isNaN(v)) nulls++;
+    else {
+      sum += v;
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+  }
+  const valid = x.length - nulls;
+  return { nullRate: x.length ? nulls / x.length : 0, min: valid ? min : null, max: valid ? max : null, mean: valid ? sum / valid : null, warmupRows: warmup };
+}
+
+/** Writes ts + columns as one Parquet file (zstd; NaN stored as NULL) into the staging folder. */
+async function writeParquet(con: DuckDBConnection, file: string, t: Float64Array, columns: Map<string, Float64Array>): Promise<void> {
+  const names = [...columns.keys()];
+  await con.run(`CREATE OR REPLACE TEMP TABLE feat (${['t', ...names.map((_, i) => `c${i}`)].map((c) => `${c} DOUBLE`).join(', ')})`);
+  const appender = await con.createAppender('feat');
+  appendFloat64Columns(appender, [t, ...columns.values()]);
+  appender.closeSync();
+  const select = names.map((n, i) => `nullif(c${i}, 'nan'::DOUBLE) AS "${n}"`).join(', ');
+  await con.run(`COPY (SELECT epoch_ms(t::BIGINT) AS ts, ${select} FROM feat) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd)`);
+  await con.run('DROP TABLE feat');
+}
+
+/**
+ * Builds a feature set's silver files, one per symbol, under `silver/features/<set>/<hash>/`, with
+ * manifest.json (spec, hash, code version, inputs with checksums, row counts) and validation.json
+ * (per-column statistics). A symbol whose inputs are unchanged since its last build is skipped unless
+ * `force`; one whose inputs changed is rebuilt from its whole history, so the output stays a pure
+ * function of bronze and spec (same inputs, byte-identical files).
+ */
+export async function buildFeatureSet(
+  ctx: { home: HomeLayout; catalog: Catalog; con: DuckDBConnection },
+  set: FeatureSet,
+  opts: { symbols?: string[]; force?: boolean },
+  cancelled: () => boolean,
+  progress: (done: number, total: number, symbol: string) => void,
+): Promise<FeatureBuildResult> {
+  const symbols = opts.symbols?.length ? opts.symbols : set.symbols;
+  const partners = set.features.flatMap((f) => (f.params.symbol ? [f.params.symbol] : []));
+  for (const s of [...symbols, ...partners]) {
+    if (ctx.catalog.storedTimeframes(s).length === 0) throw new ApiError('invalid_argument', `feature set ${set.name} (${set.file}) refers to symbol ${s}, which the lake lacks; import or backfill it first`, 'symbols');
+  }
+  const dir = `silver/features/${set.name}/${set.hash}`;
+  const abs = path.join(ctx.home.lake, dir);
+  const manifestFile = path.join(abs, 'manifest.json');
+  const validationFile = path.join(abs, 'validation.json');
+  const manifest = fs.existsSync(manifestFile) ? (JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as { symbols: Record<string, SymbolManifest> }) : { symbols: {} };
+  const validation = fs.existsSync(validationFile) ? (JSON.parse(fs.readFileSync(validationFile, 'utf8')) as { symbols: Record<string, { rows: number; columns: Record<string, ColumnStats> }> }) : { symbols: {} };
+  const out: SymbolBuild[] = [];
+  for (const [i, symbol] of symbols.entries()) {
+    if (cancelled()) break;
+    progress(i, symbols.length, symbol);
+    const inputs = inputsOf(ctx.catalog, ctx.home.lake, symbol);
+    const prev = manifest.symbols[symbol];
+    if (!opts.force && prev && JSON.stringify(prev.inputs) === JSON.stringify(inputs) && fs.existsSync(path.join(ctx.home.lake, prev.file))) {
+      out.push({ symbol, status: 'up to date', rows: prev.rows });
+      continue;
+    }
+    const bars = await readBars(ctx.con, ctx.catalog, ctx.home.lake, { symbol, timeframe: set.timeframe });
+    const withSessions = sessionSeries(bars, calendarFor(ctx.catalog, symbol));
+    const series: FeatureSeries = set.session === 'rth' ? regularHoursOnly(withSessions, set.timeframe) : withSessions;
+    const partner = set.features.find((f) => f.params.symbol)?.params.symbol;
+    if (partner) series.partner = alignPartner(series.t, await readBars(ctx.con, ctx.catalog, ctx.home.lake, { symbol: partner, timeframe: set.timeframe }));
+    const columns = computeFeatures(series, set.features);
+    for (const l of set.labels) l.def.compute(series, l.params).forEach((col, j) => columns.set(l.outputs[j]!, col));
+    const rel = `${dir}/symbol=${symbol}/part-0.parquet`;
+    const staged = path.join(ctx.home.tmp, `${randomUUID()}.parquet`);
+    await writeParquet(ctx.con, staged, series.t, columns);
+    publishFile(staged, path.join(ctx.home.lake, rel));
+    manifest.symbols[symbol] = { rows: series.t.length, file: rel, sha256: sha256(path.join(ctx.home.lake, rel)), inputs };
+    validation.symbols[symbol] = { rows: series.t.length, columns: Object.fromEntries([...columns].map(([name, col]) => [name, columnStats(col)])) };
+    const spec = { features: set.features.map((f) => f.spec), labels: set.labels.map((l) => l.spec), timeframe: set.timeframe, session: set.session };
+    const columnsOut = [...columns.keys()];
+    writeJsonAtomically(manifestFile, { set: set.name, hash: set.hash, buildId: `${set.name}@${set.hash}`, codeVersion: FEATURE_CODE_VERSION, spec, columns: columnsOut, symbols: sortKeys(manifest.symbols) }, ctx.home.tmp);
+    writeJsonAtomically(validationFile, { set: set.name, hash: set.hash, symbols: sortKeys(validation.symbols) }, ctx.home.tmp);
+    out.push({ symbol, status: 'built', rows: series.t.length });
+  }
+  progress(symbols.length, symbols.length, '');
+  return { set: set.name, hash: set.hash, buildId: `${set.name}@${set.hash}`, dir, symbols: out };
+}
+
+const sortKeys = <T>(o: Record<string, T>): Record<string, T> => Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));

@@ -32,7 +32,8 @@ describe('feature-set builds into silver', () => {
   };
 
   beforeAll(async () => {
-    [a, b] = await Promise.all(homes.map((h) => openServices(h)));
+    a = await openServices(homes[0]!);
+    b = await openServices(homes[1]!);
     for (const h of homes) {
       fs.mkdirSync(path.join(h, 'feature-sets'), { recursive: true });
       fs.writeFileSync(path.join(h, 'feature-sets', 'small.yml'), SET);

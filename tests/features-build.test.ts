@@ -23,6 +23,14 @@ describe('feature-set builds into silver', () => {
   const homes = [tempDir('qd-fb-a-'), tempDir('qd-fb-b-')];
   let a: Services;
   let b: Services;
+  /** Every file of a build is byte-identical in both homes. */
+  const expectSameFiles = (rel: string): void => {
+    const list = (root: string): string[] => (fs.readdirSync(path.join(root, 'lake', rel), { recursive: true }) as string[]).filter((f) => f.endsWith('.parquet')).sort();
+    const files = list(homes[0]!);
+    expect(list(homes[1]!)).toEqual(files);
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) expect(fs.readFileSync(path.join(homes[1]!, 'lake', rel, f)).equals(fs.readFileSync(path.join(homes[0]!, 'lake', rel, f))), f).toBe(true);
+  };
   const build = async (s: Services, extra: Record<string, unknown> = {}): Promise<FeatureBuildResult> => {
     const { jobId } = await call(s, 'jobs.start', { kind: 'features', set: 'small', ...extra });
     await s.idle();
@@ -38,7 +46,7 @@ describe('feature-set builds into silver', () => {
       fs.mkdirSync(path.join(h, 'feature-sets'), { recursive: true });
       fs.writeFileSync(path.join(h, 'feature-sets', 'small.yml'), SET);
     }
-    for (const s of [a, b]) await backfill(s, ['ES', 'NQ'], '2024-03-01', '2024-03-20');
+    for (const s of [a, b]) await backfill(s, ['ES', 'NQ'], '2024-02-20', '2024-03-10');
   });
   afterAll(async () => {
     await a?.close();
@@ -53,6 +61,7 @@ describe('feature-set builds into silver', () => {
     expect(manifest).toMatchObject({ set: 'small', hash: r.hash, codeVersion: expect.any(String), spec: { timeframe: '15m', session: 'rth', labels: ['b1', 'tb(0.002,0.002,8)'] } });
     expect(manifest.columns).toContain('pair_NQ_20_z');
     expect(manifest.symbols.ES.inputs.length).toBeGreaterThan(0);
+    expect(Object.keys(manifest.symbols.ES.months)).toEqual(['2024-02', '2024-03']);
     expect(manifest.symbols.ES.inputs[0].sha256).toMatch(/^[0-9a-f]{64}$/);
     // Regular hours only: 09:30–16:00 New York is 26 fifteen-minute bars a day.
     const sessions = r.symbols[0]!.rows / 26;
@@ -62,21 +71,27 @@ describe('feature-set builds into silver', () => {
     expect(validation.symbols.ES.columns.calendar_first15.max).toBe(1);
     const rb = await build(b);
     expect(rb.hash).toBe(r.hash);
-    for (const sym of ['ES', 'NQ']) {
-      const rel = `${r.dir}/symbol=${sym}/part-0.parquet`;
-      expect(fs.readFileSync(path.join(homes[1]!, 'lake', rel)).equals(fs.readFileSync(path.join(homes[0]!, 'lake', rel)))).toBe(true);
-    }
-    const q = await call(a, 'lake.sql', { query: `SELECT count(*) AS n, count(rsi_14) AS rsi, min(calendar_minutes_since_open) AS m FROM read_parquet('${path.join(dir, 'symbol=ES', 'part-0.parquet')}')` });
+    expectSameFiles(r.dir);
+    const q = await call(a, 'lake.sql', { query: `SELECT count(*) AS n, count(rsi_14) AS rsi, min(calendar_minutes_since_open) AS m FROM read_parquet('${path.join(dir, 'symbol=ES', '*', 'part-0.parquet')}')` });
     expect(q.rows[0]).toEqual([r.symbols[0]!.rows, r.symbols[0]!.rows - 14, 0]);
   });
 
-  it('skips symbols whose bars are unchanged, rebuilds the ones that gained bars, and rebuilds all with force', async () => {
+  it('skips unchanged symbols, appends what bronze gained (only changed months rewritten), and rebuilds all with force', async () => {
     const again = await build(a);
     expect(again.symbols.map((x) => x.status)).toEqual(['up to date', 'up to date']);
-    await backfill(a, ['ES'], '2024-03-21', '2024-03-28');
+    const dir = path.join(homes[0]!, 'lake', again.dir, 'symbol=ES');
+    const feb = fs.statSync(path.join(dir, 'month=2024-02', 'part-0.parquet'));
+    await backfill(a, ['ES'], '2024-03-11', '2024-04-05');
     const grown = await build(a);
-    expect(grown.symbols.map((x) => x.status)).toEqual(['built', 'up to date']);
+    expect(grown.symbols.map((x) => [x.status, x.monthsWritten, x.monthsKept])).toEqual([['built', 2, 1], ['up to date', 0, 2]]);
     expect(grown.symbols[0]!.rows).toBeGreaterThan(again.symbols[0]!.rows);
+    const febAfter = fs.statSync(path.join(dir, 'month=2024-02', 'part-0.parquet'));
+    expect([febAfter.ino, febAfter.mtimeMs]).toEqual([feb.ino, feb.mtimeMs]);
+    // The appended build equals a full build of the same bronze elsewhere.
+    await backfill(b, ['ES'], '2024-03-11', '2024-04-05');
+    const full = await build(b, { force: true });
+    expect(full.symbols.map((x) => x.monthsWritten)).toEqual([3, 2]);
+    expectSameFiles(full.dir);
     const forced = await build(a, { force: true });
     expect(forced.symbols.map((x) => x.status)).toEqual(['built', 'built']);
   });

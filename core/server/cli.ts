@@ -420,7 +420,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           validate('jobs.start', arg);
           return await runJob(arg, 'feature build', (job) => {
             const r = job.result as FeatureBuildResult;
-            return json ? r : `${job.summary}\n${r.symbols.map((x) => `${x.symbol}: ${x.status}, ${x.rows.toLocaleString('en-US')} rows`).join('\n')}\n→ lake/${r.dir}`;
+            return json ? r : `${job.summary}\n${r.symbols.map((x) => `${x.symbol}: ${x.status}, ${x.rows.toLocaleString('en-US')} rows (${x.monthsWritten} month files written, ${x.monthsKept} kept)`).join('\n')}\n→ lake/${r.dir}`;
           });
         }
         throw new UsageError(`features: expected \`features list\`, \`features compute\` or \`features build\`, got \`features ${sub ?? ''}\``);

@@ -13,6 +13,7 @@ import type { HomeLayout } from '../home';
 import { calendarFor, isTradingDay, sessionsOverlapping } from '../calendar';
 import { readBars } from '../lake/bar-reader';
 import { appendFloat64Columns, sqlString } from '../lake/duck-columns';
+import { monthBounds, monthOf } from '../lake/bar-store';
 import { publishFile, writeJsonAtomically } from '../lake/publish';
 import type { FeatureSet } from './feature-sets';
 
@@ -23,6 +24,10 @@ export interface SymbolBuild {
   symbol: string;
   status: 'built' | 'up to date';
   rows: number;
+  /** Month files written by this build (new months, and months whose values changed). */
+  monthsWritten: number;
+  /** Month files left as they were. */
+  monthsKept: number;
 }
 
 /** Outcome of a feature-set build. */
@@ -42,11 +47,19 @@ interface InputFile {
   sha256: string;
 }
 
+interface MonthFile {
+  file: string;
+  rows: number;
+  /** Checksum of the Parquet file. */
+  sha256: string;
+  /** Checksum of the month's values, which decides whether the file must be rewritten. */
+  dataHash: string;
+}
+
 interface SymbolManifest {
   rows: number;
-  file: string;
-  sha256: string;
   inputs: InputFile[];
+  months: Record<string, MonthFile>;
 }
 
 interface ColumnStats {
@@ -149,6 +162,44 @@ function columnStats(x: Float64Array): ColumnStats {
   return { nullRate: x.length ? nulls / x.length : 0, min: valid ? min : null, max: valid ? max : null, mean: valid ? sum / valid : null, warmupRows: warmup };
 }
 
+/**
+ * Writes a symbol's rows as one Parquet file per UTC month, rewriting only months whose values differ
+ * from the last build (new bars change the last month and add new ones; labels near the old end
+ * change too), and removing months that no longer exist.
+ */
+async function writeMonths(
+  ctx: { home: HomeLayout; con: DuckDBConnection },
+  symbolDir: string,
+  t: Float64Array,
+  columns: Map<string, Float64Array>,
+  previous: Record<string, MonthFile>,
+): Promise<Record<string, MonthFile & { written: boolean }>> {
+  const out: Record<string, MonthFile & { written: boolean }> = {};
+  for (let start = 0; start < t.length; ) {
+    const month = monthOf(t[start]!);
+    const end = monthBounds(month)[1];
+    let stop = start;
+    while (stop < t.length && t[stop]! < end) stop++;
+    const slice = new Map([...columns].map(([k, v]) => [k, v.subarray(start, stop)]));
+    const times = t.subarray(start, stop);
+    const h = createHash('sha256');
+    for (const a of [times, ...slice.values()]) h.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+    const dataHash = h.digest('hex');
+    const rel = `${symbolDir}/month=${month}/part-0.parquet`;
+    const before = previous[month];
+    if (before && before.dataHash === dataHash && fs.existsSync(path.join(ctx.home.lake, rel))) out[month] = { ...before, written: false };
+    else {
+      const staged = path.join(ctx.home.tmp, `${randomUUID()}.parquet`);
+      await writeParquet(ctx.con, staged, times, slice);
+      publishFile(staged, path.join(ctx.home.lake, rel));
+      out[month] = { file: rel, rows: stop - start, sha256: sha256(path.join(ctx.home.lake, rel)), dataHash, written: true };
+    }
+    start = stop;
+  }
+  for (const [month, m] of Object.entries(previous)) if (!out[month]) fs.rmSync(path.dirname(path.join(ctx.home.lake, m.file)), { recursive: true, force: true });
+  return out;
+}
+
 /** Writes ts + columns as one Parquet file (zstd; NaN stored as NULL) into the staging folder. */
 async function writeParquet(con: DuckDBConnection, file: string, t: Float64Array, columns: Map<string, Float64Array>): Promise<void> {
   const names = [...columns.keys()];
@@ -162,11 +213,12 @@ async function writeParquet(con: DuckDBConnection, file: string, t: Float64Array
 }
 
 /**
- * Builds a feature set's silver files, one per symbol, under `silver/features/<set>/<hash>/`, with
+ * Builds a feature set's silver files under `silver/features/<set>/<hash>/symbol=S/month=M/`, with
  * manifest.json (spec, hash, code version, inputs with checksums, row counts) and validation.json
  * (per-column statistics). A symbol whose inputs are unchanged since its last build is skipped unless
- * `force`; one whose inputs changed is rebuilt from its whole history, so the output stays a pure
- * function of bronze and spec (same inputs, byte-identical files).
+ * `force`. When its inputs changed, its features are computed over its whole history (warm-up needs
+ * it) but only months whose values changed are written, so a build appends what bronze gained and
+ * the files stay a pure function of bronze and spec (same inputs, byte-identical files).
  */
 export async function buildFeatureSet(
   ctx: { home: HomeLayout; catalog: Catalog; con: DuckDBConnection },
@@ -192,8 +244,8 @@ export async function buildFeatureSet(
     progress(i, symbols.length, symbol);
     const inputs = inputsOf(ctx.catalog, ctx.home.lake, symbol);
     const prev = manifest.symbols[symbol];
-    if (!opts.force && prev && JSON.stringify(prev.inputs) === JSON.stringify(inputs) && fs.existsSync(path.join(ctx.home.lake, prev.file))) {
-      out.push({ symbol, status: 'up to date', rows: prev.rows });
+    if (!opts.force && prev && JSON.stringify(prev.inputs) === JSON.stringify(inputs) && Object.values(prev.months).every((m) => fs.existsSync(path.join(ctx.home.lake, m.file)))) {
+      out.push({ symbol, status: 'up to date', rows: prev.rows, monthsWritten: 0, monthsKept: Object.keys(prev.months).length });
       continue;
     }
     const bars = await readBars(ctx.con, ctx.catalog, ctx.home.lake, { symbol, timeframe: set.timeframe });
@@ -201,19 +253,17 @@ export async function buildFeatureSet(
     const series: FeatureSeries = set.session === 'rth' ? regularHoursOnly(withSessions, set.timeframe) : withSessions;
     const partner = set.features.find((f) => f.params.symbol)?.params.symbol;
     if (partner) series.partner = alignPartner(series.t, await readBars(ctx.con, ctx.catalog, ctx.home.lake, { symbol: partner, timeframe: set.timeframe }));
-    const columns = computeFeatures(series, set.features);
+    const columns = new Map([['close', series.c] as [string, Float64Array], ...computeFeatures(series, set.features)]);
     for (const l of set.labels) l.def.compute(series, l.params).forEach((col, j) => columns.set(l.outputs[j]!, col));
-    const rel = `${dir}/symbol=${symbol}/part-0.parquet`;
-    const staged = path.join(ctx.home.tmp, `${randomUUID()}.parquet`);
-    await writeParquet(ctx.con, staged, series.t, columns);
-    publishFile(staged, path.join(ctx.home.lake, rel));
-    manifest.symbols[symbol] = { rows: series.t.length, file: rel, sha256: sha256(path.join(ctx.home.lake, rel)), inputs };
+    const months = await writeMonths(ctx, `${dir}/symbol=${symbol}`, series.t, columns, opts.force ? {} : (prev?.months ?? {}));
+    const written = Object.values(months).filter((m) => m.written).length;
+    manifest.symbols[symbol] = { rows: series.t.length, inputs, months: Object.fromEntries(Object.entries(months).map(([m, { written: _w, ...rest }]) => [m, rest])) };
     validation.symbols[symbol] = { rows: series.t.length, columns: Object.fromEntries([...columns].map(([name, col]) => [name, columnStats(col)])) };
     const spec = { features: set.features.map((f) => f.spec), labels: set.labels.map((l) => l.spec), timeframe: set.timeframe, session: set.session };
     const columnsOut = [...columns.keys()];
     writeJsonAtomically(manifestFile, { set: set.name, hash: set.hash, buildId: `${set.name}@${set.hash}`, codeVersion: FEATURE_CODE_VERSION, spec, columns: columnsOut, symbols: sortKeys(manifest.symbols) }, ctx.home.tmp);
     writeJsonAtomically(validationFile, { set: set.name, hash: set.hash, symbols: sortKeys(validation.symbols) }, ctx.home.tmp);
-    out.push({ symbol, status: 'built', rows: series.t.length });
+    out.push({ symbol, status: 'built', rows: series.t.length, monthsWritten: written, monthsKept: Object.keys(months).length - written });
   }
   progress(symbols.length, symbols.length, '');
   return { set: set.name, hash: set.hash, buildId: `${set.name}@${set.hash}`, dir, symbols: out };

@@ -2,7 +2,8 @@ import path from 'node:path';
 import type { MessagePort } from 'node:worker_threads';
 import type { ContinuousResult, ImportResult, RetentionResult } from '../core/common/types';
 import { backfillSymbol, type BackfillSymbolResult } from '../core/node/jobs/backfill';
-import type { BackfillTask, ContinuousTask, FeaturesTask, ImportTask, MaterializeTask, RetentionTask } from '../core/node/jobs/job-service';
+import type { BackfillTask, ContinuousTask, FeaturesTask, IcTask, ImportTask, MaterializeTask, PromoteTask, RetentionTask } from '../core/node/jobs/job-service';
+import { icReport, promoteDataset, readBuild, type IcReport, type PromoteResult } from '../core/node/features/analysis';
 import { buildFeatureSet, type FeatureBuildResult } from '../core/node/features/silver-build';
 import { featureSetDirs, loadFeatureSet } from '../core/node/features/feature-sets';
 import { materializeSeries } from '../core/node/lake/materialize';
@@ -13,8 +14,8 @@ import { runImport } from '../core/node/ingest/import-run';
 
 /** Pool entry point: runs one task, streaming progress to `port`, stopping when `cancel[0]` is set. */
 export default async function run(
-  task: (BackfillTask | ImportTask | ContinuousTask | RetentionTask | MaterializeTask | FeaturesTask) & { port: MessagePort },
-): Promise<BackfillSymbolResult | ImportResult | ContinuousResult | RetentionResult | FeatureBuildResult | { path: string; rows: number }> {
+  task: (BackfillTask | ImportTask | ContinuousTask | RetentionTask | MaterializeTask | FeaturesTask | PromoteTask | IcTask) & { port: MessagePort },
+): Promise<BackfillSymbolResult | ImportResult | ContinuousResult | RetentionResult | FeatureBuildResult | PromoteResult | IcReport | { path: string; rows: number }> {
   const ctx = await workerContext(task.homeDir, task.migrations, task.sqliteBinding);
   const flag = new Int32Array(task.cancel);
   const cancelled = (): boolean => Atomics.load(flag, 0) === 1;
@@ -26,6 +27,11 @@ export default async function run(
     if (task.type === 'features') {
       const set = loadFeatureSet(task.req.set, featureSetDirs(ctx.home.root, path.dirname(task.migrations)));
       return await buildFeatureSet(ctx, set, task.req, cancelled, (done, total, symbol) => report({ done, total, symbol }));
+    }
+    if (task.type === 'promote') return await promoteDataset(ctx, task.req.build, task.req.filters ?? []);
+    if (task.type === 'ic') {
+      const set = loadFeatureSet(task.req.set, featureSetDirs(ctx.home.root, path.dirname(task.migrations)));
+      return await icReport(ctx, readBuild(ctx.home.lake, `${set.name}@${set.hash}`), task.req.horizons);
     }
     if (task.type === 'materialize') return await materializeSeries(ctx, task.req.symbol, task.req.timeframe);
     return await backfillSymbol(ctx, task.req, report, cancelled);

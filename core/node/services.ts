@@ -23,6 +23,7 @@ import { runtimeVersions } from './versions';
 import { receiveUpload } from './uploads';
 import { layoutKey } from '../common/csv-preview';
 import { featureSetDirs, loadFeatureSet } from './features/feature-sets';
+import { readBuild } from './features/analysis';
 
 /** What a host passes to build the services. */
 export interface ServiceOptions {
@@ -113,6 +114,11 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
           const set = loadFeatureSet(a.set, featureSetDirs(home.root, o.resources));
           const missing = [...(a.symbols?.length ? a.symbols : set.symbols), ...set.features.flatMap((f) => (f.params.symbol ? [f.params.symbol] : []))].find((s) => cat.storedTimeframes(s).length === 0);
           if (missing) throw new ApiError('invalid_argument', `feature set ${set.name} (${set.file}) refers to symbol ${missing}, which the lake lacks; import or backfill it first`, 'symbols');
+        }
+        if (a.kind === 'promote') readBuild(home.lake, a.build);
+        if (a.kind === 'ic') {
+          const set = loadFeatureSet(a.set, featureSetDirs(home.root, o.resources));
+          readBuild(home.lake, `${set.name}@${set.hash}`);
         }
         return needJobs().start(a);
       },

@@ -11,6 +11,7 @@ import { createServices, type Services } from '../node/services';
 import { appPaths } from './app-paths';
 import { computeFeaturesCsv } from '../node/features/compute-csv';
 import type { FeatureBuildResult } from '../node/features/silver-build';
+import type { IcReport, PromoteResult } from '../node/features/analysis';
 import { featureCatalog } from '../common/features/catalog';
 import { dispatch } from './dispatcher';
 import { startServer } from './http-server';
@@ -52,6 +53,10 @@ commands:
                               compute features on any OHLCV CSV with the app's own kernels
   features build --set NAME|FILE.yml [--symbols ES,NQ] [--force]
                               build a feature set's silver files (skips symbols whose bars are unchanged)
+  dataset promote --build SET@HASH [--filter rth|complete|from=D|to=D]...
+                              promote a silver build to a versioned gold training dataset
+  ic --set NAME [--horizons 1,5,20]
+                              information coefficients of a set's features against forward returns
   jobs [--all]                recent jobs, or every job
   serve [--port N] [--host 127.0.0.1] [--demo-days N] [--no-seed]
                               serve the app to a browser; seeds the demo lake on first start
@@ -394,6 +399,33 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         await server.close();
         await s.close();
         return 0;
+      }
+      case 'dataset': {
+        const [sub, ...subOpts] = opts;
+        if (sub !== 'promote') throw new UsageError(`dataset: expected \`dataset promote\`, got \`dataset ${sub ?? ''}\``);
+        const p = parse(subOpts, { build: { type: 'string' }, filter: { type: 'string', multiple: true } });
+        const v = p.values as { build?: string; filter?: string[] };
+        if (!v.build) throw new UsageError('dataset promote: --build <set>@<hash> is required (features build prints it)');
+        const arg: ArgOf<'jobs.start'> = { kind: 'promote', build: v.build, filters: (v.filter ?? []).flatMap((f) => f.split(',')).map((f) => f.trim()) };
+        validate('jobs.start', arg, { filters: 'filter' });
+        return await runJob(arg, 'promotion', (job) => {
+          const r = job.result as PromoteResult;
+          return json ? r : `${job.summary}\n→ lake/${r.dir}\n${Object.entries(r.labelBalance).map(([l, b]) => `${l}: ${Object.entries(b).map(([k, n]) => `${k} ${n}`).join(', ')}`).join('\n')}`;
+        });
+      }
+      case 'ic': {
+        const p = parse(opts, { set: { type: 'string' }, horizons: { type: 'string' } });
+        const v = p.values as { set?: string; horizons?: string };
+        if (!v.set) throw new UsageError('ic: --set NAME is required');
+        const horizons = (v.horizons ?? '1,5,20').split(',').map((h) => h.trim());
+        if (horizons.some((h) => !/^\d+$/.test(h))) throw new UsageError(`--horizons: expected whole numbers of bars such as 1,5,20, got ${v.horizons}`);
+        const arg: ArgOf<'jobs.start'> = { kind: 'ic', set: v.set, horizons: horizons.map(Number) };
+        validate('jobs.start', arg);
+        return await runJob(arg, 'IC analysis', (job) => {
+          const r = job.result as IcReport;
+          const f = (x: number, d = 4): string => (Number.isFinite(x) ? x.toFixed(d) : '–');
+          return json ? r : table([['feature', 'h', 'IC', 'rank IC', 't', 'ICIR', 'Q5−Q1', 'periods'], ...r.stats.map((s) => [s.feature, String(s.horizon), f(s.ic), f(s.rankIc), f(s.tStat, 2), f(s.icir, 3), f(s.spread, 6), String(s.periods)])]);
+        });
       }
       case 'features': {
         const [sub, ...subOpts] = opts;

@@ -244,7 +244,7 @@ export async function buildFeatureSet(
     progress(i, symbols.length, symbol);
     const inputs = inputsOf(ctx.catalog, ctx.home.lake, symbol);
     const prev = manifest.symbols[symbol];
-    if (!opts.force && prev && JSON.stringify(prev.inputs) === JSON.stringify(inputs) && Object.values(prev.months).every((m) => fs.existsSync(path.join(ctx.home.lake, m.file)))) {
+    if (!opts.force && prev?.months && JSON.stringify(prev.inputs) === JSON.stringify(inputs) && Object.values(prev.months).every((m) => fs.existsSync(path.join(ctx.home.lake, m.file)))) {
       out.push({ symbol, status: 'up to date', rows: prev.rows, monthsWritten: 0, monthsKept: Object.keys(prev.months).length });
       continue;
     }

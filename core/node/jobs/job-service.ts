@@ -1,4 +1,5 @@
 import type { FeatureBuildResult } from '../features/silver-build';
+import type { IcReport, PromoteResult } from '../features/analysis';
 import { randomUUID } from 'node:crypto';
 import { MessageChannel } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
@@ -65,6 +66,21 @@ export type FeaturesRequest = Extract<JobRequest, { kind: 'features' }>;
 export interface FeaturesTask extends TaskBase {
   type: 'features';
   req: FeaturesRequest;
+}
+
+export type PromoteRequest = Extract<JobRequest, { kind: 'promote' }>;
+export type IcRequest = Extract<JobRequest, { kind: 'ic' }>;
+
+/** Promotes a build to a gold dataset. */
+export interface PromoteTask extends TaskBase {
+  type: 'promote';
+  req: PromoteRequest;
+}
+
+/** Runs an IC analysis. */
+export interface IcTask extends TaskBase {
+  type: 'ic';
+  req: IcRequest;
 }
 
 /** What the pool receives for an import: its files, run one after another. */
@@ -198,6 +214,10 @@ export class JobService {
       else if (req.kind === 'continuous') await this.runContinuous(id, req, cancel);
       else if (req.kind === 'retention') await this.runRetention(id, req, cancel);
       else if (req.kind === 'features') await this.runFeatures(id, req, cancel);
+      else if (req.kind === 'promote')
+        await this.runSingleTask<PromoteResult>(id, cancel, { type: 'promote', req }, (r) => ({ summary: `${r.name} v${r.version}: ${fmt(r.rows)} rows from ${r.source}` }));
+      else if (req.kind === 'ic')
+        await this.runSingleTask<IcReport>(id, cancel, { type: 'ic', req }, (r) => ({ summary: `${r.buildId}: IC of ${r.stats.length / r.horizons.length} features over horizons ${r.horizons.join(', ')}` }));
       else await this.runMaterialize(id, req, cancel);
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
@@ -240,7 +260,7 @@ export class JobService {
   private async runSingleTask<R>(
     id: string,
     cancel: Int32Array,
-    task: Pick<ContinuousTask | RetentionTask | MaterializeTask | FeaturesTask, 'type' | 'req'>,
+    task: Pick<ContinuousTask | RetentionTask | MaterializeTask | FeaturesTask | PromoteTask | IcTask, 'type' | 'req'>,
     done: (r: R) => { summary: string; changed?: string[] },
   ): Promise<void> {
     const { port1, port2 } = new MessageChannel();

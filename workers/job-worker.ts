@@ -4,7 +4,7 @@ import type { ContinuousResult, ImportResult, RetentionResult } from '../core/co
 import { backfillSymbol, type BackfillSymbolResult } from '../core/node/jobs/backfill';
 import type { BackfillTask, ContinuousTask, FeaturesTask, IcTask, ImportTask, MaterializeTask, PromoteTask, RetentionTask } from '../core/node/jobs/job-service';
 import { icReport, promoteDataset, readBuild, type IcReport, type PromoteResult } from '../core/node/features/analysis';
-import { buildFeatureSet, type FeatureBuildResult } from '../core/node/features/silver-build';
+import { buildSymbol, type SymbolOutcome } from '../core/node/features/silver-build';
 import { featureSetDirs, loadFeatureSet } from '../core/node/features/feature-sets';
 import { materializeSeries } from '../core/node/lake/materialize';
 import { applyRetention } from '../core/node/lake/retention';
@@ -15,7 +15,7 @@ import { runImport } from '../core/node/ingest/import-run';
 /** Pool entry point: runs one task, streaming progress to `port`, stopping when `cancel[0]` is set. */
 export default async function run(
   task: (BackfillTask | ImportTask | ContinuousTask | RetentionTask | MaterializeTask | FeaturesTask | PromoteTask | IcTask) & { port: MessagePort },
-): Promise<BackfillSymbolResult | ImportResult | ContinuousResult | RetentionResult | FeatureBuildResult | PromoteResult | IcReport | { path: string; rows: number }> {
+): Promise<BackfillSymbolResult | ImportResult | ContinuousResult | RetentionResult | SymbolOutcome | PromoteResult | IcReport | { path: string; rows: number }> {
   const ctx = await workerContext(task.homeDir, task.migrations, task.sqliteBinding);
   const flag = new Int32Array(task.cancel);
   const cancelled = (): boolean => Atomics.load(flag, 0) === 1;
@@ -26,7 +26,7 @@ export default async function run(
     if (task.type === 'retention') return await applyRetention(ctx, task.req.minuteDays ?? 90);
     if (task.type === 'features') {
       const set = loadFeatureSet(task.req.set, featureSetDirs(ctx.home.root, path.dirname(task.migrations)));
-      return await buildFeatureSet(ctx, set, task.req, cancelled, (done, total, symbol) => report({ done, total, symbol }));
+      return await buildSymbol(ctx, set, task.symbol, task.req.force === true);
     }
     if (task.type === 'promote') return await promoteDataset(ctx, task.req.build, task.req.filters ?? []);
     if (task.type === 'ic') {

@@ -62,6 +62,11 @@ interface SymbolManifest {
   months: Record<string, MonthFile>;
 }
 
+interface SymbolValidation {
+  rows: number;
+  columns: Record<string, ColumnStats>;
+}
+
 interface ColumnStats {
   nullRate: number;
   min: number | null;
@@ -212,61 +217,74 @@ async function writeParquet(con: DuckDBConnection, file: string, t: Float64Array
   await con.run('DROP TABLE feat');
 }
 
+/** One symbol's build, as a worker returns it; `recordSymbolBuild` files it in the manifest. */
+export interface SymbolOutcome {
+  build: SymbolBuild;
+  /** Absent when the symbol was up to date. */
+  record?: { manifest: SymbolManifest; validation: SymbolValidation; columns: string[] };
+}
+
+/** Lake-relative folder of a set's build. */
+export const buildDir = (set: FeatureSet): string => `silver/features/${set.name}/${set.hash}`;
+
+function readJson<T>(file: string, empty: T): T {
+  return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as T) : empty;
+}
+
 /**
- * Builds a feature set's silver files under `silver/features/<set>/<hash>/symbol=S/month=M/`, with
- * manifest.json (spec, hash, code version, inputs with checksums, row counts) and validation.json
- * (per-column statistics). A symbol whose inputs are unchanged since its last build is skipped unless
- * `force`. When its inputs changed, its features are computed over its whole history (warm-up needs
- * it) but only months whose values changed are written, so a build appends what bronze gained and
- * the files stay a pure function of bronze and spec (same inputs, byte-identical files).
+ * Builds one symbol of a feature set under `silver/features/<set>/<hash>/symbol=S/month=M/`. A symbol
+ * whose inputs are unchanged since its last build is skipped unless `force`. Otherwise its features
+ * are computed over its whole history (warm-up needs it) but only months whose values changed are
+ * written, so a build appends what bronze gained and the files stay a pure function of bronze and
+ * spec (same inputs, byte-identical files).
  */
-export async function buildFeatureSet(
-  ctx: { home: HomeLayout; catalog: Catalog; con: DuckDBConnection },
-  set: FeatureSet,
-  opts: { symbols?: string[]; force?: boolean },
-  cancelled: () => boolean,
-  progress: (done: number, total: number, symbol: string) => void,
-): Promise<FeatureBuildResult> {
-  const symbols = opts.symbols?.length ? opts.symbols : set.symbols;
-  const partners = set.features.flatMap((f) => (f.params.symbol ? [f.params.symbol] : []));
-  for (const s of [...symbols, ...partners]) {
+export async function buildSymbol(ctx: { home: HomeLayout; catalog: Catalog; con: DuckDBConnection }, set: FeatureSet, symbol: string, force: boolean): Promise<SymbolOutcome> {
+  for (const s of [symbol, ...set.features.flatMap((f) => (f.params.symbol ? [f.params.symbol] : []))]) {
     if (ctx.catalog.storedTimeframes(s).length === 0) throw new ApiError('invalid_argument', `feature set ${set.name} (${set.file}) refers to symbol ${s}, which the lake lacks; import or backfill it first`, 'symbols');
   }
-  const dir = `silver/features/${set.name}/${set.hash}`;
-  const abs = path.join(ctx.home.lake, dir);
+  const dir = buildDir(set);
+  const inputs = inputsOf(ctx.catalog, ctx.home.lake, symbol);
+  const prev = readJson<{ symbols: Record<string, SymbolManifest> }>(path.join(ctx.home.lake, dir, 'manifest.json'), { symbols: {} }).symbols[symbol];
+  if (!force && prev?.months && JSON.stringify(prev.inputs) === JSON.stringify(inputs) && Object.values(prev.months).every((m) => fs.existsSync(path.join(ctx.home.lake, m.file)))) {
+    return { build: { symbol, status: 'up to date', rows: prev.rows, monthsWritten: 0, monthsKept: Object.keys(prev.months).length } };
+  }
+  const bars = await readBars(ctx.con, ctx.catalog, ctx.home.lake, { symbol, timeframe: set.timeframe });
+  const withSessions = sessionSeries(bars, calendarFor(ctx.catalog, symbol));
+  const series: FeatureSeries = set.session === 'rth' ? regularHoursOnly(withSessions, set.timeframe) : withSessions;
+  const partner = set.features.find((f) => f.params.symbol)?.params.symbol;
+  if (partner) series.partner = alignPartner(series.t, await readBars(ctx.con, ctx.catalog, ctx.home.lake, { symbol: partner, timeframe: set.timeframe }));
+  const columns = new Map([['close', series.c] as [string, Float64Array], ...computeFeatures(series, set.features)]);
+  for (const l of set.labels) l.def.compute(series, l.params).forEach((col, j) => columns.set(l.outputs[j]!, col));
+  const months = await writeMonths(ctx, `${dir}/symbol=${symbol}`, series.t, columns, force ? {} : (prev?.months ?? {}));
+  const written = Object.values(months).filter((m) => m.written).length;
+  return {
+    build: { symbol, status: 'built', rows: series.t.length, monthsWritten: written, monthsKept: Object.keys(months).length - written },
+    record: {
+      manifest: { rows: series.t.length, inputs, months: Object.fromEntries(Object.entries(months).map(([m, { written: _w, ...rest }]) => [m, rest])) },
+      validation: { rows: series.t.length, columns: Object.fromEntries([...columns].map(([name, col]) => [name, columnStats(col)])) },
+      columns: [...columns.keys()],
+    },
+  };
+}
+
+/**
+ * Files a symbol's build in the set's manifest.json (spec, hash, code version, inputs with checksums,
+ * month files, row counts) and validation.json (per-column statistics). One writer (the job's
+ * thread) does this for every symbol, so concurrent symbol builds never lose each other's entries.
+ */
+export function recordSymbolBuild(home: HomeLayout, set: FeatureSet, outcome: SymbolOutcome): void {
+  const r = outcome.record;
+  if (!r) return;
+  const abs = path.join(home.lake, buildDir(set));
   const manifestFile = path.join(abs, 'manifest.json');
   const validationFile = path.join(abs, 'validation.json');
-  const manifest = fs.existsSync(manifestFile) ? (JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as { symbols: Record<string, SymbolManifest> }) : { symbols: {} };
-  const validation = fs.existsSync(validationFile) ? (JSON.parse(fs.readFileSync(validationFile, 'utf8')) as { symbols: Record<string, { rows: number; columns: Record<string, ColumnStats> }> }) : { symbols: {} };
-  const out: SymbolBuild[] = [];
-  for (const [i, symbol] of symbols.entries()) {
-    if (cancelled()) break;
-    progress(i, symbols.length, symbol);
-    const inputs = inputsOf(ctx.catalog, ctx.home.lake, symbol);
-    const prev = manifest.symbols[symbol];
-    if (!opts.force && prev?.months && JSON.stringify(prev.inputs) === JSON.stringify(inputs) && Object.values(prev.months).every((m) => fs.existsSync(path.join(ctx.home.lake, m.file)))) {
-      out.push({ symbol, status: 'up to date', rows: prev.rows, monthsWritten: 0, monthsKept: Object.keys(prev.months).length });
-      continue;
-    }
-    const bars = await readBars(ctx.con, ctx.catalog, ctx.home.lake, { symbol, timeframe: set.timeframe });
-    const withSessions = sessionSeries(bars, calendarFor(ctx.catalog, symbol));
-    const series: FeatureSeries = set.session === 'rth' ? regularHoursOnly(withSessions, set.timeframe) : withSessions;
-    const partner = set.features.find((f) => f.params.symbol)?.params.symbol;
-    if (partner) series.partner = alignPartner(series.t, await readBars(ctx.con, ctx.catalog, ctx.home.lake, { symbol: partner, timeframe: set.timeframe }));
-    const columns = new Map([['close', series.c] as [string, Float64Array], ...computeFeatures(series, set.features)]);
-    for (const l of set.labels) l.def.compute(series, l.params).forEach((col, j) => columns.set(l.outputs[j]!, col));
-    const months = await writeMonths(ctx, `${dir}/symbol=${symbol}`, series.t, columns, opts.force ? {} : (prev?.months ?? {}));
-    const written = Object.values(months).filter((m) => m.written).length;
-    manifest.symbols[symbol] = { rows: series.t.length, inputs, months: Object.fromEntries(Object.entries(months).map(([m, { written: _w, ...rest }]) => [m, rest])) };
-    validation.symbols[symbol] = { rows: series.t.length, columns: Object.fromEntries([...columns].map(([name, col]) => [name, columnStats(col)])) };
-    const spec = { features: set.features.map((f) => f.spec), labels: set.labels.map((l) => l.spec), timeframe: set.timeframe, session: set.session };
-    const columnsOut = [...columns.keys()];
-    writeJsonAtomically(manifestFile, { set: set.name, hash: set.hash, buildId: `${set.name}@${set.hash}`, codeVersion: FEATURE_CODE_VERSION, spec, columns: columnsOut, symbols: sortKeys(manifest.symbols) }, ctx.home.tmp);
-    writeJsonAtomically(validationFile, { set: set.name, hash: set.hash, symbols: sortKeys(validation.symbols) }, ctx.home.tmp);
-    out.push({ symbol, status: 'built', rows: series.t.length, monthsWritten: written, monthsKept: Object.keys(months).length - written });
-  }
-  progress(symbols.length, symbols.length, '');
-  return { set: set.name, hash: set.hash, buildId: `${set.name}@${set.hash}`, dir, symbols: out };
+  const manifest = readJson<{ symbols: Record<string, SymbolManifest> }>(manifestFile, { symbols: {} });
+  const validation = readJson<{ symbols: Record<string, SymbolValidation> }>(validationFile, { symbols: {} });
+  manifest.symbols[outcome.build.symbol] = r.manifest;
+  validation.symbols[outcome.build.symbol] = r.validation;
+  const spec = { features: set.features.map((f) => f.spec), labels: set.labels.map((l) => l.spec), timeframe: set.timeframe, session: set.session };
+  writeJsonAtomically(manifestFile, { set: set.name, hash: set.hash, buildId: `${set.name}@${set.hash}`, codeVersion: FEATURE_CODE_VERSION, spec, columns: r.columns, symbols: sortKeys(manifest.symbols) }, home.tmp);
+  writeJsonAtomically(validationFile, { set: set.name, hash: set.hash, symbols: sortKeys(validation.symbols) }, home.tmp);
 }
 
 const sortKeys = <T>(o: Record<string, T>): Record<string, T> => Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));

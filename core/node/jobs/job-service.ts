@@ -1,5 +1,8 @@
-import type { FeatureBuildResult } from '../features/silver-build';
+import { buildDir, recordSymbolBuild, type FeatureBuildResult, type SymbolOutcome } from '../features/silver-build';
+import { featureSetDirs, loadFeatureSet } from '../features/feature-sets';
+import { openHome } from '../home';
 import type { IcReport, PromoteResult } from '../features/analysis';
+import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { MessageChannel } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
@@ -62,10 +65,11 @@ export interface MaterializeTask extends TaskBase {
 
 export type FeaturesRequest = Extract<JobRequest, { kind: 'features' }>;
 
-/** Builds a feature set's silver files. */
+/** Builds one symbol of a feature set. */
 export interface FeaturesTask extends TaskBase {
   type: 'features';
   req: FeaturesRequest;
+  symbol: string;
 }
 
 export type PromoteRequest = Extract<JobRequest, { kind: 'promote' }>;
@@ -260,7 +264,7 @@ export class JobService {
   private async runSingleTask<R>(
     id: string,
     cancel: Int32Array,
-    task: Pick<ContinuousTask | RetentionTask | MaterializeTask | FeaturesTask | PromoteTask | IcTask, 'type' | 'req'>,
+    task: Pick<ContinuousTask | RetentionTask | MaterializeTask | PromoteTask | IcTask, 'type' | 'req'>,
     done: (r: R) => { summary: string; changed?: string[] },
   ): Promise<void> {
     const { port1, port2 } = new MessageChannel();
@@ -292,11 +296,30 @@ export class JobService {
     return this.runSingleTask<{ path: string; rows: number }>(id, cancel, { type: 'materialize', req }, (r) => ({ summary: `${req.symbol} ${req.timeframe}: ${fmt(r.rows)} bars materialised` }));
   }
 
-  private runFeatures(id: string, req: FeaturesRequest, cancel: Int32Array): Promise<void> {
-    return this.runSingleTask<FeatureBuildResult>(id, cancel, { type: 'features', req }, (r) => {
-      const built = r.symbols.filter((s) => s.status === 'built');
-      return { summary: `${r.buildId}: ${built.length} built (${fmt(built.reduce((a, s) => a + s.rows, 0))} rows), ${r.symbols.length - built.length} up to date` };
-    });
+  /** Builds a feature set one symbol per pool task, filing each symbol in the manifest as it finishes. */
+  private async runFeatures(id: string, req: FeaturesRequest, cancel: Int32Array): Promise<void> {
+    const home = openHome(this.o.homeDir, { create: false });
+    const set = loadFeatureSet(req.set, featureSetDirs(home.root, path.dirname(this.o.migrations)));
+    const symbols = req.symbols?.length ? req.symbols : set.symbols;
+    let done = 0;
+    const outcomes = await Promise.all(
+      symbols.map(async (symbol) => {
+        const { port1, port2 } = new MessageChannel();
+        const task: FeaturesTask & { port: typeof port2 } = { ...this.taskBase(cancel), type: 'features', req, symbol, port: port2 };
+        try {
+          const outcome = (await this.pool.run(task, { transferList: [port2] })) as SymbolOutcome;
+          recordSymbolBuild(home, set, outcome);
+          done++;
+          this.o.bus.emit('job.progress', { jobId: id, fraction: done / symbols.length, rows: done, rate: 0, etaSeconds: null, message: `${done} of ${symbols.length} symbols (${symbol}: ${outcome.build.status})` });
+          return outcome.build;
+        } finally {
+          port1.close();
+        }
+      }),
+    );
+    const r: FeatureBuildResult = { set: set.name, hash: set.hash, buildId: `${set.name}@${set.hash}`, dir: buildDir(set), symbols: outcomes };
+    const built = outcomes.filter((s) => s.status === 'built');
+    this.finish(id, { status: 'succeeded', summary: `${r.buildId}: ${built.length} built (${fmt(built.reduce((a, s) => a + s.rows, 0))} rows), ${outcomes.length - built.length} up to date`, result: r });
   }
 
   private taskBase(cancel: Int32Array): Omit<TaskBase, never> {

@@ -16,6 +16,7 @@ import { appPaths } from '../core/server/app-paths';
 import { startServer } from '../core/server/http-server';
 import { decodeDbn } from '../core/node/ingest/dbn';
 import { dbnOhlcv1m } from './dbn-fixture';
+import { defaultSetBenchmark, kernelBenchmarks, pandasReference } from './bench-features';
 
 interface Result {
   name: string;
@@ -126,6 +127,10 @@ async function main(): Promise<void> {
     results.push({ name: 'bars_get_1m_over_ws', value: Math.round(medianMs), unit: 'ms (median of 5)', target: '<= 500 ms', pass: medianMs <= 500 && rows === 1_000_000, detail: { rows, min_ms: Math.round(times[0]!), max_ms: Math.round(times[4]!) } });
     results.push(...(await importBenchmarks(services)));
     results.push(dbnDecodeBenchmark());
+    results.push(...kernelBenchmarks());
+    results.push(await defaultSetBenchmark(services));
+    const pandas = pandasReference();
+    if (pandas) results.push(pandas);
   } finally {
     await services.close();
   }

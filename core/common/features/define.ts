@@ -76,6 +76,17 @@ export function defineFeature(f: KernelFeature): FeatureDef {
           k.step(s, i, out);
           col[i] = out[0]!;
         }
+      } else if (width === 5) {
+        // Unrolled for the common five-column features (bbands, calendar, macdday).
+        const [c0, c1, c2, c3, c4] = cols as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
+        for (let i = 0; i < n; i++) {
+          k.step(s, i, out);
+          c0[i] = out[0]!;
+          c1[i] = out[1]!;
+          c2[i] = out[2]!;
+          c3[i] = out[3]!;
+          c4[i] = out[4]!;
+        }
       } else {
         for (let i = 0; i < n; i++) {
           k.step(s, i, out);

@@ -28,7 +28,8 @@ export class RollingMean {
 
 /**
  * Mean and standard deviation over the last n values. Sums are kept relative to an anchor near the
- * window's mean, re-anchored every n steps, so prices far from zero lose no precision to cancellation.
+ * window's mean, re-anchored (and recomputed exactly) every max(n, 256) steps, so prices far from zero
+ * lose no precision to cancellation and rounding errors cannot pile up.
  */
 export class RollingStd {
   private readonly ring: Float64Array;
@@ -63,7 +64,7 @@ export class RollingStd {
     this.s2 += d * d;
     this.at = this.at + 1 === this.n ? 0 : this.at + 1;
     if (this.count < this.n) return Number.NaN;
-    if (++this.sinceAnchor >= this.n) this.reanchor();
+    if (++this.sinceAnchor >= this.n && this.sinceAnchor >= 256) this.reanchor();
     const m = this.s1 / this.n;
     this.mean = this.anchor + m;
     const v = (this.s2 - this.s1 * m) / (this.n - this.ddof);

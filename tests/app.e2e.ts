@@ -168,6 +168,45 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     await page.getByTestId('im-close').click();
   });
 
+  it('adds indicators to the chart: bands on the price pane, RSI in a pane of its own, and explains a bad spec', async () => {
+    await page.getByTestId('nav-chart').click();
+    const canvases = (): Promise<number> => page.locator('[data-testid="chart"] canvas').count();
+    const before = await canvases();
+    await page.getByTestId('add-bbands(20,2)').click();
+    await page.getByTestId('add-rsi(14)').click();
+    await expect.poll(() => page.getByTestId('indicator-chip').count()).toBe(2);
+    await expect.poll(canvases).toBeGreaterThan(before);
+    await page.getByTestId('indicator-spec').fill('rsi(0)');
+    await page.getByTestId('indicator-spec').press('Enter');
+    await expect.poll(() => page.getByTestId('indicator-error').textContent()).toMatch(/rsi\(0\).*between 1 and 10000/);
+    await page.getByTestId('indicator-spec').fill('stoch(14,3,3)');
+    await page.getByTestId('indicator-spec').press('Enter');
+    await expect.poll(() => page.getByTestId('indicator-chip').count()).toBe(3);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'indicators.png') });
+  });
+
+  it('edits, validates, saves and builds a feature set, then shows its validation and an IC report', async () => {
+    await page.getByTestId('nav-features').click();
+    await page.getByTestId('set-picker').locator('option', { hasText: 'default' }).waitFor({ state: 'attached' });
+    const yaml = page.getByTestId('set-yaml');
+    await yaml.fill('name: e2e\ntimeframe: 1h\nsymbols: [ES, NQ]\nfeatures:\n  - ibs\n  - rsi(0)\nlabels: [b1]\n');
+    await expect.poll(() => page.getByTestId('set-check').textContent()).toMatch(/rsi\(0\).*between 1 and 10000/);
+    expect(await page.getByTestId('set-save').isDisabled()).toBe(true);
+    await yaml.fill('name: e2e\ntimeframe: 1h\nsymbols: [ES, NQ]\nfeatures:\n  - ibs\n  - rsi(14)\nlabels: [b1]\n');
+    await expect.poll(() => page.getByTestId('set-check').textContent()).toMatch(/^Valid · hash [0-9a-f]{16} · 3 columns · ES, NQ$/);
+    await page.getByTestId('set-save').click();
+    await expect.poll(() => page.getByTestId('features-message').textContent()).toMatch(/Saved .*e2e\.yml/);
+    expect(await page.getByTestId('set-picker').inputValue()).toBe('e2e');
+    await page.getByTestId('set-build').click();
+    await expect.poll(() => page.getByTestId('build-progress').textContent(), { timeout: 60_000 }).toMatch(/succeeded: e2e@[0-9a-f]{16}: 2 built/);
+    await expect.poll(() => page.getByTestId('build-validation').textContent()).toContain('rsi_14');
+    await page.getByTestId('ic-horizons').fill('1,3');
+    await page.getByTestId('ic-run').click();
+    await expect.poll(() => page.getByTestId('ic-table').locator('tbody tr').count(), { timeout: 60_000 }).toBe(4);
+    expect(await page.getByTestId('ic-table').textContent()).toContain('rsi_14');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'features.png') });
+  });
+
   it('logged no page errors', () => {
     expect(errors).toEqual([]);
   });

@@ -8,7 +8,7 @@ import {
   timeframeArg,
   BACKFILL_SOURCES,
 } from './schemas';
-import type { AppInfo, Bars, JobInfo, JobProgress, LakePartition, LakeSeries, QaReport, RejectRow, SqlResult, UniverseMember } from './types';
+import type { AppInfo, Bars, FeatureBuildInfo, FeatureSetCheck, FeatureSetInfo, JobInfo, JobProgress, LakePartition, LakeSeries, QaReport, RejectRow, SqlResult, UniverseMember } from './types';
 import type { ContractSpec } from './instruments';
 import type { MenuCommand } from './menu';
 
@@ -48,6 +48,10 @@ export const apiSchemas = {
     .refine((a) => a.minPrice === undefined || a.maxPrice === undefined || a.minPrice <= a.maxPrice, { message: 'minPrice is above maxPrice', path: ['minPrice'] }),
   'imports.layout': z.object({ columns: z.array(z.string()).min(1).max(500) }).strict(),
   'lake.qa': z.object({ symbol: symbolSchema, timeframe: z.enum(['1s', '1m', '5m', '15m', '30m', '1h', '1d']).optional() }).strict(),
+  'features.sets': z.object({}).strict(),
+  'features.validate': z.object({ text: z.string().max(200_000) }).strict(),
+  'features.save': z.object({ text: z.string().max(200_000) }).strict(),
+  'features.build': z.object({ set: z.string().min(1).max(200) }).strict(),
 } as const;
 
 /** Every method name. */
@@ -105,6 +109,14 @@ export interface QuantApi {
   'imports.layout': (a: ArgOf<'imports.layout'>) => Promise<{ map?: Record<string, string>; tz?: string } | null>;
   /** Data-quality report of a stored series (finest stored timeframe unless named); also saved as validation.json. */
   'lake.qa': (a: ArgOf<'lake.qa'>) => Promise<QaReport>;
+  /** Feature sets available (user sets in the home shadow defaults of the same name), with their YAML. */
+  'features.sets': (a: ArgOf<'features.sets'>) => Promise<FeatureSetInfo[]>;
+  /** Checks feature-set YAML without saving it: its hash and output columns, or the error naming the field. */
+  'features.validate': (a: ArgOf<'features.validate'>) => Promise<FeatureSetCheck>;
+  /** Validates and saves feature-set YAML as a user set in the home, named by its `name` field. */
+  'features.save': (a: ArgOf<'features.save'>) => Promise<FeatureSetInfo>;
+  /** The manifest and validation of a set's current build (its spec hash), or null when not built yet. */
+  'features.build': (a: ArgOf<'features.build'>) => Promise<FeatureBuildInfo | null>;
 }
 
 /** Events the services publish to every connected client. */

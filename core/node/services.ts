@@ -24,6 +24,7 @@ import { receiveUpload } from './uploads';
 import { layoutKey } from '../common/csv-preview';
 import { featureSetDirs, loadFeatureSet } from './features/feature-sets';
 import { readBuild } from './features/analysis';
+import { featureSetHandlers } from './features/set-handlers';
 
 /** What a host passes to build the services. */
 export interface ServiceOptions {
@@ -147,6 +148,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
         writeJsonAtomically(path.join(home.lake, 'qa', a.symbol, `tf=${tf}`, 'validation.json'), report, home.tmp);
         return report;
       },
+      ...featureSetHandlers(home, o.resources),
     };
 
     return {

@@ -10,8 +10,9 @@ import { MenuBar } from './MenuBar';
 import { ChartView } from './views/ChartView';
 import { DataView } from './views/DataView';
 import { JobsView } from './views/JobsView';
+import { FeaturesView } from './views/FeaturesView';
 
-type View = 'chart' | 'data' | 'jobs';
+type View = 'chart' | 'data' | 'features' | 'jobs';
 
 export function App() {
   const [view, setView] = useState<View>('chart');
@@ -34,6 +35,7 @@ export function App() {
     else if (cmd === 'data.refresh') setRefresh((x) => x + 1);
     else if (cmd === 'view.chart') setView('chart');
     else if (cmd === 'view.data') setView('data');
+    else if (cmd === 'view.features') setView('features');
     else if (cmd === 'view.jobs') setView('jobs');
     else if (cmd === 'help.about') setAboutOpen(true);
   }, []);
@@ -77,15 +79,16 @@ export function App() {
       {!inElectron && <MenuBar menus={menus} onCommand={run} />}
       <div className="body">
         <nav className="nav" aria-label="Views">
-          {(['chart', 'data', 'jobs'] as const).map((v) => (
+          {(['chart', 'data', 'features', 'jobs'] as const).map((v) => (
             <button key={v} className={view === v ? 'active' : ''} onClick={() => setView(v)} data-testid={`nav-${v}`}>
-              {v === 'chart' ? 'Chart' : v === 'data' ? 'Data' : 'Jobs'}
+              {{ chart: 'Chart', data: 'Data', features: 'Features', jobs: 'Jobs' }[v]}
             </button>
           ))}
         </nav>
         <main className="main">
           {view === 'chart' && <ChartView dataVersion={dataVersion} seeding={active !== undefined ? activeProgress?.fraction ?? 0 : null} />}
           {view === 'data' && <DataView dataVersion={dataVersion} onBackfill={() => setBackfillOpen(true)} onImport={() => setImportFiles([])} />}
+          {view === 'features' && <FeaturesView jobs={jobs} progress={progress} />}
           {view === 'jobs' && <JobsView jobs={jobs} progress={progress} />}
         </main>
       </div>

@@ -1,10 +1,15 @@
 import { useEffect, useRef, useState } from 'react';
-import { CandlestickSeries, ColorType, createChart, HistogramSeries, type IChartApi, type ISeriesApi, type UTCTimestamp } from 'lightweight-charts';
+import { CandlestickSeries, ColorType, createChart, HistogramSeries, LineSeries, type IChartApi, type ISeriesApi, type SeriesType, type UTCTimestamp } from 'lightweight-charts';
 import { TIMEFRAMES, type Timeframe } from '../../../core/common/timeframes';
 import type { Bars, LakeSeries } from '../../../core/common/types';
 import { client } from '../api';
 import { fmtInt, fmtPrice } from '../format';
 import { prependBars, toChartPoints } from './bar-window';
+import { indicatorPlots, parseIndicator } from './indicators';
+
+/** One-click indicators; any registry feature can be typed in as well. */
+const QUICK = ['sma(50)', 'ema(20)', 'bbands(20,2)', 'vwap', 'rsi(14)', 'macd(12,26,9)', 'atr(14)'];
+const COLORS = ['#f5a623', '#4a90e2', '#bd10e0', '#7ed321', '#e94e77', '#50e3c2', '#b8e986'];
 
 /** Bars fetched per page; older pages load as the user scrolls left. */
 const PAGE = 3000;
@@ -30,6 +35,10 @@ export function ChartView({ dataVersion, seeding }: { dataVersion: number; seedi
   const [loaded, setLoaded] = useState(0);
   const [error, setError] = useState<string | null>(null);
   const bars = useRef<Bars | null>(null);
+  const [indicators, setIndicators] = useState<string[]>([]);
+  const [specText, setSpecText] = useState('');
+  const [specError, setSpecError] = useState<string | null>(null);
+  const drawn = useRef<ISeriesApi<SeriesType>[]>([]);
 
   useEffect(() => {
     void client.call('lake.summary', {}).then((all) => {
@@ -115,6 +124,38 @@ export function ChartView({ dataVersion, seeding }: { dataVersion: number; seedi
     };
   }, [symbol, timeframe, dataVersion]);
 
+  useEffect(() => {
+    const ch = chart.current;
+    const b = bars.current;
+    if (!ch) return;
+    for (const x of drawn.current) ch.api.removeSeries(x);
+    drawn.current = [];
+    while (ch.api.panes().length > 2) ch.api.removePane(ch.api.panes().length - 1);
+    if (!b) return;
+    let pane = 2;
+    let color = 0;
+    for (const plot of indicatorPlots(b, indicators)) {
+      const at = plot.pane === 'price' ? 0 : pane++;
+      for (const line of plot.lines) {
+        const opts = { color: COLORS[color++ % COLORS.length], lineWidth: 1 as const, priceLineVisible: false, lastValueVisible: false, title: line.name };
+        const x = line.histogram ? ch.api.addSeries(HistogramSeries, opts, at) : ch.api.addSeries(LineSeries, opts, at);
+        x.setData(line.points.map((p) => ({ time: p.time as UTCTimestamp, value: p.value })));
+        drawn.current.push(x);
+      }
+    }
+  }, [indicators, loaded, symbol, timeframe]);
+
+  const addIndicator = (spec: string): void => {
+    try {
+      const f = parseIndicator(spec);
+      setSpecError(null);
+      setSpecText('');
+      setIndicators((cur) => (cur.includes(f.spec) ? cur : [...cur, f.spec]));
+    } catch (e) {
+      setSpecError((e as Error).message);
+    }
+  };
+
   const empty = series !== null && series.length === 0;
   return (
     <div className="chart-view">
@@ -140,6 +181,36 @@ export function ChartView({ dataVersion, seeding }: { dataVersion: number; seedi
           {legend ? `${legend.time}  O ${fmtPrice(legend.o)}  H ${fmtPrice(legend.h)}  L ${fmtPrice(legend.l)}  C ${fmtPrice(legend.c)}  V ${fmtInt(legend.v)}` : `${fmtInt(loaded)} bars loaded`}
         </span>
       </div>
+      <div className="toolbar indicators" data-testid="indicators">
+        <span>Indicators</span>
+        {QUICK.map((q) => (
+          <button key={q} onClick={() => addIndicator(q)} disabled={indicators.includes(q)} data-testid={`add-${q}`}>
+            + {q}
+          </button>
+        ))}
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            addIndicator(specText);
+          }}
+        >
+          <input value={specText} onChange={(e) => setSpecText(e.target.value)} placeholder="any feature, e.g. stoch(14,3,3)" aria-label="Feature spec" data-testid="indicator-spec" />
+          <button type="submit">Add</button>
+        </form>
+        {indicators.map((x) => (
+          <span key={x} className="chip" data-testid="indicator-chip">
+            {x}
+            <button aria-label={`Remove ${x}`} onClick={() => setIndicators((cur) => cur.filter((y) => y !== x))}>
+              ×
+            </button>
+          </span>
+        ))}
+      </div>
+      {specError && (
+        <div className="error" data-testid="indicator-error">
+          {specError}
+        </div>
+      )}
       {error && <div className="error">{error}</div>}
       {empty && (
         <div className="empty" data-testid="chart-empty">

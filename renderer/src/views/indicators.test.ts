@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { indicatorPlots, parseIndicator } from './indicators';
+
+const bars = (n: number) => {
+  const f = (g: (i: number) => number) => Float64Array.from({ length: n }, (_, i) => g(i));
+  return { symbol: 'ES', timeframe: '1h' as const, t: f((i) => Date.UTC(2024, 0, 2) + i * 3_600_000), o: f((i) => 100 + Math.sin(i)), h: f((i) => 102 + Math.sin(i)), l: f((i) => 98 + Math.sin(i)), c: f((i) => 100 + Math.sin(i + 0.5)), v: f(() => 10) };
+};
+
+describe('chart indicators', () => {
+  it('puts Bollinger bands and moving averages on the price pane and oscillators in panes of their own', () => {
+    const plots = indicatorPlots(bars(100), ['bbands(20,2)', 'sma(10)', 'rsi(14)', 'macd(12,26,9)']);
+    expect(plots.map((p) => [p.spec, p.pane, p.lines.map((l) => l.name)])).toEqual([
+      ['bbands(20,2)', 'price', ['bbands_20_2_lower', 'bbands_20_2_middle', 'bbands_20_2_upper']],
+      ['sma(10)', 'price', ['sma_10']],
+      ['rsi(14)', 'own', ['rsi_14']],
+      ['macd(12,26,9)', 'own', ['macd_12_26_9', 'macd_12_26_9_signal', 'macd_12_26_9_hist']],
+    ]);
+    // Warm-up values are left out: RSI(14) starts at the 15th bar.
+    expect(plots[2]!.lines[0]!.points).toHaveLength(86);
+    expect(plots[3]!.lines[2]!.histogram).toBe(true);
+  });
+
+  it('explains a bad spec', () => {
+    expect(() => parseIndicator('rsi(0)')).toThrow(/between 1 and 10000/);
+    expect(() => parseIndicator('pair(NQ,20)')).toThrow(/partner symbol/);
+  });
+});

@@ -1,0 +1,53 @@
+import { computeFeatures, parseFeatureSpec, type FeatureInstance } from '../../../core/common/features/registry';
+import { utcDaySeries } from '../../../core/common/features/series';
+import type { Bars } from '../../../core/common/types';
+
+/** Features drawn on the price pane (they are prices); everything else gets a pane of its own. */
+const PRICE_OVERLAYS = new Set(['sma', 'ema', 'bbands', 'vwap']);
+/** Columns of price overlays that are not prices (Bollinger %b and width). */
+const NOT_PRICES = /_(pctb|width)$/;
+
+/** One drawable line of an indicator. */
+export interface IndicatorLine {
+  name: string;
+  /** Histogram instead of a line (MACD histogram). */
+  histogram: boolean;
+  points: { time: number; value: number }[];
+}
+
+/** An indicator as the chart draws it. */
+export interface IndicatorPlot {
+  spec: string;
+  pane: 'price' | 'own';
+  lines: IndicatorLine[];
+}
+
+/** Parses a spec typed by the user; the error message says what is wrong with it. */
+export function parseIndicator(spec: string): FeatureInstance {
+  const f = parseFeatureSpec(spec);
+  if (f.def.takesSymbol) throw new Error(`${f.spec} needs a partner symbol's bars; build it in a feature set instead`);
+  return f;
+}
+
+/**
+ * Computes indicators over the loaded bars with the registry's batch kernels (the code builds and
+ * paper trading use), one plot per spec, skipping warm-up values. Sessions are UTC days here; feature
+ * builds use exchange sessions.
+ */
+export function indicatorPlots(bars: Bars, specs: string[]): IndicatorPlot[] {
+  if (bars.t.length === 0 || specs.length === 0) return [];
+  const series = utcDaySeries(bars);
+  return specs.map((spec) => {
+    const f = parseIndicator(spec);
+    const values = computeFeatures(series, [f]);
+    const overlay = PRICE_OVERLAYS.has(f.def.name);
+    const lines: IndicatorLine[] = [];
+    for (const [name, col] of values) {
+      if (overlay && NOT_PRICES.test(name)) continue;
+      const points: IndicatorLine['points'] = [];
+      for (let i = 0; i < col.length; i++) if (Number.isFinite(col[i]!)) points.push({ time: bars.t[i]! / 1000, value: col[i]! });
+      lines.push({ name, histogram: name.endsWith('_hist'), points });
+    }
+    return { spec: f.spec, pane: overlay ? 'price' : 'own', lines };
+  });
+}

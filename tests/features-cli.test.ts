@@ -61,4 +61,18 @@ describe('quantdesk features', () => {
       expect(fs.existsSync(out)).toBe(false);
     }
   });
+
+  it('refuses a build of a set naming symbols the lake lacks, a malformed build id and bad horizons, with exit code 2', () => {
+    const home = tempDir('qd-features-cli-home-');
+    const build = qd(['--home', home, 'features', 'build', '--set', 'default', '--json']);
+    expect(build.code).toBe(2);
+    expect(JSON.parse(build.out).error.message).toMatch(/refers to symbol ES, which the lake lacks/);
+    expect(fs.existsSync(path.join(home, 'lake', 'silver', 'features'))).toBe(false);
+    const promote = qd(['--home', home, 'dataset', 'promote', '--build', 'nonsense']);
+    expect(promote.code).toBe(2);
+    expect(promote.err).toMatch(/build id "nonsense" is not <set>@<hash>/);
+    const ic = qd(['--home', home, 'ic', '--set', 'default', '--horizons', '1,x']);
+    expect(ic.code).toBe(2);
+    expect(ic.err).toMatch(/--horizons: expected whole numbers/);
+  });
 });

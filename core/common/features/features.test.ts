@@ -231,3 +231,61 @@ describe('labels', () => {
     expect(() => metaLabels(2, [{ entryIndex: 3, pnl: 1 }])).toThrow(/outside the 2 bars/);
   });
 });
+
+describe('hand-computed values of the other features', () => {
+  const f64 = (a: number[]): Float64Array => Float64Array.from(a);
+  const make = (c: number[], h = c.map((x) => x + 1), l = c.map((x) => x - 1), day = c.map(() => 0)) => {
+    const s = utcDaySeries({ t: f64(c.map((_, i) => i * 60_000)), o: f64(c), h: f64(h), l: f64(l), c: f64(c), v: f64(c.map(() => 1)) });
+    s.day.set(day);
+    return s;
+  };
+
+  it('stochastic %K and %D, kinematics and the normalised return window', () => {
+    const s = make([10, 12, 11, 13, 15], [11, 13, 12, 14, 16], [9, 11, 10, 12, 14]);
+    const got = computeFeatures(s, parseFeatureList('stoch(3,2,1),kin(1,2),window(2)'));
+    // Bar 2: highest high 13, lowest low 9 over 3 bars: (11 − 9)/(13 − 9).
+    expect(got.get('stoch_3_2_1_k')![2]).toBeCloseTo(0.5, 14);
+    expect(got.get('stoch_3_2_1_k')![3]).toBeCloseTo((13 - 10) / (14 - 10), 14);
+    expect(got.get('stoch_3_2_1_d')![3]).toBeCloseTo((0.5 + 0.75) / 2, 14);
+    expect(got.get('kin_vel_2')![4]).toBeCloseTo((15 - 11) / 2, 14);
+    expect(got.get('kin_acc_1')![4]).toBeCloseTo(2 - 2, 14);
+    expect(got.get('kin_acc_1')![3]).toBeCloseTo(2 - -1, 14);
+    expect(got.get('kin_jerk_1')![3]).toBeCloseTo(3 - (-1 - 2), 14);
+    const r1 = Math.log(13 / 11);
+    const r2 = Math.log(15 / 13);
+    const sd = Math.abs(r1 - r2) / Math.SQRT2;
+    expect(got.get('window_2_0')![4]).toBeCloseTo(r1 / sd, 12);
+    expect(got.get('window_2_1')![4]).toBeCloseTo(r2 / sd, 12);
+  });
+
+  it('levels against the prior session and the opening range, and per-session MACD summaries', () => {
+    const c = [100, 104, 102, 101, 103];
+    const s = make(c, undefined, undefined, [0, 0, 1, 1, 1]);
+    s.sessionStart.set([0, 0, 120_000, 120_000, 120_000]);
+    const got = computeFeatures(s, parseFeatureList('levels'));
+    // Session 0 spans highs 101, 105 and lows 99, 103; bar 3 closes at 101.
+    expect(got.get('levels_prev_high')![3]).toBe(101 - 105);
+    expect(got.get('levels_prev_low')![3]).toBe(101 - 99);
+    expect(got.get('levels_prev_high')![1]).toBeNaN();
+    expect(got.get('levels_sess_high')![3]).toBe(101 - 103);
+    expect(got.get('levels_or_high')![4]).toBe(103 - 104);
+    const m = make(Array.from({ length: 80 }, (_, i) => 100 + 5 * Math.sin(i / 4)), undefined, undefined, Array.from({ length: 80 }, (_, i) => (i < 50 ? 0 : 1)));
+    const md = computeFeatures(m, parseFeatureList('macdday,macd(12,26,9)'));
+    const hist = md.get('macd_12_26_9_hist')!;
+    expect(md.get('macdday_last')![60]).toBe(hist[60]);
+    expect(md.get('macdday_min')![52]).toBe(Math.min(hist[50]!, hist[51]!, hist[52]!));
+    let ups = 0;
+    // A cross on the session's first bar counts: the histogram changed sign at that bar.
+    for (let i = 50; i <= 79; i++) if (hist[i - 1]! <= 0 && hist[i]! > 0) ups++;
+    expect(md.get('macdday_cross_up')![79]).toBe(ups);
+  });
+
+  it('pair statistics: a partner moving in proportion has correlation 1 and beta 1, spread z of a constant ratio 0', () => {
+    const c = [100, 101, 99, 102, 103, 101, 104];
+    const s = { ...make(c), partner: f64(c.map((x) => x * 2)) };
+    const got = computeFeatures(s, parseFeatureList('pair(NQ,3)'));
+    expect(got.get('pair_NQ_3_corr')![6]).toBeCloseTo(1, 10);
+    expect(got.get('pair_NQ_3_beta')![6]).toBeCloseTo(1, 10);
+    expect(got.get('pair_NQ_3_z')![6]).toBe(0);
+  });
+});

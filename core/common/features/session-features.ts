@@ -137,7 +137,7 @@ export const macdday = defineFeature({
   name: 'macdday',
   description: 'Per-session summaries of the MACD(12,26,9) histogram so far',
   unit: 'price (cross counts: integers)',
-  conventions: 'The MACD runs continuously across sessions; last, min and max of its histogram and the counts of its zero crossings up and down are reset at each session open.',
+  conventions: 'The MACD runs continuously across sessions; last, min and max of its histogram and the counts of its zero crossings up and down are reset at each session open (a crossing on the session’s first bar, from the previous session’s last value, counts).',
   params: [],
   constantTime: true,
   outputs: () => ['macdday_last', 'macdday_min', 'macdday_max', 'macdday_cross_up', 'macdday_cross_down'],

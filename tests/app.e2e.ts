@@ -103,6 +103,9 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     await expect.poll(() => page.getByTestId('backfill-dialog').textContent()).toContain('name at least one symbol');
     // A vendor source asks for typed symbols and says which key it needs when none is set.
     await page.getByTestId('bf-source').selectOption('polygon');
+    // The headless host cannot encrypt keys: the dialog says which variable to set instead of offering a field.
+    await expect.poll(() => page.getByTestId('bf-key-env').textContent()).toMatch(/No API key: set POLYGON_API_KEY/);
+    expect(await page.getByTestId('bf-key-input').count()).toBe(0);
     await page.getByTestId('bf-symbols-text').fill('AAPL');
     await page.getByTestId('bf-timeframe').selectOption('1d');
     await page.getByTestId('bf-start').click();

@@ -1,9 +1,13 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Services } from '../core/node/services';
+import { createServices, type Services } from '../core/node/services';
+import type { SecretCipher } from '../core/node/vendor-keys';
 import { dbnOhlcv1m } from '../scripts/dbn-fixture';
-import { call, openServices, tempDir } from './helpers';
+import { call, openServices, paths, tempDir } from './helpers';
 
 const DB_KEY = 'db-TESTKEY0123456789abcdefghijklm';
 const PG_KEY = 'pg-secret-key-xyz';
@@ -124,5 +128,48 @@ describe('vendor backfills against local servers speaking Databento and Polygon'
       message: expect.stringMatching(/POLYGON_API_KEY/),
     });
     process.env.POLYGON_API_KEY = PG_KEY;
+  });
+
+  it('stores a key entered in the app encrypted with the host cipher and backfills with it; a host without one refuses to store keys', async () => {
+    // Stands in for Electron's safeStorage (the OS keychain), which needs the Electron runtime.
+    const secret = crypto.randomBytes(32);
+    const cipher: SecretCipher = {
+      available: () => true,
+      encrypt: (plain) => {
+        const iv = crypto.randomBytes(12);
+        const c = crypto.createCipheriv('aes-256-gcm', secret, iv);
+        const body = Buffer.concat([c.update(plain, 'utf8'), c.final()]);
+        return Buffer.concat([iv, c.getAuthTag(), body]);
+      },
+      decrypt: (data) => {
+        const d = crypto.createDecipheriv('aes-256-gcm', secret, data.subarray(0, 12));
+        d.setAuthTag(data.subarray(12, 28));
+        return Buffer.concat([d.update(data.subarray(28)), d.final()]).toString('utf8');
+      },
+    };
+    const home = tempDir('qd-keys-');
+    const desktop = await createServices({ home, resources: paths.resources, host: 'electron', workerFile: paths.workerFile, version: paths.version, threads: 1, secretCipher: cipher });
+    delete process.env.POLYGON_API_KEY;
+    try {
+      expect((await call(desktop, 'settings.vendorKeys', {})).find((k) => k.vendor === 'polygon')).toMatchObject({ source: 'missing', canStore: true, env: 'POLYGON_API_KEY' });
+      await expect(call(desktop, 'settings.setVendorKey', { vendor: 'polygon', key: 'short' })).rejects.toMatchObject({ code: 'invalid_argument', path: 'key' });
+      const status = await call(desktop, 'settings.setVendorKey', { vendor: 'polygon', key: PG_KEY });
+      expect(status.find((k) => k.vendor === 'polygon')!.source).toBe('stored');
+      expect(JSON.stringify(status)).not.toContain(PG_KEY);
+      const { jobId } = await call(desktop, 'jobs.start', { kind: 'backfill', source: 'polygon', symbols: ['IBM'], timeframe: '1m', from: '2024-03-04', to: '2024-03-04' });
+      await desktop.idle();
+      const job = await call(desktop, 'jobs.get', { jobId });
+      expect(job.status, job.error ?? '').toBe('succeeded');
+      expect(JSON.stringify(job)).not.toContain(PG_KEY);
+      await desktop.close();
+      // The catalog holds only ciphertext.
+      expect(fs.readFileSync(path.join(home, 'catalog.sqlite')).includes(Buffer.from(PG_KEY))).toBe(false);
+      const noCipher = await call(s, 'settings.vendorKeys', {});
+      expect(noCipher.every((k) => !k.canStore)).toBe(true);
+      await expect(call(s, 'settings.setVendorKey', { vendor: 'polygon', key: PG_KEY })).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/cannot store keys encrypted; set POLYGON_API_KEY/) });
+    } finally {
+      process.env.POLYGON_API_KEY = PG_KEY;
+      await desktop.close().catch(() => undefined);
+    }
   });
 });

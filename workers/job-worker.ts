@@ -34,7 +34,7 @@ export default async function run(
       return await icReport(ctx, readBuild(ctx.home.lake, `${set.name}@${set.hash}`), task.req.horizons);
     }
     if (task.type === 'materialize') return await materializeSeries(ctx, task.req.symbol, task.req.timeframe);
-    return await backfillSymbol(ctx, task.req, report, cancelled);
+    return await backfillSymbol(ctx, task.req, report, cancelled, task.vendor);
   } finally {
     task.port.close();
   }

@@ -8,7 +8,7 @@ import {
   timeframeArg,
   BACKFILL_SOURCES,
 } from './schemas';
-import type { AppInfo, Bars, FeatureBuildInfo, FeatureSetCheck, FeatureSetInfo, JobInfo, JobProgress, LakePartition, LakeSeries, QaReport, RejectRow, SqlResult, UniverseMember } from './types';
+import type { AppInfo, Bars, FeatureBuildInfo, FeatureSetCheck, FeatureSetInfo, JobInfo, JobProgress, LakePartition, LakeSeries, QaReport, RejectRow, SqlResult, UniverseMember, VendorKeyStatus } from './types';
 import type { ContractSpec } from './instruments';
 import type { MenuCommand } from './menu';
 
@@ -52,6 +52,13 @@ export const apiSchemas = {
   'features.validate': z.object({ text: z.string().max(200_000) }).strict(),
   'features.save': z.object({ text: z.string().max(200_000) }).strict(),
   'features.build': z.object({ set: z.string().min(1).max(200) }).strict(),
+  'settings.vendorKeys': z.object({}).strict(),
+  'settings.setVendorKey': z
+    .object({
+      vendor: z.enum(['databento', 'polygon'], { error: 'expected databento or polygon' }),
+      key: z.string().trim().min(8, 'an API key is at least 8 characters').max(200).regex(/^[\x21-\x7e]+$/, 'an API key has no spaces or control characters').nullable(),
+    })
+    .strict(),
 } as const;
 
 /** Every method name. */
@@ -117,6 +124,10 @@ export interface QuantApi {
   'features.save': (a: ArgOf<'features.save'>) => Promise<FeatureSetInfo>;
   /** The manifest and validation of a set's current build (its spec hash), or null when not built yet. */
   'features.build': (a: ArgOf<'features.build'>) => Promise<FeatureBuildInfo | null>;
+  /** Where each vendor's API key comes from (environment, stored encrypted, missing); never the key. */
+  'settings.vendorKeys': (a: ArgOf<'settings.vendorKeys'>) => Promise<VendorKeyStatus[]>;
+  /** Stores a vendor key encrypted with the host's keychain (null removes it); refused where the host cannot encrypt. */
+  'settings.setVendorKey': (a: ArgOf<'settings.setVendorKey'>) => Promise<VendorKeyStatus[]>;
 }
 
 /** Events the services publish to every connected client. */

@@ -275,3 +275,13 @@ export interface FeatureBuildInfo {
   symbols: Record<string, { rows: number; months: number; inputs: number }>;
   validation: Record<string, Record<string, ColumnValidation>>;
 }
+
+/** Where a vendor's API key comes from; the key itself never leaves the services. */
+export interface VendorKeyStatus {
+  vendor: 'databento' | 'polygon';
+  /** The environment variable that overrides a stored key. */
+  env: string;
+  source: 'environment' | 'stored' | 'missing';
+  /** Whether this host can store a key encrypted (Electron's safeStorage). */
+  canStore: boolean;
+}

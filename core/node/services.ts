@@ -10,7 +10,8 @@ import { DEMO_EARLIEST } from './demo/demo-market';
 import { EventBus } from './events';
 import { openHome, type HomeLayout } from './home';
 import { JobService } from './jobs/job-service';
-import { missingVendorKey, vendorConfigFromEnv } from './jobs/backfill';
+import { missingVendorKey } from './jobs/backfill';
+import { VendorKeys, type SecretCipher } from './vendor-keys';
 import { readBars, readStoredSeries } from './lake/bar-reader';
 import { qaReport } from './lake/qa';
 import { runLakeSql } from './lake/sql-console';
@@ -44,6 +45,8 @@ export interface ServiceOptions {
   version: string;
   /** better-sqlite3 addon built for this runtime when it is not Node's (Electron). */
   sqliteBinding?: string;
+  /** The host's encryption for stored vendor keys (Electron's safeStorage); absent on the headless host. */
+  secretCipher?: SecretCipher;
 }
 
 /** The running services of one home. */
@@ -74,12 +77,13 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
     const migrations = path.join(o.resources, 'migrations');
     catalog = new Catalog(home.catalog, migrations, { nativeBinding: o.sqliteBinding });
     const bus = new EventBus();
+    const vendorKeys = new VendorKeys(catalog, o.secretCipher);
     let jobs: JobService | undefined;
     if (!o.readonly) {
       recoverLake(home, catalog);
       catalog.markInterrupted(Date.now());
       if (o.workerFile === undefined) throw new Error('createServices needs workerFile unless readonly');
-      jobs = new JobService({ catalog, bus, homeDir: home.root, migrations, workerFile: o.workerFile, threads: o.threads, sqliteBinding: o.sqliteBinding });
+      jobs = new JobService({ catalog, bus, homeDir: home.root, migrations, workerFile: o.workerFile, threads: o.threads, sqliteBinding: o.sqliteBinding, vendorConfig: () => vendorKeys.config() });
     }
     db = await DuckDBInstance.create(':memory:');
     const con: DuckDBConnection = await db.connect();
@@ -104,7 +108,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
       'lake.summary': async () => lakeSummary(cat),
       'lake.partitions': async (a) => lakePartitions(cat, a),
       'jobs.start': async (a) => {
-        const noKey = a.kind === 'backfill' ? missingVendorKey(a.source, vendorConfigFromEnv()) : undefined;
+        const noKey = a.kind === 'backfill' ? missingVendorKey(a.source, vendorKeys.config()) : undefined;
         if (noKey) throw new ApiError('invalid_argument', noKey, 'source');
         const unknown = a.kind === 'backfill' && a.source === 'demo' ? a.symbols.filter((s) => !DEMO_SYMBOLS.includes(s)) : [];
         if (a.kind === 'backfill' && unknown.length) {
@@ -149,6 +153,11 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
         return report;
       },
       ...featureSetHandlers(home, o.resources),
+      'settings.vendorKeys': async () => vendorKeys.status(),
+      'settings.setVendorKey': async (a) => {
+        vendorKeys.set(a.vendor, a.key);
+        return vendorKeys.status();
+      },
     };
 
     return {

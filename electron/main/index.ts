@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, Menu, ipcMain, session, shell, type MenuItemConstructorOptions } from 'electron';
+import { app, BrowserWindow, Menu, ipcMain, safeStorage, session, shell, type MenuItemConstructorOptions } from 'electron';
 import { buildMenu, type MenuModel } from '../../core/common/menu';
 import { createServices, type Services } from '../../core/node/services';
 import { dispatch } from '../../core/server/dispatcher';
@@ -76,6 +76,8 @@ async function start(): Promise<void> {
     workerFile: path.join(here, 'job-worker.js'),
     version: app.getVersion(),
     sqliteBinding: electronSqliteBinding(),
+    // Vendor keys are stored encrypted with the OS keychain.
+    secretCipher: { available: () => safeStorage.isEncryptionAvailable(), encrypt: (plain) => safeStorage.encryptString(plain), decrypt: (data) => safeStorage.decryptString(data) },
   });
   const svc = services;
   ipcMain.handle('quantdesk:invoke', async (event, method: unknown, arg: unknown) => {

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { SourceInfo } from '../../core/common/api';
 import type { ApiError } from '../../core/common/errors';
-import type { JobInfo, JobProgress } from '../../core/common/types';
+import type { JobInfo, JobProgress, VendorKeyStatus } from '../../core/common/types';
 import { client } from './api';
 import { fieldErrorOf, JobFollower } from './JobFollower';
 import { fmtEta, fmtInt } from './format';
@@ -22,10 +22,23 @@ export function BackfillDialog({ onClose, jobs, progress }: { onClose: () => voi
   const [to, setTo] = useState(day(yesterday));
   const [error, setError] = useState<{ message: string; path?: string } | null>(null);
   const [jobId, setJobId] = useState<string | null>(null);
+  const [keys, setKeys] = useState<VendorKeyStatus[]>([]);
+  const [keyText, setKeyText] = useState('');
 
   useEffect(() => {
     void client.call('sources.list', {}).then(setSources);
+    void client.call('settings.vendorKeys', {}).then(setKeys);
   }, []);
+  const key = keys.find((k) => k.vendor === source);
+  const saveKey = async (value: string | null): Promise<void> => {
+    setError(null);
+    try {
+      setKeys(await client.call('settings.setVendorKey', { vendor: source as 'polygon', key: value }));
+      setKeyText('');
+    } catch (e) {
+      setError({ message: (e as ApiError).message, path: (e as ApiError).path });
+    }
+  };
 
   const src = sources.find((s) => s.id === source);
   const fieldError = fieldErrorOf(error);
@@ -114,6 +127,29 @@ export function BackfillDialog({ onClose, jobs, progress }: { onClose: () => voi
                 </label>
               )}
             </div>
+            {key && (
+              <div className="row" data-testid="bf-key">
+                {key.source === 'environment' ? (
+                  <span>API key: from {key.env}</span>
+                ) : key.canStore ? (
+                  <label>
+                    API key {key.source === 'stored' ? '(stored encrypted)' : ''}
+                    <input type="password" value={keyText} onChange={(e) => setKeyText(e.target.value)} placeholder={key.source === 'stored' ? 'replace the stored key' : 'paste your key'} autoComplete="off" data-testid="bf-key-input" />
+                    <button type="button" onClick={() => void saveKey(keyText)} disabled={keyText.trim() === ''} data-testid="bf-key-save">
+                      Save key
+                    </button>
+                    {key.source === 'stored' && (
+                      <button type="button" onClick={() => void saveKey(null)}>
+                        Forget key
+                      </button>
+                    )}
+                    {fieldError('key') && <div className="field-error">{fieldError('key')}</div>}
+                  </label>
+                ) : (
+                  <span data-testid="bf-key-env">{key.source === 'missing' ? `No API key: set ${key.env} in the environment of quantdesk serve (the desktop app stores keys encrypted)` : `API key: stored`}</span>
+                )}
+              </div>
+            )}
             {fieldError('source') && <div className="field-error">{fieldError('source')}</div>}
             <div className="row">
               <label>

@@ -52,22 +52,28 @@ export class RollingStd {
 
   /** Adds a value; returns the deviation of the last n, NaN until n values were seen. */
   step(x: number): number {
-    if (this.count === 0) this.anchor = x;
-    if (this.count >= this.n) {
-      const d = this.ring[this.at]! - this.anchor;
-      this.s1 -= d;
-      this.s2 -= d * d;
-    } else this.count++;
-    this.ring[this.at] = x;
+    const ring = this.ring;
+    const at = this.at;
+    const n = this.n;
+    let s1 = this.s1;
+    let s2 = this.s2;
+    if (this.count >= n) {
+      const d0 = ring[at]! - this.anchor;
+      s1 -= d0;
+      s2 -= d0 * d0;
+    } else if (this.count++ === 0) this.anchor = x;
+    ring[at] = x;
     const d = x - this.anchor;
-    this.s1 += d;
-    this.s2 += d * d;
-    this.at = this.at + 1 === this.n ? 0 : this.at + 1;
-    if (this.count < this.n) return Number.NaN;
-    if (++this.sinceAnchor >= this.n && this.sinceAnchor >= 256) this.reanchor();
-    const m = this.s1 / this.n;
+    s1 += d;
+    s2 += d * d;
+    this.s1 = s1;
+    this.s2 = s2;
+    this.at = at + 1 === n ? 0 : at + 1;
+    if (this.count < n) return Number.NaN;
+    if (++this.sinceAnchor >= n && this.sinceAnchor >= 256) this.reanchor();
+    const m = this.s1 / n;
     this.mean = this.anchor + m;
-    const v = (this.s2 - this.s1 * m) / (this.n - this.ddof);
+    const v = (this.s2 - this.s1 * m) / (n - this.ddof);
     return v > 0 ? Math.sqrt(v) : 0;
   }
 

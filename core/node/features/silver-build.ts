@@ -102,6 +102,8 @@ export function sessionSeries(b: Bars, cal: SessionCalendar | undefined): Featur
     return new Date(next * DAY_MS).getUTCMonth() !== new Date(d * DAY_MS).getUTCMonth();
   };
   const monthEndCache = new Map<number, boolean>();
+  // Regular hours of each session in UTC, computed once per session (zone lookups are slow).
+  const rth = sessions.map((s) => [`${s.date}T${cal!.rth.start}`, `${s.date}T${cal!.rth.end}`].map((iso) => DateTime.fromISO(iso, { zone: cal!.tz }).toMillis()) as [number, number]);
   let k = 0;
   for (let i = 0; i < n; i++) {
     const t = b.t[i]!;
@@ -110,9 +112,8 @@ export function sessionSeries(b: Bars, cal: SessionCalendar | undefined): Featur
     if (s && s.start <= t) {
       day[i] = s.day;
       sessionStart[i] = s.start;
-      const zone = { zone: cal!.tz };
-      rthStart[i] = DateTime.fromISO(`${s.date}T${cal!.rth.start}`, zone).toMillis();
-      rthEnd[i] = DateTime.fromISO(`${s.date}T${cal!.rth.end}`, zone).toMillis();
+      rthStart[i] = rth[k]![0];
+      rthEnd[i] = rth[k]![1];
     } else {
       day[i] = Math.floor(t / DAY_MS);
       sessionStart[i] = day[i]! * DAY_MS;

@@ -56,7 +56,7 @@ export interface BackfillSymbolRequest {
   ingestRun: string;
 }
 
-/** Where vendors live and which keys open them; the headless host reads them from the environment. */
+/** Where vendors live and which keys open them (resolved by VendorKeys: environment first, then stored keys). */
 export interface VendorConfig {
   databentoUrl: string;
   databentoKey?: string;
@@ -64,20 +64,10 @@ export interface VendorConfig {
   polygonKey?: string;
 }
 
-/** Vendor settings from environment variables (DATABENTO_API_KEY, POLYGON_API_KEY; URLs overridable for tests). */
-export function vendorConfigFromEnv(env: Record<string, string | undefined> = process.env): VendorConfig {
-  return {
-    databentoUrl: env.QUANTDESK_DATABENTO_URL ?? 'https://hist.databento.com',
-    databentoKey: env.DATABENTO_API_KEY || undefined,
-    polygonUrl: env.QUANTDESK_POLYGON_URL ?? 'https://api.polygon.io',
-    polygonKey: env.POLYGON_API_KEY || undefined,
-  };
-}
-
 /** The reason a vendor backfill cannot start (no key), or undefined. */
 export function missingVendorKey(source: string, cfg: VendorConfig): string | undefined {
-  if (source === 'databento' && !cfg.databentoKey) return 'Databento needs an API key: set DATABENTO_API_KEY for the headless host (or enter it in the app settings)';
-  if (source === 'polygon' && !cfg.polygonKey) return 'Polygon needs an API key: set POLYGON_API_KEY for the headless host (or enter it in the app settings)';
+  if (source === 'databento' && !cfg.databentoKey) return 'Databento needs an API key: enter it in the backfill dialog of the desktop app (stored encrypted), or set DATABENTO_API_KEY for the headless host';
+  if (source === 'polygon' && !cfg.polygonKey) return 'Polygon needs an API key: enter it in the backfill dialog of the desktop app (stored encrypted), or set POLYGON_API_KEY for the headless host';
   return undefined;
 }
 
@@ -103,7 +93,7 @@ export async function backfillSymbol(
   req: BackfillSymbolRequest,
   report: (t: BackfillTick) => void,
   cancelled: () => boolean,
-  cfg: VendorConfig = vendorConfigFromEnv(),
+  cfg: VendorConfig,
 ): Promise<BackfillSymbolResult> {
   const writer = new BarWriter(deps.home, deps.catalog, deps.con);
   const fromMs = parseUtc(req.from);

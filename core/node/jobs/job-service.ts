@@ -14,7 +14,7 @@ import { jobRequestSchema } from '../../common/schemas';
 import type { BackfillResult, ContinuousResult, ImportResult, JobInfo, JobProgress, RetentionResult } from '../../common/types';
 import type { Catalog } from '../catalog';
 import type { EventBus } from '../events';
-import type { BackfillSymbolRequest, BackfillSymbolResult, BackfillTick } from './backfill';
+import type { BackfillSymbolRequest, BackfillSymbolResult, BackfillTick, VendorConfig } from './backfill';
 import { DISK_GUARD } from '../lake/publish';
 
 /** A validated job request. */
@@ -34,6 +34,8 @@ interface TaskBase {
 export interface BackfillTask extends TaskBase {
   type: 'backfill';
   req: BackfillSymbolRequest;
+  /** Vendor URLs and keys, resolved by the services (keys travel in memory only, never in the job record). */
+  vendor: VendorConfig;
 }
 
 /** A validated continuous-futures request. */
@@ -131,7 +133,7 @@ export class JobService {
   private closed = false;
 
   constructor(
-    private readonly o: { catalog: Catalog; bus: EventBus; homeDir: string; migrations: string; workerFile: string; threads?: number; sqliteBinding?: string },
+    private readonly o: { catalog: Catalog; bus: EventBus; homeDir: string; migrations: string; workerFile: string; threads?: number; sqliteBinding?: string; vendorConfig: () => VendorConfig },
   ) {
     const threads = o.threads ?? Math.max(1, Math.min(4, os.availableParallelism()));
     this.pool = new Piscina({ filename: pathToFileURL(o.workerFile).href, minThreads: 0, maxThreads: threads, idleTimeout: 30_000 });
@@ -346,6 +348,7 @@ export class JobService {
         this.o.catalog.updateJob(id, { progress: p });
       }
     };
+    const vendor = this.o.vendorConfig();
     const results = await Promise.all(
       req.symbols.map((symbol) => {
         const { port1, port2 } = new MessageChannel();
@@ -354,6 +357,7 @@ export class JobService {
           ...this.taskBase(cancel),
           type: 'backfill',
           req: { source: req.source, symbol, from: req.from, to: req.to, timeframe: req.timeframe, dataset: req.dataset, ingestRun },
+          vendor,
           port: port2,
         };
         return (this.pool.run(task, { transferList: [port2] }) as Promise<BackfillSymbolResult>).finally(() => port1.close());

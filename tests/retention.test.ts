@@ -25,7 +25,15 @@ describe('retention: old 1-minute months become 5-minute bars', () => {
     const daily = await call(s, 'bars.get', { symbol: 'NQ', timeframe: '1d', from: '2024-01-01', to: '2024-02-29' });
     const fives = await call(s, 'bars.get', { symbol: 'NQ', timeframe: '5m', from: '2024-01-01', to: '2024-02-29' });
     const minutes = (await call(s, 'bars.get', { symbol: 'NQ', timeframe: '1m', from: '2024-01-01', to: '2024-02-29' })).t.length;
-    const { jobId } = await call(s, 'jobs.start', { kind: 'retention', minuteDays: 90 });
+    // The stored policy decides when a job names no number of days; until one is stored it is 90.
+    expect(await call(s, 'settings.retention', {})).toEqual({ minuteDays: 90 });
+    await expect(call(s, 'settings.setRetention', { minuteDays: 0 })).rejects.toMatchObject({ code: 'invalid_argument', path: 'minuteDays' });
+    expect(await call(s, 'settings.setRetention', { minuteDays: 36_000 })).toEqual({ minuteDays: 36_000 });
+    const kept = await call(s, 'jobs.start', { kind: 'retention' });
+    await s.idle();
+    expect((await call(s, 'jobs.get', { jobId: kept.jobId })).result).toMatchObject({ months: 0 });
+    await call(s, 'settings.setRetention', { minuteDays: 90 });
+    const { jobId } = await call(s, 'jobs.start', { kind: 'retention' });
     await s.idle();
     const job = await call(s, 'jobs.get', { jobId });
     expect(job.status).toBe('succeeded');

@@ -7,7 +7,7 @@ import { icReport, promoteDataset, readBuild, type IcReport, type PromoteResult 
 import { buildSymbol, type SymbolOutcome } from '../core/node/features/silver-build';
 import { featureSetDirs, loadFeatureSet } from '../core/node/features/feature-sets';
 import { materializeSeries } from '../core/node/lake/materialize';
-import { applyRetention } from '../core/node/lake/retention';
+import { applyRetention, retentionMinuteDays } from '../core/node/lake/retention';
 import { buildContinuous } from '../core/node/lake/continuous';
 import { workerContext } from '../core/node/jobs/worker-context';
 import { runImport } from '../core/node/ingest/import-run';
@@ -23,7 +23,7 @@ export default async function run(
   try {
     if (task.type === 'import') return await runImport(ctx, task.req, task.runId, report, cancelled);
     if (task.type === 'continuous') return await buildContinuous(ctx, task.req.root, task.req.threshold);
-    if (task.type === 'retention') return await applyRetention(ctx, task.req.minuteDays ?? 90);
+    if (task.type === 'retention') return await applyRetention(ctx, task.req.minuteDays ?? retentionMinuteDays(ctx.catalog));
     if (task.type === 'features') {
       const set = loadFeatureSet(task.req.set, featureSetDirs(ctx.home.root, path.dirname(task.migrations)));
       return await buildSymbol(ctx, set, task.symbol, task.req.force === true);

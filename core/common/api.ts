@@ -52,6 +52,8 @@ export const apiSchemas = {
   'features.validate': z.object({ text: z.string().max(200_000) }).strict(),
   'features.save': z.object({ text: z.string().max(200_000) }).strict(),
   'features.build': z.object({ set: z.string().min(1).max(200) }).strict(),
+  'settings.retention': z.object({}).strict(),
+  'settings.setRetention': z.object({ minuteDays: z.number().int().min(1, 'keep at least one day of 1-minute bars').max(36_500) }).strict(),
   'settings.vendorKeys': z.object({}).strict(),
   'settings.setVendorKey': z
     .object({
@@ -124,6 +126,10 @@ export interface QuantApi {
   'features.save': (a: ArgOf<'features.save'>) => Promise<FeatureSetInfo>;
   /** The manifest and validation of a set's current build (its spec hash), or null when not built yet. */
   'features.build': (a: ArgOf<'features.build'>) => Promise<FeatureBuildInfo | null>;
+  /** The retention policy: days of 1-minute bars kept before they become 5-minute bars. */
+  'settings.retention': (a: ArgOf<'settings.retention'>) => Promise<{ minuteDays: number }>;
+  /** Stores the retention policy that retention jobs apply when not told otherwise. */
+  'settings.setRetention': (a: ArgOf<'settings.setRetention'>) => Promise<{ minuteDays: number }>;
   /** Where each vendor's API key comes from (environment, stored encrypted, missing); never the key. */
   'settings.vendorKeys': (a: ArgOf<'settings.vendorKeys'>) => Promise<VendorKeyStatus[]>;
   /** Stores a vendor key encrypted with the host's keychain (null removes it); refused where the host cannot encrypt. */

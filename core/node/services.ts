@@ -19,6 +19,7 @@ import { selectUniverse } from './lake/universe';
 import { writeJsonAtomically } from './lake/publish';
 import { STORED_TIMEFRAME_MS } from '../common/timeframes';
 import { recoverLake } from './lake/bar-store';
+import { RETENTION_SETTING, retentionMinuteDays } from './lake/retention';
 import { acquireLock } from './lock';
 import { runtimeVersions } from './versions';
 import { receiveUpload } from './uploads';
@@ -153,6 +154,11 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
         return report;
       },
       ...featureSetHandlers(home, o.resources),
+      'settings.retention': async () => ({ minuteDays: retentionMinuteDays(cat) }),
+      'settings.setRetention': async (a) => {
+        cat.setSetting(RETENTION_SETTING, String(a.minuteDays));
+        return { minuteDays: retentionMinuteDays(cat) };
+      },
       'settings.vendorKeys': async () => vendorKeys.status(),
       'settings.setVendorKey': async (a) => {
         vendorKeys.set(a.vendor, a.key);

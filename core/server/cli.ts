@@ -36,8 +36,9 @@ commands:
   rejects [--run ID]          rows imports rejected: file, line, reason
   resample --symbol S --timeframe 5m|15m|30m|1h|1d|1w
                               materialise a resampled series; reads use it until new bars arrive
-  retention [--minute-days 90]
-                              turn 1-minute bars older than N days (whole months) into 5-minute bars
+  retention [--minute-days N [--save]]
+                              turn 1-minute bars older than N days (whole months) into 5-minute bars;
+                              without --minute-days the stored policy applies (default 90); --save stores N
   universe [--min-price N] [--max-price N] [--min-avg-volume N] [--min-days N] [--common-only]
                               symbols whose daily bars pass the filters, with their statistics
   continuous --root ES [--threshold 0.6]
@@ -241,12 +242,21 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await runJob(arg, 'resample', (job) => (json ? (job.result as object) : job.summary ?? ''));
       }
       case 'retention': {
-        const p = parse(opts, { 'minute-days': { type: 'string' } });
+        const p = parse(opts, { 'minute-days': { type: 'string' }, save: { type: 'boolean' } });
         if (p.positionals.length) throw new UsageError(`retention: unexpected argument ${p.positionals[0]}`);
         const days = p.values['minute-days'];
         if (days !== undefined && !/^\d+$/.test(String(days))) throw new UsageError(`--minute-days: expected a whole number of days, got ${String(days)}`);
+        if (p.values.save && days === undefined) throw new UsageError('--save stores the policy given with --minute-days; give --minute-days N');
         const arg = { kind: 'retention' as const, ...(days === undefined ? {} : { minuteDays: Number(days) }) };
         validate('jobs.start', arg, { minuteDays: 'minute-days' });
+        if (p.values.save) {
+          const s = await open(false);
+          try {
+            await call(s, 'settings.setRetention', { minuteDays: Number(days) });
+          } finally {
+            await s.close();
+          }
+        }
         return await runJob(arg, 'retention', (job) => (json ? (job.result as object) : job.summary ?? ''));
       }
       case 'universe': {

@@ -9,6 +9,15 @@ import { readFloat64Columns, sqlString } from './duck-columns';
 
 const DAY_MS = 86_400_000;
 
+/** Setting that holds the retention policy: days of 1-minute bars to keep. */
+export const RETENTION_SETTING = 'retention.minute-days';
+
+/** The stored retention policy (default 90 days of 1-minute bars). */
+export function retentionMinuteDays(catalog: Catalog): number {
+  const v = Number(catalog.getSetting(RETENTION_SETTING));
+  return Number.isInteger(v) && v > 0 ? v : 90;
+}
+
 /**
  * Keeps 1-minute bars for the last `minuteDays` days: each older whole month of 1-minute bars is
  * aggregated to a new 5-minute partition, and the 1-minute files are dropped in the same catalog

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import fc from 'fast-check';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -131,5 +132,17 @@ describe('importing clean CSV files with DuckDB’s reader', () => {
     const again = await importFile(l.ctx, p, {}, 'run-2');
     expect(again).toMatchObject({ parser: 'builtin', accepted: 0, duplicates: 500 });
     expect(await l.bars('ES', '1m')).toEqual(stored);
+  });
+
+  it('reads gzip-compressed CSV files the same way', async () => {
+    const rows = Array.from({ length: 300 }, (_, i) => `${new Date(Date.UTC(2024, 4, 1) + i * 3_600_000).toISOString().slice(0, 19)},${100 + (i % 7)},${108 + (i % 7)},${99 + (i % 7)},${101 + (i % 7)},${i}`);
+    const p = write('', 'GZ.csv.gz');
+    fs.writeFileSync(p, zlib.gzipSync(`time,open,high,low,close,volume\n${rows.join('\n')}\n`));
+    const [a, b] = [await lake(), await lake()];
+    const fast = await importFile(a.ctx, p, {}, 'run-a');
+    const builtin = await importFile(b.ctx, p, { parser: 'builtin' }, 'run-b');
+    expect(fast, JSON.stringify(fast)).toMatchObject({ parser: 'duckdb', accepted: 300, series: [{ symbol: 'GZ', timeframe: '1h', accepted: 300 }] });
+    expect({ ...fast, parser: '' }).toEqual({ ...builtin, parser: '' });
+    expect(await a.bars('GZ', '1h')).toEqual(await b.bars('GZ', '1h'));
   });
 });

@@ -50,6 +50,40 @@ export function inferTimeframe(sortedTimes: Float64Array, file: string, symbol: 
   return fits[0][0];
 }
 
+/**
+ * The first 256 KiB of a file (decompressed as far as it goes when gzip), or nothing when it cannot
+ * be read: `readInput` then reports why.
+ */
+function readHead(file: string): Uint8Array {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'r');
+    const buf = Buffer.alloc(256 * 1024);
+    const n = fs.readSync(fd, buf, 0, buf.length, 0);
+    const head = buf.subarray(0, n);
+    if (n >= 2 && head[0] === 0x1f && head[1] === 0x8b) return zlib.gunzipSync(head, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+    return head;
+  } catch {
+    return new Uint8Array(0);
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+type SavedLayout = { map?: CsvOptions['map']; tz?: string; timeframe?: string };
+
+/**
+ * The options a CSV imports with: a layout seen before reuses the mapping and zone the user chose for
+ * it, unless new ones are given; `saved` is what to remember for the layout afterwards.
+ */
+function csvLayout(catalog: Catalog, head: Uint8Array, opts: Omit<CsvOptions, 'format'> & { format?: ImportFormat }): { key: string; saved: SavedLayout; csvOpts: CsvOptions } {
+  const key = `layout:${layoutKey(previewCsv(new TextDecoder().decode(head.subarray(0, 64 * 1024)), 0).columns)}`;
+  const saved = JSON.parse(catalog.getSetting(key) ?? '{}') as SavedLayout;
+  const given = opts.map !== undefined || opts.tz !== undefined;
+  const effective = given ? opts : { ...opts, map: saved.map, tz: saved.tz };
+  return { key, saved: given ? { map: opts.map, tz: opts.tz, timeframe: saved.timeframe } : saved, csvOpts: { ...effective, format: opts.format === 'auto' ? undefined : (opts.format as CsvOptions['format']) } };
+}
+
 function readInput(file: string): Uint8Array {
   let bytes: Uint8Array;
   try {
@@ -191,32 +225,33 @@ export async function importFile(
   runId: string,
 ): Promise<ImportFileResult & { rejects: Reject[] }> {
   const abs = path.resolve(file);
+  // A clean CSV goes to DuckDB's reader, which needs only its first lines from us: a file of any size
+  // imports without being loaded into memory.
+  const head = readHead(abs);
+  const binary = opts.format === 'dbn' || opts.format === 'parquet' || ((opts.format ?? 'auto') === 'auto' && (isDbn(head) || isParquet(head)));
+  let layout = binary || head.length === 0 ? undefined : csvLayout(ctx.catalog, head, opts);
+  if (layout && opts.parser !== 'builtin') {
+    const fast = await importCsvWithDuckDb(ctx, head, abs, layout.csvOpts, runId);
+    if (fast !== null) {
+      ctx.catalog.setSetting(layout.key, JSON.stringify({ ...layout.saved, timeframe: fast.timeframe }));
+      const series = [{ symbol: fast.symbol, timeframe: fast.timeframe, accepted: fast.rows }];
+      return { file: abs, format: fast.format, parser: 'duckdb', inputRows: fast.rows, accepted: fast.rows, rejected: 0, duplicates: 0, series, rejects: [] };
+    }
+  }
   const bytes = readInput(abs);
   if (bytes.length === 0) throw new ImportError(`${file}: the file is empty`);
   const symbolFromName = opts.symbol ?? path.basename(abs).replace(/\..*$/, '').toUpperCase();
   let parsed: ParsedBars;
-  let layout: { key: string; saved: { map?: CsvOptions['map']; tz?: string; timeframe?: string } } | undefined;
   if (opts.format === 'dbn' || ((opts.format ?? 'auto') === 'auto' && isDbn(bytes))) {
+    layout = undefined;
     const dbn = decodeDbn(bytes, file);
     if (dbn.trades !== null && dbn.ohlcv === null) return importDbnTrades(ctx, dbn, file, runId);
     parsed = fromDbn(dbn, file);
   }
   else if (opts.format === 'parquet' || ((opts.format ?? 'auto') === 'auto' && isParquet(bytes))) parsed = await fromParquet(ctx.con, abs, symbolFromName);
   else {
-    // A generic layout seen before reuses the mapping and zone the user chose for it, unless new ones are given.
-    const key = `layout:${layoutKey(previewCsv(new TextDecoder().decode(bytes.subarray(0, 64 * 1024)), 0).columns)}`;
-    const saved = JSON.parse(ctx.catalog.getSetting(key) ?? '{}') as { map?: CsvOptions['map']; tz?: string; timeframe?: string };
-    const given = opts.map !== undefined || opts.tz !== undefined;
-    const effective = given ? opts : { ...opts, map: saved.map, tz: saved.tz };
-    const csvOpts: CsvOptions = { ...effective, format: opts.format === 'auto' ? undefined : (opts.format as CsvOptions['format']) };
-    layout = { key, saved: given ? { map: opts.map, tz: opts.tz, timeframe: saved.timeframe } : saved };
-    const fast = opts.parser === 'builtin' ? null : await importCsvWithDuckDb(ctx, bytes, abs, csvOpts, runId);
-    if (fast !== null) {
-      ctx.catalog.setSetting(layout.key, JSON.stringify({ ...layout.saved, timeframe: fast.timeframe }));
-      const series = [{ symbol: fast.symbol, timeframe: fast.timeframe, accepted: fast.rows }];
-      return { file: abs, format: fast.format, parser: 'duckdb', inputRows: fast.rows, accepted: fast.rows, rejected: 0, duplicates: 0, series, rejects: [] };
-    }
-    parsed = parseCsvBars(bytes, file, csvOpts);
+    layout ??= csvLayout(ctx.catalog, bytes, opts);
+    parsed = parseCsvBars(bytes, file, layout.csvOpts);
   }
 
   const writer = new BarWriter(ctx.home, ctx.catalog, ctx.con);

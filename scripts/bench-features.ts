@@ -5,7 +5,8 @@ import { parseFeatureSpec } from '../core/common/features/registry';
 import type { FeatureSeries } from '../core/common/features/types';
 import type { createServices } from '../core/node/services';
 
-interface Result {
+/** One benchmark's outcome, as `npm run bench` prints it. */
+export interface Result {
   name: string;
   value: number;
   unit: string;

@@ -16,16 +16,8 @@ import { appPaths } from '../core/server/app-paths';
 import { startServer } from '../core/server/http-server';
 import { decodeDbn } from '../core/node/ingest/dbn';
 import { dbnOhlcv1m } from './dbn-fixture';
-import { defaultSetBenchmark, kernelBenchmarks, pandasReference } from './bench-features';
+import { defaultSetBenchmark, kernelBenchmarks, pandasReference, type Result } from './bench-features';
 
-interface Result {
-  name: string;
-  value: number;
-  unit: string;
-  target: string;
-  pass: boolean;
-  detail?: Record<string, number | string>;
-}
 
 const paths = appPaths();
 const tmp = (p: string): string => fs.mkdtempSync(path.join(os.tmpdir(), p));

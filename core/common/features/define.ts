@@ -8,20 +8,11 @@ export interface Kernel {
   step(s: FeatureSeries, i: number, out: Float64Array): void;
 }
 
-/** The parts of a feature definition that differ between features. */
-export interface KernelFeature {
-  name: string;
-  description: string;
-  unit: string;
-  conventions: string;
-  params: ParamSpec[];
-  variadic?: boolean;
-  takesSymbol?: boolean;
-  constantTime: boolean;
-  outputs(p: FeatureParams): string[];
-  warmup(p: FeatureParams): number;
+/** The parts of a feature definition that differ between features: everything but the two paths, plus the kernel. */
+export type KernelFeature = Omit<FeatureDef, 'stream' | 'batch'> & {
+  /** A fresh kernel for the given parameters. */
   kernel(p: FeatureParams): Kernel;
-}
+};
 
 /** A one-bar series the streaming path writes each incoming bar into before stepping the kernel. */
 function scratchSeries(): FeatureSeries {

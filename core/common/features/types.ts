@@ -1,20 +1,10 @@
+import type { Bars } from '../types';
+
 /**
  * A bar series as features read it: OHLCV columns plus the trading session of each bar, so features
  * that reset or anchor per session (VWAP, levels, calendar) see the exchange's sessions, not UTC days.
  */
-export interface FeatureSeries {
-  /** Open time of each bar, epoch ms UTC. */
-  t: Float64Array;
-  /** Open prices. */
-  o: Float64Array;
-  /** High prices. */
-  h: Float64Array;
-  /** Low prices. */
-  l: Float64Array;
-  /** Close prices. */
-  c: Float64Array;
-  /** Volumes. */
-  v: Float64Array;
+export interface FeatureSeries extends Omit<Bars, 'symbol' | 'timeframe'> {
   /** Trading date of each bar's session, as days since 1970-01-01. */
   day: Int32Array;
   /** Open of each bar's session, epoch ms UTC. */

@@ -112,4 +112,17 @@ describe('quantdesk CLI', () => {
     expect(u.members.map((m) => m.symbol)).toContain('ES');
     expect(qd(['--home', home, 'universe', '--min-price=-3']).err).toMatch(/--min-price: expected a non-negative number/);
   });
+
+  it('imports flat files with a universe filter from the command line, and names a bad filter', () => {
+    const dir = tempDir('qd-cli-universe-');
+    const ns = (iso: string): string => `${BigInt(Date.parse(iso)) * 1_000_000n}`;
+    const file = path.join(dir, 'day_aggs.csv');
+    fs.writeFileSync(file, ['ticker,volume,open,close,high,low,window_start,transactions', `CLIA,1000000,50,50,50,50,${ns('2024-05-01T04:00:00Z')},10`, `CLIBW,1000000,2,2,2,2,${ns('2024-05-01T04:00:00Z')},10`].join('\n'));
+    const bad = qd(['--home', home, 'import', file, '--universe', 'min-price=abc']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--universe: "min-price=abc" is not one of/);
+    const r = qd(['--home', home, 'import', file, '--universe', 'min-price=1,common-only', '--json']);
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ accepted: 1, rejected: 1, excluded: ['CLIBW'] });
+  });
 });

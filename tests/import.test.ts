@@ -186,6 +186,28 @@ describe('importing vendor files into bronze', () => {
     await expect(call(s, 'lake.universe', { minPrice: 10, maxPrice: 5 })).rejects.toMatchObject({ path: 'minPrice' });
   });
 
+  it('applies universe filters while importing flat files: rows of the other symbols are rejects naming why', async () => {
+    const ns = (iso: string): string => `${BigInt(Date.parse(iso)) * 1_000_000n}`;
+    const file = (day: string, tickers: [string, number, number][]): string =>
+      write(`day_aggs_${day}.csv`, ['ticker,volume,open,close,high,low,window_start,transactions', ...tickers.map(([t, price, volume]) => `${t},${volume},${price},${price},${price},${price},${ns(`${day}T04:00:00Z`)},10`)].join('\n'));
+    // UNIV1 already has 2 days in the lake; UNIVNEW appears only on the second day.
+    await importFiles([file('2024-05-01', [['UNIV1', 50, 1_000_000]]), file('2024-05-02', [['UNIV1', 51, 1_100_000]])]);
+    const tickers = (extra: [string, number, number][]): [string, number, number][] => [['UNIV1', 52, 900_000], ['UNIVPENNY', 0.4, 5_000_000], ['UNIVTHIN', 30, 50], ['UNIVW', 3, 2_000_000], ...extra];
+    const paths = [file('2024-05-03', tickers([])), file('2024-05-06', tickers([['UNIVNEW', 20, 3_000_000]]))];
+    const r = await importFiles(paths, { universe: { minPrice: 1, minAvgVolume: 1000, minDays: 3, commonOnly: true } });
+    expect(r, JSON.stringify({ ...r, files: undefined })).toMatchObject({ accepted: 2, rejected: 7, duplicates: 0, inputRows: 9, excluded: ['UNIVNEW', 'UNIVPENNY', 'UNIVTHIN', 'UNIVW'] });
+    expect(r.accepted + r.rejected + r.duplicates).toBe(r.inputRows);
+    const rejects = await call(s, 'rejects.list', { runId: r.runId });
+    const why = (t: string): string[] => [...new Set(rejects.filter((x) => x.raw.startsWith(`${t},`)).map((x) => x.reason))];
+    expect(why('UNIVPENNY')).toEqual(['outside the universe: average close 0.4 below 1']);
+    expect(why('UNIVTHIN')).toEqual(['outside the universe: average daily volume 50 below 1,000']);
+    expect(why('UNIVW')).toEqual(['outside the universe: not common stock (warrant)']);
+    expect(why('UNIVNEW')).toEqual(['outside the universe: listed 1 trading day, fewer than 3']);
+    expect(rejects.filter((x) => x.raw.startsWith('UNIVW,')).map((x) => x.line)).toEqual([5, 5]);
+    expect((await call(s, 'bars.get', { symbol: 'UNIV1', timeframe: '1d' })).t.length).toBe(4);
+    await expect(call(s, 'lake.partitions', { symbol: 'UNIVPENNY' })).resolves.toEqual([]);
+  });
+
   it('remembers the mapping and zone chosen for a file layout and reuses them for the next file of that layout', async () => {
     const a = write('LAYA.csv', ['When;Px;Qty', '2024-02-01 09:30:00;10;5', '2024-02-01 09:31:00;10.5;6'].join('\n'));
     await expect(importFiles([a])).rejects.toThrow(/no time column found in when, px, qty/);

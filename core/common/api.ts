@@ -6,6 +6,7 @@ import {
   jobRequestSchema,
   symbolSchema,
   timeframeArg,
+  universeFiltersSchema,
   BACKFILL_SOURCES,
 } from './schemas';
 import type { AppInfo, Bars, FeatureBuildInfo, FeatureSetCheck, FeatureSetInfo, JobInfo, JobProgress, LakePartition, LakeSeries, QaReport, RejectRow, SqlResult, UniverseMember, VendorKeyStatus } from './types';
@@ -36,16 +37,7 @@ export const apiSchemas = {
       done: z.boolean(),
     })
     .strict(),
-  'lake.universe': z
-    .object({
-      minPrice: z.number().min(0).optional(),
-      maxPrice: z.number().positive().optional(),
-      minAvgVolume: z.number().min(0).optional(),
-      minDays: z.number().int().min(0).optional(),
-      commonOnly: z.boolean().optional(),
-    })
-    .strict()
-    .refine((a) => a.minPrice === undefined || a.maxPrice === undefined || a.minPrice <= a.maxPrice, { message: 'minPrice is above maxPrice', path: ['minPrice'] }),
+  'lake.universe': universeFiltersSchema,
   'imports.layout': z.object({ columns: z.array(z.string()).min(1).max(500) }).strict(),
   'lake.qa': z.object({ symbol: symbolSchema, timeframe: z.enum(['1s', '1m', '5m', '15m', '30m', '1h', '1d']).optional() }).strict(),
   'features.sets': z.object({}).strict(),

@@ -77,6 +77,18 @@ export const IMPORT_FORMATS = ['auto', 'generic', 'backtrader', 'polygon', 'data
 export const MAP_FIELDS = ['time', 'open', 'high', 'low', 'close', 'volume', 'symbol'] as const;
 
 /** An import of files from the local disk into bronze. */
+/** Filters that pick a stock universe: price range, average daily volume, days listed, common stock only. */
+export const universeFiltersSchema = z
+  .object({
+    minPrice: z.number().min(0).optional(),
+    maxPrice: z.number().positive().optional(),
+    minAvgVolume: z.number().min(0).optional(),
+    minDays: z.number().int().min(0).optional(),
+    commonOnly: z.boolean().optional(),
+  })
+  .strict()
+  .refine((a) => a.minPrice === undefined || a.maxPrice === undefined || a.minPrice <= a.maxPrice, { message: 'minPrice is above maxPrice', path: ['minPrice'] });
+
 export const importRequestSchema = z
   .object({
     kind: z.literal('import'),
@@ -87,6 +99,8 @@ export const importRequestSchema = z
     map: z.partialRecord(z.enum(MAP_FIELDS, { error: `map fields are ${MAP_FIELDS.join(', ')}` }), z.string().min(1)).optional(),
     /** Exchange calendar of the imported symbols (sessions, holidays, DST). */
     calendar: z.enum(CALENDAR_IDS, { error: `expected one of ${CALENDAR_IDS.join(', ')}` }).optional(),
+    /** Keep only symbols passing these filters (stock universes from flat files); the rest are rejected with the reason. */
+    universe: universeFiltersSchema.optional(),
   })
   .strict();
 

@@ -125,6 +125,8 @@ export interface ImportResult {
   duplicates: number;
   inputRows: number;
   symbols: string[];
+  /** Symbols a universe filter left out (their rows are rejects naming the reason). */
+  excluded?: string[];
   files: { file: string; format: string; parser: 'duckdb' | 'builtin'; inputRows: number; accepted: number; rejected: number; duplicates: number; series: { symbol: string; timeframe: string; accepted: number }[] }[];
 }
 

@@ -32,6 +32,7 @@ commands:
                               vendors read DATABENTO_API_KEY / POLYGON_API_KEY from the environment
   import <path>... [--format auto|generic|backtrader|polygon|databento-csv|dbn|yahoo|stooq|parquet]
          [--symbol S] [--tz ZONE] [--map time=Date,open=Open,...] [--calendar cme|nyse|xetra]
+         [--universe min-price=5,max-price=500,min-avg-volume=100000,min-days=20,common-only]
                               import bar files into the lake; rejected rows are kept with file and line
   rejects [--run ID]          rows imports rejected: file, line, reason
   resample --symbol S --timeframe 5m|15m|30m|1h|1d|1w
@@ -197,7 +198,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         }
       }
       case 'import': {
-        const p = parse(opts, { format: { type: 'string' }, symbol: { type: 'string' }, tz: { type: 'string' }, map: { type: 'string' }, calendar: { type: 'string' } });
+        const p = parse(opts, { format: { type: 'string' }, symbol: { type: 'string' }, tz: { type: 'string' }, map: { type: 'string' }, calendar: { type: 'string' }, universe: { type: 'string' } });
         const v = p.values as Record<string, string | undefined>;
         if (p.positionals.length === 0) throw new UsageError('import: name at least one file, e.g. quantdesk import data/ES_bt.csv');
         let map: Record<string, string> | undefined;
@@ -209,13 +210,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
             map[field] = column;
           }
         }
-        const arg = { kind: 'import' as const, paths: p.positionals.map((x) => path.resolve(x)), format: v.format as 'auto' | undefined, symbol: v.symbol, tz: v.tz, map, calendar: v.calendar as 'nyse' | undefined };
-        for (const k of ['format', 'symbol', 'tz', 'map', 'calendar'] as const) if (arg[k] === undefined) delete arg[k];
+        const universe = v.universe === undefined ? undefined : parseUniverse(v.universe);
+        const arg = { kind: 'import' as const, paths: p.positionals.map((x) => path.resolve(x)), format: v.format as 'auto' | undefined, symbol: v.symbol, tz: v.tz, map, calendar: v.calendar as 'nyse' | undefined, universe };
+        for (const k of ['format', 'symbol', 'tz', 'map', 'calendar', 'universe'] as const) if (arg[k] === undefined) delete arg[k];
         validate('jobs.start', arg);
         if (arg.tz !== undefined && !isValidZone(arg.tz)) throw new UsageError(`--tz: unknown time zone ${arg.tz}; use an IANA name such as Europe/Zurich`);
         return await runJob(arg, 'import', (job) => {
           const r = job.result as ImportResult;
-          if (json) return { accepted: r.accepted, rejected: r.rejected, duplicates: r.duplicates, inputRows: r.inputRows, symbols: r.symbols, runId: r.runId, files: r.files };
+          if (json) return { accepted: r.accepted, rejected: r.rejected, duplicates: r.duplicates, inputRows: r.inputRows, symbols: r.symbols, runId: r.runId, files: r.files, ...(r.excluded ? { excluded: r.excluded } : {}) };
           return `${job.summary}\nrun ${r.runId}${r.rejected ? ` — see \`quantdesk rejects --run ${r.runId}\`` : ''}`;
         });
       }
@@ -477,6 +479,27 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.err(`quantdesk: ${message}`);
     return usage ? 2 : 1;
   }
+}
+
+const UNIVERSE_KEYS: Record<string, string> = { 'min-price': 'minPrice', 'max-price': 'maxPrice', 'min-avg-volume': 'minAvgVolume', 'min-days': 'minDays' };
+
+/** `min-price=5,min-avg-volume=100000,min-days=20,common-only` → universe filters. */
+function parseUniverse(text: string): Record<string, number | boolean> {
+  const out: Record<string, number | boolean> = {};
+  for (const part of text.split(',').map((x) => x.trim()).filter(Boolean)) {
+    if (part === 'common-only') {
+      out.commonOnly = true;
+      continue;
+    }
+    const [k, val] = part.split('=').map((x) => x.trim());
+    const key = UNIVERSE_KEYS[k ?? ''];
+    const n = Number(val);
+    if (!key || val === undefined || val === '' || !Number.isFinite(n)) {
+      throw new UsageError(`--universe: "${part}" is not one of min-price=N, max-price=N, min-avg-volume=N, min-days=N, common-only`);
+    }
+    out[key] = n;
+  }
+  return out;
 }
 
 function jobRow(j: JobInfo): string[] {

@@ -36,6 +36,8 @@ export interface CsvOptions {
   tz?: string;
   /** Column mapping, e.g. { time: 'Date', open: 'Open' }: field → header name. */
   map?: Partial<Record<Field, string>>;
+  /** Symbols left out (a universe filter): their rows are rejected with the reason given here. */
+  exclude?: ReadonlyMap<string, string>;
 }
 
 type Field = 'time' | 'date' | 'clock' | 'open' | 'high' | 'low' | 'close' | 'volume' | 'symbol';
@@ -285,6 +287,11 @@ export function parseCsvBars(bytes: Uint8Array, file: string, opts: CsvOptions =
     const symName = iSym >= 0 ? field(iSym).trim() : fixedSymbol;
     if (symName === '') {
       rejects.push({ line: lineNo, raw, reason: 'missing symbol' });
+      continue;
+    }
+    const excluded = opts.exclude?.get(symName);
+    if (excluded !== undefined) {
+      rejects.push({ line: lineNo, raw, reason: `outside the universe: ${excluded}` });
       continue;
     }
     let si = symbolIndex.get(symName);

@@ -213,6 +213,14 @@ async function fromParquet(con: DuckDBConnection, file: string, symbol: string):
   return { format: 'parquet', timeframe: null, symbols: [symbol], sym: new Uint32Array(n), line: new Int32Array(n).map((_, i) => i + 1), t: t!, o: o!, h: h!, l: l!, c: c!, v: v!, inputRows: n, rejects: [] };
 }
 
+/** Parses a CSV or flat file completely without writing anything (the universe filter's first pass). */
+export function parseCsvFile(catalog: Catalog, file: string, opts: Omit<CsvOptions, 'format'> & { format?: ImportFormat }): ParsedBars {
+  const bytes = readInput(path.resolve(file));
+  if (bytes.length === 0) throw new ImportError(`${file}: the file is empty`);
+  if (opts.format === 'dbn' || opts.format === 'parquet' || isDbn(bytes) || isParquet(bytes)) throw new ImportError(`${file}: universe filters apply to CSV flat files (such as Polygon day aggregates), not to DBN or Parquet`);
+  return parseCsvBars(bytes, file, csvLayout(catalog, bytes, opts).csvOpts);
+}
+
 /**
  * Imports one file into bronze: parses it completely (so a broken file writes nothing), sorts each
  * symbol's bars, counts duplicates within the file and against the lake, and publishes the rest as
@@ -230,7 +238,7 @@ export async function importFile(
   const head = readHead(abs);
   const binary = opts.format === 'dbn' || opts.format === 'parquet' || ((opts.format ?? 'auto') === 'auto' && (isDbn(head) || isParquet(head)));
   let layout = binary || head.length === 0 ? undefined : csvLayout(ctx.catalog, head, opts);
-  if (layout && opts.parser !== 'builtin') {
+  if (layout && opts.parser !== 'builtin' && !opts.exclude?.size) {
     const fast = await importCsvWithDuckDb(ctx, head, abs, layout.csvOpts, runId);
     if (fast !== null) {
       ctx.catalog.setSetting(layout.key, JSON.stringify({ ...layout.saved, timeframe: fast.timeframe }));

@@ -2,6 +2,7 @@ import type { ImportResult } from '../../common/types';
 import type { ImportRequest, ImportTick } from '../jobs/job-service';
 import type { WorkerContext } from '../jobs/worker-context';
 import { importFile } from './import-file';
+import { universeExclusions } from './import-universe';
 import { checkDiskSpace } from '../lake/publish';
 
 const MAX_RAW = 2000;
@@ -13,10 +14,14 @@ const MAX_RAW = 2000;
 export async function runImport(ctx: WorkerContext, req: ImportRequest, runId: string, report: (t: ImportTick) => void, cancelled: () => boolean): Promise<ImportResult> {
   const out: ImportResult = { runId, accepted: 0, rejected: 0, duplicates: 0, inputRows: 0, symbols: [], files: [] };
   const insert = ctx.catalog.db.prepare('INSERT INTO rejects (run_id, file, line, raw, reason) VALUES (?, ?, ?, ?, ?)');
+  const base = { format: req.format, symbol: req.symbol, tz: req.tz, map: req.map };
+  // A universe filter needs every file's symbols first: a first pass judges them, the import then rejects the rest.
+  const exclude = req.universe ? await universeExclusions(ctx, req.paths, base, req.universe) : undefined;
+  if (exclude) out.excluded = [...exclude.keys()].sort();
   for (const [i, file] of req.paths.entries()) {
     if (cancelled()) break;
     checkDiskSpace(ctx.home.root);
-    const r = await importFile(ctx, file, { format: req.format, symbol: req.symbol, tz: req.tz, map: req.map }, runId);
+    const r = await importFile(ctx, file, { ...base, exclude }, runId);
     ctx.catalog.db.transaction(() => {
       for (const x of r.rejects) insert.run(runId, r.file, x.line, x.raw.length > MAX_RAW ? `${x.raw.slice(0, MAX_RAW)}…` : x.raw, x.reason);
     })();

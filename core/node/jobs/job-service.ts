@@ -113,7 +113,8 @@ const fmt = (n: number): string => n.toLocaleString('en-US');
 
 /** Human summary of an import outcome. */
 export function importSummary(r: ImportResult): string {
-  return `${fmt(r.accepted)} accepted, ${fmt(r.rejected)} rejected, ${fmt(r.duplicates)} duplicates of ${fmt(r.inputRows)} rows`;
+  const outside = r.excluded?.length ? ` (${fmt(r.excluded.length)} symbols outside the universe)` : '';
+  return `${fmt(r.accepted)} accepted, ${fmt(r.rejected)} rejected, ${fmt(r.duplicates)} duplicates of ${fmt(r.inputRows)} rows${outside}`;
 }
 
 /** Human summary of a backfill outcome. */

@@ -81,11 +81,11 @@ function expectAgree(a: Float64Array, b: Float64Array, label: string): void {
   }
 }
 
-const ALL_SPECS = ['ibs', 'rsi(2)', 'rsi(14)', 'atr(14)', 'tr', 'sma(20)', 'ema(12)', 'macd(12,26,9)', 'bbands(20,2)', 'adx(14)', 'roc(10)', 'stoch(14,3,3)', 'obv', 'vwap', 'volpct(20)', 'hvol(20)', 'ret(5)', 'logret(1)', 'kin', 'levels', 'calendar', 'pair(NQ,30)', 'window(8)', 'macdday'];
+const ALL_SPECS = ['ibs', 'std(10)', 'rsi(2)', 'rsi(14)', 'atr(14)', 'tr', 'sma(20)', 'ema(12)', 'macd(12,26,9)', 'bbands(20,2)', 'adx(14)', 'roc(10)', 'stoch(14,3,3)', 'obv', 'vwap', 'volpct(20)', 'hvol(20)', 'ret(5)', 'logret(1)', 'kin', 'levels', 'calendar', 'pair(NQ,30)', 'window(8)', 'macdday'];
 
 describe('feature registry', () => {
   it('lists every feature with parameters, outputs and conventions', () => {
-    expect([...FEATURES.keys()].sort()).toEqual(['adx', 'atr', 'bbands', 'calendar', 'ema', 'hvol', 'ibs', 'kin', 'levels', 'logret', 'macd', 'macdday', 'obv', 'pair', 'ret', 'roc', 'rsi', 'sma', 'stoch', 'tr', 'volpct', 'vwap', 'window']);
+    expect([...FEATURES.keys()].sort()).toEqual(['adx', 'atr', 'bbands', 'calendar', 'ema', 'hvol', 'ibs', 'kin', 'levels', 'logret', 'macd', 'macdday', 'obv', 'pair', 'ret', 'roc', 'rsi', 'sma', 'std', 'stoch', 'tr', 'volpct', 'vwap', 'window']);
     for (const f of FEATURES.values()) {
       expect(f.description.length, f.name).toBeGreaterThan(5);
       expect(f.conventions.length, f.name).toBeGreaterThan(10);
@@ -177,8 +177,9 @@ describe('feature registry', () => {
     const c = [10, 11, 12, 13, 14];
     const t = [Date.UTC(2024, 0, 31, 23, 50), Date.UTC(2024, 0, 31, 23, 55), Date.UTC(2024, 1, 1, 0, 0), Date.UTC(2024, 1, 1, 0, 5), Date.UTC(2024, 1, 1, 0, 20)];
     const s = utcDaySeries({ t: f64(t), o: f64(c), h: f64(c.map((x) => x + 1)), l: f64(c.map((x) => x - 1)), c: f64(c), v: f64([5, 1, 5, 3, 5]) });
-    const got = computeFeatures(s, parseFeatureList('bbands(3,2),volpct(3),vwap,calendar'));
+    const got = computeFeatures(s, parseFeatureList('bbands(3,2),volpct(3),vwap,calendar,std(3)'));
     const sd = Math.sqrt(2 / 3);
+    expect(got.get('std_3')![2]).toBeCloseTo(sd, 14);
     expect(got.get('bbands_3_2_middle')![2]).toBeCloseTo(11, 12);
     expect(got.get('bbands_3_2_upper')![2]).toBeCloseTo(11 + 2 * sd, 12);
     expect(got.get('bbands_3_2_pctb')![2]).toBeCloseTo((12 - (11 - 2 * sd)) / (4 * sd), 12);

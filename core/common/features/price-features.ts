@@ -86,6 +86,21 @@ export const ema = defineFeature({
   },
 });
 
+export const std = defineFeature({
+  name: 'std',
+  description: 'Rolling standard deviation of the close',
+  unit: 'price',
+  conventions: 'Population standard deviation (divisor n) of the last n closes, as Bollinger bands use it; first value on bar n−1.',
+  params: [param('n', 20, 2, 10_000, 'window')],
+  constantTime: true,
+  outputs: (p) => [`std_${fmt(n0(p))}`],
+  warmup: (p) => n0(p) - 1,
+  kernel: (p) => {
+    const sd = new RollingStd(n0(p), 0);
+    return { step: (s, i, out) => void (out[0] = sd.step(s.c[i]!)) };
+  },
+});
+
 export const tr = defineFeature({
   name: 'tr',
   description: 'True range',

@@ -119,10 +119,10 @@ async function main(): Promise<void> {
     results.push({ name: 'bars_get_1m_over_ws', value: Math.round(medianMs), unit: 'ms (median of 5)', target: '<= 500 ms', pass: medianMs <= 500 && rows === 1_000_000, detail: { rows, min_ms: Math.round(times[0]!), max_ms: Math.round(times[4]!) } });
     results.push(...(await importBenchmarks(services)));
     results.push(dbnDecodeBenchmark());
-    results.push(...kernelBenchmarks());
+    const kernels = kernelBenchmarks();
+    results.push(...kernels);
+    results.push(...pandasReference(kernels));
     results.push(await defaultSetBenchmark(services));
-    const pandas = pandasReference();
-    if (pandas) results.push(pandas);
   } finally {
     await services.close();
   }

@@ -133,9 +133,16 @@ export const atr = defineFeature({
   kernel: (p) => {
     const w = new Wilder(n0(p));
     let prev = NaN_;
+    let started = false;
     return {
       step(s, i, out) {
-        out[0] = Number.isNaN(prev) ? NaN_ : w.step(trueRange(s, i, prev));
+        const h = s.h[i]!;
+        const l = s.l[i]!;
+        if (started) out[0] = w.step((h > prev ? h : prev) - (l < prev ? l : prev));
+        else {
+          out[0] = NaN_;
+          started = true;
+        }
         prev = s.c[i]!;
       },
     };

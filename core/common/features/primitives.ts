@@ -121,17 +121,21 @@ export class Wilder {
   private count = 0;
   private sum = 0;
   private value = Number.NaN;
+  private seeded = false;
+  private readonly keep: number;
 
-  constructor(readonly n: number) {}
+  constructor(readonly n: number) {
+    this.keep = n - 1;
+  }
 
   /** Adds a value; returns the smoothed value, NaN for the first n-1 values. */
   step(x: number): number {
-    if (this.count < this.n) {
-      this.sum += x;
-      if (++this.count === this.n) this.value = this.sum / this.n;
-      return this.value;
+    if (this.seeded) return (this.value = (this.value * this.keep + x) / this.n);
+    this.sum += x;
+    if (++this.count === this.n) {
+      this.value = this.sum / this.n;
+      this.seeded = true;
     }
-    this.value = (this.value * (this.n - 1) + x) / this.n;
     return this.value;
   }
 }

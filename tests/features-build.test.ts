@@ -96,6 +96,16 @@ describe('feature-set builds into silver', () => {
     expect(forced.symbols.map((x) => x.status)).toEqual(['built', 'built']);
   });
 
+  it('returns the exchange session of every bar from bars.get when asked (what chart indicators anchor on)', async () => {
+    const b = await call(a, 'bars.get', { symbol: 'ES', timeframe: '1h', from: '2024-03-03T22:00:00Z', to: '2024-03-04T01:00:00Z', sessions: true });
+    const at = Array.from(b.t).indexOf(Date.UTC(2024, 2, 3, 23));
+    expect(at).toBeGreaterThanOrEqual(0);
+    // Sunday 17:00 Chicago opens Monday's CME session.
+    expect(new Date(b.sessions!.day[at]! * 86_400_000).toISOString().slice(0, 10)).toBe('2024-03-04');
+    expect(b.sessions!.sessionStart[at]).toBe(Date.UTC(2024, 2, 3, 23));
+    expect((await call(a, 'bars.get', { symbol: 'ES', timeframe: '1h', limit: 5 })).sessions).toBeUndefined();
+  });
+
   it('refuses a set naming a symbol the lake lacks, or a bad feature, before any job runs', async () => {
     await expect(call(a, 'jobs.start', { kind: 'features', set: 'small', symbols: ['ZZ'] })).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/refers to symbol ZZ, which the lake lacks/) });
     const bad = path.join(homes[0]!, 'bad.yml');

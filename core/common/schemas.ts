@@ -38,6 +38,8 @@ export const barsGetSchema = z
     from: instantSchema.optional(),
     to: instantSchema.optional(),
     limit: z.number().int().positive().max(5_000_000).optional(),
+    /** Also return each bar's exchange session (trading date, session open, month-end flag). */
+    sessions: z.boolean().optional(),
   })
   .strict()
   .refine((a) => a.from === undefined || a.to === undefined || parseUtc(a.from) <= parseUtc(a.to), {

@@ -18,6 +18,8 @@ export interface Bars {
   c: Float64Array;
   /** Volumes (contracts). */
   v: Float64Array;
+  /** With `sessions`: each bar's session (trading date as days since 1970-01-01, session open in epoch ms, month-end flag). */
+  sessions?: { day: Int32Array; sessionStart: Float64Array; monthEnd: Uint8Array };
 }
 
 /** One row of the lake summary: what is stored for a symbol and timeframe. */

@@ -27,6 +27,7 @@ import { layoutKey } from '../common/csv-preview';
 import { featureSetDirs, loadFeatureSet } from './features/feature-sets';
 import { readBuild } from './features/analysis';
 import { featureSetHandlers } from './features/set-handlers';
+import { sessionSeries } from './features/silver-build';
 
 /** What a host passes to build the services. */
 export interface ServiceOptions {
@@ -105,7 +106,12 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
         { id: 'databento', name: 'Databento historical (OHLCV, needs DATABENTO_API_KEY)', symbols: [], earliest: '2010-06-06' },
         { id: 'polygon', name: 'Polygon aggregates (needs POLYGON_API_KEY)', symbols: [], earliest: '2003-09-10' },
       ],
-      'bars.get': async (a) => readBars(con, cat, home.lake, a),
+      'bars.get': async ({ sessions, ...a }) => {
+        const b = await readBars(con, cat, home.lake, a);
+        if (!sessions) return b;
+        const s = sessionSeries(b, calendarFor(cat, a.symbol));
+        return { ...b, sessions: { day: s.day, sessionStart: s.sessionStart, monthEnd: s.monthEnd } };
+      },
       'lake.summary': async () => lakeSummary(cat),
       'lake.partitions': async (a) => lakePartitions(cat, a),
       'jobs.start': async (a) => {

@@ -97,7 +97,7 @@ export function ChartView({ dataVersion, seeding }: { dataVersion: number; seedi
     };
     bars.current = null;
     client
-      .call('bars.get', { symbol, timeframe, limit: PAGE })
+      .call('bars.get', { symbol, timeframe, limit: PAGE, sessions: true })
       .then((b) => {
         if (!live) return;
         show(b, false);
@@ -109,7 +109,7 @@ export function ChartView({ dataVersion, seeding }: { dataVersion: number; seedi
       if (!r || !cur || loadingOlder || exhausted || r.from > 50 || cur.t.length >= MAX_LOADED || cur.t.length === 0) return;
       loadingOlder = true;
       void client
-        .call('bars.get', { symbol, timeframe, to: new Date(cur.t[0]! - 1).toISOString(), limit: PAGE })
+        .call('bars.get', { symbol, timeframe, to: new Date(cur.t[0]! - 1).toISOString(), limit: PAGE, sessions: true })
         .then((older) => {
           if (!live) return;
           if (older.t.length === 0) exhausted = true;

@@ -22,4 +22,12 @@ describe('chart bar window', () => {
     expect(pts.candles).toEqual([{ time: 60, open: 60_001, high: 60_003, low: 60_000, close: 0 }]);
     expect(pts.volumes[0]!.color).toContain('239,83,80');
   });
+
+  it('joins the session columns with the bars, dropping the same overlap', () => {
+    const withSessions = (t: number[]): Bars => ({ ...bars(t), sessions: { day: Int32Array.from(t), sessionStart: Float64Array.from(t, (x) => x * 10), monthEnd: Uint8Array.from(t, (x) => x % 2) } });
+    const joined = prependBars(withSessions([1, 2, 3, 4]), withSessions([4, 5, 6]));
+    expect(Array.from(joined.sessions!.day)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(Array.from(joined.sessions!.sessionStart)).toEqual([10, 20, 30, 40, 50, 60]);
+    expect(prependBars(bars([1]), withSessions([2])).sessions).toBeUndefined();
+  });
 });

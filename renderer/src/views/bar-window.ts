@@ -20,7 +20,21 @@ export function prependBars(older: Bars, newer: Bars): Bars {
     out.set(b, n);
     return out;
   };
-  return { ...newer, t: cat(older.t, newer.t), o: cat(older.o, newer.o), h: cat(older.h, newer.h), l: cat(older.l, newer.l), c: cat(older.c, newer.c), v: cat(older.v, newer.v) };
+  const joined: Bars = { ...newer, t: cat(older.t, newer.t), o: cat(older.o, newer.o), h: cat(older.h, newer.h), l: cat(older.l, newer.l), c: cat(older.c, newer.c), v: cat(older.v, newer.v) };
+  if (older.sessions && newer.sessions) {
+    const join = <T extends Int32Array | Float64Array | Uint8Array>(a: T, b: T, C: new (len: number) => T): T => {
+      const out = new C(n + b.length);
+      out.set(a.subarray(0, n));
+      out.set(b, n);
+      return out;
+    };
+    joined.sessions = {
+      day: join(older.sessions.day, newer.sessions.day, Int32Array),
+      sessionStart: join(older.sessions.sessionStart, newer.sessions.sessionStart, Float64Array),
+      monthEnd: join(older.sessions.monthEnd, newer.sessions.monthEnd, Uint8Array),
+    };
+  } else delete joined.sessions;
+  return joined;
 }
 
 /** Converts columnar bars to the chart's points (seconds since epoch). */

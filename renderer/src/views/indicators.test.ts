@@ -24,4 +24,15 @@ describe('chart indicators', () => {
     expect(() => parseIndicator('rsi(0)')).toThrow(/between 1 and 10000/);
     expect(() => parseIndicator('pair(NQ,20)')).toThrow(/partner symbol/);
   });
+
+  it('anchors session features at the exchange sessions the bars came with', () => {
+    const b = bars(6);
+    // Two sessions: the second opens at the fourth bar (not at a UTC midnight).
+    const day = Int32Array.from([10, 10, 10, 11, 11, 11]);
+    const withSessions = { ...b, sessions: { day, sessionStart: Float64Array.from(day, (d, i) => (d === 10 ? b.t[0]! : b.t[3]!) + i * 0), monthEnd: new Uint8Array(6) } };
+    const [vwap] = indicatorPlots(withSessions, ['vwap']);
+    const tp = (i: number): number => (b.h[i]! + b.l[i]! + b.c[i]!) / 3;
+    expect(vwap!.lines[0]!.points[3]!.value).toBeCloseTo(tp(3), 12);
+    expect(vwap!.lines[0]!.points[2]!.value).toBeCloseTo((tp(0) + tp(1) + tp(2)) / 3, 12);
+  });
 });

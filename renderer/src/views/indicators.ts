@@ -31,12 +31,12 @@ export function parseIndicator(spec: string): FeatureInstance {
 
 /**
  * Computes indicators over the loaded bars with the registry's batch kernels (the code builds and
- * paper trading use), one plot per spec, skipping warm-up values. Sessions are UTC days here; feature
- * builds use exchange sessions.
+ * paper trading use), one plot per spec, skipping warm-up values. Session features (VWAP, levels,
+ * calendar) use the exchange sessions the bars came with, else UTC days.
  */
 export function indicatorPlots(bars: Bars, specs: string[]): IndicatorPlot[] {
   if (bars.t.length === 0 || specs.length === 0) return [];
-  const series = utcDaySeries(bars);
+  const series = bars.sessions ? { ...bars, ...bars.sessions } : utcDaySeries(bars);
   return specs.map((spec) => {
     const f = parseIndicator(spec);
     const values = computeFeatures(series, [f]);

@@ -62,8 +62,14 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     await expect.poll(() => page.getByTestId('legend').textContent()).toMatch(/^\d+ bars loaded$/);
     await page.getByTestId('tf-15m').click();
     const box = (await page.getByTestId('chart').boundingBox())!;
-    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.4);
-    await expect.poll(() => page.getByTestId('legend').textContent()).toMatch(/O [\d.]+ {2}H [\d.]+ {2}L [\d.]+ {2}C [\d.]+ {2}V [\d,]+/);
+    // The crosshair follows mouse moves only: move again on every poll, in case the bars arrived after the last one.
+    let dx = 0;
+    await expect
+      .poll(async () => {
+        await page.mouse.move(box.x + box.width * (0.6 + (dx++ % 2) * 0.01), box.y + box.height * 0.4);
+        return page.getByTestId('legend').textContent();
+      })
+      .toMatch(/O [\d.]+ {2}H [\d.]+ {2}L [\d.]+ {2}C [\d.]+ {2}V [\d,]+/);
   });
 
   it('runs a backfill from Data → Backfill…, shows its progress, and the Data view shows the new rows', async () => {

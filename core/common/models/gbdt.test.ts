@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { predictGbdt, rng, trainGbdt } from './gbdt';
+import { classifierMetrics, rocAuc } from './metrics';
+
+/** Two informative features, one noise feature with missing values; y = 1 when x0 + x1² beats a noisy threshold. */
+function synthetic(n: number, seed: number) {
+  const r = rng(seed);
+  const x = [new Float64Array(n), new Float64Array(n), new Float64Array(n)];
+  const y = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    x[0]![i] = r() * 2 - 1;
+    x[1]![i] = r() * 2 - 1;
+    x[2]![i] = r() < 0.1 ? Number.NaN : r();
+    y[i] = x[0]![i]! + x[1]![i]! ** 2 + (r() - 0.5) * 0.4 > 0.3 ? 1 : 0;
+  }
+  return { x, y };
+}
+
+describe('gradient-boosted trees', () => {
+  it('learns a non-linear boundary, deterministically for a seed, and stops early on a validation set', () => {
+    const train = synthetic(4000, 1);
+    const valid = synthetic(2000, 2);
+    const params = { nTrees: 200, maxDepth: 4, learningRate: 0.1, subsample: 0.8, colsample: 1, seed: 7, earlyStoppingRounds: 10 };
+    const m = trainGbdt(train, params, valid);
+    const p = predictGbdt(m, valid.x);
+    const metrics = classifierMetrics(p, valid.y);
+    expect(metrics.auc).toBeGreaterThan(0.93);
+    expect(metrics.balancedAccuracy).toBeGreaterThan(0.85);
+    expect(m.trees.length).toBeLessThan(200);
+    expect(m.importance[2]!).toBeLessThan(m.importance[0]! / 5);
+    const again = trainGbdt(train, params, valid);
+    expect(Array.from(predictGbdt(again, valid.x))).toEqual(Array.from(p));
+    const other = trainGbdt(train, { ...params, seed: 8 }, valid);
+    expect(Array.from(predictGbdt(other, valid.x))).not.toEqual(Array.from(p));
+  });
+
+  it('fits regression targets with squared error', () => {
+    const r = rng(3);
+    const n = 3000;
+    const x = [Float64Array.from({ length: n }, () => r() * 4)];
+    const y = Float64Array.from(x[0]!, (v) => Math.sin(v) + (r() - 0.5) * 0.1);
+    const m = trainGbdt({ x, y }, { objective: 'regression', nTrees: 100, maxDepth: 3 });
+    const p = predictGbdt(m, x);
+    let se = 0;
+    for (let i = 0; i < n; i++) se += (p[i]! - Math.sin(x[0]![i]!)) ** 2;
+    expect(Math.sqrt(se / n)).toBeLessThan(0.06);
+  });
+
+  it('computes AUC with ties and refuses non-binary labels for the binary objective', () => {
+    expect(rocAuc([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1])).toBeCloseTo(0.75, 12);
+    expect(rocAuc([0.5, 0.5], [0, 1])).toBeCloseTo(0.5, 12);
+    expect(() => trainGbdt({ x: [Float64Array.from([1, 2])], y: Float64Array.from([0, 2]) })).toThrow(/labels 0 and 1/);
+  });
+});

@@ -60,14 +60,18 @@ export interface OnnxValue {
   dims: (number | string)[];
 }
 
+/** An attribute value: a number (int when whole), a string, or a list of ints, floats or strings. */
+export type OnnxAttr = number | string | { ints: number[] } | { floats: number[] } | { strings: string[] };
+
 /** A node of the graph. */
 export interface OnnxNode {
   op: string;
   inputs: string[];
   outputs: string[];
   name?: string;
-  /** Integer and float attributes. */
-  attrs?: Record<string, number>;
+  /** Operator domain, e.g. `ai.onnx.ml` (default: the standard one). */
+  domain?: string;
+  attrs?: Record<string, OnnxAttr>;
 }
 
 /** A constant float tensor. */
@@ -84,10 +88,22 @@ function valueInfo(v: OnnxValue): Pb {
   return new Pb().str(1, v.name).msg(2, new Pb().msg(1, tensor));
 }
 
-function attribute(name: string, value: number): Pb {
-  // AttributeProto: name=1, f=2, i=3, type=20 (FLOAT=1, INT=2).
+function attribute(name: string, value: OnnxAttr): Pb {
+  // AttributeProto: name=1, f=2, i=3, s=4, floats=7, ints=8, strings=9, type=20
+  // (FLOAT=1, INT=2, STRING=3, FLOATS=6, INTS=7, STRINGS=8).
   const a = new Pb().str(1, name);
-  return Number.isInteger(value) ? a.int(3, value).int(20, 2) : a.float32(2, value).int(20, 1);
+  if (typeof value === 'number') return Number.isInteger(value) ? a.int(3, value).int(20, 2) : a.float32(2, value).int(20, 1);
+  if (typeof value === 'string') return a.str(4, value).int(20, 3);
+  if ('ints' in value) {
+    for (const v of value.ints) a.int(8, v);
+    return a.int(20, 7);
+  }
+  if ('floats' in value) {
+    for (const v of value.floats) a.float32(7, v);
+    return a.int(20, 6);
+  }
+  for (const v of value.strings) a.str(9, v);
+  return a.int(20, 8);
 }
 
 /** Serialises a model (opset 17 by default) to ONNX bytes. */
@@ -98,7 +114,11 @@ export function buildOnnxModel(m: {
   initializers?: OnnxInitializer[];
   name?: string;
   opset?: number;
+  /** Extra operator sets, e.g. { 'ai.onnx.ml': 3 }. */
+  opsets?: Record<string, number>;
   producer?: string;
+  /** Model metadata (feature names, spec hash, model-card id). */
+  metadata?: Record<string, string>;
 }): Uint8Array {
   const graph = new Pb();
   for (const n of m.nodes) {
@@ -108,6 +128,7 @@ export function buildOnnxModel(m: {
     if (n.name) node.str(3, n.name);
     node.str(4, n.op);
     for (const [k, v] of Object.entries(n.attrs ?? {})) node.msg(5, attribute(k, v));
+    if (n.domain) node.str(7, n.domain);
     graph.msg(1, node);
   }
   graph.str(2, m.name ?? 'graph');
@@ -119,10 +140,12 @@ export function buildOnnxModel(m: {
   }
   for (const i of m.inputs) graph.msg(11, valueInfo(i));
   for (const o of m.outputs) graph.msg(12, valueInfo(o));
-  return new Pb()
+  const model = new Pb()
     .int(1, 8)
     .str(2, m.producer ?? 'quantdesk')
     .msg(7, graph)
-    .msg(8, new Pb().str(1, '').int(2, m.opset ?? 17))
-    .finish();
+    .msg(8, new Pb().str(1, '').int(2, m.opset ?? 17));
+  for (const [domain, version] of Object.entries(m.opsets ?? {})) model.msg(8, new Pb().str(1, domain).int(2, version));
+  for (const [key, value] of Object.entries(m.metadata ?? {})) model.msg(14, new Pb().str(1, key).str(2, value));
+  return model.finish();
 }

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import * as ort from 'onnxruntime-node';
+import { predictGbdt, rng, trainGbdt } from '../../common/models/gbdt';
+import { gbdtToOnnx } from './export-onnx';
+
+function data(n: number, seed: number) {
+  const r = rng(seed);
+  const x = [0, 1, 2, 3].map(() => new Float64Array(n));
+  const y = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    for (const c of x) c[i] = r() * 10 - 5;
+    if (r() < 0.05) x[3]![i] = Number.NaN;
+    y[i] = x[0]![i]! * x[1]![i]! + x[2]![i]! > 0 ? 1 : 0;
+  }
+  return { x, y };
+}
+
+/** Row-major float32 input for ONNX Runtime. */
+function rows(x: Float64Array[]): Float32Array {
+  const n = x[0]!.length;
+  const out = new Float32Array(n * x.length);
+  for (let i = 0; i < n; i++) for (let f = 0; f < x.length; f++) out[i * x.length + f] = x[f]![i]!;
+  return out;
+}
+
+describe('gradient-boosted trees exported to ONNX', () => {
+  for (const objective of ['binary', 'regression'] as const) {
+    it(`predicts the same as the app in ONNX Runtime (${objective}), metadata included`, async () => {
+      const train = data(3000, 1);
+      const test = data(1000, 2);
+      if (objective === 'regression') train.y.forEach((_, i) => (train.y[i] = train.x[0]![i]! * 2 + Math.sin(train.x[1]![i]!)));
+      const model = trainGbdt(train, { objective, nTrees: 60, maxDepth: 5, seed: 3 });
+      const names = ['a', 'b', 'c', 'd'];
+      const bytes = gbdtToOnnx(model, { features: names, specHash: 'abc123', modelCard: 'm1@1' });
+      const session = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'] });
+      const out = await session.run({ x: new ort.Tensor('float32', rows(test.x), [1000, 4]) });
+      const got = out[objective === 'binary' ? 'p' : 'yhat']!.data as Float32Array;
+      const mine = predictGbdt(model, test.x);
+      let worst = 0;
+      for (let i = 0; i < 1000; i++) worst = Math.max(worst, Math.abs(got[i]! - mine[i]!) / (objective === 'binary' ? 1 : Math.max(1, Math.abs(mine[i]!))));
+      expect(worst).toBeLessThanOrEqual(1e-5);
+      await session.release();
+    });
+  }
+});

@@ -9,7 +9,7 @@ import {
   universeFiltersSchema,
   BACKFILL_SOURCES,
 } from './schemas';
-import type { AppInfo, Bars, FeatureBuildInfo, FeatureSetCheck, FeatureSetInfo, JobInfo, JobProgress, LakePartition, LakeSeries, QaReport, RejectRow, SqlResult, UniverseMember, VendorKeyStatus } from './types';
+import type { AppInfo, Bars, FeatureBuildInfo, FeatureSetCheck, FeatureSetInfo, JobInfo, JobProgress, LakePartition, LakeSeries, QaReport, RejectRow, ModelInfo, SqlResult, UniverseMember, VendorKeyStatus } from './types';
 import type { ContractSpec } from './instruments';
 import type { MenuCommand } from './menu';
 
@@ -44,6 +44,8 @@ export const apiSchemas = {
   'features.validate': z.object({ text: z.string().max(200_000) }).strict(),
   'features.save': z.object({ text: z.string().max(200_000) }).strict(),
   'features.build': z.object({ set: z.string().min(1).max(200) }).strict(),
+  'models.list': z.object({}).strict(),
+  'models.get': z.object({ model: z.string().min(1).max(100) }).strict(),
   'settings.retention': z.object({}).strict(),
   'settings.setRetention': z.object({ minuteDays: z.number().int().min(1, 'keep at least one day of 1-minute bars').max(36_500) }).strict(),
   'settings.vendorKeys': z.object({}).strict(),
@@ -118,6 +120,10 @@ export interface QuantApi {
   'features.save': (a: ArgOf<'features.save'>) => Promise<FeatureSetInfo>;
   /** The manifest and validation of a set's current build (its spec hash), or null when not built yet. */
   'features.build': (a: ArgOf<'features.build'>) => Promise<FeatureBuildInfo | null>;
+  /** Registered model versions, newest first. */
+  'models.list': (a: ArgOf<'models.list'>) => Promise<ModelInfo[]>;
+  /** One model version (`ID` for the newest, `ID@VERSION`) with its model card. */
+  'models.get': (a: ArgOf<'models.get'>) => Promise<ModelInfo & { card: unknown }>;
   /** The retention policy: days of 1-minute bars kept before they become 5-minute bars. */
   'settings.retention': (a: ArgOf<'settings.retention'>) => Promise<{ minuteDays: number }>;
   /** Stores the retention policy that retention jobs apply when not told otherwise. */

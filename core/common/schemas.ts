@@ -160,8 +160,48 @@ export const icRequestSchema = z
   })
   .strict();
 
+/** A model training configuration (what `train --config FILE.yml` holds). */
+export const trainConfigSchema = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, 'expected a model name of letters, digits, - and _'),
+    featureSet: z.string().min(1, 'name the feature set whose current build to train on'),
+    symbols: z.array(symbolSchema).min(1).optional(),
+    label: z.string().regex(/^label_/, 'expected a label column such as label_b1'),
+    features: z.array(z.string().min(1)).min(1).optional(),
+    model: z
+      .object({
+        kind: z.literal('gbdt', { error: 'expected kind: gbdt (other kinds are not built yet)' }),
+        objective: z.enum(['binary', 'regression']).default('binary'),
+        nTrees: z.number().int().min(1).max(10_000).default(200),
+        maxDepth: z.number().int().min(1).max(16).default(6),
+        learningRate: z.number().positive().max(1).default(0.1),
+        minChildWeight: z.number().min(0).default(1),
+        lambda: z.number().min(0).default(1),
+        subsample: z.number().gt(0).max(1).default(1),
+        colsample: z.number().gt(0).max(1).default(1),
+        maxBins: z.number().int().min(2).max(255).default(255),
+        earlyStoppingRounds: z.number().int().min(0).default(20),
+      })
+      .strict(),
+    split: z
+      .object({
+        validation: z.number().gt(0).lt(0.5).default(0.2),
+        test: z.number().gt(0).lt(0.5).default(0.2),
+        /** Rows purged before each fold boundary: at least the label's horizon. */
+        embargo: z.number().int().min(0).default(1),
+      })
+      .strict()
+      .default({ validation: 0.2, test: 0.2, embargo: 1 }),
+    seed: z.number().int().default(1),
+  })
+  .strict();
+export type TrainConfig = z.output<typeof trainConfigSchema>;
+
+/** Trains a model from a configuration. */
+export const trainRequestSchema = z.object({ kind: z.literal('train'), config: trainConfigSchema }).strict();
+
 /** Any job request. */
-export const jobRequestSchema = z.discriminatedUnion('kind', [backfillRequestSchema, importRequestSchema, continuousRequestSchema, retentionRequestSchema, materializeRequestSchema, featuresRequestSchema, promoteRequestSchema, icRequestSchema]);
+export const jobRequestSchema = z.discriminatedUnion('kind', [backfillRequestSchema, importRequestSchema, continuousRequestSchema, retentionRequestSchema, materializeRequestSchema, featuresRequestSchema, promoteRequestSchema, icRequestSchema, trainRequestSchema]);
 
 export const jobIdSchema = z.object({ jobId: z.string().min(1).max(64) }).strict();
 export const emptySchema = z.object({}).strict();

@@ -289,3 +289,25 @@ export interface VendorKeyStatus {
   /** Whether this host can store a key encrypted (Electron's safeStorage). */
   canStore: boolean;
 }
+
+/** A registered model version. */
+export interface ModelInfo {
+  id: string;
+  version: number;
+  kind: string;
+  objective: string;
+  symbols: string[];
+  timeframe: string | null;
+  featureSet: string | null;
+  specHash: string | null;
+  label: string | null;
+  /** Input features in order. */
+  features: string[];
+  /** Metrics per held-out fold (validation, test). */
+  metrics: Record<string, Record<string, number>>;
+  /** Checksum of model.onnx. */
+  sha256: string;
+  /** candidate, production or archived. */
+  stage: string;
+  createdAt: number;
+}

@@ -26,6 +26,9 @@ import { receiveUpload } from './uploads';
 import { layoutKey } from '../common/csv-preview';
 import { featureSetDirs, loadFeatureSet } from './features/feature-sets';
 import { readBuild } from './features/analysis';
+import { resolveTraining } from './models/train';
+import { getModel, listModels, parseModelRef } from './models/registry';
+import { trainConfigSchema } from '../common/schemas';
 import { featureSetHandlers } from './features/set-handlers';
 import { sessionSeries } from './features/silver-build';
 
@@ -128,6 +131,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
           if (missing) throw new ApiError('invalid_argument', `feature set ${set.name} (${set.file}) refers to symbol ${missing}, which the lake lacks; import or backfill it first`, 'symbols');
         }
         if (a.kind === 'promote') readBuild(home.lake, a.build);
+        if (a.kind === 'train') resolveTraining(home, o.resources, trainConfigSchema.parse(a.config));
         if (a.kind === 'ic') {
           const set = loadFeatureSet(a.set, featureSetDirs(home.root, o.resources));
           readBuild(home.lake, `${set.name}@${set.hash}`);
@@ -160,6 +164,11 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
         return report;
       },
       ...featureSetHandlers(home, o.resources),
+      'models.list': async () => listModels(cat),
+      'models.get': async (a) => {
+        const { file: _file, ...m } = getModel(cat, home, parseModelRef(a.model));
+        return m;
+      },
       'settings.retention': async () => ({ minuteDays: retentionMinuteDays(cat) }),
       'settings.setRetention': async (a) => {
         cat.setSetting(RETENTION_SETTING, String(a.minuteDays));

@@ -12,6 +12,11 @@ import { appPaths } from './app-paths';
 import { computeFeaturesCsv } from '../node/features/compute-csv';
 import type { FeatureBuildResult } from '../node/features/silver-build';
 import type { IcReport, PromoteResult } from '../node/features/analysis';
+import type { TrainResult } from '../node/models/train';
+import { predictCsv, PROVIDERS, type Provider } from '../node/models/predict';
+import { trainConfigSchema } from '../common/schemas';
+import { parse as parseYaml } from 'yaml';
+import fs from 'node:fs';
 import { featureCatalog } from '../common/features/catalog';
 import { dispatch } from './dispatcher';
 import { startServer } from './http-server';
@@ -59,6 +64,11 @@ commands:
                               promote a silver build to a versioned gold training dataset
   ic --set NAME [--horizons 1,5,20]
                               information coefficients of a set's features against forward returns
+  train --config FILE.yml     train a model on a feature set's build and register it (gradient-boosted trees)
+  models ls | models show ID[@VERSION]
+                              registered models with their metrics; one model's card
+  predict --model ID[@VERSION] --input FEATURES.csv --out OUT.csv [--provider cpu|coreml|webgpu|cuda|dml]
+                              run a model over a CSV of its features; adds p (or yhat); the provider goes to stderr
   jobs [--all]                recent jobs, or every job
   serve [--port N] [--host 127.0.0.1] [--demo-days N] [--no-seed]
                               serve the app to a browser; seeds the demo lake on first start
@@ -410,6 +420,63 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         });
         await server.close();
         await s.close();
+        return 0;
+      }
+      case 'train': {
+        const p = parse(opts, { config: { type: 'string' } });
+        const file = (p.values as { config?: string }).config;
+        if (!file) throw new UsageError('train: --config FILE.yml is required');
+        let doc: unknown;
+        try {
+          doc = parseYaml(fs.readFileSync(file, 'utf8'));
+        } catch (e) {
+          throw new UsageError(`--config: ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message.split('\n')[0]}`);
+        }
+        const cfg = trainConfigSchema.safeParse(doc);
+        if (!cfg.success) throw new UsageError(`${file}: ${cfg.error.issues[0]!.path.join('.') || 'document'}: ${cfg.error.issues[0]!.message}`);
+        return await runJob({ kind: 'train', config: cfg.data }, 'training', (job) => {
+          const r = job.result as TrainResult;
+          return json ? { id: r.id, version: r.version, metrics: r.metrics, rows: r.rows, trees: r.trees } : `${job.summary}\nmodel ${r.id}@${r.version}`;
+        });
+      }
+      case 'models': {
+        const [sub, ...subOpts] = opts;
+        const p = parse(subOpts, {});
+        const s = await open(true);
+        try {
+          if (sub === 'ls') {
+            const list = await call(s, 'models.list', {});
+            if (json) io.out(JSON.stringify({ models: list }));
+            else io.out(list.length === 0 ? '(no models)' : table([['model', 'kind', 'stage', 'symbols', 'label', 'test AUC', 'test logloss'], ...list.map((m) => [`${m.id}@${m.version}`, m.kind, m.stage, m.symbols.join(' '), m.label ?? '', String(m.metrics.test?.auc?.toFixed(4) ?? '–'), String(m.metrics.test?.logLoss?.toFixed(4) ?? '–')])]));
+            return 0;
+          }
+          if (sub === 'show') {
+            if (p.positionals.length !== 1) throw new UsageError('models show: give one model, ID or ID@VERSION');
+            const m = await call(s, 'models.get', { model: p.positionals[0]! });
+            io.out(json ? JSON.stringify(m) : JSON.stringify(m.card, null, 2));
+            return 0;
+          }
+          throw new UsageError(`models: expected \`models ls\` or \`models show ID[@VERSION]\`, got \`models ${sub ?? ''}\``);
+        } finally {
+          await s.close();
+        }
+      }
+      case 'predict': {
+        const p = parse(opts, { model: { type: 'string' }, input: { type: 'string' }, out: { type: 'string' }, provider: { type: 'string' } });
+        const v = p.values as Record<string, string | undefined>;
+        for (const k of ['model', 'input', 'out']) if (!v[k]) throw new UsageError(`predict: --${k} is required`);
+        const provider = (v.provider ?? 'cpu') as Provider;
+        if (!PROVIDERS.includes(provider)) throw new UsageError(`--provider: expected one of ${PROVIDERS.join(', ')}, got ${v.provider}`);
+        const s = await open(true);
+        let m: Awaited<ReturnType<typeof call<'models.get'>>>;
+        try {
+          m = await call(s, 'models.get', { model: v.model! });
+        } finally {
+          await s.close();
+        }
+        const r = await predictCsv({ modelFile: path.join(s.home.models, m.id, String(m.version), 'model.onnx'), features: m.features, objective: m.objective, input: v.input!, out: v.out!, provider });
+        io.err(`provider: ${r.provider}${r.fallback ? ` (${r.fallback})` : ''}`);
+        io.out(json ? JSON.stringify(r) : `${r.rows} rows → ${r.out}`);
         return 0;
       }
       case 'dataset': {

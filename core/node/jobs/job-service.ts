@@ -2,6 +2,7 @@ import { buildDir, recordSymbolBuild, type FeatureBuildResult, type SymbolOutcom
 import { featureSetDirs, loadFeatureSet } from '../features/feature-sets';
 import { openHome } from '../home';
 import type { IcReport, PromoteResult } from '../features/analysis';
+import type { TrainResult } from '../models/train';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { MessageChannel } from 'node:worker_threads';
@@ -87,6 +88,14 @@ export interface PromoteTask extends TaskBase {
 export interface IcTask extends TaskBase {
   type: 'ic';
   req: IcRequest;
+}
+
+export type TrainRequest = Extract<JobRequest, { kind: 'train' }>;
+
+/** Trains and registers a model. */
+export interface TrainTask extends TaskBase {
+  type: 'train';
+  req: TrainRequest;
 }
 
 /** What the pool receives for an import: its files, run one after another. */
@@ -223,6 +232,8 @@ export class JobService {
       else if (req.kind === 'features') await this.runFeatures(id, req, cancel);
       else if (req.kind === 'promote')
         await this.runSingleTask<PromoteResult>(id, cancel, { type: 'promote', req }, (r) => ({ summary: `${r.name} v${r.version}: ${fmt(r.rows)} rows from ${r.source}` }));
+      else if (req.kind === 'train')
+        await this.runSingleTask<TrainResult>(id, cancel, { type: 'train', req }, (r) => ({ summary: `${r.id}@${r.version}: ${r.trees} trees on ${fmt(r.rows.train)} rows; ${'auc' in r.metrics.test ? `test AUC ${r.metrics.test.auc.toFixed(3)}` : `test RMSE ${r.metrics.test.rmse.toPrecision(3)}`}` }));
       else if (req.kind === 'ic')
         await this.runSingleTask<IcReport>(id, cancel, { type: 'ic', req }, (r) => ({ summary: `${r.buildId}: IC of ${r.stats.length / r.horizons.length} features over horizons ${r.horizons.join(', ')}` }));
       else await this.runMaterialize(id, req, cancel);
@@ -267,10 +278,14 @@ export class JobService {
   private async runSingleTask<R>(
     id: string,
     cancel: Int32Array,
-    task: Pick<ContinuousTask | RetentionTask | MaterializeTask | PromoteTask | IcTask, 'type' | 'req'>,
+    task: Pick<ContinuousTask | RetentionTask | MaterializeTask | PromoteTask | IcTask | TrainTask, 'type' | 'req'>,
     done: (r: R) => { summary: string; changed?: string[] },
   ): Promise<void> {
     const { port1, port2 } = new MessageChannel();
+    // Tasks that count their steps (trees, symbols) report { done, total }.
+    port1.on('message', (t: { done?: number; total?: number }) => {
+      if (typeof t.done === 'number' && typeof t.total === 'number' && t.total > 0) this.o.bus.emit('job.progress', { jobId: id, fraction: t.done / t.total, rows: t.done, rate: 0, etaSeconds: null, message: `${t.done} of ${t.total}` });
+    });
     try {
       const r = (await this.pool.run({ ...this.taskBase(cancel), ...task, port: port2 }, { transferList: [port2] })) as R;
       const { summary, changed } = done(r);

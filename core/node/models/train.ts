@@ -1,0 +1,159 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { createHash, randomUUID } from 'node:crypto';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { ApiError } from '../../common/errors';
+import { predictGbdt, trainGbdt, type TrainData } from '../../common/models/gbdt';
+import { classifierMetrics, type ClassifierMetrics } from '../../common/models/metrics';
+import type { TrainConfig } from '../../common/schemas';
+import type { Catalog } from '../catalog';
+import type { HomeLayout } from '../home';
+import { readFloat64Columns, sqlString } from '../lake/duck-columns';
+import { readBuild } from '../features/analysis';
+import { featureSetDirs, loadFeatureSet } from '../features/feature-sets';
+import { gbdtToOnnx } from './export-onnx';
+
+/** Regression metrics. */
+export interface RegressorMetrics {
+  n: number;
+  rmse: number;
+  r2: number;
+  /** Share of rows where the prediction has the target's sign. */
+  directionAccuracy: number;
+  /** Pearson correlation of predictions and targets. */
+  ic: number;
+}
+
+/** What a training run produced. */
+export interface TrainResult {
+  id: string;
+  version: number;
+  features: string[];
+  trees: number;
+  rows: { train: number; validation: number; test: number };
+  metrics: { validation: ClassifierMetrics | RegressorMetrics; test: ClassifierMetrics | RegressorMetrics };
+}
+
+type Ctx = { home: HomeLayout; catalog: Catalog; con: DuckDBConnection };
+
+/** The build a config trains on, with its feature columns checked; errors name what is missing. */
+export function resolveTraining(home: HomeLayout, resources: string, c: TrainConfig) {
+  const set = loadFeatureSet(c.featureSet, featureSetDirs(home.root, resources));
+  const build = readBuild(home.lake, `${set.name}@${set.hash}`);
+  const available = build.columns.filter((x) => x !== 'close' && !x.startsWith('label_'));
+  const features = c.features ?? available;
+  const unknown = features.filter((f) => !available.includes(f));
+  if (unknown.length) throw new ApiError('invalid_argument', `unknown features ${unknown.join(', ')}: build ${build.buildId} has ${available.join(', ')}`, 'features');
+  if (!build.columns.includes(c.label)) throw new ApiError('invalid_argument', `unknown label ${c.label}: build ${build.buildId} has ${build.columns.filter((x) => x.startsWith('label_')).join(', ') || 'no labels'}`, 'label');
+  const symbols = c.symbols ?? Object.keys(build.symbols);
+  const missing = symbols.filter((s) => !build.symbols[s]);
+  if (missing.length) throw new ApiError('invalid_argument', `build ${build.buildId} has no ${missing.join(', ')}; it has ${Object.keys(build.symbols).join(', ')}`, 'symbols');
+  return { set, build, features, symbols };
+}
+
+function regressorMetrics(p: Float64Array, y: Float64Array): RegressorMetrics {
+  const n = y.length;
+  let se = 0;
+  let mean = 0;
+  let dir = 0;
+  for (let i = 0; i < n; i++) mean += y[i]! / n;
+  let ss = 0;
+  let sxy = 0;
+  let sxx = 0;
+  let mp = 0;
+  for (let i = 0; i < n; i++) mp += p[i]! / n;
+  for (let i = 0; i < n; i++) {
+    se += (p[i]! - y[i]!) ** 2;
+    ss += (y[i]! - mean) ** 2;
+    if (Math.sign(p[i]!) === Math.sign(y[i]!)) dir++;
+    sxy += (p[i]! - mp) * (y[i]! - mean);
+    sxx += (p[i]! - mp) ** 2;
+  }
+  return { n, rmse: Math.sqrt(se / n), r2: ss > 0 ? 1 - se / ss : Number.NaN, directionAccuracy: dir / n, ic: sxx > 0 && ss > 0 ? sxy / Math.sqrt(sxx * ss) : Number.NaN };
+}
+
+/**
+ * Trains a model on a feature set's current build: chronological train / validation / test split at
+ * common times across symbols, purging `embargo` rows before each boundary (their labels look into
+ * the next fold), early stopping on validation, metrics on both held-out folds; then registers it as
+ * `models/<id>/<version>/model.onnx` + `card.json`, stage candidate.
+ */
+export async function trainModel(ctx: Ctx, resources: string, c: TrainConfig, progress: (done: number, total: number) => void, cancelled: () => boolean): Promise<TrainResult> {
+  const { set, build, features, symbols } = resolveTraining(ctx.home, resources, c);
+  const cols = ['epoch_ms(ts)::DOUBLE', `"${c.label}"::DOUBLE`, ...features.map((f) => `"${f}"::DOUBLE`)];
+  const per = [];
+  for (const s of symbols) {
+    const files = Object.values(build.symbols[s]!.months).map((m) => sqlString(path.join(ctx.home.lake, m.file)));
+    const [t, y, ...x] = await readFloat64Columns(ctx.con, `SELECT ${cols.join(', ')} FROM read_parquet([${files.join(', ')}]) ORDER BY ts`);
+    per.push({ t: t!, y: y!, x });
+  }
+  const allT = Float64Array.from(per.flatMap((p) => Array.from(p.t))).sort();
+  if (allT.length < 100) throw new ApiError('invalid_argument', `build ${build.buildId} has only ${allT.length} rows for ${symbols.join(', ')}; train on more data`, 'symbols');
+  const cutVal = allT[Math.floor(allT.length * (1 - c.split.validation - c.split.test))]!;
+  const cutTest = allT[Math.floor(allT.length * (1 - c.split.test))]!;
+  const folds: Record<'train' | 'validation' | 'test', { x: number[][]; y: number[] }> = { train: { x: features.map(() => []), y: [] }, validation: { x: features.map(() => []), y: [] }, test: { x: features.map(() => []), y: [] } };
+  for (const p of per) {
+    const n = p.t.length;
+    const foldOf = (i: number): 'train' | 'validation' | 'test' => (p.t[i]! < cutVal ? 'train' : p.t[i]! < cutTest ? 'validation' : 'test');
+    for (let i = 0; i < n; i++) {
+      const fold = foldOf(i);
+      // Purge: a row whose label horizon reaches into the next fold leaks it.
+      if (fold !== 'test' && i + c.split.embargo < n && foldOf(i + c.split.embargo) !== fold) continue;
+      const y = p.y[i]!;
+      if (Number.isNaN(y)) continue;
+      if (c.model.objective === 'binary' && y !== 0 && y !== 1) throw new ApiError('invalid_argument', `label ${c.label} has the value ${y}; a binary model needs a 0/1 label (b1, tb outcome mapped) or objective: regression`, 'label');
+      folds[fold].y.push(y);
+      features.forEach((_, j) => folds[fold].x[j]!.push(p.x[j]![i]!));
+    }
+  }
+  const data = (k: keyof typeof folds): TrainData => ({ x: folds[k].x.map((a) => Float64Array.from(a)), y: Float64Array.from(folds[k].y) });
+  const [train, validation, test] = [data('train'), data('validation'), data('test')];
+  for (const [k, d] of Object.entries({ train, validation, test })) if (d.y.length === 0) throw new ApiError('invalid_argument', `the ${k} fold is empty; use more data or other split fractions`, 'split');
+  const { kind: _kind, ...params } = c.model;
+  const model = trainGbdt(train, { ...params, seed: c.seed }, validation, (done, total) => {
+    progress(done, total);
+    return !cancelled();
+  });
+  const score = (d: TrainData) => {
+    const p = predictGbdt(model, d.x);
+    return c.model.objective === 'binary' ? classifierMetrics(p, d.y) : regressorMetrics(p, d.y);
+  };
+  const metrics = { validation: score(validation), test: score(test) };
+
+  const version = 1 + ((ctx.catalog.db.prepare('SELECT max(version) AS v FROM models WHERE id = ?').get(c.name) as { v: number | null }).v ?? 0);
+  const onnx = gbdtToOnnx(model, { features, specHash: set.hash, modelCard: `${c.name}@${version}` });
+  const sha256 = createHash('sha256').update(onnx).digest('hex');
+  const trainFrom = allT[0]!;
+  const card = {
+    id: c.name,
+    version,
+    kind: 'gbdt',
+    objective: c.model.objective,
+    featureSet: set.name,
+    specHash: set.hash,
+    build: build.buildId,
+    symbols,
+    timeframe: set.timeframe,
+    label: c.label,
+    features,
+    window: { train: [new Date(trainFrom).toISOString(), new Date(cutVal).toISOString()], validation: [new Date(cutVal).toISOString(), new Date(cutTest).toISOString()], test: [new Date(cutTest).toISOString(), new Date(allT[allT.length - 1]!).toISOString()] },
+    params: { ...c.model, seed: c.seed, split: c.split },
+    trees: model.trees.length,
+    rows: { train: train.y.length, validation: validation.y.length, test: test.y.length },
+    metrics,
+    importance: Object.fromEntries(features.map((f, j) => [f, model.importance[j]!])),
+    sha256,
+  };
+  // The version's folder appears whole: written under _tmp, then renamed into place, then cataloged.
+  const staged = path.join(ctx.home.tmp, `model-${randomUUID()}`);
+  fs.mkdirSync(staged);
+  fs.writeFileSync(path.join(staged, 'model.onnx'), onnx);
+  fs.writeFileSync(path.join(staged, 'card.json'), `${JSON.stringify(card, null, 2)}\n`);
+  const dest = path.join(ctx.home.models, c.name, String(version));
+  fs.mkdirSync(path.dirname(dest), { recursive: true });
+  fs.renameSync(staged, dest);
+  ctx.catalog.db
+    .prepare('INSERT INTO models (id, version, kind, objective, symbols, timeframe, feature_set, spec_hash, label, features, train_from, train_to, params, metrics, sha256, stage, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+    .run(c.name, version, 'gbdt', c.model.objective, JSON.stringify(symbols), set.timeframe, set.name, set.hash, c.label, JSON.stringify(features), trainFrom, cutVal, JSON.stringify(card.params), JSON.stringify(metrics), sha256, 'candidate', Date.now());
+  return { id: c.name, version, features, trees: model.trees.length, rows: card.rows, metrics };
+}

@@ -1,0 +1,97 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ArgOf } from '../core/common/api';
+import type { Services } from '../core/node/services';
+import type { TrainResult } from '../core/node/models/train';
+import { backfill, call, openServices, paths, tempDir } from './helpers';
+
+const BIN = path.join(paths.root, 'bin', 'quantdesk.mjs');
+const qd = (args: string[]) => {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, QUANTDESK_HOME: '' }, timeout: 120_000 });
+  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+};
+
+const CONFIG = {
+  name: 'es-dir',
+  featureSet: 'm',
+  label: 'label_b1',
+  model: { kind: 'gbdt', nTrees: 40, maxDepth: 3, learningRate: 0.1, subsample: 0.8 },
+  split: { validation: 0.2, test: 0.2, embargo: 1 },
+  seed: 5,
+} as const;
+
+describe('training, the model registry and prediction', () => {
+  const home = tempDir('qd-models-');
+  let s: Services;
+  const job = async <T>(arg: ArgOf<'jobs.start'>): Promise<T> => {
+    const { jobId } = await call(s, 'jobs.start', arg);
+    await s.idle();
+    const j = await call(s, 'jobs.get', { jobId });
+    if (j.status !== 'succeeded') throw new Error(j.error ?? j.status);
+    return j.result as T;
+  };
+
+  beforeAll(async () => {
+    s = await openServices(home);
+    fs.mkdirSync(path.join(home, 'feature-sets'), { recursive: true });
+    fs.writeFileSync(path.join(home, 'feature-sets', 'm.yml'), 'name: m\ntimeframe: 15m\nsymbols: [ES]\nfeatures: "ibs, rsi(14), roc(4), macd(12,26,9)"\nlabels: [b1]\n');
+    await backfill(s, ['ES'], '2024-01-02', '2024-03-29');
+    await job({ kind: 'features', set: 'm' });
+  });
+  afterAll(async () => s?.close());
+
+  it('trains gradient-boosted trees on a build with a chronological split, registers version 1 then 2, deterministically', async () => {
+    const r = await job<TrainResult>({ kind: 'train', config: CONFIG });
+    expect(r).toMatchObject({ id: 'es-dir', version: 1, features: ['ibs', 'rsi_14', 'roc_4', 'macd_12_26_9', 'macd_12_26_9_signal', 'macd_12_26_9_hist'] });
+    expect(r.rows.train).toBeGreaterThan(r.rows.test * 2);
+    const test = r.metrics.test as { auc: number; logLoss: number; balancedAccuracy: number };
+    expect(test.auc).toBeGreaterThan(0.3);
+    expect(test.auc).toBeLessThan(1);
+    const dir = path.join(home, 'models', 'es-dir', '1');
+    const card = JSON.parse(fs.readFileSync(path.join(dir, 'card.json'), 'utf8'));
+    expect(card).toMatchObject({ id: 'es-dir', version: 1, kind: 'gbdt', featureSet: 'm', label: 'label_b1', symbols: ['ES'], rows: r.rows });
+    const list = await call(s, 'models.list', {});
+    expect(list.map((m) => `${m.id}@${m.version} ${m.stage}`)).toEqual(['es-dir@1 candidate']);
+    expect(list[0]!.sha256).toBe(card.sha256);
+    const again = await job<TrainResult>({ kind: 'train', config: CONFIG });
+    expect(again.version).toBe(2);
+    expect(again.metrics).toEqual(r.metrics);
+    expect(fs.readFileSync(path.join(home, 'models', 'es-dir', '2', 'model.onnx')).length).toBe(fs.readFileSync(path.join(dir, 'model.onnx')).length);
+    expect((await call(s, 'models.get', { model: 'es-dir' })).version).toBe(2);
+    await expect(call(s, 'models.get', { model: 'es-dir@9' })).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  it('refuses configs naming unknown features or labels before anything runs', async () => {
+    await expect(call(s, 'jobs.start', { kind: 'train', config: { ...CONFIG, features: ['ibs', 'nope_3'] } })).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/unknown features nope_3: build m@[0-9a-f]+ has ibs, rsi_14/) });
+    await expect(call(s, 'jobs.start', { kind: 'train', config: { ...CONFIG, label: 'label_zz' } })).rejects.toMatchObject({ message: expect.stringMatching(/unknown label label_zz/) });
+  });
+
+  it('predicts from the CLI on a CSV of the model features, reporting the provider, and names missing columns', async () => {
+    await s.close();
+    const feats = path.join(home, 'features.csv');
+    const q = qd(['--home', home, 'sql', "SELECT ts, ibs, rsi_14, roc_4, macd_12_26_9, macd_12_26_9_signal, macd_12_26_9_hist FROM read_parquet('" + path.join(home, 'lake', 'silver', 'features', 'm', '*', 'symbol=ES', '*', '*.parquet') + "') ORDER BY ts LIMIT 50", '--json']);
+    expect(q.code, q.err).toBe(0);
+    const res = JSON.parse(q.out) as { columns: { name: string }[]; rows: unknown[][] };
+    fs.writeFileSync(feats, [res.columns.map((c) => c.name).join(','), ...res.rows.map((r) => r.map((v) => (v === null ? '' : String(v))).join(','))].join('\n'));
+    const out = path.join(home, 'pred.csv');
+    const r = qd(['--home', home, 'predict', '--model', 'es-dir@1', '--input', feats, '--out', out, '--provider', 'webgpu']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/provider: (webgpu|cpu)/);
+    const lines = fs.readFileSync(out, 'utf8').trim().split('\n');
+    expect(lines[0]).toMatch(/,p$/);
+    expect(lines).toHaveLength(51);
+    for (const l of lines.slice(1)) {
+      const p = Number(l.split(',').pop());
+      expect(p).toBeGreaterThan(0);
+      expect(p).toBeLessThan(1);
+    }
+    fs.writeFileSync(feats, 'ts,ibs\n2024-01-01,0.5\n');
+    const bad = qd(['--home', home, 'predict', '--model', 'es-dir', '--input', feats, '--out', path.join(home, 'never.csv')]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/the model needs columns rsi_14, roc_4/);
+    expect(fs.existsSync(path.join(home, 'never.csv'))).toBe(false);
+    s = await openServices(home);
+  });
+});

@@ -53,7 +53,7 @@ describe('training, the model registry and prediction', () => {
     const card = JSON.parse(fs.readFileSync(path.join(dir, 'card.json'), 'utf8'));
     expect(card).toMatchObject({ id: 'es-dir', version: 1, kind: 'gbdt', featureSet: 'm', label: 'label_b1', symbols: ['ES'], rows: r.rows });
     const list = await call(s, 'models.list', {});
-    expect(list.map((m) => `${m.id}@${m.version} ${m.stage}`)).toEqual(['es-dir@1 candidate']);
+    expect(list.map((m) => `${m.id}@${m.version} ${m.kind} ${m.stage}`)).toEqual(['es-dir@1 gbdt candidate']);
     expect(list[0]!.sha256).toBe(card.sha256);
     const again = await job<TrainResult>({ kind: 'train', config: CONFIG });
     expect(again.version).toBe(2);
@@ -61,6 +61,15 @@ describe('training, the model registry and prediction', () => {
     expect(fs.readFileSync(path.join(home, 'models', 'es-dir', '2', 'model.onnx')).length).toBe(fs.readFileSync(path.join(dir, 'model.onnx')).length);
     expect((await call(s, 'models.get', { model: 'es-dir' })).version).toBe(2);
     await expect(call(s, 'models.get', { model: 'es-dir@9' })).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  it('trains a logistic regression the same way, registered beside the trees', async () => {
+    const r = await job<TrainResult>({ kind: 'train', config: { ...CONFIG, name: 'es-logit', model: { kind: 'logistic', l2: 1 } } });
+    expect(r).toMatchObject({ id: 'es-logit', version: 1, trees: 0 });
+    const m = await call(s, 'models.get', { model: 'es-logit@1' });
+    expect(m).toMatchObject({ kind: 'logistic', objective: 'binary', stage: 'candidate' });
+    expect((m.card as { importance: Record<string, number> }).importance).toHaveProperty('rsi_14');
+    await expect(call(s, 'jobs.start', { kind: 'train', config: { ...CONFIG, model: { kind: 'forest' } } as never })).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/gbdt, logistic or ridge/) });
   });
 
   it('refuses configs naming unknown features or labels before anything runs', async () => {

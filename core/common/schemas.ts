@@ -168,21 +168,29 @@ export const trainConfigSchema = z
     symbols: z.array(symbolSchema).min(1).optional(),
     label: z.string().regex(/^label_/, 'expected a label column such as label_b1'),
     features: z.array(z.string().min(1)).min(1).optional(),
-    model: z
-      .object({
-        kind: z.literal('gbdt', { error: 'expected kind: gbdt (other kinds are not built yet)' }),
-        objective: z.enum(['binary', 'regression']).default('binary'),
-        nTrees: z.number().int().min(1).max(10_000).default(200),
-        maxDepth: z.number().int().min(1).max(16).default(6),
-        learningRate: z.number().positive().max(1).default(0.1),
-        minChildWeight: z.number().min(0).default(1),
-        lambda: z.number().min(0).default(1),
-        subsample: z.number().gt(0).max(1).default(1),
-        colsample: z.number().gt(0).max(1).default(1),
-        maxBins: z.number().int().min(2).max(255).default(255),
-        earlyStoppingRounds: z.number().int().min(0).default(20),
-      })
-      .strict(),
+    model: z.discriminatedUnion(
+      'kind',
+      [
+        z
+          .object({
+            kind: z.literal('gbdt'),
+            objective: z.enum(['binary', 'regression']).default('binary'),
+            nTrees: z.number().int().min(1).max(10_000).default(200),
+            maxDepth: z.number().int().min(1).max(16).default(6),
+            learningRate: z.number().positive().max(1).default(0.1),
+            minChildWeight: z.number().min(0).default(1),
+            lambda: z.number().min(0).default(1),
+            subsample: z.number().gt(0).max(1).default(1),
+            colsample: z.number().gt(0).max(1).default(1),
+            maxBins: z.number().int().min(2).max(255).default(255),
+            earlyStoppingRounds: z.number().int().min(0).default(20),
+          })
+          .strict(),
+        z.object({ kind: z.literal('logistic'), objective: z.literal('binary').default('binary'), l2: z.number().min(0).default(1) }).strict(),
+        z.object({ kind: z.literal('ridge'), objective: z.literal('regression').default('regression'), l2: z.number().min(0).default(1) }).strict(),
+      ],
+      { error: 'expected model.kind gbdt, logistic or ridge' },
+    ),
     split: z
       .object({
         validation: z.number().gt(0).lt(0.5).default(0.2),

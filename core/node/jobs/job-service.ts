@@ -233,7 +233,7 @@ export class JobService {
       else if (req.kind === 'promote')
         await this.runSingleTask<PromoteResult>(id, cancel, { type: 'promote', req }, (r) => ({ summary: `${r.name} v${r.version}: ${fmt(r.rows)} rows from ${r.source}` }));
       else if (req.kind === 'train')
-        await this.runSingleTask<TrainResult>(id, cancel, { type: 'train', req }, (r) => ({ summary: `${r.id}@${r.version}: ${r.trees} trees on ${fmt(r.rows.train)} rows; ${'auc' in r.metrics.test ? `test AUC ${r.metrics.test.auc.toFixed(3)}` : `test RMSE ${r.metrics.test.rmse.toPrecision(3)}`}` }));
+        await this.runSingleTask<TrainResult>(id, cancel, { type: 'train', req }, (r) => ({ summary: `${r.id}@${r.version}: ${r.trees ? `${r.trees} trees` : 'linear model'} on ${fmt(r.rows.train)} rows; ${'auc' in r.metrics.test ? `test AUC ${r.metrics.test.auc.toFixed(3)}` : `test RMSE ${r.metrics.test.rmse.toPrecision(3)}`}` }));
       else if (req.kind === 'ic')
         await this.runSingleTask<IcReport>(id, cancel, { type: 'ic', req }, (r) => ({ summary: `${r.buildId}: IC of ${r.stats.length / r.horizons.length} features over horizons ${r.horizons.join(', ')}` }));
       else await this.runMaterialize(id, req, cancel);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { predictGbdt, rng, trainGbdt } from '../../common/models/gbdt';
-import { gbdtToOnnx } from './export-onnx';
+import { predictLinear, trainLogistic, trainRidge } from '../../common/models/linear';
+import { gbdtToOnnx, linearToOnnx } from './export-onnx';
 
 function data(n: number, seed: number) {
   const r = rng(seed);
@@ -32,12 +33,31 @@ describe('gradient-boosted trees exported to ONNX', () => {
       const model = trainGbdt(train, { objective, nTrees: 60, maxDepth: 5, seed: 3 });
       const names = ['a', 'b', 'c', 'd'];
       const bytes = gbdtToOnnx(model, { features: names, specHash: 'abc123', modelCard: 'm1@1' });
+      // The metadata travels in the file: feature names in order, spec hash, model card.
+      for (const text of ['["a","b","c","d"]', 'abc123', 'm1@1']) expect(Buffer.from(bytes).includes(text)).toBe(true);
       const session = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'] });
       const out = await session.run({ x: new ort.Tensor('float32', rows(test.x), [1000, 4]) });
       const got = out[objective === 'binary' ? 'p' : 'yhat']!.data as Float32Array;
       const mine = predictGbdt(model, test.x);
       let worst = 0;
       for (let i = 0; i < 1000; i++) worst = Math.max(worst, Math.abs(got[i]! - mine[i]!) / (objective === 'binary' ? 1 : Math.max(1, Math.abs(mine[i]!))));
+      expect(worst).toBeLessThanOrEqual(1e-5);
+      await session.release();
+    });
+  }
+
+  for (const objective of ['binary', 'regression'] as const) {
+    it(`exports linear models that ONNX Runtime evaluates as the app does (${objective}, missing values imputed)`, async () => {
+      const train = data(3000, 4);
+      const test = data(500, 5);
+      const model = objective === 'binary' ? trainLogistic(train.x, train.y, { l2: 1 }) : trainRidge(train.x, Float64Array.from(train.x[0]!, (v, i) => 3 * v - train.x[2]![i]! + 1), { l2: 0.1 });
+      const bytes = linearToOnnx(model, { features: ['a', 'b', 'c', 'd'], specHash: 'h', modelCard: 'lin@1' });
+      const session = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'] });
+      const out = await session.run({ x: new ort.Tensor('float32', rows(test.x), [500, 4]) });
+      const got = out[objective === 'binary' ? 'p' : 'yhat']!.data as Float32Array;
+      const mine = predictLinear(model, test.x);
+      let worst = 0;
+      for (let i = 0; i < 500; i++) worst = Math.max(worst, Math.abs(got[i]! - mine[i]!) / (objective === 'binary' ? 1 : Math.max(1, Math.abs(mine[i]!))));
       expect(worst).toBeLessThanOrEqual(1e-5);
       await session.release();
     });

@@ -1,4 +1,5 @@
 import type { GbdtModel } from '../../common/models/gbdt';
+import type { LinearModel } from '../../common/models/linear';
 import { buildOnnxModel } from './onnx-builder';
 
 /** What goes into a model's ONNX metadata. */
@@ -75,6 +76,29 @@ export function gbdtToOnnx(model: GbdtModel, meta: ModelMeta): Uint8Array {
         },
       },
       ...(binary ? [{ op: 'Sigmoid', inputs: ['raw'], outputs: [out] }] : []),
+    ],
+  });
+}
+
+/**
+ * A linear model as ONNX: ai.onnx.ml Imputer (missing inputs → training means), LinearRegressor, then
+ * Sigmoid for logistic models. Input `x` [batch, features]; output `p` or `yhat` [batch, 1].
+ */
+export function linearToOnnx(model: LinearModel, meta: ModelMeta): Uint8Array {
+  const nf = model.coef.length;
+  if (meta.features.length !== nf) throw new Error(`the model has ${nf} features but ${meta.features.length} names were given`);
+  const binary = model.objective === 'binary';
+  const out = binary ? 'p' : 'yhat';
+  return buildOnnxModel({
+    name: 'quantdesk-linear',
+    inputs: [{ name: 'x', dims: ['batch', nf] }],
+    outputs: [{ name: out, dims: ['batch', 1] }],
+    opsets: { 'ai.onnx.ml': 3 },
+    metadata: metadata(meta),
+    nodes: [
+      { op: 'Imputer', domain: 'ai.onnx.ml', inputs: ['x'], outputs: ['filled'], attrs: { imputed_value_floats: { floats: Array.from(model.mean) }, replaced_value_float: Number.NaN } },
+      { op: 'LinearRegressor', domain: 'ai.onnx.ml', inputs: ['filled'], outputs: [binary ? 'score' : out], attrs: { coefficients: { floats: Array.from(model.coef) }, intercepts: { floats: [model.intercept] }, targets: 1, post_transform: 'NONE' } },
+      ...(binary ? [{ op: 'Sigmoid', inputs: ['score'], outputs: [out] }] : []),
     ],
   });
 }

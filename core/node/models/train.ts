@@ -4,6 +4,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { ApiError } from '../../common/errors';
 import { predictGbdt, trainGbdt, type TrainData } from '../../common/models/gbdt';
+import { predictLinear, trainLogistic, trainRidge } from '../../common/models/linear';
 import { classifierMetrics, type ClassifierMetrics } from '../../common/models/metrics';
 import type { TrainConfig } from '../../common/schemas';
 import type { Catalog } from '../catalog';
@@ -11,7 +12,7 @@ import type { HomeLayout } from '../home';
 import { readFloat64Columns, sqlString } from '../lake/duck-columns';
 import { readBuild } from '../features/analysis';
 import { featureSetDirs, loadFeatureSet } from '../features/feature-sets';
-import { gbdtToOnnx } from './export-onnx';
+import { gbdtToOnnx, linearToOnnx, type ModelMeta } from './export-onnx';
 
 /** Regression metrics. */
 export interface RegressorMetrics {
@@ -72,6 +73,36 @@ function regressorMetrics(p: Float64Array, y: Float64Array): RegressorMetrics {
   return { n, rmse: Math.sqrt(se / n), r2: ss > 0 ? 1 - se / ss : Number.NaN, directionAccuracy: dir / n, ic: sxx > 0 && ss > 0 ? sxy / Math.sqrt(sxx * ss) : Number.NaN };
 }
 
+/** A fitted model of any kind: how it predicts, exports and explains itself. */
+interface Fitted {
+  predict(x: Float64Array[]): Float64Array;
+  onnx(meta: ModelMeta): Uint8Array;
+  /** Trees in the ensemble (0 for linear models). */
+  trees: number;
+  /** Importance per feature: total split gain for trees, |coefficient| × feature deviation for linear models. */
+  importance: ArrayLike<number>;
+}
+
+function fit(c: TrainConfig, train: TrainData, validation: TrainData, progress: (done: number, total: number) => void, cancelled: () => boolean): Fitted {
+  const m = c.model;
+  if (m.kind === 'gbdt') {
+    const { kind: _kind, ...params } = m;
+    const model = trainGbdt(train, { ...params, seed: c.seed }, validation, (done, total) => {
+      progress(done, total);
+      return !cancelled();
+    });
+    return { predict: (x) => predictGbdt(model, x), onnx: (meta) => gbdtToOnnx(model, meta), trees: model.trees.length, importance: model.importance };
+  }
+  const model = m.kind === 'logistic' ? trainLogistic(train.x, train.y, { l2: m.l2 }) : trainRidge(train.x, train.y, { l2: m.l2 });
+  progress(1, 1);
+  const sd = train.x.map((col) => {
+    const ok = col.filter((v) => !Number.isNaN(v));
+    const mean = ok.reduce((a, b) => a + b, 0) / Math.max(1, ok.length);
+    return Math.sqrt(ok.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, ok.length));
+  });
+  return { predict: (x) => predictLinear(model, x), onnx: (meta) => linearToOnnx(model, meta), trees: 0, importance: Float64Array.from(model.coef, (w, j) => Math.abs(w) * sd[j]!) };
+}
+
 /**
  * Trains a model on a feature set's current build: chronological train / validation / test split at
  * common times across symbols, purging `embargo` rows before each boundary (their labels look into
@@ -109,25 +140,21 @@ export async function trainModel(ctx: Ctx, resources: string, c: TrainConfig, pr
   const data = (k: keyof typeof folds): TrainData => ({ x: folds[k].x.map((a) => Float64Array.from(a)), y: Float64Array.from(folds[k].y) });
   const [train, validation, test] = [data('train'), data('validation'), data('test')];
   for (const [k, d] of Object.entries({ train, validation, test })) if (d.y.length === 0) throw new ApiError('invalid_argument', `the ${k} fold is empty; use more data or other split fractions`, 'split');
-  const { kind: _kind, ...params } = c.model;
-  const model = trainGbdt(train, { ...params, seed: c.seed }, validation, (done, total) => {
-    progress(done, total);
-    return !cancelled();
-  });
+  const fitted = fit(c, train, validation, progress, cancelled);
   const score = (d: TrainData) => {
-    const p = predictGbdt(model, d.x);
+    const p = fitted.predict(d.x);
     return c.model.objective === 'binary' ? classifierMetrics(p, d.y) : regressorMetrics(p, d.y);
   };
   const metrics = { validation: score(validation), test: score(test) };
 
   const version = 1 + ((ctx.catalog.db.prepare('SELECT max(version) AS v FROM models WHERE id = ?').get(c.name) as { v: number | null }).v ?? 0);
-  const onnx = gbdtToOnnx(model, { features, specHash: set.hash, modelCard: `${c.name}@${version}` });
+  const onnx = fitted.onnx({ features, specHash: set.hash, modelCard: `${c.name}@${version}` });
   const sha256 = createHash('sha256').update(onnx).digest('hex');
   const trainFrom = allT[0]!;
   const card = {
     id: c.name,
     version,
-    kind: 'gbdt',
+    kind: c.model.kind,
     objective: c.model.objective,
     featureSet: set.name,
     specHash: set.hash,
@@ -138,10 +165,10 @@ export async function trainModel(ctx: Ctx, resources: string, c: TrainConfig, pr
     features,
     window: { train: [new Date(trainFrom).toISOString(), new Date(cutVal).toISOString()], validation: [new Date(cutVal).toISOString(), new Date(cutTest).toISOString()], test: [new Date(cutTest).toISOString(), new Date(allT[allT.length - 1]!).toISOString()] },
     params: { ...c.model, seed: c.seed, split: c.split },
-    trees: model.trees.length,
+    trees: fitted.trees,
     rows: { train: train.y.length, validation: validation.y.length, test: test.y.length },
     metrics,
-    importance: Object.fromEntries(features.map((f, j) => [f, model.importance[j]!])),
+    importance: Object.fromEntries(features.map((f, j) => [f, fitted.importance[j]!])),
     sha256,
   };
   // The version's folder appears whole: written under _tmp, then renamed into place, then cataloged.
@@ -154,6 +181,6 @@ export async function trainModel(ctx: Ctx, resources: string, c: TrainConfig, pr
   fs.renameSync(staged, dest);
   ctx.catalog.db
     .prepare('INSERT INTO models (id, version, kind, objective, symbols, timeframe, feature_set, spec_hash, label, features, train_from, train_to, params, metrics, sha256, stage, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
-    .run(c.name, version, 'gbdt', c.model.objective, JSON.stringify(symbols), set.timeframe, set.name, set.hash, c.label, JSON.stringify(features), trainFrom, cutVal, JSON.stringify(card.params), JSON.stringify(metrics), sha256, 'candidate', Date.now());
-  return { id: c.name, version, features, trees: model.trees.length, rows: card.rows, metrics };
+    .run(c.name, version, c.model.kind, c.model.objective, JSON.stringify(symbols), set.timeframe, set.name, set.hash, c.label, JSON.stringify(features), trainFrom, cutVal, JSON.stringify(card.params), JSON.stringify(metrics), sha256, 'candidate', Date.now());
+  return { id: c.name, version, features, trees: fitted.trees, rows: card.rows, metrics };
 }

@@ -1,0 +1,149 @@
+/**
+ * Linear models with standardisation built in: L2-regularised logistic regression (Newton / IRLS) and
+ * ridge regression (normal equations). Missing inputs are imputed with the training mean. The fitted
+ * weights are returned in the original feature scale, so exporters need no scaler.
+ */
+
+/** A fitted linear model: score = intercept + Σ coef[j] × x[j] (x[j] missing → mean[j]). */
+export interface LinearModel {
+  objective: 'binary' | 'regression';
+  coef: Float64Array;
+  intercept: number;
+  /** Training means, used for missing inputs. */
+  mean: Float64Array;
+}
+
+/** Solves A x = b for a symmetric positive-definite A (row-major, n×n) by Cholesky. */
+function solveSpd(a: Float64Array, b: Float64Array, n: number): Float64Array {
+  const l = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = a[i * n + j]!;
+      for (let k = 0; k < j; k++) s -= l[i * n + k]! * l[j * n + k]!;
+      l[i * n + j] = i === j ? Math.sqrt(Math.max(s, 1e-300)) : s / l[j * n + j]!;
+    }
+  }
+  const y = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let s = b[i]!;
+    for (let k = 0; k < i; k++) s -= l[i * n + k]! * y[k]!;
+    y[i] = s / l[i * n + i]!;
+  }
+  const x = new Float64Array(n);
+  for (let i = n - 1; i >= 0; i--) {
+    let s = y[i]!;
+    for (let k = i + 1; k < n; k++) s -= l[k * n + i]! * x[k]!;
+    x[i] = s / l[i * n + i]!;
+  }
+  return x;
+}
+
+/** Standardised design matrix (row-major, with a leading 1 for the intercept), means and deviations. */
+function design(x: Float64Array[]): { z: Float64Array; mean: Float64Array; sd: Float64Array; n: number; d: number } {
+  const nf = x.length;
+  const n = x[0]?.length ?? 0;
+  const mean = new Float64Array(nf);
+  const sd = new Float64Array(nf);
+  x.forEach((col, j) => {
+    let s = 0;
+    let c = 0;
+    for (const v of col) if (!Number.isNaN(v)) {
+      s += v;
+      c++;
+    }
+    const m = c ? s / c : 0;
+    let ss = 0;
+    for (const v of col) if (!Number.isNaN(v)) ss += (v - m) ** 2;
+    mean[j] = m;
+    sd[j] = c > 1 && ss > 0 ? Math.sqrt(ss / c) : 1;
+  });
+  const d = nf + 1;
+  const z = new Float64Array(n * d);
+  for (let i = 0; i < n; i++) {
+    z[i * d] = 1;
+    for (let j = 0; j < nf; j++) {
+      const v = x[j]![i]!;
+      z[i * d + j + 1] = Number.isNaN(v) ? 0 : (v - mean[j]!) / sd[j]!;
+    }
+  }
+  return { z, mean, sd, n, d };
+}
+
+/** Maps standardised weights back to the original scale. */
+function unscale(w: Float64Array, mean: Float64Array, sd: Float64Array, objective: LinearModel['objective']): LinearModel {
+  const coef = Float64Array.from(mean, (_, j) => w[j + 1]! / sd[j]!);
+  let intercept = w[0]!;
+  for (let j = 0; j < coef.length; j++) intercept -= coef[j]! * mean[j]!;
+  return { objective, coef, intercept, mean };
+}
+
+/** L2-regularised logistic regression (the intercept is not penalised), fitted by Newton's method. */
+export function trainLogistic(x: Float64Array[], y: Float64Array, opts: { l2?: number; maxIter?: number } = {}): LinearModel {
+  const l2 = opts.l2 ?? 1;
+  const { z, mean, sd, n, d } = design(x);
+  if (y.some((v) => v !== 0 && v !== 1)) throw new RangeError('logistic regression needs labels 0 and 1');
+  const w = new Float64Array(d);
+  for (let it = 0; it < (opts.maxIter ?? 50); it++) {
+    const grad = new Float64Array(d);
+    const hess = new Float64Array(d * d);
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let k = 0; k < d; k++) s += z[i * d + k]! * w[k]!;
+      const p = 1 / (1 + Math.exp(-s));
+      const r = p - y[i]!;
+      const q = Math.max(p * (1 - p), 1e-12);
+      for (let a = 0; a < d; a++) {
+        const za = z[i * d + a]!;
+        grad[a] = grad[a]! + r * za;
+        for (let b = 0; b <= a; b++) hess[a * d + b] = hess[a * d + b]! + q * za * z[i * d + b]!;
+      }
+    }
+    for (let a = 0; a < d; a++) for (let b = 0; b < a; b++) hess[b * d + a] = hess[a * d + b]!;
+    for (let a = 1; a < d; a++) {
+      grad[a] = grad[a]! + l2 * w[a]!;
+      hess[a * d + a] = hess[a * d + a]! + l2;
+    }
+    hess[0] = hess[0]! + 1e-9;
+    const step = solveSpd(hess, grad, d);
+    let moved = 0;
+    for (let k = 0; k < d; k++) {
+      w[k] = w[k]! - step[k]!;
+      moved = Math.max(moved, Math.abs(step[k]!));
+    }
+    if (moved < 1e-10) break;
+  }
+  return unscale(w, mean, sd, 'binary');
+}
+
+/** Ridge regression on standardised features (the intercept is not penalised). */
+export function trainRidge(x: Float64Array[], y: Float64Array, opts: { l2?: number } = {}): LinearModel {
+  const l2 = opts.l2 ?? 1;
+  const { z, mean, sd, n, d } = design(x);
+  const a = new Float64Array(d * d);
+  const b = new Float64Array(d);
+  for (let i = 0; i < n; i++) {
+    for (let p = 0; p < d; p++) {
+      const zp = z[i * d + p]!;
+      b[p] = b[p]! + zp * y[i]!;
+      for (let q = 0; q <= p; q++) a[p * d + q] = a[p * d + q]! + zp * z[i * d + q]!;
+    }
+  }
+  for (let p = 0; p < d; p++) for (let q = 0; q < p; q++) a[q * d + p] = a[p * d + q]!;
+  for (let p = 1; p < d; p++) a[p * d + p] = a[p * d + p]! + l2;
+  return unscale(solveSpd(a, b, d), mean, sd, 'regression');
+}
+
+/** Predictions: probabilities for logistic models, values for ridge. */
+export function predictLinear(m: LinearModel, x: Float64Array[]): Float64Array {
+  const n = x[0]?.length ?? 0;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let s = m.intercept;
+    for (let j = 0; j < m.coef.length; j++) {
+      const v = x[j]![i]!;
+      s += m.coef[j]! * (Number.isNaN(v) ? m.mean[j]! : v);
+    }
+    out[i] = m.objective === 'binary' ? 1 / (1 + Math.exp(-s)) : s;
+  }
+  return out;
+}

@@ -72,6 +72,32 @@ describe('training, the model registry and prediction', () => {
     await expect(call(s, 'jobs.start', { kind: 'train', config: { ...CONFIG, model: { kind: 'forest' } } as never })).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/gbdt, logistic or ridge/) });
   });
 
+  it('promotes and rolls back versions with a production manifest, and ranks models on the leaderboard', async () => {
+    await expect(call(s, 'models.promote', { model: 'es-dir' })).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/es-dir@N/) });
+    await call(s, 'models.promote', { model: 'es-dir@1' });
+    const manifest = (): { models: { id: string; version: number; sha256: string }[] } => JSON.parse(fs.readFileSync(path.join(home, 'models', 'manifest.json'), 'utf8'));
+    expect(manifest().models.map((m) => `${m.id}@${m.version}`)).toEqual(['es-dir@1']);
+    await call(s, 'models.promote', { model: 'es-dir@2' });
+    const stages = async () => (await call(s, 'models.list', {})).filter((m) => m.id === 'es-dir').map((m) => `${m.version}:${m.stage}`).sort();
+    expect(await stages()).toEqual(['1:archived', '2:production']);
+    expect(manifest().models).toEqual([expect.objectContaining({ id: 'es-dir', version: 2, features: expect.arrayContaining(['rsi_14']) })]);
+    await expect(call(s, 'models.promote', { model: 'es-dir@2' })).rejects.toMatchObject({ code: 'conflict' });
+    const back = await call(s, 'models.rollback', { id: 'es-dir' });
+    expect(back.version).toBe(1);
+    expect(await stages()).toEqual(['1:production', '2:archived']);
+    expect(manifest().models.map((m) => m.version)).toEqual([1]);
+    await expect(call(s, 'models.rollback', { id: 'es-logit' })).rejects.toMatchObject({ message: expect.stringMatching(/no version in production/) });
+
+    const board = await call(s, 'models.leaderboard', {});
+    expect(board.length).toBe(3);
+    for (const r of board) expect(r.score).toBeCloseTo(0.4 * r.values.balanced_accuracy!, 12);
+    expect(board.map((r) => r.score)).toEqual([...board.map((r) => r.score)].sort((a, b) => b - a));
+    const byAuc = await call(s, 'models.leaderboard', { formula: 'auc', minScore: 0 });
+    expect(byAuc[0]!.score).toBe(Math.max(...byAuc.map((r) => r.values.auc!)));
+    await expect(call(s, 'models.leaderboard', { formula: 'auc * foo' })).rejects.toMatchObject({ code: 'invalid_argument', path: 'formula', message: expect.stringMatching(/unknown name "foo"/) });
+    expect(await call(s, 'models.leaderboard', { minScore: 2 })).toEqual([]);
+  });
+
   it('refuses configs naming unknown features or labels before anything runs', async () => {
     await expect(call(s, 'jobs.start', { kind: 'train', config: { ...CONFIG, features: ['ibs', 'nope_3'] } })).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/unknown features nope_3: build m@[0-9a-f]+ has ibs, rsi_14/) });
     await expect(call(s, 'jobs.start', { kind: 'train', config: { ...CONFIG, label: 'label_zz' } })).rejects.toMatchObject({ message: expect.stringMatching(/unknown label label_zz/) });
@@ -101,6 +127,15 @@ describe('training, the model registry and prediction', () => {
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/the model needs columns rsi_14, roc_4/);
     expect(fs.existsSync(path.join(home, 'never.csv'))).toBe(false);
+    const board = qd(['--home', home, 'leaderboard', '--json']);
+    expect(board.code, board.err).toBe(0);
+    expect(JSON.parse(board.out)).toMatchObject({ formula: '0.4 * balanced_accuracy + 0.6 * min(sharpe / 3, 1)', models: expect.any(Array) });
+    const badFormula = qd(['--home', home, 'leaderboard', '--score', 'auc * foo']);
+    expect(badFormula.code).toBe(2);
+    expect(badFormula.err).toMatch(/unknown name "foo"/);
+    const promote = qd(['--home', home, 'models', 'promote', 'es-dir@2']);
+    expect(promote.code, promote.err).toBe(0);
+    expect(promote.out.trim()).toBe('es-dir@2 is in production');
     s = await openServices(home);
   });
 });

@@ -46,6 +46,9 @@ export const apiSchemas = {
   'features.build': z.object({ set: z.string().min(1).max(200) }).strict(),
   'models.list': z.object({}).strict(),
   'models.get': z.object({ model: z.string().min(1).max(100) }).strict(),
+  'models.promote': z.object({ model: z.string().min(1).max(100) }).strict(),
+  'models.rollback': z.object({ id: z.string().min(1).max(100) }).strict(),
+  'models.leaderboard': z.object({ minScore: z.number().optional(), formula: z.string().min(1).max(1000).optional() }).strict(),
   'settings.retention': z.object({}).strict(),
   'settings.setRetention': z.object({ minuteDays: z.number().int().min(1, 'keep at least one day of 1-minute bars').max(36_500) }).strict(),
   'settings.vendorKeys': z.object({}).strict(),
@@ -124,6 +127,12 @@ export interface QuantApi {
   'models.list': (a: ArgOf<'models.list'>) => Promise<ModelInfo[]>;
   /** One model version (`ID` for the newest, `ID@VERSION`) with its model card. */
   'models.get': (a: ArgOf<'models.get'>) => Promise<ModelInfo & { card: unknown }>;
+  /** Puts a version (`ID@VERSION`) in production; the one it replaces is archived; models/manifest.json follows. */
+  'models.promote': (a: ArgOf<'models.promote'>) => Promise<ModelInfo>;
+  /** Puts back the previous production version of a model. */
+  'models.rollback': (a: ArgOf<'models.rollback'>) => Promise<ModelInfo>;
+  /** Model versions ranked by a score formula (default 0.4 × balanced accuracy + 0.6 × min(Sharpe/3, 1)) over test metrics. */
+  'models.leaderboard': (a: ArgOf<'models.leaderboard'>) => Promise<(ModelInfo & { score: number; values: Record<string, number> })[]>;
   /** The retention policy: days of 1-minute bars kept before they become 5-minute bars. */
   'settings.retention': (a: ArgOf<'settings.retention'>) => Promise<{ minuteDays: number }>;
   /** Stores the retention policy that retention jobs apply when not told otherwise. */

@@ -27,7 +27,8 @@ import { layoutKey } from '../common/csv-preview';
 import { featureSetDirs, loadFeatureSet } from './features/feature-sets';
 import { readBuild } from './features/analysis';
 import { resolveTraining } from './models/train';
-import { getModel, listModels, parseModelRef } from './models/registry';
+import { getModel, leaderboard, listModels, parseModelRef, promoteModel, rollbackModel } from './models/registry';
+import { DEFAULT_SCORE } from '../common/models/leaderboard';
 import { trainConfigSchema } from '../common/schemas';
 import { featureSetHandlers } from './features/set-handlers';
 import { sessionSeries } from './features/silver-build';
@@ -169,6 +170,9 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
         const { file: _file, ...m } = getModel(cat, home, parseModelRef(a.model));
         return m;
       },
+      'models.promote': async (a) => promoteModel(cat, home, parseModelRef(a.model)),
+      'models.rollback': async (a) => rollbackModel(cat, home, parseModelRef(a.id).id),
+      'models.leaderboard': async (a) => leaderboard(cat, a.formula ?? DEFAULT_SCORE, a.minScore),
       'settings.retention': async () => ({ minuteDays: retentionMinuteDays(cat) }),
       'settings.setRetention': async (a) => {
         cat.setSetting(RETENTION_SETTING, String(a.minuteDays));

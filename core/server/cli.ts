@@ -15,6 +15,7 @@ import type { IcReport, PromoteResult } from '../node/features/analysis';
 import type { TrainResult } from '../node/models/train';
 import { predictCsv, PROVIDERS, type Provider } from '../node/models/predict';
 import { trainConfigSchema } from '../common/schemas';
+import { DEFAULT_SCORE } from '../common/models/leaderboard';
 import { parse as parseYaml } from 'yaml';
 import fs from 'node:fs';
 import { featureCatalog } from '../common/features/catalog';
@@ -65,8 +66,11 @@ commands:
   ic --set NAME [--horizons 1,5,20]
                               information coefficients of a set's features against forward returns
   train --config FILE.yml     train a model on a feature set's build and register it (gradient-boosted trees)
-  models ls | models show ID[@VERSION]
-                              registered models with their metrics; one model's card
+  models ls | models show ID[@VERSION] | models promote ID@VERSION | models rollback ID
+                              registered models with their metrics; one model's card; stage changes
+                              (models/manifest.json lists the production versions)
+  leaderboard [--min-score X] [--score "0.4 * balanced_accuracy + 0.6 * min(sharpe / 3, 1)"]
+                              model versions ranked by a score over their test metrics
   predict --model ID[@VERSION] --input FEATURES.csv --out OUT.csv [--provider cpu|coreml|webgpu|cuda|dml]
                               run a model over a CSV of its features; adds p (or yhat); the provider goes to stderr
   jobs [--all]                recent jobs, or every job
@@ -442,6 +446,17 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       case 'models': {
         const [sub, ...subOpts] = opts;
         const p = parse(subOpts, {});
+        if (sub === 'promote' || sub === 'rollback') {
+          if (p.positionals.length !== 1) throw new UsageError(sub === 'promote' ? 'models promote: give one model version, ID@VERSION' : 'models rollback: give one model id');
+          const w = await open(false);
+          try {
+            const m = sub === 'promote' ? await call(w, 'models.promote', { model: p.positionals[0]! }) : await call(w, 'models.rollback', { id: p.positionals[0]! });
+            io.out(json ? JSON.stringify(m) : `${m.id}@${m.version} is in production`);
+            return 0;
+          } finally {
+            await w.close();
+          }
+        }
         const s = await open(true);
         try {
           if (sub === 'ls') {
@@ -456,7 +471,23 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
             io.out(json ? JSON.stringify(m) : JSON.stringify(m.card, null, 2));
             return 0;
           }
-          throw new UsageError(`models: expected \`models ls\` or \`models show ID[@VERSION]\`, got \`models ${sub ?? ''}\``);
+          throw new UsageError(`models: expected \`models ls\`, \`models show ID[@VERSION]\`, \`models promote ID@VERSION\` or \`models rollback ID\`, got \`models ${sub ?? ''}\``);
+        } finally {
+          await s.close();
+        }
+      }
+      case 'leaderboard': {
+        const p = parse(opts, { 'min-score': { type: 'string' }, score: { type: 'string' } });
+        const v = p.values as Record<string, string | undefined>;
+        const minScore = v['min-score'] === undefined ? undefined : Number(v['min-score']);
+        if (minScore !== undefined && !Number.isFinite(minScore)) throw new UsageError(`--min-score: expected a number, got ${v['min-score']}`);
+        const s = await open(true);
+        try {
+          const rows = await call(s, 'models.leaderboard', { ...(minScore === undefined ? {} : { minScore }), ...(v.score ? { formula: v.score } : {}) });
+          const f = (x: number | undefined, d = 4): string => (x === undefined ? '–' : x.toFixed(d));
+          if (json) io.out(JSON.stringify({ formula: v.score ?? DEFAULT_SCORE, models: rows }));
+          else io.out(rows.length === 0 ? '(no models)' : table([['model', 'kind', 'stage', 'symbols', 'label', 'bal.acc', 'AUC', 'logloss', 'prec@10%', 'IC', 'score'], ...rows.map((r) => [`${r.id}@${r.version}`, r.kind, r.stage, r.symbols.join(' '), r.label ?? '', f(r.values.balanced_accuracy), f(r.values.auc), f(r.values.log_loss), f(r.values.precision_at_k), f(r.values.ic), f(r.score)])]));
+          return 0;
         } finally {
           await s.close();
         }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ApiError } from '../../common/errors';
+import { compileScore, FormulaError } from '../../common/models/leaderboard';
 import type { Catalog } from '../catalog';
 import type { HomeLayout } from '../home';
 
@@ -76,4 +77,97 @@ export function getModel(catalog: Catalog, home: HomeLayout, ref: { id: string; 
   if (!r) throw new ApiError('not_found', `no model ${ref.id}${ref.version ? `@${ref.version}` : ''}; see quantdesk models ls`, 'model');
   const dir = path.join(home.models, r.id, String(r.version));
   return { ...row(r), card: JSON.parse(fs.readFileSync(path.join(dir, 'card.json'), 'utf8')) as unknown, file: path.join(dir, 'model.onnx') };
+}
+
+/** Writes `models/manifest.json`: the production version of every model, what paper trading loads. */
+function writeProductionManifest(catalog: Catalog, home: HomeLayout): void {
+  const prod = listModels(catalog).filter((m) => m.stage === 'production');
+  const doc = {
+    models: prod
+      .sort((a, b) => a.id.localeCompare(b.id))
+      .map((m) => ({ id: m.id, version: m.version, kind: m.kind, objective: m.objective, file: `${m.id}/${m.version}/model.onnx`, sha256: m.sha256, features: m.features, featureSet: m.featureSet, specHash: m.specHash, symbols: m.symbols, timeframe: m.timeframe })),
+  };
+  const staged = path.join(home.tmp, `models-manifest.${process.pid}.json`);
+  fs.writeFileSync(staged, `${JSON.stringify(doc, null, 2)}\n`);
+  fs.renameSync(staged, path.join(home.models, 'manifest.json'));
+}
+
+function setStage(catalog: Catalog, id: string, version: number, from: string, to: string, at: number): void {
+  catalog.db.prepare('UPDATE models SET stage = ? WHERE id = ? AND version = ?').run(to, id, version);
+  catalog.db.prepare('INSERT INTO model_stage_history (id, version, from_stage, to_stage, at) VALUES (?, ?, ?, ?, ?)').run(id, version, from, to, at);
+}
+
+/** Makes a version the production model of its id; the version it replaces is archived. */
+export function promoteModel(catalog: Catalog, home: HomeLayout, ref: { id: string; version?: number }): ModelRow {
+  if (ref.version === undefined) throw new ApiError('invalid_argument', `promote names a version: ${ref.id}@N (see quantdesk models ls)`, 'model');
+  const m = getModel(catalog, home, ref);
+  if (m.stage === 'production') throw new ApiError('conflict', `${m.id}@${m.version} is already in production`, 'model');
+  const now = Date.now();
+  catalog.db.transaction(() => {
+    for (const p of listModels(catalog).filter((x) => x.id === m.id && x.stage === 'production')) setStage(catalog, p.id, p.version, 'production', 'archived', now);
+    setStage(catalog, m.id, m.version, m.stage, 'production', now);
+  })();
+  writeProductionManifest(catalog, home);
+  return { ...m, stage: 'production' };
+}
+
+/** Puts back the version that was in production before the current one; the current one is archived. */
+export function rollbackModel(catalog: Catalog, home: HomeLayout, id: string): ModelRow {
+  const current = listModels(catalog).find((x) => x.id === id && x.stage === 'production');
+  if (!current) throw new ApiError('invalid_argument', `${id} has no version in production to roll back`, 'model');
+  const previous = catalog.db
+    .prepare("SELECT version FROM model_stage_history WHERE id = ? AND to_stage = 'production' AND version != ? ORDER BY at DESC, rowid DESC LIMIT 1")
+    .get(id, current.version) as { version: number } | undefined;
+  if (!previous) throw new ApiError('invalid_argument', `${id}@${current.version} is the first version ever promoted; there is nothing to roll back to`, 'model');
+  const now = Date.now();
+  catalog.db.transaction(() => {
+    setStage(catalog, id, current.version, 'production', 'archived', now);
+    const prev = getModel(catalog, home, { id, version: previous.version });
+    setStage(catalog, id, previous.version, prev.stage, 'production', now);
+  })();
+  writeProductionManifest(catalog, home);
+  return { ...getModel(catalog, home, { id, version: previous.version }) };
+}
+
+/** Stage changes of a model, newest first. */
+export function stageHistory(catalog: Catalog, id: string): { version: number; from: string; to: string; at: number }[] {
+  return catalog.db.prepare('SELECT version, from_stage AS "from", to_stage AS "to", at FROM model_stage_history WHERE id = ? ORDER BY at DESC, rowid DESC').all(id) as { version: number; from: string; to: string; at: number }[];
+}
+
+/** A leaderboard row: a model version, its test metrics and its score. */
+export interface LeaderboardRow extends ModelRow {
+  score: number;
+  /** The values the score formula saw (missing metrics are 0). */
+  values: Record<string, number>;
+}
+
+/** Model versions ranked by a score formula over their test metrics, best first. */
+export function leaderboard(catalog: Catalog, formula: string, minScore?: number): LeaderboardRow[] {
+  let score: ReturnType<typeof compileScore>;
+  try {
+    score = compileScore(formula);
+  } catch (e) {
+    if (e instanceof FormulaError) throw new ApiError('invalid_argument', e.message, 'formula');
+    throw e;
+  }
+  return listModels(catalog)
+    .map((m) => {
+      const t = m.metrics.test ?? {};
+      const values: Record<string, number> = {};
+      const put = (name: string, v: number | undefined): void => {
+        if (v !== undefined && Number.isFinite(v)) values[name] = v;
+      };
+      put('balanced_accuracy', t.balancedAccuracy);
+      put('auc', t.auc);
+      put('log_loss', t.logLoss);
+      put('precision_at_k', t.precisionAtTop10);
+      put('accuracy', t.accuracy);
+      put('brier', t.brier);
+      put('ic', t.ic);
+      put('rmse', t.rmse);
+      put('r2', t.r2);
+      return { ...m, values, score: score(values) };
+    })
+    .filter((r) => minScore === undefined || r.score >= minScore)
+    .sort((a, b) => b.score - a.score || a.id.localeCompare(b.id) || b.version - a.version);
 }

@@ -216,6 +216,31 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     await page.screenshot({ path: path.join(ARTIFACTS, 'features.png') });
   });
 
+  it('ranks trained models on the leaderboard, with an editable score and promotion from the row', async () => {
+    // Training is a CLI command (train --config); here the same job is started over the served API.
+    const rpc = async (method: string, arg: unknown): Promise<unknown> => {
+      const res = await fetch(`${serve.url}/rpc/${method}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(arg) });
+      const body = (await res.json()) as unknown;
+      if (res.status !== 200) throw new Error(JSON.stringify(body));
+      return body;
+    };
+    for (const kind of ['gbdt', 'logistic'] as const) {
+      const { jobId } = (await rpc('jobs.start', { kind: 'train', config: { name: `e2e-${kind}`, featureSet: 'e2e', label: 'label_b1', model: kind === 'gbdt' ? { kind, nTrees: 20, maxDepth: 3 } : { kind } } })) as { jobId: string };
+      await expect.poll(async () => ((await rpc('jobs.get', { jobId })) as { status: string }).status, { timeout: 60_000 }).toBe('succeeded');
+    }
+    await page.getByTestId('nav-models').click();
+    await expect.poll(() => page.getByTestId('leaderboard-row').count()).toBe(2);
+    await page.getByTestId('score-formula').fill('auc * nope');
+    await page.getByTestId('score-formula').press('Enter');
+    await expect.poll(() => page.getByTestId('score-error').textContent()).toMatch(/unknown name "nope"/);
+    await page.getByTestId('score-formula').fill('auc');
+    await page.getByTestId('score-formula').press('Enter');
+    await expect.poll(() => page.getByTestId('score-error').count()).toBe(0);
+    await page.getByTestId('promote-e2e-gbdt@1').click();
+    await expect.poll(() => page.getByTestId('leaderboard').textContent()).toContain('production');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'models.png') });
+  });
+
   it('logged no page errors', () => {
     expect(errors).toEqual([]);
   });

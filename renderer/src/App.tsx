@@ -11,8 +11,9 @@ import { ChartView } from './views/ChartView';
 import { DataView } from './views/DataView';
 import { JobsView } from './views/JobsView';
 import { FeaturesView } from './views/FeaturesView';
+import { ModelsView } from './views/ModelsView';
 
-type View = 'chart' | 'data' | 'features' | 'jobs';
+type View = 'chart' | 'data' | 'features' | 'models' | 'jobs';
 
 export function App() {
   const [view, setView] = useState<View>('chart');
@@ -36,6 +37,7 @@ export function App() {
     else if (cmd === 'view.chart') setView('chart');
     else if (cmd === 'view.data') setView('data');
     else if (cmd === 'view.features') setView('features');
+    else if (cmd === 'view.models') setView('models');
     else if (cmd === 'view.jobs') setView('jobs');
     else if (cmd === 'help.about') setAboutOpen(true);
   }, []);
@@ -79,9 +81,9 @@ export function App() {
       {!inElectron && <MenuBar menus={menus} onCommand={run} />}
       <div className="body">
         <nav className="nav" aria-label="Views">
-          {(['chart', 'data', 'features', 'jobs'] as const).map((v) => (
+          {(['chart', 'data', 'features', 'models', 'jobs'] as const).map((v) => (
             <button key={v} className={view === v ? 'active' : ''} onClick={() => setView(v)} data-testid={`nav-${v}`}>
-              {{ chart: 'Chart', data: 'Data', features: 'Features', jobs: 'Jobs' }[v]}
+              {{ chart: 'Chart', data: 'Data', features: 'Features', models: 'Models', jobs: 'Jobs' }[v]}
             </button>
           ))}
         </nav>
@@ -89,6 +91,7 @@ export function App() {
           {view === 'chart' && <ChartView dataVersion={dataVersion} seeding={active !== undefined ? activeProgress?.fraction ?? 0 : null} />}
           {view === 'data' && <DataView dataVersion={dataVersion} onBackfill={() => setBackfillOpen(true)} onImport={() => setImportFiles([])} />}
           {view === 'features' && <FeaturesView jobs={jobs} progress={progress} />}
+          {view === 'models' && <ModelsView dataVersion={dataVersion} />}
           {view === 'jobs' && <JobsView jobs={jobs} progress={progress} />}
         </main>
       </div>

@@ -1,0 +1,127 @@
+import { useEffect, useState } from 'react';
+import { DEFAULT_SCORE } from '../../../core/common/models/leaderboard';
+import type { ModelInfo } from '../../../core/common/types';
+import { client } from '../api';
+
+type Row = ModelInfo & { score: number; values: Record<string, number> };
+
+const COLUMNS: [string, string][] = [
+  ['balanced_accuracy', 'bal. acc'],
+  ['auc', 'AUC'],
+  ['log_loss', 'log loss'],
+  ['precision_at_k', 'prec@10%'],
+  ['ic', 'IC'],
+];
+
+const num = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(4));
+
+/** The leaderboard: model versions ranked by an editable score, filtered and sorted, promoted from their row. */
+export function ModelsView({ dataVersion }: { dataVersion: number }) {
+  const [formula, setFormula] = useState(DEFAULT_SCORE);
+  const [applied, setApplied] = useState(DEFAULT_SCORE);
+  const [minScore, setMinScore] = useState('0.2');
+  const [onlyAbove, setOnlyAbove] = useState(false);
+  const [filter, setFilter] = useState('');
+  const [sortBy, setSortBy] = useState('score');
+  const [rows, setRows] = useState<Row[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const [changed, setChanged] = useState(0);
+
+  useEffect(() => {
+    const min = Number(minScore);
+    void client
+      .call('models.leaderboard', { formula: applied, ...(onlyAbove && Number.isFinite(min) ? { minScore: min } : {}) })
+      .then((r) => {
+        setRows(r);
+        setError(null);
+      })
+      .catch((e: Error) => setError(e.message));
+  }, [applied, onlyAbove, minScore, dataVersion, changed]);
+
+  const shown = rows
+    .filter((r) => !filter || `${r.id} ${r.kind} ${r.symbols.join(' ')} ${r.label ?? ''} ${r.stage}`.toLowerCase().includes(filter.toLowerCase()))
+    .sort((a, b) => (sortBy === 'score' ? b.score - a.score : (b.values[sortBy] ?? -Infinity) - (a.values[sortBy] ?? -Infinity)));
+
+  return (
+    <div className="models-view" data-testid="models-view">
+      <form
+        className="toolbar"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setApplied(formula);
+        }}
+      >
+        <label>
+          Score <input className="formula" value={formula} onChange={(e) => setFormula(e.target.value)} aria-label="Score formula" data-testid="score-formula" />
+        </label>
+        <button type="submit">Apply</button>
+        <label>
+          <input type="checkbox" checked={onlyAbove} onChange={(e) => setOnlyAbove(e.target.checked)} data-testid="only-above" /> keep only score ≥{' '}
+          <input className="narrow" value={minScore} onChange={(e) => setMinScore(e.target.value)} aria-label="Minimum score" />
+        </label>
+        <input placeholder="filter: symbol, kind, label, stage" value={filter} onChange={(e) => setFilter(e.target.value)} aria-label="Filter" />
+      </form>
+      {error && (
+        <div className="error" data-testid="score-error">
+          {error}
+        </div>
+      )}
+      <table className="grid" data-testid="leaderboard">
+        <thead>
+          <tr>
+            <th>model</th>
+            <th>kind</th>
+            <th>stage</th>
+            <th>symbols</th>
+            <th>timeframe</th>
+            <th>label</th>
+            {COLUMNS.map(([k, label]) => (
+              <th key={k} className="sortable" onClick={() => setSortBy(k)}>
+                {label}
+                {sortBy === k ? ' ▾' : ''}
+              </th>
+            ))}
+            <th className="sortable" onClick={() => setSortBy('score')}>
+              score{sortBy === 'score' ? ' ▾' : ''}
+            </th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {shown.map((r) => (
+            <tr key={`${r.id}@${r.version}`} data-testid="leaderboard-row">
+              <td>
+                {r.id}@{r.version}
+              </td>
+              <td>{r.kind}</td>
+              <td className={`stage-${r.stage}`}>{r.stage}</td>
+              <td>{r.symbols.join(' ')}</td>
+              <td>{r.timeframe}</td>
+              <td>{r.label}</td>
+              {COLUMNS.map(([k]) => (
+                <td key={k}>{num(r.values[k])}</td>
+              ))}
+              <td>{num(r.score)}</td>
+              <td>
+                {r.stage !== 'production' && (
+                  <button
+                    onClick={() =>
+                      void client
+                        .call('models.promote', { model: `${r.id}@${r.version}` })
+                        .then(() => setChanged((x) => x + 1))
+                        .catch((e: Error) => setError(e.message))
+                    }
+                    data-testid={`promote-${r.id}@${r.version}`}
+                  >
+                    Promote
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {rows.length === 0 && !error && <p className="empty">No models yet: train one with quantdesk train --config FILE.yml.</p>}
+    </div>
+  );
+}

@@ -63,13 +63,19 @@ describe('training, the model registry and prediction', () => {
     await expect(call(s, 'models.get', { model: 'es-dir@9' })).rejects.toMatchObject({ code: 'not_found' });
   });
 
+  it('trains a random forest the same way', async () => {
+    const r = await job<TrainResult>({ kind: 'train', config: { ...CONFIG, name: 'es-rf', model: { kind: 'forest', nTrees: 20, maxDepth: 5 } } });
+    expect(r).toMatchObject({ id: 'es-rf', version: 1, trees: 20 });
+    expect((await call(s, 'models.get', { model: 'es-rf' })).kind).toBe('forest');
+  });
+
   it('trains a logistic regression the same way, registered beside the trees', async () => {
     const r = await job<TrainResult>({ kind: 'train', config: { ...CONFIG, name: 'es-logit', model: { kind: 'logistic', l2: 1 } } });
     expect(r).toMatchObject({ id: 'es-logit', version: 1, trees: 0 });
     const m = await call(s, 'models.get', { model: 'es-logit@1' });
     expect(m).toMatchObject({ kind: 'logistic', objective: 'binary', stage: 'candidate' });
     expect((m.card as { importance: Record<string, number> }).importance).toHaveProperty('rsi_14');
-    await expect(call(s, 'jobs.start', { kind: 'train', config: { ...CONFIG, model: { kind: 'forest' } } as never })).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/gbdt, logistic or ridge/) });
+    await expect(call(s, 'jobs.start', { kind: 'train', config: { ...CONFIG, model: { kind: 'svm' } } as never })).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/gbdt, forest, logistic or ridge/) });
   });
 
   it('promotes and rolls back versions with a production manifest, and ranks models on the leaderboard', async () => {
@@ -89,7 +95,7 @@ describe('training, the model registry and prediction', () => {
     await expect(call(s, 'models.rollback', { id: 'es-logit' })).rejects.toMatchObject({ message: expect.stringMatching(/no version in production/) });
 
     const board = await call(s, 'models.leaderboard', {});
-    expect(board.length).toBe(3);
+    expect(board.length).toBe(4);
     for (const r of board) expect(r.score).toBeCloseTo(0.4 * r.values.balanced_accuracy!, 12);
     expect(board.map((r) => r.score)).toEqual([...board.map((r) => r.score)].sort((a, b) => b - a));
     const byAuc = await call(s, 'models.leaderboard', { formula: 'auc', minScore: 0 });

@@ -186,10 +186,22 @@ export const trainConfigSchema = z
             earlyStoppingRounds: z.number().int().min(0).default(20),
           })
           .strict(),
+        z
+          .object({
+            kind: z.literal('forest'),
+            objective: z.enum(['binary', 'regression']).default('binary'),
+            nTrees: z.number().int().min(1).max(10_000).default(100),
+            maxDepth: z.number().int().min(1).max(30).default(8),
+            minSamplesLeaf: z.number().int().min(1).default(5),
+            maxFeatures: z.union([z.literal('sqrt'), z.number().gt(0).max(1)]).default('sqrt'),
+            bootstrap: z.boolean().default(true),
+            maxBins: z.number().int().min(2).max(255).default(255),
+          })
+          .strict(),
         z.object({ kind: z.literal('logistic'), objective: z.literal('binary').default('binary'), l2: z.number().min(0).default(1) }).strict(),
         z.object({ kind: z.literal('ridge'), objective: z.literal('regression').default('regression'), l2: z.number().min(0).default(1) }).strict(),
       ],
-      { error: 'expected model.kind gbdt, logistic or ridge' },
+      { error: 'expected model.kind gbdt, forest, logistic or ridge' },
     ),
     split: z
       .object({

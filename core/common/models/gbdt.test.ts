@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { trainForest } from './forest';
 import { predictGbdt, rng, trainGbdt } from './gbdt';
 import { classifierMetrics, rocAuc } from './metrics';
 
@@ -50,5 +51,20 @@ describe('gradient-boosted trees', () => {
     expect(rocAuc([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1])).toBeCloseTo(0.75, 12);
     expect(rocAuc([0.5, 0.5], [0, 1])).toBeCloseTo(0.5, 12);
     expect(() => trainGbdt({ x: [Float64Array.from([1, 2])], y: Float64Array.from([0, 2]) })).toThrow(/labels 0 and 1/);
+  });
+
+  it('grows random forests that average bootstrap trees into probabilities, deterministically', () => {
+    const train = synthetic(4000, 1);
+    const valid = synthetic(2000, 2);
+    const f = trainForest(train, { nTrees: 40, maxDepth: 8, minSamplesLeaf: 5, seed: 3 });
+    const p = predictGbdt(f, valid.x);
+    expect(Math.min(...p)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...p)).toBeLessThanOrEqual(1 + 1e-9);
+    expect(rocAuc(p, valid.y)).toBeGreaterThan(0.92);
+    expect(Array.from(predictGbdt(trainForest(train, { nTrees: 40, maxDepth: 8, minSamplesLeaf: 5, seed: 3 }), valid.x))).toEqual(Array.from(p));
+    // One tree without bootstrap, trying every feature, at full depth: leaves are the means of their rows.
+    const single = trainForest(train, { nTrees: 1, bootstrap: false, maxFeatures: 1, maxDepth: 1, minSamplesLeaf: 1 });
+    const leaves = single.trees[0]!.value.filter((_, k) => single.trees[0]!.feature[k]! < 0);
+    expect(leaves.every((v) => v >= 0 && v <= 1)).toBe(true);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
+import { trainForest } from '../../common/models/forest';
 import { predictGbdt, rng, trainGbdt } from '../../common/models/gbdt';
 import { predictLinear, trainLogistic, trainRidge } from '../../common/models/linear';
 import { gbdtToOnnx, linearToOnnx } from './export-onnx';
@@ -45,6 +46,19 @@ describe('gradient-boosted trees exported to ONNX', () => {
       await session.release();
     });
   }
+
+  it('exports random forests (averaged leaves, no sigmoid) that ONNX Runtime evaluates as the app does', async () => {
+    const train = data(3000, 6);
+    const test = data(800, 7);
+    const model = trainForest(train, { nTrees: 30, maxDepth: 6, seed: 2 });
+    const session = await ort.InferenceSession.create(gbdtToOnnx(model, { features: ['a', 'b', 'c', 'd'], specHash: 'h', modelCard: 'rf@1' }), { executionProviders: ['cpu'] });
+    const got = (await session.run({ x: new ort.Tensor('float32', rows(test.x), [800, 4]) })).p!.data as Float32Array;
+    const mine = predictGbdt(model, test.x);
+    let worst = 0;
+    for (let i = 0; i < 800; i++) worst = Math.max(worst, Math.abs(got[i]! - mine[i]!));
+    expect(worst).toBeLessThanOrEqual(1e-5);
+    await session.release();
+  });
 
   for (const objective of ['binary', 'regression'] as const) {
     it(`exports linear models that ONNX Runtime evaluates as the app does (${objective}, missing values imputed)`, async () => {

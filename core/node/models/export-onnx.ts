@@ -15,8 +15,9 @@ export interface ModelMeta {
 const metadata = (m: ModelMeta): Record<string, string> => ({ features: JSON.stringify(m.features), spec_hash: m.specHash, model_card: m.modelCard });
 
 /**
- * A gradient-boosted ensemble as ONNX: ai.onnx.ml TreeEnsembleRegressor summing the leaves onto the
- * base score (BRANCH_LT, missing values to the true branch), then Sigmoid for binary models.
+ * A tree ensemble as ONNX: ai.onnx.ml TreeEnsembleRegressor summing the leaves onto the base score
+ * (BRANCH_LT, missing values to the true branch), then Sigmoid for boosted classifiers (a forest's
+ * averaged leaves are probabilities already).
  * Input `x` [batch, features] float; output `p` (probability) or `yhat` [batch, 1].
  */
 export function gbdtToOnnx(model: GbdtModel, meta: ModelMeta): Uint8Array {
@@ -42,10 +43,10 @@ export function gbdtToOnnx(model: GbdtModel, meta: ModelMeta): Uint8Array {
       }
     }
   });
-  const binary = model.objective === 'binary';
-  const out = binary ? 'p' : 'yhat';
+  const logistic = model.link === 'logistic';
+  const out = model.objective === 'binary' ? 'p' : 'yhat';
   return buildOnnxModel({
-    name: 'quantdesk-gbdt',
+    name: 'quantdesk-trees',
     inputs: [{ name: 'x', dims: ['batch', model.nFeatures] }],
     outputs: [{ name: out, dims: ['batch', 1] }],
     opsets: { 'ai.onnx.ml': 3 },
@@ -55,7 +56,7 @@ export function gbdtToOnnx(model: GbdtModel, meta: ModelMeta): Uint8Array {
         op: 'TreeEnsembleRegressor',
         domain: 'ai.onnx.ml',
         inputs: ['x'],
-        outputs: [binary ? 'raw' : out],
+        outputs: [logistic ? 'raw' : out],
         attrs: {
           n_targets: 1,
           aggregate_function: 'SUM',
@@ -75,7 +76,7 @@ export function gbdtToOnnx(model: GbdtModel, meta: ModelMeta): Uint8Array {
           target_weights: { floats: t.weights },
         },
       },
-      ...(binary ? [{ op: 'Sigmoid', inputs: ['raw'], outputs: [out] }] : []),
+      ...(logistic ? [{ op: 'Sigmoid', inputs: ['raw'], outputs: [out] }] : []),
     ],
   });
 }

@@ -5,6 +5,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { ApiError } from '../../common/errors';
 import { predictGbdt, trainGbdt, type TrainData } from '../../common/models/gbdt';
 import { predictLinear, trainLogistic, trainRidge } from '../../common/models/linear';
+import { trainForest } from '../../common/models/forest';
 import { classifierMetrics, type ClassifierMetrics } from '../../common/models/metrics';
 import type { TrainConfig } from '../../common/schemas';
 import type { Catalog } from '../catalog';
@@ -88,6 +89,14 @@ function fit(c: TrainConfig, train: TrainData, validation: TrainData, progress: 
   if (m.kind === 'gbdt') {
     const { kind: _kind, ...params } = m;
     const model = trainGbdt(train, { ...params, seed: c.seed }, validation, (done, total) => {
+      progress(done, total);
+      return !cancelled();
+    });
+    return { predict: (x) => predictGbdt(model, x), onnx: (meta) => gbdtToOnnx(model, meta), trees: model.trees.length, importance: model.importance };
+  }
+  if (m.kind === 'forest') {
+    const { kind: _kind, ...params } = m;
+    const model = trainForest(train, { ...params, seed: c.seed }, (done, total) => {
       progress(done, total);
       return !cancelled();
     });

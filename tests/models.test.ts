@@ -104,6 +104,36 @@ describe('training, the model registry and prediction', () => {
     expect(await call(s, 'models.leaderboard', { minScore: 2 })).toEqual([]);
   });
 
+  it('imports XGBoost JSON and ONNX models, checked against a feature set; bad files register nothing', async () => {
+    const fixtures = path.join(paths.root, 'tests', 'fixtures', 'models');
+    const x = await call(s, 'models.import', { path: path.join(fixtures, 'xgb-binary.json'), name: 'xgb-dir' });
+    expect(x).toMatchObject({ id: 'xgb-dir', version: 1, kind: 'xgboost', objective: 'binary', features: ['ibs', 'rsi_14', 'roc_4', 'atr_14'] });
+    expect(x.featureOrder).toBeUndefined();
+    const count = async () => (await call(s, 'models.list', {})).length;
+    const before = await count();
+    await expect(call(s, 'models.import', { path: path.join(fixtures, 'xgb-binary.json'), name: 'xgb-m', featureSet: 'm' })).rejects.toThrow(/feature set m lacks atr_14/);
+    // An ONNX file exported by Quantdesk carries its feature names; it imports as it is.
+    const onnx = path.join(home, 'models', 'es-dir', '1', 'model.onnx');
+    const o = await call(s, 'models.import', { path: onnx, name: 'copied', featureSet: 'm' });
+    expect(o).toMatchObject({ kind: 'onnx', objective: 'binary', featureOrder: 'same' });
+    const dir = tempDir('qd-bad-models-');
+    const bytes = fs.readFileSync(onnx);
+    const cases: [string, Uint8Array | string, RegExp][] = [
+      ['truncated.onnx', bytes.subarray(0, Math.floor(bytes.length / 2)), /truncated\.onnx: not a readable ONNX model|cannot load it/],
+      ['empty.onnx', '', /empty\.onnx: the file is empty/],
+      // One more opset_import (ModelProto field 8): domain com.evil, version 1.
+      ['foreign.onnx', Buffer.concat([Buffer.from(bytes), Buffer.from([0x42, 0x0c, 0x0a, 0x08, ...Buffer.from('com.evil'), 0x10, 0x01])]), /operator domain com\.evil/],
+      ['model.txt', 'tree\nversion=v3\n', /LightGBM text models cannot be imported yet/],
+      ['broken.json', '{"learner":', /broken\.json: not JSON/],
+    ];
+    for (const [name, content, re] of cases) {
+      const f = path.join(dir, name);
+      fs.writeFileSync(f, content);
+      await expect(call(s, 'models.import', { path: f }), name).rejects.toThrow(re);
+    }
+    expect(await count()).toBe(before + 1);
+  });
+
   it('refuses configs naming unknown features or labels before anything runs', async () => {
     await expect(call(s, 'jobs.start', { kind: 'train', config: { ...CONFIG, features: ['ibs', 'nope_3'] } })).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/unknown features nope_3: build m@[0-9a-f]+ has ibs, rsi_14/) });
     await expect(call(s, 'jobs.start', { kind: 'train', config: { ...CONFIG, label: 'label_zz' } })).rejects.toMatchObject({ message: expect.stringMatching(/unknown label label_zz/) });

@@ -47,6 +47,14 @@ export const apiSchemas = {
   'models.list': z.object({}).strict(),
   'models.get': z.object({ model: z.string().min(1).max(100) }).strict(),
   'models.promote': z.object({ model: z.string().min(1).max(100) }).strict(),
+  'models.import': z
+    .object({
+      path: z.string().min(1, 'name the model file'),
+      format: z.enum(['onnx', 'xgboost', 'lightgbm'], { error: 'expected onnx, xgboost or lightgbm' }).optional(),
+      name: z.string().min(1).max(64).optional(),
+      featureSet: z.string().min(1).optional(),
+    })
+    .strict(),
   'models.rollback': z.object({ id: z.string().min(1).max(100) }).strict(),
   'models.leaderboard': z.object({ minScore: z.number().optional(), formula: z.string().min(1).max(1000).optional() }).strict(),
   'settings.retention': z.object({}).strict(),
@@ -127,6 +135,8 @@ export interface QuantApi {
   'models.list': (a: ArgOf<'models.list'>) => Promise<ModelInfo[]>;
   /** One model version (`ID` for the newest, `ID@VERSION`) with its model card. */
   'models.get': (a: ArgOf<'models.get'>) => Promise<ModelInfo & { card: unknown }>;
+  /** Imports a model trained elsewhere (ONNX, or XGBoost JSON converted to ONNX), checked against a feature set when named. */
+  'models.import': (a: ArgOf<'models.import'>) => Promise<{ id: string; version: number; kind: string; objective: string; features: string[]; featureOrder?: 'same' | 'by name' }>;
   /** Puts a version (`ID@VERSION`) in production; the one it replaces is archived; models/manifest.json follows. */
   'models.promote': (a: ArgOf<'models.promote'>) => Promise<ModelInfo>;
   /** Puts back the previous production version of a model. */

@@ -29,6 +29,7 @@ import { readBuild } from './features/analysis';
 import { resolveTraining } from './models/train';
 import { getModel, leaderboard, listModels, parseModelRef, promoteModel, rollbackModel } from './models/registry';
 import { DEFAULT_SCORE } from '../common/models/leaderboard';
+import { importModel } from './models/import-model';
 import { trainConfigSchema } from '../common/schemas';
 import { featureSetHandlers } from './features/set-handlers';
 import { sessionSeries } from './features/silver-build';
@@ -171,6 +172,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
         return m;
       },
       'models.promote': async (a) => promoteModel(cat, home, parseModelRef(a.model)),
+      'models.import': async (a) => importModel({ home, catalog: cat }, o.resources, { file: a.path, format: a.format, name: a.name, featureSet: a.featureSet }),
       'models.rollback': async (a) => rollbackModel(cat, home, parseModelRef(a.id).id),
       'models.leaderboard': async (a) => leaderboard(cat, a.formula ?? DEFAULT_SCORE, a.minScore),
       'settings.retention': async () => ({ minuteDays: retentionMinuteDays(cat) }),

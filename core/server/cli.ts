@@ -66,6 +66,8 @@ commands:
   ic --set NAME [--horizons 1,5,20]
                               information coefficients of a set's features against forward returns
   train --config FILE.yml     train a model on a feature set's build and register it (gradient-boosted trees)
+  models import FILE [--format onnx|xgboost|lightgbm] [--name NAME] [--feature-set SET]
+                              register a model trained elsewhere (XGBoost JSON is converted to ONNX)
   models ls | models show ID[@VERSION] | models promote ID@VERSION | models rollback ID
                               registered models with their metrics; one model's card; stage changes
                               (models/manifest.json lists the production versions)
@@ -445,6 +447,21 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       }
       case 'models': {
         const [sub, ...subOpts] = opts;
+        if (sub === 'import') {
+          const q = parse(subOpts, { format: { type: 'string' }, name: { type: 'string' }, 'feature-set': { type: 'string' } });
+          const v = q.values as Record<string, string | undefined>;
+          if (q.positionals.length !== 1) throw new UsageError('models import: give one model file');
+          const arg = { path: path.resolve(q.positionals[0]!), ...(v.format ? { format: v.format as 'onnx' } : {}), ...(v.name ? { name: v.name } : {}), ...(v['feature-set'] ? { featureSet: v['feature-set'] } : {}) };
+          validate('models.import', arg, { featureSet: 'feature-set' });
+          const w = await open(false);
+          try {
+            const r = await call(w, 'models.import', arg);
+            io.out(json ? JSON.stringify(r) : `${r.id}@${r.version}: ${r.kind} ${r.objective} model reading ${r.features.join(', ')}${r.featureOrder === 'by name' ? ' (in another order than the feature set; fed by name)' : ''}`);
+            return 0;
+          } finally {
+            await w.close();
+          }
+        }
         const p = parse(subOpts, {});
         if (sub === 'promote' || sub === 'rollback') {
           if (p.positionals.length !== 1) throw new UsageError(sub === 'promote' ? 'models promote: give one model version, ID@VERSION' : 'models rollback: give one model id');

@@ -39,6 +39,8 @@ export interface Tree {
   right: Int32Array;
   /** Leaf value (learning rate applied). */
   value: Float64Array;
+  /** Per node, 1 when missing values go left; absent means always left (trees trained here). */
+  missingLeft?: Uint8Array;
 }
 
 /** A trained tree ensemble (boosted or a forest). */
@@ -83,7 +85,8 @@ export function rawScore(m: GbdtModel, get: (f: number) => number): number {
     let n = 0;
     while (t.feature[n]! >= 0) {
       const v = get(t.feature[n]!);
-      n = Number.isNaN(v) || Math.fround(v) < t.threshold[n]! ? t.left[n]! : t.right[n]!;
+      if (Number.isNaN(v)) n = t.missingLeft === undefined || t.missingLeft[n] === 1 ? t.left[n]! : t.right[n]!;
+      else n = Math.fround(v) < t.threshold[n]! ? t.left[n]! : t.right[n]!;
     }
     s += t.value[n]!;
   }

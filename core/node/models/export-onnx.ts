@@ -12,7 +12,7 @@ export interface ModelMeta {
   modelCard: string;
 }
 
-const metadata = (m: ModelMeta): Record<string, string> => ({ features: JSON.stringify(m.features), spec_hash: m.specHash, model_card: m.modelCard });
+const metadata = (m: ModelMeta, objective: string): Record<string, string> => ({ features: JSON.stringify(m.features), spec_hash: m.specHash, model_card: m.modelCard, objective });
 
 /**
  * A tree ensemble as ONNX: ai.onnx.ml TreeEnsembleRegressor summing the leaves onto the base score
@@ -34,7 +34,7 @@ export function gbdtToOnnx(model: GbdtModel, meta: ModelMeta): Uint8Array {
       a.modes.push(leaf ? 'LEAF' : 'BRANCH_LT');
       a.trueIds.push(leaf ? 0 : tree.left[n]!);
       a.falseIds.push(leaf ? 0 : tree.right[n]!);
-      a.missingTrue.push(leaf ? 0 : 1);
+      a.missingTrue.push(leaf ? 0 : (tree.missingLeft?.[n] ?? 1));
       if (leaf) {
         t.treeIds.push(ti);
         t.nodeIds.push(n);
@@ -50,7 +50,7 @@ export function gbdtToOnnx(model: GbdtModel, meta: ModelMeta): Uint8Array {
     inputs: [{ name: 'x', dims: ['batch', model.nFeatures] }],
     outputs: [{ name: out, dims: ['batch', 1] }],
     opsets: { 'ai.onnx.ml': 3 },
-    metadata: metadata(meta),
+    metadata: metadata(meta, model.objective),
     nodes: [
       {
         op: 'TreeEnsembleRegressor',
@@ -95,7 +95,7 @@ export function linearToOnnx(model: LinearModel, meta: ModelMeta): Uint8Array {
     inputs: [{ name: 'x', dims: ['batch', nf] }],
     outputs: [{ name: out, dims: ['batch', 1] }],
     opsets: { 'ai.onnx.ml': 3 },
-    metadata: metadata(meta),
+    metadata: metadata(meta, model.objective),
     nodes: [
       { op: 'Imputer', domain: 'ai.onnx.ml', inputs: ['x'], outputs: ['filled'], attrs: { imputed_value_floats: { floats: Array.from(model.mean) }, replaced_value_float: Number.NaN } },
       { op: 'LinearRegressor', domain: 'ai.onnx.ml', inputs: ['filled'], outputs: [binary ? 'score' : out], attrs: { coefficients: { floats: Array.from(model.coef) }, intercepts: { floats: [model.intercept] }, targets: 1, post_transform: 'NONE' } },

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { createHash, randomUUID } from 'node:crypto';
 import { ApiError } from '../../common/errors';
 import { compileScore, FormulaError } from '../../common/models/leaderboard';
 import type { Catalog } from '../catalog';
@@ -170,4 +171,44 @@ export function leaderboard(catalog: Catalog, formula: string, minScore?: number
     })
     .filter((r) => minScore === undefined || r.score >= minScore)
     .sort((a, b) => b.score - a.score || a.id.localeCompare(b.id) || b.version - a.version);
+}
+
+/** A model version to register. */
+export interface NewModel {
+  id: string;
+  version: number;
+  kind: string;
+  objective: string;
+  onnx: Uint8Array;
+  /** The model card (sha256 is added). */
+  card: Record<string, unknown>;
+  symbols: string[];
+  timeframe: string | null;
+  featureSet: string | null;
+  specHash: string | null;
+  label: string | null;
+  features: string[];
+  trainFrom?: number;
+  trainTo?: number;
+  params: unknown;
+  metrics: unknown;
+}
+
+/**
+ * Registers a model version: `models/<id>/<version>/` (model.onnx + card.json) is written under _tmp
+ * and renamed into place whole, then cataloged as a candidate. Returns the artifact's sha256.
+ */
+export function registerModel(catalog: Catalog, home: HomeLayout, m: NewModel): string {
+  const sha256 = createHash('sha256').update(m.onnx).digest('hex');
+  const staged = path.join(home.tmp, `model-${randomUUID()}`);
+  fs.mkdirSync(staged);
+  fs.writeFileSync(path.join(staged, 'model.onnx'), m.onnx);
+  fs.writeFileSync(path.join(staged, 'card.json'), `${JSON.stringify({ ...m.card, sha256 }, null, 2)}\n`);
+  const dest = path.join(home.models, m.id, String(m.version));
+  fs.mkdirSync(path.dirname(dest), { recursive: true });
+  fs.renameSync(staged, dest);
+  catalog.db
+    .prepare('INSERT INTO models (id, version, kind, objective, symbols, timeframe, feature_set, spec_hash, label, features, train_from, train_to, params, metrics, sha256, stage, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+    .run(m.id, m.version, m.kind, m.objective, JSON.stringify(m.symbols), m.timeframe, m.featureSet, m.specHash, m.label, JSON.stringify(m.features), m.trainFrom ?? null, m.trainTo ?? null, JSON.stringify(m.params), JSON.stringify(m.metrics), sha256, 'candidate', Date.now());
+  return sha256;
 }

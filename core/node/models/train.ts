@@ -1,6 +1,4 @@
-import fs from 'node:fs';
 import path from 'node:path';
-import { createHash, randomUUID } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { ApiError } from '../../common/errors';
 import { predictGbdt, trainGbdt, type TrainData } from '../../common/models/gbdt';
@@ -14,6 +12,7 @@ import { readFloat64Columns, sqlString } from '../lake/duck-columns';
 import { readBuild } from '../features/analysis';
 import { featureSetDirs, loadFeatureSet } from '../features/feature-sets';
 import { gbdtToOnnx, linearToOnnx, type ModelMeta } from './export-onnx';
+import { registerModel } from './registry';
 
 /** Regression metrics. */
 export interface RegressorMetrics {
@@ -158,8 +157,8 @@ export async function trainModel(ctx: Ctx, resources: string, c: TrainConfig, pr
 
   const version = 1 + ((ctx.catalog.db.prepare('SELECT max(version) AS v FROM models WHERE id = ?').get(c.name) as { v: number | null }).v ?? 0);
   const onnx = fitted.onnx({ features, specHash: set.hash, modelCard: `${c.name}@${version}` });
-  const sha256 = createHash('sha256').update(onnx).digest('hex');
   const trainFrom = allT[0]!;
+  const rows = { train: train.y.length, validation: validation.y.length, test: test.y.length };
   const card = {
     id: c.name,
     version,
@@ -175,21 +174,10 @@ export async function trainModel(ctx: Ctx, resources: string, c: TrainConfig, pr
     window: { train: [new Date(trainFrom).toISOString(), new Date(cutVal).toISOString()], validation: [new Date(cutVal).toISOString(), new Date(cutTest).toISOString()], test: [new Date(cutTest).toISOString(), new Date(allT[allT.length - 1]!).toISOString()] },
     params: { ...c.model, seed: c.seed, split: c.split },
     trees: fitted.trees,
-    rows: { train: train.y.length, validation: validation.y.length, test: test.y.length },
+    rows,
     metrics,
     importance: Object.fromEntries(features.map((f, j) => [f, fitted.importance[j]!])),
-    sha256,
   };
-  // The version's folder appears whole: written under _tmp, then renamed into place, then cataloged.
-  const staged = path.join(ctx.home.tmp, `model-${randomUUID()}`);
-  fs.mkdirSync(staged);
-  fs.writeFileSync(path.join(staged, 'model.onnx'), onnx);
-  fs.writeFileSync(path.join(staged, 'card.json'), `${JSON.stringify(card, null, 2)}\n`);
-  const dest = path.join(ctx.home.models, c.name, String(version));
-  fs.mkdirSync(path.dirname(dest), { recursive: true });
-  fs.renameSync(staged, dest);
-  ctx.catalog.db
-    .prepare('INSERT INTO models (id, version, kind, objective, symbols, timeframe, feature_set, spec_hash, label, features, train_from, train_to, params, metrics, sha256, stage, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
-    .run(c.name, version, c.model.kind, c.model.objective, JSON.stringify(symbols), set.timeframe, set.name, set.hash, c.label, JSON.stringify(features), trainFrom, cutVal, JSON.stringify(card.params), JSON.stringify(metrics), sha256, 'candidate', Date.now());
-  return { id: c.name, version, features, trees: fitted.trees, rows: card.rows, metrics };
+  registerModel(ctx.catalog, ctx.home, { id: c.name, version, kind: c.model.kind, objective: c.model.objective, onnx, card, symbols, timeframe: set.timeframe, featureSet: set.name, specHash: set.hash, label: c.label, features, trainFrom, trainTo: cutVal, params: card.params, metrics });
+  return { id: c.name, version, features, trees: fitted.trees, rows, metrics };
 }

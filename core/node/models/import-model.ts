@@ -1,0 +1,121 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { ApiError } from '../../common/errors';
+import type { Catalog } from '../catalog';
+import type { HomeLayout } from '../home';
+import { readBuild } from '../features/analysis';
+import { featureSetDirs, loadFeatureSet } from '../features/feature-sets';
+import { gbdtToOnnx } from './export-onnx';
+import { readXgboostJson } from './import-xgboost';
+import { inspectOnnx } from './onnx-inspect';
+import { registerModel } from './registry';
+
+/** What `models import` registered, and how its features line up with a feature set. */
+export interface ImportedModel {
+  id: string;
+  version: number;
+  kind: string;
+  objective: string;
+  features: string[];
+  /** With a feature set: 'same' when the model reads the set's columns in the set's order, else 'by name'. */
+  featureOrder?: 'same' | 'by name';
+}
+
+const bad = (message: string): ApiError => new ApiError('invalid_argument', message, 'file');
+
+/** Reads an ONNX file and checks it is one Quantdesk can run: standard domains, data inside, one float input. */
+async function readOnnx(bytes: Uint8Array, file: string): Promise<{ features: string[] | null; objective: string; width: number }> {
+  let info;
+  try {
+    info = inspectOnnx(bytes);
+  } catch (e) {
+    throw bad(`${file}: not a readable ONNX model (${(e as Error).message}); the file is corrupt or truncated`);
+  }
+  const foreign = info.domains.filter((d) => d !== '' && d !== 'ai.onnx' && d !== 'ai.onnx.ml');
+  if (foreign.length) throw bad(`${file}: uses the operator domain ${foreign.join(', ')}, which ONNX Runtime's standard build does not run; export with standard and ai.onnx.ml operators`);
+  if (info.externalData) throw bad(`${file}: keeps tensors in external data files; save the model with all tensors inside one file`);
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'] });
+  } catch (e) {
+    throw bad(`${file}: ONNX Runtime cannot load it (${(e as Error).message.split('\n')[0]})`);
+  }
+  try {
+    if (session.inputNames.length !== 1) throw bad(`${file}: has ${session.inputNames.length} inputs; Quantdesk feeds one [batch, features] float tensor`);
+    const meta = session.inputMetadata?.[0] as { isTensor?: boolean; type?: string; shape?: (number | string)[] } | undefined;
+    const width = Number(meta?.shape?.[1]);
+    if (meta && (meta.type !== 'float32' || !Number.isInteger(width))) throw bad(`${file}: its input is ${meta.type ?? 'not a tensor'} of shape [${(meta.shape ?? []).join(', ')}]; Quantdesk feeds [batch, features] float32`);
+    const features = info.metadata.features ? (JSON.parse(info.metadata.features) as string[]) : null;
+    const objective = info.metadata.objective ?? (/^(p|prob|probabilit)/i.test(session.outputNames[0] ?? '') ? 'binary' : 'regression');
+    return { features, objective, width };
+  } finally {
+    await session.release();
+  }
+}
+
+/**
+ * Imports a model trained elsewhere: ONNX as it is, XGBoost JSON converted to ONNX. Checked against a
+ * feature set when one is named (every model feature must be a column of its current build). Nothing
+ * is registered when any check fails.
+ */
+export async function importModel(ctx: { home: HomeLayout; catalog: Catalog }, resources: string, o: { file: string; format?: 'onnx' | 'xgboost' | 'lightgbm'; name?: string; featureSet?: string }): Promise<ImportedModel> {
+  const file = path.resolve(o.file);
+  let bytes: Uint8Array;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (e) {
+    throw bad(`${o.file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  if (bytes.length === 0) throw bad(`${o.file}: the file is empty`);
+  const format = o.format ?? (/\.json$/i.test(file) ? 'xgboost' : /\.txt$/i.test(file) ? 'lightgbm' : 'onnx');
+  if (format === 'lightgbm') throw bad(`${o.file}: LightGBM text models cannot be imported yet; convert it to ONNX (onnxmltools) and import that`);
+  const set = o.featureSet ? loadFeatureSet(o.featureSet, featureSetDirs(ctx.home.root, resources)) : undefined;
+  let onnx: Uint8Array;
+  let features: string[];
+  let objective: string;
+  const id = (o.name ?? path.basename(file).replace(/\..*$/, '')).replace(/[^A-Za-z0-9_-]/g, '-');
+  if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(id)) throw new ApiError('invalid_argument', `model name "${id}": use letters, digits, - and _ (--name)`, 'name');
+  const version = 1 + ((ctx.catalog.db.prepare('SELECT max(version) AS v FROM models WHERE id = ?').get(id) as { v: number | null }).v ?? 0);
+  if (format === 'xgboost') {
+    const x = readXgboostJson(new TextDecoder().decode(bytes), o.file);
+    features = x.features;
+    objective = x.model.objective;
+    onnx = gbdtToOnnx(x.model, { features, specHash: set?.hash ?? '', modelCard: `${id}@${version}` });
+  } else {
+    const r = await readOnnx(bytes, o.file);
+    objective = r.objective;
+    onnx = bytes;
+    if (r.features) features = r.features;
+    else {
+      if (!set) throw bad(`${o.file}: carries no feature names; name the feature set it was trained on with --feature-set`);
+      features = readBuild(ctx.home.lake, `${set.name}@${set.hash}`).columns.filter((c) => c !== 'close' && !c.startsWith('label_'));
+      if (features.length !== r.width) throw bad(`${o.file}: reads ${r.width} features but feature set ${set.name} has ${features.length}; name the right set`);
+    }
+    if (Number.isInteger(r.width) && r.width !== features.length) throw bad(`${o.file}: reads ${r.width} features but its metadata names ${features.length}`);
+  }
+  let featureOrder: ImportedModel['featureOrder'];
+  if (set) {
+    const columns = readBuild(ctx.home.lake, `${set.name}@${set.hash}`).columns.filter((c) => c !== 'close' && !c.startsWith('label_'));
+    const missing = features.filter((f) => !columns.includes(f));
+    if (missing.length) throw new ApiError('invalid_argument', `${o.file}: feature set ${set.name} lacks ${missing.join(', ')} (the model reads ${features.join(', ')}; the set has ${columns.join(', ')})`, 'featureSet');
+    featureOrder = columns.filter((c) => features.includes(c)).join(',') === features.join(',') ? 'same' : 'by name';
+  }
+  registerModel(ctx.catalog, ctx.home, {
+    id,
+    version,
+    kind: format,
+    objective,
+    onnx,
+    card: { id, version, kind: format, objective, source: file, features, featureSet: set?.name ?? null, specHash: set?.hash ?? null, ...(featureOrder ? { featureOrder } : {}) },
+    symbols: set?.symbols ?? [],
+    timeframe: set?.timeframe ?? null,
+    featureSet: set?.name ?? null,
+    specHash: set?.hash ?? null,
+    label: null,
+    features,
+    params: {},
+    metrics: {},
+  });
+  return { id, version, kind: format, objective, features, ...(featureOrder ? { featureOrder } : {}) };
+}

@@ -1,0 +1,58 @@
+import { ApiError } from '../../common/errors';
+import type { GbdtModel, Tree } from '../../common/models/gbdt';
+
+interface XgbTree {
+  left_children: number[];
+  right_children: number[];
+  split_indices: number[];
+  split_conditions: number[];
+  default_left: number[];
+  split_type?: number[];
+}
+
+const logit = (p: number): number => Math.log(p / (1 - p));
+
+/**
+ * Reads an XGBoost JSON model (`binary:logistic` or `reg:squarederror`, numeric splits) into a tree
+ * ensemble: XGBoost sends x < condition left and missing values where `default_left` says; leaves
+ * carry their value in `split_conditions`; `base_score` is a probability for logistic models.
+ */
+export function readXgboostJson(text: string, file: string): { model: GbdtModel; features: string[] } {
+  let doc: { learner?: { objective?: { name?: string }; learner_model_param?: { base_score?: string; num_feature?: string; num_class?: string }; feature_names?: string[]; gradient_booster?: { name?: string; model?: { trees?: XgbTree[] } } } };
+  try {
+    doc = JSON.parse(text) as typeof doc;
+  } catch (e) {
+    throw new ApiError('invalid_argument', `${file}: not JSON (${(e as Error).message}); save the model with booster.save_model("model.json")`, 'file');
+  }
+  const l = doc.learner;
+  const objective = l?.objective?.name;
+  if (!l || !objective) throw new ApiError('invalid_argument', `${file}: not an XGBoost model (no learner.objective)`, 'file');
+  if (objective !== 'binary:logistic' && objective !== 'reg:squarederror') throw new ApiError('invalid_argument', `${file}: objective ${objective} is not supported; Quantdesk imports binary:logistic and reg:squarederror`, 'file');
+  if (l.gradient_booster?.name !== 'gbtree') throw new ApiError('invalid_argument', `${file}: booster ${l.gradient_booster?.name ?? 'unknown'} is not supported; use gbtree`, 'file');
+  const nf = Number(l.learner_model_param?.num_feature);
+  const features = l.feature_names?.length ? l.feature_names : Array.from({ length: nf }, (_, i) => `f${i}`);
+  const base = Number(l.learner_model_param?.base_score ?? 0.5);
+  const trees: Tree[] = (l.gradient_booster.model?.trees ?? []).map((t, ti) => {
+    const n = t.left_children.length;
+    if ((t.split_type ?? []).some((x) => x !== 0)) throw new ApiError('invalid_argument', `${file}: tree ${ti} has categorical splits, which are not supported`, 'file');
+    const feature = new Int32Array(n);
+    const threshold = new Float64Array(n);
+    const value = new Float64Array(n);
+    const missingLeft = new Uint8Array(n);
+    for (let k = 0; k < n; k++) {
+      const leaf = t.left_children[k] === -1;
+      feature[k] = leaf ? -1 : t.split_indices[k]!;
+      if (!leaf && (feature[k]! < 0 || feature[k]! >= nf)) throw new ApiError('invalid_argument', `${file}: tree ${ti} node ${k} splits on feature ${feature[k]}, outside the model's ${nf}`, 'file');
+      threshold[k] = leaf ? 0 : Math.fround(t.split_conditions[k]!);
+      value[k] = leaf ? t.split_conditions[k]! : 0;
+      missingLeft[k] = t.default_left[k] ? 1 : 0;
+    }
+    return { feature, threshold, left: Int32Array.from(t.left_children), right: Int32Array.from(t.right_children), value, missingLeft };
+  });
+  if (trees.length === 0) throw new ApiError('invalid_argument', `${file}: the model has no trees`, 'file');
+  const binary = objective === 'binary:logistic';
+  return {
+    model: { objective: binary ? 'binary' : 'regression', link: binary ? 'logistic' : 'identity', base: binary ? logit(base) : base, trees, nFeatures: nf, importance: new Float64Array(nf), validationLoss: [] },
+    features,
+  };
+}

@@ -63,6 +63,23 @@ describe('training, the model registry and prediction', () => {
     await expect(call(s, 'models.get', { model: 'es-dir@9' })).rejects.toMatchObject({ code: 'not_found' });
   });
 
+  it('validates walk-forward (expanding and rolling) with purged boundaries, reporting every fold', async () => {
+    const r = await job<TrainResult>({ kind: 'train', config: { ...CONFIG, name: 'es-wf', validation: { folds: 4, window: 'expanding' } } });
+    expect(r.walkForward).toHaveLength(4);
+    const wf = r.walkForward!;
+    for (let k = 1; k < wf.length; k++) {
+      expect(wf[k]!.from).toBe(wf[k - 1]!.to);
+      expect(wf[k]!.trainRows).toBeGreaterThan(wf[k - 1]!.trainRows);
+    }
+    for (const f of wf) expect((f.metrics as { auc: number }).auc).toBeGreaterThan(0);
+    const rolling = await job<TrainResult>({ kind: 'train', config: { ...CONFIG, name: 'es-wf', validation: { folds: 4, window: 'rolling', rollingBlocks: 1 } } });
+    const rw = rolling.walkForward!;
+    // A one-block rolling window trains on about as many rows each fold.
+    expect(Math.abs(rw[3]!.trainRows - rw[1]!.trainRows)).toBeLessThan(rw[1]!.trainRows * 0.2);
+    const card = JSON.parse(fs.readFileSync(path.join(home, 'models', 'es-wf', '1', 'card.json'), 'utf8'));
+    expect(card.walkForward).toHaveLength(4);
+  });
+
   it('trains a random forest the same way', async () => {
     const r = await job<TrainResult>({ kind: 'train', config: { ...CONFIG, name: 'es-rf', model: { kind: 'forest', nTrees: 20, maxDepth: 5 } } });
     expect(r).toMatchObject({ id: 'es-rf', version: 1, trees: 20 });
@@ -95,7 +112,7 @@ describe('training, the model registry and prediction', () => {
     await expect(call(s, 'models.rollback', { id: 'es-logit' })).rejects.toMatchObject({ message: expect.stringMatching(/no version in production/) });
 
     const board = await call(s, 'models.leaderboard', {});
-    expect(board.length).toBe(4);
+    expect(board.length).toBe(6);
     for (const r of board) expect(r.score).toBeCloseTo(0.4 * r.values.balanced_accuracy!, 12);
     expect(board.map((r) => r.score)).toEqual([...board.map((r) => r.score)].sort((a, b) => b - a));
     const byAuc = await call(s, 'models.leaderboard', { formula: 'auc', minScore: 0 });

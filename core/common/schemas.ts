@@ -212,6 +212,16 @@ export const trainConfigSchema = z
       })
       .strict()
       .default({ validation: 0.2, test: 0.2, embargo: 1 }),
+    /** Walk-forward validation before the test period, reported per fold. */
+    validation: z
+      .object({
+        folds: z.number().int().min(2).max(50).default(5),
+        window: z.enum(['expanding', 'rolling'], { error: 'expected expanding or rolling' }).default('expanding'),
+        /** Blocks a rolling window trains on. */
+        rollingBlocks: z.number().int().min(1).default(2),
+      })
+      .strict()
+      .optional(),
     seed: z.number().int().default(1),
   })
   .strict();

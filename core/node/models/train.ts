@@ -33,6 +33,8 @@ export interface TrainResult {
   trees: number;
   rows: { train: number; validation: number; test: number };
   metrics: { validation: ClassifierMetrics | RegressorMetrics; test: ClassifierMetrics | RegressorMetrics };
+  /** Per-fold metrics of walk-forward validation, when configured. */
+  walkForward?: WalkForwardFold[];
 }
 
 type Ctx = { home: HomeLayout; catalog: Catalog; con: DuckDBConnection };
@@ -71,6 +73,67 @@ function regressorMetrics(p: Float64Array, y: Float64Array): RegressorMetrics {
     sxx += (p[i]! - mp) ** 2;
   }
   return { n, rmse: Math.sqrt(se / n), r2: ss > 0 ? 1 - se / ss : Number.NaN, directionAccuracy: dir / n, ic: sxx > 0 && ss > 0 ? sxy / Math.sqrt(sxx * ss) : Number.NaN };
+}
+
+interface SymbolRows {
+  t: Float64Array;
+  y: Float64Array;
+  x: Float64Array[];
+}
+
+/**
+ * Splits every symbol's rows into time folds (`foldOf` maps a time to a fold index, or -1 to leave
+ * the row out). A row whose label horizon (`embargo` rows ahead) lands in another fold is purged, so
+ * no label leaks across a boundary; rows with an empty label are skipped.
+ */
+export function splitByTime(per: SymbolRows[], nf: number, c: TrainConfig, foldOf: (t: number) => number, count: number): TrainData[] {
+  const folds = Array.from({ length: count }, () => ({ x: Array.from({ length: nf }, () => [] as number[]), y: [] as number[] }));
+  for (const p of per) {
+    const n = p.t.length;
+    for (let i = 0; i < n; i++) {
+      const fold = foldOf(p.t[i]!);
+      if (fold < 0) continue;
+      if (i + c.split.embargo < n && foldOf(p.t[i + c.split.embargo]!) !== fold) continue;
+      const y = p.y[i]!;
+      if (Number.isNaN(y)) continue;
+      if (c.model.objective === 'binary' && y !== 0 && y !== 1) throw new ApiError('invalid_argument', `label ${c.label} has the value ${y}; a binary model needs a 0/1 label (b1, tb outcome mapped) or objective: regression`, 'label');
+      folds[fold]!.y.push(y);
+      for (let j = 0; j < nf; j++) folds[fold]!.x[j]!.push(p.x[j]![i]!);
+    }
+  }
+  return folds.map((f) => ({ x: f.x.map((a) => Float64Array.from(a)), y: Float64Array.from(f.y) }));
+}
+
+/** One walk-forward fold's outcome. */
+export interface WalkForwardFold {
+  fold: number;
+  /** Validation block, ISO times [from, to). */
+  from: string;
+  to: string;
+  trainRows: number;
+  validationRows: number;
+  metrics: ClassifierMetrics | RegressorMetrics;
+}
+
+/**
+ * Walk-forward validation over the time before the test period, cut into folds + 1 equal blocks:
+ * fold k trains on the blocks before block k (all of them when expanding, the last `rollingBlocks`
+ * when rolling) and validates on block k, with rows purged at each boundary.
+ */
+function walkForwardFolds(per: SymbolRows[], nf: number, c: TrainConfig, allT: Float64Array, cutTest: number): WalkForwardFold[] {
+  const v = c.validation!;
+  const before = allT.filter((t) => t < cutTest);
+  const edges = Array.from({ length: v.folds + 2 }, (_, k) => (k === v.folds + 1 ? cutTest : before[Math.floor((k * before.length) / (v.folds + 1))]!));
+  const out: WalkForwardFold[] = [];
+  for (let k = 1; k <= v.folds; k++) {
+    const first = v.window === 'expanding' ? 0 : Math.max(0, k - v.rollingBlocks);
+    const [train, valid] = splitByTime(per, nf, c, (t) => (t >= edges[first]! && t < edges[k]! ? 0 : t >= edges[k]! && t < edges[k + 1]! ? 1 : -1), 2);
+    if (train!.y.length === 0 || valid!.y.length === 0) throw new ApiError('invalid_argument', `walk-forward fold ${k} is empty; use fewer folds or more data`, 'validation');
+    const f = fit({ ...c, model: c.model.kind === 'gbdt' ? { ...c.model, earlyStoppingRounds: 0 } : c.model }, train!, valid!, () => undefined, () => false);
+    const p = f.predict(valid!.x);
+    out.push({ fold: k, from: new Date(edges[k]!).toISOString(), to: new Date(edges[k + 1]!).toISOString(), trainRows: train!.y.length, validationRows: valid!.y.length, metrics: c.model.objective === 'binary' ? classifierMetrics(p, valid!.y) : regressorMetrics(p, valid!.y) });
+  }
+  return out;
 }
 
 /** A fitted model of any kind: how it predicts, exports and explains itself. */
@@ -120,7 +183,7 @@ function fit(c: TrainConfig, train: TrainData, validation: TrainData, progress: 
 export async function trainModel(ctx: Ctx, resources: string, c: TrainConfig, progress: (done: number, total: number) => void, cancelled: () => boolean): Promise<TrainResult> {
   const { set, build, features, symbols } = resolveTraining(ctx.home, resources, c);
   const cols = ['epoch_ms(ts)::DOUBLE', `"${c.label}"::DOUBLE`, ...features.map((f) => `"${f}"::DOUBLE`)];
-  const per = [];
+  const per: SymbolRows[] = [];
   for (const s of symbols) {
     const files = Object.values(build.symbols[s]!.months).map((m) => sqlString(path.join(ctx.home.lake, m.file)));
     const [t, y, ...x] = await readFloat64Columns(ctx.con, `SELECT ${cols.join(', ')} FROM read_parquet([${files.join(', ')}]) ORDER BY ts`);
@@ -130,24 +193,9 @@ export async function trainModel(ctx: Ctx, resources: string, c: TrainConfig, pr
   if (allT.length < 100) throw new ApiError('invalid_argument', `build ${build.buildId} has only ${allT.length} rows for ${symbols.join(', ')}; train on more data`, 'symbols');
   const cutVal = allT[Math.floor(allT.length * (1 - c.split.validation - c.split.test))]!;
   const cutTest = allT[Math.floor(allT.length * (1 - c.split.test))]!;
-  const folds: Record<'train' | 'validation' | 'test', { x: number[][]; y: number[] }> = { train: { x: features.map(() => []), y: [] }, validation: { x: features.map(() => []), y: [] }, test: { x: features.map(() => []), y: [] } };
-  for (const p of per) {
-    const n = p.t.length;
-    const foldOf = (i: number): 'train' | 'validation' | 'test' => (p.t[i]! < cutVal ? 'train' : p.t[i]! < cutTest ? 'validation' : 'test');
-    for (let i = 0; i < n; i++) {
-      const fold = foldOf(i);
-      // Purge: a row whose label horizon reaches into the next fold leaks it.
-      if (fold !== 'test' && i + c.split.embargo < n && foldOf(i + c.split.embargo) !== fold) continue;
-      const y = p.y[i]!;
-      if (Number.isNaN(y)) continue;
-      if (c.model.objective === 'binary' && y !== 0 && y !== 1) throw new ApiError('invalid_argument', `label ${c.label} has the value ${y}; a binary model needs a 0/1 label (b1, tb outcome mapped) or objective: regression`, 'label');
-      folds[fold].y.push(y);
-      features.forEach((_, j) => folds[fold].x[j]!.push(p.x[j]![i]!));
-    }
-  }
-  const data = (k: keyof typeof folds): TrainData => ({ x: folds[k].x.map((a) => Float64Array.from(a)), y: Float64Array.from(folds[k].y) });
-  const [train, validation, test] = [data('train'), data('validation'), data('test')];
+  const [train, validation, test] = splitByTime(per, features.length, c, (t) => (t < cutVal ? 0 : t < cutTest ? 1 : 2), 3) as [TrainData, TrainData, TrainData];
   for (const [k, d] of Object.entries({ train, validation, test })) if (d.y.length === 0) throw new ApiError('invalid_argument', `the ${k} fold is empty; use more data or other split fractions`, 'split');
+  const walkForward = c.validation ? walkForwardFolds(per, features.length, c, allT, cutTest) : undefined;
   const fitted = fit(c, train, validation, progress, cancelled);
   const score = (d: TrainData) => {
     const p = fitted.predict(d.x);
@@ -177,7 +225,8 @@ export async function trainModel(ctx: Ctx, resources: string, c: TrainConfig, pr
     rows,
     metrics,
     importance: Object.fromEntries(features.map((f, j) => [f, fitted.importance[j]!])),
+    ...(walkForward ? { walkForward } : {}),
   };
   registerModel(ctx.catalog, ctx.home, { id: c.name, version, kind: c.model.kind, objective: c.model.objective, onnx, card, symbols, timeframe: set.timeframe, featureSet: set.name, specHash: set.hash, label: c.label, features, trainFrom, trainTo: cutVal, params: card.params, metrics });
-  return { id: c.name, version, features, trees: fitted.trees, rows, metrics };
+  return { id: c.name, version, features, trees: fitted.trees, rows, metrics, ...(walkForward ? { walkForward } : {}) };
 }

@@ -78,29 +78,23 @@ export function rng(seed: number): () => number {
 
 const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
 
-/** Raw score of one row (x read through `get`). */
-export function rawScore(m: GbdtModel, get: (f: number) => number): number {
-  let s = m.base;
-  for (const t of m.trees) {
-    let n = 0;
-    while (t.feature[n]! >= 0) {
-      const v = get(t.feature[n]!);
-      if (Number.isNaN(v)) n = t.missingLeft === undefined || t.missingLeft[n] === 1 ? t.left[n]! : t.right[n]!;
-      else n = Math.fround(v) < t.threshold[n]! ? t.left[n]! : t.right[n]!;
-    }
-    s += t.value[n]!;
+/** The leaf value a tree gives row i of columns x. */
+export function treeValue(t: Tree, x: Float64Array[], i: number): number {
+  let n = 0;
+  while (t.feature[n]! >= 0) {
+    const v = x[t.feature[n]!]![i]!;
+    if (Number.isNaN(v)) n = t.missingLeft === undefined || t.missingLeft[n] === 1 ? t.left[n]! : t.right[n]!;
+    else n = Math.fround(v) < t.threshold[n]! ? t.left[n]! : t.right[n]!;
   }
-  return s;
+  return t.value[n]!;
 }
 
 /** Predictions for columns: probabilities for binary models, values for regression. */
 export function predictGbdt(m: GbdtModel, x: Float64Array[]): Float64Array {
   const n = x[0]?.length ?? 0;
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const r = rawScore(m, (f) => x[f]![i]!);
-    out[i] = m.link === 'logistic' ? sigmoid(r) : r;
-  }
+  const out = new Float64Array(n).fill(m.base);
+  for (const t of m.trees) for (let i = 0; i < n; i++) out[i] = out[i]! + treeValue(t, x, i);
+  if (m.link === 'logistic') for (let i = 0; i < n; i++) out[i] = sigmoid(out[i]!);
   return out;
 }
 
@@ -135,6 +129,7 @@ export function trainGbdt(train: TrainData, params: Partial<GbdtParams> = {}, va
   let best = Number.POSITIVE_INFINITY;
   let bestAt = 0;
   const idx = new Int32Array(n);
+  const rowValue = new Float64Array(n);
   for (let t = 0; t < p.nTrees; t++) {
     for (let i = 0; i < n; i++) {
       if (p.objective === 'binary') {
@@ -152,12 +147,13 @@ export function trainGbdt(train: TrainData, params: Partial<GbdtParams> = {}, va
     const feats: number[] = [];
     for (let f = 0; f < nf; f++) if (p.colsample >= 1 || random() < p.colsample) feats.push(f);
     if (feats.length === 0) feats.push(Math.floor(random() * nf));
-    const done = growTree(binned, g, h, idx, m, { maxDepth: p.maxDepth, minChildWeight: p.minChildWeight, lambda: p.lambda, learningRate: p.learningRate, features: () => feats }, importance);
+    // Rows the tree was grown on learn their leaf from the growth itself; the others are looked up.
+    rowValue.fill(Number.NaN);
+    const done = growTree(binned, g, h, idx, m, { maxDepth: p.maxDepth, minChildWeight: p.minChildWeight, lambda: p.lambda, learningRate: p.learningRate, features: () => feats }, importance, rowValue);
     trees.push(done);
-    const one: GbdtModel = { objective: p.objective, link: 'identity', base: 0, trees: [done], nFeatures: nf, importance, validationLoss };
-    for (let i = 0; i < n; i++) raw[i] = raw[i]! + rawScore(one, (f) => train.x[f]![i]!);
+    for (let i = 0; i < n; i++) raw[i] = raw[i]! + (Number.isNaN(rowValue[i]!) ? treeValue(done, train.x, i) : rowValue[i]!);
     if (validation && vraw) {
-      for (let i = 0; i < vraw.length; i++) vraw[i] = vraw[i]! + rawScore(one, (f) => validation.x[f]![i]!);
+      for (let i = 0; i < vraw.length; i++) vraw[i] = vraw[i]! + treeValue(done, validation.x, i);
       const l = loss(p.objective, validation.y, vraw);
       validationLoss.push(l);
       if (l < best - 1e-12) {

@@ -5,6 +5,10 @@ export interface Binned {
   cuts: Float64Array[];
   bins: Uint8Array[];
   nb: number[];
+  /** The same bins row-major (row × features), for one-pass histograms. */
+  rowBins: Uint8Array;
+  /** Start of each feature's bins in a histogram; offsets[nf] is the histogram's width. */
+  offsets: Int32Array;
 }
 
 /** How a tree grows. */
@@ -73,18 +77,33 @@ function binColumn(col: Float64Array, cuts: Float64Array): Uint8Array {
 /** Buckets every feature into at most `maxBins` (≤ 255) quantile bins. */
 export function binFeatures(x: Float64Array[], maxBins: number): Binned {
   const cuts = x.map((c) => cutsOf(c, Math.min(255, maxBins)));
-  return { cuts, bins: x.map((c, f) => binColumn(c, cuts[f]!)), nb: cuts.map((c) => c.length + 2) };
+  const bins = x.map((c, f) => binColumn(c, cuts[f]!));
+  const nb = cuts.map((c) => c.length + 2);
+  const nf = x.length;
+  const n = x[0]?.length ?? 0;
+  const rowBins = new Uint8Array(n * nf);
+  for (let f = 0; f < nf; f++) {
+    const b = bins[f]!;
+    for (let i = 0; i < n; i++) rowBins[i * nf + f] = b[i]!;
+  }
+  const offsets = new Int32Array(nf + 1);
+  for (let f = 0; f < nf; f++) offsets[f + 1] = offsets[f]! + nb[f]!;
+  return { cuts, bins, nb, rowBins, offsets };
 }
-
-const histG = new Float64Array(257);
-const histH = new Float64Array(257);
 
 /**
  * Grows one tree level by level on rows idx[0..m) from gradient/hessian histograms: the best split
  * maximises GL²/(HL+λ) + GR²/(HR+λ) − G²/(H+λ); leaves get −G/(H+λ) × learning rate. Missing values
- * (bin 0) go left. Split gains are added to `importance`. `idx` is reordered in place.
+ * (bin 0) go left. A node's histogram is built in one pass over its rows (bins stored row-major) only
+ * for the smaller child; the larger one is the parent's minus it. Split gains are added to
+ * `importance`, `idx` is reordered in place, and when `rowValue` is given each row of idx[0..m) gets
+ * the value of the leaf it falls in.
  */
-export function growTree(binned: Binned, g: Float64Array, h: Float64Array, idx: Int32Array, m: number, o: GrowOptions, importance: Float64Array): Tree {
+export function growTree(binned: Binned, g: Float64Array, h: Float64Array, idx: Int32Array, m: number, o: GrowOptions, importance: Float64Array, rowValue?: Float64Array): Tree {
+  const nf = binned.bins.length;
+  const rowBins = binned.rowBins;
+  const offsets = binned.offsets;
+  const width = offsets[nf]!;
   const tree = { feature: [] as number[], threshold: [] as number[], left: [] as number[], right: [] as number[], value: [] as number[] };
   const newNode = (): number => {
     tree.feature.push(-1);
@@ -94,7 +113,24 @@ export function growTree(binned: Binned, g: Float64Array, h: Float64Array, idx: 
     tree.value.push(0);
     return tree.feature.length - 1;
   };
-  let level: { node: number; start: number; end: number; G: number; H: number }[] = [];
+  /** Gradient and hessian sums per (feature, bin), interleaved, for rows idx[start, end). */
+  const histogram = (start: number, end: number): Float64Array => {
+    const hist = new Float64Array(2 * width);
+    for (let k = start; k < end; k++) {
+      const r = idx[k]!;
+      const gr = g[r]!;
+      const hr = h[r]!;
+      const base = r * nf;
+      for (let f = 0; f < nf; f++) {
+        const at = 2 * (offsets[f]! + rowBins[base + f]!);
+        hist[at] = hist[at]! + gr;
+        hist[at + 1] = hist[at + 1]! + hr;
+      }
+    }
+    return hist;
+  };
+  type Pending = { node: number; start: number; end: number; G: number; H: number; hist: Float64Array };
+  let level: Pending[] = [];
   {
     let G = 0;
     let H = 0;
@@ -102,13 +138,15 @@ export function growTree(binned: Binned, g: Float64Array, h: Float64Array, idx: 
       G += g[idx[k]!]!;
       H += h[idx[k]!]!;
     }
-    level.push({ node: newNode(), start: 0, end: m, G, H });
+    level.push({ node: newNode(), start: 0, end: m, G, H, hist: histogram(0, m) });
   }
   for (let depth = 0; depth <= o.maxDepth && level.length > 0; depth++) {
-    const next: typeof level = [];
+    const next: Pending[] = [];
     for (const nd of level) {
       const leaf = (): void => {
-        tree.value[nd.node] = (-nd.G / (nd.H + o.lambda)) * o.learningRate;
+        const v = (-nd.G / (nd.H + o.lambda)) * o.learningRate;
+        tree.value[nd.node] = v;
+        if (rowValue) for (let k = nd.start; k < nd.end; k++) rowValue[idx[k]!] = v;
       };
       if (depth === o.maxDepth || nd.H < 2 * o.minChildWeight) {
         leaf();
@@ -118,24 +156,16 @@ export function growTree(binned: Binned, g: Float64Array, h: Float64Array, idx: 
       let bestGain = 1e-12;
       let bestF = -1;
       let bestBin = -1;
+      const hist = nd.hist;
       for (const f of o.features()) {
-        const b = binned.bins[f]!;
         const nbins = binned.nb[f]!;
-        histG.fill(0, 0, nbins);
-        histH.fill(0, 0, nbins);
-        for (let k = nd.start; k < nd.end; k++) {
-          const r = idx[k]!;
-          const bin = b[r]!;
-          histG[bin] = histG[bin]! + g[r]!;
-          histH[bin] = histH[bin]! + h[r]!;
-        }
+        const off = 2 * offsets[f]!;
         // Missing values (bin 0) always go left with the low bins.
-        let GL = 0;
-        let HL = 0;
-        for (let k = 0; k < nbins - 1; k++) {
-          GL += histG[k]!;
-          HL += histH[k]!;
-          if (k === 0) continue;
+        let GL = hist[off]!;
+        let HL = hist[off + 1]!;
+        for (let k = 1; k < nbins - 1; k++) {
+          GL += hist[off + 2 * k]!;
+          HL += hist[off + 2 * k + 1]!;
           const GR = nd.G - GL;
           const HR = nd.H - HL;
           if (HL < o.minChildWeight || HR < o.minChildWeight) continue;
@@ -153,11 +183,10 @@ export function growTree(binned: Binned, g: Float64Array, h: Float64Array, idx: 
       }
       importance[bestF] = importance[bestF]! + bestGain;
       // Rows in bins ≤ bestBin go left: x < cuts[bestBin - 1] (bin k holds cuts[k-2] ≤ x < cuts[k-1]).
-      const b = binned.bins[bestF]!;
       let lo = nd.start;
       let hi = nd.end - 1;
       while (lo <= hi) {
-        if (b[idx[lo]!]! <= bestBin) lo++;
+        if (rowBins[idx[lo]! * nf + bestF]! <= bestBin) lo++;
         else {
           const tmp = idx[lo]!;
           idx[lo] = idx[hi]!;
@@ -176,7 +205,18 @@ export function growTree(binned: Binned, g: Float64Array, h: Float64Array, idx: 
       const r = newNode();
       tree.left[nd.node] = l;
       tree.right[nd.node] = r;
-      next.push({ node: l, start: nd.start, end: lo, G: GL, H: HL }, { node: r, start: lo, end: nd.end, G: nd.G - GL, H: nd.H - HL });
+      // Children that will certainly be leaves need no histogram.
+      const needs = depth + 1 < o.maxDepth;
+      let lh: Float64Array = new Float64Array(0);
+      let rh: Float64Array = new Float64Array(0);
+      if (needs) {
+        const leftSmaller = lo - nd.start <= nd.end - lo;
+        const small = leftSmaller ? histogram(nd.start, lo) : histogram(lo, nd.end);
+        const large = hist;
+        for (let k = 0; k < large.length; k++) large[k] = large[k]! - small[k]!;
+        [lh, rh] = leftSmaller ? [small, large] : [large, small];
+      }
+      next.push({ node: l, start: nd.start, end: lo, G: GL, H: HL, hist: lh }, { node: r, start: lo, end: nd.end, G: nd.G - GL, H: nd.H - HL, hist: rh });
     }
     level = next;
   }

@@ -1,7 +1,13 @@
 // Model benchmarks for `npm run bench`: ONNX Runtime inference of a 100-tree, depth-6 ensemble,
 // in batches and one row at a time (as paper trading calls it).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import * as ort from 'onnxruntime-node';
-import { rng, type GbdtModel, type Tree } from '../core/common/models/gbdt';
+import { predictGbdt, rng, trainGbdt, type GbdtModel, type Tree } from '../core/common/models/gbdt';
+import { trainForest } from '../core/common/models/forest';
+import { rocAuc } from '../core/common/models/metrics';
 import { gbdtToOnnx } from '../core/node/models/export-onnx';
 import type { Result } from './bench-features';
 
@@ -62,4 +68,89 @@ export async function inferenceBenchmarks(): Promise<Result[]> {
     { name: 'inference_streaming_row_p50', value: Number(q(0.5).toFixed(1)), unit: 'µs per row', target: '<= 50 µs', pass: q(0.5) <= 50, detail: { p99_us: Number(q(0.99).toFixed(1)), calls: sorted.length } },
     { name: 'inference_streaming_row_p99', value: Number(q(0.99).toFixed(1)), unit: 'µs per row', target: '<= 200 µs', pass: q(0.99) <= 200 },
   ];
+}
+
+/**
+ * Training on one 1M × 30 dataset (80% train, 20% test): our boosted trees and forest against
+ * python3-xgboost (hist, 2 threads) and python3-sklearn's RandomForest (n_jobs=2) in the same run,
+ * each skipped with a note where the library is not installed. Time and test AUC for both sides.
+ */
+export function trainingBenchmarks(): Result[] {
+  const n = 1_000_000;
+  const nf = 30;
+  log('bench: training on 1M × 30 against XGBoost and scikit-learn where installed…');
+  const r = rng(9);
+  const rows = new Float32Array(n * nf);
+  const y = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let f = 0; f < nf; f++) {
+      const v = Math.fround(r() * 2 - 1);
+      rows[i * nf + f] = v;
+      if (f < 6) s += (f % 2 ? -1 : 1) * v * (1 + f / 3) + (f === 4 ? v * v : 0);
+    }
+    y[i] = s + (r() - 0.5) * 1.5 > 0 ? 1 : 0;
+  }
+  const cut = Math.floor(n * 0.8);
+  const cols = (from: number, to: number): Float64Array[] => Array.from({ length: nf }, (_, f) => Float64Array.from({ length: to - from }, (_, i) => rows[(from + i) * nf + f]!));
+  const train = { x: cols(0, cut), y: Float64Array.from(y.subarray(0, cut)) };
+  const test = { x: cols(cut, n), y: Float64Array.from(y.subarray(cut)) };
+  const timed = <T>(f: () => T): [T, number] => {
+    const t0 = performance.now();
+    const v = f();
+    return [v, (performance.now() - t0) / 1000];
+  };
+  const [gbdt, gbdtSec] = timed(() => trainGbdt(train, { nTrees: 100, maxDepth: 6, learningRate: 0.1, maxBins: 255 }));
+  const gbdtAuc = rocAuc(predictGbdt(gbdt, test.x), test.y);
+  const [forest, forestSec] = timed(() => trainForest(train, { nTrees: 100, maxDepth: 10, minSamplesLeaf: 5 }));
+  const forestAuc = rocAuc(predictGbdt(forest, test.x), test.y);
+
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qd-bench-train-'));
+  fs.writeFileSync(path.join(dir, 'x.f32'), rows);
+  fs.writeFileSync(path.join(dir, 'y.f32'), y);
+  const python = ['/usr/bin/python3', 'python3'].find((py) => spawnSync(py, ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0);
+  const run = (module: string, code: string): { sec: number; auc: number } | string => {
+    if (!python || spawnSync(python, ['-c', `import ${module}`]).status !== 0) return `python3-${module === 'sklearn' ? 'sklearn' : module} not installed`;
+    const script = `
+import json, time, numpy as np
+X = np.fromfile(${JSON.stringify(path.join(dir, 'x.f32'))}, dtype=np.float32).reshape(-1, ${nf})
+y = np.fromfile(${JSON.stringify(path.join(dir, 'y.f32'))}, dtype=np.float32)
+cut = ${cut}
+def roc_auc_score(t, s):
+    order = np.argsort(s, kind="mergesort")
+    ranks = np.empty(len(s)); ranks[order] = np.arange(1, len(s) + 1)
+    _, inv, counts = np.unique(s, return_inverse=True, return_counts=True)
+    sums = np.bincount(inv, weights=ranks); ranks = (sums / counts)[inv]
+    pos = t == 1
+    return (ranks[pos].sum() - pos.sum() * (pos.sum() + 1) / 2) / (pos.sum() * (~pos).sum())
+${code}
+print(json.dumps({"sec": sec, "auc": float(roc_auc_score(y[cut:], p))}))
+`;
+    const res = spawnSync(python, ['-c', script], { encoding: 'utf8', maxBuffer: 1 << 20 });
+    if (res.status !== 0) return `failed: ${res.stderr.trim().split('\n').pop()}`;
+    return JSON.parse(res.stdout) as { sec: number; auc: number };
+  };
+  const xgbRef = run('xgboost', `
+import xgboost as xgb
+d = xgb.DMatrix(X[:cut], label=y[:cut])
+t0 = time.perf_counter()
+b = xgb.train({"objective": "binary:logistic", "tree_method": "hist", "max_depth": 6, "eta": 0.1, "max_bin": 256, "nthread": 2}, d, 100)
+sec = time.perf_counter() - t0
+p = b.predict(xgb.DMatrix(X[cut:]))`);
+  const skRef = run('sklearn', `
+from sklearn.ensemble import RandomForestClassifier
+t0 = time.perf_counter()
+m = RandomForestClassifier(n_estimators=100, max_depth=10, min_samples_leaf=5, n_jobs=2, random_state=0).fit(X[:cut], y[:cut])
+sec = time.perf_counter() - t0
+p = m.predict_proba(X[cut:])[:, 1]`);
+  fs.rmSync(dir, { recursive: true, force: true });
+  const result = (name: string, sec: number, auc: number, ref: { sec: number; auc: number } | string, maxRatio: number): Result => {
+    if (typeof ref === 'string') {
+      log(`bench: ${name}: the reference is skipped (${ref})`);
+      return { name, value: Number(sec.toFixed(2)), unit: 's (reference skipped)', target: `<= ${maxRatio}x the reference, AUC within 0.01`, pass: false, detail: { auc: Number(auc.toFixed(4)), reference: ref } };
+    }
+    const ratio = sec / ref.sec;
+    return { name, value: Number(ratio.toFixed(2)), unit: 'x the reference time', target: `<= ${maxRatio}, AUC within 0.01`, pass: ratio <= maxRatio && Math.abs(auc - ref.auc) <= 0.01, detail: { seconds: Number(sec.toFixed(2)), reference_seconds: Number(ref.sec.toFixed(2)), auc: Number(auc.toFixed(4)), reference_auc: Number(ref.auc.toFixed(4)) } };
+  };
+  return [result('train_gbdt_1m_x30_vs_xgboost', gbdtSec, gbdtAuc, xgbRef, 2), result('train_forest_1m_x30_vs_sklearn', forestSec, forestAuc, skRef, 1.5)];
 }

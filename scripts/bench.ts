@@ -17,7 +17,7 @@ import { startServer } from '../core/server/http-server';
 import { decodeDbn } from '../core/node/ingest/dbn';
 import { dbnOhlcv1m } from './dbn-fixture';
 import { defaultSetBenchmark, kernelBenchmarks, pandasReference, type Result } from './bench-features';
-import { inferenceBenchmarks } from './bench-models';
+import { inferenceBenchmarks, trainingBenchmarks } from './bench-models';
 
 
 const paths = appPaths();
@@ -125,6 +125,7 @@ async function main(): Promise<void> {
     results.push(...pandasReference(kernels));
     results.push(await defaultSetBenchmark(services));
     results.push(...(await inferenceBenchmarks()));
+    results.push(...trainingBenchmarks());
   } finally {
     await services.close();
   }

@@ -80,6 +80,18 @@ describe('training, the model registry and prediction', () => {
     expect(card.walkForward).toHaveLength(4);
   });
 
+  it('chooses a trade-filter threshold on validation and reports it on test, with a calibration table', async () => {
+    const r = await job<TrainResult>({ kind: 'train', config: { ...CONFIG, name: 'es-thr', threshold: { objective: 'precision', minShare: 0.1 } } });
+    expect(r.threshold!.objective).toBe('precision');
+    expect(r.threshold!.value).toBeGreaterThan(0);
+    expect(r.threshold!.value).toBeLessThan(1);
+    expect(r.threshold!.validation.precision).toBeGreaterThanOrEqual((r.metrics.validation as { precision: number }).precision - 1e-12);
+    expect(r.threshold!.test.n).toBe(r.rows.test);
+    const card = JSON.parse(fs.readFileSync(path.join(home, 'models', 'es-thr', '1', 'card.json'), 'utf8'));
+    expect(card.calibration.reduce((a: number, b: { n: number }) => a + b.n, 0)).toBe(r.rows.test);
+    expect(card.threshold.value).toBe(r.threshold!.value);
+  });
+
   it('trains a random forest the same way', async () => {
     const r = await job<TrainResult>({ kind: 'train', config: { ...CONFIG, name: 'es-rf', model: { kind: 'forest', nTrees: 20, maxDepth: 5 } } });
     expect(r).toMatchObject({ id: 'es-rf', version: 1, trees: 20 });
@@ -112,7 +124,7 @@ describe('training, the model registry and prediction', () => {
     await expect(call(s, 'models.rollback', { id: 'es-logit' })).rejects.toMatchObject({ message: expect.stringMatching(/no version in production/) });
 
     const board = await call(s, 'models.leaderboard', {});
-    expect(board.length).toBe(6);
+    expect(board.length).toBe(7);
     for (const r of board) expect(r.score).toBeCloseTo(0.4 * r.values.balanced_accuracy!, 12);
     expect(board.map((r) => r.score)).toEqual([...board.map((r) => r.score)].sort((a, b) => b - a));
     const byAuc = await call(s, 'models.leaderboard', { formula: 'auc', minScore: 0 });

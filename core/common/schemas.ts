@@ -212,6 +212,15 @@ export const trainConfigSchema = z
       })
       .strict()
       .default({ validation: 0.2, test: 0.2, embargo: 1 }),
+    /** For trade-filter classifiers: the probability threshold chosen on validation, reported on test. */
+    threshold: z
+      .object({
+        objective: z.enum(['precision', 'f1'], { error: 'expected precision or f1 (profit factor and Sharpe need backtests)' }),
+        /** Least share of rows a precision threshold must keep. */
+        minShare: z.number().gt(0).max(1).default(0.05),
+      })
+      .strict()
+      .optional(),
     /** Walk-forward validation before the test period, reported per fold. */
     validation: z
       .object({

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { trainForest } from './forest';
 import { predictGbdt, rng, trainGbdt } from './gbdt';
-import { classifierMetrics, rocAuc } from './metrics';
+import { calibrationTable, chooseThreshold, classifierMetrics, rocAuc } from './metrics';
 
 /** Two informative features, one noise feature with missing values; y = 1 when x0 + x1² beats a noisy threshold. */
 function synthetic(n: number, seed: number) {
@@ -45,6 +45,20 @@ describe('gradient-boosted trees', () => {
     let se = 0;
     for (let i = 0; i < n; i++) se += (p[i]! - Math.sin(x[0]![i]!)) ** 2;
     expect(Math.sqrt(se / n)).toBeLessThan(0.06);
+  });
+
+  it('builds calibration tables and chooses thresholds on validation', () => {
+    const p = [0.05, 0.15, 0.15, 0.85, 0.95, 0.9, 0.6, 0.4];
+    const y = [0, 0, 1, 1, 1, 1, 0, 0];
+    const table = calibrationTable(p, y, 10);
+    expect(table.find((b) => b.from === 0.1)).toMatchObject({ n: 2, meanPredicted: 0.15, observed: 0.5 });
+    expect(table.reduce((a, b) => a + b.n, 0)).toBe(8);
+    // Above 0.6 every row is a 1: precision 1 while keeping 3 of 8 rows.
+    const best = chooseThreshold(p, y, 'precision', 0.25);
+    expect(best.value).toBe(1);
+    expect(best.threshold).toBeGreaterThan(0.6);
+    expect(best.threshold).toBeLessThanOrEqual(0.85);
+    expect(chooseThreshold(p, y, 'f1').value).toBeGreaterThan(0.8);
   });
 
   it('computes AUC with ties and refuses non-binary labels for the binary objective', () => {

@@ -73,3 +73,45 @@ export function classifierMetrics(p: ArrayLike<number>, y: ArrayLike<number>, th
     precisionAtTop10: topHits / top,
   };
 }
+
+/** One bin of a calibration table: mean predicted probability against the observed rate. */
+export interface CalibrationBin {
+  from: number;
+  to: number;
+  n: number;
+  meanPredicted: number;
+  observed: number;
+}
+
+/** Calibration table over `bins` equal-width probability bins (empty bins left out). */
+export function calibrationTable(p: ArrayLike<number>, y: ArrayLike<number>, bins = 10): CalibrationBin[] {
+  const sums = Array.from({ length: bins }, () => ({ n: 0, sp: 0, sy: 0 }));
+  for (let i = 0; i < p.length; i++) {
+    const b = sums[Math.min(bins - 1, Math.max(0, Math.floor(p[i]! * bins)))]!;
+    b.n++;
+    b.sp += p[i]!;
+    b.sy += y[i]!;
+  }
+  return sums.flatMap((b, k) => (b.n ? [{ from: k / bins, to: (k + 1) / bins, n: b.n, meanPredicted: b.sp / b.n, observed: b.sy / b.n }] : []));
+}
+
+/** Objectives a trade-filter threshold can maximise. */
+export type ThresholdObjective = 'precision' | 'f1';
+
+/**
+ * The probability threshold that maximises an objective on a validation fold. For precision, only
+ * thresholds that keep at least `minShare` of the rows count, so a handful of lucky rows cannot win.
+ */
+export function chooseThreshold(p: ArrayLike<number>, y: ArrayLike<number>, objective: ThresholdObjective, minShare = 0.05): { threshold: number; value: number } {
+  const candidates = Array.from({ length: 99 }, (_, k) => (k + 1) / 100);
+  let best = { threshold: 0.5, value: Number.NEGATIVE_INFINITY };
+  for (const t of candidates) {
+    const m = classifierMetrics(p, y, t);
+    let above = 0;
+    for (let i = 0; i < p.length; i++) if (p[i]! >= t) above++;
+    const kept = above / p.length;
+    const value = objective === 'precision' ? (kept >= minShare ? m.precision : Number.NEGATIVE_INFINITY) : m.f1;
+    if (value > best.value) best = { threshold: t, value };
+  }
+  return best;
+}

@@ -4,7 +4,7 @@ import { ApiError } from '../../common/errors';
 import { predictGbdt, trainGbdt, type TrainData } from '../../common/models/gbdt';
 import { predictLinear, trainLogistic, trainRidge } from '../../common/models/linear';
 import { trainForest } from '../../common/models/forest';
-import { classifierMetrics, type ClassifierMetrics } from '../../common/models/metrics';
+import { calibrationTable, chooseThreshold, classifierMetrics, type CalibrationBin, type ClassifierMetrics } from '../../common/models/metrics';
 import type { TrainConfig } from '../../common/schemas';
 import type { Catalog } from '../catalog';
 import type { HomeLayout } from '../home';
@@ -35,6 +35,8 @@ export interface TrainResult {
   metrics: { validation: ClassifierMetrics | RegressorMetrics; test: ClassifierMetrics | RegressorMetrics };
   /** Per-fold metrics of walk-forward validation, when configured. */
   walkForward?: WalkForwardFold[];
+  /** The probability threshold chosen on validation and its metrics on both folds, when configured. */
+  threshold?: { objective: string; value: number; validation: ClassifierMetrics; test: ClassifierMetrics };
 }
 
 type Ctx = { home: HomeLayout; catalog: Catalog; con: DuckDBConnection };
@@ -202,6 +204,17 @@ export async function trainModel(ctx: Ctx, resources: string, c: TrainConfig, pr
     return c.model.objective === 'binary' ? classifierMetrics(p, d.y) : regressorMetrics(p, d.y);
   };
   const metrics = { validation: score(validation), test: score(test) };
+  let threshold: TrainResult['threshold'];
+  let calibration: CalibrationBin[] | undefined;
+  if (c.model.objective === 'binary') {
+    const pv = fitted.predict(validation.x);
+    const pt = fitted.predict(test.x);
+    calibration = calibrationTable(pt, test.y);
+    if (c.threshold) {
+      const t = chooseThreshold(pv, validation.y, c.threshold.objective, c.threshold.minShare);
+      threshold = { objective: c.threshold.objective, value: t.threshold, validation: classifierMetrics(pv, validation.y, t.threshold), test: classifierMetrics(pt, test.y, t.threshold) };
+    }
+  } else if (c.threshold) throw new ApiError('invalid_argument', 'a threshold applies to classifiers (objective binary)', 'threshold');
 
   const version = 1 + ((ctx.catalog.db.prepare('SELECT max(version) AS v FROM models WHERE id = ?').get(c.name) as { v: number | null }).v ?? 0);
   const onnx = fitted.onnx({ features, specHash: set.hash, modelCard: `${c.name}@${version}` });
@@ -226,7 +239,9 @@ export async function trainModel(ctx: Ctx, resources: string, c: TrainConfig, pr
     metrics,
     importance: Object.fromEntries(features.map((f, j) => [f, fitted.importance[j]!])),
     ...(walkForward ? { walkForward } : {}),
+    ...(threshold ? { threshold } : {}),
+    ...(calibration ? { calibration } : {}),
   };
   registerModel(ctx.catalog, ctx.home, { id: c.name, version, kind: c.model.kind, objective: c.model.objective, onnx, card, symbols, timeframe: set.timeframe, featureSet: set.name, specHash: set.hash, label: c.label, features, trainFrom, trainTo: cutVal, params: card.params, metrics });
-  return { id: c.name, version, features, trees: fitted.trees, rows, metrics, ...(walkForward ? { walkForward } : {}) };
+  return { id: c.name, version, features, trees: fitted.trees, rows, metrics, ...(walkForward ? { walkForward } : {}), ...(threshold ? { threshold } : {}) };
 }

@@ -198,10 +198,11 @@ export const trainConfigSchema = z
             maxBins: z.number().int().min(2).max(255).default(255),
           })
           .strict(),
+        z.object({ kind: z.literal('knn'), objective: z.literal('binary').default('binary'), k: z.number().int().min(1).max(100).default(5), maxEvents: z.number().int().min(10).max(200_000).default(50_000) }).strict(),
         z.object({ kind: z.literal('logistic'), objective: z.literal('binary').default('binary'), l2: z.number().min(0).default(1) }).strict(),
         z.object({ kind: z.literal('ridge'), objective: z.literal('regression').default('regression'), l2: z.number().min(0).default(1) }).strict(),
       ],
-      { error: 'expected model.kind gbdt, forest, logistic or ridge' },
+      { error: 'expected model.kind gbdt, forest, knn, logistic or ridge' },
     ),
     split: z
       .object({
@@ -212,6 +213,11 @@ export const trainConfigSchema = z
       })
       .strict()
       .default({ validation: 0.2, test: 0.2, embargo: 1 }),
+    /** Blend a classifier with kNN retrieval of similar past events: p = (1 − weight) p_model + weight p_knn. */
+    blendKnn: z
+      .object({ k: z.number().int().min(1).max(100).default(5), weight: z.number().min(0).max(1).default(0.25), maxEvents: z.number().int().min(10).max(200_000).default(50_000) })
+      .strict()
+      .optional(),
     /** For trade-filter classifiers: the probability threshold chosen on validation, reported on test. */
     threshold: z
       .object({
@@ -233,7 +239,8 @@ export const trainConfigSchema = z
       .optional(),
     seed: z.number().int().default(1),
   })
-  .strict();
+  .strict()
+  .refine((c) => !c.blendKnn || (c.model.objective === 'binary' && c.model.kind !== 'knn'), { message: 'blendKnn applies to classifiers (objective binary) other than kNN itself', path: ['blendKnn'] });
 export type TrainConfig = z.output<typeof trainConfigSchema>;
 
 /** Trains a model from a configuration. */

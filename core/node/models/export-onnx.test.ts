@@ -3,7 +3,8 @@ import * as ort from 'onnxruntime-node';
 import { trainForest } from '../../common/models/forest';
 import { predictGbdt, rng, trainGbdt } from '../../common/models/gbdt';
 import { predictLinear, trainLogistic, trainRidge } from '../../common/models/linear';
-import { gbdtToOnnx, linearToOnnx } from './export-onnx';
+import { buildKnn, predictKnn } from '../../common/models/knn';
+import { blendToOnnx, gbdtToOnnx, knnToOnnx, linearToOnnx, treesPart } from './export-onnx';
 
 function data(n: number, seed: number) {
   const r = rng(seed);
@@ -76,4 +77,29 @@ describe('gradient-boosted trees exported to ONNX', () => {
       await session.release();
     });
   }
+
+  it('exports kNN retrieval with standard operators, alone and blended with a model, agreeing with the app', async () => {
+    const train = data(4000, 8);
+    const test = data(600, 9);
+    const ix = buildKnn(train.x, train.y, 5);
+    const run = async (bytes: Uint8Array): Promise<Float32Array> => {
+      const session = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'] });
+      const out = (await session.run({ x: new ort.Tensor('float32', rows(test.x), [600, 4]) })).p!.data as Float32Array;
+      await session.release();
+      return out;
+    };
+    const meta = { features: ['a', 'b', 'c', 'd'], specHash: 'h', modelCard: 'knn@1' };
+    const mine = predictKnn(ix, test.x);
+    const got = await run(knnToOnnx(ix, meta));
+    // Distances are float32 on both sides; only exact near-ties could pick a different neighbour.
+    let same = 0;
+    for (let i = 0; i < 600; i++) if (Math.abs(got[i]! - mine[i]!) <= 1e-6) same++;
+    expect(same / 600).toBeGreaterThanOrEqual(0.995);
+    const model = trainGbdt(train, { nTrees: 20, maxDepth: 3 });
+    const blended = await run(blendToOnnx({ ...treesPart(model, 'model_p'), nf: 4, out: 'model_p' }, ix, 0.25, meta));
+    const pm = predictGbdt(model, test.x);
+    let worst = 0;
+    for (let i = 0; i < 600; i++) if (Math.abs(got[i]! - mine[i]!) <= 1e-6) worst = Math.max(worst, Math.abs(blended[i]! - (0.75 * pm[i]! + 0.25 * mine[i]!)));
+    expect(worst).toBeLessThanOrEqual(1e-5);
+  });
 });

@@ -1,6 +1,7 @@
 import type { GbdtModel } from '../../common/models/gbdt';
 import type { LinearModel } from '../../common/models/linear';
-import { buildOnnxModel } from './onnx-builder';
+import type { KnnIndex } from '../../common/models/knn';
+import { buildOnnxModel, type OnnxInitializer, type OnnxNode } from './onnx-builder';
 
 /** What goes into a model's ONNX metadata. */
 export interface ModelMeta {
@@ -14,6 +15,30 @@ export interface ModelMeta {
 
 const metadata = (m: ModelMeta, objective: string): Record<string, string> => ({ features: JSON.stringify(m.features), spec_hash: m.specHash, model_card: m.modelCard, objective });
 
+/** Nodes and constants computing one output from the input `x`; parts can be combined into one graph. */
+export interface GraphPart {
+  nodes: OnnxNode[];
+  initializers: OnnxInitializer[];
+}
+
+/** Serialises parts whose last one writes `out` ([batch, 1]) from `x` ([batch, nf]). */
+export function assembleModel(parts: GraphPart[], nf: number, out: string, meta: ModelMeta, objective: string): Uint8Array {
+  return assemble(parts, nf, out, meta, objective, `quantdesk-${objective}`);
+}
+
+function assemble(parts: GraphPart[], nf: number, out: string, meta: ModelMeta, objective: string, name: string): Uint8Array {
+  if (meta.features.length !== nf) throw new Error(`the model has ${nf} features but ${meta.features.length} names were given`);
+  return buildOnnxModel({
+    name,
+    inputs: [{ name: 'x', dims: ['batch', nf] }],
+    outputs: [{ name: out, dims: ['batch', 1] }],
+    opsets: { 'ai.onnx.ml': 3 },
+    metadata: metadata(meta, objective),
+    nodes: parts.flatMap((p) => p.nodes),
+    initializers: parts.flatMap((p) => p.initializers),
+  });
+}
+
 /**
  * A tree ensemble as ONNX: ai.onnx.ml TreeEnsembleRegressor summing the leaves onto the base score
  * (BRANCH_LT, missing values to the true branch), then Sigmoid for boosted classifiers (a forest's
@@ -21,7 +46,12 @@ const metadata = (m: ModelMeta, objective: string): Record<string, string> => ({
  * Input `x` [batch, features] float; output `p` (probability) or `yhat` [batch, 1].
  */
 export function gbdtToOnnx(model: GbdtModel, meta: ModelMeta): Uint8Array {
-  if (meta.features.length !== model.nFeatures) throw new Error(`the model has ${model.nFeatures} features but ${meta.features.length} names were given`);
+  const out = model.objective === 'binary' ? 'p' : 'yhat';
+  return assemble([treesPart(model, out)], model.nFeatures, out, meta, model.objective, 'quantdesk-trees');
+}
+
+/** The tree-ensemble part: writes `out` from `x`. */
+export function treesPart(model: GbdtModel, out: string): GraphPart {
   const a = { treeIds: [] as number[], nodeIds: [] as number[], featureIds: [] as number[], values: [] as number[], modes: [] as string[], trueIds: [] as number[], falseIds: [] as number[], missingTrue: [] as number[] };
   const t = { treeIds: [] as number[], nodeIds: [] as number[], ids: [] as number[], weights: [] as number[] };
   model.trees.forEach((tree, ti) => {
@@ -44,19 +74,14 @@ export function gbdtToOnnx(model: GbdtModel, meta: ModelMeta): Uint8Array {
     }
   });
   const logistic = model.link === 'logistic';
-  const out = model.objective === 'binary' ? 'p' : 'yhat';
-  return buildOnnxModel({
-    name: 'quantdesk-trees',
-    inputs: [{ name: 'x', dims: ['batch', model.nFeatures] }],
-    outputs: [{ name: out, dims: ['batch', 1] }],
-    opsets: { 'ai.onnx.ml': 3 },
-    metadata: metadata(meta, model.objective),
+  return {
+    initializers: [],
     nodes: [
       {
         op: 'TreeEnsembleRegressor',
         domain: 'ai.onnx.ml',
         inputs: ['x'],
-        outputs: [logistic ? 'raw' : out],
+        outputs: [logistic ? `${out}_raw` : out],
         attrs: {
           n_targets: 1,
           aggregate_function: 'SUM',
@@ -76,9 +101,9 @@ export function gbdtToOnnx(model: GbdtModel, meta: ModelMeta): Uint8Array {
           target_weights: { floats: t.weights },
         },
       },
-      ...(logistic ? [{ op: 'Sigmoid', inputs: ['raw'], outputs: [out] }] : []),
+      ...(logistic ? [{ op: 'Sigmoid', inputs: [`${out}_raw`], outputs: [out] }] : []),
     ],
-  });
+  };
 }
 
 /**
@@ -86,20 +111,74 @@ export function gbdtToOnnx(model: GbdtModel, meta: ModelMeta): Uint8Array {
  * Sigmoid for logistic models. Input `x` [batch, features]; output `p` or `yhat` [batch, 1].
  */
 export function linearToOnnx(model: LinearModel, meta: ModelMeta): Uint8Array {
-  const nf = model.coef.length;
-  if (meta.features.length !== nf) throw new Error(`the model has ${nf} features but ${meta.features.length} names were given`);
+  const out = model.objective === 'binary' ? 'p' : 'yhat';
+  return assemble([linearPart(model, out)], model.coef.length, out, meta, model.objective, 'quantdesk-linear');
+}
+
+/** The linear part: writes `out` from `x`. */
+export function linearPart(model: LinearModel, out: string): GraphPart {
   const binary = model.objective === 'binary';
-  const out = binary ? 'p' : 'yhat';
-  return buildOnnxModel({
-    name: 'quantdesk-linear',
-    inputs: [{ name: 'x', dims: ['batch', nf] }],
-    outputs: [{ name: out, dims: ['batch', 1] }],
-    opsets: { 'ai.onnx.ml': 3 },
-    metadata: metadata(meta, model.objective),
+  return {
+    initializers: [],
     nodes: [
-      { op: 'Imputer', domain: 'ai.onnx.ml', inputs: ['x'], outputs: ['filled'], attrs: { imputed_value_floats: { floats: Array.from(model.mean) }, replaced_value_float: Number.NaN } },
-      { op: 'LinearRegressor', domain: 'ai.onnx.ml', inputs: ['filled'], outputs: [binary ? 'score' : out], attrs: { coefficients: { floats: Array.from(model.coef) }, intercepts: { floats: [model.intercept] }, targets: 1, post_transform: 'NONE' } },
-      ...(binary ? [{ op: 'Sigmoid', inputs: ['score'], outputs: [out] }] : []),
+      { op: 'Imputer', domain: 'ai.onnx.ml', inputs: ['x'], outputs: [`${out}_filled`], attrs: { imputed_value_floats: { floats: Array.from(model.mean) }, replaced_value_float: Number.NaN } },
+      { op: 'LinearRegressor', domain: 'ai.onnx.ml', inputs: [`${out}_filled`], outputs: [binary ? `${out}_score` : out], attrs: { coefficients: { floats: Array.from(model.coef) }, intercepts: { floats: [model.intercept] }, targets: 1, post_transform: 'NONE' } },
+      ...(binary ? [{ op: 'Sigmoid', inputs: [`${out}_score`], outputs: [out] }] : []),
     ],
-  });
+  };
+}
+
+/**
+ * The kNN part, with standard operators only: impute and standardise x, distances to every event as
+ * ‖e‖² − 2 z·e (MatMul), TopK smallest k, gather their outcomes and average them into `out`.
+ */
+export function knnPart(ix: KnnIndex, out: string): GraphPart {
+  const nf = ix.nFeatures;
+  const m = ix.outcomes.length;
+  const eventsT = new Float32Array(nf * m);
+  for (let e = 0; e < m; e++) for (let f = 0; f < nf; f++) eventsT[f * m + e] = ix.events[e * nf + f]!;
+  const c = (name: string): string => `${out}_${name}`;
+  return {
+    initializers: [
+      { name: c('mean'), dims: [nf], data: Float32Array.from(ix.mean) },
+      { name: c('sd'), dims: [nf], data: Float32Array.from(ix.sd) },
+      { name: c('events_t'), dims: [nf, m], data: eventsT },
+      { name: c('norms'), dims: [m], data: ix.norms },
+      { name: c('outcomes'), dims: [m], data: ix.outcomes },
+      { name: c('two'), dims: [1], data: new Float32Array([2]) },
+      { name: c('k'), dims: [1], data: new BigInt64Array([BigInt(ix.k)]) },
+    ],
+    nodes: [
+      { op: 'Imputer', domain: 'ai.onnx.ml', inputs: ['x'], outputs: [c('filled')], attrs: { imputed_value_floats: { floats: Array.from(ix.mean) }, replaced_value_float: Number.NaN } },
+      { op: 'Sub', inputs: [c('filled'), c('mean')], outputs: [c('centred')] },
+      { op: 'Div', inputs: [c('centred'), c('sd')], outputs: [c('z')] },
+      { op: 'MatMul', inputs: [c('z'), c('events_t')], outputs: [c('dots')] },
+      { op: 'Mul', inputs: [c('dots'), c('two')], outputs: [c('dots2')] },
+      { op: 'Sub', inputs: [c('norms'), c('dots2')], outputs: [c('dist')] },
+      { op: 'TopK', inputs: [c('dist'), c('k')], outputs: [c('near'), c('idx')], attrs: { axis: -1, largest: 0, sorted: 1 } },
+      { op: 'Gather', inputs: [c('outcomes'), c('idx')], outputs: [c('hits')], attrs: { axis: 0 } },
+      { op: 'ReduceMean', inputs: [c('hits')], outputs: [out], attrs: { axes: { ints: [1] }, keepdims: 1 } },
+    ],
+  };
+}
+
+/** A kNN retrieval model as ONNX: output `p` [batch, 1]. */
+export function knnToOnnx(ix: KnnIndex, meta: ModelMeta): Uint8Array {
+  return assemble([knnPart(ix, 'p')], ix.nFeatures, 'p', meta, 'binary', 'quantdesk-knn');
+}
+
+/** A classifier blended with kNN retrieval: p = (1 − w) × p_model + w × p_knn, in one graph. */
+export function blendToOnnx(model: GraphPart & { nf: number; out: string }, ix: KnnIndex, weight: number, meta: ModelMeta): Uint8Array {
+  const blend: GraphPart = {
+    initializers: [
+      { name: 'blend_wm', dims: [1], data: new Float32Array([1 - weight]) },
+      { name: 'blend_wk', dims: [1], data: new Float32Array([weight]) },
+    ],
+    nodes: [
+      { op: 'Mul', inputs: [model.out, 'blend_wm'], outputs: ['blend_m'] },
+      { op: 'Mul', inputs: ['knn_p', 'blend_wk'], outputs: ['blend_k'] },
+      { op: 'Add', inputs: ['blend_m', 'blend_k'], outputs: ['p'] },
+    ],
+  };
+  return assemble([model, knnPart(ix, 'knn_p'), blend], model.nf, 'p', meta, 'binary', 'quantdesk-blend');
 }

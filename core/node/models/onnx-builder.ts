@@ -74,12 +74,15 @@ export interface OnnxNode {
   attrs?: Record<string, OnnxAttr>;
 }
 
-/** A constant float tensor. */
+/** A constant tensor: float32, or int64 (shapes, axes, counts). */
 export interface OnnxInitializer {
   name: string;
   dims: number[];
-  data: Float32Array;
+  data: Float32Array | BigInt64Array;
 }
+
+/** ONNX element type of int64 tensors. */
+export const ONNX_INT64 = 7;
 
 function valueInfo(v: OnnxValue): Pb {
   const shape = new Pb();
@@ -135,7 +138,7 @@ export function buildOnnxModel(m: {
   for (const init of m.initializers ?? []) {
     const t = new Pb();
     for (const d of init.dims) t.int(1, d);
-    t.int(2, ONNX_FLOAT).str(8, init.name).bytesField(9, new Uint8Array(init.data.buffer, init.data.byteOffset, init.data.byteLength));
+    t.int(2, init.data instanceof BigInt64Array ? ONNX_INT64 : ONNX_FLOAT).str(8, init.name).bytesField(9, new Uint8Array(init.data.buffer, init.data.byteOffset, init.data.byteLength));
     graph.msg(5, t);
   }
   for (const i of m.inputs) graph.msg(11, valueInfo(i));

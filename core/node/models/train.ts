@@ -1,9 +1,10 @@
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { ApiError } from '../../common/errors';
-import { predictGbdt, trainGbdt, type TrainData } from '../../common/models/gbdt';
+import { predictGbdt, trainGbdt, type GbdtModel, type TrainData } from '../../common/models/gbdt';
 import { predictLinear, trainLogistic, trainRidge } from '../../common/models/linear';
 import { trainForest } from '../../common/models/forest';
+import { buildKnn, predictKnn } from '../../common/models/knn';
 import { calibrationTable, chooseThreshold, classifierMetrics, type CalibrationBin, type ClassifierMetrics } from '../../common/models/metrics';
 import type { TrainConfig } from '../../common/schemas';
 import type { Catalog } from '../catalog';
@@ -11,7 +12,7 @@ import type { HomeLayout } from '../home';
 import { readFloat64Columns, sqlString } from '../lake/duck-columns';
 import { readBuild } from '../features/analysis';
 import { featureSetDirs, loadFeatureSet } from '../features/feature-sets';
-import { gbdtToOnnx, linearToOnnx, type ModelMeta } from './export-onnx';
+import { assembleModel, blendToOnnx, knnPart, linearPart, treesPart, type GraphPart, type ModelMeta } from './export-onnx';
 import { registerModel } from './registry';
 
 /** Regression metrics. */
@@ -141,30 +142,34 @@ function walkForwardFolds(per: SymbolRows[], nf: number, c: TrainConfig, allT: F
 /** A fitted model of any kind: how it predicts, exports and explains itself. */
 interface Fitted {
   predict(x: Float64Array[]): Float64Array;
-  onnx(meta: ModelMeta): Uint8Array;
-  /** Trees in the ensemble (0 for linear models). */
+  /** The graph part writing the prediction to `out` from `x`. */
+  part(out: string): GraphPart;
+  /** Trees in the ensemble (0 for other models). */
   trees: number;
-  /** Importance per feature: total split gain for trees, |coefficient| × feature deviation for linear models. */
+  /** Importance per feature: total split gain for trees, |coefficient| × feature deviation for linear models, 0 for kNN. */
   importance: ArrayLike<number>;
 }
 
-function fit(c: TrainConfig, train: TrainData, validation: TrainData, progress: (done: number, total: number) => void, cancelled: () => boolean): Fitted {
+function fitBase(c: TrainConfig, train: TrainData, validation: TrainData, progress: (done: number, total: number) => void, cancelled: () => boolean): Fitted {
   const m = c.model;
+  const report = (done: number, total: number): boolean => {
+    progress(done, total);
+    return !cancelled();
+  };
+  const ensemble = (model: GbdtModel): Fitted => ({ predict: (x) => predictGbdt(model, x), part: (out) => treesPart(model, out), trees: model.trees.length, importance: model.importance });
   if (m.kind === 'gbdt') {
     const { kind: _kind, ...params } = m;
-    const model = trainGbdt(train, { ...params, seed: c.seed }, validation, (done, total) => {
-      progress(done, total);
-      return !cancelled();
-    });
-    return { predict: (x) => predictGbdt(model, x), onnx: (meta) => gbdtToOnnx(model, meta), trees: model.trees.length, importance: model.importance };
+    return ensemble(trainGbdt(train, { ...params, seed: c.seed }, validation, report));
   }
   if (m.kind === 'forest') {
     const { kind: _kind, ...params } = m;
-    const model = trainForest(train, { ...params, seed: c.seed }, (done, total) => {
-      progress(done, total);
-      return !cancelled();
-    });
-    return { predict: (x) => predictGbdt(model, x), onnx: (meta) => gbdtToOnnx(model, meta), trees: model.trees.length, importance: model.importance };
+    return ensemble(trainForest(train, { ...params, seed: c.seed }, report));
+  }
+  if (m.kind === 'knn') {
+    if (train.y.some((v) => v !== 0 && v !== 1)) throw new ApiError('invalid_argument', `label ${c.label} is not 0/1; kNN retrieval reports the share of positive outcomes`, 'label');
+    const ix = buildKnn(train.x, train.y, m.k, m.maxEvents);
+    progress(1, 1);
+    return { predict: (x) => predictKnn(ix, x), part: (out) => knnPart(ix, out), trees: 0, importance: new Float64Array(train.x.length) };
   }
   const model = m.kind === 'logistic' ? trainLogistic(train.x, train.y, { l2: m.l2 }) : trainRidge(train.x, train.y, { l2: m.l2 });
   progress(1, 1);
@@ -173,7 +178,27 @@ function fit(c: TrainConfig, train: TrainData, validation: TrainData, progress: 
     const mean = ok.reduce((a, b) => a + b, 0) / Math.max(1, ok.length);
     return Math.sqrt(ok.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, ok.length));
   });
-  return { predict: (x) => predictLinear(model, x), onnx: (meta) => linearToOnnx(model, meta), trees: 0, importance: Float64Array.from(model.coef, (w, j) => Math.abs(w) * sd[j]!) };
+  return { predict: (x) => predictLinear(model, x), part: (out) => linearPart(model, out), trees: 0, importance: Float64Array.from(model.coef, (w, j) => Math.abs(w) * sd[j]!) };
+}
+
+/** Fits the configured model and, when asked, blends it with kNN retrieval: p = (1 − w) p_model + w p_knn. */
+function fit(c: TrainConfig, train: TrainData, validation: TrainData, progress: (done: number, total: number) => void, cancelled: () => boolean): Fitted & { onnx(meta: ModelMeta): Uint8Array } {
+  const base = fitBase(c, train, validation, progress, cancelled);
+  const nf = train.x.length;
+  const out = c.model.objective === 'binary' ? 'p' : 'yhat';
+  const b = c.blendKnn;
+  if (!b) return { ...base, onnx: (meta) => assembleModel([base.part(out)], nf, out, meta, c.model.objective) };
+  if (c.model.objective !== 'binary' || c.model.kind === 'knn') throw new ApiError('invalid_argument', 'blendKnn applies to classifiers other than kNN itself', 'blendKnn');
+  const ix = buildKnn(train.x, train.y, b.k, b.maxEvents);
+  return {
+    ...base,
+    predict: (x) => {
+      const pm = base.predict(x);
+      const pk = predictKnn(ix, x);
+      return pm.map((v, i) => (1 - b.weight) * v + b.weight * pk[i]!);
+    },
+    onnx: (meta) => blendToOnnx({ ...base.part('model_p'), nf, out: 'model_p' }, ix, b.weight, meta),
+  };
 }
 
 /**

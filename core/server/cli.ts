@@ -73,7 +73,7 @@ commands:
                               (models/manifest.json lists the production versions)
   leaderboard [--min-score X] [--score "0.4 * balanced_accuracy + 0.6 * min(sharpe / 3, 1)"]
                               model versions ranked by a score over their test metrics
-  predict --model ID[@VERSION] --input FEATURES.csv --out OUT.csv [--provider cpu|coreml|webgpu|cuda|dml]
+  predict --model ID[@VERSION] --input FEATURES.csv --out OUT.csv [--provider auto|cpu|coreml|webgpu|cuda|dml]
                               run a model over a CSV of its features; adds p (or yhat); the provider goes to stderr
   jobs [--all]                recent jobs, or every job
   serve [--port N] [--host 127.0.0.1] [--demo-days N] [--no-seed]
@@ -513,8 +513,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         const p = parse(opts, { model: { type: 'string' }, input: { type: 'string' }, out: { type: 'string' }, provider: { type: 'string' } });
         const v = p.values as Record<string, string | undefined>;
         for (const k of ['model', 'input', 'out']) if (!v[k]) throw new UsageError(`predict: --${k} is required`);
-        const provider = (v.provider ?? 'cpu') as Provider;
-        if (!PROVIDERS.includes(provider)) throw new UsageError(`--provider: expected one of ${PROVIDERS.join(', ')}, got ${v.provider}`);
+        const provider = (v.provider ?? 'auto') as Provider | 'auto';
+        if (provider !== 'auto' && !PROVIDERS.includes(provider)) throw new UsageError(`--provider: expected auto or one of ${PROVIDERS.join(', ')}, got ${v.provider}`);
         const s = await open(true);
         let m: Awaited<ReturnType<typeof call<'models.get'>>>;
         try {

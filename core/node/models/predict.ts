@@ -4,27 +4,49 @@ import * as ort from 'onnxruntime-node';
 import { ApiError } from '../../common/errors';
 import { detectDelimiter, splitCsvLine } from '../../common/csv-preview';
 
+// A provider that cannot load logs its own error from deep inside ONNX Runtime; the fallback note
+// says it once, plainly, so the runtime's log keeps to fatal errors.
+ort.env.logLevel = 'fatal';
+
 /** Execution providers a user may ask for. */
 export const PROVIDERS = ['cpu', 'coreml', 'webgpu', 'cuda', 'dml'] as const;
 export type Provider = (typeof PROVIDERS)[number];
 
-/** An ONNX Runtime session on the provider asked for, else on the CPU with the reason it could not be used. */
-export async function openSession(model: Uint8Array | string, provider: Provider): Promise<{ session: ort.InferenceSession; provider: Provider; fallback?: string }> {
-  if (provider !== 'cpu') {
+/**
+ * The providers to try, fastest first, for a platform: CoreML then WebGPU on Apple Silicon, CUDA then
+ * WebGPU on Linux, DirectML on Windows; the CPU always last.
+ */
+export function providersFor(platform: string, arch: string): Provider[] {
+  if (platform === 'darwin' && arch === 'arm64') return ['coreml', 'webgpu', 'cpu'];
+  if (platform === 'linux') return ['cuda', 'webgpu', 'cpu'];
+  if (platform === 'win32') return ['dml', 'cpu'];
+  return ['cpu'];
+}
+
+/**
+ * An ONNX Runtime session on the provider asked for ('auto': the platform's list), falling back along
+ * the list to the CPU; `fallback` says which providers failed and why.
+ */
+export async function openSession(model: Uint8Array, provider: Provider | 'auto'): Promise<{ session: ort.InferenceSession; provider: Provider; fallback?: string }> {
+  const order = provider === 'auto' ? providersFor(process.platform, process.arch) : provider === 'cpu' ? ['cpu' as const] : [provider, 'cpu' as const];
+  const failed: string[] = [];
+  for (const p of order) {
     try {
-      return { session: await ort.InferenceSession.create(model as Uint8Array, { executionProviders: [provider] }), provider };
+      const session = await ort.InferenceSession.create(model, { executionProviders: [p] });
+      return { session, provider: p, ...(failed.length ? { fallback: `${failed.join('; ')}; ran on ${p}` } : {}) };
     } catch (e) {
-      return { session: await ort.InferenceSession.create(model as Uint8Array, { executionProviders: ['cpu'] }), provider: 'cpu', fallback: `${provider} is not available here (${(e as Error).message.split('\n')[0]}); ran on the CPU` };
+      if (p === 'cpu') throw e;
+      failed.push(`${p} is not available here (${(e as Error).message.split('\n')[0]})`);
     }
   }
-  return { session: await ort.InferenceSession.create(model as Uint8Array, { executionProviders: ['cpu'] }), provider: 'cpu' };
+  throw new Error('no execution provider could load the model');
 }
 
 /**
  * Runs a model over a CSV whose columns are named as the model's features (extra columns are kept,
  * order does not matter) and writes the input plus `p` (classifiers) or `yhat` (regressors).
  */
-export async function predictCsv(o: { modelFile: string; features: string[]; objective: string; input: string; out: string; provider: Provider }): Promise<{ rows: number; provider: Provider; fallback?: string; out: string }> {
+export async function predictCsv(o: { modelFile: string; features: string[]; objective: string; input: string; out: string; provider: Provider | 'auto' }): Promise<{ rows: number; provider: Provider; fallback?: string; out: string }> {
   let text: string;
   try {
     text = fs.readFileSync(o.input, 'utf8');

@@ -238,6 +238,11 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     await expect.poll(() => page.getByTestId('score-error').count()).toBe(0);
     await page.getByTestId('promote-e2e-gbdt@1').click();
     await expect.poll(() => page.getByTestId('leaderboard').textContent()).toContain('production');
+    await page.getByTestId('compare-e2e-gbdt@1').check();
+    await page.getByTestId('compare-e2e-logistic@1').check();
+    await expect.poll(() => page.getByTestId('compare-metrics').textContent()).toMatch(/AUC.*0\.\d{4}.*0\.\d{4}/s);
+    expect(await page.getByTestId('compare-roc').locator('polyline').count()).toBe(2);
+    expect(await page.getByTestId('compare-importance').textContent()).toContain('rsi_14');
     await page.screenshot({ path: path.join(ARTIFACTS, 'models.png') });
   });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { trainForest } from './forest';
 import { predictGbdt, rng, trainGbdt } from './gbdt';
-import { calibrationTable, chooseThreshold, classifierMetrics, rocAuc } from './metrics';
+import { calibrationTable, chooseThreshold, classifierMetrics, rocAuc, rocCurve } from './metrics';
 
 /** Two informative features, one noise feature with missing values; y = 1 when x0 + x1² beats a noisy threshold. */
 function synthetic(n: number, seed: number) {
@@ -59,6 +59,13 @@ describe('gradient-boosted trees', () => {
     expect(best.threshold).toBeGreaterThan(0.6);
     expect(best.threshold).toBeLessThanOrEqual(0.85);
     expect(chooseThreshold(p, y, 'f1').value).toBeGreaterThan(0.8);
+    const roc = rocCurve(p, y, 8);
+    expect(roc[0]).toEqual({ fpr: 0, tpr: 0 });
+    expect(roc[roc.length - 1]).toEqual({ fpr: 1, tpr: 1 });
+    // The area under these points is the AUC.
+    let area = 0;
+    for (let k = 1; k < roc.length; k++) area += ((roc[k]!.fpr - roc[k - 1]!.fpr) * (roc[k]!.tpr + roc[k - 1]!.tpr)) / 2;
+    expect(area).toBeCloseTo(rocAuc(p, y), 12);
   });
 
   it('computes AUC with ties and refuses non-binary labels for the binary objective', () => {

@@ -115,3 +115,25 @@ export function chooseThreshold(p: ArrayLike<number>, y: ArrayLike<number>, obje
   }
   return best;
 }
+
+/** Points of the ROC curve (false-positive rate, true-positive rate) at up to `points` thresholds. */
+export function rocCurve(p: ArrayLike<number>, y: ArrayLike<number>, points = 50): { fpr: number; tpr: number }[] {
+  const n = p.length;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => p[b]! - p[a]!);
+  let pos = 0;
+  for (let i = 0; i < n; i++) pos += y[i] === 1 ? 1 : 0;
+  const neg = n - pos;
+  if (pos === 0 || neg === 0) return [];
+  const out = [{ fpr: 0, tpr: 0 }];
+  let tp = 0;
+  let fp = 0;
+  const step = Math.max(1, Math.floor(n / points));
+  for (let k = 0; k < n; k++) {
+    if (y[order[k]!] === 1) tp++;
+    else fp++;
+    // Only between distinct scores, so ties never split.
+    const boundary = k === n - 1 || p[order[k + 1]!] !== p[order[k]!];
+    if (boundary && ((k + 1) % step === 0 || k === n - 1)) out.push({ fpr: fp / neg, tpr: tp / pos });
+  }
+  return out;
+}

@@ -5,7 +5,7 @@ import { predictGbdt, trainGbdt, type GbdtModel, type TrainData } from '../../co
 import { predictLinear, trainLogistic, trainRidge } from '../../common/models/linear';
 import { trainForest } from '../../common/models/forest';
 import { buildKnn, predictKnn } from '../../common/models/knn';
-import { calibrationTable, chooseThreshold, classifierMetrics, type CalibrationBin, type ClassifierMetrics } from '../../common/models/metrics';
+import { calibrationTable, chooseThreshold, classifierMetrics, rocCurve, type CalibrationBin, type ClassifierMetrics } from '../../common/models/metrics';
 import type { TrainConfig } from '../../common/schemas';
 import type { Catalog } from '../catalog';
 import type { HomeLayout } from '../home';
@@ -231,10 +231,12 @@ export async function trainModel(ctx: Ctx, resources: string, c: TrainConfig, pr
   const metrics = { validation: score(validation), test: score(test) };
   let threshold: TrainResult['threshold'];
   let calibration: CalibrationBin[] | undefined;
+  let roc: { fpr: number; tpr: number }[] | undefined;
   if (c.model.objective === 'binary') {
     const pv = fitted.predict(validation.x);
     const pt = fitted.predict(test.x);
     calibration = calibrationTable(pt, test.y);
+    roc = rocCurve(pt, test.y);
     if (c.threshold) {
       const t = chooseThreshold(pv, validation.y, c.threshold.objective, c.threshold.minShare);
       threshold = { objective: c.threshold.objective, value: t.threshold, validation: classifierMetrics(pv, validation.y, t.threshold), test: classifierMetrics(pt, test.y, t.threshold) };
@@ -266,6 +268,7 @@ export async function trainModel(ctx: Ctx, resources: string, c: TrainConfig, pr
     ...(walkForward ? { walkForward } : {}),
     ...(threshold ? { threshold } : {}),
     ...(calibration ? { calibration } : {}),
+    ...(roc ? { roc } : {}),
   };
   registerModel(ctx.catalog, ctx.home, { id: c.name, version, kind: c.model.kind, objective: c.model.objective, onnx, card, symbols, timeframe: set.timeframe, featureSet: set.name, specHash: set.hash, label: c.label, features, trainFrom, trainTo: cutVal, params: card.params, metrics });
   return { id: c.name, version, features, trees: fitted.trees, rows, metrics, ...(walkForward ? { walkForward } : {}), ...(threshold ? { threshold } : {}) };

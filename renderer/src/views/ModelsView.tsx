@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { DEFAULT_SCORE } from '../../../core/common/models/leaderboard';
 import type { ModelInfo } from '../../../core/common/types';
 import { client } from '../api';
+import { ModelCompare } from './ModelCompare';
 
 type Row = ModelInfo & { score: number; values: Record<string, number> };
 
@@ -26,6 +27,7 @@ export function ModelsView({ dataVersion }: { dataVersion: number }) {
   const [rows, setRows] = useState<Row[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [changed, setChanged] = useState(0);
+  const [compare, setCompare] = useState<string[]>([]);
 
   useEffect(() => {
     const min = Number(minScore);
@@ -69,6 +71,7 @@ export function ModelsView({ dataVersion }: { dataVersion: number }) {
       <table className="grid" data-testid="leaderboard">
         <thead>
           <tr>
+            <th title="Pick two to compare">⇄</th>
             <th>model</th>
             <th>kind</th>
             <th>stage</th>
@@ -90,6 +93,18 @@ export function ModelsView({ dataVersion }: { dataVersion: number }) {
         <tbody>
           {shown.map((r) => (
             <tr key={`${r.id}@${r.version}`} data-testid="leaderboard-row">
+              <td>
+                <input
+                  type="checkbox"
+                  aria-label={`Compare ${r.id}@${r.version}`}
+                  checked={compare.includes(`${r.id}@${r.version}`)}
+                  onChange={(e) => {
+                    const ref = `${r.id}@${r.version}`;
+                    setCompare((cur) => (e.target.checked ? [...cur.filter((x) => x !== ref), ref].slice(-2) : cur.filter((x) => x !== ref)));
+                  }}
+                  data-testid={`compare-${r.id}@${r.version}`}
+                />
+              </td>
               <td>
                 {r.id}@{r.version}
               </td>
@@ -122,6 +137,7 @@ export function ModelsView({ dataVersion }: { dataVersion: number }) {
         </tbody>
       </table>
       {rows.length === 0 && !error && <p className="empty">No models yet: train one with quantdesk train --config FILE.yml.</p>}
+      {compare.length === 2 ? <ModelCompare refs={compare} /> : <p className="hint">Tick two models to compare them side by side.</p>}
     </div>
   );
 }

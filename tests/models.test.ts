@@ -103,6 +103,12 @@ describe('training, the model registry and prediction', () => {
     await expect(call(s, 'jobs.start', { kind: 'train', config: { ...CONFIG, name: 'x', model: { kind: 'ridge' }, blendKnn: {} } })).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/blendKnn applies to classifiers/) });
   });
 
+  it('trains a small MLP (Adam, early stopping) the same way', async () => {
+    const r = await job<TrainResult>({ kind: 'train', config: { ...CONFIG, name: 'es-mlp', model: { kind: 'mlp', hidden: [8], epochs: 5 } } });
+    expect(r).toMatchObject({ id: 'es-mlp', version: 1, trees: 0 });
+    expect((r.metrics.test as { auc: number }).auc).toBeGreaterThan(0);
+  });
+
   it('trains a random forest the same way', async () => {
     const r = await job<TrainResult>({ kind: 'train', config: { ...CONFIG, name: 'es-rf', model: { kind: 'forest', nTrees: 20, maxDepth: 5 } } });
     expect(r).toMatchObject({ id: 'es-rf', version: 1, trees: 20 });
@@ -115,7 +121,7 @@ describe('training, the model registry and prediction', () => {
     const m = await call(s, 'models.get', { model: 'es-logit@1' });
     expect(m).toMatchObject({ kind: 'logistic', objective: 'binary', stage: 'candidate' });
     expect((m.card as { importance: Record<string, number> }).importance).toHaveProperty('rsi_14');
-    await expect(call(s, 'jobs.start', { kind: 'train', config: { ...CONFIG, model: { kind: 'svm' } } as never })).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/gbdt, forest, knn, logistic or ridge/) });
+    await expect(call(s, 'jobs.start', { kind: 'train', config: { ...CONFIG, model: { kind: 'svm' } } as never })).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/gbdt, forest, mlp, knn, logistic or ridge/) });
   });
 
   it('promotes and rolls back versions with a production manifest, and ranks models on the leaderboard', async () => {
@@ -135,7 +141,7 @@ describe('training, the model registry and prediction', () => {
     await expect(call(s, 'models.rollback', { id: 'es-logit' })).rejects.toMatchObject({ message: expect.stringMatching(/no version in production/) });
 
     const board = await call(s, 'models.leaderboard', {});
-    expect(board.length).toBe(9);
+    expect(board.length).toBe(10);
     for (const r of board) expect(r.score).toBeCloseTo(0.4 * r.values.balanced_accuracy!, 12);
     expect(board.map((r) => r.score)).toEqual([...board.map((r) => r.score)].sort((a, b) => b - a));
     const byAuc = await call(s, 'models.leaderboard', { formula: 'auc', minScore: 0 });

@@ -198,11 +198,23 @@ export const trainConfigSchema = z
             maxBins: z.number().int().min(2).max(255).default(255),
           })
           .strict(),
+        z
+          .object({
+            kind: z.literal('mlp'),
+            objective: z.enum(['binary', 'regression']).default('binary'),
+            hidden: z.array(z.number().int().min(1).max(1024)).min(1).max(4).default([32]),
+            epochs: z.number().int().min(1).max(1000).default(50),
+            batchSize: z.number().int().min(1).max(65_536).default(256),
+            learningRate: z.number().positive().max(1).default(0.001),
+            l2: z.number().min(0).default(1e-4),
+            patience: z.number().int().min(1).default(5),
+          })
+          .strict(),
         z.object({ kind: z.literal('knn'), objective: z.literal('binary').default('binary'), k: z.number().int().min(1).max(100).default(5), maxEvents: z.number().int().min(10).max(200_000).default(50_000) }).strict(),
         z.object({ kind: z.literal('logistic'), objective: z.literal('binary').default('binary'), l2: z.number().min(0).default(1) }).strict(),
         z.object({ kind: z.literal('ridge'), objective: z.literal('regression').default('regression'), l2: z.number().min(0).default(1) }).strict(),
       ],
-      { error: 'expected model.kind gbdt, forest, knn, logistic or ridge' },
+      { error: 'expected model.kind gbdt, forest, mlp, knn, logistic or ridge' },
     ),
     split: z
       .object({

@@ -4,7 +4,8 @@ import { trainForest } from '../../common/models/forest';
 import { predictGbdt, rng, trainGbdt } from '../../common/models/gbdt';
 import { predictLinear, trainLogistic, trainRidge } from '../../common/models/linear';
 import { buildKnn, predictKnn } from '../../common/models/knn';
-import { blendToOnnx, gbdtToOnnx, knnToOnnx, linearToOnnx, treesPart } from './export-onnx';
+import { trainMlp, predictMlp } from '../../common/models/mlp';
+import { assembleModel, blendToOnnx, gbdtToOnnx, knnToOnnx, linearToOnnx, mlpPart, treesPart } from './export-onnx';
 
 function data(n: number, seed: number) {
   const r = rng(seed);
@@ -102,4 +103,21 @@ describe('gradient-boosted trees exported to ONNX', () => {
     for (let i = 0; i < 600; i++) if (Math.abs(got[i]! - mine[i]!) <= 1e-6) worst = Math.max(worst, Math.abs(blended[i]! - (0.75 * pm[i]! + 0.25 * mine[i]!)));
     expect(worst).toBeLessThanOrEqual(1e-5);
   });
+
+  for (const objective of ['binary', 'regression'] as const) {
+    it(`exports MLPs with standard operators that ONNX Runtime evaluates as the app does (${objective})`, async () => {
+      const train = data(3000, 10);
+      const test = data(500, 11);
+      if (objective === 'regression') train.y.forEach((_, i) => (train.y[i] = Math.tanh(train.x[0]![i]!) + 0.1 * train.x[1]![i]!));
+      const model = trainMlp(train, { objective, hidden: [16, 8], epochs: 5, seed: 4 });
+      const out = objective === 'binary' ? 'p' : 'yhat';
+      const session = await ort.InferenceSession.create(assembleModel([mlpPart(model, out)], 4, out, { features: ['a', 'b', 'c', 'd'], specHash: 'h', modelCard: 'mlp@1' }, objective), { executionProviders: ['cpu'] });
+      const got = (await session.run({ x: new ort.Tensor('float32', rows(test.x), [500, 4]) }))[out]!.data as Float32Array;
+      const mine = predictMlp(model, test.x);
+      let worst = 0;
+      for (let i = 0; i < 500; i++) worst = Math.max(worst, Math.abs(got[i]! - mine[i]!) / Math.max(1, Math.abs(mine[i]!)));
+      expect(worst).toBeLessThanOrEqual(1e-5);
+      await session.release();
+    });
+  }
 });

@@ -1,6 +1,7 @@
 import type { GbdtModel } from '../../common/models/gbdt';
 import type { LinearModel } from '../../common/models/linear';
 import type { KnnIndex } from '../../common/models/knn';
+import type { MlpModel } from '../../common/models/mlp';
 import { buildOnnxModel, type OnnxInitializer, type OnnxNode } from './onnx-builder';
 
 /** What goes into a model's ONNX metadata. */
@@ -181,4 +182,29 @@ export function blendToOnnx(model: GraphPart & { nf: number; out: string }, ix: 
     ],
   };
   return assemble([model, knnPart(ix, 'knn_p'), blend], model.nf, 'p', meta, 'binary', 'quantdesk-blend');
+}
+
+/** The MLP part, standard operators only: impute, standardise, MatMul + Add per layer, Relu between, Sigmoid for binary. */
+export function mlpPart(model: MlpModel, out: string): GraphPart {
+  const c = (name: string): string => `${out}_${name}`;
+  const nf = model.mean.length;
+  const initializers: OnnxInitializer[] = [
+    { name: c('mean'), dims: [nf], data: Float32Array.from(model.mean) },
+    { name: c('sd'), dims: [nf], data: Float32Array.from(model.sd) },
+  ];
+  const nodes: OnnxNode[] = [
+    { op: 'Imputer', domain: 'ai.onnx.ml', inputs: ['x'], outputs: [c('filled')], attrs: { imputed_value_floats: { floats: Array.from(model.mean) }, replaced_value_float: Number.NaN } },
+    { op: 'Sub', inputs: [c('filled'), c('mean')], outputs: [c('centred')] },
+    { op: 'Div', inputs: [c('centred'), c('sd')], outputs: [c('h0')] },
+  ];
+  model.layers.forEach((layer, li) => {
+    const last = li === model.layers.length - 1;
+    initializers.push({ name: c(`w${li}`), dims: [layer.inputs, layer.outputs], data: layer.w }, { name: c(`b${li}`), dims: [layer.outputs], data: layer.b });
+    nodes.push({ op: 'MatMul', inputs: [c(`h${li}`), c(`w${li}`)], outputs: [c(`m${li}`)] });
+    const sum = last && model.objective === 'regression' ? out : c(`s${li}`);
+    nodes.push({ op: 'Add', inputs: [c(`m${li}`), c(`b${li}`)], outputs: [sum] });
+    if (!last) nodes.push({ op: 'Relu', inputs: [sum], outputs: [c(`h${li + 1}`)] });
+    else if (model.objective === 'binary') nodes.push({ op: 'Sigmoid', inputs: [sum], outputs: [out] });
+  });
+  return { initializers, nodes };
 }

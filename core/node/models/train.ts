@@ -5,6 +5,7 @@ import { predictGbdt, trainGbdt, type GbdtModel, type TrainData } from '../../co
 import { predictLinear, trainLogistic, trainRidge } from '../../common/models/linear';
 import { trainForest } from '../../common/models/forest';
 import { buildKnn, predictKnn } from '../../common/models/knn';
+import { predictMlp, trainMlp } from '../../common/models/mlp';
 import { calibrationTable, chooseThreshold, classifierMetrics, rocCurve, type CalibrationBin, type ClassifierMetrics } from '../../common/models/metrics';
 import type { TrainConfig } from '../../common/schemas';
 import type { Catalog } from '../catalog';
@@ -12,7 +13,7 @@ import type { HomeLayout } from '../home';
 import { readFloat64Columns, sqlString } from '../lake/duck-columns';
 import { readBuild } from '../features/analysis';
 import { featureSetDirs, loadFeatureSet } from '../features/feature-sets';
-import { assembleModel, blendToOnnx, knnPart, linearPart, treesPart, type GraphPart, type ModelMeta } from './export-onnx';
+import { assembleModel, blendToOnnx, knnPart, linearPart, mlpPart, treesPart, type GraphPart, type ModelMeta } from './export-onnx';
 import { registerModel } from './registry';
 
 /** Regression metrics. */
@@ -146,7 +147,7 @@ interface Fitted {
   part(out: string): GraphPart;
   /** Trees in the ensemble (0 for other models). */
   trees: number;
-  /** Importance per feature: total split gain for trees, |coefficient| × feature deviation for linear models, 0 for kNN. */
+  /** Importance per feature: total split gain for trees, |coefficient| × feature deviation for linear models, 0 for kNN and the MLP. */
   importance: ArrayLike<number>;
 }
 
@@ -164,6 +165,11 @@ function fitBase(c: TrainConfig, train: TrainData, validation: TrainData, progre
   if (m.kind === 'forest') {
     const { kind: _kind, ...params } = m;
     return ensemble(trainForest(train, { ...params, seed: c.seed }, report));
+  }
+  if (m.kind === 'mlp') {
+    const { kind: _kind, ...params } = m;
+    const model = trainMlp(train, { ...params, seed: c.seed }, validation, report);
+    return { predict: (x) => predictMlp(model, x), part: (out) => mlpPart(model, out), trees: 0, importance: new Float64Array(train.x.length) };
   }
   if (m.kind === 'knn') {
     if (train.y.some((v) => v !== 0 && v !== 1)) throw new ApiError('invalid_argument', `label ${c.label} is not 0/1; kNN retrieval reports the share of positive outcomes`, 'label');

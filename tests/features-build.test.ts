@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Services } from '../core/node/services';
 import type { FeatureBuildResult } from '../core/node/features/silver-build';
-import { backfill, call, openServices, tempDir } from './helpers';
+import { backfill, call, openServices, runJob, tempDir } from './helpers';
 
 const SET = `name: small
 timeframe: 15m
@@ -31,13 +31,7 @@ describe('feature-set builds into silver', () => {
     expect(files.length).toBeGreaterThan(0);
     for (const f of files) expect(fs.readFileSync(path.join(homes[1]!, 'lake', rel, f)).equals(fs.readFileSync(path.join(homes[0]!, 'lake', rel, f))), f).toBe(true);
   };
-  const build = async (s: Services, extra: Record<string, unknown> = {}): Promise<FeatureBuildResult> => {
-    const { jobId } = await call(s, 'jobs.start', { kind: 'features', set: 'small', ...extra });
-    await s.idle();
-    const job = await call(s, 'jobs.get', { jobId });
-    if (job.status !== 'succeeded') throw new Error(job.error ?? job.status);
-    return job.result as FeatureBuildResult;
-  };
+  const build = (s: Services, extra: { force?: boolean } = {}): Promise<FeatureBuildResult> => runJob<FeatureBuildResult>(s, { kind: 'features', set: 'small', ...extra });
 
   beforeAll(async () => {
     a = await openServices(homes[0]!);

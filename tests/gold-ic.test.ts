@@ -2,22 +2,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ArgOf } from '../core/common/api';
 import type { Services } from '../core/node/services';
 import type { FeatureBuildResult } from '../core/node/features/silver-build';
 import type { IcReport, PromoteResult } from '../core/node/features/analysis';
-import { backfill, call, openServices, tempDir } from './helpers';
+import { backfill, call, openServices, runJob, tempDir } from './helpers';
 
 describe('gold datasets and IC analysis', () => {
   const home = tempDir('qd-gold-');
   let s: Services;
   let build: FeatureBuildResult;
-  const job = async <T>(arg: Parameters<Services['handlers']['jobs.start']>[0]): Promise<T> => {
-    const { jobId } = await call(s, 'jobs.start', arg);
-    await s.idle();
-    const j = await call(s, 'jobs.get', { jobId });
-    if (j.status !== 'succeeded') throw new Error(j.error ?? j.status);
-    return j.result as T;
-  };
+  const job = <T>(arg: ArgOf<'jobs.start'>): Promise<T> => runJob<T>(s, arg);
 
   beforeAll(async () => {
     s = await openServices(home);

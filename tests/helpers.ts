@@ -41,3 +41,12 @@ export function sharedData(...parts: string[]): string {
   if (!fs.existsSync(dir)) throw new Error(`shared test data not found at ${dir}; check out ../shared beside the repo or set QUANTDESK_SHARED_DATA`);
   return path.join(dir, ...parts);
 }
+
+/** Starts a job, waits for the services to go idle, and returns its result; a job that did not succeed throws its error. */
+export async function runJob<T>(s: Services, arg: ArgOf<'jobs.start'>): Promise<T> {
+  const { jobId } = await call(s, 'jobs.start', arg);
+  await s.idle();
+  const j = await call(s, 'jobs.get', { jobId });
+  if (j.status !== 'succeeded') throw new Error(j.error ?? j.status);
+  return j.result as T;
+}

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ArgOf } from '../core/common/api';
 import type { Services } from '../core/node/services';
 import type { TrainResult } from '../core/node/models/train';
-import { backfill, call, openServices, paths, tempDir } from './helpers';
+import { backfill, call, openServices, paths, runJob, tempDir } from './helpers';
 
 const BIN = path.join(paths.root, 'bin', 'quantdesk.mjs');
 const qd = (args: string[]) => {
@@ -25,13 +25,7 @@ const CONFIG = {
 describe('training, the model registry and prediction', () => {
   const home = tempDir('qd-models-');
   let s: Services;
-  const job = async <T>(arg: ArgOf<'jobs.start'>): Promise<T> => {
-    const { jobId } = await call(s, 'jobs.start', arg);
-    await s.idle();
-    const j = await call(s, 'jobs.get', { jobId });
-    if (j.status !== 'succeeded') throw new Error(j.error ?? j.status);
-    return j.result as T;
-  };
+  const job = <T>(arg: ArgOf<'jobs.start'>): Promise<T> => runJob<T>(s, arg);
 
   beforeAll(async () => {
     s = await openServices(home);

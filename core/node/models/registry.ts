@@ -2,27 +2,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createHash, randomUUID } from 'node:crypto';
 import { ApiError } from '../../common/errors';
+import type { ModelInfo } from '../../common/types';
 import { compileScore, FormulaError } from '../../common/models/leaderboard';
 import type { Catalog } from '../catalog';
 import type { HomeLayout } from '../home';
 
 /** A registered model version as lists show it. */
-export interface ModelRow {
-  id: string;
-  version: number;
-  kind: string;
-  objective: string;
-  symbols: string[];
-  timeframe: string | null;
-  featureSet: string | null;
-  specHash: string | null;
-  label: string | null;
-  features: string[];
-  metrics: Record<string, Record<string, number>>;
-  sha256: string;
-  stage: string;
-  createdAt: number;
-}
+export type ModelRow = ModelInfo;
 
 interface Raw {
   id: string;

@@ -22,6 +22,19 @@ const METRICS: [string, string][] = [
   ['rmse', 'RMSE'],
 ];
 const COLORS = ['#4a90e2', '#f5a623'];
+/** Header cells naming each model in its colour. */
+function ModelHeads({ cards, label }: { cards: Card[]; label?: string }) {
+  return (
+    <>
+      {cards.map((c, i) => (
+        <th key={i} style={{ color: COLORS[i] }}>
+          {label ?? `${c.id}@${c.version}`}
+        </th>
+      ))}
+    </>
+  );
+}
+
 const num = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(4));
 
 /** Two model versions side by side: test metrics, feature importance, ROC curves and calibration. */
@@ -53,11 +66,7 @@ export function ModelCompare({ refs }: { refs: string[] }) {
           <thead>
             <tr>
               <th>test metric</th>
-              {cards.map((c, i) => (
-                <th key={i} style={{ color: COLORS[i] }}>
-                  {c.id}@{c.version}
-                </th>
-              ))}
+              <ModelHeads cards={cards} />
             </tr>
           </thead>
           <tbody>
@@ -81,11 +90,7 @@ export function ModelCompare({ refs }: { refs: string[] }) {
           <thead>
             <tr>
               <th>feature importance (share)</th>
-              {cards.map((c, i) => (
-                <th key={i} style={{ color: COLORS[i] }}>
-                  {c.id}@{c.version}
-                </th>
-              ))}
+              <ModelHeads cards={cards} />
             </tr>
           </thead>
           <tbody>
@@ -105,11 +110,7 @@ export function ModelCompare({ refs }: { refs: string[] }) {
           <thead>
             <tr>
               <th>calibration bin</th>
-              {cards.map((_c, i) => (
-                <th key={i} style={{ color: COLORS[i] }}>
-                  predicted → observed
-                </th>
-              ))}
+              <ModelHeads cards={cards} label="predicted → observed" />
             </tr>
           </thead>
           <tbody>

@@ -239,6 +239,25 @@ export const trainConfigSchema = z
       })
       .strict()
       .optional(),
+    /**
+     * Hyperparameter search (TPE with median pruning) over walk-forward folds; every trial is stored
+     * and a rerun of the same configuration resumes it. The best parameters train the final model.
+     */
+    search: z
+      .object({
+        trials: z.number().int().min(1).max(500).default(20),
+        metric: z.enum(['auc', 'logLoss', 'balancedAccuracy', 'precisionAtTop10', 'rmse', 'r2', 'ic']).optional(),
+        space: z.record(
+          z.string(),
+          z
+            .object({ low: z.number(), high: z.number(), log: z.boolean().optional(), int: z.boolean().optional() })
+            .strict()
+            .refine((r) => r.low < r.high, 'low must be below high')
+            .refine((r) => !r.log || r.low > 0, 'a log range needs low > 0'),
+        ),
+      })
+      .strict()
+      .optional(),
     /** Walk-forward validation before the test period, reported per fold. */
     validation: z
       .object({
@@ -252,7 +271,9 @@ export const trainConfigSchema = z
     seed: z.number().int().default(1),
   })
   .strict()
-  .refine((c) => !c.blendKnn || (c.model.objective === 'binary' && c.model.kind !== 'knn'), { message: 'blendKnn applies to classifiers (objective binary) other than kNN itself', path: ['blendKnn'] });
+  .refine((c) => !c.blendKnn || (c.model.objective === 'binary' && c.model.kind !== 'knn'), { message: 'blendKnn applies to classifiers (objective binary) other than kNN itself', path: ['blendKnn'] })
+  .refine((c) => !c.search || c.validation, { message: 'a search scores trials on walk-forward folds: add validation: { folds: N }', path: ['search'] })
+  .refine((c) => !c.search || Object.keys(c.search.space).every((k) => typeof (c.model as Record<string, unknown>)[k] === 'number'), { message: 'search.space names a parameter the model does not have (or one that is not a number)', path: ['search', 'space'] });
 export type TrainConfig = z.output<typeof trainConfigSchema>;
 
 /** Trains a model from a configuration. */

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { createHash } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { ApiError } from '../../common/errors';
 import { predictGbdt, trainGbdt, type GbdtModel, type TrainData } from '../../common/models/gbdt';
@@ -11,6 +12,7 @@ import type { TrainConfig } from '../../common/schemas';
 import type { Catalog } from '../catalog';
 import type { HomeLayout } from '../home';
 import { readFloat64Columns, sqlString } from '../lake/duck-columns';
+import { proposeTpe, shouldPrune } from '../../common/models/tpe';
 import { readBuild } from '../features/analysis';
 import { featureSetDirs, loadFeatureSet } from '../features/feature-sets';
 import { assembleModel, blendToOnnx, knnPart, linearPart, mlpPart, treesPart, type GraphPart, type ModelMeta } from './export-onnx';
@@ -39,6 +41,8 @@ export interface TrainResult {
   walkForward?: WalkForwardFold[];
   /** The probability threshold chosen on validation and its metrics on both folds, when configured. */
   threshold?: { objective: string; value: number; validation: ClassifierMetrics; test: ClassifierMetrics };
+  /** The hyperparameter search the final parameters came from, when configured. */
+  search?: SearchSummary;
 }
 
 type Ctx = { home: HomeLayout; catalog: Catalog; con: DuckDBConnection };
@@ -124,7 +128,7 @@ export interface WalkForwardFold {
  * fold k trains on the blocks before block k (all of them when expanding, the last `rollingBlocks`
  * when rolling) and validates on block k, with rows purged at each boundary.
  */
-function walkForwardFolds(per: SymbolRows[], nf: number, c: TrainConfig, allT: Float64Array, cutTest: number): WalkForwardFold[] {
+function walkForwardFolds(per: SymbolRows[], nf: number, c: TrainConfig, allT: Float64Array, cutTest: number, onFold?: (done: WalkForwardFold[]) => boolean): WalkForwardFold[] {
   const v = c.validation!;
   const before = allT.filter((t) => t < cutTest);
   const edges = Array.from({ length: v.folds + 2 }, (_, k) => (k === v.folds + 1 ? cutTest : before[Math.floor((k * before.length) / (v.folds + 1))]!));
@@ -136,8 +140,70 @@ function walkForwardFolds(per: SymbolRows[], nf: number, c: TrainConfig, allT: F
     const f = fit({ ...c, model: c.model.kind === 'gbdt' ? { ...c.model, earlyStoppingRounds: 0 } : c.model }, train!, valid!, () => undefined, () => false);
     const p = f.predict(valid!.x);
     out.push({ fold: k, from: new Date(edges[k]!).toISOString(), to: new Date(edges[k + 1]!).toISOString(), trainRows: train!.y.length, validationRows: valid!.y.length, metrics: c.model.objective === 'binary' ? classifierMetrics(p, valid!.y) : regressorMetrics(p, valid!.y) });
+    if (onFold && !onFold(out)) break;
   }
   return out;
+}
+
+/** Outcome of a hyperparameter search. */
+export interface SearchSummary {
+  id: string;
+  metric: string;
+  trials: number;
+  /** Trials run by this call (the rest were stored by earlier runs). */
+  newTrials: number;
+  pruned: number;
+  best: { trial: number; params: Record<string, number>; score: number };
+}
+
+const LOWER_IS_BETTER = new Set(['logLoss', 'rmse', 'brier']);
+
+/**
+ * TPE search over the walk-forward folds: each trial's parameters come from the sampler, its folds
+ * run one by one and stop early when the median pruner says so, and it is stored in the catalog as
+ * soon as it ends. A rerun of the same configuration continues from the stored trials.
+ */
+function runSearch(ctx: Ctx, per: SymbolRows[], nf: number, c: TrainConfig, allT: Float64Array, cutTest: number, progress: (done: number, total: number) => void, cancelled: () => boolean): SearchSummary {
+  const search = c.search!;
+  const metric = search.metric ?? (c.model.objective === 'binary' ? 'auc' : 'rmse');
+  const sign = LOWER_IS_BETTER.has(metric) ? -1 : 1;
+  const id = `${c.name}:${createHash('sha256').update(JSON.stringify({ ...c, search: { ...search, trials: 0 } })).digest('hex').slice(0, 16)}`;
+  const load = () =>
+    (ctx.catalog.db.prepare('SELECT trial, params, fold_scores AS folds, score, state FROM search_trials WHERE search_id = ? ORDER BY trial').all(id) as { trial: number; params: string; folds: string; score: number; state: string }[]).map((r) => ({
+      trial: r.trial,
+      params: JSON.parse(r.params) as Record<string, number>,
+      folds: JSON.parse(r.folds) as number[],
+      score: r.score,
+      state: r.state,
+    }));
+  const insert = ctx.catalog.db.prepare('INSERT INTO search_trials (search_id, trial, params, fold_scores, score, state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  let trials = load();
+  const before = trials.length;
+  for (let t = trials.length; t < search.trials && !cancelled(); t++) {
+    const complete = trials.filter((x) => x.state === 'complete');
+    // Pruned trials count as bad ones: their partial score shapes the sampler's "rest" density.
+    const params = proposeTpe(search.space, trials.map((x) => ({ params: x.params, score: x.score })), t, c.seed);
+    const trialConfig: TrainConfig = { ...c, model: { ...c.model, ...params } as TrainConfig['model'] };
+    let state = 'complete';
+    const folds = walkForwardFolds(per, nf, trialConfig, allT, cutTest, (done) => {
+      const running = (sign * done.reduce((a, f) => a + ((f.metrics as unknown as Record<string, number>)[metric] ?? Number.NaN), 0)) / done.length;
+      const k = done.length;
+      if (k < c.validation!.folds && shouldPrune(running, complete.map((x) => (sign * x.folds.slice(0, k).reduce((a, b) => a + b, 0)) / k))) {
+        state = 'pruned';
+        return false;
+      }
+      return true;
+    });
+    const scores = folds.map((f) => (f.metrics as unknown as Record<string, number>)[metric] ?? Number.NaN);
+    const score = (sign * scores.reduce((a, b) => a + b, 0)) / scores.length;
+    insert.run(id, t, JSON.stringify(params), JSON.stringify(scores), Number.isFinite(score) ? score : -1e300, state, Date.now());
+    trials = load();
+    progress(t + 1, search.trials);
+  }
+  const complete = trials.filter((x) => x.state === 'complete');
+  if (complete.length === 0) throw new ApiError('invalid_argument', `search ${id}: no trial completed; raise search.trials`, 'search');
+  const best = complete.reduce((a, b) => (b.score > a.score ? b : a));
+  return { id, metric, trials: trials.length, newTrials: trials.length - before, pruned: trials.filter((x) => x.state === 'pruned').length, best: { trial: best.trial, params: best.params, score: sign * best.score } };
 }
 
 /** A fitted model of any kind: how it predicts, exports and explains itself. */
@@ -226,6 +292,8 @@ export async function trainModel(ctx: Ctx, resources: string, c: TrainConfig, pr
   if (allT.length < 100) throw new ApiError('invalid_argument', `build ${build.buildId} has only ${allT.length} rows for ${symbols.join(', ')}; train on more data`, 'symbols');
   const cutVal = allT[Math.floor(allT.length * (1 - c.split.validation - c.split.test))]!;
   const cutTest = allT[Math.floor(allT.length * (1 - c.split.test))]!;
+  const search = c.search ? runSearch(ctx, per, features.length, c, allT, cutTest, progress, cancelled) : undefined;
+  if (search) c = { ...c, model: { ...c.model, ...search.best.params } as TrainConfig['model'] };
   const [train, validation, test] = splitByTime(per, features.length, c, (t) => (t < cutVal ? 0 : t < cutTest ? 1 : 2), 3) as [TrainData, TrainData, TrainData];
   for (const [k, d] of Object.entries({ train, validation, test })) if (d.y.length === 0) throw new ApiError('invalid_argument', `the ${k} fold is empty; use more data or other split fractions`, 'split');
   const walkForward = c.validation ? walkForwardFolds(per, features.length, c, allT, cutTest) : undefined;
@@ -275,7 +343,8 @@ export async function trainModel(ctx: Ctx, resources: string, c: TrainConfig, pr
     ...(threshold ? { threshold } : {}),
     ...(calibration ? { calibration } : {}),
     ...(roc ? { roc } : {}),
+    ...(search ? { search } : {}),
   };
   registerModel(ctx.catalog, ctx.home, { id: c.name, version, kind: c.model.kind, objective: c.model.objective, onnx, card, symbols, timeframe: set.timeframe, featureSet: set.name, specHash: set.hash, label: c.label, features, trainFrom, trainTo: cutVal, params: card.params, metrics });
-  return { id: c.name, version, features, trees: fitted.trees, rows, metrics, ...(walkForward ? { walkForward } : {}), ...(threshold ? { threshold } : {}) };
+  return { id: c.name, version, features, trees: fitted.trees, rows, metrics, ...(walkForward ? { walkForward } : {}), ...(threshold ? { threshold } : {}), ...(search ? { search } : {}) };
 }

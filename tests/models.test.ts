@@ -44,6 +44,7 @@ describe('training, the model registry and prediction', () => {
     expect(test.auc).toBeGreaterThan(0.3);
     expect(test.auc).toBeLessThan(1);
     const dir = path.join(home, 'models', 'es-dir', '1');
+    expect(fs.existsSync(path.join(dir, 'model.tensor.onnx'))).toBe(true);
     const card = JSON.parse(fs.readFileSync(path.join(dir, 'card.json'), 'utf8'));
     expect(card).toMatchObject({ id: 'es-dir', version: 1, kind: 'gbdt', featureSet: 'm', label: 'label_b1', symbols: ['ES'], rows: r.rows });
     const list = await call(s, 'models.list', {});

@@ -5,7 +5,10 @@ import { predictGbdt, rng, trainGbdt } from '../../common/models/gbdt';
 import { predictLinear, trainLogistic, trainRidge } from '../../common/models/linear';
 import { buildKnn, predictKnn } from '../../common/models/knn';
 import { trainMlp, predictMlp } from '../../common/models/mlp';
-import { assembleModel, blendToOnnx, gbdtToOnnx, knnToOnnx, linearToOnnx, mlpPart, treesPart } from './export-onnx';
+import fs from 'node:fs';
+import path from 'node:path';
+import { readXgboostJson } from './import-xgboost';
+import { assembleModel, blendToOnnx, gbdtToOnnx, gbdtToTensorOnnx, knnToOnnx, linearToOnnx, mlpPart, treesPart } from './export-onnx';
 
 function data(n: number, seed: number) {
   const r = rng(seed);
@@ -120,4 +123,22 @@ describe('gradient-boosted trees exported to ONNX', () => {
       await session.release();
     });
   }
+
+  it('exports tree ensembles as dense tensors (standard operators only) equal to the app and to the ai.onnx.ml export', async () => {
+    const train = data(3000, 12);
+    const test = data(700, 13);
+    const meta = { features: ['a', 'b', 'c', 'd'], specHash: 'h', modelCard: 't@1' };
+    const xgb = readXgboostJson(fs.readFileSync(path.resolve(__dirname, '../../../tests/fixtures/models/xgb-binary.json'), 'utf8'), 'xgb-binary.json');
+    for (const model of [trainGbdt(train, { nTrees: 30, maxDepth: 5, seed: 5 }), trainForest(train, { nTrees: 15, maxDepth: 6, seed: 5 }), trainGbdt({ x: train.x, y: Float64Array.from(train.x[0]!, (v) => v * 3) }, { objective: 'regression', nTrees: 10, maxDepth: 4 }), xgb.model]) {
+      const bytes = gbdtToTensorOnnx(model, meta);
+      expect(Buffer.from(bytes).includes('TreeEnsemble')).toBe(false);
+      const session = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'] });
+      const got = (await session.run({ x: new ort.Tensor('float32', rows(test.x), [700, 4]) }))[session.outputNames[0]!]!.data as Float32Array;
+      const mine = predictGbdt(model, test.x);
+      let worst = 0;
+      for (let i = 0; i < 700; i++) worst = Math.max(worst, Math.abs(got[i]! - mine[i]!) / Math.max(1, Math.abs(mine[i]!)));
+      expect(worst).toBeLessThanOrEqual(1e-5);
+      await session.release();
+    }
+  });
 });

@@ -208,3 +208,100 @@ export function mlpPart(model: MlpModel, out: string): GraphPart {
   });
   return { initializers, nodes };
 }
+
+/**
+ * A tree ensemble as dense tensors and standard operators (the GEMM strategy of Microsoft's
+ * Hummingbird), so GPU providers without the ai.onnx.ml tree operator can run it:
+ * - every split gathers its feature and compares it with its threshold (missing counts as "left");
+ * - per tree, those decisions times a path matrix C (+1 where a leaf lies left of a split, −1 right)
+ *   equal the leaf's count of left turns D only for the leaf the row reaches;
+ * - that one-hot leaf picks its value; the trees' values add up onto the base score.
+ * Trees are padded to the largest one: padded splits never matter (their C rows are 0) and padded
+ * leaves never match (their D is −1).
+ */
+export function treesTensorPart(model: GbdtModel, out: string): GraphPart {
+  const c = (name: string): string => `${out}_${name}`;
+  const paths = model.trees.map((t) => {
+    const internal: number[] = [];
+    const leaves: number[] = [];
+    for (let n = 0; n < t.feature.length; n++) (t.feature[n]! >= 0 ? internal : leaves).push(n);
+    return { t, internal, leaves };
+  });
+  const nt = model.trees.length;
+  const maxI = Math.max(1, ...paths.map((p) => p.internal.length));
+  const maxL = Math.max(1, ...paths.map((p) => p.leaves.length));
+  const featureIds = new BigInt64Array(nt * maxI);
+  const thresholds = new Float32Array(nt * maxI).fill(Number.POSITIVE_INFINITY);
+  const pathC = new Float32Array(nt * maxI * maxL);
+  const turnsD = new Float32Array(nt * maxL).fill(-1);
+  const values = new Float32Array(nt * maxL);
+  const missingLeft = new Float32Array(nt * maxI).fill(1);
+  paths.forEach(({ t, internal, leaves }, ti) => {
+    const slot = new Map(internal.map((n, k) => [n, k]));
+    internal.forEach((n, k) => {
+      featureIds[ti * maxI + k] = BigInt(t.feature[n]!);
+      thresholds[ti * maxI + k] = t.threshold[n]!;
+      missingLeft[ti * maxI + k] = t.missingLeft === undefined || t.missingLeft[n] === 1 ? 1 : 0;
+    });
+    // Walk from the root: each leaf's path is the splits above it and the side taken at each.
+    const walk = (n: number, trail: [number, 1 | -1][]): void => {
+      if (t.feature[n]! < 0) {
+        const li = leaves.indexOf(n);
+        let lefts = 0;
+        for (const [split, side] of trail) {
+          pathC[ti * maxI * maxL + split * maxL + li] = side;
+          if (side === 1) lefts++;
+        }
+        turnsD[ti * maxL + li] = lefts;
+        values[ti * maxL + li] = t.value[n]!;
+        return;
+      }
+      const k = slot.get(n)!;
+      walk(t.left[n]!, [...trail, [k, 1]]);
+      walk(t.right[n]!, [...trail, [k, -1]]);
+    };
+    walk(0, []);
+  });
+  const i64 = (...v: number[]): BigInt64Array => BigInt64Array.from(v.map(BigInt));
+  const logistic = model.link === 'logistic';
+  return {
+    initializers: [
+      { name: c('feature_ids'), dims: [nt * maxI], data: featureIds },
+      { name: c('thresholds'), dims: [nt * maxI], data: thresholds },
+      { name: c('missing_left'), dims: [nt * maxI], data: missingLeft },
+      { name: c('path'), dims: [nt, maxI, maxL], data: pathC },
+      { name: c('turns'), dims: [nt, 1, maxL], data: turnsD },
+      { name: c('values'), dims: [nt, 1, maxL], data: values },
+      { name: c('base'), dims: [1], data: new Float32Array([model.base]) },
+      { name: c('shape3'), dims: [3], data: i64(0, nt, maxI) },
+      { name: c('perm_axes'), dims: [1], data: i64(2) },
+      { name: c('tree_axes'), dims: [1], data: i64(0) },
+      { name: c('shape2'), dims: [2], data: i64(-1, 1) },
+    ],
+    nodes: [
+      { op: 'Gather', inputs: ['x', c('feature_ids')], outputs: [c('g')], attrs: { axis: 1 } },
+      { op: 'Less', inputs: [c('g'), c('thresholds')], outputs: [c('lt')] },
+      { op: 'Cast', inputs: [c('lt')], outputs: [c('ltf')], attrs: { to: 1 } },
+      // Missing values take the side their split sends them: left (1) or right (0).
+      { op: 'IsNaN', inputs: [c('g')], outputs: [c('nan')] },
+      { op: 'Where', inputs: [c('nan'), c('missing_left'), c('ltf')], outputs: [c('go_left')] },
+      { op: 'Reshape', inputs: [c('go_left'), c('shape3')], outputs: [c('per_tree')] },
+      { op: 'Transpose', inputs: [c('per_tree')], outputs: [c('tree_major')], attrs: { perm: { ints: [1, 0, 2] } } },
+      { op: 'MatMul', inputs: [c('tree_major'), c('path')], outputs: [c('s')] },
+      { op: 'Equal', inputs: [c('s'), c('turns')], outputs: [c('hit')] },
+      { op: 'Cast', inputs: [c('hit')], outputs: [c('hitf')], attrs: { to: 1 } },
+      { op: 'Mul', inputs: [c('hitf'), c('values')], outputs: [c('picked')] },
+      { op: 'ReduceSum', inputs: [c('picked'), c('perm_axes')], outputs: [c('per_tree_value')], attrs: { keepdims: 0 } },
+      { op: 'ReduceSum', inputs: [c('per_tree_value'), c('tree_axes')], outputs: [c('sum')], attrs: { keepdims: 0 } },
+      { op: 'Reshape', inputs: [c('sum'), c('shape2')], outputs: [c('col')] },
+      { op: 'Add', inputs: [c('col'), c('base')], outputs: [logistic ? c('raw') : out] },
+      ...(logistic ? [{ op: 'Sigmoid', inputs: [c('raw')], outputs: [out] }] : []),
+    ],
+  };
+}
+
+/** The tensorised tree export as a whole model (standard operators only). */
+export function gbdtToTensorOnnx(model: GbdtModel, meta: ModelMeta): Uint8Array {
+  const out = model.objective === 'binary' ? 'p' : 'yhat';
+  return assemble([treesTensorPart(model, out)], model.nFeatures, out, meta, model.objective, 'quantdesk-trees-tensor');
+}

@@ -44,9 +44,10 @@ export async function openSession(model: Uint8Array, provider: Provider | 'auto'
 
 /**
  * Runs a model over a CSV whose columns are named as the model's features (extra columns are kept,
- * order does not matter) and writes the input plus `p` (classifiers) or `yhat` (regressors).
+ * order does not matter) and writes the input plus `p` (classifiers) or `yhat` (regressors). On a GPU
+ * provider a tree ensemble runs as its tensorised export (`tensorFile`).
  */
-export async function predictCsv(o: { modelFile: string; features: string[]; objective: string; input: string; out: string; provider: Provider | 'auto' }): Promise<{ rows: number; provider: Provider; fallback?: string; out: string }> {
+export async function predictCsv(o: { modelFile: string; tensorFile?: string; features: string[]; objective: string; input: string; out: string; provider: Provider | 'auto' }): Promise<{ rows: number; provider: Provider; fallback?: string; out: string }> {
   let text: string;
   try {
     text = fs.readFileSync(o.input, 'utf8');
@@ -72,7 +73,12 @@ export async function predictCsv(o: { modelFile: string; features: string[]; obj
       x[r * at.length + j] = v;
     });
   }
-  const s = await openSession(fs.readFileSync(o.modelFile), o.provider);
+  let s = await openSession(fs.readFileSync(o.modelFile), o.provider);
+  // A GPU provider gets the tree ensemble's standard-operator export, which it can run itself.
+  if (s.provider !== 'cpu' && o.tensorFile) {
+    await s.session.release();
+    s = await openSession(fs.readFileSync(o.tensorFile), s.provider);
+  }
   try {
     const out = await s.session.run({ [s.session.inputNames[0]!]: new ort.Tensor('float32', x, [n, at.length]) });
     const y = out[s.session.outputNames[0]!]!.data as Float32Array;

@@ -166,6 +166,8 @@ export interface NewModel {
   kind: string;
   objective: string;
   onnx: Uint8Array;
+  /** The same model with standard operators only (tree ensembles), for GPU providers. */
+  tensorOnnx?: Uint8Array;
   /** The model card (sha256 is added). */
   card: Record<string, unknown>;
   symbols: string[];
@@ -181,7 +183,8 @@ export interface NewModel {
 }
 
 /**
- * Registers a model version: `models/<id>/<version>/` (model.onnx + card.json) is written under _tmp
+ * Registers a model version: `models/<id>/<version>/` (model.onnx, model.tensor.onnx for tree
+ * ensembles, card.json) is written under _tmp
  * and renamed into place whole, then cataloged as a candidate. Returns the artifact's sha256.
  */
 export function registerModel(catalog: Catalog, home: HomeLayout, m: NewModel): string {
@@ -189,6 +192,7 @@ export function registerModel(catalog: Catalog, home: HomeLayout, m: NewModel): 
   const staged = path.join(home.tmp, `model-${randomUUID()}`);
   fs.mkdirSync(staged);
   fs.writeFileSync(path.join(staged, 'model.onnx'), m.onnx);
+  if (m.tensorOnnx) fs.writeFileSync(path.join(staged, 'model.tensor.onnx'), m.tensorOnnx);
   fs.writeFileSync(path.join(staged, 'card.json'), `${JSON.stringify({ ...m.card, sha256 }, null, 2)}\n`);
   const dest = path.join(home.models, m.id, String(m.version));
   fs.mkdirSync(path.dirname(dest), { recursive: true });

@@ -15,7 +15,7 @@ import { readFloat64Columns, sqlString } from '../lake/duck-columns';
 import { proposeTpe, shouldPrune } from '../../common/models/tpe';
 import { readBuild } from '../features/analysis';
 import { featureSetDirs, loadFeatureSet } from '../features/feature-sets';
-import { assembleModel, blendToOnnx, knnPart, linearPart, mlpPart, treesPart, type GraphPart, type ModelMeta } from './export-onnx';
+import { assembleModel, blendToOnnx, knnPart, linearPart, mlpPart, treesPart, treesTensorPart, type GraphPart, type ModelMeta } from './export-onnx';
 import { registerModel } from './registry';
 
 /** Regression metrics. */
@@ -211,6 +211,8 @@ interface Fitted {
   predict(x: Float64Array[]): Float64Array;
   /** The graph part writing the prediction to `out` from `x`. */
   part(out: string): GraphPart;
+  /** For tree ensembles, the same part with standard operators only (for GPU providers). */
+  tensorPart?: (out: string) => GraphPart;
   /** Trees in the ensemble (0 for other models). */
   trees: number;
   /** Importance per feature: total split gain for trees, |coefficient| × feature deviation for linear models, 0 for kNN and the MLP. */
@@ -223,7 +225,7 @@ function fitBase(c: TrainConfig, train: TrainData, validation: TrainData, progre
     progress(done, total);
     return !cancelled();
   };
-  const ensemble = (model: GbdtModel): Fitted => ({ predict: (x) => predictGbdt(model, x), part: (out) => treesPart(model, out), trees: model.trees.length, importance: model.importance });
+  const ensemble = (model: GbdtModel): Fitted => ({ predict: (x) => predictGbdt(model, x), part: (out) => treesPart(model, out), tensorPart: (out) => treesTensorPart(model, out), trees: model.trees.length, importance: model.importance });
   if (m.kind === 'gbdt') {
     const { kind: _kind, ...params } = m;
     return ensemble(trainGbdt(train, { ...params, seed: c.seed }, validation, report));
@@ -254,12 +256,13 @@ function fitBase(c: TrainConfig, train: TrainData, validation: TrainData, progre
 }
 
 /** Fits the configured model and, when asked, blends it with kNN retrieval: p = (1 − w) p_model + w p_knn. */
-function fit(c: TrainConfig, train: TrainData, validation: TrainData, progress: (done: number, total: number) => void, cancelled: () => boolean): Fitted & { onnx(meta: ModelMeta): Uint8Array } {
+function fit(c: TrainConfig, train: TrainData, validation: TrainData, progress: (done: number, total: number) => void, cancelled: () => boolean): Fitted & { onnx(meta: ModelMeta): Uint8Array; tensorOnnx?: (meta: ModelMeta) => Uint8Array } {
   const base = fitBase(c, train, validation, progress, cancelled);
   const nf = train.x.length;
   const out = c.model.objective === 'binary' ? 'p' : 'yhat';
   const b = c.blendKnn;
-  if (!b) return { ...base, onnx: (meta) => assembleModel([base.part(out)], nf, out, meta, c.model.objective) };
+  const tensor = base.tensorPart;
+  if (!b) return { ...base, onnx: (meta) => assembleModel([base.part(out)], nf, out, meta, c.model.objective), ...(tensor ? { tensorOnnx: (meta: ModelMeta) => assembleModel([tensor(out)], nf, out, meta, c.model.objective) } : {}) };
   if (c.model.objective !== 'binary' || c.model.kind === 'knn') throw new ApiError('invalid_argument', 'blendKnn applies to classifiers other than kNN itself', 'blendKnn');
   const ix = buildKnn(train.x, train.y, b.k, b.maxEvents);
   return {
@@ -345,6 +348,7 @@ export async function trainModel(ctx: Ctx, resources: string, c: TrainConfig, pr
     ...(roc ? { roc } : {}),
     ...(search ? { search } : {}),
   };
-  registerModel(ctx.catalog, ctx.home, { id: c.name, version, kind: c.model.kind, objective: c.model.objective, onnx, card, symbols, timeframe: set.timeframe, featureSet: set.name, specHash: set.hash, label: c.label, features, trainFrom, trainTo: cutVal, params: card.params, metrics });
+  const meta = { features, specHash: set.hash, modelCard: `${c.name}@${version}` };
+  registerModel(ctx.catalog, ctx.home, { id: c.name, version, kind: c.model.kind, objective: c.model.objective, onnx, ...(fitted.tensorOnnx ? { tensorOnnx: fitted.tensorOnnx(meta) } : {}), card, symbols, timeframe: set.timeframe, featureSet: set.name, specHash: set.hash, label: c.label, features, trainFrom, trainTo: cutVal, params: card.params, metrics });
   return { id: c.name, version, features, trees: fitted.trees, rows, metrics, ...(walkForward ? { walkForward } : {}), ...(threshold ? { threshold } : {}), ...(search ? { search } : {}) };
 }

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ArgOf } from '../core/common/api';
 import type { Services } from '../core/node/services';
 import type { TrainResult } from '../core/node/models/train';
+import { ModelRunner } from '../core/node/models/runner';
 import { backfill, call, openServices, paths, runJob, tempDir } from './helpers';
 
 const BIN = path.join(paths.root, 'bin', 'quantdesk.mjs');
@@ -189,6 +190,21 @@ describe('training, the model registry and prediction', () => {
       await expect(call(s, 'models.import', { path: f }), name).rejects.toThrow(re);
     }
     expect(await count()).toBe(before + 1);
+  });
+
+  it('runs registered models through ONNX Runtime in batches and per row, reporting the provider', async () => {
+    const m = await call(s, 'models.get', { model: 'es-dir@1' });
+    const columns = m.features.map((_, f) => Float64Array.from({ length: 64 }, (_, i) => Math.sin(i + f) * 50 + 50));
+    columns[0]![3] = Number.NaN;
+    const r = await call(s, 'models.predict', { model: 'es-dir@1', columns, provider: 'cpu' });
+    expect(r.provider).toBe('cpu');
+    expect(r.values).toHaveLength(64);
+    const runner = await ModelRunner.open(s.home, 'es-dir', 1, m.features.length, 'cpu');
+    for (const i of [0, 3, 63]) expect(await runner.predictRow(columns.map((c) => c[i]!))).toBeCloseTo(r.values[i]!, 6);
+    await runner.close();
+    const auto = await call(s, 'models.predict', { model: 'es-dir@1', columns });
+    expect(['cuda', 'webgpu', 'cpu']).toContain(auto.provider);
+    await expect(call(s, 'models.predict', { model: 'es-dir@1', columns: columns.slice(1) })).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/reads 6 features/) });
   });
 
   it('refuses configs naming unknown features or labels before anything runs', async () => {

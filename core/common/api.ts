@@ -47,6 +47,13 @@ export const apiSchemas = {
   'models.list': z.object({}).strict(),
   'models.get': z.object({ model: z.string().min(1).max(100) }).strict(),
   'models.promote': z.object({ model: z.string().min(1).max(100) }).strict(),
+  'models.predict': z
+    .object({
+      model: z.string().min(1).max(100),
+      columns: z.array(z.instanceof(Float64Array)).min(1).max(10_000),
+      provider: z.enum(['auto', 'cpu', 'coreml', 'webgpu', 'cuda', 'dml']).optional(),
+    })
+    .strict(),
   'models.import': z
     .object({
       path: z.string().min(1, 'name the model file'),
@@ -137,6 +144,8 @@ export interface QuantApi {
   'models.get': (a: ArgOf<'models.get'>) => Promise<ModelInfo & { card: unknown }>;
   /** Imports a model trained elsewhere (ONNX, or XGBoost JSON converted to ONNX), checked against a feature set when named. */
   'models.import': (a: ArgOf<'models.import'>) => Promise<{ id: string; version: number; kind: string; objective: string; features: string[]; featureOrder?: 'same' | 'by name' }>;
+  /** Runs a model over feature columns (in the model's feature order), returning predictions and the provider that ran. */
+  'models.predict': (a: ArgOf<'models.predict'>) => Promise<{ values: Float32Array; provider: string; fallback: string | null; ms: number }>;
   /** Puts a version (`ID@VERSION`) in production; the one it replaces is archived; models/manifest.json follows. */
   'models.promote': (a: ArgOf<'models.promote'>) => Promise<ModelInfo>;
   /** Puts back the previous production version of a model. */

@@ -30,6 +30,7 @@ import { resolveTraining } from './models/train';
 import { getModel, leaderboard, listModels, parseModelRef, promoteModel, rollbackModel } from './models/registry';
 import { DEFAULT_SCORE } from '../common/models/leaderboard';
 import { importModel } from './models/import-model';
+import { ModelRunner } from './models/runner';
 import { trainConfigSchema } from '../common/schemas';
 import { featureSetHandlers } from './features/set-handlers';
 import { sessionSeries } from './features/silver-build';
@@ -172,6 +173,18 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
         return m;
       },
       'models.promote': async (a) => promoteModel(cat, home, parseModelRef(a.model)),
+      'models.predict': async (a) => {
+        const m = getModel(cat, home, parseModelRef(a.model));
+        if (a.columns.length !== m.features.length) throw new ApiError('invalid_argument', `${m.id}@${m.version} reads ${m.features.length} features (${m.features.join(', ')}); ${a.columns.length} columns were given`, 'columns');
+        const runner = await ModelRunner.open(home, m.id, m.version, m.features.length, a.provider ?? 'auto');
+        try {
+          const t0 = performance.now();
+          const values = await runner.predictBatch(a.columns);
+          return { values, provider: runner.provider, fallback: runner.fallback ?? null, ms: performance.now() - t0 };
+        } finally {
+          await runner.close();
+        }
+      },
       'models.import': async (a) => importModel({ home, catalog: cat }, o.resources, { file: a.path, format: a.format, name: a.name, featureSet: a.featureSet }),
       'models.rollback': async (a) => rollbackModel(cat, home, parseModelRef(a.id).id),
       'models.leaderboard': async (a) => leaderboard(cat, a.formula ?? DEFAULT_SCORE, a.minScore),

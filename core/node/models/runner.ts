@@ -1,0 +1,51 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import type { HomeLayout } from '../home';
+import { openSession, type Provider } from './predict';
+
+/**
+ * A loaded model ready for inference: ONNX Runtime runs it on its own threads, so calls never block
+ * the event loop. Batch calls take feature columns; row calls (paper trading, once per bar) one vector.
+ */
+export class ModelRunner {
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    /** The execution provider that runs this model. */
+    readonly provider: Provider,
+    /** Why a faster provider was not used, when one was not. */
+    readonly fallback: string | undefined,
+    private readonly nf: number,
+  ) {}
+
+  /** Opens `models/<id>/<version>/`, on a GPU provider as the tensorised export when there is one. */
+  static async open(home: HomeLayout, id: string, version: number, nf: number, provider: Provider | 'auto' = 'auto'): Promise<ModelRunner> {
+    const dir = path.join(home.models, id, String(version));
+    let s = await openSession(fs.readFileSync(path.join(dir, 'model.onnx')), provider);
+    const tensor = path.join(dir, 'model.tensor.onnx');
+    if (s.provider !== 'cpu' && fs.existsSync(tensor)) {
+      await s.session.release();
+      s = await openSession(fs.readFileSync(tensor), s.provider);
+    }
+    return new ModelRunner(s.session, s.provider, s.fallback, nf);
+  }
+
+  /** Predictions for feature columns (NaN for missing values), one per row. */
+  async predictBatch(columns: Float64Array[]): Promise<Float32Array> {
+    const n = columns[0]?.length ?? 0;
+    const x = new Float32Array(n * this.nf);
+    for (let i = 0; i < n; i++) for (let f = 0; f < this.nf; f++) x[i * this.nf + f] = columns[f]![i]!;
+    const out = await this.session.run({ [this.session.inputNames[0]!]: new ort.Tensor('float32', x, [n, this.nf]) });
+    return Float32Array.from(out[this.session.outputNames[0]!]!.data as Float32Array);
+  }
+
+  /** The prediction for one feature vector. */
+  async predictRow(values: ArrayLike<number>): Promise<number> {
+    const out = await this.session.run({ [this.session.inputNames[0]!]: new ort.Tensor('float32', Float32Array.from(values), [1, this.nf]) });
+    return (out[this.session.outputNames[0]!]!.data as Float32Array)[0]!;
+  }
+
+  async close(): Promise<void> {
+    await this.session.release();
+  }
+}

@@ -167,6 +167,8 @@ describe('training, the model registry and prediction', () => {
     const x = await call(s, 'models.import', { path: path.join(fixtures, 'xgb-binary.json'), name: 'xgb-dir' });
     expect(x).toMatchObject({ id: 'xgb-dir', version: 1, kind: 'xgboost', objective: 'binary', features: ['ibs', 'rsi_14', 'roc_4', 'atr_14'] });
     expect(x.featureOrder).toBeUndefined();
+    const lgb = await call(s, 'models.import', { path: path.join(fixtures, 'lgb-binary.txt'), name: 'lgb-dir', featureSet: 'm' });
+    expect(lgb).toMatchObject({ kind: 'lightgbm', objective: 'binary', features: ['ibs', 'rsi_14', 'roc_4'], featureOrder: 'same' });
     const count = async () => (await call(s, 'models.list', {})).length;
     const before = await count();
     await expect(call(s, 'models.import', { path: path.join(fixtures, 'xgb-binary.json'), name: 'xgb-m', featureSet: 'm' })).rejects.toThrow(/feature set m lacks atr_14/);
@@ -181,7 +183,7 @@ describe('training, the model registry and prediction', () => {
       ['empty.onnx', '', /empty\.onnx: the file is empty/],
       // One more opset_import (ModelProto field 8): domain com.evil, version 1.
       ['foreign.onnx', Buffer.concat([Buffer.from(bytes), Buffer.from([0x42, 0x0c, 0x0a, 0x08, ...Buffer.from('com.evil'), 0x10, 0x01])]), /operator domain com\.evil/],
-      ['model.txt', 'tree\nversion=v3\n', /LightGBM text models cannot be imported yet/],
+      ['model.txt', 'tree\nversion=v3\n', /model\.txt: objective "" is not supported/],
       ['broken.json', '{"learner":', /broken\.json: not JSON/],
     ];
     for (const [name, content, re] of cases) {

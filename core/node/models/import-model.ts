@@ -8,6 +8,7 @@ import { readBuild } from '../features/analysis';
 import { featureSetDirs, loadFeatureSet } from '../features/feature-sets';
 import { gbdtToOnnx } from './export-onnx';
 import { readXgboostJson } from './import-xgboost';
+import { readLightgbmText } from './import-lightgbm';
 import { inspectOnnx } from './onnx-inspect';
 import { registerModel } from './registry';
 
@@ -55,7 +56,7 @@ async function readOnnx(bytes: Uint8Array, file: string): Promise<{ features: st
 }
 
 /**
- * Imports a model trained elsewhere: ONNX as it is, XGBoost JSON converted to ONNX. Checked against a
+ * Imports a model trained elsewhere: ONNX as it is, XGBoost JSON and LightGBM text converted to ONNX. Checked against a
  * feature set when one is named (every model feature must be a column of its current build). Nothing
  * is registered when any check fails.
  */
@@ -69,7 +70,6 @@ export async function importModel(ctx: { home: HomeLayout; catalog: Catalog }, r
   }
   if (bytes.length === 0) throw bad(`${o.file}: the file is empty`);
   const format = o.format ?? (/\.json$/i.test(file) ? 'xgboost' : /\.txt$/i.test(file) ? 'lightgbm' : 'onnx');
-  if (format === 'lightgbm') throw bad(`${o.file}: LightGBM text models cannot be imported yet; convert it to ONNX (onnxmltools) and import that`);
   const set = o.featureSet ? loadFeatureSet(o.featureSet, featureSetDirs(ctx.home.root, resources)) : undefined;
   let onnx: Uint8Array;
   let features: string[];
@@ -77,8 +77,8 @@ export async function importModel(ctx: { home: HomeLayout; catalog: Catalog }, r
   const id = (o.name ?? path.basename(file).replace(/\..*$/, '')).replace(/[^A-Za-z0-9_-]/g, '-');
   if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(id)) throw new ApiError('invalid_argument', `model name "${id}": use letters, digits, - and _ (--name)`, 'name');
   const version = 1 + ((ctx.catalog.db.prepare('SELECT max(version) AS v FROM models WHERE id = ?').get(id) as { v: number | null }).v ?? 0);
-  if (format === 'xgboost') {
-    const x = readXgboostJson(new TextDecoder().decode(bytes), o.file);
+  if (format === 'xgboost' || format === 'lightgbm') {
+    const x = format === 'xgboost' ? readXgboostJson(new TextDecoder().decode(bytes), o.file) : readLightgbmText(new TextDecoder().decode(bytes), o.file);
     features = x.features;
     objective = x.model.objective;
     onnx = gbdtToOnnx(x.model, { features, specHash: set?.hash ?? '', modelCard: `${id}@${version}` });

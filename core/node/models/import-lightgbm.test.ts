@@ -1,0 +1,50 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import { predictGbdt } from '../../common/models/gbdt';
+import { gbdtToOnnx } from './export-onnx';
+import { readLightgbmText, strictThreshold } from './import-lightgbm';
+
+const FIXTURE = path.resolve(__dirname, '../../../tests/fixtures/models/lgb-binary.txt');
+
+describe('LightGBM text models', () => {
+  it('turns x <= t (double) into the equivalent x < t′ for float32 inputs', () => {
+    expect(Math.fround(50) < strictThreshold(50.000000000000007)).toBe(true);
+    expect(Math.fround(-0.25) < strictThreshold(-0.25)).toBe(true);
+    expect(Math.fround(-0.2499) < strictThreshold(-0.25)).toBe(false);
+    // 0.1 is not a float32: its nearest float32 lies above it, so that input goes right, as LightGBM would send it.
+    expect(Math.fround(0.1) < strictThreshold(0.1)).toBe(false);
+    expect(Math.fround(0.0999999) < strictThreshold(0.1)).toBe(true);
+  });
+
+  it('predicts what the trees say by hand, here and through ONNX, for boundaries and missing values', async () => {
+    // The fixture is written by hand from LightGBM's text format (no LightGBM library here):
+    // tree 0 splits rsi_14 <= 50 (NaN left) then ibs <= 0.5 (NaN counts as 0); tree 1 splits roc_4 <= −0.25 (NaN right).
+    const { model, features } = readLightgbmText(fs.readFileSync(FIXTURE, 'utf8'), 'lgb-binary.txt');
+    expect(features).toEqual(['ibs', 'rsi_14', 'roc_4']);
+    const rows = [
+      [0.3, 40, -0.5, -0.4 + 0.2],
+      [0.7, 50, 0, 0.1 - 0.3],
+      [Number.NaN, Number.NaN, Number.NaN, -0.4 - 0.3],
+      [0.5, 80, -0.25, 0.6 + 0.2],
+      [0.5, 10, 1, -0.4 - 0.3],
+    ];
+    const x = [0, 1, 2].map((j) => Float64Array.from(rows, (r) => r[j]!));
+    const want = rows.map((r) => 1 / (1 + Math.exp(-r[3]!)));
+    const mine = predictGbdt(model, x);
+    want.forEach((w, i) => expect(mine[i], `row ${i}`).toBeCloseTo(w, 12));
+    const session = await ort.InferenceSession.create(gbdtToOnnx(model, { features, specHash: '', modelCard: 'lgb@1' }));
+    const got = (await session.run({ x: new ort.Tensor('float32', Float32Array.from(rows.flatMap((r) => r.slice(0, 3))), [5, 3]) })).p!.data as Float32Array;
+    want.forEach((w, i) => expect(Math.abs(got[i]! - w), `onnx row ${i}`).toBeLessThanOrEqual(1e-6));
+    await session.release();
+  });
+
+  it('refuses what it cannot import, naming the file and what to do', () => {
+    const text = fs.readFileSync(FIXTURE, 'utf8');
+    expect(() => readLightgbmText('hello', 'm.txt')).toThrow(/m\.txt: not a LightGBM text model/);
+    expect(() => readLightgbmText(text.replace('objective=binary sigmoid:1', 'objective=multiclass num_class:3'), 'm.txt')).toThrow(/objective "multiclass num_class:3" is not supported/);
+    expect(() => readLightgbmText(text.replace('decision_type=10 2', 'decision_type=1 2'), 'm.txt')).toThrow(/categorical split/);
+    expect(() => readLightgbmText(text.replace('decision_type=10 2', 'decision_type=4 2'), 'm.txt')).toThrow(/zero_as_missing/);
+  });
+});

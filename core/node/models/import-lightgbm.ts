@@ -1,0 +1,102 @@
+import { ApiError } from '../../common/errors';
+import type { GbdtModel, Tree } from '../../common/models/gbdt';
+
+const bad = (file: string, why: string): ApiError => new ApiError('invalid_argument', `${file}: ${why}`, 'file');
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/** The smallest float32 strictly above a float32 value. */
+function nextUp32(x: number): number {
+  f32[0] = x;
+  if (x === 0) return 1.401298464324817e-45;
+  u32[0] = x > 0 ? u32[0]! + 1 : u32[0]! - 1;
+  return f32[0]!;
+}
+
+/**
+ * LightGBM sends a value left when x <= threshold (a double); Quantdesk's trees and ONNX compare
+ * float32 inputs with x < threshold. For float32 x, x <= t holds exactly when x < the next float32
+ * above the largest float32 not above t.
+ */
+export function strictThreshold(t: number): number {
+  let down = Math.fround(t);
+  if (down > t) {
+    f32[0] = down;
+    u32[0] = down > 0 ? u32[0]! - 1 : u32[0]! + 1;
+    down = f32[0]!;
+  }
+  return nextUp32(down);
+}
+
+/**
+ * Reads a LightGBM text model (`binary sigmoid:k` or `regression`, numerical splits) into a tree
+ * ensemble. Internal nodes come first in each tree; a negative child −(k+1) is leaf k. decision_type
+ * bit 1 is "default left"; bits 2–3 the missing type (0 none: NaN counts as 0; 2 NaN: NaN goes to the
+ * default side). Leaf values already include the shrinkage.
+ */
+export function readLightgbmText(text: string, file: string): { model: GbdtModel; features: string[] } {
+  const lines = text.split(/\r?\n/);
+  if (lines[0]?.trim() !== 'tree') throw bad(file, 'not a LightGBM text model (it does not start with "tree"); save it with booster.save_model("model.txt")');
+  const header = new Map<string, string>();
+  let at = 1;
+  for (; at < lines.length && !lines[at]!.startsWith('Tree='); at++) {
+    const m = /^([a-z_]+)=(.*)$/.exec(lines[at]!.trim());
+    if (m) header.set(m[1]!, m[2]!);
+  }
+  const objective = header.get('objective') ?? '';
+  const sigmoid = /^binary(?:\s+sigmoid:([\d.]+))?/.exec(objective);
+  if (!sigmoid && !/^regression(\s|$)/.test(objective)) throw bad(file, `objective "${objective}" is not supported; Quantdesk imports binary and regression (L2) models`);
+  if (sigmoid && Number(sigmoid[1] ?? 1) !== 1) throw bad(file, `sigmoid:${sigmoid[1]} is not supported; train with the default sigmoid:1`);
+  if (Number(header.get('num_class') ?? 1) !== 1) throw bad(file, 'multi-class models are not supported');
+  const nf = Number(header.get('max_feature_idx')) + 1;
+  if (!Number.isInteger(nf) || nf < 1) throw bad(file, 'the header has no max_feature_idx');
+  const features = (header.get('feature_names') ?? '').split(' ').filter(Boolean);
+  const trees: Tree[] = [];
+  while (at < lines.length && lines[at]!.startsWith('Tree=')) {
+    const ti = trees.length;
+    const f = new Map<string, string>();
+    for (at++; at < lines.length && lines[at]!.trim() !== '' && !lines[at]!.startsWith('Tree='); at++) {
+      const m = /^([a-z_]+)=(.*)$/.exec(lines[at]!.trim());
+      if (m) f.set(m[1]!, m[2]!);
+    }
+    while (at < lines.length && lines[at]!.trim() === '') at++;
+    const nums = (k: string): number[] => (f.get(k) ?? '').split(' ').filter(Boolean).map(Number);
+    const leaves = Number(f.get('num_leaves'));
+    const leafValue = nums('leaf_value');
+    if (!Number.isInteger(leaves) || leafValue.length !== leaves) throw bad(file, `tree ${ti}: num_leaves and leaf_value do not agree`);
+    if (Number(f.get('num_cat') ?? 0) > 0) throw bad(file, `tree ${ti} has categorical splits, which are not supported`);
+    if (leaves === 1) {
+      trees.push({ feature: Int32Array.from([-1]), threshold: new Float64Array(1), left: Int32Array.from([-1]), right: Int32Array.from([-1]), value: Float64Array.from(leafValue), missingLeft: new Uint8Array(1) });
+      continue;
+    }
+    const inner = leaves - 1;
+    const [split, thr, dec, left, right] = [nums('split_feature'), nums('threshold'), nums('decision_type'), nums('left_child'), nums('right_child')];
+    if ([split, thr, dec, left, right].some((a) => a.length !== inner)) throw bad(file, `tree ${ti}: the split arrays do not have num_leaves − 1 entries`);
+    // Our layout: internal nodes 0..inner−1 as in the file, then leaf k at inner + k.
+    const n = inner + leaves;
+    const t: Tree = { feature: new Int32Array(n).fill(-1), threshold: new Float64Array(n), left: new Int32Array(n).fill(-1), right: new Int32Array(n).fill(-1), value: new Float64Array(n), missingLeft: new Uint8Array(n) };
+    const node = (c: number): number => (c >= 0 ? c : inner + (-c - 1));
+    for (let k = 0; k < inner; k++) {
+      const d = dec[k]!;
+      if (d & 1) throw bad(file, `tree ${ti} node ${k} is a categorical split, which is not supported`);
+      const missing = (d >> 2) & 3;
+      if (missing === 1) throw bad(file, `tree ${ti} node ${k} treats zero as missing (zero_as_missing), which is not supported`);
+      if (split[k]! < 0 || split[k]! >= nf) throw bad(file, `tree ${ti} node ${k} splits on feature ${split[k]}, outside the model's ${nf}`);
+      t.feature[k] = split[k]!;
+      t.threshold[k] = strictThreshold(thr[k]!);
+      t.left[k] = node(left[k]!);
+      t.right[k] = node(right[k]!);
+      // Missing type NaN: NaN goes to the default side; type none: NaN is read as 0.
+      t.missingLeft![k] = missing === 2 ? ((d & 2) !== 0 ? 1 : 0) : 0 <= thr[k]! ? 1 : 0;
+    }
+    for (let k = 0; k < leaves; k++) t.value[inner + k] = leafValue[k]!;
+    trees.push(t);
+  }
+  if (trees.length === 0) throw bad(file, 'the model has no trees');
+  const binary = sigmoid !== null;
+  return {
+    model: { objective: binary ? 'binary' : 'regression', link: binary ? 'logistic' : 'identity', base: 0, trees, nFeatures: nf, importance: new Float64Array(nf), validationLoss: [] },
+    features: features.length === nf ? features : Array.from({ length: nf }, (_, i) => `Column_${i}`),
+  };
+}

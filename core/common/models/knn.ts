@@ -1,3 +1,5 @@
+import { scalerOf } from './moments';
+
 /**
  * kNN retrieval: the k past events most similar to the current feature vector, in the standardised
  * feature space, and the share of them whose outcome was positive ("4 of 5 similar setups rose").
@@ -24,20 +26,7 @@ export function buildKnn(x: Float64Array[], y: Float64Array, k = 5, maxEvents = 
   const from = Math.max(0, total - maxEvents);
   const n = total - from;
   if (n < k) throw new RangeError(`kNN needs at least k = ${k} events, got ${n}`);
-  const mean = new Float64Array(nf);
-  const sd = new Float64Array(nf);
-  for (let f = 0; f < nf; f++) {
-    let s = 0;
-    let c = 0;
-    for (let i = from; i < total; i++) if (!Number.isNaN(x[f]![i]!)) {
-      s += x[f]![i]!;
-      c++;
-    }
-    mean[f] = c ? s / c : 0;
-    let ss = 0;
-    for (let i = from; i < total; i++) if (!Number.isNaN(x[f]![i]!)) ss += (x[f]![i]! - mean[f]!) ** 2;
-    sd[f] = c > 1 && ss > 0 ? Math.sqrt(ss / c) : 1;
-  }
+  const { mean, sd } = scalerOf(x.map((col) => col.subarray(from, total)));
   const events = new Float32Array(n * nf);
   const norms = new Float32Array(n);
   for (let i = 0; i < n; i++) {

@@ -1,3 +1,5 @@
+import { scalerOf } from './moments';
+
 /**
  * Linear models with standardisation built in: L2-regularised logistic regression (Newton / IRLS) and
  * ridge regression (normal equations). Missing inputs are imputed with the training mean. The fitted
@@ -42,21 +44,7 @@ function solveSpd(a: Float64Array, b: Float64Array, n: number): Float64Array {
 function design(x: Float64Array[]): { z: Float64Array; mean: Float64Array; sd: Float64Array; n: number; d: number } {
   const nf = x.length;
   const n = x[0]?.length ?? 0;
-  const mean = new Float64Array(nf);
-  const sd = new Float64Array(nf);
-  x.forEach((col, j) => {
-    let s = 0;
-    let c = 0;
-    for (const v of col) if (!Number.isNaN(v)) {
-      s += v;
-      c++;
-    }
-    const m = c ? s / c : 0;
-    let ss = 0;
-    for (const v of col) if (!Number.isNaN(v)) ss += (v - m) ** 2;
-    mean[j] = m;
-    sd[j] = c > 1 && ss > 0 ? Math.sqrt(ss / c) : 1;
-  });
+  const { mean, sd } = scalerOf(x);
   const d = nf + 1;
   const z = new Float64Array(n * d);
   for (let i = 0; i < n; i++) {

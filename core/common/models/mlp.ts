@@ -1,4 +1,5 @@
 import { rng, type TrainData } from './gbdt';
+import { scalerOf } from './moments';
 
 /**
  * A small multilayer perceptron: standardised inputs (missing → the mean), ReLU hidden layers, a
@@ -27,24 +28,6 @@ export interface MlpParams {
 }
 
 export const MLP_DEFAULTS: MlpParams = { objective: 'binary', hidden: [32], epochs: 50, batchSize: 256, learningRate: 0.001, l2: 1e-4, patience: 5, seed: 1 };
-
-function standardise(x: Float64Array[]): { mean: Float64Array; sd: Float64Array } {
-  const mean = new Float64Array(x.length);
-  const sd = new Float64Array(x.length);
-  x.forEach((col, f) => {
-    let s = 0;
-    let c = 0;
-    for (const v of col) if (!Number.isNaN(v)) {
-      s += v;
-      c++;
-    }
-    mean[f] = c ? s / c : 0;
-    let ss = 0;
-    for (const v of col) if (!Number.isNaN(v)) ss += (v - mean[f]!) ** 2;
-    sd[f] = c > 1 && ss > 0 ? Math.sqrt(ss / c) : 1;
-  });
-  return { mean, sd };
-}
 
 /** Standardised row r of x into z (float32, as the ONNX graph computes it). */
 function inputRow(m: Pick<MlpModel, 'mean' | 'sd'>, x: Float64Array[], r: number, z: Float64Array): void {
@@ -105,7 +88,7 @@ export function trainMlp(train: TrainData, params: Partial<MlpParams> = {}, vali
   const n = train.y.length;
   const random = rng(p.seed);
   const sizes = [nf, ...p.hidden, 1];
-  const { mean, sd } = standardise(train.x);
+  const { mean, sd } = scalerOf(train.x);
   // He initialisation from the seeded generator (Box–Muller).
   const gauss = (): number => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
   const layers = sizes.slice(1).map((outputs, li) => {

@@ -7,6 +7,7 @@ import { predictLinear, trainLogistic, trainRidge } from '../../common/models/li
 import { trainForest } from '../../common/models/forest';
 import { buildKnn, predictKnn } from '../../common/models/knn';
 import { predictMlp, trainMlp } from '../../common/models/mlp';
+import { columnMoments } from '../../common/models/moments';
 import { calibrationTable, chooseThreshold, classifierMetrics, rocCurve, type CalibrationBin, type ClassifierMetrics } from '../../common/models/metrics';
 import type { TrainConfig } from '../../common/schemas';
 import type { Catalog } from '../catalog';
@@ -247,11 +248,7 @@ function fitBase(c: TrainConfig, train: TrainData, validation: TrainData, progre
   }
   const model = m.kind === 'logistic' ? trainLogistic(train.x, train.y, { l2: m.l2 }) : trainRidge(train.x, train.y, { l2: m.l2 });
   progress(1, 1);
-  const sd = train.x.map((col) => {
-    const ok = col.filter((v) => !Number.isNaN(v));
-    const mean = ok.reduce((a, b) => a + b, 0) / Math.max(1, ok.length);
-    return Math.sqrt(ok.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, ok.length));
-  });
+  const sd = train.x.map((col) => columnMoments(col).sd);
   return { predict: (x) => predictLinear(model, x), part: (out) => linearPart(model, out), trees: 0, importance: Float64Array.from(model.coef, (w, j) => Math.abs(w) * sd[j]!) };
 }
 

@@ -6,13 +6,11 @@ import type { Catalog } from '../catalog';
 import type { HomeLayout } from '../home';
 import { BarWriter, monthBounds, type StagedPart } from '../lake/bar-store';
 import { sqlString } from '../lake/duck-columns';
-import { STORED_TIMEFRAME_MS } from '../../common/timeframes';
+import { DAILY_GAP_MS, gcd, intradayTimeframeDividing } from '../../common/timeframes';
 import { detectDelimiter, normaliseColumn, splitCsvLine } from '../../common/csv-preview';
 import { csvColumns, detectFormat, stem, type CsvFormat, type CsvOptions } from './csv-import';
 
 const DAY_MS = 86_400_000;
-/** Spacing at or above which the built-in parser calls bars daily (see inferTimeframe). */
-const DAILY_GAP_MS = 20 * 3_600_000;
 const SAMPLE_LINES = 50;
 const DATETIME = /^\d{4}-\d{2}-\d{2}([ T])\d{2}:\d{2}:\d{2}$/;
 
@@ -81,12 +79,7 @@ function plan(bytes: Uint8Array, file: string, opts: CsvOptions): Plan | null {
  */
 function timeframeOf(residues: number[], rows: number, spanMs: number): string | null {
   if (rows <= spanMs / DAILY_GAP_MS + 1) return null;
-  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
-  const g = residues.reduce(gcd, DAY_MS);
-  const fits = Object.entries(STORED_TIMEFRAME_MS)
-    .filter(([tf, ms]) => tf !== '1d' && g % ms === 0)
-    .sort((a, b) => b[1] - a[1]);
-  return fits[0]?.[0] ?? null;
+  return intradayTimeframeDividing(residues.reduce(gcd, DAY_MS)) ?? null;
 }
 
 /**

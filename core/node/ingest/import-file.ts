@@ -11,7 +11,7 @@ import { parseCsvBars, ImportError, type CsvOptions, type ParsedBars, type Rejec
 import { decodeDbn } from './dbn';
 import { layoutKey, previewCsv } from '../../common/csv-preview';
 import { existingTradeKeys, writeTrades } from '../lake/trade-store';
-import { STORED_TIMEFRAME_MS } from '../../common/timeframes';
+import { DAILY_GAP_MS, gcd, intradayTimeframeDividing, STORED_TIMEFRAME_MS } from '../../common/timeframes';
 import type { IMPORT_FORMATS } from '../../common/schemas';
 
 type ImportFormat = (typeof IMPORT_FORMATS)[number];
@@ -35,19 +35,16 @@ export interface ImportFileResult {
  * between consecutive bars (gaps of a day or more mean daily bars), so missing bars do not mislead.
  */
 export function inferTimeframe(sortedTimes: Float64Array, file: string, symbol: string): string {
-  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
   let g = 0;
   for (let i = 1; i < sortedTimes.length; i++) {
     const d = sortedTimes[i]! - sortedTimes[i - 1]!;
     if (d > 0) g = gcd(d, g);
   }
   if (g === 0) throw new ImportError(`${file}: ${symbol} has a single bar time; its timeframe cannot be inferred`);
-  if (g >= 20 * 3_600_000) return '1d';
-  const fits = Object.entries(STORED_TIMEFRAME_MS)
-    .filter(([tf, ms]) => tf !== '1d' && g % ms === 0)
-    .sort((a, b) => b[1] - a[1]);
-  if (fits[0] === undefined) throw new ImportError(`${file}: ${symbol} bars are ${g / 1000} s apart, finer than any timeframe the lake stores (${Object.keys(STORED_TIMEFRAME_MS).join(', ')})`);
-  return fits[0][0];
+  if (g >= DAILY_GAP_MS) return '1d';
+  const tf = intradayTimeframeDividing(g);
+  if (tf === undefined) throw new ImportError(`${file}: ${symbol} bars are ${g / 1000} s apart, finer than any timeframe the lake stores (${Object.keys(STORED_TIMEFRAME_MS).join(', ')})`);
+  return tf;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { MacdState } from './price-features';
-import { Wilder } from './primitives';
+import { trueRange, Wilder } from './primitives';
 import { FeatureSpecError, splitSpecs } from './registry';
 import type { FeatureSeries } from './types';
 
@@ -91,7 +91,7 @@ const tb: LabelDef = {
       const w = new Wilder(atrN!);
       for (let i = 1; i < n; i++) {
         const pc = s.c[i - 1]!;
-        atr[i] = w.step(Math.max(s.h[i]!, pc) - Math.min(s.l[i]!, pc));
+        atr[i] = w.step(trueRange(s.h[i]!, s.l[i]!, pc));
       }
     }
     for (let i = 0; i + horizon! < n; i++) {

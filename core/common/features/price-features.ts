@@ -1,16 +1,9 @@
 import { defineFeature, fmt, param, type Kernel } from './define';
-import { Ema, History, RollingExtreme, RollingMean, RollingStd, Wilder } from './primitives';
-import type { FeatureDef, FeatureParams, FeatureSeries } from './types';
+import { Ema, History, RollingExtreme, RollingMean, RollingStd, trueRange, Wilder } from './primitives';
+import type { FeatureDef, FeatureParams } from './types';
 
 const n0 = (p: FeatureParams): number => p.nums[0]!;
 const NaN_ = Number.NaN;
-
-/** True range of bar i given the previous close (NaN on the first bar). */
-function trueRange(s: FeatureSeries, i: number, prevClose: number): number {
-  const h = s.h[i]!;
-  const l = s.l[i]!;
-  return (h > prevClose ? h : prevClose) - (l < prevClose ? l : prevClose);
-}
 
 export const ibs = defineFeature({
   name: 'ibs',
@@ -114,7 +107,7 @@ export const tr = defineFeature({
     let prev = NaN_;
     return {
       step(s, i, out) {
-        out[0] = Number.isNaN(prev) ? NaN_ : trueRange(s, i, prev);
+        out[0] = Number.isNaN(prev) ? NaN_ : trueRange(s.h[i]!, s.l[i]!, prev);
         prev = s.c[i]!;
       },
     };
@@ -138,7 +131,7 @@ export const atr = defineFeature({
       step(s, i, out) {
         const h = s.h[i]!;
         const l = s.l[i]!;
-        if (started) out[0] = w.step((h > prev ? h : prev) - (l < prev ? l : prev));
+        if (started) out[0] = w.step(trueRange(h, l, prev));
         else {
           out[0] = NaN_;
           started = true;
@@ -293,7 +286,7 @@ export const adx = defineFeature({
           const down = pl - l;
           const plus = up > down && up > 0 ? up : 0;
           const minus = down > up && down > 0 ? down : 0;
-          const t = trueRange(s, i, pc);
+          const t = trueRange(h, l, pc);
           seen++;
           if (seen <= n) {
             sTr += t;

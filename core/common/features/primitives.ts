@@ -4,6 +4,11 @@
  * agree exactly.
  */
 
+/** True range of a bar: max(high, previous close) − min(low, previous close). */
+export function trueRange(high: number, low: number, prevClose: number): number {
+  return (high > prevClose ? high : prevClose) - (low < prevClose ? low : prevClose);
+}
+
 /** Simple moving average over the last n values (running sum). */
 export class RollingMean {
   private readonly ring: Float64Array;

@@ -1,6 +1,6 @@
 import { defineFeature, fmt, param } from './define';
 import { MacdState } from './price-features';
-import { RollingMean, RollingStd, Wilder } from './primitives';
+import { RollingMean, RollingStd, trueRange, Wilder } from './primitives';
 
 const NaN_ = Number.NaN;
 const OPENING_RANGE_MS = 15 * 60_000;
@@ -82,7 +82,7 @@ export const levels = defineFeature({
           orHigh = Number.isNaN(orHigh) || h > orHigh ? h : orHigh;
           orLow = Number.isNaN(orLow) || l < orLow ? l : orLow;
         }
-        const a = Number.isNaN(prevClose) ? NaN_ : atr.step((h > prevClose ? h : prevClose) - (l < prevClose ? l : prevClose));
+        const a = Number.isNaN(prevClose) ? NaN_ : atr.step(trueRange(h, l, prevClose));
         prevClose = c;
         lv[0] = prevHigh;
         lv[1] = prevLow;

@@ -32,7 +32,8 @@ export function readBuild(lakeRoot: string, buildId: string): Manifest {
   return JSON.parse(fs.readFileSync(file, 'utf8')) as Manifest;
 }
 
-const fileList = (lakeRoot: string, sym: Manifest['symbols'][string]): string => Object.values(sym.months).map((x) => sqlString(path.join(lakeRoot, x.file))).join(', ');
+/** A symbol's month files of a build, as a DuckDB list literal's items. */
+export const fileList = (lakeRoot: string, sym: Manifest['symbols'][string]): string => Object.values(sym.months).map((x) => sqlString(path.join(lakeRoot, x.file))).join(', ');
 
 /** The result of an IC analysis. */
 export interface IcReport {

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { createHash } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { ApiError } from '../../common/errors';
@@ -12,9 +11,9 @@ import { calibrationTable, chooseThreshold, classifierMetrics, rocCurve, type Ca
 import type { TrainConfig } from '../../common/schemas';
 import type { Catalog } from '../catalog';
 import type { HomeLayout } from '../home';
-import { readFloat64Columns, sqlString } from '../lake/duck-columns';
+import { readFloat64Columns } from '../lake/duck-columns';
 import { proposeTpe, shouldPrune } from '../../common/models/tpe';
-import { readBuild } from '../features/analysis';
+import { fileList, readBuild } from '../features/analysis';
 import { featureSetDirs, loadFeatureSet } from '../features/feature-sets';
 import { assembleModel, blendToOnnx, knnPart, linearPart, mlpPart, treesPart, treesTensorPart, type GraphPart, type ModelMeta } from './export-onnx';
 import { registerModel } from './registry';
@@ -284,8 +283,7 @@ export async function trainModel(ctx: Ctx, resources: string, c: TrainConfig, pr
   const cols = ['epoch_ms(ts)::DOUBLE', `"${c.label}"::DOUBLE`, ...features.map((f) => `"${f}"::DOUBLE`)];
   const per: SymbolRows[] = [];
   for (const s of symbols) {
-    const files = Object.values(build.symbols[s]!.months).map((m) => sqlString(path.join(ctx.home.lake, m.file)));
-    const [t, y, ...x] = await readFloat64Columns(ctx.con, `SELECT ${cols.join(', ')} FROM read_parquet([${files.join(', ')}]) ORDER BY ts`);
+    const [t, y, ...x] = await readFloat64Columns(ctx.con, `SELECT ${cols.join(', ')} FROM read_parquet([${fileList(ctx.home.lake, build.symbols[s]!)}]) ORDER BY ts`);
     per.push({ t: t!, y: y!, x });
   }
   const allT = Float64Array.from(per.flatMap((p) => Array.from(p.t))).sort();

@@ -522,9 +522,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         } finally {
           await s.close();
         }
-        const dir = path.join(s.home.models, m.id, String(m.version));
-        const tensor = path.join(dir, 'model.tensor.onnx');
-        const r = await predictCsv({ modelFile: path.join(dir, 'model.onnx'), ...(fs.existsSync(tensor) ? { tensorFile: tensor } : {}), features: m.features, objective: m.objective, input: v.input!, out: v.out!, provider });
+        const r = await predictCsv({ dir: path.join(s.home.models, m.id, String(m.version)), features: m.features, objective: m.objective, input: v.input!, out: v.out!, provider });
         io.err(`provider: ${r.provider}${r.fallback ? ` (${r.fallback})` : ''}`);
         io.out(json ? JSON.stringify(r) : `${r.rows} rows → ${r.out}`);
         return 0;

@@ -43,11 +43,22 @@ export async function openSession(model: Uint8Array, provider: Provider | 'auto'
 }
 
 /**
- * Runs a model over a CSV whose columns are named as the model's features (extra columns are kept,
- * order does not matter) and writes the input plus `p` (classifiers) or `yhat` (regressors). On a GPU
- * provider a tree ensemble runs as its tensorised export (`tensorFile`).
+ * Opens a registered model's folder: `model.onnx` on the provider asked for, and on a GPU provider the
+ * tree ensemble's standard-operator export (`model.tensor.onnx`) when there is one.
  */
-export async function predictCsv(o: { modelFile: string; tensorFile?: string; features: string[]; objective: string; input: string; out: string; provider: Provider | 'auto' }): Promise<{ rows: number; provider: Provider; fallback?: string; out: string }> {
+export async function openModel(dir: string, provider: Provider | 'auto'): Promise<{ session: ort.InferenceSession; provider: Provider; fallback?: string }> {
+  const s = await openSession(fs.readFileSync(path.join(dir, 'model.onnx')), provider);
+  const tensor = path.join(dir, 'model.tensor.onnx');
+  if (s.provider === 'cpu' || !fs.existsSync(tensor)) return s;
+  await s.session.release();
+  return openSession(fs.readFileSync(tensor), s.provider);
+}
+
+/**
+ * Runs a model over a CSV whose columns are named as the model's features (extra columns are kept,
+ * order does not matter) and writes the input plus `p` (classifiers) or `yhat` (regressors).
+ */
+export async function predictCsv(o: { dir: string; features: string[]; objective: string; input: string; out: string; provider: Provider | 'auto' }): Promise<{ rows: number; provider: Provider; fallback?: string; out: string }> {
   let text: string;
   try {
     text = fs.readFileSync(o.input, 'utf8');
@@ -73,12 +84,7 @@ export async function predictCsv(o: { modelFile: string; tensorFile?: string; fe
       x[r * at.length + j] = v;
     });
   }
-  let s = await openSession(fs.readFileSync(o.modelFile), o.provider);
-  // A GPU provider gets the tree ensemble's standard-operator export, which it can run itself.
-  if (s.provider !== 'cpu' && o.tensorFile) {
-    await s.session.release();
-    s = await openSession(fs.readFileSync(o.tensorFile), s.provider);
-  }
+  const s = await openModel(o.dir, o.provider);
   try {
     const out = await s.session.run({ [s.session.inputNames[0]!]: new ort.Tensor('float32', x, [n, at.length]) });
     const y = out[s.session.outputNames[0]!]!.data as Float32Array;

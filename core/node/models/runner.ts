@@ -1,8 +1,7 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { HomeLayout } from '../home';
-import { openSession, type Provider } from './predict';
+import { openModel, type Provider } from './predict';
 
 /**
  * A loaded model ready for inference: ONNX Runtime runs it on its own threads, so calls never block
@@ -20,13 +19,7 @@ export class ModelRunner {
 
   /** Opens `models/<id>/<version>/`, on a GPU provider as the tensorised export when there is one. */
   static async open(home: HomeLayout, id: string, version: number, nf: number, provider: Provider | 'auto' = 'auto'): Promise<ModelRunner> {
-    const dir = path.join(home.models, id, String(version));
-    let s = await openSession(fs.readFileSync(path.join(dir, 'model.onnx')), provider);
-    const tensor = path.join(dir, 'model.tensor.onnx');
-    if (s.provider !== 'cpu' && fs.existsSync(tensor)) {
-      await s.session.release();
-      s = await openSession(fs.readFileSync(tensor), s.provider);
-    }
+    const s = await openModel(path.join(home.models, id, String(version)), provider);
     return new ModelRunner(s.session, s.provider, s.fallback, nf);
   }
 

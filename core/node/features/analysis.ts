@@ -12,13 +12,15 @@ import { sessionSeries } from './silver-build';
 
 const DAY_MS = 86_400_000;
 
-interface Manifest {
+/** A build's manifest.json, as the silver build writes it. */
+export interface Manifest {
   set: string;
   hash: string;
   buildId: string;
+  codeVersion: string;
   spec: { timeframe: string; session: string; features: string[]; labels: string[] };
   columns: string[];
-  symbols: Record<string, { rows: number; months: Record<string, { file: string }> }>;
+  symbols: Record<string, { rows: number; inputs: unknown[]; months: Record<string, { file: string }> }>;
 }
 
 type Ctx = { home: HomeLayout; catalog: Catalog; con: DuckDBConnection };

@@ -4,6 +4,8 @@ import { ApiError } from '../../common/errors';
 import type { FeatureBuildInfo, FeatureSetCheck, FeatureSetInfo } from '../../common/types';
 import type { HomeLayout } from '../home';
 import { featureSetDirs, listFeatureSets, parseFeatureSet } from './feature-sets';
+import { readBuild } from './analysis';
+import { buildDir } from './silver-build';
 
 /** The Features view's handlers: list, check, save feature sets and read a set's current build. */
 export function featureSetHandlers(home: HomeLayout, resources: string) {
@@ -40,9 +42,9 @@ export function featureSetHandlers(home: HomeLayout, resources: string) {
       const s = listFeatureSets(dirs).find((x) => x.name === a.set);
       if (!s) throw new ApiError('not_found', `no feature set named ${a.set}`, 'set');
       const set = parseFeatureSet(fs.readFileSync(s.file, 'utf8'), s.file);
-      const dir = path.join(home.lake, 'silver', 'features', set.name, set.hash);
+      const dir = path.join(home.lake, buildDir(set));
       if (!fs.existsSync(path.join(dir, 'manifest.json'))) return null;
-      const m = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as { buildId: string; codeVersion: string; columns: string[]; symbols: Record<string, { rows: number; months: object; inputs: unknown[] }> };
+      const m = readBuild(home.lake, `${set.name}@${set.hash}`);
       const v = JSON.parse(fs.readFileSync(path.join(dir, 'validation.json'), 'utf8')) as { symbols: Record<string, { columns: FeatureBuildInfo['validation'][string] }> };
       return {
         buildId: m.buildId,

@@ -1,14 +1,15 @@
 import type { Tree } from './gbdt';
 
-/** Features bucketed for histogram splits: cut points, bin of every row, bins per feature. */
+/** Features bucketed for histogram splits: cut points, bins per feature, and every row's bins. */
 export interface Binned {
   cuts: Float64Array[];
-  bins: Uint8Array[];
   nb: number[];
-  /** The same bins row-major (row × features), for one-pass histograms. */
-  rowBins: Uint8Array;
   /** Start of each feature's bins in a histogram; offsets[nf] is the histogram's width. */
   offsets: Int32Array;
+  /** Histogram slots row-major (row × features): offsets[f] + the row's bin of feature f. */
+  rows: Uint16Array;
+  /** The same bins per feature: a partition on one feature reads only that feature's bytes. */
+  columns: Uint8Array[];
 }
 
 /** How a tree grows. */
@@ -25,13 +26,27 @@ export interface GrowOptions {
 }
 
 const MISSING = 0;
+/** Quantiles come from at most this many values per column, taken at an even stride (as histogram GBDTs sketch them). */
+const QUANTILE_SAMPLE = 262_144;
 
-/** Quantile cut points of a column (float32 values, strictly increasing); bin k holds x < cuts[k]. */
+/** The non-missing values of a column, or an evenly strided sample of them, sorted. */
+function sortedSample(col: Float64Array): Float64Array {
+  const stride = Math.max(1, Math.ceil(col.length / QUANTILE_SAMPLE));
+  const vals = new Float64Array(Math.ceil(col.length / stride));
+  let m = 0;
+  for (let i = 0; i < col.length; i += stride) if (!Number.isNaN(col[i]!)) vals[m++] = col[i]!;
+  return vals.subarray(0, m).sort();
+}
+
+/**
+ * Quantile cut points of a column (float32 values, strictly increasing); bin k holds x < cuts[k].
+ * Columns with fewer distinct values than bins get a cut between every pair of neighbours.
+ */
 function cutsOf(col: Float64Array, maxBins: number): Float64Array {
-  const vals = Float64Array.from(col.filter((v) => !Number.isNaN(v))).sort();
+  const vals = sortedSample(col);
   if (vals.length === 0) return new Float64Array(0);
   const distinct: number[] = [];
-  for (let i = 0; i < vals.length; i++) if (i === 0 || vals[i] !== vals[i - 1]) distinct.push(vals[i]!);
+  for (let i = 0; i < vals.length && distinct.length < maxBins; i++) if (i === 0 || vals[i] !== vals[i - 1]) distinct.push(vals[i]!);
   const cuts: number[] = [];
   const push = (a: number, b: number): void => {
     const c = Math.fround((a + b) / 2);
@@ -52,9 +67,30 @@ function cutsOf(col: Float64Array, maxBins: number): Float64Array {
   return Float64Array.from(cuts);
 }
 
-/** Bin of every row: 0 for missing, else 1 + the number of cuts ≤ fround(x). */
+const LOOKUP_BUCKETS = 4096;
+
+/**
+ * Bin of every row: 0 for missing, else 1 + the number of cuts ≤ fround(x). An equal-width lookup
+ * over the cuts' range narrows each search to a few cuts (a plain binary search mispredicts a branch
+ * at every step).
+ */
 function binColumn(col: Float64Array, cuts: Float64Array): Uint8Array {
   const out = new Uint8Array(col.length);
+  const k = cuts.length;
+  if (k === 0) {
+    for (let i = 0; i < col.length; i++) out[i] = Number.isNaN(col[i]!) ? MISSING : 1;
+    return out;
+  }
+  const lo = cuts[0]!;
+  const span = cuts[k - 1]! - lo;
+  const scale = span > 0 ? LOOKUP_BUCKETS / span : 0;
+  // below[b]: cuts ≤ the lower edge of bucket b, so a value in bucket b has below[b]..below[b+1] cuts ≤ it.
+  const below = new Int32Array(LOOKUP_BUCKETS + 2);
+  for (let b = 0, c = 0; b <= LOOKUP_BUCKETS + 1; b++) {
+    const edge = lo + b / scale;
+    while (c < k && cuts[c]! <= edge) c++;
+    below[b] = scale > 0 ? c : k;
+  }
   for (let i = 0; i < col.length; i++) {
     const v = col[i]!;
     if (Number.isNaN(v)) {
@@ -62,14 +98,21 @@ function binColumn(col: Float64Array, cuts: Float64Array): Uint8Array {
       continue;
     }
     const x = Math.fround(v);
-    let lo = 0;
-    let hi = cuts.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (cuts[mid]! <= x) lo = mid + 1;
-      else hi = mid;
+    let n: number;
+    if (x < lo) n = 0;
+    else if (x >= cuts[k - 1]!) n = k;
+    else {
+      // One bucket of slack either side absorbs rounding in the bucket's computation.
+      const b = Math.min(LOOKUP_BUCKETS, Math.floor((x - lo) * scale));
+      n = b > 0 ? below[b - 1]! : 0;
+      let hi = below[b + 2] ?? k;
+      while (n < hi) {
+        const mid = (n + hi) >> 1;
+        if (cuts[mid]! <= x) n = mid + 1;
+        else hi = mid;
+      }
     }
-    out[i] = lo + 1;
+    out[i] = n + 1;
   }
   return out;
 }
@@ -77,32 +120,52 @@ function binColumn(col: Float64Array, cuts: Float64Array): Uint8Array {
 /** Buckets every feature into at most `maxBins` (≤ 255) quantile bins. */
 export function binFeatures(x: Float64Array[], maxBins: number): Binned {
   const cuts = x.map((c) => cutsOf(c, Math.min(255, maxBins)));
-  const bins = x.map((c, f) => binColumn(c, cuts[f]!));
   const nb = cuts.map((c) => c.length + 2);
   const nf = x.length;
   const n = x[0]?.length ?? 0;
-  const rowBins = new Uint8Array(n * nf);
-  for (let f = 0; f < nf; f++) {
-    const b = bins[f]!;
-    for (let i = 0; i < n; i++) rowBins[i * nf + f] = b[i]!;
-  }
   const offsets = new Int32Array(nf + 1);
   for (let f = 0; f < nf; f++) offsets[f + 1] = offsets[f]! + nb[f]!;
-  return { cuts, bins, nb, rowBins, offsets };
+  const columns = x.map((c, f) => binColumn(c, cuts[f]!));
+  const rows = new Uint16Array(n * nf);
+  columns.forEach((b, f) => {
+    const off = offsets[f]!;
+    for (let i = 0, at = f; i < n; i++, at += nf) rows[at] = off + b[i]!;
+  });
+  return { cuts, nb, offsets, rows, columns };
+}
+
+/** Gradient and hessian sums per (feature, bin), interleaved, for rows idx[start, end). */
+function histogramOf(rows: Uint16Array, nf: number, width: number, g: Float64Array, h: Float64Array, idx: Int32Array, start: number, end: number): Float64Array {
+  const hist = new Float64Array(2 * width);
+  for (let k = start; k < end; k++) {
+    const r = idx[k]!;
+    const gr = g[r]!;
+    const hr = h[r]!;
+    let b = r * nf;
+    const e = b + nf;
+    for (; b < e; b++) {
+      const at = rows[b]! << 1;
+      hist[at] = hist[at]! + gr;
+      hist[at + 1] = hist[at + 1]! + hr;
+    }
+  }
+  return hist;
 }
 
 /**
  * Grows one tree level by level on rows idx[0..m) from gradient/hessian histograms: the best split
  * maximises GL²/(HL+λ) + GR²/(HR+λ) − G²/(H+λ); leaves get −G/(H+λ) × learning rate. Missing values
  * (bin 0) go left. A node's histogram is built in one pass over its rows (bins stored row-major) only
- * for the smaller child; the larger one is the parent's minus it. Split gains are added to
- * `importance`, `idx` is reordered in place, and when `rowValue` is given each row of idx[0..m) gets
- * the value of the leaf it falls in.
+ * for the smaller child; the larger one is the parent's minus it. Rows are partitioned stably, so each
+ * node's rows stay in ascending order and histogram passes read memory forwards. Split gains are added
+ * to `importance`, `idx` is reordered in place, and when `rowValue` is given each row of idx[0..m)
+ * gets the value of the leaf it falls in.
  */
 export function growTree(binned: Binned, g: Float64Array, h: Float64Array, idx: Int32Array, m: number, o: GrowOptions, importance: Float64Array, rowValue?: Float64Array): Tree {
-  const nf = binned.bins.length;
-  const rowBins = binned.rowBins;
+  const nf = binned.nb.length;
+  const rows = binned.rows;
   const offsets = binned.offsets;
+  const spill = new Int32Array(m);
   const width = offsets[nf]!;
   const tree = { feature: [] as number[], threshold: [] as number[], left: [] as number[], right: [] as number[], value: [] as number[] };
   const newNode = (): number => {
@@ -113,22 +176,7 @@ export function growTree(binned: Binned, g: Float64Array, h: Float64Array, idx: 
     tree.value.push(0);
     return tree.feature.length - 1;
   };
-  /** Gradient and hessian sums per (feature, bin), interleaved, for rows idx[start, end). */
-  const histogram = (start: number, end: number): Float64Array => {
-    const hist = new Float64Array(2 * width);
-    for (let k = start; k < end; k++) {
-      const r = idx[k]!;
-      const gr = g[r]!;
-      const hr = h[r]!;
-      const base = r * nf;
-      for (let f = 0; f < nf; f++) {
-        const at = 2 * (offsets[f]! + rowBins[base + f]!);
-        hist[at] = hist[at]! + gr;
-        hist[at + 1] = hist[at + 1]! + hr;
-      }
-    }
-    return hist;
-  };
+  const histogram = (start: number, end: number): Float64Array => histogramOf(rows, nf, width, g, h, idx, start, end);
   type Pending = { node: number; start: number; end: number; G: number; H: number; hist: Float64Array };
   let level: Pending[] = [];
   {
@@ -147,7 +195,7 @@ export function growTree(binned: Binned, g: Float64Array, h: Float64Array, idx: 
         const v = (-nd.G / (nd.H + o.lambda)) * o.learningRate;
         tree.value[nd.node] = v;
         if (rowValue) for (let k = nd.start; k < nd.end; k++) rowValue[idx[k]!] = v;
-      };
+        };
       if (depth === o.maxDepth || nd.H < 2 * o.minChildWeight) {
         leaf();
         continue;
@@ -156,6 +204,9 @@ export function growTree(binned: Binned, g: Float64Array, h: Float64Array, idx: 
       let bestGain = 1e-12;
       let bestF = -1;
       let bestBin = -1;
+      // The children's sums: the histogram's either side of the best split.
+      let bestGL = 0;
+      let bestHL = 0;
       const hist = nd.hist;
       for (const f of o.features()) {
         const nbins = binned.nb[f]!;
@@ -174,6 +225,8 @@ export function growTree(binned: Binned, g: Float64Array, h: Float64Array, idx: 
             bestGain = gain;
             bestF = f;
             bestBin = k;
+            bestGL = GL;
+            bestHL = HL;
           }
         }
       }
@@ -183,22 +236,15 @@ export function growTree(binned: Binned, g: Float64Array, h: Float64Array, idx: 
       }
       importance[bestF] = importance[bestF]! + bestGain;
       // Rows in bins ≤ bestBin go left: x < cuts[bestBin - 1] (bin k holds cuts[k-2] ≤ x < cuts[k-1]).
+      const column = binned.columns[bestF]!;
       let lo = nd.start;
-      let hi = nd.end - 1;
-      while (lo <= hi) {
-        if (rowBins[idx[lo]! * nf + bestF]! <= bestBin) lo++;
-        else {
-          const tmp = idx[lo]!;
-          idx[lo] = idx[hi]!;
-          idx[hi--] = tmp;
-        }
+      let spilled = 0;
+      for (let k = nd.start; k < nd.end; k++) {
+        const r = idx[k]!;
+        if (column[r]! <= bestBin) idx[lo++] = r;
+        else spill[spilled++] = r;
       }
-      let GL = 0;
-      let HL = 0;
-      for (let k = nd.start; k < lo; k++) {
-        GL += g[idx[k]!]!;
-        HL += h[idx[k]!]!;
-      }
+      idx.set(spill.subarray(0, spilled), lo);
       tree.feature[nd.node] = bestF;
       tree.threshold[nd.node] = binned.cuts[bestF]![bestBin - 1]!;
       const l = newNode();
@@ -216,7 +262,7 @@ export function growTree(binned: Binned, g: Float64Array, h: Float64Array, idx: 
         for (let k = 0; k < large.length; k++) large[k] = large[k]! - small[k]!;
         [lh, rh] = leftSmaller ? [small, large] : [large, small];
       }
-      next.push({ node: l, start: nd.start, end: lo, G: GL, H: HL, hist: lh }, { node: r, start: lo, end: nd.end, G: nd.G - GL, H: nd.H - HL, hist: rh });
+      next.push({ node: l, start: nd.start, end: lo, G: bestGL, H: bestHL, hist: lh }, { node: r, start: lo, end: nd.end, G: nd.G - bestGL, H: nd.H - bestHL, hist: rh });
     }
     level = next;
   }

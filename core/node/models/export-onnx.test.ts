@@ -8,6 +8,7 @@ import { trainMlp, predictMlp } from '../../common/models/mlp';
 import fs from 'node:fs';
 import path from 'node:path';
 import { readXgboostJson } from './import-xgboost';
+import { inspectOnnx } from './onnx-inspect';
 import { assembleModel, blendToOnnx, gbdtToOnnx, gbdtToTensorOnnx, knnToOnnx, linearToOnnx, mlpPart, treesPart } from './export-onnx';
 
 function data(n: number, seed: number) {
@@ -41,6 +42,7 @@ describe('gradient-boosted trees exported to ONNX', () => {
       const bytes = gbdtToOnnx(model, { features: names, specHash: 'abc123', modelCard: 'm1@1' });
       // The metadata travels in the file: feature names in order, spec hash, model card.
       for (const text of ['["a","b","c","d"]', 'abc123', 'm1@1']) expect(Buffer.from(bytes).includes(text)).toBe(true);
+      expect(inspectOnnx(bytes).operators).toEqual(objective === 'binary' ? ['TreeEnsembleClassifier', 'Slice'] : ['TreeEnsembleRegressor']);
       const session = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'] });
       const out = await session.run({ x: new ort.Tensor('float32', rows(test.x), [1000, 4]) });
       const got = out[objective === 'binary' ? 'p' : 'yhat']!.data as Float32Array;
@@ -56,7 +58,9 @@ describe('gradient-boosted trees exported to ONNX', () => {
     const train = data(3000, 6);
     const test = data(800, 7);
     const model = trainForest(train, { nTrees: 30, maxDepth: 6, seed: 2 });
-    const session = await ort.InferenceSession.create(gbdtToOnnx(model, { features: ['a', 'b', 'c', 'd'], specHash: 'h', modelCard: 'rf@1' }), { executionProviders: ['cpu'] });
+    const bytes = gbdtToOnnx(model, { features: ['a', 'b', 'c', 'd'], specHash: 'h', modelCard: 'rf@1' });
+    expect(inspectOnnx(bytes).operators).toEqual(['TreeEnsembleClassifier', 'Slice']);
+    const session = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'] });
     const got = (await session.run({ x: new ort.Tensor('float32', rows(test.x), [800, 4]) })).p!.data as Float32Array;
     const mine = predictGbdt(model, test.x);
     let worst = 0;
@@ -71,6 +75,7 @@ describe('gradient-boosted trees exported to ONNX', () => {
       const test = data(500, 5);
       const model = objective === 'binary' ? trainLogistic(train.x, train.y, { l2: 1 }) : trainRidge(train.x, Float64Array.from(train.x[0]!, (v, i) => 3 * v - train.x[2]![i]! + 1), { l2: 0.1 });
       const bytes = linearToOnnx(model, { features: ['a', 'b', 'c', 'd'], specHash: 'h', modelCard: 'lin@1' });
+      expect(inspectOnnx(bytes).operators).toEqual(objective === 'binary' ? ['Imputer', 'LinearClassifier', 'Slice'] : ['Imputer', 'LinearRegressor']);
       const session = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'] });
       const out = await session.run({ x: new ort.Tensor('float32', rows(test.x), [500, 4]) });
       const got = out[objective === 'binary' ? 'p' : 'yhat']!.data as Float32Array;

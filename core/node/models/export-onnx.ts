@@ -41,10 +41,10 @@ function assemble(parts: GraphPart[], nf: number, out: string, meta: ModelMeta, 
 }
 
 /**
- * A tree ensemble as ONNX: ai.onnx.ml TreeEnsembleRegressor summing the leaves onto the base score
- * (BRANCH_LT, missing values to the true branch), then Sigmoid for boosted classifiers (a forest's
- * averaged leaves are probabilities already).
- * Input `x` [batch, features] float; output `p` (probability) or `yhat` [batch, 1].
+ * A tree ensemble as ONNX (ai.onnx.ml, BRANCH_LT, missing values to the true branch): classifiers as
+ * TreeEnsembleClassifier (boosted: leaves summed onto the base log-odds, LOGISTIC; a forest: averaged
+ * leaves are probabilities already, NONE) with class 1's column sliced out, regressors as
+ * TreeEnsembleRegressor. Input `x` [batch, features] float; output `p` (probability) or `yhat` [batch, 1].
  */
 export function gbdtToOnnx(model: GbdtModel, meta: ModelMeta): Uint8Array {
   const out = model.objective === 'binary' ? 'p' : 'yhat';
@@ -74,42 +74,53 @@ export function treesPart(model: GbdtModel, out: string): GraphPart {
       }
     }
   });
-  const logistic = model.link === 'logistic';
+  const nodes = {
+    nodes_treeids: { ints: a.treeIds },
+    nodes_nodeids: { ints: a.nodeIds },
+    nodes_featureids: { ints: a.featureIds },
+    nodes_values: { floats: a.values },
+    nodes_modes: { strings: a.modes },
+    nodes_truenodeids: { ints: a.trueIds },
+    nodes_falsenodeids: { ints: a.falseIds },
+    nodes_missing_value_tracks_true: { ints: a.missingTrue },
+  };
+  if (model.objective === 'regression') {
+    const attrs = { ...nodes, n_targets: 1, aggregate_function: 'SUM', post_transform: 'NONE', base_values: { floats: [model.base] }, target_treeids: { ints: t.treeIds }, target_nodeids: { ints: t.nodeIds }, target_ids: { ints: t.ids }, target_weights: { floats: t.weights } };
+    return { initializers: [], nodes: [{ op: 'TreeEnsembleRegressor', domain: 'ai.onnx.ml', inputs: ['x'], outputs: [out], attrs }] };
+  }
+  const attrs = {
+    ...nodes,
+    classlabels_int64s: { ints: [0, 1] },
+    post_transform: model.link === 'logistic' ? 'LOGISTIC' : 'NONE',
+    base_values: { floats: [model.base] },
+    class_treeids: { ints: t.treeIds },
+    class_nodeids: { ints: t.nodeIds },
+    class_ids: { ints: t.ids },
+    class_weights: { floats: t.weights },
+  };
+  return classOneColumn({ op: 'TreeEnsembleClassifier', domain: 'ai.onnx.ml', inputs: ['x'], outputs: [`${out}_label`, `${out}_classes`], attrs }, out);
+}
+
+/**
+ * A binary ai.onnx.ml classifier node (outputs: label, then probabilities [batch, 2]) followed by a
+ * Slice keeping class 1's column as `out` [batch, 1].
+ */
+function classOneColumn(classifier: OnnxNode, out: string): GraphPart {
+  const i64 = (v: number): BigInt64Array => BigInt64Array.from([BigInt(v)]);
   return {
-    initializers: [],
-    nodes: [
-      {
-        op: 'TreeEnsembleRegressor',
-        domain: 'ai.onnx.ml',
-        inputs: ['x'],
-        outputs: [logistic ? `${out}_raw` : out],
-        attrs: {
-          n_targets: 1,
-          aggregate_function: 'SUM',
-          post_transform: 'NONE',
-          base_values: { floats: [model.base] },
-          nodes_treeids: { ints: a.treeIds },
-          nodes_nodeids: { ints: a.nodeIds },
-          nodes_featureids: { ints: a.featureIds },
-          nodes_values: { floats: a.values },
-          nodes_modes: { strings: a.modes },
-          nodes_truenodeids: { ints: a.trueIds },
-          nodes_falsenodeids: { ints: a.falseIds },
-          nodes_missing_value_tracks_true: { ints: a.missingTrue },
-          target_treeids: { ints: t.treeIds },
-          target_nodeids: { ints: t.nodeIds },
-          target_ids: { ints: t.ids },
-          target_weights: { floats: t.weights },
-        },
-      },
-      ...(logistic ? [{ op: 'Sigmoid', inputs: [`${out}_raw`], outputs: [out] }] : []),
+    initializers: [
+      { name: `${out}_from`, dims: [1], data: i64(1) },
+      { name: `${out}_to`, dims: [1], data: i64(2) },
+      { name: `${out}_axis`, dims: [1], data: i64(1) },
     ],
+    nodes: [classifier, { op: 'Slice', inputs: [classifier.outputs[1]!, `${out}_from`, `${out}_to`, `${out}_axis`], outputs: [out] }],
   };
 }
 
 /**
- * A linear model as ONNX: ai.onnx.ml Imputer (missing inputs → training means), LinearRegressor, then
- * Sigmoid for logistic models. Input `x` [batch, features]; output `p` or `yhat` [batch, 1].
+ * A linear model as ONNX: ai.onnx.ml Imputer (missing inputs → training means), then LinearClassifier
+ * (LOGISTIC, class 1's column sliced out) for logistic models or LinearRegressor for ridge.
+ * Input `x` [batch, features]; output `p` or `yhat` [batch, 1].
  */
 export function linearToOnnx(model: LinearModel, meta: ModelMeta): Uint8Array {
   const out = model.objective === 'binary' ? 'p' : 'yhat';
@@ -118,15 +129,14 @@ export function linearToOnnx(model: LinearModel, meta: ModelMeta): Uint8Array {
 
 /** The linear part: writes `out` from `x`. */
 export function linearPart(model: LinearModel, out: string): GraphPart {
-  const binary = model.objective === 'binary';
-  return {
-    initializers: [],
-    nodes: [
-      { op: 'Imputer', domain: 'ai.onnx.ml', inputs: ['x'], outputs: [`${out}_filled`], attrs: { imputed_value_floats: { floats: Array.from(model.mean) }, replaced_value_float: Number.NaN } },
-      { op: 'LinearRegressor', domain: 'ai.onnx.ml', inputs: [`${out}_filled`], outputs: [binary ? `${out}_score` : out], attrs: { coefficients: { floats: Array.from(model.coef) }, intercepts: { floats: [model.intercept] }, targets: 1, post_transform: 'NONE' } },
-      ...(binary ? [{ op: 'Sigmoid', inputs: [`${out}_score`], outputs: [out] }] : []),
-    ],
-  };
+  const impute: OnnxNode = { op: 'Imputer', domain: 'ai.onnx.ml', inputs: ['x'], outputs: [`${out}_filled`], attrs: { imputed_value_floats: { floats: Array.from(model.mean) }, replaced_value_float: Number.NaN } };
+  const weights = { coefficients: { floats: Array.from(model.coef) }, intercepts: { floats: [model.intercept] } };
+  if (model.objective === 'regression') {
+    return { initializers: [], nodes: [impute, { op: 'LinearRegressor', domain: 'ai.onnx.ml', inputs: [`${out}_filled`], outputs: [out], attrs: { ...weights, targets: 1, post_transform: 'NONE' } }] };
+  }
+  const classifier: OnnxNode = { op: 'LinearClassifier', domain: 'ai.onnx.ml', inputs: [`${out}_filled`], outputs: [`${out}_label`, `${out}_classes`], attrs: { ...weights, classlabels_ints: { ints: [0, 1] }, post_transform: 'LOGISTIC' } };
+  const part = classOneColumn(classifier, out);
+  return { initializers: part.initializers, nodes: [impute, ...part.nodes] };
 }
 
 /**

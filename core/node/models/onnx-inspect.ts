@@ -53,11 +53,13 @@ export interface OnnxInfo {
   domains: string[];
   /** Whether any initializer keeps its data in an external file. */
   externalData: boolean;
+  /** Operator type of every node of the main graph, in order. */
+  operators: string[];
 }
 
 /** Inspects ONNX bytes; throws RangeError for bytes that are not a readable ONNX model. */
 export function inspectOnnx(bytes: Uint8Array): OnnxInfo {
-  const info: OnnxInfo = { metadata: {}, domains: [], externalData: false };
+  const info: OnnxInfo = { metadata: {}, domains: [], externalData: false, operators: [] };
   let sawGraph = false;
   for (const f of fields(bytes)) {
     if (f.no === 8 && f.bytes) {
@@ -75,6 +77,7 @@ export function inspectOnnx(bytes: Uint8Array): OnnxInfo {
     } else if (f.no === 7 && f.bytes) {
       sawGraph = true;
       for (const g of fields(f.bytes)) {
+        if (g.no === 1 && g.bytes) for (const t of fields(g.bytes)) if (t.no === 4) info.operators.push(text(t.bytes));
         if (g.no !== 5 || !g.bytes) continue;
         for (const t of fields(g.bytes)) if (t.no === 14 && t.int === 1n) info.externalData = true;
       }

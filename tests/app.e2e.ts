@@ -236,6 +236,11 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     await page.getByTestId('score-formula').fill('auc');
     await page.getByTestId('score-formula').press('Enter');
     await expect.poll(() => page.getByTestId('score-error').count()).toBe(0);
+    // The inference service runs the model on recent rows of its build and says which provider ran it.
+    await page.getByTestId('provider-choice').selectOption('cpu');
+    await page.getByTestId('check-e2e-gbdt@1').click();
+    await expect.poll(() => page.getByTestId('inference-provider').textContent()).toBe('cpu');
+    expect(await page.getByTestId('inference-check').textContent()).toMatch(/e2e-gbdt@1 ran [\d,]+ rows of .* in [\d.]+ ms · mean 0\.\d{4}/);
     await page.getByTestId('promote-e2e-gbdt@1').click();
     await expect.poll(() => page.getByTestId('leaderboard').textContent()).toContain('production');
     await page.getByTestId('compare-e2e-gbdt@1').check();

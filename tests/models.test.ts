@@ -209,6 +209,27 @@ describe('training, the model registry and prediction', () => {
     await expect(call(s, 'models.predict', { model: 'es-dir@1', columns: columns.slice(1) })).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/reads 6 features/) });
   });
 
+  it('checks a model on the latest rows of its feature build, reporting the provider and the spread of its predictions', async () => {
+    const c = await call(s, 'models.check', { model: 'es-dir@1', provider: 'cpu', rows: 300 });
+    expect(c).toMatchObject({ model: 'es-dir@1', symbols: ['ES'], rows: 300, provider: 'cpu', fallback: null, threshold: 0.5 });
+    expect(c.to).toBeGreaterThan(c.from);
+    expect(new Date(c.to).toISOString()).toMatch(/^2024-03-2\d/);
+    expect(c.min).toBeGreaterThan(0);
+    expect(c.max).toBeLessThan(1);
+    expect(c.mean).toBeGreaterThan(c.min);
+    expect(c.mean).toBeLessThan(c.max);
+    expect(c.aboveThreshold).toBeGreaterThanOrEqual(0);
+    expect(c.aboveThreshold).toBeLessThanOrEqual(1);
+    // The same rows through the batch API give the same mean.
+    const m = await call(s, 'models.get', { model: 'es-dir@1' });
+    const sql = await call(s, 'lake.sql', { query: `SELECT ${m.features.map((f) => `"${f}"::DOUBLE`).join(', ')} FROM (SELECT * FROM read_parquet('${path.join(home, 'lake', 'silver', 'features', 'm', '*', 'symbol=ES', '*', '*.parquet')}') ORDER BY ts DESC LIMIT 300) ORDER BY ts` });
+    const columns = m.features.map((_, f) => Float64Array.from(sql.rows, (r) => (r[f] === null ? Number.NaN : Number(r[f]))));
+    const batch = await call(s, 'models.predict', { model: 'es-dir@1', columns, provider: 'cpu' });
+    expect(batch.values.reduce((a, b) => a + b, 0) / 300).toBeCloseTo(c.mean, 5);
+    await expect(call(s, 'models.check', { model: 'xgb-dir' })).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/xgb-dir@1 names no feature set/) });
+    await expect(call(s, 'models.check', { model: 'nope' })).rejects.toMatchObject({ code: 'not_found' });
+  });
+
   it('refuses configs naming unknown features or labels before anything runs', async () => {
     await expect(call(s, 'jobs.start', { kind: 'train', config: { ...CONFIG, features: ['ibs', 'nope_3'] } })).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/unknown features nope_3: build m@[0-9a-f]+ has ibs, rsi_14/) });
     await expect(call(s, 'jobs.start', { kind: 'train', config: { ...CONFIG, label: 'label_zz' } })).rejects.toMatchObject({ message: expect.stringMatching(/unknown label label_zz/) });
@@ -233,6 +254,13 @@ describe('training, the model registry and prediction', () => {
       expect(p).toBeGreaterThan(0);
       expect(p).toBeLessThan(1);
     }
+    const check = qd(['--home', home, 'models', 'check', 'es-dir@1', '--provider', 'cpu', '--rows', '100', '--json']);
+    expect(check.code, check.err).toBe(0);
+    expect(check.err).toMatch(/provider: cpu/);
+    expect(JSON.parse(check.out)).toMatchObject({ model: 'es-dir@1', rows: 100, provider: 'cpu' });
+    const badProvider = qd(['--home', home, 'models', 'check', 'es-dir@1', '--provider', 'tpu']);
+    expect(badProvider.code).toBe(2);
+    expect(badProvider.err).toMatch(/--provider: expected auto or one of cpu, .* got tpu/);
     fs.writeFileSync(feats, 'ts,ibs\n2024-01-01,0.5\n');
     const bad = qd(['--home', home, 'predict', '--model', 'es-dir', '--input', feats, '--out', path.join(home, 'never.csv')]);
     expect(bad.code).toBe(2);

@@ -9,7 +9,7 @@ import {
   universeFiltersSchema,
   BACKFILL_SOURCES,
 } from './schemas';
-import type { AppInfo, Bars, FeatureBuildInfo, FeatureSetCheck, FeatureSetInfo, JobInfo, JobProgress, LakePartition, LakeSeries, QaReport, RejectRow, ModelInfo, SqlResult, UniverseMember, VendorKeyStatus } from './types';
+import type { AppInfo, Bars, FeatureBuildInfo, FeatureSetCheck, FeatureSetInfo, JobInfo, JobProgress, LakePartition, LakeSeries, QaReport, RejectRow, ModelCheck, ModelInfo, SqlResult, UniverseMember, VendorKeyStatus } from './types';
 import type { ContractSpec } from './instruments';
 import type { MenuCommand } from './menu';
 
@@ -52,6 +52,13 @@ export const apiSchemas = {
       model: z.string().min(1).max(100),
       columns: z.array(z.instanceof(Float64Array)).min(1).max(10_000),
       provider: z.enum(['auto', 'cpu', 'coreml', 'webgpu', 'cuda', 'dml']).optional(),
+    })
+    .strict(),
+  'models.check': z
+    .object({
+      model: z.string().min(1).max(100),
+      provider: z.enum(['auto', 'cpu', 'coreml', 'webgpu', 'cuda', 'dml']).optional(),
+      rows: z.number().int().min(1).max(1_000_000).optional(),
     })
     .strict(),
   'models.import': z
@@ -144,6 +151,8 @@ export interface QuantApi {
   'models.get': (a: ArgOf<'models.get'>) => Promise<ModelInfo & { card: unknown }>;
   /** Imports a model trained elsewhere (ONNX, or XGBoost JSON converted to ONNX), checked against a feature set when named. */
   'models.import': (a: ArgOf<'models.import'>) => Promise<{ id: string; version: number; kind: string; objective: string; features: string[]; featureOrder?: 'same' | 'by name' }>;
+  /** Runs a model on the latest rows of its feature build: provider used, timing, prediction summary. */
+  'models.check': (a: ArgOf<'models.check'>) => Promise<ModelCheck>;
   /** Runs a model over feature columns (in the model's feature order), returning predictions and the provider that ran. */
   'models.predict': (a: ArgOf<'models.predict'>) => Promise<{ values: Float32Array; provider: string; fallback: string | null; ms: number }>;
   /** Puts a version (`ID@VERSION`) in production; the one it replaces is archived; models/manifest.json follows. */

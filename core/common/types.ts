@@ -290,6 +290,33 @@ export interface VendorKeyStatus {
   canStore: boolean;
 }
 
+/** A registered model run by the inference service on the latest rows of its feature build. */
+export interface ModelCheck {
+  /** `<id>@<version>`. */
+  model: string;
+  /** Symbols whose rows were run. */
+  symbols: string[];
+  /** Rows predicted. */
+  rows: number;
+  /** Time of the first and last row (epoch ms). */
+  from: number;
+  to: number;
+  /** The execution provider that ran the model. */
+  provider: string;
+  /** Why a faster provider was not used, when one was not. */
+  fallback: string | null;
+  /** Inference time of the batch. */
+  ms: number;
+  /** Mean, smallest and largest prediction. */
+  mean: number;
+  min: number;
+  max: number;
+  /** The classifier's threshold (chosen on validation, else 0.5); null for regressors. */
+  threshold: number | null;
+  /** Share of rows at or above the threshold; null for regressors. */
+  aboveThreshold: number | null;
+}
+
 /** A registered model version. */
 export interface ModelInfo {
   id: string;

@@ -31,6 +31,7 @@ import { getModel, leaderboard, listModels, parseModelRef, promoteModel, rollbac
 import { DEFAULT_SCORE } from '../common/models/leaderboard';
 import { importModel } from './models/import-model';
 import { ModelRunner } from './models/runner';
+import { checkModel } from './models/check';
 import { trainConfigSchema } from '../common/schemas';
 import { featureSetHandlers } from './features/set-handlers';
 import { sessionSeries } from './features/silver-build';
@@ -173,6 +174,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
         return m;
       },
       'models.promote': async (a) => promoteModel(cat, home, parseModelRef(a.model)),
+      'models.check': async (a) => checkModel({ home, catalog: cat, con }, parseModelRef(a.model), a.provider ?? 'auto', a.rows ?? 5000),
       'models.predict': async (a) => {
         const m = getModel(cat, home, parseModelRef(a.model));
         if (a.columns.length !== m.features.length) throw new ApiError('invalid_argument', `${m.id}@${m.version} reads ${m.features.length} features (${m.features.join(', ')}); ${a.columns.length} columns were given`, 'columns');

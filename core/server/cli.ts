@@ -70,6 +70,9 @@ commands:
                               register a model trained elsewhere (XGBoost JSON is converted to ONNX)
   models ls | models show ID[@VERSION] | models promote ID@VERSION | models rollback ID
                               registered models with their metrics; one model's card; stage changes
+  models check ID[@VERSION] [--provider P] [--rows N]
+                              run a model on the latest N rows (5000) of its feature build: the
+                              provider that ran it, the time, and its predictions' spread
                               (models/manifest.json lists the production versions)
   leaderboard [--min-score X] [--score "0.4 * balanced_accuracy + 0.6 * min(sharpe / 3, 1)"]
                               model versions ranked by a score over their test metrics
@@ -462,6 +465,24 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
             await w.close();
           }
         }
+        if (sub === 'check') {
+          const q = parse(subOpts, { provider: { type: 'string' }, rows: { type: 'string' } });
+          const v = q.values as Record<string, string | undefined>;
+          if (q.positionals.length !== 1) throw new UsageError('models check: give one model, ID or ID@VERSION');
+          const provider = providerOption(v.provider);
+          const rows = v.rows === undefined ? undefined : Number(v.rows);
+          if (rows !== undefined && !(Number.isInteger(rows) && rows >= 1)) throw new UsageError(`--rows: expected a whole number of rows ≥ 1, got ${v.rows}`);
+          const s = await open(true);
+          try {
+            const r = await call(s, 'models.check', { model: q.positionals[0]!, provider, ...(rows ? { rows } : {}) });
+            io.err(`provider: ${r.provider}${r.fallback ? ` (${r.fallback})` : ''}`);
+            const share = r.aboveThreshold === null ? '' : `, ${(100 * r.aboveThreshold).toFixed(1)}% ≥ threshold ${r.threshold}`;
+            io.out(json ? JSON.stringify(r) : `${r.model}: ${r.rows} rows of ${r.symbols.join(' ')} in ${r.ms.toFixed(1)} ms on ${r.provider}; mean ${r.mean.toFixed(4)}, range ${r.min.toFixed(4)}–${r.max.toFixed(4)}${share}`);
+            return 0;
+          } finally {
+            await s.close();
+          }
+        }
         const p = parse(subOpts, {});
         if (sub === 'promote' || sub === 'rollback') {
           if (p.positionals.length !== 1) throw new UsageError(sub === 'promote' ? 'models promote: give one model version, ID@VERSION' : 'models rollback: give one model id');
@@ -488,7 +509,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
             io.out(json ? JSON.stringify(m) : JSON.stringify(m.card, null, 2));
             return 0;
           }
-          throw new UsageError(`models: expected \`models ls\`, \`models show ID[@VERSION]\`, \`models promote ID@VERSION\` or \`models rollback ID\`, got \`models ${sub ?? ''}\``);
+          throw new UsageError(`models: expected \`models ls\`, \`models show ID[@VERSION]\`, \`models check ID[@VERSION]\`, \`models promote ID@VERSION\` or \`models rollback ID\`, got \`models ${sub ?? ''}\``);
         } finally {
           await s.close();
         }
@@ -513,8 +534,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         const p = parse(opts, { model: { type: 'string' }, input: { type: 'string' }, out: { type: 'string' }, provider: { type: 'string' } });
         const v = p.values as Record<string, string | undefined>;
         for (const k of ['model', 'input', 'out']) if (!v[k]) throw new UsageError(`predict: --${k} is required`);
-        const provider = (v.provider ?? 'auto') as Provider | 'auto';
-        if (provider !== 'auto' && !PROVIDERS.includes(provider)) throw new UsageError(`--provider: expected auto or one of ${PROVIDERS.join(', ')}, got ${v.provider}`);
+        const provider = providerOption(v.provider);
         const s = await open(true);
         let m: Awaited<ReturnType<typeof call<'models.get'>>>;
         try {
@@ -599,6 +619,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 const UNIVERSE_KEYS: Record<string, string> = { 'min-price': 'minPrice', 'max-price': 'maxPrice', 'min-avg-volume': 'minAvgVolume', 'min-days': 'minDays' };
 
 /** `min-price=5,min-avg-volume=100000,min-days=20,common-only` → universe filters. */
+/** The --provider option: auto, or an execution provider ONNX Runtime knows. */
+function providerOption(raw: string | undefined): Provider | 'auto' {
+  const provider = (raw ?? 'auto') as Provider | 'auto';
+  if (provider !== 'auto' && !PROVIDERS.includes(provider)) throw new UsageError(`--provider: expected auto or one of ${PROVIDERS.join(', ')}, got ${raw}`);
+  return provider;
+}
+
 function parseUniverse(text: string): Record<string, number | boolean> {
   const out: Record<string, number | boolean> = {};
   for (const part of text.split(',').map((x) => x.trim()).filter(Boolean)) {

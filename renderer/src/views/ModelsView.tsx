@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { DEFAULT_SCORE } from '../../../core/common/models/leaderboard';
-import type { ModelInfo } from '../../../core/common/types';
+import type { ModelCheck, ModelInfo } from '../../../core/common/types';
 import { client } from '../api';
 import { ModelCompare } from './ModelCompare';
 
@@ -15,6 +15,23 @@ const COLUMNS: [string, string][] = [
 ];
 
 const num = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(4));
+const PROVIDER_CHOICES = ['auto', 'cpu', 'coreml', 'webgpu', 'cuda', 'dml'] as const;
+const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+
+/** What an inference check showed: the provider that ran the model (and why not a faster one), time, spread. */
+function CheckResult({ check }: { check: ModelCheck }) {
+  return (
+    <div className="inference-check" data-testid="inference-check">
+      <strong>{check.model}</strong> ran {check.rows.toLocaleString('en-US')} rows of {check.symbols.join(' ')} ({day(check.from)} → {day(check.to)}) on{' '}
+      <span className="provider" data-testid="inference-provider">
+        {check.provider}
+      </span>{' '}
+      in {check.ms.toFixed(1)} ms · mean {check.mean.toFixed(4)}, range {check.min.toFixed(4)}–{check.max.toFixed(4)}
+      {check.aboveThreshold !== null && ` · ${(100 * check.aboveThreshold).toFixed(1)}% ≥ threshold ${check.threshold}`}
+      {check.fallback && <div className="hint">Fell back to the CPU: {check.fallback}</div>}
+    </div>
+  );
+}
 
 /** The leaderboard: model versions ranked by an editable score, filtered and sorted, promoted from their row. */
 export function ModelsView({ dataVersion }: { dataVersion: number }) {
@@ -28,6 +45,8 @@ export function ModelsView({ dataVersion }: { dataVersion: number }) {
   const [error, setError] = useState<string | null>(null);
   const [changed, setChanged] = useState(0);
   const [compare, setCompare] = useState<string[]>([]);
+  const [provider, setProvider] = useState<(typeof PROVIDER_CHOICES)[number]>('auto');
+  const [check, setCheck] = useState<ModelCheck | null>(null);
 
   useEffect(() => {
     const min = Number(minScore);
@@ -62,6 +81,14 @@ export function ModelsView({ dataVersion }: { dataVersion: number }) {
           <input className="narrow" value={minScore} onChange={(e) => setMinScore(e.target.value)} aria-label="Minimum score" />
         </label>
         <input placeholder="filter: symbol, kind, label, stage" value={filter} onChange={(e) => setFilter(e.target.value)} aria-label="Filter" />
+        <label>
+          Inference on{' '}
+          <select value={provider} onChange={(e) => setProvider(e.target.value as typeof provider)} aria-label="Execution provider" data-testid="provider-choice">
+            {PROVIDER_CHOICES.map((p) => (
+              <option key={p}>{p}</option>
+            ))}
+          </select>
+        </label>
       </form>
       {error && (
         <div className="error" data-testid="score-error">
@@ -118,6 +145,21 @@ export function ModelsView({ dataVersion }: { dataVersion: number }) {
               ))}
               <td>{num(r.score)}</td>
               <td>
+                <button
+                  title="Run the model on the latest rows of its feature build"
+                  onClick={() =>
+                    void client
+                      .call('models.check', { model: `${r.id}@${r.version}`, provider })
+                      .then((c) => {
+                        setCheck(c);
+                        setError(null);
+                      })
+                      .catch((e: Error) => setError(e.message))
+                  }
+                  data-testid={`check-${r.id}@${r.version}`}
+                >
+                  Check
+                </button>
                 {r.stage !== 'production' && (
                   <button
                     onClick={() =>
@@ -136,6 +178,7 @@ export function ModelsView({ dataVersion }: { dataVersion: number }) {
           ))}
         </tbody>
       </table>
+      {check && <CheckResult check={check} />}
       {rows.length === 0 && !error && <p className="empty">No models yet: train one with quantdesk train --config FILE.yml.</p>}
       {compare.length === 2 ? <ModelCompare refs={compare} /> : <p className="hint">Tick two models to compare them side by side.</p>}
     </div>

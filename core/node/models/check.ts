@@ -1,0 +1,72 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { Catalog } from '../catalog';
+import type { HomeLayout } from '../home';
+import { ApiError } from '../../common/errors';
+import type { ModelCheck } from '../../common/types';
+import { fileList, readBuild } from '../features/analysis';
+import { readFloat64Columns } from '../lake/duck-columns';
+import type { Provider } from './predict';
+import { getModel } from './registry';
+import { ModelRunner } from './runner';
+
+/**
+ * Runs a registered model through the inference service on the latest `rows` rows per symbol of the
+ * feature build it reads (its feature set at its spec hash): proof that it loads, which provider ran
+ * it, how fast, and what its predictions look like on recent data.
+ */
+export async function checkModel(ctx: { home: HomeLayout; catalog: Catalog; con: DuckDBConnection }, ref: { id: string; version?: number }, provider: Provider | 'auto', rows: number): Promise<ModelCheck> {
+  const m = getModel(ctx.catalog, ctx.home, ref);
+  const name = `${m.id}@${m.version}`;
+  if (!m.featureSet || !m.specHash) throw new ApiError('invalid_argument', `${name} names no feature set; import it with --feature-set SET, or predict from a CSV with quantdesk predict`, 'model');
+  const build = readBuild(ctx.home.lake, `${m.featureSet}@${m.specHash}`);
+  const symbols = (m.symbols.length ? m.symbols : Object.keys(build.symbols)).filter((s) => build.symbols[s]);
+  if (symbols.length === 0) throw new ApiError('invalid_argument', `build ${build.buildId} has none of ${name}'s symbols (${m.symbols.join(', ')}); rebuild the feature set`, 'model');
+  const missing = m.features.filter((f) => !build.columns.includes(f));
+  if (missing.length) throw new ApiError('invalid_argument', `build ${build.buildId} lacks ${name}'s features ${missing.join(', ')}`, 'model');
+  const cols = ['epoch_ms(ts)::DOUBLE AS c0', ...m.features.map((f, i) => `"${f}"::DOUBLE AS c${i + 1}`)];
+  const names = cols.map((_, i) => `c${i}`).join(', ');
+  const parts: Float64Array[][] = [];
+  for (const s of symbols) {
+    const latest = `SELECT ${cols.join(', ')} FROM read_parquet([${fileList(ctx.home.lake, build.symbols[s]!)}]) ORDER BY ts DESC LIMIT ${rows}`;
+    parts.push(await readFloat64Columns(ctx.con, `SELECT ${names} FROM (${latest}) ORDER BY c0`));
+  }
+  const columns = m.features.map((_, f) => Float64Array.from(parts.flatMap((p) => Array.from(p[f + 1]!))));
+  const times = parts.flatMap((p) => Array.from(p[0]!));
+  if (times.length === 0) throw new ApiError('invalid_argument', `build ${build.buildId} has no rows for ${symbols.join(', ')}`, 'model');
+  const runner = await ModelRunner.open(ctx.home, m.id, m.version, m.features.length, provider);
+  try {
+    const t0 = performance.now();
+    const values = await runner.predictBatch(columns);
+    const ms = performance.now() - t0;
+    const card = m.card as { threshold?: { value: number } };
+    const classifier = m.objective === 'binary';
+    const threshold = classifier ? (card.threshold?.value ?? 0.5) : null;
+    let sum = 0;
+    let min = Number.POSITIVE_INFINITY;
+    let max = Number.NEGATIVE_INFINITY;
+    let above = 0;
+    for (const v of values) {
+      sum += v;
+      min = Math.min(min, v);
+      max = Math.max(max, v);
+      if (threshold !== null && v >= threshold) above++;
+    }
+    return {
+      model: name,
+      symbols,
+      rows: values.length,
+      from: Math.min(...times),
+      to: Math.max(...times),
+      provider: runner.provider,
+      fallback: runner.fallback ?? null,
+      ms,
+      mean: sum / values.length,
+      min,
+      max,
+      threshold,
+      aboveThreshold: threshold === null ? null : above / values.length,
+    };
+  } finally {
+    await runner.close();
+  }
+}

@@ -19,7 +19,7 @@ describe('LightGBM text models', () => {
   });
 
   it('predicts what the trees say by hand, here and through ONNX, for boundaries and missing values', async () => {
-    // The fixture is written by hand from LightGBM's text format (no LightGBM library here):
+    // This fixture is written by hand to pin exact boundaries (tests/library-models.test.ts checks models LightGBM itself wrote):
     // tree 0 splits rsi_14 <= 50 (NaN left) then ibs <= 0.5 (NaN counts as 0); tree 1 splits roc_4 <= −0.25 (NaN right).
     const { model, features } = readLightgbmText(fs.readFileSync(FIXTURE, 'utf8'), 'lgb-binary.txt');
     expect(features).toEqual(['ibs', 'rsi_14', 'roc_4']);

@@ -1,0 +1,30 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readLightgbmText } from '../core/node/models/import-lightgbm';
+import { readXgboostJson } from '../core/node/models/import-xgboost';
+import { expectReferencePredictions, FIXTURES } from './fixtures/models/reference';
+
+// Models written by XGBoost and LightGBM themselves, with the predictions those libraries made
+// (tests/fixtures/models/make-*.py regenerate them; the tests need neither library).
+describe('models trained by other libraries', () => {
+  for (const name of ['xgb-binary', 'xgb-regression']) {
+    it(`predicts what XGBoost predicted (${name}), here and through ONNX, missing values included`, async () => {
+      const { model, features } = readXgboostJson(fs.readFileSync(path.join(FIXTURES, `${name}.json`), 'utf8'), `${name}.json`);
+      expect(features).toEqual(['ibs', 'rsi_14', 'roc_4', 'atr_14']);
+      await expectReferencePredictions(model, features, name);
+    });
+  }
+
+  for (const name of ['lgb-cli-binary', 'lgb-cli-regression']) {
+    it(`predicts what LightGBM predicted (${name}), here and through ONNX, missing values of both missing types included`, async () => {
+      const text = fs.readFileSync(path.join(FIXTURES, `${name}.txt`), 'utf8');
+      const { model, features } = readLightgbmText(text, `${name}.txt`);
+      expect(features).toEqual(['ibs', 'rsi_14', 'roc_4', 'atr_14']);
+      expect(model.trees).toHaveLength(15);
+      // roc_4 had missing values in training (missing type NaN); the others did not (NaN read as 0).
+      expect(text).toMatch(/decision_type=.*\b(8|10)\b/);
+      await expectReferencePredictions(model, features, name);
+    });
+  }
+});

@@ -9,6 +9,7 @@ import { predictGbdt, rng, trainGbdt, type GbdtModel, type Tree } from '../core/
 import { trainForest } from '../core/common/models/forest';
 import { rocAuc } from '../core/common/models/metrics';
 import { gbdtToOnnx, gbdtToTensorOnnx } from '../core/node/models/export-onnx';
+import { readXgboostJson } from '../core/node/models/import-xgboost';
 import type { Result } from './bench-features';
 
 const log = (s: string): boolean => process.stderr.write(`${s}\n`);
@@ -70,13 +71,80 @@ export async function inferenceBenchmarks(): Promise<Result[]> {
     lat.push(Number(process.hrtime.bigint() - t0) / 1000);
   }
   await session.release();
+  const xgb = await xgboostInferenceReference(x, nf);
   const sorted = lat.slice(2_000).sort((a, b) => a - b);
   const q = (p: number): number => sorted[Math.floor(p * (sorted.length - 1))]!;
   return [
-    { name: 'inference_batch_100_trees_depth6', value: Math.round(rate), unit: 'rows/s (one core, ONNX Runtime CPU)', target: '>= 500,000', pass: rate >= 500_000, detail: { rows, batch, best_ms: Math.round(best), tensorised_export_cpu_rows_per_s: Math.round(200_000 / (tensorBest / 1000)) } },
+    { name: 'inference_batch_100_trees_depth6', value: Math.round(rate), unit: 'rows/s (one core, ONNX Runtime CPU)', target: '>= 500,000', pass: rate >= 500_000, detail: { rows, batch, best_ms: Math.round(best), tensorised_export_cpu_rows_per_s: Math.round(200_000 / (tensorBest / 1000)), ...(typeof xgb === 'string' ? { same_xgboost_model: xgb } : { same_xgboost_model_xgboost_rows_per_s: xgb.xgboost, same_xgboost_model_onnx_runtime_rows_per_s: xgb.onnxRuntime }) } },
     { name: 'inference_streaming_row_p50', value: Number(q(0.5).toFixed(1)), unit: 'µs per row', target: '<= 50 µs', pass: q(0.5) <= 50, detail: { p99_us: Number(q(0.99).toFixed(1)), calls: sorted.length } },
     { name: 'inference_streaming_row_p99', value: Number(q(0.99).toFixed(1)), unit: 'µs per row', target: '<= 200 µs', pass: q(0.99) <= 200 },
   ];
+}
+
+/** A Python interpreter with numpy (Debian's /usr/bin/python3 first), or undefined. */
+const python = (): string | undefined => ['/usr/bin/python3', 'python3'].find((py) => spawnSync(py, ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0);
+
+/**
+ * Runs `code` in Python with `module` importable and X (float32, nf columns) and y loaded from `dir`,
+ * returning the JSON it prints, or why it could not run (the bench reports that instead).
+ */
+function pythonReference<T>(module: string, dir: string, nf: number, code: string): T | string {
+  const py = python();
+  if (!py || spawnSync(py, ['-c', `import ${module}`]).status !== 0) return `python3-${module} not installed`;
+  const script = `
+import json, time, numpy as np
+X = np.fromfile(${JSON.stringify(path.join(dir, 'x.f32'))}, dtype=np.float32).reshape(-1, ${nf})
+y = np.fromfile(${JSON.stringify(path.join(dir, 'y.f32'))}, dtype=np.float32)
+def roc_auc_score(t, s):
+    order = np.argsort(s, kind="mergesort")
+    ranks = np.empty(len(s)); ranks[order] = np.arange(1, len(s) + 1)
+    _, inv, counts = np.unique(s, return_inverse=True, return_counts=True)
+    sums = np.bincount(inv, weights=ranks); ranks = (sums / counts)[inv]
+    pos = t == 1
+    return (ranks[pos].sum() - pos.sum() * (pos.sum() + 1) / 2) / (pos.sum() * (~pos).sum())
+${code}
+`;
+  const res = spawnSync(py, ['-c', script], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (res.status !== 0) return `failed: ${res.stderr.trim().split('\n').pop()}`;
+  return JSON.parse(res.stdout) as T;
+}
+
+/**
+ * For scale: a 100-tree, depth-6 model trained by XGBoost, predicted by XGBoost itself on one thread
+ * and, imported into Quantdesk, by ONNX Runtime on one thread, on the same rows.
+ */
+async function xgboostInferenceReference(x: Float32Array, nf: number): Promise<{ xgboost: number; onnxRuntime: number } | string> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qd-bench-xgbpred-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'x.f32'), x);
+    fs.writeFileSync(path.join(dir, 'y.f32'), new Float32Array(0));
+    const modelFile = path.join(dir, 'model.json');
+    const ref = pythonReference<{ rows_per_s: number }>('xgboost', dir, nf, `
+import xgboost as xgb
+t = X[:200000]
+b = xgb.train({"objective": "binary:logistic", "tree_method": "hist", "max_depth": 6, "eta": 0.1, "nthread": 2}, xgb.DMatrix(t, label=(t[:, 0] + t[:, 1] * t[:, 2] + 0.3 * t[:, 3] > 0).astype(np.float32)), 100)
+b.save_model(${JSON.stringify(modelFile)})
+b.set_param({"nthread": 1})
+best = 1e9
+for _ in range(3):
+    t0 = time.perf_counter(); b.inplace_predict(X); best = min(best, time.perf_counter() - t0)
+print(json.dumps({"rows_per_s": len(X) / best}))`);
+    if (typeof ref === 'string') return ref;
+    const { model, features } = readXgboostJson(fs.readFileSync(modelFile, 'utf8'), 'model.json');
+    const session = await ort.InferenceSession.create(gbdtToOnnx(model, { features, specHash: 'bench', modelCard: 'xgb@1' }), { executionProviders: ['cpu'], intraOpNumThreads: 1, interOpNumThreads: 1 });
+    const rows = x.length / nf;
+    const batch = 100_000;
+    let best = Number.POSITIVE_INFINITY;
+    for (let r = 0; r < 3; r++) {
+      const t0 = performance.now();
+      for (let at = 0; at < rows; at += batch) await session.run({ x: new ort.Tensor('float32', x.subarray(at * nf, (at + batch) * nf), [batch, nf]) });
+      best = Math.min(best, performance.now() - t0);
+    }
+    await session.release();
+    return { xgboost: Math.round(ref.rows_per_s), onnxRuntime: Math.round(rows / (best / 1000)) };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -117,28 +185,8 @@ export function trainingBenchmarks(): Result[] {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qd-bench-train-'));
   fs.writeFileSync(path.join(dir, 'x.f32'), rows);
   fs.writeFileSync(path.join(dir, 'y.f32'), y);
-  const python = ['/usr/bin/python3', 'python3'].find((py) => spawnSync(py, ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0);
-  const run = (module: string, code: string): { sec: number; auc: number } | string => {
-    if (!python || spawnSync(python, ['-c', `import ${module}`]).status !== 0) return `python3-${module === 'sklearn' ? 'sklearn' : module} not installed`;
-    const script = `
-import json, time, numpy as np
-X = np.fromfile(${JSON.stringify(path.join(dir, 'x.f32'))}, dtype=np.float32).reshape(-1, ${nf})
-y = np.fromfile(${JSON.stringify(path.join(dir, 'y.f32'))}, dtype=np.float32)
-cut = ${cut}
-def roc_auc_score(t, s):
-    order = np.argsort(s, kind="mergesort")
-    ranks = np.empty(len(s)); ranks[order] = np.arange(1, len(s) + 1)
-    _, inv, counts = np.unique(s, return_inverse=True, return_counts=True)
-    sums = np.bincount(inv, weights=ranks); ranks = (sums / counts)[inv]
-    pos = t == 1
-    return (ranks[pos].sum() - pos.sum() * (pos.sum() + 1) / 2) / (pos.sum() * (~pos).sum())
-${code}
-print(json.dumps({"sec": sec, "auc": float(roc_auc_score(y[cut:], p))}))
-`;
-    const res = spawnSync(python, ['-c', script], { encoding: 'utf8', maxBuffer: 1 << 20 });
-    if (res.status !== 0) return `failed: ${res.stderr.trim().split('\n').pop()}`;
-    return JSON.parse(res.stdout) as { sec: number; auc: number };
-  };
+  const run = (module: string, code: string): { sec: number; auc: number } | string =>
+    pythonReference(module, dir, nf, `cut = ${cut}\n${code}\nprint(json.dumps({"sec": sec, "auc": float(roc_auc_score(y[cut:], p))}))`);
   const xgbRef = run('xgboost', `
 import xgboost as xgb
 d = xgb.DMatrix(X[:cut], label=y[:cut])

@@ -24,7 +24,18 @@ const paths = appPaths();
 const tmp = (p: string): string => fs.mkdtempSync(path.join(os.tmpdir(), p));
 const log = (s: string): boolean => process.stderr.write(`${s}\n`);
 
+function report(results: Result[]): void {
+  process.stdout.write(`${JSON.stringify({ machine: { cpus: os.availableParallelism(), memory_gib: Math.round(os.totalmem() / 2 ** 30), node: process.versions.node }, results }, null, 2)}\n`);
+}
+
 async function main(): Promise<void> {
+  // `npm run bench -- models` runs only the model benchmarks (inference, training), which need no lake.
+  const group = process.argv[2];
+  if (group !== undefined && group !== 'models') throw new Error(`bench: unknown group "${group}"; run \`npm run bench\` for everything or \`npm run bench -- models\``);
+  if (group === 'models') {
+    report([...(await inferenceBenchmarks()), ...trainingBenchmarks()]);
+    return;
+  }
   const results: Result[] = [];
   const home = tmp('qd-bench-');
   const services = await createServices({ home, resources: paths.resources, host: 'cli', workerFile: paths.workerFile, version: paths.version });
@@ -129,7 +140,7 @@ async function main(): Promise<void> {
   } finally {
     await services.close();
   }
-  process.stdout.write(`${JSON.stringify({ machine: { cpus: os.availableParallelism(), memory_gib: Math.round(os.totalmem() / 2 ** 30), node: process.versions.node }, results }, null, 2)}\n`);
+  report(results);
 }
 
 function dbnDecodeBenchmark(): Result {

@@ -177,6 +177,8 @@ export const trainConfigSchema = z
             objective: z.enum(['binary', 'regression']).default('binary'),
             nTrees: z.number().int().min(1).max(10_000).default(200),
             maxDepth: z.number().int().min(1).max(16).default(6),
+            /** Grow best split first up to this many leaves (within maxDepth); 0: no limit (level-wise). */
+            maxLeaves: z.number().int().min(0).max(65_536).refine((v) => v !== 1, 'a tree needs at least 2 leaves (0: no limit)').default(0),
             learningRate: z.number().positive().max(1).default(0.1),
             minChildWeight: z.number().min(0).default(1),
             lambda: z.number().min(0).default(1),
@@ -211,10 +213,11 @@ export const trainConfigSchema = z
           })
           .strict(),
         z.object({ kind: z.literal('knn'), objective: z.literal('binary').default('binary'), k: z.number().int().min(1).max(100).default(5), maxEvents: z.number().int().min(10).max(200_000).default(50_000) }).strict(),
-        z.object({ kind: z.literal('logistic'), objective: z.literal('binary').default('binary'), l2: z.number().min(0).default(1) }).strict(),
+        z.object({ kind: z.literal('logistic'), objective: z.literal('binary').default('binary'), l2: z.number().min(0).default(1), l1: z.number().min(0).default(0) }).strict(),
         z.object({ kind: z.literal('ridge'), objective: z.literal('regression').default('regression'), l2: z.number().min(0).default(1) }).strict(),
+        z.object({ kind: z.literal('lasso'), objective: z.literal('regression').default('regression'), alpha: z.number().min(0).default(0.01) }).strict(),
       ],
-      { error: 'expected model.kind gbdt, forest, mlp, knn, logistic or ridge' },
+      { error: 'expected model.kind gbdt, forest, mlp, knn, logistic, ridge or lasso' },
     ),
     split: z
       .object({

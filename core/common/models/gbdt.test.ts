@@ -35,6 +35,22 @@ describe('gradient-boosted trees', () => {
     expect(Array.from(predictGbdt(other, valid.x))).not.toEqual(Array.from(p));
   });
 
+  it('grows trees best split first up to maxLeaves, and level-wise when the leaf budget is a full tree', () => {
+    const train = synthetic(4000, 3);
+    const valid = synthetic(1000, 4);
+    const leavesOf = (t: { feature: Int32Array }) => Array.from(t.feature).filter((f) => f < 0).length;
+    const depthOf = (t: { left: Int32Array; right: Int32Array; feature: Int32Array }, n = 0): number => (t.feature[n]! < 0 ? 0 : 1 + Math.max(depthOf(t, t.left[n]!), depthOf(t, t.right[n]!)));
+    const levelWise = trainGbdt(train, { nTrees: 15, maxDepth: 4, seed: 2 });
+    const fullBudget = trainGbdt(train, { nTrees: 15, maxDepth: 4, maxLeaves: 16, seed: 2 });
+    expect(Array.from(predictGbdt(fullBudget, valid.x))).toEqual(Array.from(predictGbdt(levelWise, valid.x)));
+    const five = trainGbdt(train, { nTrees: 15, maxDepth: 10, maxLeaves: 5, seed: 2 });
+    expect(five.trees.every((t) => leavesOf(t) <= 5)).toBe(true);
+    expect(five.trees.filter((t) => leavesOf(t) === 5).length).toBeGreaterThan(10);
+    // Five leaves grown by gain need not form a balanced tree: some go deeper than two levels.
+    expect(Math.max(...five.trees.map((t) => depthOf(t)))).toBeGreaterThan(2);
+    expect(rocAuc(predictGbdt(five, valid.x), valid.y)).toBeGreaterThan(0.9);
+  });
+
   it('fits regression targets with squared error', () => {
     const r = rng(3);
     const n = 3000;

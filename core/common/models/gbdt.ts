@@ -12,6 +12,8 @@ export interface GbdtParams {
   objective: 'binary' | 'regression';
   nTrees: number;
   maxDepth: number;
+  /** Grow best split first up to this many leaves (within maxDepth); 0: no limit. */
+  maxLeaves: number;
   learningRate: number;
   /** Minimum hessian sum in a child. */
   minChildWeight: number;
@@ -27,7 +29,7 @@ export interface GbdtParams {
   earlyStoppingRounds: number;
 }
 
-export const GBDT_DEFAULTS: GbdtParams = { objective: 'binary', nTrees: 100, maxDepth: 6, learningRate: 0.1, minChildWeight: 1, lambda: 1, subsample: 1, colsample: 1, maxBins: 255, seed: 1, earlyStoppingRounds: 0 };
+export const GBDT_DEFAULTS: GbdtParams = { objective: 'binary', nTrees: 100, maxDepth: 6, maxLeaves: 0, learningRate: 0.1, minChildWeight: 1, lambda: 1, subsample: 1, colsample: 1, maxBins: 255, seed: 1, earlyStoppingRounds: 0 };
 
 /** One tree, as flat arrays; node 0 is the root. */
 export interface Tree {
@@ -149,7 +151,7 @@ export function trainGbdt(train: TrainData, params: Partial<GbdtParams> = {}, va
     if (feats.length === 0) feats.push(Math.floor(random() * nf));
     // Rows the tree was grown on learn their leaf from the growth itself; the others are looked up.
     rowValue.fill(Number.NaN);
-    const done = growTree(binned, g, h, idx, m, { maxDepth: p.maxDepth, minChildWeight: p.minChildWeight, lambda: p.lambda, learningRate: p.learningRate, features: () => feats }, importance, rowValue);
+    const done = growTree(binned, g, h, idx, m, { maxDepth: p.maxDepth, ...(p.maxLeaves > 0 ? { maxLeaves: p.maxLeaves } : {}), minChildWeight: p.minChildWeight, lambda: p.lambda, learningRate: p.learningRate, features: () => feats }, importance, rowValue);
     trees.push(done);
     for (let i = 0; i < n; i++) raw[i] = raw[i]! + (Number.isNaN(rowValue[i]!) ? treeValue(done, train.x, i) : rowValue[i]!);
     if (validation && vraw) {

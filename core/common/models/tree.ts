@@ -15,6 +15,8 @@ export interface Binned {
 /** How a tree grows. */
 export interface GrowOptions {
   maxDepth: number;
+  /** At most this many leaves, grown best split first (absent: no limit). */
+  maxLeaves?: number;
   /** Minimum hessian (or sample weight) sum in a child. */
   minChildWeight: number;
   /** L2 regularisation of leaf values (0: leaves are weighted means). */
@@ -152,21 +154,71 @@ function histogramOf(rows: Uint16Array, nf: number, width: number, g: Float64Arr
   return hist;
 }
 
+/** The best split of a node: feature, last bin going left, gain and the left child's sums. */
+interface Split {
+  f: number;
+  bin: number;
+  gain: number;
+  GL: number;
+  HL: number;
+}
+
+/** A node that is a leaf for now: its rows idx[start, end), sums, depth, histogram and best split. */
+interface Open {
+  node: number;
+  start: number;
+  end: number;
+  G: number;
+  H: number;
+  depth: number;
+  hist: Float64Array;
+  split: Split | null;
+}
+
+/** The split maximising GL²/(HL+λ) + GR²/(HR+λ) − G²/(H+λ) over the given features, or null when none gains. */
+function bestSplit(binned: Binned, hist: Float64Array, G: number, H: number, features: number[], o: GrowOptions): Split | null {
+  const parentScore = (G * G) / (H + o.lambda);
+  let best: Split | null = null;
+  let bestGain = 1e-12;
+  for (const f of features) {
+    const nbins = binned.nb[f]!;
+    const off = 2 * binned.offsets[f]!;
+    // Missing values (bin 0) always go left with the low bins.
+    let GL = hist[off]!;
+    let HL = hist[off + 1]!;
+    for (let k = 1; k < nbins - 1; k++) {
+      GL += hist[off + 2 * k]!;
+      HL += hist[off + 2 * k + 1]!;
+      const GR = G - GL;
+      const HR = H - HL;
+      if (HL < o.minChildWeight || HR < o.minChildWeight) continue;
+      const gain = (GL * GL) / (HL + o.lambda) + (GR * GR) / (HR + o.lambda) - parentScore;
+      if (gain > bestGain) {
+        bestGain = gain;
+        best = { f, bin: k, gain, GL, HL };
+      }
+    }
+  }
+  return best;
+}
+
 /**
- * Grows one tree level by level on rows idx[0..m) from gradient/hessian histograms: the best split
- * maximises GL²/(HL+λ) + GR²/(HR+λ) − G²/(H+λ); leaves get −G/(H+λ) × learning rate. Missing values
- * (bin 0) go left. A node's histogram is built in one pass over its rows (bins stored row-major) only
- * for the smaller child; the larger one is the parent's minus it. Rows are partitioned stably, so each
- * node's rows stay in ascending order and histogram passes read memory forwards. Split gains are added
- * to `importance`, `idx` is reordered in place, and when `rowValue` is given each row of idx[0..m)
- * gets the value of the leaf it falls in.
+ * Grows one tree on rows idx[0..m) from gradient/hessian histograms, best split first: while the tree
+ * has fewer than `maxLeaves` leaves, the open node whose split gains most is split (a node deeper than
+ * maxDepth − 1, or with too little hessian, stays a leaf). Without a leaf limit every gaining split
+ * within maxDepth is made, which is level-wise growth. Leaves get −G/(H+λ) × learning rate; missing
+ * values (bin 0) go left. A node's histogram is built in one pass over its rows (bins stored row-major)
+ * only for the smaller child; the larger one is the parent's minus it. Rows are partitioned stably, so
+ * each node's rows stay in ascending order and histogram passes read memory forwards. Split gains are
+ * added to `importance`, `idx` is reordered in place, and when `rowValue` is given each row of
+ * idx[0..m) gets the value of the leaf it falls in.
  */
 export function growTree(binned: Binned, g: Float64Array, h: Float64Array, idx: Int32Array, m: number, o: GrowOptions, importance: Float64Array, rowValue?: Float64Array): Tree {
   const nf = binned.nb.length;
   const rows = binned.rows;
-  const offsets = binned.offsets;
+  const width = binned.offsets[nf]!;
   const spill = new Int32Array(m);
-  const width = offsets[nf]!;
+  const maxLeaves = o.maxLeaves ?? Number.POSITIVE_INFINITY;
   const tree = { feature: [] as number[], threshold: [] as number[], left: [] as number[], right: [] as number[], value: [] as number[] };
   const newNode = (): number => {
     tree.feature.push(-1);
@@ -177,94 +229,63 @@ export function growTree(binned: Binned, g: Float64Array, h: Float64Array, idx: 
     return tree.feature.length - 1;
   };
   const histogram = (start: number, end: number): Float64Array => histogramOf(rows, nf, width, g, h, idx, start, end);
-  type Pending = { node: number; start: number; end: number; G: number; H: number; hist: Float64Array };
-  let level: Pending[] = [];
-  {
-    let G = 0;
-    let H = 0;
-    for (let k = 0; k < m; k++) {
-      G += g[idx[k]!]!;
-      H += h[idx[k]!]!;
-    }
-    level.push({ node: newNode(), start: 0, end: m, G, H, hist: histogram(0, m) });
+  const open: Open[] = [];
+  const opened = (nd: Omit<Open, 'split'>): void => {
+    const splittable = nd.depth < o.maxDepth && nd.H >= 2 * o.minChildWeight && nd.hist.length > 0;
+    open.push({ ...nd, split: splittable ? bestSplit(binned, nd.hist, nd.G, nd.H, o.features(), o) : null });
+  };
+  let G = 0;
+  let H = 0;
+  for (let k = 0; k < m; k++) {
+    G += g[idx[k]!]!;
+    H += h[idx[k]!]!;
   }
-  for (let depth = 0; depth <= o.maxDepth && level.length > 0; depth++) {
-    const next: Pending[] = [];
-    for (const nd of level) {
-      const leaf = (): void => {
-        const v = (-nd.G / (nd.H + o.lambda)) * o.learningRate;
-        tree.value[nd.node] = v;
-        if (rowValue) for (let k = nd.start; k < nd.end; k++) rowValue[idx[k]!] = v;
-        };
-      if (depth === o.maxDepth || nd.H < 2 * o.minChildWeight) {
-        leaf();
-        continue;
-      }
-      const parentScore = (nd.G * nd.G) / (nd.H + o.lambda);
-      let bestGain = 1e-12;
-      let bestF = -1;
-      let bestBin = -1;
-      // The children's sums: the histogram's either side of the best split.
-      let bestGL = 0;
-      let bestHL = 0;
-      const hist = nd.hist;
-      for (const f of o.features()) {
-        const nbins = binned.nb[f]!;
-        const off = 2 * offsets[f]!;
-        // Missing values (bin 0) always go left with the low bins.
-        let GL = hist[off]!;
-        let HL = hist[off + 1]!;
-        for (let k = 1; k < nbins - 1; k++) {
-          GL += hist[off + 2 * k]!;
-          HL += hist[off + 2 * k + 1]!;
-          const GR = nd.G - GL;
-          const HR = nd.H - HL;
-          if (HL < o.minChildWeight || HR < o.minChildWeight) continue;
-          const gain = (GL * GL) / (HL + o.lambda) + (GR * GR) / (HR + o.lambda) - parentScore;
-          if (gain > bestGain) {
-            bestGain = gain;
-            bestF = f;
-            bestBin = k;
-            bestGL = GL;
-            bestHL = HL;
-          }
-        }
-      }
-      if (bestF < 0) {
-        leaf();
-        continue;
-      }
-      importance[bestF] = importance[bestF]! + bestGain;
-      // Rows in bins ≤ bestBin go left: x < cuts[bestBin - 1] (bin k holds cuts[k-2] ≤ x < cuts[k-1]).
-      const column = binned.columns[bestF]!;
-      let lo = nd.start;
-      let spilled = 0;
-      for (let k = nd.start; k < nd.end; k++) {
-        const r = idx[k]!;
-        if (column[r]! <= bestBin) idx[lo++] = r;
-        else spill[spilled++] = r;
-      }
-      idx.set(spill.subarray(0, spilled), lo);
-      tree.feature[nd.node] = bestF;
-      tree.threshold[nd.node] = binned.cuts[bestF]![bestBin - 1]!;
-      const l = newNode();
-      const r = newNode();
-      tree.left[nd.node] = l;
-      tree.right[nd.node] = r;
-      // Children that will certainly be leaves need no histogram.
-      const needs = depth + 1 < o.maxDepth;
-      let lh: Float64Array = new Float64Array(0);
-      let rh: Float64Array = new Float64Array(0);
-      if (needs) {
-        const leftSmaller = lo - nd.start <= nd.end - lo;
-        const small = leftSmaller ? histogram(nd.start, lo) : histogram(lo, nd.end);
-        const large = hist;
-        for (let k = 0; k < large.length; k++) large[k] = large[k]! - small[k]!;
-        [lh, rh] = leftSmaller ? [small, large] : [large, small];
-      }
-      next.push({ node: l, start: nd.start, end: lo, G: bestGL, H: bestHL, hist: lh }, { node: r, start: lo, end: nd.end, G: nd.G - bestGL, H: nd.H - bestHL, hist: rh });
+  opened({ node: newNode(), start: 0, end: m, G, H, depth: 0, hist: histogram(0, m) });
+  let leaves = 1;
+  while (leaves < maxLeaves) {
+    // Without a leaf limit the order does not matter; with one, the largest gain goes first.
+    let at = -1;
+    for (let k = 0; k < open.length; k++) if (open[k]!.split && (at < 0 || open[k]!.split!.gain > open[at]!.split!.gain)) at = k;
+    if (at < 0) break;
+    const nd = open[at]!;
+    const sp = nd.split!;
+    nd.split = null;
+    importance[sp.f] = importance[sp.f]! + sp.gain;
+    // Rows in bins ≤ sp.bin go left: x < cuts[sp.bin - 1] (bin k holds cuts[k-2] ≤ x < cuts[k-1]).
+    const column = binned.columns[sp.f]!;
+    let lo = nd.start;
+    let spilled = 0;
+    for (let k = nd.start; k < nd.end; k++) {
+      const r = idx[k]!;
+      if (column[r]! <= sp.bin) idx[lo++] = r;
+      else spill[spilled++] = r;
     }
-    level = next;
+    idx.set(spill.subarray(0, spilled), lo);
+    tree.feature[nd.node] = sp.f;
+    tree.threshold[nd.node] = binned.cuts[sp.f]![sp.bin - 1]!;
+    const l = newNode();
+    const r = newNode();
+    tree.left[nd.node] = l;
+    tree.right[nd.node] = r;
+    // Children that will certainly be leaves need no histogram.
+    let lh: Float64Array = new Float64Array(0);
+    let rh: Float64Array = new Float64Array(0);
+    if (nd.depth + 1 < o.maxDepth && leaves + 1 < maxLeaves) {
+      const leftSmaller = lo - nd.start <= nd.end - lo;
+      const small = leftSmaller ? histogram(nd.start, lo) : histogram(lo, nd.end);
+      const large = nd.hist;
+      for (let k = 0; k < large.length; k++) large[k] = large[k]! - small[k]!;
+      [lh, rh] = leftSmaller ? [small, large] : [large, small];
+    }
+    open.splice(at, 1);
+    opened({ node: l, start: nd.start, end: lo, G: sp.GL, H: sp.HL, depth: nd.depth + 1, hist: lh });
+    opened({ node: r, start: lo, end: nd.end, G: nd.G - sp.GL, H: nd.H - sp.HL, depth: nd.depth + 1, hist: rh });
+    leaves++;
+  }
+  for (const nd of open) {
+    const v = (-nd.G / (nd.H + o.lambda)) * o.learningRate;
+    tree.value[nd.node] = v;
+    if (rowValue) for (let k = nd.start; k < nd.end; k++) rowValue[idx[k]!] = v;
   }
   return { feature: Int32Array.from(tree.feature), threshold: Float64Array.from(tree.threshold), left: Int32Array.from(tree.left), right: Int32Array.from(tree.right), value: Float64Array.from(tree.value) };
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { ApiError } from '../../common/errors';
 import { predictGbdt, trainGbdt, type GbdtModel, type TrainData } from '../../common/models/gbdt';
-import { predictLinear, trainLogistic, trainRidge } from '../../common/models/linear';
+import { predictLinear, trainLasso, trainLogistic, trainRidge } from '../../common/models/linear';
 import { trainForest } from '../../common/models/forest';
 import { buildKnn, predictKnn } from '../../common/models/knn';
 import { predictMlp, trainMlp } from '../../common/models/mlp';
@@ -245,7 +245,7 @@ function fitBase(c: TrainConfig, train: TrainData, validation: TrainData, progre
     progress(1, 1);
     return { predict: (x) => predictKnn(ix, x), part: (out) => knnPart(ix, out), trees: 0, importance: new Float64Array(train.x.length) };
   }
-  const model = m.kind === 'logistic' ? trainLogistic(train.x, train.y, { l2: m.l2 }) : trainRidge(train.x, train.y, { l2: m.l2 });
+  const model = m.kind === 'logistic' ? trainLogistic(train.x, train.y, { l2: m.l2, l1: m.l1 }) : m.kind === 'lasso' ? trainLasso(train.x, train.y, { alpha: m.alpha }) : trainRidge(train.x, train.y, { l2: m.l2 });
   progress(1, 1);
   const sd = train.x.map((col) => columnMoments(col).sd);
   return { predict: (x) => predictLinear(model, x), part: (out) => linearPart(model, out), trees: 0, importance: Float64Array.from(model.coef, (w, j) => Math.abs(w) * sd[j]!) };

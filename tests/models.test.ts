@@ -271,6 +271,20 @@ describe('training, the model registry and prediction', () => {
     expect(check.code, check.err).toBe(0);
     expect(check.err).toMatch(/provider: cpu/);
     expect(JSON.parse(check.out)).toMatchObject({ model: 'es-dir@1', rows: 100, provider: 'cpu' });
+    // The default provider is a setting: auto tries the platform's list (falling back, with the reason), cpu does not.
+    const probe = qd(['--home', home, 'provider', '--json']);
+    expect(probe.code, probe.err).toBe(0);
+    const settings = JSON.parse(probe.out) as { provider: string; platformOrder: string[]; providers: { provider: string; available: boolean; reason?: string }[] };
+    expect(settings.provider).toBe('auto');
+    expect(settings.providers.find((x) => x.provider === 'cpu')).toEqual({ provider: 'cpu', available: true });
+    expect(settings.providers.filter((x) => !x.available).every((x) => (x.reason ?? '').length > 0)).toBe(true);
+    const auto = JSON.parse(qd(['--home', home, 'models', 'check', 'es-dir@1', '--rows', '10', '--json']).out) as { provider: string; fallback: string | null };
+    const firstAvailable = settings.platformOrder.find((p) => settings.providers.find((x) => x.provider === p)?.available);
+    expect(auto.provider).toBe(firstAvailable);
+    if (firstAvailable !== settings.platformOrder[0]) expect(auto.fallback).toMatch(/is not available here/);
+    expect(qd(['--home', home, 'provider', 'cpu']).code).toBe(0);
+    expect(JSON.parse(qd(['--home', home, 'models', 'check', 'es-dir@1', '--rows', '10', '--json']).out)).toMatchObject({ provider: 'cpu', fallback: null });
+    expect(qd(['--home', home, 'provider', 'tpu']).err).toMatch(/--provider: expected auto or one of cpu/);
     const badProvider = qd(['--home', home, 'models', 'check', 'es-dir@1', '--provider', 'tpu']);
     expect(badProvider.code).toBe(2);
     expect(badProvider.err).toMatch(/--provider: expected auto or one of cpu, .* got tpu/);

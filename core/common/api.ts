@@ -9,7 +9,7 @@ import {
   universeFiltersSchema,
   BACKFILL_SOURCES,
 } from './schemas';
-import type { AppInfo, Bars, FeatureBuildInfo, FeatureSetCheck, FeatureSetInfo, JobInfo, JobProgress, LakePartition, LakeSeries, QaReport, RejectRow, ModelCheck, ModelInfo, SqlResult, UniverseMember, VendorKeyStatus } from './types';
+import type { AppInfo, Bars, FeatureBuildInfo, FeatureSetCheck, FeatureSetInfo, JobInfo, JobProgress, LakePartition, LakeSeries, QaReport, RejectRow, InferenceSettings, ModelCheck, ModelInfo, SqlResult, UniverseMember, VendorKeyStatus } from './types';
 import type { ContractSpec } from './instruments';
 import type { MenuCommand } from './menu';
 
@@ -73,6 +73,8 @@ export const apiSchemas = {
   'models.leaderboard': z.object({ minScore: z.number().optional(), formula: z.string().min(1).max(1000).optional() }).strict(),
   'settings.retention': z.object({}).strict(),
   'settings.setRetention': z.object({ minuteDays: z.number().int().min(1, 'keep at least one day of 1-minute bars').max(36_500) }).strict(),
+  'settings.inference': z.object({}).strict(),
+  'settings.setInference': z.object({ provider: z.enum(['auto', 'cpu', 'coreml', 'webgpu', 'cuda', 'dml'], { error: 'expected auto, cpu, coreml, webgpu, cuda or dml' }) }).strict(),
   'settings.vendorKeys': z.object({}).strict(),
   'settings.setVendorKey': z
     .object({
@@ -166,6 +168,10 @@ export interface QuantApi {
   /** Stores the retention policy that retention jobs apply when not told otherwise. */
   'settings.setRetention': (a: ArgOf<'settings.setRetention'>) => Promise<{ minuteDays: number }>;
   /** Where each vendor's API key comes from (environment, stored encrypted, missing); never the key. */
+  /** The default execution provider, the platform's order for 'auto', and which providers load here. */
+  'settings.inference': (a: ArgOf<'settings.inference'>) => Promise<InferenceSettings>;
+  /** Stores the default execution provider. */
+  'settings.setInference': (a: ArgOf<'settings.setInference'>) => Promise<InferenceSettings>;
   'settings.vendorKeys': (a: ArgOf<'settings.vendorKeys'>) => Promise<VendorKeyStatus[]>;
   /** Stores a vendor key encrypted with the host's keychain (null removes it); refused where the host cannot encrypt. */
   'settings.setVendorKey': (a: ArgOf<'settings.setVendorKey'>) => Promise<VendorKeyStatus[]>;

@@ -290,6 +290,16 @@ export interface VendorKeyStatus {
   canStore: boolean;
 }
 
+/** Where inference runs. */
+export interface InferenceSettings {
+  /** The provider used unless a call names one ('auto': the platform's order). */
+  provider: string;
+  /** The order 'auto' tries on this platform, fastest first. */
+  platformOrder: string[];
+  /** Whether each provider loads a model here, and why not. */
+  providers: { provider: string; available: boolean; reason?: string }[];
+}
+
 /** A registered model run by the inference service on the latest rows of its feature build. */
 export interface ModelCheck {
   /** `<id>@<version>`. */

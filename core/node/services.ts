@@ -4,7 +4,7 @@ import { ApiError } from '../common/errors';
 import { DEMO_INSTRUMENTS, DEMO_SYMBOLS } from '../common/instruments';
 import { calendarFor } from './calendar';
 import type { Handlers } from '../common/api';
-import type { LakePartition, LakeSeries, RejectRow } from '../common/types';
+import type { InferenceSettings, LakePartition, LakeSeries, RejectRow } from '../common/types';
 import { Catalog } from './catalog';
 import { DEMO_EARLIEST } from './demo/demo-market';
 import { EventBus } from './events';
@@ -32,6 +32,7 @@ import { DEFAULT_SCORE } from '../common/models/leaderboard';
 import { importModel } from './models/import-model';
 import { ModelRunner } from './models/runner';
 import { checkModel } from './models/check';
+import { defaultProvider, probeProviders, providersFor, PROVIDER_SETTING } from './models/predict';
 import { trainConfigSchema } from '../common/schemas';
 import { featureSetHandlers } from './features/set-handlers';
 import { sessionSeries } from './features/silver-build';
@@ -105,6 +106,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
       return jobs;
     };
 
+    const inferenceSettings = async (): Promise<InferenceSettings> => ({ provider: defaultProvider(cat), platformOrder: providersFor(process.platform, process.arch), providers: await probeProviders() });
     const handlers: Handlers = {
       'app.info': async () => ({ version: o.version, home: home.root, host: o.host, versions, demoSeeded: cat.getSetting('demo.seeded') !== undefined }),
       'instruments.list': async () => DEMO_INSTRUMENTS.map(({ demo: _demo, ...spec }) => spec),
@@ -174,11 +176,11 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
         return m;
       },
       'models.promote': async (a) => promoteModel(cat, home, parseModelRef(a.model)),
-      'models.check': async (a) => checkModel({ home, catalog: cat, con }, parseModelRef(a.model), a.provider ?? 'auto', a.rows ?? 5000),
+      'models.check': async (a) => checkModel({ home, catalog: cat, con }, parseModelRef(a.model), a.provider ?? defaultProvider(cat), a.rows ?? 5000),
       'models.predict': async (a) => {
         const m = getModel(cat, home, parseModelRef(a.model));
         if (a.columns.length !== m.features.length) throw new ApiError('invalid_argument', `${m.id}@${m.version} reads ${m.features.length} features (${m.features.join(', ')}); ${a.columns.length} columns were given`, 'columns');
-        const runner = await ModelRunner.open(home, m.id, m.version, m.features.length, a.provider ?? 'auto');
+        const runner = await ModelRunner.open(home, m.id, m.version, m.features.length, a.provider ?? defaultProvider(cat));
         try {
           const t0 = performance.now();
           const values = await runner.predictBatch(a.columns);
@@ -194,6 +196,11 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
       'settings.setRetention': async (a) => {
         cat.setSetting(RETENTION_SETTING, String(a.minuteDays));
         return { minuteDays: retentionMinuteDays(cat) };
+      },
+      'settings.inference': inferenceSettings,
+      'settings.setInference': async (a) => {
+        cat.setSetting(PROVIDER_SETTING, a.provider);
+        return inferenceSettings();
       },
       'settings.vendorKeys': async () => vendorKeys.status(),
       'settings.setVendorKey': async (a) => {

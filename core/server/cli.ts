@@ -76,6 +76,9 @@ commands:
                               (models/manifest.json lists the production versions)
   leaderboard [--min-score X] [--score "0.4 * balanced_accuracy + 0.6 * min(sharpe / 3, 1)"]
                               model versions ranked by a score over their test metrics
+  provider [auto|cpu|coreml|webgpu|cuda|dml]
+                              the default execution provider for inference (with one: make it the
+                              default) and which providers load a model on this machine
   predict --model ID[@VERSION] --input FEATURES.csv --out OUT.csv [--provider auto|cpu|coreml|webgpu|cuda|dml]
                               run a model over a CSV of its features; adds p (or yhat); the provider goes to stderr
   jobs [--all]                recent jobs, or every job
@@ -469,12 +472,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           const q = parse(subOpts, { provider: { type: 'string' }, rows: { type: 'string' } });
           const v = q.values as Record<string, string | undefined>;
           if (q.positionals.length !== 1) throw new UsageError('models check: give one model, ID or ID@VERSION');
-          const provider = providerOption(v.provider);
+          const provider = v.provider === undefined ? undefined : providerOption(v.provider);
           const rows = v.rows === undefined ? undefined : Number(v.rows);
           if (rows !== undefined && !(Number.isInteger(rows) && rows >= 1)) throw new UsageError(`--rows: expected a whole number of rows ≥ 1, got ${v.rows}`);
           const s = await open(true);
           try {
-            const r = await call(s, 'models.check', { model: q.positionals[0]!, provider, ...(rows ? { rows } : {}) });
+            const r = await call(s, 'models.check', { model: q.positionals[0]!, ...(provider ? { provider } : {}), ...(rows ? { rows } : {}) });
             io.err(`provider: ${r.provider}${r.fallback ? ` (${r.fallback})` : ''}`);
             const share = r.aboveThreshold === null ? '' : `, ${(100 * r.aboveThreshold).toFixed(1)}% ≥ threshold ${r.threshold}`;
             io.out(json ? JSON.stringify(r) : `${r.model}: ${r.rows} rows of ${r.symbols.join(' ')} in ${r.ms.toFixed(1)} ms on ${r.provider}; mean ${r.mean.toFixed(4)}, range ${r.min.toFixed(4)}–${r.max.toFixed(4)}${share}`);
@@ -530,15 +533,33 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           await s.close();
         }
       }
+      case 'provider': {
+        const p = parse(opts, {});
+        if (p.positionals.length > 1) throw new UsageError('provider: give at most one provider to make the default');
+        const want = p.positionals[0];
+        const s = await open(want === undefined);
+        try {
+          const r = want === undefined ? await call(s, 'settings.inference', {}) : await call(s, 'settings.setInference', { provider: providerOption(want) });
+          if (json) io.out(JSON.stringify(r));
+          else {
+            io.out(`default: ${r.provider}${r.provider === 'auto' ? ` (tries ${r.platformOrder.join(', ')} in that order)` : ''}`);
+            io.out(table([['provider', 'here'], ...r.providers.map((x) => [x.provider, x.available ? 'available' : `no: ${x.reason ?? ''}`.slice(0, 100)])]));
+          }
+          return 0;
+        } finally {
+          await s.close();
+        }
+      }
       case 'predict': {
         const p = parse(opts, { model: { type: 'string' }, input: { type: 'string' }, out: { type: 'string' }, provider: { type: 'string' } });
         const v = p.values as Record<string, string | undefined>;
         for (const k of ['model', 'input', 'out']) if (!v[k]) throw new UsageError(`predict: --${k} is required`);
-        const provider = providerOption(v.provider);
+        let provider = v.provider === undefined ? undefined : providerOption(v.provider);
         const s = await open(true);
         let m: Awaited<ReturnType<typeof call<'models.get'>>>;
         try {
           m = await call(s, 'models.get', { model: v.model! });
+          provider ??= (await call(s, 'settings.inference', {})).provider as Provider | 'auto';
         } finally {
           await s.close();
         }

@@ -3,6 +3,8 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { ApiError } from '../../common/errors';
 import { detectDelimiter, splitCsvLine } from '../../common/csv-preview';
+import type { Catalog } from '../catalog';
+import { buildOnnxModel } from './onnx-builder';
 
 // A provider that cannot load logs its own error from deep inside ONNX Runtime; the fallback note
 // says it once, plainly, so the runtime's log keeps to fatal errors.
@@ -21,6 +23,31 @@ export function providersFor(platform: string, arch: string): Provider[] {
   if (platform === 'linux') return ['cuda', 'webgpu', 'cpu'];
   if (platform === 'win32') return ['dml', 'cpu'];
   return ['cpu'];
+}
+
+/** The catalog setting holding the default execution provider ('auto' when unset). */
+export const PROVIDER_SETTING = 'inference.provider';
+
+/** The execution provider inference uses unless a call names one: the stored setting, else 'auto'. */
+export function defaultProvider(catalog: Catalog): Provider | 'auto' {
+  const v = catalog.getSetting(PROVIDER_SETTING);
+  return v !== undefined && (PROVIDERS as readonly string[]).includes(v) ? (v as Provider) : 'auto';
+}
+
+/** Whether each provider can run a model on this machine, and why not where it cannot. */
+export async function probeProviders(): Promise<{ provider: Provider; available: boolean; reason?: string }[]> {
+  const tiny = buildOnnxModel({ inputs: [{ name: 'x', dims: [1, 1] }], outputs: [{ name: 'y', dims: [1, 1] }], nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }] });
+  const out: { provider: Provider; available: boolean; reason?: string }[] = [];
+  for (const provider of PROVIDERS) {
+    try {
+      const session = await ort.InferenceSession.create(tiny, { executionProviders: [provider] });
+      await session.release();
+      out.push({ provider, available: true });
+    } catch (e) {
+      out.push({ provider, available: false, reason: (e as Error).message.split('\n')[0]! });
+    }
+  }
+  return out;
 }
 
 /**

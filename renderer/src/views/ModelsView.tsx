@@ -16,6 +16,7 @@ const COLUMNS: [string, string][] = [
 
 const num = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(4));
 const PROVIDER_CHOICES = ['auto', 'cpu', 'coreml', 'webgpu', 'cuda', 'dml'] as const;
+type ProviderChoice = (typeof PROVIDER_CHOICES)[number];
 const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
 /** What an inference check showed: the provider that ran the model (and why not a faster one), time, spread. */
@@ -45,7 +46,8 @@ export function ModelsView({ dataVersion }: { dataVersion: number }) {
   const [error, setError] = useState<string | null>(null);
   const [changed, setChanged] = useState(0);
   const [compare, setCompare] = useState<string[]>([]);
-  const [provider, setProvider] = useState<(typeof PROVIDER_CHOICES)[number]>('auto');
+  const [provider, setProvider] = useState<ProviderChoice | ''>('');
+  const [defaultProvider, setDefaultProvider] = useState<string | null>(null);
   const [check, setCheck] = useState<ModelCheck | null>(null);
 
   useEffect(() => {
@@ -58,6 +60,13 @@ export function ModelsView({ dataVersion }: { dataVersion: number }) {
       })
       .catch((e: Error) => setError(e.message));
   }, [applied, onlyAbove, minScore, dataVersion, changed]);
+
+  useEffect(() => {
+    void client
+      .call('settings.inference', {})
+      .then((r) => setDefaultProvider(r.provider))
+      .catch((e: Error) => setError(e.message));
+  }, []);
 
   const shown = rows
     .filter((r) => !filter || `${r.id} ${r.kind} ${r.symbols.join(' ')} ${r.label ?? ''} ${r.stage}`.toLowerCase().includes(filter.toLowerCase()))
@@ -84,6 +93,7 @@ export function ModelsView({ dataVersion }: { dataVersion: number }) {
         <label>
           Inference on{' '}
           <select value={provider} onChange={(e) => setProvider(e.target.value as typeof provider)} aria-label="Execution provider" data-testid="provider-choice">
+            <option value="">default{defaultProvider ? ` (${defaultProvider})` : ''}</option>
             {PROVIDER_CHOICES.map((p) => (
               <option key={p}>{p}</option>
             ))}
@@ -149,7 +159,7 @@ export function ModelsView({ dataVersion }: { dataVersion: number }) {
                   title="Run the model on the latest rows of its feature build"
                   onClick={() =>
                     void client
-                      .call('models.check', { model: `${r.id}@${r.version}`, provider })
+                      .call('models.check', { model: `${r.id}@${r.version}`, ...(provider ? { provider } : {}) })
                       .then((c) => {
                         setCheck(c);
                         setError(null);

@@ -107,4 +107,43 @@ describe('headless host: HTTP + WebSocket transport with the typed client', () =
       await withUi.close();
     }
   });
+
+  it('needs an access token on every request when bound beyond loopback, and none on loopback', async () => {
+    expect(server.token).toBeUndefined();
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:/);
+    const open = await startServer({ services: s, port: 0, host: '0.0.0.0', staticDir: paths.renderer });
+    try {
+      expect(open.token).toMatch(/^[A-Za-z0-9_-]{32}$/);
+      const base = `http://127.0.0.1:${open.port}`;
+      const rpc = (headers: Record<string, string> = {}) => fetch(`${base}/rpc/app.info`, { method: 'POST', headers, body: '{}' });
+      const refused = await rpc();
+      expect(refused.status).toBe(401);
+      expect(await refused.text()).toMatch(/needs its access token/);
+      expect((await rpc({ authorization: 'Bearer wrong-token-of-some-length' })).status).toBe(401);
+      expect((await fetch(`${base}/`)).status).toBe(401);
+      expect((await rpc({ authorization: `Bearer ${open.token}` })).status).toBe(200);
+      // The printed URL turns the token into a cookie for the browser, then drops it from the address.
+      const login = await fetch(`${base}/?token=${open.token}`, { redirect: 'manual' });
+      expect(login.status).toBe(302);
+      expect(login.headers.get('location')).toBe('/');
+      const cookie = login.headers.get('set-cookie') ?? '';
+      expect(cookie).toMatch(/HttpOnly; SameSite=Strict/);
+      expect((await fetch(`${base}/`, { headers: { cookie: cookie.split(';')[0]! } })).status).toBe(200);
+      const socket = async (headers: Record<string, string>) => {
+        const ws = new WebSocket(`${base.replace('http', 'ws')}/ws`, { headers });
+        const outcome = await new Promise((r) => {
+          ws.once('open', () => r('open'));
+          ws.once('error', () => r('refused'));
+        });
+        ws.close();
+        return outcome;
+      };
+      expect(await socket({})).toBe('refused');
+      expect(await socket({ authorization: `Bearer ${open.token}` })).toBe('open');
+      // Still no cross-origin calls, token or not.
+      expect((await rpc({ authorization: `Bearer ${open.token}`, origin: 'http://evil.example' })).status).toBe(403);
+    } finally {
+      await open.close();
+    }
+  });
 });

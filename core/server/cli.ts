@@ -82,8 +82,9 @@ commands:
   predict --model ID[@VERSION] --input FEATURES.csv --out OUT.csv [--provider auto|cpu|coreml|webgpu|cuda|dml]
                               run a model over a CSV of its features; adds p (or yhat); the provider goes to stderr
   jobs [--all]                recent jobs, or every job
-  serve [--port N] [--host 127.0.0.1] [--demo-days N] [--no-seed]
-                              serve the app to a browser; seeds the demo lake on first start
+  serve [--port N] [--host 127.0.0.1] [--token T] [--demo-days N] [--no-seed]
+                              serve the app to a browser; seeds the demo lake on first start; bound
+                              beyond loopback, every request needs the token it prints (or --token)
 
 global options:
   --home DIR   home folder (default: $QUANTDESK_HOME, else data/home in the app folder)
@@ -410,20 +411,21 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         }
       }
       case 'serve': {
-        const p = parse(opts, { port: { type: 'string' }, host: { type: 'string' }, 'demo-days': { type: 'string' }, 'no-seed': { type: 'boolean' } });
+        const p = parse(opts, { port: { type: 'string' }, host: { type: 'string' }, token: { type: 'string' }, 'demo-days': { type: 'string' }, 'no-seed': { type: 'boolean' } });
         if (p.positionals.length) throw new UsageError(`serve: unexpected argument ${p.positionals[0]}`);
         const v = p.values as Record<string, string | boolean | undefined>;
         const port = v.port === undefined ? 4747 : Number(v.port);
         if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: expected 0–65535, got ${String(v.port)}`);
         const demoDays = v['demo-days'] === undefined ? undefined : Number(v['demo-days']);
         if (demoDays !== undefined && (!Number.isInteger(demoDays) || demoDays < 1 || demoDays > 10_000)) throw new UsageError(`--demo-days: expected a whole number of days 1–10000, got ${String(v['demo-days'])}`);
+        if (typeof v.token === 'string' && v.token.length < 16) throw new UsageError('--token: use at least 16 characters (or leave it out for a random one)');
         const s = await open(false, 'headless');
-        const server = await startServer({ services: s, port, host: typeof v.host === 'string' ? v.host : '127.0.0.1', staticDir: paths.renderer }).catch(async (e: NodeJS.ErrnoException) => {
+        const server = await startServer({ services: s, port, host: typeof v.host === 'string' ? v.host : '127.0.0.1', staticDir: paths.renderer, ...(typeof v.token === 'string' ? { token: v.token } : {}) }).catch(async (e: NodeJS.ErrnoException) => {
           await s.close();
           throw e.code === 'EADDRINUSE' ? new UsageError(`--port: ${port} is already in use; pick another port or --port 0 for any free one`) : e;
         });
-        if (json) io.out(JSON.stringify({ url: server.url, home: s.home.root }));
-        else io.out(`listening on ${server.url}`);
+        if (json) io.out(JSON.stringify({ url: server.url, home: s.home.root, ...(server.token ? { token: server.token } : {}) }));
+        else io.out(server.token ? `listening on ${server.url}; open ${server.url}/?token=${server.token} (other machines can reach it, so every request needs this token)` : `listening on ${server.url}`);
         if (!v['no-seed']) s.seedDemoIfNeeded({ days: demoDays });
         await new Promise<void>((resolve) => {
           const stop = (): void => resolve();

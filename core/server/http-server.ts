@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import http from 'node:http';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -30,6 +31,8 @@ export interface RunningServer {
   url: string;
   /** Port actually bound. */
   port: number;
+  /** The access token every request must carry; set only when bound to an address other than loopback. */
+  token?: string;
   /** Stops accepting, closes sockets. */
   close(): Promise<void>;
 }
@@ -50,25 +53,53 @@ function readBody(req: http.IncomingMessage): Promise<Buffer> {
   });
 }
 
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+const TOKEN_COOKIE = 'qd_token';
+
+/** Whether the request carries the token, as `Authorization: Bearer …` or the cookie the token URL sets. */
+function carriesToken(req: http.IncomingMessage, token: string): boolean {
+  const auth = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
+  const cookie = String(req.headers.cookie ?? '')
+    .split(';')
+    .map((c) => c.trim().split('='))
+    .find(([k]) => k === TOKEN_COOKIE)?.[1];
+  const want = Buffer.from(token);
+  return [auth, cookie].some((given) => given !== undefined && Buffer.byteLength(given) === want.length && timingSafeEqual(Buffer.from(given), want));
+}
+
 /**
  * Serves the API (`POST /rpc/:method`, and calls plus events over the WebSocket at `/ws`) and the
- * built renderer. Requests from other origins are refused, so a web page cannot drive the app.
+ * built renderer. Requests from other origins are refused, so a web page cannot drive the app. Bound
+ * to loopback (the default), only this machine can connect and the Host header must name loopback
+ * (no DNS rebinding); bound anywhere else, every request must carry an access token (`token`, or a
+ * random one), which `/?token=…` turns into a cookie for the browser.
  */
-export async function startServer(o: { services: Services; port?: number; host?: string; staticDir?: string }): Promise<RunningServer> {
+export async function startServer(o: { services: Services; port?: number; host?: string; staticDir?: string; token?: string }): Promise<RunningServer> {
   const host = o.host ?? '127.0.0.1';
   const { services } = o;
+  const token = LOOPBACK.has(host) ? undefined : (o.token ?? randomBytes(24).toString('base64url'));
   let allowedHosts = new Set<string>();
   const sameOrigin = (req: http.IncomingMessage): boolean => {
     const origin = req.headers.origin;
-    if (!allowedHosts.has(String(req.headers.host))) return false;
-    return origin === undefined || allowedHosts.has(origin.replace(/^https?:\/\//, ''));
+    if (token === undefined && !allowedHosts.has(String(req.headers.host))) return false;
+    return origin === undefined || origin.replace(/^https?:\/\//, '') === String(req.headers.host);
   };
+  const denied = (req: http.IncomingMessage): boolean => token !== undefined && !carriesToken(req, token);
 
   const server = http.createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://x');
       if (!sameOrigin(req)) {
         res.writeHead(403, { 'content-type': 'text/plain' }).end('cross-origin requests are refused');
+        return;
+      }
+      if (token !== undefined && req.method === 'GET' && url.searchParams.get('token') === token) {
+        url.searchParams.delete('token');
+        res.writeHead(302, { location: `${url.pathname}${url.search}`, 'set-cookie': `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/` }).end();
+        return;
+      }
+      if (denied(req)) {
+        res.writeHead(401, { 'content-type': 'text/plain' }).end('this Quantdesk host needs its access token: open the URL it printed at start-up (…/?token=…) or send Authorization: Bearer <token>');
         return;
       }
       if (url.pathname.startsWith('/rpc/')) {
@@ -102,7 +133,7 @@ export async function startServer(o: { services: Services; port?: number; host?:
   // Upload chunks travel over the socket too, so frames may be larger than RPC bodies.
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 << 20 });
   server.on('upgrade', (req, socket, head) => {
-    if (new URL(req.url ?? '/', 'http://x').pathname !== '/ws' || !sameOrigin(req)) {
+    if (new URL(req.url ?? '/', 'http://x').pathname !== '/ws' || !sameOrigin(req) || denied(req)) {
       socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
       return;
     }
@@ -138,6 +169,7 @@ export async function startServer(o: { services: Services; port?: number; host?:
   return {
     url: `http://${shown}:${port}`,
     port,
+    ...(token === undefined ? {} : { token }),
     async close() {
       unsubscribe();
       for (const c of wss.clients) c.terminate();

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
 import react from '@vitejs/plugin-react';
+import { contentSecurityPolicy } from './core/common/csp';
 
 export default defineConfig({
   main: {
@@ -28,6 +29,14 @@ export default defineConfig({
   renderer: {
     root: 'renderer',
     build: { outDir: 'out/renderer', rollupOptions: { input: resolve('renderer/index.html') } },
-    plugins: [react()],
+    plugins: [
+      react(),
+      {
+        // The packaged app loads index.html from a file, where no response header can carry the policy.
+        name: 'quantdesk-csp-meta',
+        apply: 'build',
+        transformIndexHtml: (html: string) => html.replace('<head>', `<head>\n    <meta http-equiv="Content-Security-Policy" content="${contentSecurityPolicy({ meta: true })}" />`),
+      },
+    ],
   },
 });

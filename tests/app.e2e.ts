@@ -254,4 +254,23 @@ describe('the app in headless Chromium against quantdesk serve', () => {
   it('logged no page errors', () => {
     expect(errors).toEqual([]);
   });
+
+  // Last, because the refusals it provokes are logged as errors on purpose.
+  it('refuses inline script and eval under the page’s Content-Security-Policy', async () => {
+    const seen = await page.evaluate(async () => {
+      const violations: string[] = [];
+      document.addEventListener('securitypolicyviolation', (e) => violations.push(`${e.effectiveDirective} ${e.blockedURI}`));
+      const w = window as unknown as { injected?: boolean; evalRan?: boolean; setTimeout(code: string, ms: number): number };
+      const el = document.createElement('script');
+      el.textContent = 'window.injected = true';
+      document.body.appendChild(el);
+      // A string handed to setTimeout is compiled by the page itself (code typed into the debugger is exempt from CSP).
+      w.setTimeout('window.evalRan = true', 0);
+      await new Promise((r) => setTimeout(r, 100));
+      return { violations, injected: w.injected === true, evalRan: w.evalRan === true };
+    });
+    expect(seen.injected).toBe(false);
+    expect(seen.evalRan).toBe(false);
+    expect(seen.violations).toEqual(expect.arrayContaining(['script-src-elem inline', 'script-src eval']));
+  });
 });

@@ -8,6 +8,7 @@ import { decodeFrame, encodeFrame, toPlainJson } from '../common/codec';
 import type { WsMessage } from '../common/client';
 import type { ApiErrorCode } from '../common/errors';
 import type { Services } from '../node/services';
+import { contentSecurityPolicy } from '../common/csp';
 import { dispatch } from './dispatcher';
 
 /** Content type of binary API frames (see core/common/codec.ts). */
@@ -16,14 +17,6 @@ export const FRAME_TYPE = 'application/x-quantdesk-frame';
 const STATUS: Record<ApiErrorCode, number> = { invalid_argument: 400, not_found: 404, unknown_method: 404, conflict: 409, locked: 409, internal: 500 };
 const MIME: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json', '.woff2': 'font/woff2' };
 const MAX_BODY = 1 << 20;
-
-/**
- * The Content-Security-Policy of the renderer. Scripts only from the app itself; inline styles are
- * allowed because the chart library sizes its canvases through style attributes.
- */
-export function contentSecurityPolicy(): string {
-  return ["default-src 'self'", "script-src 'self'", "style-src 'self' 'unsafe-inline'", "img-src 'self' data:", "font-src 'self'", "connect-src 'self'", "object-src 'none'", "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'"].join('; ');
-}
 
 /** A running headless host. */
 export interface RunningServer {

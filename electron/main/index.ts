@@ -5,7 +5,7 @@ import { app, BrowserWindow, Menu, ipcMain, safeStorage, session, shell, type Me
 import { buildMenu, type MenuModel } from '../../core/common/menu';
 import { createServices, type Services } from '../../core/node/services';
 import { dispatch } from '../../core/server/dispatcher';
-import { contentSecurityPolicy } from '../../core/server/http-server';
+import { contentSecurityPolicy } from '../../core/common/csp';
 import { isAppUrl, secureWebPreferences } from './security';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

@@ -6,7 +6,7 @@ import { buildMenu, type MenuModel } from '../../core/common/menu';
 import { createServices, type Services } from '../../core/node/services';
 import { dispatch } from '../../core/server/dispatcher';
 import { contentSecurityPolicy } from '../../core/common/csp';
-import { isAppUrl, secureWebPreferences } from './security';
+import { externalUrlAllowed, ipcAllowed, isAppUrl, secureWebPreferences } from './security';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const appRoot = app.getAppPath();
@@ -43,13 +43,6 @@ function createWindow(): void {
     webPreferences: secureWebPreferences(path.join(here, '../preload/index.cjs')),
   });
   win.once('ready-to-show', () => win?.show());
-  win.webContents.setWindowOpenHandler(({ url }) => {
-    if (/^https?:\/\//.test(url)) void shell.openExternal(url);
-    return { action: 'deny' };
-  });
-  win.webContents.on('will-navigate', (e, url) => {
-    if (!isAppUrl(url, appOrigin)) e.preventDefault();
-  });
   if (rendererUrl) void win.loadURL(rendererUrl);
   else void win.loadFile(path.join(here, '../renderer/index.html'));
 }
@@ -81,8 +74,8 @@ async function start(): Promise<void> {
   });
   const svc = services;
   ipcMain.handle('quantdesk:invoke', async (event, method: unknown, arg: unknown) => {
-    const frameUrl = event.senderFrame?.url ?? '';
-    if (!win || event.sender !== win.webContents || !isAppUrl(frameUrl, appOrigin)) {
+    const frame = event.senderFrame;
+    if (!ipcAllowed({ fromAppWindow: win !== undefined && event.sender === win.webContents, mainFrame: frame !== null && frame === event.sender.mainFrame, frameUrl: frame?.url ?? '' }, appOrigin)) {
       return { ok: false, error: { code: 'invalid_argument', message: 'calls are accepted only from the app window' } };
     }
     return dispatch(svc.handlers, String(method), arg);
@@ -96,8 +89,19 @@ async function start(): Promise<void> {
   });
 }
 
+// Every web contents, not just the main window's: no webviews, no new windows (allowed https links go
+// to the system browser), no navigation away from the app's own page.
 app.on('web-contents-created', (_e, contents) => {
   contents.on('will-attach-webview', (e) => e.preventDefault());
+  contents.setWindowOpenHandler(({ url }) => {
+    if (externalUrlAllowed(url)) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+  const stayHome = (e: { preventDefault(): void }, url: string): void => {
+    if (!isAppUrl(url, appOrigin)) e.preventDefault();
+  };
+  contents.on('will-navigate', stayHome);
+  contents.on('will-redirect', stayHome);
 });
 app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit();

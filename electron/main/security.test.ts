@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { isAppUrl, secureWebPreferences } from './security';
+import fs from 'node:fs';
+import path from 'node:path';
+import { externalUrlAllowed, ipcAllowed, isAppUrl, secureWebPreferences } from './security';
 
 describe('window security', () => {
   it('isolates and sandboxes every window, with no Node in the page', () => {
@@ -21,5 +23,41 @@ describe('window security', () => {
     expect(isAppUrl('http://localhost:5173/index.html', 'http://localhost:5173')).toBe(true);
     expect(isAppUrl('http://localhost:5174/', 'http://localhost:5173')).toBe(false);
     expect(isAppUrl('not a url', 'file://')).toBe(false);
+  });
+
+  it('takes IPC calls only from the app window’s main frame showing the app', () => {
+    const ok = { fromAppWindow: true, mainFrame: true, frameUrl: 'file:///app/out/renderer/index.html' };
+    expect(ipcAllowed(ok, 'file://')).toBe(true);
+    expect(ipcAllowed({ ...ok, mainFrame: false }, 'file://')).toBe(false);
+    expect(ipcAllowed({ ...ok, fromAppWindow: false }, 'file://')).toBe(false);
+    expect(ipcAllowed({ ...ok, frameUrl: 'https://evil.example/' }, 'file://')).toBe(false);
+  });
+
+  it('opens only https links on the allowlist in the system browser', () => {
+    expect(externalUrlAllowed('https://databento.com/docs')).toBe(true);
+    expect(externalUrlAllowed('https://docs.polygon.io/rest')).toBe(true);
+    expect(externalUrlAllowed('http://databento.com/')).toBe(false);
+    expect(externalUrlAllowed('https://databento.com.evil.example/')).toBe(false);
+    expect(externalUrlAllowed('https://evildatabento.com/')).toBe(false);
+    expect(externalUrlAllowed('https://user:pw@github.com/')).toBe(false);
+    expect(externalUrlAllowed('file:///etc/passwd')).toBe(false);
+    expect(externalUrlAllowed('javascript:alert(1)')).toBe(false);
+    expect(externalUrlAllowed('not a url')).toBe(false);
+  });
+
+  it('creates every window and web view with the secure preferences, and nothing anywhere weakens them', () => {
+    const files = (dir: string): string[] =>
+      fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : /\.tsx?$/.test(e.name) && !/\.test\.ts$|\.e2e\.ts$/.test(e.name) ? [path.join(dir, e.name)] : []));
+    const root = path.resolve(__dirname, '../..');
+    const sources = ['electron', 'core', 'renderer', 'workers'].flatMap((d) => files(path.join(root, d))).map((f) => ({ f, text: fs.readFileSync(f, 'utf8') }));
+    const creations = sources.flatMap(({ f, text }) => [...text.matchAll(/new (BrowserWindow|BrowserView|WebContentsView)\(/g)].map((m) => ({ f, at: m.index!, text })));
+    expect(creations.length).toBeGreaterThan(0);
+    for (const c of creations) {
+      // The options object of the call: up to the matching close of its first argument.
+      const body = c.text.slice(c.at, c.text.indexOf('});', c.at));
+      expect(body, `${path.relative(root, c.f)}: a window without secureWebPreferences`).toMatch(/webPreferences: secureWebPreferences\(/);
+    }
+    const weakening = /(contextIsolation|sandbox|webSecurity):\s*false|(nodeIntegration\w*|allowRunningInsecureContent|webviewTag|experimentalFeatures):\s*true|disableBlinkFeatures|enableBlinkFeatures/;
+    for (const { f, text } of sources) expect(weakening.test(text), `${path.relative(root, f)} weakens a web preference`).toBe(false);
   });
 });

@@ -251,6 +251,32 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     await page.screenshot({ path: path.join(ARTIFACTS, 'models.png') });
   });
 
+  it('validates and stores settings, with the error next to the field, and the Models view uses the stored score', async () => {
+    await page.keyboard.press('Control+,');
+    await page.getByTestId('settings-view').waitFor();
+    const status = (await page.getByTestId('status-bar').textContent()) ?? '';
+    expect(status).toContain(`· ${await page.getByTestId('settings-home').textContent()}`);
+    const formula = page.getByTestId('setting-formula');
+    await formula.getByRole('textbox').fill('auc * nope');
+    await formula.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => page.getByTestId('setting-formula-error').textContent()).toMatch(/unknown name "nope"/);
+    await formula.getByRole('textbox').fill('0.5 * auc + 0.5 * balanced_accuracy');
+    await formula.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => page.getByTestId('setting-formula-saved').textContent()).toMatch(/saved/);
+    const retention = page.getByTestId('setting-retention');
+    await retention.getByRole('textbox').fill('0');
+    await retention.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => page.getByTestId('setting-retention-error').textContent()).toMatch(/at least one day/);
+    const provider = page.getByTestId('setting-provider');
+    await provider.getByRole('combobox').selectOption('cpu');
+    await provider.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => page.getByTestId('setting-provider-saved').textContent()).toBe('saved: cpu');
+    expect(await page.getByTestId('provider-availability').textContent()).toMatch(/cpuavailable/);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'settings.png') });
+    await page.getByTestId('nav-models').click();
+    await expect.poll(() => page.getByTestId('score-formula').inputValue()).toBe('0.5 * auc + 0.5 * balanced_accuracy');
+  });
+
   it('logged no page errors', () => {
     expect(errors).toEqual([]);
   });

@@ -1,5 +1,5 @@
 /** Commands the menu can send to the renderer. */
-export const MENU_COMMANDS = ['file.import', 'data.backfill', 'data.refresh', 'view.chart', 'view.data', 'view.features', 'view.models', 'view.jobs', 'help.about'] as const;
+export const MENU_COMMANDS = ['file.import', 'data.backfill', 'data.refresh', 'view.chart', 'view.data', 'view.features', 'view.models', 'view.jobs', 'app.settings', 'help.about'] as const;
 export type MenuCommand = (typeof MENU_COMMANDS)[number];
 
 /** Native behaviours a host implements itself (Electron roles). */
@@ -42,10 +42,12 @@ export function buildMenu(o: MenuOptions): MenuModel[] {
   if (mac) {
     menus.push({
       label: o.appName,
-      items: [{ kind: 'command', label: `About ${o.appName}`, command: 'help.about' }, sep, { kind: 'role', label: `Quit ${o.appName}`, role: 'quit', accelerator: 'CmdOrCtrl+Q' }],
+      items: [{ kind: 'command', label: `About ${o.appName}`, command: 'help.about' }, sep, { kind: 'command', label: 'Settings…', command: 'app.settings', accelerator: 'CmdOrCtrl+,' }, sep, { kind: 'role', label: `Quit ${o.appName}`, role: 'quit', accelerator: 'CmdOrCtrl+Q' }],
     });
   }
   const file: MenuItemModel[] = [{ kind: 'command', label: 'Import…', command: 'file.import', accelerator: 'CmdOrCtrl+O' }, sep];
+  // macOS keeps Settings in the app menu; elsewhere it lives in File.
+  if (!mac) file.push({ kind: 'command', label: 'Settings…', command: 'app.settings', accelerator: 'CmdOrCtrl+,' }, sep);
   if (native) {
     file.push({ kind: 'role', label: 'Close Window', role: 'close', accelerator: 'CmdOrCtrl+W' });
     if (!mac) file.push(sep, { kind: 'role', label: 'Quit', role: 'quit', accelerator: 'CmdOrCtrl+Q' });

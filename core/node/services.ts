@@ -27,7 +27,7 @@ import { layoutKey } from '../common/csv-preview';
 import { featureSetDirs, loadFeatureSet } from './features/feature-sets';
 import { readBuild } from './features/analysis';
 import { resolveTraining } from './models/train';
-import { getModel, leaderboard, listModels, parseModelRef, promoteModel, rollbackModel } from './models/registry';
+import { getModel, leaderboard, listModels, parseModelRef, promoteModel, rollbackModel, scoreFormula, setScoreFormula } from './models/registry';
 import { DEFAULT_SCORE } from '../common/models/leaderboard';
 import { importModel } from './models/import-model';
 import { ModelRunner } from './models/runner';
@@ -191,12 +191,14 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
       },
       'models.import': async (a) => importModel({ home, catalog: cat }, o.resources, { file: a.path, format: a.format, name: a.name, featureSet: a.featureSet }),
       'models.rollback': async (a) => rollbackModel(cat, home, parseModelRef(a.id).id),
-      'models.leaderboard': async (a) => leaderboard(cat, a.formula ?? DEFAULT_SCORE, a.minScore),
+      'models.leaderboard': async (a) => leaderboard(cat, a.formula ?? scoreFormula(cat), a.minScore),
       'settings.retention': async () => ({ minuteDays: retentionMinuteDays(cat) }),
       'settings.setRetention': async (a) => {
         cat.setSetting(RETENTION_SETTING, String(a.minuteDays));
         return { minuteDays: retentionMinuteDays(cat) };
       },
+      'settings.leaderboard': async () => ({ formula: scoreFormula(cat), default: DEFAULT_SCORE }),
+      'settings.setLeaderboard': async (a) => ({ formula: setScoreFormula(cat, a.formula), default: DEFAULT_SCORE }),
       'settings.inference': inferenceSettings,
       'settings.setInference': async (a) => {
         cat.setSetting(PROVIDER_SETTING, a.provider);

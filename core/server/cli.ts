@@ -15,7 +15,6 @@ import type { IcReport, PromoteResult } from '../node/features/analysis';
 import type { TrainResult } from '../node/models/train';
 import { predictCsv, PROVIDERS, type Provider } from '../node/models/predict';
 import { trainConfigSchema } from '../common/schemas';
-import { DEFAULT_SCORE } from '../common/models/leaderboard';
 import { parse as parseYaml } from 'yaml';
 import fs from 'node:fs';
 import { featureCatalog } from '../common/features/catalog';
@@ -74,8 +73,9 @@ commands:
                               run a model on the latest N rows (5000) of its feature build: the
                               provider that ran it, the time, and its predictions' spread
                               (models/manifest.json lists the production versions)
-  leaderboard [--min-score X] [--score "0.4 * balanced_accuracy + 0.6 * min(sharpe / 3, 1)"]
-                              model versions ranked by a score over their test metrics
+  leaderboard [--min-score X] [--score "0.4 * balanced_accuracy + 0.6 * min(sharpe / 3, 1)"] [--save]
+                              model versions ranked by a score over their test metrics (the stored
+                              formula unless --score; --save stores the one given)
   provider [auto|cpu|coreml|webgpu|cuda|dml]
                               the default execution provider for inference (with one: make it the
                               default) and which providers load a model on this machine
@@ -520,15 +520,18 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         }
       }
       case 'leaderboard': {
-        const p = parse(opts, { 'min-score': { type: 'string' }, score: { type: 'string' } });
+        const p = parse(opts, { 'min-score': { type: 'string' }, score: { type: 'string' }, save: { type: 'boolean' } });
         const v = p.values as Record<string, string | undefined>;
         const minScore = v['min-score'] === undefined ? undefined : Number(v['min-score']);
         if (minScore !== undefined && !Number.isFinite(minScore)) throw new UsageError(`--min-score: expected a number, got ${v['min-score']}`);
-        const s = await open(true);
+        if (p.values.save && !v.score) throw new UsageError('--save stores the formula given with --score; give --score FORMULA');
+        const s = await open(!p.values.save);
         try {
+          if (p.values.save) await call(s, 'settings.setLeaderboard', { formula: v.score! });
+          const formula = v.score ?? (await call(s, 'settings.leaderboard', {})).formula;
           const rows = await call(s, 'models.leaderboard', { ...(minScore === undefined ? {} : { minScore }), ...(v.score ? { formula: v.score } : {}) });
           const f = (x: number | undefined, d = 4): string => (x === undefined ? '–' : x.toFixed(d));
-          if (json) io.out(JSON.stringify({ formula: v.score ?? DEFAULT_SCORE, models: rows }));
+          if (json) io.out(JSON.stringify({ formula, models: rows }));
           else io.out(rows.length === 0 ? '(no models)' : table([['model', 'kind', 'stage', 'symbols', 'label', 'bal.acc', 'AUC', 'logloss', 'prec@10%', 'IC', 'score'], ...rows.map((r) => [`${r.id}@${r.version}`, r.kind, r.stage, r.symbols.join(' '), r.label ?? '', f(r.values.balanced_accuracy), f(r.values.auc), f(r.values.log_loss), f(r.values.precision_at_k), f(r.values.ic), f(r.score)])]));
           return 0;
         } finally {

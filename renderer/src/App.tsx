@@ -12,8 +12,9 @@ import { DataView } from './views/DataView';
 import { JobsView } from './views/JobsView';
 import { FeaturesView } from './views/FeaturesView';
 import { ModelsView } from './views/ModelsView';
+import { SettingsView } from './views/SettingsView';
 
-type View = 'chart' | 'data' | 'features' | 'models' | 'jobs';
+type View = 'chart' | 'data' | 'features' | 'models' | 'jobs' | 'settings';
 
 export function App() {
   const [view, setView] = useState<View>('chart');
@@ -39,6 +40,7 @@ export function App() {
     else if (cmd === 'view.features') setView('features');
     else if (cmd === 'view.models') setView('models');
     else if (cmd === 'view.jobs') setView('jobs');
+    else if (cmd === 'app.settings') setView('settings');
     else if (cmd === 'help.about') setAboutOpen(true);
   }, []);
 
@@ -81,9 +83,9 @@ export function App() {
       {!inElectron && <MenuBar menus={menus} onCommand={run} />}
       <div className="body">
         <nav className="nav" aria-label="Views">
-          {(['chart', 'data', 'features', 'models', 'jobs'] as const).map((v) => (
+          {(['chart', 'data', 'features', 'models', 'jobs', 'settings'] as const).map((v) => (
             <button key={v} className={view === v ? 'active' : ''} onClick={() => setView(v)} data-testid={`nav-${v}`}>
-              {{ chart: 'Chart', data: 'Data', features: 'Features', models: 'Models', jobs: 'Jobs' }[v]}
+              {{ chart: 'Chart', data: 'Data', features: 'Features', models: 'Models', jobs: 'Jobs', settings: 'Settings' }[v]}
             </button>
           ))}
         </nav>
@@ -93,6 +95,7 @@ export function App() {
           {view === 'features' && <FeaturesView jobs={jobs} progress={progress} />}
           {view === 'models' && <ModelsView dataVersion={dataVersion} />}
           {view === 'jobs' && <JobsView jobs={jobs} progress={progress} />}
+          {view === 'settings' && <SettingsView info={info} />}
         </main>
       </div>
       <footer className="status" data-testid="status-bar">

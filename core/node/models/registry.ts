@@ -3,7 +3,7 @@ import path from 'node:path';
 import { createHash, randomUUID } from 'node:crypto';
 import { ApiError } from '../../common/errors';
 import type { ModelInfo } from '../../common/types';
-import { compileScore, FormulaError } from '../../common/models/leaderboard';
+import { compileScore, DEFAULT_SCORE, FormulaError } from '../../common/models/leaderboard';
 import type { Catalog } from '../catalog';
 import type { HomeLayout } from '../home';
 
@@ -128,15 +128,34 @@ export interface LeaderboardRow extends ModelRow {
   values: Record<string, number>;
 }
 
-/** Model versions ranked by a score formula over their test metrics, best first. */
-export function leaderboard(catalog: Catalog, formula: string, minScore?: number): LeaderboardRow[] {
-  let score: ReturnType<typeof compileScore>;
+/** The catalog setting holding the leaderboard's score formula. */
+export const SCORE_SETTING = 'leaderboard.formula';
+
+/** The stored score formula, else the default. */
+export function scoreFormula(catalog: Catalog): string {
+  return catalog.getSetting(SCORE_SETTING) ?? DEFAULT_SCORE;
+}
+
+/** Compiles a score formula; a bad one is an error on the `formula` argument that says what is wrong. */
+function compiled(formula: string): ReturnType<typeof compileScore> {
   try {
-    score = compileScore(formula);
+    return compileScore(formula);
   } catch (e) {
     if (e instanceof FormulaError) throw new ApiError('invalid_argument', e.message, 'formula');
     throw e;
   }
+}
+
+/** Stores the score formula after checking that it compiles. */
+export function setScoreFormula(catalog: Catalog, formula: string): string {
+  compiled(formula);
+  catalog.setSetting(SCORE_SETTING, formula);
+  return formula;
+}
+
+/** Model versions ranked by a score formula over their test metrics, best first. */
+export function leaderboard(catalog: Catalog, formula: string, minScore?: number): LeaderboardRow[] {
+  const score = compiled(formula);
   return listModels(catalog)
     .map((m) => {
       const t = m.metrics.test ?? {};

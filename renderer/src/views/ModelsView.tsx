@@ -62,6 +62,10 @@ export function ModelsView({ dataVersion }: { dataVersion: number }) {
   }, [applied, onlyAbove, minScore, dataVersion, changed]);
 
   useEffect(() => {
+    void client.call('settings.leaderboard', {}).then((r) => {
+      setFormula(r.formula);
+      setApplied(r.formula);
+    });
     void client
       .call('settings.inference', {})
       .then((r) => setDefaultProvider(r.provider))

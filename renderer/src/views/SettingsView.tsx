@@ -1,0 +1,154 @@
+import { useEffect, useState, type ReactNode } from 'react';
+import type { AppInfo, InferenceSettings, VendorKeyStatus } from '../../../core/common/types';
+import { SCORE_NAMES } from '../../../core/common/models/leaderboard';
+import { client } from '../api';
+
+/** One setting: its control, a Save button, and the outcome (the server's error, next to the field). */
+function Field({ id, label, hint, children, onSave }: { id: string; label: string; hint?: string; children: ReactNode; onSave: () => Promise<string> }) {
+  const [state, setState] = useState<{ ok: boolean; text: string } | null>(null);
+  return (
+    <form
+      className="setting"
+      onSubmit={(e) => {
+        e.preventDefault();
+        onSave().then(
+          (text) => setState({ ok: true, text }),
+          (err: Error) => setState({ ok: false, text: err.message }),
+        );
+      }}
+      data-testid={`setting-${id}`}
+    >
+      <label>
+        <span className="setting-label">{label}</span>
+        {children}
+      </label>
+      <button type="submit">Save</button>
+      {state && (
+        <span className={state.ok ? 'saved' : 'error'} role={state.ok ? 'status' : 'alert'} data-testid={`setting-${id}-${state.ok ? 'saved' : 'error'}`}>
+          {state.text}
+        </span>
+      )}
+      {hint && <div className="hint">{hint}</div>}
+    </form>
+  );
+}
+
+/** Settings: where the home is, the inference provider, the leaderboard score, retention, vendor keys. */
+export function SettingsView({ info }: { info: AppInfo | null }) {
+  const [inference, setInference] = useState<InferenceSettings | null>(null);
+  const [provider, setProvider] = useState('auto');
+  const [formula, setFormula] = useState('');
+  const [defaultFormula, setDefaultFormula] = useState('');
+  const [minuteDays, setMinuteDays] = useState('');
+  const [keys, setKeys] = useState<VendorKeyStatus[]>([]);
+  const [typed, setTyped] = useState<Record<string, string>>({});
+
+  useEffect(() => {
+    void client.call('settings.inference', {}).then((r) => {
+      setInference(r);
+      setProvider(r.provider);
+    });
+    void client.call('settings.leaderboard', {}).then((r) => {
+      setFormula(r.formula);
+      setDefaultFormula(r.default);
+    });
+    void client.call('settings.retention', {}).then((r) => setMinuteDays(String(r.minuteDays)));
+    void client.call('settings.vendorKeys', {}).then(setKeys);
+  }, []);
+
+  return (
+    <div className="settings-view" data-testid="settings-view">
+      <section>
+        <h3>Home</h3>
+        <p>
+          <code data-testid="settings-home">{info?.home ?? '…'}</code> ({info?.host ?? '…'} host)
+        </p>
+      </section>
+
+      <section>
+        <h3>Inference</h3>
+        <Field
+          id="provider"
+          label="Default execution provider"
+          hint={inference ? `auto tries ${inference.platformOrder.join(', ')} on this machine, in that order` : undefined}
+          onSave={async () => {
+            const r = await client.call('settings.setInference', { provider: provider as 'auto' });
+            setInference(r);
+            return `saved: ${r.provider}`;
+          }}
+        >
+          <select value={provider} onChange={(e) => setProvider(e.target.value)} aria-label="Default execution provider">
+            {['auto', ...(inference?.providers.map((p) => p.provider) ?? [])].map((p) => (
+              <option key={p}>{p}</option>
+            ))}
+          </select>
+        </Field>
+        <table className="grid" data-testid="provider-availability">
+          <tbody>
+            {inference?.providers.map((p) => (
+              <tr key={p.provider}>
+                <td>{p.provider}</td>
+                <td className={p.available ? 'ok' : 'muted'}>{p.available ? 'available' : `not here: ${p.reason ?? ''}`}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+
+      <section>
+        <h3>Leaderboard</h3>
+        <Field
+          id="formula"
+          label="Score formula"
+          hint={`names: ${SCORE_NAMES.join(', ')}; functions min, max, abs; default ${defaultFormula}`}
+          onSave={async () => `saved: ${(await client.call('settings.setLeaderboard', { formula })).formula}`}
+        >
+          <input className="formula" value={formula} onChange={(e) => setFormula(e.target.value)} aria-label="Score formula" />
+        </Field>
+      </section>
+
+      <section>
+        <h3>Data retention</h3>
+        <Field
+          id="retention"
+          label="Keep 1-minute bars for (days)"
+          hint="older minutes are aggregated to 5-minute bars when retention runs"
+          onSave={async () => {
+            const days = Number(minuteDays);
+            if (!/^\d+$/.test(minuteDays.trim())) throw new Error(`expected a whole number of days, got "${minuteDays}"`);
+            return `saved: ${(await client.call('settings.setRetention', { minuteDays: days })).minuteDays} days`;
+          }}
+        >
+          <input className="narrow" value={minuteDays} onChange={(e) => setMinuteDays(e.target.value)} aria-label="Minute retention days" />
+        </Field>
+      </section>
+
+      <section>
+        <h3>Vendor API keys</h3>
+        {keys.map((k) => (
+          <Field
+            key={k.vendor}
+            id={`key-${k.vendor}`}
+            label={k.vendor}
+            hint={
+              k.source === 'environment'
+                ? `set by ${k.env} in the environment, which overrides a stored key`
+                : k.canStore
+                  ? `${k.source === 'stored' ? 'stored encrypted with the system keychain' : 'no key yet'}; an empty field removes a stored key`
+                  : `this host has no secure key store: set ${k.env} in its environment instead`
+            }
+            onSave={async () => {
+              const value = (typed[k.vendor] ?? '').trim();
+              const next = await client.call('settings.setVendorKey', { vendor: k.vendor, key: value === '' ? null : value });
+              setKeys(next);
+              setTyped((t) => ({ ...t, [k.vendor]: '' }));
+              return value === '' ? 'removed' : 'saved (encrypted)';
+            }}
+          >
+            <input type="password" autoComplete="off" placeholder={k.source === 'missing' ? 'API key' : '•••••••• (kept)'} value={typed[k.vendor] ?? ''} onChange={(e) => setTyped((t) => ({ ...t, [k.vendor]: e.target.value }))} aria-label={`${k.vendor} API key`} />
+          </Field>
+        ))}
+      </section>
+    </div>
+  );
+}

@@ -1,11 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, Menu, ipcMain, safeStorage, session, shell, type MenuItemConstructorOptions } from 'electron';
+import { app, BrowserWindow, Menu, Notification, ipcMain, safeStorage, screen, session, shell, type MenuItemConstructorOptions } from 'electron';
 import { buildMenu, type MenuModel } from '../../core/common/menu';
 import { createServices, type Services } from '../../core/node/services';
 import { dispatch } from '../../core/server/dispatcher';
 import { contentSecurityPolicy } from '../../core/common/csp';
+import type { JobInfo, JobProgress } from '../../core/common/types';
+import { initialWindowState, jobNotice, TaskbarProgress } from './desktop';
 import { externalUrlAllowed, ipcAllowed, isAppUrl, secureWebPreferences } from './security';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -34,15 +36,37 @@ function nativeMenu(model: MenuModel[]): Menu {
   return Menu.buildFromTemplate(template);
 }
 
+const windowStateFile = (): string => path.join(app.getPath('userData'), 'window-state.json');
+
+function readWindowState(): unknown {
+  try {
+    return JSON.parse(fs.readFileSync(windowStateFile(), 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
 function createWindow(): void {
-  win = new BrowserWindow({
-    width: 1400,
-    height: 900,
+  const placed = initialWindowState(readWindowState(), screen.getAllDisplays().map((d) => d.workArea));
+  const w = new BrowserWindow({
+    ...placed.bounds,
     title: 'Quantdesk',
     show: false,
     webPreferences: secureWebPreferences(path.join(here, '../preload/index.cjs')),
   });
-  win.once('ready-to-show', () => win?.show());
+  win = w;
+  w.once('ready-to-show', () => {
+    if (placed.maximized) w.maximize();
+    w.show();
+  });
+  // Remember where the window was (its size before maximising) for the next start.
+  w.on('close', () => {
+    try {
+      fs.writeFileSync(windowStateFile(), JSON.stringify({ bounds: w.getNormalBounds(), maximized: w.isMaximized() }));
+    } catch (e) {
+      console.error(`window state not saved: ${(e as Error).message}`);
+    }
+  });
   if (rendererUrl) void win.loadURL(rendererUrl);
   else void win.loadFile(path.join(here, '../renderer/index.html'));
 }
@@ -81,6 +105,16 @@ async function start(): Promise<void> {
     return dispatch(svc.handlers, String(method), arg);
   });
   svc.bus.onAny((name, payload) => win?.webContents.send('quantdesk:event', name, payload));
+  // Jobs on the dock or taskbar while they run, and a desktop notification when one ends.
+  const bar = new TaskbarProgress();
+  svc.bus.onAny((name, payload) => {
+    if (name === 'job.progress') win?.setProgressBar(bar.progress(payload as JobProgress));
+    if (name !== 'job.state') return;
+    const job = payload as JobInfo;
+    win?.setProgressBar(bar.state(job));
+    const notice = jobNotice(job);
+    if (notice && Notification.isSupported()) new Notification(notice).show();
+  });
   Menu.setApplicationMenu(nativeMenu(buildMenu({ platform: process.platform, appName: app.name, devTools: !app.isPackaged })));
   createWindow();
   svc.seedDemoIfNeeded();

@@ -59,7 +59,7 @@ describe('the app in headless Chromium against quantdesk serve', () => {
 
   it('switches timeframe and shows OHLCV in the crosshair legend', async () => {
     await page.getByTestId('tf-1d').click();
-    await expect.poll(() => page.getByTestId('legend').textContent()).toMatch(/^\d+ bars loaded$/);
+    await expect.poll(() => page.getByTestId('legend').textContent(), { timeout: 15_000 }).toMatch(/^\d+ bars loaded$/);
     await page.getByTestId('tf-15m').click();
     const box = (await page.getByTestId('chart').boundingBox())!;
     // The crosshair follows mouse moves only: move again on every poll, in case the bars arrived after the last one.
@@ -68,7 +68,7 @@ describe('the app in headless Chromium against quantdesk serve', () => {
       .poll(async () => {
         await page.mouse.move(box.x + box.width * (0.6 + (dx++ % 2) * 0.01), box.y + box.height * 0.4);
         return page.getByTestId('legend').textContent();
-      })
+      }, { timeout: 15_000 })
       .toMatch(/O [\d.]+ {2}H [\d.]+ {2}L [\d.]+ {2}C [\d.]+ {2}V [\d,]+/);
   });
 
@@ -273,6 +273,13 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     await expect.poll(() => page.getByTestId('setting-provider-saved').textContent()).toBe('saved: cpu');
     expect(await page.getByTestId('provider-availability').textContent()).toMatch(/cpuavailable/);
     await page.screenshot({ path: path.join(ARTIFACTS, 'settings.png') });
+    // About lists the runtime versions and the provider inference now runs on.
+    await page.getByRole('menuitem', { name: 'Help' }).click();
+    await page.getByRole('menuitem', { name: /About Quantdesk/ }).click();
+    await expect.poll(() => page.getByTestId('about-provider').textContent()).toBe('cpu');
+    const about = (await page.getByRole('dialog', { name: 'About Quantdesk' }).textContent()) ?? '';
+    for (const part of ['node', 'duckdb', 'onnxruntime', 'execution provider']) expect(about).toContain(part);
+    await page.getByRole('button', { name: 'Close' }).click();
     await page.getByTestId('nav-models').click();
     await expect.poll(() => page.getByTestId('score-formula').inputValue()).toBe('0.5 * auc + 0.5 * balanced_accuracy');
   });

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { buildMenu, commandForKey, type MenuCommand } from '../../core/common/menu';
-import type { AppInfo } from '../../core/common/types';
+import type { AppInfo, InferenceSettings } from '../../core/common/types';
 import { client, inElectron } from './api';
 import { BackfillDialog } from './BackfillDialog';
 import { ImportDialog } from './ImportDialog';
@@ -16,12 +16,20 @@ import { SettingsView } from './views/SettingsView';
 
 type View = 'chart' | 'data' | 'features' | 'models' | 'jobs' | 'settings';
 
+/** The provider inference runs on: the stored one, or the first of the platform's list that loads here. */
+function providerInUse(s: InferenceSettings): string {
+  const loads = (p: string): boolean => s.providers.some((x) => x.provider === p && x.available);
+  if (s.provider !== 'auto') return loads(s.provider) ? s.provider : `cpu (${s.provider} is set but does not load here)`;
+  return `${s.platformOrder.find(loads) ?? 'cpu'} (auto: ${s.platformOrder.join(' → ')})`;
+}
+
 export function App() {
   const [view, setView] = useState<View>('chart');
   const [backfillOpen, setBackfillOpen] = useState(false);
   const [importFiles, setImportFiles] = useState<File[] | null>(null);
   const [aboutOpen, setAboutOpen] = useState(false);
   const [info, setInfo] = useState<AppInfo | null>(null);
+  const [inference, setInference] = useState<InferenceSettings | null>(null);
   const lakeVersion = useLakeVersion();
   const [refresh, setRefresh] = useState(0);
   const { jobs, progress } = useJobs();
@@ -30,6 +38,9 @@ export function App() {
   useEffect(() => {
     void client.call('app.info', {}).then(setInfo);
   }, []);
+  useEffect(() => {
+    if (aboutOpen) void client.call('settings.inference', {}).then(setInference);
+  }, [aboutOpen]);
 
   const run = useCallback((cmd: MenuCommand) => {
     if (cmd === 'data.backfill') setBackfillOpen(true);
@@ -121,6 +132,12 @@ export function App() {
                     <td>{v}</td>
                   </tr>
                 ))}
+                {inference && (
+                  <tr>
+                    <td>execution provider</td>
+                    <td data-testid="about-provider">{providerInUse(inference)}</td>
+                  </tr>
+                )}
               </tbody>
             </table>
             <div className="actions">

@@ -228,8 +228,21 @@ describe('the app in headless Chromium against quantdesk serve', () => {
       const { jobId } = (await rpc('jobs.start', { kind: 'train', config: { name: `e2e-${kind}`, featureSet: 'e2e', label: 'label_b1', model: kind === 'gbdt' ? { kind, nTrees: 20, maxDepth: 3 } : { kind } } })) as { jobId: string };
       await expect.poll(async () => ((await rpc('jobs.get', { jobId })) as { status: string }).status, { timeout: 60_000 }).toBe('succeeded');
     }
+    // A third from Research → Train… (Ctrl+Shift+L): the same YAML config, errors naming the line.
+    await page.keyboard.press('Control+Shift+L');
+    await page.getByTestId('train-dialog').waitFor();
+    await page.getByTestId('train-set').selectOption('e2e');
+    await expect.poll(() => page.getByTestId('train-config').inputValue()).toContain('featureSet: e2e');
+    const config = await page.getByTestId('train-config').inputValue();
+    await page.getByTestId('train-config').fill(config.replace(/kind: gbdt.*/, 'kind: svm'));
+    await page.getByTestId('train-start').click();
+    await expect.poll(() => page.getByTestId('train-error').textContent()).toMatch(/line 6: model\.kind: expected model\.kind gbdt/);
+    await page.getByTestId('train-config').fill(config.replace('name: e2e-gbdt', 'name: e2e-dialog').replace('nTrees: 200', 'nTrees: 10'));
+    await page.getByTestId('train-start').click();
+    await expect.poll(() => page.getByTestId('train-result').textContent(), { timeout: 60_000 }).toMatch(/e2e-dialog@1 is a candidate on the leaderboard · test AUC 0\.\d{4}/);
+    await page.getByTestId('train-close').click();
     await page.getByTestId('nav-models').click();
-    await expect.poll(() => page.getByTestId('leaderboard-row').count()).toBe(2);
+    await expect.poll(() => page.getByTestId('leaderboard-row').count()).toBe(3);
     await page.getByTestId('score-formula').fill('auc * nope');
     await page.getByTestId('score-formula').press('Enter');
     await expect.poll(() => page.getByTestId('score-error').textContent()).toMatch(/unknown name "nope"/);

@@ -267,6 +267,18 @@ describe('training, the model registry and prediction', () => {
       expect(p).toBeGreaterThan(0);
       expect(p).toBeLessThan(1);
     }
+    // Training from the CLI: a YAML config file in, the model's id, version and metrics out.
+    const cfgFile = path.join(home, 'rf.yml');
+    fs.writeFileSync(cfgFile, 'name: es-cli\nfeatureSet: m\nlabel: label_b1\nmodel:\n  kind: forest\n  nTrees: 10\n  maxDepth: 4\n');
+    const trained = qd(['--home', home, 'train', '--config', cfgFile, '--json']);
+    expect(trained.code, trained.err).toBe(0);
+    const model = JSON.parse(trained.out) as { id: string; version: number; metrics: { test: { auc: number } } };
+    expect(model).toMatchObject({ id: 'es-cli', version: 1 });
+    expect(model.metrics.test.auc).toBeGreaterThan(0);
+    fs.writeFileSync(cfgFile, 'name: es-cli\nfeatureSet: m\nlabel: label_b1\nmodel:\n  kind: svm\n');
+    const badCfg = qd(['--home', home, 'train', '--config', cfgFile]);
+    expect(badCfg.code).toBe(2);
+    expect(badCfg.err).toContain(`${cfgFile}: line 5: model.kind: expected model.kind gbdt`);
     const check = qd(['--home', home, 'models', 'check', 'es-dir@1', '--provider', 'cpu', '--rows', '100', '--json']);
     expect(check.code, check.err).toBe(0);
     expect(check.err).toMatch(/provider: cpu/);

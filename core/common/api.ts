@@ -8,6 +8,7 @@ import {
   timeframeArg,
   universeFiltersSchema,
   BACKFILL_SOURCES,
+  type TrainConfig,
 } from './schemas';
 import type { AppInfo, Bars, FeatureBuildInfo, FeatureSetCheck, FeatureSetInfo, JobInfo, JobProgress, LakePartition, LakeSeries, QaReport, RejectRow, InferenceSettings, ModelCheck, ModelInfo, SqlResult, UniverseMember, VendorKeyStatus } from './types';
 import type { ContractSpec } from './instruments';
@@ -61,6 +62,7 @@ export const apiSchemas = {
       rows: z.number().int().min(1).max(1_000_000).optional(),
     })
     .strict(),
+  'models.checkConfig': z.object({ text: z.string().max(100_000) }).strict(),
   'models.import': z
     .object({
       path: z.string().min(1, 'name the model file'),
@@ -155,6 +157,8 @@ export interface QuantApi {
   'models.get': (a: ArgOf<'models.get'>) => Promise<ModelInfo & { card: unknown }>;
   /** Imports a model trained elsewhere (ONNX, or XGBoost JSON converted to ONNX), checked against a feature set when named. */
   'models.import': (a: ArgOf<'models.import'>) => Promise<{ id: string; version: number; kind: string; objective: string; features: string[]; featureOrder?: 'same' | 'by name' }>;
+  /** Reads and validates a training config (YAML); errors name the line and the setting. */
+  'models.checkConfig': (a: ArgOf<'models.checkConfig'>) => Promise<TrainConfig>;
   /** Runs a model on the latest rows of its feature build: provider used, timing, prediction summary. */
   'models.check': (a: ArgOf<'models.check'>) => Promise<ModelCheck>;
   /** Runs a model over feature columns (in the model's feature order), returning predictions and the provider that ran. */

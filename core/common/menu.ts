@@ -1,5 +1,5 @@
 /** Commands the menu can send to the renderer. */
-export const MENU_COMMANDS = ['file.import', 'data.backfill', 'data.refresh', 'view.chart', 'view.data', 'view.features', 'view.models', 'view.jobs', 'app.settings', 'help.about'] as const;
+export const MENU_COMMANDS = ['file.import', 'data.backfill', 'data.refresh', 'view.chart', 'view.data', 'view.features', 'view.models', 'view.jobs', 'features.build', 'models.train', 'app.settings', 'help.about'] as const;
 export type MenuCommand = (typeof MENU_COMMANDS)[number];
 
 /** Native behaviours a host implements itself (Electron roles). */
@@ -74,6 +74,13 @@ export function buildMenu(o: MenuOptions): MenuModel[] {
     items: [
       { kind: 'command', label: 'Backfill…', command: 'data.backfill', accelerator: 'CmdOrCtrl+B' },
       ...(native ? [{ kind: 'command', label: 'Refresh Lake', command: 'data.refresh', accelerator: 'CmdOrCtrl+Shift+R' } as const] : []),
+    ],
+  });
+  menus.push({
+    label: 'Research',
+    items: [
+      { kind: 'command', label: 'Build Features', command: 'features.build', accelerator: 'CmdOrCtrl+Shift+F' },
+      { kind: 'command', label: 'Train…', command: 'models.train', accelerator: 'CmdOrCtrl+Shift+L' },
     ],
   });
   const view: MenuItemModel[] = [

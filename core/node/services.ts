@@ -32,6 +32,7 @@ import { DEFAULT_SCORE } from '../common/models/leaderboard';
 import { importModel } from './models/import-model';
 import { ModelRunner } from './models/runner';
 import { checkModel } from './models/check';
+import { parseTrainConfig } from './models/train-config';
 import { defaultProvider, probeProviders, providersFor, PROVIDER_SETTING } from './models/predict';
 import { trainConfigSchema } from '../common/schemas';
 import { featureSetHandlers } from './features/set-handlers';
@@ -176,6 +177,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
         return m;
       },
       'models.promote': async (a) => promoteModel(cat, home, parseModelRef(a.model)),
+      'models.checkConfig': async (a) => parseTrainConfig(a.text, 'the config'),
       'models.check': async (a) => checkModel({ home, catalog: cat, con }, parseModelRef(a.model), a.provider ?? defaultProvider(cat), a.rows ?? 5000),
       'models.predict': async (a) => {
         const m = getModel(cat, home, parseModelRef(a.model));

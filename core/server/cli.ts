@@ -13,9 +13,8 @@ import { computeFeaturesCsv } from '../node/features/compute-csv';
 import type { FeatureBuildResult } from '../node/features/silver-build';
 import type { IcReport, PromoteResult } from '../node/features/analysis';
 import type { TrainResult } from '../node/models/train';
+import { parseTrainConfig } from '../node/models/train-config';
 import { predictCsv, PROVIDERS, type Provider } from '../node/models/predict';
-import { trainConfigSchema } from '../common/schemas';
-import { parse as parseYaml } from 'yaml';
 import fs from 'node:fs';
 import { featureCatalog } from '../common/features/catalog';
 import { dispatch } from './dispatcher';
@@ -440,15 +439,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         const p = parse(opts, { config: { type: 'string' } });
         const file = (p.values as { config?: string }).config;
         if (!file) throw new UsageError('train: --config FILE.yml is required');
-        let doc: unknown;
+        let text: string;
         try {
-          doc = parseYaml(fs.readFileSync(file, 'utf8'));
+          text = fs.readFileSync(file, 'utf8');
         } catch (e) {
           throw new UsageError(`--config: ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message.split('\n')[0]}`);
         }
-        const cfg = trainConfigSchema.safeParse(doc);
-        if (!cfg.success) throw new UsageError(`${file}: ${cfg.error.issues[0]!.path.join('.') || 'document'}: ${cfg.error.issues[0]!.message}`);
-        return await runJob({ kind: 'train', config: cfg.data }, 'training', (job) => {
+        const config = parseTrainConfig(text, file);
+        return await runJob({ kind: 'train', config }, 'training', (job) => {
           const r = job.result as TrainResult;
           return json ? { id: r.id, version: r.version, metrics: r.metrics, rows: r.rows, trees: r.trees } : `${job.summary}\nmodel ${r.id}@${r.version}`;
         });

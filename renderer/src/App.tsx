@@ -13,6 +13,7 @@ import { JobsView } from './views/JobsView';
 import { FeaturesView } from './views/FeaturesView';
 import { ModelsView } from './views/ModelsView';
 import { SettingsView } from './views/SettingsView';
+import { TrainDialog } from './TrainDialog';
 
 type View = 'chart' | 'data' | 'features' | 'models' | 'jobs' | 'settings';
 
@@ -26,6 +27,8 @@ function providerInUse(s: InferenceSettings): string {
 export function App() {
   const [view, setView] = useState<View>('chart');
   const [backfillOpen, setBackfillOpen] = useState(false);
+  const [trainOpen, setTrainOpen] = useState(false);
+  const [buildRequest, setBuildRequest] = useState(0);
   const [importFiles, setImportFiles] = useState<File[] | null>(null);
   const [aboutOpen, setAboutOpen] = useState(false);
   const [info, setInfo] = useState<AppInfo | null>(null);
@@ -52,6 +55,11 @@ export function App() {
     else if (cmd === 'view.models') setView('models');
     else if (cmd === 'view.jobs') setView('jobs');
     else if (cmd === 'app.settings') setView('settings');
+    else if (cmd === 'models.train') setTrainOpen(true);
+    else if (cmd === 'features.build') {
+      setView('features');
+      setBuildRequest((x) => x + 1);
+    }
     else if (cmd === 'help.about') setAboutOpen(true);
   }, []);
 
@@ -103,7 +111,7 @@ export function App() {
         <main className="main">
           {view === 'chart' && <ChartView dataVersion={dataVersion} seeding={active !== undefined ? activeProgress?.fraction ?? 0 : null} />}
           {view === 'data' && <DataView dataVersion={dataVersion} onBackfill={() => setBackfillOpen(true)} onImport={() => setImportFiles([])} />}
-          {view === 'features' && <FeaturesView jobs={jobs} progress={progress} />}
+          {view === 'features' && <FeaturesView jobs={jobs} progress={progress} buildRequest={buildRequest} />}
           {view === 'models' && <ModelsView dataVersion={dataVersion} />}
           {view === 'jobs' && <JobsView jobs={jobs} progress={progress} />}
           {view === 'settings' && <SettingsView info={info} />}
@@ -120,6 +128,7 @@ export function App() {
       </footer>
       {importFiles !== null && <ImportDialog initialFiles={importFiles} onClose={() => setImportFiles(null)} jobs={jobs} progress={progress} />}
       {backfillOpen && <BackfillDialog onClose={() => setBackfillOpen(false)} jobs={jobs} progress={progress} />}
+      {trainOpen && <TrainDialog onClose={() => setTrainOpen(false)} jobs={jobs} progress={progress} />}
       {aboutOpen && info && (
         <div className="modal-backdrop" onClick={() => setAboutOpen(false)}>
           <div className="modal" role="dialog" aria-label="About Quantdesk" onClick={(e) => e.stopPropagation()}>

@@ -9,7 +9,7 @@ import { fmtInt } from '../format';
 const num = (x: number | null, digits = 4): string => (x === null || !Number.isFinite(x) ? '–' : Math.abs(x) >= 1e5 ? x.toExponential(3) : x.toFixed(digits));
 
 /** Feature sets: edit and validate the YAML, build it, read its manifest and validation, and run the IC report. */
-export function FeaturesView({ jobs, progress }: { jobs: JobInfo[]; progress: Record<string, JobProgress> }) {
+export function FeaturesView({ jobs, progress, buildRequest }: { jobs: JobInfo[]; progress: Record<string, JobProgress>; buildRequest: number }) {
   const [sets, setSets] = useState<FeatureSetInfo[]>([]);
   const [name, setName] = useState('');
   const [text, setText] = useState('');
@@ -57,6 +57,12 @@ export function FeaturesView({ jobs, progress }: { jobs: JobInfo[]; progress: Re
     }
   };
 
+  const startBuild = (): void => void run(() => client.call('jobs.start', { kind: 'features', set: name }), setBuildJob);
+  // Research → Build Features (from the menu) builds the set shown here.
+  useEffect(() => {
+    if (buildRequest > 0 && name) startBuild();
+  }, [buildRequest, name !== '']);
+
   return (
     <div className="features-view" data-testid="features-view">
       <div className="toolbar">
@@ -91,7 +97,7 @@ export function FeaturesView({ jobs, progress }: { jobs: JobInfo[]; progress: Re
         >
           Save
         </button>
-        <button className="primary" onClick={() => void run(() => client.call('jobs.start', { kind: 'features', set: name }), setBuildJob)} data-testid="set-build">
+        <button className="primary" onClick={startBuild} data-testid="set-build">
           Build
         </button>
         <button onClick={() => setShowRegistry((x) => !x)}>{showRegistry ? 'Hide' : 'Show'} feature registry</button>

@@ -5,9 +5,9 @@ const labels = (m: MenuModel[]): string[] => m.map((x) => x.label);
 const commands = (m: MenuModel[]): string[] => m.flatMap((x) => x.items.flatMap((i) => (i.kind === 'command' ? [i.command] : [])));
 
 describe('application menu', () => {
-  it('has File, Data, View and Help on Windows and Linux, with the app menu first on macOS', () => {
-    expect(labels(buildMenu({ platform: 'win32', appName: 'Quantdesk', devTools: false }))).toEqual(['File', 'Edit', 'Data', 'View', 'Help']);
-    expect(labels(buildMenu({ platform: 'darwin', appName: 'Quantdesk', devTools: false }))).toEqual(['Quantdesk', 'File', 'Edit', 'Data', 'View', 'Help']);
+  it('has File, Data, Research, View and Help on Windows and Linux, with the app menu first on macOS', () => {
+    expect(labels(buildMenu({ platform: 'win32', appName: 'Quantdesk', devTools: false }))).toEqual(['File', 'Edit', 'Data', 'Research', 'View', 'Help']);
+    expect(labels(buildMenu({ platform: 'darwin', appName: 'Quantdesk', devTools: false }))).toEqual(['Quantdesk', 'File', 'Edit', 'Data', 'Research', 'View', 'Help']);
   });
 
   it('offers Data → Backfill… with an accelerator on every host', () => {
@@ -43,5 +43,8 @@ describe('application menu', () => {
     expect(key('b')).toBeUndefined();
     expect(key('2', { ctrlKey: true })).toBe('view.data');
     expect(key('r', { ctrlKey: true, shiftKey: true })).toBe('data.refresh');
+    expect(key(',', { ctrlKey: true })).toBe('app.settings');
+    expect(key('L', { ctrlKey: true, shiftKey: true })).toBe('models.train');
+    expect(key('F', { metaKey: true, shiftKey: true })).toBe('features.build');
   });
 });

@@ -285,6 +285,15 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     await provider.getByRole('button', { name: 'Save' }).click();
     await expect.poll(() => page.getByTestId('setting-provider-saved').textContent()).toBe('saved: cpu');
     expect(await page.getByTestId('provider-availability').textContent()).toMatch(/cpuavailable/);
+    // No keychain on the headless host: a key is stored only when the user agrees to keep it unencrypted.
+    const key = page.getByTestId('setting-key-polygon');
+    await key.getByLabel('polygon API key').fill('PGKEY-123456789');
+    await key.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => page.getByTestId('setting-key-polygon-error').textContent()).toMatch(/confirm storing the key unencrypted/);
+    await key.getByLabel('Store the polygon key unencrypted').check();
+    await key.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => page.getByTestId('setting-key-polygon-saved').textContent()).toBe('saved (unencrypted)');
+    expect(await key.textContent()).toContain('stored UNENCRYPTED');
     await page.screenshot({ path: path.join(ARTIFACTS, 'settings.png') });
     // About lists the runtime versions and the provider inference now runs on.
     await page.getByRole('menuitem', { name: 'Help' }).click();

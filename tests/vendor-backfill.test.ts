@@ -154,7 +154,7 @@ describe('vendor backfills against local servers speaking Databento and Polygon'
       expect((await call(desktop, 'settings.vendorKeys', {})).find((k) => k.vendor === 'polygon')).toMatchObject({ source: 'missing', canStore: true, env: 'POLYGON_API_KEY' });
       await expect(call(desktop, 'settings.setVendorKey', { vendor: 'polygon', key: 'short' })).rejects.toMatchObject({ code: 'invalid_argument', path: 'key' });
       const status = await call(desktop, 'settings.setVendorKey', { vendor: 'polygon', key: PG_KEY });
-      expect(status.find((k) => k.vendor === 'polygon')!.source).toBe('stored');
+      expect(status.find((k) => k.vendor === 'polygon')).toMatchObject({ source: 'stored', encrypted: true });
       expect(JSON.stringify(status)).not.toContain(PG_KEY);
       const { jobId } = await call(desktop, 'jobs.start', { kind: 'backfill', source: 'polygon', symbols: ['IBM'], timeframe: '1m', from: '2024-03-04', to: '2024-03-04' });
       await desktop.idle();
@@ -166,7 +166,16 @@ describe('vendor backfills against local servers speaking Databento and Polygon'
       expect(fs.readFileSync(path.join(home, 'catalog.sqlite')).includes(Buffer.from(PG_KEY))).toBe(false);
       const noCipher = await call(s, 'settings.vendorKeys', {});
       expect(noCipher.every((k) => !k.canStore)).toBe(true);
-      await expect(call(s, 'settings.setVendorKey', { vendor: 'polygon', key: PG_KEY })).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/cannot store keys encrypted; set POLYGON_API_KEY/) });
+      await expect(call(s, 'settings.setVendorKey', { vendor: 'polygon', key: PG_KEY })).rejects.toMatchObject({ code: 'invalid_argument', path: 'key', message: expect.stringMatching(/cannot store keys encrypted \(no OS keychain\); set POLYGON_API_KEY in its environment, or confirm storing the key unencrypted/) });
+      // Asked and agreed: the key is kept as it is, said so in the status, and used.
+      const plain = await call(s, 'settings.setVendorKey', { vendor: 'polygon', key: PG_KEY, unencrypted: true });
+      expect(plain.find((k) => k.vendor === 'polygon')).toMatchObject({ source: 'stored', encrypted: false });
+      expect(JSON.stringify(plain)).not.toContain(PG_KEY);
+      const run = await call(s, 'jobs.start', { kind: 'backfill', source: 'polygon', symbols: ['IBM'], timeframe: '1m', from: '2024-03-05', to: '2024-03-05' });
+      await s.idle();
+      const ran = await call(s, 'jobs.get', { jobId: run.jobId });
+      expect(ran.status, ran.error ?? '').toBe('succeeded');
+      await call(s, 'settings.setVendorKey', { vendor: 'polygon', key: null });
     } finally {
       process.env.POLYGON_API_KEY = PG_KEY;
       await desktop.close().catch(() => undefined);

@@ -84,6 +84,8 @@ export const apiSchemas = {
     .object({
       vendor: z.enum(['databento', 'polygon'], { error: 'expected databento or polygon' }),
       key: z.string().trim().min(8, 'an API key is at least 8 characters').max(200).regex(/^[\x21-\x7e]+$/, 'an API key has no spaces or control characters').nullable(),
+      /** The user agreed to store the key unencrypted where the host has no OS keychain. */
+      unencrypted: z.boolean().optional(),
     })
     .strict(),
 } as const;

@@ -288,6 +288,8 @@ export interface VendorKeyStatus {
   source: 'environment' | 'stored' | 'missing';
   /** Whether this host can store a key encrypted (Electron's safeStorage). */
   canStore: boolean;
+  /** For a stored key: whether it is encrypted (false only where the user agreed to store it as it is). */
+  encrypted: boolean | null;
 }
 
 /** Where inference runs. */

@@ -208,7 +208,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
       },
       'settings.vendorKeys': async () => vendorKeys.status(),
       'settings.setVendorKey': async (a) => {
-        vendorKeys.set(a.vendor, a.key);
+        vendorKeys.set(a.vendor, a.key, a.unencrypted === true);
         return vendorKeys.status();
       },
     };

@@ -22,10 +22,15 @@ export type Vendor = (typeof VENDORS)[number];
 const ENV: Record<Vendor, string> = { databento: 'DATABENTO_API_KEY', polygon: 'POLYGON_API_KEY' };
 const settingKey = (v: Vendor): string => `vendor-key:${v}`;
 
+/** How a stored key is kept: ciphertext from the host's cipher, or (only when the user agreed) as it is. */
+const ENCRYPTED = 'enc:';
+const UNENCRYPTED = 'plain:';
+
 /**
- * Vendor API keys: entered in the app and stored in the catalog only as ciphertext from the host's
- * cipher; an environment variable, where set, wins. Keys are never returned to clients, only whether
- * one is present and where it comes from.
+ * Vendor API keys: entered in the app and stored in the catalog as ciphertext from the host's cipher;
+ * where the host has none, only after the user agrees to keep it unencrypted. An environment variable,
+ * where set, wins. Keys are never returned to clients, only whether one is present, where it comes
+ * from and whether it is encrypted.
  */
 export class VendorKeys {
   constructor(
@@ -36,24 +41,39 @@ export class VendorKeys {
 
   /** Where each vendor's key comes from, or that it is missing. */
   status(): VendorKeyStatus[] {
-    return VENDORS.map((vendor) => ({
-      vendor,
-      env: ENV[vendor],
-      source: this.env[ENV[vendor]] ? 'environment' : this.catalog.getSetting(settingKey(vendor)) !== undefined ? 'stored' : 'missing',
-      canStore: this.cipher?.available() === true,
-    }));
+    return VENDORS.map((vendor) => {
+      const stored = this.catalog.getSetting(settingKey(vendor));
+      return {
+        vendor,
+        env: ENV[vendor],
+        source: this.env[ENV[vendor]] ? 'environment' : stored !== undefined ? 'stored' : 'missing',
+        canStore: this.cipher?.available() === true,
+        encrypted: stored === undefined ? null : !stored.startsWith(UNENCRYPTED),
+      };
+    });
   }
 
-  /** Stores a key encrypted (or removes it with null). */
-  set(vendor: Vendor, key: string | null): void {
+  /**
+   * Stores a key encrypted (or removes it with null). Without a cipher the key is refused unless
+   * `unencrypted` says the user agreed to keep it readable in the catalog.
+   */
+  set(vendor: Vendor, key: string | null, unencrypted = false): void {
     if (key === null) {
       this.catalog.db.prepare('DELETE FROM settings WHERE key = ?').run(settingKey(vendor));
       return;
     }
-    if (!this.cipher?.available()) {
-      throw new ApiError('invalid_argument', `this host cannot store keys encrypted; set ${ENV[vendor]} in the environment of quantdesk serve instead`, 'key');
+    if (this.cipher?.available()) {
+      this.catalog.setSetting(settingKey(vendor), ENCRYPTED + this.cipher.encrypt(key.trim()).toString('base64'));
+      return;
     }
-    this.catalog.setSetting(settingKey(vendor), this.cipher.encrypt(key.trim()).toString('base64'));
+    if (!unencrypted) {
+      throw new ApiError(
+        'invalid_argument',
+        `this host cannot store keys encrypted (no OS keychain); set ${ENV[vendor]} in its environment, or confirm storing the key unencrypted in the home's catalog, where anyone who can read the home can read it`,
+        'key',
+      );
+    }
+    this.catalog.setSetting(settingKey(vendor), UNENCRYPTED + key.trim());
   }
 
   /** The key to use for a vendor: the environment's, else the stored one decrypted. */
@@ -61,9 +81,11 @@ export class VendorKeys {
     const fromEnv = this.env[ENV[vendor]];
     if (fromEnv) return fromEnv;
     const stored = this.catalog.getSetting(settingKey(vendor));
-    if (stored === undefined || !this.cipher?.available()) return undefined;
+    if (stored === undefined) return undefined;
+    if (stored.startsWith(UNENCRYPTED)) return stored.slice(UNENCRYPTED.length);
+    if (!this.cipher?.available()) return undefined;
     try {
-      return this.cipher.decrypt(Buffer.from(stored, 'base64'));
+      return this.cipher.decrypt(Buffer.from(stored.startsWith(ENCRYPTED) ? stored.slice(ENCRYPTED.length) : stored, 'base64'));
     } catch {
       throw new ApiError('invalid_argument', `the stored ${vendor} key cannot be decrypted on this machine (the keychain changed); enter it again in the backfill dialog`, 'key');
     }

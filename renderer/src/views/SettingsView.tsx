@@ -42,6 +42,7 @@ export function SettingsView({ info }: { info: AppInfo | null }) {
   const [minuteDays, setMinuteDays] = useState('');
   const [keys, setKeys] = useState<VendorKeyStatus[]>([]);
   const [typed, setTyped] = useState<Record<string, string>>({});
+  const [plainOk, setPlainOk] = useState<Record<string, boolean>>({});
 
   useEffect(() => {
     void client.call('settings.inference', {}).then((r) => {
@@ -133,19 +134,23 @@ export function SettingsView({ info }: { info: AppInfo | null }) {
             hint={
               k.source === 'environment'
                 ? `set by ${k.env} in the environment, which overrides a stored key`
-                : k.canStore
-                  ? `${k.source === 'stored' ? 'stored encrypted with the system keychain' : 'no key yet'}; an empty field removes a stored key`
-                  : `this host has no secure key store: set ${k.env} in its environment instead`
+                : `${k.source === 'stored' ? (k.encrypted ? 'stored encrypted with the system keychain' : 'stored UNENCRYPTED in the home') : 'no key yet'}; an empty field removes a stored key` +
+                  (k.canStore ? '' : `. This host has no secure key store (OS keychain): set ${k.env} in its environment, or tick the box to store the key unencrypted.`)
             }
             onSave={async () => {
               const value = (typed[k.vendor] ?? '').trim();
-              const next = await client.call('settings.setVendorKey', { vendor: k.vendor, key: value === '' ? null : value });
+              const next = await client.call('settings.setVendorKey', { vendor: k.vendor, key: value === '' ? null : value, ...(plainOk[k.vendor] ? { unencrypted: true } : {}) });
               setKeys(next);
               setTyped((t) => ({ ...t, [k.vendor]: '' }));
-              return value === '' ? 'removed' : 'saved (encrypted)';
+              return value === '' ? 'removed' : next.find((x) => x.vendor === k.vendor)?.encrypted ? 'saved (encrypted)' : 'saved (unencrypted)';
             }}
           >
             <input type="password" autoComplete="off" placeholder={k.source === 'missing' ? 'API key' : '•••••••• (kept)'} value={typed[k.vendor] ?? ''} onChange={(e) => setTyped((t) => ({ ...t, [k.vendor]: e.target.value }))} aria-label={`${k.vendor} API key`} />
+            {!k.canStore && (
+              <label className="consent">
+                <input type="checkbox" checked={plainOk[k.vendor] === true} onChange={(e) => setPlainOk((c) => ({ ...c, [k.vendor]: e.target.checked }))} aria-label={`Store the ${k.vendor} key unencrypted`} /> store unencrypted
+              </label>
+            )}
           </Field>
         ))}
       </section>

@@ -269,6 +269,11 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     await page.getByTestId('settings-view').waitFor();
     const status = (await page.getByTestId('status-bar').textContent()) ?? '';
     expect(status).toContain(`· ${await page.getByTestId('settings-home').textContent()}`);
+    // The served home cannot move under the running host: it says how to move it instead.
+    const move = page.getByTestId('setting-home-move');
+    await move.getByLabel('New home folder').fill('/tmp/somewhere-else');
+    await move.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => page.getByTestId('setting-home-move-error').textContent()).toMatch(/stop it, then run quantdesk --home .* home move \/tmp\/somewhere-else/);
     const formula = page.getByTestId('setting-formula');
     await formula.getByRole('textbox').fill('auc * nope');
     await formula.getByRole('button', { name: 'Save' }).click();

@@ -2,7 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { call, openServices, paths, tempDir } from './helpers';
+import { spawnSync } from 'node:child_process';
+import { moveHome } from '../core/node/home-move';
+import { createServices } from '../core/node/services';
+import { backfill, call, openServices, paths, tempDir } from './helpers';
 
 describe('home folder and single-writer lock', () => {
   it('refuses a foreign folder, naming it and saying what to do', async () => {
@@ -89,6 +92,57 @@ describe('disk guard', () => {
       await again.close();
     } finally {
       delete process.env.QUANTDESK_MIN_FREE_BYTES;
+    }
+  });
+
+  it('moves a home with its lake and catalog, by rename or by a checked copy, and refuses unsafe moves', async () => {
+    const base = tempDir('qd-move-');
+    const home = path.join(base, 'a');
+    let s = await openServices(home);
+    expect((await backfill(s, ['ES'], '2024-03-04', '2024-03-08')).status).toBe('succeeded');
+    const before = await call(s, 'bars.get', { symbol: 'ES', timeframe: '1m' });
+    // While the app holds the home, it cannot move.
+    await expect(async () => moveHome(home, path.join(base, 'b'))).rejects.toThrow(/home is in use by "quantdesk/);
+    await s.close();
+    expect(() => moveHome(home, path.join(home, 'inner'))).toThrow(/one folder contains the other/);
+    fs.mkdirSync(path.join(base, 'full'));
+    fs.writeFileSync(path.join(base, 'full', 'x'), '');
+    expect(() => moveHome(home, path.join(base, 'full'))).toThrow(/already exists and is not an empty folder/);
+
+    const renamed = moveHome(home, path.join(base, 'b'));
+    expect(renamed).toMatchObject({ method: 'rename', to: path.join(base, 'b') });
+    expect(renamed.lakeFiles).toBeGreaterThan(0);
+    expect(fs.existsSync(home)).toBe(false);
+    fs.mkdirSync(path.join(base, 'c'));
+    const copied = moveHome(path.join(base, 'b'), path.join(base, 'c'), { copy: true });
+    expect(copied).toMatchObject({ method: 'copy', files: renamed.files, bytes: renamed.bytes, lakeFiles: renamed.lakeFiles });
+    expect(fs.existsSync(path.join(base, 'b'))).toBe(false);
+    expect(fs.readdirSync(base).filter((f) => f.includes('.partial-'))).toEqual([]);
+    s = await openServices(path.join(base, 'c'));
+    try {
+      const after = await call(s, 'bars.get', { symbol: 'ES', timeframe: '1m' });
+      expect(after.t.length).toBe(before.t.length);
+      expect(Array.from(after.c)).toEqual(Array.from(before.c));
+    } finally {
+      await s.close();
+    }
+    const cli = spawnSync(process.execPath, [path.join(paths.root, 'bin', 'quantdesk.mjs'), '--home', path.join(base, 'c'), 'home', 'move', path.join(base, 'd'), '--json'], { encoding: 'utf8' });
+    expect(cli.status, cli.stderr).toBe(0);
+    expect(JSON.parse(cli.stdout)).toMatchObject({ method: 'rename', to: path.join(base, 'd'), lakeFiles: renamed.lakeFiles });
+  });
+
+  it('hands a checked destination to a host that can restart on it (the desktop app), after replying', async () => {
+    const base = tempDir('qd-relocate-');
+    const asked: string[] = [];
+    const s = await createServices({ home: path.join(base, 'h'), resources: paths.resources, host: 'electron', workerFile: paths.workerFile, version: paths.version, threads: 1, relocateHome: (to) => asked.push(to) });
+    try {
+      await expect(call(s, 'home.move', { to: path.join(base, 'h', 'sub') })).rejects.toMatchObject({ code: 'invalid_argument', path: 'to', message: expect.stringMatching(/one folder contains the other/) });
+      expect(await call(s, 'home.move', { to: path.join(base, 'new') })).toEqual({ to: path.join(base, 'new'), restarting: true });
+      expect(asked).toEqual([]);
+      await new Promise((r) => setImmediate(r));
+      expect(asked).toEqual([path.join(base, 'new')]);
+    } finally {
+      await s.close();
     }
   });
 });

@@ -75,6 +75,7 @@ export const apiSchemas = {
   'models.leaderboard': z.object({ minScore: z.number().optional(), formula: z.string().min(1).max(1000).optional() }).strict(),
   'settings.retention': z.object({}).strict(),
   'settings.setRetention': z.object({ minuteDays: z.number().int().min(1, 'keep at least one day of 1-minute bars').max(36_500) }).strict(),
+  'home.move': z.object({ to: z.string().trim().min(1, 'name the folder to move the home to') }).strict(),
   'settings.leaderboard': z.object({}).strict(),
   'settings.setLeaderboard': z.object({ formula: z.string().trim().min(1, 'write a score formula, e.g. 0.4 * balanced_accuracy + 0.6 * min(sharpe / 3, 1)').max(1000) }).strict(),
   'settings.inference': z.object({}).strict(),
@@ -176,6 +177,8 @@ export interface QuantApi {
   /** Stores the retention policy that retention jobs apply when not told otherwise. */
   'settings.setRetention': (a: ArgOf<'settings.setRetention'>) => Promise<{ minuteDays: number }>;
   /** Where each vendor's API key comes from (environment, stored encrypted, missing); never the key. */
+  /** Moves the home folder (catalog, lake, models) where the host can restart on it: the desktop app. */
+  'home.move': (a: ArgOf<'home.move'>) => Promise<{ to: string; restarting: boolean }>;
   /** The leaderboard's score formula (stored, else the default). */
   'settings.leaderboard': (a: ArgOf<'settings.leaderboard'>) => Promise<{ formula: string; default: string }>;
   /** Stores the score formula after checking it compiles. */

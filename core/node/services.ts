@@ -32,6 +32,7 @@ import { DEFAULT_SCORE } from '../common/models/leaderboard';
 import { importModel } from './models/import-model';
 import { ModelRunner } from './models/runner';
 import { checkModel } from './models/check';
+import { checkMoveTarget } from './home-move';
 import { parseTrainConfig } from './models/train-config';
 import { defaultProvider, probeProviders, providersFor, PROVIDER_SETTING } from './models/predict';
 import { trainConfigSchema } from '../common/schemas';
@@ -58,6 +59,11 @@ export interface ServiceOptions {
   sqliteBinding?: string;
   /** The host's encryption for stored vendor keys (Electron's safeStorage); absent on the headless host. */
   secretCipher?: SecretCipher;
+  /**
+   * Moves the home and restarts on it, for hosts that can (the desktop app): called with a checked
+   * destination after the reply is sent.
+   */
+  relocateHome?: (to: string) => void;
 }
 
 /** The running services of one home. */
@@ -198,6 +204,13 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
       'settings.setRetention': async (a) => {
         cat.setSetting(RETENTION_SETTING, String(a.minuteDays));
         return { minuteDays: retentionMinuteDays(cat) };
+      },
+      'home.move': async (a) => {
+        if (!o.relocateHome) throw new ApiError('conflict', `the ${o.host} host serves this home while it runs; stop it, then run quantdesk --home ${home.root} home move ${a.to}`, 'to');
+        const to = checkMoveTarget(home.root, a.to);
+        const relocate = o.relocateHome;
+        setImmediate(() => relocate(to));
+        return { to, restarting: true };
       },
       'settings.leaderboard': async () => ({ formula: scoreFormula(cat), default: DEFAULT_SCORE }),
       'settings.setLeaderboard': async (a) => ({ formula: setScoreFormula(cat, a.formula), default: DEFAULT_SCORE }),

@@ -14,6 +14,7 @@ import type { FeatureBuildResult } from '../node/features/silver-build';
 import type { IcReport, PromoteResult } from '../node/features/analysis';
 import type { TrainResult } from '../node/models/train';
 import { parseTrainConfig } from '../node/models/train-config';
+import { moveHome } from '../node/home-move';
 import { predictCsv, PROVIDERS, type Provider } from '../node/models/predict';
 import fs from 'node:fs';
 import { featureCatalog } from '../common/features/catalog';
@@ -81,6 +82,7 @@ commands:
   predict --model ID[@VERSION] --input FEATURES.csv --out OUT.csv [--provider auto|cpu|coreml|webgpu|cuda|dml]
                               run a model over a CSV of its features; adds p (or yhat); the provider goes to stderr
   jobs [--all]                recent jobs, or every job
+  home move DEST              move the home folder (catalog, lake, models) to DEST, checked on arrival
   serve [--port N] [--host 127.0.0.1] [--token T] [--demo-days N] [--no-seed]
                               serve the app to a browser; seeds the demo lake on first start; bound
                               beyond loopback, every request needs the token it prints (or --token)
@@ -178,6 +180,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     };
 
     switch (command) {
+      case 'home': {
+        const [sub, ...subOpts] = opts;
+        const p = parse(subOpts, {});
+        if (sub !== 'move' || p.positionals.length !== 1) throw new UsageError('home: expected `home move DEST` (a new or empty folder)');
+        const r = moveHome(homeDir, p.positionals[0]!);
+        io.out(json ? JSON.stringify(r) : `moved ${r.from} → ${r.to} (${r.method}): ${r.files.toLocaleString('en-US')} files, ${fmtBytes(r.bytes)}, all ${r.lakeFiles.toLocaleString('en-US')} catalogued lake files present; use --home ${r.to} (or QUANTDESK_HOME) from now on`);
+        return 0;
+      }
       case 'backfill': {
         const p = parse(opts, { source: { type: 'string' }, symbols: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, timeframe: { type: 'string' }, dataset: { type: 'string' } });
         if (p.positionals.length) throw new UsageError(`backfill: unexpected argument ${p.positionals[0]}`);

@@ -1,13 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, Menu, Notification, ipcMain, safeStorage, screen, session, shell, type MenuItemConstructorOptions } from 'electron';
+import { app, BrowserWindow, dialog, Menu, Notification, ipcMain, safeStorage, screen, session, shell, type MenuItemConstructorOptions } from 'electron';
 import { buildMenu, type MenuModel } from '../../core/common/menu';
 import { createServices, type Services } from '../../core/node/services';
 import { dispatch } from '../../core/server/dispatcher';
 import { contentSecurityPolicy } from '../../core/common/csp';
 import type { JobInfo, JobProgress } from '../../core/common/types';
 import { initialWindowState, jobNotice, TaskbarProgress } from './desktop';
+import { moveHome } from '../../core/node/home-move';
 import { externalUrlAllowed, ipcAllowed, isAppUrl, secureWebPreferences } from './security';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -37,6 +38,17 @@ function nativeMenu(model: MenuModel[]): Menu {
 }
 
 const windowStateFile = (): string => path.join(app.getPath('userData'), 'window-state.json');
+const homePointer = (): string => path.join(app.getPath('userData'), 'home-location.json');
+
+/** Where Settings → Move home last put the home, if it did. */
+function movedHome(): string | undefined {
+  try {
+    const home = (JSON.parse(fs.readFileSync(homePointer(), 'utf8')) as { home?: unknown }).home;
+    return typeof home === 'string' ? home : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 function readWindowState(): unknown {
   try {
@@ -85,9 +97,10 @@ async function start(): Promise<void> {
     cb({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [contentSecurityPolicy()] } });
   });
   session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
+  // Tests and power users may point the app at another home; otherwise it lives in userData, or where it was moved.
+  const homeDir = process.env.QUANTDESK_HOME || movedHome() || path.join(app.getPath('userData'), 'home');
   services = await createServices({
-    // Tests and power users may point the app at another home; otherwise it lives in userData.
-    home: process.env.QUANTDESK_HOME || path.join(app.getPath('userData'), 'home'),
+    home: homeDir,
     resources: path.join(appRoot, 'resources'),
     host: 'electron',
     workerFile: path.join(here, 'job-worker.js'),
@@ -95,6 +108,21 @@ async function start(): Promise<void> {
     sqliteBinding: electronSqliteBinding(),
     // Vendor keys are stored encrypted with the OS keychain.
     secretCipher: { available: () => safeStorage.isEncryptionAvailable(), encrypt: (plain) => safeStorage.encryptString(plain), decrypt: (data) => safeStorage.decryptString(data) },
+    // Settings → Move home: close everything, move, remember the new place, start again there.
+    relocateHome: (to) => {
+      void (async () => {
+        await services?.close();
+        services = undefined;
+        try {
+          moveHome(homeDir, to);
+          fs.writeFileSync(homePointer(), JSON.stringify({ home: to }));
+        } catch (e) {
+          dialog.showErrorBox('The home was not moved', (e as Error).message);
+        }
+        app.relaunch();
+        app.exit(0);
+      })();
+    },
   });
   const svc = services;
   ipcMain.handle('quantdesk:invoke', async (event, method: unknown, arg: unknown) => {

@@ -43,6 +43,7 @@ export function SettingsView({ info }: { info: AppInfo | null }) {
   const [keys, setKeys] = useState<VendorKeyStatus[]>([]);
   const [typed, setTyped] = useState<Record<string, string>>({});
   const [plainOk, setPlainOk] = useState<Record<string, boolean>>({});
+  const [moveTo, setMoveTo] = useState('');
 
   useEffect(() => {
     void client.call('settings.inference', {}).then((r) => {
@@ -64,6 +65,14 @@ export function SettingsView({ info }: { info: AppInfo | null }) {
         <p>
           <code data-testid="settings-home">{info?.home ?? '…'}</code> ({info?.host ?? '…'} host)
         </p>
+        <Field
+          id="home-move"
+          label="Move the home to"
+          hint="catalog, lake and models move together and are checked on arrival; the app restarts on the new folder"
+          onSave={async () => `moving to ${(await client.call('home.move', { to: moveTo })).to}; restarting…`}
+        >
+          <input className="formula" placeholder="/path/to/new/folder" value={moveTo} onChange={(e) => setMoveTo(e.target.value)} aria-label="New home folder" />
+        </Field>
       </section>
 
       <section>

@@ -3,6 +3,7 @@ import type { SourceInfo } from '../../core/common/api';
 import type { ApiError } from '../../core/common/errors';
 import type { JobInfo, JobProgress, VendorKeyStatus } from '../../core/common/types';
 import { client } from './api';
+import { submitWith } from './forms';
 import { fieldErrorOf, JobFollower } from './JobFollower';
 import { fmtEta, fmtInt } from './format';
 
@@ -68,12 +69,7 @@ export function BackfillDialog({ onClose, jobs, progress }: { onClose: () => voi
       <div className="modal" role="dialog" aria-label="Backfill" data-testid="backfill-dialog">
         <h2>Backfill</h2>
         {!jobId && (
-          <form
-            onSubmit={(e) => {
-              e.preventDefault();
-              void start();
-            }}
-          >
+          <form onSubmit={submitWith(start)}>
             <label>
               Source
               <select value={source} onChange={(e) => setSource(e.target.value)} data-testid="bf-source">

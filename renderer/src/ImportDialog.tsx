@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { ApiError } from '../../core/common/errors';
 import type { ImportResult, JobInfo, JobProgress } from '../../core/common/types';
 import { client } from './api';
+import { submitWith } from './forms';
 import { fieldErrorOf, followJob, JobFollower } from './JobFollower';
 import { fmtInt } from './format';
 import { BAR_FIELDS, previewCsv, suggestMapping, type BarField } from '../../core/common/csv-preview';
@@ -96,12 +97,7 @@ export function ImportDialog({ initialFiles, onClose, jobs, progress }: { initia
       <div className="modal" role="dialog" aria-label="Import" data-testid="import-dialog">
         <h2>Import bars</h2>
         {!jobId && (
-          <form
-            onSubmit={(e) => {
-              e.preventDefault();
-              void start();
-            }}
-          >
+          <form onSubmit={submitWith(start)}>
             <label>
               Files
               <input type="file" multiple onChange={(e) => setFiles([...files, ...Array.from(e.target.files ?? [])])} data-testid="im-files" />

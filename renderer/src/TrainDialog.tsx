@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { ApiError } from '../../core/common/errors';
 import type { FeatureSetInfo, JobInfo, JobProgress } from '../../core/common/types';
 import { client } from './api';
+import { submitWith } from './forms';
 import { JobFollower } from './JobFollower';
 import { fmtEta } from './format';
 
@@ -67,12 +68,7 @@ export function TrainDialog({ onClose, jobs, progress }: { onClose: () => void; 
       <div className="modal wide" role="dialog" aria-label="Train a model" data-testid="train-dialog">
         <h2>Train a model</h2>
         {!jobId && (
-          <form
-            onSubmit={(e) => {
-              e.preventDefault();
-              void start();
-            }}
-          >
+          <form onSubmit={submitWith(start)}>
             <label>
               Feature set
               <select value={set} onChange={(e) => setSet(e.target.value)} data-testid="train-set">

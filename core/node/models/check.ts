@@ -31,8 +31,15 @@ export async function checkModel(ctx: { home: HomeLayout; catalog: Catalog; con:
     parts.push(await readFloat64Columns(ctx.con, `SELECT ${names} FROM (${latest}) ORDER BY c0`));
   }
   const columns = m.features.map((_, f) => Float64Array.from(parts.flatMap((p) => Array.from(p[f + 1]!))));
-  const times = parts.flatMap((p) => Array.from(p[0]!));
-  if (times.length === 0) throw new ApiError('invalid_argument', `build ${build.buildId} has no rows for ${symbols.join(', ')}`, 'model');
+  let from = Number.POSITIVE_INFINITY;
+  let to = Number.NEGATIVE_INFINITY;
+  for (const p of parts) {
+    const t = p[0]!;
+    if (t.length === 0) continue;
+    from = Math.min(from, t[0]!);
+    to = Math.max(to, t[t.length - 1]!);
+  }
+  if (!Number.isFinite(from)) throw new ApiError('invalid_argument', `build ${build.buildId} has no rows for ${symbols.join(', ')}`, 'model');
   const runner = await ModelRunner.open(ctx.home, m.id, m.version, m.features.length, provider);
   try {
     const t0 = performance.now();
@@ -55,8 +62,8 @@ export async function checkModel(ctx: { home: HomeLayout; catalog: Catalog; con:
       model: name,
       symbols,
       rows: values.length,
-      from: Math.min(...times),
-      to: Math.max(...times),
+      from,
+      to,
       provider: runner.provider,
       fallback: runner.fallback ?? null,
       ms,

@@ -33,8 +33,8 @@ function inventory(root: string): Map<string, number> {
 }
 
 /** The catalog at `root` is intact and every lake file it lists is there; returns how many it lists. */
-function verifyHome(root: string): number {
-  const db = new Database(path.join(root, 'catalog.sqlite'), { readonly: true, fileMustExist: true });
+function verifyHome(root: string, nativeBinding: string | undefined): number {
+  const db = new Database(path.join(root, 'catalog.sqlite'), { readonly: true, fileMustExist: true, nativeBinding });
   try {
     const check = db.pragma('integrity_check', { simple: true });
     if (check !== 'ok') throw new ApiError('internal', `the catalog at ${root} failed its integrity check (${String(check)})`);
@@ -63,9 +63,10 @@ export function checkMoveTarget(home: string, toDir: string): string {
  * or job is using it), renames the folder where source and destination share a file system, and
  * otherwise copies it beside the destination, checks every file's size, renames the copy into place
  * and only then removes the original. Either way the catalog is checked and every lake file it lists
- * is found at the destination. The destination must not exist or be an empty folder.
+ * is found at the destination. The destination must not exist or be an empty folder. `copy` forces
+ * the copy path; `sqliteBinding` is the better-sqlite3 addon for runtimes other than Node (Electron).
  */
-export function moveHome(fromDir: string, toDir: string, opts: { copy?: boolean } = {}): HomeMove {
+export function moveHome(fromDir: string, toDir: string, opts: { copy?: boolean; sqliteBinding?: string } = {}): HomeMove {
   const from = openHome(fromDir, { create: false });
   const to = checkMoveTarget(from.root, toDir);
   const st = fs.statSync(to, { throwIfNoEntry: false });
@@ -100,7 +101,7 @@ export function moveHome(fromDir: string, toDir: string, opts: { copy?: boolean 
   fs.rmSync(path.join(to, path.basename(from.lock)), { force: true });
   let lakeFiles: number;
   try {
-    lakeFiles = verifyHome(to);
+    lakeFiles = verifyHome(to, opts.sqliteBinding);
   } catch (e) {
     // A copy that does not check out is dropped and the original stays; a renamed home is where it is.
     if (method === 'copy') {

@@ -114,7 +114,7 @@ async function start(): Promise<void> {
         await services?.close();
         services = undefined;
         try {
-          moveHome(homeDir, to);
+          moveHome(homeDir, to, { sqliteBinding: electronSqliteBinding() });
           fs.writeFileSync(homePointer(), JSON.stringify({ home: to }));
         } catch (e) {
           dialog.showErrorBox('The home was not moved', (e as Error).message);

@@ -1,5 +1,5 @@
 import { rng, type GbdtModel, type TrainData, type Tree } from './gbdt';
-import { binFeatures, growTree } from './tree';
+import { binFeatures, growTree, type HistogramHelperFactory } from './tree';
 
 /** Random-forest parameters. */
 export interface ForestParams {
@@ -24,12 +24,13 @@ export const FOREST_DEFAULTS: ForestParams = { objective: 'binary', nTrees: 100,
  * split; leaves hold means, and the forest averages them (a probability for binary targets). The
  * result is a tree ensemble with an identity link, so it predicts and exports like boosted trees.
  */
-export function trainForest(train: TrainData, params: Partial<ForestParams> = {}, onTree?: (done: number, total: number) => boolean | void): GbdtModel {
+export function trainForest(train: TrainData, params: Partial<ForestParams> = {}, onTree?: (done: number, total: number) => boolean | void, helper?: HistogramHelperFactory): GbdtModel {
   const p: ForestParams = { ...FOREST_DEFAULTS, ...params };
   const nf = train.x.length;
   const n = train.y.length;
   if (p.objective === 'binary' && train.y.some((v) => v !== 0 && v !== 1)) throw new RangeError('binary objective needs labels 0 and 1');
-  const binned = binFeatures(train.x, p.maxBins);
+  const shared = helper !== undefined;
+  const binned = binFeatures(train.x, p.maxBins, shared);
   const random = rng(p.seed);
   const tryPerSplit = Math.max(1, Math.min(nf, p.maxFeatures === 'sqrt' ? Math.round(Math.sqrt(nf)) : Math.round(p.maxFeatures * nf)));
   const all = Array.from({ length: nf }, (_, f) => f);
@@ -42,24 +43,30 @@ export function trainForest(train: TrainData, params: Partial<ForestParams> = {}
     }
     return pool.slice(0, tryPerSplit).sort((a, b) => a - b);
   };
-  const g = new Float64Array(n);
-  const h = new Float64Array(n);
-  const idx = new Int32Array(n);
+  const f64 = (len: number): Float64Array => (shared ? new Float64Array(new SharedArrayBuffer(len * 8)) : new Float64Array(len));
+  const g = f64(n);
+  const h = f64(n);
+  const idx = shared ? new Int32Array(new SharedArrayBuffer(n * 4)) : new Int32Array(n);
+  const helping = helper?.(binned.rows, nf, binned.offsets[nf]!, g, h, idx);
   const importance = new Float64Array(nf);
   const trees: Tree[] = [];
-  for (let t = 0; t < p.nTrees; t++) {
-    const weight = new Float64Array(n);
-    if (p.bootstrap) for (let k = 0; k < n; k++) weight[Math.floor(random() * n)]! += 1;
-    else weight.fill(1);
-    let m = 0;
-    for (let i = 0; i < n; i++) {
-      // Gradients of squared error from 0: the leaves become weighted means of y.
-      g[i] = -train.y[i]! * weight[i]!;
-      h[i] = weight[i]!;
-      if (weight[i]! > 0) idx[m++] = i;
+  try {
+    for (let t = 0; t < p.nTrees; t++) {
+      const weight = new Float64Array(n);
+      if (p.bootstrap) for (let k = 0; k < n; k++) weight[Math.floor(random() * n)]! += 1;
+      else weight.fill(1);
+      let m = 0;
+      for (let i = 0; i < n; i++) {
+        // Gradients of squared error from 0: the leaves become weighted means of y.
+        g[i] = -train.y[i]! * weight[i]!;
+        h[i] = weight[i]!;
+        if (weight[i]! > 0) idx[m++] = i;
+      }
+      trees.push(growTree(binned, g, h, idx, m, { maxDepth: p.maxDepth, minChildWeight: p.minSamplesLeaf, lambda: 0, learningRate: 1 / p.nTrees, features, ...(helping ? { histogram: (start: number, end: number) => helping.histogram(start, end) } : {}) }, importance));
+      if (onTree?.(t + 1, p.nTrees) === false) break;
     }
-    trees.push(growTree(binned, g, h, idx, m, { maxDepth: p.maxDepth, minChildWeight: p.minSamplesLeaf, lambda: 0, learningRate: 1 / p.nTrees, features }, importance));
-    if (onTree?.(t + 1, p.nTrees) === false) break;
+  } finally {
+    helping?.close();
   }
   // Stopped early: rescale so the leaves still average.
   const scale = p.nTrees / trees.length;

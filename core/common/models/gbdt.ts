@@ -1,4 +1,4 @@
-import { binFeatures, growTree } from './tree';
+import { binFeatures, growTree, type HistogramHelper, type HistogramHelperFactory } from './tree';
 
 /**
  * Histogram-based gradient-boosted trees (binary log-loss or squared error), deterministic for a seed.
@@ -111,59 +111,69 @@ function loss(objective: GbdtParams['objective'], y: Float64Array, raw: Float64A
   return s / y.length;
 }
 
-/** Trains an ensemble; `onTree` reports progress and may stop training by returning false. */
-export function trainGbdt(train: TrainData, params: Partial<GbdtParams> = {}, validation?: TrainData, onTree?: (done: number, total: number) => boolean | void): GbdtModel {
+/**
+ * Trains an ensemble; `onTree` reports progress and may stop training by returning false. With
+ * `helper`, histograms are built with another thread over shared memory (the same trees result).
+ */
+export function trainGbdt(train: TrainData, params: Partial<GbdtParams> = {}, validation?: TrainData, onTree?: (done: number, total: number) => boolean | void, helper?: HistogramHelperFactory): GbdtModel {
   const p: GbdtParams = { ...GBDT_DEFAULTS, ...params };
   const nf = train.x.length;
   const n = train.y.length;
   if (p.objective === 'binary' && train.y.some((v) => v !== 0 && v !== 1)) throw new RangeError('binary objective needs labels 0 and 1');
-  const binned = binFeatures(train.x, p.maxBins);
+  const shared = helper !== undefined;
+  const binned = binFeatures(train.x, p.maxBins, shared);
   const mean = train.y.reduce((a, b) => a + b, 0) / n;
   const base = p.objective === 'binary' ? Math.log(Math.max(1e-12, mean) / Math.max(1e-12, 1 - mean)) : mean;
   const raw = new Float64Array(n).fill(base);
   const vraw = validation ? new Float64Array(validation.y.length).fill(base) : undefined;
-  const g = new Float64Array(n);
-  const h = new Float64Array(n);
+  const f64 = (len: number): Float64Array => (shared ? new Float64Array(new SharedArrayBuffer(len * 8)) : new Float64Array(len));
+  const g = f64(n);
+  const h = f64(n);
   const random = rng(p.seed);
   const trees: Tree[] = [];
   const importance = new Float64Array(nf);
   const validationLoss: number[] = [];
   let best = Number.POSITIVE_INFINITY;
   let bestAt = 0;
-  const idx = new Int32Array(n);
+  const idx = shared ? new Int32Array(new SharedArrayBuffer(n * 4)) : new Int32Array(n);
+  const helping: HistogramHelper | undefined = helper?.(binned.rows, nf, binned.offsets[nf]!, g, h, idx);
   const rowValue = new Float64Array(n);
-  for (let t = 0; t < p.nTrees; t++) {
-    for (let i = 0; i < n; i++) {
-      if (p.objective === 'binary') {
-        const q = sigmoid(raw[i]!);
-        g[i] = q - train.y[i]!;
-        h[i] = Math.max(q * (1 - q), 1e-16);
-      } else {
-        g[i] = raw[i]! - train.y[i]!;
-        h[i] = 1;
+  try {
+    for (let t = 0; t < p.nTrees; t++) {
+      for (let i = 0; i < n; i++) {
+        if (p.objective === 'binary') {
+          const q = sigmoid(raw[i]!);
+          g[i] = q - train.y[i]!;
+          h[i] = Math.max(q * (1 - q), 1e-16);
+        } else {
+          g[i] = raw[i]! - train.y[i]!;
+          h[i] = 1;
+        }
       }
+      // Rows and features for this tree.
+      let m = 0;
+      for (let i = 0; i < n; i++) if (p.subsample >= 1 || random() < p.subsample) idx[m++] = i;
+      const feats: number[] = [];
+      for (let f = 0; f < nf; f++) if (p.colsample >= 1 || random() < p.colsample) feats.push(f);
+      if (feats.length === 0) feats.push(Math.floor(random() * nf));
+      // Rows the tree was grown on learn their leaf from the growth itself; the others are looked up.
+      rowValue.fill(Number.NaN);
+      const done = growTree(binned, g, h, idx, m, { maxDepth: p.maxDepth, ...(p.maxLeaves > 0 ? { maxLeaves: p.maxLeaves } : {}), minChildWeight: p.minChildWeight, lambda: p.lambda, learningRate: p.learningRate, features: () => feats, ...(helping ? { histogram: (start: number, end: number) => helping.histogram(start, end) } : {}) }, importance, rowValue);
+      trees.push(done);
+      for (let i = 0; i < n; i++) raw[i] = raw[i]! + (Number.isNaN(rowValue[i]!) ? treeValue(done, train.x, i) : rowValue[i]!);
+      if (validation && vraw) {
+        for (let i = 0; i < vraw.length; i++) vraw[i] = vraw[i]! + treeValue(done, validation.x, i);
+        const l = loss(p.objective, validation.y, vraw);
+        validationLoss.push(l);
+        if (l < best - 1e-12) {
+          best = l;
+          bestAt = t + 1;
+        } else if (p.earlyStoppingRounds > 0 && t + 1 - bestAt >= p.earlyStoppingRounds) break;
+      }
+      if (onTree?.(t + 1, p.nTrees) === false) break;
     }
-    // Rows and features for this tree.
-    let m = 0;
-    for (let i = 0; i < n; i++) if (p.subsample >= 1 || random() < p.subsample) idx[m++] = i;
-    const feats: number[] = [];
-    for (let f = 0; f < nf; f++) if (p.colsample >= 1 || random() < p.colsample) feats.push(f);
-    if (feats.length === 0) feats.push(Math.floor(random() * nf));
-    // Rows the tree was grown on learn their leaf from the growth itself; the others are looked up.
-    rowValue.fill(Number.NaN);
-    const done = growTree(binned, g, h, idx, m, { maxDepth: p.maxDepth, ...(p.maxLeaves > 0 ? { maxLeaves: p.maxLeaves } : {}), minChildWeight: p.minChildWeight, lambda: p.lambda, learningRate: p.learningRate, features: () => feats }, importance, rowValue);
-    trees.push(done);
-    for (let i = 0; i < n; i++) raw[i] = raw[i]! + (Number.isNaN(rowValue[i]!) ? treeValue(done, train.x, i) : rowValue[i]!);
-    if (validation && vraw) {
-      for (let i = 0; i < vraw.length; i++) vraw[i] = vraw[i]! + treeValue(done, validation.x, i);
-      const l = loss(p.objective, validation.y, vraw);
-      validationLoss.push(l);
-      if (l < best - 1e-12) {
-        best = l;
-        bestAt = t + 1;
-      } else if (p.earlyStoppingRounds > 0 && t + 1 - bestAt >= p.earlyStoppingRounds) break;
-    }
-    if (onTree?.(t + 1, p.nTrees) === false) break;
+  } finally {
+    helping?.close();
   }
   const keep = validation && p.earlyStoppingRounds > 0 ? bestAt : trees.length;
   return { objective: p.objective, link: p.objective === 'binary' ? 'logistic' : 'identity', base, trees: trees.slice(0, keep), nFeatures: nf, importance, validationLoss };

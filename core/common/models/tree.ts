@@ -25,7 +25,23 @@ export interface GrowOptions {
   learningRate: number;
   /** The features a node may split on (called once per node, so forests can sample per split). */
   features: () => number[];
+  /** Builds the histogram of rows idx[start, end) (default: histogramOf on this thread). */
+  histogram?: (start: number, end: number) => Float64Array;
 }
+
+/**
+ * Histograms built with another thread's help: made once per training from arrays on shared memory
+ * (the bins, gradients, hessians and row order), then asked for row ranges.
+ */
+export interface HistogramHelper {
+  /** The histogram of rows idx[start, end), equal to histogramOf's. */
+  histogram(start: number, end: number): Float64Array;
+  /** Stops the helper. */
+  close(): void;
+}
+
+/** Makes a HistogramHelper over shared arrays; the host provides it (threads are not this layer's business). */
+export type HistogramHelperFactory = (rows: Uint16Array, nf: number, width: number, g: Float64Array, h: Float64Array, idx: Int32Array) => HistogramHelper;
 
 const MISSING = 0;
 /** Quantiles come from at most this many values per column, taken at an even stride (as histogram GBDTs sketch them). */
@@ -119,8 +135,8 @@ function binColumn(col: Float64Array, cuts: Float64Array): Uint8Array {
   return out;
 }
 
-/** Buckets every feature into at most `maxBins` (≤ 255) quantile bins. */
-export function binFeatures(x: Float64Array[], maxBins: number): Binned {
+/** Buckets every feature into at most `maxBins` (≤ 255) quantile bins; `shared` puts the row-major bins on shared memory. */
+export function binFeatures(x: Float64Array[], maxBins: number, shared = false): Binned {
   const cuts = x.map((c) => cutsOf(c, Math.min(255, maxBins)));
   const nb = cuts.map((c) => c.length + 2);
   const nf = x.length;
@@ -128,7 +144,7 @@ export function binFeatures(x: Float64Array[], maxBins: number): Binned {
   const offsets = new Int32Array(nf + 1);
   for (let f = 0; f < nf; f++) offsets[f + 1] = offsets[f]! + nb[f]!;
   const columns = x.map((c, f) => binColumn(c, cuts[f]!));
-  const rows = new Uint16Array(n * nf);
+  const rows = shared ? new Uint16Array(new SharedArrayBuffer(n * nf * 2)) : new Uint16Array(n * nf);
   columns.forEach((b, f) => {
     const off = offsets[f]!;
     for (let i = 0, at = f; i < n; i++, at += nf) rows[at] = off + b[i]!;
@@ -137,7 +153,7 @@ export function binFeatures(x: Float64Array[], maxBins: number): Binned {
 }
 
 /** Gradient and hessian sums per (feature, bin), interleaved, for rows idx[start, end). */
-function histogramOf(rows: Uint16Array, nf: number, width: number, g: Float64Array, h: Float64Array, idx: Int32Array, start: number, end: number): Float64Array {
+export function histogramOf(rows: Uint16Array, nf: number, width: number, g: Float64Array, h: Float64Array, idx: Int32Array, start: number, end: number): Float64Array {
   const hist = new Float64Array(2 * width);
   for (let k = start; k < end; k++) {
     const r = idx[k]!;
@@ -228,7 +244,7 @@ export function growTree(binned: Binned, g: Float64Array, h: Float64Array, idx: 
     tree.value.push(0);
     return tree.feature.length - 1;
   };
-  const histogram = (start: number, end: number): Float64Array => histogramOf(rows, nf, width, g, h, idx, start, end);
+  const histogram = o.histogram ?? ((start: number, end: number): Float64Array => histogramOf(rows, nf, width, g, h, idx, start, end));
   const open: Open[] = [];
   const opened = (nd: Omit<Open, 'split'>): void => {
     const splittable = nd.depth < o.maxDepth && nd.H >= 2 * o.minChildWeight && nd.hist.length > 0;

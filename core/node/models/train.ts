@@ -15,6 +15,7 @@ import { readFloat64Columns } from '../lake/duck-columns';
 import { proposeTpe, shouldPrune } from '../../common/models/tpe';
 import { fileList, readBuild } from '../features/analysis';
 import { featureSetDirs, loadFeatureSet } from '../features/feature-sets';
+import { parallelHistograms } from './parallel-histogram';
 import { assembleModel, blendToOnnx, knnPart, linearPart, mlpPart, treesPart, treesTensorPart, type GraphPart, type ModelMeta } from './export-onnx';
 import { registerModel } from './registry';
 
@@ -228,11 +229,11 @@ function fitBase(c: TrainConfig, train: TrainData, validation: TrainData, progre
   const ensemble = (model: GbdtModel): Fitted => ({ predict: (x) => predictGbdt(model, x), part: (out) => treesPart(model, out), tensorPart: (out) => treesTensorPart(model, out), trees: model.trees.length, importance: model.importance });
   if (m.kind === 'gbdt') {
     const { kind: _kind, ...params } = m;
-    return ensemble(trainGbdt(train, { ...params, seed: c.seed }, validation, report));
+    return ensemble(trainGbdt(train, { ...params, seed: c.seed }, validation, report, parallelHistograms));
   }
   if (m.kind === 'forest') {
     const { kind: _kind, ...params } = m;
-    return ensemble(trainForest(train, { ...params, seed: c.seed }, report));
+    return ensemble(trainForest(train, { ...params, seed: c.seed }, report, parallelHistograms));
   }
   if (m.kind === 'mlp') {
     const { kind: _kind, ...params } = m;

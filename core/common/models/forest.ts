@@ -1,5 +1,5 @@
 import { rng, type GbdtModel, type TrainData, type Tree } from './gbdt';
-import { binFeatures, growTree, type HistogramHelperFactory } from './tree';
+import { growthSpace, growTree, type HistogramHelperFactory } from './tree';
 
 /** Random-forest parameters. */
 export interface ForestParams {
@@ -29,8 +29,8 @@ export function trainForest(train: TrainData, params: Partial<ForestParams> = {}
   const nf = train.x.length;
   const n = train.y.length;
   if (p.objective === 'binary' && train.y.some((v) => v !== 0 && v !== 1)) throw new RangeError('binary objective needs labels 0 and 1');
-  const shared = helper !== undefined;
-  const binned = binFeatures(train.x, p.maxBins, shared);
+  const space = growthSpace(train.x, p.maxBins, helper);
+  const { binned, g, h, idx } = space;
   const random = rng(p.seed);
   const tryPerSplit = Math.max(1, Math.min(nf, p.maxFeatures === 'sqrt' ? Math.round(Math.sqrt(nf)) : Math.round(p.maxFeatures * nf)));
   const all = Array.from({ length: nf }, (_, f) => f);
@@ -43,11 +43,6 @@ export function trainForest(train: TrainData, params: Partial<ForestParams> = {}
     }
     return pool.slice(0, tryPerSplit).sort((a, b) => a - b);
   };
-  const f64 = (len: number): Float64Array => (shared ? new Float64Array(new SharedArrayBuffer(len * 8)) : new Float64Array(len));
-  const g = f64(n);
-  const h = f64(n);
-  const idx = shared ? new Int32Array(new SharedArrayBuffer(n * 4)) : new Int32Array(n);
-  const helping = helper?.(binned.rows, nf, binned.offsets[nf]!, g, h, idx);
   const importance = new Float64Array(nf);
   const trees: Tree[] = [];
   try {
@@ -62,11 +57,11 @@ export function trainForest(train: TrainData, params: Partial<ForestParams> = {}
         h[i] = weight[i]!;
         if (weight[i]! > 0) idx[m++] = i;
       }
-      trees.push(growTree(binned, g, h, idx, m, { maxDepth: p.maxDepth, minChildWeight: p.minSamplesLeaf, lambda: 0, learningRate: 1 / p.nTrees, features, ...(helping ? { histogram: (start: number, end: number) => helping.histogram(start, end) } : {}) }, importance));
+      trees.push(growTree(binned, g, h, idx, m, { maxDepth: p.maxDepth, minChildWeight: p.minSamplesLeaf, lambda: 0, learningRate: 1 / p.nTrees, features, ...(space.histogram ? { histogram: space.histogram } : {}) }, importance));
       if (onTree?.(t + 1, p.nTrees) === false) break;
     }
   } finally {
-    helping?.close();
+    space.close();
   }
   // Stopped early: rescale so the leaves still average.
   const scale = p.nTrees / trees.length;

@@ -1,4 +1,4 @@
-import { binFeatures, growTree, type HistogramHelper, type HistogramHelperFactory } from './tree';
+import { growthSpace, growTree, type HistogramHelperFactory } from './tree';
 
 /**
  * Histogram-based gradient-boosted trees (binary log-loss or squared error), deterministic for a seed.
@@ -120,23 +120,18 @@ export function trainGbdt(train: TrainData, params: Partial<GbdtParams> = {}, va
   const nf = train.x.length;
   const n = train.y.length;
   if (p.objective === 'binary' && train.y.some((v) => v !== 0 && v !== 1)) throw new RangeError('binary objective needs labels 0 and 1');
-  const shared = helper !== undefined;
-  const binned = binFeatures(train.x, p.maxBins, shared);
+  const space = growthSpace(train.x, p.maxBins, helper);
+  const { binned, g, h, idx } = space;
   const mean = train.y.reduce((a, b) => a + b, 0) / n;
   const base = p.objective === 'binary' ? Math.log(Math.max(1e-12, mean) / Math.max(1e-12, 1 - mean)) : mean;
   const raw = new Float64Array(n).fill(base);
   const vraw = validation ? new Float64Array(validation.y.length).fill(base) : undefined;
-  const f64 = (len: number): Float64Array => (shared ? new Float64Array(new SharedArrayBuffer(len * 8)) : new Float64Array(len));
-  const g = f64(n);
-  const h = f64(n);
   const random = rng(p.seed);
   const trees: Tree[] = [];
   const importance = new Float64Array(nf);
   const validationLoss: number[] = [];
   let best = Number.POSITIVE_INFINITY;
   let bestAt = 0;
-  const idx = shared ? new Int32Array(new SharedArrayBuffer(n * 4)) : new Int32Array(n);
-  const helping: HistogramHelper | undefined = helper?.(binned.rows, nf, binned.offsets[nf]!, g, h, idx);
   const rowValue = new Float64Array(n);
   try {
     for (let t = 0; t < p.nTrees; t++) {
@@ -158,7 +153,7 @@ export function trainGbdt(train: TrainData, params: Partial<GbdtParams> = {}, va
       if (feats.length === 0) feats.push(Math.floor(random() * nf));
       // Rows the tree was grown on learn their leaf from the growth itself; the others are looked up.
       rowValue.fill(Number.NaN);
-      const done = growTree(binned, g, h, idx, m, { maxDepth: p.maxDepth, ...(p.maxLeaves > 0 ? { maxLeaves: p.maxLeaves } : {}), minChildWeight: p.minChildWeight, lambda: p.lambda, learningRate: p.learningRate, features: () => feats, ...(helping ? { histogram: (start: number, end: number) => helping.histogram(start, end) } : {}) }, importance, rowValue);
+      const done = growTree(binned, g, h, idx, m, { maxDepth: p.maxDepth, ...(p.maxLeaves > 0 ? { maxLeaves: p.maxLeaves } : {}), minChildWeight: p.minChildWeight, lambda: p.lambda, learningRate: p.learningRate, features: () => feats, ...(space.histogram ? { histogram: space.histogram } : {}) }, importance, rowValue);
       trees.push(done);
       for (let i = 0; i < n; i++) raw[i] = raw[i]! + (Number.isNaN(rowValue[i]!) ? treeValue(done, train.x, i) : rowValue[i]!);
       if (validation && vraw) {
@@ -173,7 +168,7 @@ export function trainGbdt(train: TrainData, params: Partial<GbdtParams> = {}, va
       if (onTree?.(t + 1, p.nTrees) === false) break;
     }
   } finally {
-    helping?.close();
+    space.close();
   }
   const keep = validation && p.earlyStoppingRounds > 0 ? bestAt : trees.length;
   return { objective: p.objective, link: p.objective === 'binary' ? 'logistic' : 'identity', base, trees: trees.slice(0, keep), nFeatures: nf, importance, validationLoss };

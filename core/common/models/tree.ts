@@ -43,6 +43,32 @@ export interface HistogramHelper {
 /** Makes a HistogramHelper over shared arrays; the host provides it (threads are not this layer's business). */
 export type HistogramHelperFactory = (rows: Uint16Array, nf: number, width: number, g: Float64Array, h: Float64Array, idx: Int32Array) => HistogramHelper;
 
+/** What a trainer grows its trees over: the binned features, gradients, hessians, the row order, and who builds histograms. */
+export interface GrowthSpace {
+  binned: Binned;
+  g: Float64Array;
+  h: Float64Array;
+  idx: Int32Array;
+  /** The helper's histograms, when a helper was given (for GrowOptions.histogram). */
+  histogram?: (start: number, end: number) => Float64Array;
+  /** Stops the helper, if any. */
+  close(): void;
+}
+
+/** Bins the features and allocates the per-row arrays, on shared memory with a helper thread when one is given. */
+export function growthSpace(x: Float64Array[], maxBins: number, helper?: HistogramHelperFactory): GrowthSpace {
+  const shared = helper !== undefined;
+  const binned = binFeatures(x, maxBins, shared);
+  const n = x[0]?.length ?? 0;
+  const nf = x.length;
+  const f64 = (): Float64Array => (shared ? new Float64Array(new SharedArrayBuffer(n * 8)) : new Float64Array(n));
+  const g = f64();
+  const h = f64();
+  const idx = shared ? new Int32Array(new SharedArrayBuffer(n * 4)) : new Int32Array(n);
+  const helping = helper?.(binned.rows, nf, binned.offsets[nf]!, g, h, idx);
+  return { binned, g, h, idx, ...(helping ? { histogram: (start: number, end: number) => helping.histogram(start, end) } : {}), close: () => helping?.close() };
+}
+
 const MISSING = 0;
 /** Quantiles come from at most this many values per column, taken at an even stride (as histogram GBDTs sketch them). */
 const QUANTILE_SAMPLE = 262_144;

@@ -178,23 +178,13 @@ export function leaderboard(catalog: Catalog, formula: string, minScore?: number
     .sort((a, b) => b.score - a.score || a.id.localeCompare(b.id) || b.version - a.version);
 }
 
-/** A model version to register. */
-export interface NewModel {
-  id: string;
-  version: number;
-  kind: string;
-  objective: string;
+/** A model version to register: what ModelInfo describes, plus the artifacts and the training record. */
+export interface NewModel extends Pick<ModelInfo, 'id' | 'version' | 'kind' | 'objective' | 'symbols' | 'timeframe' | 'featureSet' | 'specHash' | 'label' | 'features'> {
   onnx: Uint8Array;
   /** The same model with standard operators only (tree ensembles), for GPU providers. */
   tensorOnnx?: Uint8Array;
   /** The model card (sha256 is added). */
   card: Record<string, unknown>;
-  symbols: string[];
-  timeframe: string | null;
-  featureSet: string | null;
-  specHash: string | null;
-  label: string | null;
-  features: string[];
   trainFrom?: number;
   trainTo?: number;
   params: unknown;

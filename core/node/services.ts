@@ -113,7 +113,9 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
       return jobs;
     };
 
-    const inferenceSettings = async (): Promise<InferenceSettings> => ({ provider: defaultProvider(cat), platformOrder: providersFor(process.platform, process.arch), providers: await probeProviders() });
+    // Which providers load cannot change while the process runs: probe once, on first ask.
+    let probed: ReturnType<typeof probeProviders> | undefined;
+    const inferenceSettings = async (): Promise<InferenceSettings> => ({ provider: defaultProvider(cat), platformOrder: providersFor(process.platform, process.arch), providers: await (probed ??= probeProviders()) });
     const handlers: Handlers = {
       'app.info': async () => ({ version: o.version, home: home.root, host: o.host, versions, demoSeeded: cat.getSetting('demo.seeded') !== undefined }),
       'instruments.list': async () => DEMO_INSTRUMENTS.map(({ demo: _demo, ...spec }) => spec),

@@ -24,22 +24,9 @@ export async function checkModel(ctx: { home: HomeLayout; catalog: Catalog; con:
   const missing = m.features.filter((f) => !build.columns.includes(f));
   if (missing.length) throw new ApiError('invalid_argument', `build ${build.buildId} lacks ${name}'s features ${missing.join(', ')}`, 'model');
   const cols = ['epoch_ms(ts)::DOUBLE AS c0', ...m.features.map((f, i) => `"${f}"::DOUBLE AS c${i + 1}`)];
-  const names = cols.map((_, i) => `c${i}`).join(', ');
-  const parts: Float64Array[][] = [];
-  for (const s of symbols) {
-    const latest = `SELECT ${cols.join(', ')} FROM read_parquet([${fileList(ctx.home.lake, build.symbols[s]!)}]) ORDER BY ts DESC LIMIT ${rows}`;
-    parts.push(await readFloat64Columns(ctx.con, `SELECT ${names} FROM (${latest}) ORDER BY c0`));
-  }
-  const columns = m.features.map((_, f) => Float64Array.from(parts.flatMap((p) => Array.from(p[f + 1]!))));
-  let from = Number.POSITIVE_INFINITY;
-  let to = Number.NEGATIVE_INFINITY;
-  for (const p of parts) {
-    const t = p[0]!;
-    if (t.length === 0) continue;
-    from = Math.min(from, t[0]!);
-    to = Math.max(to, t[t.length - 1]!);
-  }
-  if (!Number.isFinite(from)) throw new ApiError('invalid_argument', `build ${build.buildId} has no rows for ${symbols.join(', ')}`, 'model');
+  const latest = symbols.map((s) => `(SELECT ${cols.join(', ')} FROM read_parquet([${fileList(ctx.home.lake, build.symbols[s]!)}]) ORDER BY ts DESC LIMIT ${rows})`);
+  const [times = new Float64Array(0), ...columns] = await readFloat64Columns(ctx.con, `SELECT * FROM (${latest.join(' UNION ALL ')}) ORDER BY c0`);
+  if (times.length === 0) throw new ApiError('invalid_argument', `build ${build.buildId} has no rows for ${symbols.join(', ')}`, 'model');
   const runner = await ModelRunner.open(ctx.home, m.id, m.version, m.features.length, provider);
   try {
     const t0 = performance.now();
@@ -62,8 +49,8 @@ export async function checkModel(ctx: { home: HomeLayout; catalog: Catalog; con:
       model: name,
       symbols,
       rows: values.length,
-      from,
-      to,
+      from: times[0]!,
+      to: times[times.length - 1]!,
       provider: runner.provider,
       fallback: runner.fallback ?? null,
       ms,

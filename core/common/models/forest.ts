@@ -30,7 +30,7 @@ export function trainForest(train: TrainData, params: Partial<ForestParams> = {}
   const n = train.y.length;
   if (p.objective === 'binary' && train.y.some((v) => v !== 0 && v !== 1)) throw new RangeError('binary objective needs labels 0 and 1');
   const space = growthSpace(train.x, p.maxBins, helper);
-  const { binned, g, h, idx } = space;
+  const { gh, idx } = space;
   const random = rng(p.seed);
   const tryPerSplit = Math.max(1, Math.min(nf, p.maxFeatures === 'sqrt' ? Math.round(Math.sqrt(nf)) : Math.round(p.maxFeatures * nf)));
   const all = Array.from({ length: nf }, (_, f) => f);
@@ -53,11 +53,11 @@ export function trainForest(train: TrainData, params: Partial<ForestParams> = {}
       let m = 0;
       for (let i = 0; i < n; i++) {
         // Gradients of squared error from 0: the leaves become weighted means of y.
-        g[i] = -train.y[i]! * weight[i]!;
-        h[i] = weight[i]!;
+        gh[2 * i] = -train.y[i]! * weight[i]!;
+        gh[2 * i + 1] = weight[i]!;
         if (weight[i]! > 0) idx[m++] = i;
       }
-      trees.push(growTree(binned, g, h, idx, m, { maxDepth: p.maxDepth, minChildWeight: p.minSamplesLeaf, lambda: 0, learningRate: 1 / p.nTrees, features, ...(space.histogram ? { histogram: space.histogram } : {}) }, importance));
+      trees.push(growTree(space, m, { maxDepth: p.maxDepth, minChildWeight: p.minSamplesLeaf, lambda: 0, learningRate: 1 / p.nTrees, features }, importance));
       if (onTree?.(t + 1, p.nTrees) === false) break;
     }
   } finally {

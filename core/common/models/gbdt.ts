@@ -121,7 +121,7 @@ export function trainGbdt(train: TrainData, params: Partial<GbdtParams> = {}, va
   const n = train.y.length;
   if (p.objective === 'binary' && train.y.some((v) => v !== 0 && v !== 1)) throw new RangeError('binary objective needs labels 0 and 1');
   const space = growthSpace(train.x, p.maxBins, helper);
-  const { binned, g, h, idx } = space;
+  const { gh, idx } = space;
   const mean = train.y.reduce((a, b) => a + b, 0) / n;
   const base = p.objective === 'binary' ? Math.log(Math.max(1e-12, mean) / Math.max(1e-12, 1 - mean)) : mean;
   const raw = new Float64Array(n).fill(base);
@@ -138,11 +138,11 @@ export function trainGbdt(train: TrainData, params: Partial<GbdtParams> = {}, va
       for (let i = 0; i < n; i++) {
         if (p.objective === 'binary') {
           const q = sigmoid(raw[i]!);
-          g[i] = q - train.y[i]!;
-          h[i] = Math.max(q * (1 - q), 1e-16);
+          gh[2 * i] = q - train.y[i]!;
+          gh[2 * i + 1] = Math.max(q * (1 - q), 1e-16);
         } else {
-          g[i] = raw[i]! - train.y[i]!;
-          h[i] = 1;
+          gh[2 * i] = raw[i]! - train.y[i]!;
+          gh[2 * i + 1] = 1;
         }
       }
       // Rows and features for this tree.
@@ -153,7 +153,7 @@ export function trainGbdt(train: TrainData, params: Partial<GbdtParams> = {}, va
       if (feats.length === 0) feats.push(Math.floor(random() * nf));
       // Rows the tree was grown on learn their leaf from the growth itself; the others are looked up.
       rowValue.fill(Number.NaN);
-      const done = growTree(binned, g, h, idx, m, { maxDepth: p.maxDepth, ...(p.maxLeaves > 0 ? { maxLeaves: p.maxLeaves } : {}), minChildWeight: p.minChildWeight, lambda: p.lambda, learningRate: p.learningRate, features: () => feats, ...(space.histogram ? { histogram: space.histogram } : {}) }, importance, rowValue);
+      const done = growTree(space, m, { maxDepth: p.maxDepth, ...(p.maxLeaves > 0 ? { maxLeaves: p.maxLeaves } : {}), minChildWeight: p.minChildWeight, lambda: p.lambda, learningRate: p.learningRate, features: () => feats }, importance, rowValue);
       trees.push(done);
       for (let i = 0; i < n; i++) raw[i] = raw[i]! + (Number.isNaN(rowValue[i]!) ? treeValue(done, train.x, i) : rowValue[i]!);
       if (validation && vraw) {

@@ -1,4 +1,5 @@
 import type { Tree } from './gbdt';
+import { createArena, histogramBuilder, partitioner, type ArenaLayout } from './tree-kernels';
 
 /** Features bucketed for histogram splits: cut points, bins per feature, and every row's bins. */
 export interface Binned {
@@ -6,9 +7,7 @@ export interface Binned {
   nb: number[];
   /** Start of each feature's bins in a histogram; offsets[nf] is the histogram's width. */
   offsets: Int32Array;
-  /** Histogram slots row-major (row × features): offsets[f] + the row's bin of feature f. */
-  rows: Uint16Array;
-  /** The same bins per feature: a partition on one feature reads only that feature's bytes. */
+  /** The bins per feature: a partition on one feature reads only that feature's bytes. */
   columns: Uint8Array[];
 }
 
@@ -25,48 +24,62 @@ export interface GrowOptions {
   learningRate: number;
   /** The features a node may split on (called once per node, so forests can sample per split). */
   features: () => number[];
-  /** Builds the histogram of rows idx[start, end) (default: histogramOf on this thread). */
-  histogram?: (start: number, end: number) => Float64Array;
 }
 
 /**
- * Histograms built with another thread's help: made once per training from arrays on shared memory
- * (the bins, gradients, hessians and row order), then asked for row ranges.
+ * Histograms built with another thread's help: made once per training from the arena (whose memory
+ * is shared), then asked for row ranges.
  */
 export interface HistogramHelper {
-  /** The histogram of rows idx[start, end), equal to histogramOf's. */
+  /** The histogram of rows idx[start, end), a new array equal to a single thread's. */
   histogram(start: number, end: number): Float64Array;
   /** Stops the helper. */
   close(): void;
 }
 
-/** Makes a HistogramHelper over shared arrays; the host provides it (threads are not this layer's business). */
-export type HistogramHelperFactory = (rows: Uint16Array, nf: number, width: number, g: Float64Array, h: Float64Array, idx: Int32Array) => HistogramHelper;
+/** Makes a HistogramHelper over an arena's memory; the host provides it (threads are not this layer's business). */
+export type HistogramHelperFactory = (memory: WebAssembly.Memory, layout: ArenaLayout) => HistogramHelper;
 
-/** What a trainer grows its trees over: the binned features, gradients, hessians, the row order, and who builds histograms. */
+/** What a trainer grows its trees over: the binned features, gradients and hessians, the row order, and who builds histograms. */
 export interface GrowthSpace {
   binned: Binned;
-  g: Float64Array;
-  h: Float64Array;
+  /** gh[2 × row] is the row's gradient, gh[2 × row + 1] its hessian (or sample weight); the trainer fills it. */
+  gh: Float64Array;
+  /** The rows a tree grows on come first; growTree partitions them in place. */
   idx: Int32Array;
-  /** The helper's histograms, when a helper was given (for GrowOptions.histogram). */
-  histogram?: (start: number, end: number) => Float64Array;
+  /** The histogram of rows idx[start, end), a new array. */
+  histogram: (start: number, end: number) => Float64Array;
+  /** Partitions rows idx[start, end) stably: bins of feature f ≤ bin first; gives where the rest begin. */
+  partition: (f: number, bin: number, start: number, end: number) => number;
   /** Stops the helper, if any. */
   close(): void;
 }
 
-/** Bins the features and allocates the per-row arrays, on shared memory with a helper thread when one is given. */
+/**
+ * Bins the features and lays the rows out for the histogram kernel (in WebAssembly memory, shared
+ * with a helper thread when a helper factory is given).
+ */
 export function growthSpace(x: Float64Array[], maxBins: number, helper?: HistogramHelperFactory): GrowthSpace {
-  const shared = helper !== undefined;
-  const binned = binFeatures(x, maxBins, shared);
   const n = x[0]?.length ?? 0;
   const nf = x.length;
-  const f64 = (): Float64Array => (shared ? new Float64Array(new SharedArrayBuffer(n * 8)) : new Float64Array(n));
-  const g = f64();
-  const h = f64();
-  const idx = shared ? new Int32Array(new SharedArrayBuffer(n * 4)) : new Int32Array(n);
-  const helping = helper?.(binned.rows, nf, binned.offsets[nf]!, g, h, idx);
-  return { binned, g, h, idx, ...(helping ? { histogram: (start: number, end: number) => helping.histogram(start, end) } : {}), close: () => helping?.close() };
+  const cuts = x.map((c) => cutsOf(c, Math.min(255, maxBins)));
+  const nb = cuts.map((c) => c.length + 2);
+  const offsets = new Int32Array(nf + 1);
+  for (let f = 0; f < nf; f++) offsets[f + 1] = offsets[f]! + nb[f]!;
+  const arena = createArena(n, offsets, helper ? 2 : 1);
+  x.forEach((col, f) => binColumn(col, cuts[f]!, arena.columns[f]!));
+  arena.columns.forEach((col, f) => {
+    for (let i = 0, at = f; i < n; i++, at += nf) arena.bins[at] = col[i]!;
+  });
+  const binned: Binned = { cuts, nb, offsets, columns: arena.columns };
+  const partition = partitioner(arena.memory, arena.layout);
+  const space = { binned, gh: arena.gh, idx: arena.idx, partition };
+  if (helper) {
+    const helping = helper(arena.memory, arena.layout);
+    return { ...space, histogram: (start, end) => helping.histogram(start, end), close: () => helping.close() };
+  }
+  const build = histogramBuilder(arena.memory, arena.layout, 0);
+  return { ...space, histogram: (start, end) => build(start, end).slice(), close: () => undefined };
 }
 
 const MISSING = 0;
@@ -114,16 +127,15 @@ function cutsOf(col: Float64Array, maxBins: number): Float64Array {
 const LOOKUP_BUCKETS = 4096;
 
 /**
- * Bin of every row: 0 for missing, else 1 + the number of cuts ≤ fround(x). An equal-width lookup
- * over the cuts' range narrows each search to a few cuts (a plain binary search mispredicts a branch
- * at every step).
+ * Writes every row's bin into `out`: 0 for missing, else 1 + the number of cuts ≤ fround(x). An
+ * equal-width lookup over the cuts' range narrows each search to a few cuts (a plain binary search
+ * mispredicts a branch at every step).
  */
-function binColumn(col: Float64Array, cuts: Float64Array): Uint8Array {
-  const out = new Uint8Array(col.length);
+function binColumn(col: Float64Array, cuts: Float64Array, out: Uint8Array): void {
   const k = cuts.length;
   if (k === 0) {
     for (let i = 0; i < col.length; i++) out[i] = Number.isNaN(col[i]!) ? MISSING : 1;
-    return out;
+    return;
   }
   const lo = cuts[0]!;
   const span = cuts[k - 1]! - lo;
@@ -158,42 +170,6 @@ function binColumn(col: Float64Array, cuts: Float64Array): Uint8Array {
     }
     out[i] = n + 1;
   }
-  return out;
-}
-
-/** Buckets every feature into at most `maxBins` (≤ 255) quantile bins; `shared` puts the row-major bins on shared memory. */
-export function binFeatures(x: Float64Array[], maxBins: number, shared = false): Binned {
-  const cuts = x.map((c) => cutsOf(c, Math.min(255, maxBins)));
-  const nb = cuts.map((c) => c.length + 2);
-  const nf = x.length;
-  const n = x[0]?.length ?? 0;
-  const offsets = new Int32Array(nf + 1);
-  for (let f = 0; f < nf; f++) offsets[f + 1] = offsets[f]! + nb[f]!;
-  const columns = x.map((c, f) => binColumn(c, cuts[f]!));
-  const rows = shared ? new Uint16Array(new SharedArrayBuffer(n * nf * 2)) : new Uint16Array(n * nf);
-  columns.forEach((b, f) => {
-    const off = offsets[f]!;
-    for (let i = 0, at = f; i < n; i++, at += nf) rows[at] = off + b[i]!;
-  });
-  return { cuts, nb, offsets, rows, columns };
-}
-
-/** Gradient and hessian sums per (feature, bin), interleaved, for rows idx[start, end). */
-export function histogramOf(rows: Uint16Array, nf: number, width: number, g: Float64Array, h: Float64Array, idx: Int32Array, start: number, end: number): Float64Array {
-  const hist = new Float64Array(2 * width);
-  for (let k = start; k < end; k++) {
-    const r = idx[k]!;
-    const gr = g[r]!;
-    const hr = h[r]!;
-    let b = r * nf;
-    const e = b + nf;
-    for (; b < e; b++) {
-      const at = rows[b]! << 1;
-      hist[at] = hist[at]! + gr;
-      hist[at + 1] = hist[at + 1]! + hr;
-    }
-  }
-  return hist;
 }
 
 /** The best split of a node: feature, last bin going left, gain and the left child's sums. */
@@ -252,14 +228,11 @@ function bestSplit(binned: Binned, hist: Float64Array, G: number, H: number, fea
  * values (bin 0) go left. A node's histogram is built in one pass over its rows (bins stored row-major)
  * only for the smaller child; the larger one is the parent's minus it. Rows are partitioned stably, so
  * each node's rows stay in ascending order and histogram passes read memory forwards. Split gains are
- * added to `importance`, `idx` is reordered in place, and when `rowValue` is given each row of
- * idx[0..m) gets the value of the leaf it falls in.
+ * added to `importance`, the space's `idx` is reordered in place, and when `rowValue` is given each
+ * row of idx[0..m) gets the value of the leaf it falls in.
  */
-export function growTree(binned: Binned, g: Float64Array, h: Float64Array, idx: Int32Array, m: number, o: GrowOptions, importance: Float64Array, rowValue?: Float64Array): Tree {
-  const nf = binned.nb.length;
-  const rows = binned.rows;
-  const width = binned.offsets[nf]!;
-  const spill = new Int32Array(m);
+export function growTree(space: GrowthSpace, m: number, o: GrowOptions, importance: Float64Array, rowValue?: Float64Array): Tree {
+  const { binned, gh, idx, histogram, partition } = space;
   const maxLeaves = o.maxLeaves ?? Number.POSITIVE_INFINITY;
   const tree = { feature: [] as number[], threshold: [] as number[], left: [] as number[], right: [] as number[], value: [] as number[] };
   const newNode = (): number => {
@@ -270,7 +243,6 @@ export function growTree(binned: Binned, g: Float64Array, h: Float64Array, idx: 
     tree.value.push(0);
     return tree.feature.length - 1;
   };
-  const histogram = o.histogram ?? ((start: number, end: number): Float64Array => histogramOf(rows, nf, width, g, h, idx, start, end));
   const open: Open[] = [];
   const opened = (nd: Omit<Open, 'split'>): void => {
     const splittable = nd.depth < o.maxDepth && nd.H >= 2 * o.minChildWeight && nd.hist.length > 0;
@@ -279,8 +251,8 @@ export function growTree(binned: Binned, g: Float64Array, h: Float64Array, idx: 
   let G = 0;
   let H = 0;
   for (let k = 0; k < m; k++) {
-    G += g[idx[k]!]!;
-    H += h[idx[k]!]!;
+    G += gh[2 * idx[k]!]!;
+    H += gh[2 * idx[k]! + 1]!;
   }
   opened({ node: newNode(), start: 0, end: m, G, H, depth: 0, hist: histogram(0, m) });
   let leaves = 1;
@@ -294,15 +266,7 @@ export function growTree(binned: Binned, g: Float64Array, h: Float64Array, idx: 
     nd.split = null;
     importance[sp.f] = importance[sp.f]! + sp.gain;
     // Rows in bins ≤ sp.bin go left: x < cuts[sp.bin - 1] (bin k holds cuts[k-2] ≤ x < cuts[k-1]).
-    const column = binned.columns[sp.f]!;
-    let lo = nd.start;
-    let spilled = 0;
-    for (let k = nd.start; k < nd.end; k++) {
-      const r = idx[k]!;
-      if (column[r]! <= sp.bin) idx[lo++] = r;
-      else spill[spilled++] = r;
-    }
-    idx.set(spill.subarray(0, spilled), lo);
+    const lo = partition(sp.f, sp.bin, nd.start, nd.end);
     tree.feature[nd.node] = sp.f;
     tree.threshold[nd.node] = binned.cuts[sp.f]![sp.bin - 1]!;
     const l = newNode();

@@ -81,11 +81,11 @@ function expectAgree(a: Float64Array, b: Float64Array, label: string): void {
   }
 }
 
-const ALL_SPECS = ['ibs', 'std(10)', 'rsi(2)', 'rsi(14)', 'atr(14)', 'tr', 'sma(20)', 'ema(12)', 'macd(12,26,9)', 'bbands(20,2)', 'adx(14)', 'roc(10)', 'stoch(14,3,3)', 'obv', 'vwap', 'volpct(20)', 'hvol(20)', 'ret(5)', 'logret(1)', 'kin', 'levels', 'calendar', 'pair(NQ,30)', 'window(8)', 'macdday'];
+const ALL_SPECS = ['ibs', 'std(10)', 'rsi(2)', 'rsi(14)', 'atr(14)', 'tr', 'sma(20)', 'ema(12)', 'macd(12,26,9)', 'bbands(20,2)', 'adx(14)', 'roc(10)', 'stoch(14,3,3)', 'channel(20)', 'obv', 'vwap', 'volpct(20)', 'hvol(20)', 'ret(5)', 'logret(1)', 'kin', 'levels', 'calendar', 'pair(NQ,30)', 'window(8)', 'macdday'];
 
 describe('feature registry', () => {
   it('lists every feature with parameters, outputs and conventions', () => {
-    expect([...FEATURES.keys()].sort()).toEqual(['adx', 'atr', 'bbands', 'calendar', 'ema', 'hvol', 'ibs', 'kin', 'levels', 'logret', 'macd', 'macdday', 'obv', 'pair', 'ret', 'roc', 'rsi', 'sma', 'std', 'stoch', 'tr', 'volpct', 'vwap', 'window']);
+    expect([...FEATURES.keys()].sort()).toEqual(['adx', 'atr', 'bbands', 'calendar', 'channel', 'ema', 'hvol', 'ibs', 'kin', 'levels', 'logret', 'macd', 'macdday', 'obv', 'pair', 'ret', 'roc', 'rsi', 'sma', 'std', 'stoch', 'tr', 'volpct', 'vwap', 'window']);
     for (const f of FEATURES.values()) {
       expect(f.description.length, f.name).toBeGreaterThan(5);
       expect(f.conventions.length, f.name).toBeGreaterThan(10);
@@ -93,6 +93,7 @@ describe('feature registry', () => {
     expect(parseFeatureSpec('macd(12,26,9)').outputs).toEqual(['macd_12_26_9', 'macd_12_26_9_signal', 'macd_12_26_9_hist']);
     expect(parseFeatureSpec('bbands(20,2)').outputs).toEqual(['bbands_20_2_lower', 'bbands_20_2_middle', 'bbands_20_2_upper', 'bbands_20_2_pctb', 'bbands_20_2_width']);
     expect(parseFeatureSpec('stoch(14,3,3)').outputs).toEqual(['stoch_14_3_3_k', 'stoch_14_3_3_d']);
+    expect(parseFeatureSpec('channel(3)').outputs).toEqual(['channel_high_3', 'channel_low_3']);
     expect(parseFeatureSpec('adx(14)').outputs).toEqual(['adx_14', 'adx_14_plus_di', 'adx_14_minus_di']);
     expect(parseFeatureSpec('kin').outputs).toHaveLength(15);
     expect(parseFeatureSpec('rsi').spec).toBe('rsi');
@@ -257,6 +258,13 @@ describe('hand-computed values of the other features', () => {
     const sd = Math.abs(r1 - r2) / Math.SQRT2;
     expect(got.get('window_2_0')![4]).toBeCloseTo(r1 / sd, 12);
     expect(got.get('window_2_1')![4]).toBeCloseTo(r2 / sd, 12);
+  });
+
+  it('channel: highest high and lowest low of the n bars before each bar, excluding it', () => {
+    const s = make([10, 12, 11, 13, 15], [11, 13, 12, 14, 16], [9, 11, 10, 12, 14]);
+    const got = computeFeatures(s, parseFeatureList('channel(2)'));
+    expect(Array.from(got.get('channel_high_2')!)).toEqual([Number.NaN, Number.NaN, 13, 13, 14]);
+    expect(Array.from(got.get('channel_low_2')!)).toEqual([Number.NaN, Number.NaN, 9, 10, 10]);
   });
 
   it('levels against the prior session and the opening range, and per-session MACD summaries', () => {

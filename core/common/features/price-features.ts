@@ -314,6 +314,31 @@ export const adx = defineFeature({
   },
 });
 
+export const channel = defineFeature({
+  name: 'channel',
+  description: 'Donchian channel of the bars before this one: highest high and lowest low',
+  unit: 'price',
+  conventions: 'Over the n bars before the current one (the current bar is not included, so a close can break out of it); first value on bar n.',
+  params: [param('n', 20, 1, 10_000, 'bars in the channel')],
+  constantTime: true,
+  outputs: (p) => [`channel_high_${fmt(n0(p))}`, `channel_low_${fmt(n0(p))}`],
+  warmup: n0,
+  kernel: (p) => {
+    const hh = new RollingExtreme(n0(p), true);
+    const ll = new RollingExtreme(n0(p), false);
+    let hi = NaN_;
+    let lo = NaN_;
+    return {
+      step(s, i, out) {
+        out[0] = hi;
+        out[1] = lo;
+        hi = hh.step(s.h[i]!);
+        lo = ll.step(s.l[i]!);
+      },
+    };
+  },
+});
+
 export const stoch = defineFeature({
   name: 'stoch',
   description: 'Stochastic oscillator %K and %D, as fractions',

@@ -1,0 +1,203 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { computeFeatures, parseFeatureList } from '../features/registry';
+import { utcDaySeries } from '../features/series';
+import { runBacktest, type CostModel, type EngineConfig, type SymbolData } from './engine';
+import { backtestMetrics } from './metrics';
+import { createStrategy, mlGated, STRATEGIES } from './strategies';
+import type { Strategy } from './strategy';
+
+const NO_COSTS: CostModel = { commissionPerContract: 0, commissionBps: 0, minCommission: 0, slippageTicks: 0, slippageBps: 0, slippageRangeFraction: 0, participation: 0 };
+const DAY = 86_400_000;
+
+function config(over: Partial<EngineConfig> = {}): EngineConfig {
+  return { capital: 100_000, maxPositions: 0, fillAt: 'next_open', costs: NO_COSTS, sizing: { kind: 'fixed', contracts: 1 }, barsPerYear: 252, ...over };
+}
+
+/** Daily bars from [open, high, low, close] rows, with the strategy's features computed by the registry. */
+function symbolData(symbol: string, rows: number[][], strategy: Strategy, extra: Partial<SymbolData> = {}, volume = 1000): SymbolData {
+  const n = rows.length;
+  const col = (k: number): Float64Array => Float64Array.from(rows, (r) => r[k]!);
+  const bars = { t: Float64Array.from({ length: n }, (_, i) => Date.UTC(2024, 0, 1) + i * DAY), o: col(0), h: col(1), l: col(2), c: col(3), v: new Float64Array(n).fill(volume) };
+  const features = strategy.features.length > 0 ? computeFeatures(utcDaySeries(bars), parseFeatureList(strategy.features)) : new Map<string, Float64Array>();
+  return { symbol, contract: { multiplier: 50, tickSize: 0.25, currency: 'USD' }, ...bars, features, ...extra };
+}
+
+// IBS: bar 0 closes weak (0.1), bar 2 strong (0.93); the trade is entered at bar 1's open and left at bar 3's.
+const ROWS = [
+  [100, 102, 98, 98.4],
+  [99, 101, 99, 100.6],
+  [101, 103, 100, 102.8],
+  [103, 104, 102, 103.5],
+];
+
+describe('event-driven backtester', () => {
+  it('ibs by hand: next-open fills with a tick of slippage and per-contract commission', () => {
+    const s = createStrategy('ibs');
+    const r = runBacktest(s, [symbolData('ES', ROWS, s)], config({ costs: { ...NO_COSTS, commissionPerContract: 2.5, slippageTicks: 1 } }));
+    expect(r.trades).toHaveLength(1);
+    const t = r.trades[0]!;
+    expect(t).toMatchObject({ symbol: 'ES', side: 'long', entryPrice: 99.25, exitPrice: 102.75, qty: 1, fees: 5, slippage: 25, barsHeld: 2, signalBar: 0 });
+    expect(t.pnl).toBeCloseTo(3.5 * 50, 9);
+    expect(t.entryTime).toBe(Date.UTC(2024, 0, 2));
+    expect(t.exitTime).toBe(Date.UTC(2024, 0, 4));
+    // Bar 1's low is 0.25 under the entry; bar 2's high 3.75 over it.
+    expect(t.mae).toBeCloseTo(-12.5, 9);
+    expect(t.mfe).toBeCloseTo(187.5, 9);
+    expect(t.entryReason).toMatch(/^ibs 0\.100 < 0\.2$/);
+    expect(t.exitReason).toMatch(/^ibs 0\.933 > 0\.8$/);
+    expect(r.equity.value[r.equity.value.length - 1]).toBeCloseTo(100_000 + 175 - 5, 9);
+    expect(Array.from(r.equity.exposure)).toEqual([0, 1, 1, 0]);
+  });
+
+  it('fills at the signal bar’s close when configured, and exits after max_bars', () => {
+    const s = createStrategy('ibs');
+    const atClose = runBacktest(s, [symbolData('ES', ROWS, s)], config({ fillAt: 'close', costs: { ...NO_COSTS, slippageTicks: 1 } }));
+    expect(atClose.trades[0]).toMatchObject({ entryPrice: 98.65, exitPrice: 102.55, entryTime: Date.UTC(2024, 0, 1), exitTime: Date.UTC(2024, 0, 3) });
+    const patient = createStrategy('ibs', { exit_above: 0.99, max_bars: 1 });
+    const r = runBacktest(patient, [symbolData('ES', ROWS, patient)], config());
+    expect(r.trades[0]).toMatchObject({ entryPrice: 99, exitPrice: 101, barsHeld: 1, exitReason: 'held 1 bars' });
+  });
+
+  it('checks limit, stop and stop-limit orders against the next bar’s range', () => {
+    const once = (type: 'limit' | 'stop' | 'stop_limit', limit?: number, stop?: number): Strategy => ({
+      name: 'once',
+      features: [],
+      onBar: (bar, pos) => (bar.t === Date.UTC(2024, 0, 1) && pos.qty === 0 ? [{ symbol: bar.symbol, action: 'entry', side: 'long', type, ...(limit !== undefined ? { limit } : {}), ...(stop !== undefined ? { stop } : {}), reason: type }] : []),
+    });
+    const run = (s: Strategy): number[] => runBacktest(s, [symbolData('ES', ROWS, s)], config({ costs: { ...NO_COSTS, slippageTicks: 1 } })).trades.map((t) => t.entryPrice);
+    // Bar 1: open 99, high 101, low 99.
+    expect(run(once('limit', 100))).toEqual([99]); // opens below the limit: the open, no slippage
+    expect(run(once('limit', 99))).toEqual([99]);
+    expect(run(once('limit', 98.5))).toEqual([]); // never traded down there: cancelled after the bar
+    expect(run(once('stop', undefined, 100.5))).toEqual([100.75]); // touched: the stop plus a tick
+    expect(run(once('stop', undefined, 98))).toEqual([99.25]); // opened through the stop: the open plus a tick
+    expect(run(once('stop', undefined, 101.5))).toEqual([]);
+    expect(run(once('stop_limit', 100.5, 100))).toEqual([100]); // triggered at the stop, within the limit: a limit fill, no slippage
+    // Triggered at 100, above the 99.5 limit: it waits as a limit and fills when the price comes back (bar 3 never does).
+    expect(run(once('stop_limit', 99.5, 100))).toEqual([]);
+  });
+
+  it('caps each fill at a share of the bar’s volume, finishing the order over later bars', () => {
+    const s = createStrategy('ibs');
+    const r = runBacktest(s, [symbolData('ES', ROWS, s, {}, 10)], config({ sizing: { kind: 'fixed', contracts: 5 }, costs: { ...NO_COSTS, participation: 0.2 } }));
+    // 2 contracts a bar: bars 1 and 2 fill 4 at their opens (99, 101); the last 1 at bar 3's open,
+    // where the exit order (placed at bar 2's close) waits behind the entry, so the run ends it.
+    const t = r.trades[0]!;
+    expect(t.qty).toBe(5);
+    expect(t.entryPrice).toBeCloseTo((2 * 99 + 2 * 101 + 103) / 5, 9);
+    expect(t.exitReason).toBe('end of data');
+  });
+
+  it('takes no more than maxPositions at once across symbols', () => {
+    const s = createStrategy('ibs');
+    const data = [symbolData('ES', ROWS, s), symbolData('NQ', ROWS, s)];
+    const one = runBacktest(s, data, config({ maxPositions: 1 }));
+    expect(one.trades.map((t) => t.symbol)).toEqual(['ES']);
+    expect(one.skippedForMaxPositions).toBe(1);
+    expect(runBacktest(s, data, config()).trades.map((t) => t.symbol)).toEqual(['ES', 'NQ']);
+  });
+
+  it('gates entries on the model’s probability at the signal bar', () => {
+    const s = mlGated(createStrategy('ibs'), 0.6);
+    const low = runBacktest(s, [symbolData('ES', ROWS, s, { probability: Float64Array.from([0.55, 0.9, 0.9, 0.9]) })], config());
+    expect(low.trades).toHaveLength(0);
+    const high = runBacktest(s, [symbolData('ES', ROWS, s, { probability: Float64Array.from([0.6, 0, 0, 0]) })], config());
+    expect(high.trades).toHaveLength(1);
+  });
+
+  it('sizes by notional, by volatility target and by capped Kelly', () => {
+    const s = createStrategy('ibs');
+    const sized = (sizing: EngineConfig['sizing'], probability?: Float64Array): number => runBacktest(s, [symbolData('ES', ROWS, s, probability ? { probability } : {})], config({ sizing })).trades[0]?.qty ?? 0;
+    // 98.4 × 50 = 4,920 a contract.
+    expect(sized({ kind: 'notional', amount: 20_000 })).toBe(4);
+    // p = 0.7, payoff 1: f = 0.4, capped at 0.25 → 25,000 / 4,920.
+    expect(sized({ kind: 'kelly', cap: 0.25, payoff: 1 }, Float64Array.from([0.7, 0.7, 0.7, 0.7]))).toBe(5);
+    expect(sized({ kind: 'kelly', cap: 0.25, payoff: 1 }, Float64Array.from([0.5, 0.5, 0.5, 0.5]))).toBe(0);
+    // Too few bars for a 20-bar volatility: no entry.
+    expect(sized({ kind: 'volatility', target: 0.1, lookback: 20 })).toBe(0);
+  });
+
+  it('keeps capital + Σ trade P&L − Σ fees = final equity for any strategy, costs, sizing and symbols', () => {
+    const bars = fc.array(fc.tuple(fc.double({ min: -0.03, max: 0.03, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true })), { minLength: 30, maxLength: 120 });
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...STRATEGIES.keys()),
+        fc.array(bars, { minLength: 1, maxLength: 3 }),
+        fc.record({ commissionPerContract: fc.double({ min: 0, max: 5, noNaN: true }), commissionBps: fc.double({ min: 0, max: 5, noNaN: true }), minCommission: fc.double({ min: 0, max: 3, noNaN: true }), slippageTicks: fc.integer({ min: 0, max: 3 }), slippageBps: fc.double({ min: 0, max: 5, noNaN: true }), slippageRangeFraction: fc.double({ min: 0, max: 0.2, noNaN: true }), participation: fc.constantFrom(0, 0.01, 0.5) }),
+        fc.constantFrom<EngineConfig['sizing']>({ kind: 'fixed', contracts: 3 }, { kind: 'notional', amount: 50_000 }, { kind: 'volatility', target: 0.2, lookback: 10 }),
+        fc.constantFrom<'next_open' | 'close'>('next_open', 'close'),
+        fc.integer({ min: 0, max: 2 }),
+        (name, series, costs, sizing, fillAt, maxPositions) => {
+          const s = createStrategy(name, name === 'breakout' ? { n: 5, m: 3, allow_short: 1 } : name === 'macd_cross' ? { fast: 3, slow: 6, signal: 3, allow_short: 1 } : { allow_short: 1 });
+          const data = series.map((moves, k) => {
+            let p = 100 + k * 10;
+            const rows = moves.map(([ret, up, down]) => {
+              const o = p;
+              const c = o * (1 + ret);
+              p = c;
+              return [o, Math.max(o, c) * (1 + up * 0.01), Math.min(o, c) * (1 - down * 0.01), c];
+            });
+            return symbolData(`S${k}`, rows, s, {}, 40);
+          });
+          const cfg = config({ costs, sizing, fillAt, maxPositions });
+          const r = runBacktest(s, data, cfg);
+          const final = r.equity.value[r.equity.value.length - 1]!;
+          const sum = r.trades.reduce((a, t) => a + t.pnl - t.fees, 0);
+          expect(final).toBeCloseTo(cfg.capital + sum, 6);
+          for (const t of r.trades) {
+            expect(t.exitTime).toBeGreaterThanOrEqual(t.entryTime);
+            expect(t.mae).toBeLessThanOrEqual(1e-9);
+            expect(t.mfe).toBeGreaterThanOrEqual(-1e-9);
+          }
+          // A symbol's trades never overlap.
+          for (const sym of new Set(r.trades.map((t) => t.symbol))) {
+            const own = r.trades.filter((t) => t.symbol === sym);
+            for (let i = 1; i < own.length; i++) expect(own[i]!.entryTime).toBeGreaterThanOrEqual(own[i - 1]!.exitTime);
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
+
+describe('backtest metrics', () => {
+  it('computes returns, risk and trade statistics on a known series', () => {
+    // Daily equity 110, 99, 118.8 from 100: returns +10%, −10%, +20%.
+    const t = Float64Array.from([0, 1, 2], (d) => d * DAY + 3_600_000);
+    const equity = { t, value: Float64Array.from([110, 99, 118.8]), exposure: Float64Array.from([1, 1, 0]) };
+    const trade = (pnl: number, fees: number) => ({ symbol: 'ES', side: 'long' as const, entryTime: 0, entryPrice: 1, exitTime: 1, exitPrice: 1, qty: 1, fees, slippage: 0, pnl, barsHeld: 1, mae: 0, mfe: 0, entryReason: '', exitReason: '', signalBar: 0 });
+    const m = backtestMetrics(equity, [trade(12, 1), trade(-10, 1), trade(20, 1)], 100, 300);
+    expect(m.total_return).toBeCloseTo(0.188, 12);
+    expect(m.max_drawdown).toBeCloseTo(0.1, 12);
+    expect(m.max_drawdown_days).toBe(1);
+    const sd = Math.sqrt(((0.1 - 0.2 / 3) ** 2 + (-0.1 - 0.2 / 3) ** 2 + (0.2 - 0.2 / 3) ** 2) / 2);
+    expect(m.sharpe).toBeCloseTo((0.2 / 3 / sd) * Math.sqrt(252), 9);
+    expect(m.annual_volatility).toBeCloseTo(sd * Math.sqrt(252), 9);
+    expect(m.sortino).toBeCloseTo((0.2 / 3 / Math.sqrt(0.01 / 3)) * Math.sqrt(252), 9);
+    expect(m.annual_return).toBeCloseTo(1.188 ** (252 / 3) - 1, 6);
+    expect(m.calmar).toBeCloseTo(m.annual_return / 0.1, 6);
+    // Sorted returns −0.1, 0.1, 0.2: the 5% quantile is −0.1 + 0.1 × 0.2.
+    expect(m.var_95).toBeCloseTo(0.08, 12);
+    expect(m.cvar_95).toBeCloseTo(0.1, 12);
+    expect(m).toMatchObject({ trades: 3, win_rate: 2 / 3, fees: 3, net_pnl: 19 });
+    expect(m.profit_factor).toBeCloseTo((11 + 19) / 11, 12);
+    expect(m.expectancy).toBeCloseTo(19 / 3, 12);
+    expect(m.exposure).toBeCloseTo(2 / 3, 12);
+  });
+
+  it('measures beta 2 and zero alpha against a benchmark the equity moves twice as much as', () => {
+    const closes = [100, 101, 99, 102, 100.5, 103];
+    const day = Float64Array.from(closes, (_, i) => i);
+    const value: number[] = [];
+    let v = 1000;
+    closes.forEach((c, i) => {
+      if (i > 0) v *= 1 + 2 * (c / closes[i - 1]! - 1);
+      value.push(v);
+    });
+    const m = backtestMetrics({ t: Float64Array.from(day, (d) => d * DAY), value: Float64Array.from(value), exposure: new Float64Array(6).fill(1) }, [], 1000, 0, { day, close: Float64Array.from(closes) });
+    expect(m.beta).toBeCloseTo(2, 9);
+    expect(m.alpha).toBeCloseTo(0, 9);
+  });
+});

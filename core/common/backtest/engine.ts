@@ -1,0 +1,401 @@
+import type { OrderIntent, OrderType, PositionView, Strategy, StrategyBar } from './strategy';
+
+/** Fees and slippage, applied alike by the backtester and the paper broker. */
+export interface CostModel {
+  /** Commission per contract (or share) per fill. */
+  commissionPerContract: number;
+  /** Commission in basis points of the filled notional. */
+  commissionBps: number;
+  /** Smallest commission charged per fill. */
+  minCommission: number;
+  /** Slippage in ticks against the order, on market and stop fills. */
+  slippageTicks: number;
+  /** Slippage in basis points of the price, on market and stop fills. */
+  slippageBps: number;
+  /** Slippage as a fraction of the fill bar's range (high − low), on market and stop fills. */
+  slippageRangeFraction: number;
+  /** At most this fraction of a bar's volume fills per bar (0: no cap); the rest waits for the next bar. */
+  participation: number;
+}
+
+/** How many contracts an entry buys or sells. */
+export type Sizing =
+  | { kind: 'fixed'; contracts: number }
+  | { kind: 'notional'; amount: number }
+  /** Notional = equity × target ÷ the instrument's annualised volatility over `lookback` bars. */
+  | { kind: 'volatility'; target: number; lookback: number }
+  /** Notional = equity × min(cap, p − (1 − p) ÷ payoff), p being the model's probability for the trade's side. */
+  | { kind: 'kelly'; cap: number; payoff: number };
+
+/** Contract terms the engine needs. */
+export interface Contract {
+  /** Currency per point of price. */
+  multiplier: number;
+  /** Minimum price increment. */
+  tickSize: number;
+  /** Settlement currency. */
+  currency: string;
+}
+
+/** Everything about a run except the data and the strategy. */
+export interface EngineConfig {
+  /** Starting capital. */
+  capital: number;
+  /** Most positions open (or being opened) at once across symbols; 0 for no limit. */
+  maxPositions: number;
+  /** Market orders fill at the next bar's open, or at the signal bar's close. */
+  fillAt: 'next_open' | 'close';
+  costs: CostModel;
+  sizing: Sizing;
+  /** Bars in a year of this timeframe, to annualise volatility for sizing. */
+  barsPerYear: number;
+}
+
+/** One symbol's data for a run: bars, the strategy's feature columns, and optionally a model's probabilities, all aligned. */
+export interface SymbolData {
+  /** Symbol. */
+  symbol: string;
+  /** Contract terms. */
+  contract: Contract;
+  /** Bar open times, epoch ms UTC, increasing. */
+  t: Float64Array;
+  o: Float64Array;
+  h: Float64Array;
+  l: Float64Array;
+  c: Float64Array;
+  v: Float64Array;
+  /** Feature column → values per bar. */
+  features: ReadonlyMap<string, Float64Array>;
+  /** Model probability per bar (absent: no model). */
+  probability?: Float64Array;
+}
+
+/** A round trip, flat to flat. */
+export interface Trade {
+  symbol: string;
+  side: 'long' | 'short';
+  /** Time of the first entry fill, epoch ms. */
+  entryTime: number;
+  /** Average entry fill price (slippage included). */
+  entryPrice: number;
+  /** Time of the last exit fill, epoch ms. */
+  exitTime: number;
+  /** Average exit fill price (slippage included). */
+  exitPrice: number;
+  /** Contracts traded (the position's size). */
+  qty: number;
+  /** Commissions on all its fills. */
+  fees: number;
+  /** What slippage cost, in currency (already inside the fill prices). */
+  slippage: number;
+  /** Gross P&L in currency: price change × qty × multiplier, signed by side. */
+  pnl: number;
+  /** Bars closed while the position was open, counting the entry bar. */
+  barsHeld: number;
+  /** Maximum adverse excursion in currency (≤ 0), from the bars' highs and lows while open. */
+  mae: number;
+  /** Maximum favourable excursion in currency (≥ 0). */
+  mfe: number;
+  /** Why it was entered. */
+  entryReason: string;
+  /** Why it was exited (`end of data` when the run ended with it open). */
+  exitReason: string;
+  /** Index of the signal bar of the entry in its symbol's data. */
+  signalBar: number;
+}
+
+/** What a run produced. */
+export interface EngineResult {
+  trades: Trade[];
+  /** Equity after each distinct bar time (all symbols), marked at the closes. */
+  equity: { t: Float64Array; value: Float64Array; exposure: Float64Array };
+  /** Entry signals dropped because maxPositions were already open or being opened. */
+  skippedForMaxPositions: number;
+  /** Entries sized to zero contracts (too little capital or edge). */
+  skippedForSize: number;
+  /** Sum of |filled notional| over the run. */
+  tradedNotional: number;
+}
+
+/** A working order. */
+interface Working {
+  intent: OrderIntent;
+  type: OrderType;
+  /** Contracts still to fill (exits: resolved at fill time from the position). */
+  remaining: number;
+  /** +1 buy, −1 sell. */
+  dir: number;
+  /** A stop-limit whose stop has been touched acts as a plain limit. */
+  triggered: boolean;
+}
+
+/** A symbol's state during a run. */
+interface Book {
+  data: SymbolData;
+  /** Reused bar object handed to the strategy. */
+  bar: StrategyBar & { features: Map<string, number> };
+  qty: number;
+  avg: number;
+  barsHeld: number;
+  working: Working | null;
+  open: { side: 'long' | 'short'; entryTime: number; entryNotional: number; entryQty: number; exitNotional: number; exitQty: number; fees: number; slippage: number; pnl: number; mae: number; mfe: number; entryReason: string; signalBar: number; maxQty: number } | null;
+  /** Signal bar of the working entry. */
+  signalBar: number;
+}
+
+const EPS = 1e-9;
+
+/**
+ * The event-driven backtester: merges every symbol's bars in time order; at each bar it first fills
+ * that symbol's working order against the bar (market at the open; limit and stop checked against the
+ * bar's range; stop-limit: a touched stop turns into the limit), then marks the position, then asks
+ * the strategy for orders at the close. Fees and slippage come from `costs`; entries are sized by
+ * `sizing`; positions still open at the end are closed at the last close (exit reason `end of data`).
+ * Cash moves only by realised P&L and fees, so capital + Σ trade P&L − Σ fees = final equity.
+ */
+export function runBacktest(strategy: Strategy, symbols: SymbolData[], cfg: EngineConfig): EngineResult {
+  const books = symbols.map<Book>((data) => ({
+    data,
+    bar: { symbol: data.symbol, t: 0, o: 0, h: 0, l: 0, c: 0, v: 0, features: new Map(), probability: Number.NaN },
+    qty: 0,
+    avg: 0,
+    barsHeld: 0,
+    working: null,
+    open: null,
+    signalBar: -1,
+  }));
+  const trades: Trade[] = [];
+  let cash = cfg.capital;
+  let skippedForMaxPositions = 0;
+  let skippedForSize = 0;
+  let tradedNotional = 0;
+  const eqT: number[] = [];
+  const eqV: number[] = [];
+  const eqX: number[] = [];
+  const columns = books.map((b) => [...b.data.features.entries()]);
+  const next = new Int32Array(books.length);
+  const lastClose = new Float64Array(books.length).fill(Number.NaN);
+
+  const equity = (): number => {
+    let e = cash;
+    books.forEach((b, k) => {
+      if (b.qty !== 0) e += b.qty * b.data.contract.multiplier * (lastClose[k]! - b.avg);
+    });
+    return e;
+  };
+  const busy = (): number => books.reduce((a, b) => a + (b.qty !== 0 || (b.working !== null && b.working.intent.action === 'entry') ? 1 : 0), 0);
+
+  /** Applies a fill of `qty` contracts (signed by dir) at `price` (slippage `slip` per contract already in it). */
+  const fill = (b: Book, dir: number, qty: number, price: number, slip: number, t: number, reason: string): void => {
+    const m = b.data.contract.multiplier;
+    const notional = Math.abs(qty * price * m);
+    const fee = Math.max(cfg.costs.minCommission, qty * cfg.costs.commissionPerContract + (notional * cfg.costs.commissionBps) / 1e4);
+    tradedNotional += notional;
+    cash -= fee;
+    if (b.qty === 0) {
+      b.open = { side: dir > 0 ? 'long' : 'short', entryTime: t, entryNotional: 0, entryQty: 0, exitNotional: 0, exitQty: 0, fees: 0, slippage: 0, pnl: 0, mae: 0, mfe: 0, entryReason: reason, signalBar: b.signalBar, maxQty: 0 };
+      b.barsHeld = 0;
+    }
+    const o = b.open!;
+    o.fees += fee;
+    o.slippage += slip * qty * m;
+    if (b.qty === 0 || Math.sign(b.qty) === dir) {
+      b.avg = (b.avg * Math.abs(b.qty) + price * qty) / (Math.abs(b.qty) + qty);
+      b.qty += dir * qty;
+      o.entryNotional += price * qty;
+      o.entryQty += qty;
+      o.maxQty = Math.max(o.maxQty, Math.abs(b.qty));
+    } else {
+      const realised = (price - b.avg) * qty * m * -dir;
+      cash += realised;
+      o.pnl += realised;
+      o.exitNotional += price * qty;
+      o.exitQty += qty;
+      b.qty += dir * qty;
+      if (Math.abs(b.qty) < EPS) {
+        b.qty = 0;
+        trades.push({
+          symbol: b.data.symbol,
+          side: o.side,
+          entryTime: o.entryTime,
+          entryPrice: o.entryNotional / o.entryQty,
+          exitTime: t,
+          exitPrice: o.exitNotional / o.exitQty,
+          qty: o.maxQty,
+          fees: o.fees,
+          slippage: o.slippage,
+          pnl: o.pnl,
+          barsHeld: b.barsHeld,
+          mae: o.mae,
+          mfe: o.mfe,
+          entryReason: o.entryReason,
+          exitReason: reason,
+          signalBar: o.signalBar,
+        });
+        b.open = null;
+        b.avg = 0;
+        b.barsHeld = 0;
+      }
+    }
+  };
+
+  const slippageOf = (b: Book, i: number, price: number): number => {
+    const c = cfg.costs;
+    return c.slippageTicks * b.data.contract.tickSize + (price * c.slippageBps) / 1e4 + c.slippageRangeFraction * (b.data.h[i]! - b.data.l[i]!);
+  };
+  const capped = (b: Book, i: number, qty: number): number => (cfg.costs.participation > 0 ? Math.min(qty, Math.floor(cfg.costs.participation * b.data.v[i]!)) : qty);
+
+  /** Tries the symbol's working order against bar i. */
+  const work = (b: Book, i: number): void => {
+    const w = b.working;
+    if (!w) return;
+    const d = b.data;
+    const [o, h, l] = [d.o[i]!, d.h[i]!, d.l[i]!];
+    let price = Number.NaN;
+    let slipped = false;
+    if (w.type === 'market') {
+      price = o;
+      slipped = true;
+    } else if (w.type === 'limit' || (w.type === 'stop_limit' && w.triggered)) {
+      const lim = w.intent.limit!;
+      if (w.dir > 0 ? o <= lim : o >= lim) price = o;
+      else if (w.dir > 0 ? l <= lim : h >= lim) price = lim;
+    } else {
+      const stop = w.intent.stop!;
+      const touched = w.dir > 0 ? h >= stop : l <= stop;
+      if (touched) {
+        const at = w.dir > 0 ? Math.max(o, stop) : Math.min(o, stop);
+        if (w.type === 'stop') {
+          price = at;
+          slipped = true;
+        } else {
+          w.triggered = true;
+          const lim = w.intent.limit!;
+          if (w.dir > 0 ? at <= lim : at >= lim) price = at;
+        }
+      }
+    }
+    if (Number.isNaN(price)) {
+      // Limit and stop orders live for one bar; a touched stop-limit stays as its limit.
+      if (w.type !== 'market' && !(w.type === 'stop_limit' && w.triggered)) b.working = null;
+      return;
+    }
+    const slip = slipped ? slippageOf(b, i, price) : 0;
+    const qty = capped(b, i, w.intent.action === 'exit' ? Math.abs(b.qty) : w.remaining);
+    if (qty <= 0) return;
+    fill(b, w.dir, qty, price + w.dir * slip, slip, d.t[i]!, w.intent.reason);
+    w.remaining -= qty;
+    if (w.intent.action === 'exit' ? b.qty === 0 : w.remaining <= EPS) b.working = null;
+  };
+
+  /** Contracts for an entry at the signal bar i of book b (0: skip). */
+  const size = (b: Book, i: number, side: 'long' | 'short'): number => {
+    const d = b.data;
+    const unit = d.c[i]! * d.contract.multiplier;
+    const s = cfg.sizing;
+    if (s.kind === 'fixed') return s.contracts;
+    if (s.kind === 'notional') return Math.floor(s.amount / unit);
+    if (s.kind === 'volatility') {
+      if (i < s.lookback) return 0;
+      let sum = 0;
+      let sq = 0;
+      for (let j = i - s.lookback + 1; j <= i; j++) {
+        const r = Math.log(d.c[j]! / d.c[j - 1]!);
+        sum += r;
+        sq += r * r;
+      }
+      const mean = sum / s.lookback;
+      const vol = Math.sqrt(Math.max(0, sq / s.lookback - mean * mean) * cfg.barsPerYear);
+      return vol > 0 ? Math.floor((equity() * s.target) / vol / unit) : 0;
+    }
+    const p = side === 'long' ? b.bar.probability : 1 - b.bar.probability;
+    const f = Math.min(s.cap, p - (1 - p) / s.payoff);
+    return Number.isFinite(f) && f > 0 ? Math.floor((equity() * f) / unit) : 0;
+  };
+
+  const place = (b: Book, i: number, intent: OrderIntent): void => {
+    if (b.working) return;
+    const type = intent.type ?? 'market';
+    let dir: number;
+    let qty: number;
+    if (intent.action === 'exit') {
+      if (b.qty === 0) return;
+      dir = -Math.sign(b.qty);
+      qty = Math.abs(b.qty);
+    } else {
+      if (b.qty !== 0) return;
+      if (cfg.maxPositions > 0 && busy() >= cfg.maxPositions) {
+        skippedForMaxPositions++;
+        return;
+      }
+      qty = size(b, i, intent.side);
+      if (!(qty > 0)) {
+        skippedForSize++;
+        return;
+      }
+      dir = intent.side === 'long' ? 1 : -1;
+      b.signalBar = i;
+    }
+    b.working = { intent, type, remaining: qty, dir, triggered: false };
+    if (type === 'market' && cfg.fillAt === 'close') {
+      const d = b.data;
+      const slip = slippageOf(b, i, d.c[i]!);
+      const now = capped(b, i, qty);
+      if (now > 0) {
+        fill(b, dir, now, d.c[i]! + dir * slip, slip, d.t[i]!, intent.reason);
+        b.working.remaining -= now;
+        if (intent.action === 'exit' ? b.qty === 0 : b.working.remaining <= EPS) b.working = null;
+      }
+    }
+  };
+
+  for (;;) {
+    // The next bar time over all symbols; every symbol with a bar then is processed at it.
+    let t = Number.POSITIVE_INFINITY;
+    books.forEach((b, k) => {
+      if (next[k]! < b.data.t.length) t = Math.min(t, b.data.t[next[k]!]!);
+    });
+    if (t === Number.POSITIVE_INFINITY) break;
+    books.forEach((b, k) => {
+      const i = next[k]!;
+      const d = b.data;
+      if (i >= d.t.length || d.t[i] !== t) return;
+      next[k] = i + 1;
+      work(b, i);
+      lastClose[k] = d.c[i]!;
+      if (b.qty !== 0) {
+        b.barsHeld++;
+        const o = b.open!;
+        const m = d.contract.multiplier * Math.abs(b.qty);
+        const [worst, best] = b.qty > 0 ? [d.l[i]! - b.avg, d.h[i]! - b.avg] : [b.avg - d.h[i]!, b.avg - d.l[i]!];
+        o.mae = Math.min(o.mae, worst * m);
+        o.mfe = Math.max(o.mfe, best * m);
+      }
+      const bar = b.bar;
+      bar.t = t;
+      bar.o = d.o[i]!;
+      bar.h = d.h[i]!;
+      bar.l = d.l[i]!;
+      bar.c = d.c[i]!;
+      bar.v = d.v[i]!;
+      bar.probability = d.probability ? d.probability[i]! : Number.NaN;
+      for (const [name, col] of columns[k]!) bar.features.set(name, col[i]!);
+      const view: PositionView = { qty: b.qty, barsHeld: b.barsHeld, pending: b.working !== null };
+      for (const intent of strategy.onBar(bar, view)) if (intent.symbol === d.symbol) place(b, i, intent);
+    });
+    eqT.push(t);
+    eqV.push(equity());
+    eqX.push(books.some((b) => b.qty !== 0) ? 1 : 0);
+  }
+  // Whatever is still open is closed at its last close, as a market order would be.
+  books.forEach((b) => {
+    const d = b.data;
+    const i = d.t.length - 1;
+    if (b.qty === 0 || i < 0) return;
+    const dir = -Math.sign(b.qty);
+    const slip = slippageOf(b, i, d.c[i]!);
+    fill(b, dir, Math.abs(b.qty), d.c[i]! + dir * slip, slip, d.t[i]!, 'end of data');
+  });
+  if (eqV.length > 0) eqV[eqV.length - 1] = equity();
+  return { trades, equity: { t: Float64Array.from(eqT), value: Float64Array.from(eqV), exposure: Float64Array.from(eqX) }, skippedForMaxPositions, skippedForSize, tradedNotional };
+}

@@ -10,7 +10,7 @@ import {
   BACKFILL_SOURCES,
   type TrainConfig,
 } from './schemas';
-import type { AppInfo, Bars, FeatureBuildInfo, FeatureSetCheck, FeatureSetInfo, JobInfo, JobProgress, LakePartition, LakeSeries, QaReport, RejectRow, InferenceSettings, ModelCheck, ModelInfo, SqlResult, UniverseMember, VendorKeyStatus } from './types';
+import type { AppInfo, BacktestDetail, BacktestSummary, Bars, FeatureBuildInfo, FeatureSetCheck, FeatureSetInfo, JobInfo, JobProgress, LakePartition, LakeSeries, QaReport, RejectRow, InferenceSettings, ModelCheck, ModelInfo, SqlResult, UniverseMember, VendorKeyStatus } from './types';
 import type { ContractSpec } from './instruments';
 import type { MenuCommand } from './menu';
 
@@ -63,6 +63,8 @@ export const apiSchemas = {
     })
     .strict(),
   'models.checkConfig': z.object({ text: z.string().max(100_000) }).strict(),
+  'backtest.list': z.object({}).strict(),
+  'backtest.get': z.object({ runId: z.string().regex(/^[0-9]{8}-[0-9]{6}-[0-9a-f]{8}$/, 'expected a backtest run id such as 20260101-120000-1a2b3c4d') }).strict(),
   'models.import': z
     .object({
       path: z.string().min(1, 'name the model file'),
@@ -162,6 +164,10 @@ export interface QuantApi {
   'models.import': (a: ArgOf<'models.import'>) => Promise<{ id: string; version: number; kind: string; objective: string; features: string[]; featureOrder?: 'same' | 'by name' }>;
   /** Reads and validates a training config (YAML); errors name the line and the setting. */
   'models.checkConfig': (a: ArgOf<'models.checkConfig'>) => Promise<TrainConfig>;
+  /** Stored backtest runs, newest first. */
+  'backtest.list': (a: ArgOf<'backtest.list'>) => Promise<BacktestSummary[]>;
+  /** One backtest run with its equity curve and trades. */
+  'backtest.get': (a: ArgOf<'backtest.get'>) => Promise<BacktestDetail>;
   /** Runs a model on the latest rows of its feature build: provider used, timing, prediction summary. */
   'models.check': (a: ArgOf<'models.check'>) => Promise<ModelCheck>;
   /** Runs a model over feature columns (in the model's feature order), returning predictions and the provider that ran. */

@@ -160,6 +160,44 @@ export const icRequestSchema = z
   })
   .strict();
 
+/** A backtest of a built-in strategy over stored bars. */
+export const backtestRequestSchema = z
+  .object({
+    kind: z.literal('backtest'),
+    strategy: z.string().min(1, 'name a strategy such as ibs').max(64),
+    symbols: z.array(symbolSchema).min(1, 'give at least one symbol').max(500),
+    timeframe: timeframeArg.optional(),
+    from: dateSchema.optional(),
+    to: dateSchema.optional(),
+    /** Strategy parameters by name (checked against the strategy's own list). */
+    params: z.record(z.string(), z.number()).optional(),
+    /** A registered classifier gating entries (ID or ID@VERSION), at its stored threshold unless `threshold` is given. */
+    model: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}(@\d+)?$/i, 'expected a model as ID or ID@VERSION').optional(),
+    threshold: z.number().min(0).max(1).optional(),
+    capital: z.number().positive('capital must be above 0').max(1e12).optional(),
+    maxPositions: z.number().int().min(0).max(10_000).optional(),
+    fillAt: z.enum(['next_open', 'close']).optional(),
+    commission: z.number().min(0).max(10_000).optional(),
+    commissionBps: z.number().min(0).max(1000).optional(),
+    minCommission: z.number().min(0).max(10_000).optional(),
+    slippageTicks: z.number().min(0).max(1000).optional(),
+    slippageBps: z.number().min(0).max(1000).optional(),
+    slippageRange: z.number().min(0).max(1).optional(),
+    participation: z.number().min(0).max(1).optional(),
+    sizing: z
+      .discriminatedUnion('kind', [
+        z.object({ kind: z.literal('fixed'), contracts: z.number().positive().max(1e9) }).strict(),
+        z.object({ kind: z.literal('notional'), amount: z.number().positive().max(1e12) }).strict(),
+        z.object({ kind: z.literal('volatility'), target: z.number().positive().max(10), lookback: z.number().int().min(2).max(10_000) }).strict(),
+        z.object({ kind: z.literal('kelly'), cap: z.number().positive().max(1), payoff: z.number().positive().max(100) }).strict(),
+      ])
+      .optional(),
+    /** A symbol whose daily returns give alpha, beta and the information ratio. */
+    benchmark: symbolSchema.optional(),
+  })
+  .strict()
+  .refine((r) => r.from === undefined || r.to === undefined || r.from <= r.to, { message: 'from must not be after to', path: ['from'] });
+
 /** A model training configuration (what `train --config FILE.yml` holds). */
 export const trainConfigSchema = z
   .object({
@@ -283,7 +321,7 @@ export type TrainConfig = z.output<typeof trainConfigSchema>;
 export const trainRequestSchema = z.object({ kind: z.literal('train'), config: trainConfigSchema }).strict();
 
 /** Any job request. */
-export const jobRequestSchema = z.discriminatedUnion('kind', [backfillRequestSchema, importRequestSchema, continuousRequestSchema, retentionRequestSchema, materializeRequestSchema, featuresRequestSchema, promoteRequestSchema, icRequestSchema, trainRequestSchema]);
+export const jobRequestSchema = z.discriminatedUnion('kind', [backfillRequestSchema, importRequestSchema, continuousRequestSchema, retentionRequestSchema, materializeRequestSchema, featuresRequestSchema, promoteRequestSchema, icRequestSchema, trainRequestSchema, backtestRequestSchema]);
 
 export const jobIdSchema = z.object({ jobId: z.string().min(1).max(64) }).strict();
 export const emptySchema = z.object({}).strict();

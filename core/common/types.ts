@@ -1,4 +1,5 @@
 import type { Timeframe } from './timeframes';
+import type { BacktestMetrics } from './backtest/metrics';
 
 /** Bars in columnar form, oldest first; every array has the same length. */
 export interface Bars {
@@ -349,4 +350,61 @@ export interface ModelInfo {
   /** candidate, production or archived. */
   stage: string;
   createdAt: number;
+}
+
+/** A stored backtest run as lists show it. */
+export interface BacktestSummary {
+  /** Run id (time-sortable), the folder name under gold/backtests/. */
+  runId: string;
+  /** When it ran, epoch ms. */
+  createdAt: number;
+  /** Strategy name (`+ml` when gated by a model). */
+  strategy: string;
+  /** The strategy's parameters, defaults filled in. */
+  params: Record<string, number>;
+  /** Symbols traded. */
+  symbols: string[];
+  /** Bar timeframe. */
+  timeframe: Timeframe;
+  /** First and last bar time, epoch ms. */
+  from: number;
+  to: number;
+  /** The gating model as ID@VERSION, or null. */
+  model: string | null;
+  /** The probability an entry needed, when gated. */
+  threshold: number | null;
+  /** Performance. */
+  metrics: BacktestMetrics;
+}
+
+/** A run's trades as columns, numbers as typed arrays. */
+export interface TradeColumns {
+  symbol: string[];
+  side: string[];
+  entryTime: Float64Array;
+  entryPrice: Float64Array;
+  exitTime: Float64Array;
+  exitPrice: Float64Array;
+  qty: Float64Array;
+  fees: Float64Array;
+  slippage: Float64Array;
+  pnl: Float64Array;
+  barsHeld: Float64Array;
+  mae: Float64Array;
+  mfe: Float64Array;
+  entryReason: string[];
+  exitReason: string[];
+  /** The strategy's feature values at each entry's signal bar, by column. */
+  features: Record<string, Float64Array>;
+}
+
+/** A stored run in full. */
+export interface BacktestDetail extends BacktestSummary {
+  /** The request as given. */
+  config: Record<string, unknown>;
+  /** Equity after each bar time and its drawdown from the running peak (a fraction). */
+  equity: { t: Float64Array; value: Float64Array; drawdown: Float64Array };
+  trades: TradeColumns;
+  /** Entry signals not taken: max positions reached, or sized to nothing. */
+  skipped: { maxPositions: number; size: number };
 }

@@ -32,6 +32,7 @@ import { DEFAULT_SCORE } from '../common/models/leaderboard';
 import { importModel } from './models/import-model';
 import { ModelRunner } from './models/runner';
 import { checkModel } from './models/check';
+import { getBacktest, listBacktests } from './backtest/run-backtest';
 import { checkMoveTarget } from './home-move';
 import { parseTrainConfig } from './models/train-config';
 import { defaultProvider, probeProviders, providersFor, PROVIDER_SETTING } from './models/predict';
@@ -186,6 +187,8 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
       },
       'models.promote': async (a) => promoteModel(cat, home, parseModelRef(a.model)),
       'models.checkConfig': async (a) => parseTrainConfig(a.text, 'the config'),
+      'backtest.list': async () => listBacktests(cat),
+      'backtest.get': async (a) => getBacktest({ home, catalog: cat }, a.runId),
       'models.check': async (a) => checkModel({ home, catalog: cat, con }, parseModelRef(a.model), a.provider ?? defaultProvider(cat), a.rows ?? 5000),
       'models.predict': async (a) => {
         const m = getModel(cat, home, parseModelRef(a.model));

@@ -6,7 +6,8 @@ import { apiSchemas, type ArgOf, type Method, type ResultOf } from '../common/ap
 import { ApiError } from '../common/errors';
 import { BACKFILL_SOURCES } from '../common/schemas';
 import { DEMO_SYMBOLS } from '../common/instruments';
-import type { Bars, ContinuousResult, ImportResult, JobInfo } from '../common/types';
+import type { BacktestSummary, Bars, ContinuousResult, ImportResult, JobInfo } from '../common/types';
+import { tradesCsv } from '../node/backtest/run-backtest';
 import { createServices, type Services } from '../node/services';
 import { appPaths } from './app-paths';
 import { computeFeaturesCsv } from '../node/features/compute-csv';
@@ -81,6 +82,12 @@ commands:
                               default) and which providers load a model on this machine
   predict --model ID[@VERSION] --input FEATURES.csv --out OUT.csv [--provider auto|cpu|coreml|webgpu|cuda|dml]
                               run a model over a CSV of its features; adds p (or yhat); the provider goes to stderr
+  backtest --strategy ibs|rsi2|macd_cross|breakout --symbols ES,NQ [--timeframe 1d] [--from D] [--to D]
+         [--params '{"entry_below":0.2}'] [--model ID[@V]] [--commission 2.5] [--slippage-ticks 1]
+         [--capital N] [--max-positions N] [--fill-at next_open|close] [--benchmark SYM]
+                              backtest a strategy on stored bars; stores trades, equity and metrics
+  trades --run ID --out trades.csv
+                              a backtest run's trades as CSV, with the strategy's features at entry
   jobs [--all]                recent jobs, or every job
   home move DEST              move the home folder (catalog, lake, models) to DEST, checked on arrival
   serve [--port N] [--host 127.0.0.1] [--token T] [--demo-days N] [--no-seed]
@@ -593,6 +600,84 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           const r = job.result as PromoteResult;
           return json ? r : `${job.summary}\n→ lake/${r.dir}\n${Object.entries(r.labelBalance).map(([l, b]) => `${l}: ${Object.entries(b).map(([k, n]) => `${k} ${n}`).join(', ')}`).join('\n')}`;
         });
+      }
+      case 'backtest': {
+        const p = parse(opts, {
+          strategy: { type: 'string' },
+          symbols: { type: 'string' },
+          timeframe: { type: 'string' },
+          from: { type: 'string' },
+          to: { type: 'string' },
+          params: { type: 'string' },
+          model: { type: 'string' },
+          commission: { type: 'string' },
+          'slippage-ticks': { type: 'string' },
+          capital: { type: 'string' },
+          'max-positions': { type: 'string' },
+          'fill-at': { type: 'string' },
+          benchmark: { type: 'string' },
+        });
+        const v = p.values as Record<string, string | undefined>;
+        if (!v.strategy) throw new UsageError('backtest: --strategy NAME is required (ibs, rsi2, macd_cross, breakout)');
+        if (!v.symbols) throw new UsageError('backtest: --symbols ES,NQ is required');
+        const num = (k: string): number | undefined => {
+          if (v[k] === undefined) return undefined;
+          const x = Number(v[k]);
+          if (!Number.isFinite(x)) throw new UsageError(`--${k}: expected a number, got ${v[k]}`);
+          return x;
+        };
+        let params: unknown;
+        if (v.params !== undefined) {
+          try {
+            params = JSON.parse(v.params);
+          } catch {
+            throw new UsageError(`--params: expected JSON such as '{"entry_below":0.2}', got ${v.params}`);
+          }
+        }
+        const arg = {
+          kind: 'backtest',
+          strategy: v.strategy,
+          symbols: v.symbols.split(',').map((x) => x.trim().toUpperCase()),
+          ...(v.timeframe ? { timeframe: v.timeframe } : {}),
+          ...(v.from ? { from: v.from } : {}),
+          ...(v.to ? { to: v.to } : {}),
+          ...(params !== undefined ? { params } : {}),
+          ...(v.model ? { model: v.model } : {}),
+          ...(v.commission !== undefined ? { commission: num('commission') } : {}),
+          ...(v['slippage-ticks'] !== undefined ? { slippageTicks: num('slippage-ticks') } : {}),
+          ...(v.capital !== undefined ? { capital: num('capital') } : {}),
+          ...(v['max-positions'] !== undefined ? { maxPositions: num('max-positions') } : {}),
+          ...(v['fill-at'] ? { fillAt: v['fill-at'] } : {}),
+          ...(v.benchmark ? { benchmark: v.benchmark.toUpperCase() } : {}),
+        } as ArgOf<'jobs.start'>;
+        validate('jobs.start', arg, { slippageTicks: 'slippage-ticks', maxPositions: 'max-positions', fillAt: 'fill-at' });
+        return await runJob(arg, 'backtest', (job) => {
+          const r = job.result as BacktestSummary;
+          const m = r.metrics;
+          const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
+          return json
+            ? { runId: r.runId, metrics: m }
+            : `${job.summary}\nrun ${r.runId}\n${table([
+                ['total return', 'annual', 'volatility', 'Sharpe', 'Sortino', 'max drawdown', 'trades', 'win rate', 'profit factor', 'expectancy'],
+                [pct(m.total_return), pct(m.annual_return), pct(m.annual_volatility), m.sharpe.toFixed(2), m.sortino.toFixed(2), pct(m.max_drawdown), String(m.trades), pct(m.win_rate), m.profit_factor.toFixed(2), m.expectancy.toFixed(2)],
+              ])}`;
+        });
+      }
+      case 'trades': {
+        const p = parse(opts, { run: { type: 'string' }, out: { type: 'string' } });
+        const v = p.values as { run?: string; out?: string };
+        if (!v.run) throw new UsageError('trades: --run ID is required (backtest prints it)');
+        if (!v.out) throw new UsageError('trades: --out FILE.csv is required');
+        validate('backtest.get', { runId: v.run }, { runId: 'run' });
+        const s = await open(true);
+        try {
+          const d = await call(s, 'backtest.get', { runId: v.run });
+          fs.writeFileSync(v.out, tradesCsv(d));
+          io.out(json ? JSON.stringify({ runId: d.runId, trades: d.trades.symbol.length, out: path.resolve(v.out) }) : `${d.trades.symbol.length} trades → ${path.resolve(v.out)}`);
+          return 0;
+        } finally {
+          await s.close();
+        }
       }
       case 'ic': {
         const p = parse(opts, { set: { type: 'string' }, horizons: { type: 'string' } });

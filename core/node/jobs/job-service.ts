@@ -12,7 +12,7 @@ import { Piscina } from 'piscina';
 import type { z } from 'zod';
 import { ApiError } from '../../common/errors';
 import { jobRequestSchema } from '../../common/schemas';
-import type { BackfillResult, ContinuousResult, ImportResult, JobInfo, JobProgress, RetentionResult } from '../../common/types';
+import type { BacktestSummary, BackfillResult, ContinuousResult, ImportResult, JobInfo, JobProgress, RetentionResult } from '../../common/types';
 import type { Catalog } from '../catalog';
 import type { EventBus } from '../events';
 import type { BackfillSymbolRequest, BackfillSymbolResult, BackfillTick, VendorConfig } from './backfill';
@@ -91,6 +91,13 @@ export interface IcTask extends TaskBase {
 }
 
 export type TrainRequest = Extract<JobRequest, { kind: 'train' }>;
+export type BacktestRequest = Extract<JobRequest, { kind: 'backtest' }>;
+
+/** Runs and stores a backtest. */
+export interface BacktestTask extends TaskBase {
+  type: 'backtest';
+  req: BacktestRequest;
+}
 
 /** Trains and registers a model. */
 export interface TrainTask extends TaskBase {
@@ -234,6 +241,8 @@ export class JobService {
         await this.runSingleTask<PromoteResult>(id, cancel, { type: 'promote', req }, (r) => ({ summary: `${r.name} v${r.version}: ${fmt(r.rows)} rows from ${r.source}` }));
       else if (req.kind === 'train')
         await this.runSingleTask<TrainResult>(id, cancel, { type: 'train', req }, (r) => ({ summary: `${r.id}@${r.version}: ${r.trees ? `${r.trees} trees` : 'linear model'} on ${fmt(r.rows.train)} rows; ${'auc' in r.metrics.test ? `test AUC ${r.metrics.test.auc.toFixed(3)}` : `test RMSE ${r.metrics.test.rmse.toPrecision(3)}`}` }));
+      else if (req.kind === 'backtest')
+        await this.runSingleTask<BacktestSummary>(id, cancel, { type: 'backtest', req }, (r) => ({ summary: `${r.runId}: ${r.strategy} on ${r.symbols.join(', ')} ${r.timeframe}, ${r.metrics.trades} trades, return ${(r.metrics.total_return * 100).toFixed(2)}%, Sharpe ${r.metrics.sharpe.toFixed(2)}` }));
       else if (req.kind === 'ic')
         await this.runSingleTask<IcReport>(id, cancel, { type: 'ic', req }, (r) => ({ summary: `${r.buildId}: IC of ${r.stats.length / r.horizons.length} features over horizons ${r.horizons.join(', ')}` }));
       else await this.runMaterialize(id, req, cancel);
@@ -278,7 +287,7 @@ export class JobService {
   private async runSingleTask<R>(
     id: string,
     cancel: Int32Array,
-    task: Pick<ContinuousTask | RetentionTask | MaterializeTask | PromoteTask | IcTask | TrainTask, 'type' | 'req'>,
+    task: Pick<ContinuousTask | RetentionTask | MaterializeTask | PromoteTask | IcTask | TrainTask | BacktestTask, 'type' | 'req'>,
     done: (r: R) => { summary: string; changed?: string[] },
   ): Promise<void> {
     const { port1, port2 } = new MessageChannel();

@@ -1,0 +1,220 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { runBacktest, type EngineConfig, type SymbolData, type Trade } from '../../common/backtest/engine';
+import { backtestMetrics, dailyEquity, drawdown } from '../../common/backtest/metrics';
+import { createStrategy, mlGated, StrategyConfigError, STRATEGIES, resolveParams } from '../../common/backtest/strategies';
+import { ApiError } from '../../common/errors';
+import { computeFeatures, parseFeatureList } from '../../common/features/registry';
+import { findInstrument } from '../../common/instruments';
+import type { BacktestDetail, BacktestSummary, TradeColumns } from '../../common/types';
+import type { Timeframe } from '../../common/timeframes';
+import type { Catalog } from '../catalog';
+import { calendarFor } from '../calendar';
+import type { HomeLayout } from '../home';
+import { fileList, readBuild } from '../features/analysis';
+import { sessionSeries } from '../features/silver-build';
+import { readBars } from '../lake/bar-reader';
+import { readFloat64Columns } from '../lake/duck-columns';
+import { writeJsonAtomically } from '../lake/publish';
+import { defaultProvider } from '../models/predict';
+import { getModel } from '../models/registry';
+import { ModelRunner } from '../models/runner';
+import type { BacktestRequest } from '../jobs/job-service';
+
+type Ctx = { home: HomeLayout; catalog: Catalog; con: DuckDBConnection };
+
+/** Bars in a year per timeframe, to annualise volatility for sizing (sessions of about 23 hours for intraday futures). */
+const BARS_PER_YEAR: Record<Timeframe, number> = { '1m': 252 * 1380, '5m': 252 * 276, '15m': 252 * 92, '30m': 252 * 46, '1h': 252 * 23, '1d': 252, '1w': 52 };
+
+const parseRef = (s: string): { id: string; version?: number } => {
+  const [id, v] = s.split('@');
+  return v === undefined ? { id: id! } : { id: id!, version: Number(v) };
+};
+
+/** The engine configuration a request asks for, defaults filled in. */
+export function engineConfig(req: BacktestRequest): EngineConfig {
+  return {
+    capital: req.capital ?? 100_000,
+    maxPositions: req.maxPositions ?? 0,
+    fillAt: req.fillAt ?? 'next_open',
+    costs: {
+      commissionPerContract: req.commission ?? 0,
+      commissionBps: req.commissionBps ?? 0,
+      minCommission: req.minCommission ?? 0,
+      slippageTicks: req.slippageTicks ?? 0,
+      slippageBps: req.slippageBps ?? 0,
+      slippageRangeFraction: req.slippageRange ?? 0,
+      participation: req.participation ?? 0,
+    },
+    sizing: req.sizing ?? { kind: 'fixed', contracts: 1 },
+    barsPerYear: BARS_PER_YEAR[req.timeframe ?? '1d'],
+  };
+}
+
+/**
+ * A model's probability at every bar of a symbol: its features come from its feature set's current
+ * build (the rows it was trained on), matched to the bars by time; NaN where the build has no row.
+ */
+async function probabilities(ctx: Ctx, runner: ModelRunner, m: ReturnType<typeof getModel>, symbol: string, t: Float64Array): Promise<Float64Array> {
+  const build = readBuild(ctx.home.lake, `${m.featureSet}@${m.specHash}`);
+  const sym = build.symbols[symbol];
+  if (!sym) throw new ApiError('invalid_argument', `build ${build.buildId} has no rows for ${symbol}; build the feature set for it, or leave ${symbol} out`, 'symbols');
+  const cols = ['epoch_ms(ts)::DOUBLE', ...m.features.map((f) => `"${f}"::DOUBLE`)];
+  const [times = new Float64Array(0), ...columns] = await readFloat64Columns(ctx.con, `SELECT ${cols.join(', ')} FROM read_parquet([${fileList(ctx.home.lake, sym)}]) ORDER BY ts`);
+  const p = times.length > 0 ? await runner.predictBatch(columns) : new Float64Array(0);
+  const at = new Map<number, number>();
+  times.forEach((x, i) => at.set(x, p[i]!));
+  return Float64Array.from(t, (x) => at.get(x) ?? Number.NaN);
+}
+
+/**
+ * Runs a backtest: reads each symbol's bars (the requested timeframe, aggregated where needed),
+ * computes the strategy's features with the registry's batch kernels over the exchange's sessions,
+ * gates entries with a model when one is named, runs the event-driven engine, and stores trades,
+ * equity, metrics and the full request under `gold/backtests/<run-id>/`.
+ */
+export async function backtestRun(ctx: Ctx, req: BacktestRequest): Promise<BacktestSummary> {
+  const timeframe = req.timeframe ?? '1d';
+  let params: Record<string, number>;
+  let strategy;
+  try {
+    const def = STRATEGIES.get(req.strategy);
+    params = def ? resolveParams(def, req.params ?? {}) : {};
+    strategy = createStrategy(req.strategy, params);
+  } catch (e) {
+    if (e instanceof StrategyConfigError) throw new ApiError('invalid_argument', e.message, e.message.includes('parameter') ? 'params' : 'strategy');
+    throw e;
+  }
+  const model = req.model ? getModel(ctx.catalog, ctx.home, parseRef(req.model)) : undefined;
+  if (model && model.objective !== 'binary') throw new ApiError('invalid_argument', `${model.id}@${model.version} is a regressor; a trade filter needs a classifier`, 'model');
+  if (model && (!model.featureSet || !model.specHash)) throw new ApiError('invalid_argument', `${model.id}@${model.version} names no feature set, so its features cannot be found for the bars; import it with --feature-set SET`, 'model');
+  const threshold = req.threshold ?? (model?.card as { threshold?: { value: number } } | undefined)?.threshold?.value ?? 0.5;
+  if (model) strategy = mlGated(strategy, threshold);
+  const specs = strategy.features.length ? parseFeatureList(strategy.features) : [];
+  const runner = model ? await ModelRunner.open(ctx.home, model.id, model.version, model.features.length, defaultProvider(ctx.catalog)) : undefined;
+  const data: SymbolData[] = [];
+  try {
+    for (const symbol of req.symbols) {
+      const bars = await readBars(ctx.con, ctx.catalog, ctx.home.lake, { symbol, timeframe, ...(req.from ? { from: req.from } : {}), ...(req.to ? { to: req.to } : {}) });
+      if (bars.t.length === 0) throw new ApiError('invalid_argument', `no ${timeframe} bars for ${symbol}${req.from || req.to ? ` between ${req.from ?? 'the start'} and ${req.to ?? 'the end'}` : ''}; import or backfill ${symbol} first`, 'symbols');
+      const series = sessionSeries(bars, calendarFor(ctx.catalog, symbol));
+      const features = computeFeatures(series, specs);
+      const spec = findInstrument(symbol);
+      data.push({
+        symbol,
+        contract: spec ? { multiplier: spec.multiplier, tickSize: spec.tickSize, currency: spec.currency } : { multiplier: 1, tickSize: 0.01, currency: 'USD' },
+        t: bars.t,
+        o: bars.o,
+        h: bars.h,
+        l: bars.l,
+        c: bars.c,
+        v: bars.v,
+        features,
+        ...(runner && model ? { probability: await probabilities(ctx, runner, model, symbol, bars.t) } : {}),
+      });
+    }
+  } finally {
+    await runner?.close();
+  }
+  const cfg = engineConfig(req);
+  const result = runBacktest(strategy, data, cfg);
+  let benchmark: { day: Float64Array; close: Float64Array } | undefined;
+  if (req.benchmark) {
+    const b = await readBars(ctx.con, ctx.catalog, ctx.home.lake, { symbol: req.benchmark, timeframe: '1d', ...(req.from ? { from: req.from } : {}), ...(req.to ? { to: req.to } : {}) });
+    if (b.t.length === 0) throw new ApiError('invalid_argument', `no daily bars for the benchmark ${req.benchmark}`, 'benchmark');
+    const daily = dailyEquity(b.t, b.c);
+    benchmark = { day: daily.day, close: daily.value };
+  }
+  const metrics = backtestMetrics(result.equity, result.trades, cfg.capital, result.tradedNotional, benchmark);
+  const first = Math.min(...data.map((d) => d.t[0]!));
+  const last = Math.max(...data.map((d) => d.t[d.t.length - 1]!));
+  const runId = `${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}-${randomUUID().slice(0, 8)}`;
+  const summary: BacktestSummary = { runId, createdAt: Date.now(), strategy: strategy.name, params, symbols: req.symbols, timeframe, from: first, to: last, model: model ? `${model.id}@${model.version}` : null, threshold: model ? threshold : null, metrics };
+  const dd = drawdown(result.equity.t, result.equity.value, cfg.capital);
+  const features = Object.fromEntries(strategy.features.length ? [...data[0]!.features.keys()].map((k) => [k, Float64Array.from(result.trades, (t) => data.find((d) => d.symbol === t.symbol)!.features.get(k)![t.signalBar]!)]) : []);
+  const detail: BacktestDetail = { ...summary, config: { ...req }, equity: { t: result.equity.t, value: result.equity.value, drawdown: dd.curve }, trades: tradeColumns(result.trades, features), skipped: { maxPositions: result.skippedForMaxPositions, size: result.skippedForSize } };
+  storeRun(ctx, detail);
+  return summary;
+}
+
+/** Trades as columns (numbers as typed arrays), with the strategy's feature values at each entry's signal bar. */
+function tradeColumns(trades: Trade[], features: Record<string, Float64Array>): TradeColumns {
+  const num = (f: (t: Trade) => number): Float64Array => Float64Array.from(trades, f);
+  return {
+    symbol: trades.map((t) => t.symbol),
+    side: trades.map((t) => t.side),
+    entryTime: num((t) => t.entryTime),
+    entryPrice: num((t) => t.entryPrice),
+    exitTime: num((t) => t.exitTime),
+    exitPrice: num((t) => t.exitPrice),
+    qty: num((t) => t.qty),
+    fees: num((t) => t.fees),
+    slippage: num((t) => t.slippage),
+    pnl: num((t) => t.pnl),
+    barsHeld: num((t) => t.barsHeld),
+    mae: num((t) => t.mae),
+    mfe: num((t) => t.mfe),
+    entryReason: trades.map((t) => t.entryReason),
+    exitReason: trades.map((t) => t.exitReason),
+    features,
+  };
+}
+
+/** The folder of a run under the lake. */
+const runDir = (home: HomeLayout, runId: string): string => path.join(home.lake, 'gold', 'backtests', runId);
+
+/** Writes a run's folder (staged, then renamed into place) and its catalog row. */
+function storeRun(ctx: Ctx, d: BacktestDetail): void {
+  const staged = path.join(ctx.home.tmp, `backtest-${d.runId}`);
+  fs.mkdirSync(staged, { recursive: true });
+  const plain = (x: unknown): unknown => JSON.parse(JSON.stringify(x, (_, v) => (ArrayBuffer.isView(v) ? Array.from(v as Float64Array) : typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)));
+  writeJsonAtomically(path.join(staged, 'run.json'), plain({ ...d, equity: undefined, trades: undefined }), ctx.home.tmp);
+  writeJsonAtomically(path.join(staged, 'equity.json'), plain(d.equity), ctx.home.tmp);
+  writeJsonAtomically(path.join(staged, 'trades.json'), plain(d.trades), ctx.home.tmp);
+  const final = runDir(ctx.home, d.runId);
+  fs.mkdirSync(path.dirname(final), { recursive: true });
+  fs.renameSync(staged, final);
+  ctx.catalog.db
+    .prepare('INSERT INTO backtests (id, created_at, strategy, symbols, timeframe, model, summary) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    .run(d.runId, d.createdAt, d.strategy, JSON.stringify(d.symbols), d.timeframe, d.model, JSON.stringify(plain(summaryOf(d))));
+}
+
+const summaryOf = (d: BacktestSummary): BacktestSummary => ({ runId: d.runId, createdAt: d.createdAt, strategy: d.strategy, params: d.params, symbols: d.symbols, timeframe: d.timeframe, from: d.from, to: d.to, model: d.model, threshold: d.threshold, metrics: d.metrics });
+
+/** Numbers written as strings (Infinity, NaN) back to numbers. */
+const revive = (_: string, v: unknown): unknown => (v === 'Infinity' ? Number.POSITIVE_INFINITY : v === '-Infinity' ? Number.NEGATIVE_INFINITY : v === 'NaN' ? Number.NaN : v);
+
+/** Every stored run, newest first. */
+export function listBacktests(catalog: Catalog): BacktestSummary[] {
+  return (catalog.db.prepare('SELECT summary FROM backtests ORDER BY created_at DESC').all() as { summary: string }[]).map((r) => JSON.parse(r.summary, revive) as BacktestSummary);
+}
+
+/** One stored run with its equity curve and trades (numbers as typed arrays). */
+export function getBacktest(ctx: { home: HomeLayout; catalog: Catalog }, runId: string): BacktestDetail {
+  const row = ctx.catalog.db.prepare('SELECT summary FROM backtests WHERE id = ?').get(runId) as { summary: string } | undefined;
+  if (!row) throw new ApiError('not_found', `no backtest run ${runId}; stored runs are the folders under lake/gold/backtests/`, 'runId');
+  const dir = runDir(ctx.home, runId);
+  const read = (f: string): Record<string, unknown> => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'), revive) as Record<string, unknown>;
+  const run = read('run.json');
+  const eq = read('equity.json') as Record<string, number[]>;
+  const tr = read('trades.json') as Record<string, unknown>;
+  const f64 = (x: unknown): Float64Array => Float64Array.from(x as number[]);
+  const numeric = ['entryTime', 'entryPrice', 'exitTime', 'exitPrice', 'qty', 'fees', 'slippage', 'pnl', 'barsHeld', 'mae', 'mfe'] as const;
+  const trades = { ...(tr as object), ...Object.fromEntries(numeric.map((k) => [k, f64(tr[k])])), features: Object.fromEntries(Object.entries(tr.features as Record<string, number[]>).map(([k, v]) => [k, f64(v)])) } as TradeColumns;
+  return { ...(run as unknown as BacktestDetail), ...summaryOf(JSON.parse(row.summary, revive) as BacktestSummary), equity: { t: f64(eq.t), value: f64(eq.value), drawdown: f64(eq.drawdown) }, trades };
+}
+
+/** A run's trades as CSV (one row per trade, feature values at entry last). */
+export function tradesCsv(d: BacktestDetail): string {
+  const t = d.trades;
+  const feats = Object.keys(t.features);
+  const iso = (ms: number): string => new Date(ms).toISOString();
+  const quote = (s: string): string => (/[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s);
+  const head = ['symbol', 'side', 'entry_time', 'entry_price', 'exit_time', 'exit_price', 'qty', 'fees', 'slippage', 'pnl', 'net_pnl', 'bars_held', 'mae', 'mfe', 'entry_reason', 'exit_reason', ...feats];
+  const rows = t.symbol.map((sym, i) =>
+    [sym, t.side[i]!, iso(t.entryTime[i]!), t.entryPrice[i]!, iso(t.exitTime[i]!), t.exitPrice[i]!, t.qty[i]!, t.fees[i]!, t.slippage[i]!, t.pnl[i]!, t.pnl[i]! - t.fees[i]!, t.barsHeld[i]!, t.mae[i]!, t.mfe[i]!, quote(t.entryReason[i]!), quote(t.exitReason[i]!), ...feats.map((f) => t.features[f]![i]!)].join(','),
+  );
+  return `${[head.join(','), ...rows].join('\n')}\n`;
+}

@@ -1,0 +1,82 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ArgOf } from '../core/common/api';
+import type { BacktestSummary } from '../core/common/types';
+import type { Services } from '../core/node/services';
+import { backfill, call, openServices, paths, runJob, tempDir } from './helpers';
+
+const BIN = path.join(paths.root, 'bin', 'quantdesk.mjs');
+
+describe('backtests over the lake', () => {
+  const home = tempDir('qd-backtest-');
+  let s: Services;
+  let closed = false;
+  const job = <T>(arg: ArgOf<'jobs.start'>): Promise<T> => runJob<T>(s, arg);
+
+  beforeAll(async () => {
+    s = await openServices(home);
+    await backfill(s, ['ES', 'NQ'], '2024-01-02', '2024-06-28');
+  });
+  afterAll(async () => {
+    if (!closed) await s?.close();
+  });
+
+  it('runs ibs on daily bars of two symbols, stores the run, and its trades add up to its equity', async () => {
+    const r = await job<BacktestSummary>({ kind: 'backtest', strategy: 'ibs', symbols: ['ES', 'NQ'], timeframe: '1d', commission: 2.5, slippageTicks: 1, benchmark: 'ES' });
+    expect(r.strategy).toBe('ibs');
+    expect(r.params).toEqual({ entry_below: 0.2, exit_above: 0.8, max_bars: 10, allow_short: 0 });
+    expect(r.metrics.trades).toBeGreaterThan(3);
+    expect(r.metrics.beta).toBeDefined();
+    const d = await call(s, 'backtest.get', { runId: r.runId });
+    expect(d.trades.entryTime).toBeInstanceOf(Float64Array);
+    expect(d.trades.symbol.length).toBe(r.metrics.trades);
+    expect(new Set(d.trades.symbol)).toEqual(new Set(['ES', 'NQ']));
+    // Accounting identity: capital + Σ P&L − Σ fees = final equity.
+    let sum = 0;
+    for (let i = 0; i < d.trades.pnl.length; i++) sum += d.trades.pnl[i]! - d.trades.fees[i]!;
+    expect(d.equity.value[d.equity.value.length - 1]).toBeCloseTo(100_000 + sum, 6);
+    // Every entry was an IBS below 0.2 at its signal bar; fees are 2.5 a contract a side.
+    for (const x of d.trades.features.ibs!) expect(x).toBeLessThan(0.2);
+    for (const f of d.trades.fees) expect(f).toBeCloseTo(5, 9);
+    // ES moves 12.50 a tick: a tick of slippage each way on one contract.
+    d.trades.symbol.forEach((sym, i) => expect(d.trades.slippage[i]).toBeCloseTo(sym === 'ES' ? 25 : 10, 9));
+    expect(fs.existsSync(path.join(home, 'lake', 'gold', 'backtests', r.runId, 'trades.json'))).toBe(true);
+    expect((await call(s, 'backtest.list', {})).map((x) => x.runId)).toContain(r.runId);
+  });
+
+  it('refuses an unknown strategy, a bad parameter and a symbol without bars, naming each', async () => {
+    const fail = async (arg: Partial<ArgOf<'jobs.start'>>): Promise<string> => {
+      const { jobId } = await call(s, 'jobs.start', { kind: 'backtest', strategy: 'ibs', symbols: ['ES'], ...arg } as ArgOf<'jobs.start'>);
+      await s.idle();
+      const j = await call(s, 'jobs.get', { jobId });
+      expect(j.status).toBe('failed');
+      return j.error ?? '';
+    };
+    expect(await fail({ strategy: 'nope' })).toMatch(/unknown strategy "nope"; built in: ibs, rsi2, macd_cross, breakout/);
+    expect(await fail({ params: { entry_below: 2 } })).toMatch(/entry_below = 2 is outside 0–1/);
+    expect(await fail({ params: { entry: 0.1 } })).toMatch(/unknown parameter "entry"/);
+    expect(await fail({ symbols: ['GC'] })).toMatch(/no 1d bars for GC; import or backfill GC first/);
+  });
+
+  it('CLI: backtest prints the run and its metrics, trades writes the CSV', async () => {
+    const qd = (args: string[]) => spawnSync(process.execPath, [BIN, '--home', home, ...args], { encoding: 'utf8', timeout: 120_000 });
+    // The CLI takes the home's lock: let it go.
+    await s.close();
+    closed = true;
+    const r = qd(['backtest', '--strategy', 'rsi2', '--symbols', 'ES', '--params', '{"entry_below":20}', '--commission', '2.5', '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { runId: string; metrics: Record<string, number> };
+    expect(Object.keys(out.metrics)).toEqual(expect.arrayContaining(['total_return', 'sharpe', 'max_drawdown', 'trades']));
+    const csv = path.join(home, 'trades.csv');
+    const t = qd(['trades', '--run', out.runId, '--out', csv]);
+    expect(t.status, t.stderr).toBe(0);
+    const lines = fs.readFileSync(csv, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('symbol,side,entry_time,entry_price,exit_time,exit_price,qty,fees,slippage,pnl,net_pnl,bars_held,mae,mfe,entry_reason,exit_reason,rsi_2');
+    expect(lines.length - 1).toBe(out.metrics.trades);
+    const bad = qd(['backtest', '--strategy', 'ibs', '--symbols', 'ES', '--params', '{oops']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--params: expected JSON/);
+  });
+});

@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ArgOf } from '../core/common/api';
 import type { BacktestSummary } from '../core/common/types';
+import type { SweepResult } from '../core/common/backtest/sweep';
 import type { Services } from '../core/node/services';
 import { backfill, call, openServices, paths, runJob, tempDir } from './helpers';
 
@@ -60,6 +61,18 @@ describe('backtests over the lake', () => {
     expect(await fail({ symbols: ['GC'] })).toMatch(/no 1d bars for GC; import or backfill GC first/);
   });
 
+  it('sweeps a grid with the vectorised engine, each point as an event-driven backtest of it would score', async () => {
+    const r = await job<SweepResult>({ kind: 'sweep', strategy: 'ibs', symbols: ['ES'], timeframe: '1d', grid: { entry_below: [0.1, 0.3], exit_above: [0.7, 0.9] }, commission: 2.5 });
+    expect(r.points.map((p) => [p.params.entry_below, p.params.exit_above])).toEqual([[0.1, 0.7], [0.1, 0.9], [0.3, 0.7], [0.3, 0.9]]);
+    expect(r.deflatedSharpe).toBeGreaterThanOrEqual(0);
+    const one = await job<BacktestSummary>({ kind: 'backtest', strategy: 'ibs', symbols: ['ES'], timeframe: '1d', params: { entry_below: 0.3, exit_above: 0.9 }, commission: 2.5 });
+    expect(r.points[3]!.metrics.trades).toBe(one.metrics.trades);
+    expect(r.points[3]!.metrics.total_return).toBeCloseTo(one.metrics.total_return, 12);
+    const { jobId } = await call(s, 'jobs.start', { kind: 'sweep', strategy: 'breakout', symbols: ['ES'], grid: { n: [10, 20] } });
+    await s.idle();
+    expect((await call(s, 'jobs.get', { jobId })).error).toMatch(/vectorised engine runs ibs and rsi2/);
+  });
+
   it('CLI: backtest prints the run and its metrics, trades writes the CSV', async () => {
     const qd = (args: string[]) => spawnSync(process.execPath, [BIN, '--home', home, ...args], { encoding: 'utf8', timeout: 120_000 });
     // The CLI takes the home's lock: let it go.
@@ -75,6 +88,9 @@ describe('backtests over the lake', () => {
     const lines = fs.readFileSync(csv, 'utf8').trim().split('\n');
     expect(lines[0]).toBe('symbol,side,entry_time,entry_price,exit_time,exit_price,qty,fees,slippage,pnl,net_pnl,bars_held,mae,mfe,entry_reason,exit_reason,rsi_2');
     expect(lines.length - 1).toBe(out.metrics.trades);
+    const sw = qd(['sweep', '--strategy', 'rsi2', '--symbols', 'ES', '--grid', '{"entry_below":[5,10,20]}', '--json']);
+    expect(sw.status, sw.stderr).toBe(0);
+    expect((JSON.parse(sw.stdout) as SweepResult).points).toHaveLength(3);
     const bad = qd(['backtest', '--strategy', 'ibs', '--symbols', 'ES', '--params', '{oops']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/--params: expected JSON/);

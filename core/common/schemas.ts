@@ -198,6 +198,29 @@ export const backtestRequestSchema = z
   .strict()
   .refine((r) => r.from === undefined || r.to === undefined || r.from <= r.to, { message: 'from must not be after to', path: ['from'] });
 
+/** A parameter sweep of a strategy with the vectorised engine. */
+export const sweepRequestSchema = z
+  .object({
+    kind: z.literal('sweep'),
+    strategy: z.string().min(1, 'name a strategy such as ibs').max(64),
+    symbols: z.array(symbolSchema).min(1, 'give at least one symbol').max(500),
+    timeframe: timeframeArg.optional(),
+    from: dateSchema.optional(),
+    to: dateSchema.optional(),
+    /** Values to try per parameter; every combination runs. */
+    grid: z.record(z.string(), z.array(z.number()).min(1, 'give each grid parameter at least one value').max(1000)),
+    contracts: z.number().positive().max(1e9).optional(),
+    capital: z.number().positive('capital must be above 0').max(1e12).optional(),
+    fillAt: z.enum(['next_open', 'close']).optional(),
+    commission: z.number().min(0).max(10_000).optional(),
+    commissionBps: z.number().min(0).max(1000).optional(),
+    minCommission: z.number().min(0).max(10_000).optional(),
+    slippageTicks: z.number().min(0).max(1000).optional(),
+    slippageBps: z.number().min(0).max(1000).optional(),
+    slippageRange: z.number().min(0).max(1).optional(),
+  })
+  .strict();
+
 /** A model training configuration (what `train --config FILE.yml` holds). */
 export const trainConfigSchema = z
   .object({
@@ -321,7 +344,7 @@ export type TrainConfig = z.output<typeof trainConfigSchema>;
 export const trainRequestSchema = z.object({ kind: z.literal('train'), config: trainConfigSchema }).strict();
 
 /** Any job request. */
-export const jobRequestSchema = z.discriminatedUnion('kind', [backfillRequestSchema, importRequestSchema, continuousRequestSchema, retentionRequestSchema, materializeRequestSchema, featuresRequestSchema, promoteRequestSchema, icRequestSchema, trainRequestSchema, backtestRequestSchema]);
+export const jobRequestSchema = z.discriminatedUnion('kind', [backfillRequestSchema, importRequestSchema, continuousRequestSchema, retentionRequestSchema, materializeRequestSchema, featuresRequestSchema, promoteRequestSchema, icRequestSchema, trainRequestSchema, backtestRequestSchema, sweepRequestSchema]);
 
 export const jobIdSchema = z.object({ jobId: z.string().min(1).max(64) }).strict();
 export const emptySchema = z.object({}).strict();

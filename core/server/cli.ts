@@ -8,6 +8,7 @@ import { BACKFILL_SOURCES } from '../common/schemas';
 import { DEMO_SYMBOLS } from '../common/instruments';
 import type { BacktestSummary, Bars, ContinuousResult, ImportResult, JobInfo } from '../common/types';
 import { tradesCsv } from '../node/backtest/run-backtest';
+import type { SweepResult } from '../common/backtest/sweep';
 import { createServices, type Services } from '../node/services';
 import { appPaths } from './app-paths';
 import { computeFeaturesCsv } from '../node/features/compute-csv';
@@ -88,6 +89,10 @@ commands:
                               backtest a strategy on stored bars; stores trades, equity and metrics
   trades --run ID --out trades.csv
                               a backtest run's trades as CSV, with the strategy's features at entry
+  sweep --strategy ibs|rsi2 --symbols ES [--timeframe 1d] [--from D] [--to D] --grid '{"entry_below":[0.1,0.2,0.3]}'
+        [--commission 2.5] [--slippage-ticks 1] [--contracts N]
+                              every combination of the grid with the vectorised engine: metrics per
+                              point, the best by Sharpe and its deflated Sharpe ratio
   jobs [--all]                recent jobs, or every job
   home move DEST              move the home folder (catalog, lake, models) to DEST, checked on arrival
   serve [--port N] [--host 127.0.0.1] [--token T] [--demo-days N] [--no-seed]
@@ -661,6 +666,45 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
                 ['total return', 'annual', 'volatility', 'Sharpe', 'Sortino', 'max drawdown', 'trades', 'win rate', 'profit factor', 'expectancy'],
                 [pct(m.total_return), pct(m.annual_return), pct(m.annual_volatility), m.sharpe.toFixed(2), m.sortino.toFixed(2), pct(m.max_drawdown), String(m.trades), pct(m.win_rate), m.profit_factor.toFixed(2), m.expectancy.toFixed(2)],
               ])}`;
+        });
+      }
+      case 'sweep': {
+        const p = parse(opts, { strategy: { type: 'string' }, symbols: { type: 'string' }, timeframe: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, grid: { type: 'string' }, commission: { type: 'string' }, 'slippage-ticks': { type: 'string' }, contracts: { type: 'string' } });
+        const v = p.values as Record<string, string | undefined>;
+        if (!v.strategy) throw new UsageError('sweep: --strategy ibs|rsi2 is required');
+        if (!v.symbols) throw new UsageError('sweep: --symbols ES is required');
+        if (!v.grid) throw new UsageError(`sweep: --grid '{"entry_below":[0.1,0.2,0.3]}' is required`);
+        let grid: unknown;
+        try {
+          grid = JSON.parse(v.grid);
+        } catch {
+          throw new UsageError(`--grid: expected JSON such as '{"entry_below":[0.1,0.2,0.3]}', got ${v.grid}`);
+        }
+        const num = (k: string): number => {
+          const x = Number(v[k]);
+          if (!Number.isFinite(x)) throw new UsageError(`--${k}: expected a number, got ${v[k]}`);
+          return x;
+        };
+        const arg = {
+          kind: 'sweep',
+          strategy: v.strategy,
+          symbols: v.symbols.split(',').map((x) => x.trim().toUpperCase()),
+          grid,
+          ...(v.timeframe ? { timeframe: v.timeframe } : {}),
+          ...(v.from ? { from: v.from } : {}),
+          ...(v.to ? { to: v.to } : {}),
+          ...(v.commission !== undefined ? { commission: num('commission') } : {}),
+          ...(v['slippage-ticks'] !== undefined ? { slippageTicks: num('slippage-ticks') } : {}),
+          ...(v.contracts !== undefined ? { contracts: num('contracts') } : {}),
+        } as ArgOf<'jobs.start'>;
+        validate('jobs.start', arg, { slippageTicks: 'slippage-ticks' });
+        return await runJob(arg, 'sweep', (job) => {
+          const r = job.result as SweepResult;
+          const f = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : String(x));
+          const keys = Object.keys(r.grid);
+          return json
+            ? r
+            : `${job.summary}\n${table([[...keys, 'trades', 'return', 'Sharpe', 'max DD'], ...r.points.map((pt) => [...keys.map((k) => String(pt.params[k])), String(pt.metrics.trades), f(pt.metrics.total_return), f(pt.metrics.sharpe), f(pt.metrics.max_drawdown)])])}`;
         });
       }
       case 'trades': {

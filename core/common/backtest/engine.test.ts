@@ -6,6 +6,8 @@ import { runBacktest, type CostModel, type EngineConfig, type SymbolData } from 
 import { backtestMetrics } from './metrics';
 import { createStrategy, mlGated, STRATEGIES } from './strategies';
 import type { Strategy } from './strategy';
+import { deflatedSharpe, normalCdf, normalQuantile, sweepOscillator } from './sweep';
+import { fillTable, runOscillator } from './vectorised';
 
 const NO_COSTS: CostModel = { commissionPerContract: 0, commissionBps: 0, minCommission: 0, slippageTicks: 0, slippageBps: 0, slippageRangeFraction: 0, participation: 0 };
 const DAY = 86_400_000;
@@ -167,8 +169,7 @@ describe('backtest metrics', () => {
     // Daily equity 110, 99, 118.8 from 100: returns +10%, −10%, +20%.
     const t = Float64Array.from([0, 1, 2], (d) => d * DAY + 3_600_000);
     const equity = { t, value: Float64Array.from([110, 99, 118.8]), exposure: Float64Array.from([1, 1, 0]) };
-    const trade = (pnl: number, fees: number) => ({ symbol: 'ES', side: 'long' as const, entryTime: 0, entryPrice: 1, exitTime: 1, exitPrice: 1, qty: 1, fees, slippage: 0, pnl, barsHeld: 1, mae: 0, mfe: 0, entryReason: '', exitReason: '', signalBar: 0 });
-    const m = backtestMetrics(equity, [trade(12, 1), trade(-10, 1), trade(20, 1)], 100, 300);
+    const m = backtestMetrics(equity, { pnl: [12, -10, 20], fees: [1, 1, 1] }, 100, 300);
     expect(m.total_return).toBeCloseTo(0.188, 12);
     expect(m.max_drawdown).toBeCloseTo(0.1, 12);
     expect(m.max_drawdown_days).toBe(1);
@@ -196,8 +197,100 @@ describe('backtest metrics', () => {
       if (i > 0) v *= 1 + 2 * (c / closes[i - 1]! - 1);
       value.push(v);
     });
-    const m = backtestMetrics({ t: Float64Array.from(day, (d) => d * DAY), value: Float64Array.from(value), exposure: new Float64Array(6).fill(1) }, [], 1000, 0, { day, close: Float64Array.from(closes) });
+    const m = backtestMetrics({ t: Float64Array.from(day, (d) => d * DAY), value: Float64Array.from(value), exposure: new Float64Array(6).fill(1) }, { pnl: [], fees: [] }, 1000, 0, { day, close: Float64Array.from(closes) });
     expect(m.beta).toBeCloseTo(2, 9);
     expect(m.alpha).toBeCloseTo(0, 9);
+  });
+});
+
+describe('vectorised engine', () => {
+  it('produces the event-driven engine’s trades, P&L and equity for ibs and rsi2, both fill modes, any costs', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom('ibs', 'rsi2'),
+        fc.array(fc.tuple(fc.double({ min: -0.03, max: 0.03, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true })), { minLength: 5, maxLength: 150 }),
+        fc.record({ entry_below: fc.double({ min: 0.05, max: 0.5, noNaN: true }), exit_above: fc.double({ min: 0.5, max: 0.95, noNaN: true }), max_bars: fc.integer({ min: 1, max: 12 }), allow_short: fc.integer({ min: 0, max: 1 }) }),
+        fc.record({ commissionPerContract: fc.double({ min: 0, max: 5, noNaN: true }), commissionBps: fc.double({ min: 0, max: 5, noNaN: true }), minCommission: fc.double({ min: 0, max: 3, noNaN: true }), slippageTicks: fc.integer({ min: 0, max: 3 }), slippageBps: fc.double({ min: 0, max: 5, noNaN: true }), slippageRangeFraction: fc.double({ min: 0, max: 0.2, noNaN: true }), participation: fc.constant(0) }),
+        fc.constantFrom<'next_open' | 'close'>('next_open', 'close'),
+        fc.integer({ min: 1, max: 4 }),
+        (name, moves, raw, costs, fillAt, qty) => {
+          const scale = name === 'rsi2' ? 100 : 1;
+          const params = { entry_below: raw.entry_below * scale, exit_above: raw.exit_above * scale, max_bars: raw.max_bars, allow_short: raw.allow_short };
+          const s = createStrategy(name, params);
+          let p = 100;
+          const rows = moves.map(([ret, up, down]) => {
+            const o = p;
+            const c = o * (1 + ret);
+            p = c;
+            return [o, Math.max(o, c) * (1 + up * 0.01), Math.min(o, c) * (1 - down * 0.01), c];
+          });
+          const data = symbolData('ES', rows, s);
+          const cfg = config({ costs, fillAt, sizing: { kind: 'fixed', contracts: qty } });
+          const ev = runBacktest(s, [data], cfg);
+          const inp = { ...data, x: data.features.get(name === 'ibs' ? 'ibs' : 'rsi_2')! };
+          const rule = { entryBelow: params.entry_below, exitAbove: params.exit_above, maxBars: params.max_bars, allowShort: params.allow_short === 1, mirror: scale };
+          const vec = runOscillator(inp, rule, costs, fillTable(inp, costs), qty, cfg.capital, fillAt);
+          expect(vec.trades.n).toBe(ev.trades.length);
+          ev.trades.forEach((t, k) => {
+            expect(vec.trades.dir[k]).toBe(t.side === 'long' ? 1 : -1);
+            expect(vec.trades.entryBar[k]).toBe(t.signalBar);
+            expect(data.t[vec.trades.exitBar[k]!]).toBe(t.exitTime);
+            expect(vec.trades.entryPrice[k]).toBeCloseTo(t.entryPrice, 9);
+            expect(vec.trades.exitPrice[k]).toBeCloseTo(t.exitPrice, 9);
+            expect(vec.trades.pnl[k]).toBeCloseTo(t.pnl, 7);
+            expect(vec.trades.fees[k]).toBeCloseTo(t.fees, 9);
+          });
+          ev.equity.value.forEach((v, i) => expect(vec.equity[i]).toBeCloseTo(v, 6));
+          expect(Array.from(vec.exposure)).toEqual(Array.from(ev.equity.exposure));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('parameter sweeps', () => {
+  it('normal CDF and quantile match tabled values', () => {
+    expect(normalCdf(0)).toBeCloseTo(0.5, 7);
+    expect(normalCdf(1.959963985)).toBeCloseTo(0.975, 6);
+    expect(normalCdf(-1)).toBeCloseTo(0.1586552539, 6);
+    expect(normalQuantile(0.975)).toBeCloseTo(1.959963985, 7);
+    expect(normalQuantile(0.001)).toBeCloseTo(-3.090232306, 7);
+    expect(normalQuantile(0.5)).toBeCloseTo(0, 12);
+  });
+
+  it('deflates the best Sharpe more the more trials there were (one trial: the probabilistic Sharpe ratio against 0)', () => {
+    // SR 0.1 per day over 253 returns, normal: Φ(0.1 × √252 / √(1 + 0.5 × 0.01)).
+    expect(deflatedSharpe([0.1], 0.1, 253, 0, 3)).toBeCloseTo(normalCdf((0.1 * Math.sqrt(252)) / Math.sqrt(1.005)), 9);
+    const many = Array.from({ length: 100 }, (_, i) => (i - 50) / 500);
+    expect(deflatedSharpe(many, 0.1, 253, 0, 3)).toBeLessThan(deflatedSharpe([0.1], 0.1, 253, 0, 3));
+  });
+
+  it('gives each grid point the metrics an event-driven backtest of those parameters gives', () => {
+    const rows = Array.from({ length: 300 }, (_, i) => {
+      const o = 100 + 10 * Math.sin(i / 7) + i * 0.05;
+      const c = o + 2 * Math.sin(i * 1.7);
+      return [o, Math.max(o, c) + 1 + Math.abs(Math.sin(i)), Math.min(o, c) - 1 - Math.abs(Math.cos(i)), c];
+    });
+    const costs = { ...NO_COSTS, commissionPerContract: 2, slippageTicks: 1 };
+    const s0 = createStrategy('ibs');
+    const data = symbolData('ES', rows, s0);
+    const r = sweepOscillator('ibs', { entry_below: [0.1, 0.2, 0.3], max_bars: [3, 10] }, [{ ...data, x: data.features.get('ibs')! }], costs, 2, 100_000, 'next_open');
+    expect(r.points).toHaveLength(6);
+    expect(r.barSteps).toBe(6 * 300);
+    expect(r.deflatedSharpe).toBeGreaterThanOrEqual(0);
+    expect(r.deflatedSharpe).toBeLessThanOrEqual(1);
+    for (const p of r.points) {
+      const s = createStrategy('ibs', p.params);
+      const ev = runBacktest(s, [symbolData('ES', rows, s)], config({ costs, sizing: { kind: 'fixed', contracts: 2 } }));
+      const m = backtestMetrics(ev.equity, { pnl: ev.trades.map((t) => t.pnl), fees: ev.trades.map((t) => t.fees) }, 100_000, ev.tradedNotional);
+      expect(p.metrics.trades).toBe(m.trades);
+      expect(p.metrics.total_return).toBeCloseTo(m.total_return, 12);
+      expect(p.metrics.sharpe).toBeCloseTo(m.sharpe, 9);
+      expect(p.metrics.max_drawdown).toBeCloseTo(m.max_drawdown, 12);
+    }
+    expect(r.points[r.best]!.metrics.sharpe).toBe(Math.max(...r.points.map((p) => p.metrics.sharpe)));
+    expect(() => sweepOscillator('breakout', { n: [10] }, [], costs, 1, 1, 'close')).toThrow(/vectorised engine runs ibs and rsi2/);
+    expect(() => sweepOscillator('ibs', { entry_below: [2] }, [], costs, 1, 1, 'close')).toThrow(/entry_below = 2 is outside/);
   });
 });

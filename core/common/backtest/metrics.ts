@@ -1,5 +1,3 @@
-import type { Trade } from './engine';
-
 const DAY_MS = 86_400_000;
 /** Trading days in a year, for annualising daily returns. */
 export const TRADING_DAYS = 252;
@@ -111,13 +109,19 @@ export function quantile(x: ArrayLike<number>, q: number): number {
   return s[lo]! + (s[Math.min(lo + 1, s.length - 1)]! - s[lo]!) * (pos - lo);
 }
 
+/** Per-trade gross P&L and fees, in currency. */
+export interface TradePnl {
+  pnl: ArrayLike<number>;
+  fees: ArrayLike<number>;
+}
+
 /**
- * Metrics of a run from its equity after each bar time, its trades and the traded notional;
+ * Metrics of a run from its equity after each bar time, its trades' P&L and fees, and the traded notional;
  * `benchmark` (daily closes of a benchmark symbol by UTC day) adds alpha, beta and the information ratio.
  */
 export function backtestMetrics(
   equity: { t: Float64Array; value: Float64Array; exposure: Float64Array },
-  trades: readonly Trade[],
+  trades: TradePnl,
   capital: number,
   tradedNotional: number,
   benchmark?: { day: Float64Array; close: Float64Array },
@@ -142,7 +146,7 @@ export function backtestMetrics(
       tail += r[i]!;
       tailN++;
     }
-  const net = trades.map((x) => x.pnl - x.fees);
+  const net = Array.from(trades.pnl, (p, i) => p - trades.fees[i]!);
   const wins = net.filter((x) => x > 0);
   const losses = net.filter((x) => x < 0);
   const lossSum = -losses.reduce((a, b) => a + b, 0);
@@ -158,14 +162,14 @@ export function backtestMetrics(
     max_drawdown_days: dd.longest,
     var_95: r.length > 0 ? Math.max(0, -q) : 0,
     cvar_95: tailN > 0 ? Math.max(0, -tail / tailN) : 0,
-    trades: trades.length,
-    win_rate: trades.length > 0 ? wins.length / trades.length : 0,
-    profit_factor: trades.length === 0 ? 0 : lossSum > 0 ? winSum / lossSum : Number.POSITIVE_INFINITY,
-    expectancy: trades.length > 0 ? net.reduce((a, b) => a + b, 0) / trades.length : 0,
+    trades: net.length,
+    win_rate: net.length > 0 ? wins.length / net.length : 0,
+    profit_factor: net.length === 0 ? 0 : lossSum > 0 ? winSum / lossSum : Number.POSITIVE_INFINITY,
+    expectancy: net.length > 0 ? net.reduce((a, b) => a + b, 0) / net.length : 0,
     exposure: equity.exposure.length > 0 ? mean(equity.exposure) : 0,
     turnover: tradedNotional / Math.max(1e-12, mean(daily.value.length > 0 ? daily.value : [capital])) / years,
     net_pnl: net.reduce((a, b) => a + b, 0),
-    fees: trades.reduce((a, x) => a + x.fees, 0),
+    fees: Array.from(trades.fees).reduce((a, x) => a + x, 0),
   };
   if (benchmark) Object.assign(out, relativeTo(daily, r, benchmark));
   return out;

@@ -6,7 +6,7 @@ import { runBacktest, type EngineConfig, type SymbolData, type Trade } from '../
 import { backtestMetrics, dailyEquity, drawdown } from '../../common/backtest/metrics';
 import { createStrategy, mlGated, StrategyConfigError, STRATEGIES, resolveParams } from '../../common/backtest/strategies';
 import { ApiError } from '../../common/errors';
-import { computeFeatures, parseFeatureList } from '../../common/features/registry';
+import { computeFeatures, parseFeatureList, type FeatureInstance } from '../../common/features/registry';
 import { findInstrument } from '../../common/instruments';
 import type { BacktestDetail, BacktestSummary, TradeColumns } from '../../common/types';
 import type { Timeframe } from '../../common/timeframes';
@@ -21,7 +21,8 @@ import { writeJsonAtomically } from '../lake/publish';
 import { defaultProvider } from '../models/predict';
 import { getModel } from '../models/registry';
 import { ModelRunner } from '../models/runner';
-import type { BacktestRequest } from '../jobs/job-service';
+import type { BacktestRequest, SweepRequest } from '../jobs/job-service';
+import { sweepOscillator, VECTORISED, type SweepResult } from '../../common/backtest/sweep';
 
 type Ctx = { home: HomeLayout; catalog: Catalog; con: DuckDBConnection };
 
@@ -70,6 +71,33 @@ async function probabilities(ctx: Ctx, runner: ModelRunner, m: ReturnType<typeof
 }
 
 /**
+ * Each symbol's bars of a request (its timeframe, aggregated where needed, within from–to), its
+ * contract terms, and the given features computed with the registry's batch kernels over the
+ * exchange's sessions: the same code path as feature builds.
+ */
+export async function loadSymbols(ctx: Ctx, req: { symbols: string[]; timeframe?: Timeframe | undefined; from?: string | undefined; to?: string | undefined }, specs: FeatureInstance[]): Promise<SymbolData[]> {
+  const timeframe = req.timeframe ?? '1d';
+  const out: SymbolData[] = [];
+  for (const symbol of req.symbols) {
+    const bars = await readBars(ctx.con, ctx.catalog, ctx.home.lake, { symbol, timeframe, ...(req.from ? { from: req.from } : {}), ...(req.to ? { to: req.to } : {}) });
+    if (bars.t.length === 0) throw new ApiError('invalid_argument', `no ${timeframe} bars for ${symbol}${req.from || req.to ? ` between ${req.from ?? 'the start'} and ${req.to ?? 'the end'}` : ''}; import or backfill ${symbol} first`, 'symbols');
+    const spec = findInstrument(symbol);
+    out.push({
+      symbol,
+      contract: spec ? { multiplier: spec.multiplier, tickSize: spec.tickSize, currency: spec.currency } : { multiplier: 1, tickSize: 0.01, currency: 'USD' },
+      t: bars.t,
+      o: bars.o,
+      h: bars.h,
+      l: bars.l,
+      c: bars.c,
+      v: bars.v,
+      features: computeFeatures(sessionSeries(bars, calendarFor(ctx.catalog, symbol)), specs),
+    });
+  }
+  return out;
+}
+
+/**
  * Runs a backtest: reads each symbol's bars (the requested timeframe, aggregated where needed),
  * computes the strategy's features with the registry's batch kernels over the exchange's sessions,
  * gates entries with a model when one is named, runs the event-driven engine, and stores trades,
@@ -96,25 +124,7 @@ export async function backtestRun(ctx: Ctx, req: BacktestRequest): Promise<Backt
   const runner = model ? await ModelRunner.open(ctx.home, model.id, model.version, model.features.length, defaultProvider(ctx.catalog)) : undefined;
   const data: SymbolData[] = [];
   try {
-    for (const symbol of req.symbols) {
-      const bars = await readBars(ctx.con, ctx.catalog, ctx.home.lake, { symbol, timeframe, ...(req.from ? { from: req.from } : {}), ...(req.to ? { to: req.to } : {}) });
-      if (bars.t.length === 0) throw new ApiError('invalid_argument', `no ${timeframe} bars for ${symbol}${req.from || req.to ? ` between ${req.from ?? 'the start'} and ${req.to ?? 'the end'}` : ''}; import or backfill ${symbol} first`, 'symbols');
-      const series = sessionSeries(bars, calendarFor(ctx.catalog, symbol));
-      const features = computeFeatures(series, specs);
-      const spec = findInstrument(symbol);
-      data.push({
-        symbol,
-        contract: spec ? { multiplier: spec.multiplier, tickSize: spec.tickSize, currency: spec.currency } : { multiplier: 1, tickSize: 0.01, currency: 'USD' },
-        t: bars.t,
-        o: bars.o,
-        h: bars.h,
-        l: bars.l,
-        c: bars.c,
-        v: bars.v,
-        features,
-        ...(runner && model ? { probability: await probabilities(ctx, runner, model, symbol, bars.t) } : {}),
-      });
-    }
+    for (const one of await loadSymbols(ctx, req, specs)) data.push({ ...one, ...(runner && model ? { probability: await probabilities(ctx, runner, model, one.symbol, one.t) } : {}) });
   } finally {
     await runner?.close();
   }
@@ -127,7 +137,7 @@ export async function backtestRun(ctx: Ctx, req: BacktestRequest): Promise<Backt
     const daily = dailyEquity(b.t, b.c);
     benchmark = { day: daily.day, close: daily.value };
   }
-  const metrics = backtestMetrics(result.equity, result.trades, cfg.capital, result.tradedNotional, benchmark);
+  const metrics = backtestMetrics(result.equity, { pnl: result.trades.map((t) => t.pnl), fees: result.trades.map((t) => t.fees) }, cfg.capital, result.tradedNotional, benchmark);
   const first = Math.min(...data.map((d) => d.t[0]!));
   const last = Math.max(...data.map((d) => d.t[d.t.length - 1]!));
   const runId = `${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}-${randomUUID().slice(0, 8)}`;
@@ -217,4 +227,18 @@ export function tradesCsv(d: BacktestDetail): string {
     [sym, t.side[i]!, iso(t.entryTime[i]!), t.entryPrice[i]!, iso(t.exitTime[i]!), t.exitPrice[i]!, t.qty[i]!, t.fees[i]!, t.slippage[i]!, t.pnl[i]!, t.pnl[i]! - t.fees[i]!, t.barsHeld[i]!, t.mae[i]!, t.mfe[i]!, quote(t.entryReason[i]!), quote(t.exitReason[i]!), ...feats.map((f) => t.features[f]![i]!)].join(','),
   );
   return `${[head.join(','), ...rows].join('\n')}\n`;
+}
+
+/** A parameter sweep over stored bars with the vectorised engine (ibs, rsi2), fixed size and market orders. */
+export async function sweepRun(ctx: Ctx, req: SweepRequest): Promise<SweepResult> {
+  const vec = VECTORISED[req.strategy];
+  if (!vec) throw new ApiError('invalid_argument', `sweep: the vectorised engine runs ${Object.keys(VECTORISED).join(' and ')}; "${req.strategy}" needs one backtest per parameter set`, 'strategy');
+  const data = await loadSymbols(ctx, req, parseFeatureList([vec.feature]));
+  const cfg = engineConfig({ ...req, kind: 'backtest' });
+  try {
+    return sweepOscillator(req.strategy, req.grid, data.map((d) => ({ ...d, x: d.features.get(vec.column)! })), cfg.costs, req.contracts ?? 1, cfg.capital, cfg.fillAt);
+  } catch (e) {
+    if (e instanceof StrategyConfigError) throw new ApiError('invalid_argument', e.message, 'grid');
+    throw e;
+  }
 }

@@ -12,6 +12,7 @@ import { Piscina } from 'piscina';
 import type { z } from 'zod';
 import { ApiError } from '../../common/errors';
 import { jobRequestSchema } from '../../common/schemas';
+import type { SweepResult } from '../../common/backtest/sweep';
 import type { BacktestSummary, BackfillResult, ContinuousResult, ImportResult, JobInfo, JobProgress, RetentionResult } from '../../common/types';
 import type { Catalog } from '../catalog';
 import type { EventBus } from '../events';
@@ -97,6 +98,14 @@ export type BacktestRequest = Extract<JobRequest, { kind: 'backtest' }>;
 export interface BacktestTask extends TaskBase {
   type: 'backtest';
   req: BacktestRequest;
+}
+
+export type SweepRequest = Extract<JobRequest, { kind: 'sweep' }>;
+
+/** Runs a parameter sweep. */
+export interface SweepTask extends TaskBase {
+  type: 'sweep';
+  req: SweepRequest;
 }
 
 /** Trains and registers a model. */
@@ -243,6 +252,11 @@ export class JobService {
         await this.runSingleTask<TrainResult>(id, cancel, { type: 'train', req }, (r) => ({ summary: `${r.id}@${r.version}: ${r.trees ? `${r.trees} trees` : 'linear model'} on ${fmt(r.rows.train)} rows; ${'auc' in r.metrics.test ? `test AUC ${r.metrics.test.auc.toFixed(3)}` : `test RMSE ${r.metrics.test.rmse.toPrecision(3)}`}` }));
       else if (req.kind === 'backtest')
         await this.runSingleTask<BacktestSummary>(id, cancel, { type: 'backtest', req }, (r) => ({ summary: `${r.runId}: ${r.strategy} on ${r.symbols.join(', ')} ${r.timeframe}, ${r.metrics.trades} trades, return ${(r.metrics.total_return * 100).toFixed(2)}%, Sharpe ${r.metrics.sharpe.toFixed(2)}` }));
+      else if (req.kind === 'sweep')
+        await this.runSingleTask<SweepResult>(id, cancel, { type: 'sweep', req }, (r) => {
+          const b = r.points[r.best]!;
+          return { summary: `${r.strategy}: ${r.points.length} parameter sets; best Sharpe ${b.metrics.sharpe.toFixed(2)} at ${JSON.stringify(b.params)}, deflated Sharpe ${r.deflatedSharpe.toFixed(3)}` };
+        });
       else if (req.kind === 'ic')
         await this.runSingleTask<IcReport>(id, cancel, { type: 'ic', req }, (r) => ({ summary: `${r.buildId}: IC of ${r.stats.length / r.horizons.length} features over horizons ${r.horizons.join(', ')}` }));
       else await this.runMaterialize(id, req, cancel);
@@ -287,7 +301,7 @@ export class JobService {
   private async runSingleTask<R>(
     id: string,
     cancel: Int32Array,
-    task: Pick<ContinuousTask | RetentionTask | MaterializeTask | PromoteTask | IcTask | TrainTask | BacktestTask, 'type' | 'req'>,
+    task: Pick<ContinuousTask | RetentionTask | MaterializeTask | PromoteTask | IcTask | TrainTask | BacktestTask | SweepTask, 'type' | 'req'>,
     done: (r: R) => { summary: string; changed?: string[] },
   ): Promise<void> {
     const { port1, port2 } = new MessageChannel();

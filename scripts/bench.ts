@@ -18,6 +18,7 @@ import { decodeDbn } from '../core/node/ingest/dbn';
 import { dbnOhlcv1m } from './dbn-fixture';
 import { defaultSetBenchmark, kernelBenchmarks, pandasReference, type Result } from './bench-features';
 import { inferenceBenchmarks, trainingBenchmarks } from './bench-models';
+import { backtestBenchmarks } from './bench-backtest';
 
 
 const paths = appPaths();
@@ -30,9 +31,14 @@ function report(results: Result[]): void {
 
 async function main(): Promise<void> {
   // `npm run bench -- models` runs only the model benchmarks (inference, training), which need no lake;
-  // `npm run bench -- import` only the CSV import and resample ones, on an empty home.
+  // `npm run bench -- import` only the CSV import and resample ones, on an empty home;
+  // `npm run bench -- backtest` only the backtest engines.
   const group = process.argv[2];
-  if (group !== undefined && group !== 'models' && group !== 'import') throw new Error(`bench: unknown group "${group}"; run \`npm run bench\` for everything, or \`npm run bench -- models\` or \`-- import\``);
+  if (group !== undefined && group !== 'models' && group !== 'import' && group !== 'backtest') throw new Error(`bench: unknown group "${group}"; run \`npm run bench\` for everything, or \`npm run bench -- models\`, \`-- import\` or \`-- backtest\``);
+  if (group === 'backtest') {
+    report(backtestBenchmarks());
+    return;
+  }
   if (group === 'models') {
     report([...(await inferenceBenchmarks()), ...trainingBenchmarks()]);
     return;
@@ -147,6 +153,7 @@ async function main(): Promise<void> {
     results.push(await defaultSetBenchmark(services));
     results.push(...(await inferenceBenchmarks()));
     results.push(...trainingBenchmarks());
+    results.push(...backtestBenchmarks());
   } finally {
     await services.close();
   }

@@ -264,6 +264,26 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     await page.screenshot({ path: path.join(ARTIFACTS, 'models.png') });
   });
 
+  it('backtests a strategy from Research → Backtest… and shows its metrics, equity and trades', async () => {
+    await page.keyboard.press('Control+Shift+E');
+    await page.getByTestId('backtest-dialog').waitFor();
+    await page.getByTestId('backtest-strategy').selectOption('ibs');
+    await page.getByTestId('backtest-symbols').fill('ES, NQ');
+    await page.getByTestId('backtest-param-entry_below').fill('2');
+    await page.getByTestId('backtest-start').click();
+    await expect.poll(() => page.getByTestId('backtest-error').textContent()).toMatch(/entry_below = 2 is outside 0–1/);
+    await page.getByTestId('backtest-param-entry_below').fill('0.25');
+    await page.getByTestId('backtest-start').click();
+    await page.getByTestId('backtest-open').click({ timeout: 60_000 });
+    await expect.poll(() => page.getByTestId('backtest-detail').textContent()).toContain('ibs · ES NQ · 1d');
+    const trades = Number(await page.getByTestId('metric-trades').textContent());
+    expect(trades).toBeGreaterThan(0);
+    expect(await page.getByTestId('backtest-trades').locator('tbody tr').count()).toBeGreaterThan(Math.min(trades, 3));
+    expect(await page.getByTestId('backtest-equity').locator('canvas').count()).toBeGreaterThan(0);
+    expect(await page.getByTestId('backtest-run-row').count()).toBe(1);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'backtest.png') });
+  });
+
   it('validates and stores settings, with the error next to the field, and the Models view uses the stored score', async () => {
     await page.keyboard.press('Control+,');
     await page.getByTestId('settings-view').waitFor();

@@ -1,5 +1,5 @@
 /** Commands the menu can send to the renderer. */
-export const MENU_COMMANDS = ['file.import', 'data.backfill', 'data.refresh', 'view.chart', 'view.data', 'view.features', 'view.models', 'view.jobs', 'features.build', 'models.train', 'app.settings', 'help.about'] as const;
+export const MENU_COMMANDS = ['file.import', 'data.backfill', 'data.refresh', 'view.chart', 'view.data', 'view.features', 'view.models', 'view.backtests', 'view.jobs', 'features.build', 'models.train', 'backtest.run', 'app.settings', 'help.about'] as const;
 export type MenuCommand = (typeof MENU_COMMANDS)[number];
 
 /** Native behaviours a host implements itself (Electron roles). */
@@ -81,6 +81,7 @@ export function buildMenu(o: MenuOptions): MenuModel[] {
     items: [
       { kind: 'command', label: 'Build Features', command: 'features.build', accelerator: 'CmdOrCtrl+Shift+F' },
       { kind: 'command', label: 'Train…', command: 'models.train', accelerator: 'CmdOrCtrl+Shift+L' },
+      { kind: 'command', label: 'Backtest…', command: 'backtest.run', accelerator: 'CmdOrCtrl+Shift+E' },
     ],
   });
   const view: MenuItemModel[] = [
@@ -88,7 +89,8 @@ export function buildMenu(o: MenuOptions): MenuModel[] {
     { kind: 'command', label: 'Data', command: 'view.data', accelerator: 'CmdOrCtrl+2' },
     { kind: 'command', label: 'Features', command: 'view.features', accelerator: 'CmdOrCtrl+3' },
     { kind: 'command', label: 'Models', command: 'view.models', accelerator: 'CmdOrCtrl+4' },
-    { kind: 'command', label: 'Jobs', command: 'view.jobs', accelerator: 'CmdOrCtrl+5' },
+    { kind: 'command', label: 'Backtests', command: 'view.backtests', accelerator: 'CmdOrCtrl+5' },
+    { kind: 'command', label: 'Jobs', command: 'view.jobs', accelerator: 'CmdOrCtrl+6' },
   ];
   if (native) {
     view.push(sep, { kind: 'role', label: 'Reload', role: 'reload', accelerator: 'CmdOrCtrl+R' }, { kind: 'role', label: 'Toggle Full Screen', role: 'togglefullscreen', accelerator: mac ? 'Ctrl+Cmd+F' : 'F11' });

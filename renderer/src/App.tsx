@@ -14,8 +14,10 @@ import { FeaturesView } from './views/FeaturesView';
 import { ModelsView } from './views/ModelsView';
 import { SettingsView } from './views/SettingsView';
 import { TrainDialog } from './TrainDialog';
+import { BacktestDialog } from './BacktestDialog';
+import { BacktestsView } from './views/BacktestsView';
 
-type View = 'chart' | 'data' | 'features' | 'models' | 'jobs' | 'settings';
+type View = 'chart' | 'data' | 'features' | 'models' | 'backtests' | 'jobs' | 'settings';
 
 /** The provider inference runs on: the stored one, or the first of the platform's list that loads here. */
 function providerInUse(s: InferenceSettings): string {
@@ -28,6 +30,8 @@ export function App() {
   const [view, setView] = useState<View>('chart');
   const [backfillOpen, setBackfillOpen] = useState(false);
   const [trainOpen, setTrainOpen] = useState(false);
+  const [backtestOpen, setBacktestOpen] = useState(false);
+  const [backtestRun, setBacktestRun] = useState<string | null>(null);
   const [buildRequest, setBuildRequest] = useState(0);
   const [importFiles, setImportFiles] = useState<File[] | null>(null);
   const [aboutOpen, setAboutOpen] = useState(false);
@@ -53,7 +57,9 @@ export function App() {
     else if (cmd === 'view.data') setView('data');
     else if (cmd === 'view.features') setView('features');
     else if (cmd === 'view.models') setView('models');
+    else if (cmd === 'view.backtests') setView('backtests');
     else if (cmd === 'view.jobs') setView('jobs');
+    else if (cmd === 'backtest.run') setBacktestOpen(true);
     else if (cmd === 'app.settings') setView('settings');
     else if (cmd === 'models.train') setTrainOpen(true);
     else if (cmd === 'features.build') {
@@ -102,9 +108,9 @@ export function App() {
       {!inElectron && <MenuBar menus={menus} onCommand={run} />}
       <div className="body">
         <nav className="nav" aria-label="Views">
-          {(['chart', 'data', 'features', 'models', 'jobs', 'settings'] as const).map((v) => (
+          {(['chart', 'data', 'features', 'models', 'backtests', 'jobs', 'settings'] as const).map((v) => (
             <button key={v} className={view === v ? 'active' : ''} onClick={() => setView(v)} data-testid={`nav-${v}`}>
-              {{ chart: 'Chart', data: 'Data', features: 'Features', models: 'Models', jobs: 'Jobs', settings: 'Settings' }[v]}
+              {{ chart: 'Chart', data: 'Data', features: 'Features', models: 'Models', backtests: 'Backtests', jobs: 'Jobs', settings: 'Settings' }[v]}
             </button>
           ))}
         </nav>
@@ -113,6 +119,7 @@ export function App() {
           {view === 'data' && <DataView dataVersion={dataVersion} onBackfill={() => setBackfillOpen(true)} onImport={() => setImportFiles([])} />}
           {view === 'features' && <FeaturesView jobs={jobs} progress={progress} buildRequest={buildRequest} />}
           {view === 'models' && <ModelsView dataVersion={dataVersion} />}
+          {view === 'backtests' && <BacktestsView selected={backtestRun} onSelect={setBacktestRun} dataVersion={dataVersion} onNew={() => setBacktestOpen(true)} />}
           {view === 'jobs' && <JobsView jobs={jobs} progress={progress} />}
           {view === 'settings' && <SettingsView info={info} />}
         </main>
@@ -129,6 +136,18 @@ export function App() {
       {importFiles !== null && <ImportDialog initialFiles={importFiles} onClose={() => setImportFiles(null)} jobs={jobs} progress={progress} />}
       {backfillOpen && <BackfillDialog onClose={() => setBackfillOpen(false)} jobs={jobs} progress={progress} />}
       {trainOpen && <TrainDialog onClose={() => setTrainOpen(false)} jobs={jobs} progress={progress} />}
+      {backtestOpen && (
+        <BacktestDialog
+          onClose={() => setBacktestOpen(false)}
+          onOpen={(runId) => {
+            setBacktestOpen(false);
+            setBacktestRun(runId);
+            setView('backtests');
+          }}
+          jobs={jobs}
+          progress={progress}
+        />
+      )}
       {aboutOpen && info && (
         <div className="modal-backdrop" onClick={() => setAboutOpen(false)}>
           <div className="modal" role="dialog" aria-label="About Quantdesk" onClick={(e) => e.stopPropagation()}>

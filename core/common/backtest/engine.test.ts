@@ -7,7 +7,7 @@ import { backtestMetrics } from './metrics';
 import { createStrategy, mlGated, STRATEGIES } from './strategies';
 import type { Strategy } from './strategy';
 import { deflatedSharpe, normalCdf, normalQuantile, sweepOscillator } from './sweep';
-import { fillTable, runOscillator } from './vectorised';
+import { fillTable, runOscillator, type VectorInput } from './vectorised';
 
 const NO_COSTS: CostModel = { commissionPerContract: 0, commissionBps: 0, minCommission: 0, slippageTicks: 0, slippageBps: 0, slippageRangeFraction: 0, participation: 0 };
 const DAY = 86_400_000;
@@ -290,6 +290,17 @@ describe('parameter sweeps', () => {
       expect(p.metrics.max_drawdown).toBeCloseTo(m.max_drawdown, 12);
     }
     expect(r.points[r.best]!.metrics.sharpe).toBe(Math.max(...r.points.map((p) => p.metrics.sharpe)));
+    // Two symbols on partly different days: their P&L adds up on shared capital.
+    const other = symbolData('NQ', rows.slice(40).map((r) => r.map((x) => x * 1.5)), s0);
+    const shifted = { ...other, t: other.t.map((t) => t + 20 * DAY), x: other.features.get('ibs')! };
+    const both = sweepOscillator('ibs', { entry_below: [0.1, 0.3] }, [{ ...data, x: data.features.get('ibs')! }, shifted], costs, 2, 100_000, 'next_open');
+    const alone = (inp: VectorInput) => sweepOscillator('ibs', { entry_below: [0.1, 0.3] }, [inp], costs, 2, 100_000, 'next_open');
+    const [a, b] = [alone({ ...data, x: data.features.get('ibs')! }), alone(shifted)];
+    both.points.forEach((p, i) => {
+      expect(p.metrics.trades).toBe(a.points[i]!.metrics.trades + b.points[i]!.metrics.trades);
+      expect(p.metrics.net_pnl).toBeCloseTo(a.points[i]!.metrics.net_pnl + b.points[i]!.metrics.net_pnl, 6);
+      expect(p.metrics.total_return).toBeCloseTo(a.points[i]!.metrics.total_return + b.points[i]!.metrics.total_return, 9);
+    });
     expect(() => sweepOscillator('breakout', { n: [10] }, [], costs, 1, 1, 'close')).toThrow(/vectorised engine runs ibs and rsi2/);
     expect(() => sweepOscillator('ibs', { entry_below: [2] }, [], costs, 1, 1, 'close')).toThrow(/entry_below = 2 is outside/);
   });

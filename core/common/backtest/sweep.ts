@@ -1,5 +1,7 @@
 import type { CostModel } from './engine';
-import { backtestMetrics, dailyEquity, returnsOf, stdev, type BacktestMetrics } from './metrics';
+import { backtestMetrics, returnsOf, stdev, type BacktestMetrics } from './metrics';
+
+const DAY_MS = 86_400_000;
 import { resolveParams, StrategyConfigError, STRATEGIES } from './strategies';
 import { fillTable, runOscillator, type OscillatorRule, type VectorInput } from './vectorised';
 
@@ -113,43 +115,76 @@ export function sweepOscillator(strategy: string, grid: Record<string, number[]>
   const points = combinations(grid).map((p) => resolveParams(def, p));
   if (points.length > 100_000) throw new StrategyConfigError(`sweep: ${points.length} grid points; at most 100,000`);
   const tables = symbols.map((s) => fillTable(s, costs));
-  // The union of bar times, and where each symbol's bars sit in it.
-  const times = Float64Array.from(new Set(symbols.flatMap((s) => Array.from(s.t)))).sort();
-  const slot = symbols.map((s) => Int32Array.from(s.t, (x) => binarySearch(times, x)));
+  const times = unionOf(symbols.map((s) => s.t));
+  const slot = symbols.map((s) => {
+    // Both increasing: one walk finds where each of the symbol's bars sits in the union.
+    const at = new Int32Array(s.t.length);
+    for (let i = 0, j = 0; i < s.t.length; i++) {
+      while (times[j]! < s.t[i]!) j++;
+      at[i] = j;
+    }
+    return at;
+  });
+  // Metrics read equity once a day: the last bar time of each UTC day.
+  const ends: number[] = [];
+  for (let j = 0; j < times.length; j++) if (j + 1 === times.length || Math.floor(times[j + 1]! / DAY_MS) !== Math.floor(times[j]! / DAY_MS)) ends.push(j);
+  const dayT = Float64Array.from(ends, (j) => times[j]!);
   const out: SweepPoint[] = [];
   const dailyReturns: Float64Array[] = [];
   let barSteps = 0;
+  const longest = Math.max(0, ...symbols.map((s) => s.t.length));
+  const buffers = { equity: new Float64Array(longest), exposure: new Float64Array(longest) };
+  const equity = new Float64Array(times.length);
+  const exposed = new Uint8Array(times.length);
   for (const p of points) {
     const rule: OscillatorRule = { entryBelow: p.entry_below!, exitAbove: p.exit_above!, maxBars: p.max_bars!, allowShort: p.allow_short === 1, mirror: vec.mirror };
-    const equity = new Float64Array(times.length).fill(capital);
-    const exposure = new Float64Array(times.length);
-    const pnl: number[] = [];
-    const fees: number[] = [];
+    let pnl: ArrayLike<number>;
+    let fees: ArrayLike<number>;
     let notional = 0;
-    symbols.forEach((s, k) => {
-      const run = runOscillator(s, rule, costs, tables[k]!, qty, capital, fillAt);
+    if (symbols.length === 1) {
+      // One symbol: its own bar times are the union, so its arrays are the portfolio's.
+      const s = symbols[0]!;
+      const run = runOscillator(s, rule, costs, tables[0]!, qty, capital, fillAt, buffers);
       barSteps += s.t.length;
-      // This symbol's gain, carried forward over bar times it has no bar at.
-      let last = 0;
-      let at = 0;
-      const idx = slot[k]!;
-      for (let j = 0; j < times.length; j++) {
-        if (at < idx.length && idx[at] === j) {
-          last = run.equity[at]! - capital;
-          if (run.exposure[at]! > 0) exposure[j] = 1;
-          at++;
+      equity.set(run.equity.subarray(0, times.length));
+      for (let j = 0; j < times.length; j++) exposed[j] = run.exposure[j]! > 0 ? 1 : 0;
+      ({ pnl, fees } = run.trades);
+      for (let i = 0; i < run.trades.n; i++) notional += (run.trades.entryPrice[i]! + run.trades.exitPrice[i]!) * qty * s.contract.multiplier;
+    } else {
+      equity.fill(capital);
+      exposed.fill(0);
+      const allPnl: number[] = [];
+      const allFees: number[] = [];
+      symbols.forEach((s, k) => {
+        const run = runOscillator(s, rule, costs, tables[k]!, qty, capital, fillAt, buffers);
+        barSteps += s.t.length;
+        // This symbol's gain, carried forward over bar times it has no bar at.
+        let last = 0;
+        let at = 0;
+        const idx = slot[k]!;
+        for (let j = 0; j < times.length; j++) {
+          if (at < idx.length && idx[at] === j) {
+            last = run.equity[at]! - capital;
+            if (run.exposure[at]! > 0) exposed[j] = 1;
+            at++;
+          }
+          equity[j] = equity[j]! + last;
         }
-        equity[j] = equity[j]! + last;
-      }
-      for (let i = 0; i < run.trades.n; i++) {
-        pnl.push(run.trades.pnl[i]!);
-        fees.push(run.trades.fees[i]!);
-        notional += (run.trades.entryPrice[i]! + run.trades.exitPrice[i]!) * qty * s.contract.multiplier;
-      }
-    });
-    const metrics = backtestMetrics({ t: times, value: equity, exposure }, { pnl, fees }, capital, notional);
+        for (let i = 0; i < run.trades.n; i++) {
+          allPnl.push(run.trades.pnl[i]!);
+          allFees.push(run.trades.fees[i]!);
+          notional += (run.trades.entryPrice[i]! + run.trades.exitPrice[i]!) * qty * s.contract.multiplier;
+        }
+      });
+      pnl = allPnl;
+      fees = allFees;
+    }
+    let open = 0;
+    for (let j = 0; j < times.length; j++) open += exposed[j]!;
+    const daily = Float64Array.from(ends, (j) => equity[j]!);
+    const metrics = { ...backtestMetrics({ t: dayT, value: daily, exposure: new Float64Array(0) }, { pnl, fees }, capital, notional), exposure: times.length > 0 ? open / times.length : 0 };
     out.push({ params: p, metrics });
-    dailyReturns.push(returnsOf(dailyEquity(times, equity).value, capital));
+    dailyReturns.push(returnsOf(daily, capital));
   }
   let best = 0;
   out.forEach((x, i) => {
@@ -163,13 +198,17 @@ export function sweepOscillator(strategy: string, grid: Record<string, number[]>
   return { strategy, grid, points: out, best, deflatedSharpe: deflatedSharpe(perPeriod, perPeriod[best]!, dailyReturns[best]!.length, bm.skew, bm.kurtosis), barSteps };
 }
 
-function binarySearch(a: Float64Array, x: number): number {
-  let lo = 0;
-  let hi = a.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (a[mid]! < x) lo = mid + 1;
-    else hi = mid;
+/** The sorted union of increasing time arrays. */
+function unionOf(series: Float64Array[]): Float64Array {
+  if (series.length === 1) return series[0]!;
+  const all = new Float64Array(series.reduce((a, s) => a + s.length, 0));
+  let at = 0;
+  for (const s of series) {
+    all.set(s, at);
+    at += s.length;
   }
-  return lo;
+  all.sort();
+  let n = 0;
+  for (let i = 0; i < all.length; i++) if (i === 0 || all[i] !== all[n - 1]) all[n++] = all[i]!;
+  return all.slice(0, n);
 }

@@ -70,9 +70,9 @@ export function fillTable(inp: VectorInput, costs: CostModel): FillTable {
  * The event-driven engine's result for an oscillator rule with market orders, fixed size and no
  * volume cap, in one pass over typed arrays: signals at each close, fills at the next open (or at
  * the close), the same costs, and an open position closed at the last close. A test holds it to the
- * event-driven engine trade for trade.
+ * event-driven engine trade for trade. Sweeps pass `into` to reuse the equity and exposure arrays.
  */
-export function runOscillator(inp: VectorInput, rule: OscillatorRule, costs: CostModel, table: FillTable, qty: number, capital: number, fillAt: 'next_open' | 'close'): VectorRun {
+export function runOscillator(inp: VectorInput, rule: OscillatorRule, costs: CostModel, table: FillTable, qty: number, capital: number, fillAt: 'next_open' | 'close', into?: { equity: Float64Array; exposure: Float64Array }): VectorRun {
   const n = inp.t.length;
   const m = inp.contract.multiplier;
   const { o, c, x } = inp;
@@ -85,8 +85,8 @@ export function runOscillator(inp: VectorInput, rule: OscillatorRule, costs: Cos
   let pnl = new Float64Array(cap);
   let fees = new Float64Array(cap);
   let count = 0;
-  const equity = new Float64Array(n);
-  const exposure = new Float64Array(n);
+  const equity = into?.equity ?? new Float64Array(n);
+  const exposure = into?.exposure ?? new Float64Array(n);
   const fee = (price: number): number => Math.max(costs.minCommission, qty * costs.commissionPerContract + (Math.abs(qty * price * m) * costs.commissionBps) / 1e4);
   const shortEntry = rule.mirror - rule.entryBelow;
   const shortExit = rule.mirror - rule.exitAbove;

@@ -1,0 +1,152 @@
+import { useEffect, useState } from 'react';
+import { resolveParams, STRATEGIES } from '../../core/common/backtest/strategies';
+import type { ApiError } from '../../core/common/errors';
+import { TIMEFRAMES } from '../../core/common/timeframes';
+import type { BacktestSummary, JobInfo, JobProgress, ModelInfo } from '../../core/common/types';
+import { client } from './api';
+import { submitWith } from './forms';
+import { JobFollower } from './JobFollower';
+
+/** Research → Backtest…: a built-in strategy, its parameters, symbols, costs and an optional gating model; then follow the job. */
+export function BacktestDialog({ onClose, onOpen, jobs, progress }: { onClose: () => void; onOpen: (runId: string) => void; jobs: JobInfo[]; progress: Record<string, JobProgress> }) {
+  const [strategy, setStrategy] = useState('ibs');
+  const def = STRATEGIES.get(strategy)!;
+  const [params, setParams] = useState<Record<string, string>>({});
+  const [symbols, setSymbols] = useState('ES');
+  const [timeframe, setTimeframe] = useState('1d');
+  const [from, setFrom] = useState('');
+  const [to, setTo] = useState('');
+  const [model, setModel] = useState('');
+  const [models, setModels] = useState<ModelInfo[]>([]);
+  const [commission, setCommission] = useState('2.5');
+  const [slippage, setSlippage] = useState('1');
+  const [error, setError] = useState<string | null>(null);
+  const [jobId, setJobId] = useState<string | null>(null);
+
+  useEffect(() => {
+    void client.call('models.list', {}).then((all) => setModels(all.filter((m) => m.objective === 'binary')));
+  }, []);
+  useEffect(() => setParams(Object.fromEntries(def.params.map((p) => [p.name, String(p.default)]))), [def]);
+
+  const start = async (): Promise<void> => {
+    setError(null);
+    const num = (label: string, v: string): number => {
+      const x = Number(v);
+      if (v.trim() === '' || !Number.isFinite(x)) throw new Error(`${label}: expected a number, got "${v}"`);
+      return x;
+    };
+    try {
+      // Checked here as the job would check them, so the message appears beside the form.
+      const checked = resolveParams(def, Object.fromEntries(def.params.map((p) => [p.name, num(p.name, params[p.name] ?? '')])));
+      const arg = {
+        kind: 'backtest' as const,
+        strategy,
+        symbols: symbols.split(/[\s,]+/).filter(Boolean).map((x) => x.toUpperCase()),
+        timeframe: timeframe as (typeof TIMEFRAMES)[number],
+        params: checked,
+        commission: num('commission', commission),
+        slippageTicks: num('slippage', slippage),
+        ...(from ? { from } : {}),
+        ...(to ? { to } : {}),
+        ...(model ? { model } : {}),
+      };
+      setJobId((await client.call('jobs.start', arg)).jobId);
+    } catch (e) {
+      setError((e as ApiError).message);
+    }
+  };
+
+  const job = jobs.find((j) => j.id === jobId);
+  const result = job?.status === 'succeeded' ? (job.result as BacktestSummary) : null;
+  return (
+    <div className="modal-backdrop">
+      <div className="modal wide" role="dialog" aria-label="Backtest a strategy" data-testid="backtest-dialog">
+        <h2>Backtest</h2>
+        {!jobId && (
+          <form onSubmit={submitWith(start)}>
+            <div className="form-grid">
+              <label>
+                Strategy
+                <select value={strategy} onChange={(e) => setStrategy(e.target.value)} data-testid="backtest-strategy">
+                  {[...STRATEGIES.values()].map((s) => (
+                    <option key={s.name} value={s.name} title={s.description}>
+                      {s.name}
+                    </option>
+                  ))}
+                </select>
+              </label>
+              <label>
+                Symbols
+                <input value={symbols} onChange={(e) => setSymbols(e.target.value)} data-testid="backtest-symbols" />
+              </label>
+              <label>
+                Timeframe
+                <select value={timeframe} onChange={(e) => setTimeframe(e.target.value)}>
+                  {TIMEFRAMES.map((t) => (
+                    <option key={t}>{t}</option>
+                  ))}
+                </select>
+              </label>
+              <label>
+                From
+                <input type="date" value={from} onChange={(e) => setFrom(e.target.value)} />
+              </label>
+              <label>
+                To
+                <input type="date" value={to} onChange={(e) => setTo(e.target.value)} />
+              </label>
+              {def.params.map((p) => (
+                <label key={p.name} title={p.description}>
+                  {p.name}
+                  <input value={params[p.name] ?? ''} onChange={(e) => setParams({ ...params, [p.name]: e.target.value })} data-testid={`backtest-param-${p.name}`} />
+                </label>
+              ))}
+              <label>
+                Commission per contract
+                <input value={commission} onChange={(e) => setCommission(e.target.value)} />
+              </label>
+              <label>
+                Slippage (ticks)
+                <input value={slippage} onChange={(e) => setSlippage(e.target.value)} />
+              </label>
+              <label>
+                Gate entries with a model
+                <select value={model} onChange={(e) => setModel(e.target.value)} data-testid="backtest-model">
+                  <option value="">none</option>
+                  {models.map((m) => (
+                    <option key={`${m.id}@${m.version}`} value={`${m.id}@${m.version}`}>
+                      {m.id}@{m.version}
+                    </option>
+                  ))}
+                </select>
+              </label>
+            </div>
+            <p className="muted">{def.description}</p>
+            {error && (
+              <p className="error" role="alert" data-testid="backtest-error">
+                {error}
+              </p>
+            )}
+            <div className="actions">
+              <button type="button" onClick={onClose}>
+                Cancel
+              </button>
+              <button type="submit" className="primary" data-testid="backtest-start">
+                Run
+              </button>
+            </div>
+          </form>
+        )}
+        {jobId && (
+          <JobFollower jobId={jobId} jobs={jobs} progress={progress} running={() => 'running'} ids={{ root: 'backtest-job', bar: 'backtest-progress', summary: 'backtest-summary', close: 'backtest-close' }} onClose={onClose}>
+            {result && (
+              <button className="primary" onClick={() => onOpen(result.runId)} data-testid="backtest-open">
+                Show results
+              </button>
+            )}
+          </JobFollower>
+        )}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,212 @@
+import { useEffect, useRef, useState } from 'react';
+import { AreaSeries, ColorType, createChart, LineSeries, type UTCTimestamp } from 'lightweight-charts';
+import type { BacktestDetail, BacktestSummary } from '../../../core/common/types';
+import { client } from '../api';
+
+const ROW_HEIGHT = 24;
+const VIEW_ROWS = 14;
+
+const pct = (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(2)}%` : String(x));
+const num = (x: number, d = 2): string => (Number.isFinite(x) ? x.toFixed(d) : String(x));
+const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+const minute = (ms: number): string => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+
+/** Equity and drawdown of a run, one pane each, with one point per bar time. */
+function EquityChart({ run }: { run: BacktestDetail }) {
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!box.current) return;
+    const css = getComputedStyle(document.documentElement);
+    const color = (name: string): string => css.getPropertyValue(name).trim();
+    const api = createChart(box.current, {
+      autoSize: true,
+      layout: { background: { type: ColorType.Solid, color: color('--bg') }, textColor: color('--text'), panes: { separatorColor: color('--line') } },
+      grid: { vertLines: { color: color('--panel') }, horzLines: { color: color('--panel') } },
+      timeScale: { timeVisible: run.timeframe !== '1d' && run.timeframe !== '1w', borderColor: color('--line') },
+      rightPriceScale: { borderColor: color('--line') },
+    });
+    const equity = api.addSeries(LineSeries, { color: '#4e9af1', lineWidth: 2, priceLineVisible: false });
+    const dd = api.addSeries(AreaSeries, { lineColor: '#ef5350', topColor: 'rgba(239,83,80,0.05)', bottomColor: 'rgba(239,83,80,0.4)', priceFormat: { type: 'percent' }, priceLineVisible: false }, 1);
+    const e = run.equity;
+    const points = Array.from(e.t, (t, i) => ({ time: Math.floor(t / 1000) as UTCTimestamp, value: e.value[i]! }));
+    equity.setData(points);
+    dd.setData(Array.from(e.t, (t, i) => ({ time: Math.floor(t / 1000) as UTCTimestamp, value: -100 * e.drawdown[i]! })));
+    api.panes()[0]?.setStretchFactor(3);
+    api.panes()[1]?.setStretchFactor(1);
+    api.timeScale().fitContent();
+    return () => api.remove();
+  }, [run]);
+  return <div className="equity-chart" ref={box} data-testid="backtest-equity" />;
+}
+
+/** A run's trades, virtually scrolled. */
+function TradesTable({ run }: { run: BacktestDetail }) {
+  const [top, setTop] = useState(0);
+  const t = run.trades;
+  const n = t.symbol.length;
+  const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - 5);
+  const last = Math.min(n, first + VIEW_ROWS + 10);
+  const feats = Object.keys(t.features);
+  const rows = [];
+  for (let i = first; i < last; i++) {
+    const net = t.pnl[i]! - t.fees[i]!;
+    rows.push(
+      <tr key={i} style={{ height: ROW_HEIGHT }}>
+        <td>{t.symbol[i]}</td>
+        <td>{t.side[i]}</td>
+        <td>{minute(t.entryTime[i]!)}</td>
+        <td>{num(t.entryPrice[i]!)}</td>
+        <td>{minute(t.exitTime[i]!)}</td>
+        <td>{num(t.exitPrice[i]!)}</td>
+        <td>{t.qty[i]}</td>
+        <td className={net >= 0 ? 'up' : 'down'}>{num(net)}</td>
+        <td>{num(t.fees[i]!)}</td>
+        <td>{t.barsHeld[i]}</td>
+        <td>{num(t.mae[i]!)}</td>
+        <td>{num(t.mfe[i]!)}</td>
+        <td title={t.exitReason[i]}>{t.entryReason[i]}</td>
+        {feats.map((f) => (
+          <td key={f}>{num(t.features[f]![i]!, 3)}</td>
+        ))}
+      </tr>,
+    );
+  }
+  return (
+    <div className="sql-results" style={{ height: ROW_HEIGHT * (VIEW_ROWS + 1) }} onScroll={(e) => setTop(e.currentTarget.scrollTop)}>
+      <table className="grid" data-testid="backtest-trades">
+        <thead>
+          <tr>
+            {['symbol', 'side', 'entry', 'price', 'exit', 'price', 'qty', 'net P&L', 'fees', 'bars', 'MAE', 'MFE', 'reason', ...feats].map((h, i) => (
+              <th key={i}>{h}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          <tr style={{ height: first * ROW_HEIGHT }} />
+          {rows}
+          <tr style={{ height: Math.max(0, (n - last) * ROW_HEIGHT) }} />
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** Stored backtest runs: a list, and for the chosen run its metrics, equity and drawdown, and trades. */
+export function BacktestsView({ selected, onSelect, dataVersion, onNew }: { selected: string | null; onSelect: (runId: string) => void; dataVersion: number; onNew: () => void }) {
+  const [runs, setRuns] = useState<BacktestSummary[]>([]);
+  const [run, setRun] = useState<BacktestDetail | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    void client.call('backtest.list', {}).then(setRuns);
+  }, [dataVersion, selected]);
+  useEffect(() => {
+    const id = selected ?? runs[0]?.runId;
+    if (!id) return setRun(null);
+    client.call('backtest.get', { runId: id }).then(setRun, (e: Error) => setError(e.message));
+  }, [selected, runs]);
+
+  const m = run?.metrics;
+  return (
+    <div className="backtests-view">
+      <div className="toolbar">
+        <button className="primary" onClick={onNew} data-testid="backtest-new">
+          New backtest…
+        </button>
+        <span className="muted">{runs.length} runs</span>
+      </div>
+      {error && <div className="error">{error}</div>}
+      <table className="grid" data-testid="backtest-runs">
+        <thead>
+          <tr>
+            {['run', 'strategy', 'symbols', 'tf', 'from', 'to', 'trades', 'return', 'Sharpe', 'max DD'].map((h) => (
+              <th key={h}>{h}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {runs.map((r) => (
+            <tr key={r.runId} className={r.runId === run?.runId ? 'selected' : undefined} onClick={() => onSelect(r.runId)} data-testid="backtest-run-row">
+              <td>{r.runId}</td>
+              <td>{r.strategy}</td>
+              <td>{r.symbols.join(' ')}</td>
+              <td>{r.timeframe}</td>
+              <td>{day(r.from)}</td>
+              <td>{day(r.to)}</td>
+              <td>{r.metrics.trades}</td>
+              <td>{pct(r.metrics.total_return)}</td>
+              <td>{num(r.metrics.sharpe)}</td>
+              <td>{pct(r.metrics.max_drawdown)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {run && m && (
+        <section className="backtest-detail" data-testid="backtest-detail">
+          <h3>
+            {run.strategy} · {run.symbols.join(' ')} · {run.timeframe} · {JSON.stringify(run.params)}
+            {run.model && ` · gated by ${run.model} at ${run.threshold}`}
+          </h3>
+          <table className="grid metrics" data-testid="backtest-metrics">
+            <tbody>
+              <tr>
+                <td>total return</td>
+                <td data-testid="metric-total-return">{pct(m.total_return)}</td>
+                <td>annual return</td>
+                <td>{pct(m.annual_return)}</td>
+                <td>volatility</td>
+                <td>{pct(m.annual_volatility)}</td>
+                <td>Sharpe</td>
+                <td>{num(m.sharpe)}</td>
+              </tr>
+              <tr>
+                <td>Sortino</td>
+                <td>{num(m.sortino)}</td>
+                <td>Calmar</td>
+                <td>{num(m.calmar)}</td>
+                <td>max drawdown</td>
+                <td>{pct(m.max_drawdown)}</td>
+                <td>longest drawdown</td>
+                <td>{m.max_drawdown_days} days</td>
+              </tr>
+              <tr>
+                <td>VaR 95%</td>
+                <td>{pct(m.var_95)}</td>
+                <td>CVaR 95%</td>
+                <td>{pct(m.cvar_95)}</td>
+                <td>trades</td>
+                <td data-testid="metric-trades">{m.trades}</td>
+                <td>win rate</td>
+                <td>{pct(m.win_rate)}</td>
+              </tr>
+              <tr>
+                <td>profit factor</td>
+                <td>{num(m.profit_factor)}</td>
+                <td>expectancy</td>
+                <td>{num(m.expectancy)}</td>
+                <td>exposure</td>
+                <td>{pct(m.exposure)}</td>
+                <td>turnover</td>
+                <td>{num(m.turnover)}×/yr</td>
+              </tr>
+              {m.beta !== undefined && (
+                <tr>
+                  <td>alpha</td>
+                  <td>{pct(m.alpha ?? 0)}</td>
+                  <td>beta</td>
+                  <td>{num(m.beta)}</td>
+                  <td>information ratio</td>
+                  <td>{num(m.information_ratio ?? 0)}</td>
+                  <td>fees</td>
+                  <td>{num(m.fees)}</td>
+                </tr>
+              )}
+            </tbody>
+          </table>
+          <EquityChart run={run} />
+          <TradesTable run={run} />
+        </section>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,102 @@
+// Backtest benchmarks for `npm run bench`: the event-driven engine and the vectorised sweep on one
+// symbol with the ibs strategy, each against a straightforward loop over bar objects in the same run.
+import { rng } from '../core/common/models/gbdt';
+import { runBacktest, type CostModel, type SymbolData } from '../core/common/backtest/engine';
+import { createStrategy } from '../core/common/backtest/strategies';
+import { sweepOscillator } from '../core/common/backtest/sweep';
+import { computeFeatures, parseFeatureList } from '../core/common/features/registry';
+import { utcDaySeries } from '../core/common/features/series';
+import type { Result } from './bench-features';
+
+const log = (s: string): boolean => process.stderr.write(`${s}\n`);
+
+/** A random-walk series of n bars. */
+function series(n: number): SymbolData {
+  const next = rng(11);
+  const t = new Float64Array(n);
+  const o = new Float64Array(n);
+  const h = new Float64Array(n);
+  const l = new Float64Array(n);
+  const c = new Float64Array(n);
+  let p = 4000;
+  for (let i = 0; i < n; i++) {
+    t[i] = Date.UTC(2000, 0, 1) + i * 60_000;
+    o[i] = p;
+    p *= 1 + (next() - 0.5) * 0.004;
+    c[i] = p;
+    h[i] = Math.max(o[i]!, c[i]!) * (1 + next() * 0.001);
+    l[i] = Math.min(o[i]!, c[i]!) * (1 - next() * 0.001);
+  }
+  const v = new Float64Array(n).fill(100);
+  const features = computeFeatures(utcDaySeries({ t, o, h, l, c, v }), parseFeatureList('ibs'));
+  return { symbol: 'ES', contract: { multiplier: 50, tickSize: 0.25, currency: 'USD' }, t, o, h, l, c, v, features };
+}
+
+/**
+ * What one would write first: bars as objects, IBS computed per bar, market orders at the next open,
+ * one contract, a per-contract commission; returns the net P&L.
+ */
+function referenceIbs(bars: { o: number; h: number; l: number; c: number }[], below: number, above: number, maxBars: number, commission: number): number {
+  let pos = 0;
+  let entry = 0;
+  let held = 0;
+  let pending = 0;
+  let pnl = 0;
+  for (const bar of bars) {
+    if (pending === 1) {
+      pos = 1;
+      entry = bar.o;
+      held = 0;
+      pnl -= commission;
+    } else if (pending === -1) {
+      pnl += (bar.o - entry) * 50 - commission;
+      pos = 0;
+    }
+    pending = 0;
+    if (pos) held++;
+    const range = bar.h - bar.l;
+    const ibs = range === 0 ? 0.5 : (bar.c - bar.l) / range;
+    if (pos && (ibs > above || held >= maxBars)) pending = -1;
+    else if (!pos && ibs < below) pending = 1;
+  }
+  return pnl;
+}
+
+const costs: CostModel = { commissionPerContract: 2.5, commissionBps: 0, minCommission: 0, slippageTicks: 0, slippageBps: 0, slippageRangeFraction: 0, participation: 0 };
+
+export function backtestBenchmarks(): Result[] {
+  const n = 1_000_000;
+  log(`bench: backtests on ${n.toLocaleString('en-US')} bars of one symbol (ibs)…`);
+  const data = series(n);
+  const objects = Array.from({ length: n }, (_, i) => ({ o: data.o[i]!, h: data.h[i]!, l: data.l[i]!, c: data.c[i]! }));
+  const best = (f: () => void, rounds = 3): number => {
+    let ms = Number.POSITIVE_INFINITY;
+    for (let r = 0; r < rounds; r++) {
+      const t0 = performance.now();
+      f();
+      ms = Math.min(ms, performance.now() - t0);
+    }
+    return ms;
+  };
+  const strategy = createStrategy('ibs');
+  let trades = 0;
+  const eventMs = best(() => {
+    trades = runBacktest(strategy, [data], { capital: 100_000, maxPositions: 0, fillAt: 'next_open', costs, sizing: { kind: 'fixed', contracts: 1 }, barsPerYear: 252 * 1380 }).trades.length;
+  });
+  const refMs = best(() => void referenceIbs(objects, 0.2, 0.8, 10, 2.5));
+  const grid = { entry_below: [0.05, 0.1, 0.15, 0.2, 0.25], exit_above: [0.7, 0.8, 0.9], max_bars: [5, 10] };
+  const points = 5 * 3 * 2;
+  let steps = 0;
+  const sweepMs = best(() => {
+    steps = sweepOscillator('ibs', grid, [{ ...data, x: data.features.get('ibs')! }], costs, 1, 100_000, 'next_open').barSteps;
+  }, 2);
+  const refSweepMs = best(() => {
+    for (const below of grid.entry_below) for (const above of grid.exit_above) for (const maxBars of grid.max_bars) referenceIbs(objects, below, above, maxBars, 2.5);
+  }, 2);
+  const eventRate = n / (eventMs / 1000);
+  const sweepRate = steps / (sweepMs / 1000);
+  return [
+    { name: 'backtest_event_driven_ibs', value: Math.round(eventRate), unit: 'bar-events/s (one core)', target: '>= 1,000,000', pass: eventRate >= 1_000_000, detail: { bars: n, trades, ms: Math.round(eventMs), reference_loop_ms: Math.round(refMs), ratio_to_reference_loop: Number((refMs / eventMs).toFixed(3)) } },
+    { name: 'backtest_vectorised_sweep_ibs', value: Math.round(sweepRate), unit: 'bar-steps/s (one core)', target: '>= 20,000,000', pass: sweepRate >= 20_000_000, detail: { points, bar_steps: steps, ms: Math.round(sweepMs), reference_loop_ms: Math.round(refSweepMs), ratio_to_reference_loop: Number((refSweepMs / sweepMs).toFixed(3)) } },
+  ];
+}

@@ -86,7 +86,7 @@ describe('backtests over the lake', () => {
     const t = qd(['trades', '--run', out.runId, '--out', csv]);
     expect(t.status, t.stderr).toBe(0);
     const lines = fs.readFileSync(csv, 'utf8').trim().split('\n');
-    expect(lines[0]).toBe('symbol,side,entry_time,entry_price,exit_time,exit_price,qty,fees,slippage,pnl,net_pnl,bars_held,mae,mfe,entry_reason,exit_reason,rsi_2');
+    expect(lines[0]).toBe('symbol,side,signal_time,entry_time,entry_price,exit_time,exit_price,qty,fees,slippage,pnl,net_pnl,bars_held,mae,mfe,entry_reason,exit_reason,rsi_2');
     expect(lines.length - 1).toBe(out.metrics.trades);
     const sw = qd(['sweep', '--strategy', 'rsi2', '--symbols', 'ES', '--grid', '{"entry_below":[5,10,20]}', '--json']);
     expect(sw.status, sw.stderr).toBe(0);

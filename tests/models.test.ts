@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ArgOf } from '../core/common/api';
 import type { Services } from '../core/node/services';
 import type { TrainResult } from '../core/node/models/train';
+import type { BacktestSummary } from '../core/common/types';
 import { ModelRunner } from '../core/node/models/runner';
 import { backfill, call, openServices, paths, runJob, tempDir } from './helpers';
 
@@ -241,6 +242,26 @@ describe('training, the model registry and prediction', () => {
     expect(batch.values.reduce((a, b) => a + b, 0) / 300).toBeCloseTo(c.mean, 5);
     await expect(call(s, 'models.check', { model: 'xgb-dir' })).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/xgb-dir@1 names no feature set/) });
     await expect(call(s, 'models.check', { model: 'nope' })).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  it('gates a backtest with a model’s probabilities at its threshold, and the backtest joins the model on the leaderboard', async () => {
+    const plain = await job<BacktestSummary>({ kind: 'backtest', strategy: 'ibs', symbols: ['ES'], timeframe: '15m', commission: 2.5 });
+    const gated = await job<BacktestSummary>({ kind: 'backtest', strategy: 'ibs', symbols: ['ES'], timeframe: '15m', commission: 2.5, model: 'es-thr@1' });
+    const card = JSON.parse(fs.readFileSync(path.join(home, 'models', 'es-thr', '1', 'card.json'), 'utf8'));
+    expect(gated).toMatchObject({ strategy: 'ibs+ml', model: 'es-thr@1', threshold: card.threshold.value });
+    expect(gated.metrics.trades).toBeGreaterThan(0);
+    expect(gated.metrics.trades).toBeLessThan(plain.metrics.trades);
+    // Every gated entry's signal bar had the model at or above its threshold: check through the batch API.
+    const d = await call(s, 'backtest.get', { runId: gated.runId });
+    const m = await call(s, 'models.get', { model: 'es-thr@1' });
+    const sql = await call(s, 'lake.sql', { query: `SELECT epoch_ms(ts)::DOUBLE, ${m.features.map((f) => `"${f}"::DOUBLE`).join(', ')} FROM read_parquet('${path.join(home, 'lake', 'silver', 'features', 'm', '*', 'symbol=ES', '*', '*.parquet')}') ORDER BY ts` });
+    const p = await call(s, 'models.predict', { model: 'es-thr@1', columns: m.features.map((_, f) => Float64Array.from(sql.rows, (r) => (r[f + 1] === null ? Number.NaN : Number(r[f + 1])))), provider: 'cpu' });
+    const at = new Map(sql.rows.map((r, i) => [Number(r[0]), p.values[i]!]));
+    for (const t of d.trades.signalTime) expect(at.get(t)!).toBeGreaterThanOrEqual(card.threshold.value - 1e-6);
+    const row = (await call(s, 'models.leaderboard', {})).find((r) => r.id === 'es-thr' && r.version === 1)!;
+    expect(row.values.sharpe).toBeCloseTo(gated.metrics.sharpe, 12);
+    expect(row.values.trades).toBe(gated.metrics.trades);
+    await expect(job({ kind: 'backtest', strategy: 'ibs', symbols: ['ES'], timeframe: '15m', model: 'xgb-dir' })).rejects.toThrow(/names no feature set|is a regressor/);
   });
 
   it('refuses configs naming unknown features or labels before anything runs', async () => {

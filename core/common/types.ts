@@ -381,6 +381,8 @@ export interface BacktestSummary {
 export interface TradeColumns {
   symbol: string[];
   side: string[];
+  /** Time of the bar whose close signalled the entry (its features are the ones listed). */
+  signalTime: Float64Array;
   entryTime: Float64Array;
   entryPrice: Float64Array;
   exitTime: Float64Array;

@@ -552,7 +552,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           const rows = await call(s, 'models.leaderboard', { ...(minScore === undefined ? {} : { minScore }), ...(v.score ? { formula: v.score } : {}) });
           const f = (x: number | undefined, d = 4): string => (x === undefined ? '–' : x.toFixed(d));
           if (json) io.out(JSON.stringify({ formula, models: rows }));
-          else io.out(rows.length === 0 ? '(no models)' : table([['model', 'kind', 'stage', 'symbols', 'label', 'bal.acc', 'AUC', 'logloss', 'prec@10%', 'IC', 'score'], ...rows.map((r) => [`${r.id}@${r.version}`, r.kind, r.stage, r.symbols.join(' '), r.label ?? '', f(r.values.balanced_accuracy), f(r.values.auc), f(r.values.log_loss), f(r.values.precision_at_k), f(r.values.ic), f(r.score)])]));
+          else io.out(rows.length === 0 ? '(no models)' : table([['model', 'kind', 'stage', 'symbols', 'label', 'bal.acc', 'AUC', 'logloss', 'prec@10%', 'IC', 'Sharpe', 'Sortino', 'max DD', 'trades', 'score'], ...rows.map((r) => [`${r.id}@${r.version}`, r.kind, r.stage, r.symbols.join(' '), r.label ?? '', f(r.values.balanced_accuracy), f(r.values.auc), f(r.values.log_loss), f(r.values.precision_at_k), f(r.values.ic), f(r.values.sharpe), f(r.values.sortino), f(r.values.max_drawdown), r.values.trades === undefined ? '–' : String(r.values.trades), f(r.score)])]));
           return 0;
         } finally {
           await s.close();

@@ -144,17 +144,18 @@ export async function backtestRun(ctx: Ctx, req: BacktestRequest): Promise<Backt
   const summary: BacktestSummary = { runId, createdAt: Date.now(), strategy: strategy.name, params, symbols: req.symbols, timeframe, from: first, to: last, model: model ? `${model.id}@${model.version}` : null, threshold: model ? threshold : null, metrics };
   const dd = drawdown(result.equity.t, result.equity.value, cfg.capital);
   const features = Object.fromEntries(strategy.features.length ? [...data[0]!.features.keys()].map((k) => [k, Float64Array.from(result.trades, (t) => data.find((d) => d.symbol === t.symbol)!.features.get(k)![t.signalBar]!)]) : []);
-  const detail: BacktestDetail = { ...summary, config: { ...req }, equity: { t: result.equity.t, value: result.equity.value, drawdown: dd.curve }, trades: tradeColumns(result.trades, features), skipped: { maxPositions: result.skippedForMaxPositions, size: result.skippedForSize } };
+  const detail: BacktestDetail = { ...summary, config: { ...req }, equity: { t: result.equity.t, value: result.equity.value, drawdown: dd.curve }, trades: tradeColumns(result.trades, features, (t) => data.find((d) => d.symbol === t.symbol)!.t[t.signalBar]!), skipped: { maxPositions: result.skippedForMaxPositions, size: result.skippedForSize } };
   storeRun(ctx, detail);
   return summary;
 }
 
 /** Trades as columns (numbers as typed arrays), with the strategy's feature values at each entry's signal bar. */
-function tradeColumns(trades: Trade[], features: Record<string, Float64Array>): TradeColumns {
+function tradeColumns(trades: Trade[], features: Record<string, Float64Array>, signalTime: (t: Trade) => number): TradeColumns {
   const num = (f: (t: Trade) => number): Float64Array => Float64Array.from(trades, f);
   return {
     symbol: trades.map((t) => t.symbol),
     side: trades.map((t) => t.side),
+    signalTime: num(signalTime),
     entryTime: num((t) => t.entryTime),
     entryPrice: num((t) => t.entryPrice),
     exitTime: num((t) => t.exitTime),
@@ -211,7 +212,7 @@ export function getBacktest(ctx: { home: HomeLayout; catalog: Catalog }, runId: 
   const eq = read('equity.json') as Record<string, number[]>;
   const tr = read('trades.json') as Record<string, unknown>;
   const f64 = (x: unknown): Float64Array => Float64Array.from(x as number[]);
-  const numeric = ['entryTime', 'entryPrice', 'exitTime', 'exitPrice', 'qty', 'fees', 'slippage', 'pnl', 'barsHeld', 'mae', 'mfe'] as const;
+  const numeric = ['signalTime', 'entryTime', 'entryPrice', 'exitTime', 'exitPrice', 'qty', 'fees', 'slippage', 'pnl', 'barsHeld', 'mae', 'mfe'] as const;
   const trades = { ...(tr as object), ...Object.fromEntries(numeric.map((k) => [k, f64(tr[k])])), features: Object.fromEntries(Object.entries(tr.features as Record<string, number[]>).map(([k, v]) => [k, f64(v)])) } as TradeColumns;
   return { ...(run as unknown as BacktestDetail), ...summaryOf(JSON.parse(row.summary, revive) as BacktestSummary), equity: { t: f64(eq.t), value: f64(eq.value), drawdown: f64(eq.drawdown) }, trades };
 }
@@ -222,9 +223,9 @@ export function tradesCsv(d: BacktestDetail): string {
   const feats = Object.keys(t.features);
   const iso = (ms: number): string => new Date(ms).toISOString();
   const quote = (s: string): string => (/[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s);
-  const head = ['symbol', 'side', 'entry_time', 'entry_price', 'exit_time', 'exit_price', 'qty', 'fees', 'slippage', 'pnl', 'net_pnl', 'bars_held', 'mae', 'mfe', 'entry_reason', 'exit_reason', ...feats];
+  const head = ['symbol', 'side', 'signal_time', 'entry_time', 'entry_price', 'exit_time', 'exit_price', 'qty', 'fees', 'slippage', 'pnl', 'net_pnl', 'bars_held', 'mae', 'mfe', 'entry_reason', 'exit_reason', ...feats];
   const rows = t.symbol.map((sym, i) =>
-    [sym, t.side[i]!, iso(t.entryTime[i]!), t.entryPrice[i]!, iso(t.exitTime[i]!), t.exitPrice[i]!, t.qty[i]!, t.fees[i]!, t.slippage[i]!, t.pnl[i]!, t.pnl[i]! - t.fees[i]!, t.barsHeld[i]!, t.mae[i]!, t.mfe[i]!, quote(t.entryReason[i]!), quote(t.exitReason[i]!), ...feats.map((f) => t.features[f]![i]!)].join(','),
+    [sym, t.side[i]!, iso(t.signalTime[i]!), iso(t.entryTime[i]!), t.entryPrice[i]!, iso(t.exitTime[i]!), t.exitPrice[i]!, t.qty[i]!, t.fees[i]!, t.slippage[i]!, t.pnl[i]!, t.pnl[i]! - t.fees[i]!, t.barsHeld[i]!, t.mae[i]!, t.mfe[i]!, quote(t.entryReason[i]!), quote(t.exitReason[i]!), ...feats.map((f) => t.features[f]![i]!)].join(','),
   );
   return `${[head.join(','), ...rows].join('\n')}\n`;
 }

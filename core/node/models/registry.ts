@@ -153,9 +153,21 @@ export function setScoreFormula(catalog: Catalog, formula: string): string {
   return formula;
 }
 
-/** Model versions ranked by a score formula over their test metrics, best first. */
+/** The metrics of the latest backtest gated by each model version (`ID@VERSION`). */
+function backtestsByModel(catalog: Catalog): Map<string, Record<string, number>> {
+  const out = new Map<string, Record<string, number>>();
+  const rows = catalog.db.prepare('SELECT model, summary FROM backtests WHERE model IS NOT NULL ORDER BY created_at').all() as { model: string; summary: string }[];
+  for (const r of rows) out.set(r.model, (JSON.parse(r.summary) as { metrics: Record<string, number> }).metrics);
+  return out;
+}
+
+/**
+ * Model versions ranked by a score formula over their test metrics, best first; the Sharpe, Sortino,
+ * max drawdown and trades of the latest backtest each model gated join them once one exists.
+ */
 export function leaderboard(catalog: Catalog, formula: string, minScore?: number): LeaderboardRow[] {
   const score = compiled(formula);
+  const backtests = backtestsByModel(catalog);
   return listModels(catalog)
     .map((m) => {
       const t = m.metrics.test ?? {};
@@ -172,6 +184,11 @@ export function leaderboard(catalog: Catalog, formula: string, minScore?: number
       put('ic', t.ic);
       put('rmse', t.rmse);
       put('r2', t.r2);
+      const bt = backtests.get(`${m.id}@${m.version}`);
+      put('sharpe', bt?.sharpe);
+      put('sortino', bt?.sortino);
+      put('max_drawdown', bt?.max_drawdown);
+      put('trades', bt?.trades);
       return { ...m, values, score: score(values) };
     })
     .filter((r) => minScore === undefined || r.score >= minScore)

@@ -12,6 +12,10 @@ const COLUMNS: [string, string][] = [
   ['log_loss', 'log loss'],
   ['precision_at_k', 'prec@10%'],
   ['ic', 'IC'],
+  ['sharpe', 'Sharpe'],
+  ['sortino', 'Sortino'],
+  ['max_drawdown', 'max DD'],
+  ['trades', 'trades'],
 ];
 
 const num = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(4));

@@ -43,7 +43,7 @@ describe('backtests over the lake', () => {
     for (const f of d.trades.fees) expect(f).toBeCloseTo(5, 9);
     // ES moves 12.50 a tick: a tick of slippage each way on one contract.
     d.trades.symbol.forEach((sym, i) => expect(d.trades.slippage[i]).toBeCloseTo(sym === 'ES' ? 25 : 10, 9));
-    expect(fs.existsSync(path.join(home, 'lake', 'gold', 'backtests', r.runId, 'trades.json'))).toBe(true);
+    expect(fs.existsSync(path.join(home, 'lake', 'gold', 'backtests', r.runId, 'trades.parquet'))).toBe(true);
     expect((await call(s, 'backtest.list', {})).map((x) => x.runId)).toContain(r.runId);
   });
 

@@ -188,7 +188,7 @@ export const backtestRequestSchema = z
       .discriminatedUnion('kind', [
         z.object({ kind: z.literal('fixed'), contracts: z.number().positive().max(1e9) }).strict(),
         z.object({ kind: z.literal('notional'), amount: z.number().positive().max(1e12) }).strict(),
-        z.object({ kind: z.literal('volatility'), target: z.number().positive().max(10), lookback: z.number().int().min(2).max(10_000) }).strict(),
+        z.object({ kind: z.literal('volatility'), target: z.number().positive().max(10), lookback: z.number().int().min(2).max(10_000), maxLeverage: z.number().positive().max(100).optional() }).strict(),
         z.object({ kind: z.literal('kelly'), cap: z.number().positive().max(1), payoff: z.number().positive().max(100) }).strict(),
       ])
       .optional(),

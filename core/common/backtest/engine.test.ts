@@ -146,7 +146,7 @@ describe('event-driven backtester', () => {
           const r = runBacktest(s, data, cfg);
           const final = r.equity.value[r.equity.value.length - 1]!;
           const sum = r.trades.reduce((a, t) => a + t.pnl - t.fees, 0);
-          expect(final).toBeCloseTo(cfg.capital + sum, 6);
+          expect(Math.abs(final - (cfg.capital + sum))).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(final)));
           for (const t of r.trades) {
             expect(t.exitTime).toBeGreaterThanOrEqual(t.entryTime);
             expect(t.mae).toBeLessThanOrEqual(1e-9);
@@ -159,8 +159,16 @@ describe('event-driven backtester', () => {
           }
         },
       ),
-      { numRuns: 150 },
+      { numRuns: 100 },
     );
+  });
+
+  it('caps a volatility-targeted position at maxLeverage × equity when the market is quiet', () => {
+    const s = createStrategy('ibs');
+    const quiet = Array.from({ length: 30 }, (_, i) => [100, 100.01, 99.99, i === 25 ? 99.991 : 100 + (i % 2) * 1e-6]);
+    const r = runBacktest(s, [symbolData('ES', quiet, s)], config({ sizing: { kind: 'volatility', target: 0.2, lookback: 10, maxLeverage: 3 } }));
+    // 100 × 50 = 5,000 a contract: 3 × 100,000 buys 60.
+    expect(r.trades[0]!.qty).toBe(60);
   });
 });
 
@@ -244,7 +252,7 @@ describe('vectorised engine', () => {
           expect(Array.from(vec.exposure)).toEqual(Array.from(ev.equity.exposure));
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 200 },
     );
   });
 });

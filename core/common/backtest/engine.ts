@@ -22,8 +22,8 @@ export interface CostModel {
 export type Sizing =
   | { kind: 'fixed'; contracts: number }
   | { kind: 'notional'; amount: number }
-  /** Notional = equity × target ÷ the instrument's annualised volatility over `lookback` bars. */
-  | { kind: 'volatility'; target: number; lookback: number }
+  /** Notional = equity × target ÷ the instrument's annualised volatility over `lookback` bars, at most equity × maxLeverage. */
+  | { kind: 'volatility'; target: number; lookback: number; maxLeverage?: number }
   /** Notional = equity × min(cap, p − (1 − p) ÷ payoff), p being the model's probability for the trade's side. */
   | { kind: 'kelly'; cap: number; payoff: number };
 
@@ -144,6 +144,8 @@ interface Book {
 }
 
 const EPS = 1e-9;
+/** Volatility-targeted positions stop at this multiple of equity in notional unless the sizing says otherwise. */
+export const DEFAULT_MAX_LEVERAGE = 2;
 
 /**
  * The event-driven backtester: merges every symbol's bars in time order; at each bar it first fills
@@ -306,7 +308,9 @@ export function runBacktest(strategy: Strategy, symbols: SymbolData[], cfg: Engi
       }
       const mean = sum / s.lookback;
       const vol = Math.sqrt(Math.max(0, sq / s.lookback - mean * mean) * cfg.barsPerYear);
-      return vol > 0 ? Math.floor((equity() * s.target) / vol / unit) : 0;
+      // A quiet market must not make a position unbounded: notional stops at equity × maxLeverage.
+      const e = equity();
+      return vol > 0 ? Math.floor(Math.min((e * s.target) / vol, e * (s.maxLeverage ?? DEFAULT_MAX_LEVERAGE)) / unit) : 0;
     }
     const p = side === 'long' ? b.bar.probability : 1 - b.bar.probability;
     const f = Math.min(s.cap, p - (1 - p) / s.payoff);

@@ -16,7 +16,7 @@ import type { HomeLayout } from '../home';
 import { fileList, readBuild } from '../features/analysis';
 import { sessionSeries } from '../features/silver-build';
 import { readBars } from '../lake/bar-reader';
-import { readFloat64Columns } from '../lake/duck-columns';
+import { appendFloat64Columns, readFloat64Columns, sqlString } from '../lake/duck-columns';
 import { writeJsonAtomically } from '../lake/publish';
 import { defaultProvider } from '../models/predict';
 import { getModel } from '../models/registry';
@@ -145,7 +145,7 @@ export async function backtestRun(ctx: Ctx, req: BacktestRequest): Promise<Backt
   const dd = drawdown(result.equity.t, result.equity.value, cfg.capital);
   const features = Object.fromEntries(strategy.features.length ? [...data[0]!.features.keys()].map((k) => [k, Float64Array.from(result.trades, (t) => data.find((d) => d.symbol === t.symbol)!.features.get(k)![t.signalBar]!)]) : []);
   const detail: BacktestDetail = { ...summary, config: { ...req }, equity: { t: result.equity.t, value: result.equity.value, drawdown: dd.curve }, trades: tradeColumns(result.trades, features, (t) => data.find((d) => d.symbol === t.symbol)!.t[t.signalBar]!), skipped: { maxPositions: result.skippedForMaxPositions, size: result.skippedForSize } };
-  storeRun(ctx, detail);
+  await storeRun(ctx, detail);
   return summary;
 }
 
@@ -176,14 +176,65 @@ function tradeColumns(trades: Trade[], features: Record<string, Float64Array>, s
 /** The folder of a run under the lake. */
 const runDir = (home: HomeLayout, runId: string): string => path.join(home.lake, 'gold', 'backtests', runId);
 
-/** Writes a run's folder (staged, then renamed into place) and its catalog row. */
-function storeRun(ctx: Ctx, d: BacktestDetail): void {
+/** Trade columns as stored: the Parquet column name and the TradeColumns field, numbers only. */
+const TRADE_NUMBERS = [
+  ['signal_time', 'signalTime'],
+  ['entry_time', 'entryTime'],
+  ['entry_price', 'entryPrice'],
+  ['exit_time', 'exitTime'],
+  ['exit_price', 'exitPrice'],
+  ['qty', 'qty'],
+  ['fees', 'fees'],
+  ['slippage', 'slippage'],
+  ['pnl', 'pnl'],
+  ['bars_held', 'barsHeld'],
+  ['mae', 'mae'],
+  ['mfe', 'mfe'],
+] as const;
+const TRADE_TEXT = [
+  ['symbol', 'symbol'],
+  ['side', 'side'],
+  ['entry_reason', 'entryReason'],
+  ['exit_reason', 'exitReason'],
+] as const;
+const TIMES = new Set(['signal_time', 'entry_time', 'exit_time']);
+const quoteId = (s: string): string => `"${s.replaceAll('"', '""')}"`;
+
+/** Writes equity.parquet and trades.parquet of a run into `dir` (times as TIMESTAMP, feature values as `feature_<column>`). */
+async function writeRunParquet(con: DuckDBConnection, dir: string, d: BacktestDetail): Promise<void> {
+  const id = d.runId.replaceAll('-', '_');
+  await con.run(`CREATE TEMP TABLE eq_${id} (t DOUBLE, equity DOUBLE, drawdown DOUBLE)`);
+  await con.run(`CREATE TEMP TABLE tr_${id} (${[...TRADE_TEXT.map(([c]) => `${c} VARCHAR`), ...TRADE_NUMBERS.map(([c]) => `${c} DOUBLE`), ...Object.keys(d.trades.features).map((f) => `${quoteId(`feature_${f}`)} DOUBLE`)].join(', ')})`);
+  try {
+    const eq = await con.createAppender(`eq_${id}`);
+    appendFloat64Columns(eq, [d.equity.t, d.equity.value, d.equity.drawdown]);
+    eq.closeSync();
+    const tr = await con.createAppender(`tr_${id}`);
+    const t = d.trades;
+    const features = Object.values(t.features);
+    for (let i = 0; i < t.symbol.length; i++) {
+      for (const [, k] of TRADE_TEXT) tr.appendVarchar(t[k][i]!);
+      for (const [, k] of TRADE_NUMBERS) tr.appendDouble(t[k][i]!);
+      for (const f of features) tr.appendDouble(f[i]!);
+      tr.endRow();
+    }
+    tr.closeSync();
+    await con.run(`COPY (SELECT epoch_ms(t::BIGINT) AS ts, equity, drawdown FROM eq_${id} ORDER BY t) TO ${sqlString(path.join(dir, 'equity.parquet'))} (FORMAT parquet, COMPRESSION zstd)`);
+    const cols = [...TRADE_TEXT.map(([c]) => c), ...TRADE_NUMBERS.map(([c]) => (TIMES.has(c) ? `epoch_ms(${c}::BIGINT) AS ${c}` : c)), ...Object.keys(t.features).map((f) => quoteId(`feature_${f}`))];
+    await con.run(`COPY (SELECT ${cols.join(', ')} FROM tr_${id}) TO ${sqlString(path.join(dir, 'trades.parquet'))} (FORMAT parquet, COMPRESSION zstd)`);
+  } finally {
+    await con.run(`DROP TABLE IF EXISTS eq_${id}`);
+    await con.run(`DROP TABLE IF EXISTS tr_${id}`);
+  }
+}
+
+/** Writes a run's folder (run.json with the request and metrics, equity.parquet, trades.parquet; staged, then renamed into place) and its catalog row. */
+async function storeRun(ctx: Ctx, d: BacktestDetail): Promise<void> {
   const staged = path.join(ctx.home.tmp, `backtest-${d.runId}`);
   fs.mkdirSync(staged, { recursive: true });
-  const plain = (x: unknown): unknown => JSON.parse(JSON.stringify(x, (_, v) => (ArrayBuffer.isView(v) ? Array.from(v as Float64Array) : typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)));
+  const plain = (x: unknown): unknown => JSON.parse(JSON.stringify(x, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)));
   writeJsonAtomically(path.join(staged, 'run.json'), plain({ ...d, equity: undefined, trades: undefined }), ctx.home.tmp);
-  writeJsonAtomically(path.join(staged, 'equity.json'), plain(d.equity), ctx.home.tmp);
-  writeJsonAtomically(path.join(staged, 'trades.json'), plain(d.trades), ctx.home.tmp);
+  await writeRunParquet(ctx.con, staged, d);
   const final = runDir(ctx.home, d.runId);
   fs.mkdirSync(path.dirname(final), { recursive: true });
   fs.renameSync(staged, final);
@@ -203,18 +254,23 @@ export function listBacktests(catalog: Catalog): BacktestSummary[] {
 }
 
 /** One stored run with its equity curve and trades (numbers as typed arrays). */
-export function getBacktest(ctx: { home: HomeLayout; catalog: Catalog }, runId: string): BacktestDetail {
+export async function getBacktest(ctx: Ctx, runId: string): Promise<BacktestDetail> {
   const row = ctx.catalog.db.prepare('SELECT summary FROM backtests WHERE id = ?').get(runId) as { summary: string } | undefined;
   if (!row) throw new ApiError('not_found', `no backtest run ${runId}; stored runs are the folders under lake/gold/backtests/`, 'runId');
   const dir = runDir(ctx.home, runId);
-  const read = (f: string): Record<string, unknown> => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'), revive) as Record<string, unknown>;
-  const run = read('run.json');
-  const eq = read('equity.json') as Record<string, number[]>;
-  const tr = read('trades.json') as Record<string, unknown>;
-  const f64 = (x: unknown): Float64Array => Float64Array.from(x as number[]);
-  const numeric = ['signalTime', 'entryTime', 'entryPrice', 'exitTime', 'exitPrice', 'qty', 'fees', 'slippage', 'pnl', 'barsHeld', 'mae', 'mfe'] as const;
-  const trades = { ...(tr as object), ...Object.fromEntries(numeric.map((k) => [k, f64(tr[k])])), features: Object.fromEntries(Object.entries(tr.features as Record<string, number[]>).map(([k, v]) => [k, f64(v)])) } as TradeColumns;
-  return { ...(run as unknown as BacktestDetail), ...summaryOf(JSON.parse(row.summary, revive) as BacktestSummary), equity: { t: f64(eq.t), value: f64(eq.value), drawdown: f64(eq.drawdown) }, trades };
+  const run = JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8'), revive) as BacktestDetail;
+  const [t = new Float64Array(0), value = new Float64Array(0), drawdown = new Float64Array(0)] = await readFloat64Columns(ctx.con, `SELECT epoch_ms(ts)::DOUBLE, equity, drawdown FROM read_parquet(${sqlString(path.join(dir, 'equity.parquet'))}) ORDER BY ts`);
+  const file = sqlString(path.join(dir, 'trades.parquet'));
+  const names = (await ctx.con.runAndReadAll(`SELECT column_name FROM (DESCRIBE SELECT * FROM read_parquet(${file}))`)).getRowsJS().map((r) => String(r[0]));
+  const featureCols = names.filter((n) => n.startsWith('feature_'));
+  const numbers = await readFloat64Columns(ctx.con, `SELECT ${[...TRADE_NUMBERS.map(([c]) => (TIMES.has(c) ? `epoch_ms(${c})::DOUBLE` : c)), ...featureCols.map(quoteId)].join(', ')} FROM read_parquet(${file})`);
+  const text = (await ctx.con.runAndReadAll(`SELECT ${TRADE_TEXT.map(([c]) => c).join(', ')} FROM read_parquet(${file})`)).getRowsJS() as string[][];
+  const trades = {
+    ...Object.fromEntries(TRADE_TEXT.map(([, k], j) => [k, text.map((r) => r[j]!)])),
+    ...Object.fromEntries(TRADE_NUMBERS.map(([, k], j) => [k, numbers[j] ?? new Float64Array(0)])),
+    features: Object.fromEntries(featureCols.map((c, j) => [c.slice('feature_'.length), numbers[TRADE_NUMBERS.length + j] ?? new Float64Array(0)])),
+  } as unknown as TradeColumns;
+  return { ...run, ...summaryOf(JSON.parse(row.summary, revive) as BacktestSummary), equity: { t, value, drawdown }, trades };
 }
 
 /** A run's trades as CSV (one row per trade, feature values at entry last). */

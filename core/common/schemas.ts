@@ -160,29 +160,34 @@ export const icRequestSchema = z
   })
   .strict();
 
+/** What backtests and sweeps both take: strategy, symbols and period, capital, fills and costs. */
+const runFields = {
+  strategy: z.string().min(1, 'name a strategy such as ibs').max(64),
+  symbols: z.array(symbolSchema).min(1, 'give at least one symbol').max(500),
+  timeframe: timeframeArg.optional(),
+  from: dateSchema.optional(),
+  to: dateSchema.optional(),
+  capital: z.number().positive('capital must be above 0').max(1e12).optional(),
+  fillAt: z.enum(['next_open', 'close']).optional(),
+  commission: z.number().min(0).max(10_000).optional(),
+  commissionBps: z.number().min(0).max(1000).optional(),
+  minCommission: z.number().min(0).max(10_000).optional(),
+  slippageTicks: z.number().min(0).max(1000).optional(),
+  slippageBps: z.number().min(0).max(1000).optional(),
+  slippageRange: z.number().min(0).max(1).optional(),
+};
+
 /** A backtest of a built-in strategy over stored bars. */
 export const backtestRequestSchema = z
   .object({
     kind: z.literal('backtest'),
-    strategy: z.string().min(1, 'name a strategy such as ibs').max(64),
-    symbols: z.array(symbolSchema).min(1, 'give at least one symbol').max(500),
-    timeframe: timeframeArg.optional(),
-    from: dateSchema.optional(),
-    to: dateSchema.optional(),
+    ...runFields,
     /** Strategy parameters by name (checked against the strategy's own list). */
     params: z.record(z.string(), z.number()).optional(),
     /** A registered classifier gating entries (ID or ID@VERSION), at its stored threshold unless `threshold` is given. */
     model: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}(@\d+)?$/i, 'expected a model as ID or ID@VERSION').optional(),
     threshold: z.number().min(0).max(1).optional(),
-    capital: z.number().positive('capital must be above 0').max(1e12).optional(),
     maxPositions: z.number().int().min(0).max(10_000).optional(),
-    fillAt: z.enum(['next_open', 'close']).optional(),
-    commission: z.number().min(0).max(10_000).optional(),
-    commissionBps: z.number().min(0).max(1000).optional(),
-    minCommission: z.number().min(0).max(10_000).optional(),
-    slippageTicks: z.number().min(0).max(1000).optional(),
-    slippageBps: z.number().min(0).max(1000).optional(),
-    slippageRange: z.number().min(0).max(1).optional(),
     participation: z.number().min(0).max(1).optional(),
     sizing: z
       .discriminatedUnion('kind', [
@@ -202,22 +207,11 @@ export const backtestRequestSchema = z
 export const sweepRequestSchema = z
   .object({
     kind: z.literal('sweep'),
-    strategy: z.string().min(1, 'name a strategy such as ibs').max(64),
-    symbols: z.array(symbolSchema).min(1, 'give at least one symbol').max(500),
-    timeframe: timeframeArg.optional(),
-    from: dateSchema.optional(),
-    to: dateSchema.optional(),
+    ...runFields,
     /** Values to try per parameter; every combination runs. */
     grid: z.record(z.string(), z.array(z.number()).min(1, 'give each grid parameter at least one value').max(1000)),
     contracts: z.number().positive().max(1e9).optional(),
-    capital: z.number().positive('capital must be above 0').max(1e12).optional(),
-    fillAt: z.enum(['next_open', 'close']).optional(),
-    commission: z.number().min(0).max(10_000).optional(),
-    commissionBps: z.number().min(0).max(1000).optional(),
-    minCommission: z.number().min(0).max(10_000).optional(),
-    slippageTicks: z.number().min(0).max(1000).optional(),
-    slippageBps: z.number().min(0).max(1000).optional(),
-    slippageRange: z.number().min(0).max(1).optional(),
+    ...runFields,
   })
   .strict();
 

@@ -1,3 +1,4 @@
+import type { Bars } from '../types';
 import type { OrderIntent, OrderType, PositionView, Strategy, StrategyBar } from './strategy';
 
 /** Fees and slippage, applied alike by the backtester and the paper broker. */
@@ -51,19 +52,10 @@ export interface EngineConfig {
   barsPerYear: number;
 }
 
-/** One symbol's data for a run: bars, the strategy's feature columns, and optionally a model's probabilities, all aligned. */
-export interface SymbolData {
-  /** Symbol. */
-  symbol: string;
+/** One symbol's data for a run: bars (times increasing), the strategy's feature columns, and optionally a model's probabilities, all aligned. */
+export interface SymbolData extends Pick<Bars, 'symbol' | 't' | 'o' | 'h' | 'l' | 'c' | 'v'> {
   /** Contract terms. */
   contract: Contract;
-  /** Bar open times, epoch ms UTC, increasing. */
-  t: Float64Array;
-  o: Float64Array;
-  h: Float64Array;
-  l: Float64Array;
-  c: Float64Array;
-  v: Float64Array;
   /** Feature column → values per bar. */
   features: ReadonlyMap<string, Float64Array>;
   /** Model probability per bar (absent: no model). */

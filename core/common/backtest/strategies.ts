@@ -1,20 +1,8 @@
+import type { ParamSpec } from '../features/types';
 import type { OrderIntent, PositionView, Strategy, StrategyBar } from './strategy';
 
-/** A parameter of a built-in strategy. */
-export interface StrategyParam {
-  /** Name, as `--params` and configs give it. */
-  name: string;
-  /** Value when not given. */
-  default: number;
-  /** Smallest allowed value. */
-  min: number;
-  /** Largest allowed value. */
-  max: number;
-  /** Whether only whole numbers are allowed. */
-  integer: boolean;
-  /** One line on what it sets. */
-  description: string;
-}
+/** A parameter of a built-in strategy: described as feature parameters are. */
+export type StrategyParam = ParamSpec;
 
 /** A built-in strategy: its parameters and how to make one. */
 export interface StrategyDef {

@@ -1,7 +1,8 @@
 import { useEffect, useRef, useState } from 'react';
-import { AreaSeries, ColorType, createChart, LineSeries, type UTCTimestamp } from 'lightweight-charts';
+import { AreaSeries, createChart, LineSeries, type UTCTimestamp } from 'lightweight-charts';
 import type { BacktestDetail, BacktestSummary } from '../../../core/common/types';
 import { client } from '../api';
+import { themedChartOptions } from '../chart-theme';
 
 const ROW_HEIGHT = 24;
 const VIEW_ROWS = 14;
@@ -16,15 +17,7 @@ function EquityChart({ run }: { run: BacktestDetail }) {
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (!box.current) return;
-    const css = getComputedStyle(document.documentElement);
-    const color = (name: string): string => css.getPropertyValue(name).trim();
-    const api = createChart(box.current, {
-      autoSize: true,
-      layout: { background: { type: ColorType.Solid, color: color('--bg') }, textColor: color('--text'), panes: { separatorColor: color('--line') } },
-      grid: { vertLines: { color: color('--panel') }, horzLines: { color: color('--panel') } },
-      timeScale: { timeVisible: run.timeframe !== '1d' && run.timeframe !== '1w', borderColor: color('--line') },
-      rightPriceScale: { borderColor: color('--line') },
-    });
+    const api = createChart(box.current, themedChartOptions(run.timeframe !== '1d' && run.timeframe !== '1w'));
     const equity = api.addSeries(LineSeries, { color: '#4e9af1', lineWidth: 2, priceLineVisible: false });
     const dd = api.addSeries(AreaSeries, { lineColor: '#ef5350', topColor: 'rgba(239,83,80,0.05)', bottomColor: 'rgba(239,83,80,0.4)', priceFormat: { type: 'percent' }, priceLineVisible: false }, 1);
     const e = run.equity;

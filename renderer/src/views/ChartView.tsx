@@ -1,8 +1,9 @@
 import { useEffect, useRef, useState } from 'react';
-import { CandlestickSeries, ColorType, createChart, HistogramSeries, LineSeries, type IChartApi, type ISeriesApi, type SeriesType, type UTCTimestamp } from 'lightweight-charts';
+import { CandlestickSeries, createChart, HistogramSeries, LineSeries, type IChartApi, type ISeriesApi, type SeriesType, type UTCTimestamp } from 'lightweight-charts';
 import { TIMEFRAMES, type Timeframe } from '../../../core/common/timeframes';
 import type { Bars, LakeSeries } from '../../../core/common/types';
 import { client } from '../api';
+import { themedChartOptions } from '../chart-theme';
 import { fmtInt, fmtPrice } from '../format';
 import { prependBars, toChartPoints } from './bar-window';
 import { indicatorPlots, parseIndicator } from './indicators';
@@ -51,16 +52,7 @@ export function ChartView({ dataVersion, seeding }: { dataVersion: number; seedi
 
   useEffect(() => {
     if (!box.current) return;
-    const css = getComputedStyle(document.documentElement);
-    const color = (name: string): string => css.getPropertyValue(name).trim();
-    const api = createChart(box.current, {
-      autoSize: true,
-      layout: { background: { type: ColorType.Solid, color: color('--bg') }, textColor: color('--text'), panes: { separatorColor: color('--line') } },
-      grid: { vertLines: { color: color('--panel') }, horzLines: { color: color('--panel') } },
-      timeScale: { timeVisible: true, secondsVisible: false, borderColor: color('--line') },
-      rightPriceScale: { borderColor: color('--line') },
-      crosshair: { mode: 0 },
-    });
+    const api = createChart(box.current, { ...themedChartOptions(true), crosshair: { mode: 0 } });
     const candles = api.addSeries(CandlestickSeries, { upColor: '#26a69a', downColor: '#ef5350', borderVisible: false, wickUpColor: '#26a69a', wickDownColor: '#ef5350' });
     const volume = api.addSeries(HistogramSeries, { priceFormat: { type: 'volume' } }, 1);
     api.panes()[0]?.setStretchFactor(3);

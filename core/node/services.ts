@@ -188,7 +188,15 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
       'models.promote': async (a) => promoteModel(cat, home, parseModelRef(a.model)),
       'models.checkConfig': async (a) => parseTrainConfig(a.text, 'the config'),
       'backtest.list': async () => listBacktests(cat),
-      'backtest.get': async (a) => getBacktest({ home, catalog: cat, con }, a.runId),
+      'backtest.get': async (a) => {
+        // Its own connection: a streamed read shares nothing with queries running beside it.
+        const own = await db!.connect();
+        try {
+          return await getBacktest({ home, catalog: cat, con: own }, a.runId);
+        } finally {
+          own.closeSync();
+        }
+      },
       'models.check': async (a) => checkModel({ home, catalog: cat, con }, parseModelRef(a.model), a.provider ?? defaultProvider(cat), a.rows ?? 5000),
       'models.predict': async (a) => {
         const m = getModel(cat, home, parseModelRef(a.model));

@@ -96,7 +96,15 @@ export function BacktestsView({ selected, onSelect, dataVersion, onNew }: { sele
   useEffect(() => {
     const id = selected ?? runs[0]?.runId;
     if (!id) return setRun(null);
-    client.call('backtest.get', { runId: id }).then(setRun, (e: Error) => setError(e.message));
+    // A newer choice wins over an answer still on its way.
+    let current = true;
+    client.call('backtest.get', { runId: id }).then(
+      (r) => current && setRun(r),
+      (e: Error) => current && setError(e.message),
+    );
+    return () => {
+      current = false;
+    };
   }, [selected, runs]);
 
   const m = run?.metrics;

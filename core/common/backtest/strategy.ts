@@ -5,6 +5,8 @@
  * broker, fills or cash: the engine (or the paper broker) decides what happens to its orders.
  */
 
+import type { FeatureBar } from '../features/types';
+
 /** Order types a strategy may emit. */
 export type OrderType = 'market' | 'limit' | 'stop' | 'stop_limit';
 
@@ -26,22 +28,10 @@ export interface OrderIntent {
   reason: string;
 }
 
-/** One closed bar as the strategy receives it. */
-export interface StrategyBar {
+/** One closed bar as the strategy receives it: its prices as a streaming feature kernel sees them, and more. */
+export interface StrategyBar extends Pick<FeatureBar, 't' | 'o' | 'h' | 'l' | 'c' | 'v'> {
   /** Symbol of the bar. */
   symbol: string;
-  /** Bar open time, epoch ms UTC. */
-  t: number;
-  /** Open price. */
-  o: number;
-  /** High price. */
-  h: number;
-  /** Low price. */
-  l: number;
-  /** Close price. */
-  c: number;
-  /** Volume. */
-  v: number;
   /** Feature column → value at this bar (NaN while warming up). */
   features: ReadonlyMap<string, number>;
   /** The attached model's probability of class 1 at this bar; NaN without a model. */

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ArgOf } from '../core/common/api';
 import type { BacktestSummary } from '../core/common/types';
 import type { SweepResult } from '../core/common/backtest/sweep';
+import type { PortfolioRun } from '../core/node/backtest/run-backtest';
 import type { Services } from '../core/node/services';
 import { backfill, call, openServices, paths, runJob, tempDir } from './helpers';
 
@@ -73,6 +74,23 @@ describe('backtests over the lake', () => {
     expect((await call(s, 'jobs.get', { jobId })).error).toMatch(/vectorised engine runs ibs and rsi2/);
   });
 
+  it('builds a portfolio greedily from per-symbol runs and stores the search and the config', async () => {
+    const runs = [];
+    for (const sym of ['ES', 'NQ']) runs.push((await job<BacktestSummary>({ kind: 'backtest', strategy: 'ibs', symbols: [sym], timeframe: '1d', params: { entry_below: 0.4, exit_above: 0.6 } })).runId);
+    const r = await job<PortfolioRun>({ kind: 'portfolio', runs, split: '2024-05-01', maxPositions: [1, 2] });
+    expect(r.result.byMaxPositions.map((x) => x.maxPositions)).toEqual([1, 2]);
+    expect(r.result.steps.map((x) => x.added)).toEqual(r.result.chosen);
+    expect(r.config.maxPositions).toBe(r.result.maxPositions);
+    expect(r.config.instruments.map((x) => x.symbol)).toEqual(r.result.chosen);
+    expect(r.config.instruments.every((x) => x.strategy === 'ibs' && x.params.entry_below === 0.4)).toBe(true);
+    expect(r.config.split).toBe('2024-05-01');
+    const stored = JSON.parse(fs.readFileSync(path.join(home, 'lake', 'gold', 'portfolios', r.id, 'portfolio.json'), 'utf8'));
+    expect(stored).toEqual(r.config);
+    const { jobId } = await call(s, 'jobs.start', { kind: 'portfolio', runs, split: '2030-01-01' });
+    await s.idle();
+    expect((await call(s, 'jobs.get', { jobId })).error).toMatch(/split 2030-01-01 leaves no training or no test period/);
+  });
+
   it('CLI: backtest prints the run and its metrics, trades writes the CSV', async () => {
     const qd = (args: string[]) => spawnSync(process.execPath, [BIN, '--home', home, ...args], { encoding: 'utf8', timeout: 120_000 });
     // The CLI takes the home's lock: let it go.
@@ -91,6 +109,10 @@ describe('backtests over the lake', () => {
     const sw = qd(['sweep', '--strategy', 'rsi2', '--symbols', 'ES', '--grid', '{"entry_below":[5,10,20]}', '--json']);
     expect(sw.status, sw.stderr).toBe(0);
     expect((JSON.parse(sw.stdout) as SweepResult).points).toHaveLength(3);
+    const pf = qd(['portfolio', 'optimize', '--runs', out.runId, '--objective', 'cagr_over_maxdd', '--json']);
+    expect(pf.status, pf.stderr).toBe(0);
+    expect((JSON.parse(pf.stdout) as PortfolioRun).result.objective).toBe('cagr_over_maxdd');
+    expect(qd(['portfolio', 'build']).stderr).toMatch(/expected `portfolio optimize --runs ID,ID`/);
     const bad = qd(['backtest', '--strategy', 'ibs', '--symbols', 'ES', '--params', '{oops']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/--params: expected JSON/);

@@ -215,6 +215,20 @@ export const sweepRequestSchema = z
   })
   .strict();
 
+/** Greedy portfolio construction from stored backtest runs. */
+export const portfolioRequestSchema = z
+  .object({
+    kind: z.literal('portfolio'),
+    runs: z.array(z.string().regex(/^[0-9]{8}-[0-9]{6}-[0-9a-f]{8}$/, 'expected backtest run ids such as 20260101-120000-1a2b3c4d')).min(1, 'give at least one backtest run').max(500),
+    objective: z.enum(['sharpe', 'cagr_over_maxdd'], { error: 'expected sharpe or cagr_over_maxdd' }).optional(),
+    /** Trades entered before this date train the selection; later ones test it (default: 70% through the runs' span). */
+    split: dateSchema.optional(),
+    maxPositions: z.array(z.number().int().min(1).max(1000)).min(1).max(100).optional(),
+    correlationLimit: z.number().min(-1).max(1).optional(),
+    capital: z.number().positive('capital must be above 0').max(1e12).optional(),
+  })
+  .strict();
+
 /** A model training configuration (what `train --config FILE.yml` holds). */
 export const trainConfigSchema = z
   .object({
@@ -338,7 +352,7 @@ export type TrainConfig = z.output<typeof trainConfigSchema>;
 export const trainRequestSchema = z.object({ kind: z.literal('train'), config: trainConfigSchema }).strict();
 
 /** Any job request. */
-export const jobRequestSchema = z.discriminatedUnion('kind', [backfillRequestSchema, importRequestSchema, continuousRequestSchema, retentionRequestSchema, materializeRequestSchema, featuresRequestSchema, promoteRequestSchema, icRequestSchema, trainRequestSchema, backtestRequestSchema, sweepRequestSchema]);
+export const jobRequestSchema = z.discriminatedUnion('kind', [backfillRequestSchema, importRequestSchema, continuousRequestSchema, retentionRequestSchema, materializeRequestSchema, featuresRequestSchema, promoteRequestSchema, icRequestSchema, trainRequestSchema, backtestRequestSchema, sweepRequestSchema, portfolioRequestSchema]);
 
 export const jobIdSchema = z.object({ jobId: z.string().min(1).max(64) }).strict();
 export const emptySchema = z.object({}).strict();

@@ -7,7 +7,7 @@ import { ApiError } from '../common/errors';
 import { BACKFILL_SOURCES } from '../common/schemas';
 import { DEMO_SYMBOLS } from '../common/instruments';
 import type { BacktestSummary, Bars, ContinuousResult, ImportResult, JobInfo } from '../common/types';
-import { tradesCsv } from '../node/backtest/run-backtest';
+import { tradesCsv, type PortfolioRun } from '../node/backtest/run-backtest';
 import type { SweepResult } from '../common/backtest/sweep';
 import { createServices, type Services } from '../node/services';
 import { appPaths } from './app-paths';
@@ -93,6 +93,10 @@ commands:
         [--commission 2.5] [--slippage-ticks 1] [--contracts N]
                               every combination of the grid with the vectorised engine: metrics per
                               point, the best by Sharpe and its deflated Sharpe ratio
+  portfolio optimize --runs ID,ID,… [--objective sharpe|cagr_over_maxdd] [--split D] [--max-positions 1,2,3]
+         [--correlation-limit 0.8]
+                              greedy portfolio from backtest runs: add the instrument that most improves the
+                              objective before the split, stop when none does; judged after the split
   jobs [--all]                recent jobs, or every job
   home move DEST              move the home folder (catalog, lake, models) to DEST, checked on arrival
   serve [--port N] [--host 127.0.0.1] [--token T] [--demo-days N] [--no-seed]
@@ -705,6 +709,33 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           return json
             ? r
             : `${job.summary}\n${table([[...keys, 'trades', 'return', 'Sharpe', 'max DD'], ...r.points.map((pt) => [...keys.map((k) => String(pt.params[k])), String(pt.metrics.trades), f(pt.metrics.total_return), f(pt.metrics.sharpe), f(pt.metrics.max_drawdown)])])}`;
+        });
+      }
+      case 'portfolio': {
+        const [sub, ...subOpts] = opts;
+        if (sub !== 'optimize') throw new UsageError(`portfolio: expected \`portfolio optimize --runs ID,ID\`, got \`portfolio ${sub ?? ''}\``);
+        const p = parse(subOpts, { runs: { type: 'string' }, objective: { type: 'string' }, split: { type: 'string' }, 'max-positions': { type: 'string' }, 'correlation-limit': { type: 'string' } });
+        const v = p.values as Record<string, string | undefined>;
+        if (!v.runs) throw new UsageError('portfolio optimize: --runs ID,ID is required (backtest prints run ids)');
+        const ints = (v['max-positions'] ?? '').split(',').filter(Boolean);
+        if (ints.some((x) => !/^\d+$/.test(x.trim()))) throw new UsageError(`--max-positions: expected whole numbers such as 1,2,3, got ${v['max-positions']}`);
+        const limit = v['correlation-limit'] === undefined ? undefined : Number(v['correlation-limit']);
+        if (limit !== undefined && !Number.isFinite(limit)) throw new UsageError(`--correlation-limit: expected a number, got ${v['correlation-limit']}`);
+        const arg = {
+          kind: 'portfolio',
+          runs: v.runs.split(',').map((x) => x.trim()),
+          ...(v.objective ? { objective: v.objective } : {}),
+          ...(v.split ? { split: v.split } : {}),
+          ...(ints.length ? { maxPositions: ints.map(Number) } : {}),
+          ...(limit !== undefined ? { correlationLimit: limit } : {}),
+        } as ArgOf<'jobs.start'>;
+        validate('jobs.start', arg, { maxPositions: 'max-positions', correlationLimit: 'correlation-limit' });
+        return await runJob(arg, 'portfolio search', (job) => {
+          const r = job.result as PortfolioRun;
+          const f = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : String(x));
+          return json
+            ? r
+            : `${job.summary}\n${table([['step', 'added', `${r.result.objective} (train)`, 'test'], ...r.result.steps.map((s, i) => [String(i + 1), s.added, f(s.train), f(s.test)])])}\n→ lake/gold/portfolios/${r.id}/portfolio.json`;
         });
       }
       case 'trades': {

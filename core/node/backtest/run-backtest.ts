@@ -21,7 +21,8 @@ import { writeJsonAtomically } from '../lake/publish';
 import { defaultProvider } from '../models/predict';
 import { getModel } from '../models/registry';
 import { ModelRunner } from '../models/runner';
-import type { BacktestRequest, SweepRequest } from '../jobs/job-service';
+import type { BacktestRequest, PortfolioRequest, SweepRequest } from '../jobs/job-service';
+import { greedyPortfolio, type Candidate, type PortfolioResult } from '../../common/backtest/portfolio';
 import { sweepOscillator, VECTORISED, type SweepResult } from '../../common/backtest/sweep';
 
 type Ctx = { home: HomeLayout; catalog: Catalog; con: DuckDBConnection };
@@ -298,4 +299,58 @@ export async function sweepRun(ctx: Ctx, req: SweepRequest): Promise<SweepResult
     if (e instanceof StrategyConfigError) throw new ApiError('invalid_argument', e.message, 'grid');
     throw e;
   }
+}
+
+/** A stored portfolio search: its id, the search and the config paper trading and the git export read. */
+export interface PortfolioRun {
+  /** Time-sortable id, the folder under lake/gold/portfolios/. */
+  id: string;
+  result: PortfolioResult;
+  /** The portfolio: instruments with the strategy and parameters their runs used, and the position limit. */
+  config: { instruments: { name: string; symbol: string; run: string; strategy: string; params: Record<string, number>; timeframe: string; model: string | null; threshold: number | null }[]; maxPositions: number; sizing: unknown; objective: string; split: string };
+}
+
+/**
+ * Greedy portfolio construction over stored backtest runs: every run's trades per symbol are a
+ * candidate; the search and the resulting portfolio config are stored under
+ * `lake/gold/portfolios/<id>/` (result.json, portfolio.json).
+ */
+export async function portfolioRun(ctx: Ctx, req: PortfolioRequest): Promise<PortfolioRun> {
+  const runs = [];
+  for (const id of req.runs) runs.push(await getBacktest(ctx, id));
+  const pairs = runs.flatMap((r) => [...new Set(r.trades.symbol)].map((symbol) => ({ run: r, symbol })));
+  const seen = new Map<string, number>();
+  for (const p of pairs) seen.set(p.symbol, (seen.get(p.symbol) ?? 0) + 1);
+  const candidates: Candidate[] = pairs.map(({ run, symbol }) => {
+    const idx = run.trades.symbol.flatMap((s, i) => (s === symbol ? [i] : []));
+    const pick = (a: Float64Array): Float64Array => Float64Array.from(idx, (i) => a[i]!);
+    return { name: seen.get(symbol)! > 1 ? `${symbol}@${run.runId}` : symbol, entry: pick(run.trades.entryTime), exit: pick(run.trades.exitTime), net: Float64Array.from(idx, (i) => run.trades.pnl[i]! - run.trades.fees[i]!) };
+  });
+  if (candidates.length === 0) throw new ApiError('invalid_argument', `runs ${req.runs.join(', ')} have no trades to build a portfolio from`, 'runs');
+  const from = Math.min(...runs.map((r) => r.from));
+  const to = Math.max(...runs.map((r) => r.to));
+  const split = req.split ? Date.parse(`${req.split}T00:00:00Z`) : from + 0.7 * (to - from);
+  if (split <= from || split >= to) throw new ApiError('invalid_argument', `split ${new Date(split).toISOString().slice(0, 10)} leaves no training or no test period inside the runs' ${new Date(from).toISOString().slice(0, 10)} – ${new Date(to).toISOString().slice(0, 10)}`, 'split');
+  const capital = req.capital ?? Number((runs[0]!.config as { capital?: number }).capital ?? 100_000);
+  const result = greedyPortfolio(candidates, { objective: req.objective ?? 'sharpe', split, capital, ...(req.maxPositions ? { maxPositions: req.maxPositions } : {}), ...(req.correlationLimit !== undefined ? { correlationLimit: req.correlationLimit } : {}) });
+  const id = `${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}-${randomUUID().slice(0, 8)}`;
+  const config: PortfolioRun['config'] = {
+    instruments: result.chosen.map((name) => {
+      const p = pairs[candidates.findIndex((c) => c.name === name)]!;
+      return { name, symbol: p.symbol, run: p.run.runId, strategy: p.run.strategy, params: p.run.params, timeframe: p.run.timeframe, model: p.run.model, threshold: p.run.threshold };
+    }),
+    maxPositions: result.maxPositions,
+    sizing: (runs[0]!.config as { sizing?: unknown }).sizing ?? { kind: 'fixed', contracts: 1 },
+    objective: result.objective,
+    split: new Date(split).toISOString().slice(0, 10),
+  };
+  const dir = path.join(ctx.home.lake, 'gold', 'portfolios', id);
+  const staged = path.join(ctx.home.tmp, `portfolio-${id}`);
+  fs.mkdirSync(staged, { recursive: true });
+  const plain = (x: unknown): unknown => JSON.parse(JSON.stringify(x, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)));
+  writeJsonAtomically(path.join(staged, 'result.json'), plain({ id, runs: req.runs, ...result }), ctx.home.tmp);
+  writeJsonAtomically(path.join(staged, 'portfolio.json'), config, ctx.home.tmp);
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
+  fs.renameSync(staged, dir);
+  return { id, result, config };
 }

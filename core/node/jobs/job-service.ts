@@ -13,6 +13,7 @@ import type { z } from 'zod';
 import { ApiError } from '../../common/errors';
 import { jobRequestSchema } from '../../common/schemas';
 import type { SweepResult } from '../../common/backtest/sweep';
+import type { PortfolioRun } from '../backtest/run-backtest';
 import type { BacktestSummary, BackfillResult, ContinuousResult, ImportResult, JobInfo, JobProgress, RetentionResult } from '../../common/types';
 import type { Catalog } from '../catalog';
 import type { EventBus } from '../events';
@@ -101,6 +102,13 @@ export interface BacktestTask extends TaskBase {
 }
 
 export type SweepRequest = Extract<JobRequest, { kind: 'sweep' }>;
+export type PortfolioRequest = Extract<JobRequest, { kind: 'portfolio' }>;
+
+/** Builds a portfolio from backtest runs. */
+export interface PortfolioTask extends TaskBase {
+  type: 'portfolio';
+  req: PortfolioRequest;
+}
 
 /** Runs a parameter sweep. */
 export interface SweepTask extends TaskBase {
@@ -257,6 +265,8 @@ export class JobService {
           const b = r.points[r.best]!;
           return { summary: `${r.strategy}: ${r.points.length} parameter sets; best Sharpe ${b.metrics.sharpe.toFixed(2)} at ${JSON.stringify(b.params)}, deflated Sharpe ${r.deflatedSharpe.toFixed(3)}` };
         });
+      else if (req.kind === 'portfolio')
+        await this.runSingleTask<PortfolioRun>(id, cancel, { type: 'portfolio', req }, (r) => ({ summary: `${r.id}: ${r.result.chosen.join(', ') || 'nothing'} with at most ${r.result.maxPositions} positions; ${r.result.objective} ${r.result.train.toFixed(2)} on training, ${r.result.test.toFixed(2)} on test` }));
       else if (req.kind === 'ic')
         await this.runSingleTask<IcReport>(id, cancel, { type: 'ic', req }, (r) => ({ summary: `${r.buildId}: IC of ${r.stats.length / r.horizons.length} features over horizons ${r.horizons.join(', ')}` }));
       else await this.runMaterialize(id, req, cancel);
@@ -301,7 +311,7 @@ export class JobService {
   private async runSingleTask<R>(
     id: string,
     cancel: Int32Array,
-    task: Pick<ContinuousTask | RetentionTask | MaterializeTask | PromoteTask | IcTask | TrainTask | BacktestTask | SweepTask, 'type' | 'req'>,
+    task: Pick<ContinuousTask | RetentionTask | MaterializeTask | PromoteTask | IcTask | TrainTask | BacktestTask | SweepTask | PortfolioTask, 'type' | 'req'>,
     done: (r: R) => { summary: string; changed?: string[] },
   ): Promise<void> {
     const { port1, port2 } = new MessageChannel();

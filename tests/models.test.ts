@@ -6,6 +6,7 @@ import type { ArgOf } from '../core/common/api';
 import type { Services } from '../core/node/services';
 import type { TrainResult } from '../core/node/models/train';
 import type { BacktestSummary } from '../core/common/types';
+import type { FilterResult } from '../core/node/backtest/trade-filter';
 import { ModelRunner } from '../core/node/models/runner';
 import { backfill, call, openServices, paths, runJob, tempDir } from './helpers';
 
@@ -264,6 +265,26 @@ describe('training, the model registry and prediction', () => {
     await expect(job({ kind: 'backtest', strategy: 'ibs', symbols: ['ES'], timeframe: '15m', model: 'xgb-dir' })).rejects.toThrow(/names no feature set|is a regressor/);
   });
 
+  it('trains a trade filter per instrument: meta-labels of the strategy’s trades, a threshold on validation, gated and ungated test backtests', async () => {
+    const r = await job<FilterResult>({ kind: 'filter', strategy: 'ibs', symbols: ['ES'], set: 'm', commission: 2.5 });
+    const es = r.symbols[0]!;
+    expect(es.model).toBe('filter-ibs-es@1');
+    expect(es.trades.total).toBeGreaterThanOrEqual(100);
+    expect(es.trades.train + es.trades.validation + es.trades.test).toBeLessThanOrEqual(es.trades.total);
+    expect(es.threshold).toBeGreaterThan(0);
+    expect(es.threshold).toBeLessThan(1);
+    expect(es.test.gated).toMatchObject({ model: 'filter-ibs-es@1', threshold: es.threshold, strategy: 'ibs+ml' });
+    expect(es.test.gated.metrics.trades).toBeLessThanOrEqual(es.test.ungated.metrics.trades);
+    expect(new Date(es.test.gated.from).toISOString().slice(0, 10) >= es.test.from).toBe(true);
+    const card = JSON.parse(fs.readFileSync(path.join(home, 'models', 'filter-ibs-es', '1', 'card.json'), 'utf8'));
+    expect(card).toMatchObject({ label: 'label_meta_ibs', featureSet: 'm', filter: { strategy: 'ibs', run: r.runs.ES, trades: es.trades.total } });
+    expect(card.threshold.value).toBe(es.threshold);
+    const row = (await call(s, 'models.leaderboard', {})).find((x) => x.id === 'filter-ibs-es')!;
+    expect(row.values.sharpe).toBeCloseTo(es.test.gated.metrics.sharpe, 12);
+    await expect(job({ kind: 'filter', strategy: 'ibs', symbols: ['NQ'], set: 'm' })).rejects.toThrow(/build m@[0-9a-f]+ has no NQ/);
+    await expect(job({ kind: 'filter', strategy: 'ibs', symbols: ['ES'], set: 'm', model: { kind: 'svm' } })).rejects.toThrow(/filter model: model.kind: expected model.kind gbdt/);
+  });
+
   it('refuses configs naming unknown features or labels before anything runs', async () => {
     await expect(call(s, 'jobs.start', { kind: 'train', config: { ...CONFIG, features: ['ibs', 'nope_3'] } })).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/unknown features nope_3: build m@[0-9a-f]+ has ibs, rsi_14/) });
     await expect(call(s, 'jobs.start', { kind: 'train', config: { ...CONFIG, label: 'label_zz' } })).rejects.toMatchObject({ message: expect.stringMatching(/unknown label label_zz/) });
@@ -300,6 +321,11 @@ describe('training, the model registry and prediction', () => {
     const badCfg = qd(['--home', home, 'train', '--config', cfgFile]);
     expect(badCfg.code).toBe(2);
     expect(badCfg.err).toContain(`${cfgFile}: line 5: model.kind: expected model.kind gbdt`);
+    // The trade filter from the CLI: a second version of the ES filter, with its gated test backtest.
+    const filtered = qd(['--home', home, 'filter', 'train', '--strategy', 'ibs', '--symbols', 'ES', '--set', 'm', '--commission', '2.5', '--json']);
+    expect(filtered.code, filtered.err).toBe(0);
+    expect((JSON.parse(filtered.out) as FilterResult).symbols[0]!.model).toBe('filter-ibs-es@2');
+    expect(qd(['--home', home, 'filter', 'fit']).err).toMatch(/expected `filter train/);
     const check = qd(['--home', home, 'models', 'check', 'es-dir@1', '--provider', 'cpu', '--rows', '100', '--json']);
     expect(check.code, check.err).toBe(0);
     expect(check.err).toMatch(/provider: cpu/);

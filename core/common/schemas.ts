@@ -215,6 +215,22 @@ export const sweepRequestSchema = z
   })
   .strict();
 
+/** The trade-filter pipeline: per instrument, a classifier of a strategy's trades trained on a feature set. */
+export const filterRequestSchema = z
+  .object({
+    kind: z.literal('filter'),
+    strategy: z.string().min(1, 'name a strategy such as ibs').max(64),
+    symbols: z.array(symbolSchema).min(1, 'give at least one symbol').max(100),
+    /** The feature set whose build gives each trade's features (and whose timeframe the strategy trades). */
+    set: z.string().min(1, 'name a feature set').max(1000),
+    params: z.record(z.string(), z.number()).optional(),
+    commission: z.number().min(0).max(10_000).optional(),
+    slippageTicks: z.number().min(0).max(1000).optional(),
+    /** The classifier (any classifier kind of a training config); small boosted trees by default. */
+    model: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
+
 /** Greedy portfolio construction from stored backtest runs. */
 export const portfolioRequestSchema = z
   .object({
@@ -352,7 +368,7 @@ export type TrainConfig = z.output<typeof trainConfigSchema>;
 export const trainRequestSchema = z.object({ kind: z.literal('train'), config: trainConfigSchema }).strict();
 
 /** Any job request. */
-export const jobRequestSchema = z.discriminatedUnion('kind', [backfillRequestSchema, importRequestSchema, continuousRequestSchema, retentionRequestSchema, materializeRequestSchema, featuresRequestSchema, promoteRequestSchema, icRequestSchema, trainRequestSchema, backtestRequestSchema, sweepRequestSchema, portfolioRequestSchema]);
+export const jobRequestSchema = z.discriminatedUnion('kind', [backfillRequestSchema, importRequestSchema, continuousRequestSchema, retentionRequestSchema, materializeRequestSchema, featuresRequestSchema, promoteRequestSchema, icRequestSchema, trainRequestSchema, backtestRequestSchema, sweepRequestSchema, portfolioRequestSchema, filterRequestSchema]);
 
 export const jobIdSchema = z.object({ jobId: z.string().min(1).max(64) }).strict();
 export const emptySchema = z.object({}).strict();

@@ -8,6 +8,7 @@ import { BACKFILL_SOURCES } from '../common/schemas';
 import { DEMO_SYMBOLS } from '../common/instruments';
 import type { BacktestSummary, Bars, ContinuousResult, ImportResult, JobInfo } from '../common/types';
 import { tradesCsv, type PortfolioRun } from '../node/backtest/run-backtest';
+import type { FilterResult } from '../node/backtest/trade-filter';
 import type { SweepResult } from '../common/backtest/sweep';
 import { createServices, type Services } from '../node/services';
 import { appPaths } from './app-paths';
@@ -93,6 +94,11 @@ commands:
         [--commission 2.5] [--slippage-ticks 1] [--contracts N]
                               every combination of the grid with the vectorised engine: metrics per
                               point, the best by Sharpe and its deflated Sharpe ratio
+  filter train --strategy ibs --symbols ES,NQ --set NAME [--params JSON] [--commission 2.5] [--slippage-ticks 1]
+                              per symbol: backtest the strategy on the set's timeframe, label its trades
+                              (profitable after costs?), train a filter on the set's features at entry,
+                              choose its threshold on validation, and backtest the test period with and
+                              without it
   portfolio optimize --runs ID,ID,… [--objective sharpe|cagr_over_maxdd] [--split D] [--max-positions 1,2,3]
          [--correlation-limit 0.8]
                               greedy portfolio from backtest runs: add the instrument that most improves the
@@ -709,6 +715,43 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           return json
             ? r
             : `${job.summary}\n${table([[...keys, 'trades', 'return', 'Sharpe', 'max DD'], ...r.points.map((pt) => [...keys.map((k) => String(pt.params[k])), String(pt.metrics.trades), f(pt.metrics.total_return), f(pt.metrics.sharpe), f(pt.metrics.max_drawdown)])])}`;
+        });
+      }
+      case 'filter': {
+        const [sub, ...subOpts] = opts;
+        if (sub !== 'train') throw new UsageError(`filter: expected \`filter train --strategy S --symbols ES --set NAME\`, got \`filter ${sub ?? ''}\``);
+        const p = parse(subOpts, { strategy: { type: 'string' }, symbols: { type: 'string' }, set: { type: 'string' }, params: { type: 'string' }, commission: { type: 'string' }, 'slippage-ticks': { type: 'string' } });
+        const v = p.values as Record<string, string | undefined>;
+        for (const k of ['strategy', 'symbols', 'set']) if (!v[k]) throw new UsageError(`filter train: --${k} is required`);
+        let params: unknown;
+        if (v.params !== undefined) {
+          try {
+            params = JSON.parse(v.params);
+          } catch {
+            throw new UsageError(`--params: expected JSON such as '{"entry_below":0.2}', got ${v.params}`);
+          }
+        }
+        const num = (k: string): number => {
+          const x = Number(v[k]);
+          if (!Number.isFinite(x)) throw new UsageError(`--${k}: expected a number, got ${v[k]}`);
+          return x;
+        };
+        const arg = {
+          kind: 'filter',
+          strategy: v.strategy,
+          symbols: v.symbols!.split(',').map((x) => x.trim().toUpperCase()),
+          set: v.set,
+          ...(params !== undefined ? { params } : {}),
+          ...(v.commission !== undefined ? { commission: num('commission') } : {}),
+          ...(v['slippage-ticks'] !== undefined ? { slippageTicks: num('slippage-ticks') } : {}),
+        } as ArgOf<'jobs.start'>;
+        validate('jobs.start', arg, { slippageTicks: 'slippage-ticks' });
+        return await runJob(arg, 'trade filter', (job) => {
+          const r = job.result as FilterResult;
+          const f = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : String(x));
+          return json
+            ? r
+            : `${table([['symbol', 'filter', 'threshold', 'trades', 'test precision', 'test from', 'Sharpe', 'Sharpe gated', 'trades', 'trades gated'], ...r.symbols.map((x) => [x.symbol, x.model, x.threshold.toFixed(3), String(x.trades.total), f(x.metrics.test.precision), x.test.from, f(x.test.ungated.metrics.sharpe), f(x.test.gated.metrics.sharpe), String(x.test.ungated.metrics.trades), String(x.test.gated.metrics.trades)])])}`;
         });
       }
       case 'portfolio': {

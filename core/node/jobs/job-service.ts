@@ -14,6 +14,7 @@ import { ApiError } from '../../common/errors';
 import { jobRequestSchema } from '../../common/schemas';
 import type { SweepResult } from '../../common/backtest/sweep';
 import type { PortfolioRun } from '../backtest/run-backtest';
+import type { FilterResult } from '../backtest/trade-filter';
 import type { BacktestSummary, BackfillResult, ContinuousResult, ImportResult, JobInfo, JobProgress, RetentionResult } from '../../common/types';
 import type { Catalog } from '../catalog';
 import type { EventBus } from '../events';
@@ -103,6 +104,13 @@ export interface BacktestTask extends TaskBase {
 
 export type SweepRequest = Extract<JobRequest, { kind: 'sweep' }>;
 export type PortfolioRequest = Extract<JobRequest, { kind: 'portfolio' }>;
+export type FilterRequest = Extract<JobRequest, { kind: 'filter' }>;
+
+/** Trains trade filters. */
+export interface FilterTask extends TaskBase {
+  type: 'filter';
+  req: FilterRequest;
+}
 
 /** Builds a portfolio from backtest runs. */
 export interface PortfolioTask extends TaskBase {
@@ -267,6 +275,10 @@ export class JobService {
         });
       else if (req.kind === 'portfolio')
         await this.runSingleTask<PortfolioRun>(id, cancel, { type: 'portfolio', req }, (r) => ({ summary: `${r.id}: ${r.result.chosen.join(', ') || 'nothing'} with at most ${r.result.maxPositions} positions; ${r.result.objective} ${r.result.train.toFixed(2)} on training, ${r.result.test.toFixed(2)} on test` }));
+      else if (req.kind === 'filter')
+        await this.runSingleTask<FilterResult>(id, cancel, { type: 'filter', req }, (r) => ({
+          summary: r.symbols.map((x) => `${x.symbol}: ${x.model} at ${x.threshold.toFixed(3)}, test Sharpe ${x.test.ungated.metrics.sharpe.toFixed(2)} → ${x.test.gated.metrics.sharpe.toFixed(2)} (${x.test.ungated.metrics.trades} → ${x.test.gated.metrics.trades} trades)`).join('; '),
+        }));
       else if (req.kind === 'ic')
         await this.runSingleTask<IcReport>(id, cancel, { type: 'ic', req }, (r) => ({ summary: `${r.buildId}: IC of ${r.stats.length / r.horizons.length} features over horizons ${r.horizons.join(', ')}` }));
       else await this.runMaterialize(id, req, cancel);
@@ -311,7 +323,7 @@ export class JobService {
   private async runSingleTask<R>(
     id: string,
     cancel: Int32Array,
-    task: Pick<ContinuousTask | RetentionTask | MaterializeTask | PromoteTask | IcTask | TrainTask | BacktestTask | SweepTask | PortfolioTask, 'type' | 'req'>,
+    task: Pick<ContinuousTask | RetentionTask | MaterializeTask | PromoteTask | IcTask | TrainTask | BacktestTask | SweepTask | PortfolioTask | FilterTask, 'type' | 'req'>,
     done: (r: R) => { summary: string; changed?: string[] },
   ): Promise<void> {
     const { port1, port2 } = new MessageChannel();

@@ -84,7 +84,8 @@ function regressorMetrics(p: Float64Array, y: Float64Array): RegressorMetrics {
   return { n, rmse: Math.sqrt(se / n), r2: ss > 0 ? 1 - se / ss : Number.NaN, directionAccuracy: dir / n, ic: sxx > 0 && ss > 0 ? sxy / Math.sqrt(sxx * ss) : Number.NaN };
 }
 
-interface SymbolRows {
+/** One symbol's training rows: times, label and feature columns. */
+export interface SymbolRows {
   t: Float64Array;
   y: Float64Array;
   x: Float64Array[];
@@ -280,13 +281,32 @@ function fit(c: TrainConfig, train: TrainData, validation: TrainData, progress: 
  * `models/<id>/<version>/model.onnx` + `card.json`, stage candidate.
  */
 export async function trainModel(ctx: Ctx, resources: string, c: TrainConfig, progress: (done: number, total: number) => void, cancelled: () => boolean): Promise<TrainResult> {
-  const { set, build, features, symbols } = resolveTraining(ctx.home, resources, c);
+  const source = resolveTraining(ctx.home, resources, c);
+  const { build, features, symbols } = source;
   const cols = ['epoch_ms(ts)::DOUBLE', `"${c.label}"::DOUBLE`, ...features.map((f) => `"${f}"::DOUBLE`)];
   const per: SymbolRows[] = [];
   for (const s of symbols) {
     const [t, y, ...x] = await readFloat64Columns(ctx.con, `SELECT ${cols.join(', ')} FROM read_parquet([${fileList(ctx.home.lake, build.symbols[s]!)}]) ORDER BY ts`);
     per.push({ t: t!, y: y!, x });
   }
+  return trainOnRows(ctx, c, source, per, progress, cancelled);
+}
+
+/**
+ * Trains on rows already read (per symbol: times, label, feature columns in `features` order) and
+ * registers the model as trained on `set`'s build: what trainModel does after reading the build, and
+ * what trade filters use with trades as rows and meta-labels as the label. `extraCard` joins the card.
+ */
+export async function trainOnRows(
+  ctx: Ctx,
+  c: TrainConfig,
+  source: Pick<ReturnType<typeof resolveTraining>, 'set' | 'build' | 'features' | 'symbols'>,
+  per: SymbolRows[],
+  progress: (done: number, total: number) => void,
+  cancelled: () => boolean,
+  extraCard: Record<string, unknown> = {},
+): Promise<TrainResult> {
+  const { set, build, features, symbols } = source;
   const allT = Float64Array.from(per.flatMap((p) => Array.from(p.t))).sort();
   if (allT.length < 100) throw new ApiError('invalid_argument', `build ${build.buildId} has only ${allT.length} rows for ${symbols.join(', ')}; train on more data`, 'symbols');
   const cutVal = allT[Math.floor(allT.length * (1 - c.split.validation - c.split.test))]!;
@@ -343,6 +363,7 @@ export async function trainModel(ctx: Ctx, resources: string, c: TrainConfig, pr
     ...(calibration ? { calibration } : {}),
     ...(roc ? { roc } : {}),
     ...(search ? { search } : {}),
+    ...extraCard,
   };
   const meta = { features, specHash: set.hash, modelCard: `${c.name}@${version}` };
   registerModel(ctx.catalog, ctx.home, { id: c.name, version, kind: c.model.kind, objective: c.model.objective, onnx, ...(fitted.tensorOnnx ? { tensorOnnx: fitted.tensorOnnx(meta) } : {}), card, symbols, timeframe: set.timeframe, featureSet: set.name, specHash: set.hash, label: c.label, features, trainFrom, trainTo: cutVal, params: card.params, metrics });

@@ -69,6 +69,16 @@ describe('backtests over the lake', () => {
     const one = await job<BacktestSummary>({ kind: 'backtest', strategy: 'ibs', symbols: ['ES'], timeframe: '1d', params: { entry_below: 0.3, exit_above: 0.9 }, commission: 2.5 });
     expect(r.points[3]!.metrics.trades).toBe(one.metrics.trades);
     expect(r.points[3]!.metrics.total_return).toBeCloseTo(one.metrics.total_return, 12);
+    // Walk-forward on 15-minute bars: rolling windows of 600 bars choose the parameters for the next 300.
+    const wf = await job<SweepResult>({ kind: 'sweep', strategy: 'ibs', symbols: ['ES'], timeframe: '15m', from: '2024-03-01', to: '2024-04-30', grid: { entry_below: [0.1, 0.3] }, walkForward: { inSample: 600, outOfSample: 300 } });
+    const w = wf.walkForward!;
+    expect(w.windows.length).toBeGreaterThan(2);
+    for (let k = 1; k < w.windows.length; k++) expect(w.windows[k]!.outOfSample.from).toBeGreaterThan(w.windows[k - 1]!.outOfSample.to);
+    expect(w.equity.t[0]).toBe(w.windows[0]!.outOfSample.from);
+    expect(w.equity.t[w.equity.t.length - 1]).toBe(w.windows[w.windows.length - 1]!.outOfSample.to);
+    expect(w.metrics.total_return).toBeCloseTo(w.windows.reduce((a, x) => a * (1 + x.result.total_return), 1) - 1, 9);
+    await expect(job({ kind: 'sweep', strategy: 'ibs', symbols: ['ES', 'NQ'], grid: { entry_below: [0.1] }, walkForward: { inSample: 50, outOfSample: 10 } })).rejects.toThrow(/walk-forward optimisation runs on one symbol/);
+    await expect(job({ kind: 'sweep', strategy: 'ibs', symbols: ['ES'], grid: { entry_below: [0.1] }, walkForward: { inSample: 5000, outOfSample: 10 } })).rejects.toThrow(/need more than the \d+ bars there are/);
     const { jobId } = await call(s, 'jobs.start', { kind: 'sweep', strategy: 'breakout', symbols: ['ES'], grid: { n: [10, 20] } });
     await s.idle();
     expect((await call(s, 'jobs.get', { jobId })).error).toMatch(/vectorised engine runs ibs and rsi2/);
@@ -109,6 +119,10 @@ describe('backtests over the lake', () => {
     const sw = qd(['sweep', '--strategy', 'rsi2', '--symbols', 'ES', '--grid', '{"entry_below":[5,10,20]}', '--json']);
     expect(sw.status, sw.stderr).toBe(0);
     expect((JSON.parse(sw.stdout) as SweepResult).points).toHaveLength(3);
+    const wfCli = qd(['sweep', '--strategy', 'ibs', '--symbols', 'ES', '--grid', '{"entry_below":[0.1,0.3]}', '--walk-forward', '60,20,anchored']);
+    expect(wfCli.status, wfCli.stderr).toBe(0);
+    expect(wfCli.stdout).toMatch(/walk-forward, out of sample: return/);
+    expect(qd(['sweep', '--strategy', 'ibs', '--symbols', 'ES', '--grid', '{"entry_below":[0.1]}', '--walk-forward', '60']).stderr).toMatch(/--walk-forward: expected IS,OOS/);
     const pf = qd(['portfolio', 'optimize', '--runs', out.runId, '--objective', 'cagr_over_maxdd', '--json']);
     expect(pf.status, pf.stderr).toBe(0);
     expect((JSON.parse(pf.stdout) as PortfolioRun).result.objective).toBe('cagr_over_maxdd');

@@ -211,6 +211,8 @@ export const sweepRequestSchema = z
     /** Values to try per parameter; every combination runs. */
     grid: z.record(z.string(), z.array(z.number()).min(1, 'give each grid parameter at least one value').max(1000)),
     contracts: z.number().positive().max(1e9).optional(),
+    /** Walk-forward optimisation (one symbol): in-sample and out-of-sample window lengths in bars, rolling or anchored. */
+    walkForward: z.object({ inSample: z.number().int().min(10).max(10_000_000), outOfSample: z.number().int().min(1).max(10_000_000), anchored: z.boolean().optional() }).strict().optional(),
     ...runFields,
   })
   .strict();

@@ -91,9 +91,11 @@ commands:
   trades --run ID --out trades.csv
                               a backtest run's trades as CSV, with the strategy's features at entry
   sweep --strategy ibs|rsi2 --symbols ES [--timeframe 1d] [--from D] [--to D] --grid '{"entry_below":[0.1,0.2,0.3]}'
-        [--commission 2.5] [--slippage-ticks 1] [--contracts N]
+        [--commission 2.5] [--slippage-ticks 1] [--contracts N] [--walk-forward IS,OOS[,anchored]]
                               every combination of the grid with the vectorised engine: metrics per
-                              point, the best by Sharpe and its deflated Sharpe ratio
+                              point, the best by Sharpe and its deflated Sharpe ratio; with
+                              --walk-forward, in-sample windows of IS bars choose the parameters that
+                              trade the next OOS bars, and the out-of-sample equity is stitched
   filter train --strategy ibs --symbols ES,NQ --set NAME [--params JSON] [--commission 2.5] [--slippage-ticks 1]
                               per symbol: backtest the strategy on the set's timeframe, label its trades
                               (profitable after costs?), train a filter on the set's features at entry,
@@ -117,6 +119,15 @@ global options:
 exit codes: 0 success, 2 bad usage, 1 failure`;
 
 class UsageError extends Error {}
+
+/** `--walk-forward IS,OOS[,anchored]` as a plan: bar counts, rolling unless `anchored`. */
+function walkForwardPlan(text: string): { inSample: number; outOfSample: number; anchored: boolean } {
+  const [is, oos, mode, ...rest] = text.split(',').map((x) => x.trim());
+  if (!is || !oos || !/^\d+$/.test(is) || !/^\d+$/.test(oos) || (mode !== undefined && mode !== 'anchored' && mode !== 'rolling') || rest.length > 0) {
+    throw new UsageError(`--walk-forward: expected IS,OOS bar counts with an optional ,anchored or ,rolling (e.g. 500,100), got ${text}`);
+  }
+  return { inSample: Number(is), outOfSample: Number(oos), anchored: mode === 'anchored' };
+}
 
 const isValidZone = (zone: string): boolean => DateTime.now().setZone(zone).isValid;
 
@@ -679,7 +690,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         });
       }
       case 'sweep': {
-        const p = parse(opts, { strategy: { type: 'string' }, symbols: { type: 'string' }, timeframe: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, grid: { type: 'string' }, commission: { type: 'string' }, 'slippage-ticks': { type: 'string' }, contracts: { type: 'string' } });
+        const p = parse(opts, { strategy: { type: 'string' }, symbols: { type: 'string' }, timeframe: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, grid: { type: 'string' }, commission: { type: 'string' }, 'slippage-ticks': { type: 'string' }, contracts: { type: 'string' }, 'walk-forward': { type: 'string' } });
         const v = p.values as Record<string, string | undefined>;
         if (!v.strategy) throw new UsageError('sweep: --strategy ibs|rsi2 is required');
         if (!v.symbols) throw new UsageError('sweep: --symbols ES is required');
@@ -706,15 +717,21 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           ...(v.commission !== undefined ? { commission: num('commission') } : {}),
           ...(v['slippage-ticks'] !== undefined ? { slippageTicks: num('slippage-ticks') } : {}),
           ...(v.contracts !== undefined ? { contracts: num('contracts') } : {}),
+          ...(v['walk-forward'] !== undefined ? { walkForward: walkForwardPlan(v['walk-forward']) } : {}),
         } as ArgOf<'jobs.start'>;
-        validate('jobs.start', arg, { slippageTicks: 'slippage-ticks' });
+        validate('jobs.start', arg, { slippageTicks: 'slippage-ticks', walkForward: 'walk-forward' });
         return await runJob(arg, 'sweep', (job) => {
           const r = job.result as SweepResult;
           const f = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : String(x));
           const keys = Object.keys(r.grid);
+          const wf = r.walkForward;
+          const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+          const walk = wf
+            ? `\nwalk-forward, out of sample: return ${f(wf.metrics.total_return)}, Sharpe ${f(wf.metrics.sharpe)}, max DD ${f(wf.metrics.max_drawdown)}\n${table([['out of sample', ...keys, 'IS Sharpe', 'OOS return', 'OOS Sharpe'], ...wf.windows.map((w) => [`${day(w.outOfSample.from)} – ${day(w.outOfSample.to)}`, ...keys.map((k) => String(w.params[k])), f(w.inSampleSharpe), f(w.result.total_return), f(w.result.sharpe)])])}`
+            : '';
           return json
             ? r
-            : `${job.summary}\n${table([[...keys, 'trades', 'return', 'Sharpe', 'max DD'], ...r.points.map((pt) => [...keys.map((k) => String(pt.params[k])), String(pt.metrics.trades), f(pt.metrics.total_return), f(pt.metrics.sharpe), f(pt.metrics.max_drawdown)])])}`;
+            : `${job.summary}\n${table([[...keys, 'trades', 'return', 'Sharpe', 'max DD'], ...r.points.map((pt) => [...keys.map((k) => String(pt.params[k])), String(pt.metrics.trades), f(pt.metrics.total_return), f(pt.metrics.sharpe), f(pt.metrics.max_drawdown)])])}${walk}`;
         });
       }
       case 'filter': {

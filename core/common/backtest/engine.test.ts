@@ -8,6 +8,7 @@ import { createStrategy, mlGated, STRATEGIES } from './strategies';
 import type { Strategy } from './strategy';
 import { deflatedSharpe, normalCdf, normalQuantile, sweepOscillator } from './sweep';
 import { fillTable, runOscillator, type VectorInput } from './vectorised';
+import { walkForward } from './walk-forward';
 
 const NO_COSTS: CostModel = { commissionPerContract: 0, commissionBps: 0, minCommission: 0, slippageTicks: 0, slippageBps: 0, slippageRangeFraction: 0, participation: 0 };
 const DAY = 86_400_000;
@@ -311,5 +312,41 @@ describe('parameter sweeps', () => {
     });
     expect(() => sweepOscillator('breakout', { n: [10] }, [], costs, 1, 1, 'close')).toThrow(/vectorised engine runs ibs and rsi2/);
     expect(() => sweepOscillator('ibs', { entry_below: [2] }, [], costs, 1, 1, 'close')).toThrow(/entry_below = 2 is outside/);
+  });
+});
+
+describe('walk-forward optimisation', () => {
+  const rows = Array.from({ length: 500 }, (_, i) => {
+    const o = 100 + 10 * Math.sin(i / 9) + 3 * Math.sin(i / 2.3);
+    const c = o + 2 * Math.sin(i * 1.3);
+    return [o, Math.max(o, c) + 1 + Math.abs(Math.sin(i)), Math.min(o, c) - 1 - Math.abs(Math.cos(i)), c];
+  });
+  const s0 = createStrategy('ibs');
+  const data = symbolData('ES', rows, s0);
+  const inp = { ...data, x: data.features.get('ibs')! };
+  const costs = { ...NO_COSTS, commissionPerContract: 2 };
+  const grid = { entry_below: [0.1, 0.2, 0.3], exit_above: [0.7, 0.9] };
+
+  it('chooses each window’s parameters in sample, trades them out of sample, and chains the out-of-sample returns', () => {
+    const r = walkForward('ibs', grid, inp, { inSample: 200, outOfSample: 100, anchored: false }, costs, 1, 100_000, 'next_open');
+    expect(r.windows).toHaveLength(3);
+    r.windows.forEach((w, k) => {
+      expect(w.outOfSample.from).toBe(data.t[200 + 100 * k]);
+      expect(w.inSample.from).toBe(data.t[100 * k]);
+      // The same choice a sweep of the in-sample bars alone makes.
+      const ins = sweepOscillator('ibs', grid, [{ ...inp, t: inp.t.subarray(100 * k, 200 + 100 * k), o: inp.o.subarray(100 * k, 200 + 100 * k), h: inp.h.subarray(100 * k, 200 + 100 * k), l: inp.l.subarray(100 * k, 200 + 100 * k), c: inp.c.subarray(100 * k, 200 + 100 * k), x: inp.x.subarray(100 * k, 200 + 100 * k) }], costs, 1, 100_000, 'next_open');
+      expect(w.params).toEqual(ins.points[ins.best]!.params);
+    });
+    expect(r.equity.t).toEqual(Array.from(data.t.subarray(200)));
+    const chained = r.windows.reduce((a, w) => a * (1 + w.result.total_return), 1);
+    expect(r.equity.value[r.equity.value.length - 1]! / 100_000).toBeCloseTo(chained, 9);
+    expect(r.metrics.total_return).toBeCloseTo(chained - 1, 9);
+  });
+
+  it('anchors every in-sample window at the first bar when asked, and refuses a series too short for one window', () => {
+    const r = walkForward('ibs', grid, inp, { inSample: 300, outOfSample: 150, anchored: true }, costs, 1, 100_000, 'close');
+    expect(r.windows.map((w) => w.inSample.from)).toEqual([data.t[0], data.t[0]]);
+    expect(r.windows.map((w) => w.outOfSample.from)).toEqual([data.t[300], data.t[450]]);
+    expect(() => walkForward('ibs', grid, inp, { inSample: 450, outOfSample: 100, anchored: false }, costs, 1, 100_000, 'close')).toThrow(/need more than the 500 bars/);
   });
 });

@@ -4,6 +4,7 @@ import { backtestMetrics, returnsOf, stdev, type BacktestMetrics } from './metri
 const DAY_MS = 86_400_000;
 import { resolveParams, StrategyConfigError, STRATEGIES } from './strategies';
 import { fillTable, runOscillator, type OscillatorRule, type VectorInput } from './vectorised';
+import type { WalkForwardResult } from './walk-forward';
 
 /** The feature column and scale of each strategy the vectorised engine runs. */
 export const VECTORISED: Readonly<Record<string, { feature: string; column: string; mirror: number }>> = {
@@ -29,6 +30,8 @@ export interface SweepResult {
   deflatedSharpe: number;
   /** Bar steps simulated (bars × points). */
   barSteps: number;
+  /** Walk-forward optimisation over the same grid, when asked for. */
+  walkForward?: WalkForwardResult;
 }
 
 /** Standard normal CDF (Abramowitz–Stegun 7.1.26 on erf; absolute error below 1.5e-7). */

@@ -24,6 +24,7 @@ import { ModelRunner } from '../models/runner';
 import type { BacktestRequest, PortfolioRequest, SweepRequest } from '../jobs/job-service';
 import { greedyPortfolio, type Candidate, type PortfolioResult } from '../../common/backtest/portfolio';
 import { sweepOscillator, VECTORISED, type SweepResult } from '../../common/backtest/sweep';
+import { walkForward } from '../../common/backtest/walk-forward';
 
 type Ctx = { home: HomeLayout; catalog: Catalog; con: DuckDBConnection };
 
@@ -293,9 +294,14 @@ export async function sweepRun(ctx: Ctx, req: SweepRequest): Promise<SweepResult
   if (!vec) throw new ApiError('invalid_argument', `sweep: the vectorised engine runs ${Object.keys(VECTORISED).join(' and ')}; "${req.strategy}" needs one backtest per parameter set`, 'strategy');
   const data = await loadSymbols(ctx, req, parseFeatureList([vec.feature]));
   const cfg = engineConfig({ ...req, kind: 'backtest' });
+  const inputs = data.map((d) => ({ ...d, x: d.features.get(vec.column)! }));
+  if (req.walkForward && inputs.length !== 1) throw new ApiError('invalid_argument', `walk-forward optimisation runs on one symbol; got ${req.symbols.join(', ')}`, 'symbols');
   try {
-    return sweepOscillator(req.strategy, req.grid, data.map((d) => ({ ...d, x: d.features.get(vec.column)! })), cfg.costs, req.contracts ?? 1, cfg.capital, cfg.fillAt);
+    const result: SweepResult = sweepOscillator(req.strategy, req.grid, inputs, cfg.costs, req.contracts ?? 1, cfg.capital, cfg.fillAt);
+    if (!req.walkForward) return result;
+    return { ...result, walkForward: walkForward(req.strategy, req.grid, inputs[0]!, { anchored: false, ...req.walkForward }, cfg.costs, req.contracts ?? 1, cfg.capital, cfg.fillAt) };
   } catch (e) {
+    if (e instanceof RangeError) throw new ApiError('invalid_argument', e.message, 'walkForward');
     if (e instanceof StrategyConfigError) throw new ApiError('invalid_argument', e.message, 'grid');
     throw e;
   }

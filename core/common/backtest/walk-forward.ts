@@ -1,0 +1,89 @@
+import type { CostModel } from './engine';
+import { backtestMetrics, type BacktestMetrics } from './metrics';
+import { resolveParams, STRATEGIES } from './strategies';
+import { sweepOscillator, VECTORISED } from './sweep';
+import { fillTable, runOscillator, type VectorInput } from './vectorised';
+
+/** How the windows move. */
+export interface WalkForwardPlan {
+  /** Bars in each in-sample window (the first one's length when anchored). */
+  inSample: number;
+  /** Bars in each out-of-sample window. */
+  outOfSample: number;
+  /** Anchored: every in-sample window starts at the first bar (expanding); else they roll. */
+  anchored: boolean;
+}
+
+/** One window: where it was, what the in-sample search chose, and how that did out of sample. */
+export interface WalkForwardWindow {
+  /** First and last bar time of the in-sample window. */
+  inSample: { from: number; to: number };
+  /** First and last bar time of the out-of-sample window. */
+  outOfSample: { from: number; to: number };
+  params: Record<string, number>;
+  inSampleSharpe: number;
+  /** How the chosen parameters did out of sample. */
+  result: BacktestMetrics;
+}
+
+/** The outcome: every window, and the out-of-sample equity stitched into one curve. */
+export interface WalkForwardResult {
+  windows: WalkForwardWindow[];
+  /** Plain arrays: the result is kept with its job as JSON. */
+  equity: { t: number[]; value: number[] };
+  /** Metrics of the stitched out-of-sample equity. */
+  metrics: BacktestMetrics;
+}
+
+const slice = (s: VectorInput, from: number, to: number): VectorInput => ({ ...s, t: s.t.subarray(from, to), o: s.o.subarray(from, to), h: s.h.subarray(from, to), l: s.l.subarray(from, to), c: s.c.subarray(from, to), x: s.x.subarray(from, to) });
+
+/**
+ * Walk-forward optimisation of an oscillator strategy on one symbol: each in-sample window is swept
+ * over the grid (vectorised engine), the best Sharpe's parameters trade the following out-of-sample
+ * window from flat, and the out-of-sample windows' returns are chained into one equity curve.
+ * Features come from the whole series, so every window's indicators are warmed up.
+ */
+export function walkForward(strategy: string, grid: Record<string, number[]>, s: VectorInput, plan: WalkForwardPlan, costs: CostModel, qty: number, capital: number, fillAt: 'next_open' | 'close'): WalkForwardResult {
+  const vec = VECTORISED[strategy]!;
+  const n = s.t.length;
+  if (plan.inSample + plan.outOfSample > n) throw new RangeError(`walk-forward: ${plan.inSample} in-sample + ${plan.outOfSample} out-of-sample bars need more than the ${n} bars there are`);
+  const windows: WalkForwardWindow[] = [];
+  const t: number[] = [];
+  const v: number[] = [];
+  const exposure: number[] = [];
+  const pnl: number[] = [];
+  const fees: number[] = [];
+  let notional = 0;
+  let level = capital;
+  for (let start = plan.inSample; start < n; start += plan.outOfSample) {
+    const isFrom = plan.anchored ? 0 : start - plan.inSample;
+    const end = Math.min(n, start + plan.outOfSample);
+    const sweep = sweepOscillator(strategy, grid, [slice(s, isFrom, start)], costs, qty, capital, fillAt);
+    const best = sweep.points[sweep.best]!;
+    const def = STRATEGIES.get(strategy)!;
+    const p = resolveParams(def, best.params);
+    const oos = slice(s, start, end);
+    const run = runOscillator(oos, { entryBelow: p.entry_below!, exitAbove: p.exit_above!, maxBars: p.max_bars!, allowShort: p.allow_short === 1, mirror: vec.mirror }, costs, fillTable(oos, costs), qty, capital, fillAt);
+    for (let i = 0; i < oos.t.length; i++) {
+      t.push(oos.t[i]!);
+      v.push((level * run.equity[i]!) / capital);
+      exposure.push(run.exposure[i]!);
+    }
+    level = v[v.length - 1]!;
+    let windowNotional = 0;
+    for (let i = 0; i < run.trades.n; i++) {
+      pnl.push(run.trades.pnl[i]!);
+      fees.push(run.trades.fees[i]!);
+      windowNotional += (run.trades.entryPrice[i]! + run.trades.exitPrice[i]!) * qty * s.contract.multiplier;
+    }
+    notional += windowNotional;
+    windows.push({
+      inSample: { from: s.t[isFrom]!, to: s.t[start - 1]! },
+      outOfSample: { from: s.t[start]!, to: s.t[end - 1]! },
+      params: best.params,
+      inSampleSharpe: best.metrics.sharpe,
+      result: backtestMetrics({ t: oos.t, value: run.equity, exposure: run.exposure }, run.trades, capital, windowNotional),
+    });
+  }
+  return { windows, equity: { t, value: v }, metrics: backtestMetrics({ t: Float64Array.from(t), value: Float64Array.from(v), exposure: Float64Array.from(exposure) }, { pnl, fees }, capital, notional) };
+}

@@ -48,6 +48,30 @@ describe('backtests over the lake', () => {
     expect((await call(s, 'backtest.list', {})).map((x) => x.runId)).toContain(r.runId);
   });
 
+  it('regresses a run’s daily returns on a factor file: its own returns as a factor give beta 1, alpha 0, R² 1', async () => {
+    const arg = { kind: 'backtest' as const, strategy: 'ibs', symbols: ['ES'], timeframe: '1d' as const, params: { entry_below: 0.4, exit_above: 0.6 } };
+    const first = await job<BacktestSummary>(arg);
+    const d = await call(s, 'backtest.get', { runId: first.runId });
+    const lines = ['Daily factors (percent)', '', ',OWN,NOISE,RF'];
+    let prev = 100_000;
+    d.equity.t.forEach((t, i) => {
+      const ret = d.equity.value[i]! / prev - 1;
+      prev = d.equity.value[i]!;
+      lines.push(`${new Date(t).toISOString().slice(0, 10).replaceAll('-', '')},${(ret * 100).toFixed(12)},${(Math.sin(i) * 0.3).toFixed(4)},0`);
+    });
+    const file = path.join(home, 'factors.csv');
+    fs.writeFileSync(file, `${lines.join('\n')}\n`);
+    const r = await job<BacktestSummary>({ ...arg, factors: { path: file } });
+    expect(r.factors!.n).toBe(d.equity.t.length);
+    expect(r.factors!.betas.OWN!.beta).toBeCloseTo(1, 6);
+    expect(r.factors!.betas.NOISE!.beta).toBeCloseTo(0, 6);
+    expect(r.factors!.alpha).toBeCloseTo(0, 6);
+    expect(r.factors!.r2).toBeCloseTo(1, 6);
+    expect(r.factors!.excessOfRf).toBe(true);
+    fs.writeFileSync(file, ',MKT\n20240102,abc\n');
+    await expect(job({ ...arg, factors: { path: file } })).rejects.toThrow(/factors\.csv: line 2: MKT is "abc", not a number/);
+  });
+
   it('refuses an unknown strategy, a bad parameter and a symbol without bars, naming each', async () => {
     const fail = async (arg: Partial<ArgOf<'jobs.start'>>): Promise<string> => {
       const { jobId } = await call(s, 'jobs.start', { kind: 'backtest', strategy: 'ibs', symbols: ['ES'], ...arg } as ArgOf<'jobs.start'>);

@@ -199,6 +199,8 @@ export const backtestRequestSchema = z
       .optional(),
     /** A symbol whose daily returns give alpha, beta and the information ratio. */
     benchmark: symbolSchema.optional(),
+    /** Daily factor returns (CSV: a date column, then one per factor; RF makes returns excess) to regress the run's daily returns on. */
+    factors: z.object({ path: z.string().min(1, 'name the factor CSV'), percent: z.boolean().optional() }).strict().optional(),
   })
   .strict()
   .refine((r) => r.from === undefined || r.to === undefined || r.from <= r.to, { message: 'from must not be after to', path: ['from'] });

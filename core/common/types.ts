@@ -1,5 +1,6 @@
 import type { Timeframe } from './timeframes';
 import type { BacktestMetrics } from './backtest/metrics';
+import type { FactorRegression } from './backtest/factors';
 
 /** Bars in columnar form, oldest first; every array has the same length. */
 export interface Bars {
@@ -375,6 +376,8 @@ export interface BacktestSummary {
   threshold: number | null;
   /** Performance. */
   metrics: BacktestMetrics;
+  /** Regression of the daily returns on user factors, when a factor file was given. */
+  factors?: FactorRegression & { file: string };
 }
 
 /** A run's trades as columns, numbers as typed arrays. */

@@ -87,7 +87,10 @@ commands:
   backtest --strategy ibs|rsi2|macd_cross|breakout --symbols ES,NQ [--timeframe 1d] [--from D] [--to D]
          [--params '{"entry_below":0.2}'] [--model ID[@V]] [--commission 2.5] [--slippage-ticks 1]
          [--capital N] [--max-positions N] [--fill-at next_open|close] [--benchmark SYM]
-                              backtest a strategy on stored bars; stores trades, equity and metrics
+         [--factors FILE.csv [--factors-fraction]]
+                              backtest a strategy on stored bars; stores trades, equity and metrics;
+                              --factors regresses its daily returns on a factor file (Fama-French
+                              style, percent unless --factors-fraction)
   trades --run ID --out trades.csv
                               a backtest run's trades as CSV, with the strategy's features at entry
   sweep --strategy ibs|rsi2 --symbols ES [--timeframe 1d] [--from D] [--to D] --grid '{"entry_below":[0.1,0.2,0.3]}'
@@ -642,6 +645,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           'max-positions': { type: 'string' },
           'fill-at': { type: 'string' },
           benchmark: { type: 'string' },
+          factors: { type: 'string' },
+          'factors-fraction': { type: 'boolean' },
         });
         const v = p.values as Record<string, string | undefined>;
         if (!v.strategy) throw new UsageError('backtest: --strategy NAME is required (ibs, rsi2, macd_cross, breakout)');
@@ -675,18 +680,21 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           ...(v['max-positions'] !== undefined ? { maxPositions: num('max-positions') } : {}),
           ...(v['fill-at'] ? { fillAt: v['fill-at'] } : {}),
           ...(v.benchmark ? { benchmark: v.benchmark.toUpperCase() } : {}),
+          ...(v.factors ? { factors: { path: path.resolve(v.factors), percent: !(p.values as { 'factors-fraction'?: boolean })['factors-fraction'] } } : {}),
         } as ArgOf<'jobs.start'>;
         validate('jobs.start', arg, { slippageTicks: 'slippage-ticks', maxPositions: 'max-positions', fillAt: 'fill-at' });
         return await runJob(arg, 'backtest', (job) => {
           const r = job.result as BacktestSummary;
           const m = r.metrics;
           const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
+          const fr = r.factors;
+          const factorText = fr ? `\nfactors (${fr.n} days${fr.excessOfRf ? ', returns in excess of RF' : ''}): alpha ${pct(fr.alpha)}/yr (t ${fr.alphaT.toFixed(2)}), ${Object.entries(fr.betas).map(([k, b]) => `${k} ${b.beta.toFixed(3)} (t ${b.t.toFixed(2)})`).join(', ')}, R² ${fr.r2.toFixed(3)}` : '';
           return json
-            ? { runId: r.runId, metrics: m }
+            ? { runId: r.runId, metrics: m, ...(fr ? { factors: fr } : {}) }
             : `${job.summary}\nrun ${r.runId}\n${table([
                 ['total return', 'annual', 'volatility', 'Sharpe', 'Sortino', 'max drawdown', 'trades', 'win rate', 'profit factor', 'expectancy'],
                 [pct(m.total_return), pct(m.annual_return), pct(m.annual_volatility), m.sharpe.toFixed(2), m.sortino.toFixed(2), pct(m.max_drawdown), String(m.trades), pct(m.win_rate), m.profit_factor.toFixed(2), m.expectancy.toFixed(2)],
-              ])}`;
+              ])}${factorText}`;
         });
       }
       case 'sweep': {

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { runBacktest, type EngineConfig, type SymbolData, type Trade } from '../../common/backtest/engine';
-import { backtestMetrics, dailyEquity, drawdown } from '../../common/backtest/metrics';
+import { backtestMetrics, dailyEquity, drawdown, returnsOf } from '../../common/backtest/metrics';
+import { factorRegression, FactorFileError, parseFactorCsv } from '../../common/backtest/factors';
 import { createStrategy, mlGated, StrategyConfigError, STRATEGIES, resolveParams } from '../../common/backtest/strategies';
 import { ApiError } from '../../common/errors';
 import { computeFeatures, parseFeatureList, type FeatureInstance } from '../../common/features/registry';
@@ -140,10 +141,23 @@ export async function backtestRun(ctx: Ctx, req: BacktestRequest): Promise<Backt
     benchmark = { day: daily.day, close: daily.value };
   }
   const metrics = backtestMetrics(result.equity, { pnl: result.trades.map((t) => t.pnl), fees: result.trades.map((t) => t.fees) }, cfg.capital, result.tradedNotional, benchmark);
+  let factors: BacktestSummary['factors'];
+  if (req.factors) {
+    const file = path.resolve(req.factors.path);
+    if (!fs.existsSync(file)) throw new ApiError('invalid_argument', `factor file ${file} does not exist`, 'factors.path');
+    try {
+      const series = parseFactorCsv(fs.readFileSync(file, 'utf8'), file, req.factors.percent ?? true);
+      const daily = dailyEquity(result.equity.t, result.equity.value);
+      factors = { file, ...factorRegression(daily.day, returnsOf(daily.value, cfg.capital), series) };
+    } catch (e) {
+      if (e instanceof FactorFileError || e instanceof RangeError) throw new ApiError('invalid_argument', e.message, 'factors');
+      throw e;
+    }
+  }
   const first = Math.min(...data.map((d) => d.t[0]!));
   const last = Math.max(...data.map((d) => d.t[d.t.length - 1]!));
   const runId = `${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}-${randomUUID().slice(0, 8)}`;
-  const summary: BacktestSummary = { runId, createdAt: Date.now(), strategy: strategy.name, params, symbols: req.symbols, timeframe, from: first, to: last, model: model ? `${model.id}@${model.version}` : null, threshold: model ? threshold : null, metrics };
+  const summary: BacktestSummary = { runId, createdAt: Date.now(), strategy: strategy.name, params, symbols: req.symbols, timeframe, from: first, to: last, model: model ? `${model.id}@${model.version}` : null, threshold: model ? threshold : null, metrics, ...(factors ? { factors } : {}) };
   const dd = drawdown(result.equity.t, result.equity.value, cfg.capital);
   const features = Object.fromEntries(strategy.features.length ? [...data[0]!.features.keys()].map((k) => [k, Float64Array.from(result.trades, (t) => data.find((d) => d.symbol === t.symbol)!.features.get(k)![t.signalBar]!)]) : []);
   const detail: BacktestDetail = { ...summary, config: { ...req }, equity: { t: result.equity.t, value: result.equity.value, drawdown: dd.curve }, trades: tradeColumns(result.trades, features, (t) => data.find((d) => d.symbol === t.symbol)!.t[t.signalBar]!), skipped: { maxPositions: result.skippedForMaxPositions, size: result.skippedForSize } };
@@ -245,7 +259,7 @@ async function storeRun(ctx: Ctx, d: BacktestDetail): Promise<void> {
     .run(d.runId, d.createdAt, d.strategy, JSON.stringify(d.symbols), d.timeframe, d.model, JSON.stringify(plain(summaryOf(d))));
 }
 
-const summaryOf = (d: BacktestSummary): BacktestSummary => ({ runId: d.runId, createdAt: d.createdAt, strategy: d.strategy, params: d.params, symbols: d.symbols, timeframe: d.timeframe, from: d.from, to: d.to, model: d.model, threshold: d.threshold, metrics: d.metrics });
+const summaryOf = (d: BacktestSummary): BacktestSummary => ({ runId: d.runId, createdAt: d.createdAt, strategy: d.strategy, params: d.params, symbols: d.symbols, timeframe: d.timeframe, from: d.from, to: d.to, model: d.model, threshold: d.threshold, metrics: d.metrics, ...(d.factors ? { factors: d.factors } : {}) });
 
 /** Numbers written as strings (Infinity, NaN) back to numbers. */
 const revive = (_: string, v: unknown): unknown => (v === 'Infinity' ? Number.POSITIVE_INFINITY : v === '-Infinity' ? Number.NEGATIVE_INFINITY : v === 'NaN' ? Number.NaN : v);

@@ -204,6 +204,15 @@ export function BacktestsView({ selected, onSelect, dataVersion, onNew }: { sele
               )}
             </tbody>
           </table>
+          {run.factors && (
+            <p className="muted" data-testid="backtest-factors">
+              Factors ({run.factors.n} days{run.factors.excessOfRf ? ', in excess of RF' : ''}): alpha {pct(run.factors.alpha)}/yr (t {num(run.factors.alphaT)}) ·{' '}
+              {Object.entries(run.factors.betas)
+                .map(([k, b]) => `${k} ${num(b.beta, 3)} (t ${num(b.t)})`)
+                .join(' · ')}{' '}
+              · R² {num(run.factors.r2, 3)}
+            </p>
+          )}
           <EquityChart run={run} />
           <TradesTable run={run} />
         </section>

@@ -282,6 +282,13 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     expect(await page.getByTestId('backtest-equity').locator('canvas').count()).toBeGreaterThan(0);
     expect(await page.getByTestId('backtest-run-row').count()).toBe(1);
     await page.screenshot({ path: path.join(ARTIFACTS, 'backtest.png') });
+    // A trade row opens the price chart on that trade, with the run's trades of the symbol as markers.
+    const symbol = await page.getByTestId('backtest-trade-row').first().locator('td').first().textContent();
+    await page.getByTestId('backtest-trade-row').first().click();
+    await expect.poll(() => page.getByTestId('chart-trades').textContent()).toMatch(/^\d+ trades of run \d{8}-\d{6}-[0-9a-f]{8}$/);
+    expect(await page.getByTestId('symbol-picker').inputValue()).toBe(symbol);
+    expect(await page.getByTestId('tf-1d').getAttribute('class')).toBe('active');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'backtest-chart.png') });
   });
 
   it('validates and stores settings, with the error next to the field, and the Models view uses the stored score', async () => {

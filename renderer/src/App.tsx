@@ -7,7 +7,7 @@ import { ImportDialog } from './ImportDialog';
 import { fmtEta } from './format';
 import { useJobs, useLakeVersion } from './hooks';
 import { MenuBar } from './MenuBar';
-import { ChartView } from './views/ChartView';
+import { ChartView, type ChartFocus } from './views/ChartView';
 import { DataView } from './views/DataView';
 import { JobsView } from './views/JobsView';
 import { FeaturesView } from './views/FeaturesView';
@@ -32,6 +32,7 @@ export function App() {
   const [trainOpen, setTrainOpen] = useState(false);
   const [backtestOpen, setBacktestOpen] = useState(false);
   const [backtestRun, setBacktestRun] = useState<string | null>(null);
+  const [chartFocus, setChartFocus] = useState<ChartFocus | null>(null);
   const [buildRequest, setBuildRequest] = useState(0);
   const [importFiles, setImportFiles] = useState<File[] | null>(null);
   const [aboutOpen, setAboutOpen] = useState(false);
@@ -115,11 +116,20 @@ export function App() {
           ))}
         </nav>
         <main className="main">
-          {view === 'chart' && <ChartView dataVersion={dataVersion} seeding={active !== undefined ? activeProgress?.fraction ?? 0 : null} />}
+          {view === 'chart' && <ChartView dataVersion={dataVersion} seeding={active !== undefined ? activeProgress?.fraction ?? 0 : null} focus={chartFocus} />}
           {view === 'data' && <DataView dataVersion={dataVersion} onBackfill={() => setBackfillOpen(true)} onImport={() => setImportFiles([])} />}
           {view === 'features' && <FeaturesView jobs={jobs} progress={progress} buildRequest={buildRequest} />}
           {view === 'models' && <ModelsView dataVersion={dataVersion} />}
-          {view === 'backtests' && <BacktestsView selected={backtestRun} onSelect={setBacktestRun} dataVersion={dataVersion} onNew={() => setBacktestOpen(true)} />}
+          {view === 'backtests' && <BacktestsView
+              selected={backtestRun}
+              onSelect={setBacktestRun}
+              dataVersion={dataVersion}
+              onNew={() => setBacktestOpen(true)}
+              onShowTrade={(f) => {
+                setChartFocus(f);
+                setView('chart');
+              }}
+            />}
           {view === 'jobs' && <JobsView jobs={jobs} progress={progress} />}
           {view === 'settings' && <SettingsView info={info} />}
         </main>

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { AreaSeries, createChart, LineSeries, type UTCTimestamp } from 'lightweight-charts';
 import type { BacktestDetail, BacktestSummary } from '../../../core/common/types';
 import { client } from '../api';
+import type { ChartFocus } from './ChartView';
 import { themedChartOptions } from '../chart-theme';
 
 const ROW_HEIGHT = 24;
@@ -32,8 +33,8 @@ function EquityChart({ run }: { run: BacktestDetail }) {
   return <div className="equity-chart" ref={box} data-testid="backtest-equity" />;
 }
 
-/** A run's trades, virtually scrolled. */
-function TradesTable({ run }: { run: BacktestDetail }) {
+/** A run's trades, virtually scrolled; a click shows the trade on the price chart. */
+function TradesTable({ run, onShow }: { run: BacktestDetail; onShow: (focus: ChartFocus) => void }) {
   const [top, setTop] = useState(0);
   const t = run.trades;
   const n = t.symbol.length;
@@ -44,7 +45,7 @@ function TradesTable({ run }: { run: BacktestDetail }) {
   for (let i = first; i < last; i++) {
     const net = t.pnl[i]! - t.fees[i]!;
     rows.push(
-      <tr key={i} style={{ height: ROW_HEIGHT }}>
+      <tr key={i} style={{ height: ROW_HEIGHT }} onClick={() => onShow({ runId: run.runId, symbol: t.symbol[i]!, timeframe: run.timeframe, entryTime: t.entryTime[i]!, exitTime: t.exitTime[i]! })} title="Show on the chart" data-testid="backtest-trade-row">
         <td>{t.symbol[i]}</td>
         <td>{t.side[i]}</td>
         <td>{minute(t.entryTime[i]!)}</td>
@@ -85,7 +86,7 @@ function TradesTable({ run }: { run: BacktestDetail }) {
 }
 
 /** Stored backtest runs: a list, and for the chosen run its metrics, equity and drawdown, and trades. */
-export function BacktestsView({ selected, onSelect, dataVersion, onNew }: { selected: string | null; onSelect: (runId: string) => void; dataVersion: number; onNew: () => void }) {
+export function BacktestsView({ selected, onSelect, dataVersion, onNew, onShowTrade }: { selected: string | null; onSelect: (runId: string) => void; dataVersion: number; onNew: () => void; onShowTrade: (focus: ChartFocus) => void }) {
   const [runs, setRuns] = useState<BacktestSummary[]>([]);
   const [run, setRun] = useState<BacktestDetail | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -214,7 +215,7 @@ export function BacktestsView({ selected, onSelect, dataVersion, onNew }: { sele
             </p>
           )}
           <EquityChart run={run} />
-          <TradesTable run={run} />
+          <TradesTable run={run} onShow={onShowTrade} />
         </section>
       )}
     </div>

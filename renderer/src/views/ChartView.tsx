@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
-import { CandlestickSeries, createChart, HistogramSeries, LineSeries, type IChartApi, type ISeriesApi, type SeriesType, type UTCTimestamp } from 'lightweight-charts';
-import { TIMEFRAMES, type Timeframe } from '../../../core/common/timeframes';
+import { CandlestickSeries, createChart, createSeriesMarkers, HistogramSeries, LineSeries, type IChartApi, type ISeriesApi, type ISeriesMarkersPluginApi, type SeriesType, type Time, type UTCTimestamp } from 'lightweight-charts';
+import { STORED_TIMEFRAME_MS, TIMEFRAMES, type Timeframe } from '../../../core/common/timeframes';
 import type { Bars, LakeSeries } from '../../../core/common/types';
 import { client } from '../api';
 import { themedChartOptions } from '../chart-theme';
@@ -11,6 +11,9 @@ import { indicatorPlots, parseIndicator } from './indicators';
 /** One-click indicators; any registry feature can be typed in as well. */
 const QUICK = ['sma(50)', 'ema(20)', 'bbands(20,2)', 'vwap', 'rsi(14)', 'macd(12,26,9)', 'atr(14)'];
 const COLORS = ['#f5a623', '#4a90e2', '#bd10e0', '#7ed321', '#e94e77', '#50e3c2', '#b8e986'];
+
+/** A bar's length in ms (a week for 1w), to pad a focused trade's window. */
+const barMs = (tf: Timeframe): number => (tf === '1w' ? 7 * 86_400_000 : (STORED_TIMEFRAME_MS[tf] ?? 86_400_000));
 
 /** Bars fetched per page; older pages load as the user scrolls left. */
 const PAGE = 3000;
@@ -26,12 +29,23 @@ interface Legend {
   v: number;
 }
 
-export function ChartView({ dataVersion, seeding }: { dataVersion: number; seeding: number | null }) {
+/** A backtest trade to show: its run's trades of the symbol are drawn as markers, the chart centred on this one. */
+export interface ChartFocus {
+  runId: string;
+  symbol: string;
+  timeframe: Timeframe;
+  /** Entry and exit time of the trade to centre on, epoch ms. */
+  entryTime: number;
+  exitTime: number;
+}
+
+export function ChartView({ dataVersion, seeding, focus }: { dataVersion: number; seeding: number | null; focus?: ChartFocus | null }) {
   const box = useRef<HTMLDivElement>(null);
-  const chart = useRef<{ api: IChartApi; candles: ISeriesApi<'Candlestick'>; volume: ISeriesApi<'Histogram'> } | null>(null);
+  const chart = useRef<{ api: IChartApi; candles: ISeriesApi<'Candlestick'>; volume: ISeriesApi<'Histogram'>; markers: ISeriesMarkersPluginApi<Time> } | null>(null);
   const [series, setSeries] = useState<LakeSeries[] | null>(null);
-  const [symbol, setSymbol] = useState<string>('');
-  const [timeframe, setTimeframe] = useState<Timeframe>('1h');
+  const [symbol, setSymbol] = useState<string>(focus?.symbol ?? '');
+  const [timeframe, setTimeframe] = useState<Timeframe>(focus?.timeframe ?? '1h');
+  const [markers, setMarkers] = useState(0);
   const [legend, setLegend] = useState<Legend | null>(null);
   const [loaded, setLoaded] = useState(0);
   const [error, setError] = useState<string | null>(null);
@@ -51,10 +65,48 @@ export function ChartView({ dataVersion, seeding }: { dataVersion: number; seedi
   }, [dataVersion]);
 
   useEffect(() => {
+    if (!focus) return;
+    setSymbol(focus.symbol);
+    setTimeframe(focus.timeframe);
+  }, [focus]);
+
+  // The focused run's trades of this symbol as entry and exit markers.
+  useEffect(() => {
+    const ch = chart.current;
+    if (!ch) return;
+    if (!focus || focus.symbol !== symbol || focus.timeframe !== timeframe) {
+      ch.markers.setMarkers([]);
+      setMarkers(0);
+      return;
+    }
+    let live = true;
+    void client.call('backtest.get', { runId: focus.runId }).then((run) => {
+      if (!live) return;
+      const t = run.trades;
+      const list = t.symbol.flatMap((sym, i) => {
+        if (sym !== symbol) return [];
+        const long = t.side[i] === 'long';
+        const net = t.pnl[i]! - t.fees[i]!;
+        return [
+          { time: (t.entryTime[i]! / 1000) as UTCTimestamp, position: long ? ('belowBar' as const) : ('aboveBar' as const), shape: long ? ('arrowUp' as const) : ('arrowDown' as const), color: '#4e9af1', text: `${t.side[i]} ${t.qty[i]}` },
+          { time: (t.exitTime[i]! / 1000) as UTCTimestamp, position: long ? ('aboveBar' as const) : ('belowBar' as const), shape: 'circle' as const, color: net >= 0 ? '#26a69a' : '#ef5350', text: net.toFixed(0) },
+        ];
+      });
+      list.sort((a, b) => a.time - b.time);
+      ch.markers.setMarkers(list);
+      setMarkers(list.length);
+    });
+    return () => {
+      live = false;
+    };
+  }, [focus, symbol, timeframe, loaded]);
+
+  useEffect(() => {
     if (!box.current) return;
     const api = createChart(box.current, { ...themedChartOptions(true), crosshair: { mode: 0 } });
     const candles = api.addSeries(CandlestickSeries, { upColor: '#26a69a', downColor: '#ef5350', borderVisible: false, wickUpColor: '#26a69a', wickDownColor: '#ef5350' });
     const volume = api.addSeries(HistogramSeries, { priceFormat: { type: 'volume' } }, 1);
+    const markers = createSeriesMarkers(candles, []);
     api.panes()[0]?.setStretchFactor(3);
     api.panes()[1]?.setStretchFactor(1);
     api.subscribeCrosshairMove((p) => {
@@ -63,7 +115,7 @@ export function ChartView({ dataVersion, seeding }: { dataVersion: number; seedi
       if (!c || p.time === undefined) return setLegend(null);
       setLegend({ time: new Date((p.time as number) * 1000).toISOString().slice(0, 16).replace('T', ' '), o: c.open, h: c.high, l: c.low, c: c.close, v: v?.value ?? 0 });
     });
-    chart.current = { api, candles, volume };
+    chart.current = { api, candles, volume, markers };
     return () => {
       chart.current = null;
       api.remove();
@@ -88,12 +140,16 @@ export function ChartView({ dataVersion, seeding }: { dataVersion: number; seedi
       setLoaded(b.t.length);
     };
     bars.current = null;
+    // Centred on a focused trade: the page of bars ending a little after its exit.
+    const around = focus && focus.symbol === symbol && focus.timeframe === timeframe ? focus : null;
     client
-      .call('bars.get', { symbol, timeframe, limit: PAGE, sessions: true })
+      .call('bars.get', { symbol, timeframe, limit: PAGE, sessions: true, ...(around ? { to: new Date(around.exitTime + 50 * barMs(timeframe)).toISOString() } : {}) })
       .then((b) => {
         if (!live) return;
         show(b, false);
-        ch.api.timeScale().setVisibleLogicalRange({ from: Math.max(0, b.t.length - 200), to: b.t.length + 5 });
+        const at = around ? b.t.findIndex((x) => x >= around.entryTime) : -1;
+        if (at >= 0) ch.api.timeScale().setVisibleLogicalRange({ from: Math.max(0, at - 60), to: at + 60 });
+        else ch.api.timeScale().setVisibleLogicalRange({ from: Math.max(0, b.t.length - 200), to: b.t.length + 5 });
       })
       .catch((e: Error) => live && setError(e.message));
     const onRange = (r: { from: number } | null): void => {
@@ -114,7 +170,7 @@ export function ChartView({ dataVersion, seeding }: { dataVersion: number; seedi
       live = false;
       ch.api.timeScale().unsubscribeVisibleLogicalRangeChange(onRange);
     };
-  }, [symbol, timeframe, dataVersion]);
+  }, [symbol, timeframe, dataVersion, focus]);
 
   useEffect(() => {
     const ch = chart.current;
@@ -172,6 +228,11 @@ export function ChartView({ dataVersion, seeding }: { dataVersion: number; seedi
         <span className="legend" data-testid="legend">
           {legend ? `${legend.time}  O ${fmtPrice(legend.o)}  H ${fmtPrice(legend.h)}  L ${fmtPrice(legend.l)}  C ${fmtPrice(legend.c)}  V ${fmtInt(legend.v)}` : `${fmtInt(loaded)} bars loaded`}
         </span>
+        {markers > 0 && focus && (
+          <span className="muted" data-testid="chart-trades">
+            {markers / 2} trades of run {focus.runId}
+          </span>
+        )}
       </div>
       <div className="toolbar indicators" data-testid="indicators">
         <span>Indicators</span>

@@ -289,6 +289,29 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     expect(await page.getByTestId('symbol-picker').inputValue()).toBe(symbol);
     expect(await page.getByTestId('tf-1d').getAttribute('class')).toBe('active');
     await page.screenshot({ path: path.join(ARTIFACTS, 'backtest-chart.png') });
+    // A second run, then the two side by side.
+    await page.keyboard.press('Control+Shift+E');
+    await page.getByTestId('backtest-strategy').selectOption('rsi2');
+    await page.getByTestId('backtest-symbols').fill('ES');
+    await page.getByTestId('backtest-start').click();
+    await page.getByTestId('backtest-open').click({ timeout: 60_000 });
+    const rows = page.getByTestId('backtest-run-row');
+    await expect.poll(() => rows.count()).toBe(2);
+    await rows.nth(0).locator('input[type=checkbox]').check();
+    await rows.nth(1).locator('input[type=checkbox]').check();
+    await expect.poll(() => page.getByTestId('compare-runs-metrics').locator('tbody tr').count()).toBe(10);
+    expect(await page.getByTestId('compare-runs-metrics').locator('thead th').count()).toBe(3);
+    // A sweep over two parameters as a heat-map of Sharpe.
+    await page.getByTestId('sweep-symbol').fill('ES');
+    await page.getByTestId('sweep-rows').fill('0.1,0.3');
+    await page.getByTestId('sweep-cols').fill('0.7,0.9');
+    await page.getByTestId('sweep-start').click();
+    await expect.poll(() => page.getByTestId('sweep-cell').count(), { timeout: 60_000 }).toBe(4);
+    expect(await page.getByTestId('sweep-summary').textContent()).toMatch(/ibs: 4 parameter sets; best Sharpe/);
+    await page.getByTestId('sweep-rows').fill('0.1,x');
+    await page.getByTestId('sweep-start').click();
+    await expect.poll(() => page.getByTestId('sweep-error').textContent()).toMatch(/entry_below: expected numbers separated by commas/);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'backtest-compare-sweep.png'), fullPage: true });
   });
 
   it('validates and stores settings, with the error next to the field, and the Models view uses the stored score', async () => {

@@ -693,7 +693,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
             ? { runId: r.runId, metrics: m, ...(fr ? { factors: fr } : {}) }
             : `${job.summary}\nrun ${r.runId}\n${table([
                 ['total return', 'annual', 'volatility', 'Sharpe', 'Sortino', 'max drawdown', 'trades', 'win rate', 'profit factor', 'expectancy'],
-                [pct(m.total_return), pct(m.annual_return), pct(m.annual_volatility), m.sharpe.toFixed(2), m.sortino.toFixed(2), pct(m.max_drawdown), String(m.trades), pct(m.win_rate), m.profit_factor.toFixed(2), m.expectancy.toFixed(2)],
+                [pct(m.total_return), pct(m.annual_return), pct(m.annual_volatility), m.sharpe.toFixed(2), m.sortino.toFixed(2), pct(m.max_drawdown), String(m.trades), pct(m.win_rate), Number.isFinite(m.profit_factor) ? m.profit_factor.toFixed(2) : m.trades > 0 ? '∞' : '–', m.expectancy.toFixed(2)],
               ])}${factorText}`;
         });
       }

@@ -129,6 +129,7 @@ export function App() {
                 setChartFocus(f);
                 setView('chart');
               }}
+              jobs={jobs}
             />}
           {view === 'jobs' && <JobsView jobs={jobs} progress={progress} />}
           {view === 'settings' && <SettingsView info={info} />}

@@ -1,8 +1,9 @@
 import { useEffect, useRef, useState } from 'react';
 import { AreaSeries, createChart, LineSeries, type UTCTimestamp } from 'lightweight-charts';
-import type { BacktestDetail, BacktestSummary } from '../../../core/common/types';
+import type { BacktestDetail, BacktestSummary, JobInfo } from '../../../core/common/types';
 import { client } from '../api';
 import type { ChartFocus } from './ChartView';
+import { SweepPanel } from './SweepPanel';
 import { themedChartOptions } from '../chart-theme';
 
 const ROW_HEIGHT = 24;
@@ -10,6 +11,8 @@ const VIEW_ROWS = 14;
 
 const pct = (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(2)}%` : String(x));
 const num = (x: number, d = 2): string => (Number.isFinite(x) ? x.toFixed(d) : String(x));
+/** Profit factor: infinite (sent as null over JSON) when no trade lost. */
+const pf = (m: { profit_factor: number | null; trades: number }): string => (m.profit_factor === null || m.profit_factor === Number.POSITIVE_INFINITY ? (m.trades > 0 ? '∞ (no losers)' : '–') : num(m.profit_factor));
 const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 const minute = (ms: number): string => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
 
@@ -31,6 +34,59 @@ function EquityChart({ run }: { run: BacktestDetail }) {
     return () => api.remove();
   }, [run]);
   return <div className="equity-chart" ref={box} data-testid="backtest-equity" />;
+}
+
+const COMPARED: [keyof BacktestDetail['metrics'], string, (x: number, m: BacktestDetail['metrics']) => string][] = [
+  ['total_return', 'total return', pct],
+  ['annual_return', 'annual return', pct],
+  ['annual_volatility', 'volatility', pct],
+  ['sharpe', 'Sharpe', (x) => num(x)],
+  ['sortino', 'Sortino', (x) => num(x)],
+  ['max_drawdown', 'max drawdown', pct],
+  ['trades', 'trades', (x) => String(x)],
+  ['win_rate', 'win rate', pct],
+  ['profit_factor', 'profit factor', (_, m) => pf(m)],
+  ['exposure', 'exposure', pct],
+];
+
+/** Two runs side by side: their metrics, and their equity curves from a common 100. */
+function CompareRuns({ a, b }: { a: BacktestDetail; b: BacktestDetail }) {
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!box.current) return;
+    const api = createChart(box.current, themedChartOptions(false));
+    [a, b].forEach((run, k) => {
+      const line = api.addSeries(LineSeries, { color: k === 0 ? '#4e9af1' : '#f5a623', lineWidth: 2, priceLineVisible: false, title: run.runId });
+      const first = run.equity.value[0] ?? 1;
+      line.setData(Array.from(run.equity.t, (t, i) => ({ time: Math.floor(t / 1000) as UTCTimestamp, value: (100 * run.equity.value[i]!) / first })));
+    });
+    api.timeScale().fitContent();
+    return () => api.remove();
+  }, [a, b]);
+  return (
+    <section data-testid="backtest-compare">
+      <h3>Comparison</h3>
+      <table className="grid" data-testid="compare-runs-metrics">
+        <thead>
+          <tr>
+            <th />
+            <th>{`${a.runId} · ${a.strategy} ${JSON.stringify(a.params)}`}</th>
+            <th>{`${b.runId} · ${b.strategy} ${JSON.stringify(b.params)}`}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {COMPARED.map(([k, label, f]) => (
+            <tr key={k}>
+              <td>{label}</td>
+              <td>{f(a.metrics[k] as number, a.metrics)}</td>
+              <td>{f(b.metrics[k] as number, b.metrics)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <div className="equity-chart" ref={box} data-testid="compare-equity" />
+    </section>
+  );
 }
 
 /** A run's trades, virtually scrolled; a click shows the trade on the price chart. */
@@ -86,9 +142,11 @@ function TradesTable({ run, onShow }: { run: BacktestDetail; onShow: (focus: Cha
 }
 
 /** Stored backtest runs: a list, and for the chosen run its metrics, equity and drawdown, and trades. */
-export function BacktestsView({ selected, onSelect, dataVersion, onNew, onShowTrade }: { selected: string | null; onSelect: (runId: string) => void; dataVersion: number; onNew: () => void; onShowTrade: (focus: ChartFocus) => void }) {
+export function BacktestsView({ selected, onSelect, dataVersion, onNew, onShowTrade, jobs }: { selected: string | null; onSelect: (runId: string) => void; dataVersion: number; onNew: () => void; onShowTrade: (focus: ChartFocus) => void; jobs: JobInfo[] }) {
   const [runs, setRuns] = useState<BacktestSummary[]>([]);
   const [run, setRun] = useState<BacktestDetail | null>(null);
+  const [picked, setPicked] = useState<string[]>([]);
+  const [pair, setPair] = useState<[BacktestDetail, BacktestDetail] | null>(null);
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
@@ -108,6 +166,17 @@ export function BacktestsView({ selected, onSelect, dataVersion, onNew, onShowTr
     };
   }, [selected, runs]);
 
+  useEffect(() => {
+    if (picked.length !== 2) return setPair(null);
+    let current = true;
+    void Promise.all(picked.map((runId) => client.call('backtest.get', { runId }))).then(([a, b]) => current && setPair([a!, b!]));
+    return () => {
+      current = false;
+    };
+  }, [picked]);
+  // Two at most: a third choice replaces the older one.
+  const pick = (runId: string, on: boolean): void => setPicked((cur) => (on ? [...cur.filter((x) => x !== runId), runId].slice(-2) : cur.filter((x) => x !== runId)));
+
   const m = run?.metrics;
   return (
     <div className="backtests-view">
@@ -121,7 +190,7 @@ export function BacktestsView({ selected, onSelect, dataVersion, onNew, onShowTr
       <table className="grid" data-testid="backtest-runs">
         <thead>
           <tr>
-            {['run', 'strategy', 'symbols', 'tf', 'from', 'to', 'trades', 'return', 'Sharpe', 'max DD'].map((h) => (
+            {['compare', 'run', 'strategy', 'symbols', 'tf', 'from', 'to', 'trades', 'return', 'Sharpe', 'max DD'].map((h) => (
               <th key={h}>{h}</th>
             ))}
           </tr>
@@ -129,6 +198,9 @@ export function BacktestsView({ selected, onSelect, dataVersion, onNew, onShowTr
         <tbody>
           {runs.map((r) => (
             <tr key={r.runId} className={r.runId === run?.runId ? 'selected' : undefined} onClick={() => onSelect(r.runId)} data-testid="backtest-run-row">
+              <td onClick={(e) => e.stopPropagation()}>
+                <input type="checkbox" checked={picked.includes(r.runId)} onChange={(e) => pick(r.runId, e.target.checked)} aria-label={`Compare ${r.runId}`} data-testid={`compare-${r.runId}`} />
+              </td>
               <td>{r.runId}</td>
               <td>{r.strategy}</td>
               <td>{r.symbols.join(' ')}</td>
@@ -143,6 +215,7 @@ export function BacktestsView({ selected, onSelect, dataVersion, onNew, onShowTr
           ))}
         </tbody>
       </table>
+      {pair && <CompareRuns a={pair[0]} b={pair[1]} />}
       {run && m && (
         <section className="backtest-detail" data-testid="backtest-detail">
           <h3>
@@ -183,7 +256,7 @@ export function BacktestsView({ selected, onSelect, dataVersion, onNew, onShowTr
               </tr>
               <tr>
                 <td>profit factor</td>
-                <td>{num(m.profit_factor)}</td>
+                <td>{pf(m)}</td>
                 <td>expectancy</td>
                 <td>{num(m.expectancy)}</td>
                 <td>exposure</td>
@@ -218,6 +291,7 @@ export function BacktestsView({ selected, onSelect, dataVersion, onNew, onShowTr
           <TradesTable run={run} onShow={onShowTrade} />
         </section>
       )}
+      <SweepPanel jobs={jobs} />
     </div>
   );
 }

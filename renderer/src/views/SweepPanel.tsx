@@ -1,0 +1,121 @@
+import { useState } from 'react';
+import { STRATEGIES } from '../../../core/common/backtest/strategies';
+import type { SweepResult } from '../../../core/common/backtest/sweep';
+import type { ApiError } from '../../../core/common/errors';
+import { TIMEFRAMES, type Timeframe } from '../../../core/common/timeframes';
+import type { JobInfo } from '../../../core/common/types';
+import { client } from '../api';
+import { submitWith } from '../forms';
+
+/** Numbers from a comma-separated list, or an error naming the field. */
+function values(field: string, text: string): number[] {
+  const xs = text.split(',').map((x) => x.trim()).filter(Boolean).map(Number);
+  if (xs.length === 0 || xs.some((x) => !Number.isFinite(x))) throw new Error(`${field}: expected numbers separated by commas, got "${text}"`);
+  return xs;
+}
+
+/** Red (worst) to green (best) for a value within [lo, hi]. */
+const heat = (x: number, lo: number, hi: number): string => {
+  const f = hi > lo ? (x - lo) / (hi - lo) : 0.5;
+  return `hsl(${Math.round(120 * f)}, 60%, 80%)`;
+};
+
+/** A parameter sweep of ibs or rsi2 over two parameters, shown as a heat-map of Sharpe. */
+export function SweepPanel({ jobs }: { jobs: JobInfo[] }) {
+  const [strategy, setStrategy] = useState('ibs');
+  const [symbol, setSymbol] = useState('ES');
+  const [timeframe, setTimeframe] = useState<Timeframe>('1d');
+  const def = STRATEGIES.get(strategy)!;
+  const [rows, setRows] = useState(strategy === 'ibs' ? '0.1,0.2,0.3' : '5,10,20');
+  const [cols, setCols] = useState(strategy === 'ibs' ? '0.6,0.7,0.8,0.9' : '50,60,70,80');
+  const [error, setError] = useState<string | null>(null);
+  const [jobId, setJobId] = useState<string | null>(null);
+
+  const start = async (): Promise<void> => {
+    setError(null);
+    try {
+      const grid = { entry_below: values('entry_below', rows), exit_above: values('exit_above', cols) };
+      setJobId((await client.call('jobs.start', { kind: 'sweep', strategy, symbols: [symbol.trim().toUpperCase()], timeframe, grid })).jobId);
+    } catch (e) {
+      setError((e as ApiError).message);
+    }
+  };
+  const job = jobs.find((j) => j.id === jobId);
+  const result = job?.status === 'succeeded' ? (job.result as SweepResult) : null;
+  const sharpe = result?.points.map((p) => p.metrics.sharpe) ?? [];
+  const [lo, hi] = [Math.min(...sharpe), Math.max(...sharpe)];
+  const ys = result?.grid.entry_below ?? [];
+  const xs = result?.grid.exit_above ?? [];
+  return (
+    <section className="sweep-panel" data-testid="sweep-panel">
+      <h3>Parameter sweep</h3>
+      <form className="toolbar" onSubmit={submitWith(start)}>
+        <select
+          value={strategy}
+          onChange={(e) => {
+            setStrategy(e.target.value);
+            setRows(e.target.value === 'ibs' ? '0.1,0.2,0.3' : '5,10,20');
+            setCols(e.target.value === 'ibs' ? '0.6,0.7,0.8,0.9' : '50,60,70,80');
+          }}
+          data-testid="sweep-strategy"
+        >
+          <option value="ibs">ibs</option>
+          <option value="rsi2">rsi2</option>
+        </select>
+        <input value={symbol} onChange={(e) => setSymbol(e.target.value)} size={6} aria-label="Symbol" data-testid="sweep-symbol" />
+        <select value={timeframe} onChange={(e) => setTimeframe(e.target.value as Timeframe)} aria-label="Timeframe">
+          {TIMEFRAMES.map((t) => (
+            <option key={t}>{t}</option>
+          ))}
+        </select>
+        <label title={def.params.find((p) => p.name === 'entry_below')?.description}>
+          entry_below <input value={rows} onChange={(e) => setRows(e.target.value)} data-testid="sweep-rows" />
+        </label>
+        <label title={def.params.find((p) => p.name === 'exit_above')?.description}>
+          exit_above <input value={cols} onChange={(e) => setCols(e.target.value)} data-testid="sweep-cols" />
+        </label>
+        <button type="submit" className="primary" data-testid="sweep-start">
+          Sweep
+        </button>
+        {job && job.status !== 'succeeded' && <span className="muted">{job.status === 'failed' ? `failed: ${job.error}` : job.status}</span>}
+      </form>
+      {error && (
+        <p className="error" role="alert" data-testid="sweep-error">
+          {error}
+        </p>
+      )}
+      {result && (
+        <>
+          <p className="muted" data-testid="sweep-summary">
+            {job?.summary}
+          </p>
+          <table className="grid heatmap" data-testid="sweep-heatmap">
+            <thead>
+              <tr>
+                <th>entry_below ↓ · exit_above →</th>
+                {xs.map((x) => (
+                  <th key={x}>{x}</th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {ys.map((y) => (
+                <tr key={y}>
+                  <th>{y}</th>
+                  {xs.map((x) => {
+                    const p = result.points.find((q) => q.params.entry_below === y && q.params.exit_above === x)!;
+                    return (
+                      <td key={x} style={{ background: heat(p.metrics.sharpe, lo, hi) }} title={`${p.metrics.trades} trades, return ${(p.metrics.total_return * 100).toFixed(2)}%`} data-testid="sweep-cell">
+                        {p.metrics.sharpe.toFixed(2)}
+                      </td>
+                    );
+                  })}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+    </section>
+  );
+}

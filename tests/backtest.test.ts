@@ -120,6 +120,24 @@ describe('backtests over the lake', () => {
     expect(r.config.split).toBe('2024-05-01');
     const stored = JSON.parse(fs.readFileSync(path.join(home, 'lake', 'gold', 'portfolios', r.id, 'portfolio.json'), 'utf8'));
     expect(stored).toEqual(r.config);
+    // The chosen instruments run together on shared capital with the portfolio's max positions.
+    const bt = r.backtest!;
+    expect(bt.run.strategy).toBe('portfolio');
+    expect(bt.run.symbols.sort()).toEqual([...r.result.chosen].sort());
+    expect(bt.instruments.map((i) => i.name).sort()).toEqual([...r.result.chosen].sort());
+    expect(bt.instruments.reduce((a, i) => a + i.riskShare, 0)).toBeCloseTo(1, 9);
+    expect(bt.correlation.map((row, i) => row[i])).toEqual(bt.instruments.map(() => 1));
+    const joint = await call(s, 'backtest.get', { runId: bt.run.runId });
+    let sum = 0;
+    for (let i = 0; i < joint.trades.pnl.length; i++) sum += joint.trades.pnl[i]! - joint.trades.fees[i]!;
+    expect(bt.instruments.reduce((a, i) => a + i.netPnl, 0)).toBeCloseTo(sum, 6);
+    // Never more positions open at once than the portfolio allows.
+    const events = Array.from(joint.trades.entryTime).flatMap((t, i) => [[t, 1], [joint.trades.exitTime[i]!, -1]] as [number, number][]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    let open = 0;
+    for (const [, d] of events) {
+      open += d;
+      expect(open).toBeLessThanOrEqual(r.config.maxPositions);
+    }
     const { jobId } = await call(s, 'jobs.start', { kind: 'portfolio', runs, split: '2030-01-01' });
     await s.idle();
     expect((await call(s, 'jobs.get', { jobId })).error).toMatch(/split 2030-01-01 leaves no training or no test period/);

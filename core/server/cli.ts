@@ -803,7 +803,18 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           const f = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : String(x));
           return json
             ? r
-            : `${job.summary}\n${table([['step', 'added', `${r.result.objective} (train)`, 'test'], ...r.result.steps.map((s, i) => [String(i + 1), s.added, f(s.train), f(s.test)])])}\n→ lake/gold/portfolios/${r.id}/portfolio.json`;
+            : [
+                job.summary,
+                table([['step', 'added', `${r.result.objective} (train)`, 'test'], ...r.result.steps.map((s, i) => [String(i + 1), s.added, f(s.train), f(s.test)])]),
+                ...(r.backtest
+                  ? [
+                      `together on shared capital (run ${r.backtest.run.runId}): return ${f(r.backtest.run.metrics.total_return)}, Sharpe ${f(r.backtest.run.metrics.sharpe)}, max DD ${f(r.backtest.run.metrics.max_drawdown)}`,
+                      table([['instrument', 'net P&L', 'P&L share', 'risk share'], ...r.backtest.instruments.map((i) => [i.name, i.netPnl.toFixed(2), f(i.pnlShare), f(i.riskShare)])]),
+                    ]
+                  : []),
+                ...(r.backtestSkipped ? [`no joint backtest: ${r.backtestSkipped}`] : []),
+                `→ lake/gold/portfolios/${r.id}/portfolio.json`,
+              ].join('\n');
         });
       }
       case 'trades': {

@@ -171,3 +171,15 @@ export function mlGated(inner: Strategy, threshold: number): Strategy {
     },
   };
 }
+
+/**
+ * Several instruments' strategies as one, for a portfolio backtest on shared capital: each bar goes
+ * to the strategy of its symbol (a symbol without one does nothing), and the features are all of theirs.
+ */
+export function bySymbol(strategies: ReadonlyMap<string, Strategy>): Strategy {
+  return {
+    name: 'portfolio',
+    features: [...new Set([...strategies.values()].flatMap((s) => s.features))],
+    onBar: (bar, pos) => strategies.get(bar.symbol)?.onBar(bar, pos) ?? [],
+  };
+}

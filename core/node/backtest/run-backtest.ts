@@ -2,10 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { runBacktest, type EngineConfig, type SymbolData, type Trade } from '../../common/backtest/engine';
-import { backtestMetrics, dailyEquity, drawdown, returnsOf } from '../../common/backtest/metrics';
+import { runBacktest, type EngineConfig, type EngineResult, type SymbolData, type Trade } from '../../common/backtest/engine';
+import type { Strategy } from '../../common/backtest/strategy';
+import { backtestMetrics, dailyEquity, drawdown, returnsOf, type BacktestMetrics } from '../../common/backtest/metrics';
 import { factorRegression, FactorFileError, parseFactorCsv } from '../../common/backtest/factors';
-import { createStrategy, mlGated, StrategyConfigError, STRATEGIES, resolveParams } from '../../common/backtest/strategies';
+import { bySymbol, createStrategy, mlGated, StrategyConfigError, STRATEGIES, resolveParams } from '../../common/backtest/strategies';
 import { ApiError } from '../../common/errors';
 import { computeFeatures, parseFeatureList, type FeatureInstance } from '../../common/features/registry';
 import { findInstrument } from '../../common/instruments';
@@ -154,13 +155,37 @@ export async function backtestRun(ctx: Ctx, req: BacktestRequest): Promise<Backt
       throw e;
     }
   }
+  return recordRun(ctx, { strategy, params, symbols: req.symbols, timeframe, model: model ? `${model.id}@${model.version}` : null, threshold: model ? threshold : null, config: { ...req }, data, result, capital: cfg.capital, metrics, ...(factors ? { factors } : {}) });
+}
+
+/** What a finished run is stored from. */
+interface RunRecord {
+  strategy: Strategy;
+  params: Record<string, number>;
+  symbols: string[];
+  timeframe: Timeframe;
+  model: string | null;
+  threshold: number | null;
+  config: Record<string, unknown>;
+  data: SymbolData[];
+  result: EngineResult;
+  capital: number;
+  metrics: BacktestMetrics;
+  factors?: BacktestSummary['factors'];
+}
+
+/** Stores a finished run (run.json, equity and trades with the strategy's features at entry, a catalog row) and gives its summary. */
+async function recordRun(ctx: Ctx, r: RunRecord): Promise<BacktestSummary> {
+  const { data, result, strategy } = r;
   const first = Math.min(...data.map((d) => d.t[0]!));
   const last = Math.max(...data.map((d) => d.t[d.t.length - 1]!));
   const runId = `${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}-${randomUUID().slice(0, 8)}`;
-  const summary: BacktestSummary = { runId, createdAt: Date.now(), strategy: strategy.name, params, symbols: req.symbols, timeframe, from: first, to: last, model: model ? `${model.id}@${model.version}` : null, threshold: model ? threshold : null, metrics, ...(factors ? { factors } : {}) };
-  const dd = drawdown(result.equity.t, result.equity.value, cfg.capital);
-  const features = Object.fromEntries(strategy.features.length ? [...data[0]!.features.keys()].map((k) => [k, Float64Array.from(result.trades, (t) => data.find((d) => d.symbol === t.symbol)!.features.get(k)![t.signalBar]!)]) : []);
-  const detail: BacktestDetail = { ...summary, config: { ...req }, equity: { t: result.equity.t, value: result.equity.value, drawdown: dd.curve }, trades: tradeColumns(result.trades, features, (t) => data.find((d) => d.symbol === t.symbol)!.t[t.signalBar]!), skipped: { maxPositions: result.skippedForMaxPositions, size: result.skippedForSize } };
+  const summary: BacktestSummary = { runId, createdAt: Date.now(), strategy: strategy.name, params: r.params, symbols: r.symbols, timeframe: r.timeframe, from: first, to: last, model: r.model, threshold: r.threshold, metrics: r.metrics, ...(r.factors ? { factors: r.factors } : {}) };
+  const dd = drawdown(result.equity.t, result.equity.value, r.capital);
+  const dataOf = (t: Trade): SymbolData => data.find((d) => d.symbol === t.symbol)!;
+  const columns = strategy.features.length ? [...data[0]!.features.keys()] : [];
+  const features = Object.fromEntries(columns.map((k) => [k, Float64Array.from(result.trades, (t) => dataOf(t).features.get(k)?.[t.signalBar] ?? Number.NaN)]));
+  const detail: BacktestDetail = { ...summary, config: r.config, equity: { t: result.equity.t, value: result.equity.value, drawdown: dd.curve }, trades: tradeColumns(result.trades, features, (t) => dataOf(t).t[t.signalBar]!), skipped: { maxPositions: result.skippedForMaxPositions, size: result.skippedForSize } };
   await storeRun(ctx, detail);
   return summary;
 }
@@ -328,6 +353,10 @@ export interface PortfolioRun {
   result: PortfolioResult;
   /** The portfolio: instruments with the strategy and parameters their runs used, and the position limit. */
   config: { instruments: { name: string; symbol: string; run: string; strategy: string; params: Record<string, number>; timeframe: string; model: string | null; threshold: number | null }[]; maxPositions: number; sizing: unknown; objective: string; split: string };
+  /** The chosen instruments backtested together, when any were chosen. */
+  backtest?: PortfolioBacktest;
+  /** Why there is no joint backtest although instruments were chosen. */
+  backtestSkipped?: string;
 }
 
 /**
@@ -364,13 +393,107 @@ export async function portfolioRun(ctx: Ctx, req: PortfolioRequest): Promise<Por
     objective: result.objective,
     split: new Date(split).toISOString().slice(0, 10),
   };
+  // The chosen instruments backtested together; a choice one engine cannot run together (two
+  // timeframes, one symbol twice) keeps the search and says why there is no joint run.
+  let backtest: PortfolioBacktest | null = null;
+  let backtestSkipped: string | undefined;
+  if (config.instruments.length > 0) {
+    try {
+      backtest = await portfolioBacktest(ctx, runs, config);
+    } catch (e) {
+      if (!(e instanceof ApiError)) throw e;
+      backtestSkipped = e.message;
+    }
+  }
   const dir = path.join(ctx.home.lake, 'gold', 'portfolios', id);
   const staged = path.join(ctx.home.tmp, `portfolio-${id}`);
   fs.mkdirSync(staged, { recursive: true });
   const plain = (x: unknown): unknown => JSON.parse(JSON.stringify(x, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)));
-  writeJsonAtomically(path.join(staged, 'result.json'), plain({ id, runs: req.runs, ...result }), ctx.home.tmp);
+  writeJsonAtomically(path.join(staged, 'result.json'), plain({ id, runs: req.runs, ...result, ...(backtest ? { backtest } : {}), ...(backtestSkipped ? { backtestSkipped } : {}) }), ctx.home.tmp);
   writeJsonAtomically(path.join(staged, 'portfolio.json'), config, ctx.home.tmp);
   fs.mkdirSync(path.dirname(dir), { recursive: true });
   fs.renameSync(staged, dir);
-  return { id, result, config };
+  return { id, result, config, ...(backtest ? { backtest } : {}), ...(backtestSkipped ? { backtestSkipped } : {}) };
+}
+
+/** A portfolio's own backtest: its run and each instrument's share of the P&L and of the risk. */
+export interface PortfolioBacktest {
+  /** The stored run (strategy `portfolio`). */
+  run: BacktestSummary;
+  /** Per instrument: net P&L, its share of the total, and its share of the variance of daily P&L (Euler contributions, summing to 1). */
+  instruments: { name: string; netPnl: number; pnlShare: number; riskShare: number }[];
+  /** Correlations of the instruments' daily net P&L over the whole run. */
+  correlation: number[][];
+}
+
+/**
+ * Runs the chosen instruments together with the event-driven engine: each with its own strategy,
+ * parameters and gating model, on shared capital with the portfolio's max positions and the first
+ * run's costs and sizing.
+ */
+async function portfolioBacktest(ctx: Ctx, runs: BacktestDetail[], config: PortfolioRun['config']): Promise<PortfolioBacktest> {
+  const timeframes = [...new Set(config.instruments.map((i) => i.timeframe))];
+  if (timeframes.length > 1) throw new ApiError('invalid_argument', `the chosen instruments were backtested on different timeframes (${timeframes.join(', ')}); build a portfolio from runs on one timeframe`, 'runs');
+  const symbols = [...new Set(config.instruments.map((i) => i.symbol))];
+  if (symbols.length < config.instruments.length) throw new ApiError('invalid_argument', `a portfolio holds each symbol once; ${config.instruments.map((i) => i.name).join(', ')} repeat one`, 'runs');
+  const strategies = new Map<string, Strategy>();
+  for (const i of config.instruments) {
+    const inner = createStrategy(i.strategy.replace(/\+ml$/, ''), i.params);
+    strategies.set(i.symbol, i.model && i.threshold !== null ? mlGated(inner, i.threshold) : inner);
+  }
+  const strategy = bySymbol(strategies);
+  const timeframe = timeframes[0] as Timeframe;
+  const first = runs.find((r) => r.runId === config.instruments[0]!.run)!;
+  const base = first.config as BacktestRequest;
+  const data: SymbolData[] = [];
+  for (const one of await loadSymbols(ctx, { symbols, timeframe, from: new Date(Math.min(...runs.map((r) => r.from))).toISOString().slice(0, 10), to: new Date(Math.max(...runs.map((r) => r.to))).toISOString().slice(0, 10) }, strategy.features.length ? parseFeatureList(strategy.features) : [])) {
+    const inst = config.instruments.find((i) => i.symbol === one.symbol)!;
+    if (!inst.model) {
+      data.push(one);
+      continue;
+    }
+    const m = getModel(ctx.catalog, ctx.home, parseRef(inst.model));
+    const runner = await ModelRunner.open(ctx.home, m.id, m.version, m.features.length, defaultProvider(ctx.catalog));
+    try {
+      data.push({ ...one, probability: await probabilities(ctx, runner, m, one.symbol, one.t) });
+    } finally {
+      await runner.close();
+    }
+  }
+  const cfg = { ...engineConfig({ ...base, symbols, timeframe }), maxPositions: config.maxPositions };
+  const result = runBacktest(strategy, data, cfg);
+  const metrics = backtestMetrics(result.equity, { pnl: result.trades.map((t) => t.pnl), fees: result.trades.map((t) => t.fees) }, cfg.capital, result.tradedNotional);
+  const run = await recordRun(ctx, { strategy, params: { maxPositions: config.maxPositions }, symbols, timeframe, model: null, threshold: null, config: { portfolio: config, engine: cfg }, data, result, capital: cfg.capital, metrics });
+  // Daily net P&L per instrument, booked on exit days, for the P&L and risk shares.
+  const days = [...new Set(result.trades.map((t) => Math.floor(t.exitTime / 86_400_000)))].sort((a, b) => a - b);
+  const dayAt = new Map(days.map((d, i) => [d, i]));
+  const daily = symbols.map(() => new Float64Array(days.length));
+  for (const t of result.trades) daily[symbols.indexOf(t.symbol)]![dayAt.get(Math.floor(t.exitTime / 86_400_000))!]! += t.pnl - t.fees;
+  const total = Float64Array.from(days, (_, j) => daily.reduce((a, d) => a + d[j]!, 0));
+  const cov = (a: Float64Array, b: Float64Array): number => {
+    const n = a.length;
+    if (n < 2) return 0;
+    let ma = 0;
+    let mb = 0;
+    for (let i = 0; i < n; i++) {
+      ma += a[i]!;
+      mb += b[i]!;
+    }
+    ma /= n;
+    mb /= n;
+    let c = 0;
+    for (let i = 0; i < n; i++) c += (a[i]! - ma) * (b[i]! - mb);
+    return c / (n - 1);
+  };
+  const varTotal = cov(total, total);
+  const net = symbols.map((_, k) => daily[k]!.reduce((a, b) => a + b, 0));
+  const sumNet = net.reduce((a, b) => a + b, 0);
+  return {
+    run,
+    instruments: symbols.map((sym, k) => ({ name: config.instruments.find((i) => i.symbol === sym)!.name, netPnl: net[k]!, pnlShare: sumNet !== 0 ? net[k]! / sumNet : 0, riskShare: varTotal > 0 ? cov(daily[k]!, total) / varTotal : 0 })),
+    correlation: daily.map((a) => daily.map((b) => {
+      const d = Math.sqrt(cov(a, a) * cov(b, b));
+      return d > 0 ? cov(a, b) / d : a === b ? 1 : 0;
+    })),
+  };
 }

@@ -289,6 +289,9 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     expect(await page.getByTestId('symbol-picker').inputValue()).toBe(symbol);
     expect(await page.getByTestId('tf-1d').getAttribute('class')).toBe('active');
     await page.screenshot({ path: path.join(ARTIFACTS, 'backtest-chart.png') });
+  });
+
+  it('compares two runs, sweeps a grid into a heat-map and builds a portfolio in the Backtests view', async () => {
     // A second run, then the two side by side.
     await page.keyboard.press('Control+Shift+E');
     await page.getByTestId('backtest-strategy').selectOption('rsi2');
@@ -312,7 +315,29 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     await page.getByTestId('sweep-start').click();
     await expect.poll(() => page.getByTestId('sweep-error').textContent()).toMatch(/entry_below: expected numbers separated by commas/);
     await page.screenshot({ path: path.join(ARTIFACTS, 'backtest-compare-sweep.png'), fullPage: true });
-  });
+    // A portfolio from per-symbol hourly runs: the steps, the joint run's contributions and correlations.
+    for (const sym of ['ES', 'NQ', 'CL']) {
+      await page.keyboard.press('Control+Shift+E');
+      await page.getByTestId('backtest-strategy').selectOption('ibs');
+      await page.getByTestId('backtest-timeframe').selectOption('1h');
+      await page.getByTestId('backtest-symbols').fill(sym);
+      await page.getByTestId('backtest-param-entry_below').fill('0.4');
+      await page.getByTestId('backtest-param-exit_above').fill('0.6');
+      await page.getByTestId('backtest-start').click();
+      await page.getByTestId('backtest-open').click({ timeout: 60_000 });
+    }
+    const options = page.getByTestId('portfolio-runs').locator('option');
+    await expect.poll(() => options.count()).toBeGreaterThanOrEqual(3);
+    const values = await options.evaluateAll((os) => os.filter((o) => o.textContent!.includes(' · 1h · ')).map((o) => (o as HTMLOptionElement).value));
+    expect(values).toHaveLength(3);
+    await page.getByTestId('portfolio-runs').selectOption(values);
+    await page.getByTestId('portfolio-start').click();
+    await expect.poll(() => page.getByTestId('portfolio-steps').locator('tbody tr').count(), { timeout: 60_000 }).toBeGreaterThan(0);
+    const chosen = await page.getByTestId('portfolio-steps').locator('tbody tr').count();
+    expect(await page.getByTestId('portfolio-correlation').count()).toBe(chosen * chosen);
+    await page.getByTestId('portfolio-open-run').click();
+    await expect.poll(() => page.getByTestId('backtest-detail').textContent()).toContain('portfolio ·');
+  }, 180_000);
 
   it('validates and stores settings, with the error next to the field, and the Models view uses the stored score', async () => {
     await page.keyboard.press('Control+,');

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ArgOf } from '../core/common/api';
 import type { BacktestSummary } from '../core/common/types';
 import type { SweepResult } from '../core/common/backtest/sweep';
-import type { PortfolioRun } from '../core/node/backtest/run-backtest';
+import type { PortfolioRun } from '../core/common/types';
 import type { Services } from '../core/node/services';
 import { backfill, call, openServices, paths, runJob, tempDir } from './helpers';
 

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { MessagePort } from 'node:worker_threads';
-import type { BacktestSummary, ContinuousResult, ImportResult, RetentionResult } from '../core/common/types';
-import { backtestRun, portfolioRun, sweepRun, type PortfolioRun } from '../core/node/backtest/run-backtest';
+import type { BacktestSummary, ContinuousResult, ImportResult, PortfolioRun, RetentionResult } from '../core/common/types';
+import { backtestRun, portfolioRun, sweepRun } from '../core/node/backtest/run-backtest';
 import { trainTradeFilter, type FilterResult } from '../core/node/backtest/trade-filter';
 import type { SweepResult } from '../core/common/backtest/sweep';
 import { backfillSymbol, type BackfillSymbolResult } from '../core/node/jobs/backfill';

@@ -1,6 +1,7 @@
 import type { Timeframe } from './timeframes';
 import type { BacktestMetrics } from './backtest/metrics';
 import type { FactorRegression } from './backtest/factors';
+import type { PortfolioResult } from './backtest/portfolio';
 
 /** Bars in columnar form, oldest first; every array has the same length. */
 export interface Bars {
@@ -412,4 +413,27 @@ export interface BacktestDetail extends BacktestSummary {
   trades: TradeColumns;
   /** Entry signals not taken: max positions reached, or sized to nothing. */
   skipped: { maxPositions: number; size: number };
+}
+
+/** A stored portfolio search: its id, the search and the config paper trading and the git export read. */
+export interface PortfolioRun {
+  /** Time-sortable id, the folder under lake/gold/portfolios/. */
+  id: string;
+  result: PortfolioResult;
+  /** The portfolio: instruments with the strategy and parameters their runs used, and the position limit. */
+  config: { instruments: { name: string; symbol: string; run: string; strategy: string; params: Record<string, number>; timeframe: string; model: string | null; threshold: number | null }[]; maxPositions: number; sizing: unknown; objective: string; split: string };
+  /** The chosen instruments backtested together, when any were chosen. */
+  backtest?: PortfolioBacktest;
+  /** Why there is no joint backtest although instruments were chosen. */
+  backtestSkipped?: string;
+}
+
+/** A portfolio's own backtest: its run and each instrument's share of the P&L and of the risk. */
+export interface PortfolioBacktest {
+  /** The stored run (strategy `portfolio`). */
+  run: BacktestSummary;
+  /** Per instrument: net P&L, its share of the total, and its share of the variance of daily P&L (Euler contributions, summing to 1). */
+  instruments: { name: string; netPnl: number; pnlShare: number; riskShare: number }[];
+  /** Correlations of the instruments' daily net P&L over the whole run. */
+  correlation: number[][];
 }

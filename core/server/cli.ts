@@ -6,8 +6,8 @@ import { apiSchemas, type ArgOf, type Method, type ResultOf } from '../common/ap
 import { ApiError } from '../common/errors';
 import { BACKFILL_SOURCES } from '../common/schemas';
 import { DEMO_SYMBOLS } from '../common/instruments';
-import type { BacktestSummary, Bars, ContinuousResult, ImportResult, JobInfo } from '../common/types';
-import { tradesCsv, type PortfolioRun } from '../node/backtest/run-backtest';
+import type { BacktestSummary, Bars, ContinuousResult, ImportResult, JobInfo, PortfolioRun } from '../common/types';
+import { tradesCsv } from '../node/backtest/run-backtest';
 import type { FilterResult } from '../node/backtest/trade-filter';
 import type { SweepResult } from '../common/backtest/sweep';
 import { createServices, type Services } from '../node/services';

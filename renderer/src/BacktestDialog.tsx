@@ -81,7 +81,7 @@ export function BacktestDialog({ onClose, onOpen, jobs, progress }: { onClose: (
               </label>
               <label>
                 Timeframe
-                <select value={timeframe} onChange={(e) => setTimeframe(e.target.value)}>
+                <select value={timeframe} onChange={(e) => setTimeframe(e.target.value)} data-testid="backtest-timeframe">
                   {TIMEFRAMES.map((t) => (
                     <option key={t}>{t}</option>
                   ))}

@@ -10,7 +10,7 @@ import { bySymbol, createStrategy, mlGated, StrategyConfigError, STRATEGIES, res
 import { ApiError } from '../../common/errors';
 import { computeFeatures, parseFeatureList, type FeatureInstance } from '../../common/features/registry';
 import { findInstrument } from '../../common/instruments';
-import type { BacktestDetail, BacktestSummary, TradeColumns } from '../../common/types';
+import type { BacktestDetail, BacktestSummary, PortfolioBacktest, PortfolioRun, TradeColumns } from '../../common/types';
 import type { Timeframe } from '../../common/timeframes';
 import type { Catalog } from '../catalog';
 import { calendarFor } from '../calendar';
@@ -24,7 +24,7 @@ import { defaultProvider } from '../models/predict';
 import { getModel } from '../models/registry';
 import { ModelRunner } from '../models/runner';
 import type { BacktestRequest, PortfolioRequest, SweepRequest } from '../jobs/job-service';
-import { greedyPortfolio, type Candidate, type PortfolioResult } from '../../common/backtest/portfolio';
+import { greedyPortfolio, type Candidate } from '../../common/backtest/portfolio';
 import { sweepOscillator, VECTORISED, type SweepResult } from '../../common/backtest/sweep';
 import { walkForward } from '../../common/backtest/walk-forward';
 
@@ -346,19 +346,6 @@ export async function sweepRun(ctx: Ctx, req: SweepRequest): Promise<SweepResult
   }
 }
 
-/** A stored portfolio search: its id, the search and the config paper trading and the git export read. */
-export interface PortfolioRun {
-  /** Time-sortable id, the folder under lake/gold/portfolios/. */
-  id: string;
-  result: PortfolioResult;
-  /** The portfolio: instruments with the strategy and parameters their runs used, and the position limit. */
-  config: { instruments: { name: string; symbol: string; run: string; strategy: string; params: Record<string, number>; timeframe: string; model: string | null; threshold: number | null }[]; maxPositions: number; sizing: unknown; objective: string; split: string };
-  /** The chosen instruments backtested together, when any were chosen. */
-  backtest?: PortfolioBacktest;
-  /** Why there is no joint backtest although instruments were chosen. */
-  backtestSkipped?: string;
-}
-
 /**
  * Greedy portfolio construction over stored backtest runs: every run's trades per symbol are a
  * candidate; the search and the resulting portfolio config are stored under
@@ -414,16 +401,6 @@ export async function portfolioRun(ctx: Ctx, req: PortfolioRequest): Promise<Por
   fs.mkdirSync(path.dirname(dir), { recursive: true });
   fs.renameSync(staged, dir);
   return { id, result, config, ...(backtest ? { backtest } : {}), ...(backtestSkipped ? { backtestSkipped } : {}) };
-}
-
-/** A portfolio's own backtest: its run and each instrument's share of the P&L and of the risk. */
-export interface PortfolioBacktest {
-  /** The stored run (strategy `portfolio`). */
-  run: BacktestSummary;
-  /** Per instrument: net P&L, its share of the total, and its share of the variance of daily P&L (Euler contributions, summing to 1). */
-  instruments: { name: string; netPnl: number; pnlShare: number; riskShare: number }[];
-  /** Correlations of the instruments' daily net P&L over the whole run. */
-  correlation: number[][];
 }
 
 /**

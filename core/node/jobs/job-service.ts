@@ -13,7 +13,7 @@ import type { z } from 'zod';
 import { ApiError } from '../../common/errors';
 import { jobRequestSchema } from '../../common/schemas';
 import type { SweepResult } from '../../common/backtest/sweep';
-import type { PortfolioRun } from '../backtest/run-backtest';
+import type { PortfolioRun } from '../../common/types';
 import type { FilterResult } from '../backtest/trade-filter';
 import type { BacktestSummary, BackfillResult, ContinuousResult, ImportResult, JobInfo, JobProgress, RetentionResult } from '../../common/types';
 import type { Catalog } from '../catalog';
@@ -274,7 +274,12 @@ export class JobService {
           return { summary: `${r.strategy}: ${r.points.length} parameter sets; best Sharpe ${b.metrics.sharpe.toFixed(2)} at ${JSON.stringify(b.params)}, deflated Sharpe ${r.deflatedSharpe.toFixed(3)}` };
         });
       else if (req.kind === 'portfolio')
-        await this.runSingleTask<PortfolioRun>(id, cancel, { type: 'portfolio', req }, (r) => ({ summary: `${r.id}: ${r.result.chosen.join(', ') || 'nothing'} with at most ${r.result.maxPositions} positions; ${r.result.objective} ${r.result.train.toFixed(2)} on training, ${r.result.test.toFixed(2)} on test` }));
+        await this.runSingleTask<PortfolioRun>(id, cancel, { type: 'portfolio', req }, (r) => ({
+          summary:
+            r.result.chosen.length === 0
+              ? `${r.id}: no instrument does better than holding nothing on the training period (before ${r.config.split})`
+              : `${r.id}: ${r.result.chosen.join(', ')} with at most ${r.result.maxPositions} positions; ${r.result.objective} ${r.result.train.toFixed(2)} on training, ${r.result.test.toFixed(2)} on test`,
+        }));
       else if (req.kind === 'filter')
         await this.runSingleTask<FilterResult>(id, cancel, { type: 'filter', req }, (r) => ({
           summary: r.symbols.map((x) => `${x.symbol}: ${x.model} at ${x.threshold.toFixed(3)}, test Sharpe ${x.test.ungated.metrics.sharpe.toFixed(2)} → ${x.test.gated.metrics.sharpe.toFixed(2)} (${x.test.ungated.metrics.trades} → ${x.test.gated.metrics.trades} trades)`).join('; '),

@@ -35,9 +35,13 @@ function copyVector(vec: DuckDBVector, out: Float64Array, at: number, n: number)
   }
 }
 
-/** Runs a query whose columns are all numeric and returns them as Float64Arrays (NULL becomes NaN). */
+/**
+ * Runs a query whose columns are all numeric and returns them as Float64Arrays (NULL becomes NaN).
+ * The result is materialised before it is read: a streamed result is cut short when another query
+ * starts on the same connection, and the services share one connection between concurrent requests.
+ */
 export async function readFloat64Columns(con: DuckDBConnection, sql: string): Promise<Float64Array[]> {
-  const result = await con.stream(sql);
+  const result = await con.run(sql);
   const width = result.columnCount;
   const parts: Float64Array[][] = Array.from({ length: width }, () => []);
   let total = 0;

@@ -3,6 +3,7 @@ import { AreaSeries, createChart, LineSeries, type UTCTimestamp } from 'lightwei
 import type { BacktestDetail, BacktestSummary, JobInfo } from '../../../core/common/types';
 import { client } from '../api';
 import type { ChartFocus } from './ChartView';
+import { PortfolioPanel } from './PortfolioPanel';
 import { SweepPanel } from './SweepPanel';
 import { themedChartOptions } from '../chart-theme';
 
@@ -292,6 +293,7 @@ export function BacktestsView({ selected, onSelect, dataVersion, onNew, onShowTr
         </section>
       )}
       <SweepPanel jobs={jobs} />
+      <PortfolioPanel runs={runs} jobs={jobs} onOpenRun={onSelect} />
     </div>
   );
 }

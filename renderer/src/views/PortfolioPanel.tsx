@@ -1,0 +1,126 @@
+import { useState } from 'react';
+import type { ApiError } from '../../../core/common/errors';
+import type { BacktestSummary, JobInfo, PortfolioRun } from '../../../core/common/types';
+
+import { client } from '../api';
+import { submitWith } from '../forms';
+
+const f = (x: number, d = 3): string => (Number.isFinite(x) ? x.toFixed(d) : '–');
+/** Blue (−1) through white (0) to red (+1) for a correlation. */
+const shade = (c: number): string => (c >= 0 ? `rgba(239,83,80,${(0.6 * c).toFixed(2)})` : `rgba(78,154,241,${(-0.6 * c).toFixed(2)})`);
+
+/** Greedy portfolio construction from chosen runs, and its report: the steps, the correlation heat-map and each instrument's contribution. */
+export function PortfolioPanel({ runs, jobs, onOpenRun }: { runs: BacktestSummary[]; jobs: JobInfo[]; onOpenRun: (runId: string) => void }) {
+  const [chosen, setChosen] = useState<string[]>([]);
+  const [objective, setObjective] = useState<'sharpe' | 'cagr_over_maxdd'>('sharpe');
+  const [split, setSplit] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [jobId, setJobId] = useState<string | null>(null);
+
+  const start = async (): Promise<void> => {
+    setError(null);
+    try {
+      setJobId((await client.call('jobs.start', { kind: 'portfolio', runs: chosen, objective, ...(split ? { split } : {}) })).jobId);
+    } catch (e) {
+      setError((e as ApiError).message);
+    }
+  };
+  const job = jobs.find((j) => j.id === jobId);
+  const r = job?.status === 'succeeded' ? (job.result as PortfolioRun) : null;
+  const single = runs.filter((x) => x.symbols.length === 1 && x.strategy !== 'portfolio');
+  return (
+    <section className="portfolio-panel" data-testid="portfolio-panel">
+      <h3>Portfolio</h3>
+      <form className="toolbar" onSubmit={submitWith(start)}>
+        <select multiple size={Math.min(6, Math.max(2, single.length))} value={chosen} onChange={(e) => setChosen(Array.from(e.target.selectedOptions, (o) => o.value))} aria-label="Runs to choose from" data-testid="portfolio-runs">
+          {single.map((x) => (
+            <option key={x.runId} value={x.runId}>
+              {x.symbols[0]} · {x.strategy} · {x.timeframe} · {x.runId}
+            </option>
+          ))}
+        </select>
+        <select value={objective} onChange={(e) => setObjective(e.target.value as 'sharpe' | 'cagr_over_maxdd')} aria-label="Objective">
+          <option value="sharpe">Sharpe</option>
+          <option value="cagr_over_maxdd">CAGR ÷ max drawdown</option>
+        </select>
+        <label>
+          Split <input type="date" value={split} onChange={(e) => setSplit(e.target.value)} data-testid="portfolio-split" />
+        </label>
+        <button type="submit" className="primary" disabled={chosen.length === 0} data-testid="portfolio-start">
+          Optimise
+        </button>
+        {job && job.status !== 'succeeded' && <span className="muted">{job.status === 'failed' ? `failed: ${job.error}` : job.status}</span>}
+      </form>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      {r && (
+        <div data-testid="portfolio-report">
+          <p className="muted">{job?.summary}</p>
+          <table className="grid" data-testid="portfolio-steps">
+            <thead>
+              <tr>
+                <th>step</th>
+                <th>added</th>
+                <th>{r.result.objective} (train)</th>
+                <th>test</th>
+              </tr>
+            </thead>
+            <tbody>
+              {r.result.steps.map((s, i) => (
+                <tr key={s.added}>
+                  <td>{i + 1}</td>
+                  <td>{s.added}</td>
+                  <td>{f(s.train)}</td>
+                  <td>{f(s.test)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {r.backtest && (
+            <>
+              <p>
+                Together on shared capital, at most {r.result.maxPositions} positions:{' '}
+                <button className="link" onClick={() => onOpenRun(r.backtest!.run.runId)} data-testid="portfolio-open-run">
+                  run {r.backtest.run.runId}
+                </button>{' '}
+                · return {f(r.backtest.run.metrics.total_return * 100, 2)}% · Sharpe {f(r.backtest.run.metrics.sharpe, 2)}
+              </p>
+              <table className="grid" data-testid="portfolio-contributions">
+                <thead>
+                  <tr>
+                    <th>instrument</th>
+                    <th>net P&amp;L</th>
+                    <th>P&amp;L share</th>
+                    <th>risk share</th>
+                    {r.backtest.instruments.map((i) => (
+                      <th key={i.name}>{i.name}</th>
+                    ))}
+                  </tr>
+                </thead>
+                <tbody>
+                  {r.backtest.instruments.map((i, a) => (
+                    <tr key={i.name}>
+                      <td>{i.name}</td>
+                      <td>{i.netPnl.toFixed(2)}</td>
+                      <td>{f(i.pnlShare)}</td>
+                      <td>{f(i.riskShare)}</td>
+                      {r.backtest!.correlation[a]!.map((c, b) => (
+                        <td key={b} style={{ background: shade(c) }} title="correlation of daily net P&L" data-testid="portfolio-correlation">
+                          {c.toFixed(2)}
+                        </td>
+                      ))}
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </>
+          )}
+          {r.backtestSkipped && <p className="muted">No joint backtest: {r.backtestSkipped}</p>}
+        </div>
+      )}
+    </section>
+  );
+}

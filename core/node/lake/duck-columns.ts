@@ -23,9 +23,11 @@ export function appendFloat64Columns(appender: DuckDBAppender, columns: readonly
 }
 
 function copyVector(vec: DuckDBVector, out: Float64Array, at: number, n: number): void {
-  // DOUBLE vectors hold their items in a Float64Array; a bulk copy avoids a call per value.
-  const items = (vec as unknown as { items?: unknown }).items;
-  if (items instanceof Float64Array && items.length === n) {
+  // DOUBLE vectors hold their items in a Float64Array; a bulk copy avoids a call per value. It is
+  // only right when no item is NULL: a validity mask present means some may be, so go item by item.
+  const raw = vec as unknown as { items?: unknown; validity?: { data?: unknown } };
+  const items = raw.items;
+  if (items instanceof Float64Array && items.length === n && raw.validity !== undefined && raw.validity.data == null) {
     out.set(items, at);
     return;
   }

@@ -296,8 +296,13 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     await page.keyboard.press('Control+Shift+E');
     await page.getByTestId('backtest-strategy').selectOption('rsi2');
     await page.getByTestId('backtest-symbols').fill('ES');
+    await page.getByTestId('backtest-fill-at').selectOption('close');
+    await page.getByTestId('backtest-max-positions').fill('1');
+    await page.getByTestId('backtest-sizing').selectOption('notional');
+    await page.getByTestId('backtest-size').fill('50000');
     await page.getByTestId('backtest-start').click();
     await page.getByTestId('backtest-open').click({ timeout: 60_000 });
+    expect(await page.getByTestId('backtest-config').textContent()).toMatch(/fills at the signal bar’s close · sizing notional \(amount 50000\) · at most 1 position · commission 2\.5 · slippage 1 ticks/);
     const rows = page.getByTestId('backtest-run-row');
     await expect.poll(() => rows.count()).toBe(2);
     await rows.nth(0).locator('input[type=checkbox]').check();
@@ -326,10 +331,9 @@ describe('the app in headless Chromium against quantdesk serve', () => {
       await page.getByTestId('backtest-start').click();
       await page.getByTestId('backtest-open').click({ timeout: 60_000 });
     }
-    const options = page.getByTestId('portfolio-runs').locator('option');
-    await expect.poll(() => options.count()).toBeGreaterThanOrEqual(3);
-    const values = await options.evaluateAll((os) => os.filter((o) => o.textContent!.includes(' · 1h · ')).map((o) => (o as HTMLOptionElement).value));
-    expect(values).toHaveLength(3);
+    const hourly = page.getByTestId('portfolio-runs').locator('option', { hasText: ' · 1h · ' });
+    await expect.poll(() => hourly.count()).toBe(3);
+    const values = await hourly.evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
     await page.getByTestId('portfolio-runs').selectOption(values);
     await page.getByTestId('portfolio-start').click();
     await expect.poll(() => page.getByTestId('portfolio-steps').locator('tbody tr').count(), { timeout: 60_000 }).toBeGreaterThan(0);

@@ -84,6 +84,7 @@ describe('backtests over the lake', () => {
     expect(await fail({ params: { entry_below: 2 } })).toMatch(/entry_below = 2 is outside 0–1/);
     expect(await fail({ params: { entry: 0.1 } })).toMatch(/unknown parameter "entry"/);
     expect(await fail({ symbols: ['GC'] })).toMatch(/no 1d bars for GC; import or backfill GC first/);
+    expect(await fail({ sizing: { kind: 'kelly', cap: 0.25, payoff: 1 } })).toMatch(/Kelly sizing needs a model/);
   });
 
   it('sweeps a grid with the vectorised engine, each point as an event-driven backtest of it would score', async () => {

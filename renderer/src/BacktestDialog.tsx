@@ -20,6 +20,10 @@ export function BacktestDialog({ onClose, onOpen, jobs, progress }: { onClose: (
   const [models, setModels] = useState<ModelInfo[]>([]);
   const [commission, setCommission] = useState('2.5');
   const [slippage, setSlippage] = useState('1');
+  const [fillAt, setFillAt] = useState<'next_open' | 'close'>('next_open');
+  const [maxPositions, setMaxPositions] = useState('0');
+  const [sizing, setSizing] = useState<'fixed' | 'notional' | 'volatility' | 'kelly'>('fixed');
+  const [size, setSize] = useState('1');
   const [error, setError] = useState<string | null>(null);
   const [jobId, setJobId] = useState<string | null>(null);
 
@@ -46,6 +50,17 @@ export function BacktestDialog({ onClose, onOpen, jobs, progress }: { onClose: (
         params: checked,
         commission: num('commission', commission),
         slippageTicks: num('slippage', slippage),
+        fillAt,
+        maxPositions: num('max positions', maxPositions),
+        // One number sizes each kind: contracts, notional, annual volatility target, or the Kelly cap.
+        sizing:
+          sizing === 'fixed'
+            ? { kind: 'fixed' as const, contracts: num('contracts', size) }
+            : sizing === 'notional'
+              ? { kind: 'notional' as const, amount: num('notional', size) }
+              : sizing === 'volatility'
+                ? { kind: 'volatility' as const, target: num('volatility target', size), lookback: 20 }
+                : { kind: 'kelly' as const, cap: num('Kelly cap', size), payoff: 1 },
         ...(from ? { from } : {}),
         ...(to ? { to } : {}),
         ...(model ? { model } : {}),
@@ -108,6 +123,38 @@ export function BacktestDialog({ onClose, onOpen, jobs, progress }: { onClose: (
               <label>
                 Slippage (ticks)
                 <input value={slippage} onChange={(e) => setSlippage(e.target.value)} />
+              </label>
+              <label>
+                Fill market orders at
+                <select value={fillAt} onChange={(e) => setFillAt(e.target.value as 'next_open' | 'close')} data-testid="backtest-fill-at">
+                  <option value="next_open">the next bar's open</option>
+                  <option value="close">the signal bar's close</option>
+                </select>
+              </label>
+              <label title="0: no limit">
+                Max positions at once
+                <input value={maxPositions} onChange={(e) => setMaxPositions(e.target.value)} data-testid="backtest-max-positions" />
+              </label>
+              <label>
+                Sizing
+                <select
+                  value={sizing}
+                  onChange={(e) => {
+                    const k = e.target.value as typeof sizing;
+                    setSizing(k);
+                    setSize({ fixed: '1', notional: '100000', volatility: '0.15', kelly: '0.25' }[k]);
+                  }}
+                  data-testid="backtest-sizing"
+                >
+                  <option value="fixed">fixed contracts</option>
+                  <option value="notional">fixed notional</option>
+                  <option value="volatility">volatility target (annual, 20 bars)</option>
+                  <option value="kelly">Kelly fraction, capped (needs a model)</option>
+                </select>
+              </label>
+              <label>
+                {{ fixed: 'Contracts', notional: 'Notional', volatility: 'Target volatility', kelly: 'Kelly cap' }[sizing]}
+                <input value={size} onChange={(e) => setSize(e.target.value)} data-testid="backtest-size" />
               </label>
               <label>
                 Gate entries with a model

@@ -122,6 +122,7 @@ export async function backtestRun(ctx: Ctx, req: BacktestRequest): Promise<Backt
   const model = req.model ? getModel(ctx.catalog, ctx.home, parseRef(req.model)) : undefined;
   if (model && model.objective !== 'binary') throw new ApiError('invalid_argument', `${model.id}@${model.version} is a regressor; a trade filter needs a classifier`, 'model');
   if (model && (!model.featureSet || !model.specHash)) throw new ApiError('invalid_argument', `${model.id}@${model.version} names no feature set, so its features cannot be found for the bars; import it with --feature-set SET`, 'model');
+  if (req.sizing?.kind === 'kelly' && !model) throw new ApiError('invalid_argument', 'Kelly sizing needs a model: its probability sets the fraction; name one with --model, or size another way', 'sizing');
   const threshold = req.threshold ?? (model?.card as { threshold?: { value: number } } | undefined)?.threshold?.value ?? 0.5;
   if (model) strategy = mlGated(strategy, threshold);
   const specs = strategy.features.length ? parseFeatureList(strategy.features) : [];

@@ -50,6 +50,17 @@ const COMPARED: [keyof BacktestDetail['metrics'], string, (x: number, m: Backtes
   ['exposure', 'exposure', pct],
 ];
 
+/** The run's fill timing, sizing and position limit, as the request gave them (defaults otherwise). */
+function describeConfig(c: Record<string, unknown>): string {
+  const sizing = (c.sizing ?? { kind: 'fixed', contracts: 1 }) as Record<string, unknown>;
+  const size = Object.entries(sizing)
+    .filter(([k]) => k !== 'kind')
+    .map(([k, v]) => `${k} ${String(v)}`)
+    .join(', ');
+  const max = Number(c.maxPositions ?? 0);
+  return `fills at ${c.fillAt === 'close' ? 'the signal bar’s close' : 'the next open'} · sizing ${String(sizing.kind)} (${size}) · ${max > 0 ? `at most ${max} position${max === 1 ? '' : 's'}` : 'no position limit'} · commission ${String(c.commission ?? 0)} · slippage ${String(c.slippageTicks ?? 0)} ticks`;
+}
+
 /** Two runs side by side: their metrics, and their equity curves from a common 100. */
 function CompareRuns({ a, b }: { a: BacktestDetail; b: BacktestDetail }) {
   const box = useRef<HTMLDivElement>(null);
@@ -223,6 +234,7 @@ export function BacktestsView({ selected, onSelect, dataVersion, onNew, onShowTr
             {run.strategy} · {run.symbols.join(' ')} · {run.timeframe} · {JSON.stringify(run.params)}
             {run.model && ` · gated by ${run.model} at ${run.threshold}`}
           </h3>
+          <p className="muted" data-testid="backtest-config">{describeConfig(run.config)}</p>
           <table className="grid metrics" data-testid="backtest-metrics">
             <tbody>
               <tr>

@@ -112,7 +112,9 @@ describe('backtests over the lake', () => {
   it('builds a portfolio greedily from per-symbol runs and stores the search and the config', async () => {
     const runs = [];
     for (const sym of ['ES', 'NQ']) runs.push((await job<BacktestSummary>({ kind: 'backtest', strategy: 'ibs', symbols: [sym], timeframe: '1d', params: { entry_below: 0.4, exit_above: 0.6 } })).runId);
-    const r = await job<PortfolioRun>({ kind: 'portfolio', runs, split: '2024-05-01', maxPositions: [1, 2] });
+    const r = await job<PortfolioRun>({ kind: 'portfolio', runs, split: '2024-05-01', maxPositions: [1, 2], riskLimits: { maxDrawdown: 0.2, dailyLoss: 5000 } });
+    expect(r.config.riskLimits).toEqual({ maxDrawdown: 0.2, dailyLoss: 5000 });
+    await expect(call(s, 'jobs.start', { kind: 'portfolio', runs, riskLimits: { maxDrawdown: 1.5 } })).rejects.toMatchObject({ code: 'invalid_argument' });
     expect(r.result.byMaxPositions.map((x) => x.maxPositions)).toEqual([1, 2]);
     expect(r.result.steps.map((x) => x.added)).toEqual(r.result.chosen);
     expect(r.config.maxPositions).toBe(r.result.maxPositions);
@@ -166,9 +168,11 @@ describe('backtests over the lake', () => {
     expect(wfCli.status, wfCli.stderr).toBe(0);
     expect(wfCli.stdout).toMatch(/walk-forward, out of sample: return/);
     expect(qd(['sweep', '--strategy', 'ibs', '--symbols', 'ES', '--grid', '{"entry_below":[0.1]}', '--walk-forward', '60']).stderr).toMatch(/--walk-forward: expected IS,OOS/);
-    const pf = qd(['portfolio', 'optimize', '--runs', out.runId, '--objective', 'cagr_over_maxdd', '--json']);
+    const pf = qd(['portfolio', 'optimize', '--runs', out.runId, '--objective', 'cagr_over_maxdd', '--max-drawdown', '0.25', '--json']);
     expect(pf.status, pf.stderr).toBe(0);
     expect((JSON.parse(pf.stdout) as PortfolioRun).result.objective).toBe('cagr_over_maxdd');
+    expect((JSON.parse(pf.stdout) as PortfolioRun).config.riskLimits).toEqual({ maxDrawdown: 0.25 });
+    expect(qd(['portfolio', 'optimize', '--runs', out.runId, '--daily-loss', 'lots']).stderr).toMatch(/--daily-loss: expected a number/);
     expect(qd(['portfolio', 'build']).stderr).toMatch(/expected `portfolio optimize --runs ID,ID`/);
     const bad = qd(['backtest', '--strategy', 'ibs', '--symbols', 'ES', '--params', '{oops']);
     expect(bad.status).toBe(2);

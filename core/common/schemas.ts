@@ -235,6 +235,20 @@ export const filterRequestSchema = z
   })
   .strict();
 
+/** Risk limits of a portfolio: what the risk engine trips on (all optional; absent means no such limit). */
+export const riskLimitsSchema = z
+  .object({
+    /** Halt when equity falls this fraction below its peak (0.2 = 20%). */
+    maxDrawdown: z.number().gt(0).lt(1).optional(),
+    /** Halt for the day when the day's loss reaches this much currency. */
+    dailyLoss: z.number().positive().optional(),
+    /** Largest notional one position may have, in currency. */
+    maxPositionNotional: z.number().positive().optional(),
+    /** Most orders per minute. */
+    maxOrdersPerMinute: z.number().int().positive().optional(),
+  })
+  .strict();
+
 /** Greedy portfolio construction from stored backtest runs. */
 export const portfolioRequestSchema = z
   .object({
@@ -246,6 +260,8 @@ export const portfolioRequestSchema = z
     maxPositions: z.array(z.number().int().min(1).max(1000)).min(1).max(100).optional(),
     correlationLimit: z.number().min(-1).max(1).optional(),
     capital: z.number().positive('capital must be above 0').max(1e12).optional(),
+    /** Limits the portfolio config carries for the risk engine that trades it. */
+    riskLimits: riskLimitsSchema.optional(),
   })
   .strict();
 
@@ -367,6 +383,8 @@ export const trainConfigSchema = z
   .refine((c) => !c.search || c.validation, { message: 'a search scores trials on walk-forward folds: add validation: { folds: N }', path: ['search'] })
   .refine((c) => !c.search || Object.keys(c.search.space).every((k) => typeof (c.model as Record<string, unknown>)[k] === 'number'), { message: 'search.space names a parameter the model does not have (or one that is not a number)', path: ['search', 'space'] });
 export type TrainConfig = z.output<typeof trainConfigSchema>;
+/** Risk limits a portfolio carries. */
+export type RiskLimits = z.output<typeof riskLimitsSchema>;
 
 /** Trains a model from a configuration. */
 export const trainRequestSchema = z.object({ kind: z.literal('train'), config: trainConfigSchema }).strict();

@@ -2,6 +2,7 @@ import type { Timeframe } from './timeframes';
 import type { BacktestMetrics } from './backtest/metrics';
 import type { FactorRegression } from './backtest/factors';
 import type { PortfolioResult } from './backtest/portfolio';
+import type { RiskLimits } from './schemas';
 
 /** Bars in columnar form, oldest first; every array has the same length. */
 export interface Bars {
@@ -421,7 +422,7 @@ export interface PortfolioRun {
   id: string;
   result: PortfolioResult;
   /** The portfolio: instruments with the strategy and parameters their runs used, and the position limit. */
-  config: { instruments: { name: string; symbol: string; run: string; strategy: string; params: Record<string, number>; timeframe: string; model: string | null; threshold: number | null }[]; maxPositions: number; sizing: unknown; objective: string; split: string };
+  config: { instruments: { name: string; symbol: string; run: string; strategy: string; params: Record<string, number>; timeframe: string; model: string | null; threshold: number | null }[]; maxPositions: number; sizing: unknown; riskLimits: RiskLimits; objective: string; split: string };
   /** The chosen instruments backtested together, when any were chosen. */
   backtest?: PortfolioBacktest;
   /** Why there is no joint backtest although instruments were chosen. */

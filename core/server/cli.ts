@@ -105,9 +105,11 @@ commands:
                               choose its threshold on validation, and backtest the test period with and
                               without it
   portfolio optimize --runs ID,ID,… [--objective sharpe|cagr_over_maxdd] [--split D] [--max-positions 1,2,3]
-         [--correlation-limit 0.8]
+         [--correlation-limit 0.8] [--max-drawdown 0.2] [--daily-loss N] [--max-position-notional N]
+         [--max-orders-per-minute N]
                               greedy portfolio from backtest runs: add the instrument that most improves the
-                              objective before the split, stop when none does; judged after the split
+                              objective before the split, stop when none does; judged after the split;
+                              the risk limits go into the portfolio config for the risk engine
   jobs [--all]                recent jobs, or every job
   home move DEST              move the home folder (catalog, lake, models) to DEST, checked on arrival
   serve [--port N] [--host 127.0.0.1] [--token T] [--demo-days N] [--no-seed]
@@ -782,9 +784,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       case 'portfolio': {
         const [sub, ...subOpts] = opts;
         if (sub !== 'optimize') throw new UsageError(`portfolio: expected \`portfolio optimize --runs ID,ID\`, got \`portfolio ${sub ?? ''}\``);
-        const p = parse(subOpts, { runs: { type: 'string' }, objective: { type: 'string' }, split: { type: 'string' }, 'max-positions': { type: 'string' }, 'correlation-limit': { type: 'string' } });
+        const p = parse(subOpts, { runs: { type: 'string' }, objective: { type: 'string' }, split: { type: 'string' }, 'max-positions': { type: 'string' }, 'correlation-limit': { type: 'string' }, 'max-drawdown': { type: 'string' }, 'daily-loss': { type: 'string' }, 'max-position-notional': { type: 'string' }, 'max-orders-per-minute': { type: 'string' } });
         const v = p.values as Record<string, string | undefined>;
         if (!v.runs) throw new UsageError('portfolio optimize: --runs ID,ID is required (backtest prints run ids)');
+        const riskFlags = ['max-drawdown', 'daily-loss', 'max-position-notional', 'max-orders-per-minute'];
         const ints = (v['max-positions'] ?? '').split(',').filter(Boolean);
         if (ints.some((x) => !/^\d+$/.test(x.trim()))) throw new UsageError(`--max-positions: expected whole numbers such as 1,2,3, got ${v['max-positions']}`);
         const limit = v['correlation-limit'] === undefined ? undefined : Number(v['correlation-limit']);
@@ -796,8 +799,19 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           ...(v.split ? { split: v.split } : {}),
           ...(ints.length ? { maxPositions: ints.map(Number) } : {}),
           ...(limit !== undefined ? { correlationLimit: limit } : {}),
+          ...(riskFlags.some((k) => v[k] !== undefined)
+            ? {
+                riskLimits: Object.fromEntries(
+                  riskFlags.filter((k) => v[k] !== undefined).map((k) => {
+                    const x = Number(v[k]);
+                    if (!Number.isFinite(x)) throw new UsageError(`--${k}: expected a number, got ${v[k]}`);
+                    return [k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()), x];
+                  }),
+                ),
+              }
+            : {}),
         } as ArgOf<'jobs.start'>;
-        validate('jobs.start', arg, { maxPositions: 'max-positions', correlationLimit: 'correlation-limit' });
+        validate('jobs.start', arg, { maxPositions: 'max-positions', correlationLimit: 'correlation-limit', riskLimits: 'max-drawdown/--daily-loss/--max-position-notional/--max-orders-per-minute' });
         return await runJob(arg, 'portfolio search', (job) => {
           const r = job.result as PortfolioRun;
           const f = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : String(x));

@@ -378,6 +378,7 @@ export async function portfolioRun(ctx: Ctx, req: PortfolioRequest): Promise<Por
     }),
     maxPositions: result.maxPositions,
     sizing: (runs[0]!.config as { sizing?: unknown }).sizing ?? { kind: 'fixed', contracts: 1 },
+    riskLimits: req.riskLimits ?? {},
     objective: result.objective,
     split: new Date(split).toISOString().slice(0, 10),
   };

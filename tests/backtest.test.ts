@@ -72,6 +72,23 @@ describe('backtests over the lake', () => {
     await expect(job({ ...arg, factors: { path: file } })).rejects.toThrow(/factors\.csv: line 2: MKT is "abc", not a number/);
   });
 
+  it('takes strategies configured in YAML: stored in the home by name, or a file by path; errors name the line', async () => {
+    fs.mkdirSync(path.join(home, 'strategies'), { recursive: true });
+    fs.writeFileSync(path.join(home, 'strategies', 'es-fast.yml'), 'name: es-fast\nstrategy: ibs\nparams:\n  entry_below: 0.3\n  max_bars: 3\n');
+    const r = await job<BacktestSummary>({ kind: 'backtest', strategy: 'es-fast', symbols: ['ES'], params: { exit_above: 0.7 } });
+    expect(r.strategy).toBe('ibs');
+    expect(r.params).toEqual({ entry_below: 0.3, exit_above: 0.7, max_bars: 3, allow_short: 0 });
+    expect(await call(s, 'backtest.strategies', {})).toEqual([{ name: 'es-fast', strategy: 'ibs', params: { entry_below: 0.3, max_bars: 3 } }]);
+    const file = path.join(home, 'rsi.yaml');
+    fs.writeFileSync(file, 'name: rsi-loose\nstrategy: rsi2\nparams: { entry_below: 25 }\n');
+    expect((await job<BacktestSummary>({ kind: 'backtest', strategy: file, symbols: ['ES'] })).params.entry_below).toBe(25);
+    fs.writeFileSync(file, 'name: rsi-loose\nstrategy: rsi2\nparams:\n  entry_below: lots\n');
+    await expect(job({ kind: 'backtest', strategy: file, symbols: ['ES'] })).rejects.toThrow(/rsi\.yaml: line 4: params\.entry_below: .*number/);
+    fs.writeFileSync(file, 'name: rsi-loose\nstrategy: rsi3\n');
+    await expect(job({ kind: 'backtest', strategy: file, symbols: ['ES'] })).rejects.toThrow(/rsi\.yaml: strategy: unknown strategy "rsi3"/);
+    await expect(job({ kind: 'backtest', strategy: 'nope', symbols: ['ES'] })).rejects.toThrow(/stored configs: es-fast/);
+  });
+
   it('refuses an unknown strategy, a bad parameter and a symbol without bars, naming each', async () => {
     const fail = async (arg: Partial<ArgOf<'jobs.start'>>): Promise<string> => {
       const { jobId } = await call(s, 'jobs.start', { kind: 'backtest', strategy: 'ibs', symbols: ['ES'], ...arg } as ArgOf<'jobs.start'>);

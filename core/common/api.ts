@@ -12,6 +12,7 @@ import {
 } from './schemas';
 import type { AppInfo, BacktestDetail, BacktestSummary, Bars, FeatureBuildInfo, FeatureSetCheck, FeatureSetInfo, JobInfo, JobProgress, LakePartition, LakeSeries, QaReport, RejectRow, InferenceSettings, ModelCheck, ModelInfo, SqlResult, UniverseMember, VendorKeyStatus } from './types';
 import type { ContractSpec } from './instruments';
+import type { StrategyConfig } from './schemas';
 import type { MenuCommand } from './menu';
 
 /** Zod schema of each method's argument; the dispatcher validates with it before calling a handler. */
@@ -64,6 +65,7 @@ export const apiSchemas = {
     .strict(),
   'models.checkConfig': z.object({ text: z.string().max(100_000) }).strict(),
   'backtest.list': z.object({}).strict(),
+  'backtest.strategies': z.object({}).strict(),
   'backtest.get': z.object({ runId: z.string().regex(/^[0-9]{8}-[0-9]{6}-[0-9a-f]{8}$/, 'expected a backtest run id such as 20260101-120000-1a2b3c4d') }).strict(),
   'models.import': z
     .object({
@@ -164,6 +166,8 @@ export interface QuantApi {
   'models.import': (a: ArgOf<'models.import'>) => Promise<{ id: string; version: number; kind: string; objective: string; features: string[]; featureOrder?: 'same' | 'by name' }>;
   /** Reads and validates a training config (YAML); errors name the line and the setting. */
   'models.checkConfig': (a: ArgOf<'models.checkConfig'>) => Promise<TrainConfig>;
+  /** Strategy configs stored in the home's strategies/ folder (YAML), each naming a built-in strategy. */
+  'backtest.strategies': (a: ArgOf<'backtest.strategies'>) => Promise<StrategyConfig[]>;
   /** Stored backtest runs, newest first. */
   'backtest.list': (a: ArgOf<'backtest.list'>) => Promise<BacktestSummary[]>;
   /** One backtest run with its equity curve and trades. */

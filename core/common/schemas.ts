@@ -160,9 +160,22 @@ export const icRequestSchema = z
   })
   .strict();
 
+/** A strategy configuration (YAML): a built-in strategy with its parameters, optionally gated by a model. */
+export const strategyConfigSchema = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, 'expected a config name of letters, digits, - and _'),
+    strategy: z.string().min(1, 'name a built-in strategy such as ibs').max(64),
+    params: z.record(z.string(), z.number()).optional(),
+    model: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}(@\d+)?$/i, 'expected a model as ID or ID@VERSION').optional(),
+    threshold: z.number().min(0).max(1).optional(),
+  })
+  .strict();
+export type StrategyConfig = z.output<typeof strategyConfigSchema>;
+
 /** What backtests and sweeps both take: strategy, symbols and period, capital, fills and costs. */
 const runFields = {
-  strategy: z.string().min(1, 'name a strategy such as ibs').max(64),
+  /** A built-in strategy (ibs), a strategy config stored in the home's strategies/ folder, or a .yml path. */
+  strategy: z.string().min(1, 'name a strategy such as ibs, or a strategy config').max(1000),
   symbols: z.array(symbolSchema).min(1, 'give at least one symbol').max(500),
   timeframe: timeframeArg.optional(),
   from: dateSchema.optional(),

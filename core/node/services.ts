@@ -33,6 +33,7 @@ import { importModel } from './models/import-model';
 import { ModelRunner } from './models/runner';
 import { checkModel } from './models/check';
 import { getBacktest, listBacktests } from './backtest/run-backtest';
+import { listStrategyConfigs, resolveStrategyRef } from './backtest/strategy-configs';
 import { checkMoveTarget } from './home-move';
 import { parseTrainConfig } from './models/train-config';
 import { defaultProvider, probeProviders, providersFor, PROVIDER_SETTING } from './models/predict';
@@ -188,6 +189,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
       'models.promote': async (a) => promoteModel(cat, home, parseModelRef(a.model)),
       'models.checkConfig': async (a) => parseTrainConfig(a.text, 'the config'),
       'backtest.list': async () => listBacktests(cat),
+      'backtest.strategies': async () => listStrategyConfigs(home.root).map((name) => resolveStrategyRef(home.root, name)),
       'backtest.get': async (a) => {
         // Its own connection: a streamed read shares nothing with queries running beside it.
         const own = await db!.connect();

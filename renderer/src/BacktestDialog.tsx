@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { resolveParams, STRATEGIES } from '../../core/common/backtest/strategies';
 import type { ApiError } from '../../core/common/errors';
+import type { StrategyConfig } from '../../core/common/schemas';
 import { TIMEFRAMES } from '../../core/common/timeframes';
 import type { BacktestSummary, JobInfo, JobProgress, ModelInfo } from '../../core/common/types';
 import { client } from './api';
@@ -10,7 +11,9 @@ import { JobFollower } from './JobFollower';
 /** Research → Backtest…: a built-in strategy, its parameters, symbols, costs and an optional gating model; then follow the job. */
 export function BacktestDialog({ onClose, onOpen, jobs, progress }: { onClose: () => void; onOpen: (runId: string) => void; jobs: JobInfo[]; progress: Record<string, JobProgress> }) {
   const [strategy, setStrategy] = useState('ibs');
-  const def = STRATEGIES.get(strategy)!;
+  const [configs, setConfigs] = useState<StrategyConfig[]>([]);
+  const config = configs.find((c) => c.name === strategy);
+  const def = STRATEGIES.get(config?.strategy ?? strategy)!;
   const [params, setParams] = useState<Record<string, string>>({});
   const [symbols, setSymbols] = useState('ES');
   const [timeframe, setTimeframe] = useState('1d');
@@ -30,7 +33,14 @@ export function BacktestDialog({ onClose, onOpen, jobs, progress }: { onClose: (
   useEffect(() => {
     void client.call('models.list', {}).then((all) => setModels(all.filter((m) => m.objective === 'binary')));
   }, []);
-  useEffect(() => setParams(Object.fromEntries(def.params.map((p) => [p.name, String(p.default)]))), [def]);
+  useEffect(() => {
+    void client.call('backtest.strategies', {}).then(setConfigs);
+  }, []);
+  // A stored config fills in its parameters and model; a built-in strategy its defaults.
+  useEffect(() => {
+    setParams(Object.fromEntries(def.params.map((p) => [p.name, String(config?.params?.[p.name] ?? p.default)])));
+    if (config?.model) setModel(config.model);
+  }, [def, config]);
 
   const start = async (): Promise<void> => {
     setError(null);
@@ -86,6 +96,11 @@ export function BacktestDialog({ onClose, onOpen, jobs, progress }: { onClose: (
                   {[...STRATEGIES.values()].map((s) => (
                     <option key={s.name} value={s.name} title={s.description}>
                       {s.name}
+                    </option>
+                  ))}
+                  {configs.map((c) => (
+                    <option key={`config-${c.name}`} value={c.name} title={`strategies/${c.name}.yml`}>
+                      {c.name} ({c.strategy}, stored config)
                     </option>
                   ))}
                 </select>

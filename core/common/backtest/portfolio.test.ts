@@ -66,6 +66,17 @@ describe('greedy portfolio construction', () => {
     expect(new Set(both.chosen)).toEqual(new Set(['A', 'B']));
   });
 
+  it('leaves out an addition that would break the drawdown limit on training', () => {
+    // A large, steadier edge: the best Sharpe alone, but its losing days cost far more of the
+    // capital than A's (on 1e9, so equity growth does not shrink its returns).
+    const wild = candidate('WILD', 300, (i) => 500 * (100 + 250 * noise2[i]!));
+    const free = greedyPortfolio([A, wild], { objective: 'sharpe', split, capital: 1e9, maxPositions: [2] });
+    expect(free.steps[0]!.added).toBe('WILD');
+    const limited = greedyPortfolio([A, wild], { objective: 'sharpe', split, capital: 1e9, maxPositions: [2], maxDrawdown: 1e-6 });
+    expect(limited.chosen).toEqual(['A']);
+    expect(limited.skippedForRisk).toEqual(['WILD']);
+  });
+
   it('can maximise CAGR over max drawdown instead, and chooses nothing from losers', () => {
     const res = greedyPortfolio([A, B], { objective: 'cagr_over_maxdd', split, capital: 1_000_000, maxPositions: [2] });
     expect(res.chosen.length).toBeGreaterThan(0);

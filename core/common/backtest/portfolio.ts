@@ -24,6 +24,8 @@ export interface PortfolioOptions {
   maxPositions?: number[];
   /** Skip a candidate whose daily P&L correlates above this with one already chosen. */
   correlationLimit?: number;
+  /** Risk limit: no addition may take the training period's drawdown beyond this fraction. */
+  maxDrawdown?: number;
 }
 
 /** One addition of the search. */
@@ -51,6 +53,8 @@ export interface PortfolioResult {
   test: number;
   /** Candidates left out for correlating too closely with a chosen one. */
   skippedForCorrelation: string[];
+  /** Candidates left out because adding them broke the drawdown limit on training. */
+  skippedForRisk: string[];
   /** Daily P&L correlations among the chosen instruments. */
   correlation: number[][];
   /** Share of the chosen portfolio's training net P&L from each instrument. */
@@ -107,6 +111,14 @@ function objectiveOf(pnlByDay: Map<number, number>, capital: number, objective: 
   return dd > 0 ? cagr / dd : cagr > 0 ? Number.MAX_VALUE : 0;
 }
 
+/** The largest fall of equity from its peak (a fraction) under daily net P&L on shared capital. */
+function drawdownOf(pnlByDay: Map<number, number>, capital: number): number {
+  const days = [...pnlByDay.keys()].sort((a, b) => a - b);
+  let equity = capital;
+  const v = days.map((d) => (equity += pnlByDay.get(d)!));
+  return drawdown(days, v, capital).max;
+}
+
 /** Daily net P&L of the accepted trades whose entries fall in [from, to). */
 function dailyPnl(cands: Candidate[], trades: { cand: number; trade: number }[], from: number, to: number): Map<number, number> {
   const m = new Map<number, number>();
@@ -145,18 +157,20 @@ function correlation(cands: Candidate[], a: number, b: number, split: number): n
  * candidate whose trades most improve the training-period objective of the combined portfolio (an
  * empty one scores 0)
  * (shared capital, at most that many positions open, net P&L booked on exit days), stopping when
- * none improves it; a candidate correlating above the limit with a chosen one is skipped. The best
+ * none improves it; a candidate correlating above the limit with a chosen one is skipped, and so is
+ * one whose addition takes the training drawdown beyond the risk limit. The best
  * (max positions, instruments) on training is then measured on the test period.
  */
 export function greedyPortfolio(cands: Candidate[], o: PortfolioOptions): PortfolioResult {
   const grid = o.maxPositions ?? Array.from({ length: Math.max(1, cands.length) }, (_, i) => i + 1);
   const score = (chosen: number[], k: number, from: number, to: number): number => objectiveOf(dailyPnl(cands, accepted(cands, chosen, k), from, to), o.capital, o.objective);
   const byMaxPositions: PortfolioResult['byMaxPositions'] = [];
-  let best: { k: number; chosen: number[]; train: number; steps: PortfolioStep[]; skipped: string[] } | null = null;
+  let best: { k: number; chosen: number[]; train: number; steps: PortfolioStep[]; skipped: string[]; skippedRisk: string[] } | null = null;
   for (const k of grid) {
     const chosen: number[] = [];
     const steps: PortfolioStep[] = [];
     const skipped = new Set<string>();
+    const skippedRisk = new Set<string>();
     // An empty portfolio scores 0: a candidate must beat doing nothing.
     let current = 0;
     for (;;) {
@@ -169,6 +183,10 @@ export function greedyPortfolio(cands: Candidate[], o: PortfolioOptions): Portfo
           continue;
         }
         const s = score([...chosen, c], k, Number.NEGATIVE_INFINITY, o.split);
+        if (s > pickScore + 1e-12 && o.maxDrawdown !== undefined && drawdownOf(dailyPnl(cands, accepted(cands, [...chosen, c], k), Number.NEGATIVE_INFINITY, o.split), o.capital) > o.maxDrawdown) {
+          skippedRisk.add(cands[c]!.name);
+          continue;
+        }
         if (s > pickScore + 1e-12) {
           pick = c;
           pickScore = s;
@@ -180,9 +198,9 @@ export function greedyPortfolio(cands: Candidate[], o: PortfolioOptions): Portfo
       steps.push({ added: cands[pick]!.name, train: pickScore, test: score(chosen, k, o.split, Number.POSITIVE_INFINITY) });
     }
     byMaxPositions.push({ maxPositions: k, train: current, chosen: chosen.map((c) => cands[c]!.name) });
-    if (chosen.length > 0 && (best === null || current > best.train + 1e-12)) best = { k, chosen, train: current, steps, skipped: [...skipped] };
+    if (chosen.length > 0 && (best === null || current > best.train + 1e-12)) best = { k, chosen, train: current, steps, skipped: [...skipped], skippedRisk: [...skippedRisk].filter((x) => !chosen.some((c) => cands[c]!.name === x)) };
   }
-  if (best === null) return { objective: o.objective, split: o.split, chosen: [], maxPositions: 0, steps: [], byMaxPositions, train: Number.NEGATIVE_INFINITY, test: Number.NEGATIVE_INFINITY, skippedForCorrelation: [], correlation: [], contribution: {} };
+  if (best === null) return { objective: o.objective, split: o.split, chosen: [], maxPositions: 0, steps: [], byMaxPositions, train: Number.NEGATIVE_INFINITY, test: Number.NEGATIVE_INFINITY, skippedForCorrelation: [], skippedForRisk: [], correlation: [], contribution: {} };
   const trades = accepted(cands, best.chosen, best.k);
   const trainPnl = new Map<number, number>();
   for (const { cand, trade } of trades) if (cands[cand]!.entry[trade]! < o.split) trainPnl.set(cand, (trainPnl.get(cand) ?? 0) + cands[cand]!.net[trade]!);
@@ -197,6 +215,7 @@ export function greedyPortfolio(cands: Candidate[], o: PortfolioOptions): Portfo
     train: best.train,
     test: score(best.chosen, best.k, o.split, Number.POSITIVE_INFINITY),
     skippedForCorrelation: best.skipped,
+    skippedForRisk: best.skippedRisk,
     correlation: best.chosen.map((a) => best!.chosen.map((b) => (a === b ? 1 : correlation(cands, a, b, o.split)))),
     contribution: Object.fromEntries(best.chosen.map((c) => [cands[c]!.name, total !== 0 ? (trainPnl.get(c) ?? 0) / total : 0])),
   };

@@ -25,6 +25,7 @@ import { getModel } from '../models/registry';
 import { ModelRunner } from '../models/runner';
 import type { BacktestRequest, PortfolioRequest, SweepRequest } from '../jobs/job-service';
 import { greedyPortfolio, type Candidate } from '../../common/backtest/portfolio';
+import { resolveStrategyRef } from './strategy-configs';
 import { sweepOscillator, VECTORISED, type SweepResult } from '../../common/backtest/sweep';
 import { walkForward } from '../../common/backtest/walk-forward';
 
@@ -109,21 +110,23 @@ export async function loadSymbols(ctx: Ctx, req: { symbols: string[]; timeframe?
  */
 export async function backtestRun(ctx: Ctx, req: BacktestRequest): Promise<BacktestSummary> {
   const timeframe = req.timeframe ?? '1d';
+  // A stored or file config gives the strategy, its parameters and its model; the request's win.
+  const sc = resolveStrategyRef(ctx.home.root, req.strategy);
   let params: Record<string, number>;
   let strategy;
   try {
-    const def = STRATEGIES.get(req.strategy);
-    params = def ? resolveParams(def, req.params ?? {}) : {};
-    strategy = createStrategy(req.strategy, params);
+    params = resolveParams(STRATEGIES.get(sc.strategy)!, { ...sc.params, ...req.params });
+    strategy = createStrategy(sc.strategy, params);
   } catch (e) {
     if (e instanceof StrategyConfigError) throw new ApiError('invalid_argument', e.message, e.message.includes('parameter') ? 'params' : 'strategy');
     throw e;
   }
-  const model = req.model ? getModel(ctx.catalog, ctx.home, parseRef(req.model)) : undefined;
+  const modelRef = req.model ?? sc.model;
+  const model = modelRef ? getModel(ctx.catalog, ctx.home, parseRef(modelRef)) : undefined;
   if (model && model.objective !== 'binary') throw new ApiError('invalid_argument', `${model.id}@${model.version} is a regressor; a trade filter needs a classifier`, 'model');
   if (model && (!model.featureSet || !model.specHash)) throw new ApiError('invalid_argument', `${model.id}@${model.version} names no feature set, so its features cannot be found for the bars; import it with --feature-set SET`, 'model');
   if (req.sizing?.kind === 'kelly' && !model) throw new ApiError('invalid_argument', 'Kelly sizing needs a model: its probability sets the fraction; name one with --model, or size another way', 'sizing');
-  const threshold = req.threshold ?? (model?.card as { threshold?: { value: number } } | undefined)?.threshold?.value ?? 0.5;
+  const threshold = req.threshold ?? sc.threshold ?? (model?.card as { threshold?: { value: number } } | undefined)?.threshold?.value ?? 0.5;
   if (model) strategy = mlGated(strategy, threshold);
   const specs = strategy.features.length ? parseFeatureList(strategy.features) : [];
   const runner = model ? await ModelRunner.open(ctx.home, model.id, model.version, model.features.length, defaultProvider(ctx.catalog)) : undefined;
@@ -156,7 +159,7 @@ export async function backtestRun(ctx: Ctx, req: BacktestRequest): Promise<Backt
       throw e;
     }
   }
-  return recordRun(ctx, { strategy, params, symbols: req.symbols, timeframe, model: model ? `${model.id}@${model.version}` : null, threshold: model ? threshold : null, config: { ...req }, data, result, capital: cfg.capital, metrics, ...(factors ? { factors } : {}) });
+  return recordRun(ctx, { strategy, params, symbols: req.symbols, timeframe, model: model ? `${model.id}@${model.version}` : null, threshold: model ? threshold : null, config: { ...req, ...(sc.name !== sc.strategy ? { strategyConfig: sc } : {}) }, data, result, capital: cfg.capital, metrics, ...(factors ? { factors } : {}) });
 }
 
 /** What a finished run is stored from. */
@@ -330,6 +333,7 @@ export function tradesCsv(d: BacktestDetail): string {
 
 /** A parameter sweep over stored bars with the vectorised engine (ibs, rsi2), fixed size and market orders. */
 export async function sweepRun(ctx: Ctx, req: SweepRequest): Promise<SweepResult> {
+  req = { ...req, strategy: resolveStrategyRef(ctx.home.root, req.strategy).strategy };
   const vec = VECTORISED[req.strategy];
   if (!vec) throw new ApiError('invalid_argument', `sweep: the vectorised engine runs ${Object.keys(VECTORISED).join(' and ')}; "${req.strategy}" needs one backtest per parameter set`, 'strategy');
   const data = await loadSymbols(ctx, req, parseFeatureList([vec.feature]));
@@ -369,7 +373,7 @@ export async function portfolioRun(ctx: Ctx, req: PortfolioRequest): Promise<Por
   const split = req.split ? Date.parse(`${req.split}T00:00:00Z`) : from + 0.7 * (to - from);
   if (split <= from || split >= to) throw new ApiError('invalid_argument', `split ${new Date(split).toISOString().slice(0, 10)} leaves no training or no test period inside the runs' ${new Date(from).toISOString().slice(0, 10)} – ${new Date(to).toISOString().slice(0, 10)}`, 'split');
   const capital = req.capital ?? Number((runs[0]!.config as { capital?: number }).capital ?? 100_000);
-  const result = greedyPortfolio(candidates, { objective: req.objective ?? 'sharpe', split, capital, ...(req.maxPositions ? { maxPositions: req.maxPositions } : {}), ...(req.correlationLimit !== undefined ? { correlationLimit: req.correlationLimit } : {}) });
+  const result = greedyPortfolio(candidates, { objective: req.objective ?? 'sharpe', split, capital, ...(req.maxPositions ? { maxPositions: req.maxPositions } : {}), ...(req.correlationLimit !== undefined ? { correlationLimit: req.correlationLimit } : {}), ...(req.riskLimits?.maxDrawdown !== undefined ? { maxDrawdown: req.riskLimits.maxDrawdown } : {}) });
   const id = `${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}-${randomUUID().slice(0, 8)}`;
   const config: PortfolioRun['config'] = {
     instruments: result.chosen.map((name) => {

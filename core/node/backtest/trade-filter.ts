@@ -11,6 +11,7 @@ import type { FilterRequest } from '../jobs/job-service';
 import { readFloat64Columns } from '../lake/duck-columns';
 import { trainOnRows } from '../models/train';
 import { backtestRun, getBacktest } from './run-backtest';
+import { resolveStrategyRef } from './strategy-configs';
 
 type Ctx = { home: HomeLayout; catalog: Catalog; con: DuckDBConnection };
 
@@ -50,6 +51,7 @@ export interface FilterResult {
  */
 export async function trainTradeFilter(ctx: Ctx, resources: string, req: FilterRequest, progress: (done: number, total: number) => void, cancelled: () => boolean): Promise<FilterResult> {
   const set = loadFeatureSet(req.set, featureSetDirs(ctx.home.root, resources));
+  const sc = resolveStrategyRef(ctx.home.root, req.strategy);
   const build = readBuild(ctx.home.lake, `${set.name}@${set.hash}`);
   const features = build.columns.filter((c) => c !== 'close' && !c.startsWith('label_'));
   const missing = req.symbols.filter((s) => !build.symbols[s]);
@@ -69,7 +71,7 @@ export async function trainTradeFilter(ctx: Ctx, resources: string, req: FilterR
     const at = Array.from(trades.signalTime, (s) => row.get(s) ?? -1);
     const keep = at.flatMap((r, i) => (r >= 0 ? [i] : []));
     if (keep.length < MIN_TRADES) {
-      throw new ApiError('invalid_argument', `${req.strategy} made ${keep.length} trades on ${symbol} ${set.timeframe} with features in build ${build.buildId}; a filter needs at least ${MIN_TRADES}: use a longer period, a shorter timeframe or looser parameters`, 'symbols');
+      throw new ApiError('invalid_argument', `${sc.name} made ${keep.length} trades on ${symbol} ${set.timeframe} with features in build ${build.buildId}; a filter needs at least ${MIN_TRADES}: use a longer period, a shorter timeframe or looser parameters`, 'symbols');
     }
     const rows = {
       t: Float64Array.from(keep, (i) => trades.signalTime[i]!),
@@ -77,10 +79,10 @@ export async function trainTradeFilter(ctx: Ctx, resources: string, req: FilterR
       x: x.map((col) => Float64Array.from(keep, (i) => col[at[i]!]!)),
     };
     const parsed = trainConfigSchema.safeParse({
-      name: `filter-${req.strategy}-${symbol.toLowerCase().replace(/[^a-z0-9_-]/g, '-')}`,
+      name: `filter-${sc.name}-${symbol.toLowerCase().replace(/[^a-z0-9_-]/g, '-')}`,
       featureSet: set.name,
       symbols: [symbol],
-      label: `label_meta_${req.strategy}`,
+      label: `label_meta_${sc.name.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`,
       model: req.model ?? { kind: 'gbdt', nTrees: 100, maxDepth: 3, learningRate: 0.05, minChildWeight: 5 },
       split: { validation: 0.25, test: 0.25, embargo: 1 },
       threshold: { objective: 'precision', minShare: 0.2 },
@@ -92,7 +94,7 @@ export async function trainTradeFilter(ctx: Ctx, resources: string, req: FilterR
     }
     const config = parsed.data;
     const trained = await trainOnRows(ctx, config, { set, build, features, symbols: [symbol] }, [rows], () => undefined, cancelled, {
-      filter: { strategy: req.strategy, params: full.params, run: full.runId, metaLabel: 'net P&L after fees > 0', trades: keep.length },
+      filter: { strategy: sc.name, params: full.params, run: full.runId, metaLabel: 'net P&L after fees > 0', trades: keep.length },
     });
     const counts = trained.rows;
     // The test fold starts after validation ends: backtest from the first day wholly inside it.
@@ -111,5 +113,5 @@ export async function trainTradeFilter(ctx: Ctx, resources: string, req: FilterR
     });
     progress(k + 1, req.symbols.length);
   }
-  return { strategy: req.strategy, set: set.name, runs, symbols: out };
+  return { strategy: sc.name, set: set.name, runs, symbols: out };
 }

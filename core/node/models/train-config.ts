@@ -1,25 +1,10 @@
-import { LineCounter, parseDocument } from 'yaml';
-import { ApiError } from '../../common/errors';
 import { trainConfigSchema, type TrainConfig } from '../../common/schemas';
+import { parseYamlConfig } from '../yaml-config';
 
 /**
  * Reads a training config (YAML, as `quantdesk train --config` and the Train dialog take it). Errors
  * name the source, the line and the setting: `es.yml: line 6: model.kind: expected …`.
  */
 export function parseTrainConfig(text: string, source: string): TrainConfig {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
-  const bad = doc.errors[0];
-  if (bad) throw new ApiError('invalid_argument', `${source}: line ${bad.linePos?.[0].line ?? 1}: not valid YAML (${bad.message.split('\n')[0]})`, 'text');
-  const cfg = trainConfigSchema.safeParse(doc.toJS());
-  if (cfg.success) return cfg.data;
-  const issue = cfg.error.issues[0]!;
-  // The line of the deepest part of the path present in the document.
-  let line: number | undefined;
-  for (let n = issue.path.length; n > 0 && line === undefined; n--) {
-    const node = doc.getIn(issue.path.slice(0, n) as (string | number)[], true) as { range?: [number, number, number] } | undefined;
-    if (node?.range) line = lines.linePos(node.range[0]).line;
-  }
-  const where = issue.path.join('.') || 'document';
-  throw new ApiError('invalid_argument', `${source}: ${line !== undefined ? `line ${line}: ` : ''}${where}: ${issue.message}`, 'text');
+  return parseYamlConfig(trainConfigSchema, text, source, 'text');
 }

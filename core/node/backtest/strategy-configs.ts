@@ -1,0 +1,38 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { STRATEGIES } from '../../common/backtest/strategies';
+import { ApiError } from '../../common/errors';
+import { strategyConfigSchema, type StrategyConfig } from '../../common/schemas';
+import { parseYamlConfig } from '../yaml-config';
+
+/** Where stored strategy configs live: `<home>/strategies/<name>.yml`. */
+export const strategiesDir = (homeRoot: string): string => path.join(homeRoot, 'strategies');
+
+/** Names of the strategy configs stored in the home. */
+export function listStrategyConfigs(homeRoot: string): string[] {
+  const dir = strategiesDir(homeRoot);
+  return fs.existsSync(dir) ? fs.readdirSync(dir).flatMap((f) => /^(.*)\.ya?ml$/.exec(f)?.slice(1, 2) ?? []).sort() : [];
+}
+
+/**
+ * What `--strategy` names: a built-in strategy as it is, a stored config by name, or a YAML file by
+ * path. Errors list what exists, or name the file, line and setting that is wrong.
+ */
+export function resolveStrategyRef(homeRoot: string, ref: string): StrategyConfig {
+  if (STRATEGIES.has(ref)) return { name: ref, strategy: ref };
+  const isFile = /\.ya?ml$/i.test(ref) || ref.includes('/') || ref.includes('\\');
+  const file = isFile ? path.resolve(ref) : ['.yml', '.yaml'].map((ext) => path.join(strategiesDir(homeRoot), `${ref}${ext}`)).find((f) => fs.existsSync(f));
+  if (file === undefined) {
+    const stored = listStrategyConfigs(homeRoot);
+    throw new ApiError('invalid_argument', `unknown strategy "${ref}"; built in: ${[...STRATEGIES.keys()].join(', ')}${stored.length ? `; stored configs: ${stored.join(', ')}` : ''} (or pass a .yml path)`, 'strategy');
+  }
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ApiError('invalid_argument', `${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 'strategy');
+  }
+  const cfg = parseYamlConfig(strategyConfigSchema, text, file, 'strategy');
+  if (!STRATEGIES.has(cfg.strategy)) throw new ApiError('invalid_argument', `${file}: strategy: unknown strategy "${cfg.strategy}"; built in: ${[...STRATEGIES.keys()].join(', ')}`, 'strategy');
+  return cfg;
+}

@@ -125,6 +125,22 @@ exit codes: 0 success, 2 bad usage, 1 failure`;
 
 class UsageError extends Error {}
 
+/** An option's JSON value, or a usage error showing the expected shape. */
+function jsonOption(name: string, text: string, example: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new UsageError(`--${name}: expected JSON such as '${example}', got ${text}`);
+  }
+}
+
+/** An option's number, or a usage error naming it. */
+function numberOption(name: string, text: string): number {
+  const x = Number(text);
+  if (text.trim() === '' || !Number.isFinite(x)) throw new UsageError(`--${name}: expected a number, got ${text}`);
+  return x;
+}
+
 /** `--walk-forward IS,OOS[,anchored]` as a plan: bar counts, rolling unless `anchored`. */
 function walkForwardPlan(text: string): { inSample: number; outOfSample: number; anchored: boolean } {
   const [is, oos, mode, ...rest] = text.split(',').map((x) => x.trim());
@@ -653,20 +669,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         const v = p.values as Record<string, string | undefined>;
         if (!v.strategy) throw new UsageError('backtest: --strategy NAME is required (ibs, rsi2, macd_cross, breakout)');
         if (!v.symbols) throw new UsageError('backtest: --symbols ES,NQ is required');
-        const num = (k: string): number | undefined => {
-          if (v[k] === undefined) return undefined;
-          const x = Number(v[k]);
-          if (!Number.isFinite(x)) throw new UsageError(`--${k}: expected a number, got ${v[k]}`);
-          return x;
-        };
-        let params: unknown;
-        if (v.params !== undefined) {
-          try {
-            params = JSON.parse(v.params);
-          } catch {
-            throw new UsageError(`--params: expected JSON such as '{"entry_below":0.2}', got ${v.params}`);
-          }
-        }
+        const num = (k: string): number => numberOption(k, v[k]!);
+        const params = v.params === undefined ? undefined : jsonOption('params', v.params, '{"entry_below":0.2}');
         const arg = {
           kind: 'backtest',
           strategy: v.strategy,
@@ -705,17 +709,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         if (!v.strategy) throw new UsageError('sweep: --strategy ibs|rsi2 is required');
         if (!v.symbols) throw new UsageError('sweep: --symbols ES is required');
         if (!v.grid) throw new UsageError(`sweep: --grid '{"entry_below":[0.1,0.2,0.3]}' is required`);
-        let grid: unknown;
-        try {
-          grid = JSON.parse(v.grid);
-        } catch {
-          throw new UsageError(`--grid: expected JSON such as '{"entry_below":[0.1,0.2,0.3]}', got ${v.grid}`);
-        }
-        const num = (k: string): number => {
-          const x = Number(v[k]);
-          if (!Number.isFinite(x)) throw new UsageError(`--${k}: expected a number, got ${v[k]}`);
-          return x;
-        };
+        const grid = jsonOption('grid', v.grid, '{"entry_below":[0.1,0.2,0.3]}');
+        const num = (k: string): number => numberOption(k, v[k]!);
         const arg = {
           kind: 'sweep',
           strategy: v.strategy,
@@ -750,19 +745,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         const p = parse(subOpts, { strategy: { type: 'string' }, symbols: { type: 'string' }, set: { type: 'string' }, params: { type: 'string' }, commission: { type: 'string' }, 'slippage-ticks': { type: 'string' } });
         const v = p.values as Record<string, string | undefined>;
         for (const k of ['strategy', 'symbols', 'set']) if (!v[k]) throw new UsageError(`filter train: --${k} is required`);
-        let params: unknown;
-        if (v.params !== undefined) {
-          try {
-            params = JSON.parse(v.params);
-          } catch {
-            throw new UsageError(`--params: expected JSON such as '{"entry_below":0.2}', got ${v.params}`);
-          }
-        }
-        const num = (k: string): number => {
-          const x = Number(v[k]);
-          if (!Number.isFinite(x)) throw new UsageError(`--${k}: expected a number, got ${v[k]}`);
-          return x;
-        };
+        const params = v.params === undefined ? undefined : jsonOption('params', v.params, '{"entry_below":0.2}');
+        const num = (k: string): number => numberOption(k, v[k]!);
         const arg = {
           kind: 'filter',
           strategy: v.strategy,
@@ -790,8 +774,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         const riskFlags = ['max-drawdown', 'daily-loss', 'max-position-notional', 'max-orders-per-minute'];
         const ints = (v['max-positions'] ?? '').split(',').filter(Boolean);
         if (ints.some((x) => !/^\d+$/.test(x.trim()))) throw new UsageError(`--max-positions: expected whole numbers such as 1,2,3, got ${v['max-positions']}`);
-        const limit = v['correlation-limit'] === undefined ? undefined : Number(v['correlation-limit']);
-        if (limit !== undefined && !Number.isFinite(limit)) throw new UsageError(`--correlation-limit: expected a number, got ${v['correlation-limit']}`);
+        const limit = v['correlation-limit'] === undefined ? undefined : numberOption('correlation-limit', v['correlation-limit']);
         const arg = {
           kind: 'portfolio',
           runs: v.runs.split(',').map((x) => x.trim()),
@@ -802,11 +785,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           ...(riskFlags.some((k) => v[k] !== undefined)
             ? {
                 riskLimits: Object.fromEntries(
-                  riskFlags.filter((k) => v[k] !== undefined).map((k) => {
-                    const x = Number(v[k]);
-                    if (!Number.isFinite(x)) throw new UsageError(`--${k}: expected a number, got ${v[k]}`);
-                    return [k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()), x];
-                  }),
+                  riskFlags.filter((k) => v[k] !== undefined).map((k) => [k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()), numberOption(k, v[k]!)]),
                 ),
               }
             : {}),

@@ -80,6 +80,17 @@ export function stdev(x: ArrayLike<number>): number {
   return Math.sqrt(s / (x.length - 1));
 }
 
+/** Sample covariance (n − 1) of two equal-length series; 0 with fewer than two points. */
+export function covariance(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  const n = a.length;
+  if (n < 2) return 0;
+  const ma = mean(a);
+  const mb = mean(b);
+  let c = 0;
+  for (let i = 0; i < n; i++) c += (a[i]! - ma) * (b[i]! - mb);
+  return c / (n - 1);
+}
+
 /** Largest fall from a running peak (fraction of the peak) and the longest time below a peak (in the units of `t`). */
 export function drawdown(t: ArrayLike<number>, v: ArrayLike<number>, start: number): { max: number; longest: number; curve: Float64Array } {
   let peak = start;

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { runBacktest, type EngineConfig, type EngineResult, type SymbolData, type Trade } from '../../common/backtest/engine';
 import type { Strategy } from '../../common/backtest/strategy';
-import { backtestMetrics, dailyEquity, drawdown, returnsOf, type BacktestMetrics } from '../../common/backtest/metrics';
+import { backtestMetrics, covariance, dailyEquity, drawdown, returnsOf, type BacktestMetrics } from '../../common/backtest/metrics';
 import { factorRegression, FactorFileError, parseFactorCsv } from '../../common/backtest/factors';
 import { bySymbol, createStrategy, mlGated, StrategyConfigError, STRATEGIES, resolveParams } from '../../common/backtest/strategies';
 import { ApiError } from '../../common/errors';
@@ -453,30 +453,15 @@ async function portfolioBacktest(ctx: Ctx, runs: BacktestDetail[], config: Portf
   const daily = symbols.map(() => new Float64Array(days.length));
   for (const t of result.trades) daily[symbols.indexOf(t.symbol)]![dayAt.get(Math.floor(t.exitTime / 86_400_000))!]! += t.pnl - t.fees;
   const total = Float64Array.from(days, (_, j) => daily.reduce((a, d) => a + d[j]!, 0));
-  const cov = (a: Float64Array, b: Float64Array): number => {
-    const n = a.length;
-    if (n < 2) return 0;
-    let ma = 0;
-    let mb = 0;
-    for (let i = 0; i < n; i++) {
-      ma += a[i]!;
-      mb += b[i]!;
-    }
-    ma /= n;
-    mb /= n;
-    let c = 0;
-    for (let i = 0; i < n; i++) c += (a[i]! - ma) * (b[i]! - mb);
-    return c / (n - 1);
-  };
-  const varTotal = cov(total, total);
+  const varTotal = covariance(total, total);
   const net = symbols.map((_, k) => daily[k]!.reduce((a, b) => a + b, 0));
   const sumNet = net.reduce((a, b) => a + b, 0);
   return {
     run,
-    instruments: symbols.map((sym, k) => ({ name: config.instruments.find((i) => i.symbol === sym)!.name, netPnl: net[k]!, pnlShare: sumNet !== 0 ? net[k]! / sumNet : 0, riskShare: varTotal > 0 ? cov(daily[k]!, total) / varTotal : 0 })),
+    instruments: symbols.map((sym, k) => ({ name: config.instruments.find((i) => i.symbol === sym)!.name, netPnl: net[k]!, pnlShare: sumNet !== 0 ? net[k]! / sumNet : 0, riskShare: varTotal > 0 ? covariance(daily[k]!, total) / varTotal : 0 })),
     correlation: daily.map((a) => daily.map((b) => {
-      const d = Math.sqrt(cov(a, a) * cov(b, b));
-      return d > 0 ? cov(a, b) / d : a === b ? 1 : 0;
+      const d = Math.sqrt(covariance(a, a) * covariance(b, b));
+      return d > 0 ? covariance(a, b) / d : a === b ? 1 : 0;
     })),
   };
 }

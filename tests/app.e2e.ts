@@ -343,6 +343,21 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     await expect.poll(() => page.getByTestId('backtest-detail').textContent()).toContain('portfolio ·');
   }, 180_000);
 
+  it('shows the killswitch in the status bar, halts from the menu accelerator, and re-arms only with a reason', async () => {
+    const badge = page.getByTestId('killswitch-badge');
+    await expect.poll(() => badge.textContent()).toBe('Trading active');
+    await page.keyboard.press('Control+Shift+K');
+    await expect.poll(() => badge.textContent()).toBe('HALTED');
+    expect(await badge.getAttribute('class')).toBe('killswitch halted');
+    await badge.click();
+    await expect.poll(() => page.getByTestId('killswitch-history').textContent()).toMatch(/active → halted.*menu.*Halt All Trading from the menu/);
+    await page.getByTestId('killswitch-toggle').click();
+    await expect.poll(() => page.getByTestId('killswitch-error').textContent()).toMatch(/give a reason/);
+    await page.getByTestId('killswitch-reason').fill('checked the positions');
+    await page.getByTestId('killswitch-toggle').click();
+    await expect.poll(() => badge.textContent()).toBe('Trading active');
+  });
+
   it('validates and stores settings, with the error next to the field, and the Models view uses the stored score', async () => {
     await page.keyboard.press('Control+,');
     await page.getByTestId('settings-view').waitFor();

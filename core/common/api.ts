@@ -10,9 +10,10 @@ import {
   BACKFILL_SOURCES,
   type TrainConfig,
 } from './schemas';
-import type { AppInfo, BacktestDetail, BacktestSummary, Bars, FeatureBuildInfo, FeatureSetCheck, FeatureSetInfo, JobInfo, JobProgress, LakePartition, LakeSeries, QaReport, RejectRow, InferenceSettings, ModelCheck, ModelInfo, SqlResult, UniverseMember, VendorKeyStatus } from './types';
+import type { AppInfo, BacktestDetail, BacktestSummary, Bars, KillswitchStatus, FeatureBuildInfo, FeatureSetCheck, FeatureSetInfo, JobInfo, JobProgress, LakePartition, LakeSeries, QaReport, RejectRow, InferenceSettings, ModelCheck, ModelInfo, SqlResult, UniverseMember, VendorKeyStatus } from './types';
 import type { ContractSpec } from './instruments';
 import type { StrategyConfig } from './schemas';
+import type { StateChange, TradingState } from './trading/risk';
 import type { MenuCommand } from './menu';
 
 /** Zod schema of each method's argument; the dispatcher validates with it before calling a handler. */
@@ -64,6 +65,14 @@ export const apiSchemas = {
     })
     .strict(),
   'models.checkConfig': z.object({ text: z.string().max(100_000) }).strict(),
+  'paper.killswitch.get': z.object({}).strict(),
+  'paper.killswitch.set': z
+    .object({
+      state: z.enum(['active', 'reducing', 'halted'], { error: 'expected active, reducing or halted' }),
+      reason: z.string().trim().min(1, 'give a reason: it goes into the audit log').max(500),
+      source: z.enum(['ui', 'menu', 'cli', 'api']).optional(),
+    })
+    .strict(),
   'backtest.list': z.object({}).strict(),
   'backtest.strategies': z.object({}).strict(),
   'backtest.get': z.object({ runId: z.string().regex(/^[0-9]{8}-[0-9]{6}-[0-9a-f]{8}$/, 'expected a backtest run id such as 20260101-120000-1a2b3c4d') }).strict(),
@@ -166,6 +175,10 @@ export interface QuantApi {
   'models.import': (a: ArgOf<'models.import'>) => Promise<{ id: string; version: number; kind: string; objective: string; features: string[]; featureOrder?: 'same' | 'by name' }>;
   /** Reads and validates a training config (YAML); errors name the line and the setting. */
   'models.checkConfig': (a: ArgOf<'models.checkConfig'>) => Promise<TrainConfig>;
+  /** The killswitch: the trading state and its audited history, newest first. */
+  'paper.killswitch.get': (a: ArgOf<'paper.killswitch.get'>) => Promise<KillswitchStatus>;
+  /** Sets the trading state (halted: only cancels; reducing: only reducing orders), journaled before it answers; re-arming is explicit. */
+  'paper.killswitch.set': (a: ArgOf<'paper.killswitch.set'>) => Promise<KillswitchStatus>;
   /** Strategy configs stored in the home's strategies/ folder (YAML), each naming a built-in strategy. */
   'backtest.strategies': (a: ArgOf<'backtest.strategies'>) => Promise<StrategyConfig[]>;
   /** Stored backtest runs, newest first. */
@@ -210,6 +223,8 @@ export interface QuantEvents {
   'job.state': JobInfo;
   /** The lake gained data. */
   'lake.changed': { symbols: string[] };
+  /** The killswitch changed state. */
+  'paper.state': { state: TradingState; change: StateChange };
   /** A native menu item was chosen (Electron sends it; the browser host raises it in the page). */
   'menu.command': { command: MenuCommand };
 }

@@ -6,8 +6,8 @@ const commands = (m: MenuModel[]): string[] => m.flatMap((x) => x.items.flatMap(
 
 describe('application menu', () => {
   it('has File, Data, Research, View and Help on Windows and Linux, with the app menu first on macOS', () => {
-    expect(labels(buildMenu({ platform: 'win32', appName: 'Quantdesk', devTools: false }))).toEqual(['File', 'Edit', 'Data', 'Research', 'View', 'Help']);
-    expect(labels(buildMenu({ platform: 'darwin', appName: 'Quantdesk', devTools: false }))).toEqual(['Quantdesk', 'File', 'Edit', 'Data', 'Research', 'View', 'Help']);
+    expect(labels(buildMenu({ platform: 'win32', appName: 'Quantdesk', devTools: false }))).toEqual(['File', 'Edit', 'Data', 'Research', 'Trading', 'View', 'Help']);
+    expect(labels(buildMenu({ platform: 'darwin', appName: 'Quantdesk', devTools: false }))).toEqual(['Quantdesk', 'File', 'Edit', 'Data', 'Research', 'Trading', 'View', 'Help']);
   });
 
   it('offers Data → Backfill… with an accelerator on every host', () => {

@@ -1,5 +1,5 @@
 /** Commands the menu can send to the renderer. */
-export const MENU_COMMANDS = ['file.import', 'data.backfill', 'data.refresh', 'view.chart', 'view.data', 'view.features', 'view.models', 'view.backtests', 'view.jobs', 'features.build', 'models.train', 'backtest.run', 'app.settings', 'help.about'] as const;
+export const MENU_COMMANDS = ['file.import', 'data.backfill', 'data.refresh', 'view.chart', 'view.data', 'view.features', 'view.models', 'view.backtests', 'view.jobs', 'features.build', 'models.train', 'backtest.run', 'paper.halt', 'app.settings', 'help.about'] as const;
 export type MenuCommand = (typeof MENU_COMMANDS)[number];
 
 /** Native behaviours a host implements itself (Electron roles). */
@@ -84,6 +84,7 @@ export function buildMenu(o: MenuOptions): MenuModel[] {
       { kind: 'command', label: 'Backtest…', command: 'backtest.run', accelerator: 'CmdOrCtrl+Shift+E' },
     ],
   });
+  menus.push({ label: 'Trading', items: [{ kind: 'command', label: 'Halt All Trading', command: 'paper.halt', accelerator: 'CmdOrCtrl+Shift+K' }] });
   const view: MenuItemModel[] = [
     { kind: 'command', label: 'Chart', command: 'view.chart', accelerator: 'CmdOrCtrl+1' },
     { kind: 'command', label: 'Data', command: 'view.data', accelerator: 'CmdOrCtrl+2' },

@@ -3,6 +3,7 @@ import type { BacktestMetrics } from './backtest/metrics';
 import type { FactorRegression } from './backtest/factors';
 import type { PortfolioResult } from './backtest/portfolio';
 import type { RiskLimits } from './schemas';
+import type { StateChange, TradingState } from './trading/risk';
 
 /** Bars in columnar form, oldest first; every array has the same length. */
 export interface Bars {
@@ -437,4 +438,10 @@ export interface PortfolioBacktest {
   instruments: { name: string; netPnl: number; pnlShare: number; riskShare: number }[];
   /** Correlations of the instruments' daily net P&L over the whole run. */
   correlation: number[][];
+}
+
+/** The killswitch as the app shows it: the trading state and its audited history, newest first. */
+export interface KillswitchStatus {
+  state: TradingState;
+  history: StateChange[];
 }

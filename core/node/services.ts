@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { ApiError } from '../common/errors';
@@ -33,6 +34,7 @@ import { importModel } from './models/import-model';
 import { ModelRunner } from './models/runner';
 import { checkModel } from './models/check';
 import { getBacktest, listBacktests } from './backtest/run-backtest';
+import { Journal } from './paper/journal';
 import { listStrategyConfigs, resolveStrategyRef } from './backtest/strategy-configs';
 import { checkMoveTarget } from './home-move';
 import { parseTrainConfig } from './models/train-config';
@@ -92,9 +94,13 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
   const lock = o.readonly ? undefined : acquireLock(home.lock, `quantdesk ${o.host}`);
   let catalog: Catalog | undefined;
   let db: DuckDBInstance | undefined;
+  let journalRef: Journal | undefined;
   try {
     const migrations = path.join(o.resources, 'migrations');
     catalog = new Catalog(home.catalog, migrations, { nativeBinding: o.sqliteBinding });
+    // A read-only process with no journal yet sees the default state (active) without creating one.
+    const journal = o.readonly && !fs.existsSync(home.journal) ? undefined : new Journal(home.journal, { readonly: o.readonly ?? false, ...(o.sqliteBinding ? { nativeBinding: o.sqliteBinding } : {}) });
+    journalRef = journal;
     const bus = new EventBus();
     const vendorKeys = new VendorKeys(catalog, o.secretCipher);
     let jobs: JobService | undefined;
@@ -188,6 +194,13 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
       },
       'models.promote': async (a) => promoteModel(cat, home, parseModelRef(a.model)),
       'models.checkConfig': async (a) => parseTrainConfig(a.text, 'the config'),
+      'paper.killswitch.get': async () => journal?.killswitch() ?? { state: 'active', history: [] },
+      'paper.killswitch.set': async (a) => {
+        if (!journal) throw new ApiError('conflict', 'this process opened the home read-only; change the killswitch from the app or a CLI command that writes');
+        const status = journal.setState(a.state, a.source ?? 'api', a.reason);
+        bus.emit('paper.state', { state: status.state, change: status.history[0]! });
+        return status;
+      },
       'backtest.list': async () => listBacktests(cat),
       'backtest.strategies': async () => listStrategyConfigs(home.root).map((name) => resolveStrategyRef(home.root, name)),
       'backtest.get': async (a) => {
@@ -272,12 +285,14 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
         con.closeSync();
         sqlCon.closeSync();
         db?.closeSync();
+        journal?.close();
         cat.close();
         lock?.release();
       },
     };
   } catch (e) {
     catalog?.close();
+    journalRef?.close();
     db?.closeSync();
     lock?.release();
     throw e;

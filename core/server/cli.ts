@@ -6,7 +6,7 @@ import { apiSchemas, type ArgOf, type Method, type ResultOf } from '../common/ap
 import { ApiError } from '../common/errors';
 import { BACKFILL_SOURCES } from '../common/schemas';
 import { DEMO_SYMBOLS } from '../common/instruments';
-import type { BacktestSummary, Bars, ContinuousResult, ImportResult, JobInfo, PortfolioRun } from '../common/types';
+import type { BacktestSummary, Bars, ContinuousResult, ImportResult, JobInfo, KillswitchStatus, PortfolioRun } from '../common/types';
 import { tradesCsv } from '../node/backtest/run-backtest';
 import type { FilterResult } from '../node/backtest/trade-filter';
 import type { SweepResult } from '../common/backtest/sweep';
@@ -110,6 +110,9 @@ commands:
                               greedy portfolio from backtest runs: add the instrument that most improves the
                               objective before the split, stop when none does; judged after the split;
                               the risk limits go into the portfolio config for the risk engine
+  killswitch status|halt|reduce|resume [--reason TEXT]
+                              the trading state (halted: only cancels; reducing: only orders that
+                              reduce a position), journaled and audited; resume re-arms
   jobs [--all]                recent jobs, or every job
   home move DEST              move the home folder (catalog, lake, models) to DEST, checked on arrival
   serve [--port N] [--host 127.0.0.1] [--token T] [--demo-days N] [--no-seed]
@@ -809,6 +812,35 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
                 `→ lake/gold/portfolios/${r.id}/portfolio.json`,
               ].join('\n');
         });
+      }
+      case 'killswitch': {
+        const [sub, ...subOpts] = opts;
+        const target = { halt: 'halted', reduce: 'reducing', resume: 'active' } as const;
+        if (sub !== 'status' && !(sub !== undefined && sub in target)) throw new UsageError(`killswitch: expected status, halt, reduce or resume, got ${sub ?? 'nothing'}`);
+        const p = parse(subOpts, { reason: { type: 'string' }, flatten: { type: 'boolean' } });
+        const v = p.values as { reason?: string; flatten?: boolean };
+        if (v.flatten) throw new UsageError('--flatten: there are no paper positions to flatten yet (the paper broker is not built); halt without it');
+        const show = (k: KillswitchStatus): string => `trading is ${k.state}${k.history[0] ? ` since ${new Date(k.history[0].at).toISOString()} (${k.history[0].source}: ${k.history[0].reason})` : ''}`;
+        if (sub === 'status') {
+          const s = await open(true);
+          try {
+            const k = await call(s, 'paper.killswitch.get', {});
+            io.out(json ? JSON.stringify(k) : show(k));
+            return 0;
+          } finally {
+            await s.close();
+          }
+        }
+        const arg = { state: target[sub as keyof typeof target], reason: v.reason ?? `${sub} from the command line`, source: 'cli' as const };
+        validate('paper.killswitch.set', arg);
+        const s = await open(false);
+        try {
+          const k = await call(s, 'paper.killswitch.set', arg);
+          io.out(json ? JSON.stringify(k) : show(k));
+          return 0;
+        } finally {
+          await s.close();
+        }
       }
       case 'trades': {
         const p = parse(opts, { run: { type: 'string' }, out: { type: 'string' } });

@@ -15,6 +15,7 @@ import { ModelsView } from './views/ModelsView';
 import { SettingsView } from './views/SettingsView';
 import { TrainDialog } from './TrainDialog';
 import { BacktestDialog } from './BacktestDialog';
+import { Killswitch } from './Killswitch';
 import { BacktestsView } from './views/BacktestsView';
 
 type View = 'chart' | 'data' | 'features' | 'models' | 'backtests' | 'jobs' | 'settings';
@@ -33,6 +34,7 @@ export function App() {
   const [backtestOpen, setBacktestOpen] = useState(false);
   const [backtestRun, setBacktestRun] = useState<string | null>(null);
   const [chartFocus, setChartFocus] = useState<ChartFocus | null>(null);
+  const [haltRequest, setHaltRequest] = useState(0);
   const [buildRequest, setBuildRequest] = useState(0);
   const [importFiles, setImportFiles] = useState<File[] | null>(null);
   const [aboutOpen, setAboutOpen] = useState(false);
@@ -61,6 +63,7 @@ export function App() {
     else if (cmd === 'view.backtests') setView('backtests');
     else if (cmd === 'view.jobs') setView('jobs');
     else if (cmd === 'backtest.run') setBacktestOpen(true);
+    else if (cmd === 'paper.halt') setHaltRequest((x) => x + 1);
     else if (cmd === 'app.settings') setView('settings');
     else if (cmd === 'models.train') setTrainOpen(true);
     else if (cmd === 'features.build') {
@@ -137,6 +140,7 @@ export function App() {
       </div>
       <footer className="status" data-testid="status-bar">
         <span>{info ? `${info.host} · ${info.home}` : 'connecting…'}</span>
+        <Killswitch haltRequest={haltRequest} />
         {active && (
           <span className="status-job" data-testid="status-job">
             {active.kind} {Math.round((activeProgress?.fraction ?? 0) * 100)}% · ETA {fmtEta(activeProgress?.etaSeconds ?? null)}

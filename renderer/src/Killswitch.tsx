@@ -1,0 +1,91 @@
+import { useEffect, useState } from 'react';
+import type { KillswitchStatus } from '../../core/common/types';
+import type { TradingState } from '../../core/common/trading/risk';
+import { client } from './api';
+import { submitWith } from './forms';
+
+const LABEL: Record<TradingState, string> = { active: 'Trading active', reducing: 'Reducing only', halted: 'HALTED' };
+
+/**
+ * The killswitch in the status bar: always visible in its state's colour; a click opens the control
+ * (halt, reduce, or an explicit re-arm, each with a reason for the audit log). `haltRequest` changes
+ * when the menu's Halt All Trading is chosen.
+ */
+export function Killswitch({ haltRequest }: { haltRequest: number }) {
+  const [status, setStatus] = useState<KillswitchStatus | null>(null);
+  const [open, setOpen] = useState(false);
+  const [reason, setReason] = useState('');
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    void client.call('paper.killswitch.get', {}).then(setStatus);
+    return client.on('paper.state', () => void client.call('paper.killswitch.get', {}).then(setStatus));
+  }, []);
+  useEffect(() => {
+    if (haltRequest > 0) void client.call('paper.killswitch.set', { state: 'halted', reason: 'Halt All Trading from the menu', source: 'menu' }).then(setStatus);
+  }, [haltRequest]);
+
+  const set = async (state: TradingState): Promise<void> => {
+    setError(null);
+    try {
+      setStatus(await client.call('paper.killswitch.set', { state, reason, source: 'ui' }));
+      setReason('');
+      setOpen(false);
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+  const state = status?.state ?? 'active';
+  return (
+    <>
+      <button className={`killswitch ${state}`} onClick={() => setOpen(true)} data-testid="killswitch-badge" title="Killswitch (Ctrl/Cmd+Shift+K halts)">
+        {LABEL[state]}
+      </button>
+      {open && (
+        <div className="modal-backdrop">
+          <div className="modal" role="dialog" aria-label="Killswitch" data-testid="killswitch-dialog">
+            <h2>Killswitch: {LABEL[state]}</h2>
+            <form onSubmit={submitWith(() => set(state === 'halted' ? 'active' : 'halted'))}>
+              <label>
+                Reason (kept in the audit log)
+                <input value={reason} onChange={(e) => setReason(e.target.value)} data-testid="killswitch-reason" />
+              </label>
+              {error && (
+                <p className="error" role="alert" data-testid="killswitch-error">
+                  {error}
+                </p>
+              )}
+              <div className="actions">
+                <button type="button" onClick={() => setOpen(false)}>
+                  Close
+                </button>
+                {state !== 'reducing' && (
+                  <button type="button" onClick={() => void set('reducing')} data-testid="killswitch-reduce">
+                    Reduce only
+                  </button>
+                )}
+                <button type="submit" className="primary" data-testid="killswitch-toggle">
+                  {state === 'halted' ? 'Re-arm (resume trading)' : 'Halt all trading'}
+                </button>
+              </div>
+            </form>
+            <table className="grid" data-testid="killswitch-history">
+              <tbody>
+                {(status?.history ?? []).slice(0, 10).map((h, i) => (
+                  <tr key={i}>
+                    <td>{new Date(h.at).toISOString().slice(0, 19).replace('T', ' ')}</td>
+                    <td>
+                      {h.from} → {h.to}
+                    </td>
+                    <td>{h.source}</td>
+                    <td>{h.reason}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </div>
+      )}
+    </>
+  );
+}

@@ -105,6 +105,8 @@ export interface EngineResult {
   skippedForMaxPositions: number;
   /** Entries sized to zero contracts (too little capital or edge). */
   skippedForSize: number;
+  /** Intents the gate refused, with its reasons (none in a plain backtest). */
+  denied: { t: number; symbol: string; intent: OrderIntent; reason: string }[];
   /** Sum of |filled notional| over the run. */
   tradedNotional: number;
 }
@@ -148,6 +150,48 @@ export const DEFAULT_MAX_LEVERAGE = 2;
  * Cash moves only by realised P&L and fees, so capital + Σ trade P&L − Σ fees = final equity.
  */
 export function runBacktest(strategy: Strategy, symbols: SymbolData[], cfg: EngineConfig): EngineResult {
+  const engine = createEngine(strategy, symbols, cfg);
+  const next = new Int32Array(symbols.length);
+  for (;;) {
+    // The next bar time over all symbols; every symbol with a bar then is processed at it.
+    let t = Number.POSITIVE_INFINITY;
+    symbols.forEach((d, k) => {
+      if (next[k]! < d.t.length) t = Math.min(t, d.t[next[k]!]!);
+    });
+    if (t === Number.POSITIVE_INFINITY) break;
+    symbols.forEach((d, k) => {
+      const i = next[k]!;
+      if (i >= d.t.length || d.t[i] !== t) return;
+      next[k] = i + 1;
+      engine.step(k, i);
+    });
+    engine.mark(t);
+  }
+  engine.finish(symbols.map((d) => d.t.length - 1));
+  return engine.result();
+}
+
+/** Someone who may refuse an intent before it becomes a working order (the risk gate in paper trading). */
+export type IntentGate = (symbol: string, intent: OrderIntent, signedQty: number, price: number) => string | null;
+
+/** The engine, one bar at a time: what runBacktest loops over and paper trading feeds as bars arrive. */
+export interface Engine {
+  /** Bar i of symbol k has closed (its data and features are in place): fill, mark, decide. */
+  step(k: number, i: number): void;
+  /** Every symbol with a bar at time t has been stepped: record equity. */
+  mark(t: number): void;
+  /** Closes what is still open at each symbol's bar `last[k]`, as a market order at its close would. */
+  finish(last: number[]): void;
+  /** Trades, equity and counts so far. */
+  result(): EngineResult;
+}
+
+/**
+ * The event-driven engine over symbols whose arrays hold at least the bars stepped so far (a backtest
+ * passes whole series; paper trading fills them as bars arrive). `gate`, when given, sees every
+ * intent before it becomes an order and may refuse it with a reason (counted in `denied`).
+ */
+export function createEngine(strategy: Strategy, symbols: SymbolData[], cfg: EngineConfig, gate?: IntentGate): Engine {
   const books = symbols.map<Book>((data) => ({
     data,
     bar: { symbol: data.symbol, t: 0, o: 0, h: 0, l: 0, c: 0, v: 0, features: new Map(), probability: Number.NaN },
@@ -162,12 +206,12 @@ export function runBacktest(strategy: Strategy, symbols: SymbolData[], cfg: Engi
   let cash = cfg.capital;
   let skippedForMaxPositions = 0;
   let skippedForSize = 0;
+  const denied: EngineResult['denied'] = [];
   let tradedNotional = 0;
   const eqT: number[] = [];
   const eqV: number[] = [];
   const eqX: number[] = [];
   const columns = books.map((b) => [...b.data.features.entries()]);
-  const next = new Int32Array(books.length);
   const lastClose = new Float64Array(books.length).fill(Number.NaN);
 
   const equity = (): number => {
@@ -332,6 +376,11 @@ export function runBacktest(strategy: Strategy, symbols: SymbolData[], cfg: Engi
       dir = intent.side === 'long' ? 1 : -1;
       b.signalBar = i;
     }
+    const refused = gate?.(b.data.symbol, intent, dir * qty, b.data.c[i]!);
+    if (refused) {
+      denied.push({ t: b.data.t[i]!, symbol: b.data.symbol, intent, reason: refused });
+      return;
+    }
     b.working = { intent, type, remaining: qty, dir, triggered: false };
     if (type === 'market' && cfg.fillAt === 'close') {
       const d = b.data;
@@ -345,18 +394,10 @@ export function runBacktest(strategy: Strategy, symbols: SymbolData[], cfg: Engi
     }
   };
 
-  for (;;) {
-    // The next bar time over all symbols; every symbol with a bar then is processed at it.
-    let t = Number.POSITIVE_INFINITY;
-    books.forEach((b, k) => {
-      if (next[k]! < b.data.t.length) t = Math.min(t, b.data.t[next[k]!]!);
-    });
-    if (t === Number.POSITIVE_INFINITY) break;
-    books.forEach((b, k) => {
-      const i = next[k]!;
+  return {
+    step(k, i) {
+      const b = books[k]!;
       const d = b.data;
-      if (i >= d.t.length || d.t[i] !== t) return;
-      next[k] = i + 1;
       work(b, i);
       lastClose[k] = d.c[i]!;
       if (b.qty !== 0) {
@@ -368,7 +409,7 @@ export function runBacktest(strategy: Strategy, symbols: SymbolData[], cfg: Engi
         o.mfe = Math.max(o.mfe, best * m);
       }
       const bar = b.bar;
-      bar.t = t;
+      bar.t = d.t[i]!;
       bar.o = d.o[i]!;
       bar.h = d.h[i]!;
       bar.l = d.l[i]!;
@@ -378,20 +419,23 @@ export function runBacktest(strategy: Strategy, symbols: SymbolData[], cfg: Engi
       for (const [name, col] of columns[k]!) bar.features.set(name, col[i]!);
       const view: PositionView = { qty: b.qty, barsHeld: b.barsHeld, pending: b.working !== null };
       for (const intent of strategy.onBar(bar, view)) if (intent.symbol === d.symbol) place(b, i, intent);
-    });
-    eqT.push(t);
-    eqV.push(equity());
-    eqX.push(books.some((b) => b.qty !== 0) ? 1 : 0);
-  }
-  // Whatever is still open is closed at its last close, as a market order would be.
-  books.forEach((b) => {
-    const d = b.data;
-    const i = d.t.length - 1;
-    if (b.qty === 0 || i < 0) return;
-    const dir = -Math.sign(b.qty);
-    const slip = slippageOf(b, i, d.c[i]!);
-    fill(b, dir, Math.abs(b.qty), d.c[i]! + dir * slip, slip, d.t[i]!, 'end of data');
-  });
-  if (eqV.length > 0) eqV[eqV.length - 1] = equity();
-  return { trades, equity: { t: Float64Array.from(eqT), value: Float64Array.from(eqV), exposure: Float64Array.from(eqX) }, skippedForMaxPositions, skippedForSize, tradedNotional };
+    },
+    mark(t) {
+      eqT.push(t);
+      eqV.push(equity());
+      eqX.push(books.some((b) => b.qty !== 0) ? 1 : 0);
+    },
+    finish(last) {
+      books.forEach((b, k) => {
+        const d = b.data;
+        const i = last[k]!;
+        if (b.qty === 0 || i < 0) return;
+        const dir = -Math.sign(b.qty);
+        const slip = slippageOf(b, i, d.c[i]!);
+        fill(b, dir, Math.abs(b.qty), d.c[i]! + dir * slip, slip, d.t[i]!, 'end of data');
+      });
+      if (eqV.length > 0) eqV[eqV.length - 1] = equity();
+    },
+    result: () => ({ trades, equity: { t: Float64Array.from(eqT), value: Float64Array.from(eqV), exposure: Float64Array.from(eqX) }, skippedForMaxPositions, skippedForSize, denied, tradedNotional }),
+  };
 }

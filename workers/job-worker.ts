@@ -3,9 +3,10 @@ import type { MessagePort } from 'node:worker_threads';
 import type { BacktestSummary, ContinuousResult, ImportResult, PortfolioRun, RetentionResult } from '../core/common/types';
 import { backtestRun, portfolioRun, sweepRun } from '../core/node/backtest/run-backtest';
 import { trainTradeFilter, type FilterResult } from '../core/node/backtest/trade-filter';
+import { paperReplay, type PaperSummary } from '../core/node/paper/replay';
 import type { SweepResult } from '../core/common/backtest/sweep';
 import { backfillSymbol, type BackfillSymbolResult } from '../core/node/jobs/backfill';
-import type { BacktestTask, FilterTask, PortfolioTask, SweepTask, BackfillTask, ContinuousTask, FeaturesTask, IcTask, ImportTask, MaterializeTask, PromoteTask, RetentionTask, TrainTask } from '../core/node/jobs/job-service';
+import type { BacktestTask, FilterTask, PaperTask, PortfolioTask, SweepTask, BackfillTask, ContinuousTask, FeaturesTask, IcTask, ImportTask, MaterializeTask, PromoteTask, RetentionTask, TrainTask } from '../core/node/jobs/job-service';
 import { trainModel, type TrainResult } from '../core/node/models/train';
 import { icReport, promoteDataset, readBuild, type IcReport, type PromoteResult } from '../core/node/features/analysis';
 import { buildSymbol, type SymbolOutcome } from '../core/node/features/silver-build';
@@ -18,8 +19,8 @@ import { runImport } from '../core/node/ingest/import-run';
 
 /** Pool entry point: runs one task, streaming progress to `port`, stopping when `cancel[0]` is set. */
 export default async function run(
-  task: (BacktestTask | FilterTask | PortfolioTask | SweepTask | BackfillTask | ImportTask | ContinuousTask | RetentionTask | MaterializeTask | FeaturesTask | PromoteTask | IcTask | TrainTask) & { port: MessagePort },
-): Promise<BacktestSummary | FilterResult | PortfolioRun | SweepResult | BackfillSymbolResult | ImportResult | ContinuousResult | RetentionResult | SymbolOutcome | PromoteResult | IcReport | TrainResult | { path: string; rows: number }> {
+  task: (BacktestTask | FilterTask | PaperTask | PortfolioTask | SweepTask | BackfillTask | ImportTask | ContinuousTask | RetentionTask | MaterializeTask | FeaturesTask | PromoteTask | IcTask | TrainTask) & { port: MessagePort },
+): Promise<BacktestSummary | FilterResult | PaperSummary | PortfolioRun | SweepResult | BackfillSymbolResult | ImportResult | ContinuousResult | RetentionResult | SymbolOutcome | PromoteResult | IcReport | TrainResult | { path: string; rows: number }> {
   const ctx = await workerContext(task.homeDir, task.migrations, task.sqliteBinding);
   const flag = new Int32Array(task.cancel);
   const cancelled = (): boolean => Atomics.load(flag, 0) === 1;
@@ -36,6 +37,7 @@ export default async function run(
     if (task.type === 'backtest') return await backtestRun(ctx, task.req);
     if (task.type === 'sweep') return await sweepRun(ctx, task.req);
     if (task.type === 'portfolio') return await portfolioRun(ctx, task.req);
+    if (task.type === 'paper') return await paperReplay(ctx, task.state, task.req.portfolio, task.req.from, task.req.to);
     if (task.type === 'filter') return await trainTradeFilter(ctx, path.dirname(task.migrations), task.req, (done, total) => report({ done, total }), cancelled);
     if (task.type === 'promote') return await promoteDataset(ctx, task.req.build, task.req.filters ?? []);
     if (task.type === 'ic') {

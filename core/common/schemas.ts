@@ -262,6 +262,17 @@ export const riskLimitsSchema = z
   })
   .strict();
 
+/** A paper-trading replay of a portfolio over stored bars. */
+export const paperReplayRequestSchema = z
+  .object({
+    kind: z.literal('paper'),
+    portfolio: z.string().min(1, 'name a stored portfolio (its id) or a portfolio file').max(1000),
+    from: dateSchema,
+    to: dateSchema,
+  })
+  .strict()
+  .refine((r) => r.from <= r.to, { message: 'from must not be after to', path: ['from'] });
+
 /** Greedy portfolio construction from stored backtest runs. */
 export const portfolioRequestSchema = z
   .object({
@@ -403,7 +414,7 @@ export type RiskLimits = z.output<typeof riskLimitsSchema>;
 export const trainRequestSchema = z.object({ kind: z.literal('train'), config: trainConfigSchema }).strict();
 
 /** Any job request. */
-export const jobRequestSchema = z.discriminatedUnion('kind', [backfillRequestSchema, importRequestSchema, continuousRequestSchema, retentionRequestSchema, materializeRequestSchema, featuresRequestSchema, promoteRequestSchema, icRequestSchema, trainRequestSchema, backtestRequestSchema, sweepRequestSchema, portfolioRequestSchema, filterRequestSchema]);
+export const jobRequestSchema = z.discriminatedUnion('kind', [backfillRequestSchema, importRequestSchema, continuousRequestSchema, retentionRequestSchema, materializeRequestSchema, featuresRequestSchema, promoteRequestSchema, icRequestSchema, trainRequestSchema, backtestRequestSchema, sweepRequestSchema, portfolioRequestSchema, filterRequestSchema, paperReplayRequestSchema]);
 
 export const jobIdSchema = z.object({ jobId: z.string().min(1).max(64) }).strict();
 export const emptySchema = z.object({}).strict();

@@ -108,7 +108,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
       recoverLake(home, catalog);
       catalog.markInterrupted(Date.now());
       if (o.workerFile === undefined) throw new Error('createServices needs workerFile unless readonly');
-      jobs = new JobService({ catalog, bus, homeDir: home.root, migrations, workerFile: o.workerFile, threads: o.threads, sqliteBinding: o.sqliteBinding, vendorConfig: () => vendorKeys.config() });
+      jobs = new JobService({ catalog, bus, homeDir: home.root, migrations, workerFile: o.workerFile, threads: o.threads, sqliteBinding: o.sqliteBinding, vendorConfig: () => vendorKeys.config(), tradingState: () => journal?.state() ?? 'active' });
     }
     db = await DuckDBInstance.create(':memory:');
     const con: DuckDBConnection = await db.connect();

@@ -9,6 +9,7 @@ import { DEMO_SYMBOLS } from '../common/instruments';
 import type { BacktestSummary, Bars, ContinuousResult, ImportResult, JobInfo, KillswitchStatus, PortfolioRun } from '../common/types';
 import { tradesCsv } from '../node/backtest/run-backtest';
 import type { FilterResult } from '../node/backtest/trade-filter';
+import type { PaperSummary } from '../node/paper/replay';
 import type { SweepResult } from '../common/backtest/sweep';
 import { createServices, type Services } from '../node/services';
 import { appPaths } from './app-paths';
@@ -110,6 +111,10 @@ commands:
                               greedy portfolio from backtest runs: add the instrument that most improves the
                               objective before the split, stop when none does; judged after the split;
                               the risk limits go into the portfolio config for the risk engine
+  paper run --portfolio ID|FILE.json --replay --from D --to D [--speed max]
+                              replay a portfolio through paper trading (streaming features, the risk gate
+                              under the killswitch's state, the backtester's broker) and print a summary
+  paper status                the killswitch's state and the last paper session
   killswitch status|halt|reduce|resume [--reason TEXT]
                               the trading state (halted: only cancels; reducing: only orders that
                               reduce a position), journaled and audited; resume re-arms
@@ -811,6 +816,35 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
                 ...(r.backtestSkipped ? [`no joint backtest: ${r.backtestSkipped}`] : []),
                 `→ lake/gold/portfolios/${r.id}/portfolio.json`,
               ].join('\n');
+        });
+      }
+      case 'paper': {
+        const [sub, ...subOpts] = opts;
+        if (sub === 'status') {
+          parse(subOpts, {});
+          const s = await open(true);
+          try {
+            const k = await call(s, 'paper.killswitch.get', {});
+            const last = (await call(s, 'jobs.list', { all: true })).find((j) => j.kind === 'paper') ?? null;
+            const status = { state: k.state, since: k.history[0] ?? null, lastSession: last ? { jobId: last.id, status: last.status, summary: last.summary ?? last.error ?? null } : null };
+            io.out(json ? JSON.stringify(status) : `trading is ${status.state}; last paper session: ${status.lastSession ? `${status.lastSession.status}: ${status.lastSession.summary}` : 'none'}`);
+            return 0;
+          } finally {
+            await s.close();
+          }
+        }
+        if (sub !== 'run') throw new UsageError(`paper: expected \`paper run --portfolio ID --replay --from D --to D\` or \`paper status\`, got \`paper ${sub ?? ''}\``);
+        const p = parse(subOpts, { portfolio: { type: 'string' }, replay: { type: 'boolean' }, from: { type: 'string' }, to: { type: 'string' }, speed: { type: 'string' } });
+        const v = p.values as { portfolio?: string; replay?: boolean; from?: string; to?: string; speed?: string };
+        if (!v.portfolio) throw new UsageError('paper run: --portfolio ID|FILE.json is required');
+        if (!v.replay) throw new UsageError('paper run: only --replay sessions exist so far (live feeds are not built); add --replay --from D --to D');
+        if (!v.from || !v.to) throw new UsageError('paper run: --from D and --to D are required with --replay');
+        if (v.speed !== undefined && v.speed !== 'max') throw new UsageError(`--speed: only max (as fast as possible) exists so far, got ${v.speed}`);
+        const arg: ArgOf<'jobs.start'> = { kind: 'paper', portfolio: /\.(json|ya?ml)$/i.test(v.portfolio) ? path.resolve(v.portfolio) : v.portfolio, from: v.from, to: v.to };
+        validate('jobs.start', arg);
+        return await runJob(arg, 'paper session', (job) => {
+          const r = job.result as PaperSummary;
+          return json ? { ...r, trades: r.trades.length, pnl: r.netPnl } : `${job.summary}${r.denials.length ? `\nfirst denial: ${r.denials[0]!.symbol}: ${r.denials[0]!.reason}` : ''}`;
         });
       }
       case 'killswitch': {

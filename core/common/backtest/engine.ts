@@ -105,6 +105,8 @@ export interface EngineResult {
   skippedForMaxPositions: number;
   /** Entries sized to zero contracts (too little capital or edge). */
   skippedForSize: number;
+  /** Orders placed (each intent that became a working order). */
+  orders: number;
   /** Intents the gate refused, with its reasons (none in a plain backtest). */
   denied: { t: number; symbol: string; intent: OrderIntent; reason: string }[];
   /** Sum of |filled notional| over the run. */
@@ -171,8 +173,8 @@ export function runBacktest(strategy: Strategy, symbols: SymbolData[], cfg: Engi
   return engine.result();
 }
 
-/** Someone who may refuse an intent before it becomes a working order (the risk gate in paper trading). */
-export type IntentGate = (symbol: string, intent: OrderIntent, signedQty: number, price: number) => string | null;
+/** Someone who may refuse an intent before it becomes a working order (the risk gate in paper trading); `position` is the symbol's signed position now. */
+export type IntentGate = (symbol: string, intent: OrderIntent, signedQty: number, price: number, position: number) => string | null;
 
 /** The engine, one bar at a time: what runBacktest loops over and paper trading feeds as bars arrive. */
 export interface Engine {
@@ -207,6 +209,7 @@ export function createEngine(strategy: Strategy, symbols: SymbolData[], cfg: Eng
   let skippedForMaxPositions = 0;
   let skippedForSize = 0;
   const denied: EngineResult['denied'] = [];
+  let orders = 0;
   let tradedNotional = 0;
   const eqT: number[] = [];
   const eqV: number[] = [];
@@ -376,12 +379,13 @@ export function createEngine(strategy: Strategy, symbols: SymbolData[], cfg: Eng
       dir = intent.side === 'long' ? 1 : -1;
       b.signalBar = i;
     }
-    const refused = gate?.(b.data.symbol, intent, dir * qty, b.data.c[i]!);
+    const refused = gate?.(b.data.symbol, intent, dir * qty, b.data.c[i]!, b.qty);
     if (refused) {
       denied.push({ t: b.data.t[i]!, symbol: b.data.symbol, intent, reason: refused });
       return;
     }
     b.working = { intent, type, remaining: qty, dir, triggered: false };
+    orders++;
     if (type === 'market' && cfg.fillAt === 'close') {
       const d = b.data;
       const slip = slippageOf(b, i, d.c[i]!);
@@ -436,6 +440,6 @@ export function createEngine(strategy: Strategy, symbols: SymbolData[], cfg: Eng
       });
       if (eqV.length > 0) eqV[eqV.length - 1] = equity();
     },
-    result: () => ({ trades, equity: { t: Float64Array.from(eqT), value: Float64Array.from(eqV), exposure: Float64Array.from(eqX) }, skippedForMaxPositions, skippedForSize, denied, tradedNotional }),
+    result: () => ({ trades, equity: { t: Float64Array.from(eqT), value: Float64Array.from(eqV), exposure: Float64Array.from(eqX) }, skippedForMaxPositions, skippedForSize, denied, orders, tradedNotional }),
   };
 }

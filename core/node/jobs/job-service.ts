@@ -15,6 +15,8 @@ import { jobRequestSchema } from '../../common/schemas';
 import type { SweepResult } from '../../common/backtest/sweep';
 import type { PortfolioRun } from '../../common/types';
 import type { FilterResult } from '../backtest/trade-filter';
+import type { PaperSummary } from '../paper/replay';
+import type { TradingState } from '../../common/trading/risk';
 import type { BacktestSummary, BackfillResult, ContinuousResult, ImportResult, JobInfo, JobProgress, RetentionResult } from '../../common/types';
 import type { Catalog } from '../catalog';
 import type { EventBus } from '../events';
@@ -105,6 +107,14 @@ export interface BacktestTask extends TaskBase {
 export type SweepRequest = Extract<JobRequest, { kind: 'sweep' }>;
 export type PortfolioRequest = Extract<JobRequest, { kind: 'portfolio' }>;
 export type FilterRequest = Extract<JobRequest, { kind: 'filter' }>;
+export type PaperReplayRequest = Extract<JobRequest, { kind: 'paper' }>;
+
+/** Replays a portfolio through paper trading under a trading state. */
+export interface PaperTask extends TaskBase {
+  type: 'paper';
+  req: PaperReplayRequest;
+  state: TradingState;
+}
 
 /** Trains trade filters. */
 export interface FilterTask extends TaskBase {
@@ -175,7 +185,7 @@ export class JobService {
   private closed = false;
 
   constructor(
-    private readonly o: { catalog: Catalog; bus: EventBus; homeDir: string; migrations: string; workerFile: string; threads?: number; sqliteBinding?: string; vendorConfig: () => VendorConfig },
+    private readonly o: { catalog: Catalog; bus: EventBus; homeDir: string; migrations: string; workerFile: string; threads?: number; sqliteBinding?: string; vendorConfig: () => VendorConfig; tradingState?: () => TradingState },
   ) {
     const threads = o.threads ?? Math.max(1, Math.min(4, os.availableParallelism()));
     this.pool = new Piscina({ filename: pathToFileURL(o.workerFile).href, minThreads: 0, maxThreads: threads, idleTimeout: 30_000 });
@@ -280,6 +290,10 @@ export class JobService {
               ? `${r.id}: no instrument does better than holding nothing on the training period (before ${r.config.split})`
               : `${r.id}: ${r.result.chosen.join(', ')} with at most ${r.result.maxPositions} positions; ${r.result.objective} ${r.result.train.toFixed(2)} on training, ${r.result.test.toFixed(2)} on test`,
         }));
+      else if (req.kind === 'paper')
+        await this.runSingleTask<PaperSummary>(id, cancel, { type: 'paper', req, state: this.o.tradingState?.() ?? 'active' }, (r) => ({
+          summary: `${r.portfolio} ${r.from} – ${r.to} under ${r.state}: ${r.bars} bars, ${r.orders} orders, ${r.denials.length} denied, ${r.trades.length} trades, net P&L ${r.netPnl.toFixed(2)}`,
+        }));
       else if (req.kind === 'filter')
         await this.runSingleTask<FilterResult>(id, cancel, { type: 'filter', req }, (r) => ({
           summary: r.symbols.map((x) => `${x.symbol}: ${x.model} at ${x.threshold.toFixed(3)}, test Sharpe ${x.test.ungated.metrics.sharpe.toFixed(2)} → ${x.test.gated.metrics.sharpe.toFixed(2)} (${x.test.ungated.metrics.trades} → ${x.test.gated.metrics.trades} trades)`).join('; '),
@@ -328,7 +342,7 @@ export class JobService {
   private async runSingleTask<R>(
     id: string,
     cancel: Int32Array,
-    task: Pick<ContinuousTask | RetentionTask | MaterializeTask | PromoteTask | IcTask | TrainTask | BacktestTask | SweepTask | PortfolioTask | FilterTask, 'type' | 'req'>,
+    task: Pick<ContinuousTask | RetentionTask | MaterializeTask | PromoteTask | IcTask | TrainTask | BacktestTask | SweepTask | PortfolioTask | FilterTask | PaperTask, 'type' | 'req'> & { state?: TradingState },
     done: (r: R) => { summary: string; changed?: string[] },
   ): Promise<void> {
     const { port1, port2 } = new MessageChannel();

@@ -1,0 +1,128 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { createEngine, type SymbolData, type Trade } from '../../common/backtest/engine';
+import { bySymbol, createStrategy } from '../../common/backtest/strategies';
+import type { Strategy } from '../../common/backtest/strategy';
+import { ApiError } from '../../common/errors';
+import { parseFeatureList, type FeatureInstance } from '../../common/features/registry';
+import type { FeatureBar, StreamingKernel } from '../../common/features/types';
+import { findInstrument } from '../../common/instruments';
+import type { Timeframe } from '../../common/timeframes';
+import { gate as riskGate, type TradingState } from '../../common/trading/risk';
+import type { PortfolioRun } from '../../common/types';
+import type { BacktestRequest } from '../jobs/job-service';
+import { engineConfig } from '../backtest/run-backtest';
+import type { Catalog } from '../catalog';
+import { calendarFor } from '../calendar';
+import { sessionSeries } from '../features/silver-build';
+import type { HomeLayout } from '../home';
+import { readBars } from '../lake/bar-reader';
+import type { DuckDBConnection } from '@duckdb/node-api';
+
+type Ctx = { home: HomeLayout; catalog: Catalog; con: DuckDBConnection };
+
+/** A replay's outcome. */
+export interface PaperSummary {
+  portfolio: string;
+  from: string;
+  to: string;
+  /** Bars fed through features, strategy, risk gate and broker. */
+  bars: number;
+  /** Orders that reached the paper broker, and those the risk gate refused (with reasons). */
+  orders: number;
+  denials: { t: number; symbol: string; reason: string }[];
+  trades: Trade[];
+  netPnl: number;
+  finalEquity: number;
+  /** The trading state the session ran under (from the journal). */
+  state: string;
+}
+
+/** A portfolio config: a stored search's by id (lake/gold/portfolios/<id>/portfolio.json), or a .json/.yml file. */
+export function loadPortfolio(home: HomeLayout, ref: string): PortfolioRun['config'] {
+  const file = /\.(json|ya?ml)$/i.test(ref) ? path.resolve(ref) : path.join(home.lake, 'gold', 'portfolios', ref, 'portfolio.json');
+  if (!fs.existsSync(file)) throw new ApiError('invalid_argument', `no portfolio ${ref}: neither a file nor a stored portfolio (ids are the folders of lake/gold/portfolios; portfolio optimize makes them)`, 'portfolio');
+  const text = fs.readFileSync(file, 'utf8');
+  try {
+    return JSON.parse(text) as PortfolioRun['config'];
+  } catch (e) {
+    throw new ApiError('invalid_argument', `${file}: not a portfolio config (${(e as Error).message})`, 'portfolio');
+  }
+}
+
+/**
+ * Replays a portfolio over stored bars through paper trading's path: each bar, as it arrives, goes
+ * through the streaming feature kernels (not the batch path a backtest uses), the instruments'
+ * strategies, the risk gate under the given trading state and the portfolio's limits, and the
+ * engine's broker (the backtester's fills, fees and slippage). The same period and config give the
+ * backtest's trades.
+ */
+export async function paperReplay(ctx: Ctx, state: TradingState, ref: string, from: string, to: string): Promise<PaperSummary> {
+  const portfolio = loadPortfolio(ctx.home, ref);
+  const gated = portfolio.instruments.filter((i) => i.model);
+  if (gated.length) throw new ApiError('invalid_argument', `${gated.map((i) => i.name).join(', ')} trade with a model; paper replay does not run models yet, so replay ungated instruments only`, 'portfolio');
+  const timeframes = [...new Set(portfolio.instruments.map((i) => i.timeframe))];
+  if (timeframes.length !== 1) throw new ApiError('invalid_argument', `a paper session trades one timeframe; the portfolio has ${timeframes.join(', ') || 'no instruments'}`, 'portfolio');
+  const timeframe = timeframes[0] as Timeframe;
+  const strategies = new Map<string, Strategy>(portfolio.instruments.map((i) => [i.symbol, createStrategy(i.strategy, i.params)]));
+  const strategy = bySymbol(strategies);
+  const specs = strategy.features.length ? parseFeatureList(strategy.features) : [];
+  const symbols = [...strategies.keys()];
+  // Bars of the period, with room for their features, which the kernels fill as each bar arrives.
+  const series: { s: ReturnType<typeof sessionSeries>; kernels: { f: FeatureInstance; kernel: StreamingKernel }[] }[] = [];
+  const data: SymbolData[] = [];
+  for (const symbol of symbols) {
+    const bars = await readBars(ctx.con, ctx.catalog, ctx.home.lake, { symbol, timeframe, from, to });
+    if (bars.t.length === 0) throw new ApiError('invalid_argument', `no ${timeframe} bars for ${symbol} between ${from} and ${to}`, 'from');
+    const s = sessionSeries(bars, calendarFor(ctx.catalog, symbol));
+    const spec = findInstrument(symbol);
+    const features = new Map<string, Float64Array>();
+    for (const f of specs) for (const name of f.outputs) features.set(name, new Float64Array(bars.t.length).fill(Number.NaN));
+    data.push({ symbol, contract: spec ? { multiplier: spec.multiplier, tickSize: spec.tickSize, currency: spec.currency } : { multiplier: 1, tickSize: 0.01, currency: 'USD' }, t: bars.t, o: bars.o, h: bars.h, l: bars.l, c: bars.c, v: bars.v, features });
+    series.push({ s, kernels: specs.map((f) => ({ f, kernel: f.def.stream(f.params) })) });
+  }
+  const limits = portfolio.riskLimits ?? {};
+  const engine = createEngine(strategy, data, { ...engineConfig({ kind: 'backtest', strategy: 'ibs', symbols, timeframe, ...((portfolio.sizing ? { sizing: portfolio.sizing } : {}) as Partial<BacktestRequest>) }), maxPositions: portfolio.maxPositions }, (symbol, intent, qty, price, position) => {
+    const decision = riskGate(state, { kind: 'submit', id: `${symbol}-${intent.reason}`, symbol, qty, price }, { positions: new Map([[symbol, position]]), working: new Map(), prices: new Map(), recentOrders: [] }, { ...(limits.maxPositionNotional !== undefined ? { maxOrderNotional: limits.maxPositionNotional } : {}) }, 0);
+    return decision.ok ? null : decision.reason;
+  });
+  const next = new Int32Array(symbols.length);
+  let barsFed = 0;
+  for (;;) {
+    let t = Number.POSITIVE_INFINITY;
+    data.forEach((d, k) => {
+      if (next[k]! < d.t.length) t = Math.min(t, d.t[next[k]!]!);
+    });
+    if (t === Number.POSITIVE_INFINITY) break;
+    data.forEach((d, k) => {
+      const i = next[k]!;
+      if (i >= d.t.length || d.t[i] !== t) return;
+      next[k] = i + 1;
+      // The bar arrives: the streaming kernels update, as they would from a live feed.
+      const { s, kernels } = series[k]!;
+      const bar: FeatureBar = { t: d.t[i]!, o: d.o[i]!, h: d.h[i]!, l: d.l[i]!, c: d.c[i]!, v: d.v[i]!, day: s.day[i]!, sessionStart: s.sessionStart[i]!, monthEnd: s.monthEnd[i] === 1, partner: Number.NaN };
+      for (const { f, kernel } of kernels) {
+        const out = kernel.update(bar);
+        f.outputs.forEach((name, j) => (d.features.get(name)![i] = out[j]!));
+      }
+      engine.step(k, i);
+      barsFed++;
+    });
+    engine.mark(t);
+  }
+  engine.finish(data.map((d) => d.t.length - 1));
+  const r = engine.result();
+  const summary: PaperSummary = {
+    portfolio: ref,
+    from,
+    to,
+    bars: barsFed,
+    orders: r.orders,
+    denials: r.denied.map((x) => ({ t: x.t, symbol: x.symbol, reason: x.reason })),
+    trades: r.trades,
+    netPnl: r.trades.reduce((a, x) => a + x.pnl - x.fees, 0),
+    finalEquity: r.equity.value[r.equity.value.length - 1] ?? 0,
+    state,
+  };
+  return summary;
+}

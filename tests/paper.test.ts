@@ -1,0 +1,88 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ArgOf } from '../core/common/api';
+import type { BacktestSummary } from '../core/common/types';
+import type { PaperSummary } from '../core/node/paper/replay';
+import type { Services } from '../core/node/services';
+import { backfill, call, openServices, paths, runJob, tempDir } from './helpers';
+
+const BIN = path.join(paths.root, 'bin', 'quantdesk.mjs');
+
+describe('paper trading replays', () => {
+  const home = tempDir('qd-paper-');
+  let s: Services;
+  let closed = false;
+  const job = <T>(arg: ArgOf<'jobs.start'>): Promise<T> => runJob<T>(s, arg);
+  const file = path.join(home, 'es-nq.json');
+  const params = { entry_below: 0.3, exit_above: 0.7, max_bars: 5, allow_short: 0 };
+
+  beforeAll(async () => {
+    s = await openServices(home);
+    await backfill(s, ['ES', 'NQ'], '2024-01-02', '2024-04-30');
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        instruments: ['ES', 'NQ'].map((symbol) => ({ name: symbol, symbol, run: 'by hand', strategy: 'ibs', params, timeframe: '1h', model: null, threshold: null })),
+        maxPositions: 2,
+        sizing: { kind: 'fixed', contracts: 1 },
+        riskLimits: {},
+        objective: 'sharpe',
+        split: '2024-03-01',
+      }),
+    );
+  });
+  afterAll(async () => {
+    if (!closed) await s?.close();
+  });
+
+  it('replaying a period through streaming features and the risk gate gives exactly the backtest’s trades', async () => {
+    const paper = await job<PaperSummary>({ kind: 'paper', portfolio: file, from: '2024-02-01', to: '2024-03-31' });
+    const bt = await job<BacktestSummary>({ kind: 'backtest', strategy: 'ibs', symbols: ['ES', 'NQ'], timeframe: '1h', from: '2024-02-01', to: '2024-03-31', params, maxPositions: 2 });
+    const d = await call(s, 'backtest.get', { runId: bt.runId });
+    expect(paper.state).toBe('active');
+    expect(paper.trades.length).toBeGreaterThan(20);
+    expect(paper.trades.length).toBe(d.trades.symbol.length);
+    paper.trades.forEach((t, i) => {
+      expect(t.symbol).toBe(d.trades.symbol[i]);
+      expect(t.entryTime).toBe(d.trades.entryTime[i]);
+      expect(t.exitTime).toBe(d.trades.exitTime[i]);
+      expect(t.entryPrice).toBe(d.trades.entryPrice[i]);
+      expect(t.exitPrice).toBe(d.trades.exitPrice[i]);
+      expect(t.pnl).toBeCloseTo(d.trades.pnl[i]!, 9);
+    });
+    expect(paper.denials).toEqual([]);
+    expect(paper.orders).toBe(2 * paper.trades.length);
+  });
+
+  it('under a halt every order is denied with its reason; reducing lets exits through but no entries', async () => {
+    await call(s, 'paper.killswitch.set', { state: 'halted', reason: 'test' });
+    const halted = await job<PaperSummary>({ kind: 'paper', portfolio: file, from: '2024-02-01', to: '2024-02-29' });
+    expect(halted.state).toBe('halted');
+    expect(halted.trades).toEqual([]);
+    expect(halted.orders).toBe(0);
+    expect(halted.denials.length).toBeGreaterThan(0);
+    expect(halted.denials[0]!.reason).toMatch(/trading is halted: only cancels are accepted/);
+    await call(s, 'paper.killswitch.set', { state: 'reducing', reason: 'test' });
+    const reducing = await job<PaperSummary>({ kind: 'paper', portfolio: file, from: '2024-02-01', to: '2024-02-29' });
+    expect(reducing.trades).toEqual([]);
+    expect(reducing.denials[0]!.reason).toMatch(/trading is reducing/);
+    await call(s, 'paper.killswitch.set', { state: 'active', reason: 'test over' });
+  });
+
+  it('CLI: paper run --replay prints the summary, paper status the state and the last session; bad input exits 2', async () => {
+    await s.close();
+    closed = true;
+    const qd = (args: string[]) => spawnSync(process.execPath, [BIN, '--home', home, ...args], { encoding: 'utf8', timeout: 120_000 });
+    const r = qd(['paper', 'run', '--portfolio', file, '--replay', '--from', '2024-02-01', '--to', '2024-02-29', '--speed', 'max', '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { bars: number; trades: number; state: string };
+    expect(out.bars).toBeGreaterThan(100);
+    expect(out.state).toBe('active');
+    const st = JSON.parse(qd(['paper', 'status', '--json']).stdout) as { state: string; lastSession: { status: string } };
+    expect(st).toMatchObject({ state: 'active', lastSession: { status: 'succeeded' } });
+    expect(qd(['paper', 'run', '--portfolio', file, '--from', '2024-02-01', '--to', '2024-02-29']).stderr).toMatch(/only --replay sessions exist so far/);
+    expect(qd(['paper', 'run', '--portfolio', 'nope', '--replay', '--from', '2024-02-01', '--to', '2024-02-29']).stderr).toMatch(/no portfolio nope/);
+  });
+});

@@ -4,12 +4,12 @@ import { createEngine, type SymbolData, type Trade } from '../../common/backtest
 import { bySymbol, createStrategy } from '../../common/backtest/strategies';
 import type { Strategy } from '../../common/backtest/strategy';
 import { ApiError } from '../../common/errors';
-import { parseFeatureList, type FeatureInstance } from '../../common/features/registry';
-import type { FeatureBar, StreamingKernel } from '../../common/features/types';
+import { parseFeatureList } from '../../common/features/registry';
+import type { FeatureBar, FeatureSeries } from '../../common/features/types';
 import { findInstrument } from '../../common/instruments';
 import type { Timeframe } from '../../common/timeframes';
 import { gate as riskGate, type TradingState } from '../../common/trading/risk';
-import type { PortfolioRun } from '../../common/types';
+import type { Bars, PortfolioRun } from '../../common/types';
 import type { BacktestRequest } from '../jobs/job-service';
 import { engineConfig } from '../backtest/run-backtest';
 import type { Catalog } from '../catalog';
@@ -64,30 +64,49 @@ export async function paperReplay(ctx: Ctx, state: TradingState, ref: string, fr
   const timeframes = [...new Set(portfolio.instruments.map((i) => i.timeframe))];
   if (timeframes.length !== 1) throw new ApiError('invalid_argument', `a paper session trades one timeframe; the portfolio has ${timeframes.join(', ') || 'no instruments'}`, 'portfolio');
   const timeframe = timeframes[0] as Timeframe;
+  const inputs: ReplayInput[] = [];
+  for (const { symbol } of portfolio.instruments) {
+    const bars = await readBars(ctx.con, ctx.catalog, ctx.home.lake, { symbol, timeframe, from, to });
+    if (bars.t.length === 0) throw new ApiError('invalid_argument', `no ${timeframe} bars for ${symbol} between ${from} and ${to}`, 'from');
+    inputs.push({ bars, sessions: sessionSeries(bars, calendarFor(ctx.catalog, symbol)) });
+  }
+  const r = replaySeries(portfolio, inputs, state);
+  return { portfolio: ref, from, to, ...r };
+}
+
+/** One symbol's bars for a replay, with their sessions (the calendar facts the kernels read). */
+export interface ReplayInput {
+  bars: Bars;
+  sessions: Pick<FeatureSeries, 'day' | 'sessionStart' | 'monthEnd'>;
+}
+
+/**
+ * The replay loop itself: bars of every symbol in time order, each one, as it arrives, through the
+ * streaming kernels, the strategies, the risk gate (under `state` and the portfolio's limits) and
+ * the engine's broker. What paper sessions run and the replay benchmark measures.
+ */
+export function replaySeries(portfolio: PortfolioRun['config'], inputs: ReplayInput[], state: TradingState): Omit<PaperSummary, 'portfolio' | 'from' | 'to'> {
   const strategies = new Map<string, Strategy>(portfolio.instruments.map((i) => [i.symbol, createStrategy(i.strategy, i.params)]));
   const strategy = bySymbol(strategies);
   const specs = strategy.features.length ? parseFeatureList(strategy.features) : [];
-  const symbols = [...strategies.keys()];
-  // Bars of the period, with room for their features, which the kernels fill as each bar arrives.
-  const series: { s: ReturnType<typeof sessionSeries>; kernels: { f: FeatureInstance; kernel: StreamingKernel }[] }[] = [];
-  const data: SymbolData[] = [];
-  for (const symbol of symbols) {
-    const bars = await readBars(ctx.con, ctx.catalog, ctx.home.lake, { symbol, timeframe, from, to });
-    if (bars.t.length === 0) throw new ApiError('invalid_argument', `no ${timeframe} bars for ${symbol} between ${from} and ${to}`, 'from');
-    const s = sessionSeries(bars, calendarFor(ctx.catalog, symbol));
-    const spec = findInstrument(symbol);
+  const kernels = inputs.map(() => specs.map((f) => ({ f, kernel: f.def.stream(f.params) })));
+  // The bars of the period, with room for their features, which the kernels fill as each arrives.
+  const data: SymbolData[] = inputs.map(({ bars }) => {
+    const spec = findInstrument(bars.symbol);
     const features = new Map<string, Float64Array>();
     for (const f of specs) for (const name of f.outputs) features.set(name, new Float64Array(bars.t.length).fill(Number.NaN));
-    data.push({ symbol, contract: spec ? { multiplier: spec.multiplier, tickSize: spec.tickSize, currency: spec.currency } : { multiplier: 1, tickSize: 0.01, currency: 'USD' }, t: bars.t, o: bars.o, h: bars.h, l: bars.l, c: bars.c, v: bars.v, features });
-    series.push({ s, kernels: specs.map((f) => ({ f, kernel: f.def.stream(f.params) })) });
-  }
+    return { symbol: bars.symbol, contract: spec ? { multiplier: spec.multiplier, tickSize: spec.tickSize, currency: spec.currency } : { multiplier: 1, tickSize: 0.01, currency: 'USD' }, t: bars.t, o: bars.o, h: bars.h, l: bars.l, c: bars.c, v: bars.v, features };
+  });
   const limits = portfolio.riskLimits ?? {};
-  const engine = createEngine(strategy, data, { ...engineConfig({ kind: 'backtest', strategy: 'ibs', symbols, timeframe, ...((portfolio.sizing ? { sizing: portfolio.sizing } : {}) as Partial<BacktestRequest>) }), maxPositions: portfolio.maxPositions }, (symbol, intent, qty, price, position) => {
+  const sizing = (portfolio.sizing ? { sizing: portfolio.sizing } : {}) as Partial<BacktestRequest>;
+  const cfg = { ...engineConfig({ kind: 'backtest', strategy: 'ibs', symbols: data.map((d) => d.symbol), timeframe: (portfolio.instruments[0]?.timeframe ?? '1d') as Timeframe, ...sizing }), maxPositions: portfolio.maxPositions };
+  const engine = createEngine(strategy, data, cfg, (symbol, intent, qty, price, position) => {
     const decision = riskGate(state, { kind: 'submit', id: `${symbol}-${intent.reason}`, symbol, qty, price }, { positions: new Map([[symbol, position]]), working: new Map(), prices: new Map(), recentOrders: [] }, { ...(limits.maxPositionNotional !== undefined ? { maxOrderNotional: limits.maxPositionNotional } : {}) }, 0);
     return decision.ok ? null : decision.reason;
   });
-  const next = new Int32Array(symbols.length);
+  const next = new Int32Array(data.length);
   let barsFed = 0;
+  const bar: FeatureBar = { t: 0, o: 0, h: 0, l: 0, c: 0, v: 0, day: 0, sessionStart: 0, monthEnd: false, partner: Number.NaN };
   for (;;) {
     let t = Number.POSITIVE_INFINITY;
     data.forEach((d, k) => {
@@ -99,11 +118,19 @@ export async function paperReplay(ctx: Ctx, state: TradingState, ref: string, fr
       if (i >= d.t.length || d.t[i] !== t) return;
       next[k] = i + 1;
       // The bar arrives: the streaming kernels update, as they would from a live feed.
-      const { s, kernels } = series[k]!;
-      const bar: FeatureBar = { t: d.t[i]!, o: d.o[i]!, h: d.h[i]!, l: d.l[i]!, c: d.c[i]!, v: d.v[i]!, day: s.day[i]!, sessionStart: s.sessionStart[i]!, monthEnd: s.monthEnd[i] === 1, partner: Number.NaN };
-      for (const { f, kernel } of kernels) {
+      const s = inputs[k]!.sessions;
+      bar.t = d.t[i]!;
+      bar.o = d.o[i]!;
+      bar.h = d.h[i]!;
+      bar.l = d.l[i]!;
+      bar.c = d.c[i]!;
+      bar.v = d.v[i]!;
+      bar.day = s.day[i]!;
+      bar.sessionStart = s.sessionStart[i]!;
+      bar.monthEnd = s.monthEnd[i] === 1;
+      for (const { f, kernel } of kernels[k]!) {
         const out = kernel.update(bar);
-        f.outputs.forEach((name, j) => (d.features.get(name)![i] = out[j]!));
+        for (let j = 0; j < f.outputs.length; j++) d.features.get(f.outputs[j]!)![i] = out[j]!;
       }
       engine.step(k, i);
       barsFed++;
@@ -112,10 +139,7 @@ export async function paperReplay(ctx: Ctx, state: TradingState, ref: string, fr
   }
   engine.finish(data.map((d) => d.t.length - 1));
   const r = engine.result();
-  const summary: PaperSummary = {
-    portfolio: ref,
-    from,
-    to,
+  return {
     bars: barsFed,
     orders: r.orders,
     denials: r.denied.map((x) => ({ t: x.t, symbol: x.symbol, reason: x.reason })),
@@ -124,5 +148,4 @@ export async function paperReplay(ctx: Ctx, state: TradingState, ref: string, fr
     finalEquity: r.equity.value[r.equity.value.length - 1] ?? 0,
     state,
   };
-  return summary;
 }

@@ -343,6 +343,28 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     await expect.poll(() => page.getByTestId('backtest-detail').textContent()).toContain('portfolio ·');
   }, 180_000);
 
+  it('paper view: halts and re-arms with the large control, and replays the portfolio built earlier through the paper path', async () => {
+    const jobs = (await (await fetch(`${serve.url}/rpc/jobs.list`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ all: true }) })).json()) as { kind: string; status: string; result?: { id: string; backtest?: { run: { from: number; to: number } } } }[];
+    const built = jobs.find((j) => j.kind === 'portfolio' && j.status === 'succeeded' && j.result?.backtest)!;
+    await page.getByTestId('nav-paper').click();
+    await page.getByTestId('paper-reason').fill('e2e halt');
+    await page.getByTestId('paper-halt').click();
+    await expect.poll(() => page.getByTestId('paper-killswitch').textContent()).toContain('Trading is halted');
+    expect(await page.getByTestId('killswitch-badge').textContent()).toBe('HALTED');
+    await page.getByTestId('paper-resume').click();
+    await expect.poll(() => page.getByTestId('paper-error').textContent()).toMatch(/give a reason/);
+    await page.getByTestId('paper-reason').fill('e2e re-arm');
+    await page.getByTestId('paper-resume').click();
+    await expect.poll(() => page.getByTestId('paper-killswitch').textContent()).toContain('Trading is active');
+    expect(await page.getByTestId('paper-history').textContent()).toMatch(/halted → active.*ui.*e2e re-arm/);
+    const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+    await page.getByTestId('paper-portfolio').fill(built.result!.id);
+    await page.getByTestId('paper-from').fill(day(built.result!.backtest!.run.from));
+    await page.getByTestId('paper-to').fill(day(built.result!.backtest!.run.to));
+    await page.getByTestId('paper-replay').click();
+    await expect.poll(() => page.getByTestId('paper-summary').textContent(), { timeout: 60_000 }).toMatch(/bars under active · \d+ orders · 0 denied · \d+ trades · net P&L -?[\d.]+/);
+  });
+
   it('shows the killswitch in the status bar, halts from the menu accelerator, and re-arms only with a reason', async () => {
     const badge = page.getByTestId('killswitch-badge');
     await expect.poll(() => badge.textContent()).toBe('Trading active');

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ArgOf } from '../core/common/api';
 import type { BacktestSummary } from '../core/common/types';
-import type { PaperSummary } from '../core/node/paper/replay';
+import type { PaperSummary } from '../core/common/types';
 import type { Services } from '../core/node/services';
 import { backfill, call, openServices, paths, runJob, tempDir } from './helpers';
 

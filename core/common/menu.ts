@@ -1,5 +1,5 @@
 /** Commands the menu can send to the renderer. */
-export const MENU_COMMANDS = ['file.import', 'data.backfill', 'data.refresh', 'view.chart', 'view.data', 'view.features', 'view.models', 'view.backtests', 'view.jobs', 'features.build', 'models.train', 'backtest.run', 'paper.halt', 'app.settings', 'help.about'] as const;
+export const MENU_COMMANDS = ['file.import', 'data.backfill', 'data.refresh', 'view.chart', 'view.data', 'view.features', 'view.models', 'view.backtests', 'view.paper', 'view.jobs', 'features.build', 'models.train', 'backtest.run', 'paper.halt', 'app.settings', 'help.about'] as const;
 export type MenuCommand = (typeof MENU_COMMANDS)[number];
 
 /** Native behaviours a host implements itself (Electron roles). */
@@ -91,7 +91,8 @@ export function buildMenu(o: MenuOptions): MenuModel[] {
     { kind: 'command', label: 'Features', command: 'view.features', accelerator: 'CmdOrCtrl+3' },
     { kind: 'command', label: 'Models', command: 'view.models', accelerator: 'CmdOrCtrl+4' },
     { kind: 'command', label: 'Backtests', command: 'view.backtests', accelerator: 'CmdOrCtrl+5' },
-    { kind: 'command', label: 'Jobs', command: 'view.jobs', accelerator: 'CmdOrCtrl+6' },
+    { kind: 'command', label: 'Paper Trading', command: 'view.paper', accelerator: 'CmdOrCtrl+6' },
+    { kind: 'command', label: 'Jobs', command: 'view.jobs', accelerator: 'CmdOrCtrl+7' },
   ];
   if (native) {
     view.push(sep, { kind: 'role', label: 'Reload', role: 'reload', accelerator: 'CmdOrCtrl+R' }, { kind: 'role', label: 'Toggle Full Screen', role: 'togglefullscreen', accelerator: mac ? 'Ctrl+Cmd+F' : 'F11' });

@@ -4,6 +4,7 @@ import type { FactorRegression } from './backtest/factors';
 import type { PortfolioResult } from './backtest/portfolio';
 import type { RiskLimits } from './schemas';
 import type { StateChange, TradingState } from './trading/risk';
+import type { Trade } from './backtest/engine';
 
 /** Bars in columnar form, oldest first; every array has the same length. */
 export interface Bars {
@@ -444,4 +445,21 @@ export interface PortfolioBacktest {
 export interface KillswitchStatus {
   state: TradingState;
   history: StateChange[];
+}
+
+/** A paper replay's outcome. */
+export interface PaperSummary {
+  portfolio: string;
+  from: string;
+  to: string;
+  /** Bars fed through features, strategy, risk gate and broker. */
+  bars: number;
+  /** Orders that reached the paper broker, and those the risk gate refused (with reasons). */
+  orders: number;
+  denials: { t: number; symbol: string; reason: string }[];
+  trades: Trade[];
+  netPnl: number;
+  finalEquity: number;
+  /** The trading state the session ran under (from the journal). */
+  state: string;
 }

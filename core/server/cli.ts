@@ -9,7 +9,7 @@ import { DEMO_SYMBOLS } from '../common/instruments';
 import type { BacktestSummary, Bars, ContinuousResult, ImportResult, JobInfo, KillswitchStatus, PortfolioRun } from '../common/types';
 import { tradesCsv } from '../node/backtest/run-backtest';
 import type { FilterResult } from '../node/backtest/trade-filter';
-import type { PaperSummary } from '../node/paper/replay';
+import type { PaperSummary } from '../common/types';
 import type { SweepResult } from '../common/backtest/sweep';
 import { createServices, type Services } from '../node/services';
 import { appPaths } from './app-paths';

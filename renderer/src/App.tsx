@@ -17,8 +17,9 @@ import { TrainDialog } from './TrainDialog';
 import { BacktestDialog } from './BacktestDialog';
 import { Killswitch } from './Killswitch';
 import { BacktestsView } from './views/BacktestsView';
+import { PaperView } from './views/PaperView';
 
-type View = 'chart' | 'data' | 'features' | 'models' | 'backtests' | 'jobs' | 'settings';
+type View = 'chart' | 'data' | 'features' | 'models' | 'backtests' | 'paper' | 'jobs' | 'settings';
 
 /** The provider inference runs on: the stored one, or the first of the platform's list that loads here. */
 function providerInUse(s: InferenceSettings): string {
@@ -61,6 +62,7 @@ export function App() {
     else if (cmd === 'view.features') setView('features');
     else if (cmd === 'view.models') setView('models');
     else if (cmd === 'view.backtests') setView('backtests');
+    else if (cmd === 'view.paper') setView('paper');
     else if (cmd === 'view.jobs') setView('jobs');
     else if (cmd === 'backtest.run') setBacktestOpen(true);
     else if (cmd === 'paper.halt') setHaltRequest((x) => x + 1);
@@ -112,9 +114,9 @@ export function App() {
       {!inElectron && <MenuBar menus={menus} onCommand={run} />}
       <div className="body">
         <nav className="nav" aria-label="Views">
-          {(['chart', 'data', 'features', 'models', 'backtests', 'jobs', 'settings'] as const).map((v) => (
+          {(['chart', 'data', 'features', 'models', 'backtests', 'paper', 'jobs', 'settings'] as const).map((v) => (
             <button key={v} className={view === v ? 'active' : ''} onClick={() => setView(v)} data-testid={`nav-${v}`}>
-              {{ chart: 'Chart', data: 'Data', features: 'Features', models: 'Models', backtests: 'Backtests', jobs: 'Jobs', settings: 'Settings' }[v]}
+              {{ chart: 'Chart', data: 'Data', features: 'Features', models: 'Models', backtests: 'Backtests', paper: 'Paper', jobs: 'Jobs', settings: 'Settings' }[v]}
             </button>
           ))}
         </nav>
@@ -134,6 +136,7 @@ export function App() {
               }}
               jobs={jobs}
             />}
+          {view === 'paper' && <PaperView jobs={jobs} />}
           {view === 'jobs' && <JobsView jobs={jobs} progress={progress} />}
           {view === 'settings' && <SettingsView info={info} />}
         </main>

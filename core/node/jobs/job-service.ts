@@ -15,7 +15,7 @@ import { jobRequestSchema } from '../../common/schemas';
 import type { SweepResult } from '../../common/backtest/sweep';
 import type { PortfolioRun } from '../../common/types';
 import type { FilterResult } from '../backtest/trade-filter';
-import type { PaperSummary } from '../paper/replay';
+import type { PaperSummary } from '../../common/types';
 import type { TradingState } from '../../common/trading/risk';
 import type { BacktestSummary, BackfillResult, ContinuousResult, ImportResult, JobInfo, JobProgress, RetentionResult } from '../../common/types';
 import type { Catalog } from '../catalog';

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { createEngine, type SymbolData, type Trade } from '../../common/backtest/engine';
+import { createEngine, type SymbolData } from '../../common/backtest/engine';
 import { bySymbol, createStrategy } from '../../common/backtest/strategies';
 import type { Strategy } from '../../common/backtest/strategy';
 import { ApiError } from '../../common/errors';
@@ -9,7 +9,7 @@ import type { FeatureBar, FeatureSeries } from '../../common/features/types';
 import { findInstrument } from '../../common/instruments';
 import type { Timeframe } from '../../common/timeframes';
 import { gate as riskGate, type TradingState } from '../../common/trading/risk';
-import type { Bars, PortfolioRun } from '../../common/types';
+import type { Bars, PaperSummary, PortfolioRun } from '../../common/types';
 import type { BacktestRequest } from '../jobs/job-service';
 import { engineConfig } from '../backtest/run-backtest';
 import type { Catalog } from '../catalog';
@@ -20,23 +20,6 @@ import { readBars } from '../lake/bar-reader';
 import type { DuckDBConnection } from '@duckdb/node-api';
 
 type Ctx = { home: HomeLayout; catalog: Catalog; con: DuckDBConnection };
-
-/** A replay's outcome. */
-export interface PaperSummary {
-  portfolio: string;
-  from: string;
-  to: string;
-  /** Bars fed through features, strategy, risk gate and broker. */
-  bars: number;
-  /** Orders that reached the paper broker, and those the risk gate refused (with reasons). */
-  orders: number;
-  denials: { t: number; symbol: string; reason: string }[];
-  trades: Trade[];
-  netPnl: number;
-  finalEquity: number;
-  /** The trading state the session ran under (from the journal). */
-  state: string;
-}
 
 /** A portfolio config: a stored search's by id (lake/gold/portfolios/<id>/portfolio.json), or a .json/.yml file. */
 export function loadPortfolio(home: HomeLayout, ref: string): PortfolioRun['config'] {

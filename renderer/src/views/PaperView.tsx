@@ -1,0 +1,126 @@
+import { useEffect, useState } from 'react';
+import type { ApiError } from '../../../core/common/errors';
+import type { JobInfo, KillswitchStatus, PaperSummary } from '../../../core/common/types';
+import type { TradingState } from '../../../core/common/trading/risk';
+import { client } from '../api';
+import { submitWith } from '../forms';
+
+const minute = (ms: number): string => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+
+/** Paper trading: the killswitch as a large control with its history, and replays of a portfolio through the paper path. */
+export function PaperView({ jobs }: { jobs: JobInfo[] }) {
+  const [status, setStatus] = useState<KillswitchStatus | null>(null);
+  const [reason, setReason] = useState('');
+  const [portfolio, setPortfolio] = useState('');
+  const [from, setFrom] = useState('');
+  const [to, setTo] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [jobId, setJobId] = useState<string | null>(null);
+
+  useEffect(() => {
+    void client.call('paper.killswitch.get', {}).then(setStatus);
+    return client.on('paper.state', () => void client.call('paper.killswitch.get', {}).then(setStatus));
+  }, []);
+
+  const setState = async (state: TradingState): Promise<void> => {
+    setError(null);
+    try {
+      setStatus(await client.call('paper.killswitch.set', { state, reason, source: 'ui' }));
+      setReason('');
+    } catch (e) {
+      setError((e as ApiError).message);
+    }
+  };
+  const replay = async (): Promise<void> => {
+    setError(null);
+    try {
+      setJobId((await client.call('jobs.start', { kind: 'paper', portfolio, from, to })).jobId);
+    } catch (e) {
+      setError((e as ApiError).message);
+    }
+  };
+  const job = jobs.find((j) => j.id === jobId);
+  const r = job?.status === 'succeeded' ? (job.result as PaperSummary) : null;
+  const state = status?.state ?? 'active';
+  return (
+    <div className="paper-view">
+      <section className={`killswitch-panel ${state}`} data-testid="paper-killswitch">
+        <h2>Trading is {state}</h2>
+        <input value={reason} onChange={(e) => setReason(e.target.value)} placeholder="Reason (kept in the audit log)" aria-label="Reason" data-testid="paper-reason" />
+        <div className="actions">
+          <button className="big halt" onClick={() => void setState('halted')} disabled={state === 'halted'} data-testid="paper-halt">
+            HALT
+          </button>
+          <button className="big" onClick={() => void setState('reducing')} disabled={state === 'reducing'} data-testid="paper-reduce">
+            Reduce only
+          </button>
+          <button className="big" onClick={() => void setState('active')} disabled={state === 'active'} data-testid="paper-resume">
+            Re-arm
+          </button>
+        </div>
+        <table className="grid" data-testid="paper-history">
+          <tbody>
+            {(status?.history ?? []).slice(0, 8).map((h, i) => (
+              <tr key={i}>
+                <td>{minute(h.at)}</td>
+                <td>
+                  {h.from} → {h.to}
+                </td>
+                <td>{h.source}</td>
+                <td>{h.reason}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+      <section>
+        <h3>Replay a portfolio</h3>
+        <form className="toolbar" onSubmit={submitWith(replay)}>
+          <input value={portfolio} onChange={(e) => setPortfolio(e.target.value)} placeholder="portfolio id or file" aria-label="Portfolio" data-testid="paper-portfolio" />
+          <input type="date" value={from} onChange={(e) => setFrom(e.target.value)} aria-label="From" data-testid="paper-from" />
+          <input type="date" value={to} onChange={(e) => setTo(e.target.value)} aria-label="To" data-testid="paper-to" />
+          <button type="submit" className="primary" data-testid="paper-replay">
+            Replay
+          </button>
+          {job && job.status !== 'succeeded' && <span className="muted">{job.status === 'failed' ? `failed: ${job.error}` : job.status}</span>}
+        </form>
+        {error && (
+          <p className="error" role="alert" data-testid="paper-error">
+            {error}
+          </p>
+        )}
+        {r && (
+          <div data-testid="paper-summary">
+            <p>
+              {r.bars.toLocaleString('en-US')} bars under {r.state} · {r.orders} orders · {r.denials.length} denied · {r.trades.length} trades · net P&amp;L {r.netPnl.toFixed(2)}
+            </p>
+            {r.denials.length > 0 && <p className="muted">First denial: {r.denials[0]!.symbol}: {r.denials[0]!.reason}</p>}
+            <table className="grid" data-testid="paper-trades">
+              <thead>
+                <tr>
+                  {['symbol', 'side', 'entry', 'price', 'exit', 'price', 'qty', 'net P&L'].map((h, i) => (
+                    <th key={i}>{h}</th>
+                  ))}
+                </tr>
+              </thead>
+              <tbody>
+                {r.trades.slice(0, 200).map((t, i) => (
+                  <tr key={i}>
+                    <td>{t.symbol}</td>
+                    <td>{t.side}</td>
+                    <td>{minute(t.entryTime)}</td>
+                    <td>{t.entryPrice.toFixed(2)}</td>
+                    <td>{minute(t.exitTime)}</td>
+                    <td>{t.exitPrice.toFixed(2)}</td>
+                    <td>{t.qty}</td>
+                    <td>{(t.pnl - t.fees).toFixed(2)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+    </div>
+  );
+}

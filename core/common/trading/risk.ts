@@ -56,20 +56,26 @@ export function gate(state: TradingState, action: OrderAction, book: GateBook, l
   if (action.kind === 'cancel') return { ok: true };
   if (state === 'halted') return deny(`trading is halted: only cancels are accepted (${action.kind} ${action.symbol} refused)`);
   const position = book.positions.get(action.symbol) ?? 0;
-  // Working orders of the symbol other than the one being modified.
-  let pending = 0;
-  for (const [id, w] of book.working) if (w.symbol === action.symbol && !(action.kind === 'modify' && id === action.id)) pending += w.qty;
-  const after = position + pending + action.qty;
+  // The symbol's exposure now (position and every working order) and after the action (a modify
+  // replaces its order's old quantity).
+  let before = position;
+  let others = position;
+  for (const [id, w] of book.working) {
+    if (w.symbol !== action.symbol) continue;
+    before += w.qty;
+    if (!(action.kind === 'modify' && id === action.id)) others += w.qty;
+  }
+  const after = others + action.qty;
   if (state === 'reducing') {
-    const before = position + pending;
-    const reduces = Math.abs(after) < Math.abs(before) && Math.sign(after) * Math.sign(before) >= 0;
-    if (!reduces) return deny(`trading is reducing: ${action.kind} ${action.symbol} ${action.qty > 0 ? '+' : ''}${action.qty} would not reduce the position (${before} → ${after})`);
+    // A new order must shrink the exposure; a modify may also leave it as it is. Neither may cross zero.
+    const shrinks = action.kind === 'modify' ? Math.abs(after) <= Math.abs(before) : Math.abs(after) < Math.abs(before);
+    if (!shrinks || Math.sign(after) * Math.sign(before) < 0) return deny(`trading is reducing: ${action.kind} ${action.symbol} ${action.qty > 0 ? '+' : ''}${action.qty} would not reduce the position (${before} → ${after})`);
   }
   const mult = book.multipliers?.get(action.symbol) ?? 1;
   if (limits.maxOrderNotional !== undefined && Math.abs(action.qty * action.price * mult) > limits.maxOrderNotional) {
     return deny(`order notional ${Math.abs(action.qty * action.price * mult).toFixed(2)} exceeds the limit of ${limits.maxOrderNotional}`);
   }
-  if (limits.maxPosition !== undefined && Math.abs(after) > limits.maxPosition && Math.abs(after) > Math.abs(position + pending)) {
+  if (limits.maxPosition !== undefined && Math.abs(after) > limits.maxPosition && Math.abs(after) > Math.abs(before)) {
     return deny(`${action.symbol} would reach ${after} contracts, beyond the limit of ${limits.maxPosition}`);
   }
   if (limits.maxGrossExposure !== undefined) {
@@ -83,7 +89,7 @@ export function gate(state: TradingState, action: OrderAction, book: GateBook, l
     }
     if (gross > limits.maxGrossExposure) return deny(`gross exposure would reach ${gross.toFixed(2)}, beyond the limit of ${limits.maxGrossExposure}`);
   }
-  if (limits.maxConcurrentPositions !== undefined && position + pending === 0 && after !== 0) {
+  if (limits.maxConcurrentPositions !== undefined && before === 0 && after !== 0) {
     const busy = new Set([...[...book.positions].filter(([, q]) => q !== 0).map(([s]) => s), ...[...book.working.values()].map((w) => w.symbol)]);
     busy.delete(action.symbol);
     if (busy.size >= limits.maxConcurrentPositions) return deny(`${busy.size} symbols already hold positions or orders; the limit is ${limits.maxConcurrentPositions}`);

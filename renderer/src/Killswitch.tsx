@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { KillswitchStatus } from '../../core/common/types';
-import type { TradingState } from '../../core/common/trading/risk';
+import type { StateChange, TradingState } from '../../core/common/trading/risk';
 import { client } from './api';
 import { submitWith } from './forms';
 
@@ -69,23 +69,30 @@ export function Killswitch({ haltRequest }: { haltRequest: number }) {
                 </button>
               </div>
             </form>
-            <table className="grid" data-testid="killswitch-history">
-              <tbody>
-                {(status?.history ?? []).slice(0, 10).map((h, i) => (
-                  <tr key={i}>
-                    <td>{new Date(h.at).toISOString().slice(0, 19).replace('T', ' ')}</td>
-                    <td>
-                      {h.from} → {h.to}
-                    </td>
-                    <td>{h.source}</td>
-                    <td>{h.reason}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <KillswitchHistory history={status?.history ?? []} testId="killswitch-history" />
           </div>
         </div>
       )}
     </>
+  );
+}
+
+/** The killswitch's audit log, newest first: when, from → to, who, why. */
+export function KillswitchHistory({ history, testId, rows = 10 }: { history: StateChange[]; testId: string; rows?: number }) {
+  return (
+    <table className="grid" data-testid={testId}>
+      <tbody>
+        {history.slice(0, rows).map((h, i) => (
+          <tr key={i}>
+            <td>{new Date(h.at).toISOString().slice(0, 19).replace('T', ' ')}</td>
+            <td>
+              {h.from} → {h.to}
+            </td>
+            <td>{h.source}</td>
+            <td>{h.reason}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }

@@ -153,24 +153,41 @@ export const DEFAULT_MAX_LEVERAGE = 2;
  */
 export function runBacktest(strategy: Strategy, symbols: SymbolData[], cfg: EngineConfig): EngineResult {
   const engine = createEngine(strategy, symbols, cfg);
-  const next = new Int32Array(symbols.length);
-  for (;;) {
-    // The next bar time over all symbols; every symbol with a bar then is processed at it.
-    let t = Number.POSITIVE_INFINITY;
-    symbols.forEach((d, k) => {
-      if (next[k]! < d.t.length) t = Math.min(t, d.t[next[k]!]!);
-    });
-    if (t === Number.POSITIVE_INFINITY) break;
-    symbols.forEach((d, k) => {
-      const i = next[k]!;
-      if (i >= d.t.length || d.t[i] !== t) return;
-      next[k] = i + 1;
-      engine.step(k, i);
-    });
-    engine.mark(t);
-  }
+  inTimeOrder(symbols.map((d) => d.t), (k, i) => engine.step(k, i), (t) => engine.mark(t));
   engine.finish(symbols.map((d) => d.t.length - 1));
   return engine.result();
+}
+
+/** Copies bar i of columnar bars into a reused bar object (no allocation per bar). */
+export function copyBar(to: { t: number; o: number; h: number; l: number; c: number; v: number }, from: Pick<SymbolData, 't' | 'o' | 'h' | 'l' | 'c' | 'v'>, i: number): void {
+  to.t = from.t[i]!;
+  to.o = from.o[i]!;
+  to.h = from.h[i]!;
+  to.l = from.l[i]!;
+  to.c = from.c[i]!;
+  to.v = from.v[i]!;
+}
+
+/**
+ * Visits the bars of several increasing time series merged in time order: `bar(k, i)` for every
+ * series k with a bar at the next time, then `after(t)` once all of them have been visited.
+ */
+export function inTimeOrder(times: Float64Array[], bar: (k: number, i: number) => void, after: (t: number) => void): void {
+  const next = new Int32Array(times.length);
+  for (;;) {
+    let t = Number.POSITIVE_INFINITY;
+    times.forEach((ts, k) => {
+      if (next[k]! < ts.length) t = Math.min(t, ts[next[k]!]!);
+    });
+    if (t === Number.POSITIVE_INFINITY) return;
+    times.forEach((ts, k) => {
+      const i = next[k]!;
+      if (i >= ts.length || ts[i] !== t) return;
+      next[k] = i + 1;
+      bar(k, i);
+    });
+    after(t);
+  }
 }
 
 /** Someone who may refuse an intent before it becomes a working order (the risk gate in paper trading); `position` is the symbol's signed position now. */
@@ -413,12 +430,7 @@ export function createEngine(strategy: Strategy, symbols: SymbolData[], cfg: Eng
         o.mfe = Math.max(o.mfe, best * m);
       }
       const bar = b.bar;
-      bar.t = d.t[i]!;
-      bar.o = d.o[i]!;
-      bar.h = d.h[i]!;
-      bar.l = d.l[i]!;
-      bar.c = d.c[i]!;
-      bar.v = d.v[i]!;
+      copyBar(bar, d, i);
       bar.probability = d.probability ? d.probability[i]! : Number.NaN;
       for (const [name, col] of columns[k]!) bar.features.set(name, col[i]!);
       const view: PositionView = { qty: b.qty, barsHeld: b.barsHeld, pending: b.working !== null };

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { createEngine, type SymbolData } from '../../common/backtest/engine';
+import { copyBar, createEngine, inTimeOrder, type SymbolData } from '../../common/backtest/engine';
 import { bySymbol, createStrategy } from '../../common/backtest/strategies';
 import type { Strategy } from '../../common/backtest/strategy';
 import { ApiError } from '../../common/errors';
@@ -87,27 +87,15 @@ export function replaySeries(portfolio: PortfolioRun['config'], inputs: ReplayIn
     const decision = riskGate(state, { kind: 'submit', id: `${symbol}-${intent.reason}`, symbol, qty, price }, { positions: new Map([[symbol, position]]), working: new Map(), prices: new Map(), recentOrders: [] }, { ...(limits.maxPositionNotional !== undefined ? { maxOrderNotional: limits.maxPositionNotional } : {}) }, 0);
     return decision.ok ? null : decision.reason;
   });
-  const next = new Int32Array(data.length);
   let barsFed = 0;
   const bar: FeatureBar = { t: 0, o: 0, h: 0, l: 0, c: 0, v: 0, day: 0, sessionStart: 0, monthEnd: false, partner: Number.NaN };
-  for (;;) {
-    let t = Number.POSITIVE_INFINITY;
-    data.forEach((d, k) => {
-      if (next[k]! < d.t.length) t = Math.min(t, d.t[next[k]!]!);
-    });
-    if (t === Number.POSITIVE_INFINITY) break;
-    data.forEach((d, k) => {
-      const i = next[k]!;
-      if (i >= d.t.length || d.t[i] !== t) return;
-      next[k] = i + 1;
+  inTimeOrder(
+    data.map((d) => d.t),
+    (k, i) => {
       // The bar arrives: the streaming kernels update, as they would from a live feed.
+      const d = data[k]!;
       const s = inputs[k]!.sessions;
-      bar.t = d.t[i]!;
-      bar.o = d.o[i]!;
-      bar.h = d.h[i]!;
-      bar.l = d.l[i]!;
-      bar.c = d.c[i]!;
-      bar.v = d.v[i]!;
+      copyBar(bar, d, i);
       bar.day = s.day[i]!;
       bar.sessionStart = s.sessionStart[i]!;
       bar.monthEnd = s.monthEnd[i] === 1;
@@ -117,9 +105,9 @@ export function replaySeries(portfolio: PortfolioRun['config'], inputs: ReplayIn
       }
       engine.step(k, i);
       barsFed++;
-    });
-    engine.mark(t);
-  }
+    },
+    (t) => engine.mark(t),
+  );
   engine.finish(data.map((d) => d.t.length - 1));
   const r = engine.result();
   return {

@@ -4,6 +4,7 @@ import type { JobInfo, KillswitchStatus, PaperSummary } from '../../../core/comm
 import type { TradingState } from '../../../core/common/trading/risk';
 import { client } from '../api';
 import { submitWith } from '../forms';
+import { KillswitchHistory } from '../Killswitch';
 
 const minute = (ms: number): string => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
 
@@ -58,20 +59,7 @@ export function PaperView({ jobs }: { jobs: JobInfo[] }) {
             Re-arm
           </button>
         </div>
-        <table className="grid" data-testid="paper-history">
-          <tbody>
-            {(status?.history ?? []).slice(0, 8).map((h, i) => (
-              <tr key={i}>
-                <td>{minute(h.at)}</td>
-                <td>
-                  {h.from} → {h.to}
-                </td>
-                <td>{h.source}</td>
-                <td>{h.reason}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <KillswitchHistory history={status?.history ?? []} testId="paper-history" rows={8} />
       </section>
       <section>
         <h3>Replay a portfolio</h3>

@@ -149,6 +149,12 @@ function numberOption(name: string, text: string): number {
   return x;
 }
 
+/** A comma-separated symbol list, trimmed and upper-cased (`es, nq` → ES, NQ). */
+const symbolList = (text: string): string[] => text.split(',').map((x) => x.trim().toUpperCase());
+
+/** A number with `digits` decimals; Infinity and NaN as words. */
+const fixed = (x: number, digits: number): string => (Number.isFinite(x) ? x.toFixed(digits) : String(x));
+
 /** `--walk-forward IS,OOS[,anchored]` as a plan: bar counts, rolling unless `anchored`. */
 function walkForwardPlan(text: string): { inSample: number; outOfSample: number; anchored: boolean } {
   const [is, oos, mode, ...rest] = text.split(',').map((x) => x.trim());
@@ -682,7 +688,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         const arg = {
           kind: 'backtest',
           strategy: v.strategy,
-          symbols: v.symbols.split(',').map((x) => x.trim().toUpperCase()),
+          symbols: symbolList(v.symbols),
           ...(v.timeframe ? { timeframe: v.timeframe } : {}),
           ...(v.from ? { from: v.from } : {}),
           ...(v.to ? { to: v.to } : {}),
@@ -722,7 +728,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         const arg = {
           kind: 'sweep',
           strategy: v.strategy,
-          symbols: v.symbols.split(',').map((x) => x.trim().toUpperCase()),
+          symbols: symbolList(v.symbols),
           grid,
           ...(v.timeframe ? { timeframe: v.timeframe } : {}),
           ...(v.from ? { from: v.from } : {}),
@@ -735,7 +741,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         validate('jobs.start', arg, { slippageTicks: 'slippage-ticks', walkForward: 'walk-forward' });
         return await runJob(arg, 'sweep', (job) => {
           const r = job.result as SweepResult;
-          const f = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : String(x));
+          const f = (x: number): string => fixed(x, 3);
           const keys = Object.keys(r.grid);
           const wf = r.walkForward;
           const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
@@ -758,7 +764,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         const arg = {
           kind: 'filter',
           strategy: v.strategy,
-          symbols: v.symbols!.split(',').map((x) => x.trim().toUpperCase()),
+          symbols: symbolList(v.symbols!),
           set: v.set,
           ...(params !== undefined ? { params } : {}),
           ...(v.commission !== undefined ? { commission: num('commission') } : {}),
@@ -767,7 +773,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         validate('jobs.start', arg, { slippageTicks: 'slippage-ticks' });
         return await runJob(arg, 'trade filter', (job) => {
           const r = job.result as FilterResult;
-          const f = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : String(x));
+          const f = (x: number): string => fixed(x, 2);
           return json
             ? r
             : `${table([['symbol', 'filter', 'threshold', 'trades', 'test precision', 'test from', 'Sharpe', 'Sharpe gated', 'trades', 'trades gated'], ...r.symbols.map((x) => [x.symbol, x.model, x.threshold.toFixed(3), String(x.trades.total), f(x.metrics.test.precision), x.test.from, f(x.test.ungated.metrics.sharpe), f(x.test.gated.metrics.sharpe), String(x.test.ungated.metrics.trades), String(x.test.gated.metrics.trades)])])}`;
@@ -801,7 +807,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         validate('jobs.start', arg, { maxPositions: 'max-positions', correlationLimit: 'correlation-limit', riskLimits: 'max-drawdown/--daily-loss/--max-position-notional/--max-orders-per-minute' });
         return await runJob(arg, 'portfolio search', (job) => {
           const r = job.result as PortfolioRun;
-          const f = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : String(x));
+          const f = (x: number): string => fixed(x, 3);
           return json
             ? r
             : [
@@ -927,7 +933,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           const p = parse(subOpts, { set: { type: 'string' }, symbols: { type: 'string' }, force: { type: 'boolean' } });
           const v = p.values as { set?: string; symbols?: string; force?: boolean };
           if (!v.set) throw new UsageError('features build: --set NAME or --set FILE.yml is required');
-          const arg: ArgOf<'jobs.start'> = { kind: 'features', set: v.set, ...(v.symbols ? { symbols: v.symbols.split(',').map((x) => x.trim().toUpperCase()) } : {}), ...(v.force ? { force: true } : {}) };
+          const arg: ArgOf<'jobs.start'> = { kind: 'features', set: v.set, ...(v.symbols ? { symbols: symbolList(v.symbols) } : {}), ...(v.force ? { force: true } : {}) };
           validate('jobs.start', arg);
           return await runJob(arg, 'feature build', (job) => {
             const r = job.result as FeatureBuildResult;

@@ -19,6 +19,16 @@ export interface CostModel {
   participation: number;
 }
 
+/** Commission of one fill of `qty` contracts worth `notional` (in currency). */
+export function commissionOf(costs: CostModel, qty: number, notional: number): number {
+  return Math.max(costs.minCommission, qty * costs.commissionPerContract + (notional * costs.commissionBps) / 1e4);
+}
+
+/** Slippage per contract, in price, of a market or stop fill at `price` on a bar from `low` to `high`. */
+export function slippageOf(costs: CostModel, tickSize: number, price: number, high: number, low: number): number {
+  return costs.slippageTicks * tickSize + (price * costs.slippageBps) / 1e4 + costs.slippageRangeFraction * (high - low);
+}
+
 /** How many contracts an entry buys or sells. */
 export type Sizing =
   | { kind: 'fixed'; contracts: number }
@@ -247,7 +257,7 @@ export function createEngine(strategy: Strategy, symbols: SymbolData[], cfg: Eng
   const fill = (b: Book, dir: number, qty: number, price: number, slip: number, t: number, reason: string): void => {
     const m = b.data.contract.multiplier;
     const notional = Math.abs(qty * price * m);
-    const fee = Math.max(cfg.costs.minCommission, qty * cfg.costs.commissionPerContract + (notional * cfg.costs.commissionBps) / 1e4);
+    const fee = commissionOf(cfg.costs, qty, notional);
     tradedNotional += notional;
     cash -= fee;
     if (b.qty === 0) {
@@ -297,11 +307,18 @@ export function createEngine(strategy: Strategy, symbols: SymbolData[], cfg: Eng
     }
   };
 
-  const slippageOf = (b: Book, i: number, price: number): number => {
-    const c = cfg.costs;
-    return c.slippageTicks * b.data.contract.tickSize + (price * c.slippageBps) / 1e4 + c.slippageRangeFraction * (b.data.h[i]! - b.data.l[i]!);
-  };
+  const barSlippage = (b: Book, i: number, price: number): number => slippageOf(cfg.costs, b.data.contract.tickSize, price, b.data.h[i]!, b.data.l[i]!);
   const capped = (b: Book, i: number, qty: number): number => (cfg.costs.participation > 0 ? Math.min(qty, Math.floor(cfg.costs.participation * b.data.v[i]!)) : qty);
+
+  /** Fills the working order at `price` (plus slippage `slip` against it) on bar i, as much as participation lets through; drops it once done. */
+  const fillWorking = (b: Book, i: number, price: number, slip: number): void => {
+    const w = b.working!;
+    const qty = capped(b, i, w.intent.action === 'exit' ? Math.abs(b.qty) : w.remaining);
+    if (qty <= 0) return;
+    fill(b, w.dir, qty, price + w.dir * slip, slip, b.data.t[i]!, w.intent.reason);
+    w.remaining -= qty;
+    if (w.intent.action === 'exit' ? b.qty === 0 : w.remaining <= EPS) b.working = null;
+  };
 
   /** Tries the symbol's working order against bar i. */
   const work = (b: Book, i: number): void => {
@@ -338,12 +355,7 @@ export function createEngine(strategy: Strategy, symbols: SymbolData[], cfg: Eng
       if (w.type !== 'market' && !(w.type === 'stop_limit' && w.triggered)) b.working = null;
       return;
     }
-    const slip = slipped ? slippageOf(b, i, price) : 0;
-    const qty = capped(b, i, w.intent.action === 'exit' ? Math.abs(b.qty) : w.remaining);
-    if (qty <= 0) return;
-    fill(b, w.dir, qty, price + w.dir * slip, slip, d.t[i]!, w.intent.reason);
-    w.remaining -= qty;
-    if (w.intent.action === 'exit' ? b.qty === 0 : w.remaining <= EPS) b.working = null;
+    fillWorking(b, i, price, slipped ? barSlippage(b, i, price) : 0);
   };
 
   /** Contracts for an entry at the signal bar i of book b (0: skip). */
@@ -403,16 +415,7 @@ export function createEngine(strategy: Strategy, symbols: SymbolData[], cfg: Eng
     }
     b.working = { intent, type, remaining: qty, dir, triggered: false };
     orders++;
-    if (type === 'market' && cfg.fillAt === 'close') {
-      const d = b.data;
-      const slip = slippageOf(b, i, d.c[i]!);
-      const now = capped(b, i, qty);
-      if (now > 0) {
-        fill(b, dir, now, d.c[i]! + dir * slip, slip, d.t[i]!, intent.reason);
-        b.working.remaining -= now;
-        if (intent.action === 'exit' ? b.qty === 0 : b.working.remaining <= EPS) b.working = null;
-      }
-    }
+    if (type === 'market' && cfg.fillAt === 'close') fillWorking(b, i, b.data.c[i]!, barSlippage(b, i, b.data.c[i]!));
   };
 
   return {
@@ -447,7 +450,7 @@ export function createEngine(strategy: Strategy, symbols: SymbolData[], cfg: Eng
         const i = last[k]!;
         if (b.qty === 0 || i < 0) return;
         const dir = -Math.sign(b.qty);
-        const slip = slippageOf(b, i, d.c[i]!);
+        const slip = barSlippage(b, i, d.c[i]!);
         fill(b, dir, Math.abs(b.qty), d.c[i]! + dir * slip, slip, d.t[i]!, 'end of data');
       });
       if (eqV.length > 0) eqV[eqV.length - 1] = equity();

@@ -202,16 +202,9 @@ function relativeTo(daily: { day: Float64Array }, r: Float64Array, bench: { day:
     }
     prevClose = c;
   }
-  const ma = mean(a);
-  const mb = mean(b);
-  let cov = 0;
-  let varB = 0;
-  for (let i = 0; i < a.length; i++) {
-    cov += (a[i]! - ma) * (b[i]! - mb);
-    varB += (b[i]! - mb) ** 2;
-  }
-  const beta = varB > 0 ? cov / varB : 0;
+  const varB = covariance(b, b);
+  const beta = varB > 0 ? covariance(a, b) / varB : 0;
   const active = a.map((x, i) => x - b[i]!);
   const te = stdev(active);
-  return { alpha: (ma - beta * mb) * TRADING_DAYS || 0, beta, information_ratio: te > 0 ? (mean(active) / te) * Math.sqrt(TRADING_DAYS) : 0 };
+  return { alpha: (mean(a) - beta * mean(b)) * TRADING_DAYS || 0, beta, information_ratio: te > 0 ? (mean(active) / te) * Math.sqrt(TRADING_DAYS) : 0 };
 }

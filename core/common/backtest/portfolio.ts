@@ -1,4 +1,4 @@
-import { TRADING_DAYS, drawdown, stdev } from './metrics';
+import { TRADING_DAYS, covariance, drawdown, stdev } from './metrics';
 
 const DAY_MS = 86_400_000;
 
@@ -131,39 +131,30 @@ function dailyPnl(cands: Candidate[], trades: { cand: number; trade: number }[],
   return m;
 }
 
-/** Pearson correlation of two candidates' daily net P&L over the days either trades (training period). */
-function correlation(cands: Candidate[], a: number, b: number, split: number): number {
-  const pa = dailyPnl(cands, Array.from(cands[a]!.entry, (_, i) => ({ cand: a, trade: i })), Number.NEGATIVE_INFINITY, split);
-  const pb = dailyPnl(cands, Array.from(cands[b]!.entry, (_, i) => ({ cand: b, trade: i })), Number.NEGATIVE_INFINITY, split);
+/** Pearson correlation of two daily net P&L series over the days either has. */
+function correlation(pa: Map<number, number>, pb: Map<number, number>): number {
   const days = [...new Set([...pa.keys(), ...pb.keys()])];
   if (days.length < 3) return 0;
   const x = days.map((d) => pa.get(d) ?? 0);
   const y = days.map((d) => pb.get(d) ?? 0);
-  const mx = x.reduce((s, v) => s + v, 0) / x.length;
-  const my = y.reduce((s, v) => s + v, 0) / y.length;
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  for (let i = 0; i < x.length; i++) {
-    sxy += (x[i]! - mx) * (y[i]! - my);
-    sxx += (x[i]! - mx) ** 2;
-    syy += (y[i]! - my) ** 2;
-  }
-  return sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : 0;
+  const vx = covariance(x, x);
+  const vy = covariance(y, y);
+  return vx > 0 && vy > 0 ? covariance(x, y) / Math.sqrt(vx * vy) : 0;
 }
 
 /**
  * Greedy portfolio construction: for each max-positions value, start empty and repeatedly add the
- * candidate whose trades most improve the training-period objective of the combined portfolio (an
- * empty one scores 0)
- * (shared capital, at most that many positions open, net P&L booked on exit days), stopping when
- * none improves it; a candidate correlating above the limit with a chosen one is skipped, and so is
- * one whose addition takes the training drawdown beyond the risk limit. The best
- * (max positions, instruments) on training is then measured on the test period.
+ * candidate whose trades most improve the training-period objective of the combined portfolio
+ * (shared capital, at most that many positions open, net P&L booked on exit days; an empty one
+ * scores 0), stopping when none improves it; a candidate correlating above the limit with a chosen
+ * one is skipped, and so is one whose addition takes the training drawdown beyond the risk limit.
+ * The best (max positions, instruments) on training is then measured on the test period.
  */
 export function greedyPortfolio(cands: Candidate[], o: PortfolioOptions): PortfolioResult {
   const grid = o.maxPositions ?? Array.from({ length: Math.max(1, cands.length) }, (_, i) => i + 1);
   const score = (chosen: number[], k: number, from: number, to: number): number => objectiveOf(dailyPnl(cands, accepted(cands, chosen, k), from, to), o.capital, o.objective);
+  // Each candidate's own training-period daily P&L, which correlations compare.
+  const alone = cands.map((c, k) => dailyPnl(cands, Array.from(c.entry, (_, i) => ({ cand: k, trade: i })), Number.NEGATIVE_INFINITY, o.split));
   const byMaxPositions: PortfolioResult['byMaxPositions'] = [];
   let best: { k: number; chosen: number[]; train: number; steps: PortfolioStep[]; skipped: string[]; skippedRisk: string[] } | null = null;
   for (const k of grid) {
@@ -178,12 +169,13 @@ export function greedyPortfolio(cands: Candidate[], o: PortfolioOptions): Portfo
       let pickScore = current;
       for (let c = 0; c < cands.length; c++) {
         if (chosen.includes(c)) continue;
-        if (o.correlationLimit !== undefined && chosen.some((x) => correlation(cands, x, c, o.split) > o.correlationLimit!)) {
+        if (o.correlationLimit !== undefined && chosen.some((x) => correlation(alone[x]!, alone[c]!) > o.correlationLimit!)) {
           skipped.add(cands[c]!.name);
           continue;
         }
-        const s = score([...chosen, c], k, Number.NEGATIVE_INFINITY, o.split);
-        if (s > pickScore + 1e-12 && o.maxDrawdown !== undefined && drawdownOf(dailyPnl(cands, accepted(cands, [...chosen, c], k), Number.NEGATIVE_INFINITY, o.split), o.capital) > o.maxDrawdown) {
+        const train = dailyPnl(cands, accepted(cands, [...chosen, c], k), Number.NEGATIVE_INFINITY, o.split);
+        const s = objectiveOf(train, o.capital, o.objective);
+        if (s > pickScore + 1e-12 && o.maxDrawdown !== undefined && drawdownOf(train, o.capital) > o.maxDrawdown) {
           skippedRisk.add(cands[c]!.name);
           continue;
         }
@@ -216,7 +208,7 @@ export function greedyPortfolio(cands: Candidate[], o: PortfolioOptions): Portfo
     test: score(best.chosen, best.k, o.split, Number.POSITIVE_INFINITY),
     skippedForCorrelation: best.skipped,
     skippedForRisk: best.skippedRisk,
-    correlation: best.chosen.map((a) => best!.chosen.map((b) => (a === b ? 1 : correlation(cands, a, b, o.split)))),
+    correlation: best.chosen.map((a) => best!.chosen.map((b) => (a === b ? 1 : correlation(alone[a]!, alone[b]!)))),
     contribution: Object.fromEntries(best.chosen.map((c) => [cands[c]!.name, total !== 0 ? (trainPnl.get(c) ?? 0) / total : 0])),
   };
 }

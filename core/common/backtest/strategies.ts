@@ -28,12 +28,24 @@ const MAX_BARS = param('max_bars', 10, 1, 100_000, 'exit after this many bars he
 const exit = (bar: StrategyBar, reason: string): OrderIntent[] => [{ symbol: bar.symbol, action: 'exit', side: 'long', reason }];
 const entry = (bar: StrategyBar, side: 'long' | 'short', reason: string): OrderIntent[] => [{ symbol: bar.symbol, action: 'entry', side, reason }];
 
+/** What an oscillator strategy reads: a feature, its column, and the scale its shorts mirror around (1 for a fraction, 100 for a 0–100 scale). */
+export interface OscillatorSpec {
+  feature: string;
+  column: string;
+  mirror: number;
+}
+
+/** The oscillator strategies (the ones the vectorised engine also runs), by name. */
+export const OSCILLATORS: Readonly<Record<string, OscillatorSpec>> = {
+  ibs: { feature: 'ibs', column: 'ibs', mirror: 1 },
+  rsi2: { feature: 'rsi(2)', column: 'rsi_2', mirror: 100 },
+};
+
 /**
- * A mean-reversion oscillator strategy: long when `value` is below `entryBelow`, out when above
- * `exitAbove` or after `maxBars` bars; shorts (when allowed) mirror it around `mirror` (1 for a
- * fraction, 100 for a 0–100 scale).
+ * A mean-reversion oscillator strategy: long when the column is below `entry_below`, out when above
+ * `exit_above` or after `max_bars` bars; shorts (when allowed) mirror it around the spec's `mirror`.
  */
-function oscillator(name: string, feature: string, column: string, mirror: number, p: Readonly<Record<string, number>>): Strategy {
+function oscillator(name: string, { feature, column, mirror }: OscillatorSpec, p: Readonly<Record<string, number>>): Strategy {
   const below = p.entry_below!;
   const above = p.exit_above!;
   const maxBars = p.max_bars!;
@@ -66,14 +78,14 @@ export const IBS: StrategyDef = {
   name: 'ibs',
   description: 'Internal bar strength mean reversion: buy a weak close, sell a strong one or after max_bars',
   params: [param('entry_below', 0.2, 0, 1, 'enter long when IBS is below this'), param('exit_above', 0.8, 0, 1, 'exit when IBS is above this'), MAX_BARS, SHORT],
-  create: (p) => oscillator('ibs', 'ibs', 'ibs', 1, p),
+  create: (p) => oscillator('ibs', OSCILLATORS.ibs!, p),
 };
 
 export const RSI2: StrategyDef = {
   name: 'rsi2',
   description: 'RSI(2) mean reversion: buy when RSI(2) is low, sell when it is high or after max_bars',
   params: [param('entry_below', 10, 0, 100, 'enter long when RSI(2) is below this'), param('exit_above', 70, 0, 100, 'exit when RSI(2) is above this'), MAX_BARS, SHORT],
-  create: (p) => oscillator('rsi2', 'rsi(2)', 'rsi_2', 100, p),
+  create: (p) => oscillator('rsi2', OSCILLATORS.rsi2!, p),
 };
 
 export const MACD_CROSS: StrategyDef = {

@@ -1,16 +1,10 @@
 import type { CostModel } from './engine';
 import { backtestMetrics, returnsOf, stdev, type BacktestMetrics } from './metrics';
-
-const DAY_MS = 86_400_000;
-import { resolveParams, StrategyConfigError, STRATEGIES } from './strategies';
-import { fillTable, runOscillator, type OscillatorRule, type VectorInput } from './vectorised';
+import { OSCILLATORS, resolveParams, StrategyConfigError, STRATEGIES } from './strategies';
+import { fillTable, oscillatorRule, runOscillator, tradedNotionalOf, type VectorInput } from './vectorised';
 import type { WalkForwardResult } from './walk-forward';
 
-/** The feature column and scale of each strategy the vectorised engine runs. */
-export const VECTORISED: Readonly<Record<string, { feature: string; column: string; mirror: number }>> = {
-  ibs: { feature: 'ibs', column: 'ibs', mirror: 1 },
-  rsi2: { feature: 'rsi(2)', column: 'rsi_2', mirror: 100 },
-};
+const DAY_MS = 86_400_000;
 
 /** One grid point of a sweep. */
 export interface SweepPoint {
@@ -111,9 +105,9 @@ function combinations(grid: Record<string, number[]>): Record<string, number>[] 
  * adds up on shared capital), with metrics per point and the deflated Sharpe ratio of the best.
  */
 export function sweepOscillator(strategy: string, grid: Record<string, number[]>, symbols: VectorInput[], costs: CostModel, qty: number, capital: number, fillAt: 'next_open' | 'close'): SweepResult {
-  const vec = VECTORISED[strategy];
+  const vec = OSCILLATORS[strategy];
   const def = STRATEGIES.get(strategy);
-  if (!vec || !def) throw new StrategyConfigError(`sweep: the vectorised engine runs ${Object.keys(VECTORISED).join(' and ')}; "${strategy}" needs one backtest per parameter set`);
+  if (!vec || !def) throw new StrategyConfigError(`sweep: the vectorised engine runs ${Object.keys(OSCILLATORS).join(' and ')}; "${strategy}" needs one backtest per parameter set`);
   for (const [k, v] of Object.entries(grid)) if (!Array.isArray(v) || v.length === 0) throw new StrategyConfigError(`sweep: grid parameter ${k} needs a non-empty list of values`);
   const points = combinations(grid).map((p) => resolveParams(def, p));
   if (points.length > 100_000) throw new StrategyConfigError(`sweep: ${points.length} grid points; at most 100,000`);
@@ -140,7 +134,7 @@ export function sweepOscillator(strategy: string, grid: Record<string, number[]>
   const equity = new Float64Array(times.length);
   const exposed = new Uint8Array(times.length);
   for (const p of points) {
-    const rule: OscillatorRule = { entryBelow: p.entry_below!, exitAbove: p.exit_above!, maxBars: p.max_bars!, allowShort: p.allow_short === 1, mirror: vec.mirror };
+    const rule = oscillatorRule(p, vec.mirror);
     let pnl: ArrayLike<number>;
     let fees: ArrayLike<number>;
     let notional = 0;
@@ -152,7 +146,7 @@ export function sweepOscillator(strategy: string, grid: Record<string, number[]>
       equity.set(run.equity.subarray(0, times.length));
       for (let j = 0; j < times.length; j++) exposed[j] = run.exposure[j]! > 0 ? 1 : 0;
       ({ pnl, fees } = run.trades);
-      for (let i = 0; i < run.trades.n; i++) notional += (run.trades.entryPrice[i]! + run.trades.exitPrice[i]!) * qty * s.contract.multiplier;
+      notional += tradedNotionalOf(run.trades, qty, s.contract.multiplier);
     } else {
       equity.fill(capital);
       exposed.fill(0);
@@ -176,8 +170,8 @@ export function sweepOscillator(strategy: string, grid: Record<string, number[]>
         for (let i = 0; i < run.trades.n; i++) {
           allPnl.push(run.trades.pnl[i]!);
           allFees.push(run.trades.fees[i]!);
-          notional += (run.trades.entryPrice[i]! + run.trades.exitPrice[i]!) * qty * s.contract.multiplier;
         }
+        notional += tradedNotionalOf(run.trades, qty, s.contract.multiplier);
       });
       pnl = allPnl;
       fees = allFees;

@@ -1,4 +1,4 @@
-import type { Contract, CostModel } from './engine';
+import { commissionOf, slippageOf, type Contract, type CostModel } from './engine';
 
 /** An oscillator rule (ibs, rsi2): thresholds on one feature column, mirrored around `mirror` for shorts. */
 export interface OscillatorRule {
@@ -8,6 +8,18 @@ export interface OscillatorRule {
   allowShort: boolean;
   /** 1 for a fraction (IBS), 100 for a 0–100 scale (RSI). */
   mirror: number;
+}
+
+/** The rule of an oscillator strategy's resolved parameters (entry_below, exit_above, max_bars, allow_short) on a scale mirrored around `mirror`. */
+export function oscillatorRule(params: Record<string, number>, mirror: number): OscillatorRule {
+  return { entryBelow: params.entry_below!, exitAbove: params.exit_above!, maxBars: params.max_bars!, allowShort: params.allow_short === 1, mirror };
+}
+
+/** Notional traded by a run's trades (entry and exit fills) at `qty` contracts of `multiplier`. */
+export function tradedNotionalOf(trades: VectorTrades, qty: number, multiplier: number): number {
+  let notional = 0;
+  for (let i = 0; i < trades.n; i++) notional += (trades.entryPrice[i]! + trades.exitPrice[i]!) * qty * multiplier;
+  return notional;
 }
 
 /** What the vectorised engine needs of one symbol: bars and the rule's feature column. */
@@ -50,8 +62,7 @@ export interface VectorRun {
  */
 function slippage(inp: VectorInput, costs: CostModel, price: Float64Array): Float64Array {
   const s = new Float64Array(price.length);
-  const tick = costs.slippageTicks * inp.contract.tickSize;
-  for (let i = 0; i < price.length; i++) s[i] = tick + (price[i]! * costs.slippageBps) / 1e4 + costs.slippageRangeFraction * (inp.h[i]! - inp.l[i]!);
+  for (let i = 0; i < price.length; i++) s[i] = slippageOf(costs, inp.contract.tickSize, price[i]!, inp.h[i]!, inp.l[i]!);
   return s;
 }
 
@@ -87,7 +98,7 @@ export function runOscillator(inp: VectorInput, rule: OscillatorRule, costs: Cos
   let count = 0;
   const equity = into?.equity ?? new Float64Array(n);
   const exposure = into?.exposure ?? new Float64Array(n);
-  const fee = (price: number): number => Math.max(costs.minCommission, qty * costs.commissionPerContract + (Math.abs(qty * price * m) * costs.commissionBps) / 1e4);
+  const fee = (price: number): number => commissionOf(costs, qty, Math.abs(qty * price * m));
   const shortEntry = rule.mirror - rule.entryBelow;
   const shortExit = rule.mirror - rule.exitAbove;
   let cash = capital;

@@ -1,8 +1,8 @@
 import type { CostModel } from './engine';
 import { backtestMetrics, type BacktestMetrics } from './metrics';
-import { resolveParams, STRATEGIES } from './strategies';
-import { sweepOscillator, VECTORISED } from './sweep';
-import { fillTable, runOscillator, type VectorInput } from './vectorised';
+import { OSCILLATORS } from './strategies';
+import { sweepOscillator } from './sweep';
+import { fillTable, oscillatorRule, runOscillator, tradedNotionalOf, type VectorInput } from './vectorised';
 
 /** How the windows move. */
 export interface WalkForwardPlan {
@@ -44,7 +44,7 @@ const slice = (s: VectorInput, from: number, to: number): VectorInput => ({ ...s
  * Features come from the whole series, so every window's indicators are warmed up.
  */
 export function walkForward(strategy: string, grid: Record<string, number[]>, s: VectorInput, plan: WalkForwardPlan, costs: CostModel, qty: number, capital: number, fillAt: 'next_open' | 'close'): WalkForwardResult {
-  const vec = VECTORISED[strategy]!;
+  const vec = OSCILLATORS[strategy]!;
   const n = s.t.length;
   if (plan.inSample + plan.outOfSample > n) throw new RangeError(`walk-forward: ${plan.inSample} in-sample + ${plan.outOfSample} out-of-sample bars need more than the ${n} bars there are`);
   const windows: WalkForwardWindow[] = [];
@@ -60,22 +60,19 @@ export function walkForward(strategy: string, grid: Record<string, number[]>, s:
     const end = Math.min(n, start + plan.outOfSample);
     const sweep = sweepOscillator(strategy, grid, [slice(s, isFrom, start)], costs, qty, capital, fillAt);
     const best = sweep.points[sweep.best]!;
-    const def = STRATEGIES.get(strategy)!;
-    const p = resolveParams(def, best.params);
     const oos = slice(s, start, end);
-    const run = runOscillator(oos, { entryBelow: p.entry_below!, exitAbove: p.exit_above!, maxBars: p.max_bars!, allowShort: p.allow_short === 1, mirror: vec.mirror }, costs, fillTable(oos, costs), qty, capital, fillAt);
+    const run = runOscillator(oos, oscillatorRule(best.params, vec.mirror), costs, fillTable(oos, costs), qty, capital, fillAt);
     for (let i = 0; i < oos.t.length; i++) {
       t.push(oos.t[i]!);
       v.push((level * run.equity[i]!) / capital);
       exposure.push(run.exposure[i]!);
     }
     level = v[v.length - 1]!;
-    let windowNotional = 0;
     for (let i = 0; i < run.trades.n; i++) {
       pnl.push(run.trades.pnl[i]!);
       fees.push(run.trades.fees[i]!);
-      windowNotional += (run.trades.entryPrice[i]! + run.trades.exitPrice[i]!) * qty * s.contract.multiplier;
     }
+    const windowNotional = tradedNotionalOf(run.trades, qty, s.contract.multiplier);
     notional += windowNotional;
     windows.push({
       inSample: { from: s.t[isFrom]!, to: s.t[start - 1]! },

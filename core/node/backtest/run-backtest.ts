@@ -6,7 +6,7 @@ import { runBacktest, type EngineConfig, type EngineResult, type SymbolData, typ
 import type { Strategy } from '../../common/backtest/strategy';
 import { backtestMetrics, covariance, dailyEquity, drawdown, returnsOf, type BacktestMetrics } from '../../common/backtest/metrics';
 import { factorRegression, FactorFileError, parseFactorCsv } from '../../common/backtest/factors';
-import { bySymbol, createStrategy, mlGated, StrategyConfigError, STRATEGIES, resolveParams } from '../../common/backtest/strategies';
+import { bySymbol, createStrategy, mlGated, OSCILLATORS, StrategyConfigError, STRATEGIES, resolveParams } from '../../common/backtest/strategies';
 import { ApiError } from '../../common/errors';
 import { computeFeatures, parseFeatureList, type FeatureInstance } from '../../common/features/registry';
 import { findInstrument } from '../../common/instruments';
@@ -21,12 +21,12 @@ import { readBars } from '../lake/bar-reader';
 import { appendFloat64Columns, readFloat64Columns, sqlString } from '../lake/duck-columns';
 import { writeJsonAtomically } from '../lake/publish';
 import { defaultProvider } from '../models/predict';
-import { getModel } from '../models/registry';
+import { getModel, parseModelRef } from '../models/registry';
 import { ModelRunner } from '../models/runner';
 import type { BacktestRequest, PortfolioRequest, SweepRequest } from '../jobs/job-service';
 import { greedyPortfolio, type Candidate } from '../../common/backtest/portfolio';
 import { resolveStrategyRef } from './strategy-configs';
-import { sweepOscillator, VECTORISED, type SweepResult } from '../../common/backtest/sweep';
+import { sweepOscillator, type SweepResult } from '../../common/backtest/sweep';
 import { walkForward } from '../../common/backtest/walk-forward';
 
 type Ctx = { home: HomeLayout; catalog: Catalog; con: DuckDBConnection };
@@ -34,13 +34,11 @@ type Ctx = { home: HomeLayout; catalog: Catalog; con: DuckDBConnection };
 /** Bars in a year per timeframe, to annualise volatility for sizing (sessions of about 23 hours for intraday futures). */
 const BARS_PER_YEAR: Record<Timeframe, number> = { '1m': 252 * 1380, '5m': 252 * 276, '15m': 252 * 92, '30m': 252 * 46, '1h': 252 * 23, '1d': 252, '1w': 52 };
 
-const parseRef = (s: string): { id: string; version?: number } => {
-  const [id, v] = s.split('@');
-  return v === undefined ? { id: id! } : { id: id!, version: Number(v) };
-};
+/** The terms of a run the engine reads: capital, positions, fills, costs, sizing and timeframe. */
+export type RunTerms = Partial<Pick<BacktestRequest, 'capital' | 'maxPositions' | 'fillAt' | 'commission' | 'commissionBps' | 'minCommission' | 'slippageTicks' | 'slippageBps' | 'slippageRange' | 'participation' | 'sizing' | 'timeframe'>>;
 
-/** The engine configuration a request asks for, defaults filled in. */
-export function engineConfig(req: BacktestRequest): EngineConfig {
+/** The engine configuration a run's terms ask for, defaults filled in. */
+export function engineConfig(req: RunTerms): EngineConfig {
   return {
     capital: req.capital ?? 100_000,
     maxPositions: req.maxPositions ?? 0,
@@ -58,6 +56,22 @@ export function engineConfig(req: BacktestRequest): EngineConfig {
     barsPerYear: BARS_PER_YEAR[req.timeframe ?? '1d'],
   };
 }
+
+/** A symbol's contract terms: the instrument table's, or one unit in USD with a cent tick for symbols it does not list. */
+export function contractOf(symbol: string): SymbolData['contract'] {
+  const spec = findInstrument(symbol);
+  return spec ? { multiplier: spec.multiplier, tickSize: spec.tickSize, currency: spec.currency } : { multiplier: 1, tickSize: 0.01, currency: 'USD' };
+}
+
+/** An id that sorts by creation time: UTC date and time to the second, then 8 random hex digits. */
+const timeSortableId = (): string => `${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}-${randomUUID().slice(0, 8)}`;
+
+/** A value ready for JSON: numbers JSON cannot hold (Infinity, NaN) as strings, which `revive` reads back. */
+const jsonSafe = (x: unknown): unknown => JSON.parse(JSON.stringify(x, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)));
+
+/** A finished engine run's metrics, from its equity curve and its trades' P&L and fees. */
+const metricsOf = (result: EngineResult, capital: number, benchmark?: { day: Float64Array; close: Float64Array }): BacktestMetrics =>
+  backtestMetrics(result.equity, { pnl: result.trades.map((t) => t.pnl), fees: result.trades.map((t) => t.fees) }, capital, result.tradedNotional, benchmark);
 
 /**
  * A model's probability at every bar of a symbol: its features come from its feature set's current
@@ -86,10 +100,9 @@ export async function loadSymbols(ctx: Ctx, req: { symbols: string[]; timeframe?
   for (const symbol of req.symbols) {
     const bars = await readBars(ctx.con, ctx.catalog, ctx.home.lake, { symbol, timeframe, ...(req.from ? { from: req.from } : {}), ...(req.to ? { to: req.to } : {}) });
     if (bars.t.length === 0) throw new ApiError('invalid_argument', `no ${timeframe} bars for ${symbol}${req.from || req.to ? ` between ${req.from ?? 'the start'} and ${req.to ?? 'the end'}` : ''}; import or backfill ${symbol} first`, 'symbols');
-    const spec = findInstrument(symbol);
     out.push({
       symbol,
-      contract: spec ? { multiplier: spec.multiplier, tickSize: spec.tickSize, currency: spec.currency } : { multiplier: 1, tickSize: 0.01, currency: 'USD' },
+      contract: contractOf(symbol),
       t: bars.t,
       o: bars.o,
       h: bars.h,
@@ -122,7 +135,7 @@ export async function backtestRun(ctx: Ctx, req: BacktestRequest): Promise<Backt
     throw e;
   }
   const modelRef = req.model ?? sc.model;
-  const model = modelRef ? getModel(ctx.catalog, ctx.home, parseRef(modelRef)) : undefined;
+  const model = modelRef ? getModel(ctx.catalog, ctx.home, parseModelRef(modelRef)) : undefined;
   if (model && model.objective !== 'binary') throw new ApiError('invalid_argument', `${model.id}@${model.version} is a regressor; a trade filter needs a classifier`, 'model');
   if (model && (!model.featureSet || !model.specHash)) throw new ApiError('invalid_argument', `${model.id}@${model.version} names no feature set, so its features cannot be found for the bars; import it with --feature-set SET`, 'model');
   if (req.sizing?.kind === 'kelly' && !model) throw new ApiError('invalid_argument', 'Kelly sizing needs a model: its probability sets the fraction; name one with --model, or size another way', 'sizing');
@@ -145,7 +158,7 @@ export async function backtestRun(ctx: Ctx, req: BacktestRequest): Promise<Backt
     const daily = dailyEquity(b.t, b.c);
     benchmark = { day: daily.day, close: daily.value };
   }
-  const metrics = backtestMetrics(result.equity, { pnl: result.trades.map((t) => t.pnl), fees: result.trades.map((t) => t.fees) }, cfg.capital, result.tradedNotional, benchmark);
+  const metrics = metricsOf(result, cfg.capital, benchmark);
   let factors: BacktestSummary['factors'];
   if (req.factors) {
     const file = path.resolve(req.factors.path);
@@ -183,7 +196,7 @@ async function recordRun(ctx: Ctx, r: RunRecord): Promise<BacktestSummary> {
   const { data, result, strategy } = r;
   const first = Math.min(...data.map((d) => d.t[0]!));
   const last = Math.max(...data.map((d) => d.t[d.t.length - 1]!));
-  const runId = `${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}-${randomUUID().slice(0, 8)}`;
+  const runId = timeSortableId();
   const summary: BacktestSummary = { runId, createdAt: Date.now(), strategy: strategy.name, params: r.params, symbols: r.symbols, timeframe: r.timeframe, from: first, to: last, model: r.model, threshold: r.threshold, metrics: r.metrics, ...(r.factors ? { factors: r.factors } : {}) };
   const dd = drawdown(result.equity.t, result.equity.value, r.capital);
   const dataOf = (t: Trade): SymbolData => data.find((d) => d.symbol === t.symbol)!;
@@ -277,15 +290,14 @@ async function writeRunParquet(con: DuckDBConnection, dir: string, d: BacktestDe
 async function storeRun(ctx: Ctx, d: BacktestDetail): Promise<void> {
   const staged = path.join(ctx.home.tmp, `backtest-${d.runId}`);
   fs.mkdirSync(staged, { recursive: true });
-  const plain = (x: unknown): unknown => JSON.parse(JSON.stringify(x, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)));
-  writeJsonAtomically(path.join(staged, 'run.json'), plain({ ...d, equity: undefined, trades: undefined }), ctx.home.tmp);
+  writeJsonAtomically(path.join(staged, 'run.json'), jsonSafe({ ...d, equity: undefined, trades: undefined }), ctx.home.tmp);
   await writeRunParquet(ctx.con, staged, d);
   const final = runDir(ctx.home, d.runId);
   fs.mkdirSync(path.dirname(final), { recursive: true });
   fs.renameSync(staged, final);
   ctx.catalog.db
     .prepare('INSERT INTO backtests (id, created_at, strategy, symbols, timeframe, model, summary) VALUES (?, ?, ?, ?, ?, ?, ?)')
-    .run(d.runId, d.createdAt, d.strategy, JSON.stringify(d.symbols), d.timeframe, d.model, JSON.stringify(plain(summaryOf(d))));
+    .run(d.runId, d.createdAt, d.strategy, JSON.stringify(d.symbols), d.timeframe, d.model, JSON.stringify(jsonSafe(summaryOf(d))));
 }
 
 const summaryOf = (d: BacktestSummary): BacktestSummary => ({ runId: d.runId, createdAt: d.createdAt, strategy: d.strategy, params: d.params, symbols: d.symbols, timeframe: d.timeframe, from: d.from, to: d.to, model: d.model, threshold: d.threshold, metrics: d.metrics, ...(d.factors ? { factors: d.factors } : {}) });
@@ -334,10 +346,10 @@ export function tradesCsv(d: BacktestDetail): string {
 /** A parameter sweep over stored bars with the vectorised engine (ibs, rsi2), fixed size and market orders. */
 export async function sweepRun(ctx: Ctx, req: SweepRequest): Promise<SweepResult> {
   req = { ...req, strategy: resolveStrategyRef(ctx.home.root, req.strategy).strategy };
-  const vec = VECTORISED[req.strategy];
-  if (!vec) throw new ApiError('invalid_argument', `sweep: the vectorised engine runs ${Object.keys(VECTORISED).join(' and ')}; "${req.strategy}" needs one backtest per parameter set`, 'strategy');
+  const vec = OSCILLATORS[req.strategy];
+  if (!vec) throw new ApiError('invalid_argument', `sweep: the vectorised engine runs ${Object.keys(OSCILLATORS).join(' and ')}; "${req.strategy}" needs one backtest per parameter set`, 'strategy');
   const data = await loadSymbols(ctx, req, parseFeatureList([vec.feature]));
-  const cfg = engineConfig({ ...req, kind: 'backtest' });
+  const cfg = engineConfig(req);
   const inputs = data.map((d) => ({ ...d, x: d.features.get(vec.column)! }));
   if (req.walkForward && inputs.length !== 1) throw new ApiError('invalid_argument', `walk-forward optimisation runs on one symbol; got ${req.symbols.join(', ')}`, 'symbols');
   try {
@@ -374,7 +386,7 @@ export async function portfolioRun(ctx: Ctx, req: PortfolioRequest): Promise<Por
   if (split <= from || split >= to) throw new ApiError('invalid_argument', `split ${new Date(split).toISOString().slice(0, 10)} leaves no training or no test period inside the runs' ${new Date(from).toISOString().slice(0, 10)} – ${new Date(to).toISOString().slice(0, 10)}`, 'split');
   const capital = req.capital ?? Number((runs[0]!.config as { capital?: number }).capital ?? 100_000);
   const result = greedyPortfolio(candidates, { objective: req.objective ?? 'sharpe', split, capital, ...(req.maxPositions ? { maxPositions: req.maxPositions } : {}), ...(req.correlationLimit !== undefined ? { correlationLimit: req.correlationLimit } : {}), ...(req.riskLimits?.maxDrawdown !== undefined ? { maxDrawdown: req.riskLimits.maxDrawdown } : {}) });
-  const id = `${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}-${randomUUID().slice(0, 8)}`;
+  const id = timeSortableId();
   const config: PortfolioRun['config'] = {
     instruments: result.chosen.map((name) => {
       const p = pairs[candidates.findIndex((c) => c.name === name)]!;
@@ -401,8 +413,7 @@ export async function portfolioRun(ctx: Ctx, req: PortfolioRequest): Promise<Por
   const dir = path.join(ctx.home.lake, 'gold', 'portfolios', id);
   const staged = path.join(ctx.home.tmp, `portfolio-${id}`);
   fs.mkdirSync(staged, { recursive: true });
-  const plain = (x: unknown): unknown => JSON.parse(JSON.stringify(x, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)));
-  writeJsonAtomically(path.join(staged, 'result.json'), plain({ id, runs: req.runs, ...result, ...(backtest ? { backtest } : {}), ...(backtestSkipped ? { backtestSkipped } : {}) }), ctx.home.tmp);
+  writeJsonAtomically(path.join(staged, 'result.json'), jsonSafe({ id, runs: req.runs, ...result, ...(backtest ? { backtest } : {}), ...(backtestSkipped ? { backtestSkipped } : {}) }), ctx.home.tmp);
   writeJsonAtomically(path.join(staged, 'portfolio.json'), config, ctx.home.tmp);
   fs.mkdirSync(path.dirname(dir), { recursive: true });
   fs.renameSync(staged, dir);
@@ -435,7 +446,7 @@ async function portfolioBacktest(ctx: Ctx, runs: BacktestDetail[], config: Portf
       data.push(one);
       continue;
     }
-    const m = getModel(ctx.catalog, ctx.home, parseRef(inst.model));
+    const m = getModel(ctx.catalog, ctx.home, parseModelRef(inst.model));
     const runner = await ModelRunner.open(ctx.home, m.id, m.version, m.features.length, defaultProvider(ctx.catalog));
     try {
       data.push({ ...one, probability: await probabilities(ctx, runner, m, one.symbol, one.t) });
@@ -443,9 +454,9 @@ async function portfolioBacktest(ctx: Ctx, runs: BacktestDetail[], config: Portf
       await runner.close();
     }
   }
-  const cfg = { ...engineConfig({ ...base, symbols, timeframe }), maxPositions: config.maxPositions };
+  const cfg = { ...engineConfig({ ...base, timeframe }), maxPositions: config.maxPositions };
   const result = runBacktest(strategy, data, cfg);
-  const metrics = backtestMetrics(result.equity, { pnl: result.trades.map((t) => t.pnl), fees: result.trades.map((t) => t.fees) }, cfg.capital, result.tradedNotional);
+  const metrics = metricsOf(result, cfg.capital);
   const run = await recordRun(ctx, { strategy, params: { maxPositions: config.maxPositions }, symbols, timeframe, model: null, threshold: null, config: { portfolio: config, engine: cfg }, data, result, capital: cfg.capital, metrics });
   // Daily net P&L per instrument, booked on exit days, for the P&L and risk shares.
   const days = [...new Set(result.trades.map((t) => Math.floor(t.exitTime / 86_400_000)))].sort((a, b) => a - b);

@@ -6,12 +6,10 @@ import type { Strategy } from '../../common/backtest/strategy';
 import { ApiError } from '../../common/errors';
 import { parseFeatureList } from '../../common/features/registry';
 import type { FeatureBar, FeatureSeries } from '../../common/features/types';
-import { findInstrument } from '../../common/instruments';
 import type { Timeframe } from '../../common/timeframes';
 import { gate as riskGate, type TradingState } from '../../common/trading/risk';
 import type { Bars, PaperSummary, PortfolioRun } from '../../common/types';
-import type { BacktestRequest } from '../jobs/job-service';
-import { engineConfig } from '../backtest/run-backtest';
+import { contractOf, engineConfig, type RunTerms } from '../backtest/run-backtest';
 import type { Catalog } from '../catalog';
 import { calendarFor } from '../calendar';
 import { sessionSeries } from '../features/silver-build';
@@ -75,14 +73,13 @@ export function replaySeries(portfolio: PortfolioRun['config'], inputs: ReplayIn
   const kernels = inputs.map(() => specs.map((f) => ({ f, kernel: f.def.stream(f.params) })));
   // The bars of the period, with room for their features, which the kernels fill as each arrives.
   const data: SymbolData[] = inputs.map(({ bars }) => {
-    const spec = findInstrument(bars.symbol);
     const features = new Map<string, Float64Array>();
     for (const f of specs) for (const name of f.outputs) features.set(name, new Float64Array(bars.t.length).fill(Number.NaN));
-    return { symbol: bars.symbol, contract: spec ? { multiplier: spec.multiplier, tickSize: spec.tickSize, currency: spec.currency } : { multiplier: 1, tickSize: 0.01, currency: 'USD' }, t: bars.t, o: bars.o, h: bars.h, l: bars.l, c: bars.c, v: bars.v, features };
+    return { symbol: bars.symbol, contract: contractOf(bars.symbol), t: bars.t, o: bars.o, h: bars.h, l: bars.l, c: bars.c, v: bars.v, features };
   });
   const limits = portfolio.riskLimits ?? {};
-  const sizing = (portfolio.sizing ? { sizing: portfolio.sizing } : {}) as Partial<BacktestRequest>;
-  const cfg = { ...engineConfig({ kind: 'backtest', strategy: 'ibs', symbols: data.map((d) => d.symbol), timeframe: (portfolio.instruments[0]?.timeframe ?? '1d') as Timeframe, ...sizing }), maxPositions: portfolio.maxPositions };
+  const sizing = (portfolio.sizing ? { sizing: portfolio.sizing } : {}) as RunTerms;
+  const cfg = { ...engineConfig({ timeframe: (portfolio.instruments[0]?.timeframe ?? '1d') as Timeframe, ...sizing }), maxPositions: portfolio.maxPositions };
   const engine = createEngine(strategy, data, cfg, (symbol, intent, qty, price, position) => {
     const decision = riskGate(state, { kind: 'submit', id: `${symbol}-${intent.reason}`, symbol, qty, price }, { positions: new Map([[symbol, position]]), working: new Map(), prices: new Map(), recentOrders: [] }, { ...(limits.maxPositionNotional !== undefined ? { maxOrderNotional: limits.maxPositionNotional } : {}) }, 0);
     return decision.ok ? null : decision.reason;

@@ -13,6 +13,11 @@ export function fieldErrorOf(error: { message: string; path?: string } | null): 
   return (field) => (error && (error.path ?? '').split('.')[0] === field ? error.message : null);
 }
 
+/** A panel's job while it has not succeeded: its status, or why it failed. */
+export function JobStatus({ job }: { job: JobInfo | undefined }) {
+  return job && job.status !== 'succeeded' ? <span className="muted">{job.status === 'failed' ? `failed: ${job.error}` : job.status}</span> : null;
+}
+
 /** A dialog's view of the job it started: progress bar, running or final status, cancel and close. */
 export function JobFollower(o: { jobId: string; jobs: JobInfo[]; progress: Record<string, JobProgress>; running: (p?: JobProgress) => string; ids: { root: string; bar: string; summary: string; close: string }; onClose: () => void; children?: ReactNode }) {
   const { job, p, done } = followJob(o.jobId, o.jobs, o.progress);

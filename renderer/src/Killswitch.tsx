@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'react';
-import type { KillswitchStatus } from '../../core/common/types';
 import type { StateChange, TradingState } from '../../core/common/trading/risk';
 import { client } from './api';
 import { submitWith } from './forms';
+import { useKillswitch } from './hooks';
 
 const LABEL: Record<TradingState, string> = { active: 'Trading active', reducing: 'Reducing only', halted: 'HALTED' };
 
@@ -12,15 +12,11 @@ const LABEL: Record<TradingState, string> = { active: 'Trading active', reducing
  * when the menu's Halt All Trading is chosen.
  */
 export function Killswitch({ haltRequest }: { haltRequest: number }) {
-  const [status, setStatus] = useState<KillswitchStatus | null>(null);
+  const [status, setStatus] = useKillswitch();
   const [open, setOpen] = useState(false);
   const [reason, setReason] = useState('');
   const [error, setError] = useState<string | null>(null);
 
-  useEffect(() => {
-    void client.call('paper.killswitch.get', {}).then(setStatus);
-    return client.on('paper.state', () => void client.call('paper.killswitch.get', {}).then(setStatus));
-  }, []);
   useEffect(() => {
     if (haltRequest > 0) void client.call('paper.killswitch.set', { state: 'halted', reason: 'Halt All Trading from the menu', source: 'menu' }).then(setStatus);
   }, [haltRequest]);

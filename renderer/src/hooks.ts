@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
-import type { JobInfo, JobProgress } from '../../core/common/types';
+import type { ArgOf } from '../../core/common/api';
+import type { JobInfo, JobProgress, KillswitchStatus } from '../../core/common/types';
 import { client } from './api';
 
 /** Jobs with their live progress, kept current from `job.state` and `job.progress` events. */
@@ -26,6 +27,32 @@ export function useJobs(): { jobs: JobInfo[]; progress: Record<string, JobProgre
     };
   }, []);
   return { jobs, progress };
+}
+
+/** A panel's own job: `start` runs `make` and starts the job it returns (what either throws becomes `error`); `job` follows it in `jobs`; `result` is its result once it has succeeded. */
+export function usePanelJob<R>(jobs: JobInfo[]): { start: (make: () => ArgOf<'jobs.start'>) => Promise<void>; job: JobInfo | undefined; result: R | null; error: string | null; setError: (e: string | null) => void } {
+  const [error, setError] = useState<string | null>(null);
+  const [jobId, setJobId] = useState<string | null>(null);
+  const start = async (make: () => ArgOf<'jobs.start'>): Promise<void> => {
+    setError(null);
+    try {
+      setJobId((await client.call('jobs.start', make())).jobId);
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+  const job = jobs.find((j) => j.id === jobId);
+  return { start, job, result: job?.status === 'succeeded' ? (job.result as R) : null, error, setError };
+}
+
+/** The killswitch's status, kept current from `paper.state` events; the setter takes what a change returned. */
+export function useKillswitch(): [KillswitchStatus | null, (s: KillswitchStatus) => void] {
+  const [status, setStatus] = useState<KillswitchStatus | null>(null);
+  useEffect(() => {
+    void client.call('paper.killswitch.get', {}).then(setStatus);
+    return client.on('paper.state', () => void client.call('paper.killswitch.get', {}).then(setStatus));
+  }, []);
+  return [status, setStatus];
 }
 
 /** A number that grows each time the lake changes, to refetch on. */

@@ -1,27 +1,23 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import type { ApiError } from '../../../core/common/errors';
-import type { JobInfo, KillswitchStatus, PaperSummary } from '../../../core/common/types';
+import type { JobInfo, PaperSummary } from '../../../core/common/types';
 import type { TradingState } from '../../../core/common/trading/risk';
 import { client } from '../api';
 import { submitWith } from '../forms';
+import { useKillswitch, usePanelJob } from '../hooks';
+import { JobStatus } from '../JobFollower';
 import { KillswitchHistory } from '../Killswitch';
 
 const minute = (ms: number): string => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
 
 /** Paper trading: the killswitch as a large control with its history, and replays of a portfolio through the paper path. */
 export function PaperView({ jobs }: { jobs: JobInfo[] }) {
-  const [status, setStatus] = useState<KillswitchStatus | null>(null);
+  const [status, setStatus] = useKillswitch();
   const [reason, setReason] = useState('');
   const [portfolio, setPortfolio] = useState('');
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [jobId, setJobId] = useState<string | null>(null);
-
-  useEffect(() => {
-    void client.call('paper.killswitch.get', {}).then(setStatus);
-    return client.on('paper.state', () => void client.call('paper.killswitch.get', {}).then(setStatus));
-  }, []);
+  const { start, job, result: r, error, setError } = usePanelJob<PaperSummary>(jobs);
 
   const setState = async (state: TradingState): Promise<void> => {
     setError(null);
@@ -32,16 +28,7 @@ export function PaperView({ jobs }: { jobs: JobInfo[] }) {
       setError((e as ApiError).message);
     }
   };
-  const replay = async (): Promise<void> => {
-    setError(null);
-    try {
-      setJobId((await client.call('jobs.start', { kind: 'paper', portfolio, from, to })).jobId);
-    } catch (e) {
-      setError((e as ApiError).message);
-    }
-  };
-  const job = jobs.find((j) => j.id === jobId);
-  const r = job?.status === 'succeeded' ? (job.result as PaperSummary) : null;
+  const replay = (): Promise<void> => start(() => ({ kind: 'paper', portfolio, from, to }));
   const state = status?.state ?? 'active';
   return (
     <div className="paper-view">
@@ -70,7 +57,7 @@ export function PaperView({ jobs }: { jobs: JobInfo[] }) {
           <button type="submit" className="primary" data-testid="paper-replay">
             Replay
           </button>
-          {job && job.status !== 'succeeded' && <span className="muted">{job.status === 'failed' ? `failed: ${job.error}` : job.status}</span>}
+          <JobStatus job={job} />
         </form>
         {error && (
           <p className="error" role="alert" data-testid="paper-error">

@@ -1,9 +1,8 @@
 import { useState } from 'react';
-import type { ApiError } from '../../../core/common/errors';
 import type { BacktestSummary, JobInfo, PortfolioRun } from '../../../core/common/types';
-
-import { client } from '../api';
 import { submitWith } from '../forms';
+import { usePanelJob } from '../hooks';
+import { JobStatus } from '../JobFollower';
 
 const f = (x: number, d = 3): string => (Number.isFinite(x) ? x.toFixed(d) : '–');
 /** Blue (−1) through white (0) to red (+1) for a correlation. */
@@ -14,24 +13,13 @@ export function PortfolioPanel({ runs, jobs, onOpenRun }: { runs: BacktestSummar
   const [chosen, setChosen] = useState<string[]>([]);
   const [objective, setObjective] = useState<'sharpe' | 'cagr_over_maxdd'>('sharpe');
   const [split, setSplit] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [jobId, setJobId] = useState<string | null>(null);
-
-  const start = async (): Promise<void> => {
-    setError(null);
-    try {
-      setJobId((await client.call('jobs.start', { kind: 'portfolio', runs: chosen, objective, ...(split ? { split } : {}) })).jobId);
-    } catch (e) {
-      setError((e as ApiError).message);
-    }
-  };
-  const job = jobs.find((j) => j.id === jobId);
-  const r = job?.status === 'succeeded' ? (job.result as PortfolioRun) : null;
+  const { start, job, result: r, error } = usePanelJob<PortfolioRun>(jobs);
+  const optimise = (): Promise<void> => start(() => ({ kind: 'portfolio', runs: chosen, objective, ...(split ? { split } : {}) }));
   const single = runs.filter((x) => x.symbols.length === 1 && x.strategy !== 'portfolio');
   return (
     <section className="portfolio-panel" data-testid="portfolio-panel">
       <h3>Portfolio</h3>
-      <form className="toolbar" onSubmit={submitWith(start)}>
+      <form className="toolbar" onSubmit={submitWith(optimise)}>
         <select multiple size={Math.min(6, Math.max(2, single.length))} value={chosen} onChange={(e) => setChosen(Array.from(e.target.selectedOptions, (o) => o.value))} aria-label="Runs to choose from" data-testid="portfolio-runs">
           {single.map((x) => (
             <option key={x.runId} value={x.runId}>
@@ -49,7 +37,7 @@ export function PortfolioPanel({ runs, jobs, onOpenRun }: { runs: BacktestSummar
         <button type="submit" className="primary" disabled={chosen.length === 0} data-testid="portfolio-start">
           Optimise
         </button>
-        {job && job.status !== 'succeeded' && <span className="muted">{job.status === 'failed' ? `failed: ${job.error}` : job.status}</span>}
+        <JobStatus job={job} />
       </form>
       {error && (
         <p className="error" role="alert">

@@ -1,11 +1,11 @@
 import { useState } from 'react';
 import { STRATEGIES } from '../../../core/common/backtest/strategies';
 import type { SweepResult } from '../../../core/common/backtest/sweep';
-import type { ApiError } from '../../../core/common/errors';
 import { TIMEFRAMES, type Timeframe } from '../../../core/common/timeframes';
 import type { JobInfo } from '../../../core/common/types';
-import { client } from '../api';
 import { submitWith } from '../forms';
+import { usePanelJob } from '../hooks';
+import { JobStatus } from '../JobFollower';
 
 /** Numbers from a comma-separated list, or an error naming the field. */
 function values(field: string, text: string): number[] {
@@ -28,20 +28,8 @@ export function SweepPanel({ jobs }: { jobs: JobInfo[] }) {
   const def = STRATEGIES.get(strategy)!;
   const [rows, setRows] = useState(strategy === 'ibs' ? '0.1,0.2,0.3' : '5,10,20');
   const [cols, setCols] = useState(strategy === 'ibs' ? '0.6,0.7,0.8,0.9' : '50,60,70,80');
-  const [error, setError] = useState<string | null>(null);
-  const [jobId, setJobId] = useState<string | null>(null);
-
-  const start = async (): Promise<void> => {
-    setError(null);
-    try {
-      const grid = { entry_below: values('entry_below', rows), exit_above: values('exit_above', cols) };
-      setJobId((await client.call('jobs.start', { kind: 'sweep', strategy, symbols: [symbol.trim().toUpperCase()], timeframe, grid })).jobId);
-    } catch (e) {
-      setError((e as ApiError).message);
-    }
-  };
-  const job = jobs.find((j) => j.id === jobId);
-  const result = job?.status === 'succeeded' ? (job.result as SweepResult) : null;
+  const { start, job, result, error } = usePanelJob<SweepResult>(jobs);
+  const sweep = (): Promise<void> => start(() => ({ kind: 'sweep', strategy, symbols: [symbol.trim().toUpperCase()], timeframe, grid: { entry_below: values('entry_below', rows), exit_above: values('exit_above', cols) } }));
   const sharpe = result?.points.map((p) => p.metrics.sharpe) ?? [];
   const [lo, hi] = [Math.min(...sharpe), Math.max(...sharpe)];
   const ys = result?.grid.entry_below ?? [];
@@ -49,7 +37,7 @@ export function SweepPanel({ jobs }: { jobs: JobInfo[] }) {
   return (
     <section className="sweep-panel" data-testid="sweep-panel">
       <h3>Parameter sweep</h3>
-      <form className="toolbar" onSubmit={submitWith(start)}>
+      <form className="toolbar" onSubmit={submitWith(sweep)}>
         <select
           value={strategy}
           onChange={(e) => {
@@ -77,7 +65,7 @@ export function SweepPanel({ jobs }: { jobs: JobInfo[] }) {
         <button type="submit" className="primary" data-testid="sweep-start">
           Sweep
         </button>
-        {job && job.status !== 'succeeded' && <span className="muted">{job.status === 'failed' ? `failed: ${job.error}` : job.status}</span>}
+        <JobStatus job={job} />
       </form>
       {error && (
         <p className="error" role="alert" data-testid="sweep-error">

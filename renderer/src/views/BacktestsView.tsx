@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { AreaSeries, createChart, LineSeries, type UTCTimestamp } from 'lightweight-charts';
 import type { BacktestDetail, BacktestSummary, JobInfo } from '../../../core/common/types';
 import { client } from '../api';
+import { fmtTime } from '../format';
 import type { ChartFocus } from './ChartView';
 import { PortfolioPanel } from './PortfolioPanel';
 import { SweepPanel } from './SweepPanel';
@@ -15,7 +16,6 @@ const num = (x: number, d = 2): string => (Number.isFinite(x) ? x.toFixed(d) : S
 /** Profit factor: infinite (sent as null over JSON) when no trade lost. */
 const pf = (m: { profit_factor: number | null; trades: number }): string => (m.profit_factor === null || m.profit_factor === Number.POSITIVE_INFINITY ? (m.trades > 0 ? '∞ (no losers)' : '–') : num(m.profit_factor));
 const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
-const minute = (ms: number): string => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
 
 /** Equity and drawdown of a run, one pane each, with one point per bar time. */
 function EquityChart({ run }: { run: BacktestDetail }) {
@@ -116,9 +116,9 @@ function TradesTable({ run, onShow }: { run: BacktestDetail; onShow: (focus: Cha
       <tr key={i} style={{ height: ROW_HEIGHT }} onClick={() => onShow({ runId: run.runId, symbol: t.symbol[i]!, timeframe: run.timeframe, entryTime: t.entryTime[i]!, exitTime: t.exitTime[i]! })} title="Show on the chart" data-testid="backtest-trade-row">
         <td>{t.symbol[i]}</td>
         <td>{t.side[i]}</td>
-        <td>{minute(t.entryTime[i]!)}</td>
+        <td>{fmtTime(t.entryTime[i]!)}</td>
         <td>{num(t.entryPrice[i]!)}</td>
-        <td>{minute(t.exitTime[i]!)}</td>
+        <td>{fmtTime(t.exitTime[i]!)}</td>
         <td>{num(t.exitPrice[i]!)}</td>
         <td>{t.qty[i]}</td>
         <td className={net >= 0 ? 'up' : 'down'}>{num(net)}</td>

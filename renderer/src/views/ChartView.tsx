@@ -4,7 +4,7 @@ import { STORED_TIMEFRAME_MS, TIMEFRAMES, type Timeframe } from '../../../core/c
 import type { Bars, LakeSeries } from '../../../core/common/types';
 import { client } from '../api';
 import { themedChartOptions } from '../chart-theme';
-import { fmtInt, fmtPrice } from '../format';
+import { fmtInt, fmtPrice, fmtTime } from '../format';
 import { prependBars, toChartPoints } from './bar-window';
 import { indicatorPlots, parseIndicator } from './indicators';
 
@@ -113,7 +113,7 @@ export function ChartView({ dataVersion, seeding, focus }: { dataVersion: number
       const c = p.seriesData.get(candles) as { open: number; high: number; low: number; close: number } | undefined;
       const v = p.seriesData.get(volume) as { value: number } | undefined;
       if (!c || p.time === undefined) return setLegend(null);
-      setLegend({ time: new Date((p.time as number) * 1000).toISOString().slice(0, 16).replace('T', ' '), o: c.open, h: c.high, l: c.low, c: c.close, v: v?.value ?? 0 });
+      setLegend({ time: fmtTime((p.time as number) * 1000), o: c.open, h: c.high, l: c.low, c: c.close, v: v?.value ?? 0 });
     });
     chart.current = { api, candles, volume, markers };
     return () => {

@@ -3,12 +3,12 @@ import type { ApiError } from '../../../core/common/errors';
 import type { JobInfo, PaperSummary } from '../../../core/common/types';
 import type { TradingState } from '../../../core/common/trading/risk';
 import { client } from '../api';
+import { fmtTime } from '../format';
 import { submitWith } from '../forms';
 import { useKillswitch, usePanelJob } from '../hooks';
 import { JobStatus } from '../JobFollower';
 import { KillswitchHistory } from '../Killswitch';
 
-const minute = (ms: number): string => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
 
 /** Paper trading: the killswitch as a large control with its history, and replays of a portfolio through the paper path. */
 export function PaperView({ jobs }: { jobs: JobInfo[] }) {
@@ -83,9 +83,9 @@ export function PaperView({ jobs }: { jobs: JobInfo[] }) {
                   <tr key={i}>
                     <td>{t.symbol}</td>
                     <td>{t.side}</td>
-                    <td>{minute(t.entryTime)}</td>
+                    <td>{fmtTime(t.entryTime)}</td>
                     <td>{t.entryPrice.toFixed(2)}</td>
-                    <td>{minute(t.exitTime)}</td>
+                    <td>{fmtTime(t.exitTime)}</td>
                     <td>{t.exitPrice.toFixed(2)}</td>
                     <td>{t.qty}</td>
                     <td>{(t.pnl - t.fees).toFixed(2)}</td>

@@ -257,8 +257,20 @@ export const riskLimitsSchema = z
     dailyLoss: z.number().positive().optional(),
     /** Largest notional one position may have, in currency. */
     maxPositionNotional: z.number().positive().optional(),
-    /** Most orders per minute. */
+    /** Halt when more orders than this are placed within a minute (an order-rate breach). */
     maxOrdersPerMinute: z.number().int().positive().optional(),
+    /** Largest absolute position per symbol, in contracts. */
+    maxPosition: z.number().positive().optional(),
+    /** Largest gross exposure across symbols, in currency. */
+    maxGrossExposure: z.number().positive().optional(),
+    /** Most orders per second; more are denied. */
+    maxOrdersPerSecond: z.number().int().positive().optional(),
+    /** Most symbols holding a position or an order at once. */
+    maxConcurrentPositions: z.number().int().positive().optional(),
+    /** Halt after this many errors (bad bars, failing strategies) within a minute. */
+    maxErrorsPerMinute: z.number().int().positive().optional(),
+    /** Halt when no bar arrives for this many bar intervals. */
+    staleBars: z.number().positive().optional(),
   })
   .strict();
 

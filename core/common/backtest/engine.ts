@@ -125,6 +125,8 @@ export interface EngineResult {
 
 /** A working order. */
 interface Working {
+  /** Sequence number within the run. */
+  id: number;
   intent: OrderIntent;
   type: OrderType;
   /** Contracts still to fill (exits: resolved at fill time from the position). */
@@ -203,6 +205,53 @@ export function inTimeOrder(times: Float64Array[], bar: (k: number, i: number) =
 /** Someone who may refuse an intent before it becomes a working order (the risk gate in paper trading); `position` is the symbol's signed position now. */
 export type IntentGate = (symbol: string, intent: OrderIntent, signedQty: number, price: number, position: number) => string | null;
 
+/** One fill, as the paper broker journals it. */
+export interface Fill {
+  symbol: string;
+  /** Time of the bar it filled on, epoch ms. */
+  t: number;
+  /** Signed contracts: > 0 bought, < 0 sold. */
+  qty: number;
+  /** Fill price, slippage included. */
+  price: number;
+  /** Commission charged. */
+  fee: number;
+  /** The order's reason. */
+  reason: string;
+}
+
+/** A working order as the book shows it. */
+export interface WorkingOrder {
+  symbol: string;
+  /** Sequence number of the order within the run (1 for the first). */
+  id: number;
+  action: 'entry' | 'exit';
+  type: OrderType;
+  /** Signed contracts still to fill (exits: the position to close). */
+  qty: number;
+  limit?: number;
+  stop?: number;
+  reason: string;
+}
+
+/** Positions, working orders and money at this moment. */
+export interface BookSnapshot {
+  cash: number;
+  equity: number;
+  positions: { symbol: string; qty: number; avgPrice: number; last: number; unrealised: number; multiplier: number }[];
+  working: WorkingOrder[];
+}
+
+/** What the engine tells and asks as it runs (all optional: a plain backtest needs none). */
+export interface EngineHooks {
+  /** May refuse an intent before it becomes a working order. */
+  gate?: IntentGate;
+  /** An order was placed (it is working now). */
+  onOrder?: (order: WorkingOrder, t: number) => void;
+  /** A fill happened. */
+  onFill?: (fill: Fill) => void;
+}
+
 /** The engine, one bar at a time: what runBacktest loops over and paper trading feeds as bars arrive. */
 export interface Engine {
   /** Bar i of symbol k has closed (its data and features are in place): fill, mark, decide. */
@@ -213,14 +262,22 @@ export interface Engine {
   finish(last: number[]): void;
   /** Trades, equity and counts so far. */
   result(): EngineResult;
+  /** Cancels every working order; returns them. */
+  cancelAll(): WorkingOrder[];
+  /** Closes every open position at its symbol's last close (with the market-order slippage of that bar), for `reason`. */
+  flatten(reason: string): Fill[];
+  /** Positions, working orders, cash and equity now. */
+  snapshot(): BookSnapshot;
 }
 
 /**
  * The event-driven engine over symbols whose arrays hold at least the bars stepped so far (a backtest
- * passes whole series; paper trading fills them as bars arrive). `gate`, when given, sees every
- * intent before it becomes an order and may refuse it with a reason (counted in `denied`).
+ * passes whole series; paper trading fills them as bars arrive, and may swap in longer arrays). The
+ * hooks' gate, when given, sees every intent before it becomes an order and may refuse it with a
+ * reason (counted in `denied`).
  */
-export function createEngine(strategy: Strategy, symbols: SymbolData[], cfg: EngineConfig, gate?: IntentGate): Engine {
+export function createEngine(strategy: Strategy, symbols: SymbolData[], cfg: EngineConfig, hooks: EngineHooks = {}): Engine {
+  const { gate, onOrder, onFill } = hooks;
   const books = symbols.map<Book>((data) => ({
     data,
     bar: { symbol: data.symbol, t: 0, o: 0, h: 0, l: 0, c: 0, v: 0, features: new Map(), probability: Number.NaN },
@@ -241,8 +298,10 @@ export function createEngine(strategy: Strategy, symbols: SymbolData[], cfg: Eng
   const eqT: number[] = [];
   const eqV: number[] = [];
   const eqX: number[] = [];
-  const columns = books.map((b) => [...b.data.features.entries()]);
   const lastClose = new Float64Array(books.length).fill(Number.NaN);
+  const lastIndex = new Int32Array(books.length).fill(-1);
+  /** Where flatten gathers the fills it makes. */
+  let collecting: Fill[] | null = null;
 
   const equity = (): number => {
     let e = cash;
@@ -260,6 +319,11 @@ export function createEngine(strategy: Strategy, symbols: SymbolData[], cfg: Eng
     const fee = commissionOf(cfg.costs, qty, notional);
     tradedNotional += notional;
     cash -= fee;
+    if (onFill || collecting) {
+      const f: Fill = { symbol: b.data.symbol, t, qty: dir * qty, price, fee, reason };
+      onFill?.(f);
+      collecting?.push(f);
+    }
     if (b.qty === 0) {
       b.open = { side: dir > 0 ? 'long' : 'short', entryTime: t, entryNotional: 0, entryQty: 0, exitNotional: 0, exitQty: 0, fees: 0, slippage: 0, pnl: 0, mae: 0, mfe: 0, entryReason: reason, signalBar: b.signalBar, maxQty: 0 };
       b.barsHeld = 0;
@@ -385,6 +449,21 @@ export function createEngine(strategy: Strategy, symbols: SymbolData[], cfg: Eng
     return Number.isFinite(f) && f > 0 ? Math.floor((equity() * f) / unit) : 0;
   };
 
+  const workingOrder = (b: Book): WorkingOrder => {
+    const w = b.working!;
+    const { limit, stop, action, reason } = w.intent;
+    return { symbol: b.data.symbol, id: w.id, action, type: w.type, qty: w.dir * (action === 'exit' ? Math.abs(b.qty) : w.remaining), ...(limit !== undefined ? { limit } : {}), ...(stop !== undefined ? { stop } : {}), reason };
+  };
+
+  /** Closes book b at its last close, as a market order on that bar would. */
+  const closeAtLast = (b: Book, k: number, reason: string): void => {
+    const d = b.data;
+    const i = lastIndex[k]!;
+    const dir = -Math.sign(b.qty);
+    const slip = barSlippage(b, i, d.c[i]!);
+    fill(b, dir, Math.abs(b.qty), d.c[i]! + dir * slip, slip, d.t[i]!, reason);
+  };
+
   const place = (b: Book, i: number, intent: OrderIntent): void => {
     if (b.working) return;
     const type = intent.type ?? 'market';
@@ -413,8 +492,9 @@ export function createEngine(strategy: Strategy, symbols: SymbolData[], cfg: Eng
       denied.push({ t: b.data.t[i]!, symbol: b.data.symbol, intent, reason: refused });
       return;
     }
-    b.working = { intent, type, remaining: qty, dir, triggered: false };
     orders++;
+    b.working = { id: orders, intent, type, remaining: qty, dir, triggered: false };
+    onOrder?.(workingOrder(b), b.data.t[i]!);
     if (type === 'market' && cfg.fillAt === 'close') fillWorking(b, i, b.data.c[i]!, barSlippage(b, i, b.data.c[i]!));
   };
 
@@ -424,6 +504,7 @@ export function createEngine(strategy: Strategy, symbols: SymbolData[], cfg: Eng
       const d = b.data;
       work(b, i);
       lastClose[k] = d.c[i]!;
+      lastIndex[k] = i;
       if (b.qty !== 0) {
         b.barsHeld++;
         const o = b.open!;
@@ -435,7 +516,7 @@ export function createEngine(strategy: Strategy, symbols: SymbolData[], cfg: Eng
       const bar = b.bar;
       copyBar(bar, d, i);
       bar.probability = d.probability ? d.probability[i]! : Number.NaN;
-      for (const [name, col] of columns[k]!) bar.features.set(name, col[i]!);
+      for (const [name, col] of d.features) bar.features.set(name, col[i]!);
       const view: PositionView = { qty: b.qty, barsHeld: b.barsHeld, pending: b.working !== null };
       for (const intent of strategy.onBar(bar, view)) if (intent.symbol === d.symbol) place(b, i, intent);
     },
@@ -446,14 +527,40 @@ export function createEngine(strategy: Strategy, symbols: SymbolData[], cfg: Eng
     },
     finish(last) {
       books.forEach((b, k) => {
-        const d = b.data;
-        const i = last[k]!;
-        if (b.qty === 0 || i < 0) return;
-        const dir = -Math.sign(b.qty);
-        const slip = barSlippage(b, i, d.c[i]!);
-        fill(b, dir, Math.abs(b.qty), d.c[i]! + dir * slip, slip, d.t[i]!, 'end of data');
+        if (b.qty === 0 || last[k]! < 0) return;
+        lastIndex[k] = last[k]!;
+        closeAtLast(b, k, 'end of data');
       });
       if (eqV.length > 0) eqV[eqV.length - 1] = equity();
+    },
+    cancelAll() {
+      const cancelled: WorkingOrder[] = [];
+      for (const b of books) {
+        if (!b.working) continue;
+        cancelled.push(workingOrder(b));
+        b.working = null;
+      }
+      return cancelled;
+    },
+    flatten(reason) {
+      const fills: Fill[] = [];
+      collecting = fills;
+      try {
+        books.forEach((b, k) => {
+          if (b.qty !== 0 && lastIndex[k]! >= 0) closeAtLast(b, k, reason);
+        });
+      } finally {
+        collecting = null;
+      }
+      return fills;
+    },
+    snapshot() {
+      return {
+        cash,
+        equity: equity(),
+        positions: books.flatMap((b, k) => (b.qty === 0 ? [] : [{ symbol: b.data.symbol, qty: b.qty, avgPrice: b.avg, last: lastClose[k]!, unrealised: b.qty * b.data.contract.multiplier * (lastClose[k]! - b.avg), multiplier: b.data.contract.multiplier }])),
+        working: books.flatMap((b) => (b.working ? [workingOrder(b)] : [])),
+      };
     },
     result: () => ({ trades, equity: { t: Float64Array.from(eqT), value: Float64Array.from(eqV), exposure: Float64Array.from(eqX) }, skippedForMaxPositions, skippedForSize, denied, orders, tradedNotional }),
   };

@@ -1,13 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { copyBar, createEngine, inTimeOrder, type SymbolData } from '../../common/backtest/engine';
-import { bySymbol, createStrategy } from '../../common/backtest/strategies';
-import type { Strategy } from '../../common/backtest/strategy';
+import { copyBar, inTimeOrder } from '../../common/backtest/engine';
 import { ApiError } from '../../common/errors';
-import { parseFeatureList } from '../../common/features/registry';
-import type { FeatureBar, FeatureSeries } from '../../common/features/types';
+import type { FeatureSeries } from '../../common/features/types';
+import type { RiskLimits } from '../../common/schemas';
 import type { Timeframe } from '../../common/timeframes';
-import { gate as riskGate, type TradingState } from '../../common/trading/risk';
+import { createPaperEngine, type PaperBar, type PaperEngineOptions } from '../../common/trading/paper-engine';
+import type { GateLimits, TradingState } from '../../common/trading/risk';
 import type { Bars, PaperSummary, PortfolioRun } from '../../common/types';
 import { contractOf, engineConfig, type RunTerms } from '../backtest/run-backtest';
 import type { Catalog } from '../catalog';
@@ -61,56 +60,59 @@ export interface ReplayInput {
   sessions: Pick<FeatureSeries, 'day' | 'sessionStart' | 'monthEnd'>;
 }
 
-/**
- * The replay loop itself: bars of every symbol in time order, each one, as it arrives, through the
- * streaming kernels, the strategies, the risk gate (under `state` and the portfolio's limits) and
- * the engine's broker. What paper sessions run and the replay benchmark measures.
- */
-export function replaySeries(portfolio: PortfolioRun['config'], inputs: ReplayInput[], state: TradingState): Omit<PaperSummary, 'portfolio' | 'from' | 'to'> {
-  const strategies = new Map<string, Strategy>(portfolio.instruments.map((i) => [i.symbol, createStrategy(i.strategy, i.params)]));
-  const strategy = bySymbol(strategies);
-  const specs = strategy.features.length ? parseFeatureList(strategy.features) : [];
-  const kernels = inputs.map(() => specs.map((f) => ({ f, kernel: f.def.stream(f.params) })));
-  // The bars of the period, with room for their features, which the kernels fill as each arrives.
-  const data: SymbolData[] = inputs.map(({ bars }) => {
-    const features = new Map<string, Float64Array>();
-    for (const f of specs) for (const name of f.outputs) features.set(name, new Float64Array(bars.t.length).fill(Number.NaN));
-    return { symbol: bars.symbol, contract: contractOf(bars.symbol), t: bars.t, o: bars.o, h: bars.h, l: bars.l, c: bars.c, v: bars.v, features };
-  });
+/** The gate limits of a portfolio's risk limits. */
+export function gateLimits(limits: RiskLimits): GateLimits {
+  const { maxPositionNotional, maxPosition, maxGrossExposure, maxOrdersPerSecond, maxConcurrentPositions } = limits;
+  return {
+    ...(maxPositionNotional !== undefined ? { maxOrderNotional: maxPositionNotional } : {}),
+    ...(maxPosition !== undefined ? { maxPosition } : {}),
+    ...(maxGrossExposure !== undefined ? { maxGrossExposure } : {}),
+    ...(maxOrdersPerSecond !== undefined ? { maxOrdersPerSecond } : {}),
+    ...(maxConcurrentPositions !== undefined ? { maxConcurrentPositions } : {}),
+  };
+}
+
+/** The paper engine's options for a portfolio config: its instruments, broker terms, limits and trips. */
+export function paperOptions(portfolio: PortfolioRun['config']): Pick<PaperEngineOptions, 'instruments' | 'cfg' | 'limits' | 'trips'> {
   const limits = portfolio.riskLimits ?? {};
   const sizing = (portfolio.sizing ? { sizing: portfolio.sizing } : {}) as RunTerms;
-  const cfg = { ...engineConfig({ timeframe: (portfolio.instruments[0]?.timeframe ?? '1d') as Timeframe, ...sizing }), maxPositions: portfolio.maxPositions };
-  const engine = createEngine(strategy, data, cfg, (symbol, intent, qty, price, position) => {
-    const decision = riskGate(state, { kind: 'submit', id: `${symbol}-${intent.reason}`, symbol, qty, price }, { positions: new Map([[symbol, position]]), working: new Map(), prices: new Map(), recentOrders: [] }, { ...(limits.maxPositionNotional !== undefined ? { maxOrderNotional: limits.maxPositionNotional } : {}) }, 0);
-    return decision.ok ? null : decision.reason;
-  });
-  let barsFed = 0;
-  const bar: FeatureBar = { t: 0, o: 0, h: 0, l: 0, c: 0, v: 0, day: 0, sessionStart: 0, monthEnd: false, partner: Number.NaN };
+  const { dailyLoss, maxDrawdown, maxOrdersPerMinute, maxErrorsPerMinute, staleBars } = limits;
+  return {
+    instruments: portfolio.instruments.map((i) => ({ symbol: i.symbol, strategy: i.strategy, params: i.params, contract: contractOf(i.symbol) })),
+    cfg: { ...engineConfig({ timeframe: (portfolio.instruments[0]?.timeframe ?? '1d') as Timeframe, ...sizing }), maxPositions: portfolio.maxPositions },
+    limits: gateLimits(limits),
+    trips: { ...(dailyLoss !== undefined ? { dailyLoss } : {}), ...(maxDrawdown !== undefined ? { maxDrawdown } : {}), ...(maxOrdersPerMinute !== undefined ? { maxOrdersPerMinute } : {}), ...(maxErrorsPerMinute !== undefined ? { maxErrorsPerMinute } : {}), ...(staleBars !== undefined ? { staleBars } : {}) },
+  };
+}
+
+/**
+ * The replay loop at full speed: bars of every symbol in time order, each one, as it arrives, through
+ * the paper engine (streaming kernels, strategies, the risk gate under `state`, the backtester's
+ * broker). What the replay job runs and the replay benchmark measures; a paper session runs the same
+ * engine with its journal and its pacing.
+ */
+export function replaySeries(portfolio: PortfolioRun['config'], inputs: ReplayInput[], state: TradingState): Omit<PaperSummary, 'portfolio' | 'from' | 'to'> {
+  const denials: PaperSummary['denials'] = [];
+  const engine = createPaperEngine({ ...paperOptions(portfolio), state: () => state, capacity: Math.max(...inputs.map((x) => x.bars.t.length)), onDenial: (_n, d) => denials.push(d) });
+  const bar: PaperBar = { t: 0, o: 0, h: 0, l: 0, c: 0, v: 0, day: 0, sessionStart: 0, monthEnd: false };
   inTimeOrder(
-    data.map((d) => d.t),
+    inputs.map((x) => x.bars.t),
     (k, i) => {
-      // The bar arrives: the streaming kernels update, as they would from a live feed.
-      const d = data[k]!;
-      const s = inputs[k]!.sessions;
-      copyBar(bar, d, i);
+      const { bars, sessions: s } = inputs[k]!;
+      copyBar(bar, bars, i);
       bar.day = s.day[i]!;
       bar.sessionStart = s.sessionStart[i]!;
       bar.monthEnd = s.monthEnd[i] === 1;
-      for (const { f, kernel } of kernels[k]!) {
-        const out = kernel.update(bar);
-        for (let j = 0; j < f.outputs.length; j++) d.features.get(f.outputs[j]!)![i] = out[j]!;
-      }
-      engine.step(k, i);
-      barsFed++;
+      engine.bar(k, bar);
     },
-    (t) => engine.mark(t),
+    () => undefined,
   );
-  engine.finish(data.map((d) => d.t.length - 1));
+  engine.finish();
   const r = engine.result();
   return {
-    bars: barsFed,
+    bars: engine.bars,
     orders: r.orders,
-    denials: r.denied.map((x) => ({ t: x.t, symbol: x.symbol, reason: x.reason })),
+    denials,
     trades: r.trades,
     netPnl: r.trades.reduce((a, x) => a + x.pnl - x.fees, 0),
     finalEquity: r.equity.value[r.equity.value.length - 1] ?? 0,

@@ -12,6 +12,7 @@ export default defineConfig({
           index: resolve('electron/main/index.ts'),
           cli: resolve('core/server/cli.ts'),
           'job-worker': resolve('workers/job-worker.ts'),
+          'paper-worker': resolve('workers/paper-worker.ts'),
           bench: resolve('scripts/bench.ts'),
         },
       },

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   barsGetSchema,
+  dateSchema,
   emptySchema,
   jobIdSchema,
   jobRequestSchema,
@@ -10,11 +11,13 @@ import {
   BACKFILL_SOURCES,
   type TrainConfig,
 } from './schemas';
-import type { AppInfo, BacktestDetail, BacktestSummary, Bars, KillswitchStatus, FeatureBuildInfo, FeatureSetCheck, FeatureSetInfo, JobInfo, JobProgress, LakePartition, LakeSeries, QaReport, RejectRow, InferenceSettings, ModelCheck, ModelInfo, SqlResult, UniverseMember, VendorKeyStatus } from './types';
+import type { AppInfo, BacktestDetail, BacktestSummary, Bars, KillswitchStatus, FeatureBuildInfo, FeatureSetCheck, FeatureSetInfo, JobInfo, JobProgress, LakePartition, LakeSeries, QaReport, RejectRow, InferenceSettings, ModelCheck, ModelInfo, PaperSessionDetail, PaperSessionInfo, SqlResult, UniverseMember, VendorKeyStatus } from './types';
 import type { ContractSpec } from './instruments';
 import type { StrategyConfig } from './schemas';
 import type { StateChange, TradingState } from './trading/risk';
 import type { MenuCommand } from './menu';
+
+const paperSessionId = z.string().regex(/^[0-9]{8}-[0-9]{6}-[0-9a-f]{8}$/, 'expected a paper session id such as 20260101-120000-1a2b3c4d');
 
 /** Zod schema of each method's argument; the dispatcher validates with it before calling a handler. */
 export const apiSchemas = {
@@ -71,6 +74,27 @@ export const apiSchemas = {
       state: z.enum(['active', 'reducing', 'halted'], { error: 'expected active, reducing or halted' }),
       reason: z.string().trim().min(1, 'give a reason: it goes into the audit log').max(500),
       source: z.enum(['ui', 'menu', 'cli', 'api']).optional(),
+      /** With a halt: also close every open paper position at its last price. */
+      flatten: z.boolean().optional(),
+    })
+    .strict()
+    .refine((a) => !a.flatten || a.state === 'halted', { message: 'flatten goes with a halt', path: ['flatten'] }),
+  'paper.sessions': z.object({}).strict(),
+  'paper.session.get': z.object({ session: paperSessionId }).strict(),
+  'paper.session.start': z
+    .object({
+      portfolio: z.string().min(1, 'name a stored portfolio (its id) or a portfolio file').max(1000),
+      from: dateSchema,
+      to: dateSchema,
+      /** Bar time runs this many times faster than real time; max: as fast as possible. */
+      speed: z.union([z.literal('max'), z.number().positive('speed must be above 0').max(1e9)]),
+    })
+    .strict()
+    .refine((r) => r.from <= r.to, { message: 'from must not be after to', path: ['from'] }),
+  'paper.session.control': z
+    .object({
+      session: paperSessionId,
+      action: z.enum(['pause', 'resume', 'step', 'stop'], { error: 'expected pause, resume, step or stop' }),
     })
     .strict(),
   'backtest.list': z.object({}).strict(),
@@ -179,6 +203,14 @@ export interface QuantApi {
   'paper.killswitch.get': (a: ArgOf<'paper.killswitch.get'>) => Promise<KillswitchStatus>;
   /** Sets the trading state (halted: only cancels; reducing: only reducing orders), journaled before it answers; re-arming is explicit. */
   'paper.killswitch.set': (a: ArgOf<'paper.killswitch.set'>) => Promise<KillswitchStatus>;
+  /** Paper sessions, newest first, with their positions, orders, fills, P&L and limit usage. */
+  'paper.sessions': (a: ArgOf<'paper.sessions'>) => Promise<PaperSessionInfo[]>;
+  /** One paper session with its equity curve and the backtest's expectation for the same bars. */
+  'paper.session.get': (a: ArgOf<'paper.session.get'>) => Promise<PaperSessionDetail>;
+  /** Starts a paper session replaying stored bars of a portfolio at a speed, on its own worker. */
+  'paper.session.start': (a: ArgOf<'paper.session.start'>) => Promise<PaperSessionInfo>;
+  /** Pauses, resumes, single-steps or stops a running paper session. */
+  'paper.session.control': (a: ArgOf<'paper.session.control'>) => Promise<PaperSessionInfo>;
   /** Strategy configs stored in the home's strategies/ folder (YAML), each naming a built-in strategy. */
   'backtest.strategies': (a: ArgOf<'backtest.strategies'>) => Promise<StrategyConfig[]>;
   /** Stored backtest runs, newest first. */
@@ -225,6 +257,10 @@ export interface QuantEvents {
   'lake.changed': { symbols: string[] };
   /** The killswitch changed state. */
   'paper.state': { state: TradingState; change: StateChange };
+  /** A paper session's figures changed. */
+  'paper.session': PaperSessionInfo;
+  /** Something a trader must see now (a killswitch trip, a session that stopped): the desktop shows it as a notification. */
+  'paper.alert': { kind: 'trip' | 'session'; title: string; body: string; at: number; session?: string };
   /** A native menu item was chosen (Electron sends it; the browser host raises it in the page). */
   'menu.command': { command: MenuCommand };
 }

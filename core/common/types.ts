@@ -463,3 +463,54 @@ export interface PaperSummary {
   /** The trading state the session ran under (from the journal). */
   state: string;
 }
+
+/** Where a paper session's bars come from. */
+export type PaperFeedSpec =
+  /** Stored bars from `from` to `to` (dates), paced at `speed` × real time, or as fast as possible. */
+  | { kind: 'replay'; from: string; to: string; speed: number | 'max' }
+  /** Closed bars pushed by a WebSocket server (one JSON object per message). */
+  | { kind: 'live'; url: string };
+
+/** Where a paper session stands. */
+export type PaperSessionStatus = 'starting' | 'running' | 'paused' | 'stopped' | 'finished' | 'failed';
+
+/** One risk limit's usage, for the monitor's bars. */
+export interface LimitUsage {
+  /** The limit's name as the portfolio config spells it. */
+  name: string;
+  used: number;
+  limit: number;
+}
+
+/** A paper session as the monitor shows it. */
+export interface PaperSessionInfo {
+  id: string;
+  portfolio: string;
+  feed: PaperFeedSpec;
+  status: PaperSessionStatus;
+  error: string | null;
+  createdAt: number;
+  /** Bars fed (and journaled) so far, and the last one's time. */
+  bars: number;
+  feedTime: number | null;
+  capital: number;
+  cash: number;
+  equity: number;
+  /** Equity now minus equity at the current trading day's first bar. */
+  todayPnl: number;
+  positions: { symbol: string; qty: number; avgPrice: number; last: number; unrealised: number; multiplier: number }[];
+  working: { symbol: string; id: number; action: 'entry' | 'exit'; type: string; qty: number; limit?: number; stop?: number; reason: string }[];
+  orders: number;
+  fills: number;
+  denials: number;
+  /** The newest fills and denials, newest last. */
+  recentFills: { symbol: string; t: number; qty: number; price: number; fee: number; reason: string }[];
+  recentDenials: { t: number; symbol: string; reason: string }[];
+  limits: LimitUsage[];
+}
+
+/** A paper session with its curves: equity after each bar time, and what the backtest of the same bars expected. */
+export interface PaperSessionDetail extends PaperSessionInfo {
+  equityCurve: { t: Float64Array; value: Float64Array };
+  expected: { t: Float64Array; value: Float64Array } | null;
+}

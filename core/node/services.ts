@@ -35,6 +35,7 @@ import { ModelRunner } from './models/runner';
 import { checkModel } from './models/check';
 import { getBacktest, listBacktests } from './backtest/run-backtest';
 import { Journal } from './paper/journal';
+import { PaperSupervisor } from './paper/supervisor';
 import { listStrategyConfigs, resolveStrategyRef } from './backtest/strategy-configs';
 import { checkMoveTarget } from './home-move';
 import { parseTrainConfig } from './models/train-config';
@@ -53,6 +54,8 @@ export interface ServiceOptions {
   host: 'electron' | 'headless' | 'cli';
   /** Built worker entry for the job pool; not needed read-only. */
   workerFile?: string;
+  /** Built worker entry for paper sessions (default: paper-worker.js beside workerFile). */
+  paperWorkerFile?: string;
   /** Open without the write lock, for read-only commands; jobs are then refused. */
   readonly?: boolean;
   /** Worker threads for jobs. */
@@ -95,6 +98,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
   let catalog: Catalog | undefined;
   let db: DuckDBInstance | undefined;
   let journalRef: Journal | undefined;
+  let paperRef: PaperSupervisor | undefined;
   try {
     const migrations = path.join(o.resources, 'migrations');
     catalog = new Catalog(home.catalog, migrations, { nativeBinding: o.sqliteBinding });
@@ -110,6 +114,17 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
       if (o.workerFile === undefined) throw new Error('createServices needs workerFile unless readonly');
       jobs = new JobService({ catalog, bus, homeDir: home.root, migrations, workerFile: o.workerFile, threads: o.threads, sqliteBinding: o.sqliteBinding, vendorConfig: () => vendorKeys.config(), tradingState: () => journal?.state() ?? 'active' });
     }
+    const paper =
+      jobs && journal && o.workerFile
+        ? new PaperSupervisor({ home, journal, bus, migrations, workerFile: o.paperWorkerFile ?? path.join(path.dirname(o.workerFile), 'paper-worker.js'), ...(o.sqliteBinding ? { sqliteBinding: o.sqliteBinding } : {}) })
+        : undefined;
+    paperRef = paper;
+    // Hosts that keep running resume the sessions a restart (or a crash) interrupted.
+    if (paper && o.host !== 'cli') paper.resumeAll();
+    const needPaper = (): PaperSupervisor => {
+      if (!paper) throw new ApiError('conflict', 'this process opened the home read-only; run paper sessions from the app or quantdesk serve');
+      return paper;
+    };
     db = await DuckDBInstance.create(':memory:');
     const con: DuckDBConnection = await db.connect();
     // The SQL console gets its own connection: its temp views never meet the app's queries.
@@ -197,10 +212,14 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
       'paper.killswitch.get': async () => journal?.killswitch() ?? { state: 'active', history: [] },
       'paper.killswitch.set': async (a) => {
         if (!journal) throw new ApiError('conflict', 'this process opened the home read-only; change the killswitch from the app or a CLI command that writes');
-        const status = journal.setState(a.state, a.source ?? 'api', a.reason);
+        const status = paper ? await paper.setState(a.state, a.source ?? 'api', a.reason, a.flatten === true) : journal.setState(a.state, a.source ?? 'api', a.reason, Date.now(), a.flatten === true);
         bus.emit('paper.state', { state: status.state, change: status.history[0]! });
         return status;
       },
+      'paper.sessions': async () => (paper ? paper.list() : []),
+      'paper.session.get': async (a) => needPaper().get(a.session),
+      'paper.session.start': async (a) => needPaper().start(a.portfolio, { kind: 'replay', from: a.from, to: a.to, speed: a.speed }),
+      'paper.session.control': async (a) => needPaper().control(a.session, a.action),
       'backtest.list': async () => listBacktests(cat),
       'backtest.strategies': async () => listStrategyConfigs(home.root).map((name) => resolveStrategyRef(home.root, name)),
       'backtest.get': async (a) => {
@@ -281,6 +300,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
       },
       idle: async () => jobs?.idle(),
       async close() {
+        await paper?.close();
         await jobs?.close();
         con.closeSync();
         sqlCon.closeSync();
@@ -291,6 +311,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
       },
     };
   } catch (e) {
+    await paperRef?.close();
     catalog?.close();
     journalRef?.close();
     db?.closeSync();

@@ -44,10 +44,10 @@ export interface PaperEngineOptions {
   /** Bars each symbol's arrays hold before they grow. */
   capacity?: number;
   /**
-   * Recovery: the journaled decision on the n-th intent (null: it became an order), so a resumed
-   * session remakes exactly the orders it made before, whatever the trading state is now.
+   * Recovery: the journaled decision on the n-th intent (null: it became an order; undefined: decide
+   * now), so a resumed session remakes exactly the orders it made before, whatever the state is now.
    */
-  decide?: (n: number) => string | null;
+  decide?: (n: number) => string | null | undefined;
   /** The n-th intent became a working order. */
   onOrder?: (n: number, order: WorkingOrder, t: number) => void;
   /** The gate refused the n-th intent. */
@@ -115,7 +115,8 @@ export function createPaperEngine(o: PaperEngineOptions): PaperEngine {
   const engine = createEngine(strategy, data, o.cfg, {
     gate: (symbol, _intent, qty, price) => {
       const n = ++intents;
-      if (o.decide) return o.decide(n);
+      const journaled = o.decide?.(n);
+      if (journaled !== undefined) return journaled;
       const snap = engine.snapshot();
       while (recentOrders.length > 0 && recentOrders[0]! <= now - 1000) recentOrders.shift();
       const book = {

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { changeState, StateChangeError, type StateChange, type StateSource, type TradingState } from '../../common/trading/risk';
 import { ApiError } from '../../common/errors';
-import type { KillswitchStatus } from '../../common/types';
+import type { KillswitchStatus, PaperFeedSpec, PaperSessionStatus, PortfolioRun } from '../../common/types';
 
 
 /**
@@ -26,8 +26,44 @@ export class Journal {
         source TEXT NOT NULL,
         reason TEXT NOT NULL
       )`);
+      // Journals from before flatten existed gain its column.
+      const cols = this.db.prepare('PRAGMA table_info(killswitch_audit)').all() as { name: string }[];
+      if (!cols.some((c) => c.name === 'flatten')) this.db.exec('ALTER TABLE killswitch_audit ADD COLUMN flatten INTEGER NOT NULL DEFAULT 0');
+      this.db.exec(`CREATE TABLE IF NOT EXISTS paper_sessions (
+        id TEXT PRIMARY KEY,
+        created_at INTEGER NOT NULL,
+        spec TEXT NOT NULL,
+        status TEXT NOT NULL,
+        error TEXT,
+        bars INTEGER NOT NULL DEFAULT 0,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS paper_bars (
+        session TEXT NOT NULL, seq INTEGER NOT NULL, k INTEGER NOT NULL,
+        t REAL NOT NULL, o REAL NOT NULL, h REAL NOT NULL, l REAL NOT NULL, c REAL NOT NULL, v REAL NOT NULL,
+        day INTEGER NOT NULL, session_start REAL NOT NULL, month_end INTEGER NOT NULL,
+        PRIMARY KEY (session, seq)
+      ) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS paper_events (
+        session TEXT NOT NULL, seq INTEGER NOT NULL, pos INTEGER NOT NULL, at INTEGER NOT NULL, kind TEXT NOT NULL, data TEXT NOT NULL,
+        PRIMARY KEY (session, seq)
+      ) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS paper_equity (
+        session TEXT NOT NULL, t REAL NOT NULL, equity REAL NOT NULL,
+        PRIMARY KEY (session, t)
+      ) WITHOUT ROWID`);
     }
   }
+
+  /** Whether the database changed since the last call, from this or any other connection (another process's halt, say). */
+  changed(): boolean {
+    const v = this.db.pragma('data_version', { simple: true }) as number;
+    const was = this.dataVersion;
+    this.dataVersion = v;
+    return was !== undefined && v !== was;
+  }
+
+  private dataVersion: number | undefined;
 
   /** The trading state: the last change's, or active when there has been none. */
   state(): TradingState {
@@ -46,8 +82,8 @@ export class Journal {
     return { state: this.state(), history: rows.map((r) => ({ at: r.at, from: r.from_state, to: r.to_state, source: r.source, reason: r.reason })) };
   }
 
-  /** Changes the trading state, journaled (and synced) before it returns; refusals say why. */
-  setState(to: TradingState, source: StateSource, reason: string, at = Date.now()): KillswitchStatus {
+  /** Changes the trading state (with a halt, optionally flattening), journaled and synced before it returns; refusals say why. */
+  setState(to: TradingState, source: StateSource, reason: string, at = Date.now(), flatten = false): KillswitchStatus {
     let change: StateChange;
     try {
       change = changeState(this.state(), to, source, reason, at);
@@ -55,11 +91,171 @@ export class Journal {
       if (e instanceof StateChangeError) throw new ApiError('invalid_argument', e.message, 'reason');
       throw e;
     }
-    this.db.prepare('INSERT INTO killswitch_audit (at, from_state, to_state, source, reason) VALUES (?, ?, ?, ?, ?)').run(change.at, change.from, change.to, change.source, change.reason);
+    this.db.prepare('INSERT INTO killswitch_audit (at, from_state, to_state, source, reason, flatten) VALUES (?, ?, ?, ?, ?, ?)').run(change.at, change.from, change.to, change.source, change.reason, flatten ? 1 : 0);
     return this.killswitch();
+  }
+
+  /** State changes after audit sequence number `seq` (0: all), oldest first, with their sequence numbers. */
+  changesSince(seq: number): { seq: number; to: TradingState; flatten: boolean }[] {
+    if (!this.hasTable('killswitch_audit')) return [];
+    return (this.db.prepare('SELECT seq, to_state, flatten FROM killswitch_audit WHERE seq > ? ORDER BY seq').all(seq) as { seq: number; to_state: TradingState; flatten: number }[]).map((r) => ({ seq: r.seq, to: r.to_state, flatten: r.flatten === 1 }));
+  }
+
+  /** The newest audit sequence number (0 before any change). */
+  lastChange(): number {
+    if (!this.hasTable('killswitch_audit')) return 0;
+    return (this.db.prepare('SELECT COALESCE(MAX(seq), 0) AS s FROM killswitch_audit').get() as { s: number }).s;
+  }
+
+  /** Records a new paper session in `status`. */
+  createSession(id: string, spec: PaperSessionRecord['spec'], at = Date.now()): void {
+    this.db.prepare('INSERT INTO paper_sessions (id, created_at, spec, status, updated_at) VALUES (?, ?, ?, ?, ?)').run(id, at, JSON.stringify(spec), 'starting', at);
+  }
+
+  /** A stored session, or undefined. */
+  session(id: string): PaperSessionRecord | undefined {
+    const r = this.db.prepare('SELECT id, created_at, spec, status, error, bars, updated_at FROM paper_sessions WHERE id = ?').get(id) as SessionRow | undefined;
+    return r ? sessionRecord(r) : undefined;
+  }
+
+  /** Stored sessions, newest first. */
+  sessions(limit = 50): PaperSessionRecord[] {
+    if (!this.hasTable('paper_sessions')) return [];
+    return (this.db.prepare('SELECT id, created_at, spec, status, error, bars, updated_at FROM paper_sessions ORDER BY created_at DESC, id DESC LIMIT ?').all(limit) as SessionRow[]).map(sessionRecord);
+  }
+
+  /** Sets a session's status (and its error, when it failed). */
+  setSessionStatus(id: string, status: PaperSessionStatus, error: string | null = null, at = Date.now()): void {
+    this.db.prepare('UPDATE paper_sessions SET status = ?, error = ?, updated_at = ? WHERE id = ?').run(status, error, at, id);
+  }
+
+  /** A session's journaled bars, in the order they were fed. */
+  sessionBars(id: string): Iterable<JournaledBar> {
+    return this.db.prepare('SELECT seq, k, t, o, h, l, c, v, day, session_start AS sessionStart, month_end AS monthEnd FROM paper_bars WHERE session = ? ORDER BY seq').iterate(id) as Iterable<JournaledBar>;
+  }
+
+  /** A session's journaled events, in order. */
+  sessionEvents(id: string, kinds?: readonly PaperEventKind[]): JournaledEvent[] {
+    const rows = this.db.prepare(`SELECT seq, pos, at, kind, data FROM paper_events WHERE session = ? ${kinds ? `AND kind IN (${kinds.map(() => '?').join(', ')})` : ''} ORDER BY seq`).all(id, ...(kinds ?? [])) as (Omit<JournaledEvent, 'data'> & { data: string })[];
+    return rows.map((r) => ({ ...r, data: JSON.parse(r.data) as Record<string, unknown> }));
+  }
+
+  /** A session's equity after each bar time. */
+  sessionEquity(id: string): { t: Float64Array; equity: Float64Array } {
+    const rows = this.db.prepare('SELECT t, equity FROM paper_equity WHERE session = ? ORDER BY t').raw().all(id) as [number, number][];
+    return { t: Float64Array.from(rows, (r) => r[0]), equity: Float64Array.from(rows, (r) => r[1]) };
+  }
+
+  /** A writer that appends to a session's journal in transactions the caller commits. */
+  writer(id: string): SessionWriter {
+    return new SessionWriter(this.db, id);
+  }
+
+  private hasTable(name: string): boolean {
+    return this.db.prepare('SELECT 1 FROM sqlite_master WHERE name = ?').get(name) !== undefined;
   }
 
   close(): void {
     this.db.close();
+  }
+}
+
+/** What a paper session is: its portfolio (as it was when the session started) and its feed. */
+export interface PaperSessionRecord {
+  id: string;
+  createdAt: number;
+  spec: { portfolio: string; config: PortfolioRun['config']; feed: PaperFeedSpec };
+  status: PaperSessionStatus;
+  error: string | null;
+  /** Bars journaled so far. */
+  bars: number;
+  updatedAt: number;
+}
+
+type SessionRow = { id: string; created_at: number; spec: string; status: PaperSessionStatus; error: string | null; bars: number; updated_at: number };
+
+const sessionRecord = (r: SessionRow): PaperSessionRecord => ({ id: r.id, createdAt: r.created_at, spec: JSON.parse(r.spec) as PaperSessionRecord['spec'], status: r.status, error: r.error, bars: r.bars, updatedAt: r.updated_at });
+
+/** A bar as the journal holds it, with its feed position `seq` (0 for the first). */
+export interface JournaledBar {
+  seq: number;
+  k: number;
+  t: number;
+  o: number;
+  h: number;
+  l: number;
+  c: number;
+  v: number;
+  day: number;
+  sessionStart: number;
+  monthEnd: number;
+}
+
+/** What a session journals besides bars. */
+export type PaperEventKind = 'order' | 'denial' | 'fill' | 'cancel_all' | 'flatten' | 'trip' | 'error';
+
+/** One journaled event: `pos` is how many bars had been fed when it happened. */
+export interface JournaledEvent {
+  seq: number;
+  pos: number;
+  at: number;
+  kind: PaperEventKind;
+  data: Record<string, unknown>;
+}
+
+/** Appends a session's bars, events and equity inside transactions: nothing is visible (or acknowledged) before `commit`. */
+export class SessionWriter {
+  private readonly insBar: Database.Statement;
+  private readonly insEvent: Database.Statement;
+  private readonly insEquity: Database.Statement;
+  private readonly setBars: Database.Statement;
+  private seq: number;
+  private open = false;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly id: string,
+  ) {
+    this.insBar = db.prepare('INSERT INTO paper_bars (session, seq, k, t, o, h, l, c, v, day, session_start, month_end) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    this.insEvent = db.prepare('INSERT INTO paper_events (session, seq, pos, at, kind, data) VALUES (?, ?, ?, ?, ?, ?)');
+    this.insEquity = db.prepare('INSERT OR REPLACE INTO paper_equity (session, t, equity) VALUES (?, ?, ?)');
+    this.setBars = db.prepare('UPDATE paper_sessions SET bars = ?, updated_at = ? WHERE id = ?');
+    this.seq = (db.prepare('SELECT COALESCE(MAX(seq), 0) AS s FROM paper_events WHERE session = ?').get(id) as { s: number }).s;
+  }
+
+  private begin(): void {
+    if (this.open) return;
+    this.db.exec('BEGIN IMMEDIATE');
+    this.open = true;
+  }
+
+  bar(seq: number, k: number, b: { t: number; o: number; h: number; l: number; c: number; v: number; day: number; sessionStart: number; monthEnd: boolean }): void {
+    this.begin();
+    this.insBar.run(this.id, seq, k, b.t, b.o, b.h, b.l, b.c, b.v, b.day, b.sessionStart, b.monthEnd ? 1 : 0);
+  }
+
+  event(pos: number, kind: PaperEventKind, data: object, at = Date.now()): void {
+    this.begin();
+    this.insEvent.run(this.id, ++this.seq, pos, at, kind, JSON.stringify(data));
+  }
+
+  equity(t: number, value: number): void {
+    this.begin();
+    this.insEquity.run(this.id, t, value);
+  }
+
+  /** Makes everything since the last commit durable (WAL, synchronous=FULL), with the session's bar count. */
+  commit(bars: number): void {
+    if (!this.open) return;
+    this.setBars.run(bars, Date.now(), this.id);
+    this.db.exec('COMMIT');
+    this.open = false;
+  }
+
+  /** Drops what was not committed. */
+  rollback(): void {
+    if (!this.open) return;
+    this.db.exec('ROLLBACK');
+    this.open = false;
   }
 }

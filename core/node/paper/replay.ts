@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { copyBar, inTimeOrder } from '../../common/backtest/engine';
+import { copyBar, inTimeOrder, type EngineResult } from '../../common/backtest/engine';
 import { ApiError } from '../../common/errors';
 import type { FeatureSeries } from '../../common/features/types';
 import type { RiskLimits } from '../../common/schemas';
 import type { Timeframe } from '../../common/timeframes';
-import { createPaperEngine, type PaperBar, type PaperEngineOptions } from '../../common/trading/paper-engine';
+import { createPaperEngine, type Denial, type PaperBar, type PaperEngineOptions } from '../../common/trading/paper-engine';
 import type { GateLimits, TradingState } from '../../common/trading/risk';
 import type { Bars, PaperSummary, PortfolioRun } from '../../common/types';
 import { contractOf, engineConfig, type RunTerms } from '../backtest/run-backtest';
@@ -93,7 +93,21 @@ export function paperOptions(portfolio: PortfolioRun['config']): Pick<PaperEngin
  */
 export function replaySeries(portfolio: PortfolioRun['config'], inputs: ReplayInput[], state: TradingState): Omit<PaperSummary, 'portfolio' | 'from' | 'to'> {
   const denials: PaperSummary['denials'] = [];
-  const engine = createPaperEngine({ ...paperOptions(portfolio), state: () => state, capacity: Math.max(...inputs.map((x) => x.bars.t.length)), onDenial: (_n, d) => denials.push(d) });
+  const { engine: r, bars } = replayRun(portfolio, inputs, state, (d) => denials.push(d));
+  return {
+    bars,
+    orders: r.orders,
+    denials,
+    trades: r.trades,
+    netPnl: r.trades.reduce((a, x) => a + x.pnl - x.fees, 0),
+    finalEquity: r.equity.value[r.equity.value.length - 1] ?? 0,
+    state,
+  };
+}
+
+/** Runs the replay loop over `inputs` to their end; returns the engine's result and the bars fed. */
+export function replayRun(portfolio: PortfolioRun['config'], inputs: readonly ReplayInput[], state: TradingState, onDenial?: (d: Denial) => void): { engine: EngineResult; bars: number } {
+  const engine = createPaperEngine({ ...paperOptions(portfolio), state: () => state, capacity: Math.max(...inputs.map((x) => x.bars.t.length)), ...(onDenial ? { onDenial: (_n: number, d: Denial) => onDenial(d) } : {}) });
   const bar: PaperBar = { t: 0, o: 0, h: 0, l: 0, c: 0, v: 0, day: 0, sessionStart: 0, monthEnd: false };
   inTimeOrder(
     inputs.map((x) => x.bars.t),
@@ -108,14 +122,5 @@ export function replaySeries(portfolio: PortfolioRun['config'], inputs: ReplayIn
     () => undefined,
   );
   engine.finish();
-  const r = engine.result();
-  return {
-    bars: engine.bars,
-    orders: r.orders,
-    denials,
-    trades: r.trades,
-    netPnl: r.trades.reduce((a, x) => a + x.pnl - x.fees, 0),
-    finalEquity: r.equity.value[r.equity.value.length - 1] ?? 0,
-    state,
-  };
+  return { engine: engine.result(), bars: engine.bars };
 }

@@ -1,0 +1,362 @@
+import type { Fill } from '../../common/backtest/engine';
+import { ApiError } from '../../common/errors';
+import { STORED_TIMEFRAME_MS, type Timeframe } from '../../common/timeframes';
+import { createPaperEngine, type Denial, type PaperBar } from '../../common/trading/paper-engine';
+import type { TradingState } from '../../common/trading/risk';
+import type { LimitUsage, PaperSessionInfo } from '../../common/types';
+import type { WorkerContext } from '../jobs/worker-context';
+import { replayFeed } from './feeds';
+import type { Journal, JournaledEvent } from './journal';
+import { paperOptions, replayRun } from './replay';
+
+/** Trading states by the code the supervisor stores in shared memory. */
+export const STATE_CODES: readonly TradingState[] = ['active', 'reducing', 'halted'];
+
+/** Slots of the shared Int32Array between the supervisor and a session's worker. */
+export const SLOT = {
+  /** The trading state's code: the gate reads it on every order. */
+  state: 0,
+  /** Bumped for every flatten request. */
+  flatten: 1,
+  /** Bumped for every control change; the worker answers `applied` with it once it has acted. */
+  generation: 2,
+} as const;
+
+/** What the supervisor tells a session. */
+export type ControlMessage =
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'step' }
+  /** Ends the session for good. */
+  | { type: 'stop' }
+  /** Commits and leaves the session as it is, to resume when the app starts again. */
+  | { type: 'detach' }
+  /** The killswitch changed (read the shared slots). */
+  | { type: 'control' };
+
+/** What a session tells the supervisor. */
+export type SessionMessage =
+  | { type: 'status'; info: PaperSessionInfo }
+  | { type: 'applied'; generation: number }
+  | { type: 'trip'; reason: string; at: number }
+  | { type: 'ended'; info: PaperSessionInfo }
+  /** The session could not start or resume. */
+  | { type: 'failed'; error: string }
+  /** The backtest of the session's bars: the equity the session should track. */
+  | { type: 'expected'; t: Float64Array; value: Float64Array };
+
+/** A session's side of its channel to the supervisor. */
+export interface SessionChannel {
+  shared: Int32Array;
+  /** Resolves after `ms` or as soon as a message arrives. */
+  wait(ms: number): Promise<void>;
+  /** Messages received since the last call. */
+  take(): ControlMessage[];
+  post(msg: SessionMessage): void;
+}
+
+const RECENT = 50;
+const COMMIT_BARS = 512;
+const COMMIT_MS = 50;
+const STATUS_MS = 200;
+
+/**
+ * Runs a paper session to its end (or until stopped): resumes it from its journal first, then feeds
+ * the rest of its bars through the paper engine. Every bar, order, denial, fill and killswitch action
+ * is journaled, and committed before the next bar is fed whenever anything but a bar happened, so
+ * what the session acknowledged survives a crash; a resumed session re-feeds its journaled bars with
+ * the journaled decisions and ends in exactly the state it was in.
+ */
+export async function runSession(ctx: WorkerContext, journal: Journal, id: string, ch: SessionChannel): Promise<void> {
+  const rec = journal.session(id);
+  if (!rec) throw new ApiError('not_found', `no paper session ${id}`, 'session');
+  const config = rec.spec.config;
+  const feedSpec = rec.spec.feed;
+  const opts = paperOptions(config);
+  const timeframe = (config.instruments[0]?.timeframe ?? '1d') as Timeframe;
+  const intervalMs = STORED_TIMEFRAME_MS[timeframe] ?? 86_400_000;
+  const symbols = config.instruments.map((i) => i.symbol);
+  const stateNow = (): TradingState => STATE_CODES[Atomics.load(ch.shared, SLOT.state)] ?? 'halted';
+
+  // What the journal holds: the decisions to remake, the killswitch actions to re-apply, the fills to match.
+  const past = journal.sessionEvents(id);
+  const decisions = new Map<number, string | null>();
+  const controls = new Map<number, JournaledEvent[]>();
+  const journaledFills: Fill[] = [];
+  const counts = { orders: 0, fills: 0, denials: 0 };
+  const recentFills: Fill[] = [];
+  const recentDenials: Denial[] = [];
+  const keep = <T>(list: T[], x: T): void => {
+    list.push(x);
+    if (list.length > RECENT) list.shift();
+  };
+  for (const e of past) {
+    if (e.kind === 'order') decisions.set(e.data.n as number, null);
+    else if (e.kind === 'denial') {
+      decisions.set(e.data.n as number, e.data.reason as string);
+      counts.denials++;
+      keep(recentDenials, { t: e.data.t as number, symbol: e.data.symbol as string, reason: e.data.reason as string });
+    } else if (e.kind === 'fill') journaledFills.push(e.data as unknown as Fill);
+    else if (e.kind === 'cancel_all' || e.kind === 'flatten') controls.set(e.pos, [...(controls.get(e.pos) ?? []), e]);
+  }
+
+  const w = journal.writer(id);
+  let recovering = true;
+  let pos = 0;
+  let dirty = false;
+  let feedTime: number | null = null;
+  let dayStart = Number.NaN;
+  let day = Number.NaN;
+  let lastOrders: number[] = [];
+  let peak = Number.NEGATIVE_INFINITY;
+  let tripped: string | null = null;
+
+  const engine = createPaperEngine({
+    ...opts,
+    capacity: 1024,
+    state: stateNow,
+    decide: (n) => {
+      if (!recovering) return undefined;
+      const d = decisions.get(n);
+      if (d === undefined) throw new Error(`journal of paper session ${id} has no decision for order intent ${n}: it does not match its bars; the session cannot resume`);
+      return d;
+    },
+    onOrder: (n, order, t) => {
+      counts.orders++;
+      lastOrders.push(t);
+      if (recovering) return;
+      w.event(pos, 'order', { n, order, t });
+      dirty = true;
+    },
+    onDenial: (n, d) => {
+      counts.denials++;
+      keep(recentDenials, d);
+      w.event(pos, 'denial', { n, ...d });
+      dirty = true;
+    },
+    onFill: (f) => {
+      counts.fills++;
+      keep(recentFills, f);
+      if (recovering) return;
+      w.event(pos, 'fill', f);
+      dirty = true;
+    },
+    onEquity: (t, e) => {
+      peak = Math.max(peak, e);
+      if (!recovering) w.equity(t, e);
+    },
+    onTrip: (reason, t) => {
+      // A trip halts at once for new orders (the gate reads the shared state); working orders are
+      // cancelled at the next bar boundary, where a resumed session re-applies it.
+      if (recovering || stateNow() === 'halted') return;
+      Atomics.store(ch.shared, SLOT.state, STATE_CODES.indexOf('halted'));
+      journal.setState('halted', 'auto', reason);
+      w.event(pos, 'trip', { reason, t });
+      tripped = reason;
+      dirty = true;
+      ch.post({ type: 'trip', reason, at: Date.now() });
+    },
+  });
+
+  const trackDay = (b: PaperBar): void => {
+    if (b.day !== day) {
+      day = b.day;
+      dayStart = engine.snapshot().equity;
+    }
+    feedTime = b.t;
+  };
+
+  // Resume: the journaled bars again, with the journaled decisions and killswitch actions.
+  const applyJournaled = (at: number): void => {
+    for (const e of controls.get(at) ?? []) {
+      if (e.kind === 'cancel_all') engine.cancelAll();
+      else engine.flatten(e.data.reason as string);
+    }
+  };
+  for (const b of journal.sessionBars(id)) {
+    applyJournaled(b.seq);
+    const bar: PaperBar = { t: b.t, o: b.o, h: b.h, l: b.l, c: b.c, v: b.v, day: b.day, sessionStart: b.sessionStart, monthEnd: b.monthEnd === 1 };
+    trackDay(bar);
+    engine.bar(b.k, bar);
+    pos = b.seq + 1;
+  }
+  applyJournaled(pos);
+  if (counts.fills !== journaledFills.length) throw new Error(`journal of paper session ${id} holds ${journaledFills.length} fills, but its bars remake ${counts.fills}: the session cannot resume exactly`);
+  recovering = false;
+
+  let appliedState: TradingState = 'active';
+  let appliedFlatten = Atomics.load(ch.shared, SLOT.flatten);
+  let ackedGeneration = -1;
+  let paused = rec.status === 'paused';
+  let steps = 0;
+  let stopped = false;
+  let detached = false;
+  let lastCommit = { pos, at: performance.now() };
+  let lastStatus = 0;
+
+  const info = (status: PaperSessionInfo['status'], error: string | null = null): PaperSessionInfo => {
+    const snap = engine.snapshot();
+    lastOrders = lastOrders.filter((t) => feedTime !== null && t > feedTime - 60_000);
+    const limits: LimitUsage[] = [];
+    const l = config.riskLimits ?? {};
+    const gross = snap.positions.reduce((a, p) => a + Math.abs(p.qty * p.last * p.multiplier), 0);
+    const use = (name: string, used: number, limit: number | undefined): void => {
+      if (limit !== undefined) limits.push({ name, used, limit });
+    };
+    use('maxPosition', Math.max(0, ...snap.positions.map((p) => Math.abs(p.qty))), l.maxPosition);
+    use('maxPositionNotional', Math.max(0, ...snap.positions.map((p) => Math.abs(p.qty * p.last * p.multiplier))), l.maxPositionNotional);
+    use('maxGrossExposure', gross, l.maxGrossExposure);
+    use('maxConcurrentPositions', new Set([...snap.positions.map((p) => p.symbol), ...snap.working.map((x) => x.symbol)]).size, l.maxConcurrentPositions);
+    use('dailyLoss', Math.max(0, (Number.isNaN(dayStart) ? snap.equity : dayStart) - snap.equity), l.dailyLoss);
+    use('maxDrawdown', peak > 0 ? Math.max(0, (peak - snap.equity) / peak) : 0, l.maxDrawdown);
+    use('maxOrdersPerMinute', lastOrders.length, l.maxOrdersPerMinute);
+    return {
+      id,
+      portfolio: rec.spec.portfolio,
+      feed: feedSpec,
+      status,
+      error,
+      createdAt: rec.createdAt,
+      bars: pos,
+      feedTime,
+      capital: opts.cfg.capital,
+      cash: snap.cash,
+      equity: snap.equity,
+      todayPnl: Number.isNaN(dayStart) ? 0 : snap.equity - dayStart,
+      positions: snap.positions,
+      working: snap.working,
+      ...counts,
+      recentFills: [...recentFills],
+      recentDenials: [...recentDenials],
+      limits,
+    };
+  };
+
+  const commit = (): void => {
+    w.commit(pos);
+    dirty = false;
+    lastCommit = { pos, at: performance.now() };
+  };
+
+  /** Acts on the killswitch and on messages: cancels working orders on a halt, flattens when asked, pauses, steps, stops. */
+  const applyControls = (): void => {
+    for (const m of ch.take()) {
+      if (m.type === 'pause') paused = true;
+      else if (m.type === 'resume') paused = false;
+      else if (m.type === 'step') steps++;
+      else if (m.type === 'stop') stopped = true;
+      else if (m.type === 'detach') stopped = detached = true;
+    }
+    const state = stateNow();
+    if (state === 'halted' && appliedState !== 'halted') {
+      const cancelled = engine.cancelAll();
+      if (cancelled.length) w.event(pos, 'cancel_all', { orders: cancelled });
+      dirty = true;
+    }
+    appliedState = state;
+    const flatten = Atomics.load(ch.shared, SLOT.flatten);
+    if (flatten !== appliedFlatten) {
+      appliedFlatten = flatten;
+      const reason = 'flatten: killswitch';
+      w.event(pos, 'flatten', { reason });
+      engine.flatten(reason);
+      dirty = true;
+    }
+    const generation = Atomics.load(ch.shared, SLOT.generation);
+    if (dirty) commit();
+    if (generation !== ackedGeneration) {
+      ackedGeneration = generation;
+      ch.post({ type: 'applied', generation });
+    }
+  };
+
+  const status = (s: PaperSessionInfo['status']): void => {
+    if (journal.session(id)?.status !== s) journal.setSessionStatus(id, s);
+  };
+
+  if (feedSpec.kind !== 'replay') throw new ApiError('invalid_argument', 'live feeds are not built yet; start a replay session', 'feed');
+  const feed = await replayFeed(ctx, symbols, timeframe, feedSpec.from, feedSpec.to, pos);
+  const expected = replayRun(config, feed.inputs, 'active').engine.equity;
+  ch.post({ type: 'expected', t: expected.t, value: expected.value });
+  try {
+    status(paused ? 'paused' : 'running');
+    ch.post({ type: 'status', info: info(paused ? 'paused' : 'running') });
+    let anchor: { wall: number; t: number } | null = null;
+    let lastBarWall = performance.now();
+    for (;;) {
+      applyControls();
+      if (stopped) break;
+      if (paused && steps === 0) {
+        status('paused');
+        ch.post({ type: 'status', info: info('paused') });
+        await ch.wait(1000);
+        anchor = null;
+        continue;
+      }
+      const next = await feed.next();
+      if (next === null) break;
+      const { k, bar } = next;
+      // Pacing: bar times map onto the wall clock at `speed` × real time.
+      if (feedSpec.speed !== 'max') {
+        const speed = feedSpec.speed;
+        anchor ??= { wall: performance.now(), t: bar.t };
+        for (;;) {
+          const due = anchor.wall + (bar.t - anchor.t) / speed - performance.now();
+          if (due <= 0) break;
+          await ch.wait(Math.min(due, 1000));
+          // Silence in feed time: a paced feed waiting out a gap is as silent as a live one.
+          engine.checkStale((performance.now() - lastBarWall) * speed, intervalMs, feedTime ?? 0);
+          applyControls();
+          if (stopped || (paused && steps === 0)) break;
+        }
+        if (stopped) break;
+        if (paused && steps === 0) {
+          feed.unread(next);
+          continue;
+        }
+      }
+      if (steps > 0) steps--;
+      lastBarWall = performance.now();
+      trackDay(bar);
+      try {
+        engine.bar(k, bar);
+      } catch (e) {
+        w.event(pos, 'error', { message: (e as Error).message, symbol: symbols[k], t: bar.t });
+        dirty = true;
+        engine.error(bar.t, (e as Error).message);
+        continue;
+      }
+      w.bar(pos, k, bar);
+      pos++;
+      if (dirty || pos - lastCommit.pos >= COMMIT_BARS || performance.now() - lastCommit.at >= COMMIT_MS) commit();
+      if (performance.now() - lastStatus >= STATUS_MS || tripped) {
+        tripped = null;
+        lastStatus = performance.now();
+        ch.post({ type: 'status', info: info(paused ? 'paused' : 'running') });
+        // Lets control messages in while a replay runs flat out.
+        await ch.wait(0);
+      }
+    }
+    if (detached) {
+      commit();
+      return;
+    }
+    if (stopped) {
+      commit();
+      status('stopped');
+      ch.post({ type: 'ended', info: info('stopped') });
+      return;
+    }
+    engine.finish();
+    dirty = true;
+    commit();
+    status('finished');
+    ch.post({ type: 'ended', info: info('finished') });
+  } catch (e) {
+    w.rollback();
+    journal.setSessionStatus(id, 'failed', (e as Error).message);
+    ch.post({ type: 'ended', info: info('failed', (e as Error).message) });
+  } finally {
+    feed.close();
+  }
+}

@@ -1,0 +1,234 @@
+import { randomUUID } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
+import { ApiError } from '../../common/errors';
+import type { StateSource, TradingState } from '../../common/trading/risk';
+import type { KillswitchStatus, PaperFeedSpec, PaperSessionDetail, PaperSessionInfo } from '../../common/types';
+import type { EventBus } from '../events';
+import type { HomeLayout } from '../home';
+import type { Journal, PaperSessionRecord } from './journal';
+import { loadPortfolio } from './replay';
+import { SLOT, STATE_CODES, type ControlMessage, type SessionMessage } from './session';
+
+/** What the supervisor needs from its host. */
+export interface SupervisorOptions {
+  home: HomeLayout;
+  journal: Journal;
+  bus: EventBus;
+  migrations: string;
+  /** The paper worker's entry file (out/main/paper-worker.js). */
+  workerFile: string;
+  sqliteBinding?: string;
+  /** How long a halt waits for a session to act on it before its worker is stopped. */
+  ackMs?: number;
+  /** How often the journal is checked for killswitch changes made by other processes (the CLI). */
+  pollMs?: number;
+}
+
+interface Running {
+  worker: Worker;
+  info: PaperSessionInfo | null;
+  expected: { t: Float64Array; value: Float64Array } | null;
+  /** Resolves when the session has acted on control generation n or later. */
+  acked: number;
+  waiters: { generation: number; resolve: () => void }[];
+  ended: Promise<void>;
+}
+
+const TERMINAL = new Set(['stopped', 'finished', 'failed']);
+
+/**
+ * Runs paper sessions on long-lived worker threads and enforces the killswitch over them. The
+ * trading state sits in memory every session's risk gate reads on every order, so a halt takes
+ * effect at once; each session then cancels its working orders (and flattens, if asked) and says so.
+ * A session that does not answer within `ackMs` (a worker stuck in a loop) is stopped, and its
+ * cancels are journaled for it, so it resumes with no working orders.
+ */
+export class PaperSupervisor {
+  private readonly shared = new Int32Array(new SharedArrayBuffer(16));
+  private readonly running = new Map<string, Running>();
+  private readonly finalInfo = new Map<string, PaperSessionInfo>();
+  private readonly expected = new Map<string, { t: Float64Array; value: Float64Array }>();
+  private readonly poll: NodeJS.Timeout;
+  /** The newest killswitch change enforced. */
+  private seen: number;
+
+  constructor(private readonly o: SupervisorOptions) {
+    Atomics.store(this.shared, SLOT.state, STATE_CODES.indexOf(o.journal.state()));
+    this.seen = o.journal.lastChange();
+    o.journal.changed();
+    this.poll = setInterval(() => {
+      if (!o.journal.changed()) return;
+      // Another process (the CLI, a session's automatic trip) changed the killswitch: enforce it here too.
+      const changes = o.journal.changesSince(this.seen);
+      if (changes.length === 0) return;
+      this.seen = changes[changes.length - 1]!.seq;
+      const last = changes[changes.length - 1]!;
+      void this.enforce(last.to, changes.some((c) => c.flatten && c.to === 'halted'));
+      const status = o.journal.killswitch(1);
+      if (status.history[0]) o.bus.emit('paper.state', { state: status.state, change: status.history[0] });
+    }, o.pollMs ?? 100);
+    this.poll.unref();
+  }
+
+  /** Starts a session of a portfolio (a stored portfolio's id or a file) on a feed; returns its id. */
+  start(portfolio: string, feed: PaperFeedSpec): PaperSessionInfo {
+    const config = loadPortfolio(this.o.home, portfolio);
+    if (config.instruments.length === 0) throw new ApiError('invalid_argument', `portfolio ${portfolio} has no instruments to trade`, 'portfolio');
+    const gated = config.instruments.filter((i) => i.model);
+    if (gated.length) throw new ApiError('invalid_argument', `${gated.map((i) => i.name).join(', ')} trade with a model; paper sessions do not run models yet, so trade ungated instruments only`, 'portfolio');
+    const timeframes = [...new Set(config.instruments.map((i) => i.timeframe))];
+    if (timeframes.length !== 1) throw new ApiError('invalid_argument', `a paper session trades one timeframe; the portfolio has ${timeframes.join(', ')}`, 'portfolio');
+    const id = `${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}-${randomUUID().slice(0, 8)}`;
+    this.o.journal.createSession(id, { portfolio, config, feed });
+    this.spawn(id);
+    return this.placeholder(this.o.journal.session(id)!);
+  }
+
+  /** Resumes every session the journal shows as not ended (after a restart or a crash). */
+  resumeAll(): string[] {
+    const ids = this.o.journal
+      .sessions(1000)
+      .filter((s) => !TERMINAL.has(s.status) && !this.running.has(s.id))
+      .map((s) => s.id);
+    for (const id of ids) this.spawn(id);
+    return ids;
+  }
+
+  private spawn(id: string): void {
+    const worker = new Worker(this.o.workerFile, { workerData: { homeDir: this.o.home.root, migrations: this.o.migrations, sqliteBinding: this.o.sqliteBinding, sessionId: id, shared: this.shared.buffer } });
+    let done!: () => void;
+    const r: Running = { worker, info: null, expected: null, acked: -1, waiters: [], ended: new Promise((res) => (done = res)) };
+    this.running.set(id, r);
+    worker.on('message', (m: SessionMessage) => {
+      if (m.type === 'status' || m.type === 'ended') {
+        r.info = m.info;
+        this.o.bus.emit('paper.session', m.info);
+      }
+      if (m.type === 'expected') {
+        r.expected = { t: m.t, value: m.value };
+        this.expected.set(id, r.expected);
+      }
+      if (m.type === 'applied') {
+        r.acked = Math.max(r.acked, m.generation);
+        r.waiters = r.waiters.filter((x) => (x.generation <= r.acked ? (x.resolve(), false) : true));
+      }
+      if (m.type === 'trip') {
+        this.seen = this.o.journal.lastChange();
+        const status = this.o.journal.killswitch(1);
+        if (status.history[0]) this.o.bus.emit('paper.state', { state: status.state, change: status.history[0] });
+        this.o.bus.emit('paper.alert', { kind: 'trip', title: 'Killswitch tripped: trading halted', body: m.reason, at: m.at, session: id });
+        void this.enforce('halted', false);
+      }
+      if (m.type === 'failed') this.o.bus.emit('paper.alert', { kind: 'session', title: `Paper session ${id} failed`, body: m.error, at: Date.now(), session: id });
+      if (m.type === 'ended') {
+        this.finalInfo.set(id, m.info);
+        void worker.terminate();
+      }
+    });
+    worker.on('error', (e) => {
+      this.o.journal.setSessionStatus(id, 'failed', e.message);
+      this.o.bus.emit('paper.alert', { kind: 'session', title: `Paper session ${id} failed`, body: e.message, at: Date.now(), session: id });
+    });
+    worker.on('exit', () => {
+      this.running.delete(id);
+      for (const x of r.waiters) x.resolve();
+      done();
+    });
+  }
+
+  /** Sends a session pause, resume, single step or stop. */
+  control(id: string, type: ControlMessage['type']): PaperSessionInfo {
+    const r = this.running.get(id);
+    if (!r) {
+      const rec = this.o.journal.session(id);
+      if (!rec) throw new ApiError('not_found', `no paper session ${id}`, 'session');
+      throw new ApiError('conflict', `paper session ${id} is ${rec.status}, not running`, 'session');
+    }
+    r.worker.postMessage({ type } satisfies ControlMessage);
+    return r.info ?? this.placeholder(this.o.journal.session(id)!);
+  }
+
+  /**
+   * Changes the trading state (journaled before anything else), enforces it in every session and
+   * waits until each has acted on it (cancelled its working orders, flattened when asked).
+   */
+  async setState(to: TradingState, source: StateSource, reason: string, flatten = false): Promise<KillswitchStatus> {
+    const status = this.o.journal.setState(to, source, reason, Date.now(), flatten);
+    this.seen = this.o.journal.lastChange();
+    await this.enforce(to, flatten);
+    return status;
+  }
+
+  private async enforce(to: TradingState, flatten: boolean): Promise<void> {
+    Atomics.store(this.shared, SLOT.state, STATE_CODES.indexOf(to));
+    if (flatten) Atomics.add(this.shared, SLOT.flatten, 1);
+    const generation = Atomics.add(this.shared, SLOT.generation, 1) + 1;
+    const ackMs = this.o.ackMs ?? 1000;
+    await Promise.all(
+      [...this.running].map(async ([id, r]) => {
+        if (r.acked >= generation) return;
+        r.worker.postMessage({ type: 'control' } satisfies ControlMessage);
+        const answered = await new Promise<boolean>((resolve) => {
+          const timer = setTimeout(() => resolve(false), ackMs);
+          r.waiters.push({
+            generation,
+            resolve: () => {
+              clearTimeout(timer);
+              resolve(true);
+            },
+          });
+        });
+        if (answered || !this.running.has(id)) return;
+        // The worker did not answer: stop it, and journal for it what it could not do.
+        await r.worker.terminate();
+        const rec = this.o.journal.session(id);
+        const w = this.o.journal.writer(id);
+        if (to === 'halted') w.event(rec?.bars ?? 0, 'cancel_all', { orders: [], by: 'supervisor' });
+        if (flatten) w.event(rec?.bars ?? 0, 'flatten', { reason: 'flatten: killswitch' });
+        w.commit(rec?.bars ?? 0);
+        const message = `the session did not act on the ${to === 'halted' ? 'halt' : 'state change'} within ${ackMs} ms, so its worker was stopped; its working orders are cancelled in the journal`;
+        this.o.journal.setSessionStatus(id, 'failed', message);
+        this.finalInfo.set(id, { ...(r.info ?? this.placeholder(rec!)), status: 'failed', error: message, working: [] });
+        this.o.bus.emit('paper.alert', { kind: 'session', title: `Paper session ${id} stopped`, body: message, at: Date.now(), session: id });
+      }),
+    );
+  }
+
+  /** Sessions, newest first: live figures for running ones, the last known for the others. */
+  list(): PaperSessionInfo[] {
+    return this.o.journal.sessions().map((rec) => {
+      const live = this.running.get(rec.id)?.info ?? this.finalInfo.get(rec.id);
+      return live ? { ...live, status: this.running.has(rec.id) ? live.status : rec.status, error: rec.error ?? live.error } : this.placeholder(rec);
+    });
+  }
+
+  /** One session with its equity curve and the backtest's expectation for the same bars. */
+  get(id: string): PaperSessionDetail {
+    const info = this.list().find((s) => s.id === id);
+    if (!info) throw new ApiError('not_found', `no paper session ${id}`, 'session');
+    const curve = this.o.journal.sessionEquity(id);
+    return { ...info, equityCurve: { t: curve.t, value: curve.equity }, expected: this.expected.get(id) ?? null };
+  }
+
+  private placeholder(rec: PaperSessionRecord): PaperSessionInfo {
+    return { id: rec.id, portfolio: rec.spec.portfolio, feed: rec.spec.feed, status: rec.status, error: rec.error, createdAt: rec.createdAt, bars: rec.bars, feedTime: null, capital: 0, cash: 0, equity: 0, todayPnl: 0, positions: [], working: [], orders: 0, fills: 0, denials: 0, recentFills: [], recentDenials: [], limits: [] };
+  }
+
+  /** Waits for a session's worker to exit. */
+  async ended(id: string): Promise<void> {
+    await this.running.get(id)?.ended;
+  }
+
+  /** Detaches every session (each commits, to resume when the app starts again; a silent one is terminated after a grace period). */
+  async close(): Promise<void> {
+    clearInterval(this.poll);
+    await Promise.all(
+      [...this.running.values()].map(async (r) => {
+        r.worker.postMessage({ type: 'detach' } satisfies ControlMessage);
+        const t = setTimeout(() => void r.worker.terminate(), 3000);
+        await r.ended;
+        clearTimeout(t);
+      }),
+    );
+  }
+}

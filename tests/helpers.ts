@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,8 +18,43 @@ export function tempDir(prefix = 'qd-test-'): string {
 }
 
 /** Services on a home, as the headless host builds them. */
-export function openServices(home: string, opts: { readonly?: boolean; threads?: number } = {}): Promise<Services> {
-  return createServices({ home, resources: paths.resources, host: 'headless', workerFile: paths.workerFile, version: paths.version, threads: opts.threads ?? 2, readonly: opts.readonly });
+export function openServices(home: string, opts: { readonly?: boolean; threads?: number; paperWorkerFile?: string } = {}): Promise<Services> {
+  return createServices({ home, resources: paths.resources, host: 'headless', workerFile: paths.workerFile, version: paths.version, threads: opts.threads ?? 2, readonly: opts.readonly, ...(opts.paperWorkerFile ? { paperWorkerFile: opts.paperWorkerFile } : {}) });
+}
+
+/** `quantdesk serve` on a home, on a free port of 127.0.0.1; resolves with the child and its URL once it listens. */
+export function serveHome(home: string): Promise<{ child: ChildProcess; url: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(paths.root, 'bin', 'quantdesk.mjs'), '--home', home, 'serve', '--port', '0', '--no-seed'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const onData = (d: Buffer): void => {
+      out += d.toString();
+      const m = /(http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m) resolve({ child, url: m[1]! });
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)));
+  });
+}
+
+/** Calls a method of a served home over HTTP (plain JSON). */
+export async function rpc<M extends Method>(url: string, method: M, arg: ArgOf<M>): Promise<ResultOf<M>> {
+  const res = await fetch(`${url}/rpc/${method}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(arg) });
+  const body = (await res.json()) as ResultOf<M> & { error?: { message: string } };
+  if (!res.ok) throw new Error(`${method}: ${body.error?.message ?? res.status}`);
+  return body;
+}
+
+/** Polls `check` every `ms` until it returns a value (not undefined), or fails after `timeoutMs`. */
+export async function until<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 30_000, ms = 25): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, ms));
+  }
 }
 
 /** Calls a method through the dispatcher, as a transport would; throws the ApiError on failure. */

@@ -1,9 +1,9 @@
 import path from 'node:path';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type { KillswitchStatus } from '../core/common/types';
-import { call, openServices, paths, tempDir } from './helpers';
+import { call, openServices, paths, rpc, serveHome, tempDir } from './helpers';
 
 const BIN = path.join(paths.root, 'bin', 'quantdesk.mjs');
 const qd = (home: string, args: string[]) => spawnSync(process.execPath, [BIN, '--home', home, ...args], { encoding: 'utf8', timeout: 60_000 });
@@ -48,20 +48,7 @@ describe('the killswitch', () => {
 
   it('restarts halted after the serving process is killed while halted', async () => {
     const home = tempDir('qd-kill-crash-');
-    const serve = (): Promise<{ child: ReturnType<typeof spawn>; url: string }> =>
-      new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [BIN, '--home', home, 'serve', '--port', '0', '--no-seed'], { stdio: ['ignore', 'pipe', 'pipe'] });
-        let out = '';
-        const onData = (d: Buffer): void => {
-          out += d.toString();
-          const m = /(http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-          if (m) resolve({ child, url: m[1]! });
-        };
-        child.stdout!.on('data', onData);
-        child.stderr!.on('data', onData);
-        child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)));
-      });
-    const rpc = async (url: string, method: string, arg: unknown): Promise<KillswitchStatus> => (await (await fetch(`${url}/rpc/${method}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(arg) })).json()) as KillswitchStatus;
+    const serve = (): ReturnType<typeof serveHome> => serveHome(home);
     const first = await serve();
     expect((await rpc(first.url, 'paper.killswitch.set', { state: 'halted', reason: 'before the crash' })).state).toBe('halted');
     first.child.kill('SIGKILL');

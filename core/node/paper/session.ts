@@ -266,6 +266,8 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
     if (dirty) commit();
     if (generation !== ackedGeneration) {
       ackedGeneration = generation;
+      // The figures first, so whoever waited for the halt sees its effect.
+      ch.post({ type: 'status', info: info(paused ? 'paused' : 'running') });
       ch.post({ type: 'applied', generation });
     }
   };

@@ -33,7 +33,7 @@ describe('the killswitch', () => {
     db.close();
   });
 
-  it('CLI: halt, status and resume; a bad verb or --flatten without a broker exit 2', () => {
+  it('CLI: halt, status and resume; a bad verb or --flatten without a halt exit 2', () => {
     const home = tempDir('qd-kill-cli-');
     const h = qd(home, ['killswitch', 'halt', '--reason', 'stop everything', '--json']);
     expect(h.status, h.stderr).toBe(0);
@@ -43,7 +43,9 @@ describe('the killswitch', () => {
     const bad = qd(home, ['killswitch', 'pause']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/expected status, halt, reduce or resume/);
-    expect(qd(home, ['killswitch', 'halt', '--flatten']).status).toBe(2);
+    const flattenResume = qd(home, ['killswitch', 'resume', '--flatten']);
+    expect(flattenResume.status).toBe(2);
+    expect(flattenResume.stderr).toMatch(/--flatten goes with halt/);
   });
 
   it('restarts halted after the serving process is killed while halted', async () => {

@@ -1,10 +1,11 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PaperSessionInfo, PaperSummary } from '../core/common/types';
 import type { Services } from '../core/node/services';
-import { backfill, call, openServices, rpc, runJob, serveHome, tempDir, until } from './helpers';
+import { backfill, call, openServices, paths, rpc, runJob, serveHome, tempDir, until } from './helpers';
 
 const params = { entry_below: 0.3, exit_above: 0.7, max_bars: 5, allow_short: 0 };
 const portfolio = (riskLimits: object = {}): string =>
@@ -81,6 +82,37 @@ describe('paper sessions', () => {
     await call(s, 'paper.session.control', { session: started.id, action: 'stop' });
     expect((await ended(started.id)).status).toBe('stopped');
     await call(s, 'paper.killswitch.set', { state: 'active', reason: 're-arm after the test' });
+  }, 60_000);
+
+  it('a halt with --flatten from the command line reaches the sessions of the process serving the home', async () => {
+    const started = await call(s, 'paper.session.start', { portfolio: file, ...PERIOD, speed: 1_000_000 });
+    // Paused with a position open, so that only the flatten can close it.
+    await call(s, 'paper.session.control', { session: started.id, action: 'pause' });
+    await until(async () => ((x) => (x.status === 'paused' ? x : undefined))(await session(started.id)), 'the pause');
+    let stepped = -1;
+    await until(
+      async () => {
+        const x = await session(started.id);
+        if (x.positions.length > 0) return x;
+        // One step at a time: the next only once the last has been taken.
+        if (x.bars > stepped) {
+          stepped = x.bars;
+          await call(s, 'paper.session.control', { session: started.id, action: 'step' });
+        }
+        return undefined;
+      },
+      'a position while stepping',
+      30_000,
+      5,
+    );
+    const cli = spawnSync(process.execPath, [path.join(paths.root, 'bin', 'quantdesk.mjs'), '--home', home, 'killswitch', 'halt', '--flatten', '--reason', 'from a shell', '--json'], { encoding: 'utf8' });
+    expect(cli.status).toBe(0);
+    expect(JSON.parse(cli.stdout).state).toBe('halted');
+    const flat = await until(async () => ((x) => (x.positions.length === 0 && x.working.length === 0 ? x : undefined))(await session(started.id)), 'the flatten from the CLI', 5_000, 10);
+    expect(flat.recentFills.at(-1)!.reason).toBe('flatten: killswitch');
+    await call(s, 'paper.session.control', { session: started.id, action: 'stop' });
+    await ended(started.id);
+    await call(s, 'paper.killswitch.set', { state: 'active', reason: 're-arm after the CLI test' });
   }, 60_000);
 
   it('pauses, steps one bar at a time and resumes', async () => {

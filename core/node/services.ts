@@ -35,7 +35,7 @@ import { ModelRunner } from './models/runner';
 import { checkModel } from './models/check';
 import { getBacktest, listBacktests } from './backtest/run-backtest';
 import { Journal } from './paper/journal';
-import { PaperSupervisor } from './paper/supervisor';
+import { journaledSession, PaperSupervisor } from './paper/supervisor';
 import { listStrategyConfigs, resolveStrategyRef } from './backtest/strategy-configs';
 import { checkMoveTarget } from './home-move';
 import { parseTrainConfig } from './models/train-config';
@@ -216,7 +216,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
         bus.emit('paper.state', { state: status.state, change: status.history[0]! });
         return status;
       },
-      'paper.sessions': async () => (paper ? paper.list() : []),
+      'paper.sessions': async () => (paper ? paper.list() : (journal?.sessions().map(journaledSession) ?? [])),
       'paper.session.get': async (a) => needPaper().get(a.session),
       'paper.session.start': async (a) => needPaper().start(a.portfolio, { kind: 'replay', from: a.from, to: a.to, speed: a.speed }),
       'paper.session.control': async (a) => needPaper().control(a.session, a.action),

@@ -19,6 +19,8 @@ import type { IcReport, PromoteResult } from '../node/features/analysis';
 import type { TrainResult } from '../node/models/train';
 import { parseTrainConfig } from '../node/models/train-config';
 import { moveHome } from '../node/home-move';
+import { openHome } from '../node/home';
+import { Journal } from '../node/paper/journal';
 import { predictCsv, PROVIDERS, type Provider } from '../node/models/predict';
 import fs from 'node:fs';
 import { featureCatalog } from '../common/features/catalog';
@@ -115,7 +117,7 @@ commands:
                               replay a portfolio through paper trading (streaming features, the risk gate
                               under the killswitch's state, the backtester's broker) and print a summary
   paper status                the killswitch's state and the last paper session
-  killswitch status|halt|reduce|resume [--reason TEXT]
+  killswitch status|halt|reduce|resume [--reason TEXT] [--flatten]
                               the trading state (halted: only cancels; reducing: only orders that
                               reduce a position), journaled and audited; resume re-arms
   jobs [--all]                recent jobs, or every job
@@ -832,8 +834,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           try {
             const k = await call(s, 'paper.killswitch.get', {});
             const last = (await call(s, 'jobs.list', { all: true })).find((j) => j.kind === 'paper') ?? null;
-            const status = { state: k.state, since: k.history[0] ?? null, lastSession: last ? { jobId: last.id, status: last.status, summary: last.summary ?? last.error ?? null } : null };
-            io.out(json ? JSON.stringify(status) : `trading is ${status.state}; last paper session: ${status.lastSession ? `${status.lastSession.status}: ${status.lastSession.summary}` : 'none'}`);
+            const sessions = (await call(s, 'paper.sessions', {})).map(({ id, portfolio, feed, status, error, bars }) => ({ id, portfolio, feed, status, error, bars }));
+            const status = { state: k.state, since: k.history[0] ?? null, sessions, lastSession: last ? { jobId: last.id, status: last.status, summary: last.summary ?? last.error ?? null } : null };
+            io.out(
+              json
+                ? JSON.stringify(status)
+                : [`trading is ${status.state}`, ...sessions.map((x) => `session ${x.id} (${x.portfolio}): ${x.status}, ${x.bars} bars${x.error ? ` (${x.error})` : ''}`), `last replay job: ${status.lastSession ? `${status.lastSession.status}: ${status.lastSession.summary}` : 'none'}`].join('\n'),
+            );
             return 0;
           } finally {
             await s.close();
@@ -859,27 +866,28 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         if (sub !== 'status' && !(sub !== undefined && sub in target)) throw new UsageError(`killswitch: expected status, halt, reduce or resume, got ${sub ?? 'nothing'}`);
         const p = parse(subOpts, { reason: { type: 'string' }, flatten: { type: 'boolean' } });
         const v = p.values as { reason?: string; flatten?: boolean };
-        if (v.flatten) throw new UsageError('--flatten: there are no paper positions to flatten yet (the paper broker is not built); halt without it');
+        if (v.flatten && sub !== 'halt') throw new UsageError('--flatten goes with halt: `killswitch halt --flatten`');
         const show = (k: KillswitchStatus): string => `trading is ${k.state}${k.history[0] ? ` since ${new Date(k.history[0].at).toISOString()} (${k.history[0].source}: ${k.history[0].reason})` : ''}`;
-        if (sub === 'status') {
-          const s = await open(true);
-          try {
-            const k = await call(s, 'paper.killswitch.get', {});
-            io.out(json ? JSON.stringify(k) : show(k));
-            return 0;
-          } finally {
-            await s.close();
-          }
-        }
-        const arg = { state: target[sub as keyof typeof target], reason: v.reason ?? `${sub} from the command line`, source: 'cli' as const };
-        validate('paper.killswitch.set', arg);
-        const s = await open(false);
-        try {
-          const k = await call(s, 'paper.killswitch.set', arg);
+        const arg = sub === 'status' ? undefined : { state: target[sub as keyof typeof target], reason: v.reason ?? `${sub} from the command line`, source: 'cli' as const, ...(v.flatten ? { flatten: true } : {}) };
+        if (arg) validate('paper.killswitch.set', arg);
+        // The journal directly, not the services: it takes no home lock, so a halt reaches the app or
+        // server running on this home (its supervisor enforces what the journal records within 100 ms).
+        const file = openHome(homeDir, { create: arg !== undefined }).journal;
+        if (!arg && !fs.existsSync(file)) {
+          const k: KillswitchStatus = { state: 'active', history: [] };
           io.out(json ? JSON.stringify(k) : show(k));
           return 0;
+        }
+        const journal = new Journal(file, { readonly: arg === undefined });
+        try {
+          const k = arg ? journal.setState(arg.state, 'cli', arg.reason, Date.now(), arg.flatten === true) : journal.killswitch();
+          io.out(json ? JSON.stringify(k) : show(k));
+          return 0;
+        } catch (e) {
+          if (e instanceof ApiError) throw new UsageError(e.message);
+          throw e;
         } finally {
-          await s.close();
+          journal.close();
         }
       }
       case 'trades': {

@@ -81,7 +81,7 @@ export class PaperSupervisor {
     const id = `${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}-${randomUUID().slice(0, 8)}`;
     this.o.journal.createSession(id, { portfolio, config, feed });
     this.spawn(id);
-    return this.placeholder(this.o.journal.session(id)!);
+    return journaledSession(this.o.journal.session(id)!);
   }
 
   /** Resumes every session the journal shows as not ended (after a restart or a crash). */
@@ -122,6 +122,7 @@ export class PaperSupervisor {
       if (m.type === 'failed') this.o.bus.emit('paper.alert', { kind: 'session', title: `Paper session ${id} failed`, body: m.error, at: Date.now(), session: id });
       if (m.type === 'ended') {
         this.finalInfo.set(id, m.info);
+        this.running.delete(id);
         void worker.terminate();
       }
     });
@@ -145,7 +146,7 @@ export class PaperSupervisor {
       throw new ApiError('conflict', `paper session ${id} is ${rec.status}, not running`, 'session');
     }
     r.worker.postMessage({ type } satisfies ControlMessage);
-    return r.info ?? this.placeholder(this.o.journal.session(id)!);
+    return r.info ?? journaledSession(this.o.journal.session(id)!);
   }
 
   /**
@@ -188,7 +189,7 @@ export class PaperSupervisor {
         w.commit(rec?.bars ?? 0);
         const message = `the session did not act on the ${to === 'halted' ? 'halt' : 'state change'} within ${ackMs} ms, so its worker was stopped; its working orders are cancelled in the journal`;
         this.o.journal.setSessionStatus(id, 'failed', message);
-        this.finalInfo.set(id, { ...(r.info ?? this.placeholder(rec!)), status: 'failed', error: message, working: [] });
+        this.finalInfo.set(id, { ...(r.info ?? journaledSession(rec!)), status: 'failed', error: message, working: [] });
         this.o.bus.emit('paper.alert', { kind: 'session', title: `Paper session ${id} stopped`, body: message, at: Date.now(), session: id });
       }),
     );
@@ -198,7 +199,7 @@ export class PaperSupervisor {
   list(): PaperSessionInfo[] {
     return this.o.journal.sessions().map((rec) => {
       const live = this.running.get(rec.id)?.info ?? this.finalInfo.get(rec.id);
-      return live ? { ...live, status: this.running.has(rec.id) ? live.status : rec.status, error: rec.error ?? live.error } : this.placeholder(rec);
+      return live ? { ...live, status: this.running.has(rec.id) ? live.status : rec.status, error: rec.error ?? live.error } : journaledSession(rec);
     });
   }
 
@@ -210,9 +211,6 @@ export class PaperSupervisor {
     return { ...info, equityCurve: { t: curve.t, value: curve.equity }, expected: this.expected.get(id) ?? null };
   }
 
-  private placeholder(rec: PaperSessionRecord): PaperSessionInfo {
-    return { id: rec.id, portfolio: rec.spec.portfolio, feed: rec.spec.feed, status: rec.status, error: rec.error, createdAt: rec.createdAt, bars: rec.bars, feedTime: null, capital: 0, cash: 0, equity: 0, todayPnl: 0, positions: [], working: [], orders: 0, fills: 0, denials: 0, recentFills: [], recentDenials: [], limits: [] };
-  }
 
   /** Waits for a session's worker to exit. */
   async ended(id: string): Promise<void> {
@@ -231,4 +229,9 @@ export class PaperSupervisor {
       }),
     );
   }
+}
+
+/** What the journal alone says of a session (no worker's figures). */
+export function journaledSession(rec: PaperSessionRecord): PaperSessionInfo {
+  return { id: rec.id, portfolio: rec.spec.portfolio, feed: rec.spec.feed, status: rec.status, error: rec.error, createdAt: rec.createdAt, bars: rec.bars, feedTime: null, capital: 0, cash: 0, equity: 0, todayPnl: 0, positions: [], working: [], orders: 0, fills: 0, denials: 0, recentFills: [], recentDenials: [], limits: [] };
 }

@@ -363,6 +363,13 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     await page.getByTestId('paper-to').fill(day(built.result!.backtest!.run.to));
     await page.getByTestId('paper-replay').click();
     await expect.poll(() => page.getByTestId('paper-summary').textContent(), { timeout: 60_000 }).toMatch(/bars under active · \d+ orders · 0 denied · \d+ trades · net P&L -?[\d.]+/);
+    // The same portfolio as a session on its own worker, followed in the monitor to its end.
+    await page.getByTestId('session-portfolio').fill(built.result!.id);
+    await page.getByTestId('session-from').fill(day(built.result!.backtest!.run.from));
+    await page.getByTestId('session-to').fill(day(built.result!.backtest!.run.to));
+    await page.getByTestId('session-start').click();
+    await expect.poll(() => page.getByTestId('session-status').first().textContent(), { timeout: 60_000 }).toBe('finished');
+    expect(await page.getByTestId('session').first().textContent()).toMatch(/\d+ orders · \d+ fills · 0 denied/);
   });
 
   it('shows the killswitch in the status bar, halts from the menu accelerator, and re-arms only with a reason', async () => {

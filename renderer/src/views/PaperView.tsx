@@ -8,6 +8,7 @@ import { submitWith } from '../forms';
 import { useKillswitch, usePanelJob } from '../hooks';
 import { JobStatus } from '../JobFollower';
 import { KillswitchHistory } from '../Killswitch';
+import { PaperMonitor } from './PaperMonitor';
 
 
 /** Paper trading: the killswitch as a large control with its history, and replays of a portfolio through the paper path. */
@@ -48,6 +49,7 @@ export function PaperView({ jobs }: { jobs: JobInfo[] }) {
         </div>
         <KillswitchHistory history={status?.history ?? []} testId="paper-history" rows={8} />
       </section>
+      <PaperMonitor />
       <section>
         <h3>Replay a portfolio</h3>
         <form className="toolbar" onSubmit={submitWith(replay)}>

@@ -1,0 +1,141 @@
+import { useEffect, useState } from 'react';
+import type { ApiError } from '../../../core/common/errors';
+import type { PaperSessionInfo } from '../../../core/common/types';
+import { client } from '../api';
+import { fmtTime } from '../format';
+import { submitWith } from '../forms';
+
+/** The paper sessions, kept current from `paper.session` events. */
+function useSessions(): PaperSessionInfo[] {
+  const [sessions, setSessions] = useState<PaperSessionInfo[]>([]);
+  useEffect(() => {
+    void client.call('paper.sessions', {}).then(setSessions);
+    return client.on('paper.session', (info) => setSessions((prev) => (prev.some((s) => s.id === info.id) ? prev.map((s) => (s.id === info.id ? info : s)) : [info, ...prev])));
+  }, []);
+  return sessions;
+}
+
+const money = (n: number): string => n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
+/** The monitor: start a paced replay session; per session its positions, working orders, fills, P&L, denials and risk-limit usage, with pause, step, resume and stop. */
+export function PaperMonitor() {
+  const sessions = useSessions();
+  const [portfolio, setPortfolio] = useState('');
+  const [from, setFrom] = useState('');
+  const [to, setTo] = useState('');
+  const [speed, setSpeed] = useState('max');
+  const [error, setError] = useState<string | null>(null);
+  const act = async (f: () => Promise<unknown>): Promise<void> => {
+    setError(null);
+    try {
+      await f();
+    } catch (e) {
+      setError((e as ApiError).message);
+    }
+  };
+  const start = (): Promise<void> => act(() => client.call('paper.session.start', { portfolio, from, to, speed: speed === 'max' ? 'max' : Number(speed) }));
+  const live = sessions.filter((s) => s.status === 'running' || s.status === 'paused');
+  const shown = live.length ? live : sessions.slice(0, 1);
+  return (
+    <section data-testid="paper-monitor">
+      <h3>Paper sessions</h3>
+      <form className="toolbar" onSubmit={submitWith(start)}>
+        <input value={portfolio} onChange={(e) => setPortfolio(e.target.value)} placeholder="portfolio id or file" aria-label="Session portfolio" data-testid="session-portfolio" />
+        <input type="date" value={from} onChange={(e) => setFrom(e.target.value)} aria-label="Session from" data-testid="session-from" />
+        <input type="date" value={to} onChange={(e) => setTo(e.target.value)} aria-label="Session to" data-testid="session-to" />
+        <select value={speed} onChange={(e) => setSpeed(e.target.value)} aria-label="Speed" data-testid="session-speed">
+          {['max', '1', '60', '3600', '86400'].map((v) => (
+            <option key={v} value={v}>
+              {v === 'max' ? 'as fast as possible' : `${v}×`}
+            </option>
+          ))}
+        </select>
+        <button type="submit" className="primary" data-testid="session-start">
+          Start session
+        </button>
+      </form>
+      {error && (
+        <p className="error" role="alert" data-testid="session-error">
+          {error}
+        </p>
+      )}
+      {shown.map((s) => (
+        <div key={s.id} className="session" data-testid="session">
+          <p>
+            <b>{s.id}</b> · {s.portfolio} · <span data-testid="session-status">{s.status}</span>
+            {s.error ? ` (${s.error})` : ''} · {s.bars.toLocaleString('en-US')} bars{s.feedTime !== null ? ` to ${fmtTime(s.feedTime)}` : ''} · equity {money(s.equity)} · today {money(s.todayPnl)} · {s.orders} orders · {s.fills} fills · {s.denials} denied
+          </p>
+          {(s.status === 'running' || s.status === 'paused') && (
+            <div className="toolbar">
+              {s.status === 'running' ? <button onClick={() => void act(() => client.call('paper.session.control', { session: s.id, action: 'pause' }))}>Pause</button> : <button onClick={() => void act(() => client.call('paper.session.control', { session: s.id, action: 'resume' }))}>Resume</button>}
+              <button onClick={() => void act(() => client.call('paper.session.control', { session: s.id, action: 'step' }))} disabled={s.status !== 'paused'}>
+                Step
+              </button>
+              <button onClick={() => void act(() => client.call('paper.session.control', { session: s.id, action: 'stop' }))} data-testid="session-stop">
+                Stop
+              </button>
+            </div>
+          )}
+          <div className="limits" data-testid="session-limits">
+            {s.limits.map((l) => (
+              <label key={l.name}>
+                {l.name} <meter min={0} max={l.limit} value={Math.min(l.used, l.limit)} high={l.limit * 0.8} /> {l.used.toFixed(2)} / {l.limit}
+              </label>
+            ))}
+          </div>
+          <table className="grid" data-testid="session-positions">
+            <thead>
+              <tr>
+                {['symbol', 'qty', 'avg', 'last', 'unrealised'].map((h) => (
+                  <th key={h}>{h}</th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {s.positions.map((p) => (
+                <tr key={p.symbol}>
+                  <td>{p.symbol}</td>
+                  <td>{p.qty}</td>
+                  <td>{p.avgPrice.toFixed(2)}</td>
+                  <td>{p.last.toFixed(2)}</td>
+                  <td>{money(p.unrealised)}</td>
+                </tr>
+              ))}
+              {s.working.map((w) => (
+                <tr key={`w${w.id}`} className="muted">
+                  <td>{w.symbol}</td>
+                  <td>{w.qty}</td>
+                  <td colSpan={3}>
+                    working {w.type} {w.action} ({w.reason})
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <table className="grid" data-testid="session-fills">
+            <thead>
+              <tr>
+                {['time', 'symbol', 'qty', 'price', 'fee', 'reason'].map((h) => (
+                  <th key={h}>{h}</th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {[...s.recentFills].reverse().slice(0, 10).map((f, i) => (
+                <tr key={i}>
+                  <td>{fmtTime(f.t)}</td>
+                  <td>{f.symbol}</td>
+                  <td>{f.qty}</td>
+                  <td>{f.price.toFixed(2)}</td>
+                  <td>{f.fee.toFixed(2)}</td>
+                  <td>{f.reason}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {s.recentDenials.length > 0 && <p className="muted">Last denial: {s.recentDenials.at(-1)!.symbol}: {s.recentDenials.at(-1)!.reason}</p>}
+        </div>
+      ))}
+    </section>
+  );
+}

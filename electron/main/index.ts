@@ -137,6 +137,10 @@ async function start(): Promise<void> {
   const bar = new TaskbarProgress();
   svc.bus.onAny((name, payload) => {
     if (name === 'job.progress') win?.setProgressBar(bar.progress(payload as JobProgress));
+    if (name === 'paper.alert' && Notification.isSupported()) {
+      const { title, body } = payload as { title: string; body: string };
+      new Notification({ title, body, urgency: 'critical' }).show();
+    }
     if (name !== 'job.state') return;
     const job = payload as JobInfo;
     win?.setProgressBar(bar.state(job));

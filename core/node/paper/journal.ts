@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { changeState, StateChangeError, type StateChange, type StateSource, type TradingState } from '../../common/trading/risk';
 import { ApiError } from '../../common/errors';
+import type { FeatureBar } from '../../common/features/types';
 import type { KillswitchStatus, PaperFeedSpec, PaperSessionStatus, PortfolioRun } from '../../common/types';
 
 
@@ -176,18 +177,11 @@ type SessionRow = { id: string; created_at: number; spec: string; status: PaperS
 
 const sessionRecord = (r: SessionRow): PaperSessionRecord => ({ id: r.id, createdAt: r.created_at, spec: JSON.parse(r.spec) as PaperSessionRecord['spec'], status: r.status, error: r.error, bars: r.bars, updatedAt: r.updated_at });
 
-/** A bar as the journal holds it, with its feed position `seq` (0 for the first). */
-export interface JournaledBar {
+/** A bar as the journal holds it, with its feed position `seq` (0 for the first) and its symbol's index `k`. */
+export interface JournaledBar extends Pick<FeatureBar, 't' | 'o' | 'h' | 'l' | 'c' | 'v' | 'day' | 'sessionStart'> {
   seq: number;
   k: number;
-  t: number;
-  o: number;
-  h: number;
-  l: number;
-  c: number;
-  v: number;
-  day: number;
-  sessionStart: number;
+  /** 1 on a month's last trading day. */
   monthEnd: number;
 }
 

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { PaperSessionInfo, PaperSummary } from '../core/common/types';
 import type { Services } from '../core/node/services';
 import { backfill, call, openServices, paths, rpc, runJob, serveHome, tempDir, until } from './helpers';
@@ -37,6 +37,33 @@ describe('paper sessions', () => {
   const session = async (id: string): Promise<PaperSessionInfo> => (await call(s, 'paper.sessions', {})).find((x) => x.id === id)!;
   const ended = (id: string): Promise<PaperSessionInfo> => until(async () => ((x) => (['finished', 'failed', 'stopped'].includes(x.status) ? x : undefined))(await session(id)), `session ${id} to end`);
 
+  /** Pauses a session, then steps it one bar at a time until a position is open, so that only a flatten can close it. */
+  const pausedWithPosition = async (id: string): Promise<void> => {
+    await call(s, 'paper.session.control', { session: id, action: 'pause' });
+    await until(async () => ((x) => (x.status === 'paused' ? x : undefined))(await session(id)), 'the pause');
+    let stepped = -1;
+    await until(
+      async () => {
+        const x = await session(id);
+        if (x.positions.length > 0) return x;
+        // One step at a time: the next only once the last has been taken.
+        if (x.bars > stepped) {
+          stepped = x.bars;
+          await call(s, 'paper.session.control', { session: id, action: 'step' });
+        }
+        return undefined;
+      },
+      'a position while stepping',
+      30_000,
+      5,
+    );
+  };
+
+  afterEach(async () => {
+    // Each test starts armed, whatever the one before it left.
+    if ((await call(s, 'paper.killswitch.get', {})).state !== 'active') await call(s, 'paper.killswitch.set', { state: 'active', reason: 're-armed between tests' });
+  });
+
   beforeAll(async () => {
     s = await openServices(home);
     await backfill(s, ['ES', 'NQ'], '2024-01-02', '2024-04-30');
@@ -64,7 +91,7 @@ describe('paper sessions', () => {
 
   it('a halt with flatten cancels working orders and closes positions, and after it no order reaches the broker', async () => {
     const started = await call(s, 'paper.session.start', { portfolio: file, ...PERIOD, speed: 1_000_000 });
-    await until(async () => ((x) => (x.positions.length > 0 ? x : undefined))(await session(started.id)), 'an open position', 30_000, 5);
+    await pausedWithPosition(started.id);
     const ks = await call(s, 'paper.killswitch.set', { state: 'halted', reason: 'flatten test', source: 'ui', flatten: true });
     expect(ks.state).toBe('halted');
     // The call returns once the session has acted: flat and with nothing working.
@@ -74,6 +101,7 @@ describe('paper sessions', () => {
     const fills = journalFills(home, started.id);
     expect(fills.at(-1)!.reason).toBe('flatten: killswitch');
     const ordersAtHalt = after.orders;
+    await call(s, 'paper.session.control', { session: started.id, action: 'resume' });
     await until(async () => ((x) => (x.bars > after.bars + 50 ? x : undefined))(await session(started.id)), 'more bars after the halt');
     const later = await session(started.id);
     expect(later.orders).toBe(ordersAtHalt);
@@ -86,25 +114,7 @@ describe('paper sessions', () => {
 
   it('a halt with --flatten from the command line reaches the sessions of the process serving the home', async () => {
     const started = await call(s, 'paper.session.start', { portfolio: file, ...PERIOD, speed: 1_000_000 });
-    // Paused with a position open, so that only the flatten can close it.
-    await call(s, 'paper.session.control', { session: started.id, action: 'pause' });
-    await until(async () => ((x) => (x.status === 'paused' ? x : undefined))(await session(started.id)), 'the pause');
-    let stepped = -1;
-    await until(
-      async () => {
-        const x = await session(started.id);
-        if (x.positions.length > 0) return x;
-        // One step at a time: the next only once the last has been taken.
-        if (x.bars > stepped) {
-          stepped = x.bars;
-          await call(s, 'paper.session.control', { session: started.id, action: 'step' });
-        }
-        return undefined;
-      },
-      'a position while stepping',
-      30_000,
-      5,
-    );
+    await pausedWithPosition(started.id);
     const cli = spawnSync(process.execPath, [path.join(paths.root, 'bin', 'quantdesk.mjs'), '--home', home, 'killswitch', 'halt', '--flatten', '--reason', 'from a shell', '--json'], { encoding: 'utf8' });
     expect(cli.status).toBe(0);
     expect(JSON.parse(cli.stdout).state).toBe('halted');

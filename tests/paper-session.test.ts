@@ -175,11 +175,15 @@ describe('paper sessions and crashes', () => {
     await s.close();
 
     let served = await serveHome(home);
-    const { id } = await rpc(served.url, 'paper.session.start', { portfolio: file, ...PERIOD, speed: 2_000_000 });
+    const { id } = await rpc(served.url, 'paper.session.start', { portfolio: file, ...PERIOD, speed: 1_000_000 });
     let seen: Fill[] = [];
     let grew = 0;
+    let lastBars = 0;
     for (let kill = 0; kill < 6; kill++) {
-      await new Promise((r) => setTimeout(r, 300 + Math.random() * 500));
+      // Killed only once the (resumed) session has fed new bars, then at a random moment.
+      const url = served.url;
+      lastBars = (await until(async () => ((x) => (x && x.bars > lastBars ? x : undefined))((await rpc(url, 'paper.sessions', {})).find((x) => x.id === id)), 'the session to feed bars', 60_000, 20)).bars;
+      await new Promise((r) => setTimeout(r, Math.random() * 300));
       served.child.kill('SIGKILL');
       await new Promise((r) => served.child.once('exit', r));
       const db = new Database(path.join(home, 'journal.sqlite'));

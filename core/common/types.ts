@@ -496,7 +496,7 @@ export interface PaperSessionInfo {
   capital: number;
   cash: number;
   equity: number;
-  /** Equity now minus equity at the current trading day's first bar. */
+  /** Equity now minus equity after the current trading day's first bar time, as the daily-loss trip measures it. */
   todayPnl: number;
   positions: { symbol: string; qty: number; avgPrice: number; last: number; unrealised: number; multiplier: number }[];
   working: { symbol: string; id: number; action: 'entry' | 'exit'; type: string; qty: number; limit?: number; stop?: number; reason: string }[];

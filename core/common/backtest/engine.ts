@@ -268,6 +268,8 @@ export interface Engine {
   flatten(reason: string): Fill[];
   /** Positions, working orders, cash and equity now. */
   snapshot(): BookSnapshot;
+  /** Equity now (cash plus open positions marked at their last closes), without building a snapshot. */
+  equity(): number;
 }
 
 /**
@@ -562,6 +564,7 @@ export function createEngine(strategy: Strategy, symbols: SymbolData[], cfg: Eng
         working: books.flatMap((b) => (b.working ? [workingOrder(b)] : [])),
       };
     },
+    equity,
     result: () => ({ trades, equity: { t: Float64Array.from(eqT), value: Float64Array.from(eqV), exposure: Float64Array.from(eqX) }, skippedForMaxPositions, skippedForSize, denied, orders, tradedNotional }),
   };
 }

@@ -11,7 +11,7 @@ import type { Strategy } from '../backtest/strategy';
 import { parseFeatureList } from '../features/registry';
 import type { FeatureBar } from '../features/types';
 import { gate as riskGate, type GateLimits, type TradingState } from './risk';
-import { TripMonitor, type TripLimits } from './trips';
+import { TripMonitor, type TripLimits, type TripReadings } from './trips';
 
 /** One instrument of a paper portfolio. */
 export interface PaperInstrument {
@@ -77,6 +77,8 @@ export interface PaperEngine {
   error(t: number, what: string): void;
   /** Checks the stale-feed trip: `silentMs` since the last bar, bars every `intervalMs`. */
   checkStale(silentMs: number, intervalMs: number, now: number): void;
+  /** The figures the trips watch, now. */
+  readings(): TripReadings;
 }
 
 /** A symbol's growing data: the engine reads these arrays, which are swapped for longer ones as bars arrive. */
@@ -143,7 +145,7 @@ export function createPaperEngine(o: PaperEngineOptions): PaperEngine {
 
   const mark = (t: number): void => {
     engine.mark(t);
-    const equity = engine.snapshot().equity;
+    const equity = engine.equity();
     o.onEquity?.(t, equity);
     trip(trips.equity(day, equity), t);
   };
@@ -198,5 +200,6 @@ export function createPaperEngine(o: PaperEngineOptions): PaperEngine {
     checkStale(silentMs, intervalMs, t) {
       trip(trips.stale(silentMs, intervalMs), t);
     },
+    readings: () => trips.readings(engine.equity(), now),
   };
 }

@@ -20,6 +20,16 @@ export interface TripLimits {
 
 const MINUTE_MS = 60_000;
 
+/** The figures the trips judge, as the monitor's limit bars show them. */
+export interface TripReadings {
+  /** Equity now minus equity after the trading day's first bar time. */
+  dayPnl: number;
+  /** Fraction below the peak equity (0 at or above it). */
+  drawdown: number;
+  /** Orders placed within the last minute of feed time. */
+  ordersLastMinute: number;
+}
+
 /** Watches a session's equity, orders and errors; each method returns a trip reason or null. */
 export class TripMonitor {
   private peak = Number.NEGATIVE_INFINITY;
@@ -57,6 +67,16 @@ export class TripMonitor {
     const n = countWithin(this.errors, t);
     const limit = this.limits.maxErrorsPerMinute;
     return limit !== undefined && n >= limit ? `${n} errors within a minute (the last: ${what}), at the limit of ${limit}` : null;
+  }
+
+  /** Where the watched figures stand at feed time t with `equity` now: the day's loss and P&L, the drawdown from the peak, and the orders of the last minute. */
+  readings(equity: number, t: number): TripReadings {
+    const dayStart = Number.isNaN(this.day) ? equity : this.dayStart;
+    return {
+      dayPnl: equity - dayStart,
+      drawdown: this.peak > 0 ? Math.max(0, (this.peak - equity) / this.peak) : 0,
+      ordersLastMinute: this.orders.filter((x) => x > t - MINUTE_MS).length,
+    };
   }
 
   /** Whether the feed is stale: `silentMs` without a bar, for bars every `intervalMs`. */

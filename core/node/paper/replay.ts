@@ -93,7 +93,7 @@ export function paperOptions(portfolio: PortfolioRun['config']): Pick<PaperEngin
  */
 export function replaySeries(portfolio: PortfolioRun['config'], inputs: ReplayInput[], state: TradingState): Omit<PaperSummary, 'portfolio' | 'from' | 'to'> {
   const denials: PaperSummary['denials'] = [];
-  const { engine: r, bars } = replayRun(portfolio, inputs, state, (d) => denials.push(d));
+  const { result: r, bars } = replayRun(portfolio, inputs, state, (d) => denials.push(d));
   return {
     bars,
     orders: r.orders,
@@ -106,7 +106,7 @@ export function replaySeries(portfolio: PortfolioRun['config'], inputs: ReplayIn
 }
 
 /** Runs the replay loop over `inputs` to their end; returns the engine's result and the bars fed. */
-export function replayRun(portfolio: PortfolioRun['config'], inputs: readonly ReplayInput[], state: TradingState, onDenial?: (d: Denial) => void): { engine: EngineResult; bars: number } {
+export function replayRun(portfolio: PortfolioRun['config'], inputs: readonly ReplayInput[], state: TradingState, onDenial?: (d: Denial) => void): { result: EngineResult; bars: number } {
   const engine = createPaperEngine({ ...paperOptions(portfolio), state: () => state, capacity: Math.max(...inputs.map((x) => x.bars.t.length)), ...(onDenial ? { onDenial: (_n: number, d: Denial) => onDenial(d) } : {}) });
   const bar: PaperBar = { t: 0, o: 0, h: 0, l: 0, c: 0, v: 0, day: 0, sessionStart: 0, monthEnd: false };
   inTimeOrder(
@@ -122,5 +122,5 @@ export function replayRun(portfolio: PortfolioRun['config'], inputs: readonly Re
     () => undefined,
   );
   engine.finish();
-  return { engine: engine.result(), bars: engine.bars };
+  return { result: engine.result(), bars: engine.bars };
 }

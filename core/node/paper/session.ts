@@ -105,10 +105,6 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
   let pos = 0;
   let dirty = false;
   let feedTime: number | null = null;
-  let dayStart = Number.NaN;
-  let day = Number.NaN;
-  let lastOrders: number[] = [];
-  let peak = Number.NEGATIVE_INFINITY;
   let tripped: string | null = null;
 
   const engine = createPaperEngine({
@@ -123,7 +119,6 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
     },
     onOrder: (n, order, t) => {
       counts.orders++;
-      lastOrders.push(t);
       if (recovering) return;
       w.event(pos, 'order', { n, order, t });
       dirty = true;
@@ -142,7 +137,6 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
       dirty = true;
     },
     onEquity: (t, e) => {
-      peak = Math.max(peak, e);
       if (!recovering) w.equity(t, e);
     },
     onTrip: (reason, t) => {
@@ -158,14 +152,6 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
     },
   });
 
-  const trackDay = (b: PaperBar): void => {
-    if (b.day !== day) {
-      day = b.day;
-      dayStart = engine.snapshot().equity;
-    }
-    feedTime = b.t;
-  };
-
   // Resume: the journaled bars again, with the journaled decisions and killswitch actions.
   const applyJournaled = (at: number): void => {
     for (const e of controls.get(at) ?? []) {
@@ -176,7 +162,7 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
   for (const b of journal.sessionBars(id)) {
     applyJournaled(b.seq);
     const bar: PaperBar = { t: b.t, o: b.o, h: b.h, l: b.l, c: b.c, v: b.v, day: b.day, sessionStart: b.sessionStart, monthEnd: b.monthEnd === 1 };
-    trackDay(bar);
+    feedTime = bar.t;
     engine.bar(b.k, bar);
     pos = b.seq + 1;
   }
@@ -196,7 +182,7 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
 
   const info = (status: PaperSessionInfo['status'], error: string | null = null): PaperSessionInfo => {
     const snap = engine.snapshot();
-    lastOrders = lastOrders.filter((t) => feedTime !== null && t > feedTime - 60_000);
+    const r = engine.readings();
     const limits: LimitUsage[] = [];
     const l = config.riskLimits ?? {};
     const gross = snap.positions.reduce((a, p) => a + Math.abs(p.qty * p.last * p.multiplier), 0);
@@ -207,9 +193,9 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
     use('maxPositionNotional', Math.max(0, ...snap.positions.map((p) => Math.abs(p.qty * p.last * p.multiplier))), l.maxPositionNotional);
     use('maxGrossExposure', gross, l.maxGrossExposure);
     use('maxConcurrentPositions', new Set([...snap.positions.map((p) => p.symbol), ...snap.working.map((x) => x.symbol)]).size, l.maxConcurrentPositions);
-    use('dailyLoss', Math.max(0, (Number.isNaN(dayStart) ? snap.equity : dayStart) - snap.equity), l.dailyLoss);
-    use('maxDrawdown', peak > 0 ? Math.max(0, (peak - snap.equity) / peak) : 0, l.maxDrawdown);
-    use('maxOrdersPerMinute', lastOrders.length, l.maxOrdersPerMinute);
+    use('dailyLoss', Math.max(0, -r.dayPnl), l.dailyLoss);
+    use('maxDrawdown', r.drawdown, l.maxDrawdown);
+    use('maxOrdersPerMinute', r.ordersLastMinute, l.maxOrdersPerMinute);
     return {
       id,
       portfolio: rec.spec.portfolio,
@@ -222,7 +208,7 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
       capital: opts.cfg.capital,
       cash: snap.cash,
       equity: snap.equity,
-      todayPnl: Number.isNaN(dayStart) ? 0 : snap.equity - dayStart,
+      todayPnl: r.dayPnl,
       positions: snap.positions,
       working: snap.working,
       ...counts,
@@ -278,7 +264,7 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
 
   if (feedSpec.kind !== 'replay') throw new ApiError('invalid_argument', 'live feeds are not built yet; start a replay session', 'feed');
   const feed = await replayFeed(ctx, symbols, timeframe, feedSpec.from, feedSpec.to, pos);
-  const expected = replayRun(config, feed.inputs, 'active').engine.equity;
+  const expected = replayRun(config, feed.inputs, 'active').result.equity;
   ch.post({ type: 'expected', t: expected.t, value: expected.value });
   try {
     status(paused ? 'paused' : 'running');
@@ -319,7 +305,7 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
       }
       if (steps > 0) steps--;
       lastBarWall = performance.now();
-      trackDay(bar);
+      feedTime = bar.t;
       try {
         engine.bar(k, bar);
       } catch (e) {

@@ -19,6 +19,7 @@ import { dbnOhlcv1m } from './dbn-fixture';
 import { defaultSetBenchmark, kernelBenchmarks, pandasReference, type Result } from './bench-features';
 import { inferenceBenchmarks, trainingBenchmarks } from './bench-models';
 import { backtestBenchmarks } from './bench-backtest';
+import { haltLatencyBenchmark } from './bench-paper';
 
 
 const paths = appPaths();
@@ -32,15 +33,28 @@ function report(results: Result[]): void {
 async function main(): Promise<void> {
   // `npm run bench -- models` runs only the model benchmarks (inference, training), which need no lake;
   // `npm run bench -- import` only the CSV import and resample ones, on an empty home;
-  // `npm run bench -- backtest` only the backtest engines.
+  // `npm run bench -- backtest` only the backtest engines; `npm run bench -- paper` only the
+  // killswitch's halt latency (on a year of demo bars).
   const group = process.argv[2];
-  if (group !== undefined && group !== 'models' && group !== 'import' && group !== 'backtest') throw new Error(`bench: unknown group "${group}"; run \`npm run bench\` for everything, or \`npm run bench -- models\`, \`-- import\` or \`-- backtest\``);
+  if (group !== undefined && group !== 'models' && group !== 'import' && group !== 'backtest' && group !== 'paper') throw new Error(`bench: unknown group "${group}"; run \`npm run bench\` for everything, or \`npm run bench -- models\`, \`-- import\`, \`-- backtest\` or \`-- paper\``);
   if (group === 'backtest') {
     report(backtestBenchmarks());
     return;
   }
   if (group === 'models') {
     report([...(await inferenceBenchmarks()), ...trainingBenchmarks()]);
+    return;
+  }
+  if (group === 'paper') {
+    const services = await createServices({ home: tmp('qd-bench-'), resources: paths.resources, host: 'cli', workerFile: paths.workerFile, version: paths.version });
+    try {
+      const { jobId } = await services.handlers['jobs.start']({ kind: 'backfill', source: 'demo', symbols: ['ES'], timeframe: '1m', from: '2023-01-01', to: '2023-12-31' });
+      await services.idle();
+      if ((await services.handlers['jobs.get']({ jobId })).status !== 'succeeded') throw new Error('bench: the demo backfill failed');
+      report([await haltLatencyBenchmark(services)]);
+    } finally {
+      await services.close();
+    }
     return;
   }
   if (group === 'import') {
@@ -154,6 +168,7 @@ async function main(): Promise<void> {
     results.push(...(await inferenceBenchmarks()));
     results.push(...trainingBenchmarks());
     results.push(...backtestBenchmarks());
+    results.push(await haltLatencyBenchmark(services));
   } finally {
     await services.close();
   }

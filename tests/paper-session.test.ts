@@ -215,7 +215,11 @@ describe('paper sessions and crashes', () => {
     const file = path.join(base, 'es-nq.json');
     fs.writeFileSync(file, portfolio());
     const stuck = path.join(base, 'stuck-worker.mjs');
-    fs.writeFileSync(stuck, 'for (;;) {}\n');
+    // A session that got going (it said so) and then hangs on a bar.
+    fs.writeFileSync(
+      stuck,
+      "import { parentPort, workerData } from 'node:worker_threads';\nparentPort.postMessage({ type: 'status', info: { id: workerData.sessionId, status: 'running', working: [] } });\nfor (;;) {}\n",
+    );
     const s = await openServices(home, { paperWorkerFile: stuck });
     try {
       const { id } = await call(s, 'paper.session.start', { portfolio: file, ...PERIOD, speed: 'max' });

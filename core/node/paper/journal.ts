@@ -15,7 +15,7 @@ export class Journal {
   /** `nativeBinding` points at a better-sqlite3 addon built for another runtime's ABI (Electron's). */
   constructor(file: string, opts: { readonly?: boolean; nativeBinding?: string } = {}) {
     this.db = new Database(file, { readonly: opts.readonly ?? false, nativeBinding: opts.nativeBinding });
-    this.db.pragma('busy_timeout = 10000');
+    this.db.pragma(`busy_timeout = ${BUSY_WAIT_MS}`);
     if (!opts.readonly) {
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = FULL');
@@ -92,7 +92,7 @@ export class Journal {
       if (e instanceof StateChangeError) throw new ApiError('invalid_argument', e.message, 'reason');
       throw e;
     }
-    this.db.prepare('INSERT INTO killswitch_audit (at, from_state, to_state, source, reason, flatten) VALUES (?, ?, ?, ?, ?, ?)').run(change.at, change.from, change.to, change.source, change.reason, flatten ? 1 : 0);
+    writeTransaction(this.db, () => this.db.prepare('INSERT INTO killswitch_audit (at, from_state, to_state, source, reason, flatten) VALUES (?, ?, ?, ?, ?, ?)').run(change.at, change.from, change.to, change.source, change.reason, flatten ? 1 : 0));
     return this.killswitch();
   }
 
@@ -197,14 +197,53 @@ export interface JournaledEvent {
   data: Record<string, unknown>;
 }
 
-/** Appends a session's bars, events and equity inside transactions: nothing is visible (or acknowledged) before `commit`. */
+const nap = new Int32Array(new SharedArrayBuffer(4));
+const BUSY_WAIT_MS = 10_000;
+
+/**
+ * Runs `fn` in a write transaction. The write lock is retried every quarter millisecond for up to
+ * 10 s instead of through SQLite's busy handler, whose back-off sleeps up to 100 ms at a time: a
+ * halt must not wait out a sleep that began while a session held the lock for a millisecond.
+ */
+function writeTransaction(db: Database.Database, fn: () => void): void {
+  const giveUp = performance.now() + BUSY_WAIT_MS;
+  db.pragma('busy_timeout = 0');
+  try {
+    for (;;) {
+      try {
+        db.exec('BEGIN IMMEDIATE');
+        break;
+      } catch (e) {
+        if ((e as { code?: string }).code !== 'SQLITE_BUSY' || performance.now() > giveUp) throw e;
+        Atomics.wait(nap, 0, 0, 0.25);
+      }
+    }
+  } finally {
+    db.pragma(`busy_timeout = ${BUSY_WAIT_MS}`);
+  }
+  try {
+    fn();
+    db.exec('COMMIT');
+  } catch (e) {
+    db.exec('ROLLBACK');
+    throw e;
+  }
+}
+
+/**
+ * Gathers a session's bars, events and equity and writes them in one short transaction at `commit`:
+ * nothing is visible (or acknowledged) before, and the journal's write lock is held only while the
+ * rows go in, so sessions and killswitch changes beside it wait for milliseconds, not for a batch.
+ */
 export class SessionWriter {
   private readonly insBar: Database.Statement;
   private readonly insEvent: Database.Statement;
   private readonly insEquity: Database.Statement;
   private readonly setBars: Database.Statement;
   private seq: number;
-  private open = false;
+  private bars: unknown[][] = [];
+  private events: unknown[][] = [];
+  private equities: number[] = [];
 
   constructor(
     private readonly db: Database.Database,
@@ -217,39 +256,37 @@ export class SessionWriter {
     this.seq = (db.prepare('SELECT COALESCE(MAX(seq), 0) AS s FROM paper_events WHERE session = ?').get(id) as { s: number }).s;
   }
 
-  private begin(): void {
-    if (this.open) return;
-    this.db.exec('BEGIN IMMEDIATE');
-    this.open = true;
-  }
-
   bar(seq: number, k: number, b: { t: number; o: number; h: number; l: number; c: number; v: number; day: number; sessionStart: number; monthEnd: boolean }): void {
-    this.begin();
-    this.insBar.run(this.id, seq, k, b.t, b.o, b.h, b.l, b.c, b.v, b.day, b.sessionStart, b.monthEnd ? 1 : 0);
+    this.bars.push([this.id, seq, k, b.t, b.o, b.h, b.l, b.c, b.v, b.day, b.sessionStart, b.monthEnd ? 1 : 0]);
   }
 
   event(pos: number, kind: PaperEventKind, data: object, at = Date.now()): void {
-    this.begin();
-    this.insEvent.run(this.id, ++this.seq, pos, at, kind, JSON.stringify(data));
+    this.events.push([this.id, ++this.seq, pos, at, kind, JSON.stringify(data)]);
   }
 
   equity(t: number, value: number): void {
-    this.begin();
-    this.insEquity.run(this.id, t, value);
+    this.equities.push(t, value);
   }
 
-  /** Makes everything since the last commit durable (WAL, synchronous=FULL), with the session's bar count. */
+  /** Makes everything gathered since the last commit durable (WAL, synchronous=FULL), with the session's bar count. */
   commit(bars: number): void {
-    if (!this.open) return;
-    this.setBars.run(bars, Date.now(), this.id);
-    this.db.exec('COMMIT');
-    this.open = false;
+    if (this.bars.length === 0 && this.events.length === 0 && this.equities.length === 0) return;
+    writeTransaction(this.db, () => {
+      for (const r of this.bars) this.insBar.run(...r);
+      for (const r of this.events) this.insEvent.run(...r);
+      for (let i = 0; i < this.equities.length; i += 2) this.insEquity.run(this.id, this.equities[i], this.equities[i + 1]);
+      this.setBars.run(bars, Date.now(), this.id);
+    });
+    this.bars = [];
+    this.events = [];
+    this.equities = [];
   }
 
   /** Drops what was not committed. */
   rollback(): void {
-    if (!this.open) return;
-    this.db.exec('ROLLBACK');
-    this.open = false;
+    this.seq -= this.events.length;
+    this.bars = [];
+    this.events = [];
+    this.equities = [];
   }
 }

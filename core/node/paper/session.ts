@@ -63,9 +63,10 @@ const STATUS_MS = 200;
 /**
  * Runs a paper session to its end (or until stopped): resumes it from its journal first, then feeds
  * the rest of its bars through the paper engine. Every bar, order, denial, fill and killswitch action
- * is journaled, and committed before the next bar is fed whenever anything but a bar happened, so
- * what the session acknowledged survives a crash; a resumed session re-feeds its journaled bars with
- * the journaled decisions and ends in exactly the state it was in.
+ * is journaled. Commits are grouped (every 512 bars or 50 ms at full speed), but nothing leaves the
+ * session before the journal holds it: a status, the answer to a killswitch change and a paced feed's
+ * wait all come after a commit, so what the session acknowledged survives a crash; a resumed session
+ * re-feeds its journaled bars with the journaled decisions and ends in exactly the state it was in.
  */
 export async function runSession(ctx: WorkerContext, journal: Journal, id: string, ch: SessionChannel): Promise<void> {
   const rec = journal.session(id);
@@ -103,7 +104,6 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
   const w = journal.writer(id);
   let recovering = true;
   let pos = 0;
-  let dirty = false;
   let feedTime: number | null = null;
   let tripped: string | null = null;
 
@@ -121,20 +121,17 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
       counts.orders++;
       if (recovering) return;
       w.event(pos, 'order', { n, order, t });
-      dirty = true;
     },
     onDenial: (n, d) => {
       counts.denials++;
       keep(recentDenials, d);
       w.event(pos, 'denial', { n, ...d });
-      dirty = true;
     },
     onFill: (f) => {
       counts.fills++;
       keep(recentFills, f);
       if (recovering) return;
       w.event(pos, 'fill', f);
-      dirty = true;
     },
     onEquity: (t, e) => {
       if (!recovering) w.equity(t, e);
@@ -147,7 +144,6 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
       journal.setState('halted', 'auto', reason);
       w.event(pos, 'trip', { reason, t });
       tripped = reason;
-      dirty = true;
       ch.post({ type: 'trip', reason, at: Date.now() });
     },
   });
@@ -220,7 +216,6 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
 
   const commit = (): void => {
     w.commit(pos);
-    dirty = false;
     lastCommit = { pos, at: performance.now() };
   };
 
@@ -233,11 +228,12 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
       else if (m.type === 'stop') stopped = true;
       else if (m.type === 'detach') stopped = detached = true;
     }
+    let acted = false;
     const state = stateNow();
     if (state === 'halted' && appliedState !== 'halted') {
       const cancelled = engine.cancelAll();
       if (cancelled.length) w.event(pos, 'cancel_all', { orders: cancelled });
-      dirty = true;
+      acted = true;
     }
     appliedState = state;
     const flatten = Atomics.load(ch.shared, SLOT.flatten);
@@ -246,10 +242,10 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
       const reason = 'flatten: killswitch';
       w.event(pos, 'flatten', { reason });
       engine.flatten(reason);
-      dirty = true;
+      acted = true;
     }
     const generation = Atomics.load(ch.shared, SLOT.generation);
-    if (dirty) commit();
+    if (acted || generation !== ackedGeneration) commit();
     if (generation !== ackedGeneration) {
       ackedGeneration = generation;
       // The figures first, so whoever waited for the halt sees its effect.
@@ -275,6 +271,7 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
       applyControls();
       if (stopped) break;
       if (paused && steps === 0) {
+        commit();
         status('paused');
         ch.post({ type: 'status', info: info('paused') });
         await ch.wait(1000);
@@ -283,6 +280,14 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
       }
       const next = await feed.next();
       if (next === null) break;
+      // A killswitch change is acted on before the next bar, without waiting for its message.
+      if (Atomics.load(ch.shared, SLOT.generation) !== ackedGeneration) {
+        applyControls();
+        if (stopped) {
+          feed.unread(next);
+          break;
+        }
+      }
       const { k, bar } = next;
       // Pacing: bar times map onto the wall clock at `speed` × real time.
       if (feedSpec.speed !== 'max') {
@@ -291,6 +296,8 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
         for (;;) {
           const due = anchor.wall + (bar.t - anchor.t) / speed - performance.now();
           if (due <= 0) break;
+          // What the feed already gave is durable before it waits for more.
+          commit();
           await ch.wait(Math.min(due, 1000));
           // Silence in feed time: a paced feed waiting out a gap is as silent as a live one.
           engine.checkStale((performance.now() - lastBarWall) * speed, intervalMs, feedTime ?? 0);
@@ -310,15 +317,15 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
         engine.bar(k, bar);
       } catch (e) {
         w.event(pos, 'error', { message: (e as Error).message, symbol: symbols[k], t: bar.t });
-        dirty = true;
-        engine.error(bar.t, (e as Error).message);
+          engine.error(bar.t, (e as Error).message);
         continue;
       }
       w.bar(pos, k, bar);
       pos++;
-      if (dirty || pos - lastCommit.pos >= COMMIT_BARS || performance.now() - lastCommit.at >= COMMIT_MS) commit();
+      if (pos - lastCommit.pos >= COMMIT_BARS || performance.now() - lastCommit.at >= COMMIT_MS) commit();
       if (performance.now() - lastStatus >= STATUS_MS || tripped) {
         tripped = null;
+        commit();
         lastStatus = performance.now();
         ch.post({ type: 'status', info: info(paused ? 'paused' : 'running') });
         // Lets control messages in while a replay runs flat out.
@@ -336,7 +343,6 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
       return;
     }
     engine.finish();
-    dirty = true;
     commit();
     status('finished');
     ch.post({ type: 'ended', info: info('finished') });

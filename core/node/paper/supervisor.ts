@@ -26,6 +26,7 @@ export interface SupervisorOptions {
 
 interface Running {
   worker: Worker;
+  /** The session's figures; null until it has resumed from its journal and is about to feed its first bar. */
   info: PaperSessionInfo | null;
   expected: { t: Float64Array; value: Float64Array } | null;
   /** Resolves when the session has acted on control generation n or later. */
@@ -167,7 +168,8 @@ export class PaperSupervisor {
     const ackMs = this.o.ackMs ?? 1000;
     await Promise.all(
       [...this.running].map(async ([id, r]) => {
-        if (r.acked >= generation) return;
+        // A session still starting cannot trade yet: it applies the shared state before its first bar.
+        if (r.acked >= generation || r.info === null) return;
         r.worker.postMessage({ type: 'control' } satisfies ControlMessage);
         const answered = await new Promise<boolean>((resolve) => {
           const timer = setTimeout(() => resolve(false), ackMs);

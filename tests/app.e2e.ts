@@ -370,6 +370,14 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     await page.getByTestId('session-start').click();
     await expect.poll(() => page.getByTestId('session-status').first().textContent(), { timeout: 60_000 }).toBe('finished');
     expect(await page.getByTestId('session').first().textContent()).toMatch(/\d+ orders · \d+ fills · 0 denied/);
+    // Its equity against the backtest's expectation, drawn in the session's chart.
+    await expect.poll(() => page.getByTestId('session-equity').first().locator('canvas').count()).toBeGreaterThan(0);
+    // A live session needs a ws:// URL: the monitor shows the field's complaint.
+    await page.getByTestId('session-feed').selectOption('live');
+    await page.getByTestId('session-url').fill('http://example.com/feed');
+    await page.getByTestId('session-start').click();
+    await expect.poll(() => page.getByTestId('session-error').textContent()).toMatch(/ws:\/\/ or wss:\/\//);
+    await page.getByTestId('session-feed').selectOption('replay');
   });
 
   it('shows the killswitch in the status bar, halts from the menu accelerator, and re-arms only with a reason', async () => {

@@ -4,7 +4,7 @@ import { Journal } from '../core/node/paper/journal';
 import { runSession, type ControlMessage, type SessionChannel } from '../core/node/paper/session';
 
 /** Entry point of a paper session's long-lived worker: wires the supervisor's messages and shared slots to the session loop. */
-const data = workerData as { homeDir: string; migrations: string; sqliteBinding?: string; sessionId: string; shared: SharedArrayBuffer };
+const data = workerData as { homeDir: string; migrations: string; sqliteBinding?: string; sessionId: string; shared: SharedArrayBuffer; feedKey?: string };
 const port = parentPort!;
 const inbox: ControlMessage[] = [];
 let wake: (() => void) | null = null;
@@ -33,7 +33,7 @@ const channel: SessionChannel = {
 const ctx = await workerContext(data.homeDir, data.migrations, data.sqliteBinding);
 const journal = new Journal(ctx.home.journal, data.sqliteBinding ? { nativeBinding: data.sqliteBinding } : {});
 try {
-  await runSession(ctx, journal, data.sessionId, channel);
+  await runSession(ctx, journal, data.sessionId, channel, { feedKey: data.feedKey });
 } catch (e) {
   // A session that cannot even start (or resume) says why in the journal and to the supervisor.
   journal.setSessionStatus(data.sessionId, 'failed', (e as Error).message);

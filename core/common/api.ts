@@ -80,17 +80,32 @@ export const apiSchemas = {
     .strict()
     .refine((a) => !a.flatten || a.state === 'halted', { message: 'flatten goes with a halt', path: ['flatten'] }),
   'paper.sessions': z.object({}).strict(),
-  'paper.session.get': z.object({ session: paperSessionId }).strict(),
-  'paper.session.start': z
+  'paper.session.get': z
     .object({
-      portfolio: z.string().min(1, 'name a stored portfolio (its id) or a portfolio file').max(1000),
-      from: dateSchema,
-      to: dateSchema,
-      /** Bar time runs this many times faster than real time; max: as fast as possible. */
-      speed: z.union([z.literal('max'), z.number().positive('speed must be above 0').max(1e9)]),
+      session: paperSessionId,
+      /** At most this many points of each equity curve (evenly thinned, the last kept); all when absent. */
+      points: z.number().int().min(2, 'points must be at least 2').max(1_000_000).optional(),
     })
-    .strict()
-    .refine((r) => r.from <= r.to, { message: 'from must not be after to', path: ['from'] }),
+    .strict(),
+  'paper.session.start': z.union([
+    z
+      .object({
+        portfolio: z.string().min(1, 'name a stored portfolio (its id) or a portfolio file').max(1000),
+        from: dateSchema,
+        to: dateSchema,
+        /** Bar time runs this many times faster than real time; max: as fast as possible. */
+        speed: z.union([z.literal('max'), z.number().positive('speed must be above 0').max(1e9)]),
+      })
+      .strict()
+      .refine((r) => r.from <= r.to, { message: 'from must not be after to', path: ['from'] }),
+    z
+      .object({
+        portfolio: z.string().min(1, 'name a stored portfolio (its id) or a portfolio file').max(1000),
+        /** A live session: the WebSocket URL of a Polygon-protocol feed of per-minute aggregates. */
+        live: z.url({ protocol: /^wss?$/, error: 'give the feed as a ws:// or wss:// URL' }),
+      })
+      .strict(),
+  ]),
   'paper.session.control': z
     .object({
       session: paperSessionId,

@@ -116,7 +116,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
     }
     const paper =
       jobs && journal && o.workerFile
-        ? new PaperSupervisor({ home, journal, bus, migrations, workerFile: o.paperWorkerFile ?? path.join(path.dirname(o.workerFile), 'paper-worker.js'), ...(o.sqliteBinding ? { sqliteBinding: o.sqliteBinding } : {}) })
+        ? new PaperSupervisor({ home, journal, bus, migrations, feedKey: () => vendorKeys.config().polygonKey, workerFile: o.paperWorkerFile ?? path.join(path.dirname(o.workerFile), 'paper-worker.js'), ...(o.sqliteBinding ? { sqliteBinding: o.sqliteBinding } : {}) })
         : undefined;
     paperRef = paper;
     // Hosts that keep running resume the sessions a restart (or a crash) interrupted.
@@ -217,8 +217,8 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
         return status;
       },
       'paper.sessions': async () => (paper ? paper.list() : (journal?.sessions().map(journaledSession) ?? [])),
-      'paper.session.get': async (a) => needPaper().get(a.session),
-      'paper.session.start': async (a) => needPaper().start(a.portfolio, { kind: 'replay', from: a.from, to: a.to, speed: a.speed }),
+      'paper.session.get': async (a) => needPaper().get(a.session, a.points),
+      'paper.session.start': async (a) => needPaper().start(a.portfolio, 'live' in a ? { kind: 'live', url: a.live } : { kind: 'replay', from: a.from, to: a.to, speed: a.speed }),
       'paper.session.control': async (a) => needPaper().control(a.session, a.action),
       'backtest.list': async () => listBacktests(cat),
       'backtest.strategies': async () => listStrategyConfigs(home.root).map((name) => resolveStrategyRef(home.root, name)),

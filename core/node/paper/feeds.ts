@@ -16,8 +16,8 @@ export interface FeedBar {
 
 /** Where a session's bars come from, one at a time. */
 export interface Feed {
-  /** The next bar; null when the feed has ended. */
-  next(): Promise<FeedBar | null>;
+  /** The next bar; null when the feed has ended; undefined when none arrived yet (a live feed waits a moment, then says so). */
+  next(): Promise<FeedBar | null | undefined>;
   /** Puts a bar back, to come again from the next `next`. */
   unread(b: FeedBar): void;
   close(): void;

@@ -5,7 +5,10 @@ import { createPaperEngine, type Denial, type PaperBar } from '../../common/trad
 import type { TradingState } from '../../common/trading/risk';
 import type { LimitUsage, PaperSessionInfo } from '../../common/types';
 import type { WorkerContext } from '../jobs/worker-context';
-import { replayFeed } from './feeds';
+import { calendarFor } from '../calendar';
+import { replayFeed, type Feed } from './feeds';
+import { LiveBronze } from './live-bronze';
+import { liveBarMs, liveFeed, polygonAdapter } from './live-feed';
 import type { Journal, JournaledEvent } from './journal';
 import { paperOptions, replayRun } from './replay';
 
@@ -68,7 +71,7 @@ const STATUS_MS = 200;
  * wait all come after a commit, so what the session acknowledged survives a crash; a resumed session
  * re-feeds its journaled bars with the journaled decisions and ends in exactly the state it was in.
  */
-export async function runSession(ctx: WorkerContext, journal: Journal, id: string, ch: SessionChannel): Promise<void> {
+export async function runSession(ctx: WorkerContext, journal: Journal, id: string, ch: SessionChannel, secrets: { feedKey?: string } = {}): Promise<void> {
   const rec = journal.session(id);
   if (!rec) throw new ApiError('not_found', `no paper session ${id}`, 'session');
   const config = rec.spec.config;
@@ -258,10 +261,36 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
     if (journal.session(id)?.status !== s) journal.setSessionStatus(id, s);
   };
 
-  if (feedSpec.kind !== 'replay') throw new ApiError('invalid_argument', 'live feeds are not built yet; start a replay session', 'feed');
-  const feed = await replayFeed(ctx, symbols, timeframe, feedSpec.from, feedSpec.to, pos);
-  const expected = replayRun(config, feed.inputs, 'active').result.equity;
-  ch.post({ type: 'expected', t: expected.t, value: expected.value });
+  // Feed problems (a dropped connection, a malformed message) are journaled as errors between bars.
+  const problems: string[] = [];
+  let bronze: LiveBronze | null = null;
+  let feed: Feed;
+  if (feedSpec.kind === 'replay') {
+    const replay = await replayFeed(ctx, symbols, timeframe, feedSpec.from, feedSpec.to, pos);
+    const expected = replayRun(config, replay.inputs, 'active').result.equity;
+    ch.post({ type: 'expected', t: expected.t, value: expected.value });
+    feed = replay;
+  } else {
+    const barMs = liveBarMs(timeframe);
+    if (!secrets.feedKey) throw new ApiError('invalid_argument', 'a live session needs a Polygon API key: store it in Settings or set POLYGON_API_KEY', 'feed');
+    const lake = new LiveBronze(ctx, symbols, `live:${new URL(feedSpec.url).host}`);
+    bronze = lake;
+    feed = liveFeed({
+      adapter: polygonAdapter({ url: feedSpec.url, key: secrets.feedKey, symbols }),
+      symbols,
+      barMs,
+      calendars: symbols.map((s) => calendarFor(ctx.catalog, s)),
+      wait: ch.wait,
+      onMinute: (k, m) => lake.add(k, m),
+      onProblem: (message) => problems.push(message),
+    });
+  }
+  const journalProblems = (): void => {
+    for (const message of problems.splice(0)) {
+      w.event(pos, 'error', { message, t: Date.now() });
+      engine.error(Date.now(), message);
+    }
+  };
   try {
     status(paused ? 'paused' : 'running');
     ch.post({ type: 'status', info: info(paused ? 'paused' : 'running') });
@@ -279,7 +308,18 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
         continue;
       }
       const next = await feed.next();
+      journalProblems();
       if (next === null) break;
+      if (next === undefined) {
+        // A live feed with nothing new: watch for a stale feed, keep the monitor current.
+        engine.checkStale(performance.now() - lastBarWall, intervalMs, feedTime ?? 0);
+        if (performance.now() - lastStatus >= STATUS_MS) {
+          commit();
+          lastStatus = performance.now();
+          ch.post({ type: 'status', info: info(paused ? 'paused' : 'running') });
+        }
+        continue;
+      }
       // A killswitch change is acted on before the next bar, without waiting for its message.
       if (Atomics.load(ch.shared, SLOT.generation) !== ackedGeneration) {
         applyControls();
@@ -290,7 +330,7 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
       }
       const { k, bar } = next;
       // Pacing: bar times map onto the wall clock at `speed` × real time.
-      if (feedSpec.speed !== 'max') {
+      if (feedSpec.kind === 'replay' && feedSpec.speed !== 'max') {
         const speed = feedSpec.speed;
         anchor ??= { wall: performance.now(), t: bar.t };
         for (;;) {
@@ -317,7 +357,7 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
         engine.bar(k, bar);
       } catch (e) {
         w.event(pos, 'error', { message: (e as Error).message, symbol: symbols[k], t: bar.t });
-          engine.error(bar.t, (e as Error).message);
+        engine.error(bar.t, (e as Error).message);
         continue;
       }
       w.bar(pos, k, bar);
@@ -332,6 +372,8 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
         await ch.wait(0);
       }
     }
+    // The live minutes gathered so far go to the lake before the session says it ended.
+    await bronze?.close();
     if (detached) {
       commit();
       return;
@@ -347,6 +389,7 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
     status('finished');
     ch.post({ type: 'ended', info: info('finished') });
   } catch (e) {
+    await bronze?.close().catch(() => undefined);
     w.rollback();
     journal.setSessionStatus(id, 'failed', (e as Error).message);
     ch.post({ type: 'ended', info: info('failed', (e as Error).message) });

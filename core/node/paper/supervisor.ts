@@ -6,6 +6,7 @@ import type { KillswitchStatus, PaperFeedSpec, PaperSessionDetail, PaperSessionI
 import type { EventBus } from '../events';
 import type { HomeLayout } from '../home';
 import type { Journal, PaperSessionRecord } from './journal';
+import { liveBarMs } from './live-feed';
 import { loadPortfolio } from './replay';
 import { SLOT, STATE_CODES, type ControlMessage, type SessionMessage } from './session';
 
@@ -22,6 +23,8 @@ export interface SupervisorOptions {
   ackMs?: number;
   /** How often the journal is checked for killswitch changes made by other processes (the CLI). */
   pollMs?: number;
+  /** The live feed's API key (Polygon's), read when a session starts; it reaches the worker, never the journal. */
+  feedKey?: () => string | undefined;
 }
 
 interface Running {
@@ -79,6 +82,10 @@ export class PaperSupervisor {
     if (gated.length) throw new ApiError('invalid_argument', `${gated.map((i) => i.name).join(', ')} trade with a model; paper sessions do not run models yet, so trade ungated instruments only`, 'portfolio');
     const timeframes = [...new Set(config.instruments.map((i) => i.timeframe))];
     if (timeframes.length !== 1) throw new ApiError('invalid_argument', `a paper session trades one timeframe; the portfolio has ${timeframes.join(', ')}`, 'portfolio');
+    if (feed.kind === 'live') {
+      liveBarMs(timeframes[0]!);
+      if (!this.o.feedKey?.()) throw new ApiError('invalid_argument', 'a live session needs a Polygon API key: store it in Settings (vendor keys) or set POLYGON_API_KEY', 'url');
+    }
     const id = `${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}-${randomUUID().slice(0, 8)}`;
     this.o.journal.createSession(id, { portfolio, config, feed });
     this.spawn(id);
@@ -96,7 +103,7 @@ export class PaperSupervisor {
   }
 
   private spawn(id: string): void {
-    const worker = new Worker(this.o.workerFile, { workerData: { homeDir: this.o.home.root, migrations: this.o.migrations, sqliteBinding: this.o.sqliteBinding, sessionId: id, shared: this.shared.buffer } });
+    const worker = new Worker(this.o.workerFile, { workerData: { homeDir: this.o.home.root, migrations: this.o.migrations, sqliteBinding: this.o.sqliteBinding, sessionId: id, shared: this.shared.buffer, feedKey: this.o.feedKey?.() } });
     let done!: () => void;
     const r: Running = { worker, info: null, expected: null, acked: -1, waiters: [], ended: new Promise((res) => (done = res)) };
     this.running.set(id, r);
@@ -205,12 +212,13 @@ export class PaperSupervisor {
     });
   }
 
-  /** One session with its equity curve and the backtest's expectation for the same bars. */
-  get(id: string): PaperSessionDetail {
+  /** One session with its equity curve and the backtest's expectation for the same bars, each thinned to at most `points`. */
+  get(id: string, points?: number): PaperSessionDetail {
     const info = this.list().find((s) => s.id === id);
     if (!info) throw new ApiError('not_found', `no paper session ${id}`, 'session');
     const curve = this.o.journal.sessionEquity(id);
-    return { ...info, equityCurve: { t: curve.t, value: curve.equity }, expected: this.expected.get(id) ?? null };
+    const expected = this.expected.get(id);
+    return { ...info, equityCurve: thin({ t: curve.t, value: curve.equity }, points), expected: expected ? thin(expected, points) : null };
   }
 
 
@@ -231,6 +239,16 @@ export class PaperSupervisor {
       }),
     );
   }
+}
+
+/** Every n-th point of a curve so that at most `points` remain, always with the last one. */
+function thin(c: { t: Float64Array; value: Float64Array }, points: number | undefined): { t: Float64Array; value: Float64Array } {
+  const n = c.t.length;
+  if (points === undefined || n <= points) return c;
+  const step = Math.ceil(n / points);
+  const idx: number[] = [];
+  for (let i = (n - 1) % step; i < n; i += step) idx.push(i);
+  return { t: Float64Array.from(idx, (i) => c.t[i]!), value: Float64Array.from(idx, (i) => c.value[i]!) };
 }
 
 /** What the journal alone says of a session (no worker's figures). */

@@ -1,7 +1,9 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import { createChart, LineStyle, LineSeries, type UTCTimestamp } from 'lightweight-charts';
 import type { ApiError } from '../../../core/common/errors';
 import type { PaperSessionInfo } from '../../../core/common/types';
 import { client } from '../api';
+import { themedChartOptions } from '../chart-theme';
 import { fmtTime } from '../format';
 import { submitWith } from '../forms';
 
@@ -17,13 +19,46 @@ function useSessions(): PaperSessionInfo[] {
 
 const money = (n: number): string => n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
-/** The monitor: start a paced replay session; per session its positions, working orders, fills, P&L, denials and risk-limit usage, with pause, step, resume and stop. */
+const CHART_POINTS = 4000;
+const seconds = (c: { t: Float64Array; value: Float64Array }) => Array.from(c.t, (t, i) => ({ time: Math.floor(t / 1000) as UTCTimestamp, value: c.value[i]! }));
+
+/** A session's equity against the backtest of the same bars (what it should track), refreshed while it runs. */
+function SessionEquity({ session, running }: { session: string; running: boolean }) {
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!box.current) return;
+    const api = createChart(box.current, themedChartOptions(true));
+    const expected = api.addSeries(LineSeries, { color: '#9e9e9e', lineWidth: 1, lineStyle: LineStyle.Dashed, priceLineVisible: false, title: 'backtest' });
+    const paper = api.addSeries(LineSeries, { color: '#4e9af1', lineWidth: 2, priceLineVisible: false, title: 'paper' });
+    let fitted = false;
+    const load = async (): Promise<void> => {
+      const d = await client.call('paper.session.get', { session, points: CHART_POINTS });
+      if (d.expected) expected.setData(seconds(d.expected));
+      paper.setData(seconds(d.equityCurve));
+      if (!fitted && (d.equityCurve.t.length > 1 || d.expected)) {
+        api.timeScale().fitContent();
+        fitted = true;
+      }
+    };
+    void load();
+    const timer = running ? setInterval(() => void load(), 2000) : undefined;
+    return () => {
+      clearInterval(timer);
+      api.remove();
+    };
+  }, [session, running]);
+  return <div className="equity-chart" ref={box} data-testid="session-equity" />;
+}
+
+/** The monitor: start a paced replay or a live session; per session its equity against the backtest's, its positions, working orders, fills, P&L, denials and risk-limit usage, with pause, step, resume and stop. */
 export function PaperMonitor() {
   const sessions = useSessions();
   const [portfolio, setPortfolio] = useState('');
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
   const [speed, setSpeed] = useState('max');
+  const [feed, setFeed] = useState<'replay' | 'live'>('replay');
+  const [url, setUrl] = useState('wss://socket.polygon.io/stocks');
   const [error, setError] = useState<string | null>(null);
   const act = async (f: () => Promise<unknown>): Promise<void> => {
     setError(null);
@@ -33,7 +68,7 @@ export function PaperMonitor() {
       setError((e as ApiError).message);
     }
   };
-  const start = (): Promise<void> => act(() => client.call('paper.session.start', { portfolio, from, to, speed: speed === 'max' ? 'max' : Number(speed) }));
+  const start = (): Promise<void> => act(() => client.call('paper.session.start', feed === 'live' ? { portfolio, live: url } : { portfolio, from, to, speed: speed === 'max' ? 'max' : Number(speed) }));
   const live = sessions.filter((s) => s.status === 'running' || s.status === 'paused');
   const shown = live.length ? live : sessions.slice(0, 1);
   return (
@@ -41,15 +76,25 @@ export function PaperMonitor() {
       <h3>Paper sessions</h3>
       <form className="toolbar" onSubmit={submitWith(start)}>
         <input value={portfolio} onChange={(e) => setPortfolio(e.target.value)} placeholder="portfolio id or file" aria-label="Session portfolio" data-testid="session-portfolio" />
-        <input type="date" value={from} onChange={(e) => setFrom(e.target.value)} aria-label="Session from" data-testid="session-from" />
-        <input type="date" value={to} onChange={(e) => setTo(e.target.value)} aria-label="Session to" data-testid="session-to" />
-        <select value={speed} onChange={(e) => setSpeed(e.target.value)} aria-label="Speed" data-testid="session-speed">
-          {['max', '1', '60', '3600', '86400'].map((v) => (
-            <option key={v} value={v}>
-              {v === 'max' ? 'as fast as possible' : `${v}×`}
-            </option>
-          ))}
+        <select value={feed} onChange={(e) => setFeed(e.target.value as 'replay' | 'live')} aria-label="Feed" data-testid="session-feed">
+          <option value="replay">replay from the lake</option>
+          <option value="live">live feed (Polygon WebSocket)</option>
         </select>
+        {feed === 'live' ? (
+          <input value={url} onChange={(e) => setUrl(e.target.value)} placeholder="wss://…" aria-label="Feed URL" data-testid="session-url" size={36} />
+        ) : (
+          <>
+            <input type="date" value={from} onChange={(e) => setFrom(e.target.value)} aria-label="Session from" data-testid="session-from" />
+            <input type="date" value={to} onChange={(e) => setTo(e.target.value)} aria-label="Session to" data-testid="session-to" />
+            <select value={speed} onChange={(e) => setSpeed(e.target.value)} aria-label="Speed" data-testid="session-speed">
+              {['max', '1', '60', '3600', '86400'].map((v) => (
+                <option key={v} value={v}>
+                  {v === 'max' ? 'as fast as possible' : `${v}×`}
+                </option>
+              ))}
+            </select>
+          </>
+        )}
         <button type="submit" className="primary" data-testid="session-start">
           Start session
         </button>
@@ -76,6 +121,7 @@ export function PaperMonitor() {
               </button>
             </div>
           )}
+          <SessionEquity session={s.id} running={s.status === 'running' || s.status === 'starting'} />
           <div className="limits" data-testid="session-limits">
             {s.limits.map((l) => (
               <label key={l.name}>

@@ -132,6 +132,13 @@ export const apiSchemas = {
   'settings.setLeaderboard': z.object({ formula: z.string().trim().min(1, 'write a score formula, e.g. 0.4 * balanced_accuracy + 0.6 * min(sharpe / 3, 1)').max(1000) }).strict(),
   'settings.inference': z.object({}).strict(),
   'settings.setInference': z.object({ provider: z.enum(['auto', 'cpu', 'coreml', 'webgpu', 'cuda', 'dml'], { error: 'expected auto, cpu, coreml, webgpu, cuda or dml' }) }).strict(),
+  'settings.paper': z.object({}).strict(),
+  'settings.setPaper': z
+    .object({
+      /** Alerts (killswitch trips, stopped sessions, model warnings) are also POSTed here as JSON; null: none. */
+      webhook: z.url({ protocol: /^https?$/, error: 'give the webhook as an http:// or https:// URL' }).max(2000).nullable(),
+    })
+    .strict(),
   'settings.vendorKeys': z.object({}).strict(),
   'settings.setVendorKey': z
     .object({
@@ -257,6 +264,8 @@ export interface QuantApi {
   'settings.inference': (a: ArgOf<'settings.inference'>) => Promise<InferenceSettings>;
   /** Stores the default execution provider. */
   'settings.setInference': (a: ArgOf<'settings.setInference'>) => Promise<InferenceSettings>;
+  'settings.paper': (a: ArgOf<'settings.paper'>) => Promise<{ webhook: string | null }>;
+  'settings.setPaper': (a: ArgOf<'settings.setPaper'>) => Promise<{ webhook: string | null }>;
   'settings.vendorKeys': (a: ArgOf<'settings.vendorKeys'>) => Promise<VendorKeyStatus[]>;
   /** Stores a vendor key encrypted with the host's keychain (null removes it); refused where the host cannot encrypt. */
   'settings.setVendorKey': (a: ArgOf<'settings.setVendorKey'>) => Promise<VendorKeyStatus[]>;
@@ -275,7 +284,7 @@ export interface QuantEvents {
   /** A paper session's figures changed. */
   'paper.session': PaperSessionInfo;
   /** Something a trader must see now (a killswitch trip, a session that stopped): the desktop shows it as a notification. */
-  'paper.alert': { kind: 'trip' | 'session'; title: string; body: string; at: number; session?: string };
+  'paper.alert': { kind: 'trip' | 'session' | 'model'; title: string; body: string; at: number; session?: string };
   /** A native menu item was chosen (Electron sends it; the browser host raises it in the page). */
   'menu.command': { command: MenuCommand };
 }

@@ -471,6 +471,24 @@ export type PaperFeedSpec =
   /** Closed bars pushed by a WebSocket server (one JSON object per message). */
   | { kind: 'live'; url: string };
 
+/** How a paper session's model is doing live, against its backtest and its training data. */
+export interface ModelMonitorInfo {
+  instrument: string;
+  /** `ID@VERSION`. */
+  model: string;
+  /** Predictions made, and those whose outcome (the model's label) is known by now. */
+  predictions: number;
+  resolved: number;
+  lastProbability: number | null;
+  /** Share of the last 200 resolved predictions on the right side of 0.5; the model's test-period accuracy. */
+  liveAccuracy: number | null;
+  backtestAccuracy: number | null;
+  /** Resolved predictions by probability decile: mean predicted probability against the realised rate. */
+  calibration: { from: number; to: number; n: number; meanP: number | null; rate: number | null }[];
+  /** Population stability index of each input feature's live values against its training distribution (deciles). */
+  psi: { feature: string; value: number | null }[];
+}
+
 /** Where a paper session stands. */
 export type PaperSessionStatus = 'starting' | 'running' | 'paused' | 'stopped' | 'finished' | 'failed';
 
@@ -507,6 +525,8 @@ export interface PaperSessionInfo {
   recentFills: { symbol: string; t: number; qty: number; price: number; fee: number; reason: string }[];
   recentDenials: { t: number; symbol: string; reason: string }[];
   limits: LimitUsage[];
+  /** Each model-gated instrument's monitoring (absent when no instrument is gated). */
+  models?: ModelMonitorInfo[];
 }
 
 /** A paper session with its curves: equity after each bar time, and what the backtest of the same bars expected. */

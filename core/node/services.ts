@@ -40,6 +40,7 @@ import { listStrategyConfigs, resolveStrategyRef } from './backtest/strategy-con
 import { checkMoveTarget } from './home-move';
 import { parseTrainConfig } from './models/train-config';
 import { defaultProvider, probeProviders, providersFor, PROVIDER_SETTING } from './models/predict';
+import { WEBHOOK_SETTING } from './paper/supervisor';
 import { trainConfigSchema } from '../common/schemas';
 import { featureSetHandlers } from './features/set-handlers';
 import { sessionSeries } from './features/silver-build';
@@ -107,6 +108,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
     journalRef = journal;
     const bus = new EventBus();
     const vendorKeys = new VendorKeys(catalog, o.secretCipher);
+    const settings = catalog;
     let jobs: JobService | undefined;
     if (!o.readonly) {
       recoverLake(home, catalog);
@@ -116,7 +118,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
     }
     const paper =
       jobs && journal && o.workerFile
-        ? new PaperSupervisor({ home, journal, bus, migrations, feedKey: () => vendorKeys.config().polygonKey, workerFile: o.paperWorkerFile ?? path.join(path.dirname(o.workerFile), 'paper-worker.js'), ...(o.sqliteBinding ? { sqliteBinding: o.sqliteBinding } : {}) })
+        ? new PaperSupervisor({ home, journal, bus, migrations, feedKey: () => vendorKeys.config().polygonKey, webhook: () => settings.getSetting(WEBHOOK_SETTING), workerFile: o.paperWorkerFile ?? path.join(path.dirname(o.workerFile), 'paper-worker.js'), ...(o.sqliteBinding ? { sqliteBinding: o.sqliteBinding } : {}) })
         : undefined;
     paperRef = paper;
     // Hosts that keep running resume the sessions a restart (or a crash) interrupted.
@@ -265,6 +267,12 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
       'settings.setInference': async (a) => {
         cat.setSetting(PROVIDER_SETTING, a.provider);
         return inferenceSettings();
+      },
+      'settings.paper': async () => ({ webhook: cat.getSetting(WEBHOOK_SETTING) ?? null }),
+      'settings.setPaper': async (a) => {
+        if (a.webhook === null) cat.db.prepare('DELETE FROM settings WHERE key = ?').run(WEBHOOK_SETTING);
+        else cat.setSetting(WEBHOOK_SETTING, a.webhook);
+        return { webhook: a.webhook };
       },
       'settings.vendorKeys': async () => vendorKeys.status(),
       'settings.setVendorKey': async (a) => {

@@ -6,7 +6,7 @@
  */
 
 import { createEngine, type BookSnapshot, type Contract, type EngineConfig, type EngineResult, type Fill, type SymbolData, type WorkingOrder } from '../backtest/engine';
-import { bySymbol, createStrategy } from '../backtest/strategies';
+import { bySymbol, createStrategy, mlGated } from '../backtest/strategies';
 import type { Strategy } from '../backtest/strategy';
 import { parseFeatureList } from '../features/registry';
 import type { FeatureBar } from '../features/types';
@@ -19,6 +19,8 @@ export interface PaperInstrument {
   strategy: string;
   params: Readonly<Record<string, number>>;
   contract: Contract;
+  /** Entries go through only where the instrument's model gives their side at least this probability (a model-gated instrument). */
+  threshold?: number;
 }
 
 /** One closed bar with the calendar facts the kernels read. */
@@ -61,8 +63,8 @@ export interface PaperEngineOptions {
 
 /** A running paper engine. */
 export interface PaperEngine {
-  /** Symbol k's next bar has closed. Bars of one symbol must come in increasing time. */
-  bar(k: number, b: PaperBar): void;
+  /** Symbol k's next bar has closed (with its model's probability, for a gated instrument). Bars of one symbol must come in increasing time. */
+  bar(k: number, b: PaperBar, probability?: number): void;
   /** The feed ended: records the last equity point and closes what is open at each symbol's last close. */
   finish(): void;
   /** Cancels every working order (a halt); returns them. */
@@ -92,7 +94,12 @@ function grow(a: Float64Array, size: number, fill = 0): Float64Array {
 
 /** Builds the engine for a portfolio's instruments. */
 export function createPaperEngine(o: PaperEngineOptions): PaperEngine {
-  const strategies = new Map<string, Strategy>(o.instruments.map((i) => [i.symbol, createStrategy(i.strategy, i.params)]));
+  const strategies = new Map<string, Strategy>(
+    o.instruments.map((i) => {
+      const inner = createStrategy(i.strategy.replace(/\+ml$/, ''), i.params);
+      return [i.symbol, i.threshold !== undefined ? mlGated(inner, i.threshold) : inner];
+    }),
+  );
   const strategy = bySymbol(strategies);
   const specs = strategy.features.length ? parseFeatureList(strategy.features) : [];
   const kernels = o.instruments.map(() => specs.map((f) => ({ f, kernel: f.def.stream(f.params) })));
@@ -101,7 +108,7 @@ export function createPaperEngine(o: PaperEngineOptions): PaperEngine {
     const features = new Map<string, Float64Array>();
     for (const f of specs) for (const name of f.outputs) features.set(name, new Float64Array(capacity).fill(Number.NaN));
     const col = (): Float64Array => new Float64Array(capacity);
-    return { symbol: i.symbol, contract: i.contract, n: 0, t: col(), o: col(), h: col(), l: col(), c: col(), v: col(), features };
+    return { symbol: i.symbol, contract: i.contract, n: 0, t: col(), o: col(), h: col(), l: col(), c: col(), v: col(), features, ...(i.threshold !== undefined ? { probability: new Float64Array(capacity).fill(Number.NaN) } : {}) };
   });
   const trips = new TripMonitor(o.trips ?? {});
   const recentOrders: number[] = [];
@@ -152,7 +159,7 @@ export function createPaperEngine(o: PaperEngineOptions): PaperEngine {
 
   const bar: FeatureBar = { t: 0, o: 0, h: 0, l: 0, c: 0, v: 0, day: 0, sessionStart: 0, monthEnd: false, partner: Number.NaN };
   return {
-    bar(k, b) {
+    bar(k, b, probability = Number.NaN) {
       const d = data[k]!;
       if (d.n > 0 && b.t <= d.t[d.n - 1]!) throw new RangeError(`${d.symbol}: a bar at ${new Date(b.t).toISOString()} arrived after one at ${new Date(d.t[d.n - 1]!).toISOString()}; bars must come in increasing time`);
       if (Number.isNaN(pendingT)) pendingT = b.t;
@@ -164,6 +171,7 @@ export function createPaperEngine(o: PaperEngineOptions): PaperEngine {
         const size = d.t.length * 2;
         for (const key of ['t', 'o', 'h', 'l', 'c', 'v'] as const) d[key] = grow(d[key], size);
         for (const [name, col] of d.features) d.features.set(name, grow(col, size, Number.NaN));
+        if (d.probability) d.probability = grow(d.probability, size, Number.NaN);
       }
       const i = d.n++;
       d.t[i] = b.t;
@@ -172,6 +180,7 @@ export function createPaperEngine(o: PaperEngineOptions): PaperEngine {
       d.l[i] = b.l;
       d.c[i] = b.c;
       d.v[i] = b.v;
+      if (d.probability) d.probability[i] = probability;
       Object.assign(bar, b);
       for (const { f, kernel } of kernels[k]!) {
         const out = kernel.update(bar);

@@ -49,6 +49,10 @@ export class Journal {
         session TEXT NOT NULL, seq INTEGER NOT NULL, pos INTEGER NOT NULL, at INTEGER NOT NULL, kind TEXT NOT NULL, data TEXT NOT NULL,
         PRIMARY KEY (session, seq)
       ) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS paper_predictions (
+        session TEXT NOT NULL, k INTEGER NOT NULL, t REAL NOT NULL, p REAL NOT NULL, outcome INTEGER,
+        PRIMARY KEY (session, k, t)
+      ) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS paper_equity (
         session TEXT NOT NULL, t REAL NOT NULL, equity REAL NOT NULL,
         PRIMARY KEY (session, t)
@@ -240,7 +244,11 @@ export class SessionWriter {
   private readonly insEvent: Database.Statement;
   private readonly insEquity: Database.Statement;
   private readonly setBars: Database.Statement;
+  private readonly insPrediction: Database.Statement;
+  private readonly setOutcome: Database.Statement;
   private seq: number;
+  private predictions: unknown[][] = [];
+  private outcomes: unknown[][] = [];
   private bars: unknown[][] = [];
   private events: unknown[][] = [];
   private equities: number[] = [];
@@ -253,6 +261,9 @@ export class SessionWriter {
     this.insEvent = db.prepare('INSERT INTO paper_events (session, seq, pos, at, kind, data) VALUES (?, ?, ?, ?, ?, ?)');
     this.insEquity = db.prepare('INSERT OR REPLACE INTO paper_equity (session, t, equity) VALUES (?, ?, ?)');
     this.setBars = db.prepare('UPDATE paper_sessions SET bars = ?, updated_at = ? WHERE id = ?');
+    // A resumed session makes its predictions again: the first one written stands.
+    this.insPrediction = db.prepare('INSERT OR IGNORE INTO paper_predictions (session, k, t, p) VALUES (?, ?, ?, ?)');
+    this.setOutcome = db.prepare('UPDATE paper_predictions SET outcome = ? WHERE session = ? AND k = ? AND t = ?');
     this.seq = (db.prepare('SELECT COALESCE(MAX(seq), 0) AS s FROM paper_events WHERE session = ?').get(id) as { s: number }).s;
   }
 
@@ -268,18 +279,32 @@ export class SessionWriter {
     this.equities.push(t, value);
   }
 
+  /** Symbol k's model gave probability p at bar time t. */
+  prediction(k: number, t: number, p: number): void {
+    this.predictions.push([this.id, k, t, p]);
+  }
+
+  /** The prediction at symbol k's bar time t turned out `outcome` (its label: 1 or 0). */
+  outcome(k: number, t: number, outcome: number): void {
+    this.outcomes.push([outcome, this.id, k, t]);
+  }
+
   /** Makes everything gathered since the last commit durable (WAL, synchronous=FULL), with the session's bar count. */
   commit(bars: number): void {
-    if (this.bars.length === 0 && this.events.length === 0 && this.equities.length === 0) return;
+    if (this.bars.length === 0 && this.events.length === 0 && this.equities.length === 0 && this.predictions.length === 0 && this.outcomes.length === 0) return;
     writeTransaction(this.db, () => {
       for (const r of this.bars) this.insBar.run(...r);
       for (const r of this.events) this.insEvent.run(...r);
       for (let i = 0; i < this.equities.length; i += 2) this.insEquity.run(this.id, this.equities[i], this.equities[i + 1]);
+      for (const r of this.predictions) this.insPrediction.run(...r);
+      for (const r of this.outcomes) this.setOutcome.run(...r);
       this.setBars.run(bars, Date.now(), this.id);
     });
     this.bars = [];
     this.events = [];
     this.equities = [];
+    this.predictions = [];
+    this.outcomes = [];
   }
 
   /** Drops what was not committed. */
@@ -288,5 +313,7 @@ export class SessionWriter {
     this.bars = [];
     this.events = [];
     this.equities = [];
+    this.predictions = [];
+    this.outcomes = [];
   }
 }

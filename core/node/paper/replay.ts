@@ -78,7 +78,7 @@ export function paperOptions(portfolio: PortfolioRun['config']): Pick<PaperEngin
   const sizing = (portfolio.sizing ? { sizing: portfolio.sizing } : {}) as RunTerms;
   const { dailyLoss, maxDrawdown, maxOrdersPerMinute, maxErrorsPerMinute, staleBars } = limits;
   return {
-    instruments: portfolio.instruments.map((i) => ({ symbol: i.symbol, strategy: i.strategy, params: i.params, contract: contractOf(i.symbol) })),
+    instruments: portfolio.instruments.map((i) => ({ symbol: i.symbol, strategy: i.strategy, params: i.params, contract: contractOf(i.symbol), ...(i.model && i.threshold !== null ? { threshold: i.threshold } : {}) })),
     cfg: { ...engineConfig({ timeframe: (portfolio.instruments[0]?.timeframe ?? '1d') as Timeframe, ...sizing }), maxPositions: portfolio.maxPositions },
     limits: gateLimits(limits),
     trips: { ...(dailyLoss !== undefined ? { dailyLoss } : {}), ...(maxDrawdown !== undefined ? { maxDrawdown } : {}), ...(maxOrdersPerMinute !== undefined ? { maxOrdersPerMinute } : {}), ...(maxErrorsPerMinute !== undefined ? { maxErrorsPerMinute } : {}), ...(staleBars !== undefined ? { staleBars } : {}) },

@@ -8,6 +8,7 @@ import type { WorkerContext } from '../jobs/worker-context';
 import { calendarFor } from '../calendar';
 import { replayFeed, type Feed } from './feeds';
 import { LiveBronze } from './live-bronze';
+import { SessionModels } from './session-models';
 import { liveBarMs, liveFeed, polygonAdapter } from './live-feed';
 import type { Journal, JournaledEvent } from './journal';
 import { paperOptions, replayRun } from './replay';
@@ -43,6 +44,8 @@ export type SessionMessage =
   | { type: 'applied'; generation: number }
   | { type: 'trip'; reason: string; at: number }
   | { type: 'ended'; info: PaperSessionInfo }
+  /** A model of the session needs attention (accuracy under its backtest's, a drifting feature). */
+  | { type: 'alert'; title: string; body: string }
   /** The session could not start or resume. */
   | { type: 'failed'; error: string }
   /** The backtest of the session's bars: the equity the session should track. */
@@ -158,11 +161,22 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
       else engine.flatten(e.data.reason as string);
     }
   };
-  for (const b of journal.sessionBars(id)) {
+  const journaledBars = [...journal.sessionBars(id)];
+  // Models warm up on the stored bars before the session's first one (a replay's start; a live session's first bar, or now).
+  const models = await SessionModels.open(ctx, config, feedSpec.kind === 'replay' ? Date.parse(feedSpec.from) : (journaledBars[0]?.t ?? Number.POSITIVE_INFINITY));
+  if (models) models.onResolved = (k, t, y) => w.outcome(k, t, y);
+  /** Symbol k's bar through its model and the engine; the prediction is journaled. */
+  const feedGated = async (m: SessionModels, k: number, bar: PaperBar): Promise<void> => {
+    const p = await m.predict(k, bar);
+    if (!Number.isNaN(p)) w.prediction(k, bar.t, p);
+    engine.bar(k, bar, p);
+  };
+  for (const b of journaledBars) {
     applyJournaled(b.seq);
     const bar: PaperBar = { t: b.t, o: b.o, h: b.h, l: b.l, c: b.c, v: b.v, day: b.day, sessionStart: b.sessionStart, monthEnd: b.monthEnd === 1 };
     feedTime = bar.t;
-    engine.bar(b.k, bar);
+    if (models) await feedGated(models, b.k, bar);
+    else engine.bar(b.k, bar);
     pos = b.seq + 1;
   }
   applyJournaled(pos);
@@ -214,6 +228,7 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
       recentFills: [...recentFills],
       recentDenials: [...recentDenials],
       limits,
+      ...(models ? { models: models.monitor() } : {}),
     };
   };
 
@@ -267,8 +282,11 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
   let feed: Feed;
   if (feedSpec.kind === 'replay') {
     const replay = await replayFeed(ctx, symbols, timeframe, feedSpec.from, feedSpec.to, pos);
-    const expected = replayRun(config, replay.inputs, 'active').result.equity;
-    ch.post({ type: 'expected', t: expected.t, value: expected.value });
+    // The backtest of a model-gated portfolio reads its build's probabilities; the session has none ahead of its bars.
+    if (!models) {
+      const expected = replayRun(config, replay.inputs, 'active').result.equity;
+      ch.post({ type: 'expected', t: expected.t, value: expected.value });
+    }
     feed = replay;
   } else {
     const barMs = liveBarMs(timeframe);
@@ -354,7 +372,8 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
       lastBarWall = performance.now();
       feedTime = bar.t;
       try {
-        engine.bar(k, bar);
+        if (models) await feedGated(models, k, bar);
+        else engine.bar(k, bar);
       } catch (e) {
         w.event(pos, 'error', { message: (e as Error).message, symbol: symbols[k], t: bar.t });
         engine.error(bar.t, (e as Error).message);
@@ -368,6 +387,7 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
         commit();
         lastStatus = performance.now();
         ch.post({ type: 'status', info: info(paused ? 'paused' : 'running') });
+        for (const a of models?.alerts() ?? []) ch.post({ type: 'alert', ...a });
         // Lets control messages in while a replay runs flat out.
         await ch.wait(0);
       }
@@ -385,6 +405,7 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
       return;
     }
     engine.finish();
+    for (const x of models?.alerts() ?? []) ch.post({ type: 'alert', ...x });
     commit();
     status('finished');
     ch.post({ type: 'ended', info: info('finished') });
@@ -395,5 +416,6 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
     ch.post({ type: 'ended', info: info('failed', (e as Error).message) });
   } finally {
     feed.close();
+    await models?.close();
   }
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
+import type { QuantEvents } from '../../common/api';
 import { ApiError } from '../../common/errors';
 import type { StateSource, TradingState } from '../../common/trading/risk';
 import type { KillswitchStatus, PaperFeedSpec, PaperSessionDetail, PaperSessionInfo } from '../../common/types';
@@ -23,6 +24,8 @@ export interface SupervisorOptions {
   ackMs?: number;
   /** How often the journal is checked for killswitch changes made by other processes (the CLI). */
   pollMs?: number;
+  /** Where alerts are also POSTed as JSON (a webhook URL from the settings), read for each alert. */
+  webhook?: () => string | undefined;
   /** The live feed's API key (Polygon's), read when a session starts; it reaches the worker, never the journal. */
   feedKey?: () => string | undefined;
 }
@@ -37,6 +40,9 @@ interface Running {
   waiters: { generation: number; resolve: () => void }[];
   ended: Promise<void>;
 }
+
+/** The catalog setting that holds the alert webhook's URL. */
+export const WEBHOOK_SETTING = 'paper.webhook';
 
 const TERMINAL = new Set(['stopped', 'finished', 'failed']);
 
@@ -78,8 +84,6 @@ export class PaperSupervisor {
   start(portfolio: string, feed: PaperFeedSpec): PaperSessionInfo {
     const config = loadPortfolio(this.o.home, portfolio);
     if (config.instruments.length === 0) throw new ApiError('invalid_argument', `portfolio ${portfolio} has no instruments to trade`, 'portfolio');
-    const gated = config.instruments.filter((i) => i.model);
-    if (gated.length) throw new ApiError('invalid_argument', `${gated.map((i) => i.name).join(', ')} trade with a model; paper sessions do not run models yet, so trade ungated instruments only`, 'portfolio');
     const timeframes = [...new Set(config.instruments.map((i) => i.timeframe))];
     if (timeframes.length !== 1) throw new ApiError('invalid_argument', `a paper session trades one timeframe; the portfolio has ${timeframes.join(', ')}`, 'portfolio');
     if (feed.kind === 'live') {
@@ -124,10 +128,11 @@ export class PaperSupervisor {
         this.seen = this.o.journal.lastChange();
         const status = this.o.journal.killswitch(1);
         if (status.history[0]) this.o.bus.emit('paper.state', { state: status.state, change: status.history[0] });
-        this.o.bus.emit('paper.alert', { kind: 'trip', title: 'Killswitch tripped: trading halted', body: m.reason, at: m.at, session: id });
+        this.alert({ kind: 'trip', title: 'Killswitch tripped: trading halted', body: m.reason, at: m.at, session: id });
         void this.enforce('halted', false);
       }
-      if (m.type === 'failed') this.o.bus.emit('paper.alert', { kind: 'session', title: `Paper session ${id} failed`, body: m.error, at: Date.now(), session: id });
+      if (m.type === 'alert') this.alert({ kind: 'model', title: m.title, body: m.body, at: Date.now(), session: id });
+      if (m.type === 'failed') this.alert({ kind: 'session', title: `Paper session ${id} failed`, body: m.error, at: Date.now(), session: id });
       if (m.type === 'ended') {
         this.finalInfo.set(id, m.info);
         this.running.delete(id);
@@ -136,13 +141,21 @@ export class PaperSupervisor {
     });
     worker.on('error', (e) => {
       this.o.journal.setSessionStatus(id, 'failed', e.message);
-      this.o.bus.emit('paper.alert', { kind: 'session', title: `Paper session ${id} failed`, body: e.message, at: Date.now(), session: id });
+      this.alert({ kind: 'session', title: `Paper session ${id} failed`, body: e.message, at: Date.now(), session: id });
     });
     worker.on('exit', () => {
       this.running.delete(id);
       for (const x of r.waiters) x.resolve();
       done();
     });
+  }
+
+  /** Raises an alert in the app (and so as a desktop notification) and, when one is set, at the webhook. */
+  private alert(a: QuantEvents['paper.alert']): void {
+    this.o.bus.emit('paper.alert', a);
+    const url = this.o.webhook?.();
+    if (!url) return;
+    void fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ source: 'quantdesk', ...a }), signal: AbortSignal.timeout(5000) }).catch(() => undefined);
   }
 
   /** Sends a session pause, resume, single step or stop. */
@@ -199,7 +212,7 @@ export class PaperSupervisor {
         const message = `the session did not act on the ${to === 'halted' ? 'halt' : 'state change'} within ${ackMs} ms, so its worker was stopped; its working orders are cancelled in the journal`;
         this.o.journal.setSessionStatus(id, 'failed', message);
         this.finalInfo.set(id, { ...(r.info ?? journaledSession(rec!)), status: 'failed', error: message, working: [] });
-        this.o.bus.emit('paper.alert', { kind: 'session', title: `Paper session ${id} stopped`, body: message, at: Date.now(), session: id });
+        this.alert({ kind: 'session', title: `Paper session ${id} stopped`, body: message, at: Date.now(), session: id });
       }),
     );
   }

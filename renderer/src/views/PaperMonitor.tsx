@@ -179,6 +179,41 @@ export function PaperMonitor() {
               ))}
             </tbody>
           </table>
+          {s.models && s.models.length > 0 && (
+            <table className="grid" data-testid="session-models">
+              <thead>
+                <tr>
+                  {['instrument', 'model', 'predictions', 'resolved', 'last p', 'live accuracy', 'backtest accuracy', 'calibration (p → rate)', 'largest drift (PSI)'].map((h) => (
+                    <th key={h}>{h}</th>
+                  ))}
+                </tr>
+              </thead>
+              <tbody>
+                {s.models.map((m) => {
+                  const drift = m.psi.reduce<{ feature: string; value: number | null } | null>((a, x) => (x.value !== null && (a === null || x.value > a.value!) ? x : a), null);
+                  const pct = (x: number | null): string => (x === null ? '–' : `${(100 * x).toFixed(1)}%`);
+                  return (
+                    <tr key={m.instrument}>
+                      <td>{m.instrument}</td>
+                      <td>{m.model}</td>
+                      <td>{m.predictions}</td>
+                      <td>{m.resolved}</td>
+                      <td>{m.lastProbability === null ? '–' : m.lastProbability.toFixed(3)}</td>
+                      <td>{pct(m.liveAccuracy)}</td>
+                      <td>{pct(m.backtestAccuracy)}</td>
+                      <td>
+                        {m.calibration
+                          .filter((c) => c.n > 0)
+                          .map((c) => `${c.meanP!.toFixed(2)}→${c.rate!.toFixed(2)}`)
+                          .join(' ')}
+                      </td>
+                      <td className={drift && drift.value! > 0.25 ? 'error' : undefined}>{drift ? `${drift.feature} ${drift.value!.toFixed(3)}` : '–'}</td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          )}
           {s.recentDenials.length > 0 && <p className="muted">Last denial: {s.recentDenials.at(-1)!.symbol}: {s.recentDenials.at(-1)!.reason}</p>}
         </div>
       ))}

@@ -33,13 +33,14 @@ function Field({ id, label, hint, children, onSave }: { id: string; label: strin
   );
 }
 
-/** Settings: where the home is, the inference provider, the leaderboard score, retention, vendor keys. */
+/** Settings: where the home is, the inference provider, the leaderboard score, retention, the alert webhook, vendor keys. */
 export function SettingsView({ info }: { info: AppInfo | null }) {
   const [inference, setInference] = useState<InferenceSettings | null>(null);
   const [provider, setProvider] = useState('auto');
   const [formula, setFormula] = useState('');
   const [defaultFormula, setDefaultFormula] = useState('');
   const [minuteDays, setMinuteDays] = useState('');
+  const [webhook, setWebhook] = useState('');
   const [keys, setKeys] = useState<VendorKeyStatus[]>([]);
   const [typed, setTyped] = useState<Record<string, string>>({});
   const [plainOk, setPlainOk] = useState<Record<string, boolean>>({});
@@ -56,6 +57,7 @@ export function SettingsView({ info }: { info: AppInfo | null }) {
     });
     void client.call('settings.retention', {}).then((r) => setMinuteDays(String(r.minuteDays)));
     void client.call('settings.vendorKeys', {}).then(setKeys);
+    void client.call('settings.paper', {}).then((r) => setWebhook(r.webhook ?? ''));
   }, []);
 
   return (
@@ -130,6 +132,21 @@ export function SettingsView({ info }: { info: AppInfo | null }) {
           }}
         >
           <input className="narrow" value={minuteDays} onChange={(e) => setMinuteDays(e.target.value)} aria-label="Minute retention days" />
+        </Field>
+      </section>
+
+      <section>
+        <h3>Paper trading alerts</h3>
+        <Field
+          id="webhook"
+          label="Also POST alerts to (webhook URL)"
+          hint="killswitch trips, stopped sessions and model warnings, as JSON; leave empty for none"
+          onSave={async () => {
+            const r = await client.call('settings.setPaper', { webhook: webhook.trim() === '' ? null : webhook.trim() });
+            return r.webhook ? `saved: alerts go to ${r.webhook}` : 'saved: no webhook';
+          }}
+        >
+          <input className="formula" value={webhook} onChange={(e) => setWebhook(e.target.value)} placeholder="https://hooks.example.com/…" aria-label="Alert webhook URL" />
         </Field>
       </section>
 

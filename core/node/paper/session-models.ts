@@ -1,0 +1,277 @@
+import { ApiError } from '../../common/errors';
+import { parseLabelList, type LabelInstance } from '../../common/features/labels';
+import { parseFeatureList } from '../../common/features/registry';
+import type { FeatureBar, StreamingKernel } from '../../common/features/types';
+import type { PaperBar } from '../../common/trading/paper-engine';
+import type { ModelMonitorInfo, PortfolioRun } from '../../common/types';
+import { calendarFor } from '../calendar';
+import { fileList, readBuild } from '../features/analysis';
+import { sessionSeries } from '../features/silver-build';
+import type { WorkerContext } from '../jobs/worker-context';
+import { readBars } from '../lake/bar-reader';
+import { readFloat64Columns } from '../lake/duck-columns';
+import { defaultProvider } from '../models/predict';
+import { getModel, parseModelRef } from '../models/registry';
+import { ModelRunner } from '../models/runner';
+import type { Timeframe } from '../../common/timeframes';
+
+/** Bars kept per symbol to compute labels (outcomes) over; a prediction unresolved this long stays so. */
+const LABEL_WINDOW = 512;
+/** Labels are recomputed every this many bars of a symbol. */
+const RESOLVE_EVERY = 8;
+/** Resolved predictions the live accuracy is taken over. */
+const ROLLING = 200;
+const BINS = 10;
+/** Alert thresholds: live accuracy this far under the backtest's (after enough outcomes); PSI above this (after enough bars). */
+const ACCURACY_DROP = 0.1;
+const MIN_OUTCOMES = 50;
+const PSI_ALERT = 0.25;
+const MIN_PSI_BARS = 100;
+
+/** A feature's training distribution: decile edges and the share of training rows in each bin. */
+interface Reference {
+  edges: number[];
+  expected: number[];
+}
+
+interface Gated {
+  k: number;
+  instrument: string;
+  model: string;
+  runner: ModelRunner;
+  kernels: { outputs: string[]; kernel: StreamingKernel }[];
+  /** For each model input, in order: [kernel index, output index]. */
+  inputs: [number, number][];
+  featureNames: string[];
+  label: { instance: LabelInstance; column: number };
+  warmedTo: number;
+  backtestAccuracy: number | null;
+  references: Reference[];
+  live: number[][];
+  liveCount: number;
+  /** The last LABEL_WINDOW bars and the prediction made at each (NaN where none). */
+  window: { bar: PaperBar; p: number }[];
+  sinceResolve: number;
+  predictions: number;
+  lastP: number | null;
+  /** Resolved predictions, oldest first: probability and outcome (1 or 0). */
+  resolved: { p: number; y: number }[];
+  resolvedTotal: number;
+  calibration: { n: number; sumP: number; hits: number }[];
+  alerted: Set<string>;
+}
+
+/**
+ * The models of a paper session's gated instruments, run as bars arrive: each bar updates the
+ * streaming kernels of the model's feature set (warmed on every stored bar before the session, as the
+ * feature build computed them), and the model's ONNX session predicts on that one row. Every
+ * prediction is logged and, once its label is known from later bars, resolved: live accuracy against
+ * the backtest's, calibration, and each feature's drift (PSI) against its training distribution.
+ */
+export class SessionModels {
+  /** A prediction's outcome became known (to journal it). */
+  onResolved: ((k: number, t: number, outcome: number) => void) | null = null;
+
+  private constructor(private readonly gated: Gated[]) {}
+
+  /** Opens the models of `config`'s gated instruments, their kernels warmed on bars before `before`; null when none is gated. */
+  static async open(ctx: WorkerContext, config: PortfolioRun['config'], before: number): Promise<SessionModels | null> {
+    const gated: Gated[] = [];
+    for (const [k, inst] of config.instruments.entries()) {
+      if (!inst.model || inst.threshold === null) continue;
+      const m = getModel(ctx.catalog, ctx.home, parseModelRef(inst.model));
+      const ref = `${m.id}@${m.version}`;
+      if (m.objective !== 'binary') throw new ApiError('invalid_argument', `${inst.name}: ${ref} is a regressor; a trade filter needs a classifier`, 'portfolio');
+      if (!m.featureSet || !m.specHash) throw new ApiError('invalid_argument', `${inst.name}: ${ref} names no feature set, so its features cannot be computed as bars arrive`, 'portfolio');
+      const build = readBuild(ctx.home.lake, `${m.featureSet}@${m.specHash}`);
+      if (build.spec.timeframe !== inst.timeframe) throw new ApiError('invalid_argument', `${inst.name}: ${ref} was trained on ${build.spec.timeframe} bars, but the instrument trades ${inst.timeframe} bars`, 'portfolio');
+      if (build.spec.session !== 'all') throw new ApiError('invalid_argument', `${inst.name}: ${ref}'s feature set keeps regular hours only; paper sessions run feature sets over all hours`, 'portfolio');
+      const specs = parseFeatureList(build.spec.features);
+      if (specs.some((f) => f.params.symbol)) throw new ApiError('invalid_argument', `${inst.name}: ${ref}'s feature set uses another symbol's bars (a pair feature); paper sessions run single-symbol feature sets`, 'portfolio');
+      const kernels = specs.map((f) => ({ outputs: f.outputs, kernel: f.def.stream(f.params) }));
+      const inputs = m.features.map((name): [number, number] => {
+        const at = kernels.findIndex((x) => x.outputs.includes(name));
+        if (at < 0) throw new ApiError('invalid_argument', `${inst.name}: ${ref} reads feature ${name}, which its feature set ${m.featureSet} does not compute`, 'portfolio');
+        return [at, kernels[at]!.outputs.indexOf(name)];
+      });
+      const labels = parseLabelList(build.spec.labels);
+      const li = labels.find((l) => l.outputs.includes(m.label ?? ''));
+      if (!li) throw new ApiError('invalid_argument', `${inst.name}: ${ref}'s label ${m.label} is not among its feature set's labels, so its outcomes cannot be followed`, 'portfolio');
+
+      // Warm the kernels on every stored bar before the session, as the build computed them.
+      const warm = await readBars(ctx.con, ctx.catalog, ctx.home.lake, { symbol: inst.symbol, timeframe: inst.timeframe as Timeframe });
+      const s = sessionSeries(warm, calendarFor(ctx.catalog, inst.symbol));
+      const fb: FeatureBar = { t: 0, o: 0, h: 0, l: 0, c: 0, v: 0, day: 0, sessionStart: 0, monthEnd: false, partner: Number.NaN };
+      let warmedTo = Number.NEGATIVE_INFINITY;
+      for (let i = 0; i < warm.t.length && warm.t[i]! < before; i++) {
+        Object.assign(fb, { t: warm.t[i]!, o: warm.o[i]!, h: warm.h[i]!, l: warm.l[i]!, c: warm.c[i]!, v: warm.v[i]!, day: s.day[i]!, sessionStart: s.sessionStart[i]!, monthEnd: s.monthEnd[i] === 1 });
+        for (const x of kernels) x.kernel.update(fb);
+        warmedTo = warm.t[i]!;
+      }
+
+      const references = await trainingReferences(ctx, m, build);
+      const test = (m.metrics as { test?: { accuracy?: number } }).test;
+      gated.push({
+        k,
+        instrument: inst.name,
+        model: ref,
+        runner: await ModelRunner.open(ctx.home, m.id, m.version, m.features.length, defaultProvider(ctx.catalog)),
+        kernels,
+        inputs,
+        featureNames: m.features,
+        label: { instance: li, column: li.outputs.indexOf(m.label!) },
+        warmedTo,
+        backtestAccuracy: typeof test?.accuracy === 'number' ? test.accuracy : null,
+        references,
+        live: m.features.map(() => new Array<number>(BINS).fill(0)),
+        liveCount: 0,
+        window: [],
+        sinceResolve: 0,
+        predictions: 0,
+        lastP: null,
+        resolved: [],
+        resolvedTotal: 0,
+        calibration: Array.from({ length: BINS }, () => ({ n: 0, sumP: 0, hits: 0 })),
+        alerted: new Set(),
+      });
+    }
+    return gated.length ? new SessionModels(gated) : null;
+  }
+
+  /** Whether symbol k's entries are gated by a model. */
+  gates(k: number): boolean {
+    return this.gated.some((g) => g.k === k);
+  }
+
+  /**
+   * Symbol k's bar has closed: its model's probability for it (NaN for an ungated symbol, or a bar
+   * at or before the warm-up's last one). Outcomes of earlier predictions that this bar decides are
+   * resolved.
+   */
+  async predict(k: number, bar: PaperBar): Promise<number> {
+    const g = this.gated.find((x) => x.k === k);
+    if (!g || bar.t <= g.warmedTo) return Number.NaN;
+    const fb: FeatureBar = { ...bar, partner: Number.NaN };
+    const outs = g.kernels.map((x) => x.kernel.update(fb));
+    const row = g.inputs.map(([a, b]) => outs[a]![b]!);
+    const p = await g.runner.predictRow(row);
+    g.predictions++;
+    g.lastP = p;
+    row.forEach((x, j) => {
+      if (Number.isFinite(x) && g.references[j]) g.live[j]![binOf(g.references[j]!.edges, x)]!++;
+    });
+    g.liveCount++;
+    g.window.push({ bar, p });
+    if (g.window.length > LABEL_WINDOW) g.window.shift();
+    if (++g.sinceResolve >= RESOLVE_EVERY) this.resolve(g);
+    return p;
+  }
+
+  /** Labels over the window: predictions whose outcome is now known are resolved. */
+  private resolve(g: Gated): void {
+    g.sinceResolve = 0;
+    const w = g.window;
+    const n = w.length;
+    const col = (f: (b: PaperBar) => number): Float64Array => Float64Array.from(w, (x) => f(x.bar));
+    const series = { t: col((b) => b.t), o: col((b) => b.o), h: col((b) => b.h), l: col((b) => b.l), c: col((b) => b.c), v: col((b) => b.v), day: Int32Array.from(w, (x) => x.bar.day), sessionStart: col((b) => b.sessionStart), monthEnd: Uint8Array.from(w, (x) => (x.bar.monthEnd ? 1 : 0)) };
+    const y = g.label.instance.def.compute(series, g.label.instance.params)[g.label.column]!;
+    const keep: { bar: PaperBar; p: number }[] = [];
+    for (let i = 0; i < n; i++) {
+      const { p } = w[i]!;
+      if (Number.isNaN(p) || Number.isNaN(y[i]!)) {
+        keep.push(w[i]!);
+        continue;
+      }
+      const outcome = y[i]! > 0 ? 1 : 0;
+      this.onResolved?.(g.k, w[i]!.bar.t, outcome);
+      g.resolved.push({ p, y: outcome });
+      if (g.resolved.length > ROLLING) g.resolved.shift();
+      g.resolvedTotal++;
+      const c = g.calibration[Math.min(BINS - 1, Math.floor(p * BINS))]!;
+      c.n++;
+      c.sumP += p;
+      c.hits += outcome;
+      // Resolved: kept in the window for later labels' look-back, without its prediction.
+      keep.push({ bar: w[i]!.bar, p: Number.NaN });
+    }
+    g.window = keep;
+  }
+
+  /** Each gated instrument's monitoring figures now. */
+  monitor(): ModelMonitorInfo[] {
+    return this.gated.map((g) => {
+      const hits = g.resolved.filter((r) => (r.p >= 0.5 ? 1 : 0) === r.y).length;
+      return {
+        instrument: g.instrument,
+        model: g.model,
+        predictions: g.predictions,
+        resolved: g.resolvedTotal,
+        lastProbability: g.lastP,
+        liveAccuracy: g.resolved.length ? hits / g.resolved.length : null,
+        backtestAccuracy: g.backtestAccuracy,
+        calibration: g.calibration.map((c, i) => ({ from: i / BINS, to: (i + 1) / BINS, n: c.n, meanP: c.n ? c.sumP / c.n : null, rate: c.n ? c.hits / c.n : null })),
+        psi: g.featureNames.map((feature, j) => ({ feature, value: g.references[j] && g.liveCount > 0 ? psi(g.references[j]!.expected, g.live[j]!) : null })),
+      };
+    });
+  }
+
+  /** Alerts raised since the last call: live accuracy well under the backtest's, a feature drifting from its training distribution. */
+  alerts(): { title: string; body: string }[] {
+    const out: { title: string; body: string }[] = [];
+    for (const m of this.monitor()) {
+      const g = this.gated.find((x) => x.instrument === m.instrument)!;
+      if (m.liveAccuracy !== null && m.backtestAccuracy !== null && g.resolved.length >= MIN_OUTCOMES && m.liveAccuracy < m.backtestAccuracy - ACCURACY_DROP && !g.alerted.has('accuracy')) {
+        g.alerted.add('accuracy');
+        out.push({ title: `${m.instrument}: ${m.model} underperforms its backtest`, body: `live accuracy ${(100 * m.liveAccuracy).toFixed(1)}% over the last ${g.resolved.length} outcomes, against ${(100 * m.backtestAccuracy).toFixed(1)}% on its test period` });
+      }
+      for (const f of m.psi) {
+        if (f.value !== null && g.liveCount >= MIN_PSI_BARS && f.value > PSI_ALERT && !g.alerted.has(`psi:${f.feature}`)) {
+          g.alerted.add(`psi:${f.feature}`);
+          out.push({ title: `${m.instrument}: feature ${f.feature} drifted`, body: `population stability index ${f.value.toFixed(3)} against ${m.model}'s training distribution (above ${PSI_ALERT} is a significant shift)` });
+        }
+      }
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    for (const g of this.gated) await g.runner.close();
+  }
+}
+
+/** The bin of x among decile edges (BINS − 1 inner edges). */
+function binOf(edges: number[], x: number): number {
+  let b = 0;
+  while (b < edges.length && x > edges[b]!) b++;
+  return b;
+}
+
+/** Population stability index of live bin counts against expected shares (a small floor keeps empty bins finite). */
+function psi(expected: number[], counts: number[]): number {
+  const total = counts.reduce((a, b) => a + b, 0);
+  let sum = 0;
+  for (let i = 0; i < expected.length; i++) {
+    const e = Math.max(expected[i]!, 1e-4);
+    const a = Math.max(counts[i]! / total, 1e-4);
+    sum += (a - e) * Math.log(a / e);
+  }
+  return sum;
+}
+
+/** Each model input's decile edges and bin shares over the build's rows the model trained on (its symbols, its training period). */
+async function trainingReferences(ctx: WorkerContext, m: ReturnType<typeof getModel>, build: ReturnType<typeof readBuild>): Promise<Reference[]> {
+  const files = m.symbols.flatMap((x) => (build.symbols[x] ? [fileList(ctx.home.lake, build.symbols[x])] : []));
+  if (files.length === 0) return [];
+  // The card's training window (imported models have none: their whole build is the reference).
+  const train = (m.card as { window?: { train?: [string, string] } }).window?.train;
+  const where = train ? [`ts >= epoch_ms(${Date.parse(train[0])}::BIGINT)`, `ts < epoch_ms(${Date.parse(train[1])}::BIGINT)`] : [];
+  const cols = await readFloat64Columns(ctx.con, `SELECT ${m.features.map((f) => `"${f}"::DOUBLE`).join(', ')} FROM read_parquet([${files.join(', ')}])${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`);
+  return cols.map((col) => {
+    const xs = Array.from(col).filter(Number.isFinite).sort((a, b) => a - b);
+    if (xs.length < BINS) return { edges: [], expected: [1] };
+    const edges = Array.from({ length: BINS - 1 }, (_, i) => xs[Math.floor(((i + 1) * xs.length) / BINS)]!);
+    const counts = new Array<number>(BINS).fill(0);
+    for (const x of xs) counts[binOf(edges, x)]!++;
+    return { edges, expected: counts.map((c) => c / xs.length) };
+  });
+}

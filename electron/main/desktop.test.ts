@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { JobInfo } from '../../core/common/types';
-import { initialWindowState, jobNotice, TaskbarProgress } from './desktop';
+import { initialWindowState, jobNotice, TaskbarProgress, trayMenu } from './desktop';
 
 const job = (over: Partial<JobInfo>): JobInfo => ({ id: 'j1', kind: 'backfill', request: {}, status: 'running', createdAt: 0, startedAt: 0, endedAt: null, progress: null, summary: null, error: null, result: null, ...over });
 
@@ -31,5 +31,14 @@ describe('desktop integration', () => {
     expect(initialWindowState({ bounds: { x: 1850, y: 0, width: 1200, height: 800 } }, screens).bounds.x).toBe(260);
     expect(initialWindowState(null, [{ x: 0, y: 0, width: 1280, height: 720 }])).toEqual({ bounds: { x: 0, y: 0, width: 1280, height: 720 }, maximized: false });
     expect(initialWindowState({ bounds: { x: 'a' } }, screens).bounds.width).toBe(1400);
+  });
+
+  it('the tray shows the trading state and offers the killswitch actions that apply, re-arming only through the Paper view', () => {
+    const labels = (s: 'active' | 'reducing' | 'halted') => trayMenu(s).items.map((x) => (x === 'separator' ? '-' : `${x.label}${x.action ? ` [${x.action}]` : ''}`));
+    expect(labels('active')).toEqual(['Trading active', '-', 'Halt All Trading [halt]', 'Halt and Flatten All Positions [halt-flatten]', 'Reduce Only [reduce]', '-', 'Show Quantdesk [show]', 'Quit [quit]']);
+    expect(labels('halted')).toEqual(['Trading HALTED', '-', 'Re-arm in the Paper View… [rearm]', '-', 'Show Quantdesk [show]', 'Quit [quit]']);
+    expect(labels('reducing')).toContain('Halt All Trading [halt]');
+    expect(labels('reducing')).not.toContain('Reduce Only [reduce]');
+    expect(trayMenu('halted').tooltip).toBe('Quantdesk: Trading HALTED');
   });
 });

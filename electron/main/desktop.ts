@@ -74,3 +74,18 @@ export function initialWindowState(saved: unknown, workAreas: Rect[]): WindowSta
   const height = Math.min(DEFAULT_SIZE.height, area.height);
   return { bounds: { x: area.x + Math.round((area.width - width) / 2), y: area.y + Math.round((area.height - height) / 2), width, height }, maximized: false };
 }
+
+/** What a tray menu item does. */
+export type TrayAction = 'halt' | 'halt-flatten' | 'reduce' | 'rearm' | 'show' | 'quit';
+
+/** The tray (menu bar) icon's tooltip and menu for a trading state: the state first, then the killswitch's actions that apply. */
+export function trayMenu(state: 'active' | 'reducing' | 'halted'): { tooltip: string; items: ({ label: string; action: TrayAction } | { label: string; action: null } | 'separator')[] } {
+  const shown = { active: 'Trading active', reducing: 'Trading REDUCING (exits only)', halted: 'Trading HALTED' }[state];
+  const items: ({ label: string; action: TrayAction } | { label: string; action: null } | 'separator')[] = [{ label: shown, action: null }, 'separator'];
+  if (state !== 'halted') items.push({ label: 'Halt All Trading', action: 'halt' }, { label: 'Halt and Flatten All Positions', action: 'halt-flatten' });
+  if (state === 'active') items.push({ label: 'Reduce Only', action: 'reduce' });
+  // Re-arming takes a reason, typed in the Paper view: the tray only leads there.
+  if (state !== 'active') items.push({ label: 'Re-arm in the Paper View…', action: 'rearm' });
+  items.push('separator', { label: 'Show Quantdesk', action: 'show' }, { label: 'Quit', action: 'quit' });
+  return { tooltip: `Quantdesk: ${shown}`, items };
+}

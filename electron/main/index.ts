@@ -1,13 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, dialog, Menu, Notification, ipcMain, safeStorage, screen, session, shell, type MenuItemConstructorOptions } from 'electron';
+import { app, BrowserWindow, dialog, Menu, nativeImage, Notification, ipcMain, safeStorage, screen, session, shell, Tray, type MenuItemConstructorOptions } from 'electron';
 import { buildMenu, type MenuModel } from '../../core/common/menu';
 import { createServices, type Services } from '../../core/node/services';
 import { dispatch } from '../../core/server/dispatcher';
 import { contentSecurityPolicy } from '../../core/common/csp';
 import type { JobInfo, JobProgress } from '../../core/common/types';
-import { initialWindowState, jobNotice, TaskbarProgress } from './desktop';
+import { initialWindowState, jobNotice, TaskbarProgress, trayMenu, type TrayAction } from './desktop';
+import { TRAY_ICONS } from './tray-icons';
 import { moveHome } from '../../core/node/home-move';
 import { externalUrlAllowed, ipcAllowed, isAppUrl, secureWebPreferences } from './security';
 
@@ -149,9 +150,44 @@ async function start(): Promise<void> {
   });
   Menu.setApplicationMenu(nativeMenu(buildMenu({ platform: process.platform, appName: app.name, devTools: !app.isPackaged })));
   createWindow();
+  startTray(svc);
   svc.seedDemoIfNeeded();
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow();
+  });
+}
+
+let tray: Tray | undefined;
+
+/** The tray (menu bar) icon: its colour and menu follow the killswitch, whose actions it offers. */
+function startTray(svc: Services): void {
+  tray = new Tray(nativeImage.createFromDataURL(TRAY_ICONS.active));
+  const show = (): void => {
+    if (!win) createWindow();
+    win?.show();
+    win?.focus();
+  };
+  const act = async (action: TrayAction): Promise<void> => {
+    if (action === 'show') return show();
+    if (action === 'quit') return app.quit();
+    if (action === 'rearm') {
+      show();
+      win?.webContents.send('quantdesk:event', 'menu.command', { command: 'view.paper' });
+      return;
+    }
+    const flatten = action === 'halt-flatten';
+    const out = await dispatch(svc.handlers, 'paper.killswitch.set', { state: action === 'reduce' ? 'reducing' : 'halted', source: 'menu', reason: `tray: ${flatten ? 'halt and flatten' : action}`, ...(flatten ? { flatten: true } : {}) });
+    if (!out.ok) dialog.showErrorBox('The killswitch did not change', out.error.message);
+  };
+  const render = (state: 'active' | 'reducing' | 'halted'): void => {
+    const m = trayMenu(state);
+    tray?.setImage(nativeImage.createFromDataURL(TRAY_ICONS[state]));
+    tray?.setToolTip(m.tooltip);
+    tray?.setContextMenu(Menu.buildFromTemplate(m.items.map((x) => (x === 'separator' ? { type: 'separator' as const } : x.action === null ? { label: x.label, enabled: false } : { label: x.label, click: () => void act(x.action) }))));
+  };
+  void dispatch(svc.handlers, 'paper.killswitch.get', {}).then((out) => out.ok && render((out.value as { state: 'active' | 'reducing' | 'halted' }).state));
+  svc.bus.onAny((name, payload) => {
+    if (name === 'paper.state') render((payload as { state: 'active' | 'reducing' | 'halted' }).state);
   });
 }
 

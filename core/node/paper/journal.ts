@@ -291,7 +291,7 @@ export class SessionWriter {
 
   /** Makes everything gathered since the last commit durable (WAL, synchronous=FULL), with the session's bar count. */
   commit(bars: number): void {
-    if (this.bars.length === 0 && this.events.length === 0 && this.equities.length === 0 && this.predictions.length === 0 && this.outcomes.length === 0) return;
+    if (this.bars.length + this.events.length + this.equities.length + this.predictions.length + this.outcomes.length === 0) return;
     writeTransaction(this.db, () => {
       for (const r of this.bars) this.insBar.run(...r);
       for (const r of this.events) this.insEvent.run(...r);
@@ -300,16 +300,16 @@ export class SessionWriter {
       for (const r of this.outcomes) this.setOutcome.run(...r);
       this.setBars.run(bars, Date.now(), this.id);
     });
-    this.bars = [];
-    this.events = [];
-    this.equities = [];
-    this.predictions = [];
-    this.outcomes = [];
+    this.clear();
   }
 
   /** Drops what was not committed. */
   rollback(): void {
     this.seq -= this.events.length;
+    this.clear();
+  }
+
+  private clear(): void {
     this.bars = [];
     this.events = [];
     this.equities = [];

@@ -72,7 +72,12 @@ export class SessionModels {
   /** A prediction's outcome became known (to journal it). */
   onResolved: ((k: number, t: number, outcome: number) => void) | null = null;
 
-  private constructor(private readonly gated: Gated[]) {}
+  /** The gated instruments' models by symbol index (undefined for an ungated symbol). */
+  private readonly byK: (Gated | undefined)[] = [];
+
+  private constructor(private readonly gated: Gated[]) {
+    for (const g of gated) this.byK[g.k] = g;
+  }
 
   /** Opens the models of `config`'s gated instruments, their kernels warmed on bars before `before`; null when none is gated. */
   static async open(ctx: WorkerContext, config: PortfolioRun['config'], before: number): Promise<SessionModels | null> {
@@ -138,18 +143,13 @@ export class SessionModels {
     return gated.length ? new SessionModels(gated) : null;
   }
 
-  /** Whether symbol k's entries are gated by a model. */
-  gates(k: number): boolean {
-    return this.gated.some((g) => g.k === k);
-  }
-
   /**
    * Symbol k's bar has closed: its model's probability for it (NaN for an ungated symbol, or a bar
    * at or before the warm-up's last one). Outcomes of earlier predictions that this bar decides are
    * resolved.
    */
   async predict(k: number, bar: PaperBar): Promise<number> {
-    const g = this.gated.find((x) => x.k === k);
+    const g = this.byK[k];
     if (!g || bar.t <= g.warmedTo) return Number.NaN;
     const fb: FeatureBar = { ...bar, partner: Number.NaN };
     const outs = g.kernels.map((x) => x.kernel.update(fb));
@@ -199,27 +199,29 @@ export class SessionModels {
 
   /** Each gated instrument's monitoring figures now. */
   monitor(): ModelMonitorInfo[] {
-    return this.gated.map((g) => {
-      const hits = g.resolved.filter((r) => (r.p >= 0.5 ? 1 : 0) === r.y).length;
-      return {
-        instrument: g.instrument,
-        model: g.model,
-        predictions: g.predictions,
-        resolved: g.resolvedTotal,
-        lastProbability: g.lastP,
-        liveAccuracy: g.resolved.length ? hits / g.resolved.length : null,
-        backtestAccuracy: g.backtestAccuracy,
-        calibration: g.calibration.map((c, i) => ({ from: i / BINS, to: (i + 1) / BINS, n: c.n, meanP: c.n ? c.sumP / c.n : null, rate: c.n ? c.hits / c.n : null })),
-        psi: g.featureNames.map((feature, j) => ({ feature, value: g.references[j] && g.liveCount > 0 ? psi(g.references[j]!.expected, g.live[j]!) : null })),
-      };
-    });
+    return this.gated.map((g) => this.monitorOf(g));
+  }
+
+  private monitorOf(g: Gated): ModelMonitorInfo {
+    const hits = g.resolved.filter((r) => (r.p >= 0.5 ? 1 : 0) === r.y).length;
+    return {
+      instrument: g.instrument,
+      model: g.model,
+      predictions: g.predictions,
+      resolved: g.resolvedTotal,
+      lastProbability: g.lastP,
+      liveAccuracy: g.resolved.length ? hits / g.resolved.length : null,
+      backtestAccuracy: g.backtestAccuracy,
+      calibration: g.calibration.map((c, i) => ({ from: i / BINS, to: (i + 1) / BINS, n: c.n, meanP: c.n ? c.sumP / c.n : null, rate: c.n ? c.hits / c.n : null })),
+      psi: g.featureNames.map((feature, j) => ({ feature, value: g.references[j] && g.liveCount > 0 ? psi(g.references[j]!.expected, g.live[j]!) : null })),
+    };
   }
 
   /** Alerts raised since the last call: live accuracy well under the backtest's, a feature drifting from its training distribution. */
   alerts(): { title: string; body: string }[] {
     const out: { title: string; body: string }[] = [];
-    for (const m of this.monitor()) {
-      const g = this.gated.find((x) => x.instrument === m.instrument)!;
+    for (const g of this.gated) {
+      const m = this.monitorOf(g);
       if (m.liveAccuracy !== null && m.backtestAccuracy !== null && g.resolved.length >= MIN_OUTCOMES && m.liveAccuracy < m.backtestAccuracy - ACCURACY_DROP && !g.alerted.has('accuracy')) {
         g.alerted.add('accuracy');
         out.push({ title: `${m.instrument}: ${m.model} underperforms its backtest`, body: `live accuracy ${(100 * m.liveAccuracy).toFixed(1)}% over the last ${g.resolved.length} outcomes, against ${(100 * m.backtestAccuracy).toFixed(1)}% on its test period` });

@@ -1,12 +1,7 @@
+import type { FeatureBar } from '../features/types';
+
 /** A closed bar of one symbol, opening at `t`. */
-export interface OhlcvBar {
-  t: number;
-  o: number;
-  h: number;
-  l: number;
-  c: number;
-  v: number;
-}
+export type OhlcvBar = Pick<FeatureBar, 't' | 'o' | 'h' | 'l' | 'c' | 'v'>;
 
 /**
  * Builds bars of an intraday timeframe from closed one-minute bars as they stream in, with the

@@ -304,6 +304,8 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
     });
   }
   const journalProblems = (): void => {
+    // Called for every bar: nothing to copy in the usual case.
+    if (problems.length === 0) return;
     for (const message of problems.splice(0)) {
       w.event(pos, 'error', { message, t: Date.now() });
       engine.error(Date.now(), message);

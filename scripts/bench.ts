@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   const group = process.argv[2];
   if (group !== undefined && group !== 'models' && group !== 'import' && group !== 'backtest' && group !== 'paper') throw new Error(`bench: unknown group "${group}"; run \`npm run bench\` for everything, or \`npm run bench -- models\`, \`-- import\`, \`-- backtest\` or \`-- paper\``);
   if (group === 'backtest') {
-    report(backtestBenchmarks());
+    report(await backtestBenchmarks());
     return;
   }
   if (group === 'models') {
@@ -167,7 +167,7 @@ async function main(): Promise<void> {
     results.push(await defaultSetBenchmark(services));
     results.push(...(await inferenceBenchmarks()));
     results.push(...trainingBenchmarks());
-    results.push(...backtestBenchmarks());
+    results.push(...(await backtestBenchmarks()));
     results.push(await haltLatencyBenchmark(services));
   } finally {
     await services.close();

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BacktestSummary, PaperSessionInfo } from '../core/common/types';
+import type { BacktestSummary, PaperSessionInfo, PaperSummary } from '../core/common/types';
 import type { Services } from '../core/node/services';
 import { backfill, call, openServices, runJob, tempDir, until } from './helpers';
 
@@ -68,6 +68,9 @@ describe('paper sessions with a model', () => {
       { t: d.trades.exitTime[i]!, price: d.trades.exitPrice[i]! },
     ]).flat();
     expect(fills.map((f) => ({ t: f.t, price: f.price }))).toEqual(trades);
+    // The headless replay (`paper run --replay`) predicts the same rows in batches: the same trades again.
+    const replay = await runJob<PaperSummary>(s, { kind: 'paper', portfolio: file, ...MARCH });
+    expect(replay.trades.map((x) => [x.entryTime, x.entryPrice, x.exitTime, x.exitPrice])).toEqual(Array.from(d.trades.entryTime, (t, i) => [t, d.trades.entryPrice[i], d.trades.exitTime[i], d.trades.exitPrice[i]]));
 
     // Every bar got a prediction, logged; those whose next bar came are resolved with their label.
     const m = done.models![0]!;

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { HomeLayout } from '../home';
-import { openModel, type Provider } from './predict';
+import { openModel, openSession, type Provider } from './predict';
 
 /**
  * A loaded model ready for inference: ONNX Runtime runs it on its own threads, so calls never block
@@ -23,12 +23,23 @@ export class ModelRunner {
     return new ModelRunner(s.session, s.provider, s.fallback, nf);
   }
 
+  /** A model from ONNX bytes already in memory (a benchmark's, a test's). */
+  static async fromBytes(bytes: Uint8Array, nf: number, provider: Provider | 'auto' = 'auto'): Promise<ModelRunner> {
+    const s = await openSession(bytes, provider);
+    return new ModelRunner(s.session, s.provider, s.fallback, nf);
+  }
+
   /** Predictions for feature columns (NaN for missing values), one per row. */
   async predictBatch(columns: Float64Array[]): Promise<Float32Array> {
     const n = columns[0]?.length ?? 0;
     const x = new Float32Array(n * this.nf);
     for (let i = 0; i < n; i++) for (let f = 0; f < this.nf; f++) x[i * this.nf + f] = columns[f]![i]!;
-    const out = await this.session.run({ [this.session.inputNames[0]!]: new ort.Tensor('float32', x, [n, this.nf]) });
+    return this.predictRows(x, n);
+  }
+
+  /** Predictions for `rows` feature vectors laid out one after another in `x`. */
+  async predictRows(x: Float32Array, rows: number): Promise<Float32Array> {
+    const out = await this.session.run({ [this.session.inputNames[0]!]: new ort.Tensor('float32', x, [rows, this.nf]) });
     return Float32Array.from(out[this.session.outputNames[0]!]!.data as Float32Array);
   }
 

@@ -15,6 +15,7 @@ import { sessionSeries } from '../features/silver-build';
 import type { HomeLayout } from '../home';
 import { readBars } from '../lake/bar-reader';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { openStreamingModel } from './streaming-model';
 
 type Ctx = { home: HomeLayout; catalog: Catalog; con: DuckDBConnection };
 
@@ -32,32 +33,47 @@ export function loadPortfolio(home: HomeLayout, ref: string): PortfolioRun['conf
 
 /**
  * Replays a portfolio over stored bars through paper trading's path: each bar, as it arrives, goes
- * through the streaming feature kernels (not the batch path a backtest uses), the instruments'
- * strategies, the risk gate under the given trading state and the portfolio's limits, and the
+ * through the streaming feature kernels (not the batch path a backtest uses), a gated instrument's
+ * model (on those kernels' rows), the instruments' strategies, the risk gate under the given trading state and the portfolio's limits, and the
  * engine's broker (the backtester's fills, fees and slippage). The same period and config give the
  * backtest's trades.
  */
 export async function paperReplay(ctx: Ctx, state: TradingState, ref: string, from: string, to: string): Promise<PaperSummary> {
   const portfolio = loadPortfolio(ctx.home, ref);
-  const gated = portfolio.instruments.filter((i) => i.model);
-  if (gated.length) throw new ApiError('invalid_argument', `${gated.map((i) => i.name).join(', ')} trade with a model; paper replay does not run models yet, so replay ungated instruments only`, 'portfolio');
   const timeframes = [...new Set(portfolio.instruments.map((i) => i.timeframe))];
   if (timeframes.length !== 1) throw new ApiError('invalid_argument', `a paper session trades one timeframe; the portfolio has ${timeframes.join(', ') || 'no instruments'}`, 'portfolio');
   const timeframe = timeframes[0] as Timeframe;
   const inputs: ReplayInput[] = [];
-  for (const { symbol } of portfolio.instruments) {
-    const bars = await readBars(ctx.con, ctx.catalog, ctx.home.lake, { symbol, timeframe, from, to });
-    if (bars.t.length === 0) throw new ApiError('invalid_argument', `no ${timeframe} bars for ${symbol} between ${from} and ${to}`, 'from');
-    inputs.push({ bars, sessions: sessionSeries(bars, calendarFor(ctx.catalog, symbol)) });
+  for (const inst of portfolio.instruments) {
+    const bars = await readBars(ctx.con, ctx.catalog, ctx.home.lake, { symbol: inst.symbol, timeframe, from, to });
+    if (bars.t.length === 0) throw new ApiError('invalid_argument', `no ${timeframe} bars for ${inst.symbol} between ${from} and ${to}`, 'from');
+    const sessions = sessionSeries(bars, calendarFor(ctx.catalog, inst.symbol));
+    inputs.push({ bars, sessions, ...(inst.model && inst.threshold !== null ? { probability: await gatedProbabilities(ctx, inst, bars, sessions) } : {}) });
   }
   const r = replaySeries(portfolio, inputs, state);
   return { portfolio: ref, from, to, ...r };
+}
+
+/**
+ * A gated instrument's model probability for each of its replayed bars: its streaming kernels, warmed
+ * on the stored bars before the replay, fed the bars in order, and its ONNX session run on those rows
+ * in batches (what a session predicts one row at a time).
+ */
+async function gatedProbabilities(ctx: Ctx, inst: PortfolioRun['config']['instruments'][number], bars: Bars, sessions: ReplayInput['sessions']): Promise<Float64Array> {
+  const { model } = await openStreamingModel(ctx, inst, bars.t[0]!);
+  try {
+    return await model.probabilities(bars, sessions);
+  } finally {
+    await model.runner.close();
+  }
 }
 
 /** One symbol's bars for a replay, with their sessions (the calendar facts the kernels read). */
 export interface ReplayInput {
   bars: Bars;
   sessions: Pick<FeatureSeries, 'day' | 'sessionStart' | 'monthEnd'>;
+  /** A gated instrument's model probability for each bar. */
+  probability?: Float64Array;
 }
 
 /** The gate limits of a portfolio's risk limits. */
@@ -112,12 +128,12 @@ export function replayRun(portfolio: PortfolioRun['config'], inputs: readonly Re
   inTimeOrder(
     inputs.map((x) => x.bars.t),
     (k, i) => {
-      const { bars, sessions: s } = inputs[k]!;
+      const { bars, sessions: s, probability } = inputs[k]!;
       copyBar(bar, bars, i);
       bar.day = s.day[i]!;
       bar.sessionStart = s.sessionStart[i]!;
       bar.monthEnd = s.monthEnd[i] === 1;
-      engine.bar(k, bar);
+      engine.bar(k, bar, probability?.[i]);
     },
     () => undefined,
   );

@@ -1,19 +1,12 @@
 import { ApiError } from '../../common/errors';
 import { parseLabelList, type LabelInstance } from '../../common/features/labels';
-import { parseFeatureList } from '../../common/features/registry';
-import type { FeatureBar, StreamingKernel } from '../../common/features/types';
 import type { PaperBar } from '../../common/trading/paper-engine';
 import type { ModelMonitorInfo, PortfolioRun } from '../../common/types';
-import { calendarFor } from '../calendar';
 import { fileList, readBuild } from '../features/analysis';
-import { sessionSeries } from '../features/silver-build';
 import type { WorkerContext } from '../jobs/worker-context';
-import { readBars } from '../lake/bar-reader';
 import { readFloat64Columns } from '../lake/duck-columns';
-import { defaultProvider } from '../models/predict';
-import { getModel, parseModelRef } from '../models/registry';
-import { ModelRunner } from '../models/runner';
-import type { Timeframe } from '../../common/timeframes';
+import type { getModel } from '../models/registry';
+import { openStreamingModel, type StreamingModel } from './streaming-model';
 
 /** Bars kept per symbol to compute labels (outcomes) over; a prediction unresolved this long stays so. */
 const LABEL_WINDOW = 512;
@@ -37,14 +30,11 @@ interface Reference {
 interface Gated {
   k: number;
   instrument: string;
-  model: string;
-  runner: ModelRunner;
-  kernels: { outputs: string[]; kernel: StreamingKernel }[];
-  /** For each model input, in order: [kernel index, output index]. */
-  inputs: [number, number][];
+  model: StreamingModel;
+  /** The model's input row for the latest bar. */
+  row: Float64Array;
   featureNames: string[];
   label: { instance: LabelInstance; column: number };
-  warmedTo: number;
   backtestAccuracy: number | null;
   references: Reference[];
   live: number[][];
@@ -84,48 +74,22 @@ export class SessionModels {
     const gated: Gated[] = [];
     for (const [k, inst] of config.instruments.entries()) {
       if (!inst.model || inst.threshold === null) continue;
-      const m = getModel(ctx.catalog, ctx.home, parseModelRef(inst.model));
-      const ref = `${m.id}@${m.version}`;
-      if (m.objective !== 'binary') throw new ApiError('invalid_argument', `${inst.name}: ${ref} is a regressor; a trade filter needs a classifier`, 'portfolio');
-      if (!m.featureSet || !m.specHash) throw new ApiError('invalid_argument', `${inst.name}: ${ref} names no feature set, so its features cannot be computed as bars arrive`, 'portfolio');
-      const build = readBuild(ctx.home.lake, `${m.featureSet}@${m.specHash}`);
-      if (build.spec.timeframe !== inst.timeframe) throw new ApiError('invalid_argument', `${inst.name}: ${ref} was trained on ${build.spec.timeframe} bars, but the instrument trades ${inst.timeframe} bars`, 'portfolio');
-      if (build.spec.session !== 'all') throw new ApiError('invalid_argument', `${inst.name}: ${ref}'s feature set keeps regular hours only; paper sessions run feature sets over all hours`, 'portfolio');
-      const specs = parseFeatureList(build.spec.features);
-      if (specs.some((f) => f.params.symbol)) throw new ApiError('invalid_argument', `${inst.name}: ${ref}'s feature set uses another symbol's bars (a pair feature); paper sessions run single-symbol feature sets`, 'portfolio');
-      const kernels = specs.map((f) => ({ outputs: f.outputs, kernel: f.def.stream(f.params) }));
-      const inputs = m.features.map((name): [number, number] => {
-        const at = kernels.findIndex((x) => x.outputs.includes(name));
-        if (at < 0) throw new ApiError('invalid_argument', `${inst.name}: ${ref} reads feature ${name}, which its feature set ${m.featureSet} does not compute`, 'portfolio');
-        return [at, kernels[at]!.outputs.indexOf(name)];
-      });
+      const { model, card: m, build } = await openStreamingModel(ctx, inst, before);
       const labels = parseLabelList(build.spec.labels);
       const li = labels.find((l) => l.outputs.includes(m.label ?? ''));
-      if (!li) throw new ApiError('invalid_argument', `${inst.name}: ${ref}'s label ${m.label} is not among its feature set's labels, so its outcomes cannot be followed`, 'portfolio');
-
-      // Warm the kernels on every stored bar before the session, as the build computed them.
-      const warm = await readBars(ctx.con, ctx.catalog, ctx.home.lake, { symbol: inst.symbol, timeframe: inst.timeframe as Timeframe });
-      const s = sessionSeries(warm, calendarFor(ctx.catalog, inst.symbol));
-      const fb: FeatureBar = { t: 0, o: 0, h: 0, l: 0, c: 0, v: 0, day: 0, sessionStart: 0, monthEnd: false, partner: Number.NaN };
-      let warmedTo = Number.NEGATIVE_INFINITY;
-      for (let i = 0; i < warm.t.length && warm.t[i]! < before; i++) {
-        Object.assign(fb, { t: warm.t[i]!, o: warm.o[i]!, h: warm.h[i]!, l: warm.l[i]!, c: warm.c[i]!, v: warm.v[i]!, day: s.day[i]!, sessionStart: s.sessionStart[i]!, monthEnd: s.monthEnd[i] === 1 });
-        for (const x of kernels) x.kernel.update(fb);
-        warmedTo = warm.t[i]!;
+      if (!li) {
+        await model.runner.close();
+        throw new ApiError('invalid_argument', `${inst.name}: ${model.ref}'s label ${m.label} is not among its feature set's labels, so its outcomes cannot be followed`, 'portfolio');
       }
-
       const references = await trainingReferences(ctx, m, build);
       const test = (m.metrics as { test?: { accuracy?: number } }).test;
       gated.push({
         k,
         instrument: inst.name,
-        model: ref,
-        runner: await ModelRunner.open(ctx.home, m.id, m.version, m.features.length, defaultProvider(ctx.catalog)),
-        kernels,
-        inputs,
+        model,
+        row: new Float64Array(model.width),
         featureNames: m.features,
         label: { instance: li, column: li.outputs.indexOf(m.label!) },
-        warmedTo,
         backtestAccuracy: typeof test?.accuracy === 'number' ? test.accuracy : null,
         references,
         live: m.features.map(() => new Array<number>(BINS).fill(0)),
@@ -150,11 +114,10 @@ export class SessionModels {
    */
   async predict(k: number, bar: PaperBar): Promise<number> {
     const g = this.byK[k];
-    if (!g || bar.t <= g.warmedTo) return Number.NaN;
-    const fb: FeatureBar = { ...bar, partner: Number.NaN };
-    const outs = g.kernels.map((x) => x.kernel.update(fb));
-    const row = g.inputs.map(([a, b]) => outs[a]![b]!);
-    const p = await g.runner.predictRow(row);
+    if (!g || bar.t <= g.model.warmedTo) return Number.NaN;
+    const row = g.row;
+    g.model.update(bar, row);
+    const p = await g.model.runner.predictRow(row);
     g.predictions++;
     g.lastP = p;
     row.forEach((x, j) => {
@@ -206,7 +169,7 @@ export class SessionModels {
     const hits = g.resolved.filter((r) => (r.p >= 0.5 ? 1 : 0) === r.y).length;
     return {
       instrument: g.instrument,
-      model: g.model,
+      model: g.model.ref,
       predictions: g.predictions,
       resolved: g.resolvedTotal,
       lastProbability: g.lastP,
@@ -237,7 +200,7 @@ export class SessionModels {
   }
 
   async close(): Promise<void> {
-    for (const g of this.gated) await g.runner.close();
+    for (const g of this.gated) await g.model.runner.close();
   }
 }
 

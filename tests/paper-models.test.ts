@@ -68,6 +68,10 @@ describe('paper sessions with a model', () => {
       { t: d.trades.exitTime[i]!, price: d.trades.exitPrice[i]! },
     ]).flat();
     expect(fills.map((f) => ({ t: f.t, price: f.price }))).toEqual(trades);
+    // The monitor's expectation (the same bars replayed flat out, predictions in batches) is the session's own curve.
+    const curves = await call(s, 'paper.session.get', { session: done.id, points: 100_000 });
+    expect(curves.expected).not.toBeNull();
+    expect(Array.from(curves.equityCurve.value)).toEqual(Array.from(curves.expected!.value));
     // The headless replay (`paper run --replay`) predicts the same rows in batches: the same trades again.
     const replay = await runJob<PaperSummary>(s, { kind: 'paper', portfolio: file, ...MARCH });
     expect(replay.trades.map((x) => [x.entryTime, x.entryPrice, x.exitTime, x.exitPrice])).toEqual(Array.from(d.trades.entryTime, (t, i) => [t, d.trades.entryPrice[i], d.trades.exitTime[i], d.trades.exitPrice[i]]));

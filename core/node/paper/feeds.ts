@@ -1,12 +1,8 @@
 import { inTimeOrder } from '../../common/backtest/engine';
-import { ApiError } from '../../common/errors';
 import type { Timeframe } from '../../common/timeframes';
 import type { PaperBar } from '../../common/trading/paper-engine';
-import { calendarFor } from '../calendar';
-import { sessionSeries } from '../features/silver-build';
 import type { WorkerContext } from '../jobs/worker-context';
-import { readBars } from '../lake/bar-reader';
-import type { ReplayInput } from './replay';
+import { replayInputs, type ReplayInput } from './replay';
 
 /** The next bar of symbol k. */
 export interface FeedBar {
@@ -28,12 +24,7 @@ export interface Feed {
  * facts), starting after the first `skip` (those a resumed session already fed).
  */
 export async function replayFeed(ctx: WorkerContext, symbols: readonly string[], timeframe: Timeframe, from: string, to: string, skip: number): Promise<Feed & { inputs: ReplayInput[] }> {
-  const inputs: ReplayInput[] = [];
-  for (const symbol of symbols) {
-    const bars = await readBars(ctx.con, ctx.catalog, ctx.home.lake, { symbol, timeframe, from, to });
-    if (bars.t.length === 0) throw new ApiError('invalid_argument', `no ${timeframe} bars for ${symbol} between ${from} and ${to}`, 'from');
-    inputs.push({ bars, sessions: sessionSeries(bars, calendarFor(ctx.catalog, symbol)) });
-  }
+  const inputs = await replayInputs(ctx, symbols, timeframe, from, to);
   const order: number[] = [];
   inTimeOrder(
     inputs.map((x) => x.bars.t),

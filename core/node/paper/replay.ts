@@ -43,29 +43,43 @@ export async function paperReplay(ctx: Ctx, state: TradingState, ref: string, fr
   const timeframes = [...new Set(portfolio.instruments.map((i) => i.timeframe))];
   if (timeframes.length !== 1) throw new ApiError('invalid_argument', `a paper session trades one timeframe; the portfolio has ${timeframes.join(', ') || 'no instruments'}`, 'portfolio');
   const timeframe = timeframes[0] as Timeframe;
-  const inputs: ReplayInput[] = [];
-  for (const inst of portfolio.instruments) {
-    const bars = await readBars(ctx.con, ctx.catalog, ctx.home.lake, { symbol: inst.symbol, timeframe, from, to });
-    if (bars.t.length === 0) throw new ApiError('invalid_argument', `no ${timeframe} bars for ${inst.symbol} between ${from} and ${to}`, 'from');
-    const sessions = sessionSeries(bars, calendarFor(ctx.catalog, inst.symbol));
-    inputs.push({ bars, sessions, ...(inst.model && inst.threshold !== null ? { probability: await gatedProbabilities(ctx, inst, bars, sessions) } : {}) });
-  }
+  const inputs = await withProbabilities(ctx, portfolio, await replayInputs(ctx, portfolio.instruments.map((i) => i.symbol), timeframe, from, to));
   const r = replaySeries(portfolio, inputs, state);
   return { portfolio: ref, from, to, ...r };
 }
 
-/**
- * A gated instrument's model probability for each of its replayed bars: its streaming kernels, warmed
- * on the stored bars before the replay, fed the bars in order, and its ONNX session run on those rows
- * in batches (what a session predicts one row at a time).
- */
-async function gatedProbabilities(ctx: Ctx, inst: PortfolioRun['config']['instruments'][number], bars: Bars, sessions: ReplayInput['sessions']): Promise<Float64Array> {
-  const { model } = await openStreamingModel(ctx, inst, bars.t[0]!);
-  try {
-    return await model.probabilities(bars, sessions);
-  } finally {
-    await model.runner.close();
+/** Stored bars of each symbol from `from` to `to`, with their calendar facts. */
+export async function replayInputs(ctx: Ctx, symbols: readonly string[], timeframe: Timeframe, from: string, to: string): Promise<ReplayInput[]> {
+  const inputs: ReplayInput[] = [];
+  for (const symbol of symbols) {
+    const bars = await readBars(ctx.con, ctx.catalog, ctx.home.lake, { symbol, timeframe, from, to });
+    if (bars.t.length === 0) throw new ApiError('invalid_argument', `no ${timeframe} bars for ${symbol} between ${from} and ${to}`, 'from');
+    inputs.push({ bars, sessions: sessionSeries(bars, calendarFor(ctx.catalog, symbol)) });
   }
+  return inputs;
+}
+
+/**
+ * The inputs with each gated instrument's model probability for its bars: its streaming kernels,
+ * warmed on the stored bars before the first, fed the bars in order, and its ONNX session run on
+ * those rows in batches (what a session predicts one row at a time).
+ */
+export async function withProbabilities(ctx: Ctx, portfolio: PortfolioRun['config'], inputs: readonly ReplayInput[]): Promise<ReplayInput[]> {
+  const out: ReplayInput[] = [];
+  for (const [k, x] of inputs.entries()) {
+    const inst = portfolio.instruments[k]!;
+    if (!inst.model || inst.threshold === null) {
+      out.push(x);
+      continue;
+    }
+    const { model } = await openStreamingModel(ctx, inst, x.bars.t[0]!);
+    try {
+      out.push({ ...x, probability: await model.probabilities(x.bars, x.sessions) });
+    } finally {
+      await model.runner.close();
+    }
+  }
+  return out;
 }
 
 /** One symbol's bars for a replay, with their sessions (the calendar facts the kernels read). */

@@ -11,7 +11,7 @@ import { LiveBronze } from './live-bronze';
 import { SessionModels } from './session-models';
 import { liveBarMs, liveFeed, polygonAdapter } from './live-feed';
 import type { Journal, JournaledEvent } from './journal';
-import { paperOptions, replayRun } from './replay';
+import { paperOptions, replayRun, withProbabilities } from './replay';
 
 /** Trading states by the code the supervisor stores in shared memory. */
 export const STATE_CODES: readonly TradingState[] = ['active', 'reducing', 'halted'];
@@ -282,11 +282,9 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
   let feed: Feed;
   if (feedSpec.kind === 'replay') {
     const replay = await replayFeed(ctx, symbols, timeframe, feedSpec.from, feedSpec.to, pos);
-    // The backtest of a model-gated portfolio reads its build's probabilities; the session has none ahead of its bars.
-    if (!models) {
-      const expected = replayRun(config, replay.inputs, 'active').result.equity;
-      ch.post({ type: 'expected', t: expected.t, value: expected.value });
-    }
+    // The expectation: the same bars replayed flat out, a gated instrument's model predicting them in batches.
+    const expected = replayRun(config, models ? await withProbabilities(ctx, config, replay.inputs) : replay.inputs, 'active').result.equity;
+    ch.post({ type: 'expected', t: expected.t, value: expected.value });
     feed = replay;
   } else {
     const barMs = liveBarMs(timeframe);

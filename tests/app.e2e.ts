@@ -378,6 +378,20 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     await page.getByTestId('session-start').click();
     await expect.poll(() => page.getByTestId('session-error').textContent()).toMatch(/ws:\/\/ or wss:\/\//);
     await page.getByTestId('session-feed').selectOption('replay');
+    // A session whose drawdown limit trips: the alert shows over the view and in the Paper view's alert list.
+    const tight = path.join(serve.home, 'tight-portfolio.json');
+    const stored = JSON.parse(fs.readFileSync(path.join(serve.home, 'lake', 'gold', 'portfolios', built.result!.id, 'portfolio.json'), 'utf8')) as object;
+    fs.writeFileSync(tight, JSON.stringify({ ...stored, riskLimits: { maxDrawdown: 0.0001 } }));
+    await page.getByTestId('session-portfolio').fill(tight);
+    await page.getByTestId('session-start').click();
+    await expect.poll(() => page.getByTestId('alert-toast').first().textContent(), { timeout: 60_000 }).toMatch(/drawdown/i);
+    await expect.poll(() => page.getByTestId('paper-alerts').textContent()).toMatch(/trip.*drawdown/i);
+    for (const close of await page.getByTestId('alert-toast').getByRole('button', { name: 'Dismiss' }).all()) await close.click();
+    await expect.poll(() => page.getByTestId('alert-toast').count()).toBe(0);
+    await expect.poll(() => page.getByTestId('paper-killswitch').textContent()).toContain('Trading is halted');
+    await page.getByTestId('paper-reason').fill('e2e re-arm after the trip');
+    await page.getByTestId('paper-resume').click();
+    await expect.poll(() => page.getByTestId('paper-killswitch').textContent()).toContain('Trading is active');
   });
 
   it('shows the killswitch in the status bar, halts from the menu accelerator, and re-arms only with a reason', async () => {

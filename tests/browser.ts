@@ -17,7 +17,7 @@ export function launchChromium(): Promise<Browser> {
 }
 
 /** Starts `quantdesk serve` as its own process and resolves with its URL once it listens. */
-export async function startServe(home: string, extra: string[] = []): Promise<{ url: string; proc: ChildProcess; stop(): Promise<void> }> {
+export async function startServe(home: string, extra: string[] = []): Promise<{ url: string; home: string; proc: ChildProcess; stop(): Promise<void> }> {
   // Vendor keys of the developer's shell stay out: the tests expect none to be set.
   const env = { ...process.env, POLYGON_API_KEY: '', DATABENTO_API_KEY: '' };
   const proc = spawn(process.execPath, [path.join(paths.root, 'bin', 'quantdesk.mjs'), '--home', home, 'serve', '--port', '0', ...extra], { stdio: ['ignore', 'pipe', 'pipe'], env });
@@ -32,6 +32,7 @@ export async function startServe(home: string, extra: string[] = []): Promise<{ 
   });
   return {
     url,
+    home,
     proc,
     async stop() {
       if (proc.exitCode !== null) return;

@@ -159,6 +159,10 @@ describe('paper sessions', () => {
     expect(ks.history[0]).toMatchObject({ source: 'auto', to: 'halted' });
     expect(ks.history[0]!.reason).toMatch(/drawdown .* reached the limit of 0\.10%/);
     expect(alerts.some((a) => /drawdown/.test(a))).toBe(true);
+    // The alert is journaled: the app's alert list and `paper status` read it back, newest first.
+    const logged = await call(s, 'paper.alerts', { limit: 5 });
+    expect(logged[0]).toMatchObject({ kind: 'trip', session: started.id, body: expect.stringMatching(/drawdown/) });
+    await expect(call(s, 'paper.alerts', { limit: 0 })).rejects.toThrow(/limit must be at least 1/);
     await call(s, 'paper.killswitch.set', { state: 'active', reason: 're-arm after the trip' });
   }, 60_000);
 });

@@ -11,7 +11,7 @@ import {
   BACKFILL_SOURCES,
   type TrainConfig,
 } from './schemas';
-import type { AppInfo, BacktestDetail, BacktestSummary, Bars, KillswitchStatus, FeatureBuildInfo, FeatureSetCheck, FeatureSetInfo, JobInfo, JobProgress, LakePartition, LakeSeries, QaReport, RejectRow, InferenceSettings, ModelCheck, ModelInfo, PaperSessionDetail, PaperSessionInfo, SqlResult, UniverseMember, VendorKeyStatus } from './types';
+import type { AppInfo, BacktestDetail, BacktestSummary, Bars, KillswitchStatus, FeatureBuildInfo, FeatureSetCheck, FeatureSetInfo, JobInfo, JobProgress, LakePartition, LakeSeries, QaReport, RejectRow, InferenceSettings, ModelCheck, ModelInfo, PaperAlert, PaperSessionDetail, PaperSessionInfo, SqlResult, UniverseMember, VendorKeyStatus } from './types';
 import type { ContractSpec } from './instruments';
 import type { StrategyConfig } from './schemas';
 import type { StateChange, TradingState } from './trading/risk';
@@ -80,6 +80,7 @@ export const apiSchemas = {
     .strict()
     .refine((a) => !a.flatten || a.state === 'halted', { message: 'flatten goes with a halt', path: ['flatten'] }),
   'paper.sessions': z.object({}).strict(),
+  'paper.alerts': z.object({ limit: z.number().int().min(1, 'limit must be at least 1').max(1000).optional() }).strict(),
   'paper.session.get': z
     .object({
       session: paperSessionId,
@@ -227,6 +228,8 @@ export interface QuantApi {
   'paper.killswitch.set': (a: ArgOf<'paper.killswitch.set'>) => Promise<KillswitchStatus>;
   /** Paper sessions, newest first, with their positions, orders, fills, P&L and limit usage. */
   'paper.sessions': (a: ArgOf<'paper.sessions'>) => Promise<PaperSessionInfo[]>;
+  /** Alerts raised by trips, sessions and model monitoring, newest first (journaled; 100 unless `limit` says). */
+  'paper.alerts': (a: ArgOf<'paper.alerts'>) => Promise<PaperAlert[]>;
   /** One paper session with its equity curve and the backtest's expectation for the same bars. */
   'paper.session.get': (a: ArgOf<'paper.session.get'>) => Promise<PaperSessionDetail>;
   /** Starts a paper session replaying stored bars of a portfolio at a speed, on its own worker. */
@@ -284,7 +287,7 @@ export interface QuantEvents {
   /** A paper session's figures changed. */
   'paper.session': PaperSessionInfo;
   /** Something a trader must see now (a killswitch trip, a session that stopped): the desktop shows it as a notification. */
-  'paper.alert': { kind: 'trip' | 'session' | 'model'; title: string; body: string; at: number; session?: string };
+  'paper.alert': PaperAlert;
   /** A native menu item was chosen (Electron sends it; the browser host raises it in the page). */
   'menu.command': { command: MenuCommand };
 }

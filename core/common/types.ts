@@ -442,6 +442,20 @@ export interface PortfolioBacktest {
 }
 
 /** The killswitch as the app shows it: the trading state and its audited history, newest first. */
+/** Something a trader must see now: a killswitch trip, a session that stopped, a model that drifts. */
+export interface PaperAlert {
+  /** What raised it. */
+  kind: 'trip' | 'session' | 'model';
+  /** One line: what happened, and where. */
+  title: string;
+  /** The figures behind it. */
+  body: string;
+  /** When it was raised, epoch ms. */
+  at: number;
+  /** The paper session it concerns, when one does. */
+  session?: string;
+}
+
 export interface KillswitchStatus {
   state: TradingState;
   history: StateChange[];

@@ -116,7 +116,7 @@ commands:
   paper run --portfolio ID|FILE.json --replay --from D --to D [--speed max]
                               replay a portfolio through paper trading (streaming features, the risk gate
                               under the killswitch's state, the backtester's broker) and print a summary
-  paper status                the killswitch's state and the last paper session
+  paper status                the killswitch's state, the paper sessions and the latest alerts
   killswitch status|halt|reduce|resume [--reason TEXT] [--flatten]
                               the trading state (halted: only cancels; reducing: only orders that
                               reduce a position), journaled and audited; resume re-arms
@@ -835,11 +835,17 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
             const k = await call(s, 'paper.killswitch.get', {});
             const last = (await call(s, 'jobs.list', { all: true })).find((j) => j.kind === 'paper') ?? null;
             const sessions = (await call(s, 'paper.sessions', {})).map(({ id, portfolio, feed, status, error, bars }) => ({ id, portfolio, feed, status, error, bars }));
-            const status = { state: k.state, since: k.history[0] ?? null, sessions, lastSession: last ? { jobId: last.id, status: last.status, summary: last.summary ?? last.error ?? null } : null };
+            const alerts = await call(s, 'paper.alerts', { limit: 10 });
+            const status = { state: k.state, since: k.history[0] ?? null, sessions, lastSession: last ? { jobId: last.id, status: last.status, summary: last.summary ?? last.error ?? null } : null, alerts };
             io.out(
               json
                 ? JSON.stringify(status)
-                : [`trading is ${status.state}`, ...sessions.map((x) => `session ${x.id} (${x.portfolio}): ${x.status}, ${x.bars} bars${x.error ? ` (${x.error})` : ''}`), `last replay job: ${status.lastSession ? `${status.lastSession.status}: ${status.lastSession.summary}` : 'none'}`].join('\n'),
+                : [
+                    `trading is ${status.state}`,
+                    ...sessions.map((x) => `session ${x.id} (${x.portfolio}): ${x.status}, ${x.bars} bars${x.error ? ` (${x.error})` : ''}`),
+                    `last replay job: ${status.lastSession ? `${status.lastSession.status}: ${status.lastSession.summary}` : 'none'}`,
+                    ...alerts.map((a) => `alert ${new Date(a.at).toISOString()} ${a.title}: ${a.body}`),
+                  ].join('\n'),
             );
             return 0;
           } finally {

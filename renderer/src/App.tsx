@@ -16,6 +16,7 @@ import { SettingsView } from './views/SettingsView';
 import { TrainDialog } from './TrainDialog';
 import { BacktestDialog } from './BacktestDialog';
 import { Killswitch } from './Killswitch';
+import { AlertToasts } from './Alerts';
 import { BacktestsView } from './views/BacktestsView';
 import { PaperView } from './views/PaperView';
 
@@ -151,6 +152,7 @@ export function App() {
           </span>
         )}
       </footer>
+      <AlertToasts onOpen={() => setView('paper')} />
       {importFiles !== null && <ImportDialog initialFiles={importFiles} onClose={() => setImportFiles(null)} jobs={jobs} progress={progress} />}
       {backfillOpen && <BackfillDialog onClose={() => setBackfillOpen(false)} jobs={jobs} progress={progress} />}
       {trainOpen && <TrainDialog onClose={() => setTrainOpen(false)} jobs={jobs} progress={progress} />}

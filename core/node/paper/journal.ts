@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { changeState, StateChangeError, type StateChange, type StateSource, type TradingState } from '../../common/trading/risk';
 import { ApiError } from '../../common/errors';
 import type { FeatureBar } from '../../common/features/types';
-import type { KillswitchStatus, PaperFeedSpec, PaperSessionStatus, PortfolioRun } from '../../common/types';
+import type { KillswitchStatus, PaperAlert, PaperFeedSpec, PaperSessionStatus, PortfolioRun } from '../../common/types';
 
 
 /**
@@ -56,7 +56,10 @@ export class Journal {
       CREATE TABLE IF NOT EXISTS paper_equity (
         session TEXT NOT NULL, t REAL NOT NULL, equity REAL NOT NULL,
         PRIMARY KEY (session, t)
-      ) WITHOUT ROWID`);
+      ) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS paper_alerts (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, kind TEXT NOT NULL, title TEXT NOT NULL, body TEXT NOT NULL, session TEXT
+      )`);
     }
   }
 
@@ -127,6 +130,18 @@ export class Journal {
   sessions(limit = 50): PaperSessionRecord[] {
     if (!this.hasTable('paper_sessions')) return [];
     return (this.db.prepare('SELECT id, created_at, spec, status, error, bars, updated_at FROM paper_sessions ORDER BY created_at DESC, id DESC LIMIT ?').all(limit) as SessionRow[]).map(sessionRecord);
+  }
+
+  /** Journals an alert. */
+  addAlert(a: PaperAlert): void {
+    writeTransaction(this.db, () => this.db.prepare('INSERT INTO paper_alerts (at, kind, title, body, session) VALUES (?, ?, ?, ?, ?)').run(a.at, a.kind, a.title, a.body, a.session ?? null));
+  }
+
+  /** Journaled alerts, newest first. */
+  alerts(limit = 100): PaperAlert[] {
+    if (!this.hasTable('paper_alerts')) return [];
+    const rows = this.db.prepare('SELECT at, kind, title, body, session FROM paper_alerts ORDER BY seq DESC LIMIT ?').all(limit) as (Omit<PaperAlert, 'session'> & { session: string | null })[];
+    return rows.map(({ session, ...r }) => ({ ...r, ...(session !== null ? { session } : {}) }));
   }
 
   /** Sets a session's status (and its error, when it failed). */

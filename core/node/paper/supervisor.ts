@@ -150,8 +150,9 @@ export class PaperSupervisor {
     });
   }
 
-  /** Raises an alert in the app (and so as a desktop notification) and, when one is set, at the webhook. */
+  /** Journals an alert and raises it in the app (and so as a desktop notification) and, when one is set, at the webhook. */
   private alert(a: QuantEvents['paper.alert']): void {
+    this.o.journal.addAlert(a);
     this.o.bus.emit('paper.alert', a);
     const url = this.o.webhook?.();
     if (!url) return;

@@ -9,6 +9,7 @@ import { useKillswitch, usePanelJob } from '../hooks';
 import { JobStatus } from '../JobFollower';
 import { KillswitchHistory } from '../Killswitch';
 import { PaperMonitor } from './PaperMonitor';
+import { AlertList } from '../Alerts';
 
 
 /** Paper trading: the killswitch as a large control with its history, and replays of a portfolio through the paper path. */
@@ -50,6 +51,7 @@ export function PaperView({ jobs }: { jobs: JobInfo[] }) {
         <KillswitchHistory history={status?.history ?? []} testId="paper-history" rows={8} />
       </section>
       <PaperMonitor />
+      <AlertList />
       <section>
         <h3>Replay a portfolio</h3>
         <form className="toolbar" onSubmit={submitWith(replay)}>

@@ -11,7 +11,7 @@ import {
   BACKFILL_SOURCES,
   type TrainConfig,
 } from './schemas';
-import type { AppInfo, BacktestDetail, BacktestSummary, Bars, KillswitchStatus, FeatureBuildInfo, FeatureSetCheck, FeatureSetInfo, JobInfo, JobProgress, LakePartition, LakeSeries, QaReport, RejectRow, InferenceSettings, ModelCheck, ModelInfo, PaperAlert, PaperSessionDetail, PaperSessionInfo, SqlResult, UniverseMember, VendorKeyStatus } from './types';
+import type { AppInfo, BacktestDetail, BacktestSummary, Bars, KillswitchStatus, FeatureBuildInfo, FeatureSetCheck, FeatureSetInfo, JobInfo, JobProgress, LakePartition, LakeSeries, QaReport, RejectRow, InferenceSettings, ModelCheck, ModelInfo, PaperAlert, PaperSessionDetail, PaperSessionInfo, ExportPreview, ExportResult, ExportSettings, ImportConfigResult, SqlResult, UniverseMember, VendorKeyStatus } from './types';
 import type { ContractSpec } from './instruments';
 import type { StrategyConfig } from './schemas';
 import type { StateChange, TradingState } from './trading/risk';
@@ -20,6 +20,36 @@ import type { MenuCommand } from './menu';
 const paperSessionId = z.string().regex(/^[0-9]{8}-[0-9]{6}-[0-9a-f]{8}$/, 'expected a paper session id such as 20260101-120000-1a2b3c4d');
 
 /** Zod schema of each method's argument; the dispatcher validates with it before calling a handler. */
+/** A bundle folder inside a repository. */
+const bundleDir = z
+  .string()
+  .trim()
+  .min(1, 'give the bundle folder, such as quantdesk')
+  .max(200)
+  .refine((d) => !d.startsWith('/') && !/^[A-Za-z]:/.test(d) && !d.replace(/\\/g, '/').split('/').some((x) => x === '..' || x === '.git'), 'the bundle folder is a relative path inside the repository, such as quantdesk')
+  .default('quantdesk');
+
+/** A stored portfolio's id (its folder under lake/gold/portfolios). */
+const storedPortfolioId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/, 'expected a stored portfolio id');
+
+/** A config export: where to, what, and how to commit it. */
+const exportRequest = z
+  .object({
+    repo: z.string().trim().min(1, 'choose the git repository (a folder)').max(1000),
+    dir: bundleDir,
+    /** A stored portfolio id or a portfolio file; absent: the one set in Settings, else the newest. */
+    portfolio: z.string().trim().min(1).max(1000).nullable().default(null),
+    includeModels: z.boolean().default(false),
+    message: z.string().max(5000).optional(),
+    tag: z.string().trim().max(200).optional(),
+    push: z.boolean().default(false),
+    /** Export although the bundle folder has uncommitted changes. */
+    force: z.boolean().default(false),
+    /** Why the export goes ahead although validation failed; recorded in the commit message. */
+    override: z.string().trim().max(2000).optional(),
+  })
+  .strict();
+
 export const apiSchemas = {
   'app.info': emptySchema,
   'instruments.list': emptySchema,
@@ -113,6 +143,24 @@ export const apiSchemas = {
       action: z.enum(['pause', 'resume', 'step', 'stop'], { error: 'expected pause, resume, step or stop' }),
     })
     .strict(),
+  'config.portfolios': z.object({}).strict(),
+  'config.setRuleOnly': z
+    .object({
+      portfolio: storedPortfolioId,
+      /** Instruments that trade their strategy without a model (the rest are unmarked). */
+      instruments: z.array(z.string().min(1).max(100)).max(1000),
+    })
+    .strict(),
+  'config.preview': exportRequest,
+  'config.export': exportRequest,
+  'config.import': z
+    .object({
+      repo: z.string().trim().min(1, 'choose the git repository (a folder)').max(1000),
+      /** A commit, branch or tag. */
+      rev: z.string().trim().min(1, 'give a revision such as HEAD, main or a tag').max(200).default('HEAD'),
+      dir: bundleDir,
+    })
+    .strict(),
   'backtest.list': z.object({}).strict(),
   'backtest.strategies': z.object({}).strict(),
   'backtest.get': z.object({ runId: z.string().regex(/^[0-9]{8}-[0-9]{6}-[0-9a-f]{8}$/, 'expected a backtest run id such as 20260101-120000-1a2b3c4d') }).strict(),
@@ -138,6 +186,18 @@ export const apiSchemas = {
     .object({
       /** Alerts (killswitch trips, stopped sessions, model warnings) are also POSTed here as JSON; null: none. */
       webhook: z.url({ protocol: /^https?$/, error: 'give the webhook as an http:// or https:// URL' }).max(2000).nullable(),
+    })
+    .strict(),
+  'settings.export': z.object({}).strict(),
+  'settings.setExport': z
+    .object({
+      repo: z.string().trim().min(1).max(1000).nullable().optional(),
+      dir: bundleDir.optional(),
+      remote: z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'expected a git remote name such as origin').optional(),
+      portfolio: z.string().trim().min(1).max(1000).nullable().optional(),
+      author: z.object({ name: z.string().trim().min(1, 'give the author a name').max(200), email: z.email('expected an email address such as you@example.com') }).strict().nullable().optional(),
+      /** Lowest test metrics a model must reach, e.g. { auc: 0.52 }. */
+      minimums: z.partialRecord(z.enum(['auc', 'accuracy', 'balancedAccuracy', 'precision', 'recall', 'f1', 'precisionAtTop10', 'r2', 'ic', 'directionAccuracy'], { error: 'expected a test metric: auc, accuracy, balancedAccuracy, precision, recall, f1, precisionAtTop10, r2, ic or directionAccuracy' }), z.number().finite()).optional(),
     })
     .strict(),
   'settings.vendorKeys': z.object({}).strict(),
@@ -236,6 +296,16 @@ export interface QuantApi {
   'paper.session.start': (a: ArgOf<'paper.session.start'>) => Promise<PaperSessionInfo>;
   /** Pauses, resumes, single-steps or stops a running paper session. */
   'paper.session.control': (a: ArgOf<'paper.session.control'>) => Promise<PaperSessionInfo>;
+  /** Stored portfolios, newest first, with their instruments (to choose what an export carries). */
+  'config.portfolios': (a: ArgOf<'config.portfolios'>) => Promise<{ id: string; instruments: { name: string; symbol: string; model: string | null; ruleOnly: boolean }[] }[]>;
+  /** Marks a stored portfolio's instruments that trade without a model (rule-only). */
+  'config.setRuleOnly': (a: ArgOf<'config.setRuleOnly'>) => Promise<{ id: string; instruments: { name: string; symbol: string; model: string | null; ruleOnly: boolean }[] }>;
+  /** What an export would write: files, a diff against the repository, validation, uncommitted changes; writes nothing. */
+  'config.preview': (a: ArgOf<'config.preview'>) => Promise<ExportPreview>;
+  /** Exports the config bundle: validated, committed (author from settings), optionally tagged and pushed. */
+  'config.export': (a: ArgOf<'config.export'>) => Promise<ExportResult>;
+  /** Restores a bundle from a repository at a revision into the home. */
+  'config.import': (a: ArgOf<'config.import'>) => Promise<ImportConfigResult>;
   /** Strategy configs stored in the home's strategies/ folder (YAML), each naming a built-in strategy. */
   'backtest.strategies': (a: ArgOf<'backtest.strategies'>) => Promise<StrategyConfig[]>;
   /** Stored backtest runs, newest first. */
@@ -269,6 +339,10 @@ export interface QuantApi {
   'settings.setInference': (a: ArgOf<'settings.setInference'>) => Promise<InferenceSettings>;
   'settings.paper': (a: ArgOf<'settings.paper'>) => Promise<{ webhook: string | null }>;
   'settings.setPaper': (a: ArgOf<'settings.setPaper'>) => Promise<{ webhook: string | null }>;
+  /** Git export settings: repository, folder, remote, portfolio, author, metric minimums. */
+  'settings.export': (a: ArgOf<'settings.export'>) => Promise<ExportSettings>;
+  /** Changes git export settings (fields left out stay as they are). */
+  'settings.setExport': (a: ArgOf<'settings.setExport'>) => Promise<ExportSettings>;
   'settings.vendorKeys': (a: ArgOf<'settings.vendorKeys'>) => Promise<VendorKeyStatus[]>;
   /** Stores a vendor key encrypted with the host's keychain (null removes it); refused where the host cannot encrypt. */
   'settings.setVendorKey': (a: ArgOf<'settings.setVendorKey'>) => Promise<VendorKeyStatus[]>;

@@ -41,6 +41,7 @@ import { checkMoveTarget } from './home-move';
 import { parseTrainConfig } from './models/train-config';
 import { defaultProvider, probeProviders, providersFor, PROVIDER_SETTING } from './models/predict';
 import { WEBHOOK_SETTING } from './paper/supervisor';
+import { configHandlers } from './gitexport/handlers';
 import { trainConfigSchema } from '../common/schemas';
 import { featureSetHandlers } from './features/set-handlers';
 import { sessionSeries } from './features/silver-build';
@@ -275,6 +276,15 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
         else cat.setSetting(WEBHOOK_SETTING, a.webhook);
         return { webhook: a.webhook };
       },
+      ...configHandlers({
+        home,
+        catalog: cat,
+        con,
+        resources: o.resources,
+        version: o.version,
+        secrets: () => Object.values(vendorKeys.config()).filter((v): v is string => typeof v === 'string' && !/^https?:/.test(v)),
+        writable: () => void needJobs(),
+      }),
       'settings.vendorKeys': async () => vendorKeys.status(),
       'settings.setVendorKey': async (a) => {
         vendorKeys.set(a.vendor, a.key, a.unencrypted === true);

@@ -223,8 +223,29 @@ export function registerModel(catalog: Catalog, home: HomeLayout, m: NewModel): 
   const dest = path.join(home.models, m.id, String(m.version));
   fs.mkdirSync(path.dirname(dest), { recursive: true });
   fs.renameSync(staged, dest);
+  catalogCandidate(catalog, m, sha256);
+  return sha256;
+}
+
+/**
+ * Restores a model version exactly as another home registered it (a config import): its artifact
+ * and card bytes unchanged, cataloged under the same id and version as a candidate.
+ */
+export function restoreModel(catalog: Catalog, home: HomeLayout, m: Omit<NewModel, 'card' | 'tensorOnnx'> & { cardBytes: Uint8Array }): void {
+  const staged = path.join(home.tmp, `model-${randomUUID()}`);
+  fs.mkdirSync(staged);
+  fs.writeFileSync(path.join(staged, 'model.onnx'), m.onnx);
+  fs.writeFileSync(path.join(staged, 'card.json'), m.cardBytes);
+  const dest = path.join(home.models, m.id, String(m.version));
+  fs.mkdirSync(path.dirname(dest), { recursive: true });
+  fs.rmSync(dest, { recursive: true, force: true });
+  fs.renameSync(staged, dest);
+  catalogCandidate(catalog, m, createHash('sha256').update(m.onnx).digest('hex'));
+}
+
+/** Catalogs a version whose files are in place, as a candidate. */
+function catalogCandidate(catalog: Catalog, m: Omit<NewModel, 'onnx' | 'card' | 'tensorOnnx'>, sha256: string): void {
   catalog.db
     .prepare('INSERT INTO models (id, version, kind, objective, symbols, timeframe, feature_set, spec_hash, label, features, train_from, train_to, params, metrics, sha256, stage, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
     .run(m.id, m.version, m.kind, m.objective, JSON.stringify(m.symbols), m.timeframe, m.featureSet, m.specHash, m.label, JSON.stringify(m.features), m.trainFrom ?? null, m.trainTo ?? null, JSON.stringify(m.params), JSON.stringify(m.metrics), sha256, 'candidate', Date.now());
-  return sha256;
 }

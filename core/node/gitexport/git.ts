@@ -1,0 +1,114 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ApiError } from '../../common/errors';
+
+/** What a git command printed. */
+interface GitOutput {
+  stdout: Buffer;
+  stderr: string;
+}
+
+/** The commit author: from Settings, else whatever git's own configuration says. */
+export interface GitAuthor {
+  name: string;
+  email: string;
+}
+
+/**
+ * A repository driven through the system `git`, so the user's SSH keys, credential helpers, hooks
+ * and commit signing apply exactly as on the command line.
+ */
+export class Repo {
+  private constructor(
+    /** The repository's top folder. */
+    readonly root: string,
+  ) {}
+
+  /** The repository at `dir`, initialised there first when `init` is set and it is none (the folder is created too). */
+  static async open(dir: string, init: boolean): Promise<{ repo: Repo; created: boolean }> {
+    await gitVersion();
+    const abs = path.resolve(dir);
+    if (!fs.existsSync(abs)) {
+      if (!init) throw new ApiError('invalid_argument', `${abs} does not exist; give the folder of a git repository`, 'repo');
+      fs.mkdirSync(abs, { recursive: true });
+    }
+    if (!fs.statSync(abs).isDirectory()) throw new ApiError('invalid_argument', `${abs} is a file, not a folder; give the folder of a git repository`, 'repo');
+    const top = await run(abs, ['rev-parse', '--show-toplevel']).catch(() => null);
+    if (top && path.resolve(top.stdout.toString().trim()) === fs.realpathSync(abs)) return { repo: new Repo(abs), created: false };
+    if (!init) throw new ApiError('invalid_argument', `${abs} is not the top folder of a git repository`, 'repo');
+    await run(abs, ['init', '--quiet']);
+    return { repo: new Repo(abs), created: true };
+  }
+
+  /** Runs git in the repository. */
+  git(args: readonly string[], env: Record<string, string> = {}): Promise<GitOutput> {
+    return run(this.root, args, env);
+  }
+
+  /** The commit HEAD points at; null in a repository without commits. */
+  async head(): Promise<string | null> {
+    const r = await this.git(['rev-parse', '--verify', '--quiet', 'HEAD']).catch(() => null);
+    return r ? r.stdout.toString().trim() : null;
+  }
+
+  /** Paths under `dir` that differ from HEAD or are untracked (`git status --porcelain`). */
+  async dirty(dir: string): Promise<string[]> {
+    const r = await this.git(['status', '--porcelain', '-z', '--untracked-files=all', '--', dir]);
+    return r.stdout
+      .toString()
+      .split('\0')
+      .filter((x) => x.length > 3)
+      .map((x) => x.slice(3));
+  }
+
+  /** The full commit id of a revision, or a clear error naming it. */
+  async resolve(rev: string): Promise<string> {
+    const r = await this.git(['rev-parse', '--verify', '--quiet', `${rev}^{commit}`]).catch(() => null);
+    if (!r) throw new ApiError('invalid_argument', `${rev} is not a commit, branch or tag of ${this.root}`, 'rev');
+    return r.stdout.toString().trim();
+  }
+
+  /** Files under `dir` at a commit, as paths relative to `dir`, with their contents. */
+  async filesAt(commit: string, dir: string): Promise<Map<string, Buffer>> {
+    const prefix = dir.replace(/\/+$/, '');
+    const list = await this.git(['ls-tree', '-r', '-z', '--name-only', commit, '--', `${prefix}/`]);
+    const out = new Map<string, Buffer>();
+    for (const p of list.stdout.toString().split('\0').filter(Boolean)) out.set(p.slice(prefix.length + 1), (await this.git(['cat-file', 'blob', `${commit}:${p}`])).stdout);
+    return out;
+  }
+
+  /** The author to commit as: the given one, else git's configured identity, else a clear error. */
+  async author(given: GitAuthor | null): Promise<GitAuthor> {
+    if (given) return given;
+    const get = async (key: string): Promise<string> => (await this.git(['config', '--get', key]).catch(() => null))?.stdout.toString().trim() ?? '';
+    const name = await get('user.name');
+    const email = await get('user.email');
+    if (!name || !email) throw new ApiError('invalid_argument', 'no commit author: set one in Settings → Git export (or git config user.name and user.email)', 'author');
+    return { name, email };
+  }
+}
+
+/** The installed git's version, or a clear error when none is installed. */
+export async function gitVersion(): Promise<string> {
+  try {
+    return (await run(process.cwd(), ['--version'])).stdout.toString().trim();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new ApiError('invalid_argument', 'git is not installed (no `git` on the PATH); install git and try again', 'repo');
+    throw e;
+  }
+}
+
+/** Runs `git args` in `cwd`; a failure carries git's own message. */
+function run(cwd: string, args: readonly string[], env: Record<string, string> = {}): Promise<GitOutput> {
+  return new Promise((resolve, reject) => {
+    execFile('git', args, { cwd, encoding: 'buffer', maxBuffer: 1 << 30, env: { ...process.env, GIT_TERMINAL_PROMPT: '0', ...env } }, (err, stdout, stderr) => {
+      if (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return reject(err);
+        const msg = stderr.toString().trim() || stdout.toString().trim() || err.message;
+        return reject(new ApiError('invalid_argument', `git ${args[0]} failed in ${cwd}: ${msg}`, 'repo'));
+      }
+      resolve({ stdout, stderr: stderr.toString() });
+    });
+  });
+}

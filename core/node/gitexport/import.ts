@@ -1,0 +1,150 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { ApiError } from '../../common/errors';
+import type { RiskLimits } from '../../common/schemas';
+import type { ImportConfigResult, ModelInfo, PortfolioRun } from '../../common/types';
+import { strategiesDir } from '../backtest/strategy-configs';
+import type { Catalog } from '../catalog';
+import type { HomeLayout } from '../home';
+import { writeJsonAtomically } from '../lake/publish';
+import { getModel, listModels, promoteModel, restoreModel } from '../models/registry';
+import { BUNDLE_FORMAT, checkBundleDir, snake } from './bundle';
+import { Repo } from './git';
+
+/** A model as the bundle's manifest lists it. */
+type ManifestModel = Pick<ModelInfo, 'id' | 'version' | 'kind' | 'objective' | 'stage' | 'symbols' | 'timeframe' | 'featureSet' | 'specHash' | 'label' | 'features' | 'metrics' | 'sha256'> & { artifact: string | null };
+
+const RISK_KEYS: (keyof RiskLimits)[] = ['maxDrawdown', 'dailyLoss', 'maxPositionNotional', 'maxOrdersPerMinute', 'maxPosition', 'maxGrossExposure', 'maxOrdersPerSecond', 'maxConcurrentPositions', 'maxErrorsPerMinute', 'staleBars'];
+
+/** Writes a file whole or not at all. */
+function writeAtomically(file: string, bytes: Buffer, tmp: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const staged = path.join(tmp, `${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
+  fs.writeFileSync(staged, bytes);
+  fs.renameSync(staged, file);
+}
+
+/** A YAML file of the bundle, parsed; errors name the file. */
+function yamlOf(files: Map<string, Buffer>, name: string, dir: string): Record<string, unknown> {
+  try {
+    return (parseYaml(files.get(name)!.toString('utf8')) ?? {}) as Record<string, unknown>;
+  } catch (e) {
+    throw new ApiError('invalid_argument', `${dir}/${name}: not valid YAML (${(e as Error).message.split('\n')[0]})`, 'rev');
+  }
+}
+
+/** portfolio.yml back into the portfolio config it was written from. */
+export function portfolioFromYaml(doc: Record<string, unknown>): { id: string; config: PortfolioRun['config'] } {
+  const d = doc as { id: string; instruments: Record<string, unknown>[]; max_positions: number; sizing: unknown; risk_limits?: Record<string, number>; killswitch?: Record<string, number>; objective: string; split: string };
+  if (typeof d.id !== 'string' || !Array.isArray(d.instruments)) throw new ApiError('invalid_argument', 'portfolio.yml: expected an id and a list of instruments', 'rev');
+  const limits = { ...d.risk_limits, ...d.killswitch };
+  const riskLimits: RiskLimits = {};
+  for (const k of RISK_KEYS) if (limits[snake(k)] !== undefined) riskLimits[k] = limits[snake(k)]!;
+  return {
+    id: d.id,
+    config: {
+      instruments: d.instruments.map((i) => ({
+        name: i.name as string,
+        symbol: i.symbol as string,
+        run: i.run as string,
+        strategy: i.strategy as string,
+        params: i.params as Record<string, number>,
+        timeframe: i.timeframe as string,
+        model: (i.model as string | null) ?? null,
+        threshold: (i.threshold as number | null) ?? null,
+        ...(i.rule_only === true ? { ruleOnly: true } : {}),
+      })),
+      maxPositions: d.max_positions,
+      sizing: d.sizing ?? undefined,
+      riskLimits,
+      objective: d.objective,
+      split: d.split,
+    },
+  };
+}
+
+/**
+ * Restores a bundle from a repository at a revision into the home: strategy configs and feature sets
+ * as files, the portfolio as a stored portfolio (and the one exports use), models from their
+ * artifacts under the same ids and versions, with the stages the bundle gives them. Models the
+ * manifest names without an artifact are reported, not guessed.
+ */
+export async function importConfig(ctx: { home: HomeLayout; catalog: Catalog; setPortfolio: (id: string) => void }, req: { repo: string; rev: string; dir: string }): Promise<ImportConfigResult> {
+  const dir = checkBundleDir(req.dir);
+  const { repo } = await Repo.open(req.repo, false);
+  const commit = await repo.resolve(req.rev);
+  const files = await repo.filesAt(commit, dir);
+  if (!files.has('quantdesk.yml')) throw new ApiError('invalid_argument', `${req.rev} holds no config bundle at ${dir}/ (no ${dir}/quantdesk.yml): check the folder and the revision`, 'dir');
+  const meta = yamlOf(files, 'quantdesk.yml', dir);
+  if (typeof meta.format !== 'number' || meta.format > BUNDLE_FORMAT) throw new ApiError('invalid_argument', `${dir}/quantdesk.yml: bundle format ${String(meta.format)} is newer than this app reads (${BUNDLE_FORMAT}); update Quantdesk`, 'rev');
+
+  const result: ImportConfigResult = { commit, strategies: [], featureSets: [], portfolio: null, models: [], modelsPresent: [], missing: [] };
+  for (const [p, bytes] of [...files].sort(([a], [b]) => a.localeCompare(b))) {
+    const s = /^strategies\/([^/]+)\.yml$/.exec(p);
+    if (s) {
+      writeAtomically(path.join(strategiesDir(ctx.home.root), `${s[1]}.yml`), bytes, ctx.home.tmp);
+      result.strategies.push(s[1]!);
+    }
+    const f = /^features\/([^/]+)\.yml$/.exec(p);
+    if (f) {
+      writeAtomically(path.join(ctx.home.root, 'feature-sets', `${f[1]}.yml`), bytes, ctx.home.tmp);
+      result.featureSets.push(f[1]!);
+    }
+  }
+
+  if (files.has('models/manifest.json')) {
+    const manifest = JSON.parse(files.get('models/manifest.json')!.toString('utf8')) as { models: ManifestModel[] };
+    for (const m of manifest.models) restoreOne(ctx, files, m, result);
+  }
+
+  if (files.has('portfolio.yml')) {
+    const { id, config } = portfolioFromYaml(yamlOf(files, 'portfolio.yml', dir));
+    const target = path.join(ctx.home.lake, 'gold', 'portfolios', id);
+    fs.mkdirSync(target, { recursive: true });
+    writeJsonAtomically(path.join(target, 'portfolio.json'), config, ctx.home.tmp);
+    ctx.setPortfolio(id);
+    result.portfolio = id;
+  }
+  return result;
+}
+
+/** Restores one manifest model (or finds it already here), then gives it the bundle's stage. */
+function restoreOne(ctx: { home: HomeLayout; catalog: Catalog }, files: Map<string, Buffer>, m: ManifestModel, result: ImportConfigResult): void {
+  const ref = `${m.id}@${m.version}`;
+  const here = listModels(ctx.catalog).find((x) => x.id === m.id && x.version === m.version);
+  if (here) {
+    if (here.sha256 !== m.sha256) throw new ApiError('conflict', `this home's ${ref} is a different model (sha256 ${here.sha256.slice(0, 12)}…) from the bundle's (${m.sha256.slice(0, 12)}…); nothing of the models was changed for it`, 'rev');
+    result.modelsPresent.push(ref);
+  } else {
+    const onnx = m.artifact ? files.get(m.artifact) : undefined;
+    const card = files.get(`models/${m.id}/${m.version}/card.json`);
+    if (!onnx || !card) {
+      result.missing.push(`${ref}: the bundle holds no artifact and this home lacks it (export with models included)`);
+      return;
+    }
+    const sha = createHash('sha256').update(onnx).digest('hex');
+    if (sha !== m.sha256) throw new ApiError('invalid_argument', `${m.artifact} has sha256 ${sha.slice(0, 12)}…, not the ${m.sha256.slice(0, 12)}… its manifest gives: the bundle is damaged`, 'rev');
+    const c = JSON.parse(card.toString('utf8')) as { params?: unknown; window?: { train?: [string, string] } };
+    restoreModel(ctx.catalog, ctx.home, {
+      id: m.id,
+      version: m.version,
+      kind: m.kind,
+      objective: m.objective,
+      symbols: m.symbols,
+      timeframe: m.timeframe,
+      featureSet: m.featureSet,
+      specHash: m.specHash,
+      label: m.label,
+      features: m.features,
+      metrics: m.metrics,
+      params: c.params ?? null,
+      ...(c.window?.train ? { trainFrom: Date.parse(c.window.train[0]), trainTo: Date.parse(c.window.train[1]) } : {}),
+      onnx,
+      cardBytes: card,
+    });
+    result.models.push(ref);
+  }
+  if (m.stage === 'production' && getModel(ctx.catalog, ctx.home, m).stage !== 'production') promoteModel(ctx.catalog, ctx.home, m);
+}

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -125,7 +126,7 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     const file = path.join(dir, 'CLX_bt.csv');
     fs.writeFileSync(file, ['Date,Time,Open,High,Low,Close,Volume', '2024-03-01,14:30:00,78.1,78.2,78.0,78.15,10', '2024-03-01,14:31:00,78.15,78.3,78.1,bad,10', '2024-03-01,14:32:00,78.2,78.25,78.1,78.2,12'].join('\n'));
     await page.getByRole('menuitem', { name: 'File' }).click();
-    await page.getByRole('menuitem', { name: /Import/ }).click();
+    await page.getByRole('menuitem', { name: 'Import…' }).click();
     await page.getByTestId('import-dialog').waitFor();
     await page.getByTestId('im-files').setInputFiles(file);
     await page.getByTestId('im-start').click();
@@ -454,6 +455,57 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     await page.getByRole('button', { name: 'Close' }).click();
     await page.getByTestId('nav-models').click();
     await expect.poll(() => page.getByTestId('score-formula').inputValue()).toBe('0.5 * auc + 0.5 * balanced_accuracy');
+  });
+
+  it('exports the config to git from File → Export Config to Git… after validation and a diff, and imports it back', async () => {
+    const repo = `${serve.home}-config-repo`;
+    await page.keyboard.press('Control+,');
+    // The form is filled in once the stored settings have loaded.
+    await expect.poll(() => page.getByLabel('Bundle folder').inputValue()).toBe('quantdesk');
+    const author = page.getByTestId('setting-export-author');
+    await author.getByLabel('Author name').fill('E2E Trader');
+    await author.getByLabel('Author email').fill('not-an-email');
+    await author.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => page.getByTestId('setting-export-author-error').textContent()).toMatch(/email address/);
+    await author.getByLabel('Author email').fill('e2e@example.com');
+    await author.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => page.getByTestId('setting-export-author-saved').textContent()).toBe('saved: E2E Trader <e2e@example.com>');
+
+    await page.getByRole('menuitem', { name: 'File' }).click();
+    await page.getByRole('menuitem', { name: /Export Config to Git/ }).click();
+    const dialog = page.getByTestId('export-dialog');
+    await page.getByTestId('export-repo').fill(repo);
+    await page.getByTestId('export-check').click();
+    await expect.poll(() => page.getByTestId('export-summary').textContent()).toMatch(/will be made a git repository/);
+    // Instruments trading without a model are marked rule-only here, which clears that check.
+    for (const box of await dialog.locator('[data-testid^="export-rule-only-"]').all()) {
+      await box.click();
+      await expect.poll(() => box.isChecked()).toBe(true);
+    }
+    await page.getByTestId('export-check').click();
+    await expect.poll(() => page.getByTestId('export-summary').textContent()).toMatch(/file\(s\) change in quantdesk\//);
+    expect(await page.getByTestId('export-preview').textContent()).not.toMatch(/not marked rule-only/);
+    expect(await page.getByTestId('export-diff').textContent()).toMatch(/\+\+\+ b\/quantdesk\/portfolio\.yml/);
+    // Demo models may miss the metric minimums: the override, with its reason, goes into the commit message.
+    if ((await page.getByTestId('export-check-row').filter({ hasText: 'FAILED' }).count()) > 0) await page.getByTestId('export-override').fill('e2e: demo models');
+    await page.getByTestId('export-message').fill('e2e export');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'export-config.png') });
+    await page.getByTestId('export-commit').click();
+    await expect.poll(() => page.getByTestId('export-result').textContent()).toMatch(/Committed [0-9a-f]{40}/);
+    const sha = /[0-9a-f]{40}/.exec((await page.getByTestId('export-result').textContent()) ?? '')![0];
+    expect(execFileSync('git', ['-C', repo, 'log', '-1', '--format=%H %an %s'], { encoding: 'utf8' }).trim()).toBe(`${sha} E2E Trader e2e export`);
+    await dialog.getByRole('button', { name: 'Close' }).click();
+
+    await page.getByRole('menuitem', { name: 'File' }).click();
+    await page.getByRole('menuitem', { name: /Import Config from Git/ }).click();
+    await expect.poll(() => page.getByTestId('import-config-repo').inputValue()).toBe(repo);
+    await page.getByTestId('import-config-rev').fill('no-such-rev');
+    await page.getByTestId('import-config-run').click();
+    await expect.poll(() => page.getByTestId('import-config-error').textContent()).toMatch(/no-such-rev is not a commit, branch or tag/);
+    await page.getByTestId('import-config-rev').fill('HEAD');
+    await page.getByTestId('import-config-run').click();
+    await expect.poll(() => page.getByTestId('import-config-result').textContent()).toMatch(new RegExp(`Imported ${sha.slice(0, 12)}: \\d+ strategy config\\(s\\), \\d+ feature set\\(s\\), portfolio \\S+`));
+    await page.getByTestId('import-config-dialog').getByRole('button', { name: 'Close' }).click();
   });
 
   it('logged no page errors', () => {

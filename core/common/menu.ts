@@ -1,5 +1,5 @@
 /** Commands the menu can send to the renderer. */
-export const MENU_COMMANDS = ['file.import', 'data.backfill', 'data.refresh', 'view.chart', 'view.data', 'view.features', 'view.models', 'view.backtests', 'view.paper', 'view.jobs', 'features.build', 'models.train', 'backtest.run', 'paper.halt', 'app.settings', 'help.about'] as const;
+export const MENU_COMMANDS = ['file.import', 'data.backfill', 'data.refresh', 'view.chart', 'view.data', 'view.features', 'view.models', 'view.backtests', 'view.paper', 'view.jobs', 'features.build', 'models.train', 'backtest.run', 'paper.halt', 'config.export', 'config.import', 'app.settings', 'help.about'] as const;
 export type MenuCommand = (typeof MENU_COMMANDS)[number];
 
 /** Native behaviours a host implements itself (Electron roles). */
@@ -45,7 +45,13 @@ export function buildMenu(o: MenuOptions): MenuModel[] {
       items: [{ kind: 'command', label: `About ${o.appName}`, command: 'help.about' }, sep, { kind: 'command', label: 'Settings…', command: 'app.settings', accelerator: 'CmdOrCtrl+,' }, sep, { kind: 'role', label: `Quit ${o.appName}`, role: 'quit', accelerator: 'CmdOrCtrl+Q' }],
     });
   }
-  const file: MenuItemModel[] = [{ kind: 'command', label: 'Import…', command: 'file.import', accelerator: 'CmdOrCtrl+O' }, sep];
+  const file: MenuItemModel[] = [
+    { kind: 'command', label: 'Import…', command: 'file.import', accelerator: 'CmdOrCtrl+O' },
+    sep,
+    { kind: 'command', label: 'Export Config to Git…', command: 'config.export', accelerator: 'CmdOrCtrl+Shift+G' },
+    { kind: 'command', label: 'Import Config from Git…', command: 'config.import' },
+    sep,
+  ];
   // macOS keeps Settings in the app menu; elsewhere it lives in File.
   if (!mac) file.push({ kind: 'command', label: 'Settings…', command: 'app.settings', accelerator: 'CmdOrCtrl+,' }, sep);
   if (native) {

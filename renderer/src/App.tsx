@@ -17,6 +17,7 @@ import { TrainDialog } from './TrainDialog';
 import { BacktestDialog } from './BacktestDialog';
 import { Killswitch } from './Killswitch';
 import { AlertToasts } from './Alerts';
+import { ExportConfigDialog, ImportConfigDialog } from './GitConfigDialogs';
 import { BacktestsView } from './views/BacktestsView';
 import { PaperView } from './views/PaperView';
 
@@ -40,6 +41,7 @@ export function App() {
   const [buildRequest, setBuildRequest] = useState(0);
   const [importFiles, setImportFiles] = useState<File[] | null>(null);
   const [aboutOpen, setAboutOpen] = useState(false);
+  const [gitDialog, setGitDialog] = useState<'export' | 'import' | null>(null);
   const [info, setInfo] = useState<AppInfo | null>(null);
   const [inference, setInference] = useState<InferenceSettings | null>(null);
   const lakeVersion = useLakeVersion();
@@ -74,6 +76,8 @@ export function App() {
       setBuildRequest((x) => x + 1);
     }
     else if (cmd === 'help.about') setAboutOpen(true);
+    else if (cmd === 'config.export') setGitDialog('export');
+    else if (cmd === 'config.import') setGitDialog('import');
   }, []);
 
   useEffect(() => client.on('menu.command', (e) => run(e.command)), [run]);
@@ -153,6 +157,8 @@ export function App() {
         )}
       </footer>
       <AlertToasts onOpen={() => setView('paper')} />
+      {gitDialog === 'export' && <ExportConfigDialog onClose={() => setGitDialog(null)} />}
+      {gitDialog === 'import' && <ImportConfigDialog onClose={() => setGitDialog(null)} />}
       {importFiles !== null && <ImportDialog initialFiles={importFiles} onClose={() => setImportFiles(null)} jobs={jobs} progress={progress} />}
       {backfillOpen && <BackfillDialog onClose={() => setBackfillOpen(false)} jobs={jobs} progress={progress} />}
       {trainOpen && <TrainDialog onClose={() => setTrainOpen(false)} jobs={jobs} progress={progress} />}

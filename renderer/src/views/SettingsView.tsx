@@ -1,6 +1,7 @@
 import { useEffect, useState, type ReactNode } from 'react';
 import type { AppInfo, InferenceSettings, VendorKeyStatus } from '../../../core/common/types';
 import { SCORE_NAMES } from '../../../core/common/models/leaderboard';
+import type { ArgOf } from '../../../core/common/api';
 import { client } from '../api';
 
 /** One setting: its control, a Save button, and the outcome (the server's error, next to the field). */
@@ -33,7 +34,24 @@ function Field({ id, label, hint, children, onSave }: { id: string; label: strin
   );
 }
 
-/** Settings: where the home is, the inference provider, the leaderboard score, retention, the alert webhook, vendor keys. */
+const showMinimums = (m: Record<string, number>): string =>
+  Object.entries(m)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+
+/** "auc 0.52, accuracy 0.5" as { auc: 0.52, accuracy: 0.5 }; a malformed pair says which. */
+function parseMinimums(text: string): NonNullable<ArgOf<'settings.setExport'>['minimums']> {
+  const out: Record<string, number> = {};
+  for (const part of text.split(',').map((x) => x.trim()).filter(Boolean)) {
+    const m = /^([A-Za-z0-9]+)\s*[:= ]\s*(-?[\d.]+)$/.exec(part);
+    if (!m || !Number.isFinite(Number(m[2]))) throw new Error(`"${part}": expected a metric and a number, such as auc 0.52`);
+    out[m[1]!] = Number(m[2]);
+  }
+  // The server checks the metric names and says which it does not know.
+  return out as NonNullable<ArgOf<'settings.setExport'>['minimums']>;
+}
+
+/** Settings: where the home is, the inference provider, the leaderboard score, retention, the alert webhook, git export, vendor keys. */
 export function SettingsView({ info }: { info: AppInfo | null }) {
   const [inference, setInference] = useState<InferenceSettings | null>(null);
   const [provider, setProvider] = useState('auto');
@@ -45,6 +63,12 @@ export function SettingsView({ info }: { info: AppInfo | null }) {
   const [typed, setTyped] = useState<Record<string, string>>({});
   const [plainOk, setPlainOk] = useState<Record<string, boolean>>({});
   const [moveTo, setMoveTo] = useState('');
+  const [exportRepo, setExportRepo] = useState('');
+  const [exportDir, setExportDir] = useState('');
+  const [remote, setRemote] = useState('');
+  const [authorName, setAuthorName] = useState('');
+  const [authorEmail, setAuthorEmail] = useState('');
+  const [minimums, setMinimums] = useState('');
 
   useEffect(() => {
     void client.call('settings.inference', {}).then((r) => {
@@ -58,6 +82,14 @@ export function SettingsView({ info }: { info: AppInfo | null }) {
     void client.call('settings.retention', {}).then((r) => setMinuteDays(String(r.minuteDays)));
     void client.call('settings.vendorKeys', {}).then(setKeys);
     void client.call('settings.paper', {}).then((r) => setWebhook(r.webhook ?? ''));
+    void client.call('settings.export', {}).then((r) => {
+      setExportRepo(r.repo ?? '');
+      setExportDir(r.dir);
+      setRemote(r.remote);
+      setAuthorName(r.author?.name ?? '');
+      setAuthorEmail(r.author?.email ?? '');
+      setMinimums(showMinimums(r.minimums));
+    });
   }, []);
 
   return (
@@ -147,6 +179,48 @@ export function SettingsView({ info }: { info: AppInfo | null }) {
           }}
         >
           <input className="formula" value={webhook} onChange={(e) => setWebhook(e.target.value)} placeholder="https://hooks.example.com/…" aria-label="Alert webhook URL" />
+        </Field>
+      </section>
+
+      <section>
+        <h3>Git export</h3>
+        <Field
+          id="export-target"
+          label="Repository, bundle folder and remote"
+          hint="where File → Export Config to Git… commits by default, and the remote it pushes to"
+          onSave={async () => {
+            const r = await client.call('settings.setExport', { repo: exportRepo.trim() === '' ? null : exportRepo.trim(), dir: exportDir, remote });
+            return `saved: ${r.repo ?? 'no default repository'}, folder ${r.dir}/, remote ${r.remote}`;
+          }}
+        >
+          <input value={exportRepo} onChange={(e) => setExportRepo(e.target.value)} placeholder="/path/to/live-config" aria-label="Export repository" />
+          <input className="narrow" value={exportDir} onChange={(e) => setExportDir(e.target.value)} aria-label="Bundle folder" />
+          <input className="narrow" value={remote} onChange={(e) => setRemote(e.target.value)} aria-label="Remote" />
+        </Field>
+        <Field
+          id="export-author"
+          label="Commit author"
+          hint="leave both empty to commit as git's own user.name and user.email"
+          onSave={async () => {
+            const none = authorName.trim() === '' && authorEmail.trim() === '';
+            const r = await client.call('settings.setExport', { author: none ? null : { name: authorName, email: authorEmail } });
+            return r.author ? `saved: ${r.author.name} <${r.author.email}>` : "saved: git's own identity";
+          }}
+        >
+          <input value={authorName} onChange={(e) => setAuthorName(e.target.value)} placeholder="name" aria-label="Author name" />
+          <input value={authorEmail} onChange={(e) => setAuthorEmail(e.target.value)} placeholder="email" aria-label="Author email" />
+        </Field>
+        <Field
+          id="export-minimums"
+          label="Lowest test metrics a model must reach"
+          hint="metric and value pairs, e.g. auc 0.52, accuracy 0.5 (auc, accuracy, balancedAccuracy, precision, recall, f1, precisionAtTop10, r2, ic, directionAccuracy)"
+          onSave={async () => {
+            const r = await client.call('settings.setExport', { minimums: parseMinimums(minimums) });
+            setMinimums(showMinimums(r.minimums));
+            return `saved: ${showMinimums(r.minimums) || 'no minimums'}`;
+          }}
+        >
+          <input className="formula" value={minimums} onChange={(e) => setMinimums(e.target.value)} aria-label="Metric minimums" />
         </Field>
       </section>
 

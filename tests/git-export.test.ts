@@ -217,6 +217,10 @@ describe('config export to git and import back', () => {
     const bad = qd('export-config', '--json');
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/--repo: required/);
+    // Without git on the PATH the export says so, and what to do.
+    const noGit = spawnSync(process.execPath, [bin, '--home', home, 'export-config', '--repo', repo], { encoding: 'utf8', env: { ...process.env, QUANTDESK_HOME: '', PATH: path.join(base, 'empty-bin') }, timeout: 120_000 });
+    expect(noGit.status).toBe(1);
+    expect(noGit.stderr).toMatch(/git is not installed \(no `git` on the PATH\); install git and try again/);
     s = await openServices(home);
   }, 120_000);
 });

@@ -1,5 +1,5 @@
 /** Codes every API error carries. */
-export type ApiErrorCode = 'invalid_argument' | 'not_found' | 'unknown_method' | 'conflict' | 'locked' | 'internal';
+export type ApiErrorCode = 'invalid_argument' | 'not_found' | 'unknown_method' | 'conflict' | 'locked' | 'unavailable' | 'internal';
 
 /** The error shape that crosses every transport. */
 export interface ApiErrorData {

@@ -14,7 +14,7 @@ import { dispatch } from './dispatcher';
 /** Content type of binary API frames (see core/common/codec.ts). */
 export const FRAME_TYPE = 'application/x-quantdesk-frame';
 
-const STATUS: Record<ApiErrorCode, number> = { invalid_argument: 400, not_found: 404, unknown_method: 404, conflict: 409, locked: 409, internal: 500 };
+const STATUS: Record<ApiErrorCode, number> = { invalid_argument: 400, not_found: 404, unknown_method: 404, conflict: 409, locked: 409, unavailable: 503, internal: 500 };
 const MIME: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json', '.woff2': 'font/woff2' };
 const MAX_BODY = 1 << 20;
 

@@ -198,7 +198,7 @@ export async function runExport(ctx: ExportContext, req: ExportRequest): Promise
       await repo.git(['push', '--quiet', remote, 'HEAD', ...(tag ? [`refs/tags/${tag}`] : [])]);
       pushed = true;
     } catch (e) {
-      throw new ApiError('invalid_argument', `committed ${commit.slice(0, 12)}, but the push to ${remote} failed: ${(e as Error).message}. Push it yourself (git push ${remote}) once the remote accepts it`, 'push');
+      throw new ApiError('conflict', `committed ${commit.slice(0, 12)}, but the push to ${remote} failed: ${(e as Error).message}. Push it yourself (git push ${remote}) once the remote accepts it`, 'push');
     }
   }
   return { commit, files, pushed, changed: true, tag, message, checks: p.checks };

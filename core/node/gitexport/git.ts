@@ -94,7 +94,7 @@ export async function gitVersion(): Promise<string> {
   try {
     return (await run(process.cwd(), ['--version'])).stdout.toString().trim();
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new ApiError('invalid_argument', 'git is not installed (no `git` on the PATH); install git and try again', 'repo');
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new ApiError('unavailable', 'git is not installed (no `git` on the PATH); install git and try again', 'repo');
     throw e;
   }
 }
@@ -106,7 +106,7 @@ function run(cwd: string, args: readonly string[], env: Record<string, string> =
       if (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') return reject(err);
         const msg = stderr.toString().trim() || stdout.toString().trim() || err.message;
-        return reject(new ApiError('invalid_argument', `git ${args[0]} failed in ${cwd}: ${msg}`, 'repo'));
+        return reject(new ApiError('conflict', `git ${args[0]} failed in ${cwd}: ${msg}`, 'repo'));
       }
       resolve({ stdout, stderr: stderr.toString() });
     });

@@ -9,7 +9,7 @@ import type { Catalog } from '../catalog';
 import type { HomeLayout } from '../home';
 import { buildBundle, checkBundleDir, type Bundle } from './bundle';
 import { Repo } from './git';
-import { scanSecrets } from './secrets';
+import { isText, scanSecrets } from './secrets';
 import { validateBundle } from './validate';
 
 /** What an export reads: the home, its settings and the stored API keys (to keep them out). */
@@ -70,8 +70,6 @@ function metaSansTime(b: Buffer | undefined): string {
   const { created: _created, ...rest } = (parseYaml(b.toString('utf8')) ?? {}) as Record<string, unknown>;
   return JSON.stringify(rest);
 }
-
-const isText = (b: Buffer): boolean => !b.subarray(0, 8192).includes(0);
 
 /** Builds, validates and compares the bundle with the folder; writes nothing. */
 async function prepare(ctx: ExportContext, req: ExportRequest): Promise<Prepared> {

@@ -17,7 +17,7 @@ const PATTERNS: { what: string; re: RegExp }[] = [
 ];
 
 /** Whether a file is text (no NUL byte in its first 8 KiB). */
-const isText = (b: Buffer): boolean => !b.subarray(0, 8192).includes(0);
+export const isText = (b: Buffer): boolean => !b.subarray(0, 8192).includes(0);
 
 /**
  * Scans a bundle's files for credentials: the known shapes in text files, and the stored API keys

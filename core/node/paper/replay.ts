@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { copyBar, inTimeOrder, type EngineResult } from '../../common/backtest/engine';
+import { inTimeOrder, type EngineResult } from '../../common/backtest/engine';
 import { ApiError } from '../../common/errors';
 import type { FeatureSeries } from '../../common/features/types';
 import type { RiskLimits } from '../../common/schemas';
@@ -15,7 +15,7 @@ import { sessionSeries } from '../features/silver-build';
 import type { HomeLayout } from '../home';
 import { readBars } from '../lake/bar-reader';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { openStreamingModel } from './streaming-model';
+import { openStreamingModel, seriesBar } from './streaming-model';
 
 type Ctx = { home: HomeLayout; catalog: Catalog; con: DuckDBConnection };
 
@@ -142,11 +142,8 @@ export function replayRun(portfolio: PortfolioRun['config'], inputs: readonly Re
   inTimeOrder(
     inputs.map((x) => x.bars.t),
     (k, i) => {
-      const { bars, sessions: s, probability } = inputs[k]!;
-      copyBar(bar, bars, i);
-      bar.day = s.day[i]!;
-      bar.sessionStart = s.sessionStart[i]!;
-      bar.monthEnd = s.monthEnd[i] === 1;
+      const { bars, sessions, probability } = inputs[k]!;
+      seriesBar(bar, bars, sessions, i);
       engine.bar(k, bar, probability?.[i]);
     },
     () => undefined,

@@ -1,3 +1,4 @@
+import { copyBar } from '../../common/backtest/engine';
 import { ApiError } from '../../common/errors';
 import { parseFeatureList } from '../../common/features/registry';
 import type { FeatureBar, FeatureSeries, StreamingKernel } from '../../common/features/types';
@@ -113,14 +114,9 @@ export class StreamingModel {
   }
 }
 
-/** Copies bar i of a series, with its session facts, into `bar`. */
-function seriesBar(bar: PaperBar, bars: Bars, s: Pick<FeatureSeries, 'day' | 'sessionStart' | 'monthEnd'>, i: number): void {
-  bar.t = bars.t[i]!;
-  bar.o = bars.o[i]!;
-  bar.h = bars.h[i]!;
-  bar.l = bars.l[i]!;
-  bar.c = bars.c[i]!;
-  bar.v = bars.v[i]!;
+/** Copies bar i of a series, with its session facts, into `bar` (no allocation per bar). */
+export function seriesBar(bar: PaperBar, bars: Bars, s: Pick<FeatureSeries, 'day' | 'sessionStart' | 'monthEnd'>, i: number): void {
+  copyBar(bar, bars, i);
   bar.day = s.day[i]!;
   bar.sessionStart = s.sessionStart[i]!;
   bar.monthEnd = s.monthEnd[i] === 1;

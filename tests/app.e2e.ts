@@ -379,6 +379,20 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     await page.getByTestId('session-start').click();
     await expect.poll(() => page.getByTestId('session-error').textContent()).toMatch(/ws:\/\/ or wss:\/\//);
     await page.getByTestId('session-feed').selectOption('replay');
+    // Trading → Start Paper Session… (Ctrl+Shift+P) lands in the session form; a slow session is running; Stop All stops it.
+    await page.getByTestId('nav-chart').click();
+    await page.keyboard.press('Control+Shift+P');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('session-portfolio');
+    await page.getByTestId('session-portfolio').fill(built.result!.id);
+    await page.getByTestId('session-from').fill(day(built.result!.backtest!.run.from));
+    await page.getByTestId('session-to').fill(day(built.result!.backtest!.run.to));
+    await page.getByTestId('session-speed').selectOption('1');
+    await page.getByTestId('session-start').click();
+    await expect.poll(() => page.getByTestId('session-status').filter({ hasText: /^running$/ }).count(), { timeout: 30_000 }).toBe(1);
+    await page.getByRole('menuitem', { name: 'Trading' }).click();
+    await page.getByRole('menuitem', { name: /Stop All Paper Sessions/ }).click();
+    await expect.poll(() => page.getByTestId('session-status').first().textContent(), { timeout: 30_000 }).toBe('stopped');
+    await page.getByTestId('session-speed').selectOption('max');
     // A session whose drawdown limit trips: the alert shows over the view and in the Paper view's alert list.
     const tight = path.join(serve.home, 'tight-portfolio.json');
     const stored = JSON.parse(fs.readFileSync(path.join(serve.home, 'lake', 'gold', 'portfolios', built.result!.id, 'portfolio.json'), 'utf8')) as object;
@@ -462,6 +476,15 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     await page.keyboard.press('Control+,');
     // The form is filled in once the stored settings have loaded.
     await expect.poll(() => page.getByLabel('Bundle folder').inputValue()).toBe('quantdesk');
+    // Account-wide risk limits: checked by the server, the error beside the field.
+    const limits = page.getByTestId('setting-limits');
+    await limits.getByLabel('Trip: drawdown from peak').fill('2');
+    await limits.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => page.getByTestId('setting-limits-error').textContent()).toMatch(/maxDrawdown/);
+    await limits.getByLabel('Trip: drawdown from peak').fill('0.25');
+    await limits.getByLabel('Max orders per second').fill('20');
+    await limits.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => page.getByTestId('setting-limits-saved').textContent()).toBe('saved: 2 limit(s)');
     const author = page.getByTestId('setting-export-author');
     await author.getByLabel('Author name').fill('E2E Trader');
     await author.getByLabel('Author email').fill('not-an-email');

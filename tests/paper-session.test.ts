@@ -165,6 +165,26 @@ describe('paper sessions', () => {
     await expect(call(s, 'paper.alerts', { limit: 0 })).rejects.toThrow(/limit must be at least 1/);
     await call(s, 'paper.killswitch.set', { state: 'active', reason: 're-arm after the trip' });
   }, 60_000);
+
+  it('applies the account limits from Settings with the portfolio’s own: a session trips on them, a replay denies by them', async () => {
+    await expect(call(s, 'settings.setPaper', { limits: { maxDrawdown: 2 } })).rejects.toThrow(/limits\.maxDrawdown/);
+    expect((await call(s, 'settings.setPaper', { limits: { maxDrawdown: 0.001 } })).limits).toEqual({ maxDrawdown: 0.001 });
+    try {
+      // The portfolio sets no limit: the session trips on the account's drawdown limit.
+      await ended((await call(s, 'paper.session.start', { portfolio: file, ...PERIOD, speed: 'max' })).id);
+      const ks = await call(s, 'paper.killswitch.get', {});
+      expect(ks.history[0]).toMatchObject({ source: 'auto', to: 'halted', reason: expect.stringMatching(/drawdown .* limit of 0\.10%/) });
+      await call(s, 'paper.killswitch.set', { state: 'active', reason: 're-arm after the account trip' });
+      await call(s, 'settings.setPaper', { limits: { maxPositionNotional: 1 } });
+      // The replay job: every order's notional is above the account's limit of 1, so each is denied with that reason.
+      const r = await runJob<PaperSummary>(s, { kind: 'paper', portfolio: file, ...PERIOD });
+      expect(r.trades).toHaveLength(0);
+      expect(r.denials.length).toBeGreaterThan(0);
+      expect(r.denials[0]!.reason).toMatch(/notional/);
+    } finally {
+      expect((await call(s, 'settings.setPaper', { limits: {} })).limits).toEqual({});
+    }
+  }, 60_000);
 });
 
 describe('paper sessions and crashes', () => {

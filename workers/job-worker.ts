@@ -38,7 +38,7 @@ export default async function run(
     if (task.type === 'backtest') return await backtestRun(ctx, task.req);
     if (task.type === 'sweep') return await sweepRun(ctx, task.req);
     if (task.type === 'portfolio') return await portfolioRun(ctx, task.req);
-    if (task.type === 'paper') return await paperReplay(ctx, task.state, task.req.portfolio, task.req.from, task.req.to);
+    if (task.type === 'paper') return await paperReplay(ctx, task.state, task.req.portfolio, task.req.from, task.req.to, task.limits);
     if (task.type === 'filter') return await trainTradeFilter(ctx, path.dirname(task.migrations), task.req, (done, total) => report({ done, total }), cancelled);
     if (task.type === 'promote') return await promoteDataset(ctx, task.req.build, task.req.filters ?? []);
     if (task.type === 'ic') {

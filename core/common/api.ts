@@ -5,13 +5,14 @@ import {
   emptySchema,
   jobIdSchema,
   jobRequestSchema,
+  riskLimitsSchema,
   symbolSchema,
   timeframeArg,
   universeFiltersSchema,
   BACKFILL_SOURCES,
   type TrainConfig,
 } from './schemas';
-import type { AppInfo, BacktestDetail, BacktestSummary, Bars, KillswitchStatus, FeatureBuildInfo, FeatureSetCheck, FeatureSetInfo, JobInfo, JobProgress, LakePartition, LakeSeries, QaReport, RejectRow, InferenceSettings, ModelCheck, ModelInfo, PaperAlert, PaperSessionDetail, PaperSessionInfo, ExportPreview, ExportResult, ExportSettings, ImportConfigResult, SqlResult, UniverseMember, VendorKeyStatus } from './types';
+import type { AppInfo, BacktestDetail, BacktestSummary, Bars, KillswitchStatus, FeatureBuildInfo, FeatureSetCheck, FeatureSetInfo, JobInfo, JobProgress, LakePartition, LakeSeries, QaReport, RejectRow, InferenceSettings, ModelCheck, ModelInfo, PaperAlert, PaperSessionDetail, PaperSessionInfo, PaperSettings, ExportPreview, ExportResult, ExportSettings, ImportConfigResult, SqlResult, UniverseMember, VendorKeyStatus } from './types';
 import type { ContractSpec } from './instruments';
 import type { StrategyConfig } from './schemas';
 import type { StateChange, TradingState } from './trading/risk';
@@ -185,7 +186,9 @@ export const apiSchemas = {
   'settings.setPaper': z
     .object({
       /** Alerts (killswitch trips, stopped sessions, model warnings) are also POSTed here as JSON; null: none. */
-      webhook: z.url({ protocol: /^https?$/, error: 'give the webhook as an http:// or https:// URL' }).max(2000).nullable(),
+      webhook: z.url({ protocol: /^https?$/, error: 'give the webhook as an http:// or https:// URL' }).max(2000).nullable().optional(),
+      /** Account risk limits and killswitch trips every session and replay applies (with the portfolio's own, the stricter wins); {} for none. */
+      limits: riskLimitsSchema.optional(),
     })
     .strict(),
   'settings.export': z.object({}).strict(),
@@ -337,8 +340,10 @@ export interface QuantApi {
   'settings.inference': (a: ArgOf<'settings.inference'>) => Promise<InferenceSettings>;
   /** Stores the default execution provider. */
   'settings.setInference': (a: ArgOf<'settings.setInference'>) => Promise<InferenceSettings>;
-  'settings.paper': (a: ArgOf<'settings.paper'>) => Promise<{ webhook: string | null }>;
-  'settings.setPaper': (a: ArgOf<'settings.setPaper'>) => Promise<{ webhook: string | null }>;
+  /** Paper trading settings: the alert webhook and the account's risk limits and trips. */
+  'settings.paper': (a: ArgOf<'settings.paper'>) => Promise<PaperSettings>;
+  /** Changes the paper trading settings given (a null webhook removes it; {} clears the limits). */
+  'settings.setPaper': (a: ArgOf<'settings.setPaper'>) => Promise<PaperSettings>;
   /** Git export settings: repository, folder, remote, portfolio, author, metric minimums. */
   'settings.export': (a: ArgOf<'settings.export'>) => Promise<ExportSettings>;
   /** Changes git export settings (fields left out stay as they are). */

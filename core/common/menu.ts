@@ -1,5 +1,5 @@
 /** Commands the menu can send to the renderer. */
-export const MENU_COMMANDS = ['file.import', 'data.backfill', 'data.refresh', 'view.chart', 'view.data', 'view.features', 'view.models', 'view.backtests', 'view.paper', 'view.jobs', 'features.build', 'models.train', 'backtest.run', 'paper.halt', 'config.export', 'config.import', 'app.settings', 'help.about'] as const;
+export const MENU_COMMANDS = ['file.import', 'data.backfill', 'data.refresh', 'view.chart', 'view.data', 'view.features', 'view.models', 'view.backtests', 'view.paper', 'view.jobs', 'features.build', 'models.train', 'backtest.run', 'paper.start', 'paper.stopAll', 'paper.halt', 'config.export', 'config.import', 'app.settings', 'help.about'] as const;
 export type MenuCommand = (typeof MENU_COMMANDS)[number];
 
 /** Native behaviours a host implements itself (Electron roles). */
@@ -90,7 +90,15 @@ export function buildMenu(o: MenuOptions): MenuModel[] {
       { kind: 'command', label: 'Backtest…', command: 'backtest.run', accelerator: 'CmdOrCtrl+Shift+E' },
     ],
   });
-  menus.push({ label: 'Trading', items: [{ kind: 'command', label: 'Halt All Trading', command: 'paper.halt', accelerator: 'CmdOrCtrl+Shift+K' }] });
+  menus.push({
+    label: 'Trading',
+    items: [
+      { kind: 'command', label: 'Start Paper Session…', command: 'paper.start', accelerator: 'CmdOrCtrl+Shift+P' },
+      { kind: 'command', label: 'Stop All Paper Sessions', command: 'paper.stopAll', accelerator: 'CmdOrCtrl+Shift+X' },
+      sep,
+      { kind: 'command', label: 'Halt All Trading', command: 'paper.halt', accelerator: 'CmdOrCtrl+Shift+K' },
+    ],
+  });
   const view: MenuItemModel[] = [
     { kind: 'command', label: 'Chart', command: 'view.chart', accelerator: 'CmdOrCtrl+1' },
     { kind: 'command', label: 'Data', command: 'view.data', accelerator: 'CmdOrCtrl+2' },

@@ -634,3 +634,11 @@ export interface ExportSettings {
   /** Lowest test metrics a model must reach to be exported (e.g. auc 0.52). */
   minimums: Record<string, number>;
 }
+
+/** Paper trading settings. */
+export interface PaperSettings {
+  /** Where alerts are also POSTed as JSON; null: nowhere. */
+  webhook: string | null;
+  /** Account risk limits and killswitch trips, applied with each portfolio's own (the stricter wins). */
+  limits: RiskLimits;
+}

@@ -5,7 +5,8 @@ import { ApiError } from '../common/errors';
 import { DEMO_INSTRUMENTS, DEMO_SYMBOLS } from '../common/instruments';
 import { calendarFor } from './calendar';
 import type { Handlers } from '../common/api';
-import type { InferenceSettings, LakePartition, LakeSeries, RejectRow } from '../common/types';
+import type { InferenceSettings, LakePartition, LakeSeries, PaperSettings, RejectRow } from '../common/types';
+import type { RiskLimits } from '../common/schemas';
 import { Catalog } from './catalog';
 import { DEMO_EARLIEST } from './demo/demo-market';
 import { EventBus } from './events';
@@ -40,7 +41,7 @@ import { listStrategyConfigs, resolveStrategyRef } from './backtest/strategy-con
 import { checkMoveTarget } from './home-move';
 import { parseTrainConfig } from './models/train-config';
 import { defaultProvider, probeProviders, providersFor, PROVIDER_SETTING } from './models/predict';
-import { WEBHOOK_SETTING } from './paper/supervisor';
+import { ACCOUNT_LIMITS_SETTING, WEBHOOK_SETTING } from './paper/supervisor';
 import { configHandlers } from './gitexport/handlers';
 import { trainConfigSchema } from '../common/schemas';
 import { featureSetHandlers } from './features/set-handlers';
@@ -110,16 +111,18 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
     const bus = new EventBus();
     const vendorKeys = new VendorKeys(catalog, o.secretCipher);
     const settings = catalog;
+    const accountLimits = (): RiskLimits => JSON.parse(settings.getSetting(ACCOUNT_LIMITS_SETTING) ?? '{}') as RiskLimits;
+    const paperSettings = (): PaperSettings => ({ webhook: settings.getSetting(WEBHOOK_SETTING) ?? null, limits: accountLimits() });
     let jobs: JobService | undefined;
     if (!o.readonly) {
       recoverLake(home, catalog);
       catalog.markInterrupted(Date.now());
       if (o.workerFile === undefined) throw new Error('createServices needs workerFile unless readonly');
-      jobs = new JobService({ catalog, bus, homeDir: home.root, migrations, workerFile: o.workerFile, threads: o.threads, sqliteBinding: o.sqliteBinding, vendorConfig: () => vendorKeys.config(), tradingState: () => journal?.state() ?? 'active' });
+      jobs = new JobService({ catalog, bus, homeDir: home.root, migrations, workerFile: o.workerFile, threads: o.threads, sqliteBinding: o.sqliteBinding, vendorConfig: () => vendorKeys.config(), tradingState: () => journal?.state() ?? 'active', accountLimits });
     }
     const paper =
       jobs && journal && o.workerFile
-        ? new PaperSupervisor({ home, journal, bus, migrations, feedKey: () => vendorKeys.config().polygonKey, webhook: () => settings.getSetting(WEBHOOK_SETTING), workerFile: o.paperWorkerFile ?? path.join(path.dirname(o.workerFile), 'paper-worker.js'), ...(o.sqliteBinding ? { sqliteBinding: o.sqliteBinding } : {}) })
+        ? new PaperSupervisor({ home, journal, bus, migrations, feedKey: () => vendorKeys.config().polygonKey, webhook: () => settings.getSetting(WEBHOOK_SETTING), accountLimits, workerFile: o.paperWorkerFile ?? path.join(path.dirname(o.workerFile), 'paper-worker.js'), ...(o.sqliteBinding ? { sqliteBinding: o.sqliteBinding } : {}) })
         : undefined;
     paperRef = paper;
     // Hosts that keep running resume the sessions a restart (or a crash) interrupted.
@@ -270,11 +273,12 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
         cat.setSetting(PROVIDER_SETTING, a.provider);
         return inferenceSettings();
       },
-      'settings.paper': async () => ({ webhook: cat.getSetting(WEBHOOK_SETTING) ?? null }),
+      'settings.paper': async () => paperSettings(),
       'settings.setPaper': async (a) => {
         if (a.webhook === null) cat.db.prepare('DELETE FROM settings WHERE key = ?').run(WEBHOOK_SETTING);
-        else cat.setSetting(WEBHOOK_SETTING, a.webhook);
-        return { webhook: a.webhook };
+        else if (a.webhook !== undefined) cat.setSetting(WEBHOOK_SETTING, a.webhook);
+        if (a.limits !== undefined) cat.setSetting(ACCOUNT_LIMITS_SETTING, JSON.stringify(a.limits));
+        return paperSettings();
       },
       ...configHandlers({
         home,

@@ -30,6 +30,12 @@ function providerInUse(s: InferenceSettings): string {
   return `${s.platformOrder.find(loads) ?? 'cpu'} (auto: ${s.platformOrder.join(' → ')})`;
 }
 
+/** Stops every running or paused paper session (Trading → Stop All Paper Sessions). */
+async function stopAllSessions(): Promise<void> {
+  const live = (await client.call('paper.sessions', {})).filter((s) => s.status === 'running' || s.status === 'paused' || s.status === 'starting');
+  await Promise.all(live.map((s) => client.call('paper.session.control', { session: s.id, action: 'stop' }).catch(() => undefined)));
+}
+
 export function App() {
   const [view, setView] = useState<View>('chart');
   const [backfillOpen, setBackfillOpen] = useState(false);
@@ -38,6 +44,7 @@ export function App() {
   const [backtestRun, setBacktestRun] = useState<string | null>(null);
   const [chartFocus, setChartFocus] = useState<ChartFocus | null>(null);
   const [haltRequest, setHaltRequest] = useState(0);
+  const [sessionRequest, setSessionRequest] = useState(0);
   const [buildRequest, setBuildRequest] = useState(0);
   const [importFiles, setImportFiles] = useState<File[] | null>(null);
   const [aboutOpen, setAboutOpen] = useState(false);
@@ -69,6 +76,13 @@ export function App() {
     else if (cmd === 'view.jobs') setView('jobs');
     else if (cmd === 'backtest.run') setBacktestOpen(true);
     else if (cmd === 'paper.halt') setHaltRequest((x) => x + 1);
+    else if (cmd === 'paper.start') {
+      setView('paper');
+      setSessionRequest((x) => x + 1);
+    } else if (cmd === 'paper.stopAll') {
+      setView('paper');
+      void stopAllSessions();
+    }
     else if (cmd === 'app.settings') setView('settings');
     else if (cmd === 'models.train') setTrainOpen(true);
     else if (cmd === 'features.build') {
@@ -141,7 +155,7 @@ export function App() {
               }}
               jobs={jobs}
             />}
-          {view === 'paper' && <PaperView jobs={jobs} />}
+          {view === 'paper' && <PaperView jobs={jobs} sessionRequest={sessionRequest} />}
           {view === 'jobs' && <JobsView jobs={jobs} progress={progress} />}
           {view === 'settings' && <SettingsView info={info} />}
         </main>

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { changeState, gate, StateChangeError, type GateBook, type OrderAction, type TradingState } from './risk';
+import { changeState, gate, StateChangeError, stricterLimits, type GateBook, type OrderAction, type TradingState } from './risk';
 
 const SYMBOLS = ['ES', 'NQ', 'CL'];
 
@@ -98,5 +98,13 @@ describe('risk gate and trading state', () => {
     expect(() => changeState('active', 'halted', 'ui', ' ', 5)).toThrow(StateChangeError);
     expect(() => changeState('halted', 'active', 'auto', 'feed is back', 5)).toThrow(/cannot re-arm/);
     expect(changeState('halted', 'reducing', 'menu', 'flatten slowly', 6).to).toBe('reducing');
+  });
+});
+
+describe('stricterLimits', () => {
+  it('keeps the lower of each limit and every limit either side sets', () => {
+    expect(stricterLimits({ maxDrawdown: 0.2, dailyLoss: 5000 }, { maxDrawdown: 0.1, maxPosition: 3 })).toEqual({ maxDrawdown: 0.1, dailyLoss: 5000, maxPosition: 3 });
+    expect(stricterLimits({ staleBars: 2 }, { staleBars: 5 })).toEqual({ staleBars: 2 });
+    expect(stricterLimits({}, {})).toEqual({});
   });
 });

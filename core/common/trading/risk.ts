@@ -4,6 +4,7 @@
  * `halted` nothing but cancels. Pure functions over plain data, so the paper engine, the live
  * adapter and the tests all apply exactly the same rules.
  */
+import type { RiskLimits } from '../schemas';
 
 /** The killswitch's trading states. */
 export type TradingState = 'active' | 'reducing' | 'halted';
@@ -126,4 +127,19 @@ export function changeState(from: TradingState, to: TradingState, source: StateS
   if (reason.trim() === '') throw new StateChangeError(`a change of the trading state to ${to} needs a reason`);
   if (from === 'halted' && to !== 'halted' && source === 'auto') throw new StateChangeError('an automatic trip cannot re-arm a halted session; a person must resume it');
   return { at, from, to, source, reason: reason.trim() };
+}
+
+/**
+ * The stricter of two sets of risk limits and killswitch trips, limit by limit: every limit is a
+ * ceiling, so the lower value wins and a limit either side sets applies. Account limits from
+ * Settings combine with a portfolio's own this way, so a portfolio can tighten them, never loosen.
+ */
+export function stricterLimits(a: RiskLimits, b: RiskLimits): RiskLimits {
+  const out: RiskLimits = { ...a };
+  for (const [k, v] of Object.entries(b) as [keyof RiskLimits, number | undefined][]) {
+    if (v === undefined) continue;
+    const mine = out[k];
+    out[k] = mine === undefined ? v : Math.min(mine, v);
+  }
+  return out;
 }

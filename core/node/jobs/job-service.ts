@@ -17,6 +17,7 @@ import type { PortfolioRun } from '../../common/types';
 import type { FilterResult } from '../backtest/trade-filter';
 import type { PaperSummary } from '../../common/types';
 import type { TradingState } from '../../common/trading/risk';
+import type { RiskLimits } from '../../common/schemas';
 import type { BacktestSummary, BackfillResult, ContinuousResult, ImportResult, JobInfo, JobProgress, RetentionResult } from '../../common/types';
 import type { Catalog } from '../catalog';
 import type { EventBus } from '../events';
@@ -114,6 +115,8 @@ export interface PaperTask extends TaskBase {
   type: 'paper';
   req: PaperReplayRequest;
   state: TradingState;
+  /** Account risk limits and trips from Settings (the stricter of these and the portfolio's apply). */
+  limits: RiskLimits;
 }
 
 /** Trains trade filters. */
@@ -185,7 +188,7 @@ export class JobService {
   private closed = false;
 
   constructor(
-    private readonly o: { catalog: Catalog; bus: EventBus; homeDir: string; migrations: string; workerFile: string; threads?: number; sqliteBinding?: string; vendorConfig: () => VendorConfig; tradingState?: () => TradingState },
+    private readonly o: { catalog: Catalog; bus: EventBus; homeDir: string; migrations: string; workerFile: string; threads?: number; sqliteBinding?: string; vendorConfig: () => VendorConfig; tradingState?: () => TradingState; accountLimits?: () => RiskLimits },
   ) {
     const threads = o.threads ?? Math.max(1, Math.min(4, os.availableParallelism()));
     this.pool = new Piscina({ filename: pathToFileURL(o.workerFile).href, minThreads: 0, maxThreads: threads, idleTimeout: 30_000 });
@@ -291,7 +294,7 @@ export class JobService {
               : `${r.id}: ${r.result.chosen.join(', ')} with at most ${r.result.maxPositions} positions; ${r.result.objective} ${r.result.train.toFixed(2)} on training, ${r.result.test.toFixed(2)} on test`,
         }));
       else if (req.kind === 'paper')
-        await this.runSingleTask<PaperSummary>(id, cancel, { type: 'paper', req, state: this.o.tradingState?.() ?? 'active' }, (r) => ({
+        await this.runSingleTask<PaperSummary>(id, cancel, { type: 'paper', req, state: this.o.tradingState?.() ?? 'active', limits: this.o.accountLimits?.() ?? {} }, (r) => ({
           summary: `${r.portfolio} ${r.from} – ${r.to} under ${r.state}: ${r.bars} bars, ${r.orders} orders, ${r.denials.length} denied, ${r.trades.length} trades, net P&L ${r.netPnl.toFixed(2)}`,
         }));
       else if (req.kind === 'filter')
@@ -342,7 +345,7 @@ export class JobService {
   private async runSingleTask<R>(
     id: string,
     cancel: Int32Array,
-    task: Pick<ContinuousTask | RetentionTask | MaterializeTask | PromoteTask | IcTask | TrainTask | BacktestTask | SweepTask | PortfolioTask | FilterTask | PaperTask, 'type' | 'req'> & { state?: TradingState },
+    task: Pick<ContinuousTask | RetentionTask | MaterializeTask | PromoteTask | IcTask | TrainTask | BacktestTask | SweepTask | PortfolioTask | FilterTask | PaperTask, 'type' | 'req'> & { state?: TradingState; limits?: RiskLimits },
     done: (r: R) => { summary: string; changed?: string[] },
   ): Promise<void> {
     const { port1, port2 } = new MessageChannel();

@@ -6,7 +6,7 @@ import type { FeatureSeries } from '../../common/features/types';
 import type { RiskLimits } from '../../common/schemas';
 import type { Timeframe } from '../../common/timeframes';
 import { createPaperEngine, type Denial, type PaperBar, type PaperEngineOptions } from '../../common/trading/paper-engine';
-import type { GateLimits, TradingState } from '../../common/trading/risk';
+import { stricterLimits, type GateLimits, type TradingState } from '../../common/trading/risk';
 import type { Bars, PaperSummary, PortfolioRun } from '../../common/types';
 import { contractOf, engineConfig, type RunTerms } from '../backtest/run-backtest';
 import type { Catalog } from '../catalog';
@@ -38,8 +38,9 @@ export function loadPortfolio(home: HomeLayout, ref: string): PortfolioRun['conf
  * engine's broker (the backtester's fills, fees and slippage). The same period and config give the
  * backtest's trades.
  */
-export async function paperReplay(ctx: Ctx, state: TradingState, ref: string, from: string, to: string): Promise<PaperSummary> {
-  const portfolio = loadPortfolio(ctx.home, ref);
+export async function paperReplay(ctx: Ctx, state: TradingState, ref: string, from: string, to: string, accountLimits: RiskLimits = {}): Promise<PaperSummary> {
+  const own = loadPortfolio(ctx.home, ref);
+  const portfolio = { ...own, riskLimits: stricterLimits(own.riskLimits ?? {}, accountLimits) };
   const timeframes = [...new Set(portfolio.instruments.map((i) => i.timeframe))];
   if (timeframes.length !== 1) throw new ApiError('invalid_argument', `a paper session trades one timeframe; the portfolio has ${timeframes.join(', ') || 'no instruments'}`, 'portfolio');
   const timeframe = timeframes[0] as Timeframe;

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import type { QuantEvents } from '../../common/api';
 import { ApiError } from '../../common/errors';
-import type { StateSource, TradingState } from '../../common/trading/risk';
+import type { RiskLimits } from '../../common/schemas';
+import { stricterLimits, type StateSource, type TradingState } from '../../common/trading/risk';
 import type { KillswitchStatus, PaperFeedSpec, PaperSessionDetail, PaperSessionInfo } from '../../common/types';
 import type { EventBus } from '../events';
 import type { HomeLayout } from '../home';
@@ -26,6 +27,8 @@ export interface SupervisorOptions {
   pollMs?: number;
   /** Where alerts are also POSTed as JSON (a webhook URL from the settings), read for each alert. */
   webhook?: () => string | undefined;
+  /** Account risk limits and trips from Settings, combined with each portfolio's own (the stricter wins) when a session starts. */
+  accountLimits?: () => RiskLimits;
   /** The live feed's API key (Polygon's), read when a session starts; it reaches the worker, never the journal. */
   feedKey?: () => string | undefined;
 }
@@ -43,6 +46,8 @@ interface Running {
 
 /** The catalog setting that holds the alert webhook's URL. */
 export const WEBHOOK_SETTING = 'paper.webhook';
+/** The catalog setting that holds the account's risk limits and trips (JSON). */
+export const ACCOUNT_LIMITS_SETTING = 'paper.accountLimits';
 
 const TERMINAL = new Set(['stopped', 'finished', 'failed']);
 
@@ -82,7 +87,9 @@ export class PaperSupervisor {
 
   /** Starts a session of a portfolio (a stored portfolio's id or a file) on a feed; returns its id. */
   start(portfolio: string, feed: PaperFeedSpec): PaperSessionInfo {
-    const config = loadPortfolio(this.o.home, portfolio);
+    const own = loadPortfolio(this.o.home, portfolio);
+    // The session's limits are journaled with it, so a resumed session keeps those it started with.
+    const config = { ...own, riskLimits: stricterLimits(own.riskLimits ?? {}, this.o.accountLimits?.() ?? {}) };
     if (config.instruments.length === 0) throw new ApiError('invalid_argument', `portfolio ${portfolio} has no instruments to trade`, 'portfolio');
     const timeframes = [...new Set(config.instruments.map((i) => i.timeframe))];
     if (timeframes.length !== 1) throw new ApiError('invalid_argument', `a paper session trades one timeframe; the portfolio has ${timeframes.join(', ')}`, 'portfolio');

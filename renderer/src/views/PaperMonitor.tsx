@@ -51,8 +51,13 @@ function SessionEquity({ session, running }: { session: string; running: boolean
 }
 
 /** The monitor: start a paced replay or a live session; per session its equity against the backtest's, its positions, working orders, fills, P&L, denials and risk-limit usage, with pause, step, resume and stop. */
-export function PaperMonitor() {
+export function PaperMonitor({ focusRequest }: { focusRequest: number }) {
   const sessions = useSessions();
+  const portfolioInput = useRef<HTMLInputElement>(null);
+  // Trading → Start Paper Session… lands here, ready to type the portfolio.
+  useEffect(() => {
+    if (focusRequest > 0) portfolioInput.current?.focus();
+  }, [focusRequest]);
   const [portfolio, setPortfolio] = useState('');
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
@@ -75,7 +80,7 @@ export function PaperMonitor() {
     <section data-testid="paper-monitor">
       <h3>Paper sessions</h3>
       <form className="toolbar" onSubmit={submitWith(start)}>
-        <input value={portfolio} onChange={(e) => setPortfolio(e.target.value)} placeholder="portfolio id or file" aria-label="Session portfolio" data-testid="session-portfolio" />
+        <input ref={portfolioInput} value={portfolio} onChange={(e) => setPortfolio(e.target.value)} placeholder="portfolio id or file" aria-label="Session portfolio" data-testid="session-portfolio" />
         <select value={feed} onChange={(e) => setFeed(e.target.value as 'replay' | 'live')} aria-label="Feed" data-testid="session-feed">
           <option value="replay">replay from the lake</option>
           <option value="live">live feed (Polygon WebSocket)</option>

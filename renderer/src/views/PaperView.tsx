@@ -13,7 +13,7 @@ import { AlertList } from '../Alerts';
 
 
 /** Paper trading: the killswitch as a large control with its history, and replays of a portfolio through the paper path. */
-export function PaperView({ jobs }: { jobs: JobInfo[] }) {
+export function PaperView({ jobs, sessionRequest }: { jobs: JobInfo[]; sessionRequest: number }) {
   const [status, setStatus] = useKillswitch();
   const [reason, setReason] = useState('');
   const [portfolio, setPortfolio] = useState('');
@@ -50,7 +50,7 @@ export function PaperView({ jobs }: { jobs: JobInfo[] }) {
         </div>
         <KillswitchHistory history={status?.history ?? []} testId="paper-history" rows={8} />
       </section>
-      <PaperMonitor />
+      <PaperMonitor focusRequest={sessionRequest} />
       <AlertList />
       <section>
         <h3>Replay a portfolio</h3>

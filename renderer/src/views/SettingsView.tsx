@@ -34,6 +34,20 @@ function Field({ id, label, hint, children, onSave }: { id: string; label: strin
   );
 }
 
+/** The account limits the Settings view edits: gate limits, then the killswitch's trips. */
+const LIMIT_FIELDS = [
+  { key: 'maxPosition', label: 'Max position per symbol (contracts)' },
+  { key: 'maxPositionNotional', label: 'Max notional per order' },
+  { key: 'maxGrossExposure', label: 'Max gross exposure' },
+  { key: 'maxOrdersPerSecond', label: 'Max orders per second' },
+  { key: 'maxConcurrentPositions', label: 'Max concurrent positions' },
+  { key: 'dailyLoss', label: 'Trip: daily loss' },
+  { key: 'maxDrawdown', label: 'Trip: drawdown from peak' },
+  { key: 'maxOrdersPerMinute', label: 'Trip: orders per minute' },
+  { key: 'maxErrorsPerMinute', label: 'Trip: errors per minute' },
+  { key: 'staleBars', label: 'Trip: stale feed (bar intervals)' },
+] as const;
+
 const showMinimums = (m: Record<string, number>): string =>
   Object.entries(m)
     .map(([k, v]) => `${k} ${v}`)
@@ -69,6 +83,7 @@ export function SettingsView({ info }: { info: AppInfo | null }) {
   const [authorName, setAuthorName] = useState('');
   const [authorEmail, setAuthorEmail] = useState('');
   const [minimums, setMinimums] = useState('');
+  const [limits, setLimits] = useState<Record<string, string>>({});
 
   useEffect(() => {
     void client.call('settings.inference', {}).then((r) => {
@@ -81,7 +96,10 @@ export function SettingsView({ info }: { info: AppInfo | null }) {
     });
     void client.call('settings.retention', {}).then((r) => setMinuteDays(String(r.minuteDays)));
     void client.call('settings.vendorKeys', {}).then(setKeys);
-    void client.call('settings.paper', {}).then((r) => setWebhook(r.webhook ?? ''));
+    void client.call('settings.paper', {}).then((r) => {
+      setWebhook(r.webhook ?? '');
+      setLimits(Object.fromEntries(Object.entries(r.limits).map(([k, v]) => [k, String(v)])));
+    });
     void client.call('settings.export', {}).then((r) => {
       setExportRepo(r.repo ?? '');
       setExportDir(r.dir);
@@ -179,6 +197,36 @@ export function SettingsView({ info }: { info: AppInfo | null }) {
           }}
         >
           <input className="formula" value={webhook} onChange={(e) => setWebhook(e.target.value)} placeholder="https://hooks.example.com/…" aria-label="Alert webhook URL" />
+        </Field>
+      </section>
+
+      <section>
+        <h3>Account risk limits and killswitch trips</h3>
+        <Field
+          id="limits"
+          label="Applied to every paper session and replay, with the portfolio's own (the stricter of the two wins)"
+          hint="leave a field empty for no account-wide limit; drawdown is a fraction (0.2 = 20%)"
+          onSave={async () => {
+            const out: Record<string, number> = {};
+            for (const l of LIMIT_FIELDS) {
+              const v = (limits[l.key] ?? '').trim();
+              if (v === '') continue;
+              if (!Number.isFinite(Number(v))) throw new Error(`${l.label}: expected a number, got "${v}"`);
+              out[l.key] = Number(v);
+            }
+            const r = await client.call('settings.setPaper', { limits: out });
+            const set = Object.keys(r.limits).length;
+            return set ? `saved: ${set} limit(s)` : 'saved: no account limits';
+          }}
+        >
+          <div className="limit-grid">
+            {LIMIT_FIELDS.map((l) => (
+              <label key={l.key}>
+                <span>{l.label}</span>
+                <input className="narrow" value={limits[l.key] ?? ''} onChange={(e) => setLimits((x) => ({ ...x, [l.key]: e.target.value }))} aria-label={l.label} />
+              </label>
+            ))}
+          </div>
         </Field>
       </section>
 

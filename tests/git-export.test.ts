@@ -201,6 +201,22 @@ describe('config export to git and import back', () => {
     }
   }, 60_000);
 
+  it('commits through the system git, so the repository’s hooks run and can refuse the commit', async () => {
+    const repo = path.join(base, 'hooked');
+    fs.mkdirSync(repo);
+    git(repo, 'init', '--quiet');
+    const hook = path.join(repo, '.git', 'hooks', 'pre-commit');
+    fs.writeFileSync(hook, '#!/bin/sh\necho "blocked by the desk policy hook" >&2\nexit 1\n');
+    fs.chmodSync(hook, 0o755);
+    await expect(call(s, 'config.export', { repo })).rejects.toThrow(/blocked by the desk policy hook/);
+    expect(spawnSync('git', ['-C', repo, 'rev-parse', '--verify', 'HEAD']).status).not.toBe(0);
+    fs.rmSync(hook);
+    // The written bundle is now uncommitted in the folder: forced, it is committed as it is.
+    const r = await call(s, 'config.export', { repo, force: true });
+    expect(r.changed).toBe(true);
+    expect(git(repo, 'rev-list', '--count', 'HEAD')).toBe('1');
+  }, 60_000);
+
   it('exports and imports from the command line', async () => {
     await s.close();
     const bin = path.join(paths.root, 'bin', 'quantdesk.mjs');

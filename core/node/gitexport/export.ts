@@ -164,7 +164,8 @@ export async function runExport(ctx: ExportContext, req: ExportRequest): Promise
   const files = [...p.bundle.files.keys()].sort().map((f) => `${p.dir}/${f}`);
   const identity = { GIT_AUTHOR_NAME: author.name, GIT_AUTHOR_EMAIL: author.email, ...((await repo.git(['config', '--get', 'user.email']).then(() => true, () => false)) ? {} : { GIT_COMMITTER_NAME: author.name, GIT_COMMITTER_EMAIL: author.email }) };
 
-  if (!p.changed) {
+  // Uncommitted files in the folder equal to the bundle still need their commit; the staged diff decides below.
+  if (!p.changed && p.dirty.length === 0) {
     const head = await repo.head();
     const pushed = req.push && head !== null ? (await repo.git(['push', '--quiet', remote, 'HEAD']), true) : false;
     return { commit: head, files, pushed, changed: false, tag: null, message: `nothing changed since ${head ? head.slice(0, 12) : 'the last export'}: no commit made`, checks: p.checks };

@@ -95,7 +95,7 @@ describe('paper sessions with a model', () => {
 
   it('on another market the model’s features drift: an alert in the app and at the webhook', async () => {
     await call(s, 'settings.setPaper', { webhook: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook` });
-    expect(await call(s, 'settings.paper', {})).toEqual({ webhook: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/hook$/) });
+    expect(await call(s, 'settings.paper', {})).toEqual({ webhook: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/hook$/), limits: {} });
     const alerts: string[] = [];
     const off = s.bus.onAny((event, payload) => event === 'paper.alert' && alerts.push((payload as { title: string }).title));
     const file = path.join(home, 'nq-ml.json');

@@ -14,6 +14,11 @@ export function listStrategyConfigs(homeRoot: string): string[] {
   return fs.existsSync(dir) ? fs.readdirSync(dir).flatMap((f) => /^(.*)\.ya?ml$/.exec(f)?.slice(1, 2) ?? []).sort() : [];
 }
 
+/** The file of a stored strategy config (`strategies/NAME.yml` or `.yaml`), if there is one. */
+export function storedStrategyFile(homeRoot: string, name: string): string | undefined {
+  return ['.yml', '.yaml'].map((ext) => path.join(strategiesDir(homeRoot), `${name}${ext}`)).find((f) => fs.existsSync(f));
+}
+
 /**
  * What `--strategy` names: a built-in strategy as it is, a stored config by name, or a YAML file by
  * path. Errors list what exists, or name the file, line and setting that is wrong.
@@ -21,7 +26,7 @@ export function listStrategyConfigs(homeRoot: string): string[] {
 export function resolveStrategyRef(homeRoot: string, ref: string): StrategyConfig {
   if (STRATEGIES.has(ref)) return { name: ref, strategy: ref };
   const isFile = /\.ya?ml$/i.test(ref) || ref.includes('/') || ref.includes('\\');
-  const file = isFile ? path.resolve(ref) : ['.yml', '.yaml'].map((ext) => path.join(strategiesDir(homeRoot), `${ref}${ext}`)).find((f) => fs.existsSync(f));
+  const file = isFile ? path.resolve(ref) : storedStrategyFile(homeRoot, ref);
   if (file === undefined) {
     const stored = listStrategyConfigs(homeRoot);
     throw new ApiError('invalid_argument', `unknown strategy "${ref}"; built in: ${[...STRATEGIES.keys()].join(', ')}${stored.length ? `; stored configs: ${stored.join(', ')}` : ''} (or pass a .yml path)`, 'strategy');

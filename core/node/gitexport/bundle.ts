@@ -4,7 +4,7 @@ import { stringify as toYaml } from 'yaml';
 import { ApiError } from '../../common/errors';
 import type { RiskLimits } from '../../common/schemas';
 import type { ModelInfo, PortfolioRun } from '../../common/types';
-import { listStrategyConfigs, strategiesDir } from '../backtest/strategy-configs';
+import { listStrategyConfigs, storedStrategyFile } from '../backtest/strategy-configs';
 import type { Catalog } from '../catalog';
 import { featureSetDirs, listFeatureSets, loadFeatureSet } from '../features/feature-sets';
 import type { HomeLayout } from '../home';
@@ -131,10 +131,7 @@ export function buildBundle(src: BundleSource, opts: { portfolio: string | null;
   const files = new Map<string, Buffer>();
   const put = (p: string, text: string | Buffer): void => void files.set(p, typeof text === 'string' ? Buffer.from(text) : text);
 
-  for (const name of listStrategyConfigs(src.home.root)) {
-    const file = ['.yml', '.yaml'].map((ext) => path.join(strategiesDir(src.home.root), `${name}${ext}`)).find((f) => fs.existsSync(f))!;
-    put(`strategies/${name}.yml`, fs.readFileSync(file));
-  }
+  for (const name of listStrategyConfigs(src.home.root)) put(`strategies/${name}.yml`, fs.readFileSync(storedStrategyFile(src.home.root, name)!));
 
   const ref = opts.portfolio ?? storedPortfolios(src.home)[0] ?? null;
   // A portfolio file is named in the bundle by its base name, never by a path on this machine.

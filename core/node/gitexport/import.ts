@@ -8,7 +8,7 @@ import type { ImportConfigResult, ModelInfo, PortfolioRun } from '../../common/t
 import { strategiesDir } from '../backtest/strategy-configs';
 import type { Catalog } from '../catalog';
 import type { HomeLayout } from '../home';
-import { writeJsonAtomically } from '../lake/publish';
+import { publishFile, writeJsonAtomically } from '../lake/publish';
 import { getModel, listModels, promoteModel, restoreModel } from '../models/registry';
 import { BUNDLE_FORMAT, checkBundleDir, snake } from './bundle';
 import { Repo } from './git';
@@ -20,10 +20,9 @@ const RISK_KEYS: (keyof RiskLimits)[] = ['maxDrawdown', 'dailyLoss', 'maxPositio
 
 /** Writes a file whole or not at all. */
 function writeAtomically(file: string, bytes: Buffer, tmp: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
   const staged = path.join(tmp, `${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
   fs.writeFileSync(staged, bytes);
-  fs.renameSync(staged, file);
+  publishFile(staged, file);
 }
 
 /** A YAML file of the bundle, parsed; errors name the file. */

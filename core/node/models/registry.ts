@@ -215,14 +215,7 @@ export interface NewModel extends Pick<ModelInfo, 'id' | 'version' | 'kind' | 'o
  */
 export function registerModel(catalog: Catalog, home: HomeLayout, m: NewModel): string {
   const sha256 = createHash('sha256').update(m.onnx).digest('hex');
-  const staged = path.join(home.tmp, `model-${randomUUID()}`);
-  fs.mkdirSync(staged);
-  fs.writeFileSync(path.join(staged, 'model.onnx'), m.onnx);
-  if (m.tensorOnnx) fs.writeFileSync(path.join(staged, 'model.tensor.onnx'), m.tensorOnnx);
-  fs.writeFileSync(path.join(staged, 'card.json'), `${JSON.stringify({ ...m.card, sha256 }, null, 2)}\n`);
-  const dest = path.join(home.models, m.id, String(m.version));
-  fs.mkdirSync(path.dirname(dest), { recursive: true });
-  fs.renameSync(staged, dest);
+  placeModelFiles(home, m.id, m.version, { 'model.onnx': m.onnx, ...(m.tensorOnnx ? { 'model.tensor.onnx': m.tensorOnnx } : {}), 'card.json': `${JSON.stringify({ ...m.card, sha256 }, null, 2)}\n` });
   catalogCandidate(catalog, m, sha256);
   return sha256;
 }
@@ -232,15 +225,22 @@ export function registerModel(catalog: Catalog, home: HomeLayout, m: NewModel): 
  * and card bytes unchanged, cataloged under the same id and version as a candidate.
  */
 export function restoreModel(catalog: Catalog, home: HomeLayout, m: Omit<NewModel, 'card' | 'tensorOnnx'> & { cardBytes: Uint8Array }): void {
+  placeModelFiles(home, m.id, m.version, { 'model.onnx': m.onnx, 'card.json': m.cardBytes });
+  catalogCandidate(catalog, m, createHash('sha256').update(m.onnx).digest('hex'));
+}
+
+/**
+ * Writes a version's files under _tmp and renames the folder into `models/<id>/<version>/` whole
+ * (replacing a leftover folder no catalog row points at).
+ */
+function placeModelFiles(home: HomeLayout, id: string, version: number, files: Record<string, string | Uint8Array>): void {
   const staged = path.join(home.tmp, `model-${randomUUID()}`);
   fs.mkdirSync(staged);
-  fs.writeFileSync(path.join(staged, 'model.onnx'), m.onnx);
-  fs.writeFileSync(path.join(staged, 'card.json'), m.cardBytes);
-  const dest = path.join(home.models, m.id, String(m.version));
+  for (const [name, bytes] of Object.entries(files)) fs.writeFileSync(path.join(staged, name), bytes);
+  const dest = path.join(home.models, id, String(version));
   fs.mkdirSync(path.dirname(dest), { recursive: true });
   fs.rmSync(dest, { recursive: true, force: true });
   fs.renameSync(staged, dest);
-  catalogCandidate(catalog, m, createHash('sha256').update(m.onnx).digest('hex'));
 }
 
 /** Catalogs a version whose files are in place, as a candidate. */

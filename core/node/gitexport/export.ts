@@ -150,19 +150,18 @@ export async function runExport(ctx: ExportContext, req: ExportRequest): Promise
   if (p.dirty.length && !req.force) throw new ApiError('conflict', `the bundle folder ${p.dir}/ in ${p.repo} has uncommitted changes (${p.dirty.slice(0, 5).join(', ')}${p.dirty.length > 5 ? ', …' : ''}): commit or discard them, or force the export`, 'repo');
 
   const { repo } = p.repoHandle ? { repo: p.repoHandle } : await Repo.open(p.repo, true);
-  const author = await repo.author(ctx.settings.author);
+  const identity = await repo.identity(ctx.settings.author);
   const remote = ctx.settings.remote;
   if (tag) {
     await repo.git(['check-ref-format', `refs/tags/${tag}`]).catch(() => {
       throw new ApiError('invalid_argument', `"${tag}" is not a valid tag name (no spaces, no .., no ~^:?*[)`, 'tag');
     });
-    if (await repo.git(['rev-parse', '--verify', '--quiet', `refs/tags/${tag}`]).then(() => true, () => false)) throw new ApiError('conflict', `tag ${tag} already exists in ${p.repo}; choose another`, 'tag');
+    if (await repo.succeeds(['rev-parse', '--verify', '--quiet', `refs/tags/${tag}`])) throw new ApiError('conflict', `tag ${tag} already exists in ${p.repo}; choose another`, 'tag');
   }
   if (req.push) await repo.git(['remote', 'get-url', remote]).catch(() => {
     throw new ApiError('invalid_argument', `${p.repo} has no remote "${remote}" to push to: add it (git remote add ${remote} URL) or set the remote in Settings`, 'push');
   });
   const files = [...p.bundle.files.keys()].sort().map((f) => `${p.dir}/${f}`);
-  const identity = { GIT_AUTHOR_NAME: author.name, GIT_AUTHOR_EMAIL: author.email, ...((await repo.git(['config', '--get', 'user.email']).then(() => true, () => false)) ? {} : { GIT_COMMITTER_NAME: author.name, GIT_COMMITTER_EMAIL: author.email }) };
 
   // Uncommitted files in the folder equal to the bundle still need their commit; the staged diff decides below.
   if (!p.changed && p.dirty.length === 0) {
@@ -185,7 +184,7 @@ export async function runExport(ctx: ExportContext, req: ExportRequest): Promise
   await repo.git(['add', '--all', '--', p.dir]);
   // Forced over uncommitted edits, the bundle can be exactly what HEAD holds: the edits are undone, nothing is committed.
   const head = await repo.head();
-  if (head !== null && (await repo.git(['diff', '--cached', '--quiet', 'HEAD', '--', p.dir]).then(() => true, () => false))) {
+  if (head !== null && (await repo.succeeds(['diff', '--cached', '--quiet', 'HEAD', '--', p.dir]))) {
     return { commit: head, files, pushed: false, changed: false, tag: null, message: `the bundle folder was put back to the bundle, which matches ${head.slice(0, 12)}: no commit made`, checks: p.checks };
   }
   await repo.git(['commit', '--quiet', `--message=${message}`, '--', p.dir], identity);

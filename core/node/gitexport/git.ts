@@ -78,14 +78,25 @@ export class Repo {
     return out;
   }
 
-  /** The author to commit as: the given one, else git's configured identity, else a clear error. */
-  async author(given: GitAuthor | null): Promise<GitAuthor> {
-    if (given) return given;
+  /** Whether `git args` exits with 0. */
+  succeeds(args: readonly string[]): Promise<boolean> {
+    return this.git(args).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  /**
+   * The environment a commit or tag runs with: the author given (else git's configured identity, else
+   * a clear error); the committer stays git's own where one is configured, else is the author too.
+   */
+  async identity(given: GitAuthor | null): Promise<Record<string, string>> {
     const get = async (key: string): Promise<string> => (await this.git(['config', '--get', key]).catch(() => null))?.stdout.toString().trim() ?? '';
     const name = await get('user.name');
     const email = await get('user.email');
-    if (!name || !email) throw new ApiError('invalid_argument', 'no commit author: set one in Settings → Git export (or git config user.name and user.email)', 'author');
-    return { name, email };
+    const author = given ?? (name && email ? { name, email } : null);
+    if (!author) throw new ApiError('invalid_argument', 'no commit author: set one in Settings → Git export (or git config user.name and user.email)', 'author');
+    return { GIT_AUTHOR_NAME: author.name, GIT_AUTHOR_EMAIL: author.email, ...(email ? {} : { GIT_COMMITTER_NAME: author.name, GIT_COMMITTER_EMAIL: author.email }) };
   }
 }
 

@@ -75,12 +75,7 @@ function metaSansTime(b: Buffer | undefined): string {
 async function prepare(ctx: ExportContext, req: ExportRequest): Promise<Prepared> {
   const dir = checkBundleDir(req.dir);
   const root = path.resolve(req.repo);
-  let repo: Repo | null = null;
-  try {
-    repo = (await Repo.open(root, false)).repo;
-  } catch (e) {
-    if (!(e instanceof ApiError) || /git is not installed/.test(e.message) || /is a file/.test(e.message)) throw e;
-  }
+  const repo = await Repo.find(root);
   const bundle = buildBundle(ctx, { portfolio: req.portfolio ?? ctx.settings.portfolio, includeModels: req.includeModels, created: new Date().toISOString() });
   const checks = await validateBundle(ctx, bundle, ctx.settings.minimums);
   for (const s of scanSecrets(bundle.files, ctx.secrets)) checks.push({ check: 'secrets', subject: `${dir}/${s.file}${s.line ? `:${s.line}` : ''}`, ok: false, detail: `holds ${s.what}; secrets never enter a bundle: remove it from the config` });
@@ -149,7 +144,7 @@ export async function runExport(ctx: ExportContext, req: ExportRequest): Promise
   if (failed.length && !override) throw new ApiError('invalid_argument', `validation failed, so nothing was exported:\n- ${failed.join('\n- ')}\nFix these, or export with an override and the reason for it`, 'override');
   if (p.dirty.length && !req.force) throw new ApiError('conflict', `the bundle folder ${p.dir}/ in ${p.repo} has uncommitted changes (${p.dirty.slice(0, 5).join(', ')}${p.dirty.length > 5 ? ', …' : ''}): commit or discard them, or force the export`, 'repo');
 
-  const { repo } = p.repoHandle ? { repo: p.repoHandle } : await Repo.open(p.repo, true);
+  const repo = p.repoHandle ?? (await Repo.open(p.repo, true));
   const identity = await repo.identity(ctx.settings.author);
   const remote = ctx.settings.remote;
   if (tag) {

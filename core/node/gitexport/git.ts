@@ -25,20 +25,25 @@ export class Repo {
     readonly root: string,
   ) {}
 
-  /** The repository at `dir`, initialised there first when `init` is set and it is none (the folder is created too). */
-  static async open(dir: string, init: boolean): Promise<{ repo: Repo; created: boolean }> {
+  /** The repository whose top folder is `dir`; null when the folder does not exist or is no repository's top. */
+  static async find(dir: string): Promise<Repo | null> {
     await gitVersion();
     const abs = path.resolve(dir);
-    if (!fs.existsSync(abs)) {
-      if (!init) throw new ApiError('invalid_argument', `${abs} does not exist; give the folder of a git repository`, 'repo');
-      fs.mkdirSync(abs, { recursive: true });
-    }
+    if (!fs.existsSync(abs)) return null;
     if (!fs.statSync(abs).isDirectory()) throw new ApiError('invalid_argument', `${abs} is a file, not a folder; give the folder of a git repository`, 'repo');
     const top = await run(abs, ['rev-parse', '--show-toplevel']).catch(() => null);
-    if (top && path.resolve(top.stdout.toString().trim()) === fs.realpathSync(abs)) return { repo: new Repo(abs), created: false };
-    if (!init) throw new ApiError('invalid_argument', `${abs} is not the top folder of a git repository`, 'repo');
+    return top && path.resolve(top.stdout.toString().trim()) === fs.realpathSync(abs) ? new Repo(abs) : null;
+  }
+
+  /** The repository at `dir`, initialised there first when `init` is set and it is none (the folder is created too). */
+  static async open(dir: string, init: boolean): Promise<Repo> {
+    const found = await Repo.find(dir);
+    if (found) return found;
+    const abs = path.resolve(dir);
+    if (!init) throw new ApiError('invalid_argument', fs.existsSync(abs) ? `${abs} is not the top folder of a git repository` : `${abs} does not exist; give the folder of a git repository`, 'repo');
+    fs.mkdirSync(abs, { recursive: true });
     await run(abs, ['init', '--quiet']);
-    return { repo: new Repo(abs), created: true };
+    return new Repo(abs);
   }
 
   /** Runs git in the repository. */

@@ -72,7 +72,7 @@ export function portfolioFromYaml(doc: Record<string, unknown>): { id: string; c
  */
 export async function importConfig(ctx: { home: HomeLayout; catalog: Catalog; setPortfolio: (id: string) => void }, req: { repo: string; rev: string; dir: string }): Promise<ImportConfigResult> {
   const dir = checkBundleDir(req.dir);
-  const { repo } = await Repo.open(req.repo, false);
+  const repo = await Repo.open(req.repo, false);
   const commit = await repo.resolve(req.rev);
   const files = await repo.filesAt(commit, dir);
   if (!files.has('quantdesk.yml')) throw new ApiError('invalid_argument', `${req.rev} holds no config bundle at ${dir}/ (no ${dir}/quantdesk.yml): check the folder and the revision`, 'dir');

@@ -12,6 +12,9 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 
+/** A failure message's first line, without terminal colours, at most 400 characters. */
+const firstLine = (message = '') => message.replace(/\x1b\[[0-9;]*m/g, '').split('\n')[0].slice(0, 400);
+
 function step(name, cmd, args) {
   process.stdout.write(`\n== ${name}\n`);
   const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });
@@ -41,7 +44,8 @@ if (fs.existsSync(report)) {
   failed += r.numFailedTests + (r.numTotalTestSuites > 0 && r.testResults.some((t) => t.status === 'failed' && t.assertionResults.length === 0) ? 1 : 0);
   skipped += r.numPendingTests + r.numTodoTests;
   for (const file of r.testResults) {
-    for (const t of file.assertionResults) if (t.status === 'failed') process.stdout.write(`FAILED: ${path.relative(root, file.name)} > ${t.fullName}\n`);
+    // The first line of each failure beside its name: CI's record keeps only the tail of the output.
+    for (const t of file.assertionResults) if (t.status === 'failed') process.stdout.write(`FAILED: ${path.relative(root, file.name)} > ${t.fullName}\n  ${firstLine(t.failureMessages?.[0])}\n`);
     if (file.status === 'failed' && file.assertionResults.length === 0) process.stdout.write(`FAILED: ${path.relative(root, file.name)}: ${file.message}\n`);
   }
   if (r.numTotalTests === 0) {

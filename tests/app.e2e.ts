@@ -404,6 +404,8 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     for (const close of await page.getByTestId('alert-toast').getByRole('button', { name: 'Dismiss' }).all()) await close.click();
     await expect.poll(() => page.getByTestId('alert-toast').count()).toBe(0);
     await expect.poll(() => page.getByTestId('paper-killswitch').textContent()).toContain('Trading is halted');
+    // Re-armed while the session still runs past its drawdown limit, it would trip again at its next bar: let it end first.
+    await expect.poll(() => page.getByTestId('session-status').first().textContent(), { timeout: 60_000 }).toBe('finished');
     await page.getByTestId('paper-reason').fill('e2e re-arm after the trip');
     await page.getByTestId('paper-resume').click();
     await expect.poll(() => page.getByTestId('paper-killswitch').textContent()).toContain('Trading is active');

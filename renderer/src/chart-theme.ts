@@ -1,4 +1,4 @@
-import { ColorType, type DeepPartial, type TimeChartOptions } from 'lightweight-charts';
+import { ColorType, createChart, type DeepPartial, type IChartApi, type TimeChartOptions } from 'lightweight-charts';
 
 /** Chart options in the page's theme colours (read from its CSS variables, so light and dark both follow). */
 export function themedChartOptions(timeVisible: boolean): DeepPartial<TimeChartOptions> {
@@ -10,5 +10,23 @@ export function themedChartOptions(timeVisible: boolean): DeepPartial<TimeChartO
     grid: { vertLines: { color: color('--panel') }, horzLines: { color: color('--panel') } },
     timeScale: { timeVisible, secondsVisible: false, borderColor: color('--line') },
     rightPriceScale: { borderColor: color('--line') },
+  };
+}
+
+/**
+ * A chart in the page's theme that follows the system between light and dark while it is shown (the
+ * page's colours switch by CSS; a canvas has to be told). `remove` takes the chart and its listener down.
+ */
+export function createThemedChart(box: HTMLElement, timeVisible: boolean, extra: DeepPartial<TimeChartOptions> = {}): { api: IChartApi; remove(): void } {
+  const api = createChart(box, { ...themedChartOptions(timeVisible), ...extra });
+  const light = matchMedia('(prefers-color-scheme: light)');
+  const follow = (): void => api.applyOptions(themedChartOptions(timeVisible));
+  light.addEventListener('change', follow);
+  return {
+    api,
+    remove: () => {
+      light.removeEventListener('change', follow);
+      api.remove();
+    },
   };
 }

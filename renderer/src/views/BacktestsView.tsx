@@ -1,12 +1,12 @@
 import { useEffect, useRef, useState } from 'react';
-import { AreaSeries, createChart, LineSeries, type UTCTimestamp } from 'lightweight-charts';
+import { AreaSeries, LineSeries, type UTCTimestamp } from 'lightweight-charts';
 import type { BacktestDetail, BacktestSummary, JobInfo } from '../../../core/common/types';
 import { client } from '../api';
 import { fmtTime } from '../format';
 import type { ChartFocus } from './ChartView';
 import { PortfolioPanel } from './PortfolioPanel';
 import { SweepPanel } from './SweepPanel';
-import { themedChartOptions } from '../chart-theme';
+import { createThemedChart } from '../chart-theme';
 
 const ROW_HEIGHT = 24;
 const VIEW_ROWS = 14;
@@ -22,7 +22,7 @@ function EquityChart({ run }: { run: BacktestDetail }) {
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (!box.current) return;
-    const api = createChart(box.current, themedChartOptions(run.timeframe !== '1d' && run.timeframe !== '1w'));
+    const { api, remove } = createThemedChart(box.current, run.timeframe !== '1d' && run.timeframe !== '1w');
     const equity = api.addSeries(LineSeries, { color: '#4e9af1', lineWidth: 2, priceLineVisible: false });
     const dd = api.addSeries(AreaSeries, { lineColor: '#ef5350', topColor: 'rgba(239,83,80,0.05)', bottomColor: 'rgba(239,83,80,0.4)', priceFormat: { type: 'percent' }, priceLineVisible: false }, 1);
     const e = run.equity;
@@ -32,7 +32,7 @@ function EquityChart({ run }: { run: BacktestDetail }) {
     api.panes()[0]?.setStretchFactor(3);
     api.panes()[1]?.setStretchFactor(1);
     api.timeScale().fitContent();
-    return () => api.remove();
+    return remove;
   }, [run]);
   return <div className="equity-chart" ref={box} data-testid="backtest-equity" />;
 }
@@ -66,14 +66,14 @@ function CompareRuns({ a, b }: { a: BacktestDetail; b: BacktestDetail }) {
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (!box.current) return;
-    const api = createChart(box.current, themedChartOptions(false));
+    const { api, remove } = createThemedChart(box.current, false);
     [a, b].forEach((run, k) => {
       const line = api.addSeries(LineSeries, { color: k === 0 ? '#4e9af1' : '#f5a623', lineWidth: 2, priceLineVisible: false, title: run.runId });
       const first = run.equity.value[0] ?? 1;
       line.setData(Array.from(run.equity.t, (t, i) => ({ time: Math.floor(t / 1000) as UTCTimestamp, value: (100 * run.equity.value[i]!) / first })));
     });
     api.timeScale().fitContent();
-    return () => api.remove();
+    return remove;
   }, [a, b]);
   return (
     <section data-testid="backtest-compare">

@@ -1,9 +1,9 @@
 import { useEffect, useRef, useState } from 'react';
-import { CandlestickSeries, createChart, createSeriesMarkers, HistogramSeries, LineSeries, type IChartApi, type ISeriesApi, type ISeriesMarkersPluginApi, type SeriesType, type Time, type UTCTimestamp } from 'lightweight-charts';
+import { CandlestickSeries, createSeriesMarkers, HistogramSeries, LineSeries, type IChartApi, type ISeriesApi, type ISeriesMarkersPluginApi, type SeriesType, type Time, type UTCTimestamp } from 'lightweight-charts';
 import { STORED_TIMEFRAME_MS, TIMEFRAMES, type Timeframe } from '../../../core/common/timeframes';
 import type { Bars, LakeSeries } from '../../../core/common/types';
 import { client } from '../api';
-import { themedChartOptions } from '../chart-theme';
+import { createThemedChart } from '../chart-theme';
 import { fmtInt, fmtPrice, fmtTime } from '../format';
 import { prependBars, toChartPoints } from './bar-window';
 import { indicatorPlots, parseIndicator } from './indicators';
@@ -103,7 +103,7 @@ export function ChartView({ dataVersion, seeding, focus }: { dataVersion: number
 
   useEffect(() => {
     if (!box.current) return;
-    const api = createChart(box.current, { ...themedChartOptions(true), crosshair: { mode: 0 } });
+    const { api, remove } = createThemedChart(box.current, true, { crosshair: { mode: 0 } });
     const candles = api.addSeries(CandlestickSeries, { upColor: '#26a69a', downColor: '#ef5350', borderVisible: false, wickUpColor: '#26a69a', wickDownColor: '#ef5350' });
     const volume = api.addSeries(HistogramSeries, { priceFormat: { type: 'volume' } }, 1);
     const markers = createSeriesMarkers(candles, []);
@@ -118,7 +118,7 @@ export function ChartView({ dataVersion, seeding, focus }: { dataVersion: number
     chart.current = { api, candles, volume, markers };
     return () => {
       chart.current = null;
-      api.remove();
+      remove();
     };
   }, []);
 

@@ -1,9 +1,9 @@
 import { useEffect, useRef, useState } from 'react';
-import { createChart, LineStyle, LineSeries, type UTCTimestamp } from 'lightweight-charts';
+import { LineStyle, LineSeries, type UTCTimestamp } from 'lightweight-charts';
 import type { ApiError } from '../../../core/common/errors';
 import type { PaperSessionInfo } from '../../../core/common/types';
 import { client } from '../api';
-import { themedChartOptions } from '../chart-theme';
+import { createThemedChart } from '../chart-theme';
 import { fmtTime } from '../format';
 import { submitWith } from '../forms';
 
@@ -27,7 +27,7 @@ function SessionEquity({ session, running }: { session: string; running: boolean
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (!box.current) return;
-    const api = createChart(box.current, themedChartOptions(true));
+    const { api, remove } = createThemedChart(box.current, true);
     const expected = api.addSeries(LineSeries, { color: '#9e9e9e', lineWidth: 1, lineStyle: LineStyle.Dashed, priceLineVisible: false, title: 'backtest' });
     const paper = api.addSeries(LineSeries, { color: '#4e9af1', lineWidth: 2, priceLineVisible: false, title: 'paper' });
     let fitted = false;
@@ -44,7 +44,7 @@ function SessionEquity({ session, running }: { session: string; running: boolean
     const timer = running ? setInterval(() => void load(), 2000) : undefined;
     return () => {
       clearInterval(timer);
-      api.remove();
+      remove();
     };
   }, [session, running]);
   return <div className="equity-chart" ref={box} data-testid="session-equity" />;

@@ -3,28 +3,10 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium, startServe } from './browser';
+import { candlePixels, launchChromium, startServe } from './browser';
 import { paths, tempDir } from './helpers';
 
 const ARTIFACTS = path.join(paths.root, 'test-artifacts');
-
-/** Counts canvas pixels of the candle colours inside the chart: proof that candles were drawn. */
-function candlePixels(page: Page): Promise<{ up: number; down: number }> {
-  return page.evaluate(() => {
-    let up = 0;
-    let down = 0;
-    for (const c of document.querySelectorAll<HTMLCanvasElement>('[data-testid="chart"] canvas')) {
-      const ctx = c.getContext('2d');
-      if (!ctx || c.width === 0 || c.height === 0) continue;
-      const d = ctx.getImageData(0, 0, c.width, c.height).data;
-      for (let i = 0; i < d.length; i += 4) {
-        if (d[i] === 0x26 && d[i + 1] === 0xa6 && d[i + 2] === 0x9a) up++;
-        else if (d[i] === 0xef && d[i + 1] === 0x53 && d[i + 2] === 0x50) down++;
-      }
-    }
-    return { up, down };
-  });
-}
 
 describe('the app in headless Chromium against quantdesk serve', () => {
   let browser: Browser;
@@ -56,6 +38,36 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: path.join(ARTIFACTS, 'chart.png') });
     expect(fs.statSync(path.join(ARTIFACTS, 'chart.png')).size).toBeGreaterThan(10_000);
+  });
+
+  it('follows the system between dark and light, the chart’s canvas included', async () => {
+    /** Share of chart canvas pixels painted in a colour: the background dominates an idle chart. */
+    const share = (rgb: [number, number, number]): Promise<number> =>
+      page.evaluate((c) => {
+        let hit = 0;
+        let all = 0;
+        for (const canvas of document.querySelectorAll<HTMLCanvasElement>('[data-testid="chart"] canvas')) {
+          const ctx = canvas.getContext('2d');
+          if (!ctx || canvas.width === 0 || canvas.height === 0) continue;
+          const d = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+          for (let i = 0; i < d.length; i += 4) {
+            if (d[i + 3] !== 255) continue;
+            all++;
+            if (d[i] === c[0] && d[i + 1] === c[1] && d[i + 2] === c[2]) hit++;
+          }
+        }
+        return all === 0 ? 0 : hit / all;
+      }, rgb);
+    const dark: [number, number, number] = [0x13, 0x17, 0x22];
+    const white: [number, number, number] = [0xff, 0xff, 0xff];
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await expect.poll(() => share(dark)).toBeGreaterThan(0.3);
+    await page.emulateMedia({ colorScheme: 'light' });
+    await expect.poll(() => page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor)).toBe('rgb(255, 255, 255)');
+    await expect.poll(() => share(white)).toBeGreaterThan(0.3);
+    expect(await share(dark)).toBeLessThan(0.05);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await expect.poll(() => share(dark)).toBeGreaterThan(0.3);
   });
 
   it('switches timeframe and shows OHLCV in the crosshair legend', async () => {
@@ -499,6 +511,8 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     await page.getByRole('menuitem', { name: 'File' }).click();
     await page.getByRole('menuitem', { name: /Export Config to Git/ }).click();
     const dialog = page.getByTestId('export-dialog');
+    // A browser cannot see the host's folders: the path is typed, and no native Browse… is offered.
+    expect(await page.getByTestId('export-repo-browse').count()).toBe(0);
     await page.getByTestId('export-repo').fill(repo);
     await page.getByTestId('export-check').click();
     await expect.poll(() => page.getByTestId('export-summary').textContent()).toMatch(/will be made a git repository/);

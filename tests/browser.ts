@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { paths } from './helpers';
 
 /** Where Debian installs Chromium; `.ci/run` installs it with apt-get. */
@@ -40,4 +40,22 @@ export async function startServe(home: string, extra: string[] = []): Promise<{ 
       await new Promise((r) => proc.once('exit', r));
     },
   };
+}
+
+/** Counts canvas pixels of the candle colours inside the chart: proof that candles were drawn. */
+export function candlePixels(page: Page): Promise<{ up: number; down: number }> {
+  return page.evaluate(() => {
+    let up = 0;
+    let down = 0;
+    for (const c of document.querySelectorAll<HTMLCanvasElement>('[data-testid="chart"] canvas')) {
+      const ctx = c.getContext('2d');
+      if (!ctx || c.width === 0 || c.height === 0) continue;
+      const d = ctx.getImageData(0, 0, c.width, c.height).data;
+      for (let i = 0; i < d.length; i += 4) {
+        if (d[i] === 0x26 && d[i + 1] === 0xa6 && d[i + 2] === 0x9a) up++;
+        else if (d[i] === 0xef && d[i + 1] === 0x53 && d[i + 2] === 0x50) down++;
+      }
+    }
+    return { up, down };
+  });
 }

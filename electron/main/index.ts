@@ -7,10 +7,12 @@ import { createServices, type Services } from '../../core/node/services';
 import { dispatch } from '../../core/server/dispatcher';
 import { contentSecurityPolicy } from '../../core/common/csp';
 import type { JobInfo, JobProgress } from '../../core/common/types';
+import type { CallOutcome } from '../../core/common/bridge';
 import { initialWindowState, jobNotice, TaskbarProgress, trayMenu, type TrayAction } from './desktop';
 import { TRAY_ICONS } from './tray-icons';
 import { moveHome } from '../../core/node/home-move';
-import { externalUrlAllowed, ipcAllowed, isAppUrl, secureWebPreferences } from './security';
+import { guardIpc, guardWebContents, secureWebPreferences } from './security';
+import { chosenPaths, nativeDialog } from './file-dialog';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const appRoot = app.getAppPath();
@@ -25,6 +27,8 @@ function electronSqliteBinding(): string | undefined {
   return fs.existsSync(file) ? file : undefined;
 }
 let win: BrowserWindow | undefined;
+/** The answer to an IPC call from anything but the app window's main frame. */
+const REFUSED = { ok: false, error: { code: 'invalid_argument', message: 'calls are accepted only from the app window' } } satisfies CallOutcome;
 
 function nativeMenu(model: MenuModel[]): Menu {
   const template: MenuItemConstructorOptions[] = model.map((m) => ({
@@ -32,7 +36,7 @@ function nativeMenu(model: MenuModel[]): Menu {
     submenu: m.items.map((it): MenuItemConstructorOptions => {
       if (it.kind === 'separator') return { type: 'separator' };
       if (it.kind === 'role') return { label: it.label, role: it.role, accelerator: it.accelerator };
-      return { label: it.label, accelerator: it.accelerator, click: () => win?.webContents.send('quantdesk:event', 'menu.command', { command: it.command }) };
+      return { id: it.command, label: it.label, accelerator: it.accelerator, click: () => win?.webContents.send('quantdesk:event', 'menu.command', { command: it.command }) };
     }),
   }));
   return Menu.buildFromTemplate(template);
@@ -126,13 +130,19 @@ async function start(): Promise<void> {
     },
   });
   const svc = services;
-  ipcMain.handle('quantdesk:invoke', async (event, method: unknown, arg: unknown) => {
-    const frame = event.senderFrame;
-    if (!ipcAllowed({ fromAppWindow: win !== undefined && event.sender === win.webContents, mainFrame: frame !== null && frame === event.sender.mainFrame, frameUrl: frame?.url ?? '' }, appOrigin)) {
-      return { ok: false, error: { code: 'invalid_argument', message: 'calls are accepted only from the app window' } };
-    }
-    return dispatch(svc.handlers, String(method), arg);
-  });
+  const appContents = (): unknown => win?.webContents;
+  const refuseDialog = (): never => {
+    throw new Error(REFUSED.error.message);
+  };
+  ipcMain.handle('quantdesk:invoke', guardIpc(appContents, appOrigin, () => REFUSED, (method: unknown, arg: unknown) => dispatch(svc.handlers, String(method), arg)));
+  ipcMain.handle(
+    'quantdesk:file-dialog',
+    guardIpc(appContents, appOrigin, refuseDialog, async (request: unknown) => {
+      const d = nativeDialog(request);
+      if (!win) return [];
+      return chosenPaths(d.kind === 'open' ? await dialog.showOpenDialog(win, d.options) : await dialog.showSaveDialog(win, d.options));
+    }),
+  );
   svc.bus.onAny((name, payload) => win?.webContents.send('quantdesk:event', name, payload));
   // Jobs on the dock or taskbar while they run, and a desktop notification when one ends.
   const bar = new TaskbarProgress();
@@ -193,18 +203,7 @@ function startTray(svc: Services): void {
 
 // Every web contents, not just the main window's: no webviews, no new windows (allowed https links go
 // to the system browser), no navigation away from the app's own page.
-app.on('web-contents-created', (_e, contents) => {
-  contents.on('will-attach-webview', (e) => e.preventDefault());
-  contents.setWindowOpenHandler(({ url }) => {
-    if (externalUrlAllowed(url)) void shell.openExternal(url);
-    return { action: 'deny' };
-  });
-  const stayHome = (e: { preventDefault(): void }, url: string): void => {
-    if (!isAppUrl(url, appOrigin)) e.preventDefault();
-  };
-  contents.on('will-navigate', stayHome);
-  contents.on('will-redirect', stayHome);
-});
+app.on('web-contents-created', (_e, contents) => guardWebContents(contents, appOrigin, (url) => void shell.openExternal(url)));
 app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit();
 });

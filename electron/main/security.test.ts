@@ -1,7 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
-import { externalUrlAllowed, ipcAllowed, isAppUrl, secureWebPreferences } from './security';
+import { EventEmitter } from 'node:events';
+import { externalUrlAllowed, guardIpc, guardWebContents, ipcAllowed, isAppUrl, secureWebPreferences, type GuardableContents } from './security';
+
+/** A web contents as Electron drives it: events with a cancellable first argument, and a window-open handler. */
+class FakeContents extends EventEmitter implements GuardableContents {
+  openHandler: ((d: { url: string }) => { action: 'deny' }) | null = null;
+  setWindowOpenHandler(handler: (d: { url: string }) => { action: 'deny' }): void {
+    this.openHandler = handler;
+  }
+  /** Emits a cancellable event the way Electron does; says whether a listener cancelled it. */
+  attempt(event: string, url?: string): boolean {
+    let cancelled = false;
+    this.emit(event, { preventDefault: () => (cancelled = true) }, url);
+    return cancelled;
+  }
+}
 
 describe('window security', () => {
   it('isolates and sandboxes every window, with no Node in the page', () => {
@@ -59,5 +74,33 @@ describe('window security', () => {
     }
     const weakening = /(contextIsolation|sandbox|webSecurity):\s*false|(nodeIntegration\w*|allowRunningInsecureContent|webviewTag|experimentalFeatures):\s*true|disableBlinkFeatures|enableBlinkFeatures/;
     for (const { f, text } of sources) expect(weakening.test(text), `${path.relative(root, f)} weakens a web preference`).toBe(false);
+  });
+
+  it('blocks webviews, new windows and navigation away from the app in every web contents; allowlisted links go to the system browser', () => {
+    const contents = new FakeContents();
+    const opened: string[] = [];
+    guardWebContents(contents, 'file://', (url) => opened.push(url));
+    expect(contents.attempt('will-attach-webview')).toBe(true);
+    expect(contents.attempt('will-navigate', 'https://evil.example/')).toBe(true);
+    expect(contents.attempt('will-redirect', 'http://127.0.0.1:9/phish')).toBe(true);
+    expect(contents.attempt('will-navigate', 'file:///app/out/renderer/index.html')).toBe(false);
+    expect(contents.openHandler!({ url: 'https://evil.example/' })).toEqual({ action: 'deny' });
+    expect(contents.openHandler!({ url: 'https://databento.com/docs' })).toEqual({ action: 'deny' });
+    expect(opened).toEqual(['https://databento.com/docs']);
+  });
+
+  it('runs an IPC handler only for the app window’s main frame; any other sender gets the refusal and the handler never runs', async () => {
+    const mainFrame = { url: 'file:///app/out/renderer/index.html' };
+    const appWindow = { mainFrame };
+    const calls: unknown[][] = [];
+    const handler = guardIpc(() => appWindow, 'file://', () => 'refused', (method: string, arg: unknown) => (calls.push([method, arg]), 'handled'));
+    expect(await handler({ sender: appWindow, senderFrame: mainFrame }, 'app.info', {})).toBe('handled');
+    expect(await handler({ sender: appWindow, senderFrame: { url: 'file:///app/out/renderer/index.html' } }, 'app.info', {})).toBe('refused');
+    expect(await handler({ sender: { mainFrame: { url: mainFrame.url } }, senderFrame: mainFrame }, 'app.info', {})).toBe('refused');
+    expect(await handler({ sender: appWindow, senderFrame: null }, 'app.info', {})).toBe('refused');
+    const navigatedAway = { mainFrame: { url: 'https://evil.example/' } };
+    expect(await guardIpc(() => navigatedAway, 'file://', () => 'refused', () => 'handled')({ sender: navigatedAway, senderFrame: navigatedAway.mainFrame })).toBe('refused');
+    expect(await guardIpc(() => undefined, 'file://', () => 'refused', () => 'handled')({ sender: appWindow, senderFrame: mainFrame })).toBe('refused');
+    expect(calls).toEqual([['app.info', {}]]);
   });
 });

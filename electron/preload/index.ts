@@ -10,6 +10,7 @@ const bridge = {
       ipcRenderer.off('quantdesk:event', wrapped);
     };
   },
+  fileDialog: (request) => ipcRenderer.invoke('quantdesk:file-dialog', request),
   platform: process.platform,
 } satisfies PreloadBridge;
 

@@ -3,6 +3,7 @@ import type { ApiError } from '../../core/common/errors';
 import type { ExportPreview, ExportResult, ImportConfigResult } from '../../core/common/types';
 import { client } from './api';
 import { submitWith } from './forms';
+import { BrowseButton } from './BrowseButton';
 
 type Portfolio = { id: string; instruments: { name: string; symbol: string; model: string | null; ruleOnly: boolean }[] };
 
@@ -83,7 +84,10 @@ export function ExportConfigDialog({ onClose }: { onClose: () => void }) {
         <form onSubmit={submitWith(check)}>
           <label>
             Repository (a folder; made a git repository if it is none)
-            <input value={repo} onChange={(e) => setRepo(e.target.value)} placeholder="/path/to/live-config" data-testid="export-repo" />
+            <span className="path-field">
+              <input value={repo} onChange={(e) => setRepo(e.target.value)} placeholder="/path/to/live-config" data-testid="export-repo" />
+              <BrowseButton request={{ mode: 'open-folder', title: 'Repository to export into', ...(repo ? { defaultPath: repo } : {}) }} onChosen={([p]) => setRepo(p!)} testId="export-repo-browse" />
+            </span>
           </label>
           <label>
             Folder inside it
@@ -237,7 +241,10 @@ export function ImportConfigDialog({ onClose }: { onClose: () => void }) {
         <form onSubmit={submitWith(run)}>
           <label>
             Repository
-            <input value={repo} onChange={(e) => setRepo(e.target.value)} placeholder="/path/to/live-config" data-testid="import-config-repo" />
+            <span className="path-field">
+              <input value={repo} onChange={(e) => setRepo(e.target.value)} placeholder="/path/to/live-config" data-testid="import-config-repo" />
+              <BrowseButton request={{ mode: 'open-folder', title: 'Repository to import from', ...(repo ? { defaultPath: repo } : {}) }} onChosen={([p]) => setRepo(p!)} testId="import-config-repo-browse" />
+            </span>
           </label>
           <label>
             Revision (commit, branch or tag)

@@ -1,7 +1,9 @@
 import { useEffect, useState } from 'react';
 import type { ApiError } from '../../core/common/errors';
 import type { ImportResult, JobInfo, JobProgress } from '../../core/common/types';
-import { client } from './api';
+import { client, nativeFileDialog } from './api';
+import { BrowseButton } from './BrowseButton';
+import type { FileDialogRequest } from '../../core/common/file-dialog';
 import { submitWith } from './forms';
 import { fieldErrorOf, followJob, JobFollower } from './JobFollower';
 import { fmtInt } from './format';
@@ -9,6 +11,15 @@ import { BAR_FIELDS, previewCsv, suggestMapping, type BarField } from '../../cor
 
 const FORMATS = ['auto', 'generic', 'backtrader', 'polygon', 'databento-csv', 'dbn', 'yahoo', 'stooq', 'parquet'] as const;
 const CHUNK = 8 << 20;
+/** The desktop host's open dialog for File → Import…: files are read where they are, not uploaded. */
+const IMPORT_FILES: FileDialogRequest = {
+  mode: 'open-files',
+  title: 'Import bars',
+  filters: [
+    { name: 'Market data', extensions: ['csv', 'tsv', 'txt', 'gz', 'zst', 'dbn', 'parquet'] },
+    { name: 'All files', extensions: ['*'] },
+  ],
+};
 
 /** Sends a local file to the services in chunks; resolves with the path the import reads. */
 async function upload(file: File, onBytes: (n: number) => void): Promise<string> {
@@ -98,13 +109,20 @@ export function ImportDialog({ initialFiles, onClose, jobs, progress }: { initia
         <h2>Import bars</h2>
         {!jobId && (
           <form onSubmit={submitWith(start)}>
-            <label>
-              Files
-              <input type="file" multiple onChange={(e) => setFiles([...files, ...Array.from(e.target.files ?? [])])} data-testid="im-files" />
-            </label>
+            {nativeFileDialog ? (
+              <div className="row">
+                Files
+                <BrowseButton request={IMPORT_FILES} onChosen={(chosen) => setPaths([...paths.split('\n').filter((x) => x.trim()), ...chosen].join('\n'))} testId="im-browse" />
+              </div>
+            ) : (
+              <label>
+                Files
+                <input type="file" multiple onChange={(e) => setFiles([...files, ...Array.from(e.target.files ?? [])])} data-testid="im-files" />
+              </label>
+            )}
             {files.length > 0 && <div className="muted">{files.map((f) => `${f.name} (${fmtInt(f.size)} bytes)`).join(', ')}</div>}
             <label>
-              …or paths on the machine running Quantdesk, one per line
+              {nativeFileDialog ? 'Paths, one per line' : '…or paths on the machine running Quantdesk, one per line'}
               <textarea rows={2} value={paths} onChange={(e) => setPaths(e.target.value)} data-testid="im-paths" />
               {fieldError('paths') && <div className="field-error">{fieldError('paths')}</div>}
             </label>

@@ -1,5 +1,6 @@
 import { createClient, type QuantClient } from '../../core/common/client';
 import type { PreloadBridge } from '../../core/common/bridge';
+import type { FileDialogRequest, FileDialogResult } from '../../core/common/file-dialog';
 import { ipcTransport } from '../../core/common/ipc-transport';
 import { wsTransport, type WebSocketLike } from '../../core/common/ws-transport';
 
@@ -11,6 +12,9 @@ declare global {
 
 /** Whether the page runs inside Electron (a native menu exists) or in a browser. */
 export const inElectron = window.quantdesk !== undefined;
+
+/** The desktop host's native open and save dialogs; null in a browser, where paths are typed or files uploaded. */
+export const nativeFileDialog: ((request: FileDialogRequest) => Promise<FileDialogResult>) | null = window.quantdesk ? (request) => window.quantdesk!.fileDialog(request) : null;
 
 function connect(): QuantClient {
   if (window.quantdesk) return createClient(ipcTransport(window.quantdesk));

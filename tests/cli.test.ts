@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { paths, tempDir } from './helpers';
 
@@ -53,6 +53,7 @@ describe('quantdesk CLI', () => {
       [['backfill', '--source', 'demo', '--from', '2024-03-01', '--to', '2024-01-01'], /--from: `from` is after `to`/],
       [['backfill', '--source', 'demo', '--bogus'], /Unknown option '--bogus'/],
       [['serve', '--port', 'abc'], /--port: expected 0–65535/],
+      [['serve', '--host', '0.0.0.0', '--token', 'short'], /--token: use at least 16 characters/],
       [['frobnicate'], /unknown command frobnicate/],
     ];
     for (const [args, re] of cases) {
@@ -124,5 +125,36 @@ describe('quantdesk CLI', () => {
     const r = qd(['--home', home, 'import', file, '--universe', 'min-price=1,common-only', '--json']);
     expect(r.code, r.err).toBe(0);
     expect(JSON.parse(r.out)).toMatchObject({ accepted: 1, rejected: 1, excluded: ['CLIBW'] });
+  });
+
+  it('serve binds to 127.0.0.1 by default; bound beyond loopback it prints the token every request then needs', async () => {
+    const started = (args: string[]): Promise<{ line: string; stop(): void }> =>
+      new Promise((resolve, reject) => {
+        const proc = spawn(process.execPath, [BIN, '--home', tempDir(), 'serve', '--port', '0', '--no-seed', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        proc.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (out.includes('\n')) resolve({ line: out.split('\n')[0]!, stop: () => proc.kill('SIGTERM') });
+        });
+        proc.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
+      });
+    const local = await started([]);
+    try {
+      expect(local.line).toMatch(/^listening on http:\/\/127\.0\.0\.1:\d+$/);
+    } finally {
+      local.stop();
+    }
+    const open = await started(['--host', '0.0.0.0']);
+    try {
+      const m = /^listening on http:\/\/0\.0\.0\.0:(\d+); open http:\/\/0\.0\.0\.0:\d+\/\?token=([A-Za-z0-9_-]+) \(other machines can reach it, so every request needs this token\)$/.exec(open.line);
+      expect(m, open.line).not.toBeNull();
+      const info = (headers: Record<string, string>): Promise<Response> => fetch(`http://127.0.0.1:${m![1]}/rpc/app.info`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{}' });
+      expect((await info({})).status).toBe(401);
+      const ok = await info({ authorization: `Bearer ${m![2]}` });
+      expect(ok.status).toBe(200);
+      expect(await ok.json()).toMatchObject({ host: 'headless' });
+    } finally {
+      open.stop();
+    }
   });
 });

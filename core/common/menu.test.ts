@@ -27,6 +27,14 @@ describe('application menu', () => {
     expect(without.some((i) => i.kind === 'role' && i.role === 'toggleDevTools')).toBe(false);
   });
 
+  it('gives every main action an accelerator on every host', () => {
+    const main = ['file.import', 'data.backfill', 'features.build', 'models.train', 'backtest.run', 'paper.start', 'paper.stopAll', 'paper.halt', 'config.export', 'app.settings'];
+    for (const platform of ['darwin', 'linux', 'win32', 'web']) {
+      const items = buildMenu({ platform, appName: 'Q', devTools: false }).flatMap((m) => m.items);
+      for (const command of main) expect(items.find((i) => i.kind === 'command' && i.command === command && i.accelerator), `${platform}: ${command}`).toBeDefined();
+    }
+  });
+
   it('has no accelerator bound twice', () => {
     for (const platform of ['darwin', 'linux', 'web']) {
       const accs = buildMenu({ platform, appName: 'Q', devTools: true }).flatMap((m) => m.items.flatMap((i) => (i.kind !== 'separator' && i.accelerator ? [i.accelerator] : [])));

@@ -31,8 +31,11 @@ function SessionEquity({ session, running }: { session: string; running: boolean
     const expected = api.addSeries(LineSeries, { color: '#9e9e9e', lineWidth: 1, lineStyle: LineStyle.Dashed, priceLineVisible: false, title: 'backtest' });
     const paper = api.addSeries(LineSeries, { color: '#4e9af1', lineWidth: 2, priceLineVisible: false, title: 'paper' });
     let fitted = false;
+    let live = true;
     const load = async (): Promise<void> => {
       const d = await client.call('paper.session.get', { session, points: CHART_POINTS });
+      // The session may have ended (and this chart been replaced) while the call was out.
+      if (!live) return;
       if (d.expected) expected.setData(seconds(d.expected));
       paper.setData(seconds(d.equityCurve));
       if (!fitted && (d.equityCurve.t.length > 1 || d.expected)) {
@@ -43,6 +46,7 @@ function SessionEquity({ session, running }: { session: string; running: boolean
     void load();
     const timer = running ? setInterval(() => void load(), 2000) : undefined;
     return () => {
+      live = false;
       clearInterval(timer);
       remove();
     };

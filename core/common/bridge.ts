@@ -10,7 +10,7 @@ export interface PreloadBridge {
   invoke(method: string, arg: unknown): Promise<CallOutcome>;
   /** Receives every service event; returns an unsubscribe function. */
   subscribe(listener: (event: string, payload: unknown) => void): () => void;
-  /** Shows a native open or save dialog over the app window; resolves with the chosen paths (empty when cancelled). */
+  /** Shows a native open dialog over the app window; resolves with the chosen paths (empty when cancelled). */
   fileDialog(request: FileDialogRequest): Promise<FileDialogResult>;
   /** The OS platform, so the renderer can leave the menu to the native one. */
   platform: string;

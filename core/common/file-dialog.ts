@@ -1,9 +1,12 @@
 import { z } from 'zod';
 
-/** What the renderer may ask the desktop host's native open and save dialogs for. */
+/**
+ * What the renderer may ask the desktop host's native open dialog for. (Saving needs no request:
+ * downloads, such as SQL results as CSV, get Electron's own save dialog.)
+ */
 export const fileDialogRequest = z.strictObject({
-  /** Choose files to read, one folder, or where to save a file. */
-  mode: z.enum(['open-files', 'open-folder', 'save']),
+  /** Choose files to read, or one folder. */
+  mode: z.enum(['open-files', 'open-folder']),
   /** The dialog's title. */
   title: z.string().min(1).max(200),
   /** The file or folder the dialog starts at. */
@@ -15,8 +18,8 @@ export const fileDialogRequest = z.strictObject({
     .optional(),
 });
 
-/** A request for a native open or save dialog. */
+/** A request for a native open dialog. */
 export type FileDialogRequest = z.infer<typeof fileDialogRequest>;
 
-/** The files the user chose (one path for `open-folder` and `save`); empty when the dialog was cancelled. */
+/** The files the user chose (one path for `open-folder`); empty when the dialog was cancelled. */
 export type FileDialogResult = string[];

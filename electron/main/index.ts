@@ -138,9 +138,8 @@ async function start(): Promise<void> {
   ipcMain.handle(
     'quantdesk:file-dialog',
     guardIpc(appContents, appOrigin, refuseDialog, async (request: unknown) => {
-      const d = nativeDialog(request);
-      if (!win) return [];
-      return chosenPaths(d.kind === 'open' ? await dialog.showOpenDialog(win, d.options) : await dialog.showSaveDialog(win, d.options));
+      const options = nativeDialog(request);
+      return win ? chosenPaths(await dialog.showOpenDialog(win, options)) : [];
     }),
   );
   svc.bus.onAny((name, payload) => win?.webContents.send('quantdesk:event', name, payload));

@@ -13,7 +13,7 @@ declare global {
 /** Whether the page runs inside Electron (a native menu exists) or in a browser. */
 export const inElectron = window.quantdesk !== undefined;
 
-/** The desktop host's native open and save dialogs; null in a browser, where paths are typed or files uploaded. */
+/** The desktop host's native open dialog; null in a browser, where paths are typed or files uploaded. */
 export const nativeFileDialog: ((request: FileDialogRequest) => Promise<FileDialogResult>) | null = window.quantdesk ? (request) => window.quantdesk!.fileDialog(request) : null;
 
 function connect(): QuantClient {

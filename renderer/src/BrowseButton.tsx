@@ -25,3 +25,8 @@ export function BrowseButton({ request, onChosen, testId }: { request: FileDialo
     </>
   );
 }
+
+/** "Browse…" for a folder path: the dialog starts at the folder typed so far and puts the chosen one in the field. */
+export function BrowseFolderButton({ title, value, onChange, testId }: { title: string; value: string; onChange: (path: string) => void; testId: string }) {
+  return <BrowseButton request={{ mode: 'open-folder', title, ...(value ? { defaultPath: value } : {}) }} onChosen={([path]) => onChange(path!)} testId={testId} />;
+}

@@ -3,7 +3,7 @@ import type { ApiError } from '../../core/common/errors';
 import type { ExportPreview, ExportResult, ImportConfigResult } from '../../core/common/types';
 import { client } from './api';
 import { submitWith } from './forms';
-import { BrowseButton } from './BrowseButton';
+import { BrowseFolderButton } from './BrowseButton';
 
 type Portfolio = { id: string; instruments: { name: string; symbol: string; model: string | null; ruleOnly: boolean }[] };
 
@@ -86,7 +86,7 @@ export function ExportConfigDialog({ onClose }: { onClose: () => void }) {
             Repository (a folder; made a git repository if it is none)
             <span className="path-field">
               <input value={repo} onChange={(e) => setRepo(e.target.value)} placeholder="/path/to/live-config" data-testid="export-repo" />
-              <BrowseButton request={{ mode: 'open-folder', title: 'Repository to export into', ...(repo ? { defaultPath: repo } : {}) }} onChosen={([p]) => setRepo(p!)} testId="export-repo-browse" />
+              <BrowseFolderButton title="Repository to export into" value={repo} onChange={setRepo} testId="export-repo-browse" />
             </span>
           </label>
           <label>
@@ -243,7 +243,7 @@ export function ImportConfigDialog({ onClose }: { onClose: () => void }) {
             Repository
             <span className="path-field">
               <input value={repo} onChange={(e) => setRepo(e.target.value)} placeholder="/path/to/live-config" data-testid="import-config-repo" />
-              <BrowseButton request={{ mode: 'open-folder', title: 'Repository to import from', ...(repo ? { defaultPath: repo } : {}) }} onChosen={([p]) => setRepo(p!)} testId="import-config-repo-browse" />
+              <BrowseFolderButton title="Repository to import from" value={repo} onChange={setRepo} testId="import-config-repo-browse" />
             </span>
           </label>
           <label>

@@ -3,7 +3,7 @@ import type { AppInfo, InferenceSettings, VendorKeyStatus } from '../../../core/
 import { SCORE_NAMES } from '../../../core/common/models/leaderboard';
 import type { ArgOf } from '../../../core/common/api';
 import { client } from '../api';
-import { BrowseButton } from '../BrowseButton';
+import { BrowseFolderButton } from '../BrowseButton';
 
 /** One setting: its control, a Save button, and the outcome (the server's error, next to the field). */
 function Field({ id, label, hint, children, onSave }: { id: string; label: string; hint?: string; children: ReactNode; onSave: () => Promise<string> }) {
@@ -125,7 +125,7 @@ export function SettingsView({ info }: { info: AppInfo | null }) {
           onSave={async () => `moving to ${(await client.call('home.move', { to: moveTo })).to}; restarting…`}
         >
           <input className="formula" placeholder="/path/to/new/folder" value={moveTo} onChange={(e) => setMoveTo(e.target.value)} aria-label="New home folder" />
-          <BrowseButton request={{ mode: 'open-folder', title: 'Move the home to', ...(moveTo ? { defaultPath: moveTo } : {}) }} onChosen={([p]) => setMoveTo(p!)} testId="home-move-browse" />
+          <BrowseFolderButton title="Move the home to" value={moveTo} onChange={setMoveTo} testId="home-move-browse" />
         </Field>
       </section>
 
@@ -244,7 +244,7 @@ export function SettingsView({ info }: { info: AppInfo | null }) {
           }}
         >
           <input value={exportRepo} onChange={(e) => setExportRepo(e.target.value)} placeholder="/path/to/live-config" aria-label="Export repository" />
-          <BrowseButton request={{ mode: 'open-folder', title: 'Default repository for config exports', ...(exportRepo ? { defaultPath: exportRepo } : {}) }} onChosen={([p]) => setExportRepo(p!)} testId="export-repo-default-browse" />
+          <BrowseFolderButton title="Default repository for config exports" value={exportRepo} onChange={setExportRepo} testId="export-repo-default-browse" />
           <input className="narrow" value={exportDir} onChange={(e) => setExportDir(e.target.value)} aria-label="Bundle folder" />
           <input className="narrow" value={remote} onChange={(e) => setRemote(e.target.value)} aria-label="Remote" />
         </Field>

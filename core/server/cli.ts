@@ -26,6 +26,7 @@ import fs from 'node:fs';
 import { featureCatalog } from '../common/features/catalog';
 import { dispatch } from './dispatcher';
 import { startServer } from './http-server';
+import { MAX_BYTES, readRegularText } from '../node/untrusted-files';
 
 /** Where CLI output goes; tests pass their own. */
 export interface CliIo {
@@ -531,9 +532,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         if (!file) throw new UsageError('train: --config FILE.yml is required');
         let text: string;
         try {
-          text = fs.readFileSync(file, 'utf8');
+          text = readRegularText(file, { maxBytes: MAX_BYTES.config, what: 'training config' });
         } catch (e) {
-          throw new UsageError(`--config: ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message.split('\n')[0]}`);
+          throw new UsageError(`--config: ${(e as Error).message}`);
         }
         const config = parseTrainConfig(text, file);
         return await runJob({ kind: 'train', config }, 'training', (job) => {

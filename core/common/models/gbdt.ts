@@ -31,6 +31,9 @@ export interface GbdtParams {
 
 export const GBDT_DEFAULTS: GbdtParams = { objective: 'binary', nTrees: 100, maxDepth: 6, maxLeaves: 0, learningRate: 0.1, minChildWeight: 1, lambda: 1, subsample: 1, colsample: 1, maxBins: 255, seed: 1, earlyStoppingRounds: 0 };
 
+/** The most input features a tree model may read; files that claim more are refused before anything is allocated for them. */
+export const MAX_MODEL_FEATURES = 100_000;
+
 /** One tree, as flat arrays; node 0 is the root. */
 export interface Tree {
   /** Feature index of a split node, -1 for a leaf. */

@@ -28,6 +28,7 @@ import { greedyPortfolio, type Candidate } from '../../common/backtest/portfolio
 import { resolveStrategyRef } from './strategy-configs';
 import { sweepOscillator, type SweepResult } from '../../common/backtest/sweep';
 import { walkForward } from '../../common/backtest/walk-forward';
+import { MAX_BYTES, readRegularText } from '../untrusted-files';
 
 type Ctx = { home: HomeLayout; catalog: Catalog; con: DuckDBConnection };
 
@@ -164,7 +165,7 @@ export async function backtestRun(ctx: Ctx, req: BacktestRequest): Promise<Backt
     const file = path.resolve(req.factors.path);
     if (!fs.existsSync(file)) throw new ApiError('invalid_argument', `factor file ${file} does not exist`, 'factors.path');
     try {
-      const series = parseFactorCsv(fs.readFileSync(file, 'utf8'), file, req.factors.percent ?? true);
+      const series = parseFactorCsv(readRegularText(file, { maxBytes: MAX_BYTES.table, field: 'factors.path', what: 'factor file' }), file, req.factors.percent ?? true);
       const daily = dailyEquity(result.equity.t, result.equity.value);
       factors = { file, ...factorRegression(daily.day, returnsOf(daily.value, cfg.capital), series) };
     } catch (e) {

@@ -4,6 +4,7 @@ import { STRATEGIES } from '../../common/backtest/strategies';
 import { ApiError } from '../../common/errors';
 import { strategyConfigSchema, type StrategyConfig } from '../../common/schemas';
 import { parseYamlConfig } from '../yaml-config';
+import { MAX_BYTES, readRegularText } from '../untrusted-files';
 
 /** Where stored strategy configs live: `<home>/strategies/<name>.yml`. */
 export const strategiesDir = (homeRoot: string): string => path.join(homeRoot, 'strategies');
@@ -31,12 +32,7 @@ export function resolveStrategyRef(homeRoot: string, ref: string): StrategyConfi
     const stored = listStrategyConfigs(homeRoot);
     throw new ApiError('invalid_argument', `unknown strategy "${ref}"; built in: ${[...STRATEGIES.keys()].join(', ')}${stored.length ? `; stored configs: ${stored.join(', ')}` : ''} (or pass a .yml path)`, 'strategy');
   }
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new ApiError('invalid_argument', `${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 'strategy');
-  }
+  const text = readRegularText(file, { maxBytes: MAX_BYTES.config, field: 'strategy', what: 'strategy config' });
   const cfg = parseYamlConfig(strategyConfigSchema, text, file, 'strategy');
   if (!STRATEGIES.has(cfg.strategy)) throw new ApiError('invalid_argument', `${file}: strategy: unknown strategy "${cfg.strategy}"; built in: ${[...STRATEGIES.keys()].join(', ')}`, 'strategy');
   return cfg;

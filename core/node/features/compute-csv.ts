@@ -5,6 +5,7 @@ import { computeFeatures, FeatureSpecError, parseFeatureList } from '../../commo
 import { utcDaySeries } from '../../common/features/series';
 import { detectDelimiter, normaliseColumn, splitCsvLine } from '../../common/csv-preview';
 import { parseTimestamp } from '../ingest/timestamps';
+import { MAX_BYTES, readRegularText } from '../untrusted-files';
 
 /** What `features compute` did. */
 export interface ComputeCsvResult {
@@ -31,12 +32,7 @@ export function computeFeaturesCsv(input: string, specs: string, out: string): C
   }
   const pairs = features.filter((f) => f.def.takesSymbol);
   if (pairs.length > 0) throw bad(`feature "${pairs[0]!.spec}" needs a partner symbol's bars, which a CSV file does not carry; use it in a feature set built from the lake`, 'features');
-  let text: string;
-  try {
-    text = fs.readFileSync(input, 'utf8');
-  } catch (e) {
-    throw bad(`${input}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 'input');
-  }
+  const text = readRegularText(input, { maxBytes: MAX_BYTES.table, field: 'input', what: 'CSV input' });
   const lines = text.split(/\r?\n/);
   while (lines.length > 0 && lines[lines.length - 1]!.trim() === '') lines.pop();
   if (lines.length < 2) throw bad(`${input}: needs a header line and at least one row`, 'input');

@@ -7,6 +7,7 @@ import { ApiError } from '../../common/errors';
 import { FEATURE_CODE_VERSION, FeatureSpecError, parseFeatureList, splitSpecs, type FeatureInstance } from '../../common/features/registry';
 import { parseLabelList, type LabelInstance } from '../../common/features/labels';
 import { TIMEFRAMES, type Timeframe } from '../../common/timeframes';
+import { MAX_BYTES, readRegularText } from '../untrusted-files';
 
 const SPEC_ITEM = "expected a spec such as rsi(14); inside [a, b] lists quote specs that hold commas ('macd(12,26,9)') or write one '- spec' per line";
 
@@ -96,11 +97,5 @@ export function loadFeatureSet(nameOrFile: string, dirs: string[]): FeatureSet {
   const isFile = /\.ya?ml$/i.test(nameOrFile) || nameOrFile.includes('/') || nameOrFile.includes('\\');
   const file = isFile ? path.resolve(nameOrFile) : listFeatureSets(dirs).find((s) => s.name === nameOrFile)?.file;
   if (file === undefined) throw new ApiError('invalid_argument', `no feature set named ${nameOrFile}; available: ${listFeatureSets(dirs).map((s) => s.name).join(', ') || 'none'} (or pass a .yml path)`, 'set');
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new ApiError('invalid_argument', `${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 'set');
-  }
-  return parseFeatureSet(text, file);
+  return parseFeatureSet(readRegularText(file, { maxBytes: MAX_BYTES.config, field: 'set', what: 'feature set' }), file);
 }

@@ -1,4 +1,4 @@
-import { decompress } from 'fzstd';
+import { inflateCap, TooLargeError, zstdCapped } from '../untrusted-files';
 
 /**
  * Databento Binary Encoding (DBN) decoder for the OHLCV and trades schemas, versions 1–3, written
@@ -85,6 +85,8 @@ const RTYPE_TRADES = 0x00;
 const RTYPE_OHLCV_DEPRECATED = 0x11;
 const UNDEF_PRICE_HI = 0x7fffffff;
 const ZSTD_MAGIC = 0xfd2fb528;
+/** Longest symbol field the decoder accepts (Databento writes 22 in version 1 and 71 since). */
+const MAX_SYMBOL_LEN = 1024;
 
 /** Reads a UNIX-ns u64 split in two 32-bit words as epoch ms, exactly (no 2^53 rounding). */
 function nsToMs(lo: number, hi: number): number {
@@ -162,19 +164,34 @@ function readMetadata(r: Reader): { metadata: DbnMetadata; end: number } {
   const tsOut = r.u8() === 1;
   let symbolLen = 22;
   if (version >= 2) symbolLen = r.u16();
+  if (symbolLen < 1 || symbolLen > MAX_SYMBOL_LEN) throw new DbnError(r.file, r.at - 2, `symbol length ${symbolLen} is outside 1–${MAX_SYMBOL_LEN}`);
   // The fixed part is 100 bytes after the length field, padded with reserved bytes.
   r.at = 8 + 100;
   const schemaDefinitionLength = r.u32();
+  if (schemaDefinitionLength > end - r.at) throw new DbnError(r.file, r.at - 4, `schema definition of ${schemaDefinitionLength} bytes overruns the metadata`);
   r.at += schemaDefinitionLength;
-  const list = (): string[] => Array.from({ length: r.u32() }, () => r.cstr(symbolLen));
-  const symbols = list();
-  const partial = list();
-  const notFound = list();
-  const mappings = Array.from({ length: r.u32() }, () => {
+  // Every count is checked against the bytes left in the metadata before anything is allocated for it.
+  const count = (each: number, what: string): number => {
+    const at = r.at;
+    const n = r.u32();
+    if (n * each > end - r.at) throw new DbnError(r.file, at, `declares ${n} ${what}, more than its ${end - r.at} remaining metadata bytes hold`);
+    return n;
+  };
+  const list = (what: string): string[] => {
+    const out: string[] = [];
+    for (let i = count(symbolLen, what); i > 0; i--) out.push(r.cstr(symbolLen));
+    return out;
+  };
+  const symbols = list('symbols');
+  const partial = list('partial symbols');
+  const notFound = list('symbols not found');
+  const mappings: DbnMetadata['mappings'] = [];
+  for (let m = count(symbolLen + 4, 'symbol mappings'); m > 0; m--) {
     const rawSymbol = r.cstr(symbolLen);
-    const intervals = Array.from({ length: r.u32() }, () => ({ startDate: r.u32(), endDate: r.u32(), symbol: r.cstr(symbolLen) }));
-    return { rawSymbol, intervals };
-  });
+    const intervals: DbnMappingInterval[] = [];
+    for (let i = count(8 + symbolLen, 'mapping intervals'); i > 0; i--) intervals.push({ startDate: r.u32(), endDate: r.u32(), symbol: r.cstr(symbolLen) });
+    mappings.push({ rawSymbol, intervals });
+  }
   if (r.at > end) throw new DbnError(r.file, r.at, 'metadata overruns its declared length');
   const U64_MAX = 0xffffffffffffffffn;
   return {
@@ -196,14 +213,15 @@ function readMetadata(r: Reader): { metadata: DbnMetadata; end: number } {
   };
 }
 
-/** Decodes a DBN file (plain or zstd-compressed) into metadata and columnar records. */
-export function decodeDbn(input: Uint8Array, file: string): DbnFile {
+/** Decodes a DBN file (plain or zstd-compressed, inflated at most to `inflateLimit` bytes) into metadata and columnar records. */
+export function decodeDbn(input: Uint8Array, file: string, inflateLimit = inflateCap()): DbnFile {
   let bytes = input;
   if (bytes.length >= 4 && new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true) === ZSTD_MAGIC) {
     try {
-      bytes = decompress(bytes);
+      bytes = zstdCapped(bytes, file, inflateLimit);
     } catch (e) {
-      throw new DbnError(file, 0, `zstd data is corrupt or truncated: ${(e as Error).message}`);
+      if (e instanceof TooLargeError) throw e;
+      throw new DbnError(file, 0, (e as Error).message.replace(`${file}: `, ''));
     }
   }
   if (bytes.length === 0) throw new DbnError(file, 0, 'empty file');

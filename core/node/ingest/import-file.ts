@@ -1,6 +1,4 @@
-import fs from 'node:fs';
 import path from 'node:path';
-import zlib from 'node:zlib';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { importCsvWithDuckDb } from './duck-csv';
 import type { Catalog } from '../catalog';
@@ -9,6 +7,7 @@ import { BarWriter, monthBounds, monthOf, type PartToWrite } from '../lake/bar-s
 import { readFloat64Columns, sqlString } from '../lake/duck-columns';
 import { parseCsvBars, ImportError, type CsvOptions, type ParsedBars, type Reject } from './csv-import';
 import { decodeDbn } from './dbn';
+import { gunzipCapped, gunzipHead, MAX_BYTES, readRegularFile, readRegularHead } from '../untrusted-files';
 import { layoutKey, previewCsv } from '../../common/csv-preview';
 import { existingTradeKeys, writeTrades } from '../lake/trade-store';
 import { DAILY_GAP_MS, gcd, intradayTimeframeDividing, STORED_TIMEFRAME_MS } from '../../common/timeframes';
@@ -48,22 +47,15 @@ export function inferTimeframe(sortedTimes: Float64Array, file: string, symbol: 
 }
 
 /**
- * The first 256 KiB of a file (decompressed as far as it goes when gzip), or nothing when it cannot
- * be read: `readInput` then reports why.
+ * The first 256 KiB of a file (the first MiB of its text when gzip), or nothing when it cannot be
+ * read: `readInput` then reports why.
  */
 function readHead(file: string): Uint8Array {
-  let fd: number | undefined;
   try {
-    fd = fs.openSync(file, 'r');
-    const buf = Buffer.alloc(256 * 1024);
-    const n = fs.readSync(fd, buf, 0, buf.length, 0);
-    const head = buf.subarray(0, n);
-    if (n >= 2 && head[0] === 0x1f && head[1] === 0x8b) return zlib.gunzipSync(head, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
-    return head;
+    const head = readRegularHead(file, 256 * 1024);
+    return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b ? gunzipHead(head, 1 << 20) : head;
   } catch {
     return new Uint8Array(0);
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
   }
 }
 
@@ -82,23 +74,10 @@ function csvLayout(catalog: Catalog, head: Uint8Array, opts: Omit<CsvOptions, 'f
 }
 
 function readInput(file: string): Uint8Array {
-  let bytes: Uint8Array;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new ImportError(`${file}: cannot read it (${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (e as Error).message})`);
-  }
+  const bytes = readRegularFile(file, { maxBytes: MAX_BYTES.data, what: 'bar file the built-in parser reads' });
   const gzip = bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
   if (/\.gz$/i.test(file) && !gzip) throw new ImportError(`${file}: named .gz but it is not gzip data`);
-  if (gzip) {
-    try {
-      bytes = zlib.gunzipSync(bytes);
-    } catch (e) {
-      throw new ImportError(`${file}: gzip data is corrupt or truncated (${(e as Error).message})`);
-    }
-  }
-  return bytes;
+  return gzip ? gunzipCapped(bytes, file) : bytes;
 }
 
 const isDbn = (b: Uint8Array): boolean => (b[0] === 0x44 && b[1] === 0x42 && b[2] === 0x4e) || (b[0] === 0x28 && b[1] === 0xb5 && b[2] === 0x2f && b[3] === 0xfd);

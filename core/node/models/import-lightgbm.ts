@@ -1,5 +1,5 @@
 import { ApiError } from '../../common/errors';
-import type { GbdtModel, Tree } from '../../common/models/gbdt';
+import { MAX_MODEL_FEATURES, type GbdtModel, type Tree } from '../../common/models/gbdt';
 
 const bad = (file: string, why: string): ApiError => new ApiError('invalid_argument', `${file}: ${why}`, 'file');
 
@@ -51,6 +51,7 @@ export function readLightgbmText(text: string, file: string): { model: GbdtModel
   if (Number(header.get('num_class') ?? 1) !== 1) throw bad(file, 'multi-class models are not supported');
   const nf = Number(header.get('max_feature_idx')) + 1;
   if (!Number.isInteger(nf) || nf < 1) throw bad(file, 'the header has no max_feature_idx');
+  if (nf > MAX_MODEL_FEATURES) throw bad(file, `max_feature_idx=${nf - 1} claims ${nf} features; Quantdesk reads models of at most ${MAX_MODEL_FEATURES}`);
   const features = (header.get('feature_names') ?? '').split(' ').filter(Boolean);
   const trees: Tree[] = [];
   while (at < lines.length && lines[at]!.startsWith('Tree=')) {

@@ -1,5 +1,5 @@
 import { ApiError } from '../../common/errors';
-import type { GbdtModel, Tree } from '../../common/models/gbdt';
+import { MAX_MODEL_FEATURES, type GbdtModel, type Tree } from '../../common/models/gbdt';
 
 interface XgbTree {
   left_children: number[];
@@ -30,6 +30,8 @@ export function readXgboostJson(text: string, file: string): { model: GbdtModel;
   if (objective !== 'binary:logistic' && objective !== 'reg:squarederror') throw new ApiError('invalid_argument', `${file}: objective ${objective} is not supported; Quantdesk imports binary:logistic and reg:squarederror`, 'file');
   if (l.gradient_booster?.name !== 'gbtree') throw new ApiError('invalid_argument', `${file}: booster ${l.gradient_booster?.name ?? 'unknown'} is not supported; use gbtree`, 'file');
   const nf = Number(l.learner_model_param?.num_feature);
+  if (!Number.isInteger(nf) || nf < 1 || nf > MAX_MODEL_FEATURES) throw new ApiError('invalid_argument', `${file}: learner_model_param.num_feature is ${String(l.learner_model_param?.num_feature)}; expected a whole number of features from 1 to ${MAX_MODEL_FEATURES}`, 'file');
+  if (l.feature_names?.length && l.feature_names.length !== nf) throw new ApiError('invalid_argument', `${file}: names ${l.feature_names.length} features but num_feature is ${nf}`, 'file');
   const features = l.feature_names?.length ? l.feature_names : Array.from({ length: nf }, (_, i) => `f${i}`);
   const base = Number(l.learner_model_param?.base_score ?? 0.5);
   const trees: Tree[] = (l.gradient_booster.model?.trees ?? []).map((t, ti) => {

@@ -5,6 +5,7 @@ import { ApiError } from '../../common/errors';
 import { detectDelimiter, splitCsvLine } from '../../common/csv-preview';
 import type { Catalog } from '../catalog';
 import { buildOnnxModel } from './onnx-builder';
+import { MAX_BYTES, readRegularText } from '../untrusted-files';
 
 // A provider that cannot load logs its own error from deep inside ONNX Runtime; the fallback note
 // says it once, plainly, so the runtime's log keeps to fatal errors.
@@ -86,12 +87,7 @@ export async function openModel(dir: string, provider: Provider | 'auto'): Promi
  * order does not matter) and writes the input plus `p` (classifiers) or `yhat` (regressors).
  */
 export async function predictCsv(o: { dir: string; features: string[]; objective: string; input: string; out: string; provider: Provider | 'auto' }): Promise<{ rows: number; provider: Provider; fallback?: string; out: string }> {
-  let text: string;
-  try {
-    text = fs.readFileSync(o.input, 'utf8');
-  } catch (e) {
-    throw new ApiError('invalid_argument', `${o.input}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 'input');
-  }
+  const text = readRegularText(o.input, { maxBytes: MAX_BYTES.table, field: 'input', what: 'CSV input' });
   const lines = text.split(/\r?\n/).filter((l, i, all) => l.trim() !== '' || i < all.length - 1);
   while (lines.length && lines[lines.length - 1]!.trim() === '') lines.pop();
   if (lines.length < 2) throw new ApiError('invalid_argument', `${o.input}: needs a header and at least one row`, 'input');

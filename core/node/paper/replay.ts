@@ -16,6 +16,7 @@ import type { HomeLayout } from '../home';
 import { readBars } from '../lake/bar-reader';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { openStreamingModel, seriesBar } from './streaming-model';
+import { MAX_BYTES, readRegularText } from '../untrusted-files';
 
 type Ctx = { home: HomeLayout; catalog: Catalog; con: DuckDBConnection };
 
@@ -23,7 +24,7 @@ type Ctx = { home: HomeLayout; catalog: Catalog; con: DuckDBConnection };
 export function loadPortfolio(home: HomeLayout, ref: string): PortfolioRun['config'] {
   const file = /\.(json|ya?ml)$/i.test(ref) ? path.resolve(ref) : path.join(home.lake, 'gold', 'portfolios', ref, 'portfolio.json');
   if (!fs.existsSync(file)) throw new ApiError('invalid_argument', `no portfolio ${ref}: neither a file nor a stored portfolio (ids are the folders of lake/gold/portfolios; portfolio optimize makes them)`, 'portfolio');
-  const text = fs.readFileSync(file, 'utf8');
+  const text = readRegularText(file, { maxBytes: MAX_BYTES.config, field: 'portfolio', what: 'portfolio config' });
   try {
     return JSON.parse(text) as PortfolioRun['config'];
   } catch (e) {

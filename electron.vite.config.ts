@@ -13,6 +13,7 @@ export default defineConfig({
           cli: resolve('core/server/cli.ts'),
           'job-worker': resolve('workers/job-worker.ts'),
           'paper-worker': resolve('workers/paper-worker.ts'),
+          'sql-worker': resolve('workers/sql-worker.ts'),
           bench: resolve('scripts/bench.ts'),
         },
       },

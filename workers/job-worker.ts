@@ -7,7 +7,7 @@ import { paperReplay } from '../core/node/paper/replay';
 import type { PaperSummary } from '../core/common/types';
 import type { SweepResult } from '../core/common/backtest/sweep';
 import { backfillSymbol, type BackfillSymbolResult } from '../core/node/jobs/backfill';
-import type { BacktestTask, FilterTask, PaperTask, PortfolioTask, SweepTask, BackfillTask, ContinuousTask, FeaturesTask, IcTask, ImportTask, MaterializeTask, PromoteTask, RetentionTask, TrainTask } from '../core/node/jobs/job-service';
+import type { IsolatedOutcome, ModelImportTask, BacktestTask, FilterTask, PaperTask, PortfolioTask, SweepTask, BackfillTask, ContinuousTask, FeaturesTask, IcTask, ImportTask, MaterializeTask, PromoteTask, RetentionTask, TrainTask } from '../core/node/jobs/job-service';
 import { trainModel, type TrainResult } from '../core/node/models/train';
 import { icReport, promoteDataset, readBuild, type IcReport, type PromoteResult } from '../core/node/features/analysis';
 import { buildSymbol, type SymbolOutcome } from '../core/node/features/silver-build';
@@ -17,11 +17,24 @@ import { applyRetention, retentionMinuteDays } from '../core/node/lake/retention
 import { buildContinuous } from '../core/node/lake/continuous';
 import { workerContext } from '../core/node/jobs/worker-context';
 import { runImport } from '../core/node/ingest/import-run';
+import { importModel } from '../core/node/models/import-model';
+import { ApiError } from '../core/common/errors';
+
+/** Runs an isolated task and answers with its value or its API error (error classes do not survive the thread boundary). */
+async function runIsolated(task: ModelImportTask): Promise<IsolatedOutcome<unknown>> {
+  try {
+    const ctx = await workerContext(task.homeDir, task.migrations, task.sqliteBinding);
+    return { ok: true, value: await importModel({ home: ctx.home, catalog: ctx.catalog }, path.dirname(task.migrations), task.req) };
+  } catch (e) {
+    return { ok: false, error: e instanceof ApiError ? e.toData() : { code: 'internal', message: e instanceof Error ? e.message : String(e) } };
+  }
+}
 
 /** Pool entry point: runs one task, streaming progress to `port`, stopping when `cancel[0]` is set. */
 export default async function run(
-  task: (BacktestTask | FilterTask | PaperTask | PortfolioTask | SweepTask | BackfillTask | ImportTask | ContinuousTask | RetentionTask | MaterializeTask | FeaturesTask | PromoteTask | IcTask | TrainTask) & { port: MessagePort },
-): Promise<BacktestSummary | FilterResult | PaperSummary | PortfolioRun | SweepResult | BackfillSymbolResult | ImportResult | ContinuousResult | RetentionResult | SymbolOutcome | PromoteResult | IcReport | TrainResult | { path: string; rows: number }> {
+  task: ModelImportTask | ((BacktestTask | FilterTask | PaperTask | PortfolioTask | SweepTask | BackfillTask | ImportTask | ContinuousTask | RetentionTask | MaterializeTask | FeaturesTask | PromoteTask | IcTask | TrainTask) & { port: MessagePort }),
+): Promise<IsolatedOutcome<unknown> | BacktestSummary | FilterResult | PaperSummary | PortfolioRun | SweepResult | BackfillSymbolResult | ImportResult | ContinuousResult | RetentionResult | SymbolOutcome | PromoteResult | IcReport | TrainResult | { path: string; rows: number }> {
+  if (task.type === 'modelImport') return runIsolated(task);
   const ctx = await workerContext(task.homeDir, task.migrations, task.sqliteBinding);
   const flag = new Int32Array(task.cancel);
   const cancelled = (): boolean => Atomics.load(flag, 0) === 1;

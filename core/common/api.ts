@@ -20,6 +20,9 @@ import type { MenuCommand } from './menu';
 
 const paperSessionId = z.string().regex(/^[0-9]{8}-[0-9]{6}-[0-9a-f]{8}$/, 'expected a paper session id such as 20260101-120000-1a2b3c4d');
 
+/** A caller's name for an SQL console query. */
+const sqlQueryId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected a query id of letters, digits, - and _ (at most 64)');
+
 /** Zod schema of each method's argument; the dispatcher validates with it before calling a handler. */
 /** A bundle folder inside a repository. */
 const bundleDir = z
@@ -64,7 +67,17 @@ export const apiSchemas = {
   'jobs.cancel': jobIdSchema,
   'jobs.resume': jobIdSchema,
   'rejects.list': z.object({ runId: z.string().min(1).optional(), limit: z.number().int().positive().max(100_000).optional() }).strict(),
-  'lake.sql': z.object({ query: z.string().min(1, 'write a query').max(100_000), limit: z.number().int().positive().max(1_000_000).optional() }).strict(),
+  'lake.sql': z
+    .object({
+      query: z.string().min(1, 'write a query').max(100_000),
+      limit: z.number().int().positive().max(1_000_000).optional(),
+      /** Stop the query after this many seconds (default 60). */
+      timeoutSeconds: z.number().positive('give the time limit in seconds, above 0').max(3600, 'a query may run for at most an hour').optional(),
+      /** The caller's name for the query, so `lake.sqlCancel` can stop it. */
+      queryId: sqlQueryId.optional(),
+    })
+    .strict(),
+  'lake.sqlCancel': z.object({ queryId: sqlQueryId }).strict(),
   'files.upload': z
     .object({
       uploadId: z.string().regex(/^[0-9a-f-]{36}$/, 'expected the uploadId the first chunk returned').optional(),
@@ -263,6 +276,8 @@ export interface QuantApi {
   'files.upload': (a: ArgOf<'files.upload'>) => Promise<{ uploadId: string; path: string | null; bytes: number }>;
   /** One read-only SQL query over the lake's views `bars`, `trades` and `rejects`. */
   'lake.sql': (a: ArgOf<'lake.sql'>) => Promise<SqlResult>;
+  /** Stops a running SQL console query by the id its caller gave it; `cancelled` is false when none of that id runs. */
+  'lake.sqlCancel': (a: ArgOf<'lake.sqlCancel'>) => Promise<{ cancelled: boolean }>;
   /** Symbols passing universe filters (price range, average volume, days listed, common stock only). */
   'lake.universe': (a: ArgOf<'lake.universe'>) => Promise<UniverseMember[]>;
   /** The column mapping and time zone remembered for a CSV layout (its header), or null. */
@@ -377,8 +392,14 @@ export type EventName = keyof QuantEvents;
 /** What a method resolves to. */
 export type ResultOf<M extends Method> = Awaited<ReturnType<QuantApi[M]>>;
 
+/** What a transport tells a handler about the call besides its argument. */
+export interface CallContext {
+  /** Aborted when the caller goes away (its socket closed, its request was dropped): long work should stop. */
+  signal?: AbortSignal;
+}
+
 /** Handler map the services implement: arguments arrive validated. */
-export type Handlers = { [M in Method]: (a: ParsedArgOf<M>) => Promise<ResultOf<M>> };
+export type Handlers = { [M in Method]: (a: ParsedArgOf<M>, ctx?: CallContext) => Promise<ResultOf<M>> };
 
 /** All method names, for transports that route by name. */
 export const METHODS = Object.keys(apiSchemas) as Method[];

@@ -16,7 +16,7 @@ import { missingVendorKey } from './jobs/backfill';
 import { VendorKeys, type SecretCipher } from './vendor-keys';
 import { readBars, readStoredSeries } from './lake/bar-reader';
 import { qaReport } from './lake/qa';
-import { runLakeSql } from './lake/sql-console';
+import { SQL_DEFAULTS, SqlConsole } from './lake/sql-console';
 import { selectUniverse } from './lake/universe';
 import { writeJsonAtomically } from './lake/publish';
 import { STORED_TIMEFRAME_MS } from '../common/timeframes';
@@ -31,7 +31,7 @@ import { readBuild } from './features/analysis';
 import { resolveTraining } from './models/train';
 import { getModel, leaderboard, listModels, parseModelRef, promoteModel, rollbackModel, scoreFormula, setScoreFormula } from './models/registry';
 import { DEFAULT_SCORE } from '../common/models/leaderboard';
-import { importModel } from './models/import-model';
+import type { ImportedModel } from './models/import-model';
 import { ModelRunner } from './models/runner';
 import { checkModel } from './models/check';
 import { getBacktest, listBacktests } from './backtest/run-backtest';
@@ -102,6 +102,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
   let db: DuckDBInstance | undefined;
   let journalRef: Journal | undefined;
   let paperRef: PaperSupervisor | undefined;
+  let sqlRef: SqlConsole | undefined;
   try {
     const migrations = path.join(o.resources, 'migrations');
     catalog = new Catalog(home.catalog, migrations, { nativeBinding: o.sqliteBinding });
@@ -133,8 +134,10 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
     };
     db = await DuckDBInstance.create(':memory:');
     const con: DuckDBConnection = await db.connect();
-    // The SQL console gets its own connection: its temp views never meet the app's queries.
+    // The universe filter's own connection: its temp views never meet the app's queries.
     const sqlCon: DuckDBConnection = await db.connect();
+    const sql = o.workerFile ? new SqlConsole({ workerFile: path.join(path.dirname(o.workerFile), 'sql-worker.js'), lake: home.lake, catalog: home.catalog, migrations, ...(o.sqliteBinding ? { sqliteBinding: o.sqliteBinding } : {}) }) : undefined;
+    sqlRef = sql;
     const versions = await runtimeVersions(con);
     const cat = catalog;
     const needJobs = (): JobService => {
@@ -197,7 +200,11 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
         return saved.map || saved.tz ? { ...(saved.map ? { map: saved.map } : {}), ...(saved.tz ? { tz: saved.tz } : {}) } : null;
       },
       'lake.universe': async (a) => selectUniverse(sqlCon, cat, home.lake, a),
-      'lake.sql': async (a) => runLakeSql(sqlCon, cat, home.lake, a.query, a.limit ?? 10_000),
+      'lake.sql': async (a, ctx) => {
+        if (!sql) throw new ApiError('unavailable', 'this host runs no SQL console worker', 'query');
+        return sql.run({ query: a.query, limit: a.limit ?? 10_000, timeoutSeconds: a.timeoutSeconds ?? SQL_DEFAULTS.timeoutSeconds, ...(a.queryId ? { queryId: a.queryId } : {}) }, ctx?.signal);
+      },
+      'lake.sqlCancel': async (a) => ({ cancelled: sql?.cancel(a.queryId) ?? false }),
       'lake.qa': async (a) => {
         const stored = cat.storedTimeframes(a.symbol).filter((tf) => STORED_TIMEFRAME_MS[tf] !== undefined).sort((x, y) => (STORED_TIMEFRAME_MS[x] ?? 0) - (STORED_TIMEFRAME_MS[y] ?? 0));
         if (stored.length === 0) throw new ApiError('not_found', `the lake has no bars for ${a.symbol}`, 'symbol');
@@ -251,7 +258,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
           await runner.close();
         }
       },
-      'models.import': async (a) => importModel({ home, catalog: cat }, o.resources, { file: a.path, format: a.format, name: a.name, featureSet: a.featureSet }),
+      'models.import': async (a) => needJobs().importModel<ImportedModel>({ file: a.path, format: a.format, name: a.name, featureSet: a.featureSet }),
       'models.rollback': async (a) => rollbackModel(cat, home, parseModelRef(a.id).id),
       'models.leaderboard': async (a) => leaderboard(cat, a.formula ?? scoreFormula(cat), a.minScore),
       'settings.retention': async () => ({ minuteDays: retentionMinuteDays(cat) }),
@@ -323,6 +330,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
       },
       idle: async () => jobs?.idle(),
       async close() {
+        await sql?.close();
         await paper?.close();
         await jobs?.close();
         con.closeSync();
@@ -334,6 +342,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
       },
     };
   } catch (e) {
+    await sqlRef?.close();
     await paperRef?.close();
     catalog?.close();
     journalRef?.close();

@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import os from 'node:os';
 import { Piscina } from 'piscina';
 import type { z } from 'zod';
-import { ApiError } from '../../common/errors';
+import { ApiError, type ApiErrorData } from '../../common/errors';
 import { jobRequestSchema } from '../../common/schemas';
 import type { SweepResult } from '../../common/backtest/sweep';
 import type { PortfolioRun } from '../../common/types';
@@ -158,10 +158,36 @@ export interface ImportTick {
   accepted: number;
 }
 
+/** Imports a model file (untrusted input: parsed on a worker, never on the main thread). */
+export interface ModelImportTask {
+  type: 'modelImport';
+  homeDir: string;
+  migrations: string;
+  sqliteBinding?: string;
+  req: { file: string; format?: 'onnx' | 'xgboost' | 'lightgbm'; name?: string; featureSet?: string };
+}
+
+/** What an isolated task answers: its value, or the API error it failed with (errors lose their class between threads). */
+export type IsolatedOutcome<T> = { ok: true; value: T } | { ok: false; error: ApiErrorData };
+
 interface Running {
   id: string;
   cancel: Int32Array;
 }
+
+/**
+ * Heap limit of every worker, in MiB: a worker that runs out fails its task with an error instead of
+ * taking the whole process down (V8 aborts a process whose worker had no limit of its own).
+ */
+export function workerHeapMb(totalBytes = os.totalmem()): number {
+  return Math.max(512, Math.min(4096, Math.floor(totalBytes / 4 / (1 << 20))));
+}
+
+/** Resource limits for worker threads (see workerHeapMb). */
+export const workerLimits = (): { maxOldGenerationSizeMb: number; maxYoungGenerationSizeMb: number } => ({ maxOldGenerationSizeMb: workerHeapMb(), maxYoungGenerationSizeMb: 64 });
+
+/** Whether an error is a worker's end for want of memory. */
+export const isWorkerOutOfMemory = (e: unknown): boolean => (e as NodeJS.ErrnoException | undefined)?.code === 'ERR_WORKER_OUT_OF_MEMORY';
 
 const fmt = (n: number): string => n.toLocaleString('en-US');
 
@@ -182,6 +208,8 @@ export function backfillSummary(r: BackfillResult): string {
  */
 export class JobService {
   private readonly pool: Piscina;
+  /** One worker for untrusted parsing that answers API calls (model imports), beside the job queue. */
+  private readonly isolated: Piscina;
   private readonly queue: string[] = [];
   private running: Running | undefined;
   private draining: Promise<void> = Promise.resolve();
@@ -191,7 +219,26 @@ export class JobService {
     private readonly o: { catalog: Catalog; bus: EventBus; homeDir: string; migrations: string; workerFile: string; threads?: number; sqliteBinding?: string; vendorConfig: () => VendorConfig; tradingState?: () => TradingState; accountLimits?: () => RiskLimits },
   ) {
     const threads = o.threads ?? Math.max(1, Math.min(4, os.availableParallelism()));
-    this.pool = new Piscina({ filename: pathToFileURL(o.workerFile).href, minThreads: 0, maxThreads: threads, idleTimeout: 30_000 });
+    const filename = pathToFileURL(o.workerFile).href;
+    this.pool = new Piscina({ filename, minThreads: 0, maxThreads: threads, idleTimeout: 30_000, resourceLimits: workerLimits() });
+    this.isolated = new Piscina({ filename, minThreads: 0, maxThreads: 1, idleTimeout: 10_000, resourceLimits: workerLimits() });
+  }
+
+  /**
+   * Imports a model on the isolated worker: the main thread stays free (a halt is answered while a
+   * large file is parsed), and a file that exhausts the worker's memory fails the call, not the app.
+   */
+  async importModel<T>(req: ModelImportTask['req']): Promise<T> {
+    const task: ModelImportTask = { type: 'modelImport', homeDir: this.o.homeDir, migrations: this.o.migrations, sqliteBinding: this.o.sqliteBinding, req };
+    let out: IsolatedOutcome<T>;
+    try {
+      out = (await this.isolated.run(task)) as IsolatedOutcome<T>;
+    } catch (e) {
+      if (isWorkerOutOfMemory(e)) throw new ApiError('invalid_argument', `${req.file}: reading it needed more than the ${workerHeapMb()} MiB a worker may use; the file is too large or malformed`, 'path');
+      throw e;
+    }
+    if (!out.ok) throw ApiError.fromData(out.error);
+    return out.value;
   }
 
   /** Queues a job and returns its id at once. */
@@ -255,7 +302,7 @@ export class JobService {
     for (const id of this.queue.splice(0)) this.finish(id, { status: 'cancelled', summary: 'the app shut down before it started' });
     if (this.running) Atomics.store(this.running.cancel, 0, 1);
     await this.idle();
-    await this.pool.destroy();
+    await Promise.all([this.pool.destroy(), this.isolated.destroy()]);
   }
 
   private async drain(): Promise<void> {
@@ -305,7 +352,7 @@ export class JobService {
         await this.runSingleTask<IcReport>(id, cancel, { type: 'ic', req }, (r) => ({ summary: `${r.buildId}: IC of ${r.stats.length / r.horizons.length} features over horizons ${r.horizons.join(', ')}` }));
       else await this.runMaterialize(id, req, cancel);
     } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
+      const message = isWorkerOutOfMemory(e) ? `the job needed more than the ${workerHeapMb()} MiB a worker may use (${(e as Error).message}); give it less input at once` : e instanceof Error ? e.message : String(e);
       // A tripped disk guard pauses the job: it can be resumed once space is freed.
       this.finish(id, { status: message.startsWith(DISK_GUARD) ? 'interrupted' : 'failed', error: message });
     } finally {

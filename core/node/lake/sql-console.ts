@@ -1,63 +1,132 @@
-import path from 'node:path';
-import { StatementType, type DuckDBConnection } from '@duckdb/node-api';
-import { ApiError } from '../../common/errors';
+import { Worker } from 'node:worker_threads';
+import { ApiError, type ApiErrorData } from '../../common/errors';
 import type { SqlResult } from '../../common/types';
-import type { Catalog } from '../catalog';
-import { sqlString } from './duck-columns';
+import { workerLimits } from '../jobs/job-service';
+import type { SandboxLimits, SandboxQuery } from './sql-sandbox';
 
-const EMPTY_BARS = `SELECT NULL::TIMESTAMP AS ts, NULL::DOUBLE AS open, NULL::DOUBLE AS high, NULL::DOUBLE AS low, NULL::DOUBLE AS close,
-  NULL::DOUBLE AS volume, NULL::VARCHAR AS tf, NULL::VARCHAR AS symbol, NULL::VARCHAR AS month WHERE false`;
-const EMPTY_TRADES = `SELECT NULL::TIMESTAMP_NS AS ts, NULL::DOUBLE AS price, NULL::DOUBLE AS size, NULL::VARCHAR AS side, NULL::UINTEGER AS sequence,
-  NULL::VARCHAR AS symbol, NULL::VARCHAR AS month WHERE false`;
-
-function jsonValue(v: unknown): unknown {
-  if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
-  if (v instanceof Date) return v.toISOString();
-  if (v === null || typeof v !== 'object') return v;
-  return String(v);
+/** What the SQL worker starts with. */
+export interface SqlWorkerData {
+  lake: string;
+  catalog: string;
+  migrations: string;
+  sqliteBinding?: string;
+  limits: SandboxLimits;
 }
 
+/** A message to the SQL worker. */
+export type SqlWorkerRequest = { type: 'query'; id: string; query: SandboxQuery } | { type: 'cancel'; id: string };
+
+/** The SQL worker's answer to one query. */
+export type SqlWorkerReply = { id: string; ok: true; value: SqlResult } | { id: string; ok: false; error: ApiErrorData };
+
+/** The console's default limits: memory and threads of its DuckDB, and how long a query may run. */
+export const SQL_DEFAULTS = { memory: '1GB', threads: 2, timeoutSeconds: 60 } as const;
+/** How long past its time limit a query may take to stop before its worker is ended. */
+const GRACE_MS = 5000;
+
+interface Pending {
+  resolve: (r: SqlResult) => void;
+  reject: (e: unknown) => void;
+  timer: NodeJS.Timeout;
+}
+
+let nextId = 0;
+
 /**
- * Runs one read-only query over the lake: views `bars` (every bronze bar file, with tf, symbol and
- * month columns), `trades` and `rejects`. Only SELECT-like statements are accepted.
+ * The SQL console as the services see it: queries run in a sandboxed DuckDB on a worker thread of
+ * their own (sql-sandbox.ts), so neither a query nor its result's conversion holds up the main
+ * thread, and a query that runs out of memory ends the worker, not the app. Every query has a time
+ * limit; a Stop (`cancel`) or a caller that goes away (`signal`) interrupts DuckDB. A worker that
+ * does not stop a query within a grace period after its limit is ended and started again.
  */
-export async function runLakeSql(con: DuckDBConnection, catalog: Catalog, lakeRoot: string, query: string, limit: number): Promise<SqlResult> {
-  const started = performance.now();
-  const extracted = await con.extractStatements(query).catch((e: Error) => {
-    throw new ApiError('invalid_argument', `SQL error: ${e.message}`, 'query');
-  });
-  if (extracted.count !== 1) throw new ApiError('invalid_argument', `write exactly one statement (got ${extracted.count})`, 'query');
-  const files = catalog.barFiles().filter((f) => f.timeframe !== ('tick' as never)).map((f) => sqlString(path.join(lakeRoot, f.path)));
-  const tradeFiles = catalog.barFiles({ dataset: 'trades' }).map((f) => sqlString(path.join(lakeRoot, f.path)));
-  await con.run(`CREATE OR REPLACE TEMP VIEW bars AS ${files.length ? `SELECT ts, open, high, low, close, volume, tf, symbol, month FROM read_parquet([${files.join(', ')}], hive_partitioning = true)` : EMPTY_BARS}`);
-  await con.run(
-    `CREATE OR REPLACE TEMP VIEW trades AS ${tradeFiles.length ? `SELECT ts, price, size, side, sequence, symbol, month FROM read_parquet([${tradeFiles.join(', ')}], hive_partitioning = true)` : EMPTY_TRADES}`,
-  );
-  if (/\brejects\b/i.test(query)) {
-    await con.run('CREATE OR REPLACE TEMP TABLE rejects (run_id VARCHAR, file VARCHAR, line INTEGER, raw VARCHAR, reason VARCHAR)');
-    const appender = await con.createAppender('rejects');
-    for (const r of catalog.db.prepare('SELECT run_id, file, line, raw, reason FROM rejects ORDER BY id').iterate() as Iterable<{ run_id: string; file: string; line: number; raw: string; reason: string }>) {
-      appender.appendVarchar(r.run_id);
-      appender.appendVarchar(r.file);
-      appender.appendInteger(r.line);
-      appender.appendVarchar(r.raw);
-      appender.appendVarchar(r.reason);
-      appender.endRow();
+export class SqlConsole {
+  private worker: Worker | null = null;
+  private readonly pending = new Map<string, Pending>();
+  /** Client query ids to worker ids, for cancels. */
+  private readonly byClientId = new Map<string, string>();
+
+  constructor(private readonly o: { workerFile: string } & Omit<SqlWorkerData, 'limits'> & { limits?: Partial<SandboxLimits> }) {}
+
+  /** Runs one query. `queryId` names it for `cancel`; an aborted `signal` (the caller left) stops it too. */
+  run(q: { query: string; limit: number; timeoutSeconds: number; queryId?: string }, signal?: AbortSignal): Promise<SqlResult> {
+    if (signal?.aborted) return Promise.reject(new ApiError('conflict', 'the caller went away before the query started', 'query'));
+    const id = `q${++nextId}`;
+    const worker = this.ensureWorker();
+    const timeoutMs = q.timeoutSeconds * 1000;
+    return new Promise<SqlResult>((resolve, reject) => {
+      const timer = setTimeout(() => this.restart(`the query did not stop within ${GRACE_MS / 1000} s of its time limit (${q.timeoutSeconds} s), so the console's worker was restarted`), timeoutMs + GRACE_MS);
+      const onAbort = (): void => worker.postMessage({ type: 'cancel', id } satisfies SqlWorkerRequest);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const done = (): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        if (q.queryId !== undefined && this.byClientId.get(q.queryId) === id) this.byClientId.delete(q.queryId);
+      };
+      this.pending.set(id, {
+        timer,
+        resolve: (r) => {
+          done();
+          resolve(r);
+        },
+        reject: (e) => {
+          done();
+          reject(e);
+        },
+      });
+      if (q.queryId !== undefined) this.byClientId.set(q.queryId, id);
+      worker.postMessage({ type: 'query', id, query: { query: q.query, limit: q.limit, timeoutMs } } satisfies SqlWorkerRequest);
+    });
+  }
+
+  /** Stops the query a client named `queryId`; false when none of that name runs. */
+  cancel(queryId: string): boolean {
+    const id = this.byClientId.get(queryId);
+    if (id === undefined || !this.worker) return false;
+    this.worker.postMessage({ type: 'cancel', id } satisfies SqlWorkerRequest);
+    return true;
+  }
+
+  async close(): Promise<void> {
+    const w = this.worker;
+    this.worker = null;
+    this.failAll(new ApiError('unavailable', 'the app is shutting down', 'query'));
+    await w?.terminate();
+  }
+
+  private ensureWorker(): Worker {
+    if (this.worker) return this.worker;
+    const data: SqlWorkerData = { lake: this.o.lake, catalog: this.o.catalog, migrations: this.o.migrations, ...(this.o.sqliteBinding ? { sqliteBinding: this.o.sqliteBinding } : {}), limits: { ...SQL_DEFAULTS, ...this.o.limits } };
+    const w = new Worker(this.o.workerFile, { workerData: data, resourceLimits: workerLimits() });
+    w.unref();
+    w.on('message', (m: SqlWorkerReply) => {
+      const p = this.pending.get(m.id);
+      if (!p) return;
+      this.pending.delete(m.id);
+      if (m.ok) p.resolve(m.value);
+      else p.reject(ApiError.fromData(m.error));
+    });
+    const gone = (why: string): void => {
+      if (this.worker !== w) return;
+      this.worker = null;
+      this.failAll(new ApiError('unavailable', `the SQL console's worker stopped (${why}); run the query again`, 'query'));
+    };
+    w.on('error', (e: NodeJS.ErrnoException) => gone(e.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'the query needed more memory than the console may use; filter or aggregate more' : e.message));
+    w.on('exit', (code) => gone(`exit code ${code}`));
+    this.worker = w;
+    return w;
+  }
+
+  private restart(why: string): void {
+    const w = this.worker;
+    this.worker = null;
+    this.failAll(new ApiError('invalid_argument', why, 'timeoutSeconds'));
+    void w?.terminate();
+  }
+
+  private failAll(e: ApiError): void {
+    for (const [id, p] of this.pending) {
+      this.pending.delete(id);
+      p.reject(e);
     }
-    appender.closeSync();
   }
-  const prepared = await (await con.extractStatements(query)).prepare(0).catch((e: Error) => {
-    throw new ApiError('invalid_argument', `SQL error: ${e.message.split('\n')[0]}`, 'query');
-  });
-  if (prepared.statementType !== StatementType.SELECT && prepared.statementType !== StatementType.EXPLAIN) {
-    throw new ApiError('invalid_argument', 'the SQL console is read-only: only SELECT (and EXPLAIN) statements run here', 'query');
-  }
-  const reader = await prepared.runAndReadUntil(limit + 1).catch((e: Error) => {
-    throw new ApiError('invalid_argument', `SQL error: ${e.message.split('\n')[0]}`, 'query');
-  });
-  const names = reader.columnNames();
-  const types = reader.columnTypes().map((t) => t.toString());
-  const rows = reader.getRowsJS().map((r) => r.map(jsonValue));
-  const truncated = rows.length > limit;
-  return { columns: names.map((name, i) => ({ name, type: types[i]! })), rows: truncated ? rows.slice(0, limit) : rows, truncated, elapsedMs: Math.round(performance.now() - started) };
 }

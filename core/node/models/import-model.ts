@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { ApiError } from '../../common/errors';
@@ -11,6 +10,7 @@ import { readXgboostJson } from './import-xgboost';
 import { readLightgbmText } from './import-lightgbm';
 import { inspectOnnx } from './onnx-inspect';
 import { registerModel } from './registry';
+import { MAX_BYTES, readRegularFile } from '../untrusted-files';
 
 /** What `models import` registered, and how its features line up with a feature set. */
 export interface ImportedModel {
@@ -62,12 +62,7 @@ async function readOnnx(bytes: Uint8Array, file: string): Promise<{ features: st
  */
 export async function importModel(ctx: { home: HomeLayout; catalog: Catalog }, resources: string, o: { file: string; format?: 'onnx' | 'xgboost' | 'lightgbm'; name?: string; featureSet?: string }): Promise<ImportedModel> {
   const file = path.resolve(o.file);
-  let bytes: Uint8Array;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (e) {
-    throw bad(`${o.file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
+  const bytes: Uint8Array = readRegularFile(file, { maxBytes: MAX_BYTES.model, what: 'model file' });
   if (bytes.length === 0) throw bad(`${o.file}: the file is empty`);
   const format = o.format ?? (/\.json$/i.test(file) ? 'xgboost' : /\.txt$/i.test(file) ? 'lightgbm' : 'onnx');
   const set = o.featureSet ? loadFeatureSet(o.featureSet, featureSetDirs(ctx.home.root, resources)) : undefined;

@@ -61,20 +61,25 @@ export function encodeFrame(value: unknown): Uint8Array {
   return out;
 }
 
-/** Decodes a frame made by encodeFrame; typed arrays are views on the frame's buffer where aligned. */
-export function decodeFrame(frame: Uint8Array): unknown {
+/**
+ * Decodes a frame made by encodeFrame; typed arrays are views on the frame's buffer where aligned.
+ * A JSON header longer than `maxHeader` bytes is refused before it is parsed.
+ */
+export function decodeFrame(frame: Uint8Array, maxHeader = Number.MAX_SAFE_INTEGER): unknown {
   if (frame.byteLength < 4) throw new RangeError('frame too short');
+  const headerLen = new DataView(frame.buffer, frame.byteOffset, 4).getUint32(0, true);
+  if (4 + headerLen > frame.byteLength) throw new RangeError('frame header overruns the frame');
+  if (headerLen > maxHeader) throw new RangeError(`frame header of ${headerLen} bytes is over the ${maxHeader} allowed`);
   // A view at an unaligned offset (Node pools small buffers) cannot back Float64Array views: copy once.
   const bytes = frame.byteOffset % 8 === 0 ? frame : frame.slice();
-  const headerLen = new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true);
-  if (4 + headerLen > bytes.byteLength) throw new RangeError('frame header overruns the frame');
   const json = new TextDecoder().decode(bytes.subarray(4, 4 + headerLen));
   const bodyStart = bytes.byteOffset + align8(4 + headerLen);
   return JSON.parse(json, (_k, v: unknown) => {
     if (typeof v === 'object' && v !== null && typeof (v as TypedRef).$ta === 'string') {
       const ref = v as TypedRef;
-      const Ctor = CTORS[ref.$ta];
+      const Ctor = Object.prototype.hasOwnProperty.call(CTORS, ref.$ta) ? CTORS[ref.$ta] : undefined;
       if (Ctor === undefined) throw new TypeError(`unknown typed array ${ref.$ta}`);
+      if (!Number.isSafeInteger(ref.off) || !Number.isSafeInteger(ref.len) || ref.off < 0 || ref.len < 0) throw new RangeError('typed array reference with a bad offset or length');
       const end = bodyStart + ref.off + ref.len * Ctor.BYTES_PER_ELEMENT;
       if (end > bytes.byteOffset + bytes.byteLength) throw new RangeError('typed array overruns the frame');
       return new Ctor(bytes.buffer as ArrayBuffer, bodyStart + ref.off, ref.len);

@@ -4,7 +4,9 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { decodeFrame, encodeFrame, toPlainJson } from '../common/codec';
+import { z } from 'zod';
+import { decodeFrame, encodeFrame } from '../common/codec';
+import { writeJson } from './json-stream';
 import type { WsMessage } from '../common/client';
 import type { ApiErrorCode } from '../common/errors';
 import type { Services } from '../node/services';
@@ -30,21 +32,52 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** A request body over MAX_BODY: answered 413. */
+class BodyTooLarge extends Error {}
+
 function readBody(req: http.IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > MAX_BODY) return reject(new BodyTooLarge());
     const parts: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
       size += c.length;
       if (size > MAX_BODY) {
-        reject(new Error('request body over 1 MiB'));
-        req.destroy();
+        reject(new BodyTooLarge());
+        req.pause();
       } else parts.push(c);
     });
     req.on('end', () => resolve(Buffer.concat(parts)));
     req.on('error', reject);
   });
 }
+
+/** A JSON error answer. */
+function sendError(res: http.ServerResponse, status: number, message: string, extra: Record<string, string> = {}): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.writeHead(status, { 'content-type': 'application/json', ...extra }).end(JSON.stringify({ code: status === 413 || status === 400 || status === 405 ? 'invalid_argument' : status === 404 ? 'not_found' : 'internal', message }));
+}
+
+/** A URL path component decoded, or null when its percent-encoding is malformed. */
+function decodePath(p: string): string | null {
+  try {
+    return decodeURIComponent(p);
+  } catch {
+    return null;
+  }
+}
+
+/** What a WebSocket client may send: a call with a numeric id, a method name and its argument. */
+const wsCall = z
+  .object({ t: z.literal('call'), id: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER), method: z.string().min(1).max(200), arg: z.unknown() })
+  .strict();
+
+/** Largest JSON header of a binary frame a client may send (typed arrays travel outside it). */
+const MAX_FRAME_HEADER = 1 << 20;
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 const TOKEN_COOKIE = 'qd_token';
@@ -80,8 +113,19 @@ export async function startServer(o: { services: Services; port?: number; host?:
   const denied = (req: http.IncomingMessage): boolean => token !== undefined && !carriesToken(req, token);
 
   const server = http.createServer(async (req, res) => {
+    // The caller left (closed the socket before the answer): whatever runs for it may stop.
+    const gone = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) gone.abort();
+    });
     try {
-      const url = new URL(req.url ?? '/', 'http://x');
+      let url: URL;
+      try {
+        url = new URL(req.url ?? '/', 'http://x');
+      } catch {
+        sendError(res, 400, 'the request line holds no valid path');
+        return;
+      }
       if (!sameOrigin(req)) {
         res.writeHead(403, { 'content-type': 'text/plain' }).end('cross-origin requests are refused');
         return;
@@ -100,23 +144,43 @@ export async function startServer(o: { services: Services; port?: number; host?:
           res.writeHead(405, { allow: 'POST', 'content-type': 'application/json' }).end(JSON.stringify({ code: 'invalid_argument', message: 'use POST' }));
           return;
         }
-        const method = decodeURIComponent(url.pathname.slice(5));
-        const raw = await readBody(req);
+        const method = decodePath(url.pathname.slice(5));
+        if (method === null) {
+          sendError(res, 400, `the method name in ${url.pathname.slice(0, 200)} has malformed percent-encoding`);
+          return;
+        }
+        let raw: Buffer;
+        try {
+          raw = await readBody(req);
+        } catch (e) {
+          if (!(e instanceof BodyTooLarge)) throw e;
+          sendError(res, 413, `the request body is over ${MAX_BODY >> 20} MiB; send large files with files.upload in chunks`, { connection: 'close' });
+          return;
+        }
         let arg: unknown = {};
         try {
-          if (raw.length) arg = req.headers['content-type'] === FRAME_TYPE ? decodeFrame(new Uint8Array(raw)) : JSON.parse(raw.toString('utf8'));
+          if (raw.length) arg = req.headers['content-type'] === FRAME_TYPE ? decodeFrame(new Uint8Array(raw), MAX_FRAME_HEADER) : JSON.parse(raw.toString('utf8'));
         } catch (e) {
           res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 'invalid_argument', message: `request body is not valid JSON: ${(e as Error).message}` }));
           return;
         }
-        const out = await dispatch(services.handlers, method, arg);
+        const out = await dispatch(services.handlers, method, arg, console.error, { signal: gone.signal });
+        if (gone.signal.aborted) return;
         const status = out.ok ? 200 : STATUS[out.error.code];
         const body = out.ok ? out.value : out.error;
         if (String(req.headers.accept).includes(FRAME_TYPE)) res.writeHead(status, { 'content-type': FRAME_TYPE }).end(encodeFrame(body));
-        else res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(toPlainJson(body)));
+        else {
+          res.writeHead(status, { 'content-type': 'application/json' });
+          await writeJson(res, body);
+        }
         return;
       }
-      serveStatic(o.staticDir, url.pathname, res);
+      const file = decodePath(url.pathname);
+      if (file === null) {
+        sendError(res, 400, 'the path has malformed percent-encoding');
+        return;
+      }
+      serveStatic(o.staticDir, file, res);
     } catch (e) {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
       res.end(`internal error: ${(e as Error).message}`);
@@ -126,7 +190,14 @@ export async function startServer(o: { services: Services; port?: number; host?:
   // Upload chunks travel over the socket too, so frames may be larger than RPC bodies.
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 << 20 });
   server.on('upgrade', (req, socket, head) => {
-    if (new URL(req.url ?? '/', 'http://x').pathname !== '/ws' || !sameOrigin(req) || denied(req)) {
+    socket.on('error', () => socket.destroy());
+    let pathname: string;
+    try {
+      pathname = new URL(req.url ?? '/', 'http://x').pathname;
+    } catch {
+      pathname = '';
+    }
+    if (pathname !== '/ws' || !sameOrigin(req) || denied(req)) {
       socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
       return;
     }
@@ -137,18 +208,29 @@ export async function startServer(o: { services: Services; port?: number; host?:
     for (const c of wss.clients) if (c.readyState === c.OPEN) c.send(frame);
   });
   wss.on('connection', (ws: WebSocket) => {
-    ws.on('message', async (data: Buffer, isBinary: boolean) => {
-      let msg: WsMessage;
+    // Calls still running when the socket closes are told their caller left.
+    const gone = new AbortController();
+    ws.on('close', () => gone.abort());
+    // A protocol error (a bad frame, a payload over the limit) ends this connection, never the server.
+    ws.on('error', () => ws.terminate());
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      let parsed: unknown;
       try {
-        msg = (isBinary ? decodeFrame(new Uint8Array(data)) : JSON.parse(data.toString('utf8'))) as WsMessage;
+        parsed = isBinary ? decodeFrame(new Uint8Array(data), MAX_FRAME_HEADER) : JSON.parse(data.toString('utf8'));
       } catch {
         ws.close(1003, 'malformed frame');
         return;
       }
-      if (msg.t !== 'call') return;
-      const out = await dispatch(services.handlers, msg.method, msg.arg);
-      const reply: WsMessage = out.ok ? { t: 'result', id: msg.id, ok: true, value: out.value } : { t: 'result', id: msg.id, ok: false, error: out.error };
-      if (ws.readyState === ws.OPEN) ws.send(encodeFrame(reply));
+      const call = wsCall.safeParse(parsed);
+      if (!call.success) {
+        ws.close(1003, 'expected a call: { t: "call", id, method, arg }');
+        return;
+      }
+      const msg = call.data;
+      void dispatch(services.handlers, msg.method, msg.arg, console.error, { signal: gone.signal }).then((out) => {
+        const reply: WsMessage = out.ok ? { t: 'result', id: msg.id, ok: true, value: out.value } : { t: 'result', id: msg.id, ok: false, error: out.error };
+        if (ws.readyState === ws.OPEN) ws.send(encodeFrame(reply));
+      });
     });
   });
 
@@ -173,12 +255,12 @@ export async function startServer(o: { services: Services; port?: number; host?:
   };
 }
 
-function serveStatic(dir: string | undefined, pathname: string, res: http.ServerResponse): void {
+function serveStatic(dir: string | undefined, decoded: string, res: http.ServerResponse): void {
   if (dir === undefined || !fs.existsSync(path.join(dir, 'index.html'))) {
     res.writeHead(503, { 'content-type': 'text/plain' }).end('the renderer is not built; run `npm run build`');
     return;
   }
-  const rel = pathname === '/' ? 'index.html' : decodeURIComponent(pathname).replace(/^\/+/, '');
+  const rel = decoded === '/' ? 'index.html' : decoded.replace(/^\/+/, '');
   const file = path.resolve(dir, rel);
   const inside = file.startsWith(path.resolve(dir) + path.sep);
   const target = inside && fs.existsSync(file) && fs.statSync(file).isFile() ? file : path.join(dir, 'index.html');
@@ -189,5 +271,7 @@ function serveStatic(dir: string | undefined, pathname: string, res: http.Server
     'referrer-policy': 'no-referrer',
     'cache-control': 'no-cache',
   });
-  fs.createReadStream(target).pipe(res);
+  fs.createReadStream(target)
+    .on('error', () => res.destroy())
+    .pipe(res);
 }

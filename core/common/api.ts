@@ -17,6 +17,7 @@ import type { ContractSpec } from './instruments';
 import type { StrategyConfig } from './schemas';
 import type { StateChange, TradingState } from './trading/risk';
 import type { MenuCommand } from './menu';
+import { PORTFOLIO_ID } from './ids';
 
 const paperSessionId = z.string().regex(/^[0-9]{8}-[0-9]{6}-[0-9a-f]{8}$/, 'expected a paper session id such as 20260101-120000-1a2b3c4d');
 
@@ -34,7 +35,7 @@ const bundleDir = z
   .default('quantdesk');
 
 /** A stored portfolio's id (its folder under lake/gold/portfolios). */
-const storedPortfolioId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/, 'expected a stored portfolio id');
+const storedPortfolioId = z.string().regex(PORTFOLIO_ID, 'expected a stored portfolio id');
 
 /** A config export: where to, what, and how to commit it. */
 const exportRequest = z
@@ -81,7 +82,7 @@ export const apiSchemas = {
   'files.upload': z
     .object({
       uploadId: z.string().regex(/^[0-9a-f-]{36}$/, 'expected the uploadId the first chunk returned').optional(),
-      name: z.string().min(1).max(255).regex(/^[^/\\\0]+$/, 'a file name without folders'),
+      name: z.string().min(1).max(255).regex(/^[^/\\\0]+$/, 'a file name without folders').refine((n) => n !== '.' && n !== '..', 'a file name, not . or ..'),
       offset: z.number().int().min(0),
       data: z.instanceof(Uint8Array, { message: 'expected the chunk as bytes (binary frame or IPC)' }),
       done: z.boolean(),

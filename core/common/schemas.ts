@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { TIMEFRAMES } from './timeframes';
+import { CONFIG_NAME, MODEL_ID } from './ids';
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 const DATETIME_RE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
@@ -163,7 +164,7 @@ export const icRequestSchema = z
 /** A strategy configuration (YAML): a built-in strategy with its parameters, optionally gated by a model. */
 export const strategyConfigSchema = z
   .object({
-    name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, 'expected a config name of letters, digits, - and _'),
+    name: z.string().regex(CONFIG_NAME, 'expected a config name of letters, digits, - and _'),
     strategy: z.string().min(1, 'name a built-in strategy such as ibs').max(64),
     params: z.record(z.string(), z.number()).optional(),
     model: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}(@\d+)?$/i, 'expected a model as ID or ID@VERSION').optional(),
@@ -304,7 +305,7 @@ export const portfolioRequestSchema = z
 /** A model training configuration (what `train --config FILE.yml` holds). */
 export const trainConfigSchema = z
   .object({
-    name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, 'expected a model name of letters, digits, - and _'),
+    name: z.string().regex(MODEL_ID, 'expected a model name of letters, digits, - and _'),
     featureSet: z.string().min(1, 'name the feature set whose current build to train on'),
     symbols: z.array(symbolSchema).min(1).optional(),
     label: z.string().regex(/^label_/, 'expected a label column such as label_b1'),

@@ -8,6 +8,7 @@ import { FEATURE_CODE_VERSION, FeatureSpecError, parseFeatureList, splitSpecs, t
 import { parseLabelList, type LabelInstance } from '../../common/features/labels';
 import { TIMEFRAMES, type Timeframe } from '../../common/timeframes';
 import { MAX_BYTES, readRegularText } from '../untrusted-files';
+import { CONFIG_NAME } from '../../common/ids';
 
 const SPEC_ITEM = "expected a spec such as rsi(14); inside [a, b] lists quote specs that hold commas ('macd(12,26,9)') or write one '- spec' per line";
 
@@ -16,7 +17,7 @@ const specList = z.union([z.string().transform((s) => splitSpecs(s)), z.array(z.
 
 const setSchema = z
   .object({
-    name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, 'expected a name of letters, digits, - and _'),
+    name: z.string().regex(CONFIG_NAME, 'expected a name of letters, digits, - and _'),
     description: z.string().optional(),
     timeframe: z.enum(TIMEFRAMES, { error: `expected one of ${TIMEFRAMES.join(', ')}` }),
     session: z.enum(['all', 'rth'], { error: 'expected all or rth' }).default('all'),

@@ -12,6 +12,8 @@ import { publishFile, writeJsonAtomically } from '../lake/publish';
 import { getModel, listModels, promoteModel, restoreModel } from '../models/registry';
 import { BUNDLE_FORMAT, checkBundleDir, snake } from './bundle';
 import { Repo } from './git';
+import { CONFIG_NAME, isModelVersion, MODEL_ID, PORTFOLIO_ID } from '../../common/ids';
+import { insideFolder } from '../contained-path';
 
 /** A model as the bundle's manifest lists it. */
 type ManifestModel = Pick<ModelInfo, 'id' | 'version' | 'kind' | 'objective' | 'stage' | 'symbols' | 'timeframe' | 'featureSet' | 'specHash' | 'label' | 'features' | 'metrics' | 'sha256'> & { artifact: string | null };
@@ -80,27 +82,43 @@ export async function importConfig(ctx: { home: HomeLayout; catalog: Catalog; se
   if (typeof meta.format !== 'number' || meta.format > BUNDLE_FORMAT) throw new ApiError('invalid_argument', `${dir}/quantdesk.yml: bundle format ${String(meta.format)} is newer than this app reads (${BUNDLE_FORMAT}); update Quantdesk`, 'rev');
 
   const result: ImportConfigResult = { commit, strategies: [], featureSets: [], portfolio: null, models: [], modelsPresent: [], missing: [] };
+  // Every name from the bundle becomes a file or folder name here: each is checked before anything is written.
+  const named = (pattern: RegExp, name: string, where: string, what: string): string => {
+    if (!pattern.test(name)) throw new ApiError('invalid_argument', `${dir}/${where}: "${name.slice(0, 120)}" is not a ${what} (letters, digits, - and _${pattern === PORTFOLIO_ID ? ', .' : ''}); the bundle is damaged or was not written by Quantdesk`, 'rev');
+    return name;
+  };
+  const configs: { file: string; bytes: Buffer; list: string[]; name: string }[] = [];
   for (const [p, bytes] of [...files].sort(([a], [b]) => a.localeCompare(b))) {
     const s = /^strategies\/([^/]+)\.yml$/.exec(p);
-    if (s) {
-      writeAtomically(path.join(strategiesDir(ctx.home.root), `${s[1]}.yml`), bytes, ctx.home.tmp);
-      result.strategies.push(s[1]!);
-    }
+    if (s) configs.push({ file: insideFolder(strategiesDir(ctx.home.root), [`${named(CONFIG_NAME, s[1]!, p, 'strategy config name')}.yml`], 'rev'), bytes, list: result.strategies, name: s[1]! });
     const f = /^features\/([^/]+)\.yml$/.exec(p);
-    if (f) {
-      writeAtomically(path.join(ctx.home.root, 'feature-sets', `${f[1]}.yml`), bytes, ctx.home.tmp);
-      result.featureSets.push(f[1]!);
+    if (f) configs.push({ file: insideFolder(path.join(ctx.home.root, 'feature-sets'), [`${named(CONFIG_NAME, f[1]!, p, 'feature set name')}.yml`], 'rev'), bytes, list: result.featureSets, name: f[1]! });
+  }
+  let manifest: { models: ManifestModel[] } | null = null;
+  if (files.has('models/manifest.json')) {
+    try {
+      manifest = JSON.parse(files.get('models/manifest.json')!.toString('utf8')) as { models: ManifestModel[] };
+    } catch (e) {
+      throw new ApiError('invalid_argument', `${dir}/models/manifest.json: not valid JSON (${(e as Error).message})`, 'rev');
+    }
+    if (!Array.isArray(manifest?.models)) throw new ApiError('invalid_argument', `${dir}/models/manifest.json: expected a list of models`, 'rev');
+    for (const m of manifest.models) {
+      named(MODEL_ID, String(m?.id), 'models/manifest.json', 'model id');
+      if (!isModelVersion(m.version)) throw new ApiError('invalid_argument', `${dir}/models/manifest.json: ${m.id} has version ${String(m.version)}, not a whole number from 1`, 'rev');
     }
   }
+  const portfolio = files.has('portfolio.yml') ? portfolioFromYaml(yamlOf(files, 'portfolio.yml', dir)) : null;
+  if (portfolio) named(PORTFOLIO_ID, portfolio.id, 'portfolio.yml', 'portfolio id');
 
-  if (files.has('models/manifest.json')) {
-    const manifest = JSON.parse(files.get('models/manifest.json')!.toString('utf8')) as { models: ManifestModel[] };
-    for (const m of manifest.models) restoreOne(ctx, files, m, result);
+  for (const c of configs) {
+    writeAtomically(c.file, c.bytes, ctx.home.tmp);
+    c.list.push(c.name);
   }
+  for (const m of manifest?.models ?? []) restoreOne(ctx, files, m, result);
 
-  if (files.has('portfolio.yml')) {
-    const { id, config } = portfolioFromYaml(yamlOf(files, 'portfolio.yml', dir));
-    const target = path.join(ctx.home.lake, 'gold', 'portfolios', id);
+  if (portfolio) {
+    const { id, config } = portfolio;
+    const target = insideFolder(path.join(ctx.home.lake, 'gold', 'portfolios'), [id], 'rev');
     fs.mkdirSync(target, { recursive: true });
     writeJsonAtomically(path.join(target, 'portfolio.json'), config, ctx.home.tmp);
     ctx.setPortfolio(id);

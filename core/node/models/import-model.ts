@@ -10,6 +10,7 @@ import { readXgboostJson } from './import-xgboost';
 import { readLightgbmText } from './import-lightgbm';
 import { inspectOnnx } from './onnx-inspect';
 import { registerModel } from './registry';
+import { MODEL_ID } from '../../common/ids';
 import { MAX_BYTES, readRegularFile } from '../untrusted-files';
 
 /** What `models import` registered, and how its features line up with a feature set. */
@@ -70,7 +71,7 @@ export async function importModel(ctx: { home: HomeLayout; catalog: Catalog }, r
   let features: string[];
   let objective: string;
   const id = (o.name ?? path.basename(file).replace(/\..*$/, '')).replace(/[^A-Za-z0-9_-]/g, '-');
-  if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(id)) throw new ApiError('invalid_argument', `model name "${id}": use letters, digits, - and _ (--name)`, 'name');
+  if (!MODEL_ID.test(id)) throw new ApiError('invalid_argument', `model name "${id}": use letters, digits, - and _ (--name)`, 'name');
   const version = 1 + ((ctx.catalog.db.prepare('SELECT max(version) AS v FROM models WHERE id = ?').get(id) as { v: number | null }).v ?? 0);
   if (format === 'xgboost' || format === 'lightgbm') {
     const x = format === 'xgboost' ? readXgboostJson(new TextDecoder().decode(bytes), o.file) : readLightgbmText(new TextDecoder().decode(bytes), o.file);

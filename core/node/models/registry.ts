@@ -6,6 +6,8 @@ import type { ModelInfo } from '../../common/types';
 import { compileScore, DEFAULT_SCORE, FormulaError } from '../../common/models/leaderboard';
 import type { Catalog } from '../catalog';
 import type { HomeLayout } from '../home';
+import { isModelVersion, MODEL_ID } from '../../common/ids';
+import { insideFolder } from '../contained-path';
 
 /** A registered model version as lists show it. */
 export type ModelRow = ModelInfo;
@@ -234,10 +236,12 @@ export function restoreModel(catalog: Catalog, home: HomeLayout, m: Omit<NewMode
  * (replacing a leftover folder no catalog row points at).
  */
 function placeModelFiles(home: HomeLayout, id: string, version: number, files: Record<string, string | Uint8Array>): void {
+  // The folder is replaced whole below: its name must be a model's, and inside models/.
+  if (!MODEL_ID.test(id) || !isModelVersion(version)) throw new ApiError('invalid_argument', `"${id}@${version}" is not a model id and version (letters, digits, - and _, then a whole number from 1)`, 'model');
+  const dest = insideFolder(home.models, [id, String(version)], 'model');
   const staged = path.join(home.tmp, `model-${randomUUID()}`);
   fs.mkdirSync(staged);
   for (const [name, bytes] of Object.entries(files)) fs.writeFileSync(path.join(staged, name), bytes);
-  const dest = path.join(home.models, id, String(version));
   fs.mkdirSync(path.dirname(dest), { recursive: true });
   fs.rmSync(dest, { recursive: true, force: true });
   fs.renameSync(staged, dest);

@@ -17,12 +17,15 @@ import { readBars } from '../lake/bar-reader';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { openStreamingModel, seriesBar } from './streaming-model';
 import { MAX_BYTES, readRegularText } from '../untrusted-files';
+import { PORTFOLIO_ID } from '../../common/ids';
 
 type Ctx = { home: HomeLayout; catalog: Catalog; con: DuckDBConnection };
 
 /** A portfolio config: a stored search's by id (lake/gold/portfolios/<id>/portfolio.json), or a .json/.yml file. */
 export function loadPortfolio(home: HomeLayout, ref: string): PortfolioRun['config'] {
-  const file = /\.(json|ya?ml)$/i.test(ref) ? path.resolve(ref) : path.join(home.lake, 'gold', 'portfolios', ref, 'portfolio.json');
+  const isFile = /\.(json|ya?ml)$/i.test(ref);
+  if (!isFile && !PORTFOLIO_ID.test(ref)) throw new ApiError('invalid_argument', `no portfolio ${ref}: give a stored portfolio's id (letters, digits, ., - and _) or a .json portfolio file`, 'portfolio');
+  const file = isFile ? path.resolve(ref) : path.join(home.lake, 'gold', 'portfolios', ref, 'portfolio.json');
   if (!fs.existsSync(file)) throw new ApiError('invalid_argument', `no portfolio ${ref}: neither a file nor a stored portfolio (ids are the folders of lake/gold/portfolios; portfolio optimize makes them)`, 'portfolio');
   const text = readRegularText(file, { maxBytes: MAX_BYTES.config, field: 'portfolio', what: 'portfolio config' });
   try {

@@ -14,6 +14,8 @@ import { openHome, type HomeLayout } from './home';
 import { JobService } from './jobs/job-service';
 import { missingVendorKey } from './jobs/backfill';
 import { VendorKeys, type SecretCipher } from './vendor-keys';
+import { redactingErrors } from './redacted-errors';
+import { assertRegularFile } from './untrusted-files';
 import { readBars, readStoredSeries } from './lake/bar-reader';
 import { qaReport } from './lake/qa';
 import { SQL_DEFAULTS, SqlConsole } from './lake/sql-console';
@@ -119,7 +121,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
       recoverLake(home, catalog);
       catalog.markInterrupted(Date.now());
       if (o.workerFile === undefined) throw new Error('createServices needs workerFile unless readonly');
-      jobs = new JobService({ catalog, bus, homeDir: home.root, migrations, workerFile: o.workerFile, threads: o.threads, sqliteBinding: o.sqliteBinding, vendorConfig: () => vendorKeys.config(), tradingState: () => journal?.state() ?? 'active', accountLimits });
+      jobs = new JobService({ catalog, bus, homeDir: home.root, migrations, workerFile: o.workerFile, threads: o.threads, sqliteBinding: o.sqliteBinding, vendorConfig: () => vendorKeys.config(), secrets: () => vendorKeys.secrets(), tradingState: () => journal?.state() ?? 'active', accountLimits });
     }
     const paper =
       jobs && journal && o.workerFile
@@ -177,6 +179,8 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
           const missing = [...(a.symbols?.length ? a.symbols : set.symbols), ...set.features.flatMap((f) => (f.params.symbol ? [f.params.symbol] : []))].find((s) => cat.storedTimeframes(s).length === 0);
           if (missing) throw new ApiError('invalid_argument', `feature set ${set.name} (${set.file}) refers to symbol ${missing}, which the lake lacks; import or backfill it first`, 'symbols');
         }
+        // A path that is there but is no regular file (a FIFO, a device) is refused now, not after the job waited on it.
+        if (a.kind === 'import') a.paths.forEach((p, i) => fs.existsSync(p) && assertRegularFile(p, `paths.${i}`));
         if (a.kind === 'promote') readBuild(home.lake, a.build);
         if (a.kind === 'train') resolveTraining(home, o.resources, trainConfigSchema.parse(a.config));
         if (a.kind === 'ic') {
@@ -293,7 +297,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
         con,
         resources: o.resources,
         version: o.version,
-        secrets: () => Object.values(vendorKeys.config()).filter((v): v is string => typeof v === 'string' && !/^https?:/.test(v)),
+        secrets: () => vendorKeys.secrets(),
         writable: () => void needJobs(),
       }),
       'settings.vendorKeys': async () => vendorKeys.status(),
@@ -304,7 +308,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
     };
 
     return {
-      handlers,
+      handlers: redactingErrors(handlers, () => vendorKeys.secrets()),
       bus,
       home,
       seedDemoIfNeeded(opts = {}) {

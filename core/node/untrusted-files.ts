@@ -86,6 +86,11 @@ export function openRegularFile(file: string, field = 'file'): { fd: number; siz
   return { fd, size: after.size };
 }
 
+/** Refuses at once a path that is not a readable regular file (for checks before work is queued). */
+export function assertRegularFile(file: string, field = 'file'): void {
+  fs.closeSync(openRegularFile(file, field).fd);
+}
+
 /** A regular file's bytes, refused beyond `maxBytes` before anything is read. */
 export function readRegularFile(file: string, o: { maxBytes: number; field?: string; what?: string }): Buffer {
   const field = o.field ?? 'file';

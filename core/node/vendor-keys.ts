@@ -20,6 +20,16 @@ export const VENDORS = ['databento', 'polygon'] as const;
 export type Vendor = (typeof VENDORS)[number];
 
 const ENV: Record<Vendor, string> = { databento: 'DATABENTO_API_KEY', polygon: 'POLYGON_API_KEY' };
+
+/** The environment variables that hold vendor keys: child processes that need no key never see them. */
+export const VENDOR_KEY_ENV: readonly string[] = Object.values(ENV);
+
+/** The environment without vendor keys, for child processes (git and its hooks) that have no use for them. */
+export function envWithoutKeys(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const out = { ...env };
+  for (const name of VENDOR_KEY_ENV) delete out[name];
+  return out;
+}
 const settingKey = (v: Vendor): string => `vendor-key:${v}`;
 
 /** How a stored key is kept: ciphertext from the host's cipher, or (only when the user agreed) as it is. */
@@ -74,6 +84,14 @@ export class VendorKeys {
       );
     }
     this.catalog.setSetting(settingKey(vendor), UNENCRYPTED + key.trim());
+  }
+
+  /** Every vendor key this process knows (environment or stored): what error messages must never show. */
+  secrets(): string[] {
+    return VENDORS.flatMap((v) => {
+      const k = this.key(v);
+      return k ? [k] : [];
+    });
   }
 
   /** The key to use for a vendor: the environment's, else the stored one decrypted. */

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ApiError } from '../../common/errors';
+import { envWithoutKeys } from '../vendor-keys';
 
 /** What a git command printed. */
 interface GitOutput {
@@ -118,7 +119,8 @@ export async function gitVersion(): Promise<string> {
 /** Runs `git args` in `cwd`; a failure carries git's own message. */
 function run(cwd: string, args: readonly string[], env: Record<string, string> = {}): Promise<GitOutput> {
   return new Promise((resolve, reject) => {
-    execFile('git', args, { cwd, encoding: 'buffer', maxBuffer: 1 << 30, env: { ...process.env, GIT_TERMINAL_PROMPT: '0', ...env } }, (err, stdout, stderr) => {
+    // Hooks run with this environment: vendor keys stay out of it.
+    execFile('git', args, { cwd, encoding: 'buffer', maxBuffer: 1 << 30, env: { ...envWithoutKeys(), GIT_TERMINAL_PROMPT: '0', ...env } }, (err, stdout, stderr) => {
       if (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') return reject(err);
         const msg = stderr.toString().trim() || stdout.toString().trim() || err.message;

@@ -23,6 +23,8 @@ import type { Catalog } from '../catalog';
 import type { EventBus } from '../events';
 import type { BackfillSymbolRequest, BackfillSymbolResult, BackfillTick, VendorConfig } from './backfill';
 import { DISK_GUARD } from '../lake/publish';
+import { isWorkerOutOfMemory, workerHeapMb, workerLimits } from '../worker-limits';
+import { redact } from '../vendors/http';
 
 /** A validated job request. */
 export type JobRequest = z.output<typeof jobRequestSchema>;
@@ -175,20 +177,6 @@ interface Running {
   cancel: Int32Array;
 }
 
-/**
- * Heap limit of every worker, in MiB: a worker that runs out fails its task with an error instead of
- * taking the whole process down (V8 aborts a process whose worker had no limit of its own).
- */
-export function workerHeapMb(totalBytes = os.totalmem()): number {
-  return Math.max(512, Math.min(4096, Math.floor(totalBytes / 4 / (1 << 20))));
-}
-
-/** Resource limits for worker threads (see workerHeapMb). */
-export const workerLimits = (): { maxOldGenerationSizeMb: number; maxYoungGenerationSizeMb: number } => ({ maxOldGenerationSizeMb: workerHeapMb(), maxYoungGenerationSizeMb: 64 });
-
-/** Whether an error is a worker's end for want of memory. */
-export const isWorkerOutOfMemory = (e: unknown): boolean => (e as NodeJS.ErrnoException | undefined)?.code === 'ERR_WORKER_OUT_OF_MEMORY';
-
 const fmt = (n: number): string => n.toLocaleString('en-US');
 
 /** Human summary of an import outcome. */
@@ -216,7 +204,7 @@ export class JobService {
   private closed = false;
 
   constructor(
-    private readonly o: { catalog: Catalog; bus: EventBus; homeDir: string; migrations: string; workerFile: string; threads?: number; sqliteBinding?: string; vendorConfig: () => VendorConfig; tradingState?: () => TradingState; accountLimits?: () => RiskLimits },
+    private readonly o: { catalog: Catalog; bus: EventBus; homeDir: string; migrations: string; workerFile: string; threads?: number; sqliteBinding?: string; vendorConfig: () => VendorConfig; secrets?: () => readonly string[]; tradingState?: () => TradingState; accountLimits?: () => RiskLimits },
   ) {
     const threads = o.threads ?? Math.max(1, Math.min(4, os.availableParallelism()));
     const filename = pathToFileURL(o.workerFile).href;
@@ -534,6 +522,9 @@ export class JobService {
   }
 
   private finish(id: string, patch: Partial<Pick<JobInfo, 'status' | 'summary' | 'error' | 'result'>>): void {
+    // What a job failed with may quote a vendor's answer: no key reaches the catalog or the event bus.
+    const secrets = [...(this.o.secrets?.() ?? [])];
+    if (patch.error && secrets.length) patch = { ...patch, error: redact(patch.error, secrets) };
     this.o.catalog.updateJob(id, { ...patch, endedAt: Date.now() });
     this.emitState(id);
   }

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { ApiError, type ApiErrorData } from '../../common/errors';
 import type { SqlResult } from '../../common/types';
-import { workerLimits } from '../jobs/job-service';
+import { workerLimits } from '../worker-limits';
 import type { SandboxLimits, SandboxQuery } from './sql-sandbox';
 
 /** What the SQL worker starts with. */

@@ -112,7 +112,17 @@ export class Journal {
   /** The newest audit sequence number (0 before any change). */
   lastChange(): number {
     if (!this.hasTable('killswitch_audit')) return 0;
-    return (this.db.prepare('SELECT COALESCE(MAX(seq), 0) AS s FROM killswitch_audit').get() as { s: number }).s;
+    this.lastChangeQuery ??= this.db.prepare('SELECT COALESCE(MAX(seq), 0) AS s FROM killswitch_audit');
+    return (this.lastChangeQuery.get() as { s: number }).s;
+  }
+
+  private lastChangeQuery: Database.Statement | undefined;
+
+  /** The newest state change with its sequence number, or null before any. */
+  newestChange(): { seq: number; to: TradingState } | null {
+    if (!this.hasTable('killswitch_audit')) return null;
+    const r = this.db.prepare('SELECT seq, to_state FROM killswitch_audit ORDER BY seq DESC LIMIT 1').get() as { seq: number; to_state: TradingState } | undefined;
+    return r ? { seq: r.seq, to: r.to_state } : null;
   }
 
   /** Records a new paper session in `status`. */
@@ -205,7 +215,7 @@ export interface JournaledBar extends Pick<FeatureBar, 't' | 'o' | 'h' | 'l' | '
 }
 
 /** What a session journals besides bars. */
-export type PaperEventKind = 'order' | 'denial' | 'fill' | 'cancel_all' | 'flatten' | 'trip' | 'error';
+export type PaperEventKind = 'order' | 'denial' | 'fill' | 'cancel_all' | 'flatten' | 'trip' | 'error' | 'killswitch';
 
 /** One journaled event: `pos` is how many bars had been fed when it happened. */
 export interface JournaledEvent {

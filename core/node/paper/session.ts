@@ -12,19 +12,49 @@ import { SessionModels } from './session-models';
 import { liveBarMs, liveFeed, polygonAdapter } from './live-feed';
 import type { Journal, JournaledEvent } from './journal';
 import { paperOptions, replayRun, withProbabilities } from './replay';
+import { redact } from '../vendors/http';
 
 /** Trading states by the code the supervisor stores in shared memory. */
 export const STATE_CODES: readonly TradingState[] = ['active', 'reducing', 'halted'];
 
-/** Slots of the shared Int32Array between the supervisor and a session's worker. */
+/** Slots of the shared Int32Array between the supervisor and every session's worker. */
 export const SLOT = {
-  /** The trading state's code: the gate reads it on every order. */
+  /** The newest known killswitch change as `seq * 4 + state code`: the gate reads it on every order. */
   state: 0,
-  /** Bumped for every flatten request. */
+  /** The audit sequence number of the newest halt that asked to flatten. */
   flatten: 1,
   /** Bumped for every control change; the worker answers `applied` with it once it has acted. */
   generation: 2,
 } as const;
+
+/**
+ * Publishes a killswitch change (its audit sequence number and state) to the shared slot unless a
+ * newer one is already there. The supervisor and every session publish what they learn from the
+ * journal, in any order; the newest change always wins.
+ */
+export function publishState(shared: Int32Array, seq: number, state: TradingState): void {
+  const packed = seq * 4 + STATE_CODES.indexOf(state);
+  for (;;) {
+    const current = Atomics.load(shared, SLOT.state);
+    if (current >> 2 > seq || current === packed) return;
+    if (Atomics.compareExchange(shared, SLOT.state, current, packed) === current) return;
+  }
+}
+
+/** Publishes a halt-and-flatten's sequence number unless a newer one is there. */
+export function publishFlatten(shared: Int32Array, seq: number): void {
+  for (;;) {
+    const current = Atomics.load(shared, SLOT.flatten);
+    if (current >= seq) return;
+    if (Atomics.compareExchange(shared, SLOT.flatten, current, seq) === current) return;
+  }
+}
+
+/** The trading state in the shared slot. */
+export const sharedState = (shared: Int32Array): TradingState => STATE_CODES[Atomics.load(shared, SLOT.state) & 3] ?? 'halted';
+
+/** How often a session looks at the journal's killswitch itself (so a halt reaches it while the main thread is busy). */
+const JOURNAL_WATCH_MS = 10;
 
 /** What the supervisor tells a session. */
 export type ControlMessage =
@@ -83,7 +113,7 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
   const timeframe = (config.instruments[0]?.timeframe ?? '1d') as Timeframe;
   const intervalMs = STORED_TIMEFRAME_MS[timeframe] ?? 86_400_000;
   const symbols = config.instruments.map((i) => i.symbol);
-  const stateNow = (): TradingState => STATE_CODES[Atomics.load(ch.shared, SLOT.state)] ?? 'halted';
+  const stateNow = (): TradingState => sharedState(ch.shared);
 
   // What the journal holds: the decisions to remake, the killswitch actions to re-apply, the fills to match.
   const past = journal.sessionEvents(id);
@@ -146,8 +176,8 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
       // A trip halts at once for new orders (the gate reads the shared state); working orders are
       // cancelled at the next bar boundary, where a resumed session re-applies it.
       if (recovering || stateNow() === 'halted') return;
-      Atomics.store(ch.shared, SLOT.state, STATE_CODES.indexOf('halted'));
       journal.setState('halted', 'auto', reason);
+      publishState(ch.shared, journal.lastChange(), 'halted');
       w.event(pos, 'trip', { reason, t });
       tripped = reason;
       ch.post({ type: 'trip', reason, at: Date.now() });
@@ -185,6 +215,26 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
 
   let appliedState: TradingState = 'active';
   let appliedFlatten = Atomics.load(ch.shared, SLOT.flatten);
+  // The session reads the journal's killswitch itself too: a halt written by the CLI, or by the app
+  // while its main thread is busy, reaches it within JOURNAL_WATCH_MS without the supervisor.
+  const newest = journal.newestChange();
+  let seenChange = newest?.seq ?? 0;
+  if (newest) publishState(ch.shared, newest.seq, newest.to);
+  let lastWatch = performance.now();
+  /** Publishes the journal's killswitch changes since the last look; true when there were any. */
+  const watchJournal = (): boolean => {
+    const now = performance.now();
+    if (now - lastWatch < JOURNAL_WATCH_MS) return false;
+    lastWatch = now;
+    if (journal.lastChange() <= seenChange) return false;
+    const changes = journal.changesSince(seenChange);
+    if (changes.length === 0) return false;
+    for (const c of changes) if (c.flatten && c.to === 'halted') publishFlatten(ch.shared, c.seq);
+    const last = changes[changes.length - 1]!;
+    publishState(ch.shared, last.seq, last.to);
+    seenChange = last.seq;
+    return true;
+  };
   let ackedGeneration = -1;
   let paused = rec.status === 'paused';
   let steps = 0;
@@ -248,14 +298,18 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
     }
     let acted = false;
     const state = stateNow();
+    if (state !== appliedState) {
+      // When each session enforced which change, at which bar: the audit's other half.
+      w.event(pos, 'killswitch', { to: state, seq: Atomics.load(ch.shared, SLOT.state) >> 2 });
+      acted = true;
+    }
     if (state === 'halted' && appliedState !== 'halted') {
       const cancelled = engine.cancelAll();
       if (cancelled.length) w.event(pos, 'cancel_all', { orders: cancelled });
-      acted = true;
     }
     appliedState = state;
     const flatten = Atomics.load(ch.shared, SLOT.flatten);
-    if (flatten !== appliedFlatten) {
+    if (flatten > appliedFlatten) {
       appliedFlatten = flatten;
       const reason = 'flatten: killswitch';
       w.event(pos, 'flatten', { reason });
@@ -298,7 +352,8 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
       calendars: symbols.map((s) => calendarFor(ctx.catalog, s)),
       wait: ch.wait,
       onMinute: (k, m) => lake.add(k, m),
-      onProblem: (message) => problems.push(message),
+      // What the feed says may quote the key it was sent: never journaled or shown with it.
+      onProblem: (message) => problems.push(redact(message, [secrets.feedKey!])),
     });
   }
   const journalProblems = (): void => {
@@ -315,6 +370,7 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
     let anchor: { wall: number; t: number } | null = null;
     let lastBarWall = performance.now();
     for (;;) {
+      watchJournal();
       applyControls();
       if (stopped) break;
       if (paused && steps === 0) {
@@ -339,7 +395,7 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
         continue;
       }
       // A killswitch change is acted on before the next bar, without waiting for its message.
-      if (Atomics.load(ch.shared, SLOT.generation) !== ackedGeneration) {
+      if (watchJournal() || Atomics.load(ch.shared, SLOT.generation) !== ackedGeneration || stateNow() !== appliedState) {
         applyControls();
         if (stopped) {
           feed.unread(next);
@@ -412,8 +468,9 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
   } catch (e) {
     await bronze?.close().catch(() => undefined);
     w.rollback();
-    journal.setSessionStatus(id, 'failed', (e as Error).message);
-    ch.post({ type: 'ended', info: info('failed', (e as Error).message) });
+    const message = secrets.feedKey ? redact((e as Error).message, [secrets.feedKey]) : (e as Error).message;
+    journal.setSessionStatus(id, 'failed', message);
+    ch.post({ type: 'ended', info: info('failed', message) });
   } finally {
     feed.close();
     await models?.close();

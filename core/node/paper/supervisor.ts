@@ -9,8 +9,10 @@ import type { EventBus } from '../events';
 import type { HomeLayout } from '../home';
 import type { Journal, PaperSessionRecord } from './journal';
 import { liveBarMs } from './live-feed';
+import { workerLimits } from '../worker-limits';
+import { redact } from '../vendors/http';
 import { loadPortfolio } from './replay';
-import { SLOT, STATE_CODES, type ControlMessage, type SessionMessage } from './session';
+import { publishFlatten, publishState, SLOT, type ControlMessage, type SessionMessage } from './session';
 
 /** What the supervisor needs from its host. */
 export interface SupervisorOptions {
@@ -68,7 +70,8 @@ export class PaperSupervisor {
   private seen: number;
 
   constructor(private readonly o: SupervisorOptions) {
-    Atomics.store(this.shared, SLOT.state, STATE_CODES.indexOf(o.journal.state()));
+    const newest = o.journal.newestChange();
+    if (newest) publishState(this.shared, newest.seq, newest.to);
     this.seen = o.journal.lastChange();
     o.journal.changed();
     this.poll = setInterval(() => {
@@ -78,7 +81,8 @@ export class PaperSupervisor {
       if (changes.length === 0) return;
       this.seen = changes[changes.length - 1]!.seq;
       const last = changes[changes.length - 1]!;
-      void this.enforce(last.to, changes.some((c) => c.flatten && c.to === 'halted'));
+      const flattens = changes.filter((c) => c.flatten && c.to === 'halted');
+      void this.enforce(last.seq, last.to, flattens[flattens.length - 1]?.seq);
       const status = o.journal.killswitch(1);
       if (status.history[0]) o.bus.emit('paper.state', { state: status.state, change: status.history[0] });
     }, o.pollMs ?? 100);
@@ -114,7 +118,12 @@ export class PaperSupervisor {
   }
 
   private spawn(id: string): void {
-    const worker = new Worker(this.o.workerFile, { workerData: { homeDir: this.o.home.root, migrations: this.o.migrations, sqliteBinding: this.o.sqliteBinding, sessionId: id, shared: this.shared.buffer, feedKey: this.o.feedKey?.() } });
+    // Only a live session needs the feed's key; a replay's worker never holds it.
+    const live = this.o.journal.session(id)?.spec.feed.kind === 'live';
+    const worker = new Worker(this.o.workerFile, {
+      workerData: { homeDir: this.o.home.root, migrations: this.o.migrations, sqliteBinding: this.o.sqliteBinding, sessionId: id, shared: this.shared.buffer, ...(live ? { feedKey: this.o.feedKey?.() } : {}) },
+      resourceLimits: workerLimits(),
+    });
     let done!: () => void;
     const r: Running = { worker, info: null, expected: null, acked: -1, waiters: [], ended: new Promise((res) => (done = res)) };
     this.running.set(id, r);
@@ -136,7 +145,8 @@ export class PaperSupervisor {
         const status = this.o.journal.killswitch(1);
         if (status.history[0]) this.o.bus.emit('paper.state', { state: status.state, change: status.history[0] });
         this.alert({ kind: 'trip', title: 'Killswitch tripped: trading halted', body: m.reason, at: m.at, session: id });
-        void this.enforce('halted', false);
+        const newest = this.o.journal.newestChange();
+        if (newest) void this.enforce(newest.seq, newest.to);
       }
       if (m.type === 'alert') this.alert({ kind: 'model', title: m.title, body: m.body, at: Date.now(), session: id });
       if (m.type === 'failed') this.alert({ kind: 'session', title: `Paper session ${id} failed`, body: m.error, at: Date.now(), session: id });
@@ -158,7 +168,10 @@ export class PaperSupervisor {
   }
 
   /** Journals an alert and raises it in the app (and so as a desktop notification) and, when one is set, at the webhook. */
-  private alert(a: QuantEvents['paper.alert']): void {
+  private alert(raw: QuantEvents['paper.alert']): void {
+    // A feed's refusal may quote its key: alerts are journaled, shown and POSTed without it.
+    const key = this.o.feedKey?.();
+    const a = key ? { ...raw, title: redact(raw.title, [key]), body: redact(raw.body, [key]) } : raw;
     this.o.journal.addAlert(a);
     this.o.bus.emit('paper.alert', a);
     const url = this.o.webhook?.();
@@ -185,13 +198,15 @@ export class PaperSupervisor {
   async setState(to: TradingState, source: StateSource, reason: string, flatten = false): Promise<KillswitchStatus> {
     const status = this.o.journal.setState(to, source, reason, Date.now(), flatten);
     this.seen = this.o.journal.lastChange();
-    await this.enforce(to, flatten);
+    await this.enforce(this.seen, to, flatten ? this.seen : undefined);
     return status;
   }
 
-  private async enforce(to: TradingState, flatten: boolean): Promise<void> {
-    Atomics.store(this.shared, SLOT.state, STATE_CODES.indexOf(to));
-    if (flatten) Atomics.add(this.shared, SLOT.flatten, 1);
+  /** Publishes change `seq` (and a flatten with it) to every session and waits until each has acted on it. */
+  private async enforce(seq: number, to: TradingState, flattenSeq?: number): Promise<void> {
+    publishState(this.shared, seq, to);
+    if (flattenSeq !== undefined) publishFlatten(this.shared, flattenSeq);
+    const flatten = flattenSeq !== undefined;
     const generation = Atomics.add(this.shared, SLOT.generation, 1) + 1;
     const ackMs = this.o.ackMs ?? 1000;
     await Promise.all(

@@ -1,6 +1,7 @@
 import type { BarColumns } from '../demo/demo-market';
 import { decodeDbn } from '../ingest/dbn';
-import { VendorError, VendorHttp, type RetryPolicy } from './http';
+import { readCapped, VendorError, VendorHttp, type RetryPolicy } from './http';
+import { inflateCap } from '../untrusted-files';
 
 const SCHEMA: Record<string, string> = { '1s': 'ohlcv-1s', '1m': 'ohlcv-1m', '1h': 'ohlcv-1h', '1d': 'ohlcv-1d' };
 
@@ -27,7 +28,7 @@ export async function fetchDatabentoBars(o: { baseUrl: string; apiKey: string; d
     headers: { authorization: `Basic ${Buffer.from(`${o.apiKey}:`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
     body: form.toString(),
   });
-  const bytes = new Uint8Array(await res.arrayBuffer());
+  const bytes = await readCapped(res, inflateCap(), `Databento ${o.dataset} ${o.symbol} ${schema}`);
   if (bytes.length === 0) return { t: new Float64Array(0), o: new Float64Array(0), h: new Float64Array(0), l: new Float64Array(0), c: new Float64Array(0), v: new Float64Array(0) };
   const f = decodeDbn(bytes, `Databento ${o.dataset} ${o.symbol} ${schema}`);
   const b = f.ohlcv!;

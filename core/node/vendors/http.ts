@@ -25,6 +25,43 @@ export class VendorError extends Error {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * A response body, refused past `maxBytes` (by its Content-Length at once, else as it streams in):
+ * a vendor, or whoever answers in its place, cannot make the app hold more than it asked for.
+ */
+export async function readCapped(res: Response, maxBytes: number, what: string): Promise<Uint8Array> {
+  const tooLarge = (): VendorError => new VendorError(`${what}: the answer is over ${Math.round(maxBytes / (1 << 20))} MiB; ask for a shorter range`);
+  const declared = Number(res.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge();
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  const reader = res.body?.getReader();
+  if (!reader) return new Uint8Array(0);
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > maxBytes) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    parts.push(value);
+  }
+  return Buffer.concat(parts);
+}
+
+/**
+ * Whether a page link a vendor returned may be followed with the key: only on the origin the client
+ * was configured with (https://api.polygon.io, or the test server a test configured), never elsewhere.
+ */
+export function sameOrigin(link: string, base: string): boolean {
+  try {
+    return new URL(link).origin === new URL(base).origin;
+  } catch {
+    return false;
+  }
+}
+
 /** Removes credentials from a URL or message before it is shown or logged. */
 export function redact(text: string, secrets: string[]): string {
   let out = text.replace(/([?&](apiKey|api_key|key|token)=)[^&\s]+/gi, '$1***');

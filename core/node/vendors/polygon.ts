@@ -1,6 +1,9 @@
 import type { BarColumns } from '../demo/demo-market';
 import { polygonTradingDate } from '../ingest/csv-import';
-import { VendorError, VendorHttp, type RetryPolicy } from './http';
+import { readCapped, redact, sameOrigin, VendorError, VendorHttp, type RetryPolicy } from './http';
+
+/** Largest page of aggregates read (50,000 bars are about 5 MiB). */
+const MAX_PAGE_BYTES = 256 << 20;
 
 /** Polygon aggregate bar as the v2 aggs endpoint returns it. */
 interface PolygonAgg {
@@ -27,10 +30,18 @@ export async function fetchPolygonAggs(o: { baseUrl: string; apiKey: string; tic
   let url: string | undefined = `${o.baseUrl}/v2/aggs/ticker/${encodeURIComponent(o.ticker)}/range/${span[0]}/${span[1]}/${o.from}/${o.to}?adjusted=true&sort=asc&limit=50000`;
   for (let page = 0; url && page < 10_000; page++) {
     const res = await http.request(url, auth);
-    const body = (await res.json()) as { status?: string; results?: PolygonAgg[]; next_url?: string; error?: string };
-    if (body.status === 'ERROR') throw new VendorError(`Polygon: ${body.error ?? 'error'}`);
+    let body: { status?: string; results?: PolygonAgg[]; next_url?: string; error?: string };
+    try {
+      body = JSON.parse(Buffer.from(await readCapped(res, MAX_PAGE_BYTES, `Polygon ${o.ticker}`)).toString('utf8')) as typeof body;
+    } catch (e) {
+      throw e instanceof VendorError ? e : new VendorError(redact(`Polygon ${o.ticker}: the answer is not JSON (${(e as Error).message})`, [o.apiKey]));
+    }
+    if (body.status === 'ERROR') throw new VendorError(redact(`Polygon: ${String(body.error ?? 'error').slice(0, 500)}`, [o.apiKey]));
+    if (!Array.isArray(body.results ?? [])) throw new VendorError(`Polygon ${o.ticker}: results is not a list`);
     rows.push(...(body.results ?? []));
-    url = body.next_url;
+    const next = body.next_url;
+    if (next !== undefined && !sameOrigin(String(next), o.baseUrl)) throw new VendorError(redact(`Polygon ${o.ticker}: the next page is on another host (${String(next).split('?')[0]!.slice(0, 200)}); Quantdesk follows pages only on ${new URL(o.baseUrl).origin}, where the key belongs`, [o.apiKey]));
+    url = next;
   }
   rows.sort((a, b) => a.t - b.t);
   const n = rows.length;

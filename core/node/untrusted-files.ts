@@ -11,8 +11,8 @@ import { ApiError } from '../common/errors';
 
 /** Size limits for whole-file reads, by what the file is. */
 export const MAX_BYTES = {
-  /** YAML and JSON configs: portfolios, strategies, feature sets, training configs. */
-  config: 16 << 20,
+  /** YAML and JSON configs: portfolios, strategies, feature sets, training configs (parsed whole, on the main thread for some). */
+  config: 4 << 20,
   /** CSV inputs read whole (feature and prediction inputs, factor files). */
   table: 1 << 30,
   /** Model files: ONNX protobufs, XGBoost JSON, LightGBM text. */

@@ -1,11 +1,16 @@
 import os from 'node:os';
 
+/** The environment variable that sets the worker heap limit in MiB. */
+export const WORKER_HEAP_ENV = 'QUANTDESK_WORKER_HEAP_MB';
+
 /**
- * Heap limit of every worker thread, in MiB (a quarter of the machine's memory, 512 MiB to 4 GiB): a
- * worker that runs out fails its task with an error, where V8 would abort the whole process for a
- * worker without a limit of its own.
+ * Heap limit of every worker thread, in MiB: QUANTDESK_WORKER_HEAP_MB, else a quarter of the
+ * machine's memory within 512 MiB to 4 GiB. A worker that runs out fails its task with an error,
+ * where V8 would abort the whole process for a worker without a limit of its own.
  */
-export function workerHeapMb(totalBytes = os.totalmem()): number {
+export function workerHeapMb(totalBytes = os.totalmem(), env: Record<string, string | undefined> = process.env): number {
+  const set = Number(env[WORKER_HEAP_ENV]);
+  if (Number.isInteger(set) && set >= 16) return set;
   return Math.max(512, Math.min(4096, Math.floor(totalBytes / 4 / (1 << 20))));
 }
 

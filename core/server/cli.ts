@@ -58,7 +58,9 @@ commands:
                               build ES.C (unadjusted) and ES.CBA (back-adjusted) from the stored contracts
   qa --symbol S [--timeframe 1m]
                               data-quality report: duplicates, gaps, OHLC, prices, spikes, stale runs, volume
-  sql "<query>" [--limit N]   read-only SQL over the lake (views bars, trades, rejects)
+  sql "<query>" [--limit N] [--timeout S]
+                              read-only SQL over the lake (views bars, trades, rejects); stopped after
+                              S seconds (60)
   lake ls                     per symbol and timeframe: rows, partitions, bytes, first, last
   bars --symbol ES --timeframe 1d [--from D] [--to D] [--limit N]
                               bars as CSV, or JSON with --json
@@ -434,12 +436,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         }
       }
       case 'sql': {
-        const p = parse(opts, { limit: { type: 'string' } });
+        const p = parse(opts, { limit: { type: 'string' }, timeout: { type: 'string' } });
         if (p.positionals.length !== 1) throw new UsageError('sql: give the query as one quoted argument, e.g. quantdesk sql "SELECT symbol, count(*) FROM bars GROUP BY 1"');
         const v = p.values as Record<string, string | undefined>;
         if (v.limit !== undefined && !/^\d+$/.test(v.limit)) throw new UsageError(`--limit: expected a positive whole number, got ${v.limit}`);
-        const arg = { query: p.positionals[0]!, ...(v.limit === undefined ? {} : { limit: Number(v.limit) }) };
-        validate('lake.sql', arg);
+        if (v.timeout !== undefined && !/^\d+(\.\d+)?$/.test(v.timeout)) throw new UsageError(`--timeout: expected seconds such as 60, got ${v.timeout}`);
+        const arg = { query: p.positionals[0]!, ...(v.limit === undefined ? {} : { limit: Number(v.limit) }), ...(v.timeout === undefined ? {} : { timeoutSeconds: Number(v.timeout) }) };
+        validate('lake.sql', arg, { timeoutSeconds: 'timeout' });
         const s = await open(true);
         try {
           const r = await call(s, 'lake.sql', arg);

@@ -37,17 +37,18 @@ class BodyTooLarge extends Error {}
 
 function readBody(req: http.IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > MAX_BODY) return reject(new BodyTooLarge());
     const parts: Buffer[] = [];
     let size = 0;
+    // Past the limit the rest is read and dropped, so the client can finish sending and read the 413.
     req.on('data', (c: Buffer) => {
       size += c.length;
       if (size > MAX_BODY) {
+        parts.length = 0;
         reject(new BodyTooLarge());
-        req.pause();
       } else parts.push(c);
     });
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > MAX_BODY) reject(new BodyTooLarge());
     req.on('end', () => resolve(Buffer.concat(parts)));
     req.on('error', reject);
   });

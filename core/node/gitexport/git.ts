@@ -75,12 +75,32 @@ export class Repo {
     return r.stdout.toString().trim();
   }
 
-  /** Files under `dir` at a commit, as paths relative to `dir`, with their contents. */
-  async filesAt(commit: string, dir: string): Promise<Map<string, Buffer>> {
+  /**
+   * Files under `dir` at a commit, as paths relative to `dir`, with their contents. Sizes are checked
+   * before a blob is read: at most `maxFile` bytes for one file (`maxModel` for .onnx files) and
+   * `maxTotal` for all, so a crafted repository cannot make the app read more than a bundle holds.
+   */
+  async filesAt(commit: string, dir: string, limits = { maxFile: 4 << 20, maxModel: 1 << 30, maxTotal: 2 ** 31 - 1 }): Promise<Map<string, Buffer>> {
     const prefix = dir.replace(/\/+$/, '');
-    const list = await this.git(['ls-tree', '-r', '-z', '--name-only', commit, '--', `${prefix}/`]);
+    const list = await this.git(['ls-tree', '-r', '-z', '-l', commit, '--', `${prefix}/`]);
+    const entries = list.stdout
+      .toString()
+      .split('\0')
+      .filter(Boolean)
+      .map((line) => {
+        const [meta, p] = [line.slice(0, line.indexOf('\t')), line.slice(line.indexOf('\t') + 1)];
+        return { type: meta.split(/\s+/)[1], size: Number(meta.split(/\s+/)[3]), path: p };
+      })
+      .filter((e) => e.type === 'blob');
+    let total = 0;
+    for (const e of entries) {
+      const max = e.path.endsWith('.onnx') ? limits.maxModel : limits.maxFile;
+      total += e.size;
+      if (!(e.size <= max)) throw new ApiError('invalid_argument', `${e.path} at ${commit.slice(0, 12)} is ${e.size} bytes, more than a bundle file may be (${max}); it is not a Quantdesk bundle file`, 'rev');
+      if (total > limits.maxTotal) throw new ApiError('invalid_argument', `the bundle at ${prefix}/ holds more than ${limits.maxTotal} bytes; it is not a Quantdesk bundle`, 'rev');
+    }
     const out = new Map<string, Buffer>();
-    for (const p of list.stdout.toString().split('\0').filter(Boolean)) out.set(p.slice(prefix.length + 1), (await this.git(['cat-file', 'blob', `${commit}:${p}`])).stdout);
+    for (const e of entries) out.set(e.path.slice(prefix.length + 1), (await this.git(['cat-file', 'blob', `${commit}:${e.path}`])).stdout);
     return out;
   }
 

@@ -135,9 +135,7 @@ export class SqlSandbox {
       con.interrupt();
     }, q.timeoutMs);
     try {
-      const extracted = await con.extractStatements(q.query).catch((e: Error) => {
-        throw sqlError(e);
-      });
+      const extracted = await con.extractStatements(q.query);
       if (extracted.count !== 1) throw new ApiError('invalid_argument', `write exactly one statement (got ${extracted.count})`, 'query');
       // An interrupt between statements does not reach the next one: look before each step.
       const halt = (): void => {
@@ -191,9 +189,7 @@ export class SqlSandbox {
     const first = leadingWords(q.query, 1)[0] ?? '';
     if (first === 'EXPLAIN') explained(q.query);
     else if (!LEADING.has(first)) throw new ApiError('invalid_argument', READ_ONLY, 'query');
-    const prepared = await (await con.extractStatements(q.query)).prepare(0).catch((e: Error) => {
-      throw sqlError(e);
-    });
+    const prepared = await (await con.extractStatements(q.query)).prepare(0);
     if (prepared.statementType === StatementType.EXPLAIN && first === 'EXPLAIN') return prepared;
     if (prepared.statementType !== StatementType.SELECT || first === 'EXPLAIN') throw new ApiError('invalid_argument', READ_ONLY, 'query');
     // Wrapped in a LIMIT, DuckDB stops (or keeps only the top rows of a sort) at what is returned,

@@ -19,21 +19,29 @@ export function SqlConsole() {
   const [result, setResult] = useState<SqlResult | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [timeoutSeconds, setTimeoutSeconds] = useState(60);
   const [top, setTop] = useState(0);
   const scroller = useRef<HTMLDivElement>(null);
+  const running = useRef<string | null>(null);
 
   const run = async (): Promise<void> => {
     setBusy(true);
     setError(null);
+    const queryId = `ui-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+    running.current = queryId;
     try {
-      setResult(await client.call('lake.sql', { query, limit: 100_000 }));
+      setResult(await client.call('lake.sql', { query, limit: 100_000, timeoutSeconds, queryId }));
       setTop(0);
       if (scroller.current) scroller.current.scrollTop = 0;
     } catch (e) {
       setError((e as Error).message);
     } finally {
+      running.current = null;
       setBusy(false);
     }
+  };
+  const stop = (): void => {
+    if (running.current) void client.call('lake.sqlCancel', { queryId: running.current });
   };
   const exportCsv = (): void => {
     if (!result) return;
@@ -65,6 +73,13 @@ export function SqlConsole() {
         <button className="primary" onClick={() => void run()} disabled={busy} data-testid="sql-run">
           Run (Ctrl+Enter)
         </button>
+        <button onClick={stop} disabled={!busy} data-testid="sql-stop">
+          Stop
+        </button>
+        <label className="muted">
+          Time limit{' '}
+          <input type="number" min={1} max={3600} value={timeoutSeconds} onChange={(e) => setTimeoutSeconds(Math.min(3600, Math.max(1, Number(e.target.value) || 60)))} style={{ width: '5em' }} data-testid="sql-timeout" /> s
+        </label>
         <button onClick={exportCsv} disabled={!result}>
           Export CSV
         </button>

@@ -24,7 +24,7 @@ import { ApiError } from '../core/common/errors';
 async function runIsolated(task: ModelImportTask): Promise<IsolatedOutcome<unknown>> {
   try {
     const ctx = await workerContext(task.homeDir, task.migrations, task.sqliteBinding);
-    return { ok: true, value: await importModel({ home: ctx.home, catalog: ctx.catalog }, path.dirname(task.migrations), task.req) };
+    return { ok: true, value: await importModel({ home: ctx.home, catalog: ctx.catalog }, path.dirname(task.migrations), { ...task.req, parseBudgetBytes: task.parseBudgetBytes }) };
   } catch (e) {
     return { ok: false, error: e instanceof ApiError ? e.toData() : { code: 'internal', message: e instanceof Error ? e.message : String(e) } };
   }

@@ -127,6 +127,27 @@ export function readRegularHead(file: string, bytes: number, field = 'file'): Bu
   }
 }
 
+/**
+ * Refuses text whose parsing would need more than `budgetBytes` of heap. Each separator (`,`, `[`
+ * and `{` for JSON; spaces and newlines for text formats) can start a value costing up to
+ * `perValue` bytes once parsed. A parse that outgrows a worker's heap inside one builtin call
+ * (JSON.parse, String.split) cannot be stopped and takes the whole process down, so the estimate is
+ * made before, from the text alone.
+ */
+export function assertParseFits(text: string, o: { file: string; what: string; separators: string; perValue: number; budgetBytes: number }): void {
+  const sep = new Uint8Array(128);
+  for (const c of o.separators) sep[c.charCodeAt(0)] = 1;
+  let values = 1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 128 && sep[c] === 1) values++;
+  }
+  const need = values * o.perValue + text.length * 2;
+  if (need > o.budgetBytes) {
+    throw new TooLargeError(`${o.file}: reading this ${o.what} would take about ${fmtBytes(need)} of memory (${values.toLocaleString('en-US')} values), more than the ${fmtBytes(o.budgetBytes)} an import may use; raise QUANTDESK_WORKER_HEAP_MB if the file is genuine`, 'file');
+  }
+}
+
 const inflateMessage = (file: string, cap: number): string =>
   `${file}: inflates to more than ${fmtBytes(cap)}, the limit for decompressed input; split the file, or raise the limit with ${INFLATE_ENV}=BYTES if it is genuine`;
 

@@ -14,8 +14,17 @@ export function workerHeapMb(totalBytes = os.totalmem(), env: Record<string, str
   return Math.max(512, Math.min(4096, Math.floor(totalBytes / 4 / (1 << 20))));
 }
 
-/** Resource limits for `new Worker` and piscina (see workerHeapMb). */
-export const workerLimits = (): { maxOldGenerationSizeMb: number; maxYoungGenerationSizeMb: number } => ({ maxOldGenerationSizeMb: workerHeapMb(), maxYoungGenerationSizeMb: 64 });
+/**
+ * Resource limits for `new Worker` and piscina (see workerHeapMb). The young generation stays a small
+ * fraction of the heap: V8 can stop a worker at its limit only while it still has room to spare.
+ */
+export const workerLimits = (): { maxOldGenerationSizeMb: number; maxYoungGenerationSizeMb: number } => {
+  const old = workerHeapMb();
+  return { maxOldGenerationSizeMb: old, maxYoungGenerationSizeMb: Math.max(4, Math.min(32, old >> 4)) };
+};
+
+/** What one parse of an untrusted file may take of a worker's heap: a quarter of it. */
+export const parseBudgetBytes = (): number => (workerHeapMb() * 2 ** 20) / 4;
 
 /** Whether an error is a worker's end for want of memory. */
 export const isWorkerOutOfMemory = (e: unknown): boolean => (e as NodeJS.ErrnoException | undefined)?.code === 'ERR_WORKER_OUT_OF_MEMORY';

@@ -23,7 +23,7 @@ import type { Catalog } from '../catalog';
 import type { EventBus } from '../events';
 import type { BackfillSymbolRequest, BackfillSymbolResult, BackfillTick, VendorConfig } from './backfill';
 import { DISK_GUARD } from '../lake/publish';
-import { isWorkerOutOfMemory, workerHeapMb, workerLimits } from '../worker-limits';
+import { isWorkerOutOfMemory, workerLimits } from '../worker-limits';
 import { redact } from '../vendors/http';
 
 /** A validated job request. */
@@ -167,6 +167,8 @@ export interface ModelImportTask {
   migrations: string;
   sqliteBinding?: string;
   req: { file: string; format?: 'onnx' | 'xgboost' | 'lightgbm'; name?: string; featureSet?: string };
+  /** Heap a parse may take in the worker: a quarter of the heap the pool gave it. */
+  parseBudgetBytes: number;
 }
 
 /** What an isolated task answers: its value, or the API error it failed with (errors lose their class between threads). */
@@ -198,6 +200,8 @@ export class JobService {
   private readonly pool: Piscina;
   /** One worker for untrusted parsing that answers API calls (model imports), beside the job queue. */
   private readonly isolated: Piscina;
+  /** The heap limit the pools' workers were given, in MiB. */
+  private readonly heapMb: number;
   private readonly queue: string[] = [];
   private running: Running | undefined;
   private draining: Promise<void> = Promise.resolve();
@@ -208,8 +212,10 @@ export class JobService {
   ) {
     const threads = o.threads ?? Math.max(1, Math.min(4, os.availableParallelism()));
     const filename = pathToFileURL(o.workerFile).href;
-    this.pool = new Piscina({ filename, minThreads: 0, maxThreads: threads, idleTimeout: 30_000, resourceLimits: workerLimits() });
-    this.isolated = new Piscina({ filename, minThreads: 0, maxThreads: 1, idleTimeout: 10_000, resourceLimits: workerLimits() });
+    const limits = workerLimits();
+    this.heapMb = limits.maxOldGenerationSizeMb;
+    this.pool = new Piscina({ filename, minThreads: 0, maxThreads: threads, idleTimeout: 30_000, resourceLimits: limits });
+    this.isolated = new Piscina({ filename, minThreads: 0, maxThreads: 1, idleTimeout: 10_000, resourceLimits: limits });
   }
 
   /**
@@ -217,12 +223,12 @@ export class JobService {
    * large file is parsed), and a file that exhausts the worker's memory fails the call, not the app.
    */
   async importModel<T>(req: ModelImportTask['req']): Promise<T> {
-    const task: ModelImportTask = { type: 'modelImport', homeDir: this.o.homeDir, migrations: this.o.migrations, sqliteBinding: this.o.sqliteBinding, req };
+    const task: ModelImportTask = { type: 'modelImport', homeDir: this.o.homeDir, migrations: this.o.migrations, sqliteBinding: this.o.sqliteBinding, req, parseBudgetBytes: (this.heapMb * 2 ** 20) / 4 };
     let out: IsolatedOutcome<T>;
     try {
       out = (await this.isolated.run(task)) as IsolatedOutcome<T>;
     } catch (e) {
-      if (isWorkerOutOfMemory(e)) throw new ApiError('invalid_argument', `${req.file}: reading it needed more than the ${workerHeapMb()} MiB a worker may use; the file is too large or malformed`, 'path');
+      if (isWorkerOutOfMemory(e)) throw new ApiError('invalid_argument', `${req.file}: reading it needed more than the ${this.heapMb} MiB a worker may use; the file is too large or malformed`, 'path');
       throw e;
     }
     if (!out.ok) throw ApiError.fromData(out.error);
@@ -340,7 +346,7 @@ export class JobService {
         await this.runSingleTask<IcReport>(id, cancel, { type: 'ic', req }, (r) => ({ summary: `${r.buildId}: IC of ${r.stats.length / r.horizons.length} features over horizons ${r.horizons.join(', ')}` }));
       else await this.runMaterialize(id, req, cancel);
     } catch (e) {
-      const message = isWorkerOutOfMemory(e) ? `the job needed more than the ${workerHeapMb()} MiB a worker may use (${(e as Error).message}); give it less input at once` : e instanceof Error ? e.message : String(e);
+      const message = isWorkerOutOfMemory(e) ? `the job needed more than the ${this.heapMb} MiB a worker may use (${(e as Error).message}); give it less input at once` : e instanceof Error ? e.message : String(e);
       // A tripped disk guard pauses the job: it can be resumed once space is freed.
       this.finish(id, { status: message.startsWith(DISK_GUARD) ? 'interrupted' : 'failed', error: message });
     } finally {

@@ -1,4 +1,6 @@
 import { ApiError } from '../../common/errors';
+import { assertParseFits } from '../untrusted-files';
+import { parseBudgetBytes } from '../worker-limits';
 import { MAX_MODEL_FEATURES, type GbdtModel, type Tree } from '../../common/models/gbdt';
 
 const bad = (file: string, why: string): ApiError => new ApiError('invalid_argument', `${file}: ${why}`, 'file');
@@ -35,7 +37,8 @@ export function strictThreshold(t: number): number {
  * bit 1 is "default left"; bits 2–3 the missing type (0 none: NaN counts as 0; 2 NaN: NaN goes to the
  * default side). Leaf values already include the shrinkage.
  */
-export function readLightgbmText(text: string, file: string): { model: GbdtModel; features: string[] } {
+export function readLightgbmText(text: string, file: string, budgetBytes = parseBudgetBytes()): { model: GbdtModel; features: string[] } {
+  assertParseFits(text, { file, what: 'LightGBM model', separators: ' \n', perValue: 48, budgetBytes });
   const lines = text.split(/\r?\n/);
   if (lines[0]?.trim() !== 'tree') throw bad(file, 'not a LightGBM text model (it does not start with "tree"); save it with booster.save_model("model.txt")');
   const header = new Map<string, string>();

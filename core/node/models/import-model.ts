@@ -61,7 +61,7 @@ async function readOnnx(bytes: Uint8Array, file: string): Promise<{ features: st
  * feature set when one is named (every model feature must be a column of its current build). Nothing
  * is registered when any check fails.
  */
-export async function importModel(ctx: { home: HomeLayout; catalog: Catalog }, resources: string, o: { file: string; format?: 'onnx' | 'xgboost' | 'lightgbm'; name?: string; featureSet?: string }): Promise<ImportedModel> {
+export async function importModel(ctx: { home: HomeLayout; catalog: Catalog }, resources: string, o: { file: string; format?: 'onnx' | 'xgboost' | 'lightgbm'; name?: string; featureSet?: string; parseBudgetBytes?: number }): Promise<ImportedModel> {
   const file = path.resolve(o.file);
   const bytes: Uint8Array = readRegularFile(file, { maxBytes: MAX_BYTES.model, what: 'model file' });
   if (bytes.length === 0) throw bad(`${o.file}: the file is empty`);
@@ -74,7 +74,8 @@ export async function importModel(ctx: { home: HomeLayout; catalog: Catalog }, r
   if (!MODEL_ID.test(id)) throw new ApiError('invalid_argument', `model name "${id}": use letters, digits, - and _ (--name)`, 'name');
   const version = 1 + ((ctx.catalog.db.prepare('SELECT max(version) AS v FROM models WHERE id = ?').get(id) as { v: number | null }).v ?? 0);
   if (format === 'xgboost' || format === 'lightgbm') {
-    const x = format === 'xgboost' ? readXgboostJson(new TextDecoder().decode(bytes), o.file) : readLightgbmText(new TextDecoder().decode(bytes), o.file);
+    const text = new TextDecoder().decode(bytes);
+    const x = format === 'xgboost' ? readXgboostJson(text, o.file, o.parseBudgetBytes) : readLightgbmText(text, o.file, o.parseBudgetBytes);
     features = x.features;
     objective = x.model.objective;
     onnx = gbdtToOnnx(x.model, { features, specHash: set?.hash ?? '', modelCard: `${id}@${version}` });

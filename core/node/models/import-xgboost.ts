@@ -1,4 +1,6 @@
 import { ApiError } from '../../common/errors';
+import { assertParseFits } from '../untrusted-files';
+import { parseBudgetBytes } from '../worker-limits';
 import { MAX_MODEL_FEATURES, type GbdtModel, type Tree } from '../../common/models/gbdt';
 
 interface XgbTree {
@@ -17,7 +19,8 @@ const logit = (p: number): number => Math.log(p / (1 - p));
  * ensemble: XGBoost sends x < condition left and missing values where `default_left` says; leaves
  * carry their value in `split_conditions`; `base_score` is a probability for logistic models.
  */
-export function readXgboostJson(text: string, file: string): { model: GbdtModel; features: string[] } {
+export function readXgboostJson(text: string, file: string, budgetBytes = parseBudgetBytes()): { model: GbdtModel; features: string[] } {
+  assertParseFits(text, { file, what: 'XGBoost model', separators: ',[{', perValue: 48, budgetBytes });
   let doc: { learner?: { objective?: { name?: string }; learner_model_param?: { base_score?: string; num_feature?: string; num_class?: string }; feature_names?: string[]; gradient_booster?: { name?: string; model?: { trees?: XgbTree[] } } } };
   try {
     doc = JSON.parse(text) as typeof doc;

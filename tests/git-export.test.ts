@@ -217,6 +217,30 @@ describe('config export to git and import back', () => {
     expect(git(repo, 'rev-list', '--count', 'HEAD')).toBe('1');
   }, 60_000);
 
+  it('runs hooks without the vendor keys in their environment; a hook that prints a key is shown without it', async () => {
+    const key = 'pg-hook-secret-0123456789';
+    process.env.POLYGON_API_KEY = key;
+    try {
+      const repo = path.join(base, 'leaky');
+      fs.mkdirSync(repo);
+      git(repo, 'init', '--quiet');
+      const envDump = path.join(base, 'hook-env.txt');
+      const hook = path.join(repo, '.git', 'hooks', 'pre-commit');
+      // The hook knows the key by other means (a file of the user's, say) and prints it as it fails.
+      fs.writeFileSync(hook, `#!/bin/sh\nenv > '${envDump}'\necho "refused; the key is ${key}" >&2\nexit 1\n`);
+      fs.chmodSync(hook, 0o755);
+      const err = (await call(s, 'config.export', { repo }).catch((e: unknown) => e)) as Error;
+      expect(err.message).toMatch(/refused; the key is \*\*\*/);
+      expect(err.message).not.toContain(key);
+      const env = fs.readFileSync(envDump, 'utf8');
+      expect(env).toMatch(/^PATH=/m);
+      expect(env).not.toContain(key);
+      expect(env).not.toMatch(/POLYGON_API_KEY|DATABENTO_API_KEY/);
+    } finally {
+      delete process.env.POLYGON_API_KEY;
+    }
+  }, 60_000);
+
   it('exports and imports from the command line', async () => {
     await s.close();
     const bin = path.join(paths.root, 'bin', 'quantdesk.mjs');

@@ -1,5 +1,6 @@
 import { ApiError } from '../../common/errors';
 import { assertParseFits } from '../untrusted-files';
+import { checkTreeShape } from './tree-shape';
 import { parseBudgetBytes } from '../worker-limits';
 import { MAX_MODEL_FEATURES, type GbdtModel, type Tree } from '../../common/models/gbdt';
 
@@ -95,6 +96,7 @@ export function readLightgbmText(text: string, file: string, budgetBytes = parse
       t.missingLeft![k] = missing === 2 ? ((d & 2) !== 0 ? 1 : 0) : 0 <= thr[k]! ? 1 : 0;
     }
     for (let k = 0; k < leaves; k++) t.value[inner + k] = leafValue[k]!;
+    checkTreeShape(t, nf, file, ti);
     trees.push(t);
   }
   if (trees.length === 0) throw bad(file, 'the model has no trees');

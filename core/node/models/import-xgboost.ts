@@ -1,5 +1,6 @@
 import { ApiError } from '../../common/errors';
 import { assertParseFits } from '../untrusted-files';
+import { checkTreeShape } from './tree-shape';
 import { parseBudgetBytes } from '../worker-limits';
 import { MAX_MODEL_FEATURES, type GbdtModel, type Tree } from '../../common/models/gbdt';
 
@@ -34,11 +35,20 @@ export function readXgboostJson(text: string, file: string, budgetBytes = parseB
   if (l.gradient_booster?.name !== 'gbtree') throw new ApiError('invalid_argument', `${file}: booster ${l.gradient_booster?.name ?? 'unknown'} is not supported; use gbtree`, 'file');
   const nf = Number(l.learner_model_param?.num_feature);
   if (!Number.isInteger(nf) || nf < 1 || nf > MAX_MODEL_FEATURES) throw new ApiError('invalid_argument', `${file}: learner_model_param.num_feature is ${String(l.learner_model_param?.num_feature)}; expected a whole number of features from 1 to ${MAX_MODEL_FEATURES}`, 'file');
+  if (l.feature_names !== undefined && (!Array.isArray(l.feature_names) || !l.feature_names.every((x) => typeof x === 'string'))) throw new ApiError('invalid_argument', `${file}: feature_names is not a list of names`, 'file');
   if (l.feature_names?.length && l.feature_names.length !== nf) throw new ApiError('invalid_argument', `${file}: names ${l.feature_names.length} features but num_feature is ${nf}`, 'file');
   const features = l.feature_names?.length ? l.feature_names : Array.from({ length: nf }, (_, i) => `f${i}`);
   const base = Number(l.learner_model_param?.base_score ?? 0.5);
-  const trees: Tree[] = (l.gradient_booster.model?.trees ?? []).map((t, ti) => {
+  const rawTrees: unknown = l.gradient_booster.model?.trees ?? [];
+  if (!Array.isArray(rawTrees)) throw new ApiError('invalid_argument', `${file}: gradient_booster.model.trees is not a list`, 'file');
+  const trees: Tree[] = (rawTrees as XgbTree[]).map((t, ti) => {
+    const fields = ['left_children', 'right_children', 'split_indices', 'split_conditions', 'default_left'] as const;
+    const missing = fields.find((k) => !Array.isArray(t?.[k]) || !(t[k] as unknown[]).every((x) => typeof x === 'number'));
+    if (missing) throw new ApiError('invalid_argument', `${file}: tree ${ti} has no list of numbers ${missing}`, 'file');
     const n = t.left_children.length;
+    const short = fields.find((k) => t[k].length !== n);
+    if (short) throw new ApiError('invalid_argument', `${file}: tree ${ti} has ${t[short].length} ${short} for ${n} nodes`, 'file');
+    if (t.split_type !== undefined && !Array.isArray(t.split_type)) throw new ApiError('invalid_argument', `${file}: tree ${ti} split_type is not a list`, 'file');
     if ((t.split_type ?? []).some((x) => x !== 0)) throw new ApiError('invalid_argument', `${file}: tree ${ti} has categorical splits, which are not supported`, 'file');
     const feature = new Int32Array(n);
     const threshold = new Float64Array(n);
@@ -52,7 +62,9 @@ export function readXgboostJson(text: string, file: string, budgetBytes = parseB
       value[k] = leaf ? t.split_conditions[k]! : 0;
       missingLeft[k] = t.default_left[k] ? 1 : 0;
     }
-    return { feature, threshold, left: Int32Array.from(t.left_children), right: Int32Array.from(t.right_children), value, missingLeft };
+    const tree: Tree = { feature, threshold, left: Int32Array.from(t.left_children), right: Int32Array.from(t.right_children), value, missingLeft };
+    checkTreeShape(tree, nf, file, ti);
+    return tree;
   });
   if (trees.length === 0) throw new ApiError('invalid_argument', `${file}: the model has no trees`, 'file');
   const binary = objective === 'binary:logistic';

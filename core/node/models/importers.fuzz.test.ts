@@ -1,0 +1,84 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ApiError } from '../../common/errors';
+import { predictGbdt } from '../../common/models/gbdt';
+import { readLightgbmText } from './import-lightgbm';
+import { readXgboostJson } from './import-xgboost';
+
+/**
+ * Property-based fuzz of the XGBoost and LightGBM importers, in the `fuzz` project's small heap:
+ * starting from files those libraries wrote, any field is replaced by another JSON value or an
+ * extreme number, numbers in the text format by extremes or words. Each file is imported (and its
+ * trees then predict in finite steps) or refused with an ApiError naming it.
+ */
+const FIX = path.resolve(__dirname, '../../../tests/fixtures/models');
+const xgb = JSON.parse(fs.readFileSync(path.join(FIX, 'xgb-binary.json'), 'utf8')) as unknown;
+const lgb = fs.readFileSync(path.join(FIX, 'lgb-binary.txt'), 'utf8');
+const BUDGET = 32 << 20;
+
+/** Every path to a value inside a JSON document (arrays only at their first few items). */
+function paths(v: unknown, at: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
+  out.push(at);
+  if (Array.isArray(v)) v.slice(0, 4).forEach((x, i) => paths(x, [...at, i], out));
+  else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) paths(x, [...at, k], out);
+  return out;
+}
+const xgbPaths = paths(xgb).filter((p) => p.length > 0);
+
+function replaced(doc: unknown, p: (string | number)[], value: unknown): unknown {
+  const copy = structuredClone(doc) as Record<string | number, unknown>;
+  let o = copy;
+  for (const k of p.slice(0, -1)) {
+    // An earlier edit may have replaced what this path goes through: then it has nothing to edit.
+    if (o === null || typeof o !== 'object') return copy;
+    o = o[k] as Record<string | number, unknown>;
+  }
+  if (o !== null && typeof o === 'object') o[p[p.length - 1]!] = value;
+  return copy;
+}
+
+const extreme = fc.constantFrom(-1, -2, 0, 1e9, 2 ** 31, -(2 ** 31), 1e308, Number.MAX_SAFE_INTEGER, 0.5);
+const anyValue = fc.oneof(extreme, fc.jsonValue({ maxDepth: 2 }), fc.constantFrom('[5E-1]', 'NaN', '1e999', '', [], {}, null));
+const rows = [Float64Array.from({ length: 4 }, (_, i) => i / 3), Float64Array.from({ length: 4 }, (_, i) => -i), Float64Array.from({ length: 4 }, () => Number.NaN)];
+
+function importedOrRefused(read: () => ReturnType<typeof readXgboostJson>): void {
+  try {
+    const { model } = read();
+    // A model that imports must be walkable: every tree ends in a leaf for any row.
+    predictGbdt(model, Array.from({ length: model.nFeatures }, (_, j) => rows[j % rows.length]!));
+  } catch (e) {
+    if (!(e instanceof ApiError)) throw e;
+    expect(e.message).toMatch(/^fuzz\.(json|txt)/);
+  }
+}
+
+describe('model importer fuzz', () => {
+  it('XGBoost JSON: any field replaced is imported or refused with an ApiError', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat({ max: xgbPaths.length - 1 }), anyValue), { minLength: 1, maxLength: 3 }), (edits) => {
+        let doc = xgb;
+        for (const [pi, value] of edits) doc = replaced(doc, xgbPaths[pi]!, value);
+        importedOrRefused(() => readXgboostJson(JSON.stringify(doc), 'fuzz.json', BUDGET));
+      }),
+      { numRuns: 1500, seed: 18 },
+    );
+  });
+
+  it('LightGBM text: numbers replaced by extremes or words are imported or refused with an ApiError', () => {
+    const tokens = [...lgb.matchAll(/-?\d+(\.\d+)?(e-?\d+)?/g)].map((m) => m.index!);
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat({ max: tokens.length - 1 }), fc.constantFrom('-1', '-7', '0', '999999999', '1e308', 'nan', 'x', '', '4294967295', '2147483648')), { minLength: 1, maxLength: 4 }), (edits) => {
+        let text = lgb;
+        for (const [ti, value] of edits.sort((a, b) => b[0] - a[0])) {
+          const at = tokens[ti]!;
+          const len = /^-?\d+(\.\d+)?(e-?\d+)?/.exec(text.slice(at))?.[0].length ?? 0;
+          text = text.slice(0, at) + value + text.slice(at + len);
+        }
+        importedOrRefused(() => readLightgbmText(text, 'fuzz.txt', BUDGET));
+      }),
+      { numRuns: 1500, seed: 18 },
+    );
+  });
+});

@@ -19,7 +19,7 @@ import { dbnOhlcv1m } from './dbn-fixture';
 import { defaultSetBenchmark, kernelBenchmarks, pandasReference, type Result } from './bench-features';
 import { inferenceBenchmarks, trainingBenchmarks } from './bench-models';
 import { backtestBenchmarks } from './bench-backtest';
-import { haltLatencyBenchmark } from './bench-paper';
+import { haltLatencyBenchmark, haltWhileParsingBenchmark } from './bench-paper';
 
 
 const paths = appPaths();
@@ -51,7 +51,7 @@ async function main(): Promise<void> {
       const { jobId } = await services.handlers['jobs.start']({ kind: 'backfill', source: 'demo', symbols: ['ES'], timeframe: '1m', from: '2023-01-01', to: '2023-12-31' });
       await services.idle();
       if ((await services.handlers['jobs.get']({ jobId })).status !== 'succeeded') throw new Error('bench: the demo backfill failed');
-      report([await haltLatencyBenchmark(services)]);
+      report([await haltLatencyBenchmark(services), await haltWhileParsingBenchmark(services)]);
     } finally {
       await services.close();
     }
@@ -169,6 +169,7 @@ async function main(): Promise<void> {
     results.push(...trainingBenchmarks());
     results.push(...(await backtestBenchmarks()));
     results.push(await haltLatencyBenchmark(services));
+    results.push(await haltWhileParsingBenchmark(services));
   } finally {
     await services.close();
   }

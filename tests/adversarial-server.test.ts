@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -8,7 +9,7 @@ import { encodeFrame } from '../core/common/codec';
 import { wsTransport, type WebSocketLike } from '../core/common/ws-transport';
 import type { Services } from '../core/node/services';
 import { startServer, type RunningServer } from '../core/server/http-server';
-import { backfill, call, openServices, tempDir } from './helpers';
+import { backfill, call, openServices, paths, tempDir } from './helpers';
 
 /**
  * An attacker's and a careless user's tries at the SQL console and the headless host: each must be
@@ -49,6 +50,11 @@ describe('adversarial: the SQL console and the server', () => {
       ['SELECT * FROM duckdb_secrets()', /reads only the lake/],
     ];
     for (const [q, re] of refusals) await expect(sql(q), q).rejects.toMatchObject({ code: 'invalid_argument', path: 'query', message: expect.stringMatching(re) });
+    // The command line says the same, as a usage error.
+    const cli = spawnSync(process.execPath, [path.join(paths.root, 'bin', 'quantdesk.mjs'), '--home', home, 'sql', "SELECT * FROM read_text('/etc/passwd')", '--json'], { encoding: 'utf8', timeout: 60_000 });
+    expect(cli.status).toBe(2);
+    expect(JSON.parse(cli.stdout).error.message).toMatch(/reads only the lake .*\/etc\/passwd/);
+    expect(cli.stdout).not.toContain('root:');
     // The lake itself stays readable, by view and by path.
     expect((await sql('SELECT count(*) FROM bars')).rows[0]![0]).toBeGreaterThan(0);
     expect((await sql(`SELECT count(*) FROM glob('${path.join(home, 'lake', 'bronze', '**', '*.parquet')}')`)).rows[0]![0]).toBeGreaterThan(0);

@@ -53,6 +53,12 @@ export function publishFlatten(shared: Int32Array, seq: number): void {
 /** The trading state in the shared slot. */
 export const sharedState = (shared: Int32Array): TradingState => STATE_CODES[Atomics.load(shared, SLOT.state) & 3] ?? 'halted';
 
+/** The most bars a replay from `from` to `to` (inclusive dates) can feed one symbol, within 2^22. */
+function replayCapacity(from: string, to: string, intervalMs: number): number {
+  const span = Date.parse(to) + 86_400_000 - Date.parse(from);
+  return Math.min(2 ** 22, Math.max(1024, Math.ceil(span / intervalMs) + 1));
+}
+
 /** How often a session looks at the journal's killswitch itself (so a halt reaches it while the main thread is busy). */
 const JOURNAL_WATCH_MS = 10;
 
@@ -145,7 +151,9 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
 
   const engine = createPaperEngine({
     ...opts,
-    capacity: 1024,
+    // A replay knows how many bars it can bring: sized for them, its arrays never grow (and never
+    // copy megabytes mid-session, which with the collection it sets off stalls the session).
+    capacity: feedSpec.kind === 'replay' ? replayCapacity(feedSpec.from, feedSpec.to, intervalMs) : 1024,
     state: stateNow,
     decide: (n) => {
       if (!recovering) return undefined;

@@ -191,6 +191,8 @@ describe('adversarial: the SQL console and the server', () => {
     const big = await fetch(`${server.url}/rpc/app.info`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pad: 'x'.repeat(2 * 2 ** 20) }) });
     expect(big.status).toBe(413);
     expect(((await big.json()) as { message: string }).message).toMatch(/over 1 MiB/);
+    // An upload's name is a file name: not a folder, not . or ..
+    for (const name of ['..', '.', '../x.csv', 'a/b.csv']) await expect(call(s, 'files.upload', { name, offset: 0, data: new Uint8Array(1), done: true }), name).rejects.toMatchObject({ code: 'invalid_argument', path: 'name' });
     const notJson = await fetch(`${server.url}/rpc/app.info`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: 'null,' });
     expect(notJson.status).toBe(400);
     const ok = await fetch(`${server.url}/rpc/app.info`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });

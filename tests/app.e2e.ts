@@ -162,6 +162,13 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     await page.getByTestId('sql-input').fill('DROP TABLE bars');
     await page.getByTestId('sql-run').click();
     await expect.poll(() => page.getByTestId('sql-error').textContent()).toMatch(/read-only/);
+    // A query that would run for hours is stopped from the page, and the console answers again.
+    await page.getByTestId('sql-input').fill('SELECT count(*) FROM range(1000000000000) t(x) WHERE x % 7 = 3');
+    await page.getByTestId('sql-run').click();
+    await expect.poll(() => page.getByTestId('sql-stop').isEnabled()).toBe(true);
+    await page.getByTestId('sql-stop').click();
+    await expect.poll(() => page.getByTestId('sql-error').textContent()).toMatch(/stopped before it finished/);
+    await expect.poll(() => page.getByTestId('sql-run').isEnabled()).toBe(true);
   });
 
   it('maps the columns of an unfamiliar CSV in the import dialog and remembers them for its layout', async () => {

@@ -9,7 +9,7 @@ import { gunzipCapped, gunzipHead, inflateCap, readRegularFile, readRegularHead,
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qd-untrusted-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-const DBN = path.resolve(__dirname, '../../../shared/data/dbn');
+const DBN = path.join(process.env.QUANTDESK_SHARED_DATA ?? path.resolve(__dirname, '../../../shared/data'), 'dbn');
 
 /** A zstd frame of RLE blocks: `blocks` × 128 KiB of one byte from 4 bytes per block. */
 function zstdBomb(blocks: number): Uint8Array {

@@ -12,7 +12,7 @@ import { DbnError, decodeDbn } from './dbn';
  * files cut short or grown. Every input either decodes to consistent columns or is refused with a
  * DbnError or a size refusal, and nothing hangs or exhausts memory.
  */
-const DIR = path.resolve(__dirname, '../../../../shared/data/dbn');
+const DIR = path.join(process.env.QUANTDESK_SHARED_DATA ?? path.resolve(__dirname, '../../../../shared/data'), 'dbn');
 const seeds = fs.readdirSync(DIR).filter((f) => f.endsWith('.dbn')).map((f) => new Uint8Array(fs.readFileSync(path.join(DIR, f))));
 const EXTREMES = [0, 1, 0x7fffffff, 0x80000000, 0xffffffff, 0xfffffff0];
 

@@ -87,12 +87,3 @@ export function decodeFrame(frame: Uint8Array, maxHeader = Number.MAX_SAFE_INTEG
     return v;
   });
 }
-
-/** Replaces typed arrays by plain arrays, for JSON output to people and scripts. */
-export function toPlainJson(value: unknown): unknown {
-  return JSON.parse(
-    JSON.stringify(value, (_k, v: unknown) =>
-      ArrayBuffer.isView(v) && !(v instanceof DataView) ? Array.from(v as Float64Array) : v,
-    ),
-  );
-}

@@ -248,11 +248,5 @@ export function zstdCapped(bytes: Uint8Array, file: string, cap = inflateCap(), 
     if (e === over) throw new TooLargeError(inflateMessage(file, cap), field);
     throw bad(`${file}: zstd data is corrupt or truncated (${(e as Error).message})`, field);
   }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return Buffer.concat(parts, total);
 }

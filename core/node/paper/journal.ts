@@ -75,10 +75,7 @@ export class Journal {
 
   /** The trading state: the last change's, or active when there has been none. */
   state(): TradingState {
-    const hasTable = this.db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'killswitch_audit'").get();
-    if (!hasTable) return 'active';
-    const row = this.db.prepare('SELECT to_state FROM killswitch_audit ORDER BY seq DESC LIMIT 1').get() as { to_state: TradingState } | undefined;
-    return row?.to_state ?? 'active';
+    return this.newestChange()?.to ?? 'active';
   }
 
   /** The state and its history, newest first (at most `limit` changes). */
@@ -104,7 +101,7 @@ export class Journal {
   }
 
   /** State changes after audit sequence number `seq` (0: all), oldest first, with their sequence numbers. */
-  changesSince(seq: number): { seq: number; to: TradingState; flatten: boolean }[] {
+  changesSince(seq: number): JournaledChange[] {
     if (!this.hasTable('killswitch_audit')) return [];
     return (this.db.prepare('SELECT seq, to_state, flatten FROM killswitch_audit WHERE seq > ? ORDER BY seq').all(seq) as { seq: number; to_state: TradingState; flatten: number }[]).map((r) => ({ seq: r.seq, to: r.to_state, flatten: r.flatten === 1 }));
   }
@@ -112,17 +109,14 @@ export class Journal {
   /** The newest audit sequence number (0 before any change). */
   lastChange(): number {
     if (!this.hasTable('killswitch_audit')) return 0;
-    this.lastChangeQuery ??= this.db.prepare('SELECT COALESCE(MAX(seq), 0) AS s FROM killswitch_audit');
-    return (this.lastChangeQuery.get() as { s: number }).s;
+    return (this.db.prepare('SELECT COALESCE(MAX(seq), 0) AS s FROM killswitch_audit').get() as { s: number }).s;
   }
 
-  private lastChangeQuery: Database.Statement | undefined;
-
-  /** The newest state change with its sequence number, or null before any. */
-  newestChange(): { seq: number; to: TradingState } | null {
+  /** The newest state change, or null before any. */
+  newestChange(): JournaledChange | null {
     if (!this.hasTable('killswitch_audit')) return null;
-    const r = this.db.prepare('SELECT seq, to_state FROM killswitch_audit ORDER BY seq DESC LIMIT 1').get() as { seq: number; to_state: TradingState } | undefined;
-    return r ? { seq: r.seq, to: r.to_state } : null;
+    const r = this.db.prepare('SELECT seq, to_state, flatten FROM killswitch_audit ORDER BY seq DESC LIMIT 1').get() as { seq: number; to_state: TradingState; flatten: number } | undefined;
+    return r ? { seq: r.seq, to: r.to_state, flatten: r.flatten === 1 } : null;
   }
 
   /** Records a new paper session in `status`. */
@@ -212,6 +206,13 @@ export interface JournaledBar extends Pick<FeatureBar, 't' | 'o' | 'h' | 'l' | '
   k: number;
   /** 1 on a month's last trading day. */
   monthEnd: number;
+}
+
+/** A killswitch change as the audit holds it: its sequence number, the state it set, and whether a halt asked to flatten. */
+export interface JournaledChange {
+  seq: number;
+  to: TradingState;
+  flatten: boolean;
 }
 
 /** What a session journals besides bars. */

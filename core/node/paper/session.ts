@@ -10,7 +10,7 @@ import { replayFeed, type Feed } from './feeds';
 import { LiveBronze } from './live-bronze';
 import { SessionModels } from './session-models';
 import { liveBarMs, liveFeed, polygonAdapter } from './live-feed';
-import type { Journal, JournaledEvent } from './journal';
+import type { Journal, JournaledChange, JournaledEvent } from './journal';
 import { paperOptions, replayRun, withProbabilities } from './replay';
 import { redact } from '../vendors/http';
 
@@ -27,27 +27,26 @@ export const SLOT = {
   generation: 2,
 } as const;
 
-/**
- * Publishes a killswitch change (its audit sequence number and state) to the shared slot unless a
- * newer one is already there. The supervisor and every session publish what they learn from the
- * journal, in any order; the newest change always wins.
- */
-export function publishState(shared: Int32Array, seq: number, state: TradingState): void {
-  const packed = seq * 4 + STATE_CODES.indexOf(state);
+/** Raises a shared slot to `value` unless it holds as much already. */
+function raiseSlot(shared: Int32Array, slot: number, value: number): void {
   for (;;) {
-    const current = Atomics.load(shared, SLOT.state);
-    if (current >> 2 > seq || current === packed) return;
-    if (Atomics.compareExchange(shared, SLOT.state, current, packed) === current) return;
+    const current = Atomics.load(shared, slot);
+    if (current >= value || Atomics.compareExchange(shared, slot, current, value) === current) return;
   }
 }
 
-/** Publishes a halt-and-flatten's sequence number unless a newer one is there. */
-export function publishFlatten(shared: Int32Array, seq: number): void {
-  for (;;) {
-    const current = Atomics.load(shared, SLOT.flatten);
-    if (current >= seq) return;
-    if (Atomics.compareExchange(shared, SLOT.flatten, current, seq) === current) return;
-  }
+/**
+ * Publishes a killswitch change to the shared slot unless a newer one is there already: packed as
+ * `seq * 4 + state code`, a later change is always the larger number, so the supervisor and every
+ * session may publish what they learn from the journal in any order and the newest change wins.
+ */
+export const publishState = (shared: Int32Array, seq: number, state: TradingState): void => raiseSlot(shared, SLOT.state, seq * 4 + STATE_CODES.indexOf(state));
+
+/** Publishes journaled changes (oldest first): the newest state, and the newest halt that asked to flatten. */
+export function publishChanges(shared: Int32Array, changes: readonly JournaledChange[]): void {
+  for (const c of changes) if (c.flatten && c.to === 'halted') raiseSlot(shared, SLOT.flatten, c.seq);
+  const last = changes[changes.length - 1];
+  if (last) publishState(shared, last.seq, last.to);
 }
 
 /** The trading state in the shared slot. */
@@ -234,13 +233,10 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
     const now = performance.now();
     if (now - lastWatch < JOURNAL_WATCH_MS) return false;
     lastWatch = now;
-    if (journal.lastChange() <= seenChange) return false;
     const changes = journal.changesSince(seenChange);
     if (changes.length === 0) return false;
-    for (const c of changes) if (c.flatten && c.to === 'halted') publishFlatten(ch.shared, c.seq);
-    const last = changes[changes.length - 1]!;
-    publishState(ch.shared, last.seq, last.to);
-    seenChange = last.seq;
+    publishChanges(ch.shared, changes);
+    seenChange = changes[changes.length - 1]!.seq;
     return true;
   };
   let ackedGeneration = -1;

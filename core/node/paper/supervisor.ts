@@ -7,12 +7,12 @@ import { stricterLimits, type StateSource, type TradingState } from '../../commo
 import type { KillswitchStatus, PaperFeedSpec, PaperSessionDetail, PaperSessionInfo } from '../../common/types';
 import type { EventBus } from '../events';
 import type { HomeLayout } from '../home';
-import type { Journal, PaperSessionRecord } from './journal';
+import type { Journal, JournaledChange, PaperSessionRecord } from './journal';
 import { liveBarMs } from './live-feed';
 import { workerLimits } from '../worker-limits';
 import { redact } from '../vendors/http';
 import { loadPortfolio } from './replay';
-import { publishFlatten, publishState, SLOT, type ControlMessage, type SessionMessage } from './session';
+import { publishChanges, publishState, SLOT, type ControlMessage, type SessionMessage } from './session';
 
 /** What the supervisor needs from its host. */
 export interface SupervisorOptions {
@@ -80,9 +80,7 @@ export class PaperSupervisor {
       const changes = o.journal.changesSince(this.seen);
       if (changes.length === 0) return;
       this.seen = changes[changes.length - 1]!.seq;
-      const last = changes[changes.length - 1]!;
-      const flattens = changes.filter((c) => c.flatten && c.to === 'halted');
-      void this.enforce(last.seq, last.to, flattens[flattens.length - 1]?.seq);
+      void this.enforce(changes);
       const status = o.journal.killswitch(1);
       if (status.history[0]) o.bus.emit('paper.state', { state: status.state, change: status.history[0] });
     }, o.pollMs ?? 100);
@@ -146,7 +144,7 @@ export class PaperSupervisor {
         if (status.history[0]) this.o.bus.emit('paper.state', { state: status.state, change: status.history[0] });
         this.alert({ kind: 'trip', title: 'Killswitch tripped: trading halted', body: m.reason, at: m.at, session: id });
         const newest = this.o.journal.newestChange();
-        if (newest) void this.enforce(newest.seq, newest.to);
+        if (newest) void this.enforce([newest]);
       }
       if (m.type === 'alert') this.alert({ kind: 'model', title: m.title, body: m.body, at: Date.now(), session: id });
       if (m.type === 'failed') this.alert({ kind: 'session', title: `Paper session ${id} failed`, body: m.error, at: Date.now(), session: id });
@@ -198,15 +196,15 @@ export class PaperSupervisor {
   async setState(to: TradingState, source: StateSource, reason: string, flatten = false): Promise<KillswitchStatus> {
     const status = this.o.journal.setState(to, source, reason, Date.now(), flatten);
     this.seen = this.o.journal.lastChange();
-    await this.enforce(this.seen, to, flatten ? this.seen : undefined);
+    await this.enforce([{ seq: this.seen, to, flatten }]);
     return status;
   }
 
-  /** Publishes change `seq` (and a flatten with it) to every session and waits until each has acted on it. */
-  private async enforce(seq: number, to: TradingState, flattenSeq?: number): Promise<void> {
-    publishState(this.shared, seq, to);
-    if (flattenSeq !== undefined) publishFlatten(this.shared, flattenSeq);
-    const flatten = flattenSeq !== undefined;
+  /** Publishes journaled changes (oldest first) to every session and waits until each has acted on the newest. */
+  private async enforce(changes: readonly JournaledChange[]): Promise<void> {
+    publishChanges(this.shared, changes);
+    const to = changes[changes.length - 1]!.to;
+    const flatten = changes.some((c) => c.flatten && c.to === 'halted');
     const generation = Atomics.add(this.shared, SLOT.generation, 1) + 1;
     const ackMs = this.o.ackMs ?? 1000;
     await Promise.all(

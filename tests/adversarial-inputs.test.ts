@@ -39,7 +39,7 @@ describe('adversarial: files, ids and keys from outside', () => {
   let vendor: http.Server;
   let elsewhere: http.Server;
   const elsewhereSaw: string[] = [];
-  let polygonMode: 'foreign-next' | 'echo-key' = 'foreign-next';
+  let polygonMode: 'foreign-next' | 'echo-key' | 'huge' = 'foreign-next';
   const lakeFiles = (): string[] => {
     const out: string[] = [];
     const walk = (d: string): void => {
@@ -63,6 +63,11 @@ describe('adversarial: files, ids and keys from outside', () => {
     await new Promise<void>((r) => elsewhere.listen(0, '127.0.0.1', () => r()));
     const foreign = `http://127.0.0.1:${(elsewhere.address() as AddressInfo).port}`;
     vendor = http.createServer((_req, res) => {
+      // Claims 300 MiB (more than a page may be): refused from the header, before anything is read.
+      if (polygonMode === 'huge') {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(300 << 20) });
+        return res.end('{"status":"OK","results":[');
+      }
       if (polygonMode === 'echo-key') return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ERROR', error: `Unknown API Key '${PG_KEY}'` }));
       const t = Date.parse('2024-03-04T14:30:00Z');
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'OK', results: [{ t, o: 1, h: 1, l: 1, c: 1, v: 1 }], next_url: `${foreign}/v2/aggs/steal?cursor=2` }));
@@ -136,6 +141,34 @@ describe('adversarial: files, ids and keys from outside', () => {
     await expect(call(s, 'models.import', { path: path.join(dir, 'wide.txt') })).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/wide\.txt: max_feature_idx=999999999 claims 1000000000 features/) });
     expect(await call(s, 'models.list', {})).toEqual([]);
   });
+
+  it('refuses a FIFO on every command that reads a file a user names, writing nothing', async () => {
+    const yml = path.join(dir, 'trap.yml');
+    execFileSync('mkfifo', [yml]);
+    const csv = path.join(dir, 'trap-input.csv');
+    execFileSync('mkfifo', [csv]);
+    const out = path.join(dir, 'never-written.csv');
+    // Commands that write need the home's lock, which this suite's services hold: a home of their own.
+    const cliHome = tempDir('qd-adv-cli-');
+    const qd = (args: string[]) => spawnSync(process.execPath, [path.join(paths.root, 'bin', 'quantdesk.mjs'), '--home', cliHome, ...args], { encoding: 'utf8', timeout: 60_000 });
+    expect(qd(['backfill', '--source', 'demo', '--symbols', 'ES', '--from', '2024-03-04', '--to', '2024-03-05']).status).toBe(0);
+    expect(qd(['models', 'import', path.join(paths.root, 'tests/fixtures/models/xgb-binary.json'), '--name', 'fifo-check']).status).toBe(0);
+    const commands = [
+      ['features', 'compute', '--input', csv, '--features', 'ibs', '--out', out],
+      ['predict', '--model', 'fifo-check', '--input', csv, '--out', out],
+      ['train', '--config', yml],
+      ['features', 'build', '--set', yml],
+      ['backtest', '--strategy', yml, '--symbols', 'ES'],
+      ['backtest', '--strategy', 'ibs', '--symbols', 'ES', '--factors', csv],
+    ];
+    for (const args of commands) {
+      const r = qd(args);
+      expect(r.signal, args.join(' ')).toBeNull();
+      expect(r.status, args.join(' ')).not.toBe(0);
+      expect(r.stderr, args.join(' ')).toMatch(/trap(-input)?\.(yml|csv): cannot read it \(it is a named pipe \(FIFO\); give a regular file\)/);
+    }
+    expect(fs.existsSync(out)).toBe(false);
+  }, 180_000);
 
   it('a file that would exhaust its worker is refused before parsing, and a worker that runs out fails its job, not the app', async () => {
     const small = tempDir('qd-adv-oom-');
@@ -233,6 +266,9 @@ describe('adversarial: files, ids and keys from outside', () => {
     await expect(call(s, 'config.import', { repo })).rejects.toThrow(/has version 1\/\.\.\/\.\.\/x, not a whole number/);
     bundle({ 'strategies/..yml': 'name: x\n', 'features/ok.yml': 'name: ok\n' });
     await expect(call(s, 'config.import', { repo })).rejects.toThrow(/strategies\/\.\.yml: "\." is not a strategy config name/);
+    // A blob larger than any bundle file is refused from its size, before it is read.
+    bundle({ 'features/huge.yml': `name: huge\n#${'x'.repeat(5 << 20)}\n`, 'features/ok.yml': 'name: ok\n' });
+    await expect(call(s, 'config.import', { repo })).rejects.toThrow(/quantdesk\/features\/huge\.yml at [0-9a-f]{12} is \d+ bytes, more than a bundle file may be \(4194304\)/);
     expect(fs.existsSync(escape)).toBe(false);
     expect(fs.existsSync(path.join(home, 'feature-sets', 'ok.yml'))).toBe(false);
     // A stored portfolio is named by its id only.
@@ -255,5 +291,9 @@ describe('adversarial: files, ids and keys from outside', () => {
     expect(echoed.status).toBe('failed');
     expect(echoed.error).toMatch(/Polygon: Unknown API Key '\*\*\*'/);
     expect(JSON.stringify(await call(s, 'jobs.list', { all: true }))).not.toContain(PG_KEY);
+    polygonMode = 'huge';
+    const huge = await job();
+    expect(huge.status).toBe('failed');
+    expect(huge.error).toMatch(/Polygon MSFT: the answer is over 256 MiB; ask for a shorter range/);
   }, 60_000);
 });

@@ -370,7 +370,7 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     await page.getByTestId('paper-reason').fill('e2e halt');
     await page.getByTestId('paper-halt').click();
     await expect.poll(() => page.getByTestId('paper-killswitch').textContent()).toContain('Trading is halted');
-    expect(await page.getByTestId('killswitch-badge').textContent()).toBe('HALTED');
+    await expect.poll(() => page.getByTestId('killswitch-badge').textContent()).toBe('HALTED');
     await page.getByTestId('paper-resume').click();
     await expect.poll(() => page.getByTestId('paper-error').textContent()).toMatch(/give a reason/);
     await page.getByTestId('paper-reason').fill('e2e re-arm');

@@ -45,14 +45,33 @@ export function usePanelJob<R>(jobs: JobInfo[]): { start: (make: () => ArgOf<'jo
   return { start, job, result: job?.status === 'succeeded' ? (job.result as R) : null, error, setError };
 }
 
-/** The killswitch's status, kept current from `paper.state` events; the setter takes what a change returned. */
+/** Every mounted killswitch control, so that a change made in one (the Paper view) shows at once in the others (the status bar). */
+const killswitchViews = new Set<(s: KillswitchStatus) => void>();
+let killswitchNow: KillswitchStatus | null = null;
+
+function showKillswitch(s: KillswitchStatus): void {
+  killswitchNow = s;
+  for (const view of killswitchViews) view(s);
+}
+
+/** A fetched status, unless a change already shown is newer than it (answers can cross). */
+function showFetchedKillswitch(s: KillswitchStatus): void {
+  if ((s.history[0]?.at ?? 0) >= (killswitchNow?.history[0]?.at ?? 0)) showKillswitch(s);
+}
+
+/** The killswitch's status, kept current from `paper.state` events and shared by every control; the setter takes what a change returned. */
 export function useKillswitch(): [KillswitchStatus | null, (s: KillswitchStatus) => void] {
-  const [status, setStatus] = useState<KillswitchStatus | null>(null);
+  const [status, setStatus] = useState<KillswitchStatus | null>(killswitchNow);
   useEffect(() => {
-    void client.call('paper.killswitch.get', {}).then(setStatus);
-    return client.on('paper.state', () => void client.call('paper.killswitch.get', {}).then(setStatus));
+    killswitchViews.add(setStatus);
+    void client.call('paper.killswitch.get', {}).then(showFetchedKillswitch);
+    const off = client.on('paper.state', () => void client.call('paper.killswitch.get', {}).then(showFetchedKillswitch));
+    return () => {
+      killswitchViews.delete(setStatus);
+      off();
+    };
   }, []);
-  return [status, setStatus];
+  return [status, showKillswitch];
 }
 
 /** A number that grows each time the lake changes, to refetch on. */

@@ -129,8 +129,11 @@ describe('importing vendor files into bronze', () => {
           return;
         }
         expect(r.accepted + r.rejected + r.duplicates).toBe(rows.length);
-        expect(r.accepted).toBe(good.size);
         const rejects = await call(s, 'rejects.list', { runId: r.runId });
+        // One bar takes the timeframe an earlier file of this layout had: off that grid, it is refused as such.
+        const offGrid = rejects.filter((x) => /off the \w+ grid/.test(x.reason)).length;
+        expect(offGrid === 0 || good.size === 1).toBe(true);
+        expect(r.accepted).toBe(good.size - offGrid);
         for (const x of rejects) expect(lines[x.line - 2]).toBe(x.raw);
         const again = await importFiles([file]);
         expect(again.accepted).toBe(0);

@@ -115,10 +115,14 @@ export interface JobInfo {
 export interface RejectRow {
   /** Ingest run (import job) that saw it. */
   runId: string;
-  /** File it came from. */
+  /** File it came from, or for vendors and feeds what was asked for. */
   file: string;
-  /** 1-based line number in the file (record number for binary files). */
+  /** 1-based line number in the file (record number for binary files, bar number in a vendor's answer or a feed). */
   line: number;
+  /** The entry path: `import:csv`, `import:dbn`, `polygon`, `databento:GLBX.MDP3`, `demo`, `live:host`, `retention`. */
+  source: string;
+  /** Byte offset of the record in the decompressed file (DBN), or null. */
+  byteOffset: number | null;
   /** The line as it was. */
   raw: string;
   /** Why it was rejected. */
@@ -213,6 +217,8 @@ export interface RetentionResult {
   months: number;
   minuteBarsRemoved: number;
   fiveMinuteBarsWritten: number;
+  /** 5-minute bars the gate refused (one the lake already stores with other values), listed by `rejects.list`. */
+  rejected: number;
   symbols: string[];
 }
 
@@ -222,6 +228,10 @@ export interface BackfillResult {
   newBars: number;
   /** Bars in the range that the lake already had. */
   alreadyPresent: number;
+  /** Bars the vendor sent that the bar gate refused (listed with their reasons by `rejects.list`). */
+  rejected: number;
+  /** The ingest run whose rejects these are. */
+  runId: string;
   /** Part files published. */
   filesWritten: number;
   /** Symbols covered. */

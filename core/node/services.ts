@@ -357,7 +357,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
 }
 
 function listRejects(cat: Catalog, a: { runId?: string; limit?: number }): RejectRow[] {
-  const sql = `SELECT r.run_id AS runId, r.file, r.line, r.raw, r.reason FROM rejects r JOIN ingest_runs i ON i.id = r.run_id
+  const sql = `SELECT r.run_id AS runId, r.file, r.line, r.raw, r.reason, r.source, r.byte_offset AS byteOffset FROM rejects r JOIN ingest_runs i ON i.id = r.run_id
                ${a.runId ? 'WHERE r.run_id = @runId' : ''} ORDER BY i.started_at DESC, r.file, r.line LIMIT @limit`;
   return cat.db.prepare(sql).all({ runId: a.runId, limit: a.limit ?? 10_000 }) as RejectRow[];
 }

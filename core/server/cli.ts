@@ -343,7 +343,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         try {
           const rows = await call(s, 'rejects.list', p.values.run ? { runId: String(p.values.run) } : {});
           if (json) io.out(JSON.stringify({ rejects: rows }));
-          else io.out(rows.length === 0 ? 'no rejected rows' : rows.map((r) => `${r.file}:${r.line}: ${r.reason}\n    ${r.raw}`).join('\n'));
+          else io.out(rows.length === 0 ? 'no rejected rows' : rows.map((r) => `${r.file}:${r.line}${r.byteOffset === null ? '' : ` (byte ${r.byteOffset})`} [${r.source}]: ${r.reason}\n    ${r.raw}`).join('\n'));
           return 0;
         } finally {
           await s.close();

@@ -2,17 +2,15 @@ import { DateTime } from 'luxon';
 import { parseTimestamp, zoneConverter } from './timestamps';
 import type { BarColumns } from '../demo/demo-market';
 import { detectDelimiter, FIELD_ALIASES, normaliseColumn, splitCsvLine } from '../../common/csv-preview';
+import { barValueProblem, utcMs } from '../../common/bar-gate';
+import type { Reject } from './reject-store';
+
+export type { Reject } from './reject-store';
 
 /** The CSV layouts Quantdesk reads; `auto` detects one from the header. */
 export const CSV_FORMATS = ['generic', 'backtrader', 'polygon', 'databento-csv', 'yahoo', 'stooq'] as const;
 export type CsvFormat = (typeof CSV_FORMATS)[number];
 
-/** A row that was not imported, with where it came from and why. */
-export interface Reject {
-  line: number;
-  raw: string;
-  reason: string;
-}
 
 /** Parsed bars of one file, columnar, in file order; `sym` indexes `symbols`. */
 export interface ParsedBars extends BarColumns {
@@ -24,6 +22,8 @@ export interface ParsedBars extends BarColumns {
   line: Int32Array;
   /** Data rows read (header excluded, blank lines excluded). */
   inputRows: number;
+  /** Byte offset of each row's record, for binary formats. */
+  offset?: Float64Array;
   rejects: Reject[];
 }
 
@@ -49,6 +49,9 @@ export class ImportError extends Error {
     this.name = 'ImportError';
   }
 }
+
+/** A decimal number as files write them: sign, digits, point, exponent. */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
 
@@ -213,9 +216,9 @@ export function parseCsvBars(bytes: Uint8Array, file: string, opts: CsvOptions =
   const num = (i: number): number => {
     const fast = parseDecimal(text, starts[i]!, ends[i]!);
     if (fast !== undefined) return fast;
-    const raw = field(i);
-    const x = +raw;
-    return x === 0 && raw.trim() === '' ? Number.NaN : x;
+    const raw = field(i).trim();
+    // Only decimal notation: `0x10`, `Infinity` and `1_000` are not prices.
+    return DECIMAL.test(raw) ? Number(raw) : Number.NaN;
   };
   const whyBad = (i: number): string => (field(i).trim() === '' ? `missing ${names[i]}` : `bad number in ${names[i]}: "${field(i).trim()}"`);
 
@@ -257,6 +260,10 @@ export function parseCsvBars(bytes: Uint8Array, file: string, opts: CsvOptions =
       rejects.push({ line: lineNo, raw, reason: `missing columns: ${count} of ${width}` });
       continue;
     }
+    if (count > width) {
+      rejects.push({ line: lineNo, raw, reason: `extra columns: more than the header's ${width}` });
+      continue;
+    }
     const tsText = iTime >= 0 ? field(iTime) : `${field(iDate).trim()} ${field(iClock).trim()}`;
     const pt = parseTimestamp(tsText);
     if (pt === undefined) {
@@ -273,12 +280,9 @@ export function parseCsvBars(bytes: Uint8Array, file: string, opts: CsvOptions =
       rejects.push({ line: lineNo, raw, reason: whyBad(bad) });
       continue;
     }
-    if (h < o || h < c || h < l || l > o || l > c) {
-      rejects.push({ line: lineNo, raw, reason: `OHLC inconsistent: open ${o} high ${h} low ${l} close ${c}` });
-      continue;
-    }
-    if (v < 0) {
-      rejects.push({ line: lineNo, raw, reason: `negative volume ${v}` });
+    const problem = barValueProblem(o, h, l, c, v);
+    if (problem) {
+      rejects.push({ line: lineNo, raw, reason: problem });
       continue;
     }
     let ms = pt.ms;
@@ -355,10 +359,25 @@ function polygonDaily(t: Float64Array): boolean {
   return true;
 }
 
+/** The text of the given 1-based lines of a file (without line ends): a reject's raw text after parsing. */
+export function linesAt(bytes: Uint8Array, wanted: ReadonlySet<number>): Map<number, string> {
+  const out = new Map<number, string>();
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const last = Math.max(0, ...wanted);
+  for (let line = 1, at = 0; at <= buf.length && line <= last; line++) {
+    const nl = buf.indexOf(10, at);
+    const end = nl < 0 ? buf.length : nl;
+    if (wanted.has(line)) out.set(line, buf.toString('utf8', at, end > at && buf[end - 1] === 13 ? end - 1 : end));
+    if (nl < 0) break;
+    at = nl + 1;
+  }
+  return out;
+}
+
 /** Polygon daily bars start at midnight New York time: their trading date, at 00:00 UTC. */
 export function polygonTradingDate(ms: number): number {
   const ny = DateTime.fromMillis(ms, { zone: 'America/New_York' });
-  return Date.UTC(ny.year, ny.month - 1, ny.day);
+  return utcMs(ny.year, ny.month, ny.day);
 }
 
 /** Daily bars are keyed by their trading date at 00:00 UTC. */

@@ -47,6 +47,8 @@ export interface DbnOhlcv {
   low: Float64Array;
   close: Float64Array;
   volume: Float64Array;
+  /** Byte offset of each record in the decompressed file. */
+  offset: Float64Array;
 }
 
 /** Decoded trades (MBP-0), columnar. */
@@ -60,6 +62,8 @@ export interface DbnTrades {
   side: string[];
   /** Venue message sequence number. */
   sequence: Float64Array;
+  /** Byte offset of each record in the decompressed file. */
+  offset: Float64Array;
 }
 
 /** A decoded DBN file. */
@@ -270,10 +274,11 @@ export function decodeDbn(input: Uint8Array, file: string, inflateLimit = inflat
           low: new Float64Array(nOhlcv),
           close: new Float64Array(nOhlcv),
           volume: new Float64Array(nOhlcv),
+          offset: new Float64Array(nOhlcv),
         };
   const trades: DbnTrades | null =
     nTrades > 0 || metadata.schema === 'trades'
-      ? { instrumentId: new Uint32Array(nTrades), tsNs: new BigInt64Array(nTrades), tsMs: new Float64Array(nTrades), price: new Float64Array(nTrades), size: new Float64Array(nTrades), side: new Array<string>(nTrades), sequence: new Float64Array(nTrades) }
+      ? { instrumentId: new Uint32Array(nTrades), tsNs: new BigInt64Array(nTrades), tsMs: new Float64Array(nTrades), price: new Float64Array(nTrades), size: new Float64Array(nTrades), side: new Array<string>(nTrades), sequence: new Float64Array(nTrades), offset: new Float64Array(nTrades) }
       : null;
   let o = 0;
   let t = 0;
@@ -286,6 +291,7 @@ export function decodeDbn(input: Uint8Array, file: string, inflateLimit = inflat
   const oLow = ohlcv?.low ?? empty;
   const oClose = ohlcv?.close ?? empty;
   const oVol = ohlcv?.volume ?? empty;
+  const oOff = ohlcv?.offset ?? empty;
   for (let at = 0; at < body.length; ) {
     const len = body[at]! * 4;
     const rtype = body[at + 1]!;
@@ -299,6 +305,7 @@ export function decodeDbn(input: Uint8Array, file: string, inflateLimit = inflat
       trades.size[t] = dv.getUint32(at + 24, true);
       trades.side[t] = String.fromCharCode(body[at + 29]!);
       trades.sequence[t] = dv.getUint32(at + 44, true);
+      trades.offset[t] = end + at;
       t++;
     } else if (ohlcv) {
       oId[o] = dv.getUint32(at + 4, true);
@@ -310,6 +317,7 @@ export function decodeDbn(input: Uint8Array, file: string, inflateLimit = inflat
       oLow[o] = price(dv.getUint32(at + 32, true), dv.getInt32(at + 36, true));
       oClose[o] = price(dv.getUint32(at + 40, true), dv.getInt32(at + 44, true));
       oVol[o] = dv.getUint32(at + 52, true) * 4294967296 + dv.getUint32(at + 48, true);
+      oOff[o] = end + at;
       o++;
     }
     at += len;
@@ -343,5 +351,5 @@ function joinNanos(lo: Uint32Array, hi: Uint32Array): BigInt64Array {
 
 function emptyOhlcv(interval: DbnOhlcv['interval']): DbnOhlcv {
   const f = (): Float64Array => new Float64Array(0);
-  return { interval, instrumentId: new Uint32Array(0), tsNs: new BigInt64Array(0), tsMs: f(), open: f(), high: f(), low: f(), close: f(), volume: f() };
+  return { interval, instrumentId: new Uint32Array(0), tsNs: new BigInt64Array(0), tsMs: f(), open: f(), high: f(), low: f(), close: f(), volume: f(), offset: f() };
 }

@@ -7,6 +7,7 @@ import type { HomeLayout } from '../home';
 import { BarWriter, monthBounds, type StagedPart } from '../lake/bar-store';
 import { sqlString } from '../lake/duck-columns';
 import { DAILY_GAP_MS, gcd, intradayTimeframeDividing } from '../../common/timeframes';
+import { FIRST_STORABLE_MS, FUTURE_TOLERANCE_MS, gridProblem } from '../../common/bar-gate';
 import { detectDelimiter, normaliseColumn, splitCsvLine } from '../../common/csv-preview';
 import { csvColumns, detectFormat, stem, type CsvFormat, type CsvOptions } from './csv-import';
 
@@ -37,7 +38,14 @@ function plan(bytes: Uint8Array, file: string, opts: CsvOptions): Plan | null {
   if (opts.tz !== undefined && opts.tz !== 'UTC' && opts.tz !== 'Etc/UTC') return null;
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (buf.indexOf(0) >= 0) return null;
-  const head = new TextDecoder().decode(buf.subarray(0, 64 * 1024)).split('\n').slice(0, SAMPLE_LINES + 1).map((l) => l.replace(/\r$/, ''));
+  let text: string;
+  try {
+    // A header in another encoding (Latin-1) would name no column we know: the built-in parser refuses such files.
+    text = new TextDecoder('utf-8', { fatal: true }).decode(buf.subarray(0, lastNewline(buf, 64 * 1024)));
+  } catch {
+    return null;
+  }
+  const head = text.split('\n').slice(0, SAMPLE_LINES + 1).map((l) => l.replace(/\r$/, ''));
   const header = head[0]!;
   if (header.trim() === '' || header.charCodeAt(0) === 0xfeff) return null;
   const delim = detectDelimiter(header);
@@ -69,6 +77,13 @@ function plan(bytes: Uint8Array, file: string, opts: CsvOptions): Plan | null {
     `FROM read_csv(${sqlString(path.resolve(file))}, header = true, auto_detect = false, delim = ${sqlString(delim)}, quote = '"', escape = '"', ` +
     `columns = {${types}}, timestampformat = '%Y-%m-%d${sep}%H:%M:%S', compression = 'auto')`;
   return { sql, symbol: opts.symbol ?? stem(file), format };
+}
+
+/** The end of the last whole line within the first `max` bytes (a cut must not split a UTF-8 sequence). */
+function lastNewline(buf: Buffer, max: number): number {
+  if (buf.length <= max) return buf.length;
+  const nl = buf.lastIndexOf(10, max - 1);
+  return nl < 0 ? max : nl + 1;
 }
 
 /**
@@ -110,10 +125,12 @@ export async function importCsvWithDuckDb(
       // A line DuckDB cannot read (bad number, missing column, another time shape): per-line accounting is needed.
       return null;
     }
+    // The same rules as the bar gate (core/common/bar-gate.ts): any row it would refuse sends the file to the built-in parser.
+    const latest = Date.now() + FUTURE_TOLERANCE_MS;
     const months = (
       await con.runAndReadAll(
         `SELECT strftime(date_trunc('month', ts), '%Y-%m') AS month, count(*)::DOUBLE, ` +
-          `count(*) FILTER (WHERE NOT coalesce(isfinite(open + high + low + close + volume) AND high >= open AND high >= close AND high >= low AND low <= open AND low <= close AND volume >= 0 AND ts IS NOT NULL, false))::DOUBLE, ` +
+          `count(*) FILTER (WHERE NOT coalesce(isfinite(open + high + low + close + volume) AND high >= open AND high >= close AND high >= low AND low <= open AND low <= close AND low > 0 AND volume >= 0 AND ts IS NOT NULL AND ts <= epoch_ms(${latest}::BIGINT) AND ts >= epoch_ms(${FIRST_STORABLE_MS}::BIGINT), false))::DOUBLE, ` +
           `epoch_ms(min(ts))::DOUBLE, epoch_ms(max(ts))::DOUBLE FROM ${table} GROUP BY date_trunc('month', ts) ORDER BY month`,
       )
     ).getRowsJS() as [string, number, number, number, number][];
@@ -128,8 +145,9 @@ export async function importCsvWithDuckDb(
     const last = months[months.length - 1]![4];
     // Times of day (mod a day) against the first bar's give the spacing: see timeframeOf.
     const residues = (await con.runAndReadAll(`SELECT DISTINCT ((epoch_ms(ts) - ${first}) % ${DAY_MS})::DOUBLE FROM ${table}`)).getRowsJS().map((r) => r[0] as number);
-    const timeframe = timeframeOf(residues, rows, last - first);
-    if (timeframe === null) return null;
+    // The first bar's own time of day too: a series is stored on its timeframe's UTC grid (as the built-in parser infers).
+    const timeframe = timeframeOf([...residues, ((first % DAY_MS) + DAY_MS) % DAY_MS], rows, last - first);
+    if (timeframe === null || gridProblem(first, timeframe) !== undefined) return null;
     if (ctx.catalog.barFiles({ timeframe, symbol: p.symbol, fromTs: first, toTs: last }).length > 0) return null;
 
     const staged: StagedPart[] = months.map(([month, n, , firstTs, lastTs]) => ({

@@ -3,9 +3,12 @@ import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { importCsvWithDuckDb } from './duck-csv';
 import type { Catalog } from '../catalog';
 import type { HomeLayout } from '../home';
-import { BarWriter, monthBounds, monthOf, type PartToWrite } from '../lake/bar-store';
+import { BarWriter, monthOf, type PartToWrite } from '../lake/bar-store';
+import { barTimeProblem, isoOf, rowFields, rowProblem, tradeProblem } from '../../common/bar-gate';
+import { gatedParts } from './gated-parts';
 import { readFloat64Columns, sqlString } from '../lake/duck-columns';
-import { parseCsvBars, ImportError, type CsvOptions, type ParsedBars, type Reject } from './csv-import';
+import { linesAt, parseCsvBars, ImportError, type CsvOptions, type ParsedBars } from './csv-import';
+import type { Reject } from './reject-store';
 import { decodeDbn } from './dbn';
 import { gunzipCapped, gunzipHead, MAX_BYTES, readRegularFile, readRegularHead } from '../untrusted-files';
 import { layoutKey, previewCsv } from '../../common/csv-preview';
@@ -14,6 +17,8 @@ import { DAILY_GAP_MS, gcd, intradayTimeframeDividing, STORED_TIMEFRAME_MS } fro
 import type { IMPORT_FORMATS } from '../../common/schemas';
 
 type ImportFormat = (typeof IMPORT_FORMATS)[number];
+
+const DAY_MS = 86_400_000;
 
 /** Outcome of importing one file. accepted + rejected + duplicates = inputRows, always. */
 export interface ImportFileResult {
@@ -30,8 +35,9 @@ export interface ImportFileResult {
 }
 
 /**
- * The timeframe of bars from their spacing: the largest stored timeframe that divides every gap
- * between consecutive bars (gaps of a day or more mean daily bars), so missing bars do not mislead.
+ * The timeframe of bars from their times: gaps of a day or more mean daily bars; otherwise the largest
+ * stored timeframe on whose UTC grid every bar sits (it divides every gap and the first bar's time of
+ * day), so missing bars do not mislead and a bar is never stored off its timeframe's grid.
  */
 export function inferTimeframe(sortedTimes: Float64Array, file: string, symbol: string): string {
   let g = 0;
@@ -41,8 +47,10 @@ export function inferTimeframe(sortedTimes: Float64Array, file: string, symbol: 
   }
   if (g === 0) throw new ImportError(`${file}: ${symbol} has a single bar time; its timeframe cannot be inferred`);
   if (g >= DAILY_GAP_MS) return '1d';
+  const offset = ((sortedTimes[0]! % DAY_MS) + DAY_MS) % DAY_MS;
+  if (offset > 0) g = gcd(offset, g);
   const tf = intradayTimeframeDividing(g);
-  if (tf === undefined) throw new ImportError(`${file}: ${symbol} bars are ${g / 1000} s apart, finer than any timeframe the lake stores (${Object.keys(STORED_TIMEFRAME_MS).join(', ')})`);
+  if (tf === undefined) throw new ImportError(`${file}: ${symbol} bars are ${g / 1000} s apart or off the whole-second grid, finer than any timeframe the lake stores (${Object.keys(STORED_TIMEFRAME_MS).join(', ')})`);
   return tf;
 }
 
@@ -89,11 +97,16 @@ async function importDbnTrades(ctx: { home: HomeLayout; catalog: Catalog; con: D
   const n = tr.tsMs.length;
   const groups = new Map<string, number[]>();
   const names = new Map<number, string>();
+  const rejects: Reject[] = [];
+  const now = Date.now();
   for (let i = 0; i < n; i++) {
-    const d = new Date(tr.tsMs[i]!);
+    const why = barTimeProblem(tr.tsMs[i]!, now) ?? tradeProblem(tr.price[i]!, tr.size[i]!);
+    if (why) {
+      rejects.push({ line: i + 1, raw: JSON.stringify({ ts: isoOf(tr.tsMs[i]!), price: tr.price[i], size: tr.size[i], side: tr.side[i], sequence: tr.sequence[i] }), reason: why, offset: tr.offset[i]! });
+      continue;
+    }
     const id = tr.instrumentId[i]!;
-    const ymd = d.getUTCFullYear() * 10000 + (d.getUTCMonth() + 1) * 100 + d.getUTCDate();
-    const symbol = f.symbolFor(id, ymd) ?? `ID${id}`;
+    const symbol = f.symbolFor(id, ymdOf(tr.tsMs[i]!)) ?? `ID${id}`;
     names.set(id, symbol);
     const key = `${symbol}|${monthOf(tr.tsMs[i]!)}`;
     const list = groups.get(key) ?? [];
@@ -125,7 +138,7 @@ async function importDbnTrades(ctx: { home: HomeLayout; catalog: Catalog; con: D
       sequence: pick(tr.sequence),
     }, 'import:dbn', runId);
   }
-  return { file: path.resolve(file), format: 'dbn', parser: 'builtin', inputRows: n, accepted, rejected: 0, duplicates, series: [...perSymbol].map(([symbol, k]) => ({ symbol, timeframe: 'tick', accepted: k })), rejects: [] };
+  return { file: path.resolve(file), format: 'dbn', parser: 'builtin', inputRows: n, accepted, rejected: rejects.length, duplicates, series: [...perSymbol].map(([symbol, k]) => ({ symbol, timeframe: 'tick', accepted: k })), rejects };
 }
 
 function fromDbn(f: ReturnType<typeof decodeDbn>, file: string): ParsedBars {
@@ -134,40 +147,40 @@ function fromDbn(f: ReturnType<typeof decodeDbn>, file: string): ParsedBars {
   const n = o.open.length;
   const symbols: string[] = [];
   const sym = new Uint32Array(n);
-  const rejects: Reject[] = [];
-  const keep: number[] = [];
   for (let i = 0; i < n; i++) {
-    const d = new Date(o.tsMs[i]!);
-    const ymd = d.getUTCFullYear() * 10000 + (d.getUTCMonth() + 1) * 100 + d.getUTCDate();
-    const name = f.symbolFor(o.instrumentId[i]!, ymd) ?? `ID${o.instrumentId[i]}`;
+    const name = f.symbolFor(o.instrumentId[i]!, ymdOf(o.tsMs[i]!)) ?? `ID${o.instrumentId[i]}`;
     let si = symbols.indexOf(name);
     if (si < 0) si = symbols.push(name) - 1;
     sym[i] = si;
-    if ([o.open[i], o.high[i], o.low[i], o.close[i]].some((x) => Number.isNaN(x))) rejects.push({ line: i + 1, raw: `record ${i + 1}`, reason: 'undefined price in record' });
-    else keep.push(i);
   }
-  const pick = <T extends Float64Array | Uint32Array | Int32Array>(a: T, C: new (n: number) => T): T => {
-    const out = new C(keep.length);
-    keep.forEach((k, j) => (out[j] = a[k]!));
-    return out;
-  };
-  const line = new Int32Array(n).map((_, i) => i + 1);
   return {
     format: 'dbn',
     timeframe: o.interval,
     symbols,
-    sym: pick(sym, Uint32Array),
-    line: pick(line, Int32Array),
-    t: o.interval === '1d' ? pick(o.tsMs, Float64Array).map((x) => Math.floor(x / 86_400_000) * 86_400_000) : pick(o.tsMs, Float64Array),
-    o: pick(o.open, Float64Array),
-    h: pick(o.high, Float64Array),
-    l: pick(o.low, Float64Array),
-    c: pick(o.close, Float64Array),
-    v: pick(o.volume, Float64Array),
+    sym,
+    line: new Int32Array(n).map((_, i) => i + 1),
+    offset: o.offset,
+    // Daily records are stamped at the session's start; the lake keys daily bars by date.
+    t: o.interval === '1d' ? o.tsMs.map((x) => Math.floor(x / 86_400_000) * 86_400_000) : o.tsMs,
+    o: o.open,
+    h: o.high,
+    l: o.low,
+    c: o.close,
+    v: o.volume,
     inputRows: n,
-    rejects,
+    rejects: [],
   };
 }
+
+/** YYYYMMDD of an instant (UTC), as DBN symbol mappings date their intervals; 0 for a time that is none. */
+function ymdOf(ms: number): number {
+  if (!Number.isFinite(ms)) return 0;
+  const d = new Date(ms);
+  return d.getUTCFullYear() * 10000 + (d.getUTCMonth() + 1) * 100 + d.getUTCDate();
+}
+
+/** A column name from a file as an SQL identifier. */
+const ident = (name: string): string => `"${name.replaceAll('"', '""')}"`;
 
 async function fromParquet(con: DuckDBConnection, file: string, symbol: string): Promise<ParsedBars> {
   let cols: string[];
@@ -180,10 +193,12 @@ async function fromParquet(con: DuckDBConnection, file: string, symbol: string):
   const ts = pick('ts', 'time', 'timestamp', 'datetime', 'date', 'ts_event');
   const close = pick('close', 'price');
   if (!ts || !close) throw new ImportError(`${file}: needs a time column (ts, time, timestamp, date) and close; it has ${cols.join(', ')}`);
-  const col = (n: string | undefined, fallback: string): string => (n ? `"${n}"::DOUBLE` : fallback);
+  // A cell that is not a number or a time reads as NULL (NaN here), which the gate rejects with its row number.
+  const num = (n: string): string => `TRY_CAST(${ident(n)} AS DOUBLE)`;
+  const col = (n: string | undefined, fallback: string): string => (n ? num(n) : fallback);
   const [t, o, h, l, c, v] = await readFloat64Columns(
     con,
-    `SELECT epoch_ms("${ts}"::TIMESTAMP)::DOUBLE, ${col(pick('open'), `"${close}"::DOUBLE`)}, ${col(pick('high'), `"${close}"::DOUBLE`)}, ${col(pick('low'), `"${close}"::DOUBLE`)}, "${close}"::DOUBLE, ${col(pick('volume'), '0')} FROM read_parquet(${sqlString(file)}, hive_partitioning = false)`,
+    `SELECT epoch_ms(TRY_CAST(${ident(ts)} AS TIMESTAMP))::DOUBLE, ${col(pick('open'), num(close))}, ${col(pick('high'), num(close))}, ${col(pick('low'), num(close))}, ${num(close)}, ${col(pick('volume'), '0')} FROM read_parquet(${sqlString(file)}, hive_partitioning = false)`,
   );
   const n = t!.length;
   return { format: 'parquet', timeframe: null, symbols: [symbol], sym: new Uint32Array(n), line: new Int32Array(n).map((_, i) => i + 1), t: t!, o: o!, h: h!, l: l!, c: c!, v: v!, inputRows: n, rejects: [] };
@@ -241,6 +256,10 @@ export async function importFile(
   const writer = new BarWriter(ctx.home, ctx.catalog, ctx.con);
   const parts: PartToWrite[] = [];
   const series: ImportFileResult['series'] = [];
+  const rejects = [...parsed.rejects];
+  const now = Date.now();
+  const unit = parsed.format === 'dbn' ? 'record' : parsed.format === 'parquet' ? 'row' : 'line';
+  const where = (i: number): string => `${unit} ${parsed.line[i]}`;
   let duplicates = 0;
   let accepted = 0;
   const n = parsed.t.length;
@@ -255,47 +274,35 @@ export async function importFile(
       for (let i = 0, k = 0; i < n; i++) if (parsed.sym[i] === s) idx[k++] = i;
     }
     if (idx.length === 0) continue;
-    let sorted = true;
-    for (let k = 1; k < idx.length && sorted; k++) sorted = parsed.t[idx[k]!]! >= parsed.t[idx[k - 1]!]!;
-    // Stable by time: the first of equal timestamps (in file order) wins, the rest are duplicates.
-    if (!sorted) idx.sort((a, b) => parsed.t[a]! - parsed.t[b]! || a - b);
     const symbol = parsed.symbols[s]!;
-    const times = new Float64Array(idx.length);
-    for (let k = 0; k < idx.length; k++) times[k] = parsed.t[idx[k]!]!;
+    // The spacing of the rows the gate will take tells the timeframe; broken rows must not mislead it.
+    const usable = idx.filter((i) => rowProblem(parsed, i, now) === undefined);
+    const times = Float64Array.from(usable, (i) => parsed.t[i]!).sort();
     // One bar cannot show its spacing: fall back on what the lake or this layout already knows.
     const known = ctx.catalog.storedTimeframes(symbol).filter((tf) => tf !== 'tick');
-    const timeframe = parsed.timeframe ?? (times.length > 1 || (known.length !== 1 && !layout?.saved.timeframe) ? inferTimeframe(times, file, symbol) : (known[0] ?? layout!.saved.timeframe!));
-    if (layout && parsed.timeframe === null) layout.saved.timeframe = timeframe;
-    const have = await writer.existingTimes(timeframe, symbol, times[0]!, times[times.length - 1]! + 1);
-    const keep = new Uint32Array(idx.length);
-    let kept = 0;
-    for (let k = 0, j = 0; k < idx.length; k++) {
-      const t = times[k]!;
-      while (j < have.length && have[j]! < t) j++;
-      if ((k > 0 && times[k - 1] === t) || (j < have.length && have[j] === t)) duplicates++;
-      else keep[kept++] = idx[k]!;
-    }
-    accepted += kept;
-    series.push({ symbol, timeframe, accepted: kept });
-    for (let start = 0; start < kept; ) {
-      const month = monthOf(parsed.t[keep[start]!]!);
-      const end = monthBounds(month)[1];
-      let stop = start;
-      while (stop < kept && parsed.t[keep[stop]!]! < end) stop++;
-      const col = (a: Float64Array): Float64Array => {
-        const out = new Float64Array(stop - start);
-        for (let k = start; k < stop; k++) out[k - start] = a[keep[k]!]!;
-        return out;
-      };
-      parts.push({ timeframe, symbol, month, bars: { t: col(parsed.t), o: col(parsed.o), h: col(parsed.h), l: col(parsed.l), c: col(parsed.c), v: col(parsed.v) }, source: `import:${parsed.format}`, ingestRun: runId });
-      start = stop;
-    }
+    const timeframe =
+      parsed.timeframe ?? (times.length === 0 ? (known[0] ?? '1d') : times.length > 1 || (known.length !== 1 && !layout?.saved.timeframe) ? inferTimeframe(times, file, symbol) : (known[0] ?? layout!.saved.timeframe!));
+    if (layout && parsed.timeframe === null && times.length > 0) layout.saved.timeframe = timeframe;
+    // Daily bars stamped with a time of day are keyed by their UTC date, as every daily bar in the lake is.
+    if (timeframe === '1d' && parsed.timeframe === null) for (const i of idx) parsed.t[i] = Math.floor(parsed.t[i]! / DAY_MS) * DAY_MS;
+    const gated = await gatedParts(writer, parsed, { symbol, timeframe, rows: idx }, { now, where, source: `import:${parsed.format}`, ingestRun: runId });
+    for (const r of gated.outcome.rejects) rejects.push({ line: parsed.line[r.row]!, raw: rowFields(parsed, r.row), reason: r.reason, ...(parsed.offset ? { offset: parsed.offset[r.row]! } : {}) });
+    duplicates += gated.outcome.duplicates;
+    accepted += gated.outcome.kept.length;
+    series.push({ symbol, timeframe, accepted: gated.outcome.kept.length });
+    parts.push(...gated.parts);
   }
+  // Text files: a row the gate refused is shown as the line it was, not as parsed fields.
+  if (unit === 'line' && rejects.length > parsed.rejects.length) {
+    const text = linesAt(bytes, new Set(rejects.slice(parsed.rejects.length).map((r) => r.line)));
+    for (let k = parsed.rejects.length; k < rejects.length; k++) rejects[k]!.raw = text.get(rejects[k]!.line) ?? rejects[k]!.raw;
+  }
+  rejects.sort((a, b) => a.line - b.line);
   if (parts.length) await writer.writeParts(parts);
   if (layout && (layout.saved.map || layout.saved.tz || layout.saved.timeframe)) ctx.catalog.setSetting(layout.key, JSON.stringify(layout.saved));
-  const rejected = parsed.rejects.length;
+  const rejected = rejects.length;
   if (accepted + rejected + duplicates !== parsed.inputRows) {
     throw new Error(`${file}: accounting does not add up (${accepted} + ${rejected} + ${duplicates} ≠ ${parsed.inputRows}); this is a bug`);
   }
-  return { file: abs, format: parsed.format, parser: 'builtin', inputRows: parsed.inputRows, accepted, rejected, duplicates, series, rejects: parsed.rejects };
+  return { file: abs, format: parsed.format, parser: 'builtin', inputRows: parsed.inputRows, accepted, rejected, duplicates, series, rejects };
 }

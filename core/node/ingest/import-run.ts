@@ -4,8 +4,7 @@ import type { WorkerContext } from '../jobs/worker-context';
 import { importFile } from './import-file';
 import { universeExclusions } from './import-universe';
 import { checkDiskSpace } from '../lake/publish';
-
-const MAX_RAW = 2000;
+import { storeRejects } from './reject-store';
 
 /**
  * Imports the files of one request in order, storing every reject in the catalog as it goes.
@@ -13,7 +12,6 @@ const MAX_RAW = 2000;
  */
 export async function runImport(ctx: WorkerContext, req: ImportRequest, runId: string, report: (t: ImportTick) => void, cancelled: () => boolean): Promise<ImportResult> {
   const out: ImportResult = { runId, accepted: 0, rejected: 0, duplicates: 0, inputRows: 0, symbols: [], files: [] };
-  const insert = ctx.catalog.db.prepare('INSERT INTO rejects (run_id, file, line, raw, reason) VALUES (?, ?, ?, ?, ?)');
   const base = { format: req.format, symbol: req.symbol, tz: req.tz, map: req.map };
   // A universe filter needs every file's symbols first: a first pass judges them, the import then rejects the rest.
   const exclude = req.universe ? await universeExclusions(ctx, req.paths, base, req.universe) : undefined;
@@ -22,9 +20,7 @@ export async function runImport(ctx: WorkerContext, req: ImportRequest, runId: s
     if (cancelled()) break;
     checkDiskSpace(ctx.home.root);
     const r = await importFile(ctx, file, { ...base, exclude }, runId);
-    ctx.catalog.db.transaction(() => {
-      for (const x of r.rejects) insert.run(runId, r.file, x.line, x.raw.length > MAX_RAW ? `${x.raw.slice(0, MAX_RAW)}…` : x.raw, x.reason);
-    })();
+    storeRejects(ctx.catalog, runId, r.file, `import:${r.format}`, r.rejects);
     const { rejects: _rejects, ...summary } = r;
     out.files.push(summary);
     out.accepted += r.accepted;

@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { utcMs } from '../../common/bar-gate';
 
 /** A parsed timestamp: epoch ms as if the wall time were UTC, and what the text carried. */
 export interface ParsedTime {
@@ -27,22 +28,25 @@ const d2 = (s: string, i: number): number => (s.charCodeAt(i) - 48) * 10 + (s.ch
 function parseIsoFast(s: string): ParsedTime | undefined {
   const len = s.length;
   if ((len !== 10 && len !== 19 && len !== 20) || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45) return undefined;
+  for (const i of len === 10 ? DATE_DIGITS : DATETIME_DIGITS) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return undefined;
+  }
   const y = d2(s, 0) * 100 + d2(s, 2);
   const mo = d2(s, 5);
   const d = d2(s, 8);
-  if (len === 10) return Number.isNaN(y + mo + d) || !valid(y, mo, d, 0, 0, 0) ? undefined : { ms: Date.UTC(y, mo - 1, d), hasTime: false, zoned: false };
+  if (len === 10) return valid(y, mo, d, 0, 0, 0) ? { ms: utcMs(y, mo, d), hasTime: false, zoned: false } : undefined;
   const sep = s.charCodeAt(10);
   if ((sep !== 32 && sep !== 84) || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58 || (len === 20 && s.charCodeAt(19) !== 90)) return undefined;
   const h = d2(s, 11);
   const mi = d2(s, 14);
   const sec = d2(s, 17);
-  if (Number.isNaN(y + mo + d + h + mi + sec) || !(y >= 0) || !valid(y, mo, d, h, mi, sec)) return undefined;
-  for (const i of [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]) {
-    const c = s.charCodeAt(i);
-    if (c < 48 || c > 57) return undefined;
-  }
-  return { ms: Date.UTC(y, mo - 1, d, h, mi, sec), hasTime: true, zoned: len === 20 };
+  if (!valid(y, mo, d, h, mi, sec)) return undefined;
+  return { ms: utcMs(y, mo, d, h, mi, sec), hasTime: true, zoned: len === 20 };
 }
+
+const DATE_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9];
+const DATETIME_DIGITS = [...DATE_DIGITS, 11, 12, 14, 15, 17, 18];
 
 /**
  * Reads the timestamp forms vendor files use: ISO dates and date-times (with `T` or a space,
@@ -67,7 +71,7 @@ export function parseTimestamp(text: string): ParsedTime | undefined {
   const sec = m[6] === undefined ? 0 : Number(m[6]);
   if (!valid(y, mo, d, h, mi, sec)) return undefined;
   const frac = m[7] === undefined ? 0 : Math.floor(Number(`0.${m[7]}`) * 1000);
-  let ms = Date.UTC(y, mo - 1, d, h, mi, sec, frac);
+  let ms = utcMs(y, mo, d, h, mi, sec, frac);
   const zone = m[8];
   if (zone !== undefined && zone !== 'Z') {
     const sign = zone.startsWith('-') ? -1 : 1;

@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { parseUtc } from '../../common/schemas';
 import type { Catalog } from '../catalog';
-import { filterColumns, generateRange, type BarColumns } from '../demo/demo-market';
+import { generateRange, type BarColumns } from '../demo/demo-market';
+import { rowFields } from '../../common/bar-gate';
+import { gatedParts } from '../ingest/gated-parts';
+import { storeRejects } from '../ingest/reject-store';
 import { fetchDatabentoBars } from '../vendors/databento';
 import { fetchPolygonAggs } from '../vendors/polygon';
 import type { HomeLayout } from '../home';
@@ -25,24 +28,14 @@ export interface BackfillSymbolResult {
   symbol: string;
   newBars: number;
   alreadyPresent: number;
+  /** Bars the gate refused (stored in the run's rejects with the reason). */
+  rejected: number;
   filesWritten: number;
   cancelled: boolean;
 }
 
 /** The seed of the demo market unless a request names another. */
 export const DEFAULT_DEMO_SEED = 1;
-
-/** Counts of sorted `gen` not present in sorted `have`, as a keep-mask walk. */
-function missingMask(gen: Float64Array, have: Float64Array): Uint8Array {
-  const keep = new Uint8Array(gen.length);
-  let j = 0;
-  for (let i = 0; i < gen.length; i++) {
-    const t = gen[i]!;
-    while (j < have.length && have[j]! < t) j++;
-    keep[i] = j < have.length && have[j] === t ? 0 : 1;
-  }
-  return keep;
-}
 
 /** One symbol's share of a backfill request. */
 export interface BackfillSymbolRequest {
@@ -72,15 +65,14 @@ export function missingVendorKey(source: string, cfg: VendorConfig): string | un
 }
 
 async function fetchMonth(req: BackfillSymbolRequest, lo: number, hi: number, cfg: VendorConfig): Promise<BarColumns> {
-  if (req.source === 'demo') return generateRange(req.symbol, req.seed ?? DEFAULT_DEMO_SEED, lo, hi);
+  if (req.source === 'demo') return generateRange(req.symbol, req.seed ?? DEFAULT_DEMO_SEED, lo, Math.min(hi, demoEnd()));
   const why = missingVendorKey(req.source, cfg);
   if (why) throw new Error(why);
   if (req.source === 'databento') {
     return fetchDatabentoBars({ baseUrl: cfg.databentoUrl, apiKey: cfg.databentoKey!, dataset: req.dataset ?? 'GLBX.MDP3', symbol: req.symbol, timeframe: req.timeframe, startMs: lo, endMs: hi });
   }
   const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
-  const bars = await fetchPolygonAggs({ baseUrl: cfg.polygonUrl, apiKey: cfg.polygonKey!, ticker: req.symbol, timeframe: req.timeframe, from: day(lo), to: day(hi - 1) });
-  return filterColumns(bars, (i) => bars.t[i]! >= lo && bars.t[i]! < hi);
+  return fetchPolygonAggs({ baseUrl: cfg.polygonUrl, apiKey: cfg.polygonKey!, ticker: req.symbol, timeframe: req.timeframe, from: day(lo), to: day(hi - 1) });
 }
 
 /**
@@ -105,7 +97,8 @@ export async function backfillSymbol(
     `INSERT INTO backfill_coverage (source, dataset, symbol, timeframe, month, from_ts, to_ts, fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT DO UPDATE SET from_ts = min(from_ts, excluded.from_ts), to_ts = max(to_ts, excluded.to_ts), fetched_at = excluded.fetched_at`,
   );
-  const res: BackfillSymbolResult = { symbol: req.symbol, newBars: 0, alreadyPresent: 0, filesWritten: 0, cancelled: false };
+  const res: BackfillSymbolResult = { symbol: req.symbol, newBars: 0, alreadyPresent: 0, rejected: 0, filesWritten: 0, cancelled: false };
+  const source = req.source === 'databento' ? `databento:${dataset}` : req.source;
   for (let m = 0; m < months.length; m++) {
     if (cancelled()) return { ...res, cancelled: true };
     checkDiskSpace(deps.home.root);
@@ -113,19 +106,21 @@ export async function backfillSymbol(
     const [ms, me] = monthBounds(month);
     const lo = Math.max(ms, fromMs);
     const hi = Math.min(me, toMs);
-    const have = await writer.existingTimes(req.timeframe, req.symbol, lo, hi);
     const done = req.source !== 'demo' ? (covered.get(req.source, dataset, req.symbol, req.timeframe, month) as { f: number; t: number } | undefined) : undefined;
     if (done && done.f <= lo && done.t >= hi) {
-      res.alreadyPresent += have.length;
+      res.alreadyPresent += (await writer.storedBars(req.timeframe, req.symbol, lo, hi)).t.length;
     } else {
       const bars = await fetchMonth(req, lo, hi, cfg);
-      const keep = missingMask(bars.t, have);
-      const fresh = have.length === 0 ? bars : filterColumns(bars, (i) => keep[i] === 1);
-      res.alreadyPresent += bars.t.length - fresh.t.length;
-      if (fresh.t.length > 0) {
-        await writer.writePart({ timeframe: req.timeframe, symbol: req.symbol, month, bars: fresh, source: req.source === 'databento' ? `databento:${dataset}` : req.source, ingestRun: req.ingestRun });
-        res.newBars += fresh.t.length;
-        res.filesWritten++;
+      const asked = `${source} ${req.symbol} ${req.timeframe} ${new Date(lo).toISOString().slice(0, 10)}..${new Date(hi - 1).toISOString().slice(0, 10)}`;
+      const rows = Uint32Array.from({ length: bars.t.length }, (_, i) => i);
+      const { parts, outcome } = await gatedParts(writer, bars, { symbol: req.symbol, timeframe: req.timeframe, rows }, { now: Date.now(), where: (i) => `bar ${i + 1} of the answer`, source, ingestRun: req.ingestRun });
+      storeRejects(deps.catalog, req.ingestRun, asked, source, outcome.rejects.map((r) => ({ line: r.row + 1, raw: rowFields(bars, r.row), reason: r.reason })));
+      res.rejected += outcome.rejects.length;
+      res.alreadyPresent += outcome.duplicates;
+      if (parts.length > 0) {
+        await writer.writeParts(parts);
+        res.newBars += outcome.kept.length;
+        res.filesWritten += parts.length;
       }
       // Only ranges wholly in the past are final; today's bars may still grow.
       if (req.source !== 'demo' && hi <= Date.now() - DAY_MS) cover.run(req.source, dataset, req.symbol, req.timeframe, month, lo, hi, Date.now());
@@ -133,6 +128,11 @@ export async function backfillSymbol(
     report({ symbol: req.symbol, monthsDone: m + 1, monthsTotal: months.length, newBars: res.newBars, alreadyPresent: res.alreadyPresent });
   }
   return res;
+}
+
+/** The demo market never runs ahead of the clock: it ends at the current minute. */
+export function demoEnd(now = Date.now()): number {
+  return Math.floor(now / 60_000) * 60_000;
 }
 
 /** A fresh ingest-run id. */

@@ -189,7 +189,7 @@ export function importSummary(r: ImportResult): string {
 
 /** Human summary of a backfill outcome. */
 export function backfillSummary(r: BackfillResult): string {
-  return `${fmt(r.newBars)} new bars, ${fmt(r.alreadyPresent)} already present`;
+  return `${fmt(r.newBars)} new bars, ${fmt(r.alreadyPresent)} already present${r.rejected ? `, ${fmt(r.rejected)} rejected (quantdesk rejects --run ${r.runId})` : ''}`;
 }
 
 /**
@@ -490,13 +490,15 @@ export class JobService {
     const total: BackfillResult = {
       newBars: results.reduce((s, r) => s + r.newBars, 0),
       alreadyPresent: results.reduce((s, r) => s + r.alreadyPresent, 0),
+      rejected: results.reduce((s, r) => s + r.rejected, 0),
+      runId: ingestRun,
       filesWritten: results.reduce((s, r) => s + r.filesWritten, 0),
       symbols: req.symbols,
     };
     const wasCancelled = results.some((r) => r.cancelled);
     this.o.catalog.db
-      .prepare('UPDATE ingest_runs SET ended_at = ?, new_rows = ?, dup_rows = ?, status = ? WHERE id = ?')
-      .run(Date.now(), total.newBars, total.alreadyPresent, wasCancelled ? 'cancelled' : 'succeeded', ingestRun);
+      .prepare('UPDATE ingest_runs SET ended_at = ?, new_rows = ?, dup_rows = ?, rejected_rows = ?, input_rows = ?, status = ? WHERE id = ?')
+      .run(Date.now(), total.newBars, total.alreadyPresent, total.rejected, total.newBars + total.alreadyPresent + total.rejected, wasCancelled ? 'cancelled' : 'succeeded', ingestRun);
     const final = this.progress(id, req.symbols.length, ticks, startedAt);
     this.o.catalog.updateJob(id, { progress: wasCancelled ? final : { ...final, fraction: 1, etaSeconds: 0 } });
     if (total.newBars > 0) this.o.bus.emit('lake.changed', { symbols: req.symbols });

@@ -5,6 +5,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Catalog, BarFileRow } from '../catalog';
 import type { HomeLayout } from '../home';
 import type { BarColumns } from '../demo/demo-market';
+import { utcMs } from '../../common/bar-gate';
 import { appendFloat64Columns, readFloat64Columns, sqlString } from './duck-columns';
 import { cleanStaging, listFiles, publishFile } from './publish';
 
@@ -16,7 +17,7 @@ export function monthOf(ms: number): string {
 /** [start, end) of a `YYYY-MM` month in epoch ms UTC. */
 export function monthBounds(month: string): [number, number] {
   const [y, m] = month.split('-').map(Number);
-  return [Date.UTC(y!, m! - 1, 1), Date.UTC(y!, m!, 1)];
+  return [utcMs(y!, m!, 1), m === 12 ? utcMs(y! + 1, 1, 1) : utcMs(y!, m! + 1, 1)];
 }
 
 /** Months overlapping [fromMs, toMs), oldest first. */
@@ -95,16 +96,16 @@ export class BarWriter {
     this.cons = [con, ...extra];
   }
 
-  /** Open times already stored for a series within [fromMs, toMs), ascending. */
-  async existingTimes(timeframe: string, symbol: string, fromMs: number, toMs: number): Promise<Float64Array> {
+  /** Bars already stored for a series within [fromMs, toMs), ascending: what the gate compares new rows with. */
+  async storedBars(timeframe: string, symbol: string, fromMs: number, toMs: number): Promise<BarColumns> {
     const files = this.catalog.barFiles({ timeframe, symbol, fromTs: fromMs, toTs: toMs - 1 });
-    if (files.length === 0) return new Float64Array(0);
+    if (files.length === 0) return { t: new Float64Array(0), o: new Float64Array(0), h: new Float64Array(0), l: new Float64Array(0), c: new Float64Array(0), v: new Float64Array(0) };
     const list = files.map((f) => sqlString(path.join(this.home.lake, f.path))).join(', ');
-    const [t] = await readFloat64Columns(
+    const [t, o, h, l, c, v] = await readFloat64Columns(
       this.cons[0]!,
-      `SELECT epoch_ms(ts)::DOUBLE FROM read_parquet([${list}], hive_partitioning = false) WHERE ts >= epoch_ms(${fromMs}::BIGINT) AND ts < epoch_ms(${toMs}::BIGINT) ORDER BY ts`,
+      `SELECT epoch_ms(ts)::DOUBLE, open, high, low, close, volume FROM read_parquet([${list}], hive_partitioning = false) WHERE ts >= epoch_ms(${fromMs}::BIGINT) AND ts < epoch_ms(${toMs}::BIGINT) ORDER BY ts`,
     );
-    return t!;
+    return { t: t!, o: o!, h: h!, l: l!, c: c!, v: v! };
   }
 
   /** Writes one month of bars as a new part file; returns its catalog row. */

@@ -4,7 +4,11 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { RetentionResult } from '../../common/types';
 import type { Catalog } from '../catalog';
 import type { HomeLayout } from '../home';
+import { randomUUID } from 'node:crypto';
 import { BarWriter, monthBounds, monthOf } from './bar-store';
+import { rowFields } from '../../common/bar-gate';
+import { gatedParts } from '../ingest/gated-parts';
+import { storeRejects } from '../ingest/reject-store';
 import { readFloat64Columns, sqlString } from './duck-columns';
 
 const DAY_MS = 86_400_000;
@@ -29,7 +33,17 @@ export async function applyRetention(deps: { home: HomeLayout; catalog: Catalog;
   const groups = new Map<string, typeof old>();
   for (const f of old) groups.set(`${f.symbol}|${f.month}`, [...(groups.get(`${f.symbol}|${f.month}`) ?? []), f]);
   const writer = new BarWriter(deps.home, deps.catalog, deps.con);
-  const result: RetentionResult = { minuteDays, keptFrom: new Date(keepFrom).toISOString().slice(0, 10), months: 0, minuteBarsRemoved: 0, fiveMinuteBarsWritten: 0, symbols: [] };
+  const result: RetentionResult = { minuteDays, keptFrom: new Date(keepFrom).toISOString().slice(0, 10), months: 0, minuteBarsRemoved: 0, fiveMinuteBarsWritten: 0, rejected: 0, symbols: [] };
+  // The rewrite is an ingest run of its own, so what the gate refuses (a 5-minute bar the lake already
+  // stores with other values) is listed with the other rejects.
+  let runId: string | null = null;
+  const run = (): string => {
+    if (runId === null) {
+      runId = randomUUID();
+      deps.catalog.db.prepare('INSERT INTO ingest_runs (id, job_id, source, request, started_at, status) VALUES (?, NULL, ?, ?, ?, ?)').run(runId, 'retention', JSON.stringify({ minuteDays }), Date.now(), 'succeeded');
+    }
+    return runId;
+  };
   for (const [key, files] of groups) {
     const [symbol, month] = key.split('|') as [string, string];
     const list = files.map((f) => sqlString(path.join(deps.home.lake, f.path))).join(', ');
@@ -38,27 +52,24 @@ export async function applyRetention(deps: { home: HomeLayout; catalog: Catalog;
       `SELECT epoch_ms(time_bucket(INTERVAL 5 MINUTE, ts))::DOUBLE AS t, arg_min(open, ts), max(high), min(low), arg_max(close, ts), sum(volume)
        FROM read_parquet([${list}], hive_partitioning = false) GROUP BY 1 ORDER BY 1`,
     );
-    const [ms, me] = monthBounds(month);
-    const have = await writer.existingTimes('5m', symbol, ms, me);
-    const keep: number[] = [];
-    for (let i = 0, j = 0; i < t!.length; i++) {
-      while (j < have.length && have[j]! < t![i]!) j++;
-      if (!(j < have.length && have[j] === t![i])) keep.push(i);
-    }
-    const pick = (a: Float64Array): Float64Array => Float64Array.from(keep, (i) => a[i]!);
+    const bars = { t: t!, o: o!, h: h!, l: l!, c: c!, v: v! };
+    const rows = Uint32Array.from({ length: bars.t.length }, (_, i) => i);
+    const { parts, outcome } = await gatedParts(writer, bars, { symbol, timeframe: '5m', rows }, { now, where: (i) => `5-minute bar ${i + 1} of ${symbol} ${month}`, source: 'retention', ingestRun: run() });
+    storeRejects(deps.catalog, run(), `retention ${symbol} 1m ${month} → 5m`, 'retention', outcome.rejects.map((r) => ({ line: r.row + 1, raw: rowFields(bars, r.row), reason: r.reason })));
+    result.rejected += outcome.rejects.length;
     const drop = (): void => {
       const del = deps.catalog.db.prepare('DELETE FROM bar_files WHERE id = ?');
       for (const f of files) del.run(f.id);
     };
-    if (keep.length) {
-      await writer.writeParts([{ timeframe: '5m', symbol, month, bars: { t: pick(t!), o: pick(o!), h: pick(h!), l: pick(l!), c: pick(c!), v: pick(v!) }, source: 'retention', ingestRun: null }], drop);
+    if (parts.length) {
+      await writer.writeParts(parts, drop);
     } else {
       deps.catalog.db.transaction(drop)();
     }
     for (const f of files) fs.rmSync(path.join(deps.home.lake, f.path), { force: true });
     result.months++;
     result.minuteBarsRemoved += files.reduce((a, f) => a + f.rows, 0);
-    result.fiveMinuteBarsWritten += keep.length;
+    result.fiveMinuteBarsWritten += outcome.kept.length;
     if (!result.symbols.includes(symbol)) result.symbols.push(symbol);
   }
   return result;

@@ -208,15 +208,18 @@ export class SqlSandbox {
       `CREATE OR REPLACE TEMP VIEW trades AS ${tradeFiles.length ? `SELECT ts, price, size, side, sequence, symbol, month FROM read_parquet([${tradeFiles.join(', ')}], hive_partitioning = true)` : EMPTY_TRADES}`,
     );
     if (!rejects) return;
-    await con.run('CREATE OR REPLACE TEMP TABLE rejects (run_id VARCHAR, file VARCHAR, line INTEGER, raw VARCHAR, reason VARCHAR)');
+    await con.run('CREATE OR REPLACE TEMP TABLE rejects (run_id VARCHAR, file VARCHAR, line INTEGER, raw VARCHAR, reason VARCHAR, source VARCHAR, byte_offset BIGINT)');
     const appender = await con.createAppender('rejects');
     let n = 0;
-    for (const r of this.catalog.db.prepare('SELECT run_id, file, line, raw, reason FROM rejects ORDER BY id').iterate() as Iterable<{ run_id: string; file: string; line: number; raw: string; reason: string }>) {
+    for (const r of this.catalog.db.prepare('SELECT run_id, file, line, raw, reason, source, byte_offset FROM rejects ORDER BY id').iterate() as Iterable<{ run_id: string; file: string; line: number; raw: string; reason: string; source: string; byte_offset: number | null }>) {
       appender.appendVarchar(r.run_id);
       appender.appendVarchar(r.file);
       appender.appendInteger(r.line);
       appender.appendVarchar(r.raw);
       appender.appendVarchar(r.reason);
+      appender.appendVarchar(r.source);
+      if (r.byte_offset === null) appender.appendNull();
+      else appender.appendBigInt(BigInt(r.byte_offset));
       appender.endRow();
       // Lets a Stop or the time limit in while many rejects are copied.
       if (++n % 50_000 === 0) {

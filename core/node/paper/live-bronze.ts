@@ -1,6 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import type { OhlcvBar } from '../../common/trading/bar-aggregator';
+import { isoOf, rowFields } from '../../common/bar-gate';
 import type { WorkerContext } from '../jobs/worker-context';
-import { BarWriter, monthOf, type PartToWrite } from '../lake/bar-store';
+import { BarWriter, type PartToWrite } from '../lake/bar-store';
+import { gatedParts } from '../ingest/gated-parts';
+import { storeRejects } from '../ingest/reject-store';
 
 /** How many minutes, or how long since the oldest unwritten one, before a batch is written. */
 const BATCH_BARS = 2000;
@@ -9,16 +13,25 @@ const BATCH_MS = 5 * 60_000;
 /**
  * Appends the minutes a live feed brings to bronze, so the lake keeps growing while a session trades:
  * gathered in memory and written in batches, each as new part files published atomically and
- * cataloged in one transaction (readers see a whole batch or none of it). Minutes the lake already
- * holds are skipped, so a reconnect that repeats some, or a feed over stored history, adds nothing twice.
+ * cataloged in one transaction (readers see a whole batch or none of it). Every minute passes the bar
+ * gate: minutes the lake already holds are skipped, so a reconnect that repeats some adds nothing
+ * twice, and a minute from another year, off the minute grid or with impossible prices is refused into
+ * the rejects of the session's ingest run.
  */
 export class LiveBronze {
-  private readonly pending: OhlcvBar[][];
+  /** Minutes gathered per symbol, each with its number in the order received (1-based). */
+  private readonly pending: { m: OhlcvBar; n: number }[][];
   private oldest: number | null = null;
   private writing: Promise<void> = Promise.resolve();
   private failure: Error | null = null;
   /** Minutes written so far. */
   written = 0;
+  /** Minutes the gate refused so far. */
+  rejected = 0;
+  /** The ingest run the appended minutes and their rejects belong to. */
+  readonly runId = randomUUID();
+  private received = 0;
+  private duplicates = 0;
 
   constructor(
     private readonly ctx: WorkerContext,
@@ -27,11 +40,14 @@ export class LiveBronze {
     private readonly now: () => number = Date.now,
   ) {
     this.pending = symbols.map(() => []);
+    ctx.catalog.db
+      .prepare('INSERT INTO ingest_runs (id, job_id, source, request, started_at, status) VALUES (?, NULL, ?, ?, ?, ?)')
+      .run(this.runId, source, JSON.stringify({ live: source, symbols }), now(), 'running');
   }
 
   /** Takes symbol k's minute; starts writing a batch when one is due. */
   add(k: number, m: OhlcvBar): void {
-    this.pending[k]!.push(m);
+    this.pending[k]!.push({ m, n: ++this.received });
     this.oldest ??= this.now();
     const count = this.pending.reduce((a, p) => a + p.length, 0);
     if (count >= BATCH_BARS || this.now() - this.oldest >= BATCH_MS) this.flush();
@@ -51,28 +67,26 @@ export class LiveBronze {
   /** Writes what is left and says whether any batch failed. */
   async close(): Promise<void> {
     await this.flush();
+    this.ctx.catalog.db
+      .prepare('UPDATE ingest_runs SET ended_at = ?, new_rows = ?, dup_rows = ?, rejected_rows = ?, input_rows = ?, status = ? WHERE id = ?')
+      .run(this.now(), this.written, this.duplicates, this.rejected, this.received, this.failure ? 'failed' : 'succeeded', this.runId);
     if (this.failure) throw new Error(`appending live bars to the lake failed: ${this.failure.message}`);
   }
 
-  private async write(batch: { k: number; bars: OhlcvBar[] }[]): Promise<void> {
+  private async write(batch: { k: number; bars: { m: OhlcvBar; n: number }[] }[]): Promise<void> {
     const writer = new BarWriter(this.ctx.home, this.ctx.catalog, this.ctx.con);
     const parts: PartToWrite[] = [];
-    for (const { k, bars } of batch) {
+    const now = this.now();
+    for (const { k, bars: got } of batch) {
       const symbol = this.symbols[k]!;
-      bars.sort((a, b) => a.t - b.t);
-      const stored = new Set(await writer.existingTimes('1m', symbol, bars[0]!.t, bars[bars.length - 1]!.t + 1));
-      const fresh = bars.filter((b, i) => !stored.has(b.t) && (i === 0 || b.t !== bars[i - 1]!.t));
-      const byMonth = new Map<string, OhlcvBar[]>();
-      for (const b of fresh) {
-        const month = monthOf(b.t);
-        const list = byMonth.get(month);
-        if (list) list.push(b);
-        else byMonth.set(month, [b]);
-      }
-      for (const [month, xs] of byMonth) {
-        const col = (f: (b: OhlcvBar) => number): Float64Array => Float64Array.from(xs, f);
-        parts.push({ timeframe: '1m', symbol, month, source: this.source, ingestRun: null, bars: { t: col((b) => b.t), o: col((b) => b.o), h: col((b) => b.h), l: col((b) => b.l), c: col((b) => b.c), v: col((b) => b.v) } });
-      }
+      const bars = got.map((x) => x.m);
+      const cols = { t: Float64Array.from(bars, (b) => b.t), o: Float64Array.from(bars, (b) => b.o), h: Float64Array.from(bars, (b) => b.h), l: Float64Array.from(bars, (b) => b.l), c: Float64Array.from(bars, (b) => b.c), v: Float64Array.from(bars, (b) => b.v) };
+      const rows = Uint32Array.from(bars, (_, i) => i);
+      const gated = await gatedParts(writer, cols, { symbol, timeframe: '1m', rows }, { now, where: (i) => `minute ${got[i]!.n} received (${symbol} ${isoOf(bars[i]!.t)})`, source: this.source, ingestRun: this.runId });
+      storeRejects(this.ctx.catalog, this.runId, `${this.source} ${symbol}`, this.source, gated.outcome.rejects.map((r) => ({ line: got[r.row]!.n, raw: rowFields(cols, r.row), reason: r.reason })));
+      this.duplicates += gated.outcome.duplicates;
+      this.rejected += gated.outcome.rejects.length;
+      parts.push(...gated.parts);
     }
     if (parts.length === 0) return;
     await writer.writeParts(parts);

@@ -347,6 +347,16 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
   } else {
     const barMs = liveBarMs(timeframe);
     if (!secrets.feedKey) throw new ApiError('invalid_argument', 'a live session needs a Polygon API key: store it in Settings or set POLYGON_API_KEY', 'feed');
+    // Refused minutes are journaled as feed errors and raised as an alert, at most one a minute.
+    let refusedSince = 0;
+    let lastAlert = 0;
+    const refused = (example: string): void => {
+      refusedSince++;
+      if (Date.now() - lastAlert < 60_000) return;
+      lastAlert = Date.now();
+      ch.post({ type: 'alert', title: 'Live feed: bars refused', body: `${refusedSince} bar(s) from the feed were refused by the bar gate, e.g. ${example}; they are listed with quantdesk rejects --run ${lake.runId}` });
+      refusedSince = 0;
+    };
     const lake = new LiveBronze(ctx, symbols, `live:${new URL(feedSpec.url).host}`);
     bronze = lake;
     feed = liveFeed({
@@ -356,6 +366,10 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
       calendars: symbols.map((s) => calendarFor(ctx.catalog, s)),
       wait: ch.wait,
       onMinute: (k, m) => lake.add(k, m),
+      onRefused: (symbol, reason) => {
+        problems.push(`refused a ${symbol} minute from the feed: ${reason}`);
+        refused(`${symbol}: ${reason}`);
+      },
       // What the feed says may quote the key it was sent: never journaled or shown with it.
       onProblem: (message) => problems.push(redact(message, [secrets.feedKey!])),
     });

@@ -5,21 +5,22 @@ import { readCapped, redact, sameOrigin, VendorError, VendorHttp, type RetryPoli
 /** Largest page of aggregates read (50,000 bars are about 5 MiB). */
 const MAX_PAGE_BYTES = 256 << 20;
 
-/** Polygon aggregate bar as the v2 aggs endpoint returns it. */
+/** Polygon aggregate bar as the v2 aggs endpoint returns it; any field may be absent or null in a bad answer. */
 interface PolygonAgg {
-  t: number;
-  o: number;
-  h: number;
-  l: number;
-  c: number;
-  v: number;
+  t?: unknown;
+  o?: unknown;
+  h?: unknown;
+  l?: unknown;
+  c?: unknown;
+  v?: unknown;
 }
 
 const TIMESPAN: Record<string, [number, string]> = { '1m': [1, 'minute'], '1h': [1, 'hour'], '1d': [1, 'day'] };
 
 /**
  * Aggregates of one ticker from Polygon's `/v2/aggs/ticker/{ticker}/range/{multiplier}/{timespan}/{from}/{to}`,
- * following `next_url` pages. Times are epoch ms; daily bars come back at their trading date (UTC midnight).
+ * following `next_url` pages, in the answer's order (the bar gate sorts and judges them). Times are epoch ms;
+ * daily bars come back at their trading date (UTC midnight).
  */
 export async function fetchPolygonAggs(o: { baseUrl: string; apiKey: string; ticker: string; timeframe: string; from: string; to: string; policy?: RetryPolicy }): Promise<BarColumns> {
   const span = TIMESPAN[o.timeframe];
@@ -43,16 +44,18 @@ export async function fetchPolygonAggs(o: { baseUrl: string; apiKey: string; tic
     if (next !== undefined && !sameOrigin(String(next), o.baseUrl)) throw new VendorError(redact(`Polygon ${o.ticker}: the next page is on another host (${String(next).split('?')[0]!.slice(0, 200)}); Quantdesk follows pages only on ${new URL(o.baseUrl).origin}, where the key belongs`, [o.apiKey]));
     url = next;
   }
-  rows.sort((a, b) => a.t - b.t);
   const n = rows.length;
   const out: BarColumns = { t: new Float64Array(n), o: new Float64Array(n), h: new Float64Array(n), l: new Float64Array(n), c: new Float64Array(n), v: new Float64Array(n) };
+  // A field that is missing, null or not a number stays NaN for the bar gate to reject (null is not 0).
+  const num = (x: unknown): number => (typeof x === 'number' ? x : Number.NaN);
   rows.forEach((r, i) => {
-    out.t[i] = o.timeframe === '1d' ? polygonTradingDate(r.t) : r.t;
-    out.o[i] = r.o;
-    out.h[i] = r.h;
-    out.l[i] = r.l;
-    out.c[i] = r.c;
-    out.v[i] = r.v;
+    const t = num(r?.t);
+    out.t[i] = o.timeframe === '1d' && Number.isFinite(t) ? polygonTradingDate(t) : t;
+    out.o[i] = num(r?.o);
+    out.h[i] = num(r?.h);
+    out.l[i] = num(r?.l);
+    out.c[i] = num(r?.c);
+    out.v[i] = num(r?.v);
   });
   return out;
 }

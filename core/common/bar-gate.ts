@@ -27,6 +27,19 @@ export const LAST_STORABLE_MS = 253_402_300_799_999;
 export const FUTURE_TOLERANCE_MS = 2 * 60_000;
 
 /**
+ * What is wrong with a minute a live feed sent, or undefined: the gate's checks, the minute grid, and
+ * no older than `maxAgeMs` (a day unless a recorded feed is replayed: a 1970 stamp is not live data).
+ */
+export function liveMinuteProblem(m: { t: number; o: number; h: number; l: number; c: number; v: number }, now: number, maxAgeMs = 86_400_000): string | undefined {
+  return (
+    barTimeProblem(m.t, now) ??
+    (m.t < now - maxAgeMs ? `timestamp ${isoOf(m.t)} is older than a live minute can be (${maxAgeMs / 3_600_000} h before now, ${isoOf(now)})` : undefined) ??
+    barValueProblem(m.o, m.h, m.l, m.c, m.v) ??
+    gridProblem(m.t, '1m')
+  );
+}
+
+/**
  * Epoch ms of a UTC calendar time for any year 0–9999. `Date.UTC` reads years 0–99 as 1900–1999,
  * which shifted a file dated 0024 to 1924.
  */
@@ -121,13 +134,13 @@ export interface GateOutcome {
  * lake already stores for it (`stored`, sorted by time): bad rows and off-grid times are rejected; a
  * time seen twice with equal values is a duplicate, with different values a conflict reject naming
  * the row (or stored bar) it disagrees with. The first row of a time in input order is the one kept.
- * `where(i)` names a row in messages (`line 12`, `record 3`).
+ * `where(i)` names a row in messages (`line 12`, `record 3`); `rowCheck` adds a path's own rule (the live feed's age).
  */
-export function gateSeries(b: GateColumns, rows: Uint32Array, timeframe: string, stored: GateColumns, now: number, where: (i: number) => string): GateOutcome {
+export function gateSeries(b: GateColumns, rows: Uint32Array, timeframe: string, stored: GateColumns, now: number, where: (i: number) => string, rowCheck: (i: number) => string | undefined = () => undefined): GateOutcome {
   const rejects: GateReject[] = [];
   const valid: number[] = [];
   for (const i of rows) {
-    const why = rowProblem(b, i, now) ?? gridProblem(b.t[i]!, timeframe);
+    const why = rowProblem(b, i, now) ?? gridProblem(b.t[i]!, timeframe) ?? rowCheck(i);
     if (why) rejects.push({ row: i, reason: why });
     else valid.push(i);
   }

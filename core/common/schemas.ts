@@ -54,6 +54,11 @@ export const BACKFILL_SOURCES = ['demo', 'databento', 'polygon'] as const;
 /** Timeframes a backfill can ask a source for. */
 export const BACKFILL_TIMEFRAMES = ['1m', '1h', '1d'] as const;
 
+/** The last day a backfill may name: today in UTC, or tomorrow where a user's local date is ahead of UTC. */
+export function latestBackfillDay(now = Date.now()): string {
+  return new Date(now + 86_400_000).toISOString().slice(0, 10);
+}
+
 /** A backfill job request. Dates are inclusive UTC calendar dates. */
 export const backfillRequestSchema = z
   .object({
@@ -68,6 +73,7 @@ export const backfillRequestSchema = z
   })
   .strict()
   .refine((a) => a.from <= a.to, { message: '`from` is after `to`', path: ['from'] })
+  .refine((a) => a.to <= latestBackfillDay(), { message: `no source has bars after now: end the range today (UTC) at the latest`, path: ['to'] })
   .refine((a) => a.source !== 'demo' || a.timeframe === '1m', { message: 'the demo source stores 1m bars; coarser timeframes are built on read', path: ['timeframe'] });
 
 /** Exchange calendars symbols can be assigned. */

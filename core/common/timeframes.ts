@@ -28,6 +28,21 @@ export function intradayTimeframeDividing(ms: number): string | undefined {
   return fits[0]?.[0];
 }
 
+/** Share of a series' bars that must sit on a timeframe's grid for the series to be read as that timeframe. */
+export const GRID_MAJORITY = 0.5;
+
+/**
+ * The timeframe of intraday bars: the largest stored one below a day on whose UTC grid more than half of
+ * the bars sit (`onGrid(stepMs)` counts them). A few stamps off the grid are then refused as such
+ * instead of turning a minute series into a one-second one. Undefined when not even 1s fits.
+ */
+export function intradayTimeframeOf(onGrid: (stepMs: number) => number, total: number): string | undefined {
+  const steps = Object.entries(STORED_TIMEFRAME_MS)
+    .filter(([tf]) => tf !== '1d')
+    .sort((a, b) => b[1] - a[1]);
+  return steps.find(([, step]) => onGrid(step) > GRID_MAJORITY * total)?.[0];
+}
+
 /** Greatest common divisor of two whole numbers. */
 export function gcd(a: number, b: number): number {
   return b === 0 ? a : gcd(b, a % b);

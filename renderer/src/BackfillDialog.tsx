@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { SourceInfo } from '../../core/common/api';
+import { latestBackfillDay } from '../../core/common/schemas';
 import type { ApiError } from '../../core/common/errors';
 import type { JobInfo, JobProgress, VendorKeyStatus } from '../../core/common/types';
 import { client } from './api';
@@ -155,7 +156,8 @@ export function BackfillDialog({ onClose, jobs, progress }: { onClose: () => voi
               </label>
               <label>
                 To
-                <input type="date" value={to} onChange={(e) => setTo(e.target.value)} data-testid="bf-to" />
+                <input type="date" value={to} max={latestBackfillDay()} onChange={(e) => setTo(e.target.value)} data-testid="bf-to" />
+                {source === 'demo' && <div className="hint" data-testid="bf-to-hint">The demo market ends at the current minute: nothing after now is written.</div>}
                 {fieldError('to') && <div className="field-error">{fieldError('to')}</div>}
               </label>
             </div>

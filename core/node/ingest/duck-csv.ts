@@ -6,12 +6,11 @@ import type { Catalog } from '../catalog';
 import type { HomeLayout } from '../home';
 import { BarWriter, monthBounds, type StagedPart } from '../lake/bar-store';
 import { sqlString } from '../lake/duck-columns';
-import { DAILY_GAP_MS, gcd, intradayTimeframeDividing } from '../../common/timeframes';
-import { FIRST_STORABLE_MS, FUTURE_TOLERANCE_MS, gridProblem } from '../../common/bar-gate';
+import { DAILY_GAP_MS, intradayTimeframeOf, STORED_TIMEFRAME_MS } from '../../common/timeframes';
+import { FIRST_STORABLE_MS, FUTURE_TOLERANCE_MS } from '../../common/bar-gate';
 import { detectDelimiter, normaliseColumn, splitCsvLine } from '../../common/csv-preview';
 import { csvColumns, detectFormat, stem, type CsvFormat, type CsvOptions } from './csv-import';
 
-const DAY_MS = 86_400_000;
 const SAMPLE_LINES = 50;
 const DATETIME = /^\d{4}-\d{2}-\d{2}([ T])\d{2}:\d{2}:\d{2}$/;
 
@@ -87,17 +86,6 @@ function lastNewline(buf: Buffer, max: number): number {
 }
 
 /**
- * The timeframe of strictly increasing bar times from their offsets to the first bar modulo a day,
- * or null when the spacing could be a day or more (the built-in parser decides those).
- * Every stored timeframe below a day divides a day, so the largest one dividing gcd(offsets, day)
- * is the largest dividing the spacing's gcd.
- */
-function timeframeOf(residues: number[], rows: number, spanMs: number): string | null {
-  if (rows <= spanMs / DAILY_GAP_MS + 1) return null;
-  return intradayTimeframeDividing(residues.reduce(gcd, DAY_MS)) ?? null;
-}
-
-/**
  * Imports a clean CSV with DuckDB's parallel reader straight into month partitions: the fast path for
  * large, well-formed history files. It checks everything the built-in parser checks (numbers, OHLC
  * consistency, volume sign, order, duplicates, overlap with the lake) and returns null, having written
@@ -143,11 +131,16 @@ export async function importCsvWithDuckDb(
     const rows = months.reduce((a, m) => a + m[1], 0);
     const first = months[0]![3];
     const last = months[months.length - 1]![4];
-    // Times of day (mod a day) against the first bar's give the spacing: see timeframeOf.
-    const residues = (await con.runAndReadAll(`SELECT DISTINCT ((epoch_ms(ts) - ${first}) % ${DAY_MS})::DOUBLE FROM ${table}`)).getRowsJS().map((r) => r[0] as number);
+    // Bars a day or more apart could be daily: the built-in parser decides those.
+    if (rows <= (last - first) / DAILY_GAP_MS + 1) return null;
+    // The same choice as the built-in parser's (intradayTimeframeOf), from counts of bars on each grid.
+    const steps = Object.entries(STORED_TIMEFRAME_MS).filter(([tf]) => tf !== '1d').map(([, ms]) => ms);
+    const counts = (await con.runAndReadAll(`SELECT ${steps.map((ms) => `count(*) FILTER (WHERE epoch_ms(ts) % ${ms} = 0)::DOUBLE`).join(', ')} FROM ${table}`)).getRowsJS()[0] as number[];
+    const onGrid = (step: number): number => counts[steps.indexOf(step)]!;
     // The first bar's own time of day too: a series is stored on its timeframe's UTC grid (as the built-in parser infers).
-    const timeframe = timeframeOf([...residues, ((first % DAY_MS) + DAY_MS) % DAY_MS], rows, last - first);
-    if (timeframe === null || gridProblem(first, timeframe) !== undefined) return null;
+    const timeframe = intradayTimeframeOf(onGrid, rows);
+    // A bar off that grid needs a reject naming its line: the built-in parser's job.
+    if (timeframe === undefined || onGrid(STORED_TIMEFRAME_MS[timeframe]!) !== rows) return null;
     if (ctx.catalog.barFiles({ timeframe, symbol: p.symbol, fromTs: first, toTs: last }).length > 0) return null;
 
     const staged: StagedPart[] = months.map(([month, n, , firstTs, lastTs]) => ({

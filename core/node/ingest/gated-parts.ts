@@ -16,7 +16,7 @@ export async function gatedParts(
   writer: BarWriter,
   b: GateColumns,
   s: SeriesRows,
-  o: { now: number; where: (i: number) => string; source: string; ingestRun: string | null },
+  o: { now: number; where: (i: number) => string; source: string; ingestRun: string | null; rowCheck?: (i: number) => string | undefined },
 ): Promise<{ parts: PartToWrite[]; outcome: GateOutcome }> {
   let lo = Number.POSITIVE_INFINITY;
   let hi = Number.NEGATIVE_INFINITY;
@@ -28,7 +28,7 @@ export async function gatedParts(
     }
   }
   const stored = lo <= hi ? await writer.storedBars(s.timeframe, s.symbol, lo, hi + 1) : { t: new Float64Array(0), o: new Float64Array(0), h: new Float64Array(0), l: new Float64Array(0), c: new Float64Array(0), v: new Float64Array(0) };
-  const outcome = gateSeries(b, s.rows, s.timeframe, stored, o.now, o.where);
+  const outcome = gateSeries(b, s.rows, s.timeframe, stored, o.now, o.where, o.rowCheck);
   const keep = outcome.kept;
   const parts: PartToWrite[] = [];
   for (let start = 0; start < keep.length; ) {

@@ -13,7 +13,7 @@ import { decodeDbn } from './dbn';
 import { gunzipCapped, gunzipHead, MAX_BYTES, readRegularFile, readRegularHead } from '../untrusted-files';
 import { layoutKey, previewCsv } from '../../common/csv-preview';
 import { existingTradeKeys, writeTrades } from '../lake/trade-store';
-import { DAILY_GAP_MS, gcd, intradayTimeframeDividing, STORED_TIMEFRAME_MS } from '../../common/timeframes';
+import { DAILY_GAP_MS, gcd, intradayTimeframeOf, STORED_TIMEFRAME_MS } from '../../common/timeframes';
 import type { IMPORT_FORMATS } from '../../common/schemas';
 
 type ImportFormat = (typeof IMPORT_FORMATS)[number];
@@ -36,8 +36,8 @@ export interface ImportFileResult {
 
 /**
  * The timeframe of bars from their times: gaps of a day or more mean daily bars; otherwise the largest
- * stored timeframe on whose UTC grid every bar sits (it divides every gap and the first bar's time of
- * day), so missing bars do not mislead and a bar is never stored off its timeframe's grid.
+ * stored timeframe on whose UTC grid nearly all bars sit (intradayTimeframeOf), so missing bars do not
+ * mislead and a few stamps off the grid are refused by the gate rather than redefine the series.
  */
 export function inferTimeframe(sortedTimes: Float64Array, file: string, symbol: string): string {
   let g = 0;
@@ -47,10 +47,13 @@ export function inferTimeframe(sortedTimes: Float64Array, file: string, symbol: 
   }
   if (g === 0) throw new ImportError(`${file}: ${symbol} has a single bar time; its timeframe cannot be inferred`);
   if (g >= DAILY_GAP_MS) return '1d';
-  const offset = ((sortedTimes[0]! % DAY_MS) + DAY_MS) % DAY_MS;
-  if (offset > 0) g = gcd(offset, g);
-  const tf = intradayTimeframeDividing(g);
-  if (tf === undefined) throw new ImportError(`${file}: ${symbol} bars are ${g / 1000} s apart or off the whole-second grid, finer than any timeframe the lake stores (${Object.keys(STORED_TIMEFRAME_MS).join(', ')})`);
+  const onGrid = (step: number): number => {
+    let n = 0;
+    for (const t of sortedTimes) if (t % step === 0) n++;
+    return n;
+  };
+  const tf = intradayTimeframeOf(onGrid, sortedTimes.length);
+  if (tf === undefined) throw new ImportError(`${file}: ${symbol} bars are stamped off the whole-second grid, finer than any timeframe the lake stores (${Object.keys(STORED_TIMEFRAME_MS).join(', ')})`);
   return tf;
 }
 

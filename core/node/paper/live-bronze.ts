@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { OhlcvBar } from '../../common/trading/bar-aggregator';
-import { isoOf, rowFields } from '../../common/bar-gate';
+import { isoOf, liveMinuteProblem, rowFields } from '../../common/bar-gate';
 import type { WorkerContext } from '../jobs/worker-context';
 import { BarWriter, type PartToWrite } from '../lake/bar-store';
 import { gatedParts } from '../ingest/gated-parts';
@@ -30,14 +30,16 @@ export class LiveBronze {
   rejected = 0;
   /** The ingest run the appended minutes and their rejects belong to. */
   readonly runId = randomUUID();
+  /** Minutes the lake already held (a reconnect's repeats). */
+  duplicates = 0;
   private received = 0;
-  private duplicates = 0;
 
   constructor(
     private readonly ctx: WorkerContext,
     private readonly symbols: readonly string[],
     private readonly source: string,
     private readonly now: () => number = Date.now,
+    private readonly maxAgeMs?: number,
   ) {
     this.pending = symbols.map(() => []);
     ctx.catalog.db
@@ -82,7 +84,7 @@ export class LiveBronze {
       const bars = got.map((x) => x.m);
       const cols = { t: Float64Array.from(bars, (b) => b.t), o: Float64Array.from(bars, (b) => b.o), h: Float64Array.from(bars, (b) => b.h), l: Float64Array.from(bars, (b) => b.l), c: Float64Array.from(bars, (b) => b.c), v: Float64Array.from(bars, (b) => b.v) };
       const rows = Uint32Array.from(bars, (_, i) => i);
-      const gated = await gatedParts(writer, cols, { symbol, timeframe: '1m', rows }, { now, where: (i) => `minute ${got[i]!.n} received (${symbol} ${isoOf(bars[i]!.t)})`, source: this.source, ingestRun: this.runId });
+      const gated = await gatedParts(writer, cols, { symbol, timeframe: '1m', rows }, { now, where: (i) => `minute ${got[i]!.n} received (${symbol} ${isoOf(bars[i]!.t)})`, source: this.source, ingestRun: this.runId, rowCheck: (i) => liveMinuteProblem(bars[i]!, now, this.maxAgeMs) });
       storeRejects(this.ctx.catalog, this.runId, `${this.source} ${symbol}`, this.source, gated.outcome.rejects.map((r) => ({ line: got[r.row]!.n, raw: rowFields(cols, r.row), reason: r.reason })));
       this.duplicates += gated.outcome.duplicates;
       this.rejected += gated.outcome.rejects.length;

@@ -5,7 +5,7 @@ import type { SessionCalendar } from '../../common/instruments';
 import { BarAggregator, type OhlcvBar } from '../../common/trading/bar-aggregator';
 import { sessionSeries } from '../features/silver-build';
 import type { Feed, FeedBar } from './feeds';
-import { barTimeProblem, barValueProblem, gridProblem, isoOf } from '../../common/bar-gate';
+import { liveMinuteProblem } from '../../common/bar-gate';
 
 /** The bar length a live session of `timeframe` aggregates minutes to; daily and weekly bars are refused. */
 export function liveBarMs(timeframe: string): number {
@@ -112,11 +112,17 @@ export interface LiveFeedOptions {
   onRefused?: (symbol: string, reason: string) => void;
   /** The clock minutes are judged against (a minute stamped in the future is refused). */
   now?: () => number;
+  /** How old a minute may be (liveMaxAgeMs()). */
+  maxAgeMs?: number;
 }
 
-/** What the bar gate says of one minute from a feed, or undefined when it may be traded and stored. */
-function minuteProblem(m: OhlcvBar, now: number): string | undefined {
-  return barTimeProblem(m.t, now) ?? barValueProblem(m.o, m.h, m.l, m.c, m.v) ?? gridProblem(m.t, '1m');
+/**
+ * How old a live minute may be: a day, or QUANTDESK_LIVE_MAX_AGE_HOURS for a feed server that
+ * replays recorded minutes (a rehearsal over last month's tape).
+ */
+export function liveMaxAgeMs(): number {
+  const hours = Number(process.env.QUANTDESK_LIVE_MAX_AGE_HOURS);
+  return Number.isFinite(hours) && hours > 0 ? hours * 3_600_000 : 86_400_000;
 }
 
 /** How long `next` waits for a bar before it returns so the session can act on controls and watch for a stale feed. */
@@ -137,18 +143,17 @@ export function liveFeed(o: LiveFeedOptions): Feed {
     const s = sessionSeries({ symbol: o.symbols[k]!, timeframe: '1m', t: new Float64Array([b.t]), o: new Float64Array([b.o]), h: new Float64Array([b.h]), l: new Float64Array([b.l]), c: new Float64Array([b.c]), v: new Float64Array([b.v]) }, o.calendars[k]);
     return { k, bar: { ...b, day: s.day[0]!, sessionStart: s.sessionStart[0]!, monthEnd: s.monthEnd[0] === 1 } };
   };
-  const last = new Float64Array(o.symbols.length).fill(Number.NEGATIVE_INFINITY);
   o.adapter.start({
     onMinute(symbol, m) {
       const k = index.get(symbol);
       if (k === undefined) return;
       o.onMinute?.(k, m);
-      const why = minuteProblem(m, (o.now ?? Date.now)()) ?? (m.t <= last[k]! ? `arrived after the minute at ${isoOf(last[k]!)}` : undefined);
+      // A minute repeated after a reconnect is no fault: the aggregator skips it and bronze counts it a duplicate.
+      const why = liveMinuteProblem(m, (o.now ?? Date.now)(), o.maxAgeMs);
       if (why) {
         o.onRefused?.(symbol, why);
         return;
       }
-      last[k] = m.t;
       for (const [j, b] of agg.push(k, m)) ready.push(toFeedBar(j, b));
       if (ready.length) arrived?.();
     },

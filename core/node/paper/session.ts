@@ -9,7 +9,7 @@ import { calendarFor } from '../calendar';
 import { replayFeed, type Feed } from './feeds';
 import { LiveBronze } from './live-bronze';
 import { SessionModels } from './session-models';
-import { liveBarMs, liveFeed, polygonAdapter } from './live-feed';
+import { liveBarMs, liveFeed, liveMaxAgeMs, polygonAdapter } from './live-feed';
 import type { Journal, JournaledChange, JournaledEvent } from './journal';
 import { paperOptions, replayRun, withProbabilities } from './replay';
 import { redact } from '../vendors/http';
@@ -357,7 +357,8 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
       ch.post({ type: 'alert', title: 'Live feed: bars refused', body: `${refusedSince} bar(s) from the feed were refused by the bar gate, e.g. ${example}; they are listed with quantdesk rejects --run ${lake.runId}` });
       refusedSince = 0;
     };
-    const lake = new LiveBronze(ctx, symbols, `live:${new URL(feedSpec.url).host}`);
+    const maxAgeMs = liveMaxAgeMs();
+    const lake = new LiveBronze(ctx, symbols, `live:${new URL(feedSpec.url).host}`, Date.now, maxAgeMs);
     bronze = lake;
     feed = liveFeed({
       adapter: polygonAdapter({ url: feedSpec.url, key: secrets.feedKey, symbols }),
@@ -366,6 +367,7 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
       calendars: symbols.map((s) => calendarFor(ctx.catalog, s)),
       wait: ch.wait,
       onMinute: (k, m) => lake.add(k, m),
+      maxAgeMs,
       onRefused: (symbol, reason) => {
         problems.push(`refused a ${symbol} minute from the feed: ${reason}`);
         refused(`${symbol}: ${reason}`);

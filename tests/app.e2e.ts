@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { candlePixels, launchChromium, startServe } from './browser';
-import { paths, tempDir } from './helpers';
+import { paths, rpc, tempDir } from './helpers';
 
 const ARTIFACTS = path.join(paths.root, 'test-artifacts');
 
@@ -112,6 +112,15 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     const rty = ((await res.json()) as { symbol: string; rows: number }[]).find((r) => r.symbol === 'RTY')!;
     expect(shown).toBe(rty.rows);
     expect(shown).toBeGreaterThanOrEqual(newBars);
+    // Three months later another range: the series' coverage strip shows the hole at a glance.
+    const later = await rpc(serve.url, 'jobs.start', { kind: 'backfill', source: 'demo', symbols: ['RTY'], timeframe: '1m', from: '2023-10-02', to: '2023-10-05' });
+    await expect.poll(async () => (await rpc(serve.url, 'jobs.get', { jobId: later.jobId })).status, { timeout: 60_000 }).toBe('succeeded');
+    const strip = page.getByTestId('coverage-RTY');
+    const empty = (): Promise<string[]> => strip.locator('.coverage-month.empty').evaluateAll((cells) => cells.map((c) => c.getAttribute('data-month') ?? ''));
+    // (The lake may hold later RTY months from the app's first start; January to October 2023 are this test's.)
+    await expect.poll(async () => (await empty()).filter((m) => m <= '2023-10'), { timeout: 10_000 }).toEqual(['2023-07', '2023-08', '2023-09']);
+    expect(await strip.textContent()).toMatch(/\d+ sessions missing/);
+    expect(await strip.locator('.coverage-month.full[data-month="2023-05"]').count()).toBe(1);
   });
 
   it('names the bad field in the dialog instead of failing silently', async () => {

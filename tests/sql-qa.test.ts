@@ -42,7 +42,26 @@ describe('SQL console and QA report over the lake', () => {
     expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toEqual(r);
   });
 
-  it('finds gaps, spikes, stale runs, bad prices and volume anomalies that an import let through', async () => {
+  it('shows a five-month hole between two backfills as missing sessions and months, which gap counting cannot see', async () => {
+    // To 2024-01-30 (UTC): the next CME session, February 1st's, would open on the 31st in the evening.
+    await backfill(s, ['NQ'], '2024-01-02', '2024-01-30');
+    await backfill(s, ['NQ'], '2024-07-01', '2024-07-10');
+    const r = await call(s, 'lake.qa', { symbol: 'NQ' });
+    expect(r.gaps.count).toBe(0);
+    expect(r.coverage.basis).toBe('calendar');
+    expect(r.coverage.missingMonths).toEqual(['2024-02', '2024-03', '2024-04', '2024-05', '2024-06']);
+    expect(r.coverage.months.map((m) => m.month)).toEqual(['2024-01', '2024-02', '2024-03', '2024-04', '2024-05', '2024-06', '2024-07']);
+    const [jan, , , , , , jul] = r.coverage.months;
+    expect(jan!.present).toBe(jan!.expected);
+    expect(jul!.present).toBe(jul!.expected);
+    expect(jan!.expected).toBeGreaterThan(18);
+    expect(r.coverage.missingSessions[0]).toBe('2024-02-01');
+    // CME trades about 21 sessions a month: five missing months are over a hundred missing sessions.
+    expect(r.coverage.expectedSessions - r.coverage.presentSessions).toBeGreaterThan(100);
+    expect(r.coverage.presentSessions).toBe(jan!.present + jul!.present);
+  });
+
+  it('finds gaps, spikes, stale runs and volume anomalies that pass the gate', async () => {
     const lines = ['timestamp,open,high,low,close,volume'];
     const t0 = Date.UTC(2024, 4, 6, 13, 30);
     let price = 100;
@@ -58,11 +77,15 @@ describe('SQL console and QA report over the lake', () => {
     fs.writeFileSync(file, lines.join('\n'));
     const { jobId } = await call(s, 'jobs.start', { kind: 'import', paths: [file] });
     await s.idle();
-    expect((await call(s, 'jobs.get', { jobId })).status).toBe('succeeded');
+    const job = await call(s, 'jobs.get', { jobId });
+    expect(job.status).toBe('succeeded');
+    // A negative price no longer gets in (the bar gate refuses it); QA still checks for lakes written before the gate.
+    expect(job.result).toMatchObject({ rejected: 1 });
     const r = await call(s, 'lake.qa', { symbol: 'QX' });
-    expect(r.gaps).toMatchObject({ count: 1, missingBars: 5 });
+    // The 5-bar hole, and the bar the gate refused.
+    expect(r.gaps).toMatchObject({ count: 2, missingBars: 6 });
     expect(r.gaps.examples[0]!.after).toBe(new Date(t0 + 99 * 60_000).toISOString());
-    expect(r.nonPositivePrices.count).toBe(1);
+    expect(r.nonPositivePrices.count).toBe(0);
     expect(r.spikes.examples.map((x) => x.at)).toContain(new Date(t0 + 300 * 60_000).toISOString());
     expect(r.staleRuns.count).toBe(1);
     expect(r.staleRuns.longest).toBeGreaterThanOrEqual(40);

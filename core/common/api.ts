@@ -12,7 +12,7 @@ import {
   BACKFILL_SOURCES,
   type TrainConfig,
 } from './schemas';
-import type { AppInfo, BacktestDetail, BacktestSummary, Bars, KillswitchStatus, FeatureBuildInfo, FeatureSetCheck, FeatureSetInfo, JobInfo, JobProgress, LakePartition, LakeSeries, QaReport, RejectRow, InferenceSettings, ModelCheck, ModelInfo, PaperAlert, PaperSessionDetail, PaperSessionInfo, PaperSettings, ExportPreview, ExportResult, ExportSettings, ImportConfigResult, SqlResult, UniverseMember, VendorKeyStatus } from './types';
+import type { AppInfo, BacktestDetail, BacktestSummary, Bars, KillswitchStatus, FeatureBuildInfo, FeatureSetCheck, FeatureSetInfo, JobInfo, JobProgress, LakePartition, LakeSeries, QaReport, RejectRow, SeriesCoverage, InferenceSettings, ModelCheck, ModelInfo, PaperAlert, PaperSessionDetail, PaperSessionInfo, PaperSettings, ExportPreview, ExportResult, ExportSettings, ImportConfigResult, SqlResult, UniverseMember, VendorKeyStatus } from './types';
 import type { ContractSpec } from './instruments';
 import type { StrategyConfig } from './schemas';
 import type { StateChange, TradingState } from './trading/risk';
@@ -91,6 +91,7 @@ export const apiSchemas = {
   'lake.universe': universeFiltersSchema,
   'imports.layout': z.object({ columns: z.array(z.string()).min(1).max(500) }).strict(),
   'lake.qa': z.object({ symbol: symbolSchema, timeframe: z.enum(['1s', '1m', '5m', '15m', '30m', '1h', '1d']).optional() }).strict(),
+  'lake.coverage': emptySchema,
   'features.sets': z.object({}).strict(),
   'features.validate': z.object({ text: z.string().max(200_000) }).strict(),
   'features.save': z.object({ text: z.string().max(200_000) }).strict(),
@@ -285,6 +286,8 @@ export interface QuantApi {
   'imports.layout': (a: ArgOf<'imports.layout'>) => Promise<{ map?: Record<string, string>; tz?: string } | null>;
   /** Data-quality report of a stored series (finest stored timeframe unless named); also saved as validation.json. */
   'lake.qa': (a: ArgOf<'lake.qa'>) => Promise<QaReport>;
+  /** Per stored bar series, the sessions between its first and last bar that hold bars, month by month. */
+  'lake.coverage': (a: ArgOf<'lake.coverage'>) => Promise<SeriesCoverage[]>;
   /** Feature sets available (user sets in the home shadow defaults of the same name), with their YAML. */
   'features.sets': (a: ArgOf<'features.sets'>) => Promise<FeatureSetInfo[]>;
   /** Checks feature-set YAML without saving it: its hash and output columns, or the error naming the field. */

@@ -173,6 +173,32 @@ export interface QaReport {
   /** Runs of unchanged close at least `minBars` long. */
   staleRuns: { count: number; minBars: number; longest: number; examples: { from: string; bars: number }[] };
   volume: { zeroBars: number; anomalies: number; examples: { at: string; volume: number }[] };
+  /** Sessions between the first and last bar that hold no bar at all: holes of any length, whole months included. */
+  coverage: QaCoverage;
+}
+
+/** A stored series' session coverage. */
+export interface SeriesCoverage {
+  symbol: string;
+  /** Stored timeframe. */
+  timeframe: string;
+  coverage: QaCoverage;
+}
+
+/** Which sessions of a series' span hold bars. */
+export interface QaCoverage {
+  /** What counts as a session: the symbol's exchange calendar, or weekdays (UTC dates) without one. */
+  basis: 'calendar' | 'weekdays';
+  /** Sessions from the first bar's to the last bar's. */
+  expectedSessions: number;
+  /** Of those, sessions holding at least one bar. */
+  presentSessions: number;
+  /** Trading dates of sessions without a bar, oldest first (the first 100). */
+  missingSessions: string[];
+  /** Months (`YYYY-MM`) that expect sessions but hold no bar at all. */
+  missingMonths: string[];
+  /** Per month of the span: sessions expected and present, for a coverage strip. */
+  months: { month: string; expected: number; present: number }[];
 }
 
 /** A continuous futures series built from a root's contracts. */

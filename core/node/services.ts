@@ -5,7 +5,7 @@ import { ApiError } from '../common/errors';
 import { DEMO_INSTRUMENTS, DEMO_SYMBOLS } from '../common/instruments';
 import { calendarFor } from './calendar';
 import type { Handlers } from '../common/api';
-import type { InferenceSettings, LakePartition, LakeSeries, PaperSettings, RejectRow } from '../common/types';
+import type { InferenceSettings, LakePartition, LakeSeries, PaperSettings, RejectRow, SeriesCoverage } from '../common/types';
 import type { RiskLimits } from '../common/schemas';
 import { Catalog } from './catalog';
 import { DEMO_EARLIEST } from './demo/demo-market';
@@ -18,6 +18,7 @@ import { redactingErrors } from './redacted-errors';
 import { assertRegularFile } from './untrusted-files';
 import { readBars, readStoredSeries } from './lake/bar-reader';
 import { qaReport } from './lake/qa';
+import { storedCoverage } from './lake/coverage';
 import { SQL_DEFAULTS, SqlConsole } from './lake/sql-console';
 import { selectUniverse } from './lake/universe';
 import { writeJsonAtomically } from './lake/publish';
@@ -217,6 +218,12 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
         const report = qaReport(await readStoredSeries(con, cat, home.lake, a.symbol, tf), tf, calendarFor(cat, a.symbol));
         writeJsonAtomically(path.join(home.lake, 'qa', a.symbol, `tf=${tf}`, 'validation.json'), report, home.tmp);
         return report;
+      },
+      'lake.coverage': async () => {
+        const series = lakeSummary(cat).filter((x) => STORED_TIMEFRAME_MS[x.timeframe] !== undefined);
+        const out: SeriesCoverage[] = [];
+        for (const x of series) out.push({ symbol: x.symbol, timeframe: x.timeframe, coverage: await storedCoverage(con, cat, home.lake, x.symbol, x.timeframe) });
+        return out;
       },
       ...featureSetHandlers(home, o.resources),
       'models.list': async () => listModels(cat),

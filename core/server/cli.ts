@@ -6,7 +6,7 @@ import { apiSchemas, type ArgOf, type Method, type ResultOf } from '../common/ap
 import { ApiError } from '../common/errors';
 import { BACKFILL_SOURCES } from '../common/schemas';
 import { DEMO_SYMBOLS } from '../common/instruments';
-import type { BacktestSummary, Bars, ContinuousResult, ImportResult, JobInfo, KillswitchStatus, PortfolioRun } from '../common/types';
+import type { BacktestSummary, Bars, ContinuousResult, ImportResult, JobInfo, KillswitchStatus, PortfolioRun, QaReport } from '../common/types';
 import { tradesCsv } from '../node/backtest/run-backtest';
 import type { FilterResult } from '../node/backtest/trade-filter';
 import type { PaperSummary } from '../common/types';
@@ -184,6 +184,15 @@ const isValidZone = (zone: string): boolean => DateTime.now().setZone(zone).isVa
 const DAY_MS = 86_400_000;
 const iso = (ms: number): string => new Date(ms).toISOString();
 const fmtBytes = (n: number): string => (n >= 1 << 30 ? `${(n / (1 << 30)).toFixed(2)} GiB` : n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`);
+
+/** QA's coverage in one line: sessions present of those expected, and the missing months and sessions. */
+function coverageLine(c: QaReport['coverage']): string {
+  const missing = c.expectedSessions - c.presentSessions;
+  const basis = c.basis === 'calendar' ? 'calendar sessions' : 'weekdays (no calendar)';
+  const months = c.missingMonths.length ? ` · missing months ${c.missingMonths.length}: ${c.missingMonths.slice(0, 24).join(', ')}${c.missingMonths.length > 24 ? ', …' : ''}` : '';
+  const days = missing > 0 ? ` · missing sessions ${missing}: ${c.missingSessions.slice(0, 10).join(', ')}${missing > 10 ? ', …' : ''}` : '';
+  return `coverage ${c.presentSessions}/${c.expectedSessions} ${basis}${months}${days}`;
+}
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
@@ -428,6 +437,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
                 `${r.symbol} ${r.timeframe}: ${r.rows.toLocaleString('en-US')} bars, ${r.first ?? '—'} → ${r.last ?? '—'}`,
                 `duplicates ${r.duplicates} · gaps ${r.gaps.count} (${r.gaps.missingBars} bars missing) · OHLC inconsistent ${r.ohlcInconsistent.count} · non-positive prices ${r.nonPositivePrices.count}`,
                 `spikes ${r.spikes.count} (> ${r.spikes.threshold} local σ) · stale runs ${r.staleRuns.count} (≥ ${r.staleRuns.minBars} bars, longest ${r.staleRuns.longest}) · zero-volume bars ${r.volume.zeroBars} · volume anomalies ${r.volume.anomalies}`,
+                coverageLine(r.coverage),
               ].join('\n'),
             );
           return 0;

@@ -21,7 +21,7 @@ function endExclusive(to: string): number {
  * SQL for the trading date of a minute: shift local time so the session open lands on midnight.
  * Symbols without a known calendar fall back to UTC calendar days.
  */
-function sessionDateSql(cal: SessionCalendar | undefined): string {
+export function sessionDateSql(cal: SessionCalendar | undefined): string {
   if (cal === undefined) return 'CAST(ts AS DATE)';
   const shift = opensOvernight(cal) ? 1440 - minutesOf(cal.open) : 0;
   return `CAST(((ts AT TIME ZONE 'UTC') AT TIME ZONE ${sqlString(cal.tz)}) + INTERVAL ${shift} MINUTE AS DATE)`;

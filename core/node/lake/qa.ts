@@ -1,7 +1,8 @@
 import type { Bars, QaReport } from '../../common/types';
 import { STORED_TIMEFRAME_MS } from '../../common/timeframes';
 import type { SessionCalendar } from '../../common/instruments';
-import { sessionsOverlapping } from '../calendar';
+import { sessionsBetween, sessionsOverlapping } from '../calendar';
+import { sessionCoverage } from './coverage';
 
 function median(xs: Float64Array): number {
   if (xs.length === 0) return Number.NaN;
@@ -71,7 +72,7 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 
 /**
  * Checks one stored series: duplicate times, gaps, OHLC inconsistencies, non-positive prices, return
- * spikes, stale closes and volume anomalies, each with counts and the first examples.
+ * spikes, stale closes, volume anomalies and session coverage, each with counts and the first examples.
  */
 export function qaReport(b: Bars, storedTimeframe: string, calendar?: SessionCalendar, opts: QaOptions = DEFAULT_QA): QaReport {
   const n = b.t.length;
@@ -160,5 +161,7 @@ export function qaReport(b: Bars, storedTimeframe: string, calendar?: SessionCal
     spikes: { count: spikes.length, threshold: opts.spikeZ, examples: spikes.slice(0, examples).map((i) => ({ at: iso(b.t[i + 1]!), logReturn: returns[i]! })) },
     staleRuns: { count: staleCount, minBars: opts.staleBars, longest, examples: stale },
     volume: { zeroBars: zeroVolume, anomalies: volumeOutliers.length, examples: volumeOutliers.slice(0, examples).map((i) => ({ at: iso(b.t[i]!), volume: b.v[i]! })) },
+    // Daily bars are dated: their sessions are the calendar's trading dates from the first to the last.
+    coverage: sessionCoverage(b.t, storedTimeframe, calendar && n > 0 ? (storedTimeframe === '1d' ? sessionsBetween(calendar, Math.floor(b.t[0]! / 86_400_000), Math.floor(b.t[n - 1]! / 86_400_000)) : sessions) : null),
   };
 }

@@ -1,7 +1,8 @@
 import { Fragment, useEffect, useState } from 'react';
-import type { LakePartition, LakeSeries } from '../../../core/common/types';
+import type { LakePartition, LakeSeries, SeriesCoverage } from '../../../core/common/types';
 import { client } from '../api';
 import { fmtBytes, fmtInt, fmtTime } from '../format';
+import { CoverageStrip } from './CoverageStrip';
 import { QaPanel } from './QaPanel';
 import { RejectsPanel } from './RejectsPanel';
 import { SqlConsole } from './SqlConsole';
@@ -15,8 +16,11 @@ export function DataView({ dataVersion, onBackfill, onImport }: { dataVersion: n
   const [open, setOpen] = useState<string | null>(null);
   const [parts, setParts] = useState<LakePartition[]>([]);
 
+  const [coverage, setCoverage] = useState<SeriesCoverage[]>([]);
+
   useEffect(() => {
     void client.call('lake.summary', {}).then(setSeries);
+    void client.call('lake.coverage', {}).then(setCoverage);
   }, [dataVersion]);
 
   useEffect(() => {
@@ -61,6 +65,7 @@ export function DataView({ dataVersion, onBackfill, onImport }: { dataVersion: n
             <th className="num">Bytes</th>
             <th>First bar (UTC)</th>
             <th>Last bar (UTC)</th>
+            <th>Coverage (sessions by month)</th>
             <th />
           </tr>
         </thead>
@@ -82,6 +87,9 @@ export function DataView({ dataVersion, onBackfill, onImport }: { dataVersion: n
                   <td>{fmtTime(r.first)}</td>
                   <td>{fmtTime(r.last)}</td>
                   <td>
+                    <CoverageStrip symbol={r.symbol} coverage={coverage.find((c) => c.symbol === r.symbol && c.timeframe === r.timeframe)?.coverage} />
+                  </td>
+                  <td>
                     <button
                       onClick={(e) => {
                         e.stopPropagation();
@@ -102,6 +110,7 @@ export function DataView({ dataVersion, onBackfill, onImport }: { dataVersion: n
                       <td className="num">{fmtBytes(p.bytes)}</td>
                       <td>{fmtTime(p.first)}</td>
                       <td>{fmtTime(p.last)}</td>
+                      <td />
                       <td />
                     </tr>
                   ))}

@@ -155,6 +155,8 @@ export const promoteRequestSchema = z
     kind: z.literal('promote'),
     build: z.string().min(1, 'name a build, <set>@<hash>').max(200),
     filters: z.array(z.string().regex(/^(rth|complete|from=\d{4}-\d{2}-\d{2}|to=\d{4}-\d{2}-\d{2})$/, 'expected rth, complete, from=YYYY-MM-DD or to=YYYY-MM-DD')).max(10).optional(),
+    /** Promote a build some of whose symbols failed or were interrupted (the missing ones are recorded). */
+    allowPartial: z.boolean().optional(),
   })
   .strict();
 
@@ -164,6 +166,8 @@ export const icRequestSchema = z
     kind: z.literal('ic'),
     set: z.string().min(1, 'name a feature set or a .yml file').max(1000),
     horizons: z.array(z.number().int().min(1, 'horizons are at least 1 bar').max(10_000)).min(1, 'give at least one horizon').max(20),
+    /** Analyse a build some of whose symbols failed or were interrupted (the missing ones are recorded). */
+    allowPartial: z.boolean().optional(),
   })
   .strict();
 
@@ -430,7 +434,8 @@ export type TrainConfig = z.output<typeof trainConfigSchema>;
 export type RiskLimits = z.output<typeof riskLimitsSchema>;
 
 /** Trains a model from a configuration. */
-export const trainRequestSchema = z.object({ kind: z.literal('train'), config: trainConfigSchema }).strict();
+/** Trains a model; `allowPartial` trains on a build some of whose symbols failed or were interrupted (recorded on the model's card). */
+export const trainRequestSchema = z.object({ kind: z.literal('train'), config: trainConfigSchema, allowPartial: z.boolean().optional() }).strict();
 
 /** Any job request. */
 export const jobRequestSchema = z.discriminatedUnion('kind', [backfillRequestSchema, importRequestSchema, continuousRequestSchema, retentionRequestSchema, materializeRequestSchema, featuresRequestSchema, promoteRequestSchema, icRequestSchema, trainRequestSchema, backtestRequestSchema, sweepRequestSchema, portfolioRequestSchema, filterRequestSchema, paperReplayRequestSchema]);

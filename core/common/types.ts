@@ -320,6 +320,8 @@ export interface FeatureBuildInfo {
   columns: string[];
   symbols: Record<string, { rows: number; months: number; inputs: number }>;
   validation: Record<string, Record<string, ColumnValidation>>;
+  /** Symbols the build was asked for that it does not hold complete (failed, interrupted), with what happened. */
+  incomplete: { symbol: string; status: string }[];
 }
 
 /** Where a vendor's API key comes from; the key itself never leaves the services. */

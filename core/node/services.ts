@@ -30,7 +30,7 @@ import { runtimeVersions } from './versions';
 import { receiveUpload } from './uploads';
 import { layoutKey } from '../common/csv-preview';
 import { featureSetDirs, loadFeatureSet } from './features/feature-sets';
-import { readBuild } from './features/analysis';
+import { readBuild, requireComplete } from './features/analysis';
 import { resolveTraining } from './models/train';
 import { getModel, leaderboard, listModels, parseModelRef, promoteModel, rollbackModel, scoreFormula, setScoreFormula } from './models/registry';
 import { DEFAULT_SCORE } from '../common/models/leaderboard';
@@ -182,11 +182,12 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
         }
         // A path that is there but is no regular file (a FIFO, a device) is refused now, not after the job waited on it.
         if (a.kind === 'import') a.paths.forEach((p, i) => fs.existsSync(p) && assertRegularFile(p, `paths.${i}`));
-        if (a.kind === 'promote') readBuild(home.lake, a.build);
-        if (a.kind === 'train') resolveTraining(home, o.resources, trainConfigSchema.parse(a.config));
+        // An incomplete build is refused now, naming its missing symbols, unless the request allows a partial one.
+        if (a.kind === 'promote') requireComplete(readBuild(home.lake, a.build), a.allowPartial, 'promotion to a gold dataset');
+        if (a.kind === 'train') resolveTraining(home, o.resources, trainConfigSchema.parse(a.config), a.allowPartial);
         if (a.kind === 'ic') {
           const set = loadFeatureSet(a.set, featureSetDirs(home.root, o.resources));
-          readBuild(home.lake, `${set.name}@${set.hash}`);
+          requireComplete(readBuild(home.lake, `${set.name}@${set.hash}`), a.allowPartial, 'an IC analysis');
         }
         return needJobs().start(a);
       },

@@ -69,11 +69,14 @@ commands:
                               compute features on any OHLCV CSV with the app's own kernels
   features build --set NAME|FILE.yml [--symbols ES,NQ] [--force]
                               build a feature set's silver files (skips symbols whose bars are unchanged)
-  dataset promote --build SET@HASH [--filter rth|complete|from=D|to=D]...
+  dataset promote --build SET@HASH [--filter rth|complete|from=D|to=D]... [--allow-partial]
                               promote a silver build to a versioned gold training dataset
-  ic --set NAME [--horizons 1,5,20]
+  ic --set NAME [--horizons 1,5,20] [--allow-partial]
                               information coefficients of a set's features against forward returns
-  train --config FILE.yml     train a model on a feature set's build and register it (gradient-boosted trees)
+  train --config FILE.yml [--allow-partial]
+                              train a model on a feature set's build and register it (gradient-boosted trees);
+                              IC, promotion and training refuse a build with failed or interrupted symbols
+                              unless --allow-partial (recorded with the result)
   models import FILE [--format onnx|xgboost|lightgbm] [--name NAME] [--feature-set SET]
                               register a model trained elsewhere (XGBoost JSON is converted to ONNX)
   models ls | models show ID[@VERSION] | models promote ID@VERSION | models rollback ID
@@ -540,8 +543,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return 0;
       }
       case 'train': {
-        const p = parse(opts, { config: { type: 'string' } });
+        const p = parse(opts, { config: { type: 'string' }, 'allow-partial': { type: 'boolean' } });
         const file = (p.values as { config?: string }).config;
+        const allowPartial = (p.values as { 'allow-partial'?: boolean })['allow-partial'] === true;
         if (!file) throw new UsageError('train: --config FILE.yml is required');
         let text: string;
         try {
@@ -550,7 +554,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           throw new UsageError(`--config: ${(e as Error).message}`);
         }
         const config = parseTrainConfig(text, file);
-        return await runJob({ kind: 'train', config }, 'training', (job) => {
+        return await runJob({ kind: 'train', config, ...(allowPartial ? { allowPartial } : {}) }, 'training', (job) => {
           const r = job.result as TrainResult;
           return json ? { id: r.id, version: r.version, metrics: r.metrics, rows: r.rows, trees: r.trees } : `${job.summary}\nmodel ${r.id}@${r.version}`;
         });
@@ -678,14 +682,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       case 'dataset': {
         const [sub, ...subOpts] = opts;
         if (sub !== 'promote') throw new UsageError(`dataset: expected \`dataset promote\`, got \`dataset ${sub ?? ''}\``);
-        const p = parse(subOpts, { build: { type: 'string' }, filter: { type: 'string', multiple: true } });
-        const v = p.values as { build?: string; filter?: string[] };
+        const p = parse(subOpts, { build: { type: 'string' }, filter: { type: 'string', multiple: true }, 'allow-partial': { type: 'boolean' } });
+        const v = p.values as { build?: string; filter?: string[]; 'allow-partial'?: boolean };
         if (!v.build) throw new UsageError('dataset promote: --build <set>@<hash> is required (features build prints it)');
-        const arg: ArgOf<'jobs.start'> = { kind: 'promote', build: v.build, filters: (v.filter ?? []).flatMap((f) => f.split(',')).map((f) => f.trim()) };
+        const arg: ArgOf<'jobs.start'> = { kind: 'promote', build: v.build, filters: (v.filter ?? []).flatMap((f) => f.split(',')).map((f) => f.trim()), ...(v['allow-partial'] ? { allowPartial: true } : {}) };
         validate('jobs.start', arg, { filters: 'filter' });
         return await runJob(arg, 'promotion', (job) => {
           const r = job.result as PromoteResult;
-          return json ? r : `${job.summary}\n→ lake/${r.dir}\n${Object.entries(r.labelBalance).map(([l, b]) => `${l}: ${Object.entries(b).map(([k, n]) => `${k} ${n}`).join(', ')}`).join('\n')}`;
+          return json ? r : `${job.summary}\n→ lake/${r.dir}${r.partial ? `\npartial build: lacks ${r.partial.join(', ')}` : ''}\n${Object.entries(r.labelBalance).map(([l, b]) => `${l}: ${Object.entries(b).map(([k, n]) => `${k} ${n}`).join(', ')}`).join('\n')}`;
         });
       }
       case 'backtest': {
@@ -985,17 +989,17 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         }
       }
       case 'ic': {
-        const p = parse(opts, { set: { type: 'string' }, horizons: { type: 'string' } });
-        const v = p.values as { set?: string; horizons?: string };
+        const p = parse(opts, { set: { type: 'string' }, horizons: { type: 'string' }, 'allow-partial': { type: 'boolean' } });
+        const v = p.values as { set?: string; horizons?: string; 'allow-partial'?: boolean };
         if (!v.set) throw new UsageError('ic: --set NAME is required');
         const horizons = (v.horizons ?? '1,5,20').split(',').map((h) => h.trim());
         if (horizons.some((h) => !/^\d+$/.test(h))) throw new UsageError(`--horizons: expected whole numbers of bars such as 1,5,20, got ${v.horizons}`);
-        const arg: ArgOf<'jobs.start'> = { kind: 'ic', set: v.set, horizons: horizons.map(Number) };
+        const arg: ArgOf<'jobs.start'> = { kind: 'ic', set: v.set, horizons: horizons.map(Number), ...(v['allow-partial'] ? { allowPartial: true } : {}) };
         validate('jobs.start', arg);
         return await runJob(arg, 'IC analysis', (job) => {
           const r = job.result as IcReport;
           const f = (x: number, d = 4): string => (Number.isFinite(x) ? x.toFixed(d) : '–');
-          return json ? r : table([['feature', 'h', 'IC', 'rank IC', 't', 'ICIR', 'Q5−Q1', 'periods'], ...r.stats.map((s) => [s.feature, String(s.horizon), f(s.ic), f(s.rankIc), f(s.tStat, 2), f(s.icir, 3), f(s.spread, 6), String(s.periods)])]);
+          return json ? r : (r.partial ? `partial build: lacks ${r.partial.join(', ')}\n` : '') + table([['feature', 'h', 'IC', 'rank IC', 't', 'ICIR', 'Q5−Q1', 'periods'], ...r.stats.map((s) => [s.feature, String(s.horizon), f(s.ic), f(s.rankIc), f(s.tStat, 2), f(s.icir, 3), f(s.spread, 6), String(s.periods)])]);
         });
       }
       case 'features': {

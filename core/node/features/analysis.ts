@@ -8,7 +8,7 @@ import type { HomeLayout } from '../home';
 import { calendarFor } from '../calendar';
 import { readFloat64Columns, sqlString } from '../lake/duck-columns';
 import { publishFile } from '../lake/publish';
-import { sessionSeries } from './silver-build';
+import { sessionSeries, type SymbolRequest } from './silver-build';
 
 const DAY_MS = 86_400_000;
 
@@ -21,6 +21,31 @@ export interface Manifest {
   spec: { timeframe: string; session: string; features: string[]; labels: string[] };
   columns: string[];
   symbols: Record<string, { rows: number; inputs: unknown[]; months: Record<string, { file: string }> }>;
+  /** Every symbol a build of this set was asked for, and how its last build went (absent in manifests before it was kept). */
+  requested?: Record<string, SymbolRequest>;
+}
+
+/** Symbols a build was asked for that it does not hold complete, each with what happened to it. */
+export function incompleteSymbols(m: Manifest): { symbol: string; status: string }[] {
+  return Object.entries(m.requested ?? {})
+    .filter(([symbol, r]) => r.status !== 'built' || !m.symbols[symbol])
+    .map(([symbol, r]) => ({ symbol, status: r.status === 'pending' ? 'interrupted' : r.status === 'failed' ? `failed: ${r.error ?? 'unknown error'}` : r.status === 'built' ? 'missing from the manifest' : r.status }));
+}
+
+/**
+ * Refuses an incomplete build for work that would silently use only part of it (IC, promotion,
+ * training, export), naming the missing symbols; `allowPartial` takes the built ones instead and the
+ * caller records the returned list of missing symbols with its result.
+ */
+export function requireComplete(m: Manifest, allowPartial: boolean | undefined, what: string): string[] {
+  const missing = incompleteSymbols(m);
+  if (missing.length === 0) return [];
+  if (allowPartial) return missing.map((x) => x.symbol);
+  throw new ApiError(
+    'invalid_argument',
+    `build ${m.buildId} is incomplete: ${missing.map((x) => `${x.symbol} (${x.status})`).join(', ')}; ${what} needs every symbol the build was asked for. Finish it with quantdesk features build --set ${m.set}, or pass --allow-partial to use the ${Object.keys(m.symbols).length} built symbols (recorded with the result)`,
+    'build',
+  );
 }
 
 type Ctx = { home: HomeLayout; catalog: Catalog; con: DuckDBConnection };
@@ -42,13 +67,16 @@ export interface IcReport {
   buildId: string;
   horizons: number[];
   stats: IcStats[];
+  /** Symbols the build was asked for but lacks, when the analysis was run on a partial build (--allow-partial). */
+  partial?: string[];
 }
 
 /**
  * IC analysis of every feature column of a build against forward log returns of the close over each
  * horizon: per-session correlations (per-month for daily bars) pooled over the build's symbols.
  */
-export async function icReport(ctx: Ctx, m: Manifest, horizons: number[]): Promise<IcReport> {
+export async function icReport(ctx: Ctx, m: Manifest, horizons: number[], allowPartial?: boolean): Promise<IcReport> {
+  const partial = requireComplete(m, allowPartial, 'an IC analysis');
   const features = m.columns.filter((c) => c !== 'close' && !c.startsWith('label_'));
   const perSymbol: { close: Float64Array; period: Int32Array; cols: Float64Array[] }[] = [];
   for (const sym of Object.values(m.symbols)) {
@@ -62,7 +90,7 @@ export async function icReport(ctx: Ctx, m: Manifest, horizons: number[]): Promi
     const fwd = perSymbol.map((s) => forwardReturns(s.close, h));
     features.forEach((f, j) => stats.push(icStats(f, h, perSymbol.map((s, k) => ({ feature: s.cols[j]!, forward: fwd[k]!, period: s.period })))));
   }
-  return { buildId: m.buildId, horizons, stats };
+  return { buildId: m.buildId, horizons, stats, ...(partial.length ? { partial } : {}) };
 }
 
 /** Filters a promotion may apply. */
@@ -78,6 +106,8 @@ export interface PromoteResult {
   rows: number;
   symbols: Record<string, number>;
   labelBalance: Record<string, Record<string, number>>;
+  /** Symbols the build was asked for but lacks, when promoted with --allow-partial. */
+  partial?: string[];
 }
 
 /**
@@ -86,8 +116,9 @@ export interface PromoteResult {
  * label balance). Filters: rth (regular hours by the symbol's calendar), complete (no empty feature,
  * i.e. warm-up dropped), from=YYYY-MM-DD, to=YYYY-MM-DD.
  */
-export async function promoteDataset(ctx: Ctx, buildId: string, filters: string[]): Promise<PromoteResult> {
+export async function promoteDataset(ctx: Ctx, buildId: string, filters: string[], allowPartial?: boolean): Promise<PromoteResult> {
   const m = readBuild(ctx.home.lake, buildId);
+  const partial = requireComplete(m, allowPartial, 'promotion to a gold dataset');
   const where: string[] = [];
   for (const f of filters) {
     const date = /^(from|to)=(\d{4}-\d{2}-\d{2})$/.exec(f);
@@ -123,7 +154,7 @@ export async function promoteDataset(ctx: Ctx, buildId: string, filters: string[
     const rows = (await ctx.con.runAndReadAll(`SELECT coalesce(CAST("${l}" AS VARCHAR), 'empty'), count(*)::DOUBLE FROM ${read} GROUP BY 1 ORDER BY 1`)).getRowsJS() as [string, number][];
     labelBalance[l] = Object.fromEntries(rows);
   }
-  const result: PromoteResult = { name: m.set, version, dir: rel, source: buildId, filters, rows: counts.reduce((a, [, n]) => a + n, 0), symbols: Object.fromEntries(counts), labelBalance };
+  const result: PromoteResult = { name: m.set, version, dir: rel, source: buildId, filters, rows: counts.reduce((a, [, n]) => a + n, 0), symbols: Object.fromEntries(counts), labelBalance, ...(partial.length ? { partial } : {}) };
   fs.mkdirSync(path.join(ctx.home.lake, rel), { recursive: true });
   publishFile(staged, path.join(ctx.home.lake, rel, 'data.parquet'));
   const meta = path.join(ctx.home.tmp, `gold-${m.set}-v${version}.json`);

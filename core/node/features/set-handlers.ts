@@ -4,7 +4,7 @@ import { ApiError } from '../../common/errors';
 import type { FeatureBuildInfo, FeatureSetCheck, FeatureSetInfo } from '../../common/types';
 import type { HomeLayout } from '../home';
 import { featureSetDirs, listFeatureSets, parseFeatureSet } from './feature-sets';
-import { readBuild } from './analysis';
+import { incompleteSymbols, readBuild } from './analysis';
 import { buildDir } from './silver-build';
 
 /** The Features view's handlers: list, check, save feature sets and read a set's current build. */
@@ -45,13 +45,16 @@ export function featureSetHandlers(home: HomeLayout, resources: string) {
       const dir = path.join(home.lake, buildDir(set));
       if (!fs.existsSync(path.join(dir, 'manifest.json'))) return null;
       const m = readBuild(home.lake, `${set.name}@${set.hash}`);
-      const v = JSON.parse(fs.readFileSync(path.join(dir, 'validation.json'), 'utf8')) as { symbols: Record<string, { columns: FeatureBuildInfo['validation'][string] }> };
+      // A build whose first symbol never finished has a manifest (its requested symbols) but no validation yet.
+      const vFile = path.join(dir, 'validation.json');
+      const v = (fs.existsSync(vFile) ? JSON.parse(fs.readFileSync(vFile, 'utf8')) : { symbols: {} }) as { symbols: Record<string, { columns: FeatureBuildInfo['validation'][string] }> };
       return {
         buildId: m.buildId,
         codeVersion: m.codeVersion,
         columns: m.columns,
         symbols: Object.fromEntries(Object.entries(m.symbols).map(([k, x]) => [k, { rows: x.rows, months: Object.keys(x.months).length, inputs: x.inputs.length }])),
         validation: Object.fromEntries(Object.entries(v.symbols).map(([k, x]) => [k, x.columns])),
+        incomplete: incompleteSymbols(m),
       };
     },
   };

@@ -268,6 +268,35 @@ export async function buildSymbol(ctx: { home: HomeLayout; catalog: Catalog; con
   };
 }
 
+/** How a requested symbol's last build went: `pending` while it runs (and forever, if the build was killed). */
+export interface SymbolRequest {
+  status: 'pending' | 'built' | 'failed' | 'interrupted';
+  /** Why it failed. */
+  error?: string;
+  /** When the status was set (epoch ms). */
+  at: number;
+}
+
+/** The manifest's header fields for a set, as every writer of the manifest sets them. */
+function manifestHeader(set: FeatureSet): Record<string, unknown> {
+  const spec = { features: set.features.map((f) => f.spec), labels: set.labels.map((l) => l.spec), timeframe: set.timeframe, session: set.session };
+  return { set: set.name, hash: set.hash, buildId: `${set.name}@${set.hash}`, codeVersion: FEATURE_CODE_VERSION, spec };
+}
+
+/**
+ * Records how the build of some symbols stands in the manifest (`requested`): pending when a build
+ * starts (so a killed build leaves them pending, read as interrupted), then built, failed or interrupted.
+ */
+export function markRequested(home: HomeLayout, set: FeatureSet, symbols: readonly string[], status: SymbolRequest['status'], error?: string): void {
+  const abs = path.join(home.lake, buildDir(set));
+  fs.mkdirSync(abs, { recursive: true });
+  const manifestFile = path.join(abs, 'manifest.json');
+  const m = readJson<{ columns?: string[]; symbols: Record<string, SymbolManifest>; requested?: Record<string, SymbolRequest> }>(manifestFile, { symbols: {} });
+  const requested = { ...(m.requested ?? {}) };
+  for (const s of symbols) requested[s] = { status, ...(error ? { error } : {}), at: Date.now() };
+  writeJsonAtomically(manifestFile, { ...manifestHeader(set), columns: m.columns ?? [], symbols: sortKeys(m.symbols), requested: sortKeys(requested) }, home.tmp);
+}
+
 /**
  * Files a symbol's build in the set's manifest.json (spec, hash, code version, inputs with checksums,
  * month files, row counts) and validation.json (per-column statistics). One writer (the job's
@@ -275,16 +304,19 @@ export async function buildSymbol(ctx: { home: HomeLayout; catalog: Catalog; con
  */
 export function recordSymbolBuild(home: HomeLayout, set: FeatureSet, outcome: SymbolOutcome): void {
   const r = outcome.record;
-  if (!r) return;
+  if (!r) {
+    markRequested(home, set, [outcome.build.symbol], 'built');
+    return;
+  }
   const abs = path.join(home.lake, buildDir(set));
   const manifestFile = path.join(abs, 'manifest.json');
   const validationFile = path.join(abs, 'validation.json');
-  const manifest = readJson<{ symbols: Record<string, SymbolManifest> }>(manifestFile, { symbols: {} });
+  const manifest = readJson<{ symbols: Record<string, SymbolManifest>; requested?: Record<string, SymbolRequest> }>(manifestFile, { symbols: {} });
   const validation = readJson<{ symbols: Record<string, SymbolValidation> }>(validationFile, { symbols: {} });
   manifest.symbols[outcome.build.symbol] = r.manifest;
   validation.symbols[outcome.build.symbol] = r.validation;
-  const spec = { features: set.features.map((f) => f.spec), labels: set.labels.map((l) => l.spec), timeframe: set.timeframe, session: set.session };
-  writeJsonAtomically(manifestFile, { set: set.name, hash: set.hash, buildId: `${set.name}@${set.hash}`, codeVersion: FEATURE_CODE_VERSION, spec, columns: r.columns, symbols: sortKeys(manifest.symbols) }, home.tmp);
+  const requested = { ...(manifest.requested ?? {}), [outcome.build.symbol]: { status: 'built' as const, at: Date.now() } };
+  writeJsonAtomically(manifestFile, { ...manifestHeader(set), columns: r.columns, symbols: sortKeys(manifest.symbols), requested: sortKeys(requested) }, home.tmp);
   writeJsonAtomically(validationFile, { set: set.name, hash: set.hash, symbols: sortKeys(validation.symbols) }, home.tmp);
 }
 

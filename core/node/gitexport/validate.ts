@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ExportCheck } from '../../common/types';
 import type { Catalog } from '../catalog';
-import { fileList, readBuild } from '../features/analysis';
+import { fileList, incompleteSymbols, readBuild } from '../features/analysis';
 import { featureSetDirs, loadFeatureSet } from '../features/feature-sets';
 import type { HomeLayout } from '../home';
 import { readFloat64Columns } from '../lake/duck-columns';
@@ -80,6 +80,13 @@ async function modelChecks(ctx: Ctx, m: BundledModel, minimums: Record<string, n
   }
 
   if (!featuresOk) return out;
+  // The model's own symbols must be complete in the build it reads: a build killed halfway is not exported from.
+  try {
+    const gaps = incompleteSymbols(readBuild(ctx.home.lake, `${info.featureSet}@${info.specHash}`)).filter((x) => info.symbols.includes(x.symbol));
+    if (gaps.length) out.push({ check: 'build', ok: false, detail: `build ${info.featureSet}@${info.specHash} is incomplete for this model: ${gaps.map((x) => `${x.symbol} (${x.status})`).join(', ')}; finish it with quantdesk features build --set ${info.featureSet}` });
+  } catch {
+    // No build at all: the check below says so.
+  }
   const rows = await recentRows(ctx, info);
   if (!rows) {
     out.push({ check: 'loads', ok: false, detail: `no stored build of ${info.featureSet}@${info.specHash} holds rows of ${info.symbols.join(', ')} to predict on: build the feature set` });

@@ -1,4 +1,4 @@
-import { buildDir, recordSymbolBuild, type FeatureBuildResult, type SymbolOutcome } from '../features/silver-build';
+import { buildDir, markRequested, recordSymbolBuild, type FeatureBuildResult, type SymbolBuild, type SymbolOutcome } from '../features/silver-build';
 import { featureSetDirs, loadFeatureSet } from '../features/feature-sets';
 import { openHome } from '../home';
 import type { IcReport, PromoteResult } from '../features/analysis';
@@ -427,9 +427,12 @@ export class JobService {
     const home = openHome(this.o.homeDir, { create: false });
     const set = loadFeatureSet(req.set, featureSetDirs(home.root, path.dirname(this.o.migrations)));
     const symbols = req.symbols?.length ? req.symbols : set.symbols;
+    // Pending until each symbol is filed: a build killed halfway leaves the rest pending, read as interrupted.
+    markRequested(home, set, symbols, 'pending');
     let done = 0;
+    const failures: string[] = [];
     const outcomes = await Promise.all(
-      symbols.map(async (symbol) => {
+      symbols.map(async (symbol): Promise<SymbolBuild | null> => {
         const { port1, port2 } = new MessageChannel();
         const task: FeaturesTask & { port: typeof port2 } = { ...this.taskBase(cancel), type: 'features', req, symbol, port: port2 };
         try {
@@ -438,14 +441,22 @@ export class JobService {
           done++;
           this.o.bus.emit('job.progress', { jobId: id, fraction: done / symbols.length, rows: done, rate: 0, etaSeconds: null, message: `${done} of ${symbols.length} symbols (${symbol}: ${outcome.build.status})` });
           return outcome.build;
+        } catch (e) {
+          const stopped = Atomics.load(cancel, 0) !== 0 || this.closed;
+          const message = e instanceof Error ? e.message : String(e);
+          markRequested(home, set, [symbol], stopped ? 'interrupted' : 'failed', stopped ? undefined : message);
+          failures.push(`${symbol}: ${stopped ? 'interrupted' : message}`);
+          return null;
         } finally {
           port1.close();
         }
       }),
     );
-    const r: FeatureBuildResult = { set: set.name, hash: set.hash, buildId: `${set.name}@${set.hash}`, dir: buildDir(set), symbols: outcomes };
-    const built = outcomes.filter((s) => s.status === 'built');
-    this.finish(id, { status: 'succeeded', summary: `${r.buildId}: ${built.length} built (${fmt(built.reduce((a, s) => a + s.rows, 0))} rows), ${outcomes.length - built.length} up to date`, result: r });
+    if (failures.length) throw new Error(`feature build ${set.name}@${set.hash} is incomplete (${failures.join('; ')}); the symbols that built are kept, and IC, promotion and training refuse the build until it is complete`);
+    const built = outcomes.filter((s): s is SymbolBuild => s !== null);
+    const r: FeatureBuildResult = { set: set.name, hash: set.hash, buildId: `${set.name}@${set.hash}`, dir: buildDir(set), symbols: built };
+    const fresh = built.filter((s) => s.status === 'built');
+    this.finish(id, { status: 'succeeded', summary: `${r.buildId}: ${fresh.length} built (${fmt(fresh.reduce((a, s) => a + s.rows, 0))} rows), ${built.length - fresh.length} up to date`, result: r });
   }
 
   private taskBase(cancel: Int32Array): Omit<TaskBase, never> {

@@ -13,7 +13,7 @@ import type { Catalog } from '../catalog';
 import type { HomeLayout } from '../home';
 import { readFloat64Columns } from '../lake/duck-columns';
 import { proposeTpe, shouldPrune } from '../../common/models/tpe';
-import { fileList, readBuild } from '../features/analysis';
+import { fileList, readBuild, requireComplete } from '../features/analysis';
 import { featureSetDirs, loadFeatureSet } from '../features/feature-sets';
 import { parallelHistograms } from './parallel-histogram';
 import { assembleModel, blendToOnnx, knnPart, linearPart, mlpPart, treesPart, treesTensorPart, type GraphPart, type ModelMeta } from './export-onnx';
@@ -49,9 +49,12 @@ export interface TrainResult {
 type Ctx = { home: HomeLayout; catalog: Catalog; con: DuckDBConnection };
 
 /** The build a config trains on, with its feature columns checked; errors name what is missing. */
-export function resolveTraining(home: HomeLayout, resources: string, c: TrainConfig) {
+export function resolveTraining(home: HomeLayout, resources: string, c: TrainConfig, allowPartial?: boolean) {
   const set = loadFeatureSet(c.featureSet, featureSetDirs(home.root, resources));
   const build = readBuild(home.lake, `${set.name}@${set.hash}`);
+  // Symbols named in the config need only be complete themselves; the whole build otherwise.
+  const named = c.symbols ? { ...build, requested: Object.fromEntries(Object.entries(build.requested ?? {}).filter(([s]) => c.symbols!.includes(s))) } : build;
+  const partial = requireComplete(named, allowPartial, 'training');
   const available = build.columns.filter((x) => x !== 'close' && !x.startsWith('label_'));
   const features = c.features ?? available;
   const unknown = features.filter((f) => !available.includes(f));
@@ -60,7 +63,7 @@ export function resolveTraining(home: HomeLayout, resources: string, c: TrainCon
   const symbols = c.symbols ?? Object.keys(build.symbols);
   const missing = symbols.filter((s) => !build.symbols[s]);
   if (missing.length) throw new ApiError('invalid_argument', `build ${build.buildId} has no ${missing.join(', ')}; it has ${Object.keys(build.symbols).join(', ')}`, 'symbols');
-  return { set, build, features, symbols };
+  return { set, build, features, symbols, partial };
 }
 
 function regressorMetrics(p: Float64Array, y: Float64Array): RegressorMetrics {
@@ -280,8 +283,8 @@ function fit(c: TrainConfig, train: TrainData, validation: TrainData, progress: 
  * the next fold), early stopping on validation, metrics on both held-out folds; then registers it as
  * `models/<id>/<version>/model.onnx` + `card.json`, stage candidate.
  */
-export async function trainModel(ctx: Ctx, resources: string, c: TrainConfig, progress: (done: number, total: number) => void, cancelled: () => boolean): Promise<TrainResult> {
-  const source = resolveTraining(ctx.home, resources, c);
+export async function trainModel(ctx: Ctx, resources: string, c: TrainConfig, progress: (done: number, total: number) => void, cancelled: () => boolean, allowPartial?: boolean): Promise<TrainResult> {
+  const source = resolveTraining(ctx.home, resources, c, allowPartial);
   const { build, features, symbols } = source;
   const cols = ['epoch_ms(ts)::DOUBLE', `"${c.label}"::DOUBLE`, ...features.map((f) => `"${f}"::DOUBLE`)];
   const per: SymbolRows[] = [];
@@ -289,7 +292,8 @@ export async function trainModel(ctx: Ctx, resources: string, c: TrainConfig, pr
     const [t, y, ...x] = await readFloat64Columns(ctx.con, `SELECT ${cols.join(', ')} FROM read_parquet([${fileList(ctx.home.lake, build.symbols[s]!)}]) ORDER BY ts`);
     per.push({ t: t!, y: y!, x });
   }
-  return trainOnRows(ctx, c, source, per, progress, cancelled);
+  // A model trained on a partial build says so on its card, with the symbols the build lacked.
+  return trainOnRows(ctx, c, source, per, progress, cancelled, source.partial.length ? { partialBuild: source.partial } : {});
 }
 
 /**

@@ -121,6 +121,11 @@ export function FeaturesView({ jobs, progress, buildRequest }: { jobs: JobInfo[]
           <h3>Build {build ? build.buildId : '(not built yet)'}</h3>
           {build && (
             <>
+              {build.incomplete.length > 0 && (
+                <p className="error" data-testid="build-incomplete">
+                  Incomplete: {build.incomplete.map((x) => `${x.symbol} (${x.status})`).join(', ')}. IC, promotion and training refuse this build until it is rebuilt (or are run with --allow-partial).
+                </p>
+              )}
               <table className="grid" data-testid="build-symbols">
                 <thead>
                   <tr>

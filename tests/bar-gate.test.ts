@@ -255,6 +255,30 @@ describe('one bar gate for every entry path', () => {
     expect(Array.from(stored.t, (t) => new Date(t).toISOString().slice(0, 10))).toEqual(years.slice(0, 5).map((y) => `${y4(y)}-03-01`));
   });
 
+  it('daily bars imported for a symbol with minute bars fill only the dates the minutes do not cover', async () => {
+    await runJob(s, { kind: 'backfill', source: 'demo', symbols: ['YM'], timeframe: '1m', from: '2024-01-08', to: '2024-01-12' });
+    const fromMinutes = await call(s, 'bars.get', { symbol: 'YM', timeframe: '1d', from: '2024-01-01', to: '2024-01-31' });
+    // Daily bars for the whole month from elsewhere, at prices unlike the minutes'.
+    const days = Array.from({ length: 31 }, (_, d) => Date.UTC(2024, 0, d + 1)).filter((t) => new Date(t).getUTCDay() % 6 !== 0);
+    fs.mkdirSync(path.join(dir, 'daily'));
+    const file = path.join(dir, 'daily', 'YM.csv');
+    fs.writeFileSync(file, ['date,open,high,low,close,volume', ...days.map((t) => `${new Date(t).toISOString().slice(0, 10)},1000,1010,990,1005,5`)].join('\n'));
+    expect((await importOnce(file)).files[0]!.series).toEqual([{ symbol: 'YM', timeframe: '1d', accepted: days.length }]);
+    const both = await call(s, 'bars.get', { symbol: 'YM', timeframe: '1d', from: '2024-01-01', to: '2024-01-31' });
+    const minuteDays = new Set(Array.from(fromMinutes.t));
+    expect(Array.from(both.t)).toEqual([...new Set([...days, ...minuteDays])].sort((x, y) => x - y));
+    for (let i = 0; i < both.t.length; i++) {
+      const k = fromMinutes.t.indexOf(both.t[i]!);
+      expect(both.c[i], new Date(both.t[i]!).toISOString()).toBe(k >= 0 ? fromMinutes.c[k] : 1005);
+    }
+    // Weeks are built from the same days: the week of the 8th from the minutes, the others from the daily bars.
+    const weeks = await call(s, 'bars.get', { symbol: 'YM', timeframe: '1w', from: '2024-01-01', to: '2024-01-31' });
+    expect(Array.from(weeks.t, (t) => new Date(t).toISOString().slice(0, 10))).toEqual(['2024-01-01', '2024-01-08', '2024-01-15', '2024-01-22', '2024-01-29']);
+    expect(weeks.o[0]).toBe(1000);
+    expect(weeks.o[1]).toBe(fromMinutes.o[0]);
+    expect((await call(s, 'bars.get', { symbol: 'YM', timeframe: '1d', limit: 3 })).t.length).toBe(3);
+  });
+
   it('a demo backfill never writes a bar after now, and a range ending in the future is refused with the field named', async () => {
     const today = new Date().toISOString().slice(0, 10);
     const r = await runJob<BackfillResult>(s, { kind: 'backfill', source: 'demo', symbols: ['ES'], timeframe: '1m', from: today, to: today });

@@ -82,7 +82,11 @@ function sourceFiles(catalog: Catalog, symbol: string, tfs: string[], fromTs: nu
   return out.sort((x, y) => x.firstTs - y.firstTs);
 }
 
-/** Reads bars of one series from the lake, aggregating a finer stored timeframe to the asked one where needed. */
+/**
+ * Reads bars of one series from the lake, aggregating a finer stored timeframe to the asked one where
+ * needed. Daily and weekly bars of a symbol stored both as daily bars and intraday: the sessions the
+ * intraday bars cover are built from them, the stored daily bars fill the other dates.
+ */
 export async function readBars(
   con: DuckDBConnection,
   catalog: Catalog,
@@ -90,8 +94,76 @@ export async function readBars(
   a: { symbol: string; timeframe: Timeframe; from?: string; to?: string; limit?: number },
   useMaterialized = true,
 ): Promise<Bars> {
-  const empty: Bars = { symbol: a.symbol, timeframe: a.timeframe, t: new Float64Array(0), o: new Float64Array(0), h: new Float64Array(0), l: new Float64Array(0), c: new Float64Array(0), v: new Float64Array(0) };
   const stored = catalog.storedTimeframes(a.symbol);
+  const intraday = stored.filter((tf) => tf !== '1d' && STORED_TIMEFRAME_MS[tf] !== undefined);
+  const mixed = (a.timeframe === '1d' || a.timeframe === '1w') && stored.includes('1d') && intraday.length > 0;
+  if (!mixed || (useMaterialized && currentMaterialized(catalog, lakeRoot, a.symbol, a.timeframe))) return readFrom(con, catalog, lakeRoot, a, useMaterialized, stored);
+  const day = { ...a, timeframe: '1d' as const, limit: undefined };
+  const days = mergeDays(await readFrom(con, catalog, lakeRoot, day, false, intraday), await readFrom(con, catalog, lakeRoot, day, false, ['1d']));
+  const out = a.timeframe === '1w' ? isoWeeks(days) : days;
+  return a.limit !== undefined && out.t.length > a.limit ? sliceBars(out, out.t.length - a.limit) : out;
+}
+
+/** Daily bars of two sources by date: every date of `finer`, and those of `fill` that `finer` lacks. */
+function mergeDays(finer: Bars, fill: Bars): Bars {
+  const t: number[] = [];
+  const pick: [Bars, number][] = [];
+  let i = 0;
+  let j = 0;
+  while (i < finer.t.length || j < fill.t.length) {
+    const a = i < finer.t.length ? finer.t[i]! : Number.POSITIVE_INFINITY;
+    const b = j < fill.t.length ? fill.t[j]! : Number.POSITIVE_INFINITY;
+    if (a <= b) {
+      pick.push([finer, i++]);
+      if (a === b) j++;
+      t.push(a);
+    } else {
+      pick.push([fill, j++]);
+      t.push(b);
+    }
+  }
+  const col = (k: 'o' | 'h' | 'l' | 'c' | 'v'): Float64Array => Float64Array.from(pick, ([src, x]) => src[k][x]!);
+  return { symbol: finer.symbol, timeframe: '1d', t: Float64Array.from(t), o: col('o'), h: col('h'), l: col('l'), c: col('c'), v: col('v') };
+}
+
+/** Daily bars grouped into ISO weeks (Monday 00:00 UTC), as the SQL path's date_trunc('week') does. */
+function isoWeeks(d: Bars): Bars {
+  const out = { t: [] as number[], o: [] as number[], h: [] as number[], l: [] as number[], c: [] as number[], v: [] as number[] };
+  for (let i = 0; i < d.t.length; i++) {
+    const week = d.t[i]! - ((new Date(d.t[i]!).getUTCDay() + 6) % 7) * DAY_MS;
+    const k = out.t.length - 1;
+    if (k >= 0 && out.t[k] === week) {
+      out.h[k] = Math.max(out.h[k]!, d.h[i]!);
+      out.l[k] = Math.min(out.l[k]!, d.l[i]!);
+      out.c[k] = d.c[i]!;
+      out.v[k]! += d.v[i]!;
+    } else {
+      out.t.push(week);
+      out.o.push(d.o[i]!);
+      out.h.push(d.h[i]!);
+      out.l.push(d.l[i]!);
+      out.c.push(d.c[i]!);
+      out.v.push(d.v[i]!);
+    }
+  }
+  const f = (x: number[]): Float64Array => Float64Array.from(x);
+  return { symbol: d.symbol, timeframe: '1w', t: f(out.t), o: f(out.o), h: f(out.h), l: f(out.l), c: f(out.c), v: f(out.v) };
+}
+
+function sliceBars(b: Bars, from: number): Bars {
+  return { ...b, t: b.t.slice(from), o: b.o.slice(from), h: b.h.slice(from), l: b.l.slice(from), c: b.c.slice(from), v: b.v.slice(from) };
+}
+
+/** readBars from the given stored timeframes only. */
+async function readFrom(
+  con: DuckDBConnection,
+  catalog: Catalog,
+  lakeRoot: string,
+  a: { symbol: string; timeframe: Timeframe; from?: string; to?: string; limit?: number },
+  useMaterialized: boolean,
+  stored: string[],
+): Promise<Bars> {
+  const empty: Bars = { symbol: a.symbol, timeframe: a.timeframe, t: new Float64Array(0), o: new Float64Array(0), h: new Float64Array(0), l: new Float64Array(0), c: new Float64Array(0), v: new Float64Array(0) };
   if (stored.length === 0) return empty;
   const tfs = sourceTimeframes(a.symbol, a.timeframe, stored);
   const source = tfs[0]!;

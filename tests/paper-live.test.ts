@@ -95,7 +95,9 @@ describe('live paper sessions', () => {
       return Array.from(b.t, (t, i) => ({ sym, s: t, o: b.o[i]!, h: b.h[i]!, l: b.l[i]!, c: b.c[i]!, v: b.v[i]! }));
     });
     minutes.sort((a, b) => a.s - b.s || a.sym.localeCompare(b.sym));
-    server = await feedServer(minutes);
+    // A feed that sends a minute from 1970, one from 2200 and one off the minute grid first: the gate refuses them.
+    const first = minutes[0]!;
+    server = await feedServer([{ ...first, s: Date.UTC(1970, 0, 1) }, { ...first, s: Date.UTC(2200, 0, 1) }, { ...first, s: first.s + 30_000 }, ...minutes]);
   }, 120_000);
   afterAll(async () => {
     delete process.env.QUANTDESK_LIVE_MAX_AGE_HOURS;
@@ -138,7 +140,12 @@ describe('live paper sessions', () => {
     expect(may?.rows).toBe(minutesOf.ES!.t.length);
     const catalog = new Database(path.join(home, 'catalog.sqlite'), { readonly: true });
     expect(catalog.prepare("SELECT DISTINCT source FROM bar_files WHERE month = '2024-05'").all()).toEqual([{ source: `live:${new URL(server.url).host}` }]);
+    // The refused minutes: never stored, listed as rejects of the session's ingest run, and raised as an alert.
+    const refused = catalog.prepare('SELECT reason FROM rejects WHERE source = ? ORDER BY id').all(`live:${new URL(server.url).host}`) as { reason: string }[];
     catalog.close();
+    expect(refused.map((r) => r.reason)).toEqual(expect.arrayContaining([expect.stringMatching(/1970-01-01T00:00:00Z is older than a live minute can be/), expect.stringMatching(/2200-01-01T00:00:00Z is in the future/), expect.stringMatching(/off the 1m grid/)]));
+    const alerts = await call(s, 'paper.alerts', {});
+    expect(alerts.find((x) => x.title === 'Live feed: bars refused')?.body).toMatch(/refused by the bar gate.*quantdesk rejects --run/);
   }, 120_000);
 
   it('a refused key fails the session with the feed’s reason; bad input is refused with the field', async () => {

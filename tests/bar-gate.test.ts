@@ -107,11 +107,19 @@ describe('one bar gate for every entry path', () => {
   });
 
   const importOnce = async (file: string): Promise<ImportResult> => runJob<ImportResult>(s, { kind: 'import', paths: [file] });
+  /** Stores two clean minutes of a symbol a few days earlier: the lake then knows the series is 1m, as a trader's lake would. */
+  const primeMinutes = async (symbol: string): Promise<void> => {
+    fs.mkdirSync(path.join(dir, 'prime'), { recursive: true });
+    const file = path.join(dir, 'prime', `${symbol}.csv`);
+    fs.writeFileSync(file, `time,open,high,low,close,volume\n2024-03-01 14:30:00,100,101,99,100,1\n2024-03-01 14:31:00,100,101,99,100,1\n`);
+    expect((await importOnce(file)).files[0]!.series).toEqual([{ symbol, timeframe: '1m', accepted: 2 }]);
+  };
 
   // A file with any row to refuse goes to the built-in parser (the DuckDB reader hands it over, see duck-csv.test.ts).
   it('CSV: the table’s counts and reasons, rejects with line and raw text, and a re-import accepts nothing', async () => {
     const rows = rowsFor('csv');
     const text = ['time,open,high,low,close,volume', ...rows.map((r) => [isoMinute(r.t), r.o, r.h, r.l, r.c, r.v].map((x, i) => (i === 0 ? x : csvCell(x as number))).join(','))].join('\n');
+    await primeMinutes('CSV');
     const file = path.join(dir, 'CSV.csv');
     fs.writeFileSync(file, `${text}\n`);
     const r = await importOnce(file);
@@ -126,6 +134,7 @@ describe('one bar gate for every entry path', () => {
 
   it('Parquet: NULL, NaN and infinite cells, a NULL timestamp and the rest of the table, each a reject naming its row', async () => {
     const rows = rowsFor('parquet');
+    await primeMinutes('PQ');
     const file = path.join(dir, 'PQ.parquet');
     const db = await DuckDBInstance.create(':memory:');
     const con = await db.connect();

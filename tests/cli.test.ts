@@ -91,7 +91,7 @@ describe('quantdesk CLI', () => {
     const rejects = JSON.parse(qd(['--home', home, 'rejects', '--run', out.runId, '--json']).out) as { rejects: { file: string; line: number; reason: string }[] };
     expect(rejects.rejects).toEqual([expect.objectContaining({ file, line: 3, reason: 'bad number in open: "oops"' })]);
     const human = qd(['--home', home, 'rejects']);
-    expect(human.out).toContain(`${file}:3: bad number in open: "oops"`);
+    expect(human.out).toContain(`${file}:3 [import:backtrader]: bad number in open: "oops"`);
     expect(qd(['--home', home, 'import']).err).toMatch(/name at least one file/);
     expect(qd(['--home', home, 'import', file, '--format', 'xls']).err).toMatch(/--format: expected one of auto, generic/);
     expect(qd(['--home', home, 'import', file, '--tz', 'Mars/Olympus']).err).toMatch(/--tz: unknown time zone Mars\/Olympus/);

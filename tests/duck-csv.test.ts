@@ -124,6 +124,12 @@ describe('importing clean CSV files with DuckDB’s reader', () => {
     }
     const bad = await importFile(l.ctx, write(cases[0]![1]), { symbol: 'BAD' }, 'run');
     expect(bad.rejects).toEqual([{ line: 3, raw: '2024-03-04 10:01:00,abc,2,1,1,1', reason: 'bad number in open: "abc"' }]);
+    // A Latin-1 header (Volumé): neither reader guesses the encoding; the file is refused whole, nothing written.
+    const latin1 = Buffer.concat([Buffer.from('time,open,high,low,close,Volum'), Buffer.from([0xe9]), Buffer.from(`\n${good(0)}\n${good(1)}\n`)]);
+    const file = path.join(tempDir(), 'LAT.csv');
+    fs.writeFileSync(file, latin1);
+    await expect(importFile(l.ctx, file, {}, 'run')).rejects.toThrow(/LAT\.csv: the file is not valid UTF-8 text \(near byte 0\)/);
+    expect(l.ctx.catalog.storedTimeframes('LAT')).toEqual([]);
   });
 
   it('re-importing a file taken by DuckDB goes through duplicate accounting and changes nothing', async () => {

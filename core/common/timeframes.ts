@@ -28,19 +28,24 @@ export function intradayTimeframeDividing(ms: number): string | undefined {
   return fits[0]?.[0];
 }
 
-/** Share of a series' bars that must sit on a timeframe's grid for the series to be read as that timeframe. */
-export const GRID_MAJORITY = 0.5;
-
 /**
- * The timeframe of intraday bars: the largest stored one below a day on whose UTC grid more than half of
- * the bars sit (`onGrid(stepMs)` counts them). A few stamps off the grid are then refused as such
- * instead of turning a minute series into a one-second one. Undefined when not even 1s fits.
+ * The timeframe of intraday bars from how many of their distinct times sit on each stored timeframe's
+ * UTC grid (`onGrid(stepMs)` counts them): the largest one whose grid holds all of them or, with 20
+ * bars or more, at least 90% (a few stray stamps are then refused by the bar gate instead of turning
+ * a minute series into a one-second one). Where that comes out finer than the one timeframe the lake
+ * already stores the symbol at (`known`) and most bars sit on that one's grid, the stored one wins,
+ * for the same reason. Undefined when not even 1s fits.
  */
-export function intradayTimeframeOf(onGrid: (stepMs: number) => number, total: number): string | undefined {
+export function intradayTimeframeOf(onGrid: (stepMs: number) => number, distinct: number, known: readonly string[] = []): string | undefined {
+  const share = distinct >= 20 ? 0.9 : 1;
   const steps = Object.entries(STORED_TIMEFRAME_MS)
     .filter(([tf]) => tf !== '1d')
     .sort((a, b) => b[1] - a[1]);
-  return steps.find(([, step]) => onGrid(step) > GRID_MAJORITY * total)?.[0];
+  const fit = steps.find(([, step]) => onGrid(step) >= share * distinct);
+  const stored = known.filter((tf) => tf !== '1d' && STORED_TIMEFRAME_MS[tf] !== undefined);
+  const k = stored.length === 1 ? STORED_TIMEFRAME_MS[stored[0]!]! : undefined;
+  if (k !== undefined && (fit === undefined || fit[1] < k) && onGrid(k) > distinct / 2) return stored[0];
+  return fit?.[0];
 }
 
 /** Greatest common divisor of two whole numbers. */

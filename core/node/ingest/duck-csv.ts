@@ -138,7 +138,7 @@ export async function importCsvWithDuckDb(
     const counts = (await con.runAndReadAll(`SELECT ${steps.map((ms) => `count(*) FILTER (WHERE epoch_ms(ts) % ${ms} = 0)::DOUBLE`).join(', ')} FROM ${table}`)).getRowsJS()[0] as number[];
     const onGrid = (step: number): number => counts[steps.indexOf(step)]!;
     // The first bar's own time of day too: a series is stored on its timeframe's UTC grid (as the built-in parser infers).
-    const timeframe = intradayTimeframeOf(onGrid, rows);
+    const timeframe = intradayTimeframeOf(onGrid, rows, ctx.catalog.storedTimeframes(p.symbol));
     // A bar off that grid needs a reject naming its line: the built-in parser's job.
     if (timeframe === undefined || onGrid(STORED_TIMEFRAME_MS[timeframe]!) !== rows) return null;
     if (ctx.catalog.barFiles({ timeframe, symbol: p.symbol, fromTs: first, toTs: last }).length > 0) return null;

@@ -36,10 +36,11 @@ export interface ImportFileResult {
 
 /**
  * The timeframe of bars from their times: gaps of a day or more mean daily bars; otherwise the largest
- * stored timeframe on whose UTC grid nearly all bars sit (intradayTimeframeOf), so missing bars do not
- * mislead and a few stamps off the grid are refused by the gate rather than redefine the series.
+ * stored timeframe on whose UTC grid the bars sit (intradayTimeframeOf, which prefers what the lake
+ * already stores for the symbol), so missing bars do not mislead and a few stamps off the grid are
+ * refused by the gate rather than redefine the series.
  */
-export function inferTimeframe(sortedTimes: Float64Array, file: string, symbol: string): string {
+export function inferTimeframe(sortedTimes: Float64Array, file: string, symbol: string, known: readonly string[] = []): string {
   let g = 0;
   for (let i = 1; i < sortedTimes.length; i++) {
     const d = sortedTimes[i]! - sortedTimes[i - 1]!;
@@ -47,12 +48,10 @@ export function inferTimeframe(sortedTimes: Float64Array, file: string, symbol: 
   }
   if (g === 0) throw new ImportError(`${file}: ${symbol} has a single bar time; its timeframe cannot be inferred`);
   if (g >= DAILY_GAP_MS) return '1d';
-  const onGrid = (step: number): number => {
-    let n = 0;
-    for (const t of sortedTimes) if (t % step === 0) n++;
-    return n;
-  };
-  const tf = intradayTimeframeOf(onGrid, sortedTimes.length);
+  // Distinct times: a repeated stamp must not outvote the rest.
+  const distinct = sortedTimes.filter((t, i) => i === 0 || t !== sortedTimes[i - 1]);
+  const onGrid = (step: number): number => distinct.reduce((n, t) => (t % step === 0 ? n + 1 : n), 0);
+  const tf = intradayTimeframeOf(onGrid, distinct.length, known);
   if (tf === undefined) throw new ImportError(`${file}: ${symbol} bars are stamped off the whole-second grid, finer than any timeframe the lake stores (${Object.keys(STORED_TIMEFRAME_MS).join(', ')})`);
   return tf;
 }
@@ -284,7 +283,7 @@ export async function importFile(
     // One bar cannot show its spacing: fall back on what the lake or this layout already knows.
     const known = ctx.catalog.storedTimeframes(symbol).filter((tf) => tf !== 'tick');
     const timeframe =
-      parsed.timeframe ?? (times.length === 0 ? (known[0] ?? '1d') : times.length > 1 || (known.length !== 1 && !layout?.saved.timeframe) ? inferTimeframe(times, file, symbol) : (known[0] ?? layout!.saved.timeframe!));
+      parsed.timeframe ?? (times.length === 0 ? (known[0] ?? '1d') : times.length > 1 || (known.length !== 1 && !layout?.saved.timeframe) ? inferTimeframe(times, file, symbol, known) : (known[0] ?? layout!.saved.timeframe!));
     if (layout && parsed.timeframe === null && times.length > 0) layout.saved.timeframe = timeframe;
     // Daily bars stamped with a time of day are keyed by their UTC date, as every daily bar in the lake is.
     if (timeframe === '1d' && parsed.timeframe === null) for (const i of idx) parsed.t[i] = Math.floor(parsed.t[i]! / DAY_MS) * DAY_MS;

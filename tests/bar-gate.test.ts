@@ -6,24 +6,19 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BackfillResult, ImportResult, RejectRow, RetentionResult } from '../core/common/types';
 import type { Services } from '../core/node/services';
+import type { OhlcvBar } from '../core/common/trading/bar-aggregator';
 import { LiveBronze } from '../core/node/paper/live-bronze';
 import { liveFeed, type LiveHandlers } from '../core/node/paper/live-feed';
 import { workerContext } from '../core/node/jobs/worker-context';
 import { dbnOhlcv1m } from '../scripts/dbn-fixture';
-import { call, openServices, paths, runJob, tempDir } from './helpers';
+import { call, openServices, paths, runJob, sharedData, tempDir } from './helpers';
 
 const M = 60_000;
 const T0 = Date.UTC(2024, 2, 4, 14, 30);
 
 /** One bar of the table, what every entry path must make of it, and which paths can carry it. */
-interface Row {
+interface Row extends OhlcvBar {
   name: string;
-  t: number;
-  o: number;
-  h: number;
-  l: number;
-  c: number;
-  v: number;
   /** accepted, duplicate, or the reason's pattern. */
   want: 'accepted' | 'duplicate' | RegExp;
   /** Paths whose format cannot express the row (DBN volumes are unsigned; JSON has no Infinity). */
@@ -162,6 +157,26 @@ describe('one bar gate for every entry path', () => {
     const first = bytes.length - rows.length * 56;
     for (const x of rejects) expect(x.byteOffset).toBe(first + (x.line - 1) * 56);
     expect((await importOnce(file)).accepted).toBe(0);
+  });
+
+  it('DBN trades: an undefined price and a trade stamped in 2200 are rejects with their record and byte offset', async () => {
+    const bytes = new Uint8Array(fs.readFileSync(sharedData('dbn', 'test_data.trades.dbn')));
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const body = 8 + dv.getUint32(4, true);
+    const second = body + bytes[body]! * 4;
+    dv.setBigUint64(body + 8, BigInt(Date.UTC(2200, 0, 3)) * 1_000_000n, true);
+    dv.setBigInt64(second + 16, 0x7fffffffffffffffn, true);
+    const file = path.join(dir, 'trades.dbn');
+    fs.writeFileSync(file, bytes);
+    const r = await importOnce(file);
+    expect(r).toMatchObject({ accepted: 0, rejected: 2, duplicates: 0, inputRows: 2 });
+    const rejects = await call(s, 'rejects.list', { runId: r.runId });
+    expect(rejects.map((x) => [x.line, x.byteOffset, x.source])).toEqual([
+      [1, body, 'import:dbn'],
+      [2, second, 'import:dbn'],
+    ]);
+    expect(rejects[0]!.reason).toMatch(/2200-01-03T00:00:00Z is in the future/);
+    expect(rejects[1]!.reason).toBe('missing price');
   });
 
   it('Databento and Polygon backfills: what the vendor answers passes the same gate, rejects listed under the run', async () => {

@@ -1,4 +1,5 @@
 import { STORED_TIMEFRAME_MS } from './timeframes';
+import type { Bars } from './types';
 
 /**
  * The one gate every bar passes before it is stored: imports (CSV, Parquet, DBN), vendor backfills,
@@ -7,14 +8,7 @@ import { STORED_TIMEFRAME_MS } from './timeframes';
  */
 
 /** Columns of bars, epoch-ms open times. */
-export interface GateColumns {
-  t: Float64Array;
-  o: Float64Array;
-  h: Float64Array;
-  l: Float64Array;
-  c: Float64Array;
-  v: Float64Array;
-}
+export type GateColumns = Pick<Bars, 't' | 'o' | 'h' | 'l' | 'c' | 'v'>;
 
 /**
  * 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z: the years a four-digit date writes, less year 0,

@@ -79,4 +79,19 @@ describe('a feature build killed halfway states that it is incomplete', () => {
     expect(Object.values(done.requested ?? {}).every((r) => r.status === 'built')).toBe(true);
     expect(qd(['--home', home, 'ic', '--set', set, '--horizons', '1']).code).toBe(0);
   }, 600_000);
+
+  it('a symbol whose build fails (its bronze files are damaged) fails the job by name and is recorded as failed', () => {
+    const dir = path.join(home, 'lake', 'bronze', 'bars', 'tf=1m', 'symbol=CL');
+    for (const f of fs.readdirSync(dir, { recursive: true }) as string[]) if (f.endsWith('.parquet')) fs.writeFileSync(path.join(dir, f), 'not parquet any more');
+    const r = qd(['--home', home, 'features', 'build', '--set', set, '--force']);
+    expect(r.code).not.toBe(0);
+    expect(r.err).toMatch(/feature build six@[0-9a-f]{16} is incomplete \(CL: /);
+    const hash = fs.readdirSync(path.join(home, 'lake', 'silver', 'features', 'six'))[0]!;
+    const m = JSON.parse(fs.readFileSync(path.join(home, 'lake', 'silver', 'features', 'six', hash, 'manifest.json'), 'utf8')) as Manifest;
+    expect(m.requested?.CL).toMatchObject({ status: 'failed', error: expect.any(String) });
+    expect(Object.entries(m.requested ?? {}).filter(([, x]) => x.status === 'built').map(([k]) => k).sort()).toEqual(SYMBOLS.filter((x) => x !== 'CL').sort());
+    const ic = qd(['--home', home, 'ic', '--set', set, '--horizons', '1']);
+    expect(ic.code).not.toBe(0);
+    expect(ic.err).toMatch(/is incomplete: CL \(failed: /);
+  }, 300_000);
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { barTimeProblem, gateSeries, gridProblem, liveMinuteProblem, utcMs, type GateColumns } from './bar-gate';
+import { barTimeProblem, gateSeries, gridProblem, liveMinuteProblem, rowFields, utcMs, type GateColumns } from './bar-gate';
 import { intradayTimeframeOf, STORED_TIMEFRAME_MS } from './timeframes';
 
 const cols = (rows: [number, number, number, number, number, number][]): GateColumns => ({
@@ -21,6 +21,7 @@ describe('the bar gate', () => {
     expect(barTimeProblem(NOW + 60_000, NOW)).toBeUndefined();
     expect(barTimeProblem(NOW + 3 * 60_000, NOW)).toMatch(/in the future/);
     expect(barTimeProblem(Number.NaN, NOW)).toBe('missing timestamp');
+    expect(rowFields(cols([[Number.NaN, Number.NaN, Number.POSITIVE_INFINITY, 1, 1, -1]]), 0)).toBe('{"t":"NaN","open":"NaN","high":"Infinity","low":1,"close":1,"volume":-1}');
   });
 
   it('keeps the first row of a time in input order: equal later rows are duplicates, different ones conflicts naming it', () => {

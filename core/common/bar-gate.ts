@@ -98,7 +98,8 @@ export function rowProblem(b: GateColumns, i: number, now: number): string | und
 
 /** The fields of one row, for a reject's raw text when the source has no text of its own. */
 export function rowFields(b: GateColumns, i: number): string {
-  return JSON.stringify({ t: isoOf(b.t[i]!), open: b.o[i], high: b.h[i], low: b.l[i], close: b.c[i], volume: b.v[i] });
+  // NaN and Infinity are written as words: JSON would show them as null.
+  return JSON.stringify({ t: isoOf(b.t[i]!), open: b.o[i], high: b.h[i], low: b.l[i], close: b.c[i], volume: b.v[i] }, (_, x: unknown) => (typeof x === 'number' && !Number.isFinite(x) ? String(x) : x));
 }
 
 function sameBar(a: GateColumns, i: number, b: GateColumns, j: number): boolean {

@@ -52,6 +52,7 @@ describe('config export to git and import back', () => {
         riskLimits: { maxDrawdown: 0.2, dailyLoss: 5000, maxPosition: 3, maxOrdersPerSecond: 5 },
         objective: 'sharpe',
         split: '2024-03-01',
+        terms: { capital: 250_000, fillAt: 'next_open', commission: 2.5, commissionBps: 0, minCommission: 0, slippageTicks: 1, slippageBps: 0, slippageRange: 0, participation: 0 },
       }),
     );
     await call(s, 'settings.setExport', { author: { name: 'Quinn Trader', email: 'quinn@example.com' }, minimums: { auc: 0.3 }, portfolio: portfolioFile });
@@ -79,6 +80,8 @@ describe('config export to git and import back', () => {
     expect(manifest.models).toEqual([expect.objectContaining({ id: 'es-dir', version: 1, stage: 'production', threshold: 0.5, features: model.features, sha256: model.sha256, specHash: model.specHash, artifact: null })]);
     const portfolio = parseYaml(fs.readFileSync(path.join(repo, 'quantdesk/portfolio.yml'), 'utf8')) as Record<string, unknown>;
     expect(portfolio).toMatchObject({ id: 'desk', max_positions: 2, risk_limits: { max_position: 3, max_orders_per_second: 5 }, killswitch: { daily_loss: 5000, max_drawdown: 0.2 } });
+    // The terms the portfolio trades on travel with it, for the live server to charge the same costs.
+    expect(portfolio.terms).toEqual({ capital: 250_000, commission: 2.5, commission_bps: 0, fill_at: 'next_open', min_commission: 0, participation: 0, slippage_bps: 0, slippage_range: 0, slippage_ticks: 1 });
     expect((portfolio.instruments as { rule_only?: boolean }[])[1]!.rule_only).toBe(true);
     expect(fs.readFileSync(path.join(repo, 'quantdesk/features/m.yml'), 'utf8')).toBe(fs.readFileSync(path.join(home, 'feature-sets', 'm.yml'), 'utf8'));
     expect(fs.readFileSync(path.join(repo, 'quantdesk/README.md'), 'utf8')).toMatch(/\| es-dir@1 \| production \|/);

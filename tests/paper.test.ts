@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ArgOf } from '../core/common/api';
 import type { BacktestSummary } from '../core/common/types';
-import type { PaperSummary } from '../core/common/types';
+import type { PaperSummary, PortfolioRun } from '../core/common/types';
 import type { Services } from '../core/node/services';
 import { backfill, call, openServices, paths, runJob, tempDir } from './helpers';
 
@@ -54,6 +54,46 @@ describe('paper trading replays', () => {
     });
     expect(paper.denials).toEqual([]);
     expect(paper.orders).toBe(2 * paper.trades.length);
+  });
+
+  it('a portfolio built from costed runs carries their terms, and its replay pays the backtest’s fees and slippage, trade for trade', async () => {
+    const costs = { commission: 2.5, slippageTicks: 1 };
+    const runs = await Promise.all(['ES', 'NQ'].map((symbol) => job<BacktestSummary>({ kind: 'backtest', strategy: 'ibs', symbols: [symbol], timeframe: '1h', params, ...costs })));
+    const built = await job<PortfolioRun>({ kind: 'portfolio', runs: runs.map((r) => r.runId), split: '2024-02-15', maxPositions: [2] });
+    expect(built.config.terms).toEqual({ capital: 100_000, fillAt: 'next_open', commission: 2.5, commissionBps: 0, minCommission: 0, slippageTicks: 1, slippageBps: 0, slippageRange: 0, participation: 0 });
+    expect(built.backtestSkipped).toBeUndefined();
+    expect(built.config.instruments.length).toBeGreaterThan(0);
+    const joint = await call(s, 'backtest.get', { runId: built.backtest!.run.runId });
+    const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+    const paper = await job<PaperSummary>({ kind: 'paper', portfolio: built.id, from: day(joint.from), to: day(joint.to) });
+    expect(paper.trades.length).toBeGreaterThan(10);
+    expect(paper.trades.length).toBe(joint.trades.symbol.length);
+    paper.trades.forEach((t, i) => {
+      expect([t.symbol, t.entryTime, t.exitTime, t.entryPrice, t.exitPrice]).toEqual([joint.trades.symbol[i], joint.trades.entryTime[i], joint.trades.exitTime[i], joint.trades.entryPrice[i], joint.trades.exitPrice[i]]);
+      expect(t.fees).toBeCloseTo(joint.trades.fees[i]!, 9);
+      expect(t.fees).toBeGreaterThan(0);
+    });
+    const net = Array.from(joint.trades.pnl).reduce((a, p, i) => a + p - joint.trades.fees[i]!, 0);
+    expect(paper.netPnl).toBeCloseTo(net, 6);
+    // Slippage is in the prices: one tick against each fill, as the backtest's broker charges it.
+    const free = await job<BacktestSummary>({ kind: 'backtest', strategy: 'ibs', symbols: ['ES'], timeframe: '1h', params });
+    const plain = await call(s, 'backtest.get', { runId: free.runId });
+    const costed = await call(s, 'backtest.get', { runId: runs[0]!.runId });
+    expect(costed.trades.entryPrice[0]).not.toBe(plain.trades.entryPrice[0]);
+    // Runs costed differently cannot be one portfolio: it would trade on one of their terms only.
+    // A portfolio stored before portfolios kept their terms takes its first instrument's run's; bad terms in a file are named.
+    const { terms: _terms, ...old } = built.config;
+    const oldFile = path.join(home, 'old-portfolio.json');
+    fs.writeFileSync(oldFile, JSON.stringify(old));
+    const oldReplay = await job<PaperSummary>({ kind: 'paper', portfolio: oldFile, from: day(joint.from), to: day(joint.to) });
+    expect(oldReplay.netPnl).toBeCloseTo(paper.netPnl, 6);
+    const badFile = path.join(home, 'bad-terms.json');
+    fs.writeFileSync(badFile, JSON.stringify({ ...built.config, terms: { ...built.config.terms, commission: -1 } }));
+    await expect(job({ kind: 'paper', portfolio: badFile, from: day(joint.from), to: day(joint.to) })).rejects.toThrow(/bad-terms\.json: terms\.commission: /);
+    const daily = { entry_below: 0.3, exit_above: 0.7, max_bars: 5, allow_short: 0 };
+    const esCosted = await job<BacktestSummary>({ kind: 'backtest', strategy: 'ibs', symbols: ['ES'], timeframe: '1d', params: daily, ...costs });
+    const nqFree = await job<BacktestSummary>({ kind: 'backtest', strategy: 'ibs', symbols: ['NQ'], timeframe: '1d', params: daily });
+    await expect(job({ kind: 'portfolio', runs: [esCosted.runId, nqFree.runId], split: '2024-02-15', maxPositions: [2], objective: 'cagr_over_maxdd' })).rejects.toThrow(/backtested on different terms \((commission 2.5 vs 0, slippageTicks 1 vs 0|commission 0 vs 2.5, slippageTicks 0 vs 1)\)/);
   });
 
   it('under a halt every order is denied with its reason; reducing lets exits through but no entries', async () => {

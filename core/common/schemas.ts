@@ -201,6 +201,26 @@ const runFields = {
   slippageRange: z.number().min(0).max(1).optional(),
 };
 
+/**
+ * The trading terms a portfolio carries from the runs that chose it, read by its joint backtest, paper
+ * replays and sessions alike: starting capital, fill rule, commission and slippage (sizing stays the
+ * portfolio's own field). Every value is given, defaults resolved, so nothing falls back to zero costs.
+ */
+export const portfolioTermsSchema = z
+  .object({
+    capital: runFields.capital.unwrap(),
+    fillAt: runFields.fillAt.unwrap(),
+    commission: runFields.commission.unwrap(),
+    commissionBps: runFields.commissionBps.unwrap(),
+    minCommission: runFields.minCommission.unwrap(),
+    slippageTicks: runFields.slippageTicks.unwrap(),
+    slippageBps: runFields.slippageBps.unwrap(),
+    slippageRange: runFields.slippageRange.unwrap(),
+    participation: z.number().min(0).max(1),
+  })
+  .strict();
+export type PortfolioTerms = z.output<typeof portfolioTermsSchema>;
+
 /** A backtest of a built-in strategy over stored bars. */
 export const backtestRequestSchema = z
   .object({

@@ -2,7 +2,7 @@ import type { Timeframe } from './timeframes';
 import type { BacktestMetrics } from './backtest/metrics';
 import type { FactorRegression } from './backtest/factors';
 import type { PortfolioResult } from './backtest/portfolio';
-import type { RiskLimits } from './schemas';
+import type { PortfolioTerms, RiskLimits } from './schemas';
 import type { StateChange, TradingState } from './trading/risk';
 import type { Trade } from './backtest/engine';
 
@@ -461,8 +461,12 @@ export interface PortfolioRun {
   /** Time-sortable id, the folder under lake/gold/portfolios/. */
   id: string;
   result: PortfolioResult;
-  /** The portfolio: instruments with the strategy and parameters their runs used, and the position limit. */
-  config: { instruments: { name: string; symbol: string; run: string; strategy: string; params: Record<string, number>; timeframe: string; model: string | null; threshold: number | null; ruleOnly?: boolean }[]; maxPositions: number; sizing: unknown; riskLimits: RiskLimits; objective: string; split: string };
+  /**
+   * The portfolio: instruments with the strategy and parameters their runs used, the position limit,
+   * and `terms`, the chosen runs' capital, fills and costs (absent in portfolios stored before terms
+   * were kept: then read from the first instrument's run).
+   */
+  config: { instruments: { name: string; symbol: string; run: string; strategy: string; params: Record<string, number>; timeframe: string; model: string | null; threshold: number | null; ruleOnly?: boolean }[]; maxPositions: number; sizing: unknown; riskLimits: RiskLimits; objective: string; split: string; terms?: PortfolioTerms };
   /** The chosen instruments backtested together, when any were chosen. */
   backtest?: PortfolioBacktest;
   /** Why there is no joint backtest although instruments were chosen. */

@@ -12,6 +12,7 @@ import { computeFeatures, parseFeatureList, type FeatureInstance } from '../../c
 import { findInstrument } from '../../common/instruments';
 import type { BacktestDetail, BacktestSummary, PortfolioBacktest, PortfolioRun, TradeColumns } from '../../common/types';
 import type { Timeframe } from '../../common/timeframes';
+import type { PortfolioTerms } from '../../common/schemas';
 import type { Catalog } from '../catalog';
 import { calendarFor } from '../calendar';
 import type { HomeLayout } from '../home';
@@ -38,6 +39,22 @@ const BARS_PER_YEAR: Record<Timeframe, number> = { '1m': 252 * 1380, '5m': 252 *
 /** The terms of a run the engine reads: capital, positions, fills, costs, sizing and timeframe. */
 export type RunTerms = Partial<Pick<BacktestRequest, 'capital' | 'maxPositions' | 'fillAt' | 'commission' | 'commissionBps' | 'minCommission' | 'slippageTicks' | 'slippageBps' | 'slippageRange' | 'participation' | 'sizing' | 'timeframe'>>;
 
+/** A run's trading terms with the defaults resolved: what a portfolio built from it carries. */
+export function termsOf(req: RunTerms): PortfolioTerms {
+  const c = engineConfig(req);
+  return {
+    capital: c.capital,
+    fillAt: c.fillAt,
+    commission: c.costs.commissionPerContract,
+    commissionBps: c.costs.commissionBps,
+    minCommission: c.costs.minCommission,
+    slippageTicks: c.costs.slippageTicks,
+    slippageBps: c.costs.slippageBps,
+    slippageRange: c.costs.slippageRangeFraction,
+    participation: c.costs.participation,
+  };
+}
+
 /** The engine configuration a run's terms ask for, defaults filled in. */
 export function engineConfig(req: RunTerms): EngineConfig {
   return {
@@ -56,6 +73,11 @@ export function engineConfig(req: RunTerms): EngineConfig {
     sizing: req.sizing ?? { kind: 'fixed', contracts: 1 },
     barsPerYear: BARS_PER_YEAR[req.timeframe ?? '1d'],
   };
+}
+
+/** The engine configuration of a portfolio: its terms, sizing and position limit. Its joint backtest, paper replays and sessions all use this one. */
+export function portfolioEngineConfig(config: PortfolioRun['config'], timeframe: Timeframe): EngineConfig {
+  return { ...engineConfig({ ...(config.terms ?? {}), ...(config.sizing ? { sizing: config.sizing as RunTerms['sizing'] } : {}), timeframe }), maxPositions: config.maxPositions };
 }
 
 /** A symbol's contract terms: the instrument table's, or one unit in USD with a cent tick for symbols it does not list. */
@@ -388,16 +410,25 @@ export async function portfolioRun(ctx: Ctx, req: PortfolioRequest): Promise<Por
   const capital = req.capital ?? Number((runs[0]!.config as { capital?: number }).capital ?? 100_000);
   const result = greedyPortfolio(candidates, { objective: req.objective ?? 'sharpe', split, capital, ...(req.maxPositions ? { maxPositions: req.maxPositions } : {}), ...(req.correlationLimit !== undefined ? { correlationLimit: req.correlationLimit } : {}), ...(req.riskLimits?.maxDrawdown !== undefined ? { maxDrawdown: req.riskLimits.maxDrawdown } : {}) });
   const id = timeSortableId();
+  const chosen = result.chosen.map((name) => pairs[candidates.findIndex((c) => c.name === name)]!);
+  const first = chosen[0]?.run ?? runs[0]!;
+  const terms = termsOf(first.config as BacktestRequest);
+  // One portfolio trades on one set of terms: runs chosen together must have been costed alike.
+  for (const p of chosen) {
+    const other = termsOf(p.run.config as BacktestRequest);
+    const differ = (Object.keys(terms) as (keyof PortfolioTerms)[]).filter((k) => other[k] !== terms[k]).map((k) => `${k} ${String(terms[k])} vs ${String(other[k])}`);
+    const sizing = (r: BacktestDetail): string => JSON.stringify((r.config as { sizing?: unknown }).sizing ?? { kind: 'fixed', contracts: 1 });
+    if (sizing(p.run) !== sizing(first)) differ.push(`sizing ${sizing(first)} vs ${sizing(p.run)}`);
+    if (differ.length) throw new ApiError('invalid_argument', `runs ${first.runId} and ${p.run.runId} were backtested on different terms (${differ.join(', ')}); build a portfolio from runs with the same capital, fills, costs and sizing`, 'runs');
+  }
   const config: PortfolioRun['config'] = {
-    instruments: result.chosen.map((name) => {
-      const p = pairs[candidates.findIndex((c) => c.name === name)]!;
-      return { name, symbol: p.symbol, run: p.run.runId, strategy: p.run.strategy, params: p.run.params, timeframe: p.run.timeframe, model: p.run.model, threshold: p.run.threshold };
-    }),
+    instruments: chosen.map((p, k) => ({ name: result.chosen[k]!, symbol: p.symbol, run: p.run.runId, strategy: p.run.strategy, params: p.run.params, timeframe: p.run.timeframe, model: p.run.model, threshold: p.run.threshold })),
     maxPositions: result.maxPositions,
-    sizing: (runs[0]!.config as { sizing?: unknown }).sizing ?? { kind: 'fixed', contracts: 1 },
+    sizing: (first.config as { sizing?: unknown }).sizing ?? { kind: 'fixed', contracts: 1 },
     riskLimits: req.riskLimits ?? {},
     objective: result.objective,
     split: new Date(split).toISOString().slice(0, 10),
+    terms,
   };
   // The chosen instruments backtested together; a choice one engine cannot run together (two
   // timeframes, one symbol twice) keeps the search and says why there is no joint run.
@@ -423,8 +454,8 @@ export async function portfolioRun(ctx: Ctx, req: PortfolioRequest): Promise<Por
 
 /**
  * Runs the chosen instruments together with the event-driven engine: each with its own strategy,
- * parameters and gating model, on shared capital with the portfolio's max positions and the first
- * run's costs and sizing.
+ * parameters and gating model, on shared capital with the portfolio's max positions, terms and sizing
+ * (as paper trading will).
  */
 async function portfolioBacktest(ctx: Ctx, runs: BacktestDetail[], config: PortfolioRun['config']): Promise<PortfolioBacktest> {
   const timeframes = [...new Set(config.instruments.map((i) => i.timeframe))];
@@ -438,8 +469,6 @@ async function portfolioBacktest(ctx: Ctx, runs: BacktestDetail[], config: Portf
   }
   const strategy = bySymbol(strategies);
   const timeframe = timeframes[0] as Timeframe;
-  const first = runs.find((r) => r.runId === config.instruments[0]!.run)!;
-  const base = first.config as BacktestRequest;
   const data: SymbolData[] = [];
   for (const one of await loadSymbols(ctx, { symbols, timeframe, from: new Date(Math.min(...runs.map((r) => r.from))).toISOString().slice(0, 10), to: new Date(Math.max(...runs.map((r) => r.to))).toISOString().slice(0, 10) }, strategy.features.length ? parseFeatureList(strategy.features) : [])) {
     const inst = config.instruments.find((i) => i.symbol === one.symbol)!;
@@ -455,7 +484,7 @@ async function portfolioBacktest(ctx: Ctx, runs: BacktestDetail[], config: Portf
       await runner.close();
     }
   }
-  const cfg = { ...engineConfig({ ...base, timeframe }), maxPositions: config.maxPositions };
+  const cfg = portfolioEngineConfig(config, timeframe);
   const result = runBacktest(strategy, data, cfg);
   const metrics = metricsOf(result, cfg.capital);
   const run = await recordRun(ctx, { strategy, params: { maxPositions: config.maxPositions }, symbols, timeframe, model: null, threshold: null, config: { portfolio: config, engine: cfg }, data, result, capital: cfg.capital, metrics });

@@ -27,7 +27,21 @@ const config: fc.Arbitrary<PortfolioRun['config']> = fc.record({
   riskLimits: fc.record({ maxDrawdown: limit, dailyLoss: limit, maxPosition: limit, maxGrossExposure: limit, staleBars: limit }, { requiredKeys: [] }),
   objective: fc.constantFrom('sharpe', 'cagr_over_maxdd'),
   split: fc.constantFrom('2024-03-01', '2025-12-31'),
-});
+  terms: fc.option(
+    fc.record({
+      capital: fc.integer({ min: 1, max: 1e9 }),
+      fillAt: fc.constantFrom('next_open' as const, 'close' as const),
+      commission: fc.double({ min: 0, max: 100, noNaN: true }),
+      commissionBps: fc.double({ min: 0, max: 100, noNaN: true }),
+      minCommission: fc.double({ min: 0, max: 10, noNaN: true }),
+      slippageTicks: fc.integer({ min: 0, max: 5 }),
+      slippageBps: fc.double({ min: 0, max: 50, noNaN: true }),
+      slippageRange: fc.double({ min: 0, max: 1, noNaN: true }),
+      participation: fc.double({ min: 0, max: 1, noNaN: true }),
+    }),
+    { nil: undefined },
+  ),
+}, { requiredKeys: ['instruments', 'maxPositions', 'sizing', 'riskLimits', 'objective', 'split'] });
 
 /** Drops keys whose value is undefined, as JSON does. */
 const plain = (x: unknown): unknown => JSON.parse(JSON.stringify(x));

@@ -67,7 +67,7 @@ export function storedPortfolios(home: HomeLayout): string[] {
   return fs.existsSync(dir) ? fs.readdirSync(dir).filter((d) => fs.existsSync(path.join(dir, d, 'portfolio.json'))).sort().reverse() : [];
 }
 
-/** portfolio.yml: the instruments, max positions, sizing, the gate's risk limits and the killswitch's trips, in a fixed order. */
+/** portfolio.yml: the instruments, max positions, sizing, trading terms, the gate's risk limits and the killswitch's trips, in a fixed order. */
 export function portfolioYaml(ref: string, c: PortfolioRun['config']): string {
   const limits: RiskLimits = c.riskLimits ?? {};
   const pick = (keys: readonly string[], inside: boolean): Record<string, number> =>
@@ -92,6 +92,8 @@ export function portfolioYaml(ref: string, c: PortfolioRun['config']): string {
     })),
     max_positions: c.maxPositions,
     sizing: c.sizing ?? null,
+    // The capital, fills and costs the portfolio was chosen under: the live server trades on the same.
+    terms: c.terms ? Object.fromEntries(Object.keys(c.terms).sort().map((k) => [snake(k), c.terms![k as keyof typeof c.terms]])) : null,
     risk_limits: pick(GATE_LIMITS, true),
     killswitch: pick(GATE_LIMITS, false),
     objective: c.objective,

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ApiError } from '../../common/errors';
-import type { RiskLimits } from '../../common/schemas';
+import { portfolioTermsSchema, type RiskLimits } from '../../common/schemas';
 import type { ImportConfigResult, ModelInfo, PortfolioRun } from '../../common/types';
 import { strategiesDir } from '../backtest/strategy-configs';
 import type { Catalog } from '../catalog';
@@ -38,11 +38,13 @@ function yamlOf(files: Map<string, Buffer>, name: string, dir: string): Record<s
 
 /** portfolio.yml back into the portfolio config it was written from. */
 export function portfolioFromYaml(doc: Record<string, unknown>): { id: string; config: PortfolioRun['config'] } {
-  const d = doc as { id: string; instruments: Record<string, unknown>[]; max_positions: number; sizing: unknown; risk_limits?: Record<string, number>; killswitch?: Record<string, number>; objective: string; split: string };
+  const d = doc as { id: string; instruments: Record<string, unknown>[]; max_positions: number; sizing: unknown; terms?: Record<string, unknown> | null; risk_limits?: Record<string, number>; killswitch?: Record<string, number>; objective: string; split: string };
   if (typeof d.id !== 'string' || !Array.isArray(d.instruments)) throw new ApiError('invalid_argument', 'portfolio.yml: expected an id and a list of instruments', 'rev');
   const limits = { ...d.risk_limits, ...d.killswitch };
   const riskLimits: RiskLimits = {};
   for (const k of RISK_KEYS) if (limits[snake(k)] !== undefined) riskLimits[k] = limits[snake(k)]!;
+  const terms = d.terms ? portfolioTermsSchema.safeParse(Object.fromEntries(Object.entries(d.terms).map(([k, v]) => [k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()), v]))) : undefined;
+  if (terms && !terms.success) throw new ApiError('invalid_argument', `portfolio.yml: terms.${snake(String(terms.error.issues[0]!.path[0]))}: ${terms.error.issues[0]!.message}`, 'rev');
   return {
     id: d.id,
     config: {
@@ -62,6 +64,7 @@ export function portfolioFromYaml(doc: Record<string, unknown>): { id: string; c
       riskLimits,
       objective: d.objective,
       split: d.split,
+      ...(terms?.success ? { terms: terms.data } : {}),
     },
   };
 }

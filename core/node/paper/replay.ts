@@ -3,12 +3,12 @@ import path from 'node:path';
 import { inTimeOrder, type EngineResult } from '../../common/backtest/engine';
 import { ApiError } from '../../common/errors';
 import type { FeatureSeries } from '../../common/features/types';
-import type { RiskLimits } from '../../common/schemas';
+import { portfolioTermsSchema, type RiskLimits } from '../../common/schemas';
 import type { Timeframe } from '../../common/timeframes';
 import { createPaperEngine, type Denial, type PaperBar, type PaperEngineOptions } from '../../common/trading/paper-engine';
 import { stricterLimits, type GateLimits, type TradingState } from '../../common/trading/risk';
 import type { Bars, PaperSummary, PortfolioRun } from '../../common/types';
-import { contractOf, engineConfig, type RunTerms } from '../backtest/run-backtest';
+import { contractOf, portfolioEngineConfig, termsOf, type RunTerms } from '../backtest/run-backtest';
 import type { Catalog } from '../catalog';
 import { calendarFor } from '../calendar';
 import { sessionSeries } from '../features/silver-build';
@@ -28,11 +28,32 @@ export function loadPortfolio(home: HomeLayout, ref: string): PortfolioRun['conf
   const file = isFile ? path.resolve(ref) : path.join(home.lake, 'gold', 'portfolios', ref, 'portfolio.json');
   if (!fs.existsSync(file)) throw new ApiError('invalid_argument', `no portfolio ${ref}: neither a file nor a stored portfolio (ids are the folders of lake/gold/portfolios; portfolio optimize makes them)`, 'portfolio');
   const text = readRegularText(file, { maxBytes: MAX_BYTES.config, field: 'portfolio', what: 'portfolio config' });
+  let config: PortfolioRun['config'];
   try {
-    return JSON.parse(text) as PortfolioRun['config'];
+    config = JSON.parse(text) as PortfolioRun['config'];
   } catch (e) {
     throw new ApiError('invalid_argument', `${file}: not a portfolio config (${(e as Error).message})`, 'portfolio');
   }
+  if (config.terms !== undefined) {
+    const t = portfolioTermsSchema.safeParse(config.terms);
+    if (!t.success) throw new ApiError('invalid_argument', `${file}: terms.${t.error.issues[0]!.path.join('.')}: ${t.error.issues[0]!.message}`, 'portfolio');
+    return { ...config, terms: t.data };
+  }
+  const terms = storedRunTerms(home, config.instruments?.[0]?.run);
+  return terms ? { ...config, terms } : config;
+}
+
+/**
+ * The terms of a stored backtest run (its capital, fills and costs), for a portfolio saved before
+ * portfolios kept their own; undefined where the run is not in the lake (a hand-written portfolio
+ * trades on the backtester's defaults, as its file says nothing else).
+ */
+function storedRunTerms(home: HomeLayout, runId: string | undefined): PortfolioRun['config']['terms'] {
+  if (runId === undefined || !PORTFOLIO_ID.test(runId)) return undefined;
+  const file = path.join(home.lake, 'gold', 'backtests', runId, 'run.json');
+  if (!fs.existsSync(file)) return undefined;
+  const run = JSON.parse(readRegularText(file, { maxBytes: MAX_BYTES.config, what: 'backtest run' })) as { config?: RunTerms };
+  return termsOf(run.config ?? {});
 }
 
 /**
@@ -107,14 +128,13 @@ export function gateLimits(limits: RiskLimits): GateLimits {
   };
 }
 
-/** The paper engine's options for a portfolio config: its instruments, broker terms, limits and trips. */
+/** The paper engine's options for a portfolio config: its instruments, broker terms (the same as its joint backtest's), limits and trips. */
 export function paperOptions(portfolio: PortfolioRun['config']): Pick<PaperEngineOptions, 'instruments' | 'cfg' | 'limits' | 'trips'> {
   const limits = portfolio.riskLimits ?? {};
-  const sizing = (portfolio.sizing ? { sizing: portfolio.sizing } : {}) as RunTerms;
   const { dailyLoss, maxDrawdown, maxOrdersPerMinute, maxErrorsPerMinute, staleBars } = limits;
   return {
     instruments: portfolio.instruments.map((i) => ({ symbol: i.symbol, strategy: i.strategy, params: i.params, contract: contractOf(i.symbol), ...(i.model && i.threshold !== null ? { threshold: i.threshold } : {}) })),
-    cfg: { ...engineConfig({ timeframe: (portfolio.instruments[0]?.timeframe ?? '1d') as Timeframe, ...sizing }), maxPositions: portfolio.maxPositions },
+    cfg: portfolioEngineConfig(portfolio, (portfolio.instruments[0]?.timeframe ?? '1d') as Timeframe),
     limits: gateLimits(limits),
     trips: { ...(dailyLoss !== undefined ? { dailyLoss } : {}), ...(maxDrawdown !== undefined ? { maxDrawdown } : {}), ...(maxOrdersPerMinute !== undefined ? { maxOrdersPerMinute } : {}), ...(maxErrorsPerMinute !== undefined ? { maxErrorsPerMinute } : {}), ...(staleBars !== undefined ? { staleBars } : {}) },
   };

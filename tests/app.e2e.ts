@@ -380,8 +380,11 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     await page.getByTestId('paper-halt').click();
     await expect.poll(() => page.getByTestId('paper-killswitch').textContent()).toContain('Trading is halted');
     await expect.poll(() => page.getByTestId('killswitch-badge').textContent()).toBe('HALTED');
+    // The reason stays in the field; cleared, re-arming is refused and says so next to the buttons.
+    expect(await page.getByTestId('paper-reason').inputValue()).toBe('e2e halt');
+    await page.getByTestId('paper-reason').fill('');
     await page.getByTestId('paper-resume').click();
-    await expect.poll(() => page.getByTestId('paper-error').textContent()).toMatch(/give a reason/);
+    await expect.poll(() => page.getByTestId('paper-ks-error').textContent()).toMatch(/give a reason/);
     await page.getByTestId('paper-reason').fill('e2e re-arm');
     await page.getByTestId('paper-resume').click();
     await expect.poll(() => page.getByTestId('paper-killswitch').textContent()).toContain('Trading is active');
@@ -421,6 +424,21 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     await page.getByRole('menuitem', { name: /Stop All Paper Sessions/ }).click();
     await expect.poll(() => page.getByTestId('session-status').first().textContent(), { timeout: 30_000 }).toBe('stopped');
     await page.getByTestId('session-speed').selectOption('max');
+    // HALT & FLATTEN while a session holds a position: nothing stays open, and the audit says who and why.
+    const fast = await rpc(serve.url, 'paper.session.start', { portfolio: built.result!.id, from: day(built.result!.backtest!.run.from), to: day(built.result!.backtest!.run.to), speed: 36_000 });
+    const openPositions = async (): Promise<number> => (await rpc(serve.url, 'paper.sessions', {})).find((x) => x.id === fast.id)!.positions.filter((p) => p.qty !== 0).length;
+    await expect.poll(openPositions, { timeout: 60_000, interval: 20 }).toBeGreaterThan(0);
+    await page.getByTestId('paper-reason').fill('e2e flatten under stress');
+    await page.getByTestId('paper-halt-flatten').click();
+    await expect.poll(() => page.getByTestId('paper-killswitch').textContent()).toContain('Trading is halted');
+    await expect.poll(openPositions, { timeout: 30_000 }).toBe(0);
+    await expect.poll(() => page.getByTestId('paper-open-positions').textContent()).toContain('No open positions');
+    expect(await page.getByTestId('paper-history').textContent()).toMatch(/active → halted.*ui.*e2e flatten under stress/);
+    // The reason stays in the field for the next action.
+    expect(await page.getByTestId('paper-reason').inputValue()).toBe('e2e flatten under stress');
+    await rpc(serve.url, 'paper.session.control', { session: fast.id, action: 'stop' });
+    await page.getByTestId('paper-resume').click();
+    await expect.poll(() => page.getByTestId('paper-killswitch').textContent()).toContain('Trading is active');
     // A session whose drawdown limit trips: the alert shows over the view and in the Paper view's alert list.
     const tight = path.join(serve.home, 'tight-portfolio.json');
     const stored = JSON.parse(fs.readFileSync(path.join(serve.home, 'lake', 'gold', 'portfolios', built.result!.id, 'portfolio.json'), 'utf8')) as object;
@@ -437,7 +455,7 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     await page.getByTestId('paper-reason').fill('e2e re-arm after the trip');
     await page.getByTestId('paper-resume').click();
     await expect.poll(() => page.getByTestId('paper-killswitch').textContent()).toContain('Trading is active');
-  });
+  }, 180_000);
 
   it('shows the killswitch in the status bar, halts from the menu accelerator, and re-arms only with a reason', async () => {
     const badge = page.getByTestId('killswitch-badge');

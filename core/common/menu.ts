@@ -1,5 +1,5 @@
 /** Commands the menu can send to the renderer. */
-export const MENU_COMMANDS = ['file.import', 'data.backfill', 'data.refresh', 'view.chart', 'view.data', 'view.features', 'view.models', 'view.backtests', 'view.paper', 'view.jobs', 'features.build', 'models.train', 'backtest.run', 'paper.start', 'paper.stopAll', 'paper.halt', 'config.export', 'config.import', 'app.settings', 'help.about'] as const;
+export const MENU_COMMANDS = ['file.import', 'data.backfill', 'data.refresh', 'view.chart', 'view.data', 'view.features', 'view.models', 'view.backtests', 'view.paper', 'view.jobs', 'features.build', 'models.train', 'backtest.run', 'paper.start', 'paper.stopAll', 'paper.halt', 'paper.haltFlatten', 'config.export', 'config.import', 'app.settings', 'help.about'] as const;
 export type MenuCommand = (typeof MENU_COMMANDS)[number];
 
 /** Native behaviours a host implements itself (Electron roles). */
@@ -97,6 +97,7 @@ export function buildMenu(o: MenuOptions): MenuModel[] {
       { kind: 'command', label: 'Stop All Paper Sessions', command: 'paper.stopAll', accelerator: 'CmdOrCtrl+Shift+X' },
       sep,
       { kind: 'command', label: 'Halt All Trading', command: 'paper.halt', accelerator: 'CmdOrCtrl+Shift+K' },
+      { kind: 'command', label: 'Halt and Flatten All Positions', command: 'paper.haltFlatten', accelerator: 'CmdOrCtrl+Alt+Shift+K' },
     ],
   });
   const view: MenuItemModel[] = [

@@ -36,7 +36,7 @@ describe('desktop integration', () => {
   it('the tray shows the trading state and offers the killswitch actions that apply, re-arming only through the Paper view', () => {
     const labels = (s: 'active' | 'reducing' | 'halted') => trayMenu(s).items.map((x) => (x === 'separator' ? '-' : `${x.label}${x.action ? ` [${x.action}]` : ''}`));
     expect(labels('active')).toEqual(['Trading active', '-', 'Halt All Trading [halt]', 'Halt and Flatten All Positions [halt-flatten]', 'Reduce Only [reduce]', '-', 'Show Quantdesk [show]', 'Quit [quit]']);
-    expect(labels('halted')).toEqual(['Trading HALTED', '-', 'Re-arm in the Paper View… [rearm]', '-', 'Show Quantdesk [show]', 'Quit [quit]']);
+    expect(labels('halted')).toEqual(['Trading HALTED', '-', 'Flatten All Positions [halt-flatten]', 'Re-arm in the Paper View… [rearm]', '-', 'Show Quantdesk [show]', 'Quit [quit]']);
     expect(labels('reducing')).toContain('Halt All Trading [halt]');
     expect(labels('reducing')).not.toContain('Reduce Only [reduce]');
     expect(trayMenu('halted').tooltip).toBe('Quantdesk: Trading HALTED');

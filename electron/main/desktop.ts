@@ -83,6 +83,8 @@ export function trayMenu(state: 'active' | 'reducing' | 'halted'): { tooltip: st
   const shown = { active: 'Trading active', reducing: 'Trading REDUCING (exits only)', halted: 'Trading HALTED' }[state];
   const items: ({ label: string; action: TrayAction } | { label: string; action: null } | 'separator')[] = [{ label: shown, action: null }, 'separator'];
   if (state !== 'halted') items.push({ label: 'Halt All Trading', action: 'halt' }, { label: 'Halt and Flatten All Positions', action: 'halt-flatten' });
+  // Halted, every exit is refused: flattening is how trapped positions get out.
+  else items.push({ label: 'Flatten All Positions', action: 'halt-flatten' });
   if (state === 'active') items.push({ label: 'Reduce Only', action: 'reduce' });
   // Re-arming takes a reason, typed in the Paper view: the tray only leads there.
   if (state !== 'active') items.push({ label: 'Re-arm in the Paper View…', action: 'rearm' });

@@ -44,6 +44,7 @@ export function App() {
   const [backtestRun, setBacktestRun] = useState<string | null>(null);
   const [chartFocus, setChartFocus] = useState<ChartFocus | null>(null);
   const [haltRequest, setHaltRequest] = useState(0);
+  const [flattenRequest, setFlattenRequest] = useState(0);
   const [sessionRequest, setSessionRequest] = useState(0);
   const [buildRequest, setBuildRequest] = useState(0);
   const [importFiles, setImportFiles] = useState<File[] | null>(null);
@@ -76,6 +77,7 @@ export function App() {
     else if (cmd === 'view.jobs') setView('jobs');
     else if (cmd === 'backtest.run') setBacktestOpen(true);
     else if (cmd === 'paper.halt') setHaltRequest((x) => x + 1);
+    else if (cmd === 'paper.haltFlatten') setFlattenRequest((x) => x + 1);
     else if (cmd === 'paper.start') {
       setView('paper');
       setSessionRequest((x) => x + 1);
@@ -162,7 +164,7 @@ export function App() {
       </div>
       <footer className="status" data-testid="status-bar">
         <span>{info ? `${info.host} · ${info.home}` : 'connecting…'}</span>
-        <Killswitch haltRequest={haltRequest} />
+        <Killswitch haltRequest={haltRequest} flattenRequest={flattenRequest} />
         {active && (
           <span className="status-job" data-testid="status-job">
             {active.kind} {Math.round((activeProgress?.fraction ?? 0) * 100)}% · ETA {fmtEta(activeProgress?.etaSeconds ?? null)}

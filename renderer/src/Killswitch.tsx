@@ -8,10 +8,11 @@ const LABEL: Record<TradingState, string> = { active: 'Trading active', reducing
 
 /**
  * The killswitch in the status bar: always visible in its state's colour; a click opens the control
- * (halt, reduce, or an explicit re-arm, each with a reason for the audit log). `haltRequest` changes
- * when the menu's Halt All Trading is chosen.
+ * (halt, halt and flatten side by side, reduce, or an explicit re-arm, each with a reason for the
+ * audit log, kept in the field for the next action). `haltRequest` and `flattenRequest` change when
+ * the menu's Halt All Trading or Halt and Flatten All Positions is chosen.
  */
-export function Killswitch({ haltRequest }: { haltRequest: number }) {
+export function Killswitch({ haltRequest, flattenRequest }: { haltRequest: number; flattenRequest: number }) {
   const [status, setStatus] = useKillswitch();
   const [open, setOpen] = useState(false);
   const [reason, setReason] = useState('');
@@ -20,12 +21,15 @@ export function Killswitch({ haltRequest }: { haltRequest: number }) {
   useEffect(() => {
     if (haltRequest > 0) void client.call('paper.killswitch.set', { state: 'halted', reason: 'Halt All Trading from the menu', source: 'menu' }).then(setStatus);
   }, [haltRequest]);
+  useEffect(() => {
+    if (flattenRequest > 0) void client.call('paper.killswitch.set', { state: 'halted', reason: 'Halt and Flatten All Positions from the menu', source: 'menu', flatten: true }).then(setStatus);
+  }, [flattenRequest]);
 
-  const set = async (state: TradingState): Promise<void> => {
+  // The reason stays in the field: under stress, the next action should not need it typed again.
+  const set = async (state: TradingState, flatten = false): Promise<void> => {
     setError(null);
     try {
-      setStatus(await client.call('paper.killswitch.set', { state, reason, source: 'ui' }));
-      setReason('');
+      setStatus(await client.call('paper.killswitch.set', { state, reason, source: 'ui', ...(flatten ? { flatten: true } : {}) }));
       setOpen(false);
     } catch (e) {
       setError((e as Error).message);
@@ -46,11 +50,6 @@ export function Killswitch({ haltRequest }: { haltRequest: number }) {
                 Reason (kept in the audit log)
                 <input value={reason} onChange={(e) => setReason(e.target.value)} data-testid="killswitch-reason" />
               </label>
-              {error && (
-                <p className="error" role="alert" data-testid="killswitch-error">
-                  {error}
-                </p>
-              )}
               <div className="actions">
                 <button type="button" onClick={() => setOpen(false)}>
                   Close
@@ -60,10 +59,18 @@ export function Killswitch({ haltRequest }: { haltRequest: number }) {
                     Reduce only
                   </button>
                 )}
+                <button type="button" className="halt" onClick={() => void set('halted', true)} data-testid="killswitch-flatten">
+                  {state === 'halted' ? 'Flatten all positions' : 'Halt and flatten'}
+                </button>
                 <button type="submit" className="primary" data-testid="killswitch-toggle">
                   {state === 'halted' ? 'Re-arm (resume trading)' : 'Halt all trading'}
                 </button>
               </div>
+              {error && (
+                <p className="error" role="alert" data-testid="killswitch-error">
+                  {error}
+                </p>
+              )}
             </form>
             <KillswitchHistory history={status?.history ?? []} testId="killswitch-history" />
           </div>

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { ArgOf } from '../../core/common/api';
-import type { JobInfo, JobProgress, KillswitchStatus } from '../../core/common/types';
+import type { JobInfo, JobProgress, KillswitchStatus, PaperSessionInfo } from '../../core/common/types';
 import { client } from './api';
 
 /** Jobs with their live progress, kept current from `job.state` and `job.progress` events. */
@@ -72,6 +72,16 @@ export function useKillswitch(): [KillswitchStatus | null, (s: KillswitchStatus)
     };
   }, []);
   return [status, showKillswitch];
+}
+
+/** The paper sessions, kept current from `paper.session` events. */
+export function useSessions(): PaperSessionInfo[] {
+  const [sessions, setSessions] = useState<PaperSessionInfo[]>([]);
+  useEffect(() => {
+    void client.call('paper.sessions', {}).then(setSessions);
+    return client.on('paper.session', (info) => setSessions((prev) => (prev.some((s) => s.id === info.id) ? prev.map((s) => (s.id === info.id ? info : s)) : [info, ...prev])));
+  }, []);
+  return sessions;
 }
 
 /** A number that grows each time the lake changes, to refetch on. */

@@ -1,21 +1,11 @@
 import { useEffect, useRef, useState } from 'react';
 import { LineStyle, LineSeries, type UTCTimestamp } from 'lightweight-charts';
 import type { ApiError } from '../../../core/common/errors';
-import type { PaperSessionInfo } from '../../../core/common/types';
 import { client } from '../api';
 import { createThemedChart } from '../chart-theme';
 import { fmtTime } from '../format';
 import { submitWith } from '../forms';
-
-/** The paper sessions, kept current from `paper.session` events. */
-function useSessions(): PaperSessionInfo[] {
-  const [sessions, setSessions] = useState<PaperSessionInfo[]>([]);
-  useEffect(() => {
-    void client.call('paper.sessions', {}).then(setSessions);
-    return client.on('paper.session', (info) => setSessions((prev) => (prev.some((s) => s.id === info.id) ? prev.map((s) => (s.id === info.id ? info : s)) : [info, ...prev])));
-  }, []);
-  return sessions;
-}
+import { useSessions } from '../hooks';
 
 const money = (n: number): string => n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 

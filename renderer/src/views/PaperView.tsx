@@ -5,29 +5,32 @@ import type { TradingState } from '../../../core/common/trading/risk';
 import { client } from '../api';
 import { fmtTime } from '../format';
 import { submitWith } from '../forms';
-import { useKillswitch, usePanelJob } from '../hooks';
+import { useKillswitch, usePanelJob, useSessions } from '../hooks';
 import { JobStatus } from '../JobFollower';
 import { KillswitchHistory } from '../Killswitch';
 import { PaperMonitor } from './PaperMonitor';
 import { AlertList } from '../Alerts';
 
 
-/** Paper trading: the killswitch as a large control with its history, and replays of a portfolio through the paper path. */
+/** Paper trading: the killswitch as a large control (halt, halt and flatten, reduce, re-arm) with the open positions and its history, and replays of a portfolio through the paper path. */
 export function PaperView({ jobs, sessionRequest }: { jobs: JobInfo[]; sessionRequest: number }) {
   const [status, setStatus] = useKillswitch();
   const [reason, setReason] = useState('');
   const [portfolio, setPortfolio] = useState('');
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
-  const { start, job, result: r, error, setError } = usePanelJob<PaperSummary>(jobs);
+  const { start, job, result: r, error } = usePanelJob<PaperSummary>(jobs);
+  const [ksError, setKsError] = useState<string | null>(null);
+  const sessions = useSessions();
+  const open = sessions.filter((x) => x.status === 'running' || x.status === 'paused').flatMap((x) => x.positions.filter((p) => p.qty !== 0).map((p) => ({ ...p, session: x.id })));
 
-  const setState = async (state: TradingState): Promise<void> => {
-    setError(null);
+  // The reason stays in the field for the next action; an error shows next to the buttons that caused it.
+  const setState = async (state: TradingState, flatten = false): Promise<void> => {
+    setKsError(null);
     try {
-      setStatus(await client.call('paper.killswitch.set', { state, reason, source: 'ui' }));
-      setReason('');
+      setStatus(await client.call('paper.killswitch.set', { state, reason, source: 'ui', ...(flatten ? { flatten: true } : {}) }));
     } catch (e) {
-      setError((e as ApiError).message);
+      setKsError((e as ApiError).message);
     }
   };
   const replay = (): Promise<void> => start(() => ({ kind: 'paper', portfolio, from, to }));
@@ -41,6 +44,9 @@ export function PaperView({ jobs, sessionRequest }: { jobs: JobInfo[]; sessionRe
           <button className="big halt" onClick={() => void setState('halted')} disabled={state === 'halted'} data-testid="paper-halt">
             HALT
           </button>
+          <button className="big halt" onClick={() => void setState('halted', true)} data-testid="paper-halt-flatten">
+            {state === 'halted' ? 'FLATTEN ALL' : 'HALT & FLATTEN'}
+          </button>
           <button className="big" onClick={() => void setState('reducing')} disabled={state === 'reducing'} data-testid="paper-reduce">
             Reduce only
           </button>
@@ -48,6 +54,33 @@ export function PaperView({ jobs, sessionRequest }: { jobs: JobInfo[]; sessionRe
             Re-arm
           </button>
         </div>
+        {ksError && (
+          <p className="error" role="alert" data-testid="paper-ks-error">
+            {ksError}
+          </p>
+        )}
+        {state !== 'active' && (
+          <div data-testid="paper-open-positions">
+            <p className="muted">
+              {state === 'halted' ? 'Halted: every order is refused, exits too; FLATTEN ALL closes what is open at the last price.' : 'Reducing: only orders that reduce a position go through.'}{' '}
+              {open.length === 0 ? 'No open positions.' : `${open.length} open position${open.length > 1 ? 's' : ''}:`}
+            </p>
+            {open.length > 0 && (
+              <table className="grid">
+                <tbody>
+                  {open.map((p) => (
+                    <tr key={`${p.session}:${p.symbol}`}>
+                      <td>{p.symbol}</td>
+                      <td className="num">{p.qty > 0 ? `+${p.qty}` : p.qty}</td>
+                      <td className="num">{p.unrealised.toFixed(2)}</td>
+                      <td className="muted">{p.session}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </div>
+        )}
         <KillswitchHistory history={status?.history ?? []} testId="paper-history" rows={8} />
       </section>
       <PaperMonitor focusRequest={sessionRequest} />

@@ -302,9 +302,14 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     await page.getByTestId('backtest-start').click();
     await expect.poll(() => page.getByTestId('backtest-error').textContent()).toMatch(/entry_below = 2 is outside 0–1/);
     await page.getByTestId('backtest-param-entry_below').fill('0.25');
+    // The account's terms are the dialog's: capital and a benchmark beside commission and slippage.
+    await page.getByTestId('backtest-capital').fill('250000');
+    await page.getByTestId('backtest-benchmark').fill('es');
     await page.getByTestId('backtest-start').click();
     await page.getByTestId('backtest-open').click({ timeout: 60_000 });
     await expect.poll(() => page.getByTestId('backtest-detail').textContent()).toContain('ibs · ES NQ · 1d');
+    const [newest] = await rpc(serve.url, 'backtest.list', {});
+    expect((await rpc(serve.url, 'backtest.get', { runId: newest!.runId })).config).toMatchObject({ capital: 250_000, benchmark: 'ES', commission: 2.5, slippageTicks: 1 });
     const trades = Number(await page.getByTestId('metric-trades').textContent());
     expect(trades).toBeGreaterThan(0);
     expect(await page.getByTestId('backtest-trades').locator('tbody tr').count()).toBeGreaterThan(Math.min(trades, 3));

@@ -21,6 +21,8 @@ export function BacktestDialog({ onClose, onOpen, jobs, progress }: { onClose: (
   const [to, setTo] = useState('');
   const [model, setModel] = useState('');
   const [models, setModels] = useState<ModelInfo[]>([]);
+  const [capital, setCapital] = useState('100000');
+  const [benchmark, setBenchmark] = useState('');
   const [commission, setCommission] = useState('2.5');
   const [slippage, setSlippage] = useState('1');
   const [fillAt, setFillAt] = useState<'next_open' | 'close'>('next_open');
@@ -58,6 +60,7 @@ export function BacktestDialog({ onClose, onOpen, jobs, progress }: { onClose: (
         symbols: symbols.split(/[\s,]+/).filter(Boolean).map((x) => x.toUpperCase()),
         timeframe: timeframe as (typeof TIMEFRAMES)[number],
         params: checked,
+        capital: num('capital', capital),
         commission: num('commission', commission),
         slippageTicks: num('slippage', slippage),
         fillAt,
@@ -73,6 +76,7 @@ export function BacktestDialog({ onClose, onOpen, jobs, progress }: { onClose: (
                 : { kind: 'kelly' as const, cap: num('Kelly cap', size), payoff: 1 },
         ...(from ? { from } : {}),
         ...(to ? { to } : {}),
+        ...(benchmark.trim() ? { benchmark: benchmark.trim().toUpperCase() } : {}),
         ...(model ? { model } : {}),
       };
       setJobId((await client.call('jobs.start', arg)).jobId);
@@ -132,12 +136,20 @@ export function BacktestDialog({ onClose, onOpen, jobs, progress }: { onClose: (
                 </label>
               ))}
               <label>
+                Starting capital
+                <input value={capital} onChange={(e) => setCapital(e.target.value)} data-testid="backtest-capital" />
+              </label>
+              <label>
                 Commission per contract
-                <input value={commission} onChange={(e) => setCommission(e.target.value)} />
+                <input value={commission} onChange={(e) => setCommission(e.target.value)} data-testid="backtest-commission" />
               </label>
               <label>
                 Slippage (ticks)
-                <input value={slippage} onChange={(e) => setSlippage(e.target.value)} />
+                <input value={slippage} onChange={(e) => setSlippage(e.target.value)} data-testid="backtest-slippage" />
+              </label>
+              <label title="a symbol whose daily returns give alpha, beta and the information ratio">
+                Benchmark (optional)
+                <input value={benchmark} onChange={(e) => setBenchmark(e.target.value)} placeholder="e.g. ES" data-testid="backtest-benchmark" />
               </label>
               <label>
                 Fill market orders at

@@ -416,10 +416,12 @@ export interface BacktestSummary {
   model: string | null;
   /** The probability an entry needed, when gated. */
   threshold: number | null;
-  /** Performance. */
+  /** Performance (equity floored at zero: returns at or above −100%, drawdowns at most 100%). */
   metrics: BacktestMetrics;
   /** Regression of the daily returns on user factors, when a factor file was given. */
   factors?: FactorRegression & { file: string };
+  /** When the account was ruined (equity at or below zero): everything was closed then and nothing more traded. */
+  ruinedAt?: number;
 }
 
 /** A run's trades as columns, numbers as typed arrays. */

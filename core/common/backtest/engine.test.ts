@@ -35,6 +35,30 @@ const ROWS = [
 ];
 
 describe('event-driven backtester', () => {
+  it('ruins an account whose equity falls to zero: closes it at that bar, trades no more, and its metrics stay defined', () => {
+    const s = createStrategy('ibs');
+    // Bought at 99 on bar 1; bar 2 closes 60 points lower: −3,000 on a 2,000 account. Bar 3 closes weak, which would enter again.
+    const rows = [
+      [100, 102, 98, 98.4],
+      [99, 101, 99, 100.6],
+      [100, 100, 39, 40],
+      [40, 41, 30, 30.1],
+      [31, 33, 30, 32.9],
+    ];
+    const r = runBacktest(s, [symbolData('ES', rows, s)], config({ capital: 2000 }));
+    expect(r.ruinedAt).toBe(Date.UTC(2024, 0, 3));
+    expect(r.trades).toHaveLength(1);
+    expect(r.trades[0]).toMatchObject({ exitReason: 'ruined: account equity fell to zero', exitPrice: 40, exitTime: Date.UTC(2024, 0, 3) });
+    expect(r.orders).toBe(1);
+    expect(r.equity.value[r.equity.value.length - 1]).toBeCloseTo(2000 - 59 * 50, 9);
+    const m = backtestMetrics(r.equity, { pnl: r.trades.map((t) => t.pnl), fees: r.trades.map((t) => t.fees) }, 2000, r.tradedNotional);
+    expect(m.total_return).toBe(-1);
+    expect(m.max_drawdown).toBeLessThanOrEqual(1);
+    expect(Number.isFinite(m.annual_volatility)).toBe(true);
+    // An account that never reaches zero is not ruined.
+    expect(runBacktest(s, [symbolData('ES', rows, s)], config()).ruinedAt).toBeNull();
+  });
+
   it('ibs by hand: next-open fills with a tick of slippage and per-contract commission', () => {
     const s = createStrategy('ibs');
     const r = runBacktest(s, [symbolData('ES', ROWS, s)], config({ costs: { ...NO_COSTS, commissionPerContract: 2.5, slippageTicks: 1 } }));

@@ -121,6 +121,8 @@ export interface EngineResult {
   denied: { t: number; symbol: string; intent: OrderIntent; reason: string }[];
   /** Sum of |filled notional| over the run. */
   tradedNotional: number;
+  /** When the account was ruined (equity at or below zero after a bar time): it was flattened then and traded no more. Null when it never was. */
+  ruinedAt: number | null;
 }
 
 /** A working order. */
@@ -292,6 +294,7 @@ export function createEngine(strategy: Strategy, symbols: SymbolData[], cfg: Eng
   }));
   const trades: Trade[] = [];
   let cash = cfg.capital;
+  let ruinedAt: number | null = null;
   let skippedForMaxPositions = 0;
   let skippedForSize = 0;
   const denied: EngineResult['denied'] = [];
@@ -467,7 +470,8 @@ export function createEngine(strategy: Strategy, symbols: SymbolData[], cfg: Eng
   };
 
   const place = (b: Book, i: number, intent: OrderIntent): void => {
-    if (b.working) return;
+    // A ruined account places nothing more: there is no capital left to trade.
+    if (b.working || ruinedAt !== null) return;
     const type = intent.type ?? 'market';
     let dir: number;
     let qty: number;
@@ -523,6 +527,14 @@ export function createEngine(strategy: Strategy, symbols: SymbolData[], cfg: Eng
       for (const intent of strategy.onBar(bar, view)) if (intent.symbol === d.symbol) place(b, i, intent);
     },
     mark(t) {
+      if (ruinedAt === null && equity() <= 0) {
+        // Ruin: the account is gone. Everything open is closed at the last close and working orders are dropped.
+        ruinedAt = t;
+        for (const b of books) b.working = null;
+        books.forEach((b, k) => {
+          if (b.qty !== 0 && lastIndex[k]! >= 0) closeAtLast(b, k, 'ruined: account equity fell to zero');
+        });
+      }
       eqT.push(t);
       eqV.push(equity());
       eqX.push(books.some((b) => b.qty !== 0) ? 1 : 0);
@@ -565,6 +577,6 @@ export function createEngine(strategy: Strategy, symbols: SymbolData[], cfg: Eng
       };
     },
     equity,
-    result: () => ({ trades, equity: { t: Float64Array.from(eqT), value: Float64Array.from(eqV), exposure: Float64Array.from(eqX) }, skippedForMaxPositions, skippedForSize, denied, orders, tradedNotional }),
+    result: () => ({ trades, equity: { t: Float64Array.from(eqT), value: Float64Array.from(eqV), exposure: Float64Array.from(eqX) }, skippedForMaxPositions, skippedForSize, denied, orders, tradedNotional, ruinedAt }),
   };
 }

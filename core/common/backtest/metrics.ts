@@ -137,7 +137,9 @@ export function backtestMetrics(
   tradedNotional: number,
   benchmark?: { day: Float64Array; close: Float64Array },
 ): BacktestMetrics {
-  const daily = dailyEquity(equity.t, equity.value);
+  // Wealth cannot fall below nothing: a ruined account's equity is floored at zero, so returns stay at
+  // or above −100% and drawdowns at or below 100% (the loss beyond the capital is in the trades).
+  const daily = dailyEquity(equity.t, equity.value.map((v) => Math.max(0, v)));
   const r = returnsOf(daily.value, capital);
   const final = daily.value.length > 0 ? daily.value[daily.value.length - 1]! : capital;
   const years = Math.max(r.length, 1) / TRADING_DAYS;

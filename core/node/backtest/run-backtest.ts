@@ -220,8 +220,8 @@ async function recordRun(ctx: Ctx, r: RunRecord): Promise<BacktestSummary> {
   const first = Math.min(...data.map((d) => d.t[0]!));
   const last = Math.max(...data.map((d) => d.t[d.t.length - 1]!));
   const runId = timeSortableId();
-  const summary: BacktestSummary = { runId, createdAt: Date.now(), strategy: strategy.name, params: r.params, symbols: r.symbols, timeframe: r.timeframe, from: first, to: last, model: r.model, threshold: r.threshold, metrics: r.metrics, ...(r.factors ? { factors: r.factors } : {}) };
-  const dd = drawdown(result.equity.t, result.equity.value, r.capital);
+  const summary: BacktestSummary = { runId, createdAt: Date.now(), strategy: strategy.name, params: r.params, symbols: r.symbols, timeframe: r.timeframe, from: first, to: last, model: r.model, threshold: r.threshold, metrics: r.metrics, ...(r.factors ? { factors: r.factors } : {}), ...(result.ruinedAt !== null ? { ruinedAt: result.ruinedAt } : {}) };
+  const dd = drawdown(result.equity.t, result.equity.value.map((v) => Math.max(0, v)), r.capital);
   const dataOf = (t: Trade): SymbolData => data.find((d) => d.symbol === t.symbol)!;
   const columns = strategy.features.length ? [...data[0]!.features.keys()] : [];
   const features = Object.fromEntries(columns.map((k) => [k, Float64Array.from(result.trades, (t) => dataOf(t).features.get(k)?.[t.signalBar] ?? Number.NaN)]));
@@ -323,7 +323,7 @@ async function storeRun(ctx: Ctx, d: BacktestDetail): Promise<void> {
     .run(d.runId, d.createdAt, d.strategy, JSON.stringify(d.symbols), d.timeframe, d.model, JSON.stringify(jsonSafe(summaryOf(d))));
 }
 
-const summaryOf = (d: BacktestSummary): BacktestSummary => ({ runId: d.runId, createdAt: d.createdAt, strategy: d.strategy, params: d.params, symbols: d.symbols, timeframe: d.timeframe, from: d.from, to: d.to, model: d.model, threshold: d.threshold, metrics: d.metrics, ...(d.factors ? { factors: d.factors } : {}) });
+const summaryOf = (d: BacktestSummary): BacktestSummary => ({ runId: d.runId, createdAt: d.createdAt, strategy: d.strategy, params: d.params, symbols: d.symbols, timeframe: d.timeframe, from: d.from, to: d.to, model: d.model, threshold: d.threshold, metrics: d.metrics, ...(d.factors ? { factors: d.factors } : {}), ...(d.ruinedAt !== undefined ? { ruinedAt: d.ruinedAt } : {}) });
 
 /** Numbers written as strings (Infinity, NaN) back to numbers. */
 const revive = (_: string, v: unknown): unknown => (v === 'Infinity' ? Number.POSITIVE_INFINITY : v === '-Infinity' ? Number.NEGATIVE_INFINITY : v === 'NaN' ? Number.NaN : v);

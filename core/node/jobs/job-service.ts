@@ -321,7 +321,7 @@ export class JobService {
       else if (req.kind === 'train')
         await this.runSingleTask<TrainResult>(id, cancel, { type: 'train', req }, (r) => ({ summary: `${r.id}@${r.version}: ${r.trees ? `${r.trees} trees` : 'linear model'} on ${fmt(r.rows.train)} rows; ${'auc' in r.metrics.test ? `test AUC ${r.metrics.test.auc.toFixed(3)}` : `test RMSE ${r.metrics.test.rmse.toPrecision(3)}`}` }));
       else if (req.kind === 'backtest')
-        await this.runSingleTask<BacktestSummary>(id, cancel, { type: 'backtest', req }, (r) => ({ summary: `${r.runId}: ${r.strategy} on ${r.symbols.join(', ')} ${r.timeframe}, ${r.metrics.trades} trades, return ${(r.metrics.total_return * 100).toFixed(2)}%, Sharpe ${r.metrics.sharpe.toFixed(2)}` }));
+        await this.runSingleTask<BacktestSummary>(id, cancel, { type: 'backtest', req }, (r) => ({ summary: `${r.runId}: ${r.strategy} on ${r.symbols.join(', ')} ${r.timeframe}, ${r.metrics.trades} trades, return ${(r.metrics.total_return * 100).toFixed(2)}%, Sharpe ${r.metrics.sharpe.toFixed(2)}${r.ruinedAt !== undefined ? `, RUINED on ${new Date(r.ruinedAt).toISOString().slice(0, 10)}` : ''}` }));
       else if (req.kind === 'sweep')
         await this.runSingleTask<SweepResult>(id, cancel, { type: 'sweep', req }, (r) => {
           const b = r.points[r.best]!;

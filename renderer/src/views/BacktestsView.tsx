@@ -234,6 +234,11 @@ export function BacktestsView({ selected, onSelect, dataVersion, onNew, onShowTr
             {run.strategy} · {run.symbols.join(' ')} · {run.timeframe} · {JSON.stringify(run.params)}
             {run.model && ` · gated by ${run.model} at ${run.threshold}`}
           </h3>
+          {run.ruinedAt !== undefined && (
+            <p className="error" data-testid="backtest-ruined">
+              RUINED on {new Date(run.ruinedAt).toISOString().slice(0, 10)}: the account's equity fell to zero; everything open was closed at that bar's close and nothing more was traded.
+            </p>
+          )}
           <p className="muted" data-testid="backtest-config">{describeConfig(run.config)}</p>
           <table className="grid metrics" data-testid="backtest-metrics">
             <tbody>

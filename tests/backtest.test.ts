@@ -48,6 +48,21 @@ describe('backtests over the lake', () => {
     expect((await call(s, 'backtest.list', {})).map((x) => x.runId)).toContain(r.runId);
   });
 
+  it('marks a run whose account is wiped out RUINED, stops it there, and keeps its metrics within −100%', async () => {
+    const r = await job<BacktestSummary>({ kind: 'backtest', strategy: 'ibs', symbols: ['ES', 'NQ'], timeframe: '1d', capital: 1000 });
+    expect(r.ruinedAt).toBeDefined();
+    expect(r.metrics.total_return).toBe(-1);
+    expect(r.metrics.max_drawdown).toBeLessThanOrEqual(1);
+    const d = await call(s, 'backtest.get', { runId: r.runId });
+    expect(d.ruinedAt).toBe(r.ruinedAt);
+    // Nothing is entered after the ruin; the last exits are the ruin's own.
+    expect(Math.max(...d.trades.entryTime)).toBeLessThanOrEqual(r.ruinedAt!);
+    expect(d.trades.exitReason.filter((x) => x.startsWith('ruined')).length).toBeGreaterThan(0);
+    expect(Math.max(...d.trades.exitTime)).toBe(r.ruinedAt);
+    const safe = await job<BacktestSummary>({ kind: 'backtest', strategy: 'ibs', symbols: ['ES', 'NQ'], timeframe: '1d' });
+    expect(safe.ruinedAt).toBeUndefined();
+  });
+
   it('regresses a run’s daily returns on a factor file: its own returns as a factor give beta 1, alpha 0, R² 1', async () => {
     const arg = { kind: 'backtest' as const, strategy: 'ibs', symbols: ['ES'], timeframe: '1d' as const, params: { entry_below: 0.4, exit_above: 0.6 } };
     const first = await job<BacktestSummary>(arg);

@@ -740,7 +740,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           const fr = r.factors;
           const factorText = fr ? `\nfactors (${fr.n} days${fr.excessOfRf ? ', returns in excess of RF' : ''}): alpha ${pct(fr.alpha)}/yr (t ${fr.alphaT.toFixed(2)}), ${Object.entries(fr.betas).map(([k, b]) => `${k} ${b.beta.toFixed(3)} (t ${b.t.toFixed(2)})`).join(', ')}, R² ${fr.r2.toFixed(3)}` : '';
           return json
-            ? { runId: r.runId, metrics: m, ...(fr ? { factors: fr } : {}) }
+            ? { runId: r.runId, metrics: m, ...(fr ? { factors: fr } : {}), ...(r.ruinedAt !== undefined ? { ruinedAt: new Date(r.ruinedAt).toISOString() } : {}) }
             : `${job.summary}\nrun ${r.runId}\n${table([
                 ['total return', 'annual', 'volatility', 'Sharpe', 'Sortino', 'max drawdown', 'trades', 'win rate', 'profit factor', 'expectancy'],
                 [pct(m.total_return), pct(m.annual_return), pct(m.annual_volatility), m.sharpe.toFixed(2), m.sortino.toFixed(2), pct(m.max_drawdown), String(m.trades), pct(m.win_rate), Number.isFinite(m.profit_factor) ? m.profit_factor.toFixed(2) : m.trades > 0 ? '∞' : '–', m.expectancy.toFixed(2)],

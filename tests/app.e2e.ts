@@ -315,6 +315,15 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     expect(await page.getByTestId('backtest-trades').locator('tbody tr').count()).toBeGreaterThan(Math.min(trades, 3));
     expect(await page.getByTestId('backtest-equity').locator('canvas').count()).toBeGreaterThan(0);
     expect(await page.getByTestId('backtest-run-row').count()).toBe(1);
+    // Monte Carlo of the run: its trades reshuffled 1,000 times, with percentiles, ruin odds, a fan and a histogram.
+    await page.getByTestId('mc-run').click();
+    await expect.poll(() => page.getByTestId('mc-summary').textContent()).toMatch(/^1,000 reshuffle paths \(seed 1\) · probability of ruin \d+\.\d%$/);
+    expect(await page.getByTestId('mc-table').locator('tbody tr').count()).toBe(3);
+    expect(await page.getByTestId('mc-fan').locator('polyline').count()).toBe(1);
+    expect(await page.getByTestId('mc-histogram').locator('rect').count()).toBe(30);
+    await page.getByTestId('mc-simulations').fill('5');
+    await page.getByTestId('mc-run').click();
+    await expect.poll(() => page.getByTestId('mc-error').textContent()).toMatch(/at least 10 simulations/);
     await page.screenshot({ path: path.join(ARTIFACTS, 'backtest.png') });
     // A trade row opens the price chart on that trade, with the run's trades of the symbol as markers.
     const symbol = await page.getByTestId('backtest-trade-row').first().locator('td').first().textContent();
@@ -355,10 +364,15 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     await expect.poll(() => page.getByTestId('sweep-error').textContent()).toMatch(/entry_below: expected numbers separated by commas/);
     await page.screenshot({ path: path.join(ARTIFACTS, 'backtest-compare-sweep.png'), fullPage: true });
     // A portfolio from per-symbol hourly runs: the steps, the joint run's contributions and correlations.
+    // Over a fixed period backfilled here: the seeded lake's last days move with the clock, and so would the choice.
+    const fixed = await rpc(serve.url, 'jobs.start', { kind: 'backfill', source: 'demo', symbols: ['ES', 'NQ', 'CL'], timeframe: '1m', from: '2024-01-02', to: '2024-04-30' });
+    await expect.poll(async () => (await rpc(serve.url, 'jobs.get', { jobId: fixed.jobId })).status, { timeout: 60_000 }).toBe('succeeded');
     for (const sym of ['ES', 'NQ', 'CL']) {
       await page.keyboard.press('Control+Shift+E');
       await page.getByTestId('backtest-strategy').selectOption('ibs');
       await page.getByTestId('backtest-timeframe').selectOption('1h');
+      await page.getByTestId('backtest-from').fill('2024-01-02');
+      await page.getByTestId('backtest-to').fill('2024-04-30');
       await page.getByTestId('backtest-symbols').fill(sym);
       await page.getByTestId('backtest-param-entry_below').fill('0.4');
       await page.getByTestId('backtest-param-exit_above').fill('0.6');
@@ -369,6 +383,7 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     await expect.poll(() => hourly.count()).toBe(3);
     const values = await hourly.evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
     await page.getByTestId('portfolio-runs').selectOption(values);
+    await page.getByTestId('portfolio-split').fill('2024-02-15');
     await page.getByTestId('portfolio-start').click();
     await expect.poll(() => page.getByTestId('portfolio-steps').locator('tbody tr').count(), { timeout: 60_000 }).toBeGreaterThan(0);
     const chosen = await page.getByTestId('portfolio-steps').locator('tbody tr').count();

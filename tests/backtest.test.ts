@@ -63,6 +63,30 @@ describe('backtests over the lake', () => {
     expect(safe.ruinedAt).toBeUndefined();
   });
 
+  it('runs a seeded Monte Carlo of a stored run: reshuffles keep its final equity, resamples and blocks spread it', async () => {
+    const r = await job<BacktestSummary>({ kind: 'backtest', strategy: 'ibs', symbols: ['ES', 'NQ'], timeframe: '1d' });
+    expect(r.ruinedAt).toBeUndefined();
+    const d = await call(s, 'backtest.get', { runId: r.runId });
+    expect(d.trades.symbol.length).toBeGreaterThan(10);
+    const final = 100_000 + Array.from(d.trades.pnl).reduce((a, p, i) => a + p - d.trades.fees[i]!, 0);
+    const shuffled = await call(s, 'backtest.monteCarlo', { runId: r.runId, simulations: 500 });
+    expect(shuffled).toMatchObject({ method: 'reshuffle', simulations: 500, seed: 1 });
+    expect(shuffled.finalEquity.p5).toBeCloseTo(final, 6);
+    expect(shuffled.finalEquity.p95).toBeCloseTo(final, 6);
+    expect(shuffled.maxDrawdown.p95).toBeGreaterThanOrEqual(shuffled.maxDrawdown.p5);
+    expect(shuffled.fan.p50.length).toBe(Math.min(100, d.trades.symbol.length));
+    const resampled = await call(s, 'backtest.monteCarlo', { runId: r.runId, method: 'resample', simulations: 500, seed: 4 });
+    expect(resampled.finalEquity.p95).toBeGreaterThan(resampled.finalEquity.p5);
+    expect(await call(s, 'backtest.monteCarlo', { runId: r.runId, method: 'resample', simulations: 500, seed: 4 })).toEqual(resampled);
+    const blocks = await call(s, 'backtest.monteCarlo', { runId: r.runId, method: 'block', simulations: 200, block: 5 });
+    expect(blocks.block).toBe(5);
+    expect(blocks.finals.length).toBe(200);
+    // Hundreds of hourly trades times 100,000 paths is more than one call may walk: it says how many it can.
+    const hourly = await job<BacktestSummary>({ kind: 'backtest', strategy: 'ibs', symbols: ['ES', 'NQ'], timeframe: '1h' });
+    await expect(call(s, 'backtest.monteCarlo', { runId: hourly.runId, simulations: 100_000 })).rejects.toThrow(/simulations of \d+ trades is more than 20,000,000 steps; ask for at most \d+/);
+    await expect(call(s, 'backtest.monteCarlo', { runId: r.runId, simulations: 5 })).rejects.toMatchObject({ path: 'simulations' });
+  });
+
   it('regresses a run’s daily returns on a factor file: its own returns as a factor give beta 1, alpha 0, R² 1', async () => {
     const arg = { kind: 'backtest' as const, strategy: 'ibs', symbols: ['ES'], timeframe: '1d' as const, params: { entry_below: 0.4, exit_above: 0.6 } };
     const first = await job<BacktestSummary>(arg);

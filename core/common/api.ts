@@ -14,6 +14,7 @@ import {
 } from './schemas';
 import type { AppInfo, BacktestDetail, BacktestSummary, Bars, KillswitchStatus, FeatureBuildInfo, FeatureSetCheck, FeatureSetInfo, JobInfo, JobProgress, LakePartition, LakeSeries, QaReport, RejectRow, SeriesCoverage, InferenceSettings, ModelCheck, ModelInfo, PaperAlert, PaperSessionDetail, PaperSessionInfo, PaperSettings, ExportPreview, ExportResult, ExportSettings, ImportConfigResult, SqlResult, UniverseMember, VendorKeyStatus } from './types';
 import type { ContractSpec } from './instruments';
+import type { MonteCarloResult } from './backtest/monte-carlo';
 import type { StrategyConfig } from './schemas';
 import type { StateChange, TradingState } from './trading/risk';
 import type { MenuCommand } from './menu';
@@ -180,6 +181,15 @@ export const apiSchemas = {
   'backtest.list': z.object({}).strict(),
   'backtest.strategies': z.object({}).strict(),
   'backtest.get': z.object({ runId: z.string().regex(/^[0-9]{8}-[0-9]{6}-[0-9a-f]{8}$/, 'expected a backtest run id such as 20260101-120000-1a2b3c4d') }).strict(),
+  'backtest.monteCarlo': z
+    .object({
+      runId: z.string().regex(/^[0-9]{8}-[0-9]{6}-[0-9a-f]{8}$/, 'expected a backtest run id such as 20260101-120000-1a2b3c4d'),
+      method: z.enum(['reshuffle', 'resample', 'block']).optional(),
+      simulations: z.number().int().min(10, 'run at least 10 simulations').max(100_000).optional(),
+      seed: z.number().int().min(0).max(2 ** 31).optional(),
+      block: z.number().int().min(1).max(250).optional(),
+    })
+    .strict(),
   'models.import': z
     .object({
       path: z.string().min(1, 'name the model file'),
@@ -334,6 +344,8 @@ export interface QuantApi {
   'backtest.list': (a: ArgOf<'backtest.list'>) => Promise<BacktestSummary[]>;
   /** One backtest run with its equity curve and trades. */
   'backtest.get': (a: ArgOf<'backtest.get'>) => Promise<BacktestDetail>;
+  /** A run's trades reshuffled or resampled, or its daily returns block-bootstrapped, N times (seeded): percentiles of final equity, drawdown and Sharpe, probability of ruin, the equity fan. */
+  'backtest.monteCarlo': (a: ArgOf<'backtest.monteCarlo'>) => Promise<MonteCarloResult>;
   /** Runs a model on the latest rows of its feature build: provider used, timing, prediction summary. */
   'models.check': (a: ArgOf<'models.check'>) => Promise<ModelCheck>;
   /** Runs a model over feature columns (in the model's feature order), returning predictions and the provider that ran. */

@@ -37,7 +37,7 @@ import { DEFAULT_SCORE } from '../common/models/leaderboard';
 import type { ImportedModel } from './models/import-model';
 import { ModelRunner } from './models/runner';
 import { checkModel } from './models/check';
-import { getBacktest, listBacktests } from './backtest/run-backtest';
+import { getBacktest, listBacktests, monteCarloOfRun } from './backtest/run-backtest';
 import { Journal } from './paper/journal';
 import { journaledSession, PaperSupervisor } from './paper/supervisor';
 import { listStrategyConfigs, resolveStrategyRef } from './backtest/strategy-configs';
@@ -253,6 +253,14 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
         const own = await db!.connect();
         try {
           return await getBacktest({ home, catalog: cat, con: own }, a.runId);
+        } finally {
+          own.closeSync();
+        }
+      },
+      'backtest.monteCarlo': async (a) => {
+        const own = await db!.connect();
+        try {
+          return monteCarloOfRun(await getBacktest({ home, catalog: cat, con: own }, a.runId), a);
         } finally {
           own.closeSync();
         }

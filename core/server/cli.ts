@@ -102,6 +102,9 @@ commands:
                               style, percent unless --factors-fraction)
   trades --run ID --out trades.csv
                               a backtest run's trades as CSV, with the strategy's features at entry
+  montecarlo --run ID [--method reshuffle|resample|block] [--simulations 1000] [--seed 1] [--block 5]
+                              a run's trades reshuffled or resampled, or its daily returns block-
+                              bootstrapped: percentiles of final equity, drawdown and Sharpe, ruin odds
   sweep --strategy ibs|rsi2 --symbols ES [--timeframe 1d] [--from D] [--to D] --grid '{"entry_below":[0.1,0.2,0.3]}'
         [--commission 2.5] [--slippage-ticks 1] [--contracts N] [--walk-forward IS,OOS[,anchored]]
                               every combination of the grid with the vectorised engine: metrics per
@@ -983,6 +986,30 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           const d = await call(s, 'backtest.get', { runId: v.run });
           fs.writeFileSync(v.out, tradesCsv(d));
           io.out(json ? JSON.stringify({ runId: d.runId, trades: d.trades.symbol.length, out: path.resolve(v.out) }) : `${d.trades.symbol.length} trades → ${path.resolve(v.out)}`);
+          return 0;
+        } finally {
+          await s.close();
+        }
+      }
+      case 'montecarlo': {
+        const p = parse(opts, { run: { type: 'string' }, method: { type: 'string' }, simulations: { type: 'string' }, seed: { type: 'string' }, block: { type: 'string' } });
+        const v = p.values as Record<string, string | undefined>;
+        if (!v.run) throw new UsageError('montecarlo: --run ID is required (backtest prints it)');
+        for (const k of ['simulations', 'seed', 'block'] as const) if (v[k] !== undefined && !/^\d+$/.test(v[k]!)) throw new UsageError(`--${k}: expected a whole number, got ${v[k]}`);
+        const arg = { runId: v.run, ...(v.method ? { method: v.method as 'reshuffle' } : {}), ...(v.simulations ? { simulations: Number(v.simulations) } : {}), ...(v.seed ? { seed: Number(v.seed) } : {}), ...(v.block ? { block: Number(v.block) } : {}) };
+        validate('backtest.monteCarlo', arg, { runId: 'run' });
+        const s = await open(true);
+        try {
+          const r = await call(s, 'backtest.monteCarlo', arg);
+          const { fan: _fan, finals: _finals, ...summary } = r;
+          const row = (name: string, q: { p5: number; p25: number; p50: number; p75: number; p95: number }, f: (x: number) => string): string[] => [name, f(q.p5), f(q.p25), f(q.p50), f(q.p75), f(q.p95)];
+          const money = (x: number): string => x.toFixed(2);
+          const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
+          io.out(
+            json
+              ? JSON.stringify(summary)
+              : `${r.simulations} ${r.method} simulations (seed ${r.seed}${r.block ? `, blocks of ${r.block} days` : ''}) · probability of ruin ${pct(r.probabilityOfRuin)}\n${table([['', 'p5', 'p25', 'p50', 'p75', 'p95'], row('final equity', r.finalEquity, money), row('max drawdown', r.maxDrawdown, pct), row('Sharpe', r.sharpe, (x) => x.toFixed(2))])}`,
+          );
           return 0;
         } finally {
           await s.close();

@@ -123,11 +123,11 @@ export function BacktestDialog({ onClose, onOpen, jobs, progress }: { onClose: (
               </label>
               <label>
                 From
-                <input type="date" value={from} onChange={(e) => setFrom(e.target.value)} />
+                <input type="date" value={from} onChange={(e) => setFrom(e.target.value)} data-testid="backtest-from" />
               </label>
               <label>
                 To
-                <input type="date" value={to} onChange={(e) => setTo(e.target.value)} />
+                <input type="date" value={to} onChange={(e) => setTo(e.target.value)} data-testid="backtest-to" />
               </label>
               {def.params.map((p) => (
                 <label key={p.name} title={p.description}>

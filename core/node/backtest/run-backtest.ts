@@ -5,6 +5,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { runBacktest, type EngineConfig, type EngineResult, type SymbolData, type Trade } from '../../common/backtest/engine';
 import type { Strategy } from '../../common/backtest/strategy';
 import { backtestMetrics, covariance, dailyEquity, drawdown, returnsOf, type BacktestMetrics } from '../../common/backtest/metrics';
+import { monteCarlo, type MonteCarloMethod, type MonteCarloResult } from '../../common/backtest/monte-carlo';
 import { factorRegression, FactorFileError, parseFactorCsv } from '../../common/backtest/factors';
 import { bySymbol, createStrategy, mlGated, OSCILLATORS, StrategyConfigError, STRATEGIES, resolveParams } from '../../common/backtest/strategies';
 import { ApiError } from '../../common/errors';
@@ -351,6 +352,28 @@ export async function getBacktest(ctx: Ctx, runId: string): Promise<BacktestDeta
     features: Object.fromEntries(featureCols.map((c, j) => [c.slice('feature_'.length), numbers[TRADE_NUMBERS.length + j] ?? new Float64Array(0)])),
   } as unknown as TradeColumns;
   return { ...run, ...summaryOf(JSON.parse(row.summary, revive) as BacktestSummary), equity: { t, value, drawdown }, trades };
+}
+
+/** Simulated paths a Monte Carlo may walk at once (simulations × trades or days): about a tenth of a second. */
+const MONTE_CARLO_STEPS = 20_000_000;
+
+/** A Monte Carlo of a stored run (1,000 reshuffles of its trades unless asked otherwise, seed 1). */
+export function monteCarloOfRun(d: BacktestDetail, o: { method?: MonteCarloMethod; simulations?: number; seed?: number; block?: number }): MonteCarloResult {
+  const method = o.method ?? 'reshuffle';
+  const n = o.simulations ?? 1000;
+  const capital = Number((d.config as { capital?: number }).capital ?? (d.config as { engine?: { capital?: number } }).engine?.capital ?? 100_000);
+  const order = Array.from(d.trades.exitTime.keys()).sort((x, y) => d.trades.exitTime[x]! - d.trades.exitTime[y]!);
+  const tradeNet = Float64Array.from(order, (i) => d.trades.pnl[i]! - d.trades.fees[i]!);
+  const daily = dailyEquity(d.equity.t, d.equity.value.map((v) => Math.max(0, v)));
+  const dailyReturns = returnsOf(daily.value, capital);
+  const len = method === 'block' ? dailyReturns.length : tradeNet.length;
+  if (n * len > MONTE_CARLO_STEPS) throw new ApiError('invalid_argument', `${n} simulations of ${len} ${method === 'block' ? 'days' : 'trades'} is more than ${MONTE_CARLO_STEPS.toLocaleString('en-US')} steps; ask for at most ${Math.floor(MONTE_CARLO_STEPS / len)}`, 'simulations');
+  try {
+    return monteCarlo({ tradeNet, dailyReturns, capital, years: Math.max(1 / 252, (d.to - d.from) / (365.25 * 86_400_000)) }, { method, n, seed: o.seed ?? 1, ...(o.block !== undefined ? { block: o.block } : {}) });
+  } catch (e) {
+    if (e instanceof RangeError) throw new ApiError('invalid_argument', `run ${d.runId}: ${e.message}`, 'runId');
+    throw e;
+  }
 }
 
 /** A run's trades as CSV (one row per trade, feature values at entry last). */

@@ -4,6 +4,7 @@ import type { BacktestDetail, BacktestSummary, JobInfo } from '../../../core/com
 import { client } from '../api';
 import { fmtTime } from '../format';
 import type { ChartFocus } from './ChartView';
+import { MonteCarloPanel } from './MonteCarloPanel';
 import { PortfolioPanel } from './PortfolioPanel';
 import { SweepPanel } from './SweepPanel';
 import { createThemedChart } from '../chart-theme';
@@ -306,6 +307,7 @@ export function BacktestsView({ selected, onSelect, dataVersion, onNew, onShowTr
             </p>
           )}
           <EquityChart run={run} />
+          <MonteCarloPanel runId={run.runId} />
           <TradesTable run={run} onShow={onShowTrade} />
         </section>
       )}

@@ -4,12 +4,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createClient, type QuantClient } from '../core/common/client';
+import type { QuantClient } from '../core/common/client';
 import { encodeFrame } from '../core/common/codec';
-import { wsTransport, type WebSocketLike } from '../core/common/ws-transport';
 import type { Services } from '../core/node/services';
 import { startServer, type RunningServer } from '../core/server/http-server';
-import { backfill, call, openServices, paths, tempDir } from './helpers';
+import { backfill, call, openServices, paths, tempDir, wsClient } from './helpers';
 
 /**
  * An attacker's and a careless user's tries at the SQL console and the headless host: each must be
@@ -29,9 +28,7 @@ describe('adversarial: the SQL console and the server', () => {
     s = await openServices(home, { threads: 1 });
     expect((await backfill(s, ['ES'], '2024-03-04', '2024-03-05')).status).toBe('succeeded');
     server = await startServer({ services: s, port: 0 });
-    const t = wsTransport(`${server.url.replace('http', 'ws')}/ws`, (u) => new WebSocket(u) as unknown as WebSocketLike);
-    closeClient = t.close;
-    client = createClient(t);
+    ({ client, close: closeClient } = wsClient(server.url));
   });
   afterAll(async () => {
     closeClient?.();
@@ -114,8 +111,8 @@ describe('adversarial: the SQL console and the server', () => {
     expect(await call(s, 'lake.sqlCancel', { queryId: 'stop-me' })).toEqual({ cancelled: false });
 
     // A WebSocket client that goes away mid-query: its query is interrupted, not left running.
-    const t = wsTransport(`${server.url.replace('http', 'ws')}/ws`, (u) => new WebSocket(u) as unknown as WebSocketLike);
-    const gone = createClient(t).call('lake.sql', { query: endless, queryId: 'left-behind', timeoutSeconds: 600 }).catch(() => undefined);
+    const t = wsClient(server.url);
+    const gone = t.client.call('lake.sql', { query: endless, queryId: 'left-behind', timeoutSeconds: 600 }).catch(() => undefined);
     await new Promise((r) => setTimeout(r, 300));
     expect(await call(s, 'lake.sqlCancel', { queryId: 'nobody' })).toEqual({ cancelled: false });
     t.close();

@@ -7,6 +7,9 @@ import { appPaths } from '../core/server/app-paths';
 import type { ArgOf, Method, ResultOf } from '../core/common/api';
 import { dispatch } from '../core/server/dispatcher';
 import { ApiError } from '../core/common/errors';
+import WebSocket from 'ws';
+import { createClient, type QuantClient } from '../core/common/client';
+import { wsTransport, type WebSocketLike } from '../core/common/ws-transport';
 
 export const paths = appPaths();
 
@@ -55,6 +58,12 @@ export async function until<T>(check: () => Promise<T | undefined>, what: string
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, ms));
   }
+}
+
+/** A typed client over a WebSocket to a running host (its http:// URL), and how to close it. */
+export function wsClient(url: string): { client: QuantClient; close: () => void } {
+  const t = wsTransport(`${url.replace('http', 'ws')}/ws`, (u) => new WebSocket(u) as unknown as WebSocketLike);
+  return { client: createClient(t), close: t.close };
 }
 
 /** Calls a method through the dispatcher, as a transport would; throws the ApiError on failure. */

@@ -1,13 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createClient, type QuantClient } from '../core/common/client';
+import type { QuantClient } from '../core/common/client';
 import { decodeFrame } from '../core/common/codec';
 import { ApiError } from '../core/common/errors';
-import { wsTransport, type WebSocketLike } from '../core/common/ws-transport';
 import type { JobProgress } from '../core/common/types';
 import type { Services } from '../core/node/services';
 import { FRAME_TYPE, startServer, type RunningServer } from '../core/server/http-server';
-import { openServices, paths, tempDir } from './helpers';
+import { openServices, paths, tempDir, wsClient } from './helpers';
 
 describe('headless host: HTTP + WebSocket transport with the typed client', () => {
   let s: Services;
@@ -18,9 +17,7 @@ describe('headless host: HTTP + WebSocket transport with the typed client', () =
   beforeAll(async () => {
     s = await openServices(tempDir());
     server = await startServer({ services: s, port: 0 });
-    const t = wsTransport(`${server.url.replace('http', 'ws')}/ws`, (u) => new WebSocket(u) as unknown as WebSocketLike);
-    close = t.close;
-    client = createClient(t);
+    ({ client, close } = wsClient(server.url));
   });
   afterAll(async () => {
     close?.();

@@ -20,14 +20,6 @@ export const INTRADAY_MS: Record<Exclude<Timeframe, '1d' | '1w'>, number> = {
 /** Bar spacing at or above which bars count as daily (sessions are shorter than a day, never this short). */
 export const DAILY_GAP_MS = 20 * 3_600_000;
 
-/** The largest stored timeframe below a day that divides a spacing in ms, if any. */
-export function intradayTimeframeDividing(ms: number): string | undefined {
-  const fits = Object.entries(STORED_TIMEFRAME_MS)
-    .filter(([tf, step]) => tf !== '1d' && ms % step === 0)
-    .sort((a, b) => b[1] - a[1]);
-  return fits[0]?.[0];
-}
-
 /**
  * The timeframe of intraday bars from how many of their distinct times sit on each stored timeframe's
  * UTC grid (`onGrid(stepMs)` counts them): the largest one whose grid holds all of them or, with 20

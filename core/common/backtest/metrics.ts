@@ -39,6 +39,14 @@ export interface BacktestMetrics {
   information_ratio?: number;
 }
 
+/**
+ * Equity floored at zero: wealth cannot fall below nothing, so a ruined account's returns stay at or
+ * above −100% and its drawdowns at or below 100% (the loss beyond the capital is in the trades).
+ */
+export function wealth(equity: Float64Array): Float64Array {
+  return equity.map((v) => Math.max(0, v));
+}
+
 /** Daily equity: the last value of each UTC day, with the starting capital before the first. */
 export function dailyEquity(t: Float64Array, value: Float64Array): { day: Float64Array; value: Float64Array } {
   const days: number[] = [];
@@ -137,9 +145,7 @@ export function backtestMetrics(
   tradedNotional: number,
   benchmark?: { day: Float64Array; close: Float64Array },
 ): BacktestMetrics {
-  // Wealth cannot fall below nothing: a ruined account's equity is floored at zero, so returns stay at
-  // or above −100% and drawdowns at or below 100% (the loss beyond the capital is in the trades).
-  const daily = dailyEquity(equity.t, equity.value.map((v) => Math.max(0, v)));
+  const daily = dailyEquity(equity.t, wealth(equity.value));
   const r = returnsOf(daily.value, capital);
   const final = daily.value.length > 0 ? daily.value[daily.value.length - 1]! : capital;
   const years = Math.max(r.length, 1) / TRADING_DAYS;

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { runBacktest, type EngineConfig, type EngineResult, type SymbolData, type Trade } from '../../common/backtest/engine';
 import type { Strategy } from '../../common/backtest/strategy';
-import { backtestMetrics, covariance, dailyEquity, drawdown, returnsOf, type BacktestMetrics } from '../../common/backtest/metrics';
+import { backtestMetrics, covariance, dailyEquity, drawdown, returnsOf, wealth, type BacktestMetrics } from '../../common/backtest/metrics';
 import { monteCarlo, type MonteCarloMethod, type MonteCarloResult } from '../../common/backtest/monte-carlo';
 import { factorRegression, FactorFileError, parseFactorCsv } from '../../common/backtest/factors';
 import { bySymbol, createStrategy, mlGated, OSCILLATORS, StrategyConfigError, STRATEGIES, resolveParams } from '../../common/backtest/strategies';
@@ -222,7 +222,7 @@ async function recordRun(ctx: Ctx, r: RunRecord): Promise<BacktestSummary> {
   const last = Math.max(...data.map((d) => d.t[d.t.length - 1]!));
   const runId = timeSortableId();
   const summary: BacktestSummary = { runId, createdAt: Date.now(), strategy: strategy.name, params: r.params, symbols: r.symbols, timeframe: r.timeframe, from: first, to: last, model: r.model, threshold: r.threshold, metrics: r.metrics, ...(r.factors ? { factors: r.factors } : {}), ...(result.ruinedAt !== null ? { ruinedAt: result.ruinedAt } : {}) };
-  const dd = drawdown(result.equity.t, result.equity.value.map((v) => Math.max(0, v)), r.capital);
+  const dd = drawdown(result.equity.t, wealth(result.equity.value), r.capital);
   const dataOf = (t: Trade): SymbolData => data.find((d) => d.symbol === t.symbol)!;
   const columns = strategy.features.length ? [...data[0]!.features.keys()] : [];
   const features = Object.fromEntries(columns.map((k) => [k, Float64Array.from(result.trades, (t) => dataOf(t).features.get(k)?.[t.signalBar] ?? Number.NaN)]));
@@ -256,7 +256,8 @@ function tradeColumns(trades: Trade[], features: Record<string, Float64Array>, s
 }
 
 /** The folder of a run under the lake. */
-const runDir = (home: HomeLayout, runId: string): string => path.join(home.lake, 'gold', 'backtests', runId);
+/** A stored run's folder. */
+export const runDir = (home: HomeLayout, runId: string): string => path.join(home.lake, 'gold', 'backtests', runId);
 
 /** Trade columns as stored: the Parquet column name and the TradeColumns field, numbers only. */
 const TRADE_NUMBERS = [
@@ -364,7 +365,7 @@ export function monteCarloOfRun(d: BacktestDetail, o: { method?: MonteCarloMetho
   const capital = Number((d.config as { capital?: number }).capital ?? (d.config as { engine?: { capital?: number } }).engine?.capital ?? 100_000);
   const order = Array.from(d.trades.exitTime.keys()).sort((x, y) => d.trades.exitTime[x]! - d.trades.exitTime[y]!);
   const tradeNet = Float64Array.from(order, (i) => d.trades.pnl[i]! - d.trades.fees[i]!);
-  const daily = dailyEquity(d.equity.t, d.equity.value.map((v) => Math.max(0, v)));
+  const daily = dailyEquity(d.equity.t, wealth(d.equity.value));
   const dailyReturns = returnsOf(daily.value, capital);
   const len = method === 'block' ? dailyReturns.length : tradeNet.length;
   if (n * len > MONTE_CARLO_STEPS) throw new ApiError('invalid_argument', `${n} simulations of ${len} ${method === 'block' ? 'days' : 'trades'} is more than ${MONTE_CARLO_STEPS.toLocaleString('en-US')} steps; ask for at most ${Math.floor(MONTE_CARLO_STEPS / len)}`, 'simulations');

@@ -13,6 +13,11 @@ import { hashInts, Rng } from './rng';
 /** Equal-length bar columns, oldest first. */
 export type BarColumns = Pick<Bars, 't' | 'o' | 'h' | 'l' | 'c' | 'v'>;
 
+/** Columns of no bars. */
+export function noBars(): BarColumns {
+  return { t: new Float64Array(0), o: new Float64Array(0), h: new Float64Array(0), l: new Float64Array(0), c: new Float64Array(0), v: new Float64Array(0) };
+}
+
 const FIRST_DAY = dayNumber('1999-12-01');
 const LAST_DAY = dayNumber('2040-12-31');
 const ANCHOR_START = dayNumber('2000-01-01');

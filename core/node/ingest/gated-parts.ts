@@ -1,5 +1,6 @@
 import { FIRST_STORABLE_MS, gateSeries, LAST_STORABLE_MS, type GateColumns, type GateOutcome } from '../../common/bar-gate';
 import { monthBounds, monthOf, type BarWriter, type PartToWrite } from '../lake/bar-store';
+import { noBars } from '../demo/demo-market';
 
 /** One series of an input: its rows (indices into the input's columns) and where they are stored. */
 export interface SeriesRows {
@@ -27,7 +28,7 @@ export async function gatedParts(
       if (t > hi) hi = t;
     }
   }
-  const stored = lo <= hi ? await writer.storedBars(s.timeframe, s.symbol, lo, hi + 1) : { t: new Float64Array(0), o: new Float64Array(0), h: new Float64Array(0), l: new Float64Array(0), c: new Float64Array(0), v: new Float64Array(0) };
+  const stored = lo <= hi ? await writer.storedBars(s.timeframe, s.symbol, lo, hi + 1) : noBars();
   const outcome = gateSeries(b, s.rows, s.timeframe, stored, o.now, o.where, o.rowCheck);
   const keep = outcome.kept;
   const parts: PartToWrite[] = [];

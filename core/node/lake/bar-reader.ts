@@ -9,6 +9,7 @@ import type { BarFileRow, Catalog } from '../catalog';
 import { calendarFor, minutesOf, opensOvernight } from '../calendar';
 import type { SessionCalendar } from '../../common/instruments';
 import { readFloat64Columns, sqlString } from './duck-columns';
+import { noBars } from '../demo/demo-market';
 
 const DAY_MS = 86_400_000;
 
@@ -163,7 +164,7 @@ async function readFrom(
   useMaterialized: boolean,
   stored: string[],
 ): Promise<Bars> {
-  const empty: Bars = { symbol: a.symbol, timeframe: a.timeframe, t: new Float64Array(0), o: new Float64Array(0), h: new Float64Array(0), l: new Float64Array(0), c: new Float64Array(0), v: new Float64Array(0) };
+  const empty: Bars = { symbol: a.symbol, timeframe: a.timeframe, ...noBars() };
   if (stored.length === 0) return empty;
   const tfs = sourceTimeframes(a.symbol, a.timeframe, stored);
   const source = tfs[0]!;

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Catalog, BarFileRow } from '../catalog';
 import type { HomeLayout } from '../home';
-import type { BarColumns } from '../demo/demo-market';
+import { noBars, type BarColumns } from '../demo/demo-market';
 import { utcMs } from '../../common/bar-gate';
 import { appendFloat64Columns, readFloat64Columns, sqlString } from './duck-columns';
 import { cleanStaging, listFiles, publishFile } from './publish';
@@ -99,7 +99,7 @@ export class BarWriter {
   /** Bars already stored for a series within [fromMs, toMs), ascending: what the gate compares new rows with. */
   async storedBars(timeframe: string, symbol: string, fromMs: number, toMs: number): Promise<BarColumns> {
     const files = this.catalog.barFiles({ timeframe, symbol, fromTs: fromMs, toTs: toMs - 1 });
-    if (files.length === 0) return { t: new Float64Array(0), o: new Float64Array(0), h: new Float64Array(0), l: new Float64Array(0), c: new Float64Array(0), v: new Float64Array(0) };
+    if (files.length === 0) return noBars();
     const list = files.map((f) => sqlString(path.join(this.home.lake, f.path))).join(', ');
     const [t, o, h, l, c, v] = await readFloat64Columns(
       this.cons[0]!,

@@ -8,7 +8,7 @@ import type { Timeframe } from '../../common/timeframes';
 import { createPaperEngine, type Denial, type PaperBar, type PaperEngineOptions } from '../../common/trading/paper-engine';
 import { stricterLimits, type GateLimits, type TradingState } from '../../common/trading/risk';
 import type { Bars, PaperSummary, PortfolioRun } from '../../common/types';
-import { contractOf, portfolioEngineConfig, termsOf, type RunTerms } from '../backtest/run-backtest';
+import { contractOf, portfolioEngineConfig, runDir, termsOf, type RunTerms } from '../backtest/run-backtest';
 import type { Catalog } from '../catalog';
 import { calendarFor } from '../calendar';
 import { sessionSeries } from '../features/silver-build';
@@ -50,7 +50,7 @@ export function loadPortfolio(home: HomeLayout, ref: string): PortfolioRun['conf
  */
 function storedRunTerms(home: HomeLayout, runId: string | undefined): PortfolioRun['config']['terms'] {
   if (runId === undefined || !PORTFOLIO_ID.test(runId)) return undefined;
-  const file = path.join(home.lake, 'gold', 'backtests', runId, 'run.json');
+  const file = path.join(runDir(home, runId), 'run.json');
   if (!fs.existsSync(file)) return undefined;
   const run = JSON.parse(readRegularText(file, { maxBytes: MAX_BYTES.config, what: 'backtest run' })) as { config?: RunTerms };
   return termsOf(run.config ?? {});

@@ -1,4 +1,4 @@
-import type { BarColumns } from '../demo/demo-market';
+import { noBars, type BarColumns } from '../demo/demo-market';
 import { decodeDbn } from '../ingest/dbn';
 import { readCapped, VendorError, VendorHttp, type RetryPolicy } from './http';
 import { inflateCap } from '../untrusted-files';
@@ -29,7 +29,7 @@ export async function fetchDatabentoBars(o: { baseUrl: string; apiKey: string; d
     body: form.toString(),
   });
   const bytes = await readCapped(res, inflateCap(), `Databento ${o.dataset} ${o.symbol} ${schema}`);
-  if (bytes.length === 0) return { t: new Float64Array(0), o: new Float64Array(0), h: new Float64Array(0), l: new Float64Array(0), c: new Float64Array(0), v: new Float64Array(0) };
+  if (bytes.length === 0) return noBars();
   const f = decodeDbn(bytes, `Databento ${o.dataset} ${o.symbol} ${schema}`);
   const b = f.ohlcv!;
   const day = o.timeframe === '1d';

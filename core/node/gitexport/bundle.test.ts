@@ -60,6 +60,14 @@ describe('portfolio.yml', () => {
     );
   });
 
+  it('refuses terms a hand-edited portfolio.yml breaks, naming the field', () => {
+    const text = portfolioYaml('desk', { instruments: [], maxPositions: 1, sizing: undefined, riskLimits: {}, objective: 'sharpe', split: '2024-03-01', terms: { capital: 1e5, fillAt: 'next_open', commission: 2.5, commissionBps: 0, minCommission: 0, slippageTicks: 1, slippageBps: 0, slippageRange: 0, participation: 0 } });
+    const doc = parseYaml(text) as { terms: Record<string, unknown> };
+    for (const [key, value, why] of [['commission', -1, /terms\.commission: /], ['fill_at', 'whenever', /terms\.fill_at: /], ['capital', '1e5', /terms\.capital: /], ['leverage', 10, /terms: Unrecognized key: "leverage"/]] as const) {
+      expect(() => portfolioFromYaml({ ...doc, terms: { ...doc.terms, [key]: value } }), key).toThrow(why);
+    }
+  });
+
   it('keeps date-like and yes/no strings quoted for YAML 1.1 readers', () => {
     const text = portfolioYaml('desk', { instruments: [], maxPositions: 1, sizing: undefined, riskLimits: {}, objective: 'sharpe', split: '2024-03-01' });
     expect(text).toMatch(/^split: "2024-03-01"$/m);

@@ -44,7 +44,8 @@ export function portfolioFromYaml(doc: Record<string, unknown>): { id: string; c
   const riskLimits: RiskLimits = {};
   for (const k of RISK_KEYS) if (limits[snake(k)] !== undefined) riskLimits[k] = limits[snake(k)]!;
   const terms = d.terms ? portfolioTermsSchema.safeParse(Object.fromEntries(Object.entries(d.terms).map(([k, v]) => [k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()), v]))) : undefined;
-  if (terms && !terms.success) throw new ApiError('invalid_argument', `portfolio.yml: terms.${snake(String(terms.error.issues[0]!.path[0]))}: ${terms.error.issues[0]!.message}`, 'rev');
+  const bad = terms && !terms.success ? terms.error.issues[0]! : undefined;
+  if (bad) throw new ApiError('invalid_argument', `portfolio.yml: terms${bad.path.length ? `.${snake(String(bad.path[0]))}` : ''}: ${bad.message}`, 'rev');
   return {
     id: d.id,
     config: {

@@ -102,7 +102,7 @@ export async function backtestBenchmarks(): Promise<Result[]> {
   const portfolio = { instruments: [{ name: 'ES', symbol: 'ES', run: 'bench', strategy: 'ibs', params: { entry_below: 0.2, exit_above: 0.8, max_bars: 10, allow_short: 0 }, timeframe: '1m', model: null, threshold: null }], maxPositions: 1, sizing: { kind: 'fixed', contracts: 1 }, riskLimits: {}, objective: 'sharpe', split: '' };
   let replayTrades = 0;
   const replayMs = best(() => {
-    replayTrades = replaySeries(portfolio, [{ bars: { ...data, timeframe: '1m' }, sessions }], 'active').trades.length;
+    replayTrades = replaySeries(portfolio, [{ bars: { ...data, timeframe: '1m' }, sessions, warm: 0 }], 'active').trades.length;
   }, 2);
   const replayRate = n / (replayMs / 1000);
   const gated = await gatedReplay(data, sessions, portfolio.instruments[0]!.params);
@@ -142,7 +142,7 @@ async function gatedReplay(data: SymbolData, sessions: ReturnType<typeof utcDayS
     const start = performance.now();
     const probability = await StreamingModel.of('bench@1', runner, MODEL_FEATURES, names).probabilities({ ...data, timeframe: '1m' }, sessions);
     const predicted = performance.now();
-    trades = replaySeries(portfolio, [{ bars: { ...data, timeframe: '1m' }, sessions, probability }], 'active').trades.length;
+    trades = replaySeries(portfolio, [{ bars: { ...data, timeframe: '1m' }, sessions, probability, warm: 0 }], 'active').trades.length;
     const ms = performance.now() - start;
     if (ms < best) [best, inferenceMs] = [ms, predicted - start];
     if (r === 0) log(`bench: gated replay pass ${Math.round(ms)} ms`);

@@ -164,10 +164,18 @@ export const DEFAULT_MAX_LEVERAGE = 2;
  * the strategy for orders at the close. Fees and slippage come from `costs`; entries are sized by
  * `sizing`; positions still open at the end are closed at the last close (exit reason `end of data`).
  * Cash moves only by realised P&L and fees, so capital + Σ trade P&L − Σ fees = final equity.
+ * Bars before `tradeFrom` only warm the strategy (its features are computed over them, it sees them
+ * flat, its orders are dropped): a run from D is at D exactly where a longer run flat at D would be.
  */
-export function runBacktest(strategy: Strategy, symbols: SymbolData[], cfg: EngineConfig): EngineResult {
+export function runBacktest(strategy: Strategy, symbols: SymbolData[], cfg: EngineConfig, tradeFrom = Number.NEGATIVE_INFINITY): EngineResult {
   const engine = createEngine(strategy, symbols, cfg);
-  inTimeOrder(symbols.map((d) => d.t), (k, i) => engine.step(k, i), (t) => engine.mark(t));
+  inTimeOrder(
+    symbols.map((d) => d.t),
+    (k, i) => (symbols[k]!.t[i]! < tradeFrom ? engine.warm(k, i) : engine.step(k, i)),
+    (t) => {
+      if (t >= tradeFrom) engine.mark(t);
+    },
+  );
   engine.finish(symbols.map((d) => d.t.length - 1));
   return engine.result();
 }
@@ -258,6 +266,8 @@ export interface EngineHooks {
 export interface Engine {
   /** Bar i of symbol k has closed (its data and features are in place): fill, mark, decide. */
   step(k: number, i: number): void;
+  /** Bar i of symbol k, before trading starts: the strategy sees it with a flat position and what it asks for is dropped. */
+  warm(k: number, i: number): void;
   /** Every symbol with a bar at time t has been stepped: record equity. */
   mark(t: number): void;
   /** Closes what is still open at each symbol's bar `last[k]`, as a market order at its close would. */
@@ -504,7 +514,21 @@ export function createEngine(strategy: Strategy, symbols: SymbolData[], cfg: Eng
     if (type === 'market' && cfg.fillAt === 'close') fillWorking(b, i, b.data.c[i]!, barSlippage(b, i, b.data.c[i]!));
   };
 
+  /** Hands bar i of book b to the strategy (features and probability at that bar) with the position view. */
+  const decide = (b: Book, i: number, view: PositionView): OrderIntent[] => {
+    const d = b.data;
+    const bar = b.bar;
+    copyBar(bar, d, i);
+    bar.probability = d.probability ? d.probability[i]! : Number.NaN;
+    for (const [name, col] of d.features) bar.features.set(name, col[i]!);
+    return strategy.onBar(bar, view);
+  };
+  const FLAT: PositionView = Object.freeze({ qty: 0, barsHeld: 0, pending: false });
+
   return {
+    warm(k, i) {
+      decide(books[k]!, i, FLAT);
+    },
     step(k, i) {
       const b = books[k]!;
       const d = b.data;
@@ -519,12 +543,8 @@ export function createEngine(strategy: Strategy, symbols: SymbolData[], cfg: Eng
         o.mae = Math.min(o.mae, worst * m);
         o.mfe = Math.max(o.mfe, best * m);
       }
-      const bar = b.bar;
-      copyBar(bar, d, i);
-      bar.probability = d.probability ? d.probability[i]! : Number.NaN;
-      for (const [name, col] of d.features) bar.features.set(name, col[i]!);
       const view: PositionView = { qty: b.qty, barsHeld: b.barsHeld, pending: b.working !== null };
-      for (const intent of strategy.onBar(bar, view)) if (intent.symbol === d.symbol) place(b, i, intent);
+      for (const intent of decide(b, i, view)) if (intent.symbol === d.symbol) place(b, i, intent);
     },
     mark(t) {
       if (ruinedAt === null && equity() <= 0) {

@@ -65,6 +65,11 @@ export interface PaperEngineOptions {
 export interface PaperEngine {
   /** Symbol k's next bar has closed (with its model's probability, for a gated instrument). Bars of one symbol must come in increasing time. */
   bar(k: number, b: PaperBar, probability?: number): void;
+  /**
+   * Symbol k's bar from before the session (stored history): it warms the feature kernels and the
+   * strategy, which sees it flat; nothing is ordered. All warm-up bars come before the first `bar`.
+   */
+  warm(k: number, b: PaperBar): void;
   /** The feed ended: records the last equity point and closes what is open at each symbol's last close. */
   finish(): void;
   /** Cancels every working order (a halt); returns them. */
@@ -158,38 +163,52 @@ export function createPaperEngine(o: PaperEngineOptions): PaperEngine {
   };
 
   const bar: FeatureBar = { t: 0, o: 0, h: 0, l: 0, c: 0, v: 0, day: 0, sessionStart: 0, monthEnd: false, partner: Number.NaN };
+  const inOrder = (k: number, b: PaperBar): void => {
+    const d = data[k]!;
+    if (d.n > 0 && b.t <= d.t[d.n - 1]!) throw new RangeError(`${d.symbol}: a bar at ${new Date(b.t).toISOString()} arrived after one at ${new Date(d.t[d.n - 1]!).toISOString()}; bars must come in increasing time`);
+  };
+  /** Appends bar b to symbol k's arrays and runs its feature kernels on it; returns its index. */
+  const append = (k: number, b: PaperBar, probability: number): number => {
+    const d = data[k]!;
+    if (d.n === d.t.length) {
+      const size = d.t.length * 2;
+      for (const key of ['t', 'o', 'h', 'l', 'c', 'v'] as const) d[key] = grow(d[key], size);
+      for (const [name, col] of d.features) d.features.set(name, grow(col, size, Number.NaN));
+      if (d.probability) d.probability = grow(d.probability, size, Number.NaN);
+    }
+    const i = d.n++;
+    d.t[i] = b.t;
+    d.o[i] = b.o;
+    d.h[i] = b.h;
+    d.l[i] = b.l;
+    d.c[i] = b.c;
+    d.v[i] = b.v;
+    if (d.probability) d.probability[i] = probability;
+    Object.assign(bar, b);
+    for (const { f, kernel } of kernels[k]!) {
+      const out = kernel.update(bar);
+      for (let j = 0; j < f.outputs.length; j++) d.features.get(f.outputs[j]!)![i] = out[j]!;
+    }
+    return i;
+  };
   return {
     bar(k, b, probability = Number.NaN) {
-      const d = data[k]!;
-      if (d.n > 0 && b.t <= d.t[d.n - 1]!) throw new RangeError(`${d.symbol}: a bar at ${new Date(b.t).toISOString()} arrived after one at ${new Date(d.t[d.n - 1]!).toISOString()}; bars must come in increasing time`);
+      inOrder(k, b);
       if (Number.isNaN(pendingT)) pendingT = b.t;
       else if (b.t > pendingT) {
         mark(pendingT);
         pendingT = b.t;
       }
-      if (d.n === d.t.length) {
-        const size = d.t.length * 2;
-        for (const key of ['t', 'o', 'h', 'l', 'c', 'v'] as const) d[key] = grow(d[key], size);
-        for (const [name, col] of d.features) d.features.set(name, grow(col, size, Number.NaN));
-        if (d.probability) d.probability = grow(d.probability, size, Number.NaN);
-      }
-      const i = d.n++;
-      d.t[i] = b.t;
-      d.o[i] = b.o;
-      d.h[i] = b.h;
-      d.l[i] = b.l;
-      d.c[i] = b.c;
-      d.v[i] = b.v;
-      if (d.probability) d.probability[i] = probability;
-      Object.assign(bar, b);
-      for (const { f, kernel } of kernels[k]!) {
-        const out = kernel.update(bar);
-        for (let j = 0; j < f.outputs.length; j++) d.features.get(f.outputs[j]!)![i] = out[j]!;
-      }
+      const i = append(k, b, probability);
       now = b.t;
       day = b.day;
       engine.step(k, i);
       fed++;
+    },
+    warm(k, b) {
+      if (fed > 0) throw new RangeError(`${data[k]!.symbol}: a warm-up bar at ${new Date(b.t).toISOString()} came after trading started`);
+      inOrder(k, b);
+      engine.warm(k, append(k, b, Number.NaN));
     },
     finish() {
       if (!Number.isNaN(pendingT)) mark(pendingT);

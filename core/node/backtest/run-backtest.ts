@@ -13,7 +13,7 @@ import { computeFeatures, parseFeatureList, type FeatureInstance } from '../../c
 import { findInstrument } from '../../common/instruments';
 import type { BacktestDetail, BacktestSummary, PortfolioBacktest, PortfolioRun, TradeColumns } from '../../common/types';
 import type { Timeframe } from '../../common/timeframes';
-import type { PortfolioTerms } from '../../common/schemas';
+import { parseUtc, type PortfolioTerms } from '../../common/schemas';
 import type { Catalog } from '../catalog';
 import { calendarFor } from '../calendar';
 import type { HomeLayout } from '../home';
@@ -29,6 +29,7 @@ import type { BacktestRequest, PortfolioRequest, SweepRequest } from '../jobs/jo
 import { greedyPortfolio, type Candidate } from '../../common/backtest/portfolio';
 import { resolveStrategyRef } from './strategy-configs';
 import { sweepOscillator, type SweepResult } from '../../common/backtest/sweep';
+import type { VectorInput } from '../../common/backtest/vectorised';
 import { walkForward } from '../../common/backtest/walk-forward';
 import { MAX_BYTES, readRegularText } from '../untrusted-files';
 
@@ -113,17 +114,22 @@ async function probabilities(ctx: Ctx, runner: ModelRunner, m: ReturnType<typeof
   return Float64Array.from(t, (x) => at.get(x) ?? Number.NaN);
 }
 
+/** When a request's trading starts: its `from` (a date is its first instant, UTC), or the start of the data. */
+export const tradeStart = (from: string | undefined): number => (from ? parseUtc(from) : Number.NEGATIVE_INFINITY);
+
 /**
- * Each symbol's bars of a request (its timeframe, aggregated where needed, within from–to), its
+ * Each symbol's stored bars up to the request's `to` (its timeframe, aggregated where needed), its
  * contract terms, and the given features computed with the registry's batch kernels over the
- * exchange's sessions: the same code path as feature builds.
+ * exchange's sessions: the same code path as feature builds. Bars before `from` are kept: they warm
+ * the features and the strategy (runBacktest's `tradeFrom`), so a run from D sees at D what any
+ * longer run sees there, and what a paper session starting at D sees.
  */
 export async function loadSymbols(ctx: Ctx, req: { symbols: string[]; timeframe?: Timeframe | undefined; from?: string | undefined; to?: string | undefined }, specs: FeatureInstance[]): Promise<SymbolData[]> {
   const timeframe = req.timeframe ?? '1d';
   const out: SymbolData[] = [];
   for (const symbol of req.symbols) {
-    const bars = await readBars(ctx.con, ctx.catalog, ctx.home.lake, { symbol, timeframe, ...(req.from ? { from: req.from } : {}), ...(req.to ? { to: req.to } : {}) });
-    if (bars.t.length === 0) throw new ApiError('invalid_argument', `no ${timeframe} bars for ${symbol}${req.from || req.to ? ` between ${req.from ?? 'the start'} and ${req.to ?? 'the end'}` : ''}; import or backfill ${symbol} first`, 'symbols');
+    const bars = await readBars(ctx.con, ctx.catalog, ctx.home.lake, { symbol, timeframe, ...(req.to ? { to: req.to } : {}) });
+    if (bars.t.length === 0 || !(bars.t[bars.t.length - 1]! >= tradeStart(req.from))) throw new ApiError('invalid_argument', `no ${timeframe} bars for ${symbol}${req.from || req.to ? ` between ${req.from ?? 'the start'} and ${req.to ?? 'the end'}` : ''}; import or backfill ${symbol} first`, 'symbols');
     out.push({
       symbol,
       contract: contractOf(symbol),
@@ -174,7 +180,7 @@ export async function backtestRun(ctx: Ctx, req: BacktestRequest): Promise<Backt
     await runner?.close();
   }
   const cfg = engineConfig(req);
-  const result = runBacktest(strategy, data, cfg);
+  const result = runBacktest(strategy, data, cfg, tradeStart(req.from));
   let benchmark: { day: Float64Array; close: Float64Array } | undefined;
   if (req.benchmark) {
     const b = await readBars(ctx.con, ctx.catalog, ctx.home.lake, { symbol: req.benchmark, timeframe: '1d', ...(req.from ? { from: req.from } : {}), ...(req.to ? { to: req.to } : {}) });
@@ -196,7 +202,7 @@ export async function backtestRun(ctx: Ctx, req: BacktestRequest): Promise<Backt
       throw e;
     }
   }
-  return recordRun(ctx, { strategy, params, symbols: req.symbols, timeframe, model: model ? `${model.id}@${model.version}` : null, threshold: model ? threshold : null, config: { ...req, ...(sc.name !== sc.strategy ? { strategyConfig: sc } : {}) }, data, result, capital: cfg.capital, metrics, ...(factors ? { factors } : {}) });
+  return recordRun(ctx, { strategy, params, symbols: req.symbols, timeframe, model: model ? `${model.id}@${model.version}` : null, threshold: model ? threshold : null, config: { ...req, ...(sc.name !== sc.strategy ? { strategyConfig: sc } : {}) }, data, tradeFrom: tradeStart(req.from), result, capital: cfg.capital, metrics, ...(factors ? { factors } : {}) });
 }
 
 /** What a finished run is stored from. */
@@ -209,6 +215,8 @@ interface RunRecord {
   threshold: number | null;
   config: Record<string, unknown>;
   data: SymbolData[];
+  /** Bars before this only warmed the run. */
+  tradeFrom: number;
   result: EngineResult;
   capital: number;
   metrics: BacktestMetrics;
@@ -218,7 +226,7 @@ interface RunRecord {
 /** Stores a finished run (run.json, equity and trades with the strategy's features at entry, a catalog row) and gives its summary. */
 async function recordRun(ctx: Ctx, r: RunRecord): Promise<BacktestSummary> {
   const { data, result, strategy } = r;
-  const first = Math.min(...data.map((d) => d.t[0]!));
+  const first = Math.min(...data.map((d) => d.t.find((t) => t >= r.tradeFrom) ?? Number.POSITIVE_INFINITY));
   const last = Math.max(...data.map((d) => d.t[d.t.length - 1]!));
   const runId = timeSortableId();
   const summary: BacktestSummary = { runId, createdAt: Date.now(), strategy: strategy.name, params: r.params, symbols: r.symbols, timeframe: r.timeframe, from: first, to: last, model: r.model, threshold: r.threshold, metrics: r.metrics, ...(r.factors ? { factors: r.factors } : {}), ...(result.ruinedAt !== null ? { ruinedAt: result.ruinedAt } : {}) };
@@ -395,9 +403,10 @@ export async function sweepRun(ctx: Ctx, req: SweepRequest): Promise<SweepResult
   req = { ...req, strategy: resolveStrategyRef(ctx.home.root, req.strategy).strategy };
   const vec = OSCILLATORS[req.strategy];
   if (!vec) throw new ApiError('invalid_argument', `sweep: the vectorised engine runs ${Object.keys(OSCILLATORS).join(' and ')}; "${req.strategy}" needs one backtest per parameter set`, 'strategy');
-  const data = await loadSymbols(ctx, req, parseFeatureList([vec.feature]));
+  const start = tradeStart(req.from);
+  // The oscillators hold no state but their position: their warmed columns, cut at the start, are a warm-up.
+  const inputs = (await loadSymbols(ctx, req, parseFeatureList([vec.feature]))).map((d) => tradedPart({ ...d, x: d.features.get(vec.column)! }, start));
   const cfg = engineConfig(req);
-  const inputs = data.map((d) => ({ ...d, x: d.features.get(vec.column)! }));
   if (req.walkForward && inputs.length !== 1) throw new ApiError('invalid_argument', `walk-forward optimisation runs on one symbol; got ${req.symbols.join(', ')}`, 'symbols');
   try {
     const result: SweepResult = sweepOscillator(req.strategy, req.grid, inputs, cfg.costs, req.contracts ?? 1, cfg.capital, cfg.fillAt);
@@ -408,6 +417,13 @@ export async function sweepRun(ctx: Ctx, req: SweepRequest): Promise<SweepResult
     if (e instanceof StrategyConfigError) throw new ApiError('invalid_argument', e.message, 'grid');
     throw e;
   }
+}
+
+/** A vectorised input from `start` on (its bars and column cut there). */
+function tradedPart(d: VectorInput, start: number): VectorInput {
+  const i = d.t.findIndex((t) => t >= start);
+  const cut = (a: Float64Array): Float64Array => a.subarray(i);
+  return { contract: d.contract, t: cut(d.t), o: cut(d.o), h: cut(d.h), l: cut(d.l), c: cut(d.c), x: cut(d.x) };
 }
 
 /**
@@ -494,7 +510,8 @@ async function portfolioBacktest(ctx: Ctx, runs: BacktestDetail[], config: Portf
   const strategy = bySymbol(strategies);
   const timeframe = timeframes[0] as Timeframe;
   const data: SymbolData[] = [];
-  for (const one of await loadSymbols(ctx, { symbols, timeframe, from: new Date(Math.min(...runs.map((r) => r.from))).toISOString().slice(0, 10), to: new Date(Math.max(...runs.map((r) => r.to))).toISOString().slice(0, 10) }, strategy.features.length ? parseFeatureList(strategy.features) : [])) {
+  const from = new Date(Math.min(...runs.map((r) => r.from))).toISOString();
+  for (const one of await loadSymbols(ctx, { symbols, timeframe, from, to: new Date(Math.max(...runs.map((r) => r.to))).toISOString().slice(0, 10) }, strategy.features.length ? parseFeatureList(strategy.features) : [])) {
     const inst = config.instruments.find((i) => i.symbol === one.symbol)!;
     if (!inst.model) {
       data.push(one);
@@ -509,9 +526,9 @@ async function portfolioBacktest(ctx: Ctx, runs: BacktestDetail[], config: Portf
     }
   }
   const cfg = portfolioEngineConfig(config, timeframe);
-  const result = runBacktest(strategy, data, cfg);
+  const result = runBacktest(strategy, data, cfg, tradeStart(from));
   const metrics = metricsOf(result, cfg.capital);
-  const run = await recordRun(ctx, { strategy, params: { maxPositions: config.maxPositions }, symbols, timeframe, model: null, threshold: null, config: { portfolio: config, engine: cfg }, data, result, capital: cfg.capital, metrics });
+  const run = await recordRun(ctx, { strategy, params: { maxPositions: config.maxPositions }, symbols, timeframe, model: null, threshold: null, config: { portfolio: config, engine: cfg }, data, tradeFrom: tradeStart(from), result, capital: cfg.capital, metrics });
   // Daily net P&L per instrument, booked on exit days, for the P&L and risk shares.
   const days = [...new Set(result.trades.map((t) => Math.floor(t.exitTime / 86_400_000)))].sort((a, b) => a - b);
   const dayAt = new Map(days.map((d, i) => [d, i]));

@@ -1,8 +1,6 @@
 import { inTimeOrder } from '../../common/backtest/engine';
-import type { Timeframe } from '../../common/timeframes';
 import type { PaperBar } from '../../common/trading/paper-engine';
-import type { WorkerContext } from '../jobs/worker-context';
-import { replayInputs, type ReplayInput } from './replay';
+import type { ReplayInput } from './replay';
 
 /** The next bar of symbol k. */
 export interface FeedBar {
@@ -20,21 +18,19 @@ export interface Feed {
 }
 
 /**
- * Stored bars of the symbols from `from` to `to`, merged in time order (each with its calendar
- * facts), starting after the first `skip` (those a resumed session already fed).
+ * The replay bars of `inputs` (those after each one's warm-up), merged in time order with their
+ * calendar facts, starting after the first `skip` (those a resumed session already fed).
  */
-export async function replayFeed(ctx: WorkerContext, symbols: readonly string[], timeframe: Timeframe, from: string, to: string, skip: number): Promise<Feed & { inputs: ReplayInput[] }> {
-  const inputs = await replayInputs(ctx, symbols, timeframe, from, to);
+export function replayFeed(inputs: readonly ReplayInput[], skip: number): Feed {
   const order: number[] = [];
   inTimeOrder(
-    inputs.map((x) => x.bars.t),
-    (k, i) => order.push(k, i),
+    inputs.map((x) => x.bars.t.subarray(x.warm)),
+    (k, j) => order.push(k, j + inputs[k]!.warm),
     () => undefined,
   );
   let at = skip * 2;
   let back: FeedBar | null = null;
   return {
-    inputs,
     async next() {
       if (back) {
         const b = back;

@@ -3,9 +3,9 @@ import path from 'node:path';
 import { inTimeOrder, type EngineResult } from '../../common/backtest/engine';
 import { ApiError } from '../../common/errors';
 import type { FeatureSeries } from '../../common/features/types';
-import { portfolioTermsSchema, type RiskLimits } from '../../common/schemas';
+import { parseUtc, portfolioTermsSchema, type RiskLimits } from '../../common/schemas';
 import type { Timeframe } from '../../common/timeframes';
-import { createPaperEngine, type Denial, type PaperBar, type PaperEngineOptions } from '../../common/trading/paper-engine';
+import { createPaperEngine, type Denial, type PaperBar, type PaperEngine, type PaperEngineOptions } from '../../common/trading/paper-engine';
 import { stricterLimits, type GateLimits, type TradingState } from '../../common/trading/risk';
 import type { Bars, PaperSummary, PortfolioRun } from '../../common/types';
 import { contractOf, portfolioEngineConfig, runDir, termsOf, type RunTerms } from '../backtest/run-backtest';
@@ -74,15 +74,58 @@ export async function paperReplay(ctx: Ctx, state: TradingState, ref: string, fr
   return { portfolio: ref, from, to, ...r };
 }
 
-/** Stored bars of each symbol from `from` to `to`, with their calendar facts. */
+/**
+ * Stored bars of each symbol up to `to`, with their calendar facts: those before `from` to warm the
+ * kernels and strategies (as a backtest warms them), those from `from` to replay.
+ */
 export async function replayInputs(ctx: Ctx, symbols: readonly string[], timeframe: Timeframe, from: string, to: string): Promise<ReplayInput[]> {
+  const start = parseUtc(from);
   const inputs: ReplayInput[] = [];
   for (const symbol of symbols) {
-    const bars = await readBars(ctx.con, ctx.catalog, ctx.home.lake, { symbol, timeframe, from, to });
-    if (bars.t.length === 0) throw new ApiError('invalid_argument', `no ${timeframe} bars for ${symbol} between ${from} and ${to}`, 'from');
-    inputs.push({ bars, sessions: sessionSeries(bars, calendarFor(ctx.catalog, symbol)) });
+    const bars = await readBars(ctx.con, ctx.catalog, ctx.home.lake, { symbol, timeframe, to });
+    const warm = firstAtOrAfter(bars.t, start);
+    if (warm === bars.t.length) throw new ApiError('invalid_argument', `no ${timeframe} bars for ${symbol} between ${from} and ${to}`, 'from');
+    inputs.push({ bars, sessions: sessionSeries(bars, calendarFor(ctx.catalog, symbol)), warm });
   }
   return inputs;
+}
+
+/** Stored bars of each symbol before `before` (all of them for +∞), every one a warm-up bar: a live session's history. */
+export async function historyInputs(ctx: Ctx, symbols: readonly string[], timeframe: Timeframe, before: number): Promise<ReplayInput[]> {
+  const inputs: ReplayInput[] = [];
+  for (const symbol of symbols) {
+    const all = await readBars(ctx.con, ctx.catalog, ctx.home.lake, { symbol, timeframe });
+    const n = firstAtOrAfter(all.t, before);
+    const cut = (a: Float64Array): Float64Array => a.subarray(0, n);
+    const bars = { ...all, t: cut(all.t), o: cut(all.o), h: cut(all.h), l: cut(all.l), c: cut(all.c), v: cut(all.v) };
+    inputs.push({ bars, sessions: sessionSeries(bars, calendarFor(ctx.catalog, symbol)), warm: n });
+  }
+  return inputs;
+}
+
+/** Index of the first time at or after `t` in increasing times (their length when none is). */
+export function firstAtOrAfter(times: Float64Array, t: number): number {
+  let lo = 0;
+  let hi = times.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (times[mid]! < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Feeds the warm-up bars of `inputs` (all symbols, in time order) to a paper engine that has not traded yet. */
+export function warmEngine(engine: PaperEngine, inputs: readonly ReplayInput[]): void {
+  const bar: PaperBar = { t: 0, o: 0, h: 0, l: 0, c: 0, v: 0, day: 0, sessionStart: 0, monthEnd: false };
+  inTimeOrder(
+    inputs.map((x) => x.bars.t.subarray(0, x.warm)),
+    (k, i) => {
+      seriesBar(bar, inputs[k]!.bars, inputs[k]!.sessions, i);
+      engine.warm(k, bar);
+    },
+    () => undefined,
+  );
 }
 
 /**
@@ -98,7 +141,7 @@ export async function withProbabilities(ctx: Ctx, portfolio: PortfolioRun['confi
       out.push(x);
       continue;
     }
-    const { model } = await openStreamingModel(ctx, inst, x.bars.t[0]!);
+    const { model } = await openStreamingModel(ctx, inst, x.bars.t[x.warm]!);
     try {
       out.push({ ...x, probability: await model.probabilities(x.bars, x.sessions) });
     } finally {
@@ -112,6 +155,8 @@ export async function withProbabilities(ctx: Ctx, portfolio: PortfolioRun['confi
 export interface ReplayInput {
   bars: Bars;
   sessions: Pick<FeatureSeries, 'day' | 'sessionStart' | 'monthEnd'>;
+  /** The first `warm` bars only warm the kernels and the strategy (stored history before the replay's start). */
+  warm: number;
   /** A gated instrument's model probability for each bar. */
   probability?: Float64Array;
 }
@@ -163,10 +208,12 @@ export function replaySeries(portfolio: PortfolioRun['config'], inputs: ReplayIn
 /** Runs the replay loop over `inputs` to their end; returns the engine's result and the bars fed. */
 export function replayRun(portfolio: PortfolioRun['config'], inputs: readonly ReplayInput[], state: TradingState, onDenial?: (d: Denial) => void): { result: EngineResult; bars: number } {
   const engine = createPaperEngine({ ...paperOptions(portfolio), state: () => state, capacity: Math.max(...inputs.map((x) => x.bars.t.length)), ...(onDenial ? { onDenial: (_n: number, d: Denial) => onDenial(d) } : {}) });
+  warmEngine(engine, inputs);
   const bar: PaperBar = { t: 0, o: 0, h: 0, l: 0, c: 0, v: 0, day: 0, sessionStart: 0, monthEnd: false };
   inTimeOrder(
-    inputs.map((x) => x.bars.t),
-    (k, i) => {
+    inputs.map((x) => x.bars.t.subarray(x.warm)),
+    (k, j) => {
+      const i = j + inputs[k]!.warm;
       const { bars, sessions, probability } = inputs[k]!;
       seriesBar(bar, bars, sessions, i);
       engine.bar(k, bar, probability?.[i]);

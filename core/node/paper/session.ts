@@ -1,5 +1,6 @@
 import type { Fill } from '../../common/backtest/engine';
 import { ApiError } from '../../common/errors';
+import { parseUtc } from '../../common/schemas';
 import { STORED_TIMEFRAME_MS, type Timeframe } from '../../common/timeframes';
 import { createPaperEngine, type Denial, type PaperBar } from '../../common/trading/paper-engine';
 import type { TradingState } from '../../common/trading/risk';
@@ -11,7 +12,7 @@ import { LiveBronze } from './live-bronze';
 import { SessionModels } from './session-models';
 import { liveBarMs, liveFeed, liveMaxAgeMs, polygonAdapter } from './live-feed';
 import type { Journal, JournaledChange, JournaledEvent } from './journal';
-import { paperOptions, replayRun, withProbabilities } from './replay';
+import { historyInputs, paperOptions, replayInputs, replayRun, warmEngine, withProbabilities } from './replay';
 import { redact } from '../vendors/http';
 
 /** Trading states by the code the supervisor stores in shared memory. */
@@ -51,12 +52,6 @@ export function publishChanges(shared: Int32Array, changes: readonly JournaledCh
 
 /** The trading state in the shared slot. */
 export const sharedState = (shared: Int32Array): TradingState => STATE_CODES[Atomics.load(shared, SLOT.state) & 3] ?? 'halted';
-
-/** The most bars a replay from `from` to `to` (inclusive dates) can feed one symbol, within 2^22. */
-function replayCapacity(from: string, to: string, intervalMs: number): number {
-  const span = Date.parse(to) + 86_400_000 - Date.parse(from);
-  return Math.min(2 ** 22, Math.max(1024, Math.ceil(span / intervalMs) + 1));
-}
 
 /** How often a session looks at the journal's killswitch itself (so a halt reaches it while the main thread is busy). */
 const JOURNAL_WATCH_MS = 10;
@@ -148,11 +143,17 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
   let feedTime: number | null = null;
   let tripped: string | null = null;
 
+  const journaledBars = [...journal.sessionBars(id)];
+  // The session's first bar: a replay's start; a live session's first journaled bar, or none yet.
+  const firstBar = feedSpec.kind === 'replay' ? parseUtc(feedSpec.from) : (journaledBars[0]?.t ?? Number.POSITIVE_INFINITY);
+  // Stored bars before it warm the kernels and strategies, as a backtest's history warms them.
+  const inputs = feedSpec.kind === 'replay' ? await replayInputs(ctx, symbols, timeframe, feedSpec.from, feedSpec.to) : await historyInputs(ctx, symbols, timeframe, firstBar);
+  const warmedTo = inputs.map((x) => (x.warm > 0 ? x.bars.t[x.warm - 1]! : Number.NEGATIVE_INFINITY));
   const engine = createPaperEngine({
     ...opts,
-    // A replay knows how many bars it can bring: sized for them, its arrays never grow (and never
-    // copy megabytes mid-session, which with the collection it sets off stalls the session).
-    capacity: feedSpec.kind === 'replay' ? replayCapacity(feedSpec.from, feedSpec.to, intervalMs) : 1024,
+    // A replay knows how many bars it brings: sized for them, its arrays never grow (and never copy
+    // megabytes mid-session, which with the collection it sets off stalls the session).
+    capacity: Math.max(...inputs.map((x) => x.bars.t.length + (feedSpec.kind === 'replay' ? 0 : 1024))),
     state: stateNow,
     decide: (n) => {
       if (!recovering) return undefined;
@@ -198,9 +199,9 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
       else engine.flatten(e.data.reason as string);
     }
   };
-  const journaledBars = [...journal.sessionBars(id)];
-  // Models warm up on the stored bars before the session's first one (a replay's start; a live session's first bar, or now).
-  const models = await SessionModels.open(ctx, config, feedSpec.kind === 'replay' ? Date.parse(feedSpec.from) : (journaledBars[0]?.t ?? Number.POSITIVE_INFINITY));
+  warmEngine(engine, inputs);
+  // Models warm up on the same stored bars.
+  const models = await SessionModels.open(ctx, config, firstBar);
   if (models) models.onResolved = (k, t, y) => w.outcome(k, t, y);
   /** Symbol k's bar through its model and the engine; the prediction is journaled. */
   const feedGated = async (m: SessionModels, k: number, bar: PaperBar): Promise<void> => {
@@ -339,11 +340,10 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
   let bronze: LiveBronze | null = null;
   let feed: Feed;
   if (feedSpec.kind === 'replay') {
-    const replay = await replayFeed(ctx, symbols, timeframe, feedSpec.from, feedSpec.to, pos);
     // The expectation: the same bars replayed flat out, a gated instrument's model predicting them in batches.
-    const expected = replayRun(config, models ? await withProbabilities(ctx, config, replay.inputs) : replay.inputs, 'active').result.equity;
+    const expected = replayRun(config, models ? await withProbabilities(ctx, config, inputs) : inputs, 'active').result.equity;
     ch.post({ type: 'expected', t: expected.t, value: expected.value });
-    feed = replay;
+    feed = replayFeed(inputs, pos);
   } else {
     const barMs = liveBarMs(timeframe);
     if (!secrets.feedKey) throw new ApiError('invalid_argument', 'a live session needs a Polygon API key: store it in Settings or set POLYGON_API_KEY', 'feed');
@@ -423,6 +423,8 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
         }
       }
       const { k, bar } = next;
+      // A live feed's bar the warm-up already read from the lake.
+      if (bar.t <= warmedTo[k]!) continue;
       // Pacing: bar times map onto the wall clock at `speed` × real time.
       if (feedSpec.kind === 'replay' && feedSpec.speed !== 'max') {
         const speed = feedSpec.speed;

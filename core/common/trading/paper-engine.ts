@@ -211,9 +211,12 @@ export function createPaperEngine(o: PaperEngineOptions): PaperEngine {
       engine.warm(k, append(k, b, Number.NaN));
     },
     finish() {
-      if (!Number.isNaN(pendingT)) mark(pendingT);
+      const last = pendingT;
+      if (!Number.isNaN(last)) mark(last);
       pendingT = Number.NaN;
       engine.finish(data.map((d) => d.n - 1));
+      // As a backtest's last equity point, the last bar time's equity includes the closes at the end.
+      if (!Number.isNaN(last)) o.onEquity?.(last, engine.equity());
     },
     cancelAll: () => engine.cancelAll(),
     flatten: (reason) => engine.flatten(reason),

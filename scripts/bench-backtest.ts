@@ -8,6 +8,7 @@ import { computeFeatures, parseFeatureList } from '../core/common/features/regis
 import { utcDaySeries } from '../core/common/features/series';
 import type { Result } from './bench-features';
 import { replaySeries } from '../core/node/paper/replay';
+import { termsOf } from '../core/node/backtest/run-backtest';
 import { StreamingModel } from '../core/node/paper/streaming-model';
 import { ModelRunner } from '../core/node/models/runner';
 import { gbdtToOnnx } from '../core/node/models/export-onnx';
@@ -15,6 +16,9 @@ import { gbdtToOnnx } from '../core/node/models/export-onnx';
 const log = (s: string): boolean => process.stderr.write(`${s}\n`);
 
 /** A random-walk series of n bars. */
+/** The replays' terms: the backtester's defaults, on the synthetic series' ES contract. */
+const BENCH_TERMS = { ...termsOf({}), contracts: { ES: { multiplier: 50, tickSize: 0.25, currency: 'USD', maintenanceMargin: 0 } } };
+
 function series(n: number): SymbolData {
   const next = rng(11);
   const t = new Float64Array(n);
@@ -99,7 +103,7 @@ export async function backtestBenchmarks(): Promise<Result[]> {
   }, 2);
   // Paper replay: the same bars, each through the streaming kernels, the strategy, the risk gate and the broker.
   const sessions = utcDaySeries(data);
-  const portfolio = { instruments: [{ name: 'ES', symbol: 'ES', run: 'bench', strategy: 'ibs', params: { entry_below: 0.2, exit_above: 0.8, max_bars: 10, allow_short: 0 }, timeframe: '1m', model: null, threshold: null }], maxPositions: 1, sizing: { kind: 'fixed', contracts: 1 }, riskLimits: {}, objective: 'sharpe', split: '' };
+  const portfolio = { instruments: [{ name: 'ES', symbol: 'ES', run: 'bench', strategy: 'ibs', params: { entry_below: 0.2, exit_above: 0.8, max_bars: 10, allow_short: 0 }, timeframe: '1m', model: null, threshold: null }], maxPositions: 1, sizing: { kind: 'fixed', contracts: 1 }, riskLimits: {}, objective: 'sharpe', split: '', terms: BENCH_TERMS };
   let replayTrades = 0;
   const replayMs = best(() => {
     replayTrades = replaySeries(portfolio, [{ bars: { ...data, timeframe: '1m' }, sessions, warm: 0 }], 'active').trades.length;
@@ -134,7 +138,7 @@ async function gatedReplay(data: SymbolData, sessions: ReturnType<typeof utcDayS
   const model = trainGbdt({ x: names.map((f) => columns.get(f)!.subarray(0, m)), y }, { objective: 'binary', nTrees: 100, maxDepth: 6, learningRate: 0.1 });
   const trainMs = performance.now() - t0;
   const runner = await ModelRunner.fromBytes(gbdtToOnnx(model, { features: names, specHash: 'bench', modelCard: 'bench@1' }), names.length, 'cpu');
-  const portfolio = { instruments: [{ name: 'ES', symbol: 'ES', run: 'bench', strategy: 'ibs+ml', params, timeframe: '1m', model: 'bench@1', threshold: 0.5 }], maxPositions: 1, sizing: { kind: 'fixed', contracts: 1 }, riskLimits: {}, objective: 'sharpe', split: '' };
+  const portfolio = { instruments: [{ name: 'ES', symbol: 'ES', run: 'bench', strategy: 'ibs+ml', params, timeframe: '1m', model: 'bench@1', threshold: 0.5 }], maxPositions: 1, sizing: { kind: 'fixed', contracts: 1 }, riskLimits: {}, objective: 'sharpe', split: '', terms: BENCH_TERMS };
   let best = Number.POSITIVE_INFINITY;
   let inferenceMs = 0;
   let trades = 0;

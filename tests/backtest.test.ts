@@ -49,18 +49,56 @@ describe('backtests over the lake', () => {
   });
 
   it('marks a run whose account is wiped out RUINED, stops it there, and keeps its metrics within −100%', async () => {
-    const r = await job<BacktestSummary>({ kind: 'backtest', strategy: 'ibs', symbols: ['ES', 'NQ'], timeframe: '1d', capital: 1000 });
-    expect(r.ruinedAt).toBeDefined();
-    expect(r.metrics.total_return).toBe(-1);
-    expect(r.metrics.max_drawdown).toBeLessThanOrEqual(1);
-    const d = await call(s, 'backtest.get', { runId: r.runId });
-    expect(d.ruinedAt).toBe(r.ruinedAt);
-    // Nothing is entered after the ruin; the last exits are the ruin's own.
-    expect(Math.max(...d.trades.entryTime)).toBeLessThanOrEqual(r.ruinedAt!);
-    expect(d.trades.exitReason.filter((x) => x.startsWith('ruined')).length).toBeGreaterThan(0);
-    expect(Math.max(...d.trades.exitTime)).toBe(r.ruinedAt);
+    // Without margins only a wiped-out account is ruined.
+    for (const symbol of ['ES', 'NQ']) await call(s, 'instruments.setMargin', { symbol, maintenanceMargin: 0 });
+    try {
+      const r = await job<BacktestSummary>({ kind: 'backtest', strategy: 'ibs', symbols: ['ES', 'NQ'], timeframe: '1d', capital: 1000 });
+      expect(r.ruinedAt).toBeDefined();
+      expect(r.metrics.total_return).toBe(-1);
+      expect(r.metrics.max_drawdown).toBeLessThanOrEqual(1);
+      const d = await call(s, 'backtest.get', { runId: r.runId });
+      expect(d.ruinedAt).toBe(r.ruinedAt);
+      // Nothing is entered after the ruin; the last exits are the ruin's own.
+      expect(Math.max(...d.trades.entryTime)).toBeLessThanOrEqual(r.ruinedAt!);
+      expect(d.trades.exitReason.filter((x) => x === 'ruined: account equity fell to zero').length).toBeGreaterThan(0);
+      expect(Math.max(...d.trades.exitTime)).toBe(r.ruinedAt);
+      // The run records the contract terms it traded on: the margins of that moment.
+      expect((d.config as { contracts: unknown }).contracts).toEqual({ ES: { multiplier: 50, tickSize: 0.25, currency: 'USD', maintenanceMargin: 0 }, NQ: { multiplier: 20, tickSize: 0.25, currency: 'USD', maintenanceMargin: 0 } });
+    } finally {
+      for (const symbol of ['ES', 'NQ']) await call(s, 'instruments.setMargin', { symbol, maintenanceMargin: null });
+    }
     const safe = await job<BacktestSummary>({ kind: 'backtest', strategy: 'ibs', symbols: ['ES', 'NQ'], timeframe: '1d' });
     expect(safe.ruinedAt).toBeUndefined();
+  });
+
+  it('calls the margin of an account whose equity falls under the maintenance margin of what it holds; the table’s margins are listed, set and checked', async () => {
+    const table = await call(s, 'instruments.list', {});
+    expect(table.find((i) => i.symbol === 'ES')).toMatchObject({ multiplier: 50, tickSize: 0.25, maintenanceMargin: 14_500 });
+    // 20,000 holds one ES contract (14,500) but not one NQ contract (21,000), nor both.
+    const r = await job<BacktestSummary>({ kind: 'backtest', strategy: 'ibs', symbols: ['ES', 'NQ'], timeframe: '1d', capital: 20_000 });
+    expect(r.ruinedAt).toBeDefined();
+    const d = await call(s, 'backtest.get', { runId: r.runId });
+    const called = d.trades.exitReason.findIndex((x) => x.startsWith('ruined: margin call'));
+    expect(called).toBeGreaterThanOrEqual(0);
+    const [, equity, margin] = /^ruined: margin call, equity ([\d.]+) under the maintenance margin ([\d.]+)$/.exec(d.trades.exitReason[called]!)!;
+    expect(Number(equity)).toBeLessThan(Number(margin));
+    expect([14_500, 21_000, 35_500]).toContain(Number(margin));
+    expect(d.trades.exitTime[called]).toBe(r.ruinedAt);
+    expect(r.metrics.total_return).toBeGreaterThan(-1);
+    expect(Math.max(...d.trades.entryTime)).toBeLessThanOrEqual(r.ruinedAt!);
+    // A broker's lower NQ margin: the same run is not called there.
+    const lower = await call(s, 'instruments.setMargin', { symbol: 'NQ', maintenanceMargin: 9_000 });
+    expect(lower.find((i) => i.symbol === 'NQ')!.maintenanceMargin).toBe(9_000);
+    try {
+      const kept = await job<BacktestSummary>({ kind: 'backtest', strategy: 'ibs', symbols: ['ES', 'NQ'], timeframe: '1d', capital: 20_000, to: new Date(r.ruinedAt!).toISOString().slice(0, 10) });
+      expect(kept.ruinedAt).toBeUndefined();
+    } finally {
+      await call(s, 'instruments.setMargin', { symbol: 'NQ', maintenanceMargin: null });
+    }
+    expect((await call(s, 'instruments.list', {})).find((i) => i.symbol === 'NQ')!.maintenanceMargin).toBe(21_000);
+    await expect(call(s, 'instruments.setMargin', { symbol: 'NQ', maintenanceMargin: -1 })).rejects.toMatchObject({ code: 'invalid_argument', path: 'maintenanceMargin' });
+    await expect(call(s, 'instruments.setMargin', { symbol: 'AAPL', maintenanceMargin: 5000 })).rejects.toThrow(/AAPL is not in the instrument table \(ES, NQ/);
+    await expect(call(s, 'instruments.setMargin', { symbol: 'NQ', maintenanceMargin: '9000' as unknown as number })).rejects.toMatchObject({ code: 'invalid_argument', path: 'maintenanceMargin' });
   });
 
   it('runs a seeded Monte Carlo of a stored run: reshuffles keep its final equity, resamples and blocks spread it', async () => {
@@ -230,6 +268,23 @@ describe('backtests over the lake', () => {
     expect((JSON.parse(pf.stdout) as PortfolioRun).config.riskLimits).toEqual({ maxDrawdown: 0.25 });
     expect(qd(['portfolio', 'optimize', '--runs', out.runId, '--daily-loss', 'lots']).stderr).toMatch(/--daily-loss: expected a number/);
     expect(qd(['portfolio', 'build']).stderr).toMatch(/expected `portfolio optimize --runs ID,ID`/);
+    const margin = qd(['instruments', 'margin', 'ES', '--maintenance', '16000']);
+    expect(margin.status, margin.stderr).toBe(0);
+    expect(margin.stdout).toMatch(/ES\s+E-mini S&P 500\s+50\s+0\.25\s+USD\s+16000\.00\s+cme/);
+    const listed = qd(['--json', 'instruments']);
+    expect((JSON.parse(listed.stdout) as { symbol: string; maintenanceMargin: number }[]).find((i) => i.symbol === 'ES')!.maintenanceMargin).toBe(16_000);
+    expect(qd(['instruments', 'margin', 'ES', '--reset']).stdout).toMatch(/ES\s+E-mini S&P 500\s+50\s+0\.25\s+USD\s+14500\.00/);
+    for (const [args, message] of [
+      [['instruments', 'margin', 'ES', '--maintenance', 'lots'], /--maintenance: expected an amount/],
+      [['instruments', 'margin', 'ES'], /give --maintenance AMOUNT or --reset/],
+      [['instruments', 'margin', 'ES', '--maintenance', '1', '--reset'], /give --maintenance AMOUNT or --reset/],
+      [['instruments', 'margin', 'XYZ', '--maintenance', '100'], /XYZ is not in the instrument table/],
+      [['instruments', 'margins'], /unknown subcommand margins/],
+    ] as const) {
+      const x = qd([...args]);
+      expect(x.status, x.stdout).not.toBe(0);
+      expect(x.stderr).toMatch(message);
+    }
     const bad = qd(['backtest', '--strategy', 'ibs', '--symbols', 'ES', '--params', '{oops']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/--params: expected JSON/);

@@ -81,7 +81,18 @@ describe('config export to git and import back', () => {
     const portfolio = parseYaml(fs.readFileSync(path.join(repo, 'quantdesk/portfolio.yml'), 'utf8')) as Record<string, unknown>;
     expect(portfolio).toMatchObject({ id: 'desk', max_positions: 2, risk_limits: { max_position: 3, max_orders_per_second: 5 }, killswitch: { daily_loss: 5000, max_drawdown: 0.2 } });
     // The terms the portfolio trades on travel with it, for the live server to charge the same costs.
-    expect(portfolio.terms).toEqual({ capital: 250_000, commission: 2.5, commission_bps: 0, fill_at: 'next_open', min_commission: 0, participation: 0, slippage_bps: 0, slippage_range: 0, slippage_ticks: 1 });
+    expect(portfolio.terms).toEqual({
+      capital: 250_000,
+      commission: 2.5,
+      commission_bps: 0,
+      contracts: { ES: { currency: 'USD', maintenance_margin: 14_500, multiplier: 50, tick_size: 0.25 }, NQ: { currency: 'USD', maintenance_margin: 21_000, multiplier: 20, tick_size: 0.25 } },
+      fill_at: 'next_open',
+      min_commission: 0,
+      participation: 0,
+      slippage_bps: 0,
+      slippage_range: 0,
+      slippage_ticks: 1,
+    });
     expect((portfolio.instruments as { rule_only?: boolean }[])[1]!.rule_only).toBe(true);
     expect(fs.readFileSync(path.join(repo, 'quantdesk/features/m.yml'), 'utf8')).toBe(fs.readFileSync(path.join(home, 'feature-sets', 'm.yml'), 'utf8'));
     expect(fs.readFileSync(path.join(repo, 'quantdesk/README.md'), 'utf8')).toMatch(/\| es-dir@1 \| production \|/);

@@ -60,7 +60,9 @@ describe('paper trading replays', () => {
     const costs = { commission: 2.5, slippageTicks: 1 };
     const runs = await Promise.all(['ES', 'NQ'].map((symbol) => job<BacktestSummary>({ kind: 'backtest', strategy: 'ibs', symbols: [symbol], timeframe: '1h', params, ...costs })));
     const built = await job<PortfolioRun>({ kind: 'portfolio', runs: runs.map((r) => r.runId), split: '2024-02-15', maxPositions: [2] });
-    expect(built.config.terms).toEqual({ capital: 100_000, fillAt: 'next_open', commission: 2.5, commissionBps: 0, minCommission: 0, slippageTicks: 1, slippageBps: 0, slippageRange: 0, participation: 0 });
+    const contract = { ES: { multiplier: 50, tickSize: 0.25, currency: 'USD', maintenanceMargin: 14_500 }, NQ: { multiplier: 20, tickSize: 0.25, currency: 'USD', maintenanceMargin: 21_000 } };
+    const chosen = built.config.instruments.map((i) => i.symbol as 'ES' | 'NQ');
+    expect(built.config.terms).toEqual({ capital: 100_000, fillAt: 'next_open', commission: 2.5, commissionBps: 0, minCommission: 0, slippageTicks: 1, slippageBps: 0, slippageRange: 0, participation: 0, contracts: Object.fromEntries(chosen.map((x) => [x, contract[x]])) });
     expect(built.backtestSkipped).toBeUndefined();
     expect(built.config.instruments.length).toBeGreaterThan(0);
     const joint = await call(s, 'backtest.get', { runId: built.backtest!.run.runId });
@@ -75,6 +77,21 @@ describe('paper trading replays', () => {
     });
     const net = Array.from(joint.trades.pnl).reduce((a, p, i) => a + p - joint.trades.fees[i]!, 0);
     expect(paper.netPnl).toBeCloseTo(net, 6);
+    // The contract terms travel with the portfolio: a margin changed in the table since does not reach it.
+    for (const x of chosen) await call(s, 'instruments.setMargin', { symbol: x, maintenanceMargin: 1e9 });
+    try {
+      const later = await job<PaperSummary>({ kind: 'paper', portfolio: built.id, from: day(joint.from), to: day(joint.to) });
+      expect(later.netPnl).toBeCloseTo(paper.netPnl, 6);
+      // A portfolio that names no contracts trades on the table's now, and is called at its first position.
+      const { contracts: _c, ...bare } = built.config.terms!;
+      const bareFile = path.join(home, 'no-contracts.json');
+      fs.writeFileSync(bareFile, JSON.stringify({ ...built.config, terms: bare }));
+      const called = await job<PaperSummary>({ kind: 'paper', portfolio: bareFile, from: day(joint.from), to: day(joint.to) });
+      expect(called.trades.length).toBe(1);
+      expect(called.trades[0]!.exitReason).toMatch(/^ruined: margin call/);
+    } finally {
+      for (const x of chosen) await call(s, 'instruments.setMargin', { symbol: x, maintenanceMargin: null });
+    }
     // Slippage is in the prices: one tick against each fill, as the backtest's broker charges it.
     const free = await job<BacktestSummary>({ kind: 'backtest', strategy: 'ibs', symbols: ['ES'], timeframe: '1h', params });
     const plain = await call(s, 'backtest.get', { runId: free.runId });

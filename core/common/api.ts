@@ -59,6 +59,7 @@ const exportRequest = z
 export const apiSchemas = {
   'app.info': emptySchema,
   'instruments.list': emptySchema,
+  'instruments.setMargin': z.object({ symbol: symbolSchema, maintenanceMargin: z.number().min(0, 'a margin is 0 or more').max(1e9, 'a margin is at most 1e9').nullable() }).strict(),
   'sources.list': emptySchema,
   'bars.get': barsGetSchema,
   'lake.summary': emptySchema,
@@ -262,8 +263,10 @@ export interface SourceInfo {
 export interface QuantApi {
   /** Versions, home folder and host kind. */
   'app.info': (a: ArgOf<'app.info'>) => Promise<AppInfo>;
-  /** Contract specs of the known instruments. */
+  /** Contract specs of the known instruments (with the maintenance margins set in place of the table's). */
   'instruments.list': (a: ArgOf<'instruments.list'>) => Promise<ContractSpec[]>;
+  /** Sets an instrument's maintenance margin per contract (null: back to the table's); returns the table. Backtests and portfolios built afterwards use it. */
+  'instruments.setMargin': (a: ArgOf<'instruments.setMargin'>) => Promise<ContractSpec[]>;
   /** Sources a backfill can draw from. */
   'sources.list': (a: ArgOf<'sources.list'>) => Promise<SourceInfo[]>;
   /** Bars for one symbol and timeframe, oldest first; with `limit`, the last `limit` bars up to `to`. */

@@ -42,6 +42,12 @@ export interface ContractSpec {
   multiplier: number;
   /** Settlement currency. */
   currency: string;
+  /**
+   * Maintenance margin per contract held, in the settlement currency: an account whose equity falls
+   * under that of its positions is called and ruined. The table's figures are of the order of the
+   * exchange's outright margins; set your broker's (Settings → Instruments, `quantdesk instruments margin`).
+   */
+  maintenanceMargin: number;
   /** Session calendar. */
   calendar: SessionCalendar;
 }
@@ -114,17 +120,17 @@ const CME_ENERGY_METALS: SessionCalendar = { ...CME_GLOBEX, rth: { start: '08:30
 
 /** The demo instruments with their contract specs and the demo market's parameters. */
 export const DEMO_INSTRUMENTS: readonly (ContractSpec & { demo: DemoParams })[] = [
-  { symbol: 'ES', name: 'E-mini S&P 500', tickSize: 0.25, multiplier: 50, currency: 'USD', calendar: CME_GLOBEX,
+  { symbol: 'ES', name: 'E-mini S&P 500', tickSize: 0.25, multiplier: 50, currency: 'USD', maintenanceMargin: 14_500, calendar: CME_GLOBEX,
     demo: { priceStart: 1450, priceEnd: 5900, annualVol: 0.18, sessionVolume: 1_500_000, equityLoading: 0.97, commodityLoading: 0.1 } },
-  { symbol: 'NQ', name: 'E-mini Nasdaq-100', tickSize: 0.25, multiplier: 20, currency: 'USD', calendar: CME_GLOBEX,
+  { symbol: 'NQ', name: 'E-mini Nasdaq-100', tickSize: 0.25, multiplier: 20, currency: 'USD', maintenanceMargin: 21_000, calendar: CME_GLOBEX,
     demo: { priceStart: 3700, priceEnd: 21000, annualVol: 0.24, sessionVolume: 600_000, equityLoading: 0.92, commodityLoading: 0.05 } },
-  { symbol: 'YM', name: 'E-mini Dow', tickSize: 1, multiplier: 5, currency: 'USD', calendar: CME_GLOBEX,
+  { symbol: 'YM', name: 'E-mini Dow', tickSize: 1, multiplier: 5, currency: 'USD', maintenanceMargin: 10_000, calendar: CME_GLOBEX,
     demo: { priceStart: 11400, priceEnd: 42500, annualVol: 0.16, sessionVolume: 150_000, equityLoading: 0.94, commodityLoading: 0.1 } },
-  { symbol: 'RTY', name: 'E-mini Russell 2000', tickSize: 0.1, multiplier: 50, currency: 'USD', calendar: CME_GLOBEX,
+  { symbol: 'RTY', name: 'E-mini Russell 2000', tickSize: 0.1, multiplier: 50, currency: 'USD', maintenanceMargin: 7_500, calendar: CME_GLOBEX,
     demo: { priceStart: 500, priceEnd: 2250, annualVol: 0.23, sessionVolume: 200_000, equityLoading: 0.85, commodityLoading: 0.12 } },
-  { symbol: 'CL', name: 'Crude Oil', tickSize: 0.01, multiplier: 1000, currency: 'USD', calendar: CME_ENERGY_METALS,
+  { symbol: 'CL', name: 'Crude Oil', tickSize: 0.01, multiplier: 1000, currency: 'USD', maintenanceMargin: 6_000, calendar: CME_ENERGY_METALS,
     demo: { priceStart: 25, priceEnd: 72, annualVol: 0.35, sessionVolume: 350_000, equityLoading: 0.25, commodityLoading: 0.8 } },
-  { symbol: 'GC', name: 'Gold', tickSize: 0.1, multiplier: 100, currency: 'USD', calendar: CME_ENERGY_METALS,
+  { symbol: 'GC', name: 'Gold', tickSize: 0.1, multiplier: 100, currency: 'USD', maintenanceMargin: 10_000, calendar: CME_ENERGY_METALS,
     demo: { priceStart: 285, priceEnd: 2650, annualVol: 0.16, sessionVolume: 200_000, equityLoading: 0.05, commodityLoading: 0.45 } },
 ];
 

@@ -201,10 +201,22 @@ const runFields = {
   slippageRange: z.number().min(0).max(1).optional(),
 };
 
+/** A contract's terms as a run traded it: currency per point, tick, settlement currency and maintenance margin per contract. */
+export const contractTermsSchema = z
+  .object({
+    multiplier: z.number().positive('multiplier must be above 0').max(1e9),
+    tickSize: z.number().positive('tick size must be above 0').max(1e9),
+    currency: z.string().regex(/^[A-Z]{3}$/, 'expected a currency code such as USD'),
+    maintenanceMargin: z.number().min(0).max(1e9),
+  })
+  .strict();
+
 /**
  * The trading terms a portfolio carries from the runs that chose it, read by its joint backtest, paper
  * replays and sessions alike: starting capital, fill rule, commission and slippage (sizing stays the
- * portfolio's own field). Every value is given, defaults resolved, so nothing falls back to zero costs.
+ * portfolio's own field), and each instrument's contract terms. Every value is given, defaults
+ * resolved, so nothing falls back to zero costs; without `contracts` (portfolios stored before they
+ * kept them) the instrument table's are used.
  */
 export const portfolioTermsSchema = z
   .object({
@@ -217,6 +229,7 @@ export const portfolioTermsSchema = z
     slippageBps: runFields.slippageBps.unwrap(),
     slippageRange: runFields.slippageRange.unwrap(),
     participation: z.number().min(0).max(1),
+    contracts: z.record(symbolSchema, contractTermsSchema).optional(),
   })
   .strict();
 export type PortfolioTerms = z.output<typeof portfolioTermsSchema>;

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { ApiError } from '../common/errors';
-import { DEMO_INSTRUMENTS, DEMO_SYMBOLS } from '../common/instruments';
+import { DEMO_SYMBOLS } from '../common/instruments';
+import { instrumentTable, setMaintenanceMargin } from './instrument-table';
 import { calendarFor } from './calendar';
 import type { Handlers } from '../common/api';
 import type { InferenceSettings, LakePartition, LakeSeries, PaperSettings, RejectRow, SeriesCoverage } from '../common/types';
@@ -126,7 +127,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
     }
     const paper =
       jobs && journal && o.workerFile
-        ? new PaperSupervisor({ home, journal, bus, migrations, feedKey: () => vendorKeys.config().polygonKey, webhook: () => settings.getSetting(WEBHOOK_SETTING), accountLimits, workerFile: o.paperWorkerFile ?? path.join(path.dirname(o.workerFile), 'paper-worker.js'), ...(o.sqliteBinding ? { sqliteBinding: o.sqliteBinding } : {}) })
+        ? new PaperSupervisor({ home, catalog, journal, bus, migrations, feedKey: () => vendorKeys.config().polygonKey, webhook: () => settings.getSetting(WEBHOOK_SETTING), accountLimits, workerFile: o.paperWorkerFile ?? path.join(path.dirname(o.workerFile), 'paper-worker.js'), ...(o.sqliteBinding ? { sqliteBinding: o.sqliteBinding } : {}) })
         : undefined;
     paperRef = paper;
     // Hosts that keep running resume the sessions a restart (or a crash) interrupted.
@@ -153,7 +154,11 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
     const inferenceSettings = async (): Promise<InferenceSettings> => ({ provider: defaultProvider(cat), platformOrder: providersFor(process.platform, process.arch), providers: await (probed ??= probeProviders()) });
     const handlers: Handlers = {
       'app.info': async () => ({ version: o.version, home: home.root, host: o.host, versions, demoSeeded: cat.getSetting('demo.seeded') !== undefined }),
-      'instruments.list': async () => DEMO_INSTRUMENTS.map(({ demo: _demo, ...spec }) => spec),
+      'instruments.list': async () => instrumentTable(cat),
+      'instruments.setMargin': async (a) => {
+        needJobs();
+        return setMaintenanceMargin(cat, a.symbol, a.maintenanceMargin);
+      },
       'sources.list': async () => [
         { id: 'demo', name: 'Demo market (synthetic, deterministic)', symbols: [...DEMO_SYMBOLS], earliest: DEMO_EARLIEST },
         { id: 'databento', name: 'Databento historical (OHLCV, needs DATABENTO_API_KEY)', symbols: [], earliest: '2010-06-06' },

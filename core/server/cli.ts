@@ -88,6 +88,10 @@ commands:
   leaderboard [--min-score X] [--score "0.4 * balanced_accuracy + 0.6 * min(sharpe / 3, 1)"] [--save]
                               model versions ranked by a score over their test metrics (the stored
                               formula unless --score; --save stores the one given)
+  instruments                 the instrument table: contract specs and maintenance margins
+  instruments margin SYMBOL --maintenance AMOUNT | --reset
+                              set a maintenance margin per contract (your broker's) or go back to the
+                              table's; backtests and portfolios built afterwards are called and ruined by it
   provider [auto|cpu|coreml|webgpu|cuda|dml]
                               the default execution provider for inference (with one: make it the
                               default) and which providers load a model on this machine
@@ -642,6 +646,30 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           const f = (x: number | undefined, d = 4): string => (x === undefined ? '–' : x.toFixed(d));
           if (json) io.out(JSON.stringify({ formula, models: rows }));
           else io.out(rows.length === 0 ? '(no models)' : table([['model', 'kind', 'stage', 'symbols', 'label', 'bal.acc', 'AUC', 'logloss', 'prec@10%', 'IC', 'Sharpe', 'Sortino', 'max DD', 'trades', 'score'], ...rows.map((r) => [`${r.id}@${r.version}`, r.kind, r.stage, r.symbols.join(' '), r.label ?? '', f(r.values.balanced_accuracy), f(r.values.auc), f(r.values.log_loss), f(r.values.precision_at_k), f(r.values.ic), f(r.values.sharpe), f(r.values.sortino), f(r.values.max_drawdown), r.values.trades === undefined ? '–' : String(r.values.trades), f(r.score)])]));
+          return 0;
+        } finally {
+          await s.close();
+        }
+      }
+      case 'instruments': {
+        const p = parse(opts, { maintenance: { type: 'string' }, reset: { type: 'boolean' } });
+        const [sub, symbol, ...rest] = p.positionals;
+        if (sub !== undefined && sub !== 'margin') throw new UsageError(`instruments: unknown subcommand ${sub}; use instruments, or instruments margin SYMBOL --maintenance AMOUNT`);
+        if (rest.length) throw new UsageError(`instruments: unexpected argument ${rest[0]}`);
+        let arg: ArgOf<'instruments.setMargin'> | undefined;
+        if (sub === 'margin') {
+          if (symbol === undefined) throw new UsageError('instruments margin: name the symbol, e.g. instruments margin ES --maintenance 14500');
+          const amount = p.values.maintenance as string | undefined;
+          if ((amount === undefined) === !p.values.reset) throw new UsageError('instruments margin: give --maintenance AMOUNT or --reset (one of them)');
+          if (amount !== undefined && !/^\d+(\.\d+)?$/.test(amount)) throw new UsageError(`--maintenance: expected an amount in the contract's currency such as 14500, got ${amount}`);
+          arg = { symbol, maintenanceMargin: amount === undefined ? null : Number(amount) };
+          validate('instruments.setMargin', arg, { maintenanceMargin: 'maintenance' });
+        } else if (p.values.maintenance !== undefined || p.values.reset) throw new UsageError('--maintenance and --reset go with instruments margin SYMBOL');
+        const s = await open(arg === undefined);
+        try {
+          const rows = arg === undefined ? await call(s, 'instruments.list', {}) : await call(s, 'instruments.setMargin', arg);
+          if (json) io.out(JSON.stringify(rows.map(({ calendar, ...r }) => ({ ...r, calendar: calendar.id }))));
+          else io.out(table([['symbol', 'name', 'multiplier', 'tick', 'currency', 'maintenance margin', 'calendar'], ...rows.map((r) => [r.symbol, r.name, String(r.multiplier), String(r.tickSize), r.currency, r.maintenanceMargin.toFixed(2), r.calendar.id])]));
           return 0;
         } finally {
           await s.close();

@@ -237,7 +237,9 @@ describe('backtest metrics', () => {
 });
 
 describe('vectorised engine', () => {
-  it('produces the event-driven engine’s trades, P&L and equity for ibs and rsi2, both fill modes, any costs', () => {
+  it('produces the event-driven engine’s trades, P&L and equity for ibs and rsi2, both fill modes, any costs, accounts ruined to zero or by a margin call', () => {
+    let ruined = 0;
+    let calls = 0;
     fc.assert(
       fc.property(
         fc.constantFrom('ibs', 'rsi2'),
@@ -246,7 +248,9 @@ describe('vectorised engine', () => {
         fc.record({ commissionPerContract: fc.double({ min: 0, max: 5, noNaN: true }), commissionBps: fc.double({ min: 0, max: 5, noNaN: true }), minCommission: fc.double({ min: 0, max: 3, noNaN: true }), slippageTicks: fc.integer({ min: 0, max: 3 }), slippageBps: fc.double({ min: 0, max: 5, noNaN: true }), slippageRangeFraction: fc.double({ min: 0, max: 0.2, noNaN: true }), participation: fc.constant(0) }),
         fc.constantFrom<'next_open' | 'close'>('next_open', 'close'),
         fc.integer({ min: 1, max: 4 }),
-        (name, moves, raw, costs, fillAt, qty) => {
+        fc.constantFrom(100_000, 3_000, 800),
+        fc.constantFrom(0, 400, 2_500),
+        (name, moves, raw, costs, fillAt, qty, capital, maintenanceMargin) => {
           const scale = name === 'rsi2' ? 100 : 1;
           const params = { entry_below: raw.entry_below * scale, exit_above: raw.exit_above * scale, max_bars: raw.max_bars, allow_short: raw.allow_short };
           const s = createStrategy(name, params);
@@ -257,8 +261,9 @@ describe('vectorised engine', () => {
             p = c;
             return [o, Math.max(o, c) * (1 + up * 0.01), Math.min(o, c) * (1 - down * 0.01), c];
           });
-          const data = symbolData('ES', rows, s);
-          const cfg = config({ costs, fillAt, sizing: { kind: 'fixed', contracts: qty } });
+          const plain = symbolData('ES', rows, s);
+          const data = { ...plain, contract: { ...plain.contract, maintenanceMargin } };
+          const cfg = config({ capital, costs, fillAt, sizing: { kind: 'fixed', contracts: qty } });
           const ev = runBacktest(s, [data], cfg);
           const inp = { ...data, x: data.features.get(name === 'ibs' ? 'ibs' : 'rsi_2')! };
           const rule = { entryBelow: params.entry_below, exitAbove: params.exit_above, maxBars: params.max_bars, allowShort: params.allow_short === 1, mirror: scale };
@@ -275,10 +280,15 @@ describe('vectorised engine', () => {
           });
           ev.equity.value.forEach((v, i) => expect(vec.equity[i]).toBeCloseTo(v, 6));
           expect(Array.from(vec.exposure)).toEqual(Array.from(ev.equity.exposure));
+          if (ev.ruinedAt !== null) ruined++;
+          if (ev.trades.some((t) => t.exitReason.startsWith('ruined: margin call'))) calls++;
         },
       ),
-      { numRuns: 200 },
+      { numRuns: 300, seed: 7 },
     );
+    // The property saw ruined accounts, not only healthy ones.
+    expect(ruined).toBeGreaterThan(20);
+    expect(calls).toBeGreaterThan(5);
   });
 });
 
@@ -334,6 +344,22 @@ describe('parameter sweeps', () => {
       expect(p.metrics.net_pnl).toBeCloseTo(a.points[i]!.metrics.net_pnl + b.points[i]!.metrics.net_pnl, 6);
       expect(p.metrics.total_return).toBeCloseTo(a.points[i]!.metrics.total_return + b.points[i]!.metrics.total_return, 9);
     });
+    // On a small shared account the two are ruined together, by a margin call, as the event engine ruins them.
+    const margined = (d: SymbolData, maintenanceMargin: number): SymbolData => ({ ...d, contract: { ...d.contract, maintenanceMargin } });
+    const small = sweepOscillator('ibs', { entry_below: [0.1, 0.3] }, [{ ...margined(data, 900), x: data.features.get('ibs')! }, { ...shifted, contract: { ...shifted.contract, maintenanceMargin: 700 } }], costs, 2, 4_000, 'next_open');
+    let calls = 0;
+    small.points.forEach((p) => {
+      const st = createStrategy('ibs', p.params);
+      const nq = symbolData('NQ', rows.slice(40).map((r) => r.map((x) => x * 1.5)), st);
+      const ev = runBacktest(st, [margined(symbolData('ES', rows, st), 900), margined({ ...nq, t: nq.t.map((t) => t + 20 * DAY) }, 700)], config({ capital: 4_000, costs, sizing: { kind: 'fixed', contracts: 2 } }));
+      if (ev.trades.some((t) => t.exitReason.startsWith('ruined: margin call'))) calls++;
+      const m = backtestMetrics(ev.equity, { pnl: ev.trades.map((t) => t.pnl), fees: ev.trades.map((t) => t.fees) }, 4_000, ev.tradedNotional);
+      expect(p.metrics.trades).toBe(m.trades);
+      expect(p.metrics.net_pnl).toBeCloseTo(m.net_pnl, 6);
+      expect(p.metrics.total_return).toBeCloseTo(m.total_return, 9);
+      expect(p.metrics.max_drawdown).toBeCloseTo(m.max_drawdown, 9);
+    });
+    expect(calls).toBeGreaterThan(0);
     expect(() => sweepOscillator('breakout', { n: [10] }, [], costs, 1, 1, 'close')).toThrow(/vectorised engine runs ibs and rsi2/);
     expect(() => sweepOscillator('ibs', { entry_below: [2] }, [], costs, 1, 1, 'close')).toThrow(/entry_below = 2 is outside/);
   });

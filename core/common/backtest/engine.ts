@@ -46,6 +46,8 @@ export interface Contract {
   tickSize: number;
   /** Settlement currency. */
   currency: string;
+  /** Maintenance margin per contract held (0 or absent: none); equity below that of the open positions ruins the account. */
+  maintenanceMargin?: number;
 }
 
 /** Everything about a run except the data and the strategy. */
@@ -121,7 +123,7 @@ export interface EngineResult {
   denied: { t: number; symbol: string; intent: OrderIntent; reason: string }[];
   /** Sum of |filled notional| over the run. */
   tradedNotional: number;
-  /** When the account was ruined (equity at or below zero after a bar time): it was flattened then and traded no more. Null when it never was. */
+  /** When the account was ruined (equity at or below zero, or under the maintenance margin of what it held, after a bar time): it was flattened then and traded no more. Null when it never was. */
   ruinedAt: number | null;
 }
 
@@ -154,6 +156,13 @@ interface Book {
 }
 
 const EPS = 1e-9;
+
+/** Why an account with this equity, holding positions of this maintenance margin, is ruined (the exit reason of what it held), or null while it is not. */
+export function ruinOf(equity: number, maintenance: number): string | null {
+  if (equity <= 0) return 'ruined: account equity fell to zero';
+  return maintenance > 0 && equity < maintenance ? `ruined: margin call, equity ${equity.toFixed(2)} under the maintenance margin ${maintenance.toFixed(2)}` : null;
+}
+
 /** Volatility-targeted positions stop at this multiple of equity in notional unless the sizing says otherwise. */
 export const DEFAULT_MAX_LEVERAGE = 2;
 
@@ -547,12 +556,13 @@ export function createEngine(strategy: Strategy, symbols: SymbolData[], cfg: Eng
       for (const intent of decide(b, i, view)) if (intent.symbol === d.symbol) place(b, i, intent);
     },
     mark(t) {
-      if (ruinedAt === null && equity() <= 0) {
-        // Ruin: the account is gone. Everything open is closed at the last close and working orders are dropped.
+      const ruin = ruinedAt === null ? ruinOf(equity(), books.reduce((a, b) => a + Math.abs(b.qty) * (b.data.contract.maintenanceMargin ?? 0), 0)) : null;
+      if (ruin !== null) {
+        // Ruin: the account is gone (or its broker calls the margin). Everything open is closed at the last close and working orders are dropped.
         ruinedAt = t;
         for (const b of books) b.working = null;
         books.forEach((b, k) => {
-          if (b.qty !== 0 && lastIndex[k]! >= 0) closeAtLast(b, k, 'ruined: account equity fell to zero');
+          if (b.qty !== 0 && lastIndex[k]! >= 0) closeAtLast(b, k, ruin);
         });
       }
       eqT.push(t);

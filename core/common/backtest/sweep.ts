@@ -1,4 +1,4 @@
-import type { CostModel } from './engine';
+import { ruinOf, type CostModel } from './engine';
 import { backtestMetrics, returnsOf, stdev, type BacktestMetrics } from './metrics';
 import { OSCILLATORS, resolveParams, StrategyConfigError, STRATEGIES } from './strategies';
 import { fillTable, oscillatorRule, runOscillator, tradedNotionalOf, type VectorInput } from './vectorised';
@@ -133,6 +133,7 @@ export function sweepOscillator(strategy: string, grid: Record<string, number[]>
   const buffers = { equity: new Float64Array(longest), exposure: new Float64Array(longest) };
   const equity = new Float64Array(times.length);
   const exposed = new Uint8Array(times.length);
+  const margin = new Float64Array(times.length);
   for (const p of points) {
     const rule = oscillatorRule(p, vec.mirror);
     let pnl: ArrayLike<number>;
@@ -148,33 +149,51 @@ export function sweepOscillator(strategy: string, grid: Record<string, number[]>
       ({ pnl, fees } = run.trades);
       notional += tradedNotionalOf(run.trades, qty, s.contract.multiplier);
     } else {
-      equity.fill(capital);
-      exposed.fill(0);
-      const allPnl: number[] = [];
-      const allFees: number[] = [];
-      symbols.forEach((s, k) => {
-        const run = runOscillator(s, rule, costs, tables[k]!, qty, capital, fillAt, buffers);
-        barSteps += s.t.length;
-        // This symbol's gain, carried forward over bar times it has no bar at.
-        let last = 0;
-        let at = 0;
-        const idx = slot[k]!;
-        for (let j = 0; j < times.length; j++) {
-          if (at < idx.length && idx[at] === j) {
-            last = run.equity[at]! - capital;
-            if (run.exposure[at]! > 0) exposed[j] = 1;
-            at++;
+      // Symbols on shared capital: each runs alone, their gains add up; where the sum ruins the
+      // account, every symbol runs again stopping there, as the event engine flattens them all.
+      const combine = (ruinAt: number): { pnl: number[]; fees: number[]; notional: number; ruinedAt: number } => {
+        equity.fill(capital);
+        exposed.fill(0);
+        margin.fill(0);
+        const all = { pnl: [] as number[], fees: [] as number[], notional: 0 };
+        symbols.forEach((s, k) => {
+          const run = runOscillator(s, rule, costs, tables[k]!, qty, capital, fillAt, buffers, ruinAt);
+          barSteps += s.t.length;
+          const perContract = qty * (s.contract.maintenanceMargin ?? 0);
+          // This symbol's gain and margin, carried forward over bar times it has no bar at.
+          let last = 0;
+          let held = 0;
+          let at = 0;
+          const idx = slot[k]!;
+          for (let j = 0; j < times.length; j++) {
+            if (at < idx.length && idx[at] === j) {
+              last = run.equity[at]! - capital;
+              held = run.exposure[at]! > 0 ? perContract : 0;
+              if (run.exposure[at]! > 0) exposed[j] = 1;
+              at++;
+            }
+            equity[j] = equity[j]! + last;
+            margin[j] = margin[j]! + held;
           }
-          equity[j] = equity[j]! + last;
+          for (let i = 0; i < run.trades.n; i++) {
+            all.pnl.push(run.trades.pnl[i]!);
+            all.fees.push(run.trades.fees[i]!);
+          }
+          all.notional += tradedNotionalOf(run.trades, qty, s.contract.multiplier);
+        });
+        let ruinedAt = Number.POSITIVE_INFINITY;
+        for (let j = 0; j < times.length; j++) {
+          if (ruinOf(equity[j]!, margin[j]!) !== null) {
+            ruinedAt = times[j]!;
+            break;
+          }
         }
-        for (let i = 0; i < run.trades.n; i++) {
-          allPnl.push(run.trades.pnl[i]!);
-          allFees.push(run.trades.fees[i]!);
-        }
-        notional += tradedNotionalOf(run.trades, qty, s.contract.multiplier);
-      });
-      pnl = allPnl;
-      fees = allFees;
+        return { ...all, ruinedAt };
+      };
+      let joint = combine(Number.POSITIVE_INFINITY);
+      if (joint.ruinedAt < Number.POSITIVE_INFINITY) joint = combine(joint.ruinedAt);
+      ({ pnl, fees } = joint);
+      notional = joint.notional;
     }
     let open = 0;
     for (let j = 0; j < times.length; j++) open += exposed[j]!;

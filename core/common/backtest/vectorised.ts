@@ -1,4 +1,4 @@
-import { commissionOf, slippageOf, type Contract, type CostModel } from './engine';
+import { commissionOf, ruinOf, slippageOf, type Contract, type CostModel } from './engine';
 
 /** An oscillator rule (ibs, rsi2): thresholds on one feature column, mirrored around `mirror` for shorts. */
 export interface OscillatorRule {
@@ -80,10 +80,13 @@ export function fillTable(inp: VectorInput, costs: CostModel): FillTable {
 /**
  * The event-driven engine's result for an oscillator rule with market orders, fixed size and no
  * volume cap, in one pass over typed arrays: signals at each close, fills at the next open (or at
- * the close), the same costs, and an open position closed at the last close. A test holds it to the
- * event-driven engine trade for trade. Sweeps pass `into` to reuse the equity and exposure arrays.
+ * the close), the same costs, the same ruin rule, and an open position closed at the last close. A
+ * test holds it to the event-driven engine trade for trade. Sweeps pass `into` to reuse the equity and
+ * exposure arrays. Alone, the run is its own account and checks for ruin after every bar; as one of
+ * several symbols on shared capital it is told when that account was ruined (`ruinAt`, +∞ for never):
+ * it closes at its last bar up to then and trades no more.
  */
-export function runOscillator(inp: VectorInput, rule: OscillatorRule, costs: CostModel, table: FillTable, qty: number, capital: number, fillAt: 'next_open' | 'close', into?: { equity: Float64Array; exposure: Float64Array }): VectorRun {
+export function runOscillator(inp: VectorInput, rule: OscillatorRule, costs: CostModel, table: FillTable, qty: number, capital: number, fillAt: 'next_open' | 'close', into?: { equity: Float64Array; exposure: Float64Array }, ruinAt?: number): VectorRun {
   const n = inp.t.length;
   const m = inp.contract.multiplier;
   const { o, c, x } = inp;
@@ -149,7 +152,15 @@ export function runOscillator(inp: VectorInput, rule: OscillatorRule, costs: Cos
     pos = 0;
     held = 0;
   };
+  const maintenance = qty * (inp.contract.maintenanceMargin ?? 0);
+  let ruined = false;
   for (let i = 0; i < n; i++) {
+    if (ruined || (ruinAt !== undefined && inp.t[i]! > ruinAt)) {
+      ruined = true;
+      equity[i] = cash;
+      exposure[i] = 0;
+      continue;
+    }
     if (pending !== 0) {
       const s = table.openSlip[i]!;
       if (pending === 2) close(o[i]! - pos * s, i);
@@ -177,6 +188,13 @@ export function runOscillator(inp: VectorInput, rule: OscillatorRule, costs: Cos
     }
     equity[i] = cash + (pos !== 0 ? (c[i]! - price0) * qty * m * pos : 0);
     exposure[i] = pos !== 0 ? 1 : 0;
+    ruined = ruinAt === undefined ? ruinOf(equity[i]!, pos !== 0 ? maintenance : 0) !== null : inp.t[i]! <= ruinAt && (i + 1 === n || inp.t[i + 1]! > ruinAt);
+    if (ruined) {
+      if (pos !== 0) close(c[i]! - pos * table.closeSlip[i]!, i);
+      pending = 0;
+      equity[i] = cash;
+      exposure[i] = 0;
+    }
   }
   if (pos !== 0 && n > 0) {
     close(c[n - 1]! - pos * table.closeSlip[n - 1]!, n - 1);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { runBacktest, type EngineConfig, type EngineResult, type SymbolData, type Trade } from '../../common/backtest/engine';
+import { runBacktest, type Contract, type EngineConfig, type EngineResult, type SymbolData, type Trade } from '../../common/backtest/engine';
 import type { Strategy } from '../../common/backtest/strategy';
 import { backtestMetrics, covariance, dailyEquity, drawdown, returnsOf, wealth, type BacktestMetrics } from '../../common/backtest/metrics';
 import { monteCarlo, type MonteCarloMethod, type MonteCarloResult } from '../../common/backtest/monte-carlo';
@@ -10,7 +10,7 @@ import { factorRegression, FactorFileError, parseFactorCsv } from '../../common/
 import { bySymbol, createStrategy, mlGated, OSCILLATORS, StrategyConfigError, STRATEGIES, resolveParams } from '../../common/backtest/strategies';
 import { ApiError } from '../../common/errors';
 import { computeFeatures, parseFeatureList, type FeatureInstance } from '../../common/features/registry';
-import { findInstrument } from '../../common/instruments';
+import { contractFor } from '../instrument-table';
 import type { BacktestDetail, BacktestSummary, PortfolioBacktest, PortfolioRun, TradeColumns } from '../../common/types';
 import type { Timeframe } from '../../common/timeframes';
 import { parseUtc, type PortfolioTerms } from '../../common/schemas';
@@ -82,11 +82,11 @@ export function portfolioEngineConfig(config: PortfolioRun['config'], timeframe:
   return { ...engineConfig({ ...(config.terms ?? {}), ...(config.sizing ? { sizing: config.sizing as RunTerms['sizing'] } : {}), timeframe }), maxPositions: config.maxPositions };
 }
 
-/** A symbol's contract terms: the instrument table's, or one unit in USD with a cent tick for symbols it does not list. */
-export function contractOf(symbol: string): SymbolData['contract'] {
-  const spec = findInstrument(symbol);
-  return spec ? { multiplier: spec.multiplier, tickSize: spec.tickSize, currency: spec.currency } : { multiplier: 1, tickSize: 0.01, currency: 'USD' };
-}
+/** The contract terms a run traded each symbol on, as its config records them. */
+const contractsOf = (data: readonly SymbolData[]): Record<string, Contract> => Object.fromEntries(data.map((d) => [d.symbol, d.contract]));
+
+/** The contract terms a stored run records for `symbol` (none in runs stored before runs kept them). */
+export const runContract = (config: unknown, symbol: string): Contract | undefined => (config as { contracts?: Record<string, Contract> } | undefined)?.contracts?.[symbol];
 
 /** An id that sorts by creation time: UTC date and time to the second, then 8 random hex digits. */
 const timeSortableId = (): string => `${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}-${randomUUID().slice(0, 8)}`;
@@ -119,12 +119,12 @@ export const tradeStart = (from: string | undefined): number => (from ? parseUtc
 
 /**
  * Each symbol's stored bars up to the request's `to` (its timeframe, aggregated where needed), its
- * contract terms, and the given features computed with the registry's batch kernels over the
+ * contract terms (`contracts`' where given, else the instrument table's), and the given features computed with the registry's batch kernels over the
  * exchange's sessions: the same code path as feature builds. Bars before `from` are kept: they warm
  * the features and the strategy (runBacktest's `tradeFrom`), so a run from D sees at D what any
  * longer run sees there, and what a paper session starting at D sees.
  */
-export async function loadSymbols(ctx: Ctx, req: { symbols: string[]; timeframe?: Timeframe | undefined; from?: string | undefined; to?: string | undefined }, specs: FeatureInstance[]): Promise<SymbolData[]> {
+export async function loadSymbols(ctx: Ctx, req: { symbols: string[]; timeframe?: Timeframe | undefined; from?: string | undefined; to?: string | undefined }, specs: FeatureInstance[], contracts: Readonly<Record<string, Contract>> = {}): Promise<SymbolData[]> {
   const timeframe = req.timeframe ?? '1d';
   const out: SymbolData[] = [];
   for (const symbol of req.symbols) {
@@ -132,7 +132,7 @@ export async function loadSymbols(ctx: Ctx, req: { symbols: string[]; timeframe?
     if (bars.t.length === 0 || !(bars.t[bars.t.length - 1]! >= tradeStart(req.from))) throw new ApiError('invalid_argument', `no ${timeframe} bars for ${symbol}${req.from || req.to ? ` between ${req.from ?? 'the start'} and ${req.to ?? 'the end'}` : ''}; import or backfill ${symbol} first`, 'symbols');
     out.push({
       symbol,
-      contract: contractOf(symbol),
+      contract: contracts[symbol] ?? contractFor(ctx.catalog, symbol),
       t: bars.t,
       o: bars.o,
       h: bars.h,
@@ -202,7 +202,7 @@ export async function backtestRun(ctx: Ctx, req: BacktestRequest): Promise<Backt
       throw e;
     }
   }
-  return recordRun(ctx, { strategy, params, symbols: req.symbols, timeframe, model: model ? `${model.id}@${model.version}` : null, threshold: model ? threshold : null, config: { ...req, ...(sc.name !== sc.strategy ? { strategyConfig: sc } : {}) }, data, tradeFrom: tradeStart(req.from), result, capital: cfg.capital, metrics, ...(factors ? { factors } : {}) });
+  return recordRun(ctx, { strategy, params, symbols: req.symbols, timeframe, model: model ? `${model.id}@${model.version}` : null, threshold: model ? threshold : null, config: { ...req, ...(sc.name !== sc.strategy ? { strategyConfig: sc } : {}), contracts: contractsOf(data) }, data, tradeFrom: tradeStart(req.from), result, capital: cfg.capital, metrics, ...(factors ? { factors } : {}) });
 }
 
 /** What a finished run is stored from. */
@@ -468,7 +468,7 @@ export async function portfolioRun(ctx: Ctx, req: PortfolioRequest): Promise<Por
     riskLimits: req.riskLimits ?? {},
     objective: result.objective,
     split: new Date(split).toISOString().slice(0, 10),
-    terms,
+    terms: withContracts(terms, chosen.map((p) => [p.symbol, runContract(p.run.config, p.symbol)])),
   };
   // The chosen instruments backtested together; a choice one engine cannot run together (two
   // timeframes, one symbol twice) keeps the search and says why there is no joint run.
@@ -492,6 +492,12 @@ export async function portfolioRun(ctx: Ctx, req: PortfolioRequest): Promise<Por
   return { id, result, config, ...(backtest ? { backtest } : {}), ...(backtestSkipped ? { backtestSkipped } : {}) };
 }
 
+/** Terms with the contract terms the runs recorded, where every one of them recorded its symbol's (else the instrument table's stay in force). */
+export function withContracts(terms: PortfolioTerms, contracts: [string, Contract | undefined][]): PortfolioTerms {
+  if (contracts.length === 0 || contracts.some(([, c]) => c === undefined)) return terms;
+  return { ...terms, contracts: Object.fromEntries(contracts.map(([symbol, c]) => [symbol, { multiplier: c!.multiplier, tickSize: c!.tickSize, currency: c!.currency, maintenanceMargin: c!.maintenanceMargin ?? 0 }])) };
+}
+
 /**
  * Runs the chosen instruments together with the event-driven engine: each with its own strategy,
  * parameters and gating model, on shared capital with the portfolio's max positions, terms and sizing
@@ -511,7 +517,7 @@ async function portfolioBacktest(ctx: Ctx, runs: BacktestDetail[], config: Portf
   const timeframe = timeframes[0] as Timeframe;
   const data: SymbolData[] = [];
   const from = new Date(Math.min(...runs.map((r) => r.from))).toISOString();
-  for (const one of await loadSymbols(ctx, { symbols, timeframe, from, to: new Date(Math.max(...runs.map((r) => r.to))).toISOString().slice(0, 10) }, strategy.features.length ? parseFeatureList(strategy.features) : [])) {
+  for (const one of await loadSymbols(ctx, { symbols, timeframe, from, to: new Date(Math.max(...runs.map((r) => r.to))).toISOString().slice(0, 10) }, strategy.features.length ? parseFeatureList(strategy.features) : [], config.terms?.contracts)) {
     const inst = config.instruments.find((i) => i.symbol === one.symbol)!;
     if (!inst.model) {
       data.push(one);

@@ -38,7 +38,11 @@ const config: fc.Arbitrary<PortfolioRun['config']> = fc.record({
       slippageBps: fc.double({ min: 0, max: 50, noNaN: true }),
       slippageRange: fc.double({ min: 0, max: 1, noNaN: true }),
       participation: fc.double({ min: 0, max: 1, noNaN: true }),
-    }),
+      contracts: fc.dictionary(
+        fc.constantFrom('ES', 'NQ', 'CL', 'BRK.B', 'ES_1'),
+        fc.record({ multiplier: fc.double({ min: 0.01, max: 1000, noNaN: true }), tickSize: fc.double({ min: 0.0001, max: 10, noNaN: true }), currency: fc.constantFrom('USD', 'EUR'), maintenanceMargin: fc.double({ min: 0, max: 1e6, noNaN: true }) }),
+      ),
+    }, { requiredKeys: ['capital', 'fillAt', 'commission', 'commissionBps', 'minCommission', 'slippageTicks', 'slippageBps', 'slippageRange', 'participation'] }),
     { nil: undefined },
   ),
 }, { requiredKeys: ['instruments', 'maxPositions', 'sizing', 'riskLimits', 'objective', 'split'] });
@@ -63,7 +67,18 @@ describe('portfolio.yml', () => {
   it('refuses terms a hand-edited portfolio.yml breaks, naming the field', () => {
     const text = portfolioYaml('desk', { instruments: [], maxPositions: 1, sizing: undefined, riskLimits: {}, objective: 'sharpe', split: '2024-03-01', terms: { capital: 1e5, fillAt: 'next_open', commission: 2.5, commissionBps: 0, minCommission: 0, slippageTicks: 1, slippageBps: 0, slippageRange: 0, participation: 0 } });
     const doc = parseYaml(text) as { terms: Record<string, unknown> };
-    for (const [key, value, why] of [['commission', -1, /terms\.commission: /], ['fill_at', 'whenever', /terms\.fill_at: /], ['capital', '1e5', /terms\.capital: /], ['leverage', 10, /terms: Unrecognized key: "leverage"/]] as const) {
+    const es = { multiplier: 50, tick_size: 0.25, currency: 'USD', maintenance_margin: 14_500 };
+    for (const [key, value, why] of [
+      ['commission', -1, /terms\.commission: /],
+      ['fill_at', 'whenever', /terms\.fill_at: /],
+      ['capital', '1e5', /terms\.capital: /],
+      ['leverage', 10, /terms: Unrecognized key: "leverage"/],
+      ['contracts', { ES: { ...es, maintenance_margin: -5 } }, /terms\.contracts\.ES\.maintenance_margin: /],
+      ['contracts', { ES: { ...es, tick_size: 0 } }, /terms\.contracts\.ES\.tick_size: tick size must be above 0/],
+      ['contracts', { ES: { ...es, currency: 'dollars' } }, /terms\.contracts\.ES\.currency: expected a currency code/],
+      ['contracts', { 'es mini': es }, /terms\.contracts\.es mini: /],
+      ['contracts', { ES: { ...es, margin: 1 } }, /terms\.contracts\.ES: Unrecognized key: "margin"/],
+    ] as const) {
       expect(() => portfolioFromYaml({ ...doc, terms: { ...doc.terms, [key]: value } }), key).toThrow(why);
     }
   });

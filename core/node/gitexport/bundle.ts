@@ -48,6 +48,18 @@ const GATE_LIMITS = ['maxPosition', 'maxPositionNotional', 'maxGrossExposure', '
 /** camelCase → snake_case, for the YAML a live server reads. */
 export const snake = (k: string): string => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
+/** An object's keys in snake case, sorted, nested objects alike (the contracts' symbols are keys too, and stay as they are). */
+function snakeKeys(o: object): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.keys(o)
+      .sort()
+      .map((k) => {
+        const v = (o as Record<string, unknown>)[k];
+        return [/^[a-z]/.test(k) ? snake(k) : k, typeof v === 'object' && v !== null ? snakeKeys(v) : v];
+      }),
+  );
+}
+
 /** JSON with object keys sorted at every level and a final newline: the same data always gives the same bytes. */
 export function stableJson(value: unknown): string {
   const sort = (v: unknown): unknown => {
@@ -93,7 +105,7 @@ export function portfolioYaml(ref: string, c: PortfolioRun['config']): string {
     max_positions: c.maxPositions,
     sizing: c.sizing ?? null,
     // The capital, fills and costs the portfolio was chosen under: the live server trades on the same.
-    terms: c.terms ? Object.fromEntries(Object.keys(c.terms).sort().map((k) => [snake(k), c.terms![k as keyof typeof c.terms]])) : null,
+    terms: c.terms ? snakeKeys(c.terms) : null,
     risk_limits: pick(GATE_LIMITS, true),
     killswitch: pick(GATE_LIMITS, false),
     objective: c.objective,
@@ -137,7 +149,7 @@ export function buildBundle(src: BundleSource, opts: { portfolio: string | null;
 
   const ref = opts.portfolio ?? storedPortfolios(src.home)[0] ?? null;
   // A portfolio file is named in the bundle by its base name, never by a path on this machine.
-  const portfolio = ref === null ? null : { ref, id: /\.(json|ya?ml)$/i.test(ref) ? path.basename(ref).replace(/\.(json|ya?ml)$/i, '') : ref, config: loadPortfolio(src.home, ref) };
+  const portfolio = ref === null ? null : { ref, id: /\.(json|ya?ml)$/i.test(ref) ? path.basename(ref).replace(/\.(json|ya?ml)$/i, '') : ref, config: loadPortfolio(src.home, src.catalog, ref) };
   if (portfolio) put('portfolio.yml', portfolioYaml(portfolio.id, portfolio.config));
 
   const models = bundledModels(src, portfolio?.config ?? null);

@@ -49,12 +49,12 @@ const instrumentsOf = (c: PortfolioRun['config']): { name: string; symbol: strin
 export function configHandlers(o: { home: HomeLayout; catalog: Catalog; con: DuckDBConnection; resources: string; version: string; secrets: () => string[]; writable: () => void }): Pick<Handlers, 'config.portfolios' | 'config.setRuleOnly' | 'config.preview' | 'config.export' | 'config.import' | 'settings.export' | 'settings.setExport'> {
   const ctx = (): ExportContext => ({ home: o.home, catalog: o.catalog, con: o.con, resources: o.resources, version: o.version, settings: exportSettings(o.catalog), secrets: o.secrets() });
   return {
-    'config.portfolios': async () => storedPortfolios(o.home).map((id) => ({ id, instruments: instrumentsOf(loadPortfolio(o.home, id)) })),
+    'config.portfolios': async () => storedPortfolios(o.home).map((id) => ({ id, instruments: instrumentsOf(loadPortfolio(o.home, o.catalog, id)) })),
     'config.setRuleOnly': async (a) => {
       o.writable();
       const file = path.join(o.home.lake, 'gold', 'portfolios', a.portfolio, 'portfolio.json');
       if (!fs.existsSync(file)) throw new ApiError('not_found', `no stored portfolio ${a.portfolio}`, 'portfolio');
-      const config = loadPortfolio(o.home, a.portfolio);
+      const config = loadPortfolio(o.home, o.catalog, a.portfolio);
       const unknown = a.instruments.filter((n) => !config.instruments.some((i) => i.name === n));
       if (unknown.length) throw new ApiError('invalid_argument', `portfolio ${a.portfolio} has no instrument ${unknown.join(', ')}; it holds ${config.instruments.map((i) => i.name).join(', ')}`, 'instruments');
       const next = { ...config, instruments: config.instruments.map(({ ruleOnly: _r, ...i }) => ({ ...i, ...(a.instruments.includes(i.name) ? { ruleOnly: true } : {}) })) };

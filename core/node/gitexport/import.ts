@@ -36,6 +36,12 @@ function yamlOf(files: Map<string, Buffer>, name: string, dir: string): Record<s
   }
 }
 
+/** A YAML mapping's snake_case keys in camelCase, nested mappings alike (symbols, in capitals, stay as they are). */
+function camelKeys(o: unknown): unknown {
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) return o;
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()), camelKeys(v)]));
+}
+
 /** portfolio.yml back into the portfolio config it was written from. */
 export function portfolioFromYaml(doc: Record<string, unknown>): { id: string; config: PortfolioRun['config'] } {
   const d = doc as { id: string; instruments: Record<string, unknown>[]; max_positions: number; sizing: unknown; terms?: Record<string, unknown> | null; risk_limits?: Record<string, number>; killswitch?: Record<string, number>; objective: string; split: string };
@@ -43,9 +49,9 @@ export function portfolioFromYaml(doc: Record<string, unknown>): { id: string; c
   const limits = { ...d.risk_limits, ...d.killswitch };
   const riskLimits: RiskLimits = {};
   for (const k of RISK_KEYS) if (limits[snake(k)] !== undefined) riskLimits[k] = limits[snake(k)]!;
-  const terms = d.terms ? portfolioTermsSchema.safeParse(Object.fromEntries(Object.entries(d.terms).map(([k, v]) => [k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()), v]))) : undefined;
+  const terms = d.terms ? portfolioTermsSchema.safeParse(camelKeys(d.terms)) : undefined;
   const bad = terms && !terms.success ? terms.error.issues[0]! : undefined;
-  if (bad) throw new ApiError('invalid_argument', `portfolio.yml: terms${bad.path.length ? `.${snake(String(bad.path[0]))}` : ''}: ${bad.message}`, 'rev');
+  if (bad) throw new ApiError('invalid_argument', `portfolio.yml: terms${bad.path.map((p) => `.${/^[a-z]/.test(String(p)) ? snake(String(p)) : String(p)}`).join('')}: ${bad.message}`, 'rev');
   return {
     id: d.id,
     config: {

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { inTimeOrder, type EngineResult } from '../../common/backtest/engine';
+import { inTimeOrder, type Contract, type EngineResult } from '../../common/backtest/engine';
 import { ApiError } from '../../common/errors';
 import type { FeatureSeries } from '../../common/features/types';
 import { parseUtc, portfolioTermsSchema, type RiskLimits } from '../../common/schemas';
@@ -8,7 +8,8 @@ import type { Timeframe } from '../../common/timeframes';
 import { createPaperEngine, type Denial, type PaperBar, type PaperEngine, type PaperEngineOptions } from '../../common/trading/paper-engine';
 import { stricterLimits, type GateLimits, type TradingState } from '../../common/trading/risk';
 import type { Bars, PaperSummary, PortfolioRun } from '../../common/types';
-import { contractOf, portfolioEngineConfig, runDir, termsOf, type RunTerms } from '../backtest/run-backtest';
+import { portfolioEngineConfig, runContract, runDir, termsOf, withContracts, type RunTerms } from '../backtest/run-backtest';
+import { contractFor } from '../instrument-table';
 import type { Catalog } from '../catalog';
 import { calendarFor } from '../calendar';
 import { sessionSeries } from '../features/silver-build';
@@ -20,9 +21,11 @@ import { MAX_BYTES, readRegularText } from '../untrusted-files';
 import { PORTFOLIO_ID } from '../../common/ids';
 
 type Ctx = { home: HomeLayout; catalog: Catalog; con: DuckDBConnection };
+/** What the instrument table is read from (the catalog's settings). */
+type TableSettings = Pick<Catalog, 'getSetting' | 'setSetting'>;
 
 /** A portfolio config: a stored search's by id (lake/gold/portfolios/<id>/portfolio.json), or a .json/.yml file. */
-export function loadPortfolio(home: HomeLayout, ref: string): PortfolioRun['config'] {
+export function loadPortfolio(home: HomeLayout, catalog: TableSettings, ref: string): PortfolioRun['config'] {
   const isFile = /\.(json|ya?ml)$/i.test(ref);
   if (!isFile && !PORTFOLIO_ID.test(ref)) throw new ApiError('invalid_argument', `no portfolio ${ref}: give a stored portfolio's id (letters, digits, ., - and _) or a .json portfolio file`, 'portfolio');
   const file = isFile ? path.resolve(ref) : path.join(home.lake, 'gold', 'portfolios', ref, 'portfolio.json');
@@ -37,23 +40,42 @@ export function loadPortfolio(home: HomeLayout, ref: string): PortfolioRun['conf
   if (config.terms !== undefined) {
     const t = portfolioTermsSchema.safeParse(config.terms);
     if (!t.success) throw new ApiError('invalid_argument', `${file}: terms.${t.error.issues[0]!.path.join('.')}: ${t.error.issues[0]!.message}`, 'portfolio');
-    return { ...config, terms: t.data };
+    return completeTerms({ ...config, terms: t.data }, catalog);
   }
-  const terms = storedRunTerms(home, config.instruments?.[0]?.run);
-  return terms ? { ...config, terms } : config;
+  return completeTerms({ ...config, terms: storedRunTerms(home, config.instruments ?? []) }, catalog);
 }
 
 /**
- * The terms of a stored backtest run (its capital, fills and costs), for a portfolio saved before
- * portfolios kept their own; undefined where the run is not in the lake (a hand-written portfolio
- * trades on the backtester's defaults, as its file says nothing else).
+ * A portfolio whose terms name every instrument's contract: those it records, else the instrument
+ * table's now (a portfolio without terms gets the backtester's defaults, written out). What a session
+ * journals, so that it resumes on the terms it started with.
  */
-function storedRunTerms(home: HomeLayout, runId: string | undefined): PortfolioRun['config']['terms'] {
+export function completeTerms(config: PortfolioRun['config'], catalog: TableSettings): PortfolioRun['config'] {
+  const terms = config.terms ?? termsOf({});
+  const contracts = { ...terms.contracts };
+  for (const i of config.instruments ?? []) contracts[i.symbol] ??= { maintenanceMargin: 0, ...contractFor(catalog, i.symbol) };
+  return { ...config, terms: { ...terms, contracts } };
+}
+
+/**
+ * The terms of a portfolio saved before portfolios kept their own: its first instrument's stored run's
+ * capital, fills and costs, with the contract terms each instrument's run recorded. Undefined where
+ * that run is not in the lake (a hand-written portfolio trades on the backtester's defaults, as its
+ * file says nothing else).
+ */
+function storedRunTerms(home: HomeLayout, instruments: PortfolioRun['config']['instruments']): PortfolioRun['config']['terms'] {
+  const configs = instruments.map((i) => storedRunConfig(home, i.run));
+  const first = configs[0];
+  if (first === undefined) return undefined;
+  return withContracts(termsOf(first as RunTerms), instruments.map((i, k) => [i.symbol, runContract(configs[k], i.symbol)]));
+}
+
+/** A stored backtest run's config (its request, and the contracts it traded on), or undefined where the run is not in the lake. */
+function storedRunConfig(home: HomeLayout, runId: string | undefined): unknown {
   if (runId === undefined || !PORTFOLIO_ID.test(runId)) return undefined;
   const file = path.join(runDir(home, runId), 'run.json');
   if (!fs.existsSync(file)) return undefined;
-  const run = JSON.parse(readRegularText(file, { maxBytes: MAX_BYTES.config, what: 'backtest run' })) as { config?: RunTerms };
-  return termsOf(run.config ?? {});
+  return (JSON.parse(readRegularText(file, { maxBytes: MAX_BYTES.config, what: 'backtest run' })) as { config?: unknown }).config ?? {};
 }
 
 /**
@@ -64,7 +86,7 @@ function storedRunTerms(home: HomeLayout, runId: string | undefined): PortfolioR
  * backtest's trades.
  */
 export async function paperReplay(ctx: Ctx, state: TradingState, ref: string, from: string, to: string, accountLimits: RiskLimits = {}): Promise<PaperSummary> {
-  const own = loadPortfolio(ctx.home, ref);
+  const own = loadPortfolio(ctx.home, ctx.catalog, ref);
   const portfolio = { ...own, riskLimits: stricterLimits(own.riskLimits ?? {}, accountLimits) };
   const timeframes = [...new Set(portfolio.instruments.map((i) => i.timeframe))];
   if (timeframes.length !== 1) throw new ApiError('invalid_argument', `a paper session trades one timeframe; the portfolio has ${timeframes.join(', ') || 'no instruments'}`, 'portfolio');
@@ -161,6 +183,13 @@ export interface ReplayInput {
   probability?: Float64Array;
 }
 
+/** The contract terms a complete portfolio records for `symbol`. */
+function contractIn(portfolio: PortfolioRun['config'], symbol: string): Contract {
+  const c = portfolio.terms?.contracts?.[symbol];
+  if (!c) throw new Error(`portfolio has no contract terms for ${symbol}: complete its terms (completeTerms) before trading it`);
+  return c;
+}
+
 /** The gate limits of a portfolio's risk limits. */
 export function gateLimits(limits: RiskLimits): GateLimits {
   const { maxPositionNotional, maxPosition, maxGrossExposure, maxOrdersPerSecond, maxConcurrentPositions } = limits;
@@ -173,12 +202,15 @@ export function gateLimits(limits: RiskLimits): GateLimits {
   };
 }
 
-/** The paper engine's options for a portfolio config: its instruments, broker terms (the same as its joint backtest's), limits and trips. */
+/**
+ * The paper engine's options for a complete portfolio config (completeTerms): its instruments on the
+ * contract terms it records, broker terms (the same as its joint backtest's), limits and trips.
+ */
 export function paperOptions(portfolio: PortfolioRun['config']): Pick<PaperEngineOptions, 'instruments' | 'cfg' | 'limits' | 'trips'> {
   const limits = portfolio.riskLimits ?? {};
   const { dailyLoss, maxDrawdown, maxOrdersPerMinute, maxErrorsPerMinute, staleBars } = limits;
   return {
-    instruments: portfolio.instruments.map((i) => ({ symbol: i.symbol, strategy: i.strategy, params: i.params, contract: contractOf(i.symbol), ...(i.model && i.threshold !== null ? { threshold: i.threshold } : {}) })),
+    instruments: portfolio.instruments.map((i) => ({ symbol: i.symbol, strategy: i.strategy, params: i.params, contract: contractIn(portfolio, i.symbol), ...(i.model && i.threshold !== null ? { threshold: i.threshold } : {}) })),
     cfg: portfolioEngineConfig(portfolio, (portfolio.instruments[0]?.timeframe ?? '1d') as Timeframe),
     limits: gateLimits(limits),
     trips: { ...(dailyLoss !== undefined ? { dailyLoss } : {}), ...(maxDrawdown !== undefined ? { maxDrawdown } : {}), ...(maxOrdersPerMinute !== undefined ? { maxOrdersPerMinute } : {}), ...(maxErrorsPerMinute !== undefined ? { maxErrorsPerMinute } : {}), ...(staleBars !== undefined ? { staleBars } : {}) },

@@ -12,7 +12,7 @@ import { LiveBronze } from './live-bronze';
 import { SessionModels } from './session-models';
 import { liveBarMs, liveFeed, liveMaxAgeMs, polygonAdapter } from './live-feed';
 import type { Journal, JournaledChange, JournaledEvent } from './journal';
-import { historyInputs, paperOptions, replayInputs, replayRun, warmEngine, withProbabilities } from './replay';
+import { completeTerms, historyInputs, paperOptions, replayInputs, replayRun, warmEngine, withProbabilities } from './replay';
 import { redact } from '../vendors/http';
 
 /** Trading states by the code the supervisor stores in shared memory. */
@@ -107,7 +107,8 @@ const STATUS_MS = 200;
 export async function runSession(ctx: WorkerContext, journal: Journal, id: string, ch: SessionChannel, secrets: { feedKey?: string } = {}): Promise<void> {
   const rec = journal.session(id);
   if (!rec) throw new ApiError('not_found', `no paper session ${id}`, 'session');
-  const config = rec.spec.config;
+  // Sessions journaled before portfolios recorded their contracts trade on the instrument table's.
+  const config = completeTerms(rec.spec.config, ctx.catalog);
   const feedSpec = rec.spec.feed;
   const opts = paperOptions(config);
   const timeframe = (config.instruments[0]?.timeframe ?? '1d') as Timeframe;

@@ -6,6 +6,7 @@ import type { RiskLimits } from '../../common/schemas';
 import { stricterLimits, type StateSource, type TradingState } from '../../common/trading/risk';
 import type { KillswitchStatus, PaperFeedSpec, PaperSessionDetail, PaperSessionInfo } from '../../common/types';
 import type { EventBus } from '../events';
+import type { Catalog } from '../catalog';
 import type { HomeLayout } from '../home';
 import type { Journal, JournaledChange, PaperSessionRecord } from './journal';
 import { liveBarMs } from './live-feed';
@@ -17,6 +18,8 @@ import { publishChanges, publishState, SLOT, type ControlMessage, type SessionMe
 /** What the supervisor needs from its host. */
 export interface SupervisorOptions {
   home: HomeLayout;
+  /** Where the instrument table's margins are read, for portfolios that do not record their contracts. */
+  catalog: Pick<Catalog, 'getSetting' | 'setSetting'>;
   journal: Journal;
   bus: EventBus;
   migrations: string;
@@ -89,7 +92,7 @@ export class PaperSupervisor {
 
   /** Starts a session of a portfolio (a stored portfolio's id or a file) on a feed; returns its id. */
   start(portfolio: string, feed: PaperFeedSpec): PaperSessionInfo {
-    const own = loadPortfolio(this.o.home, portfolio);
+    const own = loadPortfolio(this.o.home, this.o.catalog, portfolio);
     // The session's limits are journaled with it, so a resumed session keeps those it started with.
     const config = { ...own, riskLimits: stricterLimits(own.riskLimits ?? {}, this.o.accountLimits?.() ?? {}) };
     if (config.instruments.length === 0) throw new ApiError('invalid_argument', `portfolio ${portfolio} has no instruments to trade`, 'portfolio');

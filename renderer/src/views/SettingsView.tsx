@@ -1,39 +1,11 @@
-import { useEffect, useState, type ReactNode } from 'react';
+import { useEffect, useState } from 'react';
 import type { AppInfo, InferenceSettings, VendorKeyStatus } from '../../../core/common/types';
 import { SCORE_NAMES } from '../../../core/common/models/leaderboard';
 import type { ArgOf } from '../../../core/common/api';
 import { client } from '../api';
 import { BrowseFolderButton } from '../BrowseButton';
-
-/** One setting: its control, a Save button, and the outcome (the server's error, next to the field). */
-function Field({ id, label, hint, children, onSave }: { id: string; label: string; hint?: string; children: ReactNode; onSave: () => Promise<string> }) {
-  const [state, setState] = useState<{ ok: boolean; text: string } | null>(null);
-  return (
-    <form
-      className="setting"
-      onSubmit={(e) => {
-        e.preventDefault();
-        onSave().then(
-          (text) => setState({ ok: true, text }),
-          (err: Error) => setState({ ok: false, text: err.message }),
-        );
-      }}
-      data-testid={`setting-${id}`}
-    >
-      <label>
-        <span className="setting-label">{label}</span>
-        {children}
-      </label>
-      <button type="submit">Save</button>
-      {state && (
-        <span className={state.ok ? 'saved' : 'error'} role={state.ok ? 'status' : 'alert'} data-testid={`setting-${id}-${state.ok ? 'saved' : 'error'}`}>
-          {state.text}
-        </span>
-      )}
-      {hint && <div className="hint">{hint}</div>}
-    </form>
-  );
-}
+import { Field } from './SettingField';
+import { InstrumentMargins } from './InstrumentMargins';
 
 /** The account limits the Settings view edits: gate limits, then the killswitch's trips. */
 const LIMIT_FIELDS = [
@@ -186,6 +158,8 @@ export function SettingsView({ info }: { info: AppInfo | null }) {
           <input className="narrow" value={minuteDays} onChange={(e) => setMinuteDays(e.target.value)} aria-label="Minute retention days" />
         </Field>
       </section>
+
+      <InstrumentMargins />
 
       <section>
         <h3>Paper trading alerts</h3>

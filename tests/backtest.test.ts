@@ -166,6 +166,40 @@ describe('backtests over the lake', () => {
     await expect(job({ kind: 'backtest', strategy: 'nope', symbols: ['ES'] })).rejects.toThrow(/stored configs: es-fast/);
   });
 
+  it('a strategy config records the terms of the run saved as it: its backtests and sweeps trade on them unless a request says otherwise', async () => {
+    const terms = { capital: 250_000, commission: 3, commissionBps: 0.5, slippageTicks: 2, fillAt: 'close' as const, maxPositions: 1, sizing: { kind: 'fixed' as const, contracts: 2 } };
+    const run = await job<BacktestSummary>({ kind: 'backtest', strategy: 'rsi2', symbols: ['ES'], timeframe: '1d', params: { entry_below: 20 }, ...terms });
+    const saved = await call(s, 'backtest.saveStrategy', { runId: run.runId, name: 'rsi-es' });
+    expect(saved).toEqual({ name: 'rsi-es', strategy: 'rsi2', params: run.params, terms: { capital: 250_000, fill_at: 'close', commission: 3, commission_bps: 0.5, min_commission: 0, slippage_ticks: 2, slippage_bps: 0, slippage_range: 0, participation: 0, max_positions: 1, sizing: { kind: 'fixed', contracts: 2 } } });
+    expect(fs.readFileSync(path.join(home, 'strategies', 'rsi-es.yml'), 'utf8')).toMatch(/^terms:\n {2}capital: 250000\n/m);
+    // The config alone gives the run back, trade for trade, fees and all.
+    const again = await job<BacktestSummary>({ kind: 'backtest', strategy: 'rsi-es', symbols: ['ES'], timeframe: '1d' });
+    const [a, b] = [await call(s, 'backtest.get', { runId: run.runId }), await call(s, 'backtest.get', { runId: again.runId })];
+    expect(Array.from(b.trades.entryPrice)).toEqual(Array.from(a.trades.entryPrice));
+    expect(Array.from(b.trades.fees)).toEqual(Array.from(a.trades.fees));
+    expect(Array.from(b.trades.qty)).toEqual(Array.from(a.trades.qty).map(() => 2));
+    expect(again.metrics.total_return).toBe(run.metrics.total_return);
+    // A request's own terms win over the config's; the run records what it traded on.
+    const cheaper = await job<BacktestSummary>({ kind: 'backtest', strategy: 'rsi-es', symbols: ['ES'], timeframe: '1d', commission: 0 });
+    expect((await call(s, 'backtest.get', { runId: cheaper.runId })).config).toMatchObject({ capital: 250_000, commission: 0, commissionBps: 0.5, slippageTicks: 2, fillAt: 'close', maxPositions: 1 });
+    // A sweep of the config trades on its capital, costs and size: its point for the saved parameters is the run.
+    const sw = await job<SweepResult>({ kind: 'sweep', strategy: 'rsi-es', symbols: ['ES'], timeframe: '1d', grid: { entry_below: [20], exit_above: [run.params.exit_above!], max_bars: [run.params.max_bars!] } });
+    expect(sw.points[0]!.metrics.trades).toBe(run.metrics.trades);
+    expect(sw.points[0]!.metrics.total_return).toBeCloseTo(run.metrics.total_return, 12);
+    // Names are checked; an existing config is replaced only when asked.
+    await expect(call(s, 'backtest.saveStrategy', { runId: run.runId, name: 'rsi-es' })).rejects.toMatchObject({ code: 'conflict', message: expect.stringMatching(/a strategy config rsi-es exists/) });
+    expect((await call(s, 'backtest.saveStrategy', { runId: cheaper.runId, name: 'rsi-es', overwrite: true })).terms!.commission).toBe(0);
+    await expect(call(s, 'backtest.saveStrategy', { runId: run.runId, name: 'ibs' })).rejects.toMatchObject({ path: 'name', message: expect.stringMatching(/built-in strategy/) });
+    await expect(call(s, 'backtest.saveStrategy', { runId: run.runId, name: '../escape' })).rejects.toMatchObject({ path: 'name' });
+    await expect(call(s, 'backtest.saveStrategy', { runId: '20990101-000000-00000000', name: 'ghost' })).rejects.toMatchObject({ code: 'not_found' });
+    // A hand-written config's terms are checked, naming the line.
+    fs.writeFileSync(path.join(home, 'strategies', 'bad-terms.yml'), 'name: bad-terms\nstrategy: ibs\nterms:\n  capital: 1000\n  slippage_ticks: -1\n');
+    await expect(job({ kind: 'backtest', strategy: 'bad-terms', symbols: ['ES'] })).rejects.toThrow(/bad-terms\.yml: line 5: terms\.slippage_ticks: /);
+    fs.writeFileSync(path.join(home, 'strategies', 'bad-terms.yml'), 'name: bad-terms\nstrategy: ibs\nterms:\n  leverage: 10\n');
+    await expect(job({ kind: 'backtest', strategy: 'bad-terms', symbols: ['ES'] })).rejects.toThrow(/bad-terms\.yml: line 4: terms: Unrecognized key: "leverage"/);
+    fs.rmSync(path.join(home, 'strategies', 'bad-terms.yml'));
+  });
+
   it('refuses an unknown strategy, a bad parameter and a symbol without bars, naming each', async () => {
     const fail = async (arg: Partial<ArgOf<'jobs.start'>>): Promise<string> => {
       const { jobId } = await call(s, 'jobs.start', { kind: 'backtest', strategy: 'ibs', symbols: ['ES'], ...arg } as ArgOf<'jobs.start'>);
@@ -285,6 +319,15 @@ describe('backtests over the lake', () => {
       expect(x.status, x.stdout).not.toBe(0);
       expect(x.stderr).toMatch(message);
     }
+    const savedCli = qd(['strategies', 'save', '--run', out.runId, '--name', 'rsi-cli']);
+    expect(savedCli.status, savedCli.stderr).toBe(0);
+    expect(savedCli.stdout).toMatch(/saved strategies\/rsi-cli\.yml/);
+    expect(savedCli.stdout).toMatch(/rsi-cli\s+rsi2\s+\{"entry_below":20,.*commission 2\.5/);
+    expect(qd(['strategies']).stdout).toMatch(/rsi-cli/);
+    expect(qd(['strategies', 'save', '--run', out.runId, '--name', 'rsi-cli']).stderr).toMatch(/a strategy config rsi-cli exists/);
+    expect(qd(['strategies', 'save', '--run', out.runId, '--name', 'rsi-cli', '--overwrite']).status).toBe(0);
+    expect(qd(['strategies', 'save', '--run', 'nope', '--name', 'x']).stderr).toMatch(/--run: expected a backtest run id/);
+    expect(qd(['strategies', 'save', '--name', 'x']).stderr).toMatch(/give --run ID and --name NAME/);
     const bad = qd(['backtest', '--strategy', 'ibs', '--symbols', 'ES', '--params', '{oops']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/--params: expected JSON/);

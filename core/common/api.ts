@@ -18,7 +18,8 @@ import type { MonteCarloResult } from './backtest/monte-carlo';
 import type { StrategyConfig } from './schemas';
 import type { StateChange, TradingState } from './trading/risk';
 import type { MenuCommand } from './menu';
-import { PORTFOLIO_ID } from './ids';
+import { CONFIG_NAME, PORTFOLIO_ID } from './ids';
+import { STRATEGIES } from './backtest/strategies';
 
 const paperSessionId = z.string().regex(/^[0-9]{8}-[0-9]{6}-[0-9a-f]{8}$/, 'expected a paper session id such as 20260101-120000-1a2b3c4d');
 
@@ -55,6 +56,9 @@ const exportRequest = z
     override: z.string().trim().max(2000).optional(),
   })
   .strict();
+
+/** A backtest run's id. */
+const RUN_ID_SCHEMA = z.string().regex(/^[0-9]{8}-[0-9]{6}-[0-9a-f]{8}$/, 'expected a backtest run id such as 20260101-120000-1a2b3c4d');
 
 export const apiSchemas = {
   'app.info': emptySchema,
@@ -181,10 +185,20 @@ export const apiSchemas = {
     .strict(),
   'backtest.list': z.object({}).strict(),
   'backtest.strategies': z.object({}).strict(),
-  'backtest.get': z.object({ runId: z.string().regex(/^[0-9]{8}-[0-9]{6}-[0-9a-f]{8}$/, 'expected a backtest run id such as 20260101-120000-1a2b3c4d') }).strict(),
+  'backtest.get': z.object({ runId: RUN_ID_SCHEMA }).strict(),
+  'backtest.saveStrategy': z
+    .object({
+      runId: RUN_ID_SCHEMA,
+      name: z
+        .string()
+        .regex(CONFIG_NAME, 'expected a config name of letters, digits, - and _')
+        .refine((n) => !STRATEGIES.has(n), 'that is a built-in strategy’s name; choose another'),
+      overwrite: z.boolean().optional(),
+    })
+    .strict(),
   'backtest.monteCarlo': z
     .object({
-      runId: z.string().regex(/^[0-9]{8}-[0-9]{6}-[0-9a-f]{8}$/, 'expected a backtest run id such as 20260101-120000-1a2b3c4d'),
+      runId: RUN_ID_SCHEMA,
       method: z.enum(['reshuffle', 'resample', 'block']).optional(),
       simulations: z.number().int().min(10, 'run at least 10 simulations').max(100_000).optional(),
       seed: z.number().int().min(0).max(2 ** 31).optional(),
@@ -347,6 +361,8 @@ export interface QuantApi {
   'backtest.list': (a: ArgOf<'backtest.list'>) => Promise<BacktestSummary[]>;
   /** One backtest run with its equity curve and trades. */
   'backtest.get': (a: ArgOf<'backtest.get'>) => Promise<BacktestDetail>;
+  /** Stores a run's strategy, parameters, model and trading terms as a strategy config (strategies/NAME.yml); an existing one only with overwrite. */
+  'backtest.saveStrategy': (a: ArgOf<'backtest.saveStrategy'>) => Promise<StrategyConfig>;
   /** A run's trades reshuffled or resampled, or its daily returns block-bootstrapped, N times (seeded): percentiles of final equity, drawdown and Sharpe, probability of ruin, the equity fan. */
   'backtest.monteCarlo': (a: ArgOf<'backtest.monteCarlo'>) => Promise<MonteCarloResult>;
   /** Runs a model on the latest rows of its feature build: provider used, timing, prediction summary. */

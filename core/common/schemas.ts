@@ -171,7 +171,35 @@ export const icRequestSchema = z
   })
   .strict();
 
-/** A strategy configuration (YAML): a built-in strategy with its parameters, optionally gated by a model. */
+/** How many contracts an entry takes: fixed, a notional, a volatility target or a capped Kelly fraction. */
+const sizingSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('fixed'), contracts: z.number().positive().max(1e9) }).strict(),
+  z.object({ kind: z.literal('notional'), amount: z.number().positive().max(1e12) }).strict(),
+  z.object({ kind: z.literal('volatility'), target: z.number().positive().max(10), lookback: z.number().int().min(2).max(10_000), maxLeverage: z.number().positive().max(100).optional() }).strict(),
+  z.object({ kind: z.literal('kelly'), cap: z.number().positive().max(1), payoff: z.number().positive().max(100) }).strict(),
+]);
+
+/**
+ * The trading terms a strategy config records (YAML keys in snake_case, as in portfolio.yml): what its
+ * backtests and sweeps trade on unless a request gives its own. Left out: the backtester's default.
+ */
+export const strategyTermsSchema = z
+  .object({
+    capital: z.number().positive('capital must be above 0').max(1e12).optional(),
+    fill_at: z.enum(['next_open', 'close']).optional(),
+    commission: z.number().min(0).max(10_000).optional(),
+    commission_bps: z.number().min(0).max(1000).optional(),
+    min_commission: z.number().min(0).max(10_000).optional(),
+    slippage_ticks: z.number().min(0).max(1000).optional(),
+    slippage_bps: z.number().min(0).max(1000).optional(),
+    slippage_range: z.number().min(0).max(1).optional(),
+    participation: z.number().min(0).max(1).optional(),
+    max_positions: z.number().int().min(0).max(10_000).optional(),
+    sizing: sizingSchema.optional(),
+  })
+  .strict();
+
+/** A strategy configuration (YAML): a built-in strategy with its parameters, optionally gated by a model, and the terms it trades on. */
 export const strategyConfigSchema = z
   .object({
     name: z.string().regex(CONFIG_NAME, 'expected a config name of letters, digits, - and _'),
@@ -179,6 +207,7 @@ export const strategyConfigSchema = z
     params: z.record(z.string(), z.number()).optional(),
     model: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}(@\d+)?$/i, 'expected a model as ID or ID@VERSION').optional(),
     threshold: z.number().min(0).max(1).optional(),
+    terms: strategyTermsSchema.optional(),
   })
   .strict();
 export type StrategyConfig = z.output<typeof strategyConfigSchema>;
@@ -246,14 +275,7 @@ export const backtestRequestSchema = z
     threshold: z.number().min(0).max(1).optional(),
     maxPositions: z.number().int().min(0).max(10_000).optional(),
     participation: z.number().min(0).max(1).optional(),
-    sizing: z
-      .discriminatedUnion('kind', [
-        z.object({ kind: z.literal('fixed'), contracts: z.number().positive().max(1e9) }).strict(),
-        z.object({ kind: z.literal('notional'), amount: z.number().positive().max(1e12) }).strict(),
-        z.object({ kind: z.literal('volatility'), target: z.number().positive().max(10), lookback: z.number().int().min(2).max(10_000), maxLeverage: z.number().positive().max(100).optional() }).strict(),
-        z.object({ kind: z.literal('kelly'), cap: z.number().positive().max(1), payoff: z.number().positive().max(100) }).strict(),
-      ])
-      .optional(),
+    sizing: sizingSchema.optional(),
     /** A symbol whose daily returns give alpha, beta and the information ratio. */
     benchmark: symbolSchema.optional(),
     /** Daily factor returns (CSV: a date column, then one per factor; RF makes returns excess) to regress the run's daily returns on. */

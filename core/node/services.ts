@@ -38,7 +38,7 @@ import { DEFAULT_SCORE } from '../common/models/leaderboard';
 import type { ImportedModel } from './models/import-model';
 import { ModelRunner } from './models/runner';
 import { checkModel } from './models/check';
-import { getBacktest, listBacktests, monteCarloOfRun } from './backtest/run-backtest';
+import { getBacktest, listBacktests, monteCarloOfRun, saveRunStrategy } from './backtest/run-backtest';
 import { Journal } from './paper/journal';
 import { journaledSession, PaperSupervisor } from './paper/supervisor';
 import { listStrategyConfigs, resolveStrategyRef } from './backtest/strategy-configs';
@@ -261,6 +261,10 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
         } finally {
           own.closeSync();
         }
+      },
+      'backtest.saveStrategy': async (a) => {
+        needJobs();
+        return saveRunStrategy({ home, catalog: cat, con }, a);
       },
       'backtest.monteCarlo': async (a) => {
         const own = await db!.connect();

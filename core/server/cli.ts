@@ -104,6 +104,9 @@ commands:
                               backtest a strategy on stored bars; stores trades, equity and metrics;
                               --factors regresses its daily returns on a factor file (Fama-French
                               style, percent unless --factors-fraction)
+  strategies [save --run ID --name NAME [--overwrite]]
+                              the strategy configs stored in the home (strategy, parameters, model,
+                              terms); save stores a run's strategy with the terms it was backtested on
   trades --run ID --out trades.csv
                               a backtest run's trades as CSV, with the strategy's features at entry
   montecarlo --run ID [--method reshuffle|resample|block] [--simulations 1000] [--seed 1] [--block 5]
@@ -651,6 +654,32 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           await s.close();
         }
       }
+      case 'strategies': {
+        const p = parse(opts, { run: { type: 'string' }, name: { type: 'string' }, overwrite: { type: 'boolean' } });
+        const [sub, ...rest] = p.positionals;
+        if (sub !== undefined && sub !== 'save') throw new UsageError(`strategies: unknown subcommand ${sub}; use strategies, or strategies save --run ID --name NAME`);
+        if (rest.length) throw new UsageError(`strategies: unexpected argument ${rest[0]}`);
+        const v = p.values as Record<string, string | boolean | undefined>;
+        let arg: ArgOf<'backtest.saveStrategy'> | undefined;
+        if (sub === 'save') {
+          if (typeof v.run !== 'string' || typeof v.name !== 'string') throw new UsageError('strategies save: give --run ID and --name NAME');
+          arg = { runId: v.run, name: v.name, ...(v.overwrite ? { overwrite: true } : {}) };
+          validate('backtest.saveStrategy', arg, { runId: 'run' });
+        } else if (v.run !== undefined || v.name !== undefined || v.overwrite) throw new UsageError('--run, --name and --overwrite go with strategies save');
+        const s = await open(arg === undefined);
+        try {
+          const configs = arg === undefined ? await call(s, 'backtest.strategies', {}) : [await call(s, 'backtest.saveStrategy', arg)];
+          if (json) io.out(JSON.stringify(arg === undefined ? configs : configs[0]));
+          else {
+            const terms = (c: (typeof configs)[number]): string => (c.terms ? Object.entries(c.terms).map(([k, x]) => `${k} ${typeof x === 'object' ? JSON.stringify(x) : String(x)}`).join(', ') : 'defaults');
+            if (arg) io.out(`saved strategies/${arg.name}.yml`);
+            io.out(table([['name', 'strategy', 'params', 'model', 'terms'], ...configs.map((c) => [c.name, c.strategy, JSON.stringify(c.params ?? {}), c.model ? `${c.model}${c.threshold !== undefined ? ` ≥ ${c.threshold}` : ''}` : '', terms(c)])]));
+          }
+          return 0;
+        } finally {
+          await s.close();
+        }
+      }
       case 'instruments': {
         const p = parse(opts, { maintenance: { type: 'string' }, reset: { type: 'boolean' } });
         const [sub, symbol, ...rest] = p.positionals;
@@ -807,7 +836,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           const wf = r.walkForward;
           const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
           const walk = wf
-            ? `\nwalk-forward, out of sample: return ${f(wf.metrics.total_return)}, Sharpe ${f(wf.metrics.sharpe)}, max DD ${f(wf.metrics.max_drawdown)}\n${table([['out of sample', ...keys, 'IS Sharpe', 'OOS return', 'OOS Sharpe'], ...wf.windows.map((w) => [`${day(w.outOfSample.from)} – ${day(w.outOfSample.to)}`, ...keys.map((k) => String(w.params[k])), f(w.inSampleSharpe), f(w.result.total_return), f(w.result.sharpe)])])}`
+            ? `\nwalk-forward, out of sample: return ${f(wf.metrics.total_return)}, Sharpe ${f(wf.metrics.sharpe)}, max DD ${f(wf.metrics.max_drawdown)}, efficiency ${f(wf.efficiency)}\nin sample (best over the whole series, ${JSON.stringify(wf.hindsight.params)}), same span: return ${f(wf.hindsight.metrics.total_return)}, Sharpe ${f(wf.hindsight.metrics.sharpe)}\n${table([['out of sample', ...keys, 'IS Sharpe', 'OOS return', 'OOS Sharpe'], ...wf.windows.map((w) => [`${day(w.outOfSample.from)} – ${day(w.outOfSample.to)}`, ...keys.map((k) => String(w.params[k])), f(w.inSampleSharpe), f(w.result.total_return), f(w.result.sharpe)])])}`
             : '';
           return json
             ? r

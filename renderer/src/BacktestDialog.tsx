@@ -38,10 +38,21 @@ export function BacktestDialog({ onClose, onOpen, jobs, progress }: { onClose: (
   useEffect(() => {
     void client.call('backtest.strategies', {}).then(setConfigs);
   }, []);
-  // A stored config fills in its parameters and model; a built-in strategy its defaults.
+  // A stored config fills in its parameters, model and terms; a built-in strategy its defaults.
   useEffect(() => {
     setParams(Object.fromEntries(def.params.map((p) => [p.name, String(config?.params?.[p.name] ?? p.default)])));
     if (config?.model) setModel(config.model);
+    const t = config?.terms;
+    if (!t) return;
+    if (t.capital !== undefined) setCapital(String(t.capital));
+    if (t.commission !== undefined) setCommission(String(t.commission));
+    if (t.slippage_ticks !== undefined) setSlippage(String(t.slippage_ticks));
+    if (t.fill_at) setFillAt(t.fill_at);
+    if (t.max_positions !== undefined) setMaxPositions(String(t.max_positions));
+    if (t.sizing) {
+      setSizing(t.sizing.kind);
+      setSize(String(t.sizing.kind === 'fixed' ? t.sizing.contracts : t.sizing.kind === 'notional' ? t.sizing.amount : t.sizing.kind === 'volatility' ? t.sizing.target : t.sizing.cap));
+    }
   }, [def, config]);
 
   const start = async (): Promise<void> => {

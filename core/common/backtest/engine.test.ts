@@ -391,6 +391,16 @@ describe('walk-forward optimisation', () => {
     const chained = r.windows.reduce((a, w) => a * (1 + w.result.total_return), 1);
     expect(r.equity.value[r.equity.value.length - 1]! / 100_000).toBeCloseTo(chained, 9);
     expect(r.metrics.total_return).toBeCloseTo(chained - 1, 9);
+    // In sample for comparison: the whole series' best parameters, backtested over the same span from the same capital.
+    const whole = sweepOscillator('ibs', grid, [inp], costs, 1, 100_000, 'next_open');
+    expect(r.hindsight.params).toEqual(whole.points[whole.best]!.params);
+    const s = createStrategy('ibs', r.hindsight.params);
+    const span = symbolData('ES', rows.slice(200), s);
+    const ev = runBacktest(s, [{ ...span, t: data.t.subarray(200), features: new Map([['ibs', inp.x.subarray(200)]]) }], config({ costs }));
+    expect(r.hindsight.equity.t).toEqual(r.equity.t);
+    expect(r.hindsight.equity.value[r.hindsight.equity.value.length - 1]).toBeCloseTo(ev.equity.value[ev.equity.value.length - 1]!, 6);
+    const meanIs = r.windows.reduce((a, w) => a + w.inSampleReturn, 0) / r.windows.length;
+    expect(r.efficiency).toBeCloseTo(meanIs > 0 ? r.metrics.annual_return / meanIs : 0, 12);
   });
 
   it('anchors every in-sample window at the first bar when asked, and refuses a series too short for one window', () => {

@@ -13,7 +13,7 @@ import { computeFeatures, parseFeatureList, type FeatureInstance } from '../../c
 import { contractFor } from '../instrument-table';
 import type { BacktestDetail, BacktestSummary, PortfolioBacktest, PortfolioRun, TradeColumns } from '../../common/types';
 import type { Timeframe } from '../../common/timeframes';
-import { parseUtc, type PortfolioTerms } from '../../common/schemas';
+import { parseUtc, type PortfolioTerms, type StrategyConfig } from '../../common/schemas';
 import type { Catalog } from '../catalog';
 import { calendarFor } from '../calendar';
 import type { HomeLayout } from '../home';
@@ -27,7 +27,7 @@ import { getModel, parseModelRef } from '../models/registry';
 import { ModelRunner } from '../models/runner';
 import type { BacktestRequest, PortfolioRequest, SweepRequest } from '../jobs/job-service';
 import { greedyPortfolio, type Candidate } from '../../common/backtest/portfolio';
-import { resolveStrategyRef } from './strategy-configs';
+import { configTerms, resolveStrategyRef, writeStrategyConfig } from './strategy-configs';
 import { sweepOscillator, type SweepResult } from '../../common/backtest/sweep';
 import type { VectorInput } from '../../common/backtest/vectorised';
 import { walkForward } from '../../common/backtest/walk-forward';
@@ -40,6 +40,9 @@ const BARS_PER_YEAR: Record<Timeframe, number> = { '1m': 252 * 1380, '5m': 252 *
 
 /** The terms of a run the engine reads: capital, positions, fills, costs, sizing and timeframe. */
 export type RunTerms = Partial<Pick<BacktestRequest, 'capital' | 'maxPositions' | 'fillAt' | 'commission' | 'commissionBps' | 'minCommission' | 'slippageTicks' | 'slippageBps' | 'slippageRange' | 'participation' | 'sizing' | 'timeframe'>>;
+
+/** An object without its undefined fields (so that spreading it keeps what it leaves out). */
+const definedOf = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 
 /** A run's trading terms with the defaults resolved: what a portfolio built from it carries. */
 export function termsOf(req: RunTerms): PortfolioTerms {
@@ -151,10 +154,11 @@ export async function loadSymbols(ctx: Ctx, req: { symbols: string[]; timeframe?
  * gates entries with a model when one is named, runs the event-driven engine, and stores trades,
  * equity, metrics and the full request under `gold/backtests/<run-id>/`.
  */
-export async function backtestRun(ctx: Ctx, req: BacktestRequest): Promise<BacktestSummary> {
-  const timeframe = req.timeframe ?? '1d';
-  // A stored or file config gives the strategy, its parameters and its model; the request's win.
-  const sc = resolveStrategyRef(ctx.home.root, req.strategy);
+export async function backtestRun(ctx: Ctx, asked: BacktestRequest): Promise<BacktestSummary> {
+  const timeframe = asked.timeframe ?? '1d';
+  // A stored or file config gives the strategy, its parameters, its model and its terms; the request's win.
+  const sc = resolveStrategyRef(ctx.home.root, asked.strategy);
+  const req: BacktestRequest = { ...configTerms(sc), ...definedOf(asked) };
   let params: Record<string, number>;
   let strategy;
   try {
@@ -398,9 +402,34 @@ export function tradesCsv(d: BacktestDetail): string {
   return `${[head.join(','), ...rows].join('\n')}\n`;
 }
 
+/**
+ * Stores a run's strategy as a strategy config named `name`: its strategy, parameters, gating model
+ * and threshold, and the terms it was backtested on (capital, fills, costs, position limit, sizing),
+ * so that backtests and sweeps of the config, and the bundle the live server pulls, trade on them.
+ */
+export async function saveRunStrategy(ctx: Ctx, a: { runId: string; name: string; overwrite?: boolean | undefined }): Promise<StrategyConfig> {
+  const run = await getBacktest(ctx, a.runId);
+  const req = run.config as Partial<BacktestRequest> & { portfolio?: unknown };
+  if (req.portfolio !== undefined) throw new ApiError('invalid_argument', `run ${a.runId} is a portfolio's joint run of several strategies; save one strategy's run`, 'runId');
+  const t = termsOf(req);
+  const cfg: StrategyConfig = {
+    name: a.name,
+    strategy: run.strategy.replace(/\+ml$/, ''),
+    params: run.params,
+    ...(run.model ? { model: run.model } : {}),
+    ...(run.threshold !== null ? { threshold: run.threshold } : {}),
+    terms: { capital: t.capital, fill_at: t.fillAt, commission: t.commission, commission_bps: t.commissionBps, min_commission: t.minCommission, slippage_ticks: t.slippageTicks, slippage_bps: t.slippageBps, slippage_range: t.slippageRange, participation: t.participation, max_positions: req.maxPositions ?? 0, sizing: req.sizing ?? { kind: 'fixed', contracts: 1 } },
+  };
+  writeStrategyConfig(ctx.home.root, ctx.home.tmp, cfg, a.overwrite === true);
+  return cfg;
+}
+
 /** A parameter sweep over stored bars with the vectorised engine (ibs, rsi2), fixed size and market orders. */
 export async function sweepRun(ctx: Ctx, req: SweepRequest): Promise<SweepResult> {
-  req = { ...req, strategy: resolveStrategyRef(ctx.home.root, req.strategy).strategy };
+  const sc = resolveStrategyRef(ctx.home.root, req.strategy);
+  // A config's capital, fills and costs apply, and its fixed size; the request's win.
+  const { sizing, maxPositions: _m, ...terms } = configTerms(sc);
+  req = { ...terms, ...(sizing?.kind === 'fixed' ? { contracts: sizing.contracts } : {}), ...definedOf(req), strategy: sc.strategy };
   const vec = OSCILLATORS[req.strategy];
   if (!vec) throw new ApiError('invalid_argument', `sweep: the vectorised engine runs ${Object.keys(OSCILLATORS).join(' and ')}; "${req.strategy}" needs one backtest per parameter set`, 'strategy');
   const start = tradeStart(req.from);

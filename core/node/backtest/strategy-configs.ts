@@ -3,7 +3,10 @@ import path from 'node:path';
 import { STRATEGIES } from '../../common/backtest/strategies';
 import { ApiError } from '../../common/errors';
 import { strategyConfigSchema, type StrategyConfig } from '../../common/schemas';
+import { stringify as toYaml } from 'yaml';
 import { parseYamlConfig } from '../yaml-config';
+import { publishFile } from '../lake/publish';
+import type { BacktestRequest } from '../jobs/job-service';
 import { MAX_BYTES, readRegularText } from '../untrusted-files';
 
 /** Where stored strategy configs live: `<home>/strategies/<name>.yml`. */
@@ -36,4 +39,26 @@ export function resolveStrategyRef(homeRoot: string, ref: string): StrategyConfi
   const cfg = parseYamlConfig(strategyConfigSchema, text, file, 'strategy');
   if (!STRATEGIES.has(cfg.strategy)) throw new ApiError('invalid_argument', `${file}: strategy: unknown strategy "${cfg.strategy}"; built in: ${[...STRATEGIES.keys()].join(', ')}`, 'strategy');
   return cfg;
+}
+
+/** A strategy config's terms as a request's fields (what its backtests and sweeps trade on unless the request says otherwise). */
+export function configTerms(sc: StrategyConfig): Partial<Pick<BacktestRequest, 'capital' | 'fillAt' | 'commission' | 'commissionBps' | 'minCommission' | 'slippageTicks' | 'slippageBps' | 'slippageRange' | 'participation' | 'maxPositions' | 'sizing'>> {
+  const t = sc.terms ?? {};
+  const out = { capital: t.capital, fillAt: t.fill_at, commission: t.commission, commissionBps: t.commission_bps, minCommission: t.min_commission, slippageTicks: t.slippage_ticks, slippageBps: t.slippage_bps, slippageRange: t.slippage_range, participation: t.participation, maxPositions: t.max_positions, sizing: t.sizing };
+  return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined));
+}
+
+/**
+ * Stores a strategy config as `strategies/<name>.yml` (written whole, then renamed into place); an
+ * existing one is replaced only with `overwrite`.
+ */
+export function writeStrategyConfig(homeRoot: string, tmpDir: string, cfg: StrategyConfig, overwrite: boolean): string {
+  const checked = strategyConfigSchema.parse(cfg);
+  const existing = storedStrategyFile(homeRoot, checked.name);
+  if (existing && !overwrite) throw new ApiError('conflict', `a strategy config ${checked.name} exists (${existing}); choose another name, or replace it`, 'name');
+  const file = existing ?? path.join(strategiesDir(homeRoot), `${checked.name}.yml`);
+  const staged = path.join(tmpDir, `strategy-${checked.name}.${process.pid}.${Date.now()}.tmp`);
+  fs.writeFileSync(staged, toYaml(checked, { version: '1.1', lineWidth: 0 }));
+  publishFile(staged, file);
+  return file;
 }

@@ -6,6 +6,7 @@ import { fmtTime } from '../format';
 import type { ChartFocus } from './ChartView';
 import { MonteCarloPanel } from './MonteCarloPanel';
 import { PortfolioPanel } from './PortfolioPanel';
+import { SaveStrategyForm } from './SaveStrategyForm';
 import { SweepPanel } from './SweepPanel';
 import { createThemedChart } from '../chart-theme';
 
@@ -50,6 +51,12 @@ const COMPARED: [keyof BacktestDetail['metrics'], string, (x: number, m: Backtes
   ['profit_factor', 'profit factor', (_, m) => pf(m)],
   ['exposure', 'exposure', pct],
 ];
+
+/** Why a ruined run was ruined, from its ruin's exit reason: equity gone, or a margin call. */
+function ruinOf(run: BacktestDetail): string {
+  const reason = run.trades.exitReason.find((r) => r.startsWith('ruined: '));
+  return reason ? reason.slice('ruined: '.length) : "the account's equity fell to zero";
+}
 
 /** The run's fill timing, sizing and position limit, as the request gave them (defaults otherwise). */
 function describeConfig(c: Record<string, unknown>): string {
@@ -237,7 +244,7 @@ export function BacktestsView({ selected, onSelect, dataVersion, onNew, onShowTr
           </h3>
           {run.ruinedAt !== undefined && (
             <p className="error" data-testid="backtest-ruined">
-              RUINED on {new Date(run.ruinedAt).toISOString().slice(0, 10)}: the account's equity fell to zero; everything open was closed at that bar's close and nothing more was traded.
+              RUINED on {new Date(run.ruinedAt).toISOString().slice(0, 10)}: {ruinOf(run)}; everything open was closed at that bar's close and nothing more was traded.
             </p>
           )}
           <p className="muted" data-testid="backtest-config">{describeConfig(run.config)}</p>
@@ -306,6 +313,7 @@ export function BacktestsView({ selected, onSelect, dataVersion, onNew, onShowTr
               · R² {num(run.factors.r2, 3)}
             </p>
           )}
+          {!('portfolio' in run.config) && <SaveStrategyForm key={run.runId} runId={run.runId} suggested={`${run.strategy.replace(/\+ml$/, '')}-${run.symbols.join('-').toLowerCase()}-${run.timeframe}`.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 64)} />}
           <EquityChart run={run} />
           <MonteCarloPanel runId={run.runId} />
           <TradesTable run={run} onShow={onShowTrade} />

@@ -324,6 +324,17 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     await page.getByTestId('mc-simulations').fill('5');
     await page.getByTestId('mc-run').click();
     await expect.poll(() => page.getByTestId('mc-error').textContent()).toMatch(/at least 10 simulations/);
+    // The run saved as a strategy config: the Backtest dialog offers it with its terms filled in.
+    await page.getByTestId('save-strategy-name').fill('ibs-desk');
+    await page.getByTestId('save-strategy-start').click();
+    await expect.poll(() => page.getByTestId('save-strategy-saved').textContent()).toMatch(/^saved strategies\/ibs-desk\.yml: ibs/);
+    await page.getByTestId('save-strategy-start').click();
+    await expect.poll(() => page.getByTestId('save-strategy-error').textContent()).toMatch(/a strategy config ibs-desk exists/);
+    await page.keyboard.press('Control+Shift+E');
+    await page.getByTestId('backtest-strategy').selectOption('ibs-desk');
+    await expect.poll(() => page.getByTestId('backtest-capital').inputValue()).toBe('250000');
+    expect(await page.getByTestId('backtest-param-entry_below').inputValue()).toBe('0.25');
+    await page.getByTestId('backtest-dialog').getByRole('button', { name: 'Cancel' }).click();
     await page.screenshot({ path: path.join(ARTIFACTS, 'backtest.png') });
     // A trade row opens the price chart on that trade, with the run's trades of the symbol as markers.
     const symbol = await page.getByTestId('backtest-trade-row').first().locator('td').first().textContent();
@@ -362,6 +373,19 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     await page.getByTestId('sweep-rows').fill('0.1,x');
     await page.getByTestId('sweep-start').click();
     await expect.poll(() => page.getByTestId('sweep-error').textContent()).toMatch(/entry_below: expected numbers separated by commas/);
+    // Walked forward on hourly bars: windows of 200 bars choose the parameters for the next 60, out of sample against in sample.
+    await page.getByTestId('sweep-rows').fill('0.1,0.3');
+    await page.getByTestId('sweep-panel').getByLabel('Timeframe').selectOption('1h');
+    await page.getByTestId('sweep-walk-forward').check();
+    await page.getByTestId('sweep-in-sample').fill('x');
+    await page.getByTestId('sweep-start').click();
+    await expect.poll(() => page.getByTestId('sweep-error').textContent()).toMatch(/in-sample bars: expected a number/);
+    await page.getByTestId('sweep-in-sample').fill('200');
+    await page.getByTestId('sweep-start').click();
+    await expect.poll(() => page.getByTestId('walk-forward-windows').locator('tbody tr').count(), { timeout: 60_000 }).toBeGreaterThan(2);
+    expect(await page.getByTestId('walk-forward-summary').textContent()).toMatch(/^Walk-forward, out of sample: return -?\d+\.\d+%, Sharpe .* in sample \(best over the whole series, \{.*\}\) over the same span: return -?\d+\.\d+%.* efficiency -?\d+\.\d+$/);
+    expect(await page.getByTestId('walk-forward-chart').locator('canvas').count()).toBeGreaterThan(0);
+    await page.getByTestId('sweep-panel').screenshot({ path: path.join(ARTIFACTS, 'walk-forward.png') });
     await page.screenshot({ path: path.join(ARTIFACTS, 'backtest-compare-sweep.png'), fullPage: true });
     // A portfolio from per-symbol hourly runs: the steps, the joint run's contributions and correlations.
     // Over a fixed period backfilled here: the seeded lake's last days move with the clock, and so would the choice.
@@ -513,6 +537,18 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     await retention.getByRole('textbox').fill('0');
     await retention.getByRole('button', { name: 'Save' }).click();
     await expect.poll(() => page.getByTestId('setting-retention-error').textContent()).toMatch(/at least one day/);
+    // Maintenance margins in the instrument table: checked, saved, and back to the table's when cleared.
+    const margin = page.getByTestId('setting-margin-ES');
+    await margin.getByLabel('ES maintenance margin').fill('lots');
+    await margin.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => page.getByTestId('setting-margin-ES-error').textContent()).toMatch(/expected an amount in USD/);
+    await margin.getByLabel('ES maintenance margin').fill('16000');
+    await margin.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => page.getByTestId('setting-margin-ES-saved').textContent()).toBe('saved: 16,000 USD');
+    expect((await rpc(serve.url, 'instruments.list', {})).find((i) => i.symbol === 'ES')!.maintenanceMargin).toBe(16_000);
+    await margin.getByLabel('ES maintenance margin').fill('');
+    await margin.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => page.getByTestId('setting-margin-ES-saved').textContent()).toBe("saved: 14,500 USD (the table's)");
     const provider = page.getByTestId('setting-provider');
     await provider.getByRole('combobox').selectOption('cpu');
     await provider.getByRole('button', { name: 'Save' }).click();

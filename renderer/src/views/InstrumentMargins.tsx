@@ -33,7 +33,7 @@ export function InstrumentMargins() {
             setRows(next);
             const margin = next.find((x) => x.symbol === i.symbol)!.maintenanceMargin;
             setTyped((t) => ({ ...t, [i.symbol]: String(margin) }));
-            return `saved: ${margin.toLocaleString()} ${i.currency}${text === '' ? " (the table's)" : ''}`;
+            return `saved: ${margin.toLocaleString('en-US')} ${i.currency}${text === '' ? " (the table's)" : ''}`;
           }}
         >
           <input className="narrow" value={typed[i.symbol] ?? ''} onChange={(e) => setTyped((t) => ({ ...t, [i.symbol]: e.target.value }))} aria-label={`${i.symbol} maintenance margin`} />

@@ -171,6 +171,7 @@ export const icRequestSchema = z
   })
   .strict();
 
+
 /** How many contracts an entry takes: fixed, a notional, a volatility target or a capped Kelly fraction. */
 const sizingSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('fixed'), contracts: z.number().positive().max(1e9) }).strict(),
@@ -178,39 +179,6 @@ const sizingSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('volatility'), target: z.number().positive().max(10), lookback: z.number().int().min(2).max(10_000), maxLeverage: z.number().positive().max(100).optional() }).strict(),
   z.object({ kind: z.literal('kelly'), cap: z.number().positive().max(1), payoff: z.number().positive().max(100) }).strict(),
 ]);
-
-/**
- * The trading terms a strategy config records (YAML keys in snake_case, as in portfolio.yml): what its
- * backtests and sweeps trade on unless a request gives its own. Left out: the backtester's default.
- */
-export const strategyTermsSchema = z
-  .object({
-    capital: z.number().positive('capital must be above 0').max(1e12).optional(),
-    fill_at: z.enum(['next_open', 'close']).optional(),
-    commission: z.number().min(0).max(10_000).optional(),
-    commission_bps: z.number().min(0).max(1000).optional(),
-    min_commission: z.number().min(0).max(10_000).optional(),
-    slippage_ticks: z.number().min(0).max(1000).optional(),
-    slippage_bps: z.number().min(0).max(1000).optional(),
-    slippage_range: z.number().min(0).max(1).optional(),
-    participation: z.number().min(0).max(1).optional(),
-    max_positions: z.number().int().min(0).max(10_000).optional(),
-    sizing: sizingSchema.optional(),
-  })
-  .strict();
-
-/** A strategy configuration (YAML): a built-in strategy with its parameters, optionally gated by a model, and the terms it trades on. */
-export const strategyConfigSchema = z
-  .object({
-    name: z.string().regex(CONFIG_NAME, 'expected a config name of letters, digits, - and _'),
-    strategy: z.string().min(1, 'name a built-in strategy such as ibs').max(64),
-    params: z.record(z.string(), z.number()).optional(),
-    model: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}(@\d+)?$/i, 'expected a model as ID or ID@VERSION').optional(),
-    threshold: z.number().min(0).max(1).optional(),
-    terms: strategyTermsSchema.optional(),
-  })
-  .strict();
-export type StrategyConfig = z.output<typeof strategyConfigSchema>;
 
 /** What backtests and sweeps both take: strategy, symbols and period, capital, fills and costs. */
 const runFields = {
@@ -229,6 +197,39 @@ const runFields = {
   slippageBps: z.number().min(0).max(1000).optional(),
   slippageRange: z.number().min(0).max(1).optional(),
 };
+
+/**
+ * The trading terms a strategy config records (YAML keys in snake_case, as in portfolio.yml): what its
+ * backtests and sweeps trade on unless a request gives its own. Left out: the backtester's default.
+ */
+export const strategyTermsSchema = z
+  .object({
+    capital: runFields.capital,
+    fill_at: runFields.fillAt,
+    commission: runFields.commission,
+    commission_bps: runFields.commissionBps,
+    min_commission: runFields.minCommission,
+    slippage_ticks: runFields.slippageTicks,
+    slippage_bps: runFields.slippageBps,
+    slippage_range: runFields.slippageRange,
+    participation: z.number().min(0).max(1).optional(),
+    max_positions: z.number().int().min(0).max(10_000).optional(),
+    sizing: sizingSchema.optional(),
+  })
+  .strict();
+
+/** A strategy configuration (YAML): a built-in strategy with its parameters, optionally gated by a model, and the terms it trades on. */
+export const strategyConfigSchema = z
+  .object({
+    name: z.string().regex(CONFIG_NAME, 'expected a config name of letters, digits, - and _'),
+    strategy: z.string().min(1, 'name a built-in strategy such as ibs').max(64),
+    params: z.record(z.string(), z.number()).optional(),
+    model: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}(@\d+)?$/i, 'expected a model as ID or ID@VERSION').optional(),
+    threshold: z.number().min(0).max(1).optional(),
+    terms: strategyTermsSchema.optional(),
+  })
+  .strict();
+export type StrategyConfig = z.output<typeof strategyConfigSchema>;
 
 /** A contract's terms as a run traded it: currency per point, tick, settlement currency and maintenance margin per contract. */
 export const contractTermsSchema = z

@@ -319,6 +319,15 @@ describe('backtests over the lake', () => {
       expect(x.status, x.stdout).not.toBe(0);
       expect(x.stderr).toMatch(message);
     }
+    const mc = qd(['--json', 'montecarlo', '--run', out.runId, '--method', 'resample', '--simulations', '200', '--seed', '9']);
+    expect(mc.status, mc.stderr).toBe(0);
+    const mcOut = JSON.parse(mc.stdout) as { method: string; simulations: number; seed: number; probabilityOfRuin: number; finalEquity: { p5: number; p95: number } };
+    expect(mcOut).toMatchObject({ method: 'resample', simulations: 200, seed: 9 });
+    expect(mcOut.finalEquity.p95).toBeGreaterThanOrEqual(mcOut.finalEquity.p5);
+    expect(qd(['--json', 'montecarlo', '--run', out.runId, '--method', 'resample', '--simulations', '200', '--seed', '9']).stdout).toBe(mc.stdout);
+    expect(qd(['montecarlo', '--run', out.runId]).stdout).toMatch(/^1000 reshuffle simulations \(seed 1\) · probability of ruin \d+\.\d{2}%\n.*final equity/s);
+    expect(qd(['montecarlo', '--run', out.runId, '--simulations', 'many']).stderr).toMatch(/--simulations: expected a whole number/);
+    expect(qd(['montecarlo', '--run', out.runId, '--method', 'guess']).stderr).toMatch(/--method: /);
     const savedCli = qd(['strategies', 'save', '--run', out.runId, '--name', 'rsi-cli']);
     expect(savedCli.status, savedCli.stderr).toBe(0);
     expect(savedCli.stdout).toMatch(/saved strategies\/rsi-cli\.yml/);

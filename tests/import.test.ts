@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImportResult } from '../core/common/types';
 import type { Services } from '../core/node/services';
-import { call, openServices, sharedData, tempDir } from './helpers';
+import { call, openServices, paths, sharedData, tempDir } from './helpers';
 
 describe('importing vendor files into bronze', () => {
   let s: Services;
@@ -162,6 +162,47 @@ describe('importing vendor files into bronze', () => {
     const dbn = ['ts_event,rtype,publisher_id,instrument_id,open,high,low,close,volume,symbol', `${ns('2024-03-01T14:30:00Z')},33,1,5482,5100.25,5101.00,5100.00,5100.75,310,ESH4`, `${ns('2024-03-01T14:31:00Z')},33,1,5482,5100.75,5101.25,5100.50,5101.00,205,ESH4`].join('\n');
     const db = await importFiles([write('glbx-ohlcv-1m.csv', dbn)]);
     expect(db.files[0]).toMatchObject({ format: 'databento-csv', series: [{ symbol: 'ESH4', timeframe: '1m', accepted: 2 }] });
+  });
+
+  it('reads Databento OHLCV CSV in the encoder\'s raw form (fixed-point prices of 1e-9, nanosecond times) at the right scale, as its pretty form', async () => {
+    const fixture = (name: string): string => path.join(paths.root, 'tests', 'fixtures', 'databento', name);
+    // Databento's own test files: a price is the integer × 1e-9.
+    const raw = await importFiles([fixture('test_data.ohlcv-1m.csv')], { symbol: 'DBRAW' });
+    expect(raw.files[0]).toMatchObject({ format: 'databento-csv', series: [{ symbol: 'DBRAW', timeframe: '1m', accepted: 2 }] });
+    const m = await call(s, 'bars.get', { symbol: 'DBRAW', timeframe: '1m' });
+    expect(Array.from(m.t, (t) => new Date(t).toISOString())).toEqual(['2020-12-27T23:00:00.000Z', '2020-12-27T23:01:00.000Z']);
+    expect([Array.from(m.o), Array.from(m.h), Array.from(m.l), Array.from(m.c), Array.from(m.v)]).toEqual([[368200, 368625], [368725, 368625], [367600, 368375], [368650, 368425], [2312, 496]]);
+    for (const [name, tf, close] of [['test_data.ohlcv-1s.csv', '1s', 368125], ['test_data.ohlcv-1h.csv', '1h', 370250]] as const) {
+      const r = await importFiles([fixture(name)], { symbol: `DB${tf.toUpperCase()}` });
+      expect(r.files[0]!.rejected, name).toBe(0);
+      const first = await call(s, 'bars.get', { symbol: `DB${tf.toUpperCase()}`, timeframe: tf === '1s' ? '1m' : '1h' });
+      expect(first.o[0], name).toBe(368200);
+      if (tf === '1h') expect(first.c[0]).toBe(close);
+    }
+    // The same bars in the pretty form (decimals, ISO times) and in the current raw form with two instruments.
+    const pretty = ['ts_event,rtype,publisher_id,instrument_id,open,high,low,close,volume,symbol', '2020-12-27T23:00:00.000000000Z,33,1,5482,368200.000000000,368725.000000000,367600.000000000,368650.000000000,2312,DBPRETTY', '2020-12-27T23:01:00.000000000Z,33,1,5482,368625.000000000,368625.000000000,368375.000000000,368425.000000000,496,DBPRETTY'].join('\n');
+    await importFiles([write('pretty.csv', pretty)]);
+    const p = await call(s, 'bars.get', { symbol: 'DBPRETTY', timeframe: '1m' });
+    expect([Array.from(p.t), Array.from(p.o), Array.from(p.c)]).toEqual([Array.from(m.t), Array.from(m.o), Array.from(m.c)]);
+    const two = ['ts_event,rtype,publisher_id,instrument_id,open,high,low,close,volume,symbol', '1709303400000000000,33,1,5482,5100250000000,5101000000000,5100000000000,5100750000000,310,ESM4', '1709303400000000000,33,1,7182,18050500000000,18052000000000,18049250000000,18051750000000,120,NQM4', '1709303460000000000,33,1,5482,5100750000000,5101250000000,5100500000000,5101000000000,205,ESM4', `1709303460000000000,33,1,7182,18051750000000,9223372036854775807,18050000000000,18051000000000,95,NQM4`, '1709303520000000000,33,1,5482,5101.000000000,5101.25,5100.5,5101,80,ESM4'].join('\n');
+    const t = await importFiles([write('glbx-two.csv', two)]);
+    expect(t.files[0]!.series).toEqual([
+      { symbol: 'ESM4', timeframe: '1m', accepted: 2 },
+      { symbol: 'NQM4', timeframe: '1m', accepted: 1 },
+    ]);
+    const es = await call(s, 'bars.get', { symbol: 'ESM4', timeframe: '1m', from: '2024-03-01T14:30:00Z', to: '2024-03-01T14:32:00Z' });
+    expect(Array.from(es.c)).toEqual([5100.75, 5101]);
+    expect((await call(s, 'bars.get', { symbol: 'NQM4', timeframe: '1m' })).o[0]).toBe(18050.5);
+    // Databento's null price and a decimal price among fixed-point ones are refused with the line and why.
+    const rejects = await call(s, 'rejects.list', { runId: t.runId });
+    expect(rejects.map((r) => [r.line, r.reason])).toEqual([
+      [5, "no high (Databento's undefined price)"],
+      [6, 'open "5101.000000000" is a decimal price in a file of fixed-point (1e-9) prices'],
+    ]);
+    // A generic file that happens to name its time column ts_event keeps its small integer prices as they are.
+    const plain = await importFiles([write('plain.csv', 'ts_event,open,high,low,close,volume,symbol\n2024-03-01T14:30:00Z,150,151,149,150,10,PLAINTS\n2024-03-01T14:31:00Z,150,152,150,151,12,PLAINTS\n')]);
+    expect(plain.files[0]!.rejected).toBe(0);
+    expect((await call(s, 'bars.get', { symbol: 'PLAINTS', timeframe: '1m' })).c[0]).toBe(150);
   });
 
   it('selects a stock universe from flat-file data by price, volume, history and ticker class', async () => {

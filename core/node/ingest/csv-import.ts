@@ -206,6 +206,8 @@ export function parseCsvBars(bytes: Uint8Array, file: string, opts: CsvOptions =
   let inputRows = 0;
   let anyTime = false;
   let rtypeTf: string | null = null;
+  /** Databento CSV only: prices are integers in units of 1e-9 (the encoder's default) rather than decimals. */
+  let fixedPoint: boolean | undefined;
   const width = names.length;
   // Field bounds of the current line: plain lines are scanned in place, quoted ones split.
   const starts = new Int32Array(width + 1);
@@ -270,10 +272,23 @@ export function parseCsvBars(bytes: Uint8Array, file: string, opts: CsvOptions =
       rejects.push({ line: lineNo, raw, reason: `timestamp unparseable: "${tsText.trim()}"` });
       continue;
     }
-    const c = num(iClose);
-    const o = iOpen >= 0 ? num(iOpen) : c;
-    const h = iHigh >= 0 ? num(iHigh) : c;
-    const l = iLow >= 0 ? num(iLow) : c;
+    if (format === 'databento-csv') {
+      // Databento writes prices as fixed-point integers of 1e-9 unless asked for pretty ones (always with decimals): the first row says which.
+      fixedPoint ??= isFixedPoint(field(iClose).trim());
+      const odd = [iOpen, iHigh, iLow, iClose].find((i) => {
+        const cell = field(i).trim();
+        return i >= 0 && (cell === DATABENTO_UNDEF_PRICE || (fixedPoint ? cell.includes('.') : isFixedPoint(cell)));
+      });
+      if (odd !== undefined) {
+        rejects.push({ line: lineNo, raw, reason: field(odd).trim() === DATABENTO_UNDEF_PRICE ? `no ${names[odd]} (Databento's undefined price)` : `${names[odd]} "${field(odd).trim()}" is ${fixedPoint ? 'a decimal price in a file of fixed-point (1e-9) prices' : 'a fixed-point price in a file of decimal prices'}` });
+        continue;
+      }
+    }
+    const scale = fixedPoint ? 1e9 : 1;
+    const c = num(iClose) / scale;
+    const o = iOpen >= 0 ? num(iOpen) / scale : c;
+    const h = iHigh >= 0 ? num(iHigh) / scale : c;
+    const l = iLow >= 0 ? num(iLow) / scale : c;
     const v = iVol >= 0 ? num(iVol) : 0;
     if (!Number.isFinite(o + h + l + c + v)) {
       const bad = [iOpen, iHigh, iLow, iClose, iVol].find((i) => i >= 0 && !Number.isFinite(num(i)))!;
@@ -323,6 +338,14 @@ export function parseCsvBars(bytes: Uint8Array, file: string, opts: CsvOptions =
 }
 
 const DATABENTO_RTYPE_TF: Record<string, string> = { '32': '1s', '33': '1m', '34': '1h', '35': '1d' };
+/** Databento's null price: i64::MAX. */
+const DATABENTO_UNDEF_PRICE = '9223372036854775807';
+
+/**
+ * Whether a Databento CSV price cell is fixed-point: an integer of at least 1e6 units (a price of
+ * 0.001 or more), as the encoder writes without `pretty_px`; pretty prices always carry decimals.
+ */
+const isFixedPoint = (cell: string): boolean => /^-?\d+$/.test(cell) && Math.abs(Number(cell)) >= 1e6;
 
 /**
  * The lines of a byte buffer, decoded a few MiB at a time (split at newlines, which never fall inside

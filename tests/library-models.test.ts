@@ -16,6 +16,20 @@ describe('models trained by other libraries', () => {
     });
   }
 
+  // XGBoost 3.1 writes base_score as a bracketed array ("[5E-1]"), and more fields than 1.x did.
+  for (const [model, name] of [['xgb3-binary-logistic', 'xgb3-binary-logistic'], ['xgb3-binary-logistic', 'xgb3-binary-logistic-missing'], ['xgb3-regression', 'xgb3-regression'], ['xgb3-regression-missing', 'xgb3-regression-missing']] as const) {
+    it(`predicts what XGBoost 3.1 predicted (${name}), here and through ONNX`, async () => {
+      const text = fs.readFileSync(path.join(FIXTURES, `${model}.json`), 'utf8');
+      expect(text).toMatch(/"base_score":"\[[^\]]+\]"/);
+      const { model: m, features } = readXgboostJson(text, `${model}.json`);
+      await expectReferencePredictions(m, features, name);
+    });
+  }
+
+  it('refuses an XGBoost 3.1 multiclass model, naming its objective, rather than predicting one class', () => {
+    expect(() => readXgboostJson(fs.readFileSync(path.join(FIXTURES, 'xgb3-multiclass.json'), 'utf8'), 'xgb3-multiclass.json')).toThrow(/xgb3-multiclass\.json: objective multi:softprob is not supported/);
+  });
+
   for (const name of ['lgb-cli-binary', 'lgb-cli-regression']) {
     it(`predicts what LightGBM predicted (${name}), here and through ONNX, missing values of both missing types included`, async () => {
       const text = fs.readFileSync(path.join(FIXTURES, `${name}.txt`), 'utf8');

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readXgboostJson } from './import-xgboost';
+import { baseScore, readXgboostJson } from './import-xgboost';
 
 const FIXTURES = path.resolve(__dirname, '../../../tests/fixtures/models');
 
@@ -12,5 +12,19 @@ describe('XGBoost JSON models', () => {
     const doc = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'xgb-binary.json'), 'utf8'));
     doc.learner.objective.name = 'multi:softprob';
     expect(() => readXgboostJson(JSON.stringify(doc), 'm.json')).toThrow(/objective multi:softprob is not supported/);
+  });
+
+  it('reads base_score as XGBoost 1.x–2.x (a number string) and 3.1+ (a bracketed array) write it, and refuses anything else by name', () => {
+    for (const raw of ['5E-1', '[5E-1]', ' [ 5E-1 ] ', 0.5]) expect(baseScore(raw, 'm.json')).toBe(0.5);
+    expect(baseScore('[3.9882263E1]', 'm.json')).toBe(Math.fround(39.882263));
+    expect(baseScore('[-1E2]', 'm.json')).toBe(-100);
+    expect(baseScore(undefined, 'm.json')).toBe(0.5);
+    for (const raw of ['[abc]', 'abc', '[]', '', '[5E-1,5E-1]', '[NaN]', 'Infinity', null, {}, ['5E-1']]) expect(() => baseScore(raw, 'm.json'), JSON.stringify(raw)).toThrow(/m\.json: learner_model_param\.base_score is .*; expected one finite number/);
+    const doc = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'xgb3-binary-logistic.json'), 'utf8'));
+    doc.learner.learner_model_param.base_score = '[oops]';
+    expect(() => readXgboostJson(JSON.stringify(doc), 'x.json')).toThrow(/x\.json: learner_model_param\.base_score is "\[oops\]"/);
+    doc.learner.learner_model_param.base_score = '[5E-1]';
+    doc.learner.learner_model_param.num_target = '2';
+    expect(() => readXgboostJson(JSON.stringify(doc), 'x.json')).toThrow(/x\.json: a model with 2 targets/);
   });
 });

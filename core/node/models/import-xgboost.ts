@@ -16,13 +16,27 @@ interface XgbTree {
 const logit = (p: number): number => Math.log(p / (1 - p));
 
 /**
+ * `learner_model_param.base_score`: a number written as a string (`"5E-1"`, XGBoost 1.x and 2.x) or,
+ * from XGBoost 3.1, a one-element bracketed array (`"[5E-1]"`). Held as float32, as XGBoost holds it.
+ */
+export function baseScore(raw: unknown, file: string): number {
+  if (raw === undefined) return 0.5;
+  const text = typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw.trim() : '';
+  const inner = /^\[(.*)\]$/.exec(text)?.[1] ?? text;
+  const parts = inner.split(',').map((x) => x.trim());
+  const x = Number(parts[0]);
+  if (parts.length !== 1 || parts[0] === '' || !Number.isFinite(x)) throw new ApiError('invalid_argument', `${file}: learner_model_param.base_score is ${JSON.stringify(raw)}; expected one finite number (such as "5E-1" or "[5E-1]")`, 'file');
+  return Math.fround(x);
+}
+
+/**
  * Reads an XGBoost JSON model (`binary:logistic` or `reg:squarederror`, numeric splits) into a tree
  * ensemble: XGBoost sends x < condition left and missing values where `default_left` says; leaves
  * carry their value in `split_conditions`; `base_score` is a probability for logistic models.
  */
 export function readXgboostJson(text: string, file: string, budgetBytes = parseBudgetBytes()): { model: GbdtModel; features: string[] } {
   assertParseFits(text, { file, what: 'XGBoost model', separators: ',[{', perValue: 48, budgetBytes });
-  let doc: { learner?: { objective?: { name?: string }; learner_model_param?: { base_score?: string; num_feature?: string; num_class?: string }; feature_names?: string[]; gradient_booster?: { name?: string; model?: { trees?: XgbTree[] } } } };
+  let doc: { learner?: { objective?: { name?: string }; learner_model_param?: { base_score?: unknown; num_feature?: string; num_class?: string; num_target?: string }; feature_names?: string[]; gradient_booster?: { name?: string; model?: { trees?: XgbTree[] } } } };
   try {
     doc = JSON.parse(text) as typeof doc;
   } catch (e) {
@@ -38,7 +52,11 @@ export function readXgboostJson(text: string, file: string, budgetBytes = parseB
   if (l.feature_names !== undefined && (!Array.isArray(l.feature_names) || !l.feature_names.every((x) => typeof x === 'string'))) throw new ApiError('invalid_argument', `${file}: feature_names is not a list of names`, 'file');
   if (l.feature_names?.length && l.feature_names.length !== nf) throw new ApiError('invalid_argument', `${file}: names ${l.feature_names.length} features but num_feature is ${nf}`, 'file');
   const features = l.feature_names?.length ? l.feature_names : Array.from({ length: nf }, (_, i) => `f${i}`);
-  const base = Number(l.learner_model_param?.base_score ?? 0.5);
+  const numClass = Number(l.learner_model_param?.num_class ?? 0);
+  if (numClass > 1) throw new ApiError('invalid_argument', `${file}: a ${numClass}-class model (${objective}); Quantdesk imports single-output models (binary:logistic, reg:squarederror): train one binary model per class, or export it to ONNX`, 'file');
+  const numTarget = Number(l.learner_model_param?.num_target ?? 1);
+  if (numTarget > 1) throw new ApiError('invalid_argument', `${file}: a model with ${numTarget} targets; Quantdesk imports single-output models`, 'file');
+  const base = baseScore(l.learner_model_param?.base_score, file);
   const rawTrees: unknown = l.gradient_booster.model?.trees ?? [];
   if (!Array.isArray(rawTrees)) throw new ApiError('invalid_argument', `${file}: gradient_booster.model.trees is not a list`, 'file');
   const trees: Tree[] = (rawTrees as XgbTree[]).map((t, ti) => {

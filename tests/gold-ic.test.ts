@@ -60,4 +60,13 @@ describe('gold datasets and IC analysis', () => {
       expect(x.tStat).toBeCloseTo(x.ic / (x.icStd / Math.sqrt(x.periods)), 10);
     }
   });
+
+  it('takes intraday correlations per exchange session, not per UTC day', async () => {
+    // On 5-minute bars a CME session's first hour (Sunday 23:00 UTC, before its Monday date) is 12 bars: by UTC day it would be a period of its own.
+    fs.writeFileSync(path.join(home, 'feature-sets', 'g5.yml'), 'name: g5\ntimeframe: 5m\nsymbols: [ES, NQ]\nfeatures: "ibs, ret(1)"\nlabels: [b1]\n');
+    await job({ kind: 'features', set: 'g5' });
+    const r = await job<IcReport>({ kind: 'ic', set: 'g5', horizons: [1] });
+    // 15 sessions from 4 to 22 March, for each of two symbols.
+    for (const x of r.stats) expect(x.periods, x.feature).toBe(2 * 15);
+  });
 });

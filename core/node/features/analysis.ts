@@ -8,9 +8,7 @@ import type { HomeLayout } from '../home';
 import { calendarFor } from '../calendar';
 import { readFloat64Columns, sqlString } from '../lake/duck-columns';
 import { publishFile } from '../lake/publish';
-import { sessionSeries, type SymbolRequest } from './silver-build';
-
-const DAY_MS = 86_400_000;
+import { sessionDays, sessionSeries, type SymbolRequest } from './silver-build';
 
 /** A build's manifest.json, as the silver build writes it. */
 export interface Manifest {
@@ -79,10 +77,11 @@ export async function icReport(ctx: Ctx, m: Manifest, horizons: number[], allowP
   const partial = requireComplete(m, allowPartial, 'an IC analysis');
   const features = m.columns.filter((c) => c !== 'close' && !c.startsWith('label_'));
   const perSymbol: { close: Float64Array; period: Int32Array; cols: Float64Array[] }[] = [];
-  for (const sym of Object.values(m.symbols)) {
+  for (const [symbol, sym] of Object.entries(m.symbols)) {
     const [t, close, ...cols] = await readFloat64Columns(ctx.con, `SELECT epoch_ms(ts)::DOUBLE, close, ${features.map((f) => `"${f}"::DOUBLE`).join(', ')} FROM read_parquet([${fileList(ctx.home.lake, sym)}]) ORDER BY ts`);
     const daily = m.spec.timeframe === '1d' || m.spec.timeframe === '1w';
-    const period = Int32Array.from(t!, (x) => (daily ? new Date(x).getUTCFullYear() * 12 + new Date(x).getUTCMonth() : Math.floor(x / DAY_MS)));
+    // Intraday: one period per exchange session (a CME session opens the evening before its date); daily bars: per calendar month.
+    const period = daily ? Int32Array.from(t!, (x) => new Date(x).getUTCFullYear() * 12 + new Date(x).getUTCMonth()) : sessionDays(t!, calendarFor(ctx.catalog, symbol));
     perSymbol.push({ close: close!, period, cols });
   }
   const stats: IcStats[] = [];

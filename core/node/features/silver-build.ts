@@ -10,7 +10,7 @@ import type { SessionCalendar } from '../../common/instruments';
 import type { Bars } from '../../common/types';
 import type { Catalog } from '../catalog';
 import type { HomeLayout } from '../home';
-import { calendarFor, isTradingDay, sessionsOverlapping } from '../calendar';
+import { calendarFor, isTradingDay, sessionsOverlapping, type Session } from '../calendar';
 import { readBars } from '../lake/bar-reader';
 import { appendFloat64Columns, sqlString } from '../lake/duck-columns';
 import { monthBounds, monthOf } from '../lake/bar-store';
@@ -84,6 +84,25 @@ function inputsOf(catalog: Catalog, lakeRoot: string, symbol: string): InputFile
     .sort((a, b) => a.path.localeCompare(b.path));
 }
 
+/** The exchange sessions over increasing times, and for each time the index of the session holding it (−1 outside every session, or without a calendar). */
+function sessionOfEach(t: Float64Array, cal: SessionCalendar | undefined): { sessions: Session[]; at: Int32Array } {
+  const n = t.length;
+  const sessions = cal && n > 0 ? sessionsOverlapping(cal, t[0]!, t[n - 1]! + 1) : [];
+  const at = new Int32Array(n).fill(-1);
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    while (k < sessions.length && sessions[k]!.end <= t[i]!) k++;
+    if (k < sessions.length && sessions[k]!.start <= t[i]!) at[i] = k;
+  }
+  return { sessions, at };
+}
+
+/** The trading date (days since the epoch) of each time: its exchange session's, or its UTC day outside every session and without a calendar. */
+export function sessionDays(t: Float64Array, cal: SessionCalendar | undefined): Int32Array {
+  const { sessions, at } = sessionOfEach(t, cal);
+  return Int32Array.from(at, (k, i) => (k >= 0 ? sessions[k]!.day : Math.floor(t[i]! / DAY_MS)));
+}
+
 /**
  * Puts each bar in its exchange session (trading date, session open, month-end flag); bars outside
  * every session, and symbols without a calendar, fall back to UTC days.
@@ -95,7 +114,7 @@ export function sessionSeries(b: Bars, cal: SessionCalendar | undefined): Featur
   const monthEnd = new Uint8Array(n);
   const rthStart = new Float64Array(n).fill(Number.NEGATIVE_INFINITY);
   const rthEnd = new Float64Array(n).fill(Number.POSITIVE_INFINITY);
-  const sessions = cal && n > 0 ? sessionsOverlapping(cal, b.t[0]!, b.t[n - 1]! + 1) : [];
+  const { sessions, at } = sessionOfEach(b.t, cal);
   const lastOfMonth = (d: number): boolean => {
     let next = d + 1;
     while (cal ? !isTradingDay(cal, next) : [0, 6].includes(new Date(next * DAY_MS).getUTCDay())) next++;
@@ -104,18 +123,16 @@ export function sessionSeries(b: Bars, cal: SessionCalendar | undefined): Featur
   const monthEndCache = new Map<number, boolean>();
   // Regular hours of each session in UTC, computed once per session (zone lookups are slow).
   const rth = sessions.map((s) => [`${s.date}T${cal!.rth.start}`, `${s.date}T${cal!.rth.end}`].map((iso) => DateTime.fromISO(iso, { zone: cal!.tz }).toMillis()) as [number, number]);
-  let k = 0;
   for (let i = 0; i < n; i++) {
-    const t = b.t[i]!;
-    while (k < sessions.length && sessions[k]!.end <= t) k++;
+    const k = at[i]!;
     const s = sessions[k];
-    if (s && s.start <= t) {
+    if (s) {
       day[i] = s.day;
       sessionStart[i] = s.start;
       rthStart[i] = rth[k]![0];
       rthEnd[i] = rth[k]![1];
     } else {
-      day[i] = Math.floor(t / DAY_MS);
+      day[i] = Math.floor(b.t[i]! / DAY_MS);
       sessionStart[i] = day[i]! * DAY_MS;
     }
     let me = monthEndCache.get(day[i]!);

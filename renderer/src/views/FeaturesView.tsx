@@ -173,6 +173,9 @@ export function FeaturesView({ jobs, progress, buildRequest }: { jobs: JobInfo[]
             </>
           )}
           <h3>IC report</h3>
+          <p className="hint" data-testid="ic-convention">
+            Each feature's correlation with the forward return is taken per exchange session for intraday bars (a CME session opening the evening before its date is one period) and per calendar month for daily and weekly bars, with at least 10 rows, then averaged over periods and symbols; t = mean IC ÷ (its standard deviation ÷ √periods).
+          </p>
           <form
             onSubmit={(e) => {
               e.preventDefault();

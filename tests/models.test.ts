@@ -9,6 +9,7 @@ import type { BacktestSummary } from '../core/common/types';
 import type { FilterResult } from '../core/node/backtest/trade-filter';
 import { ModelRunner } from '../core/node/models/runner';
 import { backfill, call, openServices, paths, runJob, tempDir } from './helpers';
+import { readExpected } from './fixtures/models/reference';
 
 const BIN = path.join(paths.root, 'bin', 'quantdesk.mjs');
 const qd = (args: string[]) => {
@@ -207,6 +208,31 @@ describe('training, the model registry and prediction', () => {
       await expect(call(s, 'models.import', { path: f }), name).rejects.toThrow(re);
     }
     expect(await count()).toBe(before + 1);
+  });
+
+  it('imports sklearn-onnx classifiers as binary models predicting P(class 1), and refuses ZipMap, multiclass and multi-output models by name', async () => {
+    const fixtures = path.join(paths.root, 'tests', 'fixtures', 'models');
+    fs.writeFileSync(path.join(home, 'feature-sets', 'm4.yml'), 'name: m4\ntimeframe: 15m\nsymbols: [ES]\nfeatures: "ibs, rsi(14), roc(4), atr(14)"\nlabels: [b1]\n');
+    await runJob(s, { kind: 'features', set: 'm4' });
+    // A LogisticRegression in the layout sklearn-onnx writes: a label output, then the probabilities tensor.
+    const r = await call(s, 'models.import', { path: path.join(fixtures, 'skl-logistic.onnx'), name: 'skl-lr', featureSet: 'm4' });
+    expect(r).toMatchObject({ kind: 'onnx', objective: 'binary', output: 'probabilities[:, 1]', features: ['ibs', 'rsi_14', 'roc_4', 'atr_14'] });
+    expect((await call(s, 'models.get', { model: 'skl-lr@1' })).objective).toBe('binary');
+    const { x, want } = readExpected('skl-logistic');
+    const p = await call(s, 'models.predict', { model: 'skl-lr@1', columns: x, provider: 'cpu' });
+    want.forEach((w, i) => expect(Math.abs(p.values[i]! - w), `row ${i}`).toBeLessThanOrEqual(1e-5));
+    const runner = await ModelRunner.open(s.home, 'skl-lr', 1, 4, 'cpu');
+    expect(await runner.predictRow(x.map((c) => c[7]!))).toBeCloseTo(want[7]!, 5);
+    await runner.close();
+    const count = (await call(s, 'models.list', {})).length;
+    for (const [file, re] of [
+      ['skl-logistic-zipmap.onnx', /skl-logistic-zipmap\.onnx: its output "output_probability" is not a tensor \(sklearn-onnx's ZipMap.*"zipmap": False/],
+      ['skl-three-class.onnx', /skl-three-class\.onnx: a 3-class classifier/],
+      ['skl-two-targets.onnx', /skl-two-targets\.onnx: writes 2 values per row in "variable" \(a multi-output model\)/],
+    ] as const) {
+      await expect(call(s, 'models.import', { path: path.join(fixtures, file), featureSet: 'm4' }), file).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(re) });
+    }
+    expect((await call(s, 'models.list', {})).length).toBe(count);
   });
 
   it('runs registered models through ONNX Runtime in batches and per row, reporting the provider', async () => {

@@ -328,7 +328,7 @@ export interface QuantApi {
   /** One model version (`ID` for the newest, `ID@VERSION`) with its model card. */
   'models.get': (a: ArgOf<'models.get'>) => Promise<ModelInfo & { card: unknown }>;
   /** Imports a model trained elsewhere (ONNX, or XGBoost JSON converted to ONNX), checked against a feature set when named. */
-  'models.import': (a: ArgOf<'models.import'>) => Promise<{ id: string; version: number; kind: string; objective: string; features: string[]; featureOrder?: 'same' | 'by name' }>;
+  'models.import': (a: ArgOf<'models.import'>) => Promise<{ id: string; version: number; kind: string; objective: string; output: string; features: string[]; featureOrder?: 'same' | 'by name' }>;
   /** Reads and validates a training config (YAML); errors name the line and the setting. */
   'models.checkConfig': (a: ArgOf<'models.checkConfig'>) => Promise<TrainConfig>;
   /** The killswitch: the trading state and its audited history, newest first. */

@@ -47,4 +47,14 @@ describe('LightGBM text models', () => {
     expect(() => readLightgbmText(text.replace('decision_type=10 2', 'decision_type=1 2'), 'm.txt')).toThrow(/categorical split/);
     expect(() => readLightgbmText(text.replace('decision_type=10 2', 'decision_type=4 2'), 'm.txt')).toThrow(/zero_as_missing/);
   });
+
+  it('refuses a linear-tree model (linear_tree=true) rather than predicting its plain leaf values', () => {
+    // LightGBM writes a linear tree's leaves as leaf_const plus leaf_coeff on leaf_features after is_linear=1.
+    const file = path.join(path.dirname(FIXTURE), 'lgb-cli-regression.txt');
+    const text = fs.readFileSync(file, 'utf8');
+    expect(text).toMatch(/is_linear=0/);
+    const linear = text.replace('is_linear=0', 'is_linear=1\nleaf_const=0.1 0.2 0.3 0.4 0.5 0.6 0.7\nnum_features=1 1 1 1 1 1 1\nleaf_features=0 0 0 0 0 0 0\nleaf_coeff=0.5 0.5 0.5 0.5 0.5 0.5 0.5');
+    expect(() => readLightgbmText(linear, 'lin.txt')).toThrow(/lin\.txt: tree 0 is a linear tree \(is_linear=1: leaf_const, leaf_coeff, leaf_features\), whose leaves Quantdesk does not evaluate/);
+    expect(readLightgbmText(text, 'plain.txt').model.trees.length).toBeGreaterThan(0);
+  });
 });

@@ -71,6 +71,8 @@ export function readLightgbmText(text: string, file: string, budgetBytes = parse
     const leafValue = nums('leaf_value');
     if (!Number.isInteger(leaves) || leafValue.length !== leaves) throw bad(file, `tree ${ti}: num_leaves and leaf_value do not agree`);
     if (Number(f.get('num_cat') ?? 0) > 0) throw bad(file, `tree ${ti} has categorical splits, which are not supported`);
+    // A linear tree's leaves are linear models (leaf_const + leaf_coeff · leaf_features): its leaf_value alone is not its prediction.
+    if (f.get('is_linear') !== undefined && f.get('is_linear') !== '0') throw bad(file, `tree ${ti} is a linear tree (is_linear=${f.get('is_linear')}: leaf_const, leaf_coeff, leaf_features), whose leaves Quantdesk does not evaluate; train with linear_tree=false, or export the model to ONNX`);
     if (leaves === 1) {
       trees.push({ feature: Int32Array.from([-1]), threshold: new Float64Array(1), left: Int32Array.from([-1]), right: Int32Array.from([-1]), value: Float64Array.from(leafValue), missingLeft: new Uint8Array(1) });
       continue;

@@ -9,6 +9,7 @@ import { gbdtToOnnx } from './export-onnx';
 import { readXgboostJson } from './import-xgboost';
 import { readLightgbmText } from './import-lightgbm';
 import { inspectOnnx } from './onnx-inspect';
+import { chooseOutput, predictionsOf } from './model-output';
 import { registerModel } from './registry';
 import { MODEL_ID } from '../../common/ids';
 import { MAX_BYTES, readRegularFile } from '../untrusted-files';
@@ -20,6 +21,8 @@ export interface ImportedModel {
   kind: string;
   objective: string;
   features: string[];
+  /** The output read as the prediction (`probabilities[:, 1]` for a classifier: P of its second class). */
+  output: string;
   /** With a feature set: 'same' when the model reads the set's columns in the set's order, else 'by name'. */
   featureOrder?: 'same' | 'by name';
 }
@@ -49,7 +52,8 @@ async function readOnnx(bytes: Uint8Array, file: string): Promise<{ features: st
     const width = Number(meta?.shape?.[1]);
     if (meta && (meta.type !== 'float32' || !Number.isInteger(width))) throw bad(`${file}: its input is ${meta.type ?? 'not a tensor'} of shape [${(meta.shape ?? []).join(', ')}]; Quantdesk feeds [batch, features] float32`);
     const features = info.metadata.features ? (JSON.parse(info.metadata.features) as string[]) : null;
-    const objective = info.metadata.objective ?? (/^(p|prob|probabilit)/i.test(session.outputNames[0] ?? '') ? 'binary' : 'regression');
+    const choice = chooseOutput(session, file);
+    const objective = choice.classifier ? 'binary' : (info.metadata.objective ?? (/^(p|prob|probabilit)/i.test(choice.name) ? 'binary' : 'regression'));
     return { features, objective, width };
   } finally {
     await session.release();
@@ -65,6 +69,7 @@ export async function importModel(ctx: { home: HomeLayout; catalog: Catalog }, r
   const file = path.resolve(o.file);
   const bytes: Uint8Array = readRegularFile(file, { maxBytes: MAX_BYTES.model, what: 'model file' });
   if (bytes.length === 0) throw bad(`${o.file}: the file is empty`);
+  if (/\.ubj$/i.test(file)) throw bad(`${o.file}: an XGBoost UBJSON model, which Quantdesk does not read yet; save it as JSON (booster.save_model("model.json")) and import that`);
   const format = o.format ?? (/\.json$/i.test(file) ? 'xgboost' : /\.txt$/i.test(file) ? 'lightgbm' : 'onnx');
   const set = o.featureSet ? loadFeatureSet(o.featureSet, featureSetDirs(ctx.home.root, resources)) : undefined;
   let onnx: Uint8Array;
@@ -98,13 +103,15 @@ export async function importModel(ctx: { home: HomeLayout; catalog: Catalog }, r
     if (missing.length) throw new ApiError('invalid_argument', `${o.file}: feature set ${set.name} lacks ${missing.join(', ')} (the model reads ${features.join(', ')}; the set has ${columns.join(', ')})`, 'featureSet');
     featureOrder = columns.filter((c) => features.includes(c)).join(',') === features.join(',') ? 'same' : 'by name';
   }
+  // Nothing is registered that ONNX Runtime cannot run, or that gives other than one prediction per row.
+  const output = await predictsRows(onnx, features.length, o.file);
   registerModel(ctx.catalog, ctx.home, {
     id,
     version,
     kind: format,
     objective,
     onnx,
-    card: { id, version, kind: format, objective, source: file, features, featureSet: set?.name ?? null, specHash: set?.hash ?? null, ...(featureOrder ? { featureOrder } : {}) },
+    card: { id, version, kind: format, objective, source: file, output, features, featureSet: set?.name ?? null, specHash: set?.hash ?? null, ...(featureOrder ? { featureOrder } : {}) },
     symbols: set?.symbols ?? [],
     timeframe: set?.timeframe ?? null,
     featureSet: set?.name ?? null,
@@ -114,5 +121,35 @@ export async function importModel(ctx: { home: HomeLayout; catalog: Catalog }, r
     params: {},
     metrics: {},
   });
-  return { id, version, kind: format, objective, features, ...(featureOrder ? { featureOrder } : {}) };
+  return { id, version, kind: format, objective, output, features, ...(featureOrder ? { featureOrder } : {}) };
+}
+
+/**
+ * Loads a model in ONNX Runtime and predicts a few rows (zeros, and every value missing): one finite
+ * prediction per row, or the file is refused. Returns which output it read.
+ */
+async function predictsRows(onnx: Uint8Array, width: number, file: string): Promise<string> {
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(onnx, { executionProviders: ['cpu'] });
+  } catch (e) {
+    throw bad(`${file}: ONNX Runtime cannot load it (${(e as Error).message.split('\n')[0]})`);
+  }
+  try {
+    const choice = chooseOutput(session, file);
+    const rows = 3;
+    const x = new Float32Array(rows * width);
+    x.fill(Number.NaN, width);
+    let out: ort.InferenceSession.OnnxValueMapType;
+    try {
+      out = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', x, [rows, width]) }, [choice.name]);
+    } catch (e) {
+      throw bad(`${file}: ONNX Runtime loads it but cannot run it on ${rows} rows of ${width} features (${(e as Error).message.split('\n')[0]})`);
+    }
+    const y = predictionsOf(out[choice.name]!, rows, choice, file);
+    if (!Number.isFinite(y[0])) throw bad(`${file}: predicts ${y[0]} for a row of zeros; the model's parameters are not numbers`);
+    return choice.classifier ? `${choice.name}[:, 1]` : choice.name;
+  } finally {
+    await session.release();
+  }
 }

@@ -6,6 +6,7 @@ import { detectDelimiter, splitCsvLine } from '../../common/csv-preview';
 import type { Catalog } from '../catalog';
 import { buildOnnxModel } from './onnx-builder';
 import { MAX_BYTES, readRegularText } from '../untrusted-files';
+import { chooseOutput, predictionsOf } from './model-output';
 
 // A provider that cannot load logs its own error from deep inside ONNX Runtime; the fallback note
 // says it once, plainly, so the runtime's log keeps to fatal errors.
@@ -109,8 +110,9 @@ export async function predictCsv(o: { dir: string; features: string[]; objective
   }
   const s = await openModel(o.dir, o.provider);
   try {
-    const out = await s.session.run({ [s.session.inputNames[0]!]: new ort.Tensor('float32', x, [n, at.length]) });
-    const y = out[s.session.outputNames[0]!]!.data as Float32Array;
+    const choice = chooseOutput(s.session, o.dir);
+    const out = await s.session.run({ [s.session.inputNames[0]!]: new ort.Tensor('float32', x, [n, at.length]) }, [choice.name]);
+    const y = predictionsOf(out[choice.name]!, n, choice, o.dir);
     const col = o.objective === 'binary' ? 'p' : 'yhat';
     const body = lines.slice(1).map((l, r) => `${l}${delim}${y[r]}`);
     const dest = path.resolve(o.out);

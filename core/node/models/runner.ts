@@ -2,12 +2,15 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { HomeLayout } from '../home';
 import { openModel, openSession, type Provider } from './predict';
+import { chooseOutput, predictionsOf, type OutputChoice } from './model-output';
 
 /**
  * A loaded model ready for inference: ONNX Runtime runs it on its own threads, so calls never block
  * the event loop. Batch calls take feature columns; row calls (paper trading, once per bar) one vector.
  */
 export class ModelRunner {
+  private readonly output: OutputChoice;
+
   private constructor(
     private readonly session: ort.InferenceSession,
     /** The execution provider that runs this model. */
@@ -15,18 +18,22 @@ export class ModelRunner {
     /** Why a faster provider was not used, when one was not. */
     readonly fallback: string | undefined,
     private readonly nf: number,
-  ) {}
+    /** Where the model came from, for errors. */
+    private readonly source: string,
+  ) {
+    this.output = chooseOutput(session, source);
+  }
 
   /** Opens `models/<id>/<version>/`, on a GPU provider as the tensorised export when there is one. */
   static async open(home: HomeLayout, id: string, version: number, nf: number, provider: Provider | 'auto' = 'auto'): Promise<ModelRunner> {
     const s = await openModel(path.join(home.models, id, String(version)), provider);
-    return new ModelRunner(s.session, s.provider, s.fallback, nf);
+    return new ModelRunner(s.session, s.provider, s.fallback, nf, `${id}@${version}`);
   }
 
   /** A model from ONNX bytes already in memory (a benchmark's, a test's). */
   static async fromBytes(bytes: Uint8Array, nf: number, provider: Provider | 'auto' = 'auto'): Promise<ModelRunner> {
     const s = await openSession(bytes, provider);
-    return new ModelRunner(s.session, s.provider, s.fallback, nf);
+    return new ModelRunner(s.session, s.provider, s.fallback, nf, 'model');
   }
 
   /** Predictions for feature columns (NaN for missing values), one per row. */
@@ -39,14 +46,14 @@ export class ModelRunner {
 
   /** Predictions for `rows` feature vectors laid out one after another in `x`. */
   async predictRows(x: Float32Array, rows: number): Promise<Float32Array> {
-    const out = await this.session.run({ [this.session.inputNames[0]!]: new ort.Tensor('float32', x, [rows, this.nf]) });
-    return Float32Array.from(out[this.session.outputNames[0]!]!.data as Float32Array);
+    const out = await this.session.run({ [this.session.inputNames[0]!]: new ort.Tensor('float32', x, [rows, this.nf]) }, [this.output.name]);
+    return predictionsOf(out[this.output.name]!, rows, this.output, this.source);
   }
 
   /** The prediction for one feature vector. */
   async predictRow(values: ArrayLike<number>): Promise<number> {
-    const out = await this.session.run({ [this.session.inputNames[0]!]: new ort.Tensor('float32', Float32Array.from(values), [1, this.nf]) });
-    return (out[this.session.outputNames[0]!]!.data as Float32Array)[0]!;
+    const out = await this.session.run({ [this.session.inputNames[0]!]: new ort.Tensor('float32', Float32Array.from(values), [1, this.nf]) }, [this.output.name]);
+    return predictionsOf(out[this.output.name]!, 1, this.output, this.source)[0]!;
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,47 @@
+import type * as ort from 'onnxruntime-node';
+import { ApiError } from '../../common/errors';
+
+/** Which output of an ONNX model carries its prediction, and whether the model is a classifier (a label output beside its probabilities). */
+export interface OutputChoice {
+  /** The output read. */
+  name: string;
+  /** A classifier (sklearn-onnx, onnxmltools: a label and a probability tensor): its prediction is P(second class). */
+  classifier: boolean;
+}
+
+const bad = (file: string, why: string): ApiError => new ApiError('invalid_argument', `${file}: ${why}`, 'file');
+
+/**
+ * Chooses the prediction among a model's outputs: its float tensor (the one named like
+ * `probabilities` where there are several). A model whose probabilities are a ZipMap (a sequence of
+ * class → probability maps, sklearn-onnx's default) is refused with the option that turns it into a
+ * tensor: ONNX Runtime for Node returns no maps.
+ */
+export function chooseOutput(session: Pick<ort.InferenceSession, 'outputMetadata'>, file: string): OutputChoice {
+  const outputs = session.outputMetadata;
+  const floats = outputs.filter((m) => m.isTensor && (m.type === 'float32' || m.type === 'float64'));
+  const labels = outputs.filter((m) => m.isTensor && (m.type === 'int64' || m.type === 'int32' || m.type === 'string'));
+  const maps = outputs.filter((m) => !m.isTensor);
+  if (floats.length === 0) {
+    if (maps.length) throw bad(file, `its output "${maps[0]!.name}" is not a tensor (sklearn-onnx's ZipMap: a list of class → probability maps); convert with options={id(model): {"zipmap": False}} (onnxmltools: zipmap=False) so the probabilities are a [rows, classes] tensor`);
+    throw bad(file, `has no float output (outputs: ${outputs.map((m) => `${m.name} ${m.isTensor ? m.type : 'non-tensor'}`).join(', ')}); Quantdesk reads a float prediction per row`);
+  }
+  const chosen = floats.find((m) => /prob/i.test(m.name)) ?? floats[0]!;
+  return { name: chosen.name, classifier: labels.length > 0 };
+}
+
+/**
+ * One prediction per row from the chosen output's tensor: a regressor's [rows] or [rows, 1]; a
+ * classifier's P(second class) from its [rows, 2] probabilities. Several values per row (a
+ * multi-output regressor, a multiclass model) are refused rather than read into the wrong rows.
+ */
+export function predictionsOf(t: ort.Tensor, rows: number, choice: OutputChoice, file: string): Float32Array {
+  const dims = t.dims.map(Number);
+  const width = dims.length === 1 ? 1 : dims.length === 2 ? dims[1]! : Number.NaN;
+  if (dims[0] !== rows || !Number.isInteger(width)) throw bad(file, `its output "${choice.name}" has the shape [${dims.join(', ')}] for ${rows} rows; expected [rows] or [rows, 1]${choice.classifier ? ' or [rows, 2] probabilities' : ''}`);
+  const data = t.data as Float32Array | Float64Array;
+  if (width === 1) return Float32Array.from(data);
+  if (choice.classifier && width === 2) return Float32Array.from({ length: rows }, (_, i) => data[i * 2 + 1]!);
+  if (choice.classifier) throw bad(file, `a ${width}-class classifier (its "${choice.name}" holds ${width} probabilities per row); Quantdesk reads binary classifiers: train one model per class`);
+  throw bad(file, `writes ${width} values per row in "${choice.name}" (a multi-output model); Quantdesk reads one prediction per row: export one model per target`);
+}

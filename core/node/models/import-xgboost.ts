@@ -42,6 +42,7 @@ export function readXgboostJson(text: string, file: string, budgetBytes = parseB
   } catch (e) {
     throw new ApiError('invalid_argument', `${file}: not JSON (${(e as Error).message}); save the model with booster.save_model("model.json")`, 'file');
   }
+  if (doc && typeof doc === 'object' && 'oblivious_trees' in doc) throw new ApiError('invalid_argument', `${file}: a CatBoost JSON model (oblivious_trees), which Quantdesk does not convert yet; import XGBoost JSON, LightGBM text or ONNX`, 'file');
   const l = doc.learner;
   const objective = l?.objective?.name;
   if (!l || !objective) throw new ApiError('invalid_argument', `${file}: not an XGBoost model (no learner.objective)`, 'file');

@@ -29,6 +29,15 @@ export interface ImportedModel {
 
 const bad = (message: string): ApiError => new ApiError('invalid_argument', message, 'file');
 
+/** An ONNX Runtime session on the CPU, or a refusal naming the file and what ONNX Runtime said. */
+async function cpuSession(bytes: Uint8Array, file: string): Promise<ort.InferenceSession> {
+  try {
+    return await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'] });
+  } catch (e) {
+    throw bad(`${file}: ONNX Runtime cannot load it (${(e as Error).message.split('\n')[0]})`);
+  }
+}
+
 /** Reads an ONNX file and checks it is one Quantdesk can run: standard domains, data inside, one float input. */
 async function readOnnx(bytes: Uint8Array, file: string): Promise<{ features: string[] | null; objective: string; width: number }> {
   let info;
@@ -40,12 +49,7 @@ async function readOnnx(bytes: Uint8Array, file: string): Promise<{ features: st
   const foreign = info.domains.filter((d) => d !== '' && d !== 'ai.onnx' && d !== 'ai.onnx.ml');
   if (foreign.length) throw bad(`${file}: uses the operator domain ${foreign.join(', ')}, which ONNX Runtime's standard build does not run; export with standard and ai.onnx.ml operators`);
   if (info.externalData) throw bad(`${file}: keeps tensors in external data files; save the model with all tensors inside one file`);
-  let session: ort.InferenceSession;
-  try {
-    session = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'] });
-  } catch (e) {
-    throw bad(`${file}: ONNX Runtime cannot load it (${(e as Error).message.split('\n')[0]})`);
-  }
+  const session = await cpuSession(bytes, file);
   try {
     if (session.inputNames.length !== 1) throw bad(`${file}: has ${session.inputNames.length} inputs; Quantdesk feeds one [batch, features] float tensor`);
     const meta = session.inputMetadata?.[0] as { isTensor?: boolean; type?: string; shape?: (number | string)[] } | undefined;
@@ -129,12 +133,7 @@ export async function importModel(ctx: { home: HomeLayout; catalog: Catalog }, r
  * prediction per row, or the file is refused. Returns which output it read.
  */
 async function predictsRows(onnx: Uint8Array, width: number, file: string): Promise<string> {
-  let session: ort.InferenceSession;
-  try {
-    session = await ort.InferenceSession.create(onnx, { executionProviders: ['cpu'] });
-  } catch (e) {
-    throw bad(`${file}: ONNX Runtime cannot load it (${(e as Error).message.split('\n')[0]})`);
-  }
+  const session = await cpuSession(onnx, file);
   try {
     const choice = chooseOutput(session, file);
     const rows = 3;

@@ -17,7 +17,7 @@ describe('models trained by other libraries', () => {
   }
 
   // XGBoost 3.1 writes base_score as a bracketed array ("[5E-1]"), and more fields than 1.x did.
-  for (const [model, name] of [['xgb3-binary-logistic', 'xgb3-binary-logistic'], ['xgb3-binary-logistic', 'xgb3-binary-logistic-missing'], ['xgb3-regression', 'xgb3-regression'], ['xgb3-regression-missing', 'xgb3-regression-missing']] as const) {
+  for (const [model, name] of [['xgb3-binary-logistic', 'xgb3-binary-logistic'], ['xgb3-binary-logistic', 'xgb3-binary-logistic-missing'], ['xgb3-regression', 'xgb3-regression'], ['xgb3-regression-missing', 'xgb3-regression-missing'], ['xgb3-deep-trees', 'xgb3-deep-trees'], ['xgb3-many-trees', 'xgb3-many-trees'], ['xgb3-wide-features', 'xgb3-wide-features']] as const) {
     it(`predicts what XGBoost 3.1 predicted (${name}), here and through ONNX`, async () => {
       const text = fs.readFileSync(path.join(FIXTURES, `${model}.json`), 'utf8');
       expect(text).toMatch(/"base_score":"\[[^\]]+\]"/);
@@ -26,8 +26,9 @@ describe('models trained by other libraries', () => {
     });
   }
 
-  it('refuses an XGBoost 3.1 multiclass model, naming its objective, rather than predicting one class', () => {
+  it('refuses an XGBoost 3.1 multiclass model and one with categorical splits, naming what is unsupported, rather than predicting wrong', () => {
     expect(() => readXgboostJson(fs.readFileSync(path.join(FIXTURES, 'xgb3-multiclass.json'), 'utf8'), 'xgb3-multiclass.json')).toThrow(/xgb3-multiclass\.json: objective multi:softprob is not supported/);
+    expect(() => readXgboostJson(fs.readFileSync(path.join(FIXTURES, 'xgb3-categorical-binary.json'), 'utf8'), 'xgb3-categorical-binary.json')).toThrow(/xgb3-categorical-binary\.json: tree \d+ has categorical splits, which are not supported/);
   });
 
   for (const name of ['lgb-cli-binary', 'lgb-cli-regression']) {

@@ -8,7 +8,7 @@ import { expectReferencePredictions, FIXTURES } from './fixtures/models/referenc
 // Models written by XGBoost and LightGBM themselves, with the predictions those libraries made
 // (tests/fixtures/models/make-*.py regenerate them; the tests need neither library).
 describe('models trained by other libraries', () => {
-  for (const name of ['xgb-binary', 'xgb-regression']) {
+  for (const name of ['xgb-binary', 'xgb-regression', 'xgb-reg-logistic', 'xgb-poisson', 'xgb-logitraw']) {
     it(`predicts what XGBoost predicted (${name}), here and through ONNX, missing values included`, async () => {
       const { model, features } = readXgboostJson(fs.readFileSync(path.join(FIXTURES, `${name}.json`), 'utf8'), `${name}.json`);
       expect(features).toEqual(['ibs', 'rsi_14', 'roc_4', 'atr_14']);

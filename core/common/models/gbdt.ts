@@ -51,8 +51,8 @@ export interface Tree {
 /** A trained tree ensemble (boosted or a forest). */
 export interface GbdtModel {
   objective: 'binary' | 'regression';
-  /** How the summed leaves become a prediction: through the logistic function (boosted classifiers) or as they are. */
-  link: 'logistic' | 'identity';
+  /** How the summed leaves become a prediction: through the logistic function (boosted classifiers, logistic regression), the exponential (Poisson counts), or as they are. */
+  link: 'logistic' | 'exp' | 'identity';
   /** Raw score every prediction starts from (log-odds for binary). */
   base: number;
   trees: Tree[];
@@ -100,6 +100,7 @@ export function predictGbdt(m: GbdtModel, x: Float64Array[]): Float64Array {
   const out = new Float64Array(n).fill(m.base);
   for (const t of m.trees) for (let i = 0; i < n; i++) out[i] = out[i]! + treeValue(t, x, i);
   if (m.link === 'logistic') for (let i = 0; i < n; i++) out[i] = sigmoid(out[i]!);
+  else if (m.link === 'exp') for (let i = 0; i < n; i++) out[i] = Math.exp(out[i]!);
   return out;
 }
 

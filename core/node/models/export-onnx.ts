@@ -51,6 +51,9 @@ export function gbdtToOnnx(model: GbdtModel, meta: ModelMeta): Uint8Array {
   return assemble([treesPart(model, out)], model.nFeatures, out, meta, model.objective, 'quantdesk-trees');
 }
 
+/** The standard operator that turns a summed margin into a prediction, per link (none for identity). */
+const LINK_OP: Record<GbdtModel['link'], string | null> = { logistic: 'Sigmoid', exp: 'Exp', identity: null };
+
 /** The tree-ensemble part: writes `out` from `x`. */
 export function treesPart(model: GbdtModel, out: string): GraphPart {
   const a = { treeIds: [] as number[], nodeIds: [] as number[], featureIds: [] as number[], values: [] as number[], modes: [] as string[], trueIds: [] as number[], falseIds: [] as number[], missingTrue: [] as number[] };
@@ -86,7 +89,9 @@ export function treesPart(model: GbdtModel, out: string): GraphPart {
   };
   if (model.objective === 'regression') {
     const attrs = { ...nodes, n_targets: 1, aggregate_function: 'SUM', post_transform: 'NONE', base_values: { floats: [model.base] }, target_treeids: { ints: t.treeIds }, target_nodeids: { ints: t.nodeIds }, target_ids: { ints: t.ids }, target_weights: { floats: t.weights } };
-    return { initializers: [], nodes: [{ op: 'TreeEnsembleRegressor', domain: 'ai.onnx.ml', inputs: ['x'], outputs: [out], attrs }] };
+    const link = LINK_OP[model.link];
+    const margin = link ? `${out}_margin` : out;
+    return { initializers: [], nodes: [{ op: 'TreeEnsembleRegressor', domain: 'ai.onnx.ml', inputs: ['x'], outputs: [margin], attrs }, ...(link ? [{ op: link, inputs: [margin], outputs: [out] }] : [])] };
   }
   const attrs = {
     ...nodes,
@@ -273,7 +278,7 @@ export function treesTensorPart(model: GbdtModel, out: string): GraphPart {
     walk(0, []);
   });
   const i64 = (...v: number[]): BigInt64Array => BigInt64Array.from(v.map(BigInt));
-  const logistic = model.link === 'logistic';
+  const link = LINK_OP[model.link];
   return {
     initializers: [
       { name: c('feature_ids'), dims: [nt * maxI], data: featureIds },
@@ -304,8 +309,8 @@ export function treesTensorPart(model: GbdtModel, out: string): GraphPart {
       { op: 'ReduceSum', inputs: [c('picked'), c('perm_axes')], outputs: [c('per_tree_value')], attrs: { keepdims: 0 } },
       { op: 'ReduceSum', inputs: [c('per_tree_value'), c('tree_axes')], outputs: [c('sum')], attrs: { keepdims: 0 } },
       { op: 'Reshape', inputs: [c('sum'), c('shape2')], outputs: [c('col')] },
-      { op: 'Add', inputs: [c('col'), c('base')], outputs: [logistic ? c('raw') : out] },
-      ...(logistic ? [{ op: 'Sigmoid', inputs: [c('raw')], outputs: [out] }] : []),
+      { op: 'Add', inputs: [c('col'), c('base')], outputs: [link ? c('raw') : out] },
+      ...(link ? [{ op: link, inputs: [c('raw')], outputs: [out] }] : []),
     ],
   };
 }

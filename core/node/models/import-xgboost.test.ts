@@ -25,6 +25,12 @@ describe('XGBoost JSON models', () => {
     const doc = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'xgb3-binary-logistic.json'), 'utf8'));
     doc.learner.learner_model_param.base_score = '[oops]';
     expect(() => readXgboostJson(JSON.stringify(doc), 'x.json')).toThrow(/x\.json: learner_model_param\.base_score is "\[oops\]"/);
+    for (const [objective, bad] of [['binary:logistic', '[1E0]'], ['reg:logistic', '[0E0]'], ['count:poisson', '[-2E0]']]) {
+      doc.learner.objective.name = objective;
+      doc.learner.learner_model_param.base_score = bad;
+      expect(() => readXgboostJson(JSON.stringify(doc), 'x.json'), objective).toThrow(new RegExp(`x\\.json: learner_model_param\\.base_score -?\\d+ is outside what ${objective} allows`));
+    }
+    doc.learner.objective.name = 'binary:logistic';
     doc.learner.learner_model_param.base_score = '[5E-1]';
     doc.learner.learner_model_param.num_target = '2';
     expect(() => readXgboostJson(JSON.stringify(doc), 'x.json')).toThrow(/x\.json: a model with 2 targets/);

@@ -16,6 +16,20 @@ interface XgbTree {
 const logit = (p: number): number => Math.log(p / (1 - p));
 
 /**
+ * The objectives imported, and how each reads: what the model predicts, how its margin becomes the
+ * prediction, and how base_score becomes a margin (it is given in the prediction's space, except for
+ * logitraw, whose base_score is a margin already, as its fixture shows). A logitraw model is a
+ * classifier whose margin XGBoost reports as it is; Quantdesk predicts its probability.
+ */
+const OBJECTIVES: Record<string, { objective: GbdtModel['objective']; link: GbdtModel['link']; margin: (base: number) => number }> = {
+  'binary:logistic': { objective: 'binary', link: 'logistic', margin: logit },
+  'binary:logitraw': { objective: 'binary', link: 'logistic', margin: (b) => b },
+  'reg:squarederror': { objective: 'regression', link: 'identity', margin: (b) => b },
+  'reg:logistic': { objective: 'regression', link: 'logistic', margin: logit },
+  'count:poisson': { objective: 'regression', link: 'exp', margin: Math.log },
+};
+
+/**
  * `learner_model_param.base_score`: a number written as a string (`"5E-1"`, XGBoost 1.x and 2.x) or,
  * from XGBoost 3.1, a one-element bracketed array (`"[5E-1]"`). Held as float32, as XGBoost holds it.
  */
@@ -30,9 +44,10 @@ export function baseScore(raw: unknown, file: string): number {
 }
 
 /**
- * Reads an XGBoost JSON model (`binary:logistic` or `reg:squarederror`, numeric splits) into a tree
- * ensemble: XGBoost sends x < condition left and missing values where `default_left` says; leaves
- * carry their value in `split_conditions`; `base_score` is a probability for logistic models.
+ * Reads an XGBoost JSON model (the objectives of OBJECTIVES, numeric splits) into a tree ensemble:
+ * XGBoost sends x < condition left and missing values where `default_left` says; leaves carry their
+ * value in `split_conditions`; `base_score` is in the prediction's space (a probability for logistic
+ * models, a mean count for Poisson).
  */
 export function readXgboostJson(text: string, file: string, budgetBytes = parseBudgetBytes()): { model: GbdtModel; features: string[] } {
   assertParseFits(text, { file, what: 'XGBoost model', separators: ',[{', perValue: 48, budgetBytes });
@@ -46,7 +61,8 @@ export function readXgboostJson(text: string, file: string, budgetBytes = parseB
   const l = doc.learner;
   const objective = l?.objective?.name;
   if (!l || !objective) throw new ApiError('invalid_argument', `${file}: not an XGBoost model (no learner.objective)`, 'file');
-  if (objective !== 'binary:logistic' && objective !== 'reg:squarederror') throw new ApiError('invalid_argument', `${file}: objective ${objective} is not supported; Quantdesk imports binary:logistic and reg:squarederror`, 'file');
+  const reading = OBJECTIVES[objective];
+  if (!reading) throw new ApiError('invalid_argument', `${file}: objective ${objective} is not supported; Quantdesk imports ${Object.keys(OBJECTIVES).join(', ')}`, 'file');
   if (l.gradient_booster?.name !== 'gbtree') throw new ApiError('invalid_argument', `${file}: booster ${l.gradient_booster?.name ?? 'unknown'} is not supported; use gbtree`, 'file');
   const nf = Number(l.learner_model_param?.num_feature);
   if (!Number.isInteger(nf) || nf < 1 || nf > MAX_MODEL_FEATURES) throw new ApiError('invalid_argument', `${file}: learner_model_param.num_feature is ${String(l.learner_model_param?.num_feature)}; expected a whole number of features from 1 to ${MAX_MODEL_FEATURES}`, 'file');
@@ -86,9 +102,10 @@ export function readXgboostJson(text: string, file: string, budgetBytes = parseB
     return tree;
   });
   if (trees.length === 0) throw new ApiError('invalid_argument', `${file}: the model has no trees`, 'file');
-  const binary = objective === 'binary:logistic';
+  const margin = reading.margin(base);
+  if (!Number.isFinite(margin)) throw new ApiError('invalid_argument', `${file}: learner_model_param.base_score ${base} is outside what ${objective} allows (${reading.link === 'logistic' ? 'a probability strictly between 0 and 1' : 'a positive mean'})`, 'file');
   return {
-    model: { objective: binary ? 'binary' : 'regression', link: binary ? 'logistic' : 'identity', base: binary ? logit(base) : base, trees, nFeatures: nf, importance: new Float64Array(nf), validationLoss: [] },
+    model: { objective: reading.objective, link: reading.link, base: margin, trees, nFeatures: nf, importance: new Float64Array(nf), validationLoss: [] },
     features,
   };
 }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readLightgbmText } from '../core/node/models/import-lightgbm';
-import { readXgboostJson } from '../core/node/models/import-xgboost';
+import { isUbjson, readXgboostJson, readXgboostUbjson } from '../core/node/models/import-xgboost';
 import { expectReferencePredictions, FIXTURES } from './fixtures/models/reference';
 
 // Models written by XGBoost and LightGBM themselves, with the predictions those libraries made
@@ -11,6 +11,16 @@ describe('models trained by other libraries', () => {
   for (const name of ['xgb-binary', 'xgb-regression', 'xgb-reg-logistic', 'xgb-poisson', 'xgb-logitraw']) {
     it(`predicts what XGBoost predicted (${name}), here and through ONNX, missing values included`, async () => {
       const { model, features } = readXgboostJson(fs.readFileSync(path.join(FIXTURES, `${name}.json`), 'utf8'), `${name}.json`);
+      expect(features).toEqual(['ibs', 'rsi_14', 'roc_4', 'atr_14']);
+      await expectReferencePredictions(model, features, name);
+    });
+  }
+
+  for (const name of ['xgb-binary', 'xgb-regression']) {
+    it(`reads the same model saved by XGBoost as UBJSON (${name}.ubj) and predicts what XGBoost predicted`, async () => {
+      const bytes = fs.readFileSync(path.join(FIXTURES, `${name}.ubj`));
+      expect(isUbjson(bytes)).toBe(true);
+      const { model, features } = readXgboostUbjson(bytes, `${name}.ubj`);
       expect(features).toEqual(['ibs', 'rsi_14', 'roc_4', 'atr_14']);
       await expectReferencePredictions(model, features, name);
     });

@@ -6,7 +6,7 @@ import type { HomeLayout } from '../home';
 import { readBuild } from '../features/analysis';
 import { featureSetDirs, loadFeatureSet } from '../features/feature-sets';
 import { gbdtToOnnx } from './export-onnx';
-import { readXgboostJson } from './import-xgboost';
+import { isUbjson, readXgboostJson, readXgboostUbjson } from './import-xgboost';
 import { readLightgbmText } from './import-lightgbm';
 import { inspectOnnx } from './onnx-inspect';
 import { chooseOutput, predictionsOf } from './model-output';
@@ -73,8 +73,7 @@ export async function importModel(ctx: { home: HomeLayout; catalog: Catalog }, r
   const file = path.resolve(o.file);
   const bytes: Uint8Array = readRegularFile(file, { maxBytes: MAX_BYTES.model, what: 'model file' });
   if (bytes.length === 0) throw bad(`${o.file}: the file is empty`);
-  if (/\.ubj$/i.test(file)) throw bad(`${o.file}: an XGBoost UBJSON model, which Quantdesk does not read yet; save it as JSON (booster.save_model("model.json")) and import that`);
-  const format = o.format ?? (/\.json$/i.test(file) ? 'xgboost' : /\.txt$/i.test(file) ? 'lightgbm' : 'onnx');
+  const format = o.format ?? (/\.(json|ubj)$/i.test(file) ? 'xgboost' : /\.txt$/i.test(file) ? 'lightgbm' : 'onnx');
   const set = o.featureSet ? loadFeatureSet(o.featureSet, featureSetDirs(ctx.home.root, resources)) : undefined;
   let onnx: Uint8Array;
   let features: string[];
@@ -83,8 +82,7 @@ export async function importModel(ctx: { home: HomeLayout; catalog: Catalog }, r
   if (!MODEL_ID.test(id)) throw new ApiError('invalid_argument', `model name "${id}": use letters, digits, - and _ (--name)`, 'name');
   const version = 1 + ((ctx.catalog.db.prepare('SELECT max(version) AS v FROM models WHERE id = ?').get(id) as { v: number | null }).v ?? 0);
   if (format === 'xgboost' || format === 'lightgbm') {
-    const text = new TextDecoder().decode(bytes);
-    const x = format === 'xgboost' ? readXgboostJson(text, o.file, o.parseBudgetBytes) : readLightgbmText(text, o.file, o.parseBudgetBytes);
+    const x = format === 'lightgbm' ? readLightgbmText(new TextDecoder().decode(bytes), o.file, o.parseBudgetBytes) : isUbjson(bytes) ? readXgboostUbjson(bytes, o.file, o.parseBudgetBytes) : readXgboostJson(new TextDecoder().decode(bytes), o.file, o.parseBudgetBytes);
     features = x.features;
     objective = x.model.objective;
     onnx = gbdtToOnnx(x.model, { features, specHash: set?.hash ?? '', modelCard: `${id}@${version}` });

@@ -1,6 +1,7 @@
 import { ApiError } from '../../common/errors';
 import { assertParseFits } from '../untrusted-files';
 import { checkTreeShape } from './tree-shape';
+import { decodeUbjson } from './ubjson';
 import { parseBudgetBytes } from '../worker-limits';
 import { MAX_MODEL_FEATURES, type GbdtModel, type Tree } from '../../common/models/gbdt';
 
@@ -51,14 +52,30 @@ export function baseScore(raw: unknown, file: string): number {
  */
 export function readXgboostJson(text: string, file: string, budgetBytes = parseBudgetBytes()): { model: GbdtModel; features: string[] } {
   assertParseFits(text, { file, what: 'XGBoost model', separators: ',[{', perValue: 48, budgetBytes });
-  let doc: { learner?: { objective?: { name?: string }; learner_model_param?: { base_score?: unknown; num_feature?: string; num_class?: string; num_target?: string }; feature_names?: string[]; gradient_booster?: { name?: string; model?: { trees?: XgbTree[] } } } };
+  let doc: unknown;
   try {
-    doc = JSON.parse(text) as typeof doc;
+    doc = JSON.parse(text);
   } catch (e) {
     throw new ApiError('invalid_argument', `${file}: not JSON (${(e as Error).message}); save the model with booster.save_model("model.json")`, 'file');
   }
+  return readXgboostDoc(doc, file);
+}
+
+/** Reads an XGBoost UBJSON model (`booster.save_model("model.ubj")`, XGBoost's default format from 2.1) as its JSON form is read. */
+export function readXgboostUbjson(bytes: Uint8Array, file: string, budgetBytes = parseBudgetBytes()): { model: GbdtModel; features: string[] } {
+  // Every value takes at least a byte; decoded, about 48 (as the JSON reader assumes).
+  if (bytes.length * 48 > budgetBytes) throw new ApiError('invalid_argument', `${file}: reading this ${bytes.length}-byte UBJSON model could take more memory than an import may use; raise QUANTDESK_WORKER_HEAP_MB if the file is genuine`, 'file');
+  return readXgboostDoc(decodeUbjson(bytes, file), file);
+}
+
+/** Whether bytes look like UBJSON rather than JSON text: an object whose first key's length has an integer type marker. */
+export const isUbjson = (bytes: Uint8Array): boolean => bytes[0] === 0x7b && [0x69, 0x55, 0x49, 0x6c, 0x4c].includes(bytes[1]!);
+
+/** An XGBoost model document (parsed from JSON or UBJSON) as a tree ensemble. */
+function readXgboostDoc(parsed: unknown, file: string): { model: GbdtModel; features: string[] } {
+  const doc = parsed as { learner?: { objective?: { name?: string }; learner_model_param?: { base_score?: unknown; num_feature?: string; num_class?: string; num_target?: string }; feature_names?: string[]; gradient_booster?: { name?: string; model?: { trees?: XgbTree[] } } } };
   if (doc && typeof doc === 'object' && 'oblivious_trees' in doc) throw new ApiError('invalid_argument', `${file}: a CatBoost JSON model (oblivious_trees), which Quantdesk does not convert yet; import XGBoost JSON, LightGBM text or ONNX`, 'file');
-  const l = doc.learner;
+  const l = doc !== null && typeof doc === 'object' ? doc.learner : undefined;
   const objective = l?.objective?.name;
   if (!l || !objective) throw new ApiError('invalid_argument', `${file}: not an XGBoost model (no learner.objective)`, 'file');
   const reading = OBJECTIVES[objective];

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../common/errors';
 import { predictGbdt } from '../../common/models/gbdt';
 import { readLightgbmText } from './import-lightgbm';
-import { readXgboostJson } from './import-xgboost';
+import { readXgboostJson, readXgboostUbjson } from './import-xgboost';
 
 /**
  * Property-based fuzz of the XGBoost and LightGBM importers, in the `fuzz` project's small heap:
@@ -50,7 +50,7 @@ function importedOrRefused(read: () => ReturnType<typeof readXgboostJson>): void
     predictGbdt(model, Array.from({ length: model.nFeatures }, (_, j) => rows[j % rows.length]!));
   } catch (e) {
     if (!(e instanceof ApiError)) throw e;
-    expect(e.message).toMatch(/^fuzz\.(json|txt)/);
+    expect(e.message).toMatch(/^fuzz\.(json|txt|ubj)/);
   }
 }
 
@@ -61,6 +61,24 @@ describe('model importer fuzz', () => {
         let doc = xgb;
         for (const [pi, value] of edits) doc = replaced(doc, xgbPaths[pi]!, value);
         importedOrRefused(() => readXgboostJson(JSON.stringify(doc), 'fuzz.json', BUDGET));
+      }),
+      { numRuns: 1500, seed: 18 },
+    );
+  });
+
+  it('XGBoost UBJSON: bytes overwritten, cut or inserted anywhere are imported or refused with an ApiError', () => {
+    const ubj = fs.readFileSync(path.join(FIX, 'xgb-binary.ubj'));
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat({ max: ubj.length - 1 }), fc.integer({ min: 0, max: 255 }), fc.constantFrom('set', 'cut', 'insert')), { minLength: 1, maxLength: 4 }), (edits) => {
+        let b = Uint8Array.from(ubj);
+        for (const [at, byte, how] of edits) {
+          const i = Math.min(at, b.length - 1);
+          if (how === 'set') b[i] = byte;
+          else if (how === 'cut') b = b.subarray(0, i);
+          else b = Uint8Array.from([...b.subarray(0, i), byte, ...b.subarray(i)]);
+          if (b.length === 0) b = Uint8Array.from([byte]);
+        }
+        importedOrRefused(() => readXgboostUbjson(b, 'fuzz.ubj', BUDGET));
       }),
       { numRuns: 1500, seed: 18 },
     );

@@ -152,7 +152,9 @@ describe('adversarial: files, ids and keys from outside', () => {
     const cliHome = tempDir('qd-adv-cli-');
     const qd = (args: string[]) => spawnSync(process.execPath, [path.join(paths.root, 'bin', 'quantdesk.mjs'), '--home', cliHome, ...args], { encoding: 'utf8', timeout: 60_000 });
     expect(qd(['backfill', '--source', 'demo', '--symbols', 'ES', '--from', '2024-03-04', '--to', '2024-03-05']).status).toBe(0);
-    expect(qd(['models', 'import', path.join(paths.root, 'tests/fixtures/models/xgb-binary.json'), '--name', 'fifo-check']).status).toBe(0);
+    const imported = qd(['models', 'import', path.join(paths.root, 'tests/fixtures/models/xgb-binary.json'), '--name', 'fifo-check']);
+    expect(imported.status).toBe(0);
+    expect(imported.stdout).toMatch(/^fifo-check@1: xgboost binary model reading ibs, rsi_14, roc_4, atr_14; predicts from its output p\n/);
     const commands = [
       ['features', 'compute', '--input', csv, '--features', 'ibs', '--out', out],
       ['predict', '--model', 'fifo-check', '--input', csv, '--out', out],

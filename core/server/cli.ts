@@ -78,7 +78,8 @@ commands:
                               IC, promotion and training refuse a build with failed or interrupted symbols
                               unless --allow-partial (recorded with the result)
   models import FILE [--format onnx|xgboost|lightgbm] [--name NAME] [--feature-set SET]
-                              register a model trained elsewhere (XGBoost JSON is converted to ONNX)
+                              register a model trained elsewhere: ONNX, or XGBoost JSON/UBJSON and LightGBM
+                              text converted to ONNX; loaded and run on a few rows before it is registered
   models ls | models show ID[@VERSION] | models promote ID@VERSION | models rollback ID
                               registered models with their metrics; one model's card; stage changes
   models check ID[@VERSION] [--provider P] [--rows N]
@@ -580,7 +581,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           const w = await open(false);
           try {
             const r = await call(w, 'models.import', arg);
-            io.out(json ? JSON.stringify(r) : `${r.id}@${r.version}: ${r.kind} ${r.objective} model reading ${r.features.join(', ')}${r.featureOrder === 'by name' ? ' (in another order than the feature set; fed by name)' : ''}`);
+            io.out(json ? JSON.stringify(r) : `${r.id}@${r.version}: ${r.kind} ${r.objective} model reading ${r.features.join(', ')}${r.featureOrder === 'by name' ? ' (in another order than the feature set; fed by name)' : ''}; predicts from its output ${r.output}`);
             return 0;
           } finally {
             await w.close();

@@ -183,7 +183,7 @@ describe('training, the model registry and prediction', () => {
     const x = await call(s, 'models.import', { path: path.join(fixtures, 'xgb-binary.json'), name: 'xgb-dir' });
     expect(x).toMatchObject({ id: 'xgb-dir', version: 1, kind: 'xgboost', objective: 'binary', features: ['ibs', 'rsi_14', 'roc_4', 'atr_14'] });
     expect(x.featureOrder).toBeUndefined();
-    // The same model as XGBoost's UBJSON (save_model("model.ubj"), its default format since 2.1).
+    // The same model as XGBoost's UBJSON (booster.save_model("model.ubj")).
     expect(await call(s, 'models.import', { path: path.join(fixtures, 'xgb-binary.ubj'), name: 'xgb-ubj' })).toMatchObject({ kind: 'xgboost', objective: 'binary', features: ['ibs', 'rsi_14', 'roc_4', 'atr_14'] });
     const lgb = await call(s, 'models.import', { path: path.join(fixtures, 'lgb-binary.txt'), name: 'lgb-dir', featureSet: 'm' });
     expect(lgb).toMatchObject({ kind: 'lightgbm', objective: 'binary', features: ['ibs', 'rsi_14', 'roc_4'], featureOrder: 'same' });

@@ -61,7 +61,7 @@ export function readXgboostJson(text: string, file: string, budgetBytes = parseB
   return readXgboostDoc(doc, file);
 }
 
-/** Reads an XGBoost UBJSON model (`booster.save_model("model.ubj")`, XGBoost's default format from 2.1) as its JSON form is read. */
+/** Reads an XGBoost UBJSON model (`booster.save_model("model.ubj")`, XGBoost's binary JSON) as its JSON form is read. */
 export function readXgboostUbjson(bytes: Uint8Array, file: string, budgetBytes = parseBudgetBytes()): { model: GbdtModel; features: string[] } {
   // Every value takes at least a byte; decoded, about 48 (as the JSON reader assumes).
   if (bytes.length * 48 > budgetBytes) throw new ApiError('invalid_argument', `${file}: reading this ${bytes.length}-byte UBJSON model could take more memory than an import may use; raise QUANTDESK_WORKER_HEAP_MB if the file is genuine`, 'file');

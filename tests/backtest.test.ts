@@ -340,5 +340,6 @@ describe('backtests over the lake', () => {
     const bad = qd(['backtest', '--strategy', 'ibs', '--symbols', 'ES', '--params', '{oops']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/--params: expected JSON/);
-  });
+    // Each call is a process opening the home: dozens of them take minutes on a busy two-core machine.
+  }, 240_000);
 });

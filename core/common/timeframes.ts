@@ -44,3 +44,23 @@ export function intradayTimeframeOf(onGrid: (stepMs: number) => number, distinct
 export function gcd(a: number, b: number): number {
   return b === 0 ? a : gcd(b, a % b);
 }
+
+/**
+ * Bars of stored history that warm features and strategies before a run or a paper session starts:
+ * enough that any window the registry offers is full and an exponential average of span up to a few
+ * thousand bars has forgotten where it began (its weight there is below 1e-20).
+ */
+export const WARMUP_BARS = 50_000;
+
+/**
+ * The first date (YYYY-MM-DD, UTC) of the history read before a run or session starting on `from`:
+ * WARMUP_BARS bars of the timeframe back, counted in calendar time (at least that many bars, as
+ * markets close at night and at weekends), one more week for holidays. The backtest from D and the
+ * paper replay from D read the same bars, so they are at D exactly alike.
+ */
+export function warmupFrom(from: string, timeframe: Timeframe): string {
+  const barMs = timeframe === '1w' ? 7 * 86_400_000 : STORED_TIMEFRAME_MS[timeframe] ?? 86_400_000;
+  const days = Math.ceil((WARMUP_BARS * barMs) / 86_400_000) + 7;
+  const start = Date.parse(`${from.slice(0, 10)}T00:00:00Z`) - days * 86_400_000;
+  return new Date(Math.max(start, Date.UTC(1970, 0, 1))).toISOString().slice(0, 10);
+}

@@ -12,7 +12,7 @@ import { ApiError } from '../../common/errors';
 import { computeFeatures, parseFeatureList, type FeatureInstance } from '../../common/features/registry';
 import { contractFor } from '../instrument-table';
 import type { BacktestDetail, BacktestSummary, PortfolioBacktest, PortfolioRun, TradeColumns } from '../../common/types';
-import type { Timeframe } from '../../common/timeframes';
+import { warmupFrom, type Timeframe } from '../../common/timeframes';
 import { parseUtc, type PortfolioTerms, type StrategyConfig } from '../../common/schemas';
 import type { Catalog } from '../catalog';
 import { calendarFor } from '../calendar';
@@ -123,15 +123,15 @@ export const tradeStart = (from: string | undefined): number => (from ? parseUtc
 /**
  * Each symbol's stored bars up to the request's `to` (its timeframe, aggregated where needed), its
  * contract terms (`contracts`' where given, else the instrument table's), and the given features computed with the registry's batch kernels over the
- * exchange's sessions: the same code path as feature builds. Bars before `from` are kept: they warm
- * the features and the strategy (runBacktest's `tradeFrom`), so a run from D sees at D what any
- * longer run sees there, and what a paper session starting at D sees.
+ * exchange's sessions: the same code path as feature builds. WARMUP_BARS of history before `from` are
+ * kept: they warm the features and the strategy (runBacktest's `tradeFrom`), so a run from D sees at
+ * D what a longer run sees there, and exactly what a paper session starting at D sees.
  */
 export async function loadSymbols(ctx: Ctx, req: { symbols: string[]; timeframe?: Timeframe | undefined; from?: string | undefined; to?: string | undefined }, specs: FeatureInstance[], contracts: Readonly<Record<string, Contract>> = {}): Promise<SymbolData[]> {
   const timeframe = req.timeframe ?? '1d';
   const out: SymbolData[] = [];
   for (const symbol of req.symbols) {
-    const bars = await readBars(ctx.con, ctx.catalog, ctx.home.lake, { symbol, timeframe, ...(req.to ? { to: req.to } : {}) });
+    const bars = await readBars(ctx.con, ctx.catalog, ctx.home.lake, { symbol, timeframe, ...(req.from ? { from: warmupFrom(req.from, timeframe) } : {}), ...(req.to ? { to: req.to } : {}) });
     if (bars.t.length === 0 || !(bars.t[bars.t.length - 1]! >= tradeStart(req.from))) throw new ApiError('invalid_argument', `no ${timeframe} bars for ${symbol}${req.from || req.to ? ` between ${req.from ?? 'the start'} and ${req.to ?? 'the end'}` : ''}; import or backfill ${symbol} first`, 'symbols');
     out.push({
       symbol,

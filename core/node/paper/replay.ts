@@ -4,7 +4,7 @@ import { inTimeOrder, type Contract, type EngineResult } from '../../common/back
 import { ApiError } from '../../common/errors';
 import type { FeatureSeries } from '../../common/features/types';
 import { parseUtc, portfolioTermsSchema, type RiskLimits } from '../../common/schemas';
-import type { Timeframe } from '../../common/timeframes';
+import { warmupFrom, type Timeframe } from '../../common/timeframes';
 import { createPaperEngine, type Denial, type PaperBar, type PaperEngine, type PaperEngineOptions } from '../../common/trading/paper-engine';
 import { stricterLimits, type GateLimits, type TradingState } from '../../common/trading/risk';
 import type { Bars, PaperSummary, PortfolioRun } from '../../common/types';
@@ -97,14 +97,14 @@ export async function paperReplay(ctx: Ctx, state: TradingState, ref: string, fr
 }
 
 /**
- * Stored bars of each symbol up to `to`, with their calendar facts: those before `from` to warm the
- * kernels and strategies (as a backtest warms them), those from `from` to replay.
+ * Stored bars of each symbol up to `to`, with their calendar facts: WARMUP_BARS before `from` to warm
+ * the kernels and strategies (the bars a backtest from `from` warms on), those from `from` to replay.
  */
 export async function replayInputs(ctx: Ctx, symbols: readonly string[], timeframe: Timeframe, from: string, to: string): Promise<ReplayInput[]> {
   const start = parseUtc(from);
   const inputs: ReplayInput[] = [];
   for (const symbol of symbols) {
-    const bars = await readBars(ctx.con, ctx.catalog, ctx.home.lake, { symbol, timeframe, to });
+    const bars = await readBars(ctx.con, ctx.catalog, ctx.home.lake, { symbol, timeframe, from: warmupFrom(from, timeframe), to });
     const warm = firstAtOrAfter(bars.t, start);
     if (warm === bars.t.length) throw new ApiError('invalid_argument', `no ${timeframe} bars for ${symbol} between ${from} and ${to}`, 'from');
     inputs.push({ bars, sessions: sessionSeries(bars, calendarFor(ctx.catalog, symbol)), warm });
@@ -112,11 +112,11 @@ export async function replayInputs(ctx: Ctx, symbols: readonly string[], timefra
   return inputs;
 }
 
-/** Stored bars of each symbol before `before` (all of them for +∞), every one a warm-up bar: a live session's history. */
+/** WARMUP_BARS of stored bars of each symbol before `before` (before now for +∞), every one a warm-up bar: a live session's history. */
 export async function historyInputs(ctx: Ctx, symbols: readonly string[], timeframe: Timeframe, before: number): Promise<ReplayInput[]> {
   const inputs: ReplayInput[] = [];
   for (const symbol of symbols) {
-    const all = await readBars(ctx.con, ctx.catalog, ctx.home.lake, { symbol, timeframe });
+    const all = await readBars(ctx.con, ctx.catalog, ctx.home.lake, { symbol, timeframe, from: warmupFrom(new Date(Number.isFinite(before) ? before : Date.now()).toISOString(), timeframe) });
     const n = firstAtOrAfter(all.t, before);
     const cut = (a: Float64Array): Float64Array => a.subarray(0, n);
     const bars = { ...all, t: cut(all.t), o: cut(all.o), h: cut(all.h), l: cut(all.l), c: cut(all.c), v: cut(all.v) };

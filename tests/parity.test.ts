@@ -116,7 +116,7 @@ describe('what is backtested is what paper trading trades: every built-in strate
     expectSameTrades(after(want), after(longRows));
   }, 60_000);
 
-  it('a paper session started at D (paced by the clock, journaled) warms on the stored bars before D and fills as the backtest from D does', async () => {
+  it('a paper session started at D (its worker, journaled, at full speed) warms on the stored bars before D and fills as the backtest from D does', async () => {
     const p = PERIODS['1d'];
     const params = STRATEGIES.breakout!;
     const bt = await job<BacktestSummary>({ kind: 'backtest', strategy: 'breakout', symbols: ['ES', 'NQ'], timeframe: '1d', from: p.from, to: p.to, params, maxPositions: 2, ...COSTS });

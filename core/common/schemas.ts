@@ -240,6 +240,7 @@ export const contractTermsSchema = z
     maintenanceMargin: z.number().min(0).max(1e9),
   })
   .strict();
+export type ContractTerms = z.output<typeof contractTermsSchema>;
 
 /**
  * The trading terms a portfolio carries from the runs that chose it, read by its joint backtest, paper

@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import type { Contract } from '../common/backtest/engine';
 import { ApiError } from '../common/errors';
 import { DEMO_INSTRUMENTS, findInstrument, type ContractSpec } from '../common/instruments';
-import { symbolSchema } from '../common/schemas';
+import { symbolSchema, type ContractTerms } from '../common/schemas';
 
 /** The catalog setting that holds the margins a user set in place of the table's. */
 const MARGINS_SETTING = 'instruments.margins';
@@ -42,7 +41,7 @@ export function setMaintenanceMargin(catalog: Settings, symbol: string, margin: 
 }
 
 /** A symbol's contract terms: the instrument table's (with the user's margin), or one unit in USD with a cent tick and no margin for symbols it does not list. */
-export function contractFor(catalog: Settings, symbol: string): Contract {
+export function contractFor(catalog: Settings, symbol: string): ContractTerms {
   const spec = instrumentTable(catalog).find((i) => i.symbol === symbol);
   return spec ? { multiplier: spec.multiplier, tickSize: spec.tickSize, currency: spec.currency, maintenanceMargin: spec.maintenanceMargin } : { multiplier: 1, tickSize: 0.01, currency: 'USD', maintenanceMargin: 0 };
 }

@@ -199,6 +199,18 @@ export function copyBar(to: { t: number; o: number; h: number; l: number; c: num
   to.v = from.v[i]!;
 }
 
+/** Index of the first time at or after `t` in increasing times (their length when none is). */
+export function firstAtOrAfter(times: Float64Array, t: number): number {
+  let lo = 0;
+  let hi = times.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (times[mid]! < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /**
  * Visits the bars of several increasing time series merged in time order: `bar(k, i)` for every
  * series k with a bar at the next time, then `after(t)` once all of them have been visited.

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { runBacktest, type Contract, type EngineConfig, type EngineResult, type SymbolData, type Trade } from '../../common/backtest/engine';
+import { firstAtOrAfter, runBacktest, type Contract, type EngineConfig, type EngineResult, type SymbolData, type Trade } from '../../common/backtest/engine';
 import type { Strategy } from '../../common/backtest/strategy';
 import { backtestMetrics, covariance, dailyEquity, drawdown, returnsOf, wealth, type BacktestMetrics } from '../../common/backtest/metrics';
 import { monteCarlo, type MonteCarloMethod, type MonteCarloResult } from '../../common/backtest/monte-carlo';
@@ -27,7 +27,7 @@ import { getModel, parseModelRef } from '../models/registry';
 import { ModelRunner } from '../models/runner';
 import type { BacktestRequest, PortfolioRequest, SweepRequest } from '../jobs/job-service';
 import { greedyPortfolio, type Candidate } from '../../common/backtest/portfolio';
-import { configTerms, resolveStrategyRef, writeStrategyConfig } from './strategy-configs';
+import { configTerms, resolveStrategyRef, strategyTerms, writeStrategyConfig } from './strategy-configs';
 import { sweepOscillator, type SweepResult } from '../../common/backtest/sweep';
 import type { VectorInput } from '../../common/backtest/vectorised';
 import { walkForward } from '../../common/backtest/walk-forward';
@@ -230,7 +230,7 @@ interface RunRecord {
 /** Stores a finished run (run.json, equity and trades with the strategy's features at entry, a catalog row) and gives its summary. */
 async function recordRun(ctx: Ctx, r: RunRecord): Promise<BacktestSummary> {
   const { data, result, strategy } = r;
-  const first = Math.min(...data.map((d) => d.t.find((t) => t >= r.tradeFrom) ?? Number.POSITIVE_INFINITY));
+  const first = Math.min(...data.map((d) => d.t[firstAtOrAfter(d.t, r.tradeFrom)] ?? Number.POSITIVE_INFINITY));
   const last = Math.max(...data.map((d) => d.t[d.t.length - 1]!));
   const runId = timeSortableId();
   const summary: BacktestSummary = { runId, createdAt: Date.now(), strategy: strategy.name, params: r.params, symbols: r.symbols, timeframe: r.timeframe, from: first, to: last, model: r.model, threshold: r.threshold, metrics: r.metrics, ...(r.factors ? { factors: r.factors } : {}), ...(result.ruinedAt !== null ? { ruinedAt: result.ruinedAt } : {}) };
@@ -411,14 +411,14 @@ export async function saveRunStrategy(ctx: Ctx, a: { runId: string; name: string
   const run = await getBacktest(ctx, a.runId);
   const req = run.config as Partial<BacktestRequest> & { portfolio?: unknown };
   if (req.portfolio !== undefined) throw new ApiError('invalid_argument', `run ${a.runId} is a portfolio's joint run of several strategies; save one strategy's run`, 'runId');
-  const t = termsOf(req);
+  const { contracts: _contracts, ...t } = termsOf(req);
   const cfg: StrategyConfig = {
     name: a.name,
     strategy: run.strategy.replace(/\+ml$/, ''),
     params: run.params,
     ...(run.model ? { model: run.model } : {}),
     ...(run.threshold !== null ? { threshold: run.threshold } : {}),
-    terms: { capital: t.capital, fill_at: t.fillAt, commission: t.commission, commission_bps: t.commissionBps, min_commission: t.minCommission, slippage_ticks: t.slippageTicks, slippage_bps: t.slippageBps, slippage_range: t.slippageRange, participation: t.participation, max_positions: req.maxPositions ?? 0, sizing: req.sizing ?? { kind: 'fixed', contracts: 1 } },
+    terms: strategyTerms({ ...t, maxPositions: req.maxPositions ?? 0, sizing: req.sizing ?? { kind: 'fixed', contracts: 1 } }),
   };
   writeStrategyConfig(ctx.home.root, ctx.home.tmp, cfg, a.overwrite === true);
   return cfg;
@@ -450,7 +450,7 @@ export async function sweepRun(ctx: Ctx, req: SweepRequest): Promise<SweepResult
 
 /** A vectorised input from `start` on (its bars and column cut there). */
 function tradedPart(d: VectorInput, start: number): VectorInput {
-  const i = d.t.findIndex((t) => t >= start);
+  const i = firstAtOrAfter(d.t, start);
   const cut = (a: Float64Array): Float64Array => a.subarray(i);
   return { contract: d.contract, t: cut(d.t), o: cut(d.o), h: cut(d.h), l: cut(d.l), c: cut(d.c), x: cut(d.x) };
 }

@@ -5,6 +5,7 @@ import { ApiError } from '../../common/errors';
 import { strategyConfigSchema, type StrategyConfig } from '../../common/schemas';
 import { stringify as toYaml } from 'yaml';
 import { parseYamlConfig } from '../yaml-config';
+import { camelCase, snakeCase } from '../../common/key-case';
 import { publishFile } from '../lake/publish';
 import type { BacktestRequest } from '../jobs/job-service';
 import { MAX_BYTES, readRegularText } from '../untrusted-files';
@@ -41,11 +42,21 @@ export function resolveStrategyRef(homeRoot: string, ref: string): StrategyConfi
   return cfg;
 }
 
+/** The request fields a strategy config's terms give (its YAML keys are their names in snake_case). */
+export type ConfigTerms = Partial<Pick<BacktestRequest, 'capital' | 'fillAt' | 'commission' | 'commissionBps' | 'minCommission' | 'slippageTicks' | 'slippageBps' | 'slippageRange' | 'participation' | 'maxPositions' | 'sizing'>>;
+
 /** A strategy config's terms as a request's fields (what its backtests and sweeps trade on unless the request says otherwise). */
-export function configTerms(sc: StrategyConfig): Partial<Pick<BacktestRequest, 'capital' | 'fillAt' | 'commission' | 'commissionBps' | 'minCommission' | 'slippageTicks' | 'slippageBps' | 'slippageRange' | 'participation' | 'maxPositions' | 'sizing'>> {
-  const t = sc.terms ?? {};
-  const out = { capital: t.capital, fillAt: t.fill_at, commission: t.commission, commissionBps: t.commission_bps, minCommission: t.min_commission, slippageTicks: t.slippage_ticks, slippageBps: t.slippage_bps, slippageRange: t.slippage_range, participation: t.participation, maxPositions: t.max_positions, sizing: t.sizing };
-  return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined));
+export function configTerms(sc: StrategyConfig): ConfigTerms {
+  return Object.fromEntries(
+    Object.entries(sc.terms ?? {})
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [camelCase(k), v]),
+  ) as ConfigTerms;
+}
+
+/** A request's terms as a strategy config records them. */
+export function strategyTerms(t: ConfigTerms): NonNullable<StrategyConfig['terms']> {
+  return Object.fromEntries(Object.entries(t).map(([k, v]) => [snakeCase(k), v])) as NonNullable<StrategyConfig['terms']>;
 }
 
 /**

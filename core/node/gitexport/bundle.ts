@@ -9,6 +9,7 @@ import type { Catalog } from '../catalog';
 import { featureSetDirs, listFeatureSets, loadFeatureSet } from '../features/feature-sets';
 import type { HomeLayout } from '../home';
 import { getModel, listModels, parseModelRef } from '../models/registry';
+import { snakeCase } from '../../common/key-case';
 import { loadPortfolio } from '../paper/replay';
 
 /** The bundle layout's version, in quantdesk.yml; an import refuses a newer one. */
@@ -45,9 +46,6 @@ export interface Bundle {
 /** Risk limits the gate applies (the rest are killswitch trips). */
 const GATE_LIMITS = ['maxPosition', 'maxPositionNotional', 'maxGrossExposure', 'maxOrdersPerSecond', 'maxConcurrentPositions'] as const;
 
-/** camelCase → snake_case, for the YAML a live server reads. */
-export const snake = (k: string): string => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-
 /** An object's keys in snake case, sorted, nested objects alike (the contracts' symbols are keys too, and stay as they are). */
 function snakeKeys(o: object): Record<string, unknown> {
   return Object.fromEntries(
@@ -55,7 +53,7 @@ function snakeKeys(o: object): Record<string, unknown> {
       .sort()
       .map((k) => {
         const v = (o as Record<string, unknown>)[k];
-        return [/^[a-z]/.test(k) ? snake(k) : k, typeof v === 'object' && v !== null ? snakeKeys(v) : v];
+        return [/^[a-z]/.test(k) ? snakeCase(k) : k, typeof v === 'object' && v !== null ? snakeKeys(v) : v];
       }),
   );
 }
@@ -87,7 +85,7 @@ export function portfolioYaml(ref: string, c: PortfolioRun['config']): string {
       Object.keys(limits)
         .filter((k) => keys.includes(k) === inside)
         .sort()
-        .map((k) => [snake(k), limits[k as keyof RiskLimits]!]),
+        .map((k) => [snakeCase(k), limits[k as keyof RiskLimits]!]),
     );
   return yaml({
     id: ref,
@@ -211,7 +209,7 @@ function readme(files: Map<string, Buffer>, portfolio: Bundle['portfolio'], mode
     lines.push('| instrument | symbol | strategy | timeframe | model | threshold |', '|---|---|---|---|---|---|');
     for (const i of c.instruments) lines.push(`| ${i.name} | ${i.symbol} | ${i.strategy} | ${i.timeframe} | ${i.model ?? (i.ruleOnly ? 'rule-only' : '—')} | ${i.threshold ?? '—'} |`);
     const limits = Object.entries(c.riskLimits ?? {});
-    lines.push('', limits.length ? `Risk limits and killswitch trips: ${limits.map(([k, v]) => `${snake(k)} ${v}`).join(', ')}.` : 'No risk limits or killswitch trips are set.', '');
+    lines.push('', limits.length ? `Risk limits and killswitch trips: ${limits.map(([k, v]) => `${snakeCase(k)} ${v}`).join(', ')}.` : 'No risk limits or killswitch trips are set.', '');
   }
   lines.push('## Models', '');
   if (models.length === 0) lines.push('None.', '');

@@ -10,7 +10,8 @@ import type { Catalog } from '../catalog';
 import type { HomeLayout } from '../home';
 import { publishFile, writeJsonAtomically } from '../lake/publish';
 import { getModel, listModels, promoteModel, restoreModel } from '../models/registry';
-import { BUNDLE_FORMAT, checkBundleDir, snake } from './bundle';
+import { BUNDLE_FORMAT, checkBundleDir } from './bundle';
+import { camelCase, snakeCase } from '../../common/key-case';
 import { Repo } from './git';
 import { CONFIG_NAME, isModelVersion, MODEL_ID, PORTFOLIO_ID } from '../../common/ids';
 import { insideFolder } from '../contained-path';
@@ -39,7 +40,7 @@ function yamlOf(files: Map<string, Buffer>, name: string, dir: string): Record<s
 /** A YAML mapping's snake_case keys in camelCase, nested mappings alike (symbols, in capitals, stay as they are). */
 function camelKeys(o: unknown): unknown {
   if (typeof o !== 'object' || o === null || Array.isArray(o)) return o;
-  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()), camelKeys(v)]));
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [camelCase(k), camelKeys(v)]));
 }
 
 /** portfolio.yml back into the portfolio config it was written from. */
@@ -48,10 +49,10 @@ export function portfolioFromYaml(doc: Record<string, unknown>): { id: string; c
   if (typeof d.id !== 'string' || !Array.isArray(d.instruments)) throw new ApiError('invalid_argument', 'portfolio.yml: expected an id and a list of instruments', 'rev');
   const limits = { ...d.risk_limits, ...d.killswitch };
   const riskLimits: RiskLimits = {};
-  for (const k of RISK_KEYS) if (limits[snake(k)] !== undefined) riskLimits[k] = limits[snake(k)]!;
+  for (const k of RISK_KEYS) if (limits[snakeCase(k)] !== undefined) riskLimits[k] = limits[snakeCase(k)]!;
   const terms = d.terms ? portfolioTermsSchema.safeParse(camelKeys(d.terms)) : undefined;
   const bad = terms && !terms.success ? terms.error.issues[0]! : undefined;
-  if (bad) throw new ApiError('invalid_argument', `portfolio.yml: terms${bad.path.map((p) => `.${/^[a-z]/.test(String(p)) ? snake(String(p)) : String(p)}`).join('')}: ${bad.message}`, 'rev');
+  if (bad) throw new ApiError('invalid_argument', `portfolio.yml: terms${bad.path.map((p) => `.${/^[a-z]/.test(String(p)) ? snakeCase(String(p)) : String(p)}`).join('')}: ${bad.message}`, 'rev');
   return {
     id: d.id,
     config: {

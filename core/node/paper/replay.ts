@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { inTimeOrder, type Contract, type EngineResult } from '../../common/backtest/engine';
+import { firstAtOrAfter, inTimeOrder, type Contract, type EngineResult } from '../../common/backtest/engine';
 import { ApiError } from '../../common/errors';
 import type { FeatureSeries } from '../../common/features/types';
 import { parseUtc, portfolioTermsSchema, type RiskLimits } from '../../common/schemas';
@@ -53,7 +53,7 @@ export function loadPortfolio(home: HomeLayout, catalog: TableSettings, ref: str
 export function completeTerms(config: PortfolioRun['config'], catalog: TableSettings): PortfolioRun['config'] {
   const terms = config.terms ?? termsOf({});
   const contracts = { ...terms.contracts };
-  for (const i of config.instruments ?? []) contracts[i.symbol] ??= { maintenanceMargin: 0, ...contractFor(catalog, i.symbol) };
+  for (const i of config.instruments ?? []) contracts[i.symbol] ??= contractFor(catalog, i.symbol);
   return { ...config, terms: { ...terms, contracts } };
 }
 
@@ -123,18 +123,6 @@ export async function historyInputs(ctx: Ctx, symbols: readonly string[], timefr
     inputs.push({ bars, sessions: sessionSeries(bars, calendarFor(ctx.catalog, symbol)), warm: n });
   }
   return inputs;
-}
-
-/** Index of the first time at or after `t` in increasing times (their length when none is). */
-export function firstAtOrAfter(times: Float64Array, t: number): number {
-  let lo = 0;
-  let hi = times.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (times[mid]! < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** Feeds the warm-up bars of `inputs` (all symbols, in time order) to a paper engine that has not traded yet. */

@@ -181,7 +181,7 @@ describe('adversarial: files, ids and keys from outside', () => {
       // Eight million values to build: more than a 64 MiB worker can hold, refused from the text alone.
       const names = path.join(dir, 'names.json');
       fs.writeFileSync(names, `{"learner":{"objective":{"name":"binary:logistic"},"feature_names":[${'{"a":1},'.repeat(4_000_000)}{}]}}`);
-      await expect(call(t, 'models.import', { path: names })).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/names\.json: reading this XGBoost model would take about .* of memory \([\d,]+ values\), more than the 16 MiB an import may use/) });
+      await expect(call(t, 'models.import', { path: names })).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/names\.json: reading this JSON model would take about .* of memory \([\d,]+ values\), more than the 16 MiB an import may use/) });
       // Two million bad lines make two million reject records: the import's worker runs out and is stopped.
       const bad = path.join(dir, 'bad-lines.csv');
       fs.writeFileSync(bad, `time,close\n${'2024-01-02 10:00:00,not-a-price\n'.repeat(2_000_000)}`);

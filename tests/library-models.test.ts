@@ -1,11 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { readLightgbmText } from '../core/node/models/import-lightgbm';
-import { isUbjson, readXgboostJson, readXgboostUbjson } from '../core/node/models/import-xgboost';
+import { isUbjson, parseModelJson, readXgboostJson, readXgboostUbjson } from '../core/node/models/import-xgboost';
+import { isCatboostDoc, readCatboostDoc } from '../core/node/models/import-catboost';
 import { expectReferencePredictions, FIXTURES } from './fixtures/models/reference';
 
-// Models written by XGBoost and LightGBM themselves, with the predictions those libraries made
+// Models written by XGBoost, LightGBM and CatBoost themselves, with the predictions those libraries made
 // (tests/fixtures/models/make-*.py regenerate them; the tests need neither library).
 describe('models trained by other libraries', () => {
   for (const name of ['xgb-binary', 'xgb-regression', 'xgb-reg-logistic', 'xgb-poisson', 'xgb-logitraw']) {
@@ -52,4 +54,43 @@ describe('models trained by other libraries', () => {
       await expectReferencePredictions(model, features, name);
     });
   }
+
+  /** A CatBoost fixture (kept gzipped, as published) parsed as the importer parses JSON. */
+  const catboost = (name: string): unknown => parseModelJson(zlib.gunzipSync(fs.readFileSync(path.join(FIXTURES, `${name}.json.gz`))).toString('utf8'), `${name}.json`);
+
+  for (const name of ['cb-float-binary', 'cb-float-regression', 'cb-nan-as-true', 'cb-nan-as-false', 'cb-single-tree', 'cb-shallow-trees']) {
+    it(`predicts what CatBoost 1.2.10 predicted (${name}), here and through ONNX, missing values of each nan mode included`, async () => {
+      const doc = catboost(name);
+      expect(isCatboostDoc(doc)).toBe(true);
+      const { model, features } = readCatboostDoc(doc, `${name}.json`);
+      expect(features[0]).toBe('f0');
+      await expectReferencePredictions(model, features, name);
+    });
+  }
+
+  it('applies scale_and_bias: a scaled CatBoost model predicts scale × Σ leaves + bias', () => {
+    const doc = catboost('cb-float-regression') as { scale_and_bias: [number, number[]] };
+    const plain = readCatboostDoc(doc, 'r.json').model;
+    const scaled = readCatboostDoc({ ...doc, scale_and_bias: [2.5, [doc.scale_and_bias[1][0]! + 1]] }, 'r.json').model;
+    expect(scaled.base).toBe(plain.base + 1);
+    const leaf = plain.trees[0]!.value.findIndex((v) => v !== 0);
+    expect(scaled.trees[0]!.value[leaf]).toBe(2.5 * plain.trees[0]!.value[leaf]!);
+  });
+
+  it('refuses CatBoost models it cannot evaluate, naming the part: categorical features, multiclass, non-symmetric trees, damaged trees', () => {
+    expect(() => readCatboostDoc(catboost('cb-ctr-binary'), 'ctr.json')).toThrow(/ctr\.json: the model has 1 categorical feature\(s\) \(features_info\.categorical_features\)/);
+    const doc = catboost('cb-single-tree') as { model_info: { params: { loss_function: { type: string } } }; oblivious_trees: { leaf_values: number[]; splits: { border: unknown; float_feature_index: number }[] }[] };
+    const edit = (f: (d: typeof doc) => void): unknown => {
+      const d = structuredClone(doc);
+      f(d);
+      return d;
+    };
+    expect(() => readCatboostDoc(edit((d) => (d.model_info.params.loss_function.type = 'MultiClass')), 'm.json')).toThrow(/m\.json: loss function MultiClass is not supported.*train one binary model per class/);
+    expect(() => readCatboostDoc({ ...edit(() => undefined) as object, trees: [] }, 'n.json')).toThrow(/n\.json: its trees are non-symmetric/);
+    expect(() => readCatboostDoc(edit((d) => d.oblivious_trees[0]!.leaf_values.pop()), 'l.json')).toThrow(/l\.json: tree 0 has 15 leaf_values for 4 splits; expected 16/);
+    expect(() => readCatboostDoc(edit((d) => (d.oblivious_trees[0]!.splits[1]!.float_feature_index = 7)), 'f.json')).toThrow(/f\.json: tree 0 split 1 reads float_feature_index 7, which features_info does not list/);
+    expect(() => readCatboostDoc(edit((d) => (d.oblivious_trees[0]!.splits[0]!.border = 'NaN')), 'b.json')).toThrow(/b\.json: tree 0 split 0 has the border NaN/);
+    expect(() => readCatboostDoc(edit((d) => (d.oblivious_trees[0]!.leaf_values[3] = Number.NaN)), 'v.json')).toThrow(/v\.json: tree 0 leaf 3 has the value null/);
+    expect(() => readXgboostJson(JSON.stringify(doc), 'cb.json')).toThrow(/cb\.json: a CatBoost JSON model, not an XGBoost one; import it with --format catboost/);
+  });
 });

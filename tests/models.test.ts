@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ArgOf } from '../core/common/api';
@@ -234,6 +235,28 @@ describe('training, the model registry and prediction', () => {
     ] as const) {
       await expect(call(s, 'models.import', { path: path.join(fixtures, file), featureSet: 'm4' }), file).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(re) });
     }
+    expect((await call(s, 'models.list', {})).length).toBe(count);
+  });
+
+  it('imports CatBoost JSON models (told from XGBoost JSON by their content) predicting what CatBoost predicted; refuses what it cannot evaluate', async () => {
+    const fixtures = path.join(paths.root, 'tests', 'fixtures', 'models');
+    const dir = tempDir('qd-catboost-');
+    const unpack = (name: string): string => {
+      const f = path.join(dir, `${name}.json`);
+      fs.writeFileSync(f, zlib.gunzipSync(fs.readFileSync(path.join(fixtures, `${name}.json.gz`))));
+      return f;
+    };
+    for (const [name, objective] of [['cb-nan-as-true', 'binary'], ['cb-float-regression', 'regression']] as const) {
+      const r = await call(s, 'models.import', { path: unpack(name) });
+      expect(r, name).toMatchObject({ id: name, kind: 'catboost', objective, output: objective === 'binary' ? 'p' : 'yhat' });
+      const { x, want } = readExpected(name);
+      const p = await call(s, 'models.predict', { model: `${name}@1`, columns: x, provider: 'cpu' });
+      want.forEach((w, i) => expect(Math.abs(p.values[i]! - w), `${name} row ${i}`).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(w))));
+    }
+    expect((await call(s, 'models.get', { model: 'cb-nan-as-true@1' })).kind).toBe('catboost');
+    const count = (await call(s, 'models.list', {})).length;
+    await expect(call(s, 'models.import', { path: unpack('cb-ctr-binary') })).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/cb-ctr-binary\.json: the model has 1 categorical feature/) });
+    await expect(call(s, 'models.import', { path: path.join(fixtures, 'xgb-binary.json'), format: 'catboost' })).rejects.toMatchObject({ message: expect.stringMatching(/xgb-binary\.json: not a CatBoost JSON model/) });
     expect((await call(s, 'models.list', {})).length).toBe(count);
   });
 

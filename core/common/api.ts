@@ -208,7 +208,7 @@ export const apiSchemas = {
   'models.import': z
     .object({
       path: z.string().min(1, 'name the model file'),
-      format: z.enum(['onnx', 'xgboost', 'lightgbm'], { error: 'expected onnx, xgboost or lightgbm' }).optional(),
+      format: z.enum(['onnx', 'xgboost', 'lightgbm', 'catboost'], { error: 'expected onnx, xgboost, lightgbm or catboost' }).optional(),
       name: z.string().min(1).max(64).optional(),
       featureSet: z.string().min(1).optional(),
     })

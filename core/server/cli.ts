@@ -77,9 +77,10 @@ commands:
                               train a model on a feature set's build and register it (gradient-boosted trees);
                               IC, promotion and training refuse a build with failed or interrupted symbols
                               unless --allow-partial (recorded with the result)
-  models import FILE [--format onnx|xgboost|lightgbm] [--name NAME] [--feature-set SET]
-                              register a model trained elsewhere: ONNX, or XGBoost JSON/UBJSON and LightGBM
-                              text converted to ONNX; loaded and run on a few rows before it is registered
+  models import FILE [--format onnx|xgboost|lightgbm|catboost] [--name NAME] [--feature-set SET]
+                              register a model trained elsewhere: ONNX, or XGBoost JSON/UBJSON, LightGBM
+                              text and CatBoost JSON converted to ONNX (a .json file's content tells
+                              XGBoost from CatBoost); loaded and run on a few rows before it is registered
   models ls | models show ID[@VERSION] | models promote ID@VERSION | models rollback ID
                               registered models with their metrics; one model's card; stage changes
   models check ID[@VERSION] [--provider P] [--rows N]

@@ -166,7 +166,7 @@ export interface ModelImportTask {
   homeDir: string;
   migrations: string;
   sqliteBinding?: string;
-  req: { file: string; format?: 'onnx' | 'xgboost' | 'lightgbm'; name?: string; featureSet?: string };
+  req: { file: string; format?: 'onnx' | 'xgboost' | 'lightgbm' | 'catboost'; name?: string; featureSet?: string };
   /** Heap a parse may take in the worker: a quarter of the heap the pool gave it. */
   parseBudgetBytes: number;
 }

@@ -6,12 +6,14 @@ import type { HomeLayout } from '../home';
 import { readBuild } from '../features/analysis';
 import { featureSetDirs, loadFeatureSet } from '../features/feature-sets';
 import { gbdtToOnnx } from './export-onnx';
-import { isUbjson, readXgboostJson, readXgboostUbjson } from './import-xgboost';
+import { isUbjson, parseModelJson, readXgboostDoc, readXgboostUbjson } from './import-xgboost';
+import { isCatboostDoc, readCatboostDoc } from './import-catboost';
 import { readLightgbmText } from './import-lightgbm';
 import { inspectOnnx } from './onnx-inspect';
 import { chooseOutput, predictionsOf } from './model-output';
 import { registerModel } from './registry';
 import { MODEL_ID } from '../../common/ids';
+import type { GbdtModel } from '../../common/models/gbdt';
 import { MAX_BYTES, readRegularFile } from '../untrusted-files';
 
 /** What `models import` registered, and how its features line up with a feature set. */
@@ -64,16 +66,35 @@ async function readOnnx(bytes: Uint8Array, file: string): Promise<{ features: st
   }
 }
 
+/** The model files `models import` reads. */
+export type ModelFileFormat = 'onnx' | 'xgboost' | 'lightgbm' | 'catboost';
+
 /**
- * Imports a model trained elsewhere: ONNX as it is, XGBoost JSON and LightGBM text converted to ONNX. Checked against a
+ * Reads a tree model file: LightGBM text, XGBoost UBJSON, or JSON, which is XGBoost's or CatBoost's
+ * as its content says (both save `.json`); a file of the other library than the one asked for is refused.
+ */
+function readTreeFile(bytes: Uint8Array, asked: Exclude<ModelFileFormat, 'onnx'>, file: string, budget?: number): { model: GbdtModel; features: string[]; format: Exclude<ModelFileFormat, 'onnx'> } {
+  if (asked === 'lightgbm') return { ...readLightgbmText(new TextDecoder().decode(bytes), file, budget), format: asked };
+  if (isUbjson(bytes)) {
+    if (asked === 'catboost') throw bad(`${file}: a UBJSON file (XGBoost's binary JSON), not a CatBoost JSON model`);
+    return { ...readXgboostUbjson(bytes, file, budget), format: 'xgboost' };
+  }
+  const doc = parseModelJson(new TextDecoder().decode(bytes), file, budget);
+  if (isCatboostDoc(doc)) return { ...readCatboostDoc(doc, file), format: 'catboost' };
+  if (asked === 'catboost') throw bad(`${file}: not a CatBoost JSON model (no features_info and oblivious_trees); save it with model.save_model("model.json", format="json")`);
+  return { ...readXgboostDoc(doc, file), format: 'xgboost' };
+}
+
+/**
+ * Imports a model trained elsewhere: ONNX as it is; XGBoost JSON or UBJSON, LightGBM text and CatBoost JSON converted to ONNX. Checked against a
  * feature set when one is named (every model feature must be a column of its current build). Nothing
  * is registered when any check fails.
  */
-export async function importModel(ctx: { home: HomeLayout; catalog: Catalog }, resources: string, o: { file: string; format?: 'onnx' | 'xgboost' | 'lightgbm'; name?: string; featureSet?: string; parseBudgetBytes?: number }): Promise<ImportedModel> {
+export async function importModel(ctx: { home: HomeLayout; catalog: Catalog }, resources: string, o: { file: string; format?: ModelFileFormat; name?: string; featureSet?: string; parseBudgetBytes?: number }): Promise<ImportedModel> {
   const file = path.resolve(o.file);
   const bytes: Uint8Array = readRegularFile(file, { maxBytes: MAX_BYTES.model, what: 'model file' });
   if (bytes.length === 0) throw bad(`${o.file}: the file is empty`);
-  const format = o.format ?? (/\.(json|ubj)$/i.test(file) ? 'xgboost' : /\.txt$/i.test(file) ? 'lightgbm' : 'onnx');
+  let format: ModelFileFormat = o.format ?? (/\.(json|ubj)$/i.test(file) ? 'xgboost' : /\.txt$/i.test(file) ? 'lightgbm' : 'onnx');
   const set = o.featureSet ? loadFeatureSet(o.featureSet, featureSetDirs(ctx.home.root, resources)) : undefined;
   let onnx: Uint8Array;
   let features: string[];
@@ -81,8 +102,9 @@ export async function importModel(ctx: { home: HomeLayout; catalog: Catalog }, r
   const id = (o.name ?? path.basename(file).replace(/\..*$/, '')).replace(/[^A-Za-z0-9_-]/g, '-');
   if (!MODEL_ID.test(id)) throw new ApiError('invalid_argument', `model name "${id}": use letters, digits, - and _ (--name)`, 'name');
   const version = 1 + ((ctx.catalog.db.prepare('SELECT max(version) AS v FROM models WHERE id = ?').get(id) as { v: number | null }).v ?? 0);
-  if (format === 'xgboost' || format === 'lightgbm') {
-    const x = format === 'lightgbm' ? readLightgbmText(new TextDecoder().decode(bytes), o.file, o.parseBudgetBytes) : isUbjson(bytes) ? readXgboostUbjson(bytes, o.file, o.parseBudgetBytes) : readXgboostJson(new TextDecoder().decode(bytes), o.file, o.parseBudgetBytes);
+  if (format !== 'onnx') {
+    const x = readTreeFile(bytes, format, o.file, o.parseBudgetBytes);
+    format = x.format;
     features = x.features;
     objective = x.model.objective;
     onnx = gbdtToOnnx(x.model, { features, specHash: set?.hash ?? '', modelCard: `${id}@${version}` });

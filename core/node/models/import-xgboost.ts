@@ -2,6 +2,7 @@ import { ApiError } from '../../common/errors';
 import { assertParseFits } from '../untrusted-files';
 import { checkTreeShape } from './tree-shape';
 import { decodeUbjson } from './ubjson';
+import { isCatboostDoc } from './import-catboost';
 import { parseBudgetBytes } from '../worker-limits';
 import { MAX_MODEL_FEATURES, type GbdtModel, type Tree } from '../../common/models/gbdt';
 
@@ -51,14 +52,17 @@ export function baseScore(raw: unknown, file: string): number {
  * models, a mean count for Poisson).
  */
 export function readXgboostJson(text: string, file: string, budgetBytes = parseBudgetBytes()): { model: GbdtModel; features: string[] } {
-  assertParseFits(text, { file, what: 'XGBoost model', separators: ',[{', perValue: 48, budgetBytes });
-  let doc: unknown;
+  return readXgboostDoc(parseModelJson(text, file, budgetBytes), file);
+}
+
+/** Parses a JSON model file (XGBoost's or CatBoost's) once its parse is known to fit the import's memory budget. */
+export function parseModelJson(text: string, file: string, budgetBytes = parseBudgetBytes()): unknown {
+  assertParseFits(text, { file, what: 'JSON model', separators: ',[{', perValue: 48, budgetBytes });
   try {
-    doc = JSON.parse(text);
+    return JSON.parse(text);
   } catch (e) {
-    throw new ApiError('invalid_argument', `${file}: not JSON (${(e as Error).message}); save the model with booster.save_model("model.json")`, 'file');
+    throw new ApiError('invalid_argument', `${file}: not JSON (${(e as Error).message}); save the model with booster.save_model("model.json") (XGBoost) or model.save_model("model.json", format="json") (CatBoost)`, 'file');
   }
-  return readXgboostDoc(doc, file);
 }
 
 /** Reads an XGBoost UBJSON model (`booster.save_model("model.ubj")`, XGBoost's binary JSON) as its JSON form is read. */
@@ -72,9 +76,9 @@ export function readXgboostUbjson(bytes: Uint8Array, file: string, budgetBytes =
 export const isUbjson = (bytes: Uint8Array): boolean => bytes[0] === 0x7b && [0x69, 0x55, 0x49, 0x6c, 0x4c].includes(bytes[1]!);
 
 /** An XGBoost model document (parsed from JSON or UBJSON) as a tree ensemble. */
-function readXgboostDoc(parsed: unknown, file: string): { model: GbdtModel; features: string[] } {
+export function readXgboostDoc(parsed: unknown, file: string): { model: GbdtModel; features: string[] } {
   const doc = parsed as { learner?: { objective?: { name?: string }; learner_model_param?: { base_score?: unknown; num_feature?: string; num_class?: string; num_target?: string }; feature_names?: string[]; gradient_booster?: { name?: string; model?: { trees?: XgbTree[] } } } };
-  if (doc && typeof doc === 'object' && 'oblivious_trees' in doc) throw new ApiError('invalid_argument', `${file}: a CatBoost JSON model (oblivious_trees), which Quantdesk does not convert yet; import XGBoost JSON, LightGBM text or ONNX`, 'file');
+  if (isCatboostDoc(doc)) throw new ApiError('invalid_argument', `${file}: a CatBoost JSON model, not an XGBoost one; import it with --format catboost (or let the format be detected)`, 'file');
   const l = doc !== null && typeof doc === 'object' ? doc.learner : undefined;
   const objective = l?.objective?.name;
   if (!l || !objective) throw new ApiError('invalid_argument', `${file}: not an XGBoost model (no learner.objective)`, 'file');

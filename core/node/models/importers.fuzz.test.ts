@@ -1,14 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../common/errors';
 import { predictGbdt } from '../../common/models/gbdt';
 import { readLightgbmText } from './import-lightgbm';
 import { readXgboostJson, readXgboostUbjson } from './import-xgboost';
+import { readCatboostDoc } from './import-catboost';
 
 /**
- * Property-based fuzz of the XGBoost and LightGBM importers, in the `fuzz` project's small heap:
+ * Property-based fuzz of the XGBoost, LightGBM and CatBoost importers, in the `fuzz` project's small heap:
  * starting from files those libraries wrote, any field is replaced by another JSON value or an
  * extreme number, numbers in the text format by extremes or words. Each file is imported (and its
  * trees then predict in finite steps) or refused with an ApiError naming it.
@@ -26,6 +28,8 @@ function paths(v: unknown, at: (string | number)[] = [], out: (string | number)[
   return out;
 }
 const xgbPaths = paths(xgb).filter((p) => p.length > 0);
+const cb = JSON.parse(zlib.gunzipSync(fs.readFileSync(path.join(FIX, 'cb-single-tree.json.gz'))).toString('utf8')) as unknown;
+const cbPaths = paths(cb).filter((p) => p.length > 0);
 
 function replaced(doc: unknown, p: (string | number)[], value: unknown): unknown {
   const copy = structuredClone(doc) as Record<string | number, unknown>;
@@ -61,6 +65,17 @@ describe('model importer fuzz', () => {
         let doc = xgb;
         for (const [pi, value] of edits) doc = replaced(doc, xgbPaths[pi]!, value);
         importedOrRefused(() => readXgboostJson(JSON.stringify(doc), 'fuzz.json', BUDGET));
+      }),
+      { numRuns: 1500, seed: 18 },
+    );
+  });
+
+  it('CatBoost JSON: any field replaced is imported or refused with an ApiError', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat({ max: cbPaths.length - 1 }), anyValue), { minLength: 1, maxLength: 3 }), (edits) => {
+        let doc = cb;
+        for (const [pi, value] of edits) doc = replaced(doc, cbPaths[pi]!, value);
+        importedOrRefused(() => readCatboostDoc(doc, 'fuzz.json'));
       }),
       { numRuns: 1500, seed: 18 },
     );

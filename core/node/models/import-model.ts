@@ -10,6 +10,7 @@ import { isUbjson, parseModelJson, readXgboostDoc, readXgboostUbjson } from './i
 import { isCatboostDoc, readCatboostDoc } from './import-catboost';
 import { readLightgbmText } from './import-lightgbm';
 import { inspectOnnx } from './onnx-inspect';
+import { withoutZipMap } from './onnx-zipmap';
 import { chooseOutput, predictionsOf } from './model-output';
 import { registerModel } from './registry';
 import { MODEL_ID } from '../../common/ids';
@@ -92,13 +93,14 @@ function readTreeFile(bytes: Uint8Array, asked: Exclude<ModelFileFormat, 'onnx'>
  */
 export async function importModel(ctx: { home: HomeLayout; catalog: Catalog }, resources: string, o: { file: string; format?: ModelFileFormat; name?: string; featureSet?: string; parseBudgetBytes?: number }): Promise<ImportedModel> {
   const file = path.resolve(o.file);
-  const bytes: Uint8Array = readRegularFile(file, { maxBytes: MAX_BYTES.model, what: 'model file' });
+  let bytes: Uint8Array = readRegularFile(file, { maxBytes: MAX_BYTES.model, what: 'model file' });
   if (bytes.length === 0) throw bad(`${o.file}: the file is empty`);
   let format: ModelFileFormat = o.format ?? (/\.(json|ubj)$/i.test(file) ? 'xgboost' : /\.txt$/i.test(file) ? 'lightgbm' : 'onnx');
   const set = o.featureSet ? loadFeatureSet(o.featureSet, featureSetDirs(ctx.home.root, resources)) : undefined;
   let onnx: Uint8Array;
   let features: string[];
   let objective: string;
+  let outputNote = '';
   const id = (o.name ?? path.basename(file).replace(/\..*$/, '')).replace(/[^A-Za-z0-9_-]/g, '-');
   if (!MODEL_ID.test(id)) throw new ApiError('invalid_argument', `model name "${id}": use letters, digits, - and _ (--name)`, 'name');
   const version = 1 + ((ctx.catalog.db.prepare('SELECT max(version) AS v FROM models WHERE id = ?').get(id) as { v: number | null }).v ?? 0);
@@ -109,6 +111,16 @@ export async function importModel(ctx: { home: HomeLayout; catalog: Catalog }, r
     objective = x.model.objective;
     onnx = gbdtToOnnx(x.model, { features, specHash: set?.hash ?? '', modelCard: `${id}@${version}` });
   } else {
+    let unzipped: ReturnType<typeof withoutZipMap> = null;
+    try {
+      unzipped = withoutZipMap(bytes);
+    } catch {
+      // Unreadable bytes: readOnnx says so, naming the file.
+    }
+    if (unzipped) {
+      bytes = unzipped.model;
+      outputNote = `, read before its ZipMap ${unzipped.replaced.map((r) => r.zipmap).join(', ')} (removed: ONNX Runtime for Node returns no maps)`;
+    }
     const r = await readOnnx(bytes, o.file);
     objective = r.objective;
     onnx = bytes;
@@ -128,7 +140,7 @@ export async function importModel(ctx: { home: HomeLayout; catalog: Catalog }, r
     featureOrder = columns.filter((c) => features.includes(c)).join(',') === features.join(',') ? 'same' : 'by name';
   }
   // Nothing is registered that ONNX Runtime cannot run, or that gives other than one prediction per row.
-  const output = await predictsRows(onnx, features.length, o.file);
+  const output = (await predictsRows(onnx, features.length, o.file)) + outputNote;
   registerModel(ctx.catalog, ctx.home, {
     id,
     version,

@@ -8,6 +8,7 @@ import { predictGbdt } from '../../common/models/gbdt';
 import { readLightgbmText } from './import-lightgbm';
 import { readXgboostJson, readXgboostUbjson } from './import-xgboost';
 import { readCatboostDoc } from './import-catboost';
+import { withoutZipMap } from './onnx-zipmap';
 
 /**
  * Property-based fuzz of the XGBoost, LightGBM and CatBoost importers, in the `fuzz` project's small heap:
@@ -94,6 +95,27 @@ describe('model importer fuzz', () => {
           if (b.length === 0) b = Uint8Array.from([byte]);
         }
         importedOrRefused(() => readXgboostUbjson(b, 'fuzz.ubj', BUDGET));
+      }),
+      { numRuns: 1500, seed: 18 },
+    );
+  });
+
+  it('ZipMap removal: ONNX bytes overwritten or cut anywhere give a model, nothing to do, or a RangeError (reported as a corrupt file)', () => {
+    const onnx = fs.readFileSync(path.join(FIX, 'skl-logistic-zipmap.onnx'));
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat({ max: onnx.length - 1 }), fc.integer({ min: 0, max: 255 }), fc.boolean()), { minLength: 1, maxLength: 4 }), (edits) => {
+        let b = Uint8Array.from(onnx);
+        for (const [at, byte, cut] of edits) {
+          const i = Math.min(at, b.length - 1);
+          if (cut) b = b.subarray(0, i);
+          else b[i] = byte;
+        }
+        try {
+          const r = withoutZipMap(b);
+          if (r) expect(r.model.length).toBeLessThanOrEqual(b.length + 16);
+        } catch (e) {
+          expect(e).toBeInstanceOf(RangeError);
+        }
       }),
       { numRuns: 1500, seed: 18 },
     );

@@ -13,8 +13,8 @@ const bad = (file: string, why: string): ApiError => new ApiError('invalid_argum
 
 /**
  * Chooses the prediction among a model's outputs: its float tensor (the one named like
- * `probabilities` where there are several). A model whose probabilities are a ZipMap (a sequence of
- * class → probability maps, sklearn-onnx's default) is refused with the option that turns it into a
+ * `probabilities` where there are several). A model whose probabilities are still maps (a ZipMap the
+ * import could not take off: see onnx-zipmap.ts) is refused with the option that turns them into a
  * tensor: ONNX Runtime for Node returns no maps.
  */
 export function chooseOutput(session: Pick<ort.InferenceSession, 'outputMetadata'>, file: string): OutputChoice {

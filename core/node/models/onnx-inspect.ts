@@ -4,16 +4,20 @@
  * field numbers; anything it cannot read is reported as a corrupt file.
  */
 
-interface Field {
+/** One protobuf field, with where it lies in its message's bytes (from its key to its end). */
+export interface Field {
   no: number;
   wire: number;
+  start: number;
+  end: number;
   /** Varint value (wire 0). */
   int?: bigint;
   /** Bytes (wire 2). */
   bytes?: Uint8Array;
 }
 
-function* fields(buf: Uint8Array): Generator<Field> {
+/** The fields of a protobuf message, in order; throws RangeError on bytes that are not one. */
+export function* fields(buf: Uint8Array): Generator<Field> {
   let at = 0;
   const varint = (): bigint => {
     let x = 0n;
@@ -28,23 +32,27 @@ function* fields(buf: Uint8Array): Generator<Field> {
     }
   };
   while (at < buf.length) {
+    const start = at;
     const key = Number(varint());
     const no = key >>> 3;
     const wire = key & 7;
-    if (wire === 0) yield { no, wire, int: varint() };
-    else if (wire === 2) {
+    if (wire === 0) {
+      const int = varint();
+      yield { no, wire, start, end: at, int };
+    } else if (wire === 2) {
       const len = Number(varint());
       if (at + len > buf.length) throw new RangeError('truncated field');
-      yield { no, wire, bytes: buf.subarray(at, at + len) };
+      yield { no, wire, start, end: at + len, bytes: buf.subarray(at, at + len) };
       at += len;
-    } else if (wire === 5) at += 4;
-    else if (wire === 1) at += 8;
-    else throw new RangeError(`unknown wire type ${wire}`);
-    if (at > buf.length) throw new RangeError('truncated field');
+    } else if (wire === 5 || wire === 1) {
+      at += wire === 5 ? 4 : 8;
+      if (at > buf.length) throw new RangeError('truncated field');
+      yield { no, wire, start, end: at };
+    } else throw new RangeError(`unknown wire type ${wire}`);
   }
 }
 
-const text = (b: Uint8Array | undefined): string => new TextDecoder().decode(b ?? new Uint8Array(0));
+export const text = (b: Uint8Array | undefined): string => new TextDecoder().decode(b ?? new Uint8Array(0));
 
 /** What an ONNX file declares. */
 export interface OnnxInfo {

@@ -1,0 +1,98 @@
+import { fields, text, type Field } from './onnx-inspect';
+
+/**
+ * sklearn-onnx and onnxmltools end a classifier, by default, with a ZipMap: it turns the
+ * [rows, classes] probability tensor into a sequence of class → probability maps, which ONNX Runtime
+ * for Node cannot return. The tensor it reads holds the same numbers, so the import removes the ZipMap
+ * and makes its input the graph's output. Field numbers are onnx.proto's: ModelProto.graph 7;
+ * GraphProto.node 1, output 12; NodeProto input 1, output 2, op_type 4, domain 7; ValueInfoProto name
+ * 1, type 2; TypeProto.tensor_type 1; TypeProto.Tensor.elem_type 1 (FLOAT = 1).
+ */
+
+function varint(x: number): number[] {
+  const out: number[] = [];
+  while (x >= 0x80) {
+    out.push((x & 0x7f) | 0x80);
+    x = Math.floor(x / 128);
+  }
+  out.push(x);
+  return out;
+}
+
+/** A length-delimited field: key, length, bytes. */
+function lengthDelimited(no: number, body: Uint8Array): Uint8Array {
+  const head = [...varint((no << 3) | 2), ...varint(body.length)];
+  const out = new Uint8Array(head.length + body.length);
+  out.set(head);
+  out.set(body, head.length);
+  return out;
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** A graph output declared as a float tensor of unstated shape. */
+const floatOutput = (name: string): Uint8Array => lengthDelimited(12, concat([lengthDelimited(1, new TextEncoder().encode(name)), lengthDelimited(2, lengthDelimited(1, Uint8Array.of(0x08, 0x01)))]));
+
+/** A NodeProto's op_type, domain, inputs and outputs. */
+function nodeOf(bytes: Uint8Array): { op: string; domain: string; inputs: string[]; outputs: string[] } {
+  const n = { op: '', domain: '', inputs: [] as string[], outputs: [] as string[] };
+  for (const f of fields(bytes)) {
+    if (f.no === 1) n.inputs.push(text(f.bytes));
+    else if (f.no === 2) n.outputs.push(text(f.bytes));
+    else if (f.no === 4) n.op = text(f.bytes);
+    else if (f.no === 7) n.domain = text(f.bytes);
+  }
+  return n;
+}
+
+const nameOf = (valueInfo: Uint8Array): string => {
+  for (const f of fields(valueInfo)) if (f.no === 1) return text(f.bytes);
+  return '';
+};
+
+/**
+ * The model with each ZipMap that makes a graph output removed and its probability tensor output in
+ * its place (same position), and which outputs were replaced; null when the model has no such ZipMap.
+ * Throws RangeError on bytes that are not a readable model.
+ */
+export function withoutZipMap(model: Uint8Array): { model: Uint8Array; replaced: { zipmap: string; tensor: string }[] } | null {
+  const top = [...fields(model)];
+  const graphAt = top.findIndex((f) => f.no === 7 && f.bytes);
+  if (graphAt < 0) return null;
+  const graph: Field[] = [...fields(top[graphAt]!.bytes!)];
+  const outputs = new Set(graph.filter((f) => f.no === 12 && f.bytes).map((f) => nameOf(f.bytes!)));
+  const zipmaps = new Map<string, string>();
+  const dropped = new Set<Field>();
+  for (const f of graph) {
+    if (f.no !== 1 || !f.bytes) continue;
+    const n = nodeOf(f.bytes);
+    if (n.op === 'ZipMap' && n.domain === 'ai.onnx.ml' && n.inputs.length === 1 && n.outputs.length === 1 && outputs.has(n.outputs[0]!)) {
+      zipmaps.set(n.outputs[0]!, n.inputs[0]!);
+      dropped.add(f);
+    }
+  }
+  if (zipmaps.size === 0) return null;
+  const slice = (buf: Uint8Array, f: Field): Uint8Array => buf.subarray(f.start, f.end);
+  const graphBytes = top[graphAt]!.bytes!;
+  const newGraph = concat(
+    graph.flatMap((f) => {
+      if (dropped.has(f)) return [];
+      const tensor = f.no === 12 && f.bytes ? zipmaps.get(nameOf(f.bytes)) : undefined;
+      if (tensor === undefined) return [slice(graphBytes, f)];
+      // Where the tensor is a graph output already, the ZipMap's output just goes.
+      return outputs.has(tensor) ? [] : [floatOutput(tensor)];
+    }),
+  );
+  return {
+    model: concat(top.map((f, i) => (i === graphAt ? lengthDelimited(7, newGraph) : slice(model, f)))),
+    replaced: [...zipmaps].map(([zipmap, tensor]) => ({ zipmap, tensor })),
+  };
+}

@@ -139,7 +139,7 @@ for _ in range(3):
 print(json.dumps({"rows_per_s": len(X) / best}))`);
     if (typeof ref === 'string') return ref;
     const { model, features } = readXgboostJson(fs.readFileSync(modelFile, 'utf8'), 'model.json');
-    const session = await ort.InferenceSession.create(gbdtToOnnx(model, { features, specHash: 'bench', modelCard: 'xgb@1' }), { executionProviders: ['cpu'], intraOpNumThreads: 1, interOpNumThreads: 1 });
+    const session = await ort.InferenceSession.create(gbdtToOnnx(model as GbdtModel, { features, specHash: 'bench', modelCard: 'xgb@1' }), { executionProviders: ['cpu'], intraOpNumThreads: 1, interOpNumThreads: 1 });
     const best = await bestBatchMs(session, x, nf, 100_000);
     await session.release();
     return { xgboost: Math.round(ref.rows_per_s), onnxRuntime: Math.round(x.length / nf / (best / 1000)) };

@@ -6,6 +6,7 @@ import { readLightgbmText } from '../core/node/models/import-lightgbm';
 import { isUbjson, parseModelJson, readXgboostJson, readXgboostUbjson } from '../core/node/models/import-xgboost';
 import { isCatboostDoc, readCatboostDoc } from '../core/node/models/import-catboost';
 import { expectReferencePredictions, FIXTURES } from './fixtures/models/reference';
+import type { GbdtModel } from '../core/common/models/gbdt';
 
 // Models written by XGBoost, LightGBM and CatBoost themselves, with the predictions those libraries made
 // (tests/fixtures/models/make-*.py regenerate them; the tests need neither library).
@@ -38,9 +39,34 @@ describe('models trained by other libraries', () => {
     });
   }
 
-  it('refuses an XGBoost 3.1 multiclass model and one with categorical splits, naming what is unsupported, rather than predicting wrong', () => {
-    expect(() => readXgboostJson(fs.readFileSync(path.join(FIXTURES, 'xgb3-multiclass.json'), 'utf8'), 'xgb3-multiclass.json')).toThrow(/xgb3-multiclass\.json: objective multi:softprob is not supported/);
+  for (const [name, file] of [['xgb3-multiclass', 'xgb3-multiclass'], ['xgb-softprob', 'xgb-softprob'], ['xgb-softmax', 'xgb-softmax']] as const) {
+    it(`predicts every class's probability as XGBoost did (${name}: ${name === 'xgb-softmax' ? 'multi:softmax' : 'multi:softprob'}), here and through ONNX`, async () => {
+      const { model, features } = readXgboostJson(fs.readFileSync(path.join(FIXTURES, `${file}.json`), 'utf8'), `${file}.json`);
+      expect(model).toMatchObject({ objective: 'multiclass', classes: 3 });
+      await expectReferencePredictions(model, features, name);
+    });
+  }
+
+  it('refuses an XGBoost multiclass model whose tree_info or per-class base scores it cannot read', () => {
+    const doc = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'xgb3-multiclass.json'), 'utf8')) as { learner: { learner_model_param: { base_score: string }; gradient_booster: { model: { tree_info: number[] } } } };
+    const edit = (f: (d: typeof doc) => void): string => {
+      const d = structuredClone(doc);
+      f(d);
+      return JSON.stringify(d);
+    };
+    expect(() => readXgboostJson(edit((d) => (d.learner.gradient_booster.model.tree_info[4] = 3)), 'm.json')).toThrow(/m\.json: gradient_booster\.model\.tree_info does not give each of the 12 trees a class from 0 to 2/);
+    expect(() => readXgboostJson(edit((d) => (d.learner.learner_model_param.base_score = '[2E-1,3E-1,5E-1]')), 'm.json')).toThrow(/m\.json: learner_model_param\.base_score gives the classes different base scores/);
+  });
+
+  it('refuses an XGBoost 3.1 model with categorical splits, naming what is unsupported, rather than predicting wrong', () => {
     expect(() => readXgboostJson(fs.readFileSync(path.join(FIXTURES, 'xgb3-categorical-binary.json'), 'utf8'), 'xgb3-categorical-binary.json')).toThrow(/xgb3-categorical-binary\.json: tree \d+ has categorical splits, which are not supported/);
+  });
+
+  it("predicts every class's probability as LightGBM did (lgb-cli-multiclass: softmax over 3 classes, trees taking the classes in turn), here and through ONNX", async () => {
+    const { model, features } = readLightgbmText(fs.readFileSync(path.join(FIXTURES, 'lgb-cli-multiclass.txt'), 'utf8'), 'lgb-cli-multiclass.txt');
+    expect(model).toMatchObject({ objective: 'multiclass', classes: 3 });
+    expect(model.trees).toHaveLength(45);
+    await expectReferencePredictions(model, features, 'lgb-cli-multiclass');
   });
 
   for (const name of ['lgb-cli-binary', 'lgb-cli-regression']) {
@@ -58,7 +84,7 @@ describe('models trained by other libraries', () => {
   /** A CatBoost fixture (kept gzipped, as published) parsed as the importer parses JSON. */
   const catboost = (name: string): unknown => parseModelJson(zlib.gunzipSync(fs.readFileSync(path.join(FIXTURES, `${name}.json.gz`))).toString('utf8'), `${name}.json`);
 
-  for (const name of ['cb-float-binary', 'cb-float-regression', 'cb-nan-as-true', 'cb-nan-as-false', 'cb-single-tree', 'cb-shallow-trees']) {
+  for (const name of ['cb-float-binary', 'cb-float-regression', 'cb-nan-as-true', 'cb-nan-as-false', 'cb-single-tree', 'cb-shallow-trees', 'cb-multiclass-3']) {
     it(`predicts what CatBoost 1.2.10 predicted (${name}), here and through ONNX, missing values of each nan mode included`, async () => {
       const doc = catboost(name);
       expect(isCatboostDoc(doc)).toBe(true);
@@ -70,14 +96,14 @@ describe('models trained by other libraries', () => {
 
   it('applies scale_and_bias: a scaled CatBoost model predicts scale × Σ leaves + bias', () => {
     const doc = catboost('cb-float-regression') as { scale_and_bias: [number, number[]] };
-    const plain = readCatboostDoc(doc, 'r.json').model;
-    const scaled = readCatboostDoc({ ...doc, scale_and_bias: [2.5, [doc.scale_and_bias[1][0]! + 1]] }, 'r.json').model;
+    const plain = readCatboostDoc(doc, 'r.json').model as GbdtModel;
+    const scaled = readCatboostDoc({ ...doc, scale_and_bias: [2.5, [doc.scale_and_bias[1][0]! + 1]] }, 'r.json').model as GbdtModel;
     expect(scaled.base).toBe(plain.base + 1);
     const leaf = plain.trees[0]!.value.findIndex((v) => v !== 0);
     expect(scaled.trees[0]!.value[leaf]).toBe(2.5 * plain.trees[0]!.value[leaf]!);
   });
 
-  it('refuses CatBoost models it cannot evaluate, naming the part: categorical features, multiclass, non-symmetric trees, damaged trees', () => {
+  it('refuses CatBoost models it cannot evaluate, naming the part: categorical features, other losses, non-symmetric trees, damaged trees', () => {
     expect(() => readCatboostDoc(catboost('cb-ctr-binary'), 'ctr.json')).toThrow(/ctr\.json: the model has 1 categorical feature\(s\) \(features_info\.categorical_features\)/);
     const doc = catboost('cb-single-tree') as { model_info: { params: { loss_function: { type: string } } }; oblivious_trees: { leaf_values: number[]; splits: { border: unknown; float_feature_index: number }[] }[] };
     const edit = (f: (d: typeof doc) => void): unknown => {
@@ -85,7 +111,8 @@ describe('models trained by other libraries', () => {
       f(d);
       return d;
     };
-    expect(() => readCatboostDoc(edit((d) => (d.model_info.params.loss_function.type = 'MultiClass')), 'm.json')).toThrow(/m\.json: loss function MultiClass is not supported.*train one binary model per class/);
+    expect(() => readCatboostDoc(edit((d) => (d.model_info.params.loss_function.type = 'MultiClass')), 'm.json')).toThrow(/m\.json: scale_and_bias has 1 biases for loss MultiClass; expected one per class/);
+    expect(() => readCatboostDoc(edit((d) => (d.model_info.params.loss_function.type = 'MultiRMSE')), 'm.json')).toThrow(/m\.json: loss function MultiRMSE is not supported/);
     expect(() => readCatboostDoc({ ...edit(() => undefined) as object, trees: [] }, 'n.json')).toThrow(/n\.json: its trees are non-symmetric/);
     expect(() => readCatboostDoc(edit((d) => d.oblivious_trees[0]!.leaf_values.pop()), 'l.json')).toThrow(/l\.json: tree 0 has 15 leaf_values for 4 splits; expected 16/);
     expect(() => readCatboostDoc(edit((d) => (d.oblivious_trees[0]!.splits[1]!.float_feature_index = 7)), 'f.json')).toThrow(/f\.json: tree 0 split 1 reads float_feature_index 7, which features_info does not list/);

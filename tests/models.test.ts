@@ -9,6 +9,7 @@ import type { TrainResult } from '../core/node/models/train';
 import type { BacktestSummary } from '../core/common/types';
 import type { FilterResult } from '../core/node/backtest/trade-filter';
 import { ModelRunner } from '../core/node/models/runner';
+import { predictCsv } from '../core/node/models/predict';
 import { backfill, call, openServices, paths, runJob, tempDir } from './helpers';
 import { readExpected } from './fixtures/models/reference';
 
@@ -213,7 +214,7 @@ describe('training, the model registry and prediction', () => {
     expect(await count()).toBe(before + 1);
   });
 
-  it('imports sklearn-onnx classifiers (with or without ZipMap) as binary models predicting P(class 1), and refuses multiclass and multi-output models by name', async () => {
+  it('imports sklearn-onnx classifiers (with or without ZipMap) as binary models predicting P(class 1), and refuses multi-output models by name', async () => {
     const fixtures = path.join(paths.root, 'tests', 'fixtures', 'models');
     fs.writeFileSync(path.join(home, 'feature-sets', 'm4.yml'), 'name: m4\ntimeframe: 15m\nsymbols: [ES]\nfeatures: "ibs, rsi(14), roc(4), atr(14)"\nlabels: [b1]\n');
     await runJob(s, { kind: 'features', set: 'm4' });
@@ -234,7 +235,6 @@ describe('training, the model registry and prediction', () => {
     want.forEach((w, i) => expect(Math.abs(pz.values[i]! - w), `zipmap row ${i}`).toBeLessThanOrEqual(1e-5));
     const count = (await call(s, 'models.list', {})).length;
     for (const [file, re] of [
-      ['skl-three-class.onnx', /skl-three-class\.onnx: a 3-class classifier/],
       ['skl-two-targets.onnx', /skl-two-targets\.onnx: writes 2 values per row in "variable" \(a multi-output model\)/],
     ] as const) {
       await expect(call(s, 'models.import', { path: path.join(fixtures, file), featureSet: 'm4' }), file).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(re) });
@@ -262,6 +262,46 @@ describe('training, the model registry and prediction', () => {
     await expect(call(s, 'models.import', { path: unpack('cb-ctr-binary') })).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/cb-ctr-binary\.json: the model has 1 categorical feature/) });
     await expect(call(s, 'models.import', { path: path.join(fixtures, 'xgb-binary.json'), format: 'catboost' })).rejects.toMatchObject({ message: expect.stringMatching(/xgb-binary\.json: not a CatBoost JSON model/) });
     expect((await call(s, 'models.list', {})).length).toBe(count);
+  });
+
+  it('imports multiclass models from XGBoost, LightGBM, CatBoost and sklearn-onnx, predicting each class as its library did; one-probability paths refuse them by name', async () => {
+    const fixtures = path.join(paths.root, 'tests', 'fixtures', 'models');
+    const dir = tempDir('qd-multiclass-');
+    const cb = path.join(dir, 'cb-multiclass-3.json');
+    fs.writeFileSync(cb, zlib.gunzipSync(fs.readFileSync(path.join(fixtures, 'cb-multiclass-3.json.gz'))));
+    for (const [file, kind, expected] of [[path.join(fixtures, 'xgb-softprob.json'), 'xgboost', 'xgb-softprob'], [path.join(fixtures, 'lgb-cli-multiclass.txt'), 'lightgbm', 'lgb-cli-multiclass'], [cb, 'catboost', 'cb-multiclass-3']] as const) {
+      const r = await call(s, 'models.import', { path: file, name: `mc-${kind}` });
+      expect(r, kind).toMatchObject({ kind, objective: 'multiclass', output: 'probabilities', classes: ['0', '1', '2'] });
+      const { x, perClass } = readExpected(expected);
+      const p = await call(s, 'models.predict', { model: `mc-${kind}@1`, columns: x, provider: 'cpu' });
+      expect(p.classes).toEqual(['0', '1', '2']);
+      perClass.forEach((ws, i) => {
+        ws.forEach((w, c) => expect(Math.abs(p.probabilities![c]![i]! - w), `${kind} row ${i} class ${c}`).toBeLessThanOrEqual(1e-5));
+        expect(p.values[i], `${kind} row ${i} most probable class`).toBe(ws.indexOf(Math.max(...ws)));
+      });
+    }
+    // sklearn-onnx's layout (label + [rows, 3] probabilities) imports as it is.
+    fs.writeFileSync(path.join(home, 'feature-sets', 'm4.yml'), 'name: m4\ntimeframe: 15m\nsymbols: [ES]\nfeatures: "ibs, rsi(14), roc(4), atr(14)"\nlabels: [b1]\n');
+    expect(await call(s, 'models.import', { path: path.join(fixtures, 'skl-three-class.onnx'), name: 'mc-skl', featureSet: 'm4' })).toMatchObject({ kind: 'onnx', objective: 'multiclass', classes: ['0', '1', '2'] });
+    const { x } = readExpected('xgb-softprob');
+    const sk = await call(s, 'models.predict', { model: 'mc-skl@1', columns: x, provider: 'cpu' });
+    // A linear model has no missing-value rule (NaN in, NaN out): the rows with every feature.
+    const whole = Array.from({ length: x[0]!.length }, (_, i) => i).filter((i) => x.every((col) => !Number.isNaN(col[i]!)));
+    expect(whole.length).toBeGreaterThan(10);
+    for (const i of whole) expect(sk.probabilities!.reduce((sum, col) => sum + col[i]!, 0)).toBeCloseTo(1, 5);
+    // The CLI's predict writes one probability column per class.
+    const csv = path.join(dir, 'rows.csv');
+    fs.writeFileSync(csv, ['ibs,rsi_14,roc_4,atr_14', ...Array.from({ length: 5 }, (_, i) => x.map((col) => (Number.isNaN(col[i]!) ? '' : String(col[i]))).join(','))].join('\n'));
+    const m = await call(s, 'models.get', { model: 'mc-xgboost@1' });
+    await predictCsv({ dir: path.join(home, 'models', 'mc-xgboost', '1'), features: m.features, objective: m.objective, card: m.card, input: csv, out: path.join(dir, 'out.csv'), provider: 'cpu' });
+    const lines = fs.readFileSync(path.join(dir, 'out.csv'), 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('ibs,rsi_14,roc_4,atr_14,p_0,p_1,p_2');
+    const want = readExpected('xgb-softprob').perClass;
+    lines.slice(1).forEach((l, i) => l.split(',').slice(4).forEach((v, c) => expect(Math.abs(Number(v) - want[i]![c]!)).toBeLessThanOrEqual(1e-5)));
+    // Backtests, trade filters and paper trading read one probability per row: a multiclass model is refused there by name.
+    const runner = await ModelRunner.open(s.home, 'mc-xgboost', 1, 4, 'cpu');
+    await expect(runner.predictBatch(x)).rejects.toThrow(/mc-xgboost@1: a 3-class model \(its "probabilities" holds 3 probabilities per row\), where this reads one prediction per row/);
+    await runner.close();
   });
 
   it('runs registered models through ONNX Runtime in batches and per row, reporting the provider', async () => {

@@ -367,8 +367,11 @@ export interface QuantApi {
   'backtest.monteCarlo': (a: ArgOf<'backtest.monteCarlo'>) => Promise<MonteCarloResult>;
   /** Runs a model on the latest rows of its feature build: provider used, timing, prediction summary. */
   'models.check': (a: ArgOf<'models.check'>) => Promise<ModelCheck>;
-  /** Runs a model over feature columns (in the model's feature order), returning predictions and the provider that ran. */
-  'models.predict': (a: ArgOf<'models.predict'>) => Promise<{ values: Float32Array; provider: string; fallback: string | null; ms: number }>;
+  /**
+   * Runs a model over feature columns (in the model's feature order), returning predictions and the provider that ran;
+   * a multiclass model's `values` are each row's most probable class (an index into `classes`), `probabilities` one column per class.
+   */
+  'models.predict': (a: ArgOf<'models.predict'>) => Promise<{ values: Float32Array; classes?: string[]; probabilities?: Float32Array[]; provider: string; fallback: string | null; ms: number }>;
   /** Puts a version (`ID@VERSION`) in production; the one it replaces is archived; models/manifest.json follows. */
   'models.promote': (a: ArgOf<'models.promote'>) => Promise<ModelInfo>;
   /** Puts back the previous production version of a model. */

@@ -33,7 +33,7 @@ import { layoutKey } from '../common/csv-preview';
 import { featureSetDirs, loadFeatureSet } from './features/feature-sets';
 import { readBuild, requireComplete } from './features/analysis';
 import { resolveTraining } from './models/train';
-import { getModel, leaderboard, listModels, parseModelRef, promoteModel, rollbackModel, scoreFormula, setScoreFormula } from './models/registry';
+import { classLabels, getModel, leaderboard, listModels, parseModelRef, promoteModel, rollbackModel, scoreFormula, setScoreFormula } from './models/registry';
 import { DEFAULT_SCORE } from '../common/models/leaderboard';
 import type { ImportedModel } from './models/import-model';
 import { ModelRunner } from './models/runner';
@@ -281,8 +281,13 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
         const runner = await ModelRunner.open(home, m.id, m.version, m.features.length, a.provider ?? defaultProvider(cat));
         try {
           const t0 = performance.now();
-          const values = await runner.predictBatch(a.columns);
-          return { values, provider: runner.provider, fallback: runner.fallback ?? null, ms: performance.now() - t0 };
+          const done = { provider: runner.provider, fallback: runner.fallback ?? null };
+          if (m.objective !== 'multiclass') return { values: await runner.predictBatch(a.columns), ...done, ms: performance.now() - t0 };
+          const { classes, values } = await runner.predictClasses(a.columns);
+          const n = values.length / classes;
+          const probabilities = Array.from({ length: classes }, (_, c) => Float32Array.from({ length: n }, (_, i) => values[i * classes + c]!));
+          const best = Float32Array.from({ length: n }, (_, i) => probabilities.reduce((b, col, c) => (col[i]! > probabilities[b]![i]! ? c : b), 0));
+          return { values: best, classes: classLabels(m.card, classes), probabilities, ...done, ms: performance.now() - t0 };
         } finally {
           await runner.close();
         }

@@ -98,7 +98,8 @@ commands:
                               the default execution provider for inference (with one: make it the
                               default) and which providers load a model on this machine
   predict --model ID[@VERSION] --input FEATURES.csv --out OUT.csv [--provider auto|cpu|coreml|webgpu|cuda|dml]
-                              run a model over a CSV of its features; adds p (or yhat); the provider goes to stderr
+                              run a model over a CSV of its features; adds p (or yhat; p_<class> per class for a
+                              multiclass model); the provider goes to stderr
   backtest --strategy ibs|rsi2|macd_cross|breakout --symbols ES,NQ [--timeframe 1d] [--from D] [--to D]
          [--params '{"entry_below":0.2}'] [--model ID[@V]] [--commission 2.5] [--slippage-ticks 1]
          [--capital N] [--max-positions N] [--fill-at next_open|close] [--benchmark SYM]
@@ -736,7 +737,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         } finally {
           await s.close();
         }
-        const r = await predictCsv({ dir: path.join(s.home.models, m.id, String(m.version)), features: m.features, objective: m.objective, input: v.input!, out: v.out!, provider });
+        const r = await predictCsv({ dir: path.join(s.home.models, m.id, String(m.version)), features: m.features, objective: m.objective, card: m.card, input: v.input!, out: v.out!, provider });
         io.err(`provider: ${r.provider}${r.fallback ? ` (${r.fallback})` : ''}`);
         io.out(json ? JSON.stringify(r) : `${r.rows} rows → ${r.out}`);
         return 0;

@@ -31,6 +31,9 @@ export interface GbdtParams {
 
 export const GBDT_DEFAULTS: GbdtParams = { objective: 'binary', nTrees: 100, maxDepth: 6, maxLeaves: 0, learningRate: 0.1, minChildWeight: 1, lambda: 1, subsample: 1, colsample: 1, maxBins: 255, seed: 1, earlyStoppingRounds: 0 };
 
+/** The most classes a multiclass model read from a file may have. */
+export const MAX_CLASSES = 1000;
+
 /** The most input features a tree model may read; files that claim more are refused before anything is allocated for them. */
 export const MAX_MODEL_FEATURES = 100_000;
 
@@ -61,6 +64,44 @@ export interface GbdtModel {
   importance: Float64Array;
   /** Validation loss after each tree, when a validation set was given. */
   validationLoss: number[];
+}
+
+/**
+ * A multiclass tree ensemble read from another library's file (XGBoost multi:softprob, LightGBM
+ * multiclass, CatBoost MultiClass): each tree adds to one class's margin; the probabilities are the
+ * softmax of the margins.
+ */
+export interface MulticlassTrees {
+  objective: 'multiclass';
+  /** Number of classes (≥ 3). */
+  classes: number;
+  trees: Tree[];
+  /** The class each tree adds to. */
+  treeClass: Int32Array;
+  /** Margin each class starts from. */
+  base: Float64Array;
+  nFeatures: number;
+}
+
+/** A tree model read from a file: one prediction per row, or one probability per class. */
+export type ImportedTrees = GbdtModel | MulticlassTrees;
+
+/** Per class, the probability of each row (softmax of the class margins). */
+export function predictMulticlass(m: MulticlassTrees, x: Float64Array[]): Float64Array[] {
+  const n = x[0]?.length ?? 0;
+  const margins = Array.from(m.base, (b) => new Float64Array(n).fill(b));
+  m.trees.forEach((t, ti) => {
+    const out = margins[m.treeClass[ti]!]!;
+    for (let i = 0; i < n; i++) out[i] = out[i]! + treeValue(t, x, i);
+  });
+  for (let i = 0; i < n; i++) {
+    let top = -Infinity;
+    for (const c of margins) top = Math.max(top, c[i]!);
+    let sum = 0;
+    for (const c of margins) sum += c[i] = Math.exp(c[i]! - top);
+    for (const c of margins) c[i] = c[i]! / sum;
+  }
+  return margins;
 }
 
 /** Columns of a feature matrix (one Float64Array per feature, NaN for missing) and targets. */

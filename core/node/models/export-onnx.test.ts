@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { trainForest } from '../../common/models/forest';
-import { predictGbdt, rng, trainGbdt } from '../../common/models/gbdt';
+import { predictGbdt, rng, trainGbdt, type GbdtModel } from '../../common/models/gbdt';
 import { predictLinear, trainLogistic, trainRidge } from '../../common/models/linear';
 import { buildKnn, predictKnn } from '../../common/models/knn';
 import { trainMlp, predictMlp } from '../../common/models/mlp';
@@ -134,7 +134,7 @@ describe('gradient-boosted trees exported to ONNX', () => {
     const test = data(700, 13);
     const meta = { features: ['a', 'b', 'c', 'd'], specHash: 'h', modelCard: 't@1' };
     const xgb = readXgboostJson(fs.readFileSync(path.resolve(__dirname, '../../../tests/fixtures/models/xgb-binary.json'), 'utf8'), 'xgb-binary.json');
-    for (const model of [trainGbdt(train, { nTrees: 30, maxDepth: 5, seed: 5 }), trainForest(train, { nTrees: 15, maxDepth: 6, seed: 5 }), trainGbdt({ x: train.x, y: Float64Array.from(train.x[0]!, (v) => v * 3) }, { objective: 'regression', nTrees: 10, maxDepth: 4 }), xgb.model]) {
+    for (const model of [trainGbdt(train, { nTrees: 30, maxDepth: 5, seed: 5 }), trainForest(train, { nTrees: 15, maxDepth: 6, seed: 5 }), trainGbdt({ x: train.x, y: Float64Array.from(train.x[0]!, (v) => v * 3) }, { objective: 'regression', nTrees: 10, maxDepth: 4 }), xgb.model as GbdtModel]) {
       const bytes = gbdtToTensorOnnx(model, meta);
       expect(Buffer.from(bytes).includes('TreeEnsemble')).toBe(false);
       const session = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'] });

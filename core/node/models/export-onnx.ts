@@ -1,8 +1,8 @@
-import type { GbdtModel } from '../../common/models/gbdt';
+import type { GbdtModel, MulticlassTrees, Tree } from '../../common/models/gbdt';
 import type { LinearModel } from '../../common/models/linear';
 import type { KnnIndex } from '../../common/models/knn';
 import type { MlpModel } from '../../common/models/mlp';
-import { buildOnnxModel, type OnnxInitializer, type OnnxNode } from './onnx-builder';
+import { buildOnnxModel, ONNX_INT64, type OnnxAttr, type OnnxInitializer, type OnnxNode } from './onnx-builder';
 
 /** What goes into a model's ONNX metadata. */
 export interface ModelMeta {
@@ -51,14 +51,40 @@ export function gbdtToOnnx(model: GbdtModel, meta: ModelMeta): Uint8Array {
   return assemble([treesPart(model, out)], model.nFeatures, out, meta, model.objective, 'quantdesk-trees');
 }
 
+/**
+ * A multiclass tree ensemble as ONNX: a TreeEnsembleRegressor with one target per class (each tree's
+ * leaves add to its class's margin), Softmax over the classes as `probabilities` [batch, classes], and
+ * the most probable class as `label` [batch] (int64), the outputs sklearn-onnx gives a classifier.
+ */
+export function multiclassToOnnx(model: MulticlassTrees, meta: ModelMeta): Uint8Array {
+  if (meta.features.length !== model.nFeatures) throw new Error(`the model has ${model.nFeatures} features but ${meta.features.length} names were given`);
+  const { nodes, t } = ensembleAttrs(model.trees, (ti) => model.treeClass[ti]!);
+  const attrs = { ...nodes, n_targets: model.classes, aggregate_function: 'SUM', post_transform: 'NONE', base_values: { floats: Array.from(model.base) }, target_treeids: { ints: t.treeIds }, target_nodeids: { ints: t.nodeIds }, target_ids: { ints: t.ids }, target_weights: { floats: t.weights } };
+  return buildOnnxModel({
+    name: 'quantdesk-multiclass-trees',
+    inputs: [{ name: 'x', dims: ['batch', model.nFeatures] }],
+    outputs: [
+      { name: 'label', dims: ['batch'], elemType: ONNX_INT64 },
+      { name: 'probabilities', dims: ['batch', model.classes] },
+    ],
+    opsets: { 'ai.onnx.ml': 3 },
+    metadata: metadata(meta, 'multiclass'),
+    nodes: [
+      { op: 'TreeEnsembleRegressor', domain: 'ai.onnx.ml', inputs: ['x'], outputs: ['margins'], attrs },
+      { op: 'Softmax', inputs: ['margins'], outputs: ['probabilities'], attrs: { axis: 1 } },
+      { op: 'ArgMax', inputs: ['probabilities'], outputs: ['label'], attrs: { axis: 1, keepdims: 0 } },
+    ],
+  });
+}
+
 /** The standard operator that turns a summed margin into a prediction, per link (none for identity). */
 const LINK_OP: Record<GbdtModel['link'], string | null> = { logistic: 'Sigmoid', exp: 'Exp', identity: null };
 
-/** The tree-ensemble part: writes `out` from `x`. */
-export function treesPart(model: GbdtModel, out: string): GraphPart {
+/** The ai.onnx.ml tree-ensemble attributes of trees: their nodes, and their leaves as targets (each tree's leaves to target `targetOf(tree)`). */
+function ensembleAttrs(trees: Tree[], targetOf: (tree: number) => number): { nodes: Record<string, OnnxAttr>; t: { treeIds: number[]; nodeIds: number[]; ids: number[]; weights: number[] } } {
   const a = { treeIds: [] as number[], nodeIds: [] as number[], featureIds: [] as number[], values: [] as number[], modes: [] as string[], trueIds: [] as number[], falseIds: [] as number[], missingTrue: [] as number[] };
   const t = { treeIds: [] as number[], nodeIds: [] as number[], ids: [] as number[], weights: [] as number[] };
-  model.trees.forEach((tree, ti) => {
+  trees.forEach((tree, ti) => {
     for (let n = 0; n < tree.feature.length; n++) {
       const leaf = tree.feature[n]! < 0;
       a.treeIds.push(ti);
@@ -72,7 +98,7 @@ export function treesPart(model: GbdtModel, out: string): GraphPart {
       if (leaf) {
         t.treeIds.push(ti);
         t.nodeIds.push(n);
-        t.ids.push(0);
+        t.ids.push(targetOf(ti));
         t.weights.push(tree.value[n]!);
       }
     }
@@ -87,6 +113,12 @@ export function treesPart(model: GbdtModel, out: string): GraphPart {
     nodes_falsenodeids: { ints: a.falseIds },
     nodes_missing_value_tracks_true: { ints: a.missingTrue },
   };
+  return { nodes, t };
+}
+
+/** The tree-ensemble part: writes `out` from `x`. */
+export function treesPart(model: GbdtModel, out: string): GraphPart {
+  const { nodes, t } = ensembleAttrs(model.trees, () => 0);
   if (model.objective === 'regression') {
     const attrs = { ...nodes, n_targets: 1, aggregate_function: 'SUM', post_transform: 'NONE', base_values: { floats: [model.base] }, target_treeids: { ints: t.treeIds }, target_nodeids: { ints: t.nodeIds }, target_ids: { ints: t.ids }, target_weights: { floats: t.weights } };
     const link = LINK_OP[model.link];

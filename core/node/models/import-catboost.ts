@@ -1,13 +1,14 @@
 import { ApiError } from '../../common/errors';
 import { checkTreeShape } from './tree-shape';
 import { strictThreshold } from './import-lightgbm';
-import { MAX_MODEL_FEATURES, type GbdtModel, type Tree } from '../../common/models/gbdt';
+import { MAX_CLASSES, MAX_MODEL_FEATURES, type GbdtModel, type ImportedTrees, type Tree } from '../../common/models/gbdt';
 
 /** CatBoost's deepest oblivious tree (its `depth` parameter allows at most 16). */
 const MAX_DEPTH = 16;
 
-/** Loss functions imported, and how the summed leaves become the prediction. */
-const LOSSES: Record<string, { objective: GbdtModel['objective']; link: GbdtModel['link'] }> = {
+/** Loss functions imported, and how the summed leaves become the prediction (MultiClass: the softmax of one margin per class). */
+const LOSSES: Record<string, { objective: GbdtModel['objective'] | 'multiclass'; link: GbdtModel['link'] | 'softmax' }> = {
+  MultiClass: { objective: 'multiclass', link: 'softmax' },
   Logloss: { objective: 'binary', link: 'logistic' },
   CrossEntropy: { objective: 'binary', link: 'logistic' },
   RMSE: { objective: 'regression', link: 'identity' },
@@ -44,14 +45,15 @@ export function isCatboostDoc(doc: unknown): boolean {
 const isIndex = (x: unknown, below: number): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0 && x < below;
 
 /**
- * Reads a CatBoost JSON model (oblivious trees on float features; Logloss, CrossEntropy, RMSE, MAE or
- * Quantile) into a tree ensemble. In an oblivious tree every level asks one question, x > border, and
+ * Reads a CatBoost JSON model (oblivious trees on float features; Logloss, CrossEntropy, RMSE, MAE,
+ * Quantile or MultiClass) into a tree ensemble. In an oblivious tree every level asks one question, x > border, and
  * the answer of split j is bit j of the leaf's index; a missing value answers as the feature's
  * nan_value_treatment says (AsTrue: yes; AsFalse and AsIs: no). The prediction is
  * scale × Σ leaves + bias (`scale_and_bias`). Each tree becomes a full binary tree whose root asks the
- * last split, so its leaves come out in leaf-index order.
+ * last split, so its leaves come out in leaf-index order. A MultiClass model has one bias per class and
+ * k values per leaf (leaf_values[leaf × k + class]): each tree becomes one tree per class.
  */
-export function readCatboostDoc(parsed: unknown, file: string): { model: GbdtModel; features: string[] } {
+export function readCatboostDoc(parsed: unknown, file: string): { model: ImportedTrees; features: string[] } {
   const bad = (why: string): ApiError => new ApiError('invalid_argument', `${file}: ${why}`, 'file');
   const doc = parsed as CbDoc;
   const loss = doc.model_info?.params?.loss_function?.type;
@@ -88,16 +90,19 @@ export function readCatboostDoc(parsed: unknown, file: string): { model: GbdtMod
   const scale = Array.isArray(sb) ? sb[0] : undefined;
   const bias = Array.isArray(sb) && Array.isArray(sb[1]) ? (sb[1] as unknown[]) : undefined;
   if (typeof scale !== 'number' || !Number.isFinite(scale) || !bias || !bias.every((b) => typeof b === 'number' && Number.isFinite(b))) throw bad(`scale_and_bias is ${JSON.stringify(sb)}; expected [scale, [bias]] with finite numbers`);
-  if (bias.length !== 1) throw bad(`the model predicts ${bias.length} values per row (scale_and_bias has ${bias.length} biases); Quantdesk imports single-output models`);
+  const k = bias.length;
+  if (reading.objective === 'multiclass' ? !(k >= 3 && k <= MAX_CLASSES) : k !== 1) throw bad(`scale_and_bias has ${k} biases for loss ${loss}; expected ${reading.objective === 'multiclass' ? `one per class, 3 to ${MAX_CLASSES} (train two classes with Logloss)` : 'one'}`);
 
   const rawTrees = doc.oblivious_trees;
   if (!Array.isArray(rawTrees) || rawTrees.length === 0) throw bad('the model has no trees (oblivious_trees is empty)');
-  const trees: Tree[] = rawTrees.map((t, ti) => {
+  const trees: Tree[] = [];
+  const treeClass: number[] = [];
+  rawTrees.forEach((t, ti) => {
     const splits = t?.splits ?? [];
     if (!Array.isArray(splits) || splits.length > MAX_DEPTH) throw bad(`tree ${ti} has ${Array.isArray(splits) ? splits.length : 'no list of'} splits; CatBoost trees are at most ${MAX_DEPTH} deep`);
     const depth = splits.length;
     const leaves = t.leaf_values;
-    if (!Array.isArray(leaves) || leaves.length !== 2 ** depth) throw bad(`tree ${ti} has ${Array.isArray(leaves) ? leaves.length : 'no'} leaf_values for ${depth} splits; expected ${2 ** depth}`);
+    if (!Array.isArray(leaves) || leaves.length !== k * 2 ** depth) throw bad(`tree ${ti} has ${Array.isArray(leaves) ? leaves.length : 'no'} leaf_values for ${depth} splits; expected ${k * 2 ** depth}`);
     const levels = splits.map((s, j) => {
       if (s?.split_type !== undefined && s.split_type !== 'FloatFeature') throw bad(`tree ${ti} split ${j} is a ${String(s.split_type)} split, which Quantdesk does not evaluate; train on float features`);
       const f = isIndex(s?.float_feature_index, MAX_MODEL_FEATURES) ? byIndex.get(s.float_feature_index) : undefined;
@@ -106,24 +111,28 @@ export function readCatboostDoc(parsed: unknown, file: string): { model: GbdtMod
       // Right (bit 1) when x > border: for float32 x that is x >= the threshold strictThreshold gives.
       return { column: f.column, threshold: strictThreshold(s.border), nanRight: f.nanTrue };
     });
-    const inner = 2 ** depth - 1;
-    const n = inner + leaves.length;
-    const tree: Tree = { feature: new Int32Array(n).fill(-1), threshold: new Float64Array(n), left: new Int32Array(n).fill(-1), right: new Int32Array(n).fill(-1), value: new Float64Array(n), missingLeft: new Uint8Array(n) };
-    // Heap order: node k's children are 2k+1 and 2k+2; level L asks split depth−1−L.
-    for (let k = 0; k < inner; k++) {
-      const level = levels[depth - 1 - (31 - Math.clz32(k + 1))]!;
-      tree.feature[k] = level.column;
-      tree.threshold[k] = level.threshold;
-      tree.left[k] = 2 * k + 1;
-      tree.right[k] = 2 * k + 2;
-      tree.missingLeft![k] = level.nanRight ? 0 : 1;
-    }
     leaves.forEach((v, i) => {
       if (typeof v !== 'number' || !Number.isFinite(v)) throw bad(`tree ${ti} leaf ${i} has the value ${JSON.stringify(v)}`);
-      tree.value[inner + i] = scale * v;
     });
-    checkTreeShape(tree, nf, file, ti);
-    return tree;
+    const inner = 2 ** depth - 1;
+    const n = inner + 2 ** depth;
+    for (let c = 0; c < k; c++) {
+      const tree: Tree = { feature: new Int32Array(n).fill(-1), threshold: new Float64Array(n), left: new Int32Array(n).fill(-1), right: new Int32Array(n).fill(-1), value: new Float64Array(n), missingLeft: new Uint8Array(n) };
+      // Heap order: node j's children are 2j+1 and 2j+2; level L asks split depth−1−L.
+      for (let j = 0; j < inner; j++) {
+        const level = levels[depth - 1 - (31 - Math.clz32(j + 1))]!;
+        tree.feature[j] = level.column;
+        tree.threshold[j] = level.threshold;
+        tree.left[j] = 2 * j + 1;
+        tree.right[j] = 2 * j + 2;
+        tree.missingLeft![j] = level.nanRight ? 0 : 1;
+      }
+      for (let leaf = 0; leaf < 2 ** depth; leaf++) tree.value[inner + leaf] = scale * (leaves[leaf * k + c] as number);
+      checkTreeShape(tree, nf, file, ti);
+      trees.push(tree);
+      treeClass.push(c);
+    }
   });
-  return { model: { objective: reading.objective, link: reading.link, base: bias[0] as number, trees, nFeatures: nf, importance: new Float64Array(nf), validationLoss: [] }, features };
+  if (reading.objective === 'multiclass') return { model: { objective: 'multiclass', classes: k, trees, treeClass: Int32Array.from(treeClass), base: Float64Array.from(bias as number[]), nFeatures: nf }, features };
+  return { model: { objective: reading.objective, link: reading.link as GbdtModel['link'], base: bias[0] as number, trees, nFeatures: nf, importance: new Float64Array(nf), validationLoss: [] }, features };
 }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { predictGbdt } from '../../common/models/gbdt';
+import { predictGbdt, type GbdtModel } from '../../common/models/gbdt';
 import { gbdtToOnnx } from './export-onnx';
 import { readLightgbmText, strictThreshold } from './import-lightgbm';
 
@@ -32,9 +32,9 @@ describe('LightGBM text models', () => {
     ];
     const x = [0, 1, 2].map((j) => Float64Array.from(rows, (r) => r[j]!));
     const want = rows.map((r) => 1 / (1 + Math.exp(-r[3]!)));
-    const mine = predictGbdt(model, x);
+    const mine = predictGbdt(model as GbdtModel, x);
     want.forEach((w, i) => expect(mine[i], `row ${i}`).toBeCloseTo(w, 12));
-    const session = await ort.InferenceSession.create(gbdtToOnnx(model, { features, specHash: '', modelCard: 'lgb@1' }));
+    const session = await ort.InferenceSession.create(gbdtToOnnx(model as GbdtModel, { features, specHash: '', modelCard: 'lgb@1' }));
     const got = (await session.run({ x: new ort.Tensor('float32', Float32Array.from(rows.flatMap((r) => r.slice(0, 3))), [5, 3]) })).p!.data as Float32Array;
     want.forEach((w, i) => expect(Math.abs(got[i]! - w), `onnx row ${i}`).toBeLessThanOrEqual(1e-6));
     await session.release();
@@ -43,7 +43,9 @@ describe('LightGBM text models', () => {
   it('refuses what it cannot import, naming the file and what to do', () => {
     const text = fs.readFileSync(FIXTURE, 'utf8');
     expect(() => readLightgbmText('hello', 'm.txt')).toThrow(/m\.txt: not a LightGBM text model/);
-    expect(() => readLightgbmText(text.replace('objective=binary sigmoid:1', 'objective=multiclass num_class:3'), 'm.txt')).toThrow(/objective "multiclass num_class:3" is not supported/);
+    expect(() => readLightgbmText(text.replace('objective=binary sigmoid:1', 'objective=multiclassova num_class:3'), 'm.txt')).toThrow(/objective "multiclassova num_class:3" is not supported/);
+    // A multiclass objective whose header does not give the class count it names.
+    expect(() => readLightgbmText(text.replace('objective=binary sigmoid:1', 'objective=multiclass num_class:3'), 'm.txt')).toThrow(/m\.txt: num_class=1 and num_tree_per_iteration=1 do not fit objective "multiclass num_class:3"/);
     expect(() => readLightgbmText(text.replace('decision_type=10 2', 'decision_type=1 2'), 'm.txt')).toThrow(/categorical split/);
     expect(() => readLightgbmText(text.replace('decision_type=10 2', 'decision_type=4 2'), 'm.txt')).toThrow(/zero_as_missing/);
   });

@@ -2,7 +2,7 @@ import { ApiError } from '../../common/errors';
 import { assertParseFits } from '../untrusted-files';
 import { checkTreeShape } from './tree-shape';
 import { parseBudgetBytes } from '../worker-limits';
-import { MAX_MODEL_FEATURES, type GbdtModel, type Tree } from '../../common/models/gbdt';
+import { MAX_CLASSES, MAX_MODEL_FEATURES, type ImportedTrees, type Tree } from '../../common/models/gbdt';
 
 const bad = (file: string, why: string): ApiError => new ApiError('invalid_argument', `${file}: ${why}`, 'file');
 
@@ -33,12 +33,13 @@ export function strictThreshold(t: number): number {
 }
 
 /**
- * Reads a LightGBM text model (`binary sigmoid:k` or `regression`, numerical splits) into a tree
- * ensemble. Internal nodes come first in each tree; a negative child −(k+1) is leaf k. decision_type
+ * Reads a LightGBM text model (`binary sigmoid:1`, `regression` or `multiclass num_class:k`,
+ * numerical splits) into a tree ensemble; a multiclass model's trees take the classes in turn
+ * (num_tree_per_iteration = num_class) and its probabilities are the softmax of the class margins. Internal nodes come first in each tree; a negative child −(k+1) is leaf k. decision_type
  * bit 1 is "default left"; bits 2–3 the missing type (0 none: NaN counts as 0; 2 NaN: NaN goes to the
  * default side). Leaf values already include the shrinkage.
  */
-export function readLightgbmText(text: string, file: string, budgetBytes = parseBudgetBytes()): { model: GbdtModel; features: string[] } {
+export function readLightgbmText(text: string, file: string, budgetBytes = parseBudgetBytes()): { model: ImportedTrees; features: string[] } {
   assertParseFits(text, { file, what: 'LightGBM model', separators: ' \n', perValue: 48, budgetBytes });
   const lines = text.split(/\r?\n/);
   if (lines[0]?.trim() !== 'tree') throw bad(file, 'not a LightGBM text model (it does not start with "tree"); save it with booster.save_model("model.txt")');
@@ -50,9 +51,11 @@ export function readLightgbmText(text: string, file: string, budgetBytes = parse
   }
   const objective = header.get('objective') ?? '';
   const sigmoid = /^binary(?:\s+sigmoid:([\d.]+))?/.exec(objective);
-  if (!sigmoid && !/^regression(\s|$)/.test(objective)) throw bad(file, `objective "${objective}" is not supported; Quantdesk imports binary and regression (L2) models`);
+  const multiclass = /^multiclass\s+num_class:(\d+)/.exec(objective);
+  if (!sigmoid && !multiclass && !/^regression(\s|$)/.test(objective)) throw bad(file, `objective "${objective}" is not supported; Quantdesk imports binary, regression (L2) and multiclass (softmax) models`);
   if (sigmoid && Number(sigmoid[1] ?? 1) !== 1) throw bad(file, `sigmoid:${sigmoid[1]} is not supported; train with the default sigmoid:1`);
-  if (Number(header.get('num_class') ?? 1) !== 1) throw bad(file, 'multi-class models are not supported');
+  const classes = Number(header.get('num_class') ?? 1);
+  if (multiclass ? !(Number(multiclass[1]) === classes && classes >= 3 && classes <= MAX_CLASSES && Number(header.get('num_tree_per_iteration')) === classes) : classes !== 1) throw bad(file, `num_class=${header.get('num_class')} and num_tree_per_iteration=${header.get('num_tree_per_iteration')} do not fit objective "${objective}"${multiclass ? ` (expected both equal to its class count, 3 to ${MAX_CLASSES})` : ''}`);
   const nf = Number(header.get('max_feature_idx')) + 1;
   if (!Number.isInteger(nf) || nf < 1) throw bad(file, 'the header has no max_feature_idx');
   if (nf > MAX_MODEL_FEATURES) throw bad(file, `max_feature_idx=${nf - 1} claims ${nf} features; Quantdesk reads models of at most ${MAX_MODEL_FEATURES}`);
@@ -102,9 +105,14 @@ export function readLightgbmText(text: string, file: string, budgetBytes = parse
     trees.push(t);
   }
   if (trees.length === 0) throw bad(file, 'the model has no trees');
+  const names = features.length === nf ? features : Array.from({ length: nf }, (_, i) => `Column_${i}`);
+  if (multiclass) {
+    if (trees.length % classes !== 0) throw bad(file, `${trees.length} trees do not make whole iterations of ${classes} classes`);
+    return { model: { objective: 'multiclass', classes, trees, treeClass: Int32Array.from(trees, (_, i) => i % classes), base: new Float64Array(classes), nFeatures: nf }, features: names };
+  }
   const binary = sigmoid !== null;
   return {
     model: { objective: binary ? 'binary' : 'regression', link: binary ? 'logistic' : 'identity', base: 0, trees, nFeatures: nf, importance: new Float64Array(nf), validationLoss: [] },
-    features: features.length === nf ? features : Array.from({ length: nf }, (_, i) => `Column_${i}`),
+    features: names,
   };
 }

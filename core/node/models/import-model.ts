@@ -5,16 +5,16 @@ import type { Catalog } from '../catalog';
 import type { HomeLayout } from '../home';
 import { readBuild } from '../features/analysis';
 import { featureSetDirs, loadFeatureSet } from '../features/feature-sets';
-import { gbdtToOnnx } from './export-onnx';
+import { gbdtToOnnx, multiclassToOnnx } from './export-onnx';
 import { isUbjson, parseModelJson, readXgboostDoc, readXgboostUbjson } from './import-xgboost';
 import { isCatboostDoc, readCatboostDoc } from './import-catboost';
 import { readLightgbmText } from './import-lightgbm';
 import { inspectOnnx } from './onnx-inspect';
 import { withoutZipMap } from './onnx-zipmap';
-import { chooseOutput, predictionsOf } from './model-output';
+import { chooseOutput, classProbabilitiesOf, predictionsOf } from './model-output';
 import { registerModel } from './registry';
 import { MODEL_ID } from '../../common/ids';
-import type { GbdtModel } from '../../common/models/gbdt';
+import type { ImportedTrees } from '../../common/models/gbdt';
 import { MAX_BYTES, readRegularFile } from '../untrusted-files';
 
 /** What `models import` registered, and how its features line up with a feature set. */
@@ -26,6 +26,8 @@ export interface ImportedModel {
   features: string[];
   /** The output read as the prediction (`probabilities[:, 1]` for a classifier: P of its second class). */
   output: string;
+  /** A multiclass model's class names, in the order of its probability columns. */
+  classes?: string[];
   /** With a feature set: 'same' when the model reads the set's columns in the set's order, else 'by name'. */
   featureOrder?: 'same' | 'by name';
 }
@@ -74,7 +76,7 @@ export type ModelFileFormat = 'onnx' | 'xgboost' | 'lightgbm' | 'catboost';
  * Reads a tree model file: LightGBM text, XGBoost UBJSON, or JSON, which is XGBoost's or CatBoost's
  * as its content says (both save `.json`); a file of the other library than the one asked for is refused.
  */
-function readTreeFile(bytes: Uint8Array, asked: Exclude<ModelFileFormat, 'onnx'>, file: string, budget?: number): { model: GbdtModel; features: string[]; format: Exclude<ModelFileFormat, 'onnx'> } {
+function readTreeFile(bytes: Uint8Array, asked: Exclude<ModelFileFormat, 'onnx'>, file: string, budget?: number): { model: ImportedTrees; features: string[]; format: Exclude<ModelFileFormat, 'onnx'> } {
   if (asked === 'lightgbm') return { ...readLightgbmText(new TextDecoder().decode(bytes), file, budget), format: asked };
   if (isUbjson(bytes)) {
     if (asked === 'catboost') throw bad(`${file}: a UBJSON file (XGBoost's binary JSON), not a CatBoost JSON model`);
@@ -109,7 +111,8 @@ export async function importModel(ctx: { home: HomeLayout; catalog: Catalog }, r
     format = x.format;
     features = x.features;
     objective = x.model.objective;
-    onnx = gbdtToOnnx(x.model, { features, specHash: set?.hash ?? '', modelCard: `${id}@${version}` });
+    const meta = { features, specHash: set?.hash ?? '', modelCard: `${id}@${version}` };
+    onnx = x.model.objective === 'multiclass' ? multiclassToOnnx(x.model, meta) : gbdtToOnnx(x.model, meta);
   } else {
     let unzipped: ReturnType<typeof withoutZipMap> = null;
     try {
@@ -140,14 +143,17 @@ export async function importModel(ctx: { home: HomeLayout; catalog: Catalog }, r
     featureOrder = columns.filter((c) => features.includes(c)).join(',') === features.join(',') ? 'same' : 'by name';
   }
   // Nothing is registered that ONNX Runtime cannot run, or that gives other than one prediction per row.
-  const output = (await predictsRows(onnx, features.length, o.file)) + outputNote;
+  const checked = await predictsRows(onnx, features.length, o.file);
+  const output = checked.output + outputNote;
+  if (checked.classes > 2) objective = 'multiclass';
+  const classes = checked.classes > 2 ? Array.from({ length: checked.classes }, (_, c) => String(c)) : undefined;
   registerModel(ctx.catalog, ctx.home, {
     id,
     version,
     kind: format,
     objective,
     onnx,
-    card: { id, version, kind: format, objective, source: file, output, features, featureSet: set?.name ?? null, specHash: set?.hash ?? null, ...(featureOrder ? { featureOrder } : {}) },
+    card: { id, version, kind: format, objective, source: file, output, ...(classes ? { classes } : {}), features, featureSet: set?.name ?? null, specHash: set?.hash ?? null, ...(featureOrder ? { featureOrder } : {}) },
     symbols: set?.symbols ?? [],
     timeframe: set?.timeframe ?? null,
     featureSet: set?.name ?? null,
@@ -157,14 +163,15 @@ export async function importModel(ctx: { home: HomeLayout; catalog: Catalog }, r
     params: {},
     metrics: {},
   });
-  return { id, version, kind: format, objective, output, features, ...(featureOrder ? { featureOrder } : {}) };
+  return { id, version, kind: format, objective, output, ...(classes ? { classes } : {}), features, ...(featureOrder ? { featureOrder } : {}) };
 }
 
 /**
  * Loads a model in ONNX Runtime and predicts a few rows (zeros, and every value missing): one finite
- * prediction per row, or the file is refused. Returns which output it read.
+ * prediction per row (a multiclass model: one probability per class), or the file is refused. Returns
+ * which output it read and how many classes a classifier has (1 for other models).
  */
-async function predictsRows(onnx: Uint8Array, width: number, file: string): Promise<string> {
+async function predictsRows(onnx: Uint8Array, width: number, file: string): Promise<{ output: string; classes: number }> {
   const session = await cpuSession(onnx, file);
   try {
     const choice = chooseOutput(session, file);
@@ -177,9 +184,15 @@ async function predictsRows(onnx: Uint8Array, width: number, file: string): Prom
     } catch (e) {
       throw bad(`${file}: ONNX Runtime loads it but cannot run it on ${rows} rows of ${width} features (${(e as Error).message.split('\n')[0]})`);
     }
-    const y = predictionsOf(out[choice.name]!, rows, choice, file);
+    const t = out[choice.name]!;
+    if (choice.classifier && t.dims.length === 2 && Number(t.dims[1]) > 2) {
+      const p = classProbabilitiesOf(t, rows, choice, file);
+      if (!p.values.subarray(0, p.classes).every(Number.isFinite)) throw bad(`${file}: predicts ${Array.from(p.values.subarray(0, p.classes)).join(', ')} for a row of zeros; the model's parameters are not numbers`);
+      return { output: choice.name, classes: p.classes };
+    }
+    const y = predictionsOf(t, rows, choice, file);
     if (!Number.isFinite(y[0])) throw bad(`${file}: predicts ${y[0]} for a row of zeros; the model's parameters are not numbers`);
-    return choice.classifier ? `${choice.name}[:, 1]` : choice.name;
+    return { output: choice.classifier ? `${choice.name}[:, 1]` : choice.name, classes: choice.classifier ? 2 : 1 };
   } finally {
     await session.release();
   }

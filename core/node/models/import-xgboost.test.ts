@@ -10,10 +10,13 @@ describe('XGBoost JSON models', () => {
     expect(() => readXgboostJson('{"learner":', 'm.json')).toThrow(/m\.json: not JSON/);
     expect(() => readXgboostJson('{}', 'm.json')).toThrow(/not an XGBoost model/);
     // CatBoost's JSON export (model.save_model(f, format="json")) is named, not misread.
-    expect(() => readXgboostJson('{"features_info":{"float_features":[]},"oblivious_trees":[{"leaf_values":[0.1,-0.1],"splits":[{"border":0.5,"float_feature_index":0,"split_index":0,"split_type":"FloatFeature"}]}],"scale_and_bias":[1,[0]]}', 'cb.json')).toThrow(/cb\.json: a CatBoost JSON model \(oblivious_trees\), which Quantdesk does not convert yet/);
+    expect(() => readXgboostJson('{"features_info":{"float_features":[]},"oblivious_trees":[{"leaf_values":[0.1,-0.1],"splits":[{"border":0.5,"float_feature_index":0,"split_index":0,"split_type":"FloatFeature"}]}],"scale_and_bias":[1,[0]]}', 'cb.json')).toThrow(/cb\.json: a CatBoost JSON model, not an XGBoost one; import it with --format catboost/);
     const doc = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'xgb-binary.json'), 'utf8'));
+    doc.learner.objective.name = 'rank:pairwise';
+    expect(() => readXgboostJson(JSON.stringify(doc), 'm.json')).toThrow(/objective rank:pairwise is not supported; Quantdesk imports binary:logistic, .*multi:softprob, multi:softmax/);
+    // A multiclass objective needs its class count.
     doc.learner.objective.name = 'multi:softprob';
-    expect(() => readXgboostJson(JSON.stringify(doc), 'm.json')).toThrow(/objective multi:softprob is not supported/);
+    expect(() => readXgboostJson(JSON.stringify(doc), 'm.json')).toThrow(/m\.json: learner_model_param\.num_class is 0 for objective multi:softprob; expected a whole number of classes from 3 to 1000/);
   });
 
   it('reads base_score as XGBoost 1.x–2.x (a number string) and 3.1+ (a bracketed array) write it, and refuses anything else by name', () => {
@@ -21,7 +24,7 @@ describe('XGBoost JSON models', () => {
     expect(baseScore('[3.9882263E1]', 'm.json')).toBe(Math.fround(39.882263));
     expect(baseScore('[-1E2]', 'm.json')).toBe(-100);
     expect(baseScore(undefined, 'm.json')).toBe(0.5);
-    for (const raw of ['[abc]', 'abc', '[]', '', '[5E-1,5E-1]', '[NaN]', 'Infinity', null, {}, ['5E-1']]) expect(() => baseScore(raw, 'm.json'), JSON.stringify(raw)).toThrow(/m\.json: learner_model_param\.base_score is .*; expected one finite number/);
+    for (const raw of ['[abc]', 'abc', '[]', '', '[5E-1,5E-1]', '[NaN]', 'Infinity', null, {}, ['5E-1']]) expect(() => baseScore(raw, 'm.json'), JSON.stringify(raw)).toThrow(/m\.json: learner_model_param\.base_score is .*; expected (one finite number|finite numbers)/);
     const doc = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'xgb3-binary-logistic.json'), 'utf8'));
     doc.learner.learner_model_param.base_score = '[oops]';
     expect(() => readXgboostJson(JSON.stringify(doc), 'x.json')).toThrow(/x\.json: learner_model_param\.base_score is "\[oops\]"/);

@@ -4,7 +4,7 @@ import { checkTreeShape } from './tree-shape';
 import { decodeUbjson } from './ubjson';
 import { isCatboostDoc } from './import-catboost';
 import { parseBudgetBytes } from '../worker-limits';
-import { MAX_MODEL_FEATURES, type GbdtModel, type Tree } from '../../common/models/gbdt';
+import { MAX_CLASSES, MAX_MODEL_FEATURES, type GbdtModel, type ImportedTrees, type MulticlassTrees, type Tree } from '../../common/models/gbdt';
 
 interface XgbTree {
   left_children: number[];
@@ -36,13 +36,20 @@ const OBJECTIVES: Record<string, { objective: GbdtModel['objective']; link: Gbdt
  * from XGBoost 3.1, a one-element bracketed array (`"[5E-1]"`). Held as float32, as XGBoost holds it.
  */
 export function baseScore(raw: unknown, file: string): number {
-  if (raw === undefined) return 0.5;
+  const scores = baseScores(raw, file);
+  if (scores.length !== 1) throw new ApiError('invalid_argument', `${file}: learner_model_param.base_score is ${JSON.stringify(raw)}; expected one finite number (such as "5E-1" or "[5E-1]")`, 'file');
+  return scores[0]!;
+}
+
+/** `base_score` as its list of numbers: one, or from XGBoost 3.1 one per class of a multiclass model (`"[3.3333334E-1,…]"`). */
+function baseScores(raw: unknown, file: string): number[] {
+  if (raw === undefined) return [0.5];
   const text = typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw.trim() : '';
   const inner = /^\[(.*)\]$/.exec(text)?.[1] ?? text;
   const parts = inner.split(',').map((x) => x.trim());
-  const x = Number(parts[0]);
-  if (parts.length !== 1 || parts[0] === '' || !Number.isFinite(x)) throw new ApiError('invalid_argument', `${file}: learner_model_param.base_score is ${JSON.stringify(raw)}; expected one finite number (such as "5E-1" or "[5E-1]")`, 'file');
-  return Math.fround(x);
+  const xs = parts.map(Number);
+  if (parts.length > MAX_CLASSES || parts.some((p) => p === '') || !xs.every(Number.isFinite)) throw new ApiError('invalid_argument', `${file}: learner_model_param.base_score is ${JSON.stringify(raw).slice(0, 200)}; expected finite numbers (such as "5E-1" or "[5E-1]")`, 'file');
+  return xs.map(Math.fround);
 }
 
 /**
@@ -51,7 +58,7 @@ export function baseScore(raw: unknown, file: string): number {
  * value in `split_conditions`; `base_score` is in the prediction's space (a probability for logistic
  * models, a mean count for Poisson).
  */
-export function readXgboostJson(text: string, file: string, budgetBytes = parseBudgetBytes()): { model: GbdtModel; features: string[] } {
+export function readXgboostJson(text: string, file: string, budgetBytes = parseBudgetBytes()): { model: ImportedTrees; features: string[] } {
   return readXgboostDoc(parseModelJson(text, file, budgetBytes), file);
 }
 
@@ -66,7 +73,7 @@ export function parseModelJson(text: string, file: string, budgetBytes = parseBu
 }
 
 /** Reads an XGBoost UBJSON model (`booster.save_model("model.ubj")`, XGBoost's binary JSON) as its JSON form is read. */
-export function readXgboostUbjson(bytes: Uint8Array, file: string, budgetBytes = parseBudgetBytes()): { model: GbdtModel; features: string[] } {
+export function readXgboostUbjson(bytes: Uint8Array, file: string, budgetBytes = parseBudgetBytes()): { model: ImportedTrees; features: string[] } {
   // Every value takes at least a byte; decoded, about 48 (as the JSON reader assumes).
   if (bytes.length * 48 > budgetBytes) throw new ApiError('invalid_argument', `${file}: reading this ${bytes.length}-byte UBJSON model could take more memory than an import may use; raise QUANTDESK_WORKER_HEAP_MB if the file is genuine`, 'file');
   return readXgboostDoc(decodeUbjson(bytes, file), file);
@@ -76,14 +83,15 @@ export function readXgboostUbjson(bytes: Uint8Array, file: string, budgetBytes =
 export const isUbjson = (bytes: Uint8Array): boolean => bytes[0] === 0x7b && [0x69, 0x55, 0x49, 0x6c, 0x4c].includes(bytes[1]!);
 
 /** An XGBoost model document (parsed from JSON or UBJSON) as a tree ensemble. */
-export function readXgboostDoc(parsed: unknown, file: string): { model: GbdtModel; features: string[] } {
+export function readXgboostDoc(parsed: unknown, file: string): { model: ImportedTrees; features: string[] } {
   const doc = parsed as { learner?: { objective?: { name?: string }; learner_model_param?: { base_score?: unknown; num_feature?: string; num_class?: string; num_target?: string }; feature_names?: string[]; gradient_booster?: { name?: string; model?: { trees?: XgbTree[] } } } };
   if (isCatboostDoc(doc)) throw new ApiError('invalid_argument', `${file}: a CatBoost JSON model, not an XGBoost one; import it with --format catboost (or let the format be detected)`, 'file');
   const l = doc !== null && typeof doc === 'object' ? doc.learner : undefined;
   const objective = l?.objective?.name;
   if (!l || !objective) throw new ApiError('invalid_argument', `${file}: not an XGBoost model (no learner.objective)`, 'file');
+  const multiclass = objective === 'multi:softprob' || objective === 'multi:softmax';
   const reading = OBJECTIVES[objective];
-  if (!reading) throw new ApiError('invalid_argument', `${file}: objective ${objective} is not supported; Quantdesk imports ${Object.keys(OBJECTIVES).join(', ')}`, 'file');
+  if (!reading && !multiclass) throw new ApiError('invalid_argument', `${file}: objective ${objective} is not supported; Quantdesk imports ${[...Object.keys(OBJECTIVES), 'multi:softprob', 'multi:softmax'].join(', ')}`, 'file');
   if (l.gradient_booster?.name !== 'gbtree') throw new ApiError('invalid_argument', `${file}: booster ${l.gradient_booster?.name ?? 'unknown'} is not supported; use gbtree`, 'file');
   const nf = Number(l.learner_model_param?.num_feature);
   if (!Number.isInteger(nf) || nf < 1 || nf > MAX_MODEL_FEATURES) throw new ApiError('invalid_argument', `${file}: learner_model_param.num_feature is ${String(l.learner_model_param?.num_feature)}; expected a whole number of features from 1 to ${MAX_MODEL_FEATURES}`, 'file');
@@ -91,10 +99,10 @@ export function readXgboostDoc(parsed: unknown, file: string): { model: GbdtMode
   if (l.feature_names?.length && l.feature_names.length !== nf) throw new ApiError('invalid_argument', `${file}: names ${l.feature_names.length} features but num_feature is ${nf}`, 'file');
   const features = l.feature_names?.length ? l.feature_names : Array.from({ length: nf }, (_, i) => `f${i}`);
   const numClass = Number(l.learner_model_param?.num_class ?? 0);
-  if (numClass > 1) throw new ApiError('invalid_argument', `${file}: a ${numClass}-class model (${objective}); Quantdesk imports single-output models (binary:logistic, reg:squarederror): train one binary model per class, or export it to ONNX`, 'file');
+  if (multiclass !== numClass > 1 || (multiclass && !(Number.isInteger(numClass) && numClass >= 3 && numClass <= MAX_CLASSES))) throw new ApiError('invalid_argument', `${file}: learner_model_param.num_class is ${String(l.learner_model_param?.num_class)} for objective ${objective}; expected ${multiclass ? `a whole number of classes from 3 to ${MAX_CLASSES}` : '0 or 1'}`, 'file');
   const numTarget = Number(l.learner_model_param?.num_target ?? 1);
   if (numTarget > 1) throw new ApiError('invalid_argument', `${file}: a model with ${numTarget} targets; Quantdesk imports single-output models`, 'file');
-  const base = baseScore(l.learner_model_param?.base_score, file);
+  const bases = baseScores(l.learner_model_param?.base_score, file);
   const rawTrees: unknown = l.gradient_booster.model?.trees ?? [];
   if (!Array.isArray(rawTrees)) throw new ApiError('invalid_argument', `${file}: gradient_booster.model.trees is not a list`, 'file');
   const trees: Tree[] = (rawTrees as XgbTree[]).map((t, ti) => {
@@ -123,10 +131,26 @@ export function readXgboostDoc(parsed: unknown, file: string): { model: GbdtMode
     return tree;
   });
   if (trees.length === 0) throw new ApiError('invalid_argument', `${file}: the model has no trees`, 'file');
-  const margin = reading.margin(base);
-  if (!Number.isFinite(margin)) throw new ApiError('invalid_argument', `${file}: learner_model_param.base_score ${base} is outside what ${objective} allows (${reading.link === 'logistic' ? 'a probability strictly between 0 and 1' : 'a positive mean'})`, 'file');
+  if (multiclass) return { model: multiclassOf(l.gradient_booster.model as { tree_info?: unknown }, trees, numClass, bases, nf, file), features };
+  if (bases.length !== 1) throw new ApiError('invalid_argument', `${file}: learner_model_param.base_score is ${JSON.stringify(l.learner_model_param?.base_score)}; expected one finite number (such as "5E-1" or "[5E-1]")`, 'file');
+  const base = bases[0]!;
+  const margin = reading!.margin(base);
+  if (!Number.isFinite(margin)) throw new ApiError('invalid_argument', `${file}: learner_model_param.base_score ${base} is outside what ${objective} allows (${reading!.link === 'logistic' ? 'a probability strictly between 0 and 1' : 'a positive mean'})`, 'file');
   return {
-    model: { objective: reading.objective, link: reading.link, base: margin, trees, nFeatures: nf, importance: new Float64Array(nf), validationLoss: [] },
+    model: { objective: reading!.objective, link: reading!.link, base: margin, trees, nFeatures: nf, importance: new Float64Array(nf), validationLoss: [] },
     features,
   };
+}
+
+/**
+ * A multi:softprob or multi:softmax model: `tree_info` names each tree's class. Its base_score is one
+ * number, or one per class that are all equal (what XGBoost writes): a margin the same for every
+ * class cancels in the softmax. Unequal per-class base scores are refused: no fixture shows how
+ * XGBoost maps them to margins.
+ */
+function multiclassOf(booster: { tree_info?: unknown }, trees: Tree[], classes: number, bases: number[], nf: number, file: string): MulticlassTrees {
+  const info = booster.tree_info;
+  if (!Array.isArray(info) || info.length !== trees.length || !info.every((c) => Number.isInteger(c) && c >= 0 && c < classes)) throw new ApiError('invalid_argument', `${file}: gradient_booster.model.tree_info does not give each of the ${trees.length} trees a class from 0 to ${classes - 1}`, 'file');
+  if ((bases.length !== 1 && bases.length !== classes) || bases.some((b) => b !== bases[0])) throw new ApiError('invalid_argument', `${file}: learner_model_param.base_score gives the classes different base scores (${bases.join(', ')}), which Quantdesk does not read; train with one base_score`, 'file');
+  return { objective: 'multiclass', classes, trees, treeClass: Int32Array.from(info as number[]), base: new Float64Array(classes), nFeatures: nf };
 }

@@ -4,7 +4,7 @@ import zlib from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../common/errors';
-import { predictGbdt } from '../../common/models/gbdt';
+import { predictGbdt, predictMulticlass } from '../../common/models/gbdt';
 import { readLightgbmText } from './import-lightgbm';
 import { readXgboostJson, readXgboostUbjson } from './import-xgboost';
 import { readCatboostDoc } from './import-catboost';
@@ -28,7 +28,7 @@ function paths(v: unknown, at: (string | number)[] = [], out: (string | number)[
   else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) paths(x, [...at, k], out);
   return out;
 }
-const xgbPaths = paths(xgb).filter((p) => p.length > 0);
+const xgbMulti = JSON.parse(fs.readFileSync(path.join(FIX, 'xgb3-multiclass.json'), 'utf8')) as unknown;
 const cb = JSON.parse(zlib.gunzipSync(fs.readFileSync(path.join(FIX, 'cb-single-tree.json.gz'))).toString('utf8')) as unknown;
 const cbPaths = paths(cb).filter((p) => p.length > 0);
 
@@ -52,7 +52,9 @@ function importedOrRefused(read: () => ReturnType<typeof readXgboostJson>): void
   try {
     const { model } = read();
     // A model that imports must be walkable: every tree ends in a leaf for any row.
-    predictGbdt(model, Array.from({ length: model.nFeatures }, (_, j) => rows[j % rows.length]!));
+    const x = Array.from({ length: model.nFeatures }, (_, j) => rows[j % rows.length]!);
+    if (model.objective === 'multiclass') predictMulticlass(model, x);
+    else predictGbdt(model, x);
   } catch (e) {
     if (!(e instanceof ApiError)) throw e;
     expect(e.message).toMatch(/^fuzz\.(json|txt|ubj)/);
@@ -60,16 +62,19 @@ function importedOrRefused(read: () => ReturnType<typeof readXgboostJson>): void
 }
 
 describe('model importer fuzz', () => {
-  it('XGBoost JSON: any field replaced is imported or refused with an ApiError', () => {
-    fc.assert(
-      fc.property(fc.array(fc.tuple(fc.nat({ max: xgbPaths.length - 1 }), anyValue), { minLength: 1, maxLength: 3 }), (edits) => {
-        let doc = xgb;
-        for (const [pi, value] of edits) doc = replaced(doc, xgbPaths[pi]!, value);
-        importedOrRefused(() => readXgboostJson(JSON.stringify(doc), 'fuzz.json', BUDGET));
-      }),
-      { numRuns: 1500, seed: 18 },
-    );
-  });
+  for (const [kind, original] of [['binary', xgb], ['multiclass', xgbMulti]] as const) {
+    it(`XGBoost JSON (${kind}): any field replaced is imported or refused with an ApiError`, () => {
+      const docPaths = paths(original).filter((p) => p.length > 0);
+      fc.assert(
+        fc.property(fc.array(fc.tuple(fc.nat({ max: docPaths.length - 1 }), anyValue), { minLength: 1, maxLength: 3 }), (edits) => {
+          let doc = original;
+          for (const [pi, value] of edits) doc = replaced(doc, docPaths[pi]!, value);
+          importedOrRefused(() => readXgboostJson(JSON.stringify(doc), 'fuzz.json', BUDGET));
+        }),
+        { numRuns: 1500, seed: 18 },
+      );
+    });
+  }
 
   it('CatBoost JSON: any field replaced is imported or refused with an ApiError', () => {
     fc.assert(

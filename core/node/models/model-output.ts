@@ -42,6 +42,16 @@ export function predictionsOf(t: ort.Tensor, rows: number, choice: OutputChoice,
   const data = t.data as Float32Array | Float64Array;
   if (width === 1) return Float32Array.from(data);
   if (choice.classifier && width === 2) return Float32Array.from({ length: rows }, (_, i) => data[i * 2 + 1]!);
-  if (choice.classifier) throw bad(file, `a ${width}-class classifier (its "${choice.name}" holds ${width} probabilities per row); Quantdesk reads binary classifiers: train one model per class`);
+  if (choice.classifier) throw bad(file, `a ${width}-class model (its "${choice.name}" holds ${width} probabilities per row), where this reads one prediction per row (backtests, trade filters and paper trading read binary models); \`models predict\` and \`predict\` give its probability per class`);
   throw bad(file, `writes ${width} values per row in "${choice.name}" (a multi-output model); Quantdesk reads one prediction per row: export one model per target`);
+}
+
+/**
+ * A classifier's probability per class, row after row ([rows, classes] row-major), from its
+ * probabilities tensor; what is not a classifier's [rows, k ≥ 2] tensor is refused.
+ */
+export function classProbabilitiesOf(t: ort.Tensor, rows: number, choice: OutputChoice, file: string): { classes: number; values: Float32Array } {
+  const dims = t.dims.map(Number);
+  if (!choice.classifier || dims.length !== 2 || dims[0] !== rows || !(dims[1]! >= 2)) throw bad(file, `its output "${choice.name}" of shape [${dims.join(', ')}] is not a classifier's [rows, classes] probabilities`);
+  return { classes: dims[1]!, values: Float32Array.from(t.data as Float32Array | Float64Array) };
 }

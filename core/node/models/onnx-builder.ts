@@ -54,10 +54,12 @@ class Pb {
 /** ONNX element types used here. */
 export const ONNX_FLOAT = 1;
 
-/** A graph input or output: a float tensor with fixed or named (dynamic) dimensions. */
+/** A graph input or output: a tensor (float unless said) with fixed or named (dynamic) dimensions. */
 export interface OnnxValue {
   name: string;
   dims: (number | string)[];
+  /** Element type (default float; ONNX_INT64 for labels). */
+  elemType?: number;
 }
 
 /** An attribute value: a number (int when whole), a string, or a list of ints, floats or strings. */
@@ -87,7 +89,7 @@ export const ONNX_INT64 = 7;
 function valueInfo(v: OnnxValue): Pb {
   const shape = new Pb();
   for (const d of v.dims) shape.msg(1, typeof d === 'number' ? new Pb().int(1, d) : new Pb().str(2, d));
-  const tensor = new Pb().int(1, ONNX_FLOAT).msg(2, shape);
+  const tensor = new Pb().int(1, v.elemType ?? ONNX_FLOAT).msg(2, shape);
   return new Pb().str(1, v.name).msg(2, new Pb().msg(1, tensor));
 }
 

@@ -6,7 +6,8 @@ import { detectDelimiter, splitCsvLine } from '../../common/csv-preview';
 import type { Catalog } from '../catalog';
 import { buildOnnxModel } from './onnx-builder';
 import { MAX_BYTES, readRegularText } from '../untrusted-files';
-import { chooseOutput, predictionsOf } from './model-output';
+import { chooseOutput, classProbabilitiesOf, predictionsOf } from './model-output';
+import { classLabels } from './registry';
 
 // A provider that cannot load logs its own error from deep inside ONNX Runtime; the fallback note
 // says it once, plainly, so the runtime's log keeps to fatal errors.
@@ -85,9 +86,10 @@ export async function openModel(dir: string, provider: Provider | 'auto'): Promi
 
 /**
  * Runs a model over a CSV whose columns are named as the model's features (extra columns are kept,
- * order does not matter) and writes the input plus `p` (classifiers) or `yhat` (regressors).
+ * order does not matter) and writes the input plus `p` (classifiers), `yhat` (regressors) or, for a
+ * multiclass model, `p_<class>` per class.
  */
-export async function predictCsv(o: { dir: string; features: string[]; objective: string; input: string; out: string; provider: Provider | 'auto' }): Promise<{ rows: number; provider: Provider; fallback?: string; out: string }> {
+export async function predictCsv(o: { dir: string; features: string[]; objective: string; card?: unknown; input: string; out: string; provider: Provider | 'auto' }): Promise<{ rows: number; provider: Provider; fallback?: string; out: string }> {
   const text = readRegularText(o.input, { maxBytes: MAX_BYTES.table, field: 'input', what: 'CSV input' });
   const lines = text.split(/\r?\n/).filter((l, i, all) => l.trim() !== '' || i < all.length - 1);
   while (lines.length && lines[lines.length - 1]!.trim() === '') lines.pop();
@@ -112,12 +114,21 @@ export async function predictCsv(o: { dir: string; features: string[]; objective
   try {
     const choice = chooseOutput(s.session, o.dir);
     const out = await s.session.run({ [s.session.inputNames[0]!]: new ort.Tensor('float32', x, [n, at.length]) }, [choice.name]);
-    const y = predictionsOf(out[choice.name]!, n, choice, o.dir);
-    const col = o.objective === 'binary' ? 'p' : 'yhat';
-    const body = lines.slice(1).map((l, r) => `${l}${delim}${y[r]}`);
+    let cols: string[];
+    let cells: (r: number) => string;
+    if (o.objective === 'multiclass') {
+      const { classes, values } = classProbabilitiesOf(out[choice.name]!, n, choice, o.dir);
+      cols = classLabels(o.card, classes).map((c) => `p_${c}`);
+      cells = (r) => Array.from(values.subarray(r * classes, (r + 1) * classes)).join(delim);
+    } else {
+      const y = predictionsOf(out[choice.name]!, n, choice, o.dir);
+      cols = [o.objective === 'binary' ? 'p' : 'yhat'];
+      cells = (r) => String(y[r]);
+    }
+    const body = lines.slice(1).map((l, r) => `${l}${delim}${cells(r)}`);
     const dest = path.resolve(o.out);
     const staged = `${dest}.${process.pid}.tmp`;
-    fs.writeFileSync(staged, `${lines[0]}${delim}${col}\n${body.join('\n')}\n`);
+    fs.writeFileSync(staged, `${lines[0]}${delim}${cols.join(delim)}\n${body.join('\n')}\n`);
     fs.renameSync(staged, dest);
     return { rows: n, provider: s.provider, ...(s.fallback ? { fallback: s.fallback } : {}), out: dest };
   } finally {

@@ -58,6 +58,12 @@ export function parseModelRef(ref: string): { id: string; version?: number } {
   return { id: m[1]!, ...(m[2] ? { version: Number(m[2]) } : {}) };
 }
 
+/** A multiclass model's class names, from its card (`classes`), else the column indices 0…k−1. */
+export function classLabels(card: unknown, classes: number): string[] {
+  const named = (card as { classes?: unknown } | null)?.classes;
+  return Array.isArray(named) && named.length === classes ? named.map(String) : Array.from({ length: classes }, (_, c) => String(c));
+}
+
 /** One model version (the newest when no version is given), with its card and artifact path. */
 export function getModel(catalog: Catalog, home: HomeLayout, ref: { id: string; version?: number }): ModelRow & { card: unknown; file: string } {
   const r = (ref.version === undefined

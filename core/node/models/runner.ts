@@ -2,7 +2,7 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { HomeLayout } from '../home';
 import { openModel, openSession, type Provider } from './predict';
-import { chooseOutput, predictionsOf, type OutputChoice } from './model-output';
+import { chooseOutput, classProbabilitiesOf, predictionsOf, type OutputChoice } from './model-output';
 
 /**
  * A loaded model ready for inference: ONNX Runtime runs it on its own threads, so calls never block
@@ -42,6 +42,15 @@ export class ModelRunner {
     const x = new Float32Array(n * this.nf);
     for (let i = 0; i < n; i++) for (let f = 0; f < this.nf; f++) x[i * this.nf + f] = columns[f]![i]!;
     return this.predictRows(x, n);
+  }
+
+  /** A classifier's probability per class for feature columns: [rows, classes] row-major. */
+  async predictClasses(columns: Float64Array[]): Promise<{ classes: number; values: Float32Array }> {
+    const n = columns[0]?.length ?? 0;
+    const x = new Float32Array(n * this.nf);
+    for (let i = 0; i < n; i++) for (let f = 0; f < this.nf; f++) x[i * this.nf + f] = columns[f]![i]!;
+    const out = await this.session.run({ [this.session.inputNames[0]!]: new ort.Tensor('float32', x, [n, this.nf]) }, [this.output.name]);
+    return classProbabilitiesOf(out[this.output.name]!, n, this.output, this.source);
   }
 
   /** Predictions for `rows` feature vectors laid out one after another in `x`. */

@@ -282,6 +282,7 @@ describe('training, the model registry and prediction', () => {
     }
     // sklearn-onnx's layout (label + [rows, 3] probabilities) imports as it is.
     fs.writeFileSync(path.join(home, 'feature-sets', 'm4.yml'), 'name: m4\ntimeframe: 15m\nsymbols: [ES]\nfeatures: "ibs, rsi(14), roc(4), atr(14)"\nlabels: [b1]\n');
+    await runJob(s, { kind: 'features', set: 'm4' });
     expect(await call(s, 'models.import', { path: path.join(fixtures, 'skl-three-class.onnx'), name: 'mc-skl', featureSet: 'm4' })).toMatchObject({ kind: 'onnx', objective: 'multiclass', classes: ['0', '1', '2'] });
     const { x } = readExpected('xgb-softprob');
     const sk = await call(s, 'models.predict', { model: 'mc-skl@1', columns: x, provider: 'cpu' });
@@ -298,6 +299,13 @@ describe('training, the model registry and prediction', () => {
     expect(lines[0]).toBe('ibs,rsi_14,roc_4,atr_14,p_0,p_1,p_2');
     const want = readExpected('xgb-softprob').perClass;
     lines.slice(1).forEach((l, i) => l.split(',').slice(4).forEach((v, c) => expect(Math.abs(Number(v) - want[i]![c]!)).toBeLessThanOrEqual(1e-5)));
+    // models check reports how often each class comes out on top on the latest rows of the build.
+    const c = await call(s, 'models.check', { model: 'mc-skl@1', provider: 'cpu', rows: 200 });
+    expect(c).toMatchObject({ model: 'mc-skl@1', rows: 200, threshold: null });
+    expect(Object.keys(c.classShare!)).toEqual(['0', '1', '2']);
+    expect(Object.values(c.classShare!).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
+    expect(c.min).toBeGreaterThanOrEqual(1 / 3);
+    expect(c.max).toBeLessThanOrEqual(1);
     // Backtests, trade filters and paper trading read one probability per row: a multiclass model is refused there by name.
     const runner = await ModelRunner.open(s.home, 'mc-xgboost', 1, 4, 'cpu');
     await expect(runner.predictBatch(x)).rejects.toThrow(/mc-xgboost@1: a 3-class model \(its "probabilities" holds 3 probabilities per row\), where this reads one prediction per row/);

@@ -371,6 +371,8 @@ export interface ModelCheck {
   threshold: number | null;
   /** Share of rows at or above the threshold; null for regressors. */
   aboveThreshold: number | null;
+  /** A multiclass model: per class, the share of rows where it is the most probable (mean, min and max are then of that top probability). */
+  classShare?: Record<string, number>;
 }
 
 /** A registered model version. */

@@ -600,8 +600,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           try {
             const r = await call(s, 'models.check', { model: q.positionals[0]!, ...(provider ? { provider } : {}), ...(rows ? { rows } : {}) });
             io.err(`provider: ${r.provider}${r.fallback ? ` (${r.fallback})` : ''}`);
-            const share = r.aboveThreshold === null ? '' : `, ${(100 * r.aboveThreshold).toFixed(1)}% ≥ threshold ${r.threshold}`;
-            io.out(json ? JSON.stringify(r) : `${r.model}: ${r.rows} rows of ${r.symbols.join(' ')} in ${r.ms.toFixed(1)} ms on ${r.provider}; mean ${r.mean.toFixed(4)}, range ${r.min.toFixed(4)}–${r.max.toFixed(4)}${share}`);
+            const share = r.classShare
+              ? `; most probable class: ${Object.entries(r.classShare).map(([c, x]) => `${c} ${(100 * x).toFixed(1)}%`).join(', ')}`
+              : r.aboveThreshold === null
+                ? ''
+                : `, ${(100 * r.aboveThreshold).toFixed(1)}% ≥ threshold ${r.threshold}`;
+            const of = r.classShare ? 'top probability ' : '';
+            io.out(json ? JSON.stringify(r) : `${r.model}: ${r.rows} rows of ${r.symbols.join(' ')} in ${r.ms.toFixed(1)} ms on ${r.provider}; ${of}mean ${r.mean.toFixed(4)}, range ${r.min.toFixed(4)}–${r.max.toFixed(4)}${share}`);
             return 0;
           } finally {
             await s.close();

@@ -6,8 +6,25 @@ import type { ModelCheck } from '../../common/types';
 import { fileList, readBuild } from '../features/analysis';
 import { readFloat64Columns } from '../lake/duck-columns';
 import type { Provider } from './predict';
-import { getModel } from './registry';
+import { classLabels, getModel } from './registry';
 import { ModelRunner } from './runner';
+
+/** Each row's largest class probability. */
+function topProbabilities(p: { classes: number; values: Float32Array }): Float32Array {
+  return Float32Array.from({ length: p.values.length / p.classes }, (_, i) => Math.max(...p.values.subarray(i * p.classes, (i + 1) * p.classes)));
+}
+
+/** Per class, the share of rows where it is the most probable. */
+function classShare(p: { classes: number; values: Float32Array }, labels: string[]): Record<string, number> {
+  const n = p.values.length / p.classes;
+  const counts = new Array<number>(p.classes).fill(0);
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let c = 1; c < p.classes; c++) if (p.values[i * p.classes + c]! > p.values[i * p.classes + best]!) best = c;
+    counts[best]!++;
+  }
+  return Object.fromEntries(labels.map((l, c) => [l, counts[c]! / n]));
+}
 
 /**
  * Runs a registered model through the inference service on the latest `rows` rows per symbol of the
@@ -30,7 +47,8 @@ export async function checkModel(ctx: { home: HomeLayout; catalog: Catalog; con:
   const runner = await ModelRunner.open(ctx.home, m.id, m.version, m.features.length, provider);
   try {
     const t0 = performance.now();
-    const values = await runner.predictBatch(columns);
+    const multi = m.objective === 'multiclass' ? await runner.predictClasses(columns) : null;
+    const values = multi ? topProbabilities(multi) : await runner.predictBatch(columns);
     const ms = performance.now() - t0;
     const card = m.card as { threshold?: { value: number } };
     const classifier = m.objective === 'binary';
@@ -59,6 +77,7 @@ export async function checkModel(ctx: { home: HomeLayout; catalog: Catalog; con:
       max,
       threshold,
       aboveThreshold: threshold === null ? null : above / values.length,
+      ...(multi ? { classShare: classShare(multi, classLabels(m.card, multi.classes)) } : {}),
     };
   } finally {
     await runner.close();

@@ -312,6 +312,28 @@ describe('training, the model registry and prediction', () => {
     await runner.close();
   });
 
+  it("imports the files sklearn-onnx's own tests wrote (ZipMap outputs, inputs declared for one row) predicting what scikit-learn predicted", async () => {
+    const fixtures = path.join(paths.root, 'tests', 'fixtures', 'models');
+    fs.writeFileSync(path.join(home, 'feature-sets', 'two.yml'), 'name: two\ntimeframe: 15m\nsymbols: [ES]\nfeatures: "ibs, rsi(14)"\nlabels: [b1]\n');
+    fs.writeFileSync(path.join(home, 'feature-sets', 'three.yml'), 'name: three\ntimeframe: 15m\nsymbols: [ES]\nfeatures: "ibs, rsi(14), roc(4)"\nlabels: [b1]\n');
+    await runJob(s, { kind: 'features', set: 'two' });
+    await runJob(s, { kind: 'features', set: 'three' });
+    for (const [name, set, objective] of [['sko-gb-binary', 'two', 'binary'], ['sko-gb-regression', 'two', 'regression'], ['sko-rf-multi', 'two', 'multiclass'], ['sko-logistic-multi', 'three', 'multiclass']] as const) {
+      const r = await call(s, 'models.import', { path: path.join(fixtures, `${name}.onnx`), featureSet: set });
+      expect(r, name).toMatchObject({ id: name, kind: 'onnx', objective });
+      expect(r.output, name).toMatch(/; input(, label|, variable)? declared for one row, read for any number of rows$/);
+      if (objective !== 'regression') expect(r.output, name).toMatch(/read before its ZipMap probabilities \(removed/);
+      const { x, perClass } = readExpected(name);
+      const p = await call(s, 'models.predict', { model: `${name}@1`, columns: x, provider: 'cpu' });
+      perClass.forEach((ws, i) =>
+        ws.forEach((w, c) => {
+          const got = objective === 'multiclass' ? p.probabilities![c]![i]! : p.values[i]!;
+          expect(Math.abs(got - w), `${name} row ${i} class ${c}`).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(w)));
+        }),
+      );
+    }
+  });
+
   it('runs registered models through ONNX Runtime in batches and per row, reporting the provider', async () => {
     const m = await call(s, 'models.get', { model: 'es-dir@1' });
     const columns = m.features.map((_, f) => Float64Array.from({ length: 64 }, (_, i) => Math.sin(i + f) * 50 + 50));

@@ -11,6 +11,7 @@ import { isCatboostDoc, readCatboostDoc } from './import-catboost';
 import { readLightgbmText } from './import-lightgbm';
 import { inspectOnnx } from './onnx-inspect';
 import { withoutZipMap } from './onnx-zipmap';
+import { withAnyBatch } from './onnx-batch';
 import { chooseOutput, classProbabilitiesOf, predictionsOf } from './model-output';
 import { registerModel } from './registry';
 import { MODEL_ID } from '../../common/ids';
@@ -69,6 +70,16 @@ async function readOnnx(bytes: Uint8Array, file: string): Promise<{ features: st
   }
 }
 
+/** A rewrite's result, or null where the bytes are unreadable: readOnnx then says so, naming the file. */
+function readable<T>(rewrite: () => T | null): T | null {
+  try {
+    return rewrite();
+  } catch (e) {
+    if (e instanceof RangeError) return null;
+    throw e;
+  }
+}
+
 /** The model files `models import` reads. */
 export type ModelFileFormat = 'onnx' | 'xgboost' | 'lightgbm' | 'catboost';
 
@@ -114,15 +125,15 @@ export async function importModel(ctx: { home: HomeLayout; catalog: Catalog }, r
     const meta = { features, specHash: set?.hash ?? '', modelCard: `${id}@${version}` };
     onnx = x.model.objective === 'multiclass' ? multiclassToOnnx(x.model, meta) : gbdtToOnnx(x.model, meta);
   } else {
-    let unzipped: ReturnType<typeof withoutZipMap> = null;
-    try {
-      unzipped = withoutZipMap(bytes);
-    } catch {
-      // Unreadable bytes: readOnnx says so, naming the file.
-    }
+    const unzipped = readable(() => withoutZipMap(bytes));
     if (unzipped) {
       bytes = unzipped.model;
       outputNote = `, read before its ZipMap ${unzipped.replaced.map((r) => r.zipmap).join(', ')} (removed: ONNX Runtime for Node returns no maps)`;
+    }
+    const batched = readable(() => withAnyBatch(bytes));
+    if (batched) {
+      bytes = batched.model;
+      outputNote += `; ${batched.changed.join(', ')} declared for one row, read for any number of rows`;
     }
     const r = await readOnnx(bytes, o.file);
     objective = r.objective;

@@ -4,55 +4,7 @@
  * field numbers; anything it cannot read is reported as a corrupt file.
  */
 
-/** One protobuf field, with where it lies in its message's bytes (from its key to its end). */
-export interface Field {
-  no: number;
-  wire: number;
-  start: number;
-  end: number;
-  /** Varint value (wire 0). */
-  int?: bigint;
-  /** Bytes (wire 2). */
-  bytes?: Uint8Array;
-}
-
-/** The fields of a protobuf message, in order; throws RangeError on bytes that are not one. */
-export function* fields(buf: Uint8Array): Generator<Field> {
-  let at = 0;
-  const varint = (): bigint => {
-    let x = 0n;
-    let shift = 0n;
-    for (;;) {
-      if (at >= buf.length) throw new RangeError('truncated varint');
-      const b = buf[at++]!;
-      x |= BigInt(b & 0x7f) << shift;
-      if (b < 0x80) return x;
-      shift += 7n;
-      if (shift > 70n) throw new RangeError('varint too long');
-    }
-  };
-  while (at < buf.length) {
-    const start = at;
-    const key = Number(varint());
-    const no = key >>> 3;
-    const wire = key & 7;
-    if (wire === 0) {
-      const int = varint();
-      yield { no, wire, start, end: at, int };
-    } else if (wire === 2) {
-      const len = Number(varint());
-      if (at + len > buf.length) throw new RangeError('truncated field');
-      yield { no, wire, start, end: at + len, bytes: buf.subarray(at, at + len) };
-      at += len;
-    } else if (wire === 5 || wire === 1) {
-      at += wire === 5 ? 4 : 8;
-      if (at > buf.length) throw new RangeError('truncated field');
-      yield { no, wire, start, end: at };
-    } else throw new RangeError(`unknown wire type ${wire}`);
-  }
-}
-
-export const text = (b: Uint8Array | undefined): string => new TextDecoder().decode(b ?? new Uint8Array(0));
+import { fields, text } from './protobuf';
 
 /** What an ONNX file declares. */
 export interface OnnxInfo {

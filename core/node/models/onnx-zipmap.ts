@@ -1,4 +1,4 @@
-import { fields, text, type Field } from './onnx-inspect';
+import { concat, fields, lengthDelimited, text, type Field } from './protobuf';
 
 /**
  * sklearn-onnx and onnxmltools end a classifier, by default, with a ZipMap: it turns the
@@ -8,35 +8,6 @@ import { fields, text, type Field } from './onnx-inspect';
  * GraphProto.node 1, output 12; NodeProto input 1, output 2, op_type 4, domain 7; ValueInfoProto name
  * 1, type 2; TypeProto.tensor_type 1; TypeProto.Tensor.elem_type 1 (FLOAT = 1).
  */
-
-function varint(x: number): number[] {
-  const out: number[] = [];
-  while (x >= 0x80) {
-    out.push((x & 0x7f) | 0x80);
-    x = Math.floor(x / 128);
-  }
-  out.push(x);
-  return out;
-}
-
-/** A length-delimited field: key, length, bytes. */
-function lengthDelimited(no: number, body: Uint8Array): Uint8Array {
-  const head = [...varint((no << 3) | 2), ...varint(body.length)];
-  const out = new Uint8Array(head.length + body.length);
-  out.set(head);
-  out.set(body, head.length);
-  return out;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 /** A graph output declared as a float tensor of unstated shape. */
 const floatOutput = (name: string): Uint8Array => lengthDelimited(12, concat([lengthDelimited(1, new TextEncoder().encode(name)), lengthDelimited(2, lengthDelimited(1, Uint8Array.of(0x08, 0x01)))]));

@@ -58,8 +58,9 @@ describe('models trained by other libraries', () => {
     expect(() => readXgboostJson(edit((d) => (d.learner.learner_model_param.base_score = '[2E-1,3E-1,5E-1]')), 'm.json')).toThrow(/m\.json: learner_model_param\.base_score gives the classes different base scores/);
   });
 
-  it('refuses an XGBoost 3.1 model with categorical splits, naming what is unsupported, rather than predicting wrong', () => {
-    expect(() => readXgboostJson(fs.readFileSync(path.join(FIXTURES, 'xgb3-categorical-binary.json'), 'utf8'), 'xgb3-categorical-binary.json')).toThrow(/xgb3-categorical-binary\.json: tree \d+ has categorical splits, which are not supported/);
+  it('refuses XGBoost 3.1 and LightGBM models with categorical splits, naming the feature, rather than predicting wrong', () => {
+    expect(() => readLightgbmText(fs.readFileSync(path.join(FIXTURES, 'lgb-cli-categorical.txt'), 'utf8'), 'lgb-cli-categorical.txt')).toThrow(/lgb-cli-categorical\.txt: tree 0 node 1 is a categorical split on feature atr_14, which Quantdesk does not evaluate/);
+    expect(() => readXgboostJson(fs.readFileSync(path.join(FIXTURES, 'xgb3-categorical-binary.json'), 'utf8'), 'xgb3-categorical-binary.json')).toThrow(/xgb3-categorical-binary\.json: tree 0 node 0 is a categorical split on feature f2, which Quantdesk does not evaluate; train with that feature encoded as numbers/);
   });
 
   it("predicts every class's probability as LightGBM did (lgb-cli-multiclass: softmax over 3 classes, trees taking the classes in turn), here and through ONNX", async () => {

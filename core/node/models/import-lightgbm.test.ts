@@ -46,7 +46,7 @@ describe('LightGBM text models', () => {
     expect(() => readLightgbmText(text.replace('objective=binary sigmoid:1', 'objective=multiclassova num_class:3'), 'm.txt')).toThrow(/objective "multiclassova num_class:3" is not supported/);
     // A multiclass objective whose header does not give the class count it names.
     expect(() => readLightgbmText(text.replace('objective=binary sigmoid:1', 'objective=multiclass num_class:3'), 'm.txt')).toThrow(/m\.txt: num_class=1 and num_tree_per_iteration=1 do not fit objective "multiclass num_class:3"/);
-    expect(() => readLightgbmText(text.replace('decision_type=10 2', 'decision_type=1 2'), 'm.txt')).toThrow(/categorical split/);
+    expect(() => readLightgbmText(text.replace('decision_type=10 2', 'decision_type=1 2'), 'm.txt')).toThrow(/m\.txt: tree 0 node 0 is a categorical split on feature rsi_14/);
     expect(() => readLightgbmText(text.replace('decision_type=10 2', 'decision_type=4 2'), 'm.txt')).toThrow(/zero_as_missing/);
   });
 

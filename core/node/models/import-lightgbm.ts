@@ -73,7 +73,11 @@ export function readLightgbmText(text: string, file: string, budgetBytes = parse
     const leaves = Number(f.get('num_leaves'));
     const leafValue = nums('leaf_value');
     if (!Number.isInteger(leaves) || leafValue.length !== leaves) throw bad(file, `tree ${ti}: num_leaves and leaf_value do not agree`);
-    if (Number(f.get('num_cat') ?? 0) > 0) throw bad(file, `tree ${ti} has categorical splits, which are not supported`);
+    const categorical = (k: number, feature: number | undefined): ApiError => bad(file, `tree ${ti} node ${k} is a categorical split on feature ${features[feature ?? -1] ?? feature}, which Quantdesk does not evaluate; train with that feature as a number (no categorical_feature), or export the model to ONNX`);
+    if (Number(f.get('num_cat') ?? 0) > 0) {
+      const k = nums('decision_type').findIndex((d) => (d & 1) !== 0);
+      throw categorical(Math.max(k, 0), nums('split_feature')[k]);
+    }
     // A linear tree's leaves are linear models (leaf_const + leaf_coeff · leaf_features): its leaf_value alone is not its prediction.
     if (f.get('is_linear') !== undefined && f.get('is_linear') !== '0') throw bad(file, `tree ${ti} is a linear tree (is_linear=${f.get('is_linear')}: leaf_const, leaf_coeff, leaf_features), whose leaves Quantdesk does not evaluate; train with linear_tree=false, or export the model to ONNX`);
     if (leaves === 1) {
@@ -89,7 +93,7 @@ export function readLightgbmText(text: string, file: string, budgetBytes = parse
     const node = (c: number): number => (c >= 0 ? c : inner + (-c - 1));
     for (let k = 0; k < inner; k++) {
       const d = dec[k]!;
-      if (d & 1) throw bad(file, `tree ${ti} node ${k} is a categorical split, which is not supported`);
+      if (d & 1) throw categorical(k, split[k]);
       const missing = (d >> 2) & 3;
       if (missing === 1) throw bad(file, `tree ${ti} node ${k} treats zero as missing (zero_as_missing), which is not supported`);
       if (split[k]! < 0 || split[k]! >= nf) throw bad(file, `tree ${ti} node ${k} splits on feature ${split[k]}, outside the model's ${nf}`);

@@ -113,7 +113,8 @@ export function readXgboostDoc(parsed: unknown, file: string): { model: Imported
     const short = fields.find((k) => t[k].length !== n);
     if (short) throw new ApiError('invalid_argument', `${file}: tree ${ti} has ${t[short].length} ${short} for ${n} nodes`, 'file');
     if (t.split_type !== undefined && !Array.isArray(t.split_type)) throw new ApiError('invalid_argument', `${file}: tree ${ti} split_type is not a list`, 'file');
-    if ((t.split_type ?? []).some((x) => x !== 0)) throw new ApiError('invalid_argument', `${file}: tree ${ti} has categorical splits, which are not supported`, 'file');
+    const categorical = (t.split_type ?? []).findIndex((x) => x !== 0);
+    if (categorical >= 0) throw new ApiError('invalid_argument', `${file}: tree ${ti} node ${categorical} is a categorical split on feature ${features[t.split_indices[categorical]!] ?? t.split_indices[categorical]}, which Quantdesk does not evaluate; train with that feature encoded as numbers (one-hot or ordinal, enable_categorical=False), or export the model to ONNX`, 'file');
     const feature = new Int32Array(n);
     const threshold = new Float64Array(n);
     const value = new Float64Array(n);

@@ -70,6 +70,17 @@ describe('models trained by other libraries', () => {
     await expectReferencePredictions(model, features, 'lgb-cli-multiclass');
   });
 
+  for (const name of ['lgb-cli-linear', 'lgb-cli-linear-binary']) {
+    it(`predicts what LightGBM predicted with linear trees (${name}: a linear model per leaf, its plain value where a feature it reads is missing), here and through ONNX`, async () => {
+      const text = fs.readFileSync(path.join(FIXTURES, `${name}.txt`), 'utf8');
+      const { model, features } = readLightgbmText(text, `${name}.txt`);
+      expect((model as GbdtModel).trees.filter((t) => t.linear)).toHaveLength(15);
+      // The fixture's input reaches leaves whose linear models read a missing value.
+      expect(text).toMatch(/leaf_features=.*\b2\b/);
+      await expectReferencePredictions(model, features, name);
+    });
+  }
+
   for (const name of ['lgb-cli-binary', 'lgb-cli-regression']) {
     it(`predicts what LightGBM predicted (${name}), here and through ONNX, missing values of both missing types included`, async () => {
       const text = fs.readFileSync(path.join(FIXTURES, `${name}.txt`), 'utf8');

@@ -264,6 +264,16 @@ describe('training, the model registry and prediction', () => {
     expect((await call(s, 'models.list', {})).length).toBe(count);
   });
 
+  it('imports LightGBM linear-tree models (linear_tree=true), predicting through ONNX Runtime what LightGBM predicted, missing values included', async () => {
+    const fixtures = path.join(paths.root, 'tests', 'fixtures', 'models');
+    for (const [name, objective] of [['lgb-cli-linear', 'regression'], ['lgb-cli-linear-binary', 'binary']] as const) {
+      expect(await call(s, 'models.import', { path: path.join(fixtures, `${name}.txt`) }), name).toMatchObject({ id: name, kind: 'lightgbm', objective });
+      const { x, want } = readExpected(name);
+      const p = await call(s, 'models.predict', { model: `${name}@1`, columns: x, provider: 'cpu' });
+      want.forEach((w, i) => expect(Math.abs(p.values[i]! - w), `${name} row ${i}`).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(w))));
+    }
+  });
+
   it('imports multiclass models from XGBoost, LightGBM, CatBoost and sklearn-onnx, predicting each class as its library did; one-probability paths refuse them by name', async () => {
     const fixtures = path.join(paths.root, 'tests', 'fixtures', 'models');
     const dir = tempDir('qd-multiclass-');

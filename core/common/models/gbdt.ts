@@ -49,6 +49,18 @@ export interface Tree {
   value: Float64Array;
   /** Per node, 1 when missing values go left; absent means always left (trees trained here). */
   missingLeft?: Uint8Array;
+  /** A linear model in each leaf (LightGBM linear_tree); absent for constant leaves. */
+  linear?: LinearLeaves;
+}
+
+/**
+ * Linear leaves, indexed by node: a leaf predicts const + Σ coeff·x[feature], or its plain `value`
+ * when any of its features is missing (as LightGBM evaluates linear trees).
+ */
+export interface LinearLeaves {
+  const: Float64Array;
+  features: Int32Array[];
+  coeff: Float64Array[];
 }
 
 /** A trained tree ensemble (boosted or a forest). */
@@ -132,7 +144,20 @@ export function treeValue(t: Tree, x: Float64Array[], i: number): number {
     if (Number.isNaN(v)) n = t.missingLeft === undefined || t.missingLeft[n] === 1 ? t.left[n]! : t.right[n]!;
     else n = Math.fround(v) < t.threshold[n]! ? t.left[n]! : t.right[n]!;
   }
-  return t.value[n]!;
+  return t.linear ? linearLeafValue(t.linear, n, t.value[n]!, x, i) : t.value[n]!;
+}
+
+/** A linear leaf's prediction for row i; its plain value when a feature it reads is missing. */
+function linearLeafValue(l: LinearLeaves, n: number, plain: number, x: Float64Array[], i: number): number {
+  const features = l.features[n]!;
+  const coeff = l.coeff[n]!;
+  let out = l.const[n]!;
+  for (let j = 0; j < features.length; j++) {
+    const v = x[features[j]!]![i]!;
+    if (Number.isNaN(v)) return plain;
+    out += coeff[j]! * Math.fround(v);
+  }
+  return out;
 }
 
 /** Predictions for columns: probabilities for binary models, values for regression. */

@@ -1,8 +1,10 @@
-import type { GbdtModel, MulticlassTrees, Tree } from '../../common/models/gbdt';
+import type { GbdtModel, MulticlassTrees } from '../../common/models/gbdt';
 import type { LinearModel } from '../../common/models/linear';
 import type { KnnIndex } from '../../common/models/knn';
 import type { MlpModel } from '../../common/models/mlp';
-import { buildOnnxModel, ONNX_INT64, type OnnxAttr, type OnnxInitializer, type OnnxNode } from './onnx-builder';
+import { buildOnnxModel, ONNX_INT64, type OnnxInitializer, type OnnxNode } from './onnx-builder';
+import { ensembleAttrs, LINK_OP } from './tree-ensemble-attrs';
+import { linearTreesPart } from './export-linear-trees';
 
 /** What goes into a model's ONNX metadata. */
 export interface ModelMeta {
@@ -58,7 +60,7 @@ export function gbdtToOnnx(model: GbdtModel, meta: ModelMeta): Uint8Array {
  */
 export function multiclassToOnnx(model: MulticlassTrees, meta: ModelMeta): Uint8Array {
   if (meta.features.length !== model.nFeatures) throw new Error(`the model has ${model.nFeatures} features but ${meta.features.length} names were given`);
-  const { nodes, t } = ensembleAttrs(model.trees, (ti) => model.treeClass[ti]!);
+  const { nodes, t } = ensembleAttrs(model.trees, (ti, n) => [[model.treeClass[ti]!, model.trees[ti]!.value[n]!]]);
   const attrs = { ...nodes, n_targets: model.classes, aggregate_function: 'SUM', post_transform: 'NONE', base_values: { floats: Array.from(model.base) }, target_treeids: { ints: t.treeIds }, target_nodeids: { ints: t.nodeIds }, target_ids: { ints: t.ids }, target_weights: { floats: t.weights } };
   return buildOnnxModel({
     name: 'quantdesk-multiclass-trees',
@@ -77,48 +79,11 @@ export function multiclassToOnnx(model: MulticlassTrees, meta: ModelMeta): Uint8
   });
 }
 
-/** The standard operator that turns a summed margin into a prediction, per link (none for identity). */
-const LINK_OP: Record<GbdtModel['link'], string | null> = { logistic: 'Sigmoid', exp: 'Exp', identity: null };
-
-/** The ai.onnx.ml tree-ensemble attributes of trees: their nodes, and their leaves as targets (each tree's leaves to target `targetOf(tree)`). */
-function ensembleAttrs(trees: Tree[], targetOf: (tree: number) => number): { nodes: Record<string, OnnxAttr>; t: { treeIds: number[]; nodeIds: number[]; ids: number[]; weights: number[] } } {
-  const a = { treeIds: [] as number[], nodeIds: [] as number[], featureIds: [] as number[], values: [] as number[], modes: [] as string[], trueIds: [] as number[], falseIds: [] as number[], missingTrue: [] as number[] };
-  const t = { treeIds: [] as number[], nodeIds: [] as number[], ids: [] as number[], weights: [] as number[] };
-  trees.forEach((tree, ti) => {
-    for (let n = 0; n < tree.feature.length; n++) {
-      const leaf = tree.feature[n]! < 0;
-      a.treeIds.push(ti);
-      a.nodeIds.push(n);
-      a.featureIds.push(leaf ? 0 : tree.feature[n]!);
-      a.values.push(leaf ? 0 : tree.threshold[n]!);
-      a.modes.push(leaf ? 'LEAF' : 'BRANCH_LT');
-      a.trueIds.push(leaf ? 0 : tree.left[n]!);
-      a.falseIds.push(leaf ? 0 : tree.right[n]!);
-      a.missingTrue.push(leaf ? 0 : (tree.missingLeft?.[n] ?? 1));
-      if (leaf) {
-        t.treeIds.push(ti);
-        t.nodeIds.push(n);
-        t.ids.push(targetOf(ti));
-        t.weights.push(tree.value[n]!);
-      }
-    }
-  });
-  const nodes = {
-    nodes_treeids: { ints: a.treeIds },
-    nodes_nodeids: { ints: a.nodeIds },
-    nodes_featureids: { ints: a.featureIds },
-    nodes_values: { floats: a.values },
-    nodes_modes: { strings: a.modes },
-    nodes_truenodeids: { ints: a.trueIds },
-    nodes_falsenodeids: { ints: a.falseIds },
-    nodes_missing_value_tracks_true: { ints: a.missingTrue },
-  };
-  return { nodes, t };
-}
 
 /** The tree-ensemble part: writes `out` from `x`. */
 export function treesPart(model: GbdtModel, out: string): GraphPart {
-  const { nodes, t } = ensembleAttrs(model.trees, () => 0);
+  if (model.trees.some((t) => t.linear)) return linearTreesPart(model, out);
+  const { nodes, t } = ensembleAttrs(model.trees, (ti, n) => [[0, model.trees[ti]!.value[n]!]]);
   if (model.objective === 'regression') {
     const attrs = { ...nodes, n_targets: 1, aggregate_function: 'SUM', post_transform: 'NONE', base_values: { floats: [model.base] }, target_treeids: { ints: t.treeIds }, target_nodeids: { ints: t.nodeIds }, target_ids: { ints: t.ids }, target_weights: { floats: t.weights } };
     const link = LINK_OP[model.link];
@@ -349,6 +314,7 @@ export function treesTensorPart(model: GbdtModel, out: string): GraphPart {
 
 /** The tensorised tree export as a whole model (standard operators only). */
 export function gbdtToTensorOnnx(model: GbdtModel, meta: ModelMeta): Uint8Array {
+  if (model.trees.some((t) => t.linear)) throw new RangeError('trees with linear leaves have no dense-tensor export; they run through model.onnx');
   const out = model.objective === 'binary' ? 'p' : 'yhat';
   return assemble([treesTensorPart(model, out)], model.nFeatures, out, meta, model.objective, 'quantdesk-trees-tensor');
 }

@@ -50,13 +50,26 @@ describe('LightGBM text models', () => {
     expect(() => readLightgbmText(text.replace('decision_type=10 2', 'decision_type=4 2'), 'm.txt')).toThrow(/zero_as_missing/);
   });
 
-  it('refuses a linear-tree model (linear_tree=true) rather than predicting its plain leaf values', () => {
+  it('reads linear trees (linear_tree=true) and refuses damaged leaf models by name', () => {
     // LightGBM writes a linear tree's leaves as leaf_const plus leaf_coeff on leaf_features after is_linear=1.
     const file = path.join(path.dirname(FIXTURE), 'lgb-cli-regression.txt');
     const text = fs.readFileSync(file, 'utf8');
     expect(text).toMatch(/is_linear=0/);
-    const linear = text.replace('is_linear=0', 'is_linear=1\nleaf_const=0.1 0.2 0.3 0.4 0.5 0.6 0.7\nnum_features=1 1 1 1 1 1 1\nleaf_features=0 0 0 0 0 0 0\nleaf_coeff=0.5 0.5 0.5 0.5 0.5 0.5 0.5');
-    expect(() => readLightgbmText(linear, 'lin.txt')).toThrow(/lin\.txt: tree 0 is a linear tree \(is_linear=1: leaf_const, leaf_coeff, leaf_features\), whose leaves Quantdesk does not evaluate/);
-    expect(readLightgbmText(text, 'plain.txt').model.trees.length).toBeGreaterThan(0);
+    const leafModels = (body: string): string => text.replace('is_linear=0', `is_linear=1\n${body}`);
+    const good = 'leaf_const=0.1 0.2 0.3 0.4 0.5 0.6 0.7\nnum_features=1 1 1 1 1 1 0\nleaf_features=0 0 0 0 0 3\nleaf_coeff=0.5 0.5 0.5 0.5 0.5 0.5';
+    const tree = (readLightgbmText(leafModels(good), 'lin.txt').model as GbdtModel).trees[0]!;
+    // Leaf k sits at node (leaves − 1) + k: leaf 5 reads atr_14, leaf 6 is a constant.
+    expect(Array.from(tree.linear!.features[6 + 5]!)).toEqual([3]);
+    expect(tree.linear!.const[6 + 6]).toBe(0.7);
+    for (const [body, re] of [
+      [good.replace('0.1 0.2 0.3 0.4 0.5 0.6 0.7', '0.1 0.2'), /lin\.txt: tree 0: leaf_const and num_features need one entry per leaf \(7\); the file has 2 and 7/],
+      [good.replace('leaf_features=0 0 0 0 0 3', 'leaf_features=0 0 0 0 0 9'), /lin\.txt: tree 0: leaf_features reads a feature outside the model's 4/],
+      [good.replace('num_features=1 1 1 1 1 1 0', 'num_features=1 1 1 1 1 1 1'), /lin\.txt: tree 0: num_features adds up to 7 but leaf_features has 6 and leaf_coeff 6 entries/],
+      [good.replace('num_features=1 1 1 1 1 1 0', 'num_features=1 1 1 1 1 1 -1'), /lin\.txt: tree 0: num_features must be whole numbers from 0 to 64/],
+      [good.replace('leaf_coeff=0.5', 'leaf_coeff=nan'), /lin\.txt: tree 0: leaf_const or leaf_coeff has a value that is not a finite number/],
+    ] as const) {
+      expect(() => readLightgbmText(leafModels(body), 'lin.txt'), body).toThrow(re);
+    }
+    expect(() => readLightgbmText(text.replace('is_linear=0', 'is_linear=2'), 'lin.txt')).toThrow(/lin\.txt: tree 0: is_linear=2; expected 0 or 1/);
   });
 });

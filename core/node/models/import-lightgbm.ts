@@ -2,7 +2,8 @@ import { ApiError } from '../../common/errors';
 import { assertParseFits } from '../untrusted-files';
 import { checkTreeShape } from './tree-shape';
 import { parseBudgetBytes } from '../worker-limits';
-import { MAX_CLASSES, MAX_MODEL_FEATURES, type ImportedTrees, type Tree } from '../../common/models/gbdt';
+import { MAX_CLASSES, MAX_MODEL_FEATURES, type ImportedTrees, type LinearLeaves, type Tree } from '../../common/models/gbdt';
+import { MAX_LEAF_FEATURES } from './export-linear-trees';
 
 const bad = (file: string, why: string): ApiError => new ApiError('invalid_argument', `${file}: ${why}`, 'file');
 
@@ -33,8 +34,43 @@ export function strictThreshold(t: number): number {
 }
 
 /**
+ * A linear tree's leaf models (`is_linear=1`: leaf_const per leaf; num_features per leaf; leaf_features
+ * and leaf_coeff, each leaf's run in turn), indexed by leaf; null for a tree with constant leaves.
+ * LightGBM predicts const + Σ coeff·x, or the leaf_value when a feature the leaf reads is missing.
+ */
+function linearLeaves(f: Map<string, string>, leaves: number, nf: number, where: string): LinearLeaves | null {
+  const flag = f.get('is_linear');
+  if (flag === undefined || flag === '0') return null;
+  const bad = (why: string): ApiError => new ApiError('invalid_argument', `${where}: ${why}`, 'file');
+  if (flag !== '1') throw bad(`is_linear=${flag}; expected 0 or 1`);
+  const nums = (k: string): number[] => (f.get(k) ?? '').split(' ').filter(Boolean).map(Number);
+  const [constant, counts, features, coeff] = [nums('leaf_const'), nums('num_features'), nums('leaf_features'), nums('leaf_coeff')];
+  if (constant.length !== leaves || counts.length !== leaves) throw bad(`leaf_const and num_features need one entry per leaf (${leaves}); the file has ${constant.length} and ${counts.length}`);
+  if (!counts.every((c) => Number.isInteger(c) && c >= 0 && c <= MAX_LEAF_FEATURES)) throw bad(`num_features must be whole numbers from 0 to ${MAX_LEAF_FEATURES}`);
+  const total = counts.reduce((a, b) => a + b, 0);
+  if (features.length !== total || coeff.length !== total) throw bad(`num_features adds up to ${total} but leaf_features has ${features.length} and leaf_coeff ${coeff.length} entries`);
+  if (!features.every((x) => Number.isInteger(x) && x >= 0 && x < nf)) throw bad(`leaf_features reads a feature outside the model's ${nf}`);
+  if (![...constant, ...coeff].every(Number.isFinite)) throw bad('leaf_const or leaf_coeff has a value that is not a finite number');
+  const out: LinearLeaves = { const: Float64Array.from(constant), features: [], coeff: [] };
+  let at = 0;
+  for (const c of counts) {
+    out.features.push(Int32Array.from(features.slice(at, at + c)));
+    out.coeff.push(Float64Array.from(coeff.slice(at, at + c)));
+    at += c;
+  }
+  return out;
+}
+
+/** Leaf models indexed by leaf, moved to the nodes the leaves take after `inner` internal nodes. */
+function afterInner(l: LinearLeaves, inner: number): LinearLeaves {
+  const constant = new Float64Array(inner + l.const.length);
+  constant.set(l.const, inner);
+  return { const: constant, features: [...Array.from({ length: inner }, () => new Int32Array(0)), ...l.features], coeff: [...Array.from({ length: inner }, () => new Float64Array(0)), ...l.coeff] };
+}
+
+/**
  * Reads a LightGBM text model (`binary sigmoid:1`, `regression` or `multiclass num_class:k`,
- * numerical splits) into a tree ensemble; a multiclass model's trees take the classes in turn
+ * numerical splits, linear trees) into a tree ensemble; a multiclass model's trees take the classes in turn
  * (num_tree_per_iteration = num_class) and its probabilities are the softmax of the class margins. Internal nodes come first in each tree; a negative child −(k+1) is leaf k. decision_type
  * bit 1 is "default left"; bits 2–3 the missing type (0 none: NaN counts as 0; 2 NaN: NaN goes to the
  * default side). Leaf values already include the shrinkage.
@@ -78,10 +114,9 @@ export function readLightgbmText(text: string, file: string, budgetBytes = parse
       const k = nums('decision_type').findIndex((d) => (d & 1) !== 0);
       throw categorical(Math.max(k, 0), nums('split_feature')[k]);
     }
-    // A linear tree's leaves are linear models (leaf_const + leaf_coeff · leaf_features): its leaf_value alone is not its prediction.
-    if (f.get('is_linear') !== undefined && f.get('is_linear') !== '0') throw bad(file, `tree ${ti} is a linear tree (is_linear=${f.get('is_linear')}: leaf_const, leaf_coeff, leaf_features), whose leaves Quantdesk does not evaluate; train with linear_tree=false, or export the model to ONNX`);
+    const linear = linearLeaves(f, leaves, nf, `${file}: tree ${ti}`);
     if (leaves === 1) {
-      trees.push({ feature: Int32Array.from([-1]), threshold: new Float64Array(1), left: Int32Array.from([-1]), right: Int32Array.from([-1]), value: Float64Array.from(leafValue), missingLeft: new Uint8Array(1) });
+      trees.push({ feature: Int32Array.from([-1]), threshold: new Float64Array(1), left: Int32Array.from([-1]), right: Int32Array.from([-1]), value: Float64Array.from(leafValue), missingLeft: new Uint8Array(1), ...(linear ? { linear } : {}) });
       continue;
     }
     const inner = leaves - 1;
@@ -105,6 +140,7 @@ export function readLightgbmText(text: string, file: string, budgetBytes = parse
       t.missingLeft![k] = missing === 2 ? ((d & 2) !== 0 ? 1 : 0) : 0 <= thr[k]! ? 1 : 0;
     }
     for (let k = 0; k < leaves; k++) t.value[inner + k] = leafValue[k]!;
+    if (linear) t.linear = afterInner(linear, inner);
     checkTreeShape(t, nf, file, ti);
     trees.push(t);
   }
@@ -112,6 +148,7 @@ export function readLightgbmText(text: string, file: string, budgetBytes = parse
   const names = features.length === nf ? features : Array.from({ length: nf }, (_, i) => `Column_${i}`);
   if (multiclass) {
     if (trees.length % classes !== 0) throw bad(file, `${trees.length} trees do not make whole iterations of ${classes} classes`);
+    if (trees.some((t) => t.linear)) throw bad(file, 'a multiclass model with linear trees (linear_tree=true), which Quantdesk does not convert; train it with linear_tree=false, or one binary model per class');
     return { model: { objective: 'multiclass', classes, trees, treeClass: Int32Array.from(trees, (_, i) => i % classes), base: new Float64Array(classes), nFeatures: nf }, features: names };
   }
   const binary = sigmoid !== null;

@@ -20,6 +20,8 @@ import { withAnyBatch } from './onnx-batch';
 const FIX = path.resolve(__dirname, '../../../tests/fixtures/models');
 const xgb = JSON.parse(fs.readFileSync(path.join(FIX, 'xgb-binary.json'), 'utf8')) as unknown;
 const lgb = fs.readFileSync(path.join(FIX, 'lgb-binary.txt'), 'utf8');
+// Trimmed to its first three trees, so edits land in linear-leaf fields often.
+const lgbLinear = fs.readFileSync(path.join(FIX, 'lgb-cli-linear.txt'), 'utf8').split('Tree=3')[0]!;
 const BUDGET = 32 << 20;
 
 /** Every path to a value inside a JSON document (arrays only at their first few items). */
@@ -132,19 +134,21 @@ describe('model importer fuzz', () => {
     });
   }
 
-  it('LightGBM text: numbers replaced by extremes or words are imported or refused with an ApiError', () => {
-    const tokens = [...lgb.matchAll(/-?\d+(\.\d+)?(e-?\d+)?/g)].map((m) => m.index!);
-    fc.assert(
-      fc.property(fc.array(fc.tuple(fc.nat({ max: tokens.length - 1 }), fc.constantFrom('-1', '-7', '0', '999999999', '1e308', 'nan', 'x', '', '4294967295', '2147483648')), { minLength: 1, maxLength: 4 }), (edits) => {
-        let text = lgb;
-        for (const [ti, value] of edits.sort((a, b) => b[0] - a[0])) {
-          const at = tokens[ti]!;
-          const len = /^-?\d+(\.\d+)?(e-?\d+)?/.exec(text.slice(at))?.[0].length ?? 0;
-          text = text.slice(0, at) + value + text.slice(at + len);
-        }
-        importedOrRefused(() => readLightgbmText(text, 'fuzz.txt', BUDGET));
-      }),
-      { numRuns: 1500, seed: 18 },
-    );
-  });
+  for (const [kind, original] of [['binary', lgb], ['linear trees', lgbLinear]] as const) {
+    it(`LightGBM text (${kind}): numbers replaced by extremes or words are imported or refused with an ApiError`, () => {
+      const tokens = [...original.matchAll(/-?\d+(\.\d+)?(e-?\d+)?/g)].map((m) => m.index!);
+      fc.assert(
+        fc.property(fc.array(fc.tuple(fc.nat({ max: tokens.length - 1 }), fc.constantFrom('-1', '-7', '0', '999999999', '1e308', 'nan', 'x', '', '4294967295', '2147483648')), { minLength: 1, maxLength: 4 }), (edits) => {
+          let text = original;
+          for (const [ti, value] of edits.sort((a, b) => b[0] - a[0])) {
+            const at = tokens[ti]!;
+            const len = /^-?\d+(\.\d+)?(e-?\d+)?/.exec(text.slice(at))?.[0].length ?? 0;
+            text = text.slice(0, at) + value + text.slice(at + len);
+          }
+          importedOrRefused(() => readLightgbmText(text, 'fuzz.txt', BUDGET));
+        }),
+        { numRuns: 1500, seed: 18 },
+      );
+    });
+  }
 });

@@ -81,6 +81,18 @@ describe('models trained by other libraries', () => {
     });
   }
 
+  it('predicts what LightGBM predicted with zero_as_missing=true: zeros, −0, NaN and values inside its ±1e-35 zero band go the default side, values just outside by the threshold', async () => {
+    const text = fs.readFileSync(path.join(FIXTURES, 'lgb-cli-zero.txt'), 'utf8');
+    // Missing type zero is decision_type bits 2–3 = 1 (4: default right, 6: default left).
+    expect(text).toMatch(/decision_type=.*\b[46]\b/);
+    const { model, features } = readLightgbmText(text, 'lgb-cli-zero.txt');
+    const plainNodes = text.match(/num_leaves=(\d+)/g)!.reduce((a, m) => a + 2 * Number(m.slice(11)) - 1, 0);
+    const nodes = (model as GbdtModel).trees.reduce((a, t) => a + t.feature.length, 0);
+    // Splits whose zero band falls on the other side than their default become three nodes, with copied children.
+    expect(nodes).toBeGreaterThan(plainNodes);
+    await expectReferencePredictions(model, features, 'lgb-cli-zero');
+  });
+
   for (const name of ['lgb-cli-binary', 'lgb-cli-regression']) {
     it(`predicts what LightGBM predicted (${name}), here and through ONNX, missing values of both missing types included`, async () => {
       const text = fs.readFileSync(path.join(FIXTURES, `${name}.txt`), 'utf8');

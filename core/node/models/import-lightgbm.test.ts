@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { predictGbdt, type GbdtModel } from '../../common/models/gbdt';
+import { predictGbdt, treeValue, type GbdtModel } from '../../common/models/gbdt';
+import { withoutZeroSplits } from './zero-as-missing';
 import { gbdtToOnnx } from './export-onnx';
 import { readLightgbmText, strictThreshold } from './import-lightgbm';
 
@@ -47,7 +48,20 @@ describe('LightGBM text models', () => {
     // A multiclass objective whose header does not give the class count it names.
     expect(() => readLightgbmText(text.replace('objective=binary sigmoid:1', 'objective=multiclass num_class:3'), 'm.txt')).toThrow(/m\.txt: num_class=1 and num_tree_per_iteration=1 do not fit objective "multiclass num_class:3"/);
     expect(() => readLightgbmText(text.replace('decision_type=10 2', 'decision_type=1 2'), 'm.txt')).toThrow(/m\.txt: tree 0 node 0 is a categorical split on feature rsi_14/);
-    expect(() => readLightgbmText(text.replace('decision_type=10 2', 'decision_type=4 2'), 'm.txt')).toThrow(/zero_as_missing/);
+  });
+
+  it('sends zero, −0, NaN and values in the ±1e-35 zero band to the default side of a zero-as-missing split, other values by its threshold', () => {
+    const text = fs.readFileSync(FIXTURE, 'utf8');
+    // Tree 0's root splits rsi_14 <= 50; decision_type 4 makes it zero-as-missing with the default side right (leaf 0.6).
+    const t0 = (readLightgbmText(text.replace('decision_type=10 2', 'decision_type=4 2'), 'm.txt').model as GbdtModel).trees[0]!;
+    const rsi = [0, -0, Number.NaN, 1e-36, -1e-36, -3, 30, 1e-30, 60];
+    const x = [Float64Array.from(rsi, () => 0.3), Float64Array.from(rsi), Float64Array.from(rsi, () => 0)];
+    expect(rsi.map((_, i) => treeValue(t0, x, i))).toEqual([0.6, 0.6, 0.6, 0.6, 0.6, -0.4, -0.4, -0.4, 0.6]);
+    // The split became three nodes and the left child was copied; a budget too small for the copies refuses.
+    const plain = (readLightgbmText(text, 'm.txt').model as GbdtModel).trees[0]!;
+    const zero = new Map([[0, { defaultLeft: false, strict: strictThreshold(50) }]]);
+    expect(withoutZeroSplits(plain, zero, 100)!.feature.length).toBeGreaterThan(plain.feature.length);
+    expect(withoutZeroSplits(plain, zero, plain.feature.length)).toBeNull();
   });
 
   it('reads linear trees (linear_tree=true) and refuses damaged leaf models by name', () => {

@@ -4,6 +4,10 @@ import { checkTreeShape } from './tree-shape';
 import { parseBudgetBytes } from '../worker-limits';
 import { MAX_CLASSES, MAX_MODEL_FEATURES, type ImportedTrees, type LinearLeaves, type Tree } from '../../common/models/gbdt';
 import { MAX_LEAF_FEATURES } from './export-linear-trees';
+import { withoutZeroSplits, type ZeroSplit } from './zero-as-missing';
+
+/** The most nodes a tree may have once its zero-as-missing splits are written as plain ones. */
+const MAX_EXPANDED_NODES = 1_000_000;
 
 const bad = (file: string, why: string): ApiError => new ApiError('invalid_argument', `${file}: ${why}`, 'file');
 
@@ -70,10 +74,11 @@ function afterInner(l: LinearLeaves, inner: number): LinearLeaves {
 
 /**
  * Reads a LightGBM text model (`binary sigmoid:1`, `regression` or `multiclass num_class:k`,
- * numerical splits, linear trees) into a tree ensemble; a multiclass model's trees take the classes in turn
- * (num_tree_per_iteration = num_class) and its probabilities are the softmax of the class margins. Internal nodes come first in each tree; a negative child −(k+1) is leaf k. decision_type
- * bit 1 is "default left"; bits 2–3 the missing type (0 none: NaN counts as 0; 2 NaN: NaN goes to the
- * default side). Leaf values already include the shrinkage.
+ * numerical splits, linear trees) into a tree ensemble; a multiclass model's trees take the classes in
+ * turn (num_tree_per_iteration = num_class) and its probabilities are the softmax of the class margins.
+ * Internal nodes come first in each tree; a negative child −(k+1) is leaf k. decision_type bit 1 is
+ * "default left"; bits 2–3 the missing type (0 none: NaN counts as 0; 1 zero: NaN and zero go to the
+ * default side; 2 NaN: NaN goes to the default side). Leaf values already include the shrinkage.
  */
 export function readLightgbmText(text: string, file: string, budgetBytes = parseBudgetBytes()): { model: ImportedTrees; features: string[] } {
   assertParseFits(text, { file, what: 'LightGBM model', separators: ' \n', perValue: 48, budgetBytes });
@@ -126,23 +131,32 @@ export function readLightgbmText(text: string, file: string, budgetBytes = parse
     const n = inner + leaves;
     const t: Tree = { feature: new Int32Array(n).fill(-1), threshold: new Float64Array(n), left: new Int32Array(n).fill(-1), right: new Int32Array(n).fill(-1), value: new Float64Array(n), missingLeft: new Uint8Array(n) };
     const node = (c: number): number => (c >= 0 ? c : inner + (-c - 1));
+    const zero = new Map<number, ZeroSplit>();
     for (let k = 0; k < inner; k++) {
       const d = dec[k]!;
       if (d & 1) throw categorical(k, split[k]);
       const missing = (d >> 2) & 3;
-      if (missing === 1) throw bad(file, `tree ${ti} node ${k} treats zero as missing (zero_as_missing), which is not supported`);
       if (split[k]! < 0 || split[k]! >= nf) throw bad(file, `tree ${ti} node ${k} splits on feature ${split[k]}, outside the model's ${nf}`);
       t.feature[k] = split[k]!;
       t.threshold[k] = strictThreshold(thr[k]!);
       t.left[k] = node(left[k]!);
       t.right[k] = node(right[k]!);
-      // Missing type NaN: NaN goes to the default side; type none: NaN is read as 0.
+      // Missing type NaN: NaN goes to the default side; type none: NaN is read as 0; type zero: see zero-as-missing.ts.
       t.missingLeft![k] = missing === 2 ? ((d & 2) !== 0 ? 1 : 0) : 0 <= thr[k]! ? 1 : 0;
+      if (missing === 1) zero.set(k, { defaultLeft: (d & 2) !== 0, strict: t.threshold[k]! });
     }
     for (let k = 0; k < leaves; k++) t.value[inner + k] = leafValue[k]!;
     if (linear) t.linear = afterInner(linear, inner);
     checkTreeShape(t, nf, file, ti);
-    trees.push(t);
+    if (zero.size === 0) {
+      trees.push(t);
+      continue;
+    }
+    const maxNodes = Math.min(MAX_EXPANDED_NODES, Math.max(1024, 16 * n));
+    const plain = withoutZeroSplits(t, zero, maxNodes);
+    if (!plain) throw bad(file, `tree ${ti}: its ${zero.size} zero-as-missing splits (zero_as_missing=true) would take it past ${maxNodes} nodes when written as plain splits; train with zero_as_missing=false`);
+    checkTreeShape(plain, nf, file, ti);
+    trees.push(plain);
   }
   if (trees.length === 0) throw bad(file, 'the model has no trees');
   const names = features.length === nf ? features : Array.from({ length: nf }, (_, i) => `Column_${i}`);

@@ -58,10 +58,20 @@ describe('models trained by other libraries', () => {
     expect(() => readXgboostJson(edit((d) => (d.learner.learner_model_param.base_score = '[2E-1,3E-1,5E-1]')), 'm.json')).toThrow(/m\.json: learner_model_param\.base_score gives the classes different base scores/);
   });
 
-  it('refuses XGBoost 3.1 and LightGBM models with categorical splits, naming the feature, rather than predicting wrong', () => {
-    expect(() => readLightgbmText(fs.readFileSync(path.join(FIXTURES, 'lgb-cli-categorical.txt'), 'utf8'), 'lgb-cli-categorical.txt')).toThrow(/lgb-cli-categorical\.txt: tree 0 node 1 is a categorical split on feature atr_14, which Quantdesk does not evaluate/);
-    expect(() => readXgboostJson(fs.readFileSync(path.join(FIXTURES, 'xgb3-categorical-binary.json'), 'utf8'), 'xgb3-categorical-binary.json')).toThrow(/xgb3-categorical-binary\.json: tree 0 node 0 is a categorical split on feature f2, which Quantdesk does not evaluate; train with that feature encoded as numbers/);
-  });
+  // Categorical splits: LightGBM sends the categories in a node's bitset left (x truncated toward zero; NaN and x ≤ −1 right);
+  // XGBoost sends a node's categories right (negative x names no category and goes left; NaN the default way).
+  for (const [name, read] of [
+    ['lgb-cli-categorical', (text: string) => readLightgbmText(text, 'lgb-cli-categorical.txt')],
+    ['xgb-categorical', (text: string) => readXgboostJson(text, 'xgb-categorical.json')],
+    ['xgb3-categorical-binary', (text: string) => readXgboostJson(text, 'xgb3-categorical-binary.json')],
+  ] as const) {
+    it(`predicts what the library predicted with categorical splits (${name}): categories in and out of each set, fractions, negatives, NaN and unseen categories`, async () => {
+      const text = fs.readFileSync(path.join(FIXTURES, `${name}.${name.startsWith('lgb') ? 'txt' : 'json'}`), 'utf8');
+      expect(text).toMatch(name.startsWith('lgb') ? /cat_threshold=/ : /"split_type":\[1/);
+      const { model, features } = read(text);
+      await expectReferencePredictions(model, features, name);
+    });
+  }
 
   it("predicts every class's probability as LightGBM did (lgb-cli-multiclass: softmax over 3 classes, trees taking the classes in turn), here and through ONNX", async () => {
     const { model, features } = readLightgbmText(fs.readFileSync(path.join(FIXTURES, 'lgb-cli-multiclass.txt'), 'utf8'), 'lgb-cli-multiclass.txt');

@@ -3,7 +3,7 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { predictGbdt, treeValue, type GbdtModel } from '../../common/models/gbdt';
-import { withoutZeroSplits } from './zero-as-missing';
+import { withIntervalSplits, zeroBandSplit } from './interval-splits';
 import { gbdtToOnnx } from './export-onnx';
 import { readLightgbmText, strictThreshold } from './import-lightgbm';
 
@@ -47,7 +47,7 @@ describe('LightGBM text models', () => {
     expect(() => readLightgbmText(text.replace('objective=binary sigmoid:1', 'objective=multiclassova num_class:3'), 'm.txt')).toThrow(/objective "multiclassova num_class:3" is not supported/);
     // A multiclass objective whose header does not give the class count it names.
     expect(() => readLightgbmText(text.replace('objective=binary sigmoid:1', 'objective=multiclass num_class:3'), 'm.txt')).toThrow(/m\.txt: num_class=1 and num_tree_per_iteration=1 do not fit objective "multiclass num_class:3"/);
-    expect(() => readLightgbmText(text.replace('decision_type=10 2', 'decision_type=1 2'), 'm.txt')).toThrow(/m\.txt: tree 0 node 0 is a categorical split on feature rsi_14/);
+    expect(() => readLightgbmText(text.replace('decision_type=10 2', 'decision_type=1 2'), 'm.txt')).toThrow(/m\.txt: tree 0 node 0 names category set 50(\.\d+)?, which cat_boundaries does not hold/);
   });
 
   it('sends zero, −0, NaN and values in the ±1e-35 zero band to the default side of a zero-as-missing split, other values by its threshold', () => {
@@ -59,9 +59,9 @@ describe('LightGBM text models', () => {
     expect(rsi.map((_, i) => treeValue(t0, x, i))).toEqual([0.6, 0.6, 0.6, 0.6, 0.6, -0.4, -0.4, -0.4, 0.6]);
     // The split became three nodes and the left child was copied; a budget too small for the copies refuses.
     const plain = (readLightgbmText(text, 'm.txt').model as GbdtModel).trees[0]!;
-    const zero = new Map([[0, { defaultLeft: false, strict: strictThreshold(50) }]]);
-    expect(withoutZeroSplits(plain, zero, 100)!.feature.length).toBeGreaterThan(plain.feature.length);
-    expect(withoutZeroSplits(plain, zero, plain.feature.length)).toBeNull();
+    const zero = new Map([[0, zeroBandSplit(false, strictThreshold(50))]]);
+    expect(withIntervalSplits(plain, zero, 100)!.feature.length).toBeGreaterThan(plain.feature.length);
+    expect(withIntervalSplits(plain, zero, plain.feature.length)).toBeNull();
   });
 
   it('reads linear trees (linear_tree=true) and refuses damaged leaf models by name', () => {

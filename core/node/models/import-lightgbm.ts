@@ -4,9 +4,9 @@ import { checkTreeShape } from './tree-shape';
 import { parseBudgetBytes } from '../worker-limits';
 import { MAX_CLASSES, MAX_MODEL_FEATURES, type ImportedTrees, type LinearLeaves, type Tree } from '../../common/models/gbdt';
 import { MAX_LEAF_FEATURES } from './export-linear-trees';
-import { withoutZeroSplits, type ZeroSplit } from './zero-as-missing';
+import { categorySplit, MAX_CATEGORY, withIntervalSplits, zeroBandSplit, type IntervalSplit } from './interval-splits';
 
-/** The most nodes a tree may have once its zero-as-missing splits are written as plain ones. */
+/** The most nodes a tree may have once its zero-as-missing and categorical splits are written as plain ones. */
 const MAX_EXPANDED_NODES = 1_000_000;
 
 const bad = (file: string, why: string): ApiError => new ApiError('invalid_argument', `${file}: ${why}`, 'file');
@@ -65,6 +65,24 @@ function linearLeaves(f: Map<string, string>, leaves: number, nf: number, where:
   return out;
 }
 
+/**
+ * A tree's category sets (`cat_boundaries` into the 32-bit words of `cat_threshold`): set i is the
+ * categories whose bits are on in words cat_boundaries[i] … cat_boundaries[i+1]−1.
+ */
+function categorySets(f: Map<string, string>, where: string): number[][] {
+  if (Number(f.get('num_cat') ?? 0) === 0) return [];
+  const nums = (k: string): number[] => (f.get(k) ?? '').split(' ').filter(Boolean).map(Number);
+  const [bounds, words] = [nums('cat_boundaries'), nums('cat_threshold')];
+  const bad = (why: string): ApiError => new ApiError('invalid_argument', `${where}: ${why}`, 'file');
+  if (bounds.length !== Number(f.get('num_cat')) + 1 || bounds[0] !== 0 || bounds[bounds.length - 1] !== words.length || bounds.some((b, i) => i > 0 && !(Number.isInteger(b) && b >= bounds[i - 1]!))) throw bad(`cat_boundaries does not divide cat_threshold's ${words.length} words into num_cat=${f.get('num_cat')} sets`);
+  if (words.length * 32 > MAX_CATEGORY || !words.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff)) throw bad('cat_threshold must be 32-bit words naming categories below 2^24');
+  return bounds.slice(0, -1).map((from, i) => {
+    const set: number[] = [];
+    for (let w = from; w < bounds[i + 1]!; w++) for (let b = 0; b < 32; b++) if ((words[w]! >>> b) & 1) set.push((w - from) * 32 + b);
+    return set;
+  });
+}
+
 /** Leaf models indexed by leaf, moved to the nodes the leaves take after `inner` internal nodes. */
 function afterInner(l: LinearLeaves, inner: number): LinearLeaves {
   const constant = new Float64Array(inner + l.const.length);
@@ -114,11 +132,6 @@ export function readLightgbmText(text: string, file: string, budgetBytes = parse
     const leaves = Number(f.get('num_leaves'));
     const leafValue = nums('leaf_value');
     if (!Number.isInteger(leaves) || leafValue.length !== leaves) throw bad(file, `tree ${ti}: num_leaves and leaf_value do not agree`);
-    const categorical = (k: number, feature: number | undefined): ApiError => bad(file, `tree ${ti} node ${k} is a categorical split on feature ${features[feature ?? -1] ?? feature}, which Quantdesk does not evaluate; train with that feature as a number (no categorical_feature), or export the model to ONNX`);
-    if (Number(f.get('num_cat') ?? 0) > 0) {
-      const k = nums('decision_type').findIndex((d) => (d & 1) !== 0);
-      throw categorical(Math.max(k, 0), nums('split_feature')[k]);
-    }
     const linear = linearLeaves(f, leaves, nf, `${file}: tree ${ti}`);
     if (leaves === 1) {
       trees.push({ feature: Int32Array.from([-1]), threshold: new Float64Array(1), left: Int32Array.from([-1]), right: Int32Array.from([-1]), value: Float64Array.from(leafValue), missingLeft: new Uint8Array(1), ...(linear ? { linear } : {}) });
@@ -131,30 +144,35 @@ export function readLightgbmText(text: string, file: string, budgetBytes = parse
     const n = inner + leaves;
     const t: Tree = { feature: new Int32Array(n).fill(-1), threshold: new Float64Array(n), left: new Int32Array(n).fill(-1), right: new Int32Array(n).fill(-1), value: new Float64Array(n), missingLeft: new Uint8Array(n) };
     const node = (c: number): number => (c >= 0 ? c : inner + (-c - 1));
-    const zero = new Map<number, ZeroSplit>();
+    const special = new Map<number, IntervalSplit>();
+    const catSets = categorySets(f, `${file}: tree ${ti}`);
     for (let k = 0; k < inner; k++) {
       const d = dec[k]!;
-      if (d & 1) throw categorical(k, split[k]);
       const missing = (d >> 2) & 3;
       if (split[k]! < 0 || split[k]! >= nf) throw bad(file, `tree ${ti} node ${k} splits on feature ${split[k]}, outside the model's ${nf}`);
       t.feature[k] = split[k]!;
       t.threshold[k] = strictThreshold(thr[k]!);
       t.left[k] = node(left[k]!);
       t.right[k] = node(right[k]!);
-      // Missing type NaN: NaN goes to the default side; type none: NaN is read as 0; type zero: see zero-as-missing.ts.
+      // Missing type NaN: NaN goes to the default side; type none: NaN is read as 0; type zero: see interval-splits.ts.
       t.missingLeft![k] = missing === 2 ? ((d & 2) !== 0 ? 1 : 0) : 0 <= thr[k]! ? 1 : 0;
-      if (missing === 1) zero.set(k, { defaultLeft: (d & 2) !== 0, strict: t.threshold[k]! });
+      // A categorical split sends the categories in its bitset left, NaN and other values right.
+      if (d & 1) {
+        const set = catSets[thr[k]!];
+        if (!Number.isInteger(thr[k]) || !set) throw bad(file, `tree ${ti} node ${k} names category set ${thr[k]}, which cat_boundaries does not hold`);
+        special.set(k, categorySplit(set, true, false, 'after-minus-one'));
+      } else if (missing === 1) special.set(k, zeroBandSplit((d & 2) !== 0, t.threshold[k]!));
     }
     for (let k = 0; k < leaves; k++) t.value[inner + k] = leafValue[k]!;
     if (linear) t.linear = afterInner(linear, inner);
     checkTreeShape(t, nf, file, ti);
-    if (zero.size === 0) {
+    if (special.size === 0) {
       trees.push(t);
       continue;
     }
     const maxNodes = Math.min(MAX_EXPANDED_NODES, Math.max(1024, 16 * n));
-    const plain = withoutZeroSplits(t, zero, maxNodes);
-    if (!plain) throw bad(file, `tree ${ti}: its ${zero.size} zero-as-missing splits (zero_as_missing=true) would take it past ${maxNodes} nodes when written as plain splits; train with zero_as_missing=false`);
+    const plain = withIntervalSplits(t, special, maxNodes);
+    if (!plain) throw bad(file, `tree ${ti}: its ${special.size} categorical and zero-as-missing splits would take it past ${maxNodes} nodes when written as plain splits; train with fewer categories per split (max_cat_threshold) or zero_as_missing=false`);
     checkTreeShape(plain, nf, file, ti);
     trees.push(plain);
   }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { baseScore, readXgboostJson } from './import-xgboost';
+import { baseScore, nonFiniteAsNull, readXgboostJson } from './import-xgboost';
 
 const FIXTURES = path.resolve(__dirname, '../../../tests/fixtures/models');
 
@@ -37,5 +37,25 @@ describe('XGBoost JSON models', () => {
     doc.learner.learner_model_param.base_score = '[5E-1]';
     doc.learner.learner_model_param.num_target = '2';
     expect(() => readXgboostJson(JSON.stringify(doc), 'x.json')).toThrow(/x\.json: a model with 2 targets/);
+  });
+
+  it('reads the bare NaN and Infinity XGBoost 1.x writes, outside strings only', () => {
+    expect(JSON.parse(nonFiniteAsNull('{"a":[NaN,1,-Infinity,Infinity],"b":"NaN, Infinity","c":"q\\"NaN"}'))).toEqual({ a: [null, 1, null, null], b: 'NaN, Infinity', c: 'q"NaN' });
+  });
+
+  it('refuses categorical splits whose category lists do not hold together, naming the tree', () => {
+    const doc = JSON.parse(nonFiniteAsNull(fs.readFileSync(path.join(FIXTURES, 'xgb-categorical.json'), 'utf8')));
+    const tree = (d: typeof doc) => d.learner.gradient_booster.model.trees[0];
+    const edit = (f: (t: Record<string, number[]>) => void): string => {
+      const d = structuredClone(doc);
+      f(tree(d));
+      return JSON.stringify(d);
+    };
+    expect(() => readXgboostJson(edit((t) => (t.categories_sizes![0] = 99)), 'c.json')).toThrow(/c\.json: tree 0: node 0's categories run past the categories list/);
+    expect(() => readXgboostJson(edit((t) => (t.categories_nodes = [])), 'c.json')).toThrow(/c\.json: tree 0: categories_nodes, categories_segments and categories_sizes differ in length/);
+    expect(() => readXgboostJson(edit((t) => (t.categories = [-1])), 'c.json')).toThrow(/c\.json: tree 0: has categorical splits but categories is not a list of whole numbers/);
+    expect(() => readXgboostJson(edit((t) => (t.categories![0] = 1 << 24)), 'c.json')).toThrow(/past category 2\^24/);
+    // A NaN threshold is a categorical node's only; on a numeric split it is refused.
+    expect(() => readXgboostJson(edit((t) => (t.split_type![0] = 0)), 'c.json')).toThrow(/c\.json: tree 0 has no list of numbers split_conditions/);
   });
 });

@@ -3,6 +3,7 @@ import { assertParseFits } from '../untrusted-files';
 import { checkTreeShape } from './tree-shape';
 import { decodeUbjson } from './ubjson';
 import { isCatboostDoc } from './import-catboost';
+import { categorySplit, MAX_CATEGORY, withIntervalSplits, type IntervalSplit } from './interval-splits';
 import { parseBudgetBytes } from '../worker-limits';
 import { MAX_CLASSES, MAX_MODEL_FEATURES, type GbdtModel, type ImportedTrees, type MulticlassTrees, type Tree } from '../../common/models/gbdt';
 
@@ -13,6 +14,10 @@ interface XgbTree {
   split_conditions: number[];
   default_left: number[];
   split_type?: number[];
+  categories?: number[];
+  categories_nodes?: number[];
+  categories_segments?: number[];
+  categories_sizes?: number[];
 }
 
 const logit = (p: number): number => Math.log(p / (1 - p));
@@ -66,10 +71,38 @@ export function readXgboostJson(text: string, file: string, budgetBytes = parseB
 export function parseModelJson(text: string, file: string, budgetBytes = parseBudgetBytes()): unknown {
   assertParseFits(text, { file, what: 'JSON model', separators: ',[{', perValue: 48, budgetBytes });
   try {
-    return JSON.parse(text);
+    return JSON.parse(/NaN|Infinity/.test(text) ? nonFiniteAsNull(text) : text);
   } catch (e) {
     throw new ApiError('invalid_argument', `${file}: not JSON (${(e as Error).message}); save the model with booster.save_model("model.json") (XGBoost) or model.save_model("model.json", format="json") (CatBoost)`, 'file');
   }
+}
+
+/**
+ * JSON text with the bare NaN, Infinity and −Infinity tokens XGBoost 1.x writes (a categorical node's
+ * split_conditions is NaN) turned into null, outside strings only; the readers then judge each field.
+ */
+export function nonFiniteAsNull(text: string): string {
+  const out: string[] = [];
+  let from = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (inString) {
+      if (ch === 0x5c) i++;
+      else if (ch === 0x22) inString = false;
+      continue;
+    }
+    if (ch === 0x22) inString = true;
+    else if (ch === 0x4e || ch === 0x49 || ch === 0x2d) {
+      const token = /^-?(NaN|Infinity)/.exec(text.slice(i, i + 9))?.[0];
+      if (!token) continue;
+      out.push(text.slice(from, i), 'null');
+      i += token.length - 1;
+      from = i + 1;
+    }
+  }
+  out.push(text.slice(from));
+  return out.join('');
 }
 
 /** Reads an XGBoost UBJSON model (`booster.save_model("model.ubj")`, XGBoost's binary JSON) as its JSON form is read. */
@@ -81,6 +114,32 @@ export function readXgboostUbjson(bytes: Uint8Array, file: string, budgetBytes =
 
 /** Whether bytes look like UBJSON rather than JSON text: an object whose first key's length has an integer type marker. */
 export const isUbjson = (bytes: Uint8Array): boolean => bytes[0] === 0x7b && [0x69, 0x55, 0x49, 0x6c, 0x4c].includes(bytes[1]!);
+
+/**
+ * A tree's categorical splits (split_type 1): node categories_nodes[i] holds the categories
+ * categories[categories_segments[i] …][categories_sizes[i]]. XGBoost sends those categories right and
+ * every other value left, negative values included (they name no category); NaN goes the default way.
+ */
+function categorySplits(t: XgbTree, n: number, where: string): Map<number, IntervalSplit> {
+  const out = new Map<number, IntervalSplit>();
+  const types = t.split_type ?? [];
+  if (!types.some((x) => x !== 0)) return out;
+  const bad = (why: string): ApiError => new ApiError('invalid_argument', `${where}: ${why}`, 'file');
+  const lists = ['categories', 'categories_nodes', 'categories_segments', 'categories_sizes'] as const;
+  const miss = lists.find((k) => !Array.isArray(t[k]) || !(t[k] as unknown[]).every((x) => Number.isInteger(x) && (x as number) >= 0));
+  if (miss) throw bad(`has categorical splits but ${miss} is not a list of whole numbers`);
+  const [cats, nodes, segments, sizes] = lists.map((k) => t[k]!);
+  if (segments!.length !== nodes!.length || sizes!.length !== nodes!.length) throw bad('categories_nodes, categories_segments and categories_sizes differ in length');
+  nodes!.forEach((k, i) => {
+    if (!(k < n) || types[k] !== 1) throw bad(`categories_nodes names node ${k}, which is not one of its categorical splits`);
+    const set = cats!.slice(segments![i]!, segments![i]! + sizes![i]!);
+    if (set.length !== sizes![i] || set.some((c) => c >= MAX_CATEGORY)) throw bad(`node ${k}'s categories run past the categories list or past category 2^24`);
+    out.set(k, categorySplit(set, false, t.default_left[k] === 1, 'zero'));
+  });
+  const unnamed = types.findIndex((x, k) => x !== 0 && !out.has(k));
+  if (unnamed >= 0) throw bad(`node ${unnamed} is a categorical split (split_type ${types[unnamed]}) that categories_nodes does not name`);
+  return out;
+}
 
 /** An XGBoost model document (parsed from JSON or UBJSON) as a tree ensemble. */
 export function readXgboostDoc(parsed: unknown, file: string): { model: ImportedTrees; features: string[] } {
@@ -107,14 +166,15 @@ export function readXgboostDoc(parsed: unknown, file: string): { model: Imported
   if (!Array.isArray(rawTrees)) throw new ApiError('invalid_argument', `${file}: gradient_booster.model.trees is not a list`, 'file');
   const trees: Tree[] = (rawTrees as XgbTree[]).map((t, ti) => {
     const fields = ['left_children', 'right_children', 'split_indices', 'split_conditions', 'default_left'] as const;
-    const missing = fields.find((k) => !Array.isArray(t?.[k]) || !(t[k] as unknown[]).every((x) => typeof x === 'number'));
+    // A categorical node's split_conditions may be NaN (null once read): it splits by categories.
+    const isCategorical = (k: number): boolean => Array.isArray(t?.split_type) && t.split_type[k] === 1;
+    const missing = fields.find((k) => !Array.isArray(t?.[k]) || !(t[k] as unknown[]).every((x, j) => typeof x === 'number' || (k === 'split_conditions' && x === null && isCategorical(j))));
     if (missing) throw new ApiError('invalid_argument', `${file}: tree ${ti} has no list of numbers ${missing}`, 'file');
     const n = t.left_children.length;
     const short = fields.find((k) => t[k].length !== n);
     if (short) throw new ApiError('invalid_argument', `${file}: tree ${ti} has ${t[short].length} ${short} for ${n} nodes`, 'file');
     if (t.split_type !== undefined && !Array.isArray(t.split_type)) throw new ApiError('invalid_argument', `${file}: tree ${ti} split_type is not a list`, 'file');
-    const categorical = (t.split_type ?? []).findIndex((x) => x !== 0);
-    if (categorical >= 0) throw new ApiError('invalid_argument', `${file}: tree ${ti} node ${categorical} is a categorical split on feature ${features[t.split_indices[categorical]!] ?? t.split_indices[categorical]}, which Quantdesk does not evaluate; train with that feature encoded as numbers (one-hot or ordinal, enable_categorical=False), or export the model to ONNX`, 'file');
+    const categorical = categorySplits(t, n, `${file}: tree ${ti}`);
     const feature = new Int32Array(n);
     const threshold = new Float64Array(n);
     const value = new Float64Array(n);
@@ -123,13 +183,18 @@ export function readXgboostDoc(parsed: unknown, file: string): { model: Imported
       const leaf = t.left_children[k] === -1;
       feature[k] = leaf ? -1 : t.split_indices[k]!;
       if (!leaf && (feature[k]! < 0 || feature[k]! >= nf)) throw new ApiError('invalid_argument', `${file}: tree ${ti} node ${k} splits on feature ${feature[k]}, outside the model's ${nf}`, 'file');
-      threshold[k] = leaf ? 0 : Math.fround(t.split_conditions[k]!);
+      threshold[k] = leaf || categorical.has(k) ? 0 : Math.fround(t.split_conditions[k]!);
       value[k] = leaf ? t.split_conditions[k]! : 0;
       missingLeft[k] = t.default_left[k] ? 1 : 0;
     }
     const tree: Tree = { feature, threshold, left: Int32Array.from(t.left_children), right: Int32Array.from(t.right_children), value, missingLeft };
     checkTreeShape(tree, nf, file, ti);
-    return tree;
+    if (categorical.size === 0) return tree;
+    const maxNodes = Math.min(1_000_000, Math.max(1024, 16 * n));
+    const plain = withIntervalSplits(tree, categorical, maxNodes);
+    if (!plain) throw new ApiError('invalid_argument', `${file}: tree ${ti}: its ${categorical.size} categorical splits would take it past ${maxNodes} nodes when written as plain splits; train with fewer categories per split (max_cat_threshold)`, 'file');
+    checkTreeShape(plain, nf, file, ti);
+    return plain;
   });
   if (trees.length === 0) throw new ApiError('invalid_argument', `${file}: the model has no trees`, 'file');
   if (multiclass) return { model: multiclassOf(l.gradient_booster.model as { tree_info?: unknown }, trees, numClass, bases, nf, file), features };

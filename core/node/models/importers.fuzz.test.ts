@@ -22,6 +22,7 @@ const xgb = JSON.parse(fs.readFileSync(path.join(FIX, 'xgb-binary.json'), 'utf8'
 const lgb = fs.readFileSync(path.join(FIX, 'lgb-binary.txt'), 'utf8');
 // Trimmed to its first three trees, so edits land in linear-leaf fields often.
 const lgbLinear = fs.readFileSync(path.join(FIX, 'lgb-cli-linear.txt'), 'utf8').split('Tree=3')[0]!;
+const lgbCategorical = fs.readFileSync(path.join(FIX, 'lgb-cli-categorical.txt'), 'utf8').split('Tree=3')[0]!;
 const BUDGET = 32 << 20;
 
 /** Every path to a value inside a JSON document (arrays only at their first few items). */
@@ -32,6 +33,7 @@ function paths(v: unknown, at: (string | number)[] = [], out: (string | number)[
   return out;
 }
 const xgbMulti = JSON.parse(fs.readFileSync(path.join(FIX, 'xgb3-multiclass.json'), 'utf8')) as unknown;
+const xgbCategorical = JSON.parse(fs.readFileSync(path.join(FIX, 'xgb3-categorical-binary.json'), 'utf8')) as unknown;
 const cb = JSON.parse(zlib.gunzipSync(fs.readFileSync(path.join(FIX, 'cb-single-tree.json.gz'))).toString('utf8')) as unknown;
 const cbPaths = paths(cb).filter((p) => p.length > 0);
 
@@ -65,7 +67,7 @@ function importedOrRefused(read: () => ReturnType<typeof readXgboostJson>): void
 }
 
 describe('model importer fuzz', () => {
-  for (const [kind, original] of [['binary', xgb], ['multiclass', xgbMulti]] as const) {
+  for (const [kind, original] of [['binary', xgb], ['multiclass', xgbMulti], ['categorical', xgbCategorical]] as const) {
     it(`XGBoost JSON (${kind}): any field replaced is imported or refused with an ApiError`, () => {
       const docPaths = paths(original).filter((p) => p.length > 0);
       fc.assert(
@@ -134,7 +136,7 @@ describe('model importer fuzz', () => {
     });
   }
 
-  for (const [kind, original] of [['binary', lgb], ['linear trees', lgbLinear]] as const) {
+  for (const [kind, original] of [['binary', lgb], ['linear trees', lgbLinear], ['categorical', lgbCategorical]] as const) {
     it(`LightGBM text (${kind}): numbers replaced by extremes or words are imported or refused with an ApiError`, () => {
       const tokens = [...original.matchAll(/-?\d+(\.\d+)?(e-?\d+)?/g)].map((m) => m.index!);
       fc.assert(

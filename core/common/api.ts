@@ -327,8 +327,8 @@ export interface QuantApi {
   'models.list': (a: ArgOf<'models.list'>) => Promise<ModelInfo[]>;
   /** One model version (`ID` for the newest, `ID@VERSION`) with its model card. */
   'models.get': (a: ArgOf<'models.get'>) => Promise<ModelInfo & { card: unknown }>;
-  /** Imports a model trained elsewhere (ONNX, or XGBoost JSON converted to ONNX), checked against a feature set when named. */
-  'models.import': (a: ArgOf<'models.import'>) => Promise<{ id: string; version: number; kind: string; objective: string; output: string; features: string[]; featureOrder?: 'same' | 'by name' }>;
+  /** Imports a model trained elsewhere (ONNX as it is; XGBoost, LightGBM and CatBoost files converted to ONNX), checked against a feature set when named; a multiclass model names its classes. */
+  'models.import': (a: ArgOf<'models.import'>) => Promise<{ id: string; version: number; kind: string; objective: string; output: string; classes?: string[]; features: string[]; featureOrder?: 'same' | 'by name' }>;
   /** Reads and validates a training config (YAML); errors name the line and the setting. */
   'models.checkConfig': (a: ArgOf<'models.checkConfig'>) => Promise<TrainConfig>;
   /** The killswitch: the trading state and its audited history, newest first. */

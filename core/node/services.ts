@@ -37,6 +37,7 @@ import { classLabels, getModel, leaderboard, listModels, parseModelRef, promoteM
 import { DEFAULT_SCORE } from '../common/models/leaderboard';
 import type { ImportedModel } from './models/import-model';
 import { ModelRunner } from './models/runner';
+import { mostProbable } from './models/model-output';
 import { checkModel } from './models/check';
 import { getBacktest, listBacktests, monteCarloOfRun, saveRunStrategy } from './backtest/run-backtest';
 import { Journal } from './paper/journal';
@@ -283,11 +284,10 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
           const t0 = performance.now();
           const done = { provider: runner.provider, fallback: runner.fallback ?? null };
           if (m.objective !== 'multiclass') return { values: await runner.predictBatch(a.columns), ...done, ms: performance.now() - t0 };
-          const { classes, values } = await runner.predictClasses(a.columns);
-          const n = values.length / classes;
-          const probabilities = Array.from({ length: classes }, (_, c) => Float32Array.from({ length: n }, (_, i) => values[i * classes + c]!));
-          const best = Float32Array.from({ length: n }, (_, i) => probabilities.reduce((b, col, c) => (col[i]! > probabilities[b]![i]! ? c : b), 0));
-          return { values: best, classes: classLabels(m.card, classes), probabilities, ...done, ms: performance.now() - t0 };
+          const p = await runner.predictClasses(a.columns);
+          const n = p.values.length / p.classes;
+          const probabilities = Array.from({ length: p.classes }, (_, c) => Float32Array.from({ length: n }, (_, i) => p.values[i * p.classes + c]!));
+          return { values: Float32Array.from(mostProbable(p)), classes: classLabels(m.card, p.classes), probabilities, ...done, ms: performance.now() - t0 };
         } finally {
           await runner.close();
         }

@@ -8,6 +8,7 @@ import { readFloat64Columns } from '../lake/duck-columns';
 import type { Provider } from './predict';
 import { classLabels, getModel } from './registry';
 import { ModelRunner } from './runner';
+import { mostProbable } from './model-output';
 
 /** Each row's largest class probability. */
 function topProbabilities(p: { classes: number; values: Float32Array }): Float32Array {
@@ -16,14 +17,10 @@ function topProbabilities(p: { classes: number; values: Float32Array }): Float32
 
 /** Per class, the share of rows where it is the most probable. */
 function classShare(p: { classes: number; values: Float32Array }, labels: string[]): Record<string, number> {
-  const n = p.values.length / p.classes;
+  const best = mostProbable(p);
   const counts = new Array<number>(p.classes).fill(0);
-  for (let i = 0; i < n; i++) {
-    let best = 0;
-    for (let c = 1; c < p.classes; c++) if (p.values[i * p.classes + c]! > p.values[i * p.classes + best]!) best = c;
-    counts[best]!++;
-  }
-  return Object.fromEntries(labels.map((l, c) => [l, counts[c]! / n]));
+  for (const c of best) counts[c]!++;
+  return Object.fromEntries(labels.map((l, c) => [l, counts[c]! / best.length]));
 }
 
 /**

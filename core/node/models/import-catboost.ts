@@ -46,9 +46,9 @@ const isIndex = (x: unknown, below: number): x is number => typeof x === 'number
 
 /**
  * Reads a CatBoost JSON model (oblivious trees on float features; Logloss, CrossEntropy, RMSE, MAE,
- * Quantile or MultiClass) into a tree ensemble. In an oblivious tree every level asks one question, x > border, and
- * the answer of split j is bit j of the leaf's index; a missing value answers as the feature's
- * nan_value_treatment says (AsTrue: yes; AsFalse and AsIs: no). The prediction is
+ * Quantile or MultiClass) into a tree ensemble. In an oblivious tree every level asks one question,
+ * x > border, and the answer of split j is bit j of the leaf's index; a missing value answers as the
+ * feature's nan_value_treatment says (AsTrue: yes; AsFalse and AsIs: no). The prediction is
  * scale × Σ leaves + bias (`scale_and_bias`). Each tree becomes a full binary tree whose root asks the
  * last split, so its leaves come out in leaf-index order. A MultiClass model has one bias per class and
  * k values per leaf (leaf_values[leaf × k + class]): each tree becomes one tree per class.
@@ -59,7 +59,7 @@ export function readCatboostDoc(parsed: unknown, file: string): { model: Importe
   const loss = doc.model_info?.params?.loss_function?.type;
   if (typeof loss !== 'string') throw bad('model_info.params.loss_function is missing; save the model with CatBoost 1.0 or later (model.save_model("model.json", format="json"))');
   const reading = LOSSES[loss];
-  if (!reading) throw bad(`loss function ${loss} is not supported; Quantdesk imports CatBoost models trained with ${Object.keys(LOSSES).join(', ')}${loss.startsWith('Multi') ? ' (train one binary model per class)' : ''}`);
+  if (!reading) throw bad(`loss function ${loss} is not supported; Quantdesk imports CatBoost models trained with ${Object.keys(LOSSES).join(', ')}${loss.startsWith('Multi') ? ' (several outputs per row: train one model per target)' : ''}`);
   const info = doc.features_info;
   const cats = info?.categorical_features ?? [];
   if (!Array.isArray(cats) || cats.length) throw bad(`the model has ${Array.isArray(cats) ? cats.length : 'invalid'} categorical feature(s) (features_info.categorical_features), whose CTR statistics Quantdesk does not evaluate; encode them as numbers before training`);

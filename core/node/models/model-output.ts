@@ -55,3 +55,13 @@ export function classProbabilitiesOf(t: ort.Tensor, rows: number, choice: Output
   if (!choice.classifier || dims.length !== 2 || dims[0] !== rows || !(dims[1]! >= 2)) throw bad(file, `its output "${choice.name}" of shape [${dims.join(', ')}] is not a classifier's [rows, classes] probabilities`);
   return { classes: dims[1]!, values: Float32Array.from(t.data as Float32Array | Float64Array) };
 }
+
+/** Each row's most probable class (the first of equals), from [rows, classes] row-major probabilities. */
+export function mostProbable(p: { classes: number; values: Float32Array }): Uint32Array {
+  const n = p.values.length / p.classes;
+  return Uint32Array.from({ length: n }, (_, i) => {
+    let best = 0;
+    for (let c = 1; c < p.classes; c++) if (p.values[i * p.classes + c]! > p.values[i * p.classes + best]!) best = c;
+    return best;
+  });
+}

@@ -142,6 +142,40 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     await page.getByTestId('backfill-dialog').waitFor({ state: 'detached' });
   });
 
+  it('closes dialogs on Escape and a backdrop click, keeps shortcuts from acting behind them, and starts one job for a double click', async () => {
+    await page.getByTestId('nav-chart').click();
+    await page.keyboard.press('Control+b');
+    const dialog = page.getByTestId('backfill-dialog');
+    await dialog.waitFor();
+    // Ctrl+3 (View → Features) waits behind the dialog; Escape closes it.
+    await page.keyboard.press('Control+3');
+    expect(await page.getByTestId('nav-chart').getAttribute('aria-current')).toBe('page');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    // A click on the backdrop closes it; one inside the dialog does not.
+    await page.keyboard.press('Control+b');
+    await dialog.waitFor();
+    await dialog.locator('h2').click();
+    expect(await dialog.count()).toBe(1);
+    await page.mouse.click(5, 5);
+    await dialog.waitFor({ state: 'detached' });
+    // A double click on Start starts one backfill.
+    const backfills = async (): Promise<number> => (await rpc(serve.url, 'jobs.list', { all: true })).filter((j: { kind: string }) => j.kind === 'backfill').length;
+    const before = await backfills();
+    await page.keyboard.press('Control+b');
+    await dialog.waitFor();
+    await page.getByTestId('bf-symbol-ES').uncheck();
+    await page.getByTestId('bf-symbol-CL').check();
+    await page.getByTestId('bf-from').fill('2022-01-03');
+    await page.getByTestId('bf-to').fill('2022-01-07');
+    await page.getByTestId('bf-start').dblclick();
+    await page.getByTestId('bf-progress-bar').waitFor();
+    await expect.poll(() => page.getByTestId('bf-summary').textContent(), { timeout: 60_000 }).toMatch(/^Done:/);
+    expect(await backfills()).toBe(before + 1);
+    await page.getByTestId('bf-close').click();
+    await dialog.waitFor({ state: 'detached' });
+  });
+
   it('imports a file chosen in File → Import…, then shows its rejects, a QA report and SQL results in the Data view', async () => {
     const dir = tempDir();
     const file = path.join(dir, 'CLX_bt.csv');

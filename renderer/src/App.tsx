@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
+import { dialogOpen, Modal } from './Modal';
 import { buildMenu, commandForKey, type MenuCommand } from '../../core/common/menu';
 import type { AppInfo, InferenceSettings } from '../../core/common/types';
 import { client, inElectron } from './api';
@@ -101,6 +102,8 @@ export function App() {
     if (inElectron) return;
     const onKey = (e: KeyboardEvent): void => {
       const cmd = commandForKey(menus, e);
+      // Behind an open dialog only the halts act: a trader under stress must always be able to stop trading.
+      if (cmd && dialogOpen() && cmd !== 'paper.halt' && cmd !== 'paper.haltFlatten') return;
       if (cmd) {
         e.preventDefault();
         run(cmd);
@@ -136,7 +139,7 @@ export function App() {
       <div className="body">
         <nav className="nav" aria-label="Views">
           {(['chart', 'data', 'features', 'models', 'backtests', 'paper', 'jobs', 'settings'] as const).map((v) => (
-            <button key={v} className={view === v ? 'active' : ''} onClick={() => setView(v)} data-testid={`nav-${v}`}>
+            <button key={v} className={view === v ? 'active' : ''} aria-current={view === v ? 'page' : undefined} onClick={() => setView(v)} data-testid={`nav-${v}`}>
               {{ chart: 'Chart', data: 'Data', features: 'Features', models: 'Models', backtests: 'Backtests', paper: 'Paper', jobs: 'Jobs', settings: 'Settings' }[v]}
             </button>
           ))}
@@ -191,30 +194,28 @@ export function App() {
         />
       )}
       {aboutOpen && info && (
-        <div className="modal-backdrop" onClick={() => setAboutOpen(false)}>
-          <div className="modal" role="dialog" aria-label="About Quantdesk" onClick={(e) => e.stopPropagation()}>
-            <h2>Quantdesk {info.version}</h2>
-            <table className="grid">
-              <tbody>
-                {Object.entries(info.versions).map(([k, v]) => (
-                  <tr key={k}>
-                    <td>{k}</td>
-                    <td>{v}</td>
-                  </tr>
-                ))}
-                {inference && (
-                  <tr>
-                    <td>execution provider</td>
-                    <td data-testid="about-provider">{providerInUse(inference)}</td>
-                  </tr>
-                )}
-              </tbody>
-            </table>
-            <div className="actions">
-              <button onClick={() => setAboutOpen(false)}>Close</button>
-            </div>
+        <Modal label="About Quantdesk" onClose={() => setAboutOpen(false)}>
+          <h2>Quantdesk {info.version}</h2>
+          <table className="grid">
+            <tbody>
+              {Object.entries(info.versions).map(([k, v]) => (
+                <tr key={k}>
+                  <td>{k}</td>
+                  <td>{v}</td>
+                </tr>
+              ))}
+              {inference && (
+                <tr>
+                  <td>execution provider</td>
+                  <td data-testid="about-provider">{providerInUse(inference)}</td>
+                </tr>
+              )}
+            </tbody>
+          </table>
+          <div className="actions">
+            <button onClick={() => setAboutOpen(false)}>Close</button>
           </div>
-        </div>
+        </Modal>
       )}
     </div>
   );

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { Modal } from './Modal';
 import type { SourceInfo } from '../../core/common/api';
 import { latestBackfillDay } from '../../core/common/schemas';
 import type { ApiError } from '../../core/common/errors';
@@ -66,123 +67,121 @@ export function BackfillDialog({ onClose, jobs, progress }: { onClose: () => voi
   };
 
   return (
-    <div className="modal-backdrop">
-      <div className="modal" role="dialog" aria-label="Backfill" data-testid="backfill-dialog">
-        <h2>Backfill</h2>
-        {!jobId && (
-          <form onSubmit={submitWith(start)}>
-            <label>
-              Source
-              <select value={source} onChange={(e) => setSource(e.target.value)} data-testid="bf-source">
-                {sources.map((s) => (
-                  <option key={s.id} value={s.id}>
-                    {s.name}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <fieldset>
-              <legend>Symbols</legend>
-              {source !== 'demo' && (
-                <input value={typed} onChange={(e) => setTyped(e.target.value)} placeholder={source === 'databento' ? 'ESM4, NQM4' : 'AAPL, MSFT'} data-testid="bf-symbols-text" />
-              )}
-              <div className="checks">
-                {(source === 'demo' ? (src?.symbols ?? []) : []).map((s) => (
-                  <label key={s} className="check">
-                    <input
-                      type="checkbox"
-                      checked={symbols.includes(s)}
-                      onChange={(e) => setSymbols(e.target.checked ? [...symbols, s] : symbols.filter((x) => x !== s))}
-                      data-testid={`bf-symbol-${s}`}
-                    />
-                    {s}
-                  </label>
-                ))}
-              </div>
-              {fieldError('symbols') && <div className="field-error">{fieldError('symbols')}</div>}
-            </fieldset>
-            <div className="row">
-              <label>
-                Timeframe
-                {source === 'demo' ? (
-                  <select value="1m" disabled>
-                    <option value="1m">1 minute (other timeframes are built from it)</option>
-                  </select>
-                ) : (
-                  <select value={timeframe} onChange={(e) => setTimeframe(e.target.value as typeof timeframe)} data-testid="bf-timeframe">
-                    <option value="1m">1 minute</option>
-                    <option value="1h">1 hour</option>
-                    <option value="1d">1 day</option>
-                  </select>
-                )}
-              </label>
-              {source === 'databento' && (
-                <label>
-                  Dataset
-                  <input value={dataset} onChange={(e) => setDataset(e.target.value.toUpperCase())} data-testid="bf-dataset" />
-                  {fieldError('dataset') && <div className="field-error">{fieldError('dataset')}</div>}
-                </label>
-              )}
-            </div>
-            {key && (
-              <div className="row" data-testid="bf-key">
-                {key.source === 'environment' ? (
-                  <span>API key: from {key.env}</span>
-                ) : key.canStore ? (
-                  <label>
-                    API key {key.source === 'stored' ? '(stored encrypted)' : ''}
-                    <input type="password" value={keyText} onChange={(e) => setKeyText(e.target.value)} placeholder={key.source === 'stored' ? 'replace the stored key' : 'paste your key'} autoComplete="off" data-testid="bf-key-input" />
-                    <button type="button" onClick={() => void saveKey(keyText)} disabled={keyText.trim() === ''} data-testid="bf-key-save">
-                      Save key
-                    </button>
-                    {key.source === 'stored' && (
-                      <button type="button" onClick={() => void saveKey(null)}>
-                        Forget key
-                      </button>
-                    )}
-                    {fieldError('key') && <div className="field-error">{fieldError('key')}</div>}
-                  </label>
-                ) : (
-                  <span data-testid="bf-key-env">{key.source === 'missing' ? `No API key: set ${key.env} in the environment of quantdesk serve (the desktop app stores keys encrypted)` : `API key: stored`}</span>
-                )}
-              </div>
+    <Modal label="Backfill" testId="backfill-dialog" onClose={onClose}>
+      <h2>Backfill</h2>
+      {!jobId && (
+        <form onSubmit={submitWith(start)}>
+          <label>
+            Source
+            <select value={source} onChange={(e) => setSource(e.target.value)} data-testid="bf-source">
+              {sources.map((s) => (
+                <option key={s.id} value={s.id}>
+                  {s.name}
+                </option>
+              ))}
+            </select>
+          </label>
+          <fieldset>
+            <legend>Symbols</legend>
+            {source !== 'demo' && (
+              <input value={typed} onChange={(e) => setTyped(e.target.value)} placeholder={source === 'databento' ? 'ESM4, NQM4' : 'AAPL, MSFT'} data-testid="bf-symbols-text" />
             )}
-            {fieldError('source') && <div className="field-error">{fieldError('source')}</div>}
-            <div className="row">
-              <label>
-                From
-                <input type="date" value={from} min={src?.earliest} onChange={(e) => setFrom(e.target.value)} data-testid="bf-from" />
-                {fieldError('from') && <div className="field-error">{fieldError('from')}</div>}
-              </label>
-              <label>
-                To
-                <input type="date" value={to} max={latestBackfillDay()} onChange={(e) => setTo(e.target.value)} data-testid="bf-to" />
-                {source === 'demo' && <div className="hint" data-testid="bf-to-hint">The demo market ends at the current minute: nothing after now is written.</div>}
-                {fieldError('to') && <div className="field-error">{fieldError('to')}</div>}
-              </label>
+            <div className="checks">
+              {(source === 'demo' ? (src?.symbols ?? []) : []).map((s) => (
+                <label key={s} className="check">
+                  <input
+                    type="checkbox"
+                    checked={symbols.includes(s)}
+                    onChange={(e) => setSymbols(e.target.checked ? [...symbols, s] : symbols.filter((x) => x !== s))}
+                    data-testid={`bf-symbol-${s}`}
+                  />
+                  {s}
+                </label>
+              ))}
             </div>
-            {error && !error.path && <div className="field-error">{error.message}</div>}
-            <div className="actions">
-              <button type="button" onClick={onClose}>
-                Cancel
-              </button>
-              <button type="submit" className="primary" data-testid="bf-start">
-                Start backfill
-              </button>
+            {fieldError('symbols') && <div className="field-error">{fieldError('symbols')}</div>}
+          </fieldset>
+          <div className="row">
+            <label>
+              Timeframe
+              {source === 'demo' ? (
+                <select value="1m" disabled>
+                  <option value="1m">1 minute (other timeframes are built from it)</option>
+                </select>
+              ) : (
+                <select value={timeframe} onChange={(e) => setTimeframe(e.target.value as typeof timeframe)} data-testid="bf-timeframe">
+                  <option value="1m">1 minute</option>
+                  <option value="1h">1 hour</option>
+                  <option value="1d">1 day</option>
+                </select>
+              )}
+            </label>
+            {source === 'databento' && (
+              <label>
+                Dataset
+                <input value={dataset} onChange={(e) => setDataset(e.target.value.toUpperCase())} data-testid="bf-dataset" />
+                {fieldError('dataset') && <div className="field-error">{fieldError('dataset')}</div>}
+              </label>
+            )}
+          </div>
+          {key && (
+            <div className="row" data-testid="bf-key">
+              {key.source === 'environment' ? (
+                <span>API key: from {key.env}</span>
+              ) : key.canStore ? (
+                <label>
+                  API key {key.source === 'stored' ? '(stored encrypted)' : ''}
+                  <input type="password" value={keyText} onChange={(e) => setKeyText(e.target.value)} placeholder={key.source === 'stored' ? 'replace the stored key' : 'paste your key'} autoComplete="off" data-testid="bf-key-input" />
+                  <button type="button" onClick={() => void saveKey(keyText)} disabled={keyText.trim() === ''} data-testid="bf-key-save">
+                    Save key
+                  </button>
+                  {key.source === 'stored' && (
+                    <button type="button" onClick={() => void saveKey(null)}>
+                      Forget key
+                    </button>
+                  )}
+                  {fieldError('key') && <div className="field-error">{fieldError('key')}</div>}
+                </label>
+              ) : (
+                <span data-testid="bf-key-env">{key.source === 'missing' ? `No API key: set ${key.env} in the environment of quantdesk serve (the desktop app stores keys encrypted)` : `API key: stored`}</span>
+              )}
             </div>
-          </form>
-        )}
-        {jobId && (
-          <JobFollower
-            jobId={jobId}
-            jobs={jobs}
-            progress={progress}
-            running={(p) => `${Math.round((p?.fraction ?? 0) * 100)}% · ${fmtInt(p?.rate ?? 0)} bars/s · ETA ${fmtEta(p?.etaSeconds ?? null)}`}
-            ids={{ root: 'bf-progress', bar: 'bf-progress-bar', summary: 'bf-summary', close: 'bf-close' }}
-            onClose={onClose}
-          />
-        )}
-      </div>
-    </div>
+          )}
+          {fieldError('source') && <div className="field-error">{fieldError('source')}</div>}
+          <div className="row">
+            <label>
+              From
+              <input type="date" value={from} min={src?.earliest} onChange={(e) => setFrom(e.target.value)} data-testid="bf-from" />
+              {fieldError('from') && <div className="field-error">{fieldError('from')}</div>}
+            </label>
+            <label>
+              To
+              <input type="date" value={to} max={latestBackfillDay()} onChange={(e) => setTo(e.target.value)} data-testid="bf-to" />
+              {source === 'demo' && <div className="hint" data-testid="bf-to-hint">The demo market ends at the current minute: nothing after now is written.</div>}
+              {fieldError('to') && <div className="field-error">{fieldError('to')}</div>}
+            </label>
+          </div>
+          {error && !error.path && <div className="field-error">{error.message}</div>}
+          <div className="actions">
+            <button type="button" onClick={onClose}>
+              Cancel
+            </button>
+            <button type="submit" className="primary" data-testid="bf-start">
+              Start backfill
+            </button>
+          </div>
+        </form>
+      )}
+      {jobId && (
+        <JobFollower
+          jobId={jobId}
+          jobs={jobs}
+          progress={progress}
+          running={(p) => `${Math.round((p?.fraction ?? 0) * 100)}% · ${fmtInt(p?.rate ?? 0)} bars/s · ETA ${fmtEta(p?.etaSeconds ?? null)}`}
+          ids={{ root: 'bf-progress', bar: 'bf-progress-bar', summary: 'bf-summary', close: 'bf-close' }}
+          onClose={onClose}
+        />
+      )}
+    </Modal>
   );
 }

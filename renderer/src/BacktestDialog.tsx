@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { Modal } from './Modal';
 import { resolveParams, STRATEGIES } from '../../core/common/backtest/strategies';
 import type { ApiError } from '../../core/common/errors';
 import type { StrategyConfig } from '../../core/common/schemas';
@@ -99,139 +100,137 @@ export function BacktestDialog({ onClose, onOpen, jobs, progress }: { onClose: (
   const job = jobs.find((j) => j.id === jobId);
   const result = job?.status === 'succeeded' ? (job.result as BacktestSummary) : null;
   return (
-    <div className="modal-backdrop">
-      <div className="modal wide" role="dialog" aria-label="Backtest a strategy" data-testid="backtest-dialog">
-        <h2>Backtest</h2>
-        {!jobId && (
-          <form onSubmit={submitWith(start)}>
-            <div className="form-grid">
-              <label>
-                Strategy
-                <select value={strategy} onChange={(e) => setStrategy(e.target.value)} data-testid="backtest-strategy">
-                  {[...STRATEGIES.values()].map((s) => (
-                    <option key={s.name} value={s.name} title={s.description}>
-                      {s.name}
-                    </option>
-                  ))}
-                  {configs.map((c) => (
-                    <option key={`config-${c.name}`} value={c.name} title={`strategies/${c.name}.yml`}>
-                      {c.name} ({c.strategy}, stored config)
-                    </option>
-                  ))}
-                </select>
+    <Modal label="Backtest a strategy" testId="backtest-dialog" wide onClose={onClose}>
+      <h2>Backtest</h2>
+      {!jobId && (
+        <form onSubmit={submitWith(start)}>
+          <div className="form-grid">
+            <label>
+              Strategy
+              <select value={strategy} onChange={(e) => setStrategy(e.target.value)} data-testid="backtest-strategy">
+                {[...STRATEGIES.values()].map((s) => (
+                  <option key={s.name} value={s.name} title={s.description}>
+                    {s.name}
+                  </option>
+                ))}
+                {configs.map((c) => (
+                  <option key={`config-${c.name}`} value={c.name} title={`strategies/${c.name}.yml`}>
+                    {c.name} ({c.strategy}, stored config)
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label>
+              Symbols
+              <input value={symbols} onChange={(e) => setSymbols(e.target.value)} data-testid="backtest-symbols" />
+            </label>
+            <label>
+              Timeframe
+              <select value={timeframe} onChange={(e) => setTimeframe(e.target.value)} data-testid="backtest-timeframe">
+                {TIMEFRAMES.map((t) => (
+                  <option key={t}>{t}</option>
+                ))}
+              </select>
+            </label>
+            <label>
+              From
+              <input type="date" value={from} onChange={(e) => setFrom(e.target.value)} data-testid="backtest-from" />
+            </label>
+            <label>
+              To
+              <input type="date" value={to} onChange={(e) => setTo(e.target.value)} data-testid="backtest-to" />
+            </label>
+            {def.params.map((p) => (
+              <label key={p.name} title={p.description}>
+                {p.name}
+                <input value={params[p.name] ?? ''} onChange={(e) => setParams({ ...params, [p.name]: e.target.value })} data-testid={`backtest-param-${p.name}`} />
               </label>
-              <label>
-                Symbols
-                <input value={symbols} onChange={(e) => setSymbols(e.target.value)} data-testid="backtest-symbols" />
-              </label>
-              <label>
-                Timeframe
-                <select value={timeframe} onChange={(e) => setTimeframe(e.target.value)} data-testid="backtest-timeframe">
-                  {TIMEFRAMES.map((t) => (
-                    <option key={t}>{t}</option>
-                  ))}
-                </select>
-              </label>
-              <label>
-                From
-                <input type="date" value={from} onChange={(e) => setFrom(e.target.value)} data-testid="backtest-from" />
-              </label>
-              <label>
-                To
-                <input type="date" value={to} onChange={(e) => setTo(e.target.value)} data-testid="backtest-to" />
-              </label>
-              {def.params.map((p) => (
-                <label key={p.name} title={p.description}>
-                  {p.name}
-                  <input value={params[p.name] ?? ''} onChange={(e) => setParams({ ...params, [p.name]: e.target.value })} data-testid={`backtest-param-${p.name}`} />
-                </label>
-              ))}
-              <label>
-                Starting capital
-                <input value={capital} onChange={(e) => setCapital(e.target.value)} data-testid="backtest-capital" />
-              </label>
-              <label>
-                Commission per contract
-                <input value={commission} onChange={(e) => setCommission(e.target.value)} data-testid="backtest-commission" />
-              </label>
-              <label>
-                Slippage (ticks)
-                <input value={slippage} onChange={(e) => setSlippage(e.target.value)} data-testid="backtest-slippage" />
-              </label>
-              <label title="a symbol whose daily returns give alpha, beta and the information ratio">
-                Benchmark (optional)
-                <input value={benchmark} onChange={(e) => setBenchmark(e.target.value)} placeholder="e.g. ES" data-testid="backtest-benchmark" />
-              </label>
-              <label>
-                Fill market orders at
-                <select value={fillAt} onChange={(e) => setFillAt(e.target.value as 'next_open' | 'close')} data-testid="backtest-fill-at">
-                  <option value="next_open">the next bar's open</option>
-                  <option value="close">the signal bar's close</option>
-                </select>
-              </label>
-              <label title="0: no limit">
-                Max positions at once
-                <input value={maxPositions} onChange={(e) => setMaxPositions(e.target.value)} data-testid="backtest-max-positions" />
-              </label>
-              <label>
-                Sizing
-                <select
-                  value={sizing}
-                  onChange={(e) => {
-                    const k = e.target.value as typeof sizing;
-                    setSizing(k);
-                    setSize({ fixed: '1', notional: '100000', volatility: '0.15', kelly: '0.25' }[k]);
-                  }}
-                  data-testid="backtest-sizing"
-                >
-                  <option value="fixed">fixed contracts</option>
-                  <option value="notional">fixed notional</option>
-                  <option value="volatility">volatility target (annual, 20 bars)</option>
-                  <option value="kelly">Kelly fraction, capped (needs a model)</option>
-                </select>
-              </label>
-              <label>
-                {{ fixed: 'Contracts', notional: 'Notional', volatility: 'Target volatility', kelly: 'Kelly cap' }[sizing]}
-                <input value={size} onChange={(e) => setSize(e.target.value)} data-testid="backtest-size" />
-              </label>
-              <label>
-                Gate entries with a model
-                <select value={model} onChange={(e) => setModel(e.target.value)} data-testid="backtest-model">
-                  <option value="">none</option>
-                  {models.map((m) => (
-                    <option key={`${m.id}@${m.version}`} value={`${m.id}@${m.version}`}>
-                      {m.id}@{m.version}
-                    </option>
-                  ))}
-                </select>
-              </label>
-            </div>
-            <p className="muted">{def.description}</p>
-            {error && (
-              <p className="error" role="alert" data-testid="backtest-error">
-                {error}
-              </p>
-            )}
-            <div className="actions">
-              <button type="button" onClick={onClose}>
-                Cancel
-              </button>
-              <button type="submit" className="primary" data-testid="backtest-start">
-                Run
-              </button>
-            </div>
-          </form>
-        )}
-        {jobId && (
-          <JobFollower jobId={jobId} jobs={jobs} progress={progress} running={() => 'running'} ids={{ root: 'backtest-job', bar: 'backtest-progress', summary: 'backtest-summary', close: 'backtest-close' }} onClose={onClose}>
-            {result && (
-              <button className="primary" onClick={() => onOpen(result.runId)} data-testid="backtest-open">
-                Show results
-              </button>
-            )}
-          </JobFollower>
-        )}
-      </div>
-    </div>
+            ))}
+            <label>
+              Starting capital
+              <input value={capital} onChange={(e) => setCapital(e.target.value)} data-testid="backtest-capital" />
+            </label>
+            <label>
+              Commission per contract
+              <input value={commission} onChange={(e) => setCommission(e.target.value)} data-testid="backtest-commission" />
+            </label>
+            <label>
+              Slippage (ticks)
+              <input value={slippage} onChange={(e) => setSlippage(e.target.value)} data-testid="backtest-slippage" />
+            </label>
+            <label title="a symbol whose daily returns give alpha, beta and the information ratio">
+              Benchmark (optional)
+              <input value={benchmark} onChange={(e) => setBenchmark(e.target.value)} placeholder="e.g. ES" data-testid="backtest-benchmark" />
+            </label>
+            <label>
+              Fill market orders at
+              <select value={fillAt} onChange={(e) => setFillAt(e.target.value as 'next_open' | 'close')} data-testid="backtest-fill-at">
+                <option value="next_open">the next bar's open</option>
+                <option value="close">the signal bar's close</option>
+              </select>
+            </label>
+            <label title="0: no limit">
+              Max positions at once
+              <input value={maxPositions} onChange={(e) => setMaxPositions(e.target.value)} data-testid="backtest-max-positions" />
+            </label>
+            <label>
+              Sizing
+              <select
+                value={sizing}
+                onChange={(e) => {
+                  const k = e.target.value as typeof sizing;
+                  setSizing(k);
+                  setSize({ fixed: '1', notional: '100000', volatility: '0.15', kelly: '0.25' }[k]);
+                }}
+                data-testid="backtest-sizing"
+              >
+                <option value="fixed">fixed contracts</option>
+                <option value="notional">fixed notional</option>
+                <option value="volatility">volatility target (annual, 20 bars)</option>
+                <option value="kelly">Kelly fraction, capped (needs a model)</option>
+              </select>
+            </label>
+            <label>
+              {{ fixed: 'Contracts', notional: 'Notional', volatility: 'Target volatility', kelly: 'Kelly cap' }[sizing]}
+              <input value={size} onChange={(e) => setSize(e.target.value)} data-testid="backtest-size" />
+            </label>
+            <label>
+              Gate entries with a model
+              <select value={model} onChange={(e) => setModel(e.target.value)} data-testid="backtest-model">
+                <option value="">none</option>
+                {models.map((m) => (
+                  <option key={`${m.id}@${m.version}`} value={`${m.id}@${m.version}`}>
+                    {m.id}@{m.version}
+                  </option>
+                ))}
+              </select>
+            </label>
+          </div>
+          <p className="muted">{def.description}</p>
+          {error && (
+            <p className="error" role="alert" data-testid="backtest-error">
+              {error}
+            </p>
+          )}
+          <div className="actions">
+            <button type="button" onClick={onClose}>
+              Cancel
+            </button>
+            <button type="submit" className="primary" data-testid="backtest-start">
+              Run
+            </button>
+          </div>
+        </form>
+      )}
+      {jobId && (
+        <JobFollower jobId={jobId} jobs={jobs} progress={progress} running={() => 'running'} ids={{ root: 'backtest-job', bar: 'backtest-progress', summary: 'backtest-summary', close: 'backtest-close' }} onClose={onClose}>
+          {result && (
+            <button className="primary" onClick={() => onOpen(result.runId)} data-testid="backtest-open">
+              Show results
+            </button>
+          )}
+        </JobFollower>
+      )}
+    </Modal>
   );
 }

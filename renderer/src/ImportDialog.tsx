@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { Modal } from './Modal';
 import type { ApiError } from '../../core/common/errors';
 import type { ImportResult, JobInfo, JobProgress } from '../../core/common/types';
 import { client, nativeFileDialog } from './api';
@@ -104,111 +105,109 @@ export function ImportDialog({ initialFiles, onClose, jobs, progress }: { initia
   const fieldError = fieldErrorOf(error);
 
   return (
-    <div className="modal-backdrop">
-      <div className="modal" role="dialog" aria-label="Import" data-testid="import-dialog">
-        <h2>Import bars</h2>
-        {!jobId && (
-          <form onSubmit={submitWith(start)}>
-            {nativeFileDialog ? (
-              <div className="row">
-                Files
-                <BrowseButton request={IMPORT_FILES} onChosen={(chosen) => setPaths([...paths.split('\n').filter((x) => x.trim()), ...chosen].join('\n'))} testId="im-browse" />
-              </div>
-            ) : (
-              <label>
-                Files
-                <input type="file" multiple onChange={(e) => setFiles([...files, ...Array.from(e.target.files ?? [])])} data-testid="im-files" />
-              </label>
-            )}
-            {files.length > 0 && <div className="muted">{files.map((f) => `${f.name} (${fmtInt(f.size)} bytes)`).join(', ')}</div>}
-            <label>
-              {nativeFileDialog ? 'Paths, one per line' : '…or paths on the machine running Quantdesk, one per line'}
-              <textarea rows={2} value={paths} onChange={(e) => setPaths(e.target.value)} data-testid="im-paths" />
-              {fieldError('paths') && <div className="field-error">{fieldError('paths')}</div>}
-            </label>
+    <Modal label="Import" testId="import-dialog" onClose={onClose}>
+      <h2>Import bars</h2>
+      {!jobId && (
+        <form onSubmit={submitWith(start)}>
+          {nativeFileDialog ? (
             <div className="row">
-              <label>
-                Format
-                <select value={format} onChange={(e) => setFormat(e.target.value as typeof format)} data-testid="im-format">
-                  {FORMATS.map((f) => (
-                    <option key={f}>{f}</option>
-                  ))}
-                </select>
-              </label>
-              <label>
-                Symbol (if the file has none)
-                <input value={symbol} onChange={(e) => setSymbol(e.target.value.toUpperCase())} placeholder="from the file name" data-testid="im-symbol" />
-                {fieldError('symbol') && <div className="field-error">{fieldError('symbol')}</div>}
-              </label>
-              <label>
-                Time zone of local times
-                <input value={tz} onChange={(e) => setTz(e.target.value)} placeholder="UTC" data-testid="im-tz" />
-              </label>
+              Files
+              <BrowseButton request={IMPORT_FILES} onChosen={(chosen) => setPaths([...paths.split('\n').filter((x) => x.trim()), ...chosen].join('\n'))} testId="im-browse" />
             </div>
-            {preview && (
-              <div className="mapping" data-testid="im-mapping">
-                <div className="muted">{mappingNote}</div>
-                <div className="row">
-                  {BAR_FIELDS.map((f) => (
-                    <label key={f}>
-                      {f}
-                      <select
-                        value={mapping[f] ?? ''}
-                        onChange={(e) => {
-                          setMapping({ ...mapping, [f]: e.target.value || undefined });
-                          setDirty(true);
-                        }}
-                        data-testid={`im-map-${f}`}
-                      >
-                        <option value="">{f === 'symbol' ? '(file name)' : '—'}</option>
-                        {preview.columns.map((c) => (
-                          <option key={c}>{c}</option>
-                        ))}
-                      </select>
-                    </label>
-                  ))}
-                </div>
-                {fieldError('map') && <div className="field-error">{fieldError('map')}</div>}
-                <div className="preview">
-                  <table className="grid">
-                    <thead>
-                      <tr>
-                        {preview.columns.map((c) => (
-                          <th key={c}>{c}</th>
+          ) : (
+            <label>
+              Files
+              <input type="file" multiple onChange={(e) => setFiles([...files, ...Array.from(e.target.files ?? [])])} data-testid="im-files" />
+            </label>
+          )}
+          {files.length > 0 && <div className="muted">{files.map((f) => `${f.name} (${fmtInt(f.size)} bytes)`).join(', ')}</div>}
+          <label>
+            {nativeFileDialog ? 'Paths, one per line' : '…or paths on the machine running Quantdesk, one per line'}
+            <textarea rows={2} value={paths} onChange={(e) => setPaths(e.target.value)} data-testid="im-paths" />
+            {fieldError('paths') && <div className="field-error">{fieldError('paths')}</div>}
+          </label>
+          <div className="row">
+            <label>
+              Format
+              <select value={format} onChange={(e) => setFormat(e.target.value as typeof format)} data-testid="im-format">
+                {FORMATS.map((f) => (
+                  <option key={f}>{f}</option>
+                ))}
+              </select>
+            </label>
+            <label>
+              Symbol (if the file has none)
+              <input value={symbol} onChange={(e) => setSymbol(e.target.value.toUpperCase())} placeholder="from the file name" data-testid="im-symbol" />
+              {fieldError('symbol') && <div className="field-error">{fieldError('symbol')}</div>}
+            </label>
+            <label>
+              Time zone of local times
+              <input value={tz} onChange={(e) => setTz(e.target.value)} placeholder="UTC" data-testid="im-tz" />
+            </label>
+          </div>
+          {preview && (
+            <div className="mapping" data-testid="im-mapping">
+              <div className="muted">{mappingNote}</div>
+              <div className="row">
+                {BAR_FIELDS.map((f) => (
+                  <label key={f}>
+                    {f}
+                    <select
+                      value={mapping[f] ?? ''}
+                      onChange={(e) => {
+                        setMapping({ ...mapping, [f]: e.target.value || undefined });
+                        setDirty(true);
+                      }}
+                      data-testid={`im-map-${f}`}
+                    >
+                      <option value="">{f === 'symbol' ? '(file name)' : '—'}</option>
+                      {preview.columns.map((c) => (
+                        <option key={c}>{c}</option>
+                      ))}
+                    </select>
+                  </label>
+                ))}
+              </div>
+              {fieldError('map') && <div className="field-error">{fieldError('map')}</div>}
+              <div className="preview">
+                <table className="grid">
+                  <thead>
+                    <tr>
+                      {preview.columns.map((c) => (
+                        <th key={c}>{c}</th>
+                      ))}
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {preview.rows.map((r, i) => (
+                      <tr key={i}>
+                        {r.map((x, j) => (
+                          <td key={j}>{x}</td>
                         ))}
                       </tr>
-                    </thead>
-                    <tbody>
-                      {preview.rows.map((r, i) => (
-                        <tr key={i}>
-                          {r.map((x, j) => (
-                            <td key={j}>{x}</td>
-                          ))}
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
-                </div>
+                    ))}
+                  </tbody>
+                </table>
               </div>
-            )}
-            {uploading && <div className="muted">{uploading}</div>}
-            {error && !['paths', 'symbol', 'map'].includes((error.path ?? '').split('.')[0]!) && <div className="field-error" data-testid="im-error">{error.message}</div>}
-            <div className="actions">
-              <button type="button" onClick={onClose}>
-                Cancel
-              </button>
-              <button type="submit" className="primary" disabled={uploading !== null} data-testid="im-start">
-                Import
-              </button>
             </div>
-          </form>
-        )}
-        {jobId && (
-          <JobFollower jobId={jobId} jobs={jobs} progress={progress} running={(p) => p?.message ?? ''} ids={{ root: 'im-progress', bar: 'im-progress-bar', summary: 'im-summary', close: 'im-close' }} onClose={onClose}>
-            {result && result.rejected > 0 && <p className="muted">Rejected rows are listed under Data → Rejects, with file and line.</p>}
-          </JobFollower>
-        )}
-      </div>
-    </div>
+          )}
+          {uploading && <div className="muted">{uploading}</div>}
+          {error && !['paths', 'symbol', 'map'].includes((error.path ?? '').split('.')[0]!) && <div className="field-error" data-testid="im-error">{error.message}</div>}
+          <div className="actions">
+            <button type="button" onClick={onClose}>
+              Cancel
+            </button>
+            <button type="submit" className="primary" disabled={uploading !== null} data-testid="im-start">
+              Import
+            </button>
+          </div>
+        </form>
+      )}
+      {jobId && (
+        <JobFollower jobId={jobId} jobs={jobs} progress={progress} running={(p) => p?.message ?? ''} ids={{ root: 'im-progress', bar: 'im-progress-bar', summary: 'im-summary', close: 'im-close' }} onClose={onClose}>
+          {result && result.rejected > 0 && <p className="muted">Rejected rows are listed under Data → Rejects, with file and line.</p>}
+        </JobFollower>
+      )}
+    </Modal>
   );
 }

@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { clickOnce } from './forms';
 import type { JobInfo, JobProgress } from '../../core/common/types';
 import { client } from './api';
 
@@ -30,7 +31,7 @@ export function JobFollower(o: { jobId: string; jobs: JobInfo[]; progress: Recor
       {o.children}
       <div className="actions">
         {!done && (
-          <button type="button" onClick={() => void client.call('jobs.cancel', { jobId: o.jobId })}>
+          <button type="button" onClick={clickOnce(() => client.call('jobs.cancel', { jobId: o.jobId }))}>
             Cancel job
           </button>
         )}

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { Modal } from './Modal';
 import type { StateChange, TradingState } from '../../core/common/trading/risk';
 import { client } from './api';
 import { submitWith } from './forms';
@@ -42,39 +43,37 @@ export function Killswitch({ haltRequest, flattenRequest }: { haltRequest: numbe
         {LABEL[state]}
       </button>
       {open && (
-        <div className="modal-backdrop">
-          <div className="modal" role="dialog" aria-label="Killswitch" data-testid="killswitch-dialog">
-            <h2>Killswitch: {LABEL[state]}</h2>
-            <form onSubmit={submitWith(() => set(state === 'halted' ? 'active' : 'halted'))}>
-              <label>
-                Reason (kept in the audit log)
-                <input value={reason} onChange={(e) => setReason(e.target.value)} data-testid="killswitch-reason" />
-              </label>
-              <div className="actions">
-                <button type="button" onClick={() => setOpen(false)}>
-                  Close
+        <Modal label="Killswitch" testId="killswitch-dialog" onClose={() => setOpen(false)}>
+          <h2>Killswitch: {LABEL[state]}</h2>
+          <form onSubmit={submitWith(() => set(state === 'halted' ? 'active' : 'halted'))}>
+            <label>
+              Reason (kept in the audit log)
+              <input value={reason} onChange={(e) => setReason(e.target.value)} data-testid="killswitch-reason" />
+            </label>
+            <div className="actions">
+              <button type="button" onClick={() => setOpen(false)}>
+                Close
+              </button>
+              {state !== 'reducing' && (
+                <button type="button" onClick={() => void set('reducing')} data-testid="killswitch-reduce">
+                  Reduce only
                 </button>
-                {state !== 'reducing' && (
-                  <button type="button" onClick={() => void set('reducing')} data-testid="killswitch-reduce">
-                    Reduce only
-                  </button>
-                )}
-                <button type="button" className="halt" onClick={() => void set('halted', true)} data-testid="killswitch-flatten">
-                  {state === 'halted' ? 'Flatten all positions' : 'Halt and flatten'}
-                </button>
-                <button type="submit" className="primary" data-testid="killswitch-toggle">
-                  {state === 'halted' ? 'Re-arm (resume trading)' : 'Halt all trading'}
-                </button>
-              </div>
-              {error && (
-                <p className="error" role="alert" data-testid="killswitch-error">
-                  {error}
-                </p>
               )}
-            </form>
-            <KillswitchHistory history={status?.history ?? []} testId="killswitch-history" />
-          </div>
-        </div>
+              <button type="button" className="halt" onClick={() => void set('halted', true)} data-testid="killswitch-flatten">
+                {state === 'halted' ? 'Flatten all positions' : 'Halt and flatten'}
+              </button>
+              <button type="submit" className="primary" data-testid="killswitch-toggle">
+                {state === 'halted' ? 'Re-arm (resume trading)' : 'Halt all trading'}
+              </button>
+            </div>
+            {error && (
+              <p className="error" role="alert" data-testid="killswitch-error">
+                {error}
+              </p>
+            )}
+          </form>
+          <KillswitchHistory history={status?.history ?? []} testId="killswitch-history" />
+        </Modal>
       )}
     </>
   );

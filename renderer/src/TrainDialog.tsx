@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { Modal } from './Modal';
 import type { ApiError } from '../../core/common/errors';
 import type { FeatureSetInfo, JobInfo, JobProgress } from '../../core/common/types';
 import { client } from './api';
@@ -64,47 +65,45 @@ export function TrainDialog({ onClose, jobs, progress }: { onClose: () => void; 
   const job = jobs.find((j) => j.id === jobId);
   const result = job?.status === 'succeeded' ? (job.result as { id: string; version: number; metrics: Record<string, Record<string, number>> }) : null;
   return (
-    <div className="modal-backdrop">
-      <div className="modal wide" role="dialog" aria-label="Train a model" data-testid="train-dialog">
-        <h2>Train a model</h2>
-        {!jobId && (
-          <form onSubmit={submitWith(start)}>
-            <label>
-              Feature set
-              <select value={set} onChange={(e) => setSet(e.target.value)} data-testid="train-set">
-                {sets.map((s) => (
-                  <option key={s.name}>{s.name}</option>
-                ))}
-              </select>
-            </label>
-            <textarea className="config" rows={16} spellCheck={false} value={text} onChange={(e) => setText(e.target.value)} aria-label="Training config" data-testid="train-config" />
-            {error && (
-              <p className="error" role="alert" data-testid="train-error">
-                {error}
-              </p>
-            )}
-            <div className="actions">
-              <button type="button" onClick={onClose}>
-                Cancel
-              </button>
-              <button type="submit" className="primary" disabled={!set} data-testid="train-start">
-                Train
-              </button>
-            </div>
-          </form>
-        )}
-        {jobId && (
-          <JobFollower jobId={jobId} jobs={jobs} progress={progress} running={(p) => `${p?.message ?? 'starting'} · ETA ${fmtEta(p?.etaSeconds ?? null)}`} ids={{ root: 'train-job', bar: 'train-progress', summary: 'train-summary', close: 'train-close' }} onClose={onClose}>
-            {result && (
-              <p data-testid="train-result">
-                {result.id}@{result.version} is a candidate on the leaderboard
-                {result.metrics.test?.auc !== undefined && ` · test AUC ${result.metrics.test.auc.toFixed(4)}`}
-                {result.metrics.test?.rmse !== undefined && ` · test RMSE ${result.metrics.test.rmse.toFixed(4)}`}
-              </p>
-            )}
-          </JobFollower>
-        )}
-      </div>
-    </div>
+    <Modal label="Train a model" testId="train-dialog" wide onClose={onClose}>
+      <h2>Train a model</h2>
+      {!jobId && (
+        <form onSubmit={submitWith(start)}>
+          <label>
+            Feature set
+            <select value={set} onChange={(e) => setSet(e.target.value)} data-testid="train-set">
+              {sets.map((s) => (
+                <option key={s.name}>{s.name}</option>
+              ))}
+            </select>
+          </label>
+          <textarea className="config" rows={16} spellCheck={false} value={text} onChange={(e) => setText(e.target.value)} aria-label="Training config" data-testid="train-config" />
+          {error && (
+            <p className="error" role="alert" data-testid="train-error">
+              {error}
+            </p>
+          )}
+          <div className="actions">
+            <button type="button" onClick={onClose}>
+              Cancel
+            </button>
+            <button type="submit" className="primary" disabled={!set} data-testid="train-start">
+              Train
+            </button>
+          </div>
+        </form>
+      )}
+      {jobId && (
+        <JobFollower jobId={jobId} jobs={jobs} progress={progress} running={(p) => `${p?.message ?? 'starting'} · ETA ${fmtEta(p?.etaSeconds ?? null)}`} ids={{ root: 'train-job', bar: 'train-progress', summary: 'train-summary', close: 'train-close' }} onClose={onClose}>
+          {result && (
+            <p data-testid="train-result">
+              {result.id}@{result.version} is a candidate on the leaderboard
+              {result.metrics.test?.auc !== undefined && ` · test AUC ${result.metrics.test.auc.toFixed(4)}`}
+              {result.metrics.test?.rmse !== undefined && ` · test RMSE ${result.metrics.test.rmse.toFixed(4)}`}
+            </p>
+          )}
+        </JobFollower>
+      )}
+    </Modal>
   );
 }

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { clickOnce, submitWith } from '../forms';
 import { featureCatalog } from '../../../core/common/features/catalog';
 import type { IcStats } from '../../../core/common/features/ic';
 import type { FeatureBuildInfo, FeatureSetCheck, FeatureSetInfo, JobInfo, JobProgress } from '../../../core/common/types';
@@ -57,10 +58,10 @@ export function FeaturesView({ jobs, progress, buildRequest }: { jobs: JobInfo[]
     }
   };
 
-  const startBuild = (): void => void run(() => client.call('jobs.start', { kind: 'features', set: name }), setBuildJob);
+  const startBuild = (): Promise<void> => run(() => client.call('jobs.start', { kind: 'features', set: name }), setBuildJob);
   // Research → Build Features (from the menu) builds the set shown here.
   useEffect(() => {
-    if (buildRequest > 0 && name) startBuild();
+    if (buildRequest > 0 && name) void startBuild();
   }, [buildRequest, name !== '']);
 
   return (
@@ -97,7 +98,7 @@ export function FeaturesView({ jobs, progress, buildRequest }: { jobs: JobInfo[]
         >
           Save
         </button>
-        <button className="primary" onClick={startBuild} data-testid="set-build">
+        <button className="primary" onClick={clickOnce(startBuild)} data-testid="set-build">
           Build
         </button>
         <button onClick={() => setShowRegistry((x) => !x)}>{showRegistry ? 'Hide' : 'Show'} feature registry</button>
@@ -177,10 +178,7 @@ export function FeaturesView({ jobs, progress, buildRequest }: { jobs: JobInfo[]
             Each feature's correlation with the forward return is taken per exchange session for intraday bars (a CME session opening the evening before its date is one period) and per calendar month for daily and weekly bars, with at least 10 rows, then averaged over periods and symbols; t = mean IC ÷ (its standard deviation ÷ √periods).
           </p>
           <form
-            onSubmit={(e) => {
-              e.preventDefault();
-              void run(() => client.call('jobs.start', { kind: 'ic', set: name, horizons: horizons.split(',').map((h) => Number(h.trim())) }), setIcJob);
-            }}
+            onSubmit={submitWith(() => run(() => client.call('jobs.start', { kind: 'ic', set: name, horizons: horizons.split(',').map((h) => Number(h.trim())) }), setIcJob))}
           >
             <label>
               Horizons (bars) <input value={horizons} onChange={(e) => setHorizons(e.target.value)} data-testid="ic-horizons" />

@@ -1,4 +1,5 @@
 import type { JobInfo, JobProgress } from '../../../core/common/types';
+import { clickOnce } from '../forms';
 import { client } from '../api';
 import { fmtEta, fmtInt, fmtTime } from '../format';
 
@@ -43,9 +44,9 @@ export function JobsView({ jobs, progress }: { jobs: JobInfo[]; progress: Record
                 <td>{j.status === 'running' ? fmtEta(p?.etaSeconds ?? null) : ''}</td>
                 <td>{j.summary ?? j.error ?? ''}</td>
                 <td>
-                  {(j.status === 'running' || j.status === 'queued') && <button onClick={() => void client.call('jobs.cancel', { jobId: j.id })}>Cancel</button>}
+                  {(j.status === 'running' || j.status === 'queued') && <button onClick={clickOnce(() => client.call('jobs.cancel', { jobId: j.id }))}>Cancel</button>}
                   {(j.status === 'interrupted' || j.status === 'failed' || j.status === 'cancelled') && (
-                    <button onClick={() => void client.call('jobs.resume', { jobId: j.id })}>Resume</button>
+                    <button onClick={clickOnce(() => client.call('jobs.resume', { jobId: j.id }))}>Resume</button>
                   )}
                 </td>
               </tr>

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { clickOnce } from '../forms';
 import type { ApiError } from '../../../core/common/errors';
 import type { MonteCarloMethod, MonteCarloResult, Percentiles } from '../../../core/common/backtest/monte-carlo';
 import { client } from '../api';
@@ -81,7 +82,7 @@ export function MonteCarloPanel({ runId }: { runId: string }) {
           <option value="block">block bootstrap of daily returns</option>
         </select>
         <input value={simulations} onChange={(e) => setSimulations(e.target.value)} aria-label="Simulations" data-testid="mc-simulations" />
-        <button onClick={() => void run()} data-testid="mc-run">
+        <button onClick={clickOnce(run)} data-testid="mc-run">
           Run
         </button>
         {error && (

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
+import { clickOnce } from '../forms';
 import { LineStyle, LineSeries, type UTCTimestamp } from 'lightweight-charts';
 import type { ApiError } from '../../../core/common/errors';
 import { client } from '../api';
@@ -111,11 +112,11 @@ export function PaperMonitor({ focusRequest }: { focusRequest: number }) {
           </p>
           {(s.status === 'running' || s.status === 'paused') && (
             <div className="toolbar">
-              {s.status === 'running' ? <button onClick={() => void act(() => client.call('paper.session.control', { session: s.id, action: 'pause' }))}>Pause</button> : <button onClick={() => void act(() => client.call('paper.session.control', { session: s.id, action: 'resume' }))}>Resume</button>}
-              <button onClick={() => void act(() => client.call('paper.session.control', { session: s.id, action: 'step' }))} disabled={s.status !== 'paused'}>
+              {s.status === 'running' ? <button onClick={clickOnce(() => act(() => client.call('paper.session.control', { session: s.id, action: 'pause' })))}>Pause</button> : <button onClick={clickOnce(() => act(() => client.call('paper.session.control', { session: s.id, action: 'resume' })))}>Resume</button>}
+              <button onClick={clickOnce(() => act(() => client.call('paper.session.control', { session: s.id, action: 'step' })))} disabled={s.status !== 'paused'}>
                 Step
               </button>
-              <button onClick={() => void act(() => client.call('paper.session.control', { session: s.id, action: 'stop' }))} data-testid="session-stop">
+              <button onClick={clickOnce(() => act(() => client.call('paper.session.control', { session: s.id, action: 'stop' })))} data-testid="session-stop">
                 Stop
               </button>
             </div>

@@ -51,6 +51,10 @@ describe('headless host: HTTP + WebSocket transport with the typed client', () =
     const info = await client.call('app.info', {});
     expect(info.host).toBe('headless');
     expect(Object.keys(info.versions)).toEqual(expect.arrayContaining(['node', 'duckdb', 'onnxruntime']));
+    // The binding and the SQLite library it embeds are named apart: better-sqlite3 11.x embeds SQLite 3.4x.
+    expect(info.versions['better-sqlite3']).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(info.versions.sqlite).toMatch(/^3\.\d+\.\d+$/);
+    expect(info.versions.sqlite).not.toBe(info.versions['better-sqlite3']);
   });
 
   it('returns typed errors that name the argument', async () => {

@@ -143,7 +143,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
     const sqlCon: DuckDBConnection = await db.connect();
     const sql = o.workerFile ? new SqlConsole({ workerFile: path.join(path.dirname(o.workerFile), 'sql-worker.js'), lake: home.lake, catalog: home.catalog, migrations, ...(o.sqliteBinding ? { sqliteBinding: o.sqliteBinding } : {}) }) : undefined;
     sqlRef = sql;
-    const versions = await runtimeVersions(con);
+    const versions = await runtimeVersions(con, catalog.db);
     const cat = catalog;
     const needJobs = (): JobService => {
       if (jobs === undefined) throw new ApiError('conflict', 'this process opened the home read-only; run jobs from the app or a CLI command that writes');

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { dialogOpen, Modal } from './Modal';
+import { ShortcutSheet } from './ShortcutSheet';
 import { buildMenu, commandForKey, type MenuCommand } from '../../core/common/menu';
 import type { AppInfo, InferenceSettings } from '../../core/common/types';
 import { client, inElectron } from './api';
@@ -50,6 +51,7 @@ export function App() {
   const [buildRequest, setBuildRequest] = useState(0);
   const [importFiles, setImportFiles] = useState<File[] | null>(null);
   const [aboutOpen, setAboutOpen] = useState(false);
+  const [shortcutsOpen, setShortcutsOpen] = useState(false);
   const [gitDialog, setGitDialog] = useState<'export' | 'import' | null>(null);
   const [info, setInfo] = useState<AppInfo | null>(null);
   const [inference, setInference] = useState<InferenceSettings | null>(null);
@@ -93,6 +95,7 @@ export function App() {
       setBuildRequest((x) => x + 1);
     }
     else if (cmd === 'help.about') setAboutOpen(true);
+    else if (cmd === 'help.shortcuts') setShortcutsOpen(true);
     else if (cmd === 'config.export') setGitDialog('export');
     else if (cmd === 'config.import') setGitDialog('import');
   }, []);
@@ -193,6 +196,7 @@ export function App() {
           progress={progress}
         />
       )}
+      {shortcutsOpen && <ShortcutSheet menus={menus} onClose={() => setShortcutsOpen(false)} />}
       {aboutOpen && info && (
         <Modal label="About Quantdesk" onClose={() => setAboutOpen(false)}>
           <h2>Quantdesk {info.version}</h2>

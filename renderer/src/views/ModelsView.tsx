@@ -197,7 +197,7 @@ export function ModelsView({ dataVersion }: { dataVersion: number }) {
         </tbody>
       </table>
       {check && <CheckResult check={check} />}
-      {rows.length === 0 && !error && <p className="empty">No models yet: train one with quantdesk train --config FILE.yml.</p>}
+      {rows.length === 0 && !error && <p className="empty" data-testid="models-empty">No models yet: train one with Research → Train… (Ctrl/Cmd+Shift+L).</p>}
       {compare.length === 2 ? <ModelCompare refs={compare} /> : <p className="hint">Tick two models to compare them side by side.</p>}
     </div>
   );

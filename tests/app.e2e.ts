@@ -215,10 +215,17 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     await page.getByTestId('sql-input').fill('DROP TABLE bars');
     await page.getByTestId('sql-run').click();
     await expect.poll(() => page.getByTestId('sql-error').textContent()).toMatch(/read-only/);
+    // A failed query leaves no old result to read or export, and says what was wrong in the user's terms.
+    expect(await page.getByTestId('sql-table').count()).toBe(0);
+    expect(await page.getByTestId('sql-export').isEnabled()).toBe(false);
+    await page.getByTestId('sql-input').fill('SELECT closee FROM bars');
+    await page.getByTestId('sql-run').click();
+    await expect.poll(() => page.getByTestId('sql-error').textContent()).toMatch(/^SQL error \(line 1\): there is no column closee in the tables the query reads; did you mean close/);
     // A query that would run for hours is stopped from the page, and the console answers again.
     await page.getByTestId('sql-input').fill('SELECT count(*) FROM range(1000000000000) t(x) WHERE x % 7 = 3');
     await page.getByTestId('sql-run').click();
     await expect.poll(() => page.getByTestId('sql-stop').isEnabled()).toBe(true);
+    expect(await page.getByTestId('sql-status').textContent()).toBe('Running… (Stop cancels it)');
     await page.getByTestId('sql-stop').click();
     await expect.poll(() => page.getByTestId('sql-error').textContent()).toMatch(/stopped before it finished/);
     await expect.poll(() => page.getByTestId('sql-run').isEnabled()).toBe(true);

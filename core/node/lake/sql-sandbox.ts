@@ -2,6 +2,7 @@ import path from 'node:path';
 import { setImmediate as yieldToEvents } from 'node:timers/promises';
 import { DuckDBInstance, StatementType, type DuckDBConnection, type DuckDBPreparedStatement } from '@duckdb/node-api';
 import { ApiError } from '../../common/errors';
+import { plainSqlError } from './sql-errors';
 import type { SqlResult } from '../../common/types';
 import type { Catalog } from '../catalog';
 import { sqlString } from './duck-columns';
@@ -89,7 +90,7 @@ function jsonValue(v: unknown): unknown {
   return String(v);
 }
 
-const sqlError = (e: Error): ApiError => new ApiError('invalid_argument', `SQL error: ${e.message.split('\n')[0]}`, 'query');
+const sqlError = (e: Error): ApiError => new ApiError('invalid_argument', plainSqlError(e.message), 'query');
 
 /** The sandboxed DuckDB of one home's lake; one connection per query, so each can be interrupted alone. */
 export class SqlSandbox {

@@ -25,6 +25,9 @@ export function SqlConsole() {
   const running = useRef<string | null>(null);
 
   const run = async (): Promise<void> => {
+    if (running.current) return;
+    // The old result goes as the new query starts: what is shown (and exported) is always the last query's.
+    setResult(null);
     setBusy(true);
     setError(null);
     const queryId = `ui-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
@@ -80,11 +83,11 @@ export function SqlConsole() {
           Time limit{' '}
           <input type="number" min={1} max={3600} value={timeoutSeconds} onChange={(e) => setTimeoutSeconds(Math.min(3600, Math.max(1, Number(e.target.value) || 60)))} style={{ width: '5em' }} data-testid="sql-timeout" /> s
         </label>
-        <button onClick={exportCsv} disabled={!result}>
+        <button onClick={exportCsv} disabled={!result || busy} data-testid="sql-export">
           Export CSV
         </button>
         <span className="muted" data-testid="sql-status">
-          {result ? `${result.rows.length.toLocaleString('en-US')} rows${result.truncated ? ' (first 100,000)' : ''} in ${result.elapsedMs} ms` : 'Views: bars, trades, rejects — read-only'}
+          {busy ? 'Running… (Stop cancels it)' : result ? `${result.rows.length.toLocaleString('en-US')} rows${result.truncated ? ' (first 100,000)' : ''} in ${result.elapsedMs} ms` : 'Views: bars, trades, rejects — read-only'}
         </span>
       </div>
       {error && <div className="error" data-testid="sql-error">{error}</div>}

@@ -186,6 +186,28 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     await expect.poll(() => page.getByTestId('models-empty').textContent()).toContain('Research → Train…');
   });
 
+  it('offers Edit & retry, not Resume, for a job that failed on its input, and the retried import succeeds', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'zoned.csv');
+    fs.writeFileSync(file, 'time,open,high,low,close,volume\n2024-01-02 10:00,1,2,0.5,1.5,10\n2024-01-02 10:01,1.5,2,1,1.8,12\n');
+    const { jobId } = await rpc(serve.url, 'jobs.start', { kind: 'import', paths: [file], symbol: 'ZONED', tz: 'Mars/Olympus' });
+    await expect.poll(async () => (await rpc(serve.url, 'jobs.get', { jobId })).status, { timeout: 30_000 }).toBe('failed');
+    await page.getByTestId('nav-jobs').click();
+    await expect.poll(() => page.getByTestId(`job-status-${jobId}`).textContent()).toBe('failed on its input');
+    expect(await page.getByTestId(`job-${jobId}`).getByRole('button', { name: 'Resume' }).count()).toBe(0);
+    await page.getByTestId(`job-retry-${jobId}`).click();
+    const dialog = page.getByTestId('import-dialog');
+    await dialog.waitFor();
+    expect(await page.getByTestId('im-paths').inputValue()).toBe(file);
+    expect(await page.getByTestId('im-symbol').inputValue()).toBe('ZONED');
+    expect(await page.getByTestId('im-tz').inputValue()).toBe('Mars/Olympus');
+    await page.getByTestId('im-tz').fill('UTC');
+    await page.getByTestId('im-start').click();
+    await expect.poll(() => page.getByTestId('im-summary').textContent(), { timeout: 30_000 }).toMatch(/^Done: 2 accepted, 0 rejected/);
+    await page.getByTestId('im-close').click();
+    await dialog.waitFor({ state: 'detached' });
+  });
+
   it('imports a file chosen in File → Import…, then shows its rejects, a QA report and SQL results in the Data view', async () => {
     const dir = tempDir();
     const file = path.join(dir, 'CLX_bt.csv');

@@ -4,6 +4,7 @@ import zlib from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImportResult } from '../core/common/types';
+import type { ArgOf } from '../core/common/api';
 import type { Services } from '../core/node/services';
 import { call, openServices, paths, sharedData, tempDir } from './helpers';
 
@@ -28,6 +29,25 @@ describe('importing vendor files into bronze', () => {
     s = await openServices(tempDir(), { threads: 1 });
   });
   afterAll(async () => s?.close());
+
+  it('marks an import that failed on its input (no time column, an unknown zone) and refuses to resume it the same way', async () => {
+    const dir = tempDir();
+    const nocol = path.join(dir, 'nocol.csv');
+    fs.writeFileSync(nocol, 'a,b,c\n1,2,3\n');
+    const zoned = path.join(dir, 'zoned.csv');
+    fs.writeFileSync(zoned, 'time,open,high,low,close,volume\n2024-01-02 10:00,1,1,1,1,1\n');
+    const cases: [ArgOf<'jobs.start'>, RegExp][] = [
+      [{ kind: 'import', paths: [nocol] }, /nocol\.csv: no time column found in a, b, c; name it with --map time=COLUMN/],
+      [{ kind: 'import', paths: [zoned], tz: 'Mars/Olympus' }, /unknown time zone Mars\/Olympus/],
+    ];
+    for (const [req, error] of cases) {
+      const { jobId } = await call(s, 'jobs.start', req);
+      await s.idle();
+      const j = await call(s, 'jobs.get', { jobId });
+      expect(j).toMatchObject({ status: 'failed', failedOnInput: true, error: expect.stringMatching(error) });
+      await expect(call(s, 'jobs.resume', { jobId })).rejects.toMatchObject({ code: 'conflict', message: expect.stringMatching(/failed on its input .*; resuming would fail the same way: change the request and start it again/) });
+    }
+  });
 
   it('imports msft.csv (daily, prices in 1/16ths) exactly, and a re-import changes nothing', async () => {
     const r = await importFiles([sharedData('real', 'msft.csv')]);

@@ -18,7 +18,7 @@ import { buildContinuous } from '../core/node/lake/continuous';
 import { workerContext } from '../core/node/jobs/worker-context';
 import { runImport } from '../core/node/ingest/import-run';
 import { importModel } from '../core/node/models/import-model';
-import { ApiError } from '../core/common/errors';
+import { ApiError, FAILED_ON_INPUT, isInputError } from '../core/common/errors';
 
 /** Runs an isolated task and answers with its value or its API error (error classes do not survive the thread boundary). */
 async function runIsolated(task: ModelImportTask): Promise<IsolatedOutcome<unknown>> {
@@ -60,6 +60,9 @@ export default async function run(
     }
     if (task.type === 'materialize') return await materializeSeries(ctx, task.req.symbol, task.req.timeframe);
     return await backfillSymbol(ctx, task.req, report, cancelled, task.vendor);
+  } catch (e) {
+    // Only the message and cause reach the job service: the cause says the input was at fault.
+    throw isInputError(e) ? new Error((e as Error).message, { cause: FAILED_ON_INPUT }) : e;
   } finally {
     task.port.close();
   }

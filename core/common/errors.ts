@@ -39,3 +39,15 @@ export class ApiError extends Error implements ApiErrorData {
 export function isApiErrorData(x: unknown): x is ApiErrorData {
   return typeof x === 'object' && x !== null && typeof (x as ApiErrorData).code === 'string' && typeof (x as ApiErrorData).message === 'string';
 }
+
+/**
+ * The `cause` a worker gives an error that came from the job's input (a bad file, zone or argument):
+ * an error's class and fields do not cross a worker boundary, its message and cause do.
+ */
+export const FAILED_ON_INPUT = 'failed-on-input';
+
+/** Whether an error is a refusal of the request's input, which a retry of the same request would meet again. */
+export function isInputError(e: unknown): boolean {
+  if (e instanceof ApiError) return e.code === 'invalid_argument' || e.code === 'not_found';
+  return e instanceof Error && (e.name === 'ImportError' || e.cause === FAILED_ON_INPUT);
+}

@@ -107,6 +107,8 @@ export interface JobInfo {
   summary: string | null;
   /** Error message when it failed. */
   error: string | null;
+  /** Whether it failed on its input (a bad file, zone or argument): resuming would fail the same way, so the request is edited and started again. */
+  failedOnInput: boolean;
   /** Structured result when it succeeded. */
   result: unknown;
 }

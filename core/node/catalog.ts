@@ -54,6 +54,7 @@ function rowToJob(r: Record<string, unknown>): JobInfo {
     progress: parse(r.progress) as JobProgress | null,
     summary: (r.summary as string | null) ?? null,
     error: (r.error as string | null) ?? null,
+    failedOnInput: r.failed_on_input === 1,
     result: parse(r.result),
   };
 }
@@ -144,15 +145,15 @@ export class Catalog {
       .run(j.id, j.kind, JSON.stringify(j.request), 'queued', j.createdAt, j.resumedFrom ?? null);
   }
 
-  updateJob(id: string, patch: Partial<Pick<JobInfo, 'status' | 'startedAt' | 'endedAt' | 'progress' | 'summary' | 'error' | 'result'>>): void {
+  updateJob(id: string, patch: Partial<Pick<JobInfo, 'status' | 'startedAt' | 'endedAt' | 'progress' | 'summary' | 'error' | 'failedOnInput' | 'result'>>): void {
     const cols: string[] = [];
     const args: Record<string, unknown> = { id };
-    const map: Record<string, string> = { status: 'status', startedAt: 'started_at', endedAt: 'ended_at', progress: 'progress', summary: 'summary', error: 'error', result: 'result' };
+    const map: Record<string, string> = { status: 'status', startedAt: 'started_at', endedAt: 'ended_at', progress: 'progress', summary: 'summary', error: 'error', failedOnInput: 'failed_on_input', result: 'result' };
     for (const [k, v] of Object.entries(patch)) {
       const col = map[k];
       if (col === undefined) continue;
       cols.push(`${col} = @${k}`);
-      args[k] = k === 'progress' || k === 'result' ? (v === null ? null : JSON.stringify(v)) : v;
+      args[k] = k === 'progress' || k === 'result' ? (v === null ? null : JSON.stringify(v)) : typeof v === 'boolean' ? Number(v) : v;
     }
     if (cols.length) this.db.prepare(`UPDATE jobs SET ${cols.join(', ')} WHERE id = @id`).run(args);
   }

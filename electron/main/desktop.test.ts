@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { JobInfo } from '../../core/common/types';
 import { initialWindowState, jobNotice, TaskbarProgress, trayMenu } from './desktop';
 
-const job = (over: Partial<JobInfo>): JobInfo => ({ id: 'j1', kind: 'backfill', request: {}, status: 'running', createdAt: 0, startedAt: 0, endedAt: null, progress: null, summary: null, error: null, result: null, ...over });
+const job = (over: Partial<JobInfo>): JobInfo => ({ id: 'j1', kind: 'backfill', request: {}, status: 'running', createdAt: 0, startedAt: 0, endedAt: null, progress: null, summary: null, error: null, failedOnInput: false, result: null, ...over });
 
 describe('desktop integration', () => {
   it('notifies when a job ends, saying how', () => {

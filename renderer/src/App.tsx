@@ -4,8 +4,8 @@ import { ShortcutSheet } from './ShortcutSheet';
 import { buildMenu, commandForKey, type MenuCommand } from '../../core/common/menu';
 import type { AppInfo, InferenceSettings } from '../../core/common/types';
 import { client, inElectron } from './api';
-import { BackfillDialog } from './BackfillDialog';
-import { ImportDialog } from './ImportDialog';
+import { BackfillDialog, type BackfillRequest } from './BackfillDialog';
+import { ImportDialog, type ImportRequest } from './ImportDialog';
 import { fmtEta } from './format';
 import { useJobs, useLakeVersion } from './hooks';
 import { MenuBar } from './MenuBar';
@@ -41,6 +41,8 @@ async function stopAllSessions(): Promise<void> {
 export function App() {
   const [view, setView] = useState<View>('chart');
   const [backfillOpen, setBackfillOpen] = useState(false);
+  // A failed job's request, brought back into its dialog by Edit & retry.
+  const [retry, setRetry] = useState<{ backfill?: BackfillRequest; import?: ImportRequest }>({});
   const [trainOpen, setTrainOpen] = useState(false);
   const [backtestOpen, setBacktestOpen] = useState(false);
   const [backtestRun, setBacktestRun] = useState<string | null>(null);
@@ -164,7 +166,21 @@ export function App() {
               jobs={jobs}
             />}
           {view === 'paper' && <PaperView jobs={jobs} sessionRequest={sessionRequest} />}
-          {view === 'jobs' && <JobsView jobs={jobs} progress={progress} />}
+          {view === 'jobs' && (
+            <JobsView
+              jobs={jobs}
+              progress={progress}
+              onRetry={(j) => {
+                if (j.kind === 'backfill') {
+                  setRetry({ backfill: j.request as BackfillRequest });
+                  setBackfillOpen(true);
+                } else if (j.kind === 'import') {
+                  setRetry({ import: j.request as ImportRequest });
+                  setImportFiles([]);
+                }
+              }}
+            />
+          )}
           {view === 'settings' && <SettingsView info={info} />}
         </main>
       </div>
@@ -181,8 +197,29 @@ export function App() {
       <AlertToasts onOpen={() => setView('paper')} />
       {gitDialog === 'export' && <ExportConfigDialog onClose={() => setGitDialog(null)} />}
       {gitDialog === 'import' && <ImportConfigDialog onClose={() => setGitDialog(null)} />}
-      {importFiles !== null && <ImportDialog initialFiles={importFiles} onClose={() => setImportFiles(null)} jobs={jobs} progress={progress} />}
-      {backfillOpen && <BackfillDialog onClose={() => setBackfillOpen(false)} jobs={jobs} progress={progress} />}
+      {importFiles !== null && (
+        <ImportDialog
+          initialFiles={importFiles}
+          initial={retry.import}
+          onClose={() => {
+            setImportFiles(null);
+            setRetry({});
+          }}
+          jobs={jobs}
+          progress={progress}
+        />
+      )}
+      {backfillOpen && (
+        <BackfillDialog
+          initial={retry.backfill}
+          onClose={() => {
+            setBackfillOpen(false);
+            setRetry({});
+          }}
+          jobs={jobs}
+          progress={progress}
+        />
+      )}
       {trainOpen && <TrainDialog onClose={() => setTrainOpen(false)} jobs={jobs} progress={progress} />}
       {backtestOpen && (
         <BacktestDialog

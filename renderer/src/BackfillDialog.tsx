@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import type { ArgOf } from '../../core/common/api';
 import { Modal } from './Modal';
 import type { SourceInfo } from '../../core/common/api';
 import { latestBackfillDay } from '../../core/common/schemas';
@@ -12,17 +13,20 @@ import { fmtEta, fmtInt } from './format';
 const DAY_MS = 86_400_000;
 const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
-/** Data → Backfill…: choose source, symbols, timeframe and dates; then follow the job to its end. */
-export function BackfillDialog({ onClose, jobs, progress }: { onClose: () => void; jobs: JobInfo[]; progress: Record<string, JobProgress> }) {
+/** A backfill job's request, as Edit & retry brings it back into the dialog. */
+export type BackfillRequest = Extract<ArgOf<'jobs.start'>, { kind: 'backfill' }>;
+
+/** Data → Backfill…: choose source, symbols, timeframe and dates (or a failed job's, to edit and retry); then follow the job to its end. */
+export function BackfillDialog({ onClose, jobs, progress, initial }: { onClose: () => void; jobs: JobInfo[]; progress: Record<string, JobProgress>; initial?: BackfillRequest }) {
   const [sources, setSources] = useState<SourceInfo[]>([]);
-  const [source, setSource] = useState('demo');
-  const [symbols, setSymbols] = useState<string[]>(['ES']);
-  const [typed, setTyped] = useState('');
-  const [timeframe, setTimeframe] = useState<'1m' | '1h' | '1d'>('1m');
-  const [dataset, setDataset] = useState('GLBX.MDP3');
+  const [source, setSource] = useState<string>(initial?.source ?? 'demo');
+  const [symbols, setSymbols] = useState<string[]>(initial?.source === 'demo' ? initial.symbols : ['ES']);
+  const [typed, setTyped] = useState(initial && initial.source !== 'demo' ? initial.symbols.join(', ') : '');
+  const [timeframe, setTimeframe] = useState<'1m' | '1h' | '1d'>(initial?.timeframe ?? '1m');
+  const [dataset, setDataset] = useState(initial?.dataset ?? 'GLBX.MDP3');
   const yesterday = Math.floor(Date.now() / DAY_MS) * DAY_MS - DAY_MS;
-  const [from, setFrom] = useState(day(yesterday - 29 * DAY_MS));
-  const [to, setTo] = useState(day(yesterday));
+  const [from, setFrom] = useState(initial?.from ?? day(yesterday - 29 * DAY_MS));
+  const [to, setTo] = useState(initial?.to ?? day(yesterday));
   const [error, setError] = useState<{ message: string; path?: string } | null>(null);
   const [jobId, setJobId] = useState<string | null>(null);
   const [keys, setKeys] = useState<VendorKeyStatus[]>([]);

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import type { ArgOf } from '../../core/common/api';
 import { Modal } from './Modal';
 import type { ApiError } from '../../core/common/errors';
 import type { ImportResult, JobInfo, JobProgress } from '../../core/common/types';
@@ -35,17 +36,20 @@ async function upload(file: File, onBytes: (n: number) => void): Promise<string>
   }
 }
 
-/** File → Import…: files dropped or chosen (uploaded), or paths on the host; format, symbol, zone, mapping. */
-export function ImportDialog({ initialFiles, onClose, jobs, progress }: { initialFiles: File[]; onClose: () => void; jobs: JobInfo[]; progress: Record<string, JobProgress> }) {
+/** An import job's request, as Edit & retry brings it back into the dialog. */
+export type ImportRequest = Extract<ArgOf<'jobs.start'>, { kind: 'import' }>;
+
+/** File → Import…: files dropped or chosen (uploaded), or paths on the host (a failed job's, to edit and retry); format, symbol, zone, mapping. */
+export function ImportDialog({ initialFiles, onClose, jobs, progress, initial }: { initialFiles: File[]; onClose: () => void; jobs: JobInfo[]; progress: Record<string, JobProgress>; initial?: ImportRequest }) {
   const [files, setFiles] = useState<File[]>(initialFiles);
-  const [paths, setPaths] = useState('');
-  const [format, setFormat] = useState<(typeof FORMATS)[number]>('auto');
-  const [symbol, setSymbol] = useState('');
-  const [tz, setTz] = useState('');
+  const [paths, setPaths] = useState((initial?.paths ?? []).join('\n'));
+  const [format, setFormat] = useState<(typeof FORMATS)[number]>((initial?.format as (typeof FORMATS)[number] | undefined) ?? 'auto');
+  const [symbol, setSymbol] = useState(initial?.symbol ?? '');
+  const [tz, setTz] = useState(initial?.tz ?? '');
   const [preview, setPreview] = useState<{ columns: string[]; rows: string[][] } | null>(null);
-  const [mapping, setMapping] = useState<Partial<Record<BarField, string>>>({});
+  const [mapping, setMapping] = useState<Partial<Record<BarField, string>>>((initial?.map as Partial<Record<BarField, string>> | undefined) ?? {});
   const [mappingNote, setMappingNote] = useState('');
-  const [dirty, setDirty] = useState(false);
+  const [dirty, setDirty] = useState(initial?.map !== undefined);
   const [error, setError] = useState<{ message: string; path?: string } | null>(null);
   const [uploading, setUploading] = useState<string | null>(null);
   const [jobId, setJobId] = useState<string | null>(null);

@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import { utcMs } from '../../common/bar-gate';
+import { ApiError } from '../../common/errors';
 
 /** A parsed timestamp: epoch ms as if the wall time were UTC, and what the text carried. */
 export interface ParsedTime {
@@ -87,7 +88,7 @@ export function parseTimestamp(text: string): ParsedTime | undefined {
  */
 export function zoneConverter(zone: string): (wallMs: number) => number {
   if (zone === 'UTC' || zone === 'Etc/UTC') return (ms) => ms;
-  if (!DateTime.now().setZone(zone).isValid) throw new Error(`unknown time zone ${zone}; use an IANA name such as Europe/Zurich or America/New_York`);
+  if (!DateTime.now().setZone(zone).isValid) throw new ApiError('invalid_argument', `unknown time zone ${zone}; use an IANA name such as Europe/Zurich or America/New_York`, 'tz');
   const cache = new Map<number, number>();
   return (wallMs) => {
     const hour = Math.floor(wallMs / 3_600_000);

@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import os from 'node:os';
 import { Piscina } from 'piscina';
 import type { z } from 'zod';
-import { ApiError, type ApiErrorData } from '../../common/errors';
+import { ApiError, isInputError, type ApiErrorData } from '../../common/errors';
 import { jobRequestSchema } from '../../common/schemas';
 import type { SweepResult } from '../../common/backtest/sweep';
 import type { PortfolioRun } from '../../common/types';
@@ -278,6 +278,7 @@ export class JobService {
     if (!['interrupted', 'failed', 'cancelled'].includes(j.status)) {
       throw new ApiError('conflict', `job ${id} is ${j.status}; only interrupted, failed or cancelled jobs can be resumed`, 'jobId');
     }
+    if (j.failedOnInput) throw new ApiError('conflict', `job ${id} failed on its input (${j.error}); resuming would fail the same way: change the request and start it again (Edit & retry in the Jobs view)`, 'jobId');
     return this.start(jobRequestSchema.parse(j.request), id);
   }
 
@@ -347,8 +348,10 @@ export class JobService {
       else await this.runMaterialize(id, req, cancel);
     } catch (e) {
       const message = isWorkerOutOfMemory(e) ? `the job needed more than the ${this.heapMb} MiB a worker may use (${(e as Error).message}); give it less input at once` : e instanceof Error ? e.message : String(e);
-      // A tripped disk guard pauses the job: it can be resumed once space is freed.
-      this.finish(id, { status: message.startsWith(DISK_GUARD) ? 'interrupted' : 'failed', error: message });
+      // A tripped disk guard pauses the job: it can be resumed once space is freed. A refusal of the
+      // request itself (a bad file, zone or argument) would come back on resume: it failed on its input.
+      const onInput = isInputError(e);
+      this.finish(id, { status: message.startsWith(DISK_GUARD) ? 'interrupted' : 'failed', error: message, failedOnInput: onInput });
     } finally {
       this.running = undefined;
     }
@@ -540,7 +543,7 @@ export class JobService {
     return { jobId: id, fraction, rows, rate, etaSeconds: eta, message: `${fmt(newBars)} new bars written` };
   }
 
-  private finish(id: string, patch: Partial<Pick<JobInfo, 'status' | 'summary' | 'error' | 'result'>>): void {
+  private finish(id: string, patch: Partial<Pick<JobInfo, 'status' | 'summary' | 'error' | 'failedOnInput' | 'result'>>): void {
     // What a job failed with may quote a vendor's answer: no key reaches the catalog or the event bus.
     const secrets = [...(this.o.secrets?.() ?? [])];
     if (patch.error && secrets.length) patch = { ...patch, error: redact(patch.error, secrets) };

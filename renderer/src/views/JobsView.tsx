@@ -9,7 +9,8 @@ function describe(j: JobInfo): string {
   return r.kind === 'backfill' ? `${r.source} ${r.symbols?.join(',')} ${r.from} → ${r.to}` : j.kind;
 }
 
-export function JobsView({ jobs, progress }: { jobs: JobInfo[]; progress: Record<string, JobProgress> }) {
+/** Jobs with their progress; a job that failed on its input offers Edit & retry (its dialog, filled in) instead of a Resume that would fail again. */
+export function JobsView({ jobs, progress, onRetry }: { jobs: JobInfo[]; progress: Record<string, JobProgress>; onRetry: (j: JobInfo) => void }) {
   return (
     <div className="jobs-view">
       <div className="toolbar">
@@ -36,7 +37,9 @@ export function JobsView({ jobs, progress }: { jobs: JobInfo[]; progress: Record
               <tr key={j.id} data-testid={`job-${j.id}`}>
                 <td>{fmtTime(j.startedAt ?? j.createdAt)}</td>
                 <td>{describe(j)}</td>
-                <td className={`job-status ${j.status}`}>{j.status}</td>
+                <td className={`job-status ${j.status}`} data-testid={`job-status-${j.id}`}>
+                  {j.failedOnInput ? 'failed on its input' : j.status}
+                </td>
                 <td>
                   <progress max={1} value={frac} /> {Math.round(frac * 100)}%
                 </td>
@@ -45,8 +48,13 @@ export function JobsView({ jobs, progress }: { jobs: JobInfo[]; progress: Record
                 <td>{j.summary ?? j.error ?? ''}</td>
                 <td>
                   {(j.status === 'running' || j.status === 'queued') && <button onClick={clickOnce(() => client.call('jobs.cancel', { jobId: j.id }))}>Cancel</button>}
-                  {(j.status === 'interrupted' || j.status === 'failed' || j.status === 'cancelled') && (
+                  {(j.status === 'interrupted' || j.status === 'failed' || j.status === 'cancelled') && !j.failedOnInput && (
                     <button onClick={clickOnce(() => client.call('jobs.resume', { jobId: j.id }))}>Resume</button>
+                  )}
+                  {j.failedOnInput && (j.kind === 'backfill' || j.kind === 'import') && (
+                    <button onClick={() => onRetry(j)} data-testid={`job-retry-${j.id}`}>
+                      Edit &amp; retry…
+                    </button>
                   )}
                 </td>
               </tr>

@@ -356,8 +356,26 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     await page.getByTestId('check-e2e-gbdt@1').click();
     await expect.poll(() => page.getByTestId('inference-provider').textContent()).toBe('cpu');
     expect(await page.getByTestId('inference-check').textContent()).toMatch(/e2e-gbdt@1 ran [\d,]+ rows of .* in [\d.]+ ms · mean 0\.\d{4}/);
+    // Promote, demote and roll back each say what they will do and act only on confirmation.
     await page.getByTestId('promote-e2e-gbdt@1').click();
+    await expect.poll(() => page.getByTestId('stage-confirm').textContent()).toMatch(/Put e2e-gbdt@1 in production\?/);
+    await page.keyboard.press('Escape');
+    expect(await page.getByTestId('leaderboard').textContent()).not.toContain('production');
+    await page.getByTestId('promote-e2e-gbdt@1').click();
+    await page.getByTestId('stage-confirm-yes').click();
     await expect.poll(() => page.getByTestId('leaderboard').textContent()).toContain('production');
+    await page.getByTestId('demote-e2e-gbdt@1').click();
+    await expect.poll(() => page.getByTestId('stage-confirm').textContent()).toMatch(/No version of e2e-gbdt will be in models\/manifest\.json/);
+    await page.getByTestId('stage-confirm-yes').click();
+    await expect.poll(() => page.getByTestId('leaderboard').textContent()).not.toContain('production');
+    // Roll back puts back the version in production before this one; e2e-gbdt has had no other, and the dialog says so.
+    await page.getByTestId('promote-e2e-gbdt@1').click();
+    await page.getByTestId('stage-confirm-yes').click();
+    await expect.poll(() => page.getByTestId('leaderboard').textContent()).toContain('production');
+    await page.getByTestId('rollback-e2e-gbdt@1').click();
+    await page.getByTestId('stage-confirm-yes').click();
+    await expect.poll(() => page.getByTestId('stage-confirm').textContent()).toMatch(/e2e-gbdt@1 is the first version ever promoted; there is nothing to roll back to/);
+    await page.keyboard.press('Escape');
     await page.getByTestId('compare-e2e-gbdt@1').check();
     await page.getByTestId('compare-e2e-logistic@1').check();
     await expect.poll(() => page.getByTestId('compare-metrics').textContent()).toMatch(/AUC.*0\.\d{4}.*0\.\d{4}/s);

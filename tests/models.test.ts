@@ -168,6 +168,13 @@ describe('training, the model registry and prediction', () => {
     expect(await stages()).toEqual(['1:production', '2:archived']);
     expect(manifest().models.map((m) => m.version)).toEqual([1]);
     await expect(call(s, 'models.rollback', { id: 'es-logit' })).rejects.toMatchObject({ message: expect.stringMatching(/no version in production/) });
+    // Demote: the production version is archived and leaves the manifest; nothing of es-dir trades until a promotion.
+    expect(await call(s, 'models.demote', { id: 'es-dir' })).toMatchObject({ id: 'es-dir', version: 1, stage: 'archived' });
+    expect(await stages()).toEqual(['1:archived', '2:archived']);
+    expect(manifest().models).toEqual([]);
+    await expect(call(s, 'models.demote', { id: 'es-dir' })).rejects.toMatchObject({ code: 'invalid_argument', path: 'id', message: expect.stringMatching(/es-dir has no version in production to demote/) });
+    await call(s, 'models.promote', { model: 'es-dir@1' });
+    expect(manifest().models.map((m) => m.version)).toEqual([1]);
 
     const board = await call(s, 'models.leaderboard', {});
     expect(board.length).toBe((await call(s, 'models.list', {})).length);

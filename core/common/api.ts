@@ -214,6 +214,7 @@ export const apiSchemas = {
     })
     .strict(),
   'models.rollback': z.object({ id: z.string().min(1).max(100) }).strict(),
+  'models.demote': z.object({ id: z.string().min(1).max(100) }).strict(),
   'models.leaderboard': z.object({ minScore: z.number().optional(), formula: z.string().min(1).max(1000).optional() }).strict(),
   'settings.retention': z.object({}).strict(),
   'settings.setRetention': z.object({ minuteDays: z.number().int().min(1, 'keep at least one day of 1-minute bars').max(36_500) }).strict(),
@@ -376,6 +377,8 @@ export interface QuantApi {
   'models.promote': (a: ArgOf<'models.promote'>) => Promise<ModelInfo>;
   /** Puts back the previous production version of a model. */
   'models.rollback': (a: ArgOf<'models.rollback'>) => Promise<ModelInfo>;
+  /** Takes a model's production version out of production (archived; models/manifest.json follows): none of its versions trades until one is promoted. */
+  'models.demote': (a: ArgOf<'models.demote'>) => Promise<ModelInfo>;
   /** Model versions ranked by a score formula (default 0.4 × balanced accuracy + 0.6 × min(Sharpe/3, 1)) over test metrics. */
   'models.leaderboard': (a: ArgOf<'models.leaderboard'>) => Promise<(ModelInfo & { score: number; values: Record<string, number> })[]>;
   /** The retention policy: days of 1-minute bars kept before they become 5-minute bars. */

@@ -33,7 +33,7 @@ import { layoutKey } from '../common/csv-preview';
 import { featureSetDirs, loadFeatureSet } from './features/feature-sets';
 import { readBuild, requireComplete } from './features/analysis';
 import { resolveTraining } from './models/train';
-import { classLabels, getModel, leaderboard, listModels, parseModelRef, promoteModel, rollbackModel, scoreFormula, setScoreFormula } from './models/registry';
+import { classLabels, demoteModel, getModel, leaderboard, listModels, parseModelRef, promoteModel, rollbackModel, scoreFormula, setScoreFormula } from './models/registry';
 import { DEFAULT_SCORE } from '../common/models/leaderboard';
 import type { ImportedModel } from './models/import-model';
 import { ModelRunner } from './models/runner';
@@ -294,6 +294,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
       },
       'models.import': async (a) => needJobs().importModel<ImportedModel>({ file: a.path, format: a.format, name: a.name, featureSet: a.featureSet }),
       'models.rollback': async (a) => rollbackModel(cat, home, parseModelRef(a.id).id),
+      'models.demote': async (a) => demoteModel(cat, home, parseModelRef(a.id).id),
       'models.leaderboard': async (a) => leaderboard(cat, a.formula ?? scoreFormula(cat), a.minScore),
       'settings.retention': async () => ({ minuteDays: retentionMinuteDays(cat) }),
       'settings.setRetention': async (a) => {

@@ -81,7 +81,7 @@ commands:
                               register a model trained elsewhere: ONNX, or XGBoost JSON/UBJSON, LightGBM
                               text and CatBoost JSON converted to ONNX (a .json file's content tells
                               XGBoost from CatBoost); loaded and run on a few rows before it is registered
-  models ls | models show ID[@VERSION] | models promote ID@VERSION | models rollback ID
+  models ls | models show ID[@VERSION] | models promote ID@VERSION | models rollback ID | models demote ID
                               registered models with their metrics; one model's card; stage changes
   models check ID[@VERSION] [--provider P] [--rows N]
                               run a model on the latest N rows (5000) of its feature build: the
@@ -613,12 +613,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           }
         }
         const p = parse(subOpts, {});
-        if (sub === 'promote' || sub === 'rollback') {
-          if (p.positionals.length !== 1) throw new UsageError(sub === 'promote' ? 'models promote: give one model version, ID@VERSION' : 'models rollback: give one model id');
+        if (sub === 'promote' || sub === 'rollback' || sub === 'demote') {
+          if (p.positionals.length !== 1) throw new UsageError(sub === 'promote' ? 'models promote: give one model version, ID@VERSION' : `models ${sub}: give one model id`);
           const w = await open(false);
           try {
-            const m = sub === 'promote' ? await call(w, 'models.promote', { model: p.positionals[0]! }) : await call(w, 'models.rollback', { id: p.positionals[0]! });
-            io.out(json ? JSON.stringify(m) : `${m.id}@${m.version} is in production`);
+            const m = sub === 'promote' ? await call(w, 'models.promote', { model: p.positionals[0]! }) : await call(w, sub === 'rollback' ? 'models.rollback' : 'models.demote', { id: p.positionals[0]! });
+            io.out(json ? JSON.stringify(m) : sub === 'demote' ? `${m.id}@${m.version} is archived; ${m.id} has no version in production` : `${m.id}@${m.version} is in production`);
             return 0;
           } finally {
             await w.close();
@@ -638,7 +638,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
             io.out(json ? JSON.stringify(m) : JSON.stringify(m.card, null, 2));
             return 0;
           }
-          throw new UsageError(`models: expected \`models ls\`, \`models show ID[@VERSION]\`, \`models check ID[@VERSION]\`, \`models promote ID@VERSION\` or \`models rollback ID\`, got \`models ${sub ?? ''}\``);
+          throw new UsageError(`models: expected \`models ls\`, \`models show ID[@VERSION]\`, \`models check ID[@VERSION]\`, \`models promote ID@VERSION\`, \`models rollback ID\` or \`models demote ID\`, got \`models ${sub ?? ''}\``);
         } finally {
           await s.close();
         }

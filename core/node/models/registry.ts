@@ -124,6 +124,15 @@ export function rollbackModel(catalog: Catalog, home: HomeLayout, id: string): M
   return { ...getModel(catalog, home, { id, version: previous.version }) };
 }
 
+/** Takes a model's production version out of production (archived): no version of it trades until one is promoted. */
+export function demoteModel(catalog: Catalog, home: HomeLayout, id: string): ModelRow {
+  const current = listModels(catalog).find((x) => x.id === id && x.stage === 'production');
+  if (!current) throw new ApiError('invalid_argument', `${id} has no version in production to demote`, 'id');
+  setStage(catalog, id, current.version, 'production', 'archived', Date.now());
+  writeProductionManifest(catalog, home);
+  return { ...current, stage: 'archived' };
+}
+
 /** Stage changes of a model, newest first. */
 export function stageHistory(catalog: Catalog, id: string): { version: number; from: string; to: string; at: number }[] {
   return catalog.db.prepare('SELECT version, from_stage AS "from", to_stage AS "to", at FROM model_stage_history WHERE id = ? ORDER BY at DESC, rowid DESC').all(id) as { version: number; from: string; to: string; at: number }[];

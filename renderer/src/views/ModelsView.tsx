@@ -3,6 +3,7 @@ import { DEFAULT_SCORE } from '../../../core/common/models/leaderboard';
 import type { ModelCheck, ModelInfo } from '../../../core/common/types';
 import { client } from '../api';
 import { ModelCompare } from './ModelCompare';
+import { StageConfirm, type StageChange } from './StageConfirm';
 
 type Row = ModelInfo & { score: number; values: Record<string, number> };
 
@@ -53,6 +54,7 @@ export function ModelsView({ dataVersion }: { dataVersion: number }) {
   const [provider, setProvider] = useState<ProviderChoice | ''>('');
   const [defaultProvider, setDefaultProvider] = useState<string | null>(null);
   const [check, setCheck] = useState<ModelCheck | null>(null);
+  const [stageChange, setStageChange] = useState<StageChange | null>(null);
 
   useEffect(() => {
     const min = Number(minScore);
@@ -179,17 +181,19 @@ export function ModelsView({ dataVersion }: { dataVersion: number }) {
                   Check
                 </button>
                 {r.stage !== 'production' && (
-                  <button
-                    onClick={() =>
-                      void client
-                        .call('models.promote', { model: `${r.id}@${r.version}` })
-                        .then(() => setChanged((x) => x + 1))
-                        .catch((e: Error) => setError(e.message))
-                    }
-                    data-testid={`promote-${r.id}@${r.version}`}
-                  >
+                  <button onClick={() => setStageChange({ action: 'promote', model: r, production: rows.find((x) => x.id === r.id && x.stage === 'production')?.version })} data-testid={`promote-${r.id}@${r.version}`}>
                     Promote
                   </button>
+                )}
+                {r.stage === 'production' && (
+                  <>
+                    <button onClick={() => setStageChange({ action: 'rollback', model: r })} title="Put back the version that was in production before this one" data-testid={`rollback-${r.id}@${r.version}`}>
+                      Roll back
+                    </button>
+                    <button onClick={() => setStageChange({ action: 'demote', model: r })} title="Take this version out of production" data-testid={`demote-${r.id}@${r.version}`}>
+                      Demote
+                    </button>
+                  </>
                 )}
               </td>
             </tr>
@@ -197,6 +201,16 @@ export function ModelsView({ dataVersion }: { dataVersion: number }) {
         </tbody>
       </table>
       {check && <CheckResult check={check} />}
+      {stageChange && (
+        <StageConfirm
+          change={stageChange}
+          onClose={() => setStageChange(null)}
+          onDone={() => {
+            setStageChange(null);
+            setChanged((x) => x + 1);
+          }}
+        />
+      )}
       {rows.length === 0 && !error && <p className="empty" data-testid="models-empty">No models yet: train one with Research → Train… (Ctrl/Cmd+Shift+L).</p>}
       {compare.length === 2 ? <ModelCompare refs={compare} /> : <p className="hint">Tick two models to compare them side by side.</p>}
     </div>

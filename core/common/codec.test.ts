@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeFrame, encodeFrame } from './codec';
+import { decodeFrame, encodeFrame, encodeFrameParts } from './codec';
 
 describe('binary frames', () => {
   it('round-trips JSON with typed arrays anywhere inside', () => {
@@ -32,5 +32,20 @@ describe('binary frames', () => {
     const frame = encodeFrame({ t: new Float64Array(100) });
     expect(() => decodeFrame(frame.subarray(0, frame.length - 8))).toThrow(/overruns/);
     expect(() => decodeFrame(new Uint8Array(2))).toThrow(/too short/);
+  });
+
+  it('gives the same bytes in parts (header, then each array’s own bytes, padded to 8) as in one frame', () => {
+    const value = { id: 7, bars: { t: Float64Array.from([1, 2, 3]), flags: Uint8Array.from([1, 2, 3]), v: Float32Array.from([0.5]) }, note: 'x' };
+    const parts = encodeFrameParts(value);
+    const joined = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+    let at = 0;
+    for (const p of parts) {
+      joined.set(p, at);
+      at += p.byteLength;
+    }
+    expect(Array.from(joined)).toEqual(Array.from(encodeFrame(value)));
+    // The Float64Array goes out as a view on its own memory, not a copy.
+    expect(parts.some((p) => p.buffer === value.bars.t.buffer)).toBe(true);
+    expect(decodeFrame(joined)).toEqual(value);
   });
 });

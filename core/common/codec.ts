@@ -35,6 +35,22 @@ function ctorName(v: ArrayBufferView): CtorName | undefined {
 
 /** Encodes a value (plain JSON data plus typed arrays anywhere inside) into one frame. */
 export function encodeFrame(value: unknown): Uint8Array {
+  const parts = encodeFrameParts(value);
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
+}
+
+/**
+ * The bytes of encodeFrame's frame as consecutive parts: the header (padded), then views on each typed
+ * array's own bytes (with padding where one does not end on 8 bytes). A transport that sends a message
+ * in fragments sends bulk arrays without copying them into one buffer.
+ */
+export function encodeFrameParts(value: unknown): Uint8Array[] {
   const arrays: TypedArray[] = [];
   let offset = 0;
   const json = JSON.stringify(value, (_k, v: unknown) => {
@@ -49,16 +65,16 @@ export function encodeFrame(value: unknown): Uint8Array {
     return v;
   });
   const header = new TextEncoder().encode(json ?? 'null');
-  const bodyStart = align8(4 + header.length);
-  const out = new Uint8Array(bodyStart + offset);
-  new DataView(out.buffer).setUint32(0, header.length, true);
-  out.set(header, 4);
-  let at = bodyStart;
+  const head = new Uint8Array(align8(4 + header.length));
+  new DataView(head.buffer).setUint32(0, header.length, true);
+  head.set(header, 4);
+  const parts: Uint8Array[] = [head];
   for (const a of arrays) {
-    out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), at);
-    at = align8(at + a.byteLength);
+    parts.push(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+    const pad = align8(a.byteLength) - a.byteLength;
+    if (pad > 0) parts.push(new Uint8Array(pad));
   }
-  return out;
+  return parts;
 }
 
 /**

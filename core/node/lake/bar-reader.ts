@@ -214,15 +214,19 @@ async function readFrom(
   if (sessions && fromMs !== undefined) outer.push(`t >= ${Math.floor(fromMs / DAY_MS) * DAY_MS}`);
   if (sessions && toMs !== undefined) outer.push(`t < ${toMs}`);
   const filtered = `SELECT * FROM (${sql}) q${outer.length ? ` WHERE ${outer.join(' AND ')}` : ''}`;
+  // Each stored file's rows are written in time order and DuckDB keeps the order of the files and
+  // rows it scans: files of one series that follow each other in time need no sort.
+  const inOrder = direct && files.every((f, i) => i === 0 || f.firstTs > files[i - 1]!.lastTs);
+  const sort = inOrder ? '' : ' ORDER BY t';
   let ordered: string;
   if (lastRows) {
-    // Stored bars are unique per time, so the last N are the sorted rows after skipping (count - N): one sort, not two.
+    // Stored bars are unique per time, so the last N are the sorted rows after skipping (count - N): one sort at most, not two.
     const [count] = await readFloat64Columns(con, `SELECT count(*)::DOUBLE FROM ${src}`);
-    ordered = `${filtered} ORDER BY t OFFSET ${Math.max(0, count![0]! - a.limit!)}`;
+    ordered = `${filtered}${sort} OFFSET ${Math.max(0, count![0]! - a.limit!)}`;
   } else if (a.limit !== undefined) {
     ordered = `SELECT * FROM (${filtered} ORDER BY t DESC LIMIT ${a.limit}) ORDER BY t`;
   } else {
-    ordered = `${filtered} ORDER BY t`;
+    ordered = `${filtered}${sort}`;
   }
   const [t, o, h, l, c, v] = await readFloat64Columns(con, ordered);
   return { symbol: a.symbol, timeframe: a.timeframe, t: t!, o: o!, h: h!, l: l!, c: c!, v: v! };

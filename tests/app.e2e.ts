@@ -427,6 +427,12 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     expect(await page.getByTestId('backtest-param-entry_below').inputValue()).toBe('0.25');
     await page.getByTestId('backtest-dialog').getByRole('button', { name: 'Cancel' }).click();
     await page.screenshot({ path: path.join(ARTIFACTS, 'backtest.png') });
+    // The run's trades download as CSV, one row per trade.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('backtest-trades-csv').click()]);
+    expect(download.suggestedFilename()).toMatch(/^\d{8}-\d{6}-[0-9a-f]{8}-trades\.csv$/);
+    const csv = fs.readFileSync(await download.path(), 'utf8').trim().split('\n');
+    expect(csv[0]).toMatch(/^symbol,side,signal_time,entry_time,entry_price,exit_time,exit_price,qty,pnl,fees,slippage,net_pnl,/);
+    expect(csv.length - 1).toBe(Number(await page.getByTestId('metric-trades').textContent()));
     // A trade row opens the price chart on that trade, with the run's trades of the symbol as markers.
     const symbol = await page.getByTestId('backtest-trade-row').first().locator('td').first().textContent();
     await page.getByTestId('backtest-trade-row').first().click();

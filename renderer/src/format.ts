@@ -23,3 +23,9 @@ export function fmtEta(s: number | null): string {
 export function fmtPrice(p: number): string {
   return Number.isInteger(p) ? p.toFixed(0) : p.toFixed(Math.min(4, Math.max(2, (String(p).split('.')[1] ?? '').length)));
 }
+
+/** A backtest run as people name it: strategy · symbols · timeframe · period. */
+export function runName(r: { strategy: string; symbols: string[]; timeframe: string; from: number; to: number }): string {
+  const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+  return `${r.strategy} · ${r.symbols.join(' ')} · ${r.timeframe} · ${day(r.from)} → ${day(r.to)}`;
+}

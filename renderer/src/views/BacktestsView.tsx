@@ -2,7 +2,8 @@ import { useEffect, useRef, useState } from 'react';
 import { AreaSeries, LineSeries, type UTCTimestamp } from 'lightweight-charts';
 import type { BacktestDetail, BacktestSummary, JobInfo } from '../../../core/common/types';
 import { client } from '../api';
-import { fmtTime } from '../format';
+import { fmtTime, runName } from '../format';
+import { tradesCsv } from './trades-csv';
 import type { ChartFocus } from './ChartView';
 import { MonteCarloPanel } from './MonteCarloPanel';
 import { PortfolioPanel } from './PortfolioPanel';
@@ -76,7 +77,7 @@ function CompareRuns({ a, b }: { a: BacktestDetail; b: BacktestDetail }) {
     if (!box.current) return;
     const { api, remove } = createThemedChart(box.current, false);
     [a, b].forEach((run, k) => {
-      const line = api.addSeries(LineSeries, { color: k === 0 ? '#4e9af1' : '#f5a623', lineWidth: 2, priceLineVisible: false, title: run.runId });
+      const line = api.addSeries(LineSeries, { color: k === 0 ? '#4e9af1' : '#f5a623', lineWidth: 2, priceLineVisible: false, title: runName(run) });
       const first = run.equity.value[0] ?? 1;
       line.setData(Array.from(run.equity.t, (t, i) => ({ time: Math.floor(t / 1000) as UTCTimestamp, value: (100 * run.equity.value[i]!) / first })));
     });
@@ -90,8 +91,8 @@ function CompareRuns({ a, b }: { a: BacktestDetail; b: BacktestDetail }) {
         <thead>
           <tr>
             <th />
-            <th>{`${a.runId} · ${a.strategy} ${JSON.stringify(a.params)}`}</th>
-            <th>{`${b.runId} · ${b.strategy} ${JSON.stringify(b.params)}`}</th>
+            <th title={a.runId}>{`${runName(a)} ${JSON.stringify(a.params)}`}</th>
+            <th title={b.runId}>{`${runName(b)} ${JSON.stringify(b.params)}`}</th>
           </tr>
         </thead>
         <tbody>
@@ -107,6 +108,15 @@ function CompareRuns({ a, b }: { a: BacktestDetail; b: BacktestDetail }) {
       <div className="equity-chart" ref={box} data-testid="compare-equity" />
     </section>
   );
+}
+
+/** Saves text as a file the browser downloads. */
+function downloadText(name: string, text: string): void {
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
+  a.download = name;
+  a.click();
+  URL.revokeObjectURL(a.href);
 }
 
 /** A run's trades, virtually scrolled; a click shows the trade on the price chart. */
@@ -316,6 +326,12 @@ export function BacktestsView({ selected, onSelect, dataVersion, onNew, onShowTr
           {!('portfolio' in run.config) && <SaveStrategyForm key={run.runId} runId={run.runId} suggested={`${run.strategy.replace(/\+ml$/, '')}-${run.symbols.join('-').toLowerCase()}-${run.timeframe}`.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 64)} />}
           <EquityChart run={run} />
           <MonteCarloPanel runId={run.runId} />
+          <div className="toolbar">
+            <h3>Trades</h3>
+            <button onClick={() => downloadText(`${run.runId}-trades.csv`, tradesCsv(run.trades))} disabled={run.trades.symbol.length === 0} data-testid="backtest-trades-csv">
+              Download CSV
+            </button>
+          </div>
           <TradesTable run={run} onShow={onShowTrade} />
         </section>
       )}

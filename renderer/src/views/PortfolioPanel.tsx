@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { runName } from '../format';
 import type { BacktestSummary, JobInfo, PortfolioRun } from '../../../core/common/types';
 import { submitWith } from '../forms';
 import { usePanelJob } from '../hooks';
@@ -23,7 +24,7 @@ export function PortfolioPanel({ runs, jobs, onOpenRun }: { runs: BacktestSummar
         <select multiple size={Math.min(6, Math.max(2, single.length))} value={chosen} onChange={(e) => setChosen(Array.from(e.target.selectedOptions, (o) => o.value))} aria-label="Runs to choose from" data-testid="portfolio-runs">
           {single.map((x) => (
             <option key={x.runId} value={x.runId}>
-              {x.symbols[0]} · {x.strategy} · {x.timeframe} · {x.runId}
+              {runName(x)} · {x.runId}
             </option>
           ))}
         </select>

@@ -294,6 +294,30 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     await page.getByTestId('indicator-spec').press('Enter');
     await expect.poll(() => page.getByTestId('indicator-chip').count()).toBe(3);
     await page.screenshot({ path: path.join(ARTIFACTS, 'indicators.png') });
+    // The view, the chart's symbol and timeframe and its indicators survive a reload.
+    await page.getByTestId('symbol-picker').selectOption('NQ');
+    await page.getByTestId('tf-15m').click();
+    const chips = async (): Promise<string[]> => page.getByTestId('indicator-chip').allTextContents();
+    const shown = await chips();
+    await page.reload();
+    await page.getByTestId('symbol-picker').locator('option').first().waitFor({ state: 'attached' });
+    expect(await page.getByTestId('nav-chart').getAttribute('aria-current')).toBe('page');
+    await expect.poll(() => page.getByTestId('symbol-picker').inputValue()).toBe('NQ');
+    expect(await page.getByTestId('tf-15m').getAttribute('class')).toBe('active');
+    await expect.poll(chips).toEqual(shown);
+    await page.getByTestId('nav-jobs').click();
+    await page.reload();
+    await expect.poll(() => page.getByTestId('nav-jobs').getAttribute('aria-current')).toBe('page');
+    // What is stored is checked before use: an unknown view or timeframe, or a value that is not JSON, falls back to the default.
+    await page.evaluate(() => {
+      localStorage.setItem('quantdesk.view', '"nowhere"');
+      localStorage.setItem('quantdesk.chart.timeframe', '"9y"');
+      localStorage.setItem('quantdesk.chart.indicators', '{not json');
+    });
+    await page.reload();
+    await expect.poll(() => page.getByTestId('nav-chart').getAttribute('aria-current')).toBe('page');
+    await expect.poll(() => page.getByTestId('tf-1h').getAttribute('class')).toBe('active');
+    expect(await page.getByTestId('indicator-chip').count()).toBe(0);
   });
 
   it('edits, validates, saves and builds a feature set, then shows its validation and an IC report', async () => {

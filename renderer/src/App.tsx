@@ -7,7 +7,7 @@ import { client, inElectron } from './api';
 import { BackfillDialog, type BackfillRequest } from './BackfillDialog';
 import { ImportDialog, type ImportRequest } from './ImportDialog';
 import { fmtEta } from './format';
-import { useJobs, useLakeVersion } from './hooks';
+import { useJobs, useLakeVersion, usePersistentState } from './hooks';
 import { MenuBar } from './MenuBar';
 import { ChartView, type ChartFocus } from './views/ChartView';
 import { DataView } from './views/DataView';
@@ -23,7 +23,8 @@ import { ExportConfigDialog, ImportConfigDialog } from './GitConfigDialogs';
 import { BacktestsView } from './views/BacktestsView';
 import { PaperView } from './views/PaperView';
 
-type View = 'chart' | 'data' | 'features' | 'models' | 'backtests' | 'paper' | 'jobs' | 'settings';
+const VIEWS = ['chart', 'data', 'features', 'models', 'backtests', 'paper', 'jobs', 'settings'] as const;
+type View = (typeof VIEWS)[number];
 
 /** The provider inference runs on: the stored one, or the first of the platform's list that loads here. */
 function providerInUse(s: InferenceSettings): string {
@@ -39,7 +40,8 @@ async function stopAllSessions(): Promise<void> {
 }
 
 export function App() {
-  const [view, setView] = useState<View>('chart');
+  // The view survives a reload and a restart.
+  const [view, setView] = usePersistentState<View>('view', 'chart', (x): x is View => typeof x === 'string' && (VIEWS as readonly string[]).includes(x));
   const [backfillOpen, setBackfillOpen] = useState(false);
   // A failed job's request, brought back into its dialog by Edit & retry.
   const [retry, setRetry] = useState<{ backfill?: BackfillRequest; import?: ImportRequest }>({});
@@ -143,7 +145,7 @@ export function App() {
       {!inElectron && <MenuBar menus={menus} onCommand={run} />}
       <div className="body">
         <nav className="nav" aria-label="Views">
-          {(['chart', 'data', 'features', 'models', 'backtests', 'paper', 'jobs', 'settings'] as const).map((v) => (
+          {VIEWS.map((v) => (
             <button key={v} className={view === v ? 'active' : ''} aria-current={view === v ? 'page' : undefined} onClick={() => setView(v)} data-testid={`nav-${v}`}>
               {{ chart: 'Chart', data: 'Data', features: 'Features', models: 'Models', backtests: 'Backtests', paper: 'Paper', jobs: 'Jobs', settings: 'Settings' }[v]}
             </button>

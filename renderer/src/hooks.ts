@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type Dispatch, type SetStateAction } from 'react';
 import type { ArgOf } from '../../core/common/api';
 import type { JobInfo, JobProgress, KillswitchStatus, PaperSessionInfo } from '../../core/common/types';
 import { client } from './api';
@@ -90,3 +90,32 @@ export function useLakeVersion(): number {
   useEffect(() => client.on('lake.changed', () => setV((x) => x + 1)), []);
   return v;
 }
+
+/**
+ * State kept in the window's localStorage under `quantdesk.<key>`, so it survives a reload and (in the
+ * desktop app, whose storage lives in its profile) a restart. A stored value that `valid` refuses, or
+ * that is not JSON, is ignored; storage that is full or off only loses the persistence.
+ */
+export function usePersistentState<T>(key: string, initial: T, valid: (x: unknown) => x is T): [T, Dispatch<SetStateAction<T>>] {
+  const name = `quantdesk.${key}`;
+  const [value, setValue] = useState<T>(() => {
+    try {
+      const raw = window.localStorage.getItem(name);
+      const parsed: unknown = raw === null ? undefined : JSON.parse(raw);
+      return valid(parsed) ? parsed : initial;
+    } catch {
+      return initial;
+    }
+  });
+  useEffect(() => {
+    try {
+      window.localStorage.setItem(name, JSON.stringify(value));
+    } catch {
+      // Full or disabled storage: the state still works, it is just not kept.
+    }
+  }, [name, value]);
+  return [value, setValue];
+}
+
+/** Whether a stored value is a list of short strings (indicator specs). */
+export const isStringList = (x: unknown): x is string[] => Array.isArray(x) && x.length <= 50 && x.every((s) => typeof s === 'string' && s.length <= 200);

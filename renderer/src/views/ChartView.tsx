@@ -3,6 +3,7 @@ import { CandlestickSeries, createSeriesMarkers, HistogramSeries, LineSeries, ty
 import { STORED_TIMEFRAME_MS, TIMEFRAMES, type Timeframe } from '../../../core/common/timeframes';
 import type { Bars, LakeSeries } from '../../../core/common/types';
 import { client } from '../api';
+import { isStringList, usePersistentState } from '../hooks';
 import { createThemedChart } from '../chart-theme';
 import { fmtInt, fmtPrice, fmtTime } from '../format';
 import { prependBars, toChartPoints } from './bar-window';
@@ -43,14 +44,15 @@ export function ChartView({ dataVersion, seeding, focus }: { dataVersion: number
   const box = useRef<HTMLDivElement>(null);
   const chart = useRef<{ api: IChartApi; candles: ISeriesApi<'Candlestick'>; volume: ISeriesApi<'Histogram'>; markers: ISeriesMarkersPluginApi<Time> } | null>(null);
   const [series, setSeries] = useState<LakeSeries[] | null>(null);
-  const [symbol, setSymbol] = useState<string>(focus?.symbol ?? '');
-  const [timeframe, setTimeframe] = useState<Timeframe>(focus?.timeframe ?? '1h');
+  // The chart's symbol, timeframe and indicators survive a reload and a restart.
+  const [symbol, setSymbol] = usePersistentState<string>('chart.symbol', '', (x): x is string => typeof x === 'string' && x.length <= 64);
+  const [timeframe, setTimeframe] = usePersistentState<Timeframe>('chart.timeframe', '1h', (x): x is Timeframe => typeof x === 'string' && (TIMEFRAMES as readonly string[]).includes(x));
   const [markers, setMarkers] = useState(0);
   const [legend, setLegend] = useState<Legend | null>(null);
   const [loaded, setLoaded] = useState(0);
   const [error, setError] = useState<string | null>(null);
   const bars = useRef<Bars | null>(null);
-  const [indicators, setIndicators] = useState<string[]>([]);
+  const [indicators, setIndicators] = usePersistentState<string[]>('chart.indicators', [], isStringList);
   const [specText, setSpecText] = useState('');
   const [specError, setSpecError] = useState<string | null>(null);
   const drawn = useRef<ISeriesApi<SeriesType>[]>([]);

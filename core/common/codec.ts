@@ -35,7 +35,11 @@ function ctorName(v: ArrayBufferView): CtorName | undefined {
 
 /** Encodes a value (plain JSON data plus typed arrays anywhere inside) into one frame. */
 export function encodeFrame(value: unknown): Uint8Array {
-  const parts = encodeFrameParts(value);
+  return concatBytes(encodeFrameParts(value));
+}
+
+/** Byte arrays laid one after another in a new array. */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
   let at = 0;
   for (const p of parts) {

@@ -1,6 +1,6 @@
 import { ApiError } from '../../common/errors';
 import { checkTreeShape } from './tree-shape';
-import { strictThreshold } from './import-lightgbm';
+import { strictThreshold } from './float32';
 import { MAX_CLASSES, MAX_MODEL_FEATURES, type GbdtModel, type ImportedTrees, type Tree } from '../../common/models/gbdt';
 
 /** CatBoost's deepest oblivious tree (its `depth` parameter allows at most 16). */

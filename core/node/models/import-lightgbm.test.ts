@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { predictGbdt, treeValue, type GbdtModel } from '../../common/models/gbdt';
 import { withIntervalSplits, zeroBandSplit } from './interval-splits';
 import { gbdtToOnnx } from './export-onnx';
-import { readLightgbmText, strictThreshold } from './import-lightgbm';
+import { readLightgbmText } from './import-lightgbm';
+import { strictThreshold } from './float32';
 
 const FIXTURE = path.resolve(__dirname, '../../../tests/fixtures/models/lgb-binary.txt');
 

@@ -4,38 +4,10 @@ import { checkTreeShape } from './tree-shape';
 import { parseBudgetBytes } from '../worker-limits';
 import { MAX_CLASSES, MAX_MODEL_FEATURES, type ImportedTrees, type LinearLeaves, type Tree } from '../../common/models/gbdt';
 import { MAX_LEAF_FEATURES } from './export-linear-trees';
-import { categorySplit, MAX_CATEGORY, withIntervalSplits, zeroBandSplit, type IntervalSplit } from './interval-splits';
-
-/** The most nodes a tree may have once its zero-as-missing and categorical splits are written as plain ones. */
-const MAX_EXPANDED_NODES = 1_000_000;
+import { categorySplit, expansionBudget, MAX_CATEGORY, withIntervalSplits, zeroBandSplit, type IntervalSplit } from './interval-splits';
+import { strictThreshold } from './float32';
 
 const bad = (file: string, why: string): ApiError => new ApiError('invalid_argument', `${file}: ${why}`, 'file');
-
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
-
-/** The smallest float32 strictly above a float32 value. */
-function nextUp32(x: number): number {
-  f32[0] = x;
-  if (x === 0) return 1.401298464324817e-45;
-  u32[0] = x > 0 ? u32[0]! + 1 : u32[0]! - 1;
-  return f32[0]!;
-}
-
-/**
- * LightGBM sends a value left when x <= threshold (a double); Quantdesk's trees and ONNX compare
- * float32 inputs with x < threshold. For float32 x, x <= t holds exactly when x < the next float32
- * above the largest float32 not above t.
- */
-export function strictThreshold(t: number): number {
-  let down = Math.fround(t);
-  if (down > t) {
-    f32[0] = down;
-    u32[0] = down > 0 ? u32[0]! - 1 : u32[0]! + 1;
-    down = f32[0]!;
-  }
-  return nextUp32(down);
-}
 
 /**
  * A linear tree's leaf models (`is_linear=1`: leaf_const per leaf; num_features per leaf; leaf_features
@@ -170,7 +142,7 @@ export function readLightgbmText(text: string, file: string, budgetBytes = parse
       trees.push(t);
       continue;
     }
-    const maxNodes = Math.min(MAX_EXPANDED_NODES, Math.max(1024, 16 * n));
+    const maxNodes = expansionBudget(n);
     const plain = withIntervalSplits(t, special, maxNodes);
     if (!plain) throw bad(file, `tree ${ti}: its ${special.size} categorical and zero-as-missing splits would take it past ${maxNodes} nodes when written as plain splits; train with fewer categories per split (max_cat_threshold) or zero_as_missing=false`);
     checkTreeShape(plain, nf, file, ti);

@@ -3,7 +3,7 @@ import { assertParseFits } from '../untrusted-files';
 import { checkTreeShape } from './tree-shape';
 import { decodeUbjson } from './ubjson';
 import { isCatboostDoc } from './import-catboost';
-import { categorySplit, MAX_CATEGORY, withIntervalSplits, type IntervalSplit } from './interval-splits';
+import { categorySplit, expansionBudget, MAX_CATEGORY, withIntervalSplits, type IntervalSplit } from './interval-splits';
 import { parseBudgetBytes } from '../worker-limits';
 import { MAX_CLASSES, MAX_MODEL_FEATURES, type GbdtModel, type ImportedTrees, type MulticlassTrees, type Tree } from '../../common/models/gbdt';
 
@@ -190,7 +190,7 @@ export function readXgboostDoc(parsed: unknown, file: string): { model: Imported
     const tree: Tree = { feature, threshold, left: Int32Array.from(t.left_children), right: Int32Array.from(t.right_children), value, missingLeft };
     checkTreeShape(tree, nf, file, ti);
     if (categorical.size === 0) return tree;
-    const maxNodes = Math.min(1_000_000, Math.max(1024, 16 * n));
+    const maxNodes = expansionBudget(n);
     const plain = withIntervalSplits(tree, categorical, maxNodes);
     if (!plain) throw new ApiError('invalid_argument', `${file}: tree ${ti}: its ${categorical.size} categorical splits would take it past ${maxNodes} nodes when written as plain splits; train with fewer categories per split (max_cat_threshold)`, 'file');
     checkTreeShape(plain, nf, file, ti);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { treeValue, type Tree } from '../../common/models/gbdt';
-import { categorySplit, nextUp32, withIntervalSplits, zeroBandSplit } from './interval-splits';
+import { categorySplit, withIntervalSplits, zeroBandSplit } from './interval-splits';
+import { nextUp32 } from './float32';
 
 /** One split on feature 0 with leaves −1 (left) and +1 (right). */
 const stump = (): Tree => ({ feature: Int32Array.from([0, -1, -1]), threshold: Float64Array.from([0, 0, 0]), left: Int32Array.from([1, -1, -1]), right: Int32Array.from([2, -1, -1]), value: Float64Array.from([0, -1, 1]), missingLeft: Uint8Array.from([1, 0, 0]) });

@@ -1,4 +1,5 @@
 import type { LinearLeaves, Tree } from '../../common/models/gbdt';
+import { nextUp32 } from './float32';
 
 /**
  * Splits that are not one `x < threshold` question, written as plain ones: LightGBM's zero-as-missing
@@ -18,16 +19,11 @@ export interface IntervalSplit {
   nanLeft: boolean;
 }
 
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
-
-/** The smallest float32 above a float32 value. */
-export function nextUp32(x: number): number {
-  if (x === 0) return 1.401298464324817e-45;
-  f32[0] = x;
-  u32[0] = x > 0 ? u32[0]! + 1 : u32[0]! - 1;
-  return f32[0]!;
-}
+/**
+ * The most nodes a tree of `nodes` nodes may grow to once its interval splits are written as plain
+ * ones: 16 times its size, at least 1,024 and at most 1,000,000.
+ */
+export const expansionBudget = (nodes: number): number => Math.min(1_000_000, Math.max(1024, 16 * nodes));
 
 /** LightGBM's zero band: |x| ≤ kZeroThreshold (1e-35 as a float) counts as zero. */
 const K_ZERO = Math.fround(1e-35);

@@ -1,4 +1,5 @@
-import { concat, fields, firstField, lengthDelimited, text, withField } from './protobuf';
+import { concatBytes } from '../../common/codec';
+import { fields, firstField, lengthDelimited, text, withField } from './protobuf';
 
 /**
  * Converters of 2018–2019 (onnxmltools 1.3, the first sklearn-onnx) declare a model's input as
@@ -29,10 +30,8 @@ function anyBatch(valueInfo: Uint8Array): Uint8Array | null {
  * them) keep their shapes. Throws RangeError on bytes that are not a readable model.
  */
 export function withAnyBatch(model: Uint8Array): { model: Uint8Array; changed: string[] } | null {
-  const top = [...fields(model)];
-  const graphAt = top.findIndex((f) => f.no === 7 && f.bytes);
-  if (graphAt < 0) return null;
-  const graphBytes = top[graphAt]!.bytes!;
+  const graphBytes = firstField(model, 7);
+  if (!graphBytes) return null;
   const graph = [...fields(graphBytes)];
   const constants = new Set(graph.filter((f) => f.no === 5 && f.bytes).map((f) => text(firstField(f.bytes!, 8))));
   const changed: string[] = [];
@@ -45,6 +44,5 @@ export function withAnyBatch(model: Uint8Array): { model: Uint8Array; changed: s
     return lengthDelimited(f.no, next);
   });
   if (changed.length === 0) return null;
-  const newGraph = concat(parts);
-  return { model: concat(top.map((f, i) => (i === graphAt ? lengthDelimited(7, newGraph) : model.subarray(f.start, f.end)))), changed };
+  return { model: withField(model, 7, 0, concatBytes(parts))!, changed };
 }

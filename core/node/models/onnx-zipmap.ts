@@ -1,4 +1,5 @@
-import { concat, fields, lengthDelimited, text, type Field } from './protobuf';
+import { concatBytes } from '../../common/codec';
+import { fields, firstField, lengthDelimited, text, withField, type Field } from './protobuf';
 
 /**
  * sklearn-onnx and onnxmltools end a classifier, by default, with a ZipMap: it turns the
@@ -10,7 +11,7 @@ import { concat, fields, lengthDelimited, text, type Field } from './protobuf';
  */
 
 /** A graph output declared as a float tensor of unstated shape. */
-const floatOutput = (name: string): Uint8Array => lengthDelimited(12, concat([lengthDelimited(1, new TextEncoder().encode(name)), lengthDelimited(2, lengthDelimited(1, Uint8Array.of(0x08, 0x01)))]));
+const floatOutput = (name: string): Uint8Array => lengthDelimited(12, concatBytes([lengthDelimited(1, new TextEncoder().encode(name)), lengthDelimited(2, lengthDelimited(1, Uint8Array.of(0x08, 0x01)))]));
 
 /** A NodeProto's op_type, domain, inputs and outputs. */
 function nodeOf(bytes: Uint8Array): { op: string; domain: string; inputs: string[]; outputs: string[] } {
@@ -24,10 +25,7 @@ function nodeOf(bytes: Uint8Array): { op: string; domain: string; inputs: string
   return n;
 }
 
-const nameOf = (valueInfo: Uint8Array): string => {
-  for (const f of fields(valueInfo)) if (f.no === 1) return text(f.bytes);
-  return '';
-};
+const nameOf = (valueInfo: Uint8Array): string => text(firstField(valueInfo, 1));
 
 /**
  * The model with each ZipMap that makes a graph output removed and its probability tensor output in
@@ -35,10 +33,9 @@ const nameOf = (valueInfo: Uint8Array): string => {
  * Throws RangeError on bytes that are not a readable model.
  */
 export function withoutZipMap(model: Uint8Array): { model: Uint8Array; replaced: { zipmap: string; tensor: string }[] } | null {
-  const top = [...fields(model)];
-  const graphAt = top.findIndex((f) => f.no === 7 && f.bytes);
-  if (graphAt < 0) return null;
-  const graph: Field[] = [...fields(top[graphAt]!.bytes!)];
+  const graphBytes = firstField(model, 7);
+  if (!graphBytes) return null;
+  const graph: Field[] = [...fields(graphBytes)];
   const outputs = new Set(graph.filter((f) => f.no === 12 && f.bytes).map((f) => nameOf(f.bytes!)));
   const zipmaps = new Map<string, string>();
   const dropped = new Set<Field>();
@@ -51,19 +48,17 @@ export function withoutZipMap(model: Uint8Array): { model: Uint8Array; replaced:
     }
   }
   if (zipmaps.size === 0) return null;
-  const slice = (buf: Uint8Array, f: Field): Uint8Array => buf.subarray(f.start, f.end);
-  const graphBytes = top[graphAt]!.bytes!;
-  const newGraph = concat(
+  const newGraph = concatBytes(
     graph.flatMap((f) => {
       if (dropped.has(f)) return [];
       const tensor = f.no === 12 && f.bytes ? zipmaps.get(nameOf(f.bytes)) : undefined;
-      if (tensor === undefined) return [slice(graphBytes, f)];
+      if (tensor === undefined) return [graphBytes.subarray(f.start, f.end)];
       // Where the tensor is a graph output already, the ZipMap's output just goes.
       return outputs.has(tensor) ? [] : [floatOutput(tensor)];
     }),
   );
   return {
-    model: concat(top.map((f, i) => (i === graphAt ? lengthDelimited(7, newGraph) : slice(model, f)))),
+    model: withField(model, 7, 0, newGraph)!,
     replaced: [...zipmaps].map(([zipmap, tensor]) => ({ zipmap, tensor })),
   };
 }

@@ -4,6 +4,8 @@
  * that are not a message.
  */
 
+import { concatBytes } from '../../common/codec';
+
 /** One protobuf field, with where it lies in its message's bytes (from its key to its end). */
 export interface Field {
   no: number;
@@ -75,23 +77,12 @@ export function lengthDelimited(no: number, body: Uint8Array): Uint8Array {
   return out;
 }
 
-/** Bytes laid one after another. */
-export function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 /** A message with the `index`-th occurrence of length-delimited field `no` given a new body; null when there is no such field. */
 export function withField(message: Uint8Array, no: number, index: number, body: Uint8Array): Uint8Array | null {
   const all = [...fields(message)];
   const at = all.filter((f) => f.no === no && f.bytes).at(index);
   if (!at) return null;
-  return concat(all.map((f) => (f === at ? lengthDelimited(no, body) : message.subarray(f.start, f.end))));
+  return concatBytes(all.map((f) => (f === at ? lengthDelimited(no, body) : message.subarray(f.start, f.end))));
 }
 
 /** The body of the first length-delimited field `no` of a message. */

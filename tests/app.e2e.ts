@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { candlePixels, launchChromium, startServe } from './browser';
-import { paths, rpc, tempDir } from './helpers';
+import { paths, rpc, sharedData, tempDir } from './helpers';
 
 const ARTIFACTS = path.join(paths.root, 'test-artifacts');
 
@@ -277,6 +277,44 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     await page.getByTestId('im-start').click();
     await expect.poll(() => page.getByTestId('im-summary').textContent(), { timeout: 30_000 }).toBe('Done: 1 accepted, 0 rejected, 0 duplicates of 1 rows');
     await page.getByTestId('im-close').click();
+  });
+
+  it('imports a host file by path through the mapping step, warns about zoneless intraday times, and deletes a series on confirmation', async () => {
+    await page.keyboard.press('Control+o');
+    await page.getByTestId('import-dialog').waitFor();
+    await page.getByTestId('im-paths').fill(sharedData('real', 'eustock.csv'));
+    await expect.poll(() => page.getByTestId('im-mapping').textContent()).toContain('DAX');
+    expect(await page.getByTestId('im-symbol').inputValue()).toBe('EUSTOCK');
+    // No column is recognised as the time: the dialog asks for it instead of failing the job.
+    await page.getByTestId('im-start').click();
+    await expect.poll(() => page.getByTestId('im-mapping').textContent()).toMatch(/Choose the column that holds the time \(Time, above\); eustock\.csv has t, DAX/);
+    expect(await page.getByTestId('im-progress').count()).toBe(0);
+    await page.getByTestId('im-map-time').selectOption('t');
+    await page.getByTestId('im-map-close').selectOption('DAX');
+    await page.getByTestId('im-symbol').fill('DAXE');
+    await page.getByTestId('im-start').click();
+    await expect.poll(() => page.getByTestId('im-summary').textContent(), { timeout: 30_000 }).toMatch(/^Done: 1,860 accepted, 0 rejected/);
+    await page.getByTestId('im-close').click();
+
+    await page.keyboard.press('Control+o');
+    await page.getByTestId('im-paths').fill(sharedData('real', 'usdchf_30m.csv'));
+    await expect.poll(() => page.getByTestId('im-zone-warning').textContent()).toMatch(/column time \(e\.g\. 1996-04-01 00:00:00\) are intraday and carry no zone: they will be read as UTC/);
+    expect(await page.getByTestId('im-symbol').inputValue()).toBe('USDCHF_30M');
+    await page.getByTestId('im-tz').fill('Europe/Zurich');
+    await expect.poll(() => page.getByTestId('im-zone-warning').count()).toBe(0);
+    await page.keyboard.press('Escape');
+    await page.getByTestId('import-dialog').waitFor({ state: 'detached' });
+
+    await page.getByTestId('nav-data').click();
+    await page.getByTestId('data-tab-series').click();
+    await page.getByTestId('delete-DAXE-1d').click();
+    await expect.poll(() => page.getByTestId('delete-series').textContent()).toMatch(/Delete all 1,860 1d bars of DAXE .* The rejected rows of the imports that wrote them stay/);
+    await page.keyboard.press('Escape');
+    expect(await page.getByTestId('series-DAXE').count()).toBe(1);
+    await page.getByTestId('delete-DAXE-1d').click();
+    await page.getByTestId('delete-series-yes').click();
+    await expect.poll(() => page.getByTestId('series-deleted').textContent()).toMatch(/^Deleted DAXE 1d: 1,860 rows in \d+ files/);
+    await expect.poll(() => page.getByTestId('series-DAXE').count()).toBe(0);
   });
 
   it('adds indicators to the chart: bands on the price pane, RSI in a pane of its own, and explains a bad spec', async () => {

@@ -37,7 +37,7 @@ describe('importing vendor files into bronze', () => {
     const zoned = path.join(dir, 'zoned.csv');
     fs.writeFileSync(zoned, 'time,open,high,low,close,volume\n2024-01-02 10:00,1,1,1,1,1\n');
     const cases: [ArgOf<'jobs.start'>, RegExp][] = [
-      [{ kind: 'import', paths: [nocol] }, /nocol\.csv: no time column found in a, b, c; name it with --map time=COLUMN/],
+      [{ kind: 'import', paths: [nocol] }, /nocol\.csv: no time column found in a, b, c; choose it as Time in the import dialog's mapping, or give --map time=COLUMN/],
       [{ kind: 'import', paths: [zoned], tz: 'Mars/Olympus' }, /unknown time zone Mars\/Olympus/],
     ];
     for (const [req, error] of cases) {
@@ -86,6 +86,20 @@ describe('importing vendor files into bronze', () => {
     expect(iso).not.toContain('1996-10-25T22:00:00.000Z');
     const hourly = await call(s, 'bars.get', { symbol: 'USDCHF', timeframe: '1h', from: '1996-12-02', to: '1996-12-02' });
     expect(hourly.t.length).toBe(24);
+  });
+
+  it('imports eustock.csv, whose only time is a decimal year on a 260-business-day grid, as one weekday per row', async () => {
+    const r = await importFiles([sharedData('real', 'eustock.csv')], { map: { time: 't', close: 'DAX' }, symbol: 'DAXR' });
+    expect(r).toMatchObject({ accepted: 1860, rejected: 0, duplicates: 0 });
+    const b = await call(s, 'bars.get', { symbol: 'DAXR', timeframe: '1d' });
+    expect(b.t.length).toBe(1860);
+    const days = Array.from(b.t, (t) => new Date(t));
+    // 1991.49615384615 = 1991 + 129/260: the 130th weekday of 1991; the whole year 1995 is its first weekday.
+    expect(days[0]!.toISOString()).toBe('1991-07-01T00:00:00.000Z');
+    expect(b.c[0]).toBe(1628.75);
+    expect(days.every((d) => d.getUTCDay() !== 0 && d.getUTCDay() !== 6)).toBe(true);
+    expect(days.some((d) => d.toISOString() === '1995-01-02T00:00:00.000Z')).toBe(true);
+    expect(days.every((d, i) => i === 0 || d > days[i - 1]!)).toBe(true);
   });
 
   it('rejects bad rows with line and reason, counts duplicates, sorts out-of-order input', async () => {

@@ -12,13 +12,15 @@ import {
   BACKFILL_SOURCES,
   type TrainConfig,
 } from './schemas';
-import type { AppInfo, BacktestDetail, BacktestSummary, Bars, KillswitchStatus, FeatureBuildInfo, FeatureSetCheck, FeatureSetInfo, JobInfo, JobProgress, LakePartition, LakeSeries, QaReport, RejectRow, SeriesCoverage, InferenceSettings, ModelCheck, ModelInfo, PaperAlert, PaperSessionDetail, PaperSessionInfo, PaperSettings, ExportPreview, ExportResult, ExportSettings, ImportConfigResult, SqlResult, UniverseMember, VendorKeyStatus } from './types';
+import type { AppInfo, BacktestDetail, BacktestSummary, Bars, DeletedSeries, KillswitchStatus, FeatureBuildInfo, FeatureSetCheck, FeatureSetInfo, JobInfo, JobProgress, LakePartition, LakeSeries, QaReport, RejectRow, SeriesCoverage, InferenceSettings, ModelCheck, ModelInfo, PaperAlert, PaperSessionDetail, PaperSessionInfo, PaperSettings, ExportPreview, ExportResult, ExportSettings, ImportConfigResult, SqlResult, UniverseMember, VendorKeyStatus } from './types';
 import type { ContractSpec } from './instruments';
+import type { CsvPreview } from './csv-preview';
 import type { MonteCarloResult } from './backtest/monte-carlo';
 import type { StrategyConfig } from './schemas';
 import type { StateChange, TradingState } from './trading/risk';
 import type { MenuCommand } from './menu';
 import { CONFIG_NAME, PORTFOLIO_ID } from './ids';
+import { STORED_TIMEFRAME_MS } from './timeframes';
 import { STRATEGIES } from './backtest/strategies';
 
 const paperSessionId = z.string().regex(/^[0-9]{8}-[0-9]{6}-[0-9a-f]{8}$/, 'expected a paper session id such as 20260101-120000-1a2b3c4d');
@@ -68,6 +70,7 @@ export const apiSchemas = {
   'bars.get': barsGetSchema,
   'lake.summary': emptySchema,
   'lake.partitions': z.object({ symbol: symbolSchema.optional(), timeframe: timeframeArg.optional() }).strict(),
+  'lake.delete': z.object({ symbol: symbolSchema, timeframe: z.string().refine((t) => t === 'tick' || STORED_TIMEFRAME_MS[t] !== undefined, `expected a stored timeframe (${Object.keys(STORED_TIMEFRAME_MS).join(', ')}), or tick for trades`) }).strict(),
   'jobs.start': jobRequestSchema,
   'jobs.list': z.object({ all: z.boolean().optional() }).strict(),
   'jobs.get': jobIdSchema,
@@ -96,6 +99,7 @@ export const apiSchemas = {
     .strict(),
   'lake.universe': universeFiltersSchema,
   'imports.layout': z.object({ columns: z.array(z.string()).min(1).max(500) }).strict(),
+  'imports.preview': z.object({ path: z.string().min(1, 'empty path').max(4096, 'a path is at most 4,096 characters') }).strict(),
   'lake.qa': z.object({ symbol: symbolSchema, timeframe: z.enum(['1s', '1m', '5m', '15m', '30m', '1h', '1d']).optional() }).strict(),
   'lake.coverage': emptySchema,
   'features.sets': z.object({}).strict(),
@@ -290,6 +294,8 @@ export interface QuantApi {
   'lake.summary': (a: ArgOf<'lake.summary'>) => Promise<LakeSeries[]>;
   /** Month partitions, optionally for one symbol or timeframe. */
   'lake.partitions': (a: ArgOf<'lake.partitions'>) => Promise<LakePartition[]>;
+  /** Deletes one stored series (catalog, then files, backfill coverage, the symbol's resamples); its rejects stay. */
+  'lake.delete': (a: ArgOf<'lake.delete'>) => Promise<DeletedSeries>;
   /** Starts a job on the worker pool. */
   'jobs.start': (a: ArgOf<'jobs.start'>) => Promise<{ jobId: string }>;
   /** Jobs, newest first: active and recent ones, or all with `all`. */
@@ -312,6 +318,8 @@ export interface QuantApi {
   'lake.universe': (a: ArgOf<'lake.universe'>) => Promise<UniverseMember[]>;
   /** The column mapping and time zone remembered for a CSV layout (its header), or null. */
   'imports.layout': (a: ArgOf<'imports.layout'>) => Promise<{ map?: Record<string, string>; tz?: string } | null>;
+  /** The header and first rows of a CSV on the host, for the mapping step; null for fixed layouts (DBN, Parquet). */
+  'imports.preview': (a: ArgOf<'imports.preview'>) => Promise<CsvPreview | null>;
   /** Data-quality report of a stored series (finest stored timeframe unless named); also saved as validation.json. */
   'lake.qa': (a: ArgOf<'lake.qa'>) => Promise<QaReport>;
   /** Per stored bar series, the sessions between its first and last bar that hold bars, month by month. */

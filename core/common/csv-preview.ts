@@ -66,7 +66,44 @@ export function suggestMapping(columns: readonly string[]): Partial<Record<BarFi
   return out;
 }
 
+/** The symbol a CSV's file name stands for: its stem in capitals, without a `_bt`, `_1m`, `-daily`… suffix. */
+export function symbolFromFileName(file: string): string {
+  const base = file.split(/[\\/]/).pop() ?? file;
+  return base.replace(/\.(csv|tsv|txt)(\.gz)?$/i, '').replace(/[_-](bt|d|daily|1d|1m|min)$/i, '').toUpperCase().replace(/[^A-Z0-9._-]/g, '');
+}
+
 /** The key a file layout is remembered by: its normalised header. */
 export function layoutKey(columns: readonly string[]): string {
   return columns.map(normaliseColumn).join('|');
+}
+
+/** A CSV's first rows as the import dialog shows them. */
+export interface CsvPreview {
+  /** The file's name (never a folder of the host). */
+  file: string;
+  /** Header cells, as written. */
+  columns: string[];
+  /** The first data rows, split into cells. */
+  rows: string[][];
+}
+
+const CLOCK = /\d{1,2}:\d{2}/;
+const HAS_ZONE = /(?:Z|[+-]\d{2}:?\d{2}|\bUTC|\bGMT)\s*$/i;
+
+/**
+ * Why the times would be misread, or null: intraday times without an offset are read as UTC unless a
+ * zone is chosen, which shifts a local-time export (a broker's New York or Zurich clock) by hours.
+ * Looks at the mapped time column, and at a separate clock column where date and time are split.
+ */
+export function zoneWarning(preview: Pick<CsvPreview, 'columns' | 'rows'>, timeColumn: string | undefined, tz: string): string | null {
+  if (tz.trim() !== '' && tz.trim().toUpperCase() !== 'UTC') return null;
+  const names = preview.columns.map(normaliseColumn);
+  const candidates = [timeColumn === undefined ? -1 : preview.columns.indexOf(timeColumn), names.indexOf('time')].filter((i) => i >= 0);
+  for (const i of candidates) {
+    const values = preview.rows.map((r) => (r[i] ?? '').trim()).filter((v) => v !== '');
+    if (values.length === 0 || !values.every((v) => CLOCK.test(v))) continue;
+    if (values.some((v) => HAS_ZONE.test(v))) return null;
+    return `The times in column ${preview.columns[i]} (e.g. ${values[0]}) are intraday and carry no zone: they will be read as UTC. If they are the exchange's or your local clock, choose that zone (e.g. America/New_York, Europe/Zurich).`;
+  }
+  return null;
 }

@@ -28,6 +28,20 @@ export interface Bars {
   sessions?: { day: Int32Array; sessionStart: Float64Array; monthEnd: Uint8Array };
 }
 
+/** What a deleted series held. */
+export interface DeletedSeries {
+  /** The series' symbol. */
+  symbol: string;
+  /** Its timeframe as stored ('tick' for trades). */
+  timeframe: string;
+  /** Part files removed. */
+  files: number;
+  /** Rows those files held. */
+  rows: number;
+  /** Bytes freed. */
+  bytes: number;
+}
+
 /** One row of the lake summary: what is stored for a symbol and timeframe. */
 export interface LakeSeries {
   /** Instrument symbol. */

@@ -45,6 +45,8 @@ import { journaledSession, PaperSupervisor } from './paper/supervisor';
 import { listStrategyConfigs, resolveStrategyRef } from './backtest/strategy-configs';
 import { checkMoveTarget } from './home-move';
 import { parseTrainConfig } from './models/train-config';
+import { deleteSeries } from './lake/delete-series';
+import { previewFileHead } from './ingest/csv-head';
 import { defaultProvider, probeProviders, providersFor, PROVIDER_SETTING } from './models/predict';
 import { ACCOUNT_LIMITS_SETTING, WEBHOOK_SETTING } from './paper/supervisor';
 import { configHandlers } from './gitexport/handlers';
@@ -173,6 +175,11 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
       },
       'lake.summary': async () => lakeSummary(cat),
       'lake.partitions': async (a) => lakePartitions(cat, a),
+      'lake.delete': async (a) => {
+        const r = deleteSeries(home, cat, a.symbol, a.timeframe);
+        bus.emit('lake.changed', { symbols: [a.symbol] });
+        return r;
+      },
       'jobs.start': async (a) => {
         const noKey = a.kind === 'backfill' ? missingVendorKey(a.source, vendorKeys.config()) : undefined;
         if (noKey) throw new ApiError('invalid_argument', noKey, 'source');
@@ -207,6 +214,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
       'jobs.resume': async (a) => needJobs().resume(a.jobId),
       'rejects.list': async (a) => listRejects(cat, a),
       'files.upload': async (a) => receiveUpload(home, a),
+      'imports.preview': async (a) => previewFileHead(a.path),
       'imports.layout': async (a) => {
         const saved = JSON.parse(cat.getSetting(`layout:${layoutKey(a.columns)}`) ?? '{}') as { map?: Record<string, string>; tz?: string };
         return saved.map || saved.tz ? { ...(saved.map ? { map: saved.map } : {}), ...(saved.tz ? { tz: saved.tz } : {}) } : null;

@@ -62,6 +62,8 @@ commands:
                               read-only SQL over the lake (views bars, trades, rejects); stopped after
                               S seconds (60)
   lake ls                     per symbol and timeframe: rows, partitions, bytes, first, last
+  lake delete SYMBOL --timeframe TF --yes
+                              delete one stored series (catalog, files, backfill coverage); rejects stay
   bars --symbol ES --timeframe 1d [--from D] [--to D] [--limit N]
                               bars as CSV, or JSON with --json
   features list               the feature registry: parameters, outputs, conventions
@@ -480,8 +482,23 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         }
       }
       case 'lake': {
-        const p = parse(opts, {});
-        if (p.positionals[0] !== 'ls' || p.positionals.length > 1) throw new UsageError(`lake: expected \`lake ls\`, got \`lake ${p.positionals.join(' ')}\``);
+        const p = parse(opts, { timeframe: { type: 'string' }, yes: { type: 'boolean' } });
+        const v = p.values as { timeframe?: string; yes?: boolean };
+        if (p.positionals[0] === 'delete') {
+          if (p.positionals.length !== 2 || v.timeframe === undefined) throw new UsageError('lake delete: give one symbol and its timeframe, e.g. `lake delete ES --timeframe 1m --yes`');
+          if (!v.yes) throw new UsageError(`lake delete: this removes every stored ${v.timeframe} bar of ${p.positionals[1]} (its rejects stay); add --yes to confirm`);
+          const arg = { symbol: p.positionals[1]!, timeframe: v.timeframe } as ArgOf<'lake.delete'>;
+          validate('lake.delete', arg);
+          const w = await open(false);
+          try {
+            const r = await call(w, 'lake.delete', arg);
+            io.out(json ? JSON.stringify(r) : `deleted ${r.symbol} ${r.timeframe}: ${r.rows.toLocaleString('en-US')} rows in ${r.files} files, ${fmtBytes(r.bytes)} freed; its rejects are kept`);
+            return 0;
+          } finally {
+            await w.close();
+          }
+        }
+        if (p.positionals[0] !== 'ls' || p.positionals.length > 1) throw new UsageError(`lake: expected \`lake ls\` or \`lake delete SYMBOL --timeframe TF --yes\`, got \`lake ${p.positionals.join(' ')}\``);
         const s = await open(true);
         try {
           const series = await call(s, 'lake.summary', {});

@@ -9,7 +9,7 @@ import type { FileDialogRequest } from '../../core/common/file-dialog';
 import { submitWith } from './forms';
 import { fieldErrorOf, followJob, JobFollower } from './JobFollower';
 import { fmtInt } from './format';
-import { BAR_FIELDS, previewCsv, suggestMapping, type BarField } from '../../core/common/csv-preview';
+import { BAR_FIELDS, previewCsv, suggestMapping, symbolFromFileName, zoneWarning, type BarField, type CsvPreview } from '../../core/common/csv-preview';
 
 const FORMATS = ['auto', 'generic', 'backtrader', 'polygon', 'databento-csv', 'dbn', 'yahoo', 'stooq', 'parquet'] as const;
 const CHUNK = 8 << 20;
@@ -22,6 +22,9 @@ const IMPORT_FILES: FileDialogRequest = {
     { name: 'All files', extensions: ['*'] },
   ],
 };
+
+/** Zones offered for local-time files (any IANA zone may be typed). */
+const ZONES = ['UTC', 'America/New_York', 'America/Chicago', 'Europe/London', 'Europe/Berlin', 'Europe/Zurich', 'Asia/Tokyo', 'Asia/Hong_Kong', 'Australia/Sydney'];
 
 /** Sends a local file to the services in chunks; resolves with the path the import reads. */
 async function upload(file: File, onBytes: (n: number) => void): Promise<string> {
@@ -46,7 +49,9 @@ export function ImportDialog({ initialFiles, onClose, jobs, progress, initial }:
   const [format, setFormat] = useState<(typeof FORMATS)[number]>((initial?.format as (typeof FORMATS)[number] | undefined) ?? 'auto');
   const [symbol, setSymbol] = useState(initial?.symbol ?? '');
   const [tz, setTz] = useState(initial?.tz ?? '');
-  const [preview, setPreview] = useState<{ columns: string[]; rows: string[][] } | null>(null);
+  const [preview, setPreview] = useState<CsvPreview | null>(null);
+  const [previewError, setPreviewError] = useState<string | null>(null);
+  const [symbolTouched, setSymbolTouched] = useState(initial?.symbol !== undefined);
   const [mapping, setMapping] = useState<Partial<Record<BarField, string>>>((initial?.map as Partial<Record<BarField, string>> | undefined) ?? {});
   const [mappingNote, setMappingNote] = useState('');
   const [dirty, setDirty] = useState(initial?.map !== undefined);
@@ -54,36 +59,56 @@ export function ImportDialog({ initialFiles, onClose, jobs, progress, initial }:
   const [uploading, setUploading] = useState<string | null>(null);
   const [jobId, setJobId] = useState<string | null>(null);
   useEffect(() => setFiles(initialFiles), [initialFiles]);
-  // The mapping step: preview the first rows of the first text file and propose (or recall) a mapping.
+  const pathList = paths.split('\n').map((x) => x.trim()).filter(Boolean);
+  const firstPath = pathList[0] ?? '';
+  const fileCount = files.length + pathList.length;
+  // The mapping step: the first rows of the first text file (chosen here, or a path on the host), with a mapping proposed or recalled.
   useEffect(() => {
     const f = files.find((x) => /\.(csv|tsv|txt)$/i.test(x.name));
-    if (!f) {
-      setPreview(null);
-      return;
-    }
     let live = true;
-    void f
-      .slice(0, 64 * 1024)
-      .text()
-      .then(async (text) => {
-        const p = previewCsv(text, 8);
+    const head: Promise<CsvPreview | null> = f
+      ? f
+          .slice(0, 64 * 1024)
+          .text()
+          .then((text) => ({ file: f.name, ...previewCsv(text, 8) }))
+      : firstPath
+        ? new Promise((resolve) => setTimeout(resolve, 300)).then(() => (live ? client.call('imports.preview', { path: firstPath }) : null))
+        : Promise.resolve(null);
+    void head
+      .then(async (p) => {
+        if (!live) return;
+        setPreviewError(null);
+        setPreview(p);
+        if (!p) return;
         const remembered = await client.call('imports.layout', { columns: p.columns });
         if (!live) return;
-        setPreview(p);
-        setMapping(remembered?.map ?? suggestMapping(p.columns));
+        const proposed = remembered?.map ?? suggestMapping(p.columns);
+        setMapping(proposed);
+        // A file with a symbol column names its own symbols, several files each their own; one file's name is its symbol, as the importer would read it.
+        if (!symbolTouched) setSymbol(proposed.symbol || fileCount > 1 ? '' : symbolFromFileName(p.file));
         if (remembered?.tz) setTz(remembered.tz);
         setMappingNote(remembered ? 'Mapping remembered from an earlier import of this layout.' : 'Mapping proposed from the column names; change it where it is wrong.');
         setDirty(remembered !== null);
+      })
+      .catch((e: unknown) => {
+        if (!live) return;
+        setPreview(null);
+        setPreviewError((e as ApiError).message);
       });
     return () => {
       live = false;
     };
-  }, [files]);
+  }, [files, firstPath, fileCount]);
+  const warning = preview ? zoneWarning(preview, mapping.time, tz) : null;
 
   const result = followJob(jobId, jobs, progress).job?.result as ImportResult | undefined;
 
   const start = async (): Promise<void> => {
     setError(null);
+    if (preview && !mapping.time) {
+      setError({ message: `Choose the column that holds the time (Time, above); ${preview.file} has ${preview.columns.join(', ')}.`, path: 'map' });
+      return;
+    }
     try {
       const all = paths.split('\n').map((x) => x.trim()).filter(Boolean);
       for (const f of files) {
@@ -141,14 +166,37 @@ export function ImportDialog({ initialFiles, onClose, jobs, progress, initial }:
             </label>
             <label>
               Symbol (if the file has none)
-              <input value={symbol} onChange={(e) => setSymbol(e.target.value.toUpperCase())} placeholder="from the file name" data-testid="im-symbol" />
+              <input
+                value={symbol}
+                onChange={(e) => {
+                  setSymbolTouched(true);
+                  setSymbol(e.target.value.toUpperCase());
+                }}
+                placeholder="from the file name"
+                data-testid="im-symbol"
+              />
               {fieldError('symbol') && <div className="field-error">{fieldError('symbol')}</div>}
             </label>
             <label>
               Time zone of local times
-              <input value={tz} onChange={(e) => setTz(e.target.value)} placeholder="UTC" data-testid="im-tz" />
+              <input value={tz} onChange={(e) => setTz(e.target.value)} placeholder="UTC" list="im-zones" data-testid="im-tz" />
+              <datalist id="im-zones">
+                {ZONES.map((z) => (
+                  <option key={z} value={z} />
+                ))}
+              </datalist>
             </label>
           </div>
+          {warning && (
+            <div className="warning" role="status" data-testid="im-zone-warning">
+              {warning}
+            </div>
+          )}
+          {previewError && (
+            <div className="field-error" data-testid="im-preview-error">
+              {previewError}
+            </div>
+          )}
           {preview && (
             <div className="mapping" data-testid="im-mapping">
               <div className="muted">{mappingNote}</div>

@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import { parseTimestamp, zoneConverter } from './timestamps';
 import type { BarColumns } from '../demo/demo-market';
-import { detectDelimiter, FIELD_ALIASES, normaliseColumn, splitCsvLine } from '../../common/csv-preview';
+import { detectDelimiter, FIELD_ALIASES, normaliseColumn, splitCsvLine, symbolFromFileName } from '../../common/csv-preview';
 import { barValueProblem, utcMs } from '../../common/bar-gate';
 import type { Reject } from './reject-store';
 
@@ -99,10 +99,6 @@ export function detectFormat(cols: string[]): CsvFormat {
   return 'generic';
 }
 
-export function stem(file: string): string {
-  const base = file.split(/[\\/]/).pop() ?? file;
-  return base.replace(/\.(csv|tsv|txt)(\.gz)?$/i, '').replace(/[_-](bt|d|daily|1d|1m|min)$/i, '').toUpperCase().replace(/[^A-Z0-9._-]/g, '');
-}
 
 /** Column indices of each field in a CSV header (-1 where absent). */
 export interface CsvColumns {
@@ -151,8 +147,8 @@ export function csvColumns(names: string[], format: CsvFormat, opts: CsvOptions,
   const iVol = index('volume');
   const iSym = opts.symbol !== undefined ? -1 : index('symbol');
   const iRtype = format === 'databento-csv' ? names.indexOf('rtype') : -1;
-  if (iTime < 0 && iDate < 0) throw new ImportError(`${file}: no time column found in ${names.join(', ')}; name it with --map time=COLUMN`);
-  if (iClose < 0) throw new ImportError(`${file}: no close (or price) column found in ${names.join(', ')}; name it with --map close=COLUMN`);
+  if (iTime < 0 && iDate < 0) throw new ImportError(`${file}: no time column found in ${names.join(', ')}; choose it as Time in the import dialog's mapping, or give --map time=COLUMN`);
+  if (iClose < 0) throw new ImportError(`${file}: no close (or price) column found in ${names.join(', ')}; choose it as Close in the import dialog's mapping, or give --map close=COLUMN`);
   return { iTime, iDate, iClock, iOpen, iHigh, iLow, iClose, iVol, iSym, iRtype };
 }
 
@@ -186,7 +182,7 @@ export function parseCsvBars(bytes: Uint8Array, file: string, opts: CsvOptions =
 
   const { iTime, iDate, iClock, iOpen, iHigh, iLow, iClose, iVol, iSym, iRtype } = csvColumns(names, format, opts, file);
   const toUtc = zoneConverter(opts.tz ?? 'UTC');
-  const fixedSymbol = opts.symbol ?? stem(file);
+  const fixedSymbol = opts.symbol ?? symbolFromFileName(file);
 
   const n = lineCount;
   const out = {

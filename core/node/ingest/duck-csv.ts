@@ -9,7 +9,8 @@ import { sqlString } from '../lake/duck-columns';
 import { DAILY_GAP_MS, intradayTimeframeOf, STORED_TIMEFRAME_MS } from '../../common/timeframes';
 import { FIRST_STORABLE_MS, FUTURE_TOLERANCE_MS } from '../../common/bar-gate';
 import { detectDelimiter, normaliseColumn, splitCsvLine } from '../../common/csv-preview';
-import { csvColumns, detectFormat, stem, type CsvFormat, type CsvOptions } from './csv-import';
+import { csvColumns, detectFormat, type CsvFormat, type CsvOptions } from './csv-import';
+import { symbolFromFileName } from '../../common/csv-preview';
 
 const SAMPLE_LINES = 50;
 const DATETIME = /^\d{4}-\d{2}-\d{2}([ T])\d{2}:\d{2}:\d{2}$/;
@@ -75,7 +76,7 @@ function plan(bytes: Uint8Array, file: string, opts: CsvOptions): Plan | null {
     `SELECT c${cols.iTime} AS ts, ${col(cols.iOpen, close)} AS open, ${col(cols.iHigh, close)} AS high, ${col(cols.iLow, close)} AS low, ${close} AS close, ${col(cols.iVol, '0::DOUBLE')} AS volume ` +
     `FROM read_csv(${sqlString(path.resolve(file))}, header = true, auto_detect = false, delim = ${sqlString(delim)}, quote = '"', escape = '"', ` +
     `columns = {${types}}, timestampformat = '%Y-%m-%d${sep}%H:%M:%S', compression = 'auto')`;
-  return { sql, symbol: opts.symbol ?? stem(file), format };
+  return { sql, symbol: opts.symbol ?? symbolFromFileName(file), format };
 }
 
 /** The end of the last whole line within the first `max` bytes (a cut must not split a UTF-8 sequence). */

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { ImportResult } from '../../common/types';
 import type { ImportRequest, ImportTick } from '../jobs/job-service';
 import type { WorkerContext } from '../jobs/worker-context';
@@ -5,6 +6,20 @@ import { importFile } from './import-file';
 import { universeExclusions } from './import-universe';
 import { checkDiskSpace } from '../lake/publish';
 import { storeRejects } from './reject-store';
+
+/** An uploaded file's error names it as the user chose it, not by the host's inbox folder it was copied to. */
+function hideInbox(e: unknown, home: string): unknown {
+  if (!(e instanceof Error)) return e;
+  const inbox = path.join(home, 'inbox') + path.sep;
+  let message = e.message;
+  for (let at = message.indexOf(inbox); at >= 0; at = message.indexOf(inbox, at)) {
+    const end = message.indexOf(path.sep, at + inbox.length);
+    if (end < 0) break;
+    message = message.slice(0, at) + message.slice(end + 1);
+  }
+  e.message = message;
+  return e;
+}
 
 /**
  * Imports the files of one request in order, storing every reject in the catalog as it goes.
@@ -19,7 +34,9 @@ export async function runImport(ctx: WorkerContext, req: ImportRequest, runId: s
   for (const [i, file] of req.paths.entries()) {
     if (cancelled()) break;
     checkDiskSpace(ctx.home.root);
-    const r = await importFile(ctx, file, { ...base, exclude }, runId);
+    const r = await importFile(ctx, file, { ...base, exclude }, runId).catch((e: unknown) => {
+      throw hideInbox(e, ctx.home.root);
+    });
     storeRejects(ctx.catalog, runId, r.file, `import:${r.format}`, r.rejects);
     const { rejects: _rejects, ...summary } = r;
     out.files.push(summary);

@@ -13,6 +13,25 @@ export interface ParsedTime {
 }
 
 const ISO = /^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/;
+const DECIMAL_YEAR = /^(?:19|20)\d\d(?:\.\d+)?$/;
+/** Business days a decimal-year grid counts per year (R's daily financial series, e.g. EuStockMarkets, use frequency 260). */
+const BUSINESS_DAYS_PER_YEAR = 260;
+
+/**
+ * A decimal year (`1991.49615384615`) as a date: the fraction counts business days on a 260-day grid,
+ * so k/260 is the k-th weekday (0-based) from 1 January of that year. Such files carry no dates at
+ * all; weekdays are the grid they were sampled on.
+ */
+function decimalYear(s: string): ParsedTime | undefined {
+  const year = Math.floor(Number(s));
+  const k = Math.round((Number(s) - year) * BUSINESS_DAYS_PER_YEAR);
+  if (k >= BUSINESS_DAYS_PER_YEAR) return undefined;
+  let ms = utcMs(year, 1, 1);
+  for (let seen = -1; ; ms += 86_400_000) {
+    const dow = new Date(ms).getUTCDay();
+    if (dow !== 0 && dow !== 6 && ++seen === k) return { ms, hasTime: false, zoned: false };
+  }
+}
 const COMPACT = /^(\d{4})(\d{2})(\d{2})(?:[T ]?(\d{2}):?(\d{2}):?(\d{2})?)?$/;
 
 const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
@@ -58,6 +77,7 @@ export function parseTimestamp(text: string): ParsedTime | undefined {
   const fast = parseIsoFast(text);
   if (fast !== undefined) return fast;
   const s = text.trim();
+  if (DECIMAL_YEAR.test(s)) return decimalYear(s);
   // Epoch numbers: 10 digits are seconds, 13 milliseconds, 16–19 nanoseconds (or microseconds at 16).
   if (/^\d+$/.test(s) && (s.length === 10 || s.length === 13 || s.length >= 16) && s.length <= 19) {
     const n = s.length >= 16 ? Number(BigInt(s) / (s.length === 16 ? 1_000n : 1_000_000n)) : s.length === 13 ? Number(s) : Number(s) * 1000;

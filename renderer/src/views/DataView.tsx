@@ -2,6 +2,7 @@ import { Fragment, useEffect, useState } from 'react';
 import type { LakePartition, LakeSeries, SeriesCoverage } from '../../../core/common/types';
 import { client } from '../api';
 import { fmtBytes, fmtInt, fmtTime } from '../format';
+import { ConfirmDialog } from '../ConfirmDialog';
 import { CoverageStrip } from './CoverageStrip';
 import { QaPanel } from './QaPanel';
 import { RejectsPanel } from './RejectsPanel';
@@ -17,6 +18,8 @@ export function DataView({ dataVersion, onBackfill, onImport }: { dataVersion: n
   const [parts, setParts] = useState<LakePartition[]>([]);
 
   const [coverage, setCoverage] = useState<SeriesCoverage[]>([]);
+  const [deleting, setDeleting] = useState<LakeSeries | null>(null);
+  const [deleted, setDeleted] = useState<string | null>(null);
 
   useEffect(() => {
     void client.call('lake.summary', {}).then(setSeries);
@@ -99,6 +102,16 @@ export function DataView({ dataVersion, onBackfill, onImport }: { dataVersion: n
                     >
                       QA
                     </button>
+                    <button
+                      className="danger"
+                      onClick={(e) => {
+                        e.stopPropagation();
+                        setDeleting(r);
+                      }}
+                      data-testid={`delete-${r.symbol}-${r.timeframe}`}
+                    >
+                      Delete…
+                    </button>
                   </td>
                 </tr>
                 {open === key &&
@@ -119,6 +132,26 @@ export function DataView({ dataVersion, onBackfill, onImport }: { dataVersion: n
           })}
         </tbody>
       </table>
+      )}
+      {deleted && (
+        <p className="muted" data-testid="series-deleted">
+          {deleted}
+        </p>
+      )}
+      {deleting && (
+        <ConfirmDialog
+          title={`Delete ${deleting.symbol} ${deleting.timeframe}`}
+          text={`Delete all ${fmtInt(deleting.rows)} ${deleting.timeframe} bars of ${deleting.symbol} (${fmtTime(deleting.first)} to ${fmtTime(deleting.last)}, ${fmtBytes(deleting.bytes)})? They are removed from the lake and a later backfill fetches them again. The rejected rows of the imports that wrote them stay under Rejects. Feature builds, models and backtests made from them are kept.`}
+          verb="Delete"
+          testId="delete-series"
+          action={async () => {
+            const r = await client.call('lake.delete', { symbol: deleting.symbol, timeframe: deleting.timeframe });
+            setDeleted(`Deleted ${r.symbol} ${r.timeframe}: ${fmtInt(r.rows)} rows in ${r.files} files, ${fmtBytes(r.bytes)} freed.`);
+            if (open === `${r.symbol}|${r.timeframe}`) setOpen(null);
+          }}
+          onDone={() => setDeleting(null)}
+          onClose={() => setDeleting(null)}
+        />
       )}
       {tab === 'series' && series !== null && series.length === 0 && <p className="muted">The lake is empty. Backfill some bars to begin.</p>}
     </div>

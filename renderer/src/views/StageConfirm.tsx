@@ -1,8 +1,6 @@
-import { useState } from 'react';
 import type { ModelInfo } from '../../../core/common/types';
 import { client } from '../api';
-import { clickOnce } from '../forms';
-import { Modal } from '../Modal';
+import { ConfirmDialog } from '../ConfirmDialog';
 
 /** A stage change of a model version that waits for the user's confirmation. */
 export interface StageChange {
@@ -23,30 +21,8 @@ function consequence(c: StageChange): string {
 
 /** The confirmation of a promotion, demotion or roll back; the change is made only on Confirm. */
 export function StageConfirm({ change, onDone, onClose }: { change: StageChange; onDone: () => void; onClose: () => void }) {
-  const [error, setError] = useState<string | null>(null);
-  const confirm = async (): Promise<void> => {
-    try {
-      if (change.action === 'promote') await client.call('models.promote', { model: `${change.model.id}@${change.model.version}` });
-      else await client.call(change.action === 'demote' ? 'models.demote' : 'models.rollback', { id: change.model.id });
-      onDone();
-    } catch (e) {
-      setError((e as Error).message);
-    }
-  };
   const verb = { promote: 'Promote', demote: 'Demote', rollback: 'Roll back' }[change.action];
-  return (
-    <Modal label={`${verb} ${change.model.id}@${change.model.version}`} testId="stage-confirm" onClose={onClose}>
-      <h2>
-        {verb} {change.model.id}@{change.model.version}
-      </h2>
-      <p>{consequence(change)}</p>
-      {error && <div className="error">{error}</div>}
-      <div className="actions">
-        <button className="primary" onClick={clickOnce(confirm)} data-testid="stage-confirm-yes">
-          {verb}
-        </button>
-        <button onClick={onClose}>Cancel</button>
-      </div>
-    </Modal>
-  );
+  const act = (): Promise<unknown> =>
+    change.action === 'promote' ? client.call('models.promote', { model: `${change.model.id}@${change.model.version}` }) : client.call(change.action === 'demote' ? 'models.demote' : 'models.rollback', { id: change.model.id });
+  return <ConfirmDialog title={`${verb} ${change.model.id}@${change.model.version}`} text={consequence(change)} verb={verb} testId="stage-confirm" action={act} onDone={onDone} onClose={onClose} />;
 }

@@ -88,6 +88,13 @@ describe('importing vendor files into bronze', () => {
     expect(hourly.t.length).toBe(24);
   });
 
+  it('names an uploaded file as the user chose it in an import error, not by the inbox folder it was copied to', async () => {
+    const data = new TextEncoder().encode('a,b\n1,2\n');
+    const up = await call(s, 'files.upload', { name: 'nocol-upload.csv', offset: 0, data, done: true });
+    expect(up.path).toContain(`${path.sep}inbox${path.sep}`);
+    await expect(importFiles([up.path!])).rejects.toThrow(/^nocol-upload\.csv: no time column found in a, b; choose it as Time/);
+  });
+
   it('imports eustock.csv, whose only time is a decimal year on a 260-business-day grid, as one weekday per row', async () => {
     const r = await importFiles([sharedData('real', 'eustock.csv')], { map: { time: 't', close: 'DAX' }, symbol: 'DAXR' });
     expect(r).toMatchObject({ accepted: 1860, rejected: 0, duplicates: 0 });

@@ -479,10 +479,14 @@ describe('training, the model registry and prediction', () => {
     expect(settings.provider).toBe('auto');
     expect(settings.providers.find((x) => x.provider === 'cpu')).toEqual({ provider: 'cpu', available: true });
     expect(settings.providers.filter((x) => !x.available).every((x) => (x.reason ?? '').length > 0)).toBe(true);
+    // The probe runs in a child process: the GPU loaders' noise stays out of the host's output, and reasons carry no C++ source paths.
+    expect(probe.err).toBe('');
+    expect(settings.providers.filter((x) => /\.(cc|cpp|h):\d+|onnxruntime::/.test(x.reason ?? ''))).toEqual([]);
     const auto = JSON.parse(qd(['--home', home, 'models', 'check', 'es-dir@1', '--rows', '10', '--json']).out) as { provider: string; fallback: string | null };
     const firstAvailable = settings.platformOrder.find((p) => settings.providers.find((x) => x.provider === p)?.available);
     expect(auto.provider).toBe(firstAvailable);
     if (firstAvailable !== settings.platformOrder[0]) expect(auto.fallback).toMatch(/is not available here/);
+    expect(auto.fallback ?? '').not.toMatch(/\.(cc|cpp|h):\d+|onnxruntime::/);
     expect(qd(['--home', home, 'provider', 'cpu']).code).toBe(0);
     expect(JSON.parse(qd(['--home', home, 'models', 'check', 'es-dir@1', '--rows', '10', '--json']).out)).toMatchObject({ provider: 'cpu', fallback: null });
     expect(qd(['--home', home, 'provider', 'tpu']).err).toMatch(/--provider: expected auto or one of cpu/);

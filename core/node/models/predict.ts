@@ -4,7 +4,7 @@ import * as ort from 'onnxruntime-node';
 import { ApiError } from '../../common/errors';
 import { detectDelimiter, splitCsvLine } from '../../common/csv-preview';
 import type { Catalog } from '../catalog';
-import { buildOnnxModel } from './onnx-builder';
+import { readableOrtError } from './ort-errors';
 import { MAX_BYTES, readRegularText } from '../untrusted-files';
 import { chooseOutput, classProbabilitiesOf, predictionsOf } from './model-output';
 import { classLabels } from './registry';
@@ -37,22 +37,6 @@ export function defaultProvider(catalog: Catalog): Provider | 'auto' {
   return v !== undefined && (PROVIDERS as readonly string[]).includes(v) ? (v as Provider) : 'auto';
 }
 
-/** Whether each provider can run a model on this machine, and why not where it cannot. */
-export async function probeProviders(): Promise<{ provider: Provider; available: boolean; reason?: string }[]> {
-  const tiny = buildOnnxModel({ inputs: [{ name: 'x', dims: [1, 1] }], outputs: [{ name: 'y', dims: [1, 1] }], nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }] });
-  const out: { provider: Provider; available: boolean; reason?: string }[] = [];
-  for (const provider of PROVIDERS) {
-    try {
-      const session = await ort.InferenceSession.create(tiny, { executionProviders: [provider] });
-      await session.release();
-      out.push({ provider, available: true });
-    } catch (e) {
-      out.push({ provider, available: false, reason: (e as Error).message.split('\n')[0]! });
-    }
-  }
-  return out;
-}
-
 /**
  * An ONNX Runtime session on the provider asked for ('auto': the platform's list), falling back along
  * the list to the CPU; `fallback` says which providers failed and why.
@@ -66,7 +50,7 @@ export async function openSession(model: Uint8Array, provider: Provider | 'auto'
       return { session, provider: p, ...(failed.length ? { fallback: `${failed.join('; ')}; ran on ${p}` } : {}) };
     } catch (e) {
       if (p === 'cpu') throw e;
-      failed.push(`${p} is not available here (${(e as Error).message.split('\n')[0]})`);
+      failed.push(`${p} is not available here (${readableOrtError((e as Error).message)})`);
     }
   }
   throw new Error('no execution provider could load the model');

@@ -562,15 +562,33 @@ describe('the app in headless Chromium against quantdesk serve', () => {
       await page.getByTestId('backtest-start').click();
       await page.getByTestId('backtest-open').click({ timeout: 60_000 });
     }
-    const hourly = page.getByTestId('portfolio-runs').locator('option', { hasText: ' · 1h · ' });
+    // A run that finishes while the view is open joins the list and the picker without a click.
+    const listed = await rows.count();
+    const extra = await rpc(serve.url, 'jobs.start', { kind: 'backtest', strategy: 'ibs', symbols: ['ES', 'NQ'], timeframe: '1h', from: '2024-01-02', to: '2024-04-30', params: { entry_below: 0.4, exit_above: 0.6 } });
+    await expect.poll(async () => (await rpc(serve.url, 'jobs.get', { jobId: extra.jobId })).status, { timeout: 60_000 }).toBe('succeeded');
+    await expect.poll(() => rows.count()).toBe(listed + 1);
+    // Multi-symbol runs are offered too (each symbol a candidate); one of another timeframe is refused before a job starts.
+    expect(await page.getByTestId('portfolio-runs').locator('option', { hasText: 'ibs · ES NQ · 1h · ' }).count()).toBe(1);
+    const daily = await page.getByTestId('portfolio-runs').locator('option', { hasText: ' · 1d · ' }).first().getAttribute('value');
+    const hourly = page.getByTestId('portfolio-runs').locator('option', { hasText: /ibs · (ES|NQ|CL) · 1h · / });
     await expect.poll(() => hourly.count()).toBe(3);
     const values = await hourly.evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+    await page.getByTestId('portfolio-runs').selectOption([...values, daily!]);
+    await expect.poll(() => page.getByTestId('portfolio-refusal').textContent()).toMatch(/different timeframes \((1h, 1d|1d, 1h)\)/);
+    expect(await page.getByTestId('portfolio-start').isDisabled()).toBe(true);
+    await expect(rpc(serve.url, 'jobs.start', { kind: 'portfolio', runs: [...values, daily!] })).rejects.toThrow(/different timeframes/);
     await page.getByTestId('portfolio-runs').selectOption(values);
+    await page.getByTestId('portfolio-max-positions').fill('1, x');
+    await expect.poll(() => page.getByTestId('portfolio-refusal').textContent()).toMatch(/^Max positions: whole numbers/);
+    await page.getByTestId('portfolio-max-positions').fill('2');
+    await page.getByTestId('portfolio-correlation-limit').fill('0.95');
+    await expect.poll(() => page.getByTestId('portfolio-refusal').count()).toBe(0);
     await page.getByTestId('portfolio-split').fill('2024-02-15');
     await page.getByTestId('portfolio-start').click();
     await expect.poll(() => page.getByTestId('portfolio-steps').locator('tbody tr').count(), { timeout: 60_000 }).toBeGreaterThan(0);
     const chosen = await page.getByTestId('portfolio-steps').locator('tbody tr').count();
     expect(await page.getByTestId('portfolio-correlation').count()).toBe(chosen * chosen);
+    expect(await page.getByTestId('portfolio-report').textContent()).toMatch(/at most 2 positions/);
     await page.getByTestId('portfolio-open-run').click();
     await expect.poll(() => page.getByTestId('backtest-detail').textContent()).toContain('portfolio ·');
   }, 180_000);

@@ -44,8 +44,8 @@ export function serveHome(home: string): Promise<{ child: ChildProcess; url: str
 /** Calls a method of a served home over HTTP (plain JSON). */
 export async function rpc<M extends Method>(url: string, method: M, arg: ArgOf<M>): Promise<ResultOf<M>> {
   const res = await fetch(`${url}/rpc/${method}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(arg) });
-  const body = (await res.json()) as ResultOf<M> & { error?: { message: string } };
-  if (!res.ok) throw new Error(`${method}: ${body.error?.message ?? res.status}`);
+  const body = (await res.json()) as ResultOf<M> & { error?: { message: string }; message?: string };
+  if (!res.ok) throw new Error(`${method}: ${body.error?.message ?? body.message ?? res.status}`);
   return body;
 }
 

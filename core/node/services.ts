@@ -199,6 +199,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
         // An incomplete build is refused now, naming its missing symbols, unless the request allows a partial one.
         if (a.kind === 'promote') requireComplete(readBuild(home.lake, a.build), a.allowPartial, 'promotion to a gold dataset');
         if (a.kind === 'train') resolveTraining(home, o.resources, trainConfigSchema.parse(a.config), a.allowPartial);
+        if (a.kind === 'portfolio') refuseMixedTimeframes(cat, a.runs);
         if (a.kind === 'ic') {
           const set = loadFeatureSet(a.set, featureSetDirs(home.root, o.resources));
           requireComplete(readBuild(home.lake, `${set.name}@${set.hash}`), a.allowPartial, 'an IC analysis');
@@ -400,6 +401,15 @@ function listRejects(cat: Catalog, a: { runId?: string; limit?: number }): Rejec
   const sql = `SELECT r.run_id AS runId, r.file, r.line, r.raw, r.reason, r.source, r.byte_offset AS byteOffset FROM rejects r JOIN ingest_runs i ON i.id = r.run_id
                ${a.runId ? 'WHERE r.run_id = @runId' : ''} ORDER BY i.started_at DESC, r.file, r.line LIMIT @limit`;
   return cat.db.prepare(sql).all({ runId: a.runId, limit: a.limit ?? 10_000 }) as RejectRow[];
+}
+
+/** A portfolio combines trades bar by bar: runs on different timeframes are refused before a job is queued. */
+function refuseMixedTimeframes(cat: Catalog, runs: string[]): void {
+  const rows = cat.db.prepare(`SELECT id, timeframe FROM backtests WHERE id IN (${runs.map(() => '?').join(',')})`).all(...runs) as { id: string; timeframe: string }[];
+  const missing = runs.filter((id) => !rows.some((r) => r.id === id));
+  if (missing.length) throw new ApiError('not_found', `no backtest run ${missing.join(', ')}; the Backtests view lists the stored runs`, 'runs');
+  const frames = [...new Set(rows.map((r) => r.timeframe))];
+  if (frames.length > 1) throw new ApiError('invalid_argument', `the runs are on different timeframes (${frames.map((tf) => `${tf}: ${rows.filter((r) => r.timeframe === tf).map((r) => r.id).join(', ')}`).join('; ')}); a portfolio combines runs of one timeframe`, 'runs');
 }
 
 function lakeSummary(cat: Catalog): LakeSeries[] {

@@ -172,6 +172,9 @@ function TradesTable({ run, onShow }: { run: BacktestDetail; onShow: (focus: Cha
 }
 
 /** Stored backtest runs: a list, and for the chosen run its metrics, equity and drawdown, and trades. */
+/** Job kinds whose success stores backtest runs. */
+const RUN_KINDS = new Set(['backtest', 'portfolio', 'filter']);
+
 export function BacktestsView({ selected, onSelect, dataVersion, onNew, onShowTrade, jobs }: { selected: string | null; onSelect: (runId: string) => void; dataVersion: number; onNew: () => void; onShowTrade: (focus: ChartFocus) => void; jobs: JobInfo[] }) {
   const [runs, setRuns] = useState<BacktestSummary[]>([]);
   const [run, setRun] = useState<BacktestDetail | null>(null);
@@ -179,9 +182,11 @@ export function BacktestsView({ selected, onSelect, dataVersion, onNew, onShowTr
   const [pair, setPair] = useState<[BacktestDetail, BacktestDetail] | null>(null);
   const [error, setError] = useState<string | null>(null);
 
+  // Every job that stores a run (a backtest, a portfolio's joint run, a filter's pair) refreshes the list, the comparison's choices and the portfolio picker.
+  const runsStored = jobs.filter((j) => j.status === 'succeeded' && RUN_KINDS.has(j.kind)).length;
   useEffect(() => {
     void client.call('backtest.list', {}).then(setRuns);
-  }, [dataVersion, selected]);
+  }, [dataVersion, selected, runsStored]);
   useEffect(() => {
     const id = selected ?? runs[0]?.runId;
     if (!id) return setRun(null);

@@ -14,32 +14,67 @@ export function PortfolioPanel({ runs, jobs, onOpenRun }: { runs: BacktestSummar
   const [chosen, setChosen] = useState<string[]>([]);
   const [objective, setObjective] = useState<'sharpe' | 'cagr_over_maxdd'>('sharpe');
   const [split, setSplit] = useState('');
+  const [maxPositions, setMaxPositions] = useState('');
+  const [correlation, setCorrelation] = useState('');
   const { start, job, result: r, error } = usePanelJob<PortfolioRun>(jobs);
-  const optimise = (): Promise<void> => start(() => ({ kind: 'portfolio', runs: chosen, objective, ...(split ? { split } : {}) }));
-  const single = runs.filter((x) => x.symbols.length === 1 && x.strategy !== 'portfolio');
+  const candidates = runs.filter((x) => x.strategy !== 'portfolio');
+  const picked = candidates.filter((x) => chosen.includes(x.runId));
+  const frames = [...new Set(picked.map((x) => x.timeframe))];
+  const positions = maxPositions.trim() === '' ? [] : maxPositions.split(/[\s,]+/).filter(Boolean).map(Number);
+  const badPositions = positions.some((n) => !Number.isInteger(n) || n < 1 || n > 1000);
+  const corr = correlation.trim() === '' ? undefined : Number(correlation);
+  const badCorr = corr !== undefined && !(corr >= -1 && corr <= 1);
+  const refusal =
+    frames.length > 1
+      ? `The chosen runs are on different timeframes (${frames.join(', ')}); a portfolio combines runs of one timeframe.`
+      : badPositions
+        ? 'Max positions: whole numbers from 1 to 1000, separated by commas (each is tried; e.g. 1, 2, 3).'
+        : badCorr
+          ? 'Correlation limit: a number from −1 to 1 (e.g. 0.8 keeps out an instrument correlated above 0.8 with one already in).'
+          : null;
+  const optimise = (): Promise<void> =>
+    start(() => ({ kind: 'portfolio', runs: chosen, objective, ...(split ? { split } : {}), ...(positions.length ? { maxPositions: positions } : {}), ...(corr !== undefined ? { correlationLimit: corr } : {}) }));
   return (
     <section className="portfolio-panel" data-testid="portfolio-panel">
       <h3>Portfolio</h3>
-      <form className="toolbar" onSubmit={submitWith(optimise)}>
-        <select multiple size={Math.min(6, Math.max(2, single.length))} value={chosen} onChange={(e) => setChosen(Array.from(e.target.selectedOptions, (o) => o.value))} aria-label="Runs to choose from" data-testid="portfolio-runs">
-          {single.map((x) => (
-            <option key={x.runId} value={x.runId}>
-              {runName(x)} · {x.runId}
-            </option>
-          ))}
-        </select>
-        <select value={objective} onChange={(e) => setObjective(e.target.value as 'sharpe' | 'cagr_over_maxdd')} aria-label="Objective">
-          <option value="sharpe">Sharpe</option>
-          <option value="cagr_over_maxdd">CAGR ÷ max drawdown</option>
-        </select>
+      <form className="toolbar wrap" onSubmit={submitWith(optimise)}>
         <label>
-          Split <input type="date" value={split} onChange={(e) => setSplit(e.target.value)} data-testid="portfolio-split" />
+          Runs (each symbol of a run is a candidate)
+          <select multiple size={Math.min(6, Math.max(2, candidates.length))} value={chosen} onChange={(e) => setChosen(Array.from(e.target.selectedOptions, (o) => o.value))} data-testid="portfolio-runs">
+            {candidates.map((x) => (
+              <option key={x.runId} value={x.runId}>
+                {runName(x)} · {x.runId}
+              </option>
+            ))}
+          </select>
         </label>
-        <button type="submit" className="primary" disabled={chosen.length === 0} data-testid="portfolio-start">
+        <label>
+          Objective
+          <select value={objective} onChange={(e) => setObjective(e.target.value as 'sharpe' | 'cagr_over_maxdd')} data-testid="portfolio-objective">
+            <option value="sharpe">Sharpe</option>
+            <option value="cagr_over_maxdd">CAGR ÷ max drawdown</option>
+          </select>
+        </label>
+        <label>
+          Train/test split <input type="date" value={split} onChange={(e) => setSplit(e.target.value)} data-testid="portfolio-split" />
+        </label>
+        <label>
+          Max positions <input value={maxPositions} onChange={(e) => setMaxPositions(e.target.value)} placeholder="1, 2, 3 (all tried)" size={12} data-testid="portfolio-max-positions" />
+        </label>
+        <label>
+          Correlation limit <input type="number" min={-1} max={1} step={0.05} value={correlation} onChange={(e) => setCorrelation(e.target.value)} placeholder="none" data-testid="portfolio-correlation-limit" />
+        </label>
+        <button type="submit" className="primary" disabled={chosen.length === 0 || refusal !== null} data-testid="portfolio-start">
           Optimise
         </button>
         <JobStatus job={job} />
       </form>
+      {refusal && (
+        <p className="error" role="alert" data-testid="portfolio-refusal">
+          {refusal}
+        </p>
+      )}
+      {runs.length > candidates.length && <p className="muted">Portfolio runs are not offered here: they are this panel's own results.</p>}
       {error && (
         <p className="error" role="alert">
           {error}

@@ -72,7 +72,7 @@ describe('the app in headless Chromium against quantdesk serve', () => {
 
   it('switches timeframe and shows OHLCV in the crosshair legend', async () => {
     await page.getByTestId('tf-1d').click();
-    await expect.poll(() => page.getByTestId('legend').textContent(), { timeout: 15_000 }).toMatch(/^\d+ bars loaded$/);
+    await expect.poll(() => page.getByTestId('legend').textContent(), { timeout: 15_000 }).toMatch(/^\d+ bars loaded · times in session dates$/);
     await page.getByTestId('tf-15m').click();
     const box = (await page.getByTestId('chart').boundingBox())!;
     // The crosshair follows mouse moves only: move again on every poll, in case the bars arrived after the last one.
@@ -331,6 +331,68 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     await page.getByTestId('indicator-spec').fill('stoch(14,3,3)');
     await page.getByTestId('indicator-spec').press('Enter');
     await expect.poll(() => page.getByTestId('indicator-chip').count()).toBe(3);
+    // The legend gives every indicator line's value at the crosshair; the stochastic reads 0–100 like RSI.
+    const box = (await page.getByTestId('chart').boundingBox())!;
+    const hover = async (fx: number): Promise<string> => {
+      await page.mouse.move(box.x + box.width * fx, box.y + box.height * 0.2);
+      return (await page.getByTestId('legend').textContent()) ?? '';
+    };
+    let k = 0;
+    await expect.poll(async () => (await hover(0.5 + (k++ % 2) * 0.01), page.getByTestId('legend-value').count()), { timeout: 15_000 }).toBeGreaterThanOrEqual(6);
+    const values = Object.fromEntries((await page.getByTestId('legend-value').allTextContents()).map((x) => [x.split(' ')[0]!, Number(x.split(' ')[1])]));
+    expect(Object.keys(values)).toEqual(expect.arrayContaining(['bbands_20_2_upper', 'rsi_14', 'stoch_14_3_3_k', 'stoch_14_3_3_d']));
+    for (const name of ['rsi_14', 'stoch_14_3_3_k', 'stoch_14_3_3_d']) {
+      expect(values[name]).toBeGreaterThanOrEqual(0);
+      expect(values[name]).toBeLessThanOrEqual(100);
+    }
+    // The time axis and crosshair in a chosen zone, named: New York is 4 or 5 hours behind UTC.
+    const utcTime = (await hover(0.5)).match(/^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}) UTC/)![1]!;
+    await page.getByTestId('chart-zone').selectOption('America/New_York');
+    await expect.poll(async () => (await hover(0.5)).match(/^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}) (EST|EDT)/)?.[1]).toBeTruthy();
+    const nyTime = (await hover(0.5)).match(/^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}) (EST|EDT)/)![1]!;
+    expect([4, 5]).toContain((Date.parse(`${utcTime.replace(' ', 'T')}:00Z`) - Date.parse(`${nyTime.replace(' ', 'T')}:00Z`)) / 3_600_000);
+    await page.getByTestId('chart-zone').selectOption('UTC');
+    // Go to a date: the chart centres on it; a date past the series says so.
+    const charted = await page.getByTestId('symbol-picker').inputValue();
+    const es = (await rpc(serve.url, 'lake.summary', {})).find((x) => x.symbol === charted && x.timeframe === '1m')!;
+    const target = new Date(es.first + 0.4 * (es.last - es.first)).toISOString().slice(0, 10);
+    await page.getByTestId('chart-goto').fill(target);
+    await page.getByTestId('chart-goto-go').click();
+    // The date is in view: a sweep of the crosshair across the chart meets its session (or the next one, over a weekend).
+    await expect
+      .poll(async () => {
+        const days: string[] = [];
+        for (let fx = 0.1; fx < 0.9; fx += 0.04) days.push((await hover(fx)).slice(0, 10));
+        return days.some((d) => d >= target && Date.parse(d) - Date.parse(target) <= 3 * 86_400_000);
+      }, { timeout: 20_000 })
+      .toBe(true);
+    await page.getByTestId('chart-goto').fill('2099-01-01');
+    await page.getByTestId('chart-goto-go').click();
+    await expect.poll(() => page.locator('.chart-view .error').textContent()).toMatch(/has no bars on or after 2099-01-01; the last is/);
+    await page.getByTestId('chart-goto-latest').click();
+    // Drawings: a horizontal line and a trend line, kept per symbol across a reload.
+    await page.getByTestId('draw-hline').click();
+    await page.mouse.click(box.x + box.width * 0.4, box.y + box.height * 0.25);
+    await expect.poll(() => page.getByTestId('drawing-chip').count()).toBe(1);
+    expect(await page.getByTestId('drawing-chip').first().textContent()).toMatch(/^— [\d.]+×$/);
+    await page.getByTestId('draw-trend').click();
+    const plot = (await page.getByTestId('chart').boundingBox())!;
+    for (const [fx, fy] of [[0.3, 0.2], [0.6, 0.1]] as const) {
+      // lightweight-charts takes a second press within 500 ms of the last for half of a double click, not a click.
+      await page.waitForTimeout(600);
+      await page.mouse.click(plot.x + plot.width * fx, plot.y + plot.height * fy);
+    }
+    await expect.poll(() => page.getByTestId('drawing-chip').count()).toBe(2);
+    expect(await page.getByTestId('drawing-chip').nth(1).textContent()).toMatch(/^╱ \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC [\d.]+ → \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC [\d.]+×$/);
+    const drawnOn = await page.getByTestId('symbol-picker').inputValue();
+    await page.reload();
+    await expect.poll(() => page.getByTestId('drawing-chip').count()).toBe(2);
+    await page.getByTestId('symbol-picker').selectOption(drawnOn === 'NQ' ? 'ES' : 'NQ');
+    await expect.poll(() => page.getByTestId('drawing-chip').count()).toBe(0);
+    await page.getByTestId('symbol-picker').selectOption(drawnOn);
+    await expect.poll(() => page.getByTestId('drawing-chip').count()).toBe(2);
+    await page.getByTestId('drawing-chip').first().getByRole('button', { name: 'Remove drawing' }).click();
+    await expect.poll(() => page.getByTestId('drawing-chip').count()).toBe(1);
     await page.screenshot({ path: path.join(ARTIFACTS, 'indicators.png') });
     // The view, the chart's symbol and timeframe and its indicators survive a reload.
     await page.getByTestId('symbol-picker').selectOption('NQ');
@@ -501,6 +563,16 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     await expect.poll(() => page.getByTestId('chart-trades').textContent()).toMatch(/^\d+ trades of run \d{8}-\d{6}-[0-9a-f]{8}$/);
     expect(await page.getByTestId('symbol-picker').inputValue()).toBe(symbol);
     expect(await page.getByTestId('tf-1d').getAttribute('class')).toBe('active');
+    // The crosshair over a marked trade shows the trade and its net P&L.
+    const chartBox = (await page.getByTestId('chart').boundingBox())!;
+    let step = 0;
+    await expect
+      .poll(async () => {
+        await page.mouse.move(chartBox.x + (chartBox.width - 60) * (0.05 + (step++ % 90) * 0.01), chartBox.y + chartBox.height * 0.3);
+        return page.getByTestId('legend-trade').count();
+      }, { timeout: 15_000 })
+      .toBeGreaterThan(0);
+    expect(await page.getByTestId('legend-trade').textContent()).toMatch(/^trade: (long|short) [\d.]+ · [\d.]+ → [\d.]+ · net [+-][\d.]+ \(.+\)$/);
     await page.screenshot({ path: path.join(ARTIFACTS, 'backtest-chart.png') });
   });
 

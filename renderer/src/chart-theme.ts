@@ -30,3 +30,20 @@ export function createThemedChart(box: HTMLElement, timeVisible: boolean, extra:
     },
   };
 }
+
+/**
+ * Fits the whole series into view once the chart has its size: a chart fitted while its box is still
+ * unlaid (autoSize waits for a resize observation) keeps the bar spacing of a zero-width chart and
+ * opens on the last few bars instead of the whole run.
+ */
+export function fitWhenSized(api: IChartApi, box: HTMLElement): () => void {
+  api.timeScale().fitContent();
+  const seen = new ResizeObserver((entries) => {
+    if ((entries[0]?.contentRect.width ?? 0) <= 0) return;
+    // After the chart's own resize handler has applied the new width.
+    requestAnimationFrame(() => api.timeScale().fitContent());
+    seen.disconnect();
+  });
+  seen.observe(box);
+  return () => seen.disconnect();
+}

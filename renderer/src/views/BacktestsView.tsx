@@ -9,7 +9,7 @@ import { MonteCarloPanel } from './MonteCarloPanel';
 import { PortfolioPanel } from './PortfolioPanel';
 import { SaveStrategyForm } from './SaveStrategyForm';
 import { SweepPanel } from './SweepPanel';
-import { createThemedChart } from '../chart-theme';
+import { createThemedChart, fitWhenSized } from '../chart-theme';
 
 const ROW_HEIGHT = 24;
 const VIEW_ROWS = 14;
@@ -34,8 +34,11 @@ function EquityChart({ run }: { run: BacktestDetail }) {
     dd.setData(Array.from(e.t, (t, i) => ({ time: Math.floor(t / 1000) as UTCTimestamp, value: -100 * e.drawdown[i]! })));
     api.panes()[0]?.setStretchFactor(3);
     api.panes()[1]?.setStretchFactor(1);
-    api.timeScale().fitContent();
-    return remove;
+    const unfit = fitWhenSized(api, box.current);
+    return () => {
+      unfit();
+      remove();
+    };
   }, [run]);
   return <div className="equity-chart" ref={box} data-testid="backtest-equity" />;
 }
@@ -81,8 +84,11 @@ function CompareRuns({ a, b }: { a: BacktestDetail; b: BacktestDetail }) {
       const first = run.equity.value[0] ?? 1;
       line.setData(Array.from(run.equity.t, (t, i) => ({ time: Math.floor(t / 1000) as UTCTimestamp, value: (100 * run.equity.value[i]!) / first })));
     });
-    api.timeScale().fitContent();
-    return remove;
+    const unfit = fitWhenSized(api, box.current);
+    return () => {
+      unfit();
+      remove();
+    };
   }, [a, b]);
   return (
     <section data-testid="backtest-compare">

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { CandlestickSeries, createSeriesMarkers, HistogramSeries, LineSeries, type IChartApi, type ISeriesApi, type ISeriesMarkersPluginApi, type SeriesType, type Time, type UTCTimestamp } from 'lightweight-charts';
+import { CandlestickSeries, createSeriesMarkers, HistogramSeries, LineSeries, LineStyle, type IChartApi, type IPriceLine, type ISeriesApi, type ISeriesMarkersPluginApi, type MouseEventParams, type SeriesType, type Time, type UTCTimestamp } from 'lightweight-charts';
 import { STORED_TIMEFRAME_MS, TIMEFRAMES, type Timeframe } from '../../../core/common/timeframes';
 import type { Bars, LakeSeries } from '../../../core/common/types';
 import { client } from '../api';
@@ -8,6 +8,8 @@ import { createThemedChart } from '../chart-theme';
 import { fmtInt, fmtPrice, fmtTime } from '../format';
 import { prependBars, toChartPoints } from './bar-window';
 import { indicatorPlots, parseIndicator } from './indicators';
+import { CHART_ZONES, crosshairTime, isZone, localZone, tickLabel } from './chart-zone';
+import { describeDrawing, isDrawingsBySymbol, MAX_DRAWINGS, trendPoints, type Drawing, type DrawingsBySymbol } from './chart-drawings';
 
 /** One-click indicators; any registry feature can be typed in as well. */
 const QUICK = ['sma(50)', 'ema(20)', 'bbands(20,2)', 'vwap', 'rsi(14)', 'macd(12,26,9)', 'atr(14)'];
@@ -28,7 +30,21 @@ interface Legend {
   l: number;
   c: number;
   v: number;
+  /** Each drawn indicator line's value at the crosshair. */
+  values: { name: string; value: number }[];
+  /** The focused run's trade under the crosshair, in words. */
+  trade: string | null;
 }
+
+/** A marked trade, for the legend when the crosshair is over it. */
+interface MarkedTrade {
+  entry: number;
+  exit: number;
+  text: string;
+}
+
+/** Drawing tools: none (the crosshair), a horizontal line, a trend line (two clicks). */
+type Tool = 'none' | 'hline' | 'trend';
 
 /** A backtest trade to show: its run's trades of the symbol are drawn as markers, the chart centred on this one. */
 export interface ChartFocus {
@@ -55,7 +71,19 @@ export function ChartView({ dataVersion, seeding, focus }: { dataVersion: number
   const [indicators, setIndicators] = usePersistentState<string[]>('chart.indicators', [], isStringList);
   const [specText, setSpecText] = useState('');
   const [specError, setSpecError] = useState<string | null>(null);
-  const drawn = useRef<ISeriesApi<SeriesType>[]>([]);
+  const drawn = useRef<{ series: ISeriesApi<SeriesType>; name: string }[]>([]);
+  const [zone, setZone] = usePersistentState<string>('chart.zone', 'UTC', isZone);
+  const daily = timeframe === '1d' || timeframe === '1w';
+  const view = useRef({ zone, daily });
+  view.current = { zone, daily };
+  const trades = useRef<MarkedTrade[]>([]);
+  const [allDrawings, setAllDrawings] = usePersistentState<DrawingsBySymbol>('chart.drawings', {}, isDrawingsBySymbol);
+  const drawings = allDrawings[symbol] ?? [];
+  const [tool, setTool] = useState<Tool>('none');
+  const pending = useRef<{ time: number; price: number } | null>(null);
+  const shapes = useRef<{ lines: IPriceLine[]; series: ISeriesApi<SeriesType>[] }>({ lines: [], series: [] });
+  const [goTo, setGoTo] = useState<number | null>(null);
+  const [goToText, setGoToText] = useState('');
 
   useEffect(() => {
     void client.call('lake.summary', {}).then((all) => {
@@ -78,6 +106,7 @@ export function ChartView({ dataVersion, seeding, focus }: { dataVersion: number
     if (!ch) return;
     if (!focus || focus.symbol !== symbol || focus.timeframe !== timeframe) {
       ch.markers.setMarkers([]);
+      trades.current = [];
       setMarkers(0);
       return;
     }
@@ -96,6 +125,11 @@ export function ChartView({ dataVersion, seeding, focus }: { dataVersion: number
       });
       list.sort((a, b) => a.time - b.time);
       ch.markers.setMarkers(list);
+      trades.current = t.symbol.flatMap((sym, i) => {
+        if (sym !== symbol) return [];
+        const net = t.pnl[i]! - t.fees[i]!;
+        return [{ entry: t.entryTime[i]!, exit: t.exitTime[i]!, text: `${t.side[i]} ${t.qty[i]} · ${fmtPrice(t.entryPrice[i]!)} → ${fmtPrice(t.exitPrice[i]!)} · net ${net >= 0 ? '+' : ''}${net.toFixed(2)} (${t.exitReason[i]})` }];
+      });
       setMarkers(list.length);
     });
     return () => {
@@ -115,7 +149,13 @@ export function ChartView({ dataVersion, seeding, focus }: { dataVersion: number
       const c = p.seriesData.get(candles) as { open: number; high: number; low: number; close: number } | undefined;
       const v = p.seriesData.get(volume) as { value: number } | undefined;
       if (!c || p.time === undefined) return setLegend(null);
-      setLegend({ time: fmtTime((p.time as number) * 1000), o: c.open, h: c.high, l: c.low, c: c.close, v: v?.value ?? 0 });
+      const ms = (p.time as number) * 1000;
+      const values = drawn.current.flatMap((d) => {
+        const x = p.seriesData.get(d.series) as { value?: number } | undefined;
+        return x?.value !== undefined ? [{ name: d.name, value: x.value }] : [];
+      });
+      const trade = trades.current.find((x) => x.entry <= ms && ms <= x.exit)?.text ?? null;
+      setLegend({ time: crosshairTime(ms, view.current.zone, view.current.daily), o: c.open, h: c.high, l: c.low, c: c.close, v: v?.value ?? 0, values, trade });
     });
     chart.current = { api, candles, volume, markers };
     return () => {
@@ -142,16 +182,18 @@ export function ChartView({ dataVersion, seeding, focus }: { dataVersion: number
       setLoaded(b.t.length);
     };
     bars.current = null;
-    // Centred on a focused trade: the page of bars ending a little after its exit.
-    const around = focus && focus.symbol === symbol && focus.timeframe === timeframe ? focus : null;
+    // Centred on a focused trade (the page of bars ending a little after its exit), or on the date gone to.
+    const focused = focus && focus.symbol === symbol && focus.timeframe === timeframe ? focus : null;
+    const around = focused ? { from: focused.entryTime, to: focused.exitTime } : goTo !== null ? { from: goTo, to: goTo } : null;
     client
-      .call('bars.get', { symbol, timeframe, limit: PAGE, sessions: true, ...(around ? { to: new Date(around.exitTime + 50 * barMs(timeframe)).toISOString() } : {}) })
+      .call('bars.get', { symbol, timeframe, limit: PAGE, sessions: true, ...(around ? { to: new Date(around.to + (focused ? 50 : 150) * barMs(timeframe)).toISOString() } : {}) })
       .then((b) => {
         if (!live) return;
         show(b, false);
-        const at = around ? b.t.findIndex((x) => x >= around.entryTime) : -1;
+        const at = around ? b.t.findIndex((x) => x >= around.from) : -1;
         if (at >= 0) ch.api.timeScale().setVisibleLogicalRange({ from: Math.max(0, at - 60), to: at + 60 });
         else ch.api.timeScale().setVisibleLogicalRange({ from: Math.max(0, b.t.length - 200), to: b.t.length + 5 });
+        if (around && !focused && at < 0) setError(b.t.length ? `${symbol} ${timeframe} has no bars on or after ${new Date(around.from).toISOString().slice(0, 10)}; the last is ${fmtTime(b.t[b.t.length - 1]!)} UTC` : `${symbol} ${timeframe} has no bars up to ${new Date(around.from).toISOString().slice(0, 10)}`);
       })
       .catch((e: Error) => live && setError(e.message));
     const onRange = (r: { from: number } | null): void => {
@@ -172,13 +214,13 @@ export function ChartView({ dataVersion, seeding, focus }: { dataVersion: number
       live = false;
       ch.api.timeScale().unsubscribeVisibleLogicalRangeChange(onRange);
     };
-  }, [symbol, timeframe, dataVersion, focus]);
+  }, [symbol, timeframe, dataVersion, focus, goTo]);
 
   useEffect(() => {
     const ch = chart.current;
     const b = bars.current;
     if (!ch) return;
-    for (const x of drawn.current) ch.api.removeSeries(x);
+    for (const x of drawn.current) ch.api.removeSeries(x.series);
     drawn.current = [];
     while (ch.api.panes().length > 2) ch.api.removePane(ch.api.panes().length - 1);
     if (!b) return;
@@ -186,14 +228,83 @@ export function ChartView({ dataVersion, seeding, focus }: { dataVersion: number
     let color = 0;
     for (const plot of indicatorPlots(b, indicators)) {
       const at = plot.pane === 'price' ? 0 : pane++;
-      for (const line of plot.lines) {
-        const opts = { color: COLORS[color++ % COLORS.length], lineWidth: 1 as const, priceLineVisible: false, lastValueVisible: false, title: line.name };
+      const scale = plot.scale;
+      for (const [i, line] of plot.lines.entries()) {
+        const opts = {
+          color: COLORS[color++ % COLORS.length],
+          lineWidth: 1 as const,
+          priceLineVisible: false,
+          lastValueVisible: false,
+          title: line.name,
+          // Oscillators keep their usual scale (RSI and the stochastic 0–100) instead of fitting the visible values.
+          ...(scale ? { autoscaleInfoProvider: () => ({ priceRange: { minValue: scale.range[0], maxValue: scale.range[1] } }) } : {}),
+        };
         const x = line.histogram ? ch.api.addSeries(HistogramSeries, opts, at) : ch.api.addSeries(LineSeries, opts, at);
         x.setData(line.points.map((p) => ({ time: p.time as UTCTimestamp, value: p.value })));
-        drawn.current.push(x);
+        if (scale && i === 0) for (const level of scale.guides) x.createPriceLine({ price: level, color: '#787b86', lineWidth: 1, lineStyle: LineStyle.Dashed, axisLabelVisible: true, title: '' });
+        drawn.current.push({ series: x, name: line.name });
       }
     }
   }, [indicators, loaded, symbol, timeframe]);
+
+  // The time axis and the crosshair in the chosen zone (daily bars are session dates and stay dates).
+  useEffect(() => {
+    chart.current?.api.applyOptions({
+      localization: { timeFormatter: (t: Time) => crosshairTime((t as number) * 1000, zone, daily) },
+      timeScale: { tickMarkFormatter: (t: Time, type: number) => tickLabel((t as number) * 1000, type, zone, daily) },
+    });
+  }, [zone, daily]);
+
+  // The symbol's drawings: horizontal lines as price lines, trend lines as two-point lines on the price pane.
+  useEffect(() => {
+    const ch = chart.current;
+    if (!ch) return;
+    for (const l of shapes.current.lines) ch.candles.removePriceLine(l);
+    for (const x of shapes.current.series) ch.api.removeSeries(x);
+    shapes.current = { lines: [], series: [] };
+    for (const d of drawings) {
+      if (d.kind === 'h') {
+        shapes.current.lines.push(ch.candles.createPriceLine({ price: d.price, color: '#f5a623', lineWidth: 1, lineStyle: LineStyle.Solid, axisLabelVisible: true, title: '' }));
+        continue;
+      }
+      const pts = trendPoints(d);
+      if (!pts) continue;
+      const x = ch.api.addSeries(LineSeries, { color: '#f5a623', lineWidth: 2, priceLineVisible: false, lastValueVisible: false, crosshairMarkerVisible: false, autoscaleInfoProvider: () => null }, 0);
+      x.setData(pts.map((p) => ({ time: p.time as UTCTimestamp, value: p.value })));
+      shapes.current.series.push(x);
+    }
+  }, [drawings, loaded]);
+
+  // A click with a drawing tool puts a point at the bar and price clicked.
+  useEffect(() => {
+    const ch = chart.current;
+    if (!ch || tool === 'none') return;
+    const onClick = (p: MouseEventParams<Time>): void => {
+      if (!p.point || p.time === undefined) return;
+      const price = ch.candles.coordinateToPrice(p.point.y);
+      if (price === null || !Number.isFinite(price)) return;
+      const at = { time: p.time as number, price: Math.round(price * 1e6) / 1e6 };
+      let add: Drawing | null = null;
+      if (tool === 'hline') add = { kind: 'h', price: at.price };
+      else if (pending.current === null) pending.current = at;
+      else {
+        add = { kind: 'trend', a: pending.current, b: at };
+        pending.current = null;
+      }
+      if (!add) return;
+      const d = add;
+      setAllDrawings((all) => ({ ...all, [symbol]: [...(all[symbol] ?? []), d].slice(-MAX_DRAWINGS) }));
+      setTool('none');
+    };
+    ch.api.subscribeClick(onClick);
+    return () => {
+      ch.api.unsubscribeClick(onClick);
+      pending.current = null;
+    };
+  }, [tool, symbol]);
+
+  const removeDrawing = (i: number): void => setAllDrawings((all) => ({ ...all, [symbol]: (all[symbol] ?? []).filter((_, j) => j !== i) }));
+  const fmtDay = (sec: number): string => crosshairTime(sec * 1000, zone, daily);
 
   const addIndicator = (spec: string): void => {
     try {
@@ -227,9 +338,36 @@ export function ChartView({ dataVersion, seeding, focus }: { dataVersion: number
             </button>
           ))}
         </div>
-        <span className="legend" data-testid="legend">
-          {legend ? `${legend.time}  O ${fmtPrice(legend.o)}  H ${fmtPrice(legend.h)}  L ${fmtPrice(legend.l)}  C ${fmtPrice(legend.c)}  V ${fmtInt(legend.v)}` : `${fmtInt(loaded)} bars loaded`}
-        </span>
+        <label>
+          Time zone{' '}
+          <select value={zone} onChange={(e) => setZone(e.target.value)} data-testid="chart-zone">
+            {[...new Set([...CHART_ZONES, localZone()])].map((z) => (
+              <option key={z} value={z}>
+                {z === localZone() && z !== 'UTC' ? `${z} (this machine)` : z}
+              </option>
+            ))}
+          </select>
+        </label>
+        <form
+          className="row"
+          onSubmit={(e) => {
+            e.preventDefault();
+            const ms = Date.parse(`${goToText}T00:00:00Z`);
+            if (Number.isFinite(ms)) setGoTo(ms);
+          }}
+        >
+          <label>
+            Go to <input type="date" value={goToText} onChange={(e) => setGoToText(e.target.value)} data-testid="chart-goto" />
+          </label>
+          <button type="submit" disabled={!goToText} data-testid="chart-goto-go">
+            Go
+          </button>
+          {goTo !== null && (
+            <button type="button" onClick={() => setGoTo(null)} data-testid="chart-goto-latest">
+              Latest
+            </button>
+          )}
+        </form>
         {markers > 0 && focus && (
           <span className="muted" data-testid="chart-trades">
             {markers / 2} trades of run {focus.runId}
@@ -256,6 +394,48 @@ export function ChartView({ dataVersion, seeding, focus }: { dataVersion: number
           <span key={x} className="chip" data-testid="indicator-chip">
             {x}
             <button aria-label={`Remove ${x}`} onClick={() => setIndicators((cur) => cur.filter((y) => y !== x))}>
+              ×
+            </button>
+          </span>
+        ))}
+      </div>
+      <div className="legend-row" data-testid="legend">
+        {legend ? (
+          <>
+            <span>{`${legend.time}  O ${fmtPrice(legend.o)}  H ${fmtPrice(legend.h)}  L ${fmtPrice(legend.l)}  C ${fmtPrice(legend.c)}  V ${fmtInt(legend.v)}`}</span>
+            {legend.values.map((x) => (
+              <span key={x.name} className="legend-value" data-testid="legend-value">
+                {x.name} {fmtPrice(x.value)}
+              </span>
+            ))}
+            {legend.trade && (
+              <span className="legend-trade" data-testid="legend-trade">
+                trade: {legend.trade}
+              </span>
+            )}
+          </>
+        ) : (
+          `${fmtInt(loaded)} bars loaded · times in ${daily ? 'session dates' : zone}`
+        )}
+      </div>
+      <div className="toolbar drawings" data-testid="drawings">
+        <span>Drawings</span>
+        <div className="segmented" role="group" aria-label="Drawing tools">
+          <button className={tool === 'hline' ? 'active' : ''} onClick={() => setTool(tool === 'hline' ? 'none' : 'hline')} title="Horizontal line: click a price" data-testid="draw-hline">
+            — Line
+          </button>
+          <button className={tool === 'trend' ? 'active' : ''} onClick={() => setTool(tool === 'trend' ? 'none' : 'trend')} title="Trend line: click its two ends" data-testid="draw-trend">
+            ╱ Trend
+          </button>
+        </div>
+        {/* Always laid out, so that choosing a tool does not move the chart under the pointer. */}
+        <span className="muted" style={{ visibility: tool === 'none' ? 'hidden' : 'visible' }}>
+          {tool === 'hline' ? 'Click the price for the line.' : 'Click the trend line’s two ends.'}
+        </span>
+        {drawings.map((d, i) => (
+          <span key={i} className="chip" data-testid="drawing-chip">
+            {describeDrawing(d, fmtPrice, fmtDay)}
+            <button aria-label="Remove drawing" onClick={() => removeDrawing(i)}>
               ×
             </button>
           </span>

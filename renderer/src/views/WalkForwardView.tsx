@@ -1,7 +1,7 @@
 import { useEffect, useRef } from 'react';
 import { LineSeries, type UTCTimestamp } from 'lightweight-charts';
 import type { WalkForwardResult } from '../../../core/common/backtest/walk-forward';
-import { createThemedChart } from '../chart-theme';
+import { createThemedChart, fitWhenSized } from '../chart-theme';
 
 const pct = (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(2)}%` : String(x));
 const num = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : String(x));
@@ -18,8 +18,11 @@ function WalkForwardChart({ wf, intraday }: { wf: WalkForwardResult; intraday: b
     };
     line(wf.equity, '#4e9af1', 'out of sample (walk-forward)');
     line(wf.hindsight.equity, '#f5a623', 'in sample (best in hindsight)');
-    api.timeScale().fitContent();
-    return remove;
+    const unfit = fitWhenSized(api, box.current);
+    return () => {
+      unfit();
+      remove();
+    };
   }, [wf, intraday]);
   return <div className="equity-chart" ref={box} data-testid="walk-forward-chart" />;
 }

@@ -20,6 +20,17 @@ describe('chart indicators', () => {
     expect(plots[3]!.lines[2]!.histogram).toBe(true);
   });
 
+  it('shows RSI and the stochastic on 0–100 with their guide levels, the stochastic scaled from its 0–1 fraction', () => {
+    const b = bars(100);
+    const [rsi, stoch, sma] = indicatorPlots(b, ['rsi(14)', 'stoch(14,3,3)', 'sma(10)']);
+    expect(rsi!.scale).toEqual({ range: [0, 100], guides: [30, 50, 70], factor: 1 });
+    expect(stoch!.scale).toEqual({ range: [0, 100], guides: [20, 80], factor: 100 });
+    expect(sma!.scale).toBeUndefined();
+    const k = stoch!.lines[0]!.points.map((p) => p.value);
+    expect(Math.max(...k)).toBeGreaterThan(1);
+    expect(k.every((v) => v >= 0 && v <= 100)).toBe(true);
+  });
+
   it('explains a bad spec', () => {
     expect(() => parseIndicator('rsi(0)')).toThrow(/between 1 and 10000/);
     expect(() => parseIndicator('pair(NQ,20)')).toThrow(/partner symbol/);

@@ -454,17 +454,40 @@ describe('the app in headless Chromium against quantdesk serve', () => {
       const { jobId } = (await rpc('jobs.start', { kind: 'train', config: { name: `e2e-${kind}`, featureSet: 'e2e', label: 'label_b1', model: kind === 'gbdt' ? { kind, nTrees: 20, maxDepth: 3 } : { kind } } })) as { jobId: string };
       await expect.poll(async () => ((await rpc('jobs.get', { jobId })) as { status: string }).status, { timeout: 60_000 }).toBe('succeeded');
     }
-    // A third from Research → Train… (Ctrl+Shift+L): the same YAML config, errors naming the line.
+    // A third from Research → Train… (Ctrl+Shift+L): the form, its YAML as the advanced tab (errors naming the line), progress with an ETA.
     await page.keyboard.press('Control+Shift+L');
     await page.getByTestId('train-dialog').waitFor();
     await page.getByTestId('train-set').selectOption('e2e');
-    await expect.poll(() => page.getByTestId('train-config').inputValue()).toContain('featureSet: e2e');
+    await expect.poll(() => page.getByTestId('train-label').inputValue()).toBe('label_b1');
+    await page.getByTestId('train-name').fill('e2e-dialog');
+    await page.getByTestId('train-kind').selectOption('gbdt');
+    await page.getByTestId('train-param-nTrees').fill('10');
+    await page.getByTestId('train-trials').fill('3');
+    await expect.poll(() => page.getByTestId('train-problem').textContent()).toMatch(/search scores its trials on walk-forward folds/);
+    expect(await page.getByTestId('train-start').isDisabled()).toBe(true);
+    await page.getByTestId('train-folds').fill('3');
+    await expect.poll(() => page.getByTestId('train-problem').count()).toBe(0);
+    await page.getByTestId('train-tab-yaml').click();
     const config = await page.getByTestId('train-config').inputValue();
-    await page.getByTestId('train-config').fill(config.replace(/kind: gbdt.*/, 'kind: svm'));
+    expect(config).toMatch(/name: e2e-dialog\nfeatureSet: e2e\nlabel: label_b1\nmodel:\n {2}kind: gbdt\n/);
+    expect(config).toMatch(/search:\n {2}trials: 3\n {2}space:\n {4}maxDepth:/);
+    await page.getByTestId('train-config').fill(config.replace('kind: gbdt', 'kind: svm'));
     await page.getByTestId('train-start').click();
-    await expect.poll(() => page.getByTestId('train-error').textContent()).toMatch(/line 6: model\.kind: expected model\.kind gbdt/);
-    await page.getByTestId('train-config').fill(config.replace('name: e2e-gbdt', 'name: e2e-dialog').replace('nTrees: 200', 'nTrees: 10'));
+    await expect.poll(() => page.getByTestId('train-error').textContent()).toMatch(/line 5: model\.kind: expected model\.kind gbdt/);
+    // YAML the form can show goes back to the form; YAML with settings it has no field for stays in its tab.
+    await page.getByTestId('train-config').fill(config.replace('nTrees: 10', 'nTrees: 12'));
+    await page.getByTestId('train-tab-form').click();
+    await expect.poll(() => page.getByTestId('train-param-nTrees').inputValue()).toBe('12');
+    await page.getByTestId('train-tab-yaml').click();
+    await page.getByTestId('train-config').fill(`${config}blendKnn:\n  weight: 0.3\n`);
+    await page.getByTestId('train-tab-form').click();
+    await expect.poll(() => page.getByTestId('train-notice').textContent()).toMatch(/cannot be shown as the form: it sets blendKnn/);
+    await page.getByTestId('train-config').fill(config.replace('nTrees: 10', 'nTrees: 12'));
+    await page.getByTestId('train-tab-form').click();
+    await expect.poll(() => page.getByTestId('train-param-nTrees').inputValue()).toBe('12');
     await page.getByTestId('train-start').click();
+
+    await expect.poll(() => page.getByTestId('train-job').textContent(), { timeout: 60_000 }).toMatch(/\d+ of (3 search trials|12 trees) · ETA|e2e-dialog@1 is a candidate/);
     await expect.poll(() => page.getByTestId('train-result').textContent(), { timeout: 60_000 }).toMatch(/e2e-dialog@1 is a candidate on the leaderboard · test AUC 0\.\d{4}/);
     await page.getByTestId('train-close').click();
     await page.getByTestId('nav-models').click();

@@ -112,7 +112,17 @@ describe('training, the model registry and prediction', () => {
 
   it('searches hyperparameters with TPE and median pruning over walk-forward folds, resuming stored trials', async () => {
     const config = { ...CONFIG, name: 'es-search', model: { ...CONFIG.model, nTrees: 15 }, validation: { folds: 3 }, search: { trials: 6, space: { maxDepth: { low: 2, high: 5, int: true }, learningRate: { low: 0.02, high: 0.3, log: true } } } };
+    // Progress names its steps per phase (the search's trials, then the final model's trees) with an ETA from that phase's pace.
+    const ticks: { message: string; etaSeconds: number | null; fraction: number }[] = [];
+    const off = s.bus.onAny((name, p) => {
+      if (name === 'job.progress') ticks.push(p as (typeof ticks)[number]);
+    });
     const first = await job<TrainResult>({ kind: 'train', config });
+    off();
+    expect(ticks.map((t) => t.message)).toEqual(expect.arrayContaining(['1 of 6 search trials', '6 of 6 search trials', '15 of 15 trees']));
+    const trials = ticks.filter((t) => t.message.endsWith('search trials'));
+    expect(trials.every((t, i) => i === 0 || t.fraction >= trials[i - 1]!.fraction)).toBe(true);
+    expect(trials.slice(1, -1).every((t) => t.etaSeconds !== null && t.etaSeconds >= 0)).toBe(true);
     expect(first.search).toMatchObject({ metric: 'auc', trials: 6, newTrials: 6 });
     expect(first.search!.best.params.maxDepth).toBeGreaterThanOrEqual(2);
     expect(first.search!.best.params.maxDepth).toBeLessThanOrEqual(5);

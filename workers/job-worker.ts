@@ -47,12 +47,12 @@ export default async function run(
       const set = loadFeatureSet(task.req.set, featureSetDirs(ctx.home.root, path.dirname(task.migrations)));
       return await buildSymbol(ctx, set, task.symbol, task.req.force === true);
     }
-    if (task.type === 'train') return await trainModel(ctx, path.dirname(task.migrations), task.req.config, (done, total) => report({ done, total }), cancelled, task.req.allowPartial);
+    if (task.type === 'train') return await trainModel(ctx, path.dirname(task.migrations), task.req.config, (done, total, unit) => report({ done, total, unit }), cancelled, task.req.allowPartial);
     if (task.type === 'backtest') return await backtestRun(ctx, task.req);
     if (task.type === 'sweep') return await sweepRun(ctx, task.req);
     if (task.type === 'portfolio') return await portfolioRun(ctx, task.req);
     if (task.type === 'paper') return await paperReplay(ctx, task.state, task.req.portfolio, task.req.from, task.req.to, task.limits);
-    if (task.type === 'filter') return await trainTradeFilter(ctx, path.dirname(task.migrations), task.req, (done, total) => report({ done, total }), cancelled);
+    if (task.type === 'filter') return await trainTradeFilter(ctx, path.dirname(task.migrations), task.req, (done, total, unit) => report({ done, total, unit }), cancelled);
     if (task.type === 'promote') return await promoteDataset(ctx, task.req.build, task.req.filters ?? [], task.req.allowPartial);
     if (task.type === 'ic') {
       const set = loadFeatureSet(task.req.set, featureSetDirs(ctx.home.root, path.dirname(task.migrations)));

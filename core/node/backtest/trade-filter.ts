@@ -9,7 +9,7 @@ import { featureSetDirs, loadFeatureSet } from '../features/feature-sets';
 import type { HomeLayout } from '../home';
 import type { FilterRequest } from '../jobs/job-service';
 import { readFloat64Columns } from '../lake/duck-columns';
-import { trainOnRows } from '../models/train';
+import { trainOnRows, type TrainProgress } from '../models/train';
 import { backtestRun, getBacktest } from './run-backtest';
 import { resolveStrategyRef } from './strategy-configs';
 
@@ -49,7 +49,7 @@ export interface FilterResult {
  * costs > 0) → a classifier on a chronological split (registered with its card) → its threshold
  * chosen on validation → backtests of the test period with and without the filter.
  */
-export async function trainTradeFilter(ctx: Ctx, resources: string, req: FilterRequest, progress: (done: number, total: number) => void, cancelled: () => boolean): Promise<FilterResult> {
+export async function trainTradeFilter(ctx: Ctx, resources: string, req: FilterRequest, progress: TrainProgress, cancelled: () => boolean): Promise<FilterResult> {
   const set = loadFeatureSet(req.set, featureSetDirs(ctx.home.root, resources));
   const sc = resolveStrategyRef(ctx.home.root, req.strategy);
   const build = readBuild(ctx.home.lake, `${set.name}@${set.hash}`);
@@ -111,7 +111,7 @@ export async function trainTradeFilter(ctx: Ctx, resources: string, req: FilterR
       metrics: { validation: trained.threshold!.validation, test: trained.threshold!.test },
       test: { from, ungated, gated },
     });
-    progress(k + 1, req.symbols.length);
+    progress(k + 1, req.symbols.length, 'symbols');
   }
   return { strategy: sc.name, set: set.name, runs, symbols: out };
 }

@@ -168,7 +168,7 @@ const LOWER_IS_BETTER = new Set(['logLoss', 'rmse', 'brier']);
  * run one by one and stop early when the median pruner says so, and it is stored in the catalog as
  * soon as it ends. A rerun of the same configuration continues from the stored trials.
  */
-function runSearch(ctx: Ctx, per: SymbolRows[], nf: number, c: TrainConfig, allT: Float64Array, cutTest: number, progress: (done: number, total: number) => void, cancelled: () => boolean): SearchSummary {
+function runSearch(ctx: Ctx, per: SymbolRows[], nf: number, c: TrainConfig, allT: Float64Array, cutTest: number, progress: TrainProgress, cancelled: () => boolean): SearchSummary {
   const search = c.search!;
   const metric = search.metric ?? (c.model.objective === 'binary' ? 'auc' : 'rmse');
   const sign = LOWER_IS_BETTER.has(metric) ? -1 : 1;
@@ -203,13 +203,16 @@ function runSearch(ctx: Ctx, per: SymbolRows[], nf: number, c: TrainConfig, allT
     const score = (sign * scores.reduce((a, b) => a + b, 0)) / scores.length;
     insert.run(id, t, JSON.stringify(params), JSON.stringify(scores), Number.isFinite(score) ? score : -1e300, state, Date.now());
     trials = load();
-    progress(t + 1, search.trials);
+    progress(t + 1, search.trials, 'search trials');
   }
   const complete = trials.filter((x) => x.state === 'complete');
   if (complete.length === 0) throw new ApiError('invalid_argument', `search ${id}: no trial completed; raise search.trials`, 'search');
   const best = complete.reduce((a, b) => (b.score > a.score ? b : a));
   return { id, metric, trials: trials.length, newTrials: trials.length - before, pruned: trials.filter((x) => x.state === 'pruned').length, best: { trial: best.trial, params: best.params, score: sign * best.score } };
 }
+
+/** Steps done of a total, and what a step is (trials of a search, trees, epochs), for the job's progress and ETA. */
+export type TrainProgress = (done: number, total: number, unit?: string) => void;
 
 /** A fitted model of any kind: how it predicts, exports and explains itself. */
 interface Fitted {
@@ -224,10 +227,11 @@ interface Fitted {
   importance: ArrayLike<number>;
 }
 
-function fitBase(c: TrainConfig, train: TrainData, validation: TrainData, progress: (done: number, total: number) => void, cancelled: () => boolean): Fitted {
+function fitBase(c: TrainConfig, train: TrainData, validation: TrainData, progress: TrainProgress, cancelled: () => boolean): Fitted {
   const m = c.model;
+  const unit = m.kind === 'mlp' ? 'epochs' : m.kind === 'gbdt' || m.kind === 'forest' ? 'trees' : 'models';
   const report = (done: number, total: number): boolean => {
-    progress(done, total);
+    progress(done, total, unit);
     return !cancelled();
   };
   const ensemble = (model: GbdtModel): Fitted => ({ predict: (x) => predictGbdt(model, x), part: (out) => treesPart(model, out), tensorPart: (out) => treesTensorPart(model, out), trees: model.trees.length, importance: model.importance });
@@ -247,17 +251,17 @@ function fitBase(c: TrainConfig, train: TrainData, validation: TrainData, progre
   if (m.kind === 'knn') {
     if (train.y.some((v) => v !== 0 && v !== 1)) throw new ApiError('invalid_argument', `label ${c.label} is not 0/1; kNN retrieval reports the share of positive outcomes`, 'label');
     const ix = buildKnn(train.x, train.y, m.k, m.maxEvents);
-    progress(1, 1);
+    progress(1, 1, unit);
     return { predict: (x) => predictKnn(ix, x), part: (out) => knnPart(ix, out), trees: 0, importance: new Float64Array(train.x.length) };
   }
   const model = m.kind === 'logistic' ? trainLogistic(train.x, train.y, { l2: m.l2, l1: m.l1 }) : m.kind === 'lasso' ? trainLasso(train.x, train.y, { alpha: m.alpha }) : trainRidge(train.x, train.y, { l2: m.l2 });
-  progress(1, 1);
+  progress(1, 1, unit);
   const sd = train.x.map((col) => columnMoments(col).sd);
   return { predict: (x) => predictLinear(model, x), part: (out) => linearPart(model, out), trees: 0, importance: Float64Array.from(model.coef, (w, j) => Math.abs(w) * sd[j]!) };
 }
 
 /** Fits the configured model and, when asked, blends it with kNN retrieval: p = (1 − w) p_model + w p_knn. */
-function fit(c: TrainConfig, train: TrainData, validation: TrainData, progress: (done: number, total: number) => void, cancelled: () => boolean): Fitted & { onnx(meta: ModelMeta): Uint8Array; tensorOnnx?: (meta: ModelMeta) => Uint8Array } {
+function fit(c: TrainConfig, train: TrainData, validation: TrainData, progress: TrainProgress, cancelled: () => boolean): Fitted & { onnx(meta: ModelMeta): Uint8Array; tensorOnnx?: (meta: ModelMeta) => Uint8Array } {
   const base = fitBase(c, train, validation, progress, cancelled);
   const nf = train.x.length;
   const out = c.model.objective === 'binary' ? 'p' : 'yhat';
@@ -283,7 +287,7 @@ function fit(c: TrainConfig, train: TrainData, validation: TrainData, progress: 
  * the next fold), early stopping on validation, metrics on both held-out folds; then registers it as
  * `models/<id>/<version>/model.onnx` + `card.json`, stage candidate.
  */
-export async function trainModel(ctx: Ctx, resources: string, c: TrainConfig, progress: (done: number, total: number) => void, cancelled: () => boolean, allowPartial?: boolean): Promise<TrainResult> {
+export async function trainModel(ctx: Ctx, resources: string, c: TrainConfig, progress: TrainProgress, cancelled: () => boolean, allowPartial?: boolean): Promise<TrainResult> {
   const source = resolveTraining(ctx.home, resources, c, allowPartial);
   const { build, features, symbols } = source;
   const cols = ['epoch_ms(ts)::DOUBLE', `"${c.label}"::DOUBLE`, ...features.map((f) => `"${f}"::DOUBLE`)];
@@ -306,7 +310,7 @@ export async function trainOnRows(
   c: TrainConfig,
   source: Pick<ReturnType<typeof resolveTraining>, 'set' | 'build' | 'features' | 'symbols'>,
   per: SymbolRows[],
-  progress: (done: number, total: number) => void,
+  progress: TrainProgress,
   cancelled: () => boolean,
   extraCard: Record<string, unknown> = {},
 ): Promise<TrainResult> {

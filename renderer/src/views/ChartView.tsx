@@ -191,8 +191,11 @@ export function ChartView({ dataVersion, seeding, focus }: { dataVersion: number
         if (!live) return;
         show(b, false);
         const at = around ? b.t.findIndex((x) => x >= around.from) : -1;
-        if (at >= 0) ch.api.timeScale().setVisibleLogicalRange({ from: Math.max(0, at - 60), to: at + 60 });
-        else ch.api.timeScale().setVisibleLogicalRange({ from: Math.max(0, b.t.length - 200), to: b.t.length + 5 });
+        const range = at >= 0 ? { from: Math.max(0, at - 60), to: at + 60 } : { from: Math.max(0, b.t.length - 200), to: b.t.length + 5 };
+        const apply = (): void => ch.api.timeScale().setVisibleLogicalRange(range);
+        apply();
+        // Again once the indicator and drawing series of these bars are drawn: replacing series moves the view.
+        requestAnimationFrame(() => requestAnimationFrame(() => live && apply()));
         if (around && !focused && at < 0) setError(b.t.length ? `${symbol} ${timeframe} has no bars on or after ${new Date(around.from).toISOString().slice(0, 10)}; the last is ${fmtTime(b.t[b.t.length - 1]!)} UTC` : `${symbol} ${timeframe} has no bars up to ${new Date(around.from).toISOString().slice(0, 10)}`);
       })
       .catch((e: Error) => live && setError(e.message));

@@ -104,6 +104,15 @@ describe('training, the model registry and prediction', () => {
     await expect(call(s, 'jobs.start', { kind: 'train', config: { ...CONFIG, name: 'x', model: { kind: 'ridge' }, blendKnn: {} } })).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/blendKnn applies to classifiers/) });
   });
 
+  it('writes the form\'s config as YAML that reads back to the same config, and refuses an oversized one', async () => {
+    const config = { ...CONFIG, name: 'es-yaml', validation: { folds: 3 } };
+    const { text } = await call(s, 'models.configYaml', { config });
+    expect(text).toMatch(/^name: es-yaml\n/);
+    expect(await call(s, 'models.checkConfig', { text })).toMatchObject({ name: 'es-yaml', validation: { folds: 3 }, model: CONFIG.model });
+    await expect(call(s, 'models.configYaml', { config: { name: 'x'.repeat(100_001) } })).rejects.toMatchObject({ code: 'invalid_argument', path: 'config' });
+    await expect(call(s, 'models.configYaml', { config: ['not', 'a', 'map'] } as never)).rejects.toMatchObject({ code: 'invalid_argument', path: 'config' });
+  });
+
   it('trains a small MLP (Adam, early stopping) the same way', async () => {
     const r = await job<TrainResult>({ kind: 'train', config: { ...CONFIG, name: 'es-mlp', model: { kind: 'mlp', hidden: [8], epochs: 5 } } });
     expect(r).toMatchObject({ id: 'es-mlp', version: 1, trees: 0 });

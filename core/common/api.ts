@@ -124,6 +124,7 @@ export const apiSchemas = {
     })
     .strict(),
   'models.checkConfig': z.object({ text: z.string().max(100_000) }).strict(),
+  'models.configYaml': z.object({ config: z.record(z.string(), z.unknown()).refine((c) => JSON.stringify(c).length <= 100_000, 'a training config is at most 100,000 characters') }).strict(),
   'paper.killswitch.get': z.object({}).strict(),
   'paper.killswitch.set': z
     .object({
@@ -340,6 +341,8 @@ export interface QuantApi {
   'models.import': (a: ArgOf<'models.import'>) => Promise<{ id: string; version: number; kind: string; objective: string; output: string; classes?: string[]; features: string[]; featureOrder?: 'same' | 'by name' }>;
   /** Reads and validates a training config (YAML); errors name the line and the setting. */
   'models.checkConfig': (a: ArgOf<'models.checkConfig'>) => Promise<TrainConfig>;
+  /** A training config (as the form builds it) written as the YAML `quantdesk train --config` reads. */
+  'models.configYaml': (a: ArgOf<'models.configYaml'>) => Promise<{ text: string }>;
   /** The killswitch: the trading state and its audited history, newest first. */
   'paper.killswitch.get': (a: ArgOf<'paper.killswitch.get'>) => Promise<KillswitchStatus>;
   /** Sets the trading state (halted: only cancels; reducing: only reducing orders), journaled before it answers; re-arming is explicit. */

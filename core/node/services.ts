@@ -1,3 +1,4 @@
+import YAML from 'yaml';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
@@ -250,6 +251,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
       },
       'models.promote': async (a) => promoteModel(cat, home, parseModelRef(a.model)),
       'models.checkConfig': async (a) => parseTrainConfig(a.text, 'the config'),
+      'models.configYaml': async (a) => ({ text: YAML.stringify(a.config) }),
       'paper.killswitch.get': async () => journal?.killswitch() ?? { state: 'active', history: [] },
       'paper.killswitch.set': async (a) => {
         if (!journal) throw new ApiError('conflict', 'this process opened the home read-only; change the killswitch from the app or a CLI command that writes');

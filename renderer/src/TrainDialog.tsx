@@ -1,5 +1,4 @@
 import { useEffect, useState } from 'react';
-import YAML from 'yaml';
 import { Modal } from './Modal';
 import type { ApiError } from '../../core/common/errors';
 import type { FeatureSetInfo, JobInfo, JobProgress } from '../../core/common/types';
@@ -60,8 +59,8 @@ export function TrainDialog({ onClose, jobs, progress }: { onClose: () => void; 
   }, [form]);
 
   const update = (patch: Partial<TrainForm>): void => setForm((f) => (f ? { ...f, ...patch } : f));
-  const showYaml = (): void => {
-    if (form && !yamlEdited) setText(YAML.stringify(formToConfig(form)));
+  const showYaml = async (): Promise<void> => {
+    if (form && !yamlEdited) setText((await client.call('models.configYaml', { config: formToConfig(form) })).text);
     setNotice(null);
     setTab('yaml');
   };
@@ -86,7 +85,7 @@ export function TrainDialog({ onClose, jobs, progress }: { onClose: () => void; 
     if (!form) return;
     if (problem) return setError(problem);
     try {
-      const config = await client.call('models.checkConfig', { text: tab === 'yaml' ? text : YAML.stringify(formToConfig(form)) });
+      const config = await client.call('models.checkConfig', { text: tab === 'yaml' ? text : (await client.call('models.configYaml', { config: formToConfig(form) })).text });
       setJobId((await client.call('jobs.start', { kind: 'train', config })).jobId);
     } catch (e) {
       setError((e as ApiError).message);
@@ -106,7 +105,7 @@ export function TrainDialog({ onClose, jobs, progress }: { onClose: () => void; 
             <button type="button" role="tab" aria-selected={tab === 'form'} className={tab === 'form' ? 'active' : ''} onClick={() => void showForm()} data-testid="train-tab-form">
               Form
             </button>
-            <button type="button" role="tab" aria-selected={tab === 'yaml'} className={tab === 'yaml' ? 'active' : ''} onClick={showYaml} data-testid="train-tab-yaml">
+            <button type="button" role="tab" aria-selected={tab === 'yaml'} className={tab === 'yaml' ? 'active' : ''} onClick={() => void showYaml()} data-testid="train-tab-yaml">
               YAML (advanced)
             </button>
           </div>

@@ -523,6 +523,27 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     await page.getByTestId('stage-confirm-yes').click();
     await expect.poll(() => page.getByTestId('stage-confirm').textContent()).toMatch(/e2e-gbdt@1 is the first version ever promoted; there is nothing to roll back to/);
     await page.keyboard.press('Escape');
+    // A row opens the model's page: card, parameters, metrics per fold, training curve, importance, reliability, stage history.
+    await page.getByTestId('leaderboard-row').filter({ hasText: 'e2e-dialog' }).locator('td').nth(1).click();
+    const modelPage = page.getByTestId('model-page');
+    await expect.poll(() => modelPage.locator('h3').textContent()).toBe('e2e-dialog@1');
+    expect(await page.getByTestId('model-card').textContent()).toMatch(/Feature sete2e \(build .+\).*Labellabel_b1/s);
+    expect(await page.getByTestId('model-params').textContent()).toMatch(/nTrees12/);
+    expect(await page.getByTestId('model-metrics').locator('tbody tr').count()).toBe(2);
+    expect(await page.getByTestId('model-folds').locator('tbody tr').count()).toBe(3);
+    expect(await page.getByTestId('model-curve').locator('polyline').count()).toBe(1);
+    expect(await page.getByTestId('model-calibration').locator('circle').count()).toBeGreaterThan(1);
+    expect(await page.getByTestId('importance-row').count()).toBeGreaterThan(0);
+    expect(await modelPage.textContent()).toContain('Never promoted.');
+    await page.getByTestId('model-page-promote').click();
+    await page.getByTestId('stage-confirm-yes').click();
+    await expect.poll(() => page.getByTestId('model-history').textContent()).toMatch(/v1candidate → production/);
+    await page.getByTestId('model-page-demote').click();
+    await page.getByTestId('stage-confirm-yes').click();
+    await expect.poll(() => page.getByTestId('model-history').locator('tr').count()).toBe(2);
+    expect(await page.getByTestId('model-history').locator('tr').first().textContent()).toMatch(/v1production → archived/);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'model-page.png'), fullPage: true });
+    await page.getByTestId('model-page-close').click();
     await page.getByTestId('compare-e2e-gbdt@1').check();
     await page.getByTestId('compare-e2e-logistic@1').check();
     await expect.poll(() => page.getByTestId('compare-metrics').textContent()).toMatch(/AUC.*0\.\d{4}.*0\.\d{4}/s);
@@ -907,6 +928,26 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     await page.getByTestId('import-config-run').click();
     await expect.poll(() => page.getByTestId('import-config-result').textContent()).toMatch(new RegExp(`Imported ${sha.slice(0, 12)}: \\d+ strategy config\\(s\\), \\d+ feature set\\(s\\), portfolio \\S+`));
     await page.getByTestId('import-config-dialog').getByRole('button', { name: 'Close' }).click();
+  });
+
+  it('fits every view without horizontal overflow at 1280×720 and 1440×900 (screenshots in test-artifacts)', async () => {
+    const overflowing: string[] = [];
+    for (const [w, h] of [[1280, 720], [1440, 900]] as const) {
+      await page.setViewportSize({ width: w, height: h });
+      for (const view of ['chart', 'data', 'features', 'models', 'backtests', 'paper', 'jobs', 'settings']) {
+        await page.getByTestId(`nav-${view}`).click();
+        await page.waitForTimeout(400);
+        await page.screenshot({ path: path.join(ARTIFACTS, `view-${view}-${w}x${h}.png`) });
+        // Wider content may scroll inside its own box (a table's wrapper); the page and the view may not scroll sideways.
+        const wide = await page.evaluate(() =>
+          [document.documentElement, document.querySelector('.main')!, ...Array.from(document.querySelectorAll('.main > *'))]
+            .filter((el) => el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX !== 'auto' && getComputedStyle(el).overflowX !== 'scroll' ? true : el === document.querySelector('.main') && el.scrollWidth > el.clientWidth + 1)
+            .map((el) => `${el.tagName.toLowerCase()}.${el.className}: ${el.scrollWidth} > ${el.clientWidth}`),
+        );
+        overflowing.push(...wide.map((x) => `${view} at ${w}×${h}: ${x}`));
+      }
+    }
+    expect(overflowing).toEqual([]);
   });
 
   it('logged no page errors', () => {

@@ -12,7 +12,7 @@ import {
   BACKFILL_SOURCES,
   type TrainConfig,
 } from './schemas';
-import type { AppInfo, BacktestDetail, BacktestSummary, Bars, DeletedSeries, KillswitchStatus, FeatureBuildInfo, FeatureSetCheck, FeatureSetInfo, JobInfo, JobProgress, LakePartition, LakeSeries, QaReport, RejectRow, SeriesCoverage, InferenceSettings, ModelCheck, ModelInfo, PaperAlert, PaperSessionDetail, PaperSessionInfo, PaperSettings, ExportPreview, ExportResult, ExportSettings, ImportConfigResult, SqlResult, UniverseMember, VendorKeyStatus } from './types';
+import type { AppInfo, BacktestDetail, BacktestSummary, Bars, DeletedSeries, StageEvent, KillswitchStatus, FeatureBuildInfo, FeatureSetCheck, FeatureSetInfo, JobInfo, JobProgress, LakePartition, LakeSeries, QaReport, RejectRow, SeriesCoverage, InferenceSettings, ModelCheck, ModelInfo, PaperAlert, PaperSessionDetail, PaperSessionInfo, PaperSettings, ExportPreview, ExportResult, ExportSettings, ImportConfigResult, SqlResult, UniverseMember, VendorKeyStatus } from './types';
 import type { ContractSpec } from './instruments';
 import type { CsvPreview } from './csv-preview';
 import type { MonteCarloResult } from './backtest/monte-carlo';
@@ -336,7 +336,7 @@ export interface QuantApi {
   /** Registered model versions, newest first. */
   'models.list': (a: ArgOf<'models.list'>) => Promise<ModelInfo[]>;
   /** One model version (`ID` for the newest, `ID@VERSION`) with its model card. */
-  'models.get': (a: ArgOf<'models.get'>) => Promise<ModelInfo & { card: unknown }>;
+  'models.get': (a: ArgOf<'models.get'>) => Promise<ModelInfo & { card: unknown; history: StageEvent[] }>;
   /** Imports a model trained elsewhere (ONNX as it is; XGBoost, LightGBM and CatBoost files converted to ONNX), checked against a feature set when named; a multiclass model names its classes. */
   'models.import': (a: ArgOf<'models.import'>) => Promise<{ id: string; version: number; kind: string; objective: string; output: string; classes?: string[]; features: string[]; featureOrder?: 'same' | 'by name' }>;
   /** Reads and validates a training config (YAML); errors name the line and the setting. */

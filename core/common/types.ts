@@ -28,6 +28,17 @@ export interface Bars {
   sessions?: { day: Int32Array; sessionStart: Float64Array; monthEnd: Uint8Array };
 }
 
+/** One stage change of a model version (newest first in a history). */
+export interface StageEvent {
+  /** The version that changed stage. */
+  version: number;
+  /** Its stage before and after. */
+  from: string;
+  to: string;
+  /** When, epoch ms. */
+  at: number;
+}
+
 /** What a deleted series held. */
 export interface DeletedSeries {
   /** The series' symbol. */

@@ -34,7 +34,7 @@ import { layoutKey } from '../common/csv-preview';
 import { featureSetDirs, loadFeatureSet } from './features/feature-sets';
 import { readBuild, requireComplete } from './features/analysis';
 import { resolveTraining } from './models/train';
-import { classLabels, demoteModel, getModel, leaderboard, listModels, parseModelRef, promoteModel, rollbackModel, scoreFormula, setScoreFormula } from './models/registry';
+import { classLabels, demoteModel, getModel, leaderboard, stageHistory, listModels, parseModelRef, promoteModel, rollbackModel, scoreFormula, setScoreFormula } from './models/registry';
 import { DEFAULT_SCORE } from '../common/models/leaderboard';
 import type { ImportedModel } from './models/import-model';
 import { ModelRunner } from './models/runner';
@@ -247,7 +247,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
       'models.list': async () => listModels(cat),
       'models.get': async (a) => {
         const { file: _file, ...m } = getModel(cat, home, parseModelRef(a.model));
-        return m;
+        return { ...m, history: stageHistory(cat, m.id) };
       },
       'models.promote': async (a) => promoteModel(cat, home, parseModelRef(a.model)),
       'models.checkConfig': async (a) => parseTrainConfig(a.text, 'the config'),

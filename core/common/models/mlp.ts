@@ -13,6 +13,8 @@ export interface MlpModel {
   sd: Float64Array;
   /** Per layer: weights [in × out] row-major and biases [out]. */
   layers: { w: Float32Array; b: Float32Array; inputs: number; outputs: number }[];
+  /** Validation loss after each epoch, when a validation set was given. */
+  validationLoss?: number[];
 }
 
 export interface MlpParams {
@@ -171,6 +173,7 @@ export function trainMlp(train: TrainData, params: Partial<MlpParams> = {}, vali
     }
     if (validation) {
       const l = meanLoss(model, validation);
+      (model.validationLoss ??= []).push(l);
       if (l < best - 1e-9) {
         best = l;
         bestLayers = layers.map((x) => ({ w: Float32Array.from(x.w), b: Float32Array.from(x.b) }));

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createHash, randomUUID } from 'node:crypto';
 import { ApiError } from '../../common/errors';
-import type { ModelInfo } from '../../common/types';
+import type { ModelInfo, StageEvent } from '../../common/types';
 import { compileScore, DEFAULT_SCORE, FormulaError } from '../../common/models/leaderboard';
 import type { Catalog } from '../catalog';
 import type { HomeLayout } from '../home';
@@ -134,8 +134,8 @@ export function demoteModel(catalog: Catalog, home: HomeLayout, id: string): Mod
 }
 
 /** Stage changes of a model, newest first. */
-export function stageHistory(catalog: Catalog, id: string): { version: number; from: string; to: string; at: number }[] {
-  return catalog.db.prepare('SELECT version, from_stage AS "from", to_stage AS "to", at FROM model_stage_history WHERE id = ? ORDER BY at DESC, rowid DESC').all(id) as { version: number; from: string; to: string; at: number }[];
+export function stageHistory(catalog: Catalog, id: string): StageEvent[] {
+  return catalog.db.prepare('SELECT version, from_stage AS "from", to_stage AS "to", at FROM model_stage_history WHERE id = ? ORDER BY at DESC, rowid DESC').all(id) as StageEvent[];
 }
 
 /** A leaderboard row: a model version, its test metrics and its score. */

@@ -225,6 +225,8 @@ interface Fitted {
   trees: number;
   /** Importance per feature: total split gain for trees, |coefficient| × feature deviation for linear models, 0 for kNN and the MLP. */
   importance: ArrayLike<number>;
+  /** Validation loss after each tree or epoch (the training curve), for the models that iterate. */
+  curve?: number[];
 }
 
 function fitBase(c: TrainConfig, train: TrainData, validation: TrainData, progress: TrainProgress, cancelled: () => boolean): Fitted {
@@ -234,7 +236,7 @@ function fitBase(c: TrainConfig, train: TrainData, validation: TrainData, progre
     progress(done, total, unit);
     return !cancelled();
   };
-  const ensemble = (model: GbdtModel): Fitted => ({ predict: (x) => predictGbdt(model, x), part: (out) => treesPart(model, out), tensorPart: (out) => treesTensorPart(model, out), trees: model.trees.length, importance: model.importance });
+  const ensemble = (model: GbdtModel): Fitted => ({ predict: (x) => predictGbdt(model, x), part: (out) => treesPart(model, out), tensorPart: (out) => treesTensorPart(model, out), trees: model.trees.length, importance: model.importance, ...(model.validationLoss.length ? { curve: model.validationLoss } : {}) });
   if (m.kind === 'gbdt') {
     const { kind: _kind, ...params } = m;
     return ensemble(trainGbdt(train, { ...params, seed: c.seed }, validation, report, parallelHistograms));
@@ -246,7 +248,7 @@ function fitBase(c: TrainConfig, train: TrainData, validation: TrainData, progre
   if (m.kind === 'mlp') {
     const { kind: _kind, ...params } = m;
     const model = trainMlp(train, { ...params, seed: c.seed }, validation, report);
-    return { predict: (x) => predictMlp(model, x), part: (out) => mlpPart(model, out), trees: 0, importance: new Float64Array(train.x.length) };
+    return { predict: (x) => predictMlp(model, x), part: (out) => mlpPart(model, out), trees: 0, importance: new Float64Array(train.x.length), ...(model.validationLoss ? { curve: model.validationLoss } : {}) };
   }
   if (m.kind === 'knn') {
     if (train.y.some((v) => v !== 0 && v !== 1)) throw new ApiError('invalid_argument', `label ${c.label} is not 0/1; kNN retrieval reports the share of positive outcomes`, 'label');
@@ -366,6 +368,7 @@ export async function trainOnRows(
     rows,
     metrics,
     importance: Object.fromEntries(features.map((f, j) => [f, fitted.importance[j]!])),
+    ...(fitted.curve ? { curve: { loss: c.model.objective === 'binary' ? 'log loss' : 'mean squared error', per: c.model.kind === 'mlp' ? 'epoch' : 'tree', validation: fitted.curve } } : {}),
     ...(walkForward ? { walkForward } : {}),
     ...(threshold ? { threshold } : {}),
     ...(calibration ? { calibration } : {}),

@@ -36,7 +36,7 @@ export function JobsView({ jobs, progress, onRetry }: { jobs: JobInfo[]; progres
             return (
               <tr key={j.id} data-testid={`job-${j.id}`}>
                 <td>{fmtTime(j.startedAt ?? j.createdAt)}</td>
-                <td>{describe(j)}</td>
+                <td className="wrap">{describe(j)}</td>
                 <td className={`job-status ${j.status}`} data-testid={`job-status-${j.id}`}>
                   {j.failedOnInput ? 'failed on its input' : j.status}
                 </td>
@@ -45,7 +45,7 @@ export function JobsView({ jobs, progress, onRetry }: { jobs: JobInfo[]; progres
                 </td>
                 <td className="num">{p && j.status === 'running' ? `${fmtInt(p.rate)}/s` : ''}</td>
                 <td>{j.status === 'running' ? fmtEta(p?.etaSeconds ?? null) : ''}</td>
-                <td>{j.summary ?? j.error ?? ''}</td>
+                <td className="wrap outcome">{j.summary ?? j.error ?? ''}</td>
                 <td>
                   {(j.status === 'running' || j.status === 'queued') && <button onClick={clickOnce(() => client.call('jobs.cancel', { jobId: j.id }))}>Cancel</button>}
                   {(j.status === 'interrupted' || j.status === 'failed' || j.status === 'cancelled') && !j.failedOnInput && (

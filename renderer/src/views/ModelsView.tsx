@@ -3,6 +3,7 @@ import { DEFAULT_SCORE } from '../../../core/common/models/leaderboard';
 import type { ModelCheck, ModelInfo } from '../../../core/common/types';
 import { client } from '../api';
 import { ModelCompare } from './ModelCompare';
+import { ModelPage } from './ModelPage';
 import { StageConfirm, type StageChange } from './StageConfirm';
 
 type Row = ModelInfo & { score: number; values: Record<string, number> };
@@ -55,6 +56,7 @@ export function ModelsView({ dataVersion }: { dataVersion: number }) {
   const [defaultProvider, setDefaultProvider] = useState<string | null>(null);
   const [check, setCheck] = useState<ModelCheck | null>(null);
   const [stageChange, setStageChange] = useState<StageChange | null>(null);
+  const [openModel, setOpenModel] = useState<string | null>(null);
 
   useEffect(() => {
     const min = Number(minScore);
@@ -84,6 +86,7 @@ export function ModelsView({ dataVersion }: { dataVersion: number }) {
 
   return (
     <div className="models-view" data-testid="models-view">
+      {openModel && <ModelPage model={openModel} onStage={setStageChange} onClose={() => setOpenModel(null)} changed={changed} />}
       <form
         className="toolbar"
         onSubmit={(e) => {
@@ -139,7 +142,16 @@ export function ModelsView({ dataVersion }: { dataVersion: number }) {
         </thead>
         <tbody>
           {shown.map((r) => (
-            <tr key={`${r.id}@${r.version}`} data-testid="leaderboard-row">
+            <tr
+              key={`${r.id}@${r.version}`}
+              className="clickable"
+              title="Open the model's page"
+              onClick={(e) => {
+                // The row's own controls act on their own; a click elsewhere on the row opens the model's page.
+                if (!(e.target as HTMLElement).closest('button, input, select, a')) setOpenModel(`${r.id}@${r.version}`);
+              }}
+              data-testid="leaderboard-row"
+            >
               <td>
                 <input
                   type="checkbox"

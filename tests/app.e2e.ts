@@ -439,6 +439,11 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     await page.getByTestId('ic-run').click();
     await expect.poll(() => page.getByTestId('ic-table').locator('tbody tr').count(), { timeout: 60_000 }).toBe(4);
     expect(await page.getByTestId('ic-table').textContent()).toContain('rsi_14');
+    // The strongest effects are plotted (IC by horizon, quintile returns) above the table, and the results above the build's column statistics.
+    expect(await page.getByTestId('ic-figure').count()).toBe(2);
+    expect(await page.getByTestId('ic-by-horizon').first().locator('polyline').count()).toBe(1);
+    expect(await page.getByTestId('ic-quintiles').first().locator('.q-bar').count()).toBe(5);
+    expect((await page.getByTestId('ic-table').boundingBox())!.y).toBeLessThan((await page.getByTestId('build-validation').boundingBox())!.y);
     await page.screenshot({ path: path.join(ARTIFACTS, 'features.png') });
   });
 

@@ -49,7 +49,14 @@ describe('gold datasets and IC analysis', () => {
   });
 
   it('reports IC, rank IC, t-statistics, ICIR and quintile spreads per feature and horizon', async () => {
+    const ticks: string[] = [];
+    const off = s.bus.onAny((name, p) => {
+      if (name === 'job.progress') ticks.push((p as { message: string }).message);
+    });
     const r = await job<IcReport>({ kind: 'ic', set: 'g', horizons: [1, 4] });
+    off();
+    // Progress per feature and horizon, naming the pair just done.
+    expect(ticks).toEqual(['ibs/1', 'rsi_14/1', 'ret_1/1', 'ibs/4', 'rsi_14/4', 'ret_1/4'].map((x, i) => `${i + 1} of 6 feature × horizon pairs (${x.split('/')[0]} at ${x.split('/')[1]} bars)`));
     expect(r.buildId).toBe(build.buildId);
     expect(r.stats.map((x) => `${x.feature}/${x.horizon}`)).toEqual(['ibs/1', 'rsi_14/1', 'ret_1/1', 'ibs/4', 'rsi_14/4', 'ret_1/4']);
     for (const x of r.stats) {

@@ -56,7 +56,7 @@ export default async function run(
     if (task.type === 'promote') return await promoteDataset(ctx, task.req.build, task.req.filters ?? [], task.req.allowPartial);
     if (task.type === 'ic') {
       const set = loadFeatureSet(task.req.set, featureSetDirs(ctx.home.root, path.dirname(task.migrations)));
-      return await icReport(ctx, readBuild(ctx.home.lake, `${set.name}@${set.hash}`), task.req.horizons, task.req.allowPartial);
+      return await icReport(ctx, readBuild(ctx.home.lake, `${set.name}@${set.hash}`), task.req.horizons, task.req.allowPartial, (done, total, unit, detail) => report({ done, total, unit, detail }));
     }
     if (task.type === 'materialize') return await materializeSeries(ctx, task.req.symbol, task.req.timeframe);
     return await backfillSymbol(ctx, task.req, report, cancelled, task.vendor);

@@ -73,7 +73,7 @@ export interface IcReport {
  * IC analysis of every feature column of a build against forward log returns of the close over each
  * horizon: per-session correlations (per-month for daily bars) pooled over the build's symbols.
  */
-export async function icReport(ctx: Ctx, m: Manifest, horizons: number[], allowPartial?: boolean): Promise<IcReport> {
+export async function icReport(ctx: Ctx, m: Manifest, horizons: number[], allowPartial?: boolean, progress: (done: number, total: number, unit: string, detail: string) => void = () => undefined): Promise<IcReport> {
   const partial = requireComplete(m, allowPartial, 'an IC analysis');
   const features = m.columns.filter((c) => c !== 'close' && !c.startsWith('label_'));
   const perSymbol: { close: Float64Array; period: Int32Array; cols: Float64Array[] }[] = [];
@@ -85,9 +85,13 @@ export async function icReport(ctx: Ctx, m: Manifest, horizons: number[], allowP
     perSymbol.push({ close: close!, period, cols });
   }
   const stats: IcStats[] = [];
+  const total = horizons.length * features.length;
   for (const h of horizons) {
     const fwd = perSymbol.map((s) => forwardReturns(s.close, h));
-    features.forEach((f, j) => stats.push(icStats(f, h, perSymbol.map((s, k) => ({ feature: s.cols[j]!, forward: fwd[k]!, period: s.period })))));
+    features.forEach((f, j) => {
+      stats.push(icStats(f, h, perSymbol.map((s, k) => ({ feature: s.cols[j]!, forward: fwd[k]!, period: s.period }))));
+      progress(stats.length, total, 'feature × horizon pairs', `${f} at ${h} bars`);
+    });
   }
   return { buildId: m.buildId, horizons, stats, ...(partial.length ? { partial } : {}) };
 }

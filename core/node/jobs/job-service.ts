@@ -396,14 +396,14 @@ export class JobService {
     // Tasks that count their steps report { done, total } and what a step is (trials, trees, epochs, symbols); the ETA is
     // the time per step so far in the current phase (a search's trials, then the final model's trees) times the steps left.
     let phase: { unit: string; start: number } | undefined;
-    port1.on('message', (t: { done?: number; total?: number; unit?: unknown }) => {
+    port1.on('message', (t: { done?: number; total?: number; unit?: unknown; detail?: unknown }) => {
       if (typeof t.done !== 'number' || typeof t.total !== 'number' || !(t.total > 0)) return;
       const unit = typeof t.unit === 'string' ? t.unit.slice(0, 40) : 'steps';
       const now = Date.now();
       if (phase?.unit !== unit) phase = { unit, start: now };
       const fraction = Math.min(1, t.done / t.total);
       const secs = (now - phase.start) / 1000;
-      this.o.bus.emit('job.progress', { jobId: id, fraction, rows: t.done, rate: secs > 0 ? t.done / secs : 0, etaSeconds: fraction > 0 && secs > 0 ? (secs * (1 - fraction)) / fraction : null, message: `${t.done} of ${t.total} ${unit}` });
+      this.o.bus.emit('job.progress', { jobId: id, fraction, rows: t.done, rate: secs > 0 ? t.done / secs : 0, etaSeconds: fraction > 0 && secs > 0 ? (secs * (1 - fraction)) / fraction : null, message: `${t.done} of ${t.total} ${unit}${typeof t.detail === 'string' ? ` (${t.detail.slice(0, 80)})` : ''}` });
     });
     try {
       const r = (await this.pool.run({ ...this.taskBase(cancel), ...task, port: port2 }, { transferList: [port2] })) as R;

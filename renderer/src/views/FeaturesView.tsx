@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { clickOnce, submitWith } from '../forms';
 import { featureCatalog } from '../../../core/common/features/catalog';
 import type { IcStats } from '../../../core/common/features/ic';
+import { IcPanel } from './IcPanel';
 import type { FeatureBuildInfo, FeatureSetCheck, FeatureSetInfo, JobInfo, JobProgress } from '../../../core/common/types';
 import { client } from '../api';
 import { followJob } from '../JobFollower';
@@ -48,7 +49,6 @@ export function FeaturesView({ jobs, progress, buildRequest }: { jobs: JobInfo[]
   const b = followJob(buildJob, jobs, progress);
   const ic = followJob(icJob, jobs, progress);
   const icStats = ic.job?.status === 'succeeded' ? (ic.job.result as { stats: IcStats[] }).stats : null;
-  const maxIc = Math.max(1e-9, ...(icStats ?? []).map((s) => Math.abs(s.ic) || 0));
   const run = async (f: () => Promise<{ jobId: string }>, then: (id: string) => void): Promise<void> => {
     try {
       setMessage(null);
@@ -119,6 +119,22 @@ export function FeaturesView({ jobs, progress, buildRequest }: { jobs: JobInfo[]
           )}
         </section>
         <section>
+          <h3>IC report</h3>
+          <p className="hint" data-testid="ic-convention">
+            Each feature's correlation with the forward return is taken per exchange session for intraday bars (a CME session opening the evening before its date is one period) and per calendar month for daily and weekly bars, with at least 10 rows, then averaged over periods and symbols; t = mean IC ÷ (its standard deviation ÷ √periods).
+          </p>
+          <form
+            onSubmit={submitWith(() => run(() => client.call('jobs.start', { kind: 'ic', set: name, horizons: horizons.split(',').map((h) => Number(h.trim())) }), setIcJob))}
+          >
+            <label>
+              Horizons (bars) <input value={horizons} onChange={(e) => setHorizons(e.target.value)} data-testid="ic-horizons" />
+            </label>
+            <button type="submit" data-testid="ic-run">
+              Run IC analysis
+            </button>
+            {ic.done && ic.job?.status !== 'succeeded' && <span className="error">{ic.job?.error}</span>}
+          </form>
+          <IcPanel job={ic.job} p={ic.p} stats={icStats} />
           <h3>Build {build ? build.buildId : '(not built yet)'}</h3>
           {build && (
             <>
@@ -172,54 +188,6 @@ export function FeaturesView({ jobs, progress, buildRequest }: { jobs: JobInfo[]
                 </tbody>
               </table>
             </>
-          )}
-          <h3>IC report</h3>
-          <p className="hint" data-testid="ic-convention">
-            Each feature's correlation with the forward return is taken per exchange session for intraday bars (a CME session opening the evening before its date is one period) and per calendar month for daily and weekly bars, with at least 10 rows, then averaged over periods and symbols; t = mean IC ÷ (its standard deviation ÷ √periods).
-          </p>
-          <form
-            onSubmit={submitWith(() => run(() => client.call('jobs.start', { kind: 'ic', set: name, horizons: horizons.split(',').map((h) => Number(h.trim())) }), setIcJob))}
-          >
-            <label>
-              Horizons (bars) <input value={horizons} onChange={(e) => setHorizons(e.target.value)} data-testid="ic-horizons" />
-            </label>
-            <button type="submit" data-testid="ic-run">
-              Run IC analysis
-            </button>
-            {icJob && !ic.done && <span> running…</span>}
-            {ic.done && ic.job?.status !== 'succeeded' && <span className="error">{ic.job?.error}</span>}
-          </form>
-          {icStats && (
-            <table className="grid" data-testid="ic-table">
-              <thead>
-                <tr>
-                  <th>feature</th>
-                  <th>h</th>
-                  <th>IC</th>
-                  <th>rank IC</th>
-                  <th>t</th>
-                  <th>ICIR</th>
-                  <th>Q5−Q1</th>
-                  <th />
-                </tr>
-              </thead>
-              <tbody>
-                {icStats.map((s) => (
-                  <tr key={`${s.feature}/${s.horizon}`}>
-                    <td>{s.feature}</td>
-                    <td>{s.horizon}</td>
-                    <td>{num(s.ic)}</td>
-                    <td>{num(s.rankIc)}</td>
-                    <td>{num(s.tStat, 2)}</td>
-                    <td>{num(s.icir, 3)}</td>
-                    <td>{num(s.spread, 6)}</td>
-                    <td className="ic-bar-cell">
-                      <span className={`ic-bar ${s.ic >= 0 ? 'pos' : 'neg'}`} style={{ width: `${(Math.abs(s.ic || 0) / maxIc) * 100}%` }} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
           )}
         </section>
       </div>

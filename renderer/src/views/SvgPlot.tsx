@@ -2,7 +2,7 @@
 export function SvgPlot(p: { points: { x: number; y: number; r?: number }[]; line?: boolean; diagonal?: boolean; xLabel: string; yLabel: string; testId: string; domain?: { x: [number, number]; y: [number, number] } }) {
   const W = 320;
   const H = 180;
-  const M = 32;
+  const M = 46;
   const xs = p.points.map((q) => q.x);
   const ys = p.points.map((q) => q.y);
   const [x0, x1] = p.domain?.x ?? [Math.min(...xs), Math.max(...xs)];
@@ -32,7 +32,7 @@ export function SvgPlot(p: { points: { x: number; y: number; r?: number }[]; lin
       <text x={(W + M) / 2} y={H - 4} className="label" textAnchor="middle">
         {p.xLabel}
       </text>
-      <text x={10} y={(H - M) / 2} className="label" textAnchor="middle" transform={`rotate(-90 10 ${(H - M) / 2})`}>
+      <text x={9} y={(H - M) / 2} className="label" textAnchor="middle" transform={`rotate(-90 9 ${(H - M) / 2})`}>
         {p.yLabel}
       </text>
     </svg>

@@ -732,6 +732,9 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     await expect.poll(() => page.getByTestId('paper-killswitch').textContent()).toContain('Trading is active');
     expect(await page.getByTestId('paper-history').textContent()).toMatch(/halted → active.*ui.*e2e re-arm/);
     const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+    // Stored portfolios are offered as a list beside the field, each with its instruments.
+    await expect.poll(() => page.getByTestId('replay-portfolios').locator(`option[value="${built.result!.id}"]`).count()).toBe(1);
+    expect(await page.getByTestId('replay-portfolios').locator(`option[value="${built.result!.id}"]`).getAttribute('label')).toMatch(/^(ES|NQ|CL)/);
     await page.getByTestId('paper-portfolio').fill(built.result!.id);
     await page.getByTestId('paper-from').fill(day(built.result!.backtest!.run.from));
     await page.getByTestId('paper-to').fill(day(built.result!.backtest!.run.to));
@@ -880,13 +883,15 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     await expect.poll(() => page.getByLabel('Bundle folder').inputValue()).toBe('quantdesk');
     // Account-wide risk limits: checked by the server, the error beside the field.
     const limits = page.getByTestId('setting-limits');
-    await limits.getByLabel('Trip: drawdown from peak').fill('2');
+    // The drawdown is typed in percent: 200 is refused with what the field wants, 25 is stored as 0.25.
+    await limits.getByLabel('Trip: drawdown from peak (%)').fill('200');
     await limits.getByRole('button', { name: 'Save' }).click();
-    await expect.poll(() => page.getByTestId('setting-limits-error').textContent()).toMatch(/maxDrawdown/);
-    await limits.getByLabel('Trip: drawdown from peak').fill('0.25');
+    await expect.poll(() => page.getByTestId('setting-limits-error').textContent()).toMatch(/Trip: drawdown from peak \(%\): a percentage above 0 and at most 100, such as 20 for 20 %/);
+    await limits.getByLabel('Trip: drawdown from peak (%)').fill('25');
     await limits.getByLabel('Max orders per second').fill('20');
     await limits.getByRole('button', { name: 'Save' }).click();
     await expect.poll(() => page.getByTestId('setting-limits-saved').textContent()).toBe('saved: 2 limit(s)');
+    expect((await rpc(serve.url, 'settings.paper', {})).limits).toMatchObject({ maxDrawdown: 0.25, maxOrdersPerSecond: 20 });
     const author = page.getByTestId('setting-export-author');
     await author.getByLabel('Author name').fill('E2E Trader');
     await author.getByLabel('Author email').fill('not-an-email');

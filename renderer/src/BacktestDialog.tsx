@@ -6,6 +6,7 @@ import type { StrategyConfig } from '../../core/common/schemas';
 import { TIMEFRAMES } from '../../core/common/timeframes';
 import type { BacktestSummary, JobInfo, JobProgress, ModelInfo } from '../../core/common/types';
 import { client } from './api';
+import { parsePercent, toPercentText } from './format';
 import { submitWith } from './forms';
 import { JobFollower } from './JobFollower';
 
@@ -52,7 +53,7 @@ export function BacktestDialog({ onClose, onOpen, jobs, progress }: { onClose: (
     if (t.max_positions !== undefined) setMaxPositions(String(t.max_positions));
     if (t.sizing) {
       setSizing(t.sizing.kind);
-      setSize(String(t.sizing.kind === 'fixed' ? t.sizing.contracts : t.sizing.kind === 'notional' ? t.sizing.amount : t.sizing.kind === 'volatility' ? t.sizing.target : t.sizing.cap));
+      setSize(t.sizing.kind === 'fixed' ? String(t.sizing.contracts) : t.sizing.kind === 'notional' ? String(t.sizing.amount) : toPercentText(t.sizing.kind === 'volatility' ? t.sizing.target : t.sizing.cap));
     }
   }, [def, config]);
 
@@ -84,8 +85,8 @@ export function BacktestDialog({ onClose, onOpen, jobs, progress }: { onClose: (
             : sizing === 'notional'
               ? { kind: 'notional' as const, amount: num('notional', size) }
               : sizing === 'volatility'
-                ? { kind: 'volatility' as const, target: num('volatility target', size), lookback: 20 }
-                : { kind: 'kelly' as const, cap: num('Kelly cap', size), payoff: 1 },
+                ? { kind: 'volatility' as const, target: parsePercent(size, 'Target volatility (% a year)', 1000), lookback: 20 }
+                : { kind: 'kelly' as const, cap: parsePercent(size, 'Kelly cap (% of capital)'), payoff: 1 },
         ...(from ? { from } : {}),
         ...(to ? { to } : {}),
         ...(benchmark.trim() ? { benchmark: benchmark.trim().toUpperCase() } : {}),
@@ -180,7 +181,7 @@ export function BacktestDialog({ onClose, onOpen, jobs, progress }: { onClose: (
                 onChange={(e) => {
                   const k = e.target.value as typeof sizing;
                   setSizing(k);
-                  setSize({ fixed: '1', notional: '100000', volatility: '0.15', kelly: '0.25' }[k]);
+                  setSize({ fixed: '1', notional: '100000', volatility: '15', kelly: '25' }[k]);
                 }}
                 data-testid="backtest-sizing"
               >
@@ -191,7 +192,7 @@ export function BacktestDialog({ onClose, onOpen, jobs, progress }: { onClose: (
               </select>
             </label>
             <label>
-              {{ fixed: 'Contracts', notional: 'Notional', volatility: 'Target volatility', kelly: 'Kelly cap' }[sizing]}
+              {{ fixed: 'Contracts', notional: 'Notional', volatility: 'Target volatility (% a year)', kelly: 'Kelly cap (% of capital)' }[sizing]}
               <input value={size} onChange={(e) => setSize(e.target.value)} data-testid="backtest-size" />
             </label>
             <label>

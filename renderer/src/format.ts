@@ -29,3 +29,17 @@ export function runName(r: { strategy: string; symbols: string[]; timeframe: str
   const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
   return `${r.strategy} · ${r.symbols.join(' ')} · ${r.timeframe} · ${day(r.from)} → ${day(r.to)}`;
 }
+
+/**
+ * A percentage as typed (`20`, `20%`, `12.5 %`) as a fraction (0.2); a field labelled in percent
+ * says so, so 0.2 means 0.2 % here, never 20 %.
+ */
+export function parsePercent(text: string, label: string, max = 100): number {
+  const m = /^\s*(-?\d+(?:\.\d+)?)\s*%?\s*$/.exec(text);
+  const v = m ? Number(m[1]) : Number.NaN;
+  if (!(v > 0 && v <= max)) throw new Error(`${label}: a percentage above 0 and at most ${max}, such as 20 for 20 %; got "${text}"`);
+  return v / 100;
+}
+
+/** A fraction shown in a percent field (0.2 → "20"). */
+export const toPercentText = (fraction: number): string => String(Math.round(fraction * 1e8) / 1e6);

@@ -5,6 +5,7 @@ import type { ApiError } from '../../../core/common/errors';
 import { client } from '../api';
 import { createThemedChart } from '../chart-theme';
 import { fmtTime } from '../format';
+import { PortfolioList } from './PortfolioList';
 import { submitWith } from '../forms';
 import { useSessions } from '../hooks';
 
@@ -75,24 +76,41 @@ export function PaperMonitor({ focusRequest }: { focusRequest: number }) {
     <section data-testid="paper-monitor">
       <h3>Paper sessions</h3>
       <form className="toolbar" onSubmit={submitWith(start)}>
-        <input ref={portfolioInput} value={portfolio} onChange={(e) => setPortfolio(e.target.value)} placeholder="portfolio id or file" aria-label="Session portfolio" data-testid="session-portfolio" />
-        <select value={feed} onChange={(e) => setFeed(e.target.value as 'replay' | 'live')} aria-label="Feed" data-testid="session-feed">
-          <option value="replay">replay from the lake</option>
-          <option value="live">live feed (Polygon WebSocket)</option>
-        </select>
+        <label>
+          Portfolio
+          <input ref={portfolioInput} value={portfolio} onChange={(e) => setPortfolio(e.target.value)} placeholder="stored id or file" list="session-portfolios" data-testid="session-portfolio" />
+        </label>
+        <PortfolioList id="session-portfolios" />
+        <label>
+          Feed
+          <select value={feed} onChange={(e) => setFeed(e.target.value as 'replay' | 'live')} data-testid="session-feed">
+            <option value="replay">replay from the lake</option>
+            <option value="live">live feed (Polygon WebSocket)</option>
+          </select>
+        </label>
         {feed === 'live' ? (
-          <input value={url} onChange={(e) => setUrl(e.target.value)} placeholder="wss://…" aria-label="Feed URL" data-testid="session-url" size={36} />
+          <label>
+            Feed URL
+            <input value={url} onChange={(e) => setUrl(e.target.value)} placeholder="wss://…" data-testid="session-url" size={36} />
+          </label>
         ) : (
           <>
-            <input type="date" value={from} onChange={(e) => setFrom(e.target.value)} aria-label="Session from" data-testid="session-from" />
-            <input type="date" value={to} onChange={(e) => setTo(e.target.value)} aria-label="Session to" data-testid="session-to" />
-            <select value={speed} onChange={(e) => setSpeed(e.target.value)} aria-label="Speed" data-testid="session-speed">
-              {['max', '1', '60', '3600', '86400'].map((v) => (
-                <option key={v} value={v}>
-                  {v === 'max' ? 'as fast as possible' : `${v}×`}
-                </option>
-              ))}
-            </select>
+            <label>
+              From <input type="date" value={from} onChange={(e) => setFrom(e.target.value)} data-testid="session-from" />
+            </label>
+            <label>
+              To <input type="date" value={to} onChange={(e) => setTo(e.target.value)} data-testid="session-to" />
+            </label>
+            <label>
+              Speed
+              <select value={speed} onChange={(e) => setSpeed(e.target.value)} data-testid="session-speed">
+                {['max', '1', '60', '3600', '86400'].map((v) => (
+                  <option key={v} value={v}>
+                    {v === 'max' ? 'as fast as possible' : `${v}× real time`}
+                  </option>
+                ))}
+              </select>
+            </label>
           </>
         )}
         <button type="submit" className="primary" data-testid="session-start">

@@ -4,6 +4,7 @@ import type { JobInfo, PaperSummary } from '../../../core/common/types';
 import type { TradingState } from '../../../core/common/trading/risk';
 import { client } from '../api';
 import { fmtTime } from '../format';
+import { PortfolioList } from './PortfolioList';
 import { submitWith } from '../forms';
 import { useKillswitch, usePanelJob, useSessions } from '../hooks';
 import { JobStatus } from '../JobFollower';
@@ -88,9 +89,16 @@ export function PaperView({ jobs, sessionRequest }: { jobs: JobInfo[]; sessionRe
       <section>
         <h3>Replay a portfolio</h3>
         <form className="toolbar" onSubmit={submitWith(replay)}>
-          <input value={portfolio} onChange={(e) => setPortfolio(e.target.value)} placeholder="portfolio id or file" aria-label="Portfolio" data-testid="paper-portfolio" />
-          <input type="date" value={from} onChange={(e) => setFrom(e.target.value)} aria-label="From" data-testid="paper-from" />
-          <input type="date" value={to} onChange={(e) => setTo(e.target.value)} aria-label="To" data-testid="paper-to" />
+          <label>
+            Portfolio <input value={portfolio} onChange={(e) => setPortfolio(e.target.value)} placeholder="stored id or file" list="replay-portfolios" data-testid="paper-portfolio" />
+          </label>
+          <PortfolioList id="replay-portfolios" />
+          <label>
+            From <input type="date" value={from} onChange={(e) => setFrom(e.target.value)} data-testid="paper-from" />
+          </label>
+          <label>
+            To <input type="date" value={to} onChange={(e) => setTo(e.target.value)} data-testid="paper-to" />
+          </label>
           <button type="submit" className="primary" data-testid="paper-replay">
             Replay
           </button>

@@ -3,6 +3,7 @@ import type { AppInfo, InferenceSettings, VendorKeyStatus } from '../../../core/
 import { SCORE_NAMES } from '../../../core/common/models/leaderboard';
 import type { ArgOf } from '../../../core/common/api';
 import { client } from '../api';
+import { parsePercent, toPercentText } from '../format';
 import { BrowseFolderButton } from '../BrowseButton';
 import { Field } from './SettingField';
 import { InstrumentMargins } from './InstrumentMargins';
@@ -15,7 +16,7 @@ const LIMIT_FIELDS = [
   { key: 'maxOrdersPerSecond', label: 'Max orders per second' },
   { key: 'maxConcurrentPositions', label: 'Max concurrent positions' },
   { key: 'dailyLoss', label: 'Trip: daily loss' },
-  { key: 'maxDrawdown', label: 'Trip: drawdown from peak' },
+  { key: 'maxDrawdown', label: 'Trip: drawdown from peak (%)', percent: true },
   { key: 'maxOrdersPerMinute', label: 'Trip: orders per minute' },
   { key: 'maxErrorsPerMinute', label: 'Trip: errors per minute' },
   { key: 'staleBars', label: 'Trip: stale feed (bar intervals)' },
@@ -71,7 +72,7 @@ export function SettingsView({ info }: { info: AppInfo | null }) {
     void client.call('settings.vendorKeys', {}).then(setKeys);
     void client.call('settings.paper', {}).then((r) => {
       setWebhook(r.webhook ?? '');
-      setLimits(Object.fromEntries(Object.entries(r.limits).map(([k, v]) => [k, String(v)])));
+      setLimits(Object.fromEntries(Object.entries(r.limits).map(([k, v]) => [k, k === 'maxDrawdown' ? toPercentText(v) : String(v)])));
     });
     void client.call('settings.export', {}).then((r) => {
       setExportRepo(r.repo ?? '');
@@ -181,12 +182,16 @@ export function SettingsView({ info }: { info: AppInfo | null }) {
         <Field
           id="limits"
           label="Applied to every paper session and replay, with the portfolio's own (the stricter of the two wins)"
-          hint="leave a field empty for no account-wide limit; drawdown is a fraction (0.2 = 20%)"
+          hint="leave a field empty for no account-wide limit; the drawdown is in percent (20 = 20 %)"
           onSave={async () => {
             const out: Record<string, number> = {};
             for (const l of LIMIT_FIELDS) {
               const v = (limits[l.key] ?? '').trim();
               if (v === '') continue;
+              if ('percent' in l) {
+                out[l.key] = parsePercent(v, l.label);
+                continue;
+              }
               if (!Number.isFinite(Number(v))) throw new Error(`${l.label}: expected a number, got "${v}"`);
               out[l.key] = Number(v);
             }

@@ -66,24 +66,32 @@ export function SweepPanel({ jobs }: { jobs: JobInfo[] }) {
     <section className="sweep-panel" data-testid="sweep-panel">
       <h3>Parameter sweep</h3>
       <form className="toolbar" onSubmit={submitWith(sweep)}>
-        <select
-          value={strategy}
-          onChange={(e) => {
-            setStrategy(e.target.value);
-            setRows(e.target.value === 'ibs' ? '0.1,0.2,0.3' : '5,10,20');
-            setCols(e.target.value === 'ibs' ? '0.6,0.7,0.8,0.9' : '50,60,70,80');
-          }}
-          data-testid="sweep-strategy"
-        >
-          <option value="ibs">ibs</option>
-          <option value="rsi2">rsi2</option>
-        </select>
-        <input value={symbol} onChange={(e) => setSymbol(e.target.value)} size={6} aria-label="Symbol" data-testid="sweep-symbol" />
-        <select value={timeframe} onChange={(e) => setTimeframe(e.target.value as Timeframe)} aria-label="Timeframe">
-          {TIMEFRAMES.map((t) => (
-            <option key={t}>{t}</option>
-          ))}
-        </select>
+        <label>
+          Strategy
+          <select
+            value={strategy}
+            onChange={(e) => {
+              setStrategy(e.target.value);
+              setRows(e.target.value === 'ibs' ? '0.1,0.2,0.3' : '5,10,20');
+              setCols(e.target.value === 'ibs' ? '0.6,0.7,0.8,0.9' : '50,60,70,80');
+            }}
+            data-testid="sweep-strategy"
+          >
+            <option value="ibs">ibs</option>
+            <option value="rsi2">rsi2</option>
+          </select>
+        </label>
+        <label>
+          Symbol <input value={symbol} onChange={(e) => setSymbol(e.target.value)} size={6} data-testid="sweep-symbol" />
+        </label>
+        <label>
+          Timeframe
+          <select value={timeframe} onChange={(e) => setTimeframe(e.target.value as Timeframe)}>
+            {TIMEFRAMES.map((t) => (
+              <option key={t}>{t}</option>
+            ))}
+          </select>
+        </label>
         <label title={def.params.find((p) => p.name === 'entry_below')?.description}>
           entry_below <input value={rows} onChange={(e) => setRows(e.target.value)} data-testid="sweep-rows" />
         </label>

@@ -184,6 +184,15 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     await sheet.waitFor({ state: 'detached' });
     await page.getByTestId('nav-models').click();
     await expect.poll(() => page.getByTestId('models-empty').textContent()).toContain('Research → Train…');
+    // F1 (Help → Guide to This View) explains the view shown.
+    await page.keyboard.press('F1');
+    await expect.poll(() => page.getByTestId('view-guide').textContent()).toMatch(/^Models.*training form/);
+    await page.keyboard.press('Escape');
+    await page.getByTestId('nav-data').click();
+    await page.getByRole('menuitem', { name: 'Help' }).click();
+    await page.getByRole('menuitem', { name: 'Guide to This View' }).click();
+    await expect.poll(() => page.getByTestId('view-guide').textContent()).toMatch(/^Data.*Delete… removes a series/);
+    await page.keyboard.press('Escape');
   });
 
   it('offers Edit & retry, not Resume, for a job that failed on its input, and the retried import succeeds', async () => {
@@ -353,9 +362,11 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     expect([4, 5]).toContain((Date.parse(`${utcTime.replace(' ', 'T')}:00Z`) - Date.parse(`${nyTime.replace(' ', 'T')}:00Z`)) / 3_600_000);
     await page.getByTestId('chart-zone').selectOption('UTC');
     // Go to a date: the chart centres on it; a date past the series says so.
+    // A day that has bars, well before the ones shown (the lake has gaps between backfilled ranges).
+    await page.getByTestId('tf-1h').click();
     const charted = await page.getByTestId('symbol-picker').inputValue();
-    const es = (await rpc(serve.url, 'lake.summary', {})).find((x) => x.symbol === charted && x.timeframe === '1m')!;
-    const target = new Date(es.first + 0.4 * (es.last - es.first)).toISOString().slice(0, 10);
+    const older = await rpc(serve.url, 'bars.get', { symbol: charted, timeframe: '1h', limit: 2000 });
+    const target = new Date(older.t[100]!).toISOString().slice(0, 10);
     await page.getByTestId('chart-goto').fill(target);
     await page.getByTestId('chart-goto-go').click();
     // The date is in view: a sweep of the crosshair across the chart meets its session (or the next one, over a weekend).

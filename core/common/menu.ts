@@ -1,5 +1,5 @@
 /** Commands the menu can send to the renderer. */
-export const MENU_COMMANDS = ['file.import', 'data.backfill', 'data.refresh', 'view.chart', 'view.data', 'view.features', 'view.models', 'view.backtests', 'view.paper', 'view.jobs', 'features.build', 'models.train', 'backtest.run', 'paper.start', 'paper.stopAll', 'paper.halt', 'paper.haltFlatten', 'config.export', 'config.import', 'app.settings', 'help.shortcuts', 'help.about'] as const;
+export const MENU_COMMANDS = ['file.import', 'data.backfill', 'data.refresh', 'view.chart', 'view.data', 'view.features', 'view.models', 'view.backtests', 'view.paper', 'view.jobs', 'features.build', 'models.train', 'backtest.run', 'paper.start', 'paper.stopAll', 'paper.halt', 'paper.haltFlatten', 'config.export', 'config.import', 'app.settings', 'help.shortcuts', 'help.guide', 'help.about'] as const;
 export type MenuCommand = (typeof MENU_COMMANDS)[number];
 
 /** Native behaviours a host implements itself (Electron roles). */
@@ -114,7 +114,7 @@ export function buildMenu(o: MenuOptions): MenuModel[] {
     if (o.devTools) view.push({ kind: 'role', label: 'Toggle Developer Tools', role: 'toggleDevTools', accelerator: mac ? 'Alt+Cmd+I' : 'Ctrl+Shift+I' });
   }
   menus.push({ label: 'View', items: view });
-  menus.push({ label: 'Help', items: [{ kind: 'command', label: 'Keyboard Shortcuts', command: 'help.shortcuts', accelerator: 'CmdOrCtrl+/' }, ...(mac ? [] : [{ kind: 'command', label: 'About Quantdesk', command: 'help.about' } as const])] });
+  menus.push({ label: 'Help', items: [{ kind: 'command', label: 'Guide to This View', command: 'help.guide', accelerator: 'F1' }, { kind: 'command', label: 'Keyboard Shortcuts', command: 'help.shortcuts', accelerator: 'CmdOrCtrl+/' }, ...(mac ? [] : [{ kind: 'command', label: 'About Quantdesk', command: 'help.about' } as const])] });
   if (mac) menus[menus.length - 1]!.items.push({ kind: 'role', label: 'Minimize', role: 'minimize', accelerator: 'CmdOrCtrl+M' });
   return menus;
 }

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { dialogOpen, Modal } from './Modal';
 import { ShortcutSheet } from './ShortcutSheet';
+import { ViewGuide } from './ViewGuide';
 import { buildMenu, commandForKey, type MenuCommand } from '../../core/common/menu';
 import type { AppInfo, InferenceSettings } from '../../core/common/types';
 import { client, inElectron } from './api';
@@ -56,6 +57,7 @@ export function App() {
   const [importFiles, setImportFiles] = useState<File[] | null>(null);
   const [aboutOpen, setAboutOpen] = useState(false);
   const [shortcutsOpen, setShortcutsOpen] = useState(false);
+  const [guideOpen, setGuideOpen] = useState(false);
   const [gitDialog, setGitDialog] = useState<'export' | 'import' | null>(null);
   const [info, setInfo] = useState<AppInfo | null>(null);
   const [inference, setInference] = useState<InferenceSettings | null>(null);
@@ -100,6 +102,7 @@ export function App() {
     }
     else if (cmd === 'help.about') setAboutOpen(true);
     else if (cmd === 'help.shortcuts') setShortcutsOpen(true);
+    else if (cmd === 'help.guide') setGuideOpen(true);
     else if (cmd === 'config.export') setGitDialog('export');
     else if (cmd === 'config.import') setGitDialog('import');
   }, []);
@@ -236,6 +239,7 @@ export function App() {
         />
       )}
       {shortcutsOpen && <ShortcutSheet menus={menus} onClose={() => setShortcutsOpen(false)} />}
+      {guideOpen && <ViewGuide view={view} onClose={() => setGuideOpen(false)} />}
       {aboutOpen && info && (
         <Modal label="About Quantdesk" onClose={() => setAboutOpen(false)}>
           <h2>Quantdesk {info.version}</h2>

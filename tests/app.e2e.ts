@@ -610,6 +610,16 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     await expect.poll(() => page.getByTestId('backtest-capital').inputValue()).toBe('250000');
     expect(await page.getByTestId('backtest-param-entry_below').inputValue()).toBe('0.25');
     await page.getByTestId('backtest-dialog').getByRole('button', { name: 'Cancel' }).click();
+    // The dialog's fields survive a reload (and a restart: window storage).
+    await page.reload();
+    await page.getByTestId('backtest-run-row').first().waitFor();
+    await page.keyboard.press('Control+Shift+E');
+    await page.getByTestId('backtest-dialog').waitFor();
+    await expect.poll(() => page.getByTestId('backtest-symbols').inputValue()).toBe('ES, NQ');
+    expect(await page.getByTestId('backtest-capital').inputValue()).toBe('250000');
+    await page.keyboard.press('Escape');
+    await page.getByTestId('nav-backtests').click();
+    await page.getByTestId('backtest-run-row').first().click();
     await page.screenshot({ path: path.join(ARTIFACTS, 'backtest.png') });
     // The run's trades download as CSV, one row per trade.
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('backtest-trades-csv').click()]);

@@ -8,6 +8,7 @@ import type { BacktestSummary, JobInfo, JobProgress, ModelInfo } from '../../cor
 import { client } from './api';
 import { parsePercent, toPercentText } from './format';
 import { submitWith } from './forms';
+import { isShortText, usePersistentState } from './hooks';
 import { JobFollower } from './JobFollower';
 
 /** Research → Backtest…: a built-in strategy, its parameters, symbols, costs and an optional gating model; then follow the job. */
@@ -17,16 +18,16 @@ export function BacktestDialog({ onClose, onOpen, jobs, progress }: { onClose: (
   const config = configs.find((c) => c.name === strategy);
   const def = STRATEGIES.get(config?.strategy ?? strategy)!;
   const [params, setParams] = useState<Record<string, string>>({});
-  const [symbols, setSymbols] = useState('ES');
-  const [timeframe, setTimeframe] = useState('1d');
-  const [from, setFrom] = useState('');
-  const [to, setTo] = useState('');
+  const [symbols, setSymbols] = usePersistentState('backtest.symbols', 'ES', isShortText);
+  const [timeframe, setTimeframe] = usePersistentState('backtest.timeframe', '1d', (x): x is string => (TIMEFRAMES as readonly unknown[]).includes(x));
+  const [from, setFrom] = usePersistentState('backtest.from', '', isShortText);
+  const [to, setTo] = usePersistentState('backtest.to', '', isShortText);
   const [model, setModel] = useState('');
   const [models, setModels] = useState<ModelInfo[]>([]);
-  const [capital, setCapital] = useState('100000');
+  const [capital, setCapital] = usePersistentState('backtest.capital', '100000', isShortText);
   const [benchmark, setBenchmark] = useState('');
-  const [commission, setCommission] = useState('2.5');
-  const [slippage, setSlippage] = useState('1');
+  const [commission, setCommission] = usePersistentState('backtest.commission', '2.5', isShortText);
+  const [slippage, setSlippage] = usePersistentState('backtest.slippage', '1', isShortText);
   const [fillAt, setFillAt] = useState<'next_open' | 'close'>('next_open');
   const [maxPositions, setMaxPositions] = useState('0');
   const [sizing, setSizing] = useState<'fixed' | 'notional' | 'volatility' | 'kelly'>('fixed');

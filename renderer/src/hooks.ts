@@ -117,5 +117,8 @@ export function usePersistentState<T>(key: string, initial: T, valid: (x: unknow
   return [value, setValue];
 }
 
+/** Whether a stored value is a short text (a form field as typed). */
+export const isShortText = (x: unknown): x is string => typeof x === 'string' && x.length <= 200;
+
 /** Whether a stored value is a list of short strings (indicator specs). */
 export const isStringList = (x: unknown): x is string[] => Array.isArray(x) && x.length <= 50 && x.every((s) => typeof s === 'string' && s.length <= 200);

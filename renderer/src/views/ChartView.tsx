@@ -191,8 +191,13 @@ export function ChartView({ dataVersion, seeding, focus }: { dataVersion: number
         if (!live) return;
         show(b, false);
         const at = around ? b.t.findIndex((x) => x >= around.from) : -1;
-        const range = at >= 0 ? { from: Math.max(0, at - 60), to: at + 60 } : { from: Math.max(0, b.t.length - 200), to: b.t.length + 5 };
-        const apply = (): void => ch.api.timeScale().setVisibleLogicalRange(range);
+        // The view is found by time in the bars loaded then, so that an older page prepended meanwhile does not shift it.
+        const apply = (): void => {
+          const cur = bars.current;
+          if (!cur) return;
+          const i = around ? cur.t.findIndex((x) => x >= around.from) : -1;
+          ch.api.timeScale().setVisibleLogicalRange(i >= 0 ? { from: Math.max(0, i - 60), to: i + 60 } : { from: Math.max(0, cur.t.length - 200), to: cur.t.length + 5 });
+        };
         apply();
         // Again once the indicator and drawing series of these bars are drawn: replacing series moves the view.
         requestAnimationFrame(() => requestAnimationFrame(() => live && apply()));

@@ -369,6 +369,9 @@ export const portfolioRequestSchema = z
   })
   .strict();
 
+/** The train/validation/test split a config gets when it names none (the training form writes it). */
+export const SPLIT_DEFAULTS = { validation: 0.2, test: 0.2, embargo: 1 } as const;
+
 /** A model training configuration (what `train --config FILE.yml` holds). */
 export const trainConfigSchema = z
   .object({
@@ -436,7 +439,7 @@ export const trainConfigSchema = z
         embargo: z.number().int().min(0).default(1),
       })
       .strict()
-      .default({ validation: 0.2, test: 0.2, embargo: 1 }),
+      .default(() => ({ ...SPLIT_DEFAULTS })),
     /** Blend a classifier with kNN retrieval of similar past events: p = (1 − weight) p_model + weight p_knn. */
     blendKnn: z
       .object({ k: z.number().int().min(1).max(100).default(5), weight: z.number().min(0).max(1).default(0.25), maxEvents: z.number().int().min(10).max(200_000).default(50_000) })

@@ -1,4 +1,4 @@
-import type { TrainConfig } from './schemas';
+import { SPLIT_DEFAULTS, type TrainConfig } from './schemas';
 
 /** Model kinds the training form offers, in its menu's order. */
 export const MODEL_KINDS = ['gbdt', 'forest', 'mlp', 'knn', 'logistic', 'ridge', 'lasso'] as const;
@@ -84,7 +84,7 @@ export function formToConfig(f: TrainForm): Record<string, unknown> {
   const fields = KIND_PARAMS[f.kind];
   const model: Record<string, unknown> = { kind: f.kind, objective: objectiveOf(f.kind, f.objective) };
   for (const p of fields) model[p.key] = f.params[p.key] ?? p.value;
-  const out: Record<string, unknown> = { name: f.name, featureSet: f.featureSet, label: f.label, model, split: { validation: 0.2, test: 0.2, embargo: 1 }, seed: f.seed };
+  const out: Record<string, unknown> = { name: f.name, featureSet: f.featureSet, label: f.label, model, split: { ...SPLIT_DEFAULTS }, seed: f.seed };
   if (f.folds > 0) out.validation = { folds: f.folds };
   if (f.trials > 0) out.search = { trials: f.trials, space: Object.fromEntries(fields.filter((p) => p.search).map((p) => [p.key, p.search!])) };
   return out;
@@ -105,7 +105,7 @@ export function configToForm(c: TrainConfig): TrainForm | string {
   if (c.symbols) extra.push('symbols');
   if (c.blendKnn) extra.push('blendKnn');
   if (c.threshold) extra.push('threshold');
-  if (c.split.validation !== 0.2 || c.split.test !== 0.2 || c.split.embargo !== 1) extra.push('split');
+  if (c.split.validation !== SPLIT_DEFAULTS.validation || c.split.test !== SPLIT_DEFAULTS.test || c.split.embargo !== SPLIT_DEFAULTS.embargo) extra.push('split');
   if (c.validation && (c.validation.window !== 'expanding' || c.validation.rollingBlocks !== 2)) extra.push('validation.window');
   const form: TrainForm = { name: c.name, featureSet: c.featureSet, label: c.label, kind, objective: c.model.objective, params, folds: c.validation?.folds ?? 0, trials: c.search?.trials ?? 0, seed: c.seed };
   if (c.search && JSON.stringify(c.search.space) !== JSON.stringify((formToConfig(form).search as { space: unknown }).space)) extra.push('search.space');

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { CandlestickSeries, createSeriesMarkers, HistogramSeries, LineSeries, LineStyle, type IChartApi, type IPriceLine, type ISeriesApi, type ISeriesMarkersPluginApi, type MouseEventParams, type SeriesType, type Time, type UTCTimestamp } from 'lightweight-charts';
+import { CandlestickSeries, createSeriesMarkers, HistogramSeries, LineSeries, LineStyle, type IChartApi, type IPriceLine, type ISeriesApi, type ISeriesMarkersPluginApi, type MouseEventParams, type SeriesMarker, type SeriesType, type Time, type UTCTimestamp } from 'lightweight-charts';
 import { STORED_TIMEFRAME_MS, TIMEFRAMES, type Timeframe } from '../../../core/common/timeframes';
 import type { Bars, LakeSeries } from '../../../core/common/types';
 import { client } from '../api';
@@ -114,22 +114,22 @@ export function ChartView({ dataVersion, seeding, focus }: { dataVersion: number
     void client.call('backtest.get', { runId: focus.runId }).then((run) => {
       if (!live) return;
       const t = run.trades;
-      const list = t.symbol.flatMap((sym, i) => {
-        if (sym !== symbol) return [];
+      // One pass over the symbol's trades: their two markers, and their words for the legend under the crosshair.
+      const list: SeriesMarker<Time>[] = [];
+      const marked: MarkedTrade[] = [];
+      t.symbol.forEach((sym, i) => {
+        if (sym !== symbol) return;
         const long = t.side[i] === 'long';
         const net = t.pnl[i]! - t.fees[i]!;
-        return [
-          { time: (t.entryTime[i]! / 1000) as UTCTimestamp, position: long ? ('belowBar' as const) : ('aboveBar' as const), shape: long ? ('arrowUp' as const) : ('arrowDown' as const), color: '#4e9af1', text: `${t.side[i]} ${t.qty[i]}` },
-          { time: (t.exitTime[i]! / 1000) as UTCTimestamp, position: long ? ('aboveBar' as const) : ('belowBar' as const), shape: 'circle' as const, color: net >= 0 ? '#26a69a' : '#ef5350', text: net.toFixed(0) },
-        ];
+        list.push(
+          { time: (t.entryTime[i]! / 1000) as UTCTimestamp, position: long ? 'belowBar' : 'aboveBar', shape: long ? 'arrowUp' : 'arrowDown', color: '#4e9af1', text: `${t.side[i]} ${t.qty[i]}` },
+          { time: (t.exitTime[i]! / 1000) as UTCTimestamp, position: long ? 'aboveBar' : 'belowBar', shape: 'circle', color: net >= 0 ? '#26a69a' : '#ef5350', text: net.toFixed(0) },
+        );
+        marked.push({ entry: t.entryTime[i]!, exit: t.exitTime[i]!, text: `${t.side[i]} ${t.qty[i]} · ${fmtPrice(t.entryPrice[i]!)} → ${fmtPrice(t.exitPrice[i]!)} · net ${net >= 0 ? '+' : ''}${net.toFixed(2)} (${t.exitReason[i]})` });
       });
-      list.sort((a, b) => a.time - b.time);
+      list.sort((a, b) => (a.time as number) - (b.time as number));
       ch.markers.setMarkers(list);
-      trades.current = t.symbol.flatMap((sym, i) => {
-        if (sym !== symbol) return [];
-        const net = t.pnl[i]! - t.fees[i]!;
-        return [{ entry: t.entryTime[i]!, exit: t.exitTime[i]!, text: `${t.side[i]} ${t.qty[i]} · ${fmtPrice(t.entryPrice[i]!)} → ${fmtPrice(t.exitPrice[i]!)} · net ${net >= 0 ? '+' : ''}${net.toFixed(2)} (${t.exitReason[i]})` }];
-      });
+      trades.current = marked;
       setMarkers(list.length);
     });
     return () => {

@@ -6,7 +6,7 @@ import { ApiError } from '../core/common/errors';
 import type { JobProgress } from '../core/common/types';
 import type { Services } from '../core/node/services';
 import { FRAME_TYPE, startServer, type RunningServer } from '../core/server/http-server';
-import { openServices, paths, tempDir, wsClient } from './helpers';
+import { call, openServices, paths, tempDir, wsClient } from './helpers';
 
 describe('headless host: HTTP + WebSocket transport with the typed client', () => {
   let s: Services;
@@ -55,6 +55,21 @@ describe('headless host: HTTP + WebSocket transport with the typed client', () =
     expect(info.versions['better-sqlite3']).toMatch(/^\d+\.\d+\.\d+$/);
     expect(info.versions.sqlite).toMatch(/^3\.\d+\.\d+$/);
     expect(info.versions.sqlite).not.toBe(info.versions['better-sqlite3']);
+  });
+
+  it('sends bulk columns as messages of their own and reassembles concurrent replies intact', async () => {
+    const [es, nq, info] = await Promise.all([client.call('bars.get', { symbol: 'ES', timeframe: '1m' }), client.call('bars.get', { symbol: 'NQ', timeframe: '1m' }), client.call('app.info', {})]);
+    // Over 64 KiB a column: each travels detached from the reply's head.
+    expect(es.t.length).toBeGreaterThan(8192);
+    for (const [got, symbol] of [[es, 'ES'], [nq, 'NQ']] as const) {
+      const direct = await call(s, 'bars.get', { symbol, timeframe: '1m' });
+      expect(got.symbol).toBe(symbol);
+      for (const k of ['t', 'o', 'h', 'l', 'c', 'v'] as const) {
+        expect(got[k]).toBeInstanceOf(Float64Array);
+        expect(Buffer.from(got[k].buffer, got[k].byteOffset, got[k].byteLength).equals(Buffer.from(direct[k].buffer, direct[k].byteOffset, direct[k].byteLength))).toBe(true);
+      }
+    }
+    expect(info.host).toBe('headless');
   });
 
   it('returns typed errors that name the argument', async () => {

@@ -1,4 +1,4 @@
-import { decodeFrame, encodeFrame } from './codec';
+import { encodeFrame, FrameReader } from './codec';
 import { ApiError, isApiErrorData } from './errors';
 import type { Transport, WsMessage } from './client';
 
@@ -26,11 +26,15 @@ export function wsTransport(url: string, create: (url: string) => WebSocketLike)
     for (const p of pending.values()) p.reject(new ApiError('internal', `connection to ${url} closed`));
     pending.clear();
   });
+  // Replies come as split frames: a head, then each bulk array as a message of its own.
+  const reader = new FrameReader();
   ws.addEventListener('message', (ev) => {
     const data = ev.data;
     const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : undefined;
     if (bytes === undefined) return;
-    const msg = decodeFrame(bytes) as WsMessage;
+    const whole = reader.push(bytes);
+    if (whole === undefined) return;
+    const msg = whole.value as WsMessage;
     if (msg.t === 'event') {
       for (const l of listeners) l(msg.name, msg.payload);
     } else if (msg.t === 'result') {

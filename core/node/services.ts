@@ -19,6 +19,7 @@ import { VendorKeys, type SecretCipher } from './vendor-keys';
 import { redactingErrors } from './redacted-errors';
 import { assertRegularFile } from './untrusted-files';
 import { readBars, readStoredSeries } from './lake/bar-reader';
+import { ColumnCache } from './lake/column-cache';
 import { qaReport } from './lake/qa';
 import { storedCoverage } from './lake/coverage';
 import { SQL_DEFAULTS, SqlConsole } from './lake/sql-console';
@@ -145,6 +146,8 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
     const con: DuckDBConnection = await db.connect();
     // The universe filter's own connection: its temp views never meet the app's queries.
     const sqlCon: DuckDBConnection = await db.connect();
+    // Charts reopen the series they just showed: their columns are kept, up to 256 MiB (about 5M bars).
+    const barsCache = new ColumnCache(256 * 2 ** 20);
     const sql = o.workerFile ? new SqlConsole({ workerFile: path.join(path.dirname(o.workerFile), 'sql-worker.js'), lake: home.lake, catalog: home.catalog, migrations, ...(o.sqliteBinding ? { sqliteBinding: o.sqliteBinding } : {}) }) : undefined;
     sqlRef = sql;
     const versions = await runtimeVersions(con, catalog.db);
@@ -170,7 +173,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
         { id: 'polygon', name: 'Polygon aggregates (needs POLYGON_API_KEY)', symbols: [], earliest: '2003-09-10' },
       ],
       'bars.get': async ({ sessions, ...a }) => {
-        const b = await readBars(con, cat, home.lake, a);
+        const b = await readBars(con, cat, home.lake, a, true, barsCache);
         if (!sessions) return b;
         const s = sessionSeries(b, calendarFor(cat, a.symbol));
         return { ...b, sessions: { day: s.day, sessionStart: s.sessionStart, monthEnd: s.monthEnd } };

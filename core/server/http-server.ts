@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { z } from 'zod';
-import { decodeFrame, encodeFrame, encodeFrameParts } from '../common/codec';
+import { decodeFrame, encodeFrame, encodeSplitFrame } from '../common/codec';
 import { writeJson } from './json-stream';
 import type { WsMessage } from '../common/client';
 import type { ApiErrorCode } from '../common/errors';
@@ -231,9 +231,9 @@ export async function startServer(o: { services: Services; port?: number; host?:
       void dispatch(services.handlers, msg.method, msg.arg, console.error, { signal: gone.signal }).then((out) => {
         const reply: WsMessage = out.ok ? { t: 'result', id: msg.id, ok: true, value: out.value } : { t: 'result', id: msg.id, ok: false, error: out.error };
         if (ws.readyState !== ws.OPEN) return;
-        // One message in fragments: bulk arrays go out as they are, not copied into one frame first.
-        const parts = encodeFrameParts(reply);
-        parts.forEach((p, i) => ws.send(p, { binary: true, fin: i === parts.length - 1 }));
+        // A split frame: each bulk array goes out as it is, as a message of its own, so neither side
+        // copies the reply into one buffer (reassembling fragments cost more than the lake read).
+        for (const part of encodeSplitFrame(reply)) ws.send(part, { binary: true });
       });
     });
   });

@@ -9,6 +9,7 @@ import type { BarFileRow, Catalog } from '../catalog';
 import { calendarFor, minutesOf, opensOvernight } from '../calendar';
 import type { SessionCalendar } from '../../common/instruments';
 import { readFloat64Columns, sqlString } from './duck-columns';
+import type { ColumnCache } from './column-cache';
 import { noBars } from '../demo/demo-market';
 
 const DAY_MS = 86_400_000;
@@ -86,7 +87,8 @@ function sourceFiles(catalog: Catalog, symbol: string, tfs: string[], fromTs: nu
 /**
  * Reads bars of one series from the lake, aggregating a finer stored timeframe to the asked one where
  * needed. Daily and weekly bars of a symbol stored both as daily bars and intraday: the sessions the
- * intraday bars cover are built from them, the stored daily bars fill the other dates.
+ * intraday bars cover are built from them, the stored daily bars fill the other dates. With a cache,
+ * the columns returned may be shared with other callers (see ColumnCache).
  */
 export async function readBars(
   con: DuckDBConnection,
@@ -94,13 +96,14 @@ export async function readBars(
   lakeRoot: string,
   a: { symbol: string; timeframe: Timeframe; from?: string; to?: string; limit?: number },
   useMaterialized = true,
+  cache?: ColumnCache,
 ): Promise<Bars> {
   const stored = catalog.storedTimeframes(a.symbol);
   const intraday = stored.filter((tf) => tf !== '1d' && STORED_TIMEFRAME_MS[tf] !== undefined);
   const mixed = (a.timeframe === '1d' || a.timeframe === '1w') && stored.includes('1d') && intraday.length > 0;
-  if (!mixed || (useMaterialized && currentMaterialized(catalog, lakeRoot, a.symbol, a.timeframe))) return readFrom(con, catalog, lakeRoot, a, useMaterialized, stored);
+  if (!mixed || (useMaterialized && currentMaterialized(catalog, lakeRoot, a.symbol, a.timeframe))) return readFrom(con, catalog, lakeRoot, a, useMaterialized, stored, cache);
   const day = { ...a, timeframe: '1d' as const, limit: undefined };
-  const days = mergeDays(await readFrom(con, catalog, lakeRoot, day, false, intraday), await readFrom(con, catalog, lakeRoot, day, false, ['1d']));
+  const days = mergeDays(await readFrom(con, catalog, lakeRoot, day, false, intraday, cache), await readFrom(con, catalog, lakeRoot, day, false, ['1d'], cache));
   const out = a.timeframe === '1w' ? isoWeeks(days) : days;
   return a.limit !== undefined && out.t.length > a.limit ? sliceBars(out, out.t.length - a.limit) : out;
 }
@@ -163,6 +166,7 @@ async function readFrom(
   a: { symbol: string; timeframe: Timeframe; from?: string; to?: string; limit?: number },
   useMaterialized: boolean,
   stored: string[],
+  cache: ColumnCache | undefined,
 ): Promise<Bars> {
   const empty: Bars = { symbol: a.symbol, timeframe: a.timeframe, ...noBars() };
   if (stored.length === 0) return empty;
@@ -177,7 +181,7 @@ async function readFrom(
     if (toMs !== undefined) where.push(`t < ${toMs}`);
     const rows = `SELECT * FROM (SELECT epoch_ms(ts)::DOUBLE AS t, open, high, low, close, volume FROM read_parquet(${sqlString(materialized)})) q${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
     const sql = a.limit !== undefined ? `SELECT * FROM (${rows} ORDER BY t DESC LIMIT ${a.limit}) ORDER BY t` : `${rows} ORDER BY t`;
-    const [t, o, h, l, c, v] = await readFloat64Columns(con, sql);
+    const [t, o, h, l, c, v] = await readFloat64Columns(con, sql, cache);
     return { symbol: a.symbol, timeframe: a.timeframe, t: t!, o: o!, h: h!, l: l!, c: c!, v: v! };
   }
   // Daily bars built from intraday ones are keyed by trading date; widen the scan so whole sessions are read.
@@ -221,13 +225,13 @@ async function readFrom(
   let ordered: string;
   if (lastRows) {
     // Stored bars are unique per time, so the last N are the sorted rows after skipping (count - N): one sort at most, not two.
-    const [count] = await readFloat64Columns(con, `SELECT count(*)::DOUBLE FROM ${src}`);
+    const [count] = await readFloat64Columns(con, `SELECT count(*)::DOUBLE FROM ${src}`, cache);
     ordered = `${filtered}${sort} OFFSET ${Math.max(0, count![0]! - a.limit!)}`;
   } else if (a.limit !== undefined) {
     ordered = `SELECT * FROM (${filtered} ORDER BY t DESC LIMIT ${a.limit}) ORDER BY t`;
   } else {
     ordered = `${filtered}${sort}`;
   }
-  const [t, o, h, l, c, v] = await readFloat64Columns(con, ordered);
+  const [t, o, h, l, c, v] = await readFloat64Columns(con, ordered, cache);
   return { symbol: a.symbol, timeframe: a.timeframe, t: t!, o: o!, h: h!, l: l!, c: c!, v: v! };
 }

@@ -1,3 +1,4 @@
+import type { ColumnCache } from './column-cache';
 import { DuckDBDataChunk, DOUBLE, type DuckDBAppender, type DuckDBConnection, type DuckDBVector } from '@duckdb/node-api';
 
 const CHUNK = 2048;
@@ -41,32 +42,24 @@ function copyVector(vec: DuckDBVector, out: Float64Array, at: number, n: number)
  * Runs a query whose columns are all numeric and returns them as Float64Arrays (NULL becomes NaN).
  * The result is materialised before it is read: a streamed result is cut short when another query
  * starts on the same connection, and the services share one connection between concurrent requests.
+ * With a cache (only for SQL over immutable lake files, see ColumnCache) a repeated query is not run again.
  */
-export async function readFloat64Columns(con: DuckDBConnection, sql: string): Promise<Float64Array[]> {
+export async function readFloat64Columns(con: DuckDBConnection, sql: string, cache?: ColumnCache): Promise<Float64Array[]> {
+  const hit = cache?.get(sql);
+  if (hit !== undefined) return hit;
   const result = await con.run(sql);
-  const width = result.columnCount;
-  const parts: Float64Array[][] = Array.from({ length: width }, () => []);
-  let total = 0;
+  // The row count is known once materialised: each column is filled in place, with no parts to join.
+  const out = Array.from({ length: result.columnCount }, () => new Float64Array(result.rowCount));
+  let at = 0;
   for (;;) {
     const chunk = await result.fetchChunk();
     if (!chunk || chunk.rowCount === 0) break;
     const n = chunk.rowCount;
-    for (let c = 0; c < width; c++) {
-      const buf = new Float64Array(n);
-      copyVector(chunk.getColumnVector(c), buf, 0, n);
-      parts[c]!.push(buf);
-    }
-    total += n;
+    for (let c = 0; c < out.length; c++) copyVector(chunk.getColumnVector(c), out[c]!, at, n);
+    at += n;
   }
-  return parts.map((ps) => {
-    const out = new Float64Array(total);
-    let at = 0;
-    for (const p of ps) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
-  });
+  cache?.set(sql, out);
+  return out;
 }
 
 /** Quotes a string as an SQL literal. */

@@ -7,7 +7,7 @@ import { electronBinary } from '../scripts/electron-binary.mjs';
 
 const electron = electronBinary();
 if (!electron) {
-  console.warn('SKIPPED: Electron end-to-end test: no Electron binary on this machine (it could not be downloaded). It runs wherever `npx install-electron` or `npm start` could fetch Electron.');
+  console.warn('SKIPPED: Electron end-to-end test: no Electron binary on this machine (it could not be downloaded). It runs wherever `npm start` (or `node node_modules/electron/install.js`) could fetch Electron.');
 }
 
 describe.skipIf(!electron)('the desktop app in Electron', () => {

@@ -974,6 +974,30 @@ describe('the app in headless Chromium against quantdesk serve', () => {
         );
         overflowing.push(...wide.map((x) => `${view} at ${w}×${h}: ${x}`));
       }
+      // The File menu and the export dialog with its check rows (failed ones too) fit the window as well.
+      const sideways = (what: string): Promise<string[]> =>
+        page.evaluate(
+          (sel) =>
+            Array.from(document.querySelectorAll(sel))
+              .flatMap((box) => [box, ...Array.from(box.querySelectorAll('*'))])
+              .filter((el) => (el.scrollWidth > el.clientWidth + 1 && !['auto', 'scroll'].includes(getComputedStyle(el).overflowX) && el.tagName !== 'TEXTAREA') || el.getBoundingClientRect().right > window.innerWidth + 1)
+              .map((el) => `${el.tagName.toLowerCase()}.${el.className}: ${el.scrollWidth} > ${el.clientWidth}, right ${Math.round(el.getBoundingClientRect().right)}`),
+          what,
+        );
+      await page.getByRole('menuitem', { name: 'File' }).click();
+      await page.screenshot({ path: path.join(ARTIFACTS, `menu-file-${w}x${h}.png`) });
+      overflowing.push(...(await sideways('.menu-items')).map((x) => `File menu at ${w}×${h}: ${x}`));
+      await page.getByRole('menuitem', { name: /Export Config to Git/ }).click();
+      await page.getByTestId('export-repo').fill(`${serve.home}-config-repo`);
+      // An instrument left unmarked gives a failed check row, with its long reason.
+      for (const box of await page.getByTestId('export-dialog').locator('[data-testid^="export-rule-only-"]').all()) if (await box.isChecked()) await box.click();
+      await page.getByTestId('export-check').click();
+      await expect.poll(() => page.getByTestId('export-summary').textContent(), { timeout: 30_000 }).toMatch(/file\(s\) change in|Nothing changed since the last export/);
+      expect(await page.getByTestId('export-check-row').filter({ hasText: 'FAILED' }).count()).toBeGreaterThan(0);
+      await page.screenshot({ path: path.join(ARTIFACTS, `export-dialog-${w}x${h}.png`) });
+      overflowing.push(...(await sideways('.modal')).map((x) => `export dialog at ${w}×${h}: ${x}`));
+      await page.keyboard.press('Escape');
+      await expect.poll(() => page.getByTestId('export-dialog').count()).toBe(0);
     }
     expect(overflowing).toEqual([]);
   });

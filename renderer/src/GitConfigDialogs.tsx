@@ -151,7 +151,7 @@ export function ExportConfigDialog({ onClose }: { onClose: () => void }) {
                   <td>{c.ok ? 'ok' : 'FAILED'}</td>
                   <td>{c.subject}</td>
                   <td>{c.check}</td>
-                  <td>{c.detail}</td>
+                  <td className="wrap">{c.detail}</td>
                 </tr>
               ))}
             </tbody>

@@ -5,7 +5,7 @@ import type { IcReport, PromoteResult } from '../features/analysis';
 import type { TrainResult } from '../models/train';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { MessageChannel } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import os from 'node:os';
 import { Piscina } from 'piscina';
@@ -363,15 +363,17 @@ export class JobService {
       .prepare('INSERT INTO ingest_runs (id, job_id, source, request, started_at, status, files) VALUES (?, ?, ?, ?, ?, ?, ?)')
       .run(runId, id, 'import', JSON.stringify(req), startedAt, 'running', JSON.stringify(req.paths));
     const { port1, port2 } = new MessageChannel();
-    port1.on('message', (t: ImportTick) => {
+    const onTick = (t: ImportTick): void => {
       const secs = Math.max(0.001, (Date.now() - startedAt) / 1000);
       const fraction = t.filesDone / t.filesTotal;
       this.o.bus.emit('job.progress', { jobId: id, fraction, rows: t.rows, rate: t.rows / secs, etaSeconds: fraction > 0 ? (secs * (1 - fraction)) / fraction : null, message: `${t.filesDone} of ${t.filesTotal} files, ${fmt(t.accepted)} bars accepted` });
-    });
+    };
+    port1.on('message', onTick);
     const task: ImportTask & { port: typeof port2 } = { ...this.taskBase(cancel), type: 'import', req, runId, port: port2 };
     let result: ImportResult;
     try {
       result = (await this.pool.run(task, { transferList: [port2] })) as ImportResult;
+      drainPort(port1, onTick);
     } catch (e) {
       this.o.catalog.db.prepare("UPDATE ingest_runs SET ended_at = ?, status = 'failed' WHERE id = ?").run(Date.now(), runId);
       throw e;
@@ -396,7 +398,7 @@ export class JobService {
     // Tasks that count their steps report { done, total } and what a step is (trials, trees, epochs, symbols); the ETA is
     // the time per step so far in the current phase (a search's trials, then the final model's trees) times the steps left.
     let phase: { unit: string; start: number } | undefined;
-    port1.on('message', (t: { done?: number; total?: number; unit?: unknown; detail?: unknown }) => {
+    const onTick = (t: { done?: number; total?: number; unit?: unknown; detail?: unknown }): void => {
       if (typeof t.done !== 'number' || typeof t.total !== 'number' || !(t.total > 0)) return;
       const unit = typeof t.unit === 'string' ? t.unit.slice(0, 40) : 'steps';
       const now = Date.now();
@@ -404,9 +406,11 @@ export class JobService {
       const fraction = Math.min(1, t.done / t.total);
       const secs = (now - phase.start) / 1000;
       this.o.bus.emit('job.progress', { jobId: id, fraction, rows: t.done, rate: secs > 0 ? t.done / secs : 0, etaSeconds: fraction > 0 && secs > 0 ? (secs * (1 - fraction)) / fraction : null, message: `${t.done} of ${t.total} ${unit}${typeof t.detail === 'string' ? ` (${t.detail.slice(0, 80)})` : ''}` });
-    });
+    };
+    port1.on('message', onTick);
     try {
       const r = (await this.pool.run({ ...this.taskBase(cancel), ...task, port: port2 }, { transferList: [port2] })) as R;
+      drainPort(port1, onTick);
       const { summary, changed } = done(r);
       if (changed?.length) this.o.bus.emit('lake.changed', { symbols: changed });
       this.finish(id, { status: 'succeeded', summary, result: r });
@@ -563,4 +567,13 @@ export class JobService {
     const j = this.o.catalog.getJob(id);
     if (j) this.o.bus.emit('job.state', j);
   }
+}
+
+/**
+ * Handles the ticks still queued on a task's progress port. The worker posts its last tick before it
+ * returns, but the result comes back on the pool's own channel and may be read first: without this,
+ * closing the port would drop that tick.
+ */
+function drainPort<T>(port: MessagePort, handle: (t: T) => void): void {
+  for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) handle(m.message as T);
 }

@@ -126,7 +126,10 @@ describe('the app in headless Chromium against quantdesk serve', () => {
   it('names the bad field in the dialog instead of failing silently', async () => {
     await page.keyboard.press('Control+b');
     await page.getByTestId('backfill-dialog').waitFor();
-    await page.getByTestId('bf-symbol-ES').uncheck();
+    // The symbols chosen last time are remembered.
+    expect(await page.getByTestId('bf-symbol-RTY').isChecked()).toBe(true);
+    expect(await page.getByTestId('bf-symbol-ES').isChecked()).toBe(false);
+    await page.getByTestId('bf-symbol-RTY').uncheck();
     await page.getByTestId('bf-start').click();
     await expect.poll(() => page.getByTestId('backfill-dialog').textContent()).toContain('name at least one symbol');
     // A vendor source asks for typed symbols and says which key it needs when none is set.
@@ -138,6 +141,18 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     await page.getByTestId('bf-timeframe').selectOption('1d');
     await page.getByTestId('bf-start').click();
     await expect.poll(() => page.getByTestId('backfill-dialog').textContent()).toContain('POLYGON_API_KEY');
+    await page.getByTestId('backfill-dialog').getByRole('button', { name: 'Cancel' }).click();
+    await page.getByTestId('backfill-dialog').waitFor({ state: 'detached' });
+    // Source, symbols and timeframe survive a reload; the dates start from the last 30 days again.
+    await page.reload();
+    await page.getByTestId('nav-chart').waitFor();
+    await page.keyboard.press('Control+b');
+    await page.getByTestId('backfill-dialog').waitFor();
+    expect(await page.getByTestId('bf-source').inputValue()).toBe('polygon');
+    expect(await page.getByTestId('bf-symbols-text').inputValue()).toBe('AAPL');
+    expect(await page.getByTestId('bf-timeframe').inputValue()).toBe('1d');
+    expect(Date.parse(await page.getByTestId('bf-to').inputValue())).toBeGreaterThan(Date.now() - 3 * 86_400_000);
+    await page.getByTestId('bf-source').selectOption('demo');
     await page.getByTestId('backfill-dialog').getByRole('button', { name: 'Cancel' }).click();
     await page.getByTestId('backfill-dialog').waitFor({ state: 'detached' });
   });

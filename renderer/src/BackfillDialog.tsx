@@ -9,6 +9,7 @@ import { client } from './api';
 import { submitWith } from './forms';
 import { fieldErrorOf, JobFollower } from './JobFollower';
 import { fmtEta, fmtInt } from './format';
+import { isShortText, isStringList, usePersistentState } from './hooks';
 
 const DAY_MS = 86_400_000;
 const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
@@ -19,11 +20,13 @@ export type BackfillRequest = Extract<ArgOf<'jobs.start'>, { kind: 'backfill' }>
 /** Data → Backfill…: choose source, symbols, timeframe and dates (or a failed job's, to edit and retry); then follow the job to its end. */
 export function BackfillDialog({ onClose, jobs, progress, initial }: { onClose: () => void; jobs: JobInfo[]; progress: Record<string, JobProgress>; initial?: BackfillRequest }) {
   const [sources, setSources] = useState<SourceInfo[]>([]);
-  const [source, setSource] = useState<string>(initial?.source ?? 'demo');
-  const [symbols, setSymbols] = useState<string[]>(initial?.source === 'demo' ? initial.symbols : ['ES']);
-  const [typed, setTyped] = useState(initial && initial.source !== 'demo' ? initial.symbols.join(', ') : '');
-  const [timeframe, setTimeframe] = useState<'1m' | '1h' | '1d'>(initial?.timeframe ?? '1m');
-  const [dataset, setDataset] = useState(initial?.dataset ?? 'GLBX.MDP3');
+  // Source, symbols, timeframe and dataset are remembered; the dates default to the 30 days before
+  // yesterday each time, as a remembered range would be out of date.
+  const [source, setSource] = usePersistentState<string>('backfill.source', 'demo', isShortText, initial?.source);
+  const [symbols, setSymbols] = usePersistentState<string[]>('backfill.symbols', ['ES'], isStringList, initial?.source === 'demo' ? initial.symbols : undefined);
+  const [typed, setTyped] = usePersistentState('backfill.typed', '', isShortText, initial && initial.source !== 'demo' ? initial.symbols.join(', ') : undefined);
+  const [timeframe, setTimeframe] = usePersistentState<'1m' | '1h' | '1d'>('backfill.timeframe', '1m', (x): x is '1m' | '1h' | '1d' => x === '1m' || x === '1h' || x === '1d', initial?.timeframe);
+  const [dataset, setDataset] = usePersistentState('backfill.dataset', 'GLBX.MDP3', isShortText, initial?.dataset);
   const yesterday = Math.floor(Date.now() / DAY_MS) * DAY_MS - DAY_MS;
   const [from, setFrom] = useState(initial?.from ?? day(yesterday - 29 * DAY_MS));
   const [to, setTo] = useState(initial?.to ?? day(yesterday));

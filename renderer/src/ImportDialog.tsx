@@ -9,6 +9,7 @@ import type { FileDialogRequest } from '../../core/common/file-dialog';
 import { submitWith } from './forms';
 import { fieldErrorOf, followJob, JobFollower } from './JobFollower';
 import { fmtInt } from './format';
+import { usePersistentState } from './hooks';
 import { BAR_FIELDS, previewCsv, suggestMapping, symbolFromFileName, zoneWarning, type BarField, type CsvPreview } from '../../core/common/csv-preview';
 
 const FORMATS = ['auto', 'generic', 'backtrader', 'polygon', 'databento-csv', 'dbn', 'yahoo', 'stooq', 'parquet'] as const;
@@ -46,8 +47,9 @@ export type ImportRequest = Extract<ArgOf<'jobs.start'>, { kind: 'import' }>;
 export function ImportDialog({ initialFiles, onClose, jobs, progress, initial }: { initialFiles: File[]; onClose: () => void; jobs: JobInfo[]; progress: Record<string, JobProgress>; initial?: ImportRequest }) {
   const [files, setFiles] = useState<File[]>(initialFiles);
   const [paths, setPaths] = useState((initial?.paths ?? []).join('\n'));
-  const [format, setFormat] = useState<(typeof FORMATS)[number]>((initial?.format as (typeof FORMATS)[number] | undefined) ?? 'auto');
+  const [format, setFormat] = usePersistentState<(typeof FORMATS)[number]>('import.format', 'auto', (x): x is (typeof FORMATS)[number] => (FORMATS as readonly unknown[]).includes(x), initial?.format as (typeof FORMATS)[number] | undefined);
   const [symbol, setSymbol] = useState(initial?.symbol ?? '');
+  // The zone is chosen per file, never remembered: one carried over to another file would shift its times silently.
   const [tz, setTz] = useState(initial?.tz ?? '');
   const [preview, setPreview] = useState<CsvPreview | null>(null);
   const [previewError, setPreviewError] = useState<string | null>(null);

@@ -94,11 +94,13 @@ export function useLakeVersion(): number {
 /**
  * State kept in the window's localStorage under `quantdesk.<key>`, so it survives a reload and (in the
  * desktop app, whose storage lives in its profile) a restart. A stored value that `valid` refuses, or
- * that is not JSON, is ignored; storage that is full or off only loses the persistence.
+ * that is not JSON, is ignored; storage that is full or off only loses the persistence. A `given` value
+ * (a failed job's, brought back by Edit & retry) wins over the stored one.
  */
-export function usePersistentState<T>(key: string, initial: T, valid: (x: unknown) => x is T): [T, Dispatch<SetStateAction<T>>] {
+export function usePersistentState<T>(key: string, initial: T, valid: (x: unknown) => x is T, given?: T): [T, Dispatch<SetStateAction<T>>] {
   const name = `quantdesk.${key}`;
   const [value, setValue] = useState<T>(() => {
+    if (given !== undefined) return given;
     try {
       const raw = window.localStorage.getItem(name);
       const parsed: unknown = raw === null ? undefined : JSON.parse(raw);

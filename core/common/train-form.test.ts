@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { trainConfigSchema } from './schemas';
-import { configToForm, defaultParams, formProblem, formToConfig, MODEL_KINDS, newTrainForm, type TrainForm } from './train-form';
+import { configToForm, defaultParams, formProblem, formToConfig, isTrainForm, MODEL_KINDS, newTrainForm, type TrainForm } from './train-form';
 
 const parse = (f: TrainForm) => trainConfigSchema.parse(formToConfig(f));
 
@@ -35,5 +35,36 @@ describe('the training form and its YAML', () => {
     expect(formProblem({ ...ok, folds: 1 })).toMatch(/^Walk-forward folds/);
     expect(formProblem({ ...ok, trials: 5 })).toMatch(/search scores its trials on walk-forward folds/);
     expect(formProblem({ ...ok, label: '' })).toMatch(/^Label:/);
+  });
+
+  it('takes back a stored form only when every field is one, and refuses what storage may hold instead', () => {
+    const ok: TrainForm = { ...newTrainForm('es-daily', ['label_b1']), kind: 'gbdt', params: defaultParams('gbdt') };
+    expect(isTrainForm(ok)).toBe(true);
+    expect(isTrainForm(null)).toBe(true);
+    for (const bad of [
+      undefined,
+      'a string',
+      [ok],
+      { ...ok, kind: 'rocket' },
+      { ...ok, objective: 'multiclass' },
+      { ...ok, name: 'x'.repeat(201) },
+      { ...ok, featureSet: 7 },
+      { ...ok, folds: -1 },
+      { ...ok, trials: 1.5 },
+      { ...ok, seed: '7' },
+      { ...ok, params: null },
+      { ...ok, params: [1, 2] },
+      { ...ok, params: { ...ok.params, nTrees: '200' } },
+      { ...ok, params: { ...ok.params, nTrees: null } },
+      { ...ok, params: { ...ok.params, hiddenUnits: 8 } },
+      JSON.parse('{"__proto__":{"polluted":true}}'),
+      (() => {
+        const { label: _label, ...rest } = ok;
+        return rest;
+      })(),
+    ]) {
+      expect(isTrainForm(bad)).toBe(false);
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 });

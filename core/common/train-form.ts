@@ -58,6 +58,25 @@ export interface TrainForm {
   seed: number;
 }
 
+/**
+ * Whether a stored value (the Train dialog's last form, from the window's storage) is a training form:
+ * checked field by field, its parameters only those of its kind, as finite numbers. Anything else
+ * starts the form afresh.
+ */
+export function isTrainForm(x: unknown): x is TrainForm | null {
+  if (x === null) return true;
+  if (typeof x !== 'object' || Array.isArray(x)) return false;
+  const f = x as Record<string, unknown>;
+  const str = (k: string): boolean => typeof f[k] === 'string' && (f[k] as string).length <= 200;
+  const int = (k: string): boolean => Number.isSafeInteger(f[k]) && (f[k] as number) >= 0;
+  if (!(str('name') && str('featureSet') && str('label') && (MODEL_KINDS as readonly unknown[]).includes(f.kind) && (f.objective === 'binary' || f.objective === 'regression'))) return false;
+  if (!(int('folds') && int('trials') && int('seed'))) return false;
+  const params = f.params;
+  if (typeof params !== 'object' || params === null || Array.isArray(params)) return false;
+  const known = new Set(KIND_PARAMS[f.kind as ModelKind].map((p) => p.key));
+  return Object.entries(params).every(([k, v]) => known.has(k) && typeof v === 'number' && Number.isFinite(v));
+}
+
 /** The objective a kind fits: its own where it has one, else the form's choice. */
 export function objectiveOf(kind: ModelKind, chosen: TrainForm['objective']): TrainForm['objective'] {
   if (kind === 'knn' || kind === 'logistic') return 'binary';

@@ -2,25 +2,12 @@ import { useEffect, useState } from 'react';
 import { Modal } from './Modal';
 import type { ApiError } from '../../core/common/errors';
 import type { FeatureSetInfo, JobInfo, JobProgress } from '../../core/common/types';
-import { choosesObjective, configToForm, defaultParams, formProblem, formToConfig, KIND_PARAMS, MODEL_KINDS, newTrainForm, objectiveOf, type ModelKind, type TrainForm } from '../../core/common/train-form';
+import { choosesObjective, configToForm, defaultParams, formProblem, formToConfig, isTrainForm, KIND_PARAMS, MODEL_KINDS, newTrainForm, objectiveOf, type ModelKind, type TrainForm } from '../../core/common/train-form';
 import { client } from './api';
 import { submitWith } from './forms';
 import { usePersistentState } from './hooks';
 import { JobFollower } from './JobFollower';
 import { fmtEta } from './format';
-
-/** Whether a stored value is a training form (checked field by field; anything else starts afresh). */
-function isTrainForm(x: unknown): x is TrainForm | null {
-  if (x === null) return true;
-  if (typeof x !== 'object') return false;
-  const f = x as Record<string, unknown>;
-  const str = (k: string): boolean => typeof f[k] === 'string' && (f[k] as string).length <= 200;
-  const int = (k: string): boolean => Number.isInteger(f[k]);
-  return (
-    str('name') && str('featureSet') && str('label') && (MODEL_KINDS as readonly unknown[]).includes(f.kind) && (f.objective === 'binary' || f.objective === 'regression') &&
-    typeof f.params === 'object' && f.params !== null && Object.values(f.params).every((v) => typeof v === 'number') && int('folds') && int('trials') && int('seed')
-  );
-}
 
 /** Research → Train…: a form (feature set, label, model and its main parameters, walk-forward, search) with its YAML as the advanced tab; then the job's progress. */
 export function TrainDialog({ onClose, jobs, progress }: { onClose: () => void; jobs: JobInfo[]; progress: Record<string, JobProgress> }) {

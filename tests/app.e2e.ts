@@ -152,6 +152,13 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     expect(await page.getByTestId('bf-symbols-text').inputValue()).toBe('AAPL');
     expect(await page.getByTestId('bf-timeframe').inputValue()).toBe('1d');
     expect(Date.parse(await page.getByTestId('bf-to').inputValue())).toBeGreaterThan(Date.now() - 3 * 86_400_000);
+    // Dates are typed and shown as YYYY-MM-DD, as every date in the app and its errors; another form is marked at once.
+    expect(await page.getByTestId('bf-to').inputValue()).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    await page.getByTestId('bf-from').fill('03/01/2024');
+    expect(await page.getByTestId('bf-from').getAttribute('aria-invalid')).toBe('true');
+    await page.getByTestId('backfill-dialog').getByRole('button', { name: 'Pick a date' }).first().click();
+    await page.getByTestId('bf-from').fill('2024-03-01');
+    expect(await page.getByTestId('bf-from').getAttribute('aria-invalid')).toBe('false');
     await page.getByTestId('bf-source').selectOption('demo');
     await page.getByTestId('backfill-dialog').getByRole('button', { name: 'Cancel' }).click();
     await page.getByTestId('backfill-dialog').waitFor({ state: 'detached' });

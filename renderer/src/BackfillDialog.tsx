@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { DateField } from './DateField';
 import type { ArgOf } from '../../core/common/api';
 import { Modal } from './Modal';
 import type { SourceInfo } from '../../core/common/api';
@@ -8,11 +9,10 @@ import type { JobInfo, JobProgress, VendorKeyStatus } from '../../core/common/ty
 import { client } from './api';
 import { submitWith } from './forms';
 import { fieldErrorOf, JobFollower } from './JobFollower';
-import { fmtEta, fmtInt } from './format';
+import { fmtDay, fmtEta, fmtInt } from './format';
 import { isShortText, isStringList, usePersistentState } from './hooks';
 
 const DAY_MS = 86_400_000;
-const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
 /** A backfill job's request, as Edit & retry brings it back into the dialog. */
 export type BackfillRequest = Extract<ArgOf<'jobs.start'>, { kind: 'backfill' }>;
@@ -28,8 +28,8 @@ export function BackfillDialog({ onClose, jobs, progress, initial }: { onClose: 
   const [timeframe, setTimeframe] = usePersistentState<'1m' | '1h' | '1d'>('backfill.timeframe', '1m', (x): x is '1m' | '1h' | '1d' => x === '1m' || x === '1h' || x === '1d', initial?.timeframe);
   const [dataset, setDataset] = usePersistentState('backfill.dataset', 'GLBX.MDP3', isShortText, initial?.dataset);
   const yesterday = Math.floor(Date.now() / DAY_MS) * DAY_MS - DAY_MS;
-  const [from, setFrom] = useState(initial?.from ?? day(yesterday - 29 * DAY_MS));
-  const [to, setTo] = useState(initial?.to ?? day(yesterday));
+  const [from, setFrom] = useState(initial?.from ?? fmtDay(yesterday - 29 * DAY_MS));
+  const [to, setTo] = useState(initial?.to ?? fmtDay(yesterday));
   const [error, setError] = useState<{ message: string; path?: string } | null>(null);
   const [jobId, setJobId] = useState<string | null>(null);
   const [keys, setKeys] = useState<VendorKeyStatus[]>([]);
@@ -158,12 +158,12 @@ export function BackfillDialog({ onClose, jobs, progress, initial }: { onClose: 
           <div className="row">
             <label>
               From
-              <input type="date" value={from} min={src?.earliest} onChange={(e) => setFrom(e.target.value)} data-testid="bf-from" />
+              <DateField value={from} min={src?.earliest} onChange={setFrom} testId="bf-from" />
               {fieldError('from') && <div className="field-error">{fieldError('from')}</div>}
             </label>
             <label>
               To
-              <input type="date" value={to} max={latestBackfillDay()} onChange={(e) => setTo(e.target.value)} data-testid="bf-to" />
+              <DateField value={to} max={latestBackfillDay()} onChange={setTo} testId="bf-to" />
               {source === 'demo' && <div className="hint" data-testid="bf-to-hint">The demo market ends at the current minute: nothing after now is written.</div>}
               {fieldError('to') && <div className="field-error">{fieldError('to')}</div>}
             </label>

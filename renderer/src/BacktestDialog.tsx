@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { DateField } from './DateField';
 import { Modal } from './Modal';
 import { resolveParams, STRATEGIES } from '../../core/common/backtest/strategies';
 import type { ApiError } from '../../core/common/errors';
@@ -136,11 +137,11 @@ export function BacktestDialog({ onClose, onOpen, jobs, progress }: { onClose: (
             </label>
             <label>
               From
-              <input type="date" value={from} onChange={(e) => setFrom(e.target.value)} data-testid="backtest-from" />
+              <DateField value={from} onChange={setFrom} testId="backtest-from" />
             </label>
             <label>
               To
-              <input type="date" value={to} onChange={(e) => setTo(e.target.value)} data-testid="backtest-to" />
+              <DateField value={to} onChange={setTo} testId="backtest-to" />
             </label>
             {def.params.map((p) => (
               <label key={p.name} title={p.description}>

@@ -9,6 +9,9 @@ export function fmtBytes(n: number): string {
   return `${n} B`;
 }
 
+/** `2024-03-01` in UTC: the one date format of the app, its fields and its errors. */
+export const fmtDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+
 /** `2024-03-01 14:30` in UTC. */
 export const fmtTime = (ms: number): string => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
 
@@ -26,8 +29,7 @@ export function fmtPrice(p: number): string {
 
 /** A backtest run as people name it: strategy · symbols · timeframe · period. */
 export function runName(r: { strategy: string; symbols: string[]; timeframe: string; from: number; to: number }): string {
-  const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
-  return `${r.strategy} · ${r.symbols.join(' ')} · ${r.timeframe} · ${day(r.from)} → ${day(r.to)}`;
+  return `${r.strategy} · ${r.symbols.join(' ')} · ${r.timeframe} · ${fmtDay(r.from)} → ${fmtDay(r.to)}`;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
+import { DateField } from '../DateField';
 import { CandlestickSeries, createSeriesMarkers, HistogramSeries, LineSeries, LineStyle, type IChartApi, type IPriceLine, type ISeriesApi, type ISeriesMarkersPluginApi, type MouseEventParams, type SeriesMarker, type SeriesType, type Time, type UTCTimestamp } from 'lightweight-charts';
 import { STORED_TIMEFRAME_MS, TIMEFRAMES, type Timeframe } from '../../../core/common/timeframes';
 import type { Bars, LakeSeries } from '../../../core/common/types';
@@ -365,7 +366,7 @@ export function ChartView({ dataVersion, seeding, focus }: { dataVersion: number
           }}
         >
           <label>
-            Go to <input type="date" value={goToText} onChange={(e) => setGoToText(e.target.value)} data-testid="chart-goto" />
+            Go to <DateField value={goToText} onChange={setGoToText} testId="chart-goto" />
           </label>
           <button type="submit" disabled={!goToText} data-testid="chart-goto-go">
             Go

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { fmtDay } from '../format';
 import { DEFAULT_SCORE } from '../../../core/common/models/leaderboard';
 import type { ModelCheck, ModelInfo } from '../../../core/common/types';
 import { client } from '../api';
@@ -23,13 +24,12 @@ const COLUMNS: [string, string][] = [
 const num = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(4));
 const PROVIDER_CHOICES = ['auto', 'cpu', 'coreml', 'webgpu', 'cuda', 'dml'] as const;
 type ProviderChoice = (typeof PROVIDER_CHOICES)[number];
-const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
 /** What an inference check showed: the provider that ran the model (and why not a faster one), time, spread. */
 function CheckResult({ check }: { check: ModelCheck }) {
   return (
     <div className="inference-check" data-testid="inference-check">
-      <strong>{check.model}</strong> ran {check.rows.toLocaleString('en-US')} rows of {check.symbols.join(' ')} ({day(check.from)} → {day(check.to)}) on{' '}
+      <strong>{check.model}</strong> ran {check.rows.toLocaleString('en-US')} rows of {check.symbols.join(' ')} ({fmtDay(check.from)} → {fmtDay(check.to)}) on{' '}
       <span className="provider" data-testid="inference-provider">
         {check.provider}
       </span>{' '}

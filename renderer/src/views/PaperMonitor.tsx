@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
+import { DateField } from '../DateField';
 import { clickOnce } from '../forms';
 import { LineStyle, LineSeries, type UTCTimestamp } from 'lightweight-charts';
 import type { ApiError } from '../../../core/common/errors';
@@ -96,10 +97,10 @@ export function PaperMonitor({ focusRequest }: { focusRequest: number }) {
         ) : (
           <>
             <label>
-              From <input type="date" value={from} onChange={(e) => setFrom(e.target.value)} data-testid="session-from" />
+              From <DateField value={from} onChange={setFrom} testId="session-from" />
             </label>
             <label>
-              To <input type="date" value={to} onChange={(e) => setTo(e.target.value)} data-testid="session-to" />
+              To <DateField value={to} onChange={setTo} testId="session-to" />
             </label>
             <label>
               Speed

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { DateField } from '../DateField';
 import type { ApiError } from '../../../core/common/errors';
 import type { JobInfo, PaperSummary } from '../../../core/common/types';
 import type { TradingState } from '../../../core/common/trading/risk';
@@ -94,10 +95,10 @@ export function PaperView({ jobs, sessionRequest }: { jobs: JobInfo[]; sessionRe
           </label>
           <PortfolioList id="replay-portfolios" />
           <label>
-            From <input type="date" value={from} onChange={(e) => setFrom(e.target.value)} data-testid="paper-from" />
+            From <DateField value={from} onChange={setFrom} testId="paper-from" />
           </label>
           <label>
-            To <input type="date" value={to} onChange={(e) => setTo(e.target.value)} data-testid="paper-to" />
+            To <DateField value={to} onChange={setTo} testId="paper-to" />
           </label>
           <button type="submit" className="primary" data-testid="paper-replay">
             Replay

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { DateField } from '../DateField';
 import { runName } from '../format';
 import type { BacktestSummary, JobInfo, PortfolioRun } from '../../../core/common/types';
 import { submitWith } from '../forms';
@@ -56,7 +57,7 @@ export function PortfolioPanel({ runs, jobs, onOpenRun }: { runs: BacktestSummar
           </select>
         </label>
         <label>
-          Train/test split <input type="date" value={split} onChange={(e) => setSplit(e.target.value)} data-testid="portfolio-split" />
+          Train/test split <DateField value={split} onChange={setSplit} testId="portfolio-split" />
         </label>
         <label>
           Max positions <input value={maxPositions} onChange={(e) => setMaxPositions(e.target.value)} placeholder="1, 2, 3 (all tried)" size={12} data-testid="portfolio-max-positions" />

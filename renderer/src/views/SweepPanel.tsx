@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { DateField } from '../DateField';
 import { STRATEGIES } from '../../../core/common/backtest/strategies';
 import type { SweepResult } from '../../../core/common/backtest/sweep';
 import { TIMEFRAMES, type Timeframe } from '../../../core/common/timeframes';
@@ -99,10 +100,10 @@ export function SweepPanel({ jobs }: { jobs: JobInfo[] }) {
           exit_above <input value={cols} onChange={(e) => setCols(e.target.value)} data-testid="sweep-cols" />
         </label>
         <label>
-          from <input type="date" value={from} onChange={(e) => setFrom(e.target.value)} data-testid="sweep-from" />
+          from <DateField value={from} onChange={setFrom} testId="sweep-from" />
         </label>
         <label>
-          to <input type="date" value={to} onChange={(e) => setTo(e.target.value)} data-testid="sweep-to" />
+          to <DateField value={to} onChange={setTo} testId="sweep-to" />
         </label>
         <label>
           commission <input className="narrow" value={commission} onChange={(e) => setCommission(e.target.value)} data-testid="sweep-commission" />

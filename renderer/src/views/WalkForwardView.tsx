@@ -1,11 +1,11 @@
 import { useEffect, useRef } from 'react';
+import { fmtDay } from '../format';
 import { LineSeries, type UTCTimestamp } from 'lightweight-charts';
 import type { WalkForwardResult } from '../../../core/common/backtest/walk-forward';
 import { createThemedChart, fitWhenSized } from '../chart-theme';
 
 const pct = (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(2)}%` : String(x));
 const num = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : String(x));
-const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
 /** The stitched out-of-sample equity (blue) against the in-sample hindsight choice over the same span (orange). */
 function WalkForwardChart({ wf, intraday }: { wf: WalkForwardResult; intraday: boolean }) {
@@ -53,10 +53,10 @@ export function WalkForwardView({ wf, keys, intraday }: { wf: WalkForwardResult;
           {wf.windows.map((w) => (
             <tr key={w.outOfSample.from}>
               <td>
-                {day(w.inSample.from)} – {day(w.inSample.to)}
+                {fmtDay(w.inSample.from)} – {fmtDay(w.inSample.to)}
               </td>
               <td>
-                {day(w.outOfSample.from)} – {day(w.outOfSample.to)}
+                {fmtDay(w.outOfSample.from)} – {fmtDay(w.outOfSample.to)}
               </td>
               {keys.map((k) => (
                 <td key={k}>{w.params[k]}</td>

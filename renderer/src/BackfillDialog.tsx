@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { DialogActions } from './DialogActions';
 import { DateField } from './DateField';
 import type { ArgOf } from '../../core/common/api';
 import { Modal } from './Modal';
@@ -169,14 +170,7 @@ export function BackfillDialog({ onClose, jobs, progress, initial }: { onClose: 
             </label>
           </div>
           {error && !error.path && <div className="field-error">{error.message}</div>}
-          <div className="actions">
-            <button type="button" onClick={onClose}>
-              Cancel
-            </button>
-            <button type="submit" className="primary" data-testid="bf-start">
-              Start backfill
-            </button>
-          </div>
+          <DialogActions onCancel={onClose} submit="Start backfill" testId="bf-start" />
         </form>
       )}
       {jobId && (

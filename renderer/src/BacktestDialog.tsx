@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { DialogActions } from './DialogActions';
 import { DateField } from './DateField';
 import { Modal } from './Modal';
 import { resolveParams, STRATEGIES } from '../../core/common/backtest/strategies';
@@ -215,14 +216,7 @@ export function BacktestDialog({ onClose, onOpen, jobs, progress }: { onClose: (
               {error}
             </p>
           )}
-          <div className="actions">
-            <button type="button" onClick={onClose}>
-              Cancel
-            </button>
-            <button type="submit" className="primary" data-testid="backtest-start">
-              Run
-            </button>
-          </div>
+          <DialogActions onCancel={onClose} submit="Run" testId="backtest-start" />
         </form>
       )}
       {jobId && (

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { DialogActions } from './DialogActions';
 import type { ArgOf } from '../../core/common/api';
 import { Modal } from './Modal';
 import type { ApiError } from '../../core/common/errors';
@@ -247,14 +248,7 @@ export function ImportDialog({ initialFiles, onClose, jobs, progress, initial }:
           )}
           {uploading && <div className="muted">{uploading}</div>}
           {error && !['paths', 'symbol', 'map'].includes((error.path ?? '').split('.')[0]!) && <div className="field-error" data-testid="im-error">{error.message}</div>}
-          <div className="actions">
-            <button type="button" onClick={onClose}>
-              Cancel
-            </button>
-            <button type="submit" className="primary" disabled={uploading !== null} data-testid="im-start">
-              Import
-            </button>
-          </div>
+          <DialogActions onCancel={onClose} submit="Import" disabled={uploading !== null} testId="im-start" />
         </form>
       )}
       {jobId && (

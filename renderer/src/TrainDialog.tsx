@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { DialogActions } from './DialogActions';
 import { Modal } from './Modal';
 import type { ApiError } from '../../core/common/errors';
 import type { FeatureSetInfo, JobInfo, JobProgress } from '../../core/common/types';
@@ -184,14 +185,7 @@ export function TrainDialog({ onClose, jobs, progress }: { onClose: () => void; 
               {error}
             </p>
           )}
-          <div className="actions">
-            <button type="button" onClick={onClose}>
-              Cancel
-            </button>
-            <button type="submit" className="primary" disabled={!form.featureSet || problem !== null} data-testid="train-start">
-              Train
-            </button>
-          </div>
+          <DialogActions onCancel={onClose} submit="Train" disabled={!form.featureSet || problem !== null} testId="train-start" />
         </form>
       )}
       {jobId && (

@@ -4,7 +4,9 @@ import v8 from 'node:v8';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../common/errors';
+import { decompress } from 'fzstd';
 import { DbnError, decodeDbn } from './dbn';
+import { decodeDbnBook } from './dbn-book';
 
 /**
  * Property-based fuzz of the DBN decoder, run in the `fuzz` test project (a 192 MiB heap, see
@@ -14,6 +16,7 @@ import { DbnError, decodeDbn } from './dbn';
  */
 const DIR = path.join(process.env.QUANTDESK_SHARED_DATA ?? path.resolve(__dirname, '../../../../shared/data'), 'dbn');
 const seeds = fs.readdirSync(DIR).filter((f) => f.endsWith('.dbn')).map((f) => new Uint8Array(fs.readFileSync(path.join(DIR, f))));
+const bookSeeds = ['mbp-1', 'mbp-10', 'tbbo', 'mbo', 'bbo-1s'].map((s) => decompress(new Uint8Array(fs.readFileSync(path.join(DIR, `test_data.${s}.v3.dbn.zst`)))));
 const EXTREMES = [0, 1, 0x7fffffff, 0x80000000, 0xffffffff, 0xfffffff0];
 
 const mutation = fc.oneof(
@@ -56,6 +59,22 @@ describe('DBN decoder fuzz', () => {
         }
       }),
       { numRuns: 3000, seed: 18 },
+    );
+  });
+
+  it('decodes or refuses every mutation of the order-book files, with one row per record when it decodes', () => {
+    fc.assert(
+      fc.property(fc.nat({ max: bookSeeds.length - 1 }), fc.array(mutation, { minLength: 1, maxLength: 6 }), (si, ms) => {
+        try {
+          const f = decodeDbnBook(mutate(bookSeeds[si]!, ms), 'fuzz.dbn', 8 << 20);
+          const b = f.book;
+          if (b) for (const col of [b.bidPx, b.askPx, b.bidSz, b.askCt]) expect(col.length).toBe(b.instrumentId.length * b.levels);
+          if (f.mbo) expect(f.mbo.orderId.length).toBe(f.mbo.instrumentId.length);
+        } catch (e) {
+          if (!(e instanceof DbnError || e instanceof ApiError)) throw e;
+        }
+      }),
+      { numRuns: 2000, seed: 23 },
     );
   });
 

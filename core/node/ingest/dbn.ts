@@ -93,13 +93,13 @@ const ZSTD_MAGIC = 0xfd2fb528;
 const MAX_SYMBOL_LEN = 1024;
 
 /** Reads a UNIX-ns u64 split in two 32-bit words as epoch ms, exactly (no 2^53 rounding). */
-function nsToMs(lo: number, hi: number): number {
+export function nsToMs(lo: number, hi: number): number {
   // hi·2^32 = hi·4294·1e6 + hi·967296, and hi·967296 + lo stays far below 2^53.
   return hi * 4294 + Math.floor((hi * 967296 + lo) / 1e6);
 }
 
 /** A signed 64-bit fixed-point price (lo, hi words) scaled by 1e9; NaN for the undefined price. */
-function price(lo: number, hi: number): number {
+export function price(lo: number, hi: number): number {
   if (hi === UNDEF_PRICE_HI && lo === 0xffffffff) return Number.NaN;
   return (hi * 4294967296 + lo) / 1e9;
 }
@@ -217,8 +217,11 @@ function readMetadata(r: Reader): { metadata: DbnMetadata; end: number } {
   };
 }
 
-/** Decodes a DBN file (plain or zstd-compressed, inflated at most to `inflateLimit` bytes) into metadata and columnar records. */
-export function decodeDbn(input: Uint8Array, file: string, inflateLimit = inflateCap()): DbnFile {
+/**
+ * A DBN file's metadata and the bytes of its records (plain or zstd-compressed input, inflated at most
+ * to `inflateLimit` bytes); `bodyStart` is where the records begin in the decompressed file.
+ */
+export function openDbn(input: Uint8Array, file: string, inflateLimit = inflateCap()): { metadata: DbnMetadata; body: Uint8Array; bodyStart: number } {
   let bytes = input;
   if (bytes.length >= 4 && new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true) === ZSTD_MAGIC) {
     try {
@@ -231,8 +234,13 @@ export function decodeDbn(input: Uint8Array, file: string, inflateLimit = inflat
   if (bytes.length === 0) throw new DbnError(file, 0, 'empty file');
   const r = new Reader(bytes, file);
   const { metadata, end } = readMetadata(r);
+  return { metadata, body: bytes.subarray(end), bodyStart: end };
+}
+
+/** Decodes a DBN file (plain or zstd-compressed, inflated at most to `inflateLimit` bytes) into metadata and columnar records. */
+export function decodeDbn(input: Uint8Array, file: string, inflateLimit = inflateCap()): DbnFile {
+  const { metadata, body, bodyStart: end } = openDbn(input, file, inflateLimit);
   // Records are read in place through a DataView: no copy, and no alignment needed.
-  const body = bytes.subarray(end);
   const dv = new DataView(body.buffer, body.byteOffset, body.byteLength);
 
   // First pass: count and validate records; second: fill columns.
@@ -322,6 +330,11 @@ export function decodeDbn(input: Uint8Array, file: string, inflateLimit = inflat
     }
     at += len;
   }
+  return { metadata, ohlcv, trades, symbolFor: symbolResolver(metadata) };
+}
+
+/** The raw symbol for an instrument id on a date (YYYYMMDD), from a file's symbol mappings. */
+export function symbolResolver(metadata: DbnMetadata): (instrumentId: number, yyyymmdd: number) => string | undefined {
   const byId = new Map<string, { rawSymbol: string; startDate: number; endDate: number }[]>();
   for (const m of metadata.mappings) {
     for (const iv of m.intervals) {
@@ -330,14 +343,9 @@ export function decodeDbn(input: Uint8Array, file: string, inflateLimit = inflat
       byId.set(iv.symbol, list);
     }
   }
-  return {
-    metadata,
-    ohlcv,
-    trades,
-    symbolFor(instrumentId, yyyymmdd) {
-      const list = byId.get(String(instrumentId));
-      return list?.find((x) => yyyymmdd >= x.startDate && yyyymmdd < x.endDate)?.rawSymbol ?? (list?.length === 1 ? list[0]!.rawSymbol : undefined);
-    },
+  return (instrumentId, yyyymmdd) => {
+    const list = byId.get(String(instrumentId));
+    return list?.find((x) => yyyymmdd >= x.startDate && yyyymmdd < x.endDate)?.rawSymbol ?? (list?.length === 1 ? list[0]!.rawSymbol : undefined);
   };
 }
 

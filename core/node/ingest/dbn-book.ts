@@ -1,0 +1,207 @@
+import { inflateCap } from '../untrusted-files';
+import { DbnError, nsToMs, openDbn, price, symbolResolver, type DbnMetadata } from './dbn';
+
+/**
+ * DBN decoder for the order-book schemas, from Databento's record layouts (little-endian, after the
+ * 16-byte record header of length, rtype, publisher and instrument ids and ts_event):
+ * - MBP-1 and TBBO (rtype 0x01, 80 bytes) and MBP-10 (0x0A, 368 bytes): price i64, size u32, action,
+ *   side, flags, depth (u8 each), ts_recv u64, ts_in_delta i32, sequence u32, then 1 or 10 levels of
+ *   bid_px i64, ask_px i64, bid_sz, ask_sz, bid_ct, ask_ct (u32 each; 32 bytes a level);
+ * - BBO-1s/1m (0xC3/0xC4, 80 bytes): the same places, with no action, depth or ts_in_delta;
+ * - MBO (0xA0, 56 bytes): order_id u64, price i64, size u32, flags, channel_id, action, side (u8 each),
+ *   ts_recv u64, ts_in_delta i32, sequence u32.
+ * The layouts are the same in versions 1–3.
+ */
+
+/** Book records by price level, columnar; level `k` of record `i` is at `i * levels + k`. */
+export interface DbnBook {
+  schema: 'mbp-1' | 'tbbo' | 'mbp-10' | 'bbo-1s' | 'bbo-1m';
+  /** Levels per record: 1 or 10. */
+  levels: number;
+  instrumentId: Uint32Array;
+  publisherId: Uint16Array;
+  /** ts_event in UNIX ns, exact. */
+  tsEventNs: BigInt64Array;
+  /** ts_recv in UNIX ns, exact (for BBO, the end of the interval). */
+  tsRecvNs: BigInt64Array;
+  /** ts_event in epoch ms (floor). */
+  tsMs: Float64Array;
+  /** Price of the event (for BBO, of the last trade); NaN where undefined. */
+  price: Float64Array;
+  size: Uint32Array;
+  /** Action as a character code (A add, C cancel, M modify, R clear, T trade); 0 for BBO. */
+  action: Uint8Array;
+  /** Side as a character code (A ask, B bid, N none). */
+  side: Uint8Array;
+  flags: Uint8Array;
+  /** Depth of the level that changed; 0 for BBO. */
+  depth: Uint8Array;
+  tsInDelta: Int32Array;
+  sequence: Uint32Array;
+  bidPx: Float64Array;
+  askPx: Float64Array;
+  bidSz: Uint32Array;
+  askSz: Uint32Array;
+  bidCt: Uint32Array;
+  askCt: Uint32Array;
+  /** Byte offset of each record in the decompressed file. */
+  offset: Float64Array;
+}
+
+/** Market-by-order events, columnar. */
+export interface DbnMbo {
+  instrumentId: Uint32Array;
+  publisherId: Uint16Array;
+  tsEventNs: BigInt64Array;
+  tsRecvNs: BigInt64Array;
+  tsMs: Float64Array;
+  orderId: BigUint64Array;
+  price: Float64Array;
+  size: Uint32Array;
+  flags: Uint8Array;
+  channelId: Uint8Array;
+  /** Action as a character code (A add, C cancel, M modify, R clear, T trade, F fill, N none). */
+  action: Uint8Array;
+  side: Uint8Array;
+  tsInDelta: Int32Array;
+  sequence: Uint32Array;
+  offset: Float64Array;
+}
+
+/** A decoded DBN file of one order-book schema. */
+export interface DbnBookFile {
+  metadata: DbnMetadata;
+  book: DbnBook | null;
+  mbo: DbnMbo | null;
+  /** The raw symbol for an instrument id on a date (YYYYMMDD). */
+  symbolFor(instrumentId: number, yyyymmdd: number): string | undefined;
+}
+
+const LEVEL_BYTES = 32;
+const LAYOUTS: Record<number, { bytes: number; levels: number; schema: (meta: string | null) => DbnBook['schema'] | 'mbo'; bbo: boolean }> = {
+  0x01: { bytes: 80, levels: 1, schema: (m) => (m === 'tbbo' ? 'tbbo' : 'mbp-1'), bbo: false },
+  0x0a: { bytes: 368, levels: 10, schema: () => 'mbp-10', bbo: false },
+  0xc3: { bytes: 80, levels: 1, schema: () => 'bbo-1s', bbo: true },
+  0xc4: { bytes: 80, levels: 1, schema: () => 'bbo-1m', bbo: true },
+  0xa0: { bytes: 56, levels: 0, schema: () => 'mbo', bbo: false },
+};
+
+/** Decodes a DBN file of MBP-1, TBBO, MBP-10, BBO or MBO records; any other record type, or a mix, is refused by name. */
+export function decodeDbnBook(input: Uint8Array, file: string, inflateLimit = inflateCap()): DbnBookFile {
+  const { metadata, body, bodyStart } = openDbn(input, file, inflateLimit);
+  let rtype: number | undefined;
+  let n = 0;
+  for (let at = 0; at < body.length; ) {
+    if (at + 16 > body.length) throw new DbnError(file, bodyStart + at, `truncated record header (${body.length - at} bytes left of 16)`);
+    const len = body[at]! * 4;
+    const rt = body[at + 1]!;
+    const layout = LAYOUTS[rt];
+    if (layout === undefined) throw new DbnError(file, bodyStart + at, `unsupported record type 0x${rt.toString(16)}; the order-book decoder reads MBP-1, TBBO, MBP-10, BBO and MBO`);
+    if (len !== layout.bytes) throw new DbnError(file, bodyStart + at, `record of type 0x${rt.toString(16)} is ${len} bytes long where its layout has ${layout.bytes}`);
+    if (at + len > body.length) throw new DbnError(file, bodyStart + at, `truncated record: ${body.length - at} of its ${len} bytes are there`);
+    if (rtype !== undefined && rt !== rtype) throw new DbnError(file, bodyStart + at, `mixes record types 0x${rtype.toString(16)} and 0x${rt.toString(16)}`);
+    rtype = rt;
+    n++;
+    at += len;
+  }
+  const symbolFor = symbolResolver(metadata);
+  if (rtype === undefined) return { metadata, book: null, mbo: null, symbolFor };
+  const layout = LAYOUTS[rtype]!;
+  const dv = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  const schema = layout.schema(metadata.schema);
+  if (schema === 'mbo') return { metadata, book: null, mbo: readMbo(dv, n, bodyStart), symbolFor };
+  return { metadata, book: readBook(dv, n, bodyStart, schema, layout.levels, layout.bytes, layout.bbo), mbo: null, symbolFor };
+}
+
+function readBook(dv: DataView, n: number, bodyStart: number, schema: DbnBook['schema'], levels: number, bytes: number, bbo: boolean): DbnBook {
+  const b: DbnBook = {
+    schema,
+    levels,
+    instrumentId: new Uint32Array(n),
+    publisherId: new Uint16Array(n),
+    tsEventNs: new BigInt64Array(n),
+    tsRecvNs: new BigInt64Array(n),
+    tsMs: new Float64Array(n),
+    price: new Float64Array(n),
+    size: new Uint32Array(n),
+    action: new Uint8Array(n),
+    side: new Uint8Array(n),
+    flags: new Uint8Array(n),
+    depth: new Uint8Array(n),
+    tsInDelta: new Int32Array(n),
+    sequence: new Uint32Array(n),
+    bidPx: new Float64Array(n * levels),
+    askPx: new Float64Array(n * levels),
+    bidSz: new Uint32Array(n * levels),
+    askSz: new Uint32Array(n * levels),
+    bidCt: new Uint32Array(n * levels),
+    askCt: new Uint32Array(n * levels),
+    offset: new Float64Array(n),
+  };
+  for (let i = 0, at = 0; i < n; i++, at += bytes) {
+    b.publisherId[i] = dv.getUint16(at + 2, true);
+    b.instrumentId[i] = dv.getUint32(at + 4, true);
+    b.tsEventNs[i] = dv.getBigInt64(at + 8, true);
+    b.tsMs[i] = nsToMs(dv.getUint32(at + 8, true), dv.getUint32(at + 12, true));
+    b.price[i] = price(dv.getUint32(at + 16, true), dv.getInt32(at + 20, true));
+    b.size[i] = dv.getUint32(at + 24, true);
+    // BBO keeps these places reserved: no action, depth or ts_in_delta.
+    b.action[i] = bbo ? 0 : dv.getUint8(at + 28);
+    b.side[i] = dv.getUint8(at + 29);
+    b.flags[i] = dv.getUint8(at + 30);
+    b.depth[i] = bbo ? 0 : dv.getUint8(at + 31);
+    b.tsRecvNs[i] = dv.getBigInt64(at + 32, true);
+    b.tsInDelta[i] = bbo ? 0 : dv.getInt32(at + 40, true);
+    b.sequence[i] = dv.getUint32(at + 44, true);
+    for (let k = 0; k < levels; k++) {
+      const l = at + 48 + k * LEVEL_BYTES;
+      const j = i * levels + k;
+      b.bidPx[j] = price(dv.getUint32(l, true), dv.getInt32(l + 4, true));
+      b.askPx[j] = price(dv.getUint32(l + 8, true), dv.getInt32(l + 12, true));
+      b.bidSz[j] = dv.getUint32(l + 16, true);
+      b.askSz[j] = dv.getUint32(l + 20, true);
+      b.bidCt[j] = dv.getUint32(l + 24, true);
+      b.askCt[j] = dv.getUint32(l + 28, true);
+    }
+    b.offset[i] = bodyStart + at;
+  }
+  return b;
+}
+
+function readMbo(dv: DataView, n: number, bodyStart: number): DbnMbo {
+  const m: DbnMbo = {
+    instrumentId: new Uint32Array(n),
+    publisherId: new Uint16Array(n),
+    tsEventNs: new BigInt64Array(n),
+    tsRecvNs: new BigInt64Array(n),
+    tsMs: new Float64Array(n),
+    orderId: new BigUint64Array(n),
+    price: new Float64Array(n),
+    size: new Uint32Array(n),
+    flags: new Uint8Array(n),
+    channelId: new Uint8Array(n),
+    action: new Uint8Array(n),
+    side: new Uint8Array(n),
+    tsInDelta: new Int32Array(n),
+    sequence: new Uint32Array(n),
+    offset: new Float64Array(n),
+  };
+  for (let i = 0, at = 0; i < n; i++, at += 56) {
+    m.publisherId[i] = dv.getUint16(at + 2, true);
+    m.instrumentId[i] = dv.getUint32(at + 4, true);
+    m.tsEventNs[i] = dv.getBigInt64(at + 8, true);
+    m.tsMs[i] = nsToMs(dv.getUint32(at + 8, true), dv.getUint32(at + 12, true));
+    m.orderId[i] = dv.getBigUint64(at + 16, true);
+    m.price[i] = price(dv.getUint32(at + 24, true), dv.getInt32(at + 28, true));
+    m.size[i] = dv.getUint32(at + 32, true);
+    m.flags[i] = dv.getUint8(at + 36);
+    m.channelId[i] = dv.getUint8(at + 37);
+    m.action[i] = dv.getUint8(at + 38);
+    m.side[i] = dv.getUint8(at + 39);
+    m.tsRecvNs[i] = dv.getBigInt64(at + 40, true);
+    m.tsInDelta[i] = dv.getInt32(at + 48, true);
+    m.sequence[i] = dv.getUint32(at + 52, true);
+    m.offset[i] = bodyStart + at;
+  }
+  return m;
+}

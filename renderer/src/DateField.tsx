@@ -19,6 +19,20 @@ export function DateField({ value, onChange, min, max, testId }: { value: string
   );
 }
 
+/** A from–to pair of DateFields, labelled, with test ids `<testIdPrefix>-from` and `<testIdPrefix>-to`. */
+export function DateRangeFields({ from, to, onFrom, onTo, testIdPrefix, labels = ['From', 'To'] }: { from: string; to: string; onFrom: (v: string) => void; onTo: (v: string) => void; testIdPrefix: string; labels?: [string, string] }) {
+  return (
+    <>
+      <label>
+        {labels[0]} <DateField value={from} onChange={onFrom} testId={`${testIdPrefix}-from`} />
+      </label>
+      <label>
+        {labels[1]} <DateField value={to} onChange={onTo} testId={`${testIdPrefix}-to`} />
+      </label>
+    </>
+  );
+}
+
 function openPicker(input: HTMLInputElement | null): void {
   try {
     input?.showPicker();

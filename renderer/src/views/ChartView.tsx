@@ -6,7 +6,7 @@ import type { Bars, LakeSeries } from '../../../core/common/types';
 import { client } from '../api';
 import { isStringList, usePersistentState } from '../hooks';
 import { createThemedChart } from '../chart-theme';
-import { fmtInt, fmtPrice, fmtTime } from '../format';
+import { fmtDay, fmtInt, fmtPrice, fmtTime } from '../format';
 import { prependBars, toChartPoints } from './bar-window';
 import { indicatorPlots, parseIndicator } from './indicators';
 import { CHART_ZONES, crosshairTime, isZone, localZone, tickLabel } from './chart-zone';
@@ -202,7 +202,7 @@ export function ChartView({ dataVersion, seeding, focus }: { dataVersion: number
         apply();
         // Again once the indicator and drawing series of these bars are drawn: replacing series moves the view.
         requestAnimationFrame(() => requestAnimationFrame(() => live && apply()));
-        if (around && !focused && at < 0) setError(b.t.length ? `${symbol} ${timeframe} has no bars on or after ${new Date(around.from).toISOString().slice(0, 10)}; the last is ${fmtTime(b.t[b.t.length - 1]!)} UTC` : `${symbol} ${timeframe} has no bars up to ${new Date(around.from).toISOString().slice(0, 10)}`);
+        if (around && !focused && at < 0) setError(b.t.length ? `${symbol} ${timeframe} has no bars on or after ${fmtDay(around.from)}; the last is ${fmtTime(b.t[b.t.length - 1]!)} UTC` : `${symbol} ${timeframe} has no bars up to ${fmtDay(around.from)}`);
       })
       .catch((e: Error) => live && setError(e.message));
     const onRange = (r: { from: number } | null): void => {
@@ -313,7 +313,7 @@ export function ChartView({ dataVersion, seeding, focus }: { dataVersion: number
   }, [tool, symbol]);
 
   const removeDrawing = (i: number): void => setAllDrawings((all) => ({ ...all, [symbol]: (all[symbol] ?? []).filter((_, j) => j !== i) }));
-  const fmtDay = (sec: number): string => crosshairTime(sec * 1000, zone, daily);
+  const fmtPointTime = (sec: number): string => crosshairTime(sec * 1000, zone, daily);
 
   const addIndicator = (spec: string): void => {
     try {
@@ -443,7 +443,7 @@ export function ChartView({ dataVersion, seeding, focus }: { dataVersion: number
         </span>
         {drawings.map((d, i) => (
           <span key={i} className="chip" data-testid="drawing-chip">
-            {describeDrawing(d, fmtPrice, fmtDay)}
+            {describeDrawing(d, fmtPrice, fmtPointTime)}
             <button aria-label="Remove drawing" onClick={() => removeDrawing(i)}>
               ×
             </button>

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { DateField } from '../DateField';
+import { DateRangeFields } from '../DateField';
 import { clickOnce } from '../forms';
 import { LineStyle, LineSeries, type UTCTimestamp } from 'lightweight-charts';
 import type { ApiError } from '../../../core/common/errors';
@@ -96,12 +96,7 @@ export function PaperMonitor({ focusRequest }: { focusRequest: number }) {
           </label>
         ) : (
           <>
-            <label>
-              From <DateField value={from} onChange={setFrom} testId="session-from" />
-            </label>
-            <label>
-              To <DateField value={to} onChange={setTo} testId="session-to" />
-            </label>
+            <DateRangeFields from={from} to={to} onFrom={setFrom} onTo={setTo} testIdPrefix="session" />
             <label>
               Speed
               <select value={speed} onChange={(e) => setSpeed(e.target.value)} data-testid="session-speed">

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { DateField } from '../DateField';
+import { DateRangeFields } from '../DateField';
 import type { ApiError } from '../../../core/common/errors';
 import type { JobInfo, PaperSummary } from '../../../core/common/types';
 import type { TradingState } from '../../../core/common/trading/risk';
@@ -94,12 +94,7 @@ export function PaperView({ jobs, sessionRequest }: { jobs: JobInfo[]; sessionRe
             Portfolio <input value={portfolio} onChange={(e) => setPortfolio(e.target.value)} placeholder="stored id or file" list="replay-portfolios" data-testid="paper-portfolio" />
           </label>
           <PortfolioList id="replay-portfolios" />
-          <label>
-            From <DateField value={from} onChange={setFrom} testId="paper-from" />
-          </label>
-          <label>
-            To <DateField value={to} onChange={setTo} testId="paper-to" />
-          </label>
+          <DateRangeFields from={from} to={to} onFrom={setFrom} onTo={setTo} testIdPrefix="paper" />
           <button type="submit" className="primary" data-testid="paper-replay">
             Replay
           </button>

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { DateField } from '../DateField';
+import { DateRangeFields } from '../DateField';
 import { STRATEGIES } from '../../../core/common/backtest/strategies';
 import type { SweepResult } from '../../../core/common/backtest/sweep';
 import { TIMEFRAMES, type Timeframe } from '../../../core/common/timeframes';
@@ -99,12 +99,7 @@ export function SweepPanel({ jobs }: { jobs: JobInfo[] }) {
         <label title={def.params.find((p) => p.name === 'exit_above')?.description}>
           exit_above <input value={cols} onChange={(e) => setCols(e.target.value)} data-testid="sweep-cols" />
         </label>
-        <label>
-          from <DateField value={from} onChange={setFrom} testId="sweep-from" />
-        </label>
-        <label>
-          to <DateField value={to} onChange={setTo} testId="sweep-to" />
-        </label>
+        <DateRangeFields from={from} to={to} onFrom={setFrom} onTo={setTo} testIdPrefix="sweep" labels={['from', 'to']} />
         <label>
           commission <input className="narrow" value={commission} onChange={(e) => setCommission(e.target.value)} data-testid="sweep-commission" />
         </label>

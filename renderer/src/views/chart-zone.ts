@@ -1,3 +1,4 @@
+import { fmtDay } from '../format';
 /** Zones the chart's time axis can show besides the machine's own; any bar is stored in UTC. */
 export const CHART_ZONES = ['UTC', 'America/New_York', 'America/Chicago', 'Europe/London', 'Europe/Berlin', 'Europe/Zurich', 'Asia/Tokyo', 'Australia/Sydney'] as const;
 
@@ -38,7 +39,7 @@ export function zonedParts(ms: number, zone: string): { date: string; time: stri
  * daily or weekly bar is a session date and is shown as that date, whatever the zone.
  */
 export function crosshairTime(ms: number, zone: string, daily: boolean): string {
-  if (daily) return new Date(ms).toISOString().slice(0, 10);
+  if (daily) return fmtDay(ms);
   const p = zonedParts(ms, zone);
   return `${p.date} ${p.time} ${p.zoneName}`;
 }

@@ -47,33 +47,22 @@ async function main(): Promise<void> {
     return;
   }
   if (group === 'paper') {
-    const services = await createServices({ home: tmp('qd-bench-'), resources: paths.resources, host: 'cli', workerFile: paths.workerFile, version: paths.version });
-    try {
-      const { jobId } = await services.handlers['jobs.start']({ kind: 'backfill', source: 'demo', symbols: ['ES'], timeframe: '1m', from: '2023-01-01', to: '2023-12-31' });
-      await services.idle();
-      if ((await services.handlers['jobs.get']({ jobId })).status !== 'succeeded') throw new Error('bench: the demo backfill failed');
-      report([await haltLatencyBenchmark(services), await haltWhileParsingBenchmark(services)]);
-    } finally {
-      await services.close();
-    }
+    report(
+      await onFreshHome(async (services) => {
+        const { jobId } = await services.handlers['jobs.start']({ kind: 'backfill', source: 'demo', symbols: ['ES'], timeframe: '1m', from: '2023-01-01', to: '2023-12-31' });
+        await services.idle();
+        if ((await services.handlers['jobs.get']({ jobId })).status !== 'succeeded') throw new Error('bench: the demo backfill failed');
+        return [await haltLatencyBenchmark(services), await haltWhileParsingBenchmark(services)];
+      }),
+    );
     return;
   }
   if (group === 'bars') {
-    const services = await createServices({ home: tmp('qd-bench-'), resources: paths.resources, host: 'cli', workerFile: paths.workerFile, version: paths.version });
-    try {
-      report(await barsOverWsBenchmark(services));
-    } finally {
-      await services.close();
-    }
+    report(await onFreshHome(barsOverWsBenchmark));
     return;
   }
   if (group === 'import') {
-    const services = await createServices({ home: tmp('qd-bench-'), resources: paths.resources, host: 'cli', workerFile: paths.workerFile, version: paths.version });
-    try {
-      report(await importBenchmarks(services));
-    } finally {
-      await services.close();
-    }
+    report(await onFreshHome(importBenchmarks));
     return;
   }
   const results: Result[] = [];
@@ -181,7 +170,7 @@ function dbnDecodeBenchmark(): Result {
 }
 
 /** CSV → bronze against DuckDB's own read_csv + COPY of the same file; a 10M-row import; a 10M-bar resample. */
-async function importBenchmarks(services: Awaited<ReturnType<typeof createServices>>): Promise<Result[]> {
+async function importBenchmarks(services: Services): Promise<Result[]> {
   const out: Result[] = [];
   const dir = tmp('qd-bench-csv-');
   const write = (file: string, rows: number, from: number): void => {
@@ -249,6 +238,16 @@ void main().catch((e: unknown) => {
 });
 
 type Services = Awaited<ReturnType<typeof createServices>>;
+
+/** Runs benchmarks on services over a new, empty home, closing them afterwards. */
+async function onFreshHome(f: (services: Services) => Promise<Result[]>): Promise<Result[]> {
+  const services = await createServices({ home: tmp('qd-bench-'), resources: paths.resources, host: 'cli', workerFile: paths.workerFile, version: paths.version });
+  try {
+    return await f(services);
+  } finally {
+    await services.close();
+  }
+}
 
 /**
  * `bars.get` of 1M one-minute ES bars over the WebSocket (read, frame, send, receive, view): a request

@@ -82,6 +82,8 @@ export function ChartView({ dataVersion, seeding, focus }: { dataVersion: number
   const drawings = allDrawings[symbol] ?? [];
   const [tool, setTool] = useState<Tool>('none');
   const pending = useRef<{ time: number; price: number } | null>(null);
+  // Shown in the hint, so the second end is asked for only once the first is placed.
+  const [hasFirstEnd, setHasFirstEnd] = useState(false);
   const shapes = useRef<{ lines: IPriceLine[]; series: ISeriesApi<SeriesType>[] }>({ lines: [], series: [] });
   const [goTo, setGoTo] = useState<number | null>(null);
   const [goToText, setGoToText] = useState('');
@@ -295,10 +297,13 @@ export function ChartView({ dataVersion, seeding, focus }: { dataVersion: number
       const at = { time: p.time as number, price: Math.round(price * 1e6) / 1e6 };
       let add: Drawing | null = null;
       if (tool === 'hline') add = { kind: 'h', price: at.price };
-      else if (pending.current === null) pending.current = at;
-      else {
+      else if (pending.current === null) {
+        pending.current = at;
+        setHasFirstEnd(true);
+      } else {
         add = { kind: 'trend', a: pending.current, b: at };
         pending.current = null;
+        setHasFirstEnd(false);
       }
       if (!add) return;
       const d = add;
@@ -309,6 +314,7 @@ export function ChartView({ dataVersion, seeding, focus }: { dataVersion: number
     return () => {
       ch.api.unsubscribeClick(onClick);
       pending.current = null;
+      setHasFirstEnd(false);
     };
   }, [tool, symbol]);
 
@@ -438,8 +444,8 @@ export function ChartView({ dataVersion, seeding, focus }: { dataVersion: number
           </button>
         </div>
         {/* Always laid out, so that choosing a tool does not move the chart under the pointer. */}
-        <span className="muted" style={{ visibility: tool === 'none' ? 'hidden' : 'visible' }}>
-          {tool === 'hline' ? 'Click the price for the line.' : 'Click the trend line’s two ends.'}
+        <span className="muted" style={{ visibility: tool === 'none' ? 'hidden' : 'visible' }} data-testid="draw-hint">
+          {tool === 'hline' ? 'Click the price for the line.' : hasFirstEnd ? 'Now click the trend line’s other end.' : 'Click the trend line’s two ends.'}
         </span>
         {drawings.map((d, i) => (
           <span key={i} className="chip" data-testid="drawing-chip">

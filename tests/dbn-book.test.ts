@@ -1,9 +1,10 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { decompress } from 'fzstd';
 import { describe, expect, it } from 'vitest';
 import { decodeDbnBook } from '../core/node/ingest/dbn-book';
 import { DbnError } from '../core/node/ingest/dbn';
-import { sharedData } from './helpers';
+import { paths, sharedData } from './helpers';
 
 // Expected values: Databento's own test suite for these records (databento-cpp, values printed by its
 // `dbz` CLI), ESH1 (instrument 5482, publisher 1) on 2020-12-28. Prices are fixed-point / 1e9; a flags
@@ -69,15 +70,42 @@ describe('DBN order-book schemas, decoded from the record layouts and checked ag
     expect(row(1)).toEqual([1, 5482, 1609160400000431665n, 647784973631n, 3723, 1, 128, 0, 'C', 'A', 1609160400000711344n, 19621, 1170353]);
   });
 
-  it('bbo-1s: a top of book per second, stamped at the end of its interval', () => {
+  // bbo-1s, cmbp-1 and cbbo-1s: `dbn -J` output of Databento's CLI for these records (quoted in
+  // dbn-go's and dbn-zig's test suites). BBO and CBBO leave action, depth and ts_in_delta reserved.
+  it('bbo-1s: a top of book per second, every field of the four records', () => {
     const b = load('test_data.bbo-1s.v3.dbn.zst').book!;
     expect([b.schema, b.levels, b.tsRecvNs.length]).toEqual(['bbo-1s', 1, 4]);
-    for (let i = 0; i < 4; i++) {
-      expect(b.tsRecvNs[i]! % 1_000_000_000n).toBe(0n);
-      expect(b.bidPx[i]!).toBeLessThan(b.askPx[i]!);
-      expect(b.action[i]).toBe(0);
-      expect('ABN').toContain(chr(b.side[i]!));
+    const rec = (i: number) => [b.tsRecvNs[i], b.tsEventNs[i], b.publisherId[i], b.instrumentId[i], chr(b.side[i]!), b.price[i], b.size[i], b.flags[i], b.sequence[i], ...level(b, i, 0), b.action[i], b.depth[i], b.tsInDelta[i]];
+    expect([0, 1, 2, 3].map(rec)).toEqual([
+      [1609113600000000000n, 1609113599045849637n, 1, 5482, 'A', 3702.5, 2, 168, 145799, 3702.25, 3702.75, 18, 13, 10, 13, 0, 0, 0],
+      [1609113601000000000n, 1609113600986911551n, 1, 5482, 'B', 3702.5, 2, 130, 145998, 3702.5, 3702.75, 2, 10, 1, 10, 0, 0, 0],
+      [1609113602000000000n, 1609113601149205775n, 1, 5482, 'A', 3702.5, 1, 130, 146034, 3702.25, 3702.75, 20, 11, 12, 11, 0, 0, 0],
+      [1609113603000000000n, 1609113602738022089n, 1, 5482, 'B', 3702.5, 1, 130, 146167, 3702.5, 3702.75, 2, 11, 2, 11, 0, 0, 0],
+    ]);
+    expect(b.bidPb.length).toBe(0);
+  });
+
+  const consolidated = (b: NonNullable<ReturnType<typeof load>['book']>, i: number) => [b.tsRecvNs[i], b.tsEventNs[i], b.publisherId[i], b.instrumentId[i], chr(b.action[i]!), chr(b.side[i]!), b.price[i], b.size[i], b.flags[i], b.tsInDelta[i], b.bidPx[i], b.askPx[i], b.bidSz[i], b.askSz[i], b.bidPb[i], b.askPb[i], b.bidCt[i], b.depth[i], b.sequence[i]];
+
+  it('cmbp-1: the consolidated top of book with the publisher of each side, versions 2 and 3', () => {
+    // {"ts_recv":"1609160400006136329","hd":{"ts_event":"1609160400006001487","rtype":177,"publisher_id":1,"instrument_id":5482},"action":"A","side":"A","price":"3720500000000","size":1,"flags":128,"ts_in_delta":17214,"levels":[{"bid_px":"3720250000000","ask_px":"3720500000000","bid_sz":24,"ask_sz":11,"bid_pb":1,"ask_pb":1}]}
+    // {"ts_recv":"1609160400006246513","hd":{"ts_event":"1609160400006146661","rtype":177,"publisher_id":1,"instrument_id":5482},"action":"A","side":"A","price":"3720500000000","size":1,"flags":128,"ts_in_delta":18858,"levels":[{"bid_px":"3720250000000","ask_px":"3720500000000","bid_sz":24,"ask_sz":12,"bid_pb":1,"ask_pb":1}]}
+    const expected = [
+      [1609160400006136329n, 1609160400006001487n, 1, 5482, 'A', 'A', 3720.5, 1, 128, 17214, 3720.25, 3720.5, 24, 11, 1, 1, 0, 0, 0],
+      [1609160400006246513n, 1609160400006146661n, 1, 5482, 'A', 'A', 3720.5, 1, 128, 18858, 3720.25, 3720.5, 24, 12, 1, 1, 0, 0, 0],
+    ];
+    const v3 = load('test_data.cmbp-1.v3.dbn.zst').book!;
+    const v2 = decodeDbnBook(new Uint8Array(fs.readFileSync(path.join(paths.root, 'tests/fixtures/databento/test_data.cmbp-1.v2.dbn.zst'))), 'v2').book!;
+    for (const b of [v3, v2]) {
+      expect([b.schema, b.levels]).toEqual(['cmbp-1', 1]);
+      expect([0, 1].map((i) => consolidated(b, i))).toEqual(expected);
     }
+  });
+
+  it('cbbo-1s: the consolidated best bid and offer each second', () => {
+    const b = load('test_data.cbbo-1s.v3.dbn.zst').book!;
+    expect([b.schema, b.tsRecvNs.length]).toEqual(['cbbo-1s', 2]);
+    expect(consolidated(b, 0)).toEqual([1609160400006136329n, 1609160400006001487n, 1, 5482, '\0', 'A', 3720.5, 1, 128, 0, 3720.25, 3720.5, 24, 11, 1, 1, 0, 0, 0]);
   });
 
   it('refuses other record types, a mix, and records whose length does not fit their layout', () => {

@@ -8,14 +8,19 @@ import { DbnError, nsToMs, openDbn, price, symbolResolver, type DbnMetadata } fr
  *   side, flags, depth (u8 each), ts_recv u64, ts_in_delta i32, sequence u32, then 1 or 10 levels of
  *   bid_px i64, ask_px i64, bid_sz, ask_sz, bid_ct, ask_ct (u32 each; 32 bytes a level);
  * - BBO-1s/1m (0xC3/0xC4, 80 bytes): the same places, with no action, depth or ts_in_delta;
+ * - the consolidated CMBP-1 and TCBBO (0xB1/0xC2, 80 bytes) and CBBO-1s/1m (0xC0/0xC1, 80 bytes): the
+ *   same places with no depth or sequence (CBBO: no action or ts_in_delta either), and a level of
+ *   bid_px, ask_px, bid_sz, ask_sz, then the publisher of the best bid and of the best ask (u16 at 24
+ *   and 28 of the level) where other books have order counts;
  * - MBO (0xA0, 56 bytes): order_id u64, price i64, size u32, flags, channel_id, action, side (u8 each),
  *   ts_recv u64, ts_in_delta i32, sequence u32.
- * The layouts are the same in versions 1–3.
+ * The layouts are the same in versions 1–3. A file written with ts_out carries 8 more bytes a record
+ * (the gateway's send time), which are skipped.
  */
 
 /** Book records by price level, columnar; level `k` of record `i` is at `i * levels + k`. */
 export interface DbnBook {
-  schema: 'mbp-1' | 'tbbo' | 'mbp-10' | 'bbo-1s' | 'bbo-1m';
+  schema: 'mbp-1' | 'tbbo' | 'mbp-10' | 'bbo-1s' | 'bbo-1m' | 'cmbp-1' | 'tcbbo' | 'cbbo-1s' | 'cbbo-1m';
   /** Levels per record: 1 or 10. */
   levels: number;
   instrumentId: Uint32Array;
@@ -34,16 +39,22 @@ export interface DbnBook {
   /** Side as a character code (A ask, B bid, N none). */
   side: Uint8Array;
   flags: Uint8Array;
-  /** Depth of the level that changed; 0 for BBO. */
+  /** Depth of the level that changed; 0 for BBO and the consolidated schemas. */
   depth: Uint8Array;
+  /** 0 for BBO and CBBO. */
   tsInDelta: Int32Array;
+  /** 0 for the consolidated schemas, which carry none. */
   sequence: Uint32Array;
   bidPx: Float64Array;
   askPx: Float64Array;
   bidSz: Uint32Array;
   askSz: Uint32Array;
+  /** Orders at the level; 0 for the consolidated schemas. */
   bidCt: Uint32Array;
   askCt: Uint32Array;
+  /** Publisher of the best bid and ask, consolidated schemas only (empty otherwise). */
+  bidPb: Uint16Array;
+  askPb: Uint16Array;
   /** Byte offset of each record in the decompressed file. */
   offset: Float64Array;
 }
@@ -78,17 +89,39 @@ export interface DbnBookFile {
 }
 
 const LEVEL_BYTES = 32;
-const LAYOUTS: Record<number, { bytes: number; levels: number; schema: (meta: string | null) => DbnBook['schema'] | 'mbo'; bbo: boolean }> = {
-  0x01: { bytes: 80, levels: 1, schema: (m) => (m === 'tbbo' ? 'tbbo' : 'mbp-1'), bbo: false },
-  0x0a: { bytes: 368, levels: 10, schema: () => 'mbp-10', bbo: false },
-  0xc3: { bytes: 80, levels: 1, schema: () => 'bbo-1s', bbo: true },
-  0xc4: { bytes: 80, levels: 1, schema: () => 'bbo-1m', bbo: true },
-  0xa0: { bytes: 56, levels: 0, schema: () => 'mbo', bbo: false },
+/** Which header places a layout fills: `action`, `depth`, `ts_in_delta` and `sequence`; consolidated levels carry publishers, not counts. */
+interface Layout {
+  bytes: number;
+  levels: number;
+  schema: (meta: string | null) => DbnBook['schema'] | 'mbo';
+  action: boolean;
+  depth: boolean;
+  tsInDelta: boolean;
+  sequence: boolean;
+  consolidated: boolean;
+}
+const BOOK = { action: true, depth: true, tsInDelta: true, sequence: true, consolidated: false };
+const BBO = { action: false, depth: false, tsInDelta: false, sequence: true, consolidated: false };
+const CMBP = { action: true, depth: false, tsInDelta: true, sequence: false, consolidated: true };
+const CBBO = { action: false, depth: false, tsInDelta: false, sequence: false, consolidated: true };
+const LAYOUTS: Record<number, Layout> = {
+  0x01: { bytes: 80, levels: 1, schema: (m) => (m === 'tbbo' ? 'tbbo' : 'mbp-1'), ...BOOK },
+  0x0a: { bytes: 368, levels: 10, schema: () => 'mbp-10', ...BOOK },
+  0xc3: { bytes: 80, levels: 1, schema: () => 'bbo-1s', ...BBO },
+  0xc4: { bytes: 80, levels: 1, schema: () => 'bbo-1m', ...BBO },
+  0xb1: { bytes: 80, levels: 1, schema: () => 'cmbp-1', ...CMBP },
+  0xc2: { bytes: 80, levels: 1, schema: () => 'tcbbo', ...CMBP },
+  0xc0: { bytes: 80, levels: 1, schema: () => 'cbbo-1s', ...CBBO },
+  0xc1: { bytes: 80, levels: 1, schema: () => 'cbbo-1m', ...CBBO },
+  0xa0: { bytes: 56, levels: 0, schema: () => 'mbo', ...BOOK },
 };
+/** The record types the order-book decoder reads. */
+export const BOOK_RTYPES: ReadonlySet<number> = new Set(Object.keys(LAYOUTS).map(Number));
 
-/** Decodes a DBN file of MBP-1, TBBO, MBP-10, BBO or MBO records; any other record type, or a mix, is refused by name. */
+/** Decodes a DBN file of MBP-1, TBBO, MBP-10, BBO, CMBP-1, TCBBO, CBBO or MBO records; any other record type, or a mix, is refused by name. */
 export function decodeDbnBook(input: Uint8Array, file: string, inflateLimit = inflateCap()): DbnBookFile {
   const { metadata, body, bodyStart } = openDbn(input, file, inflateLimit);
+  const tsOut = metadata.tsOut ? 8 : 0;
   let rtype: number | undefined;
   let n = 0;
   for (let at = 0; at < body.length; ) {
@@ -96,8 +129,8 @@ export function decodeDbnBook(input: Uint8Array, file: string, inflateLimit = in
     const len = body[at]! * 4;
     const rt = body[at + 1]!;
     const layout = LAYOUTS[rt];
-    if (layout === undefined) throw new DbnError(file, bodyStart + at, `unsupported record type 0x${rt.toString(16)}; the order-book decoder reads MBP-1, TBBO, MBP-10, BBO and MBO`);
-    if (len !== layout.bytes) throw new DbnError(file, bodyStart + at, `record of type 0x${rt.toString(16)} is ${len} bytes long where its layout has ${layout.bytes}`);
+    if (layout === undefined) throw new DbnError(file, bodyStart + at, `unsupported record type 0x${rt.toString(16)}; the order-book decoder reads MBP-1, TBBO, MBP-10, BBO, CMBP-1, TCBBO, CBBO and MBO`);
+    if (len !== layout.bytes + tsOut) throw new DbnError(file, bodyStart + at, `record of type 0x${rt.toString(16)} is ${len} bytes long where its layout has ${layout.bytes + tsOut}`);
     if (at + len > body.length) throw new DbnError(file, bodyStart + at, `truncated record: ${body.length - at} of its ${len} bytes are there`);
     if (rtype !== undefined && rt !== rtype) throw new DbnError(file, bodyStart + at, `mixes record types 0x${rtype.toString(16)} and 0x${rt.toString(16)}`);
     rtype = rt;
@@ -109,11 +142,13 @@ export function decodeDbnBook(input: Uint8Array, file: string, inflateLimit = in
   const layout = LAYOUTS[rtype]!;
   const dv = new DataView(body.buffer, body.byteOffset, body.byteLength);
   const schema = layout.schema(metadata.schema);
-  if (schema === 'mbo') return { metadata, book: null, mbo: readMbo(dv, n, bodyStart), symbolFor };
-  return { metadata, book: readBook(dv, n, bodyStart, schema, layout.levels, layout.bytes, layout.bbo), mbo: null, symbolFor };
+  if (schema === 'mbo') return { metadata, book: null, mbo: readMbo(dv, n, bodyStart, layout.bytes + tsOut), symbolFor };
+  return { metadata, book: readBook(dv, n, bodyStart, schema, layout, layout.bytes + tsOut), mbo: null, symbolFor };
 }
 
-function readBook(dv: DataView, n: number, bodyStart: number, schema: DbnBook['schema'], levels: number, bytes: number, bbo: boolean): DbnBook {
+function readBook(dv: DataView, n: number, bodyStart: number, schema: DbnBook['schema'], layout: Layout, bytes: number): DbnBook {
+  const levels = layout.levels;
+  const pb = layout.consolidated ? n * levels : 0;
   const b: DbnBook = {
     schema,
     levels,
@@ -136,6 +171,8 @@ function readBook(dv: DataView, n: number, bodyStart: number, schema: DbnBook['s
     askSz: new Uint32Array(n * levels),
     bidCt: new Uint32Array(n * levels),
     askCt: new Uint32Array(n * levels),
+    bidPb: new Uint16Array(pb),
+    askPb: new Uint16Array(pb),
     offset: new Float64Array(n),
   };
   for (let i = 0, at = 0; i < n; i++, at += bytes) {
@@ -145,14 +182,14 @@ function readBook(dv: DataView, n: number, bodyStart: number, schema: DbnBook['s
     b.tsMs[i] = nsToMs(dv.getUint32(at + 8, true), dv.getUint32(at + 12, true));
     b.price[i] = price(dv.getUint32(at + 16, true), dv.getInt32(at + 20, true));
     b.size[i] = dv.getUint32(at + 24, true);
-    // BBO keeps these places reserved: no action, depth or ts_in_delta.
-    b.action[i] = bbo ? 0 : dv.getUint8(at + 28);
+    // A layout without a field keeps its place reserved.
+    if (layout.action) b.action[i] = dv.getUint8(at + 28);
     b.side[i] = dv.getUint8(at + 29);
     b.flags[i] = dv.getUint8(at + 30);
-    b.depth[i] = bbo ? 0 : dv.getUint8(at + 31);
+    if (layout.depth) b.depth[i] = dv.getUint8(at + 31);
     b.tsRecvNs[i] = dv.getBigInt64(at + 32, true);
-    b.tsInDelta[i] = bbo ? 0 : dv.getInt32(at + 40, true);
-    b.sequence[i] = dv.getUint32(at + 44, true);
+    if (layout.tsInDelta) b.tsInDelta[i] = dv.getInt32(at + 40, true);
+    if (layout.sequence) b.sequence[i] = dv.getUint32(at + 44, true);
     for (let k = 0; k < levels; k++) {
       const l = at + 48 + k * LEVEL_BYTES;
       const j = i * levels + k;
@@ -160,15 +197,20 @@ function readBook(dv: DataView, n: number, bodyStart: number, schema: DbnBook['s
       b.askPx[j] = price(dv.getUint32(l + 8, true), dv.getInt32(l + 12, true));
       b.bidSz[j] = dv.getUint32(l + 16, true);
       b.askSz[j] = dv.getUint32(l + 20, true);
-      b.bidCt[j] = dv.getUint32(l + 24, true);
-      b.askCt[j] = dv.getUint32(l + 28, true);
+      if (layout.consolidated) {
+        b.bidPb[j] = dv.getUint16(l + 24, true);
+        b.askPb[j] = dv.getUint16(l + 28, true);
+      } else {
+        b.bidCt[j] = dv.getUint32(l + 24, true);
+        b.askCt[j] = dv.getUint32(l + 28, true);
+      }
     }
     b.offset[i] = bodyStart + at;
   }
   return b;
 }
 
-function readMbo(dv: DataView, n: number, bodyStart: number): DbnMbo {
+function readMbo(dv: DataView, n: number, bodyStart: number, bytes: number): DbnMbo {
   const m: DbnMbo = {
     instrumentId: new Uint32Array(n),
     publisherId: new Uint16Array(n),
@@ -186,7 +228,7 @@ function readMbo(dv: DataView, n: number, bodyStart: number): DbnMbo {
     sequence: new Uint32Array(n),
     offset: new Float64Array(n),
   };
-  for (let i = 0, at = 0; i < n; i++, at += 56) {
+  for (let i = 0, at = 0; i < n; i++, at += bytes) {
     m.publisherId[i] = dv.getUint16(at + 2, true);
     m.instrumentId[i] = dv.getUint32(at + 4, true);
     m.tsEventNs[i] = dv.getBigInt64(at + 8, true);

@@ -7,6 +7,7 @@ import { ApiError } from '../../common/errors';
 import { decompress } from 'fzstd';
 import { DbnError, decodeDbn } from './dbn';
 import { decodeDbnBook } from './dbn-book';
+import { decodeDbnReference } from './dbn-reference';
 
 /**
  * Property-based fuzz of the DBN decoder, run in the `fuzz` test project (a 192 MiB heap, see
@@ -16,7 +17,8 @@ import { decodeDbnBook } from './dbn-book';
  */
 const DIR = path.join(process.env.QUANTDESK_SHARED_DATA ?? path.resolve(__dirname, '../../../../shared/data'), 'dbn');
 const seeds = fs.readdirSync(DIR).filter((f) => f.endsWith('.dbn')).map((f) => new Uint8Array(fs.readFileSync(path.join(DIR, f))));
-const bookSeeds = ['mbp-1', 'mbp-10', 'tbbo', 'mbo', 'bbo-1s'].map((s) => decompress(new Uint8Array(fs.readFileSync(path.join(DIR, `test_data.${s}.v3.dbn.zst`)))));
+const bookSeeds = ['mbp-1', 'mbp-10', 'tbbo', 'mbo', 'bbo-1s', 'cmbp-1', 'cbbo-1s'].map((s) => decompress(new Uint8Array(fs.readFileSync(path.join(DIR, `test_data.${s}.v3.dbn.zst`)))));
+const referenceSeeds = ['definition', 'statistics', 'status', 'imbalance'].map((s) => decompress(new Uint8Array(fs.readFileSync(path.join(DIR, `test_data.${s}.v3.dbn.zst`)))));
 const EXTREMES = [0, 1, 0x7fffffff, 0x80000000, 0xffffffff, 0xfffffff0];
 
 const mutation = fc.oneof(
@@ -75,6 +77,20 @@ describe('DBN decoder fuzz', () => {
         }
       }),
       { numRuns: 2000, seed: 23 },
+    );
+  });
+
+  it('decodes or refuses every mutation of the reference files, with every column one row per record', () => {
+    fc.assert(
+      fc.property(fc.nat({ max: referenceSeeds.length - 1 }), fc.array(mutation, { minLength: 1, maxLength: 6 }), (si, ms) => {
+        try {
+          const r = decodeDbnReference(mutate(referenceSeeds[si]!, ms), 'fuzz.dbn', 8 << 20).records;
+          if (r) for (const col of Object.values(r.columns)) expect(col.length).toBe(r.rows);
+        } catch (e) {
+          if (!(e instanceof DbnError || e instanceof ApiError)) throw e;
+        }
+      }),
+      { numRuns: 2000, seed: 29 },
     );
   });
 

@@ -67,7 +67,7 @@ describe('deleting a stored series (real catalog, lake files and jobs)', () => {
     expect(no.stderr).toMatch(/every stored 1m bar of CL .*add --yes/);
     const bad = qd(['lake', 'delete', 'CL', '--timeframe', '7m', '--yes']);
     expect(bad.status).toBe(2);
-    expect(bad.stderr).toMatch(/--timeframe: expected a stored timeframe \(1s, 1m, .*\), or tick for trades/);
+    expect(bad.stderr).toMatch(/--timeframe: expected a stored timeframe \(1s, 1m, .*\), or tick for market events/);
     const yes = qd(['lake', 'delete', 'CL', '--timeframe', '1m', '--yes']);
     expect(yes.stderr).toBe('');
     expect(yes.stdout).toMatch(/^deleted CL 1m: [\d,]+ rows in 2 files, .* freed; its rejects are kept/);

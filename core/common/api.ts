@@ -22,8 +22,13 @@ import type { MenuCommand } from './menu';
 import { CONFIG_NAME, PORTFOLIO_ID } from './ids';
 import { STORED_TIMEFRAME_MS } from './timeframes';
 import { STRATEGIES } from './backtest/strategies';
+import { TICK_TABLES } from './tick-tables';
 
 const paperSessionId = z.string().regex(/^[0-9]{8}-[0-9]{6}-[0-9a-f]{8}$/, 'expected a paper session id such as 20260101-120000-1a2b3c4d');
+
+/** A lake table: bars, continuous futures, or a table of market events. */
+const LAKE_TABLES = ['bars', 'continuous', ...TICK_TABLES] as const;
+const lakeTableArg = z.enum(LAKE_TABLES, { error: `expected one of ${LAKE_TABLES.join(', ')}` });
 
 /** A caller's name for an SQL console query. */
 const sqlQueryId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected a query id of letters, digits, - and _ (at most 64)');
@@ -69,8 +74,14 @@ export const apiSchemas = {
   'sources.list': emptySchema,
   'bars.get': barsGetSchema,
   'lake.summary': emptySchema,
-  'lake.partitions': z.object({ symbol: symbolSchema.optional(), timeframe: timeframeArg.optional() }).strict(),
-  'lake.delete': z.object({ symbol: symbolSchema, timeframe: z.string().refine((t) => t === 'tick' || STORED_TIMEFRAME_MS[t] !== undefined, `expected a stored timeframe (${Object.keys(STORED_TIMEFRAME_MS).join(', ')}), or tick for trades`) }).strict(),
+  'lake.partitions': z.object({ symbol: symbolSchema.optional(), timeframe: z.union([timeframeArg, z.literal('tick')]).optional(), table: lakeTableArg.optional() }).strict(),
+  'lake.delete': z
+    .object({
+      symbol: symbolSchema,
+      timeframe: z.string().refine((t) => t === 'tick' || STORED_TIMEFRAME_MS[t] !== undefined, `expected a stored timeframe (${Object.keys(STORED_TIMEFRAME_MS).join(', ')}), or tick for market events`),
+      table: lakeTableArg.optional(),
+    })
+    .strict(),
   'jobs.start': jobRequestSchema,
   'jobs.list': z.object({ all: z.boolean().optional() }).strict(),
   'jobs.get': jobIdSchema,

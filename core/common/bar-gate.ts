@@ -167,3 +167,36 @@ export function gateSeries(b: GateColumns, rows: Uint32Array, timeframe: string,
   rejects.sort((x, y) => x.row - y.row);
   return { kept: kept.subarray(0, n), rejects, duplicates };
 }
+
+/**
+ * What is wrong with a market event's times (epoch ms), or undefined: the receive time must be one the
+ * lake can store and that has happened; the event time, when the venue gave one (NaN when not), must
+ * be storable too.
+ */
+export function eventTimeProblem(recvMs: number, eventMs: number, now: number): string | undefined {
+  const recv = barTimeProblem(recvMs, now);
+  if (recv) return `ts_recv: ${recv}`;
+  if (!Number.isNaN(eventMs) && (eventMs < FIRST_STORABLE_MS || eventMs > LAST_STORABLE_MS)) return `ts_event outside the years 0001–9999: ${isoOf(eventMs)}`;
+  return undefined;
+}
+
+/** What is wrong with one side of a book level, or undefined: a level that shows size must show a finite price. */
+export function levelProblem(price: number, size: number, what: string): string | undefined {
+  if (size > 0 && !Number.isFinite(price)) return `${what} shows size ${size} but no price`;
+  return undefined;
+}
+
+/**
+ * What is wrong with the order of a book side's levels (`prices[k]` and `sizes[k]`, best first), or
+ * undefined: among levels that show size, bids must fall and asks rise strictly.
+ */
+export function levelOrderProblem(prices: ArrayLike<number>, sizes: ArrayLike<number>, from: number, levels: number, side: 'bid' | 'ask'): string | undefined {
+  let last = Number.NaN;
+  for (let k = 0; k < levels; k++) {
+    if (!(sizes[from + k]! > 0)) continue;
+    const p = prices[from + k]!;
+    if (!Number.isNaN(last) && (side === 'bid' ? p >= last : p <= last)) return `${side} level ${k} at ${p} is not ${side === 'bid' ? 'below' : 'above'} the level before it (${last})`;
+    last = p;
+  }
+  return undefined;
+}

@@ -43,8 +43,10 @@ export interface StageEvent {
 export interface DeletedSeries {
   /** The series' symbol. */
   symbol: string;
-  /** Its timeframe as stored ('tick' for trades). */
+  /** Its timeframe as stored ('tick' for market events). */
   timeframe: string;
+  /** The table it was stored in (see LakeSeries.table). */
+  table: string;
   /** Part files removed. */
   files: number;
   /** Rows those files held. */
@@ -53,15 +55,17 @@ export interface DeletedSeries {
   bytes: number;
 }
 
-/** One row of the lake summary: what is stored for a symbol and timeframe. */
+/** One row of the lake summary: what is stored for a symbol, table and timeframe. */
 export interface LakeSeries {
   /** Instrument symbol. */
   symbol: string;
+  /** The table it is stored in: `bars`, `continuous`, or a table of market events (`trades`, `quotes`, `book`, …). */
+  table: string;
   /** Stored timeframe (`1m`, or what an import brought: `1s`, `30m`, `1d`, …). */
   timeframe: string;
   /** Number of bars. */
   rows: number;
-  /** Number of Parquet part files. */
+  /** Number of partition folders (months of bars, hours of market events). */
   partitions: number;
   /** Bytes on disk. */
   bytes: number;
@@ -71,14 +75,18 @@ export interface LakeSeries {
   last: number;
 }
 
-/** One month partition of a series. */
+/** One partition of a series: a month of bars, an hour of market events. */
 export interface LakePartition {
   /** Instrument symbol. */
   symbol: string;
-  /** Stored timeframe (`1m`, or what an import brought: `1s`, `30m`, `1d`, …). */
+  /** The table it is stored in (see LakeSeries.table). */
+  table: string;
+  /** Stored timeframe (`1m`, or what an import brought: `1s`, `30m`, `1d`, …; `tick` for market events). */
   timeframe: string;
   /** Partition month, `YYYY-MM`. */
   month: string;
+  /** The partition's folder below the symbol's (`month=2024-03`, `date=2024-03-01/hour=14`). */
+  partition: string;
   /** Part files in the month. */
   files: number;
   /** Bars in the month. */
@@ -166,7 +174,7 @@ export interface ImportResult {
   symbols: string[];
   /** Symbols a universe filter left out (their rows are rejects naming the reason). */
   excluded?: string[];
-  files: { file: string; format: string; parser: 'duckdb' | 'builtin'; inputRows: number; accepted: number; rejected: number; duplicates: number; series: { symbol: string; timeframe: string; accepted: number }[] }[];
+  files: { file: string; format: string; parser: 'duckdb' | 'builtin'; inputRows: number; accepted: number; rejected: number; duplicates: number; series: { symbol: string; timeframe: string; table?: string; accepted: number }[] }[];
 }
 
 /** Result of a read-only SQL query over the lake. */

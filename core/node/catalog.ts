@@ -3,6 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { JobInfo, JobProgress, JobStatus } from '../common/types';
 import type { Timeframe } from '../common/timeframes';
+import type { TickTable } from '../common/tick-tables';
 
 /** A published Parquet part file as the catalog records it. */
 export interface BarFileRow {
@@ -87,7 +88,7 @@ export class Catalog {
     this.db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
   }
 
-  insertBarFile(f: BarFileRow, dataset: 'bars' | 'continuous' | 'trades' = 'bars'): void {
+  insertBarFile(f: BarFileRow, dataset: 'bars' | 'continuous' | TickTable = 'bars'): void {
     this.db
       .prepare(
         `INSERT INTO bar_files (id, dataset, timeframe, symbol, month, path, rows, bytes, first_ts, last_ts, source, ingest_run, created_at)

@@ -181,7 +181,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
       'lake.summary': async () => lakeSummary(cat),
       'lake.partitions': async (a) => lakePartitions(cat, a),
       'lake.delete': async (a) => {
-        const r = deleteSeries(home, cat, a.symbol, a.timeframe);
+        const r = deleteSeries(home, cat, a.symbol, a.timeframe, a.table);
         bus.emit('lake.changed', { symbols: [a.symbol] });
         return r;
       },
@@ -417,23 +417,29 @@ function refuseMixedTimeframes(cat: Catalog, runs: string[]): void {
   if (frames.length > 1) throw new ApiError('invalid_argument', `the runs are on different timeframes (${frames.map((tf) => `${tf}: ${rows.filter((r) => r.timeframe === tf).map((r) => r.id).join(', ')}`).join('; ')}); a portfolio combines runs of one timeframe`, 'runs');
 }
 
+/** A part file's folder relative to the lake (everything before its last `/`). */
+const FOLDER = "rtrim(path, replace(path, '/', ''))";
+
 function lakeSummary(cat: Catalog): LakeSeries[] {
   return cat.db
     .prepare(
-      `SELECT symbol, timeframe, SUM(rows) AS rows, COUNT(DISTINCT month) AS partitions, SUM(bytes) AS bytes,
-              MIN(first_ts) AS first, MAX(last_ts) AS last FROM bar_files GROUP BY symbol, timeframe ORDER BY symbol, timeframe`,
+      `SELECT symbol, dataset AS "table", timeframe, SUM(rows) AS rows, COUNT(DISTINCT ${FOLDER}) AS partitions, SUM(bytes) AS bytes,
+              MIN(first_ts) AS first, MAX(last_ts) AS last FROM bar_files GROUP BY symbol, dataset, timeframe ORDER BY symbol, timeframe, dataset`,
     )
     .all() as LakeSeries[];
 }
 
-function lakePartitions(cat: Catalog, a: { symbol?: string; timeframe?: string }): LakePartition[] {
+function lakePartitions(cat: Catalog, a: { symbol?: string; timeframe?: string; table?: string }): LakePartition[] {
   const where: string[] = [];
   if (a.symbol) where.push('symbol = @symbol');
   if (a.timeframe) where.push('timeframe = @timeframe');
-  return cat.db
+  if (a.table) where.push('dataset = @table');
+  const rows = cat.db
     .prepare(
-      `SELECT symbol, timeframe, month, COUNT(*) AS files, SUM(rows) AS rows, SUM(bytes) AS bytes, MIN(first_ts) AS first, MAX(last_ts) AS last
-       FROM bar_files ${where.length ? `WHERE ${where.join(' AND ')}` : ''} GROUP BY symbol, timeframe, month ORDER BY symbol, timeframe, month`,
+      `SELECT symbol, dataset AS "table", timeframe, MIN(month) AS month, ${FOLDER} AS folder, COUNT(*) AS files, SUM(rows) AS rows, SUM(bytes) AS bytes, MIN(first_ts) AS first, MAX(last_ts) AS last
+       FROM bar_files ${where.length ? `WHERE ${where.join(' AND ')}` : ''} GROUP BY symbol, dataset, timeframe, folder ORDER BY symbol, timeframe, dataset, first`,
     )
-    .all(a) as LakePartition[];
+    .all(a) as (Omit<LakePartition, 'partition'> & { folder: string })[];
+  // The folder below the symbol's: `month=…` for bars, `date=…/hour=…` for market events.
+  return rows.map(({ folder, ...r }) => ({ ...r, partition: folder.replace(/^.*?\/symbol=[^/]*\//, '').replace(/\/$/, '') }));
 }

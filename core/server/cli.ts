@@ -59,11 +59,13 @@ commands:
   qa --symbol S [--timeframe 1m]
                               data-quality report: duplicates, gaps, OHLC, prices, spikes, stale runs, volume
   sql "<query>" [--limit N] [--timeout S]
-                              read-only SQL over the lake (views bars, trades, rejects); stopped after
+                              read-only SQL over the lake (views bars, trades, quotes, book, orders,
+                              definitions, statistics, status, imbalance, rejects); stopped after
                               S seconds (60)
-  lake ls                     per symbol and timeframe: rows, partitions, bytes, first, last
-  lake delete SYMBOL --timeframe TF --yes
-                              delete one stored series (catalog, files, backfill coverage); rejects stay
+  lake ls                     per symbol, table and timeframe: rows, partitions, bytes, first, last
+  lake delete SYMBOL --timeframe TF [--table T] --yes
+                              delete one stored series (catalog, files, backfill coverage); rejects stay;
+                              market events: --timeframe tick --table quotes (trades when not given)
   bars --symbol ES --timeframe 1d [--from D] [--to D] [--limit N]
                               bars as CSV, or JSON with --json
   features list               the feature registry: parameters, outputs, conventions
@@ -482,17 +484,18 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         }
       }
       case 'lake': {
-        const p = parse(opts, { timeframe: { type: 'string' }, yes: { type: 'boolean' } });
-        const v = p.values as { timeframe?: string; yes?: boolean };
+        const p = parse(opts, { timeframe: { type: 'string' }, table: { type: 'string' }, yes: { type: 'boolean' } });
+        const v = p.values as { timeframe?: string; table?: string; yes?: boolean };
         if (p.positionals[0] === 'delete') {
           if (p.positionals.length !== 2 || v.timeframe === undefined) throw new UsageError('lake delete: give one symbol and its timeframe, e.g. `lake delete ES --timeframe 1m --yes`');
-          if (!v.yes) throw new UsageError(`lake delete: this removes every stored ${v.timeframe} bar of ${p.positionals[1]} (its rejects stay); add --yes to confirm`);
-          const arg = { symbol: p.positionals[1]!, timeframe: v.timeframe } as ArgOf<'lake.delete'>;
+          const what = v.timeframe === 'tick' ? `${v.table ?? 'trades'} row` : `${v.timeframe} bar`;
+          if (!v.yes) throw new UsageError(`lake delete: this removes every stored ${what} of ${p.positionals[1]} (its rejects stay); add --yes to confirm`);
+          const arg = { symbol: p.positionals[1]!, timeframe: v.timeframe, ...(v.table === undefined ? {} : { table: v.table }) } as ArgOf<'lake.delete'>;
           validate('lake.delete', arg);
           const w = await open(false);
           try {
             const r = await call(w, 'lake.delete', arg);
-            io.out(json ? JSON.stringify(r) : `deleted ${r.symbol} ${r.timeframe}: ${r.rows.toLocaleString('en-US')} rows in ${r.files} files, ${fmtBytes(r.bytes)} freed; its rejects are kept`);
+            io.out(json ? JSON.stringify(r) : `deleted ${r.symbol} ${r.timeframe === 'tick' ? r.table : r.timeframe}: ${r.rows.toLocaleString('en-US')} rows in ${r.files} files, ${fmtBytes(r.bytes)} freed; its rejects are kept`);
             return 0;
           } finally {
             await w.close();
@@ -507,8 +510,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           else
             io.out(
               table([
-                ['symbol', 'tf', 'rows', 'partitions', 'bytes', 'first', 'last'],
-                ...series.map((r) => [r.symbol, r.timeframe, r.rows.toLocaleString('en-US'), String(r.partitions), fmtBytes(r.bytes), iso(r.first).slice(0, 16), iso(r.last).slice(0, 16)]),
+                ['symbol', 'table', 'tf', 'rows', 'partitions', 'bytes', 'first', 'last'],
+                ...series.map((r) => [r.symbol, r.table, r.timeframe, r.rows.toLocaleString('en-US'), String(r.partitions), fmtBytes(r.bytes), iso(r.first).slice(0, 16), iso(r.last).slice(0, 16)]),
               ]),
             );
           return 0;

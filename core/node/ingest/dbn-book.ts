@@ -88,9 +88,8 @@ export interface DbnBookFile {
   symbolFor(instrumentId: number, yyyymmdd: number): string | undefined;
 }
 
-const LEVEL_BYTES = 32;
 /** Which header places a layout fills: `action`, `depth`, `ts_in_delta` and `sequence`; consolidated levels carry publishers, not counts. */
-interface Layout {
+export interface Layout {
   bytes: number;
   levels: number;
   schema: (meta: string | null) => DbnBook['schema'] | 'mbo';
@@ -140,16 +139,35 @@ export function decodeDbnBook(input: Uint8Array, file: string, inflateLimit = in
   const symbolFor = symbolResolver(metadata);
   if (rtype === undefined) return { metadata, book: null, mbo: null, symbolFor };
   const layout = LAYOUTS[rtype]!;
-  const dv = new DataView(body.buffer, body.byteOffset, body.byteLength);
   const schema = layout.schema(metadata.schema);
-  if (schema === 'mbo') return { metadata, book: null, mbo: readMbo(dv, n, bodyStart, layout.bytes + tsOut), symbolFor };
-  return { metadata, book: readBook(dv, n, bodyStart, schema, layout, layout.bytes + tsOut), mbo: null, symbolFor };
+  if (schema === 'mbo') return { metadata, book: null, mbo: readMbo(new DataView(body.buffer, body.byteOffset, body.byteLength), n, bodyStart, layout.bytes + tsOut), symbolFor };
+  const words = bookWords(body, bodyStart);
+  const book = allocBook(schema, layout, n);
+  fillBook(words, layout, layout.bytes + tsOut, 0, n, book);
+  return { metadata, book, mbo: null, symbolFor };
 }
 
-function readBook(dv: DataView, n: number, bodyStart: number, schema: DbnBook['schema'], layout: Layout, bytes: number): DbnBook {
+/** A body of book records as 32-bit words (copied once when the bytes are not 4-byte aligned). */
+export interface BookWords {
+  u32: Uint32Array;
+  i32: Int32Array;
+  bytes: Uint8Array;
+  /** Where the body starts in the decompressed file. */
+  bodyStart: number;
+}
+
+/** Word views of a validated body of book records. */
+export function bookWords(body: Uint8Array, bodyStart: number): BookWords {
+  const aligned = body.byteOffset % 4 === 0 ? body : new Uint8Array(body);
+  const words = aligned.byteLength >>> 2;
+  return { u32: new Uint32Array(aligned.buffer, aligned.byteOffset, words), i32: new Int32Array(aligned.buffer, aligned.byteOffset, words), bytes: aligned, bodyStart };
+}
+
+/** Columns for `n` book records of a layout. */
+function allocBook(schema: DbnBook['schema'], layout: Layout, n: number): DbnBook {
   const levels = layout.levels;
   const pb = layout.consolidated ? n * levels : 0;
-  const b: DbnBook = {
+  return {
     schema,
     levels,
     instrumentId: new Uint32Array(n),
@@ -175,39 +193,64 @@ function readBook(dv: DataView, n: number, bodyStart: number, schema: DbnBook['s
     askPb: new Uint16Array(pb),
     offset: new Float64Array(n),
   };
-  for (let i = 0, at = 0; i < n; i++, at += bytes) {
-    b.publisherId[i] = dv.getUint16(at + 2, true);
-    b.instrumentId[i] = dv.getUint32(at + 4, true);
-    b.tsEventNs[i] = dv.getBigInt64(at + 8, true);
-    b.tsMs[i] = nsToMs(dv.getUint32(at + 8, true), dv.getUint32(at + 12, true));
-    b.price[i] = price(dv.getUint32(at + 16, true), dv.getInt32(at + 20, true));
-    b.size[i] = dv.getUint32(at + 24, true);
+}
+
+/** Databento's undefined price: i64::MAX, whose high word is 0x7fffffff and low word all ones. */
+const UNDEF_HI = 0x7fffffff;
+const UNDEF_LO = 0xffffffff;
+
+/**
+ * Decodes records `from`…`from + count` of a validated body into rows 0…count of `b` (whose columns
+ * hold at least `count` rows): reading whole words and writing each timestamp's two halves in place, so
+ * no BigInt is made per record. A caller that reuses `b` across batches touches no fresh memory.
+ */
+export function fillBook(w: BookWords, layout: Layout, stride: number, from: number, count: number, b: DbnBook): void {
+  const { u32, i32, bytes } = w;
+  const levels = layout.levels;
+  const ev = new Uint32Array(b.tsEventNs.buffer, b.tsEventNs.byteOffset, count * 2);
+  const rv = new Uint32Array(b.tsRecvNs.buffer, b.tsRecvNs.byteOffset, count * 2);
+  const { instrumentId, publisherId, tsMs, price: px, size, action, side, flags, depth, tsInDelta, sequence, bidPx, askPx, bidSz, askSz, bidCt, askCt, bidPb, askPb, offset } = b;
+  const words = stride >>> 2;
+  for (let i = 0, at = from * stride, q = from * words; i < count; i++, at += stride, q += words) {
+    publisherId[i] = u32[q]! >>> 16;
+    instrumentId[i] = u32[q + 1]!;
+    const eLo = u32[q + 2]!;
+    const eHi = u32[q + 3]!;
+    ev[2 * i] = eLo;
+    ev[2 * i + 1] = eHi;
+    tsMs[i] = nsToMs(eLo, eHi);
+    const pHi = i32[q + 5]!;
+    const pLo = u32[q + 4]!;
+    px[i] = pHi === UNDEF_HI && pLo === UNDEF_LO ? Number.NaN : (pHi * 4294967296 + pLo) / 1e9;
+    size[i] = u32[q + 6]!;
     // A layout without a field keeps its place reserved.
-    if (layout.action) b.action[i] = dv.getUint8(at + 28);
-    b.side[i] = dv.getUint8(at + 29);
-    b.flags[i] = dv.getUint8(at + 30);
-    if (layout.depth) b.depth[i] = dv.getUint8(at + 31);
-    b.tsRecvNs[i] = dv.getBigInt64(at + 32, true);
-    if (layout.tsInDelta) b.tsInDelta[i] = dv.getInt32(at + 40, true);
-    if (layout.sequence) b.sequence[i] = dv.getUint32(at + 44, true);
-    for (let k = 0; k < levels; k++) {
-      const l = at + 48 + k * LEVEL_BYTES;
-      const j = i * levels + k;
-      b.bidPx[j] = price(dv.getUint32(l, true), dv.getInt32(l + 4, true));
-      b.askPx[j] = price(dv.getUint32(l + 8, true), dv.getInt32(l + 12, true));
-      b.bidSz[j] = dv.getUint32(l + 16, true);
-      b.askSz[j] = dv.getUint32(l + 20, true);
+    if (layout.action) action[i] = bytes[at + 28]!;
+    side[i] = bytes[at + 29]!;
+    flags[i] = bytes[at + 30]!;
+    if (layout.depth) depth[i] = bytes[at + 31]!;
+    rv[2 * i] = u32[q + 8]!;
+    rv[2 * i + 1] = u32[q + 9]!;
+    if (layout.tsInDelta) tsInDelta[i] = i32[q + 10]!;
+    if (layout.sequence) sequence[i] = u32[q + 11]!;
+    for (let k = 0, l = q + 12, j = i * levels; k < levels; k++, l += 8, j++) {
+      const bHi = i32[l + 1]!;
+      const bLo = u32[l]!;
+      bidPx[j] = bHi === UNDEF_HI && bLo === UNDEF_LO ? Number.NaN : (bHi * 4294967296 + bLo) / 1e9;
+      const aHi = i32[l + 3]!;
+      const aLo = u32[l + 2]!;
+      askPx[j] = aHi === UNDEF_HI && aLo === UNDEF_LO ? Number.NaN : (aHi * 4294967296 + aLo) / 1e9;
+      bidSz[j] = u32[l + 4]!;
+      askSz[j] = u32[l + 5]!;
       if (layout.consolidated) {
-        b.bidPb[j] = dv.getUint16(l + 24, true);
-        b.askPb[j] = dv.getUint16(l + 28, true);
+        bidPb[j] = u32[l + 6]! & 0xffff;
+        askPb[j] = u32[l + 7]! & 0xffff;
       } else {
-        b.bidCt[j] = dv.getUint32(l + 24, true);
-        b.askCt[j] = dv.getUint32(l + 28, true);
+        bidCt[j] = u32[l + 6]!;
+        askCt[j] = u32[l + 7]!;
       }
     }
-    b.offset[i] = bodyStart + at;
+    offset[i] = w.bodyStart + at;
   }
-  return b;
 }
 
 function readMbo(dv: DataView, n: number, bodyStart: number, bytes: number): DbnMbo {

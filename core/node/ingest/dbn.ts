@@ -83,7 +83,8 @@ export class DbnError extends Error {
   }
 }
 
-const SCHEMAS = ['mbo', 'mbp-1', 'mbp-10', 'tbbo', 'trades', 'ohlcv-1s', 'ohlcv-1m', 'ohlcv-1h', 'ohlcv-1d', 'definition', 'statistics', 'status', 'imbalance', 'ohlcv-eod', 'cmbp-1', 'cbbo-1s', 'cbbo-1m', 'tcbbo', 'bbo-1s', 'bbo-1m'];
+/** Schema names by their id in the metadata header. */
+export const SCHEMAS = ['mbo', 'mbp-1', 'mbp-10', 'tbbo', 'trades', 'ohlcv-1s', 'ohlcv-1m', 'ohlcv-1h', 'ohlcv-1d', 'definition', 'statistics', 'status', 'imbalance', 'ohlcv-eod', 'cmbp-1', 'cbbo-1s', 'cbbo-1m', 'tcbbo', 'bbo-1s', 'bbo-1m'];
 const OHLCV_RTYPES: Record<number, DbnOhlcv['interval']> = { 0x20: '1s', 0x21: '1m', 0x22: '1h', 0x23: '1d' };
 const RTYPE_TRADES = 0x00;
 const RTYPE_OHLCV_DEPRECATED = 0x11;

@@ -9,7 +9,8 @@ import { gatedParts } from './gated-parts';
 import { readFloat64Columns, sqlString } from '../lake/duck-columns';
 import { linesAt, parseCsvBars, ImportError, type CsvOptions, type ParsedBars } from './csv-import';
 import type { Reject } from './reject-store';
-import { decodeDbn } from './dbn';
+import { decodeDbn, openDbn } from './dbn';
+import { importDbnTicks, TICK_SCHEMAS } from './import-dbn-ticks';
 import { gunzipCapped, gunzipHead, MAX_BYTES, readRegularFile, readRegularHead } from '../untrusted-files';
 import { layoutKey, previewCsv } from '../../common/csv-preview';
 import { existingTradeKeys, writeTrades } from '../lake/trade-store';
@@ -30,8 +31,8 @@ export interface ImportFileResult {
   accepted: number;
   rejected: number;
   duplicates: number;
-  /** Stored timeframe per symbol. */
-  series: { symbol: string; timeframe: string; accepted: number }[];
+  /** Stored series per symbol: its timeframe ('tick' for market events), and for market events the table they went to. */
+  series: { symbol: string; timeframe: string; table?: string; accepted: number }[];
 }
 
 /**
@@ -245,7 +246,11 @@ export async function importFile(
   let parsed: ParsedBars;
   if (opts.format === 'dbn' || ((opts.format ?? 'auto') === 'auto' && isDbn(bytes))) {
     layout = undefined;
-    const dbn = decodeDbn(bytes, file);
+    // Decompressed once: the decoders re-read the plain header.
+    const { metadata, body, bodyStart } = openDbn(bytes, file);
+    const plain = new Uint8Array(body.buffer, body.byteOffset - bodyStart, bodyStart + body.length);
+    if (metadata.schema !== null && TICK_SCHEMAS.has(metadata.schema)) return importDbnTicks(ctx, plain, file, metadata.schema, runId);
+    const dbn = decodeDbn(plain, file);
     if (dbn.trades !== null && dbn.ohlcv === null) return importDbnTrades(ctx, dbn, file, runId);
     parsed = fromDbn(dbn, file);
   }

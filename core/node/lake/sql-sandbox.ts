@@ -6,6 +6,7 @@ import { plainSqlError } from './sql-errors';
 import type { SqlResult } from '../../common/types';
 import type { Catalog } from '../catalog';
 import { sqlString } from './duck-columns';
+import { emptyTickView, tickView, TICK_COLUMNS, type BookTable } from './tick-store';
 
 /**
  * The SQL console's DuckDB: read-only by construction. Its instance reaches no file outside the lake
@@ -200,7 +201,7 @@ export class SqlSandbox {
     return wrapped ?? prepared;
   }
 
-  /** The console's views on this connection: bars and trades over the cataloged files, rejects when asked for. */
+  /** The console's views on this connection: bars, trades and the book and reference tables over the cataloged files, rejects when asked for. */
   private async createViews(con: DuckDBConnection, rejects: boolean, stopped: () => boolean): Promise<void> {
     const files = this.catalog.barFiles().filter((f) => f.timeframe !== ('tick' as never)).map((f) => sqlString(path.join(this.lakeRoot, f.path)));
     const tradeFiles = this.catalog.barFiles({ dataset: 'trades' }).map((f) => sqlString(path.join(this.lakeRoot, f.path)));
@@ -208,6 +209,10 @@ export class SqlSandbox {
     await con.run(
       `CREATE OR REPLACE TEMP VIEW trades AS ${tradeFiles.length ? `SELECT ts, price, size, side, sequence, symbol, month FROM read_parquet([${tradeFiles.join(', ')}], hive_partitioning = true)` : EMPTY_TRADES}`,
     );
+    for (const table of Object.keys(TICK_COLUMNS) as BookTable[]) {
+      const parts = this.catalog.barFiles({ dataset: table }).map((f) => sqlString(path.join(this.lakeRoot, f.path)));
+      await con.run(`CREATE OR REPLACE TEMP VIEW ${table} AS ${parts.length ? tickView(parts) : emptyTickView(table)}`);
+    }
     if (!rejects) return;
     await con.run('CREATE OR REPLACE TEMP TABLE rejects (run_id VARCHAR, file VARCHAR, line INTEGER, raw VARCHAR, reason VARCHAR, source VARCHAR, byte_offset BIGINT)');
     const appender = await con.createAppender('rejects');
@@ -243,7 +248,7 @@ export class SqlSandbox {
       return new ApiError('invalid_argument', `the query needs more than the console's ${this.limits.memory} of memory (${message.split('\n')[0]}); filter or aggregate more, or add a LIMIT`, 'query');
     }
     if (/Permission Error/i.test(message)) {
-      return new ApiError('invalid_argument', `the SQL console reads only the lake (${this.lakeRoot}) and its views bars, trades and rejects: ${message.split('\n')[0]}`, 'query');
+      return new ApiError('invalid_argument', `the SQL console reads only the lake (${this.lakeRoot}) and its views bars, trades, quotes, book, orders, definitions, statistics, status, imbalance and rejects: ${message.split('\n')[0]}`, 'query');
     }
     return sqlError(e as Error);
   }

@@ -28,8 +28,8 @@ export function DataView({ dataVersion, onBackfill, onImport }: { dataVersion: n
 
   useEffect(() => {
     if (open === null) return;
-    const [symbol, timeframe] = open.split('|') as [string, '1m'];
-    void client.call('lake.partitions', { symbol, timeframe }).then(setParts);
+    const [symbol, table, timeframe] = open.split('|') as [string, 'bars', '1m'];
+    void client.call('lake.partitions', { symbol, table, timeframe }).then(setParts);
   }, [open, dataVersion]);
 
   const total = (series ?? []).reduce((s, r) => s + r.rows, 0);
@@ -62,53 +62,56 @@ export function DataView({ dataVersion, onBackfill, onImport }: { dataVersion: n
         <thead>
           <tr>
             <th>Symbol</th>
+            <th>Table</th>
             <th>Timeframe</th>
             <th className="num">Rows</th>
             <th className="num">Partitions</th>
             <th className="num">Bytes</th>
-            <th>First bar (UTC)</th>
-            <th>Last bar (UTC)</th>
+            <th>First (UTC)</th>
+            <th>Last (UTC)</th>
             <th>Coverage (sessions by month)</th>
             <th />
           </tr>
         </thead>
         <tbody>
           {(series ?? []).map((r) => {
-            const key = `${r.symbol}|${r.timeframe}`;
+            const key = `${r.symbol}|${r.table}|${r.timeframe}`;
+            const events = r.timeframe === 'tick';
             return (
               <Fragment key={key}>
                 <tr className="clickable" onClick={() => setOpen(open === key ? null : key)} data-testid={`series-${r.symbol}`}>
                   <td>
                     {open === key ? '▾' : '▸'} {r.symbol}
                   </td>
+                  <td>{r.table}</td>
                   <td>{r.timeframe}</td>
-                  <td className="num" data-testid={`rows-${r.symbol}`}>
+                  <td className="num" data-testid={events ? `rows-${r.symbol}-${r.table}` : `rows-${r.symbol}`}>
                     {fmtInt(r.rows)}
                   </td>
                   <td className="num">{r.partitions}</td>
                   <td className="num">{fmtBytes(r.bytes)}</td>
                   <td>{fmtTime(r.first)}</td>
                   <td>{fmtTime(r.last)}</td>
+                  <td>{!events && <CoverageStrip symbol={r.symbol} coverage={coverage.find((c) => c.symbol === r.symbol && c.timeframe === r.timeframe)?.coverage} />}</td>
                   <td>
-                    <CoverageStrip symbol={r.symbol} coverage={coverage.find((c) => c.symbol === r.symbol && c.timeframe === r.timeframe)?.coverage} />
-                  </td>
-                  <td>
-                    <button
-                      onClick={(e) => {
-                        e.stopPropagation();
-                        setQa({ symbol: r.symbol, timeframe: r.timeframe });
-                      }}
-                      data-testid={`qa-${r.symbol}`}
-                    >
-                      QA
-                    </button>
+                    {!events && (
+                      <button
+                        onClick={(e) => {
+                          e.stopPropagation();
+                          setQa({ symbol: r.symbol, timeframe: r.timeframe });
+                        }}
+                        data-testid={`qa-${r.symbol}`}
+                      >
+                        QA
+                      </button>
+                    )}
                     <button
                       className="danger"
                       onClick={(e) => {
                         e.stopPropagation();
                         setDeleting(r);
                       }}
-                      data-testid={`delete-${r.symbol}-${r.timeframe}`}
+                      data-testid={events ? `delete-${r.symbol}-${r.table}` : `delete-${r.symbol}-${r.timeframe}`}
                     >
                       Delete…
                     </button>
@@ -116,8 +119,8 @@ export function DataView({ dataVersion, onBackfill, onImport }: { dataVersion: n
                 </tr>
                 {open === key &&
                   parts.map((p) => (
-                    <tr key={`${key}|${p.month}`} className="sub">
-                      <td colSpan={2}>month={p.month}</td>
+                    <tr key={`${key}|${p.partition}`} className="sub">
+                      <td colSpan={3}>{p.partition}</td>
                       <td className="num">{fmtInt(p.rows)}</td>
                       <td className="num">{p.files} files</td>
                       <td className="num">{fmtBytes(p.bytes)}</td>
@@ -140,14 +143,14 @@ export function DataView({ dataVersion, onBackfill, onImport }: { dataVersion: n
       )}
       {deleting && (
         <ConfirmDialog
-          title={`Delete ${deleting.symbol} ${deleting.timeframe}`}
-          text={`Delete all ${fmtInt(deleting.rows)} ${deleting.timeframe} bars of ${deleting.symbol} (${fmtTime(deleting.first)} to ${fmtTime(deleting.last)}, ${fmtBytes(deleting.bytes)})? They are removed from the lake and a later backfill fetches them again. The rejected rows of the imports that wrote them stay under Rejects. Feature builds, models and backtests made from them are kept.`}
+          title={`Delete ${deleting.symbol} ${seriesName(deleting)}`}
+          text={`Delete all ${fmtInt(deleting.rows)} ${deleting.timeframe === 'tick' ? `${deleting.table} rows` : `${deleting.timeframe} bars`} of ${deleting.symbol} (${fmtTime(deleting.first)} to ${fmtTime(deleting.last)}, ${fmtBytes(deleting.bytes)})? They are removed from the lake and a later backfill fetches them again. The rejected rows of the imports that wrote them stay under Rejects. Feature builds, models and backtests made from them are kept.`}
           verb="Delete"
           testId="delete-series"
           action={async () => {
-            const r = await client.call('lake.delete', { symbol: deleting.symbol, timeframe: deleting.timeframe });
-            setDeleted(`Deleted ${r.symbol} ${r.timeframe}: ${fmtInt(r.rows)} rows in ${r.files} files, ${fmtBytes(r.bytes)} freed.`);
-            if (open === `${r.symbol}|${r.timeframe}`) setOpen(null);
+            const r = await client.call('lake.delete', { symbol: deleting.symbol, timeframe: deleting.timeframe, ...(deleting.timeframe === 'tick' ? { table: deleting.table as 'trades' } : {}) });
+            setDeleted(`Deleted ${r.symbol} ${seriesName(r)}: ${fmtInt(r.rows)} rows in ${r.files} files, ${fmtBytes(r.bytes)} freed.`);
+            if (open === `${r.symbol}|${r.table}|${r.timeframe}`) setOpen(null);
           }}
           onDone={() => setDeleting(null)}
           onClose={() => setDeleting(null)}
@@ -156,4 +159,9 @@ export function DataView({ dataVersion, onBackfill, onImport }: { dataVersion: n
       {tab === 'series' && series !== null && series.length === 0 && <p className="muted">The lake is empty. Backfill some bars to begin.</p>}
     </div>
   );
+}
+
+/** A series as the user knows it: its timeframe for bars, its table for market events. */
+function seriesName(r: { table: string; timeframe: string }): string {
+  return r.timeframe === 'tick' ? r.table : r.timeframe;
 }

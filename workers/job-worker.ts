@@ -7,6 +7,7 @@ import { paperReplay } from '../core/node/paper/replay';
 import type { PaperSummary } from '../core/common/types';
 import type { SweepResult } from '../core/common/backtest/sweep';
 import { backfillSymbol, type BackfillSymbolResult } from '../core/node/jobs/backfill';
+import { backfillTicks } from '../core/node/jobs/backfill-ticks';
 import type { IsolatedOutcome, ModelImportTask, BacktestTask, FilterTask, PaperTask, PortfolioTask, SweepTask, BackfillTask, ContinuousTask, FeaturesTask, IcTask, ImportTask, MaterializeTask, PromoteTask, RetentionTask, TrainTask } from '../core/node/jobs/job-service';
 import { trainModel, type TrainResult } from '../core/node/models/train';
 import { icReport, promoteDataset, readBuild, type IcReport, type PromoteResult } from '../core/node/features/analysis';
@@ -59,6 +60,8 @@ export default async function run(
       return await icReport(ctx, readBuild(ctx.home.lake, `${set.name}@${set.hash}`), task.req.horizons, task.req.allowPartial, (done, total, unit, detail) => report({ done, total, unit, detail }));
     }
     if (task.type === 'materialize') return await materializeSeries(ctx, task.req.symbol, task.req.timeframe);
+    // Bars by month; Databento's book and reference schemas (and the demo book) by day, into their tables.
+    if ((task.req.schema ?? 'ohlcv') !== 'ohlcv') return await backfillTicks(ctx, task.req, report, cancelled, task.vendor);
     return await backfillSymbol(ctx, task.req, report, cancelled, task.vendor);
   } catch (e) {
     // Only the message and cause reach the job service: the cause says the input was at fault.

@@ -285,12 +285,14 @@ export interface RetentionResult {
 
 /** Outcome of a backfill. */
 export interface BackfillResult {
-  /** Bars written. */
+  /** Bars (or, for a book or reference schema, records) written. */
   newBars: number;
-  /** Bars in the range that the lake already had. */
+  /** Bars or records in the range that the lake already had. */
   alreadyPresent: number;
-  /** Bars the vendor sent that the bar gate refused (listed with their reasons by `rejects.list`). */
+  /** Bars or records the source sent that the gate refused (listed with their reasons by `rejects.list`). */
   rejected: number;
+  /** The lake table written for a book or reference schema; absent for bars. */
+  table?: string;
   /** The ingest run whose rejects these are. */
   runId: string;
   /** Part files published. */

@@ -39,8 +39,10 @@ const USAGE = `usage: quantdesk [--home DIR] [--json] <command> [options]
 
 commands:
   backfill --source demo|databento|polygon [--symbols ES,NQ] [--from YYYY-MM-DD] [--to YYYY-MM-DD]
-           [--timeframe 1m|1h|1d] [--dataset GLBX.MDP3]
-                              fetch bars the lake lacks (default: all demo symbols, the last 30 days);
+           [--timeframe 1m|1h|1d] [--dataset GLBX.MDP3] [--schema ohlcv|mbp-10|mbp-1|tbbo|bbo-1s|bbo-1m|mbo|
+           definition|statistics|status|imbalance]
+                              fetch bars the lake lacks (default: all demo symbols, the last 30 days),
+                              or a Databento schema into its table by day (the demo offers mbp-10);
                               vendors read DATABENTO_API_KEY / POLYGON_API_KEY from the environment
   import <path>... [--format auto|generic|backtrader|polygon|databento-csv|dbn|yahoo|stooq|parquet]
          [--symbol S] [--tz ZONE] [--map time=Date,open=Open,...] [--calendar cme|nyse|xetra]
@@ -301,7 +303,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return 0;
       }
       case 'backfill': {
-        const p = parse(opts, { source: { type: 'string' }, symbols: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, timeframe: { type: 'string' }, dataset: { type: 'string' } });
+        const p = parse(opts, { source: { type: 'string' }, symbols: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, timeframe: { type: 'string' }, dataset: { type: 'string' }, schema: { type: 'string' } });
         if (p.positionals.length) throw new UsageError(`backfill: unexpected argument ${p.positionals[0]}`);
         const v = p.values as Record<string, string | undefined>;
         if (v.source === undefined) throw new UsageError(`--source: required (one of ${BACKFILL_SOURCES.join(', ')})`);
@@ -316,6 +318,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           from: v.from ?? iso(yesterday - 29 * DAY_MS).slice(0, 10),
           to: v.to ?? iso(yesterday).slice(0, 10),
           ...(v.dataset === undefined ? {} : { dataset: v.dataset }),
+          ...(v.schema === undefined ? {} : { schema: v.schema as 'ohlcv' }),
         };
         validate('jobs.start', arg);
         const s = await open(false);

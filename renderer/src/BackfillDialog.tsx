@@ -28,6 +28,10 @@ export function BackfillDialog({ onClose, jobs, progress, initial }: { onClose: 
   const [typed, setTyped] = usePersistentState('backfill.typed', '', isShortText, initial && initial.source !== 'demo' ? initial.symbols.join(', ') : undefined);
   const [timeframe, setTimeframe] = usePersistentState<'1m' | '1h' | '1d'>('backfill.timeframe', '1m', (x): x is '1m' | '1h' | '1d' => x === '1m' || x === '1h' || x === '1d', initial?.timeframe);
   const [dataset, setDataset] = usePersistentState('backfill.dataset', 'GLBX.MDP3', isShortText, initial?.dataset);
+  const [schema, setSchema] = usePersistentState<string>('backfill.schema', 'ohlcv', isShortText, initial?.schema);
+  // What each source offers: bars everywhere; the demo's book, and Databento's book and reference schemas.
+  const schemas = SCHEMA_CHOICES.filter((c) => source === 'databento' || (source === 'demo' && c.demo) || c.value === 'ohlcv');
+  const chosenSchema = schemas.some((c) => c.value === schema) ? schema : 'ohlcv';
   const yesterday = Math.floor(Date.now() / DAY_MS) * DAY_MS - DAY_MS;
   const [from, setFrom] = useState(initial?.from ?? fmtDay(yesterday - 29 * DAY_MS));
   const [to, setTo] = useState(initial?.to ?? fmtDay(yesterday));
@@ -67,6 +71,7 @@ export function BackfillDialog({ onClose, jobs, progress, initial }: { onClose: 
         from,
         to,
         ...(source === 'databento' ? { dataset } : {}),
+        ...(chosenSchema !== 'ohlcv' ? { schema: chosenSchema as 'mbp-10' } : {}),
       });
       setJobId(r.jobId);
     } catch (e) {
@@ -110,20 +115,35 @@ export function BackfillDialog({ onClose, jobs, progress, initial }: { onClose: 
             {fieldError('symbols') && <div className="field-error">{fieldError('symbols')}</div>}
           </fieldset>
           <div className="row">
-            <label>
-              Timeframe
-              {source === 'demo' ? (
-                <select value="1m" disabled>
-                  <option value="1m">1 minute (other timeframes are built from it)</option>
+            {schemas.length > 1 && (
+              <label>
+                Data
+                <select value={chosenSchema} onChange={(e) => setSchema(e.target.value)} data-testid="bf-schema">
+                  {schemas.map((c) => (
+                    <option key={c.value} value={c.value}>
+                      {c.label}
+                    </option>
+                  ))}
                 </select>
-              ) : (
-                <select value={timeframe} onChange={(e) => setTimeframe(e.target.value as typeof timeframe)} data-testid="bf-timeframe">
-                  <option value="1m">1 minute</option>
-                  <option value="1h">1 hour</option>
-                  <option value="1d">1 day</option>
-                </select>
-              )}
-            </label>
+                {fieldError('schema') && <div className="field-error">{fieldError('schema')}</div>}
+              </label>
+            )}
+            {chosenSchema === 'ohlcv' && (
+              <label>
+                Timeframe
+                {source === 'demo' ? (
+                  <select value="1m" disabled>
+                    <option value="1m">1 minute (other timeframes are built from it)</option>
+                  </select>
+                ) : (
+                  <select value={timeframe} onChange={(e) => setTimeframe(e.target.value as typeof timeframe)} data-testid="bf-timeframe">
+                    <option value="1m">1 minute</option>
+                    <option value="1h">1 hour</option>
+                    <option value="1d">1 day</option>
+                  </select>
+                )}
+              </label>
+            )}
             {source === 'databento' && (
               <label>
                 Dataset
@@ -186,3 +206,18 @@ export function BackfillDialog({ onClose, jobs, progress, initial }: { onClose: 
     </Modal>
   );
 }
+
+/** The data a backfill can fetch, as the dialog names it; `demo` marks what the demo source offers too. */
+const SCHEMA_CHOICES: { value: string; label: string; demo: boolean }[] = [
+  { value: 'ohlcv', label: 'Bars (OHLCV)', demo: true },
+  { value: 'mbp-10', label: 'Order book, 10 levels (MBP-10) → book', demo: true },
+  { value: 'mbp-1', label: 'Top of book (MBP-1) → quotes', demo: false },
+  { value: 'tbbo', label: 'Trades with the quote before (TBBO) → quotes', demo: false },
+  { value: 'bbo-1s', label: 'Best bid and offer each second → quotes', demo: false },
+  { value: 'bbo-1m', label: 'Best bid and offer each minute → quotes', demo: false },
+  { value: 'mbo', label: 'Orders (MBO) → orders', demo: false },
+  { value: 'definition', label: 'Instrument definitions → definitions', demo: false },
+  { value: 'statistics', label: 'Statistics (settlement, open interest) → statistics', demo: false },
+  { value: 'status', label: 'Trading status → status', demo: false },
+  { value: 'imbalance', label: 'Auction imbalance → imbalance', demo: false },
+];

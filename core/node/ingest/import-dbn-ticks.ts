@@ -183,8 +183,23 @@ function referenceColumns(r: DbnReference): { table: BookTable; columns: TickCol
   return { table, columns };
 }
 
-/** Imports a DBN file of an order-book or reference schema (`bytes` the file as read). */
-export async function importDbnTicks(ctx: Ctx, bytes: Uint8Array, file: string, schema: string, runId: string): Promise<ImportFileResult & { rejects: Reject[] }> {
+/** Decoded records of one schema, ready to store. */
+export type DecodedTicks = { kind: 'book'; book: DbnBook } | { kind: 'mbo'; mbo: DbnMbo } | { kind: 'reference'; records: DbnReference };
+
+/** What storing decoded records did. accepted + rejects + duplicates = inputRows. */
+export interface StoredTicks {
+  inputRows: number;
+  accepted: number;
+  duplicates: number;
+  rejects: Reject[];
+  series: ImportFileResult['series'];
+}
+
+/**
+ * Gates decoded records and writes what passes to their table, per symbol (`symbolFor` names an
+ * instrument on a date; a name that is not a plain symbol is stored under the instrument id).
+ */
+export async function storeTicks(ctx: Ctx, d: DecodedTicks, symbolFor: (id: number, ymd: number) => string | undefined, source: string, runId: string): Promise<StoredTicks> {
   const now = Date.now();
   const rejects: Reject[] = [];
   let n: number;
@@ -192,16 +207,11 @@ export async function importDbnTicks(ctx: Ctx, bytes: Uint8Array, file: string, 
   let eventNs: BigInt64Array | BigUint64Array;
   let ids: Uint32Array;
   let offsets: Float64Array;
-  let symbolFor: (id: number, ymd: number) => string | undefined;
   let spec: { table: BookTable; columns: TickColumn[]; constants?: Record<string, string> };
   let rowProblem: (i: number) => string | undefined = () => undefined;
   let rawSymbols: string[] | undefined;
-  const isReference = schema === 'definition' || schema === 'statistics' || schema === 'status' || schema === 'imbalance';
-  if (isReference) {
-    const f = decodeDbnReference(bytes, file);
-    symbolFor = f.symbolFor;
-    if (!f.records) return empty(file);
-    const r = f.records;
+  if (d.kind === 'reference') {
+    const r = d.records;
     n = r.rows;
     recvNs = r.columns.ts_recv as BigUint64Array;
     eventNs = r.columns.ts_event as BigUint64Array;
@@ -210,37 +220,33 @@ export async function importDbnTicks(ctx: Ctx, bytes: Uint8Array, file: string, 
     rawSymbols = r.schema === 'definition' ? (r.columns.raw_symbol as string[]) : undefined;
     if (r.schema === 'definition') rowProblem = (i) => (rawSymbols![i] === '' ? 'definition without a raw symbol' : undefined);
     spec = referenceColumns(r);
+  } else if (d.kind === 'book') {
+    const b = d.book;
+    n = b.tsRecvNs.length;
+    recvNs = b.tsRecvNs;
+    eventNs = b.tsEventNs;
+    ids = b.instrumentId;
+    offsets = b.offset;
+    const L = b.levels;
+    rowProblem = (i) => {
+      for (let k = 0; k < L; k++) {
+        const j = i * L + k;
+        const why = levelProblem(b.bidPx[j]!, b.bidSz[j]!, `bid level ${k}`) ?? levelProblem(b.askPx[j]!, b.askSz[j]!, `ask level ${k}`);
+        if (why) return why;
+      }
+      return L > 1 ? (levelOrderProblem(b.bidPx, b.bidSz, i * L, L, 'bid') ?? levelOrderProblem(b.askPx, b.askSz, i * L, L, 'ask')) : undefined;
+    };
+    spec = bookColumns(b, b.bidPb.length > 0);
   } else {
-    const f = decodeDbnBook(bytes, file);
-    symbolFor = f.symbolFor;
-    if (f.book) {
-      const b = f.book;
-      n = b.tsRecvNs.length;
-      recvNs = b.tsRecvNs;
-      eventNs = b.tsEventNs;
-      ids = b.instrumentId;
-      offsets = b.offset;
-      const L = b.levels;
-      rowProblem = (i) => {
-        for (let k = 0; k < L; k++) {
-          const j = i * L + k;
-          const why = levelProblem(b.bidPx[j]!, b.bidSz[j]!, `bid level ${k}`) ?? levelProblem(b.askPx[j]!, b.askSz[j]!, `ask level ${k}`);
-          if (why) return why;
-        }
-        return L > 1 ? (levelOrderProblem(b.bidPx, b.bidSz, i * L, L, 'bid') ?? levelOrderProblem(b.askPx, b.askSz, i * L, L, 'ask')) : undefined;
-      };
-      spec = bookColumns(b, b.bidPb.length > 0);
-    } else if (f.mbo) {
-      const m = f.mbo;
-      n = m.tsRecvNs.length;
-      recvNs = m.tsRecvNs;
-      eventNs = m.tsEventNs;
-      ids = m.instrumentId;
-      offsets = m.offset;
-      // An add or a modify places size at a price; a clear or a cancel of everything need not.
-      rowProblem = (i) => (m.action[i] === 0x41 || m.action[i] === 0x4d ? levelProblem(m.price[i]!, m.size[i]!, `order ${m.orderId[i]}`) : undefined);
-      spec = { table: 'orders', columns: mboColumns(m) };
-    } else return empty(file);
+    const m = d.mbo;
+    n = m.tsRecvNs.length;
+    recvNs = m.tsRecvNs;
+    eventNs = m.tsEventNs;
+    ids = m.instrumentId;
+    offsets = m.offset;
+    // An add or a modify places size at a price; a clear or a cancel of everything need not.
+    rowProblem = (i) => (m.action[i] === 0x41 || m.action[i] === 0x4d ? levelProblem(m.price[i]!, m.size[i]!, `order ${m.orderId[i]}`) : undefined);
+    spec = { table: 'orders', columns: mboColumns(m) };
   }
   const recvMs = new Float64Array(n);
   const eventMs = new Float64Array(n);
@@ -261,13 +267,34 @@ export async function importDbnTicks(ctx: Ctx, bytes: Uint8Array, file: string, 
   const series: ImportFileResult['series'] = [];
   const whole = groups.size === 1 && rejects.length === 0;
   for (const [symbol, rows] of groups) {
-    const w = await writeTickBatch(ctx, spec.table, symbol, { rows: n, columns: spec.columns, ...(spec.constants ? { constants: spec.constants } : {}) }, whole ? null : Uint32Array.from(rows), `import:dbn`, runId);
+    const w = await writeTickBatch(ctx, spec.table, symbol, { rows: n, columns: spec.columns, ...(spec.constants ? { constants: spec.constants } : {}) }, whole ? null : Uint32Array.from(rows), source, runId);
     accepted += w.accepted;
     duplicates += w.duplicates;
     series.push({ symbol, timeframe: 'tick', table: spec.table, accepted: w.accepted });
   }
-  if (accepted + rejects.length + duplicates !== n) throw new Error(`${file}: accounting does not add up (${accepted} + ${rejects.length} + ${duplicates} ≠ ${n}); this is a bug`);
-  return { file: path.resolve(file), format: 'dbn', parser: 'builtin', inputRows: n, accepted, rejected: rejects.length, duplicates, series, rejects };
+  if (accepted + rejects.length + duplicates !== n) throw new Error(`accounting does not add up (${accepted} + ${rejects.length} + ${duplicates} ≠ ${n}); this is a bug`);
+  return { inputRows: n, accepted, duplicates, rejects, series };
+}
+
+/** Decodes DBN bytes of an order-book or reference schema. */
+export function decodeTicks(bytes: Uint8Array, file: string, schema: string): { decoded: DecodedTicks | null; symbolFor: (id: number, ymd: number) => string | undefined } {
+  if (schema === 'definition' || schema === 'statistics' || schema === 'status' || schema === 'imbalance') {
+    const f = decodeDbnReference(bytes, file);
+    return { decoded: f.records ? { kind: 'reference', records: f.records } : null, symbolFor: f.symbolFor };
+  }
+  const f = decodeDbnBook(bytes, file);
+  return { decoded: f.book ? { kind: 'book', book: f.book } : f.mbo ? { kind: 'mbo', mbo: f.mbo } : null, symbolFor: f.symbolFor };
+}
+
+/** Imports a DBN file of an order-book or reference schema (`bytes` the file as read). */
+export async function importDbnTicks(ctx: Ctx, bytes: Uint8Array, file: string, schema: string, runId: string): Promise<ImportFileResult & { rejects: Reject[] }> {
+  const { decoded, symbolFor } = decodeTicks(bytes, file, schema);
+  if (decoded === null) return empty(file);
+  const r = await storeTicks(ctx, decoded, symbolFor, 'import:dbn', runId).catch((e: unknown) => {
+    if (e instanceof Error) e.message = `${file}: ${e.message}`;
+    throw e;
+  });
+  return { file: path.resolve(file), format: 'dbn', parser: 'builtin', inputRows: r.inputRows, accepted: r.accepted, rejected: r.rejects.length, duplicates: r.duplicates, series: r.series, rejects: r.rejects };
 }
 
 function empty(file: string): ImportFileResult & { rejects: Reject[] } {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { parseUtc } from '../../common/schemas';
+import { parseUtc, type BACKFILL_SCHEMAS } from '../../common/schemas';
 import type { Catalog } from '../catalog';
 import { generateRange, type BarColumns } from '../demo/demo-market';
 import { rowFields } from '../../common/bar-gate';
@@ -45,6 +45,8 @@ export interface BackfillSymbolRequest {
   to: string;
   timeframe: '1m' | '1h' | '1d';
   dataset?: string;
+  /** What to fetch (bars when not given). */
+  schema?: (typeof BACKFILL_SCHEMAS)[number];
   seed?: number;
   ingestRun: string;
 }

@@ -188,8 +188,11 @@ export function importSummary(r: ImportResult): string {
 }
 
 /** Human summary of a backfill outcome. */
+/** The lake table each backfill schema fills. */
+const TABLE_OF_SCHEMA: Record<string, string> = { 'mbp-10': 'book', 'mbp-1': 'quotes', tbbo: 'quotes', 'bbo-1s': 'quotes', 'bbo-1m': 'quotes', mbo: 'orders', definition: 'definitions', statistics: 'statistics', status: 'status', imbalance: 'imbalance' };
+
 export function backfillSummary(r: BackfillResult): string {
-  return `${fmt(r.newBars)} new bars, ${fmt(r.alreadyPresent)} already present${r.rejected ? `, ${fmt(r.rejected)} rejected (quantdesk rejects --run ${r.runId})` : ''}`;
+  return `${fmt(r.newBars)} new ${r.table ? `${r.table} records` : 'bars'}, ${fmt(r.alreadyPresent)} already present${r.rejected ? `, ${fmt(r.rejected)} rejected (quantdesk rejects --run ${r.runId})` : ''}`;
 }
 
 /**
@@ -506,7 +509,7 @@ export class JobService {
         const task: BackfillTask & { port: typeof port2 } = {
           ...this.taskBase(cancel),
           type: 'backfill',
-          req: { source: req.source, symbol, from: req.from, to: req.to, timeframe: req.timeframe, dataset: req.dataset, ingestRun },
+          req: { source: req.source, symbol, from: req.from, to: req.to, timeframe: req.timeframe, dataset: req.dataset, ...(req.schema ? { schema: req.schema } : {}), ingestRun },
           vendor,
           port: port2,
         };
@@ -520,6 +523,7 @@ export class JobService {
       runId: ingestRun,
       filesWritten: results.reduce((s, r) => s + r.filesWritten, 0),
       symbols: req.symbols,
+      ...(req.schema && req.schema !== 'ohlcv' ? { table: TABLE_OF_SCHEMA[req.schema] } : {}),
     };
     const wasCancelled = results.some((r) => r.cancelled);
     this.o.catalog.db

@@ -5,18 +5,27 @@ import { inflateCap } from '../untrusted-files';
 
 const SCHEMA: Record<string, string> = { '1s': 'ohlcv-1s', '1m': 'ohlcv-1m', '1h': 'ohlcv-1h', '1d': 'ohlcv-1d' };
 
+/** A request to Databento's historical API. */
+interface RangeRequest {
+  baseUrl: string;
+  apiKey: string;
+  dataset: string;
+  symbol: string;
+  startMs: number;
+  endMs: number;
+  policy?: RetryPolicy;
+}
+
 /**
- * OHLCV bars of one symbol from Databento's historical `timeseries.get_range` (HTTP, basic auth with
- * the key as user name), requested as zstd-compressed DBN and decoded here.
+ * The records of one symbol and schema from Databento's historical `timeseries.get_range` (HTTP,
+ * basic auth with the key as user name), as zstd-compressed DBN bytes (empty when there are none).
  */
-export async function fetchDatabentoBars(o: { baseUrl: string; apiKey: string; dataset: string; symbol: string; timeframe: string; startMs: number; endMs: number; policy?: RetryPolicy }): Promise<BarColumns> {
-  const schema = SCHEMA[o.timeframe];
-  if (!schema) throw new VendorError(`Databento backfills support ${Object.keys(SCHEMA).join(', ')}, not ${o.timeframe}`);
+export async function fetchDatabentoDbn(o: RangeRequest & { schema: string }): Promise<Uint8Array> {
   const http = new VendorHttp('Databento', [o.apiKey], o.policy);
   const form = new URLSearchParams({
     dataset: o.dataset,
     symbols: o.symbol,
-    schema,
+    schema: o.schema,
     start: new Date(o.startMs).toISOString(),
     end: new Date(o.endMs).toISOString(),
     stype_in: 'raw_symbol',
@@ -28,7 +37,14 @@ export async function fetchDatabentoBars(o: { baseUrl: string; apiKey: string; d
     headers: { authorization: `Basic ${Buffer.from(`${o.apiKey}:`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
     body: form.toString(),
   });
-  const bytes = await readCapped(res, inflateCap(), `Databento ${o.dataset} ${o.symbol} ${schema}`);
+  return readCapped(res, inflateCap(), `Databento ${o.dataset} ${o.symbol} ${o.schema}`);
+}
+
+/** OHLCV bars of one symbol from Databento's historical API, decoded here. */
+export async function fetchDatabentoBars(o: RangeRequest & { timeframe: string }): Promise<BarColumns> {
+  const schema = SCHEMA[o.timeframe];
+  if (!schema) throw new VendorError(`Databento backfills support ${Object.keys(SCHEMA).join(', ')}, not ${o.timeframe}`);
+  const bytes = await fetchDatabentoDbn({ ...o, schema });
   if (bytes.length === 0) return noBars();
   const f = decodeDbn(bytes, `Databento ${o.dataset} ${o.symbol} ${schema}`);
   const b = f.ohlcv!;

@@ -1,0 +1,84 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { DEMO_INSTRUMENTS } from '../../common/instruments';
+import { parseUtc } from '../../common/schemas';
+import { sessionsOverlapping } from '../calendar';
+import type { Catalog } from '../catalog';
+import type { HomeLayout } from '../home';
+import { generateBookSession } from '../demo/demo-book';
+import { decodeTicks, storeTicks, type StoredTicks } from '../ingest/import-dbn-ticks';
+import { storeRejects } from '../ingest/reject-store';
+import { checkDiskSpace } from '../lake/publish';
+import { fetchDatabentoDbn } from '../vendors/databento';
+import { DEFAULT_DEMO_SEED, demoEnd, missingVendorKey, type BackfillSymbolRequest, type BackfillSymbolResult, type BackfillTick, type VendorConfig } from './backfill';
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Backfills one symbol's order-book or reference records (Databento's schemas, or the demo market's
+ * ten-level book) a day at a time into their lake table, through the same gate as a DBN import.
+ * Databento days fetched in full are recorded (coverage keyed by schema and day), so a resumed or
+ * repeated backfill does not ask for them again; days the lake already holds add only duplicates.
+ */
+export async function backfillTicks(
+  deps: { home: HomeLayout; catalog: Catalog; con: DuckDBConnection },
+  req: BackfillSymbolRequest,
+  report: (t: BackfillTick) => void,
+  cancelled: () => boolean,
+  cfg: VendorConfig,
+): Promise<BackfillSymbolResult> {
+  const schema = req.schema!;
+  const fromMs = parseUtc(req.from);
+  const toMs = parseUtc(req.to) + DAY_MS;
+  const dataset = req.source === 'databento' ? (req.dataset ?? 'GLBX.MDP3') : '';
+  const source = req.source === 'databento' ? `databento:${dataset}` : req.source;
+  const res: BackfillSymbolResult = { symbol: req.symbol, newBars: 0, alreadyPresent: 0, rejected: 0, filesWritten: 0, cancelled: false };
+  const covered = deps.catalog.db.prepare('SELECT 1 FROM backfill_coverage WHERE source = ? AND dataset = ? AND symbol = ? AND timeframe = ? AND month = ?');
+  const cover = deps.catalog.db.prepare(
+    `INSERT INTO backfill_coverage (source, dataset, symbol, timeframe, month, from_ts, to_ts, fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT DO UPDATE SET from_ts = min(from_ts, excluded.from_ts), to_ts = max(to_ts, excluded.to_ts), fetched_at = excluded.fetched_at`,
+  );
+  const add = (s: StoredTicks, asked: string): void => {
+    storeRejects(deps.catalog, req.ingestRun, asked, source, s.rejects);
+    res.newBars += s.accepted;
+    res.alreadyPresent += s.duplicates;
+    res.rejected += s.rejects.length;
+    if (s.accepted > 0) res.filesWritten += s.series.length;
+  };
+
+  if (req.source === 'demo') {
+    const spec = DEMO_INSTRUMENTS.find((x) => x.symbol === req.symbol);
+    if (!spec) throw new Error(`the demo source has no symbol ${req.symbol}`);
+    const end = Math.min(toMs, demoEnd());
+    const sessions = sessionsOverlapping(spec.calendar, fromMs, end);
+    for (const [i, session] of sessions.entries()) {
+      if (cancelled()) return { ...res, cancelled: true };
+      checkDiskSpace(deps.home.root);
+      const book = generateBookSession(req.symbol, req.seed ?? DEFAULT_DEMO_SEED, session, {}, fromMs, end);
+      add(await storeTicks(deps, { kind: 'book', book }, () => req.symbol, 'demo', req.ingestRun), `demo ${req.symbol} mbp-10 ${session.date}`);
+      report({ symbol: req.symbol, monthsDone: i + 1, monthsTotal: sessions.length, newBars: res.newBars, alreadyPresent: res.alreadyPresent });
+    }
+    return res;
+  }
+  const why = missingVendorKey(req.source, cfg);
+  if (why) throw new Error(why);
+  const days = Math.round((toMs - fromMs) / DAY_MS);
+  for (let d = 0; d < days; d++) {
+    if (cancelled()) return { ...res, cancelled: true };
+    checkDiskSpace(deps.home.root);
+    const lo = fromMs + d * DAY_MS;
+    const hi = lo + DAY_MS;
+    const day = new Date(lo).toISOString().slice(0, 10);
+    if (!covered.get(req.source, dataset, req.symbol, schema, day)) {
+      const asked = `${source} ${req.symbol} ${schema} ${day}`;
+      const bytes = await fetchDatabentoDbn({ baseUrl: cfg.databentoUrl, apiKey: cfg.databentoKey!, dataset, symbol: req.symbol, schema, startMs: lo, endMs: hi });
+      if (bytes.length > 0) {
+        const { decoded, symbolFor } = decodeTicks(bytes, `Databento ${dataset} ${req.symbol} ${schema} ${day}`, schema);
+        if (decoded) add(await storeTicks(deps, decoded, symbolFor, source, req.ingestRun), asked);
+      }
+      // Only days wholly in the past are final.
+      if (hi <= Date.now() - DAY_MS) cover.run(req.source, dataset, req.symbol, schema, day, lo, hi, Date.now());
+    }
+    report({ symbol: req.symbol, monthsDone: d + 1, monthsTotal: days, newBars: res.newBars, alreadyPresent: res.alreadyPresent });
+  }
+  return res;
+}

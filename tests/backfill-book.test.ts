@@ -1,0 +1,87 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BackfillResult } from '../core/common/types';
+import type { Services } from '../core/node/services';
+import { call, openServices, runJob, sharedData, tempDir } from './helpers';
+
+const DB_KEY = 'db-TESTKEY0123456789abcdefghijklm';
+
+/** Backfills of the book: the demo market's ten-level book, and Databento's schemas from a local server speaking its historical API. */
+describe('backfilling order-book and reference schemas', () => {
+  let s: Services;
+  let server: http.Server;
+  const seen: string[] = [];
+
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        const auth = Buffer.from(String(req.headers.authorization).replace('Basic ', ''), 'base64').toString();
+        if (auth !== `${DB_KEY}:`) return res.writeHead(401).end('{"detail":"Authentication failed."}');
+        const p = new URLSearchParams(body);
+        seen.push(`${p.get('symbols')} ${p.get('schema')} ${p.get('start')!.slice(0, 10)}`);
+        // Databento's own files for the day they hold; nothing for other days.
+        const day = p.get('start')!.slice(0, 10);
+        const file = { 'mbp-10': '2020-12-28', definition: '2021-10-04' }[p.get('schema')!] === day ? sharedData('dbn', `test_data.${p.get('schema')}.v3.dbn.zst`) : undefined;
+        res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(file ? fs.readFileSync(file) : Buffer.alloc(0));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    Object.assign(process.env, { QUANTDESK_DATABENTO_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, DATABENTO_API_KEY: DB_KEY });
+    s = await openServices(tempDir(), { threads: 1 });
+  });
+  afterAll(async () => {
+    await s?.close();
+    server?.close();
+    for (const k of ['QUANTDESK_DATABENTO_URL', 'DATABENTO_API_KEY']) delete process.env[k];
+  });
+  const sql = async (query: string): Promise<unknown[][]> => (await call(s, 'lake.sql', { query })).rows;
+
+  it('the demo book of a session trades exactly the demo bars of that session; a second backfill adds nothing', async () => {
+    const r = await runJob<BackfillResult>(s, { kind: 'backfill', source: 'demo', symbols: ['ES'], timeframe: '1m', from: '2024-03-05', to: '2024-03-05', schema: 'mbp-10' });
+    expect(r).toMatchObject({ rejected: 0, alreadyPresent: 0, table: 'book' });
+    expect(r.newBars).toBeGreaterThan(50_000);
+    const job = (await call(s, 'jobs.list', {})).find((j) => j.kind === 'backfill');
+    expect(job?.summary).toMatch(/^[\d,]+ new book records, 0 already present$/);
+    await runJob(s, { kind: 'backfill', source: 'demo', symbols: ['ES'], timeframe: '1m', from: '2024-03-05', to: '2024-03-05' });
+    // Minute bars from the book's trades, beside the stored bars of the same minutes.
+    const fromBook = await sql(`SELECT epoch_ms(time_bucket(INTERVAL 1 minute, ts_event)) AS t, arg_min(price, ts_event), max(price), min(price), arg_max(price, ts_event), sum(size)::BIGINT FROM book WHERE symbol = 'ES' AND action = 'T' GROUP BY t ORDER BY t`);
+    const stored = await sql(`SELECT epoch_ms(ts), open, high, low, close, volume::BIGINT FROM bars WHERE symbol = 'ES' AND tf = '1m' AND ts >= '2024-03-05' AND ts < '2024-03-06' ORDER BY ts`);
+    expect(fromBook.length).toBe(stored.length);
+    const exact = fromBook.filter((row, i) => JSON.stringify(row) === JSON.stringify(stored[i])).length;
+    // Every minute's prices agree; volume too, but where a minute's volume is below the prices it must trade at.
+    expect(fromBook.map((row) => row.slice(0, 5))).toEqual(stored.map((row) => row.slice(0, 5)));
+    expect(exact / stored.length).toBeGreaterThan(0.99);
+    const again = await runJob<BackfillResult>(s, { kind: 'backfill', source: 'demo', symbols: ['ES'], timeframe: '1m', from: '2024-03-05', to: '2024-03-05', schema: 'mbp-10' });
+    expect(again).toMatchObject({ newBars: 0, alreadyPresent: r.newBars });
+  });
+
+  it('Databento: fetches a schema day by day into its table, records the days, and does not ask for them again', async () => {
+    const r = await runJob<BackfillResult>(s, { kind: 'backfill', source: 'databento', symbols: ['ESH1'], timeframe: '1m', from: '2020-12-27', to: '2020-12-28', schema: 'mbp-10' });
+    expect(r).toMatchObject({ newBars: 2, alreadyPresent: 0, rejected: 0, table: 'book' });
+    expect(seen).toEqual(['ESH1 mbp-10 2020-12-27', 'ESH1 mbp-10 2020-12-28']);
+    expect(await sql("SELECT epoch_ns(ts_recv)::VARCHAR, bid_px_00, ask_px_09 FROM book WHERE symbol = 'ESH1' ORDER BY ts_recv")).toEqual([
+      ['1609160400000704060', 3720.25, 3722.75],
+      ['1609160400000750544', 3720.25, 3722.75],
+    ]);
+    const again = await runJob<BackfillResult>(s, { kind: 'backfill', source: 'databento', symbols: ['ESH1'], timeframe: '1m', from: '2020-12-27', to: '2020-12-28', schema: 'mbp-10' });
+    expect(again).toMatchObject({ newBars: 0, alreadyPresent: 0 });
+    expect(seen.length).toBe(2);
+    const defs = await runJob<BackfillResult>(s, { kind: 'backfill', source: 'databento', dataset: 'XNAS.ITCH', symbols: ['MSFT'], timeframe: '1m', from: '2021-10-04', to: '2021-10-04', schema: 'definition' });
+    // The fake server answers with Databento's whole file, the next day's record too.
+    expect(defs).toMatchObject({ newBars: 2, table: 'definitions' });
+    expect(await sql('SELECT raw_symbol, instrument_class, exchange, instrument_id FROM definitions ORDER BY ts_recv')).toEqual([
+      ['MSFT', 'K', 'XNAS', 6819],
+      ['MSFT', 'K', 'XNAS', 6830],
+    ]);
+  });
+
+  it('refuses schemas a source does not offer, by name', async () => {
+    await expect(call(s, 'jobs.start', { kind: 'backfill', source: 'demo', symbols: ['ES'], timeframe: '1m', from: '2024-03-05', to: '2024-03-05', schema: 'mbo' })).rejects.toThrow(/the demo source offers bars \(ohlcv\) and a ten-level book \(mbp-10\)/);
+    await expect(call(s, 'jobs.start', { kind: 'backfill', source: 'polygon', symbols: ['SPY'], timeframe: '1m', from: '2024-03-05', to: '2024-03-05', schema: 'mbp-1' })).rejects.toThrow(/Polygon backfills bars only/);
+    await expect(call(s, 'jobs.start', { kind: 'backfill', source: 'databento', symbols: ['ESH1'], timeframe: '1m', from: '2024-03-05', to: '2024-03-05', schema: 'quotes' as never })).rejects.toThrow(/expected one of ohlcv, mbp-10/);
+  });
+});

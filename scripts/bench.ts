@@ -20,6 +20,7 @@ import { defaultSetBenchmark, kernelBenchmarks, pandasReference, type Result } f
 import { inferenceBenchmarks, trainingBenchmarks } from './bench-models';
 import { backtestBenchmarks } from './bench-backtest';
 import { haltLatencyBenchmark, haltWhileParsingBenchmark } from './bench-paper';
+import { bookBenchmarks } from './bench-book';
 
 
 const paths = appPaths();
@@ -35,9 +36,13 @@ async function main(): Promise<void> {
   // `npm run bench -- import` only the CSV import and resample ones, on an empty home;
   // `npm run bench -- backtest` only the backtest engines; `npm run bench -- paper` only the
   // killswitch's halt latency (on a year of demo bars); `npm run bench -- bars` only `bars.get` of 1M
-  // one-minute bars over the WebSocket.
+  // one-minute bars over the WebSocket; `npm run bench -- book` only decoding and storing MBP-10.
   const group = process.argv[2];
-  if (group !== undefined && !['models', 'import', 'backtest', 'paper', 'bars'].includes(group)) throw new Error(`bench: unknown group "${group}"; run \`npm run bench\` for everything, or \`npm run bench -- models\`, \`-- import\`, \`-- backtest\`, \`-- paper\` or \`-- bars\``);
+  if (group !== undefined && !['models', 'import', 'backtest', 'paper', 'bars', 'book'].includes(group)) throw new Error(`bench: unknown group "${group}"; run \`npm run bench\` for everything, or \`npm run bench -- models\`, \`-- import\`, \`-- backtest\`, \`-- paper\`, \`-- bars\` or \`-- book\``);
+  if (group === 'book') {
+    report(await onFreshHome(bookBenchmarks));
+    return;
+  }
   if (group === 'backtest') {
     report(await backtestBenchmarks());
     return;
@@ -149,6 +154,7 @@ async function main(): Promise<void> {
   } finally {
     await services.close();
   }
+  results.push(...(await onFreshHome(bookBenchmarks)));
   report(results);
 }
 

@@ -35,26 +35,38 @@ export function demoInstrumentId(symbol: string): number {
   return 9000 + i;
 }
 
-/** Growable record columns: the book after each event, and the event. */
+/** Growable record columns (typed, doubling): the event, and the book after it (prices in ticks). */
 class Recorder {
   n = 0;
-  readonly ev: number[] = [];
-  readonly action: number[] = [];
-  readonly side: number[] = [];
-  readonly px: number[] = [];
-  readonly size: number[] = [];
-  readonly depth: number[] = [];
-  readonly flags: number[] = [];
-  readonly levels: number[] = [];
+  /** action, side, price (ticks), size, depth, flags per record. */
+  head = new Int32Array(6 * 1024);
+  /** Per level: bid price, ask price, bid size, ask size, bid orders, ask orders. */
+  levels = new Int32Array(6 * LEVELS * 1024);
 
   push(action: number, side: number, px: number, size: number, depth: number, flags: number, book: Book): void {
-    this.action.push(action);
-    this.side.push(side);
-    this.px.push(px);
-    this.size.push(size);
-    this.depth.push(depth);
-    this.flags.push(flags);
-    for (let k = 0; k < LEVELS; k++) this.levels.push(book.bid - k, book.ask + k, book.bidSz[k]!, book.askSz[k]!, book.bidCt[k]!, book.askCt[k]!);
+    if ((this.n + 1) * 6 > this.head.length) {
+      const head = new Int32Array(this.head.length * 2);
+      head.set(this.head);
+      this.head = head;
+      const levels = new Int32Array(this.levels.length * 2);
+      levels.set(this.levels);
+      this.levels = levels;
+    }
+    const h = this.n * 6;
+    this.head[h] = action;
+    this.head[h + 1] = side;
+    this.head[h + 2] = px;
+    this.head[h + 3] = size;
+    this.head[h + 4] = depth;
+    this.head[h + 5] = flags;
+    for (let k = 0, at = this.n * 6 * LEVELS; k < LEVELS; k++, at += 6) {
+      this.levels[at] = book.bid - k;
+      this.levels[at + 1] = book.ask + k;
+      this.levels[at + 2] = book.bidSz[k]!;
+      this.levels[at + 3] = book.askSz[k]!;
+      this.levels[at + 4] = book.bidCt[k]!;
+      this.levels[at + 5] = book.askCt[k]!;
+    }
     this.n++;
   }
 }
@@ -81,7 +93,7 @@ export function generateBookSession(symbol: string, seed: number, session: Sessi
   const rng = new Rng(hashInts(seed, 31, instrumentId, session.day));
   const updates = opts.updatesPerMinute ?? 40;
   const rec = new Recorder();
-  const minuteOf: number[] = [];
+  let minuteOf = new Int32Array(1024);
   const depthAt = (k: number): number => 8 + 6 * k + Math.floor(rng.next() * (10 + 4 * k));
   const countOf = (size: number): number => Math.max(1, Math.round(size / (1.5 + rng.next() * 2)));
   const first = bars.t.length ? Math.round(bars.o[0]! * inv) : 0;
@@ -208,7 +220,12 @@ export function generateBookSession(symbol: string, seed: number, session: Sessi
       free -= extra;
       trade(path[i]!, (anchor[i] ? 1 : 0) + extra);
     }
-    for (let i = start; i < rec.n; i++) minuteOf.push(m);
+    if (rec.n > minuteOf.length) {
+      const grown = new Int32Array(Math.max(rec.n, minuteOf.length * 2));
+      grown.set(minuteOf);
+      minuteOf = grown;
+    }
+    minuteOf.fill(m, start, rec.n);
   }
 
   // Times: each minute's events at sorted uniform instants within it; received 10–300 µs later.
@@ -239,12 +256,13 @@ export function generateBookSession(symbol: string, seed: number, session: Sessi
       out.tsMs[j] = Number(ns / 1_000_000n);
       out.instrumentId[j] = instrumentId;
       out.publisherId[j] = opts.publisherId ?? 1;
-      out.action[j] = rec.action[r]!;
-      out.side[j] = rec.side[r]!;
-      out.price[j] = rec.px[r]! / inv;
-      out.size[j] = rec.size[r]!;
-      out.depth[j] = rec.depth[r]!;
-      out.flags[j] = rec.flags[r]!;
+      const h = r * 6;
+      out.action[j] = rec.head[h]!;
+      out.side[j] = rec.head[h + 1]!;
+      out.price[j] = rec.head[h + 2]! / inv;
+      out.size[j] = rec.head[h + 3]!;
+      out.depth[j] = rec.head[h + 4]!;
+      out.flags[j] = rec.head[h + 5]!;
       out.tsInDelta[j] = 5_000 + Math.floor(rng.next() * 20_000);
       out.sequence[j] = seq;
       for (let k = 0; k < LEVELS; k++) {

@@ -114,8 +114,8 @@ const LAYOUTS: Record<number, Layout> = {
   0xc1: { bytes: 80, levels: 1, schema: () => 'cbbo-1m', ...CBBO },
   0xa0: { bytes: 56, levels: 0, schema: () => 'mbo', ...BOOK },
 };
-/** The record types the order-book decoder reads. */
-export const BOOK_RTYPES: ReadonlySet<number> = new Set(Object.keys(LAYOUTS).map(Number));
+/** The layout of each record type the order-book decoder reads. */
+export const BOOK_LAYOUTS: Readonly<Record<number, Layout>> = LAYOUTS;
 
 /** Decodes a DBN file of MBP-1, TBBO, MBP-10, BBO, CMBP-1, TCBBO, CBBO or MBO records; any other record type, or a mix, is refused by name. */
 export function decodeDbnBook(input: Uint8Array, file: string, inflateLimit = inflateCap()): DbnBookFile {

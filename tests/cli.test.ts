@@ -46,7 +46,7 @@ describe('quantdesk CLI', () => {
 
   it('exits 2 on bad usage, naming the argument, with one JSON document under --json', () => {
     const cases: [string[], RegExp][] = [
-      [['bars', '--symbol', 'ES', '--timeframe', '7m'], /--timeframe: expected one of 1m, 5m, 15m, 30m, 1h, 1d, 1w/],
+      [['bars', '--symbol', 'ES', '--timeframe', '7m'], /--timeframe: expected one of 1m, 2m, 5m, 15m, 30m, 1h, 1d, 1w/],
       [['bars', '--timeframe', '1d'], /--symbol: required/],
       [['bars', '--symbol', 'ES', '--from', '2024-13-01'], /--from: /],
       [['backfill', '--source', 'yahoo'], /--source: unknown source; available: demo, databento, polygon/],

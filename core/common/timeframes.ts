@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** Bar timeframes a client can ask for; coarser ones are aggregated on read from what the lake stores. */
-export const TIMEFRAMES = ['1m', '5m', '15m', '30m', '1h', '1d', '1w'] as const;
+export const TIMEFRAMES = ['1m', '2m', '5m', '15m', '30m', '1h', '1d', '1w'] as const;
 export type Timeframe = (typeof TIMEFRAMES)[number];
 export const timeframeSchema = z.enum(TIMEFRAMES);
 
@@ -11,6 +11,7 @@ export const STORED_TIMEFRAME_MS: Record<string, number> = { '1s': 1_000, '1m': 
 /** Length of an intraday timeframe in milliseconds; `1d` and `1w` are session-based and have no fixed length. */
 export const INTRADAY_MS: Record<Exclude<Timeframe, '1d' | '1w'>, number> = {
   '1m': 60_000,
+  '2m': 120_000,
   '5m': 300_000,
   '15m': 900_000,
   '30m': 1_800_000,

@@ -36,7 +36,7 @@ import { MAX_BYTES, readRegularText } from '../untrusted-files';
 type Ctx = { home: HomeLayout; catalog: Catalog; con: DuckDBConnection };
 
 /** Bars in a year per timeframe, to annualise volatility for sizing (sessions of about 23 hours for intraday futures). */
-const BARS_PER_YEAR: Record<Timeframe, number> = { '1m': 252 * 1380, '5m': 252 * 276, '15m': 252 * 92, '30m': 252 * 46, '1h': 252 * 23, '1d': 252, '1w': 52 };
+const BARS_PER_YEAR: Record<Timeframe, number> = { '1m': 252 * 1380, '2m': 252 * 690, '5m': 252 * 276, '15m': 252 * 92, '30m': 252 * 46, '1h': 252 * 23, '1d': 252, '1w': 52 };
 
 /** The terms of a run the engine reads: capital, positions, fills, costs, sizing and timeframe. */
 export type RunTerms = Partial<Pick<BacktestRequest, 'capital' | 'maxPositions' | 'fillAt' | 'commission' | 'commissionBps' | 'minCommission' | 'slippageTicks' | 'slippageBps' | 'slippageRange' | 'participation' | 'sizing' | 'timeframe'>>;

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { ApiError } from '../../common/errors';
 import { FEATURE_CODE_VERSION, FeatureSpecError, parseFeatureList, splitSpecs, type FeatureInstance } from '../../common/features/registry';
 import { parseLabelList, type LabelInstance } from '../../common/features/labels';
+import { parseBookFeature, type BookFeatureInstance } from '../../common/features/book-features';
 import { TIMEFRAMES, type Timeframe } from '../../common/timeframes';
 import { MAX_BYTES, readRegularText } from '../untrusted-files';
 import { CONFIG_NAME } from '../../common/ids';
@@ -24,6 +25,8 @@ const setSchema = z
     symbols: z.array(z.string().regex(/^[A-Z0-9][A-Z0-9._-]{0,11}$/, 'expected a symbol such as ES')).min(1, 'list at least one symbol'),
     features: specList.refine((l) => l.length > 0, 'list at least one feature'),
     labels: specList.default([]),
+    /** Book features (MBP-10 of the same symbol), read at each bar's close. */
+    book: specList.default([]),
   })
   .strict();
 
@@ -36,6 +39,8 @@ export interface FeatureSet {
   symbols: string[];
   features: FeatureInstance[];
   labels: LabelInstance[];
+  /** Book features, read at each bar's close from the symbol's stored MBP-10. */
+  book: BookFeatureInstance[];
   /** Where it was read from. */
   file: string;
   /** Hash of the definitions, parameters, bar settings and code version: the silver folder name. */
@@ -75,6 +80,7 @@ export function parseFeatureSet(text: string, file: string): FeatureSet {
   const d = r.data;
   let features: FeatureInstance[];
   let labels: LabelInstance[];
+  let book: BookFeatureInstance[];
   try {
     features = parseFeatureList(d.features);
     labels = parseLabelList(d.labels);
@@ -82,15 +88,21 @@ export function parseFeatureSet(text: string, file: string): FeatureSet {
     if (e instanceof FeatureSpecError) throw new ApiError('invalid_argument', `${file}: ${e.message}`, 'set');
     throw e;
   }
+  try {
+    book = d.book.map(parseBookFeature);
+  } catch (e) {
+    throw new ApiError('invalid_argument', `${file}: book: ${(e as Error).message}`, 'set');
+  }
   const spec = {
     features: features.map((f) => ({ spec: f.spec, outputs: f.outputs, definition: { conventions: f.def.conventions, params: f.def.params, unit: f.def.unit } })),
     labels: labels.map((l) => ({ spec: l.spec, params: l.params, outputs: l.outputs })),
+    ...(book.length ? { book: book.map((b) => ({ spec: b.spec, outputs: b.outputs, conventions: b.def.conventions })) } : {}),
     timeframe: d.timeframe,
     session: d.session,
     code: FEATURE_CODE_VERSION,
   };
   const hash = createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 16);
-  return { name: d.name, description: d.description, timeframe: d.timeframe, session: d.session, symbols: d.symbols, features, labels, file, hash };
+  return { name: d.name, description: d.description, timeframe: d.timeframe, session: d.session, symbols: d.symbols, features, labels, book, file, hash };
 }
 
 /** Loads a set by name (user sets first, then defaults) or from a .yml path. */

@@ -16,6 +16,8 @@ import { appendFloat64Columns, sqlString } from '../lake/duck-columns';
 import { monthBounds, monthOf } from '../lake/bar-store';
 import { publishFile, writeJsonAtomically } from '../lake/publish';
 import type { FeatureSet } from './feature-sets';
+import { bookFeatureColumns } from './book-build';
+import { INTRADAY_MS } from '../../common/timeframes';
 
 const DAY_MS = 86_400_000;
 
@@ -78,8 +80,8 @@ interface ColumnStats {
 const sha256 = (file: string): string => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
 /** The bronze and derived bar files a symbol's series are read from, with checksums. */
-function inputsOf(catalog: Catalog, lakeRoot: string, symbol: string): InputFile[] {
-  return [...catalog.barFiles({ symbol, dataset: 'bars' }), ...catalog.barFiles({ symbol, dataset: 'continuous' })]
+function inputsOf(catalog: Catalog, lakeRoot: string, symbol: string, book: boolean): InputFile[] {
+  return [...catalog.barFiles({ symbol, dataset: 'bars' }), ...catalog.barFiles({ symbol, dataset: 'continuous' }), ...(book ? catalog.barFiles({ symbol, dataset: 'book' }) : [])]
     .map((f) => ({ path: f.path, rows: f.rows, sha256: sha256(path.join(lakeRoot, f.path)) }))
     .sort((a, b) => a.path.localeCompare(b.path));
 }
@@ -261,7 +263,7 @@ export async function buildSymbol(ctx: { home: HomeLayout; catalog: Catalog; con
     if (ctx.catalog.storedTimeframes(s).length === 0) throw new ApiError('invalid_argument', `feature set ${set.name} (${set.file}) refers to symbol ${s}, which the lake lacks; import or backfill it first`, 'symbols');
   }
   const dir = buildDir(set);
-  const inputs = inputsOf(ctx.catalog, ctx.home.lake, symbol);
+  const inputs = inputsOf(ctx.catalog, ctx.home.lake, symbol, set.book.length > 0);
   const prev = readJson<{ symbols: Record<string, SymbolManifest> }>(path.join(ctx.home.lake, dir, 'manifest.json'), { symbols: {} }).symbols[symbol];
   if (!force && prev?.months && JSON.stringify(prev.inputs) === JSON.stringify(inputs) && Object.values(prev.months).every((m) => fs.existsSync(path.join(ctx.home.lake, m.file)))) {
     return { build: { symbol, status: 'up to date', rows: prev.rows, monthsWritten: 0, monthsKept: Object.keys(prev.months).length } };
@@ -272,6 +274,10 @@ export async function buildSymbol(ctx: { home: HomeLayout; catalog: Catalog; con
   const partner = set.features.find((f) => f.params.symbol)?.params.symbol;
   if (partner) series.partner = alignPartner(series.t, await readBars(ctx.con, ctx.catalog, ctx.home.lake, { symbol: partner, timeframe: set.timeframe }));
   const columns = new Map([['close', series.c] as [string, Float64Array], ...computeFeatures(series, set.features)]);
+  if (set.book.length) {
+    const closes = series.t.map((t) => t + barLengthMs(set.timeframe));
+    for (const [name, col] of await bookFeatureColumns({ con: ctx.con, catalog: ctx.catalog, lake: ctx.home.lake }, symbol, closes, set.book, set.name)) columns.set(name, col);
+  }
   for (const l of set.labels) l.def.compute(series, l.params).forEach((col, j) => columns.set(l.outputs[j]!, col));
   const months = await writeMonths(ctx, `${dir}/symbol=${symbol}`, series.t, columns, force ? {} : (prev?.months ?? {}));
   const written = Object.values(months).filter((m) => m.written).length;
@@ -296,7 +302,7 @@ export interface SymbolRequest {
 
 /** The manifest's header fields for a set, as every writer of the manifest sets them. */
 function manifestHeader(set: FeatureSet): Record<string, unknown> {
-  const spec = { features: set.features.map((f) => f.spec), labels: set.labels.map((l) => l.spec), timeframe: set.timeframe, session: set.session };
+  const spec = { features: set.features.map((f) => f.spec), labels: set.labels.map((l) => l.spec), ...(set.book.length ? { book: set.book.map((b) => b.spec) } : {}), timeframe: set.timeframe, session: set.session };
   return { set: set.name, hash: set.hash, buildId: `${set.name}@${set.hash}`, codeVersion: FEATURE_CODE_VERSION, spec };
 }
 
@@ -338,3 +344,8 @@ export function recordSymbolBuild(home: HomeLayout, set: FeatureSet, outcome: Sy
 }
 
 const sortKeys = <T>(o: Record<string, T>): Record<string, T> => Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
+
+/** A bar's length: a close is its open plus this (daily and weekly bars close a day and a week after they open). */
+function barLengthMs(timeframe: FeatureSet['timeframe']): number {
+  return timeframe === '1d' ? 86_400_000 : timeframe === '1w' ? 7 * 86_400_000 : INTRADAY_MS[timeframe];
+}

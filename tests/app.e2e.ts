@@ -454,7 +454,7 @@ describe('the app in headless Chromium against quantdesk serve', () => {
 
   it('edits, validates, saves and builds a feature set, then shows its validation and an IC report', async () => {
     await page.getByTestId('nav-features').click();
-    await page.getByTestId('set-picker').locator('option', { hasText: 'default' }).waitFor({ state: 'attached' });
+    await page.getByTestId('set-picker').locator('option[value="default"]').waitFor({ state: 'attached' });
     const yaml = page.getByTestId('set-yaml');
     await yaml.fill('name: e2e\ntimeframe: 1h\nsymbols: [ES, NQ]\nfeatures:\n  - ibs\n  - rsi(0)\nlabels: [b1]\n');
     await expect.poll(() => page.getByTestId('set-check').textContent()).toMatch(/rsi\(0\).*between 1 and 10000/);

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FeatureBuildResult } from '../core/common/types';
+import type { FeatureBuildResult } from '../core/node/features/silver-build';
 import { BookFeatureStream, ofiEvent, type BookSeries } from '../core/common/features/book-features';
 import type { DbnBook } from '../core/node/ingest/dbn-book';
 import { demoSession } from '../core/node/demo/demo-market';
@@ -89,5 +89,32 @@ describe('book features in a feature-set build', () => {
     await s.idle();
     const job = await call(s, 'jobs.get', { jobId });
     expect(JSON.stringify(job)).toMatch(/asks for book features of NQ, but the lake holds no book \(MBP-10\) for it; backfill it first/);
+  });
+
+  it('the es-levels set reproduces the level pipeline on the demo lake: 2-minute closes 09:30–13:30 New York, key levels, order flow and ±75-point labels', async () => {
+    await runJob(s, { kind: 'backfill', source: 'demo', symbols: ['ES'], timeframe: '1m', from: '2024-03-04', to: '2024-03-06' });
+    await runJob(s, { kind: 'backfill', source: 'demo', symbols: ['ES'], timeframe: '1m', from: '2024-03-04', to: '2024-03-06', schema: 'mbp-10' });
+    const r = await runJob<FeatureBuildResult>(s, { kind: 'features', set: 'es-levels' });
+    const dir = path.join(home, 'lake', r.dir, 'symbol=ES');
+    const manifest = JSON.parse(fs.readFileSync(path.join(home, 'lake', r.dir, 'manifest.json'), 'utf8'));
+    expect(manifest.spec).toMatchObject({ timeframe: '2m', evaluate: { from: '09:30', to: '13:30' }, labels: ['tbp(75,75,120)'] });
+    const sql = async (query: string) => (await call(s, 'lake.sql', { query, limit: 5000 })).rows;
+    // 09:30–13:30 New York is 120 two-minute bars a day, for the three days stored.
+    expect(await sql(`SELECT strftime(ts AT TIME ZONE 'UTC' AT TIME ZONE 'America/New_York', '%Y-%m-%d') AS d, count(*), min(strftime(ts AT TIME ZONE 'UTC' AT TIME ZONE 'America/New_York', '%H:%M')), max(strftime(ts AT TIME ZONE 'UTC' AT TIME ZONE 'America/New_York', '%H:%M')) FROM read_parquet('${dir}/*/part-0.parquet') GROUP BY d ORDER BY d`)).toEqual([
+      ['2024-03-04', 120, '09:30', '13:28'],
+      ['2024-03-05', 120, '09:30', '13:28'],
+      ['2024-03-06', 120, '09:30', '13:28'],
+    ]);
+    // The pre-market high of 2024-03-05 from the stored bars (04:00–09:30 New York), against the feature at 10:00.
+    const pmHigh = ((await sql(`SELECT max(high) FROM bars WHERE symbol = 'ES' AND tf = '1m' AND ts >= '2024-03-05 09:00' AND ts < '2024-03-05 14:30'`)) as number[][])[0]![0]!;
+    const [close, dist, near, ofi, label, minutes] = ((await sql(`SELECT close, kl_pm_high, kl_pm_near, ofi_60, label_tbp_75_75_120_outcome, label_tbp_75_75_120_minutes FROM read_parquet('${dir}/*/part-0.parquet') WHERE ts = '2024-03-05 15:00'`)) as number[][])[0]!;
+    expect(dist).toBeCloseTo(close! - pmHigh!, 9);
+    expect(Math.abs(near!)).toBeLessThanOrEqual(Math.abs(dist!));
+    expect(Number.isFinite(ofi)).toBe(true);
+    expect([-1, 0, 1]).toContain(label);
+    expect(minutes! % 2).toBe(0);
+    const [levelsSet, sma400] = ((await sql(`SELECT count(kl_or_high), count(kl_sma400) FROM read_parquet('${dir}/*/part-0.parquet')`)) as number[][])[0]!;
+    expect(levelsSet).toBe(360);
+    expect(sma400).toBeGreaterThan(200);
   });
 });

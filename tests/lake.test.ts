@@ -120,7 +120,7 @@ describe('lake v0 with the demo backfill (real DuckDB, SQLite and worker pool)',
   });
 
   it('rejects bad arguments with the field named', async () => {
-    await expect(call(s, 'bars.get', { symbol: 'ES', timeframe: '2m' as '1m' })).rejects.toMatchObject({ code: 'invalid_argument', path: 'timeframe' });
+    await expect(call(s, 'bars.get', { symbol: 'ES', timeframe: '3m' as '1m' })).rejects.toMatchObject({ code: 'invalid_argument', path: 'timeframe' });
     await expect(call(s, 'bars.get', { symbol: 'ES', timeframe: '1d', from: '2024-02-31' })).rejects.toMatchObject({ code: 'invalid_argument', path: 'from' });
     await expect(call(s, 'jobs.start', { kind: 'backfill', source: 'demo', symbols: ['ZZ'], timeframe: '1m', from: '2024-01-01', to: '2024-01-02' })).rejects.toMatchObject({
       code: 'invalid_argument',

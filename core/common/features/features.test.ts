@@ -81,11 +81,11 @@ function expectAgree(a: Float64Array, b: Float64Array, label: string): void {
   }
 }
 
-const ALL_SPECS = ['ibs', 'std(10)', 'rsi(2)', 'rsi(14)', 'atr(14)', 'tr', 'sma(20)', 'ema(12)', 'macd(12,26,9)', 'bbands(20,2)', 'adx(14)', 'roc(10)', 'stoch(14,3,3)', 'channel(20)', 'obv', 'vwap', 'volpct(20)', 'hvol(20)', 'ret(5)', 'logret(1)', 'kin', 'levels', 'calendar', 'pair(NQ,30)', 'window(8)', 'macdday'];
+const ALL_SPECS = ['ibs', 'std(10)', 'rsi(2)', 'rsi(14)', 'atr(14)', 'tr', 'sma(20)', 'ema(12)', 'macd(12,26,9)', 'bbands(20,2)', 'adx(14)', 'roc(10)', 'stoch(14,3,3)', 'channel(20)', 'obv', 'vwap', 'volpct(20)', 'hvol(20)', 'ret(5)', 'logret(1)', 'kin', 'levels', 'keylevels', 'keylevels(600,930,30,20)', 'calendar', 'pair(NQ,30)', 'window(8)', 'macdday'];
 
 describe('feature registry', () => {
   it('lists every feature with parameters, outputs and conventions', () => {
-    expect([...FEATURES.keys()].sort()).toEqual(['adx', 'atr', 'bbands', 'calendar', 'channel', 'ema', 'hvol', 'ibs', 'kin', 'levels', 'logret', 'macd', 'macdday', 'obv', 'pair', 'ret', 'roc', 'rsi', 'sma', 'std', 'stoch', 'tr', 'volpct', 'vwap', 'window']);
+    expect([...FEATURES.keys()].sort()).toEqual(['adx', 'atr', 'bbands', 'calendar', 'channel', 'ema', 'hvol', 'ibs', 'keylevels', 'kin', 'levels', 'logret', 'macd', 'macdday', 'obv', 'pair', 'ret', 'roc', 'rsi', 'sma', 'std', 'stoch', 'tr', 'volpct', 'vwap', 'window']);
     for (const f of FEATURES.values()) {
       expect(f.description.length, f.name).toBeGreaterThan(5);
       expect(f.conventions.length, f.name).toBeGreaterThan(10);

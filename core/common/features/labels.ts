@@ -67,6 +67,42 @@ const r: LabelDef = {
 };
 
 /**
+ * Triple-barrier outcomes from each bar's close, given each bar's barriers: 1 when the upper is
+ * touched first within `horizon` bars, −1 the lower, 0 neither; the bars it took; and the move to the
+ * barrier touched (or to the close at the horizon) as `move(to, from)`.
+ */
+function tripleBarrier(s: FeatureSeries, horizon: number, barriers: (i: number) => [number, number], move: (to: number, from: number) => number): [Float64Array, Float64Array, Float64Array] {
+  const n = s.c.length;
+  const outcome = new Float64Array(n).fill(NaN_);
+  const bars = new Float64Array(n).fill(NaN_);
+  const exc = new Float64Array(n).fill(NaN_);
+  for (let i = 0; i + horizon < n; i++) {
+    const c = s.c[i]!;
+    const [upper, lower] = barriers(i);
+    if (Number.isNaN(upper) || Number.isNaN(lower)) continue;
+    outcome[i] = 0;
+    bars[i] = horizon;
+    exc[i] = move(s.c[i + horizon]!, c);
+    for (let j = 1; j <= horizon; j++) {
+      // Both barriers inside one bar: the order within the bar is unknown, so the loss is assumed.
+      if (s.l[i + j]! <= lower) {
+        outcome[i] = -1;
+        bars[i] = j;
+        exc[i] = move(lower, c);
+        break;
+      }
+      if (s.h[i + j]! >= upper) {
+        outcome[i] = 1;
+        bars[i] = j;
+        exc[i] = move(upper, c);
+        break;
+      }
+    }
+  }
+  return [outcome, bars, exc];
+}
+
+/**
  * Triple barrier from each bar's close: upper and lower barriers and a horizon in bars. With `atr` 0
  * the barriers are fractions of the close; with `atr` n they are multiples of ATR(n) at the bar.
  */
@@ -83,42 +119,38 @@ const tb: LabelDef = {
   compute(s, p) {
     const [up, down, horizon, atrN] = p as number[];
     const n = s.c.length;
-    const outcome = new Float64Array(n).fill(NaN_);
-    const bars = new Float64Array(n).fill(NaN_);
-    const exc = new Float64Array(n).fill(NaN_);
     const atr = new Float64Array(n).fill(NaN_);
     if (atrN! > 0) {
       const w = new Wilder(atrN!);
-      for (let i = 1; i < n; i++) {
-        const pc = s.c[i - 1]!;
-        atr[i] = w.step(trueRange(s.h[i]!, s.l[i]!, pc));
-      }
+      for (let i = 1; i < n; i++) atr[i] = w.step(trueRange(s.h[i]!, s.l[i]!, s.c[i - 1]!));
     }
-    for (let i = 0; i + horizon! < n; i++) {
+    const barriers = (i: number): [number, number] => {
       const c = s.c[i]!;
-      const upper = atrN! > 0 ? c + up! * atr[i]! : c * (1 + up!);
-      const lower = atrN! > 0 ? c - down! * atr[i]! : c * (1 - down!);
-      if (Number.isNaN(upper) || Number.isNaN(lower)) continue;
-      outcome[i] = 0;
-      bars[i] = horizon!;
-      exc[i] = s.c[i + horizon!]! / c - 1;
-      for (let j = 1; j <= horizon!; j++) {
-        // Both barriers inside one bar: the order within the bar is unknown, so the loss is assumed.
-        if (s.l[i + j]! <= lower) {
-          outcome[i] = -1;
-          bars[i] = j;
-          exc[i] = lower / c - 1;
-          break;
-        }
-        if (s.h[i + j]! >= upper) {
-          outcome[i] = 1;
-          bars[i] = j;
-          exc[i] = upper / c - 1;
-          break;
-        }
-      }
-    }
-    return [outcome, bars, exc];
+      return atrN! > 0 ? [c + up! * atr[i]!, c - down! * atr[i]!] : [c * (1 + up!), c * (1 - down!)];
+    };
+    return tripleBarrier(s, horizon!, barriers, (to, from) => to / from - 1);
+  },
+};
+
+/**
+ * Triple barrier in points: `up` and `down` price points from each bar's close (e.g. ±75 on ES), a
+ * horizon in bars; the outcome, the bars and minutes to the touch, and the move in points.
+ */
+const tbp: LabelDef = {
+  name: 'tbp',
+  description: 'Triple barrier in price points: which barrier is touched first, after how many bars and minutes, and the move in points',
+  params: [
+    { name: 'up', default: 75 },
+    { name: 'down', default: 75 },
+    { name: 'horizon', default: 60 },
+  ],
+  outputs: (p) => ['outcome', 'bars', 'minutes', 'points'].map((x) => `${id('tbp', p)}_${x}`),
+  compute(s, p) {
+    const [up, down, horizon] = p as number[];
+    const [outcome, bars, points] = tripleBarrier(s, horizon!, (i) => [s.c[i]! + up!, s.c[i]! - down!], (to, from) => to - from);
+    // Time to the touch from the bar's close: the touching bar's close less this bar's.
+    const minutes = bars.map((b, i) => (Number.isNaN(b) ? NaN_ : (s.t[i + b]! - s.t[i]!) / 60_000));
+    return [outcome, bars, minutes, points];
   },
 };
 
@@ -153,7 +185,7 @@ const event: LabelDef = {
 };
 
 /** Every label, by name. */
-export const LABELS: ReadonlyMap<string, LabelDef> = new Map([b1, t3, r, tb, event].map((l) => [l.name, l]));
+export const LABELS: ReadonlyMap<string, LabelDef> = new Map([b1, t3, r, tb, tbp, event].map((l) => [l.name, l]));
 
 /** A parsed label spec. */
 export interface LabelInstance {

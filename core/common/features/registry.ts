@@ -1,10 +1,10 @@
 import { adx, atr, bbands, channel, ema, hvol, ibs, kin, logret, macd, obv, ret, roc, rsi, sma, std, stoch, tr, volpct, window } from './price-features';
-import { calendar, levels, macdday, pair, vwap } from './session-features';
+import { calendar, keylevels, levels, macdday, pair, vwap } from './session-features';
 import type { FeatureDef, FeatureParams, FeatureSeries } from './types';
 
 /** Every feature, by name: the one definition batch builds, backtests, the chart and paper trading share. */
 export const FEATURES: ReadonlyMap<string, FeatureDef> = new Map(
-  [ibs, rsi, atr, tr, sma, ema, std, macd, bbands, adx, roc, stoch, channel, obv, vwap, volpct, hvol, ret, logret, kin, levels, calendar, pair, window, macdday].map((f) => [f.name, f]),
+  [ibs, rsi, atr, tr, sma, ema, std, macd, bbands, adx, roc, stoch, channel, obv, vwap, volpct, hvol, ret, logret, kin, levels, keylevels, calendar, pair, window, macdday].map((f) => [f.name, f]),
 );
 
 /** Version of the kernels' arithmetic, part of every spec hash: bump it when a kernel's output changes. */

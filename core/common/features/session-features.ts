@@ -232,3 +232,75 @@ export const pair = defineFeature({
     };
   },
 });
+
+const KEY_LEVELS = ['pm_high', 'pm_low', 'or_high', 'or_low', 'sma200', 'sma400'] as const;
+const KEY_KINDS = ['pm', 'or', 'sma'] as const;
+
+/**
+ * The key levels of an index-futures session, as a desk trading them watches them: the pre-market
+ * high and low, the opening range, and SMA 200 and 400 of the bars; signed distances to each, and to
+ * the nearest level of each kind. Times are minutes after the session open, so that on CME Globex
+ * (open 18:00 New York) the defaults are 04:00 and 09:30 New York whatever the season.
+ */
+export const keylevels = defineFeature({
+  name: 'keylevels',
+  description: 'Signed distance of the close to the pre-market high and low, the opening range and SMA 200/400, in points, ATR units and percent, and to the nearest level of each kind',
+  unit: 'points (the _atr columns: ATR units; _pct: percent of the level)',
+  conventions:
+    'Pre-market: bars opening from pm_start to rth_open minutes after the session open (600 and 930: 04:00–09:30 New York on CME Globex), high and low so far; opening range: bars opening in the first or_minutes of regular hours, growing until complete; SMA 200 and 400 of the close. Each level: close − level (points), ÷ ATR(atr), ÷ level × 100. kl_<kind>_near is the signed distance to whichever level of the kind (pm, or, sma) is nearer. Levels of a session are undefined before their window opens.',
+  params: [
+    param('pm_start', 600, 0, 1440, 'pre-market start, minutes after the session open'),
+    param('rth_open', 930, 0, 1440, 'regular-hours open, minutes after the session open'),
+    param('or_minutes', 15, 1, 240, 'opening-range length in minutes'),
+    param('atr', 14, 1, 1000, 'ATR period for the _atr columns'),
+  ],
+  constantTime: true,
+  outputs: () => [...KEY_LEVELS.flatMap((x) => [`kl_${x}`, `kl_${x}_atr`, `kl_${x}_pct`]), ...KEY_KINDS.flatMap((k) => [`kl_${k}_near`, `kl_${k}_near_atr`])],
+  warmup: (p) => Math.max(399, p.nums[3]!),
+  kernel: (p) => {
+    const [pmStart, rthOpen, orMinutes, atrN] = p.nums as [number, number, number, number];
+    const atr = new Wilder(atrN);
+    const sma200 = new RollingMean(200);
+    const sma400 = new RollingMean(400);
+    const lv = new Float64Array(KEY_LEVELS.length);
+    let day = Number.MIN_SAFE_INTEGER;
+    let prevClose = NaN_;
+    return {
+      step(s, i, out) {
+        const h = s.h[i]!;
+        const l = s.l[i]!;
+        const c = s.c[i]!;
+        if (s.day[i] !== day) {
+          day = s.day[i]!;
+          lv.fill(NaN_, 0, 4);
+        }
+        const minute = (s.t[i]! - s.sessionStart[i]!) / 60_000;
+        if (minute >= pmStart && minute < rthOpen) {
+          lv[0] = Number.isNaN(lv[0]!) || h > lv[0]! ? h : lv[0]!;
+          lv[1] = Number.isNaN(lv[1]!) || l < lv[1]! ? l : lv[1]!;
+        }
+        if (minute >= rthOpen && minute < rthOpen + orMinutes) {
+          lv[2] = Number.isNaN(lv[2]!) || h > lv[2]! ? h : lv[2]!;
+          lv[3] = Number.isNaN(lv[3]!) || l < lv[3]! ? l : lv[3]!;
+        }
+        lv[4] = sma200.step(c);
+        lv[5] = sma400.step(c);
+        const a = Number.isNaN(prevClose) ? NaN_ : atr.step(trueRange(h, l, prevClose));
+        prevClose = c;
+        for (let k = 0; k < KEY_LEVELS.length; k++) {
+          const d = c - lv[k]!;
+          out[3 * k] = d;
+          out[3 * k + 1] = d / a;
+          out[3 * k + 2] = (d / lv[k]!) * 100;
+        }
+        for (let k = 0; k < KEY_KINDS.length; k++) {
+          const d1 = c - lv[2 * k]!;
+          const d2 = c - lv[2 * k + 1]!;
+          const near = Number.isNaN(d1) ? d2 : Number.isNaN(d2) ? d1 : Math.abs(d1) <= Math.abs(d2) ? d1 : d2;
+          out[3 * KEY_LEVELS.length + 2 * k] = near;
+          out[3 * KEY_LEVELS.length + 2 * k + 1] = near / a;
+        }
+      },
+    };
+  },
+});

@@ -1,6 +1,6 @@
 import { DEMO_INSTRUMENTS } from '../../common/instruments';
 import type { Session } from '../calendar';
-import type { DbnBook } from '../ingest/dbn-book';
+import { allocBook, BOOK_LAYOUTS, type DbnBook } from '../ingest/dbn-book';
 import { generateSession } from './demo-market';
 import { hashInts, Rng } from './rng';
 
@@ -239,7 +239,7 @@ export function generateBookSession(symbol: string, seed: number, session: Sessi
       kept++;
     }
   }
-  const out = emptyMbp10(kept);
+  const out = allocBook('mbp-10', BOOK_LAYOUTS[0x0a]!, kept);
   const times = new Float64Array(n);
   for (let i = 0; i < n; i++) times[i] = rng.next();
   let seq = 1_000_000 + (hashInts(seed, instrumentId, session.day) % 1_000_000);
@@ -280,34 +280,4 @@ export function generateBookSession(symbol: string, seed: number, session: Sessi
     i = e;
   }
   return out;
-}
-
-/** Columns of `n` MBP-10 records. */
-export function emptyMbp10(n: number): DbnBook {
-  return {
-    schema: 'mbp-10',
-    levels: LEVELS,
-    instrumentId: new Uint32Array(n),
-    publisherId: new Uint16Array(n),
-    tsEventNs: new BigInt64Array(n),
-    tsRecvNs: new BigInt64Array(n),
-    tsMs: new Float64Array(n),
-    price: new Float64Array(n),
-    size: new Uint32Array(n),
-    action: new Uint8Array(n),
-    side: new Uint8Array(n),
-    flags: new Uint8Array(n),
-    depth: new Uint8Array(n),
-    tsInDelta: new Int32Array(n),
-    sequence: new Uint32Array(n),
-    bidPx: new Float64Array(n * LEVELS),
-    askPx: new Float64Array(n * LEVELS),
-    bidSz: new Uint32Array(n * LEVELS),
-    askSz: new Uint32Array(n * LEVELS),
-    bidCt: new Uint32Array(n * LEVELS),
-    askCt: new Uint32Array(n * LEVELS),
-    bidPb: new Uint16Array(0),
-    askPb: new Uint16Array(0),
-    offset: new Float64Array(n),
-  };
 }

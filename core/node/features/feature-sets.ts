@@ -14,6 +14,7 @@ import { CONFIG_NAME } from '../../common/ids';
 const SPEC_ITEM = "expected a spec such as rsi(14); inside [a, b] lists quote specs that hold commas ('macd(12,26,9)') or write one '- spec' per line";
 
 /** Specs as a YAML list, or as one comma-separated string. */
+const HHMM = /^([01][0-9]|2[0-3]):[0-5][0-9]$/;
 const specList = z.union([z.string().transform((s) => splitSpecs(s)), z.array(z.string({ error: SPEC_ITEM }))], { error: SPEC_ITEM });
 
 const setSchema = z
@@ -27,6 +28,12 @@ const setSchema = z
     labels: specList.default([]),
     /** Book features (MBP-10 of the same symbol), read at each bar's close. */
     book: specList.default([]),
+    /** Rows kept after features and labels are computed on every bar: bars opening within [from, to) local exchange time. */
+    evaluate: z
+      .object({ from: z.string().regex(HHMM, 'expected a time such as 09:30'), to: z.string().regex(HHMM, 'expected a time such as 13:30') })
+      .strict()
+      .refine((w) => w.from < w.to, 'from must be before to')
+      .optional(),
   })
   .strict();
 
@@ -41,6 +48,8 @@ export interface FeatureSet {
   labels: LabelInstance[];
   /** Book features, read at each bar's close from the symbol's stored MBP-10. */
   book: BookFeatureInstance[];
+  /** The rows kept, by local time of the bar's open: every bar when absent. */
+  evaluate?: { from: string; to: string };
   /** Where it was read from. */
   file: string;
   /** Hash of the definitions, parameters, bar settings and code version: the silver folder name. */
@@ -97,12 +106,13 @@ export function parseFeatureSet(text: string, file: string): FeatureSet {
     features: features.map((f) => ({ spec: f.spec, outputs: f.outputs, definition: { conventions: f.def.conventions, params: f.def.params, unit: f.def.unit } })),
     labels: labels.map((l) => ({ spec: l.spec, params: l.params, outputs: l.outputs })),
     ...(book.length ? { book: book.map((b) => ({ spec: b.spec, outputs: b.outputs, conventions: b.def.conventions })) } : {}),
+    ...(d.evaluate ? { evaluate: d.evaluate } : {}),
     timeframe: d.timeframe,
     session: d.session,
     code: FEATURE_CODE_VERSION,
   };
   const hash = createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 16);
-  return { name: d.name, description: d.description, timeframe: d.timeframe, session: d.session, symbols: d.symbols, features, labels, book, file, hash };
+  return { name: d.name, description: d.description, timeframe: d.timeframe, session: d.session, symbols: d.symbols, features, labels, book, ...(d.evaluate ? { evaluate: d.evaluate } : {}), file, hash };
 }
 
 /** Loads a set by name (user sets first, then defaults) or from a .yml path. */

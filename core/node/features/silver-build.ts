@@ -279,13 +279,17 @@ export async function buildSymbol(ctx: { home: HomeLayout; catalog: Catalog; con
     for (const [name, col] of await bookFeatureColumns({ con: ctx.con, catalog: ctx.catalog, lake: ctx.home.lake }, symbol, closes, set.book, set.name)) columns.set(name, col);
   }
   for (const l of set.labels) l.def.compute(series, l.params).forEach((col, j) => columns.set(l.outputs[j]!, col));
-  const months = await writeMonths(ctx, `${dir}/symbol=${symbol}`, series.t, columns, force ? {} : (prev?.months ?? {}));
+  // Features and labels see every bar; the rows kept are those the set evaluates.
+  const kept = set.evaluate ? evaluationRows(series.t, set.evaluate, calendarFor(ctx.catalog, symbol), set.name) : null;
+  const t = kept ? Float64Array.from(kept, (i) => series.t[i]!) : series.t;
+  if (kept) for (const [name, col] of columns) columns.set(name, Float64Array.from(kept, (i) => col[i]!));
+  const months = await writeMonths(ctx, `${dir}/symbol=${symbol}`, t, columns, force ? {} : (prev?.months ?? {}));
   const written = Object.values(months).filter((m) => m.written).length;
   return {
-    build: { symbol, status: 'built', rows: series.t.length, monthsWritten: written, monthsKept: Object.keys(months).length - written },
+    build: { symbol, status: 'built', rows: t.length, monthsWritten: written, monthsKept: Object.keys(months).length - written },
     record: {
-      manifest: { rows: series.t.length, inputs, months: Object.fromEntries(Object.entries(months).map(([m, { written: _w, ...rest }]) => [m, rest])) },
-      validation: { rows: series.t.length, columns: Object.fromEntries([...columns].map(([name, col]) => [name, columnStats(col)])) },
+      manifest: { rows: t.length, inputs, months: Object.fromEntries(Object.entries(months).map(([m, { written: _w, ...rest }]) => [m, rest])) },
+      validation: { rows: t.length, columns: Object.fromEntries([...columns].map(([name, col]) => [name, columnStats(col)])) },
       columns: [...columns.keys()],
     },
   };
@@ -302,7 +306,7 @@ export interface SymbolRequest {
 
 /** The manifest's header fields for a set, as every writer of the manifest sets them. */
 function manifestHeader(set: FeatureSet): Record<string, unknown> {
-  const spec = { features: set.features.map((f) => f.spec), labels: set.labels.map((l) => l.spec), ...(set.book.length ? { book: set.book.map((b) => b.spec) } : {}), timeframe: set.timeframe, session: set.session };
+  const spec = { features: set.features.map((f) => f.spec), labels: set.labels.map((l) => l.spec), ...(set.book.length ? { book: set.book.map((b) => b.spec) } : {}), timeframe: set.timeframe, session: set.session, ...(set.evaluate ? { evaluate: set.evaluate } : {}) };
   return { set: set.name, hash: set.hash, buildId: `${set.name}@${set.hash}`, codeVersion: FEATURE_CODE_VERSION, spec };
 }
 
@@ -348,4 +352,19 @@ const sortKeys = <T>(o: Record<string, T>): Record<string, T> => Object.fromEntr
 /** A bar's length: a close is its open plus this (daily and weekly bars close a day and a week after they open). */
 function barLengthMs(timeframe: FeatureSet['timeframe']): number {
   return timeframe === '1d' ? 86_400_000 : timeframe === '1w' ? 7 * 86_400_000 : INTRADAY_MS[timeframe];
+}
+
+/** Rows whose bar opens within [from, to) local time of the symbol's calendar (HH:MM). */
+function evaluationRows(t: Float64Array, w: { from: string; to: string }, cal: SessionCalendar | undefined, setName: string): Uint32Array {
+  if (!cal) throw new ApiError('invalid_argument', `feature set ${setName} evaluates ${w.from}–${w.to}, which needs the symbol's exchange calendar; choose one on import (--calendar)`, 'set');
+  const minutes = (hhmm: string): number => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3));
+  const from = minutes(w.from);
+  const to = minutes(w.to);
+  const keep: number[] = [];
+  for (let i = 0; i < t.length; i++) {
+    const local = DateTime.fromMillis(t[i]!, { zone: cal.tz });
+    const m = local.hour * 60 + local.minute;
+    if (m >= from && m < to) keep.push(i);
+  }
+  return Uint32Array.from(keep);
 }

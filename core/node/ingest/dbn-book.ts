@@ -164,7 +164,7 @@ export function bookWords(body: Uint8Array, bodyStart: number): BookWords {
 }
 
 /** Columns for `n` book records of a layout. */
-function allocBook(schema: DbnBook['schema'], layout: Layout, n: number): DbnBook {
+export function allocBook(schema: DbnBook['schema'], layout: Layout, n: number): DbnBook {
   const levels = layout.levels;
   const pb = layout.consolidated ? n * levels : 0;
   return {
@@ -200,18 +200,18 @@ const UNDEF_HI = 0x7fffffff;
 const UNDEF_LO = 0xffffffff;
 
 /**
- * Decodes records `from`…`from + count` of a validated body into rows 0…count of `b` (whose columns
- * hold at least `count` rows): reading whole words and writing each timestamp's two halves in place, so
+ * Decodes records `from`…`from + count` of a validated body into rows `into`… of `b` (whose columns
+ * hold them): reading whole words and writing each timestamp's two halves in place, so
  * no BigInt is made per record. A caller that reuses `b` across batches touches no fresh memory.
  */
-export function fillBook(w: BookWords, layout: Layout, stride: number, from: number, count: number, b: DbnBook): void {
+export function fillBook(w: BookWords, layout: Layout, stride: number, from: number, count: number, b: DbnBook, into = 0): void {
   const { u32, i32, bytes } = w;
   const levels = layout.levels;
-  const ev = new Uint32Array(b.tsEventNs.buffer, b.tsEventNs.byteOffset, count * 2);
-  const rv = new Uint32Array(b.tsRecvNs.buffer, b.tsRecvNs.byteOffset, count * 2);
+  const ev = new Uint32Array(b.tsEventNs.buffer, b.tsEventNs.byteOffset, b.tsEventNs.length * 2);
+  const rv = new Uint32Array(b.tsRecvNs.buffer, b.tsRecvNs.byteOffset, b.tsRecvNs.length * 2);
   const { instrumentId, publisherId, tsMs, price: px, size, action, side, flags, depth, tsInDelta, sequence, bidPx, askPx, bidSz, askSz, bidCt, askCt, bidPb, askPb, offset } = b;
   const words = stride >>> 2;
-  for (let i = 0, at = from * stride, q = from * words; i < count; i++, at += stride, q += words) {
+  for (let i = into, at = from * stride, q = from * words; i < into + count; i++, at += stride, q += words) {
     publisherId[i] = u32[q]! >>> 16;
     instrumentId[i] = u32[q + 1]!;
     const eLo = u32[q + 2]!;

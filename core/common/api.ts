@@ -170,8 +170,8 @@ export const apiSchemas = {
     z
       .object({
         portfolio: z.string().min(1, 'name a stored portfolio (its id) or a portfolio file').max(1000),
-        /** A live session: the WebSocket URL of a Polygon-protocol feed of per-minute aggregates. */
-        live: z.url({ protocol: /^wss?$/, error: 'give the feed as a ws:// or wss:// URL' }),
+        /** A live session: the WebSocket URL of a Polygon-protocol feed of per-minute aggregates, or `dbn://host:port/DATASET` for Databento's live gateway (MBP-10). */
+        live: z.url({ protocol: /^(wss?|dbn)$/, error: 'give the feed as a ws:// or wss:// URL (Polygon) or dbn://host:port/DATASET (Databento’s live gateway)' }),
       })
       .strict(),
   ]),

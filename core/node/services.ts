@@ -133,7 +133,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
     }
     const paper =
       jobs && journal && o.workerFile
-        ? new PaperSupervisor({ home, catalog, journal, bus, migrations, feedKey: () => vendorKeys.config().polygonKey, webhook: () => settings.getSetting(WEBHOOK_SETTING), accountLimits, workerFile: o.paperWorkerFile ?? path.join(path.dirname(o.workerFile), 'paper-worker.js'), ...(o.sqliteBinding ? { sqliteBinding: o.sqliteBinding } : {}) })
+        ? new PaperSupervisor({ home, catalog, journal, bus, migrations, feedKey: (url) => (url.startsWith('dbn:') ? vendorKeys.config().databentoKey : vendorKeys.config().polygonKey), webhook: () => settings.getSetting(WEBHOOK_SETTING), accountLimits, workerFile: o.paperWorkerFile ?? path.join(path.dirname(o.workerFile), 'paper-worker.js'), ...(o.sqliteBinding ? { sqliteBinding: o.sqliteBinding } : {}) })
         : undefined;
     paperRef = paper;
     // Hosts that keep running resume the sessions a restart (or a crash) interrupted.

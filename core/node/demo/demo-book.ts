@@ -252,7 +252,9 @@ export function generateBookSession(symbol: string, seed: number, session: Sessi
       if (!keep[r]) continue;
       const ns = BigInt(bars.t[m]!) * 1_000_000n + BigInt(Math.floor(slice[r - i]! * 59_999_000_000));
       out.tsEventNs[j] = ns;
-      out.tsRecvNs[j] = ns + BigInt(10_000 + Math.floor(rng.next() * 290_000));
+      // Received in order, as a gateway hands records on.
+      const recv = ns + BigInt(10_000 + Math.floor(rng.next() * 290_000));
+      out.tsRecvNs[j] = j > 0 && recv <= out.tsRecvNs[j - 1]! ? out.tsRecvNs[j - 1]! + 1n : recv;
       out.tsMs[j] = Number(ns / 1_000_000n);
       out.instrumentId[j] = instrumentId;
       out.publisherId[j] = opts.publisherId ?? 1;

@@ -10,7 +10,8 @@ import { calendarFor } from '../calendar';
 import { replayFeed, type Feed } from './feeds';
 import { LiveBronze } from './live-bronze';
 import { SessionModels } from './session-models';
-import { liveBarMs, liveFeed, liveMaxAgeMs, polygonAdapter } from './live-feed';
+import { liveBarMs, liveFeed, liveMaxAgeMs } from './live-feed';
+import { liveAdapter, missingFeedKey } from './live-adapters';
 import type { Journal, JournaledChange, JournaledEvent } from './journal';
 import { completeTerms, historyInputs, paperOptions, replayInputs, replayRun, warmEngine, withProbabilities } from './replay';
 import { redact } from '../vendors/http';
@@ -347,7 +348,7 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
     feed = replayFeed(inputs, pos);
   } else {
     const barMs = liveBarMs(timeframe);
-    if (!secrets.feedKey) throw new ApiError('invalid_argument', 'a live session needs a Polygon API key: store it in Settings or set POLYGON_API_KEY', 'feed');
+    if (!secrets.feedKey) throw new ApiError('invalid_argument', missingFeedKey(feedSpec.url), 'feed');
     // Refused minutes are journaled as feed errors and raised as an alert, at most one a minute.
     let refusedSince = 0;
     let lastAlert = 0;
@@ -362,7 +363,7 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
     const lake = new LiveBronze(ctx, symbols, `live:${new URL(feedSpec.url).host}`, Date.now, maxAgeMs);
     bronze = lake;
     feed = liveFeed({
-      adapter: polygonAdapter({ url: feedSpec.url, key: secrets.feedKey, symbols }),
+      adapter: liveAdapter(feedSpec.url, secrets.feedKey, symbols),
       symbols,
       barMs,
       calendars: symbols.map((s) => calendarFor(ctx.catalog, s)),

@@ -6,6 +6,7 @@ import type { RiskLimits } from '../../common/schemas';
 import { stricterLimits, type StateSource, type TradingState } from '../../common/trading/risk';
 import type { KillswitchStatus, PaperFeedSpec, PaperSessionDetail, PaperSessionInfo } from '../../common/types';
 import type { EventBus } from '../events';
+import { missingFeedKey } from './live-adapters';
 import type { Catalog } from '../catalog';
 import type { HomeLayout } from '../home';
 import type { Journal, JournaledChange, PaperSessionRecord } from './journal';
@@ -35,7 +36,8 @@ export interface SupervisorOptions {
   /** Account risk limits and trips from Settings, combined with each portfolio's own (the stricter wins) when a session starts. */
   accountLimits?: () => RiskLimits;
   /** The live feed's API key (Polygon's), read when a session starts; it reaches the worker, never the journal. */
-  feedKey?: () => string | undefined;
+  /** The API key of a live feed's vendor: Databento for a `dbn://` gateway, Polygon for a WebSocket feed. */
+  feedKey?: (url: string) => string | undefined;
 }
 
 interface Running {
@@ -100,7 +102,7 @@ export class PaperSupervisor {
     if (timeframes.length !== 1) throw new ApiError('invalid_argument', `a paper session trades one timeframe; the portfolio has ${timeframes.join(', ')}`, 'portfolio');
     if (feed.kind === 'live') {
       liveBarMs(timeframes[0]!);
-      if (!this.o.feedKey?.()) throw new ApiError('invalid_argument', 'a live session needs a Polygon API key: store it in Settings (vendor keys) or set POLYGON_API_KEY', 'url');
+      if (!this.o.feedKey?.(feed.url)) throw new ApiError('invalid_argument', missingFeedKey(feed.url), 'url');
     }
     const id = `${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}-${randomUUID().slice(0, 8)}`;
     this.o.journal.createSession(id, { portfolio, config, feed });
@@ -120,9 +122,10 @@ export class PaperSupervisor {
 
   private spawn(id: string): void {
     // Only a live session needs the feed's key; a replay's worker never holds it.
-    const live = this.o.journal.session(id)?.spec.feed.kind === 'live';
+    const feed = this.o.journal.session(id)?.spec.feed;
+    const live = feed?.kind === 'live';
     const worker = new Worker(this.o.workerFile, {
-      workerData: { homeDir: this.o.home.root, migrations: this.o.migrations, sqliteBinding: this.o.sqliteBinding, sessionId: id, shared: this.shared.buffer, ...(live ? { feedKey: this.o.feedKey?.() } : {}) },
+      workerData: { homeDir: this.o.home.root, migrations: this.o.migrations, sqliteBinding: this.o.sqliteBinding, sessionId: id, shared: this.shared.buffer, ...(live ? { feedKey: this.o.feedKey?.(feed.url) } : {}) },
       resourceLimits: workerLimits(),
     });
     let done!: () => void;
@@ -171,8 +174,8 @@ export class PaperSupervisor {
   /** Journals an alert and raises it in the app (and so as a desktop notification) and, when one is set, at the webhook. */
   private alert(raw: QuantEvents['paper.alert']): void {
     // A feed's refusal may quote its key: alerts are journaled, shown and POSTed without it.
-    const key = this.o.feedKey?.();
-    const a = key ? { ...raw, title: redact(raw.title, [key]), body: redact(raw.body, [key]) } : raw;
+    const keys = [this.o.feedKey?.('ws:'), this.o.feedKey?.('dbn:')].filter((k): k is string => Boolean(k));
+    const a = keys.length ? { ...raw, title: redact(raw.title, keys), body: redact(raw.body, keys) } : raw;
     this.o.journal.addAlert(a);
     this.o.bus.emit('paper.alert', a);
     const url = this.o.webhook?.();

@@ -8,6 +8,7 @@ import { generateBookSession, demoInstrumentId } from '../core/node/demo/demo-bo
 import { bookWords, decodeDbnBook, fillBook, BOOK_LAYOUTS } from '../core/node/ingest/dbn-book';
 import { encodeDbnBook } from '../core/node/ingest/dbn-encode';
 import type { Result } from './bench-features';
+import { computeBookFeatures, type BookSeries } from '../core/common/features/book-features';
 
 const log = (s: string): boolean => process.stderr.write(`${s}\n`);
 
@@ -24,8 +25,9 @@ function median(runs: number, f: () => void): number {
 
 /**
  * A busy demo ES session (about two million MBP-10 updates) written as DBN: decoded whole (columns
- * allocated for the file) and in reused batches of 65,536 records (as a streaming reader decodes), then
- * imported into a fresh lake (decode, gate, Parquet) for records per second and bytes per million.
+ * allocated for the file) and in reused batches of 65,536 records (as a streaming reader decodes); the
+ * OFI, top-of-book, trade-sign and depth features over it at every 2-minute close; then imported into
+ * a fresh lake (decode, gate, Parquet) for records per second and bytes per million.
  */
 export async function bookBenchmarks(services: Services): Promise<Result[]> {
   const out: Result[] = [];
@@ -50,6 +52,13 @@ export async function bookBenchmarks(services: Services): Promise<Result[]> {
   });
   const perSec = Math.round(n / (batched / 1000));
   out.push({ name: 'mbp10_decode_batched', value: perSec, unit: 'records/s', target: '>= 5,000,000 per core', pass: perSec >= 5_000_000, detail: { records: n, ms: Math.round(batched), batch: 65_536 } });
+
+  log('bench: book features over the day at every 2-minute close…');
+  const series: BookSeries = { t: Float64Array.from(book.tsRecvNs, (ns) => Number(ns) / 1e6), action: book.action, side: book.side, price: book.price, size: Float64Array.from(book.size), depth: book.depth, levels: 10, bidPx: book.bidPx, askPx: book.askPx, bidSz: Float64Array.from(book.bidSz), askSz: Float64Array.from(book.askSz) };
+  const closes = new Float64Array(Math.ceil((session.end - session.start) / 120_000)).map((_, i) => session.start + (i + 1) * 120_000);
+  const specs = ['ofi(30,60,120,300)', 'micro', 'tradeimb(60)', 'depth(4,0.25)'];
+  const featMs = median(3, () => computeBookFeatures(series, closes, specs));
+  out.push({ name: 'book_features_day', value: Number((featMs / 1000).toFixed(2)), unit: 's', target: '<= 60 s for a day of MBP-10', pass: featMs <= 60_000, detail: { records: n, closes: closes.length, features: specs.join(' ') } });
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qd-bench-book-'));
   const file = path.join(dir, 'es-mbp10.dbn');

@@ -20,6 +20,7 @@ describe('a live paper session on Databento’s gateway', () => {
   let gw: FakeGateway;
   const from = Date.parse('2024-03-05T14:30:00Z');
   const to = from + 3_600_000;
+  const book = generateBookSession('ES', 1, demoSession('ES', '2024-03-05'), {}, from, to);
 
   beforeAll(async () => {
     process.env.QUANTDESK_LIVE_MAX_AGE_HOURS = String(24 * 365 * 10);
@@ -27,7 +28,6 @@ describe('a live paper session on Databento’s gateway', () => {
     s = await openServices(home);
     await backfill(s, ['ES'], '2024-03-01', '2024-03-04');
     fs.writeFileSync(file, JSON.stringify({ instruments: [{ name: 'ES', symbol: 'ES', run: 'by hand', strategy: 'ibs', params, timeframe: '2m', model: null, threshold: null }], maxPositions: 1, sizing: { kind: 'fixed', contracts: 1 }, riskLimits: {}, objective: 'sharpe', split: '2024-03-01' }));
-    const book = generateBookSession('ES', 1, demoSession('ES', '2024-03-05'), {}, from, to);
     // The first connection drops two fifths of the way through the hour.
     gw = await startFakeGateway({ key: KEY, book, symbol: 'ES', dropAfter: Math.floor(book.tsRecvNs.length * 0.4) });
   }, 120_000);
@@ -38,7 +38,7 @@ describe('a live paper session on Databento’s gateway', () => {
     await s?.close();
   });
 
-  it('builds every 2-minute bar of the hour from the book’s trades through a dropped connection, and appends the minutes to bronze', async () => {
+  it('builds every 2-minute bar of the hour from the book’s trades through a dropped connection, and appends the minutes and the book to bronze', async () => {
     const live = await call(s, 'paper.session.start', { portfolio: file, live: `dbn://127.0.0.1:${gw.port}/GLBX.MDP3` });
     const session = async (): Promise<PaperSessionInfo> => (await call(s, 'paper.sessions', {})).find((x) => x.id === live.id)!;
     await until(async () => ((x) => (x.bars >= 30 ? x : undefined))(await session()), 'thirty 2-minute bars', 60_000);
@@ -58,6 +58,9 @@ describe('a live paper session on Databento’s gateway', () => {
     db.close();
     expect(bars.map((b) => [b.t, b.o, b.h, b.l, b.c])).toEqual(expected);
 
+    // The book reached the lake's book table, every record once though the connection dropped.
+    const counts = (await call(s, 'lake.sql', { query: "SELECT count(*), count(*) FILTER (WHERE action = 'T') FROM book WHERE symbol = 'ES'" })).rows[0];
+    expect(counts).toEqual([book.tsRecvNs.length, Array.from(book.action).filter((a) => a === 0x54).length]);
     // The minutes reached bronze, equal to the demo market's.
     const stored = await call(s, 'bars.get', { symbol: 'ES', timeframe: '1m', from: '2024-03-05', to: '2024-03-05' });
     const inHour = Array.from(stored.t).map((t, i) => [t, stored.c[i]!]).filter(([t]) => t! >= from && t! < to);

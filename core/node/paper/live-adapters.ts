@@ -1,4 +1,4 @@
-import { databentoLive } from '../vendors/databento-live';
+import { databentoLive, type DatabentoLiveOptions } from '../vendors/databento-live';
 import { polygonAdapter, type LiveAdapter } from './live-feed';
 
 /** Whether a live feed URL names Databento's gateway (`dbn://host:port/DATASET`) rather than a Polygon WebSocket. */
@@ -13,10 +13,13 @@ export function missingFeedKey(url: string): string {
     : 'a live session needs a Polygon API key: store it in Settings (vendor keys) or set POLYGON_API_KEY';
 }
 
-/** The adapter for a live feed URL: Databento's gateway (MBP-10, trades closed into minutes) or a Polygon WebSocket of minute aggregates. */
-export function liveAdapter(url: string, key: string, symbols: readonly string[]): LiveAdapter {
+/**
+ * The adapter for a live feed URL: Databento's gateway (MBP-10, trades closed into minutes, the book
+ * handed to `onBook`) or a Polygon WebSocket of minute aggregates.
+ */
+export function liveAdapter(url: string, key: string, symbols: readonly string[], onBook?: DatabentoLiveOptions['onBook']): LiveAdapter {
   if (!isDatabentoFeed(url)) return polygonAdapter({ url, key, symbols });
   const u = new URL(url);
   const dataset = decodeURIComponent(u.pathname.replace(/^\//, '')) || 'GLBX.MDP3';
-  return databentoLive({ host: u.hostname, port: Number(u.port || 13000), key, dataset, symbols });
+  return databentoLive({ host: u.hostname, port: Number(u.port || 13000), key, dataset, symbols, ...(onBook ? { onBook } : {}) });
 }

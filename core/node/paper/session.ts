@@ -11,7 +11,8 @@ import { replayFeed, type Feed } from './feeds';
 import { LiveBronze } from './live-bronze';
 import { SessionModels } from './session-models';
 import { liveBarMs, liveFeed, liveMaxAgeMs } from './live-feed';
-import { liveAdapter, missingFeedKey } from './live-adapters';
+import { isDatabentoFeed, liveAdapter, missingFeedKey } from './live-adapters';
+import { LiveBookBronze } from './live-book-bronze';
 import type { Journal, JournaledChange, JournaledEvent } from './journal';
 import { completeTerms, historyInputs, paperOptions, replayInputs, replayRun, warmEngine, withProbabilities } from './replay';
 import { redact } from '../vendors/http';
@@ -340,6 +341,7 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
   // Feed problems (a dropped connection, a malformed message) are journaled as errors between bars.
   const problems: string[] = [];
   let bronze: LiveBronze | null = null;
+  let bookBronze: LiveBookBronze | null = null;
   let feed: Feed;
   if (feedSpec.kind === 'replay') {
     // The expectation: the same bars replayed flat out, a gated instrument's model predicting them in batches.
@@ -362,8 +364,11 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
     const maxAgeMs = liveMaxAgeMs();
     const lake = new LiveBronze(ctx, symbols, `live:${new URL(feedSpec.url).host}`, Date.now, maxAgeMs);
     bronze = lake;
+    // Databento's gateway sends the book itself: it goes to the lake's book table beside the minutes.
+    const book = isDatabentoFeed(feedSpec.url) ? new LiveBookBronze(ctx, `live:${new URL(feedSpec.url).host}`) : null;
+    bookBronze = book;
     feed = liveFeed({
-      adapter: liveAdapter(feedSpec.url, secrets.feedKey, symbols),
+      adapter: liveAdapter(feedSpec.url, secrets.feedKey, symbols, book ? (b, n, symbolOf) => book.add(b, n, symbolOf) : undefined),
       symbols,
       barMs,
       calendars: symbols.map((s) => calendarFor(ctx.catalog, s)),
@@ -472,8 +477,9 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
         await ch.wait(0);
       }
     }
-    // The live minutes gathered so far go to the lake before the session says it ended.
+    // The live minutes (and book) gathered so far go to the lake before the session says it ended.
     await bronze?.close();
+    await bookBronze?.close();
     if (detached) {
       commit();
       return;
@@ -491,6 +497,7 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
     ch.post({ type: 'ended', info: info('finished') });
   } catch (e) {
     await bronze?.close().catch(() => undefined);
+    await bookBronze?.close().catch(() => undefined);
     w.rollback();
     const message = secrets.feedKey ? redact((e as Error).message, [secrets.feedKey]) : (e as Error).message;
     journal.setSessionStatus(id, 'failed', message);

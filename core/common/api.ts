@@ -172,6 +172,8 @@ export const apiSchemas = {
         portfolio: z.string().min(1, 'name a stored portfolio (its id) or a portfolio file').max(1000),
         /** A live session: the WebSocket URL of a Polygon-protocol feed of per-minute aggregates, or `dbn://host:port/DATASET` for Databento's live gateway (MBP-10). */
         live: z.url({ protocol: /^(wss?|dbn)$/, error: 'give the feed as a ws:// or wss:// URL (Polygon) or dbn://host:port/DATASET (Databento’s live gateway)' }),
+        /** A feature set to evaluate at every bar close (its bar and book features), journaled as the session runs. */
+        features: z.string().min(1).max(200).optional(),
       })
       .strict(),
   ]),

@@ -60,7 +60,7 @@ export const WARMUP_BARS = 50_000;
  * paper replay from D read the same bars, so they are at D exactly alike.
  */
 export function warmupFrom(from: string, timeframe: Timeframe): string {
-  const barMs = timeframe === '1w' ? 7 * 86_400_000 : STORED_TIMEFRAME_MS[timeframe] ?? 86_400_000;
+  const barMs = timeframe === '1w' ? 7 * 86_400_000 : (STORED_TIMEFRAME_MS[timeframe] ?? INTRADAY_MS[timeframe as keyof typeof INTRADAY_MS] ?? 86_400_000);
   const days = Math.ceil((WARMUP_BARS * barMs) / 86_400_000) + 7;
   const start = Date.parse(`${from.slice(0, 10)}T00:00:00Z`) - days * 86_400_000;
   return new Date(Math.max(start, Date.UTC(1970, 0, 1))).toISOString().slice(0, 10);

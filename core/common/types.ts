@@ -565,8 +565,11 @@ export interface PaperSummary {
 export type PaperFeedSpec =
   /** Stored bars from `from` to `to` (dates), paced at `speed` × real time, or as fast as possible. */
   | { kind: 'replay'; from: string; to: string; speed: number | 'max' }
-  /** Closed bars pushed by a WebSocket server (one JSON object per message). */
-  | { kind: 'live'; url: string };
+  /**
+   * A live feed: a Polygon-protocol WebSocket or Databento's gateway (`dbn://`); with `features`, a
+   * feature set (its definition as journaled) evaluated at every bar close.
+   */
+  | { kind: 'live'; url: string; features?: { name: string; file: string; text: string } };
 
 /** How a paper session's model is doing live, against its backtest and its training data. */
 export interface ModelMonitorInfo {

@@ -265,7 +265,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
       'paper.sessions': async () => (paper ? paper.list() : (journal?.sessions().map(journaledSession) ?? [])),
       'paper.alerts': async (a) => journal?.alerts(a.limit) ?? [],
       'paper.session.get': async (a) => needPaper().get(a.session, a.points),
-      'paper.session.start': async (a) => needPaper().start(a.portfolio, 'live' in a ? { kind: 'live', url: a.live } : { kind: 'replay', from: a.from, to: a.to, speed: a.speed }),
+      'paper.session.start': async (a) => needPaper().start(a.portfolio, 'live' in a ? { kind: 'live', url: a.live } : { kind: 'replay', from: a.from, to: a.to, speed: a.speed }, 'live' in a ? a.features : undefined),
       'paper.session.control': async (a) => needPaper().control(a.session, a.action),
       'backtest.list': async () => listBacktests(cat),
       'backtest.strategies': async () => listStrategyConfigs(home.root).map((name) => resolveStrategyRef(home.root, name)),

@@ -216,7 +216,7 @@ export interface JournaledChange {
 }
 
 /** What a session journals besides bars. */
-export type PaperEventKind = 'order' | 'denial' | 'fill' | 'cancel_all' | 'flatten' | 'trip' | 'error' | 'killswitch';
+export type PaperEventKind = 'order' | 'denial' | 'fill' | 'cancel_all' | 'flatten' | 'trip' | 'error' | 'killswitch' | 'features';
 
 /** One journaled event: `pos` is how many bars had been fed when it happened. */
 export interface JournaledEvent {

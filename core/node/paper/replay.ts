@@ -4,7 +4,7 @@ import { firstAtOrAfter, inTimeOrder, type Contract, type EngineResult } from '.
 import { ApiError } from '../../common/errors';
 import type { FeatureSeries } from '../../common/features/types';
 import { parseUtc, portfolioTermsSchema, type RiskLimits } from '../../common/schemas';
-import { warmupFrom, type Timeframe } from '../../common/timeframes';
+import { WARMUP_BARS, warmupFrom, type Timeframe } from '../../common/timeframes';
 import { createPaperEngine, type Denial, type PaperBar, type PaperEngine, type PaperEngineOptions } from '../../common/trading/paper-engine';
 import { stricterLimits, type GateLimits, type TradingState } from '../../common/trading/risk';
 import type { Bars, PaperSummary, PortfolioRun } from '../../common/types';
@@ -116,7 +116,8 @@ export async function replayInputs(ctx: Ctx, symbols: readonly string[], timefra
 export async function historyInputs(ctx: Ctx, symbols: readonly string[], timeframe: Timeframe, before: number): Promise<ReplayInput[]> {
   const inputs: ReplayInput[] = [];
   for (const symbol of symbols) {
-    const all = await readBars(ctx.con, ctx.catalog, ctx.home.lake, { symbol, timeframe, from: warmupFrom(new Date(Number.isFinite(before) ? before : Date.now()).toISOString(), timeframe) });
+    // A new live session warms on the newest stored bars, however old the lake is (a rehearsal on last year's tape).
+    const all = await readBars(ctx.con, ctx.catalog, ctx.home.lake, Number.isFinite(before) ? { symbol, timeframe, from: warmupFrom(new Date(before).toISOString(), timeframe) } : { symbol, timeframe, limit: WARMUP_BARS });
     const n = firstAtOrAfter(all.t, before);
     const cut = (a: Float64Array): Float64Array => a.subarray(0, n);
     const bars = { ...all, t: cut(all.t), o: cut(all.o), h: cut(all.h), l: cut(all.l), c: cut(all.c), v: cut(all.v) };

@@ -13,6 +13,8 @@ import { SessionModels } from './session-models';
 import { liveBarMs, liveFeed, liveMaxAgeMs } from './live-feed';
 import { isDatabentoFeed, liveAdapter, missingFeedKey } from './live-adapters';
 import { LiveBookBronze } from './live-book-bronze';
+import { LiveFeatureEvaluator } from './live-features';
+import { parseFeatureSet } from '../features/feature-sets';
 import type { Journal, JournaledChange, JournaledEvent } from './journal';
 import { completeTerms, historyInputs, paperOptions, replayInputs, replayRun, warmEngine, withProbabilities } from './replay';
 import { redact } from '../vendors/http';
@@ -342,6 +344,7 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
   const problems: string[] = [];
   let bronze: LiveBronze | null = null;
   let bookBronze: LiveBookBronze | null = null;
+  let evaluator: LiveFeatureEvaluator | null = null;
   let feed: Feed;
   if (feedSpec.kind === 'replay') {
     // The expectation: the same bars replayed flat out, a gated instrument's model predicting them in batches.
@@ -367,8 +370,22 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
     // Databento's gateway sends the book itself: it goes to the lake's book table beside the minutes.
     const book = isDatabentoFeed(feedSpec.url) ? new LiveBookBronze(ctx, `live:${new URL(feedSpec.url).host}`) : null;
     bookBronze = book;
+    // A feature set evaluated at every close, warmed on the stored bars as the engine is.
+    const evaluate = feedSpec.features ? new LiveFeatureEvaluator(parseFeatureSet(feedSpec.features.text, feedSpec.features.file), symbols, barMs, symbols.map((s) => calendarFor(ctx.catalog, s))) : null;
+    evaluator = evaluate;
+    inputs.forEach((x, k) => evaluate?.warm(k, x.bars, x.sessions, x.warm));
     feed = liveFeed({
-      adapter: liveAdapter(feedSpec.url, secrets.feedKey, symbols, book ? (b, n, symbolOf) => book.add(b, n, symbolOf) : undefined),
+      adapter: liveAdapter(
+        feedSpec.url,
+        secrets.feedKey,
+        symbols,
+        book || evaluate
+          ? (b, n, symbolOf) => {
+              book?.add(b, n, symbolOf);
+              evaluate?.book(b, n, symbolOf);
+            }
+          : undefined,
+      ),
       symbols,
       barMs,
       calendars: symbols.map((s) => calendarFor(ctx.catalog, s)),
@@ -459,6 +476,8 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
       try {
         if (models) await feedGated(models, k, bar);
         else engine.bar(k, bar);
+        const row = evaluator?.bar(k, bar);
+        if (row) w.event(pos, 'features', row);
       } catch (e) {
         w.event(pos, 'error', { message: (e as Error).message, symbol: symbols[k], t: bar.t });
         engine.error(bar.t, (e as Error).message);

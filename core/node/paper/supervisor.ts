@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import type { QuantEvents } from '../../common/api';
@@ -7,6 +9,7 @@ import { stricterLimits, type StateSource, type TradingState } from '../../commo
 import type { KillswitchStatus, PaperFeedSpec, PaperSessionDetail, PaperSessionInfo } from '../../common/types';
 import type { EventBus } from '../events';
 import { missingFeedKey } from './live-adapters';
+import { featureSetDirs, loadFeatureSet } from '../features/feature-sets';
 import type { Catalog } from '../catalog';
 import type { HomeLayout } from '../home';
 import type { Journal, JournaledChange, PaperSessionRecord } from './journal';
@@ -93,7 +96,8 @@ export class PaperSupervisor {
   }
 
   /** Starts a session of a portfolio (a stored portfolio's id or a file) on a feed; returns its id. */
-  start(portfolio: string, feed: PaperFeedSpec): PaperSessionInfo {
+  /** Starts a session; a live one may evaluate a feature set (by name or .yml path) at every bar close. */
+  start(portfolio: string, feed: PaperFeedSpec, features?: string): PaperSessionInfo {
     const own = loadPortfolio(this.o.home, this.o.catalog, portfolio);
     // The session's limits are journaled with it, so a resumed session keeps those it started with.
     const config = { ...own, riskLimits: stricterLimits(own.riskLimits ?? {}, this.o.accountLimits?.() ?? {}) };
@@ -102,6 +106,7 @@ export class PaperSupervisor {
     if (timeframes.length !== 1) throw new ApiError('invalid_argument', `a paper session trades one timeframe; the portfolio has ${timeframes.join(', ')}`, 'portfolio');
     if (feed.kind === 'live') {
       liveBarMs(timeframes[0]!);
+      if (features !== undefined) feed = { ...feed, features: this.liveFeatureSet(features, timeframes[0]!) };
       if (!this.o.feedKey?.(feed.url)) throw new ApiError('invalid_argument', missingFeedKey(feed.url), 'url');
     }
     const id = `${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}-${randomUUID().slice(0, 8)}`;
@@ -118,6 +123,14 @@ export class PaperSupervisor {
       .map((s) => s.id);
     for (const id of ids) this.spawn(id);
     return ids;
+  }
+
+  /** A feature set a live session evaluates: found like a build's, checked against the session's bars, journaled as written. */
+  private liveFeatureSet(nameOrFile: string, timeframe: string): { name: string; file: string; text: string } {
+    const set = loadFeatureSet(nameOrFile, featureSetDirs(this.o.home.root, path.dirname(this.o.migrations)));
+    if (set.timeframe !== timeframe) throw new ApiError('invalid_argument', `feature set ${set.name} is built on ${set.timeframe} bars and the portfolio trades ${timeframe} bars; a live session evaluates a set of its own timeframe`, 'features');
+    if (set.session !== 'all') throw new ApiError('invalid_argument', `feature set ${set.name} keeps regular hours only (session: rth); a live session evaluates sets over all hours, choosing the rows with evaluate: { from, to }`, 'features');
+    return { name: set.name, file: set.file, text: fs.readFileSync(set.file, 'utf8') };
   }
 
   private spawn(id: string): void {

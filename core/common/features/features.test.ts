@@ -228,6 +228,19 @@ describe('labels', () => {
     expect(() => parseLabelSpec('zz')).toThrow(/unknown label "zz"/);
   });
 
+  it('triple barrier in points: the barrier touched first, the bars and minutes to it, and the move in points', () => {
+    const [outcome, bars, minutes, points] = label('tbp(1,1,3)');
+    // From 100: the upper barrier 101 is reached by the next bar's high (101.2).
+    expect([outcome![0], bars![0], minutes![0], points![0]]).toEqual([1, 1, 1, 1]);
+    // From 101: 102 only at bar 4's high (103.2), three bars on; from 100.5: 101.5 at the same bar, two on.
+    expect([outcome![1], bars![1], minutes![1], points![1]]).toEqual([1, 3, 3, 1]);
+    expect([outcome![2], bars![2], minutes![2]]).toEqual([1, 2, 2]);
+    expect(outcome![3]).toBeNaN();
+    // Down 0.5 with a horizon of 1: from 103, bar 5's low (98.8) touches 102.5 first.
+    const [o2, , , p2] = label('tbp(10,0.5,1)');
+    expect([o2![4], p2![4]]).toEqual([-1, -0.5]);
+  });
+
   it('turns trades into meta-labels at their entry bars', () => {
     expect(Array.from(metaLabels(4, [{ entryIndex: 1, pnl: 5 }, { entryIndex: 2, pnl: -1 }]))).toEqual([Number.NaN, 1, 0, Number.NaN]);
     expect(() => metaLabels(2, [{ entryIndex: 3, pnl: 1 }])).toThrow(/outside the 2 bars/);

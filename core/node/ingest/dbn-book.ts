@@ -1,5 +1,5 @@
 import { inflateCap } from '../untrusted-files';
-import { DbnError, nsToMs, openDbn, price, symbolResolver, type DbnMetadata } from './dbn';
+import { nsToMs, openDbn, price, scanRecords, symbolResolver, type DbnMetadata } from './dbn';
 
 /**
  * DBN decoder for the order-book schemas, from Databento's record layouts (little-endian, after the
@@ -121,24 +121,17 @@ export const BOOK_LAYOUTS: Readonly<Record<number, Layout>> = LAYOUTS;
 export function decodeDbnBook(input: Uint8Array, file: string, inflateLimit = inflateCap()): DbnBookFile {
   const { metadata, body, bodyStart } = openDbn(input, file, inflateLimit);
   const tsOut = metadata.tsOut ? 8 : 0;
-  let rtype: number | undefined;
-  let n = 0;
-  for (let at = 0; at < body.length; ) {
-    if (at + 16 > body.length) throw new DbnError(file, bodyStart + at, `truncated record header (${body.length - at} bytes left of 16)`);
-    const len = body[at]! * 4;
-    const rt = body[at + 1]!;
-    const layout = LAYOUTS[rt];
-    if (layout === undefined) throw new DbnError(file, bodyStart + at, `unsupported record type 0x${rt.toString(16)}; the order-book decoder reads MBP-1, TBBO, MBP-10, BBO, CMBP-1, TCBBO, CBBO and MBO`);
-    if (len !== layout.bytes + tsOut) throw new DbnError(file, bodyStart + at, `record of type 0x${rt.toString(16)} is ${len} bytes long where its layout has ${layout.bytes + tsOut}`);
-    if (at + len > body.length) throw new DbnError(file, bodyStart + at, `truncated record: ${body.length - at} of its ${len} bytes are there`);
-    if (rtype !== undefined && rt !== rtype) throw new DbnError(file, bodyStart + at, `mixes record types 0x${rtype.toString(16)} and 0x${rt.toString(16)}`);
-    rtype = rt;
-    n++;
-    at += len;
-  }
+  const found = scanRecords(
+    body,
+    bodyStart,
+    file,
+    metadata.tsOut,
+    (rt) => LAYOUTS[rt] ?? `unsupported record type 0x${rt.toString(16)}; the order-book decoder reads MBP-1, TBBO, MBP-10, BBO, CMBP-1, TCBBO, CBBO and MBO`,
+    (rt) => `record of type 0x${rt.toString(16)}`,
+  );
   const symbolFor = symbolResolver(metadata);
-  if (rtype === undefined) return { metadata, book: null, mbo: null, symbolFor };
-  const layout = LAYOUTS[rtype]!;
+  if (found === null) return { metadata, book: null, mbo: null, symbolFor };
+  const { layout, n } = found;
   const schema = layout.schema(metadata.schema);
   if (schema === 'mbo') return { metadata, book: null, mbo: readMbo(new DataView(body.buffer, body.byteOffset, body.byteLength), n, bodyStart, layout.bytes + tsOut), symbolFor };
   const words = bookWords(body, bodyStart);

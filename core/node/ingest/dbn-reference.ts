@@ -1,5 +1,5 @@
 import { inflateCap } from '../untrusted-files';
-import { DbnError, openDbn, price, symbolResolver, type DbnMetadata } from './dbn';
+import { openDbn, price, scanRecords, symbolResolver, type DbnMetadata } from './dbn';
 
 /**
  * DBN decoder for the reference schemas: instrument definitions (rtype 0x13), statistics (0x18),
@@ -182,27 +182,10 @@ function read(col: DbnColumn, type: FieldType, i: number, dv: DataView, bytes: U
 export function decodeDbnReference(input: Uint8Array, file: string, inflateLimit = inflateCap()): DbnReferenceFile {
   const { metadata, body, bodyStart } = openDbn(input, file, inflateLimit);
   const tsOut = metadata.tsOut ? 8 : 0;
-  let layout: Layout | undefined;
-  let rtype: number | undefined;
-  let n = 0;
-  for (let at = 0; at < body.length; ) {
-    if (at + 16 > body.length) throw new DbnError(file, bodyStart + at, `truncated record header (${body.length - at} bytes left of 16)`);
-    const len = body[at]! * 4;
-    const rt = body[at + 1]!;
-    if (rtype !== undefined && rt !== rtype) throw new DbnError(file, bodyStart + at, `mixes record types 0x${rtype.toString(16)} and 0x${rt.toString(16)}`);
-    if (layout === undefined) {
-      const l = layoutOf(rt, metadata.version);
-      if (typeof l === 'string') throw new DbnError(file, bodyStart + at, l);
-      layout = l;
-    }
-    if (len !== layout.bytes + tsOut) throw new DbnError(file, bodyStart + at, `${layout.schema} record (version ${metadata.version}) is ${len} bytes long where its layout has ${layout.bytes + tsOut}`);
-    if (at + len > body.length) throw new DbnError(file, bodyStart + at, `truncated record: ${body.length - at} of its ${len} bytes are there`);
-    rtype = rt;
-    n++;
-    at += len;
-  }
+  const found = scanRecords(body, bodyStart, file, metadata.tsOut, (rt) => layoutOf(rt, metadata.version), (rt) => `${(layoutOf(rt, metadata.version) as Layout).schema} record (version ${metadata.version})`);
   const symbolFor = symbolResolver(metadata);
-  if (layout === undefined) return { metadata, records: null, symbolFor };
+  if (found === null) return { metadata, records: null, symbolFor };
+  const { layout, n } = found;
   const fields = [...HEADER, ...layout.fields];
   const columns: Record<string, DbnColumn> = Object.create(null) as Record<string, DbnColumn>;
   for (const [name, type] of fields) columns[name] = column(type, n);

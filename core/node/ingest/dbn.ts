@@ -334,6 +334,39 @@ export function decodeDbn(input: Uint8Array, file: string, inflateLimit = inflat
   return { metadata, ohlcv, trades, symbolFor: symbolResolver(metadata) };
 }
 
+/**
+ * Checks a body of records of one type and counts them: each record's type must have a layout
+ * (`layoutOf` returns one, or a sentence saying why not), all records one type, each exactly its
+ * layout's length (plus 8 with ts_out) and whole. `label` names a record type in errors.
+ */
+export function scanRecords<L extends { bytes: number }>(
+  body: Uint8Array,
+  bodyStart: number,
+  file: string,
+  tsOut: boolean,
+  layoutOf: (rtype: number) => L | string,
+  label: (rtype: number) => string,
+): { rtype: number; layout: L; n: number } | null {
+  const extra = tsOut ? 8 : 0;
+  let found: { rtype: number; layout: L; n: number } | null = null;
+  for (let at = 0; at < body.length; ) {
+    if (at + 16 > body.length) throw new DbnError(file, bodyStart + at, `truncated record header (${body.length - at} bytes left of 16)`);
+    const len = body[at]! * 4;
+    const rt = body[at + 1]!;
+    if (found !== null && rt !== found.rtype) throw new DbnError(file, bodyStart + at, `mixes record types 0x${found.rtype.toString(16)} and 0x${rt.toString(16)}`);
+    if (found === null) {
+      const l = layoutOf(rt);
+      if (typeof l === 'string') throw new DbnError(file, bodyStart + at, l);
+      found = { rtype: rt, layout: l, n: 0 };
+    }
+    if (len !== found.layout.bytes + extra) throw new DbnError(file, bodyStart + at, `${label(rt)} is ${len} bytes long where its layout has ${found.layout.bytes + extra}`);
+    if (at + len > body.length) throw new DbnError(file, bodyStart + at, `truncated record: ${body.length - at} of its ${len} bytes are there`);
+    found.n++;
+    at += len;
+  }
+  return found;
+}
+
 /** The raw symbol for an instrument id on a date (YYYYMMDD), from a file's symbol mappings. */
 export function symbolResolver(metadata: DbnMetadata): (instrumentId: number, yyyymmdd: number) => string | undefined {
   const byId = new Map<string, { rawSymbol: string; startDate: number; endDate: number }[]>();

@@ -9,7 +9,7 @@ import { decodeTicks, storeTicks, type StoredTicks } from '../ingest/import-dbn-
 import { storeRejects } from '../ingest/reject-store';
 import { checkDiskSpace } from '../lake/publish';
 import { fetchDatabentoDbn } from '../vendors/databento';
-import { DEFAULT_DEMO_SEED, demoEnd, missingVendorKey, type BackfillSymbolRequest, type BackfillSymbolResult, type BackfillTick, type VendorConfig } from './backfill';
+import { coverageStatements, DEFAULT_DEMO_SEED, demoEnd, missingVendorKey, type BackfillSymbolRequest, type BackfillSymbolResult, type BackfillTick, type VendorConfig } from './backfill';
 
 const DAY_MS = 86_400_000;
 
@@ -32,11 +32,7 @@ export async function backfillTicks(
   const dataset = req.source === 'databento' ? (req.dataset ?? 'GLBX.MDP3') : '';
   const source = req.source === 'databento' ? `databento:${dataset}` : req.source;
   const res: BackfillSymbolResult = { symbol: req.symbol, newBars: 0, alreadyPresent: 0, rejected: 0, filesWritten: 0, cancelled: false };
-  const covered = deps.catalog.db.prepare('SELECT 1 FROM backfill_coverage WHERE source = ? AND dataset = ? AND symbol = ? AND timeframe = ? AND month = ?');
-  const cover = deps.catalog.db.prepare(
-    `INSERT INTO backfill_coverage (source, dataset, symbol, timeframe, month, from_ts, to_ts, fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT DO UPDATE SET from_ts = min(from_ts, excluded.from_ts), to_ts = max(to_ts, excluded.to_ts), fetched_at = excluded.fetched_at`,
-  );
+  const { covered, cover } = coverageStatements(deps.catalog);
   const add = (s: StoredTicks, asked: string): void => {
     storeRejects(deps.catalog, req.ingestRun, asked, source, s.rejects);
     res.newBars += s.accepted;

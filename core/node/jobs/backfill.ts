@@ -94,11 +94,7 @@ export async function backfillSymbol(
   const toMs = parseUtc(req.to) + DAY_MS;
   const months = monthsBetween(fromMs, toMs);
   const dataset = req.source === 'databento' ? (req.dataset ?? 'GLBX.MDP3') : '';
-  const covered = deps.catalog.db.prepare('SELECT from_ts AS f, to_ts AS t FROM backfill_coverage WHERE source = ? AND dataset = ? AND symbol = ? AND timeframe = ? AND month = ?');
-  const cover = deps.catalog.db.prepare(
-    `INSERT INTO backfill_coverage (source, dataset, symbol, timeframe, month, from_ts, to_ts, fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT DO UPDATE SET from_ts = min(from_ts, excluded.from_ts), to_ts = max(to_ts, excluded.to_ts), fetched_at = excluded.fetched_at`,
-  );
+  const { covered, cover } = coverageStatements(deps.catalog);
   const res: BackfillSymbolResult = { symbol: req.symbol, newBars: 0, alreadyPresent: 0, rejected: 0, filesWritten: 0, cancelled: false };
   const source = req.source === 'databento' ? `databento:${dataset}` : req.source;
   for (let m = 0; m < months.length; m++) {
@@ -130,6 +126,20 @@ export async function backfillSymbol(
     report({ symbol: req.symbol, monthsDone: m + 1, monthsTotal: months.length, newBars: res.newBars, alreadyPresent: res.alreadyPresent });
   }
   return res;
+}
+
+/**
+ * What a vendor backfill has fetched in full, by source, dataset, symbol, timeframe (or schema) and
+ * month (or day): `covered` reads a range, `cover` widens it.
+ */
+export function coverageStatements(catalog: Catalog) {
+  return {
+    covered: catalog.db.prepare('SELECT from_ts AS f, to_ts AS t FROM backfill_coverage WHERE source = ? AND dataset = ? AND symbol = ? AND timeframe = ? AND month = ?'),
+    cover: catalog.db.prepare(
+      `INSERT INTO backfill_coverage (source, dataset, symbol, timeframe, month, from_ts, to_ts, fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT DO UPDATE SET from_ts = min(from_ts, excluded.from_ts), to_ts = max(to_ts, excluded.to_ts), fetched_at = excluded.fetched_at`,
+    ),
+  };
 }
 
 /** The demo market never runs ahead of the clock: it ends at the current minute. */

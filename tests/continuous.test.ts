@@ -7,6 +7,9 @@ import { dayNumber, sessionOf } from '../core/node/calendar';
 import { parseContract } from '../core/node/lake/continuous';
 import type { Services } from '../core/node/services';
 import { call, openServices, tempDir } from './helpers';
+import { demoSession } from '../core/node/demo/demo-market';
+import { generateBookSession } from '../core/node/demo/demo-book';
+import { encodeDbnBookRecords, encodeDbnMetadata } from '../core/node/ingest/dbn-encode';
 
 const DAYS = ['2024-03-04', '2024-03-05', '2024-03-06', '2024-03-07', '2024-03-08'];
 // Share of volume in the June contract per session: it passes 60% on the third session.
@@ -75,5 +78,42 @@ describe('continuous futures', () => {
     expect((await call(s, 'lake.partitions', { symbol: 'ES.C' })).reduce((a, p) => a + p.files, 0)).toBe(before);
     expect((await call(s, 'bars.get', { symbol: 'ES.C', timeframe: '1d' })).t.length).toBe(5);
     await expect(call(s, 'jobs.start', { kind: 'continuous', root: 'ES', threshold: 0.4 })).rejects.toMatchObject({ path: 'threshold' });
+  });
+
+  it('keeps the book front-month pure: each session only the contract the bars chose, and flags the sessions where both contracts have rows', async () => {
+    // Twenty minutes of book a session for each contract (instruments 1 and 2), from Databento-style files.
+    const dir = tempDir();
+    const files = ['ESH4', 'ESM4'].map((symbol, c) => {
+      const parts: Uint8Array[] = [];
+      let header: Uint8Array | null = null;
+      for (const day of DAYS) {
+        const open = sessionOf(CME_GLOBEX, dayNumber(day)).start + 16 * 3_600_000;
+        const book = generateBookSession('ES', 1 + c, demoSession('ES', day), {}, open, open + 20 * 60_000);
+        book.instrumentId.fill(c + 1);
+        header ??= encodeDbnMetadata({ dataset: 'GLBX.MDP3', schema: 'mbp-10', start: 0n, end: null, stypeIn: 1, stypeOut: 0, symbols: [symbol], mappings: [{ rawSymbol: symbol, intervals: [{ startDate: 20240301, endDate: 20240401, symbol: String(c + 1) }] }] });
+        parts.push(encodeDbnBookRecords(book));
+      }
+      const file = path.join(dir, `${symbol}.mbp-10.dbn`);
+      fs.writeFileSync(file, Buffer.concat([header!, ...parts]));
+      return file;
+    });
+    const { jobId } = await call(s, 'jobs.start', { kind: 'import', paths: files });
+    await s.idle();
+    expect((await call(s, 'jobs.get', { jobId })).status).toBe('succeeded');
+    const r = await build();
+    const book = r.ticks.find((x) => x.table === 'book')!;
+    const job = (await call(s, 'jobs.list', {})).find((j) => j.kind === 'continuous');
+    expect(job?.summary).toMatch(/; book: [\d,]+ front-month rows, 5 sessions where contracts overlap$/);
+    expect(book.overlaps).toEqual(DAYS.map((date) => ({ date, contracts: ['ESH4', 'ESM4'] })));
+    // One contract a session: March until the roll on 2024-03-07, June from it.
+    const sql = async (query: string) => (await call(s, 'lake.sql', { query })).rows;
+    const perSession = await sql("SELECT strftime(ts_recv AT TIME ZONE 'UTC' AT TIME ZONE 'America/New_York', '%Y-%m-%d') AS d, min(instrument_id), max(instrument_id), count(*) FROM book WHERE symbol = 'ES.C' GROUP BY d ORDER BY d");
+    expect(perSession.map((x) => [x[0], x[1], x[2]])).toEqual(DAYS.map((d) => [d, d < '2024-03-07' ? 1 : 2, d < '2024-03-07' ? 1 : 2]));
+    const kept = await sql("SELECT count(*) FROM book WHERE (symbol = 'ESH4' AND ts_recv < '2024-03-06 23:00') OR (symbol = 'ESM4' AND ts_recv >= '2024-03-06 23:00')");
+    expect(book.rows).toBe(kept[0]![0]);
+    expect(perSession.reduce((a, x) => a + Number(x[3]), 0)).toBe(book.rows);
+    // A rebuild replaces the kept rows rather than adding to them.
+    await build();
+    expect((await sql("SELECT count(*) FROM book WHERE symbol = 'ES.C'"))[0]![0]).toBe(book.rows);
   });
 });

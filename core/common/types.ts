@@ -251,6 +251,11 @@ export interface ContinuousResult {
   rolls: { date: string; from: string; to: string; gap: number }[];
   /** Bars in each series. */
   bars: number;
+  /**
+   * The tables of market events kept front-month pure under `<ROOT>.C` (each session's front contract's
+   * rows only), with the sessions where two contracts overlap in the stored data.
+   */
+  ticks: { table: string; rows: number; overlaps: { date: string; contracts: string[] }[] }[];
 }
 
 /** A symbol of a selected universe, with the statistics it was judged on. */

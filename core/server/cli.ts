@@ -440,7 +440,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         validate('jobs.start', arg);
         return await runJob(arg, 'continuous', (job) => {
           const r = job.result as ContinuousResult;
-          return json ? r : [job.summary ?? '', ...r.rolls.map((x) => `roll ${x.date}: ${x.from} → ${x.to} (gap ${x.gap})`)].join('\n');
+          const ticks = r.ticks.flatMap((x) => [
+            `${x.table}: ${x.rows.toLocaleString('en-US')} front-month rows under ${r.symbols[0]}`,
+            ...x.overlaps.map((o) => `  overlap ${o.date}: ${o.contracts.join(' and ')} both have ${x.table} rows; only the front contract's are kept`),
+          ]);
+          return json ? r : [job.summary ?? '', ...r.rolls.map((x) => `roll ${x.date}: ${x.from} → ${x.to} (gap ${x.gap})`), ...ticks].join('\n');
         });
       }
       case 'qa': {

@@ -424,7 +424,7 @@ export class JobService {
 
   private runContinuous(id: string, req: ContinuousRequest, cancel: Int32Array): Promise<void> {
     return this.runSingleTask<ContinuousResult>(id, cancel, { type: 'continuous', req }, (r) => ({
-      summary: `${r.symbols.join(' and ')}: ${fmt(r.bars)} bars each from ${r.contracts.length} contracts, ${r.rolls.length} rolls`,
+      summary: `${r.symbols.join(' and ')}: ${fmt(r.bars)} bars each from ${r.contracts.length} contracts, ${r.rolls.length} rolls${r.ticks.map((x) => `; ${x.table}: ${fmt(x.rows)} front-month rows${x.overlaps.length ? `, ${x.overlaps.length} sessions where contracts overlap` : ''}`).join('')}`,
       changed: r.symbols,
     }));
   }

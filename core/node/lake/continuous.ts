@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { ApiError } from '../../common/errors';
+import { frontMonthTicks } from './front-ticks';
 import { CME_GLOBEX, type SessionCalendar } from '../../common/instruments';
 import { STORED_TIMEFRAME_MS } from '../../common/timeframes';
 import type { Bars, ContinuousResult } from '../../common/types';
@@ -151,5 +152,7 @@ export async function buildContinuous(
   });
   for (const f of old) fs.rmSync(path.join(deps.home.lake, f.path), { force: true });
   for (const name of names) deps.catalog.setSymbolCalendar(name, cal.id);
-  return { root, timeframe, threshold, symbols: names, contracts: contracts.map((x) => x.symbol), rolls, bars: n };
+  // The same choice of contract keeps the trades, quotes and book of `<ROOT>.C` front-month pure.
+  const ticks = await frontMonthTicks(deps, contracts.map((x) => x.symbol), sessions, front, names[0]!, `continuous:${root}:${threshold}`);
+  return { root, timeframe, threshold, symbols: names, contracts: contracts.map((x) => x.symbol), rolls, bars: n, ticks };
 }

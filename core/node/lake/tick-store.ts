@@ -175,8 +175,6 @@ export async function writeTickBatch(
   const id = randomUUID().replaceAll('-', '');
   const raw = `tick_raw_${id}`;
   const fresh = `tick_new_${id}`;
-  const outDir = path.join(ctx.home.tmp, `tick-${id}`);
-  const lakeDir = `bronze/${table}/symbol=${symbol}`;
   try {
     await stage(ctx.con, raw, staged, batch.rows, keep);
     const select = spec
@@ -196,10 +194,26 @@ export async function writeTickBatch(
     }
     const accepted = Number((await ctx.con.runAndReadAll(`SELECT count(*) FROM ${fresh}`)).getRowsJS()[0]![0]);
     if (accepted === 0) return { accepted, duplicates: total, files: 0 };
+    const files = await publishTickRows(ctx, table, symbol, fresh, `bronze/${table}/symbol=${symbol}`, source, ingestRun);
+    return { accepted, duplicates: total - accepted, files };
+  } finally {
+    await ctx.con.run(`DROP TABLE IF EXISTS ${raw}; DROP TABLE IF EXISTS ${fresh}`);
+  }
+}
+
+/**
+ * Writes the rows of a relation (a table name or a parenthesised SELECT with the table's columns) as
+ * zstd Parquet a part per UTC hour of `ts_recv` under `dir/date=/hour=`, each published atomically and
+ * cataloged as the table's; returns the part files written.
+ */
+export async function publishTickRows(ctx: { con: DuckDBConnection; home: HomeLayout; catalog: Catalog }, table: BookTable, symbol: string, relation: string, dir: string, source: string, ingestRun: string | null): Promise<number> {
+  const outDir = path.join(ctx.home.tmp, `tick-${randomUUID()}`);
+  try {
     await ctx.con.run(
-      `COPY (SELECT *, strftime(ts_recv, '%Y-%m-%d') AS date, strftime(ts_recv, '%H') AS hour FROM ${fresh} ORDER BY ts_recv, ts_event)
+      `COPY (SELECT *, strftime(ts_recv, '%Y-%m-%d') AS date, strftime(ts_recv, '%H') AS hour FROM ${relation} ORDER BY ts_recv, ts_event)
        TO ${sqlString(outDir)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (date, hour), FILENAME_PATTERN 'part-{uuid}')`,
     );
+    if (!fs.existsSync(outDir)) return 0;
     const parts = (
       await ctx.con.runAndReadAll(
         `SELECT filename, count(*)::BIGINT, epoch_ms(min(ts_recv))::BIGINT, epoch_ms(max(ts_recv))::BIGINT FROM read_parquet(${sqlString(path.join(outDir, '*', '*', '*.parquet'))}, filename = true, hive_partitioning = false) GROUP BY filename`,
@@ -207,16 +221,14 @@ export async function writeTickBatch(
     ).getRowsJS() as [string, bigint, bigint, bigint][];
     const now = Date.now();
     for (const [file, rows, first, last] of parts) {
-      const rel = path.relative(outDir, file).split(path.sep);
-      const [dateDir, hourDir] = rel as [string, string];
+      const [dateDir, hourDir] = path.relative(outDir, file).split(path.sep) as [string, string];
       const partId = randomUUID();
-      const dest = `${lakeDir}/${dateDir}/${hourDir}/part-${partId}.parquet`;
+      const dest = `${dir}/${dateDir}/${hourDir}/part-${partId}.parquet`;
       const bytes = publishFile(file, path.join(ctx.home.lake, dest));
       ctx.catalog.insertBarFile({ id: partId, timeframe: 'tick' as never, symbol, month: dateDir.slice(5, 12), path: dest, rows: Number(rows), bytes, firstTs: Number(first), lastTs: Number(last), source, ingestRun, createdAt: now }, table);
     }
-    return { accepted, duplicates: total - accepted, files: parts.length };
+    return parts.length;
   } finally {
-    await ctx.con.run(`DROP TABLE IF EXISTS ${raw}; DROP TABLE IF EXISTS ${fresh}`);
     fs.rmSync(outDir, { recursive: true, force: true });
   }
 }

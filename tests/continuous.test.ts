@@ -95,11 +95,25 @@ describe('continuous futures', () => {
       }
       const file = path.join(dir, `${symbol}.mbp-10.dbn`);
       fs.writeFileSync(file, Buffer.concat([header!, ...parts]));
+      // The book's trades as a trades file: each MBP record's first 48 bytes are a trade record's layout.
+      const body = Buffer.concat(parts);
+      const trades: Buffer[] = [];
+      for (let at = 0; at < body.length; at += 368) {
+        if (body[at + 28] !== 0x54) continue;
+        const rec = Buffer.from(body.subarray(at, at + 48));
+        rec[0] = 12;
+        rec[1] = 0;
+        trades.push(rec);
+      }
+      const tradeHeader = Buffer.from(header!);
+      tradeHeader.writeUInt16LE(4, 24);
+      fs.writeFileSync(path.join(dir, `${symbol}.trades.dbn`), Buffer.concat([tradeHeader, ...trades]));
       return file;
     });
+    files.push(...['ESH4', 'ESM4'].map((symbol) => path.join(dir, `${symbol}.trades.dbn`)));
     const { jobId } = await call(s, 'jobs.start', { kind: 'import', paths: files });
     await s.idle();
-    expect((await call(s, 'jobs.get', { jobId })).status).toBe('succeeded');
+    expect((await call(s, 'jobs.get', { jobId })).error ?? 'succeeded').toBe('succeeded');
     const r = await build();
     const book = r.ticks.find((x) => x.table === 'book')!;
     const job = (await call(s, 'jobs.list', {})).find((j) => j.kind === 'continuous');
@@ -112,6 +126,13 @@ describe('continuous futures', () => {
     const kept = await sql("SELECT count(*) FROM book WHERE (symbol = 'ESH4' AND ts_recv < '2024-03-06 23:00') OR (symbol = 'ESM4' AND ts_recv >= '2024-03-06 23:00')");
     expect(book.rows).toBe(kept[0]![0]);
     expect(perSession.reduce((a, x) => a + Number(x[3]), 0)).toBe(book.rows);
+    // The trades the same way, and the sessions where both contracts traded flagged.
+    const trades = r.ticks.find((x) => x.table === 'trades')!;
+    expect(trades.overlaps.length).toBe(5);
+    const tradeSessions = await sql("SELECT strftime(ts AT TIME ZONE 'UTC' AT TIME ZONE 'America/New_York', '%Y-%m-%d') AS d, count(*) FROM trades WHERE symbol = 'ES.C' GROUP BY d ORDER BY d");
+    const expectedTrades = await sql("SELECT strftime(ts AT TIME ZONE 'UTC' AT TIME ZONE 'America/New_York', '%Y-%m-%d') AS d, count(*) FROM trades WHERE (symbol = 'ESH4' AND ts < '2024-03-06 23:00') OR (symbol = 'ESM4' AND ts >= '2024-03-06 23:00') GROUP BY d ORDER BY d");
+    expect(tradeSessions).toEqual(expectedTrades);
+    expect(trades.rows).toBe(expectedTrades.reduce((a, x) => a + Number(x[1]), 0));
     // A rebuild replaces the kept rows rather than adding to them.
     await build();
     expect((await sql("SELECT count(*) FROM book WHERE symbol = 'ES.C'"))[0]![0]).toBe(book.rows);

@@ -132,7 +132,8 @@ export class Catalog {
 
   /** Timeframes stored for a symbol. */
   storedTimeframes(symbol: string): string[] {
-    return (this.db.prepare('SELECT DISTINCT timeframe FROM bar_files WHERE symbol = ?').all(symbol) as { timeframe: string }[]).map((r) => r.timeframe);
+    // Bars only: the tables of market events (trades, book, …) have no timeframe to read bars at.
+    return (this.db.prepare("SELECT DISTINCT timeframe FROM bar_files WHERE symbol = ? AND dataset IN ('bars', 'continuous')").all(symbol) as { timeframe: string }[]).map((r) => r.timeframe);
   }
 
   /** Every cataloged lake path, relative to the lake root. */

@@ -286,7 +286,7 @@ export async function importFile(
     const usable = idx.filter((i) => rowProblem(parsed, i, now) === undefined);
     const times = Float64Array.from(usable, (i) => parsed.t[i]!).sort();
     // One bar cannot show its spacing: fall back on what the lake or this layout already knows.
-    const known = ctx.catalog.storedTimeframes(symbol).filter((tf) => tf !== 'tick');
+    const known = ctx.catalog.storedTimeframes(symbol);
     const timeframe =
       parsed.timeframe ?? (times.length === 0 ? (known[0] ?? '1d') : times.length > 1 || (known.length !== 1 && !layout?.saved.timeframe) ? inferTimeframe(times, file, symbol, known) : (known[0] ?? layout!.saved.timeframe!));
     if (layout && parsed.timeframe === null && times.length > 0) layout.saved.timeframe = timeframe;

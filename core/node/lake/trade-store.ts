@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { DuckDBDataChunk, BIGINT, DOUBLE, type DuckDBConnection } from '@duckdb/node-api';
@@ -21,9 +22,32 @@ export function tradesDir(symbol: string, month: string): string {
   return `bronze/trades/symbol=${symbol}/month=${month}`;
 }
 
+/**
+ * Writes the rows of a relation with the trades table's columns (`ts`, price, size, side, sequence) as
+ * a Parquet part per UTC month under `dir/month=`, published atomically and cataloged; returns the parts.
+ */
+export async function publishTradeRows(ctx: { con: DuckDBConnection; home: HomeLayout; catalog: Catalog }, symbol: string, relation: string, dir: string, source: string): Promise<number> {
+  const outDir = path.join(ctx.home.tmp, `trades-${randomUUID()}`);
+  try {
+    await ctx.con.run(`COPY (SELECT ts, price, size, side, sequence, strftime(ts, '%Y-%m') AS month FROM ${relation} ORDER BY ts, sequence) TO ${sqlString(outDir)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (month), FILENAME_PATTERN 'part-{uuid}')`);
+    if (!fs.existsSync(outDir)) return 0;
+    const parts = (await ctx.con.runAndReadAll(`SELECT filename, count(*)::BIGINT, epoch_ms(min(ts))::BIGINT, epoch_ms(max(ts))::BIGINT FROM read_parquet(${sqlString(path.join(outDir, '*', '*.parquet'))}, filename = true, hive_partitioning = false) GROUP BY filename`)).getRowsJS() as [string, bigint, bigint, bigint][];
+    for (const [file, rows, first, last] of parts) {
+      const monthDir = path.relative(outDir, file).split(path.sep)[0]!;
+      const id = randomUUID();
+      const rel = `${dir}/${monthDir}/part-${id}.parquet`;
+      const bytes = publishFile(file, path.join(ctx.home.lake, rel));
+      ctx.catalog.insertBarFile({ id, timeframe: 'tick' as never, symbol, month: monthDir.slice(6), path: rel, rows: Number(rows), bytes, firstTs: Number(first), lastTs: Number(last), source, ingestRun: null, createdAt: Date.now() }, 'trades');
+    }
+    return parts.length;
+  } finally {
+    fs.rmSync(outDir, { recursive: true, force: true });
+  }
+}
+
 /** Keys (`ns:sequence`) of the trades already stored for a symbol in a month. */
 export async function existingTradeKeys(con: DuckDBConnection, catalog: Catalog, lakeRoot: string, symbol: string, month: string): Promise<Set<string>> {
-  const files = catalog.barFiles({ timeframe: 'tick', symbol, month });
+  const files = catalog.barFiles({ dataset: 'trades', symbol, month });
   if (files.length === 0) return new Set();
   const list = files.map((f) => sqlString(path.join(lakeRoot, f.path))).join(', ');
   const reader = await con.runAndReadAll(`SELECT epoch_ns(ts)::VARCHAR || ':' || sequence::VARCHAR FROM read_parquet([${list}], hive_partitioning = false)`);

@@ -859,6 +859,40 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     await expect.poll(() => badge.textContent()).toBe('Trading active');
   });
 
+  it('draws a stored order book behind the candles, with the traded volume per price at the right', async () => {
+    // A day of the demo ES book where the lake has ES minutes.
+    const last = await rpc(serve.url, 'bars.get', { symbol: 'ES', timeframe: '1m', limit: 1 });
+    const day = new Date(last.t[0]! - 86_400_000).toISOString().slice(0, 10);
+    const job = await rpc(serve.url, 'jobs.start', { kind: 'backfill', source: 'demo', symbols: ['ES'], timeframe: '1m', from: day, to: day, schema: 'mbp-10' });
+    await expect.poll(async () => (await rpc(serve.url, 'jobs.get', { jobId: job.jobId })).status, { timeout: 60_000 }).toBe('succeeded');
+    await page.getByTestId('nav-chart').click();
+    await page.getByTestId('symbol-picker').selectOption('ES');
+    await page.getByTestId('tf-1m').click();
+    await page.getByTestId('chart-goto').fill(day);
+    await page.getByTestId('chart-goto-go').click();
+    // Blue heat (bids): blue well above green and red, which no candle is.
+    const bluish = (): Promise<number> =>
+      page.evaluate(() => {
+        let n = 0;
+        for (const c of Array.from(document.querySelectorAll<HTMLCanvasElement>('[data-testid="chart"] canvas'))) {
+          const ctx = c.getContext('2d');
+          if (!ctx || c.width === 0) continue;
+          const d = ctx.getImageData(0, 0, c.width, c.height).data;
+          for (let i = 0; i < d.length; i += 4) if (d[i + 2]! > d[i + 1]! + 40 && d[i + 2]! > d[i]! + 80) n++;
+        }
+        return n;
+      });
+    await page.getByTestId('chart-book').waitFor();
+    if (await page.getByTestId('chart-book').isChecked()) await page.getByTestId('chart-book').uncheck();
+    await page.waitForTimeout(400);
+    const without = await bluish();
+    await page.getByTestId('chart-book').check();
+    await expect.poll(bluish, { timeout: 15_000 }).toBeGreaterThan(without + 2000);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'chart-book.png') });
+    await page.getByTestId('chart-book').uncheck();
+    await page.getByTestId('chart-goto-latest').click();
+  });
+
   it('validates and stores settings, with the error next to the field, and the Models view uses the stored score', async () => {
     await page.keyboard.press('Control+,');
     await page.getByTestId('settings-view').waitFor();

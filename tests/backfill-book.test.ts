@@ -59,6 +59,24 @@ describe('backfilling order-book and reference schemas', () => {
     expect(again).toMatchObject({ newBars: 0, alreadyPresent: r.newBars });
   });
 
+  it('serves the chart the resting book per bucket and the traded volume per price, equal to the stored records', async () => {
+    const from = Date.parse('2024-03-05T15:00:00Z');
+    const to = from + 10 * 60_000;
+    const h = await call(s, 'book.heatmap', { symbol: 'ES', from, to, bucketSeconds: 60 });
+    // Ten minutes, twenty levels each (ten a side), buckets on the minute.
+    expect(h.t.length).toBe(200);
+    expect(new Set(h.t)).toEqual(new Set(Array.from({ length: 10 }, (_, i) => from + i * 60_000)));
+    // The first minute's book is its last record's.
+    const last = (await sql(`SELECT bid_px_00, bid_sz_00, ask_px_09, ask_sz_09 FROM book WHERE symbol = 'ES' AND ts_recv >= '2024-03-05 15:00' AND ts_recv < '2024-03-05 15:01' ORDER BY ts_recv DESC LIMIT 1`))[0]!;
+    const at = (side: number, price: number): number => h.size[Array.from(h.t).findIndex((t, i) => t === from && h.side[i] === side && h.price[i] === price)]!;
+    expect([at(0x42, last[0] as number), at(0x41, last[2] as number)]).toEqual([last[1], last[3]]);
+    const p = await call(s, 'book.profile', { symbol: 'ES', from, to });
+    const traded = await sql(`SELECT price, sum(size)::DOUBLE FROM book WHERE symbol = 'ES' AND action = 'T' AND ts_event >= '2024-03-05 15:00' AND ts_event < '2024-03-05 15:10' GROUP BY price ORDER BY price`);
+    expect(Array.from(p.price, (x, i) => [x, p.volume[i]])).toEqual(traded);
+    await expect(call(s, 'book.heatmap', { symbol: 'ES', from, to: from + 86_400_000 * 10, bucketSeconds: 60 })).rejects.toMatchObject({ path: 'bucketSeconds', message: expect.stringMatching(/14400 buckets of 60 s are more than 5000; narrow the range or widen the bucket/) });
+    await expect(call(s, 'book.profile', { symbol: 'NQ', from, to })).rejects.toMatchObject({ code: 'not_found', message: expect.stringMatching(/holds no book \(MBP-10\) of NQ/) });
+  });
+
   it('Databento: fetches a schema day by day into its table, records the days, and does not ask for them again', async () => {
     const r = await runJob<BackfillResult>(s, { kind: 'backfill', source: 'databento', symbols: ['ESH1'], timeframe: '1m', from: '2020-12-27', to: '2020-12-28', schema: 'mbp-10' });
     expect(r).toMatchObject({ newBars: 2, alreadyPresent: 0, rejected: 0, table: 'book' });

@@ -12,7 +12,7 @@ import {
   BACKFILL_SOURCES,
   type TrainConfig,
 } from './schemas';
-import type { AppInfo, BacktestDetail, BacktestSummary, Bars, DeletedSeries, StageEvent, KillswitchStatus, FeatureBuildInfo, FeatureSetCheck, FeatureSetInfo, JobInfo, JobProgress, LakePartition, LakeSeries, QaReport, RejectRow, SeriesCoverage, InferenceSettings, ModelCheck, ModelInfo, PaperAlert, PaperSessionDetail, PaperSessionInfo, PaperSettings, ExportPreview, ExportResult, ExportSettings, ImportConfigResult, SqlResult, UniverseMember, VendorKeyStatus } from './types';
+import type { AppInfo, BacktestDetail, BacktestSummary, Bars, BookHeatmap, VolumeProfile, DeletedSeries, StageEvent, KillswitchStatus, FeatureBuildInfo, FeatureSetCheck, FeatureSetInfo, JobInfo, JobProgress, LakePartition, LakeSeries, QaReport, RejectRow, SeriesCoverage, InferenceSettings, ModelCheck, ModelInfo, PaperAlert, PaperSessionDetail, PaperSessionInfo, PaperSettings, ExportPreview, ExportResult, ExportSettings, ImportConfigResult, SqlResult, UniverseMember, VendorKeyStatus } from './types';
 import type { ContractSpec } from './instruments';
 import type { CsvPreview } from './csv-preview';
 import type { MonteCarloResult } from './backtest/monte-carlo';
@@ -74,6 +74,20 @@ export const apiSchemas = {
   'sources.list': emptySchema,
   'bars.get': barsGetSchema,
   'lake.summary': emptySchema,
+  'book.heatmap': z
+    .object({
+      symbol: symbolSchema,
+      /** Range, epoch ms. */
+      from: z.number().int().nonnegative(),
+      to: z.number().int().positive(),
+      bucketSeconds: z.number().int().min(1, 'a bucket is at least 1 second').max(3600, 'a bucket is at most 3600 seconds'),
+    })
+    .strict()
+    .refine((a) => a.from < a.to, { message: 'from must be before to', path: ['from'] }),
+  'book.profile': z
+    .object({ symbol: symbolSchema, from: z.number().int().nonnegative(), to: z.number().int().positive() })
+    .strict()
+    .refine((a) => a.from < a.to, { message: 'from must be before to', path: ['from'] }),
   'lake.partitions': z.object({ symbol: symbolSchema.optional(), timeframe: z.union([timeframeArg, z.literal('tick')]).optional(), table: lakeTableArg.optional() }).strict(),
   'lake.delete': z
     .object({
@@ -306,6 +320,10 @@ export interface QuantApi {
   'bars.get': (a: ArgOf<'bars.get'>) => Promise<Bars>;
   /** Per symbol and timeframe: rows, partitions, bytes, first and last bar. */
   'lake.summary': (a: ArgOf<'lake.summary'>) => Promise<LakeSeries[]>;
+  /** The resting book over time (the book after each bucket's last update) for the chart's depth heatmap. */
+  'book.heatmap': (a: ArgOf<'book.heatmap'>) => Promise<BookHeatmap>;
+  /** Traded volume per price over a range, from the book's trades, for the chart's volume profile. */
+  'book.profile': (a: ArgOf<'book.profile'>) => Promise<VolumeProfile>;
   /** Month partitions, optionally for one symbol or timeframe. */
   'lake.partitions': (a: ArgOf<'lake.partitions'>) => Promise<LakePartition[]>;
   /** Deletes one stored series (catalog, then files, backfill coverage, the symbol's resamples); its rejects stay. */

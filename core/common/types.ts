@@ -75,6 +75,23 @@ export interface LakeSeries {
   last: number;
 }
 
+/** The resting book over time, for the chart's heatmap: one row per bucket, side and level (bids B, asks A). */
+export interface BookHeatmap {
+  /** Bucket start, epoch ms. */
+  t: Float64Array;
+  price: Float64Array;
+  /** Size resting at the price after the bucket's last update. */
+  size: Float64Array;
+  /** Character code: 0x42 bid, 0x41 ask. */
+  side: Uint8Array;
+}
+
+/** Traded volume per price (lowest first). */
+export interface VolumeProfile {
+  price: Float64Array;
+  volume: Float64Array;
+}
+
 /** One partition of a series: a month of bars, an hour of market events. */
 export interface LakePartition {
   /** Instrument symbol. */

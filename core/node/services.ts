@@ -2,6 +2,7 @@ import YAML from 'yaml';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { bookHeatmap, volumeProfile } from './lake/book-views';
 import { ApiError } from '../common/errors';
 import { DEMO_SYMBOLS } from '../common/instruments';
 import { instrumentTable, setMaintenanceMargin } from './instrument-table';
@@ -179,6 +180,8 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
         return { ...b, sessions: { day: s.day, sessionStart: s.sessionStart, monthEnd: s.monthEnd } };
       },
       'lake.summary': async () => lakeSummary(cat),
+      'book.heatmap': async (a) => bookHeatmap(con, cat, home.lake, a),
+      'book.profile': async (a) => volumeProfile(con, cat, home.lake, a),
       'lake.partitions': async (a) => lakePartitions(cat, a),
       'lake.delete': async (a) => {
         const r = deleteSeries(home, cat, a.symbol, a.timeframe, a.table);

@@ -10,6 +10,7 @@ import { fmtDay, fmtInt, fmtPrice, fmtTime } from '../format';
 import { prependBars, toChartPoints } from './bar-window';
 import { indicatorPlots, parseIndicator } from './indicators';
 import { CHART_ZONES, crosshairTime, isZone, localZone, tickLabel } from './chart-zone';
+import { BookLayer } from './book-layer';
 import { describeDrawing, isDrawingsBySymbol, MAX_DRAWINGS, trendPoints, type Drawing, type DrawingsBySymbol } from './chart-drawings';
 
 /** One-click indicators; any registry feature can be typed in as well. */
@@ -86,6 +87,11 @@ export function ChartView({ dataVersion, seeding, focus }: { dataVersion: number
   const [hasFirstEnd, setHasFirstEnd] = useState(false);
   const shapes = useRef<{ lines: IPriceLine[]; series: ISeriesApi<SeriesType>[] }>({ lines: [], series: [] });
   const [goTo, setGoTo] = useState<number | null>(null);
+  // Symbols with a stored order book, which the chart can draw behind the candles.
+  const [bookSymbols, setBookSymbols] = useState<ReadonlySet<string>>(new Set());
+  const [bookOn, setBookOn] = usePersistentState<boolean>('chart.book', false, (x): x is boolean => typeof x === 'boolean');
+  const [bookNote, setBookNote] = useState<string | null>(null);
+  const layer = useRef<BookLayer | null>(null);
   const [goToText, setGoToText] = useState('');
 
   useEffect(() => {
@@ -93,6 +99,7 @@ export function ChartView({ dataVersion, seeding, focus }: { dataVersion: number
       // Tick-only symbols (trades) have no bars to draw.
       const s = all.filter((x, i) => x.timeframe !== 'tick' && all.findIndex((y) => y.symbol === x.symbol && y.timeframe !== 'tick') === i);
       setSeries(s);
+      setBookSymbols(new Set(all.filter((x) => x.table === 'book').map((x) => x.symbol)));
       setSymbol((cur) => (cur && s.some((x) => x.symbol === cur) ? cur : (s.find((x) => x.symbol === 'ES') ?? s[0])?.symbol ?? ''));
     });
   }, [dataVersion]);
@@ -146,6 +153,9 @@ export function ChartView({ dataVersion, seeding, focus }: { dataVersion: number
     const candles = api.addSeries(CandlestickSeries, { upColor: '#26a69a', downColor: '#ef5350', borderVisible: false, wickUpColor: '#26a69a', wickDownColor: '#ef5350' });
     const volume = api.addSeries(HistogramSeries, { priceFormat: { type: 'volume' } }, 1);
     const markers = createSeriesMarkers(candles, []);
+    const book = new BookLayer();
+    candles.attachPrimitive(book);
+    layer.current = book;
     api.panes()[0]?.setStretchFactor(3);
     api.panes()[1]?.setStretchFactor(1);
     api.subscribeCrosshairMove((p) => {
@@ -163,9 +173,48 @@ export function ChartView({ dataVersion, seeding, focus }: { dataVersion: number
     chart.current = { api, candles, volume, markers };
     return () => {
       chart.current = null;
+      layer.current = null;
       remove();
     };
   }, []);
+
+  // The book of the bars in view, behind the candles: fetched again as the view moves, a moment after it settles.
+  const showBook = bookOn && bookSymbols.has(symbol) && !daily;
+  useEffect(() => {
+    const ch = chart.current;
+    const l = layer.current;
+    if (!ch || !l) return;
+    setBookNote(null);
+    if (!showBook) {
+      l.show(null, null);
+      return;
+    }
+    let live = true;
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const fetchBook = (): void => {
+      const r = ch.api.timeScale().getVisibleRange();
+      if (!r) return;
+      const range = { symbol, from: (r.from as number) * 1000, to: (r.to as number) * 1000 + barMs(timeframe) };
+      Promise.all([client.call('book.heatmap', { ...range, bucketSeconds: barMs(timeframe) / 1000 }), client.call('book.profile', range)])
+        .then(([heat, profile]) => {
+          if (!live) return;
+          l.show(heat, profile);
+          setBookNote(heat.t.length ? null : 'no book stored for the bars in view');
+        })
+        .catch((e: Error) => live && (l.show(null, null), setBookNote(e.message)));
+    };
+    const onRange = (): void => {
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(fetchBook, 250);
+    };
+    ch.api.timeScale().subscribeVisibleTimeRangeChange(onRange);
+    onRange();
+    return () => {
+      live = false;
+      if (timer) clearTimeout(timer);
+      ch.api.timeScale().unsubscribeVisibleTimeRangeChange(onRange);
+    };
+  }, [showBook, symbol, timeframe, loaded]);
 
   useEffect(() => {
     const ch = chart.current;
@@ -383,6 +432,17 @@ export function ChartView({ dataVersion, seeding, focus }: { dataVersion: number
             </button>
           )}
         </form>
+        {bookSymbols.has(symbol) && (
+          <label className="check" title={daily ? 'The book is drawn on intraday bars' : 'Resting size per price behind the candles, and the traded volume per price at the right'}>
+            <input type="checkbox" checked={bookOn} disabled={daily} onChange={(e) => setBookOn(e.target.checked)} data-testid="chart-book" />
+            Book
+          </label>
+        )}
+        {showBook && bookNote && (
+          <span className="muted" data-testid="chart-book-note">
+            {bookNote}
+          </span>
+        )}
         {markers > 0 && focus && (
           <span className="muted" data-testid="chart-trades">
             {markers / 2} trades of run {focus.runId}

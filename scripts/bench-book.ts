@@ -9,6 +9,7 @@ import { bookWords, decodeDbnBook, fillBook, BOOK_LAYOUTS } from '../core/node/i
 import { encodeDbnBook } from '../core/node/ingest/dbn-encode';
 import type { Result } from './bench-features';
 import { computeBookFeatures, type BookSeries } from '../core/common/features/book-features';
+import { buildKnn, predictKnn } from '../core/common/models/knn';
 
 const log = (s: string): boolean => process.stderr.write(`${s}\n`);
 
@@ -26,8 +27,9 @@ function median(runs: number, f: () => void): number {
 /**
  * A busy demo ES session (about two million MBP-10 updates) written as DBN: decoded whole (columns
  * allocated for the file) and in reused batches of 65,536 records (as a streaming reader decodes); the
- * OFI, top-of-book, trade-sign and depth features over it at every 2-minute close; then imported into
- * a fresh lake (decode, gate, Parquet) for records per second and bytes per million.
+ * OFI, top-of-book, trade-sign and depth features over it at every 2-minute close; exact kNN retrieval
+ * per candle at the level pipeline's width; then imported into a fresh lake (decode, gate, Parquet) for
+ * records per second and bytes per million.
  */
 export async function bookBenchmarks(services: Services): Promise<Result[]> {
   const out: Result[] = [];
@@ -59,6 +61,18 @@ export async function bookBenchmarks(services: Services): Promise<Result[]> {
   const specs = ['ofi(30,60,120,300)', 'micro', 'tradeimb(60)', 'depth(4,0.25)'];
   const featMs = median(3, () => computeBookFeatures(series, closes, specs));
   out.push({ name: 'book_features_day', value: Number((featMs / 1000).toFixed(2)), unit: 's', target: '<= 60 s for a day of MBP-10', pass: featMs <= 60_000, detail: { records: n, closes: closes.length, features: specs.join(' ') } });
+
+  // Retrieval per candle: exact search over the most events an index keeps, at the level pipeline's width.
+  log('bench: exact kNN retrieval per candle (50,000 events × 51 features)…');
+  const events = 50_000;
+  const width = 51;
+  const rand = (i: number): number => Math.sin(i * 12.9898) * 43758.5453 - Math.floor(Math.sin(i * 12.9898) * 43758.5453);
+  const cols = Array.from({ length: width }, (_, f) => Float64Array.from({ length: events }, (_, i) => rand(i * width + f)));
+  const index = buildKnn(cols, Float64Array.from({ length: events }, (_, i) => (rand(i) > 0.5 ? 1 : 0)), 5, events);
+  const queries = 200;
+  const q = cols.map((c) => c.subarray(0, queries));
+  const knnMs = median(3, () => predictKnn(index, q)) / queries;
+  out.push({ name: 'knn_exact_per_candle', value: Number(knnMs.toFixed(2)), unit: 'ms', target: 'far below a 2-minute candle: exact search kept (no ANN index needed at 50,000 events)', pass: knnMs < 100, detail: { events, features: width, k: 5 } });
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qd-bench-book-'));
   const file = path.join(dir, 'es-mbp10.dbn');

@@ -137,6 +137,14 @@ describe('importing DBN order-book and reference files into the bronze tables', 
     expect(r).toMatchObject({ inputRows: 4, accepted: 4, rejected: 0 });
     const paths = (await call(s, 'lake.partitions', { symbol: 'ID5482' })).map((p) => p.partition);
     expect(paths).toEqual(['date=2020-12-28/hour=00', 'date=2020-12-28/hour=21']);
+    // The same for DBN bars: the one symbol name goes through the same check.
+    const bars = crafted('ohlcv-1m', 'traversal.ohlcv.dbn', (b) => {
+      const text = new TextDecoder('latin1').decode(b);
+      for (let at = text.indexOf('ESH1'); at >= 0; at = text.indexOf('ESH1', at + 1)) b.set([0x2e, 0x2e, 0x2f, 0x78], at);
+    });
+    const rb = await importFiles([bars]);
+    expect(rb.files[0]!.series).toEqual([{ symbol: 'ID5482', timeframe: '1m', accepted: 2 }]);
+    expect((await call(s, 'lake.partitions', { symbol: 'ID5482', timeframe: '1m' })).map((p) => p.partition)).toEqual(['month=2020-12']);
   });
 
   it('refuses a truncated book file and a mixed file by name, writing nothing', async () => {

@@ -1,4 +1,5 @@
 import { inflateCap, TooLargeError, zstdCapped } from '../untrusted-files';
+import { symbolSchema } from '../../common/schemas';
 
 /**
  * Databento Binary Encoding (DBN) decoder for the OHLCV and trades schemas, versions 1–3, written
@@ -365,6 +366,18 @@ export function scanRecords<L extends { bytes: number }>(
     at += len;
   }
   return found;
+}
+
+/** YYYYMMDD of an instant (UTC), as DBN symbol mappings date their intervals; 0 for a time that is none. */
+export function ymdOf(ms: number): number {
+  if (!Number.isFinite(ms)) return 0;
+  const d = new Date(ms);
+  return d.getUTCFullYear() * 10000 + (d.getUTCMonth() + 1) * 100 + d.getUTCDate();
+}
+
+/** The lake's name for an instrument: its raw symbol where that is a plain symbol, else its numeric id (a name a file could give becomes a folder, so it must be safe as one). */
+export function lakeSymbol(raw: string | undefined, instrumentId: number): string {
+  return raw !== undefined && symbolSchema.safeParse(raw).success ? raw : `ID${instrumentId}`;
 }
 
 /** The raw symbol for an instrument id on a date (YYYYMMDD), from a file's symbol mappings. */

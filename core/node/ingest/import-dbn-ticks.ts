@@ -5,7 +5,8 @@ import type { HomeLayout } from '../home';
 import { eventTimeProblem, isoOf, levelOrderProblem, levelProblem } from '../../common/bar-gate';
 import { decodeDbnBook, type DbnBook, type DbnMbo } from './dbn-book';
 import { decodeDbnReference, type DbnColumn, type DbnReference } from './dbn-reference';
-import { writeTickBatch, type BookTable, type TickColumn } from '../lake/tick-store';
+import { TICK_COLUMNS, writeTickBatch, type BookTable, type TickColumn } from '../lake/tick-store';
+import { lakeSymbol, ymdOf } from './dbn';
 import type { Reject } from './reject-store';
 import type { ImportFileResult } from './import-file';
 
@@ -20,20 +21,10 @@ import type { ImportFileResult } from './import-file';
 /** Schemas (from a file's metadata) this importer reads. */
 export const TICK_SCHEMAS: ReadonlySet<string> = new Set(['mbp-1', 'tbbo', 'bbo-1s', 'bbo-1m', 'cmbp-1', 'tcbbo', 'cbbo-1s', 'cbbo-1m', 'mbp-10', 'mbo', 'definition', 'statistics', 'status', 'imbalance']);
 
-const SYMBOL_RE = /^[A-Z0-9][A-Z0-9._-]{0,11}$/;
 const U64_MAX = 0xffffffffffffffffn;
 const NS_PER_MS = 1_000_000n;
 
-/** The lake's name for an instrument: its raw symbol where that is a plain symbol, else its numeric id (kept safe as a folder name). */
-export function lakeSymbol(raw: string | undefined, instrumentId: number): string {
-  return raw !== undefined && SYMBOL_RE.test(raw) ? raw : `ID${instrumentId}`;
-}
-
 const msOf = (ns: bigint): number => Number(ns / NS_PER_MS);
-const ymdOf = (ms: number): number => {
-  const d = new Date(ms);
-  return Number.isFinite(ms) ? d.getUTCFullYear() * 10000 + (d.getUTCMonth() + 1) * 100 + d.getUTCDate() : 0;
-};
 
 type Ctx = { home: HomeLayout; catalog: Catalog; con: DuckDBConnection };
 
@@ -158,8 +149,9 @@ function referenceColumns(r: DbnReference): { table: BookTable; columns: TickCol
   for (const [name, col] of Object.entries(r.columns)) {
     if (['trading_reference_price', 'trading_reference_date', 'md_security_trading_status', 'settl_price_type'].includes(name)) continue;
     if (Array.isArray(col)) {
-      const single = ['instrument_class', 'security_update_action', 'match_algorithm', 'user_defined_instrument', 'leg_instrument_class', 'leg_side', 'is_trading', 'is_quoting', 'is_short_sell_restricted', 'auction_type', 'side', 'unpaired_side', 'significant_imbalance'].includes(name);
-      columns.push({ name, values: single ? Uint8Array.from(col, (s) => (s === '' ? 0 : s.charCodeAt(0))) : col });
+      // The table's one-character columns are staged as character codes.
+      const char = TICK_COLUMNS[table].some(([n, type]) => n === name && type === 'CHAR');
+      columns.push({ name, values: char ? Uint8Array.from(col, (s) => (s === '' ? 0 : s.charCodeAt(0))) : col });
       continue;
     }
     if (name === 'quantity' && col instanceof Int32Array) {

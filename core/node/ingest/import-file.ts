@@ -6,10 +6,10 @@ import type { HomeLayout } from '../home';
 import { BarWriter, monthOf, type PartToWrite } from '../lake/bar-store';
 import { barTimeProblem, isoOf, rowFields, rowProblem, tradeProblem } from '../../common/bar-gate';
 import { gatedParts } from './gated-parts';
-import { readFloat64Columns, sqlString } from '../lake/duck-columns';
+import { readFloat64Columns, sqlIdent, sqlString } from '../lake/duck-columns';
 import { linesAt, parseCsvBars, ImportError, type CsvOptions, type ParsedBars } from './csv-import';
 import type { Reject } from './reject-store';
-import { decodeDbn, openDbn } from './dbn';
+import { decodeDbn, lakeSymbol, openDbn, ymdOf } from './dbn';
 import { importDbnTicks, TICK_SCHEMAS } from './import-dbn-ticks';
 import { gunzipCapped, gunzipHead, MAX_BYTES, readRegularFile, readRegularHead } from '../untrusted-files';
 import { layoutKey, previewCsv } from '../../common/csv-preview';
@@ -109,7 +109,7 @@ async function importDbnTrades(ctx: { home: HomeLayout; catalog: Catalog; con: D
       continue;
     }
     const id = tr.instrumentId[i]!;
-    const symbol = f.symbolFor(id, ymdOf(tr.tsMs[i]!)) ?? `ID${id}`;
+    const symbol = lakeSymbol(f.symbolFor(id, ymdOf(tr.tsMs[i]!)), id);
     names.set(id, symbol);
     const key = `${symbol}|${monthOf(tr.tsMs[i]!)}`;
     const list = groups.get(key) ?? [];
@@ -151,7 +151,7 @@ function fromDbn(f: ReturnType<typeof decodeDbn>, file: string): ParsedBars {
   const symbols: string[] = [];
   const sym = new Uint32Array(n);
   for (let i = 0; i < n; i++) {
-    const name = f.symbolFor(o.instrumentId[i]!, ymdOf(o.tsMs[i]!)) ?? `ID${o.instrumentId[i]}`;
+    const name = lakeSymbol(f.symbolFor(o.instrumentId[i]!, ymdOf(o.tsMs[i]!)), o.instrumentId[i]!);
     let si = symbols.indexOf(name);
     if (si < 0) si = symbols.push(name) - 1;
     sym[i] = si;
@@ -175,15 +175,7 @@ function fromDbn(f: ReturnType<typeof decodeDbn>, file: string): ParsedBars {
   };
 }
 
-/** YYYYMMDD of an instant (UTC), as DBN symbol mappings date their intervals; 0 for a time that is none. */
-function ymdOf(ms: number): number {
-  if (!Number.isFinite(ms)) return 0;
-  const d = new Date(ms);
-  return d.getUTCFullYear() * 10000 + (d.getUTCMonth() + 1) * 100 + d.getUTCDate();
-}
 
-/** A column name from a file as an SQL identifier. */
-const ident = (name: string): string => `"${name.replaceAll('"', '""')}"`;
 
 async function fromParquet(con: DuckDBConnection, file: string, symbol: string): Promise<ParsedBars> {
   let cols: string[];
@@ -197,11 +189,11 @@ async function fromParquet(con: DuckDBConnection, file: string, symbol: string):
   const close = pick('close', 'price');
   if (!ts || !close) throw new ImportError(`${file}: needs a time column (ts, time, timestamp, date) and close; it has ${cols.join(', ')}`);
   // A cell that is not a number or a time reads as NULL (NaN here), which the gate rejects with its row number.
-  const num = (n: string): string => `TRY_CAST(${ident(n)} AS DOUBLE)`;
+  const num = (n: string): string => `TRY_CAST(${sqlIdent(n)} AS DOUBLE)`;
   const col = (n: string | undefined, fallback: string): string => (n ? num(n) : fallback);
   const [t, o, h, l, c, v] = await readFloat64Columns(
     con,
-    `SELECT epoch_ms(TRY_CAST(${ident(ts)} AS TIMESTAMP))::DOUBLE, ${col(pick('open'), num(close))}, ${col(pick('high'), num(close))}, ${col(pick('low'), num(close))}, ${num(close)}, ${col(pick('volume'), '0')} FROM read_parquet(${sqlString(file)}, hive_partitioning = false)`,
+    `SELECT epoch_ms(TRY_CAST(${sqlIdent(ts)} AS TIMESTAMP))::DOUBLE, ${col(pick('open'), num(close))}, ${col(pick('high'), num(close))}, ${col(pick('low'), num(close))}, ${num(close)}, ${col(pick('volume'), '0')} FROM read_parquet(${sqlString(file)}, hive_partitioning = false)`,
   );
   const n = t!.length;
   return { format: 'parquet', timeframe: null, symbols: [symbol], sym: new Uint32Array(n), line: new Int32Array(n).map((_, i) => i + 1), t: t!, o: o!, h: h!, l: l!, c: c!, v: v!, inputRows: n, rejects: [] };

@@ -66,3 +66,8 @@ export async function readFloat64Columns(con: DuckDBConnection, sql: string, cac
 export function sqlString(s: string): string {
   return `'${s.replaceAll("'", "''")}'`;
 }
+
+/** A name (a column from a file, say) as an SQL identifier. */
+export function sqlIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}

@@ -5,7 +5,7 @@ import { DuckDBDataChunk, BIGINT, DOUBLE, INTEGER, SMALLINT, TINYINT, UBIGINT, U
 import type { Catalog } from '../catalog';
 import type { HomeLayout } from '../home';
 import type { TickTable } from '../../common/tick-tables';
-import { sqlString } from './duck-columns';
+import { sqlIdent, sqlString } from './duck-columns';
 import { publishFile } from './publish';
 
 /**
@@ -95,16 +95,11 @@ const STAGED: Record<TickType, DuckDBType> = {
   TIMESTAMP_NS: BIGINT, DOUBLE, BIGINT, UBIGINT, INTEGER, UINTEGER, SMALLINT, USMALLINT, TINYINT, UTINYINT, VARCHAR, CHAR: UTINYINT,
 };
 
-const ident = (name: string): string => `"${name.replaceAll('"', '""')}"`;
-
-/** A literal of a sentinel in SQL. */
-const literal = (v: number | bigint): string => String(v);
-
 /** The SQL that turns a staged column into its stored form. */
 function projection(name: string, type: TickType, col: TickColumn | undefined): string {
-  const c = ident(name);
+  const c = sqlIdent(name);
   if (col === undefined || col.values === null) return `NULL::${type === 'CHAR' || type === 'VARCHAR' ? 'VARCHAR' : type} AS ${c}`;
-  const undef = col.undef === undefined ? null : literal(col.undef);
+  const undef = col.undef === undefined ? null : String(col.undef);
   switch (type) {
     case 'TIMESTAMP_NS':
       return `CASE WHEN ${c} ${undef === null ? 'IS NULL' : `= ${undef}`} THEN NULL ELSE make_timestamp_ns(${c}) END AS ${c}`;
@@ -122,7 +117,7 @@ function projection(name: string, type: TickType, col: TickColumn | undefined): 
 /** Appends a batch's staged columns, a data chunk of 2,048 rows at a time, bulk-copying typed arrays where the vector shares their layout. */
 async function stage(con: DuckDBConnection, table: string, cols: { spec: [string, TickType]; col: TickColumn }[], rows: number, keep: Uint32Array | null): Promise<void> {
   const types = cols.map((c) => STAGED[c.spec[1]]);
-  await con.run(`CREATE TEMP TABLE ${table} (${cols.map((c, i) => `${ident(c.spec[0])} ${types[i]!.toString()}`).join(', ')})`);
+  await con.run(`CREATE TEMP TABLE ${table} (${cols.map((c, i) => `${sqlIdent(c.spec[0])} ${types[i]!.toString()}`).join(', ')})`);
   const appender = await con.createAppender(table);
   const chunk = DuckDBDataChunk.create(types, 2048);
   const n = keep ? keep.length : rows;
@@ -178,7 +173,7 @@ export async function writeTickBatch(
   try {
     await stage(ctx.con, raw, staged, batch.rows, keep);
     const select = spec
-      .map(([name, type]) => (batch.constants?.[name] !== undefined ? `${sqlString(batch.constants[name]!)}::VARCHAR AS ${ident(name)}` : projection(name, type, byName.get(name))))
+      .map(([name, type]) => (batch.constants?.[name] !== undefined ? `${sqlString(batch.constants[name]!)}::VARCHAR AS ${sqlIdent(name)}` : projection(name, type, byName.get(name))))
       .join(', ');
     await ctx.con.run(`CREATE TEMP TABLE ${fresh} AS SELECT ${select} FROM ${raw}`);
     const total = Number((await ctx.con.runAndReadAll(`SELECT count(*) FROM ${fresh}`)).getRowsJS()[0]![0]);
@@ -189,7 +184,7 @@ export async function writeTickBatch(
       .filter((f) => dates.some((d) => f.path.includes(`/date=${d}/`)))
       .map((f) => sqlString(path.join(ctx.home.lake, f.path)));
     if (stored.length) {
-      const names = spec.map(([n]) => ident(n)).join(', ');
+      const names = spec.map(([n]) => sqlIdent(n)).join(', ');
       await ctx.con.run(`CREATE OR REPLACE TEMP TABLE ${fresh} AS SELECT * FROM ${fresh} EXCEPT ALL SELECT ${names} FROM read_parquet([${stored.join(', ')}], hive_partitioning = false, union_by_name = true)`);
     }
     const accepted = Number((await ctx.con.runAndReadAll(`SELECT count(*) FROM ${fresh}`)).getRowsJS()[0]![0]);
@@ -240,6 +235,6 @@ export function tickView(parts: string[]): string {
 
 /** The SELECT a console view runs over a table with no files yet: its columns and no rows. */
 export function emptyTickView(table: BookTable): string {
-  const cols = TICK_COLUMNS[table].map(([name, type]) => `NULL::${type === 'CHAR' ? 'VARCHAR' : type} AS ${ident(name)}`);
+  const cols = TICK_COLUMNS[table].map(([name, type]) => `NULL::${type === 'CHAR' ? 'VARCHAR' : type} AS ${sqlIdent(name)}`);
   return `SELECT ${cols.join(', ')}, NULL::VARCHAR AS symbol, NULL::DATE AS date, NULL::INTEGER AS hour WHERE false`;
 }

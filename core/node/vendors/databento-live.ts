@@ -65,11 +65,6 @@ export class DbnStreamReader {
     private readonly what: string,
   ) {}
 
-  /** The stream's metadata, once read. */
-  get metadata(): DbnMetadata | null {
-    return this.meta;
-  }
-
   push(chunk: Uint8Array): void {
     const b = this.buf.length ? concat(this.buf, chunk) : chunk;
     let at = 0;

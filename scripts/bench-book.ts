@@ -5,10 +5,10 @@ import path from 'node:path';
 import type { Services } from '../core/node/services';
 import { demoSession } from '../core/node/demo/demo-market';
 import { generateBookSession, demoInstrumentId } from '../core/node/demo/demo-book';
-import { bookWords, decodeDbnBook, fillBook, BOOK_LAYOUTS } from '../core/node/ingest/dbn-book';
+import { bookSeriesOf, bookWords, decodeDbnBook, fillBook, BOOK_LAYOUTS } from '../core/node/ingest/dbn-book';
 import { encodeDbnBook } from '../core/node/ingest/dbn-encode';
 import type { Result } from './bench-features';
-import { computeBookFeatures, type BookSeries } from '../core/common/features/book-features';
+import { computeBookFeatures } from '../core/common/features/book-features';
 import { buildKnn, predictKnn } from '../core/common/models/knn';
 
 const log = (s: string): boolean => process.stderr.write(`${s}\n`);
@@ -56,7 +56,7 @@ export async function bookBenchmarks(services: Services): Promise<Result[]> {
   out.push({ name: 'mbp10_decode_batched', value: perSec, unit: 'records/s', target: '>= 5,000,000 per core', pass: perSec >= 5_000_000, detail: { records: n, ms: Math.round(batched), batch: 65_536 } });
 
   log('bench: book features over the day at every 2-minute close…');
-  const series: BookSeries = { t: Float64Array.from(book.tsRecvNs, (ns) => Number(ns) / 1e6), action: book.action, side: book.side, price: book.price, size: Float64Array.from(book.size), depth: book.depth, levels: 10, bidPx: book.bidPx, askPx: book.askPx, bidSz: Float64Array.from(book.bidSz), askSz: Float64Array.from(book.askSz) };
+  const series = bookSeriesOf(book);
   const closes = new Float64Array(Math.ceil((session.end - session.start) / 120_000)).map((_, i) => session.start + (i + 1) * 120_000);
   const specs = ['ofi(30,60,120,300)', 'micro', 'tradeimb(60)', 'depth(4,0.25)'];
   const featMs = median(3, () => computeBookFeatures(series, closes, specs));

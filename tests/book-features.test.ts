@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FeatureBuildResult } from '../core/node/features/silver-build';
-import { BookFeatureStream, ofiEvent, type BookSeries } from '../core/common/features/book-features';
-import type { DbnBook } from '../core/node/ingest/dbn-book';
+import { BookFeatureStream, ofiEvent } from '../core/common/features/book-features';
+import { bookSeriesOf } from '../core/node/ingest/dbn-book';
 import { demoSession } from '../core/node/demo/demo-market';
 import { generateBookSession } from '../core/node/demo/demo-book';
 import type { Services } from '../core/node/services';
@@ -19,11 +19,6 @@ book:
   - tradeimb(60)
   - depth(4,0.25)
 `;
-
-/** The demo book as the features read it (times in ms from the exact ns). */
-function seriesOf(b: DbnBook): BookSeries {
-  return { t: Float64Array.from(b.tsRecvNs, (ns) => Number(ns) / 1e6), action: b.action, side: b.side, price: b.price, size: Float64Array.from(b.size), depth: b.depth, levels: b.levels, bidPx: b.bidPx, askPx: b.askPx, bidSz: Float64Array.from(b.bidSz), askSz: Float64Array.from(b.askSz) };
-}
 
 /** Book features built from the lake on 2-minute closes of the demo ES session, against the same events streamed and against the definition computed directly. */
 describe('book features in a feature-set build', () => {
@@ -54,7 +49,7 @@ describe('book features in a feature-set build', () => {
     const pick = ['ofi_30', 'ofi_300', 'ofi_60_slope', 'ofi_120_peak', 'micro_spread', 'micro_imbalance', 'tradeimb_60', 'depth', 'depth_chg_180', 'depth_absorb'].map((n) => names.indexOf(n));
     let checked = 0;
     for (const b of [book, next]) {
-      const ev = seriesOf(b);
+      const ev = bookSeriesOf(b);
       let i = 0;
       for (const row of rows) {
         const close = row[0]!;

@@ -1,4 +1,5 @@
 import { inflateCap } from '../untrusted-files';
+import type { BookSeries } from '../../common/features/book-features';
 import { nsToMs, openDbn, price, scanRecords, symbolResolver, type DbnMetadata } from './dbn';
 
 /**
@@ -282,4 +283,32 @@ function readMbo(dv: DataView, n: number, bodyStart: number, bytes: number): Dbn
     m.offset[i] = bodyStart + at;
   }
   return m;
+}
+
+/**
+ * Book records as the book features read them (receive times in ms, sizes as numbers): every record,
+ * or the rows given (gathered, in their order).
+ */
+export function bookSeriesOf(b: DbnBook, rows?: readonly number[]): BookSeries {
+  const L = b.levels;
+  if (rows === undefined) {
+    return { t: Float64Array.from(b.tsRecvNs, (ns) => Number(ns) / 1e6), action: b.action, side: b.side, price: b.price, size: Float64Array.from(b.size), depth: b.depth, levels: L, bidPx: b.bidPx, askPx: b.askPx, bidSz: Float64Array.from(b.bidSz), askSz: Float64Array.from(b.askSz) };
+  }
+  const n = rows.length;
+  const s: BookSeries = { t: new Float64Array(n), action: new Uint8Array(n), side: new Uint8Array(n), price: new Float64Array(n), size: new Float64Array(n), depth: new Uint8Array(n), levels: L, bidPx: new Float64Array(n * L), askPx: new Float64Array(n * L), bidSz: new Float64Array(n * L), askSz: new Float64Array(n * L) };
+  rows.forEach((i, j) => {
+    s.t[j] = Number(b.tsRecvNs[i]!) / 1e6;
+    s.action[j] = b.action[i]!;
+    s.side[j] = b.side[i]!;
+    s.price[j] = b.price[i]!;
+    s.size[j] = b.size[i]!;
+    s.depth[j] = b.depth[i]!;
+    for (let k = 0; k < L; k++) {
+      s.bidPx[j * L + k] = b.bidPx[i * L + k]!;
+      s.askPx[j * L + k] = b.askPx[i * L + k]!;
+      s.bidSz[j * L + k] = b.bidSz[i * L + k]!;
+      s.askSz[j * L + k] = b.askSz[i * L + k]!;
+    }
+  });
+  return s;
 }

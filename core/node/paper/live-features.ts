@@ -3,33 +3,15 @@ import { BookFeatureStream, type BookSeries } from '../../common/features/book-f
 import type { FeatureBar, FeatureSeries, StreamingKernel } from '../../common/features/types';
 import type { SessionCalendar } from '../../common/instruments';
 import type { PaperBar } from '../../common/trading/paper-engine';
-import type { DbnBook } from '../ingest/dbn-book';
+import { bookSeriesOf, type DbnBook } from '../ingest/dbn-book';
 import type { FeatureSet } from '../features/feature-sets';
-
-const LEVELS = 10;
 
 /** Book events of one symbol waiting for the close they belong to. */
 class PendingBook {
   private chunks: BookSeries[] = [];
 
   add(b: DbnBook, rows: number[]): void {
-    const n = rows.length;
-    const s: BookSeries = { t: new Float64Array(n), action: new Uint8Array(n), side: new Uint8Array(n), price: new Float64Array(n), size: new Float64Array(n), depth: new Uint8Array(n), levels: LEVELS, bidPx: new Float64Array(n * LEVELS), askPx: new Float64Array(n * LEVELS), bidSz: new Float64Array(n * LEVELS), askSz: new Float64Array(n * LEVELS) };
-    rows.forEach((i, j) => {
-      s.t[j] = Number(b.tsRecvNs[i]!) / 1e6;
-      s.action[j] = b.action[i]!;
-      s.side[j] = b.side[i]!;
-      s.price[j] = b.price[i]!;
-      s.size[j] = b.size[i]!;
-      s.depth[j] = b.depth[i]!;
-      for (let k = 0; k < LEVELS; k++) {
-        s.bidPx[j * LEVELS + k] = b.bidPx[i * LEVELS + k]!;
-        s.askPx[j * LEVELS + k] = b.askPx[i * LEVELS + k]!;
-        s.bidSz[j * LEVELS + k] = b.bidSz[i * LEVELS + k]!;
-        s.askSz[j * LEVELS + k] = b.askSz[i * LEVELS + k]!;
-      }
-    });
-    this.chunks.push(s);
+    this.chunks.push(bookSeriesOf(b, rows));
   }
 
   /** Feeds the stream every event at or before `t`, keeping the rest. */
@@ -49,7 +31,8 @@ class PendingBook {
 }
 
 function slice(s: BookSeries, from: number): BookSeries {
-  return { t: s.t.subarray(from), action: s.action.subarray(from), side: s.side.subarray(from), price: s.price.subarray(from), size: s.size.subarray(from), depth: s.depth.subarray(from), levels: s.levels, bidPx: s.bidPx.subarray(from * LEVELS), askPx: s.askPx.subarray(from * LEVELS), bidSz: s.bidSz.subarray(from * LEVELS), askSz: s.askSz.subarray(from * LEVELS) };
+  const at = from * s.levels;
+  return { t: s.t.subarray(from), action: s.action.subarray(from), side: s.side.subarray(from), price: s.price.subarray(from), size: s.size.subarray(from), depth: s.depth.subarray(from), levels: s.levels, bidPx: s.bidPx.subarray(at), askPx: s.askPx.subarray(at), bidSz: s.bidSz.subarray(at), askSz: s.askSz.subarray(at) };
 }
 
 /** One evaluation: a bar's features, at its close. */

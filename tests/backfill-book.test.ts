@@ -23,6 +23,8 @@ describe('backfilling order-book and reference schemas', () => {
         if (auth !== `${DB_KEY}:`) return res.writeHead(401).end('{"detail":"Authentication failed."}');
         const p = new URLSearchParams(body);
         seen.push(`${p.get('symbols')} ${p.get('schema')} ${p.get('start')!.slice(0, 10)}`);
+        // A hostile or broken answer: not DBN at all.
+        if (p.get('schema') === 'status') return res.writeHead(200, { 'content-type': 'application/octet-stream' }).end('<html>not DBN</html>');
         // Databento's own files for the day they hold; nothing for other days.
         const day = p.get('start')!.slice(0, 10);
         const file = { 'mbp-10': '2020-12-28', definition: '2021-10-04' }[p.get('schema')!] === day ? sharedData('dbn', `test_data.${p.get('schema')}.v3.dbn.zst`) : undefined;
@@ -95,6 +97,16 @@ describe('backfilling order-book and reference schemas', () => {
       ['MSFT', 'K', 'XNAS', 6819],
       ['MSFT', 'K', 'XNAS', 6830],
     ]);
+  });
+
+  it('fails a backfill whose answer is not DBN, naming the request, and writes nothing', async () => {
+    const before = (await call(s, 'lake.summary', {})).reduce((a, x) => a + x.rows, 0);
+    const { jobId } = await call(s, 'jobs.start', { kind: 'backfill', source: 'databento', symbols: ['ESH1'], timeframe: '1m', from: '2020-12-28', to: '2020-12-28', schema: 'status' });
+    await s.idle();
+    const job = await call(s, 'jobs.get', { jobId });
+    expect(job.status).toBe('failed');
+    expect(job.error).toMatch(/Databento GLBX\.MDP3 ESH1 status 2020-12-28: no DBN signature/);
+    expect((await call(s, 'lake.summary', {})).reduce((a, x) => a + x.rows, 0)).toBe(before);
   });
 
   it('refuses schemas a source does not offer, by name', async () => {

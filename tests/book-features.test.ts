@@ -78,6 +78,14 @@ describe('book features in a feature-set build', () => {
   it('refuses a set whose book features cannot be read, and a symbol without a stored book', async () => {
     fs.writeFileSync(path.join(home, 'feature-sets', 'badbook.yml'), SET.replace('micro', 'micro(2)').replace('esbook', 'badbook'));
     await expect(call(s, 'jobs.start', { kind: 'features', set: 'badbook' })).rejects.toThrow(/badbook\.yml: book: book feature "micro\(2\)": micro takes at most 0 parameters/);
+    for (const [evaluate, error] of [
+      ["{ from: '25:00', to: '13:30' }", /badhours\.yml: evaluate\.from: expected a time such as 09:30/],
+      ["{ from: '13:30', to: '09:30' }", /badhours\.yml: evaluate: from must be before to/],
+      ["{ from: '09:30', to: '13:30', tz: 'Mars' }", /badhours\.yml: evaluate: .*tz/],
+    ] as const) {
+      fs.writeFileSync(path.join(home, 'feature-sets', 'badhours.yml'), `${SET.replace('esbook', 'badhours')}evaluate: ${evaluate}\n`);
+      await expect(call(s, 'jobs.start', { kind: 'features', set: 'badhours' })).rejects.toThrow(error);
+    }
     await runJob(s, { kind: 'backfill', source: 'demo', symbols: ['NQ'], timeframe: '1m', from: '2024-03-05', to: '2024-03-05' });
     fs.writeFileSync(path.join(home, 'feature-sets', 'nqbook.yml'), SET.replace('[ES]', '[NQ]').replace('esbook', 'nqbook'));
     const { jobId } = await call(s, 'jobs.start', { kind: 'features', set: 'nqbook' });

@@ -111,5 +111,17 @@ describe('Databento live client against a local gateway speaking the raw protoco
     await until(async () => (records === book.tsRecvNs.length ? true : undefined), 'the second connection’s records', 20_000);
     expect(problems[0]).toMatch(/the stream does not start with DBN metadata/);
     expect(gw.connections).toBe(2);
+    client.close();
+    await gw.close();
+
+    // A peer whose first line never ends is dropped once the line passes 4,096 bytes, and the client reconnects.
+    gw = await startFakeGateway({ key: KEY, book, symbol: 'ES', endlessLine: true });
+    const endless: string[] = [];
+    let got = 0;
+    const again = databentoLive({ host: '127.0.0.1', port: gw.port, key: KEY, dataset: 'GLBX.MDP3', symbols: ['ES'], backoffMs: [20], onBook: (_b, n) => (got += n) });
+    stop = () => again.close();
+    again.start({ onMinute() {}, onProblem: (m) => endless.push(m) });
+    await until(async () => (got === book.tsRecvNs.length ? true : undefined), 'the records after the reconnect', 20_000);
+    expect(endless[0]).toMatch(/sent a control line longer than 4096 bytes/);
   });
 });

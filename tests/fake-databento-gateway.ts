@@ -48,7 +48,7 @@ function heartbeat(tsNs: bigint): Uint8Array {
   return b;
 }
 
-export async function startFakeGateway(o: { key: string; book: DbnBook; symbol: string; dropAfter?: number; garbageAfterStart?: boolean }): Promise<FakeGateway> {
+export async function startFakeGateway(o: { key: string; book: DbnBook; symbol: string; dropAfter?: number; garbageAfterStart?: boolean; endlessLine?: boolean }): Promise<FakeGateway> {
   const g = { subscriptions: [] as string[], connections: 0 };
   const sockets = new Set<net.Socket>();
   const server = net.createServer((s) => {
@@ -57,6 +57,11 @@ export async function startFakeGateway(o: { key: string; book: DbnBook; symbol: 
     s.on('error', () => undefined);
     const first = g.connections++ === 0;
     const cram = randomBytes(16).toString('hex');
+    // A peer that never ends its first line.
+    if (o.endlessLine && first) {
+      s.write('x'.repeat(64 * 1024));
+      return;
+    }
     s.write(`lsg_version=0.1.0\ncram=${cram}\n`);
     let text = '';
     let start = -1n;

@@ -602,6 +602,10 @@ export interface ModelMonitorInfo {
   predictions: number;
   resolved: number;
   lastProbability: number | null;
+  /** The bar the last probability is for (its open, epoch ms). */
+  lastT: number | null;
+  /** For a retrieval (kNN) model, the past events its last prediction was drawn from, nearest first: when, which symbol, and how each turned out (1 or 0). */
+  neighbours: { t: number; symbol: string; outcome: number }[];
   /** Share of the last 200 resolved predictions on the right side of 0.5; the model's test-period accuracy. */
   liveAccuracy: number | null;
   backtestAccuracy: number | null;
@@ -649,6 +653,8 @@ export interface PaperSessionInfo {
   limits: LimitUsage[];
   /** Each model-gated instrument's monitoring (absent when no instrument is gated). */
   models?: ModelMonitorInfo[];
+  /** The feature set evaluated live at every close (`features:` of the session), its rows journaled so far and the newest (absent without one). */
+  features?: { set: string; rows: number; last: { symbol: string; t: number; close: number; values: Record<string, number | null> } | null };
 }
 
 /** A paper session with its curves: equity after each bar time, and what the backtest of the same bars expected. */

@@ -228,8 +228,8 @@ describe('labels', () => {
     expect(() => parseLabelSpec('zz')).toThrow(/unknown label "zz"/);
   });
 
-  it('triple barrier in points: the barrier touched first, the bars and minutes to it, and the move in points', () => {
-    const [outcome, bars, minutes, points] = label('tbp(1,1,3)');
+  it('triple barrier in points: the barrier touched first, the bars and minutes to it, the move in points, and a 0/1 label for a classifier', () => {
+    const [outcome, bars, minutes, points, up] = label('tbp(1,1,3)');
     // From 100: the upper barrier 101 is reached by the next bar's high (101.2).
     expect([outcome![0], bars![0], minutes![0], points![0]]).toEqual([1, 1, 1, 1]);
     // From 101: 102 only at bar 4's high (103.2), three bars on; from 100.5: 101.5 at the same bar, two on.
@@ -237,8 +237,11 @@ describe('labels', () => {
     expect([outcome![2], bars![2], minutes![2]]).toEqual([1, 2, 2]);
     expect(outcome![3]).toBeNaN();
     // Down 0.5 with a horizon of 1: from 103, bar 5's low (98.8) touches 102.5 first.
-    const [o2, , , p2] = label('tbp(10,0.5,1)');
+    const [o2, , , p2, up2] = label('tbp(10,0.5,1)');
     expect([o2![4], p2![4]]).toEqual([-1, -0.5]);
+    // Up is 1 only where the upper barrier came first: a loss and a timeout are both 0, an unknown outcome stays empty.
+    expect(Array.from(up!)).toEqual(Array.from(outcome!, (o) => (Number.isNaN(o) ? Number.NaN : o === 1 ? 1 : 0)));
+    expect([up2![4], up![0], up![3]]).toEqual([0, 1, Number.NaN]);
   });
 
   it('turns trades into meta-labels at their entry bars', () => {

@@ -134,23 +134,25 @@ const tb: LabelDef = {
 
 /**
  * Triple barrier in points: `up` and `down` price points from each bar's close (e.g. ±75 on ES), a
- * horizon in bars; the outcome, the bars and minutes to the touch, and the move in points.
+ * horizon in bars; the outcome, the bars and minutes to the touch, the move in points, and `up`: 1
+ * when the upper barrier is touched first, else 0 (the 0/1 label a classifier is trained on).
  */
 const tbp: LabelDef = {
   name: 'tbp',
-  description: 'Triple barrier in price points: which barrier is touched first, after how many bars and minutes, and the move in points',
+  description: 'Triple barrier in price points: which barrier is touched first, after how many bars and minutes, the move in points, and whether the upper one was first (1/0)',
   params: [
     { name: 'up', default: 75 },
     { name: 'down', default: 75 },
     { name: 'horizon', default: 60 },
   ],
-  outputs: (p) => ['outcome', 'bars', 'minutes', 'points'].map((x) => `${id('tbp', p)}_${x}`),
+  outputs: (p) => ['outcome', 'bars', 'minutes', 'points', 'up'].map((x) => `${id('tbp', p)}_${x}`),
   compute(s, p) {
     const [up, down, horizon] = p as number[];
     const [outcome, bars, points] = tripleBarrier(s, horizon!, (i) => [s.c[i]! + up!, s.c[i]! - down!], (to, from) => to - from);
     // Time to the touch from the bar's close: the touching bar's close less this bar's.
     const minutes = bars.map((b, i) => (Number.isNaN(b) ? NaN_ : (s.t[i + b]! - s.t[i]!) / 60_000));
-    return [outcome, bars, minutes, points];
+    const hit = outcome.map((o) => (Number.isNaN(o) ? NaN_ : o === 1 ? 1 : 0));
+    return [outcome, bars, minutes, points, hit];
   },
 };
 

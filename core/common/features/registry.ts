@@ -7,8 +7,8 @@ export const FEATURES: ReadonlyMap<string, FeatureDef> = new Map(
   [ibs, rsi, atr, tr, sma, ema, std, macd, bbands, adx, roc, stoch, channel, obv, vwap, volpct, hvol, ret, logret, kin, levels, keylevels, calendar, pair, window, macdday].map((f) => [f.name, f]),
 );
 
-/** Version of the kernels' arithmetic, part of every spec hash: bump it when a kernel's output changes. */
-export const FEATURE_CODE_VERSION = 'features-1';
+/** Version of the kernels' arithmetic and outputs, part of every spec hash: bump it when a kernel's or a label's outputs change. */
+export const FEATURE_CODE_VERSION = 'features-2';
 
 const KIN_DEFAULT = [1, 3, 5, 10, 20];
 

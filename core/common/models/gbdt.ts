@@ -120,6 +120,9 @@ export function predictMulticlass(m: MulticlassTrees, x: Float64Array[]): Float6
 export interface TrainData {
   x: Float64Array[];
   y: Float64Array;
+  /** Each row's time (epoch ms) and symbol index, where the rows came from a build: what retrieval shows of a neighbour. */
+  t?: Float64Array;
+  symbol?: Uint16Array;
 }
 
 /** A small seeded generator (mulberry32), so training is reproducible. */

@@ -17,10 +17,13 @@ export interface KnnIndex {
   outcomes: Float32Array;
   /** Squared norm of each event, float32. */
   norms: Float32Array;
+  /** Each event's time (epoch ms) and symbol index, where known: shown beside a prediction as its neighbours. */
+  times?: Float64Array;
+  symbols?: Uint16Array;
 }
 
-/** Builds an index from training columns and 0/1 outcomes, keeping at most `maxEvents` (the most recent). */
-export function buildKnn(x: Float64Array[], y: Float64Array, k = 5, maxEvents = 50_000): KnnIndex {
+/** Builds an index from training columns and 0/1 outcomes, keeping at most `maxEvents` (the last rows), with the rows' times and symbols where given. */
+export function buildKnn(x: Float64Array[], y: Float64Array, k = 5, maxEvents = 50_000, rows: { t?: Float64Array; symbol?: Uint16Array } = {}): KnnIndex {
   const nf = x.length;
   const total = y.length;
   const from = Math.max(0, total - maxEvents);
@@ -39,7 +42,8 @@ export function buildKnn(x: Float64Array[], y: Float64Array, k = 5, maxEvents = 
     }
     norms[i] = norm;
   }
-  return { k, nFeatures: nf, mean, sd, events, outcomes: Float32Array.from(y.subarray(from)), norms };
+  const identity = rows.t && rows.symbol ? { times: rows.t.slice(from, total), symbols: rows.symbol.slice(from, total) } : {};
+  return { k, nFeatures: nf, mean, sd, events, outcomes: Float32Array.from(y.subarray(from)), norms, ...identity };
 }
 
 /** Share of positive outcomes among the k nearest events of each row (ties broken by the earlier event). */

@@ -17,6 +17,7 @@ import { monthBounds, monthOf } from '../lake/bar-store';
 import { publishFile, writeJsonAtomically } from '../lake/publish';
 import type { FeatureSet } from './feature-sets';
 import { bookFeatureColumns } from './book-build';
+import { evaluationWindow } from './evaluation-window';
 import { INTRADAY_MS } from '../../common/timeframes';
 
 const DAY_MS = 86_400_000;
@@ -350,21 +351,14 @@ export function recordSymbolBuild(home: HomeLayout, set: FeatureSet, outcome: Sy
 const sortKeys = <T>(o: Record<string, T>): Record<string, T> => Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
 
 /** A bar's length: a close is its open plus this (daily and weekly bars close a day and a week after they open). */
-function barLengthMs(timeframe: FeatureSet['timeframe']): number {
+export function barLengthMs(timeframe: FeatureSet['timeframe']): number {
   return timeframe === '1d' ? 86_400_000 : timeframe === '1w' ? 7 * 86_400_000 : INTRADAY_MS[timeframe];
 }
 
-/** Rows whose bar opens within [from, to) local time of the symbol's calendar (HH:MM). */
+/** Rows whose bar the set evaluates. */
 function evaluationRows(t: Float64Array, w: { from: string; to: string }, cal: SessionCalendar | undefined, setName: string): Uint32Array {
-  if (!cal) throw new ApiError('invalid_argument', `feature set ${setName} evaluates ${w.from}–${w.to}, which needs the symbol's exchange calendar; choose one on import (--calendar)`, 'set');
-  const minutes = (hhmm: string): number => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3));
-  const from = minutes(w.from);
-  const to = minutes(w.to);
+  const inWindow = evaluationWindow(w, cal, setName);
   const keep: number[] = [];
-  for (let i = 0; i < t.length; i++) {
-    const local = DateTime.fromMillis(t[i]!, { zone: cal.tz });
-    const m = local.hour * 60 + local.minute;
-    if (m >= from && m < to) keep.push(i);
-  }
+  for (let i = 0; i < t.length; i++) if (inWindow(t[i]!)) keep.push(i);
   return Uint32Array.from(keep);
 }

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { readXgboostJson } from './import-xgboost';
 import { inspectOnnx } from './onnx-inspect';
+import { ModelRunner } from './runner';
 import { assembleModel, blendToOnnx, gbdtToOnnx, gbdtToTensorOnnx, knnToOnnx, linearToOnnx, mlpPart, treesPart } from './export-onnx';
 
 function data(n: number, seed: number) {
@@ -110,6 +111,41 @@ describe('gradient-boosted trees exported to ONNX', () => {
     let worst = 0;
     for (let i = 0; i < 600; i++) if (Math.abs(got[i]! - mine[i]!) <= 1e-6) worst = Math.max(worst, Math.abs(blended[i]! - (0.75 * pm[i]! + 0.25 * mine[i]!)));
     expect(worst).toBeLessThanOrEqual(1e-5);
+  });
+
+  it('names the neighbours behind a kNN prediction (time, symbol, outcome), nearest first, as a plain search finds them', async () => {
+    const train = data(3000, 12);
+    const t = Float64Array.from(train.y, (_, i) => Date.UTC(2024, 0, 2) + i * 120_000);
+    const symbol = Uint16Array.from(train.y, (_, i) => i % 3);
+    // maxEvents keeps the last 2,000 rows: their times and symbols travel with them.
+    const ix = buildKnn(train.x, train.y, 5, 2000, { t, symbol });
+    const meta = { features: ['a', 'b', 'c', 'd'], specHash: 'h', modelCard: 'knn@1' };
+    const test = data(40, 13);
+    for (const bytes of [knnToOnnx(ix, meta), blendToOnnx({ ...treesPart(trainGbdt(train, { nTrees: 5, maxDepth: 2 }), 'model_p'), nf: 4, out: 'model_p' }, ix, 0.5, meta)]) {
+      const runner = await ModelRunner.fromBytes(bytes, 4, 'cpu');
+      expect(runner.explains).toBe(true);
+      let checked = 0;
+      for (let r = 0; r < 40; r++) {
+        const row = test.x.map((c) => c[r]!);
+        const got = await runner.explainRow(row);
+        // The plain search: standardised distance in float64 to each kept event, the five smallest.
+        const z = row.map((v, f) => (Number.isNaN(v) ? 0 : (v - ix.mean[f]!) / ix.sd[f]!));
+        const d = Array.from({ length: 2000 }, (_, e) => ({ e, d: z.reduce((a, zf, f) => a + (zf - ix.events[e * 4 + f]!) ** 2, 0) })).sort((a, b) => a.d - b.d);
+        // A near-tie at the fifth place may fall either way in float32: only rows with a clear gap are compared.
+        if (d[5]!.d - d[4]!.d < 1e-4) continue;
+        checked++;
+        expect(got.neighbours.map((n) => n.t)).toEqual(d.slice(0, 5).map((x) => t[1000 + x.e]));
+        expect(got.neighbours.map((n) => [n.symbol, n.outcome])).toEqual(d.slice(0, 5).map((x) => [symbol[1000 + x.e], train.y[1000 + x.e]]));
+        expect(got.p).toBeCloseTo(await runner.predictRow(row), 6);
+      }
+      expect(checked).toBeGreaterThan(30);
+      await runner.close();
+    }
+    // An index without times (a model trained before they were kept) explains nothing and predicts as before.
+    const plain = await ModelRunner.fromBytes(knnToOnnx(buildKnn(train.x, train.y, 5), meta), 4, 'cpu');
+    expect(plain.explains).toBe(false);
+    expect((await plain.explainRow([0, 0, 0, 0])).neighbours).toEqual([]);
+    await plain.close();
   });
 
   for (const objective of ['binary', 'regression'] as const) {

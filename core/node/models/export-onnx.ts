@@ -2,8 +2,9 @@ import type { GbdtModel, MulticlassTrees } from '../../common/models/gbdt';
 import type { LinearModel } from '../../common/models/linear';
 import type { KnnIndex } from '../../common/models/knn';
 import type { MlpModel } from '../../common/models/mlp';
-import { buildOnnxModel, ONNX_INT64, type OnnxInitializer, type OnnxNode } from './onnx-builder';
+import { buildOnnxModel, ONNX_INT64, type OnnxInitializer, type OnnxNode, type OnnxValue } from './onnx-builder';
 import { ensembleAttrs, LINK_OP } from './tree-ensemble-attrs';
+import { NEIGHBOUR_OUTPUTS } from './model-output';
 import { linearTreesPart } from './export-linear-trees';
 
 /** What goes into a model's ONNX metadata. */
@@ -22,6 +23,8 @@ const metadata = (m: ModelMeta, objective: string): Record<string, string> => ({
 export interface GraphPart {
   nodes: OnnxNode[];
   initializers: OnnxInitializer[];
+  /** Graph outputs the part adds beside the prediction (kNN's neighbours). */
+  outputs?: OnnxValue[];
 }
 
 /** Serialises parts whose last one writes `out` ([batch, 1]) from `x` ([batch, nf]). */
@@ -34,7 +37,7 @@ function assemble(parts: GraphPart[], nf: number, out: string, meta: ModelMeta, 
   return buildOnnxModel({
     name,
     inputs: [{ name: 'x', dims: ['batch', nf] }],
-    outputs: [{ name: out, dims: ['batch', 1] }],
+    outputs: [{ name: out, dims: ['batch', 1] }, ...parts.flatMap((p) => p.outputs ?? [])],
     opsets: { 'ai.onnx.ml': 3 },
     metadata: metadata(meta, objective),
     nodes: parts.flatMap((p) => p.nodes),
@@ -143,7 +146,8 @@ export function linearPart(model: LinearModel, out: string): GraphPart {
 
 /**
  * The kNN part, with standard operators only: impute and standardise x, distances to every event as
- * ‖e‖² − 2 z·e (MatMul), TopK smallest k, gather their outcomes and average them into `out`.
+ * ‖e‖² − 2 z·e (MatMul), TopK smallest k, gather their outcomes and average them into `out`. Where the
+ * index knows its events' times and symbols, the neighbours' time, symbol and outcome are outputs too.
  */
 export function knnPart(ix: KnnIndex, out: string): GraphPart {
   const nf = ix.nFeatures;
@@ -151,7 +155,7 @@ export function knnPart(ix: KnnIndex, out: string): GraphPart {
   const eventsT = new Float32Array(nf * m);
   for (let e = 0; e < m; e++) for (let f = 0; f < nf; f++) eventsT[f * m + e] = ix.events[e * nf + f]!;
   const c = (name: string): string => `${out}_${name}`;
-  return {
+  const part: GraphPart = {
     initializers: [
       { name: c('mean'), dims: [nf], data: Float32Array.from(ix.mean) },
       { name: c('sd'), dims: [nf], data: Float32Array.from(ix.sd) },
@@ -172,6 +176,19 @@ export function knnPart(ix: KnnIndex, out: string): GraphPart {
       { op: 'Gather', inputs: [c('outcomes'), c('idx')], outputs: [c('hits')], attrs: { axis: 0 } },
       { op: 'ReduceMean', inputs: [c('hits')], outputs: [out], attrs: { axes: { ints: [1] }, keepdims: 1 } },
     ],
+  };
+  if (!ix.times || !ix.symbols) return part;
+  const [t, symbol, outcome] = NEIGHBOUR_OUTPUTS;
+  const dims = ['batch', ix.k];
+  return {
+    initializers: [...part.initializers, { name: c('times'), dims: [m], data: BigInt64Array.from(ix.times, (x) => BigInt(Math.round(x))) }, { name: c('symbols'), dims: [m], data: BigInt64Array.from(ix.symbols, (x) => BigInt(x)) }],
+    nodes: [
+      ...part.nodes,
+      { op: 'Gather', inputs: [c('times'), c('idx')], outputs: [t], attrs: { axis: 0 } },
+      { op: 'Gather', inputs: [c('symbols'), c('idx')], outputs: [symbol], attrs: { axis: 0 } },
+      { op: 'Cast', inputs: [c('hits')], outputs: [outcome], attrs: { to: ONNX_INT64 } },
+    ],
+    outputs: [t, symbol, outcome].map((name) => ({ name, dims, elemType: ONNX_INT64 })),
   };
 }
 

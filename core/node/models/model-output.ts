@@ -9,6 +9,9 @@ export interface OutputChoice {
   classifier: boolean;
 }
 
+/** The graph outputs naming a kNN prediction's neighbours, [batch, k] int64 each: event time (epoch ms), symbol (index into the card's symbols), outcome (0/1). */
+export const NEIGHBOUR_OUTPUTS = ['neighbour_t', 'neighbour_symbol', 'neighbour_outcome'] as const;
+
 const bad = (file: string, why: string): ApiError => new ApiError('invalid_argument', `${file}: ${why}`, 'file');
 
 /**
@@ -20,7 +23,8 @@ const bad = (file: string, why: string): ApiError => new ApiError('invalid_argum
 export function chooseOutput(session: Pick<ort.InferenceSession, 'outputMetadata'>, file: string): OutputChoice {
   const outputs = session.outputMetadata;
   const floats = outputs.filter((m) => m.isTensor && (m.type === 'float32' || m.type === 'float64'));
-  const labels = outputs.filter((m) => m.isTensor && (m.type === 'int64' || m.type === 'int32' || m.type === 'string'));
+  // A retrieval model's neighbours (kNN's neighbour_* outputs) explain its prediction; they are not a classifier's label.
+  const labels = outputs.filter((m) => m.isTensor && (m.type === 'int64' || m.type === 'int32' || m.type === 'string') && !(NEIGHBOUR_OUTPUTS as readonly string[]).includes(m.name));
   const maps = outputs.filter((m) => !m.isTensor);
   if (floats.length === 0) {
     if (maps.length) throw bad(file, `its output "${maps[0]!.name}" is not a tensor (sklearn-onnx's ZipMap: a list of class → probability maps); convert with options={id(model): {"zipmap": False}} (onnxmltools: zipmap=False) so the probabilities are a [rows, classes] tensor`);

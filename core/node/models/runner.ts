@@ -2,7 +2,17 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { HomeLayout } from '../home';
 import { openModel, openSession, type Provider } from './predict';
-import { chooseOutput, classProbabilitiesOf, predictionsOf, type OutputChoice } from './model-output';
+import { chooseOutput, classProbabilitiesOf, NEIGHBOUR_OUTPUTS, predictionsOf, type OutputChoice } from './model-output';
+
+/** One of the past events a retrieval model found most similar to the row it predicted. */
+export interface Neighbour {
+  /** The event's bar time, epoch ms. */
+  t: number;
+  /** Its symbol's index among the model card's symbols. */
+  symbol: number;
+  /** Its outcome (the label it was trained on: 1 or 0). */
+  outcome: number;
+}
 
 /**
  * A loaded model ready for inference: ONNX Runtime runs it on its own threads, so calls never block
@@ -10,6 +20,8 @@ import { chooseOutput, classProbabilitiesOf, predictionsOf, type OutputChoice } 
  */
 export class ModelRunner {
   private readonly output: OutputChoice;
+  /** Whether the graph names the neighbours behind a prediction (a kNN or kNN-blended model trained with event times). */
+  readonly explains: boolean;
 
   private constructor(
     private readonly session: ort.InferenceSession,
@@ -22,6 +34,7 @@ export class ModelRunner {
     private readonly source: string,
   ) {
     this.output = chooseOutput(session, source);
+    this.explains = NEIGHBOUR_OUTPUTS.every((name) => session.outputNames.includes(name));
   }
 
   /** Opens `models/<id>/<version>/`, on a GPU provider as the tensorised export when there is one. */
@@ -63,6 +76,15 @@ export class ModelRunner {
   async predictRow(values: ArrayLike<number>): Promise<number> {
     const out = await this.session.run({ [this.session.inputNames[0]!]: new ort.Tensor('float32', Float32Array.from(values), [1, this.nf]) }, [this.output.name]);
     return predictionsOf(out[this.output.name]!, 1, this.output, this.source)[0]!;
+  }
+
+  /** The prediction for one feature vector, with the neighbours it was retrieved from, nearest first (none when the model does not name them). */
+  async explainRow(values: ArrayLike<number>): Promise<{ p: number; neighbours: Neighbour[] }> {
+    if (!this.explains) return { p: await this.predictRow(values), neighbours: [] };
+    const out = await this.session.run({ [this.session.inputNames[0]!]: new ort.Tensor('float32', Float32Array.from(values), [1, this.nf]) }, [this.output.name, ...NEIGHBOUR_OUTPUTS]);
+    const [t, symbol, outcome] = NEIGHBOUR_OUTPUTS.map((name) => out[name]!.data as BigInt64Array);
+    const neighbours = Array.from(t!, (x, j) => ({ t: Number(x), symbol: Number(symbol![j]), outcome: Number(outcome![j]) }));
+    return { p: predictionsOf(out[this.output.name]!, 1, this.output, this.source)[0]!, neighbours };
   }
 
   async close(): Promise<void> {

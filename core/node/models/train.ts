@@ -100,8 +100,8 @@ export interface SymbolRows {
  * no label leaks across a boundary; rows with an empty label are skipped.
  */
 export function splitByTime(per: SymbolRows[], nf: number, c: TrainConfig, foldOf: (t: number) => number, count: number): TrainData[] {
-  const folds = Array.from({ length: count }, () => ({ x: Array.from({ length: nf }, () => [] as number[]), y: [] as number[] }));
-  for (const p of per) {
+  const folds = Array.from({ length: count }, () => ({ x: Array.from({ length: nf }, () => [] as number[]), y: [] as number[], t: [] as number[], symbol: [] as number[] }));
+  for (const [k, p] of per.entries()) {
     const n = p.t.length;
     for (let i = 0; i < n; i++) {
       const fold = foldOf(p.t[i]!);
@@ -111,10 +111,12 @@ export function splitByTime(per: SymbolRows[], nf: number, c: TrainConfig, foldO
       if (Number.isNaN(y)) continue;
       if (c.model.objective === 'binary' && y !== 0 && y !== 1) throw new ApiError('invalid_argument', `label ${c.label} has the value ${y}; a binary model needs a 0/1 label (b1, tb outcome mapped) or objective: regression`, 'label');
       folds[fold]!.y.push(y);
+      folds[fold]!.t.push(p.t[i]!);
+      folds[fold]!.symbol.push(k);
       for (let j = 0; j < nf; j++) folds[fold]!.x[j]!.push(p.x[j]![i]!);
     }
   }
-  return folds.map((f) => ({ x: f.x.map((a) => Float64Array.from(a)), y: Float64Array.from(f.y) }));
+  return folds.map((f) => ({ x: f.x.map((a) => Float64Array.from(a)), y: Float64Array.from(f.y), t: Float64Array.from(f.t), symbol: Uint16Array.from(f.symbol) }));
 }
 
 /** One walk-forward fold's outcome. */
@@ -252,7 +254,7 @@ function fitBase(c: TrainConfig, train: TrainData, validation: TrainData, progre
   }
   if (m.kind === 'knn') {
     if (train.y.some((v) => v !== 0 && v !== 1)) throw new ApiError('invalid_argument', `label ${c.label} is not 0/1; kNN retrieval reports the share of positive outcomes`, 'label');
-    const ix = buildKnn(train.x, train.y, m.k, m.maxEvents);
+    const ix = buildKnn(train.x, train.y, m.k, m.maxEvents, train);
     progress(1, 1, unit);
     return { predict: (x) => predictKnn(ix, x), part: (out) => knnPart(ix, out), trees: 0, importance: new Float64Array(train.x.length) };
   }
@@ -271,7 +273,7 @@ function fit(c: TrainConfig, train: TrainData, validation: TrainData, progress: 
   const tensor = base.tensorPart;
   if (!b) return { ...base, onnx: (meta) => assembleModel([base.part(out)], nf, out, meta, c.model.objective), ...(tensor ? { tensorOnnx: (meta: ModelMeta) => assembleModel([tensor(out)], nf, out, meta, c.model.objective) } : {}) };
   if (c.model.objective !== 'binary' || c.model.kind === 'knn') throw new ApiError('invalid_argument', 'blendKnn applies to classifiers other than kNN itself', 'blendKnn');
-  const ix = buildKnn(train.x, train.y, b.k, b.maxEvents);
+  const ix = buildKnn(train.x, train.y, b.k, b.maxEvents, train);
   return {
     ...base,
     predict: (x) => {

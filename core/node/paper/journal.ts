@@ -158,6 +158,12 @@ export class Journal {
     return this.db.prepare('SELECT seq, k, t, o, h, l, c, v, day, session_start AS sessionStart, month_end AS monthEnd FROM paper_bars WHERE session = ? ORDER BY seq').iterate(id) as Iterable<JournaledBar>;
   }
 
+  /** A session's journaled predictions, by symbol index and bar time (`k:t`). */
+  sessionPredictions(id: string): Map<string, number> {
+    const rows = this.db.prepare('SELECT k, t, p FROM paper_predictions WHERE session = ?').raw().all(id) as [number, number, number][];
+    return new Map(rows.map(([k, t, p]) => [`${k}:${t}`, p]));
+  }
+
   /** A session's journaled events, in order. */
   sessionEvents(id: string, kinds?: readonly PaperEventKind[]): JournaledEvent[] {
     const rows = this.db.prepare(`SELECT seq, pos, at, kind, data FROM paper_events WHERE session = ? ${kinds ? `AND kind IN (${kinds.map(() => '?').join(', ')})` : ''} ORDER BY seq`).all(id, ...(kinds ?? [])) as (Omit<JournaledEvent, 'data'> & { data: string })[];

@@ -1,39 +1,10 @@
-import { DateTime } from 'luxon';
-import { BookFeatureStream, type BookSeries } from '../../common/features/book-features';
 import type { FeatureBar, FeatureSeries, StreamingKernel } from '../../common/features/types';
 import type { SessionCalendar } from '../../common/instruments';
 import type { PaperBar } from '../../common/trading/paper-engine';
-import { bookSeriesOf, type DbnBook } from '../ingest/dbn-book';
+import type { DbnBook } from '../ingest/dbn-book';
+import { evaluationWindow } from '../features/evaluation-window';
 import type { FeatureSet } from '../features/feature-sets';
-
-/** Book events of one symbol waiting for the close they belong to. */
-class PendingBook {
-  private chunks: BookSeries[] = [];
-
-  add(b: DbnBook, rows: number[]): void {
-    this.chunks.push(bookSeriesOf(b, rows));
-  }
-
-  /** Feeds the stream every event at or before `t`, keeping the rest. */
-  feedUpTo(stream: BookFeatureStream, t: number): void {
-    while (this.chunks.length) {
-      const c = this.chunks[0]!;
-      let j = 0;
-      while (j < c.t.length && c.t[j]! <= t) j++;
-      stream.events(c, 0, j);
-      if (j < c.t.length) {
-        this.chunks[0] = slice(c, j);
-        return;
-      }
-      this.chunks.shift();
-    }
-  }
-}
-
-function slice(s: BookSeries, from: number): BookSeries {
-  const at = from * s.levels;
-  return { t: s.t.subarray(from), action: s.action.subarray(from), side: s.side.subarray(from), price: s.price.subarray(from), size: s.size.subarray(from), depth: s.depth.subarray(from), levels: s.levels, bidPx: s.bidPx.subarray(at), askPx: s.askPx.subarray(at), bidSz: s.bidSz.subarray(at), askSz: s.askSz.subarray(at) };
-}
+import { LiveBookInputs } from './book-inputs';
 
 /** One evaluation: a bar's features, at its close. */
 export interface LiveFeatureRow {
@@ -53,8 +24,9 @@ export interface LiveFeatureRow {
  */
 export class LiveFeatureEvaluator {
   private readonly kernels: (StreamingKernel[] | null)[];
-  private readonly books: (BookFeatureStream | null)[];
-  private readonly pending: PendingBook[];
+  private readonly books: (LiveBookInputs | null)[];
+  /** Per symbol, whether a bar opening at t is evaluated (null: every bar). */
+  private readonly evaluated: (((t: number) => boolean) | null)[];
   private readonly index: Map<string, number>;
   private readonly fb: FeatureBar = { t: 0, o: 0, h: 0, l: 0, c: 0, v: 0, day: 0, sessionStart: 0, monthEnd: false, partner: Number.NaN };
 
@@ -62,13 +34,13 @@ export class LiveFeatureEvaluator {
     private readonly set: FeatureSet,
     private readonly symbols: readonly string[],
     private readonly barMs: number,
-    private readonly calendars: readonly (SessionCalendar | undefined)[],
+    calendars: readonly (SessionCalendar | undefined)[],
   ) {
     this.index = new Map(symbols.map((s, k) => [s, k]));
     const wanted = (k: number): boolean => set.symbols.includes(symbols[k]!);
     this.kernels = symbols.map((_, k) => (wanted(k) ? set.features.map((f) => f.def.stream(f.params)) : null));
-    this.books = symbols.map((_, k) => (wanted(k) && set.book.length ? new BookFeatureStream(set.book.map((b) => b.spec)) : null));
-    this.pending = symbols.map(() => new PendingBook());
+    this.books = symbols.map((_, k) => (wanted(k) && set.book.length ? new LiveBookInputs(set.book.map((b) => b.spec)) : null));
+    this.evaluated = symbols.map((_, k) => (wanted(k) && set.evaluate ? evaluationWindow(set.evaluate, calendars[k], set.name) : null));
   }
 
   /** Warms symbol k's bar kernels on its first `n` stored bars (with their sessions) before the session. */
@@ -88,7 +60,7 @@ export class LiveFeatureEvaluator {
       if (k === undefined || !this.books[k]) continue;
       rows.set(k, [...(rows.get(k) ?? []), i]);
     }
-    for (const [k, r] of rows) this.pending[k]!.add(b, r);
+    for (const [k, r] of rows) this.books[k]!.add(b, r);
   }
 
   /** Symbol k's features for a bar just closed, or null when the set does not evaluate it. */
@@ -107,21 +79,11 @@ export class LiveFeatureEvaluator {
     const close = bar.t + this.barMs;
     const book = this.books[k];
     if (book) {
-      this.pending[k]!.feedUpTo(book, close);
-      const out = book.close(close);
+      const out = book.at(close);
       book.outputs.forEach((name, o) => put(name, out[o]!));
     }
-    if (!this.evaluated(k, bar.t)) return null;
+    if (this.evaluated[k] && !this.evaluated[k](bar.t)) return null;
     return { symbol: this.symbols[k]!, t: bar.t, close, values };
-  }
-
-  private evaluated(k: number, t: number): boolean {
-    const w = this.set.evaluate;
-    const cal = this.calendars[k];
-    if (!w || !cal) return true;
-    const local = DateTime.fromMillis(t, { zone: cal.tz });
-    const hhmm = `${String(local.hour).padStart(2, '0')}:${String(local.minute).padStart(2, '0')}`;
-    return hhmm >= w.from && hhmm < w.to;
   }
 
   private load(b: Omit<FeatureBar, 'partner'>): void {

@@ -152,7 +152,7 @@ export async function withProbabilities(ctx: Ctx, portfolio: PortfolioRun['confi
       out.push(x);
       continue;
     }
-    const { model } = await openStreamingModel(ctx, inst, x.bars.t[x.warm]!);
+    const { model } = await openStreamingModel(ctx, inst, x.bars.t[x.warm]!, { kind: 'stored', bars: x.bars.t });
     try {
       out.push({ ...x, probability: await model.probabilities(x.bars, x.sessions) });
     } finally {

@@ -6,7 +6,10 @@ import { fileList, readBuild } from '../features/analysis';
 import type { WorkerContext } from '../jobs/worker-context';
 import { readFloat64Columns } from '../lake/duck-columns';
 import type { getModel } from '../models/registry';
-import { openStreamingModel, type StreamingModel } from './streaming-model';
+import type { DbnBook } from '../ingest/dbn-book';
+import type { Neighbour } from '../models/runner';
+import type { LiveBookInputs } from './book-inputs';
+import { openStreamingModel, type BookSource, type StreamingModel } from './streaming-model';
 
 /** Bars kept per symbol to compute labels (outcomes) over; a prediction unresolved this long stays so. */
 const LABEL_WINDOW = 512;
@@ -30,7 +33,12 @@ interface Reference {
 interface Gated {
   k: number;
   instrument: string;
+  symbol: string;
+  /** The model card's symbols, which a neighbour's symbol index points into. */
+  symbols: string[];
   model: StreamingModel;
+  /** Where the feed's book goes, for a model reading book features from a live feed. */
+  liveBook: LiveBookInputs | null;
   /** The model's input row for the latest bar. */
   row: Float64Array;
   featureNames: string[];
@@ -44,6 +52,8 @@ interface Gated {
   sinceResolve: number;
   predictions: number;
   lastP: number | null;
+  lastT: number | null;
+  neighbours: Neighbour[];
   /** Resolved predictions, oldest first: probability and outcome (1 or 0). */
   resolved: { p: number; y: number }[];
   resolvedTotal: number;
@@ -69,12 +79,12 @@ export class SessionModels {
     for (const g of gated) this.byK[g.k] = g;
   }
 
-  /** Opens the models of `config`'s gated instruments, their kernels warmed on bars before `before`; null when none is gated. */
-  static async open(ctx: WorkerContext, config: PortfolioRun['config'], before: number): Promise<SessionModels | null> {
+  /** Opens the models of `config`'s gated instruments, their kernels warmed on bars before `before`, symbol k's book features from `bookOf(k)`; null when none is gated. */
+  static async open(ctx: WorkerContext, config: PortfolioRun['config'], before: number, bookOf: (k: number) => BookSource): Promise<SessionModels | null> {
     const gated: Gated[] = [];
     for (const [k, inst] of config.instruments.entries()) {
       if (!inst.model || inst.threshold === null) continue;
-      const { model, card: m, build } = await openStreamingModel(ctx, inst, before);
+      const { model, card: m, build, liveBook } = await openStreamingModel(ctx, inst, before, bookOf(k));
       const labels = parseLabelList(build.spec.labels);
       const li = labels.find((l) => l.outputs.includes(m.label ?? ''));
       if (!li) {
@@ -86,7 +96,10 @@ export class SessionModels {
       gated.push({
         k,
         instrument: inst.name,
+        symbol: inst.symbol,
+        symbols: m.symbols,
         model,
+        liveBook,
         row: new Float64Array(model.width),
         featureNames: m.features,
         label: { instance: li, column: li.outputs.indexOf(m.label!) },
@@ -98,6 +111,8 @@ export class SessionModels {
         sinceResolve: 0,
         predictions: 0,
         lastP: null,
+        lastT: null,
+        neighbours: [],
         resolved: [],
         resolvedTotal: 0,
         calibration: Array.from({ length: BINS }, () => ({ n: 0, sumP: 0, hits: 0 })),
@@ -107,23 +122,45 @@ export class SessionModels {
     return gated.length ? new SessionModels(gated) : null;
   }
 
+  /** Takes a batch of a live feed's book (rows 0…n, symbol by row) for the models that read it. */
+  book(b: DbnBook, n: number, symbolOf: (i: number) => string | undefined): void {
+    for (const g of this.gated) {
+      if (!g.liveBook) continue;
+      const rows: number[] = [];
+      for (let i = 0; i < n; i++) if (symbolOf(i) === g.symbol) rows.push(i);
+      if (rows.length) g.liveBook.add(b, rows);
+    }
+  }
+
   /**
-   * Symbol k's bar has closed: its model's probability for it (NaN for an ungated symbol, or a bar
-   * at or before the warm-up's last one). Outcomes of earlier predictions that this bar decides are
-   * resolved.
+   * Symbol k's bar has closed: its model's probability for it (NaN for an ungated symbol, a bar at
+   * or before the warm-up's last one, or one outside its feature set's evaluation hours). Outcomes of
+   * earlier predictions that this bar decides are resolved. A resumed session passes the journaled
+   * prediction (`journaled`, NaN for none): the kernels take the bar, and the decision stays the one
+   * made live, which a live feed's book, gone by now, may not remake.
    */
-  async predict(k: number, bar: PaperBar): Promise<number> {
+  async predict(k: number, bar: PaperBar, journaled?: number): Promise<number> {
     const g = this.byK[k];
     if (!g || bar.t <= g.model.warmedTo) return Number.NaN;
     const row = g.row;
     g.model.update(bar, row);
-    const p = await g.model.runner.predictRow(row);
-    g.predictions++;
-    g.lastP = p;
-    row.forEach((x, j) => {
-      if (Number.isFinite(x) && g.references[j]) g.live[j]![binOf(g.references[j]!.edges, x)]!++;
-    });
-    g.liveCount++;
+    let p = Number.NaN;
+    if (journaled !== undefined) p = journaled;
+    else if (g.model.evaluates(bar.t)) {
+      const explained = await g.model.runner.explainRow(row);
+      p = explained.p;
+      g.neighbours = explained.neighbours;
+    }
+    if (!Number.isNaN(p)) {
+      g.predictions++;
+      g.lastP = p;
+      g.lastT = bar.t;
+      row.forEach((x, j) => {
+        if (Number.isFinite(x) && g.references[j]) g.live[j]![binOf(g.references[j]!.edges, x)]!++;
+      });
+      g.liveCount++;
+    }
+    // Every bar joins the window: the labels of earlier predictions look ahead through it.
     g.window.push({ bar, p });
     if (g.window.length > LABEL_WINDOW) g.window.shift();
     if (++g.sinceResolve >= RESOLVE_EVERY) this.resolve(g);
@@ -173,6 +210,9 @@ export class SessionModels {
       predictions: g.predictions,
       resolved: g.resolvedTotal,
       lastProbability: g.lastP,
+      lastT: g.lastT,
+      // A resumed session's journaled predictions come without their neighbours: none are shown until the next one.
+      neighbours: g.neighbours.map((x) => ({ t: x.t, symbol: g.symbols[x.symbol] ?? '?', outcome: x.outcome })),
       liveAccuracy: g.resolved.length ? hits / g.resolved.length : null,
       backtestAccuracy: g.backtestAccuracy,
       calibration: g.calibration.map((c, i) => ({ from: i / BINS, to: (i + 1) / BINS, n: c.n, meanP: c.n ? c.sumP / c.n : null, rate: c.n ? c.hits / c.n : null })),

@@ -13,7 +13,7 @@ import { SessionModels } from './session-models';
 import { liveBarMs, liveFeed, liveMaxAgeMs } from './live-feed';
 import { isDatabentoFeed, liveAdapter, missingFeedKey } from './live-adapters';
 import { LiveBookBronze } from './live-book-bronze';
-import { LiveFeatureEvaluator } from './live-features';
+import { LiveFeatureEvaluator, type LiveFeatureRow } from './live-features';
 import { parseFeatureSet } from '../features/feature-sets';
 import type { Journal, JournaledChange, JournaledEvent } from './journal';
 import { completeTerms, historyInputs, paperOptions, replayInputs, replayRun, warmEngine, withProbabilities } from './replay';
@@ -132,8 +132,13 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
     list.push(x);
     if (list.length > RECENT) list.shift();
   };
+  // The live feature rows journaled so far: their count and the newest, for the monitor.
+  const features: NonNullable<PaperSessionInfo['features']> | null = feedSpec.kind === 'live' && feedSpec.features ? { set: feedSpec.features.name, rows: 0, last: null } : null;
   for (const e of past) {
-    if (e.kind === 'order') decisions.set(e.data.n as number, null);
+    if (e.kind === 'features' && features) {
+      features.rows++;
+      features.last = e.data as unknown as LiveFeatureRow;
+    } else if (e.kind === 'order') decisions.set(e.data.n as number, null);
     else if (e.kind === 'denial') {
       decisions.set(e.data.n as number, e.data.reason as string);
       counts.denials++;
@@ -205,20 +210,24 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
     }
   };
   warmEngine(engine, inputs);
-  // Models warm up on the same stored bars.
-  const models = await SessionModels.open(ctx, config, firstBar);
+  // Models warm up on the same stored bars; their book features come from the stored book in a
+  // replay, from the feed's own in a Databento session.
+  const models = await SessionModels.open(ctx, config, firstBar, (k) =>
+    feedSpec.kind === 'replay' ? { kind: 'stored', bars: inputs[k]!.bars.t } : isDatabentoFeed(feedSpec.url) ? { kind: 'live' } : { kind: 'none', why: `the feed ${new URL(feedSpec.url).host} sends no order book; trade it from a Databento gateway (dbn://host:port/DATASET) or replay it from the lake` },
+  );
   if (models) models.onResolved = (k, t, y) => w.outcome(k, t, y);
-  /** Symbol k's bar through its model and the engine; the prediction is journaled. */
-  const feedGated = async (m: SessionModels, k: number, bar: PaperBar): Promise<void> => {
-    const p = await m.predict(k, bar);
+  /** Symbol k's bar through its model and the engine; the prediction is journaled (a resumed bar's is the journal's). */
+  const feedGated = async (m: SessionModels, k: number, bar: PaperBar, journaled?: number): Promise<void> => {
+    const p = await m.predict(k, bar, journaled);
     if (!Number.isNaN(p)) w.prediction(k, bar.t, p);
     engine.bar(k, bar, p);
   };
+  const journaledPredictions = models ? journal.sessionPredictions(id) : new Map<string, number>();
   for (const b of journaledBars) {
     applyJournaled(b.seq);
     const bar: PaperBar = { t: b.t, o: b.o, h: b.h, l: b.l, c: b.c, v: b.v, day: b.day, sessionStart: b.sessionStart, monthEnd: b.monthEnd === 1 };
     feedTime = bar.t;
-    if (models) await feedGated(models, b.k, bar);
+    if (models) await feedGated(models, b.k, bar, journaledPredictions.get(`${b.k}:${b.t}`) ?? Number.NaN);
     else engine.bar(b.k, bar);
     pos = b.seq + 1;
   }
@@ -289,6 +298,7 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
       recentDenials: [...recentDenials],
       limits,
       ...(models ? { models: models.monitor() } : {}),
+      ...(features ? { features: { ...features } } : {}),
     };
   };
 
@@ -379,10 +389,12 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
         feedSpec.url,
         secrets.feedKey,
         symbols,
-        book || evaluate
+        // The feed's book goes to the lake, the evaluated feature set and the models that read it.
+        book || evaluate || models
           ? (b, n, symbolOf) => {
               book?.add(b, n, symbolOf);
               evaluate?.book(b, n, symbolOf);
+              models?.book(b, n, symbolOf);
             }
           : undefined,
       ),
@@ -477,7 +489,11 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
         if (models) await feedGated(models, k, bar);
         else engine.bar(k, bar);
         const row = evaluator?.bar(k, bar);
-        if (row) w.event(pos, 'features', row);
+        if (row) {
+          w.event(pos, 'features', row);
+          features!.rows++;
+          features!.last = row;
+        }
       } catch (e) {
         w.event(pos, 'error', { message: (e as Error).message, symbol: symbols[k], t: bar.t });
         engine.error(bar.t, (e as Error).message);

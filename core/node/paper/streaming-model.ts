@@ -1,6 +1,7 @@
 import { copyBar } from '../../common/backtest/engine';
 import { ApiError } from '../../common/errors';
 import { parseFeatureList } from '../../common/features/registry';
+import { parseBookFeature } from '../../common/features/book-features';
 import type { FeatureBar, FeatureSeries, StreamingKernel } from '../../common/features/types';
 import type { Timeframe } from '../../common/timeframes';
 import type { PaperBar } from '../../common/trading/paper-engine';
@@ -8,7 +9,9 @@ import type { Bars, PortfolioRun } from '../../common/types';
 import type { Catalog } from '../catalog';
 import { calendarFor } from '../calendar';
 import { readBuild } from '../features/analysis';
-import { sessionSeries } from '../features/silver-build';
+import { barLengthMs, sessionSeries } from '../features/silver-build';
+import { evaluationWindow } from '../features/evaluation-window';
+import { LiveBookInputs, StoredBookInputs, type BookInputs } from './book-inputs';
 import type { HomeLayout } from '../home';
 import { readBars } from '../lake/bar-reader';
 import { defaultProvider } from '../models/predict';
@@ -22,15 +25,26 @@ type Instrument = PortfolioRun['config']['instruments'][number];
 /** Rows predicted per ONNX call when a whole series is known in advance (a replay). */
 const BATCH = 8_192;
 
+/** What a streaming model computes besides its bar kernels: its book features, and the hours its feature set evaluates. */
+export interface StreamingExtras {
+  /** Where its book features come from (none when it reads none). */
+  book?: BookInputs;
+  /** A bar's length, to read the book at its close. */
+  barMs?: number;
+  /** Whether a bar opening at t is one the feature set evaluates (others get no prediction). */
+  evaluates?: (t: number) => boolean;
+}
+
 /**
- * A model fed bar by bar: the streaming kernels of its feature set, their outputs gathered in the
- * model's input order, and its ONNX session. Paper sessions predict one row per bar; a replay, whose
- * bars are all known, the same rows in batches; either way each row is what the kernels give after
- * that bar, so both give the same probabilities.
+ * A model fed bar by bar: the streaming kernels of its feature set, its book features at each close,
+ * their outputs gathered in the model's input order, and its ONNX session. Paper sessions predict
+ * one row per bar; a replay, whose bars are all known, the same rows in batches; either way each row
+ * is what the kernels give after that bar, so both give the same probabilities. Bars outside the
+ * set's evaluation hours update the kernels but are not predicted: the model never saw such rows.
  */
 export class StreamingModel {
   private readonly fb: FeatureBar = { t: 0, o: 0, h: 0, l: 0, c: 0, v: 0, day: 0, sessionStart: 0, monthEnd: false, partner: Number.NaN };
-  /** Each kernel's outputs after the last bar. */
+  /** Each kernel's outputs after the last bar, then the book's. */
   private readonly outs: ArrayLike<number>[] = [];
   /** The last bar the kernels were warmed on (−∞ before any). */
   warmedTo = Number.NEGATIVE_INFINITY;
@@ -41,20 +55,28 @@ export class StreamingModel {
     /** The model's ONNX session. */
     readonly runner: ModelRunner,
     private readonly kernels: { outputs: string[]; kernel: StreamingKernel }[],
-    /** For each model input, in order: [kernel index, output index]. */
+    /** For each model input, in order: [source, output index]; the source is a kernel's index, or the kernels' count for the book. */
     private readonly inputs: readonly (readonly [number, number])[],
+    private readonly extras: StreamingExtras = {},
   ) {}
 
-  /** A model over `features` (a feature list, as a feature set writes it) reading `names` of their outputs, in that order. */
-  static of(ref: string, runner: ModelRunner, features: string | string[], names: readonly string[]): StreamingModel {
+  /** A model over `features` (a feature list, as a feature set writes it) and the book's, reading `names` of their outputs, in that order. */
+  static of(ref: string, runner: ModelRunner, features: string | string[], names: readonly string[], extras: StreamingExtras = {}): StreamingModel {
     const specs = parseFeatureList(features);
     const kernels = specs.map((f) => ({ outputs: f.outputs, kernel: f.def.stream(f.params) }));
+    const bookOutputs = extras.book?.outputs ?? [];
     const inputs = names.map((name): [number, number] => {
       const at = kernels.findIndex((x) => x.outputs.includes(name));
-      if (at < 0) throw new ApiError('invalid_argument', `${ref} reads feature ${name}, which its features (${[features].flat().join(', ')}) do not compute`, 'portfolio');
-      return [at, kernels[at]!.outputs.indexOf(name)];
+      if (at >= 0) return [at, kernels[at]!.outputs.indexOf(name)];
+      if (bookOutputs.includes(name)) return [kernels.length, bookOutputs.indexOf(name)];
+      throw new ApiError('invalid_argument', `${ref} reads feature ${name}, which its features (${[features, bookOutputs].flat().join(', ')}) do not compute`, 'portfolio');
     });
-    return new StreamingModel(ref, runner, kernels, inputs);
+    return new StreamingModel(ref, runner, kernels, inputs, extras);
+  }
+
+  /** Whether the model predicts a bar opening at t (its feature set evaluates that hour). */
+  evaluates(t: number): boolean {
+    return this.extras.evaluates?.(t) ?? true;
   }
 
   /** Number of model inputs. */
@@ -62,8 +84,17 @@ export class StreamingModel {
     return this.inputs.length;
   }
 
-  /** Feeds one bar to the kernels and writes the model's input row for it into `row` at `at`. */
+  /** Feeds one bar to the kernels (and the book up to its close) and writes the model's input row for it into `row` at `at`. */
   update(bar: PaperBar, row: Float32Array | Float64Array, at = 0): void {
+    this.updateKernels(bar);
+    const { book, barMs } = this.extras;
+    if (book) this.outs[this.kernels.length] = book.at(bar.t + (barMs ?? 0));
+    const outs = this.outs;
+    const inputs = this.inputs;
+    for (let j = 0; j < inputs.length; j++) row[at + j] = outs[inputs[j]![0]]![inputs[j]![1]]!;
+  }
+
+  private updateKernels(bar: PaperBar): void {
     const fb = this.fb;
     fb.t = bar.t;
     fb.o = bar.o;
@@ -74,19 +105,15 @@ export class StreamingModel {
     fb.day = bar.day;
     fb.sessionStart = bar.sessionStart;
     fb.monthEnd = bar.monthEnd;
-    const outs = this.outs;
-    for (let k = 0; k < this.kernels.length; k++) outs[k] = this.kernels[k]!.kernel.update(fb);
-    const inputs = this.inputs;
-    for (let j = 0; j < inputs.length; j++) row[at + j] = outs[inputs[j]![0]]![inputs[j]![1]]!;
+    for (let k = 0; k < this.kernels.length; k++) this.outs[k] = this.kernels[k]!.kernel.update(fb);
   }
 
-  /** Warms the kernels on a series' bars before `before`, as the feature build computed them. */
+  /** Warms the bar kernels on a series' bars before `before`, as the feature build computed them (the book's windows are shorter than a session's warm-up and start with the feed). */
   warm(bars: Bars, sessions: Pick<FeatureSeries, 'day' | 'sessionStart' | 'monthEnd'>, before: number): void {
-    const scratch = new Float64Array(this.width);
     const bar: PaperBar = { t: 0, o: 0, h: 0, l: 0, c: 0, v: 0, day: 0, sessionStart: 0, monthEnd: false };
     for (let i = 0; i < bars.t.length && bars.t[i]! < before; i++) {
       seriesBar(bar, bars, sessions, i);
-      this.update(bar, scratch);
+      this.updateKernels(bar);
       this.warmedTo = bars.t[i]!;
     }
   }
@@ -107,7 +134,7 @@ export class StreamingModel {
         this.update(bar, x, r * nf);
       }
       const p = await this.runner.predictRows(x.subarray(0, rows * nf), rows);
-      out.set(p, i);
+      for (let r = 0; r < rows; r++) out[i + r] = this.evaluates(bars.t[i + r]!) ? p[r]! : Number.NaN;
       i += rows;
     }
     return out;
@@ -122,12 +149,16 @@ export function seriesBar(bar: PaperBar, bars: Bars, s: Pick<FeatureSeries, 'day
   bar.monthEnd = s.monthEnd[i] === 1;
 }
 
+/** Where a gated model's book features come from: a live feed's book, the lake's stored book at known bar opens, or nowhere (a feed without a book: such models are refused, with the reason). */
+export type BookSource = { kind: 'live' } | { kind: 'stored'; bars: Float64Array } | { kind: 'none'; why: string };
+
 /**
  * Opens a gated instrument's model for streaming, checking that it can filter trades bar by bar (a
  * classifier, trained on a stored feature set of the instrument's timeframe over all hours, with no
- * pair features), its kernels warmed on the instrument's stored bars before `before`.
+ * pair features, and with a book where it reads book features), its kernels warmed on the
+ * instrument's stored bars before `before`. `liveBook` is where a live feed's book goes.
  */
-export async function openStreamingModel(ctx: Ctx, inst: Instrument, before: number): Promise<{ model: StreamingModel; card: ReturnType<typeof getModel>; build: ReturnType<typeof readBuild> }> {
+export async function openStreamingModel(ctx: Ctx, inst: Instrument, before: number, bookSource: BookSource): Promise<{ model: StreamingModel; card: ReturnType<typeof getModel>; build: ReturnType<typeof readBuild>; liveBook: LiveBookInputs | null }> {
   const m = getModel(ctx.catalog, ctx.home, parseModelRef(inst.model!));
   const ref = `${m.id}@${m.version}`;
   if (m.objective !== 'binary') throw new ApiError('invalid_argument', `${inst.name}: ${ref} is a regressor; a trade filter needs a classifier`, 'portfolio');
@@ -136,12 +167,19 @@ export async function openStreamingModel(ctx: Ctx, inst: Instrument, before: num
   if (build.spec.timeframe !== inst.timeframe) throw new ApiError('invalid_argument', `${inst.name}: ${ref} was trained on ${build.spec.timeframe} bars, but the instrument trades ${inst.timeframe} bars`, 'portfolio');
   if (build.spec.session !== 'all') throw new ApiError('invalid_argument', `${inst.name}: ${ref}'s feature set keeps regular hours only; paper sessions run feature sets over all hours`, 'portfolio');
   if (parseFeatureList(build.spec.features).some((f) => f.params.symbol)) throw new ApiError('invalid_argument', `${inst.name}: ${ref}'s feature set uses another symbol's bars (a pair feature); paper sessions run single-symbol feature sets`, 'portfolio');
+  const bookSpecs = build.spec.book ?? [];
+  const readsBook = bookSpecs.length > 0 && bookSpecs.map(parseBookFeature).some((b) => b.outputs.some((o) => m.features.includes(o)));
+  if (readsBook && bookSource.kind === 'none') throw new ApiError('invalid_argument', `${inst.name}: ${ref} reads book features (${bookSpecs.join(', ')}), but ${bookSource.why}`, 'portfolio');
+  const barMs = barLengthMs(build.spec.timeframe as Timeframe);
+  const liveBook = readsBook && bookSource.kind === 'live' ? new LiveBookInputs(bookSpecs) : null;
+  const book = !readsBook ? undefined : bookSource.kind === 'stored' ? await StoredBookInputs.of({ con: ctx.con, catalog: ctx.catalog, lake: ctx.home.lake }, inst.symbol, bookSource.bars.map((t) => t + barMs), bookSpecs, m.featureSet) : liveBook!;
+  const evaluates = build.spec.evaluate ? evaluationWindow(build.spec.evaluate, calendarFor(ctx.catalog, inst.symbol), m.featureSet) : undefined;
   const runner = await ModelRunner.open(ctx.home, m.id, m.version, m.features.length, defaultProvider(ctx.catalog));
   try {
-    const model = StreamingModel.of(ref, runner, build.spec.features, m.features);
+    const model = StreamingModel.of(ref, runner, build.spec.features, m.features, { ...(book ? { book } : {}), barMs, ...(evaluates ? { evaluates } : {}) });
     const warm = await readBars(ctx.con, ctx.catalog, ctx.home.lake, { symbol: inst.symbol, timeframe: inst.timeframe as Timeframe });
     model.warm(warm, sessionSeries(warm, calendarFor(ctx.catalog, inst.symbol)), before);
-    return { model, card: m, build };
+    return { model, card: m, build, liveBook };
   } catch (e) {
     await runner.close();
     throw e;

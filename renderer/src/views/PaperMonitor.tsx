@@ -228,6 +228,50 @@ export function PaperMonitor({ focusRequest }: { focusRequest: number }) {
               </tbody>
             </table>
           )}
+          {s.models
+            ?.filter((m) => m.neighbours.length > 0)
+            .map((m) => (
+              <table className="grid" key={`nn-${m.instrument}`} data-testid="session-neighbours">
+                <caption>
+                  {m.instrument}: the {m.neighbours.length} past setups most like the bar of {fmtTime(m.lastT!)} (p {m.lastProbability!.toFixed(3)}), nearest first
+                </caption>
+                <thead>
+                  <tr>
+                    {['bar', 'symbol', 'outcome'].map((h) => (
+                      <th key={h}>{h}</th>
+                    ))}
+                  </tr>
+                </thead>
+                <tbody>
+                  {m.neighbours.map((n, i) => (
+                    <tr key={i}>
+                      <td>{fmtTime(n.t)}</td>
+                      <td>{n.symbol}</td>
+                      <td>{n.outcome === 1 ? 'hit' : 'miss'}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            ))}
+          {s.features && (
+            <details data-testid="session-features">
+              <summary>
+                Live features ({s.features.set}): {s.features.rows} rows journaled{s.features.last ? `, the newest for ${s.features.last.symbol}'s bar of ${fmtTime(s.features.last.t)}` : ''}
+              </summary>
+              {s.features.last && (
+                <table className="grid">
+                  <tbody>
+                    {Object.entries(s.features.last.values).map(([name, v]) => (
+                      <tr key={name}>
+                        <td>{name}</td>
+                        <td>{v === null ? '–' : Number(v.toPrecision(6))}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              )}
+            </details>
+          )}
           {s.recentDenials.length > 0 && <p className="muted">Last denial: {s.recentDenials.at(-1)!.symbol}: {s.recentDenials.at(-1)!.reason}</p>}
         </div>
       ))}

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImportResult } from '../core/common/types';
 import type { ArgOf } from '../core/common/api';
 import type { Services } from '../core/node/services';
+import Database from 'better-sqlite3';
 import { call, openServices, paths, sharedData, tempDir } from './helpers';
 
 describe('importing vendor files into bronze', () => {
@@ -340,7 +341,7 @@ describe('importing vendor files into bronze', () => {
     expect(qa.rows).toBe(779);
   });
 
-  it('imports DBN trades into bronze trades with exact nanosecond times, queryable from SQL; a re-import adds nothing', async () => {
+  it('imports DBN trades into bronze trades by date and hour with exact nanosecond times, queryable from SQL; a re-import adds nothing; a month part from an older lake reads alike', async () => {
     const r = await importFiles([sharedData('dbn', 'test_data.trades.v3.dbn.zst')]);
     expect(r).toMatchObject({ accepted: 2, rejected: 0, duplicates: 0, symbols: ['ESH1'] });
     expect(r.files[0]!.series).toEqual([{ symbol: 'ESH1', timeframe: 'tick', accepted: 2 }]);
@@ -353,6 +354,28 @@ describe('importing vendor files into bronze', () => {
     expect(again).toMatchObject({ accepted: 0, duplicates: 2 });
     const bars = await call(s, 'lake.sql', { query: "SELECT count(*) FROM bars WHERE symbol = 'ESH1'" });
     expect(bars.rows).toEqual([[2]]);
+    // Partitioned as the other market tables are: symbol, UTC date and hour of the trade.
+    const parts = await call(s, 'lake.partitions', { symbol: 'ESH1', timeframe: 'tick', table: 'trades' });
+    expect(parts.map((x) => [x.partition, x.rows])).toEqual([['date=2020-12-28/hour=13', 2]]);
+    expect((await call(s, 'lake.sql', { query: "SELECT DISTINCT symbol, date::VARCHAR, hour, month FROM trades WHERE symbol = 'ESH1'" })).rows).toEqual([['ESH1', '2020-12-28', 13, '2020-12']]);
+
+    // A part an older version wrote under symbol=/month=, cataloged as it did: the view reads it beside the hourly parts.
+    const legacy = 'bronze/trades/symbol=OLDT/month=2020-12/part-legacy.parquet';
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const duck = await DuckDBInstance.create();
+    const con = await duck.connect();
+    fs.mkdirSync(path.dirname(path.join(s.home.lake, legacy)), { recursive: true });
+    await con.run(`COPY (SELECT make_timestamp_ns(1609160400098821953) AS ts, 3720.5::DOUBLE AS price, 3::DOUBLE AS size, 'B' AS side, 7::UINTEGER AS sequence) TO '${path.join(s.home.lake, legacy)}' (FORMAT parquet)`);
+    con.closeSync();
+    duck.closeSync();
+    const db = new Database(path.join(s.home.root, 'catalog.sqlite'));
+    db.prepare("INSERT INTO bar_files (id, dataset, timeframe, symbol, month, path, rows, bytes, first_ts, last_ts, source, ingest_run, created_at) VALUES ('legacy', 'trades', 'tick', 'OLDT', '2020-12', ?, 1, 1, 1609160400098, 1609160400098, 'test', NULL, 0)").run(legacy);
+    db.close();
+    expect((await call(s, 'lake.sql', { query: "SELECT symbol, date::VARCHAR, hour, month, price, side FROM trades ORDER BY symbol, ts" })).rows).toEqual([
+      ['ESH1', '2020-12-28', 13, '2020-12', 3720.25, 'A'],
+      ['ESH1', '2020-12-28', 13, '2020-12', 3720.25, 'A'],
+      ['OLDT', '2020-12-28', 13, '2020-12', 3720.5, 'B'],
+    ]);
   });
 
   it('refuses unreadable files with the file named, writing nothing', async () => {

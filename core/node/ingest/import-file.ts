@@ -94,7 +94,7 @@ function readInput(file: string): Uint8Array {
 const isDbn = (b: Uint8Array): boolean => (b[0] === 0x44 && b[1] === 0x42 && b[2] === 0x4e) || (b[0] === 0x28 && b[1] === 0xb5 && b[2] === 0x2f && b[3] === 0xfd);
 const isParquet = (b: Uint8Array): boolean => b.length >= 8 && String.fromCharCode(...b.subarray(0, 4)) === 'PAR1';
 
-/** Writes a DBN file's trades to bronze/trades by symbol and month; duplicates are (ns, sequence) pairs already seen. */
+/** Writes a DBN file's trades to bronze/trades by symbol, date and hour; duplicates are (ns, sequence) pairs already seen in the same month. */
 async function importDbnTrades(ctx: { home: HomeLayout; catalog: Catalog; con: DuckDBConnection }, f: ReturnType<typeof decodeDbn>, file: string, runId: string): Promise<ImportFileResult & { rejects: Reject[] }> {
   const tr = f.trades!;
   const n = tr.tsMs.length;
@@ -133,7 +133,7 @@ async function importDbnTrades(ctx: { home: HomeLayout; catalog: Catalog; con: D
     perSymbol.set(symbol, (perSymbol.get(symbol) ?? 0) + keep.length);
     if (keep.length === 0) continue;
     const pick = (a: Float64Array): Float64Array => Float64Array.from(keep, (i) => a[i]!);
-    await writeTrades(ctx.con, ctx.home, ctx.catalog, symbol, month, {
+    await writeTrades(ctx, symbol, {
       tsNs: BigInt64Array.from(keep, (i) => tr.tsNs[i]!),
       price: pick(tr.price),
       size: pick(tr.size),

@@ -184,7 +184,7 @@ const ZSTD_MAGIC = 0xfd2fb528;
  * MAX_ZSTD_WINDOW, or single-segment frames larger than the cap (the decoder allocates a window's
  * worth before the first byte of output).
  */
-function checkZstdFrames(b: Uint8Array, file: string, cap: number, field: string): void {
+export function checkZstdFrames(b: Uint8Array, file: string, cap: number, field: string): void {
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   let at = 0;
   while (at + 4 <= b.length) {

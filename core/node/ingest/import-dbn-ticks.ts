@@ -7,6 +7,7 @@ import { decodeDbnBook, type DbnBook, type DbnMbo } from './dbn-book';
 import { decodeDbnReference, type DbnColumn, type DbnReference } from './dbn-reference';
 import { TICK_COLUMNS, writeTickBatch, type BookTable, type TickColumn } from '../lake/tick-store';
 import { lakeSymbol, ymdOf } from './dbn';
+import { dbnBookBatches, STREAM_BATCH } from './dbn-book-stream';
 import type { Reject } from './reject-store';
 import type { ImportFileResult } from './import-file';
 
@@ -191,7 +192,7 @@ export interface StoredTicks {
  * Gates decoded records and writes what passes to their table, per symbol (`symbolFor` names an
  * instrument on a date; a name that is not a plain symbol is stored under the instrument id).
  */
-export async function storeTicks(ctx: Ctx, d: DecodedTicks, symbolFor: (id: number, ymd: number) => string | undefined, source: string, runId: string): Promise<StoredTicks> {
+export async function storeTicks(ctx: Ctx, d: DecodedTicks, symbolFor: (id: number, ymd: number) => string | undefined, source: string, runId: string, ownSince?: number): Promise<StoredTicks> {
   const now = Date.now();
   const rejects: Reject[] = [];
   let n: number;
@@ -259,13 +260,46 @@ export async function storeTicks(ctx: Ctx, d: DecodedTicks, symbolFor: (id: numb
   const series: ImportFileResult['series'] = [];
   const whole = groups.size === 1 && rejects.length === 0;
   for (const [symbol, rows] of groups) {
-    const w = await writeTickBatch(ctx, spec.table, symbol, { rows: n, columns: spec.columns, ...(spec.constants ? { constants: spec.constants } : {}) }, whole ? null : Uint32Array.from(rows), source, runId);
+    const w = await writeTickBatch(ctx, spec.table, symbol, { rows: n, columns: spec.columns, ...(spec.constants ? { constants: spec.constants } : {}) }, whole ? null : Uint32Array.from(rows), source, runId, ownSince);
     accepted += w.accepted;
     duplicates += w.duplicates;
     series.push({ symbol, timeframe: 'tick', table: spec.table, accepted: w.accepted });
   }
   if (accepted + rejects.length + duplicates !== n) throw new Error(`accounting does not add up (${accepted} + ${rejects.length} + ${duplicates} ≠ ${n}); this is a bug`);
   return { inputRows: n, accepted, duplicates, rejects, series };
+}
+
+/** Schemas imported as a stream, a batch of records at a time: the book layouts, whose files of a busy day run to gigabytes. */
+export const STREAMED_SCHEMAS: ReadonlySet<string> = new Set(['mbp-1', 'tbbo', 'bbo-1s', 'bbo-1m', 'cmbp-1', 'tcbbo', 'cbbo-1s', 'cbbo-1m', 'mbp-10']);
+
+/**
+ * Imports a DBN file of book records batch by batch (`dbnBookBatches`): memory holds one batch
+ * whatever the file's size, and the result is the whole file's (records numbered through the file,
+ * symbols and tables summed), as the whole-file import gives it.
+ */
+export async function importDbnBookStream(ctx: Ctx, file: string, runId: string, batch = STREAM_BATCH): Promise<ImportFileResult & { rejects: Reject[] }> {
+  const since = Date.now();
+  const out = empty(file);
+  const rejects: Reject[] = [];
+  const series = new Map<string, ImportFileResult['series'][number]>();
+  try {
+    for (const b of dbnBookBatches(file, batch)) {
+      const r = await storeTicks(ctx, { kind: 'book', book: b.book }, b.symbolFor, 'import:dbn', runId, since);
+      out.inputRows += r.inputRows;
+      out.accepted += r.accepted;
+      out.duplicates += r.duplicates;
+      for (const x of r.rejects) rejects.push({ ...x, line: x.line + b.first });
+      for (const s of r.series) {
+        const key = `${s.symbol}|${s.table}`;
+        const had = series.get(key);
+        series.set(key, had ? { ...had, accepted: had.accepted + s.accepted } : s);
+      }
+    }
+  } catch (e) {
+    if (e instanceof Error && !e.message.startsWith(file)) e.message = `${file}: ${e.message}`;
+    throw e;
+  }
+  return { ...out, rejected: rejects.length, series: [...series.values()], rejects };
 }
 
 /** Decodes DBN bytes of an order-book or reference schema. */

@@ -10,7 +10,8 @@ import { readFloat64Columns, sqlIdent, sqlString } from '../lake/duck-columns';
 import { linesAt, parseCsvBars, ImportError, type CsvOptions, type ParsedBars } from './csv-import';
 import type { Reject } from './reject-store';
 import { decodeDbn, lakeSymbol, openDbn, ymdOf } from './dbn';
-import { importDbnTicks, TICK_SCHEMAS } from './import-dbn-ticks';
+import { importDbnBookStream, importDbnTicks, STREAMED_SCHEMAS, TICK_SCHEMAS } from './import-dbn-ticks';
+import { peekDbnMetadata } from './dbn-book-stream';
 import { gunzipCapped, gunzipHead, MAX_BYTES, readRegularFile, readRegularHead } from '../untrusted-files';
 import { layoutKey, previewCsv } from '../../common/csv-preview';
 import { existingTradeKeys, writeTrades } from '../lake/trade-store';
@@ -232,6 +233,8 @@ export async function importFile(
       return { file: abs, format: fast.format, parser: 'duckdb', inputRows: fast.rows, accepted: fast.rows, rejected: 0, duplicates: 0, series, rejects: [] };
     }
   }
+  // A book file is read a batch at a time: a busy day of MBP-10 inflates to gigabytes.
+  if ((opts.format === 'dbn' || ((opts.format ?? 'auto') === 'auto' && isDbn(head))) && STREAMED_SCHEMAS.has(peekDbnMetadata(file).schema ?? '')) return importDbnBookStream(ctx, file, runId);
   const bytes = readInput(abs);
   if (bytes.length === 0) throw new ImportError(`${file}: the file is empty`);
   const symbolFromName = opts.symbol ?? path.basename(abs).replace(/\..*$/, '').toUpperCase();

@@ -153,6 +153,8 @@ export interface TickWriteResult {
 /**
  * Writes the rows of one symbol to a table (`keep`: the row numbers the gate let through, in order, or
  * null for all). Columns the batch does not give are NULL; a column the table does not have is refused.
+ * A row already stored is a duplicate, except against the parts this run wrote since `ownSince` (the
+ * earlier batches of a file read in batches).
  */
 export async function writeTickBatch(
   ctx: { con: DuckDBConnection; home: HomeLayout; catalog: Catalog },
@@ -162,6 +164,7 @@ export async function writeTickBatch(
   keep: Uint32Array | null,
   source: string,
   ingestRun: string,
+  ownSince?: number,
 ): Promise<TickWriteResult> {
   const spec = TICK_COLUMNS[table];
   const byName = new Map(batch.columns.map((c) => [c.name, c]));
@@ -177,11 +180,12 @@ export async function writeTickBatch(
       .join(', ');
     await ctx.con.run(`CREATE TEMP TABLE ${fresh} AS SELECT ${select} FROM ${raw}`);
     const total = Number((await ctx.con.runAndReadAll(`SELECT count(*) FROM ${fresh}`)).getRowsJS()[0]![0]);
-    // Only the hours this batch touches can hold its duplicates.
-    const dates = (await ctx.con.runAndReadAll(`SELECT DISTINCT strftime(ts_recv, '%Y-%m-%d') FROM ${fresh}`)).getRowsJS().map((r) => String(r[0]));
+    // Only the hours this batch touches can hold its duplicates; a streamed file's own earlier batches
+    // (this run's parts since `ownSince`) cannot, and are not read again.
+    const hours = (await ctx.con.runAndReadAll(`SELECT DISTINCT strftime(ts_recv, '/date=%Y-%m-%d/hour=%H/') FROM ${fresh}`)).getRowsJS().map((r) => String(r[0]));
     const stored = ctx.catalog
       .barFiles({ dataset: table, symbol })
-      .filter((f) => dates.some((d) => f.path.includes(`/date=${d}/`)))
+      .filter((f) => hours.some((h) => f.path.includes(h)) && !(ownSince !== undefined && f.ingestRun === ingestRun && f.createdAt >= ownSince))
       .map((f) => sqlString(path.join(ctx.home.lake, f.path)));
     if (stored.length) {
       const names = spec.map(([n]) => sqlIdent(n)).join(', ');

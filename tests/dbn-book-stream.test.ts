@@ -31,7 +31,7 @@ const whole = (b: DbnBook): Record<string, unknown[]> => Object.fromEntries(COLU
 
 const dir = tempDir('qd-dbnstream-');
 const es = generateBookSession('ES', 1, demoSession('ES', '2024-03-05'), {}, Date.parse('2024-03-05T14:30:00Z'), Date.parse('2024-03-05T16:00:00Z'));
-const meta = { dataset: 'GLBX.MDP3', schema: 'mbp-10', start: 0n, end: null, stypeIn: 1, stypeOut: 0, symbols: ['ES'], mappings: [{ rawSymbol: 'ES', intervals: [{ startDate: 20240301, endDate: 20240401, symbol: String(es.instrumentId[0]) }] }] } as const;
+const meta = { dataset: 'GLBX.MDP3', schema: 'mbp-10' as const, start: 0n, end: null, stypeIn: 1, stypeOut: 0, symbols: ['ES'], mappings: [{ rawSymbol: 'ES', intervals: [{ startDate: 20240301, endDate: 20240401, symbol: String(es.instrumentId[0]) }] }] };
 const esFile = path.join(dir, 'es.dbn');
 fs.writeFileSync(esFile, encodeDbnBook(meta, es));
 

@@ -8,7 +8,7 @@ import type { PaperSummary } from '../core/common/types';
 import type { SweepResult } from '../core/common/backtest/sweep';
 import { backfillSymbol, type BackfillSymbolResult } from '../core/node/jobs/backfill';
 import { backfillTicks } from '../core/node/jobs/backfill-ticks';
-import type { IsolatedOutcome, ModelImportTask, BacktestTask, FilterTask, PaperTask, PortfolioTask, SweepTask, BackfillTask, ContinuousTask, FeaturesTask, IcTask, ImportTask, MaterializeTask, PromoteTask, RetentionTask, TrainTask } from '../core/node/jobs/job-service';
+import type { IsolatedOutcome, ModelImportTask, BacktestTask, FilterTask, PaperTask, PortfolioTask, SweepTask, BackfillTask, ContinuousTask, SnapshotsTask, FeaturesTask, IcTask, ImportTask, MaterializeTask, PromoteTask, RetentionTask, TrainTask } from '../core/node/jobs/job-service';
 import { trainModel, type TrainResult } from '../core/node/models/train';
 import { icReport, promoteDataset, readBuild, type IcReport, type PromoteResult } from '../core/node/features/analysis';
 import { buildSymbol, type SymbolOutcome } from '../core/node/features/silver-build';
@@ -16,6 +16,7 @@ import { featureSetDirs, loadFeatureSet } from '../core/node/features/feature-se
 import { materializeSeries } from '../core/node/lake/materialize';
 import { applyRetention, retentionMinuteDays } from '../core/node/lake/retention';
 import { buildContinuous } from '../core/node/lake/continuous';
+import { buildBookSnapshots, type BookSnapshotResult } from '../core/node/lake/book-snapshots';
 import { workerContext } from '../core/node/jobs/worker-context';
 import { runImport } from '../core/node/ingest/import-run';
 import { importModel } from '../core/node/models/import-model';
@@ -33,8 +34,8 @@ async function runIsolated(task: ModelImportTask): Promise<IsolatedOutcome<unkno
 
 /** Pool entry point: runs one task, streaming progress to `port`, stopping when `cancel[0]` is set. */
 export default async function run(
-  task: ModelImportTask | ((BacktestTask | FilterTask | PaperTask | PortfolioTask | SweepTask | BackfillTask | ImportTask | ContinuousTask | RetentionTask | MaterializeTask | FeaturesTask | PromoteTask | IcTask | TrainTask) & { port: MessagePort }),
-): Promise<IsolatedOutcome<unknown> | BacktestSummary | FilterResult | PaperSummary | PortfolioRun | SweepResult | BackfillSymbolResult | ImportResult | ContinuousResult | RetentionResult | SymbolOutcome | PromoteResult | IcReport | TrainResult | { path: string; rows: number }> {
+  task: ModelImportTask | ((BacktestTask | FilterTask | PaperTask | PortfolioTask | SweepTask | BackfillTask | ImportTask | ContinuousTask | SnapshotsTask | RetentionTask | MaterializeTask | FeaturesTask | PromoteTask | IcTask | TrainTask) & { port: MessagePort }),
+): Promise<IsolatedOutcome<unknown> | BacktestSummary | FilterResult | PaperSummary | PortfolioRun | SweepResult | BackfillSymbolResult | ImportResult | ContinuousResult | BookSnapshotResult | RetentionResult | SymbolOutcome | PromoteResult | IcReport | TrainResult | { path: string; rows: number }> {
   if (task.type === 'modelImport') return runIsolated(task);
   const ctx = await workerContext(task.homeDir, task.migrations, task.sqliteBinding);
   const flag = new Int32Array(task.cancel);
@@ -43,6 +44,7 @@ export default async function run(
   try {
     if (task.type === 'import') return await runImport(ctx, task.req, task.runId, report, cancelled);
     if (task.type === 'continuous') return await buildContinuous(ctx, task.req.root, task.req.threshold);
+    if (task.type === 'snapshots') return await buildBookSnapshots(ctx, task.req.symbol, task.req.from, task.req.to);
     if (task.type === 'retention') return await applyRetention(ctx, task.req.minuteDays ?? retentionMinuteDays(ctx.catalog));
     if (task.type === 'features') {
       const set = loadFeatureSet(task.req.set, featureSetDirs(ctx.home.root, path.dirname(task.migrations)));

@@ -129,6 +129,17 @@ export const continuousRequestSchema = z
   })
   .strict();
 
+/** Builds the 1 Hz snapshot table (`book_1s`) of a symbol's stored book, for its dates from `from` to `to`. */
+export const snapshotsRequestSchema = z
+  .object({
+    kind: z.literal('snapshots'),
+    symbol: symbolSchema,
+    from: dateSchema.optional(),
+    to: dateSchema.optional(),
+  })
+  .strict()
+  .refine((r) => !r.from || !r.to || r.from <= r.to, { message: 'from is after to', path: ['to'] });
+
 /** Applies the retention policy: 1-minute bars older than `minuteDays` (whole months) become 5-minute bars. */
 export const retentionRequestSchema = z
   .object({
@@ -505,7 +516,7 @@ export type RiskLimits = z.output<typeof riskLimitsSchema>;
 export const trainRequestSchema = z.object({ kind: z.literal('train'), config: trainConfigSchema, allowPartial: z.boolean().optional() }).strict();
 
 /** Any job request. */
-export const jobRequestSchema = z.discriminatedUnion('kind', [backfillRequestSchema, importRequestSchema, continuousRequestSchema, retentionRequestSchema, materializeRequestSchema, featuresRequestSchema, promoteRequestSchema, icRequestSchema, trainRequestSchema, backtestRequestSchema, sweepRequestSchema, portfolioRequestSchema, filterRequestSchema, paperReplayRequestSchema]);
+export const jobRequestSchema = z.discriminatedUnion('kind', [backfillRequestSchema, importRequestSchema, continuousRequestSchema, snapshotsRequestSchema, retentionRequestSchema, materializeRequestSchema, featuresRequestSchema, promoteRequestSchema, icRequestSchema, trainRequestSchema, backtestRequestSchema, sweepRequestSchema, portfolioRequestSchema, filterRequestSchema, paperReplayRequestSchema]);
 
 export const jobIdSchema = z.object({ jobId: z.string().min(1).max(64) }).strict();
 export const emptySchema = z.object({}).strict();

@@ -17,6 +17,7 @@ import { computeFeaturesCsv } from '../node/features/compute-csv';
 import type { FeatureBuildResult } from '../node/features/silver-build';
 import type { IcReport, PromoteResult } from '../node/features/analysis';
 import type { TrainResult } from '../node/models/train';
+import type { BookSnapshotResult } from '../node/lake/book-snapshots';
 import { parseTrainConfig } from '../node/models/train-config';
 import { moveHome } from '../node/home-move';
 import { openHome } from '../node/home';
@@ -58,6 +59,9 @@ commands:
                               symbols whose daily bars pass the filters, with their statistics
   continuous --root ES [--threshold 0.6]
                               build ES.C (unadjusted) and ES.CBA (back-adjusted) from the stored contracts
+  snapshots --symbol ES [--from YYYY-MM-DD] [--to YYYY-MM-DD]
+                              the 1 Hz snapshot table (book_1s) of a symbol's stored MBP-10 book: the
+                              ten levels at the end of every second, updates in it, age of the state
   qa --symbol S [--timeframe 1m]
                               data-quality report: duplicates, gaps, OHLC, prices, spikes, stale runs, volume
   sql "<query>" [--limit N] [--timeout S]
@@ -446,6 +450,15 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           ]);
           return json ? r : [job.summary ?? '', ...r.rolls.map((x) => `roll ${x.date}: ${x.from} → ${x.to} (gap ${x.gap})`), ...ticks].join('\n');
         });
+      }
+      case 'snapshots': {
+        const p = parse(opts, { symbol: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' } });
+        if (p.positionals.length) throw new UsageError(`snapshots: unexpected argument ${p.positionals[0]}`);
+        const v = p.values as Record<string, string | undefined>;
+        if (v.symbol === undefined) throw new UsageError('--symbol: required, e.g. --symbol ES');
+        const arg = { kind: 'snapshots' as const, symbol: v.symbol, ...(v.from === undefined ? {} : { from: v.from }), ...(v.to === undefined ? {} : { to: v.to }) };
+        validate('jobs.start', arg);
+        return await runJob(arg, 'snapshots', (job) => (json ? (job.result as BookSnapshotResult) : (job.summary ?? '')));
       }
       case 'qa': {
         const p = parse(opts, { symbol: { type: 'string' }, timeframe: { type: 'string' } });

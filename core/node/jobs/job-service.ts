@@ -19,6 +19,7 @@ import type { PaperSummary } from '../../common/types';
 import type { TradingState } from '../../common/trading/risk';
 import type { RiskLimits } from '../../common/schemas';
 import type { BacktestSummary, BackfillResult, ContinuousResult, ImportResult, JobInfo, JobProgress, RetentionResult } from '../../common/types';
+import type { BookSnapshotResult } from '../lake/book-snapshots';
 import type { Catalog } from '../catalog';
 import type { EventBus } from '../events';
 import type { BackfillSymbolRequest, BackfillSymbolResult, BackfillTick, VendorConfig } from './backfill';
@@ -54,6 +55,15 @@ export type ContinuousRequest = Extract<JobRequest, { kind: 'continuous' }>;
 export interface ContinuousTask extends TaskBase {
   type: 'continuous';
   req: ContinuousRequest;
+}
+
+/** A validated book-snapshot request. */
+export type SnapshotsRequest = Extract<JobRequest, { kind: 'snapshots' }>;
+
+/** What the pool receives to build a symbol's 1 Hz book snapshots. */
+export interface SnapshotsTask extends TaskBase {
+  type: 'snapshots';
+  req: SnapshotsRequest;
 }
 
 /** A validated retention request. */
@@ -319,6 +329,8 @@ export class JobService {
       else if (req.kind === 'import') await this.runImport(id, req, cancel, startedAt);
       else if (req.kind === 'continuous') await this.runContinuous(id, req, cancel);
       else if (req.kind === 'retention') await this.runRetention(id, req, cancel);
+      else if (req.kind === 'snapshots')
+        await this.runSingleTask<BookSnapshotResult>(id, cancel, { type: 'snapshots', req }, (r) => ({ summary: `${r.symbol}: ${fmt(r.rows)} one-second book snapshots over ${r.dates.length} dates (${r.dates[0]} – ${r.dates.at(-1)})`, changed: [r.symbol] }));
       else if (req.kind === 'features') await this.runFeatures(id, req, cancel);
       else if (req.kind === 'promote')
         await this.runSingleTask<PromoteResult>(id, cancel, { type: 'promote', req }, (r) => ({ summary: `${r.name} v${r.version}: ${fmt(r.rows)} rows from ${r.source}` }));
@@ -394,7 +406,7 @@ export class JobService {
   private async runSingleTask<R>(
     id: string,
     cancel: Int32Array,
-    task: Pick<ContinuousTask | RetentionTask | MaterializeTask | PromoteTask | IcTask | TrainTask | BacktestTask | SweepTask | PortfolioTask | FilterTask | PaperTask, 'type' | 'req'> & { state?: TradingState; limits?: RiskLimits },
+    task: Pick<ContinuousTask | SnapshotsTask | RetentionTask | MaterializeTask | PromoteTask | IcTask | TrainTask | BacktestTask | SweepTask | PortfolioTask | FilterTask | PaperTask, 'type' | 'req'> & { state?: TradingState; limits?: RiskLimits },
     done: (r: R) => { summary: string; changed?: string[] },
   ): Promise<void> {
     const { port1, port2 } = new MessageChannel();

@@ -6,7 +6,7 @@ import type { Catalog } from '../catalog';
 import type { HomeLayout } from '../home';
 
 /** Job kinds that write bars: a series is not deleted under one of them. */
-const WRITING_KINDS = new Set(['import', 'backfill', 'retention', 'continuous', 'materialize']);
+const WRITING_KINDS = new Set(['import', 'backfill', 'retention', 'continuous', 'snapshots', 'materialize']);
 
 /** Removes folders left empty under `root` on the way up from `dir`. */
 function pruneEmptyParents(root: string, dir: string): void {

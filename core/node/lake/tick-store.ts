@@ -55,6 +55,13 @@ export const TICK_COLUMNS: Record<Exclude<TickTable, 'trades'>, [string, TickTyp
     ...(['bid_px', 'ask_px'] as const).flatMap((c) => Array.from({ length: LEVELS }, (_, k): [string, TickType] => [`${c}_${pad(k)}`, 'DOUBLE'])),
     ...(['bid_sz', 'ask_sz', 'bid_ct', 'ask_ct'] as const).flatMap((c) => Array.from({ length: LEVELS }, (_, k): [string, TickType] => [`${c}_${pad(k)}`, 'UINTEGER'])),
   ],
+  // The 1 Hz snapshots of `book` (book-snapshots.ts): ts_recv is the end of the second.
+  book_1s: [
+    ...HEAD,
+    ['updates', 'UINTEGER'], ['age_ms', 'DOUBLE'],
+    ...(['bid_px', 'ask_px'] as const).flatMap((c) => Array.from({ length: LEVELS }, (_, k): [string, TickType] => [`${c}_${pad(k)}`, 'DOUBLE'])),
+    ...(['bid_sz', 'ask_sz', 'bid_ct', 'ask_ct'] as const).flatMap((c) => Array.from({ length: LEVELS }, (_, k): [string, TickType] => [`${c}_${pad(k)}`, 'UINTEGER'])),
+  ],
   orders: [...HEAD, ['order_id', 'UBIGINT'], ['action', 'CHAR'], ['side', 'CHAR'], ['price', 'DOUBLE'], ['size', 'UINTEGER'], ['flags', 'UTINYINT'], ['channel_id', 'UTINYINT'], ['ts_in_delta', 'INTEGER'], ['sequence', 'UINTEGER']],
   definitions: [
     ...HEAD,

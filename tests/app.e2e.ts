@@ -842,7 +842,21 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     await page.getByTestId('paper-reason').fill('e2e re-arm after the trip');
     await page.getByTestId('paper-resume').click();
     await expect.poll(() => page.getByTestId('paper-killswitch').textContent()).toContain('Trading is active');
-  }, 180_000);
+    // A session gated by kNN retrieval: the monitor lists the past setups behind the model's last probability.
+    const knn = await rpc(serve.url, 'jobs.start', { kind: 'train', config: { name: 'e2e-nn', featureSet: 'e2e', label: 'label_b1', model: { kind: 'knn', k: 5 } } });
+    await expect.poll(async () => (await rpc(serve.url, 'jobs.get', { jobId: knn.jobId })).status, { timeout: 60_000 }).toBe('succeeded');
+    const gated = path.join(serve.home, 'knn-portfolio.json');
+    fs.writeFileSync(gated, JSON.stringify({ instruments: [{ name: 'ES', symbol: 'ES', run: 'e2e', strategy: 'ibs', params: { entry_below: 0.3, exit_above: 0.7, max_bars: 5, allow_short: 0 }, timeframe: '1h', model: 'e2e-nn@1', threshold: 0.5 }], maxPositions: 1, sizing: { kind: 'fixed', contracts: 1 }, riskLimits: {}, objective: 'sharpe', split: day(built.result!.backtest!.run.from) }));
+    await page.getByTestId('session-portfolio').fill(gated);
+    await page.getByTestId('session-start').click();
+    await expect.poll(() => page.getByTestId('session').first().textContent(), { timeout: 60_000 }).toMatch(/knn-portfolio\.json · finished/);
+    const neighbours = page.getByTestId('session-neighbours').first();
+    await expect.poll(() => neighbours.locator('tbody tr').count()).toBe(5);
+    expect(await neighbours.locator('caption').textContent()).toMatch(/^ES: the 5 past setups most like the bar of \d{4}-\d{2}-\d{2} \d{2}:\d{2} \(p (0|1)\.\d{3}\), nearest first$/);
+    expect((await neighbours.locator('tbody td:nth-child(3)').allTextContents()).every((x) => x === 'hit' || x === 'miss')).toBe(true);
+    await neighbours.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(ARTIFACTS, 'paper-neighbours.png') });
+  }, 240_000);
 
   it('shows the killswitch in the status bar, halts from the menu accelerator, and re-arms only with a reason', async () => {
     const badge = page.getByTestId('killswitch-badge');

@@ -151,6 +151,45 @@ export function assertParseFits(text: string, o: { file: string; what: string; s
 const inflateMessage = (file: string, cap: number): string =>
   `${file}: inflates to more than ${fmtBytes(cap)}, the limit for decompressed input; split the file, or raise the limit with ${INFLATE_ENV}=BYTES if it is genuine`;
 
+/** Compressed bytes a streaming zstd decoder takes at a time. */
+export const ZSTD_STREAM_PIECE = 1 << 20;
+
+/**
+ * A streaming zstd decoder for inputs too large to hold inflated: the caller pushes compressed
+ * pieces of at most ZSTD_STREAM_PIECE bytes and takes what each inflates to. The first frame's window
+ * is checked before the decoder allocates one, and a piece may inflate to at most `cap` bytes (what is
+ * held at once), which stops a compression bomb at its first megabyte.
+ */
+export function zstdStream(file: string, cap = inflateCap(), field = 'file'): { push(piece: Uint8Array, final: boolean): Uint8Array[] } {
+  let out: Uint8Array[] = [];
+  let held = 0;
+  let first = true;
+  const over = new Error('over the cap');
+  const d = new Decompress((chunk) => {
+    held += chunk.length;
+    if (held > cap) throw over;
+    out.push(chunk.slice());
+  });
+  return {
+    push(piece, final) {
+      if (piece.length > ZSTD_STREAM_PIECE) throw new Error(`zstdStream takes pieces of at most ${ZSTD_STREAM_PIECE} bytes; this is a bug`);
+      if (first) checkZstdFrames(piece, file, cap, field);
+      first = false;
+      held = 0;
+      try {
+        d.push(new Uint8Array(piece), final);
+      } catch (e) {
+        out = [];
+        if (e === over) throw new TooLargeError(`${inflateMessage(file, cap).replace(', the limit for decompressed input', ', the limit for decompressed input at once, from a megabyte of it')}`, field);
+        throw bad(`${file}: zstd data is corrupt or truncated (${(e as Error).message})`, field);
+      }
+      const got = out;
+      out = [];
+      return got;
+    },
+  };
+}
+
 /** Gunzips a whole input, stopping at `cap` bytes of output with a clear error. */
 export function gunzipCapped(bytes: Uint8Array, file: string, cap = inflateCap(), field = 'file'): Buffer {
   try {
@@ -184,7 +223,7 @@ const ZSTD_MAGIC = 0xfd2fb528;
  * MAX_ZSTD_WINDOW, or single-segment frames larger than the cap (the decoder allocates a window's
  * worth before the first byte of output).
  */
-export function checkZstdFrames(b: Uint8Array, file: string, cap: number, field: string): void {
+function checkZstdFrames(b: Uint8Array, file: string, cap: number, field: string): void {
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   let at = 0;
   while (at + 4 <= b.length) {

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
-import { Decompress } from 'fzstd';
-import { checkZstdFrames, inflateCap, openRegularFile } from '../untrusted-files';
+import { openRegularFile, ZSTD_STREAM_PIECE, zstdStream } from '../untrusted-files';
 import { DbnError, openDbn, scanRecords, symbolResolver, type DbnMetadata } from './dbn';
 import { allocBook, BOOK_LAYOUTS, bookWords, fillBook, type DbnBook, type Layout } from './dbn-book';
 
@@ -22,34 +21,23 @@ export interface BookBatch {
 }
 
 /**
- * The plain bytes of an open file, chunk by chunk: as read, or inflated by a streaming zstd decoder
- * whose frame window is checked before it allocates one. A chunk is valid until the next is asked for.
+ * The plain bytes of an open file, chunk by chunk: as read, or inflated a megabyte of input at a
+ * time by a streaming zstd decoder (which refuses bombs). A chunk is valid until the next is asked for.
  */
 function* plainChunks(fd: number, size: number, file: string): Generator<Uint8Array> {
   const buf = Buffer.allocUnsafe(READ_BYTES);
-  const out: Uint8Array[] = [];
-  let zstd: Decompress | null = null;
+  let zstd: ReturnType<typeof zstdStream> | null = null;
   for (let pos = 0; pos < size; ) {
     const n = fs.readSync(fd, buf, 0, Math.min(READ_BYTES, size - pos), pos);
     if (n <= 0) throw new DbnError(file, pos, 'the file ended before its stated size');
     const chunk = buf.subarray(0, n);
-    if (pos === 0 && n >= 4 && chunk.readUInt32LE(0) === ZSTD_MAGIC) {
-      // The inflated file is never held whole, but the decoder allocates a frame's window: the first
-      // frame's is checked (a single-segment frame's window is its content, bounded by the inflate cap).
-      checkZstdFrames(chunk, file, inflateCap(), 'file');
-      zstd = new Decompress((c) => out.push(c.slice()));
-    }
+    if (pos === 0 && n >= 4 && chunk.readUInt32LE(0) === ZSTD_MAGIC) zstd = zstdStream(file);
     pos += n;
     if (zstd === null) {
       yield chunk;
       continue;
     }
-    try {
-      zstd.push(new Uint8Array(chunk), pos >= size);
-    } catch (e) {
-      throw new DbnError(file, 0, `zstd data is corrupt or truncated (${(e as Error).message})`);
-    }
-    yield* out.splice(0);
+    for (let at = 0; at < n; at += ZSTD_STREAM_PIECE) yield* zstd.push(chunk.subarray(at, at + ZSTD_STREAM_PIECE), pos >= size && at + ZSTD_STREAM_PIECE >= n);
   }
 }
 

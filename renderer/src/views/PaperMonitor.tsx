@@ -215,7 +215,7 @@ export function PaperMonitor({ focusRequest }: { focusRequest: number }) {
                       <td>{m.lastProbability === null ? '–' : m.lastProbability.toFixed(3)}</td>
                       <td>{pct(m.liveAccuracy)}</td>
                       <td>{pct(m.backtestAccuracy)}</td>
-                      <td>
+                      <td className="wrap">
                         {m.calibration
                           .filter((c) => c.n > 0)
                           .map((c) => `${c.meanP!.toFixed(2)}→${c.rate!.toFixed(2)}`)

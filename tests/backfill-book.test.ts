@@ -1,9 +1,13 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BackfillResult } from '../core/common/types';
 import type { Services } from '../core/node/services';
+import { demoSession } from '../core/node/demo/demo-market';
+import { generateBookSession } from '../core/node/demo/demo-book';
+import { encodeDbnBook } from '../core/node/ingest/dbn-encode';
 import { call, openServices, runJob, sharedData, tempDir } from './helpers';
 
 const DB_KEY = 'db-TESTKEY0123456789abcdefghijklm';
@@ -12,7 +16,12 @@ const DB_KEY = 'db-TESTKEY0123456789abcdefghijklm';
 describe('backfilling order-book and reference schemas', () => {
   let s: Services;
   let server: http.Server;
+  let home: string;
   const seen: string[] = [];
+
+  // Ninety minutes of the demo ES book as one answer: 2.6 MiB of DBN against a 1 MiB inflate cap.
+  const book = generateBookSession('ES', 1, demoSession('ES', '2024-03-05'), {}, Date.parse('2024-03-05T14:30:00Z'), Date.parse('2024-03-05T16:00:00Z'));
+  const busy = encodeDbnBook({ dataset: 'GLBX.MDP3', schema: 'mbp-10', start: 0n, end: null, stypeIn: 1, stypeOut: 0, symbols: ['ESZ4'], mappings: [{ rawSymbol: 'ESZ4', intervals: [{ startDate: 20240301, endDate: 20240401, symbol: String(book.instrumentId[0]) }] }] }, book);
 
   beforeAll(async () => {
     server = http.createServer((req, res) => {
@@ -24,7 +33,9 @@ describe('backfilling order-book and reference schemas', () => {
         const p = new URLSearchParams(body);
         seen.push(`${p.get('symbols')} ${p.get('schema')} ${p.get('start')!.slice(0, 10)}`);
         // A hostile or broken answer: not DBN at all.
-        if (p.get('schema') === 'status') return res.writeHead(200, { 'content-type': 'application/octet-stream' }).end('<html>not DBN</html>');
+        if (p.get('schema') === 'status' || p.get('symbols') === 'ESM1') return res.writeHead(200, { 'content-type': 'application/octet-stream' }).end('<html>not DBN</html>');
+        // A busy day: more DBN than the app holds in memory at once.
+        if (p.get('symbols') === 'ESZ4') return res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(busy);
         // Databento's own files for the day they hold; nothing for other days.
         const day = p.get('start')!.slice(0, 10);
         const file = { 'mbp-10': '2020-12-28', definition: '2021-10-04' }[p.get('schema')!] === day ? sharedData('dbn', `test_data.${p.get('schema')}.v3.dbn.zst`) : undefined;
@@ -32,13 +43,14 @@ describe('backfilling order-book and reference schemas', () => {
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    Object.assign(process.env, { QUANTDESK_DATABENTO_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, DATABENTO_API_KEY: DB_KEY });
-    s = await openServices(tempDir(), { threads: 1 });
+    Object.assign(process.env, { QUANTDESK_DATABENTO_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, DATABENTO_API_KEY: DB_KEY, QUANTDESK_MAX_INFLATE_BYTES: String(1 << 20) });
+    home = tempDir();
+    s = await openServices(home, { threads: 1 });
   });
   afterAll(async () => {
     await s?.close();
     server?.close();
-    for (const k of ['QUANTDESK_DATABENTO_URL', 'DATABENTO_API_KEY']) delete process.env[k];
+    for (const k of ['QUANTDESK_DATABENTO_URL', 'DATABENTO_API_KEY', 'QUANTDESK_MAX_INFLATE_BYTES']) delete process.env[k];
   });
   const sql = async (query: string): Promise<unknown[][]> => (await call(s, 'lake.sql', { query })).rows;
 
@@ -107,6 +119,19 @@ describe('backfilling order-book and reference schemas', () => {
     expect(job.status).toBe('failed');
     expect(job.error).toMatch(/Databento GLBX\.MDP3 ESH1 status 2020-12-28: no DBN signature/);
     expect((await call(s, 'lake.summary', {})).reduce((a, x) => a + x.rows, 0)).toBe(before);
+  });
+
+  it('Databento: saves a day of book larger than the memory cap to disk as it arrives and stores it a batch at a time; a broken one fails naming the request', async () => {
+    expect(busy.length).toBeGreaterThan(2 << 20);
+    const r = await runJob<BackfillResult>(s, { kind: 'backfill', source: 'databento', symbols: ['ESZ4'], timeframe: '1m', from: '2024-03-05', to: '2024-03-05', schema: 'mbp-10' });
+    expect(r).toMatchObject({ newBars: book.tsRecvNs.length, alreadyPresent: 0, rejected: 0, table: 'book' });
+    expect(await sql("SELECT count(*), sum(bid_sz_00)::BIGINT, min(epoch_ns(ts_recv))::VARCHAR FROM book WHERE symbol = 'ESZ4'")).toEqual([[book.tsRecvNs.length, Array.from(book.bidSz).filter((_, i) => i % 10 === 0).reduce((a, b) => a + b, 0), String(book.tsRecvNs[0])]]);
+    // Nothing of the download stays behind.
+    expect(fs.readdirSync(path.join(home, 'lake', '_tmp')).filter((f) => f.startsWith('databento-'))).toEqual([]);
+    const { jobId } = await call(s, 'jobs.start', { kind: 'backfill', source: 'databento', symbols: ['ESM1'], timeframe: '1m', from: '2024-03-05', to: '2024-03-05', schema: 'mbp-10' });
+    await s.idle();
+    expect((await call(s, 'jobs.get', { jobId })).error).toMatch(/Databento GLBX\.MDP3 ESM1 mbp-10 2024-03-05: no DBN signature \(at byte 0\)/);
+    expect(fs.readdirSync(path.join(home, 'lake', '_tmp')).filter((f) => f.startsWith('databento-'))).toEqual([]);
   });
 
   it('refuses schemas a source does not offer, by name', async () => {

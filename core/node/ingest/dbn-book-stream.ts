@@ -108,9 +108,10 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
  * Decodes a DBN file of book records (MBP-1, TBBO, MBP-10, BBO, CMBP-1, TCBBO, CBBO) `batch` records
  * at a time, without ever holding the file or its inflated bytes whole: a file of any size is read in
  * constant memory. Every record is checked as the whole-file decoder checks it (one record type, its
- * layout's length, nothing truncated), with the byte offset in the inflated file named.
+ * layout's length, nothing truncated), with the byte offset in the inflated file named, and the file
+ * called `name` (a download's request, say) in errors.
  */
-export function* dbnBookBatches(file: string, batch = STREAM_BATCH): Generator<BookBatch> {
+export function* dbnBookBatches(file: string, batch = STREAM_BATCH, name = file): Generator<BookBatch> {
   const { fd, size } = openRegularFile(file);
   try {
     let head: Uint8Array = new Uint8Array(0);
@@ -125,7 +126,7 @@ export function* dbnBookBatches(file: string, batch = STREAM_BATCH): Generator<B
     const decode = (): BookBatch => {
       const f = first!;
       const body = records.subarray(0, filled);
-      const found = scanRecords(body, at, file, meta!.tsOut, (rt) => (rt === f.rtype ? f.layout : `mixes record types 0x${f.rtype.toString(16)} and 0x${rt.toString(16)}`), (rt) => `record of type 0x${rt.toString(16)}`)!;
+      const found = scanRecords(body, at, name, meta!.tsOut, (rt) => (rt === f.rtype ? f.layout : `mixes record types 0x${f.rtype.toString(16)} and 0x${rt.toString(16)}`), (rt) => `record of type 0x${rt.toString(16)}`)!;
       book ??= allocBook(f.schema, f.layout, batch);
       fillBook(bookWords(body, at), f.layout, f.stride, 0, found.n, book);
       const out = { metadata: meta!.metadata, book: headOf(book, found.n), first: done, symbolFor: meta!.symbolFor };
@@ -134,14 +135,14 @@ export function* dbnBookBatches(file: string, batch = STREAM_BATCH): Generator<B
       filled = 0;
       return out;
     };
-    for (const chunk of plainChunks(fd, size, file)) {
+    for (const chunk of plainChunks(fd, size, name)) {
       let c = chunk;
       if (first === null) {
         head = concat(head, c);
         if (meta === null) {
-          const len = metadataLength(head, file);
+          const len = metadataLength(head, name);
           if (len === null || head.length < 8 + len) continue;
-          const { metadata } = openDbn(head.subarray(0, 8 + len), file);
+          const { metadata } = openDbn(head.subarray(0, 8 + len), name);
           meta = { metadata, symbolFor: symbolResolver(metadata), tsOut: metadata.tsOut };
           head = head.subarray(8 + len);
           at = 8 + len;
@@ -149,7 +150,7 @@ export function* dbnBookBatches(file: string, batch = STREAM_BATCH): Generator<B
         if (head.length < 2) continue;
         const rtype = head[1]!;
         const layout = BOOK_LAYOUTS[rtype];
-        if (!layout || layout.levels === 0) throw new DbnError(file, at, `record type 0x${rtype.toString(16)} is not a book record (MBP-1, TBBO, MBP-10, BBO, CMBP-1, TCBBO, CBBO)`);
+        if (!layout || layout.levels === 0) throw new DbnError(name, at, `record type 0x${rtype.toString(16)} is not a book record (MBP-1, TBBO, MBP-10, BBO, CMBP-1, TCBBO, CBBO)`);
         const schema = layout.schema(meta.metadata.schema) as DbnBook['schema'];
         first = { rtype, layout, stride: layout.bytes + (meta.tsOut ? 8 : 0), schema };
         records = new Uint8Array(batch * first.stride);

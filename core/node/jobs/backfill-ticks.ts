@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { DEMO_INSTRUMENTS } from '../../common/instruments';
 import { parseUtc } from '../../common/schemas';
@@ -5,10 +8,11 @@ import { sessionsOverlapping } from '../calendar';
 import type { Catalog } from '../catalog';
 import type { HomeLayout } from '../home';
 import { generateBookSession } from '../demo/demo-book';
-import { decodeTicks, storeTicks, type StoredTicks } from '../ingest/import-dbn-ticks';
+import { decodeTicks, storeTicks, STREAMED_SCHEMAS, type StoredTicks } from '../ingest/import-dbn-ticks';
+import { dbnBookBatches, STREAM_BATCH } from '../ingest/dbn-book-stream';
 import { storeRejects } from '../ingest/reject-store';
 import { checkDiskSpace } from '../lake/publish';
-import { fetchDatabentoDbn } from '../vendors/databento';
+import { fetchDatabentoDbn, saveDatabentoDbn } from '../vendors/databento';
 import { coverageStatements, DEFAULT_DEMO_SEED, demoEnd, missingVendorKey, type BackfillSymbolRequest, type BackfillSymbolResult, type BackfillTick, type VendorConfig } from './backfill';
 
 const DAY_MS = 86_400_000;
@@ -66,10 +70,35 @@ export async function backfillTicks(
     const day = new Date(lo).toISOString().slice(0, 10);
     if (!covered.get(req.source, dataset, req.symbol, schema, day)) {
       const asked = `${source} ${req.symbol} ${schema} ${day}`;
-      const bytes = await fetchDatabentoDbn({ baseUrl: cfg.databentoUrl, apiKey: cfg.databentoKey!, dataset, symbol: req.symbol, schema, startMs: lo, endMs: hi });
-      if (bytes.length > 0) {
-        const { decoded, symbolFor } = decodeTicks(bytes, `Databento ${dataset} ${req.symbol} ${schema} ${day}`, schema);
-        if (decoded) add(await storeTicks(deps, decoded, symbolFor, source, req.ingestRun), asked);
+      const range = { baseUrl: cfg.databentoUrl, apiKey: cfg.databentoKey!, dataset, symbol: req.symbol, schema, startMs: lo, endMs: hi };
+      const what = `Databento ${dataset} ${req.symbol} ${schema} ${day}`;
+      if (STREAMED_SCHEMAS.has(schema)) {
+        // A day of book records is saved as it arrives, then stored a batch at a time, as an import of the file would.
+        const file = path.join(deps.home.tmp, `databento-${randomUUID()}.dbn.zst`);
+        try {
+          let checked = 0;
+          const saved = await saveDatabentoDbn(range, file, (size) => {
+            if (size - checked < 64 << 20) return;
+            checked = size;
+            checkDiskSpace(deps.home.root);
+          });
+          if (saved > 0) {
+            const since = Date.now();
+            for (const b of dbnBookBatches(file, STREAM_BATCH, what)) {
+              const stored = await storeTicks(deps, { kind: 'book', book: b.book }, b.symbolFor, source, req.ingestRun, since);
+              add({ ...stored, rejects: stored.rejects.map((x) => ({ ...x, line: x.line + b.first })) }, asked);
+              if (cancelled()) return { ...res, cancelled: true };
+            }
+          }
+        } finally {
+          fs.rmSync(file, { force: true });
+        }
+      } else {
+        const bytes = await fetchDatabentoDbn(range);
+        if (bytes.length > 0) {
+          const { decoded, symbolFor } = decodeTicks(bytes, what, schema);
+          if (decoded) add(await storeTicks(deps, decoded, symbolFor, source, req.ingestRun), asked);
+        }
       }
       // Only days wholly in the past are final.
       if (hi <= Date.now() - DAY_MS) cover.run(req.source, dataset, req.symbol, schema, day, lo, hi, Date.now());

@@ -1,6 +1,6 @@
 import { noBars, type BarColumns } from '../demo/demo-market';
 import { decodeDbn } from '../ingest/dbn';
-import { readCapped, VendorError, VendorHttp, type RetryPolicy } from './http';
+import { readCapped, saveCapped, VendorError, VendorHttp, type RetryPolicy } from './http';
 import { inflateCap } from '../untrusted-files';
 
 const SCHEMA: Record<string, string> = { '1s': 'ohlcv-1s', '1m': 'ohlcv-1m', '1h': 'ohlcv-1h', '1d': 'ohlcv-1d' };
@@ -16,11 +16,8 @@ interface RangeRequest {
   policy?: RetryPolicy;
 }
 
-/**
- * The records of one symbol and schema from Databento's historical `timeseries.get_range` (HTTP,
- * basic auth with the key as user name), as zstd-compressed DBN bytes (empty when there are none).
- */
-export async function fetchDatabentoDbn(o: RangeRequest & { schema: string }): Promise<Uint8Array> {
+/** Databento's historical `timeseries.get_range` for one symbol and schema (HTTP, basic auth with the key as user name), answering zstd-compressed DBN. */
+async function requestRange(o: RangeRequest & { schema: string }): Promise<Response> {
   const http = new VendorHttp('Databento', [o.apiKey], o.policy);
   const form = new URLSearchParams({
     dataset: o.dataset,
@@ -32,12 +29,24 @@ export async function fetchDatabentoDbn(o: RangeRequest & { schema: string }): P
     encoding: 'dbn',
     compression: 'zstd',
   });
-  const res = await http.request(`${o.baseUrl}/v0/timeseries.get_range`, {
+  return http.request(`${o.baseUrl}/v0/timeseries.get_range`, {
     method: 'POST',
     headers: { authorization: `Basic ${Buffer.from(`${o.apiKey}:`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
     body: form.toString(),
   });
-  return readCapped(res, inflateCap(), `Databento ${o.dataset} ${o.symbol} ${o.schema}`);
+}
+
+/** The records of one symbol and schema as DBN bytes (empty when there are none), held in memory: at most the inflate cap. */
+export async function fetchDatabentoDbn(o: RangeRequest & { schema: string }): Promise<Uint8Array> {
+  return readCapped(await requestRange(o), inflateCap(), `Databento ${o.dataset} ${o.symbol} ${o.schema}`);
+}
+
+/** Compressed bytes one day of one symbol may come to when saved to disk (a busy ES MBP-10 day is a few GiB). */
+const MAX_SAVED_BYTES = 64 * 2 ** 30;
+
+/** The records of one symbol and schema saved to `file` as they arrive (a day of book records runs to gigabytes); returns the bytes saved. */
+export async function saveDatabentoDbn(o: RangeRequest & { schema: string }, file: string, onBytes?: (size: number) => void): Promise<number> {
+  return saveCapped(await requestRange(o), file, MAX_SAVED_BYTES, `Databento ${o.dataset} ${o.symbol} ${o.schema}`, onBytes);
 }
 
 /** OHLCV bars of one symbol from Databento's historical API, decoded here. */

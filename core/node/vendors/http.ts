@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 /** How a vendor client retries and paces its requests. */
 export interface RetryPolicy {
   /** Attempts per request, the first included. */
@@ -48,6 +49,37 @@ export async function readCapped(res: Response, maxBytes: number, what: string):
     parts.push(value);
   }
   return Buffer.concat(parts);
+}
+
+/**
+ * A response body written to `file` as it streams in, for answers too large to hold: refused past
+ * `maxBytes` (by its Content-Length at once, else as it comes); `onBytes` sees the running size, to
+ * stop a download that would fill the disk. Returns the bytes written.
+ */
+export async function saveCapped(res: Response, file: string, maxBytes: number, what: string, onBytes: (size: number) => void = () => undefined): Promise<number> {
+  const tooLarge = (): VendorError => new VendorError(`${what}: the answer is over ${Math.round(maxBytes / (1 << 30))} GiB; ask for a shorter range`);
+  const declared = Number(res.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge();
+  const fd = fs.openSync(file, 'wx');
+  let size = 0;
+  try {
+    const reader = res.body?.getReader();
+    if (!reader) return 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.length;
+      if (size > maxBytes) {
+        await reader.cancel();
+        throw tooLarge();
+      }
+      fs.writeSync(fd, value);
+      onBytes(size);
+    }
+    return size;
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /**

@@ -796,6 +796,12 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     await page.getByTestId('session-url').fill('http://example.com/feed');
     await page.getByTestId('session-start').click();
     await expect.poll(() => page.getByTestId('session-error').textContent()).toMatch(/ws:\/\/ or wss:\/\//);
+    // Databento's gateway with a feature set evaluated at every close: the set goes to the server, which checks it against the portfolio.
+    await page.getByTestId('session-url').fill('dbn://127.0.0.1:9/GLBX.MDP3');
+    await expect.poll(() => page.getByTestId('session-features-set').locator('option[value="es-levels"]').count()).toBe(1);
+    await page.getByTestId('session-features-set').selectOption('es-levels');
+    await page.getByTestId('session-start').click();
+    await expect.poll(() => page.getByTestId('session-error').textContent()).toMatch(/feature set es-levels is built on 2m bars and the portfolio trades 1[hd] bars/);
     await page.getByTestId('session-feed').selectOption('replay');
     // Trading → Start Paper Session… (Ctrl+Shift+P) lands in the session form; a slow session is running; Stop All stops it.
     await page.getByTestId('nav-chart').click();

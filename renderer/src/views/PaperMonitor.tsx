@@ -61,7 +61,20 @@ export function PaperMonitor({ focusRequest }: { focusRequest: number }) {
   const [speed, setSpeed] = useState('max');
   const [feed, setFeed] = useState<'replay' | 'live'>('replay');
   const [url, setUrl] = useState('wss://socket.polygon.io/stocks');
+  const [liveFeatures, setLiveFeatures] = useState('');
+  const [sets, setSets] = useState<string[]>([]);
   const [error, setError] = useState<string | null>(null);
+  // The feature sets a live session may evaluate at every close (valid ones; the session checks the timeframe).
+  useEffect(() => {
+    if (feed !== 'live') return;
+    let alive = true;
+    void client.call('features.sets', {}).then((all) => {
+      if (alive) setSets(all.filter((x) => x.error === null).map((x) => x.name));
+    });
+    return () => {
+      alive = false;
+    };
+  }, [feed]);
   const act = async (f: () => Promise<unknown>): Promise<void> => {
     setError(null);
     try {
@@ -70,7 +83,7 @@ export function PaperMonitor({ focusRequest }: { focusRequest: number }) {
       setError((e as ApiError).message);
     }
   };
-  const start = (): Promise<void> => act(() => client.call('paper.session.start', feed === 'live' ? { portfolio, live: url } : { portfolio, from, to, speed: speed === 'max' ? 'max' : Number(speed) }));
+  const start = (): Promise<void> => act(() => client.call('paper.session.start', feed === 'live' ? { portfolio, live: url, ...(liveFeatures ? { features: liveFeatures } : {}) } : { portfolio, from, to, speed: speed === 'max' ? 'max' : Number(speed) }));
   const live = sessions.filter((s) => s.status === 'running' || s.status === 'paused');
   const shown = live.length ? live : sessions.slice(0, 1);
   return (
@@ -86,14 +99,27 @@ export function PaperMonitor({ focusRequest }: { focusRequest: number }) {
           Feed
           <select value={feed} onChange={(e) => setFeed(e.target.value as 'replay' | 'live')} data-testid="session-feed">
             <option value="replay">replay from the lake</option>
-            <option value="live">live feed (Polygon WebSocket)</option>
+            <option value="live">live feed (Polygon WebSocket, Databento dbn://)</option>
           </select>
         </label>
         {feed === 'live' ? (
-          <label>
-            Feed URL
-            <input value={url} onChange={(e) => setUrl(e.target.value)} placeholder="wss://…" data-testid="session-url" size={36} />
-          </label>
+          <>
+            <label>
+              Feed URL
+              <input value={url} onChange={(e) => setUrl(e.target.value)} placeholder="wss://… or dbn://host:port/GLBX.MDP3" data-testid="session-url" size={36} />
+            </label>
+            <label>
+              Evaluate
+              <select value={liveFeatures} onChange={(e) => setLiveFeatures(e.target.value)} data-testid="session-features-set">
+                <option value="">no feature set</option>
+                {sets.map((name) => (
+                  <option key={name} value={name}>
+                    {name} at every close
+                  </option>
+                ))}
+              </select>
+            </label>
+          </>
         ) : (
           <>
             <DateRangeFields from={from} to={to} onFrom={setFrom} onTo={setTo} testIdPrefix="session" />

@@ -27,56 +27,49 @@ export class VendorError extends Error {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
- * A response body, refused past `maxBytes` (by its Content-Length at once, else as it streams in):
- * a vendor, or whoever answers in its place, cannot make the app hold more than it asked for.
+ * Hands a response body to `take` as it streams in, refused past `maxBytes` (by its Content-Length at
+ * once, else as it comes): a vendor, or whoever answers in its place, cannot make the app take more
+ * than it asked for. Returns the bytes taken.
  */
-export async function readCapped(res: Response, maxBytes: number, what: string): Promise<Uint8Array> {
-  const tooLarge = (): VendorError => new VendorError(`${what}: the answer is over ${Math.round(maxBytes / (1 << 20))} MiB; ask for a shorter range`);
+async function takeCapped(res: Response, maxBytes: number, what: string, take: (chunk: Uint8Array, size: number) => void): Promise<number> {
+  const limit = maxBytes >= 2 ** 30 ? `${Math.round(maxBytes / 2 ** 30)} GiB` : `${Math.round(maxBytes / 2 ** 20)} MiB`;
+  const tooLarge = (): VendorError => new VendorError(`${what}: the answer is over ${limit}; ask for a shorter range`);
   const declared = Number(res.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge();
-  const parts: Uint8Array[] = [];
-  let size = 0;
   const reader = res.body?.getReader();
-  if (!reader) return new Uint8Array(0);
+  if (!reader) return 0;
+  let size = 0;
   for (;;) {
     const { done, value } = await reader.read();
-    if (done) break;
+    if (done) return size;
     size += value.length;
     if (size > maxBytes) {
       await reader.cancel();
       throw tooLarge();
     }
-    parts.push(value);
+    take(value, size);
   }
+}
+
+/** A response body held in memory, refused past `maxBytes`. */
+export async function readCapped(res: Response, maxBytes: number, what: string): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  await takeCapped(res, maxBytes, what, (chunk) => parts.push(chunk));
   return Buffer.concat(parts);
 }
 
 /**
- * A response body written to `file` as it streams in, for answers too large to hold: refused past
- * `maxBytes` (by its Content-Length at once, else as it comes); `onBytes` sees the running size, to
- * stop a download that would fill the disk. Returns the bytes written.
+ * A response body written to a new `file` as it streams in, for answers too large to hold, refused
+ * past `maxBytes`; `onBytes` sees the running size (to stop a download that would fill the disk).
+ * Returns the bytes written.
  */
 export async function saveCapped(res: Response, file: string, maxBytes: number, what: string, onBytes: (size: number) => void = () => undefined): Promise<number> {
-  const tooLarge = (): VendorError => new VendorError(`${what}: the answer is over ${Math.round(maxBytes / (1 << 30))} GiB; ask for a shorter range`);
-  const declared = Number(res.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge();
   const fd = fs.openSync(file, 'wx');
-  let size = 0;
   try {
-    const reader = res.body?.getReader();
-    if (!reader) return 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.length;
-      if (size > maxBytes) {
-        await reader.cancel();
-        throw tooLarge();
-      }
-      fs.writeSync(fd, value);
+    return await takeCapped(res, maxBytes, what, (chunk, size) => {
+      fs.writeSync(fd, chunk);
       onBytes(size);
-    }
-    return size;
+    });
   } finally {
     fs.closeSync(fd);
   }

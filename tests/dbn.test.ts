@@ -47,6 +47,9 @@ describe('DBN decoder against files written by Databento’s own encoder', () =>
     for (const name of ['test_data.trades.dbn', 'test_data.trades.v3.dbn.zst']) {
       const tr = load(name).trades!;
       expect(Array.from(tr.tsNs), name).toEqual([1609160400098821953n, 1609160400107665963n]);
+      // The same two trades as Databento's TBBO file (dbn -J, in dbn-go's tests): its receive times and sequences.
+      expect(Array.from(tr.tsRecvNs), name).toEqual([1609160400099150057n, 1609160400108142648n]);
+      expect(Array.from(tr.sequence), name).toEqual([1170380, 1170414]);
       expect(Array.from(tr.price)).toEqual([3720.25, 3720.25]);
       expect(Array.from(tr.size)).toEqual([5, 21]);
       expect(Array.from(tr.tsMs)).toEqual([1609160400098, 1609160400107]);

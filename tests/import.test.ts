@@ -345,10 +345,10 @@ describe('importing vendor files into bronze', () => {
     const r = await importFiles([sharedData('dbn', 'test_data.trades.v3.dbn.zst')]);
     expect(r).toMatchObject({ accepted: 2, rejected: 0, duplicates: 0, symbols: ['ESH1'] });
     expect(r.files[0]!.series).toEqual([{ symbol: 'ESH1', timeframe: 'tick', accepted: 2 }]);
-    const q = await call(s, 'lake.sql', { query: "SELECT epoch_ns(ts)::VARCHAR AS ns, price, size, side FROM trades WHERE symbol = 'ESH1' ORDER BY ts" });
+    const q = await call(s, 'lake.sql', { query: "SELECT epoch_ns(ts)::VARCHAR AS ns, epoch_ns(ts_recv)::VARCHAR, price, size, side FROM trades WHERE symbol = 'ESH1' ORDER BY ts" });
     expect(q.rows).toEqual([
-      ['1609160400098821953', 3720.25, 5, 'A'],
-      ['1609160400107665963', 3720.25, 21, 'A'],
+      ['1609160400098821953', '1609160400099150057', 3720.25, 5, 'A'],
+      ['1609160400107665963', '1609160400108142648', 3720.25, 21, 'A'],
     ]);
     const again = await importFiles([sharedData('dbn', 'test_data.trades.dbn')]);
     expect(again).toMatchObject({ accepted: 0, duplicates: 2 });
@@ -371,10 +371,10 @@ describe('importing vendor files into bronze', () => {
     const db = new Database(path.join(s.home.root, 'catalog.sqlite'));
     db.prepare("INSERT INTO bar_files (id, dataset, timeframe, symbol, month, path, rows, bytes, first_ts, last_ts, source, ingest_run, created_at) VALUES ('legacy', 'trades', 'tick', 'OLDT', '2020-12', ?, 1, 1, 1609160400098, 1609160400098, 'test', NULL, 0)").run(legacy);
     db.close();
-    expect((await call(s, 'lake.sql', { query: "SELECT symbol, date::VARCHAR, hour, month, price, side FROM trades ORDER BY symbol, ts" })).rows).toEqual([
-      ['ESH1', '2020-12-28', 13, '2020-12', 3720.25, 'A'],
-      ['ESH1', '2020-12-28', 13, '2020-12', 3720.25, 'A'],
-      ['OLDT', '2020-12-28', 13, '2020-12', 3720.5, 'B'],
+    expect((await call(s, 'lake.sql', { query: "SELECT symbol, date::VARCHAR, hour, month, price, side, ts_recv IS NULL FROM trades ORDER BY symbol, ts" })).rows).toEqual([
+      ['ESH1', '2020-12-28', 13, '2020-12', 3720.25, 'A', false],
+      ['ESH1', '2020-12-28', 13, '2020-12', 3720.25, 'A', false],
+      ['OLDT', '2020-12-28', 13, '2020-12', 3720.5, 'B', true],
     ]);
   });
 

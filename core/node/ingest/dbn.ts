@@ -55,7 +55,10 @@ export interface DbnOhlcv {
 /** Decoded trades (MBP-0), columnar. */
 export interface DbnTrades {
   instrumentId: Uint32Array;
+  /** The venue's event time, ns. */
   tsNs: BigInt64Array;
+  /** When Databento received the trade, ns. */
+  tsRecvNs: BigInt64Array;
   tsMs: Float64Array;
   price: Float64Array;
   size: Float64Array;
@@ -288,7 +291,7 @@ export function decodeDbn(input: Uint8Array, file: string, inflateLimit = inflat
         };
   const trades: DbnTrades | null =
     nTrades > 0 || metadata.schema === 'trades'
-      ? { instrumentId: new Uint32Array(nTrades), tsNs: new BigInt64Array(nTrades), tsMs: new Float64Array(nTrades), price: new Float64Array(nTrades), size: new Float64Array(nTrades), side: new Array<string>(nTrades), sequence: new Float64Array(nTrades), offset: new Float64Array(nTrades) }
+      ? { instrumentId: new Uint32Array(nTrades), tsNs: new BigInt64Array(nTrades), tsRecvNs: new BigInt64Array(nTrades), tsMs: new Float64Array(nTrades), price: new Float64Array(nTrades), size: new Float64Array(nTrades), side: new Array<string>(nTrades), sequence: new Float64Array(nTrades), offset: new Float64Array(nTrades) }
       : null;
   let o = 0;
   let t = 0;
@@ -310,6 +313,7 @@ export function decodeDbn(input: Uint8Array, file: string, inflateLimit = inflat
     if (rtype === RTYPE_TRADES && trades) {
       trades.instrumentId[t] = dv.getUint32(at + 4, true);
       trades.tsNs[t] = (BigInt(tsHi) << 32n) | BigInt(tsLo);
+      trades.tsRecvNs[t] = dv.getBigInt64(at + 32, true);
       trades.tsMs[t] = nsToMs(tsLo, tsHi);
       trades.price[t] = price(dv.getUint32(at + 16, true), dv.getInt32(at + 20, true));
       trades.size[t] = dv.getUint32(at + 24, true);

@@ -136,6 +136,7 @@ async function importDbnTrades(ctx: { home: HomeLayout; catalog: Catalog; con: D
     const pick = (a: Float64Array): Float64Array => Float64Array.from(keep, (i) => a[i]!);
     await writeTrades(ctx, symbol, {
       tsNs: BigInt64Array.from(keep, (i) => tr.tsNs[i]!),
+      tsRecvNs: BigInt64Array.from(keep, (i) => tr.tsRecvNs[i]!),
       price: pick(tr.price),
       size: pick(tr.size),
       side: Float64Array.from(keep, (i) => tr.side[i]!.charCodeAt(0)),

@@ -37,7 +37,7 @@ export interface SandboxQuery {
 
 const EMPTY_BARS = `SELECT NULL::TIMESTAMP AS ts, NULL::DOUBLE AS open, NULL::DOUBLE AS high, NULL::DOUBLE AS low, NULL::DOUBLE AS close,
   NULL::DOUBLE AS volume, NULL::VARCHAR AS tf, NULL::VARCHAR AS symbol, NULL::VARCHAR AS month WHERE false`;
-const EMPTY_TRADES = `SELECT NULL::TIMESTAMP_NS AS ts, NULL::DOUBLE AS price, NULL::DOUBLE AS size, NULL::VARCHAR AS side, NULL::UINTEGER AS sequence,
+const EMPTY_TRADES = `SELECT NULL::TIMESTAMP_NS AS ts, NULL::TIMESTAMP_NS AS ts_recv, NULL::DOUBLE AS price, NULL::DOUBLE AS size, NULL::VARCHAR AS side, NULL::UINTEGER AS sequence,
   NULL::VARCHAR AS symbol, NULL::VARCHAR AS month, NULL::DATE AS date, NULL::INTEGER AS hour WHERE false`;
 /** At most this much text goes back for one query; the rest is cut and `truncated` says so. */
 const MAX_RESULT_CHARS = 64 << 20;
@@ -207,8 +207,9 @@ export class SqlSandbox {
     const tradeFiles = this.catalog.barFiles({ dataset: 'trades' }).map((f) => sqlString(path.join(this.lakeRoot, f.path)));
     await con.run(`CREATE OR REPLACE TEMP VIEW bars AS ${files.length ? `SELECT ts, open, high, low, close, volume, tf, symbol, month FROM read_parquet([${files.join(', ')}], hive_partitioning = true)` : EMPTY_BARS}`);
     await con.run(
-      // Trades stored by month (before the date/hour layout) and by hour read alike: the folders give the symbol, the time the rest.
-      `CREATE OR REPLACE TEMP VIEW trades AS ${tradeFiles.length ? `SELECT ts, price, size, side, sequence, regexp_extract(filename, '/symbol=([^/]+)/', 1) AS symbol, strftime(ts, '%Y-%m') AS month, ts::DATE AS date, hour(ts)::INTEGER AS hour FROM read_parquet([${tradeFiles.join(', ')}], hive_partitioning = false, filename = true)` : EMPTY_TRADES}`,
+      // Trades stored by month (before the date/hour layout) and by hour read alike: the folders give the symbol, the time the rest;
+      // parts written before `ts_recv` was kept have it NULL.
+      `CREATE OR REPLACE TEMP VIEW trades AS ${tradeFiles.length ? `SELECT * EXCLUDE (filename), regexp_extract(filename, '/symbol=([^/]+)/', 1) AS symbol, strftime(ts, '%Y-%m') AS month, ts::DATE AS date, hour(ts)::INTEGER AS hour FROM read_parquet([${tradeFiles.join(', ')}], hive_partitioning = false, union_by_name = true, filename = true)` : EMPTY_TRADES}`,
     );
     for (const table of Object.keys(TICK_COLUMNS) as BookTable[]) {
       const parts = this.catalog.barFiles({ dataset: table }).map((f) => sqlString(path.join(this.lakeRoot, f.path)));

@@ -9,7 +9,10 @@ import { publishFile } from './publish';
 
 /** Trades of one symbol, columnar. */
 export interface TradeColumns {
+  /** Event time, ns (the `ts` column). */
   tsNs: BigInt64Array;
+  /** Receive time, ns (`ts_recv`). */
+  tsRecvNs: BigInt64Array;
   price: Float64Array;
   size: Float64Array;
   /** Aggressor side as a character code (`A`, `B`, `N`). */
@@ -18,7 +21,8 @@ export interface TradeColumns {
 }
 
 /**
- * Writes the rows of a relation with the trades table's columns (`ts`, price, size, side, sequence) as
+ * Writes the rows of a relation with the trades table's columns (`ts`, `ts_recv`, price, size, side,
+ * sequence; parts written before `ts_recv` was kept lack it) as
  * zstd Parquet a part per UTC hour of `ts` under `dir/date=/hour=` (the layout of the other market
  * tables), each published atomically and cataloged with its month; returns the parts written.
  */
@@ -26,7 +30,7 @@ export async function publishTradeRows(ctx: { con: DuckDBConnection; home: HomeL
   const outDir = path.join(ctx.home.tmp, `trades-${randomUUID()}`);
   try {
     await ctx.con.run(
-      `COPY (SELECT ts, price, size, side, sequence, strftime(ts, '%Y-%m-%d') AS date, strftime(ts, '%H') AS hour FROM ${relation} ORDER BY ts, sequence)
+      `COPY (SELECT *, strftime(ts, '%Y-%m-%d') AS date, strftime(ts, '%H') AS hour FROM ${relation} ORDER BY ts, sequence)
        TO ${sqlString(outDir)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (date, hour), FILENAME_PATTERN 'part-{uuid}')`,
     );
     if (!fs.existsSync(outDir)) return 0;
@@ -58,25 +62,27 @@ export async function existingTradeKeys(con: DuckDBConnection, catalog: Catalog,
 export async function writeTrades(ctx: { con: DuckDBConnection; home: HomeLayout; catalog: Catalog }, symbol: string, t: TradeColumns, source: string, ingestRun: string): Promise<void> {
   const n = t.tsNs.length;
   const staging = `trade_staging_${randomUUID().replaceAll('-', '')}`;
-  await ctx.con.run(`CREATE TEMP TABLE ${staging} (ns BIGINT, price DOUBLE, size DOUBLE, side DOUBLE, sequence DOUBLE)`);
+  await ctx.con.run(`CREATE TEMP TABLE ${staging} (ns BIGINT, recv BIGINT, price DOUBLE, size DOUBLE, side DOUBLE, sequence DOUBLE)`);
   try {
     const appender = await ctx.con.createAppender(staging);
-    const chunk = DuckDBDataChunk.create([BIGINT, DOUBLE, DOUBLE, DOUBLE, DOUBLE], 2048);
+    const chunk = DuckDBDataChunk.create([BIGINT, BIGINT, DOUBLE, DOUBLE, DOUBLE, DOUBLE], 2048);
     for (let s = 0; s < n; s += 2048) {
       const m = Math.min(2048, n - s);
       if (chunk.rowCount !== m) chunk.rowCount = m;
-      const ns = chunk.getColumnVector(0);
-      for (let i = 0; i < m; i++) ns.setItem(i, t.tsNs[s + i]!);
-      ns.flush();
+      [t.tsNs, t.tsRecvNs].forEach((col, c) => {
+        const v = chunk.getColumnVector(c);
+        for (let i = 0; i < m; i++) v.setItem(i, col[s + i]!);
+        v.flush();
+      });
       [t.price, t.size, t.side, t.sequence].forEach((col, c) => {
-        const v = chunk.getColumnVector(c + 1);
+        const v = chunk.getColumnVector(c + 2);
         for (let i = 0; i < m; i++) v.setItem(i, col[s + i]!);
         v.flush();
       });
       appender.appendDataChunk(chunk);
     }
     appender.closeSync();
-    await publishTradeRows(ctx, symbol, `(SELECT make_timestamp_ns(ns) AS ts, price, size, chr(side::INTEGER) AS side, sequence::UINTEGER AS sequence FROM ${staging})`, `bronze/trades/symbol=${symbol}`, source, ingestRun);
+    await publishTradeRows(ctx, symbol, `(SELECT make_timestamp_ns(ns) AS ts, make_timestamp_ns(recv) AS ts_recv, price, size, chr(side::INTEGER) AS side, sequence::UINTEGER AS sequence FROM ${staging})`, `bronze/trades/symbol=${symbol}`, source, ingestRun);
   } finally {
     await ctx.con.run(`DROP TABLE IF EXISTS ${staging}`);
   }

@@ -9,8 +9,9 @@ import { cramResponse, parseControl } from '../core/node/vendors/databento-live'
  * A local stand-in for Databento's live gateway, speaking its raw TCP protocol: greeting and CRAM
  * challenge, authentication against one key, subscriptions, then on `start_session` a DBN stream —
  * metadata, a symbol mapping per instrument, the book's MBP-10 records from the subscription's
- * `start` on (in chunks of random size), and a heartbeat. It can drop a connection part way to
- * rehearse a reconnect.
+ * `start` on (without one, the first connection gets the tape from its beginning and a later one what
+ * comes after the last record sent), in chunks of random size, and a heartbeat. Its first connection
+ * can drop, or fall silent, part way to rehearse a reconnect or a restart.
  */
 export interface FakeGateway {
   port: number;
@@ -48,8 +49,11 @@ function heartbeat(tsNs: bigint): Uint8Array {
   return b;
 }
 
-export async function startFakeGateway(o: { key: string; book: DbnBook; symbol: string; dropAfter?: number; garbageAfterStart?: boolean; endlessLine?: boolean }): Promise<FakeGateway> {
+export async function startFakeGateway(o: { key: string; book: DbnBook; symbol: string; dropAfter?: number; stallAfter?: number; garbageAfterStart?: boolean; endlessLine?: boolean }): Promise<FakeGateway> {
   const g = { subscriptions: [] as string[], connections: 0 };
+  // How far the tape has been sent: a later subscription without a start gets what comes next, as
+  // Databento's gateway sends a subscription without a start only the records from now on.
+  let sentUpTo = 0;
   const sockets = new Set<net.Socket>();
   const server = net.createServer((s) => {
     sockets.add(s);
@@ -96,10 +100,14 @@ export async function startFakeGateway(o: { key: string; book: DbnBook; symbol: 
     const t0 = b.tsRecvNs[0] ?? 0n;
     const parts: Uint8Array[] = [encodeDbnMetadata({ dataset: 'GLBX.MDP3', schema: null, start: t0, end: null, stypeIn: 1, stypeOut: 0, symbols: [], mappings: [] }), mappingRecord(id, o.symbol, t0)];
     let from = 0;
+    if (start < 0n && !first) from = sentUpTo;
     while (from < b.tsRecvNs.length && b.tsRecvNs[from]! < start) from++;
-    const to = first && o.dropAfter !== undefined ? Math.min(b.tsRecvNs.length, o.dropAfter) : b.tsRecvNs.length;
+    // The first connection may drop, or fall silent and stay open, part way.
+    const cut = first ? (o.dropAfter ?? o.stallAfter) : undefined;
+    const to = cut !== undefined ? Math.min(b.tsRecvNs.length, cut) : b.tsRecvNs.length;
     parts.push(encodeDbnBookRecords(b, from, to));
-    if (!(first && o.dropAfter !== undefined)) parts.push(heartbeat(b.tsRecvNs[b.tsRecvNs.length - 1]! + 120_000_000_000n));
+    sentUpTo = Math.max(sentUpTo, to);
+    if (cut === undefined) parts.push(heartbeat(b.tsRecvNs[b.tsRecvNs.length - 1]! + 120_000_000_000n));
     const all = Buffer.concat(parts);
     // In pieces of random size, as TCP delivers them.
     for (let at = 0; at < all.length && !s.destroyed; ) {

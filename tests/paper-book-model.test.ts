@@ -68,7 +68,8 @@ describe('a model on book features gating a live paper session', () => {
     fs.writeFileSync(path.join(home, 'es-morning.csv'), csv);
     await runJob(s, { kind: 'import', paths: [path.join(home, 'es-morning.csv')], symbol: 'ES', tz: 'UTC', calendar: 'cme' });
     fs.writeFileSync(file, JSON.stringify({ instruments: [{ name: 'ES', symbol: 'ES', run: 'by hand', strategy: 'ibs', params: { entry_below: 0.3, exit_above: 0.7, max_bars: 5, allow_short: 0 }, timeframe: '2m', model: 'es-lv@1', threshold: 0.5 }], maxPositions: 1, sizing: { kind: 'fixed', contracts: 1 }, riskLimits: {}, objective: 'sharpe', split: '2024-03-01' }));
-    gw = await startFakeGateway({ key: KEY, book, symbol: 'ES' });
+    // The first connection falls silent two fifths of the way through, as a session would be when the app closes.
+    gw = await startFakeGateway({ key: KEY, book, symbol: 'ES', stallAfter: Math.floor(book.tsRecvNs.length * 0.4) });
   }, 180_000);
   afterAll(async () => {
     delete process.env.QUANTDESK_LIVE_MAX_AGE_HOURS;
@@ -78,18 +79,30 @@ describe('a model on book features gating a live paper session', () => {
     await s?.close();
   });
 
-  it('predicts every evaluated 2-minute close from the feed’s book as the model predicts a build of the same bars and book, and shows the neighbours behind the last prediction', async () => {
+  it('predicts every evaluated 2-minute close from the feed’s book as the model predicts a build of the same bars and book, through a restart of the app, and shows the neighbours behind the last prediction', async () => {
     expect(model.features).toEqual(expect.arrayContaining(['ofi_300_peak', 'depth_absorb', 'micro_dev', 'kl_or_near_atr']));
-    live = await call(s, 'paper.session.start', { portfolio: file, live: `dbn://127.0.0.1:${gw.port}/GLBX.MDP3` });
+    live = await call(s, 'paper.session.start', { portfolio: file, live: `dbn://127.0.0.1:${gw.port}/GLBX.MDP3`, features: 'es-lv' });
     const session = async (): Promise<PaperSessionInfo> => (await call(s, 'paper.sessions', {})).find((x) => x.id === live.id)!;
-    await until(async () => ((x) => (x.bars >= 45 ? x : undefined))(await session()), 'forty-five 2-minute bars', 90_000);
+    await until(async () => ((x) => (x.bars >= 15 ? x : undefined))(await session()), 'fifteen 2-minute bars', 90_000);
+    // The app closes mid-session and starts again: the session resumes from its journal, and the
+    // gateway replays from ten minutes before its last bar (the minutes it missed, the book's windows).
+    await s.close();
+    s = await openServices(home);
+    await until(async () => ((x) => (x.bars >= 45 ? x : undefined))(await session()), 'forty-five 2-minute bars after the restart', 90_000);
     const info = await session();
     await call(s, 'paper.session.control', { session: live.id, action: 'stop' });
     await until(async () => ((x) => (x.status === 'stopped' ? x : undefined))(await session()), 'the stop');
+    expect(gw.connections).toBe(2);
 
-    // One prediction per close from 09:30 New York on, none in the half hour before.
+    // Every 2-minute bar once, through the restart; one prediction per close from 09:30 New York on, none in the half hour before.
+    const db = new Database(path.join(home, 'journal.sqlite'), { readonly: true });
+    const bars = (db.prepare('SELECT t FROM paper_bars WHERE session = ? ORDER BY seq').all(live.id) as { t: number }[]).map((x) => x.t);
+    const featureRows = (db.prepare("SELECT data FROM paper_events WHERE session = ? AND kind = 'features' ORDER BY seq").all(live.id) as { data: string }[]).map((x) => JSON.parse(x.data) as { t: number; values: Record<string, number | null> });
+    db.close();
+    expect(bars).toEqual(Array.from({ length: 45 }, (_, i) => from + i * 120_000));
     const predicted = predictionsOf(home, live.id);
     expect(predicted.map((x) => x.t)).toEqual(Array.from({ length: 30 }, (_, i) => open + i * 120_000));
+    expect(featureRows.map((x) => x.t)).toEqual(predicted.map((x) => x.t));
 
     // The same bars and book in another home, built: the model run on the build's rows gives the live probabilities.
     const ref = tempDir('qd-paper-bookmodel-ref-');
@@ -102,6 +115,17 @@ describe('a model on book features gating a live paper session', () => {
       const rows = await call(r, 'lake.sql', { query: `SELECT epoch_ms(ts), ${model.features.map((f) => `"${f}"::DOUBLE`).join(', ')} FROM read_parquet('${path.join(ref, 'lake', build.dir, 'symbol=ES')}/*/part-0.parquet') WHERE ts >= '2024-03-05 14:30' AND ts < '2024-03-05 15:30' ORDER BY ts`, limit: 100 });
       expect(rows.rows.map((x) => x[0])).toEqual(predicted.map((x) => x.t));
       const columns = model.features.map((_, j) => Float64Array.from(rows.rows, (x) => (x[j + 1] === null ? Number.NaN : (x[j + 1] as number))));
+      // The journaled feature rows, before and after the restart, are the build's too.
+      const names = Object.keys(featureRows[0]!.values);
+      const built = await call(r, 'lake.sql', { query: `SELECT ${names.map((n) => `"${n}"::DOUBLE`).join(', ')} FROM read_parquet('${path.join(ref, 'lake', build.dir, 'symbol=ES')}/*/part-0.parquet') WHERE ts >= '2024-03-05 14:30' AND ts < '2024-03-05 15:30' ORDER BY ts`, limit: 100 });
+      built.rows.forEach((b, i) =>
+        names.forEach((n, j) => {
+          const want = b[j] as number | null;
+          const got = featureRows[i]!.values[n] ?? null;
+          if (want === null || got === null) expect(got, `${n} at ${i}`).toBe(want);
+          else expect(got, `${n} at ${new Date(featureRows[i]!.t).toISOString()}`).toBeCloseTo(want, 9);
+        }),
+      );
       const runner = await ModelRunner.fromBytes(fs.readFileSync(path.join(home, 'models', 'es-lv', '1', 'model.onnx')), model.features.length, 'cpu');
       try {
         const want = await runner.predictBatch(columns);

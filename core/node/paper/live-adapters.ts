@@ -15,11 +15,11 @@ export function missingFeedKey(url: string): string {
 
 /**
  * The adapter for a live feed URL: Databento's gateway (MBP-10, trades closed into minutes, the book
- * handed to `onBook`) or a Polygon WebSocket of minute aggregates.
+ * handed to `onBook`, replayed from `replayFromMs` when given) or a Polygon WebSocket of minute aggregates.
  */
-export function liveAdapter(url: string, key: string, symbols: readonly string[], onBook?: DatabentoLiveOptions['onBook']): LiveAdapter {
+export function liveAdapter(url: string, key: string, symbols: readonly string[], onBook?: DatabentoLiveOptions['onBook'], replayFromMs?: number): LiveAdapter {
   if (!isDatabentoFeed(url)) return polygonAdapter({ url, key, symbols });
   const u = new URL(url);
   const dataset = decodeURIComponent(u.pathname.replace(/^\//, '')) || 'GLBX.MDP3';
-  return databentoLive({ host: u.hostname, port: Number(u.port || 13000), key, dataset, symbols, ...(onBook ? { onBook } : {}) });
+  return databentoLive({ host: u.hostname, port: Number(u.port || 13000), key, dataset, symbols, ...(onBook ? { onBook } : {}), ...(replayFromMs !== undefined ? { replayFromNs: BigInt(Math.floor(replayFromMs)) * 1_000_000n } : {}) });
 }

@@ -63,11 +63,18 @@ export class LiveFeatureEvaluator {
     for (const [k, r] of rows) this.books[k]!.add(b, r);
   }
 
-  /** Symbol k's features for a bar just closed, or null when the set does not evaluate it. */
-  bar(k: number, bar: PaperBar): LiveFeatureRow | null {
+  /**
+   * Symbol k's features for a bar just closed, or null when the set does not evaluate it. A resumed
+   * session's journaled bars (`journaled`) go to the bar kernels only: their rows are journaled already.
+   */
+  bar(k: number, bar: PaperBar, journaled = false): LiveFeatureRow | null {
     const kernels = this.kernels[k];
     if (!kernels) return null;
     this.load(bar);
+    if (journaled) {
+      for (const kernel of kernels) kernel.update(this.fb);
+      return null;
+    }
     const values: Record<string, number | null> = {};
     const put = (name: string, v: number): void => {
       values[name] = Number.isFinite(v) ? v : null;

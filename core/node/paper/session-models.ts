@@ -143,8 +143,11 @@ export class SessionModels {
     const g = this.byK[k];
     if (!g || bar.t <= g.model.warmedTo) return Number.NaN;
     const row = g.row;
-    g.model.update(bar, row);
     let p = Number.NaN;
+    // A journaled bar of a model on book features: its input row cannot be made again (the live book it read is gone).
+    const rowKnown = journaled === undefined || !g.model.readsBook;
+    if (rowKnown) g.model.update(bar, row);
+    else g.model.advance(bar);
     if (journaled !== undefined) p = journaled;
     else if (g.model.evaluates(bar.t)) {
       const explained = await g.model.runner.explainRow(row);
@@ -155,10 +158,12 @@ export class SessionModels {
       g.predictions++;
       g.lastP = p;
       g.lastT = bar.t;
-      row.forEach((x, j) => {
-        if (Number.isFinite(x) && g.references[j]) g.live[j]![binOf(g.references[j]!.edges, x)]!++;
-      });
-      g.liveCount++;
+      if (rowKnown) {
+        row.forEach((x, j) => {
+          if (Number.isFinite(x) && g.references[j]) g.live[j]![binOf(g.references[j]!.edges, x)]!++;
+        });
+        g.liveCount++;
+      }
     }
     // Every bar joins the window: the labels of earlier predictions look ahead through it.
     g.window.push({ bar, p });

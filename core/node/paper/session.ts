@@ -99,6 +99,8 @@ const RECENT = 50;
 const COMMIT_BARS = 512;
 const COMMIT_MS = 50;
 const STATUS_MS = 200;
+/** How far before its last journaled bar a resumed live session asks the gateway to replay: past the longest book feature window (300 s). */
+const RESUME_LOOKBACK_MS = 10 * 60_000;
 
 /**
  * Runs a paper session to its end (or until stopped): resumes it from its journal first, then feeds
@@ -222,6 +224,10 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
     if (!Number.isNaN(p)) w.prediction(k, bar.t, p);
     engine.bar(k, bar, p);
   };
+  // A live session's feature set, evaluated at every close, warmed on the stored bars as the engine is
+  // and on the journaled bars as the session resumes.
+  const evaluator = feedSpec.kind === 'live' && feedSpec.features ? new LiveFeatureEvaluator(parseFeatureSet(feedSpec.features.text, feedSpec.features.file), symbols, liveBarMs(timeframe), symbols.map((s) => calendarFor(ctx.catalog, s))) : null;
+  inputs.forEach((x, k) => evaluator?.warm(k, x.bars, x.sessions, x.warm));
   const journaledPredictions = models ? journal.sessionPredictions(id) : new Map<string, number>();
   for (const b of journaledBars) {
     applyJournaled(b.seq);
@@ -229,6 +235,9 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
     feedTime = bar.t;
     if (models) await feedGated(models, b.k, bar, journaledPredictions.get(`${b.k}:${b.t}`) ?? Number.NaN);
     else engine.bar(b.k, bar);
+    evaluator?.bar(b.k, bar, true);
+    // A feed that replays (Databento's gateway from a start time) sends these bars again: they are not fed twice.
+    warmedTo[b.k] = Math.max(warmedTo[b.k]!, bar.t);
     pos = b.seq + 1;
   }
   applyJournaled(pos);
@@ -354,7 +363,6 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
   const problems: string[] = [];
   let bronze: LiveBronze | null = null;
   let bookBronze: LiveBookBronze | null = null;
-  let evaluator: LiveFeatureEvaluator | null = null;
   let feed: Feed;
   if (feedSpec.kind === 'replay') {
     // The expectation: the same bars replayed flat out, a gated instrument's model predicting them in batches.
@@ -380,23 +388,25 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
     // Databento's gateway sends the book itself: it goes to the lake's book table beside the minutes.
     const book = isDatabentoFeed(feedSpec.url) ? new LiveBookBronze(ctx, `live:${new URL(feedSpec.url).host}`) : null;
     bookBronze = book;
-    // A feature set evaluated at every close, warmed on the stored bars as the engine is.
-    const evaluate = feedSpec.features ? new LiveFeatureEvaluator(parseFeatureSet(feedSpec.features.text, feedSpec.features.file), symbols, barMs, symbols.map((s) => calendarFor(ctx.catalog, s))) : null;
-    evaluator = evaluate;
-    inputs.forEach((x, k) => evaluate?.warm(k, x.bars, x.sessions, x.warm));
+    // A resumed session asks Databento's gateway to replay from a little before its last journaled
+    // bar (within the gateway's replay window): no minute is missed, and the book features' windows
+    // are full at the first new close.
+    const lastJournaled = journaledBars.at(-1)?.t;
+    const replayFromMs = lastJournaled === undefined ? undefined : Math.max(lastJournaled + barMs - RESUME_LOOKBACK_MS, Date.now() - maxAgeMs);
     feed = liveFeed({
       adapter: liveAdapter(
         feedSpec.url,
         secrets.feedKey,
         symbols,
         // The feed's book goes to the lake, the evaluated feature set and the models that read it.
-        book || evaluate || models
+        book || evaluator || models
           ? (b, n, symbolOf) => {
               book?.add(b, n, symbolOf);
-              evaluate?.book(b, n, symbolOf);
+              evaluator?.book(b, n, symbolOf);
               models?.book(b, n, symbolOf);
             }
           : undefined,
+        replayFromMs,
       ),
       symbols,
       barMs,

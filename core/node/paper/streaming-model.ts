@@ -74,6 +74,11 @@ export class StreamingModel {
     return new StreamingModel(ref, runner, kernels, inputs, extras);
   }
 
+  /** Whether the model reads book features. */
+  get readsBook(): boolean {
+    return this.inputs.some(([source]) => source === this.kernels.length);
+  }
+
   /** Whether the model predicts a bar opening at t (its feature set evaluates that hour). */
   evaluates(t: number): boolean {
     return this.extras.evaluates?.(t) ?? true;
@@ -86,7 +91,7 @@ export class StreamingModel {
 
   /** Feeds one bar to the kernels (and the book up to its close) and writes the model's input row for it into `row` at `at`. */
   update(bar: PaperBar, row: Float32Array | Float64Array, at = 0): void {
-    this.updateKernels(bar);
+    this.advance(bar);
     const { book, barMs } = this.extras;
     if (book) this.outs[this.kernels.length] = book.at(bar.t + (barMs ?? 0));
     const outs = this.outs;
@@ -94,7 +99,8 @@ export class StreamingModel {
     for (let j = 0; j < inputs.length; j++) row[at + j] = outs[inputs[j]![0]]![inputs[j]![1]]!;
   }
 
-  private updateKernels(bar: PaperBar): void {
+  /** Feeds one bar to the bar kernels only (a bar whose prediction is known already: warm-up, a resumed session's journaled bars). */
+  advance(bar: PaperBar): void {
     const fb = this.fb;
     fb.t = bar.t;
     fb.o = bar.o;
@@ -113,7 +119,7 @@ export class StreamingModel {
     const bar: PaperBar = { t: 0, o: 0, h: 0, l: 0, c: 0, v: 0, day: 0, sessionStart: 0, monthEnd: false };
     for (let i = 0; i < bars.t.length && bars.t[i]! < before; i++) {
       seriesBar(bar, bars, sessions, i);
-      this.updateKernels(bar);
+      this.advance(bar);
       this.warmedTo = bars.t[i]!;
     }
   }

@@ -116,6 +116,8 @@ export interface DatabentoLiveOptions {
   backoffMs?: readonly number[];
   /** Silence after which the connection is taken for dead and reopened (default 3 heartbeats of 30 s). */
   silenceMs?: number;
+  /** Ask the gateway to replay from this receive time (ns) rather than start with what comes next (a resumed session). */
+  replayFromNs?: bigint;
 }
 
 /** Open minute bars per symbol, closed when a later record (or a heartbeat) passes their end. */
@@ -164,7 +166,7 @@ export function databentoLive(o: DatabentoLiveOptions): LiveAdapter & { stats():
   let timer: NodeJS.Timeout | null = null;
   let watchdog: NodeJS.Timeout | null = null;
   // The last record received: a reconnect replays from it and drops what it already had.
-  let lastRecvNs = -1n;
+  let lastRecvNs = o.replayFromNs !== undefined ? o.replayFromNs - 1n : -1n;
   let lastSeq = new Map<number, number>();
   const names = new Map<number, string>();
   const stats = { records: 0, duplicates: 0, reconnects: 0, gaps: 0 };

@@ -210,19 +210,30 @@ export async function writeTickBatch(
 /**
  * Writes the rows of a relation (a table name or a parenthesised SELECT with the table's columns) as
  * zstd Parquet a part per UTC hour of `ts_recv` under `dir/date=/hour=`, each published atomically and
- * cataloged as the table's; returns the part files written.
+ * cataloged as the table's; returns the part files written. Trades, stamped with their event time,
+ * are cut by `ts` and ordered by `ts, sequence` (`time`).
  */
-export async function publishTickRows(ctx: { con: DuckDBConnection; home: HomeLayout; catalog: Catalog }, table: BookTable, symbol: string, relation: string, dir: string, source: string, ingestRun: string | null): Promise<number> {
+export async function publishTickRows(
+  ctx: { con: DuckDBConnection; home: HomeLayout; catalog: Catalog },
+  table: TickTable,
+  symbol: string,
+  relation: string,
+  dir: string,
+  source: string,
+  ingestRun: string | null,
+  time: { column: string; order: string } = { column: 'ts_recv', order: 'ts_recv, ts_event' },
+): Promise<number> {
   const outDir = path.join(ctx.home.tmp, `tick-${randomUUID()}`);
+  const ts = time.column;
   try {
     await ctx.con.run(
-      `COPY (SELECT *, strftime(ts_recv, '%Y-%m-%d') AS date, strftime(ts_recv, '%H') AS hour FROM ${relation} ORDER BY ts_recv, ts_event)
+      `COPY (SELECT *, strftime(${ts}, '%Y-%m-%d') AS date, strftime(${ts}, '%H') AS hour FROM ${relation} ORDER BY ${time.order})
        TO ${sqlString(outDir)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (date, hour), FILENAME_PATTERN 'part-{uuid}')`,
     );
     if (!fs.existsSync(outDir)) return 0;
     const parts = (
       await ctx.con.runAndReadAll(
-        `SELECT filename, count(*)::BIGINT, epoch_ms(min(ts_recv))::BIGINT, epoch_ms(max(ts_recv))::BIGINT FROM read_parquet(${sqlString(path.join(outDir, '*', '*', '*.parquet'))}, filename = true, hive_partitioning = false) GROUP BY filename`,
+        `SELECT filename, count(*)::BIGINT, epoch_ms(min(${ts}))::BIGINT, epoch_ms(max(${ts}))::BIGINT FROM read_parquet(${sqlString(path.join(outDir, '*', '*', '*.parquet'))}, filename = true, hive_partitioning = false) GROUP BY filename`,
       )
     ).getRowsJS() as [string, bigint, bigint, bigint][];
     const now = Date.now();

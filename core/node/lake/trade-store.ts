@@ -1,11 +1,10 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { DuckDBDataChunk, BIGINT, DOUBLE, type DuckDBConnection } from '@duckdb/node-api';
 import type { Catalog } from '../catalog';
 import type { HomeLayout } from '../home';
 import { sqlString } from './duck-columns';
-import { publishFile } from './publish';
+import { publishTickRows } from './tick-store';
 
 /** Trades of one symbol, columnar. */
 export interface TradeColumns {
@@ -22,31 +21,11 @@ export interface TradeColumns {
 
 /**
  * Writes the rows of a relation with the trades table's columns (`ts`, `ts_recv`, price, size, side,
- * sequence; parts written before `ts_recv` was kept lack it) as
- * zstd Parquet a part per UTC hour of `ts` under `dir/date=/hour=` (the layout of the other market
- * tables), each published atomically and cataloged with its month; returns the parts written.
+ * sequence; parts written before `ts_recv` was kept lack it) as zstd Parquet a part per UTC hour of
+ * `ts` under `dir/date=/hour=`, as the other market tables are written; returns the parts written.
  */
-export async function publishTradeRows(ctx: { con: DuckDBConnection; home: HomeLayout; catalog: Catalog }, symbol: string, relation: string, dir: string, source: string, ingestRun: string | null = null): Promise<number> {
-  const outDir = path.join(ctx.home.tmp, `trades-${randomUUID()}`);
-  try {
-    await ctx.con.run(
-      `COPY (SELECT *, strftime(ts, '%Y-%m-%d') AS date, strftime(ts, '%H') AS hour FROM ${relation} ORDER BY ts, sequence)
-       TO ${sqlString(outDir)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (date, hour), FILENAME_PATTERN 'part-{uuid}')`,
-    );
-    if (!fs.existsSync(outDir)) return 0;
-    const parts = (await ctx.con.runAndReadAll(`SELECT filename, count(*)::BIGINT, epoch_ms(min(ts))::BIGINT, epoch_ms(max(ts))::BIGINT FROM read_parquet(${sqlString(path.join(outDir, '*', '*', '*.parquet'))}, filename = true, hive_partitioning = false) GROUP BY filename`)).getRowsJS() as [string, bigint, bigint, bigint][];
-    const now = Date.now();
-    for (const [file, rows, first, last] of parts) {
-      const [dateDir, hourDir] = path.relative(outDir, file).split(path.sep) as [string, string];
-      const id = randomUUID();
-      const rel = `${dir}/${dateDir}/${hourDir}/part-${id}.parquet`;
-      const bytes = publishFile(file, path.join(ctx.home.lake, rel));
-      ctx.catalog.insertBarFile({ id, timeframe: 'tick' as never, symbol, month: dateDir.slice(5, 12), path: rel, rows: Number(rows), bytes, firstTs: Number(first), lastTs: Number(last), source, ingestRun, createdAt: now }, 'trades');
-    }
-    return parts.length;
-  } finally {
-    fs.rmSync(outDir, { recursive: true, force: true });
-  }
+export function publishTradeRows(ctx: { con: DuckDBConnection; home: HomeLayout; catalog: Catalog }, symbol: string, relation: string, dir: string, source: string, ingestRun: string | null = null): Promise<number> {
+  return publishTickRows(ctx, 'trades', symbol, relation, dir, source, ingestRun, { column: 'ts', order: 'ts, sequence' });
 }
 
 /** Keys (`ns:sequence`) of the trades already stored for a symbol in a month. */

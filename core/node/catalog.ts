@@ -88,6 +88,21 @@ export class Catalog {
     this.db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
   }
 
+  /** Records an ingest run (an import, a backfill, a live appender, retention) as it starts. */
+  startIngestRun(r: { id: string; jobId: string | null; source: string; request: unknown; startedAt: number; status: 'running' | 'succeeded'; files?: string[] }): void {
+    this.db
+      .prepare('INSERT INTO ingest_runs (id, job_id, source, request, started_at, status, files) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(r.id, r.jobId, r.source, JSON.stringify(r.request), r.startedAt, r.status, r.files ? JSON.stringify(r.files) : null);
+  }
+
+  /** Records how an ingest run ended, with the rows it counted (a run that failed before counting keeps none). */
+  endIngestRun(id: string, end: { at: number; status: 'succeeded' | 'failed' | 'cancelled'; rows?: { new: number; duplicate: number; rejected: number; input: number } }): void {
+    const r = end.rows;
+    this.db
+      .prepare('UPDATE ingest_runs SET ended_at = ?, status = ?, new_rows = coalesce(?, new_rows), dup_rows = coalesce(?, dup_rows), rejected_rows = coalesce(?, rejected_rows), input_rows = coalesce(?, input_rows) WHERE id = ?')
+      .run(end.at, end.status, r?.new ?? null, r?.duplicate ?? null, r?.rejected ?? null, r?.input ?? null, id);
+  }
+
   insertBarFile(f: BarFileRow, dataset: 'bars' | 'continuous' | TickTable = 'bars'): void {
     this.db
       .prepare(

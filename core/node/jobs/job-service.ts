@@ -374,9 +374,7 @@ export class JobService {
 
   private async runImport(id: string, req: ImportRequest, cancel: Int32Array, startedAt: number): Promise<void> {
     const runId = randomUUID();
-    this.o.catalog.db
-      .prepare('INSERT INTO ingest_runs (id, job_id, source, request, started_at, status, files) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(runId, id, 'import', JSON.stringify(req), startedAt, 'running', JSON.stringify(req.paths));
+    this.o.catalog.startIngestRun({ id: runId, jobId: id, source: 'import', request: req, startedAt, status: 'running', files: req.paths });
     const { port1, port2 } = new MessageChannel();
     const onTick = (t: ImportTick): void => {
       const secs = Math.max(0.001, (Date.now() - startedAt) / 1000);
@@ -390,14 +388,12 @@ export class JobService {
       result = (await this.pool.run(task, { transferList: [port2] })) as ImportResult;
       drainPort(port1, onTick);
     } catch (e) {
-      this.o.catalog.db.prepare("UPDATE ingest_runs SET ended_at = ?, status = 'failed' WHERE id = ?").run(Date.now(), runId);
+      this.o.catalog.endIngestRun(runId, { at: Date.now(), status: 'failed' });
       throw e;
     } finally {
       port1.close();
     }
-    this.o.catalog.db
-      .prepare("UPDATE ingest_runs SET ended_at = ?, new_rows = ?, dup_rows = ?, rejected_rows = ?, input_rows = ?, status = 'succeeded' WHERE id = ?")
-      .run(Date.now(), result.accepted, result.duplicates, result.rejected, result.inputRows, runId);
+    this.o.catalog.endIngestRun(runId, { at: Date.now(), status: 'succeeded', rows: { new: result.accepted, duplicate: result.duplicates, rejected: result.rejected, input: result.inputRows } });
     if (result.accepted > 0) this.o.bus.emit('lake.changed', { symbols: result.symbols });
     this.finish(id, { status: 'succeeded', summary: importSummary(result), result });
   }
@@ -495,9 +491,7 @@ export class JobService {
 
   private async runBackfill(id: string, req: BackfillRequest, cancel: Int32Array, startedAt: number): Promise<void> {
     const ingestRun = randomUUID();
-    this.o.catalog.db
-      .prepare('INSERT INTO ingest_runs (id, job_id, source, request, started_at, status) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(ingestRun, id, req.source, JSON.stringify(req), startedAt, 'running');
+    this.o.catalog.startIngestRun({ id: ingestRun, jobId: id, source: req.source, request: req, startedAt, status: 'running' });
     const ticks = new Map<string, BackfillTick>();
     let lastEmit = 0;
     let lastSave = 0;
@@ -538,9 +532,7 @@ export class JobService {
       ...(req.schema && req.schema !== 'ohlcv' ? { table: TABLE_OF_SCHEMA[req.schema] } : {}),
     };
     const wasCancelled = results.some((r) => r.cancelled);
-    this.o.catalog.db
-      .prepare('UPDATE ingest_runs SET ended_at = ?, new_rows = ?, dup_rows = ?, rejected_rows = ?, input_rows = ?, status = ? WHERE id = ?')
-      .run(Date.now(), total.newBars, total.alreadyPresent, total.rejected, total.newBars + total.alreadyPresent + total.rejected, wasCancelled ? 'cancelled' : 'succeeded', ingestRun);
+    this.o.catalog.endIngestRun(ingestRun, { at: Date.now(), status: wasCancelled ? 'cancelled' : 'succeeded', rows: { new: total.newBars, duplicate: total.alreadyPresent, rejected: total.rejected, input: total.newBars + total.alreadyPresent + total.rejected } });
     const final = this.progress(id, req.symbols.length, ticks, startedAt);
     this.o.catalog.updateJob(id, { progress: wasCancelled ? final : { ...final, fraction: 1, etaSeconds: 0 } });
     if (total.newBars > 0) this.o.bus.emit('lake.changed', { symbols: req.symbols });

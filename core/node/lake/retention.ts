@@ -40,7 +40,7 @@ export async function applyRetention(deps: { home: HomeLayout; catalog: Catalog;
   const run = (): string => {
     if (runId === null) {
       runId = randomUUID();
-      deps.catalog.db.prepare('INSERT INTO ingest_runs (id, job_id, source, request, started_at, status) VALUES (?, NULL, ?, ?, ?, ?)').run(runId, 'retention', JSON.stringify({ minuteDays }), Date.now(), 'succeeded');
+      deps.catalog.startIngestRun({ id: runId, jobId: null, source: 'retention', request: { minuteDays }, startedAt: Date.now(), status: 'succeeded' });
     }
     return runId;
   };

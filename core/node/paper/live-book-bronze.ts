@@ -31,7 +31,7 @@ export class LiveBookBronze {
     private readonly source: string,
     private readonly now: () => number = Date.now,
   ) {
-    ctx.catalog.db.prepare('INSERT INTO ingest_runs (id, job_id, source, request, started_at, status) VALUES (?, NULL, ?, ?, ?, ?)').run(this.runId, source, JSON.stringify({ live: source, schema: 'mbp-10' }), now(), 'running');
+    ctx.catalog.startIngestRun({ id: this.runId, jobId: null, source, request: { live: source, schema: 'mbp-10' }, startedAt: now(), status: 'running' });
   }
 
   /** Takes rows 0…n of a feed batch (copied: the feed reuses it). */
@@ -71,9 +71,7 @@ export class LiveBookBronze {
   /** Writes what is left and says whether any write failed. */
   async close(): Promise<void> {
     await this.flush();
-    this.ctx.catalog.db
-      .prepare('UPDATE ingest_runs SET ended_at = ?, new_rows = ?, dup_rows = ?, rejected_rows = ?, input_rows = ?, status = ? WHERE id = ?')
-      .run(this.now(), this.written, this.duplicates, this.rejected, this.written + this.duplicates + this.rejected, this.failure ? 'failed' : 'succeeded', this.runId);
+    this.ctx.catalog.endIngestRun(this.runId, { at: this.now(), status: this.failure ? 'failed' : 'succeeded', rows: { new: this.written, duplicate: this.duplicates, rejected: this.rejected, input: this.written + this.duplicates + this.rejected } });
     if (this.failure) throw new Error(`appending the live book to the lake failed: ${this.failure.message}`);
   }
 

@@ -42,9 +42,7 @@ export class LiveBronze {
     private readonly maxAgeMs?: number,
   ) {
     this.pending = symbols.map(() => []);
-    ctx.catalog.db
-      .prepare('INSERT INTO ingest_runs (id, job_id, source, request, started_at, status) VALUES (?, NULL, ?, ?, ?, ?)')
-      .run(this.runId, source, JSON.stringify({ live: source, symbols }), now(), 'running');
+    ctx.catalog.startIngestRun({ id: this.runId, jobId: null, source, request: { live: source, symbols }, startedAt: now(), status: 'running' });
   }
 
   /** Takes symbol k's minute; starts writing a batch when one is due. */
@@ -69,9 +67,7 @@ export class LiveBronze {
   /** Writes what is left and says whether any batch failed. */
   async close(): Promise<void> {
     await this.flush();
-    this.ctx.catalog.db
-      .prepare('UPDATE ingest_runs SET ended_at = ?, new_rows = ?, dup_rows = ?, rejected_rows = ?, input_rows = ?, status = ? WHERE id = ?')
-      .run(this.now(), this.written, this.duplicates, this.rejected, this.received, this.failure ? 'failed' : 'succeeded', this.runId);
+    this.ctx.catalog.endIngestRun(this.runId, { at: this.now(), status: this.failure ? 'failed' : 'succeeded', rows: { new: this.written, duplicate: this.duplicates, rejected: this.rejected, input: this.received } });
     if (this.failure) throw new Error(`appending live bars to the lake failed: ${this.failure.message}`);
   }
 

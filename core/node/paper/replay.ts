@@ -16,7 +16,7 @@ import { sessionSeries } from '../features/silver-build';
 import type { HomeLayout } from '../home';
 import { readBars } from '../lake/bar-reader';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { openStreamingModel, seriesBar } from './streaming-model';
+import { openStreamingModel, seriesBar, type BookSource } from './streaming-model';
 import { MAX_BYTES, readRegularText } from '../untrusted-files';
 import { PORTFOLIO_ID } from '../../common/ids';
 
@@ -142,9 +142,10 @@ export function warmEngine(engine: PaperEngine, inputs: readonly ReplayInput[]):
 /**
  * The inputs with each gated instrument's model probability for its bars: its streaming kernels,
  * warmed on the stored bars before the first, fed the bars in order, and its ONNX session run on
- * those rows in batches (what a session predicts one row at a time).
+ * those rows in batches (what a session predicts one row at a time). Book features come from the
+ * lake's stored book, unless `bookOf` hands over inputs already read.
  */
-export async function withProbabilities(ctx: Ctx, portfolio: PortfolioRun['config'], inputs: readonly ReplayInput[]): Promise<ReplayInput[]> {
+export async function withProbabilities(ctx: Ctx, portfolio: PortfolioRun['config'], inputs: readonly ReplayInput[], bookOf: (k: number) => BookSource = (k) => ({ kind: 'stored', bars: inputs[k]!.bars.t })): Promise<ReplayInput[]> {
   const out: ReplayInput[] = [];
   for (const [k, x] of inputs.entries()) {
     const inst = portfolio.instruments[k]!;
@@ -152,7 +153,7 @@ export async function withProbabilities(ctx: Ctx, portfolio: PortfolioRun['confi
       out.push(x);
       continue;
     }
-    const { model } = await openStreamingModel(ctx, inst, x.bars.t[x.warm]!, { kind: 'stored', bars: x.bars.t });
+    const { model } = await openStreamingModel(ctx, inst, x.bars.t[x.warm]!, bookOf(k));
     try {
       out.push({ ...x, probability: await model.probabilities(x.bars, x.sessions) });
     } finally {

@@ -8,7 +8,7 @@ import { readFloat64Columns } from '../lake/duck-columns';
 import type { getModel } from '../models/registry';
 import type { DbnBook } from '../ingest/dbn-book';
 import type { Neighbour } from '../models/runner';
-import type { LiveBookInputs } from './book-inputs';
+import { LiveBookInputs, type BookInputs } from './book-inputs';
 import { openStreamingModel, type BookSource, type StreamingModel } from './streaming-model';
 
 /** Bars kept per symbol to compute labels (outcomes) over; a prediction unresolved this long stays so. */
@@ -37,8 +37,8 @@ interface Gated {
   /** The model card's symbols, which a neighbour's symbol index points into. */
   symbols: string[];
   model: StreamingModel;
-  /** Where the feed's book goes, for a model reading book features from a live feed. */
-  liveBook: LiveBookInputs | null;
+  /** Where its book features come from (a live feed's book goes to it when it is a LiveBookInputs). */
+  book: BookInputs | undefined;
   /** The model's input row for the latest bar. */
   row: Float64Array;
   featureNames: string[];
@@ -84,7 +84,7 @@ export class SessionModels {
     const gated: Gated[] = [];
     for (const [k, inst] of config.instruments.entries()) {
       if (!inst.model || inst.threshold === null) continue;
-      const { model, card: m, build, liveBook } = await openStreamingModel(ctx, inst, before, bookOf(k));
+      const { model, card: m, build, book } = await openStreamingModel(ctx, inst, before, bookOf(k));
       const labels = parseLabelList(build.spec.labels);
       const li = labels.find((l) => l.outputs.includes(m.label ?? ''));
       if (!li) {
@@ -99,7 +99,7 @@ export class SessionModels {
         symbol: inst.symbol,
         symbols: m.symbols,
         model,
-        liveBook,
+        book,
         row: new Float64Array(model.width),
         featureNames: m.features,
         label: { instance: li, column: li.outputs.indexOf(m.label!) },
@@ -125,11 +125,16 @@ export class SessionModels {
   /** Takes a batch of a live feed's book (rows 0…n, symbol by row) for the models that read it. */
   book(b: DbnBook, n: number, symbolOf: (i: number) => string | undefined): void {
     for (const g of this.gated) {
-      if (!g.liveBook) continue;
+      if (!(g.book instanceof LiveBookInputs)) continue;
       const rows: number[] = [];
       for (let i = 0; i < n; i++) if (symbolOf(i) === g.symbol) rows.push(i);
-      if (rows.length) g.liveBook.add(b, rows);
+      if (rows.length) g.book.add(b, rows);
     }
+  }
+
+  /** Symbol k's model's book inputs (none for an ungated symbol or a model without book features): a replay's expectation reads the same. */
+  bookInputs(k: number): BookInputs | undefined {
+    return this.byK[k]?.book;
   }
 
   /**

@@ -10,6 +10,7 @@ import { calendarFor } from '../calendar';
 import { replayFeed, type Feed } from './feeds';
 import { LiveBronze } from './live-bronze';
 import { SessionModels } from './session-models';
+import type { BookSource } from './streaming-model';
 import { liveBarMs, liveFeed, liveMaxAgeMs } from './live-feed';
 import { isDatabentoFeed, liveAdapter, missingFeedKey } from './live-adapters';
 import { LiveBookBronze } from './live-book-bronze';
@@ -366,7 +367,12 @@ export async function runSession(ctx: WorkerContext, journal: Journal, id: strin
   let feed: Feed;
   if (feedSpec.kind === 'replay') {
     // The expectation: the same bars replayed flat out, a gated instrument's model predicting them in batches.
-    const expected = replayRun(config, models ? await withProbabilities(ctx, config, inputs) : inputs, 'active').result.equity;
+    // Its models' book features, already read from the lake, serve the batch predictions too.
+    const bookOf = (k: number): BookSource => {
+      const book = models?.bookInputs(k);
+      return book ? { kind: 'ready', book } : { kind: 'stored', bars: inputs[k]!.bars.t };
+    };
+    const expected = replayRun(config, models ? await withProbabilities(ctx, config, inputs, bookOf) : inputs, 'active').result.equity;
     ch.post({ type: 'expected', t: expected.t, value: expected.value });
     feed = replayFeed(inputs, pos);
   } else {

@@ -155,16 +155,21 @@ export function seriesBar(bar: PaperBar, bars: Bars, s: Pick<FeatureSeries, 'day
   bar.monthEnd = s.monthEnd[i] === 1;
 }
 
-/** Where a gated model's book features come from: a live feed's book, the lake's stored book at known bar opens, or nowhere (a feed without a book: such models are refused, with the reason). */
-export type BookSource = { kind: 'live' } | { kind: 'stored'; bars: Float64Array } | { kind: 'none'; why: string };
+/**
+ * Where a gated model's book features come from: a live feed's book, the lake's stored book at known
+ * bar opens, inputs already computed for the same model and bars (`ready`: another reader of the
+ * same stored book), or nowhere (a feed without a book: such models are refused, with the reason).
+ */
+export type BookSource = { kind: 'live' } | { kind: 'stored'; bars: Float64Array } | { kind: 'ready'; book: BookInputs } | { kind: 'none'; why: string };
 
 /**
  * Opens a gated instrument's model for streaming, checking that it can filter trades bar by bar (a
  * classifier, trained on a stored feature set of the instrument's timeframe over all hours, with no
  * pair features, and with a book where it reads book features), its kernels warmed on the
- * instrument's stored bars before `before`. `liveBook` is where a live feed's book goes.
+ * instrument's stored bars before `before`. `book` is where its book features come from (a live
+ * feed's book goes to it when it is a LiveBookInputs).
  */
-export async function openStreamingModel(ctx: Ctx, inst: Instrument, before: number, bookSource: BookSource): Promise<{ model: StreamingModel; card: ReturnType<typeof getModel>; build: ReturnType<typeof readBuild>; liveBook: LiveBookInputs | null }> {
+export async function openStreamingModel(ctx: Ctx, inst: Instrument, before: number, bookSource: BookSource): Promise<{ model: StreamingModel; card: ReturnType<typeof getModel>; build: ReturnType<typeof readBuild>; book: BookInputs | undefined }> {
   const m = getModel(ctx.catalog, ctx.home, parseModelRef(inst.model!));
   const ref = `${m.id}@${m.version}`;
   if (m.objective !== 'binary') throw new ApiError('invalid_argument', `${inst.name}: ${ref} is a regressor; a trade filter needs a classifier`, 'portfolio');
@@ -177,15 +182,20 @@ export async function openStreamingModel(ctx: Ctx, inst: Instrument, before: num
   const readsBook = bookSpecs.length > 0 && bookSpecs.map(parseBookFeature).some((b) => b.outputs.some((o) => m.features.includes(o)));
   if (readsBook && bookSource.kind === 'none') throw new ApiError('invalid_argument', `${inst.name}: ${ref} reads book features (${bookSpecs.join(', ')}), but ${bookSource.why}`, 'portfolio');
   const barMs = barLengthMs(build.spec.timeframe as Timeframe);
-  const liveBook = readsBook && bookSource.kind === 'live' ? new LiveBookInputs(bookSpecs) : null;
-  const book = !readsBook ? undefined : bookSource.kind === 'stored' ? await StoredBookInputs.of({ con: ctx.con, catalog: ctx.catalog, lake: ctx.home.lake }, inst.symbol, bookSource.bars.map((t) => t + barMs), bookSpecs, m.featureSet) : liveBook!;
+  const book = !readsBook
+    ? undefined
+    : bookSource.kind === 'stored'
+      ? await StoredBookInputs.of({ con: ctx.con, catalog: ctx.catalog, lake: ctx.home.lake }, inst.symbol, bookSource.bars.map((t) => t + barMs), bookSpecs, m.featureSet)
+      : bookSource.kind === 'ready'
+        ? bookSource.book
+        : new LiveBookInputs(bookSpecs);
   const evaluates = build.spec.evaluate ? evaluationWindow(build.spec.evaluate, calendarFor(ctx.catalog, inst.symbol), m.featureSet) : undefined;
   const runner = await ModelRunner.open(ctx.home, m.id, m.version, m.features.length, defaultProvider(ctx.catalog));
   try {
     const model = StreamingModel.of(ref, runner, build.spec.features, m.features, { ...(book ? { book } : {}), barMs, ...(evaluates ? { evaluates } : {}) });
     const warm = await readBars(ctx.con, ctx.catalog, ctx.home.lake, { symbol: inst.symbol, timeframe: inst.timeframe as Timeframe });
     model.warm(warm, sessionSeries(warm, calendarFor(ctx.catalog, inst.symbol)), before);
-    return { model, card: m, build, liveBook };
+    return { model, card: m, build, book };
   } catch (e) {
     await runner.close();
     throw e;

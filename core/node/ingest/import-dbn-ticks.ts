@@ -273,22 +273,29 @@ export async function storeTicks(ctx: Ctx, d: DecodedTicks, symbolFor: (id: numb
 export const STREAMED_SCHEMAS: ReadonlySet<string> = new Set(['mbp-1', 'tbbo', 'bbo-1s', 'bbo-1m', 'cmbp-1', 'tcbbo', 'cbbo-1s', 'cbbo-1m', 'mbp-10']);
 
 /**
- * Imports a DBN file of book records batch by batch (`dbnBookBatches`): memory holds one batch
- * whatever the file's size, and the result is the whole file's (records numbered through the file,
- * symbols and tables summed), as the whole-file import gives it.
+ * Stores a DBN file of book records batch by batch (`dbnBookBatches`), yielding what each batch did
+ * with its rejects numbered through the file: memory holds one batch whatever the file's size. The
+ * file's own earlier batches are not read back as possible duplicates. `name` is the file in errors.
  */
-export async function importDbnBookStream(ctx: Ctx, file: string, runId: string, batch = STREAM_BATCH): Promise<ImportFileResult & { rejects: Reject[] }> {
+export async function* storeBookStream(ctx: Ctx, file: string, source: string, runId: string, name = file, batch = STREAM_BATCH): AsyncGenerator<StoredTicks> {
   const since = Date.now();
+  for (const b of dbnBookBatches(file, batch, name)) {
+    const r = await storeTicks(ctx, { kind: 'book', book: b.book }, b.symbolFor, source, runId, since);
+    yield { ...r, rejects: r.rejects.map((x) => ({ ...x, line: x.line + b.first })) };
+  }
+}
+
+/** Imports a DBN file of book records a batch at a time; the result is the whole file's, as the whole-file import gives it. */
+export async function importDbnBookStream(ctx: Ctx, file: string, runId: string, batch = STREAM_BATCH): Promise<ImportFileResult & { rejects: Reject[] }> {
   const out = empty(file);
   const rejects: Reject[] = [];
   const series = new Map<string, ImportFileResult['series'][number]>();
   try {
-    for (const b of dbnBookBatches(file, batch)) {
-      const r = await storeTicks(ctx, { kind: 'book', book: b.book }, b.symbolFor, 'import:dbn', runId, since);
+    for await (const r of storeBookStream(ctx, file, 'import:dbn', runId, file, batch)) {
       out.inputRows += r.inputRows;
       out.accepted += r.accepted;
       out.duplicates += r.duplicates;
-      for (const x of r.rejects) rejects.push({ ...x, line: x.line + b.first });
+      rejects.push(...r.rejects);
       for (const s of r.series) {
         const key = `${s.symbol}|${s.table}`;
         const had = series.get(key);

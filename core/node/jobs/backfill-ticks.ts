@@ -8,8 +8,7 @@ import { sessionsOverlapping } from '../calendar';
 import type { Catalog } from '../catalog';
 import type { HomeLayout } from '../home';
 import { generateBookSession } from '../demo/demo-book';
-import { decodeTicks, storeTicks, STREAMED_SCHEMAS, type StoredTicks } from '../ingest/import-dbn-ticks';
-import { dbnBookBatches, STREAM_BATCH } from '../ingest/dbn-book-stream';
+import { decodeTicks, storeBookStream, storeTicks, STREAMED_SCHEMAS, type StoredTicks } from '../ingest/import-dbn-ticks';
 import { storeRejects } from '../ingest/reject-store';
 import { checkDiskSpace } from '../lake/publish';
 import { fetchDatabentoDbn, saveDatabentoDbn } from '../vendors/databento';
@@ -83,10 +82,8 @@ export async function backfillTicks(
             checkDiskSpace(deps.home.root);
           });
           if (saved > 0) {
-            const since = Date.now();
-            for (const b of dbnBookBatches(file, STREAM_BATCH, what)) {
-              const stored = await storeTicks(deps, { kind: 'book', book: b.book }, b.symbolFor, source, req.ingestRun, since);
-              add({ ...stored, rejects: stored.rejects.map((x) => ({ ...x, line: x.line + b.first })) }, asked);
+            for await (const stored of storeBookStream(deps, file, source, req.ingestRun, what)) {
+              add(stored, asked);
               if (cancelled()) return { ...res, cancelled: true };
             }
           }

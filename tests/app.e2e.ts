@@ -148,7 +148,8 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     await page.getByTestId('nav-chart').waitFor();
     await page.keyboard.press('Control+b');
     await page.getByTestId('backfill-dialog').waitFor();
-    expect(await page.getByTestId('bf-source').inputValue()).toBe('polygon');
+    // The sources arrive from the host after the dialog opens; until then the choice is empty.
+    await expect.poll(() => page.getByTestId('bf-source').inputValue()).toBe('polygon');
     expect(await page.getByTestId('bf-symbols-text').inputValue()).toBe('AAPL');
     expect(await page.getByTestId('bf-timeframe').inputValue()).toBe('1d');
     expect(Date.parse(await page.getByTestId('bf-to').inputValue())).toBeGreaterThan(Date.now() - 3 * 86_400_000);

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { candlePixels, launchChromium, startServe } from './browser';
 import { paths, rpc, sharedData, tempDir } from './helpers';
@@ -20,6 +20,11 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  });
+  // The tests share one page: a test that fails with a dialog open would otherwise fail every test after it.
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state !== 'fail') return;
+    for (let i = 0; i < 3 && (await page.locator('[role="dialog"]').count()) > 0; i++) await page.keyboard.press('Escape');
   });
   afterAll(async () => {
     await browser?.close();

@@ -66,6 +66,13 @@ export interface DbnTrades {
   side: string[];
   /** Venue message sequence number. */
   sequence: Float64Array;
+  publisherId: Uint16Array;
+  /** Action (`T` trade) and flags, as the record gives them. */
+  action: Uint8Array;
+  flags: Uint8Array;
+  depth: Uint8Array;
+  /** ts_recv − the venue's sending time, ns. */
+  tsInDelta: Int32Array;
   /** Byte offset of each record in the decompressed file. */
   offset: Float64Array;
 }
@@ -291,7 +298,7 @@ export function decodeDbn(input: Uint8Array, file: string, inflateLimit = inflat
         };
   const trades: DbnTrades | null =
     nTrades > 0 || metadata.schema === 'trades'
-      ? { instrumentId: new Uint32Array(nTrades), tsNs: new BigInt64Array(nTrades), tsRecvNs: new BigInt64Array(nTrades), tsMs: new Float64Array(nTrades), price: new Float64Array(nTrades), size: new Float64Array(nTrades), side: new Array<string>(nTrades), sequence: new Float64Array(nTrades), offset: new Float64Array(nTrades) }
+      ? { instrumentId: new Uint32Array(nTrades), tsNs: new BigInt64Array(nTrades), tsRecvNs: new BigInt64Array(nTrades), tsMs: new Float64Array(nTrades), price: new Float64Array(nTrades), size: new Float64Array(nTrades), side: new Array<string>(nTrades), sequence: new Float64Array(nTrades), publisherId: new Uint16Array(nTrades), action: new Uint8Array(nTrades), flags: new Uint8Array(nTrades), depth: new Uint8Array(nTrades), tsInDelta: new Int32Array(nTrades), offset: new Float64Array(nTrades) }
       : null;
   let o = 0;
   let t = 0;
@@ -319,6 +326,11 @@ export function decodeDbn(input: Uint8Array, file: string, inflateLimit = inflat
       trades.size[t] = dv.getUint32(at + 24, true);
       trades.side[t] = String.fromCharCode(body[at + 29]!);
       trades.sequence[t] = dv.getUint32(at + 44, true);
+      trades.publisherId[t] = dv.getUint16(at + 2, true);
+      trades.action[t] = body[at + 28]!;
+      trades.flags[t] = body[at + 30]!;
+      trades.depth[t] = body[at + 31]!;
+      trades.tsInDelta[t] = dv.getInt32(at + 40, true);
       trades.offset[t] = end + at;
       t++;
     } else if (ohlcv) {

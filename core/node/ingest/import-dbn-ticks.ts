@@ -10,6 +10,7 @@ import { lakeSymbol, ymdOf } from './dbn';
 import { dbnBookBatches, STREAM_BATCH } from './dbn-book-stream';
 import type { Reject } from './reject-store';
 import type { ImportFileResult } from './import-file';
+import { looksLikeOption, optionContracts, type OptionContract } from '../options/option-contracts';
 
 /**
  * Imports a DBN file of an order-book or reference schema into its bronze table: quotes (MBP-1, TBBO,
@@ -176,6 +177,28 @@ function referenceColumns(r: DbnReference): { table: BookTable; columns: TickCol
   return { table, columns };
 }
 
+/** The option terms of each row (empty where a row is not an option's), as the options tables store them. */
+export function optionTerms(n: number, optionAt: (i: number) => OptionContract | undefined): TickColumn[] {
+  const raw: string[] = new Array<string>(n).fill('');
+  const cls = new Uint8Array(n);
+  const strike = new Float64Array(n).fill(Number.NaN);
+  const expiration = new BigInt64Array(n);
+  for (let i = 0; i < n; i++) {
+    const o = optionAt(i);
+    if (!o) continue;
+    raw[i] = o.rawSymbol;
+    cls[i] = o.cls;
+    strike[i] = o.strike;
+    expiration[i] = o.expirationNs;
+  }
+  return [
+    { name: 'raw_symbol', values: raw },
+    { name: 'instrument_class', values: cls },
+    { name: 'strike_price', values: strike },
+    { name: 'expiration', values: expiration },
+  ];
+}
+
 /** Decoded records of one schema, ready to store. */
 export type DecodedTicks = { kind: 'book'; book: DbnBook } | { kind: 'mbo'; mbo: DbnMbo } | { kind: 'reference'; records: DbnReference };
 
@@ -249,21 +272,43 @@ export async function storeTicks(ctx: Ctx, d: DecodedTicks, symbolFor: (id: numb
     recvMs[i] = r === U64_MAX ? Number.NaN : msOf(r);
     eventMs[i] = e === U64_MAX ? Number.NaN : msOf(e);
   }
+  // An option's quotes go to `options_quotes` and its statistics to its underlying's partition; its
+  // definition is stored under the underlying too, not a folder per option.
+  const options = spec.table === 'quotes' || spec.table === 'statistics' ? await optionContracts({ con: ctx.con, catalog: ctx.catalog, lake: ctx.home.lake }, ids) : undefined;
+  const optionAt = (i: number): OptionContract | undefined => options?.(ids[i]!, recvMs[i]!);
+  const rawAt = (i: number): string | undefined => symbolFor(ids[i]!, ymdOf(recvMs[i]!)) ?? rawSymbols?.[i];
+  const definedOption = (i: number): string | undefined => {
+    if (d.kind !== 'reference' || d.records.schema !== 'definition') return undefined;
+    const cls = (d.records.columns.instrument_class as string[])[i];
+    const underlying = (d.records.columns.underlying as string[])[i];
+    return (cls === 'C' || cls === 'P') && underlying ? underlying : undefined;
+  };
   const groups = bySymbol(
     n,
-    (i) => lakeSymbol(symbolFor(ids[i]!, ymdOf(recvMs[i]!)) ?? rawSymbols?.[i], ids[i]!),
-    (i) => eventTimeProblem(recvMs[i]!, eventMs[i]!, now) ?? rowProblem(i),
+    (i) => {
+      const option = optionAt(i);
+      if (option) return `${spec.table === 'quotes' ? 'options_quotes' : spec.table}\t${lakeSymbol(option.underlying, ids[i]!)}`;
+      return `${spec.table}\t${lakeSymbol(definedOption(i) ?? rawAt(i), ids[i]!)}`;
+    },
+    (i) =>
+      eventTimeProblem(recvMs[i]!, eventMs[i]!, now) ??
+      rowProblem(i) ??
+      (options && !optionAt(i) && looksLikeOption(rawAt(i)) ? `option ${rawAt(i)!.trim()} (instrument ${ids[i]}) has no definition in the lake; import or backfill its definitions (schema definition) first, then this file again` : undefined),
     (i, why) => rejects.push({ line: i + 1, raw: JSON.stringify({ instrument_id: ids[i], ts_recv: Number.isNaN(recvMs[i]!) ? null : isoOf(recvMs[i]!), ts_event: Number.isNaN(eventMs[i]!) ? null : isoOf(eventMs[i]!) }), reason: why, offset: offsets[i]! }),
   );
   let accepted = 0;
   let duplicates = 0;
   const series: ImportFileResult['series'] = [];
   const whole = groups.size === 1 && rejects.length === 0;
-  for (const [symbol, rows] of groups) {
-    const w = await writeTickBatch(ctx, spec.table, symbol, { rows: n, columns: spec.columns, ...(spec.constants ? { constants: spec.constants } : {}) }, whole ? null : Uint32Array.from(rows), source, runId, ownSince);
+  let terms: TickColumn[] | undefined;
+  for (const [key, rows] of groups) {
+    const [table, symbol] = key.split('\t') as [BookTable, string];
+    if (table === 'options_quotes') terms ??= optionTerms(n, optionAt);
+    const columns = table === 'options_quotes' ? [...spec.columns, ...terms!] : spec.columns;
+    const w = await writeTickBatch(ctx, table, symbol, { rows: n, columns, ...(spec.constants ? { constants: spec.constants } : {}) }, whole ? null : Uint32Array.from(rows), source, runId, ownSince);
     accepted += w.accepted;
     duplicates += w.duplicates;
-    series.push({ symbol, timeframe: 'tick', table: spec.table, accepted: w.accepted });
+    series.push({ symbol, timeframe: 'tick', table, accepted: w.accepted });
   }
   if (accepted + rejects.length + duplicates !== n) throw new Error(`accounting does not add up (${accepted} + ${rejects.length} + ${duplicates} ≠ ${n}); this is a bug`);
   return { inputRows: n, accepted, duplicates, rejects, series };

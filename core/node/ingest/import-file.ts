@@ -10,7 +10,9 @@ import { readFloat64Columns, sqlIdent, sqlString } from '../lake/duck-columns';
 import { linesAt, parseCsvBars, ImportError, type CsvOptions, type ParsedBars } from './csv-import';
 import type { Reject } from './reject-store';
 import { decodeDbn, lakeSymbol, openDbn, ymdOf } from './dbn';
-import { importDbnBookStream, importDbnTicks, STREAMED_SCHEMAS, TICK_SCHEMAS } from './import-dbn-ticks';
+import { importDbnBookStream, importDbnTicks, optionTerms, STREAMED_SCHEMAS, TICK_SCHEMAS } from './import-dbn-ticks';
+import { looksLikeOption, optionContracts } from '../options/option-contracts';
+import { writeTickBatch, type TickColumn } from '../lake/tick-store';
 import { peekDbnMetadata } from './dbn-book-stream';
 import { gunzipCapped, gunzipHead, MAX_BYTES, readRegularFile, readRegularHead } from '../untrusted-files';
 import { layoutKey, previewCsv } from '../../common/csv-preview';
@@ -103,14 +105,27 @@ async function importDbnTrades(ctx: { home: HomeLayout; catalog: Catalog; con: D
   const names = new Map<number, string>();
   const rejects: Reject[] = [];
   const now = Date.now();
+  // An option's trades go to `options_trades` under its underlying contract, with its terms.
+  const options = await optionContracts({ con: ctx.con, catalog: ctx.catalog, lake: ctx.home.lake }, tr.instrumentId);
+  const optionRows = new Map<string, number[]>();
   for (let i = 0; i < n; i++) {
-    const why = barTimeProblem(tr.tsMs[i]!, now) ?? tradeProblem(tr.price[i]!, tr.size[i]!);
+    const id = tr.instrumentId[i]!;
+    const raw = f.symbolFor(id, ymdOf(tr.tsMs[i]!));
+    const option = options(id, tr.tsMs[i]!);
+    const why =
+      barTimeProblem(tr.tsMs[i]!, now) ??
+      tradeProblem(tr.price[i]!, tr.size[i]!) ??
+      (!option && looksLikeOption(raw) ? `option ${raw!.trim()} (instrument ${id}) has no definition in the lake; import or backfill its definitions (schema definition) first, then this file again` : undefined);
     if (why) {
       rejects.push({ line: i + 1, raw: JSON.stringify({ ts: isoOf(tr.tsMs[i]!), price: tr.price[i], size: tr.size[i], side: tr.side[i], sequence: tr.sequence[i] }), reason: why, offset: tr.offset[i]! });
       continue;
     }
-    const id = tr.instrumentId[i]!;
-    const symbol = lakeSymbol(f.symbolFor(id, ymdOf(tr.tsMs[i]!)), id);
+    if (option) {
+      const underlying = lakeSymbol(option.underlying, id);
+      optionRows.set(underlying, [...(optionRows.get(underlying) ?? []), i]);
+      continue;
+    }
+    const symbol = lakeSymbol(raw, id);
     names.set(id, symbol);
     const key = `${symbol}|${monthOf(tr.tsMs[i]!)}`;
     const list = groups.get(key) ?? [];
@@ -143,7 +158,31 @@ async function importDbnTrades(ctx: { home: HomeLayout; catalog: Catalog; con: D
       sequence: pick(tr.sequence),
     }, 'import:dbn', runId);
   }
-  return { file: path.resolve(file), format: 'dbn', parser: 'builtin', inputRows: n, accepted, rejected: rejects.length, duplicates, series: [...perSymbol].map(([symbol, k]) => ({ symbol, timeframe: 'tick', accepted: k })), rejects };
+  const series: ImportFileResult['series'] = [...perSymbol].map(([symbol, k]) => ({ symbol, timeframe: 'tick', accepted: k }));
+  if (optionRows.size) {
+    const columns: TickColumn[] = [
+      { name: 'ts_recv', values: tr.tsRecvNs },
+      { name: 'ts_event', values: tr.tsNs },
+      { name: 'publisher_id', values: tr.publisherId },
+      { name: 'instrument_id', values: tr.instrumentId },
+      { name: 'action', values: tr.action },
+      { name: 'side', values: Uint8Array.from(tr.side, (c) => c.charCodeAt(0)) },
+      { name: 'price', values: tr.price },
+      { name: 'size', values: Uint32Array.from(tr.size) },
+      { name: 'flags', values: tr.flags },
+      { name: 'depth', values: tr.depth },
+      { name: 'ts_in_delta', values: tr.tsInDelta },
+      { name: 'sequence', values: Uint32Array.from(tr.sequence) },
+      ...optionTerms(n, (i) => options(tr.instrumentId[i]!, tr.tsMs[i]!)),
+    ];
+    for (const [underlying, rows] of optionRows) {
+      const w = await writeTickBatch(ctx, 'options_trades', underlying, { rows: n, columns }, Uint32Array.from(rows), 'import:dbn', runId);
+      accepted += w.accepted;
+      duplicates += w.duplicates;
+      series.push({ symbol: underlying, timeframe: 'tick', table: 'options_trades', accepted: w.accepted });
+    }
+  }
+  return { file: path.resolve(file), format: 'dbn', parser: 'builtin', inputRows: n, accepted, rejected: rejects.length, duplicates, series, rejects };
 }
 
 function fromDbn(f: ReturnType<typeof decodeDbn>, file: string): ParsedBars {

@@ -213,7 +213,7 @@ export class SqlSandbox {
     );
     for (const table of Object.keys(TICK_COLUMNS) as BookTable[]) {
       const parts = this.catalog.barFiles({ dataset: table }).map((f) => sqlString(path.join(this.lakeRoot, f.path)));
-      await con.run(`CREATE OR REPLACE TEMP VIEW ${table} AS ${parts.length ? tickView(parts) : emptyTickView(table)}`);
+      await con.run(`CREATE OR REPLACE TEMP VIEW ${table} AS ${parts.length ? tickView(table, parts) : emptyTickView(table)}`);
     }
     if (!rejects) return;
     await con.run('CREATE OR REPLACE TEMP TABLE rejects (run_id VARCHAR, file VARCHAR, line INTEGER, raw VARCHAR, reason VARCHAR, source VARCHAR, byte_offset BIGINT)');

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { DuckDBDataChunk, BIGINT, DOUBLE, INTEGER, SMALLINT, TINYINT, UBIGINT, UINTEGER, USMALLINT, UTINYINT, VARCHAR, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api';
 import type { Catalog } from '../catalog';
 import type { HomeLayout } from '../home';
-import type { TickTable } from '../../common/tick-tables';
+import { partitionKey, type TickTable } from '../../common/tick-tables';
 import { sqlIdent, sqlString } from './duck-columns';
 import { publishFile } from './publish';
 
@@ -40,6 +40,9 @@ const HEAD: [string, TickType][] = [
   ['publisher_id', 'USMALLINT'],
   ['instrument_id', 'UINTEGER'],
 ];
+
+/** The terms an option row carries (from its definition). */
+const OPTION_TERMS: [string, TickType][] = [['raw_symbol', 'VARCHAR'], ['instrument_class', 'CHAR'], ['strike_price', 'DOUBLE'], ['expiration', 'TIMESTAMP_NS']];
 
 /** The columns of each table, in order. */
 export const TICK_COLUMNS: Record<Exclude<TickTable, 'trades'>, [string, TickType][]> = {
@@ -84,6 +87,20 @@ export const TICK_COLUMNS: Record<Exclude<TickTable, 'trades'>, [string, TickTyp
     ...HEAD,
     ['stat_type', 'USMALLINT'], ['stat_name', 'VARCHAR'], ['price', 'DOUBLE'], ['quantity', 'BIGINT'], ['ts_ref', 'TIMESTAMP_NS'], ['update_action', 'UTINYINT'],
     ['stat_flags', 'UTINYINT'], ['sequence', 'UINTEGER'], ['ts_in_delta', 'INTEGER'], ['channel_id', 'USMALLINT'],
+  ],
+  // Options on a contract (the partition's `underlying=`), each row carrying the terms of its
+  // option from the definition in force: call or put, strike, expiration.
+  options_trades: [
+    ...HEAD,
+    ...OPTION_TERMS,
+    ['action', 'CHAR'], ['side', 'CHAR'], ['price', 'DOUBLE'], ['size', 'UINTEGER'], ['flags', 'UTINYINT'], ['depth', 'UTINYINT'], ['ts_in_delta', 'INTEGER'], ['sequence', 'UINTEGER'],
+  ],
+  options_quotes: [
+    ...HEAD,
+    ...OPTION_TERMS,
+    ['schema', 'VARCHAR'], ['action', 'CHAR'], ['side', 'CHAR'], ['price', 'DOUBLE'], ['size', 'UINTEGER'], ['flags', 'UTINYINT'], ['depth', 'UTINYINT'],
+    ['ts_in_delta', 'INTEGER'], ['sequence', 'UINTEGER'], ['bid_px', 'DOUBLE'], ['ask_px', 'DOUBLE'], ['bid_sz', 'UINTEGER'], ['ask_sz', 'UINTEGER'],
+    ['bid_ct', 'UINTEGER'], ['ask_ct', 'UINTEGER'], ['bid_pb', 'USMALLINT'], ['ask_pb', 'USMALLINT'],
   ],
   status: [...HEAD, ['action', 'USMALLINT'], ['reason', 'USMALLINT'], ['trading_event', 'USMALLINT'], ['is_trading', 'CHAR'], ['is_quoting', 'CHAR'], ['is_short_sell_restricted', 'CHAR']],
   imbalance: [
@@ -158,7 +175,7 @@ export interface TickWriteResult {
 }
 
 /**
- * Writes the rows of one symbol to a table (`keep`: the row numbers the gate let through, in order, or
+ * Writes the rows of one symbol (for the options tables, one underlying contract) to a table (`keep`: the row numbers the gate let through, in order, or
  * null for all). Columns the batch does not give are NULL; a column the table does not have is refused.
  * A row already stored is a duplicate, except against the parts this run wrote since `ownSince` (the
  * earlier batches of a file read in batches).
@@ -200,7 +217,7 @@ export async function writeTickBatch(
     }
     const accepted = Number((await ctx.con.runAndReadAll(`SELECT count(*) FROM ${fresh}`)).getRowsJS()[0]![0]);
     if (accepted === 0) return { accepted, duplicates: total, files: 0 };
-    const files = await publishTickRows(ctx, table, symbol, fresh, `bronze/${table}/symbol=${symbol}`, source, ingestRun);
+    const files = await publishTickRows(ctx, table, symbol, fresh, `bronze/${table}/${partitionKey(table)}=${symbol}`, source, ingestRun);
     return { accepted, duplicates: total - accepted, files };
   } finally {
     await ctx.con.run(`DROP TABLE IF EXISTS ${raw}; DROP TABLE IF EXISTS ${fresh}`);
@@ -250,13 +267,13 @@ export async function publishTickRows(
   }
 }
 
-/** The SELECT a console view runs over a table's part files (SQL string literals): its columns, then symbol, date and hour from the folders. */
-export function tickView(parts: string[]): string {
-  return `SELECT * FROM read_parquet([${parts.join(', ')}], hive_partitioning = true, union_by_name = true, hive_types = {'symbol': VARCHAR, 'date': DATE, 'hour': INTEGER})`;
+/** The SELECT a console view runs over a table's part files (SQL string literals): its columns, then symbol (or underlying), date and hour from the folders. */
+export function tickView(table: BookTable, parts: string[]): string {
+  return `SELECT * FROM read_parquet([${parts.join(', ')}], hive_partitioning = true, union_by_name = true, hive_types = {'${partitionKey(table)}': VARCHAR, 'date': DATE, 'hour': INTEGER})`;
 }
 
 /** The SELECT a console view runs over a table with no files yet: its columns and no rows. */
 export function emptyTickView(table: BookTable): string {
   const cols = TICK_COLUMNS[table].map(([name, type]) => `NULL::${type === 'CHAR' ? 'VARCHAR' : type} AS ${sqlIdent(name)}`);
-  return `SELECT ${cols.join(', ')}, NULL::VARCHAR AS symbol, NULL::DATE AS date, NULL::INTEGER AS hour WHERE false`;
+  return `SELECT ${cols.join(', ')}, NULL::VARCHAR AS ${partitionKey(table)}, NULL::DATE AS date, NULL::INTEGER AS hour WHERE false`;
 }

@@ -54,8 +54,12 @@ export const BACKFILL_SOURCES = ['demo', 'databento', 'polygon'] as const;
 /** Timeframes a backfill can ask a source for. */
 export const BACKFILL_TIMEFRAMES = ['1m', '1h', '1d'] as const;
 
-/** What a backfill fetches: bars (`ohlcv`, at the request's timeframe), or one of Databento's order-book and reference schemas into its lake table. */
-export const BACKFILL_SCHEMAS = ['ohlcv', 'mbp-10', 'mbp-1', 'tbbo', 'bbo-1s', 'bbo-1m', 'mbo', 'definition', 'statistics', 'status', 'imbalance'] as const;
+/**
+ * What a backfill fetches: bars (`ohlcv`, at the request's timeframe), one of Databento's order-book
+ * and reference schemas into its lake table, or `options`: a futures symbol's option chains (their
+ * definitions, open interest, quotes and trades) into the options tables.
+ */
+export const BACKFILL_SCHEMAS = ['ohlcv', 'mbp-10', 'mbp-1', 'tbbo', 'bbo-1s', 'bbo-1m', 'mbo', 'definition', 'statistics', 'status', 'imbalance', 'options'] as const;
 
 /** The last day a backfill may name: today in UTC, or tomorrow where a user's local date is ahead of UTC. */
 export function latestBackfillDay(now = Date.now()): string {
@@ -79,7 +83,7 @@ export const backfillRequestSchema = z
   .strict()
   .refine((a) => a.from <= a.to, { message: '`from` is after `to`', path: ['from'] })
   .refine((a) => a.source !== 'polygon' || (a.schema ?? 'ohlcv') === 'ohlcv', { message: 'Polygon backfills bars only (schema ohlcv)', path: ['schema'] })
-  .refine((a) => a.source !== 'demo' || ['ohlcv', 'mbp-10'].includes(a.schema ?? 'ohlcv'), { message: 'the demo source offers bars (ohlcv) and a ten-level book (mbp-10)', path: ['schema'] })
+  .refine((a) => a.source !== 'demo' || ['ohlcv', 'mbp-10', 'options'].includes(a.schema ?? 'ohlcv'), { message: 'the demo source offers bars (ohlcv), a ten-level book (mbp-10) and 0DTE option chains (options)', path: ['schema'] })
   .refine((a) => a.to <= latestBackfillDay(), { message: `no source has bars after now: end the range today (UTC) at the latest`, path: ['to'] })
   .refine((a) => a.source !== 'demo' || a.timeframe === '1m', { message: 'the demo source stores 1m bars; coarser timeframes are built on read', path: ['timeframe'] });
 

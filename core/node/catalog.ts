@@ -145,6 +145,20 @@ export class Catalog {
     this.db.prepare('INSERT INTO symbols (symbol, calendar) VALUES (?, ?) ON CONFLICT(symbol) DO UPDATE SET calendar = excluded.calendar').run(symbol, calendar);
   }
 
+  /** Records a root's front contract per session (YYYY-MM-DD), replacing what `source` recorded before for those dates. */
+  setFrontContracts(root: string, source: string, sessions: readonly { date: string; contract: string }[]): void {
+    const put = this.db.prepare('INSERT INTO front_contracts (root, date, contract, source) VALUES (?, ?, ?, ?) ON CONFLICT(root, date) DO UPDATE SET contract = excluded.contract, source = excluded.source');
+    this.db.transaction(() => {
+      for (const s of sessions) put.run(root, s.date, s.contract, source);
+    })();
+  }
+
+  /** A root's front contract by session date, as last recorded. */
+  frontContracts(root: string): Map<string, string> {
+    const rows = this.db.prepare('SELECT date, contract FROM front_contracts WHERE root = ? ORDER BY date').all(root) as { date: string; contract: string }[];
+    return new Map(rows.map((r) => [r.date, r.contract]));
+  }
+
   /** Timeframes stored for a symbol. */
   storedTimeframes(symbol: string): string[] {
     // Bars only: the tables of market events (trades, book, …) have no timeframe to read bars at.

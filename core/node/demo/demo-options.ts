@@ -1,4 +1,12 @@
+import { DateTime } from 'luxon';
 import { black76Price } from '../../common/options/black76';
+import { frontByRoll, optionUnderlying } from '../../common/options/expiries';
+import { findInstrument } from '../../common/instruments';
+import type { Session } from '../calendar';
+import { allocBook, BOOK_LAYOUTS, type DbnBook } from '../ingest/dbn-book';
+import type { DbnTrades } from '../ingest/dbn';
+import type { DbnReference } from '../ingest/dbn-reference';
+import { generateSession } from './demo-market';
 import { hashInts, Rng } from './rng';
 
 /** How the demo market quotes its 0DTE options. */
@@ -103,4 +111,157 @@ export function demoChainAt(at: DemoChainAt, o: DemoChainOptions = {}): DemoChai
     putOi[i] = Math.round(bell * round * (K <= centre ? 1.5 : 0.4) * (0.6 + 0.8 * rng.next()));
   });
   return { t, expiry, F, rate, strikes, vol, callBid, callAsk, putBid, putAsk, callOi, putOi };
+}
+
+/** A session of the demo market's 0DTE options, as Databento's schemas carry them, ready for the lake's gate. */
+export interface DemoOptionSession {
+  /** The quarterly contract the day's options are written on (the nearest expiring on or after the day). */
+  underlying: string;
+  /** The contract the demo's futures trade as front that session (the customary roll). */
+  front: string;
+  /** One definition per option, received at the session's start. */
+  definitions: DbnReference;
+  /** Open interest per option (statistics type 9), received a second after the definitions. */
+  openInterest: DbnReference;
+  /** Consolidated best bid and offer each minute of regular hours (cbbo-1m). */
+  quotes: DbnBook;
+  /** Trades at the bid or the ask near the money. */
+  trades: DbnTrades;
+}
+
+const NS = 1_000_000n;
+const RTH_OPEN = 9 * 60 + 30;
+const RTH_CLOSE = 16 * 60;
+/** The demo's option instrument ids: a block per day (reused after 200 days, as Databento reuses ids after an expiry). */
+const demoOptionId = (day: number, strikeIndex: number, put: boolean): number => 30_000_000 + (day % 200) * 1000 + strikeIndex * 2 + (put ? 1 : 0);
+
+/**
+ * The demo market's options on a futures symbol for one session: calls and puts expiring at 16:00
+ * New York that day, listed around the regular-hours open and priced each minute from the demo's own
+ * futures bars by `demoChainAt`. Deterministic in (seed, symbol, day).
+ */
+export function generateOptionSession(symbol: string, seed: number, session: Session, opts: DemoChainOptions = {}): DemoOptionSession {
+  const root = symbol;
+  const bars = generateSession(symbol, seed, session);
+  const ny = (ms: number): number => {
+    const d = DateTime.fromMillis(ms, { zone: 'America/New_York' });
+    return d.hour * 60 + d.minute;
+  };
+  const rth: number[] = [];
+  for (let i = 0; i < bars.t.length; i++) if (ny(bars.t[i]!) >= RTH_OPEN && ny(bars.t[i]!) < RTH_CLOSE) rth.push(i);
+  const expiry = DateTime.fromISO(session.date, { zone: 'America/New_York' }).set({ hour: 16 }).toMillis();
+  const underlying = optionUnderlying(root, session.day).symbol;
+  const front = frontByRoll(root, session.day).symbol;
+  const open = rth.length ? bars.o[rth[0]!]! : bars.o[0] ?? Number.NaN;
+  const o = { strikesEachSide: 30, ...opts };
+  const first = demoChainAt({ symbol, seed, day: session.day, open, F: open, t: session.start, expiry }, o);
+  const m = first.strikes.length;
+  const ids = Uint32Array.from({ length: 2 * m }, (_, j) => demoOptionId(session.day, j >> 1, (j & 1) === 1));
+  const mmdd = session.date.slice(5, 7) + session.date.slice(8, 10);
+  const rawOf = (j: number): string => `${underlying}-${mmdd} ${j & 1 ? 'P' : 'C'}${first.strikes[j >> 1]}`;
+  const defNs = BigInt(session.start) * NS;
+
+  const definitions: DbnReference = {
+    schema: 'definition',
+    rows: 2 * m,
+    columns: {
+      publisher_id: new Uint16Array(2 * m).fill(1),
+      instrument_id: ids,
+      ts_event: new BigUint64Array(2 * m).fill(defNs),
+      ts_recv: new BigUint64Array(2 * m).fill(defNs),
+      raw_symbol: Array.from(ids, (_, j) => rawOf(j)),
+      instrument_class: Array.from(ids, (_, j) => (j & 1 ? 'P' : 'C')),
+      strike_price: Float64Array.from(ids, (_, j) => first.strikes[j >> 1]!),
+      expiration: new BigUint64Array(2 * m).fill(BigInt(expiry) * NS),
+      underlying: new Array<string>(2 * m).fill(underlying),
+      asset: new Array<string>(2 * m).fill(root),
+      security_type: new Array<string>(2 * m).fill('OOF'),
+      exchange: new Array<string>(2 * m).fill('XCME'),
+      currency: new Array<string>(2 * m).fill('USD'),
+      min_price_increment: new Float64Array(2 * m).fill(0.05),
+      unit_of_measure_qty: new Float64Array(2 * m).fill(findInstrument(root)?.multiplier ?? 50),
+    },
+    offset: new Float64Array(2 * m),
+  };
+  const oiNs = defNs + 1000n * NS;
+  const openInterest: DbnReference = {
+    schema: 'statistics',
+    rows: 2 * m,
+    columns: {
+      publisher_id: new Uint16Array(2 * m).fill(1),
+      instrument_id: ids,
+      ts_event: new BigUint64Array(2 * m).fill(oiNs),
+      ts_recv: new BigUint64Array(2 * m).fill(oiNs),
+      ts_ref: new BigUint64Array(2 * m).fill(0xffffffffffffffffn),
+      price: new Float64Array(2 * m).fill(Number.NaN),
+      quantity: BigInt64Array.from(ids, (_, j) => BigInt((j & 1 ? first.putOi : first.callOi)[j >> 1]!)),
+      sequence: Uint32Array.from(ids, (_, j) => j + 1),
+      stat_type: new Uint16Array(2 * m).fill(9),
+      update_action: new Uint8Array(2 * m).fill(1),
+      stat_flags: new Uint8Array(2 * m),
+    },
+    offset: new Float64Array(2 * m),
+  };
+
+  const quotes = allocBook('cbbo-1m', BOOK_LAYOUTS[0xc1]!, rth.length * 2 * m);
+  const rng = new Rng(hashInts(seed, 57, session.day));
+  const trade = { ts: [] as number[], id: [] as number[], px: [] as number[], size: [] as number[], side: [] as number[] };
+  let q = 0;
+  for (const i of rth) {
+    const end = bars.t[i]! + 60_000;
+    const chain = demoChainAt({ symbol, seed, day: session.day, open, F: bars.c[i]!, t: end, expiry }, o);
+    // A few trades a minute near the money, at the bid (seller) or the ask (buyer).
+    const atm = Math.round((bars.c[i]! - chain.strikes[0]!) / (chain.strikes[1]! - chain.strikes[0]!));
+    for (let k = Math.floor(rng.next() * 4); k > 0; k--) {
+      const s = Math.min(m - 1, Math.max(0, atm + Math.floor(rng.next() * 9) - 4));
+      const put = rng.next() < 0.5;
+      const buy = rng.next() < 0.5;
+      const px = (put ? (buy ? chain.putAsk : chain.putBid) : buy ? chain.callAsk : chain.callBid)[s]!;
+      if (px <= 0) continue;
+      trade.ts.push(bars.t[i]! + Math.floor(rng.next() * 59_000) + 500);
+      trade.id.push(ids[2 * s + (put ? 1 : 0)]!);
+      trade.px.push(px);
+      trade.size.push(1 + Math.floor(rng.next() * 20));
+      trade.side.push(buy ? 0x41 : 0x42);
+    }
+    for (let j = 0; j < 2 * m; j++, q++) {
+      const s = j >> 1;
+      const put = (j & 1) === 1;
+      quotes.instrumentId[q] = ids[j]!;
+      quotes.publisherId[q] = 1;
+      quotes.tsRecvNs[q] = BigInt(end) * NS;
+      quotes.tsEventNs[q] = BigInt(end - 1) * NS;
+      quotes.tsMs[q] = end - 1;
+      quotes.price[q] = Number.NaN;
+      quotes.side[q] = 0x4e;
+      // A zero bid is no bid: the side is empty, as a feed shows it.
+      const bid = (put ? chain.putBid : chain.callBid)[s]!;
+      quotes.bidPx[q] = bid > 0 ? bid : Number.NaN;
+      quotes.askPx[q] = (put ? chain.putAsk : chain.callAsk)[s]!;
+      quotes.bidSz[q] = bid > 0 ? 5 + ((q * 7) % 40) : 0;
+      quotes.askSz[q] = 5 + ((q * 11) % 40);
+      quotes.bidPb[q] = 1;
+      quotes.askPb[q] = 1;
+    }
+  }
+  // Trades in time order, as a feed delivers them.
+  const order = trade.ts.map((_, k) => k).sort((a, b) => trade.ts[a]! - trade.ts[b]!);
+  const n = order.length;
+  const trades: DbnTrades = {
+    instrumentId: Uint32Array.from(order, (k) => trade.id[k]!),
+    tsNs: BigInt64Array.from(order, (k) => BigInt(trade.ts[k]!) * NS),
+    tsRecvNs: BigInt64Array.from(order, (k) => BigInt(trade.ts[k]!) * NS + 250_000n),
+    tsMs: Float64Array.from(order, (k) => trade.ts[k]!),
+    price: Float64Array.from(order, (k) => trade.px[k]!),
+    size: Float64Array.from(order, (k) => trade.size[k]!),
+    side: Array.from(order, (k) => String.fromCharCode(trade.side[k]!)),
+    sequence: Float64Array.from(order, (_, k) => k + 1),
+    publisherId: new Uint16Array(n).fill(1),
+    action: new Uint8Array(n).fill(0x54),
+    flags: new Uint8Array(n).fill(128),
+    depth: new Uint8Array(n),
+    tsInDelta: new Int32Array(n),
+    offset: new Float64Array(n),
+  };
+  return { underlying, front, definitions, openInterest, quotes, trades };
 }

@@ -11,6 +11,7 @@ import { dbnBookBatches, STREAM_BATCH } from './dbn-book-stream';
 import type { Reject } from './reject-store';
 import type { ImportFileResult } from './import-file';
 import { looksLikeOption, optionContracts, type OptionContract } from '../options/option-contracts';
+import { optionTerms } from '../options/options-store';
 
 /**
  * Imports a DBN file of an order-book or reference schema into its bronze table: quotes (MBP-1, TBBO,
@@ -175,28 +176,6 @@ function referenceColumns(r: DbnReference): { table: BookTable; columns: TickCol
     columns.push({ name: 'stat_name', values: Array.from(types, (t) => STAT_NAMES[t] ?? `type_${t}`) });
   }
   return { table, columns };
-}
-
-/** The option terms of each row (empty where a row is not an option's), as the options tables store them. */
-export function optionTerms(n: number, optionAt: (i: number) => OptionContract | undefined): TickColumn[] {
-  const raw: string[] = new Array<string>(n).fill('');
-  const cls = new Uint8Array(n);
-  const strike = new Float64Array(n).fill(Number.NaN);
-  const expiration = new BigInt64Array(n);
-  for (let i = 0; i < n; i++) {
-    const o = optionAt(i);
-    if (!o) continue;
-    raw[i] = o.rawSymbol;
-    cls[i] = o.cls;
-    strike[i] = o.strike;
-    expiration[i] = o.expirationNs;
-  }
-  return [
-    { name: 'raw_symbol', values: raw },
-    { name: 'instrument_class', values: cls },
-    { name: 'strike_price', values: strike },
-    { name: 'expiration', values: expiration },
-  ];
 }
 
 /** Decoded records of one schema, ready to store. */

@@ -3,20 +3,18 @@ import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { importCsvWithDuckDb } from './duck-csv';
 import type { Catalog } from '../catalog';
 import type { HomeLayout } from '../home';
-import { BarWriter, monthOf, type PartToWrite } from '../lake/bar-store';
-import { barTimeProblem, isoOf, rowFields, rowProblem, tradeProblem } from '../../common/bar-gate';
+import { BarWriter, type PartToWrite } from '../lake/bar-store';
+import { rowFields, rowProblem } from '../../common/bar-gate';
 import { gatedParts } from './gated-parts';
 import { readFloat64Columns, sqlIdent, sqlString } from '../lake/duck-columns';
 import { linesAt, parseCsvBars, ImportError, type CsvOptions, type ParsedBars } from './csv-import';
 import type { Reject } from './reject-store';
 import { decodeDbn, lakeSymbol, openDbn, ymdOf } from './dbn';
-import { importDbnBookStream, importDbnTicks, optionTerms, STREAMED_SCHEMAS, TICK_SCHEMAS } from './import-dbn-ticks';
-import { looksLikeOption, optionContracts } from '../options/option-contracts';
-import { writeTickBatch, type TickColumn } from '../lake/tick-store';
+import { importDbnBookStream, importDbnTicks, STREAMED_SCHEMAS, TICK_SCHEMAS } from './import-dbn-ticks';
+import { storeDbnTrades } from './dbn-trades-store';
 import { peekDbnMetadata } from './dbn-book-stream';
 import { gunzipCapped, gunzipHead, MAX_BYTES, readRegularFile, readRegularHead } from '../untrusted-files';
 import { layoutKey, previewCsv } from '../../common/csv-preview';
-import { existingTradeKeys, writeTrades } from '../lake/trade-store';
 import { DAILY_GAP_MS, gcd, intradayTimeframeOf, STORED_TIMEFRAME_MS } from '../../common/timeframes';
 import type { IMPORT_FORMATS } from '../../common/schemas';
 
@@ -97,92 +95,10 @@ function readInput(file: string): Uint8Array {
 const isDbn = (b: Uint8Array): boolean => (b[0] === 0x44 && b[1] === 0x42 && b[2] === 0x4e) || (b[0] === 0x28 && b[1] === 0xb5 && b[2] === 0x2f && b[3] === 0xfd);
 const isParquet = (b: Uint8Array): boolean => b.length >= 8 && String.fromCharCode(...b.subarray(0, 4)) === 'PAR1';
 
-/** Writes a DBN file's trades to bronze/trades by symbol, date and hour; duplicates are (ns, sequence) pairs already seen in the same month. */
+/** Writes a DBN file's trades to bronze/trades (an option's to options_trades) by symbol, date and hour. */
 async function importDbnTrades(ctx: { home: HomeLayout; catalog: Catalog; con: DuckDBConnection }, f: ReturnType<typeof decodeDbn>, file: string, runId: string): Promise<ImportFileResult & { rejects: Reject[] }> {
-  const tr = f.trades!;
-  const n = tr.tsMs.length;
-  const groups = new Map<string, number[]>();
-  const names = new Map<number, string>();
-  const rejects: Reject[] = [];
-  const now = Date.now();
-  // An option's trades go to `options_trades` under its underlying contract, with its terms.
-  const options = await optionContracts({ con: ctx.con, catalog: ctx.catalog, lake: ctx.home.lake }, tr.instrumentId);
-  const optionRows = new Map<string, number[]>();
-  for (let i = 0; i < n; i++) {
-    const id = tr.instrumentId[i]!;
-    const raw = f.symbolFor(id, ymdOf(tr.tsMs[i]!));
-    const option = options(id, tr.tsMs[i]!);
-    const why =
-      barTimeProblem(tr.tsMs[i]!, now) ??
-      tradeProblem(tr.price[i]!, tr.size[i]!) ??
-      (!option && looksLikeOption(raw) ? `option ${raw!.trim()} (instrument ${id}) has no definition in the lake; import or backfill its definitions (schema definition) first, then this file again` : undefined);
-    if (why) {
-      rejects.push({ line: i + 1, raw: JSON.stringify({ ts: isoOf(tr.tsMs[i]!), price: tr.price[i], size: tr.size[i], side: tr.side[i], sequence: tr.sequence[i] }), reason: why, offset: tr.offset[i]! });
-      continue;
-    }
-    if (option) {
-      const underlying = lakeSymbol(option.underlying, id);
-      optionRows.set(underlying, [...(optionRows.get(underlying) ?? []), i]);
-      continue;
-    }
-    const symbol = lakeSymbol(raw, id);
-    names.set(id, symbol);
-    const key = `${symbol}|${monthOf(tr.tsMs[i]!)}`;
-    const list = groups.get(key) ?? [];
-    list.push(i);
-    groups.set(key, list);
-  }
-  let accepted = 0;
-  let duplicates = 0;
-  const perSymbol = new Map<string, number>();
-  for (const [key, rows] of groups) {
-    const [symbol, month] = key.split('|') as [string, string];
-    const seen = await existingTradeKeys(ctx.con, ctx.catalog, ctx.home.lake, symbol, month);
-    const keep = rows.filter((i) => {
-      const k = `${tr.tsNs[i]}:${tr.sequence[i]}`;
-      if (seen.has(k)) return false;
-      seen.add(k);
-      return true;
-    });
-    duplicates += rows.length - keep.length;
-    accepted += keep.length;
-    perSymbol.set(symbol, (perSymbol.get(symbol) ?? 0) + keep.length);
-    if (keep.length === 0) continue;
-    const pick = (a: Float64Array): Float64Array => Float64Array.from(keep, (i) => a[i]!);
-    await writeTrades(ctx, symbol, {
-      tsNs: BigInt64Array.from(keep, (i) => tr.tsNs[i]!),
-      tsRecvNs: BigInt64Array.from(keep, (i) => tr.tsRecvNs[i]!),
-      price: pick(tr.price),
-      size: pick(tr.size),
-      side: Float64Array.from(keep, (i) => tr.side[i]!.charCodeAt(0)),
-      sequence: pick(tr.sequence),
-    }, 'import:dbn', runId);
-  }
-  const series: ImportFileResult['series'] = [...perSymbol].map(([symbol, k]) => ({ symbol, timeframe: 'tick', accepted: k }));
-  if (optionRows.size) {
-    const columns: TickColumn[] = [
-      { name: 'ts_recv', values: tr.tsRecvNs },
-      { name: 'ts_event', values: tr.tsNs },
-      { name: 'publisher_id', values: tr.publisherId },
-      { name: 'instrument_id', values: tr.instrumentId },
-      { name: 'action', values: tr.action },
-      { name: 'side', values: Uint8Array.from(tr.side, (c) => c.charCodeAt(0)) },
-      { name: 'price', values: tr.price },
-      { name: 'size', values: Uint32Array.from(tr.size) },
-      { name: 'flags', values: tr.flags },
-      { name: 'depth', values: tr.depth },
-      { name: 'ts_in_delta', values: tr.tsInDelta },
-      { name: 'sequence', values: Uint32Array.from(tr.sequence) },
-      ...optionTerms(n, (i) => options(tr.instrumentId[i]!, tr.tsMs[i]!)),
-    ];
-    for (const [underlying, rows] of optionRows) {
-      const w = await writeTickBatch(ctx, 'options_trades', underlying, { rows: n, columns }, Uint32Array.from(rows), 'import:dbn', runId);
-      accepted += w.accepted;
-      duplicates += w.duplicates;
-      series.push({ symbol: underlying, timeframe: 'tick', table: 'options_trades', accepted: w.accepted });
-    }
-  }
-  return { file: path.resolve(file), format: 'dbn', parser: 'builtin', inputRows: n, accepted, rejected: rejects.length, duplicates, series, rejects };
+  const r = await storeDbnTrades(ctx, f, 'import:dbn', runId);
+  return { file: path.resolve(file), format: 'dbn', parser: 'builtin', inputRows: r.inputRows, accepted: r.accepted, rejected: r.rejects.length, duplicates: r.duplicates, series: r.series, rejects: r.rejects };
 }
 
 function fromDbn(f: ReturnType<typeof decodeDbn>, file: string): ParsedBars {

@@ -8,13 +8,18 @@ import { sessionsOverlapping } from '../calendar';
 import type { Catalog } from '../catalog';
 import type { HomeLayout } from '../home';
 import { generateBookSession } from '../demo/demo-book';
+import { storeDemoOptions } from '../options/demo-options-store';
 import { decodeTicks, storeBookStream, storeTicks, STREAMED_SCHEMAS, type StoredTicks } from '../ingest/import-dbn-ticks';
 import { storeRejects } from '../ingest/reject-store';
+import { decodeDbn } from '../ingest/dbn';
+import { storeDbnTrades } from '../ingest/dbn-trades-store';
 import { checkDiskSpace } from '../lake/publish';
 import { fetchDatabentoDbn, saveDatabentoDbn } from '../vendors/databento';
 import { coverageStatements, DEFAULT_DEMO_SEED, demoEnd, missingVendorKey, type BackfillSymbolRequest, type BackfillSymbolResult, type BackfillTick, type VendorConfig } from './backfill';
 
 const DAY_MS = 86_400_000;
+/** The schemas an option-chain backfill asks Databento for, in order. */
+const OPTION_SCHEMAS = ['definition', 'statistics', 'trades', 'mbp-1'];
 
 /**
  * Backfills one symbol's order-book or reference records (Databento's schemas, or the demo market's
@@ -52,6 +57,12 @@ export async function backfillTicks(
     for (const [i, session] of sessions.entries()) {
       if (cancelled()) return { ...res, cancelled: true };
       checkDiskSpace(deps.home.root);
+      if (schema === 'options') {
+        const stored = await storeDemoOptions(deps, req.symbol, req.seed ?? DEFAULT_DEMO_SEED, session, req.ingestRun);
+        for (const s of stored) add(s, `demo ${req.symbol} options ${session.date}`);
+        report({ symbol: req.symbol, monthsDone: i + 1, monthsTotal: sessions.length, newBars: res.newBars, alreadyPresent: res.alreadyPresent });
+        continue;
+      }
       const book = generateBookSession(req.symbol, req.seed ?? DEFAULT_DEMO_SEED, session, {}, fromMs, end);
       add(await storeTicks(deps, { kind: 'book', book }, () => req.symbol, 'demo', req.ingestRun), `demo ${req.symbol} mbp-10 ${session.date}`);
       report({ symbol: req.symbol, monthsDone: i + 1, monthsTotal: sessions.length, newBars: res.newBars, alreadyPresent: res.alreadyPresent });
@@ -69,31 +80,37 @@ export async function backfillTicks(
     const day = new Date(lo).toISOString().slice(0, 10);
     if (!covered.get(req.source, dataset, req.symbol, schema, day)) {
       const asked = `${source} ${req.symbol} ${schema} ${day}`;
-      const range = { baseUrl: cfg.databentoUrl, apiKey: cfg.databentoKey!, dataset, symbol: req.symbol, schema, startMs: lo, endMs: hi };
-      const what = `Databento ${dataset} ${req.symbol} ${schema} ${day}`;
-      if (STREAMED_SCHEMAS.has(schema)) {
-        // A day of book records is saved as it arrives, then stored a batch at a time, as an import of the file would.
-        const file = path.join(deps.home.tmp, `databento-${randomUUID()}.dbn.zst`);
-        try {
-          let checked = 0;
-          const saved = await saveDatabentoDbn(range, file, (size) => {
-            if (size - checked < 64 << 20) return;
-            checked = size;
-            checkDiskSpace(deps.home.root);
-          });
-          if (saved > 0) {
-            for await (const stored of storeBookStream(deps, file, source, req.ingestRun, what)) {
-              add(stored, asked);
-              if (cancelled()) return { ...res, cancelled: true };
+      // An option chain is its definitions first (they route the rest), then open interest, trades and top of book.
+      for (const one of schema === 'options' ? OPTION_SCHEMAS : [schema]) {
+        const range = { baseUrl: cfg.databentoUrl, apiKey: cfg.databentoKey!, dataset, symbol: req.symbol, schema: one, startMs: lo, endMs: hi };
+        const what = `Databento ${dataset} ${req.symbol} ${one} ${day}`;
+        if (STREAMED_SCHEMAS.has(one)) {
+          // A day of book records is saved as it arrives, then stored a batch at a time, as an import of the file would.
+          const file = path.join(deps.home.tmp, `databento-${randomUUID()}.dbn.zst`);
+          try {
+            let checked = 0;
+            const saved = await saveDatabentoDbn(range, file, (size) => {
+              if (size - checked < 64 << 20) return;
+              checked = size;
+              checkDiskSpace(deps.home.root);
+            });
+            if (saved > 0) {
+              for await (const stored of storeBookStream(deps, file, source, req.ingestRun, what)) {
+                add(stored, asked);
+                if (cancelled()) return { ...res, cancelled: true };
+              }
             }
+          } finally {
+            fs.rmSync(file, { force: true });
           }
-        } finally {
-          fs.rmSync(file, { force: true });
-        }
-      } else {
-        const bytes = await fetchDatabentoDbn(range);
-        if (bytes.length > 0) {
-          const { decoded, symbolFor } = decodeTicks(bytes, what, schema);
+        } else {
+          const bytes = await fetchDatabentoDbn(range);
+          if (bytes.length === 0) continue;
+          if (one === 'trades') {
+            add(await storeDbnTrades(deps, decodeDbn(bytes, what), source, req.ingestRun), asked);
+            continue;
+          }
+          const { decoded, symbolFor } = decodeTicks(bytes, what, one);
           if (decoded) add(await storeTicks(deps, decoded, symbolFor, source, req.ingestRun), asked);
         }
       }

@@ -152,6 +152,7 @@ export async function buildContinuous(
   });
   for (const f of old) fs.rmSync(path.join(deps.home.lake, f.path), { force: true });
   for (const name of names) deps.catalog.setSymbolCalendar(name, cal.id);
+  deps.catalog.setFrontContracts(root, `continuous:${threshold}`, sessions.flatMap((x, s) => (front[s]! >= 0 ? [{ date: x.date, contract: contracts[front[s]!]!.symbol }] : [])));
   // The same choice of contract keeps the trades, quotes and book of `<ROOT>.C` front-month pure.
   const ticks = await frontMonthTicks(deps, contracts.map((x) => x.symbol), sessions, front, names[0]!, `continuous:${root}:${threshold}`);
   return { root, timeframe, threshold, symbols: names, contracts: contracts.map((x) => x.symbol), rolls, bars: n, ticks };

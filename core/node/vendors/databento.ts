@@ -25,7 +25,8 @@ async function requestRange(o: RangeRequest & { schema: string }): Promise<Respo
     schema: o.schema,
     start: new Date(o.startMs).toISOString(),
     end: new Date(o.endMs).toISOString(),
-    stype_in: 'raw_symbol',
+    // `ES.OPT` names every option on ES, `ES.FUT` every future: Databento's parent symbology.
+    stype_in: /\.(OPT|FUT)$/.test(o.symbol) ? 'parent' : 'raw_symbol',
     encoding: 'dbn',
     compression: 'zstd',
   });

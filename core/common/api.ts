@@ -6,6 +6,7 @@ import {
   jobIdSchema,
   jobRequestSchema,
   riskLimitsSchema,
+  instantSchema,
   symbolSchema,
   timeframeArg,
   universeFiltersSchema,
@@ -23,6 +24,7 @@ import { CONFIG_NAME, PORTFOLIO_ID } from './ids';
 import { STORED_TIMEFRAME_MS } from './timeframes';
 import { STRATEGIES } from './backtest/strategies';
 import { TICK_TABLES } from './tick-tables';
+import type { OptionChainView, OptionsQaReport } from './options/types';
 
 const paperSessionId = z.string().regex(/^[0-9]{8}-[0-9]{6}-[0-9a-f]{8}$/, 'expected a paper session id such as 20260101-120000-1a2b3c4d');
 
@@ -84,6 +86,20 @@ export const apiSchemas = {
     })
     .strict()
     .refine((a) => a.from < a.to, { message: 'from must be before to', path: ['from'] }),
+  'options.chain': z
+    .object({
+      symbol: symbolSchema,
+      /** The moment: an ISO date-time, UTC unless it carries an offset. */
+      at: instantSchema,
+      /** Days to expiry to include: 0 for the session's own expiry (0DTE). */
+      dte: z.number().int().min(0, 'dte is 0 (0DTE) or more').max(30, 'dte is at most 30 days').optional(),
+      /** Oldest quote used, seconds before the moment. */
+      maxAgeSeconds: z.number().int().min(1, 'at least 1 second').max(86_400, 'at most 86400 seconds').optional(),
+      /** Risk-free rate, continuously compounded. */
+      rate: z.number().min(-0.05, 'a rate from -0.05 to 0.5').max(0.5, 'a rate from -0.05 to 0.5').optional(),
+    })
+    .strict(),
+  'options.qa': z.object({ symbol: symbolSchema }).strict(),
   'book.profile': z
     .object({ symbol: symbolSchema, from: z.number().int().nonnegative(), to: z.number().int().positive() })
     .strict()
@@ -322,6 +338,10 @@ export interface QuantApi {
   'lake.summary': (a: ArgOf<'lake.summary'>) => Promise<LakeSeries[]>;
   /** The resting book over time (the book after each bucket's last update) for the chart's depth heatmap. */
   'book.heatmap': (a: ArgOf<'book.heatmap'>) => Promise<BookHeatmap>;
+  /** A futures symbol's option chains at a moment: only options on the session's front contract, 0DTE unless `dte`; IV, greeks and gamma exposure by strike. */
+  'options.chain': (a: ArgOf<'options.chain'>) => Promise<OptionChainView>;
+  /** Per session with stored options: the front contract, the options' underlyings, and whether they agree. */
+  'options.qa': (a: ArgOf<'options.qa'>) => Promise<OptionsQaReport>;
   /** Traded volume per price over a range, from the book's trades, for the chart's volume profile. */
   'book.profile': (a: ArgOf<'book.profile'>) => Promise<VolumeProfile>;
   /** Month partitions, optionally for one symbol or timeframe. */

@@ -56,6 +56,7 @@ import { ACCOUNT_LIMITS_SETTING, WEBHOOK_SETTING } from './paper/supervisor';
 import { configHandlers } from './gitexport/handlers';
 import { trainConfigSchema } from '../common/schemas';
 import { featureSetHandlers } from './features/set-handlers';
+import { optionsHandlers } from './options/handlers';
 import { sessionSeries } from './features/silver-build';
 
 /** What a host passes to build the services. */
@@ -250,6 +251,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
         return out;
       },
       ...featureSetHandlers(home, o.resources),
+      ...optionsHandlers({ con, catalog: cat, lake: home.lake }),
       'models.list': async () => listModels(cat),
       'models.get': async (a) => {
         const { file: _file, ...m } = getModel(cat, home, parseModelRef(a.model));

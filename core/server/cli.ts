@@ -1,8 +1,7 @@
 import path from 'node:path';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DateTime } from 'luxon';
 import { pathToFileURL } from 'node:url';
-import { apiSchemas, type ArgOf, type Method, type ResultOf } from '../common/api';
+import type { ArgOf } from '../common/api';
 import { ApiError } from '../common/errors';
 import { BACKFILL_SOURCES } from '../common/schemas';
 import { DEMO_SYMBOLS } from '../common/instruments';
@@ -25,7 +24,7 @@ import { Journal } from '../node/paper/journal';
 import { predictCsv, PROVIDERS, type Provider } from '../node/models/predict';
 import fs from 'node:fs';
 import { featureCatalog } from '../common/features/catalog';
-import { dispatch } from './dispatcher';
+import { call, parse, table, UsageError, validate } from './cli/cli-support';
 import { startServer } from './http-server';
 import { MAX_BYTES, readRegularText } from '../node/untrusted-files';
 
@@ -172,8 +171,6 @@ global options:
 
 exit codes: 0 success, 2 bad usage, 1 failure`;
 
-class UsageError extends Error {}
-
 /** An option's JSON value, or a usage error showing the expected shape. */
 function jsonOption(name: string, text: string, example: string): unknown {
   try {
@@ -218,34 +215,6 @@ function coverageLine(c: QaReport['coverage']): string {
   const months = c.missingMonths.length ? ` · missing months ${c.missingMonths.length}: ${c.missingMonths.slice(0, 24).join(', ')}${c.missingMonths.length > 24 ? ', …' : ''}` : '';
   const days = missing > 0 ? ` · missing sessions ${missing}: ${c.missingSessions.slice(0, 10).join(', ')}${missing > 10 ? ', …' : ''}` : '';
   return `coverage ${c.presentSessions}/${c.expectedSessions} ${basis}${months}${days}`;
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).join('\n');
-}
-
-function parse(args: string[], options: ParseArgsConfig['options']): ReturnType<typeof parseArgs> {
-  try {
-    return parseArgs({ args, options, strict: true, allowPositionals: true });
-  } catch (e) {
-    throw new UsageError((e as Error).message.replace(/^TypeError \[[A-Z_]+\]: /, ''));
-  }
-}
-
-/** Validates a command's API argument up front so usage errors name the CLI option. */
-function validate<M extends Method>(method: M, arg: ArgOf<M>, optionOf: Record<string, string> = {}): void {
-  const r = apiSchemas[method].safeParse(arg);
-  if (r.success) return;
-  const issue = r.error.issues[0]!;
-  const field = String(issue.path[0] ?? '');
-  throw new UsageError(`--${optionOf[field] ?? field}: ${issue.message}`);
-}
-
-async function call<M extends Method>(s: Services, method: M, arg: ArgOf<M>): Promise<ResultOf<M>> {
-  const out = await dispatch(s.handlers, method, arg);
-  if (!out.ok) throw ApiError.fromData(out.error);
-  return out.value as ResultOf<M>;
 }
 
 /** Runs the CLI; returns the exit code. */

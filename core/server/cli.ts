@@ -25,6 +25,7 @@ import { predictCsv, PROVIDERS, type Provider } from '../node/models/predict';
 import fs from 'node:fs';
 import { featureCatalog } from '../common/features/catalog';
 import { call, parse, table, UsageError, validate } from './cli/cli-support';
+import { OPTIONS_USAGE, optionsCommand } from './cli/options-command';
 import { startServer } from './http-server';
 import { MAX_BYTES, readRegularText } from '../node/untrusted-files';
 
@@ -40,9 +41,10 @@ const USAGE = `usage: quantdesk [--home DIR] [--json] <command> [options]
 commands:
   backfill --source demo|databento|polygon [--symbols ES,NQ] [--from YYYY-MM-DD] [--to YYYY-MM-DD]
            [--timeframe 1m|1h|1d] [--dataset GLBX.MDP3] [--schema ohlcv|mbp-10|mbp-1|tbbo|bbo-1s|bbo-1m|mbo|
-           definition|statistics|status|imbalance]
+           definition|statistics|status|imbalance|options]
                               fetch bars the lake lacks (default: all demo symbols, the last 30 days),
-                              or a Databento schema into its table by day (the demo offers mbp-10);
+                              or a Databento schema into its table by day (the demo offers mbp-10 and
+                              options: 0DTE chains); options from Databento name the parent, ES.OPT;
                               vendors read DATABENTO_API_KEY / POLYGON_API_KEY from the environment
   import <path>... [--format auto|generic|backtrader|polygon|databento-csv|dbn|yahoo|stooq|parquet]
          [--symbol S] [--tz ZONE] [--map time=Date,open=Open,...] [--calendar cme|nyse|xetra]
@@ -61,11 +63,13 @@ commands:
   snapshots --symbol ES [--from YYYY-MM-DD] [--to YYYY-MM-DD]
                               the 1 Hz snapshot table (book_1s) of a symbol's stored MBP-10 book: the
                               ten levels at the end of every second, updates in it, age of the state
+${OPTIONS_USAGE}
   qa --symbol S [--timeframe 1m]
                               data-quality report: duplicates, gaps, OHLC, prices, spikes, stale runs, volume
   sql "<query>" [--limit N] [--timeout S]
                               read-only SQL over the lake (views bars, trades, quotes, book, orders,
-                              definitions, statistics, status, imbalance, rejects); stopped after
+                              definitions, statistics, status, imbalance, options_trades,
+                              options_quotes, rejects); stopped after
                               S seconds (60)
   lake ls                     per symbol, table and timeframe: rows, partitions, bytes, first, last
   lake delete SYMBOL --timeframe TF [--table T] --yes
@@ -429,6 +433,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         validate('jobs.start', arg);
         return await runJob(arg, 'snapshots', (job) => (json ? (job.result as BookSnapshotResult) : (job.summary ?? '')));
       }
+      case 'options':
+        return await optionsCommand(opts, { json, out: (x) => io.out(x), open: () => open(true) });
       case 'qa': {
         const p = parse(opts, { symbol: { type: 'string' }, timeframe: { type: 'string' } });
         if (p.positionals.length) throw new UsageError(`qa: unexpected argument ${p.positionals[0]}`);

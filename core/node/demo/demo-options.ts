@@ -138,9 +138,10 @@ const demoOptionId = (day: number, strikeIndex: number, put: boolean): number =>
 /**
  * The demo market's options on a futures symbol for one session: calls and puts expiring at 16:00
  * New York that day, listed around the regular-hours open and priced each minute from the demo's own
- * futures bars by `demoChainAt`. Deterministic in (seed, symbol, day).
+ * futures bars by `demoChainAt`; the minutes in [from, to) only, or null where none of regular
+ * hours is. Deterministic in (seed, symbol, day).
  */
-export function generateOptionSession(symbol: string, seed: number, session: Session, opts: DemoChainOptions = {}): DemoOptionSession {
+export function generateOptionSession(symbol: string, seed: number, session: Session, opts: DemoChainOptions = {}, from = -Infinity, to = Infinity): DemoOptionSession | null {
   const root = symbol;
   const bars = generateSession(symbol, seed, session);
   const ny = (ms: number): number => {
@@ -148,11 +149,14 @@ export function generateOptionSession(symbol: string, seed: number, session: Ses
     return d.hour * 60 + d.minute;
   };
   const rth: number[] = [];
-  for (let i = 0; i < bars.t.length; i++) if (ny(bars.t[i]!) >= RTH_OPEN && ny(bars.t[i]!) < RTH_CLOSE) rth.push(i);
+  for (let i = 0; i < bars.t.length; i++) if (ny(bars.t[i]!) >= RTH_OPEN && ny(bars.t[i]!) < RTH_CLOSE && bars.t[i]! >= from && bars.t[i]! < to) rth.push(i);
+  if (rth.length === 0) return null;
   const expiry = DateTime.fromISO(session.date, { zone: 'America/New_York' }).set({ hour: 16 }).toMillis();
   const underlying = optionUnderlying(root, session.day).symbol;
   const front = frontByRoll(root, session.day).symbol;
-  const open = rth.length ? bars.o[rth[0]!]! : bars.o[0] ?? Number.NaN;
+  // The listing and open interest are the day's: fixed on the regular-hours open, whatever part of the day is asked for.
+  const first930 = Array.from(bars.t).findIndex((t) => ny(t) >= RTH_OPEN && ny(t) < RTH_CLOSE);
+  const open = bars.o[first930 >= 0 ? first930 : rth[0]!]!;
   const o = { strikesEachSide: 30, ...opts };
   const first = demoChainAt({ symbol, seed, day: session.day, open, F: open, t: session.start, expiry }, o);
   const m = first.strikes.length;

@@ -58,7 +58,7 @@ export async function backfillTicks(
       if (cancelled()) return { ...res, cancelled: true };
       checkDiskSpace(deps.home.root);
       if (schema === 'options') {
-        const stored = await storeDemoOptions(deps, req.symbol, req.seed ?? DEFAULT_DEMO_SEED, session, req.ingestRun);
+        const stored = await storeDemoOptions(deps, req.symbol, req.seed ?? DEFAULT_DEMO_SEED, session, req.ingestRun, fromMs, end);
         for (const s of stored) add(s, `demo ${req.symbol} options ${session.date}`);
         report({ symbol: req.symbol, monthsDone: i + 1, monthsTotal: sessions.length, newBars: res.newBars, alreadyPresent: res.alreadyPresent });
         continue;

@@ -11,10 +11,11 @@ import { writeOptionTrades } from './options-store';
  * Stores a session of the demo market's 0DTE options through the gate a Databento file passes:
  * definitions first (the quotes, trades and open interest are routed by them), then open interest,
  * quotes and trades; and records the session's front futures contract, so the options can be checked
- * against it.
+ * against it. Only the regular-hours minutes in [from, to) are quoted.
  */
-export async function storeDemoOptions(deps: { home: HomeLayout; catalog: Catalog; con: DuckDBConnection }, symbol: string, seed: number, session: Session, runId: string): Promise<StoredTicks[]> {
-  const g = generateOptionSession(symbol, seed, session);
+export async function storeDemoOptions(deps: { home: HomeLayout; catalog: Catalog; con: DuckDBConnection }, symbol: string, seed: number, session: Session, runId: string, from = -Infinity, to = Infinity): Promise<StoredTicks[]> {
+  const g = generateOptionSession(symbol, seed, session, {}, from, to);
+  if (!g) return [];
   const none = (): undefined => undefined;
   const out: StoredTicks[] = [];
   out.push(await storeTicks(deps, { kind: 'reference', records: g.definitions }, none, 'demo', runId));

@@ -16,7 +16,7 @@ export interface Manifest {
   hash: string;
   buildId: string;
   codeVersion: string;
-  spec: { timeframe: string; session: string; features: string[]; labels: string[]; book?: string[]; evaluate?: { from: string; to: string } };
+  spec: { timeframe: string; session: string; features: string[]; labels: string[]; book?: string[]; options?: string[]; evaluate?: { from: string; to: string } };
   columns: string[];
   symbols: Record<string, { rows: number; inputs: unknown[]; months: Record<string, { file: string }> }>;
   /** Every symbol a build of this set was asked for, and how its last build went (absent in manifests before it was kept). */

@@ -7,6 +7,7 @@ import { ApiError } from '../../common/errors';
 import { FEATURE_CODE_VERSION, FeatureSpecError, parseFeatureList, splitSpecs, type FeatureInstance } from '../../common/features/registry';
 import { parseLabelList, type LabelInstance } from '../../common/features/labels';
 import { parseBookFeature, type BookFeatureInstance } from '../../common/features/book-features';
+import { GEX_FEATURE, parseOptionFeature, type OptionFeatureInstance } from '../../common/features/option-features';
 import { TIMEFRAMES, type Timeframe } from '../../common/timeframes';
 import { MAX_BYTES, readRegularText } from '../untrusted-files';
 import { CONFIG_NAME } from '../../common/ids';
@@ -28,6 +29,8 @@ const setSchema = z
     labels: specList.default([]),
     /** Book features (MBP-10 of the same symbol), read at each bar's close. */
     book: specList.default([]),
+    /** Option features (the 0DTE chain on the session's front contract), read at each bar's close. */
+    options: specList.default([]),
     /** Rows kept after features and labels are computed on every bar: bars opening within [from, to) local exchange time. */
     evaluate: z
       .object({ from: z.string().regex(HHMM, 'expected a time such as 09:30'), to: z.string().regex(HHMM, 'expected a time such as 13:30') })
@@ -48,6 +51,8 @@ export interface FeatureSet {
   labels: LabelInstance[];
   /** Book features, read at each bar's close from the symbol's stored MBP-10. */
   book: BookFeatureInstance[];
+  /** Option features (gamma exposure), read at each bar's close from the front contract's stored options. */
+  options: OptionFeatureInstance[];
   /** The rows kept, by local time of the bar's open: every bar when absent. */
   evaluate?: { from: string; to: string };
   /** Where it was read from. */
@@ -102,17 +107,24 @@ export function parseFeatureSet(text: string, file: string): FeatureSet {
   } catch (e) {
     throw new ApiError('invalid_argument', `${file}: book: ${(e as Error).message}`, 'set');
   }
+  let options: OptionFeatureInstance[];
+  try {
+    options = d.options.map(parseOptionFeature);
+  } catch (e) {
+    throw new ApiError('invalid_argument', `${file}: options: ${(e as Error).message}`, 'set');
+  }
   const spec = {
     features: features.map((f) => ({ spec: f.spec, outputs: f.outputs, definition: { conventions: f.def.conventions, params: f.def.params, unit: f.def.unit } })),
     labels: labels.map((l) => ({ spec: l.spec, params: l.params, outputs: l.outputs })),
     ...(book.length ? { book: book.map((b) => ({ spec: b.spec, outputs: b.outputs, conventions: b.def.conventions })) } : {}),
+    ...(options.length ? { options: options.map((o) => ({ spec: o.spec, outputs: o.outputs, conventions: GEX_FEATURE.conventions })) } : {}),
     ...(d.evaluate ? { evaluate: d.evaluate } : {}),
     timeframe: d.timeframe,
     session: d.session,
     code: FEATURE_CODE_VERSION,
   };
   const hash = createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 16);
-  return { name: d.name, description: d.description, timeframe: d.timeframe, session: d.session, symbols: d.symbols, features, labels, book, ...(d.evaluate ? { evaluate: d.evaluate } : {}), file, hash };
+  return { name: d.name, description: d.description, timeframe: d.timeframe, session: d.session, symbols: d.symbols, features, labels, book, options, ...(d.evaluate ? { evaluate: d.evaluate } : {}), file, hash };
 }
 
 /** Loads a set by name (user sets first, then defaults) or from a .yml path. */

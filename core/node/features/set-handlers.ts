@@ -14,7 +14,7 @@ export function featureSetHandlers(home: HomeLayout, resources: string) {
   const check = (text: string, file: string): FeatureSetCheck => {
     try {
       const set = parseFeatureSet(text, file);
-      return { ok: true, name: set.name, hash: set.hash, columns: [...set.features.flatMap((f) => f.outputs), ...set.labels.flatMap((l) => l.outputs)], symbols: set.symbols, error: null };
+      return { ok: true, name: set.name, hash: set.hash, columns: [...set.features.flatMap((f) => f.outputs), ...set.book.flatMap((b) => b.outputs), ...set.options.flatMap((o) => o.outputs), ...set.labels.flatMap((l) => l.outputs)], symbols: set.symbols, error: null };
     } catch (e) {
       if (!(e instanceof ApiError)) throw e;
       return { ok: false, name: null, hash: null, columns: [], symbols: [], error: e.message };

@@ -17,6 +17,9 @@ import { monthBounds, monthOf } from '../lake/bar-store';
 import { publishFile, writeJsonAtomically } from '../lake/publish';
 import type { FeatureSet } from './feature-sets';
 import { bookFeatureColumns } from './book-build';
+import { optionFeatureColumns } from './option-build';
+import { rootOf } from '../options/chain-reader';
+import { parseContract } from '../lake/continuous';
 import { evaluationWindow } from './evaluation-window';
 import { INTRADAY_MS } from '../../common/timeframes';
 
@@ -80,9 +83,13 @@ interface ColumnStats {
 
 const sha256 = (file: string): string => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
-/** The bronze and derived bar files a symbol's series are read from, with checksums. */
-function inputsOf(catalog: Catalog, lakeRoot: string, symbol: string, book: boolean): InputFile[] {
-  return [...catalog.barFiles({ symbol, dataset: 'bars' }), ...catalog.barFiles({ symbol, dataset: 'continuous' }), ...(book ? catalog.barFiles({ symbol, dataset: 'book' }) : [])]
+/** The bronze and derived bar files a symbol's series are read from (with its book, and its root's contracts' options, where the set reads them), with checksums. */
+function inputsOf(catalog: Catalog, lakeRoot: string, symbol: string, set: FeatureSet): InputFile[] {
+  const root = rootOf(symbol);
+  const options = set.options.length
+    ? (['options_quotes', 'statistics'] as const).flatMap((dataset) => catalog.barFiles({ dataset }).filter((f) => parseContract(f.symbol)?.root === root))
+    : [];
+  return [...catalog.barFiles({ symbol, dataset: 'bars' }), ...catalog.barFiles({ symbol, dataset: 'continuous' }), ...(set.book.length ? catalog.barFiles({ symbol, dataset: 'book' }) : []), ...options]
     .map((f) => ({ path: f.path, rows: f.rows, sha256: sha256(path.join(lakeRoot, f.path)) }))
     .sort((a, b) => a.path.localeCompare(b.path));
 }
@@ -264,7 +271,7 @@ export async function buildSymbol(ctx: { home: HomeLayout; catalog: Catalog; con
     if (ctx.catalog.storedTimeframes(s).length === 0) throw new ApiError('invalid_argument', `feature set ${set.name} (${set.file}) refers to symbol ${s}, which the lake lacks; import or backfill it first`, 'symbols');
   }
   const dir = buildDir(set);
-  const inputs = inputsOf(ctx.catalog, ctx.home.lake, symbol, set.book.length > 0);
+  const inputs = inputsOf(ctx.catalog, ctx.home.lake, symbol, set);
   const prev = readJson<{ symbols: Record<string, SymbolManifest> }>(path.join(ctx.home.lake, dir, 'manifest.json'), { symbols: {} }).symbols[symbol];
   if (!force && prev?.months && JSON.stringify(prev.inputs) === JSON.stringify(inputs) && Object.values(prev.months).every((m) => fs.existsSync(path.join(ctx.home.lake, m.file)))) {
     return { build: { symbol, status: 'up to date', rows: prev.rows, monthsWritten: 0, monthsKept: Object.keys(prev.months).length } };
@@ -278,6 +285,16 @@ export async function buildSymbol(ctx: { home: HomeLayout; catalog: Catalog; con
   if (set.book.length) {
     const closes = series.t.map((t) => t + barLengthMs(set.timeframe));
     for (const [name, col] of await bookFeatureColumns({ con: ctx.con, catalog: ctx.catalog, lake: ctx.home.lake }, symbol, closes, set.book, set.name)) columns.set(name, col);
+  }
+  if (set.options.length) {
+    // GEX is measured at the close and at the nearest level of each kind the set's key levels give (close − distance).
+    const closes = series.t.map((t) => t + barLengthMs(set.timeframe));
+    const level = (kind: string): Float64Array => {
+      const near = columns.get(`kl_${kind}_near`);
+      return near ? series.c.map((c, i) => c - near[i]!) : new Float64Array(series.c.length).fill(Number.NaN);
+    };
+    const anchors = [series.c, level('pm'), level('or'), level('sma')];
+    for (const [name, col] of await optionFeatureColumns({ con: ctx.con, catalog: ctx.catalog, lake: ctx.home.lake }, symbol, closes, Float64Array.from(series.day), anchors, set.options, set.name)) columns.set(name, col);
   }
   for (const l of set.labels) l.def.compute(series, l.params).forEach((col, j) => columns.set(l.outputs[j]!, col));
   // Features and labels see every bar; the rows kept are those the set evaluates.
@@ -307,7 +324,7 @@ export interface SymbolRequest {
 
 /** The manifest's header fields for a set, as every writer of the manifest sets them. */
 function manifestHeader(set: FeatureSet): Record<string, unknown> {
-  const spec = { features: set.features.map((f) => f.spec), labels: set.labels.map((l) => l.spec), ...(set.book.length ? { book: set.book.map((b) => b.spec) } : {}), timeframe: set.timeframe, session: set.session, ...(set.evaluate ? { evaluate: set.evaluate } : {}) };
+  const spec = { features: set.features.map((f) => f.spec), labels: set.labels.map((l) => l.spec), ...(set.book.length ? { book: set.book.map((b) => b.spec) } : {}), ...(set.options.length ? { options: set.options.map((o) => o.spec) } : {}), timeframe: set.timeframe, session: set.session, ...(set.evaluate ? { evaluate: set.evaluate } : {}) };
   return { set: set.name, hash: set.hash, buildId: `${set.name}@${set.hash}`, codeVersion: FEATURE_CODE_VERSION, spec };
 }
 

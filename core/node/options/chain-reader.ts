@@ -108,7 +108,8 @@ export async function readOptionChain(ctx: Ctx, a: { symbol: string; at: number;
   }
   const chains: SolvedChain[] = [...byExpiry.keys()].sort((x, y) => x - y).map((expiry) => solveChain(byExpiry.get(expiry)!, a.at, { expiry, rate, maxAgeMs: maxAgeSeconds * 1000, multiplier }));
   const total = new Map<number, number>();
-  for (const c of chains) c.strikes.forEach((k, i) => total.set(k, (total.get(k) ?? 0) + c.gex[i]!));
+  // A chain without a parity forward has no volatilities, so no exposure: it adds nothing to the profile.
+  for (const c of chains) if (!Number.isNaN(c.F)) c.strikes.forEach((k, i) => total.set(k, (total.get(k) ?? 0) + c.gex[i]!));
   const strikes = Float64Array.from([...total.keys()]).sort();
   return { symbol: a.symbol, at: a.at, session: session.date, contract, leftOut, dte, maxAgeSeconds, rate, multiplier, chains, profile: { strikes, gex: strikes.map((k) => total.get(k)!) } };
 }

@@ -1,6 +1,7 @@
 import { copyBar } from '../../common/backtest/engine';
 import { ApiError } from '../../common/errors';
 import { parseFeatureList } from '../../common/features/registry';
+import { parseOptionFeature } from '../../common/features/option-features';
 import { parseBookFeature } from '../../common/features/book-features';
 import type { FeatureBar, FeatureSeries, StreamingKernel } from '../../common/features/types';
 import type { Timeframe } from '../../common/timeframes';
@@ -178,6 +179,9 @@ export async function openStreamingModel(ctx: Ctx, inst: Instrument, before: num
   if (build.spec.timeframe !== inst.timeframe) throw new ApiError('invalid_argument', `${inst.name}: ${ref} was trained on ${build.spec.timeframe} bars, but the instrument trades ${inst.timeframe} bars`, 'portfolio');
   if (build.spec.session !== 'all') throw new ApiError('invalid_argument', `${inst.name}: ${ref}'s feature set keeps regular hours only; paper sessions run feature sets over all hours`, 'portfolio');
   if (parseFeatureList(build.spec.features).some((f) => f.params.symbol)) throw new ApiError('invalid_argument', `${inst.name}: ${ref}'s feature set uses another symbol's bars (a pair feature); paper sessions run single-symbol feature sets`, 'portfolio');
+  const optionSpecs = build.spec.options ?? [];
+  if (optionSpecs.map(parseOptionFeature).some((o) => o.outputs.some((x) => m.features.includes(x))))
+    throw new ApiError('invalid_argument', `${inst.name}: ${ref} reads option features (${optionSpecs.join(', ')}), which paper sessions do not serve yet: no feed carries the options' quotes; train it without them to paper-trade it`, 'portfolio');
   const bookSpecs = build.spec.book ?? [];
   const readsBook = bookSpecs.length > 0 && bookSpecs.map(parseBookFeature).some((b) => b.outputs.some((o) => m.features.includes(o)));
   if (readsBook && bookSource.kind === 'none') throw new ApiError('invalid_argument', `${inst.name}: ${ref} reads book features (${bookSpecs.join(', ')}), but ${bookSource.why}`, 'portfolio');

@@ -17,7 +17,7 @@ function events(): { e: OptionEvents; closes: Float64Array; days: Float64Array; 
     const open = day * DAY_MS + 13.5 * 3_600_000;
     const expiry = day * DAY_MS + 20 * 3_600_000;
     const strikes = Array.from({ length: 13 }, (_, i) => 5850 + 25 * i);
-    strikes.forEach((K, i) => {
+    strikes.forEach((_, i) => {
       rows.push([open - 600_000, 1, day * 100 + 2 * i, NaN, NaN, NaN, NaN, NaN, NaN, 500 + 37 * i]);
       rows.push([open - 600_000, 1, day * 100 + 2 * i + 1, NaN, NaN, NaN, NaN, NaN, NaN, 900 - 29 * i]);
     });

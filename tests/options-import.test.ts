@@ -1,10 +1,12 @@
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { decompress } from 'fzstd';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImportResult } from '../core/common/types';
 import type { Services } from '../core/node/services';
-import { call, openServices, tempDir } from './helpers';
+import { call, openServices, runJob, tempDir } from './helpers';
 
 const OPRA = path.join(__dirname, 'fixtures', 'databento', 'opra');
 const opra = (schema: string): string => path.join(OPRA, `test_data.${schema}.dbn.zst`);
@@ -118,5 +120,51 @@ describe('options in the lake: definitions, trades, quotes and open interest fro
     expect(await sql(`SELECT DISTINCT reason FROM rejects WHERE file LIKE '%unknown-option.dbn'`)).toEqual([
       ['option AAPL  250221C00250000 (instrument 99) has no definition in the lake; import or backfill its definitions (schema definition) first, then this file again'],
     ]);
+  });
+});
+
+/** A Databento option-chain backfill by parent symbol, against a local server answering with Databento's own OPRA files. */
+describe('backfilling an option chain from Databento by parent symbol', () => {
+  const KEY = 'db-OPTIONSKEY0123456789abcdefghij';
+  let s: Services;
+  let server: http.Server;
+  const asked: string[] = [];
+
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        const p = new URLSearchParams(body);
+        if (Buffer.from(String(req.headers.authorization).replace('Basic ', ''), 'base64').toString() !== `${KEY}:`) return res.writeHead(401).end('{"detail":"Authentication failed."}');
+        asked.push([p.get('dataset'), p.get('symbols'), p.get('stype_in'), p.get('schema'), p.get('start')].join(' '));
+        const file = opra(p.get('schema')!);
+        // The files hold 2025-02-20; other days have no records.
+        if (p.get('start') !== '2025-02-20T00:00:00.000Z' || !fs.existsSync(file)) return res.writeHead(200).end();
+        return res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(fs.readFileSync(file));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    Object.assign(process.env, { QUANTDESK_DATABENTO_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, DATABENTO_API_KEY: KEY });
+    s = await openServices(tempDir(), { threads: 1 });
+  });
+  afterAll(async () => {
+    await s?.close();
+    server?.close();
+    for (const k of ['QUANTDESK_DATABENTO_URL', 'DATABENTO_API_KEY']) delete process.env[k];
+  });
+
+  it('asks for the definitions first, then open interest, trades and top of book, by parent symbology, and stores them in the options tables', async () => {
+    const r = await runJob<{ newBars: number; rejected: number }>(s, { kind: 'backfill', source: 'databento', dataset: 'OPRA.PILLAR', symbols: ['AAPL.OPT'], timeframe: '1m', from: '2025-02-20', to: '2025-02-20', schema: 'options' });
+    expect(asked).toEqual(['definition', 'statistics', 'trades', 'mbp-1'].map((schema) => `OPRA.PILLAR AAPL.OPT parent ${schema} 2025-02-20T00:00:00.000Z`));
+    // 1 definition, 4 open-interest records, 4 trades, 4 quotes.
+    expect(r).toMatchObject({ newBars: 13, rejected: 0 });
+    const sql = async (query: string): Promise<unknown[][]> => (await call(s, 'lake.sql', { query })).rows;
+    expect(await sql(`SELECT underlying, count(*), min(raw_symbol) FROM options_trades GROUP BY 1`)).toEqual([['AAPL', 4, 'AAPL  250221C00250000']]);
+    expect(await sql(`SELECT underlying, schema, count(*) FROM options_quotes GROUP BY 1, 2`)).toEqual([['AAPL', 'mbp-1', 4]]);
+    // The day is recorded: the same backfill asks nothing again.
+    asked.length = 0;
+    await runJob(s, { kind: 'backfill', source: 'databento', dataset: 'OPRA.PILLAR', symbols: ['AAPL.OPT'], timeframe: '1m', from: '2025-02-20', to: '2025-02-20', schema: 'options' });
+    expect(asked).toEqual([]);
   });
 });

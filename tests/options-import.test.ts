@@ -21,13 +21,7 @@ const opra = (schema: string): string => path.join(OPRA, `test_data.${schema}.db
 describe('options in the lake: definitions, trades, quotes and open interest from Databento files', () => {
   let s: Services;
   const dir = tempDir('qd-options-');
-  const importFiles = async (paths: string[]): Promise<ImportResult> => {
-    const { jobId } = await call(s, 'jobs.start', { kind: 'import', paths });
-    await s.idle();
-    const job = await call(s, 'jobs.get', { jobId });
-    if (job.status !== 'succeeded') throw new Error(job.error ?? job.status);
-    return job.result as ImportResult;
-  };
+  const importFiles = (paths: string[]): Promise<ImportResult> => runJob<ImportResult>(s, { kind: 'import', paths });
   const sql = async (query: string): Promise<unknown[][]> => (await call(s, 'lake.sql', { query })).rows;
 
   beforeAll(async () => {

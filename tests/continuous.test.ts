@@ -69,12 +69,16 @@ describe('continuous futures', () => {
     expect(Array.from(daily.v)).toEqual([23 * 900, 23 * 650, 23 * 300, 23 * 850, 23 * 900]);
     const adjusted = await call(s, 'bars.get', { symbol: 'ES.CBA', timeframe: '1d' });
     expect(Array.from(adjusted.o)).toEqual([5050, 5060, 5070, 5080, 5090]);
+    // The roll table is recorded: each session's front contract decides whose options a chain reads.
+    const frontOn = async (day: string): Promise<string> => (await call(s, 'options.chain', { symbol: 'ES.C', at: `${day}T15:00:00Z` })).contract;
+    expect(await Promise.all(DAYS.map(frontOn))).toEqual(['ESH4', 'ESH4', 'ESH4', 'ESM4', 'ESM4']);
   });
 
   it('replaces an earlier build instead of adding to it', async () => {
     const before = (await call(s, 'lake.partitions', { symbol: 'ES.C' })).reduce((a, p) => a + p.files, 0);
     const r = await build(0.8);
     expect(r.rolls.map((x) => x.date)).toEqual(['2024-03-08']);
+    expect((await call(s, 'options.chain', { symbol: 'ES', at: '2024-03-07T15:00:00Z' })).contract).toBe('ESH4');
     expect((await call(s, 'lake.partitions', { symbol: 'ES.C' })).reduce((a, p) => a + p.files, 0)).toBe(before);
     expect((await call(s, 'bars.get', { symbol: 'ES.C', timeframe: '1d' })).t.length).toBe(5);
     await expect(call(s, 'jobs.start', { kind: 'continuous', root: 'ES', threshold: 0.4 })).rejects.toMatchObject({ path: 'threshold' });

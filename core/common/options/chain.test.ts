@@ -67,6 +67,19 @@ describe('solving an option chain from quotes', () => {
     expect(Math.abs(c.F - F)).toBeLessThan(0.02);
   });
 
+  it("measures a strike's gamma at its out-of-the-money side's volatility, whatever the in-the-money side's quote says", () => {
+    const skewed = quotes.map((q) => ({ ...q }));
+    // The in-the-money call at 5975 quoted 2 points rich: its own volatility is far off the smile.
+    const itm = skewed.find((q) => q.strike === 5975 && q.cls === 0x43)!;
+    itm.bid += 2;
+    itm.ask += 2;
+    const c = solveChain(skewed, at, { expiry, rate: r, maxAgeMs: 120_000, multiplier: 50 });
+    const i = strikes.indexOf(5975);
+    expect(c.calls.iv[i]! - vol(5975)).toBeGreaterThan(0.05);
+    const g = black76Greeks('put', c.F, 5975, T, r, c.puts.iv[i]!).gamma;
+    expect(c.gex[i]).toBeCloseTo((c.calls.oi[i]! - c.puts.oi[i]!) * g * 50 * c.F * c.F * 0.01, 6);
+  });
+
   it('has no forward, and says so, when no strike has both sides', () => {
     const calls = quotes.filter((q) => q.cls === 0x43);
     const c = solveChain(calls, at, { expiry, rate: r, maxAgeMs: 120_000, multiplier: 50 });

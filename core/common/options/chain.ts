@@ -4,7 +4,8 @@ import { gexByStrike } from './gex';
 /**
  * An option chain at one moment, from each option's latest quote and open interest: the futures
  * price implied by put–call parity, each side's implied volatility from its NBBO mid (Black-76), delta
- * and gamma, and the dealers' gamma exposure by strike. Quotes that cannot be trusted are left out and
+ * and gamma, and the dealers' gamma exposure by strike (each strike's gamma at its out-of-the-money
+ * side's volatility). Quotes that cannot be trusted are left out and
  * say why: no bid or ask, a crossed book, a quote older than the age limit, or a mid outside the
  * no-arbitrage bounds (the solver's refusal). The view, the CLI and the GEX features all solve chains
  * here, so they agree.
@@ -129,10 +130,16 @@ export function solveChain(options: readonly OptionState[], at: number, p: Chain
       s.gamma[i] = g.gamma;
     }
   }
+  // Gamma at a strike is the same for its call and put at one volatility: the out-of-the-money side's
+  // (calls at and above F, puts below), whose price is nearly all time value, the other where it has none.
+  const smile = (i: number): number => {
+    const [otm, itm] = strikes[i]! >= F ? [calls.iv[i]!, puts.iv[i]!] : [puts.iv[i]!, calls.iv[i]!];
+    return Number.isNaN(otm) ? itm : otm;
+  };
   const gex = Number.isNaN(F)
     ? new Float64Array(n)
     : gexByStrike(
-        Array.from(strikes, (strike, i) => ({ strike, callOi: calls.oi[i]! || 0, putOi: puts.oi[i]! || 0, callIv: calls.iv[i]!, putIv: puts.iv[i]! })),
+        Array.from(strikes, (strike, i) => ({ strike, callOi: calls.oi[i]! || 0, putOi: puts.oi[i]! || 0, callIv: smile(i), putIv: smile(i) })),
         F,
         T,
         p.rate,

@@ -135,7 +135,7 @@ describe('backfilling order-book and reference schemas', () => {
   });
 
   it('refuses schemas a source does not offer, by name', async () => {
-    await expect(call(s, 'jobs.start', { kind: 'backfill', source: 'demo', symbols: ['ES'], timeframe: '1m', from: '2024-03-05', to: '2024-03-05', schema: 'mbo' })).rejects.toThrow(/the demo source offers bars \(ohlcv\) and a ten-level book \(mbp-10\)/);
+    await expect(call(s, 'jobs.start', { kind: 'backfill', source: 'demo', symbols: ['ES'], timeframe: '1m', from: '2024-03-05', to: '2024-03-05', schema: 'mbo' })).rejects.toThrow(/the demo source offers bars \(ohlcv\), a ten-level book \(mbp-10\) and 0DTE option chains \(options\)/);
     await expect(call(s, 'jobs.start', { kind: 'backfill', source: 'polygon', symbols: ['SPY'], timeframe: '1m', from: '2024-03-05', to: '2024-03-05', schema: 'mbp-1' })).rejects.toThrow(/Polygon backfills bars only/);
     await expect(call(s, 'jobs.start', { kind: 'backfill', source: 'databento', symbols: ['ESH1'], timeframe: '1m', from: '2024-03-05', to: '2024-03-05', schema: 'quotes' as never })).rejects.toThrow(/expected one of ohlcv, mbp-10/);
   });

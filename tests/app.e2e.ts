@@ -919,6 +919,46 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     await page.getByTestId('chart-goto-latest').click();
   });
 
+  it('shows the option chain beside the chart: gamma exposure by strike, and the chain with implied volatility and greeks', async () => {
+    const last = await rpc(serve.url, 'bars.get', { symbol: 'ES', timeframe: '1m', limit: 1 });
+    const day = new Date(last.t[0]! - 86_400_000).toISOString().slice(0, 10);
+    const job = await rpc(serve.url, 'jobs.start', { kind: 'backfill', source: 'demo', symbols: ['ES'], timeframe: '1m', from: day, to: day, schema: 'options' });
+    await expect.poll(async () => (await rpc(serve.url, 'jobs.get', { jobId: job.jobId })).status, { timeout: 60_000 }).toBe('succeeded');
+    await page.getByTestId('nav-chart').click();
+    await page.getByTestId('symbol-picker').selectOption('ES');
+    await page.getByTestId('tf-5m').click();
+    await page.getByTestId('chart-options').waitFor({ timeout: 15_000 });
+    await page.getByTestId('chart-options').check();
+    const panel = page.getByTestId('options-panel');
+    await panel.waitFor();
+    // A moment typed badly is marked; 15:00 UTC of the day is inside regular hours.
+    await page.getByTestId('options-at').fill('yesterday noon');
+    await page.getByTestId('options-show').click();
+    await expect.poll(() => page.getByTestId('options-at-error').textContent()).toBe('write the moment as YYYY-MM-DD HH:MM (UTC)');
+    await page.getByTestId('options-at').fill(`${day} 15:00`);
+    await page.getByTestId('options-show').click();
+    await expect.poll(() => page.getByTestId('options-caption').textContent(), { timeout: 15_000 }).toMatch(new RegExp(`^${day} 15:00 UTC · session ${day} · options on ES[HMUZ]\\d$`));
+    await expect.poll(() => page.getByTestId('options-forward').textContent()).toMatch(/^F \d+\.\d\d \(put–call parity\) · \d+\.\d h to expiry · GEX net -?\d+M \$\/1%$/);
+    // The profile has a bar per strike with exposure worth drawing (and two either side), both signs present; the table shows the strikes around the forward with volatilities.
+    const bars = await page.getByTestId('gex-bar').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-gex'))));
+    expect(bars.length).toBeGreaterThan(6);
+    expect(bars.length).toBeLessThanOrEqual(61);
+    expect(bars.length).toBeLessThan(40);
+    expect(bars.some((g) => g > 0) && bars.some((g) => g < 0)).toBe(true);
+    expect(await page.getByTestId('chain-row').count()).toBe(12);
+    const atm = await page.locator('[data-testid="chain-row"].atm td').allTextContents();
+    expect(Number(atm[1])).toBeGreaterThan(5);
+    expect(Number(atm[1])).toBeLessThan(40);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'chart-options.png') });
+    // Outside any session the panel says why.
+    const saturday = new Date(Date.parse(`${day}T12:00:00Z`));
+    while (saturday.getUTCDay() !== 6) saturday.setUTCDate(saturday.getUTCDate() + 1);
+    await page.getByTestId('options-at').fill(`${saturday.toISOString().slice(0, 10)} 15:00`);
+    await page.getByTestId('options-show').click();
+    await expect.poll(() => page.getByTestId('options-error').textContent()).toMatch(/falls outside every session of ES/);
+    await page.getByTestId('chart-options').uncheck();
+  });
+
   it('validates and stores settings, with the error next to the field, and the Models view uses the stored score', async () => {
     await page.keyboard.press('Control+,');
     await page.getByTestId('settings-view').waitFor();

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { black76Greeks } from '../core/common/options/black76';
+import { demoSession } from '../core/node/demo/demo-market';
+import { generateOptionSession } from '../core/node/demo/demo-options';
+import { DEFAULT_DEMO_SEED } from '../core/node/jobs/backfill';
 import type { BackfillResult } from '../core/common/types';
 import type { Services } from '../core/node/services';
 import { call, openServices, tempDir } from './helpers';
@@ -34,6 +37,25 @@ describe('0DTE option chains on the front contract only, across a roll week', ()
     const [[trades, bad]] = (await sql(`SELECT count(*), count(*) FILTER (WHERE price <= 0 OR size = 0 OR raw_symbol IS NULL) FROM options_trades WHERE underlying = 'ESU6'`)) as [[number, number]];
     expect(trades).toBeGreaterThan(1000);
     expect(bad).toBe(0);
+  });
+
+  it('stores the demo chains exactly as the generator made them: every definition, open interest and a minute of quotes field for field', async () => {
+    const g = generateOptionSession('ES', DEFAULT_DEMO_SEED, demoSession('ES', '2026-09-09'))!;
+    const def = g.definitions.columns;
+    const ids = def.instrument_id as Uint32Array;
+    expect(await sql(`SELECT instrument_id, raw_symbol, instrument_class, strike_price, epoch_ns(expiration)::VARCHAR, underlying, unit_of_measure_qty FROM definitions WHERE date = '2026-09-08' AND hour = 22 ORDER BY instrument_id`)).toEqual(
+      Array.from(ids, (id, j) => [id, (def.raw_symbol as string[])[j], (def.instrument_class as string[])[j], (def.strike_price as Float64Array)[j], String((def.expiration as BigUint64Array)[j]), 'ESU6', 50]),
+    );
+    const oi = g.openInterest.columns.quantity as BigInt64Array;
+    expect(await sql(`SELECT instrument_id, quantity FROM statistics WHERE instrument_id BETWEEN ${ids[0]} AND ${ids[ids.length - 1]} ORDER BY instrument_id`)).toEqual(Array.from(ids, (id, j) => [id, Number(oi[j])]));
+    const end = BigInt(Date.parse('2026-09-09T15:00:00Z')) * 1_000_000n;
+    const q = g.quotes;
+    const rows = Array.from(q.tsRecvNs.keys()).filter((i) => q.tsRecvNs[i] === end);
+    expect(rows).toHaveLength(122);
+    const nan = (x: number): number | null => (Number.isNaN(x) ? null : x);
+    expect(await sql(`SELECT instrument_id, epoch_ns(ts_event)::VARCHAR, bid_px, ask_px, bid_sz, ask_sz, bid_pb, ask_pb, schema FROM options_quotes WHERE ts_recv = make_timestamp_ns(${end}) ORDER BY instrument_id`)).toEqual(
+      rows.map((i) => [q.instrumentId[i], String(q.tsEventNs[i]), nan(q.bidPx[i]!), q.askPx[i], q.bidSz[i], q.askSz[i], q.bidPb[i], q.askPb[i], 'cbbo-1m']),
+    );
   });
 
   it('reports the roll-week sessions whose options are on another contract than the futures', async () => {

@@ -220,4 +220,5 @@ const SCHEMA_CHOICES: { value: string; label: string; demo: boolean }[] = [
   { value: 'statistics', label: 'Statistics (settlement, open interest) → statistics', demo: false },
   { value: 'status', label: 'Trading status → status', demo: false },
   { value: 'imbalance', label: 'Auction imbalance → imbalance', demo: false },
+  { value: 'options', label: 'Option chains (definitions, open interest, quotes, trades) → options tables; Databento: name the parent, e.g. ES.OPT', demo: true },
 ];

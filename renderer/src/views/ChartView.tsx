@@ -11,6 +11,7 @@ import { prependBars, toChartPoints } from './bar-window';
 import { indicatorPlots, parseIndicator } from './indicators';
 import { CHART_ZONES, crosshairTime, isZone, localZone, tickLabel } from './chart-zone';
 import { BookLayer } from './book-layer';
+import { OptionsPanel } from './OptionsPanel';
 import { describeDrawing, isDrawingsBySymbol, MAX_DRAWINGS, trendPoints, type Drawing, type DrawingsBySymbol } from './chart-drawings';
 
 /** One-click indicators; any registry feature can be typed in as well. */
@@ -93,6 +94,12 @@ export function ChartView({ dataVersion, seeding, focus }: { dataVersion: number
   const [bookNote, setBookNote] = useState<string | null>(null);
   const layer = useRef<BookLayer | null>(null);
   const [goToText, setGoToText] = useState('');
+  // Futures roots with options in the lake, whose chain the panel beside the chart shows at a clicked bar.
+  const [optionRoots, setOptionRoots] = useState<ReadonlySet<string>>(new Set());
+  const [optionsOn, setOptionsOn] = usePersistentState<boolean>('chart.options', false, (x): x is boolean => typeof x === 'boolean');
+  const [optionsAt, setOptionsAt] = useState<number | null>(null);
+  const root = symbol.replace(/\.(C|CBA)$/, '').replace(/[FGHJKMNQUVXZ]\d{1,2}$/, '');
+  const showOptions = optionsOn && optionRoots.has(root) && !daily;
 
   useEffect(() => {
     void client.call('lake.summary', {}).then((all) => {
@@ -100,6 +107,7 @@ export function ChartView({ dataVersion, seeding, focus }: { dataVersion: number
       const s = all.filter((x, i) => x.timeframe !== 'tick' && all.findIndex((y) => y.symbol === x.symbol && y.timeframe !== 'tick') === i);
       setSeries(s);
       setBookSymbols(new Set(all.filter((x) => x.table === 'book').map((x) => x.symbol)));
+      setOptionRoots(new Set(all.filter((x) => x.table === 'options_quotes').map((x) => x.symbol.replace(/[FGHJKMNQUVXZ]\d{1,2}$/, ''))));
       setSymbol((cur) => (cur && s.some((x) => x.symbol === cur) ? cur : (s.find((x) => x.symbol === 'ES') ?? s[0])?.symbol ?? ''));
     });
   }, [dataVersion]);
@@ -367,6 +375,21 @@ export function ChartView({ dataVersion, seeding, focus }: { dataVersion: number
     };
   }, [tool, symbol]);
 
+  // The options panel shows the chain at the close of the bar clicked (when no drawing tool is chosen), else of the last bar.
+  useEffect(() => {
+    const ch = chart.current;
+    if (!ch || !showOptions) return;
+    const last = bars.current?.t[bars.current.t.length - 1];
+    setOptionsAt((cur) => cur ?? (last === undefined ? null : last + barMs(timeframe)));
+    if (tool !== 'none') return;
+    const onClick = (p: MouseEventParams<Time>): void => {
+      if (p.time !== undefined) setOptionsAt((p.time as number) * 1000 + barMs(timeframe));
+    };
+    ch.api.subscribeClick(onClick);
+    return () => ch.api.unsubscribeClick(onClick);
+  }, [showOptions, tool, timeframe, loaded]);
+  useEffect(() => setOptionsAt(null), [symbol]);
+
   const removeDrawing = (i: number): void => setAllDrawings((all) => ({ ...all, [symbol]: (all[symbol] ?? []).filter((_, j) => j !== i) }));
   const fmtPointTime = (sec: number): string => crosshairTime(sec * 1000, zone, daily);
 
@@ -436,6 +459,12 @@ export function ChartView({ dataVersion, seeding, focus }: { dataVersion: number
           <label className="check" title={daily ? 'The book is drawn on intraday bars' : 'Resting size per price behind the candles, and the traded volume per price at the right'}>
             <input type="checkbox" checked={bookOn} disabled={daily} onChange={(e) => setBookOn(e.target.checked)} data-testid="chart-book" />
             Book
+          </label>
+        )}
+        {optionRoots.has(root) && (
+          <label className="check" title={daily ? 'Option chains are read at intraday bars' : 'The option chain at the bar you click: gamma exposure by strike, implied volatility and greeks'}>
+            <input type="checkbox" checked={optionsOn} disabled={daily} onChange={(e) => setOptionsOn(e.target.checked)} data-testid="chart-options" />
+            Options
           </label>
         )}
         {showBook && bookNote && (
@@ -528,7 +557,10 @@ export function ChartView({ dataVersion, seeding, focus }: { dataVersion: number
           {seeding !== null && <progress max={1} value={seeding} />}
         </div>
       )}
-      <div className="chart" ref={box} data-testid="chart" />
+      <div className="chart-row">
+        <div className="chart" ref={box} data-testid="chart" />
+        {showOptions && <OptionsPanel symbol={symbol} at={optionsAt} />}
+      </div>
     </div>
   );
 }

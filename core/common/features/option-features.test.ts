@@ -89,6 +89,32 @@ describe('gamma-exposure features', () => {
     expect(f.get('gex_net')![12]).not.toBeCloseTo(f.get('gex_net')![11]!, 3);
   });
 
+  it('sums the chains of every expiry within the days to expiry asked, and only those', () => {
+    const { e, closes, days, anchors } = events();
+    // The second session's options (expiring a day later) quoted a day earlier too: the first session then lists two expiries.
+    const t = e.t.map((x, i) => (Math.floor(e.id[i]! / 100) === 20_001 ? x - DAY_MS : x));
+    const order = Array.from(e.t.keys()).sort((a, b) => t[a]! - t[b]! || e.kind[b]! - e.kind[a]!);
+    const pick = <T extends Float64Array | Uint8Array>(a: T): T => (a instanceof Uint8Array ? Uint8Array.from(order, (i) => a[i]!) : Float64Array.from(order, (i) => a[i]!)) as T;
+    const merged: OptionEvents = { t: pick(t), kind: pick(e.kind), id: pick(e.id), cls: pick(e.cls), strike: pick(e.strike), expiry: pick(e.expiry), expiryDay: pick(e.expiryDay), bid: pick(e.bid), ask: pick(e.ask), qty: pick(e.qty) };
+    const c = 5; // a close of the first session
+    const at = closes.slice(c, c + 1);
+    const one = (dte: number): number => computeOptionFeatures(merged, at, days.slice(c, c + 1), anchors.map((a) => a.slice(c, c + 1)), ['gex(1)'], { multiplier: 50, dte }).get('gex_net')![0]!;
+    // The later expiry, solved alone at the same moment from its own events.
+    const later: OptionState[] = [];
+    const oi = new Map<number, number>();
+    const latest = new Map<number, OptionState>();
+    for (let i = 0; i < merged.t.length && merged.t[i]! <= at[0]!; i++) {
+      if (merged.expiryDay[i] !== 20_001 && merged.kind[i] === 0) continue;
+      if (merged.kind[i] === 1) oi.set(merged.id[i]!, merged.qty[i]!);
+      else latest.set(merged.id[i]!, { cls: merged.cls[i]!, strike: merged.strike[i]!, bid: merged.bid[i]!, ask: merged.ask[i]!, quotedAt: merged.t[i]!, oi: NaN });
+    }
+    for (const [id, st] of latest) later.push({ ...st, oi: oi.get(id) ?? NaN });
+    const chain = solveChain(later, at[0]!, { expiry: 20_001 * DAY_MS + 20 * 3_600_000, rate: 0.05, maxAgeMs: 120_000, multiplier: 50 });
+    const laterNet = chain.gex.reduce((a, b) => a + b, 0) / 1e6;
+    expect(Math.abs(laterNet)).toBeGreaterThan(1);
+    expect(one(1)).toBeCloseTo(one(0) + laterNet, 6);
+  });
+
   it('gives what the batch gives when fed in pieces of any size, as a live feed would', () => {
     const { e, closes, days, anchors } = events();
     const batch = computeOptionFeatures(e, closes, days, anchors, ['gex(1,3)', 'gex(2)'], { multiplier: 50 });

@@ -13,6 +13,7 @@ import { readBuild } from '../features/analysis';
 import { barLengthMs, sessionSeries } from '../features/silver-build';
 import { evaluationWindow } from '../features/evaluation-window';
 import { LiveBookInputs, StoredBookInputs, type BookInputs } from './book-inputs';
+import { JoinedInputs, StoredOptionInputs } from './option-inputs';
 import type { HomeLayout } from '../home';
 import { readBars } from '../lake/bar-reader';
 import { defaultProvider } from '../models/predict';
@@ -180,19 +181,22 @@ export async function openStreamingModel(ctx: Ctx, inst: Instrument, before: num
   if (build.spec.session !== 'all') throw new ApiError('invalid_argument', `${inst.name}: ${ref}'s feature set keeps regular hours only; paper sessions run feature sets over all hours`, 'portfolio');
   if (parseFeatureList(build.spec.features).some((f) => f.params.symbol)) throw new ApiError('invalid_argument', `${inst.name}: ${ref}'s feature set uses another symbol's bars (a pair feature); paper sessions run single-symbol feature sets`, 'portfolio');
   const optionSpecs = build.spec.options ?? [];
-  if (optionSpecs.map(parseOptionFeature).some((o) => o.outputs.some((x) => m.features.includes(x))))
-    throw new ApiError('invalid_argument', `${inst.name}: ${ref} reads option features (${optionSpecs.join(', ')}), which paper sessions do not serve yet: no feed carries the options' quotes; train it without them to paper-trade it`, 'portfolio');
+  const readsOptions = optionSpecs.map(parseOptionFeature).some((o) => o.outputs.some((x) => m.features.includes(x)));
+  if (readsOptions && bookSource.kind !== 'stored' && bookSource.kind !== 'ready')
+    throw new ApiError('invalid_argument', `${inst.name}: ${ref} reads option features (${optionSpecs.join(', ')}), which only the lake's stored options can serve: no live feed carries options' quotes; replay it from the lake`, 'portfolio');
   const bookSpecs = build.spec.book ?? [];
   const readsBook = bookSpecs.length > 0 && bookSpecs.map(parseBookFeature).some((b) => b.outputs.some((o) => m.features.includes(o)));
   if (readsBook && bookSource.kind === 'none') throw new ApiError('invalid_argument', `${inst.name}: ${ref} reads book features (${bookSpecs.join(', ')}), but ${bookSource.why}`, 'portfolio');
   const barMs = barLengthMs(build.spec.timeframe as Timeframe);
-  const book = !readsBook
-    ? undefined
-    : bookSource.kind === 'stored'
-      ? await StoredBookInputs.of({ con: ctx.con, catalog: ctx.catalog, lake: ctx.home.lake }, inst.symbol, bookSource.bars.map((t) => t + barMs), bookSpecs, m.featureSet)
-      : bookSource.kind === 'ready'
-        ? bookSource.book
-        : new LiveBookInputs(bookSpecs);
+  const lake = { con: ctx.con, catalog: ctx.catalog, lake: ctx.home.lake };
+  // The book's features, then the options': from the feed, the lake, or inputs a caller read already.
+  let book: BookInputs | undefined;
+  if (bookSource.kind === 'ready') book = readsBook || readsOptions ? bookSource.book : undefined;
+  else {
+    const own = !readsBook ? undefined : bookSource.kind === 'stored' ? await StoredBookInputs.of(lake, inst.symbol, bookSource.bars.map((t) => t + barMs), bookSpecs, m.featureSet) : new LiveBookInputs(bookSpecs);
+    const options = readsOptions && bookSource.kind === 'stored' ? await StoredOptionInputs.of(lake, inst.symbol, build.spec.timeframe as Timeframe, bookSource.bars, build.spec.features, optionSpecs, m.featureSet) : undefined;
+    book = own && options ? new JoinedInputs([own, options]) : (own ?? options);
+  }
   const evaluates = build.spec.evaluate ? evaluationWindow(build.spec.evaluate, calendarFor(ctx.catalog, inst.symbol), m.featureSet) : undefined;
   const runner = await ModelRunner.open(ctx.home, m.id, m.version, m.features.length, defaultProvider(ctx.catalog));
   try {

@@ -24,8 +24,9 @@ describe('options in the lake: definitions, trades, quotes and open interest fro
   const importFiles = (paths: string[]): Promise<ImportResult> => runJob<ImportResult>(s, { kind: 'import', paths });
   const sql = async (query: string): Promise<unknown[][]> => (await call(s, 'lake.sql', { query })).rows;
 
+  const home = tempDir();
   beforeAll(async () => {
-    s = await openServices(tempDir(), { threads: 1 });
+    s = await openServices(home, { threads: 1 });
   });
   afterAll(async () => s?.close());
 
@@ -95,6 +96,25 @@ describe('options in the lake: definitions, trades, quotes and open interest fro
       ['options_quotes', 'AAPL', q.accepted + 8],
       ['options_trades', 'AAPL', 4],
     ]);
+  });
+
+  it('keeps a hostile underlying name from choosing a folder: the definition goes under its instrument id', async () => {
+    // The definition, under a new id, with its underlying rewritten to a path.
+    const b = decompress(new Uint8Array(fs.readFileSync(opra('definition')))).slice();
+    const text = Buffer.from(b);
+    // The record's underlying field follows security type (OPT) and unit of measure (USD).
+    const at = text.indexOf('AAPL', text.indexOf('USD', text.indexOf('OPT', 8 + text.readUInt32LE(4))));
+    text.write('../../x', at, 'latin1');
+    const id = 16783963 + 1;
+    const body = 8 + text.readUInt32LE(4);
+    text.writeUInt32LE(id, body + 4);
+    const p = path.join(dir, 'hostile-definition.dbn');
+    fs.writeFileSync(p, text);
+    const r = await importFiles([p]);
+    expect(r).toMatchObject({ accepted: 1, rejected: 0 });
+    expect(r.files[0]!.series).toEqual([{ symbol: `ID${id}`, timeframe: 'tick', table: 'definitions', accepted: 1 }]);
+    expect(await sql(`SELECT symbol, underlying FROM definitions WHERE instrument_id = ${id}`)).toEqual([[`ID${id}`, '../../x']]);
+    expect(fs.readdirSync(path.join(home, 'lake', 'bronze', 'definitions')).sort()).toEqual(['symbol=AAPL', `symbol=ID${id}`]);
   });
 
   it("refuses an option whose instrument id the definitions do not know, even after others' definitions", async () => {

@@ -21,6 +21,15 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
   });
+  /** Backfills the demo's ES book or options for the day before the lake's last ES minute; returns the day. */
+  const backfillDemoDay = async (schema: 'mbp-10' | 'options'): Promise<string> => {
+    const last = await rpc(serve.url, 'bars.get', { symbol: 'ES', timeframe: '1m', limit: 1 });
+    const day = new Date(last.t[0]! - 86_400_000).toISOString().slice(0, 10);
+    const job = await rpc(serve.url, 'jobs.start', { kind: 'backfill', source: 'demo', symbols: ['ES'], timeframe: '1m', from: day, to: day, schema });
+    await expect.poll(async () => (await rpc(serve.url, 'jobs.get', { jobId: job.jobId })).status, { timeout: 60_000 }).toBe('succeeded');
+    return day;
+  };
+
   // The tests share one page: a test that fails with a dialog open would otherwise fail every test after it.
   afterEach(async (ctx) => {
     if (ctx.task.result?.state !== 'fail') return;
@@ -887,10 +896,7 @@ describe('the app in headless Chromium against quantdesk serve', () => {
 
   it('draws a stored order book behind the candles, with the traded volume per price at the right', async () => {
     // A day of the demo ES book where the lake has ES minutes.
-    const last = await rpc(serve.url, 'bars.get', { symbol: 'ES', timeframe: '1m', limit: 1 });
-    const day = new Date(last.t[0]! - 86_400_000).toISOString().slice(0, 10);
-    const job = await rpc(serve.url, 'jobs.start', { kind: 'backfill', source: 'demo', symbols: ['ES'], timeframe: '1m', from: day, to: day, schema: 'mbp-10' });
-    await expect.poll(async () => (await rpc(serve.url, 'jobs.get', { jobId: job.jobId })).status, { timeout: 60_000 }).toBe('succeeded');
+    const day = await backfillDemoDay('mbp-10');
     await page.getByTestId('nav-chart').click();
     await page.getByTestId('symbol-picker').selectOption('ES');
     await page.getByTestId('tf-1m').click();
@@ -920,10 +926,7 @@ describe('the app in headless Chromium against quantdesk serve', () => {
   });
 
   it('shows the option chain beside the chart: gamma exposure by strike, and the chain with implied volatility and greeks', async () => {
-    const last = await rpc(serve.url, 'bars.get', { symbol: 'ES', timeframe: '1m', limit: 1 });
-    const day = new Date(last.t[0]! - 86_400_000).toISOString().slice(0, 10);
-    const job = await rpc(serve.url, 'jobs.start', { kind: 'backfill', source: 'demo', symbols: ['ES'], timeframe: '1m', from: day, to: day, schema: 'options' });
-    await expect.poll(async () => (await rpc(serve.url, 'jobs.get', { jobId: job.jobId })).status, { timeout: 60_000 }).toBe('succeeded');
+    const day = await backfillDemoDay('options');
     await page.getByTestId('nav-chart').click();
     await page.getByTestId('symbol-picker').selectOption('ES');
     await page.getByTestId('tf-5m').click();

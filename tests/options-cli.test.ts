@@ -16,6 +16,7 @@ describe('quantdesk options: chains, gamma exposure and the same-contract check 
   it('backfills the demo chains of a roll week and prints the chain, the GEX profile and the QA report', () => {
     const bf = qd(['--home', home, 'backfill', '--source', 'demo', '--symbols', 'ES', '--from', '2026-09-09', '--to', '2026-09-10', '--schema', 'options']);
     expect(bf.code, bf.err).toBe(0);
+    expect(bf.out.trim().split('\n').at(-1)).toMatch(/^[\d,]+ new options records, 0 already present$/);
 
     const chain = qd(['--home', home, 'options', 'chain', '--symbol', 'ES', '--at', '2026-09-09T15:00:00Z']);
     expect(chain.code, chain.err).toBe(0);

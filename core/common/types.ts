@@ -313,7 +313,7 @@ export interface BackfillResult {
   alreadyPresent: number;
   /** Bars or records the source sent that the gate refused (listed with their reasons by `rejects.list`). */
   rejected: number;
-  /** The lake table written for a book or reference schema; absent for bars. */
+  /** The lake table written for a book or reference schema (`options` for an option chain: its definitions, open interest, quotes and trades); absent for bars. */
   table?: string;
   /** The ingest run whose rejects these are. */
   runId: string;

@@ -197,10 +197,10 @@ export function importSummary(r: ImportResult): string {
   return `${fmt(r.accepted)} accepted, ${fmt(r.rejected)} rejected, ${fmt(r.duplicates)} duplicates of ${fmt(r.inputRows)} rows${outside}`;
 }
 
-/** Human summary of a backfill outcome. */
-/** The lake table each backfill schema fills. */
-const TABLE_OF_SCHEMA: Record<string, string> = { 'mbp-10': 'book', 'mbp-1': 'quotes', tbbo: 'quotes', 'bbo-1s': 'quotes', 'bbo-1m': 'quotes', mbo: 'orders', definition: 'definitions', statistics: 'statistics', status: 'status', imbalance: 'imbalance' };
+/** The lake table each backfill schema fills (`options`: an option chain's tables together). */
+const TABLE_OF_SCHEMA: Record<string, string> = { 'mbp-10': 'book', 'mbp-1': 'quotes', tbbo: 'quotes', 'bbo-1s': 'quotes', 'bbo-1m': 'quotes', mbo: 'orders', definition: 'definitions', statistics: 'statistics', status: 'status', imbalance: 'imbalance', options: 'options' };
 
+/** Human summary of a backfill outcome. */
 export function backfillSummary(r: BackfillResult): string {
   return `${fmt(r.newBars)} new ${r.table ? `${r.table} records` : 'bars'}, ${fmt(r.alreadyPresent)} already present${r.rejected ? `, ${fmt(r.rejected)} rejected (quantdesk rejects --run ${r.runId})` : ''}`;
 }

@@ -388,6 +388,9 @@ describe('training, the model registry and prediction', () => {
   it('checks a model on the latest rows of its feature build, reporting the provider and the spread of its predictions', async () => {
     const c = await call(s, 'models.check', { model: 'es-dir@1', provider: 'cpu', rows: 300 });
     expect(c).toMatchObject({ model: 'es-dir@1', symbols: ['ES'], rows: 300, provider: 'cpu', fallback: null, threshold: 0.5 });
+    // Where the runtime ran each node, from its own profile: the tree ensemble on the CPU.
+    expect(c.placement.nodes.find((n) => n.op.startsWith('TreeEnsemble'))).toMatchObject({ provider: 'cpu', count: 1 });
+    expect(c.placement.summary).toMatch(/^ran on CPU \(\d+ nodes?\)$/);
     expect(c.to).toBeGreaterThan(c.from);
     expect(new Date(c.to).toISOString()).toMatch(/^2024-03-2\d/);
     expect(c.min).toBeGreaterThan(0);
@@ -489,7 +492,7 @@ describe('training, the model registry and prediction', () => {
     expect(qd(['--home', home, 'filter', 'fit']).err).toMatch(/expected `filter train/);
     const check = qd(['--home', home, 'models', 'check', 'es-dir@1', '--provider', 'cpu', '--rows', '100', '--json']);
     expect(check.code, check.err).toBe(0);
-    expect(check.err).toMatch(/provider: cpu/);
+    expect(check.err).toMatch(/^provider: cpu; ran on CPU \(\d+ nodes?\)$/m);
     expect(JSON.parse(check.out)).toMatchObject({ model: 'es-dir@1', rows: 100, provider: 'cpu' });
     // The default provider is a setting: auto tries the platform's list (falling back, with the reason), cpu does not.
     const probe = qd(['--home', home, 'provider', '--json']);

@@ -406,6 +406,16 @@ export interface InferenceSettings {
 }
 
 /** A registered model run by the inference service on the latest rows of its feature build. */
+/** Where ONNX Runtime ran a model's nodes, from its profile of one inference. */
+export interface ModelPlacement {
+  /** The provider the session was created on. */
+  asked: string;
+  /** Kernels run, by operator and the provider that ran them. */
+  nodes: { op: string; provider: string; count: number }[];
+  /** In words: e.g. `ran on CPU (tree operators have no GPU kernels: TreeEnsembleClassifier)`. */
+  summary: string;
+}
+
 export interface ModelCheck {
   /** `<id>@<version>`. */
   model: string;
@@ -420,6 +430,8 @@ export interface ModelCheck {
   provider: string;
   /** Why a faster provider was not used, when one was not. */
   fallback: string | null;
+  /** Where the provider really ran each node (a GPU provider runs tree operators on the CPU). */
+  placement: ModelPlacement;
   /** Inference time of the batch. */
   ms: number;
   /** Mean, smallest and largest prediction. */

@@ -614,7 +614,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           const s = await open(true);
           try {
             const r = await call(s, 'models.check', { model: q.positionals[0]!, ...(provider ? { provider } : {}), ...(rows ? { rows } : {}) });
-            io.err(`provider: ${r.provider}${r.fallback ? ` (${r.fallback})` : ''}`);
+            io.err(`provider: ${r.provider}${r.fallback ? ` (${r.fallback})` : ''}; ${r.placement.summary}`);
             const share = r.classShare
               ? `; most probable class: ${Object.entries(r.classShare).map(([c, x]) => `${c} ${(100 * x).toFixed(1)}%`).join(', ')}`
               : r.aboveThreshold === null

@@ -5,7 +5,10 @@ import { ApiError } from '../../common/errors';
 import type { ModelCheck } from '../../common/types';
 import { fileList, readBuild } from '../features/analysis';
 import { readFloat64Columns } from '../lake/duck-columns';
-import type { Provider } from './predict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { modelFileFor, type Provider } from './predict';
+import { placementOf } from './placement';
 import { classLabels, getModel } from './registry';
 import { ModelRunner } from './runner';
 import { mostProbable } from './model-output';
@@ -60,6 +63,8 @@ export async function checkModel(ctx: { home: HomeLayout; catalog: Catalog; con:
       max = Math.max(max, v);
       if (threshold !== null && v >= threshold) above++;
     }
+    // Where the runtime really ran each node, from its profile of one more inference on the same file.
+    const placement = await placementOf(fs.readFileSync(modelFileFor(path.join(ctx.home.models, m.id, String(m.version)), runner.provider)), runner.provider, ctx.home.tmp);
     return {
       model: name,
       symbols,
@@ -68,6 +73,7 @@ export async function checkModel(ctx: { home: HomeLayout; catalog: Catalog; con:
       to: times[times.length - 1]!,
       provider: runner.provider,
       fallback: runner.fallback ?? null,
+      placement,
       ms,
       mean: sum / values.length,
       min,

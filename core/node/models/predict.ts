@@ -62,10 +62,16 @@ export async function openSession(model: Uint8Array, provider: Provider | 'auto'
  */
 export async function openModel(dir: string, provider: Provider | 'auto'): Promise<{ session: ort.InferenceSession; provider: Provider; fallback?: string }> {
   const s = await openSession(fs.readFileSync(path.join(dir, 'model.onnx')), provider);
-  const tensor = path.join(dir, 'model.tensor.onnx');
-  if (s.provider === 'cpu' || !fs.existsSync(tensor)) return s;
+  const file = modelFileFor(dir, s.provider);
+  if (file.endsWith('model.onnx')) return s;
   await s.session.release();
-  return openSession(fs.readFileSync(tensor), s.provider);
+  return openSession(fs.readFileSync(file), s.provider);
+}
+
+/** The file of a model folder a provider runs: the tensorised export on a GPU provider where there is one, else model.onnx. */
+export function modelFileFor(dir: string, provider: Provider): string {
+  const tensor = path.join(dir, 'model.tensor.onnx');
+  return provider !== 'cpu' && fs.existsSync(tensor) ? tensor : path.join(dir, 'model.onnx');
 }
 
 /**

@@ -25,7 +25,7 @@ const num = (x: number | undefined): string => (x === undefined || !Number.isFin
 const PROVIDER_CHOICES = ['auto', 'cpu', 'coreml', 'webgpu', 'cuda', 'dml'] as const;
 type ProviderChoice = (typeof PROVIDER_CHOICES)[number];
 
-/** What an inference check showed: the provider that ran the model (and why not a faster one), time, spread. */
+/** What an inference check showed: the provider that ran the model (and why not a faster one), where its nodes really ran, time, spread. */
 function CheckResult({ check }: { check: ModelCheck }) {
   return (
     <div className="inference-check" data-testid="inference-check">
@@ -36,6 +36,9 @@ function CheckResult({ check }: { check: ModelCheck }) {
       in {check.ms.toFixed(1)} ms · mean {check.mean.toFixed(4)}, range {check.min.toFixed(4)}–{check.max.toFixed(4)}
       {check.aboveThreshold !== null && ` · ${(100 * check.aboveThreshold).toFixed(1)}% ≥ threshold ${check.threshold}`}
       {check.fallback && <div className="hint">Fell back to the CPU: {check.fallback}</div>}
+      <div className="hint" data-testid="inference-placement" title={check.placement.nodes.map((n) => `${n.op} × ${n.count} on ${n.provider}`).join('\n')}>
+        Placement: {check.placement.summary}
+      </div>
     </div>
   );
 }

@@ -499,7 +499,9 @@ describe('training, the model registry and prediction', () => {
     expect(probe.code, probe.err).toBe(0);
     const settings = JSON.parse(probe.out) as { provider: string; platformOrder: string[]; providers: { provider: string; available: boolean; reason?: string }[] };
     expect(settings.provider).toBe('auto');
-    expect(settings.providers.find((x) => x.provider === 'cpu')).toEqual({ provider: 'cpu', available: true });
+    // Each provider that loads runs a one-tree ensemble under ONNX Runtime's profiler: the CPU runs it itself; a GPU provider, here or elsewhere, is said to leave it to the CPU.
+    expect(settings.providers.find((x) => x.provider === 'cpu')).toEqual({ provider: 'cpu', available: true, trees: 'cpu' });
+    for (const x of settings.providers.filter((y) => y.available && y.provider !== 'cpu')) expect((x as { trees?: string }).trees).toBe('cpu (tree operators have no GPU kernels)');
     expect(settings.providers.filter((x) => !x.available).every((x) => (x.reason ?? '').length > 0)).toBe(true);
     // The probe runs in a child process: the GPU loaders' noise stays out of the host's output, and reasons carry no C++ source paths.
     expect(probe.err).toBe('');

@@ -401,11 +401,10 @@ export interface InferenceSettings {
   provider: string;
   /** The order 'auto' tries on this platform, fastest first. */
   platformOrder: string[];
-  /** Whether each provider loads a model here, and why not. */
-  providers: { provider: string; available: boolean; reason?: string }[];
+  /** Whether each provider loads a model here, and why not; where it loads, what ran a tree ensemble's nodes (ONNX Runtime's profile). */
+  providers: { provider: string; available: boolean; reason?: string; trees?: string }[];
 }
 
-/** A registered model run by the inference service on the latest rows of its feature build. */
 /** Where ONNX Runtime ran a model's nodes, from its profile of one inference. */
 export interface ModelPlacement {
   /** The provider the session was created on. */
@@ -416,6 +415,7 @@ export interface ModelPlacement {
   summary: string;
 }
 
+/** A registered model run by the inference service on the latest rows of its feature build. */
 export interface ModelCheck {
   /** `<id>@<version>`. */
   model: string;

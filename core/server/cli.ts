@@ -737,7 +737,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           if (json) io.out(JSON.stringify(r));
           else {
             io.out(`default: ${r.provider}${r.provider === 'auto' ? ` (tries ${r.platformOrder.join(', ')} in that order)` : ''}`);
-            io.out(table([['provider', 'here'], ...r.providers.map((x) => [x.provider, x.available ? 'available' : `no: ${x.reason ?? ''}`])]));
+            io.out(table([['provider', 'here', 'a tree ensemble ran on'], ...r.providers.map((x) => [x.provider, x.available ? 'available' : `no: ${x.reason ?? ''}`, x.trees ?? '—'])]));
           }
           return 0;
         } finally {

@@ -126,6 +126,9 @@ export function SettingsView({ info }: { info: AppInfo | null }) {
               <tr key={p.provider}>
                 <td>{p.provider}</td>
                 <td className={p.available ? 'ok' : 'muted'}>{p.available ? 'available' : `not here: ${p.reason ?? ''}`}</td>
+                <td className="muted" title="Where ONNX Runtime's profiler saw a one-tree ensemble's nodes run on this provider">
+                  {p.trees ? `trees ran on ${p.trees}` : ''}
+                </td>
               </tr>
             ))}
           </tbody>

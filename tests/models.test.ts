@@ -200,6 +200,12 @@ describe('training, the model registry and prediction', () => {
     // Without backtests the default score is 0.4 × balanced accuracy; regressors have none, so 0.
     for (const r of board) expect(r.score).toBeCloseTo(r.objective === 'binary' ? 0.4 * r.values.balanced_accuracy! : 0, 12);
     expect(board.map((r) => r.score)).toEqual([...board.map((r) => r.score)].sort((a, b) => b - a));
+    // Where each can run, from its files: a GBDT with its tensorised export, or the tree operators on the CPU only.
+    for (const r of board) {
+      const dir = path.join(home, 'models', r.id, String(r.version));
+      expect(r.runsOn, `${r.id}@${r.version}`).toEqual(fs.existsSync(path.join(dir, 'model.tensor.onnx')) ? 'CPU; GPU providers via the tensorised export' : expect.stringMatching(/^(CPU only \(.+ have no GPU kernels\)|any provider)$/));
+    }
+    expect(board.some((r) => /^CPU only \(.*TreeEnsemble/.test(r.runsOn) || r.runsOn.startsWith('CPU; GPU'))).toBe(true);
     const byAuc = await call(s, 'models.leaderboard', { formula: 'auc', minScore: 0 });
     expect(byAuc[0]!.score).toBe(Math.max(...byAuc.flatMap((r) => (r.values.auc === undefined ? [] : [r.values.auc]))));
     await expect(call(s, 'models.leaderboard', { formula: 'auc * foo' })).rejects.toMatchObject({ code: 'invalid_argument', path: 'formula', message: expect.stringMatching(/unknown name "foo"/) });

@@ -442,7 +442,7 @@ export interface QuantApi {
   /** Takes a model's production version out of production (archived; models/manifest.json follows): none of its versions trades until one is promoted. */
   'models.demote': (a: ArgOf<'models.demote'>) => Promise<ModelInfo>;
   /** Model versions ranked by a score formula (default 0.4 × balanced accuracy + 0.6 × min(Sharpe/3, 1)) over test metrics. */
-  'models.leaderboard': (a: ArgOf<'models.leaderboard'>) => Promise<(ModelInfo & { score: number; values: Record<string, number> })[]>;
+  'models.leaderboard': (a: ArgOf<'models.leaderboard'>) => Promise<(ModelInfo & { score: number; values: Record<string, number>; runsOn: string })[]>;
   /** The retention policy: days of 1-minute bars kept before they become 5-minute bars. */
   'settings.retention': (a: ArgOf<'settings.retention'>) => Promise<{ minuteDays: number }>;
   /** Stores the retention policy that retention jobs apply when not told otherwise. */

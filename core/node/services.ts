@@ -315,7 +315,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
       'models.import': async (a) => needJobs().importModel<ImportedModel>({ file: a.path, format: a.format, name: a.name, featureSet: a.featureSet }),
       'models.rollback': async (a) => rollbackModel(cat, home, parseModelRef(a.id).id),
       'models.demote': async (a) => demoteModel(cat, home, parseModelRef(a.id).id),
-      'models.leaderboard': async (a) => leaderboard(cat, a.formula ?? scoreFormula(cat), a.minScore),
+      'models.leaderboard': async (a) => leaderboard(cat, home, a.formula ?? scoreFormula(cat), a.minScore),
       'settings.retention': async () => ({ minuteDays: retentionMinuteDays(cat) }),
       'settings.setRetention': async (a) => {
         cat.setSetting(RETENTION_SETTING, String(a.minuteDays));

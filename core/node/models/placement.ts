@@ -3,6 +3,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import * as ort from 'onnxruntime-node';
 import type { ModelPlacement } from '../../common/types';
+import { inspectOnnx } from './onnx-inspect';
 import type { Provider } from './predict';
 
 /**
@@ -23,7 +24,7 @@ const PROVIDER_OF: Record<string, string> = {
 };
 
 /** Operators of the `ai.onnx.ml` domain a tree or linear model is made of: no GPU provider implements them. */
-const ML_OPS = new Set(['TreeEnsembleClassifier', 'TreeEnsembleRegressor', 'TreeEnsemble', 'LinearClassifier', 'LinearRegressor', 'ZipMap', 'Normalizer', 'Binarizer', 'Scaler', 'SVMClassifier', 'SVMRegressor', 'ArrayFeatureExtractor', 'CastMap', 'FeatureVectorizer', 'Imputer', 'LabelEncoder', 'OneHotEncoder']);
+export const ML_OPS = new Set(['TreeEnsembleClassifier', 'TreeEnsembleRegressor', 'TreeEnsemble', 'LinearClassifier', 'LinearRegressor', 'ZipMap', 'Normalizer', 'Binarizer', 'Scaler', 'SVMClassifier', 'SVMRegressor', 'ArrayFeatureExtractor', 'CastMap', 'FeatureVectorizer', 'Imputer', 'LabelEncoder', 'OneHotEncoder']);
 
 /** The report in words: where the model ran, and why not where it was asked to where that is the case. */
 export function summarisePlacement(asked: Provider, nodes: readonly { op: string; provider: string; count: number }[]): string {
@@ -93,4 +94,16 @@ export async function placementOf(model: Uint8Array, provider: Provider, tmpDir:
   } finally {
     for (const f of files) fs.rmSync(f, { force: true });
   }
+}
+
+/**
+ * Where a registered model can run, from its files alone: a graph of `ai.onnx.ml` operators runs on
+ * the CPU whatever provider is chosen; the tensorised export (model.tensor.onnx) lets GPU providers
+ * run it; a graph of standard operators runs on any provider.
+ */
+export function runsOnOf(dir: string): string {
+  const ops = inspectOnnx(fs.readFileSync(path.join(dir, 'model.onnx'))).operators;
+  const ml = [...new Set(ops.filter((op) => ML_OPS.has(op)))];
+  if (ml.length === 0) return 'any provider';
+  return fs.existsSync(path.join(dir, 'model.tensor.onnx')) ? 'CPU; GPU providers via the tensorised export' : `CPU only (${ml.join(', ')} have no GPU kernels)`;
 }

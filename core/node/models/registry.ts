@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createHash, randomUUID } from 'node:crypto';
 import { ApiError } from '../../common/errors';
+import { runsOnOf } from './placement';
 import type { ModelInfo, StageEvent } from '../../common/types';
 import { compileScore, DEFAULT_SCORE, FormulaError } from '../../common/models/leaderboard';
 import type { Catalog } from '../catalog';
@@ -141,6 +142,8 @@ export function stageHistory(catalog: Catalog, id: string): StageEvent[] {
 /** A leaderboard row: a model version, its test metrics and its score. */
 export interface LeaderboardRow extends ModelRow {
   score: number;
+  /** Where it can run, from its files (tree operators: the CPU, unless a tensorised export exists). */
+  runsOn: string;
   /** The values the score formula saw (missing metrics are 0). */
   values: Record<string, number>;
 }
@@ -182,7 +185,7 @@ function backtestsByModel(catalog: Catalog): Map<string, Record<string, number>>
  * Model versions ranked by a score formula over their test metrics, best first; the Sharpe, Sortino,
  * max drawdown and trades of the latest backtest each model gated join them once one exists.
  */
-export function leaderboard(catalog: Catalog, formula: string, minScore?: number): LeaderboardRow[] {
+export function leaderboard(catalog: Catalog, home: HomeLayout, formula: string, minScore?: number): LeaderboardRow[] {
   const score = compiled(formula);
   const backtests = backtestsByModel(catalog);
   return listModels(catalog)
@@ -206,7 +209,7 @@ export function leaderboard(catalog: Catalog, formula: string, minScore?: number
       put('sortino', bt?.sortino);
       put('max_drawdown', bt?.max_drawdown);
       put('trades', bt?.trades);
-      return { ...m, values, score: score(values) };
+      return { ...m, values, score: score(values), runsOn: runsOnOf(path.join(home.models, m.id, String(m.version))) };
     })
     .filter((r) => minScore === undefined || r.score >= minScore)
     .sort((a, b) => b.score - a.score || a.id.localeCompare(b.id) || b.version - a.version);

@@ -7,7 +7,7 @@ import { ModelCompare } from './ModelCompare';
 import { ModelPage } from './ModelPage';
 import { StageConfirm, type StageChange } from './StageConfirm';
 
-type Row = ModelInfo & { score: number; values: Record<string, number> };
+type Row = ModelInfo & { score: number; values: Record<string, number>; runsOn: string };
 
 const COLUMNS: [string, string][] = [
   ['balanced_accuracy', 'bal. acc'],
@@ -131,6 +131,7 @@ export function ModelsView({ dataVersion }: { dataVersion: number }) {
             <th>symbols</th>
             <th>timeframe</th>
             <th>label</th>
+            <th title="Where ONNX Runtime can run it: tree operators have CPU kernels only">runs on</th>
             {COLUMNS.map(([k, label]) => (
               <th key={k} className="sortable" onClick={() => setSortBy(k)}>
                 {label}
@@ -175,6 +176,9 @@ export function ModelsView({ dataVersion }: { dataVersion: number }) {
               <td>{r.symbols.join(' ')}</td>
               <td>{r.timeframe}</td>
               <td>{r.label}</td>
+              <td className="muted" title={r.runsOn} data-testid="leaderboard-runs-on">
+                {r.runsOn.startsWith('CPU only') ? 'CPU only' : r.runsOn.startsWith('CPU; GPU') ? 'CPU · GPU (tensorised)' : r.runsOn}
+              </td>
               {COLUMNS.map(([k]) => (
                 <td key={k}>{num(r.values[k])}</td>
               ))}

@@ -1030,6 +1030,7 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     await page.getByRole('menuitem', { name: 'Help' }).click();
     await page.getByRole('menuitem', { name: /About Quantdesk/ }).click();
     await expect.poll(() => page.getByTestId('about-provider').textContent()).toBe('cpu');
+    expect(await page.getByTestId('about-trees').textContent()).toBe("ran on cpu (ONNX Runtime's profile of a one-tree model on cpu)");
     const about = (await page.getByRole('dialog', { name: 'About Quantdesk' }).textContent()) ?? '';
     for (const part of ['node', 'duckdb', 'onnxruntime', 'better-sqlite3', 'sqlite3.', 'execution provider']) expect(about).toContain(part);
     await page.getByRole('button', { name: 'Close' }).click();

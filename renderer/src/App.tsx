@@ -34,6 +34,12 @@ function providerInUse(s: InferenceSettings): string {
   return `${s.platformOrder.find(loads) ?? 'cpu'} (auto: ${s.platformOrder.join(' → ')})`;
 }
 
+/** Where a tree ensemble's nodes ran on the provider in use, as the probe's profile saw them. */
+function treesRunOn(s: InferenceSettings): string {
+  const inUse = providerInUse(s).split(' ')[0]!;
+  return `ran on ${s.providers.find((x) => x.provider === inUse)?.trees ?? 'cpu'} (ONNX Runtime's profile of a one-tree model on ${inUse})`;
+}
+
 /** Stops every running or paused paper session (Trading → Stop All Paper Sessions). */
 async function stopAllSessions(): Promise<void> {
   const live = (await client.call('paper.sessions', {})).filter((s) => s.status === 'running' || s.status === 'paused' || s.status === 'starting');
@@ -255,6 +261,12 @@ export function App() {
                 <tr>
                   <td>execution provider</td>
                   <td data-testid="about-provider">{providerInUse(inference)}</td>
+                </tr>
+              )}
+              {inference && (
+                <tr>
+                  <td>tree models</td>
+                  <td data-testid="about-trees">{treesRunOn(inference)}</td>
                 </tr>
               )}
             </tbody>

@@ -330,7 +330,8 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     await page.getByTestId('import-dialog').waitFor();
     await page.getByTestId('im-paths').fill(sharedData('real', 'eustock.csv'));
     await expect.poll(() => page.getByTestId('im-mapping').textContent()).toContain('DAX');
-    expect(await page.getByTestId('im-symbol').inputValue()).toBe('EUSTOCK');
+    // The symbol is proposed from the file's name once its preview arrives.
+    await expect.poll(() => page.getByTestId('im-symbol').inputValue()).toBe('EUSTOCK');
     // No column is recognised as the time: the dialog asks for it instead of failing the job.
     await page.getByTestId('im-start').click();
     await expect.poll(() => page.getByTestId('im-mapping').textContent()).toMatch(/Choose the column that holds the time \(Time, above\); eustock\.csv has t, DAX/);
@@ -345,7 +346,8 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     await page.keyboard.press('Control+o');
     await page.getByTestId('im-paths').fill(sharedData('real', 'usdchf_30m.csv'));
     await expect.poll(() => page.getByTestId('im-zone-warning').textContent()).toMatch(/column time \(e\.g\. 1996-04-01 00:00:00\) are intraday and carry no zone: they will be read as UTC/);
-    expect(await page.getByTestId('im-symbol').inputValue()).toBe('USDCHF_30M');
+    // The symbol is proposed from the file's name once its preview arrives.
+    await expect.poll(() => page.getByTestId('im-symbol').inputValue()).toBe('USDCHF_30M');
     await page.getByTestId('im-tz').fill('Europe/Zurich');
     await expect.poll(() => page.getByTestId('im-zone-warning').count()).toBe(0);
     await page.keyboard.press('Escape');

@@ -1,25 +1,19 @@
-import path from 'node:path';
-import { DateTime } from 'luxon';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { ApiError } from '../../common/errors';
 import { findInstrument } from '../../common/instruments';
 import { OptionFeatureStream, type OptionEvents, type OptionFeatureInstance } from '../../common/features/option-features';
 import type { Catalog } from '../catalog';
-import { dayNumber, dayString, sessionOf } from '../calendar';
-import { readFloat64Columns, sqlString } from '../lake/duck-columns';
-import { calendarOfRoot, frontContractOn, rootOf } from '../options/chain-reader';
+import { dayString, sessionOf } from '../calendar';
+import { readFloat64Columns } from '../lake/duck-columns';
+import { calendarOfRoot, expiryDay, frontContractOn, partFiles, rootOf } from '../options/chain-reader';
 
 const DAY_MS = 86_400_000;
 
 /** A session's option events (open interest, then quotes, in time order) of one underlying contract, from the lake. */
 async function sessionEvents(ctx: { con: DuckDBConnection; catalog: Catalog; lake: string }, contract: string, start: number, end: number): Promise<OptionEvents> {
-  const files = (table: string, from: number): string[] =>
-    ctx.catalog
-      .barFiles({ dataset: table, symbol: contract })
-      .filter((f) => f.lastTs >= from && f.firstTs < end)
-      .map((f) => sqlString(path.join(ctx.lake, f.path)));
-  const quotes = files('options_quotes', start);
-  const stats = files('statistics', start - 4 * DAY_MS);
+  // Part times are whole milliseconds: a part starting before `end` starts at or before end − 1.
+  const quotes = partFiles(ctx, 'options_quotes', contract, start, end - 1);
+  const stats = partFiles(ctx, 'statistics', contract, start - 4 * DAY_MS, end - 1);
   const parts: string[] = [];
   if (stats.length)
     parts.push(`SELECT epoch_ns(ts_recv) / 1e6 AS t, 1 AS kind, instrument_id::DOUBLE AS id, 'NaN'::DOUBLE AS cls, 'NaN'::DOUBLE AS strike, 'NaN'::DOUBLE AS expiry, 'NaN'::DOUBLE AS bid, 'NaN'::DOUBLE AS ask, quantity::DOUBLE AS qty
@@ -31,13 +25,25 @@ async function sessionEvents(ctx: { con: DuckDBConnection; catalog: Catalog; lak
   const [t, kind, id, cls, strike, expiry, bid, ask, qty] = (await readFloat64Columns(ctx.con, `SELECT * FROM (${parts.join(' UNION ALL ')}) ORDER BY 1, 2 DESC`)) as Float64Array[];
   // The trading date an option expires on, in New York: one conversion per distinct expiry.
   const days = new Map<number, number>();
-  const expiryDay = expiry!.map((ms) => {
+  const expiryDays = expiry!.map((ms) => {
     if (Number.isNaN(ms)) return Number.NaN;
     let d = days.get(ms);
-    if (d === undefined) days.set(ms, (d = dayNumber(DateTime.fromMillis(ms, { zone: 'America/New_York' }).toISODate()!)));
+    if (d === undefined) days.set(ms, (d = expiryDay(ms)));
     return d;
   });
-  return { t: t!, kind: Uint8Array.from(kind!), id: id!, cls: cls!, strike: strike!, expiry: expiry!, expiryDay, bid: bid!, ask: ask!, qty: qty! };
+  return { t: t!, kind: Uint8Array.from(kind!), id: id!, cls: cls!, strike: strike!, expiry: expiry!, expiryDay: expiryDays, bid: bid!, ask: ask!, qty: qty! };
+}
+
+/**
+ * The prices GEX is measured around, in GEX_ANCHORS order: the close, and the nearest level of each
+ * kind (close − `kl_<kind>_near` from `columns`; NaN where the set computes no key levels).
+ */
+export function gexAnchors(close: Float64Array, columns: ReadonlyMap<string, Float64Array>): Float64Array[] {
+  const level = (kind: string): Float64Array => {
+    const near = columns.get(`kl_${kind}_near`);
+    return near ? close.map((c, i) => c - near[i]!) : new Float64Array(close.length).fill(Number.NaN);
+  };
+  return [close, level('pm'), level('or'), level('sma')];
 }
 
 /**

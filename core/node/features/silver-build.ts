@@ -17,7 +17,7 @@ import { monthBounds, monthOf } from '../lake/bar-store';
 import { publishFile, writeJsonAtomically } from '../lake/publish';
 import type { FeatureSet } from './feature-sets';
 import { bookFeatureColumns } from './book-build';
-import { optionFeatureColumns } from './option-build';
+import { gexAnchors, optionFeatureColumns } from './option-build';
 import { rootOf } from '../options/chain-reader';
 import { parseContract } from '../lake/continuous';
 import { evaluationWindow } from './evaluation-window';
@@ -289,12 +289,7 @@ export async function buildSymbol(ctx: { home: HomeLayout; catalog: Catalog; con
   if (set.options.length) {
     // GEX is measured at the close and at the nearest level of each kind the set's key levels give (close − distance).
     const closes = series.t.map((t) => t + barLengthMs(set.timeframe));
-    const level = (kind: string): Float64Array => {
-      const near = columns.get(`kl_${kind}_near`);
-      return near ? series.c.map((c, i) => c - near[i]!) : new Float64Array(series.c.length).fill(Number.NaN);
-    };
-    const anchors = [series.c, level('pm'), level('or'), level('sma')];
-    for (const [name, col] of await optionFeatureColumns({ con: ctx.con, catalog: ctx.catalog, lake: ctx.home.lake }, symbol, closes, Float64Array.from(series.day), anchors, set.options, set.name)) columns.set(name, col);
+    for (const [name, col] of await optionFeatureColumns({ con: ctx.con, catalog: ctx.catalog, lake: ctx.home.lake }, symbol, closes, Float64Array.from(series.day), gexAnchors(series.c, columns), set.options, set.name)) columns.set(name, col);
   }
   for (const l of set.labels) l.def.compute(series, l.params).forEach((col, j) => columns.set(l.outputs[j]!, col));
   // Features and labels see every bar; the rows kept are those the set evaluates.

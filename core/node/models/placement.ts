@@ -14,7 +14,7 @@ import type { Provider } from './predict';
  */
 
 /** ONNX Runtime's execution provider names, as the app's provider names. */
-const PROVIDER_OF: Record<string, string> = {
+export const PROVIDER_OF: Record<string, string> = {
   CPUExecutionProvider: 'cpu',
   CUDAExecutionProvider: 'cuda',
   WebGpuExecutionProvider: 'webgpu',

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { buildOnnxModel } from './onnx-builder';
 import { readableOrtError } from './ort-errors';
+import { PROVIDER_OF } from './placement';
 import { PROVIDERS, type Provider } from './predict';
 
 const requireHere = createRequire(import.meta.url);
@@ -96,12 +97,9 @@ function oneTree(): Uint8Array {
   });
 }
 
-/** ONNX Runtime's provider names as the app's. */
-const SHORT: Record<string, string> = { CPUExecutionProvider: 'cpu', CUDAExecutionProvider: 'cuda', WebGpuExecutionProvider: 'webgpu', CoreMLExecutionProvider: 'coreml', DmlExecutionProvider: 'dml' };
-
 /** What the probe saw a tree's nodes run on, in words. */
 function treeVerdict(provider: string, ran: string[]): string {
-  const on = [...new Set(ran.map((r) => SHORT[r.split(' on ')[1]!] ?? r.split(' on ')[1]!))];
+  const on = [...new Set(ran.map((r) => PROVIDER_OF[r.split(' on ')[1]!] ?? r.split(' on ')[1]!))];
   if (on.length === 1 && on[0] === provider) return provider === 'cpu' ? 'cpu' : `${provider} (every node)`;
   if (on.length === 1 && on[0] === 'cpu') return 'cpu (tree operators have no GPU kernels)';
   return on.join(' and ') || 'no node ran';

@@ -44,10 +44,10 @@ export function frontContractOn(catalog: Catalog, symbol: string, date: string):
 }
 
 /** The trading date (New York) an option expires on, as a day number. */
-const expiryDay = (ms: number): number => dayNumber(DateTime.fromMillis(ms, { zone: 'America/New_York' }).toISODate()!);
+export const expiryDay = (ms: number): number => dayNumber(DateTime.fromMillis(ms, { zone: 'America/New_York' }).toISODate()!);
 
-/** Part files of an options table for one underlying overlapping [from, to], as SQL literals. */
-function parts(ctx: Ctx, table: string, underlying: string, from: number, to: number): string[] {
+/** Part files of a table for one underlying (or symbol) overlapping [from, to] (epoch ms), as SQL literals. */
+export function partFiles(ctx: Ctx, table: string, underlying: string, from: number, to: number): string[] {
   return ctx.catalog
     .barFiles({ dataset: table, symbol: underlying })
     .filter((f) => f.lastTs >= from && f.firstTs <= to)
@@ -56,7 +56,7 @@ function parts(ctx: Ctx, table: string, underlying: string, from: number, to: nu
 
 /** Open interest per instrument id as of a moment (the latest published, from `statistics` under the underlying). */
 export async function openInterestAt(ctx: Ctx, underlying: string, from: number, at: number): Promise<Map<number, number>> {
-  const files = parts(ctx, 'statistics', underlying, from, at);
+  const files = partFiles(ctx, 'statistics', underlying, from, at);
   if (files.length === 0) return new Map();
   const [id, oi] = await readFloat64Columns(
     ctx.con,
@@ -68,7 +68,7 @@ export async function openInterestAt(ctx: Ctx, underlying: string, from: number,
 
 /** The options' latest quotes in [from, at], one per instrument, with their terms. */
 async function latestQuotes(ctx: Ctx, underlying: string, from: number, at: number): Promise<{ id: number; expiry: number; state: OptionState }[]> {
-  const files = parts(ctx, 'options_quotes', underlying, from, at);
+  const files = partFiles(ctx, 'options_quotes', underlying, from, at);
   if (files.length === 0) return [];
   const c = await readFloat64Columns(
     ctx.con,

@@ -60,24 +60,28 @@ function slice(s: BookSeries, from: number): BookSeries {
 }
 
 /**
- * Book features from the lake's stored book, computed for known closes by the build's own reader
- * (a replay or a backtest, whose bars are all known): a close not asked for gives NaN.
+ * Features computed beforehand for known closes (a replay or a backtest, whose bars are all known),
+ * as a build's reader gives them: a close not asked for gives NaN.
  */
-export class StoredBookInputs implements BookInputs {
-  private constructor(
-    readonly outputs: readonly string[],
-    private readonly byClose: Map<number, number>,
-    private readonly columns: Float64Array[],
-  ) {}
+export class StoredInputs implements BookInputs {
+  readonly outputs: readonly string[];
+  private readonly byClose: Map<number, number>;
+  private readonly columns: Float64Array[];
 
-  /** The book features of `symbol` at `closes` (ascending), as a build of `setName` computes them. */
-  static async of(ctx: { con: DuckDBConnection; catalog: Catalog; lake: string }, symbol: string, closes: Float64Array, specs: readonly string[], setName: string): Promise<StoredBookInputs> {
-    const cols = await bookFeatureColumns(ctx, symbol, closes, specs.map(parseBookFeature), setName);
-    return new StoredBookInputs([...cols.keys()], new Map(Array.from(closes, (c, i) => [c, i])), [...cols.values()]);
+  /** `columns`: each output's value at each of `closes` (ascending). */
+  constructor(closes: Float64Array, columns: Map<string, Float64Array>) {
+    this.outputs = [...columns.keys()];
+    this.byClose = new Map(Array.from(closes, (c, i) => [c, i]));
+    this.columns = [...columns.values()];
   }
 
   at(close: number): Float64Array {
     const i = this.byClose.get(close);
     return Float64Array.from(this.columns, (c) => (i === undefined ? Number.NaN : c[i]!));
   }
+}
+
+/** Book features from the lake's stored book at `closes` (ascending), as a build of `setName` computes them. */
+export async function storedBookInputs(ctx: { con: DuckDBConnection; catalog: Catalog; lake: string }, symbol: string, closes: Float64Array, specs: readonly string[], setName: string): Promise<StoredInputs> {
+  return new StoredInputs(closes, await bookFeatureColumns(ctx, symbol, closes, specs.map(parseBookFeature), setName));
 }

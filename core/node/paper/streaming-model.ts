@@ -12,8 +12,8 @@ import { calendarFor } from '../calendar';
 import { readBuild } from '../features/analysis';
 import { barLengthMs, sessionSeries } from '../features/silver-build';
 import { evaluationWindow } from '../features/evaluation-window';
-import { LiveBookInputs, StoredBookInputs, type BookInputs } from './book-inputs';
-import { JoinedInputs, StoredOptionInputs } from './option-inputs';
+import { LiveBookInputs, storedBookInputs, type BookInputs } from './book-inputs';
+import { JoinedInputs, storedOptionInputs } from './option-inputs';
 import type { HomeLayout } from '../home';
 import { readBars } from '../lake/bar-reader';
 import { defaultProvider } from '../models/predict';
@@ -193,8 +193,8 @@ export async function openStreamingModel(ctx: Ctx, inst: Instrument, before: num
   let book: BookInputs | undefined;
   if (bookSource.kind === 'ready') book = readsBook || readsOptions ? bookSource.book : undefined;
   else {
-    const own = !readsBook ? undefined : bookSource.kind === 'stored' ? await StoredBookInputs.of(lake, inst.symbol, bookSource.bars.map((t) => t + barMs), bookSpecs, m.featureSet) : new LiveBookInputs(bookSpecs);
-    const options = readsOptions && bookSource.kind === 'stored' ? await StoredOptionInputs.of(lake, inst.symbol, build.spec.timeframe as Timeframe, bookSource.bars, build.spec.features, optionSpecs, m.featureSet) : undefined;
+    const own = !readsBook ? undefined : bookSource.kind === 'stored' ? await storedBookInputs(lake, inst.symbol, bookSource.bars.map((t) => t + barMs), bookSpecs, m.featureSet) : new LiveBookInputs(bookSpecs);
+    const options = readsOptions && bookSource.kind === 'stored' ? await storedOptionInputs(lake, inst.symbol, build.spec.timeframe as Timeframe, bookSource.bars, build.spec.features, optionSpecs, m.featureSet) : undefined;
     book = own && options ? new JoinedInputs([own, options]) : (own ?? options);
   }
   const evaluates = build.spec.evaluate ? evaluationWindow(build.spec.evaluate, calendarFor(ctx.catalog, inst.symbol), m.featureSet) : undefined;

@@ -21,8 +21,8 @@ export function tempDir(prefix = 'qd-test-'): string {
 }
 
 /** Services on a home, as the headless host builds them. */
-export function openServices(home: string, opts: { readonly?: boolean; threads?: number; paperWorkerFile?: string } = {}): Promise<Services> {
-  return createServices({ home, resources: paths.resources, host: 'headless', workerFile: paths.workerFile, version: paths.version, threads: opts.threads ?? 2, readonly: opts.readonly, ...(opts.paperWorkerFile ? { paperWorkerFile: opts.paperWorkerFile } : {}) });
+export function openServices(home: string, opts: { readonly?: boolean; threads?: number; paperWorkerFile?: string; retireGraceMs?: number } = {}): Promise<Services> {
+  return createServices({ home, resources: paths.resources, host: 'headless', workerFile: paths.workerFile, version: paths.version, threads: opts.threads ?? 2, readonly: opts.readonly, ...(opts.paperWorkerFile ? { paperWorkerFile: opts.paperWorkerFile } : {}), ...(opts.retireGraceMs !== undefined ? { retireGraceMs: opts.retireGraceMs } : {}) });
 }
 
 /** `quantdesk serve` on a home, on a free port of 127.0.0.1; resolves with the child and its URL once it listens. */

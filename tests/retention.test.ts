@@ -14,7 +14,8 @@ describe('retention: old 1-minute months become 5-minute bars', () => {
 
   beforeAll(async () => {
     home = tempDir();
-    s = await openServices(home, { threads: 1 });
+    // No grace: the compacted months' files go as the job ends.
+    s = await openServices(home, { threads: 1, retireGraceMs: 0 });
     await backfill(s, ['NQ'], '2024-01-01', '2024-02-29');
     if (recentFrom <= recentTo) await backfill(s, ['NQ'], recentFrom, recentTo);
   });

@@ -8,7 +8,7 @@ import { DEMO_SYMBOLS } from '../common/instruments';
 import { instrumentTable, setMaintenanceMargin } from './instrument-table';
 import { calendarFor } from './calendar';
 import type { Handlers } from '../common/api';
-import type { InferenceSettings, LakePartition, LakeSeries, PaperSettings, RejectRow, SeriesCoverage } from '../common/types';
+import type { InferenceSettings, JobInfo, LakePartition, LakeSeries, PaperSettings, RejectRow, SeriesCoverage } from '../common/types';
 import type { RiskLimits } from '../common/schemas';
 import { Catalog } from './catalog';
 import { DEMO_EARLIEST } from './demo/demo-market';
@@ -28,6 +28,7 @@ import { selectUniverse } from './lake/universe';
 import { writeJsonAtomically } from './lake/publish';
 import { STORED_TIMEFRAME_MS } from '../common/timeframes';
 import { recoverLake } from './lake/bar-store';
+import { startRetiredSweeper, type RetiredSweeper } from './lake/retired-files';
 import { RETENTION_SETTING, retentionMinuteDays } from './lake/retention';
 import { acquireLock } from './lock';
 import { runtimeVersions } from './versions';
@@ -86,6 +87,11 @@ export interface ServiceOptions {
    * destination after the reply is sent.
    */
   relocateHome?: (to: string) => void;
+  /**
+   * How long a part file whose catalog row is gone stays on disk for queries that listed it a moment
+   * earlier, in ms (default {@link RETIRE_GRACE_MS}).
+   */
+  retireGraceMs?: number;
 }
 
 /** The running services of one home. */
@@ -127,8 +133,11 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
     const accountLimits = (): RiskLimits => JSON.parse(settings.getSetting(ACCOUNT_LIMITS_SETTING) ?? '{}') as RiskLimits;
     const paperSettings = (): PaperSettings => ({ webhook: settings.getSetting(WEBHOOK_SETTING) ?? null, limits: accountLimits() });
     let jobs: JobService | undefined;
+    let retired: RetiredSweeper | undefined;
     if (!o.readonly) {
       recoverLake(home, catalog);
+      retired = startRetiredSweeper(home.lake, catalog, o.retireGraceMs);
+      bus.onAny((event, payload) => event === 'job.state' && (payload as JobInfo).endedAt !== null && retired?.sweep());
       catalog.markInterrupted(Date.now());
       if (o.workerFile === undefined) throw new Error('createServices needs workerFile unless readonly');
       jobs = new JobService({ catalog, bus, homeDir: home.root, migrations, workerFile: o.workerFile, threads: o.threads, sqliteBinding: o.sqliteBinding, vendorConfig: () => vendorKeys.config(), secrets: () => vendorKeys.secrets(), tradingState: () => journal?.state() ?? 'active', accountLimits });
@@ -185,7 +194,8 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
       'book.profile': async (a) => volumeProfile(con, cat, home.lake, a),
       'lake.partitions': async (a) => lakePartitions(cat, a),
       'lake.delete': async (a) => {
-        const r = deleteSeries(home, cat, a.symbol, a.timeframe, a.table);
+        const r = deleteSeries(cat, a.symbol, a.timeframe, a.table);
+        retired?.sweep();
         bus.emit('lake.changed', { symbols: [a.symbol] });
         return r;
       },
@@ -388,6 +398,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
         await sql?.close();
         await paper?.close();
         await jobs?.close();
+        retired?.stop();
         con.closeSync();
         sqlCon.closeSync();
         db?.closeSync();

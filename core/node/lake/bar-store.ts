@@ -8,6 +8,7 @@ import { noBars, type BarColumns } from '../demo/demo-market';
 import { utcMs } from '../../common/bar-gate';
 import { appendFloat64Columns, readFloat64Columns, sqlString } from './duck-columns';
 import { cleanStaging, listFiles, publishFile } from './publish';
+import { sweepRetired } from './retired-files';
 
 /** `YYYY-MM` of an epoch-ms instant (UTC). */
 export function monthOf(ms: number): string {
@@ -37,11 +38,14 @@ export function partitionDir(timeframe: string, symbol: string, month: string, d
 }
 
 /**
- * Removes what a crash can leave behind: staged files, and published files whose catalog row was
- * never committed (readers only see cataloged files, so these were never visible).
+ * Removes what a crash or an ended process can leave behind: staged files, retired files still in
+ * their grace, and published files whose catalog row was never committed (readers only see
+ * cataloged files, so these were never visible).
  */
 export function recoverLake(home: HomeLayout, catalog: Catalog): { staged: number; orphans: number } {
   const staged = cleanStaging(home.tmp);
+  // No query of an earlier process is left to read what it retired.
+  sweepRetired(home.lake, catalog);
   const known = catalog.allPaths();
   let orphans = 0;
   const materialized = new Set((catalog.db.prepare('SELECT path FROM materialized').all() as { path: string }[]).map((r) => r.path));

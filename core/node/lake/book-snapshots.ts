@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { ApiError } from '../../common/errors';
@@ -6,6 +5,7 @@ import type { Catalog } from '../catalog';
 import type { HomeLayout } from '../home';
 import { sqlString } from './duck-columns';
 import { publishTickRows, TICK_COLUMNS } from './tick-store';
+import { retireLakeFiles } from './retired-files';
 
 /** What a snapshot build wrote. */
 export interface BookSnapshotResult {
@@ -63,7 +63,7 @@ export async function buildBookSnapshots(deps: { home: HomeLayout; catalog: Cata
     // The new parts are cataloged; the earlier snapshot of the date goes.
     const del = deps.catalog.db.prepare('DELETE FROM bar_files WHERE id = ?');
     deps.catalog.db.transaction(() => old.forEach((f) => del.run(f.id)))();
-    for (const f of old) fs.rmSync(path.join(deps.home.lake, f.path), { force: true });
+    retireLakeFiles(deps.catalog, old.map((f) => f.path));
   }
   return { symbol, dates, rows };
 }

@@ -1,5 +1,3 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { ApiError } from '../../common/errors';
 import { frontMonthTicks } from './front-ticks';
@@ -11,6 +9,7 @@ import { calendarFor, sessionsOverlapping } from '../calendar';
 import type { HomeLayout } from '../home';
 import { readStoredSeries } from './bar-reader';
 import { BarWriter, monthBounds, monthOf, type PartToWrite } from './bar-store';
+import { retireLakeFiles } from './retired-files';
 
 const MONTH_CODES = 'FGHJKMNQUVXZ';
 
@@ -150,7 +149,7 @@ export async function buildContinuous(
     const del = deps.catalog.db.prepare('DELETE FROM bar_files WHERE id = ?');
     for (const f of old) del.run(f.id);
   });
-  for (const f of old) fs.rmSync(path.join(deps.home.lake, f.path), { force: true });
+  retireLakeFiles(deps.catalog, old.map((f) => f.path));
   for (const name of names) deps.catalog.setSymbolCalendar(name, cal.id);
   deps.catalog.setFrontContracts(root, `continuous:${threshold}`, sessions.flatMap((x, s) => (front[s]! >= 0 ? [{ date: x.date, contract: contracts[front[s]!]!.symbol }] : [])));
   // The same choice of contract keeps the trades, quotes and book of `<ROOT>.C` front-month pure.

@@ -1,29 +1,19 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { ApiError } from '../../common/errors';
 import type { DeletedSeries } from '../../common/types';
 import type { Catalog } from '../catalog';
-import type { HomeLayout } from '../home';
+import { retireLakeFiles } from './retired-files';
 
 /** Job kinds that write bars: a series is not deleted under one of them. */
 const WRITING_KINDS = new Set(['import', 'backfill', 'retention', 'continuous', 'snapshots', 'materialize']);
 
-/** Removes folders left empty under `root` on the way up from `dir`. */
-function pruneEmptyParents(root: string, dir: string): void {
-  for (let d = dir; d.startsWith(root + path.sep) && d !== root; d = path.dirname(d)) {
-    if (fs.readdirSync(d).length > 0) return;
-    fs.rmdirSync(d);
-  }
-}
-
 /**
  * Deletes one stored series (every part file of symbol × timeframe in one table: bars and continuous
  * bars when no table is named, trades for `tick` without one) from the catalog first, so readers stop
- * seeing it at once, then from disk. Its backfill coverage goes too (a later backfill fetches it
+ * seeing it at once, then from disk once a query that listed it a moment earlier is done ({@link retireLakeFiles}). Its backfill coverage goes too (a later backfill fetches it
  * again) and, for bars, so do the symbol's materialized resamples; the reject history of the imports
  * that wrote it stays. Refused while a job that writes to the lake is queued or running.
  */
-export function deleteSeries(home: HomeLayout, catalog: Catalog, symbol: string, timeframe: string, table?: string): DeletedSeries {
+export function deleteSeries(catalog: Catalog, symbol: string, timeframe: string, table?: string): DeletedSeries {
   const busy = catalog.listJobs({ all: true }).find((j) => (j.status === 'running' || j.status === 'queued') && WRITING_KINDS.has(j.kind));
   if (busy) throw new ApiError('conflict', `job ${busy.id} (${busy.kind}) is ${busy.status} and may write bars; wait for it or cancel it, then delete ${symbol} ${timeframe}`, 'symbol');
   const dataset = table ?? (timeframe === 'tick' ? 'trades' : undefined);
@@ -38,10 +28,6 @@ export function deleteSeries(home: HomeLayout, catalog: Catalog, symbol: string,
     catalog.db.prepare('DELETE FROM backfill_coverage WHERE symbol = ? AND timeframe = ?').run(symbol, timeframe);
     if (timeframe !== 'tick') catalog.db.prepare('DELETE FROM materialized WHERE symbol = ?').run(symbol);
   })();
-  for (const rel of [...files.map((f) => f.path), ...materialized.map((m) => m.path)]) {
-    const abs = path.join(home.lake, rel);
-    fs.rmSync(abs, { force: true });
-    pruneEmptyParents(home.lake, path.dirname(abs));
-  }
+  retireLakeFiles(catalog, [...files.map((f) => f.path), ...materialized.map((m) => m.path)]);
   return { symbol, timeframe, table: dataset ?? 'bars', files: files.length, rows: files.reduce((a, f) => a + f.rows, 0), bytes: files.reduce((a, f) => a + f.bytes, 0) };
 }

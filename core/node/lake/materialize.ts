@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { DuckDBDataChunk, DOUBLE, type DuckDBConnection } from '@duckdb/node-api';
@@ -9,6 +8,7 @@ import type { HomeLayout } from '../home';
 import { sqlString } from './duck-columns';
 import { publishFile } from './publish';
 import { readBars } from './bar-reader';
+import { retireLakeFiles } from './retired-files';
 
 /** A fingerprint of the bar files a symbol's series are built from; it changes whenever one is added or removed. */
 export function sourceVersion(catalog: Catalog, symbol: string): string {
@@ -55,7 +55,7 @@ export async function writeMaterialized(con: DuckDBConnection, home: HomeLayout,
        ON CONFLICT(symbol, timeframe) DO UPDATE SET path = excluded.path, rows = excluded.rows, source_version = excluded.source_version, created_at = excluded.created_at`,
     )
     .run(b.symbol, b.timeframe, rel, b.t.length, version, Date.now());
-  if (old) fs.rmSync(path.join(home.lake, old.path), { force: true });
+  if (old) retireLakeFiles(catalog, [old.path]);
   return { path: rel, rows: b.t.length };
 }
 

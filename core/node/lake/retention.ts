@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { RetentionResult } from '../../common/types';
@@ -10,6 +9,7 @@ import { rowFields } from '../../common/bar-gate';
 import { gatedParts } from '../ingest/gated-parts';
 import { storeRejects } from '../ingest/reject-store';
 import { readFloat64Columns, sqlString } from './duck-columns';
+import { retireLakeFiles } from './retired-files';
 
 const DAY_MS = 86_400_000;
 
@@ -66,7 +66,7 @@ export async function applyRetention(deps: { home: HomeLayout; catalog: Catalog;
     } else {
       deps.catalog.db.transaction(drop)();
     }
-    for (const f of files) fs.rmSync(path.join(deps.home.lake, f.path), { force: true });
+    retireLakeFiles(deps.catalog, files.map((f) => f.path));
     result.months++;
     result.minuteBarsRemoved += files.reduce((a, f) => a + f.rows, 0);
     result.fiveMinuteBarsWritten += outcome.kept.length;

@@ -9,6 +9,7 @@ import { predictGbdt, rng, trainGbdt, type GbdtModel, type Tree } from '../core/
 import { trainForest } from '../core/common/models/forest';
 import { rocAuc } from '../core/common/models/metrics';
 import { compileGbdt, type CompiledTrees } from '../core/node/models/compiled-trees';
+import { ModelRunner } from '../core/node/models/runner';
 import { gbdtToOnnx, gbdtToTensorOnnx } from '../core/node/models/export-onnx';
 import { readXgboostJson } from '../core/node/models/import-xgboost';
 import { parallelHistograms } from '../core/node/models/parallel-histogram';
@@ -92,10 +93,24 @@ export async function inferenceBenchmarks(): Promise<Result[]> {
     lat.push(Number(process.hrtime.bigint() - t0) / 1000);
   }
   await session.release();
+  // A paper session's row call, as the runner serves it: the compiled trees, checked against ONNX Runtime at open.
+  const runner = await ModelRunner.fromBytes(bytes, nf, 'cpu');
+  const served: number[] = [];
+  for (let i = 0; i < 20_000; i++) {
+    const at = (i % rows) * nf;
+    const t0 = process.hrtime.bigint();
+    await runner.predictRow(x.subarray(at, at + nf));
+    served.push(Number(process.hrtime.bigint() - t0) / 1000);
+  }
+  await runner.close();
   const xgb = await xgboostInferenceReference(x, nf);
   const compiledRate = rows / (bestCompiledMs(compileGbdt(model), x, nf) / 1000);
-  const sorted = lat.slice(2_000).sort((a, b) => a - b);
-  const q = (p: number): number => sorted[Math.floor(p * (sorted.length - 1))]!;
+  const quantile = (xs: number[]) => {
+    const sorted = xs.slice(2_000).sort((a, b) => a - b);
+    return (p: number): number => sorted[Math.floor(p * (sorted.length - 1))]!;
+  };
+  const q = quantile(served);
+  const ortRow = quantile(lat);
   return [
     { name: 'inference_batch_100_trees_depth6', value: Math.round(rate), unit: 'rows/s (one core, ONNX Runtime CPU)', target: '>= 500,000', pass: rate >= 500_000, detail: { rows, batch, best_ms: Math.round(best), tensorised_export_cpu_rows_per_s: Math.round(200_000 / (tensorBest / 1000)), ...(typeof xgb === 'string' ? { same_xgboost_model: xgb } : { same_xgboost_model_xgboost_rows_per_s: xgb.xgboost, same_xgboost_model_onnx_runtime_rows_per_s: xgb.onnxRuntime }) } },
     {
@@ -106,7 +121,7 @@ export async function inferenceBenchmarks(): Promise<Result[]> {
       pass: compiledRate >= 2 * rate && (typeof xgb === 'string' || xgb.compiled >= xgb.xgboost),
       detail: { onnx_runtime_rows_per_s: Math.round(rate), ratio_to_onnx_runtime: Number((compiledRate / rate).toFixed(2)), ...(typeof xgb === 'string' ? { same_xgboost_model: xgb } : { same_xgboost_model_compiled_rows_per_s: xgb.compiled, same_xgboost_model_xgboost_rows_per_s: xgb.xgboost, ratio_to_xgboost: Number((xgb.compiled / xgb.xgboost).toFixed(2)) }) },
     },
-    { name: 'inference_streaming_row_p50', value: Number(q(0.5).toFixed(1)), unit: 'µs per row', target: '<= 50 µs', pass: q(0.5) <= 50, detail: { p99_us: Number(q(0.99).toFixed(1)), calls: sorted.length } },
+    { name: 'inference_streaming_row_p50', value: Number(q(0.5).toFixed(1)), unit: `µs per row (${runner.engine.kind === 'compiled' ? 'compiled trees' : 'ONNX Runtime'}, as a paper session calls it)`, target: '<= 50 µs', pass: q(0.5) <= 50, detail: { p99_us: Number(q(0.99).toFixed(1)), calls: served.length - 2_000, onnx_runtime_p50_us: Number(ortRow(0.5).toFixed(1)), onnx_runtime_p99_us: Number(ortRow(0.99).toFixed(1)) } },
     { name: 'inference_streaming_row_p99', value: Number(q(0.99).toFixed(1)), unit: 'µs per row', target: '<= 200 µs', pass: q(0.99) <= 200 },
   ];
 }

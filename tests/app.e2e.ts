@@ -574,6 +574,7 @@ describe('the app in headless Chromium against quantdesk serve', () => {
     // Where the runtime ran the nodes, from its profile: here the CPU, the tree ensemble among them.
     expect(await page.getByTestId('inference-placement').textContent()).toMatch(/^Placement: ran on CPU \(\d+ nodes?\)$/);
     expect(await page.getByTestId('inference-placement').getAttribute('title')).toMatch(/TreeEnsemble(Classifier|Regressor) × 1 on cpu/);
+    expect(await page.getByTestId('inference-engine').textContent()).toMatch(/^served by compiled trees \(JavaScript on the CPU; largest difference from ONNX Runtime \d\.\de[-+]\d+\)$/);
     expect(await page.getByTestId('inference-check').textContent()).toMatch(/e2e-gbdt@1 ran [\d,]+ rows of .* in [\d.]+ ms · mean 0\.\d{4}/);
     // Promote, demote and roll back each say what they will do and act only on confirmation.
     await page.getByTestId('promote-e2e-gbdt@1').click();

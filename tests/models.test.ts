@@ -336,7 +336,7 @@ describe('training, the model registry and prediction', () => {
     const csv = path.join(dir, 'rows.csv');
     fs.writeFileSync(csv, ['ibs,rsi_14,roc_4,atr_14', ...Array.from({ length: 5 }, (_, i) => x.map((col) => (Number.isNaN(col[i]!) ? '' : String(col[i]))).join(','))].join('\n'));
     const m = await call(s, 'models.get', { model: 'mc-xgboost@1' });
-    await predictCsv({ dir: path.join(home, 'models', 'mc-xgboost', '1'), features: m.features, objective: m.objective, card: m.card, input: csv, out: path.join(dir, 'out.csv'), provider: 'cpu' });
+    await predictCsv({ dir: path.join(home, 'models', 'mc-xgboost', '1'), features: m.features, objective: m.objective, card: m.card, input: csv, out: path.join(dir, 'out.csv'), provider: 'cpu', tmpDir: dir });
     const lines = fs.readFileSync(path.join(dir, 'out.csv'), 'utf8').trim().split('\n');
     expect(lines[0]).toBe('ibs,rsi_14,roc_4,atr_14,p_0,p_1,p_2');
     const want = readExpected('xgb-softprob').perClass;
@@ -344,6 +344,7 @@ describe('training, the model registry and prediction', () => {
     // models check reports how often each class comes out on top on the latest rows of the build.
     const c = await call(s, 'models.check', { model: 'mc-skl@1', provider: 'cpu', rows: 200 });
     expect(c).toMatchObject({ model: 'mc-skl@1', rows: 200, threshold: null });
+    expect(c.engine).toEqual({ kind: 'onnxruntime', why: 'its graph is not a plain tree ensemble' });
     expect(Object.keys(c.classShare!)).toEqual(['0', '1', '2']);
     expect(Object.values(c.classShare!).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
     expect(c.min).toBeGreaterThanOrEqual(1 / 3);
@@ -397,6 +398,9 @@ describe('training, the model registry and prediction', () => {
     // Where the runtime ran each node, from its own profile: the tree ensemble on the CPU.
     expect(c.placement.nodes.find((n) => n.op.startsWith('TreeEnsemble'))).toMatchObject({ provider: 'cpu', count: 1 });
     expect(c.placement.summary).toMatch(/^ran on CPU \(\d+ nodes?\)$/);
+    // The batch was served by the compiled trees, checked against ONNX Runtime on the same rows.
+    expect(c.engine.kind).toBe('compiled');
+    expect(c.engine.kind === 'compiled' && c.engine.maxDiff).toBeLessThanOrEqual(1e-6);
     expect(c.to).toBeGreaterThan(c.from);
     expect(new Date(c.to).toISOString()).toMatch(/^2024-03-2\d/);
     expect(c.min).toBeGreaterThan(0);
@@ -498,7 +502,7 @@ describe('training, the model registry and prediction', () => {
     expect(qd(['--home', home, 'filter', 'fit']).err).toMatch(/expected `filter train/);
     const check = qd(['--home', home, 'models', 'check', 'es-dir@1', '--provider', 'cpu', '--rows', '100', '--json']);
     expect(check.code, check.err).toBe(0);
-    expect(check.err).toMatch(/^provider: cpu; ran on CPU \(\d+ nodes?\)$/m);
+    expect(check.err).toMatch(/^provider: cpu; ran on CPU \(\d+ nodes?\); served by compiled trees \(JavaScript on the CPU; largest difference from ONNX Runtime \d\.\de[-+]\d+\)$/m);
     expect(JSON.parse(check.out)).toMatchObject({ model: 'es-dir@1', rows: 100, provider: 'cpu' });
     // The default provider is a setting: auto tries the platform's list (falling back, with the reason), cpu does not.
     const probe = qd(['--home', home, 'provider', '--json']);

@@ -432,6 +432,8 @@ export interface ModelCheck {
   fallback: string | null;
   /** Where the provider really ran each node (a GPU provider runs tree operators on the CPU). */
   placement: ModelPlacement;
+  /** What served the batch (and serves backtests, replays and paper sessions): the compiled trees, with their largest difference from ONNX Runtime on these rows, or ONNX Runtime, and why. */
+  engine: { kind: 'compiled'; maxDiff: number } | { kind: 'onnxruntime'; why: string };
   /** Inference time of the batch. */
   ms: number;
   /** Mean, smallest and largest prediction. */

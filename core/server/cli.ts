@@ -25,6 +25,7 @@ import { predictCsv, PROVIDERS, type Provider } from '../node/models/predict';
 import fs from 'node:fs';
 import { featureCatalog } from '../common/features/catalog';
 import { call, parse, table, UsageError, validate } from './cli/cli-support';
+import { engineLine } from '../common/models/engine';
 import { OPTIONS_USAGE, optionsCommand } from './cli/options-command';
 import { startServer } from './http-server';
 import { MAX_BYTES, readRegularText } from '../node/untrusted-files';
@@ -614,7 +615,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           const s = await open(true);
           try {
             const r = await call(s, 'models.check', { model: q.positionals[0]!, ...(provider ? { provider } : {}), ...(rows ? { rows } : {}) });
-            io.err(`provider: ${r.provider}${r.fallback ? ` (${r.fallback})` : ''}; ${r.placement.summary}`);
+            io.err(`provider: ${r.provider}${r.fallback ? ` (${r.fallback})` : ''}; ${r.placement.summary}; ${engineLine(r.engine)}`);
             const share = r.classShare
               ? `; most probable class: ${Object.entries(r.classShare).map(([c, x]) => `${c} ${(100 * x).toFixed(1)}%`).join(', ')}`
               : r.aboveThreshold === null
@@ -757,7 +758,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         } finally {
           await s.close();
         }
-        const r = await predictCsv({ dir: path.join(s.home.models, m.id, String(m.version)), features: m.features, objective: m.objective, card: m.card, input: v.input!, out: v.out!, provider });
+        const r = await predictCsv({ dir: path.join(s.home.models, m.id, String(m.version)), features: m.features, objective: m.objective, card: m.card, input: v.input!, out: v.out!, provider, tmpDir: s.home.tmp });
         io.err(`provider: ${r.provider}${r.fallback ? ` (${r.fallback})` : ''}`);
         io.out(json ? JSON.stringify(r) : `${r.rows} rows → ${r.out}`);
         return 0;

@@ -26,10 +26,24 @@ function classShare(p: { classes: number; values: Float32Array }, labels: string
   return Object.fromEntries(labels.map((l, c) => [l, counts[c]! / best.length]));
 }
 
+/** The largest difference between predictions and ONNX Runtime's own on the same columns. */
+async function differenceFromRuntime(home: HomeLayout, m: { id: string; version: number; features: string[] }, provider: Provider | 'auto', columns: Float64Array[], values: Float32Array): Promise<number> {
+  const reference = await ModelRunner.open(home, m.id, m.version, m.features.length, provider, 'onnxruntime');
+  try {
+    const want = await reference.predictBatch(columns);
+    let worst = 0;
+    for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(values[i]! - want[i]!));
+    return worst;
+  } finally {
+    await reference.close();
+  }
+}
+
 /**
  * Runs a registered model through the inference service on the latest `rows` rows per symbol of the
  * feature build it reads (its feature set at its spec hash): proof that it loads, which provider ran
- * it, how fast, and what its predictions look like on recent data.
+ * it, what served it (compiled trees, checked against ONNX Runtime on the same rows), how fast, and
+ * what its predictions look like on recent data.
  */
 export async function checkModel(ctx: { home: HomeLayout; catalog: Catalog; con: DuckDBConnection }, ref: { id: string; version?: number }, provider: Provider | 'auto', rows: number): Promise<ModelCheck> {
   const m = getModel(ctx.catalog, ctx.home, ref);
@@ -63,6 +77,8 @@ export async function checkModel(ctx: { home: HomeLayout; catalog: Catalog; con:
       max = Math.max(max, v);
       if (threshold !== null && v >= threshold) above++;
     }
+    // Compiled trees answer to ONNX Runtime, run on the same rows as the reference.
+    const engine: ModelCheck['engine'] = runner.engine.kind === 'compiled' ? { kind: 'compiled', maxDiff: await differenceFromRuntime(ctx.home, m, provider, columns, values) } : runner.engine;
     // Where the runtime really ran each node, from its profile of one more inference on the same file.
     const placement = await placementOf(fs.readFileSync(modelFileFor(path.join(ctx.home.models, m.id, String(m.version)), runner.provider)), runner.provider, ctx.home.tmp);
     return {
@@ -74,6 +90,7 @@ export async function checkModel(ctx: { home: HomeLayout; catalog: Catalog; con:
       provider: runner.provider,
       fallback: runner.fallback ?? null,
       placement,
+      engine,
       ms,
       mean: sum / values.length,
       min,

@@ -1,4 +1,5 @@
 import type { GbdtModel, Tree } from '../../common/models/gbdt';
+import { checkedIndex as index, perfectTree } from './perfect-tree';
 
 /**
  * Tree ensembles compiled to JavaScript, as treelite and lleaves compile them to native code: each
@@ -19,10 +20,6 @@ function literal(x: number): string {
   return Object.is(x, -0) ? '-0' : String(x);
 }
 
-function index(i: number, bound: number, what: string): string {
-  if (!Number.isInteger(i) || i < 0 || i >= bound) throw new RangeError(`${what} ${i} is out of range (0–${bound - 1})`);
-  return String(i);
-}
 
 /** One tree as an expression of nested conditionals over the row at offset `o` of `x` (the generated loop's variable). */
 function treeSource(t: Tree, nf: number, ti: number): string {
@@ -44,45 +41,6 @@ function treeSource(t: Tree, nf: number, ti: number): string {
 
 /** Deepest tree padded to a perfect tree for branch-free evaluation (2^depth leaves each). */
 const MAX_PERFECT_DEPTH = 8;
-
-/**
- * A tree as a perfect tree of `depth` levels in flat arrays (node k's children 2k+1 and 2k+2): a leaf
- * above the last level becomes a split that always goes left (threshold +∞) over copies of itself.
- * Returns null when the tree is deeper than MAX_PERFECT_DEPTH.
- */
-function perfectTree(t: Tree, nf: number, ti: number): { depth: number; feature: Int32Array; threshold: Float32Array; missingRight: Int32Array; leaf: Float32Array } | null {
-  const n = t.feature.length;
-  const depthOf = (k: number, d: number): number => {
-    if (d > 64) throw new RangeError(`tree ${ti} is deeper than 64 levels or has a cycle`);
-    return t.feature[k]! < 0 ? d : Math.max(depthOf(Number(index(t.left[k]!, n, `tree ${ti} node ${k} left child`)), d + 1), depthOf(Number(index(t.right[k]!, n, `tree ${ti} node ${k} right child`)), d + 1));
-  };
-  const depth = depthOf(0, 0);
-  if (depth > MAX_PERFECT_DEPTH) return null;
-  const inner = 2 ** depth - 1;
-  const feature = new Int32Array(inner);
-  const threshold = new Float32Array(inner).fill(Infinity);
-  const missingRight = new Int32Array(inner);
-  const leaf = new Float32Array(2 ** depth);
-  const place = (k: number, at: number, d: number): void => {
-    if (d === depth) {
-      leaf[at - inner] = t.value[k]!;
-      return;
-    }
-    if (t.feature[k]! < 0) {
-      // A leaf above the last level: always left, the same leaf on both sides.
-      place(k, 2 * at + 1, d + 1);
-      place(k, 2 * at + 2, d + 1);
-      return;
-    }
-    feature[at] = Number(index(t.feature[k]!, nf, `tree ${ti} node ${k} feature`));
-    threshold[at] = t.threshold[k]!;
-    missingRight[at] = (t.missingLeft?.[k] ?? 1) === 1 ? 0 : 1;
-    place(t.left[k]!, 2 * at + 1, d + 1);
-    place(t.right[k]!, 2 * at + 2, d + 1);
-  };
-  place(0, 0, 0);
-  return { depth, feature, threshold, missingRight, leaf };
-}
 
 /** Rows walked down a perfect tree together, so their independent paths overlap in the CPU. */
 const LANES = 4;
@@ -138,7 +96,7 @@ export function compileGbdt(m: GbdtModel): CompiledTrees {
   // functions are optimised where one huge one would not be.
   const fns: AddTree[] = m.trees.map((t, ti) => {
     if (t.linear) throw new RangeError(`tree ${ti} has linear leaves, which the compiled evaluator does not take; ONNX Runtime runs it`);
-    const p = perfectTree(t, nf, ti);
+    const p = perfectTree(t, nf, ti, MAX_PERFECT_DEPTH);
     if (p) {
       const add = perfectAdder(p.depth);
       return (x, score, from, to, n) => add(p.feature, p.threshold, p.missingRight, p.leaf, x, score, from, to, n);

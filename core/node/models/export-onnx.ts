@@ -6,6 +6,7 @@ import { buildOnnxModel, ONNX_INT64, type OnnxInitializer, type OnnxNode, type O
 import { ensembleAttrs, LINK_OP } from './tree-ensemble-attrs';
 import { NEIGHBOUR_OUTPUTS } from './model-output';
 import { linearTreesPart } from './export-linear-trees';
+import { ensembleDepth, MAX_GEMM_DEPTH, perfectTreesPart } from './export-perfect-trees';
 
 /** What goes into a model's ONNX metadata. */
 export interface ModelMeta {
@@ -17,7 +18,7 @@ export interface ModelMeta {
   modelCard: string;
 }
 
-const metadata = (m: ModelMeta, objective: string): Record<string, string> => ({ features: JSON.stringify(m.features), spec_hash: m.specHash, model_card: m.modelCard, objective });
+const metadata = (m: ModelMeta & { extra?: Record<string, string> }, objective: string): Record<string, string> => ({ features: JSON.stringify(m.features), spec_hash: m.specHash, model_card: m.modelCard, objective, ...m.extra });
 
 /** Nodes and constants computing one output from the input `x`; parts can be combined into one graph. */
 export interface GraphPart {
@@ -32,7 +33,7 @@ export function assembleModel(parts: GraphPart[], nf: number, out: string, meta:
   return assemble(parts, nf, out, meta, objective, `quantdesk-${objective}`);
 }
 
-function assemble(parts: GraphPart[], nf: number, out: string, meta: ModelMeta, objective: string, name: string): Uint8Array {
+function assemble(parts: GraphPart[], nf: number, out: string, meta: ModelMeta & { extra?: Record<string, string> }, objective: string, name: string): Uint8Array {
   if (meta.features.length !== nf) throw new Error(`the model has ${nf} features but ${meta.features.length} names were given`);
   return buildOnnxModel({
     name,
@@ -329,9 +330,34 @@ export function treesTensorPart(model: GbdtModel, out: string): GraphPart {
   };
 }
 
-/** The tensorised tree export as a whole model (standard operators only). */
+/** Most entries the GEMM form's path matrices may hold (trees × splits × leaves): 64 MiB of float32. */
+const MAX_GEMM_ENTRIES = 16 * 2 ** 20;
+
+/** How an ensemble is tensorised: the GEMM form for shallow trees, the perfect-tree traversal up to depth 10, else the GEMM form while it stays small. */
+export type TensorStrategy = 'gemm' | 'perfect-tree-traversal';
+
+/**
+ * The standard-operator form of a tree ensemble for GPU providers, chosen by size as Hummingbird
+ * chooses: GEMM for trees of depth ≤ 3 (dense products), the perfect-tree traversal to depth 10
+ * (work per row grows with depth, not with the number of nodes), GEMM past that while its path
+ * matrices stay under 64 MiB; null when neither fits (the model then runs on the CPU only).
+ */
+export function tensorTreesPart(model: GbdtModel, out: string): { part: GraphPart; strategy: TensorStrategy } | null {
+  if (model.trees.some((t) => t.linear)) return null;
+  const depth = ensembleDepth(model);
+  if (depth > MAX_GEMM_DEPTH) {
+    const traversal = perfectTreesPart(model, out);
+    if (traversal) return { part: traversal, strategy: 'perfect-tree-traversal' };
+  }
+  const splits = Math.max(1, ...model.trees.map((t) => t.feature.filter((f) => f >= 0).length));
+  const leaves = Math.max(1, ...model.trees.map((t) => t.feature.filter((f) => f < 0).length));
+  return model.trees.length * splits * leaves <= MAX_GEMM_ENTRIES ? { part: treesTensorPart(model, out), strategy: 'gemm' } : null;
+}
+
+/** The tensorised tree export as a whole model (standard operators only), in the strategy `tensorTreesPart` chooses; its metadata names it. */
 export function gbdtToTensorOnnx(model: GbdtModel, meta: ModelMeta): Uint8Array {
-  if (model.trees.some((t) => t.linear)) throw new RangeError('trees with linear leaves have no dense-tensor export; they run through model.onnx');
   const out = model.objective === 'binary' ? 'p' : 'yhat';
-  return assemble([treesTensorPart(model, out)], model.nFeatures, out, meta, model.objective, 'quantdesk-trees-tensor');
+  const t = tensorTreesPart(model, out);
+  if (!t) throw new RangeError(model.trees.some((x) => x.linear) ? 'trees with linear leaves have no dense-tensor export; they run through model.onnx' : 'the ensemble is too large for a dense-tensor export; it runs through model.onnx');
+  return assemble([t.part], model.nFeatures, out, { ...meta, extra: { tree_strategy: t.strategy } }, model.objective, 'quantdesk-trees-tensor');
 }

@@ -14,6 +14,7 @@ import { withoutZipMap } from './onnx-zipmap';
 import { withAnyBatch } from './onnx-batch';
 import { chooseOutput, classProbabilitiesOf, predictionsOf } from './model-output';
 import { registerModel } from './registry';
+import { verifiedTensorExport } from './tensor-export';
 import { MODEL_ID } from '../../common/ids';
 import type { ImportedTrees } from '../../common/models/gbdt';
 import { MAX_BYTES, readRegularFile } from '../untrusted-files';
@@ -158,12 +159,15 @@ export async function importModel(ctx: { home: HomeLayout; catalog: Catalog }, r
   const output = checked.output + outputNote;
   if (checked.classes > 2) objective = 'multiclass';
   const classes = checked.classes > 2 ? Array.from({ length: checked.classes }, (_, c) => String(c)) : undefined;
+  // Tree ensembles get the standard-operator export GPU providers can run, checked against the file.
+  const tensorOnnx = objective === 'multiclass' ? null : await verifiedTensorExport(onnx, features.length, { features, specHash: set?.hash ?? '', modelCard: `${id}@${version}` });
   registerModel(ctx.catalog, ctx.home, {
     id,
     version,
     kind: format,
     objective,
     onnx,
+    ...(tensorOnnx ? { tensorOnnx } : {}),
     card: { id, version, kind: format, objective, source: file, output, ...(classes ? { classes } : {}), features, featureSet: set?.name ?? null, specHash: set?.hash ?? null, ...(featureOrder ? { featureOrder } : {}) },
     symbols: set?.symbols ?? [],
     timeframe: set?.timeframe ?? null,

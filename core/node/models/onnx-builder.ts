@@ -76,15 +76,18 @@ export interface OnnxNode {
   attrs?: Record<string, OnnxAttr>;
 }
 
-/** A constant tensor: float32, or int64 (shapes, axes, counts). */
+/** A constant tensor: float32, int64 (shapes, axes, counts) or int32 (indices for GPU providers, which lack most int64 kernels). */
 export interface OnnxInitializer {
   name: string;
   dims: number[];
-  data: Float32Array | BigInt64Array;
+  data: Float32Array | BigInt64Array | Int32Array;
 }
 
 /** ONNX element type of int64 tensors. */
 export const ONNX_INT64 = 7;
+/** ONNX element types of int32 and bool tensors. */
+export const ONNX_INT32 = 6;
+export const ONNX_BOOL = 9;
 
 function valueInfo(v: OnnxValue): Pb {
   const shape = new Pb();
@@ -140,7 +143,7 @@ export function buildOnnxModel(m: {
   for (const init of m.initializers ?? []) {
     const t = new Pb();
     for (const d of init.dims) t.int(1, d);
-    t.int(2, init.data instanceof BigInt64Array ? ONNX_INT64 : ONNX_FLOAT).str(8, init.name).bytesField(9, new Uint8Array(init.data.buffer, init.data.byteOffset, init.data.byteLength));
+    t.int(2, init.data instanceof BigInt64Array ? ONNX_INT64 : init.data instanceof Int32Array ? ONNX_INT32 : ONNX_FLOAT).str(8, init.name).bytesField(9, new Uint8Array(init.data.buffer, init.data.byteOffset, init.data.byteLength));
     graph.msg(5, t);
   }
   for (const i of m.inputs) graph.msg(11, valueInfo(i));

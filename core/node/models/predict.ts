@@ -8,6 +8,8 @@ import { readableOrtError } from './ort-errors';
 import { MAX_BYTES, readRegularText } from '../untrusted-files';
 import { chooseOutput, classProbabilitiesOf, predictionsOf } from './model-output';
 import { classLabels } from './registry';
+import { placementOf } from './placement';
+import { nodesOffProvider } from './tensor-export';
 
 // A provider that cannot load logs its own error from deep inside ONNX Runtime; the fallback note
 // says it once, plainly, so the runtime's log keeps to fatal errors.
@@ -58,14 +60,20 @@ export async function openSession(model: Uint8Array, provider: Provider | 'auto'
 
 /**
  * Opens a registered model's folder: `model.onnx` on the provider asked for, and on a GPU provider the
- * tree ensemble's standard-operator export (`model.tensor.onnx`) when there is one.
+ * tree ensemble's standard-operator export (`model.tensor.onnx`) when there is one and the provider
+ * places every one of its nodes (its profile of one inference, written under `tmpDir`, says so);
+ * otherwise `model.onnx`, whose tree operators run on the CPU, with `fallback` saying why.
  */
-export async function openModel(dir: string, provider: Provider | 'auto'): Promise<{ session: ort.InferenceSession; provider: Provider; fallback?: string }> {
-  const s = await openSession(fs.readFileSync(path.join(dir, 'model.onnx')), provider);
+export async function openModel(dir: string, provider: Provider | 'auto', tmpDir: string): Promise<{ session: ort.InferenceSession; provider: Provider; fallback?: string; bytes: Uint8Array }> {
+  const bytes = fs.readFileSync(path.join(dir, 'model.onnx'));
+  const s = await openSession(bytes, provider);
   const file = modelFileFor(dir, s.provider);
-  if (file.endsWith('model.onnx')) return s;
+  if (file.endsWith('model.onnx')) return { ...s, bytes };
+  const tensor = fs.readFileSync(file);
+  const off = nodesOffProvider(await placementOf(tensor, s.provider, tmpDir));
+  if (off.length) return { ...s, bytes, fallback: `${s.fallback ? `${s.fallback}; ` : ''}the tensorised trees would leave ${off.join(', ')} to the CPU on ${s.provider}, so the trees run on the CPU` };
   await s.session.release();
-  return openSession(fs.readFileSync(file), s.provider);
+  return { ...(await openSession(tensor, s.provider)), bytes: tensor };
 }
 
 /** The file of a model folder a provider runs: the tensorised export on a GPU provider where there is one, else model.onnx. */
@@ -79,7 +87,7 @@ export function modelFileFor(dir: string, provider: Provider): string {
  * order does not matter) and writes the input plus `p` (classifiers), `yhat` (regressors) or, for a
  * multiclass model, `p_<class>` per class.
  */
-export async function predictCsv(o: { dir: string; features: string[]; objective: string; card?: unknown; input: string; out: string; provider: Provider | 'auto' }): Promise<{ rows: number; provider: Provider; fallback?: string; out: string }> {
+export async function predictCsv(o: { dir: string; features: string[]; objective: string; card?: unknown; input: string; out: string; provider: Provider | 'auto'; tmpDir: string }): Promise<{ rows: number; provider: Provider; fallback?: string; out: string }> {
   const text = readRegularText(o.input, { maxBytes: MAX_BYTES.table, field: 'input', what: 'CSV input' });
   const lines = text.split(/\r?\n/).filter((l, i, all) => l.trim() !== '' || i < all.length - 1);
   while (lines.length && lines[lines.length - 1]!.trim() === '') lines.pop();
@@ -100,7 +108,7 @@ export async function predictCsv(o: { dir: string; features: string[]; objective
       x[r * at.length + j] = v;
     });
   }
-  const s = await openModel(o.dir, o.provider);
+  const s = await openModel(o.dir, o.provider, o.tmpDir);
   try {
     const choice = chooseOutput(s.session, o.dir);
     const out = await s.session.run({ [s.session.inputNames[0]!]: new ort.Tensor('float32', x, [n, at.length]) }, [choice.name]);

@@ -3,6 +3,8 @@ import * as ort from 'onnxruntime-node';
 import type { HomeLayout } from '../home';
 import { openModel, openSession, type Provider } from './predict';
 import { chooseOutput, classProbabilitiesOf, NEIGHBOUR_OUTPUTS, predictionsOf, type OutputChoice } from './model-output';
+import type { CompiledTrees } from './compiled-trees';
+import { serveCompiled } from './served-trees';
 
 /** One of the past events a retrieval model found most similar to the row it predicted. */
 export interface Neighbour {
@@ -14,14 +16,23 @@ export interface Neighbour {
   outcome: number;
 }
 
+/** Which evaluator serves a model: compiled trees, or ONNX Runtime (and why not compiled). */
+export type Engine = { kind: 'compiled' } | { kind: 'onnxruntime'; why: string };
+
 /**
- * A loaded model ready for inference: ONNX Runtime runs it on its own threads, so calls never block
- * the event loop. Batch calls take feature columns; row calls (paper trading, once per bar) one vector.
+ * A loaded model ready for inference. A plain tree ensemble run on the CPU is served by its compiled
+ * evaluator (`compiled-trees.ts`) once it has matched ONNX Runtime on probe rows at open, batch and
+ * row calls alike, so a backtest and a paper session compute the same numbers; everything else runs
+ * on ONNX Runtime's own threads, so calls never block the event loop. Batch calls take feature
+ * columns; row calls (paper trading, once per bar) one vector.
  */
 export class ModelRunner {
   private readonly output: OutputChoice;
   /** Whether the graph names the neighbours behind a prediction (a kNN or kNN-blended model trained with event times). */
   readonly explains: boolean;
+  private compiled: CompiledTrees | null = null;
+  /** The evaluator that serves predictions. */
+  engine: Engine = { kind: 'onnxruntime', why: 'not checked' };
 
   private constructor(
     private readonly session: ort.InferenceSession,
@@ -37,16 +48,36 @@ export class ModelRunner {
     this.explains = NEIGHBOUR_OUTPUTS.every((name) => session.outputNames.includes(name));
   }
 
-  /** Opens `models/<id>/<version>/`, on a GPU provider as the tensorised export when there is one. */
-  static async open(home: HomeLayout, id: string, version: number, nf: number, provider: Provider | 'auto' = 'auto'): Promise<ModelRunner> {
-    const s = await openModel(path.join(home.models, id, String(version)), provider);
-    return new ModelRunner(s.session, s.provider, s.fallback, nf, `${id}@${version}`);
+  /**
+   * Opens `models/<id>/<version>/`, on a GPU provider as the tensorised export when there is one;
+   * `engine: 'onnxruntime'` keeps ONNX Runtime even where compiled trees would serve (the reference).
+   */
+  static async open(home: HomeLayout, id: string, version: number, nf: number, provider: Provider | 'auto' = 'auto', engine: 'auto' | 'onnxruntime' = 'auto'): Promise<ModelRunner> {
+    const s = await openModel(path.join(home.models, id, String(version)), provider, home.tmp);
+    return new ModelRunner(s.session, s.provider, s.fallback, nf, `${id}@${version}`).choose(s.bytes, engine);
   }
 
   /** A model from ONNX bytes already in memory (a benchmark's, a test's). */
-  static async fromBytes(bytes: Uint8Array, nf: number, provider: Provider | 'auto' = 'auto'): Promise<ModelRunner> {
+  static async fromBytes(bytes: Uint8Array, nf: number, provider: Provider | 'auto' = 'auto', engine: 'auto' | 'onnxruntime' = 'auto'): Promise<ModelRunner> {
     const s = await openSession(bytes, provider);
-    return new ModelRunner(s.session, s.provider, s.fallback, nf, 'model');
+    return new ModelRunner(s.session, s.provider, s.fallback, nf, 'model').choose(bytes, engine);
+  }
+
+  /** Serves compiled trees where the graph is a plain ensemble its session runs on the CPU and the probe agrees. */
+  private async choose(bytes: Uint8Array, engine: 'auto' | 'onnxruntime'): Promise<this> {
+    if (engine === 'onnxruntime') this.engine = { kind: 'onnxruntime', why: 'asked for' };
+    else if (this.explains) this.engine = { kind: 'onnxruntime', why: 'the graph names neighbours' };
+    else {
+      const served = await serveCompiled(bytes, this.nf, (x, rows) => this.runtimeRows(x, rows));
+      this.compiled = served.compiled;
+      this.engine = served.compiled ? { kind: 'compiled' } : { kind: 'onnxruntime', why: served.why };
+    }
+    return this;
+  }
+
+  private async runtimeRows(x: Float32Array, rows: number): Promise<Float32Array> {
+    const out = await this.session.run({ [this.session.inputNames[0]!]: new ort.Tensor('float32', x, [rows, this.nf]) }, [this.output.name]);
+    return predictionsOf(out[this.output.name]!, rows, this.output, this.source);
   }
 
   /** Predictions for feature columns (NaN for missing values), one per row. */
@@ -66,16 +97,15 @@ export class ModelRunner {
     return classProbabilitiesOf(out[this.output.name]!, n, this.output, this.source);
   }
 
-  /** Predictions for `rows` feature vectors laid out one after another in `x`. */
+  /** Predictions for `rows` feature vectors laid out one after another in `x` (float32, as ONNX Runtime gives them). */
   async predictRows(x: Float32Array, rows: number): Promise<Float32Array> {
-    const out = await this.session.run({ [this.session.inputNames[0]!]: new ort.Tensor('float32', x, [rows, this.nf]) }, [this.output.name]);
-    return predictionsOf(out[this.output.name]!, rows, this.output, this.source);
+    if (this.compiled) return Float32Array.from(this.compiled.predict(x, rows));
+    return this.runtimeRows(x, rows);
   }
 
   /** The prediction for one feature vector. */
   async predictRow(values: ArrayLike<number>): Promise<number> {
-    const out = await this.session.run({ [this.session.inputNames[0]!]: new ort.Tensor('float32', Float32Array.from(values), [1, this.nf]) }, [this.output.name]);
-    return predictionsOf(out[this.output.name]!, 1, this.output, this.source)[0]!;
+    return (await this.predictRows(Float32Array.from(values), 1))[0]!;
   }
 
   /** The prediction for one feature vector, with the neighbours it was retrieved from, nearest first (none when the model does not name them). */

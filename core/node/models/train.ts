@@ -16,7 +16,7 @@ import { proposeTpe, shouldPrune } from '../../common/models/tpe';
 import { fileList, readBuild, requireComplete } from '../features/analysis';
 import { featureSetDirs, loadFeatureSet } from '../features/feature-sets';
 import { parallelHistograms } from './parallel-histogram';
-import { assembleModel, blendToOnnx, knnPart, linearPart, mlpPart, treesPart, treesTensorPart, type GraphPart, type ModelMeta } from './export-onnx';
+import { assembleModel, blendToOnnx, knnPart, linearPart, mlpPart, treesPart, tensorTreesPart, type GraphPart, type ModelMeta } from './export-onnx';
 import { registerModel } from './registry';
 
 /** Regression metrics. */
@@ -222,7 +222,7 @@ interface Fitted {
   /** The graph part writing the prediction to `out` from `x`. */
   part(out: string): GraphPart;
   /** For tree ensembles, the same part with standard operators only (for GPU providers). */
-  tensorPart?: (out: string) => GraphPart;
+  tensorPart?: (out: string) => GraphPart | null;
   /** Trees in the ensemble (0 for other models). */
   trees: number;
   /** Importance per feature: total split gain for trees, |coefficient| × feature deviation for linear models, 0 for kNN and the MLP. */
@@ -238,7 +238,7 @@ function fitBase(c: TrainConfig, train: TrainData, validation: TrainData, progre
     progress(done, total, unit);
     return !cancelled();
   };
-  const ensemble = (model: GbdtModel): Fitted => ({ predict: (x) => predictGbdt(model, x), part: (out) => treesPart(model, out), tensorPart: (out) => treesTensorPart(model, out), trees: model.trees.length, importance: model.importance, ...(model.validationLoss.length ? { curve: model.validationLoss } : {}) });
+  const ensemble = (model: GbdtModel): Fitted => ({ predict: (x) => predictGbdt(model, x), part: (out) => treesPart(model, out), tensorPart: (out) => tensorTreesPart(model, out)?.part ?? null, trees: model.trees.length, importance: model.importance, ...(model.validationLoss.length ? { curve: model.validationLoss } : {}) });
   if (m.kind === 'gbdt') {
     const { kind: _kind, ...params } = m;
     return ensemble(trainGbdt(train, { ...params, seed: c.seed }, validation, report, parallelHistograms));
@@ -271,7 +271,7 @@ function fit(c: TrainConfig, train: TrainData, validation: TrainData, progress: 
   const out = c.model.objective === 'binary' ? 'p' : 'yhat';
   const b = c.blendKnn;
   const tensor = base.tensorPart;
-  if (!b) return { ...base, onnx: (meta) => assembleModel([base.part(out)], nf, out, meta, c.model.objective), ...(tensor ? { tensorOnnx: (meta: ModelMeta) => assembleModel([tensor(out)], nf, out, meta, c.model.objective) } : {}) };
+  if (!b) return { ...base, onnx: (meta) => assembleModel([base.part(out)], nf, out, meta, c.model.objective), ...(tensor?.(out) ? { tensorOnnx: (meta: ModelMeta) => assembleModel([tensor(out)!], nf, out, meta, c.model.objective) } : {}) };
   if (c.model.objective !== 'binary' || c.model.kind === 'knn') throw new ApiError('invalid_argument', 'blendKnn applies to classifiers other than kNN itself', 'blendKnn');
   const ix = buildKnn(train.x, train.y, b.k, b.maxEvents, train);
   return {

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { fmtDay } from '../format';
 import { DEFAULT_SCORE } from '../../../core/common/models/leaderboard';
+import { engineLine } from '../../../core/common/models/engine';
 import type { ModelCheck, ModelInfo } from '../../../core/common/types';
 import { client } from '../api';
 import { ModelCompare } from './ModelCompare';
@@ -38,6 +39,9 @@ function CheckResult({ check }: { check: ModelCheck }) {
       {check.fallback && <div className="hint">Fell back to the CPU: {check.fallback}</div>}
       <div className="hint" data-testid="inference-placement" title={check.placement.nodes.map((n) => `${n.op} × ${n.count} on ${n.provider}`).join('\n')}>
         Placement: {check.placement.summary}
+      </div>
+      <div className="hint" data-testid="inference-engine">
+        {engineLine(check.engine)}
       </div>
     </div>
   );

@@ -18,7 +18,7 @@ import type { Result } from './bench-features';
 const log = (s: string): boolean => process.stderr.write(`${s}\n`);
 
 /** A complete binary tree of the given depth with random splits, as a trained one would look. */
-function randomTree(depth: number, nf: number, next: () => number): Tree {
+export function randomTree(depth: number, nf: number, next: () => number): Tree {
   const nodes = 2 ** (depth + 1) - 1;
   const feature = new Int32Array(nodes);
   const threshold = new Float64Array(nodes);

@@ -21,6 +21,7 @@ import { inferenceBenchmarks, trainingBenchmarks } from './bench-models';
 import { backtestBenchmarks } from './bench-backtest';
 import { haltLatencyBenchmark, haltWhileParsingBenchmark } from './bench-paper';
 import { bookBenchmarks } from './bench-book';
+import { deviceBenchmarks } from './bench-device';
 
 
 const paths = appPaths();
@@ -36,9 +37,14 @@ async function main(): Promise<void> {
   // `npm run bench -- import` only the CSV import and resample ones, on an empty home;
   // `npm run bench -- backtest` only the backtest engines; `npm run bench -- paper` only the
   // killswitch's halt latency (on a year of demo bars); `npm run bench -- bars` only `bars.get` of 1M
-  // one-minute bars over the WebSocket; `npm run bench -- book` only decoding and storing MBP-10.
+  // one-minute bars over the WebSocket; `npm run bench -- book` only decoding and storing MBP-10;
+  // `npm run bench -- device` the GPU providers' check (scripts/device-check.sh).
   const group = process.argv[2];
-  if (group !== undefined && !['models', 'import', 'backtest', 'paper', 'bars', 'book'].includes(group)) throw new Error(`bench: unknown group "${group}"; run \`npm run bench\` for everything, or \`npm run bench -- models\`, \`-- import\`, \`-- backtest\`, \`-- paper\`, \`-- bars\` or \`-- book\``);
+  if (group !== undefined && !['models', 'import', 'backtest', 'paper', 'bars', 'book', 'device'].includes(group)) throw new Error(`bench: unknown group "${group}"; run \`npm run bench\` for everything, or \`npm run bench -- models\`, \`-- import\`, \`-- backtest\`, \`-- paper\`, \`-- bars\`, \`-- book\` or \`-- device\` (GPU providers)`);
+  if (group === 'device') {
+    report(await deviceBenchmarks());
+    return;
+  }
   if (group === 'book') {
     report(await onFreshHome(bookBenchmarks));
     return;

@@ -389,7 +389,7 @@ export interface QuantApi {
   /** One model version (`ID` for the newest, `ID@VERSION`) with its model card. */
   'models.get': (a: ArgOf<'models.get'>) => Promise<ModelInfo & { card: unknown; history: StageEvent[] }>;
   /** Imports a model trained elsewhere (ONNX as it is; XGBoost, LightGBM and CatBoost files converted to ONNX), checked against a feature set when named; a multiclass model names its classes. */
-  'models.import': (a: ArgOf<'models.import'>) => Promise<{ id: string; version: number; kind: string; objective: string; output: string; classes?: string[]; features: string[]; featureOrder?: 'same' | 'by name' }>;
+  'models.import': (a: ArgOf<'models.import'>) => Promise<{ id: string; version: number; kind: string; objective: string; output: string; classes?: string[]; features: string[]; featureOrder?: 'same' | 'by name'; window?: number }>;
   /** Reads and validates a training config (YAML); errors name the line and the setting. */
   'models.checkConfig': (a: ArgOf<'models.checkConfig'>) => Promise<TrainConfig>;
   /** A training config (as the form builds it) written as the YAML `quantdesk train --config` reads. */

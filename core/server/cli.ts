@@ -599,7 +599,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           const w = await open(false);
           try {
             const r = await call(w, 'models.import', arg);
-            io.out(json ? JSON.stringify(r) : `${r.id}@${r.version}: ${r.kind} ${r.objective} model reading ${r.features.join(', ')}${r.featureOrder === 'by name' ? ' (in another order than the feature set; fed by name)' : ''}; predicts from its output ${r.output}${r.classes ? ` (one probability per class: ${r.classes.join(', ')})` : ''}`);
+            io.out(json ? JSON.stringify(r) : `${r.id}@${r.version}: ${r.kind} ${r.objective} model reading ${r.window ? `windows of ${r.window} rows of ` : ''}${r.features.join(', ')}${r.featureOrder === 'by name' ? ' (in another order than the feature set; fed by name)' : ''}; predicts from its output ${r.output}${r.classes ? ` (one probability per class: ${r.classes.join(', ')})` : ''}`);
             return 0;
           } finally {
             await w.close();

@@ -26,6 +26,19 @@ function classShare(p: { classes: number; values: Float32Array }, labels: string
   return Object.fromEntries(labels.map((l, c) => [l, counts[c]! / best.length]));
 }
 
+/** Predictions for rows grouped by symbol (`sym`, ascending): a sequence model's windows are built within each symbol's rows. */
+async function predictBySymbol(runner: ModelRunner, sym: Float64Array, columns: Float64Array[]): Promise<Float32Array> {
+  if (runner.window === 1) return runner.predictBatch(columns);
+  const out = new Float32Array(sym.length);
+  for (let from = 0; from < sym.length; ) {
+    let to = from;
+    while (to < sym.length && sym[to] === sym[from]) to++;
+    out.set(await runner.predictBatch(columns.map((c) => c.subarray(from, to))), from);
+    from = to;
+  }
+  return out;
+}
+
 /** The largest difference between predictions and ONNX Runtime's own on the same columns. */
 async function differenceFromRuntime(home: HomeLayout, m: { id: string; version: number; features: string[] }, provider: Provider | 'auto', columns: Float64Array[], values: Float32Array): Promise<number> {
   const reference = await ModelRunner.open(home, m.id, m.version, m.features.length, provider, 'onnxruntime');
@@ -55,14 +68,15 @@ export async function checkModel(ctx: { home: HomeLayout; catalog: Catalog; con:
   const missing = m.features.filter((f) => !build.columns.includes(f));
   if (missing.length) throw new ApiError('invalid_argument', `build ${build.buildId} lacks ${name}'s features ${missing.join(', ')}`, 'model');
   const cols = ['epoch_ms(ts)::DOUBLE AS c0', ...m.features.map((f, i) => `"${f}"::DOUBLE AS c${i + 1}`)];
-  const latest = symbols.map((s) => `(SELECT ${cols.join(', ')} FROM read_parquet([${fileList(ctx.home.lake, build.symbols[s]!)}]) ORDER BY ts DESC LIMIT ${rows})`);
-  const [times = new Float64Array(0), ...columns] = await readFloat64Columns(ctx.con, `SELECT * FROM (${latest.join(' UNION ALL ')}) ORDER BY c0`);
+  const latest = symbols.map((s, k) => `(SELECT ${k}::DOUBLE AS sym, ${cols.join(', ')} FROM read_parquet([${fileList(ctx.home.lake, build.symbols[s]!)}]) ORDER BY ts DESC LIMIT ${rows})`);
+  // Symbol by symbol, each in time order: a sequence model's windows never reach into another symbol's rows.
+  const [sym = new Float64Array(0), times = new Float64Array(0), ...columns] = await readFloat64Columns(ctx.con, `SELECT * FROM (${latest.join(' UNION ALL ')}) ORDER BY sym, c0`);
   if (times.length === 0) throw new ApiError('invalid_argument', `build ${build.buildId} has no rows for ${symbols.join(', ')}`, 'model');
   const runner = await ModelRunner.open(ctx.home, m.id, m.version, m.features.length, provider);
   try {
     const t0 = performance.now();
     const multi = m.objective === 'multiclass' ? await runner.predictClasses(columns) : null;
-    const values = multi ? topProbabilities(multi) : await runner.predictBatch(columns);
+    const values = multi ? topProbabilities(multi) : await predictBySymbol(runner, sym, columns);
     const ms = performance.now() - t0;
     const card = m.card as { threshold?: { value: number } };
     const classifier = m.objective === 'binary';
@@ -71,7 +85,11 @@ export async function checkModel(ctx: { home: HomeLayout; catalog: Catalog; con:
     let min = Number.POSITIVE_INFINITY;
     let max = Number.NEGATIVE_INFINITY;
     let above = 0;
+    let counted = 0;
     for (const v of values) {
+      // A sequence model gives no prediction where its window reaches before the rows read.
+      if (Number.isNaN(v)) continue;
+      counted++;
       sum += v;
       min = Math.min(min, v);
       max = Math.max(max, v);
@@ -85,18 +103,18 @@ export async function checkModel(ctx: { home: HomeLayout; catalog: Catalog; con:
       model: name,
       symbols,
       rows: values.length,
-      from: times[0]!,
-      to: times[times.length - 1]!,
+      from: times.reduce((a, b) => Math.min(a, b), Infinity),
+      to: times.reduce((a, b) => Math.max(a, b), -Infinity),
       provider: runner.provider,
       fallback: runner.fallback ?? null,
       placement,
       engine,
       ms,
-      mean: sum / values.length,
+      mean: sum / counted,
       min,
       max,
       threshold,
-      aboveThreshold: threshold === null ? null : above / values.length,
+      aboveThreshold: threshold === null ? null : above / counted,
       ...(multi ? { classShare: classShare(multi, classLabels(m.card, multi.classes)) } : {}),
     };
   } finally {

@@ -32,7 +32,12 @@ export interface ImportedModel {
   classes?: string[];
   /** With a feature set: 'same' when the model reads the set's columns in the set's order, else 'by name'. */
   featureOrder?: 'same' | 'by name';
+  /** A sequence model's window: the rows [T, features] it reads per prediction. */
+  window?: number;
 }
+
+/** Longest window a sequence model may read. */
+const MAX_WINDOW = 4096;
 
 const bad = (message: string): ApiError => new ApiError('invalid_argument', message, 'file');
 
@@ -46,7 +51,7 @@ async function cpuSession(bytes: Uint8Array, file: string): Promise<ort.Inferenc
 }
 
 /** Reads an ONNX file and checks it is one Quantdesk can run: standard domains, data inside, one float input. */
-async function readOnnx(bytes: Uint8Array, file: string): Promise<{ features: string[] | null; objective: string; width: number }> {
+async function readOnnx(bytes: Uint8Array, file: string): Promise<{ features: string[] | null; objective: string; width: number; window: number }> {
   let info;
   try {
     info = inspectOnnx(bytes);
@@ -58,14 +63,19 @@ async function readOnnx(bytes: Uint8Array, file: string): Promise<{ features: st
   if (info.externalData) throw bad(`${file}: keeps tensors in external data files; save the model with all tensors inside one file`);
   const session = await cpuSession(bytes, file);
   try {
-    if (session.inputNames.length !== 1) throw bad(`${file}: has ${session.inputNames.length} inputs; Quantdesk feeds one [batch, features] float tensor`);
+    if (session.inputNames.length !== 1) throw bad(`${file}: has ${session.inputNames.length} inputs; Quantdesk feeds one [batch, features] or [batch, window, features] float tensor`);
     const meta = session.inputMetadata?.[0] as { isTensor?: boolean; type?: string; shape?: (number | string)[] } | undefined;
-    const width = Number(meta?.shape?.[1]);
-    if (meta && (meta.type !== 'float32' || !Number.isInteger(width))) throw bad(`${file}: its input is ${meta.type ?? 'not a tensor'} of shape [${(meta.shape ?? []).join(', ')}]; Quantdesk feeds [batch, features] float32`);
+    const shape = meta?.shape ?? [];
+    // A sequence model (LSTM, 1-D CNN, transformer) reads [batch, window, features]: its window is fixed in the file.
+    const window = shape.length === 3 ? Number(shape[1]) : 1;
+    const width = Number(shape[shape.length - 1]);
+    if (meta && shape.length === 3 && !(Number.isInteger(window) && window >= 1 && window <= MAX_WINDOW))
+      throw bad(`${file}: its input [${shape.join(', ')}] is a sequence whose window (the second dimension) is ${Number.isInteger(window) ? `${window} rows, over the ${MAX_WINDOW} served` : 'not fixed'}; export it with a fixed window length (dynamic axes on the batch only)`);
+    if (meta && (meta.type !== 'float32' || !Number.isInteger(width) || (shape.length !== 2 && shape.length !== 3))) throw bad(`${file}: its input is ${meta.type ?? 'not a tensor'} of shape [${shape.join(', ')}]; Quantdesk feeds [batch, features] or [batch, window, features] float32`);
     const features = info.metadata.features ? (JSON.parse(info.metadata.features) as string[]) : null;
     const choice = chooseOutput(session, file);
     const objective = choice.classifier ? 'binary' : (info.metadata.objective ?? (/^(p|prob|probabilit)/i.test(choice.name) ? 'binary' : 'regression'));
-    return { features, objective, width };
+    return { features, objective, width, window };
   } finally {
     await session.release();
   }
@@ -115,6 +125,7 @@ export async function importModel(ctx: { home: HomeLayout; catalog: Catalog }, r
   let features: string[];
   let objective: string;
   let outputNote = '';
+  let window = 1;
   const id = (o.name ?? path.basename(file).replace(/\..*$/, '')).replace(/[^A-Za-z0-9_-]/g, '-');
   if (!MODEL_ID.test(id)) throw new ApiError('invalid_argument', `model name "${id}": use letters, digits, - and _ (--name)`, 'name');
   const version = 1 + ((ctx.catalog.db.prepare('SELECT max(version) AS v FROM models WHERE id = ?').get(id) as { v: number | null }).v ?? 0);
@@ -138,6 +149,7 @@ export async function importModel(ctx: { home: HomeLayout; catalog: Catalog }, r
     }
     const r = await readOnnx(bytes, o.file);
     objective = r.objective;
+    window = r.window;
     onnx = bytes;
     if (r.features) features = r.features;
     else {
@@ -154,8 +166,14 @@ export async function importModel(ctx: { home: HomeLayout; catalog: Catalog }, r
     if (missing.length) throw new ApiError('invalid_argument', `${o.file}: feature set ${set.name} lacks ${missing.join(', ')} (the model reads ${features.join(', ')}; the set has ${columns.join(', ')})`, 'featureSet');
     featureOrder = columns.filter((c) => features.includes(c)).join(',') === features.join(',') ? 'same' : 'by name';
   }
+  if (window > 1 && set) {
+    // Windows are the build's consecutive rows, which are a paper session's bars only when the set keeps every bar.
+    const spec = readBuild(ctx.home.lake, `${set.name}@${set.hash}`).spec;
+    if (spec.session !== 'all' || spec.evaluate) throw bad(`${o.file}: reads windows of ${window} rows, but feature set ${set.name} keeps ${spec.evaluate ? 'only its evaluation hours' : 'regular hours only'}; a window must be consecutive bars, so use a set with session: all and no evaluate`);
+  }
   // Nothing is registered that ONNX Runtime cannot run, or that gives other than one prediction per row.
-  const checked = await predictsRows(onnx, features.length, o.file);
+  const checked = await predictsRows(onnx, features.length, o.file, window);
+  if (window > 1 && checked.classes > 2) throw bad(`${o.file}: a sequence model with ${checked.classes} classes; sequence models are served for one probability or value per window`);
   const output = checked.output + outputNote;
   if (checked.classes > 2) objective = 'multiclass';
   const classes = checked.classes > 2 ? Array.from({ length: checked.classes }, (_, c) => String(c)) : undefined;
@@ -168,7 +186,7 @@ export async function importModel(ctx: { home: HomeLayout; catalog: Catalog }, r
     objective,
     onnx,
     ...(tensorOnnx ? { tensorOnnx } : {}),
-    card: { id, version, kind: format, objective, source: file, output, ...(classes ? { classes } : {}), features, featureSet: set?.name ?? null, specHash: set?.hash ?? null, ...(featureOrder ? { featureOrder } : {}) },
+    card: { id, version, kind: format, objective, source: file, output, ...(classes ? { classes } : {}), ...(window > 1 ? { window } : {}), features, featureSet: set?.name ?? null, specHash: set?.hash ?? null, ...(featureOrder ? { featureOrder } : {}) },
     symbols: set?.symbols ?? [],
     timeframe: set?.timeframe ?? null,
     featureSet: set?.name ?? null,
@@ -178,7 +196,7 @@ export async function importModel(ctx: { home: HomeLayout; catalog: Catalog }, r
     params: {},
     metrics: {},
   });
-  return { id, version, kind: format, objective, output, ...(classes ? { classes } : {}), features, ...(featureOrder ? { featureOrder } : {}) };
+  return { id, version, kind: format, objective, output, ...(classes ? { classes } : {}), features, ...(featureOrder ? { featureOrder } : {}), ...(window > 1 ? { window } : {}) };
 }
 
 /**
@@ -186,18 +204,18 @@ export async function importModel(ctx: { home: HomeLayout; catalog: Catalog }, r
  * prediction per row (a multiclass model: one probability per class), or the file is refused. Returns
  * which output it read and how many classes a classifier has (1 for other models).
  */
-async function predictsRows(onnx: Uint8Array, width: number, file: string): Promise<{ output: string; classes: number }> {
+async function predictsRows(onnx: Uint8Array, width: number, file: string, window = 1): Promise<{ output: string; classes: number }> {
   const session = await cpuSession(onnx, file);
   try {
     const choice = chooseOutput(session, file);
     const rows = 3;
-    const x = new Float32Array(rows * width);
-    x.fill(Number.NaN, width);
+    const x = new Float32Array(rows * window * width);
+    x.fill(Number.NaN, window * width);
     let out: ort.InferenceSession.OnnxValueMapType;
     try {
-      out = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', x, [rows, width]) }, [choice.name]);
+      out = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', x, window > 1 ? [rows, window, width] : [rows, width]) }, [choice.name]);
     } catch (e) {
-      throw bad(`${file}: ONNX Runtime loads it but cannot run it on ${rows} rows of ${width} features (${(e as Error).message.split('\n')[0]})`);
+      throw bad(`${file}: ONNX Runtime loads it but cannot run it on ${rows} ${window > 1 ? `windows of ${window} rows` : 'rows'} of ${width} features (${(e as Error).message.split('\n')[0]})`);
     }
     const t = out[choice.name]!;
     if (choice.classifier && t.dims.length === 2 && Number(t.dims[1]) > 2) {

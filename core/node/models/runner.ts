@@ -5,6 +5,7 @@ import { openModel, openSession, type Provider } from './predict';
 import { chooseOutput, classProbabilitiesOf, NEIGHBOUR_OUTPUTS, predictionsOf, type OutputChoice } from './model-output';
 import type { CompiledTrees } from './compiled-trees';
 import { serveCompiled } from './served-trees';
+import { windowsOf } from '../../common/models/window-ring';
 
 /** One of the past events a retrieval model found most similar to the row it predicted. */
 export interface Neighbour {
@@ -46,7 +47,12 @@ export class ModelRunner {
   ) {
     this.output = chooseOutput(session, source);
     this.explains = NEIGHBOUR_OUTPUTS.every((name) => session.outputNames.includes(name));
+    const shape = (session.inputMetadata?.[0] as { shape?: (number | string)[] } | undefined)?.shape ?? [];
+    this.window = shape.length === 3 && Number.isInteger(shape[1]) ? Number(shape[1]) : 1;
   }
+
+  /** Rows a prediction reads: T for a sequence model (input [batch, T, features]), 1 for one row. */
+  readonly window: number;
 
   /**
    * Opens `models/<id>/<version>/`, on a GPU provider as the tensorised export when there is one;
@@ -76,13 +82,15 @@ export class ModelRunner {
   }
 
   private async runtimeRows(x: Float32Array, rows: number): Promise<Float32Array> {
-    const out = await this.session.run({ [this.session.inputNames[0]!]: new ort.Tensor('float32', x, [rows, this.nf]) }, [this.output.name]);
+    const dims = this.window > 1 ? [rows, this.window, this.nf] : [rows, this.nf];
+    const out = await this.session.run({ [this.session.inputNames[0]!]: new ort.Tensor('float32', x, dims) }, [this.output.name]);
     return predictionsOf(out[this.output.name]!, rows, this.output, this.source);
   }
 
-  /** Predictions for feature columns (NaN for missing values), one per row. */
+  /** Predictions for feature columns (NaN for missing values), one per row; a sequence model reads at each row the window of rows ending there. */
   async predictBatch(columns: Float64Array[]): Promise<Float32Array> {
     const n = columns[0]?.length ?? 0;
+    if (this.window > 1) return this.predictRows(windowsOf(columns, this.window), n);
     const x = new Float32Array(n * this.nf);
     for (let i = 0; i < n; i++) for (let f = 0; f < this.nf; f++) x[i * this.nf + f] = columns[f]![i]!;
     return this.predictRows(x, n);
@@ -97,10 +105,17 @@ export class ModelRunner {
     return classProbabilitiesOf(out[this.output.name]!, n, this.output, this.source);
   }
 
-  /** Predictions for `rows` feature vectors laid out one after another in `x` (float32, as ONNX Runtime gives them). */
+  /** Predictions for `rows` feature vectors (windows of `window` vectors for a sequence model) laid out one after another in `x` (float32, as ONNX Runtime gives them). */
   async predictRows(x: Float32Array, rows: number): Promise<Float32Array> {
     if (this.compiled) return Float32Array.from(this.compiled.predict(x, rows));
-    return this.runtimeRows(x, rows);
+    const p = await this.runtimeRows(x, rows);
+    // A window with a missing value (the stream's first rows, a feature still warming up) gets no
+    // prediction: sequence models have no notion of missing, and ONNX Runtime's activations clamp NaN away.
+    if (this.window > 1) {
+      const per = this.window * this.nf;
+      for (let r = 0; r < rows; r++) if (x.subarray(r * per, (r + 1) * per).some(Number.isNaN)) p[r] = Number.NaN;
+    }
+    return p;
   }
 
   /** The prediction for one feature vector. */

@@ -42,7 +42,8 @@ interface Gated {
   /** The model's input row for the latest bar. */
   row: Float64Array;
   featureNames: string[];
-  label: { instance: LabelInstance; column: number };
+  /** The label its outcomes are followed by; null for a model imported without one (its predictions are logged, not resolved). */
+  label: { instance: LabelInstance; column: number } | null;
   backtestAccuracy: number | null;
   references: Reference[];
   live: number[][];
@@ -87,7 +88,7 @@ export class SessionModels {
       const { model, card: m, build, book } = await openStreamingModel(ctx, inst, before, bookOf(k));
       const labels = parseLabelList(build.spec.labels);
       const li = labels.find((l) => l.outputs.includes(m.label ?? ''));
-      if (!li) {
+      if (!li && m.label !== null) {
         await model.runner.close();
         throw new ApiError('invalid_argument', `${inst.name}: ${model.ref}'s label ${m.label} is not among its feature set's labels, so its outcomes cannot be followed`, 'portfolio');
       }
@@ -102,7 +103,7 @@ export class SessionModels {
         book,
         row: new Float64Array(model.width),
         featureNames: m.features,
-        label: { instance: li, column: li.outputs.indexOf(m.label!) },
+        label: li ? { instance: li, column: li.outputs.indexOf(m.label!) } : null,
         backtestAccuracy: typeof test?.accuracy === 'number' ? test.accuracy : null,
         references,
         live: m.features.map(() => new Array<number>(BINS).fill(0)),
@@ -155,7 +156,7 @@ export class SessionModels {
     else g.model.advance(bar);
     if (journaled !== undefined) p = journaled;
     else if (g.model.evaluates(bar.t)) {
-      const explained = await g.model.runner.explainRow(row);
+      const explained = await g.model.predictLast(row);
       p = explained.p;
       g.neighbours = explained.neighbours;
     }
@@ -180,11 +181,13 @@ export class SessionModels {
   /** Labels over the window: predictions whose outcome is now known are resolved. */
   private resolve(g: Gated): void {
     g.sinceResolve = 0;
+    if (!g.label) return;
     const w = g.window;
     const n = w.length;
     const col = (f: (b: PaperBar) => number): Float64Array => Float64Array.from(w, (x) => f(x.bar));
     const series = { t: col((b) => b.t), o: col((b) => b.o), h: col((b) => b.h), l: col((b) => b.l), c: col((b) => b.c), v: col((b) => b.v), day: Int32Array.from(w, (x) => x.bar.day), sessionStart: col((b) => b.sessionStart), monthEnd: Uint8Array.from(w, (x) => (x.bar.monthEnd ? 1 : 0)) };
-    const y = g.label.instance.def.compute(series, g.label.instance.params)[g.label.column]!;
+    const { instance, column } = g.label;
+    const y = instance.def.compute(series, instance.params)[column]!;
     const keep: { bar: PaperBar; p: number }[] = [];
     for (let i = 0; i < n; i++) {
       const { p } = w[i]!;

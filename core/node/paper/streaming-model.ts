@@ -18,7 +18,8 @@ import type { HomeLayout } from '../home';
 import { readBars } from '../lake/bar-reader';
 import { defaultProvider } from '../models/predict';
 import { getModel, parseModelRef } from '../models/registry';
-import { ModelRunner } from '../models/runner';
+import { ModelRunner, type Neighbour } from '../models/runner';
+import { WindowRing } from '../../common/models/window-ring';
 import type { DuckDBConnection } from '@duckdb/node-api';
 
 type Ctx = { home: HomeLayout; catalog: Catalog; con: DuckDBConnection };
@@ -50,6 +51,8 @@ export class StreamingModel {
   private readonly outs: ArrayLike<number>[] = [];
   /** The last bar the kernels were warmed on (−∞ before any). */
   warmedTo = Number.NEGATIVE_INFINITY;
+  /** A sequence model's last input rows (its window), fed every bar's row as a build has one for every bar. */
+  private readonly ring: WindowRing | undefined;
 
   constructor(
     /** The model's reference, `id@version`. */
@@ -60,7 +63,9 @@ export class StreamingModel {
     /** For each model input, in order: [source, output index]; the source is a kernel's index, or the kernels' count for the book. */
     private readonly inputs: readonly (readonly [number, number])[],
     private readonly extras: StreamingExtras = {},
-  ) {}
+  ) {
+    this.ring = runner.window > 1 ? new WindowRing(runner.window, inputs.length) : undefined;
+  }
 
   /** A model over `features` (a feature list, as a feature set writes it) and the book's, reading `names` of their outputs, in that order. */
   static of(ref: string, runner: ModelRunner, features: string | string[], names: readonly string[], extras: StreamingExtras = {}): StreamingModel {
@@ -99,6 +104,18 @@ export class StreamingModel {
     const outs = this.outs;
     const inputs = this.inputs;
     for (let j = 0; j < inputs.length; j++) row[at + j] = outs[inputs[j]![0]]![inputs[j]![1]]!;
+    this.ring?.push(row, at);
+  }
+
+  /**
+   * The prediction for the last bar fed (`row` being its input row), with the neighbours behind it
+   * where the model names them; a sequence model reads the window of rows ending there.
+   */
+  async predictLast(row: ArrayLike<number>): Promise<{ p: number; neighbours: Neighbour[] }> {
+    if (!this.ring) return this.runner.explainRow(row);
+    const x = new Float32Array(this.ring.length * this.ring.width);
+    this.ring.write(x);
+    return { p: (await this.runner.predictRows(x, 1))[0]!, neighbours: [] };
   }
 
   /** Feeds one bar to the bar kernels only (a bar whose prediction is known already: warm-up, a resumed session's journaled bars). */
@@ -119,9 +136,12 @@ export class StreamingModel {
   /** Warms the bar kernels on a series' bars before `before`, as the feature build computed them (the book's windows are shorter than a session's warm-up and start with the feed). */
   warm(bars: Bars, sessions: Pick<FeatureSeries, 'day' | 'sessionStart' | 'monthEnd'>, before: number): void {
     const bar: PaperBar = { t: 0, o: 0, h: 0, l: 0, c: 0, v: 0, day: 0, sessionStart: 0, monthEnd: false };
+    // A sequence model's window takes the warm-up's rows too, as the build's rows precede the first prediction.
+    const row = this.ring ? new Float64Array(this.width) : undefined;
     for (let i = 0; i < bars.t.length && bars.t[i]! < before; i++) {
       seriesBar(bar, bars, sessions, i);
-      this.advance(bar);
+      if (row) this.update(bar, row);
+      else this.advance(bar);
       this.warmedTo = bars.t[i]!;
     }
   }
@@ -131,7 +151,10 @@ export class StreamingModel {
     const n = bars.t.length;
     const out = new Float64Array(n).fill(Number.NaN);
     const nf = this.width;
-    const x = new Float32Array(BATCH * nf);
+    const ring = this.ring;
+    const perRow = ring ? ring.length * nf : nf;
+    const x = new Float32Array(BATCH * perRow);
+    const row = new Float32Array(nf);
     const bar: PaperBar = { t: 0, o: 0, h: 0, l: 0, c: 0, v: 0, day: 0, sessionStart: 0, monthEnd: false };
     let i = 0;
     while (i < n && bars.t[i]! <= this.warmedTo) i++;
@@ -139,9 +162,12 @@ export class StreamingModel {
       const rows = Math.min(BATCH, n - i);
       for (let r = 0; r < rows; r++) {
         seriesBar(bar, bars, sessions, i + r);
-        this.update(bar, x, r * nf);
+        if (ring) {
+          this.update(bar, row);
+          ring.write(x, r * perRow);
+        } else this.update(bar, x, r * nf);
       }
-      const p = await this.runner.predictRows(x.subarray(0, rows * nf), rows);
+      const p = await this.runner.predictRows(x.subarray(0, rows * perRow), rows);
       for (let r = 0; r < rows; r++) out[i + r] = this.evaluates(bars.t[i + r]!) ? p[r]! : Number.NaN;
       i += rows;
     }
@@ -200,6 +226,7 @@ export async function openStreamingModel(ctx: Ctx, inst: Instrument, before: num
   const evaluates = build.spec.evaluate ? evaluationWindow(build.spec.evaluate, calendarFor(ctx.catalog, inst.symbol), m.featureSet) : undefined;
   const runner = await ModelRunner.open(ctx.home, m.id, m.version, m.features.length, defaultProvider(ctx.catalog));
   try {
+    if (runner.window > 1 && (readsBook || readsOptions)) throw new ApiError('invalid_argument', `${inst.name}: ${ref} reads windows of ${runner.window} rows; sequence models are served on bar features only, and it reads book or option features`, 'portfolio');
     const model = StreamingModel.of(ref, runner, build.spec.features, m.features, { ...(book ? { book } : {}), barMs, ...(evaluates ? { evaluates } : {}) });
     const warm = await readBars(ctx.con, ctx.catalog, ctx.home.lake, { symbol: inst.symbol, timeframe: inst.timeframe as Timeframe });
     model.warm(warm, sessionSeries(warm, calendarFor(ctx.catalog, inst.symbol)), before);

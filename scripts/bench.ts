@@ -34,7 +34,7 @@ function report(results: Result[]): void {
 
 async function main(): Promise<void> {
   // `npm run bench -- models` runs only the model benchmarks (inference, training), which need no lake;
-  // `npm run bench -- import` only the CSV import and resample ones, on an empty home;
+  // `npm run bench -- import` only the DBN decode, CSV import and resample ones, on an empty home;
   // `npm run bench -- backtest` only the backtest engines; `npm run bench -- paper` only the
   // killswitch's halt latency (on a year of demo bars); `npm run bench -- bars` only `bars.get` of 1M
   // one-minute bars over the WebSocket; `npm run bench -- book` only decoding and storing MBP-10;
@@ -73,7 +73,7 @@ async function main(): Promise<void> {
     return;
   }
   if (group === 'import') {
-    report(await onFreshHome(importBenchmarks));
+    report([dbnDecodeBenchmark(), ...(await onFreshHome(importBenchmarks))]);
     return;
   }
   const results: Result[] = [];
@@ -178,7 +178,17 @@ function dbnDecodeBenchmark(): Result {
   }
   const best = Math.min(...times);
   const perSec = n / (best / 1000);
-  return { name: 'dbn_decode_ohlcv', value: Math.round(perSec), unit: 'records/s (one core)', target: '>= 10,000,000', pass: perSec >= 10_000_000, detail: { records: n, best_ms: Math.round(best) } };
+  // What bounds it: the columns (52 bytes a record) land in fresh memory, whose first touch this
+  // machine pays per page; the same writes to memory already touched take a fraction of that.
+  const columnBytes = n * 52;
+  const fresh = new Float64Array(columnBytes / 8);
+  let t0 = performance.now();
+  fresh.fill(1);
+  const firstTouchMs = performance.now() - t0;
+  t0 = performance.now();
+  fresh.fill(2);
+  const touchedMs = performance.now() - t0;
+  return { name: 'dbn_decode_ohlcv', value: Math.round(perSec), unit: 'records/s (one core)', target: '>= 10,000,000', pass: perSec >= 10_000_000, detail: { records: n, best_ms: Math.round(best), output_bytes_per_record: 52, first_touch_of_the_columns_bytes_ms: Math.round(firstTouchMs), rewrite_of_the_same_bytes_ms: Math.round(touchedMs) } };
 }
 
 /** CSV → bronze against DuckDB's own read_csv + COPY of the same file; a 10M-row import; a 10M-bar resample. */

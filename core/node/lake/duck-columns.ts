@@ -26,11 +26,23 @@ export function appendFloat64Columns(appender: DuckDBAppender, columns: readonly
 function copyVector(vec: DuckDBVector, out: Float64Array, at: number, n: number): void {
   // DOUBLE vectors hold their items in a Float64Array; a bulk copy avoids a call per value. It is
   // only right when no item is NULL: a validity mask present means some may be, so go item by item.
-  const raw = vec as unknown as { items?: unknown; validity?: { data?: unknown } };
+  const raw = vec as unknown as { items?: unknown; validity?: { data?: unknown; offset?: number } };
   const items = raw.items;
-  if (items instanceof Float64Array && items.length === n && raw.validity !== undefined && raw.validity.data == null) {
+  if (items instanceof Float64Array && items.length === n && raw.validity !== undefined) {
     out.set(items, at);
-    return;
+    const mask = raw.validity.data;
+    if (mask == null) return;
+    // A validity mask (aggregates carry one): a clear bit is a NULL. Read it 32 bits at a time, as
+    // numbers; a word of all ones (no NULL among its 32 items) is skipped whole.
+    if (mask instanceof BigUint64Array && raw.validity.offset === 0) {
+      const words = new Uint32Array(mask.buffer, mask.byteOffset, mask.length * 2);
+      for (let w = 0; w * 32 < n; w++) {
+        const bits = words[w]!;
+        if (bits === 0xffffffff) continue;
+        for (let b = 0; b < 32 && w * 32 + b < n; b++) if (((bits >>> b) & 1) === 0) out[at + w * 32 + b] = Number.NaN;
+      }
+      return;
+    }
   }
   for (let i = 0; i < n; i++) {
     const v = vec.getItem(i);

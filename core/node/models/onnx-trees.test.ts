@@ -77,6 +77,34 @@ describe('tree ensembles read back from ONNX files and served compiled', () => {
     }
   });
 
+  it('reads ≥ and > splits (branches swapped, thresholds as written) as ONNX Runtime evaluates them', async () => {
+    const model = trainGbdt(train, { objective: 'binary', nTrees: 15, maxDepth: 4 });
+    const x = probeRows(model);
+    const want = (await bothEngines(gbdtToOnnx(model, meta(4)), x, 4)).runtime;
+    // The same trees written the other way round: "x ≥ t" (or "x > the float32 below t") sends a row
+    // to what was the right child, and missing values, which went left, to the false branch.
+    for (const mode of ['BRANCH_GTE', 'BRANCH_GT'] as const) {
+      const part = treesPart(model, 'p');
+      const attrs = part.nodes[0]!.attrs as Record<string, { ints?: number[]; floats?: number[]; strings?: string[] }>;
+      const modes = attrs.nodes_modes!.strings!;
+      const [yes, no] = [attrs.nodes_truenodeids!.ints!, attrs.nodes_falsenodeids!.ints!];
+      modes.forEach((m, i) => {
+        if (m === 'LEAF') return;
+        modes[i] = mode;
+        [yes[i], no[i]] = [no[i]!, yes[i]!];
+        attrs.nodes_missing_value_tracks_true!.ints![i] = 0;
+        if (mode === 'BRANCH_GT') attrs.nodes_values!.floats![i] = below(Math.fround(attrs.nodes_values!.floats![i]!));
+      });
+      const bytes = assembleModel([part], 4, 'p', meta(4), 'binary');
+      const { compiled, runtime, engine } = await bothEngines(bytes, x, 4);
+      expect(engine, mode).toEqual({ kind: 'compiled' });
+      for (let i = 0; i < want.length; i++) {
+        expect(Math.abs(runtime[i]! - want[i]!), `${mode}: ONNX Runtime, row ${i}`).toBeLessThanOrEqual(1e-6);
+        expect(Math.abs(compiled[i]! - want[i]!), `${mode}: compiled, row ${i}`).toBeLessThanOrEqual(1e-6);
+      }
+    }
+  });
+
   it('leaves every other graph to ONNX Runtime, saying why', async () => {
     const gbdt = trainGbdt(train, { objective: 'binary', nTrees: 5, maxDepth: 3 });
     const ix = buildKnn(train.x, train.y, 5);

@@ -39,11 +39,11 @@ async function predictBySymbol(runner: ModelRunner, sym: Float64Array, columns: 
   return out;
 }
 
-/** The largest difference between predictions and ONNX Runtime's own on the same columns. */
-async function differenceFromRuntime(home: HomeLayout, m: { id: string; version: number; features: string[] }, provider: Provider | 'auto', columns: Float64Array[], values: Float32Array): Promise<number> {
+/** The largest difference between predictions (every class's probability for a multiclass model) and ONNX Runtime's own on the same columns. */
+async function differenceFromRuntime(home: HomeLayout, m: { id: string; version: number; features: string[]; objective: string }, provider: Provider | 'auto', columns: Float64Array[], values: Float32Array): Promise<number> {
   const reference = await ModelRunner.open(home, m.id, m.version, m.features.length, provider, 'onnxruntime');
   try {
-    const want = await reference.predictBatch(columns);
+    const want = m.objective === 'multiclass' ? (await reference.predictClasses(columns)).values : await reference.predictBatch(columns);
     let worst = 0;
     for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(values[i]! - want[i]!));
     return worst;
@@ -96,7 +96,7 @@ export async function checkModel(ctx: { home: HomeLayout; catalog: Catalog; con:
       if (threshold !== null && v >= threshold) above++;
     }
     // Compiled trees answer to ONNX Runtime, run on the same rows as the reference.
-    const engine: ModelCheck['engine'] = runner.engine.kind === 'compiled' ? { kind: 'compiled', maxDiff: await differenceFromRuntime(ctx.home, m, provider, columns, values) } : runner.engine;
+    const engine: ModelCheck['engine'] = runner.engine.kind === 'compiled' ? { kind: 'compiled', maxDiff: await differenceFromRuntime(ctx.home, m, provider, columns, multi ? multi.values : values) } : runner.engine;
     // Where the runtime really ran each node, from its profile of one more inference on the same file.
     const placement = await placementOf(fs.readFileSync(modelFileFor(path.join(ctx.home.models, m.id, String(m.version)), runner.provider)), runner.provider, ctx.home.tmp);
     return {

@@ -1,5 +1,5 @@
-import type { GbdtModel, Tree } from '../../common/models/gbdt';
-import { checkedIndex as index, perfectTree } from './perfect-tree';
+import type { GbdtModel, MulticlassTrees, Tree } from '../../common/models/gbdt';
+import { checkedIndex, perfectTree } from './perfect-tree';
 
 /**
  * Tree ensembles compiled to JavaScript, as treelite and lleaves compile them to native code: each
@@ -29,12 +29,12 @@ function treeSource(t: Tree, nf: number, ti: number): string {
     const f = t.feature[k]!;
     // Leaves as the ONNX file stores them (float32 weights), so the sums are ONNX Runtime's.
     if (f < 0) return literal(Math.fround(t.value[k]!));
-    const v = `x[o + ${index(f, nf, `tree ${ti} node ${k} feature`)}]`;
+    const v = `x[o + ${checkedIndex(f, nf, `tree ${ti} node ${k} feature`)}]`;
     const threshold = literal(Math.fround(t.threshold[k]!));
     // Missing values go left unless the node says otherwise (XGBoost's and LightGBM's default directions).
     const missingLeft = (t.missingLeft?.[k] ?? 1) === 1;
     const test = missingLeft ? `!(${v} >= ${threshold})` : `${v} < ${threshold}`;
-    return `(${test} ? ${node(Number(index(t.left[k]!, n, `tree ${ti} node ${k} left child`)), d + 1)} : ${node(Number(index(t.right[k]!, n, `tree ${ti} node ${k} right child`)), d + 1)})`;
+    return `(${test} ? ${node(Number(checkedIndex(t.left[k]!, n, `tree ${ti} node ${k} left child`)), d + 1)} : ${node(Number(checkedIndex(t.right[k]!, n, `tree ${ti} node ${k} right child`)), d + 1)})`;
   };
   return node(0, 0);
 }
@@ -86,15 +86,17 @@ export interface CompiledTrees {
   predict(x: Float32Array, n: number): Float64Array;
 }
 
-/** Compiles a boosted or averaged ensemble of constant-leaf trees (the app's own, and those imported from XGBoost, LightGBM and CatBoost). */
-export function compileGbdt(m: GbdtModel): CompiledTrees {
-  const nf = m.nFeatures;
+type AddTree = (x: Float32Array, score: Float32Array, from: number, to: number, nf: number) => void;
+
+/**
+ * Each tree as a function adding its leaf to a score per row. Shallow trees run branch-free from flat
+ * arrays; a deep one (LightGBM's leaf-wise trees) as nested branches compiled to a function of its
+ * own, which loops over a block of rows itself: small functions are optimised where one huge one
+ * would not be.
+ */
+function treeAdders(trees: readonly Tree[], nf: number): AddTree[] {
   if (!Number.isInteger(nf) || nf < 1) throw new RangeError(`the model reads ${nf} features`);
-  type AddTree = (x: Float32Array, score: Float32Array, from: number, to: number, nf: number) => void;
-  // Shallow trees run branch-free from flat arrays; a deep one (LightGBM's leaf-wise trees) as nested
-  // branches compiled to a function of its own, which loops over a block of rows itself: small
-  // functions are optimised where one huge one would not be.
-  const fns: AddTree[] = m.trees.map((t, ti) => {
+  return trees.map((t, ti) => {
     if (t.linear) throw new RangeError(`tree ${ti} has linear leaves, which the compiled evaluator does not take; ONNX Runtime runs it`);
     const p = perfectTree(t, nf, ti, MAX_PERFECT_DEPTH);
     if (p) {
@@ -104,21 +106,61 @@ export function compileGbdt(m: GbdtModel): CompiledTrees {
     const body = treeSource(t, nf, ti);
     return new Function('x', 'score', 'from', 'to', 'nf', `for (let r = from, o = from * nf; r < to; r++, o += nf) score[r] += ${body};`) as AddTree;
   });
-  const base = Math.fround(m.base);
+}
+
+/**
+ * Each row's summed leaves per target (trees[i] adding to target `targetOf(i)`), in float32, tree by
+ * tree a block of rows at a time, the bases added last: ONNX Runtime's order and precision.
+ */
+function sums(fns: readonly AddTree[], targetOf: (tree: number) => number, base: ArrayLike<number>, x: Float32Array, n: number, nf: number): Float32Array[] {
+  if (x.length !== n * nf) throw new RangeError(`expected ${n} rows of ${nf} features (${n * nf} values), got ${x.length}`);
+  const score = Array.from(base, () => new Float32Array(n));
+  for (let start = 0; start < n; start += BLOCK) {
+    const end = Math.min(n, start + BLOCK);
+    fns.forEach((f, i) => f(x, score[targetOf(i)]!, start, end, nf));
+  }
+  score.forEach((s, k) => {
+    const b = Math.fround(base[k]!);
+    for (let r = 0; r < n; r++) s[r] = s[r]! + b;
+  });
+  return score;
+}
+
+/** Compiles a boosted or averaged ensemble of constant-leaf trees (the app's own, and those imported from XGBoost, LightGBM and CatBoost). */
+export function compileGbdt(m: GbdtModel): CompiledTrees {
+  const nf = m.nFeatures;
+  const fns = treeAdders(m.trees, nf);
   const link = m.link;
   return {
     predict(x: Float32Array, n: number): Float64Array {
-      if (x.length !== n * nf) throw new RangeError(`expected ${n} rows of ${nf} features (${n * nf} values), got ${x.length}`);
-      // Scores summed in float32, tree by tree, the base added last: ONNX Runtime's order and precision.
-      const score = new Float32Array(n);
-      for (let start = 0; start < n; start += BLOCK) {
-        const end = Math.min(n, start + BLOCK);
-        for (const f of fns) f(x, score, start, end, nf);
-      }
+      const [score] = sums(fns, () => 0, [m.base], x, n, nf);
       const out = new Float64Array(n);
       for (let r = 0; r < n; r++) {
-        const s = Math.fround(score[r]! + base);
+        const s = score![r]!;
         out[r] = link === 'logistic' ? 1 / (1 + Math.exp(-s)) : link === 'exp' ? Math.exp(s) : s;
+      }
+      return out;
+    },
+  };
+}
+
+/** Compiles a multiclass ensemble: each tree adds to one class's margin; the prediction is the softmax of the margins, [rows, classes] row-major. */
+export function compileMulticlass(m: MulticlassTrees): CompiledTrees {
+  const nf = m.nFeatures;
+  const k = m.classes;
+  if (m.treeClass.length !== m.trees.length || m.base.length !== k) throw new RangeError(`a ${k}-class ensemble of ${m.trees.length} trees with ${m.treeClass.length} tree classes and ${m.base.length} bases`);
+  m.treeClass.forEach((c, i) => checkedIndex(c, k, `tree ${i} class`));
+  const fns = treeAdders(m.trees, nf);
+  return {
+    predict(x: Float32Array, n: number): Float64Array {
+      const margins = sums(fns, (i) => m.treeClass[i]!, m.base, x, n, nf);
+      const out = new Float64Array(n * k);
+      for (let r = 0; r < n; r++) {
+        let top = -Infinity;
+        for (let c = 0; c < k; c++) top = Math.max(top, margins[c]![r]!);
+        let total = 0;
+        for (let c = 0; c < k; c++) total += out[r * k + c] = Math.exp(margins[c]![r]! - top);
+        for (let c = 0; c < k; c++) out[r * k + c]! /= total;
       }
       return out;
     },

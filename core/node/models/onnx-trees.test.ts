@@ -2,10 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { trainForest } from '../../common/models/forest';
-import { rng, trainGbdt, type GbdtModel } from '../../common/models/gbdt';
+import { rng, trainGbdt, type GbdtModel, type MulticlassTrees } from '../../common/models/gbdt';
 import { buildKnn } from '../../common/models/knn';
 import { trainMlp } from '../../common/models/mlp';
-import { blendToOnnx, gbdtToOnnx, gbdtToTensorOnnx, assembleModel, mlpPart, treesPart } from './export-onnx';
+import { blendToOnnx, gbdtToOnnx, gbdtToTensorOnnx, assembleModel, mlpPart, multiclassToOnnx, treesPart } from './export-onnx';
+import { readXgboostJson } from './import-xgboost';
 import { treesOfOnnx } from './onnx-trees';
 import { withoutZipMap } from './onnx-zipmap';
 import { withAnyBatch } from './onnx-batch';
@@ -102,6 +103,27 @@ describe('tree ensembles read back from ONNX files and served compiled', () => {
         expect(Math.abs(runtime[i]! - want[i]!), `${mode}: ONNX Runtime, row ${i}`).toBeLessThanOrEqual(1e-6);
         expect(Math.abs(compiled[i]! - want[i]!), `${mode}: compiled, row ${i}`).toBeLessThanOrEqual(1e-6);
       }
+    }
+  });
+
+  it('serves a multiclass ensemble compiled: every class’s probability as ONNX Runtime gives it', async () => {
+    const { model, features } = readXgboostJson(fs.readFileSync(path.join(FIXTURES, 'xgb-softprob.json'), 'utf8'), 'xgb-softprob.json');
+    const multi = model as MulticlassTrees;
+    const bytes = multiclassToOnnx(multi, { features, specHash: '', modelCard: 'mc@1' });
+    const nf = features.length;
+    const x = probeRows(multi);
+    const columns = Array.from({ length: nf }, (_, f) => Float64Array.from({ length: x.length / nf }, (_, r) => x[r * nf + f]!));
+    const served = await ModelRunner.fromBytes(bytes, nf, 'cpu');
+    const reference = await ModelRunner.fromBytes(bytes, nf, 'cpu', 'onnxruntime');
+    try {
+      expect(served.engine).toEqual({ kind: 'compiled' });
+      const [got, want] = [await served.predictClasses(columns), await reference.predictClasses(columns)];
+      expect(got.classes).toBe(multi.classes);
+      expect(got.values.length).toBe(want.values.length);
+      got.values.forEach((p, i) => expect(Math.abs(p - want.values[i]!), `value ${i}`).toBeLessThanOrEqual(COMPILED_TOLERANCE));
+    } finally {
+      await served.close();
+      await reference.close();
     }
   });
 

@@ -6,7 +6,7 @@
  * leaves, several targets, equality splits, other operators) gives null: ONNX Runtime runs it.
  */
 
-import type { GbdtModel, Tree } from '../../common/models/gbdt';
+import type { GbdtModel, MulticlassTrees, Tree } from '../../common/models/gbdt';
 import { fields, text, type Field } from './protobuf';
 
 /** Operators that may surround the ensemble without changing what it computes beyond its link. */
@@ -143,29 +143,40 @@ function above(v: number): number {
   return f[0]!;
 }
 
+/** An ensemble's trees, each expanded per target it adds to (leaf values for that target). */
+interface ReadEnsemble {
+  trees: Tree[];
+  /** The target (class) each tree adds to. */
+  target: number[];
+  targets: number;
+  base: number[];
+  post: string;
+  classifier: boolean;
+  /** The graph's nodes other than the ensemble. */
+  around: Node[];
+}
+
 /**
- * The ensemble as the app's tree model, or null where the graph is not a plain single-output ensemble
- * or its attributes are not the simple kind (order comparisons, one target, constant leaves, SUM).
- * Throws RangeError on bytes that are not a protobuf message.
+ * The one tree-ensemble node of a graph whose other nodes are all among `around`, with its trees
+ * (order comparisons, constant leaves) expanded per target; null for anything else.
  */
-export function treesOfOnnx(model: Uint8Array, nFeatures: number): GbdtModel | null {
+function readEnsemble(model: Uint8Array, nFeatures: number, around: ReadonlySet<string>): ReadEnsemble | null {
   const g = graphOf(model);
   if (!g || g.inputs.length !== 1) return null;
   const ensembles = g.nodes.filter((n) => n.domain === 'ai.onnx.ml' && (n.op === 'TreeEnsembleRegressor' || n.op === 'TreeEnsembleClassifier'));
-  if (ensembles.length !== 1 || g.nodes.some((n) => n !== ensembles[0] && !(n.domain === '' && AROUND.has(n.op)))) return null;
+  if (ensembles.length !== 1 || g.nodes.some((n) => n !== ensembles[0] && !(n.domain === '' && around.has(n.op)))) return null;
   const e = ensembles[0]!;
   if (e.inputs[0] !== g.inputs[0]) return null;
   const classifier = e.op === 'TreeEnsembleClassifier';
   const a = (name: string): Attr | undefined => e.attrs.get(name);
   if ([...e.attrs.values()].some((x) => x.tensor)) return null;
   const post = a('post_transform')?.str ?? 'NONE';
-  if (classifier) {
-    // Two classes, numbered 0 and 1 or named (the second is the positive class either way).
-    const labels = num(a('classlabels_int64s'));
-    const named = a('classlabels_strings')?.strings ?? [];
-    const two = labels.length ? labels.length === 2 && labels[0] === 0 && labels[1] === 1 && named.length === 0 : named.length === 2;
-    if (!two || (post !== 'LOGISTIC' && post !== 'NONE')) return null;
-  } else if (post !== 'NONE' || (a('n_targets')?.int ?? 1) !== 1 || (a('aggregate_function')?.str ?? 'SUM') !== 'SUM') return null;
+  // Classes numbered 0, 1, … or named; a regressor's targets; the sums are SUMs either way.
+  const labels = num(a('classlabels_int64s'));
+  const named = a('classlabels_strings')?.strings ?? [];
+  if (classifier && labels.length > 0 && (named.length > 0 || labels.some((l, i) => l !== i))) return null;
+  const targets = classifier ? labels.length || named.length : (a('n_targets')?.int ?? 1);
+  if (!(targets >= 1 && targets <= 10_000) || (!classifier && (a('aggregate_function')?.str ?? 'SUM') !== 'SUM')) return null;
   const leafAttr = classifier ? 'class' : 'target';
   const treeIds = num(a('nodes_treeids'));
   const nodeIds = num(a('nodes_nodeids'));
@@ -181,9 +192,9 @@ export function treesOfOnnx(model: Uint8Array, nFeatures: number): GbdtModel | n
   const ln = num(a(`${leafAttr}_nodeids`));
   const lid = num(a(`${leafAttr}_ids`));
   const lw = a(`${leafAttr}_weights`)?.floats ?? [];
-  if (lt.length !== ln.length || lt.length !== lid.length || lt.length !== lw.length || lid.some((x) => x !== 0)) return null;
+  if (lt.length !== ln.length || lt.length !== lid.length || lt.length !== lw.length || lid.some((x) => !(x >= 0 && x < targets))) return null;
   const base = a('base_values')?.floats ?? [];
-  if (base.length > 1) return null;
+  if (base.length !== 0 && base.length !== targets && !(classifier && targets === 2 && base.length === 1)) return null;
 
   // Nodes per tree, in declaration order; ids map to positions.
   const byTree = new Map<number, number[]>();
@@ -193,12 +204,17 @@ export function treesOfOnnx(model: Uint8Array, nFeatures: number): GbdtModel | n
     list.push(i);
     byTree.set(treeIds[i]!, list);
   }
-  const leafValue = new Map<string, number>();
+  // Per tree, per target it adds to, each leaf's weight.
+  const leafValue = new Map<number, Map<number, Map<number, number>>>();
   for (let j = 0; j < lt.length; j++) {
-    const key = `${lt[j]}:${ln[j]}`;
-    leafValue.set(key, (leafValue.get(key) ?? 0) + lw[j]!);
+    const perTarget = leafValue.get(lt[j]!) ?? new Map<number, Map<number, number>>();
+    leafValue.set(lt[j]!, perTarget);
+    const leaves = perTarget.get(lid[j]!) ?? new Map<number, number>();
+    perTarget.set(lid[j]!, leaves);
+    leaves.set(ln[j]!, (leaves.get(ln[j]!) ?? 0) + lw[j]!);
   }
-  const trees: Tree[] = [];
+  const out: ReadEnsemble = { trees: [], target: [], targets, base: Array.from({ length: targets }, (_, k) => base[k] ?? 0), post, classifier, around: g.nodes.filter((x) => x !== e) };
+  if (classifier && targets === 2 && base.length === 1) out.base = [base[0]!, 0];
   for (const [tid, rows] of byTree) {
     const at = new Map<number, number>();
     rows.forEach((r, k) => at.set(nodeIds[r]!, k));
@@ -211,12 +227,11 @@ export function treesOfOnnx(model: Uint8Array, nFeatures: number): GbdtModel | n
     const order = [roots[0]!, ...rows.filter((r) => r !== roots[0])];
     const pos = new Map(order.map((r, k) => [nodeIds[r]!, k]));
     const m = order.length;
-    const t: Tree = { feature: new Int32Array(m), threshold: new Float64Array(m), left: new Int32Array(m), right: new Int32Array(m), value: new Float64Array(m), missingLeft: new Uint8Array(m) };
+    const shape = { feature: new Int32Array(m), threshold: new Float64Array(m), left: new Int32Array(m), right: new Int32Array(m), missingLeft: new Uint8Array(m) };
     for (let k = 0; k < m; k++) {
       const r = order[k]!;
       if (modes[r] === 'LEAF') {
-        t.feature[k] = -1;
-        t.value[k] = leafValue.get(`${tid}:${nodeIds[r]}`) ?? 0;
+        shape.feature[k] = -1;
         continue;
       }
       const yes = pos.get(trueIds[r]!);
@@ -224,16 +239,56 @@ export function treesOfOnnx(model: Uint8Array, nFeatures: number): GbdtModel | n
       if (yes === undefined || no === undefined || !(featureIds[r]! >= 0 && featureIds[r]! < nFeatures)) return null;
       const split = SPLITS[modes[r]!]!;
       const missingYes = missingTrue.length > 0 && missingTrue[r] === 1;
-      t.feature[k] = featureIds[r]!;
-      t.threshold[k] = split.up ? above(values[r]!) : values[r]!;
-      t.left[k] = split.yesIsLeft ? yes : no;
-      t.right[k] = split.yesIsLeft ? no : yes;
-      t.missingLeft![k] = missingYes === split.yesIsLeft ? 1 : 0;
+      shape.feature[k] = featureIds[r]!;
+      shape.threshold[k] = split.up ? above(values[r]!) : values[r]!;
+      shape.left[k] = split.yesIsLeft ? yes : no;
+      shape.right[k] = split.yesIsLeft ? no : yes;
+      shape.missingLeft[k] = missingYes === split.yesIsLeft ? 1 : 0;
     }
-    trees.push(t);
+    // One tree per target it adds to (a tree adding to none adds nothing and is left out).
+    for (const [target, leaves] of [...(leafValue.get(tid) ?? new Map<number, Map<number, number>>())].sort((x, y) => x[0] - y[0])) {
+      const value = new Float64Array(m);
+      for (let k = 0; k < m; k++) if (shape.feature[k] === -1) value[k] = leaves.get(nodeIds[order[k]!]!) ?? 0;
+      out.trees.push({ ...shape, value });
+      out.target.push(target);
+    }
   }
+  return out;
+}
+
+/**
+ * The ensemble as the app's tree model, or null where the graph is not a plain single-output ensemble
+ * (one target; a binary classifier's class 1) or its attributes are not the simple kind (order
+ * comparisons, constant leaves, SUM). Throws RangeError on bytes that are not a protobuf message.
+ */
+export function treesOfOnnx(model: Uint8Array, nFeatures: number): GbdtModel | null {
+  const r = readEnsemble(model, nFeatures, AROUND);
+  if (!r) return null;
+  const { classifier, post } = r;
+  // A binary classifier's probability is its class-1 score: its trees all add to class 0 (ONNX
+  // Runtime's binary case) and give P(class 1) through the transform.
+  if (classifier ? r.targets !== 2 || r.target.some((t) => t !== 0) || (post !== 'LOGISTIC' && post !== 'NONE') : r.targets !== 1 || post !== 'NONE') return null;
+  const trees = r.trees;
+  const base = [r.base[0]!];
   // The link: the classifier's own transform, or the regressor's Sigmoid or Exp after it.
-  const after = g.nodes.find((x) => x !== e && (x.op === 'Sigmoid' || x.op === 'Exp'));
+  const after = r.around.find((x) => x.op === 'Sigmoid' || x.op === 'Exp');
   const link: GbdtModel['link'] = classifier ? (post === 'LOGISTIC' ? 'logistic' : 'identity') : after?.op === 'Sigmoid' ? 'logistic' : after?.op === 'Exp' ? 'exp' : 'identity';
   return { objective: classifier ? 'binary' : link === 'logistic' ? 'binary' : 'regression', link, base: base[0] ?? 0, trees, nFeatures, importance: new Float64Array(nFeatures), validationLoss: [] };
+}
+
+/** Operators that may follow a multiclass ensemble: its Softmax, and the ArgMax of the label output. */
+const AROUND_MULTICLASS = new Set(['Softmax', 'ArgMax']);
+
+/**
+ * A multiclass ensemble (three classes or more) as the app's multiclass trees, or null: a
+ * TreeEnsembleRegressor with one target per class followed by a Softmax (the app's export), or a
+ * TreeEnsembleClassifier whose transform is SOFTMAX (sklearn-onnx's gradient boosting).
+ */
+export function multiclassOfOnnx(model: Uint8Array, nFeatures: number): MulticlassTrees | null {
+  const r = readEnsemble(model, nFeatures, AROUND_MULTICLASS);
+  if (!r || r.targets < 3) return null;
+  const softmax = r.around.filter((x) => x.op === 'Softmax');
+  const ok = r.classifier ? r.post === 'SOFTMAX' && softmax.length === 0 : r.post === 'NONE' && softmax.length === 1 && [1, -1].includes(softmax[0]!.attrs.get('axis')?.int ?? -1);
+  if (!ok) return null;
+  return { objective: 'multiclass', classes: r.targets, trees: r.trees, treeClass: Int32Array.from(r.target), base: Float64Array.from(r.base), nFeatures };
 }

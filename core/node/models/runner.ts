@@ -32,6 +32,8 @@ export class ModelRunner {
   /** Whether the graph names the neighbours behind a prediction (a kNN or kNN-blended model trained with event times). */
   readonly explains: boolean;
   private compiled: CompiledTrees | null = null;
+  /** A multiclass ensemble compiled: one probability per class a row. */
+  private compiledClasses: { trees: CompiledTrees; classes: number } | null = null;
   /** The evaluator that serves predictions. */
   engine: Engine = { kind: 'onnxruntime', why: 'not checked' };
 
@@ -74,9 +76,12 @@ export class ModelRunner {
     if (engine === 'onnxruntime') this.engine = { kind: 'onnxruntime', why: 'asked for' };
     else if (this.explains) this.engine = { kind: 'onnxruntime', why: 'the graph names neighbours' };
     else {
-      const served = await serveCompiled(bytes, this.nf, (x, rows) => this.runtimeRows(x, rows));
-      this.compiled = served.compiled;
-      this.engine = served.compiled ? { kind: 'compiled' } : { kind: 'onnxruntime', why: served.why };
+      const served = await serveCompiled(bytes, this.nf, async (x, rows, classes) => (classes > 1 ? (await this.runtimeClasses(x, rows)).values : this.runtimeRows(x, rows)));
+      if (served.compiled) {
+        if (served.classes > 1) this.compiledClasses = { trees: served.compiled, classes: served.classes };
+        else this.compiled = served.compiled;
+        this.engine = { kind: 'compiled' };
+      } else this.engine = { kind: 'onnxruntime', why: served.why };
     }
     return this;
   }
@@ -101,8 +106,13 @@ export class ModelRunner {
     const n = columns[0]?.length ?? 0;
     const x = new Float32Array(n * this.nf);
     for (let i = 0; i < n; i++) for (let f = 0; f < this.nf; f++) x[i * this.nf + f] = columns[f]![i]!;
-    const out = await this.session.run({ [this.session.inputNames[0]!]: new ort.Tensor('float32', x, [n, this.nf]) }, [this.output.name]);
-    return classProbabilitiesOf(out[this.output.name]!, n, this.output, this.source);
+    if (this.compiledClasses) return { classes: this.compiledClasses.classes, values: Float32Array.from(this.compiledClasses.trees.predict(x, n)) };
+    return this.runtimeClasses(x, n);
+  }
+
+  private async runtimeClasses(x: Float32Array, rows: number): Promise<{ classes: number; values: Float32Array }> {
+    const out = await this.session.run({ [this.session.inputNames[0]!]: new ort.Tensor('float32', x, [rows, this.nf]) }, [this.output.name]);
+    return classProbabilitiesOf(out[this.output.name]!, rows, this.output, this.source);
   }
 
   /** Predictions for `rows` feature vectors (windows of `window` vectors for a sequence model) laid out one after another in `x` (float32, as ONNX Runtime gives them). */

@@ -121,6 +121,9 @@ describe('sequence models: ONNX graphs reading a window [T, features] per predic
         // The headless replay predicts the same windows in batches: the same trades again.
         const replay = await runJob<PaperSummary>(s, { kind: 'paper', portfolio, ...MARCH });
         expect(replay.trades.map((x) => [x.entryTime, x.entryPrice, x.exitTime, x.exitPrice])).toEqual(trades);
+        // The export's validation predicts the build's latest rows in time order, windows and all.
+        const preview = await call(s, 'config.preview', { repo: path.join(home, `repo-${model.replace('@', '-')}`), portfolio });
+        expect(preview.checks.find((c) => c.subject === model && c.check === 'loads')).toMatchObject({ ok: true, detail: expect.stringMatching(/^predicted \d+ rows of ES up to 2024-03-2\d$/) });
       });
     }
   });

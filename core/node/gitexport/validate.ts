@@ -96,7 +96,8 @@ async function modelChecks(ctx: Ctx, m: BundledModel, minimums: Record<string, n
   try {
     const runner = await ModelRunner.open(ctx.home, info.id, info.version, info.features.length, defaultProvider(ctx.catalog));
     try {
-      p = await runner.predictBatch(rows.columns);
+      // A sequence model's first windows reach before the rows read: they have no prediction to check.
+      p = (await runner.predictBatch(rows.columns)).subarray(runner.window - 1);
     } finally {
       await runner.close();
     }
@@ -130,8 +131,9 @@ async function recentRows(ctx: Ctx, info: BundledModel['info']): Promise<{ colum
   for (const symbol of info.symbols) {
     const sym = build.symbols[symbol];
     if (!sym || Object.keys(sym.months).length === 0) continue;
-    const [t, ...columns] = await readFloat64Columns(ctx.con, `SELECT epoch_ms(ts)::DOUBLE, ${info.features.map((f) => `"${f}"::DOUBLE`).join(', ')} FROM read_parquet([${fileList(ctx.home.lake, sym)}]) ORDER BY ts DESC LIMIT ${RECENT_ROWS}`);
-    if (t && t.length) return { columns, symbol, last: t[0]! };
+    // Oldest first: a sequence model reads each row's window of the rows before it.
+    const [t, ...columns] = await readFloat64Columns(ctx.con, `SELECT * FROM (SELECT epoch_ms(ts)::DOUBLE AS t, ${info.features.map((f) => `"${f}"::DOUBLE`).join(', ')} FROM read_parquet([${fileList(ctx.home.lake, sym)}]) ORDER BY ts DESC LIMIT ${RECENT_ROWS}) ORDER BY t`);
+    if (t && t.length) return { columns, symbol, last: t[t.length - 1]! };
   }
   return null;
 }

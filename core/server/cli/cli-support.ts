@@ -1,6 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { apiSchemas, type ArgOf, type Method, type ResultOf } from '../../common/api';
 import { ApiError } from '../../common/errors';
+import type { JobInfo } from '../../common/types';
 import type { Services } from '../../node/services';
 import { dispatch } from '../dispatcher';
 
@@ -38,4 +39,25 @@ export async function call<M extends Method>(s: Services, method: M, arg: ArgOf<
   const out = await dispatch(s.handlers, method, arg);
   if (!out.ok) throw ApiError.fromData(out.error);
   return out.value as ResultOf<M>;
+}
+
+/** Where CLI output goes; tests pass their own. */
+export interface CliIo {
+  out(s: string): void;
+  err(s: string): void;
+  env: Record<string, string | undefined>;
+}
+
+/** What every command module gets from the router. */
+export interface CliContext {
+  /** --json: machine-readable output. */
+  json: boolean;
+  /** Where output goes. */
+  io: CliIo;
+  /** The home folder the command works on. */
+  homeDir: string;
+  /** The services on the home, read-only or not, for the CLI or the headless host. */
+  open(readonly: boolean, host?: 'cli' | 'headless'): Promise<Services>;
+  /** Runs one job in this process to its end; a job that did not succeed exits 1 with its error. */
+  runJob(arg: ArgOf<'jobs.start'>, what: string, render: (job: JobInfo) => string | object): Promise<number>;
 }

@@ -1,9 +1,18 @@
 import tseslint from 'typescript-eslint';
 import layers from './scripts/eslint/layers-rule.js';
+import { importX } from 'eslint-plugin-import-x';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 
 export default tseslint.config(
   { ignores: ['out/**', 'node_modules/**', 'data/**', 'test-artifacts/**'] },
   ...tseslint.configs.recommended,
+  {
+    // Import cycles anywhere in the sources: a module and what it imports form a tree.
+    files: ['core/**/*.ts', 'renderer/**/*.{ts,tsx}', 'electron/**/*.ts', 'workers/**/*.ts', 'scripts/**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: { ...importX.flatConfigs.typescript.settings, 'import-x/resolver-next': [createTypeScriptImportResolver({ project: './tsconfig.json' })] },
+    rules: { 'import-x/no-cycle': 'error' },
+  },
   {
     plugins: { quantdesk: { rules: { layers } } },
     rules: {

@@ -9,7 +9,7 @@ import * as ort from 'onnxruntime-node';
 import { rng, type GbdtModel } from '../core/common/models/gbdt';
 import { gbdtToTensorOnnx, tensorTreesPart } from '../core/node/models/export-onnx';
 import { placementOf } from '../core/node/models/placement';
-import type { Provider } from '../core/node/models/predict';
+import type { Provider } from '../core/node/models/providers';
 import { readableOrtError } from '../core/node/models/ort-errors';
 import { randomTree } from './bench-models';
 import type { Result } from './bench-features';

@@ -1,5 +1,5 @@
 import { STORED_TIMEFRAME_MS } from './timeframes';
-import type { Bars } from './types';
+import type { Bars } from './bars';
 
 /**
  * The one gate every bar passes before it is stored: imports (CSV, Parquet, DBN), vendor backfills,

@@ -51,7 +51,7 @@ import { checkMoveTarget } from './home-move';
 import { parseTrainConfig } from './models/train-config';
 import { deleteSeries } from './lake/delete-series';
 import { previewFileHead } from './ingest/csv-head';
-import { defaultProvider, providersFor, PROVIDER_SETTING } from './models/predict';
+import { defaultProvider, providersFor, PROVIDER_SETTING } from './models/providers';
 import { probeProviders } from './models/provider-probe';
 import { ACCOUNT_LIMITS_SETTING, WEBHOOK_SETTING } from './paper/supervisor';
 import { configHandlers } from './gitexport/handlers';

@@ -1,4 +1,4 @@
-import type { Bars } from '../types';
+import type { Bars } from '../bars';
 import type { OrderIntent, OrderType, PositionView, Strategy, StrategyBar } from './strategy';
 
 /** Fees and slippage, applied alike by the backtester and the paper broker. */

@@ -2,7 +2,7 @@ import { ruinOf, type CostModel } from './engine';
 import { backtestMetrics, returnsOf, stdev, type BacktestMetrics } from './metrics';
 import { OSCILLATORS, resolveParams, StrategyConfigError, STRATEGIES } from './strategies';
 import { fillTable, oscillatorRule, runOscillator, tradedNotionalOf, type VectorInput } from './vectorised';
-import type { WalkForwardResult } from './walk-forward';
+import type { WalkForwardResult } from './walk-forward-types';
 
 const DAY_MS = 86_400_000;
 

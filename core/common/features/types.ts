@@ -1,4 +1,4 @@
-import type { Bars } from '../types';
+import type { Bars } from '../bars';
 
 /**
  * A bar series as features read it: OHLCV columns plus the trading session of each bar, so features

@@ -1,4 +1,5 @@
-import { rng, type GbdtModel, type TrainData, type Tree } from './gbdt';
+import { rng, type GbdtModel, type TrainData } from './gbdt';
+import type { Tree } from './tree';
 import { growthSpace, growTree, type HistogramHelperFactory } from './tree';
 
 /** Random-forest parameters. */

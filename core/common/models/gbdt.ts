@@ -1,4 +1,4 @@
-import { growthSpace, growTree, type HistogramHelperFactory } from './tree';
+import { growthSpace, growTree, type HistogramHelperFactory, type LinearLeaves, type Tree } from './tree';
 
 /**
  * Histogram-based gradient-boosted trees (binary log-loss or squared error), deterministic for a seed.
@@ -36,32 +36,6 @@ export const MAX_CLASSES = 1000;
 
 /** The most input features a tree model may read; files that claim more are refused before anything is allocated for them. */
 export const MAX_MODEL_FEATURES = 100_000;
-
-/** One tree, as flat arrays; node 0 is the root. */
-export interface Tree {
-  /** Feature index of a split node, -1 for a leaf. */
-  feature: Int32Array;
-  /** Split threshold (a float32 value): left when x < threshold or x is missing. */
-  threshold: Float64Array;
-  left: Int32Array;
-  right: Int32Array;
-  /** Leaf value (learning rate applied). */
-  value: Float64Array;
-  /** Per node, 1 when missing values go left; absent means always left (trees trained here). */
-  missingLeft?: Uint8Array;
-  /** A linear model in each leaf (LightGBM linear_tree); absent for constant leaves. */
-  linear?: LinearLeaves;
-}
-
-/**
- * Linear leaves, indexed by node: a leaf predicts const + Σ coeff·x[feature], or its plain `value`
- * when any of its features is missing (as LightGBM evaluates linear trees).
- */
-export interface LinearLeaves {
-  const: Float64Array;
-  features: Int32Array[];
-  coeff: Float64Array[];
-}
 
 /** A trained tree ensemble (boosted or a forest). */
 export interface GbdtModel {

@@ -1,5 +1,30 @@
-import type { Tree } from './gbdt';
 import { createArena, histogramBuilder, partitioner, type ArenaLayout } from './tree-kernels';
+
+/** One tree, as flat arrays; node 0 is the root. */
+export interface Tree {
+  /** Feature index of a split node, -1 for a leaf. */
+  feature: Int32Array;
+  /** Split threshold (a float32 value): left when x < threshold or x is missing. */
+  threshold: Float64Array;
+  left: Int32Array;
+  right: Int32Array;
+  /** Leaf value (learning rate applied). */
+  value: Float64Array;
+  /** Per node, 1 when missing values go left; absent means always left (trees trained here). */
+  missingLeft?: Uint8Array;
+  /** A linear model in each leaf (LightGBM linear_tree); absent for constant leaves. */
+  linear?: LinearLeaves;
+}
+
+/**
+ * Linear leaves, indexed by node: a leaf predicts const + Σ coeff·x[feature], or its plain `value`
+ * when any of its features is missing (as LightGBM evaluates linear trees).
+ */
+export interface LinearLeaves {
+  const: Float64Array;
+  features: Int32Array[];
+  coeff: Float64Array[];
+}
 
 /** Features bucketed for histogram splits: cut points, bins per feature, and every row's bins. */
 export interface Binned {

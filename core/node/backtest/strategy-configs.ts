@@ -7,7 +7,7 @@ import { stringify as toYaml } from 'yaml';
 import { parseYamlConfig } from '../yaml-config';
 import { camelCase, snakeCase } from '../../common/key-case';
 import { publishFile } from '../lake/publish';
-import type { BacktestRequest } from '../jobs/job-service';
+import type { BacktestRequest } from '../../common/job-requests';
 import { MAX_BYTES, readRegularText } from '../untrusted-files';
 
 /** Where stored strategy configs live: `<home>/strategies/<name>.yml`. */

@@ -7,7 +7,7 @@ import type { Catalog } from '../catalog';
 import { fileList, readBuild } from '../features/analysis';
 import { featureSetDirs, loadFeatureSet } from '../features/feature-sets';
 import type { HomeLayout } from '../home';
-import type { FilterRequest } from '../jobs/job-service';
+import type { FilterRequest } from '../../common/job-requests';
 import { readFloat64Columns } from '../lake/duck-columns';
 import { trainOnRows, type TrainProgress } from '../models/train';
 import { backtestRun, getBacktest } from './run-backtest';

@@ -1,5 +1,5 @@
 import { DEMO_INSTRUMENTS, type ContractSpec, type DemoParams } from '../../common/instruments';
-import type { Bars } from '../../common/types';
+import type { Bars } from '../../common/bars';
 import { dayNumber, isTradingDay, localMinuteOfDay, minutesOf, sessionOf, sessionsOverlapping, type Session } from '../calendar';
 import { hashInts, Rng } from './rng';
 

@@ -7,7 +7,7 @@ import { ApiError } from '../../common/errors';
 import { computeFeatures, FEATURE_CODE_VERSION } from '../../common/features/registry';
 import type { FeatureSeries } from '../../common/features/types';
 import type { SessionCalendar } from '../../common/instruments';
-import type { Bars } from '../../common/types';
+import type { Bars } from '../../common/bars';
 import type { Catalog } from '../catalog';
 import type { HomeLayout } from '../home';
 import { calendarFor, isTradingDay, sessionsOverlapping, type Session } from '../calendar';

@@ -8,7 +8,7 @@ import { fileList, incompleteSymbols, readBuild } from '../features/analysis';
 import { featureSetDirs, loadFeatureSet } from '../features/feature-sets';
 import type { HomeLayout } from '../home';
 import { readFloat64Columns } from '../lake/duck-columns';
-import { defaultProvider } from '../models/predict';
+import { defaultProvider } from '../models/providers';
 import { ModelRunner } from '../models/runner';
 import type { Bundle, BundledModel } from './bundle';
 

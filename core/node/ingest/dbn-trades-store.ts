@@ -7,7 +7,7 @@ import { existingTradeKeys, writeTrades } from '../lake/trade-store';
 import { looksLikeOption, optionContracts } from '../options/option-contracts';
 import { writeOptionTrades } from '../options/options-store';
 import { lakeSymbol, ymdOf, type DbnFile } from './dbn';
-import type { StoredTicks } from './import-dbn-ticks';
+import type { StoredTicks } from './import-result';
 import type { Reject } from './reject-store';
 
 /**

@@ -9,7 +9,7 @@ import { TICK_COLUMNS, writeTickBatch, type BookTable, type TickColumn } from '.
 import { lakeSymbol, ymdOf } from './dbn';
 import { dbnBookBatches, STREAM_BATCH } from './dbn-book-stream';
 import type { Reject } from './reject-store';
-import type { ImportFileResult } from './import-file';
+import type { ImportFileResult, StoredTicks } from './import-result';
 import { looksLikeOption, optionContracts, type OptionContract } from '../options/option-contracts';
 import { optionTerms } from '../options/options-store';
 
@@ -181,14 +181,6 @@ function referenceColumns(r: DbnReference): { table: BookTable; columns: TickCol
 /** Decoded records of one schema, ready to store. */
 export type DecodedTicks = { kind: 'book'; book: DbnBook } | { kind: 'mbo'; mbo: DbnMbo } | { kind: 'reference'; records: DbnReference };
 
-/** What storing decoded records did. accepted + rejects + duplicates = inputRows. */
-export interface StoredTicks {
-  inputRows: number;
-  accepted: number;
-  duplicates: number;
-  rejects: Reject[];
-  series: ImportFileResult['series'];
-}
 
 /**
  * Gates decoded records and writes what passes to their table, per symbol (`symbolFor` names an

@@ -10,6 +10,7 @@ import { readFloat64Columns, sqlIdent, sqlString } from '../lake/duck-columns';
 import { linesAt, parseCsvBars, ImportError, type CsvOptions, type ParsedBars } from './csv-import';
 import type { Reject } from './reject-store';
 import { decodeDbn, lakeSymbol, openDbn, ymdOf } from './dbn';
+import type { ImportFileResult } from './import-result';
 import { importDbnBookStream, importDbnTicks, STREAMED_SCHEMAS, TICK_SCHEMAS } from './import-dbn-ticks';
 import { storeDbnTrades } from './dbn-trades-store';
 import { peekDbnMetadata } from './dbn-book-stream';
@@ -22,19 +23,6 @@ type ImportFormat = (typeof IMPORT_FORMATS)[number];
 
 const DAY_MS = 86_400_000;
 
-/** Outcome of importing one file. accepted + rejected + duplicates = inputRows, always. */
-export interface ImportFileResult {
-  file: string;
-  format: string;
-  /** Which reader parsed the file: DuckDB's (clean CSV files) or Quantdesk's own (everything else). */
-  parser: 'duckdb' | 'builtin';
-  inputRows: number;
-  accepted: number;
-  rejected: number;
-  duplicates: number;
-  /** Stored series per symbol: its timeframe ('tick' for market events), and for market events the table they went to. */
-  series: { symbol: string; timeframe: string; table?: string; accepted: number }[];
-}
 
 /**
  * The timeframe of bars from their times: gaps of a day or more mean daily bars; otherwise the largest

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { ImportResult } from '../../common/types';
-import type { ImportRequest, ImportTick } from '../jobs/job-service';
+import type { ImportRequest } from '../../common/job-requests';
+import type { ImportTick } from '../jobs/job-service';
 import type { WorkerContext } from '../jobs/worker-context';
 import { importFile } from './import-file';
 import { universeExclusions } from './import-universe';

@@ -9,7 +9,6 @@ import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:wor
 import { pathToFileURL } from 'node:url';
 import os from 'node:os';
 import { Piscina } from 'piscina';
-import type { z } from 'zod';
 import { ApiError, isInputError, type ApiErrorData } from '../../common/errors';
 import { jobRequestSchema } from '../../common/schemas';
 import type { SweepResult } from '../../common/backtest/sweep';
@@ -26,12 +25,8 @@ import type { BackfillSymbolRequest, BackfillSymbolResult, BackfillTick, VendorC
 import { DISK_GUARD } from '../lake/publish';
 import { isWorkerOutOfMemory, workerLimits } from '../worker-limits';
 import { redact } from '../vendors/http';
+import type { BackfillRequest, BacktestRequest, ContinuousRequest, FeaturesRequest, FilterRequest, IcRequest, ImportRequest, JobRequest, MaterializeRequest, PaperReplayRequest, PortfolioRequest, PromoteRequest, RetentionRequest, SnapshotsRequest, SweepRequest, TrainRequest } from '../../common/job-requests';
 
-/** A validated job request. */
-export type JobRequest = z.output<typeof jobRequestSchema>;
-type BackfillRequest = Extract<JobRequest, { kind: 'backfill' }>;
-/** A validated import request. */
-export type ImportRequest = Extract<JobRequest, { kind: 'import' }>;
 
 interface TaskBase {
   homeDir: string;
@@ -48,8 +43,6 @@ export interface BackfillTask extends TaskBase {
   vendor: VendorConfig;
 }
 
-/** A validated continuous-futures request. */
-export type ContinuousRequest = Extract<JobRequest, { kind: 'continuous' }>;
 
 /** What the pool receives to build a continuous series. */
 export interface ContinuousTask extends TaskBase {
@@ -57,8 +50,6 @@ export interface ContinuousTask extends TaskBase {
   req: ContinuousRequest;
 }
 
-/** A validated book-snapshot request. */
-export type SnapshotsRequest = Extract<JobRequest, { kind: 'snapshots' }>;
 
 /** What the pool receives to build a symbol's 1 Hz book snapshots. */
 export interface SnapshotsTask extends TaskBase {
@@ -66,8 +57,6 @@ export interface SnapshotsTask extends TaskBase {
   req: SnapshotsRequest;
 }
 
-/** A validated retention request. */
-export type RetentionRequest = Extract<JobRequest, { kind: 'retention' }>;
 
 /** What the pool receives to apply the retention policy. */
 export interface RetentionTask extends TaskBase {
@@ -75,8 +64,6 @@ export interface RetentionTask extends TaskBase {
   req: RetentionRequest;
 }
 
-/** A validated materialise request. */
-export type MaterializeRequest = Extract<JobRequest, { kind: 'materialize' }>;
 
 /** What the pool receives to materialise a resampled series. */
 export interface MaterializeTask extends TaskBase {
@@ -84,7 +71,6 @@ export interface MaterializeTask extends TaskBase {
   req: MaterializeRequest;
 }
 
-export type FeaturesRequest = Extract<JobRequest, { kind: 'features' }>;
 
 /** Builds one symbol of a feature set. */
 export interface FeaturesTask extends TaskBase {
@@ -93,8 +79,6 @@ export interface FeaturesTask extends TaskBase {
   symbol: string;
 }
 
-export type PromoteRequest = Extract<JobRequest, { kind: 'promote' }>;
-export type IcRequest = Extract<JobRequest, { kind: 'ic' }>;
 
 /** Promotes a build to a gold dataset. */
 export interface PromoteTask extends TaskBase {
@@ -108,8 +92,6 @@ export interface IcTask extends TaskBase {
   req: IcRequest;
 }
 
-export type TrainRequest = Extract<JobRequest, { kind: 'train' }>;
-export type BacktestRequest = Extract<JobRequest, { kind: 'backtest' }>;
 
 /** Runs and stores a backtest. */
 export interface BacktestTask extends TaskBase {
@@ -117,10 +99,6 @@ export interface BacktestTask extends TaskBase {
   req: BacktestRequest;
 }
 
-export type SweepRequest = Extract<JobRequest, { kind: 'sweep' }>;
-export type PortfolioRequest = Extract<JobRequest, { kind: 'portfolio' }>;
-export type FilterRequest = Extract<JobRequest, { kind: 'filter' }>;
-export type PaperReplayRequest = Extract<JobRequest, { kind: 'paper' }>;
 
 /** Replays a portfolio through paper trading under a trading state. */
 export interface PaperTask extends TaskBase {

@@ -1,4 +1,5 @@
-import type { Bars, QaReport } from '../../common/types';
+import type { QaReport } from '../../common/types';
+import type { Bars } from '../../common/bars';
 import { STORED_TIMEFRAME_MS } from '../../common/timeframes';
 import type { SessionCalendar } from '../../common/instruments';
 import { sessionsBetween, sessionsOverlapping } from '../calendar';

@@ -1,4 +1,5 @@
-import type { GbdtModel, MulticlassTrees, Tree } from '../../common/models/gbdt';
+import type { GbdtModel, MulticlassTrees } from '../../common/models/gbdt';
+import type { Tree } from '../../common/models/tree';
 import { checkedIndex, perfectTree } from './perfect-tree';
 
 /**

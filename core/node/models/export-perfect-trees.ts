@@ -1,5 +1,4 @@
 import type { GbdtModel } from '../../common/models/gbdt';
-import type { GraphPart } from './export-onnx';
 import type { OnnxInitializer, OnnxNode } from './onnx-builder';
 import { perfectTree, treeDepth } from './perfect-tree';
 import { LINK_OP } from './tree-ensemble-attrs';
@@ -24,7 +23,7 @@ export function ensembleDepth(model: GbdtModel): number {
  * and summed. Indices are int32, which GPU providers support where int64 often is not. Null when the
  * ensemble is deeper than {@link MAX_TRAVERSAL_DEPTH}.
  */
-export function perfectTreesPart(model: GbdtModel, out: string): GraphPart | null {
+export function perfectTreesPart(model: GbdtModel, out: string): { nodes: OnnxNode[]; initializers: OnnxInitializer[] } | null {
   if (model.trees.some((t) => t.linear)) throw new RangeError('trees with linear leaves have no dense-tensor export; they run through model.onnx');
   const depth = Math.max(1, ensembleDepth(model));
   if (depth > MAX_TRAVERSAL_DEPTH) return null;

@@ -1,7 +1,8 @@
 import { ApiError } from '../../common/errors';
 import { checkTreeShape } from './tree-shape';
 import { strictThreshold } from './float32';
-import { MAX_CLASSES, MAX_MODEL_FEATURES, type GbdtModel, type ImportedTrees, type Tree } from '../../common/models/gbdt';
+import { MAX_CLASSES, MAX_MODEL_FEATURES, type GbdtModel, type ImportedTrees } from '../../common/models/gbdt';
+import type { Tree } from '../../common/models/tree';
 
 /** CatBoost's deepest oblivious tree (its `depth` parameter allows at most 16). */
 const MAX_DEPTH = 16;

@@ -5,7 +5,8 @@ import { decodeUbjson } from './ubjson';
 import { isCatboostDoc } from './import-catboost';
 import { categorySplit, expansionBudget, MAX_CATEGORY, withIntervalSplits, type IntervalSplit } from './interval-splits';
 import { parseBudgetBytes } from '../worker-limits';
-import { MAX_CLASSES, MAX_MODEL_FEATURES, type GbdtModel, type ImportedTrees, type MulticlassTrees, type Tree } from '../../common/models/gbdt';
+import { MAX_CLASSES, MAX_MODEL_FEATURES, type GbdtModel, type ImportedTrees, type MulticlassTrees } from '../../common/models/gbdt';
+import type { Tree } from '../../common/models/tree';
 
 interface XgbTree {
   left_children: number[];

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { treeValue, type Tree } from '../../common/models/gbdt';
+import { treeValue } from '../../common/models/gbdt';
+import type { Tree } from '../../common/models/tree';
 import { categorySplit, withIntervalSplits, zeroBandSplit } from './interval-splits';
 import { nextUp32 } from './float32';
 

@@ -1,4 +1,4 @@
-import type { LinearLeaves, Tree } from '../../common/models/gbdt';
+import type { LinearLeaves, Tree } from '../../common/models/tree';
 import { nextUp32 } from './float32';
 
 /**

@@ -6,7 +6,8 @@
  * leaves, several targets, equality splits, other operators) gives null: ONNX Runtime runs it.
  */
 
-import type { GbdtModel, MulticlassTrees, Tree } from '../../common/models/gbdt';
+import type { GbdtModel, MulticlassTrees } from '../../common/models/gbdt';
+import type { Tree } from '../../common/models/tree';
 import { fields, text, type Field } from './protobuf';
 
 /** Operators that may surround the ensemble without changing what it computes beyond its link. */

@@ -1,4 +1,4 @@
-import type { Tree } from '../../common/models/gbdt';
+import type { Tree } from '../../common/models/tree';
 
 /** `i` as an index below `bound`, or a RangeError naming what it indexes. */
 export function checkedIndex(i: number, bound: number, what: string): string {

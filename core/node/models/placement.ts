@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import * as ort from 'onnxruntime-node';
 import type { ModelPlacement } from '../../common/types';
 import { inspectOnnx } from './onnx-inspect';
-import type { Provider } from './predict';
+import type { Provider } from './providers';
 
 /**
  * Where ONNX Runtime really ran a model's nodes. Asking for a GPU provider is not the same as running

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildOnnxModel } from './onnx-builder';
-import { openSession, providersFor } from './predict';
+import { openSession } from './predict';
+import { providersFor } from './providers';
 
 describe('execution providers', () => {
   it('tries the fastest providers of each platform first and the CPU last', () => {

@@ -3,41 +3,17 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { ApiError } from '../../common/errors';
 import { detectDelimiter, splitCsvLine } from '../../common/csv-preview';
-import type { Catalog } from '../catalog';
 import { readableOrtError } from './ort-errors';
 import { MAX_BYTES, readRegularText } from '../untrusted-files';
 import { chooseOutput, classProbabilitiesOf, predictionsOf } from './model-output';
 import { classLabels } from './registry';
 import { placementOf } from './placement';
+import { providersFor, type Provider } from './providers';
 import { nodesOffProvider } from './tensor-export';
 
 // A provider that cannot load logs its own error from deep inside ONNX Runtime; the fallback note
 // says it once, plainly, so the runtime's log keeps to fatal errors.
 ort.env.logLevel = 'fatal';
-
-/** Execution providers a user may ask for. */
-export const PROVIDERS = ['cpu', 'coreml', 'webgpu', 'cuda', 'dml'] as const;
-export type Provider = (typeof PROVIDERS)[number];
-
-/**
- * The providers to try, fastest first, for a platform: CoreML then WebGPU on Apple Silicon, CUDA then
- * WebGPU on Linux, DirectML on Windows; the CPU always last.
- */
-export function providersFor(platform: string, arch: string): Provider[] {
-  if (platform === 'darwin' && arch === 'arm64') return ['coreml', 'webgpu', 'cpu'];
-  if (platform === 'linux') return ['cuda', 'webgpu', 'cpu'];
-  if (platform === 'win32') return ['dml', 'cpu'];
-  return ['cpu'];
-}
-
-/** The catalog setting holding the default execution provider ('auto' when unset). */
-export const PROVIDER_SETTING = 'inference.provider';
-
-/** The execution provider inference uses unless a call names one: the stored setting, else 'auto'. */
-export function defaultProvider(catalog: Catalog): Provider | 'auto' {
-  const v = catalog.getSetting(PROVIDER_SETTING);
-  return v !== undefined && (PROVIDERS as readonly string[]).includes(v) ? (v as Provider) : 'auto';
-}
 
 /**
  * An ONNX Runtime session on the provider asked for ('auto': the platform's list), falling back along

@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { buildOnnxModel } from './onnx-builder';
 import { readableOrtError } from './ort-errors';
 import { PROVIDER_OF } from './placement';
-import { PROVIDERS, type Provider } from './predict';
+import { PROVIDERS, type Provider } from './providers';
 
 const requireHere = createRequire(import.meta.url);
 

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { HomeLayout } from '../home';
-import { openModel, openSession, type Provider } from './predict';
+import { openModel, openSession } from './predict';
+import { type Provider } from './providers';
 import { chooseOutput, classProbabilitiesOf, NEIGHBOUR_OUTPUTS, predictionsOf, type OutputChoice } from './model-output';
 import type { CompiledTrees } from './compiled-trees';
 import { serveCompiled } from './served-trees';

@@ -1,4 +1,5 @@
-import type { GbdtModel, Tree } from '../../common/models/gbdt';
+import type { GbdtModel } from '../../common/models/gbdt';
+import type { Tree } from '../../common/models/tree';
 import type { OnnxAttr } from './onnx-builder';
 
 /**

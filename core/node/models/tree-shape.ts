@@ -1,5 +1,5 @@
 import { ApiError } from '../../common/errors';
-import type { Tree } from '../../common/models/gbdt';
+import type { Tree } from '../../common/models/tree';
 
 /**
  * Checks a tree read from another tool's file before anything runs it: every node array as long as

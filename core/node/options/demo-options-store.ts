@@ -3,7 +3,8 @@ import type { Catalog } from '../catalog';
 import type { Session } from '../calendar';
 import type { HomeLayout } from '../home';
 import { generateOptionSession } from '../demo/demo-options';
-import { storeTicks, type StoredTicks } from '../ingest/import-dbn-ticks';
+import { storeTicks } from '../ingest/import-dbn-ticks';
+import type { StoredTicks } from '../ingest/import-result';
 import { optionContracts } from './option-contracts';
 import { writeOptionTrades } from './options-store';
 

@@ -7,7 +7,8 @@ import { parseUtc, portfolioTermsSchema, type RiskLimits } from '../../common/sc
 import { WARMUP_BARS, warmupFrom, type Timeframe } from '../../common/timeframes';
 import { createPaperEngine, type Denial, type PaperBar, type PaperEngine, type PaperEngineOptions } from '../../common/trading/paper-engine';
 import { stricterLimits, type GateLimits, type TradingState } from '../../common/trading/risk';
-import type { Bars, PaperSummary, PortfolioRun } from '../../common/types';
+import type { PaperSummary, PortfolioRun } from '../../common/types';
+import type { Bars } from '../../common/bars';
 import { portfolioEngineConfig, runContract, runDir, termsOf, withContracts, type RunTerms } from '../backtest/run-backtest';
 import { contractFor } from '../instrument-table';
 import type { Catalog } from '../catalog';

@@ -6,7 +6,8 @@ import { parseBookFeature } from '../../common/features/book-features';
 import type { FeatureBar, FeatureSeries, StreamingKernel } from '../../common/features/types';
 import type { Timeframe } from '../../common/timeframes';
 import type { PaperBar } from '../../common/trading/paper-engine';
-import type { Bars, PortfolioRun } from '../../common/types';
+import type { PortfolioRun } from '../../common/types';
+import type { Bars } from '../../common/bars';
 import type { Catalog } from '../catalog';
 import { calendarFor } from '../calendar';
 import { readBuild } from '../features/analysis';
@@ -16,7 +17,7 @@ import { LiveBookInputs, storedBookInputs, type BookInputs } from './book-inputs
 import { JoinedInputs, storedOptionInputs } from './option-inputs';
 import type { HomeLayout } from '../home';
 import { readBars } from '../lake/bar-reader';
-import { defaultProvider } from '../models/predict';
+import { defaultProvider } from '../models/providers';
 import { getModel, parseModelRef } from '../models/registry';
 import { ModelRunner, type Neighbour } from '../models/runner';
 import { WindowRing } from '../../common/models/window-ring';

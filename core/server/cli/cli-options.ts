@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { PROVIDERS, type Provider } from '../../node/models/predict';
+import { PROVIDERS, type Provider } from '../../node/models/providers';
 import { UsageError } from './cli-support';
 
 /** An option's JSON value, or a usage error showing the expected shape. */

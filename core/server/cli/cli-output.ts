@@ -1,4 +1,5 @@
-import type { Bars, JobInfo, QaReport } from '../../common/types';
+import type { JobInfo, QaReport } from '../../common/types';
+import type { Bars } from '../../common/bars';
 import type { CliIo } from './cli-support';
 
 /** A number with `digits` decimals; Infinity and NaN as words. */

@@ -1,7 +1,7 @@
 import { useEffect, useRef } from 'react';
 import { fmtDay } from '../format';
 import { LineSeries, type UTCTimestamp } from 'lightweight-charts';
-import type { WalkForwardResult } from '../../../core/common/backtest/walk-forward';
+import type { WalkForwardResult } from '../../../core/common/backtest/walk-forward-types';
 import { createThemedChart, fitWhenSized } from '../chart-theme';
 
 const pct = (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(2)}%` : String(x));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Bars } from '../../../core/common/types';
+import type { Bars } from '../../../core/common/bars';
 import { prependBars, toChartPoints } from './bar-window';
 
 const bars = (t: number[]): Bars => {

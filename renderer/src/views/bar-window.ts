@@ -1,4 +1,4 @@
-import type { Bars } from '../../../core/common/types';
+import type { Bars } from '../../../core/common/bars';
 
 /** Candle and volume points for the chart, built only for the bars actually loaded. */
 export interface ChartPoints {

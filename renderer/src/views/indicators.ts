@@ -1,6 +1,6 @@
 import { computeFeatures, parseFeatureSpec, type FeatureInstance } from '../../../core/common/features/registry';
 import { utcDaySeries } from '../../../core/common/features/series';
-import type { Bars } from '../../../core/common/types';
+import type { Bars } from '../../../core/common/bars';
 
 /** Features drawn on the price pane (they are prices); everything else gets a pane of its own. */
 const PRICE_OVERLAYS = new Set(['sma', 'ema', 'bbands', 'vwap']);

@@ -1082,13 +1082,16 @@ describe('the app in headless Chromium against quantdesk serve', () => {
       await expect.poll(() => box.isChecked()).toBe(true);
     }
     await page.getByTestId('export-check').click();
+    // The summary reads the same before and after: the second check's preview is the one without the rule-only failures.
+    await expect.poll(() => page.getByTestId('export-preview').textContent(), { timeout: 30_000 }).not.toMatch(/not marked rule-only/);
     await expect.poll(() => page.getByTestId('export-summary').textContent()).toMatch(/file\(s\) change in quantdesk\//);
-    expect(await page.getByTestId('export-preview').textContent()).not.toMatch(/not marked rule-only/);
     expect(await page.getByTestId('export-diff').textContent()).toMatch(/\+\+\+ b\/quantdesk\/portfolio\.yml/);
     // Demo models may miss the metric minimums: the override, with its reason, goes into the commit message.
     if ((await page.getByTestId('export-check-row').filter({ hasText: 'FAILED' }).count()) > 0) await page.getByTestId('export-override').fill('e2e: demo models');
     await page.getByTestId('export-message').fill('e2e export');
     await page.screenshot({ path: path.join(ARTIFACTS, 'export-config.png') });
+    // Enabled once the checks pass or the override is given: a failure here says so instead of a click that waits forever.
+    await expect.poll(() => page.getByTestId('export-commit').isEnabled(), { timeout: 30_000 }).toBe(true);
     await page.getByTestId('export-commit').click();
     await expect.poll(() => page.getByTestId('export-result').textContent()).toMatch(/Committed [0-9a-f]{40}/);
     const sha = /[0-9a-f]{40}/.exec((await page.getByTestId('export-result').textContent()) ?? '')![0];

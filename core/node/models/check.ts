@@ -8,7 +8,7 @@ import { readFloat64Columns } from '../lake/duck-columns';
 import fs from 'node:fs';
 import path from 'node:path';
 import { modelFileFor } from './predict';
-import { type Provider } from './providers';
+import type { Provider } from './providers';
 import { placementOf } from './placement';
 import { classLabels, getModel } from './registry';
 import { ModelRunner } from './runner';

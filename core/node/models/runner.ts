@@ -2,7 +2,7 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { HomeLayout } from '../home';
 import { openModel, openSession } from './predict';
-import { type Provider } from './providers';
+import type { Provider } from './providers';
 import { chooseOutput, classProbabilitiesOf, NEIGHBOUR_OUTPUTS, predictionsOf, type OutputChoice } from './model-output';
 import type { CompiledTrees } from './compiled-trees';
 import { serveCompiled } from './served-trees';
@@ -96,17 +96,14 @@ export class ModelRunner {
   /** Predictions for feature columns (NaN for missing values), one per row; a sequence model reads at each row the window of rows ending there. */
   async predictBatch(columns: Float64Array[]): Promise<Float32Array> {
     const n = columns[0]?.length ?? 0;
-    if (this.window > 1) return this.predictRows(windowsOf(columns, this.window), n);
-    const x = new Float32Array(n * this.nf);
-    for (let i = 0; i < n; i++) for (let f = 0; f < this.nf; f++) x[i * this.nf + f] = columns[f]![i]!;
-    return this.predictRows(x, n);
+    // Windows of one row are the rows themselves, laid out one after another.
+    return this.predictRows(windowsOf(columns, this.window), n);
   }
 
   /** A classifier's probability per class for feature columns: [rows, classes] row-major. */
   async predictClasses(columns: Float64Array[]): Promise<{ classes: number; values: Float32Array }> {
     const n = columns[0]?.length ?? 0;
-    const x = new Float32Array(n * this.nf);
-    for (let i = 0; i < n; i++) for (let f = 0; f < this.nf; f++) x[i * this.nf + f] = columns[f]![i]!;
+    const x = windowsOf(columns, 1);
     if (this.compiledClasses) return { classes: this.compiledClasses.classes, values: Float32Array.from(this.compiledClasses.trees.predict(x, n)) };
     return this.runtimeClasses(x, n);
   }

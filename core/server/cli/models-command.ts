@@ -6,7 +6,7 @@ import type { IcReport, PromoteResult } from '../../node/features/analysis';
 import type { TrainResult } from '../../node/models/train';
 import { parseTrainConfig } from '../../node/models/train-config';
 import { predictCsv } from '../../node/models/predict';
-import { type Provider } from '../../node/models/providers';
+import type { Provider } from '../../node/models/providers';
 import { featureCatalog } from '../../common/features/catalog';
 import { engineLine } from '../../common/models/engine';
 import { MAX_BYTES, readRegularText } from '../../node/untrusted-files';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BackfillResult } from '../core/common/types';
+import type { BackfillResult } from '../core/common/lake/types';
 import type { Services } from '../core/node/services';
 import { demoSession } from '../core/node/demo/demo-market';
 import { generateBookSession } from '../core/node/demo/demo-book';

@@ -3,9 +3,9 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ArgOf } from '../core/common/api';
-import type { BacktestSummary } from '../core/common/types';
+import type { BacktestSummary } from '../core/common/backtest/types';
 import type { SweepResult } from '../core/common/backtest/sweep';
-import type { PortfolioRun } from '../core/common/types';
+import type { PortfolioRun } from '../core/common/backtest/types';
 import type { Services } from '../core/node/services';
 import { backfill, call, openServices, paths, runJob, tempDir } from './helpers';
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BackfillResult, ImportResult, RejectRow, RetentionResult } from '../core/common/types';
+import type { BackfillResult, ImportResult, RejectRow, RetentionResult } from '../core/common/lake/types';
 import type { Services } from '../core/node/services';
 import type { OhlcvBar } from '../core/common/trading/bar-aggregator';
 import { LiveBronze } from '../core/node/paper/live-bronze';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CME_GLOBEX } from '../core/common/instruments';
-import type { ContinuousResult } from '../core/common/types';
+import type { ContinuousResult } from '../core/common/lake/types';
 import { dayNumber, sessionOf } from '../core/node/calendar';
 import { parseContract } from '../core/node/lake/continuous';
 import type { Services } from '../core/node/services';

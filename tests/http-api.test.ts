@@ -3,7 +3,7 @@ import WebSocket from 'ws';
 import type { QuantClient } from '../core/common/client';
 import { decodeFrame } from '../core/common/codec';
 import { ApiError } from '../core/common/errors';
-import type { JobProgress } from '../core/common/types';
+import type { JobProgress } from '../core/common/jobs/types';
 import type { Services } from '../core/node/services';
 import { FRAME_TYPE, startServer, type RunningServer } from '../core/server/http-server';
 import { call, openServices, paths, tempDir, wsClient } from './helpers';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { decompress } from 'fzstd';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ImportResult } from '../core/common/types';
+import type { ImportResult } from '../core/common/lake/types';
 import type { Services } from '../core/node/services';
 import { call, openServices, sharedData, tempDir } from './helpers';
 

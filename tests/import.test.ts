@@ -3,7 +3,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ImportResult } from '../core/common/types';
+import type { ImportResult } from '../core/common/lake/types';
 import type { ArgOf } from '../core/common/api';
 import type { Services } from '../core/node/services';
 import Database from 'better-sqlite3';

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import type { KillswitchStatus } from '../core/common/types';
+import type { KillswitchStatus } from '../core/common/trading/types';
 import { call, openServices, paths, rpc, serveHome, tempDir } from './helpers';
 
 const BIN = path.join(paths.root, 'bin', 'quantdesk.mjs');

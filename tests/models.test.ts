@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ArgOf } from '../core/common/api';
 import type { Services } from '../core/node/services';
 import type { TrainResult } from '../core/node/models/train';
-import type { BacktestSummary } from '../core/common/types';
+import type { BacktestSummary } from '../core/common/backtest/types';
 import type { FilterResult } from '../core/node/backtest/trade-filter';
 import { ModelRunner } from '../core/node/models/runner';
 import { predictCsv } from '../core/node/models/predict';

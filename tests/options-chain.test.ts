@@ -3,7 +3,7 @@ import { black76Greeks } from '../core/common/options/black76';
 import { demoSession } from '../core/node/demo/demo-market';
 import { generateOptionSession } from '../core/node/demo/demo-options';
 import { DEFAULT_DEMO_SEED } from '../core/node/jobs/backfill';
-import type { BackfillResult } from '../core/common/types';
+import type { BackfillResult } from '../core/common/lake/types';
 import type { Services } from '../core/node/services';
 import { call, openServices, tempDir } from './helpers';
 

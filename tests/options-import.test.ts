@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { decompress } from 'fzstd';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ImportResult } from '../core/common/types';
+import type { ImportResult } from '../core/common/lake/types';
 import type { Services } from '../core/node/services';
 import { call, openServices, runJob, tempDir } from './helpers';
 

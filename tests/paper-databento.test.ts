@@ -2,7 +2,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PaperSessionInfo } from '../core/common/types';
+import type { PaperSessionInfo } from '../core/common/trading/types';
 import { demoSession, generateSession } from '../core/node/demo/demo-market';
 import { generateBookSession } from '../core/node/demo/demo-book';
 import type { Services } from '../core/node/services';

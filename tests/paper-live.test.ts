@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import Database from 'better-sqlite3';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PaperSessionInfo } from '../core/common/types';
+import type { PaperSessionInfo } from '../core/common/trading/types';
 import type { Bars } from '../core/common/bars';
 import type { Services } from '../core/node/services';
 import { backfill, call, openServices, tempDir, until } from './helpers';

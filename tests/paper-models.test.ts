@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BacktestSummary, PaperSessionInfo, PaperSummary } from '../core/common/types';
+import type { BacktestSummary } from '../core/common/backtest/types';
+import type { PaperSessionInfo, PaperSummary } from '../core/common/trading/types';
 import type { Services } from '../core/node/services';
 import { backfill, call, openServices, runJob, tempDir, until } from './helpers';
 

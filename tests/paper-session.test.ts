@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { PaperSessionInfo, PaperSummary } from '../core/common/types';
+import type { PaperSessionInfo, PaperSummary } from '../core/common/trading/types';
 import type { Services } from '../core/node/services';
 import { backfill, call, openServices, paths, rpc, runJob, serveHome, tempDir, until } from './helpers';
 

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ArgOf } from '../core/common/api';
-import type { BacktestDetail, BacktestSummary, PaperSessionInfo, PaperSummary, PortfolioRun } from '../core/common/types';
+import type { BacktestDetail, BacktestSummary, PortfolioRun } from '../core/common/backtest/types';
+import type { PaperSessionInfo, PaperSummary } from '../core/common/trading/types';
 import type { Services } from '../core/node/services';
 import { backfill, call, openServices, runJob, tempDir, until } from './helpers';
 

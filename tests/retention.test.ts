@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RetentionResult } from '../core/common/types';
+import type { RetentionResult } from '../core/common/lake/types';
 import type { Services } from '../core/node/services';
 import { backfill, call, openServices, tempDir } from './helpers';
 

@@ -1,10 +1,11 @@
 import path from 'node:path';
 import type { MessagePort } from 'node:worker_threads';
-import type { BacktestSummary, ContinuousResult, ImportResult, PortfolioRun, RetentionResult } from '../core/common/types';
+import type { BacktestSummary, PortfolioRun } from '../core/common/backtest/types';
+import type { ContinuousResult, ImportResult, RetentionResult } from '../core/common/lake/types';
 import { backtestRun, portfolioRun, sweepRun } from '../core/node/backtest/run-backtest';
 import { trainTradeFilter, type FilterResult } from '../core/node/backtest/trade-filter';
 import { paperReplay } from '../core/node/paper/replay';
-import type { PaperSummary } from '../core/common/types';
+import type { PaperSummary } from '../core/common/trading/types';
 import type { SweepResult } from '../core/common/backtest/sweep';
 import { backfillSymbol, type BackfillSymbolResult } from '../core/node/jobs/backfill';
 import { backfillTicks } from '../core/node/jobs/backfill-ticks';

@@ -1,5 +1,9 @@
-import type { z } from 'zod';
-import type { jobRequestSchema } from './schemas';
+import { z } from 'zod';
+import { backfillRequestSchema, importRequestSchema, continuousRequestSchema, snapshotsRequestSchema, retentionRequestSchema, materializeRequestSchema } from './lake/schemas';
+import { featuresRequestSchema, promoteRequestSchema, icRequestSchema } from './features/schemas';
+import { backtestRequestSchema, sweepRequestSchema, filterRequestSchema, portfolioRequestSchema } from './backtest/schemas';
+import { paperReplayRequestSchema } from './trading/schemas';
+import { trainRequestSchema } from './models/schemas';
 
 /** The job requests, as the job service receives them once validated: services and the domains that run jobs depend on this contract, not on each other. */
 
@@ -25,3 +29,6 @@ export type SweepRequest = Extract<JobRequest, { kind: 'sweep' }>;
 export type PortfolioRequest = Extract<JobRequest, { kind: 'portfolio' }>;
 export type FilterRequest = Extract<JobRequest, { kind: 'filter' }>;
 export type PaperReplayRequest = Extract<JobRequest, { kind: 'paper' }>;
+
+/** Any job request. */
+export const jobRequestSchema = z.discriminatedUnion('kind', [backfillRequestSchema, importRequestSchema, continuousRequestSchema, snapshotsRequestSchema, retentionRequestSchema, materializeRequestSchema, featuresRequestSchema, promoteRequestSchema, icRequestSchema, trainRequestSchema, backtestRequestSchema, sweepRequestSchema, portfolioRequestSchema, filterRequestSchema, paperReplayRequestSchema]);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { backfillRequestSchema, barsGetSchema, parseUtc } from './schemas';
+import { backfillRequestSchema, barsGetSchema } from './lake/schemas';
+import { parseUtc } from './schemas';
 
 describe('argument schemas', () => {
   it('parses dates and date-times as UTC and refuses impossible dates', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { trainConfigSchema } from './schemas';
+import { trainConfigSchema } from './models/schemas';
 import { configToForm, defaultParams, formProblem, formToConfig, isTrainForm, MODEL_KINDS, newTrainForm, type TrainForm } from './train-form';
 
 const parse = (f: TrainForm) => trainConfigSchema.parse(formToConfig(f));

@@ -1,4 +1,4 @@
-import { SPLIT_DEFAULTS, type TrainConfig } from './schemas';
+import { SPLIT_DEFAULTS, type TrainConfig } from './models/schemas';
 
 /** Model kinds the training form offers, in its menu's order. */
 export const MODEL_KINDS = ['gbdt', 'forest', 'mlp', 'knn', 'logistic', 'ridge', 'lasso'] as const;

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { JobInfo, JobProgress, JobStatus } from '../common/types';
+import type { JobInfo, JobProgress, JobStatus } from '../common/jobs/types';
 import type { Timeframe } from '../common/timeframes';
 import type { TickTable } from '../common/tick-tables';
 

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { ApiError } from '../common/errors';
 import { DEMO_INSTRUMENTS, findInstrument, type ContractSpec } from '../common/instruments';
-import { symbolSchema, type ContractTerms } from '../common/schemas';
+import { symbolSchema } from '../common/schemas';
+import { type ContractTerms } from '../common/backtest/schemas';
 
 /** The catalog setting that holds the margins a user set in place of the table's. */
 const MARGINS_SETTING = 'instruments.margins';

@@ -1,5 +1,5 @@
 import { ApiError } from '../common/errors';
-import type { VendorKeyStatus } from '../common/types';
+import type { VendorKeyStatus } from '../common/app-info';
 import type { Catalog } from './catalog';
 import type { VendorConfig } from './jobs/backfill';
 

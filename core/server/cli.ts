@@ -1,7 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import type { ArgOf } from '../common/api';
 import { ApiError } from '../common/errors';
-import type { JobInfo } from '../common/types';
+import type { JobInfo } from '../common/jobs/types';
 import { createServices, type Services } from '../node/services';
 import { appPaths } from './app-paths';
 import { call, parse, UsageError, type CliContext, type CliIo } from './cli/cli-support';

@@ -1,5 +1,6 @@
 import { ZodError } from 'zod';
-import { apiSchemas, isMethod, type CallContext, type Handlers } from '../common/api';
+import { apiSchemas } from '../common/api-schemas';
+import { isMethod, type CallContext, type Handlers } from '../common/api';
 import type { CallOutcome } from '../common/bridge';
 import { ApiError } from '../common/errors';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { JobInfo } from '../../core/common/types';
+import type { JobInfo } from '../../core/common/jobs/types';
 import { initialWindowState, jobNotice, TaskbarProgress, trayMenu } from './desktop';
 
 const job = (over: Partial<JobInfo>): JobInfo => ({ id: 'j1', kind: 'backfill', request: {}, status: 'running', createdAt: 0, startedAt: 0, endedAt: null, progress: null, summary: null, error: null, failedOnInput: false, result: null, ...over });

@@ -1,4 +1,4 @@
-import type { JobInfo, JobProgress } from '../../core/common/types';
+import type { JobInfo, JobProgress } from '../../core/common/jobs/types';
 
 /** A rectangle on screen, as Electron gives window bounds and display work areas. */
 export interface Rect {

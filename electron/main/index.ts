@@ -6,7 +6,7 @@ import { buildMenu, type MenuModel } from '../../core/common/menu';
 import { createServices, type Services } from '../../core/node/services';
 import { dispatch } from '../../core/server/dispatcher';
 import { contentSecurityPolicy } from '../../core/common/csp';
-import type { JobInfo, JobProgress } from '../../core/common/types';
+import type { JobInfo, JobProgress } from '../../core/common/jobs/types';
 import type { CallOutcome } from '../../core/common/bridge';
 import { initialWindowState, jobNotice, TaskbarProgress, trayMenu, type TrayAction } from './desktop';
 import { TRAY_ICONS } from './tray-icons';

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { PaperAlert } from '../../core/common/types';
+import type { PaperAlert } from '../../core/common/trading/types';
 import { client, inElectron } from './api';
 import { fmtTime } from './format';
 

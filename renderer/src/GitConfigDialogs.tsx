@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { Modal } from './Modal';
 import type { ApiError } from '../../core/common/errors';
-import type { ExportPreview, ExportResult, ImportConfigResult } from '../../core/common/types';
+import type { ExportPreview, ExportResult, ImportConfigResult } from '../../core/common/gitexport/types';
 import { client } from './api';
 import { submitWith } from './forms';
 import { BrowseFolderButton } from './BrowseButton';

@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
 import { clickOnce } from './forms';
-import type { JobInfo, JobProgress } from '../../core/common/types';
+import type { JobInfo, JobProgress } from '../../core/common/jobs/types';
 import { client } from './api';
 
 /** The job a dialog started, its live progress, and whether it has ended. */

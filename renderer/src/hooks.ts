@@ -1,6 +1,7 @@
 import { useEffect, useState, type Dispatch, type SetStateAction } from 'react';
 import type { ArgOf } from '../../core/common/api';
-import type { JobInfo, JobProgress, KillswitchStatus, PaperSessionInfo } from '../../core/common/types';
+import type { JobInfo, JobProgress } from '../../core/common/jobs/types';
+import type { KillswitchStatus, PaperSessionInfo } from '../../core/common/trading/types';
 import { client } from './api';
 
 /** Jobs with their live progress, kept current from `job.state` and `job.progress` events. */

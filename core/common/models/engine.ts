@@ -1,4 +1,4 @@
-import type { ModelCheck } from '../types';
+import type { ModelCheck } from './types';
 
 /** What served a model check's batch, in words, for the CLI and the Models view. */
 export function engineLine(e: ModelCheck['engine']): string {

@@ -4,7 +4,7 @@
  * `halted` nothing but cancels. Pure functions over plain data, so the paper engine, the live
  * adapter and the tests all apply exactly the same rules.
  */
-import type { RiskLimits } from '../schemas';
+import type { RiskLimits } from './schemas';
 
 /** The killswitch's trading states. */
 export type TradingState = 'active' | 'reducing' | 'halted';

@@ -11,9 +11,10 @@ import { bySymbol, createStrategy, mlGated, OSCILLATORS, StrategyConfigError, ST
 import { ApiError } from '../../common/errors';
 import { computeFeatures, parseFeatureList, type FeatureInstance } from '../../common/features/registry';
 import { contractFor } from '../instrument-table';
-import type { BacktestDetail, BacktestSummary, PortfolioBacktest, PortfolioRun, TradeColumns } from '../../common/types';
+import type { BacktestDetail, BacktestSummary, PortfolioBacktest, PortfolioRun, TradeColumns } from '../../common/backtest/types';
 import { warmupFrom, type Timeframe } from '../../common/timeframes';
-import { parseUtc, type PortfolioTerms, type StrategyConfig } from '../../common/schemas';
+import { parseUtc } from '../../common/schemas';
+import { type PortfolioTerms, type StrategyConfig } from '../../common/backtest/schemas';
 import type { Catalog } from '../catalog';
 import { calendarFor } from '../calendar';
 import type { HomeLayout } from '../home';

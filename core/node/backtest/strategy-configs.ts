@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { STRATEGIES } from '../../common/backtest/strategies';
 import { ApiError } from '../../common/errors';
-import { strategyConfigSchema, type StrategyConfig } from '../../common/schemas';
+import { strategyConfigSchema, type StrategyConfig } from '../../common/backtest/schemas';
 import { stringify as toYaml } from 'yaml';
 import { parseYamlConfig } from '../yaml-config';
 import { camelCase, snakeCase } from '../../common/key-case';

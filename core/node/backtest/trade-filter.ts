@@ -1,8 +1,8 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { ApiError } from '../../common/errors';
 import type { ClassifierMetrics } from '../../common/models/metrics';
-import { trainConfigSchema } from '../../common/schemas';
-import type { BacktestSummary } from '../../common/types';
+import { trainConfigSchema } from '../../common/models/schemas';
+import type { BacktestSummary } from '../../common/backtest/types';
 import type { Catalog } from '../catalog';
 import { fileList, readBuild } from '../features/analysis';
 import { featureSetDirs, loadFeatureSet } from '../features/feature-sets';

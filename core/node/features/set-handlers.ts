@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ApiError } from '../../common/errors';
-import type { FeatureBuildInfo, FeatureSetCheck, FeatureSetInfo } from '../../common/types';
+import type { FeatureBuildInfo, FeatureSetCheck, FeatureSetInfo } from '../../common/features/set-types';
 import type { HomeLayout } from '../home';
 import { featureSetDirs, listFeatureSets, parseFeatureSet } from './feature-sets';
 import { incompleteSymbols, readBuild } from './analysis';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import type { PortfolioRun } from '../../common/types';
+import type { PortfolioRun } from '../../common/backtest/types';
 import { checkBundleDir, portfolioYaml, stableJson } from './bundle';
 import { portfolioFromYaml } from './import';
 

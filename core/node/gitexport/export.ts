@@ -4,7 +4,7 @@ import { createTwoFilesPatch } from 'diff';
 import { parse as parseYaml } from 'yaml';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { ApiError } from '../../common/errors';
-import type { ExportCheck, ExportFileChange, ExportPreview, ExportResult, ExportSettings } from '../../common/types';
+import type { ExportCheck, ExportFileChange, ExportPreview, ExportResult, ExportSettings } from '../../common/gitexport/types';
 import type { Catalog } from '../catalog';
 import type { HomeLayout } from '../home';
 import { buildBundle, checkBundleDir, type Bundle } from './bundle';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { ExportCheck } from '../../common/types';
+import type { ExportCheck } from '../../common/gitexport/types';
 import type { Catalog } from '../catalog';
 import { fileList, incompleteSymbols, readBuild } from '../features/analysis';
 import { featureSetDirs, loadFeatureSet } from '../features/feature-sets';

@@ -17,7 +17,7 @@ import { peekDbnMetadata } from './dbn-book-stream';
 import { gunzipCapped, gunzipHead, MAX_BYTES, readRegularFile, readRegularHead } from '../untrusted-files';
 import { layoutKey, previewCsv } from '../../common/csv-preview';
 import { DAILY_GAP_MS, gcd, intradayTimeframeOf, STORED_TIMEFRAME_MS } from '../../common/timeframes';
-import type { IMPORT_FORMATS } from '../../common/schemas';
+import type { IMPORT_FORMATS } from '../../common/lake/schemas';
 
 type ImportFormat = (typeof IMPORT_FORMATS)[number];
 

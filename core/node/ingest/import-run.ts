@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { ImportResult } from '../../common/types';
+import type { ImportResult } from '../../common/lake/types';
 import type { ImportRequest } from '../../common/job-requests';
 import type { ImportTick } from '../jobs/job-service';
 import type { WorkerContext } from '../jobs/worker-context';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { parseUtc, type BACKFILL_SCHEMAS } from '../../common/schemas';
+import { parseUtc } from '../../common/schemas';
+import { type BACKFILL_SCHEMAS } from '../../common/lake/schemas';
 import type { Catalog } from '../catalog';
 import { generateRange, type BarColumns } from '../demo/demo-market';
 import { rowFields } from '../../common/bar-gate';

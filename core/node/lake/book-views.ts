@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { ApiError } from '../../common/errors';
-import type { BookHeatmap, VolumeProfile } from '../../common/types';
+import type { BookHeatmap, VolumeProfile } from '../../common/lake/types';
 import type { Catalog } from '../catalog';
 import { readFloat64Columns, sqlString } from './duck-columns';
 

@@ -3,7 +3,7 @@ import { ApiError } from '../../common/errors';
 import { frontMonthTicks } from './front-ticks';
 import { CME_GLOBEX, type SessionCalendar } from '../../common/instruments';
 import { STORED_TIMEFRAME_MS } from '../../common/timeframes';
-import type { ContinuousResult } from '../../common/types';
+import type { ContinuousResult } from '../../common/lake/types';
 import type { Bars } from '../../common/bars';
 import type { Catalog } from '../catalog';
 import { calendarFor, sessionsOverlapping } from '../calendar';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { QaCoverage } from '../../common/types';
+import type { QaCoverage } from '../../common/lake/types';
 import type { Catalog } from '../catalog';
 import { calendarFor, sessionsBetween, type Session } from '../calendar';
 import { sessionDateSql } from './bar-reader';

@@ -1,5 +1,5 @@
 import { ApiError } from '../../common/errors';
-import type { DeletedSeries } from '../../common/types';
+import type { DeletedSeries } from '../../common/lake/types';
 import type { Catalog } from '../catalog';
 import { retireLakeFiles } from './retired-files';
 

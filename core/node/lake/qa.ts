@@ -1,4 +1,4 @@
-import type { QaReport } from '../../common/types';
+import type { QaReport } from '../../common/lake/types';
 import type { Bars } from '../../common/bars';
 import { STORED_TIMEFRAME_MS } from '../../common/timeframes';
 import type { SessionCalendar } from '../../common/instruments';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { RetentionResult } from '../../common/types';
+import type { RetentionResult } from '../../common/lake/types';
 import type { Catalog } from '../catalog';
 import type { HomeLayout } from '../home';
 import { randomUUID } from 'node:crypto';

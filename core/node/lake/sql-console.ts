@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { ApiError, type ApiErrorData } from '../../common/errors';
-import type { SqlResult } from '../../common/types';
+import type { SqlResult } from '../../common/lake/types';
 import { workerLimits } from '../worker-limits';
 import type { SandboxLimits, SandboxQuery } from './sql-sandbox';
 

@@ -3,7 +3,7 @@ import { setImmediate as yieldToEvents } from 'node:timers/promises';
 import { DuckDBInstance, StatementType, type DuckDBConnection, type DuckDBPreparedStatement } from '@duckdb/node-api';
 import { ApiError } from '../../common/errors';
 import { plainSqlError } from './sql-errors';
-import type { SqlResult } from '../../common/types';
+import type { SqlResult } from '../../common/lake/types';
 import type { Catalog } from '../catalog';
 import { sqlString } from './duck-columns';
 import { emptyTickView, tickView, TICK_COLUMNS, type BookTable } from './tick-store';

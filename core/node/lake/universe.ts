@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { UniverseMember } from '../../common/types';
+import type { UniverseMember } from '../../common/lake/types';
 import type { Catalog } from '../catalog';
 import { sqlString } from './duck-columns';
 

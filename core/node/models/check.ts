@@ -2,7 +2,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Catalog } from '../catalog';
 import type { HomeLayout } from '../home';
 import { ApiError } from '../../common/errors';
-import type { ModelCheck } from '../../common/types';
+import type { ModelCheck } from '../../common/models/types';
 import { fileList, readBuild } from '../features/analysis';
 import { readFloat64Columns } from '../lake/duck-columns';
 import fs from 'node:fs';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import * as ort from 'onnxruntime-node';
-import type { ModelPlacement } from '../../common/types';
+import type { ModelPlacement } from '../../common/models/types';
 import { inspectOnnx } from './onnx-inspect';
 import type { Provider } from './providers';
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { createHash, randomUUID } from 'node:crypto';
 import { ApiError } from '../../common/errors';
 import { runsOnOf } from './placement';
-import type { ModelInfo, StageEvent } from '../../common/types';
+import type { ModelInfo, StageEvent } from '../../common/models/types';
 import { compileScore, DEFAULT_SCORE, FormulaError } from '../../common/models/leaderboard';
 import type { Catalog } from '../catalog';
 import type { HomeLayout } from '../home';

@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-node';
-import type { ModelPlacement } from '../../common/types';
+import type { ModelPlacement } from '../../common/models/types';
 import { gbdtToTensorOnnx, type ModelMeta } from './export-onnx';
 import { treesOfOnnx } from './onnx-trees';
 import { probeRows } from './served-trees';

@@ -1,4 +1,4 @@
-import { trainConfigSchema, type TrainConfig } from '../../common/schemas';
+import { trainConfigSchema, type TrainConfig } from '../../common/models/schemas';
 import { parseYamlConfig } from '../yaml-config';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { trainConfigSchema } from '../../common/schemas';
+import { trainConfigSchema } from '../../common/models/schemas';
 import { splitByTime } from './train';
 
 describe('time splits for training', () => {

@@ -8,7 +8,7 @@ import { buildKnn, predictKnn } from '../../common/models/knn';
 import { predictMlp, trainMlp } from '../../common/models/mlp';
 import { columnMoments } from '../../common/models/moments';
 import { calibrationTable, chooseThreshold, classifierMetrics, rocCurve, type CalibrationBin, type ClassifierMetrics } from '../../common/models/metrics';
-import type { TrainConfig } from '../../common/schemas';
+import type { TrainConfig } from '../../common/models/schemas';
 import type { Catalog } from '../catalog';
 import type { HomeLayout } from '../home';
 import { readFloat64Columns } from '../lake/duck-columns';

@@ -2,7 +2,8 @@ import Database from 'better-sqlite3';
 import { changeState, StateChangeError, type StateChange, type StateSource, type TradingState } from '../../common/trading/risk';
 import { ApiError } from '../../common/errors';
 import type { FeatureBar } from '../../common/features/types';
-import type { KillswitchStatus, PaperAlert, PaperFeedSpec, PaperSessionStatus, PortfolioRun } from '../../common/types';
+import type { KillswitchStatus, PaperAlert, PaperFeedSpec, PaperSessionStatus } from '../../common/trading/types';
+import type { PortfolioRun } from '../../common/backtest/types';
 
 
 /**

@@ -1,7 +1,8 @@
 import { ApiError } from '../../common/errors';
 import { parseLabelList, type LabelInstance } from '../../common/features/labels';
 import type { PaperBar } from '../../common/trading/paper-engine';
-import type { ModelMonitorInfo, PortfolioRun } from '../../common/types';
+import type { ModelMonitorInfo } from '../../common/trading/types';
+import type { PortfolioRun } from '../../common/backtest/types';
 import { fileList, readBuild } from '../features/analysis';
 import type { WorkerContext } from '../jobs/worker-context';
 import { readFloat64Columns } from '../lake/duck-columns';

@@ -4,7 +4,7 @@ import { parseUtc } from '../../common/schemas';
 import { STORED_TIMEFRAME_MS, type Timeframe } from '../../common/timeframes';
 import { createPaperEngine, type Denial, type PaperBar } from '../../common/trading/paper-engine';
 import type { TradingState } from '../../common/trading/risk';
-import type { LimitUsage, PaperSessionInfo } from '../../common/types';
+import type { LimitUsage, PaperSessionInfo } from '../../common/trading/types';
 import type { WorkerContext } from '../jobs/worker-context';
 import { calendarFor } from '../calendar';
 import { replayFeed, type Feed } from './feeds';

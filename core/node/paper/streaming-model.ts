@@ -6,7 +6,7 @@ import { parseBookFeature } from '../../common/features/book-features';
 import type { FeatureBar, FeatureSeries, StreamingKernel } from '../../common/features/types';
 import type { Timeframe } from '../../common/timeframes';
 import type { PaperBar } from '../../common/trading/paper-engine';
-import type { PortfolioRun } from '../../common/types';
+import type { PortfolioRun } from '../../common/backtest/types';
 import type { Bars } from '../../common/bars';
 import type { Catalog } from '../catalog';
 import { calendarFor } from '../calendar';

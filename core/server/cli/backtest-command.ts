@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { ArgOf } from '../../common/api';
-import type { BacktestSummary, PortfolioRun } from '../../common/types';
+import type { BacktestSummary, PortfolioRun } from '../../common/backtest/types';
 import { tradesCsv } from '../../node/backtest/run-backtest';
 import type { FilterResult } from '../../node/backtest/trade-filter';
 import type { SweepResult } from '../../common/backtest/sweep';

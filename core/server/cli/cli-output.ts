@@ -1,4 +1,5 @@
-import type { JobInfo, QaReport } from '../../common/types';
+import type { JobInfo } from '../../common/jobs/types';
+import type { QaReport } from '../../common/lake/types';
 import type { Bars } from '../../common/bars';
 import type { CliIo } from './cli-support';
 

@@ -1,7 +1,8 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { apiSchemas, type ArgOf, type Method, type ResultOf } from '../../common/api';
+import { apiSchemas } from '../../common/api-schemas';
+import { type ArgOf, type Method, type ResultOf } from '../../common/api';
 import { ApiError } from '../../common/errors';
-import type { JobInfo } from '../../common/types';
+import type { JobInfo } from '../../common/jobs/types';
 import type { Services } from '../../node/services';
 import { dispatch } from '../dispatcher';
 

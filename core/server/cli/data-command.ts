@@ -1,8 +1,8 @@
 import path from 'node:path';
 import type { ArgOf } from '../../common/api';
-import { BACKFILL_SOURCES } from '../../common/schemas';
+import { BACKFILL_SOURCES } from '../../common/lake/schemas';
 import { DEMO_SYMBOLS } from '../../common/instruments';
-import type { ContinuousResult, ImportResult } from '../../common/types';
+import type { ContinuousResult, ImportResult } from '../../common/lake/types';
 import type { BookSnapshotResult } from '../../node/lake/book-snapshots';
 import { moveHome } from '../../node/home-move';
 import { optionsCommand } from './options-command';

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { ArgOf } from '../../common/api';
 import { ApiError } from '../../common/errors';
-import type { KillswitchStatus, PaperSummary } from '../../common/types';
+import type { KillswitchStatus, PaperSummary } from '../../common/trading/types';
 import { openHome } from '../../node/home';
 import { Journal } from '../../node/paper/journal';
 import fs from 'node:fs';

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { AreaSeries, LineSeries, type UTCTimestamp } from 'lightweight-charts';
-import type { BacktestDetail, BacktestSummary, JobInfo } from '../../../core/common/types';
+import type { BacktestDetail, BacktestSummary } from '../../../core/common/backtest/types';
+import type { JobInfo } from '../../../core/common/jobs/types';
 import { client } from '../api';
 import { fmtTime, runName } from '../format';
 import { tradesCsv } from './trades-csv';

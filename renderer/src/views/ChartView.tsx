@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { DateField } from '../DateField';
 import { CandlestickSeries, createSeriesMarkers, HistogramSeries, LineSeries, LineStyle, type IChartApi, type IPriceLine, type ISeriesApi, type ISeriesMarkersPluginApi, type MouseEventParams, type SeriesMarker, type SeriesType, type Time, type UTCTimestamp } from 'lightweight-charts';
 import { STORED_TIMEFRAME_MS, TIMEFRAMES, type Timeframe } from '../../../core/common/timeframes';
-import type { LakeSeries } from '../../../core/common/types';
+import type { LakeSeries } from '../../../core/common/lake/types';
 import type { Bars } from '../../../core/common/bars';
 import { client } from '../api';
 import { isStringList, usePersistentState } from '../hooks';

@@ -1,4 +1,4 @@
-import type { QaCoverage } from '../../../core/common/types';
+import type { QaCoverage } from '../../../core/common/lake/types';
 
 /** How full a month is: every expected session present, some, or none. */
 function fill(m: QaCoverage['months'][number]): 'full' | 'partial' | 'empty' {

@@ -1,5 +1,5 @@
 import { Fragment, useEffect, useState } from 'react';
-import type { LakePartition, LakeSeries, SeriesCoverage } from '../../../core/common/types';
+import type { LakePartition, LakeSeries, SeriesCoverage } from '../../../core/common/lake/types';
 import { client } from '../api';
 import { fmtBytes, fmtInt, fmtTime } from '../format';
 import { ConfirmDialog } from '../ConfirmDialog';

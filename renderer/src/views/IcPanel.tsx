@@ -1,5 +1,5 @@
 import type { IcStats } from '../../../core/common/features/ic';
-import type { JobInfo, JobProgress } from '../../../core/common/types';
+import type { JobInfo, JobProgress } from '../../../core/common/jobs/types';
 import { fmtEta } from '../format';
 import { SvgPlot } from './SvgPlot';
 

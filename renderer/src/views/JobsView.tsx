@@ -1,4 +1,4 @@
-import type { JobInfo, JobProgress } from '../../../core/common/types';
+import type { JobInfo, JobProgress } from '../../../core/common/jobs/types';
 import { clickOnce } from '../forms';
 import { client } from '../api';
 import { fmtEta, fmtInt, fmtTime } from '../format';

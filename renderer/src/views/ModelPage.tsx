@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { ModelInfo, StageEvent } from '../../../core/common/types';
+import type { ModelInfo, StageEvent } from '../../../core/common/models/types';
 import { client } from '../api';
 import { fmtTime } from '../format';
 import { SvgPlot } from './SvgPlot';

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { fmtDay } from '../format';
 import { DEFAULT_SCORE } from '../../../core/common/models/leaderboard';
 import { engineLine } from '../../../core/common/models/engine';
-import type { ModelCheck, ModelInfo } from '../../../core/common/types';
+import type { ModelCheck, ModelInfo } from '../../../core/common/models/types';
 import { client } from '../api';
 import { ModelCompare } from './ModelCompare';
 import { ModelPage } from './ModelPage';

@@ -1,7 +1,8 @@
 import { useState } from 'react';
 import { DateRangeFields } from '../DateField';
 import type { ApiError } from '../../../core/common/errors';
-import type { JobInfo, PaperSummary } from '../../../core/common/types';
+import type { JobInfo } from '../../../core/common/jobs/types';
+import type { PaperSummary } from '../../../core/common/trading/types';
 import type { TradingState } from '../../../core/common/trading/risk';
 import { client } from '../api';
 import { fmtTime } from '../format';

@@ -1,7 +1,8 @@
 import { useState } from 'react';
 import { DateField } from '../DateField';
 import { runName } from '../format';
-import type { BacktestSummary, JobInfo, PortfolioRun } from '../../../core/common/types';
+import type { BacktestSummary, PortfolioRun } from '../../../core/common/backtest/types';
+import type { JobInfo } from '../../../core/common/jobs/types';
 import { submitWith } from '../forms';
 import { usePanelJob } from '../hooks';
 import { JobStatus } from '../JobFollower';

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { QaReport } from '../../../core/common/types';
+import type { QaReport } from '../../../core/common/lake/types';
 import { client } from '../api';
 
 /** The QA report of one series, with its checks and first examples. */

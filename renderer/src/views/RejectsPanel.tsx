@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { RejectRow } from '../../../core/common/types';
+import type { RejectRow } from '../../../core/common/lake/types';
 import { client } from '../api';
 
 /** Rows the bar gate refused on any entry path (imports, backfills, the live feed, retention), newest run first. */

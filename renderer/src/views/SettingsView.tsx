@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
-import type { AppInfo, InferenceSettings, VendorKeyStatus } from '../../../core/common/types';
+import type { AppInfo, VendorKeyStatus } from '../../../core/common/app-info';
+import type { InferenceSettings } from '../../../core/common/models/types';
 import { SCORE_NAMES } from '../../../core/common/models/leaderboard';
 import type { ArgOf } from '../../../core/common/api';
 import { client } from '../api';

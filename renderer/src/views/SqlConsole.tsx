@@ -1,5 +1,5 @@
 import { useRef, useState } from 'react';
-import type { SqlResult } from '../../../core/common/types';
+import type { SqlResult } from '../../../core/common/lake/types';
 import { client } from '../api';
 
 const ROW_HEIGHT = 24;

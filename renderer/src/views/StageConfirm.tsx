@@ -1,4 +1,4 @@
-import type { ModelInfo } from '../../../core/common/types';
+import type { ModelInfo } from '../../../core/common/models/types';
 import { client } from '../api';
 import { ConfirmDialog } from '../ConfirmDialog';
 

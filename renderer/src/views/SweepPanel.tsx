@@ -3,7 +3,7 @@ import { DateRangeFields } from '../DateField';
 import { STRATEGIES } from '../../../core/common/backtest/strategies';
 import type { SweepResult } from '../../../core/common/backtest/sweep';
 import { TIMEFRAMES, type Timeframe } from '../../../core/common/timeframes';
-import type { JobInfo } from '../../../core/common/types';
+import type { JobInfo } from '../../../core/common/jobs/types';
 import { submitWith } from '../forms';
 import { usePanelJob } from '../hooks';
 import { JobStatus } from '../JobFollower';

@@ -1,5 +1,5 @@
 import type { IPrimitivePaneRenderer, IPrimitivePaneView, ISeriesPrimitive, SeriesAttachedParameter, Time } from 'lightweight-charts';
-import type { BookHeatmap, VolumeProfile } from '../../../core/common/types';
+import type { BookHeatmap, VolumeProfile } from '../../../core/common/lake/types';
 
 type Target = Parameters<IPrimitivePaneRenderer['draw']>[0];
 

@@ -1,4 +1,4 @@
-import type { TradeColumns } from '../../../core/common/types';
+import type { TradeColumns } from '../../../core/common/backtest/types';
 
 const cell = (x: string | number): string => {
   const s = typeof x === 'number' ? (Number.isFinite(x) ? String(x) : '') : x;

@@ -227,3 +227,6 @@ export const METHODS = Object.keys(apiSchemas) as Method[];
 export function isMethod(s: string): s is Method {
   return Object.prototype.hasOwnProperty.call(apiSchemas, s);
 }
+
+/** The methods of one domain: those whose names start with its prefix, such as `lake.`. */
+export type MethodsOf<D extends string> = Extract<Method, `${D}.${string}`>;

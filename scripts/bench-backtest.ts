@@ -1,7 +1,9 @@
 // Backtest benchmarks for `npm run bench`: the event-driven engine and the vectorised sweep on one
 // symbol with the ibs strategy, each against a straightforward loop over bar objects in the same run.
 import { rng, trainGbdt } from '../core/common/models/gbdt';
-import { runBacktest, type CostModel, type SymbolData } from '../core/common/backtest/engine';
+import { runBacktest } from '../core/common/backtest/engine';
+import { type CostModel } from '../core/common/backtest/costs';
+import { type SymbolData } from '../core/common/backtest/engine-types';
 import { createStrategy } from '../core/common/backtest/strategies';
 import { sweepOscillator } from '../core/common/backtest/sweep';
 import { computeFeatures, parseFeatureList } from '../core/common/features/registry';

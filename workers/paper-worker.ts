@@ -1,7 +1,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { workerContext } from '../core/node/jobs/worker-context';
 import { Journal } from '../core/node/paper/journal';
-import { runSession, type ControlMessage, type SessionChannel } from '../core/node/paper/session';
+import { runSession } from '../core/node/paper/session';
+import { type ControlMessage, type SessionChannel } from '../core/node/paper/session-channel';
 
 /** Entry point of a paper session's long-lived worker: wires the supervisor's messages and shared slots to the session loop. */
 const data = workerData as { homeDir: string; migrations: string; sqliteBinding?: string; sessionId: string; shared: SharedArrayBuffer; feedKey?: string };

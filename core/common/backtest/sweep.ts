@@ -1,4 +1,5 @@
-import { ruinOf, type CostModel } from './engine';
+import { ruinOf } from './engine';
+import { type CostModel } from './costs';
 import { backtestMetrics, returnsOf, stdev, type BacktestMetrics } from './metrics';
 import { OSCILLATORS, resolveParams, StrategyConfigError, STRATEGIES } from './strategies';
 import { fillTable, oscillatorRule, runOscillator, tradedNotionalOf, type VectorInput } from './vectorised';

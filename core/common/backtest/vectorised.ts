@@ -1,4 +1,6 @@
-import { commissionOf, ruinOf, slippageOf, type Contract, type CostModel } from './engine';
+import { commissionOf, slippageOf, type CostModel } from './costs';
+import { ruinOf } from './engine';
+import { type Contract } from './engine-types';
 
 /** An oscillator rule (ibs, rsi2): thresholds on one feature column, mirrored around `mirror` for shorts. */
 export interface OscillatorRule {

@@ -1,4 +1,4 @@
-import type { CostModel } from './engine';
+import type { CostModel } from './costs';
 import { backtestMetrics } from './metrics';
 import type { WalkForwardPlan, WalkForwardResult, WalkForwardWindow } from './walk-forward-types';
 import { OSCILLATORS } from './strategies';

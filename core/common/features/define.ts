@@ -98,3 +98,6 @@ export function param(name: string, def: number, min: number, max: number, descr
 export function fmt(x: number): string {
   return String(x);
 }
+
+/** A feature's first numeric parameter (its window length, for most). */
+export const n0 = (p: FeatureParams): number => p.nums[0]!;

@@ -1,4 +1,4 @@
-import { MacdState } from './price-features';
+import { MacdState } from './oscillator-features';
 import { trueRange, Wilder } from './primitives';
 import { FeatureSpecError, splitSpecs } from './registry';
 import type { FeatureSeries } from './types';

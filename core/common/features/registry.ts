@@ -1,4 +1,6 @@
-import { adx, atr, bbands, channel, ema, hvol, ibs, kin, logret, macd, obv, ret, roc, rsi, sma, std, stoch, tr, volpct, window } from './price-features';
+import { adx, macd, rsi, stoch } from './oscillator-features';
+import { atr, bbands, channel, hvol, obv, tr, volpct } from './range-features';
+import { ema, ibs, kin, logret, ret, roc, sma, std, window } from './price-features';
 import { calendar, keylevels, levels, macdday, pair, vwap } from './session-features';
 import type { FeatureDef, FeatureParams, FeatureSeries } from './types';
 

@@ -1,5 +1,5 @@
 import { defineFeature, fmt, param } from './define';
-import { MacdState } from './price-features';
+import { MacdState } from './oscillator-features';
 import { RollingMean, RollingStd, trueRange, Wilder } from './primitives';
 
 const NaN_ = Number.NaN;

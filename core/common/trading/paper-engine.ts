@@ -5,7 +5,8 @@
  * same engine, so a replay of a period gives the backtest's trades.
  */
 
-import { createEngine, type BookSnapshot, type Contract, type EngineConfig, type EngineResult, type Fill, type SymbolData, type WorkingOrder } from '../backtest/engine';
+import { createEngine } from '../backtest/engine';
+import { type BookSnapshot, type Contract, type EngineConfig, type EngineResult, type Fill, type SymbolData, type WorkingOrder } from '../backtest/engine-types';
 import { bySymbol, createStrategy, mlGated } from '../backtest/strategies';
 import type { Strategy } from '../backtest/strategy';
 import { parseFeatureList } from '../features/registry';

@@ -1,6 +1,6 @@
 import type { RiskLimits } from './schemas';
 import type { StateChange, TradingState } from './risk';
-import type { Trade } from '../backtest/engine';
+import type { Trade } from '../backtest/engine-types';
 
 /** Something a trader must see now: a killswitch trip, a session that stopped, a model that drifts. */
 export interface PaperAlert {

@@ -1,6 +1,7 @@
 import type { Handlers, MethodsOf } from '../../common/api';
 import type { ServiceContext } from '../service-context';
-import { getBacktest, listBacktests, monteCarloOfRun, saveRunStrategy } from './run-backtest';
+import { saveRunStrategy } from './run-backtest';
+import { getBacktest, listBacktests, monteCarloOfRun } from './run-store';
 import { listStrategyConfigs, resolveStrategyRef } from './strategy-configs';
 
 /** Stored backtest runs, their strategies and Monte Carlo resampling. */

@@ -10,7 +10,8 @@ import type { HomeLayout } from '../home';
 import type { FilterRequest } from '../../common/job-requests';
 import { readFloat64Columns } from '../lake/duck-columns';
 import { trainOnRows, type TrainProgress } from '../models/train';
-import { backtestRun, getBacktest } from './run-backtest';
+import { backtestRun } from './run-backtest';
+import { getBacktest } from './run-store';
 import { resolveStrategyRef } from './strategy-configs';
 
 type Ctx = { home: HomeLayout; catalog: Catalog; con: DuckDBConnection };

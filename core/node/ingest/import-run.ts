@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { ImportResult } from '../../common/lake/types';
 import type { ImportRequest } from '../../common/job-requests';
-import type { ImportTick } from '../jobs/job-service';
+import type { ImportTick } from '../jobs/tasks';
 import type { WorkerContext } from '../jobs/worker-context';
 import { importFile } from './import-file';
 import { universeExclusions } from './import-universe';

@@ -9,180 +9,32 @@ import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:wor
 import { pathToFileURL } from 'node:url';
 import os from 'node:os';
 import { Piscina } from 'piscina';
-import { ApiError, isInputError, type ApiErrorData } from '../../common/errors';
-import { jobRequestSchema } from '../../common/job-requests';
+import { ApiError, isInputError } from '../../common/errors';
+import { jobRequestSchema, type BackfillRequest, type ContinuousRequest, type FeaturesRequest, type ImportRequest, type JobRequest, type MaterializeRequest, type RetentionRequest } from '../../common/job-requests';
 import type { SweepResult } from '../../common/backtest/sweep';
-import type { PortfolioRun } from '../../common/backtest/types';
+import type { PortfolioRun, BacktestSummary } from '../../common/backtest/types';
 import type { FilterResult } from '../backtest/trade-filter';
 import type { PaperSummary } from '../../common/trading/types';
 import type { TradingState } from '../../common/trading/risk';
 import type { RiskLimits } from '../../common/trading/schemas';
-import type { BacktestSummary } from '../../common/backtest/types';
 import type { BackfillResult, ContinuousResult, ImportResult, RetentionResult } from '../../common/lake/types';
 import type { JobInfo, JobProgress } from '../../common/jobs/types';
 import type { BookSnapshotResult } from '../lake/book-snapshots';
 import type { Catalog } from '../catalog';
 import type { EventBus } from '../events';
-import type { BackfillSymbolRequest, BackfillSymbolResult, BackfillTick, VendorConfig } from './backfill';
+import type { BackfillSymbolResult, BackfillTick, VendorConfig } from './backfill';
 import { DISK_GUARD } from '../lake/publish';
 import { isWorkerOutOfMemory, workerLimits } from '../worker-limits';
 import { redact } from '../vendors/http';
-import type { BackfillRequest, BacktestRequest, ContinuousRequest, FeaturesRequest, FilterRequest, IcRequest, ImportRequest, JobRequest, MaterializeRequest, PaperReplayRequest, PortfolioRequest, PromoteRequest, RetentionRequest, SnapshotsRequest, SweepRequest, TrainRequest } from '../../common/job-requests';
-
-
-interface TaskBase {
-  homeDir: string;
-  migrations: string;
-  sqliteBinding?: string;
-  cancel: SharedArrayBuffer;
-}
-
-/** What the pool receives for one symbol of a backfill. */
-export interface BackfillTask extends TaskBase {
-  type: 'backfill';
-  req: BackfillSymbolRequest;
-  /** Vendor URLs and keys, resolved by the services (keys travel in memory only, never in the job record). */
-  vendor: VendorConfig;
-}
-
-
-/** What the pool receives to build a continuous series. */
-export interface ContinuousTask extends TaskBase {
-  type: 'continuous';
-  req: ContinuousRequest;
-}
-
-
-/** What the pool receives to build a symbol's 1 Hz book snapshots. */
-export interface SnapshotsTask extends TaskBase {
-  type: 'snapshots';
-  req: SnapshotsRequest;
-}
-
-
-/** What the pool receives to apply the retention policy. */
-export interface RetentionTask extends TaskBase {
-  type: 'retention';
-  req: RetentionRequest;
-}
-
-
-/** What the pool receives to materialise a resampled series. */
-export interface MaterializeTask extends TaskBase {
-  type: 'materialize';
-  req: MaterializeRequest;
-}
-
-
-/** Builds one symbol of a feature set. */
-export interface FeaturesTask extends TaskBase {
-  type: 'features';
-  req: FeaturesRequest;
-  symbol: string;
-}
-
-
-/** Promotes a build to a gold dataset. */
-export interface PromoteTask extends TaskBase {
-  type: 'promote';
-  req: PromoteRequest;
-}
-
-/** Runs an IC analysis. */
-export interface IcTask extends TaskBase {
-  type: 'ic';
-  req: IcRequest;
-}
-
-
-/** Runs and stores a backtest. */
-export interface BacktestTask extends TaskBase {
-  type: 'backtest';
-  req: BacktestRequest;
-}
-
-
-/** Replays a portfolio through paper trading under a trading state. */
-export interface PaperTask extends TaskBase {
-  type: 'paper';
-  req: PaperReplayRequest;
-  state: TradingState;
-  /** Account risk limits and trips from Settings (the stricter of these and the portfolio's apply). */
-  limits: RiskLimits;
-}
-
-/** Trains trade filters. */
-export interface FilterTask extends TaskBase {
-  type: 'filter';
-  req: FilterRequest;
-}
-
-/** Builds a portfolio from backtest runs. */
-export interface PortfolioTask extends TaskBase {
-  type: 'portfolio';
-  req: PortfolioRequest;
-}
-
-/** Runs a parameter sweep. */
-export interface SweepTask extends TaskBase {
-  type: 'sweep';
-  req: SweepRequest;
-}
-
-/** Trains and registers a model. */
-export interface TrainTask extends TaskBase {
-  type: 'train';
-  req: TrainRequest;
-}
-
-/** What the pool receives for an import: its files, run one after another. */
-export interface ImportTask extends TaskBase {
-  type: 'import';
-  req: ImportRequest;
-  runId: string;
-}
-
-/** Progress of an import task. */
-export interface ImportTick {
-  filesDone: number;
-  filesTotal: number;
-  rows: number;
-  accepted: number;
-}
-
-/** Imports a model file (untrusted input: parsed on a worker, never on the main thread). */
-export interface ModelImportTask {
-  type: 'modelImport';
-  homeDir: string;
-  migrations: string;
-  sqliteBinding?: string;
-  req: { file: string; format?: 'onnx' | 'xgboost' | 'lightgbm' | 'catboost'; name?: string; featureSet?: string };
-  /** Heap a parse may take in the worker: a quarter of the heap the pool gave it. */
-  parseBudgetBytes: number;
-}
-
-/** What an isolated task answers: its value, or the API error it failed with (errors lose their class between threads). */
-export type IsolatedOutcome<T> = { ok: true; value: T } | { ok: false; error: ApiErrorData };
-
-interface Running {
-  id: string;
-  cancel: Int32Array;
-}
-
-const fmt = (n: number): string => n.toLocaleString('en-US');
-
-/** Human summary of an import outcome. */
-export function importSummary(r: ImportResult): string {
-  const outside = r.excluded?.length ? ` (${fmt(r.excluded.length)} symbols outside the universe)` : '';
-  return `${fmt(r.accepted)} accepted, ${fmt(r.rejected)} rejected, ${fmt(r.duplicates)} duplicates of ${fmt(r.inputRows)} rows${outside}`;
-}
+import type { TaskBase, BackfillTask, ContinuousTask, SnapshotsTask, RetentionTask, MaterializeTask, FeaturesTask, PromoteTask, IcTask, BacktestTask, PaperTask, FilterTask, PortfolioTask, SweepTask, TrainTask, ImportTask, ImportTick, ModelImportTask, IsolatedOutcome } from './tasks';
+import { fmt, importSummary, backfillSummary } from './job-summaries';
 
 /** The lake table each backfill schema fills (`options`: an option chain's tables together). */
 const TABLE_OF_SCHEMA: Record<string, string> = { 'mbp-10': 'book', 'mbp-1': 'quotes', tbbo: 'quotes', 'bbo-1s': 'quotes', 'bbo-1m': 'quotes', mbo: 'orders', definition: 'definitions', statistics: 'statistics', status: 'status', imbalance: 'imbalance', options: 'options' };
 
-/** Human summary of a backfill outcome. */
-export function backfillSummary(r: BackfillResult): string {
-  return `${fmt(r.newBars)} new ${r.table ? `${r.table} records` : 'bars'}, ${fmt(r.alreadyPresent)} already present${r.rejected ? `, ${fmt(r.rejected)} rejected (quantdesk rejects --run ${r.runId})` : ''}`;
+interface Running {
+  id: string;
+  cancel: Int32Array;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { inTimeOrder } from '../../common/backtest/engine';
+import { inTimeOrder } from '../../common/backtest/bar-walk';
 import type { PaperBar } from '../../common/trading/paper-engine';
 import type { ReplayInput } from './replay';
 

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { firstAtOrAfter, inTimeOrder, type Contract, type EngineResult } from '../../common/backtest/engine';
+import { firstAtOrAfter, inTimeOrder } from '../../common/backtest/bar-walk';
+import { type Contract, type EngineResult } from '../../common/backtest/engine-types';
 import { ApiError } from '../../common/errors';
 import type { FeatureSeries } from '../../common/features/types';
 import { parseUtc } from '../../common/schemas';
@@ -12,7 +13,9 @@ import { stricterLimits, type GateLimits, type TradingState } from '../../common
 import type { PaperSummary } from '../../common/trading/types';
 import type { PortfolioRun } from '../../common/backtest/types';
 import type { Bars } from '../../common/bars';
-import { portfolioEngineConfig, runContract, runDir, termsOf, withContracts, type RunTerms } from '../backtest/run-backtest';
+import { portfolioEngineConfig, runContract, termsOf, type RunTerms } from '../backtest/run-backtest';
+import { runDir } from '../backtest/run-store';
+import { withContracts } from '../backtest/portfolio-run';
 import { contractFor } from '../instrument-table';
 import type { Catalog } from '../catalog';
 import { calendarFor } from '../calendar';

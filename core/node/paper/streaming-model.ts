@@ -1,4 +1,4 @@
-import { copyBar } from '../../common/backtest/engine';
+import { copyBar } from '../../common/backtest/bar-walk';
 import { ApiError } from '../../common/errors';
 import { parseFeatureList } from '../../common/features/registry';
 import { parseOptionFeature } from '../../common/features/option-features';

@@ -17,7 +17,7 @@ import { liveBarMs } from './live-feed';
 import { workerLimits } from '../worker-limits';
 import { redact } from '../vendors/http';
 import { loadPortfolio } from './replay';
-import { publishChanges, publishState, SLOT, type ControlMessage, type SessionMessage } from './session';
+import { publishChanges, publishState, SLOT, type ControlMessage, type SessionMessage } from './session-channel';
 
 /** What the supervisor needs from its host. */
 export interface SupervisorOptions {

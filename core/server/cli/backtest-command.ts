@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { ArgOf } from '../../common/api';
 import type { BacktestSummary, PortfolioRun } from '../../common/backtest/types';
-import { tradesCsv } from '../../node/backtest/run-backtest';
+import { tradesCsv } from '../../node/backtest/run-store';
 import type { FilterResult } from '../../node/backtest/trade-filter';
 import type { SweepResult } from '../../common/backtest/sweep';
 import fs from 'node:fs';

@@ -5,160 +5,51 @@ import type { JobInfo } from '../common/jobs/types';
 import { createServices, type Services } from '../node/services';
 import { appPaths } from './app-paths';
 import { call, parse, UsageError, type CliContext, type CliIo } from './cli/cli-support';
-import { OPTIONS_USAGE } from './cli/options-command';
-import { DATA_COMMANDS, dataCommand } from './cli/data-command';
-import { MODELS_COMMANDS, modelsCommand } from './cli/models-command';
-import { BACKTEST_COMMANDS, backtestCommand } from './cli/backtest-command';
-import { PAPER_COMMANDS, paperCommand } from './cli/paper-command';
-import { CONFIG_COMMANDS, configCommand } from './cli/config-command';
+import { DATA_HELP, dataCommand } from './cli/data-command';
+import { MODELS_HELP, modelsCommand } from './cli/models-command';
+import { BACKTEST_HELP, backtestCommand } from './cli/backtest-command';
+import { PAPER_HELP, paperCommand } from './cli/paper-command';
+import { CONFIG_HELP, configCommand } from './cli/config-command';
 import { startServer } from './http-server';
 
-const USAGE = `usage: quantdesk [--home DIR] [--json] <command> [options]
+/** The first line of every help text. */
+const USAGE_LINE = 'usage: quantdesk [--home DIR] [--json] <command> [options]';
 
-commands:
-  backfill --source demo|databento|polygon [--symbols ES,NQ] [--from YYYY-MM-DD] [--to YYYY-MM-DD]
-           [--timeframe 1m|1h|1d] [--dataset GLBX.MDP3] [--schema ohlcv|mbp-10|mbp-1|tbbo|bbo-1s|bbo-1m|mbo|
-           definition|statistics|status|imbalance|options]
-                              fetch bars the lake lacks (default: all demo symbols, the last 30 days),
-                              or a Databento schema into its table by day (the demo offers mbp-10 and
-                              options: 0DTE chains); options from Databento name the parent, ES.OPT;
-                              vendors read DATABENTO_API_KEY / POLYGON_API_KEY from the environment
-  import <path>... [--format auto|generic|backtrader|polygon|databento-csv|dbn|yahoo|stooq|parquet]
-         [--symbol S] [--tz ZONE] [--map time=Date,open=Open,...] [--calendar cme|nyse|xetra]
-         [--universe min-price=5,max-price=500,min-avg-volume=100000,min-days=20,common-only]
-                              import bar files into the lake; rejected rows are kept with file and line
-  rejects [--run ID]          rows imports rejected: file, line, reason
-  resample --symbol S --timeframe 5m|15m|30m|1h|1d|1w
-                              materialise a resampled series; reads use it until new bars arrive
-  retention [--minute-days N [--save]]
-                              turn 1-minute bars older than N days (whole months) into 5-minute bars;
-                              without --minute-days the stored policy applies (default 90); --save stores N
-  universe [--min-price N] [--max-price N] [--min-avg-volume N] [--min-days N] [--common-only]
-                              symbols whose daily bars pass the filters, with their statistics
-  continuous --root ES [--threshold 0.6]
-                              build ES.C (unadjusted) and ES.CBA (back-adjusted) from the stored contracts
-  snapshots --symbol ES [--from YYYY-MM-DD] [--to YYYY-MM-DD]
-                              the 1 Hz snapshot table (book_1s) of a symbol's stored MBP-10 book: the
-                              ten levels at the end of every second, updates in it, age of the state
-${OPTIONS_USAGE}
-  qa --symbol S [--timeframe 1m]
-                              data-quality report: duplicates, gaps, OHLC, prices, spikes, stale runs, volume
-  sql "<query>" [--limit N] [--timeout S]
-                              read-only SQL over the lake (views bars, trades, quotes, book, orders,
-                              definitions, statistics, status, imbalance, options_trades,
-                              options_quotes, rejects); stopped after
-                              S seconds (60)
-  lake ls                     per symbol, table and timeframe: rows, partitions, bytes, first, last
-  lake delete SYMBOL --timeframe TF [--table T] --yes
-                              delete one stored series (catalog, files, backfill coverage); rejects stay;
-                              market events: --timeframe tick --table quotes (trades when not given)
-  bars --symbol ES --timeframe 1d [--from D] [--to D] [--limit N]
-                              bars as CSV, or JSON with --json
-  features list               the feature registry: parameters, outputs, conventions
-  features compute --input FILE.csv --features "ibs,rsi(14),macd(12,26,9)" --out OUT.csv
-                              compute features on any OHLCV CSV with the app's own kernels
-  features build --set NAME|FILE.yml [--symbols ES,NQ] [--force]
-                              build a feature set's silver files (skips symbols whose bars are unchanged)
-  dataset promote --build SET@HASH [--filter rth|complete|from=D|to=D]... [--allow-partial]
-                              promote a silver build to a versioned gold training dataset
-  ic --set NAME [--horizons 1,5,20] [--allow-partial]
-                              information coefficients of a set's features against forward returns
-  train --config FILE.yml [--allow-partial]
-                              train a model on a feature set's build and register it (gradient-boosted trees);
-                              IC, promotion and training refuse a build with failed or interrupted symbols
-                              unless --allow-partial (recorded with the result)
-  models import FILE [--format onnx|xgboost|lightgbm|catboost] [--name NAME] [--feature-set SET]
-                              register a model trained elsewhere: ONNX, or XGBoost JSON/UBJSON, LightGBM
-                              text and CatBoost JSON converted to ONNX (a .json file's content tells
-                              XGBoost from CatBoost); loaded and run on a few rows before it is registered
-  models ls | models show ID[@VERSION] | models promote ID@VERSION | models rollback ID | models demote ID
-                              registered models with their metrics; one model's card; stage changes
-  models check ID[@VERSION] [--provider P] [--rows N]
-                              run a model on the latest N rows (5000) of its feature build: the
-                              provider that ran it, the time, and its predictions' spread
-                              (models/manifest.json lists the production versions)
-  leaderboard [--min-score X] [--score "0.4 * balanced_accuracy + 0.6 * min(sharpe / 3, 1)"] [--save]
-                              model versions ranked by a score over their test metrics (the stored
-                              formula unless --score; --save stores the one given)
-  instruments                 the instrument table: contract specs and maintenance margins
-  instruments margin SYMBOL --maintenance AMOUNT | --reset
-                              set a maintenance margin per contract (your broker's) or go back to the
-                              table's; backtests and portfolios built afterwards are called and ruined by it
-  provider [auto|cpu|coreml|webgpu|cuda|dml]
-                              the default execution provider for inference (with one: make it the
-                              default) and which providers load a model on this machine
-  predict --model ID[@VERSION] --input FEATURES.csv --out OUT.csv [--provider auto|cpu|coreml|webgpu|cuda|dml]
-                              run a model over a CSV of its features; adds p (or yhat; p_<class> per class for a
-                              multiclass model); the provider goes to stderr
-  backtest --strategy ibs|rsi2|macd_cross|breakout --symbols ES,NQ [--timeframe 1d] [--from D] [--to D]
-         [--params '{"entry_below":0.2}'] [--model ID[@V]] [--commission 2.5] [--slippage-ticks 1]
-         [--capital N] [--max-positions N] [--fill-at next_open|close] [--benchmark SYM]
-         [--factors FILE.csv [--factors-fraction]]
-                              backtest a strategy on stored bars; stores trades, equity and metrics;
-                              --factors regresses its daily returns on a factor file (Fama-French
-                              style, percent unless --factors-fraction)
-  strategies [save --run ID --name NAME [--overwrite]]
-                              the strategy configs stored in the home (strategy, parameters, model,
-                              terms); save stores a run's strategy with the terms it was backtested on
-  trades --run ID --out trades.csv
-                              a backtest run's trades as CSV, with the strategy's features at entry
-  montecarlo --run ID [--method reshuffle|resample|block] [--simulations 1000] [--seed 1] [--block 5]
-                              a run's trades reshuffled or resampled, or its daily returns block-
-                              bootstrapped: percentiles of final equity, drawdown and Sharpe, ruin odds
-  sweep --strategy ibs|rsi2 --symbols ES [--timeframe 1d] [--from D] [--to D] --grid '{"entry_below":[0.1,0.2,0.3]}'
-        [--commission 2.5] [--slippage-ticks 1] [--contracts N] [--walk-forward IS,OOS[,anchored]]
-                              every combination of the grid with the vectorised engine: metrics per
-                              point, the best by Sharpe and its deflated Sharpe ratio; with
-                              --walk-forward, in-sample windows of IS bars choose the parameters that
-                              trade the next OOS bars, and the out-of-sample equity is stitched
-  filter train --strategy ibs --symbols ES,NQ --set NAME [--params JSON] [--commission 2.5] [--slippage-ticks 1]
-                              per symbol: backtest the strategy on the set's timeframe, label its trades
-                              (profitable after costs?), train a filter on the set's features at entry,
-                              choose its threshold on validation, and backtest the test period with and
-                              without it
-  portfolio optimize --runs ID,ID,… [--objective sharpe|cagr_over_maxdd] [--split D] [--max-positions 1,2,3]
-         [--correlation-limit 0.8] [--max-drawdown 0.2] [--daily-loss N] [--max-position-notional N]
-         [--max-orders-per-minute N]
-                              greedy portfolio from backtest runs: add the instrument that most improves the
-                              objective before the split, stop when none does; judged after the split;
-                              the risk limits go into the portfolio config for the risk engine
-  paper run --portfolio ID|FILE.json --replay --from D --to D [--speed max]
-                              replay a portfolio through paper trading (streaming features, the risk gate
-                              under the killswitch's state, the backtester's broker) and print a summary
-  paper status                the killswitch's state, the paper sessions and the latest alerts
-  killswitch status|halt|reduce|resume [--reason TEXT] [--flatten]
-                              the trading state (halted: only cancels; reducing: only orders that
-                              reduce a position), journaled and audited; resume re-arms
-  export-config --repo PATH [--dir quantdesk] [--message TEXT] [--include-models] [--tag NAME] [--push]
-         [--portfolio ID|FILE] [--force] [--override REASON]
-                              validate the production models and the portfolio, write the config bundle
-                              (strategies, portfolio.yml, feature sets, model manifest and cards, ONNX
-                              files with --include-models) into the repository's folder and commit it
-                              with the author from Settings; nothing changed: no commit. --force exports
-                              over uncommitted changes in the folder; --override exports although
-                              validation failed and records why in the commit message
-  import-config --repo PATH [--rev REV] [--dir quantdesk]
-                              restore a bundle (configs, portfolio, models) from the repository at REV
-  jobs [--all]                recent jobs, or every job
-  home move DEST              move the home folder (catalog, lake, models) to DEST, checked on arrival
-  serve [--port N] [--host 127.0.0.1] [--token T] [--demo-days N] [--no-seed]
+/** `serve`'s help; the other commands' help lives beside their code in cli/. */
+const SERVE_HELP = `  serve [--port N] [--host 127.0.0.1] [--token T] [--demo-days N] [--no-seed]
                               serve the app to a browser; seeds the demo lake on first start; bound
-                              beyond loopback, every request needs the token it prints (or --token)
+                              beyond loopback, every request needs the token it prints (or --token)`;
 
-global options:
+/** What every help text ends with: the global options and the exit codes. */
+const GLOBAL_HELP = `global options:
   --home DIR   home folder (default: $QUANTDESK_HOME, else data/home in the app folder)
   --json       print one JSON document on stdout and nothing else
-  --help       this text
+  --help       this text; after a command, that command's help alone
 
 exit codes: 0 success, 2 bad usage, 1 failure`;
 
+/** Every command's help, by command. */
+const HELP: Readonly<Record<string, string>> = { ...DATA_HELP, ...MODELS_HELP, ...BACKTEST_HELP, ...PAPER_HELP, ...CONFIG_HELP, serve: SERVE_HELP };
+
+/** The order `--help` lists the commands in: the workflow's, from data to models, backtests, paper trading and export. */
+export const HELP_ORDER: readonly string[] = ['backfill', 'import', 'rejects', 'resample', 'retention', 'universe', 'continuous', 'snapshots', 'options', 'qa', 'sql', 'lake', 'bars', 'features', 'dataset', 'ic', 'train', 'models', 'leaderboard', 'instruments', 'provider', 'predict', 'backtest', 'strategies', 'trades', 'montecarlo', 'sweep', 'filter', 'portfolio', 'paper', 'killswitch', 'export-config', 'import-config', 'jobs', 'home', 'serve'];
+
+/** The full help: every command in {@link HELP_ORDER}. */
+export const USAGE = `${USAGE_LINE}\n\ncommands:\n${HELP_ORDER.map((c) => HELP[c]).join('\n')}\n\n${GLOBAL_HELP}`;
+
+/** One command's help: its usage lines, then the global options; the full help for a word that is no command. */
+export function helpFor(command: string | undefined): string {
+  const own = command !== undefined && Object.hasOwn(HELP, command) ? HELP[command] : undefined;
+  return own === undefined ? USAGE : `${USAGE_LINE.replace('<command>', command!)}\n\n${own}\n\n${GLOBAL_HELP}`;
+}
+
 /** Each command module with the commands it answers. */
-const COMMAND_GROUPS: [readonly string[], (command: string, opts: string[], ctx: CliContext) => Promise<number>][] = [
-  [DATA_COMMANDS, dataCommand],
-  [MODELS_COMMANDS, modelsCommand],
-  [BACKTEST_COMMANDS, backtestCommand],
-  [PAPER_COMMANDS, paperCommand],
-  [CONFIG_COMMANDS, configCommand],
+const COMMAND_GROUPS: [Readonly<Record<string, string>>, (command: string, opts: string[], ctx: CliContext) => Promise<number>][] = [
+  [DATA_HELP, dataCommand],
+  [MODELS_HELP, modelsCommand],
+  [BACKTEST_HELP, backtestCommand],
+  [PAPER_HELP, paperCommand],
+  [CONFIG_HELP, configCommand],
 ];
 
 /** Runs the CLI; returns the exit code. */
@@ -180,7 +71,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       else if (!globalsOnly.has(a)) rest.push(a);
     }
     if (argv.includes('--help') || argv.includes('-h') || rest.length === 0) {
-      io.out(USAGE);
+      io.out(helpFor(rest[0]));
       return rest.length === 0 && !argv.includes('--help') && !argv.includes('-h') ? 2 : 0;
     }
     if (home === '') throw new UsageError('--home: expected a folder path');
@@ -238,7 +129,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return 0;
       }
       default: {
-        const group = COMMAND_GROUPS.find(([names]) => names.includes(command ?? ''));
+        const group = COMMAND_GROUPS.find(([help]) => Object.hasOwn(help, command ?? ''));
         if (!group) throw new UsageError(`unknown command ${command}; run quantdesk --help`);
         return await group[1](command!, opts, { json, io, homeDir, open, runJob });
       }

@@ -9,8 +9,45 @@ import { call, parse, table, UsageError, validate, type CliContext } from './cli
 import { fixed } from './cli-output';
 import { jsonOption, numberOption, symbolList, walkForwardPlan } from './cli-options';
 
-/** The commands backtestCommand answers. */
-export const BACKTEST_COMMANDS: readonly string[] = ['strategies', 'instruments', 'backtest', 'sweep', 'filter', 'portfolio', 'trades', 'montecarlo'];
+/** Each command backtestCommand answers, with its help as `quantdesk --help` lists it. */
+export const BACKTEST_HELP: Readonly<Record<string, string>> = {
+  strategies: `  strategies [save --run ID --name NAME [--overwrite]]
+                              the strategy configs stored in the home (strategy, parameters, model,
+                              terms); save stores a run's strategy with the terms it was backtested on`,
+  instruments: `  instruments                 the instrument table: contract specs and maintenance margins
+  instruments margin SYMBOL --maintenance AMOUNT | --reset
+                              set a maintenance margin per contract (your broker's) or go back to the
+                              table's; backtests and portfolios built afterwards are called and ruined by it`,
+  backtest: `  backtest --strategy ibs|rsi2|macd_cross|breakout --symbols ES,NQ [--timeframe 1d] [--from D] [--to D]
+         [--params '{"entry_below":0.2}'] [--model ID[@V]] [--commission 2.5] [--slippage-ticks 1]
+         [--capital N] [--max-positions N] [--fill-at next_open|close] [--benchmark SYM]
+         [--factors FILE.csv [--factors-fraction]]
+                              backtest a strategy on stored bars; stores trades, equity and metrics;
+                              --factors regresses its daily returns on a factor file (Fama-French
+                              style, percent unless --factors-fraction)`,
+  sweep: `  sweep --strategy ibs|rsi2 --symbols ES [--timeframe 1d] [--from D] [--to D] --grid '{"entry_below":[0.1,0.2,0.3]}'
+        [--commission 2.5] [--slippage-ticks 1] [--contracts N] [--walk-forward IS,OOS[,anchored]]
+                              every combination of the grid with the vectorised engine: metrics per
+                              point, the best by Sharpe and its deflated Sharpe ratio; with
+                              --walk-forward, in-sample windows of IS bars choose the parameters that
+                              trade the next OOS bars, and the out-of-sample equity is stitched`,
+  filter: `  filter train --strategy ibs --symbols ES,NQ --set NAME [--params JSON] [--commission 2.5] [--slippage-ticks 1]
+                              per symbol: backtest the strategy on the set's timeframe, label its trades
+                              (profitable after costs?), train a filter on the set's features at entry,
+                              choose its threshold on validation, and backtest the test period with and
+                              without it`,
+  portfolio: `  portfolio optimize --runs ID,ID,… [--objective sharpe|cagr_over_maxdd] [--split D] [--max-positions 1,2,3]
+         [--correlation-limit 0.8] [--max-drawdown 0.2] [--daily-loss N] [--max-position-notional N]
+         [--max-orders-per-minute N]
+                              greedy portfolio from backtest runs: add the instrument that most improves the
+                              objective before the split, stop when none does; judged after the split;
+                              the risk limits go into the portfolio config for the risk engine`,
+  trades: `  trades --run ID --out trades.csv
+                              a backtest run's trades as CSV, with the strategy's features at entry`,
+  montecarlo: `  montecarlo --run ID [--method reshuffle|resample|block] [--simulations 1000] [--seed 1] [--block 5]
+                              a run's trades reshuffled or resampled, or its daily returns block-
+                              bootstrapped: percentiles of final equity, drawdown and Sharpe, ruin odds`,
+};
 
 /** `quantdesk` the strategy commands: strategies, instruments, backtests, sweeps, trade filters, portfolios, trades and Monte Carlo; returns the exit code. */
 export async function backtestCommand(command: string, opts: string[], ctx: CliContext): Promise<number> {

@@ -1,7 +1,18 @@
 import { call, parse, UsageError, validate, type CliContext } from './cli-support';
 
-/** The commands configCommand answers. */
-export const CONFIG_COMMANDS: readonly string[] = ['export-config', 'import-config'];
+/** Each command configCommand answers, with its help as `quantdesk --help` lists it. */
+export const CONFIG_HELP: Readonly<Record<string, string>> = {
+  'export-config': `  export-config --repo PATH [--dir quantdesk] [--message TEXT] [--include-models] [--tag NAME] [--push]
+         [--portfolio ID|FILE] [--force] [--override REASON]
+                              validate the production models and the portfolio, write the config bundle
+                              (strategies, portfolio.yml, feature sets, model manifest and cards, ONNX
+                              files with --include-models) into the repository's folder and commit it
+                              with the author from Settings; nothing changed: no commit. --force exports
+                              over uncommitted changes in the folder; --override exports although
+                              validation failed and records why in the commit message`,
+  'import-config': `  import-config --repo PATH [--rev REV] [--dir quantdesk]
+                              restore a bundle (configs, portfolio, models) from the repository at REV`,
+};
 
 /** `quantdesk` exporting the desk configuration to git and importing it back; returns the exit code. */
 export async function configCommand(command: string, opts: string[], ctx: CliContext): Promise<number> {

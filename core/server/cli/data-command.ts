@@ -5,15 +5,56 @@ import { DEMO_SYMBOLS } from '../../common/instruments';
 import type { ContinuousResult, ImportResult } from '../../common/lake/types';
 import type { BookSnapshotResult } from '../../node/lake/book-snapshots';
 import { moveHome } from '../../node/home-move';
-import { optionsCommand } from './options-command';
+import { OPTIONS_HELP, optionsCommand } from './options-command';
 import { call, parse, table, UsageError, validate, type CliContext } from './cli-support';
 import { fmtBytes, iso, coverageLine, jobRow, printBars } from './cli-output';
 import { isValidZone, parseUniverse } from './cli-options';
 
 const DAY_MS = 86_400_000;
 
-/** The commands dataCommand answers. */
-export const DATA_COMMANDS: readonly string[] = ['home', 'backfill', 'import', 'rejects', 'resample', 'retention', 'universe', 'continuous', 'snapshots', 'options', 'qa', 'sql', 'lake', 'bars', 'jobs'];
+/** Each command dataCommand answers, with its help as `quantdesk --help` lists it. */
+export const DATA_HELP: Readonly<Record<string, string>> = {
+  home: `  home move DEST              move the home folder (catalog, lake, models) to DEST, checked on arrival`,
+  backfill: `  backfill --source demo|databento|polygon [--symbols ES,NQ] [--from YYYY-MM-DD] [--to YYYY-MM-DD]
+           [--timeframe 1m|1h|1d] [--dataset GLBX.MDP3] [--schema ohlcv|mbp-10|mbp-1|tbbo|bbo-1s|bbo-1m|mbo|
+           definition|statistics|status|imbalance|options]
+                              fetch bars the lake lacks (default: all demo symbols, the last 30 days),
+                              or a Databento schema into its table by day (the demo offers mbp-10 and
+                              options: 0DTE chains); options from Databento name the parent, ES.OPT;
+                              vendors read DATABENTO_API_KEY / POLYGON_API_KEY from the environment`,
+  import: `  import <path>... [--format auto|generic|backtrader|polygon|databento-csv|dbn|yahoo|stooq|parquet]
+         [--symbol S] [--tz ZONE] [--map time=Date,open=Open,...] [--calendar cme|nyse|xetra]
+         [--universe min-price=5,max-price=500,min-avg-volume=100000,min-days=20,common-only]
+                              import bar files into the lake; rejected rows are kept with file and line`,
+  rejects: `  rejects [--run ID]          rows imports rejected: file, line, reason`,
+  resample: `  resample --symbol S --timeframe 5m|15m|30m|1h|1d|1w
+                              materialise a resampled series; reads use it until new bars arrive`,
+  retention: `  retention [--minute-days N [--save]]
+                              turn 1-minute bars older than N days (whole months) into 5-minute bars;
+                              without --minute-days the stored policy applies (default 90); --save stores N`,
+  universe: `  universe [--min-price N] [--max-price N] [--min-avg-volume N] [--min-days N] [--common-only]
+                              symbols whose daily bars pass the filters, with their statistics`,
+  continuous: `  continuous --root ES [--threshold 0.6]
+                              build ES.C (unadjusted) and ES.CBA (back-adjusted) from the stored contracts`,
+  snapshots: `  snapshots --symbol ES [--from YYYY-MM-DD] [--to YYYY-MM-DD]
+                              the 1 Hz snapshot table (book_1s) of a symbol's stored MBP-10 book: the
+                              ten levels at the end of every second, updates in it, age of the state`,
+  options: OPTIONS_HELP,
+  qa: `  qa --symbol S [--timeframe 1m]
+                              data-quality report: duplicates, gaps, OHLC, prices, spikes, stale runs, volume`,
+  sql: `  sql "<query>" [--limit N] [--timeout S]
+                              read-only SQL over the lake (views bars, trades, quotes, book, orders,
+                              definitions, statistics, status, imbalance, options_trades,
+                              options_quotes, rejects); stopped after
+                              S seconds (60)`,
+  lake: `  lake ls                     per symbol, table and timeframe: rows, partitions, bytes, first, last
+  lake delete SYMBOL --timeframe TF [--table T] --yes
+                              delete one stored series (catalog, files, backfill coverage); rejects stay;
+                              market events: --timeframe tick --table quotes (trades when not given)`,
+  bars: `  bars --symbol ES --timeframe 1d [--from D] [--to D] [--limit N]
+                              bars as CSV, or JSON with --json`,
+  jobs: `  jobs [--all]                recent jobs, or every job`,
+};
 
 /** `quantdesk` the data commands: the home, backfills and imports, rejects, resampling, retention, universes, continuous contracts, book snapshots, options, QA, SQL, the lake, bars and jobs; returns the exit code. */
 export async function dataCommand(command: string, opts: string[], ctx: CliContext): Promise<number> {

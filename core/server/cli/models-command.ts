@@ -13,8 +13,41 @@ import { MAX_BYTES, readRegularText } from '../../node/untrusted-files';
 import { call, parse, table, UsageError, validate, type CliContext } from './cli-support';
 import { providerOption, symbolList } from './cli-options';
 
-/** The commands modelsCommand answers. */
-export const MODELS_COMMANDS: readonly string[] = ['train', 'models', 'leaderboard', 'provider', 'predict', 'dataset', 'ic', 'features'];
+/** Each command modelsCommand answers, with its help as `quantdesk --help` lists it. */
+export const MODELS_HELP: Readonly<Record<string, string>> = {
+  train: `  train --config FILE.yml [--allow-partial]
+                              train a model on a feature set's build and register it (gradient-boosted trees);
+                              IC, promotion and training refuse a build with failed or interrupted symbols
+                              unless --allow-partial (recorded with the result)`,
+  models: `  models import FILE [--format onnx|xgboost|lightgbm|catboost] [--name NAME] [--feature-set SET]
+                              register a model trained elsewhere: ONNX, or XGBoost JSON/UBJSON, LightGBM
+                              text and CatBoost JSON converted to ONNX (a .json file's content tells
+                              XGBoost from CatBoost); loaded and run on a few rows before it is registered
+  models ls | models show ID[@VERSION] | models promote ID@VERSION | models rollback ID | models demote ID
+                              registered models with their metrics; one model's card; stage changes
+  models check ID[@VERSION] [--provider P] [--rows N]
+                              run a model on the latest N rows (5000) of its feature build: the
+                              provider that ran it, the time, and its predictions' spread
+                              (models/manifest.json lists the production versions)`,
+  leaderboard: `  leaderboard [--min-score X] [--score "0.4 * balanced_accuracy + 0.6 * min(sharpe / 3, 1)"] [--save]
+                              model versions ranked by a score over their test metrics (the stored
+                              formula unless --score; --save stores the one given)`,
+  provider: `  provider [auto|cpu|coreml|webgpu|cuda|dml]
+                              the default execution provider for inference (with one: make it the
+                              default) and which providers load a model on this machine`,
+  predict: `  predict --model ID[@VERSION] --input FEATURES.csv --out OUT.csv [--provider auto|cpu|coreml|webgpu|cuda|dml]
+                              run a model over a CSV of its features; adds p (or yhat; p_<class> per class for a
+                              multiclass model); the provider goes to stderr`,
+  dataset: `  dataset promote --build SET@HASH [--filter rth|complete|from=D|to=D]... [--allow-partial]
+                              promote a silver build to a versioned gold training dataset`,
+  ic: `  ic --set NAME [--horizons 1,5,20] [--allow-partial]
+                              information coefficients of a set's features against forward returns`,
+  features: `  features list               the feature registry: parameters, outputs, conventions
+  features compute --input FILE.csv --features "ibs,rsi(14),macd(12,26,9)" --out OUT.csv
+                              compute features on any OHLCV CSV with the app's own kernels
+  features build --set NAME|FILE.yml [--symbols ES,NQ] [--force]
+                              build a feature set's silver files (skips symbols whose bars are unchanged)`,
+};
 
 /** `quantdesk` the model commands: training, the registry, the leaderboard, providers, predictions, gold datasets, IC reports and features; returns the exit code. */
 export async function modelsCommand(command: string, opts: string[], ctx: CliContext): Promise<number> {

@@ -4,7 +4,7 @@ import type { Services } from '../../node/services';
 import { call, parse, table, UsageError, validate } from './cli-support';
 
 /** The `options` command's lines in `quantdesk --help`. */
-export const OPTIONS_USAGE = `  options chain --symbol ES --at 2026-09-09T15:00:00Z [--dte 0] [--max-age 120] [--rate 0.05]
+export const OPTIONS_HELP = `  options chain --symbol ES --at 2026-09-09T15:00:00Z [--dte 0] [--max-age 120] [--rate 0.05]
                               the session's 0DTE chain (or expiries within --dte days) on the front
                               contract only: bid, ask, implied volatility, delta, gamma and open
                               interest per strike; quotes left out say why

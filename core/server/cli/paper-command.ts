@@ -7,8 +7,16 @@ import { Journal } from '../../node/paper/journal';
 import fs from 'node:fs';
 import { call, parse, UsageError, validate, type CliContext } from './cli-support';
 
-/** The commands paperCommand answers. */
-export const PAPER_COMMANDS: readonly string[] = ['paper', 'killswitch'];
+/** Each command paperCommand answers, with its help as `quantdesk --help` lists it. */
+export const PAPER_HELP: Readonly<Record<string, string>> = {
+  paper: `  paper run --portfolio ID|FILE.json --replay --from D --to D [--speed max]
+                              replay a portfolio through paper trading (streaming features, the risk gate
+                              under the killswitch's state, the backtester's broker) and print a summary
+  paper status                the killswitch's state, the paper sessions and the latest alerts`,
+  killswitch: `  killswitch status|halt|reduce|resume [--reason TEXT] [--flatten]
+                              the trading state (halted: only cancels; reducing: only orders that
+                              reduce a position), journaled and audited; resume re-arms`,
+};
 
 /** `quantdesk` paper trading and the killswitch; returns the exit code. */
 export async function paperCommand(command: string, opts: string[], ctx: CliContext): Promise<number> {

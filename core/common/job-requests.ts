@@ -5,7 +5,10 @@ import { backtestRequestSchema, sweepRequestSchema, filterRequestSchema, portfol
 import { paperReplayRequestSchema } from './trading/schemas';
 import { trainRequestSchema } from './models/schemas';
 
-/** The job requests, as the job service receives them once validated: services and the domains that run jobs depend on this contract, not on each other. */
+// The job requests, as the job service receives them once validated: services and the domains that run jobs depend on this contract, not on each other.
+
+/** Any job request. */
+export const jobRequestSchema = z.discriminatedUnion('kind', [backfillRequestSchema, importRequestSchema, continuousRequestSchema, snapshotsRequestSchema, retentionRequestSchema, materializeRequestSchema, featuresRequestSchema, promoteRequestSchema, icRequestSchema, trainRequestSchema, backtestRequestSchema, sweepRequestSchema, portfolioRequestSchema, filterRequestSchema, paperReplayRequestSchema]);
 
 /** A validated job request. */
 export type JobRequest = z.output<typeof jobRequestSchema>;
@@ -29,6 +32,3 @@ export type SweepRequest = Extract<JobRequest, { kind: 'sweep' }>;
 export type PortfolioRequest = Extract<JobRequest, { kind: 'portfolio' }>;
 export type FilterRequest = Extract<JobRequest, { kind: 'filter' }>;
 export type PaperReplayRequest = Extract<JobRequest, { kind: 'paper' }>;
-
-/** Any job request. */
-export const jobRequestSchema = z.discriminatedUnion('kind', [backfillRequestSchema, importRequestSchema, continuousRequestSchema, snapshotsRequestSchema, retentionRequestSchema, materializeRequestSchema, featuresRequestSchema, promoteRequestSchema, icRequestSchema, trainRequestSchema, backtestRequestSchema, sweepRequestSchema, portfolioRequestSchema, filterRequestSchema, paperReplayRequestSchema]);

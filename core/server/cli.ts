@@ -143,8 +143,6 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-/** `min-price=5,min-avg-volume=100000,min-days=20,common-only` → universe filters. */
-
 /** Entry point when run as a program. */
 export async function main(): Promise<void> {
   const code = await runCli(process.argv.slice(2), {

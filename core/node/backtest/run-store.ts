@@ -82,7 +82,6 @@ function tradeColumns(trades: Trade[], features: Record<string, Float64Array>, s
   };
 }
 
-/** The folder of a run under the lake. */
 /** A stored run's folder. */
 export const runDir = (home: HomeLayout, runId: string): string => path.join(home.lake, 'gold', 'backtests', runId);
 

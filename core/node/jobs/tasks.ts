@@ -6,9 +6,13 @@ import type { BacktestRequest, ContinuousRequest, FeaturesRequest, FilterRequest
 
 /** What every task carries: where the home is and the flag that cancels it. */
 export interface TaskBase {
+  /** The home folder the worker opens. */
   homeDir: string;
+  /** The catalog's migrations folder. */
   migrations: string;
+  /** better-sqlite3 addon built for this runtime when it is not Node's (Electron). */
   sqliteBinding?: string;
+  /** One Int32 the service sets to 1 to cancel; the task checks it between units of work. */
   cancel: SharedArrayBuffer;
 }
 

@@ -4,7 +4,7 @@ import { ApiError } from '../common/errors';
 import type { JobInfo } from '../common/jobs/types';
 import { createServices, type Services } from '../node/services';
 import { appPaths } from './app-paths';
-import { call, parse, UsageError, type CliContext, type CliIo } from './cli/cli-support';
+import { call, parse, UsageError, withServices, type CliContext, type CliIo } from './cli/cli-support';
 import { DATA_HELP, dataCommand } from './cli/data-command';
 import { MODELS_HELP, modelsCommand } from './cli/models-command';
 import { BACKTEST_HELP, backtestCommand } from './cli/backtest-command';
@@ -83,8 +83,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 
     // Runs one job in this process to its end; a job that did not succeed exits 1 with its error.
     const runJob = async (arg: ArgOf<'jobs.start'>, what: string, render: (job: JobInfo) => string | object): Promise<number> => {
-      const s = await open(false);
-      try {
+      return withServices(open(false), async (s) => {
         const { jobId } = await call(s, 'jobs.start', arg);
         await s.idle();
         const job = await call(s, 'jobs.get', { jobId });
@@ -96,9 +95,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         const out = render(job);
         io.out(typeof out === 'string' ? out : JSON.stringify(out));
         return 0;
-      } finally {
-        await s.close();
-      }
+      });
     };
 
     switch (command) {

@@ -5,7 +5,7 @@ import { tradesCsv } from '../../node/backtest/run-store';
 import type { FilterResult } from '../../node/backtest/trade-filter';
 import type { SweepResult } from '../../common/backtest/sweep';
 import fs from 'node:fs';
-import { call, parse, table, UsageError, validate, type CliContext } from './cli-support';
+import { call, parse, table, UsageError, validate, withServices, type CliContext } from './cli-support';
 import { fixed } from './cli-output';
 import { jsonOption, numberOption, symbolList, walkForwardPlan } from './cli-options';
 
@@ -65,8 +65,7 @@ export async function backtestCommand(command: string, opts: string[], ctx: CliC
         arg = { runId: v.run, name: v.name, ...(v.overwrite ? { overwrite: true } : {}) };
         validate('backtest.saveStrategy', arg, { runId: 'run' });
       } else if (v.run !== undefined || v.name !== undefined || v.overwrite) throw new UsageError('--run, --name and --overwrite go with strategies save');
-      const s = await open(arg === undefined);
-      try {
+      return withServices(open(arg === undefined), async (s) => {
         const configs = arg === undefined ? await call(s, 'backtest.strategies', {}) : [await call(s, 'backtest.saveStrategy', arg)];
         if (json) io.out(JSON.stringify(arg === undefined ? configs : configs[0]));
         else {
@@ -75,9 +74,7 @@ export async function backtestCommand(command: string, opts: string[], ctx: CliC
           io.out(table([['name', 'strategy', 'params', 'model', 'terms'], ...configs.map((c) => [c.name, c.strategy, JSON.stringify(c.params ?? {}), c.model ? `${c.model}${c.threshold !== undefined ? ` ≥ ${c.threshold}` : ''}` : '', terms(c)])]));
         }
         return 0;
-      } finally {
-        await s.close();
-      }
+      });
     }
     case 'instruments': {
       const p = parse(opts, { maintenance: { type: 'string' }, reset: { type: 'boolean' } });
@@ -93,15 +90,12 @@ export async function backtestCommand(command: string, opts: string[], ctx: CliC
         arg = { symbol, maintenanceMargin: amount === undefined ? null : Number(amount) };
         validate('instruments.setMargin', arg, { maintenanceMargin: 'maintenance' });
       } else if (p.values.maintenance !== undefined || p.values.reset) throw new UsageError('--maintenance and --reset go with instruments margin SYMBOL');
-      const s = await open(arg === undefined);
-      try {
+      return withServices(open(arg === undefined), async (s) => {
         const rows = arg === undefined ? await call(s, 'instruments.list', {}) : await call(s, 'instruments.setMargin', arg);
         if (json) io.out(JSON.stringify(rows.map(({ calendar, ...r }) => ({ ...r, calendar: calendar.id }))));
         else io.out(table([['symbol', 'name', 'multiplier', 'tick', 'currency', 'maintenance margin', 'calendar'], ...rows.map((r) => [r.symbol, r.name, String(r.multiplier), String(r.tickSize), r.currency, r.maintenanceMargin.toFixed(2), r.calendar.id])]));
         return 0;
-      } finally {
-        await s.close();
-      }
+      });
     }
     case 'backtest': {
       const p = parse(opts, {
@@ -267,19 +261,16 @@ export async function backtestCommand(command: string, opts: string[], ctx: CliC
     }
     case 'trades': {
       const p = parse(opts, { run: { type: 'string' }, out: { type: 'string' } });
-      const v = p.values as { run?: string; out?: string };
-      if (!v.run) throw new UsageError('trades: --run ID is required (backtest prints it)');
-      if (!v.out) throw new UsageError('trades: --out FILE.csv is required');
-      validate('backtest.get', { runId: v.run }, { runId: 'run' });
-      const s = await open(true);
-      try {
-        const d = await call(s, 'backtest.get', { runId: v.run });
-        fs.writeFileSync(v.out, tradesCsv(d));
-        io.out(json ? JSON.stringify({ runId: d.runId, trades: d.trades.symbol.length, out: path.resolve(v.out) }) : `${d.trades.symbol.length} trades → ${path.resolve(v.out)}`);
+      const { run, out } = p.values as { run?: string; out?: string };
+      if (!run) throw new UsageError('trades: --run ID is required (backtest prints it)');
+      if (!out) throw new UsageError('trades: --out FILE.csv is required');
+      validate('backtest.get', { runId: run }, { runId: 'run' });
+      return withServices(open(true), async (s) => {
+        const d = await call(s, 'backtest.get', { runId: run });
+        fs.writeFileSync(out, tradesCsv(d));
+        io.out(json ? JSON.stringify({ runId: d.runId, trades: d.trades.symbol.length, out: path.resolve(out) }) : `${d.trades.symbol.length} trades → ${path.resolve(out)}`);
         return 0;
-      } finally {
-        await s.close();
-      }
+      });
     }
     case 'montecarlo': {
       const p = parse(opts, { run: { type: 'string' }, method: { type: 'string' }, simulations: { type: 'string' }, seed: { type: 'string' }, block: { type: 'string' } });
@@ -288,8 +279,7 @@ export async function backtestCommand(command: string, opts: string[], ctx: CliC
       for (const k of ['simulations', 'seed', 'block'] as const) if (v[k] !== undefined && !/^\d+$/.test(v[k]!)) throw new UsageError(`--${k}: expected a whole number, got ${v[k]}`);
       const arg = { runId: v.run, ...(v.method ? { method: v.method as 'reshuffle' } : {}), ...(v.simulations ? { simulations: Number(v.simulations) } : {}), ...(v.seed ? { seed: Number(v.seed) } : {}), ...(v.block ? { block: Number(v.block) } : {}) };
       validate('backtest.monteCarlo', arg, { runId: 'run' });
-      const s = await open(true);
-      try {
+      return withServices(open(true), async (s) => {
         const r = await call(s, 'backtest.monteCarlo', arg);
         const { fan: _fan, finals: _finals, ...summary } = r;
         const row = (name: string, q: { p5: number; p25: number; p50: number; p75: number; p95: number }, f: (x: number) => string): string[] => [name, f(q.p5), f(q.p25), f(q.p50), f(q.p75), f(q.p95)];
@@ -301,9 +291,7 @@ export async function backtestCommand(command: string, opts: string[], ctx: CliC
             : `${r.simulations} ${r.method} simulations (seed ${r.seed}${r.block ? `, blocks of ${r.block} days` : ''}) · probability of ruin ${pct(r.probabilityOfRuin)}\n${table([['', 'p5', 'p25', 'p50', 'p75', 'p95'], row('final equity', r.finalEquity, money), row('max drawdown', r.maxDrawdown, pct), row('Sharpe', r.sharpe, (x) => x.toFixed(2))])}`,
         );
         return 0;
-      } finally {
-        await s.close();
-      }
+      });
     }
   }
   throw new UsageError(`unknown command ${command}; run quantdesk --help`);

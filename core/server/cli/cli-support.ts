@@ -42,6 +42,16 @@ export async function call<M extends Method>(s: Services, method: M, arg: ArgOf<
   return out.value as ResultOf<M>;
 }
 
+/** Runs `work` on services being opened, and closes them however it ends. */
+export async function withServices<T>(opening: Promise<Services>, work: (s: Services) => Promise<T>): Promise<T> {
+  const s = await opening;
+  try {
+    return await work(s);
+  } finally {
+    await s.close();
+  }
+}
+
 /** Where CLI output goes; tests pass their own. */
 export interface CliIo {
   out(s: string): void;

@@ -1,4 +1,4 @@
-import { call, parse, UsageError, validate, type CliContext } from './cli-support';
+import { call, parse, UsageError, validate, withServices, type CliContext } from './cli-support';
 
 /** Each command configCommand answers, with its help as `quantdesk --help` lists it. */
 export const CONFIG_HELP: Readonly<Record<string, string>> = {
@@ -22,8 +22,7 @@ export async function configCommand(command: string, opts: string[], ctx: CliCon
       const p = parse(opts, { repo: { type: 'string' }, dir: { type: 'string' }, message: { type: 'string' }, 'include-models': { type: 'boolean' }, tag: { type: 'string' }, push: { type: 'boolean' }, portfolio: { type: 'string' }, force: { type: 'boolean' }, override: { type: 'string' } });
       if (p.positionals.length) throw new UsageError(`export-config: unexpected argument ${p.positionals[0]}`);
       const v = p.values as { repo?: string; dir?: string; message?: string; 'include-models'?: boolean; tag?: string; push?: boolean; portfolio?: string; force?: boolean; override?: string };
-      const s = await open(false);
-      try {
+      return withServices(open(false), async (s) => {
         const repo = v.repo ?? (await call(s, 'settings.export', {})).repo;
         if (!repo) throw new UsageError('--repo: required (the git repository to export into), unless Settings name one');
         const arg = { repo, ...(v.dir !== undefined ? { dir: v.dir } : {}), portfolio: v.portfolio ?? null, includeModels: v['include-models'] === true, ...(v.message !== undefined ? { message: v.message } : {}), ...(v.tag !== undefined ? { tag: v.tag } : {}), push: v.push === true, force: v.force === true, ...(v.override !== undefined ? { override: v.override } : {}) };
@@ -38,9 +37,7 @@ export async function configCommand(command: string, opts: string[], ctx: CliCon
               ].join('\n'),
         );
         return 0;
-      } finally {
-        await s.close();
-      }
+      });
     }
     case 'import-config': {
       const p = parse(opts, { repo: { type: 'string' }, rev: { type: 'string' }, dir: { type: 'string' } });
@@ -49,8 +46,7 @@ export async function configCommand(command: string, opts: string[], ctx: CliCon
       if (!v.repo) throw new UsageError('--repo: required (the git repository holding the bundle)');
       const arg = { repo: v.repo, ...(v.rev !== undefined ? { rev: v.rev } : {}), ...(v.dir !== undefined ? { dir: v.dir } : {}) };
       validate('config.import', arg);
-      const s = await open(false);
-      try {
+      return withServices(open(false), async (s) => {
         const r = await call(s, 'config.import', arg);
         io.out(
           json
@@ -62,9 +58,7 @@ export async function configCommand(command: string, opts: string[], ctx: CliCon
               ].join('\n'),
         );
         return 0;
-      } finally {
-        await s.close();
-      }
+      });
     }
   }
   throw new UsageError(`unknown command ${command}; run quantdesk --help`);

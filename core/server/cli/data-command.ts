@@ -6,7 +6,7 @@ import type { ContinuousResult, ImportResult } from '../../common/lake/types';
 import type { BookSnapshotResult } from '../../node/lake/book-snapshots';
 import { moveHome } from '../../node/home-move';
 import { OPTIONS_HELP, optionsCommand } from './options-command';
-import { call, parse, table, UsageError, validate, type CliContext } from './cli-support';
+import { call, parse, table, UsageError, validate, withServices, type CliContext } from './cli-support';
 import { fmtBytes, iso, coverageLine, jobRow, printBars } from './cli-output';
 import { isValidZone, parseUniverse } from './cli-options';
 
@@ -87,8 +87,7 @@ export async function dataCommand(command: string, opts: string[], ctx: CliConte
         ...(v.schema === undefined ? {} : { schema: v.schema as 'ohlcv' }),
       };
       validate('jobs.start', arg);
-      const s = await open(false);
-      try {
+      return withServices(open(false), async (s) => {
         const { jobId } = await call(s, 'jobs.start', arg);
         let last = -1;
         const off = s.bus.onAny((name, payload) => {
@@ -106,9 +105,7 @@ export async function dataCommand(command: string, opts: string[], ctx: CliConte
         if (json) io.out(JSON.stringify({ job: job.id, status: job.status, ...(job.result as object), summary: job.summary, error: job.error }));
         else io.out(job.status === 'succeeded' ? job.summary ?? '' : `backfill ${job.status}: ${job.error ?? job.summary ?? ''}`);
         return job.status === 'succeeded' ? 0 : 1;
-      } finally {
-        await s.close();
-      }
+      });
     }
     case 'import': {
       const p = parse(opts, { format: { type: 'string' }, symbol: { type: 'string' }, tz: { type: 'string' }, map: { type: 'string' }, calendar: { type: 'string' }, universe: { type: 'string' } });
@@ -137,15 +134,12 @@ export async function dataCommand(command: string, opts: string[], ctx: CliConte
     case 'rejects': {
       const p = parse(opts, { run: { type: 'string' } });
       if (p.positionals.length) throw new UsageError(`rejects: unexpected argument ${p.positionals[0]}`);
-      const s = await open(true);
-      try {
+      return withServices(open(true), async (s) => {
         const rows = await call(s, 'rejects.list', p.values.run ? { runId: String(p.values.run) } : {});
         if (json) io.out(JSON.stringify({ rejects: rows }));
         else io.out(rows.length === 0 ? 'no rejected rows' : rows.map((r) => `${r.file}:${r.line}${r.byteOffset === null ? '' : ` (byte ${r.byteOffset})`} [${r.source}]: ${r.reason}\n    ${r.raw}`).join('\n'));
         return 0;
-      } finally {
-        await s.close();
-      }
+      });
     }
     case 'resample': {
       const p = parse(opts, { symbol: { type: 'string' }, timeframe: { type: 'string' } });
@@ -165,12 +159,7 @@ export async function dataCommand(command: string, opts: string[], ctx: CliConte
       const arg = { kind: 'retention' as const, ...(days === undefined ? {} : { minuteDays: Number(days) }) };
       validate('jobs.start', arg, { minuteDays: 'minute-days' });
       if (p.values.save) {
-        const s = await open(false);
-        try {
-          await call(s, 'settings.setRetention', { minuteDays: Number(days) });
-        } finally {
-          await s.close();
-        }
+        await withServices(open(false), (s) => call(s, 'settings.setRetention', { minuteDays: Number(days) }));
       }
       return await runJob(arg, 'retention', (job) => (json ? (job.result as object) : job.summary ?? ''));
     }
@@ -187,15 +176,12 @@ export async function dataCommand(command: string, opts: string[], ctx: CliConte
       const arg = { minPrice: numberOf('min-price'), maxPrice: numberOf('max-price'), minAvgVolume: numberOf('min-avg-volume'), minDays: numberOf('min-days'), commonOnly: v['common-only'] === true ? true : undefined };
       for (const k of Object.keys(arg) as (keyof typeof arg)[]) if (arg[k] === undefined) delete arg[k];
       validate('lake.universe', arg, { minPrice: 'min-price', maxPrice: 'max-price', minAvgVolume: 'min-avg-volume', minDays: 'min-days' });
-      const s = await open(true);
-      try {
+      return withServices(open(true), async (s) => {
         const members = await call(s, 'lake.universe', arg);
         if (json) io.out(JSON.stringify({ members }));
         else io.out(members.length === 0 ? 'no symbol passes the filters' : table([['symbol', 'class', 'avg price', 'avg volume', 'days', 'first', 'last'], ...members.map((m) => [m.symbol, m.class, m.avgPrice.toFixed(2), Math.round(m.avgVolume).toLocaleString('en-US'), String(m.days), m.first, m.last])]));
         return 0;
-      } finally {
-        await s.close();
-      }
+      });
     }
     case 'continuous': {
       const p = parse(opts, { root: { type: 'string' }, threshold: { type: 'string' } });
@@ -231,8 +217,7 @@ export async function dataCommand(command: string, opts: string[], ctx: CliConte
       if (v.symbol === undefined) throw new UsageError('--symbol: required, e.g. --symbol ES');
       const arg = v.timeframe === undefined ? { symbol: v.symbol } : { symbol: v.symbol, timeframe: v.timeframe as '1m' };
       validate('lake.qa', arg);
-      const s = await open(true);
-      try {
+      return withServices(open(true), async (s) => {
         const r = await call(s, 'lake.qa', arg);
         if (json) io.out(JSON.stringify(r));
         else
@@ -245,9 +230,7 @@ export async function dataCommand(command: string, opts: string[], ctx: CliConte
             ].join('\n'),
           );
         return 0;
-      } finally {
-        await s.close();
-      }
+      });
     }
     case 'sql': {
       const p = parse(opts, { limit: { type: 'string' }, timeout: { type: 'string' } });
@@ -257,15 +240,12 @@ export async function dataCommand(command: string, opts: string[], ctx: CliConte
       if (v.timeout !== undefined && !/^\d+(\.\d+)?$/.test(v.timeout)) throw new UsageError(`--timeout: expected seconds such as 60, got ${v.timeout}`);
       const arg = { query: p.positionals[0]!, ...(v.limit === undefined ? {} : { limit: Number(v.limit) }), ...(v.timeout === undefined ? {} : { timeoutSeconds: Number(v.timeout) }) };
       validate('lake.sql', arg, { timeoutSeconds: 'timeout' });
-      const s = await open(true);
-      try {
+      return withServices(open(true), async (s) => {
         const r = await call(s, 'lake.sql', arg);
         if (json) io.out(JSON.stringify(r));
         else io.out(r.rows.length === 0 ? `(no rows) ${r.columns.map((c) => c.name).join(', ')}` : table([r.columns.map((c) => c.name), ...r.rows.map((row) => row.map((x) => (x === null ? 'NULL' : String(x))))]) + (r.truncated ? `\n… more rows; raise --limit` : ''));
         return 0;
-      } finally {
-        await s.close();
-      }
+      });
     }
     case 'lake': {
       const p = parse(opts, { timeframe: { type: 'string' }, table: { type: 'string' }, yes: { type: 'boolean' } });
@@ -276,18 +256,14 @@ export async function dataCommand(command: string, opts: string[], ctx: CliConte
         if (!v.yes) throw new UsageError(`lake delete: this removes every stored ${what} of ${p.positionals[1]} (its rejects stay); add --yes to confirm`);
         const arg = { symbol: p.positionals[1]!, timeframe: v.timeframe, ...(v.table === undefined ? {} : { table: v.table }) } as ArgOf<'lake.delete'>;
         validate('lake.delete', arg);
-        const w = await open(false);
-        try {
+        return withServices(open(false), async (w) => {
           const r = await call(w, 'lake.delete', arg);
           io.out(json ? JSON.stringify(r) : `deleted ${r.symbol} ${r.timeframe === 'tick' ? r.table : r.timeframe}: ${r.rows.toLocaleString('en-US')} rows in ${r.files} files, ${fmtBytes(r.bytes)} freed; its rejects are kept`);
           return 0;
-        } finally {
-          await w.close();
-        }
+        });
       }
       if (p.positionals[0] !== 'ls' || p.positionals.length > 1) throw new UsageError(`lake: expected \`lake ls\` or \`lake delete SYMBOL --timeframe TF --yes\`, got \`lake ${p.positionals.join(' ')}\``);
-      const s = await open(true);
-      try {
+      return withServices(open(true), async (s) => {
         const series = await call(s, 'lake.summary', {});
         if (json) io.out(JSON.stringify({ home: s.home.root, series: series.map((r) => ({ ...r, first: iso(r.first), last: iso(r.last) })) }));
         else if (series.length === 0) io.out(`the lake at ${s.home.root} is empty; run \`quantdesk backfill --source demo\``);
@@ -299,9 +275,7 @@ export async function dataCommand(command: string, opts: string[], ctx: CliConte
             ]),
           );
         return 0;
-      } finally {
-        await s.close();
-      }
+      });
     }
     case 'bars': {
       const p = parse(opts, { symbol: { type: 'string' }, timeframe: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, limit: { type: 'string' } });
@@ -312,26 +286,20 @@ export async function dataCommand(command: string, opts: string[], ctx: CliConte
       const arg = { symbol: v.symbol, timeframe: (v.timeframe ?? '1d') as '1d', from: v.from, to: v.to, limit: v.limit === undefined ? undefined : Number(v.limit) };
       for (const k of Object.keys(arg) as (keyof typeof arg)[]) if (arg[k] === undefined) delete arg[k];
       validate('bars.get', arg);
-      const s = await open(true);
-      try {
+      return withServices(open(true), async (s) => {
         printBars(await call(s, 'bars.get', arg), json, io);
         return 0;
-      } finally {
-        await s.close();
-      }
+      });
     }
     case 'jobs': {
       const p = parse(opts, { all: { type: 'boolean' } });
       if (p.positionals.length) throw new UsageError(`jobs: unexpected argument ${p.positionals[0]}`);
-      const s = await open(true);
-      try {
+      return withServices(open(true), async (s) => {
         const jobs = await call(s, 'jobs.list', { all: Boolean(p.values.all) });
         if (json) io.out(JSON.stringify({ jobs }));
         else io.out(jobs.length === 0 ? 'no jobs' : table([['id', 'kind', 'status', 'created', 'summary'], ...jobs.map(jobRow)]));
         return 0;
-      } finally {
-        await s.close();
-      }
+      });
     }
   }
   throw new UsageError(`unknown command ${command}; run quantdesk --help`);

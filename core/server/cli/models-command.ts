@@ -10,7 +10,7 @@ import type { Provider } from '../../node/models/providers';
 import { featureCatalog } from '../../common/features/catalog';
 import { engineLine } from '../../common/models/engine';
 import { MAX_BYTES, readRegularText } from '../../node/untrusted-files';
-import { call, parse, table, UsageError, validate, type CliContext } from './cli-support';
+import { call, parse, table, UsageError, validate, withServices, type CliContext } from './cli-support';
 import { providerOption, symbolList } from './cli-options';
 
 /** Each command modelsCommand answers, with its help as `quantdesk --help` lists it. */
@@ -78,14 +78,11 @@ export async function modelsCommand(command: string, opts: string[], ctx: CliCon
         if (q.positionals.length !== 1) throw new UsageError('models import: give one model file');
         const arg = { path: path.resolve(q.positionals[0]!), ...(v.format ? { format: v.format as 'onnx' } : {}), ...(v.name ? { name: v.name } : {}), ...(v['feature-set'] ? { featureSet: v['feature-set'] } : {}) };
         validate('models.import', arg, { featureSet: 'feature-set' });
-        const w = await open(false);
-        try {
+        return withServices(open(false), async (w) => {
           const r = await call(w, 'models.import', arg);
           io.out(json ? JSON.stringify(r) : `${r.id}@${r.version}: ${r.kind} ${r.objective} model reading ${r.window ? `windows of ${r.window} rows of ` : ''}${r.features.join(', ')}${r.featureOrder === 'by name' ? ' (in another order than the feature set; fed by name)' : ''}; predicts from its output ${r.output}${r.classes ? ` (one probability per class: ${r.classes.join(', ')})` : ''}`);
           return 0;
-        } finally {
-          await w.close();
-        }
+        });
       }
       if (sub === 'check') {
         const q = parse(subOpts, { provider: { type: 'string' }, rows: { type: 'string' } });
@@ -94,8 +91,7 @@ export async function modelsCommand(command: string, opts: string[], ctx: CliCon
         const provider = v.provider === undefined ? undefined : providerOption(v.provider);
         const rows = v.rows === undefined ? undefined : Number(v.rows);
         if (rows !== undefined && !(Number.isInteger(rows) && rows >= 1)) throw new UsageError(`--rows: expected a whole number of rows ≥ 1, got ${v.rows}`);
-        const s = await open(true);
-        try {
+        return withServices(open(true), async (s) => {
           const r = await call(s, 'models.check', { model: q.positionals[0]!, ...(provider ? { provider } : {}), ...(rows ? { rows } : {}) });
           io.err(`provider: ${r.provider}${r.fallback ? ` (${r.fallback})` : ''}; ${r.placement.summary}; ${engineLine(r.engine)}`);
           const share = r.classShare
@@ -106,24 +102,18 @@ export async function modelsCommand(command: string, opts: string[], ctx: CliCon
           const of = r.classShare ? 'top probability ' : '';
           io.out(json ? JSON.stringify(r) : `${r.model}: ${r.rows} rows of ${r.symbols.join(' ')} in ${r.ms.toFixed(1)} ms on ${r.provider}; ${of}mean ${r.mean.toFixed(4)}, range ${r.min.toFixed(4)}–${r.max.toFixed(4)}${share}`);
           return 0;
-        } finally {
-          await s.close();
-        }
+        });
       }
       const p = parse(subOpts, {});
       if (sub === 'promote' || sub === 'rollback' || sub === 'demote') {
         if (p.positionals.length !== 1) throw new UsageError(sub === 'promote' ? 'models promote: give one model version, ID@VERSION' : `models ${sub}: give one model id`);
-        const w = await open(false);
-        try {
+        return withServices(open(false), async (w) => {
           const m = sub === 'promote' ? await call(w, 'models.promote', { model: p.positionals[0]! }) : await call(w, sub === 'rollback' ? 'models.rollback' : 'models.demote', { id: p.positionals[0]! });
           io.out(json ? JSON.stringify(m) : sub === 'demote' ? `${m.id}@${m.version} is archived; ${m.id} has no version in production` : `${m.id}@${m.version} is in production`);
           return 0;
-        } finally {
-          await w.close();
-        }
+        });
       }
-      const s = await open(true);
-      try {
+      return withServices(open(true), async (s) => {
         if (sub === 'ls') {
           const list = await call(s, 'models.list', {});
           if (json) io.out(JSON.stringify({ models: list }));
@@ -137,9 +127,7 @@ export async function modelsCommand(command: string, opts: string[], ctx: CliCon
           return 0;
         }
         throw new UsageError(`models: expected \`models ls\`, \`models show ID[@VERSION]\`, \`models check ID[@VERSION]\`, \`models promote ID@VERSION\`, \`models rollback ID\` or \`models demote ID\`, got \`models ${sub ?? ''}\``);
-      } finally {
-        await s.close();
-      }
+      });
     }
     case 'leaderboard': {
       const p = parse(opts, { 'min-score': { type: 'string' }, score: { type: 'string' }, save: { type: 'boolean' } });
@@ -147,8 +135,7 @@ export async function modelsCommand(command: string, opts: string[], ctx: CliCon
       const minScore = v['min-score'] === undefined ? undefined : Number(v['min-score']);
       if (minScore !== undefined && !Number.isFinite(minScore)) throw new UsageError(`--min-score: expected a number, got ${v['min-score']}`);
       if (p.values.save && !v.score) throw new UsageError('--save stores the formula given with --score; give --score FORMULA');
-      const s = await open(!p.values.save);
-      try {
+      return withServices(open(!p.values.save), async (s) => {
         if (p.values.save) await call(s, 'settings.setLeaderboard', { formula: v.score! });
         const formula = v.score ?? (await call(s, 'settings.leaderboard', {})).formula;
         const rows = await call(s, 'models.leaderboard', { ...(minScore === undefined ? {} : { minScore }), ...(v.score ? { formula: v.score } : {}) });
@@ -156,16 +143,13 @@ export async function modelsCommand(command: string, opts: string[], ctx: CliCon
         if (json) io.out(JSON.stringify({ formula, models: rows }));
         else io.out(rows.length === 0 ? '(no models)' : table([['model', 'kind', 'stage', 'symbols', 'label', 'bal.acc', 'AUC', 'logloss', 'prec@10%', 'IC', 'Sharpe', 'Sortino', 'max DD', 'trades', 'score'], ...rows.map((r) => [`${r.id}@${r.version}`, r.kind, r.stage, r.symbols.join(' '), r.label ?? '', f(r.values.balanced_accuracy), f(r.values.auc), f(r.values.log_loss), f(r.values.precision_at_k), f(r.values.ic), f(r.values.sharpe), f(r.values.sortino), f(r.values.max_drawdown), r.values.trades === undefined ? '–' : String(r.values.trades), f(r.score)])]));
         return 0;
-      } finally {
-        await s.close();
-      }
+      });
     }
     case 'provider': {
       const p = parse(opts, {});
       if (p.positionals.length > 1) throw new UsageError('provider: give at most one provider to make the default');
       const want = p.positionals[0];
-      const s = await open(want === undefined);
-      try {
+      return withServices(open(want === undefined), async (s) => {
         const r = want === undefined ? await call(s, 'settings.inference', {}) : await call(s, 'settings.setInference', { provider: providerOption(want) });
         if (json) io.out(JSON.stringify(r));
         else {
@@ -173,9 +157,7 @@ export async function modelsCommand(command: string, opts: string[], ctx: CliCon
           io.out(table([['provider', 'here', 'a tree ensemble ran on'], ...r.providers.map((x) => [x.provider, x.available ? 'available' : `no: ${x.reason ?? ''}`, x.trees ?? '—'])]));
         }
         return 0;
-      } finally {
-        await s.close();
-      }
+      });
     }
     case 'predict': {
       const p = parse(opts, { model: { type: 'string' }, input: { type: 'string' }, out: { type: 'string' }, provider: { type: 'string' } });

@@ -1,7 +1,7 @@
 import type { SolvedChain } from '../../common/options/chain';
 import type { OptionChainView, OptionsQaReport } from '../../common/options/types';
 import type { Services } from '../../node/services';
-import { call, parse, table, UsageError, validate } from './cli-support';
+import { call, parse, table, UsageError, validate, withServices } from './cli-support';
 
 /** The `options` command's lines in `quantdesk --help`. */
 export const OPTIONS_HELP = `  options chain --symbol ES --at 2026-09-09T15:00:00Z [--dte 0] [--max-age 120] [--rate 0.05]
@@ -42,12 +42,12 @@ export async function optionsCommand(args: string[], o: { json: boolean; out: (s
   const p = parse(rest, { symbol: { type: 'string' }, at: { type: 'string' }, dte: { type: 'string' }, 'max-age': { type: 'string' }, rate: { type: 'string' } });
   if (p.positionals.length) throw new UsageError(`options ${sub}: unexpected argument ${p.positionals[0]}`);
   const v = p.values as Record<string, string | undefined>;
-  if (v.symbol === undefined) throw new UsageError('--symbol: required, e.g. --symbol ES');
-  const s = await o.open();
-  try {
+  const { symbol } = v;
+  if (symbol === undefined) throw new UsageError('--symbol: required, e.g. --symbol ES');
+  return withServices(o.open(), async (s) => {
     if (sub === 'qa') {
-      validate('options.qa', { symbol: v.symbol });
-      const r = await call(s, 'options.qa', { symbol: v.symbol });
+      validate('options.qa', { symbol });
+      const r = await call(s, 'options.qa', { symbol });
       o.out(o.json ? JSON.stringify(r) : qaText(r));
       return r.mismatched > 0 ? 1 : 0;
     }
@@ -61,7 +61,7 @@ export async function optionsCommand(args: string[], o: { json: boolean; out: (s
     const dte = number('dte', v.dte);
     const maxAge = number('max-age', v['max-age']);
     const rate = number('rate', v.rate);
-    const arg = { symbol: v.symbol, at: v.at, ...(dte === undefined ? {} : { dte }), ...(maxAge === undefined ? {} : { maxAgeSeconds: maxAge }), ...(rate === undefined ? {} : { rate }) };
+    const arg = { symbol, at: v.at, ...(dte === undefined ? {} : { dte }), ...(maxAge === undefined ? {} : { maxAgeSeconds: maxAge }), ...(rate === undefined ? {} : { rate }) };
     validate('options.chain', arg, { maxAgeSeconds: 'max-age' });
     const c = await call(s, 'options.chain', arg);
     if (o.json) o.out(JSON.stringify(c, (_k, x: unknown) => (ArrayBuffer.isView(x) ? Array.from(x as Float64Array) : x)));
@@ -76,7 +76,5 @@ export async function optionsCommand(args: string[], o: { json: boolean; out: (s
       o.out([header(c), c.chains.length ? table([['strike', 'GEX $/1%', ''], ...rows]) : 'no options of the front contract expire within the chosen days'].join('\n\n'));
     }
     return 0;
-  } finally {
-    await s.close();
-  }
+  });
 }

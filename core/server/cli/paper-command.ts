@@ -5,7 +5,7 @@ import type { KillswitchStatus, PaperSummary } from '../../common/trading/types'
 import { openHome } from '../../node/home';
 import { Journal } from '../../node/paper/journal';
 import fs from 'node:fs';
-import { call, parse, UsageError, validate, type CliContext } from './cli-support';
+import { call, parse, UsageError, validate, withServices, type CliContext } from './cli-support';
 
 /** Each command paperCommand answers, with its help as `quantdesk --help` lists it. */
 export const PAPER_HELP: Readonly<Record<string, string>> = {
@@ -26,8 +26,7 @@ export async function paperCommand(command: string, opts: string[], ctx: CliCont
       const [sub, ...subOpts] = opts;
       if (sub === 'status') {
         parse(subOpts, {});
-        const s = await open(true);
-        try {
+        return withServices(open(true), async (s) => {
           const k = await call(s, 'paper.killswitch.get', {});
           const last = (await call(s, 'jobs.list', { all: true })).find((j) => j.kind === 'paper') ?? null;
           const sessions = (await call(s, 'paper.sessions', {})).map(({ id, portfolio, feed, status, error, bars }) => ({ id, portfolio, feed, status, error, bars }));
@@ -44,9 +43,7 @@ export async function paperCommand(command: string, opts: string[], ctx: CliCont
                 ].join('\n'),
           );
           return 0;
-        } finally {
-          await s.close();
-        }
+        });
       }
       if (sub !== 'run') throw new UsageError(`paper: expected \`paper run --portfolio ID --replay --from D --to D\` or \`paper status\`, got \`paper ${sub ?? ''}\``);
       const p = parse(subOpts, { portfolio: { type: 'string' }, replay: { type: 'boolean' }, from: { type: 'string' }, to: { type: 'string' }, speed: { type: 'string' } });

@@ -1,15 +1,9 @@
 import type { Handlers, MethodsOf } from '../../common/api';
 import { ApiError } from '../../common/errors';
-import type { RiskLimits } from '../../common/trading/schemas';
 import type { PaperSettings } from '../../common/trading/types';
 import type { Catalog } from '../catalog';
 import type { ServiceContext } from '../service-context';
-import { ACCOUNT_LIMITS_SETTING, journaledSession, WEBHOOK_SETTING } from './supervisor';
-
-/** The account-wide risk limits stored in Settings. */
-export function accountLimits(cat: Catalog): RiskLimits {
-  return JSON.parse(cat.getSetting(ACCOUNT_LIMITS_SETTING) ?? '{}') as RiskLimits;
-}
+import { ACCOUNT_LIMITS_SETTING, accountLimits, journaledSession, WEBHOOK_SETTING } from './supervisor';
 
 function paperSettings(cat: Catalog): PaperSettings {
   return { webhook: cat.getSetting(WEBHOOK_SETTING) ?? null, limits: accountLimits(cat) };

@@ -59,6 +59,11 @@ export const WEBHOOK_SETTING = 'paper.webhook';
 /** The catalog setting that holds the account's risk limits and trips (JSON). */
 export const ACCOUNT_LIMITS_SETTING = 'paper.accountLimits';
 
+/** The account-wide risk limits stored in Settings (none set: no limits). */
+export function accountLimits(cat: Catalog): RiskLimits {
+  return JSON.parse(cat.getSetting(ACCOUNT_LIMITS_SETTING) ?? '{}') as RiskLimits;
+}
+
 const TERMINAL = new Set(['stopped', 'finished', 'failed']);
 
 /**
